@@ -1,0 +1,52 @@
+# The product's front door: `make demo` makes the demo board packs, `make test` runs the tests.
+# Both set everything up on a fresh Debian/Ubuntu machine with Python 3.11+.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+AS_OF_SALES ?= 2026-09
+AS_OF_PRODUCT ?= 2026-09
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench system-deps install clean data
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Chromium prints the PDF and poppler's pdftotext/pdftoppm check it. Installed with apt-get
+# when missing and we are allowed to (root, or passwordless sudo); otherwise we say how.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+	  || [ -n "$${REPORTLIB_CHROMIUM:-}" ] || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif sudo -n true 2>/dev/null; then SUDO="sudo"; else \
+	    echo "Missing system packages:$$missing. Install them with: sudo apt-get install -y$$missing"; \
+	    echo "(or point REPORTLIB_CHROMIUM at a Chromium/Chrome binary)"; exit 1; fi; \
+	  echo "Installing$$missing with apt-get"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-dejavu-core >/dev/null; \
+	fi
+
+# Regenerates the demo companies' input files from the seeded generator (they are committed).
+data: $(STAMP)
+	$(BIN)/reportlib demo --data-only --data-dir data
+
+demo: $(STAMP) system-deps
+	$(BIN)/reportlib demo --data-dir data --out reports
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: $(STAMP) system-deps
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf reports .pytest_cache .hypothesis

@@ -1,0 +1,146 @@
+"""The `reportlib` command: a thin layer over the Python API.
+
+Every verb parses its arguments, calls one library function and turns a
+:class:`~reportlib.exceptions.ReportlibError` into a plain message and exit code 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .exceptions import InputError, ParameterError, ReportlibError
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. segment=Enterprise), got '{text}'")
+    return key.strip(), value.strip()
+
+
+def _compare(text: str) -> tuple[str, tuple[str, str]]:
+    key, values = _key_value(text)
+    parts = [v.strip() for v in values.split(",") if v.strip()]
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(
+            f"--compare takes exactly two values of one dimension (e.g. segment=SMB,Enterprise), got '{text}'")
+    return key, (parts[0], parts[1])
+
+
+def _add_period_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", dest="as_of", default=None,
+                   help="last month reported, YYYY-MM (a YYYY-MM-DD date is allowed for pacing); "
+                        "default: the last month of the revenue data")
+    p.add_argument("--window", choices=["month", "quarter", "year"], default="quarter",
+                   help="length of the reported period (default: quarter)")
+    p.add_argument("--segment", type=_key_value, default=None, metavar="KEY=VALUE",
+                   help="restrict every input that carries the dimension, e.g. segment=Enterprise")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .inputs import validate_company
+
+    report = validate_company(args.company_dir)
+    print(report.render())
+    return 1 if report.errors else 0
+
+
+def _cmd_kpis(args: argparse.Namespace) -> int:
+    from .kpis import compute_kpis, write_kpis
+
+    result = compute_kpis(args.company_dir, as_of=args.as_of, window=args.window,
+                          segment=args.segment, compare=args.compare)
+    out = write_kpis(result, args.out)
+    print(f"Wrote {out / 'kpis.csv'} and {len(result.tables)} tables in {out / 'tables'}")
+    return 0
+
+
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from .pack import build_pack
+
+    result = build_pack(args.company_dir, as_of=args.as_of, window=args.window,
+                        segment=args.segment, compare=args.compare, out=args.out)
+    print(f"Wrote {result.pdf}")
+    return 0
+
+
+def _cmd_portfolio(args: argparse.Namespace) -> int:
+    from .portfolio import run_portfolio
+
+    result = run_portfolio(args.data_dir, as_of=args.as_of, window=args.window, jobs=args.jobs,
+                           segments=args.segments, scheduler=args.scheduler, force=args.force,
+                           out=args.out, fx=args.fx)
+    return 0 if result.ok else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(data_dir=args.data_dir, out=args.out, data_only=args.data_only)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportlib", description="SaaS board packs from a portfolio company's exports.")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = sub.add_parser("validate", help="check a company folder's inputs and list every problem")
+    p.add_argument("company_dir", type=Path)
+    p.set_defaults(func=_cmd_validate)
+
+    for verb, helptext, func in (
+        ("kpis", "compute kpis.csv and the tables, without notebooks", _cmd_kpis),
+        ("pack", "make the board-pack PDF of one company (or one segment)", _cmd_pack),
+    ):
+        p = sub.add_parser(verb, help=helptext)
+        p.add_argument("company_dir", type=Path)
+        _add_period_args(p)
+        p.add_argument("--compare", type=_compare, default=None, metavar="KEY=A,B",
+                       help="side-by-side cohort and retention views of two values of one dimension")
+        p.add_argument("--out", type=Path, default=Path("reports"),
+                       help="output folder (default: reports/)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("portfolio", help="make every company's pack in parallel, then a portfolio summary")
+    p.add_argument("data_dir", type=Path)
+    _add_period_args(p)
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per core)")
+    p.add_argument("--segments", action="store_true", help="also make each company's configured segment packs")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--force", action="store_true", help="recompute companies whose inputs did not change")
+    p.add_argument("--fx", type=Path, default=None,
+                   help="CSV of currency, month, rate to the fund currency for portfolio sums")
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.set_defaults(func=_cmd_portfolio)
+
+    p = sub.add_parser("demo", help="(re)generate the demo companies and make their board packs")
+    p.add_argument("--data-dir", type=Path, default=Path("data"))
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--data-only", action="store_true", help="only regenerate the demo input files")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        for w in exc.warnings:
+            print(f"  warning: {w}", file=sys.stderr)
+        return 1
+    except (ParameterError, ReportlibError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
