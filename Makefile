@@ -5,8 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-AS_OF_SALES ?= 2026-09
-AS_OF_PRODUCT ?= 2026-09
 PYTEST_ARGS ?=
 
 .PHONY: demo test bench system-deps install clean data

@@ -1,0 +1,38 @@
+"""Shared test fixtures: where the demo companies and the real external exports live."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = Path(os.environ.get("REPORTLIB_SHARED", ROOT.parent / "shared"))
+EXTERNAL = SHARED / "data" / "external"
+
+SALES_LED = DATA / "meridian"      # sales-led B2B demo company, 36 months, EUR
+PRODUCT_LED = DATA / "loopwise"    # product-led demo company, 24 months, USD
+DEMO_COMPANIES = [SALES_LED, PRODUCT_LED]
+
+needs_external = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/data/external is absent")
+
+
+def chromium_available() -> bool:
+    return bool(os.environ.get("REPORTLIB_CHROMIUM")) or any(
+        shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))
+
+
+def external_company(tmp_path: Path, name: str) -> Path:
+    """A company folder for one external export: our company.toml plus symlinks to the
+    untouched files in ../shared/data/external/<name> (the files are never copied)."""
+    src = EXTERNAL / name
+    company = tmp_path / name
+    company.mkdir()
+    shutil.copy(FIXTURES / "external" / name / "company.toml", company / "company.toml")
+    for f in src.iterdir():
+        if f.is_file() and f.name != "company.toml":
+            (company / f.name).symlink_to(f)
+    return company
