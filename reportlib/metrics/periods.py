@@ -1,0 +1,108 @@
+"""Reporting windows (METRICS.md "Time").
+
+``as_of`` M is the last month reported; a window of w months is P = the w months ending
+at M; its opening state is month M - w.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..exceptions import ParameterError
+
+WINDOWS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def parse_window(window: str | int) -> int:
+    """Months in a window: ``"month"`` 1, ``"quarter"`` 3, ``"year"`` 12."""
+    if isinstance(window, int) and window in WINDOWS.values():
+        return window
+    try:
+        return WINDOWS[str(window).strip().lower()]
+    except KeyError:
+        raise ParameterError(
+            f"unknown window '{window}': use month, quarter or year") from None
+
+
+def parse_as_of(as_of: str | pd.Period | pd.Timestamp) -> tuple[pd.Period, pd.Timestamp]:
+    """The as-of month and date. ``"2026-09"`` means the month's last day;
+    ``"2026-09-15"`` is a date inside the month (used by pacing)."""
+    if isinstance(as_of, pd.Period):
+        month = as_of.asfreq("M")
+        return month, month.to_timestamp(how="end").normalize()
+    if isinstance(as_of, pd.Timestamp):
+        return as_of.to_period("M"), as_of.normalize()
+    text = str(as_of).strip()
+    try:
+        if len(text) == 7:
+            month = pd.Period(text, freq="M")
+            return month, month.to_timestamp(how="end").normalize()
+        date = pd.Timestamp(text).normalize()
+    except (ValueError, TypeError):
+        raise ParameterError(
+            f"as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD)") from None
+    return date.to_period("M"), date
+
+
+@dataclass(frozen=True)
+class Window:
+    """The reported period: ``months`` months ending at ``as_of``.
+
+    Parameters
+    ----------
+    as_of : pd.Period
+        The last month of the period (monthly frequency).
+    months : int
+        1, 3 or 12.
+    """
+
+    as_of: pd.Period
+    months: int = 3
+
+    @classmethod
+    def of(cls, as_of: str | pd.Period, window: str | int = "quarter") -> "Window":
+        return cls(parse_as_of(as_of)[0], parse_window(window))
+
+    @property
+    def start(self) -> pd.Period:
+        """Month M - w: the state the period opens from."""
+        return self.as_of - self.months
+
+    @property
+    def first(self) -> pd.Period:
+        """The first month inside the period."""
+        return self.as_of - (self.months - 1)
+
+    @property
+    def period_months(self) -> pd.PeriodIndex:
+        """The w months of the period, oldest first."""
+        return pd.period_range(self.first, self.as_of, freq="M")
+
+    def contains(self, months: pd.Series) -> pd.Series:
+        """Boolean mask of a Series of monthly Periods that fall inside the period."""
+        return (months >= self.first) & (months <= self.as_of)
+
+    def shift(self, months: int) -> "Window":
+        return Window(self.as_of - months, self.months)
+
+    def prior(self) -> "Window":
+        """The w months before this period."""
+        return self.shift(self.months)
+
+    def year_ago(self) -> "Window":
+        """The same period twelve months earlier."""
+        return self.shift(12)
+
+    def ttm(self) -> "Window":
+        """The twelve months ending at M."""
+        return Window(self.as_of, 12)
+
+    @property
+    def label(self) -> str:
+        """A human label: ``2026-09``, ``2026 Q3`` or ``Oct 2025 - Sep 2026``."""
+        if self.months == 1:
+            return self.as_of.strftime("%b %Y")
+        if self.months == 3 and self.as_of.month % 3 == 0:
+            return f"Q{self.as_of.quarter} {self.as_of.year}"
+        return f"{self.first.strftime('%b %Y')} - {self.as_of.strftime('%b %Y')}"
