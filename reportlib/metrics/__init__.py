@@ -8,5 +8,33 @@ from .periods import WINDOWS, Window, parse_as_of, parse_window
 __all__ = ["Blank", "Value", "WINDOWS", "Window", "is_blank", "parse_as_of", "parse_window", "safe_ratio"]
 
 # --- revenue engine (movements, cohorts, contracts, grid) ---
+from .grid import MrrGrid, contracts_to_mrr, to_grid, transactions_to_mrr
+from .movements import (BRIDGE_COLUMNS, MOVEMENTS, REVENUE_KPIS, arpa_drivers, movements,
+                        mrr_bridge, mrr_drivers, revenue_kpis)
+
+__all__ += ["MrrGrid", "contracts_to_mrr", "to_grid", "transactions_to_mrr", "BRIDGE_COLUMNS",
+            "MOVEMENTS", "REVENUE_KPIS", "arpa_drivers", "movements", "mrr_bridge", "mrr_drivers",
+            "revenue_kpis"]
+from .cohorts import cohorts
+
+__all__ += ["cohorts"]
+from .contracts import (CONTRACT_KPIS, bookings, contract_arr, contract_kpis, invoices,
+                        recognized_revenue, revenue_bridge, revenue_tiers, service_months)
+
+__all__ += ["CONTRACT_KPIS", "bookings", "contract_arr", "contract_kpis", "invoices",
+            "recognized_revenue", "revenue_bridge", "revenue_tiers", "service_months"]
 
 # --- unit economics, cohort economics, journey, pipeline, engagement ---
+from ._noted import Noted, note_of, value_of
+from .cohort_economics import (cohort_gross_profit, cohort_payback, compare_segments, monthly_cac,
+                               monthly_gross_margin)
+from .engagement import dau_mau, feature_adoption, nps_kpis, usage_kpis, usage_series
+from .journey import conversion_by, funnel, funnel_cohorts, journey_alerts, journey_kpis
+from .pipeline import opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis, pipeline_pacing
+from .unit_economics import segment_share, unit_economics_kpis, unit_economics_series
+
+__all__ += ["Noted", "note_of", "value_of", "cohort_gross_profit", "cohort_payback", "compare_segments",
+            "monthly_cac", "monthly_gross_margin", "dau_mau", "feature_adoption", "nps_kpis", "usage_kpis",
+            "usage_series", "conversion_by", "funnel", "funnel_cohorts", "journey_alerts", "journey_kpis",
+            "opportunity_cohorts", "pace_row", "pipeline_by", "pipeline_kpis", "pipeline_pacing",
+            "segment_share", "unit_economics_kpis", "unit_economics_series"]

@@ -1,0 +1,139 @@
+"""Join section PDFs into one deck: bookmarks per section, footer and page numbers.
+
+The footer is stamped here rather than printed by Chromium so that page numbers run
+over the whole deck ("page 7 / 23"), not per section. The stamp is a few PDF text
+operators in Helvetica (one of the 14 standard fonts every viewer has), so no font
+file or PDF library beyond pypdf is needed.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Sequence
+
+from .exceptions import ExportError
+
+# Helvetica advance widths (1/1000 em) for ASCII 32..126, from the standard AFM; used to
+# right-align the footer. Anything else counts as 556 (an average glyph).
+_HELVETICA = [
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+]
+_WIDTH_OVERRIDES = {"·": 278, "–": 556, "—": 1000, "é": 556, "ü": 556}
+_FONT_SIZE = 8.0
+_FOOTER_GREY = (0.38, 0.43, 0.49)
+
+
+def _text_width(text: str, size: float) -> float:
+    total = 0
+    for ch in text:
+        code = ord(ch)
+        total += _HELVETICA[code - 32] if 32 <= code <= 126 else _WIDTH_OVERRIDES.get(ch, 556)
+    return total * size / 1000.0
+
+
+def _pdf_string(text: str) -> bytes:
+    """A PDF literal string in WinAnsi encoding (what the standard fonts use)."""
+    raw = text.encode("cp1252", errors="replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def period_label(as_of: str, window: str = "quarter") -> str:
+    """A short period name for the footer: ``Q3 2026``, ``Sep 2026``, ``FY 2026``, or
+    ``3 months to Nov 2026`` when the as-of month does not end a calendar quarter/year."""
+    match = re.match(r"^(\d{4})-(\d{2})", str(as_of))
+    if not match:
+        return str(as_of)
+    year, month = int(match.group(1)), int(match.group(2))
+    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    mon = f"{names[month - 1]} {year}"
+    if window == "month":
+        return mon
+    if window == "year":
+        return f"FY {year}" if month == 12 else f"12 months to {mon}"
+    return f"Q{month // 3} {year}" if month % 3 == 0 else f"3 months to {mon}"
+
+
+def _footer_overlay(width: float, height: float, text: str, margin_right: float, baseline: float):
+    from pypdf import PageObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    x = width - margin_right - _text_width(text, _FONT_SIZE)
+    r, g, b = _FOOTER_GREY
+    ops = (f"q BT /RLFooter {_FONT_SIZE:g} Tf {r} {g} {b} rg 1 0 0 1 {x:.2f} {baseline:.2f} Tm ".encode()
+           + _pdf_string(text) + b" Tj ET Q")
+    overlay = PageObject.create_blank_page(width=width, height=height)
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+    })
+    overlay[NameObject("/Resources")] = DictionaryObject({
+        NameObject("/Font"): DictionaryObject({NameObject("/RLFooter"): font})})
+    stream = DecodedStreamObject()
+    stream.set_data(ops)
+    overlay[NameObject("/Contents")] = stream
+    return overlay
+
+
+def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, period: str,
+                 bookmarks: Sequence[str], footer: bool = True) -> int:
+    """Join section PDFs into one deck.
+
+    Parameters
+    ----------
+    section_pdfs : sequence of Path
+        Section PDFs in deck order; the first is the cover.
+    out_pdf : Path
+        Where to write the deck (written to a temporary name, then renamed).
+    company, period : str
+        Footer text: "company · period · page n / N" on every page but the cover.
+    bookmarks : sequence of str
+        One outline title per section, same length as ``section_pdfs``.
+    footer : bool
+        Stamp the footer (off when the sections already carry one).
+
+    Returns
+    -------
+    int
+        The number of pages.
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    if len(bookmarks) != len(section_pdfs):
+        raise ExportError(f"{len(section_pdfs)} sections but {len(bookmarks)} bookmarks")
+    writer = PdfWriter()
+    starts: list[tuple[str, int]] = []
+    for pdf, title in zip(section_pdfs, bookmarks):
+        reader = PdfReader(str(pdf))
+        if not reader.pages:
+            continue  # an empty section (e.g. its input is absent) gets neither pages nor a bookmark
+        starts.append((title, len(writer.pages)))
+        for page in reader.pages:
+            writer.add_page(page)
+    total = len(writer.pages)
+    if total == 0:
+        raise ExportError("no pages to assemble: every section PDF is empty")
+    if footer:
+        label = " · ".join(x for x in (company, period) if x)
+        for n, page in enumerate(writer.pages, start=1):
+            if n == 1 and total > 1:
+                continue  # the cover carries no page number
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            text = f"{label} · page {n} / {total}" if label else f"page {n} / {total}"
+            page.merge_page(_footer_overlay(width, height, text, margin_right=0.55 * 72, baseline=0.25 * 72))
+    for title, index in starts:
+        writer.add_outline_item(title=title, page_number=index)
+    writer.page_mode = "/UseOutlines"
+    writer.add_metadata({"/Title": f"{company} board pack, {period}".strip(", "), "/Creator": "reportlib"})
+    out_pdf = Path(out_pdf)
+    tmp = out_pdf.with_name(f".{out_pdf.name}.tmp")
+    with open(tmp, "wb") as f:
+        writer.write(f)
+    os.replace(tmp, out_pdf)
+    return total

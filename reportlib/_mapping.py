@@ -1,0 +1,679 @@
+"""Turn one input's raw file(s) into its canonical, typed, checked DataFrame.
+
+The steps follow the mapping in company.toml: read the file, join the related files,
+melt a wide MRR sheet, pick and rename the columns, apply defaults and value
+translations, parse every value (vectorised, each failure kept as a boolean mask), check
+the rules of the canonical schema, then the whole-table checks (duplicates, gaps,
+currencies). Every failure becomes a :class:`Problem` naming the file, the row as the
+user sees it, the column and what is wrong.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ._readers import ROW, CsvOptions, ReadError, read_table
+from ._schemas import MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
+from .config import InputSpec, did_you_mean
+from .exceptions import Problem
+
+MAX_ROWS = 20          # rows listed per kind of problem; the rest are counted
+_COL = "__col__"       # wide layout: the month column a value came from
+
+
+@dataclass
+class Loaded:
+    """The result of loading one input: the frame (None when unusable) and what was found."""
+
+    name: str
+    frame: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    sources: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a canonical column comes from: a raw column, or a constant."""
+
+    column: str | None          # column in the working frame
+    file: str                   # file name shown to the user
+    shown: str                  # column name shown to the user
+    row: str = ROW              # the row-number column of that file
+    constant: Any = None
+
+
+# ======================================================================================
+# entry point
+
+
+def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
+    """Load, map and check one canonical input of the company in ``folder``."""
+    out = Loaded(spec.name, None)
+    csv_opts = CsvOptions(spec.delimiter, spec.encoding)
+    main_path = folder / spec.path
+    out.sources.append(main_path)
+    try:
+        raw = read_table(main_path, spec.path, sheet=spec.sheet, options=csv_opts, input_name=spec.name)
+    except ReadError as exc:
+        out.problems.append(exc.problem)
+        return out
+    ctx = _Context(spec, currency, out.problems)
+    raw, sources = ctx.assemble(folder, raw, csv_opts, out.sources)
+    if sources is None:
+        return out
+    frame = ctx.build(raw, sources)
+    out.frame = frame
+    return out
+
+
+class _Context:
+    """State shared by the steps of loading one input."""
+
+    def __init__(self, spec: InputSpec, currency: str, problems: list[Problem]):
+        self.spec = spec
+        self.name = spec.name
+        self.schema: dict[str, Col] = SCHEMAS[spec.name]
+        self.currency = currency
+        self.problems = problems
+        self.sources: dict[str, _Source] = {}
+
+    # ----------------------------------------------------------------------------------
+    # problems
+
+    def problem(self, message: str, *, file: str | None = None, row: int | None = None,
+                column: str | None = None, severity: str = "error") -> None:
+        self.problems.append(Problem(message, file=file or self.spec.path, row=row, column=column,
+                                     severity=severity, input=self.name))
+
+    def row_problems(self, frame: pd.DataFrame, mask: pd.Series, src: _Source,
+                     sentence: Callable[[Any], str], values: pd.Series | None = None,
+                     severity: str = "error") -> None:
+        """One problem per offending row (at most MAX_ROWS), then a count of the rest."""
+        if not mask.any():
+            return
+        hit = frame.loc[mask]
+        shown = (values if values is not None else frame[src.column] if src.column else
+                 pd.Series(src.constant, index=frame.index)).loc[mask]
+        cols = hit[_COL] if (_COL in hit and src.column == "__value__") else None
+        for i, (idx, value) in enumerate(shown.head(MAX_ROWS).items()):
+            row = hit.at[idx, src.row]
+            self.problem(sentence(value), file=src.file, row=None if pd.isna(row) else int(row),
+                         column=str(cols.at[idx]) if cols is not None else src.shown, severity=severity)
+        rest = int(mask.sum()) - MAX_ROWS
+        if rest > 0:
+            self.problem(f"... and {rest:,} more rows with the same problem in this column.",
+                         file=src.file, column=src.shown, severity=severity)
+
+    # ----------------------------------------------------------------------------------
+    # step 1: files, joins, wide layout, column sources
+
+    def assemble(self, folder: Path, raw: pd.DataFrame, csv_opts: CsvOptions,
+                 read: list[Path]) -> tuple[pd.DataFrame, dict[str, _Source] | None]:
+        spec = self.spec
+        n_before = len(self.problems)
+        main_cols = [c for c in raw.columns if c != ROW]
+        sources: dict[str, _Source] = {}
+
+        if spec.layout == "wide":
+            raw = self._melt(raw, main_cols)
+            if raw is None:
+                return pd.DataFrame(), None
+            sources["month"] = _Source("__month__", spec.path, "(month columns)")
+            sources["mrr"] = _Source("__value__", spec.path, "(month columns)")
+
+        for canon, col in spec.columns.items():
+            if canon in sources and spec.layout == "wide":
+                self.problem(f"In the wide layout the months are the columns; remove {canon} from "
+                             f"[inputs.{self.name}] columns.", file="company.toml", column=f"columns.{canon}")
+                continue
+            if col not in main_cols:
+                self._missing_column(col, canon, spec.path, main_cols)
+                continue
+            sources[canon] = _Source(col, spec.path, col)
+        for dim in spec.dimensions:
+            if dim in sources:
+                continue
+            if dim not in main_cols:
+                self._missing_column(dim, None, spec.path, main_cols)
+                continue
+            sources[dim] = _Source(dim, spec.path, dim)
+
+        for i, join in enumerate(spec.join, start=1):
+            raw = self._join(folder, raw, i, join, main_cols, csv_opts, read, sources)
+
+        # Canonical columns the mapping did not name: a constant, or the file's own column.
+        for canon, col in self.schema.items():
+            if canon in sources:
+                continue
+            if canon in spec.defaults:
+                sources[canon] = _Source(None, "company.toml", f"defaults.{canon}",
+                                         constant=spec.defaults[canon])
+                continue
+            own = _own_column(canon, main_cols)
+            if own is not None:
+                sources[canon] = _Source(own, spec.path, own)
+        for key, value in spec.defaults.items():
+            if key not in sources:   # a constant dimension, e.g. segment = "All"
+                sources[key] = _Source(None, "company.toml", f"defaults.{key}", constant=value)
+        for canon in spec.values:
+            if canon not in sources:
+                self.problem(f"[inputs.{self.name}.values.{canon}] translates values of '{canon}', "
+                             f"but no column is mapped to {canon}.", file="company.toml",
+                             column=f"values.{canon}")
+        self._required(sources, main_cols)
+        if len(self.problems) > n_before:
+            return raw, None
+        return raw, sources
+
+    def _missing_column(self, col: str, canon: str | None, file: str, present: list[str]) -> None:
+        role = f"mapped to {canon}" if canon else "listed in dimensions"
+        hint = did_you_mean(col, present) or (" The file's columns are: " + ", ".join(present[:30]) + ".")
+        self.problem(f"Column '{col}' ({role} in company.toml [inputs.{self.name}]) is not in {file}."
+                     + hint, file=file, column=col)
+
+    def _required(self, sources: dict[str, _Source], main_cols: list[str]) -> None:
+        schema = dict(self.schema)
+        if self.name == "traffic" and "date" in sources:
+            schema.pop("month")  # traffic may come by day; it is summed to months
+        mapped = set(self.spec.columns) | {c for j in self.spec.join for c in j.columns}
+        for canon, col in schema.items():
+            # A mapped column missing from the file is reported already, with a suggestion.
+            if col.required and canon not in sources and canon not in mapped:
+                self.problem(
+                    f"No column of {self.spec.path} is mapped to {canon}, which [inputs.{self.name}] "
+                    f"needs. Add {canon} = \"<column name>\" to its columns." + did_you_mean(canon, main_cols),
+                    column=canon)
+        if self.name == "contracts" and "tcv" not in sources and "mrr" not in sources:
+            self.problem(f"Contracts need a value: map either tcv (total contract value) or mrr "
+                         f"(monthly value) in [inputs.contracts] columns." + did_you_mean("tcv", main_cols),
+                         column="tcv")
+
+    def _join(self, folder: Path, raw: pd.DataFrame, i: int, join, main_cols: list[str],
+              csv_opts: CsvOptions, read: list[Path], sources: dict[str, _Source]) -> pd.DataFrame:
+        path = folder / join.path
+        read.append(path)
+        try:
+            other = read_table(path, join.path, sheet=join.sheet, options=csv_opts, input_name=self.name)
+        except ReadError as exc:
+            self.problems.append(exc.problem)
+            return raw
+        other_cols = [c for c in other.columns if c != ROW]
+        ok = True
+        for key in join.on:
+            for cols, file in ((main_cols, self.spec.path), (other_cols, join.path)):
+                if key not in cols:
+                    ok = False
+                    self.problem(f"The join key '{key}' is not a column of {file}." + did_you_mean(key, cols),
+                                 file=file, column=key)
+        for canon, col in join.columns.items():
+            if col not in other_cols:
+                ok = False
+                self._missing_column(col, canon, join.path, other_cols)
+        if not ok:
+            return raw
+        keys = list(join.on)
+        other = other.copy()
+        for k in keys:
+            other[k] = _text(other[k])
+        dup = other.duplicated(keys, keep=False) & other[keys].notna().all(axis=1)
+        if dup.any():
+            first = other.loc[dup].head(MAX_ROWS)
+            for _, r in first.iterrows():
+                key_text = ", ".join(f"{k} '{r[k]}'" for k in keys)
+                self.problem(f"{join.path} has more than one row for {key_text}; a joined file must "
+                             "have one row per key, or every match would be counted twice.",
+                             file=join.path, row=int(r[ROW]), column=keys[0])
+            return raw
+        prefix = f"__join{i}__"
+        wanted = dict.fromkeys(join.columns.values())
+        right = other[keys + [c for c in wanted if c not in keys] + [ROW]]
+        right = right.rename(columns={c: prefix + c for c in right.columns if c not in keys})
+        left = raw.copy()
+        for k in keys:
+            left[k] = _text(left[k])
+        merged = left.merge(right, on=keys, how=join.how, sort=False)
+        for canon, col in join.columns.items():
+            column = col if col in keys else prefix + col
+            sources[canon] = _Source(column, join.path, col, row=prefix + ROW if col not in keys else ROW)
+        return merged
+
+    def _melt(self, raw: pd.DataFrame, main_cols: list[str]) -> pd.DataFrame | None:
+        spec = self.spec
+        id_cols = [c for c in list(spec.columns.values()) + list(spec.dimensions) if c in main_cols]
+        if "customer_id" not in spec.columns and "customer_id" in main_cols:
+            id_cols.append("customer_id")
+        id_cols = list(dict.fromkeys(id_cols))
+        month_cols = [c for c in main_cols if c not in id_cols]
+        if not month_cols:
+            self.problem(f"{spec.path} is declared wide (months as columns) but has no month columns.")
+            return None
+        if spec.month_format:
+            months = pd.to_datetime(pd.Series(month_cols), format=spec.month_format, errors="coerce")
+        else:
+            months = parse_dates(pd.Series(month_cols, dtype="object"), None, spec.dayfirst)[0]
+        bad = [c for c, m in zip(month_cols, months) if pd.isna(m)]
+        for c in bad:
+            self.problem(f"Column '{c}' is not a month. In the wide layout every column other than the "
+                         "customer id and the dimensions must be a month (e.g. 2024-03 or Mar 2024); "
+                         "list other columns in dimensions, or set month_format.", column=c)
+        if bad:
+            return None
+        month_of = dict(zip(month_cols, pd.PeriodIndex(months, freq="M").astype(str)))
+        long = raw.melt(id_vars=id_cols + [ROW], value_vars=month_cols, var_name=_COL, value_name="__value__")
+        long = long.loc[long["__value__"].notna()]
+        if long["__value__"].dtype == object:
+            long = long.loc[~long["__value__"].astype(str).str.strip().eq("")]
+        long["__month__"] = long[_COL].map(month_of)
+        return long.reset_index(drop=True)
+
+    # ----------------------------------------------------------------------------------
+    # step 2: values
+
+    def build(self, raw: pd.DataFrame, sources: dict[str, _Source]) -> pd.DataFrame | None:
+        n_before = sum(p.severity == "error" for p in self.problems)
+        self.sources = sources
+        frame = pd.DataFrame(index=raw.index)
+        rows = raw[ROW]
+        bad_rows: list[tuple[pd.Series, str, _Source]] = []   # (mask, reason, source)
+        for name, src in sources.items():
+            column = self._values(raw, name, src)
+            col = self.schema.get(name)
+            if col is None:          # a dimension: kept as text
+                frame[name] = _text(column)
+                continue
+            parsed, unparseable, blank = self._parse(column, col, name)
+            frame[name] = parsed
+            if unparseable.any():
+                bad_rows.append((unparseable, "unparseable", src))
+                self.row_problems_bad(raw, unparseable, src,
+                                      lambda v, c=col, n=name: _unparseable(v, c, n, self.spec), values=column)
+            if not col.nullable and blank.any():
+                bad_rows.append((blank, f"'{src.shown}' is blank and {name} is required", src))
+                if self.spec.on_bad_rows == "error":
+                    self.row_problems(raw, blank, src, lambda v, n=name: f"{n} is blank; every row needs one.",
+                                      values=column)
+            self._rules(raw, frame, name, col, src, bad_rows)
+        self._row_rules(raw, frame, bad_rows)
+        if self.spec.on_bad_rows == "warn" and bad_rows:
+            keep = ~pd.concat([m for m, _, _ in bad_rows], axis=1).any(axis=1)
+            self._warn_left_out(raw, bad_rows)
+            frame, raw = frame.loc[keep], raw.loc[keep]
+            rows = rows.loc[keep]
+        frame = self._finish(frame)
+        frame[ROW] = rows
+        self._table_checks(raw, frame)
+        errors = sum(p.severity == "error" for p in self.problems)
+        frame = frame.drop(columns=[ROW]).reset_index(drop=True)
+        if self.name == "traffic":
+            # Traffic may come by day, page or campaign: the canonical grain is the month.
+            keys = [c for c in frame.columns if c != "visitors"]
+            frame = frame.groupby(keys, dropna=False, observed=True, sort=True, as_index=False)["visitors"].sum()
+            frame = frame[["month", "visitors"] + [c for c in keys if c != "month"]]
+        return frame if errors == n_before else None
+
+    def row_problems_bad(self, raw, mask, src, sentence, values=None) -> None:
+        if self.spec.on_bad_rows == "error":
+            self.row_problems(raw, mask, src, sentence, values=values)
+
+    def _values(self, raw: pd.DataFrame, name: str, src: _Source) -> pd.Series:
+        if src.column is None:
+            column = pd.Series([src.constant] * len(raw), index=raw.index, dtype=object)
+        else:
+            column = raw[src.column]
+        mapping = self.spec.values.get(name)
+        if mapping:
+            text = _text(column)
+            column = text.map(mapping).fillna(text)
+        if src.column is not None and name in self.spec.defaults:
+            column = column.where(_present(column), self.spec.defaults[name])
+        return column
+
+    def _parse(self, column: pd.Series, col: Col, name: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """Parsed values, mask of text that does not parse, mask of blanks."""
+        blank = ~_present(column)
+        spec = self.spec
+        if col.kind in ("id", "text", "category"):
+            values = _text(column)
+            if col.kind == "category":
+                values = values.str.lower()
+            return values, pd.Series(False, index=column.index), blank
+        if col.kind == "date":
+            values, bad = parse_dates(column, spec.date_format, spec.dayfirst)
+        elif col.kind == "month":
+            values, bad = parse_months(column, spec.date_format, spec.dayfirst)
+        elif col.kind == "period":
+            values, bad = parse_periods(column)
+        else:  # number, score
+            values, bad = parse_numbers(column, spec.decimal, spec.thousands)
+        return values, bad & ~blank, blank
+
+    def _rules(self, raw, frame, name: str, col: Col, src: _Source, bad_rows) -> None:
+        values = frame[name]
+        if col.kind == "category":
+            unknown = _present(values) & ~values.isin(col.allowed)
+            if unknown.any():
+                allowed = ", ".join(col.allowed)
+                # A value outside the list means a missing translation: always an error.
+                self.row_problems(raw, unknown, src, lambda v: (
+                    f"'{str(v).strip()}' is not a known {name}. Allowed: {allowed}. Translate the file's "
+                    f"own values with [inputs.{self.name}.values.{name}] in company.toml."
+                    + did_you_mean(str(v).strip().lower(), col.allowed)), values=self._values(raw, name, src))
+        if col.kind in ("number", "score") and col.min is not None:
+            low = values.notna() & (values < col.min)
+            if col.kind == "score":
+                out = values.notna() & ((values < col.min) | (values > col.max) | (values % 1 != 0))
+                # A score off the 0-10 scale means the export uses another scale: always an error.
+                self.row_problems(raw, out, src, lambda v: (
+                    f"NPS score {_num(v)} is outside 0-10; NPS needs whole-number scores from 0 to 10."),
+                    values=values)
+            elif low.any():
+                bad_rows.append((low, f"negative {name}", src))
+                self.row_problems_bad(raw, low, src, lambda v: (
+                    f"{name} is negative ({_num(v)}); {_NEGATIVE_WHY.get(self.name, 'it must be 0 or more')}."),
+                    values=values)
+
+    def _row_rules(self, raw, frame, bad_rows) -> None:
+        if self.name == "contracts":
+            if "end_date" in frame and "start_date" in frame:
+                before = frame["end_date"].notna() & frame["start_date"].notna() & (frame["end_date"] < frame["start_date"])
+                if self.spec.end_date_exclusive:
+                    before = frame["end_date"].notna() & frame["start_date"].notna() & (frame["end_date"] <= frame["start_date"])
+                src = self.sources["end_date"]
+                bad_rows.append((before, "ends before it starts", src))
+                if before.any():
+                    said = ("The contract ends on " + frame["end_date"].dt.strftime("%Y-%m-%d")
+                            + " before it starts on " + frame["start_date"].dt.strftime("%Y-%m-%d") + ".")
+                    self.row_problems_bad(raw, before, src, str, values=said)
+            tcv = frame["tcv"] if "tcv" in frame else pd.Series(np.nan, index=frame.index)
+            mrr = frame["mrr"] if "mrr" in frame else pd.Series(np.nan, index=frame.index)
+            neither = tcv.isna() & mrr.isna()
+            # rows whose value did not parse are reported already
+            already = pd.Series(False, index=frame.index)
+            for m, _, s in bad_rows:
+                already |= m
+            neither &= ~already
+            if neither.any():
+                src = self.sources.get("tcv") or self.sources.get("mrr")
+                bad_rows.append((neither, "no value", src))
+                self.row_problems_bad(raw, neither, src, lambda v: (
+                    "The contract has neither a tcv nor an mrr value; give one of them."))
+        if self.name == "targets" and "filter" in frame:
+            f = frame["filter"]
+            bad = f.notna() & ~(f.str.lower().eq("all") | f.str.fullmatch(r"[^=\s]+\s*=\s*\S.*").fillna(False))
+            if bad.any():
+                src = self.sources["filter"]
+                bad_rows.append((bad, "bad filter", src))
+                self.row_problems_bad(raw, bad, src, lambda v: (
+                    f"'{v}' is not a target filter; write \"all\" or a dimension filter like \"source=partner\"."),
+                    values=f)
+
+    def _warn_left_out(self, raw: pd.DataFrame, bad_rows) -> None:
+        for mask, reason, src in bad_rows:
+            if not mask.any():
+                continue
+            rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
+            listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
+            more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
+            why = (f"the value could not be read" if reason == "unparseable" else reason)
+            self.problem(f"{int(mask.sum()):,} row(s) left out because {why}: "
+                         f"rows {listed}{more}. Set on_bad_rows = \"error\" to stop instead.",
+                         file=src.file, row=rows[0] if rows else None, column=src.shown, severity="warning")
+
+    # ----------------------------------------------------------------------------------
+    # step 3: canonical dtypes and the whole-table checks
+
+    def _finish(self, frame: pd.DataFrame) -> pd.DataFrame:
+        name = self.name
+        if name == "contracts":
+            for c in ("tcv", "mrr"):
+                if c not in frame:
+                    frame[c] = np.nan
+            if "end_date" not in frame:
+                frame["end_date"] = pd.NaT
+            frame["end_date"] = frame["end_date"].astype("datetime64[ns]")
+            if self.spec.end_date_exclusive:
+                # The export's end date is the first day not served; ours is the last day served.
+                frame["end_date"] = frame["end_date"] - pd.Timedelta(days=1)
+            signed = frame["signed_date"] if "signed_date" in frame else pd.Series(pd.NaT, index=frame.index)
+            frame["signed_date"] = signed.astype("datetime64[ns]").fillna(frame["start_date"])
+        if name == "opportunities" and "closed_at" not in frame:
+            frame["closed_at"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        if name == "targets":
+            if "filter" not in frame:
+                frame["filter"] = "all"
+            frame["filter"] = _text(frame["filter"]).fillna("all")
+        if name == "traffic" and "month" not in frame and "date" in frame:
+            frame["month"] = frame["date"].dt.to_period("M")
+        if name == "traffic":
+            frame = frame.drop(columns=["date"], errors="ignore")
+        for c, col in self.schema.items():
+            if c not in frame:
+                continue
+            frame[c] = _dtype(frame[c], col)
+        canon = [c for c in self.schema if c in frame]
+        return frame[canon + [c for c in frame.columns if c not in canon]]
+
+    def _table_checks(self, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
+        self._currency(raw, frame)
+        self._duplicates(raw, frame)
+        if self.name in MONTHLY_SERIES and "month" in frame:
+            self._gaps(frame)
+
+    def _currency(self, raw, frame) -> None:
+        if "currency" not in frame:
+            return
+        cur = frame["currency"].str.upper().str.strip()
+        foreign = cur.notna() & cur.ne(self.currency)
+        if not foreign.any():
+            return
+        src = self.sources["currency"]
+        found = ", ".join(sorted(cur.dropna().unique()))
+        self.row_problems(raw, foreign, src, lambda v: (
+            f"This row is in {v} but the company reports in {self.currency} (currencies in the file: "
+            f"{found}). reportlib does not convert currencies: export every amount in {self.currency}."),
+            values=cur)
+
+    def _duplicates(self, raw, frame) -> None:
+        keys = UNIQUE_KEYS.get(self.name)
+        if self.name == "financials":
+            keys = ("month",) + tuple(c for c in frame.columns if c not in self.schema and c != ROW)
+        if not keys or not all(k in frame for k in keys):
+            return
+        keys = list(keys)
+        present = frame[keys].notna().all(axis=1)
+        dup = frame.duplicated(keys, keep=False) & present
+        if not dup.any():
+            return
+        hit = frame.loc[dup, keys + [ROW]].sort_values(ROW)
+        src = self.sources[keys[0]] if self.spec.layout != "wide" else _Source(None, self.spec.path, "(month columns)")
+        groups = hit.groupby(keys, sort=False, observed=True)[ROW].agg(list)
+        for key, rows in groups.head(MAX_ROWS).items():
+            key = key if isinstance(key, tuple) else (key,)
+            what = " and ".join(f"{k} {v}" for k, v in zip(keys, key))
+            rows = [int(r) for r in rows]
+            self.problem(f"Rows {', '.join(map(str, rows))} repeat {what}; each must appear once"
+                         + (" (one row per customer and month)." if self.name == "mrr" else "."),
+                         file=src.file, row=rows[0], column=src.shown)
+        if len(groups) > MAX_ROWS:
+            self.problem(f"... and {len(groups) - MAX_ROWS:,} more repeated keys.", column=src.shown)
+
+    def _gaps(self, frame) -> None:
+        months = frame["month"].dropna()
+        if months.empty:
+            return
+        present = pd.PeriodIndex(months.unique(), freq="M")
+        full = pd.period_range(present.min(), present.max(), freq="M")
+        missing = full.difference(present)
+        if missing.empty:
+            return
+        shown = ", ".join(str(m) for m in missing[:MAX_ROWS]) + (
+            f" and {len(missing) - MAX_ROWS} more" if len(missing) > MAX_ROWS else "")
+        why = {"mrr": "no customer has MRR in it, so every customer would look churned and then reactivated",
+               "financials": "unit economics would silently skip it",
+               "traffic": "visitor totals would be understated"}[self.name]
+        self.problem(f"Month(s) {shown} missing inside the history ({full[0]} to {full[-1]}): {why}. "
+                     "Every month between the first and the last must be in the file (with 0 if nothing happened).",
+                     column=self.sources["month"].shown if "month" in self.sources else "month")
+
+
+_NEGATIVE_WHY = {
+    "mrr": "MRR must be 0 or more (a credit belongs in the month's lower MRR, not a negative row)",
+    "contracts": "contract values must be 0 or more",
+    "financials": "revenue must be 0 or more (put refunds and credits in the month's net revenue)",
+    "opportunities": "deal amounts must be 0 or more",
+    "traffic": "visitor counts must be 0 or more",
+}
+
+# ======================================================================================
+# vectorised parsing helpers
+
+
+def _present(s: pd.Series) -> pd.Series:
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
+    return s.notna()
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Text dtype with surrounding spaces removed; numbers from Excel keep a clean form."""
+    if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
+        s = s.astype("Int64")
+    out = s.astype("string").str.strip()
+    return out.mask(out.eq(""))
+
+
+def _own_column(canon: str, columns: list[str]) -> str | None:
+    if canon in columns:
+        return canon
+    if canon == "currency":  # mixed currencies must never pass unnoticed, whatever the case
+        for c in columns:
+            if c.lower() == "currency":
+                return c
+    return None
+
+
+def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Float values and a mask of cells that are not numbers."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64"), pd.Series(False, index=s.index)
+    text = s.astype("string").str.strip()
+    # Spaces (incl. non-breaking) are thousands separators in many European exports.
+    text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    if thousands:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal and decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    values = pd.to_numeric(text, errors="coerce").astype("float64")
+    return values, values.isna() & text.notna() & text.ne("")
+
+
+def parse_dates(s: pd.Series, fmt: str | None = None, dayfirst: bool = False) -> tuple[pd.Series, pd.Series]:
+    """datetime64[ns] values (time zones dropped) and a mask of cells that are not dates."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    else:
+        if s.dtype == object:   # Excel: a mix of real datetimes and text
+            text = s.map(_date_text, na_action="ignore").astype("string").str.strip()
+        else:
+            text = s.astype("string").str.strip()
+        text = text.mask(text.eq(""))
+        # utc=True: an export may mix offsets; times are compared in UTC, then made naive.
+        # The stated format first; then ISO 8601, which is unambiguous (joined files and
+        # Excel cells often use it even when the main export does not).
+        first = fmt or "ISO8601"
+        out = pd.to_datetime(text, format=first, errors="coerce", utc=True)
+        for fallback in (("ISO8601",) if fmt else ("mixed",)):
+            rest = out.isna() & text.notna()
+            if not rest.any():
+                break
+            # Only cells the fast parser could not read go through the next one.
+            more = pd.to_datetime(text[rest], format=fallback, dayfirst=dayfirst, errors="coerce", utc=True)
+            out = out.copy()
+            out[rest] = more
+    out = _naive(out).astype("datetime64[ns]")
+    bad = out.isna() & _present(s)
+    return out, bad
+
+
+def _date_text(v: Any) -> str:
+    # Excel gives real datetimes; format them so one text parser handles every source.
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        return v.isoformat()
+    return str(v)
+
+
+def _naive(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert(None)
+    if s.dtype == object:
+        return pd.to_datetime(s, errors="coerce", utc=True).dt.tz_convert(None)
+    return s
+
+
+_MONTH_ONLY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})\s*$")
+
+
+def parse_months(s: pd.Series, fmt: str | None = None, dayfirst: bool = False) -> tuple[pd.Series, pd.Series]:
+    """``period[M]`` values and a mask of cells that are not months."""
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return s.dt.asfreq("M"), pd.Series(False, index=s.index)
+    dates, bad = parse_dates(s, fmt, dayfirst)
+    if not fmt and bad.any():
+        # "2024-3" or "2024/03" are months, not dates ISO 8601 knows.
+        m = s[bad].astype("string").str.extract(_MONTH_ONLY)
+        ok = m[0].notna() & m[1].astype("float").between(1, 12)
+        if ok.any():
+            idx = ok[ok].index
+            dates.loc[idx] = pd.to_datetime(m.loc[idx, 0] + "-" + m.loc[idx, 1].str.zfill(2) + "-01")
+            bad.loc[idx] = False
+    return dates.dt.to_period("M"), bad
+
+
+_PERIOD = re.compile(r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$")
+
+
+def parse_periods(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Target periods as text ``2026Q3`` or ``2026-09`` and a mask of other text."""
+    text = _text(s).str.upper().str.replace(r"[\s-]?Q", "Q", regex=True)
+    ok = text.str.fullmatch(_PERIOD).fillna(False).astype(bool)
+    return text.where(ok), ~ok & text.notna()
+
+
+def _dtype(s: pd.Series, col: Col) -> pd.Series:
+    if col.kind in ("id", "text", "category", "period"):
+        return s.astype("string")
+    if col.kind == "date":
+        return s.astype("datetime64[ns]")
+    if col.kind == "month":
+        return s.astype("period[M]")
+    if col.kind == "score":
+        return s.round().astype("Int64")
+    return s.astype("float64")
+
+
+def _num(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    return f"{f:,.0f}" if f == int(f) else f"{f:,.2f}"
+
+
+def _unparseable(value: Any, col: Col, name: str, spec: InputSpec) -> str:
+    shown = str(value).strip()
+    if col.kind == "date":
+        how = f" in the format {spec.date_format}" if spec.date_format else \
+            " (e.g. 2024-03-31; set date_format or dayfirst in company.toml for other formats)"
+        return f"'{shown}' is not a date{how}."
+    if col.kind == "month":
+        return f"'{shown}' is not a month (e.g. 2024-03 or 2024-03-01)."
+    if col.kind == "period":
+        return f"'{shown}' is not a target period; write a quarter like 2026Q3 or a month like 2026-09."
+    sep = f" with decimal '{spec.decimal}'" + (f" and thousands '{spec.thousands}'" if spec.thousands else "")
+    return f"'{shown}' is not a number{sep if spec.decimal != '.' or spec.thousands else ''}" + (
+        "; set decimal = \",\" in company.toml if the file uses decimal commas." if "," in shown and spec.decimal == "." else ".")

@@ -1,0 +1,282 @@
+"""Charts of the portfolio summary: league table, investor scatters, lists.
+
+Drawing only, in the board-deck style of :mod:`reportlib.charts`: every number comes
+from :class:`reportlib.portfolio.PortfolioSummary`. Status colours are the pack's green /
+amber / red; companies falling behind are written in red.
+"""
+from __future__ import annotations
+
+import textwrap
+from typing import Any, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import _style as S
+from .charts import board_style, message_figure
+
+__all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "totals_markdown"]
+
+_GTM = {"sales-led": "SLG", "product-led": "PLG", "hybrid": "hybrid"}
+_STATUS_RANK = {"red": 3, "amber": 2, "green": 1, "": 0}
+
+
+def _units(kpis: pd.DataFrame) -> dict[str, str]:
+    return kpis.groupby("kpi")["unit"].first().to_dict()
+
+
+def _labels(kpis: pd.DataFrame) -> dict[str, str]:
+    return kpis.groupby("kpi")["label"].first().to_dict()
+
+
+def _north_stars(companies: pd.DataFrame) -> list[str]:
+    """Every company's north stars, the most common first."""
+    counts: dict[str, int] = {}
+    for stars in companies["north_star"]:
+        for k in filter(None, str(stars).split(",")):
+            counts[k] = counts.get(k, 0) + 1
+    return sorted(counts, key=lambda k: -counts[k])
+
+
+# --------------------------------------------------------------------------------------
+# league table
+
+
+def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18,
+                 offset: int = 0) -> Figure:
+    """Each company's north stars with their statuses (cell tint), behind in red.
+
+    Parameters
+    ----------
+    companies, kpis
+        ``PortfolioSummary.companies`` and ``.kpis``.
+    max_rows, offset
+        The slice of companies drawn (one page holds about 18).
+    """
+    cols = _north_stars(companies)
+    rows = companies.iloc[offset: offset + max_rows]
+    if rows.empty or not cols:
+        return message_figure("No company finished its pack: there is nothing to compare.")
+    units, labels = _units(kpis), _labels(kpis)
+    cells = kpis.set_index(["company", "kpi"])
+    with board_style():
+        fig = plt.figure(figsize=(12.6, 0.42 * (len(rows) + 1) + 0.3))
+        fig.set_layout_engine("none")
+        fig.add_axes((0, 0, 1, 1)).set_axis_off()   # a figure without axes is not displayed
+        xs = _column_positions(len(cols))
+        _header(fig, xs, ["Company", "Stage · GTM · currency"] + [labels.get(k, k) for k in cols], len(rows))
+        for i, comp in enumerate(rows.itertuples()):
+            y = 1 - (i + 1.5) / (len(rows) + 1)
+            _company_cells(fig, xs, y, comp)
+            for j, kpi in enumerate(cols):
+                row = cells.loc[(comp.company, kpi)] if (comp.company, kpi) in cells.index else None
+                _kpi_cell(fig, (xs[j + 2], xs[j + 3] - xs[j + 2] - 0.008), y, 1 / (len(rows) + 1),
+                          row, units.get(kpi), comp.currency,
+                          star=kpi in str(comp.north_star).split(","))
+    return fig
+
+
+def _column_positions(n: int) -> list[float]:
+    width = (1 - 0.33) / max(n, 1)
+    return [0.0, 0.19] + [0.33 + j * width for j in range(n)] + [1.0]
+
+
+def _header(fig: Figure, xs: Sequence[float], names: Sequence[str], n: int) -> None:
+    y = 1 - 0.5 / (n + 1)
+    for i, (x, name) in enumerate(zip(xs, names)):
+        chars = max(8, int((xs[i + 1] - x) * 120)) if i + 1 < len(xs) else 14
+        fig.text(x + 0.005, y, textwrap.fill(name, chars), fontsize=10.5, fontweight="bold",
+                 color=S.MUTED, va="center", linespacing=1.0)
+    fig.add_artist(plt.Line2D([0, 1], [1 - 1 / (n + 1)] * 2, color=S.INK, lw=0.8))
+
+
+def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> None:
+    color = S.RED if bool(comp.behind) else S.INK
+    name = str(comp.name) + ("  ▼" if bool(comp.behind) else "")
+    fig.text(xs[0] + 0.005, y, name[:30], fontsize=12, fontweight="bold", color=color, va="center")
+    gtm = _GTM.get(str(comp.gtm), comp.gtm)
+    meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not S.is_blank(v))
+    fig.text(xs[1] + 0.005, y, meta, fontsize=10, color=S.MUTED, va="center")
+
+
+def _kpi_cell(fig: Figure, cell: tuple[float, float], y: float, h: float, row: Any, unit: Any,
+              currency: str, star: bool) -> None:
+    from matplotlib.patches import Rectangle
+
+    x, w = cell
+    if row is None:
+        fig.text(x + 0.005, y, "–", fontsize=12, color=S.MUTED, va="center")
+        return
+    status = S.status_key(row["status"])
+    fig.add_artist(Rectangle((x, y - h * 0.42), w, h * 0.84, transform=fig.transFigure,
+                             facecolor=S.STATUS_TINTS[status], edgecolor="none"))
+    text = S.fmt_value(row["value"], unit, currency)
+    fig.text(x + 0.008, y, text, fontsize=12.5, va="center", color=S.INK,
+             fontweight="bold" if star else "normal")
+    if status:
+        fig.text(x + w - 0.007, y, "●", fontsize=11, va="center", ha="right", color=S.STATUS_COLORS[status])
+
+
+# --------------------------------------------------------------------------------------
+# scatter plots
+
+
+def scatter(companies: pd.DataFrame, kpis: pd.DataFrame, x: str, y: str,
+            bands: Mapping[str, tuple[float, float]], fund_currency: str | None = None,
+            size=(12.6, 5.4)) -> Figure:
+    """One dot per company: ``x`` against ``y``, benchmark bands tinted behind.
+
+    Dot colour is the worse of the two statuses; dot area is ARR in the fund currency
+    (with fx) or equal; companies falling behind are labelled in red.
+    """
+    units, labels = _units(kpis), _labels(kpis)
+    data = companies.dropna(subset=[x, y])
+    missing = companies.loc[~companies.index.isin(data.index), "name"].tolist()
+    with board_style():
+        fig, ax = plt.subplots(figsize=size)
+        if data.empty:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"No company has both {labels.get(x, x)} and {labels.get(y, y)}",
+                    ha="center", va="center", color=S.MUTED, transform=ax.transAxes)
+            return fig
+        _limits(ax, data[x], data[y], bands.get(x), bands.get(y))
+        _bands(ax, bands.get(x), "x")
+        _bands(ax, bands.get(y), "y")
+        _dots(ax, data, x, y, fund_currency)
+        ax.set_xlabel(labels.get(x, x))
+        ax.set_ylabel(labels.get(y, y))
+        ax.xaxis.set_major_formatter(S.value_formatter(units.get(x)))
+        ax.yaxis.set_major_formatter(S.value_formatter(units.get(y)))
+        ax.grid(True, axis="both")
+        _footnote(fig, ax, x, y, bands, missing, fund_currency)
+    return fig
+
+
+def _limits(ax, xs: pd.Series, ys: pd.Series, xband, yband) -> None:
+    for values, band, setter in ((xs, xband, ax.set_xlim), (ys, yband, ax.set_ylim)):
+        pts = list(values.astype(float)) + (list(band) if band else [])
+        lo, hi = min(pts), max(pts)
+        pad = (hi - lo) * 0.12 or abs(hi) * 0.2 or 1.0
+        setter(lo - pad, hi + pad)
+
+
+def _bands(ax, band: tuple[float, float] | None, axis: str) -> None:
+    """Tint the green / amber / red regions of one axis's benchmark."""
+    if not band:
+        return
+    green, red = band
+    lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    if green > red:   # higher is better
+        spans = [(green, hi, "green"), (red, green, "amber"), (lo, red, "red")]
+    else:
+        spans = [(lo, green, "green"), (green, red, "amber"), (red, hi, "red")]
+    span = ax.axvspan if axis == "x" else ax.axhspan
+    line = ax.axvline if axis == "x" else ax.axhline
+    for a, b, status in spans:
+        if b > a:
+            span(a, b, color=S.STATUS_COLORS[status], alpha=0.08, lw=0, zorder=0)
+    for edge in (green, red):
+        line(edge, color=S.MUTED, lw=0.9, ls="--", zorder=1)
+
+
+def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> None:
+    if fund_currency and "arr_fund" in data and data["arr_fund"].notna().any():
+        arr = data["arr_fund"].fillna(0).clip(lower=0)
+        area = 60 + 900 * np.sqrt(arr / arr.max()) if arr.max() > 0 else pd.Series(160, data.index)
+    else:
+        area = pd.Series(160.0, data.index)
+    for comp, s in zip(data.itertuples(), area):
+        status = max((getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
+                     key=lambda v: _STATUS_RANK.get(S.status_key(v), 0))
+        color = S.status_color(status)
+        ax.scatter(getattr(comp, x), getattr(comp, y), s=float(s), color=color, alpha=0.85,
+                   edgecolor="white", linewidth=1.2, zorder=3)
+        behind = bool(comp.behind)
+        ax.annotate(str(comp.name)[:22], (getattr(comp, x), getattr(comp, y)), xytext=(7, 5),
+                    textcoords="offset points", fontsize=10.5, zorder=4,
+                    color=S.RED if behind else S.INK, fontweight="bold" if behind else "normal")
+
+
+def _footnote(fig, ax, x, y, bands, missing, fund_currency) -> None:
+    parts = ["dot colour: the worse benchmark status; dashed lines: benchmark band edges"]
+    if fund_currency:
+        parts.append(f"dot area: ARR in {fund_currency}")
+    if not bands.get(x) and not bands.get(y):
+        parts[0] = "dot colour: the worse benchmark status (no benchmark band on these axes)"
+    if missing:
+        shown = ", ".join(map(str, missing[:6])) + (" …" if len(missing) > 6 else "")
+        parts.append(f"not shown (value blank): {shown}")
+    ax.text(0, -0.17, " · ".join(parts), transform=ax.transAxes, fontsize=10, color=S.MUTED,
+            va="top")
+
+
+# --------------------------------------------------------------------------------------
+# lists (markdown, rendered as tables by the template)
+
+
+def totals_markdown(totals: pd.DataFrame, companies: pd.DataFrame, runs: pd.DataFrame,
+                    fund_currency: str | None) -> str:
+    """Headline counts and the portfolio sums: one row per KPI, one column per currency
+    (and one for the fund currency with fx)."""
+    failed = int((runs["status"] == "failed").sum()) if len(runs) else 0
+    lines = [f"**{len(companies)} companies compared** · {failed} pack(s) failed · "
+             f"**{int(companies['behind'].sum())} falling behind**", ""]
+    if totals.empty:
+        return "\n".join(lines)
+    own = totals[totals["scope"] == "currency"]
+    currencies = list(dict.fromkeys(own["currency"]))
+    head = [f"{c} companies" for c in currencies]
+    if fund_currency:
+        head.append(f"all, in {fund_currency}")
+    lines += ["| | " + " | ".join(head) + " |", "|:---|" + "---:|" * len(head)]
+    for kpi, rows in totals.groupby("kpi", sort=False):
+        unit = "currency" if rows["currency"].astype(bool).all() else "count"
+        cells = [_total_cell(rows[(rows["scope"] == "currency") & (rows["currency"] == c)], unit, c)
+                 for c in currencies]
+        if fund_currency:
+            cells.append(_total_cell(rows[rows["scope"] == "fund"], unit, fund_currency))
+        lines.append(f"| **{rows['label'].iloc[0]}** | " + " | ".join(cells) + " |")
+    notes = [n for n in totals["note"] if n]
+    if notes:
+        lines += ["", f"Note: {notes[0]}"]
+    if not fund_currency and len(currencies) > 1:
+        lines += ["", "Sums are per currency: pass an fx table (`--fx`) to add them up in the "
+                      "fund currency."]
+    return "\n".join(lines)
+
+
+def _total_cell(rows: pd.DataFrame, unit: str, currency: str) -> str:
+    if rows.empty:
+        return "–"
+    r = rows.iloc[0]
+    return f"{S.fmt_value(r['value'], unit, currency)} ({int(r['companies'])})"
+
+
+def behind_markdown(companies: pd.DataFrame) -> str:
+    """The companies falling behind and why."""
+    rows = companies[companies["behind"].astype(bool)]
+    if rows.empty:
+        return "No company is below its benchmark bands on the watched KPIs."
+    lines = ["| Company | Stage · GTM | Why |", "|:---|:---|:---|"]
+    for r in rows.itertuples():
+        lines.append(f"| {_nowrap(f'<b>{r.name}</b>')} | {r.stage} · {r.gtm} | {r.behind_reasons} |")
+    return "\n".join(lines)
+
+
+def failures_markdown(runs: pd.DataFrame) -> str:
+    """The packs that failed, with their reasons."""
+    rows = runs[runs["status"] == "failed"] if len(runs) else runs
+    if rows.empty:
+        return "Every company's pack was made."
+    lines = ["| Company | Segment | Reason |", "|:---|:---|:---|"]
+    for r in rows.itertuples():
+        reason = str(r.reason).replace("|", "/")
+        lines.append(f"| {_nowrap(r.company)} | {_nowrap(r.segment or 'all')} | {reason} |")
+    return "\n".join(lines)
+
+
+
+def _nowrap(text: str) -> str:
+    return f'<span style="white-space: nowrap">{text}</span>'

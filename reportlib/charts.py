@@ -1,0 +1,1218 @@
+"""Board-deck charts: one matplotlib / seaborn style and one function per chart of the pack.
+
+Every function takes the library's own tables (the DataFrames of ``KpiResult.tables`` or
+rows of ``KpiResult.kpis``) and returns a :class:`matplotlib.figure.Figure`. Nothing here
+computes a metric: the only arithmetic is what drawing needs (stacking bars, placing
+labels, scaling a bar inside its row).
+
+Colours carry meaning and are the same everywhere: green / amber / red are the KPI status
+bands (``STATUS_COLORS``), money in is green, money out is red, and the company's main
+series is dark blue.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import textwrap
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import matplotlib.dates as mdates  
+import matplotlib.pyplot as plt  
+import numpy as np  
+import pandas as pd  
+from matplotlib.figure import Figure  
+from matplotlib.patches import FancyBboxPatch, Rectangle  
+
+from . import _style as S  
+from ._style import (  # noqa: F401  (re-exported: the public face of the style)
+    AMBER,
+    BLANK,
+    FULL,
+    GREEN,
+    HALF,
+    RED,
+    STATUS_COLORS,
+    TALL,
+    fmt_money,
+    fmt_number,
+    fmt_pct,
+    fmt_value,
+    money_formatter,
+    pct_formatter,
+    status_color,
+)
+
+__all__ = [
+    "STATUS_COLORS", "GREEN", "AMBER", "RED", "BLANK", "board_style", "apply_board_style",
+    "money_formatter", "pct_formatter", "kpi_tiles", "sparkline", "arr_waterfall",
+    "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
+    "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
+    "cohort_payback", "segment_compare", "breakdown_bars", "trend", "message_figure",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# style
+# ---------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def board_style() -> Iterator[None]:
+    """Context in which matplotlib draws in the board-deck style."""
+    with plt.rc_context(S.rc_params()):
+        yield
+
+
+def apply_board_style() -> None:
+    """Set the board-deck style for the rest of the session (notebooks call this once)."""
+    plt.rcParams.update(S.rc_params())
+
+
+def _styled(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with board_style():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _new_figure(size=FULL, **kwargs) -> tuple[Figure, Any]:
+    fig, ax = plt.subplots(figsize=size, **kwargs)
+    return fig, ax
+
+
+def _close(fig: Figure) -> Figure:
+    """Detach from pyplot's state so figures don't pile up; ``plt.show()`` in a notebook
+    shows figures still managed by pyplot, so we keep them managed but non-interactive."""
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# small helpers (drawing only)
+# ---------------------------------------------------------------------------------------
+def _to_timestamps(values: Iterable[Any]) -> pd.DatetimeIndex:
+    out = []
+    for v in values:
+        if isinstance(v, pd.Period):
+            out.append(v.to_timestamp())
+        elif isinstance(v, str) and "Q" in v.upper() and len(v) <= 7:
+            out.append(pd.Period(v.upper(), freq="Q").to_timestamp())
+        else:
+            out.append(pd.Timestamp(str(v)) if not isinstance(v, pd.Timestamp) else v)
+    return pd.DatetimeIndex(out)
+
+
+def _period_labels(values: Iterable[Any], freq: str = "M") -> list[str]:
+    labels = []
+    for v in values:
+        try:
+            p = v if isinstance(v, pd.Period) else pd.Period(str(v), freq=freq)
+        except Exception:  # noqa: BLE001
+            labels.append(str(v))
+            continue
+        if p.freqstr.startswith("Q"):
+            labels.append(f"Q{p.quarter} {p.year % 100:02d}")
+        else:
+            labels.append(p.strftime("%b %y"))
+    return labels
+
+
+def _month_col(df: pd.DataFrame) -> str:
+    for c in ("month", "period", "quarter", "date", "cohort"):
+        if c in df.columns:
+            return c
+    return df.columns[0]
+
+
+def _format_time_axis(ax, dates: pd.DatetimeIndex) -> None:
+    span = len(dates)
+    if span > 18:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    elif span > 8:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11)))
+    else:
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+    ax.margins(x=0.01)
+
+
+def _value_axis(ax, unit: str, currency: str | None, axis: str = "y") -> None:
+    fmt = S.value_formatter(unit, currency)
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _money_label(currency: str | None, what: str) -> str:
+    return f"{what} ({currency})" if currency else what
+
+
+def _note(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
+            fontsize=15, color=S.MUTED, wrap=True)
+    ax.set_axis_off()
+
+
+def message_figure(text: str, size=(12.6, 1.2)) -> Figure:
+    """A figure holding one line of text (used when a chart has nothing to draw)."""
+    with board_style():
+        fig, ax = plt.subplots(figsize=size)
+        _note(ax, text)
+        return fig
+
+
+def _empty(text: str, size=FULL) -> Figure:
+    fig, ax = plt.subplots(figsize=(size[0], 1.2))
+    _note(ax, text)
+    return fig
+
+
+def _is_empty(df: Any) -> bool:
+    return df is None or (isinstance(df, pd.DataFrame) and df.empty) or (
+        isinstance(df, (Mapping, Sequence)) and len(df) == 0)
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) if text else ""
+
+
+def _rows(rows: Any) -> list[dict[str, Any]]:
+    if rows is None:
+        return []
+    if isinstance(rows, pd.DataFrame):
+        return rows.to_dict("records")
+    if isinstance(rows, pd.Series):
+        return [rows.to_dict()]
+    if isinstance(rows, Mapping):
+        return [dict(rows)]
+    return [dict(r) if not isinstance(r, pd.Series) else r.to_dict() for r in rows]
+
+
+# ---------------------------------------------------------------------------------------
+# sparklines and KPI tiles
+# ---------------------------------------------------------------------------------------
+def _draw_sparkline(ax, series: Any, color: str) -> None:
+    s = _as_series(series)
+    ax.set_axis_off()
+    if s is None or s.dropna().empty:
+        return
+    y = s.astype(float).to_numpy()
+    x = np.arange(len(y))
+    ax.plot(x, y, color=color, lw=2.2)
+    ax.fill_between(x, y, np.nanmin(y), color=color, alpha=0.10, lw=0)
+    last = len(y) - 1 - np.argmax(~np.isnan(y[::-1]))
+    ax.plot([x[last]], [y[last]], "o", color=color, ms=5)
+    ax.margins(x=0.02, y=0.15)
+
+
+def _as_series(series: Any) -> pd.Series | None:
+    if series is None:
+        return None
+    if isinstance(series, pd.Series):
+        return series
+    if isinstance(series, pd.DataFrame):
+        if "value" in series.columns:
+            idx = series[_month_col(series)] if _month_col(series) != "value" else None
+            return pd.Series(series["value"].to_numpy(), index=idx)
+        return series.iloc[:, -1]
+    return pd.Series(list(series), dtype="float64")
+
+
+@_styled
+def sparkline(series: Any, status: str = "", size=(3.0, 0.8)) -> Figure:
+    """A small trend line with its last point marked, coloured by status."""
+    fig, ax = plt.subplots(figsize=size)
+    _draw_sparkline(ax, series, S.status_color(status) if status else S.PRIMARY)
+    return fig
+
+
+def _spark_for(kpi: str, sparklines: Any) -> Any:
+    if sparklines is None:
+        return None
+    if isinstance(sparklines, Mapping):
+        return sparklines.get(kpi)
+    if isinstance(sparklines, pd.DataFrame):
+        if "kpi" in sparklines.columns:
+            sub = sparklines[sparklines["kpi"] == kpi]
+            return sub if not sub.empty else None
+        if kpi in sparklines.columns:
+            return sparklines[kpi]
+    return None
+
+
+@_styled
+def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
+              year_ago: Mapping[str, Any] | None = None, period_label: str = "prior period",
+              ncols: int | None = None) -> Figure:
+    """North-star tiles: label, value, change vs the prior period and vs a year ago,
+    benchmark status (coloured band and words) and a sparkline.
+
+    ``rows``: rows of ``kpis`` (kpi, label, value, unit, prior_value, change, benchmark,
+    status, note; optional ``change_yoy`` / ``year_ago`` columns). ``sparklines``: mapping
+    kpi -> series, or a long table (kpi, month, value). ``year_ago``: kpi -> value a year
+    earlier (``KpiResult.year_ago``), shown when the rows carry no ``change_yoy``.
+    """
+    items = _rows(rows)
+    if not items:
+        return _empty("No north-star KPIs configured")
+    n = len(items)
+    ncols = ncols or n
+    nrows = math.ceil(n / ncols)
+    fig = plt.figure(figsize=(12.6, S.TILE_ROW_HEIGHT * nrows))
+    fig.set_layout_engine("none")
+    gap = 0.018
+    w = (1 - gap * (ncols - 1)) / ncols
+    h = (1 - 0.04 * (nrows - 1)) / nrows
+    for i, r in enumerate(items):
+        col, row = i % ncols, i // ncols
+        x0 = col * (w + gap)
+        y0 = 1 - (row + 1) * h - row * 0.04
+        status = S.status_key(r.get("status"))
+        color = S.STATUS_COLORS[status]
+        unit = r.get("unit")
+        ax = fig.add_axes((x0, y0, w, h))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_axis_off()
+        ax.add_patch(FancyBboxPatch((0.0, 0.0), 1, 1, boxstyle="round,pad=0,rounding_size=0.03",
+                                    facecolor=S.STATUS_TINTS[status], edgecolor="none",
+                                    transform=ax.transAxes, mutation_aspect=0.5))
+        ax.add_patch(Rectangle((0, 0.955), 1, 0.045, facecolor=color, edgecolor="none",
+                               transform=ax.transAxes))
+        label = r.get("label") or r.get("kpi", "")
+        ax.text(0.06, 0.86, _wrap(label, 24), fontsize=13.5, color=S.MUTED, va="top",
+                fontweight="bold")
+        value_text = fmt_value(r.get("value"), unit, currency)
+        ax.text(0.06, 0.64, value_text, fontsize=30 if len(value_text) <= 8 else 24,
+                fontweight="bold", color=S.INK, va="center")
+        lines = []
+        if not S.is_blank(r.get("change")):
+            lines.append(f"{S.fmt_change(r.get('change'), unit, currency)} vs {period_label}")
+        elif not S.is_blank(r.get("prior_value")):
+            lines.append(f"{fmt_value(r.get('prior_value'), unit, currency)} {period_label}")
+        yoy = r.get("change_yoy")
+        if not S.is_blank(yoy):
+            lines.append(f"{S.fmt_change(yoy, unit, currency)} vs a year ago")
+        else:
+            ya = r.get("year_ago")
+            if S.is_blank(ya) and year_ago is not None:
+                ya = year_ago.get(r.get("kpi"))
+            if not S.is_blank(ya):
+                lines.append(f"{fmt_value(ya, unit, currency)} a year ago")
+        if S.is_blank(r.get("value")) and not S.is_blank(r.get("note")):
+            lines = [_wrap(r.get("note"), 30)]
+        ax.text(0.06, 0.47, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
+        bench = r.get("benchmark")
+        status_text = S.STATUS_LABELS[status]
+        if not S.is_blank(bench):
+            status_text += f" · {bench}"
+        ax.text(0.06, 0.05, _wrap(status_text, 34), fontsize=11, color=color if status else S.MUTED,
+                va="bottom", fontweight="bold")
+        spark = _spark_for(r.get("kpi"), sparklines)
+        if spark is not None:
+            sax = fig.add_axes((x0 + w * 0.55, y0 + h * 0.50, w * 0.40, h * 0.22))
+            _draw_sparkline(sax, spark, color if status else S.PRIMARY)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# revenue quality
+# ---------------------------------------------------------------------------------------
+_BRIDGE_STEPS = ["new", "reactivation", "expansion", "contraction", "churn"]
+_BRIDGE_LABELS = {"opening": "Opening", "new": "New", "reactivation": "Reactivation",
+                  "expansion": "Expansion", "contraction": "Contraction", "churn": "Churn",
+                  "closing": "Closing"}
+
+
+def _bridge_steps(bridge: Any) -> tuple[list[str], list[float]]:
+    """Normalise a bridge to (step names, amounts): opening, movements (contraction and
+    churn as positive amounts that are drawn downward), closing."""
+    if isinstance(bridge, pd.DataFrame) and {"step", "value"} <= set(bridge.columns):
+        d = dict(zip(bridge["step"].astype(str), bridge["value"].astype(float)))
+    elif isinstance(bridge, pd.DataFrame) and "opening_mrr" in bridge.columns:
+        b = bridge.sort_values(_month_col(bridge))
+        d = {"opening": float(b["opening_mrr"].iloc[0]), "closing": float(b["closing_mrr"].iloc[-1])}
+        for s in _BRIDGE_STEPS:
+            d[s] = float(b[s].sum())
+    elif isinstance(bridge, (Mapping, pd.Series)):
+        d = {str(k): float(v) for k, v in dict(bridge).items() if not S.is_blank(v)}
+    else:
+        raise TypeError("arr_waterfall takes a mapping of steps, a (step, value) table or an mrr_bridge table")
+    alias = {"opening_arr": "opening", "closing_arr": "closing", "opening_mrr": "opening",
+             "closing_mrr": "closing", "new_arr": "new", "reactivation_arr": "reactivation",
+             "expansion_arr": "expansion", "contraction_arr": "contraction",
+             "churned_arr": "churn", "churned": "churn"}
+    d = {alias.get(k, k): v for k, v in d.items()}
+    steps = ["opening"] + [s for s in _BRIDGE_STEPS if s in d] + ["closing"]
+    return steps, [abs(d.get(s, 0.0)) if s in ("contraction", "churn") else d.get(s, 0.0)
+                   for s in steps]
+
+
+@_styled
+def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR bridge",
+                  measure: str = "ARR", size=FULL) -> Figure:
+    """Waterfall: opening -> new, reactivation, expansion, contraction, churn -> closing.
+
+    ``bridge``: a mapping / Series of step -> amount (keys opening, new, reactivation,
+    expansion, contraction, churn, closing, or the kpi ids new_arr ... churned_arr), a
+    (step, value) table, or an ``mrr_bridge`` table (opening of its first row, closing of
+    its last, movements summed over its rows).
+    """
+    steps, amounts = _bridge_steps(bridge)
+    fig, ax = _new_figure(size)
+    running = amounts[0]
+    bottoms, heights, colors = [], [], []
+    for s, a in zip(steps, amounts):
+        if s == "opening":
+            bottoms.append(0.0)
+            heights.append(a)
+            colors.append(S.PRIMARY)
+        elif s == "closing":
+            bottoms.append(0.0)
+            heights.append(a)
+            colors.append(S.PRIMARY)
+        elif s in ("contraction", "churn"):
+            running -= a
+            bottoms.append(running)
+            heights.append(a)
+            colors.append(S.MOVEMENT_COLORS[s])
+        else:
+            bottoms.append(running)
+            heights.append(a)
+            running += a
+            colors.append(S.MOVEMENT_COLORS.get(s, S.POSITIVE))
+    x = np.arange(len(steps))
+    ax.bar(x, heights, bottom=bottoms, color=colors, width=0.62)
+    top = max(b + h for b, h in zip(bottoms, heights)) or 1.0
+    for i, (s, a, b, h) in enumerate(zip(steps, amounts, bottoms, heights)):
+        sign = s not in ("opening", "closing")
+        neg = s in ("contraction", "churn")
+        text = fmt_money(-a if neg else a, currency, sign=sign, sig=3)
+        ax.text(i, b + h + top * 0.015, text, ha="center", va="bottom", fontsize=13,
+                fontweight="bold", color=S.INK)
+        if i < len(steps) - 1:
+            level = b + h if not neg else b
+            if s == "closing":
+                continue
+            ax.plot([i + 0.31, i + 0.69], [level, level], color=S.MUTED, lw=0.8, ls=":")
+    ax.set_xticks(x, [_BRIDGE_LABELS.get(s, s.title()) for s in steps])
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, measure))
+    ax.set_xlabel("")
+    lo = min(bottoms)
+    if amounts[0] > 0 and lo > amounts[0] * 0.5:
+        # a bridge is about the movements: start the axis near the smallest level
+        ax.set_ylim(lo * 0.85, top * 1.10)
+        ax.text(0.0, -0.11, "axis does not start at zero", transform=ax.transAxes, fontsize=10,
+                color=S.MUTED)
+    else:
+        ax.set_ylim(min(0, lo), top * 1.12)
+    ax.set_title(title)
+    return fig
+
+
+def _tier_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Wide tier frame indexed by month with tier columns, plus the recurring-share column."""
+    mcol = _month_col(df)
+    if {"tier", "revenue"} <= set(df.columns):
+        wide = df.pivot_table(index=mcol, columns="tier", values="revenue", aggfunc="first", sort=False)
+    else:
+        wide = df.set_index(mcol)
+    share_col = next((c for c in wide.columns if "share" in str(c)), None)
+    return wide, share_col
+
+
+@_styled
+def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
+                  title: str = "Revenue by quality tier") -> Figure:
+    """Stacked monthly revenue by tier (contracted recurring, uncontracted recurring,
+    one-off) with the recurring share on a second axis when the table carries it."""
+    if _is_empty(df):
+        return _empty("No revenue-tier data")
+    wide, share_col = _tier_frame(df)
+    tiers = [t for t in S.TIER_COLORS if t in wide.columns]
+    if not tiers:
+        tiers = [c for c in wide.columns if c != share_col and pd.api.types.is_numeric_dtype(wide[c])
+                 and "total" not in str(c) and "share" not in str(c)]
+    dates = _to_timestamps(wide.index)
+    fig, ax = _new_figure(size)
+    bottom = np.zeros(len(wide))
+    for t in tiers:
+        vals = wide[t].fillna(0).astype(float).to_numpy()
+        ax.bar(dates, vals, bottom=bottom, width=24, color=S.TIER_COLORS.get(t, S.NEUTRAL),
+               label=S.TIER_LABELS.get(t, str(t).replace("_", " ").capitalize()))
+        bottom = bottom + vals
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "Revenue per month"))
+    _format_time_axis(ax, dates)
+    handles, labels = ax.get_legend_handles_labels()
+    if share_col is not None:
+        ax2 = ax.twinx()
+        ax2.plot(dates, wide[share_col].astype(float), color=S.INK, lw=2.2, marker="o", ms=3.5,
+                 label="Recurring share (right)")
+        ax2.set_ylim(0, 1.05)
+        ax2.yaxis.set_major_formatter(pct_formatter())
+        ax2.set_ylabel("Recurring share of revenue")
+        ax2.grid(False)
+        ax2.spines["right"].set_visible(True)
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(handles, labels, loc="upper left", ncols=4, bbox_to_anchor=(0, 1.0))
+    ax.set_ylim(0, (bottom.max() or 1) * 1.18)
+    ax.set_title(title)
+    return fig
+
+
+_LINE_LABELS = {"bookings": "Bookings", "billings": "Billings", "revenue": "Recognized revenue",
+                "deferred_revenue": "Deferred revenue", "arr": "ARR", "carr": "CARR"}
+
+
+@_styled
+def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, size=FULL,
+                  title: str | None = None) -> Figure:
+    """Bookings, billings and recognized revenue per month (left) beside ARR and CARR
+    (right), from the ``revenue_bridge`` table."""
+    if _is_empty(revenue_bridge):
+        return _empty("No contract data: revenue_bridge is empty")
+    df = revenue_bridge
+    mcol = _month_col(df)
+    dates = _to_timestamps(df[mcol])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=size, gridspec_kw={"width_ratios": [1.15, 1]})
+    flows = [c for c in ("bookings", "billings", "revenue") if c in df.columns]
+    colors = {"bookings": S.SERIES[1], "billings": S.SERIES[2], "revenue": S.PRIMARY,
+              "arr": S.PRIMARY, "carr": S.SERIES[3], "deferred_revenue": S.NEUTRAL}
+    for c in flows:
+        ax1.plot(dates, df[c].astype(float), label=_LINE_LABELS[c], color=colors[c],
+                 lw=2.8 if c == "revenue" else 2.0, ls="-" if c == "revenue" else "-")
+    ax1.yaxis.set_major_formatter(money_formatter(currency))
+    ax1.set_ylabel(_money_label(currency, "per month"))
+    ax1.set_title("Bookings, billings, revenue")
+    _format_time_axis(ax1, dates)
+    ax1.legend(loc="upper left")
+    ax1.set_ylim(bottom=0)
+    for c in ("arr", "carr"):
+        if c in df.columns:
+            ax2.plot(dates, df[c].astype(float), label=_LINE_LABELS[c], color=colors[c],
+                     lw=2.8, ls="-" if c == "arr" else "--")
+    if "arr" in df.columns:
+        ax2.text(dates[-1], float(df["arr"].iloc[-1]), " " + fmt_money(df["arr"].iloc[-1], currency),
+                 va="center", ha="left", fontsize=12, color=colors["arr"], fontweight="bold")
+    if "carr" in df.columns:
+        ax2.text(dates[-1], float(df["carr"].iloc[-1]), " " + fmt_money(df["carr"].iloc[-1], currency),
+                 va="bottom", ha="left", fontsize=12, color=colors["carr"], fontweight="bold")
+    ax2.yaxis.set_major_formatter(money_formatter(currency))
+    ax2.set_ylabel(_money_label(currency, "annualised"))
+    ax2.set_title("ARR and contracted ARR (CARR)")
+    _format_time_axis(ax2, dates)
+    ax2.margins(x=0.12)
+    ax2.legend(loc="upper left")
+    ax2.set_ylim(bottom=0)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    for ax in (ax1, ax2):
+        ax.tick_params(axis="x", labelrotation=0)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# movements and quick ratio
+# ---------------------------------------------------------------------------------------
+def _registry_bands(kpi: str, stage: str | None = None, gtm: str | None = None):
+    """The KPI's benchmark bands from the registry (``None`` when it has none or it is not
+    judged for this company)."""
+    try:
+        from ._registry import BANDS
+    except Exception:  # noqa: BLE001
+        return None
+    rule = BANDS.get(kpi)
+    if rule is None:
+        return None
+    bands = rule.for_company(stage, gtm)
+    return None if isinstance(bands, str) else bands
+
+
+def _band_list(kpi: str, stage: str | None = None, gtm: str | None = None) -> list[tuple[float | None, float | None, str]]:
+    """(low, high, status) segments of a KPI's bands, for drawing behind its bar."""
+    b = _registry_bands(kpi, stage, gtm)
+    if b is None:
+        return []
+    if b.direction == "higher":
+        segs = [(b.green, None, "green")]
+        if b.amber is not None:
+            segs += [(b.amber, b.green, "amber"), (None, b.amber, "red")]
+        else:
+            segs += [(None, b.green, "red")]
+    else:
+        segs = [(None, b.green, "green")]
+        if b.amber is not None:
+            segs += [(b.green, b.amber, "amber"), (b.amber, None, "red")]
+        else:
+            segs += [(b.green, None, "red")]
+    return segs
+
+
+def _quick_ratio_bands() -> list[tuple[float, str]]:
+    """Thresholds of the quick-ratio band (registry), highest first."""
+    b = _registry_bands("quick_ratio")
+    if b is None:
+        return [(5.0, "green"), (3.0, "amber")]
+    return [(b.green, "green")] + ([(b.amber, "amber")] if b.amber is not None else [])
+
+
+@_styled
+def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
+                  title: str = "MRR movements per month") -> Figure:
+    """Diverging bars per month: new, reactivation, expansion up; contraction, churn down;
+    net new as a line."""
+    if _is_empty(bridge):
+        return _empty("No MRR movements")
+    mcol = _month_col(bridge)
+    df = bridge.sort_values(mcol)
+    freq = "Q" if mcol == "quarter" else "M"
+    labels = _period_labels(df[mcol], freq)
+    x = np.arange(len(df))
+    fig, ax = _new_figure(size)
+    pos = np.zeros(len(df))
+    for s in ("new", "reactivation", "expansion"):
+        if s in df.columns:
+            v = df[s].fillna(0).astype(float).to_numpy()
+            ax.bar(x, v, bottom=pos, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.72)
+            pos = pos + v
+    neg = np.zeros(len(df))
+    for s in ("contraction", "churn"):
+        if s in df.columns:
+            v = df[s].fillna(0).abs().astype(float).to_numpy()
+            ax.bar(x, -v, bottom=-neg, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.72)
+            neg = neg + v
+    if "net_new" in df.columns:
+        ax.plot(x, df["net_new"].astype(float), color=S.INK, marker="o", ms=4, lw=2, label="Net new")
+    ax.axhline(0, color=S.INK, lw=0.8)
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "MRR movement"))
+    step = max(1, math.ceil(len(x) / 14))
+    ax.set_xticks(x[::step], labels[::step])
+    ax.legend(loc="upper left", ncols=6)
+    ax.set_ylim(-(neg.max() or 1) * 1.2, (pos.max() or 1) * 1.3)
+    ax.set_title(title)
+    return fig
+
+
+@_styled
+def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
+                     title: str = "MRR drivers and quick ratio by quarter") -> Figure:
+    """MRR gained (new, reactivation, expansion) and lost (contraction, churn) per period,
+    with the quick ratio of each period coloured by its benchmark band.
+
+    ``df``: one row per period (quarter or month) with the movement columns and
+    ``quick_ratio`` (and optionally ``status``)."""
+    if _is_empty(df):
+        return _empty("No MRR movements")
+    pcol = _month_col(df)
+    data = df.sort_values(pcol)
+    freq = "Q" if ("quarter" in pcol or str(data[pcol].iloc[0]).upper().find("Q") > 0) else "M"
+    labels = _period_labels(data[pcol], freq)
+    x = np.arange(len(data))
+    fig, (ax, axq) = plt.subplots(2, 1, figsize=size, sharex=True,
+                                  gridspec_kw={"height_ratios": [1.6, 1]})
+    pos = np.zeros(len(data))
+    for s in ("new", "reactivation", "expansion"):
+        if s in data.columns:
+            v = data[s].fillna(0).astype(float).to_numpy()
+            ax.bar(x, v, bottom=pos, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.66)
+            pos = pos + v
+    neg = np.zeros(len(data))
+    for s in ("contraction", "churn"):
+        if s in data.columns:
+            v = data[s].fillna(0).abs().astype(float).to_numpy()
+            ax.bar(x, -v, bottom=-neg, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.66)
+            neg = neg + v
+    ax.axhline(0, color=S.INK, lw=0.8)
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "MRR moved"))
+    ax.legend(loc="upper left", ncols=5, fontsize=11.5)
+    ax.set_ylim(-(neg.max() or 1) * 1.15, (pos.max() or 1) * 1.45)
+    qr_col = "quick_ratio" if "quick_ratio" in data.columns else None
+    if qr_col:
+        bands = _quick_ratio_bands()
+        qr = data[qr_col].astype(float).to_numpy()
+        if "status" in data.columns:
+            cols = [S.status_color(s) for s in data["status"]]
+        else:
+            cols = []
+            for v in qr:
+                st = "" if np.isnan(v) else next((b for t, b in bands if v >= t), "red")
+                cols.append(S.status_color(st))
+        shown = np.where(np.isnan(qr), 0, qr)
+        axq.bar(x, shown, color=cols, width=0.66)
+        for i, v in enumerate(qr):
+            axq.text(x[i], (0 if np.isnan(v) else v), " –" if np.isnan(v) else f"{v:.1f}",
+                     ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=S.INK)
+        for t, b in bands:
+            axq.axhline(t, color=S.status_color(b), lw=1.2, ls="--")
+            axq.text(1.0, t, f" {t:g}", transform=axq.get_yaxis_transform(), va="center",
+                     fontsize=10.5, color=S.status_color(b))
+        finite = qr[~np.isnan(qr)]
+        axq.set_ylim(0, max(float(finite.max()) if finite.size else 1, bands[0][0]) * 1.3)
+        axq.yaxis.set_major_formatter(S.value_formatter("multiple"))
+        axq.set_ylabel("Quick ratio")
+    else:
+        axq.set_axis_off()
+    step = max(1, math.ceil(len(x) / 14))
+    axq.set_xticks(x[::step], labels[::step])
+    ax.set_title(title)
+    return fig
+
+
+@_styled
+def arpa_drivers(df: pd.DataFrame, currency: str | None = None, size=FULL,
+                 title: str = "ARPA drivers: who pays how much (monthly)") -> Figure:
+    """ASP of new customers against the ARPA of churned, expanded and contracted customers
+    and the overall ARPA, per period (the ARPA drivers table)."""
+    if _is_empty(df):
+        return _empty("No ARPA driver data")
+    pcol = _month_col(df)
+    data = df.sort_values(pcol)
+    freq = "Q" if "quarter" in pcol else "M"
+    labels = _period_labels(data[pcol], freq)
+    x = np.arange(len(data))
+    names = {"asp": "ASP (new customers)", "arpa": "ARPA (all customers)",
+             "arpa_churned": "Churned customers", "arpa_expanded": "Expanded customers",
+             "arpa_contracted": "Contracted customers"}
+    colors = {"asp": S.POSITIVE, "arpa": S.PRIMARY, "arpa_churned": S.NEGATIVE,
+              "arpa_expanded": "#8FCBA8", "arpa_contracted": "#E38B7F"}
+    fig, ax = _new_figure(size)
+    cols = [c for c in data.columns if c != pcol and pd.api.types.is_numeric_dtype(data[c])]
+    for c in cols:
+        ax.plot(x, data[c].astype(float), label=names.get(c, c.replace("_", " ")),
+                color=colors.get(c), lw=3 if c == "arpa" else 2, marker="o", ms=4)
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "MRR per customer"))
+    step = max(1, math.ceil(len(x) / 14))
+    ax.set_xticks(x[::step], labels[::step])
+    ax.legend(loc="upper left", ncols=3)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# cohorts
+# ---------------------------------------------------------------------------------------
+_COHORT_TITLES = {
+    "logo": "Logo retention: share of each cohort's customers still active",
+    "nrr": "Net revenue retention: cohort MRR against its first month",
+    "grr": "Gross revenue retention: cohort MRR kept, expansion excluded",
+    "revenue": "Revenue retention by cohort",
+}
+
+
+def _cohort_sort_key(label: str) -> tuple[int, str]:
+    s = str(label)
+    return (0, s) if s.startswith("<=") else (1, s)
+
+
+@_styled
+def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 16,
+                   max_age: int = 24, size=TALL, title: str | None = None) -> Figure:
+    """Cohort triangle: rows are cohorts (the opening cohort labelled ``<=YYYY-MM`` first),
+    columns the age in months, cells the retention as a percentage.
+
+    ``table``: long (cohort, age_months, value) as in ``cohorts_logo.csv``; ``kind`` one of
+    logo, nrr, grr. The opening cohort and the ``max_cohorts`` most recent cohorts are
+    shown, ages up to ``max_age``."""
+    if _is_empty(table):
+        return _empty("No cohort data")
+    t = table.copy()
+    t["cohort"] = t["cohort"].astype(str)
+    grid = t.pivot_table(index="cohort", columns="age_months", values="value", aggfunc="first")
+    order = sorted(grid.index, key=_cohort_sort_key)
+    opening = [c for c in order if c.startswith("<=")]
+    rest = [c for c in order if not c.startswith("<=")]
+    rows = opening + rest[-max_cohorts:]
+    grid = grid.loc[rows]
+    grid = grid[[c for c in grid.columns if int(c) <= max_age]]
+    # drop ages nobody has reached in the shown rows
+    grid = grid.loc[:, grid.notna().any(axis=0)]
+    kind = kind.lower()
+    if kind == "nrr":
+        vmin, vmax, center, cmap = 0.5, 1.5, 1.0, "RdBu"
+    else:
+        vmin, vmax, center, cmap = 0.0, 1.0, None, "Blues"
+    import seaborn as sns
+
+    fig, ax = _new_figure(size)
+    ncols = grid.shape[1]
+    nrows = grid.shape[0]
+    fs = 11 if ncols <= 13 else (9.5 if ncols <= 19 else 8.5)
+    annot = grid.map(lambda v: "" if pd.isna(v) else f"{v * 100:.0f}")
+    if nrows > 20:
+        fs = min(fs, 8.5)
+    sns.heatmap(grid.astype(float), ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, center=center,
+                annot=annot.to_numpy(), fmt="", annot_kws={"fontsize": fs}, linewidths=0.6,
+                linecolor=S.PAPER, cbar=True, cbar_kws={"format": pct_formatter(), "shrink": 0.8,
+                                                        "pad": 0.01})
+    ax.set_xlabel("Months since acquisition")
+    ax.set_ylabel("Cohort (month of first revenue)")
+    ax.set_yticks(np.arange(nrows) + 0.5, grid.index, rotation=0, fontsize=11)
+    ages = list(grid.columns)
+    step = 1 if ncols <= 13 else 3
+    ticks = [i for i, a in enumerate(ages) if int(a) % step == 0]
+    ax.set_xticks(np.array(ticks) + 0.5, [str(ages[i]) for i in ticks], rotation=0)
+    ax.tick_params(axis="both", length=0)
+    ax.grid(False)
+    cbar = ax.collections[0].colorbar
+    cbar.ax.tick_params(labelsize=11)
+    cbar.set_label("cell values in %", fontsize=11)
+    ax.set_title(title or _COHORT_TITLES.get(kind, f"{kind.upper()} by cohort"))
+    return fig
+
+
+@_styled
+def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: int = 8,
+                   size=FULL, title: str = "Cohort gross profit against its CAC") -> Figure:
+    """Realised payback: each cohort's cumulative gross profit by age against its CAC.
+
+    ``df``: long table (cohort, age_months, cumulative_gross_profit, cac) or with a
+    ``recovered`` column (cumulative gross profit / CAC, drawn against the 100 % line)."""
+    if _is_empty(df):
+        return _empty("Cohort payback needs financials (CAC and gross margin)")
+    data = df.copy()
+    data["cohort"] = data["cohort"].astype(str)
+    cohorts = sorted(data["cohort"].unique(), key=_cohort_sort_key)
+    cohorts = [c for c in cohorts if not c.startswith("<=")][-max_cohorts:]
+    ycol = next((c for c in ("recovered", "cac_recovered", "payback_ratio", "gp_to_cac")
+                 if c in data.columns), None)
+    fig, ax = _new_figure(size)
+    palette = plt.get_cmap("Blues")(np.linspace(0.4, 0.95, max(len(cohorts), 1)))
+    for color, c in zip(palette, cohorts):
+        sub = data[data["cohort"] == c].sort_values("age_months")
+        if ycol:
+            ax.plot(sub["age_months"], sub[ycol].astype(float), color=color, lw=2.2)
+            last = sub.iloc[-1]
+            ax.text(float(last["age_months"]), float(last[ycol]), f" {c}", fontsize=10.5,
+                    va="center", color=color)
+        else:
+            gp_col = next(col for col in sub.columns if "gross_profit" in col)
+            ax.plot(sub["age_months"], sub[gp_col].astype(float), color=color, lw=2.2, label=c)
+            if "cac" in sub.columns:
+                ax.axhline(float(sub["cac"].iloc[0]), color=color, lw=1, ls=":")
+    if ycol:
+        ax.axhline(1.0, color=S.INK, lw=1.4, ls="--")
+        ax.text(0, 1.0, "CAC paid back", va="bottom", fontsize=11.5, color=S.INK)
+        ax.yaxis.set_major_formatter(pct_formatter())
+        ax.set_ylabel("Cumulative gross profit / CAC")
+        ax.set_ylim(bottom=0)
+    else:
+        ax.yaxis.set_major_formatter(money_formatter(currency))
+        ax.set_ylabel(_money_label(currency, "Cumulative gross profit"))
+        ax.legend(loc="upper left", ncols=4, title="Cohort (dotted: its CAC)")
+    ax.set_xlabel("Months since acquisition")
+    ax.set_title(title)
+    ax.margins(x=0.08)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# unit economics against benchmark bands
+# ---------------------------------------------------------------------------------------
+def _band_segments(bands: Any) -> list[tuple[float, float, str]]:
+    """Normalise band specs to (low, high, status) segments."""
+    out = []
+    for b in bands or []:
+        if isinstance(b, Mapping):
+            out.append((float(b.get("low", -np.inf)), float(b.get("high", np.inf)), S.status_key(b.get("status"))))
+        else:
+            lo, hi, st = b
+            out.append((-np.inf if lo is None else float(lo), np.inf if hi is None else float(hi),
+                        S.status_key(st)))
+    return out
+
+
+@_styled
+def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
+                   bands: Mapping[str, Any] | None = None, size=None,
+                   title: str | None = None, stage: str | None = None,
+                   gtm: str | None = None) -> Figure:
+    """One row per unit-economics KPI: its value as a bar in its status colour, the value
+    printed, and its benchmark band written beside it (and drawn behind the bar when
+    ``bands`` gives the thresholds: kpi -> [(low, high, status), ...]; by default the
+    registry's bands for ``stage`` / ``gtm``).
+
+    Rows with a blank value show the note that says why."""
+    items = _rows(kpis)
+    if not items:
+        return _empty("No unit-economics KPIs")
+    n = len(items)
+    height = size[1] if size else max(2.2, min(5.6, 0.62 * n + 0.6))
+    fig = plt.figure(figsize=(size[0] if size else 12.6, height))
+    fig.set_layout_engine("none")
+    top, bottom = 0.93, 0.04
+    row_h = (top - bottom) / n
+    for i, r in enumerate(items):
+        y0 = top - (i + 1) * row_h
+        status = S.status_key(r.get("status"))
+        color = S.STATUS_COLORS[status]
+        unit = r.get("unit")
+        label = r.get("label") or r.get("kpi")
+        fig.text(0.005, y0 + row_h * 0.5, label, fontsize=13.5, va="center", color=S.INK,
+                 fontweight="bold")
+        ax = fig.add_axes((0.25, y0 + row_h * 0.18, 0.40, row_h * 0.64))
+        ax.set_axis_off()
+        v = S.as_float(r.get("value"))
+        spec = (bands or {}).get(r.get("kpi")) if bands is not None else _band_list(
+            str(r.get("kpi")), stage, gtm)
+        segs = _band_segments(spec)
+        finite = [x for s in segs for x in s[:2] if np.isfinite(x)]
+        ref = max([abs(v)] if v is not None else [] + [0]) if v is not None else 0
+        hi = max(finite + [ref]) * 1.25 if (finite or ref) else 1.0
+        lo = min(0.0, min(finite + [v if v is not None else 0.0]) * 1.1)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(0, 1)
+        for a, b, st in segs:
+            a, b = max(a, lo), min(b, hi)
+            if b > a:
+                ax.add_patch(Rectangle((a, 0), b - a, 1, facecolor=S.STATUS_TINTS[st], edgecolor="none"))
+        if v is not None:
+            ax.add_patch(Rectangle((min(0, v), 0.22), abs(v), 0.56, facecolor=color, edgecolor="none"))
+            ax.text(max(v, 0) + (hi - lo) * 0.012, 0.5, fmt_value(v, unit, currency), va="center",
+                    fontsize=13.5, fontweight="bold", color=S.INK)
+        else:
+            ax.text(0, 0.5, "– " + (str(r.get("note")) if not S.is_blank(r.get("note")) else "not available"),
+                    va="center", fontsize=12, color=S.MUTED, style="italic")
+        ax.axvline(0, color=S.MUTED, lw=0.8)
+        bench = r.get("benchmark")
+        words = S.STATUS_LABELS[status] if status else "not judged"
+        right = words + (f"  ({bench})" if not S.is_blank(bench) else "")
+        fig.text(0.67, y0 + row_h * 0.5, _wrap(right, 48), fontsize=12, va="center",
+                 color=color if status else S.MUTED)
+        if i < n - 1:
+            fig.add_artist(plt.Line2D([0.005, 0.995], [y0, y0], color=S.GRID, lw=0.8))
+    fig.text(0.25, top + 0.01, "value (bar colour = benchmark status)", fontsize=10.5,
+             color=S.MUTED, va="bottom")
+    fig.text(0.67, top + 0.01, "benchmark band", fontsize=10.5, color=S.MUTED, va="bottom")
+    if title:
+        fig.suptitle(title, x=0.005, ha="left", fontweight="bold")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# KPI hierarchy
+# ---------------------------------------------------------------------------------------
+@_styled
+def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
+             max_children: int = 4, title: str | None = None) -> Figure:
+    """North star -> diagnostic -> granular, left to right, each node a box in its status
+    colour with label and value.
+
+    ``hierarchy``: one row per node with kpi, label, tier (north_star / diagnostic /
+    granular), parent (the kpi it explains; blank for north stars), value, unit, status;
+    optionally ``display`` (the value already formatted)."""
+    items = _rows(hierarchy)
+    if not items:
+        return _empty("No KPI hierarchy")
+    by_parent: dict[str, list[dict]] = {}
+    roots = []
+    for r in items:
+        parent = r.get("parent")
+        if S.is_blank(parent) or r.get("tier") == "north_star":
+            roots.append(r)
+        else:
+            by_parent.setdefault(str(parent), []).append(r)
+    # leaves per root, to allot vertical space
+    layout: list[tuple[int, dict, float]] = []  # (depth, node, y)
+    edges: list[tuple[tuple[int, float], tuple[int, float]]] = []
+    y = [0.0]
+
+    def place(node, depth, key_path):
+        kids = [k for k in by_parent.get(str(node.get("kpi")), []) if str(k.get("kpi")) not in key_path]
+        kids = kids[:max_children] if depth < 2 else []
+        if not kids:
+            my = y[0]
+            y[0] += 1
+        else:
+            ys = [place(k, depth + 1, key_path | {str(node.get("kpi"))}) for k in kids]
+            my = (ys[0] + ys[-1]) / 2
+            for cy in ys:
+                edges.append(((depth, my), (depth + 1, cy)))
+        layout.append((depth, node, my))
+        return my
+
+    for r in roots:
+        place(r, 0, set())
+        y[0] += 0.35
+    total = max(y[0] - 0.35, 1)
+    fig = plt.figure(figsize=size)
+    fig.set_layout_engine("none")
+    ax = fig.add_axes((0.0, 0.0, 1.0, 0.94 if title else 1.0))
+    ax.set_axis_off()
+    ax.set_xlim(-0.02, 3.0)
+    ax.set_ylim(total, -0.6)
+    col_x = [0.0, 1.02, 2.04]
+    box_w = [0.86, 0.86, 0.9]
+    box_h = 0.78 if total < 14 else 0.86
+    fs = 12 if total < 14 else (10.5 if total < 20 else 9)
+    for (d0, y0), (d1, y1) in edges:
+        x0 = col_x[d0] + box_w[d0]
+        x1 = col_x[d1]
+        xm = (x0 + x1) / 2
+        ax.plot([x0, xm, xm, x1], [y0, y0, y1, y1], color="#B8C2CC", lw=1.2, zorder=1)
+    for depth, node, yy in layout:
+        status = S.status_key(node.get("status"))
+        color = S.STATUS_COLORS[status]
+        x = col_x[depth]
+        w = box_w[depth]
+        ax.add_patch(FancyBboxPatch((x, yy - box_h / 2), w, box_h,
+                                    boxstyle="round,pad=0,rounding_size=0.05",
+                                    facecolor=S.STATUS_TINTS[status], edgecolor=color,
+                                    lw=1.6 if depth == 0 else 1.0, zorder=2,
+                                    mutation_aspect=1 / 4))
+        ax.add_patch(Rectangle((x, yy - box_h / 2), 0.028, box_h, facecolor=color, edgecolor="none",
+                               zorder=3))
+        label = node.get("label") or node.get("kpi")
+        disp = node.get("display")
+        if S.is_blank(disp):
+            disp = fmt_value(node.get("value"), node.get("unit"), currency)
+        ax.text(x + 0.05, yy, _shorten(label, 30), va="center", ha="left",
+                fontsize=fs + (1 if depth == 0 else 0), fontweight="bold" if depth == 0 else "normal",
+                color=S.INK, zorder=4)
+        ax.text(x + w - 0.03, yy, disp, va="center", ha="right", fontsize=fs + (1 if depth == 0 else 0),
+                fontweight="bold", color=S.INK, zorder=4)
+    for i, name in enumerate(("North star", "Diagnostic", "Granular")):
+        ax.text(col_x[i], -0.55, name.upper(), fontsize=11, color=S.MUTED, fontweight="bold",
+                va="bottom")
+    if title:
+        fig.suptitle(title, x=0.005, ha="left", fontweight="bold")
+    return fig
+
+
+def _shorten(text: Any, n: int) -> str:
+    s = str(text)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------
+# journey, pipeline, breakdowns
+# ---------------------------------------------------------------------------------------
+_STAGE_LABELS = {"visitors": "Visitors", "created": "Leads", "lead": "Leads", "leads": "Leads",
+                 "signup": "Sign-ups", "signups": "Sign-ups", "pql": "PQLs", "pqls": "PQLs",
+                 "customer": "Customers", "customers": "Customers"}
+
+
+@_styled
+def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this period") -> Figure:
+    """Horizontal funnel: one bar per stage (its count), the conversion from the stage
+    above written between bars when the table has it.
+
+    ``df``: stage, count (or value / entered) and optionally conversion (fraction)."""
+    if _is_empty(df):
+        return _empty("No customer-journey data")
+    stage_col = "stage" if "stage" in df.columns else df.columns[0]
+    count_col = next((c for c in ("count", "value", "entered", "n") if c in df.columns), df.columns[1])
+    conv_col = next((c for c in ("conversion", "conversion_rate", "rate", "conversion_from_previous")
+                     if c in df.columns), None)
+    data = df.reset_index(drop=True)
+    n = len(data)
+    fig, ax = _new_figure(size)
+    counts = data[count_col].astype(float).to_numpy()
+    widest = np.nanmax(counts) if n else 1
+    for i, (stage, c) in enumerate(zip(data[stage_col], counts)):
+        shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
+        ax.barh(i, c, left=(widest - c) / 2, color=shade, height=0.7)
+        ax.text(widest / 2, i, fmt_number(c), ha="center", va="center", fontsize=14,
+                fontweight="bold", color="white" if i < n - 1 or n == 1 else S.INK)
+        label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
+        ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
+        if conv_col and i > 0 and not S.is_blank(data[conv_col].iloc[i]):
+            ax.text(widest * 1.01, i - 0.5, f"↓ {fmt_pct(data[conv_col].iloc[i], 1)} convert",
+                    ha="left", va="center", fontsize=12.5, color=S.MUTED)
+    ax.set_ylim(n - 0.5, -0.6)
+    ax.set_xlim(-widest * 0.16, widest * 1.2)
+    ax.set_axis_off()
+    ax.set_title(title)
+    return fig
+
+
+@_styled
+def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
+                   title: str = "Stage-to-stage conversion by entry cohort") -> Figure:
+    """Conversion from each stage to the next by the month leads entered (the
+    ``funnel_cohorts`` table, rows of ``dimension == 'all'``): recent cohorts still
+    maturing show as lower bars."""
+    if _is_empty(df):
+        return _empty("No funnel cohorts")
+    data = df
+    if "dimension" in data.columns:
+        data = data[data["dimension"].astype(str) == dimension]
+    if data.empty:
+        return _empty("No funnel cohorts")
+    if "rate" in data.columns:
+        ycol = "rate"
+    elif "conversion" in data.columns:
+        ycol = "conversion"
+    else:
+        ycol = None
+    fig, ax = _new_figure(size)
+    transitions = list(dict.fromkeys(zip(data["stage_from"], data["stage_to"])))
+    for i, (a, b) in enumerate(transitions):
+        sub = data[(data["stage_from"] == a) & (data["stage_to"] == b)].sort_values("cohort")
+        dates = _to_timestamps(sub["cohort"])
+        if ycol:
+            y = sub[ycol].astype(float)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # drawing: share of bar filled
+                y = sub["converted"].astype(float) / sub["entered"].replace(0, np.nan).astype(float)
+        label = f"{_STAGE_LABELS.get(str(a), a)} → {_STAGE_LABELS.get(str(b), b)}"
+        ax.plot(dates, y, marker="o", ms=4, label=label, color=S.SERIES[i % len(S.SERIES)])
+    ax.yaxis.set_major_formatter(pct_formatter())
+    ax.set_ylabel("Converted to next stage")
+    ax.set_xlabel("Month the cohort entered the stage")
+    ax.set_ylim(0, None)
+    _format_time_axis(ax, _to_timestamps(sorted(data["cohort"].unique())))
+    ax.legend(loc="upper left", ncols=4)
+    ax.set_title(title)
+    return fig
+
+
+_PACE_STATUS = {"ahead": "green", "on track": "amber", "on_track": "amber", "behind": "red",
+                "green": "green", "amber": "amber", "red": "red"}
+
+
+@_styled
+def pacing(df: pd.DataFrame, currency: str | None = None, size=None,
+           title: str = "Leading indicators: actual to date against target") -> Figure:
+    """One bar per target (metric, dimension): actual to date in its pace colour (ahead
+    green, on track amber, behind red) against the full target (outline) and a marker at
+    the expected-to-date level (target x elapsed share of the period)."""
+    items = _rows(df)
+    if not items:
+        return _empty("No targets: add a targets file to track leading indicators")
+    n = len(items)
+    fig_h = size[1] if size else max(2.2, min(5.4, 0.75 * n + 1.0))
+    fig, ax = plt.subplots(figsize=(size[0] if size else 12.6, fig_h))
+    for i, r in enumerate(items):
+        target = S.as_float(r.get("target")) or 0.0
+        actual = S.as_float(r.get("actual")) or 0.0
+        expected = S.as_float(r.get("expected_to_date"))
+        st = _PACE_STATUS.get(str(r.get("status", "")).lower(), "")
+        color = S.STATUS_COLORS[st]
+        unit = "currency" if str(r.get("metric", "")).startswith(("pipeline", "new_arr", "bookings", "arr")) else r.get("unit", "count")
+        # normalise each row to its own target so that rows of different units share an axis
+        scale = target if target else max(actual, 1.0)
+        ax.barh(i, 1.0, color="none", edgecolor=S.NEUTRAL, height=0.56, lw=1.2)
+        ax.barh(i, actual / scale, color=color, height=0.56)
+        if expected is not None:
+            ax.plot([expected / scale] * 2, [i - 0.38, i + 0.38], color=S.INK, lw=2.4)
+        pace = S.as_float(r.get("pace"))
+        txt = f"{fmt_value(actual, unit, currency)} of {fmt_value(target, unit, currency)}"
+        if pace is not None:
+            txt += f"  ·  pace {fmt_pct(pace)}"
+        st_word = str(r.get("status", "") or "").replace("_", " ")
+        if st_word:
+            txt += f"  ·  {st_word}"
+        ax.text(max(1.0, actual / scale) + 0.02, i, txt, va="center", fontsize=12.5, color=S.INK)
+        metric = str(r.get("label") or r.get("metric", "")).replace("_", " ")
+        dim = str(r.get("dimension", "") or "")
+        name = metric.capitalize() + ("" if dim in ("", "all") else f" · {dim}")
+        ax.text(-0.02, i, name, va="center", ha="right", fontsize=13, color=S.INK)
+    ax.set_ylim(n - 0.4, -0.8)
+    ax.set_xlim(-0.75, 2.0)
+    ax.set_axis_off()
+    ax.text(0.0, -0.6, "bar: actual to date as share of the period target  ·  black tick: expected by today",
+            fontsize=10.5, color=S.MUTED, va="bottom")
+    ax.set_title(title)
+    return fig
+
+
+@_styled
+def breakdown_bars(df: pd.DataFrame, value: str, label: str | None = None, unit: str = "count",
+                   currency: str | None = None, size=HALF, title: str | None = None,
+                   color: str | None = None, max_rows: int = 10) -> Figure:
+    """Horizontal bars of one value by category (segment, channel, owner), largest first."""
+    if _is_empty(df):
+        return _empty("No breakdown")
+    label = label or next(c for c in df.columns if c != value)
+    data = df[[label, value]].dropna().sort_values(value, ascending=False).head(max_rows)
+    fig, ax = _new_figure(size)
+    y = np.arange(len(data))
+    vals = data[value].astype(float).to_numpy()
+    ax.barh(y, vals, color=color or S.PRIMARY, height=0.62)
+    span = np.nanmax(np.abs(vals)) if len(vals) else 1
+    for i, v in enumerate(vals):
+        ax.text(v + span * 0.015, i, fmt_value(v, unit, currency), va="center", fontsize=12.5)
+    ax.set_yticks(y, [_shorten(s, 22) for s in data[label].astype(str)])
+    ax.set_ylim(len(data) - 0.5, -0.5)
+    ax.xaxis.set_major_formatter(S.value_formatter(unit, currency))
+    ax.set_xlim(min(0, np.nanmin(vals) * 1.1) if len(vals) else 0, span * 1.25)
+    ax.grid(axis="x", visible=True)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(str(value).replace("_", " ").capitalize())
+    ax.set_title(title or f"{str(value).replace('_', ' ').capitalize()} by {label}")
+    return fig
+
+
+@_styled
+def trend(df: pd.DataFrame, columns: Sequence[str] | None = None, unit: str = "count",
+          currency: str | None = None, labels: Mapping[str, str] | None = None, size=FULL,
+          title: str | None = None, ylabel: str | None = None) -> Figure:
+    """Lines over months of one or more columns of a table with a month column."""
+    if _is_empty(df):
+        return _empty("No data")
+    mcol = _month_col(df)
+    cols = list(columns or [c for c in df.columns if c != mcol and pd.api.types.is_numeric_dtype(df[c])])
+    dates = _to_timestamps(df[mcol])
+    fig, ax = _new_figure(size)
+    for i, c in enumerate(cols):
+        ax.plot(dates, df[c].astype(float), label=(labels or {}).get(c, c.replace("_", " ").capitalize()),
+                color=S.SERIES[i % len(S.SERIES)])
+    _value_axis(ax, unit, currency)
+    _format_time_axis(ax, dates)
+    ax.set_ylabel(ylabel or (_money_label(currency, "") .strip() if S.unit_kind(unit) == "money" else unit))
+    if len(cols) > 1:
+        ax.legend(loc="upper left", ncols=min(len(cols), 4))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+@_styled
+def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
+                    currency: str | None = None, size=None,
+                    title: str | None = None) -> Figure:
+    """Two segments side by side, one row per KPI: each row's two bars are scaled to the
+    larger of the two (units differ between rows), values printed, bars in status colour.
+
+    ``kpis``: one row per KPI with kpi, label, unit and one value column per segment
+    (``segments`` names them; default: the two columns after the first four) and
+    optionally ``status_<segment>`` columns."""
+    items = _rows(kpis)
+    if not items:
+        return _empty("No comparison")
+    df = pd.DataFrame(items)
+    if segments is None:
+        meta = {"kpi", "label", "unit", "tier", "benchmark", "note"}
+        segments = [c for c in df.columns if c not in meta and not str(c).startswith("status")][:2]
+    a, b = segments[0], segments[1]
+    n = len(df)
+    h = size[1] if size else max(2.5, min(5.6, 0.55 * n + 0.9))
+    fig, ax = plt.subplots(figsize=(size[0] if size else 12.6, h))
+    for i, r in enumerate(df.to_dict("records")):
+        va, vb = S.as_float(r.get(a)), S.as_float(r.get(b))
+        m = max([abs(v) for v in (va, vb) if v is not None] or [1.0]) or 1.0
+        for j, (seg, v) in enumerate(((a, va), (b, vb))):
+            st = S.status_key(r.get(f"status_{seg}"))
+            color = S.STATUS_COLORS[st] if st else (S.PRIMARY if j == 0 else S.SECONDARY)
+            x0 = 0.0 if j == 0 else 1.25
+            if v is not None:
+                ax.barh(i, abs(v) / m, left=x0, color=color, height=0.56)
+            ax.text(x0 + (abs(v) / m if v is not None else 0) + 0.02, i,
+                    fmt_value(v, r.get("unit"), currency), va="center", fontsize=12.5, color=S.INK,
+                    fontweight="bold")
+        ax.text(-0.03, i, _shorten(r.get("label") or r.get("kpi"), 30), ha="right", va="center",
+                fontsize=13, color=S.INK)
+    ax.text(0.0, -0.8, str(a), fontsize=14, fontweight="bold", color=S.PRIMARY)
+    ax.text(1.25, -0.8, str(b), fontsize=14, fontweight="bold", color=S.SECONDARY)
+    ax.set_xlim(-0.95, 2.55)
+    ax.set_ylim(n - 0.4, -1.2)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig

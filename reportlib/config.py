@@ -1,0 +1,502 @@
+"""Read a company's ``company.toml`` into typed settings.
+
+Every mistake is collected (not just the first) and raised together as one
+:class:`~reportlib.exceptions.ConfigError` whose problems each say which key is wrong and
+what would be right, with a "did you mean" suggestion for misspelled keys.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+
+from .exceptions import ConfigError, Problem
+
+CONFIG_FILE = "company.toml"
+
+INPUT_NAMES = ("mrr", "contracts", "transactions", "financials", "leads", "traffic",
+               "opportunities", "targets", "usage", "nps")
+REVENUE_INPUTS = ("mrr", "contracts", "transactions")
+# Money is never dropped quietly; CRM and analytics rows may be left out with a warning.
+_ERROR_BY_DEFAULT = {"mrr", "contracts", "transactions", "financials"}
+
+STAGES = ("early", "growth", "scale")
+GTMS = ("sales-led", "product-led", "hybrid")
+DEFAULT_NORTH_STAR = ("arr", "nrr", "burn_multiple", "cac_payback_months")
+
+_SECTION_KEYS = {
+    "company": ("name", "currency", "stage", "gtm"),
+    "kpis": ("north_star",),
+    "report": ("segments", "compare"),
+}
+_INPUT_KEYS = ("path", "sheet", "layout", "columns", "dimensions", "defaults", "values",
+               "date_format", "dayfirst", "join", "on_bad_rows", "delimiter", "encoding",
+               "decimal", "thousands", "end_date_exclusive", "month_format")
+_JOIN_KEYS = ("path", "sheet", "on", "columns", "how")
+
+
+@dataclass(frozen=True)
+class Policies:
+    """The contested metric definitions a company chose (METRICS.md); defaults as documented."""
+
+    reactivation_window_months: int | None = None
+    cac_lag_months: int = 0
+    ltv_max_lifetime_years: float | None = None
+    magic_number_basis: str = "net_new"
+    mrr_includes_uncontracted: bool = False
+    sm_allocation: str = "none"
+    pacing_amber: float = 0.9
+    alert_threshold: float = 0.10
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """The policies in force as ``(name, value, meaning)`` rows for the definitions page.
+
+        Returns
+        -------
+        list of tuple of str
+            One row per policy, in declaration order.
+        """
+        return [(f.name, _show(getattr(self, f.name)), _MEANING[f.name](getattr(self, f.name)))
+                for f in fields(self)]
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_MEANING = {
+    "reactivation_window_months": lambda v: (
+        "a customer who returns after any gap is a reactivation" if v is None else
+        f"a customer who returns after a gap of more than {v} months counts as new"),
+    "cac_lag_months": lambda v: (
+        "S&M spend of the same months as the new customers it buys" if not v else
+        f"S&M spend is taken {v} month(s) before the new customers it buys"),
+    "ltv_max_lifetime_years": lambda v: (
+        "customer lifetime is 1 / annual logo churn, uncapped" if v is None else
+        f"customer lifetime is 1 / annual logo churn, capped at {v} years"),
+    "magic_number_basis": lambda v: {
+        "net_new": "magic number uses net new ARR",
+        "new": "magic number uses new + reactivation ARR",
+        "gross": "magic number uses new + reactivation + expansion ARR"}.get(v, v),
+    "mrr_includes_uncontracted": lambda v: (
+        "MRR from contracts includes uncontracted recurring lines and transactions" if v else
+        "MRR from contracts counts contracted recurring lines only"),
+    "sm_allocation": lambda v: {
+        "none": "S&M-based KPIs are left blank in segment packs",
+        "new_customers": "S&M is allocated to segments pro rata to new customers",
+        "new_arr": "S&M is allocated to segments pro rata to new ARR"}.get(v, v),
+    "pacing_amber": lambda v: f"pipeline pace of at least {v:.0%} of target is 'on track'",
+    "alert_threshold": lambda v: (
+        f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"),
+}
+
+# (allowed type(s), check returning an error sentence or None)
+_POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
+    "reactivation_window_months": ((int,), lambda v: None if v >= 1 else "must be a whole number of months, 1 or more."),
+    "cac_lag_months": ((int,), lambda v: None if v >= 0 else "must be 0 or a positive whole number of months."),
+    "ltv_max_lifetime_years": ((int, float), lambda v: None if v > 0 else "must be a positive number of years."),
+    "magic_number_basis": ((str,), lambda v: _one_of(v, ("net_new", "new", "gross"))),
+    "mrr_includes_uncontracted": ((bool,), lambda v: None),
+    "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr"))),
+    "pacing_amber": ((int, float), lambda v: None if 0 < v <= 1 else "must be a fraction between 0 and 1, e.g. 0.9."),
+    "alert_threshold": ((int, float), lambda v: None if 0 < v < 10 else "must be a positive fraction, e.g. 0.10."),
+}
+
+
+@dataclass(frozen=True)
+class JoinSpec:
+    """Another file joined onto an input on a key column (source names)."""
+
+    path: str
+    on: tuple[str, ...]
+    columns: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
+    how: str = "left"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How one canonical input is read from the company's own file(s)."""
+
+    name: str
+    path: str
+    sheet: str | None = None
+    layout: str = "long"
+    columns: dict[str, str] = field(default_factory=dict)
+    dimensions: tuple[str, ...] = ()
+    defaults: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    date_format: str | None = None
+    dayfirst: bool = False
+    join: tuple[JoinSpec, ...] = ()
+    on_bad_rows: str = "error"
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal: str = "."
+    thousands: str | None = None
+    end_date_exclusive: bool = False
+    month_format: str | None = None
+
+
+@dataclass(frozen=True)
+class CompanyConfig:
+    """Everything company.toml says about one company."""
+
+    name: str
+    currency: str
+    stage: str = "early"
+    gtm: str = "hybrid"
+    north_star: list[str] = field(default_factory=lambda: list(DEFAULT_NORTH_STAR))
+    policies: Policies = field(default_factory=Policies)
+    segments: list[tuple[str, str]] = field(default_factory=list)
+    compare: tuple[str, tuple[str, str]] | None = None
+    inputs: dict[str, InputSpec] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------
+# reading
+
+
+def load_config(path: str | Path) -> CompanyConfig:
+    """Read ``company.toml`` of a company folder (or the file itself).
+
+    Parameters
+    ----------
+    path
+        The company folder, or the path of its ``company.toml``.
+
+    Returns
+    -------
+    CompanyConfig
+
+    Raises
+    ------
+    ConfigError
+        With every problem found: missing file, invalid TOML (line and column), unknown
+        keys (with the closest valid key), wrong types or values.
+    """
+    path = Path(path)
+    file = path if path.suffix == ".toml" else path / CONFIG_FILE
+    if not file.is_file():
+        raise ConfigError([Problem(f"There is no {CONFIG_FILE} in {file.parent}; every company "
+                                   "folder needs one naming the company, its currency and its input files.",
+                                   file=CONFIG_FILE)])
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ConfigError([Problem(f"{CONFIG_FILE} is not a UTF-8 text file.", file=CONFIG_FILE)]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([Problem(_toml_sentence(exc), file=CONFIG_FILE, row=_toml_line(exc))]) from None
+    checker = _Checker()
+    config = checker.company(data)
+    if checker.problems:
+        raise ConfigError(checker.problems)
+    return config
+
+
+def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    line = getattr(exc, "lineno", None)
+    if line is None:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else None
+    return line
+
+
+def _toml_sentence(exc: tomllib.TOMLDecodeError) -> str:
+    # tomllib says e.g. "Expected '=' after a key in a key/value pair (at line 3, column 7)".
+    m = re.match(r"(.*?)\s*\(at line (\d+), column (\d+)\)", str(exc))
+    if m:
+        what, line, col = m.groups()
+        return (f"{CONFIG_FILE} is not valid TOML: at line {line}, column {col}: "
+                f"{what[0].lower() + what[1:]}. Check quotes, '=' signs and [section] headers there.")
+    return f"{CONFIG_FILE} is not valid TOML: {exc}."
+
+
+def closest(word: str, options: Any) -> str | None:
+    """The option closest to ``word`` (difflib), or None when nothing is close."""
+    options = [str(o) for o in options]
+    hits = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    if not hits:
+        lower = {o.lower(): o for o in options}
+        hits = [lower[h] for h in difflib.get_close_matches(str(word).lower(), list(lower), n=1, cutoff=0.6)]
+    return hits[0] if hits else None
+
+
+def did_you_mean(word: str, options: Any) -> str:
+    """`` Did you mean 'x'?`` or an empty string."""
+    hit = closest(word, options)
+    return f" Did you mean '{hit}'?" if hit else ""
+
+
+def _one_of(value: Any, allowed: tuple[str, ...]) -> str | None:
+    if value in allowed:
+        return None
+    return "must be one of " + ", ".join(f"'{a}'" for a in allowed) + "," + \
+        (f" not '{value}'." + did_you_mean(value, allowed)).rstrip()
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text in quotes",
+             list: "a list like [\"a\", \"b\"]", dict: "a table like { a = \"b\" }"}
+    return " or ".join(dict.fromkeys(names[t] for t in types))
+
+
+def safe_relative_path(text: str) -> str | None:
+    """Why ``text`` may not be used as a path inside the company folder, or None if it may.
+
+    The check is lexical: absolute paths and ``..`` components are refused, so a
+    company.toml can never point outside its own folder (symlinks inside it are allowed).
+    """
+    if not text.strip():
+        return "is empty"
+    if "\x00" in text:
+        return "contains a NUL character"
+    for flavour in (PurePosixPath(text), PureWindowsPath(text)):
+        if flavour.is_absolute() or flavour.drive or flavour.root:
+            return "is an absolute path; give a path relative to the company folder"
+        if ".." in flavour.parts:
+            return "goes up out of the company folder ('..'); input files must be inside it"
+    return None
+
+
+class _Checker:
+    """Walks the parsed TOML, building the config and collecting every problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(f"{key} {message}", file=CONFIG_FILE, column=key))
+
+    def unknown(self, table: dict, allowed: tuple[str, ...] | list[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                prefix = f"{where}." if where else ""
+                self.problems.append(Problem(
+                    f"Unknown key '{prefix}{key}' in {CONFIG_FILE}." + did_you_mean(key, allowed)
+                    + (" Valid keys here: " + ", ".join(allowed) + "." if not closest(key, allowed) else ""),
+                    file=CONFIG_FILE, column=f"{prefix}{key}"))
+
+    def typed(self, table: dict, key: str, where: str, types: tuple[type, ...], default: Any = None) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        # TOML booleans are Python ints; refuse them where a number is meant.
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok:
+            self.fail(f"{where}.{key}", f"must be {_type_name(types)}, not {value!r}.")
+            return default
+        return value
+
+    def table(self, data: dict, key: str, where: str = "") -> dict:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(f"{where}{key}", "must be a table ([section] or { key = value }).")
+            return {}
+        return value
+
+    # ----------------------------------------------------------------------------------
+
+    def company(self, data: dict) -> CompanyConfig:
+        self.unknown(data, ("company", "policies", "kpis", "report", "inputs"), "")
+        comp = self.table(data, "company")
+        self.unknown(comp, _SECTION_KEYS["company"], "company")
+        name = self.typed(comp, "name", "company", (str,))
+        currency = self.typed(comp, "currency", "company", (str,))
+        if not name or not str(name).strip():
+            self.fail("company.name", "is required: the company's name as the board pack shows it.")
+        if not currency:
+            self.fail("company.currency", "is required: the reporting currency as an ISO code, e.g. \"EUR\".")
+        elif not re.fullmatch(r"[A-Z]{3}", currency):
+            self.fail("company.currency", f"must be a three-letter ISO code such as \"EUR\" or \"USD\", not {currency!r}.")
+        stage = self.typed(comp, "stage", "company", (str,), "early")
+        if (msg := _one_of(stage, STAGES)):
+            self.fail("company.stage", msg)
+        gtm = self.typed(comp, "gtm", "company", (str,), "hybrid")
+        if (msg := _one_of(gtm, GTMS)):
+            self.fail("company.gtm", msg)
+
+        policies = self.policies(self.table(data, "policies"))
+        kpis = self.table(data, "kpis")
+        self.unknown(kpis, _SECTION_KEYS["kpis"], "kpis")
+        north_star = self.north_star(kpis)
+        report = self.table(data, "report")
+        self.unknown(report, _SECTION_KEYS["report"], "report")
+        segments = self.segments(report)
+        compare = self.compare(report)
+        inputs = self.inputs(self.table(data, "inputs"))
+        return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
+                             north_star=north_star, policies=policies, segments=segments,
+                             compare=compare, inputs=inputs)
+
+    def policies(self, table: dict) -> Policies:
+        allowed = tuple(f.name for f in fields(Policies))
+        self.unknown(table, allowed, "policies")
+        values = {}
+        for key, (types, rule) in _POLICY_RULES.items():
+            if key not in table:
+                continue
+            raw = table[key]
+            if raw == "none" and Policies.__dataclass_fields__[key].default is None:
+                continue  # TOML has no null: "none" spells the default
+            value = self.typed(table, key, "policies", types)
+            if value is None:
+                continue
+            if (msg := rule(value)):
+                self.fail(f"policies.{key}", msg)
+                continue
+            values[key] = float(value) if float in types and not isinstance(value, bool) else value
+        return Policies(**values)
+
+    def north_star(self, table: dict) -> list[str]:
+        value = self.typed(table, "north_star", "kpis", (list,), list(DEFAULT_NORTH_STAR))
+        if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9_]+", v) for v in value):
+            self.fail("kpis.north_star", "must be a list of KPI ids from METRICS.md, e.g. [\"arr\", \"nrr\"].")
+            return list(DEFAULT_NORTH_STAR)
+        if not 3 <= len(value) <= 5:
+            self.fail("kpis.north_star", f"must name 3 to 5 KPIs, not {len(value)}.")
+        return list(value)
+
+    def segments(self, table: dict) -> list[tuple[str, str]]:
+        out = []
+        for item in self.typed(table, "segments", "report", (list,), []):
+            key, sep, value = str(item).partition("=")
+            if not (isinstance(item, str) and sep and key.strip() and value.strip()):
+                self.fail("report.segments", f"entries must look like \"segment=Enterprise\", not {item!r}.")
+                continue
+            out.append((key.strip(), value.strip()))
+        return out
+
+    def compare(self, table: dict) -> tuple[str, tuple[str, str]] | None:
+        text = self.typed(table, "compare", "report", (str,))
+        if text is None:
+            return None
+        key, _, values = text.partition("=")
+        parts = [v.strip() for v in values.split(",") if v.strip()]
+        if not key.strip() or len(parts) != 2:
+            self.fail("report.compare", f"must look like \"segment=SMB,Enterprise\" (one key, two values), not {text!r}.")
+            return None
+        return key.strip(), (parts[0], parts[1])
+
+    def inputs(self, table: dict) -> dict[str, InputSpec]:
+        self.unknown(table, INPUT_NAMES, "inputs")
+        specs = {}
+        for name in INPUT_NAMES:
+            if name in table:
+                spec = self.input(name, table[name])
+                if spec is not None:
+                    specs[name] = spec
+        if not table:
+            self.problems.append(Problem(
+                f"{CONFIG_FILE} names no input files: add at least an [inputs.mrr], [inputs.contracts] "
+                "or [inputs.transactions] section.", file=CONFIG_FILE, column="inputs"))
+        return specs
+
+    def input(self, name: str, table: Any) -> InputSpec | None:
+        where = f"inputs.{name}"
+        if not isinstance(table, dict):
+            self.fail(where, "must be a table ([inputs.%s] with path and columns)." % name)
+            return None
+        self.unknown(table, _INPUT_KEYS, where)
+        n_before = len(self.problems)
+        path = self.path(table, where)
+        kw: dict[str, Any] = {}
+        for key in ("sheet", "date_format", "delimiter", "encoding", "decimal", "thousands", "month_format"):
+            value = self.typed(table, key, where, (str,))
+            if value is not None:
+                kw[key] = value
+        for key in ("dayfirst", "end_date_exclusive"):
+            kw[key] = self.typed(table, key, where, (bool,), False)
+        if kw["end_date_exclusive"] and name != "contracts":
+            self.fail(f"{where}.end_date_exclusive", "only applies to [inputs.contracts].")
+        layout = self.typed(table, "layout", where, (str,), "long")
+        if (msg := _one_of(layout, ("long", "wide"))):
+            self.fail(f"{where}.layout", msg)
+        elif layout == "wide" and name != "mrr":
+            self.fail(f"{where}.layout", "\"wide\" (months as columns) is only supported for [inputs.mrr].")
+        bad_default = "error" if name in _ERROR_BY_DEFAULT else "warn"
+        on_bad = self.typed(table, "on_bad_rows", where, (str,), bad_default)
+        if (msg := _one_of(on_bad, ("error", "warn"))):
+            self.fail(f"{where}.on_bad_rows", msg)
+        for key in ("delimiter", "decimal", "thousands"):
+            if key in kw and len(kw[key]) != 1:
+                self.fail(f"{where}.{key}", f"must be a single character, not {kw[key]!r}.")
+        if kw.get("decimal") and kw.get("decimal") == kw.get("thousands"):
+            self.fail(f"{where}.thousands", "must differ from the decimal separator.")
+        if "encoding" in kw:
+            import codecs
+            try:
+                codecs.lookup(kw["encoding"])
+            except LookupError:
+                self.fail(f"{where}.encoding", f"{kw['encoding']!r} is not a known text encoding "
+                          "(try \"utf-8\", \"latin-1\" or \"cp1252\").")
+        columns = self.str_map(table, "columns", where)
+        dimensions = self.typed(table, "dimensions", where, (list,), [])
+        if not all(isinstance(d, str) for d in dimensions):
+            self.fail(f"{where}.dimensions", "must be a list of column names in quotes.")
+            dimensions = []
+        defaults = self.typed(table, "defaults", where, (dict,), {})
+        for key, value in defaults.items():
+            if not isinstance(value, (str, int, float, bool)):
+                self.fail(f"{where}.defaults.{key}", "must be a single value (text or number).")
+        values = self.typed(table, "values", where, (dict,), {})
+        translated = {}
+        for canon, mapping in values.items():
+            if not isinstance(mapping, dict):
+                self.fail(f"{where}.values.{canon}", "must be a table of source value = canonical value.")
+                continue
+            translated[canon] = {str(k): str(v) for k, v in mapping.items()}
+        joins = self.joins(table, where)
+        if len(self.problems) > n_before:
+            return None
+        return InputSpec(name=name, path=path, layout=layout, columns=columns,
+                         dimensions=tuple(dimensions), defaults=dict(defaults), values=translated,
+                         join=joins, on_bad_rows=on_bad, **kw)
+
+    def path(self, table: dict, where: str) -> str:
+        value = self.typed(table, "path", where, (str,))
+        if value is None:
+            if "path" not in table:
+                self.fail(f"{where}.path", "is required: the file name of this input inside the company folder.")
+            return ""
+        if (why := safe_relative_path(value)):
+            self.fail(f"{where}.path", f"{value!r} {why}.")
+        return value
+
+    def str_map(self, table: dict, key: str, where: str) -> dict[str, str]:
+        value = self.typed(table, key, where, (dict,), {})
+        bad = [k for k, v in value.items() if not isinstance(v, str)]
+        for k in bad:
+            self.fail(f"{where}.{key}.{k}", f"must be a column name in quotes, not {value[k]!r}.")
+        return {k: v for k, v in value.items() if isinstance(v, str)}
+
+    def joins(self, table: dict, where: str) -> tuple[JoinSpec, ...]:
+        raw = table.get("join", [])
+        if isinstance(raw, dict):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(j, dict) for j in raw):
+            self.fail(f"{where}.join", "must be one or more [[%s.join]] tables with path, on and columns." % where)
+            return ()
+        out = []
+        for i, j in enumerate(raw, start=1):
+            jw = f"{where}.join[{i}]"
+            self.unknown(j, _JOIN_KEYS, jw)
+            path = self.path(j, jw)
+            on = self.typed(j, "on", jw, (str, list))
+            if on is None:
+                self.fail(f"{jw}.on", "is required: the key column present in both files.")
+                on = []
+            on = (on,) if isinstance(on, str) else tuple(str(o) for o in on)
+            how = self.typed(j, "how", jw, (str,), "left")
+            if (msg := _one_of(how, ("left", "inner"))):
+                self.fail(f"{jw}.how", msg)
+            out.append(JoinSpec(path=path, on=on, columns=self.str_map(j, "columns", jw),
+                                sheet=self.typed(j, "sheet", jw, (str,)), how=how))
+        return tuple(out)

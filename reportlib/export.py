@@ -1,0 +1,234 @@
+"""Board-deck PDF export: the ``boardpdf`` nbconvert exporter and PDF assembly.
+
+``jupyter nbconvert --to boardpdf notebook.ipynb`` renders the notebook with the
+``templates/boardpack`` template (no code, no prompts, no network) and prints it with a
+headless Chromium through the DevTools protocol on landscape 16:9 pages, with a footer
+"company · period · page n / N".
+
+Inside a pack every section is printed without a footer (one shared browser, tabs in
+parallel) and :func:`assemble_pdf` stamps the footer over the whole deck, so that page
+numbers run from the cover to the appendix.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from nbconvert.exporters import HTMLExporter
+from traitlets import Bool, Float, Unicode, default
+
+from ._assemble import assemble_pdf, period_label
+from ._chromium import Chromium, find_chromium
+from .exceptions import ExportError
+
+__all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "Chromium",
+           "period_label", "TEMPLATES_DIR"]
+
+#: ``templates/`` at the top of the repository (DESIGN.md's layout); an installed copy
+#: under ``<prefix>/share/jupyter/nbconvert/templates/boardpack`` is found by nbconvert too.
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+class BoardPDFExporter(HTMLExporter):
+    """nbconvert exporter: notebook -> landscape board-deck PDF via Chromium.
+
+    Set :attr:`browser` to a running :class:`~reportlib._chromium.Chromium` to reuse one
+    browser for many notebooks (the pack does); otherwise each conversion starts one.
+    """
+
+    export_from_notebook = "Board pack PDF"
+    output_mimetype = "application/pdf"
+
+    page_width = Float(13.333, help="Page width in inches (16:9 slide by default).").tag(config=True)
+    page_height = Float(7.5, help="Page height in inches.").tag(config=True)
+    margin_top = Float(0.45, help="Top margin in inches.").tag(config=True)
+    margin_right = Float(0.55, help="Right margin in inches.").tag(config=True)
+    margin_bottom = Float(0.6, help="Bottom margin in inches (holds the footer).").tag(config=True)
+    margin_left = Float(0.55, help="Left margin in inches.").tag(config=True)
+    footer = Bool(True, help="Print the 'company · period · page n / N' footer.").tag(config=True)
+    company = Unicode("", help="Company name for the footer (default: from the papermill parameters).").tag(config=True)
+    period = Unicode("", help="Period for the footer (default: from the papermill parameters).").tag(config=True)
+    chromium_path = Unicode("", help="Chromium executable (default: discovered, see find_chromium).").tag(config=True)
+
+    browser: Chromium | None = None
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".pdf"
+
+    @default("template_extension")
+    def _template_extension_default(self) -> str:
+        return ".html.j2"  # the template is HTML even though the output is a PDF
+
+    @default("template_name")
+    def _template_name_default(self) -> str:
+        return "boardpack"
+
+    @default("extra_template_basedirs")
+    def _default_extra_template_basedirs(self) -> list[str]:
+        return [str(TEMPLATES_DIR)] if TEMPLATES_DIR.is_dir() else []
+
+    @default("exclude_input")
+    def _exclude_input_default(self) -> bool:
+        return True
+
+    @default("exclude_input_prompt")
+    def _exclude_input_prompt_default(self) -> bool:
+        return True
+
+    @default("exclude_output_prompt")
+    def _exclude_output_prompt_default(self) -> bool:
+        return True
+
+    # -- rendering ------------------------------------------------------------------------
+    def _init_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
+        resources = super()._init_resources(resources)
+        resources["boardpack"] = {name: getattr(self, name) for name in (
+            "page_width", "page_height", "margin_top", "margin_right", "margin_bottom", "margin_left")}
+        return resources
+
+    def to_html(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
+        """The print-ready HTML (what Chromium prints)."""
+        return super().from_notebook_node(nb, resources=resources, **kw)
+
+    def from_notebook_node(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[bytes, dict]:
+        html, resources = self.to_html(nb, resources, **kw)
+        company, period = self._footer_labels(nb)
+        pdf = self.print_html(html, company=company, period=period)
+        resources["output_extension"] = ".pdf"
+        return pdf, resources
+
+    # -- printing -------------------------------------------------------------------------
+    def print_options(self, company: str = "", period: str = "") -> dict[str, Any]:
+        """``Page.printToPDF`` options for this exporter's page geometry and footer."""
+        opts: dict[str, Any] = {
+            "paperWidth": self.page_width, "paperHeight": self.page_height, "landscape": False,
+            "marginTop": self.margin_top, "marginBottom": self.margin_bottom,
+            "marginLeft": self.margin_left, "marginRight": self.margin_right,
+            "printBackground": True, "preferCSSPageSize": False,
+            "displayHeaderFooter": self.footer,
+        }
+        if self.footer:
+            label = " · ".join(escape(x) for x in (company, period) if x)
+            label = f"{label} · " if label else ""
+            opts["headerTemplate"] = "<div></div>"
+            opts["footerTemplate"] = (
+                '<div style="width:100%;font-family:Liberation Sans,DejaVu Sans,Arial,sans-serif;'
+                f'font-size:8px;color:#616e7c;text-align:right;padding:0 {self.margin_right}in 0.15in 0;">'
+                f'{label}page <span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+        return opts
+
+    def print_html(self, html: str, company: str = "", period: str = "") -> bytes:
+        """Print an HTML string to PDF bytes with Chromium."""
+        fd, name = tempfile.mkstemp(suffix=".html", prefix="reportlib-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(html)
+            return self.print_file(Path(name), company, period)
+        finally:
+            os.unlink(name)
+
+    def print_file(self, html: Path, company: str = "", period: str = "") -> bytes:
+        """Print a local HTML file to PDF bytes with Chromium."""
+        options = self.print_options(company, period)
+        if self.browser is not None:
+            return self.browser.print_pdf(html, options)
+        with Chromium(Path(self.chromium_path) if self.chromium_path else None) as browser:
+            return browser.print_pdf(html, options)
+
+    def _footer_labels(self, nb: Any) -> tuple[str, str]:
+        """Company and period for the footer: the traits, else the papermill parameters."""
+        params = nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
+        company = self.company or _company_name(params.get("company_dir"))
+        period = self.period
+        if not period and params.get("as_of"):
+            period = period_label(str(params["as_of"]), str(params.get("window") or "quarter"))
+        return company, period
+
+
+def _company_name(company_dir: str | None) -> str:
+    """The ``[company] name`` from company.toml, or the folder name."""
+    if not company_dir:
+        return ""
+    path = Path(company_dir)
+    try:
+        with open(path / "company.toml", "rb") as f:
+            return str(tomllib.load(f).get("company", {}).get("name") or path.name)
+    except (OSError, tomllib.TOMLDecodeError):
+        return path.name
+
+
+def export_pdfs(notebooks: Sequence[Path], pdf_dir: Path, *, browser: Chromium | None = None,
+                footer: bool = False, workers: int = 4) -> list[Path]:
+    """Export executed notebooks to one PDF each, printing in parallel tabs.
+
+    Parameters
+    ----------
+    notebooks : sequence of Path
+        Executed notebooks.
+    pdf_dir : Path
+        Folder for ``<stem>.pdf`` files (created).
+    browser : Chromium, optional
+        A running browser to reuse; one is started (and stopped) otherwise.
+    footer : bool
+        Print Chromium's per-document footer (off when :func:`assemble_pdf` stamps one).
+    workers : int
+        Tabs printed at once.
+
+    Returns
+    -------
+    list of Path
+        The PDFs, in the order of ``notebooks``.
+    """
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    own = browser is None
+    browser = browser or Chromium()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            return list(pool.map(lambda nb: export_one(nb, pdf_dir, browser, footer=footer), notebooks))
+    finally:
+        if own:
+            browser.close()
+
+
+def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False) -> Path:
+    """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser."""
+    import nbformat
+
+    exporter = BoardPDFExporter(footer=footer)
+    exporter.browser = browser
+    nb = nbformat.read(str(notebook), as_version=4)
+    html, _ = exporter.to_html(nb, {"metadata": {"name": notebook.stem}})
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    html_path = pdf_dir / f"{notebook.stem}.html"
+    html_path.write_text(html, encoding="utf-8")
+    try:
+        company, period = exporter._footer_labels(nb)
+        pdf = exporter.print_file(html_path, company, period)
+    finally:
+        html_path.unlink(missing_ok=True)
+    out = pdf_dir / f"{notebook.stem}.pdf"
+    out.write_bytes(pdf)
+    return out
+
+
+def _check_no_network(html: str) -> list[str]:
+    """URLs that ``html`` would load (script src, link href, img src, CSS url/@import)."""
+    import re
+
+    pattern = re.compile(
+        r"""<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)\s*=\s*["']?(https?:)?//[^"'\s>]+"""
+        r"""|@import\s+(?:url\()?["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//""",
+        re.IGNORECASE)
+    return [m.group(0) for m in pattern.finditer(html)]
+
+
+def iter_exporter_names() -> Iterable[str]:  # pragma: no cover - convenience for debugging
+    from nbconvert.exporters import get_export_names
+
+    return get_export_names()

@@ -1,0 +1,355 @@
+"""Load a company folder into validated, canonical DataFrames.
+
+>>> company = load_company("data/meridian")            # doctest: +SKIP
+>>> company.frames["mrr"].dtypes                      # doctest: +SKIP
+>>> print(validate_company("data/meridian").render())  # doctest: +SKIP
+
+:func:`load_company` raises :class:`~reportlib.exceptions.InputError` holding every
+problem at once; :func:`validate_company` returns them as a :class:`ValidationReport`
+instead. Neither ever shows a traceback for a mistake in the inputs.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from ._mapping import MAX_ROWS, load_input
+from ._schemas import GIVES
+from .config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
+                     did_you_mean, load_config)
+from .exceptions import ConfigError, InputError, ParameterError, Problem
+
+__all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of",
+           "company_slug"]
+
+
+@dataclass(frozen=True)
+class Company:
+    """One company's validated inputs: canonical frames, settings and warnings.
+
+    ``segment_filter`` is the ``(key, value)`` this company was restricted to (None for
+    the whole company) and ``unfiltered_inputs`` the inputs that do not carry that key
+    and so stay company-wide (e.g. financials in a segment pack).
+    """
+
+    path: Path
+    slug: str
+    config: CompanyConfig
+    frames: dict[str, pd.DataFrame]
+    warnings: list[Problem] = field(default_factory=list)
+    sources: dict[str, list[Path]] = field(default_factory=dict)
+    segment_filter: tuple[str, str] | None = None
+    unfiltered_inputs: list[str] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        """Whether input ``name`` was given (and has at least the frame, maybe empty)."""
+        return name in self.frames
+
+    def revenue_source(self) -> str | None:
+        """The input MRR comes from: ``"mrr"``, else ``"contracts"``, else ``"transactions"``.
+
+        None for a company without revenue input (a CRM-only folder).
+        """
+        return next((n for n in REVENUE_INPUTS if n in self.frames), None)
+
+    def missing_note(self, name: str) -> str:
+        """One line saying which input would enable the sections ``name`` feeds."""
+        return f"No {name} input: add [inputs.{name}] to {CONFIG_FILE} for {GIVES[name]}."
+
+    def segment(self, key: str, value: str) -> Company:
+        """This company restricted to one value of a dimension.
+
+        Every frame with a column ``key`` keeps only the rows where it equals ``value``;
+        the others are left whole and listed in ``unfiltered_inputs``.
+
+        Raises
+        ------
+        ParameterError
+            When no input carries ``key``, or no row has ``value`` (with the closest
+            existing dimension or value).
+        """
+        carrying = {n: f for n, f in self.frames.items() if key in f.columns}
+        if not carrying:
+            dims = sorted({c for f in self.frames.values() for c in f.columns
+                           if isinstance(f[c].dtype, pd.StringDtype)})
+            raise ParameterError(f"No input of {self.config.name} has a column '{key}' to segment by."
+                                 + did_you_mean(key, dims)
+                                 + (f" Columns that could be used: {', '.join(dims)}." if dims else ""))
+        values = sorted({str(v) for f in carrying.values() for v in f[key].dropna().unique()})
+        if str(value) not in values:
+            raise ParameterError(f"No row of {self.config.name} has {key} = '{value}'."
+                                 + did_you_mean(value, values)
+                                 + f" Values of {key}: {', '.join(values[:30])}"
+                                 + (" ..." if len(values) > 30 else "") + ".")
+        frames = {n: (f.loc[f[key].eq(value).fillna(False)].reset_index(drop=True) if n in carrying else f)
+                  for n, f in self.frames.items()}
+        return replace(self, frames=frames, segment_filter=(key, str(value)),
+                       unfiltered_inputs=[n for n in self.frames if n not in carrying])
+
+
+@dataclass
+class ValidationReport:
+    """Every problem and warning found in a company folder."""
+
+    path: Path
+    errors: list[Problem]
+    warnings: list[Problem]
+    company: Company | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def render(self) -> str:
+        """Plain text for an analyst: problems grouped by file, then a one-line summary."""
+        name = self.company.config.name if self.company else self.path.name
+        lines = [f"Checked {name} ({self.path})", ""]
+        groups: dict[str, list[Problem]] = {}
+        for p in self.errors + self.warnings:
+            groups.setdefault(p.file or "(general)", []).append(p)
+        for file, problems in groups.items():
+            lines.append(file)
+            for p in problems:
+                where = ", ".join(w for w in (f"row {p.row}" if p.row is not None else "",
+                                              f"column '{p.column}'" if p.column else "") if w)
+                label = "error  " if p.severity == "error" else "warning"
+                lines.append(f"  {label} {where + ': ' if where else ''}{p.message}")
+            lines.append("")
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        e, w = len(self.errors), len(self.warnings)
+        counts = f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+        if e:
+            return f"{counts}: fix the errors above; nothing can be reported until then."
+        loaded = ", ".join(f"{n} ({len(f):,} rows)" for n, f in self.company.frames.items()) if self.company else ""
+        return f"{counts}: inputs are usable" + (f": {loaded}." if loaded else ".")
+
+
+# ======================================================================================
+
+
+def company_slug(folder: str | Path) -> str:
+    """A folder-name slug safe for output paths: lower-case letters, digits, ``-``, ``_``, ``.``."""
+    slug = re.sub(r"[^a-z0-9._-]+", "-", Path(folder).name.lower()).strip(".-_")
+    return slug or "company"
+
+
+def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
+    folder = Path(path).expanduser().absolute()
+    if not folder.is_dir():
+        return folder, None, [Problem(f"{folder} is not a folder; give the company folder that holds "
+                                      f"{CONFIG_FILE} and the exports.")]
+    try:
+        config = load_config(folder)
+    except ConfigError as exc:
+        return folder, None, exc.problems + exc.warnings
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    sources: dict[str, list[Path]] = {}
+    for name in INPUT_NAMES:
+        spec = config.inputs.get(name)
+        if spec is None:
+            continue
+        loaded = load_input(folder, spec, config.currency)
+        problems += loaded.problems
+        sources[name] = loaded.sources
+        if loaded.frame is not None:
+            frames[name] = loaded.frame
+    problems += _company_warnings(config, frames)
+    errors = [p for p in problems if p.severity == "error"]
+    company = None if errors else Company(
+        path=folder, slug=company_slug(folder), config=config, frames=frames,
+        warnings=[p for p in problems if p.severity == "warning"], sources=sources)
+    return folder, company, problems
+
+
+def load_company(path: str | Path) -> Company:
+    """Load and validate a company folder.
+
+    Parameters
+    ----------
+    path
+        Folder holding ``company.toml`` and the files it names.
+
+    Returns
+    -------
+    Company
+        Canonical frames (dtypes as in docs/architecture.md), config and warnings.
+
+    Raises
+    ------
+    InputError
+        Holding every problem found (a :class:`ConfigError` when company.toml itself is wrong).
+    """
+    folder, company, problems = _collect(path)
+    if company is None:
+        if problems and all(p.file == CONFIG_FILE for p in problems if p.severity == "error"):
+            raise ConfigError(problems, company=folder.name)
+        raise InputError(problems, company=folder.name)
+    return company
+
+
+def validate_company(path: str | Path, as_of: str | None = None) -> ValidationReport:
+    """Check a company folder and return every problem instead of raising.
+
+    Parameters
+    ----------
+    path
+        The company folder.
+    as_of
+        Optional month to check against the data (``YYYY-MM`` or a date).
+
+    Returns
+    -------
+    ValidationReport
+    """
+    folder, company, problems = _collect(path)
+    if company is not None and as_of is not None:
+        try:
+            resolve_as_of(company, as_of)
+        except ParameterError as exc:
+            problems.append(Problem(str(exc), column="--as-of"))
+            company = None
+    return ValidationReport(path=folder,
+                            errors=[p for p in problems if p.severity == "error"],
+                            warnings=[p for p in problems if p.severity == "warning"],
+                            company=company)
+
+
+# ======================================================================================
+# as-of
+
+
+def _data_months(company: Company) -> pd.PeriodIndex:
+    f = company.frames
+    source = company.revenue_source()
+    if source == "mrr":
+        months = f["mrr"]["month"]
+    elif source == "contracts":
+        c = f["contracts"]
+        last = c["end_date"].fillna(c["start_date"].max()).max()
+        return pd.period_range(c["start_date"].min().to_period("M"), max(last, c["start_date"].max()).to_period("M"), freq="M")
+    elif source == "transactions":
+        months = f["transactions"]["date"].dt.to_period("M")
+    else:
+        # No revenue input: the span of whatever dated input there is.
+        cols = [fr[c] for fr in f.values() for c in fr.columns
+                if pd.api.types.is_datetime64_any_dtype(fr[c])]
+        if not cols:
+            return pd.PeriodIndex([], freq="M")
+        allv = pd.concat(cols).dropna()
+        return pd.period_range(allv.min().to_period("M"), allv.max().to_period("M"), freq="M")
+    months = months.dropna()
+    if months.empty:
+        return pd.PeriodIndex([], freq="M")
+    return pd.period_range(months.min(), months.max(), freq="M")
+
+
+def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Timestamp]:
+    """The reported month and the as-of date.
+
+    Parameters
+    ----------
+    company
+        A loaded company.
+    as_of
+        ``YYYY-MM`` or ``YYYY-MM-DD`` (a date is kept for pacing); None for the last month
+        of the revenue data.
+
+    Returns
+    -------
+    tuple of (pandas.Period, pandas.Timestamp)
+        The month (freq ``M``) and the date (the month's last day when only a month is given).
+
+    Raises
+    ------
+    ParameterError
+        When ``as_of`` is not a month or date, or falls outside the data's months.
+    """
+    months = _data_months(company)
+    if months.empty:
+        raise ParameterError(f"{company.config.name} has no dated rows to report on.")
+    if as_of is None:
+        month = months[-1]
+        return month, month.to_timestamp(how="end").normalize()
+    text = str(as_of).strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}", text):
+        try:
+            month = pd.Period(text, freq="M")
+        except ValueError:
+            month = None
+        date = month.to_timestamp(how="end").normalize() if month is not None else None
+    elif re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        try:
+            date = pd.Timestamp(text)
+            month = date.to_period("M")
+        except ValueError:
+            month = date = None
+    else:
+        month = date = None
+    if month is None:
+        raise ParameterError(f"--as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD).")
+    if month < months[0] or month > months[-1]:
+        raise ParameterError(f"--as-of {month} is outside the data of {company.config.name}, "
+                             f"which runs from {months[0]} to {months[-1]}.")
+    return month, date
+
+
+# ======================================================================================
+# company-level warnings
+
+
+def _company_warnings(config: CompanyConfig, frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    out: list[Problem] = []
+    if not any(n in config.inputs for n in REVENUE_INPUTS) and config.inputs:
+        out.append(Problem("No revenue input (mrr, contracts or transactions): revenue sections are "
+                           "left out of the pack; only the sections of the inputs given are reported.",
+                           file=CONFIG_FILE, column="inputs", severity="warning"))
+    if "mrr" in frames:
+        spec = config.inputs["mrr"]
+        out += _one_month_customers(frames["mrr"], spec.path)
+        totals = frames["mrr"].groupby("month", observed=True)["mrr"].sum()
+        out += _outliers(totals, "total MRR", spec.path, "mrr")
+    if "financials" in frames and "revenue" in frames["financials"]:
+        fin = frames["financials"]
+        totals = fin.groupby("month", observed=True)["revenue"].sum()
+        out += _outliers(totals, "revenue", config.inputs["financials"].path, "financials")
+    return out
+
+
+def _one_month_customers(mrr: pd.DataFrame, file: str) -> list[Problem]:
+    active = mrr.loc[mrr["mrr"] > 0, ["customer_id", "month"]]
+    if active.empty:
+        return []
+    per = active.groupby("customer_id", observed=True)["month"].agg(["nunique", "max"])
+    last = active["month"].max()
+    # A customer new in the last month has one month of MRR by nature; not worth a warning.
+    once = per.loc[(per["nunique"] == 1) & (per["max"] != last)]
+    if once.empty:
+        return []
+    ids = ", ".join(str(i) for i in once.index[:MAX_ROWS])
+    more = f" and {len(once) - MAX_ROWS:,} more" if len(once) > MAX_ROWS else ""
+    return [Problem(f"{len(once):,} customer(s) have MRR in only one month ({ids}{more}); check that "
+                    "their other months are not missing from the export (one-off fees do not belong in MRR).",
+                    file=file, column="customer_id", severity="warning", input="mrr")]
+
+
+def _outliers(totals: pd.Series, what: str, file: str, name: str) -> list[Problem]:
+    """Months whose total differs by more than half from both neighbours, in the same direction."""
+    totals = totals.sort_index()
+    if len(totals) < 3:
+        return []
+    prev, nxt = totals.shift(1), totals.shift(-1)
+    base = (prev + nxt) / 2
+    spike = (totals > 1.5 * prev) & (totals > 1.5 * nxt)
+    dip = (totals < 0.5 * prev) & (totals < 0.5 * nxt)
+    flagged = totals.loc[(spike | dip) & (base > 0)]
+    return [Problem(f"{what} of {m} ({v:,.0f}) is far from the months around it "
+                    f"({prev[m]:,.0f} before, {nxt[m]:,.0f} after); check that month of the export.",
+                    file=file, column="month", severity="warning", input=name)
+            for m, v in flagged.head(MAX_ROWS).items()]

@@ -1,0 +1,586 @@
+"""KPI builder: one company (or segment) and one window -> kpis.csv, the tables and the
+narrative.
+
+The builder assembles; every number comes from :mod:`reportlib.metrics`. Each section is
+computed for the window, the prior window and the same window a year earlier, so
+``prior_value``, ``change`` and the north stars' year-ago values come from the very same
+functions as ``value``.
+
+kpis.csv columns: ``kpi, label, tier, value, unit, prior_value, change, benchmark,
+status, note``. ``change`` is a *relative* change (value / prior - 1, against |prior|)
+for currency and count KPIs and an *absolute difference* for every other unit (ratios
+in fraction points: NRR 1.02 vs 1.00 -> 0.02; multiples, months, days, scores in their
+unit). A blank value is an empty cell with a ``note`` saying why, never 0 or inf.
+
+>>> result = compute_kpis("data/meridian", as_of="2026-09")   # doctest: +SKIP
+>>> write_kpis(result, "out")                                 # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from . import _narrative as nar
+from . import _registry as reg
+from ._registry import REGISTRY, Kpi, benchmark_text, status
+from .exceptions import ParameterError
+from .inputs import Company, load_company, resolve_as_of
+from .metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
+                      funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
+                      opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
+                      segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
+from .metrics.cohorts import cohorts
+from .metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
+from .metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
+from .metrics.grid import contracts_to_mrr, transactions_to_mrr
+from .metrics.journey import FUNNEL_COHORT_COLUMNS
+from .metrics.movements import arpa_drivers, movements, mrr_bridge, mrr_drivers, revenue_kpis
+
+__all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
+           "benchmark_text", "status"]
+
+KPI_COLUMNS = ["kpi", "label", "tier", "value", "unit", "prior_value", "change", "benchmark", "status", "note"]
+KPI_TREE_COLUMNS = ["kpi", "label", "tier", "parent", "value", "unit", "status"]
+BREAKDOWN_COLUMNS = ["dimension", "segment", "kpi", "label", "unit", "value", "status"]
+#: Revenue KPIs split by segment / dimension value (the granular tier of the hierarchy).
+BREAKDOWN_KPIS = ("arr", "customers", "new_arr", "expansion_arr", "churned_arr", "net_new_arr", "nrr", "grr",
+                  "logo_churn_rate", "arpa", "asp", "quick_ratio")
+MAX_BREAKDOWN_VALUES = 12
+REVENUE_WORDS = {"mrr": "MRR", "contracts": "MRR", "transactions": "monthly revenue"}
+
+
+def kpi_ids() -> list[str]:
+    """Every KPI id in kpis.csv order (the registry's)."""
+    return reg.ids()
+
+
+@dataclass
+class KpiResult:
+    """Everything a pack shows for one company, segment and window.
+
+    Attributes
+    ----------
+    kpis : DataFrame
+        kpis.csv (:data:`KPI_COLUMNS`), one row per registry id.
+    tables : dict of DataFrame
+        Table name -> the table written as ``tables/<name>.csv``.
+    company : Company
+        The (segmented) company.
+    window : Window
+    as_of_date : Timestamp
+        The as-of day (pacing); the month's last day when only a month was given.
+    values, prior : dict
+        KPI id -> float or :class:`~reportlib.metrics.Blank`, this and the prior window.
+    year_ago : dict
+        North-star id -> value over the same window a year earlier.
+    narrative : dict
+        Pack section -> sentences (``summary`` holds the north-star explanations).
+    explanations : list of Explanation
+        Per north star: change vs prior / year ago, sentence, driver KPI.
+    alerts : list of str
+    notes : list of str
+        Run-level notes (revenue basis, segment, inputs absent).
+    """
+
+    kpis: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    company: Company
+    window: Window
+    as_of_date: pd.Timestamp
+    values: dict[str, Value]
+    prior: dict[str, Value]
+    year_ago: dict[str, Value]
+    narrative: dict[str, list[str]]
+    explanations: list[nar.Explanation]
+    alerts: list[str]
+    notes: list[str]
+    segment: tuple[str, str] | None = None
+    compare: tuple[str, tuple[str, str]] | None = None
+    revenue_word: str = "MRR"
+    year_ago_all: dict[str, Value] = field(default_factory=dict, repr=False)
+
+    @property
+    def north_star(self) -> list[str]:
+        return list(self.company.config.north_star)
+
+    @property
+    def currency(self) -> str:
+        return self.company.config.currency
+
+    def value(self, kpi_id: str) -> Value:
+        """The current value of one KPI (a float or a Blank)."""
+        return self.values[kpi_id]
+
+
+# --- context: the revenue grid, computed once per company ------------------------------------
+@dataclass
+class _Ctx:
+    company: Company
+    whole: Company
+    window: Window
+    as_of_date: pd.Timestamp
+    mrr: pd.DataFrame | None
+    mov: pd.DataFrame | None
+    span: tuple[pd.Period, pd.Period] | None
+
+    @property
+    def policies(self) -> Any:
+        return self.company.config.policies
+
+    def frame(self, name: str) -> pd.DataFrame | None:
+        return self.company.frames.get(name)
+
+    @property
+    def financials(self) -> pd.DataFrame | None:
+        fin = self.frame("financials")
+        return None if fin is None else fin[fin["month"] <= self.window.as_of]
+
+
+def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
+    """customer_id, month, mrr from the company's revenue source (METRICS.md order)."""
+    source, f, pol = company.revenue_source(), company.frames, company.config.policies
+    if source == "mrr":
+        return f["mrr"][["customer_id", "month", "mrr"]]
+    if source == "contracts":
+        return contracts_to_mrr(f["contracts"], include_uncontracted=bool(pol.mrr_includes_uncontracted),
+                                months=span, transactions=f.get("transactions"))
+    if source == "transactions":
+        return transactions_to_mrr(f["transactions"])
+    return None
+
+
+def _context(company: Company, whole: Company, window: Window, date: pd.Timestamp) -> _Ctx:
+    """Revenue grid up to the as-of month, on the whole company's months so that a segment's
+    opening month (and so its movements) match the company's."""
+    full = _revenue_mrr(whole)
+    if full is None or full.empty:
+        return _Ctx(company, whole, window, date, None, None, None)
+    span = (pd.Period(full["month"].min(), "M"), window.as_of)
+    mrr = full if company is whole else _revenue_mrr(company, span)
+    mrr = mrr[(mrr["month"] >= span[0]) & (mrr["month"] <= span[1])]
+    mov = movements(mrr, reactivation_window_months=company.config.policies.reactivation_window_months,
+                    months=span)
+    return _Ctx(company, whole, window, date, mrr, mov, span)
+
+
+# --- values ---------------------------------------------------------------------------------
+def _revenue_values(ctx: _Ctx, window: Window) -> dict[str, Value]:
+    if ctx.mov is None:
+        return {}
+    return revenue_kpis(ctx.mov, window)
+
+
+def _history_months(ctx: _Ctx, window: Window) -> int | None:
+    if ctx.span is None:
+        return None
+    return max((window.as_of - ctx.span[0]).n + 1, 0)
+
+
+def _sm_share(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> Mapping[str, Value] | None:
+    """The segment's share of the company's new customers / new ARR (sm_allocation)."""
+    seg = ctx.company.segment_filter
+    if seg is None or ctx.policies.sm_allocation == "none":
+        return None
+    whole = _context(ctx.whole, ctx.whole, window, ctx.as_of_date)
+    return segment_share(revenue, _revenue_values(whole, window))
+
+
+def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
+    """Every section's KPIs for one window, with "needs ... input" notes for absent inputs."""
+    f = ctx.company.frames
+    out: dict[str, Value] = dict(_revenue_values(ctx, window))
+    contracts, tx, fin = _revenue_inputs(ctx)
+    out.update(contract_kpis(contracts, window, transactions=tx, financials=fin))
+    out.update(unit_economics_kpis(ctx.financials, out, window, ctx.policies,
+                                   segment=ctx.company.segment_filter,
+                                   segment_share=_sm_share(ctx, window, out),
+                                   revenue_history_months=_history_months(ctx, window)))
+    out.update(journey_kpis(f.get("leads"), f.get("traffic"), window,
+                            new_arr=out.get("new_arr", Blank("no revenue input"))))
+    out.update(pipeline_kpis(f.get("opportunities"), window))
+    out.update(usage_kpis(f.get("usage"), window))
+    out.update(nps_kpis(f.get("nps"), window))
+    return _complete(ctx.company, out)
+
+
+def _revenue_inputs(ctx: _Ctx) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """Contracts, transactions and financials for revenue and its tiers.
+
+    METRICS.md: revenue comes from contracts, else from financials. Without contracts,
+    transactions are only part of the revenue (an mrr input holds the subscriptions), so
+    they are used only when there are no financials either.
+    """
+    f = ctx.company.frames
+    contracts, tx, fin = f.get("contracts"), f.get("transactions"), ctx.financials
+    if (contracts is None or contracts.empty) and fin is not None and not fin.empty:
+        tx = None
+    return contracts, tx, fin
+
+
+def _has(company: Company, need: str) -> bool:
+    if need == "revenue":
+        return company.revenue_source() is not None
+    return any(company.has(n) for n in need.split("|"))
+
+
+def _complete(company: Company, values: Mapping[str, Value]) -> dict[str, Value]:
+    """One value per registry id: the metric's, or a Blank naming the input that would
+    enable it; never NaN or inf without a note."""
+    out: dict[str, Value] = {}
+    for kpi in REGISTRY.values():
+        missing = [n for n in kpi.needs if not _has(company, n)]
+        if missing:
+            out[kpi.id] = Blank(reg.needs_note(kpi.id, missing))
+            continue
+        v = values.get(kpi.id, Blank("not computed for this company"))
+        out[kpi.id] = v if isinstance(v, Blank) or _finite(v) else Blank("cannot be computed (no finite value)")
+    return out
+
+
+def _finite(v: object) -> bool:
+    try:
+        return math.isfinite(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(v: object) -> float:
+    return float(v) if not isinstance(v, Blank) and _finite(v) else float("nan")  # type: ignore[arg-type]
+
+
+# --- kpis.csv -------------------------------------------------------------------------------
+def _kpi_frame(company: Company, values: Mapping[str, Value], prior: Mapping[str, Value]) -> pd.DataFrame:
+    cfg = company.config
+    rows = []
+    for kpi in REGISTRY.values():
+        v, p = values[kpi.id], prior[kpi.id]
+        delta = nar.change(kpi.id, v, p)
+        rows.append({"kpi": kpi.id, "label": kpi.label, "tier": reg.tier(kpi.id, cfg.north_star),
+                     "value": _cell(v), "unit": kpi.unit, "prior_value": _cell(p),
+                     "change": float("nan") if delta is None else delta,
+                     "benchmark": benchmark_text(kpi.id, cfg.stage, cfg.gtm),
+                     "status": status(kpi.id, v, cfg.stage, cfg.gtm), "note": note_of(v)})
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+def _kpi_tree(kpis: pd.DataFrame) -> pd.DataFrame:
+    """One row per hierarchy edge (child, parent); roots have an empty parent."""
+    rows = []
+    for r in kpis.itertuples(index=False):
+        parents = [p for p in REGISTRY[r.kpi].parents] if r.tier != "north_star" else []
+        for parent in parents or [""]:
+            rows.append({"kpi": r.kpi, "label": r.label, "tier": r.tier, "parent": parent, "value": r.value,
+                         "unit": r.unit, "status": r.status})
+    return pd.DataFrame(rows, columns=KPI_TREE_COLUMNS)
+
+
+# --- tables ---------------------------------------------------------------------------------
+def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
+    if ctx.mov is None:
+        empty = cohorts(pd.DataFrame({"customer_id": pd.Series([], dtype="string"),
+                                      "month": pd.Series([], dtype="period[M]"), "mrr": []}))
+        return {"mrr_bridge": pd.DataFrame(columns=_BRIDGE), **{f"cohorts_{k}": empty[k]
+                                                                  for k in ("logo", "nrr", "grr")}}
+    monthly, quarterly = cohorts(ctx.mov, "M"), cohorts(ctx.mov, "Q")
+    out = {"mrr_bridge": mrr_bridge(ctx.mov), "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
+           "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"), "mrr_drivers": mrr_drivers(ctx.mov, "Q"),
+           "mrr_drivers_monthly": mrr_drivers(ctx.mov, "M")}
+    for kind in ("logo", "nrr", "grr"):
+        out[f"cohorts_{kind}"] = monthly[kind]
+        out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
+    out.update(_cohort_economics(ctx, out["mrr_bridge"], monthly["mrr"]))
+    return out
+
+
+_BRIDGE = ["month", "opening_mrr", "new", "reactivation", "expansion", "contraction", "churn", "closing_mrr",
+           "customers", "new_customers", "reactivated_customers", "churned_customers"]
+
+
+def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    fin = ctx.financials
+    if fin is None or fin.empty:
+        return {}
+    gp = cohort_gross_profit(cohort_mrr, fin, monthly_cac(fin, bridge, ctx.policies))
+    return {"cohort_gross_profit": gp, "cohort_payback": cohort_payback(gp)}
+
+
+def _contract_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
+    """Revenue bridge (contracts only) and revenue tiers, monthly up to the as-of month."""
+    as_of = ctx.window.as_of
+    contracts, tx, fin = _revenue_inputs(ctx)
+    if contracts is not None and len(contracts):
+        bridge = revenue_bridge(contracts, transactions=tx)
+    else:
+        bridge = pd.DataFrame(columns=CONTRACT_BRIDGE_COLUMNS)
+    tiers = revenue_tiers(contracts, tx, fin)
+    return {"revenue_bridge": _until(bridge, "month", as_of), "revenue_tiers": _until(tiers, "month", as_of)}
+
+
+def _until(table: pd.DataFrame, column: str, as_of: pd.Period) -> pd.DataFrame:
+    """Rows up to the as-of month (tables never show months after the report)."""
+    if table.empty:
+        return table.reset_index(drop=True)
+    return table[table[column] <= as_of].reset_index(drop=True)
+
+
+def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
+    """Monthly and quarterly series in one table, told apart by ``freq``."""
+    parts = []
+    for freq in ("M", "Q"):
+        s = unit_economics_series(ctx.financials, bridge, freq=freq, policies=ctx.policies)
+        parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
+    leads, traffic = ctx.frame("leads"), ctx.frame("traffic")
+    out = {"funnel": funnel(leads, traffic, ctx.window)}
+    out["funnel_cohorts"] = (funnel_cohorts(leads, as_of_date=ctx.as_of_date) if leads is not None
+                             else pd.DataFrame(columns=FUNNEL_COHORT_COLUMNS))
+    return out
+
+
+def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
+    opps = ctx.frame("opportunities")
+    out = {"pipeline_pacing": pipeline_pacing(ctx.frame("targets"), opps, ctx.as_of_date, ctx.policies,
+                                              leads=ctx.frame("leads"))}
+    if opps is not None:
+        out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
+        for by in ("source", "partner", "owner"):
+            if by in opps.columns:
+                out[f"pipeline_by_{by}"] = pipeline_by(opps, ctx.window, by)
+    return out
+
+
+def _engagement_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
+    usage, nps = ctx.frame("usage"), ctx.frame("nps")
+    if usage is not None:
+        series = usage_series(usage)
+        out["usage"] = series[series["month"] <= str(ctx.window.as_of)].reset_index(drop=True)
+        out["feature_adoption"] = feature_adoption(usage, ctx.window)
+    if nps is not None:
+        out["nps"] = _nps_table(nps, ctx.window)
+    return out
+
+
+def _nps_table(nps: pd.DataFrame, window: Window) -> pd.DataFrame:
+    """NPS and its three shares for each window-long period of the last two years."""
+    rows = []
+    for k in range(max(24 // window.months, 1) - 1, -1, -1):
+        w = window.shift(k * window.months)
+        rows.append({"period": w.label, "as_of": str(w.as_of),
+                     **{key: _cell(v) for key, v in nps_kpis(nps, w).items()}})
+    return pd.DataFrame(rows)
+
+
+def _breakdowns(ctx: _Ctx, window: Window) -> pd.DataFrame:
+    """Revenue KPIs split by each dimension of the revenue input (granular tier)."""
+    cfg, rows = ctx.company.config, []
+    for dim in _dimensions(ctx):
+        for value in _dimension_values(ctx, dim):
+            seg = _context(ctx.company.segment(dim, value), ctx.whole, window, ctx.as_of_date)
+            vals = _revenue_values(seg, window)
+            for k in BREAKDOWN_KPIS:
+                v = vals.get(k, Blank(""))
+                rows.append({"dimension": dim, "segment": value, "kpi": k, "label": REGISTRY[k].label,
+                             "unit": REGISTRY[k].unit, "value": _cell(v),
+                             "status": status(k, v, cfg.stage, cfg.gtm)})
+    return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
+
+
+def _dimensions(ctx: _Ctx) -> list[str]:
+    source = ctx.company.revenue_source()
+    if source is None:
+        return []
+    frame = ctx.company.frames[source]
+    canonical = {"customer_id", "contract_id", "month", "date", "mrr", "tcv", "amount", "revenue_type",
+                 "billing", "start_date", "end_date", "signed_date"}
+    seg = ctx.company.segment_filter
+    return [c for c in frame.columns if c not in canonical and (seg is None or c != seg[0])
+            and isinstance(frame[c].dtype, pd.StringDtype)]
+
+
+def _dimension_values(ctx: _Ctx, dim: str) -> list[str]:
+    source = ctx.company.revenue_source()
+    counts = ctx.company.frames[source][dim].dropna().value_counts()  # type: ignore[index]
+    return [str(v) for v in counts.index[:MAX_BREAKDOWN_VALUES]]
+
+
+def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
+    t = _revenue_tables(ctx)
+    t.update(_contract_tables(ctx))
+    t["unit_economics"] = _unit_economics_table(ctx, t["mrr_bridge"])
+    t.update(_journey_tables(ctx))
+    t.update(_pipeline_tables(ctx, values))
+    t.update(_engagement_tables(ctx))
+    t["kpi_tree"] = _kpi_tree(kpis)
+    t["breakdowns"] = _breakdowns(ctx, ctx.window)
+    return t
+
+
+# --- compare --------------------------------------------------------------------------------
+def _compare_tables(whole: Company, compare: tuple[str, tuple[str, str]], window: Window,
+                    date: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """Cohorts (stacked, with a ``segment`` column) and KPIs side by side for exactly two
+    values of one dimension."""
+    key, (a, b) = compare
+    cfg = whole.config
+    results = {}
+    for value in (a, b):
+        ctx = _context(whole.segment(key, value), whole, window, date)
+        results[value] = (ctx, _values(ctx, window))
+    out: dict[str, pd.DataFrame] = {}
+    for kind in ("logo", "nrr", "grr"):
+        parts = []
+        for value, (ctx, _) in results.items():
+            table = cohorts(ctx.mov, "M")[kind] if ctx.mov is not None else pd.DataFrame(columns=["cohort"])
+            parts.append(table.assign(segment=value))
+        out[f"compare_cohorts_{kind}"] = pd.concat(parts, ignore_index=True)
+    rows = []
+    for kpi in REGISTRY.values():
+        va, vb = results[a][1][kpi.id], results[b][1][kpi.id]
+        rows.append({"kpi": kpi.id, "label": kpi.label, "unit": kpi.unit, a: _cell(va), b: _cell(vb),
+                     "difference": _cell(vb) - _cell(va),
+                     f"status_{a}": status(kpi.id, va, cfg.stage, cfg.gtm),
+                     f"status_{b}": status(kpi.id, vb, cfg.stage, cfg.gtm),
+                     f"note_{a}": note_of(va), f"note_{b}": note_of(vb)})
+    out["compare_kpis"] = pd.DataFrame(rows).assign(dimension=key)
+    return out
+
+
+# --- narrative ------------------------------------------------------------------------------
+def _narrative(company: Company, window: Window, values: Mapping[str, Value], prior: Mapping[str, Value],
+               year: Mapping[str, Value], word: str) -> tuple[dict[str, list[str]], list[nar.Explanation], list[str]]:
+    cfg = company.config
+    explanations = nar.summary(cfg.north_star, values, prior, year, cfg.currency, window.months)
+    sections = {"summary": [e.sentence for e in explanations]}
+    sections.update(nar.section_sentences(values, prior, cfg.currency, cfg.stage, cfg.gtm, window.months, word))
+    alerts = nar.journey_alerts(values, prior, cfg.policies.alert_threshold, window.months)
+    if alerts:
+        sections["kpi_hierarchy"] = sections.get("kpi_hierarchy", []) + alerts
+    return sections, explanations, alerts
+
+
+def _run_notes(company: Company, word: str, window: Window) -> list[str]:
+    notes = [f"Period: {window.label} ({window.months} month{'s' * (window.months > 1)} ending {window.as_of})."]
+    source = company.revenue_source()
+    if source == "transactions":
+        notes.append("Revenue basis: monthly revenue from transactions (no MRR or contracts input); "
+                     "movements, retention and cohorts are revenue-based.")
+    elif source == "contracts":
+        notes.append("Revenue basis: MRR derived from contracts"
+                     + (" plus uncontracted revenue" if company.config.policies.mrr_includes_uncontracted else "")
+                     + ".")
+    if company.segment_filter:
+        key, value = company.segment_filter
+        notes.append(f"Segment {key} = {value}; company-wide inputs: "
+                     f"{', '.join(company.unfiltered_inputs) or 'none'}.")
+    from .config import INPUT_NAMES
+    notes += [company.missing_note(n) for n in INPUT_NAMES if not company.has(n)
+              and n not in ("mrr", "contracts", "transactions")]
+    return notes
+
+
+# --- public API -----------------------------------------------------------------------------
+def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Period | None = None,
+                 window: str | int = "quarter", segment: tuple[str, str] | str | None = None,
+                 compare: tuple[str, tuple[str, str]] | str | None = None) -> KpiResult:
+    """Every KPI, table and sentence of a pack for one company (or segment) and window.
+
+    Parameters
+    ----------
+    company_or_dir : Company or path
+        A loaded company or its folder (loaded with :func:`~reportlib.inputs.load_company`).
+    as_of : str, optional
+        ``YYYY-MM`` (or a ``YYYY-MM-DD`` date, used by pacing); default the last month of the
+        revenue data.
+    window : {"month", "quarter", "year"}
+    segment : (key, value) or "key=value", optional
+        Restrict every input carrying ``key`` to ``value``.
+    compare : (key, (a, b)) or "key=a,b", optional
+        Add side-by-side tables for exactly two values of one dimension.
+
+    Returns
+    -------
+    KpiResult
+    """
+    whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
+    seg, cmp_ = _parse_segment(segment), _parse_compare(compare)
+    company = whole.segment(*seg) if seg else whole
+    month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
+    win = Window(month, parse_window(window))
+    ctx = _context(company, whole, win, date)
+    values, prior = _values(ctx, win), _values(ctx, win.prior())
+    year_all = _values(ctx, win.year_ago())
+    kpis = _kpi_frame(company, values, prior)
+    tables = _tables(ctx, kpis, values)
+    if cmp_:
+        tables.update(_compare_tables(whole, cmp_, win, date))
+    word = REVENUE_WORDS.get(company.revenue_source() or "", "MRR")
+    narrative, explanations, alerts = _narrative(company, win, values, prior, year_all, word)
+    return KpiResult(kpis=kpis, tables=tables, company=company, window=win, as_of_date=date, values=values,
+                     prior=prior, year_ago={k: year_all[k] for k in company.config.north_star if k in year_all},
+                     narrative=narrative, explanations=explanations, alerts=alerts,
+                     notes=_run_notes(company, word, win), segment=seg, compare=cmp_, revenue_word=word,
+                     year_ago_all=year_all)
+
+
+def _parse_segment(segment: tuple[str, str] | str | None) -> tuple[str, str] | None:
+    if segment is None or segment == "":
+        return None
+    if isinstance(segment, str):
+        key, sep, value = segment.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ParameterError(f"segment must be KEY=VALUE (e.g. segment=Enterprise), not '{segment}'")
+        return key.strip(), value.strip()
+    return str(segment[0]), str(segment[1])
+
+
+def _parse_compare(compare: tuple[str, tuple[str, str]] | str | None) -> tuple[str, tuple[str, str]] | None:
+    if compare is None or compare == "":
+        return None
+    if isinstance(compare, str):
+        key, _, values = compare.partition("=")
+        parts = [v.strip() for v in values.split(",") if v.strip()]
+        if not key.strip() or len(parts) != 2:
+            raise ParameterError(f"compare takes exactly two values of one dimension (KEY=A,B), not '{compare}'")
+        return key.strip(), (parts[0], parts[1])
+    key, pair = compare
+    if len(pair) != 2:
+        raise ParameterError("compare takes exactly two values of one dimension")
+    return str(key), (str(pair[0]), str(pair[1]))
+
+
+def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
+    """Write ``kpis.csv`` and ``tables/<name>.csv`` into ``out_dir`` (created); each file is
+    replaced atomically. Blank values are empty cells.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+    """
+    out = Path(out_dir)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    _write_csv(result.kpis, out / "kpis.csv")
+    for name, table in result.tables.items():
+        _write_csv(table, out / "tables" / f"{name}.csv")
+    return out
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            frame.to_csv(fh, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

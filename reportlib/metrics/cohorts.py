@@ -1,0 +1,177 @@
+"""Cohort retention: logo retention, NRR and GRR by age (METRICS.md "Cohorts").
+
+A customer's cohort is the month (or quarter) of its ``new`` movement; customers already
+active in the first month of data form the opening cohort, labelled ``<=YYYY-MM``.
+Ages are months since the customer's own ``new`` month (age 0 = that month), for monthly
+and quarterly cohorts alike, so age-0 retention is 100% by construction and a quarterly
+cohort mixes its members at equal tenure rather than at equal calendar dates.
+
+A quarterly cohort reports an age only when every member has reached it (its latest
+joiner's start month + age is inside the data): later ages would mix observed and
+unobserved members and bias the triangle's last diagonal.
+
+With policy ``reactivation_window_months``, a return after a long gap is a ``new``
+movement: that customer joins the later cohort for the new spell, and counts as lost in
+its earlier cohort from then on (each spell of life belongs to one cohort).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .movements import NEW, OPENING, _read
+from .grid import months_index
+
+__all__ = ["cohorts", "COHORT_COLUMNS"]
+
+COHORT_COLUMNS = ["cohort", "age_months", "value"]
+
+
+def _dense(m) -> tuple[np.ndarray, np.ndarray]:
+    """(customers, months) grids of MRR and of movement codes from a read movements frame."""
+    shape = (len(m.customers), m.n_months)
+    values = np.zeros(shape)
+    codes = np.zeros(shape, dtype=np.int8)
+    values[m.cust, m.col] = m.mrr
+    codes[m.cust, m.col] = m.code
+    return values, codes
+
+
+def cohorts(mov: pd.DataFrame, freq: str = "M") -> dict[str, pd.DataFrame]:
+    """Cohort retention tables.
+
+    Parameters
+    ----------
+    mov : DataFrame
+        Output of :func:`~.movements.movements` (an mrr frame is accepted and converted).
+    freq : {"M", "Q"}
+        Cohorts by month of acquisition (``2026-03``) or by quarter (``2026Q1``).
+
+    Returns
+    -------
+    dict of DataFrame
+        ``logo``, ``nrr``, ``grr``: long tables ``cohort, age_months, value`` with
+        logo retention = active at age k / cohort size; NRR_k = cohort MRR at age k /
+        cohort MRR at age 0; GRR_k = sum of min(mrr at k, mrr at 0) / cohort MRR at age 0.
+        ``mrr``: ``cohort, cohort_start, age_months, month, size, customers, mrr, mrr_age0``
+        (cohort size, active customers and MRR at each age; ``month`` is the calendar month
+        of that age for monthly cohorts, NaT for quarterly ones), for cohort economics.
+        Rows are ordered opening cohort first, then chronologically, then by age.
+    """
+    quarterly = _is_quarterly(freq)
+    m = _read(mov)
+    if m.n_months <= 0 or len(m.customers) == 0:
+        return _empty()
+    values, codes = _dense(m)
+    t = m.n_months
+    cols = np.arange(t, dtype=np.int32)
+    starts = (codes == NEW) | (codes == OPENING)
+    # start column of the customer's current spell: forward fill of start columns
+    life = np.maximum.accumulate(np.where(starts, cols, -1), axis=1)
+    row, col = np.nonzero(values > 0)
+    start = life[row, col]
+    age = col - start
+    mrr = values[row, col]
+    mrr0 = values[row, start]
+    group, labels, group_start = _groups(start, m.first, t, quarterly)
+    n_groups = len(labels)
+    key = group * t + age
+    size_n = n_groups * t
+
+    def total(weights: np.ndarray | None, mask: np.ndarray | None = None) -> np.ndarray:
+        k, w = (key, weights) if mask is None else (key[mask], None if weights is None else weights[mask])
+        return np.bincount(k, weights=w, minlength=size_n).reshape(n_groups, t)
+
+    customers = total(None)
+    cohort_mrr = total(mrr)
+    grr_mrr = total(np.minimum(mrr, mrr0))
+    size, mrr_at0 = customers[:, 0].copy(), cohort_mrr[:, 0].copy()
+    # the last age every member has reached: data end - latest joiner's start column
+    latest = np.full(n_groups, -1)
+    np.maximum.at(latest, group[age == 0], start[age == 0])
+    max_age = np.where(latest >= 0, t - 1 - latest, -1)
+    return _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr,
+                   max_age, m.first, quarterly)
+
+
+def _is_quarterly(freq: str) -> bool:
+    f = str(freq).upper()
+    if f.startswith("Q"):
+        return True
+    if f.startswith("M"):
+        return False
+    raise ValueError(f"freq must be 'M' or 'Q', not {freq!r}")
+
+
+def _groups(start: np.ndarray, first: int, t: int,
+            quarterly: bool) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Cohort group of every cell from its spell's start column; group 0 is the opening
+    cohort (start column 0). Returns groups, labels and each group's first month ordinal."""
+    opening = f"<={pd.Period(ordinal=first, freq='M')}"
+    if not quarterly:
+        labels = [opening] + [str(p) for p in months_index(first + 1, first + t - 1)]
+        return start, labels, first + np.arange(t)
+    months = months_index(first, first + t - 1)
+    q = np.asarray(months.asfreq("Q").asi8)
+    q0 = q[0]
+    # quarter groups start at 1; the opening month itself never starts a new spell
+    group_of_col = np.where(np.arange(t) == 0, 0, 1 + q - q0)
+    n_q = int(q[-1] - q0) + 1
+    quarters = pd.PeriodIndex.from_ordinals(np.arange(q0, q0 + n_q), freq="Q")
+    labels = [opening] + [str(p) for p in quarters]
+    starts = np.concatenate([[first], np.asarray(quarters.asfreq("M", how="start").asi8)])
+    starts[1] = max(starts[1], first + 1) if n_q else starts[1]
+    return group_of_col[start], labels, starts
+
+
+def _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age,
+            first, quarterly) -> dict[str, pd.DataFrame]:
+    """Long tables of the reported (cohort, age) cells."""
+    g_idx, a_idx = [], []
+    for g in range(len(labels)):  # loop over cohorts (tens), not customers
+        if size[g] > 0 and max_age[g] >= 0:
+            ages = np.arange(max_age[g] + 1)
+            g_idx.append(np.full(len(ages), g))
+            a_idx.append(ages)
+    if not g_idx:
+        return _empty()
+    g, a = np.concatenate(g_idx), np.concatenate(a_idx)
+    label = pd.array(np.asarray(labels, dtype=object)[g], dtype="string")
+    logo = customers[g, a] / size[g]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nrr = np.where(mrr_at0[g] > 0, cohort_mrr[g, a] / mrr_at0[g], np.nan)
+        grr = np.where(mrr_at0[g] > 0, grr_mrr[g, a] / mrr_at0[g], np.nan)
+    # age 0 is 100% by definition; write it exactly rather than trust float division
+    for arr in (logo, nrr, grr):
+        arr[a == 0] = 1.0
+    out = {name: pd.DataFrame({"cohort": label, "age_months": a.astype(np.int64), "value": v})
+           for name, v in (("logo", logo), ("nrr", nrr), ("grr", grr))}
+    start = group_start[g]
+    month = (pd.PeriodIndex.from_ordinals(start + a, freq="M") if not quarterly
+             else pd.PeriodIndex([pd.NaT] * len(a), freq="M"))
+    out["mrr"] = pd.DataFrame({
+        "cohort": label,
+        "cohort_start": pd.PeriodIndex.from_ordinals(start, freq="M"),
+        "age_months": a.astype(np.int64),
+        "month": month,
+        "size": size[g].astype(np.int64),
+        "customers": customers[g, a].astype(np.int64),
+        "mrr": cohort_mrr[g, a],
+        "mrr_age0": mrr_at0[g],
+    })
+    return out
+
+
+def _empty() -> dict[str, pd.DataFrame]:
+    table = pd.DataFrame({"cohort": pd.Series([], dtype="string"),
+                          "age_months": pd.Series([], dtype="int64"),
+                          "value": pd.Series([], dtype="float64")})
+    mrr = pd.DataFrame({"cohort": pd.Series([], dtype="string"),
+                        "cohort_start": pd.Series([], dtype="period[M]"),
+                        "age_months": pd.Series([], dtype="int64"),
+                        "month": pd.Series([], dtype="period[M]"),
+                        "size": pd.Series([], dtype="int64"),
+                        "customers": pd.Series([], dtype="int64"),
+                        "mrr": pd.Series([], dtype="float64"),
+                        "mrr_age0": pd.Series([], dtype="float64")})
+    return {"logo": table, "nrr": table.copy(), "grr": table.copy(), "mrr": mrr}

@@ -1,0 +1,278 @@
+"""Monthly customer grids: contracts or transactions -> MRR, and the dense customer x month
+array that movements, retention and cohorts are computed on.
+
+METRICS.md "MRR from contracts": a contracted_recurring contract counts in month m when it
+serves the last day of m, with its monthly value (TCV / L, or its mrr). When transactions are
+the only revenue source, each customer's transaction total per month is its monthly value.
+
+The dense grid (:class:`MrrGrid`) is the engine's workhorse: customers are integer codes
+(rows, in sorted id order so that results never depend on input row order), months are
+consecutive columns, so "the previous month" is a column shift instead of a join.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import numpy as np
+import pandas as pd
+
+from ._dates import last_served_month, month_ordinals, service_length
+
+__all__ = [
+    "MrrGrid",
+    "contracts_to_mrr",
+    "month_span",
+    "months_index",
+    "sorted_codes",
+    "to_grid",
+    "transactions_to_mrr",
+]
+
+MRR_COLUMNS = ["customer_id", "month", "mrr"]
+
+
+# --------------------------------------------------------------------------- month helpers
+
+def months_index(first: int, last: int) -> pd.PeriodIndex:
+    """Monthly PeriodIndex for the ordinals ``first..last`` inclusive."""
+    return pd.PeriodIndex.from_ordinals(np.arange(first, last + 1), freq="M")
+
+
+def period_array(ordinals: np.ndarray) -> pd.arrays.PeriodArray:
+    """A ``period[M]`` array from month ordinals (no per-element Python objects)."""
+    return pd.arrays.PeriodArray(np.asarray(ordinals, dtype=np.int64), dtype=pd.PeriodDtype("M"))
+
+
+def month_span(months: object) -> tuple[int, int] | None:
+    """``(first, last)`` month ordinals of a months argument.
+
+    Accepts ``None``, a ``(first, last)`` pair of periods / ``YYYY-MM`` strings, or any
+    sequence of months (PeriodIndex, Series); returns ``None`` for ``None``.
+    """
+    if months is None:
+        return None
+    if isinstance(months, tuple) and len(months) == 2:
+        first, last = (pd.Period(m, freq="M") for m in months)
+        return first.ordinal, last.ordinal
+    ords = month_ordinals(pd.Series(months) if not isinstance(months, pd.Series) else months)
+    if len(ords) == 0:
+        return None
+    return int(ords.min()), int(ords.max())
+
+
+# --------------------------------------------------------------------------- customer codes
+
+def sorted_codes(ids: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of customer ids, numbered in sorted id order.
+
+    Hash-factorising and then sorting only the (far fewer) unique ids is much faster than a
+    sorted factorise, and makes every downstream result independent of input row order.
+    """
+    values = ids.array if isinstance(ids, (pd.Series, pd.Index)) else pd.array(ids)
+    if isinstance(values, pd.Categorical):
+        codes, uniques = np.asarray(values.codes), pd.Index(values.categories)
+    else:
+        codes, uniques = pd.factorize(values)
+        uniques = pd.Index(uniques)
+    if (codes < 0).any():
+        raise ValueError("customer_id has missing values")
+    if len(uniques) > 1 and not uniques.is_monotonic_increasing:
+        order = uniques.argsort()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes = rank[codes]
+        uniques = uniques[order]
+    return codes.astype(np.int64, copy=False), uniques
+
+
+# --------------------------------------------------------------------------- dense grid
+
+@dataclass(frozen=True)
+class MrrGrid:
+    """Customer x month array of monthly values.
+
+    Attributes
+    ----------
+    customers : pd.Index
+        Customer ids of the rows, sorted.
+    first : int
+        Month ordinal of column 0 (``pd.Period(ordinal=first, freq="M")``).
+    values : np.ndarray
+        float64 array of shape (customers, months); a missing customer-month is 0.
+    """
+
+    customers: pd.Index
+    first: int
+    values: np.ndarray
+
+    @property
+    def n_months(self) -> int:
+        return self.values.shape[1]
+
+    @property
+    def last(self) -> int:
+        return self.first + self.n_months - 1
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        return months_index(self.first, self.last)
+
+
+def to_grid(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> MrrGrid:
+    """Dense customer x month grid of ``mrr[value]`` (duplicate customer-months are summed).
+
+    Parameters
+    ----------
+    mrr : DataFrame
+        ``customer_id``, ``month`` (``period[M]``, or anything :func:`month_ordinals`
+        reads) and ``value``.
+    months : optional
+        The months the grid spans (``(first, last)`` or a sequence of months). Default: the
+        first to the last month present. Rows outside are ignored.
+    value : str
+        The column to place in the grid.
+    """
+    ords = month_ordinals(mrr["month"])
+    span = month_span(months)
+    if span is None:
+        span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
+    first, last = span
+    keep = (ords >= first) & (ords <= last)
+    frame = mrr if keep.all() else mrr.loc[keep]
+    ords = ords[keep]
+    codes, customers = sorted_codes(frame["customer_id"])
+    n_months = max(last - first + 1, 0)
+    flat = codes * n_months + (ords - first)
+    # bincount sums duplicates and is far faster than a pivot or np.add.at
+    values = np.bincount(flat, weights=frame[value].to_numpy(dtype=np.float64),
+                         minlength=len(customers) * n_months)
+    return MrrGrid(customers, first, values.reshape(len(customers), n_months))
+
+
+# --------------------------------------------------------------------------- contracts -> mrr
+
+def contracts_to_mrr(contracts: pd.DataFrame, *, include_uncontracted: bool = False,
+                     months: object = None,
+                     transactions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Monthly recurring revenue per customer-month from contracts.
+
+    A contracted_recurring contract counts in month m when it serves the last day of m, with
+    its monthly value TCV / L (L = service length in months, partial months counted) or its
+    ``mrr``. Values are summed per customer-month.
+
+    Parameters
+    ----------
+    contracts : DataFrame
+        Canonical contracts frame (inclusive ``end_date``; NaT = open-ended).
+    include_uncontracted : bool
+        Policy ``mrr_includes_uncontracted``: also count uncontracted_recurring lines and,
+        when given, ``transactions``.
+    months : optional
+        ``(first, last)`` or a sequence of months: the horizon for open-ended contracts and
+        the months returned. Default: first start month to the last month any contract is
+        known to serve (latest end, start or signed month).
+    transactions : DataFrame, optional
+        Added (as :func:`transactions_to_mrr`) when ``include_uncontracted``.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, month, mrr`` sorted by customer then month, ``mrr > 0``.
+    """
+    types = ["contracted_recurring"] + (["uncontracted_recurring"] if include_uncontracted else [])
+    c = contracts.loc[contracts["revenue_type"].isin(types)]
+    span = month_span(months) or _default_contract_span(contracts)
+    parts = [_contract_month_values(c, span)]
+    if include_uncontracted and transactions is not None and len(transactions):
+        t = transactions_to_mrr(transactions)
+        if span is not None:
+            o = month_ordinals(t["month"])
+            t = t.loc[(o >= span[0]) & (o <= span[1])]
+        parts.append(t)
+    return _sum_customer_months(pd.concat(parts, ignore_index=True))
+
+
+def _default_contract_span(contracts: pd.DataFrame) -> tuple[int, int] | None:
+    if len(contracts) == 0:
+        return None
+    cols = [contracts[c] for c in ("start_date", "end_date", "signed_date") if c in contracts]
+    dates = pd.concat(cols).dropna()
+    ords = month_ordinals(dates)
+    start = month_ordinals(contracts["start_date"].dropna())
+    return int(start.min()), int(ords.max())
+
+
+def monthly_value(contracts: pd.DataFrame) -> np.ndarray:
+    """Monthly value of each contract: ``mrr`` when given, else TCV / L."""
+    mrr = contracts["mrr"].to_numpy(dtype=np.float64) if "mrr" in contracts else \
+        np.full(len(contracts), np.nan)
+    tcv = contracts["tcv"].to_numpy(dtype=np.float64) if "tcv" in contracts else \
+        np.full(len(contracts), np.nan)
+    length = service_length(contracts["start_date"], contracts["end_date"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isnan(mrr), tcv / length, mrr)
+
+
+def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.DataFrame:
+    """customer_id, month, mrr rows of the months each contract serves on the last day."""
+    if len(c) == 0 or span is None:
+        return pd.DataFrame({"customer_id": pd.Series([], dtype="string"),
+                             "month": pd.Series([], dtype="period[M]"),
+                             "mrr": pd.Series([], dtype="float64")})
+    value = monthly_value(c)
+    first = month_ordinals(c["start_date"])
+    last = last_served_month(c["end_date"], horizon=span[1])
+    first = np.maximum(first, span[0])
+    last = np.minimum(last, span[1])
+    n = np.clip(last - first + 1, 0, None)
+    rows = np.repeat(np.arange(len(c)), n)
+    # month of each expanded row = first month of its contract + its position in the run
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return pd.DataFrame({
+        "customer_id": c["customer_id"].to_numpy()[rows],
+        "month": period_array(first[rows] + offsets),
+        "mrr": value[rows],
+    })
+
+
+# --------------------------------------------------------------------------- transactions
+
+def transactions_to_mrr(transactions: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's transaction total per month, as its monthly value.
+
+    A month whose transactions net to zero or less (refunds) makes the customer inactive
+    that month: MRR is never negative, and a net refund is not recurring revenue.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id, month, mrr`` sorted by customer then month, ``mrr > 0``.
+    """
+    frame = pd.DataFrame({
+        "customer_id": transactions["customer_id"].to_numpy(),
+        "month": period_array(month_ordinals(transactions["date"])),
+        "mrr": transactions["amount"].to_numpy(dtype=np.float64),
+    })
+    return _sum_customer_months(frame)
+
+
+def _sum_customer_months(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum ``mrr`` per customer-month, drop non-positive months, sort by customer, month."""
+    if len(frame) == 0:
+        return pd.DataFrame({"customer_id": pd.Series([], dtype="string"),
+                             "month": pd.Series([], dtype="period[M]"),
+                             "mrr": pd.Series([], dtype="float64")})
+    ords = month_ordinals(frame["month"])
+    codes, customers = sorted_codes(frame["customer_id"])
+    first = int(ords.min())
+    n_months = int(ords.max()) - first + 1
+    key = codes * n_months + (ords - first)
+    uniq, inv = np.unique(key, return_inverse=True)
+    total = np.bincount(inv, weights=frame["mrr"].to_numpy(dtype=np.float64))
+    keep = total > 0
+    uniq, total = uniq[keep], total[keep]
+    out = pd.DataFrame({
+        "customer_id": pd.array(customers.to_numpy()[uniq // n_months], dtype="string"),
+        "month": period_array(first + uniq % n_months),
+        "mrr": total,
+    })
+    return out

@@ -1,0 +1,469 @@
+"""MRR movements, the MRR bridge and the "MRR, movements and retention" KPIs (METRICS.md).
+
+Customer c is active in month m when mrr(c, m) > 0 (a missing row is 0). Each month is
+compared with the month before: new, reactivation, expansion, contraction, churn or flat.
+The first month of data is the opening balance: its rows are ``opening``, not movements.
+
+Everything is computed on a dense customer x month grid (:class:`~.grid.MrrGrid`): the
+previous month is a column shift, "ever active before" a cumulative OR along the row, so
+there is no join and no loop over customers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._values import Blank, Value, safe_ratio
+from ._dates import month_ordinals
+from .grid import MrrGrid, month_span, months_index, period_array, sorted_codes, to_grid
+from .periods import Window
+
+__all__ = [
+    "BRIDGE_COLUMNS",
+    "MOVEMENTS",
+    "MOVEMENT_COLUMNS",
+    "REVENUE_KPIS",
+    "arpa_drivers",
+    "movements",
+    "mrr_bridge",
+    "mrr_drivers",
+    "revenue_kpis",
+]
+
+# Category order = integer code - 1 (code 0 is "inactive at m-1 and m": no row).
+MOVEMENTS = ["opening", "new", "reactivation", "expansion", "contraction", "churn", "flat"]
+OPENING, NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN, FLAT = range(1, 8)
+MOVEMENT_COLUMNS = ["customer_id", "month", "mrr", "prev_mrr", "movement", "amount"]
+BRIDGE_COLUMNS = ["month", "opening_mrr", "new", "reactivation", "expansion", "contraction",
+                  "churn", "closing_mrr", "customers", "new_customers",
+                  "reactivated_customers", "churned_customers"]
+REVENUE_KPIS = ["mrr", "arr", "customers", "new_arr", "expansion_arr", "reactivation_arr",
+                "contraction_arr", "churned_arr", "net_new_arr", "arr_growth_yoy",
+                "new_customers", "logo_churn_rate", "logo_churn_rate_annual",
+                "gross_mrr_churn_rate", "net_mrr_churn_rate", "mrr_expansion_rate", "nrr",
+                "grr", "quick_ratio", "arpa", "asp"]
+
+
+# --------------------------------------------------------------------------- movement codes
+
+def movement_codes(values: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
+    """int8 movement code of every cell of a customer x month grid (0 = no row).
+
+    Parameters
+    ----------
+    values : np.ndarray
+        (customers, months) float grid of MRR.
+    reactivation_window_months : int, optional
+        Policy: a gap of inactive months longer than this counts as ``new``.
+    """
+    n, t = values.shape
+    codes = np.zeros((n, t), dtype=np.int8)
+    if t == 0:
+        return codes
+    active = values > 0
+    codes[:, 0] = np.where(active[:, 0], OPENING, 0)
+    if t == 1:
+        return codes
+    cur, prev = values[:, 1:], values[:, :-1]
+    act, pact = active[:, 1:], active[:, :-1]
+    # active at any month before m: cumulative OR up to m-1
+    ever_before = np.logical_or.accumulate(active, axis=1)[:, :-1]
+    starts = act & ~pact
+    new = starts & ~ever_before
+    if reactivation_window_months is not None:
+        cols = np.arange(t, dtype=np.int32)
+        last_active = np.maximum.accumulate(np.where(active, cols, -1), axis=1)[:, :-1]
+        gap = cols[1:] - last_active - 1  # inactive months between the two active spells
+        new |= starts & ever_before & (gap > reactivation_window_months)
+    body = codes[:, 1:]
+    both = act & pact
+    body[both & (cur > prev)] = EXPANSION
+    body[both & (cur < prev)] = CONTRACTION
+    body[both & (cur == prev)] = FLAT
+    body[pact & ~act] = CHURN
+    body[starts] = REACTIVATION
+    body[new] = NEW
+    return codes
+
+
+def _amounts(code: np.ndarray, mrr: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """Movement amount: |change| for expansion / contraction, mrr for new / reactivation,
+    mrr before churn for churn, 0 for flat and opening rows."""
+    amount = np.zeros(len(code))
+    starts = (code == NEW) | (code == REACTIVATION)
+    amount[starts] = mrr[starts]
+    changed = (code == EXPANSION) | (code == CONTRACTION)
+    amount[changed] = np.abs(mrr[changed] - prev[changed])
+    churn = code == CHURN
+    amount[churn] = prev[churn]
+    return amount
+
+
+# --------------------------------------------------------------------------- movements table
+
+def movements(mrr: pd.DataFrame, *, reactivation_window_months: int | None = None,
+              months: object = None) -> pd.DataFrame:
+    """MRR movement of every customer-month against the month before.
+
+    Parameters
+    ----------
+    mrr : DataFrame
+        ``customer_id, month, mrr`` (canonical mrr frame, or the output of
+        :func:`~.grid.contracts_to_mrr` / :func:`~.grid.transactions_to_mrr`).
+    reactivation_window_months : int, optional
+        Policy ``reactivation_window_months``: with N, a return after a gap of more than N
+        inactive months is ``new``, not ``reactivation``. Default: any gap reactivates.
+    months : optional
+        ``(first, last)`` or a sequence of months: the months of data. Pass the company's
+        months when ``mrr`` is a segment, so that the segment's opening month is the
+        company's and segment movements add up to the company's.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (categorical, sorted ids), ``month`` (period[M]), ``mrr``,
+        ``prev_mrr``, ``movement`` (categorical: opening, new, reactivation, expansion,
+        contraction, churn, flat), ``amount`` (>= 0). One row per customer-month where the
+        customer is active at m or at m-1 (churn rows fall in the month after the last active
+        month); rows of the first month are ``opening`` with amount 0. Sorted by month, then
+        customer. ``attrs["months"]`` holds the (first, last) months of data.
+    """
+    grid = to_grid(mrr, months)
+    return movements_from_grid(grid, reactivation_window_months)
+
+
+def movements_from_grid(grid: MrrGrid, reactivation_window_months: int | None = None) -> pd.DataFrame:
+    """:func:`movements` on an existing grid."""
+    values = grid.values
+    codes = movement_codes(values, reactivation_window_months)
+    # column-major nonzero -> rows sorted by month, then customer
+    col, row = np.nonzero(codes.T)
+    mrr = values[row, col]
+    prev = np.where(col > 0, values[row, np.maximum(col - 1, 0)], 0.0)
+    code = codes[row, col]
+    frame = pd.DataFrame({
+        "customer_id": pd.Categorical.from_codes(row, categories=_categories(grid.customers)),
+        "month": period_array(grid.first + col),
+        "mrr": mrr,
+        "prev_mrr": prev,
+        "movement": pd.Categorical.from_codes(code.astype(np.int8) - 1, categories=MOVEMENTS),
+        "amount": _amounts(code, mrr, prev),
+    })
+    frame.attrs["months"] = (str(pd.Period(ordinal=grid.first, freq="M")),
+                             str(pd.Period(ordinal=grid.last, freq="M")))
+    return frame
+
+
+def _categories(customers: pd.Index) -> pd.Index:
+    return customers if len(customers) else pd.Index([], dtype="string")
+
+
+# --------------------------------------------------------------------------- reading movements back
+
+@dataclass(frozen=True)
+class _Mov:
+    """A movements frame as integer arrays: customer code, month index, code, mrr, amount."""
+
+    customers: pd.Index
+    first: int
+    n_months: int
+    cust: np.ndarray
+    col: np.ndarray
+    code: np.ndarray
+    mrr: np.ndarray
+    prev: np.ndarray
+    amount: np.ndarray
+
+    @property
+    def last(self) -> int:
+        return self.first + self.n_months - 1
+
+    def col_of(self, month: pd.Period) -> int:
+        return pd.Period(month, freq="M").ordinal - self.first
+
+
+def _read(mov: pd.DataFrame, reactivation_window_months: int | None = None) -> _Mov:
+    """Integer view of a movements frame (or of an mrr frame, whose movements it computes)."""
+    if "movement" not in mov.columns:
+        mov = movements(mov, reactivation_window_months=reactivation_window_months)
+    ords = month_ordinals(mov["month"])
+    span = month_span(mov.attrs.get("months")) if mov.attrs.get("months") else None
+    if span is None:
+        span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
+    cust, customers = sorted_codes(mov["customer_id"])
+    move = mov["movement"]
+    if isinstance(move.dtype, pd.CategoricalDtype) and list(move.cat.categories) == MOVEMENTS:
+        code = np.asarray(move.cat.codes, dtype=np.int8) + 1
+    else:
+        code = np.asarray(pd.Categorical(move, categories=MOVEMENTS).codes, dtype=np.int8) + 1
+    return _Mov(customers, span[0], span[1] - span[0] + 1, cust, ords - span[0], code,
+                mov["mrr"].to_numpy(dtype=np.float64), mov["prev_mrr"].to_numpy(dtype=np.float64),
+                mov["amount"].to_numpy(dtype=np.float64))
+
+
+def _month_totals(m: _Mov) -> dict[str, np.ndarray]:
+    """Per month (length n_months): amount, count, mrr after and before per movement code
+    (shape (n_months, 8)), closing MRR and active customers."""
+    t, k = m.n_months, 8
+    key = m.col * k + m.code
+    size = t * k
+
+    def by_code(weights: np.ndarray | None) -> np.ndarray:
+        return np.bincount(key, weights=weights, minlength=size).reshape(t, k)
+
+    active = m.mrr > 0
+    return {
+        "amount": by_code(m.amount),
+        "count": by_code(None),
+        "mrr": by_code(m.mrr),
+        "prev": by_code(m.prev),
+        "closing": np.bincount(m.col, weights=m.mrr, minlength=t),
+        "customers": np.bincount(m.col[active], minlength=t),
+    }
+
+
+# --------------------------------------------------------------------------- bridge
+
+def mrr_bridge(mov: pd.DataFrame) -> pd.DataFrame:
+    """Monthly MRR bridge: opening + new + reactivation + expansion - contraction - churn
+    = closing, with customer counts.
+
+    Parameters
+    ----------
+    mov : DataFrame
+        Output of :func:`movements` (an mrr frame is accepted and converted).
+
+    Returns
+    -------
+    DataFrame
+        Exactly the DESIGN.md ``mrr_bridge`` columns, one row per month of data. The first
+        month is the opening balance: opening_mrr = closing_mrr and no movements.
+    """
+    m = _read(mov)
+    tot = _month_totals(m)
+    closing = tot["closing"]
+    opening = np.concatenate([closing[:1], closing[:-1]])
+    amt, cnt = tot["amount"], tot["count"]
+    return pd.DataFrame({
+        "month": months_index(m.first, m.last),
+        "opening_mrr": opening,
+        "new": amt[:, NEW],
+        "reactivation": amt[:, REACTIVATION],
+        "expansion": amt[:, EXPANSION],
+        "contraction": amt[:, CONTRACTION],
+        "churn": amt[:, CHURN],
+        "closing_mrr": closing,
+        "customers": tot["customers"].astype(np.int64),
+        "new_customers": cnt[:, NEW].astype(np.int64),
+        "reactivated_customers": cnt[:, REACTIVATION].astype(np.int64),
+        "churned_customers": cnt[:, CHURN].astype(np.int64),
+    })[BRIDGE_COLUMNS]
+
+
+# --------------------------------------------------------------------------- KPIs
+
+def _state(m: _Mov, month: pd.Period) -> np.ndarray:
+    """MRR of every customer (by code) at ``month``; zeros outside the data."""
+    out = np.zeros(len(m.customers))
+    sel = (m.col == m.col_of(month)) & (m.mrr > 0)
+    out[m.cust[sel]] = m.mrr[sel]
+    return out
+
+
+def revenue_kpis(mrr_or_movements: pd.DataFrame, window: Window, *,
+                 reactivation_window_months: int | None = None) -> dict[str, Value]:
+    """Every KPI of METRICS.md "MRR, movements and retention" for a window.
+
+    Parameters
+    ----------
+    mrr_or_movements : DataFrame
+        Output of :func:`movements`, or an mrr frame (movements are then computed with
+        ``reactivation_window_months``).
+    window : Window
+        Period P = the w months ending at ``window.as_of`` (M); opening state M - w.
+
+    Returns
+    -------
+    dict
+        Keyed by the ids in :data:`REVENUE_KPIS`; a value is a float or a
+        :class:`~._values.Blank` whose note says why it cannot be computed.
+    """
+    m = _read(mrr_or_movements, reactivation_window_months)
+    as_of, w = pd.Period(window.as_of, freq="M"), window.months
+    first, last = (pd.Period(ordinal=o, freq="M") for o in (m.first, m.last))
+    if m.n_months <= 0 or as_of < first or as_of > last:
+        note = f"no revenue data for {as_of}" if m.n_months > 0 else "no revenue data"
+        return {k: Blank(note) for k in REVENUE_KPIS}
+
+    now = _state(m, as_of)
+    mrr_now = float(now.sum())
+    customers_now = int((now > 0).sum())
+    out: dict[str, Value] = {"mrr": mrr_now, "arr": 12.0 * mrr_now, "customers": float(customers_now)}
+    out.update(_period_kpis(m, as_of, w, now, first))
+    out.update(_year_kpis(m, as_of, now, first))
+    out["arpa"] = safe_ratio(mrr_now, customers_now, f"no active customers in {as_of}")
+    return {k: out[k] for k in REVENUE_KPIS}
+
+
+def _period_kpis(m: _Mov, as_of: pd.Period, w: int, now: np.ndarray,
+                 first: pd.Period) -> dict[str, Value]:
+    """KPIs over P that need the opening state M - w."""
+    keys = ["new_arr", "expansion_arr", "reactivation_arr", "contraction_arr", "churned_arr",
+            "net_new_arr", "new_customers", "logo_churn_rate", "gross_mrr_churn_rate",
+            "net_mrr_churn_rate", "mrr_expansion_rate", "quick_ratio", "asp"]
+    start = as_of - w
+    out: dict[str, Value] = {}
+    if start < first:
+        note = f"less than {w} months of history before {as_of}"
+        out = {k: Blank(note) for k in keys}
+    else:
+        lo, hi = m.col_of(start) + 1, m.col_of(as_of)
+        in_p = (m.col >= lo) & (m.col <= hi)
+        amt = np.bincount(m.code[in_p], weights=m.amount[in_p], minlength=8)
+        new, react, exp, con, churn = (float(amt[c]) for c in (NEW, REACTIVATION, EXPANSION,
+                                                               CONTRACTION, CHURN))
+        before = _state(m, start)
+        mrr_start = float(before.sum())
+        n_new = len(np.unique(m.cust[in_p & (m.code == NEW)]))
+        out = {
+            "new_arr": 12 * new, "expansion_arr": 12 * exp, "reactivation_arr": 12 * react,
+            "contraction_arr": 12 * con, "churned_arr": 12 * churn,
+            "net_new_arr": 12 * (float(now.sum()) - mrr_start),
+            "new_customers": float(n_new),
+            "logo_churn_rate": _logo_churn(before, now, start),
+        }
+        no_start = f"no MRR at the start of the period ({start})"
+        out["gross_mrr_churn_rate"] = safe_ratio(churn + con, mrr_start, no_start)
+        out["net_mrr_churn_rate"] = safe_ratio(churn + con - exp - react, mrr_start, no_start)
+        out["mrr_expansion_rate"] = safe_ratio(exp, mrr_start, no_start)
+        out["quick_ratio"] = safe_ratio(new + react + exp, con + churn,
+                                        "no churn or contraction in the period")
+        out["asp"] = safe_ratio(new, n_new, "no new customers in the period")
+    return out
+
+
+def _logo_churn(before: np.ndarray, now: np.ndarray, start: pd.Period) -> Value:
+    was = before > 0
+    return safe_ratio(float((was & ~(now > 0)).sum()), float(was.sum()),
+                      f"no active customers at the start of the period ({start})")
+
+
+def _year_kpis(m: _Mov, as_of: pd.Period, now: np.ndarray, first: pd.Period) -> dict[str, Value]:
+    """KPIs against the state a year ago (M - 12)."""
+    keys = ["arr_growth_yoy", "logo_churn_rate_annual", "nrr", "grr"]
+    year_ago = as_of - 12
+    if year_ago < first:
+        return {k: Blank("less than 12 months of history") for k in keys}
+    then = _state(m, year_ago)
+    was = then > 0
+    base = float(then[was].sum())
+    no_base = f"no customers active in {year_ago}"
+    growth = safe_ratio(float(now.sum()), base, f"no ARR in {year_ago}")
+    return {
+        "arr_growth_yoy": growth - 1.0 if not isinstance(growth, Blank) else growth,
+        "logo_churn_rate_annual": _logo_churn(then, now, year_ago),
+        "nrr": safe_ratio(float(now[was].sum()), base, no_base),
+        "grr": safe_ratio(float(np.minimum(now[was], then[was]).sum()), base, no_base),
+    }
+
+
+# --------------------------------------------------------------------------- driver tables
+
+def _period_ids(m: _Mov, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+    """Period index of every month column, and the periods (monthly or quarterly)."""
+    months = months_index(m.first, m.last)
+    if freq.upper().startswith("M"):
+        return np.arange(m.n_months), months
+    if not freq.upper().startswith("Q"):
+        raise ValueError(f"freq must be 'M' or 'Q', not {freq!r}")
+    quarters = months.asfreq("Q")
+    ords = np.asarray(quarters.asi8)
+    ids = ords - ords.min() if len(ords) else ords
+    return ids, pd.PeriodIndex.from_ordinals(np.arange(ords.min(), ords.max() + 1), freq="Q") \
+        if len(ords) else pd.PeriodIndex([], freq="Q")
+
+
+def _by_period(values: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
+    """Sum rows of a per-month array into periods."""
+    if values.ndim == 1:
+        return np.bincount(ids, weights=values, minlength=n)
+    return np.stack([np.bincount(ids, weights=values[:, j], minlength=n)
+                     for j in range(values.shape[1])], axis=1)
+
+
+def _last_month_of_period(ids: np.ndarray, n: int) -> np.ndarray:
+    last = np.zeros(n, dtype=np.int64)
+    last[ids] = np.arange(len(ids))  # later months overwrite earlier ones
+    return last
+
+
+def arpa_drivers(mov: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """ARPA drivers per period (METRICS.md): ASP, ARPA of churned customers (their MRR
+    before churn), of expanded and of contracted customers (MRR after the change), and ARPA.
+
+    Averages are per movement (a customer expanding twice in a quarter counts twice).
+    ``arpa`` is MRR / active customers at the last month of the period. NaN where a
+    period has no such movement.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (period[M] or period[Q]), asp, arpa_churned, arpa_expanded,
+        arpa_contracted, arpa.
+    """
+    m = _read(mov)
+    tot = _month_totals(m)
+    ids, periods = _period_ids(m, freq)
+    n = len(periods)
+    cnt = _by_period(tot["count"].astype(float), ids, n)
+    mrr_after = _by_period(tot["mrr"], ids, n)
+    prev = _by_period(tot["prev"], ids, n)
+    last = _last_month_of_period(ids, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame({
+            "period": periods,
+            "asp": _ratio(mrr_after[:, NEW], cnt[:, NEW]),
+            "arpa_churned": _ratio(prev[:, CHURN], cnt[:, CHURN]),
+            "arpa_expanded": _ratio(mrr_after[:, EXPANSION], cnt[:, EXPANSION]),
+            "arpa_contracted": _ratio(mrr_after[:, CONTRACTION], cnt[:, CONTRACTION]),
+            "arpa": _ratio(tot["closing"][last], tot["customers"][last].astype(float)),
+        })
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Element-wise num / den, NaN (never inf) where den is 0."""
+    out = np.full(len(num), np.nan)
+    ok = den != 0
+    out[ok] = num[ok] / den[ok]
+    return out
+
+
+def mrr_drivers(mov: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """Movements per period with the quick ratio.
+
+    Returns
+    -------
+    DataFrame
+        ``period``, opening_mrr (MRR at the month before the period; the first month's
+        MRR for the first period), new, reactivation, expansion, contraction, churn,
+        closing_mrr, net_new_mrr, quick_ratio ((new + reactivation + expansion) /
+        (contraction + churn); NaN when nothing was lost).
+    """
+    bridge = mrr_bridge(mov)
+    m_first = bridge["month"].iloc[0] if len(bridge) else None
+    if m_first is None:
+        return pd.DataFrame(columns=["period", "opening_mrr", "new", "reactivation",
+                                     "expansion", "contraction", "churn", "closing_mrr",
+                                     "net_new_mrr", "quick_ratio"])
+    key = bridge["month"].dt.asfreq("Q") if freq.upper().startswith("Q") else bridge["month"]
+    cols = ["new", "reactivation", "expansion", "contraction", "churn"]
+    grouped = bridge.groupby(key.rename("period"), sort=True)
+    out = grouped[cols].sum()
+    out.insert(0, "opening_mrr", grouped["opening_mrr"].first())
+    out["closing_mrr"] = grouped["closing_mrr"].last()
+    out["net_new_mrr"] = out["closing_mrr"] - out["opening_mrr"]
+    out["quick_ratio"] = _ratio((out["new"] + out["reactivation"] + out["expansion"]).to_numpy(),
+                                (out["contraction"] + out["churn"]).to_numpy())
+    return out.reset_index()

@@ -1,0 +1,457 @@
+"""Unit economics (METRICS.md "Unit economics"): gross margin, S&M spend, CAC, LTV,
+magic number, CAC payback, burn, burn multiple, revenue growth, EBITDA margin, Rule of 40.
+
+Financials are monthly P&L rows (``month`` ``period[M]``, money columns float64, maybe with
+dimension columns, several rows per month). The revenue side (ARPA, ASP, new customers,
+net new ARR, churn) comes from the revenue engine's KPI dict, so both sections agree.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ._noted import Noted, as_months, first_blank, policy
+from ._values import Blank, Value, is_blank, safe_ratio
+from .periods import Window
+
+#: Money columns that add up across months and dimension rows.
+FLOW_COLUMNS = ("revenue", "cogs", "sales_marketing", "research_development", "general_admin",
+                "ebitda", "net_cash_flow", "revenue_contracted_recurring",
+                "revenue_uncontracted_recurring", "revenue_one_off")
+#: Operating-expense columns subtracted when there is no ebitda column.
+OPEX_COLUMNS = ("sales_marketing", "research_development", "general_admin")
+#: KPIs that depend on S&M spend (blank in a segment pack without an allocation).
+SM_KPIS = ("sm_spend", "cac", "ltv_cac", "magic_number", "cac_payback_months")
+MAGIC_NUMBER_BASES = {
+    "net_new": ("net_new_arr",),
+    "new": ("new_arr", "reactivation_arr"),
+    "gross": ("new_arr", "reactivation_arr", "expansion_arr"),
+}
+
+
+# --- financials ------------------------------------------------------------------------
+
+def monthly_financials(financials: pd.DataFrame | None,
+                       segment: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Financials summed to one row per month, indexed by monthly ``Period``.
+
+    Parameters
+    ----------
+    financials : DataFrame or None
+        Canonical financials (``month`` plus money columns, maybe dimension columns).
+    segment : (key, value), optional
+        When the financials carry column ``key`` only that segment's rows are kept.
+
+    Returns
+    -------
+    DataFrame
+        Index ``month`` (``PeriodIndex``), the flow columns present.
+    """
+    if financials is None or financials.empty:
+        return pd.DataFrame(index=pd.PeriodIndex([], freq="M", name="month"))
+    frame = financials
+    if segment is not None and segment[0] in frame.columns:
+        frame = frame[(frame[segment[0]].astype("string") == str(segment[1])).fillna(False).astype(bool)]
+    cols = [c for c in FLOW_COLUMNS if c in frame.columns]
+    out = frame[cols].astype(float).groupby(as_months(frame["month"]).rename("month")).sum(min_count=1)
+    return out.sort_index()
+
+
+def has_segment_dimension(financials: pd.DataFrame | None, segment: tuple[str, str] | None) -> bool:
+    """True when the financials can be split by ``segment``'s key."""
+    return bool(segment is not None and financials is not None and segment[0] in financials.columns)
+
+
+def _sum(monthly: pd.DataFrame, column: str, months: pd.PeriodIndex) -> Value:
+    """Sum of ``column`` over ``months``; blank when the column or any month is missing."""
+    if column not in monthly.columns:
+        return Blank(f"financials have no {column} column")
+    values = monthly[column].reindex(months)
+    missing = values.index[values.isna()]
+    if len(missing):
+        return Blank(f"financials do not cover {column} for {_span(missing)}")
+    return float(values.sum())
+
+
+def _span(months: pd.PeriodIndex) -> str:
+    return str(months[0]) if len(months) == 1 else f"{months[0]} to {months[-1]} ({len(months)} months)"
+
+
+def _ebitda(monthly: pd.DataFrame, months: pd.PeriodIndex) -> Value:
+    """EBITDA over ``months``: the ebitda column, else revenue - cogs - all opex columns."""
+    if "ebitda" in monthly.columns:
+        return _sum(monthly, "ebitda", months)
+    parts = [_sum(monthly, c, months) for c in ("revenue", "cogs")]
+    parts += [_sum(monthly, c, months) for c in OPEX_COLUMNS if c in monthly.columns]
+    blank = first_blank(*parts)
+    if blank is not None:
+        return blank
+    return float(parts[0] - sum(parts[1:]))
+
+
+def _gross_margin(monthly: pd.DataFrame, months: pd.PeriodIndex) -> Value:
+    revenue, cogs = _sum(monthly, "revenue", months), _sum(monthly, "cogs", months)
+    blank = first_blank(revenue, cogs)
+    if blank is not None:
+        return blank
+    return safe_ratio(revenue - cogs, revenue, "no revenue in the period")
+
+
+def _months(window: Window, lag: int = 0) -> pd.PeriodIndex:
+    return window.shift(lag).period_months
+
+
+# --- KPI functions ----------------------------------------------------------------------
+
+def gross_margin(monthly: pd.DataFrame, window: Window) -> Value:
+    """(revenue - cogs) / revenue over the period."""
+    return _gross_margin(monthly, _months(window))
+
+
+def gross_margin_ttm(monthly: pd.DataFrame, window: Window) -> Value:
+    """(revenue - cogs) / revenue over the twelve months ending at M."""
+    return _gross_margin(monthly, _months(window.ttm()))
+
+
+def sm_spend(monthly: pd.DataFrame, window: Window, cac_lag_months: int = 0) -> Value:
+    """Sales and marketing over the w months ending at M - ``cac_lag_months``."""
+    return _sum(monthly, "sales_marketing", _months(window, cac_lag_months))
+
+
+def cac(spend: Value, new_customers: Value) -> Value:
+    """S&M spend per new customer; blank without spend or without new customers."""
+    blank = first_blank(spend, new_customers)
+    if blank is not None:
+        return blank
+    if spend <= 0:
+        return Blank("no sales and marketing spend in the period: CAC is not meaningful")
+    return safe_ratio(spend, new_customers, "no new customers in the period")
+
+
+def ltv(arpa: Value, gm_ttm: Value, churn_annual: Value, max_lifetime_years: float | None = None) -> Value:
+    """12 x ARPA x gross margin (TTM) x customer lifetime in years, lifetime = 1 / annual
+    logo churn, capped at ``max_lifetime_years`` when that policy is set."""
+    blank = first_blank(arpa, gm_ttm, churn_annual)
+    if blank is not None:
+        return blank
+    yearly_gp = 12.0 * arpa * gm_ttm
+    if churn_annual <= 0:
+        if max_lifetime_years is None:
+            return Blank("no churn in the trailing 12 months: lifetime unbounded; set ltv_max_lifetime_years")
+        return Noted(yearly_gp * max_lifetime_years,
+                     f"no churn in the trailing 12 months: lifetime capped at {max_lifetime_years:g} years")
+    lifetime = 1.0 / churn_annual
+    if max_lifetime_years is not None and lifetime > max_lifetime_years:
+        return Noted(yearly_gp * max_lifetime_years,
+                     f"lifetime 1/churn = {lifetime:.1f} years capped at {max_lifetime_years:g} years")
+    return yearly_gp / churn_annual
+
+
+def magic_number(revenue: Mapping[str, Value], spend: Value, basis: str = "net_new") -> Value:
+    """ARR added (per ``magic_number_basis``) / S&M spend."""
+    try:
+        keys = MAGIC_NUMBER_BASES[basis]
+    except KeyError:
+        return Blank(f"unknown magic_number_basis '{basis}': use net_new, new or gross")
+    parts = [revenue.get(k, Blank(f"{k} is not available")) for k in keys]
+    blank = first_blank(spend, *parts)
+    if blank is not None:
+        return blank
+    if spend <= 0:
+        return Blank("no sales and marketing spend in the period")
+    return float(sum(parts)) / spend
+
+
+def cac_payback_months(cac_value: Value, asp: Value, gm_ttm: Value) -> Value:
+    """Months of a new customer's gross profit that repay its CAC: cac / (asp x gm TTM)."""
+    blank = first_blank(cac_value, asp, gm_ttm)
+    if blank is not None:
+        return blank
+    if gm_ttm <= 0:
+        return Blank("gross margin is not positive: CAC is never paid back")
+    return safe_ratio(cac_value, asp * gm_ttm, "no new MRR in the period (ASP is zero)")
+
+
+def burn(monthly: pd.DataFrame, window: Window) -> Value:
+    """Minus net cash flow over the period; blank when the company generated cash."""
+    flow = _sum(monthly, "net_cash_flow", _months(window))
+    if is_blank(flow):
+        return flow
+    if flow >= 0:
+        return Blank(f"the company generated cash in the period (net cash flow {flow:,.0f}): no burn")
+    return -flow
+
+
+def burn_multiple(burn_value: Value, net_new_arr: Value) -> Value:
+    """Burn / net new ARR; blank when ARR did not grow."""
+    blank = first_blank(burn_value, net_new_arr)
+    if blank is not None:
+        return blank
+    if net_new_arr <= 0:
+        return Blank(f"net new ARR is {net_new_arr:,.0f} (not positive): burn multiple undefined")
+    return burn_value / net_new_arr
+
+
+def revenue_growth_yoy(monthly: pd.DataFrame, window: Window) -> Value:
+    """Revenue over TTM / revenue over the twelve months before - 1."""
+    now = _sum(monthly, "revenue", _months(window.ttm()))
+    before = _sum(monthly, "revenue", _months(window.ttm().shift(12)))
+    blank = first_blank(now, before)
+    if blank is not None:
+        return Blank("fewer than 24 months of revenue: " + blank.note)
+    ratio = safe_ratio(now, before, "no revenue in the twelve months a year earlier")
+    return ratio if is_blank(ratio) else ratio - 1.0
+
+
+def ebitda_margin(monthly: pd.DataFrame, window: Window) -> Value:
+    """EBITDA over TTM / revenue over TTM."""
+    months = _months(window.ttm())
+    ebitda, revenue = _ebitda(monthly, months), _sum(monthly, "revenue", months)
+    blank = first_blank(ebitda, revenue)
+    if blank is not None:
+        return blank
+    return safe_ratio(ebitda, revenue, "no revenue in the trailing 12 months")
+
+
+def rule_of_40(growth: Value, margin: Value, arr_growth: Value, history_months: int) -> Value:
+    """Revenue growth + EBITDA margin; with under 24 months of revenue (or no revenue
+    growth), ARR growth replaces revenue growth and the note says so."""
+    if is_blank(margin):
+        return margin
+    if history_months >= 24 and not is_blank(growth):
+        return float(growth) + float(margin)
+    if is_blank(arr_growth):
+        return Blank("fewer than 24 months of revenue and no ARR growth a year on year either")
+    reason = (f"only {history_months} months of revenue" if history_months < 24
+              else "revenue growth unavailable")
+    return Noted(float(arr_growth) + float(margin),
+                 f"{reason}: ARR growth year on year used instead of revenue growth")
+
+
+# --- segment packs ----------------------------------------------------------------------
+
+def segment_share(segment_revenue: Mapping[str, Value], company_revenue: Mapping[str, Value]) -> dict[str, Value]:
+    """A segment's share of the company's new customers and new ARR, for ``sm_allocation``.
+
+    Parameters
+    ----------
+    segment_revenue, company_revenue : dict
+        Revenue-engine KPI dicts of the segment and of the whole company, same window.
+
+    Returns
+    -------
+    dict
+        ``{"new_customers": share, "new_arr": share}``; blank when the company had none.
+    """
+    return {k: safe_ratio(segment_revenue.get(k, Blank("")), company_revenue.get(k, Blank("")),
+                          f"the company had no {k.replace('_', ' ')} in the period")
+            for k in ("new_customers", "new_arr")}
+
+
+def _allocated_spend(spend: Value, financials: pd.DataFrame | None, segment: tuple[str, str] | None,
+                     allocation: str, share: Mapping[str, Value] | float | None) -> Value:
+    """S&M spend attributable to a segment pack (unchanged for a whole-company pack)."""
+    if segment is None or has_segment_dimension(financials, segment) or is_blank(spend):
+        return spend
+    name = f"{segment[0]}={segment[1]}"
+    if allocation not in ("new_customers", "new_arr"):
+        return Blank(f"segment pack {name}: financials are company-wide and sm_allocation = none, "
+                     "so S&M is not split by segment")
+    value = share.get(allocation, Blank("")) if isinstance(share, Mapping) else share
+    if value is None or is_blank(value):
+        return Blank(f"segment pack {name}: the segment's share of {allocation} is not known")
+    return Noted(spend * float(value),
+                 f"company S&M allocated by share of {allocation.replace('_', ' ')} ({float(value):.1%})")
+
+
+# --- the section ------------------------------------------------------------------------
+
+def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, Value], window: Window,
+                        policies: Any = None, *, segment: tuple[str, str] | None = None,
+                        segment_share: Mapping[str, Value] | float | None = None,
+                        revenue_history_months: int | None = None) -> dict[str, Value]:
+    """Every unit-economics KPI of METRICS.md for one window.
+
+    Parameters
+    ----------
+    financials : DataFrame or None
+        Canonical financials; None when the company has none (every KPI blank).
+    revenue : dict
+        The revenue engine's KPIs for the same window (arpa, asp, new_customers,
+        net_new_arr, new_arr, reactivation_arr, expansion_arr, logo_churn_rate_annual,
+        arr_growth_yoy).
+    window : Window
+    policies : Policies, optional
+        ``cac_lag_months``, ``ltv_max_lifetime_years``, ``magic_number_basis``,
+        ``sm_allocation``; METRICS.md defaults when None.
+    segment : (key, value), optional
+        Set for a segment pack.
+    segment_share : dict or float, optional
+        The segment's share of the company's ``new_customers`` / ``new_arr`` (see
+        :func:`segment_share`), used when ``sm_allocation`` allocates S&M.
+    revenue_history_months : int, optional
+        Months of revenue data up to M (Rule of 40 falls back to ARR growth under 24);
+        default: months of financials up to M.
+
+    Returns
+    -------
+    dict
+        KPI id -> float, :class:`Noted` or :class:`Blank`.
+    """
+    if financials is None or financials.empty:
+        note = "no financials input: add a monthly P&L export (financials) to compute unit economics"
+        return {k: Blank(note) for k in UNIT_ECONOMICS_IDS}
+    monthly = monthly_financials(financials, segment)
+    company_wide = segment is not None and not has_segment_dimension(financials, segment)
+    get = lambda k: revenue.get(k, Blank(f"{k} is not available"))  # noqa: E731
+
+    out: dict[str, Value] = {}
+    out["gross_margin"] = gross_margin(monthly, window)
+    out["gross_margin_ttm"] = gross_margin_ttm(monthly, window)
+    spend = sm_spend(monthly, window, int(policy(policies, "cac_lag_months", 0) or 0))
+    out["sm_spend"] = _allocated_spend(spend, financials, segment,
+                                       policy(policies, "sm_allocation", "none"), segment_share)
+    out["cac"] = cac(out["sm_spend"], get("new_customers"))
+    out["ltv"] = ltv(get("arpa"), out["gross_margin_ttm"], get("logo_churn_rate_annual"),
+                     policy(policies, "ltv_max_lifetime_years", None))
+    out["ltv_cac"] = _ratio(out["ltv"], out["cac"], "CAC is zero")
+    out["magic_number"] = magic_number(revenue, out["sm_spend"], policy(policies, "magic_number_basis", "net_new"))
+    out["cac_payback_months"] = cac_payback_months(out["cac"], get("asp"), out["gross_margin_ttm"])
+    out["burn"] = burn(monthly, window)
+    out["burn_multiple"] = burn_multiple(out["burn"], get("net_new_arr"))
+    out["revenue_growth_yoy"] = revenue_growth_yoy(monthly, window)
+    out["ebitda_margin"] = ebitda_margin(monthly, window)
+    history = (revenue_history_months if revenue_history_months is not None
+               else int((monthly.index <= window.as_of).sum()))
+    out["rule_of_40"] = rule_of_40(out["revenue_growth_yoy"], out["ebitda_margin"],
+                                   get("arr_growth_yoy"), history)
+    if company_wide:
+        _mark_company_wide(out, segment)
+    if isinstance(out["sm_spend"], Noted):  # allocated S&M: say so on everything built on it
+        for k in ("cac", "ltv_cac", "magic_number", "cac_payback_months"):
+            if not is_blank(out[k]) and not isinstance(out[k], Noted):
+                out[k] = Noted(out[k], out["sm_spend"].note)
+    return out
+
+
+UNIT_ECONOMICS_IDS = ("gross_margin", "gross_margin_ttm", "sm_spend", "cac", "ltv", "ltv_cac",
+                      "magic_number", "cac_payback_months", "burn", "burn_multiple",
+                      "revenue_growth_yoy", "ebitda_margin", "rule_of_40")
+
+
+def _ratio(num: Value, den: Value, note: str) -> Value:
+    blank = first_blank(num, den)
+    return blank if blank is not None else safe_ratio(num, den, note)
+
+
+def _mark_company_wide(out: dict[str, Value], segment: tuple[str, str]) -> None:
+    """In a segment pack on company-wide financials, say so on the company-level values."""
+    note = f"company-wide financials (no {segment[0]} column): not specific to {segment[1]}"
+    for k in ("gross_margin", "gross_margin_ttm", "burn", "revenue_growth_yoy", "ebitda_margin"):
+        v = out[k]
+        if not is_blank(v) and not isinstance(v, Noted):
+            out[k] = Noted(v, note)
+
+
+# --- series for tables/unit_economics.csv -----------------------------------------------
+
+SERIES_COLUMNS = ["period", "revenue", "cogs", "gross_margin", "gross_margin_ttm", "sm_spend",
+                  "new_customers", "cac", "new_arr", "net_new_arr", "magic_number", "asp",
+                  "cac_payback_months", "burn", "burn_multiple", "ebitda_margin"]
+
+
+def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.DataFrame,
+                          freq: str = "M", policies: Any = None) -> pd.DataFrame:
+    """Unit economics per month or quarter (``tables/unit_economics.csv``).
+
+    Parameters
+    ----------
+    financials : DataFrame or None
+    revenue_series : DataFrame
+        The revenue engine's ``mrr_bridge`` table (month, opening_mrr, new, reactivation,
+        expansion, contraction, churn, closing_mrr, customers, new_customers, ...).
+    freq : {"M", "Q"}
+        Monthly or calendar-quarter periods; a quarter is kept only when all three months
+        are present in both inputs.
+    policies : Policies, optional
+        ``cac_lag_months`` and ``magic_number_basis`` apply as in the KPIs.
+
+    Returns
+    -------
+    DataFrame
+        One row per period with :data:`SERIES_COLUMNS` (NaN where a value is blank);
+        ``gross_margin_ttm`` is the trailing 12 months ending at the period's last month
+        (the same basis as ``cac_payback_months``).
+    """
+    if freq not in ("M", "Q"):
+        raise ValueError("freq must be 'M' or 'Q'")
+    monthly = monthly_financials(financials)
+    bridge = revenue_series.copy()
+    bridge.index = as_months(bridge["month"]).rename("month")
+    months = bridge.index.union(monthly.index).sort_values()
+    if len(months) == 0:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    full = pd.period_range(months.min(), months.max(), freq="M")
+    m = _monthly_frame(monthly.reindex(full), bridge.reindex(full), policies)
+    grouped = _to_periods(m, freq)
+    return _series_ratios(grouped, m, freq, policy(policies, "magic_number_basis", "net_new"))
+
+
+def _monthly_frame(fin: pd.DataFrame, bridge: pd.DataFrame, policies: Any) -> pd.DataFrame:
+    lag = int(policy(policies, "cac_lag_months", 0) or 0)
+    col = lambda f, c: f[c] if c in f.columns else pd.Series(np.nan, index=f.index)  # noqa: E731
+    m = pd.DataFrame(index=fin.index)
+    m["revenue"], m["cogs"] = col(fin, "revenue"), col(fin, "cogs")
+    m["sm_spend"] = col(fin, "sales_marketing").shift(lag)  # S&M of month t - lag drives month t
+    m["net_cash_flow"] = col(fin, "net_cash_flow")
+    m["ebitda"] = col(fin, "ebitda") if "ebitda" in fin.columns else (
+        m["revenue"] - m["cogs"] - sum(fin[c].fillna(0) for c in OPEX_COLUMNS if c in fin.columns))
+    for c in ("new", "reactivation", "expansion", "new_customers", "opening_mrr", "closing_mrr"):
+        m[c] = col(bridge, c)
+    gp = (m["revenue"] - m["cogs"]).rolling(12, min_periods=12).sum()
+    m["gross_margin_ttm"] = gp / m["revenue"].rolling(12, min_periods=12).sum()
+    m["ebitda_ttm"] = m["ebitda"].rolling(12, min_periods=12).sum()
+    m["revenue_ttm"] = m["revenue"].rolling(12, min_periods=12).sum()
+    return m
+
+
+def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
+    flows = ["revenue", "cogs", "sm_spend", "net_cash_flow", "new", "reactivation", "expansion",
+             "new_customers"]
+    if freq == "M":
+        g = m.copy()
+        g["months"] = 1
+        return g
+    key = m.index.asfreq("Q")
+    agg = m[flows].groupby(key).sum(min_count=3)  # a sum is kept only with all three months
+    agg["opening_mrr"] = m["opening_mrr"].groupby(key).first()
+    last = m.groupby(key).tail(1)
+    for c in ("closing_mrr", "gross_margin_ttm", "ebitda_ttm", "revenue_ttm"):
+        agg[c] = pd.Series(last[c].to_numpy(), index=last.index.asfreq("Q"))
+    agg["months"] = m.groupby(key).size()
+    return agg[agg["months"] == 3]
+
+
+def _series_ratios(g: pd.DataFrame, m: pd.DataFrame, freq: str, basis: str) -> pd.DataFrame:
+    nz = lambda s: s.where(s != 0)  # noqa: E731  # a zero denominator gives NaN, never inf
+    out = pd.DataFrame(index=g.index)
+    out["period"] = [str(p) for p in g.index]
+    out["revenue"], out["cogs"] = g["revenue"], g["cogs"]
+    out["gross_margin"] = (g["revenue"] - g["cogs"]) / nz(g["revenue"])
+    out["gross_margin_ttm"] = g["gross_margin_ttm"]
+    out["sm_spend"] = g["sm_spend"]
+    out["new_customers"] = g["new_customers"]
+    out["cac"] = nz(g["sm_spend"].where(g["sm_spend"] > 0)) / nz(g["new_customers"])
+    out["new_arr"] = 12 * g["new"]
+    out["net_new_arr"] = 12 * (g["closing_mrr"] - g["opening_mrr"])
+    added = {"net_new": out["net_new_arr"], "new": 12 * (g["new"] + g["reactivation"]),
+             "gross": 12 * (g["new"] + g["reactivation"] + g["expansion"])}.get(basis, out["net_new_arr"])
+    out["magic_number"] = added / nz(g["sm_spend"].where(g["sm_spend"] > 0))
+    out["asp"] = g["new"] / nz(g["new_customers"])
+    out["cac_payback_months"] = out["cac"] / nz(out["asp"] * g["gross_margin_ttm"].where(g["gross_margin_ttm"] > 0))
+    out["burn"] = (-g["net_cash_flow"]).where(g["net_cash_flow"] < 0)
+    out["burn_multiple"] = out["burn"] / out["net_new_arr"].where(out["net_new_arr"] > 0)
+    out["ebitda_margin"] = g["ebitda_ttm"] / nz(g["revenue_ttm"])
+    return out[SERIES_COLUMNS].reset_index(drop=True)

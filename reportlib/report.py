@@ -1,0 +1,877 @@
+"""What the section notebooks call: load the KPI result, and present it.
+
+Notebooks never compute. They call :func:`load_report` for the :class:`~reportlib.kpis.
+KpiResult` (read from the pack's cache when the pack runner already computed it, else
+computed), draw with :mod:`reportlib.charts`, and use the helpers here for page titles,
+narrative, the analyst's commentary, formatted tables and "this section needs a ... file"
+notes. Everything here is presentation: picking rows, formatting numbers, choosing words.
+"""
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from . import _style as S
+from ._style import (  # noqa: F401  (re-exported for notebooks)
+    fmt_change,
+    fmt_money,
+    fmt_multiple,
+    fmt_number,
+    fmt_pct,
+    fmt_pts,
+    fmt_value,
+)
+
+CACHE_DIR = "_cache"
+CACHE_FILE = "kpi_result.pkl"
+CACHE_VERSION = 1
+
+#: Pack sections (notebook names without the number) and the words that name them in
+#: commentary.md headings.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "cover": ("cover",),
+    "summary": ("summary", "executive summary", "exec summary", "overview", "highlights"),
+    "revenue_quality": ("revenue quality", "revenue", "revenue quality tiers"),
+    "unit_economics": ("unit economics", "efficiency"),
+    "cohort_economics": ("cohort economics", "cohorts", "retention"),
+    "kpi_hierarchy": ("kpi hierarchy", "kpi hierarchy and leading indicators", "leading indicators",
+                      "customer journey", "pipeline", "kpi tree"),
+    "appendix": ("appendix", "data quality", "definitions"),
+}
+SECTION_TITLES = {
+    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Revenue quality",
+    "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
+    "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
+}
+PERIOD_WORDS = {1: "month", 3: "quarter", 12: "year"}
+
+_NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+# ---------------------------------------------------------------------------------------
+# parameters and loading
+# ---------------------------------------------------------------------------------------
+def resolve_company_dir(company_dir: str | Path) -> Path:
+    """An absolute company folder. A relative path is tried against the working directory,
+    then against the repository's ``notebooks/`` folder (the notebooks' defaults are written
+    relative to it, e.g. ``../data/meridian``)."""
+    p = Path(company_dir).expanduser()
+    if p.is_absolute():
+        return p
+    for base in (Path.cwd(), _NOTEBOOKS_DIR):
+        cand = (base / p).resolve()
+        if cand.exists():
+            return cand
+    return (Path.cwd() / p).resolve()
+
+
+def parse_segment(segment: Any) -> tuple[str, str] | None:
+    """``"segment=Enterprise"`` -> ("segment", "Enterprise"); "" / None -> None."""
+    if segment is None or segment == "" or segment == ():
+        return None
+    if isinstance(segment, (tuple, list)):
+        return (str(segment[0]), str(segment[1]))
+    key, sep, value = str(segment).partition("=")
+    if not sep or not key.strip() or not value.strip():
+        from .exceptions import ParameterError
+
+        raise ParameterError(f"segment must look like KEY=VALUE (e.g. segment=Enterprise), not {segment!r}")
+    return key.strip(), value.strip()
+
+
+def parse_compare(compare: Any) -> tuple[str, tuple[str, str]] | None:
+    """``"segment=SMB,Enterprise"`` -> ("segment", ("SMB", "Enterprise")); "" -> None."""
+    if compare is None or compare == "" or compare == ():
+        return None
+    if isinstance(compare, (tuple, list)):
+        return (str(compare[0]), (str(compare[1][0]), str(compare[1][1])))
+    key, sep, values = str(compare).partition("=")
+    parts = [v.strip() for v in values.split(",") if v.strip()]
+    if not sep or not key.strip() or len(parts) != 2:
+        from .exceptions import ParameterError
+
+        raise ParameterError(f"compare must look like KEY=A,B (e.g. segment=SMB,Enterprise), not {compare!r}")
+    return key.strip(), (parts[0], parts[1])
+
+
+def cache_key(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
+              compare: Any = "") -> dict[str, Any]:
+    """The parameters a cached result must match (normalised)."""
+    return {
+        "company_dir": str(resolve_company_dir(company_dir)),
+        "as_of": None if as_of in (None, "") else str(as_of),
+        "window": str(window or "quarter"),
+        "segment": parse_segment(segment),
+        "compare": parse_compare(compare),
+    }
+
+
+def cache_path(output_dir: str | Path) -> Path:
+    return Path(output_dir) / CACHE_DIR / CACHE_FILE
+
+
+def write_cache(result: Any, output_dir: str | Path, company_dir: str | Path, as_of: Any = None,
+                window: str = "quarter", segment: Any = "", compare: Any = "") -> Path:
+    """Pickle ``result`` with its parameters to ``output_dir/_cache/kpi_result.pkl`` (for the
+    pack runner: the section notebooks then read it instead of recomputing)."""
+    path = cache_path(output_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"version": CACHE_VERSION,
+               "params": cache_key(company_dir, as_of, window, segment, compare),
+               "result": result}
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    return path
+
+
+def _as_of_of(result: Any) -> str | None:
+    w = getattr(result, "window", None)
+    a = getattr(w, "as_of", None)
+    return None if a is None else str(a)
+
+
+def _cached(output_dir: Any, key: dict[str, Any]) -> Any | None:
+    if not output_dir:
+        return None
+    path = cache_path(output_dir)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            payload = pickle.load(fh)
+    except Exception:  # noqa: BLE001  - a stale or foreign cache is recomputed, never trusted
+        return None
+    if isinstance(payload, Mapping) and "result" in payload:
+        params = dict(payload.get("params") or {})
+        result = payload["result"]
+    else:  # a bare KpiResult (what the pack runner writes): check what it says about itself
+        return payload if _result_matches(payload, key) else None
+    cached = {k: params.get(k) for k in key}
+    want = dict(key)
+    # the runner may cache with the resolved as-of while notebooks pass "" (default)
+    if want["as_of"] is None or cached["as_of"] is None:
+        want["as_of"] = cached["as_of"] = None
+    elif _as_of_of(result) is not None and str(want["as_of"])[:7] == _as_of_of(result)[:7]:
+        cached["as_of"] = want["as_of"]
+    if all(_same_tuple(cached[k], want[k]) for k in want):
+        return result
+    return None
+
+
+def _result_matches(result: Any, key: Mapping[str, Any]) -> bool:
+    """A bare cached result matches when its company folder, as-of month, window length
+    and (when it records them) segment and comparison are the ones asked for. The cache
+    lives in one pack's own folder, so what the result does not record is that pack's."""
+    if not hasattr(result, "kpis"):
+        return False
+    comp = getattr(result, "company", None)
+    path = getattr(comp, "path", None)
+    if path is not None and str(Path(path).resolve()) != key["company_dir"]:
+        return False
+    if key["as_of"] and _as_of_of(result) is not None and str(key["as_of"])[:7] != _as_of_of(result)[:7]:
+        return False
+    w = getattr(result, "window", None)
+    if w is not None and hasattr(w, "months"):
+        try:
+            from .metrics import parse_window
+
+            n = w.months if isinstance(w.months, int) else len(w.months)
+            if n != parse_window(key["window"]):
+                return False
+        except Exception:  # noqa: BLE001
+            pass
+    for attr in ("segment", "compare"):
+        if hasattr(result, attr) and not _same_tuple(getattr(result, attr) or None, key[attr]):
+            return False
+    return True
+
+
+def _same_tuple(a: Any, b: Any) -> bool:
+    def flat(x):
+        if isinstance(x, (list, tuple)):
+            return tuple(flat(i) for i in x)
+        return x
+
+    return flat(a) == flat(b)
+
+
+def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
+                compare: Any = "", output_dir: Any = "") -> Any:
+    """The :class:`~reportlib.kpis.KpiResult` of a company for the given parameters.
+
+    When ``output_dir`` holds ``_cache/kpi_result.pkl`` written for the same parameters
+    (:func:`write_cache`), that result is returned; otherwise it is computed with
+    :func:`reportlib.kpis.compute_kpis`. Parameters are the notebooks' papermill
+    parameters: strings, ``""`` meaning "default"."""
+    key = cache_key(company_dir, as_of, window, segment, compare)
+    hit = _cached(output_dir, key)
+    if hit is not None:
+        return hit
+    from .kpis import compute_kpis
+
+    return compute_kpis(key["company_dir"], as_of=key["as_of"], window=key["window"],
+                        segment=key["segment"], compare=key["compare"])
+
+
+def setup() -> None:
+    """Board-deck style for charts and crisp figures in the exported pages."""
+    from . import charts
+
+    charts.apply_board_style()
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("retina")
+    except Exception:  # noqa: BLE001  - outside IPython there is nothing to configure
+        pass
+    pd.set_option("display.max_columns", 30)
+
+
+# ---------------------------------------------------------------------------------------
+# facts about the result
+# ---------------------------------------------------------------------------------------
+def company_of(result_or_company: Any) -> Any:
+    return getattr(result_or_company, "company", result_or_company)
+
+
+def currency(result: Any) -> str:
+    comp = company_of(result)
+    cfg = getattr(comp, "config", None)
+    return str(getattr(cfg, "currency", "") or "")
+
+
+def company_name(result: Any) -> str:
+    comp = company_of(result)
+    cfg = getattr(comp, "config", None)
+    return str(getattr(cfg, "name", None) or getattr(comp, "slug", "") or "")
+
+
+def window_months(result: Any) -> int:
+    w = getattr(result, "window", None)
+    return int(getattr(w, "months", 3) if isinstance(getattr(w, "months", 3), int) else len(w.months))
+
+
+def period_word(result: Any) -> str:
+    return PERIOD_WORDS.get(window_months(result), "period")
+
+
+def period_label(result: Any) -> str:
+    """'Q3 2026' for a calendar quarter, 'September 2026', '12 months to Sep 2026'."""
+    w = getattr(result, "window", None)
+    as_of = getattr(w, "as_of", None)
+    if as_of is None:
+        return ""
+    p = pd.Period(str(as_of)[:7], freq="M")
+    n = window_months(result)
+    if n == 1:
+        return p.strftime("%B %Y")
+    if n == 3 and p.month % 3 == 0:
+        return f"Q{p.quarter} {p.year}"
+    start = p - (n - 1)
+    return f"{start.strftime('%b %Y')} – {p.strftime('%b %Y')}"
+
+
+def segment_label(result: Any, segment: Any = "") -> str:
+    seg = parse_segment(segment) if segment else getattr(result, "segment", None)
+    if not seg:
+        return "All customers"
+    try:
+        key, value = seg
+    except (TypeError, ValueError):
+        return str(seg)
+    return f"{str(key).replace('_', ' ').capitalize()}: {value}"
+
+
+def has_input(result: Any, name: str) -> bool:
+    comp = company_of(result)
+    has = getattr(comp, "has", None)
+    if callable(has):
+        return bool(has(name))
+    frames = getattr(comp, "frames", {}) or {}
+    return name in frames
+
+
+def table(result: Any, name: str) -> pd.DataFrame:
+    """A table of the result (empty DataFrame when absent)."""
+    t = (getattr(result, "tables", None) or {}).get(name)
+    return t if isinstance(t, pd.DataFrame) else pd.DataFrame()
+
+
+def has_table(result: Any, name: str) -> bool:
+    return not table(result, name).empty
+
+
+def kpi_row(result: Any, kpi: str) -> dict[str, Any]:
+    """The kpis.csv row of one KPI as a dict (a blank row with a note when absent)."""
+    df = getattr(result, "kpis", None)
+    if isinstance(df, pd.DataFrame) and not df.empty:
+        hit = df[df["kpi"] == kpi]
+        if not hit.empty:
+            return hit.iloc[0].to_dict()
+    return {"kpi": kpi, "label": _label(kpi), "tier": "", "value": float("nan"), "unit": _unit(kpi),
+            "prior_value": float("nan"), "change": float("nan"), "benchmark": "", "status": "",
+            "note": "not computed"}
+
+
+def kpi_value(result: Any, kpi: str) -> Any:
+    return kpi_row(result, kpi).get("value")
+
+
+def kpi_rows(result: Any, kpis: Iterable[str] | None = None, tier: str | None = None,
+             keep_blank: bool = True) -> pd.DataFrame:
+    """Rows of kpis.csv in the order asked, with ``change_yoy`` / ``year_ago`` when known."""
+    df = getattr(result, "kpis", None)
+    if not isinstance(df, pd.DataFrame):
+        return pd.DataFrame()
+    if tier is not None:
+        df = df[df["tier"] == tier]
+    if kpis is not None:
+        order = [k for k in kpis if k in set(df["kpi"])]
+        df = df.set_index("kpi").loc[order].reset_index()
+    if not keep_blank:
+        df = df[df["value"].notna()]
+    df = df.copy()
+    ya = getattr(result, "year_ago", None) or {}
+    if "year_ago" not in df.columns:
+        df["year_ago"] = [_plain(ya.get(k)) for k in df["kpi"]]
+    yoy = {getattr(e, "kpi", None): getattr(e, "change_year_ago", None)
+           for e in (getattr(result, "explanations", None) or [])}
+    if "change_yoy" not in df.columns:
+        df["change_yoy"] = [_plain(yoy.get(k)) for k in df["kpi"]]
+    return df.reset_index(drop=True)
+
+
+def north_star(result: Any) -> pd.DataFrame:
+    """North-star rows in the company's order."""
+    order = list(getattr(getattr(company_of(result), "config", None), "north_star", []) or [])
+    rows = kpi_rows(result, tier="north_star")
+    if order and not rows.empty:
+        rows = kpi_rows(result, [k for k in order if k in set(rows["kpi"])] +
+                        [k for k in rows["kpi"] if k not in order])
+    return rows
+
+
+def _plain(v: Any) -> Any:
+    return None if S.is_blank(v) else float(v)
+
+
+def _label(kpi: str) -> str:
+    try:
+        from . import _registry
+
+        return _registry.get(kpi).label
+    except Exception:  # noqa: BLE001
+        return kpi.replace("_", " ").capitalize()
+
+
+def _unit(kpi: str) -> str:
+    try:
+        from . import _registry
+
+        return _registry.get(kpi).unit
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def fmt_kpi(result: Any, kpi: str) -> str:
+    """A KPI's value formatted for its unit and the company's currency."""
+    r = kpi_row(result, kpi)
+    return S.fmt_value(r.get("value"), r.get("unit"), currency(result))
+
+
+def sparklines(result: Any) -> dict[str, pd.Series]:
+    """Monthly history of the north stars for tile sparklines, from the result's tables
+    (``kpi_history`` / ``north_star_history`` long tables when present; ARR follows the
+    closing MRR of ``mrr_bridge``, which has the same shape)."""
+    out: dict[str, pd.Series] = {}
+    for name in ("kpi_history", "north_star_history", "kpi_trends"):
+        t = table(result, name)
+        if not t.empty and {"kpi", "value"} <= set(t.columns):
+            mcol = next((c for c in ("month", "period") if c in t.columns), None)
+            for k, g in t.groupby("kpi", sort=False):
+                out[str(k)] = pd.Series(g["value"].to_numpy(dtype=float),
+                                        index=g[mcol] if mcol else None)
+    b = table(result, "mrr_bridge")
+    if "arr" not in out and not b.empty and "closing_mrr" in b.columns:
+        out["arr"] = pd.Series(b["closing_mrr"].to_numpy(dtype=float), index=b["month"]).tail(24)
+    if "mrr" not in out and "arr" in out:
+        out["mrr"] = out["arr"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# words: titles, narrative, commentary, notes
+# ---------------------------------------------------------------------------------------
+def narrative(result: Any, section: str) -> list[str]:
+    n = getattr(result, "narrative", None) or {}
+    sentences = n.get(section) or []
+    if isinstance(sentences, str):
+        sentences = [sentences]
+    return [str(s) for s in sentences if str(s).strip()]
+
+
+def short(sentence: str, limit: int = 90) -> str:
+    """A sentence short enough for a slide title: up to its first ';' (or ':') when it is
+    longer than ``limit`` characters, without the final full stop."""
+    s = sentence.strip().rstrip(".")
+    if len(s) <= limit:
+        return s
+    for sep in ("; ", ": ", ", while ", ", "):
+        head = s.split(sep)[0]
+        if 20 <= len(head) <= limit:
+            return head
+    return s
+
+
+def headline(result: Any, section: str, fallback: str) -> str:
+    """The page title of a section's first page: its first narrative sentence (shortened
+    for a title), else ``fallback``."""
+    s = narrative(result, section)
+    return short(s[0]) if s else fallback
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def commentary_sections(company: Any) -> dict[str, str]:
+    """commentary.md of the company folder split by heading, keyed by section id."""
+    comp = company_of(company)
+    path = getattr(comp, "path", comp)
+    try:
+        f = Path(path) / "commentary.md"
+    except TypeError:
+        return {}
+    if not f.is_file():
+        return {}
+    text = f.read_text(encoding="utf-8")
+    out: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        m = re.match(r"^\s{0,3}#{1,3}\s+(.*?)\s*#*\s*$", line)
+        if m:
+            current = _section_of(m.group(1))
+            if current is not None:
+                out.setdefault(current, [])
+            continue
+        if current is not None:
+            out[current].append(line)
+    return {k: "\n".join(v).strip() for k, v in out.items() if "\n".join(v).strip()}
+
+
+def _section_of(heading: str) -> str | None:
+    h = _norm(heading)
+    h = re.sub(r"^\d+\s*", "", h)
+    for sid, names in SECTIONS.items():
+        if h == _norm(sid) or h in (_norm(n) for n in names):
+            return sid
+    for sid, names in SECTIONS.items():  # a heading that starts with a section's name
+        if any(h.startswith(_norm(n)) for n in names if len(n) > 6):
+            return sid
+    return None
+
+
+def commentary(company: Any, section: str) -> str:
+    """The analyst's commentary for ``section`` from the optional commentary.md ("" when
+    there is none). ``company``: a KpiResult, a Company or a company folder."""
+    return commentary_sections(company).get(section, "")
+
+
+def _md():
+    from IPython.display import Markdown, display
+
+    return Markdown, display
+
+
+def title(text: str) -> None:
+    """Show a slide title (a level-2 heading starts a page in the exported deck)."""
+    Markdown, display = _md()
+    display(Markdown(f"## {text}"))
+
+
+def section_intro(result: Any, section: str, fallback: str | None = None) -> None:
+    """First page of a section: the title is the first narrative sentence, then the other
+    sentences as bullets and the analyst's commentary for the section."""
+    Markdown, display = _md()
+    sentences = narrative(result, section)
+    head = short(sentences[0]) if sentences else (fallback or SECTION_TITLES.get(section, section))
+    lines = [f"## {head}", ""]
+    lines.append(f"<span class='bp-muted'>{SECTION_TITLES.get(section, section)} · {company_name(result)} · "
+                 f"{period_label(result)}</span>")
+    lines.append("")
+    rest = sentences if sentences and head != sentences[0].strip().rstrip(".") else sentences[1:]
+    for s in rest:
+        lines.append(f"- {s}")
+    display(Markdown("\n".join(lines)))
+    show_commentary(result, section)
+
+
+def show_commentary(result: Any, section: str) -> None:
+    text = commentary(result, section)
+    if text:
+        Markdown, display = _md()
+        quoted = "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
+        display(Markdown(f"> **Analyst commentary**\n>\n{quoted}"))
+
+
+def note(text: str) -> None:
+    """A one-line muted note on the page."""
+    Markdown, display = _md()
+    display(Markdown(f"<span class='bp-note'>{text}</span>"))
+
+
+def show_text(text: str) -> None:
+    Markdown, display = _md()
+    display(Markdown(text))
+
+
+_INPUT_HINTS = {
+    "financials": "a financials file (P&L: month, revenue, cogs, sales_marketing) in company.toml [inputs.financials]",
+    "contracts": "a contracts file (contract_id, customer_id, start_date, end_date, tcv or mrr) in company.toml [inputs.contracts]",
+    "leads": "a leads file (lead_id, created_at, signup_at, pql_at, customer_at) in company.toml [inputs.leads]",
+    "traffic": "a traffic file (month, visitors) in company.toml [inputs.traffic]",
+    "opportunities": "an opportunities file (CRM: opportunity_id, created_at, amount, stage, outcome) in company.toml [inputs.opportunities]",
+    "targets": "a targets file (period, metric, target) in company.toml [inputs.targets]",
+    "usage": "a usage file (user_id, date) in company.toml [inputs.usage]",
+    "nps": "an NPS file (responded_at, score) in company.toml [inputs.nps]",
+}
+
+
+def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
+    """True when the company has the input(s) ``what`` needs; otherwise shows the one-line
+    note saying which file would enable it and returns False."""
+    names = [inputs] if isinstance(inputs, str) else list(inputs)
+    present = [has_input(result, n) for n in names]
+    ok = any(present) if any_of else all(present)
+    if not ok:
+        missing = [n for n, p in zip(names, present) if not p]
+        hint = " or ".join(_INPUT_HINTS.get(n, f"a {n} input") for n in (names if any_of else missing))
+        note(f"{what} is left out: it needs {hint}.")
+    return ok
+
+
+# ---------------------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------------------
+_STATUS_CSS = {k: f"color: {S.STATUS_COLORS[k]}; font-weight: 700;" for k in ("green", "amber", "red")}
+
+
+def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None = None,
+              keep_blank: bool = True, year_ago: bool = False) -> Any:
+    """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
+    note; numbers formatted for each KPI's unit."""
+    rows = kpi_rows(result, kpis, tier, keep_blank)
+    cur = currency(result)
+    period = period_word(result)
+    out = pd.DataFrame({
+        "KPI": rows.get("label", rows.get("kpi", pd.Series(dtype=str))),
+        "Value": [S.fmt_value(v, u, cur) for v, u in zip(rows["value"], rows["unit"])] if not rows.empty else [],
+        f"Prior {period}": [S.fmt_value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"])]
+        if not rows.empty else [],
+        "Change": [S.fmt_change(v, u, cur) for v, u in zip(rows["change"], rows["unit"])] if not rows.empty else [],
+    })
+    if year_ago and not rows.empty:
+        out["A year ago"] = [S.fmt_value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"])]
+    if not rows.empty:
+        out["Benchmark"] = ["" if S.is_blank(b) else str(b) for b in rows["benchmark"]]
+        out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
+        out["Note"] = ["" if S.is_blank(n) else str(n) for n in rows["note"]]
+        if not any(out["Note"]):
+            out = out.drop(columns="Note")
+    statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
+    sty = out.style.hide(axis="index")
+    if "Status" in out.columns:
+        sty = sty.apply(lambda col: [_STATUS_CSS.get(s, "") for s in statuses], subset=["Status"])
+    return sty.set_table_styles([{"selector": "td, th", "props": "font-size: 10.5pt;"}])
+
+
+_FMT_KIND = {"money": "currency", "currency": "currency", "pct": "ratio", "ratio": "ratio",
+             "count": "count", "number": "count", "multiple": "multiple", "months": "months",
+             "days": "days"}
+
+
+def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: Any = None,
+           labels: Mapping[str, str] | None = None, max_rows: int = 14) -> Any:
+    """A Styler of any table: columns formatted by ``formats`` (column -> money / pct /
+    count / multiple / months / days), index hidden, columns renamed by ``labels`` (else
+    snake_case -> Sentence case), at most ``max_rows`` rows (a page holds about that many)."""
+    cur = currency(result) if result is not None else None
+    d = df.head(max_rows).copy()
+    formats = dict(formats or {})
+    fmt = {}
+    for col, kind in formats.items():
+        if col in d.columns:
+            unit = _FMT_KIND.get(kind, kind)
+            fmt[col] = (lambda u: (lambda v: S.fmt_value(v, u, cur)))(unit)
+    for col in d.columns:
+        if col not in fmt and pd.api.types.is_float_dtype(d[col]):
+            fmt[col] = lambda v: S.fmt_number(v)
+    names = {c: (labels or {}).get(c, str(c).replace("_", " ").capitalize()) for c in d.columns}
+    sty = d.style.format(fmt, na_rep="–").hide(axis="index").relabel_index(
+        [names[c] for c in d.columns], axis="columns")
+    return sty.set_table_styles([{"selector": "td, th", "props": "font-size: 10.5pt;"}])
+
+
+def show(obj: Any) -> None:
+    """Display a figure or a table and release the figure."""
+    from IPython.display import display
+
+    display(obj)
+    try:
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        if isinstance(obj, Figure):
+            plt.close(obj)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+# ---------------------------------------------------------------------------------------
+# cover and appendix facts
+# ---------------------------------------------------------------------------------------
+def cover_facts(result: Any, segment: Any = "", compare: Any = "") -> pd.DataFrame:
+    """The cover's facts: company, period, segment, currency, data as of, generated on."""
+    comp = company_of(result)
+    cfg = getattr(comp, "config", None)
+    w = getattr(result, "window", None)
+    cmp = parse_compare(compare) if compare else None
+    rows = [
+        ("Company", company_name(result)),
+        ("Period", f"{period_label(result)} ({period_word(result)} to {getattr(w, 'as_of', '')})"),
+        ("Customers", segment_label(result, segment)),
+        ("Currency", currency(result)),
+        ("Data as of", str(getattr(w, "as_of", ""))),
+        ("Stage · go-to-market", f"{getattr(cfg, 'stage', '')} · {getattr(cfg, 'gtm', '')}"),
+        ("Generated on", pd.Timestamp.now().strftime("%d %B %Y")),
+    ]
+    if cmp:
+        rows.insert(3, ("Comparison", f"{cmp[1][0]} vs {cmp[1][1]} ({cmp[0]})"))
+    return pd.DataFrame(rows, columns=["", " "])
+
+
+def warnings_table(result: Any) -> pd.DataFrame:
+    """Data-quality warnings of the inputs: input, file, row, column, message."""
+    comp = company_of(result)
+    probs = list(getattr(comp, "warnings", []) or [])
+    rows = [{"input": getattr(p, "input", "") or "", "file": Path(str(getattr(p, "file", "") or "")).name,
+             "row": "" if getattr(p, "row", None) is None else str(p.row),
+             "column": getattr(p, "column", "") or "", "warning": getattr(p, "message", str(p))}
+            for p in probs]
+    return pd.DataFrame(rows, columns=["input", "file", "row", "column", "warning"])
+
+
+def notes_list(result: Any) -> list[str]:
+    return [str(n) for n in (getattr(result, "notes", None) or [])]
+
+
+def policies_table(result: Any) -> pd.DataFrame:
+    cfg = getattr(company_of(result), "config", None)
+    pol = getattr(cfg, "policies", None)
+    describe = getattr(pol, "describe", None)
+    rows = describe() if callable(describe) else []
+    return pd.DataFrame(rows, columns=["policy", "value", "meaning"])
+
+
+def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
+    """KPI definitions (registry) for the KPIs present in the result, with their benchmark."""
+    from . import _registry
+
+    df = getattr(result, "kpis", None)
+    ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
+    rows = []
+    bench = dict(zip(df["kpi"], df["benchmark"])) if isinstance(df, pd.DataFrame) else {}
+    for k in ids:
+        try:
+            spec = _registry.get(k)
+        except Exception:  # noqa: BLE001
+            continue
+        if section and spec.section != section:
+            continue
+        b = bench.get(k)
+        rows.append({"kpi": spec.label, "id": k, "definition": spec.definition,
+                     "benchmark": "" if S.is_blank(b) else str(b)})
+    return pd.DataFrame(rows, columns=["kpi", "id", "definition", "benchmark"])
+
+
+def inputs_table(result: Any) -> pd.DataFrame:
+    """Inputs used: logical input, files, rows."""
+    comp = company_of(result)
+    frames = getattr(comp, "frames", {}) or {}
+    sources = getattr(comp, "sources", {}) or {}
+    rows = [{"input": name, "files": ", ".join(Path(str(p)).name for p in sources.get(name, [])),
+             "rows": len(frame)} for name, frame in frames.items()]
+    return pd.DataFrame(rows, columns=["input", "files", "rows"])
+
+
+def chunks(df: pd.DataFrame, size: int = 14) -> list[pd.DataFrame]:
+    """Split a long table into page-sized pieces."""
+    if df.empty:
+        return []
+    return [df.iloc[i:i + size] for i in range(0, len(df), size)]
+
+
+# ---------------------------------------------------------------------------------------
+# page helpers: titles and the data behind particular charts (selection, no arithmetic)
+# ---------------------------------------------------------------------------------------
+def sentence(result: Any, section: str, contains: str | Sequence[str], fallback: str) -> str:
+    """The first narrative sentence of ``section`` containing one of ``contains`` (case
+    insensitive), without its final full stop; ``fallback`` when none does."""
+    keys = [contains] if isinstance(contains, str) else list(contains)
+    for s in narrative(result, section):
+        if any(k.lower() in s.lower() for k in keys):
+            return s.rstrip(".")
+    return fallback
+
+
+def first_table(result: Any, *names: str) -> pd.DataFrame:
+    """The first non-empty table among ``names``."""
+    for n in names:
+        t = table(result, n)
+        if not t.empty:
+            return t
+    return pd.DataFrame()
+
+
+def arr_bridge(result: Any) -> dict[str, float]:
+    """The period's ARR bridge from kpis.csv: opening (ARR at the start of the period,
+    i.e. the prior value of ``arr``), new, reactivation, expansion, contraction, churn,
+    closing."""
+    arr = kpi_row(result, "arr")
+    steps = {"opening": arr.get("prior_value"), "new": kpi_value(result, "new_arr"),
+             "reactivation": kpi_value(result, "reactivation_arr"),
+             "expansion": kpi_value(result, "expansion_arr"),
+             "contraction": kpi_value(result, "contraction_arr"),
+             "churn": kpi_value(result, "churned_arr"), "closing": arr.get("value")}
+    return {k: float(v) for k, v in steps.items() if not S.is_blank(v)}
+
+
+def arr_bridge_title(result: Any) -> str:
+    cur = currency(result)
+    arr = kpi_row(result, "arr")
+    if S.is_blank(arr.get("value")):
+        return "ARR bridge"
+    parts = [f"ARR {S.fmt_money(arr.get('prior_value'), cur)} → {S.fmt_money(arr.get('value'), cur)}"
+             if not S.is_blank(arr.get("prior_value")) else f"ARR {S.fmt_money(arr.get('value'), cur)}"]
+    moves = []
+    for k, word, sign in (("new_arr", "new", "+"), ("expansion_arr", "expansion", "+"),
+                          ("churned_arr", "churn", "−"), ("contraction_arr", "contraction", "−")):
+        v = kpi_value(result, k)
+        if not S.is_blank(v) and float(v) != 0:
+            moves.append(f"{sign}{S.fmt_money(abs(float(v)), cur)} {word}")
+    if moves:
+        parts.append(", ".join(moves[:3]))
+    return f"{parts[0]} in {period_label(result)}" + (f": {parts[1]}" if len(parts) > 1 else "")
+
+
+def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:
+    """North star -> diagnostic -> granular rows (kpi, label, tier, parent, value, unit,
+    status) for :func:`reportlib.charts.kpi_tree`, over the KPIs that have a value: the
+    edges of the result's ``kpi_tree`` table (else the registry's). Under each north star
+    the KPI the narrative names as its driver comes first."""
+    rows = getattr(result, "kpis", None)
+    if not isinstance(rows, pd.DataFrame) or rows.empty:
+        return pd.DataFrame()
+    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records")) if not S.is_blank(r.get("value"))}
+    edges = table(result, "kpi_tree")
+    children: dict[str, list[str]] = {}
+    if not edges.empty and "parent" in edges.columns:
+        for k, p in zip(edges["kpi"], edges["parent"]):
+            if not S.is_blank(p):
+                children.setdefault(str(p), []).append(str(k))
+    else:
+        from . import _registry
+
+        for k in have:
+            children[k] = _safe_children(_registry, k)
+    drivers = {getattr(e, "kpi", None): getattr(e, "driver", "")
+               for e in (getattr(result, "explanations", None) or [])}
+    rank = {"diagnostic": 0, "granular": 1, "north_star": 2}
+    out, seen = [], set()
+    for ns in north_star(result).to_dict("records"):
+        out.append({**ns, "parent": ""})
+        seen.add(ns["kpi"])
+    for ns in north_star(result).to_dict("records"):
+        kids = [k for k in children.get(ns["kpi"], []) if k in have and k not in seen and k != "mrr"]
+        kids.sort(key=lambda k: (k != drivers.get(ns["kpi"]), rank.get(have[k].get("tier"), 3)))
+        for k in kids[:max_children]:
+            out.append({**have[k], "tier": "diagnostic", "parent": ns["kpi"]})
+            seen.add(k)
+            grand = [g for g in children.get(k, []) if g in have and g not in seen and g != "mrr"]
+            for g in grand[:max_granular]:
+                out.append({**have[g], "tier": "granular", "parent": k})
+                seen.add(g)
+    return pd.DataFrame(out)
+
+
+def _safe_children(registry: Any, kpi: str) -> list[str]:
+    try:
+        return list(registry.children(kpi))
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def alerts(result: Any) -> list[str]:
+    return [str(a) for a in (getattr(result, "alerts", None) or [])]
+
+
+def show_alerts(result: Any, empty: str = "") -> None:
+    items = alerts(result)
+    if items:
+        show_text("\n".join(f"- ⚠ {a}" for a in items))
+    elif empty:
+        note(empty)
+
+
+def show_bullets(items: Iterable[str]) -> None:
+    items = [str(i) for i in items if str(i).strip()]
+    if items:
+        show_text("\n".join(f"- {i}" for i in items))
+
+
+def cover(result: Any, segment: Any = "", compare: Any = "") -> None:
+    """The cover page: company, period, segment, currency, data as of, generated on."""
+    Markdown, display = _md()
+    seg = segment_label(result, segment)
+    display(Markdown(f"# {company_name(result)}\n\n### Board pack · {period_label(result)}"
+                     + (f" · {seg}" if segment else "")))
+    display(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
+    contents = [SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
+                                            "cohort_economics", "kpi_hierarchy", "appendix")]
+    note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
+         "exports with the same definitions for every company (see the appendix).")
+
+
+def compare_table(result: Any) -> pd.DataFrame:
+    """The two-segment comparison table when the result has one (kpi, <A>, <B>, ...), with
+    labels and units added for drawing."""
+    t = first_table(result, "segment_compare", "compare", "segments_compare", "segment_comparison")
+    if t.empty:
+        return t
+    t = t.copy()
+    if "label" not in t.columns:
+        t.insert(1, "label", [_label(k) for k in t["kpi"]])
+    if "unit" not in t.columns:
+        t["unit"] = [_unit(k) for k in t["kpi"]]
+    return t
+
+
+def compare_segments(result: Any, compare: Any = "") -> list[str]:
+    cmp = parse_compare(compare) if compare else getattr(result, "compare", None)
+    if cmp:
+        return [str(cmp[1][0]), str(cmp[1][1])]
+    t = compare_table(result)
+    meta = {"kpi", "label", "unit", "difference", "tier"}
+    return [c for c in t.columns if c not in meta][:2]
+
+
+def tables_like(result: Any, prefix: str) -> dict[str, pd.DataFrame]:
+    """Non-empty tables whose name starts with ``prefix`` (e.g. 'pipeline_by_')."""
+    return {n: t for n, t in (getattr(result, "tables", None) or {}).items()
+            if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty}

@@ -1,0 +1,254 @@
+"""Charts: every function returns a Figure with labelled axes and formatted ticks, drawn
+from small hand-made tables shaped like the DESIGN.md tables."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from reportlib import _style as S  # noqa: E402
+from reportlib import charts  # noqa: E402
+
+
+# ---------------------------------------------------------------------------------------
+# hand-made tables (the shapes of KpiResult.tables)
+# ---------------------------------------------------------------------------------------
+def months(n=12, end="2026-09"):
+    return [str(p) for p in pd.period_range(end=end, periods=n, freq="M")]
+
+
+def mrr_bridge(n=12):
+    rng = np.random.default_rng(1)
+    rows, mrr = [], 100_000.0
+    for m in months(n):
+        new, rea, exp = rng.uniform(4000, 9000), rng.uniform(0, 800), rng.uniform(1000, 3000)
+        con, churn = rng.uniform(200, 1200), rng.uniform(1000, 3000)
+        close = mrr + new + rea + exp - con - churn
+        rows.append(dict(month=m, opening_mrr=mrr, new=new, reactivation=rea, expansion=exp,
+                         contraction=con, churn=churn, closing_mrr=close, customers=100,
+                         new_customers=5, reactivated_customers=1, churned_customers=2))
+        mrr = close
+    return pd.DataFrame(rows)
+
+
+def cohorts(kind="logo", n=8):
+    rows = []
+    labels = ["<=2025-10"] + months(n - 1, "2026-08")
+    for i, c in enumerate(labels):
+        for age in range(0, n - i + 1):
+            v = (1.0 + 0.02 * age) if kind == "nrr" else max(0.0, 1 - 0.04 * age)
+            rows.append(dict(cohort=c, age_months=age, value=v))
+    return pd.DataFrame(rows)
+
+
+def revenue_bridge(n=12):
+    m = months(n)
+    return pd.DataFrame(dict(month=m, bookings=np.linspace(50e3, 90e3, n), billings=np.linspace(60e3, 80e3, n),
+                             revenue=np.linspace(55e3, 75e3, n), deferred_revenue=np.linspace(10e3, 20e3, n),
+                             arr=np.linspace(0.8e6, 1.2e6, n), carr=np.linspace(0.9e6, 1.35e6, n)))
+
+
+def revenue_tiers(n=12):
+    m = months(n)
+    return pd.DataFrame(dict(month=m, contracted_recurring=np.linspace(50e3, 70e3, n),
+                             uncontracted_recurring=np.full(n, 8e3), one_off=np.full(n, 4e3),
+                             recurring_share=np.linspace(0.92, 0.95, n)))
+
+
+def kpi_rows():
+    return pd.DataFrame([
+        dict(kpi="arr", label="ARR", tier="north_star", value=1_234_567.0, unit="currency",
+             prior_value=1_100_000.0, change=0.122, benchmark="", status="", note=""),
+        dict(kpi="nrr", label="Net revenue retention", tier="north_star", value=1.04, unit="ratio",
+             prior_value=1.01, change=0.03, benchmark="> 100% green", status="green", note=""),
+        dict(kpi="burn_multiple", label="Burn multiple", tier="north_star", value=1.6, unit="multiple",
+             prior_value=1.9, change=-0.3, benchmark="≤ 1 green · 1–2 amber · > 2 red", status="amber", note=""),
+        dict(kpi="cac_payback_months", label="CAC payback", tier="north_star", value=np.nan,
+             unit="months", prior_value=np.nan, change=np.nan, benchmark="< 12 green", status="",
+             note="no new customers in the period"),
+    ])
+
+
+def unit_rows():
+    return pd.DataFrame([
+        dict(kpi="ltv_cac", label="LTV:CAC", value=3.4, unit="multiple", status="green", benchmark="≥ 3 green"),
+        dict(kpi="magic_number", label="Magic number", value=0.8, unit="multiple", status="amber", benchmark=""),
+        dict(kpi="cac_payback_months", label="CAC payback", value=27.0, unit="months", status="red", benchmark=""),
+        dict(kpi="gross_margin", label="Gross margin", value=0.78, unit="ratio", status="", benchmark=""),
+        dict(kpi="cac", label="CAC", value=np.nan, unit="currency", status="", benchmark="",
+             note="no new customers"),
+    ])
+
+
+def hierarchy():
+    return pd.DataFrame([
+        dict(kpi="arr", label="ARR", tier="north_star", parent="", value=1.2e6, unit="currency", status=""),
+        dict(kpi="new_arr", label="New ARR", tier="diagnostic", parent="arr", value=2e5, unit="currency", status=""),
+        dict(kpi="churned_arr", label="Churned ARR", tier="diagnostic", parent="arr", value=5e4, unit="currency",
+             status=""),
+        dict(kpi="nrr", label="NRR", tier="north_star", parent="", value=1.04, unit="ratio", status="green"),
+        dict(kpi="grr", label="GRR", tier="diagnostic", parent="nrr", value=0.9, unit="ratio", status=""),
+        dict(kpi="new_arr:segment=SMB", label="New ARR · SMB", tier="granular", parent="new_arr", value=8e4,
+             unit="currency", status=""),
+    ])
+
+
+def pacing_table():
+    return pd.DataFrame([
+        dict(period="2026Q3", metric="pipeline_created", dimension="all", target=900e3, actual=500e3,
+             elapsed_fraction=0.6, expected_to_date=540e3, pace=0.93, status="on track",
+             required_run_rate_per_day=11e3),
+        dict(period="2026Q3", metric="pipeline_created", dimension="source=partner", target=300e3,
+             actual=100e3, elapsed_fraction=0.6, expected_to_date=180e3, pace=0.56, status="behind",
+             required_run_rate_per_day=5e3),
+    ])
+
+
+CHARTS = {
+    "kpi_tiles": lambda: charts.kpi_tiles(kpi_rows(), "EUR", sparklines={"arr": [1, 2, 3, 4]},
+                                          year_ago={"arr": 900_000.0}),
+    "arr_waterfall": lambda: charts.arr_waterfall(mrr_bridge(3), "EUR", measure="MRR"),
+    "arr_waterfall_dict": lambda: charts.arr_waterfall(
+        {"opening": 1e6, "new": 2e5, "reactivation": 1e4, "expansion": 5e4, "contraction": 2e4,
+         "churn": 6e4, "closing": 1.18e6}, "USD"),
+    "revenue_tiers": lambda: charts.revenue_tiers(revenue_tiers(), "EUR"),
+    "revenue_lines": lambda: charts.revenue_lines(revenue_bridge(), "EUR"),
+    "cohort_logo": lambda: charts.cohort_heatmap(cohorts("logo"), "logo"),
+    "cohort_nrr": lambda: charts.cohort_heatmap(cohorts("nrr"), "nrr"),
+    "benchmark_bars": lambda: charts.benchmark_bars(unit_rows(), "EUR"),
+    "kpi_tree": lambda: charts.kpi_tree(hierarchy(), "EUR"),
+    "funnel": lambda: charts.funnel(pd.DataFrame(dict(stage=["visitors", "signup", "pql", "customer"],
+                                                      count=[20000, 1500, 300, 60],
+                                                      conversion=[np.nan, 0.075, 0.2, 0.2]))),
+    "pacing": lambda: charts.pacing(pacing_table(), "EUR"),
+    "quick_ratio_bars": lambda: charts.quick_ratio_bars(pd.DataFrame(dict(
+        quarter=["2026Q1", "2026Q2", "2026Q3"], new=[3e4, 4e4, 5e4], reactivation=[0, 1e3, 0],
+        expansion=[5e3, 6e3, 7e3], contraction=[1e3, 2e3, 1e3], churn=[8e3, 9e3, 5e3],
+        quick_ratio=[3.9, 4.5, 9.5])), "EUR"),
+    "mrr_movements": lambda: charts.mrr_movements(mrr_bridge(), "EUR"),
+    "cohort_payback": lambda: charts.cohort_payback(pd.DataFrame(
+        [dict(cohort=c, age_months=a, cumulative_gross_profit=1000.0 * a, cac=8000.0)
+         for c in ["2026-01", "2026-02"] for a in range(6)]), "EUR"),
+    "segment_compare": lambda: charts.segment_compare(pd.DataFrame([
+        dict(kpi="arr", label="ARR", unit="currency", SMB=4e5, Enterprise=9e5),
+        dict(kpi="nrr", label="NRR", unit="ratio", SMB=0.95, Enterprise=1.1)]), ["SMB", "Enterprise"], "EUR"),
+    "breakdown_bars": lambda: charts.breakdown_bars(pd.DataFrame(dict(
+        channel=["paid", "organic", "partner"], leads=[300, 200, 50])), "leads", "channel"),
+    "trend": lambda: charts.trend(revenue_bridge(), ["arr", "carr"], unit="currency", currency="EUR"),
+    "sparkline": lambda: charts.sparkline([1, 3, 2, 5], "green"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_every_chart_returns_a_figure(name):
+    fig = CHARTS[name]()
+    assert isinstance(fig, Figure)
+    fig.canvas.draw()  # lays out without error
+    matplotlib.pyplot.close(fig)
+
+
+def _tick_texts(ax, axis="y"):
+    ax.figure.canvas.draw()
+    ticks = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return [t.get_text() for t in ticks if t.get_text()]
+
+
+@pytest.mark.parametrize("name", ["arr_waterfall", "revenue_tiers", "revenue_lines", "mrr_movements",
+                                  "quick_ratio_bars", "trend"])
+def test_money_axes_are_labelled_and_formatted_in_the_currency(name):
+    fig = CHARTS[name]()
+    ax = fig.axes[0]
+    assert ax.get_ylabel(), f"{name}: y axis has no label"
+    texts = _tick_texts(ax)
+    assert texts and all(t.lstrip("−-").startswith(("€", "$")) for t in texts), texts
+    matplotlib.pyplot.close(fig)
+
+
+def test_time_axes_read_as_months():
+    fig = CHARTS["revenue_lines"]()
+    texts = _tick_texts(fig.axes[0], "x")
+    assert texts and all(len(t.split()) == 2 for t in texts), texts  # e.g. "Jan 26"
+    matplotlib.pyplot.close(fig)
+
+
+def test_formatters():
+    assert S.fmt_money(1_234_567, "EUR") == "€1.2M"
+    assert S.fmt_money(850_000, "USD") == "$850k"
+    assert S.fmt_money(-2_500, "GBP") == "−£2.5k"
+    assert S.fmt_money(12, "EUR") == "€12"
+    assert S.fmt_money(None, "EUR") == "–"
+    assert S.fmt_money(float("nan"), "EUR") == "–"
+    assert S.fmt_money(5_000, "EUR", sign=True) == "+€5k"
+    assert S.fmt_pct(0.853) == "85%"
+    assert S.fmt_pct(0.05, sign=True) == "+5%"
+    assert S.fmt_pct(-0.021, 1) == "−2.1%"
+    assert S.fmt_pts(0.021) == "+2 pts"
+    assert S.fmt_value(1.04, "ratio") == "104%"
+    assert S.fmt_value(0.042, "ratio") == "4.2%"
+    assert S.fmt_value(1.63, "multiple") == "1.6x"
+    assert S.fmt_value(14.25, "months") == "14 mo"
+    assert S.fmt_value(1_200, "count") == "1,200"
+    assert S.fmt_change(0.12, "currency") == "+12%"
+    assert S.fmt_change(-0.3, "multiple") == "−0.3x"
+    assert S.fmt_change(0.03, "ratio") == "+3 pts"
+    assert charts.money_formatter("EUR")(1_200_000, 0) == "€1.2M"
+    assert charts.pct_formatter()(0.85, 0) == "85%"
+
+
+def test_status_colours_are_one_palette():
+    assert charts.STATUS_COLORS["green"] == charts.GREEN == S.status_color("green")
+    assert S.status_color("AMBER") == charts.AMBER
+    assert S.status_color(np.nan) == charts.BLANK
+    assert len({charts.GREEN, charts.AMBER, charts.RED, charts.BLANK}) == 4
+
+
+def test_cohort_heatmap_annotates_percentages_and_puts_the_opening_cohort_first():
+    fig = charts.cohort_heatmap(cohorts("logo"), "logo")
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "100" in texts and "96" in texts  # age 0 and age 1 of the logo triangle
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "<=2025-10"
+    assert ax.get_xlabel() == "Months since acquisition" and ax.get_ylabel()
+    cbar_ticks = [t.get_text() for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert cbar_ticks and all(t.endswith("%") for t in cbar_ticks)
+    matplotlib.pyplot.close(fig)
+
+
+def test_waterfall_labels_every_step():
+    fig = CHARTS["arr_waterfall_dict"]()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "Opening", "New", "Reactivation", "Expansion", "Contraction", "Churn", "Closing"]
+    texts = {t.get_text() for t in ax.texts}
+    assert {"$1M", "+$200k", "−$60k", "$1.18M"} <= texts
+    matplotlib.pyplot.close(fig)
+
+
+def test_tiles_show_value_change_status_and_note():
+    fig = CHARTS["kpi_tiles"]()
+    texts = " | ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "€1.2M" in texts and "+12% vs prior period" in texts and "€900k a year ago" in texts
+    assert "104%" in texts and "+3 pts" in texts
+    assert "no new customers in the period" in texts
+    matplotlib.pyplot.close(fig)
+
+
+def test_benchmark_bars_colour_by_status():
+    fig = CHARTS["benchmark_bars"]()
+    colors = {matplotlib.colors.to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}
+    assert {charts.GREEN.lower(), charts.AMBER.lower(), charts.RED.lower()} <= colors
+    matplotlib.pyplot.close(fig)
+
+
+def test_empty_tables_give_a_note_not_an_error():
+    for fn in (charts.revenue_tiers, charts.revenue_lines, charts.funnel, charts.cohort_payback):
+        fig = fn(pd.DataFrame())
+        assert isinstance(fig, Figure)
+        matplotlib.pyplot.close(fig)
+    assert isinstance(charts.pacing(pd.DataFrame()), Figure)

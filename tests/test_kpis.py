@@ -1,0 +1,245 @@
+"""The KPI builder: kpis.csv complete for every company, window and segment, blanks with
+notes, hand-computed values on a tiny company, segment sums, compare tables."""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportlib import _registry as reg
+from reportlib.kpis import KPI_COLUMNS, KPI_TREE_COLUMNS, KpiResult, compute_kpis
+from reportlib.metrics import Blank
+
+from conftest import PRODUCT_LED, SALES_LED
+from test_registry import ALL_IDS
+
+DESIGN_TABLES = {
+    "mrr_bridge": ["month", "opening_mrr", "new", "reactivation", "expansion", "contraction", "churn",
+                   "closing_mrr", "customers", "new_customers", "reactivated_customers", "churned_customers"],
+    "cohorts_logo": ["cohort", "age_months", "value"],
+    "cohorts_nrr": ["cohort", "age_months", "value"],
+    "cohorts_grr": ["cohort", "age_months", "value"],
+    "revenue_bridge": ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr", "carr"],
+    "funnel_cohorts": ["cohort", "dimension", "value", "stage_from", "stage_to", "entered", "converted"],
+    "pipeline_pacing": ["period", "metric", "dimension", "target", "actual", "elapsed_fraction",
+                        "expected_to_date", "pace", "status", "required_run_rate_per_day"],
+}
+ALWAYS_TABLES = {"revenue_tiers", "unit_economics", "funnel", "kpi_tree", "arpa_drivers", "mrr_drivers",
+                 "breakdowns"}
+
+
+# --- a tiny hand-computed company ---------------------------------------------------------
+def tiny_company(folder: Path) -> Path:
+    """A: 100 every month (SMB); B: 200 until 2026-01 (Enterprise); C: new 2026-02 at 50,
+    80 in 2026-03 (SMB). 15 months, 2025-01 .. 2026-03."""
+    months = [str(p) for p in pd.period_range("2025-01", "2026-03", freq="M")]
+    rows = [("A", m, 100.0, "SMB") for m in months]
+    rows += [("B", m, 200.0, "Enterprise") for m in months if m <= "2026-01"]
+    rows += [("C", "2026-02", 50.0, "SMB"), ("C", "2026-03", 80.0, "SMB")]
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=["customer_id", "month", "mrr", "segment"]).to_csv(folder / "mrr.csv", index=False)
+    (folder / "company.toml").write_text(
+        '[company]\nname = "Tiny"\ncurrency = "EUR"\nstage = "early"\ngtm = "sales-led"\n\n'
+        '[inputs.mrr]\npath = "mrr.csv"\n'
+        'columns = { customer_id = "customer_id", month = "month", mrr = "mrr", segment = "segment" }\n',
+        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> KpiResult:
+    return compute_kpis(tiny_company(tmp_path_factory.mktemp("tiny") / "tiny"), as_of="2026-03")
+
+
+def row(result: KpiResult, kpi: str) -> pd.Series:
+    return result.kpis.set_index("kpi").loc[kpi]
+
+
+@pytest.mark.parametrize("kpi, expected", [
+    ("mrr", 180.0), ("arr", 2160.0), ("customers", 2), ("new_arr", 600.0), ("expansion_arr", 360.0),
+    ("churned_arr", 2400.0), ("net_new_arr", -1440.0), ("new_customers", 1), ("logo_churn_rate", 0.5),
+    ("nrr", 100 / 300), ("grr", 100 / 300), ("quick_ratio", 0.4), ("asp", 50.0), ("arpa", 90.0),
+])
+def test_tiny_values(tiny, kpi, expected):
+    assert row(tiny, kpi)["value"] == pytest.approx(expected)
+
+
+def test_tiny_statuses_and_tiers(tiny):
+    assert row(tiny, "quick_ratio")["status"] == "red"
+    assert row(tiny, "nrr")["status"] == "red"
+    assert row(tiny, "arr")["tier"] == "north_star"
+    assert row(tiny, "arr")["prior_value"] == pytest.approx(3600.0)
+    assert row(tiny, "arr")["change"] == pytest.approx(2160 / 3600 - 1)        # relative
+    assert row(tiny, "logo_churn_rate")["prior_value"] == 0.0
+    assert row(tiny, "logo_churn_rate")["change"] == pytest.approx(0.5)       # absolute
+    assert math.isnan(row(tiny, "nrr")["prior_value"])                         # no year before 2025-12
+    assert "12 months" in row(tiny, "nrr").pipe(lambda r: tiny.prior["nrr"].note)
+
+
+def test_tiny_absent_inputs_are_noted(tiny):
+    r = row(tiny, "burn_multiple")
+    assert math.isnan(r["value"]) and r["note"] == "needs a financials input (company.toml [inputs.financials])"
+    assert row(tiny, "signups")["note"] == "needs a leads input (company.toml [inputs.leads])"
+    assert "[inputs.opportunities]" in row(tiny, "win_rate")["note"]
+    assert "generated" not in tiny.narrative["summary"][2]
+    assert "financials" in tiny.narrative["summary"][2]
+
+
+def test_tiny_arr_sentence(tiny):
+    ex = tiny.explanations[0]
+    assert ex.kpi == "arr" and ex.sentence.startswith("ARR fell 40% in the quarter to €2.2k")
+    assert tiny.year_ago["arr"] == pytest.approx(3600.0)
+
+
+def test_tiny_segments_sum_to_company(tiny, tmp_path):
+    folder = tiny.company.path
+    parts = [compute_kpis(folder, as_of="2026-03", segment=("segment", v)) for v in ("SMB", "Enterprise")]
+    for kpi in ("arr", "new_arr", "expansion_arr", "churned_arr", "net_new_arr", "customers"):
+        assert sum(row(p, kpi)["value"] for p in parts) == pytest.approx(row(tiny, kpi)["value"])
+
+
+def test_segment_string_and_bad_segment(tiny):
+    r = compute_kpis(tiny.company.path, as_of="2026-03", segment="segment=SMB")
+    assert r.segment == ("segment", "SMB") and row(r, "customers")["value"] == 2
+    from reportlib.exceptions import ParameterError
+    with pytest.raises(ParameterError):
+        compute_kpis(tiny.company.path, as_of="2026-03", segment="segment=Nope")
+
+
+# --- the demo companies ------------------------------------------------------------------
+DEMOS = {"meridian": SALES_LED, "loopwise": PRODUCT_LED}
+
+
+@pytest.fixture(scope="module")
+def demo_dirs(tmp_path_factory) -> dict[str, Path]:
+    """data/<demo> when committed, else freshly generated (same seed)."""
+    if all((p / "company.toml").is_file() for p in DEMOS.values()):
+        return dict(DEMOS)
+    from reportlib.demo import generate_demo_companies
+    out = tmp_path_factory.mktemp("demo")
+    generate_demo_companies(out)
+    return {name: out / name for name in DEMOS}
+
+
+_CACHE: dict[tuple, KpiResult] = {}
+
+
+def run(demo_dirs, name: str, window: str = "quarter", segment=None, compare=None) -> KpiResult:
+    key = (name, window, segment, compare)
+    if key not in _CACHE:
+        as_of = "2026-09" if name == "meridian" else None
+        _CACHE[key] = compute_kpis(demo_dirs[name], as_of=as_of, window=window, segment=segment,
+                                   compare=compare)
+    return _CACHE[key]
+
+
+def assert_complete(result: KpiResult) -> None:
+    k = result.kpis
+    assert list(k.columns) == KPI_COLUMNS
+    assert list(k["kpi"]) == reg.ids()
+    assert set(ALL_IDS) <= set(k["kpi"])
+    for r in k.itertuples(index=False):
+        value = r.value
+        assert not (isinstance(value, float) and math.isinf(value)), r.kpi
+        if pd.isna(value):
+            assert isinstance(r.note, str) and r.note.strip(), f"{r.kpi} is blank without a note"
+        for v in (r.prior_value, r.change):
+            assert pd.isna(v) or math.isfinite(v)
+        assert r.status in ("green", "amber", "red", "")
+        assert r.tier in ("north_star", "diagnostic", "granular")
+    # a blank that the metric could not compute is never written as 0
+    blanks = [kpi for kpi, v in result.values.items() if isinstance(v, Blank)]
+    assert k.set_index("kpi").loc[blanks, "value"].isna().all()
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+@pytest.mark.parametrize("window", ["month", "quarter", "year"])
+def test_kpis_complete_every_window(demo_dirs, name, window):
+    assert_complete(run(demo_dirs, name, window))
+
+
+@pytest.mark.parametrize("name, segment", [("meridian", ("segment", "SMB")),
+                                           ("meridian", ("segment", "Enterprise"))])
+def test_kpis_complete_for_a_segment(demo_dirs, name, segment):
+    result = run(demo_dirs, name, segment=segment)
+    assert_complete(result)
+    cac = row(result, "cac")
+    assert math.isnan(cac["value"]) and "segment" in cac["note"]   # S&M not allocated by default
+
+
+def test_loopwise_segment_complete(demo_dirs):
+    company_dims = [c for c in run(demo_dirs, "loopwise").tables["breakdowns"]["dimension"].unique()]
+    if not company_dims:
+        pytest.skip("loopwise has no revenue dimension")
+    dim = company_dims[0]
+    value = run(demo_dirs, "loopwise").tables["breakdowns"].query("dimension == @dim")["segment"].iloc[0]
+    assert_complete(run(demo_dirs, "loopwise", segment=(dim, value)))
+
+
+def test_meridian_segments_sum_to_company(demo_dirs):
+    whole = run(demo_dirs, "meridian")
+    parts = [run(demo_dirs, "meridian", segment=("segment", v))
+             for v in whole.tables["breakdowns"].query("dimension == 'segment'")["segment"].unique()]
+    for kpi in ("arr", "new_arr", "expansion_arr", "churned_arr", "contraction_arr", "reactivation_arr"):
+        assert sum(row(p, kpi)["value"] for p in parts) == pytest.approx(row(whole, kpi)["value"], rel=1e-9)
+
+
+def test_breakdowns_match_segment_runs(demo_dirs):
+    whole = run(demo_dirs, "meridian")
+    b = whole.tables["breakdowns"].query("dimension == 'segment' and segment == 'SMB' and kpi == 'new_arr'")
+    assert b["value"].iloc[0] == pytest.approx(row(run(demo_dirs, "meridian", segment=("segment", "SMB")),
+                                                   "new_arr")["value"])
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_tables_have_design_columns(demo_dirs, name):
+    tables = run(demo_dirs, name).tables
+    for table, columns in DESIGN_TABLES.items():
+        assert list(tables[table].columns)[:len(columns)] == columns, table
+    assert ALWAYS_TABLES <= set(tables)
+    assert list(tables["kpi_tree"].columns) == KPI_TREE_COLUMNS
+    assert set(tables["unit_economics"]["freq"]) == {"month", "quarter"}
+    assert (tables["mrr_bridge"]["month"] <= run(demo_dirs, name).window.as_of).all()
+
+
+def test_opening_cohort_is_marked(demo_dirs):
+    cohorts = run(demo_dirs, "meridian").tables["cohorts_logo"]
+    assert cohorts["cohort"].astype(str).str.startswith("<=").any()
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_north_stars_explained(demo_dirs, name):
+    result = run(demo_dirs, name)
+    stars = result.company.config.north_star
+    assert [e.kpi for e in result.explanations] == stars
+    assert result.narrative["summary"] == [e.sentence for e in result.explanations]
+    assert set(result.year_ago) == set(stars)
+    assert (result.kpis.set_index("kpi").loc[stars, "tier"] == "north_star").all()
+    for section in ("summary", "revenue_quality", "unit_economics", "cohort_economics", "kpi_hierarchy"):
+        assert section in result.narrative
+
+
+def test_product_led_magic_number_not_judged(demo_dirs):
+    r = row(run(demo_dirs, "loopwise"), "magic_number")
+    assert r["status"] == "" and "product-led" in r["benchmark"]
+
+
+def test_compare_tables(demo_dirs):
+    result = run(demo_dirs, "meridian", compare=("segment", ("SMB", "Enterprise")))
+    for kind in ("logo", "nrr", "grr"):
+        t = result.tables[f"compare_cohorts_{kind}"]
+        assert list(t.columns) == ["cohort", "age_months", "value", "segment"]
+        assert set(t["segment"]) == {"SMB", "Enterprise"}
+    kpis = result.tables["compare_kpis"]
+    assert {"kpi", "label", "unit", "SMB", "Enterprise", "difference"} <= set(kpis.columns)
+    assert len(kpis) == len(reg.ids())
+
+
+@pytest.mark.parametrize("name", list(DEMOS))
+def test_runs_in_seconds(demo_dirs, name):
+    start = time.perf_counter()
+    compute_kpis(demo_dirs[name])
+    assert time.perf_counter() - start < 20

@@ -1,0 +1,76 @@
+"""Cohort cumulative gross profit against cohort CAC (METRICS.md "Cohorts")."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from reportlib.config import Policies
+from reportlib.metrics import (Blank, cohort_gross_profit, cohort_payback, compare_segments, monthly_cac,
+                               monthly_gross_margin)
+
+
+def financials() -> pd.DataFrame:
+    """Revenue 1000 a month; gross margin Jan 0.5, Feb 0.5, Mar 0.6, Apr 0.75, May 0.8, Jun 0.8;
+    S&M Jan 300, Feb 200, then 100."""
+    return pd.DataFrame({"month": pd.period_range("2026-01", "2026-06", freq="M"), "revenue": 1000.0,
+                         "cogs": [500.0, 500.0, 400.0, 250.0, 200.0, 200.0],
+                         "sales_marketing": [300.0, 200.0, 100.0, 100.0, 100.0, 100.0]})
+
+
+def bridge() -> pd.DataFrame:
+    return pd.DataFrame({"month": pd.period_range("2026-01", "2026-06", freq="M"),
+                         "new_customers": [0, 2, 1, 0, 0, 0]})
+
+
+def cohorts() -> pd.DataFrame:
+    rows = [("<=2026-01", 0, 5, 500.0),
+            ("2026-02", 0, 2, 100.0), ("2026-02", 1, 2, 100.0), ("2026-02", 2, 2, 120.0), ("2026-02", 3, 1, 60.0),
+            ("2026-03", 0, 1, 50.0), ("2026-03", 1, 1, 50.0), ("2026-03", 2, 1, 50.0)]
+    return pd.DataFrame(rows, columns=["cohort", "age_months", "customers", "mrr"])
+
+
+def test_monthly_cac_with_lag():
+    assert monthly_cac(financials(), bridge())[pd.Period("2026-02", "M")] == 100.0   # 200 / 2
+    lagged = monthly_cac(financials(), bridge(), Policies(cac_lag_months=1))
+    assert lagged[pd.Period("2026-02", "M")] == 150.0                                 # Jan 300 / 2
+    assert math.isnan(lagged[pd.Period("2026-04", "M")])                             # no new customers
+
+
+def test_cumulative_gross_profit_and_payback():
+    gp = cohort_gross_profit(cohorts(), financials(), monthly_cac(financials(), bridge()))
+    assert "<=2026-01" not in set(gp.cohort)                 # the opening cohort has no CAC
+    feb = gp[gp.cohort == "2026-02"].set_index("age_months")
+    # 100 x 0.5 = 50; + 100 x 0.6 = 110; + 120 x 0.75 = 200; + 60 x 0.8 = 248
+    assert feb["cumulative_gross_profit"].tolist() == pytest.approx([50.0, 110.0, 200.0, 248.0])
+    assert feb["cohort_cac"].iloc[0] == 200.0                # CAC 100 x 2 customers
+    assert feb["month"].tolist() == ["2026-02", "2026-03", "2026-04", "2026-05"]
+    pb = cohort_payback(gp).set_index("cohort")
+    assert pb.loc["2026-02", "payback_age_months"] == 2.0   # 200 >= 200 at age 2
+    # March: CAC 100 x 1; 50 x 0.6 = 30, + 37.5 = 67.5, + 40 = 107.5 -> age 2
+    assert pb.loc["2026-03", "payback_age_months"] == 2.0
+    assert pb.loc["2026-03", "cumulative_gross_profit"] == pytest.approx(107.5)
+
+
+def test_not_yet_paid_back_and_missing_margin():
+    cac = monthly_cac(financials(), bridge(), Policies(cac_lag_months=1))  # Feb cohort CAC 150 x 2 = 300
+    pb = cohort_payback(cohort_gross_profit(cohorts(), financials(), cac)).set_index("cohort")
+    assert math.isnan(pb.loc["2026-02", "payback_age_months"]) and pb.loc["2026-02", "cohort_cac"] == 300.0
+    short = financials().iloc[:4]  # no May margin: the running total stops there
+    gp = cohort_gross_profit(cohorts(), short, monthly_cac(financials(), bridge()))
+    assert math.isnan(gp[(gp.cohort == "2026-02") & (gp.age_months == 3)]["cumulative_gross_profit"].iloc[0])
+
+
+def test_monthly_gross_margin_and_compare_segments():
+    assert monthly_gross_margin(financials()).tolist() == [0.5, 0.5, 0.6, 0.75, 0.8, 0.8]
+    t = compare_segments({"nrr": 1.1, "cac": Blank("x")}, {"nrr": 0.9, "cac": 10.0}, ("SMB", "Enterprise"))
+    assert list(t.columns) == ["kpi", "SMB", "Enterprise", "difference"]
+    assert t.set_index("kpi").loc["nrr", "difference"] == pytest.approx(-0.2)
+    assert math.isnan(t.set_index("kpi").loc["cac", "difference"])
+
+
+def test_size_column_of_the_revenue_engine_is_used():
+    t = cohorts().assign(size=lambda d: d.groupby("cohort")["customers"].transform("first") + 1)
+    gp = cohort_gross_profit(t, financials(), monthly_cac(financials(), bridge()))
+    assert gp.loc[gp.cohort == "2026-02", "cohort_cac"].iloc[0] == 300.0  # CAC 100 x size 3

@@ -1,0 +1,166 @@
+"""Pipeline KPIs and pacing on hand-computed fixtures."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from reportlib.config import Policies
+from reportlib.metrics import Blank, Window, opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis, pipeline_pacing
+from reportlib.metrics.pipeline import PACING_COLUMNS, period_bounds
+
+Q3 = Window(pd.Period("2026-09", "M"), 3)
+T = pd.Timestamp
+
+
+def opps() -> pd.DataFrame:
+    rows = [  # id, created, amount, closed, outcome, source
+        ("o1", "2026-07-05", 1000.0, "2026-08-04", "won", "inbound"),    # cycle 30 days
+        ("o2", "2026-07-10", 2000.0, "2026-09-19", "won", "partner"),    # cycle 71 days
+        ("o3", "2026-08-01", 500.0, "2026-08-21", "lost", "inbound"),
+        ("o4", "2026-09-15", 4000.0, None, "open", "partner"),
+        ("o5", "2026-05-01", 3000.0, "2026-07-31", "won", "outbound"),   # created before Q3, cycle 91
+        ("o6", "2026-06-01", 700.0, "2026-06-30", "lost", "outbound"),   # all before Q3
+        ("o7", "2026-10-01", 900.0, None, "open", "inbound"),            # after Q3
+    ]
+    df = pd.DataFrame(rows, columns=["opportunity_id", "created_at", "amount", "closed_at", "outcome", "source"])
+    df["created_at"], df["closed_at"] = pd.to_datetime(df["created_at"]), pd.to_datetime(df["closed_at"])
+    df["stage"] = df["outcome"]
+    return df.astype({"opportunity_id": "string", "outcome": "string", "source": "string"})
+
+
+def test_pipeline_kpis_by_hand():
+    k = pipeline_kpis(opps(), Q3)
+    assert k["pipeline_created"] == 7500.0          # o1..o4: 1000 + 2000 + 500 + 4000
+    assert k["win_rate"] == 0.75                    # closed in Q3: won o1, o2, o5; lost o3 -> 3 / 4
+    assert k["avg_deal_size"] == 2000.0             # (1000 + 2000 + 3000) / 3
+    assert k["sales_cycle_days"] == pytest.approx(64.0)  # (30 + 71 + 91) / 3
+
+
+def test_pipeline_blanks():
+    k = pipeline_kpis(opps(), Window(pd.Period("2025-09", "M"), 3))
+    assert k["pipeline_created"] == 0.0
+    assert all(isinstance(k[x], Blank) for x in ("win_rate", "avg_deal_size", "sales_cycle_days"))
+    assert all(isinstance(v, Blank) for v in pipeline_kpis(None, Q3).values())
+
+
+def test_pipeline_by_source():
+    t = pipeline_by(opps(), Q3, "source").set_index("source")
+    assert t.loc["partner", "pipeline_created"] == 6000.0    # o2 + o4
+    assert t.loc["inbound", "pipeline_created"] == 1500.0    # o1 + o3 (o7 is after Q3)
+    assert t.loc["inbound", "win_rate"] == 0.5 and t.loc["inbound", "avg_deal_size"] == 1000.0
+    assert t.loc["partner", "sales_cycle_days"] == 71.0
+    assert t.loc["outbound", "won"] == 1 and t.loc["outbound", "pipeline_created"] == 0.0
+    assert list(t.index[:1]) == ["partner"]  # largest pipeline first
+
+
+def test_opportunity_cohorts():
+    c = opportunity_cohorts(opps(), T("2026-10-15"))
+    jul = c[(c.dimension == "all") & (c.cohort == "2026-07")].set_index("stage_from")
+    assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 2]   # o1, o2 both closed
+    assert jul.loc["closed", ["entered", "converted"]].tolist() == [2, 2]    # both won
+    sep = c[(c.dimension == "all") & (c.cohort == "2026-09")].set_index("stage_from")
+    assert sep.loc["created", ["entered", "converted"]].tolist() == [1, 0]   # o4 still open
+    assert set(c.dimension) == {"all", "source"} and sep["age_months"].iloc[0] == 1
+
+
+def pacing_opps() -> pd.DataFrame:
+    rows = [("p0", "2026-03-31", 80000.0, "inbound"),   # before the quarter
+            ("p1", "2026-04-02", 100000.0, "inbound"),
+            ("p2", "2026-05-10", 200000.0, "partner"),  # on the as-of day: counts
+            ("p3", "2026-05-11", 50000.0, "partner")]   # after the as-of day
+    df = pd.DataFrame(rows, columns=["opportunity_id", "created_at", "amount", "source"])
+    df["created_at"] = pd.to_datetime(df["created_at"])
+    df["closed_at"], df["outcome"], df["stage"] = pd.NaT, "open", "open"
+    return df
+
+
+def targets(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["period", "metric", "target", "filter"])
+
+
+def test_pacing_worked_example():
+    # 2026Q2 has 91 days (30 + 31 + 30); 2026-05-10 is day 30 + 10 = 40 (as-of day counted)
+    assert (period_bounds("2026Q2")[1] - period_bounds("2026Q2")[0]).days + 1 == 91
+    t = pipeline_pacing(targets(("2026Q2", "pipeline_created", 910000.0, "all")), pacing_opps(),
+                        "2026-05-10", Policies())
+    assert list(t.columns) == PACING_COLUMNS
+    r = t.iloc[0]
+    assert r["actual"] == 300000.0                       # p1 + p2
+    assert r["elapsed_fraction"] == 40 / 91
+    assert r["expected_to_date"] == pytest.approx(400000.0, abs=1e-6)   # 910000 x 40 / 91
+    assert r["pace"] == pytest.approx(0.75)             # 300000 / 400000
+    assert r["status"] == "behind"
+    assert r["required_run_rate_per_day"] == pytest.approx(610000 / 51)
+
+
+def test_pacing_filter_month_target_and_unknown_metric():
+    t = pipeline_pacing(targets(("2026Q2", "pipeline_created", 100000.0, "source=partner"),
+                                ("2026-05", "pipeline_created", 620000.0, "all"),
+                                ("2026Q2", "nrr", 1.1, "all"),
+                                ("2026Q3", "pipeline_created", 1.0, "all"),     # not started
+                                ("2026Q1", "pipeline_created", 1.0, "all")),    # already over
+                        pacing_opps(), T("2026-05-10"))
+    assert len(t) == 3
+    partner = t.iloc[0]
+    assert partner["dimension"] == "source=partner" and partner["actual"] == 200000.0
+    assert partner["status"] == "ahead" and partner["required_run_rate_per_day"] == 0.0  # target met
+    month = t.iloc[1]  # May: 31 days, 10 elapsed; actual p2 = 200000; expected 620000 x 10/31 = 200000
+    assert month["elapsed_fraction"] == 10 / 31 and month["pace"] == pytest.approx(1.0)
+    assert month["status"] == "ahead" and month["required_run_rate_per_day"] == pytest.approx(420000 / 21)
+    assert t.iloc[2]["status"] == "no actuals" and math.isnan(t.iloc[2]["actual"])
+    assert len(pipeline_pacing(targets(("2026Q1", "pipeline_created", 1.0, "all")), pacing_opps(),
+                               "2026-05-10", current_only=False)) == 1
+
+
+def test_pacing_on_track_amber_policy_and_quarter_end():
+    assert pace_row(100.0, 38.0, 40, 100)["status"] == "on track"           # pace 0.95 >= 0.9
+    assert pace_row(100.0, 38.0, 40, 100, amber=0.96)["status"] == "behind"
+    assert pace_row(100.0, 40.0, 40, 100)["status"] == "ahead"              # pace exactly 1
+    end = pipeline_pacing(targets(("2026Q2", "pipeline_created", 400000.0, "all")), pacing_opps(),
+                          "2026-06-30").iloc[0]
+    assert end["elapsed_fraction"] == 1.0
+    assert end["pace"] == pytest.approx(350000 / 400000)  # attainment: p1 + p2 + p3 over target
+    assert math.isnan(end["required_run_rate_per_day"])
+
+
+def test_pacing_other_actuals():
+    calls = []
+
+    def new_arr(start, end, flt):
+        calls.append((start, end, flt))
+        return 50000.0
+
+    t = pipeline_pacing(targets(("2026Q2", "new_arr", 91000.0, "all")), None, "2026-05-10",
+                        actuals={"new_arr": new_arr})
+    assert t.iloc[0]["actual"] == 50000.0 and t.iloc[0]["pace"] == pytest.approx(50000 / 40000)
+    assert calls == [(T("2026-04-01"), T("2026-05-10"), {})]
+    leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": pd.to_datetime(["2026-04-03", "2026-07-01"]),
+                          "signup_at": pd.to_datetime(["2026-04-03", None])})
+    s = pipeline_pacing(targets(("2026Q2", "signups", 10.0, "all"), ("2026Q2", "won_deals", 2.0, "all")),
+                        pacing_opps(), "2026-05-10", leads=leads)
+    assert s["actual"].tolist() == [1.0, 0.0]
+
+
+def test_opportunity_cohorts_as_of_cut():
+    c = opportunity_cohorts(opps(), T("2026-08-31"))
+    assert "2026-09" not in set(c.cohort)
+    jul = c[(c.dimension == "all") & (c.cohort == "2026-07")].set_index("stage_from")
+    assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 1]   # o2 closes 09-19
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(target=st.floats(1, 1e9), actual=st.floats(0, 1e9), total=st.integers(28, 92), data=st.data())
+def test_pace_row_properties(target, actual, total, data):
+    elapsed = data.draw(st.integers(1, total))
+    r = pace_row(target, actual, elapsed, total)
+    assert r["expected_to_date"] == pytest.approx(target * elapsed / total)
+    assert r["pace"] * r["expected_to_date"] == pytest.approx(actual)
+    assert r["status"] == ("ahead" if r["pace"] >= 1 else "on track" if r["pace"] >= 0.9 else "behind")
+    if elapsed == total:
+        assert r["pace"] == pytest.approx(actual / target) and math.isnan(r["required_run_rate_per_day"])
+    else:
+        assert r["required_run_rate_per_day"] == pytest.approx(max(target - actual, 0) / (total - elapsed))

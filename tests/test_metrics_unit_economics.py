@@ -1,0 +1,199 @@
+"""Unit economics on hand-computed fixtures (METRICS.md "Unit economics")."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from reportlib.config import Policies
+from reportlib.metrics import Blank, Noted, Window, is_blank, note_of, unit_economics_kpis, unit_economics_series
+from reportlib.metrics.unit_economics import ltv
+
+Q4 = Window(pd.Period("2026-12", "M"), 3)
+SM_2026 = {7: 700.0, 8: 800.0, 9: 900.0, 10: 1000.0, 11: 1100.0, 12: 1200.0}
+
+
+def financials(months: int = 24, cash: float = -400.0, sm_zero: bool = False) -> pd.DataFrame:
+    """2025-01..2026-12: revenue 1000/month in 2025, 1500 in 2026; cogs 300 / 375;
+    S&M 500 except Jul-Dec 2026 (700..1200); R&D 200, G&A 100; net cash -100 in 2025,
+    ``cash`` in 2026."""
+    idx = pd.period_range("2025-01", "2026-12", freq="M")[-months:]
+    y26 = idx.year == 2026
+    sm = [0.0 if sm_zero else SM_2026.get(p.month, 500.0) if p.year == 2026 else 500.0 for p in idx]
+    return pd.DataFrame({
+        "month": idx, "revenue": [1500.0 if y else 1000.0 for y in y26],
+        "cogs": [375.0 if y else 300.0 for y in y26], "sales_marketing": sm,
+        "research_development": 200.0, "general_admin": 100.0,
+        "net_cash_flow": [cash if y else -100.0 for y in y26]})
+
+
+REVENUE = {"new_customers": 10.0, "arpa": 100.0, "asp": 110.0, "net_new_arr": 6000.0, "new_arr": 5000.0,
+           "reactivation_arr": 500.0, "expansion_arr": 1500.0, "logo_churn_rate_annual": 0.2,
+           "arr_growth_yoy": 0.5}
+
+
+def kpis(fin=None, revenue=None, policies=None, **kw):
+    return unit_economics_kpis(financials() if fin is None else fin, {**REVENUE, **(revenue or {})}, Q4,
+                               policies or Policies(), **kw)
+
+
+def test_every_definition_by_hand():
+    k = kpis(revenue_history_months=24)
+    assert k["gross_margin"] == pytest.approx(0.75)        # (4500 - 1125) / 4500
+    assert k["gross_margin_ttm"] == pytest.approx(0.75)    # (18000 - 4500) / 18000
+    assert k["sm_spend"] == 3300.0                         # 1000 + 1100 + 1200
+    assert k["cac"] == 330.0                               # 3300 / 10
+    assert k["ltv"] == pytest.approx(4500.0)               # 12 x 100 x 0.75 / 0.2
+    assert k["ltv_cac"] == pytest.approx(4500 / 330)
+    assert k["magic_number"] == pytest.approx(6000 / 3300)  # net new ARR / S&M
+    assert k["cac_payback_months"] == pytest.approx(4.0)   # 330 / (110 x 0.75)
+    assert k["burn"] == 1200.0                             # 3 x 400
+    assert k["burn_multiple"] == pytest.approx(0.2)        # 1200 / 6000
+    assert k["revenue_growth_yoy"] == pytest.approx(0.5)   # 18000 / 12000 - 1
+    # EBITDA TTM = 18000 - 4500 - S&M 8700 (6 x 500 + 700..1200) - R&D 2400 - G&A 1200 = 1200
+    assert k["ebitda_margin"] == pytest.approx(1200 / 18000)
+    assert k["rule_of_40"] == pytest.approx(0.5 + 1200 / 18000)
+    assert note_of(k["rule_of_40"]) == ""
+    assert all(not is_blank(v) for v in k.values())
+
+
+def test_ebitda_column_wins_over_derivation():
+    fin = financials().assign(ebitda=300.0)
+    assert kpis(fin)["ebitda_margin"] == pytest.approx(3600 / 18000)  # 12 x 300 / 18000
+
+
+def test_metrics_worked_example_ltv_300k():
+    # ARPA $40k a year (monthly 40000/12), gross margin 75%, annual logo churn 10%
+    assert round(ltv(40000 / 12, 0.75, 0.10), 2) == 300000.00
+
+
+@pytest.mark.parametrize("lag, spend", [(0, 3300.0), (1, 3000.0), (3, 2400.0)])
+def test_cac_lag_months(lag, spend):
+    # lag 1: Sep-Nov = 900 + 1000 + 1100; lag 3: Jul-Sep = 700 + 800 + 900
+    k = kpis(policies=Policies(cac_lag_months=lag))
+    assert k["sm_spend"] == spend
+    assert k["cac"] == spend / 10
+
+
+@pytest.mark.parametrize("basis, added", [("net_new", 6000.0), ("new", 5500.0), ("gross", 7000.0)])
+def test_magic_number_basis(basis, added):
+    # new = new 5000 + reactivation 500; gross = that + expansion 1500
+    assert kpis(policies=Policies(magic_number_basis=basis))["magic_number"] == pytest.approx(added / 3300)
+
+
+def test_ltv_cap_and_no_churn():
+    capped = kpis(policies=Policies(ltv_max_lifetime_years=3.0))["ltv"]  # 1/0.2 = 5 years > 3
+    assert capped == pytest.approx(12 * 100 * 0.75 * 3) and isinstance(capped, Noted)
+    none = kpis(revenue={"logo_churn_rate_annual": 0.0})
+    assert none["ltv"] == Blank("no churn in the trailing 12 months: lifetime unbounded; set ltv_max_lifetime_years")
+    assert is_blank(none["ltv_cac"])
+    cap = kpis(revenue={"logo_churn_rate_annual": 0.0}, policies=Policies(ltv_max_lifetime_years=3.0))["ltv"]
+    assert cap == pytest.approx(2700.0) and "capped" in note_of(cap)
+    assert kpis(policies=Policies(ltv_max_lifetime_years=10.0))["ltv"] == pytest.approx(4500.0)  # cap not binding
+
+
+def test_no_sm_spend_blanks_cac_based_kpis():
+    k = kpis(financials(sm_zero=True))
+    assert k["sm_spend"] == 0.0
+    for kpi in ("cac", "ltv_cac", "magic_number", "cac_payback_months"):
+        assert isinstance(k[kpi], Blank) and k[kpi].note
+
+
+def test_cash_generative_company_has_no_burn():
+    k = kpis(financials(cash=250.0))
+    assert isinstance(k["burn"], Blank) and "generated cash" in k["burn"].note
+    assert isinstance(k["burn_multiple"], Blank)
+
+
+@pytest.mark.parametrize("nna", [0.0, -1000.0])
+def test_burn_multiple_blank_when_arr_did_not_grow(nna):
+    k = kpis(revenue={"net_new_arr": nna})
+    assert isinstance(k["burn_multiple"], Blank) and "not positive" in k["burn_multiple"].note
+    assert k["burn"] == 1200.0
+
+
+def test_no_new_customers_and_no_financials():
+    assert isinstance(kpis(revenue={"new_customers": 0.0})["cac"], Blank)
+    empty = unit_economics_kpis(None, REVENUE, Q4)
+    assert all(isinstance(v, Blank) and "financials" in v.note for v in empty.values())
+
+
+def test_rule_of_40_falls_back_to_arr_growth_with_short_history():
+    k = kpis(financials(months=12), revenue_history_months=12)
+    assert isinstance(k["revenue_growth_yoy"], Blank)
+    assert k["rule_of_40"] == pytest.approx(0.5 + 1200 / 18000)  # arr growth + EBITDA margin
+    assert isinstance(k["rule_of_40"], Noted) and "ARR growth" in k["rule_of_40"].note
+    # 24 months of financials but a revenue history under 24 months still falls back
+    assert isinstance(kpis(revenue_history_months=20)["rule_of_40"], Noted)
+
+
+def test_missing_months_are_blank_not_partial_sums():
+    fin = financials().query("month != @pd.Period('2026-11', 'M')")
+    k = kpis(fin)
+    assert isinstance(k["sm_spend"], Blank) and "2026-11" in k["sm_spend"].note
+    assert isinstance(k["gross_margin"], Blank)
+
+
+def test_segment_pack_blanks_sm_kpis_without_allocation():
+    k = kpis(segment=("segment", "SMB"))
+    for kpi in ("sm_spend", "cac", "ltv_cac", "magic_number", "cac_payback_months"):
+        assert isinstance(k[kpi], Blank) and "sm_allocation" in k[kpi].note
+    assert k["gross_margin"] == pytest.approx(0.75) and "company-wide" in note_of(k["gross_margin"])
+
+
+@pytest.mark.parametrize("basis, share", [("new_customers", 0.4), ("new_arr", 0.25)])
+def test_segment_pack_allocates_sm_pro_rata(basis, share):
+    k = kpis(policies=Policies(sm_allocation=basis), segment=("segment", "SMB"),
+             segment_share={"new_customers": 0.4, "new_arr": 0.25})
+    assert k["sm_spend"] == pytest.approx(3300 * share)
+    assert k["cac"] == pytest.approx(3300 * share / 10)   # segment's own new customers
+    assert "allocated" in note_of(k["sm_spend"])
+
+
+def test_segment_pack_with_segmented_financials_uses_the_segment_rows():
+    smb, ent = financials().assign(segment="SMB"), financials().assign(segment="Enterprise")
+    ent[["revenue", "cogs", "sales_marketing"]] *= 10
+    fin = pd.concat([smb, ent], ignore_index=True)
+    k = kpis(fin, segment=("segment", "SMB"))
+    assert k["sm_spend"] == 3300.0 and note_of(k["sm_spend"]) == ""
+    whole = kpis(fin)  # whole company: both segments summed
+    assert whole["sm_spend"] == 3300.0 * 11
+
+
+def bridge():
+    """Jan-Jun 2026: opening MRR 1000, +100 new and +50 expansion a month, 2 new customers."""
+    months = pd.period_range("2026-01", "2026-06", freq="M")
+    opening = [1000.0 + 150 * i for i in range(6)]
+    return pd.DataFrame({"month": months, "opening_mrr": opening, "new": 100.0, "reactivation": 0.0,
+                         "expansion": 50.0, "contraction": 0.0, "churn": 0.0,
+                         "closing_mrr": [o + 150 for o in opening], "customers": 10, "new_customers": 2})
+
+
+def series_financials():
+    months = pd.period_range("2026-01", "2026-06", freq="M")
+    return pd.DataFrame({"month": months, "revenue": 1000.0, "cogs": 250.0, "sales_marketing": 600.0,
+                         "net_cash_flow": -300.0})
+
+
+def test_series_quarterly():
+    s = unit_economics_series(series_financials(), bridge(), "Q")
+    assert list(s["period"]) == ["2026Q1", "2026Q2"]
+    q1 = s.iloc[0]
+    assert q1["sm_spend"] == 1800.0 and q1["new_customers"] == 6
+    assert q1["cac"] == 300.0                        # 1800 / 6
+    assert q1["net_new_arr"] == 5400.0               # 12 x (1450 - 1000)
+    assert q1["magic_number"] == pytest.approx(3.0)  # 5400 / 1800
+    assert q1["asp"] == 50.0                         # 300 new MRR / 6
+    assert q1["burn"] == 900.0 and q1["burn_multiple"] == pytest.approx(900 / 5400)
+    assert q1["gross_margin"] == 0.75
+    assert math.isnan(q1["cac_payback_months"])      # no 12 months for the TTM margin yet
+
+
+def test_series_monthly_with_lag_and_no_inf():
+    s = unit_economics_series(series_financials(), bridge(), "M", Policies(cac_lag_months=1))
+    assert len(s) == 6 and math.isnan(s.loc[0, "sm_spend"])  # January's lagged S&M is December's
+    assert s.loc[1, "cac"] == 300.0 and s.loc[1, "magic_number"] == pytest.approx(1800 / 600)
+    fin = series_financials().assign(sales_marketing=0.0)
+    s0 = unit_economics_series(fin, bridge(), "M")
+    assert s0["cac"].isna().all() and s0["magic_number"].isna().all()

@@ -1,0 +1,334 @@
+"""Portfolio runs: failures isolated, killed workers, idempotent re-runs, Dask, fx, summary.
+
+Most tests inject a fast kpis-only ``pack_fn`` (no notebooks, no Chromium) so that the
+runner itself is what is tested; one test runs the real ``build_pack`` end to end.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from conftest import chromium_available
+from reportlib.exceptions import InputError, Problem
+from reportlib.portfolio import (
+    FxTable, find_companies, gather_kpis, load_fx, load_summary, run_portfolio, summarize,
+)
+
+CURRENCIES = ["EUR", "USD", "GBP"]
+
+
+# --------------------------------------------------------------------------------------
+# a test portfolio: reportlib.demo.generate_portfolio when it exists, else a small one here
+
+
+def _has(module: str, name: str) -> bool:
+    try:
+        return hasattr(__import__(module, fromlist=[name]), name)
+    except ImportError:
+        return False
+
+
+HAVE_GENERATOR = _has("reportlib.demo", "generate_portfolio")
+HAVE_KPIS = _has("reportlib.kpis", "compute_kpis")
+HAVE_PACK = _has("reportlib.pack", "build_pack")
+
+
+def make_portfolio(root: Path, n: int = 6, broken: int = 2) -> list[Path]:
+    """``n`` company folders under ``root``, the last ``broken`` of them with bad data."""
+    if HAVE_GENERATOR and HAVE_KPIS:
+        from reportlib.demo import generate_portfolio
+
+        return generate_portfolio(root, n, seed=0, broken=broken)
+    return [_local_company(root, i, broken=i >= n - broken) for i in range(n)]
+
+
+def _local_company(root: Path, i: int, broken: bool) -> Path:
+    folder = root / f"co{i:02d}"
+    folder.mkdir(parents=True)
+    (folder / "company.toml").write_text(
+        f'[company]\nname = "Company {i}"\ncurrency = "{CURRENCIES[i % 3]}"\n'
+        '[report]\nsegments = ["segment=SMB"]\n'
+        '[inputs.mrr]\npath = "mrr.csv"\n'
+        'columns = { customer_id = "Customer", month = "Month", mrr = "MRR" }\n')
+    months = pd.period_range("2025-01", "2026-09", freq="M").astype(str)
+    rows = [(f"c{c}", m, 100.0 * (c + 1) + 10 * i + k) for c in range(4)
+            for k, m in enumerate(months)]
+    if broken:
+        rows[3] = (rows[3][0], rows[3][1], -50.0)
+    pd.DataFrame(rows, columns=["Customer", "Month", "MRR"]).to_csv(folder / "mrr.csv", index=False)
+    return folder
+
+
+# --------------------------------------------------------------------------------------
+# fast kpis-only packs (module level: they are pickled into worker processes)
+
+
+def fast_pack(company_dir, as_of=None, window="quarter", segment=None, compare=None,
+              out="reports", jobs=None, force=False, executor=None):
+    """A pack without notebooks or PDF: kpis.csv + manifest, skipped when unchanged."""
+    company_dir = Path(company_dir)
+    digest = hashlib.sha256(json.dumps([as_of, window, segment]).encode())
+    for f in sorted(company_dir.iterdir()):
+        digest.update(f.name.encode() + f.read_bytes())
+    if HAVE_KPIS:
+        from reportlib.kpis import compute_kpis, write_kpis
+
+        result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment)
+        month = str(result.window.as_of)
+        kpis = None
+    else:
+        month, kpis = _fake_kpis(company_dir, as_of)
+    seg = f"_{segment[0]}-{segment[1]}" if segment else ""
+    folder = Path(out) / company_dir.name / f"{month}{seg}"
+    manifest = folder / "manifest.json"
+    if not force and manifest.is_file() and json.loads(manifest.read_text())["hash"] == digest.hexdigest():
+        return SimpleNamespace(folder=folder, pdf=None, manifest=manifest, skipped=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    if kpis is None:
+        write_kpis(result, folder)
+    else:
+        kpis.to_csv(folder / "kpis.csv", index=False)
+    manifest.write_text(json.dumps({"hash": digest.hexdigest()}))
+    return SimpleNamespace(folder=folder, pdf=None, manifest=manifest, skipped=False)
+
+
+def _fake_kpis(company_dir: Path, as_of):
+    mrr = pd.read_csv(company_dir / "mrr.csv")
+    bad = mrr.index[mrr["MRR"] < 0]
+    if len(bad):
+        raise InputError([Problem("MRR is negative", file="mrr.csv", row=int(bad[0]) + 2,
+                                  column="MRR")])
+    month = as_of or mrr["Month"].max()
+    arr = 12 * mrr.loc[mrr["Month"] == month, "MRR"].sum()
+    arr_ago = 12 * mrr.loc[mrr["Month"] == str(pd.Period(month, "M") - 12), "MRR"].sum()
+    k = int(company_dir.name[-1]) if company_dir.name[-1].isdigit() else 0
+    rows = [("arr", "ARR", "north_star", arr, "currency", ""),
+            ("arr_growth_yoy", "ARR growth YoY", "diagnostic", arr / arr_ago - 1, "ratio", ""),
+            ("nrr", "NRR", "north_star", 0.85 + 0.05 * k, "ratio", "red" if k == 0 else "green"),
+            ("grr", "GRR", "diagnostic", 0.8 + 0.02 * k, "ratio", ""),
+            ("burn_multiple", "Burn multiple", "north_star", 0.5 + 0.5 * k, "multiple", "amber"),
+            ("magic_number", "Magic number", "diagnostic", 0.6 + 0.1 * k, "multiple", ""),
+            ("cac_payback_months", "CAC payback", "north_star", 8 + 3 * k, "months", "green"),
+            ("customers", "Customers", "diagnostic", 4, "count", "")]
+    df = pd.DataFrame(rows, columns=["kpi", "label", "tier", "value", "unit", "status"])
+    for col in ("prior_value", "change", "benchmark", "note"):
+        df[col] = ""
+    return month, df[["kpi", "label", "tier", "value", "unit", "prior_value", "change",
+                      "benchmark", "status", "note"]]
+
+
+def dying_pack(company_dir, **kwargs):
+    """Kills its own worker process for the company folder named ``co01``."""
+    if Path(company_dir).name == "co01":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return fast_pack(company_dir, **kwargs)
+
+
+def exiting_pack(company_dir, **kwargs):
+    if Path(company_dir).name == "co00":
+        os._exit(3)
+    return fast_pack(company_dir, **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# fixtures
+
+
+@pytest.fixture(scope="module")
+def portfolio_dir(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("portfolio") / "data"
+    make_portfolio(root, n=6, broken=2)
+    return root
+
+
+def _run(data: Path, out: Path, **kwargs):
+    kwargs.setdefault("pack_fn", fast_pack)
+    kwargs.setdefault("summary", False)
+    kwargs.setdefault("progress", False)
+    return run_portfolio(data, out=out, **kwargs)
+
+
+def _rename_local(root: Path) -> None:
+    """The killed-worker tests name companies co00, co01...; the generator may not."""
+    for i, folder in enumerate(find_companies(root)):
+        if folder.name != f"co{i:02d}":
+            folder.rename(folder.parent / f"co{i:02d}")
+
+
+# --------------------------------------------------------------------------------------
+# tests
+
+
+def test_find_companies_is_recursive_and_sorted(tmp_path):
+    for rel in ("b", "a", "nested/fund2/c", ".hidden/x"):
+        (tmp_path / rel).mkdir(parents=True)
+        (tmp_path / rel / "company.toml").write_text("")
+    (tmp_path / "not-a-company").mkdir()
+    assert [p.relative_to(tmp_path).as_posix() for p in find_companies(tmp_path)] == [
+        "a", "b", "nested/fund2/c"]
+
+
+def test_two_broken_companies_do_not_stop_the_others(portfolio_dir, tmp_path):
+    out = tmp_path / "reports"
+    result = _run(portfolio_dir, out, jobs=2)
+    table = result.table()
+    assert list(table.columns) == ["company", "segment", "status", "seconds", "reason"]
+    assert not result.ok
+    failed = table[table["status"] == "failed"]
+    assert len(failed) == 2 and (table["status"] == "done").sum() == 4
+    assert all("input problem" in r for r in failed["reason"])
+    for row in result.rows:
+        if row.status == "done":
+            assert list((out / row.company).glob("*/kpis.csv"))
+    kpis = pd.read_csv(result.kpis_csv)
+    assert list(kpis.columns[:3]) == ["company", "currency", "kpi"]
+    assert set(kpis["company"]) == set(table.loc[table["status"] == "done", "company"])
+    summary = load_summary(result.kpis_csv.parent)
+    assert len(summary.companies) == 4
+    assert set(summary.runs["status"]) == {"done", "failed"}
+
+
+def test_second_run_skips_unchanged_companies(portfolio_dir, tmp_path):
+    out = tmp_path / "reports"
+    first = _run(portfolio_dir, out, jobs=2)
+    second = _run(portfolio_dir, out, jobs=2)
+    status = {r.company: r.status for r in second.rows}
+    done = [r.company for r in first.rows if r.status == "done"]
+    assert all(status[c] == "skipped" for c in done)
+    assert second.kpis_csv.read_text() == first.kpis_csv.read_text()
+    forced = _run(portfolio_dir, out, jobs=2, force=True)
+    assert all(r.status == "done" for r in forced.rows if r.company in done)
+
+
+def test_a_changed_company_is_recomputed(tmp_path):
+    data = tmp_path / "data"
+    make_portfolio(data, n=3, broken=0)
+    out = tmp_path / "reports"
+    _run(data, out, jobs=2)
+    changed = find_companies(data)[1]
+    (changed / "commentary.md").write_text("# Summary\nA good quarter.\n")
+    again = _run(data, out, jobs=2)
+    assert {r.company: r.status for r in again.rows}[changed.name] == "done"
+    assert sum(r.status == "skipped" for r in again.rows) == 2
+
+
+@pytest.mark.parametrize("pack_fn", [dying_pack, exiting_pack])
+def test_a_killed_worker_is_reported_and_the_others_complete(tmp_path, pack_fn):
+    data = tmp_path / "data"
+    make_portfolio(data, n=5, broken=0)
+    _rename_local(data)
+    result = _run(data, tmp_path / "reports", jobs=2, pack_fn=pack_fn)
+    by = {r.company: r for r in result.rows}
+    victim = "co01" if pack_fn is dying_pack else "co00"
+    assert by[victim].status == "failed" and by[victim].reason == "worker process died"
+    assert all(r.status == "done" for c, r in by.items() if c != victim)
+    assert not result.ok
+
+
+def test_any_executor_can_be_passed(portfolio_dir, tmp_path):
+    with ThreadPoolExecutor(2) as pool:
+        result = _run(portfolio_dir, tmp_path / "reports", executor=pool)
+        assert pool.submit(lambda: 1).result() == 1     # not shut down by the run
+    assert sum(r.status == "failed" for r in result.rows) == 2
+
+
+def test_segments_make_one_task_per_configured_segment(tmp_path):
+    data = tmp_path / "data"
+    folder = _local_company(data, 0, broken=False)
+    calls = []
+
+    def record(company_dir, segment=None, **kwargs):
+        calls.append(segment)
+        return SimpleNamespace(folder=None, pdf=None, skipped=False)
+
+    with ThreadPoolExecutor(1) as pool:
+        result = _run(data, tmp_path / "reports", segments=True, executor=pool, pack_fn=record)
+    assert folder.name in {r.company for r in result.rows}
+    assert calls == [None, ("segment", "SMB")]
+    assert [r.segment for r in result.rows] == ["", "segment=SMB"]
+
+
+@pytest.mark.slow
+def test_dask_local_cluster(portfolio_dir, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = _run(portfolio_dir, tmp_path / "reports", scheduler=cluster.scheduler_address)
+    table = result.table()
+    assert (table["status"] == "done").sum() == 4
+    assert (table["status"] == "failed").sum() == 2
+    assert result.kpis_csv.is_file()
+
+
+def test_fx_table_rates_and_fund_currency():
+    fx = load_fx(pd.DataFrame({"currency": ["usd", "USD", "GBP", "EUR"],
+                               "month": ["2026-06", "2026-09", "2026-01-31", "2026-09"],
+                               "rate": ["0.9", "0.8", "1.2", "1"]}))
+    assert fx.fund_currency == "EUR"
+    assert fx.rate("USD", "2026-09") == 0.8
+    assert fx.rate("USD", "2026-08") == 0.9           # latest month before
+    assert fx.rate("GBP", "2026-09") == 1.2
+    assert fx.rate("EUR", "2020-01") == 1.0
+    assert pd.isna(fx.rate("USD", "2026-01"))          # no rate yet
+    assert pd.isna(fx.rate("JPY", "2026-09"))
+
+
+def test_fx_converts_sums_and_arr_but_keeps_values(tmp_path):
+    kpis = pd.DataFrame({
+        "company": ["a", "a", "b", "b", "c"], "currency": ["EUR", "EUR", "USD", "USD", "JPY"],
+        "kpi": ["arr", "nrr", "arr", "nrr", "arr"], "label": ["ARR", "NRR", "ARR", "NRR", "ARR"],
+        "tier": ["north_star"] * 5, "value": [1000.0, 1.1, 2000.0, 0.8, 5000.0],
+        "unit": ["currency", "ratio", "currency", "ratio", "currency"],
+        "prior_value": None, "change": None, "benchmark": "",
+        "status": ["", "green", "", "red", ""], "note": ""})
+    fx = FxTable(pd.DataFrame({"currency": ["USD"], "month": [pd.Period("2026-09", "M")],
+                               "rate": [0.5]}), "EUR")
+    s = summarize(kpis, fx=fx, as_of="2026-09")
+    arr = s.totals[s.totals["kpi"] == "arr"].set_index(["scope", "currency"])
+    fund = arr.loc[("fund", "EUR")]
+    assert fund["value"] == 2000.0 and fund["companies"] == 2     # 1000 + 0.5 x 2000, JPY left out
+    assert "JPY" in fund["note"]
+    assert arr.loc[("currency", "USD"), "value"] == 2000.0      # own-currency sums kept
+    assert arr.loc[("currency", "EUR"), "value"] == 1000.0
+    comp = s.companies.set_index("company")
+    assert comp.loc["b", "arr"] == 2000.0 and comp.loc["b", "arr_fund"] == 1000.0
+    assert comp.loc["b", "behind"] and "NRR" in comp.loc["b", "behind_reasons"]
+    assert not comp.loc["a", "behind"]
+    no_fx = summarize(kpis, as_of="2026-09")
+    assert no_fx.fund_currency is None and "arr_fund" not in no_fx.companies
+
+
+def test_gather_kpis_stacks_each_company(tmp_path):
+    for slug in ("x", "y"):
+        (tmp_path / slug).mkdir()
+        pd.DataFrame({"kpi": ["arr"], "label": ["ARR"], "tier": ["north_star"], "value": [1.0],
+                      "unit": ["currency"], "prior_value": [""], "change": [""],
+                      "benchmark": [""], "status": [""], "note": [""]}
+                     ).to_csv(tmp_path / slug / "kpis.csv", index=False)
+    kpis = gather_kpis({"x": tmp_path / "x", "y": tmp_path / "y"}, {"x": "EUR", "y": "USD"})
+    assert list(kpis["company"]) == ["x", "y"] and list(kpis["currency"]) == ["EUR", "USD"]
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@pytest.mark.skipif(not (HAVE_PACK and HAVE_GENERATOR), reason="build_pack / generate_portfolio not built yet")
+@pytest.mark.skipif(not chromium_available(), reason="no Chromium")
+def test_real_packs_and_summary_pdf(tmp_path):
+    from reportlib.cli import main
+
+    data = tmp_path / "data"
+    make_portfolio(data, n=3, broken=1)
+    out = tmp_path / "reports"
+    assert main(["portfolio", str(data), "--jobs", "2", "--out", str(out)]) == 1
+    pdfs = list(out.glob("*/*/board-pack.pdf"))
+    assert len(pdfs) == 2
+    summaries = list((out / "portfolio").glob("*/portfolio-summary.pdf"))
+    assert len(summaries) == 1 and summaries[0].stat().st_size > 10_000

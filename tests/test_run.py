@@ -1,0 +1,83 @@
+"""Running section notebooks with papermill: parallel, ordered, failures named precisely."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from reportlib.exceptions import SectionError
+from reportlib.run import SectionRun, run_section, run_sections
+
+NOTEBOOKS = FIXTURES / "notebooks"
+OK = NOTEBOOKS / "01_ok.ipynb"
+FAILS = NOTEBOOKS / "02_fails.ipynb"
+PARAMS = {"as_of": "2026-09", "company_dir": str(FIXTURES), "window": "quarter"}
+
+
+def test_sections_run_in_parallel_and_keep_order(tmp_path: Path) -> None:
+    cwd = os.getcwd()
+    nbs = [NOTEBOOKS / "00_cover.ipynb", OK, NOTEBOOKS / "03_long_table.ipynb"]
+    runs = run_sections(nbs, PARAMS, tmp_path / "out", jobs=2)
+    assert [r.section for r in runs] == ["00_cover", "01_ok", "03_long_table"]
+    assert all(r.ok for r in runs), runs
+    assert all(r.output.is_file() and r.output.parent == tmp_path / "out" for r in runs)
+    assert 'as_of = \\"2026-09\\"' in runs[0].output.read_text()   # parameters injected
+    assert os.getcwd() == cwd                                       # no chdir anywhere
+
+
+def test_failing_section_names_section_cell_and_error(tmp_path: Path) -> None:
+    [run] = run_sections([FAILS], PARAMS, tmp_path)
+    assert not run.ok
+    # The raise is the 4th code cell of the source notebook (the injected-parameters
+    # cell papermill adds is not counted).
+    assert run.cell == 4
+    assert run.error == "ValueError: the numbers do not add up"
+    with pytest.raises(SectionError) as info:
+        run.raise_for_error()
+    message = str(info.value)
+    assert "02_fails" in message and "cell 4" in message and "ValueError: the numbers do not add up" in message
+    assert "\n" not in message
+
+
+def test_inline_run_stops_after_a_failure(tmp_path: Path) -> None:
+    runs = run_sections([FAILS, OK], PARAMS, tmp_path, jobs=1)
+    assert [r.ok for r in runs] == [False, False]
+    assert runs[1].attempts == 0 and "earlier section failed" in (runs[1].error or "")
+
+
+def test_any_executor_is_accepted(tmp_path: Path) -> None:
+    seen: list[SectionRun] = []
+    with ThreadPoolExecutor(2) as pool:
+        runs = run_sections([OK], PARAMS, tmp_path, executor=pool, on_done=seen.append)
+    assert runs[0].ok and seen == runs
+
+
+def test_kernel_start_failure_is_retried_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+
+    calls = []
+    real = papermill.execute_notebook
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs["kernel_name"])
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    run = run_section(OK, tmp_path / "ok.ipynb", PARAMS)
+    assert run.ok and run.attempts == 2 and calls == ["python3", "python3"]
+
+
+def test_kernel_that_never_starts_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+
+    def broken(*args, **kwargs):
+        raise TimeoutError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    run = run_section(OK, tmp_path / "ok.ipynb", PARAMS)
+    assert not run.ok and run.attempts == 2 and "kernel could not start" in (run.error or "")
