@@ -282,7 +282,7 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
         ax.text(0.06, 0.86, _wrap(label, 24), fontsize=13.5, color=S.MUTED, va="top",
                 fontweight="bold")
         value_text = fmt_value(r.get("value"), unit, currency)
-        ax.text(0.06, 0.64, value_text, fontsize=30 if len(value_text) <= 8 else 24,
+        ax.text(0.06, 0.67, value_text, fontsize=30 if len(value_text) <= 8 else 24,
                 fontweight="bold", color=S.INK, va="center")
         lines = []
         if not S.is_blank(r.get("change")):
@@ -300,16 +300,15 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
                 lines.append(f"{fmt_value(ya, unit, currency)} a year ago")
         if S.is_blank(r.get("value")) and not S.is_blank(r.get("note")):
             lines = [_wrap(r.get("note"), 30)]
-        ax.text(0.06, 0.47, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
+        ax.text(0.06, 0.53, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
         bench = r.get("benchmark")
-        status_text = S.STATUS_LABELS[status]
+        ax.text(0.06, 0.16, S.STATUS_LABELS[status].capitalize(), fontsize=12,
+                color=color if status else S.MUTED, va="bottom", fontweight="bold")
         if not S.is_blank(bench):
-            status_text += f" · {bench}"
-        ax.text(0.06, 0.05, _wrap(status_text, 34), fontsize=11, color=color if status else S.MUTED,
-                va="bottom", fontweight="bold")
+            ax.text(0.06, 0.05, _shorten(bench, 40), fontsize=10, color=S.MUTED, va="bottom")
         spark = _spark_for(r.get("kpi"), sparklines)
         if spark is not None:
-            sax = fig.add_axes((x0 + w * 0.55, y0 + h * 0.50, w * 0.40, h * 0.22))
+            sax = fig.add_axes((x0 + w * 0.06, y0 + h * 0.30, w * 0.88, h * 0.14))
             _draw_sparkline(sax, spark, color if status else S.PRIMARY)
     return fig
 
@@ -342,7 +341,7 @@ def _bridge_steps(bridge: Any) -> tuple[list[str], list[float]]:
              "expansion_arr": "expansion", "contraction_arr": "contraction",
              "churned_arr": "churn", "churned": "churn"}
     d = {alias.get(k, k): v for k, v in d.items()}
-    steps = ["opening"] + [s for s in _BRIDGE_STEPS if s in d] + ["closing"]
+    steps = ["opening"] + [s for s in _BRIDGE_STEPS if s in d and d[s] != 0] + ["closing"]
     return steps, [abs(d.get(s, 0.0)) if s in ("contraction", "churn") else d.get(s, 0.0)
                    for s in steps]
 
@@ -767,47 +766,50 @@ def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 1
 
 
 @_styled
-def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: int = 8,
-                   size=FULL, title: str = "Cohort gross profit against its CAC") -> Figure:
-    """Realised payback: each cohort's cumulative gross profit by age against its CAC.
-
-    ``df``: long table (cohort, age_months, cumulative_gross_profit, cac) or with a
-    ``recovered`` column (cumulative gross profit / CAC, drawn against the 100 % line)."""
+def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: int = 12,
+                   size=FULL, title: str = "Cohort gross profit to date against the cohort's CAC") -> Figure:
+    """Realised payback per acquisition cohort (the ``cohort_payback`` table): the cohort's
+    CAC (grey) beside its cumulative gross profit to date (green once paid back, amber
+    while not), with the age at which it paid back written above."""
     if _is_empty(df):
         return _empty("Cohort payback needs financials (CAC and gross margin)")
     data = df.copy()
     data["cohort"] = data["cohort"].astype(str)
-    cohorts = sorted(data["cohort"].unique(), key=_cohort_sort_key)
-    cohorts = [c for c in cohorts if not c.startswith("<=")][-max_cohorts:]
-    ycol = next((c for c in ("recovered", "cac_recovered", "payback_ratio", "gp_to_cac")
-                 if c in data.columns), None)
+    data = data[~data["cohort"].str.startswith("<=")]
+    if "cohort_cac" in data.columns:
+        data = data[data["cohort_cac"].notna()]
+    data = data.sort_values("cohort").tail(max_cohorts)
+    if data.empty:
+        return _empty("No cohort has a known CAC yet")
+    x = np.arange(len(data))
     fig, ax = _new_figure(size)
-    palette = plt.get_cmap("Blues")(np.linspace(0.4, 0.95, max(len(cohorts), 1)))
-    for color, c in zip(palette, cohorts):
-        sub = data[data["cohort"] == c].sort_values("age_months")
-        if ycol:
-            ax.plot(sub["age_months"], sub[ycol].astype(float), color=color, lw=2.2)
-            last = sub.iloc[-1]
-            ax.text(float(last["age_months"]), float(last[ycol]), f" {c}", fontsize=10.5,
-                    va="center", color=color)
-        else:
-            gp_col = next(col for col in sub.columns if "gross_profit" in col)
-            ax.plot(sub["age_months"], sub[gp_col].astype(float), color=color, lw=2.2, label=c)
-            if "cac" in sub.columns:
-                ax.axhline(float(sub["cac"].iloc[0]), color=color, lw=1, ls=":")
-    if ycol:
-        ax.axhline(1.0, color=S.INK, lw=1.4, ls="--")
-        ax.text(0, 1.0, "CAC paid back", va="bottom", fontsize=11.5, color=S.INK)
-        ax.yaxis.set_major_formatter(pct_formatter())
-        ax.set_ylabel("Cumulative gross profit / CAC")
-        ax.set_ylim(bottom=0)
-    else:
-        ax.yaxis.set_major_formatter(money_formatter(currency))
-        ax.set_ylabel(_money_label(currency, "Cumulative gross profit"))
-        ax.legend(loc="upper left", ncols=4, title="Cohort (dotted: its CAC)")
-    ax.set_xlabel("Months since acquisition")
+    cac = data["cohort_cac"].astype(float).to_numpy()
+    gp = data["cumulative_gross_profit"].astype(float).to_numpy()
+    paid = data["payback_age_months"].astype(float).to_numpy() if "payback_age_months" in data.columns \
+        else np.full(len(data), np.nan)
+    ax.bar(x - 0.2, cac, width=0.38, color=S.NEUTRAL, label="Cohort CAC")
+    colors = [S.GREEN if not np.isnan(p) else S.AMBER for p in paid]
+    ax.bar(x + 0.2, np.nan_to_num(gp), width=0.38, color=colors, label="Cumulative gross profit to date")
+    top = np.nanmax(np.concatenate([cac, gp])) if len(x) else 1.0
+    ages = data["latest_age_months"].to_numpy() if "latest_age_months" in data.columns else [None] * len(x)
+    for i, (p, age) in enumerate(zip(paid, ages)):
+        label = f"paid back\nmonth {p:.0f}" if not np.isnan(p) else (
+            f"not yet\n(age {age})" if age is not None else "not yet")
+        ax.text(x[i], max(np.nan_to_num(gp[i]), cac[i]) + top * 0.02, label, ha="center", va="bottom",
+                fontsize=10.5, color=S.GREEN if not np.isnan(p) else S.AMBER, fontweight="bold")
+    ax.set_xticks(x, data["cohort"].tolist(), rotation=0 if len(x) <= 8 else 45,
+                  ha="center" if len(x) <= 8 else "right")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "per cohort"))
+    ax.set_xlabel("Acquisition cohort")
+    ax.set_ylim(0, top * 1.3)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=S.NEUTRAL, label="Cohort CAC"),
+                       Patch(color=S.GREEN, label="Gross profit to date (paid back)"),
+                       Patch(color=S.AMBER, label="Gross profit to date (not yet)")],
+              loc="upper left", ncols=3)
     ax.set_title(title)
-    ax.margins(x=0.08)
     return fig
 
 
@@ -945,7 +947,7 @@ def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.94 if title else 1.0))
     ax.set_axis_off()
     ax.set_xlim(-0.02, 3.0)
-    ax.set_ylim(total, -0.6)
+    ax.set_ylim(total, -1.1)
     col_x = [0.0, 1.02, 2.04]
     box_w = [0.86, 0.86, 0.9]
     box_h = 0.78 if total < 14 else 0.86
@@ -977,7 +979,7 @@ def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
         ax.text(x + w - 0.03, yy, disp, va="center", ha="right", fontsize=fs + (1 if depth == 0 else 0),
                 fontweight="bold", color=S.INK, zorder=4)
     for i, name in enumerate(("North star", "Diagnostic", "Granular")):
-        ax.text(col_x[i], -0.55, name.upper(), fontsize=11, color=S.MUTED, fontweight="bold",
+        ax.text(col_x[i], -0.6, name.upper(), fontsize=11, color=S.MUTED, fontweight="bold",
                 va="bottom")
     if title:
         fig.suptitle(title, x=0.005, ha="left", fontweight="bold")

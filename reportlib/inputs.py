@@ -231,9 +231,11 @@ def _data_months(company: Company) -> pd.PeriodIndex:
     if source == "mrr":
         months = f["mrr"]["month"]
     elif source == "contracts":
+        # A contract export is as of its latest signature or start: contracts run on
+        # past that date, but months after it have not happened yet.
         c = f["contracts"]
-        last = c["end_date"].fillna(c["start_date"].max()).max()
-        return pd.period_range(c["start_date"].min().to_period("M"), max(last, c["start_date"].max()).to_period("M"), freq="M")
+        last = max(c["signed_date"].max(), c["start_date"].max())
+        return pd.period_range(c["start_date"].min().to_period("M"), last.to_period("M"), freq="M")
     elif source == "transactions":
         months = f["transactions"]["date"].dt.to_period("M")
     else:

@@ -304,7 +304,13 @@ def table(result: Any, name: str) -> pd.DataFrame:
 
 
 def has_table(result: Any, name: str) -> bool:
-    return not table(result, name).empty
+    """True when the table exists and holds at least one number (a tier table of a
+    company whose revenue is not split by tier is all blanks)."""
+    t = table(result, name)
+    if t.empty:
+        return False
+    num = t.select_dtypes("number")
+    return num.empty or bool(num.notna().any().any())
 
 
 def kpi_row(result: Any, kpi: str) -> dict[str, Any]:
@@ -422,7 +428,7 @@ def short(sentence: str, limit: int = 90) -> str:
     s = sentence.strip().rstrip(".")
     if len(s) <= limit:
         return s
-    for sep in ("; ", ": ", ", while ", ", "):
+    for sep in ("; ", ": ", ", while "):
         head = s.split(sep)[0]
         if 20 <= len(head) <= limit:
             return head
@@ -588,9 +594,14 @@ def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None =
     sty = out.style.hide(axis="index")
     if "Status" in out.columns:
         sty = sty.apply(lambda col: [_STATUS_CSS.get(s, "") for s in statuses], subset=["Status"])
-    return sty.set_table_styles([{"selector": "td, th", "props": "font-size: 10.5pt;"}])
+    sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
+                                               ["Benchmark"] if "Benchmark" in out.columns else []),
+                             **{"text-align": "left"})
+    return sty.set_table_styles(_TABLE_CSS)
 
 
+_TABLE_CSS = [{"selector": "td, th", "props": "font-size: 11.5pt; padding: 0.035in 0.12in;"},
+              {"selector": "", "props": "min-width: 60%;"}]
 _FMT_KIND = {"money": "currency", "currency": "currency", "pct": "ratio", "ratio": "ratio",
              "count": "count", "number": "count", "multiple": "multiple", "months": "months",
              "days": "days"}
@@ -613,9 +624,12 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: A
         if col not in fmt and pd.api.types.is_float_dtype(d[col]):
             fmt[col] = lambda v: S.fmt_number(v)
     names = {c: (labels or {}).get(c, str(c).replace("_", " ").capitalize()) for c in d.columns}
-    sty = d.style.format(fmt, na_rep="–").hide(axis="index").relabel_index(
-        [names[c] for c in d.columns], axis="columns")
-    return sty.set_table_styles([{"selector": "td, th", "props": "font-size: 10.5pt;"}])
+    text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
+    sty = d.style.format(fmt, na_rep="–").hide(axis="index")
+    if text_cols:
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+    sty = sty.relabel_index([names[c] for c in d.columns], axis="columns")
+    return sty.set_table_styles(_TABLE_CSS)
 
 
 def show(obj: Any) -> None:
@@ -724,9 +738,10 @@ def sentence(result: Any, section: str, contains: str | Sequence[str], fallback:
     """The first narrative sentence of ``section`` containing one of ``contains`` (case
     insensitive), without its final full stop; ``fallback`` when none does."""
     keys = [contains] if isinstance(contains, str) else list(contains)
-    for s in narrative(result, section):
+    # the section's first sentence is already its first page's title
+    for s in narrative(result, section)[1:]:
         if any(k.lower() in s.lower() for k in keys):
-            return s.rstrip(".")
+            return short(s, 110)
     return fallback
 
 
@@ -875,3 +890,44 @@ def tables_like(result: Any, prefix: str) -> dict[str, pd.DataFrame]:
     """Non-empty tables whose name starts with ``prefix`` (e.g. 'pipeline_by_')."""
     return {n: t for n, t in (getattr(result, "tables", None) or {}).items()
             if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty}
+
+
+def missing_notes(result: Any, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
+    """One line per part of a section the inputs do not enable: ``wanted`` is a list of
+    (input or inputs of which any enables it, what it is)."""
+    for inputs, what in wanted:
+        names = [inputs] if isinstance(inputs, str) else list(inputs)
+        if not any(has_input(result, n) for n in names):
+            hint = " or ".join(_INPUT_HINTS.get(n, f"a {n} input") for n in names)
+            note(f"{what} is left out: it needs {hint}.")
+
+
+def kpi_note(result: Any, kpi: str, what: str) -> None:
+    """The note of a blank KPI as the reason a chart is left out."""
+    n = kpi_row(result, kpi).get("note")
+    note(f"{what} is left out: {'' if S.is_blank(n) else n}.")
+
+
+def breakdown_table(result: Any, dimension: str | None = None) -> Any:
+    """The granular view: revenue KPIs (rows) by each value of one dimension (columns),
+    formatted; from the ``breakdowns`` table."""
+    t = table(result, "breakdowns")
+    if t.empty:
+        return None
+    dim = dimension or str(t["dimension"].iloc[0])
+    t = t[t["dimension"] == dim]
+    cur = currency(result)
+    t = t.assign(shown=[S.fmt_value(v, u, cur) for v, u in zip(t["value"], t["unit"])])
+    wide = t.pivot_table(index=["kpi", "label"], columns="segment", values="shown", aggfunc="first",
+                         sort=False).reset_index()
+    order = list(dict.fromkeys(t["kpi"]))
+    wide = wide.set_index("kpi").loc[order].reset_index().drop(columns="kpi")
+    wide.columns.name = None
+    wide = wide.rename(columns={"label": "KPI"})
+    return wide.style.hide(axis="index").set_properties(subset=["KPI"], **{"text-align": "left"}) \
+        .set_table_styles(_TABLE_CSS)
+
+
+def breakdown_dimensions(result: Any) -> list[str]:
+    t = table(result, "breakdowns")
+    return [] if t.empty else [str(d) for d in dict.fromkeys(t["dimension"])]

@@ -7,8 +7,11 @@ machine, or ``distributed.Client(address).get_executor()`` across a Dask cluster
 """
 from __future__ import annotations
 
+import multiprocessing.util
 import os
 import re
+import sys
+import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -66,6 +69,91 @@ def _one_line(text: str) -> str:
     return text.splitlines()[0].strip() if text else ""
 
 
+_RESET_CODE = """\
+get_ipython().reset(new_session=True)
+import sys as _sys
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+del _sys
+"""
+_local = threading.local()
+
+
+def _kernel_manager_class() -> type:
+    from jupyter_client import AsyncKernelManager
+
+    class _TrackingKernelManager(AsyncKernelManager):
+        """Remembers the clients papermill opens, so their sockets can be closed after a run
+        (papermill leaves them open when it does not own the kernel)."""
+
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            self.__dict__.setdefault("_opened", []).append(client)
+            return client
+
+        def close_clients(self) -> None:
+            for client in self.__dict__.pop("_opened", []):
+                client.stop_channels()
+
+    return _TrackingKernelManager
+
+
+def _shutdown(km: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    try:
+        km.close_clients()
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - already gone
+        pass
+
+
+def _warm_kernel(start_timeout: float) -> Any:
+    """This thread's reusable ``python3`` kernel, reset to an empty namespace.
+
+    Starting a kernel and importing pandas/matplotlib costs seconds; a section notebook
+    itself often takes less. A kernel is therefore kept per worker thread and reset
+    between notebooks (``InteractiveShell.reset(new_session=True)``: no variables, no
+    history, execution count back to 1; modules stay imported). It is discarded after
+    any failure.
+    """
+    from jupyter_core.utils import run_sync
+
+    km = getattr(_local, "km", None)
+    if km is not None and not run_sync(km.is_alive)():
+        _discard_kernel()
+        km = None
+    if km is None:
+        km = _kernel_manager_class()(kernel_name=KERNEL)
+        run_sync(km.start_kernel)()
+        _local.km = km
+        # Worker processes skip atexit; multiprocessing's finalizers run in both.
+        _local.finalizer = multiprocessing.util.Finalize(km, _shutdown, args=(km,), exitpriority=10)
+    else:
+        run_sync(_reset)(km, start_timeout)
+    return km
+
+
+async def _reset(km: Any, timeout: float) -> None:
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=timeout)
+        reply = await client.execute_interactive(_RESET_CODE, store_history=False, timeout=timeout,
+                                                 output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("the kernel could not be reset")
+    finally:
+        km.close_clients()
+
+
+def _discard_kernel() -> None:
+    finalizer = getattr(_local, "finalizer", None)
+    _local.km = _local.finalizer = None
+    if finalizer is not None:
+        finalizer()  # shuts the kernel down now
+
+
 def _code_cell_number(nb_path: Path, cell_index: int) -> int | None:
     """1-based number of the failing cell among the source notebook's code cells.
 
@@ -94,51 +182,75 @@ def _code_cell_number(nb_path: Path, cell_index: int) -> int | None:
 
 
 def run_section(notebook: Path | str, output: Path | str, parameters: Mapping[str, Any],
-                start_timeout: float = 60.0, execution_timeout: float | None = 600.0) -> SectionRun:
+                start_timeout: float = 60.0, execution_timeout: float | None = 600.0,
+                reuse_kernel: bool = False) -> SectionRun:
     """Execute one notebook with papermill; never raises for a failing cell.
 
     A kernel that fails to start (``RuntimeError``/``TimeoutError`` from
     jupyter_client) is retried once, since that is usually a transient race for ports
-    or a slow machine; a failing cell is not retried.
+    or a slow machine; a failing cell is not retried. With ``reuse_kernel`` the
+    notebook runs in this thread's warm kernel, reset first (see :func:`_warm_kernel`).
     """
-    import papermill as pm
-    from nbclient.exceptions import CellControlSignal
-    from papermill.exceptions import PapermillExecutionError
-
     notebook, output = Path(notebook).resolve(), Path(output).resolve()
     name = section_name(notebook)
     t0 = time.perf_counter()
     for attempt in (1, 2):
-        try:
-            pm.execute_notebook(
-                str(notebook), str(output), parameters=dict(parameters), kernel_name=KERNEL,
-                cwd=None, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                start_timeout=start_timeout, execution_timeout=execution_timeout)
-            return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt)
-        except PapermillExecutionError as exc:
-            error = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else str(exc.ename)
-            cell = _code_cell_number(output, exc.cell_index)
-            if cell is None:
-                cell = exc.exec_count
-            return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt, cell, error)
-        except CellControlSignal as exc:  # cell timeout: a cell problem, not a start problem
-            return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt, None,
-                              f"{type(exc).__name__}: {_one_line(str(exc))}")
-        except _START_ERRORS as exc:
-            if attempt == 2:
-                return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt, None,
-                                  f"kernel could not start: {type(exc).__name__}: {_one_line(str(exc))}")
+        run = _attempt(notebook, output, parameters, start_timeout, execution_timeout, reuse_kernel)
+        if isinstance(run, tuple):
+            cell, error = run
+            if cell == "retry" and attempt == 1:
+                continue
+            return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt,
+                              None if cell == "retry" else cell, error)
+        return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt)
     raise AssertionError("unreachable")
 
 
+def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_timeout: float,
+             execution_timeout: float | None, reuse_kernel: bool) -> None | tuple[Any, str]:
+    """One papermill run: None when it succeeded, else ``(cell, error)``; ``cell`` is
+    ``"retry"`` when the kernel did not start. A warm kernel that saw any failure is
+    discarded, never reused."""
+    import papermill as pm
+    from nbclient.exceptions import CellControlSignal
+    from papermill.exceptions import PapermillExecutionError
+
+    engine: dict[str, Any] = {}
+    failure: None | tuple[Any, str] = None
+    try:
+        if reuse_kernel:
+            engine["km"] = _warm_kernel(start_timeout)
+        pm.execute_notebook(
+            str(notebook), str(output), parameters=dict(parameters), kernel_name=KERNEL,
+            cwd=None, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            start_timeout=start_timeout, execution_timeout=execution_timeout, **engine)
+    except PapermillExecutionError as exc:
+        error = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else str(exc.ename)
+        cell = _code_cell_number(output, exc.cell_index)
+        failure = (exc.exec_count if cell is None else cell), error
+    except CellControlSignal as exc:  # a cell timed out: a cell problem, not a start problem
+        failure = None, f"{type(exc).__name__}: {_one_line(str(exc))}"
+    except _START_ERRORS as exc:
+        failure = "retry", f"kernel could not start: {type(exc).__name__}: {_one_line(str(exc))}"
+    finally:
+        if reuse_kernel:
+            if "km" in engine:
+                engine["km"].close_clients()
+            if failure is not None or sys.exc_info()[0] is not None:
+                _discard_kernel()
+    return failure
+
+
 def _submit_all(executor: Executor, notebooks: Sequence[Path], outputs: Sequence[Path],
-                params: Mapping[str, Any]) -> list[Future]:
-    return [executor.submit(run_section, nb, out, dict(params)) for nb, out in zip(notebooks, outputs)]
+                params: Mapping[str, Any], reuse: bool) -> list[Future]:
+    return [executor.submit(run_section, nb, out, dict(params), reuse_kernel=reuse)
+            for nb, out in zip(notebooks, outputs)]
 
 
 def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out_dir: Path | str,
                  executor: Executor | None = None, jobs: int | None = None,
-                 on_done: Callable[[SectionRun], None] | None = None) -> list[SectionRun]:
+                 on_done: Callable[[SectionRun], None] | None = None,
+                 reuse_kernels: bool = True) -> list[SectionRun]:
     """Execute section notebooks in parallel and return their runs in notebook order.
 
     Parameters
@@ -157,6 +269,10 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
     on_done : callable, optional
         Called in this process with each :class:`SectionRun` as it completes (the pack
         starts printing a section while the others still run).
+    reuse_kernels : bool
+        Run each notebook in its worker's warm kernel, reset in between (default), rather
+        than starting a new kernel per notebook; kernel start and library imports are
+        then paid once per worker, not once per section.
 
     Returns
     -------
@@ -176,22 +292,23 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
     if not notebooks:
         return []
     if executor is None and (jobs == 1 or len(notebooks) == 1):
-        return _run_inline(notebooks, outputs, params, on_done)
+        return _run_inline(notebooks, outputs, params, on_done, reuse_kernels)
     own = executor is None
     if own:
         executor = ProcessPoolExecutor(max_workers=min(jobs or default_jobs(), len(notebooks)))
     try:
-        return _collect(_submit_all(executor, notebooks, outputs, params), notebooks, outputs, on_done)
+        return _collect(_submit_all(executor, notebooks, outputs, params, reuse_kernels), notebooks, outputs,
+                        on_done)
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_inline(notebooks: Sequence[Path], outputs: Sequence[Path], params: Mapping[str, Any],
-                on_done: Callable[[SectionRun], None] | None) -> list[SectionRun]:
+                on_done: Callable[[SectionRun], None] | None, reuse: bool) -> list[SectionRun]:
     runs: list[SectionRun] = []
     for nb, out in zip(notebooks, outputs):
-        run = run_section(nb, out, params)
+        run = run_section(nb, out, params, reuse_kernel=reuse)
         runs.append(run)
         if on_done:
             on_done(run)

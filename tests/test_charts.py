@@ -131,9 +131,10 @@ CHARTS = {
         expansion=[5e3, 6e3, 7e3], contraction=[1e3, 2e3, 1e3], churn=[8e3, 9e3, 5e3],
         quick_ratio=[3.9, 4.5, 9.5])), "EUR"),
     "mrr_movements": lambda: charts.mrr_movements(mrr_bridge(), "EUR"),
-    "cohort_payback": lambda: charts.cohort_payback(pd.DataFrame(
-        [dict(cohort=c, age_months=a, cumulative_gross_profit=1000.0 * a, cac=8000.0)
-         for c in ["2026-01", "2026-02"] for a in range(6)]), "EUR"),
+    "cohort_payback": lambda: charts.cohort_payback(pd.DataFrame(dict(
+        cohort=["2026-01", "2026-02", "2026-03"], cohort_size=[4.0, 3.0, 5.0], cohort_cac=[2e4, 2.2e4, 2.5e4],
+        payback_age_months=[5.0, np.nan, np.nan], cumulative_gross_profit=[2.4e4, 1.5e4, 8e3],
+        latest_age_months=[8, 7, 6])), "EUR"),
     "segment_compare": lambda: charts.segment_compare(pd.DataFrame([
         dict(kpi="arr", label="ARR", unit="currency", SMB=4e5, Enterprise=9e5),
         dict(kpi="nrr", label="NRR", unit="ratio", SMB=0.95, Enterprise=1.1)]), ["SMB", "Enterprise"], "EUR"),

@@ -296,7 +296,8 @@ def test_resolve_as_of():
 
 def test_resolve_as_of_from_contracts_and_transactions():
     assert resolve_as_of(load_company(INPUTS / "parquet-transactions"), None)[0] == pd.Period("2024-03", "M")
-    assert resolve_as_of(load_company(INPUTS / "contracts-dayfirst"), None)[0] == pd.Period("2025-01", "M")
+    # A contract export is as of its latest signature or start (2024-03-13), not its end dates.
+    assert resolve_as_of(load_company(INPUTS / "contracts-dayfirst"), None)[0] == pd.Period("2024-03", "M")
 
 
 # ---------------------------------------------------------------------------- segments

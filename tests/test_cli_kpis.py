@@ -1,0 +1,84 @@
+"""`reportlib kpis DIR --as-of --window --out`: kpis.csv and tables/ with exact columns."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportlib import _registry as reg
+from reportlib.cli import main
+from reportlib.kpis import KPI_COLUMNS
+
+from conftest import SALES_LED
+from test_kpis import DESIGN_TABLES, tiny_company
+
+
+@pytest.fixture(scope="module")
+def meridian(tmp_path_factory) -> Path:
+    if (SALES_LED / "company.toml").is_file():
+        return SALES_LED
+    from reportlib.demo import generate_demo_companies
+    out = tmp_path_factory.mktemp("demo")
+    generate_demo_companies(out)
+    return out / "meridian"
+
+
+@pytest.fixture(scope="module")
+def quarter_run(meridian, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("kpis")
+    assert main(["kpis", str(meridian), "--as-of", "2026-09", "--window", "quarter", "--out", str(out)]) == 0
+    return out
+
+
+def test_writes_kpis_csv_with_exact_columns(quarter_run):
+    with open(quarter_run / "kpis.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == KPI_COLUMNS
+    assert [r[0] for r in rows[1:]] == reg.ids()
+    for r in rows[1:]:
+        value, note = r[3], r[9]
+        assert value.lower() not in ("nan", "inf", "-inf", "none")
+        if value == "":
+            assert note, f"{r[0]} is blank without a note"
+        else:
+            float(value)
+
+
+@pytest.mark.parametrize("table", sorted(DESIGN_TABLES))
+def test_writes_design_tables(quarter_run, table):
+    frame = pd.read_csv(quarter_run / "tables" / f"{table}.csv")
+    assert list(frame.columns)[:len(DESIGN_TABLES[table])] == DESIGN_TABLES[table]
+
+
+def test_writes_every_table_and_no_temp_files(quarter_run):
+    names = {p.stem for p in (quarter_run / "tables").glob("*.csv")}
+    assert {"revenue_tiers", "unit_economics", "funnel", "kpi_tree", "mrr_drivers", "arpa_drivers"} <= names
+    assert not [p for p in quarter_run.rglob(".*") if p.is_file()]
+
+
+def test_values_as_fractions(quarter_run):
+    kpis = pd.read_csv(quarter_run / "kpis.csv").set_index("kpi")
+    assert 0.5 < kpis.loc["nrr", "value"] < 2.0
+    assert 0.0 < kpis.loc["gross_margin", "value"] < 1.0
+
+
+def test_segment_run(meridian, tmp_path, capsys):
+    assert main(["kpis", str(meridian), "--as-of", "2026-09", "--segment", "segment=Enterprise",
+                 "--out", str(tmp_path)]) == 0
+    kpis = pd.read_csv(tmp_path / "kpis.csv").set_index("kpi")
+    assert "segment" in kpis.loc["cac", "note"]
+    assert "Wrote" in capsys.readouterr().out
+
+
+def test_bad_segment_exits_1(tmp_path, capsys):
+    company = tiny_company(tmp_path / "tiny")
+    assert main(["kpis", str(company), "--segment", "segment=Nowhere", "--out", str(tmp_path / "o")]) == 1
+    assert "Nowhere" in capsys.readouterr().err
+
+
+def test_as_of_outside_the_data_exits_1(tmp_path, capsys):
+    company = tiny_company(tmp_path / "tiny")
+    assert main(["kpis", str(company), "--as-of", "2030-01", "--out", str(tmp_path / "o")]) == 1
+    assert "outside" in capsys.readouterr().err
