@@ -282,7 +282,7 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
         ax.text(0.06, 0.86, _wrap(label, 24), fontsize=13.5, color=S.MUTED, va="top",
                 fontweight="bold")
         value_text = fmt_value(r.get("value"), unit, currency)
-        ax.text(0.06, 0.67, value_text, fontsize=30 if len(value_text) <= 8 else 24,
+        ax.text(0.06, 0.67, value_text, fontsize=(30 if ncols <= 4 else 26) if len(value_text) <= 7 else 22,
                 fontweight="bold", color=S.INK, va="center")
         lines = []
         if not S.is_blank(r.get("change")):
@@ -308,7 +308,7 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
             ax.text(0.06, 0.05, _shorten(bench, 40), fontsize=10, color=S.MUTED, va="bottom")
         spark = _spark_for(r.get("kpi"), sparklines)
         if spark is not None:
-            sax = fig.add_axes((x0 + w * 0.06, y0 + h * 0.30, w * 0.88, h * 0.14))
+            sax = fig.add_axes((x0 + w * 0.62, y0 + h * 0.60, w * 0.33, h * 0.15))
             _draw_sparkline(sax, spark, color if status else S.PRIMARY)
     return fig
 
@@ -432,6 +432,8 @@ def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     if not tiers:
         tiers = [c for c in wide.columns if c != share_col and pd.api.types.is_numeric_dtype(wide[c])
                  and "total" not in str(c) and "share" not in str(c)]
+    if not tiers or wide[tiers].isna().all().all():
+        return _empty("Revenue is not split by tier in the inputs")
     dates = _to_timestamps(wide.index)
     fig, ax = _new_figure(size)
     bottom = np.zeros(len(wide))
@@ -750,7 +752,7 @@ def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 1
                 linecolor=S.PAPER, cbar=True, cbar_kws={"format": pct_formatter(), "shrink": 0.8,
                                                         "pad": 0.01})
     ax.set_xlabel("Months since acquisition")
-    ax.set_ylabel("Cohort (month of first revenue)")
+    ax.set_ylabel("Acquisition cohort")
     ax.set_yticks(np.arange(nrows) + 0.5, grid.index, rotation=0, fontsize=11)
     ages = list(grid.columns)
     step = 1 if ncols <= 13 else 3
@@ -793,10 +795,9 @@ def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: i
     top = np.nanmax(np.concatenate([cac, gp])) if len(x) else 1.0
     ages = data["latest_age_months"].to_numpy() if "latest_age_months" in data.columns else [None] * len(x)
     for i, (p, age) in enumerate(zip(paid, ages)):
-        label = f"paid back\nmonth {p:.0f}" if not np.isnan(p) else (
-            f"not yet\n(age {age})" if age is not None else "not yet")
+        label = f"month {p:.0f}" if not np.isnan(p) else "not yet"
         ax.text(x[i], max(np.nan_to_num(gp[i]), cac[i]) + top * 0.02, label, ha="center", va="bottom",
-                fontsize=10.5, color=S.GREEN if not np.isnan(p) else S.AMBER, fontweight="bold")
+                fontsize=11 if len(x) <= 8 else 9.5, color=S.GREEN if not np.isnan(p) else S.AMBER, fontweight="bold")
     ax.set_xticks(x, data["cohort"].tolist(), rotation=0 if len(x) <= 8 else 45,
                   ha="center" if len(x) <= 8 else "right")
     ax.yaxis.set_major_formatter(money_formatter(currency))
@@ -806,8 +807,8 @@ def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: i
     from matplotlib.patches import Patch
 
     ax.legend(handles=[Patch(color=S.NEUTRAL, label="Cohort CAC"),
-                       Patch(color=S.GREEN, label="Gross profit to date (paid back)"),
-                       Patch(color=S.AMBER, label="Gross profit to date (not yet)")],
+                       Patch(color=S.GREEN, label="Gross profit to date: paid back (at month n)"),
+                       Patch(color=S.AMBER, label="Gross profit to date: not yet")],
               loc="upper left", ncols=3)
     ax.set_title(title)
     return fig

@@ -733,7 +733,7 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
 
     Without ``data_only`` the committed demo data is used (generated when missing), and
     the packs of both companies, Meridian's Enterprise segment pack and its SMB vs
-    Enterprise comparison are written under ``out``. Before the board-pack module exists
+    Enterprise comparison are written under ``out``, as of the demo data's last month. Before the board-pack module exists
     only the KPI tables are written, and the output says so.
 
     Returns
@@ -757,7 +757,7 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
     failed = 0
     for folder, segment, compare in runs:
         try:
-            result = build_pack(folder, segment=segment, compare=compare, out=out)
+            result = build_pack(folder, as_of=END_MONTH, segment=segment, compare=compare, out=out)
         except Exception as exc:  # noqa: BLE001 - one failing pack must not stop the others
             failed += 1
             print(f"FAILED {folder.name}{_label(segment, compare)}: {exc}")
@@ -781,7 +781,7 @@ def _kpis_only(folders: list[Path], out: Path) -> int:
         return 1
     print("The board-pack module is not available yet: writing only kpis.csv and the tables (no PDF).")
     for folder in folders:
-        result = compute_kpis(folder)
+        result = compute_kpis(folder, as_of=END_MONTH)
         target = write_kpis(result, out / folder.name / str(result.window.as_of))
         print(f"Wrote {target / 'kpis.csv'} (KPI tables only, no board pack)")
     return 0

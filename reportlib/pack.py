@@ -358,20 +358,39 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.with_name(f".{folder.name}.staging-{uuid.uuid4().hex[:8]}")
     staging.mkdir()
+    # The pool is forked first, before this process starts any thread (the printer's).
+    pool = _pool(executor, jobs, len(sections))
     printer = _Printer(staging / "_build", workers=len(sections))
     try:
         _build(company, sections, parameters, seg, cmp_, staging, folder, printer, timings,
-               manifest, jobs, executor)
+               manifest, jobs, pool or executor)
         timings["total"] = round(time.perf_counter() - t_start, 3)
         manifest["timings"] = timings
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
         _swap_in(staging, folder)
     finally:
         printer.close()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
             _remove_empty_parents(folder.parent, Path(out).resolve())
     return PackResult(folder, folder / PDF_NAME, folder / MANIFEST, False, timings["total"])
+
+
+def _pool(executor: Executor | None, jobs: int | None, sections: int) -> Executor | None:
+    """The pack's own process pool, its kernels warming up while the KPIs are computed;
+    None when the caller gave an executor or asked for an in-process run (``jobs=1``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .run import default_jobs, warm_up
+
+    if executor is not None or jobs == 1 or sections < 2:
+        return None
+    workers = min(jobs or default_jobs(), sections)
+    pool = ProcessPoolExecutor(max_workers=workers)
+    warm_up(pool, workers)
+    return pool
 
 
 def _build(company: Any, sections: list[Path], parameters: dict[str, str], seg: Any, cmp_: Any,

@@ -303,12 +303,14 @@ def table(result: Any, name: str) -> pd.DataFrame:
     return t if isinstance(t, pd.DataFrame) else pd.DataFrame()
 
 
-def has_table(result: Any, name: str) -> bool:
-    """True when the table exists and holds at least one number (a tier table of a
-    company whose revenue is not split by tier is all blanks)."""
+def has_table(result: Any, name: str, columns: Sequence[str] | None = None) -> bool:
+    """True when the table exists and holds at least one number (in ``columns`` when
+    given: a tier table of a company whose revenue is not split by tier is all blanks)."""
     t = table(result, name)
     if t.empty:
         return False
+    if columns is not None:
+        t = t[[c for c in columns if c in t.columns]]
     num = t.select_dtypes("number")
     return num.empty or bool(num.notna().any().any())
 
@@ -495,23 +497,35 @@ def _md():
     return Markdown, display
 
 
-def title(text: str) -> None:
-    """Show a slide title (a level-2 heading starts a page in the exported deck)."""
+def title(text: str, section: str | None = None, result: Any = None) -> None:
+    """Show a slide title (a level-2 heading starts a page in the exported deck). With
+    ``section`` (a section's first page) a small line naming the section comes first."""
     Markdown, display = _md()
-    display(Markdown(f"## {text}"))
+    if section:
+        kicker = SECTION_TITLES.get(section, section)
+        if result is not None:
+            kicker += f" · {company_name(result)} · {period_label(result)}"
+        display(Markdown(f"<span class='bp-muted'>{kicker}</span>\n\n## {text}"))
+    else:
+        display(Markdown(f"## {text}"))
 
 
-def section_intro(result: Any, section: str, fallback: str | None = None) -> None:
-    """First page of a section: the title is the first narrative sentence, then the other
-    sentences as bullets and the analyst's commentary for the section."""
+def section_intro(result: Any, section: str, fallback: str | None = None, title: str | None = None) -> None:
+    """First page of a section: a small line naming the section, the title (``title``, else
+    the first narrative sentence, else ``fallback``), the other sentences as bullets and the
+    analyst's commentary for the section.
+
+    The section line comes before the heading in the same output, so the heading is not
+    the first thing of the section's document and no blank page is forced before it."""
     Markdown, display = _md()
     sentences = narrative(result, section)
-    head = short(sentences[0]) if sentences else (fallback or SECTION_TITLES.get(section, section))
-    lines = [f"## {head}", ""]
-    lines.append(f"<span class='bp-muted'>{SECTION_TITLES.get(section, section)} · {company_name(result)} · "
-                 f"{period_label(result)}</span>")
-    lines.append("")
-    rest = sentences if sentences and head != sentences[0].strip().rstrip(".") else sentences[1:]
+    if title:
+        head, rest = title, sentences
+    else:
+        head = short(sentences[0]) if sentences else (fallback or SECTION_TITLES.get(section, section))
+        rest = sentences if sentences and head != sentences[0].strip().rstrip(".") else sentences[1:]
+    lines = [f"<span class='bp-muted'>{SECTION_TITLES.get(section, section)} · {company_name(result)} · "
+             f"{period_label(result)}</span>", "", f"## {head}", ""]
     for s in rest:
         lines.append(f"- {s}")
     display(Markdown("\n".join(lines)))
@@ -597,7 +611,9 @@ def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None =
     sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
                                                ["Benchmark"] if "Benchmark" in out.columns else []),
                              **{"text-align": "left"})
-    return sty.set_table_styles(_TABLE_CSS)
+    sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}]
+                                for c in ("KPI", "Benchmark", "Note") if c in out.columns})
+    return sty.set_table_styles(_TABLE_CSS, overwrite=False)
 
 
 _TABLE_CSS = [{"selector": "td, th", "props": "font-size: 11.5pt; padding: 0.035in 0.12in;"},
@@ -628,8 +644,9 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: A
     sty = d.style.format(fmt, na_rep="–").hide(axis="index")
     if text_cols:
         sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+        sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}] for c in text_cols})
     sty = sty.relabel_index([names[c] for c in d.columns], axis="columns")
-    return sty.set_table_styles(_TABLE_CSS)
+    return sty.set_table_styles(_TABLE_CSS, overwrite=False)
 
 
 def show(obj: Any) -> None:
@@ -709,9 +726,9 @@ def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
         if section and spec.section != section:
             continue
         b = bench.get(k)
-        rows.append({"kpi": spec.label, "id": k, "definition": spec.definition,
+        rows.append({"kpi": spec.label, "definition": spec.definition,
                      "benchmark": "" if S.is_blank(b) else str(b)})
-    return pd.DataFrame(rows, columns=["kpi", "id", "definition", "benchmark"])
+    return pd.DataFrame(rows, columns=["kpi", "definition", "benchmark"])
 
 
 def inputs_table(result: Any) -> pd.DataFrame:

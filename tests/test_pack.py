@@ -1,0 +1,174 @@
+"""build_pack: validation first, atomic folders, skip-when-unchanged, failures named."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from pypdf import PdfReader
+
+import reportlib.pack as pack
+from conftest import DEMO_COMPANIES, FIXTURES, SALES_LED, chromium_available
+from reportlib.cli import main
+from reportlib.exceptions import InputError
+
+NOTEBOOKS = FIXTURES / "notebooks"
+GOOD = [NOTEBOOKS / "00_cover.ipynb", NOTEBOOKS / "01_ok.ipynb", NOTEBOOKS / "03_long_table.ipynb"]
+FAILING = [NOTEBOOKS / "00_cover.ipynb", NOTEBOOKS / "02_fails.ipynb", NOTEBOOKS / "01_ok.ipynb"]
+needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
+
+TOML = """\
+[company]
+name = "Fixture Co"
+currency = "EUR"
+stage = "early"
+gtm = "sales-led"
+
+[inputs.mrr]
+path = "mrr.csv"
+columns = { customer_id = "customer", month = "month", mrr = "mrr" }
+dimensions = ["segment"]
+"""
+CSV = "customer,month,mrr,segment\na,2026-07,100,SMB\na,2026-08,110,SMB\na,2026-09,120,SMB\n" \
+      "b,2026-07,50,Enterprise\nb,2026-08,50,Enterprise\nb,2026-09,60,Enterprise\n"
+
+
+@pytest.fixture()
+def company(tmp_path: Path) -> Path:
+    folder = tmp_path / "fixture-co"
+    folder.mkdir()
+    (folder / "company.toml").write_text(TOML)
+    (folder / "mrr.csv").write_text(CSV)
+    return folder
+
+
+@pytest.fixture()
+def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """The pack mechanics are tested with the fixture notebooks, which need no KPIs."""
+    calls: list[tuple] = []
+
+    def compute(company, as_of, window, segment, compare):
+        calls.append((as_of, window, segment, compare))
+        return SimpleNamespace(notes=["a note"], kpis=None)
+
+    monkeypatch.setattr(pack, "_compute", compute)
+    monkeypatch.setattr(pack, "_write", lambda result, out: (out / "kpis.csv").write_text("kpi\n"))
+    monkeypatch.setattr(pack, "_write_cache", lambda result, out, params: None)
+    return calls
+
+
+def test_pack_folder_names() -> None:
+    assert pack.pack_folder("/r", "acme", "2026-09") == Path("/r/acme/2026-09")
+    assert pack.pack_folder("/r", "acme", "2026-09-15", ("segment", "Enterprise")) == \
+        Path("/r/acme/2026-09_segment-Enterprise")
+    assert pack.pack_folder("/r", "acme", "2026-09", None, "segment=SMB,Enterprise") == \
+        Path("/r/acme/2026-09_compare-segment-SMB-vs-Enterprise")
+    assert pack.section_title(Path("05_kpi_hierarchy.ipynb")) == "KPI hierarchy and leading indicators"
+
+
+def test_input_problems_stop_everything_before_notebooks(company: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (company / "mrr.csv").write_text("customer,month,mrr\na,2026-07,-5\n")
+    monkeypatch.setattr(pack, "_compute", lambda *a: pytest.fail("KPIs computed for bad inputs"))
+    out = tmp_path / "reports"
+    with pytest.raises(InputError):
+        pack.build_pack(company, out=out, notebooks=GOOD)
+    assert not out.exists()
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: Path, fake_kpis) -> None:
+    out = tmp_path / "reports"
+    first = pack.build_pack(company, out=out, notebooks=GOOD, jobs=2)
+    assert first.folder == out / "fixture-co" / "2026-09" and not first.skipped
+    assert sorted(p.name for p in first.folder.iterdir()) == ["board-pack.pdf", "kpis.csv", "manifest.json",
+                                                              "notebooks"]
+    assert [p.name for p in out.joinpath("fixture-co").iterdir()] == ["2026-09"]   # no staging left
+    manifest = json.loads(first.manifest.read_text())
+    assert manifest["parameters"]["as_of"] == "2026-09"
+    assert set(manifest["inputs"]) == {"company.toml", "mrr.csv"}
+    assert set(manifest["versions"]) >= {"reportlib", "pandas", "papermill", "nbconvert", "matplotlib", "chromium"}
+    assert {"validate", "kpis", "notebooks", "assemble", "total"} <= set(manifest["timings"])
+    assert "a note" in manifest["warnings"]
+    # Executed notebooks point at the pack folder, not at the staging folder they ran in.
+    executed = (first.folder / "notebooks" / "01_ok.ipynb").read_text()
+    assert str(first.folder) in executed and ".staging-" not in executed
+
+    reader = PdfReader(str(first.pdf))
+    assert [o.title for o in reader.outline] == ["Cover", "Ok", "Long table"]
+    assert float(reader.pages[0].mediabox.width) > float(reader.pages[0].mediabox.height)
+    text = subprocess.run(["pdftotext", str(first.pdf), "-"], capture_output=True, text=True).stdout
+    n = len(reader.pages)
+    assert f"Fixture Co · Q3 2026 · page 2 / {n}" in text and f"page {n} / {n}" in text
+    for code in ("import ", "In [", "reportlib.", "display("):
+        assert code not in text
+
+    assert pack.build_pack(company, out=out, notebooks=GOOD).skipped
+    (company / "mrr.csv").write_text(CSV.replace("120", "125"))
+    assert not pack.build_pack(company, out=out, notebooks=GOOD, jobs=1).skipped
+    assert not pack.build_pack(company, out=out, notebooks=GOOD, jobs=1, force=True).skipped
+    assert len(fake_kpis) == 3
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_failing_section_exits_1_and_keeps_the_previous_pack(company: Path, tmp_path: Path, fake_kpis,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "reports"
+    monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: GOOD)
+    assert main(["pack", str(company), "--as-of", "2026-09", "--out", str(out)]) == 0
+    folder = out / "fixture-co" / "2026-09"
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+    monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: FAILING)
+    capsys.readouterr()
+    assert main(["pack", str(company), "--as-of", "2026-09", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "02_fails" in err and "cell 4" in err and "ValueError: the numbers do not add up" in err
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before      # previous pack intact
+    assert [p.name for p in folder.parent.iterdir()] == ["2026-09"]            # no partial folder
+
+    # A failing segment pack writes no folder at all.
+    assert main(["pack", str(company), "--segment", "segment=SMB", "--out", str(out)]) == 1
+    assert not (folder.parent / "2026-09_segment-SMB").exists()
+
+
+@pytest.mark.chromium
+@pytest.mark.notebooks
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.skipif(not (SALES_LED / "company.toml").is_file() or not pack.section_notebooks(),
+                    reason="demo data or section notebooks not present")
+def test_demo_pack_pdf(tmp_path: Path) -> None:
+    """The real deck: landscape, one bookmark per section, no code, north stars = kpis.csv."""
+    import csv
+
+    result = pack.build_pack(SALES_LED, out=tmp_path)
+    reader = PdfReader(str(result.pdf))
+    sections = pack.section_notebooks()
+    assert [o.title for o in reader.outline] == [pack.section_title(s) for s in sections]
+    assert all(float(p.mediabox.width) > float(p.mediabox.height) for p in reader.pages)
+    assert len(reader.pages) == json.loads(result.manifest.read_text())["pages"] >= len(sections)
+    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True).stdout
+    for code in ("import ", "In [", "reportlib.", "load_report(", "Traceback"):
+        assert code not in text, code
+    assert re.search(rf"page {len(reader.pages)} / {len(reader.pages)}", text)
+
+    # The summary section's pages show the north-star values of kpis.csv.
+    starts = [reader.get_destination_page_number(o) for o in reader.outline] + [len(reader.pages)]
+    summary = next(i for i, s in enumerate(sections) if "summary" in s.stem)
+    summary_text = subprocess.run(["pdftotext", "-f", str(starts[summary] + 1), "-l", str(starts[summary + 1]),
+                                   str(result.pdf), "-"], capture_output=True, text=True).stdout
+    rows = [r for r in csv.DictReader(open(result.folder / "kpis.csv")) if r["tier"] == "north_star" and r["value"]]
+    assert rows
+    from reportlib._narrative import fmt_value
+    from reportlib.inputs import load_company
+
+    currency = load_company(SALES_LED).config.currency
+    for row in rows:
+        assert fmt_value(row["kpi"], float(row["value"]), currency) in summary_text, row["kpi"]
