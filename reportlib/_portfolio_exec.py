@@ -32,6 +32,7 @@ class Task:
     company: str                      # folder name (slug)
     company_dir: str                  # absolute path
     segment: tuple[str, str] | None = None
+    size: int = 0                     # input bytes: larger tasks are started first
 
     @property
     def segment_label(self) -> str:
@@ -180,7 +181,8 @@ def run_tasks(pool: Pool, pack_fn: Callable[..., Any], tasks: list[Task],
     dict
         Task index -> :class:`Outcome`, one per task.
     """
-    queue, suspects = deque(tasks), deque()
+    # largest first: the long packs do not end up alone at the tail of the run
+    queue, suspects = deque(sorted(tasks, key=lambda t: -t.size)), deque()
     inflight: dict[Future, Task] = {}
     alone: set[int] = set()
     results: dict[int, Outcome] = {}

@@ -125,9 +125,11 @@ def _month_col(df: pd.DataFrame) -> str:
     return df.columns[0]
 
 
-def _format_time_axis(ax, dates: pd.DatetimeIndex) -> None:
+def _format_time_axis(ax, dates: pd.DatetimeIndex, narrow: bool = False) -> None:
     span = len(dates)
-    if span > 18:
+    if span > (14 if narrow else 30):
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7) if span <= 48 else (1,)))
+    elif span > 18:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
     elif span > 8:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11)))
@@ -487,7 +489,7 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
     ax1.yaxis.set_major_formatter(money_formatter(currency))
     ax1.set_ylabel(_money_label(currency, "per month"))
     ax1.set_title("Bookings, billings, revenue")
-    _format_time_axis(ax1, dates)
+    _format_time_axis(ax1, dates, narrow=True)
     ax1.legend(loc="upper left")
     ax1.set_ylim(bottom=0)
     for c in ("arr", "carr"):
@@ -503,7 +505,7 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
     ax2.yaxis.set_major_formatter(money_formatter(currency))
     ax2.set_ylabel(_money_label(currency, "annualised"))
     ax2.set_title("ARR and contracted ARR (CARR)")
-    _format_time_axis(ax2, dates)
+    _format_time_axis(ax2, dates, narrow=True)
     ax2.margins(x=0.12)
     ax2.legend(loc="upper left")
     ax2.set_ylim(bottom=0)
@@ -768,7 +770,7 @@ def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 1
 
 
 @_styled
-def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: int = 12,
+def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: int = 18,
                    size=FULL, title: str = "Cohort gross profit to date against the cohort's CAC") -> Figure:
     """Realised payback per acquisition cohort (the ``cohort_payback`` table): the cohort's
     CAC (grey) beside its cumulative gross profit to date (green once paid back, amber

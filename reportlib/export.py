@@ -216,19 +216,3 @@ def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool
     out.write_bytes(pdf)
     return out
 
-
-def _check_no_network(html: str) -> list[str]:
-    """URLs that ``html`` would load (script src, link href, img src, CSS url/@import)."""
-    import re
-
-    pattern = re.compile(
-        r"""<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)\s*=\s*["']?(https?:)?//[^"'\s>]+"""
-        r"""|@import\s+(?:url\()?["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//""",
-        re.IGNORECASE)
-    return [m.group(0) for m in pattern.finditer(html)]
-
-
-def iter_exporter_names() -> Iterable[str]:  # pragma: no cover - convenience for debugging
-    from nbconvert.exporters import get_export_names
-
-    return get_export_names()

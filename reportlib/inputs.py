@@ -231,10 +231,11 @@ def _data_months(company: Company) -> pd.PeriodIndex:
     if source == "mrr":
         months = f["mrr"]["month"]
     elif source == "contracts":
-        # A contract export is as of its latest signature or start: contracts run on
-        # past that date, but months after it have not happened yet.
+        # A contract export is as of its latest signature (blank signed dates are filled
+        # from the start): contracts run on past that date, and a contract signed now may
+        # start later, but months after the latest signature have not happened yet.
         c = f["contracts"]
-        last = max(c["signed_date"].max(), c["start_date"].max())
+        last = c["signed_date"].max()
         return pd.period_range(c["start_date"].min().to_period("M"), last.to_period("M"), freq="M")
     elif source == "transactions":
         months = f["transactions"]["date"].dt.to_period("M")

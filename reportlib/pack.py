@@ -378,6 +378,14 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     return PackResult(folder, folder / PDF_NAME, folder / MANIFEST, False, timings["total"])
 
 
+def _last_timings(folder: Path) -> dict[str, float]:
+    """Section seconds of the pack already in ``folder`` (empty when there is none)."""
+    try:
+        return dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["timings"]["sections"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def _pool(executor: Executor | None, jobs: int | None, sections: int) -> Executor | None:
     """The pack's own process pool, its kernels warming up while the KPIs are computed;
     None when the caller gave an executor or asked for an in-process run (``jobs=1``)."""
@@ -407,7 +415,7 @@ def _build(company: Any, sections: list[Path], parameters: dict[str, str], seg: 
 
     t0 = time.perf_counter()
     runs = run_sections(sections, {**parameters, "output_dir": str(staging)}, staging / "notebooks",
-                        executor=executor, jobs=jobs,
+                        executor=executor, jobs=jobs, expected=_last_timings(folder),
                         on_done=lambda run: printer.submit(run.output) if run.ok else None)
     timings["notebooks"] = round(time.perf_counter() - t0, 3)
     timings["sections"] = {r.section: round(r.seconds, 3) for r in runs}

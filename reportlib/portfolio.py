@@ -115,6 +115,7 @@ class _Company:
     stage: str
     gtm: str
     segments: tuple[tuple[str, str], ...]
+    size: int = 0          # bytes of its input files: big companies are started first
 
 
 # --------------------------------------------------------------------------------------
@@ -194,19 +195,20 @@ def find_companies(data_dir: str | Path) -> list[Path]:
 def _describe(path: Path, root: Path) -> _Company:
     from .config import load_config
 
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
     try:
         cfg = load_config(path)
     except ConfigError:  # the pack reports the problems as this company's failure
-        return _Company(path.name, path, path.name, "", "", "", ())
+        return _Company(path.name, path, path.name, "", "", "", (), size)
     return _Company(path.name, path, cfg.name, cfg.currency, cfg.stage, cfg.gtm,
-                    tuple(tuple(s) for s in cfg.segments))
+                    tuple(tuple(s) for s in cfg.segments), size)
 
 
 def _tasks(companies: list[_Company], segments: bool) -> list[Task]:
     pairs = [(c, None) for c in companies]
     if segments:
         pairs = [(c, s) for c in companies for s in (None, *c.segments)]
-    return [Task(i, c.slug, str(c.path), s) for i, (c, s) in enumerate(pairs)]
+    return [Task(i, c.slug, str(c.path), s, c.size) for i, (c, s) in enumerate(pairs)]
 
 
 def _build_pack(company_dir: str, **kwargs: Any) -> Any:

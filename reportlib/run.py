@@ -274,15 +274,20 @@ def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_
 
 
 def _submit_all(executor: Executor, notebooks: Sequence[Path], outputs: Sequence[Path],
-                params: Mapping[str, Any], reuse: bool) -> list[Future]:
-    return [executor.submit(run_section, nb, out, dict(params), reuse_kernel=reuse)
-            for nb, out in zip(notebooks, outputs)]
+                params: Mapping[str, Any], reuse: bool, expected: Mapping[str, float] | None) -> list[Future]:
+    # Longest expected section first (from a previous run's timings): the pool then
+    # finishes sooner than in notebook order, where a long section may start last.
+    order = sorted(range(len(notebooks)), key=lambda i: -(expected or {}).get(section_name(notebooks[i]), 0.0))
+    futures: dict[int, Future] = {}
+    for i in order:
+        futures[i] = executor.submit(run_section, notebooks[i], outputs[i], dict(params), reuse_kernel=reuse)
+    return [futures[i] for i in range(len(notebooks))]
 
 
 def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out_dir: Path | str,
                  executor: Executor | None = None, jobs: int | None = None,
                  on_done: Callable[[SectionRun], None] | None = None,
-                 reuse_kernels: bool = True) -> list[SectionRun]:
+                 reuse_kernels: bool = True, expected: Mapping[str, float] | None = None) -> list[SectionRun]:
     """Execute section notebooks in parallel and return their runs in notebook order.
 
     Parameters
@@ -305,6 +310,9 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
         Run each notebook in its worker's warm kernel, reset in between (default), rather
         than starting a new kernel per notebook; kernel start and library imports are
         then paid once per worker, not once per section.
+    expected : mapping, optional
+        Expected seconds per section name (e.g. from the last manifest); the longest
+        sections are started first.
 
     Returns
     -------
@@ -329,7 +337,7 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
     if own:
         executor = ProcessPoolExecutor(max_workers=min(jobs or default_jobs(), len(notebooks)))
     try:
-        return _collect(_submit_all(executor, notebooks, outputs, params, reuse_kernels), notebooks, outputs,
+        return _collect(_submit_all(executor, notebooks, outputs, params, reuse_kernels, expected), notebooks, outputs,
                         on_done)
     finally:
         if own:

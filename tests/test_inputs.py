@@ -296,7 +296,7 @@ def test_resolve_as_of():
 
 def test_resolve_as_of_from_contracts_and_transactions():
     assert resolve_as_of(load_company(INPUTS / "parquet-transactions"), None)[0] == pd.Period("2024-03", "M")
-    # A contract export is as of its latest signature or start (2024-03-13), not its end dates.
+    # A contract export is as of its latest signature (2024-03-13: K-3, signed = start), not its end dates.
     assert resolve_as_of(load_company(INPUTS / "contracts-dayfirst"), None)[0] == pd.Period("2024-03", "M")
 
 

@@ -62,7 +62,7 @@ def test_reactivation_window_starts_a_new_spell():
     logo = table(c, "logo")
     # a's return in 2026-05 is new: it leaves the opening cohort (0 active at age 4) ...
     assert logo[("<=2026-01", 4)] == 0
-    # ... and joins the 2026-05 cohort with c? no: c returned in 2026-04 -> 2026-04 cohort
+    # ... and starts the 2026-05 cohort; c's return in 2026-04 starts the 2026-04 cohort
     assert logo[("2026-04", 0)] == 1 and logo[("2026-05", 0)] == 1
 
 

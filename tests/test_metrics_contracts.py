@@ -18,7 +18,7 @@ COLUMNS = ["contract_id", "customer_id", "start_date", "end_date", "signed_date"
 def contracts(*rows) -> pd.DataFrame:
     frame = pd.DataFrame(list(rows), columns=COLUMNS)
     for col in ("start_date", "end_date", "signed_date"):
-        frame[col] = pd.to_datetime(frame[col])
+        frame[col] = pd.to_datetime(frame[col], format="ISO8601")
     frame["signed_date"] = frame["signed_date"].fillna(frame["start_date"])
     for col in ("contract_id", "customer_id", "revenue_type", "billing"):
         frame[col] = frame[col].astype("string")
@@ -115,9 +115,9 @@ def test_invoice_schedules():
 
 
 def test_invoice_last_one_covers_the_remainder():
-    # 2026-01-31..2026-05-15: L = 1/31 + 3 + 15/31 = 3 + 16/31; monthly invoices on the
-    # 31st (clipped to month end): 4 full months then the remaining 16/31 - 1 + ... :
-    # full months 1, 1, 1 and last = L - 3 = 16/31
+    # 2026-01-31..2026-05-15: L = 1/31 + 3 (Feb-Apr) + 15/31 = 3 + 16/31. Monthly invoices
+    # on the 31st (clipped to month end): ceil(L) = 4 invoices covering 1, 1, 1 month and
+    # the remainder L - 3 = 16/31; each TCV x covered / L
     frame = contracts(("c", "x", "2026-01-31", "2026-05-15", None, 3_100, NA,
                        "contracted_recurring", "monthly"))
     L = 3 + 16 / 31

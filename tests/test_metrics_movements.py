@@ -161,7 +161,7 @@ def test_blank_reasons():
     short = revenue_kpis(SMALL, Window.of("2026-05", "quarter"))
     for key in ("nrr", "grr", "arr_growth_yoy", "logo_churn_rate_annual"):
         assert short[key] == Blank("less than 12 months of history")
-    # P = 2026-03..05 has no new customer and no churn? it has churn: quick ratio defined
+    # P = 2026-03..05 has no new customer (asp blank) but has churn (quick ratio defined)
     assert short["asp"] == Blank("no new customers in the period")
     assert isinstance(short["quick_ratio"], float)
     too_short = revenue_kpis(SMALL, Window.of("2026-02", "quarter"))

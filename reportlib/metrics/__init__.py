@@ -8,21 +8,19 @@ from .periods import WINDOWS, Window, parse_as_of, parse_window
 __all__ = ["Blank", "Value", "WINDOWS", "Window", "is_blank", "parse_as_of", "parse_window", "safe_ratio"]
 
 # --- revenue engine (movements, cohorts, contracts, grid) ---
+from .cohorts import cohorts
+from .contracts import (CONTRACT_KPIS, REVENUE_BRIDGE_COLUMNS, TIER_COLUMNS, bookings, contract_arr,
+                        contract_kpis, invoices, recognized_revenue, revenue_bridge, revenue_tiers,
+                        service_months)
 from .grid import MrrGrid, contracts_to_mrr, to_grid, transactions_to_mrr
 from .movements import (BRIDGE_COLUMNS, MOVEMENTS, REVENUE_KPIS, arpa_drivers, movements,
                         mrr_bridge, mrr_drivers, revenue_kpis)
 
-__all__ += ["MrrGrid", "contracts_to_mrr", "to_grid", "transactions_to_mrr", "BRIDGE_COLUMNS",
-            "MOVEMENTS", "REVENUE_KPIS", "arpa_drivers", "movements", "mrr_bridge", "mrr_drivers",
-            "revenue_kpis"]
-from .cohorts import cohorts
-
-__all__ += ["cohorts"]
-from .contracts import (CONTRACT_KPIS, bookings, contract_arr, contract_kpis, invoices,
-                        recognized_revenue, revenue_bridge, revenue_tiers, service_months)
-
-__all__ += ["CONTRACT_KPIS", "bookings", "contract_arr", "contract_kpis", "invoices",
-            "recognized_revenue", "revenue_bridge", "revenue_tiers", "service_months"]
+__all__ += ["cohorts", "CONTRACT_KPIS", "REVENUE_BRIDGE_COLUMNS", "TIER_COLUMNS", "bookings",
+            "contract_arr", "contract_kpis", "invoices", "recognized_revenue", "revenue_bridge",
+            "revenue_tiers", "service_months", "MrrGrid", "contracts_to_mrr", "to_grid",
+            "transactions_to_mrr", "BRIDGE_COLUMNS", "MOVEMENTS", "REVENUE_KPIS", "arpa_drivers",
+            "movements", "mrr_bridge", "mrr_drivers", "revenue_kpis"]
 
 # --- unit economics, cohort economics, journey, pipeline, engagement ---
 from ._noted import Noted, note_of, value_of

@@ -34,7 +34,7 @@ from .grid import month_span, months_index, period_array
 from .periods import Window
 
 __all__ = [
-    "BRIDGE_COLUMNS",
+    "REVENUE_BRIDGE_COLUMNS",
     "TIER_COLUMNS",
     "bookings",
     "contract_arr",
@@ -46,7 +46,9 @@ __all__ = [
     "service_months",
 ]
 
-BRIDGE_COLUMNS = ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr", "carr"]
+REVENUE_BRIDGE_COLUMNS = ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr",
+                          "carr"]
+BRIDGE_COLUMNS = REVENUE_BRIDGE_COLUMNS
 TIERS = ["contracted_recurring", "uncontracted_recurring", "one_off"]
 TIER_COLUMNS = ["month", *TIERS, "total", "recurring_share"]
 STEP = {"monthly": 1, "quarterly": 3, "annual": 12}
@@ -218,7 +220,8 @@ def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
     billing = (c.frame["billing"].fillna("monthly").to_numpy() if "billing" in c.frame
                else np.full(c.n, "monthly", dtype=object))
     upfront = billing == "upfront"
-    step = np.array([STEP.get(b, 12 if b == "upfront" else 1) for b in billing], dtype=np.int64)
+    # open-ended upfront contracts have no total to bill: invoice them annually
+    step = pd.Series(billing).map({**STEP, "upfront": 12}).fillna(1).to_numpy(dtype=np.int64)
     ms = c.start.astype("datetime64[M]").astype(np.int64)
     finite = ~c.open_ended
     # invoices per contract: ceil(L / step), one for upfront, open-ended up to the horizon
