@@ -283,6 +283,40 @@ def meridian_contracts(rng: np.random.Generator, axis: np.ndarray, *, n_opening:
     return c, lines, grid
 
 
+def signed_not_live(rng: np.random.Generator, c: _Customers, months: int, ahead: int = 2) -> pd.DataFrame:
+    """First contracts of the new logos that go live in the ``ahead`` months after the axis.
+
+    These deals were closed before going live: term contracts are signed 2-39 days ahead
+    of their start (Mid-market and Enterprise billed annually, a few Enterprise upfront),
+    with an implementation fee starting with them; monthly subscriptions 0-5 days ahead.
+    Every line is returned, also those signed after the last month: the caller keeps the
+    signed ones in the contract export (they make CARR exceed ARR and show in bookings)
+    and passes all of them to :func:`opportunities`, whose close dates match. A separate
+    ``rng`` keeps the rest of the company's history unchanged.
+    """
+    idx = np.flatnonzero((c.start >= months) & (c.start < months + ahead))
+    seg, monthly = c.segment[idx], c.monthly[idx]
+    term = np.where(monthly, 10**6 - c.start[idx], _draw_terms(rng, seg))
+    kinds = np.array(["annual", "quarterly", "monthly", "upfront"])
+    billing = kinds[_pick(rng, np.array([[0.6, 0, 0.4, 0], [0.8, 0.2, 0, 0], [0.85, 0, 0, 0.15]]), seg)]
+    billing = np.where(monthly, "monthly", billing)
+    lag = np.where(monthly, rng.integers(0, 6, len(idx)), rng.integers(2, 40, len(idx)))
+    start = c.start[idx]
+    subs = _contract_rows(idx, start, start + term, c.mrr[idx], lag, billing, "subscription", monthly)
+    has_fee = ~monthly & (rng.random(len(idx)) < np.array([0.0, 0.6, 0.9])[seg])
+    fee = np.round(c.mrr[idx] * rng.uniform(1.0, 2.5, len(idx)), -2)
+    fees = _contract_rows(idx[has_fee], start[has_fee], np.full(has_fee.sum(), -1), fee[has_fee], lag[has_fee],
+                          np.full(has_fee.sum(), "upfront"), "implementation")
+    return pd.concat([subs, fees], ignore_index=True)
+
+
+def signed_by(lines: pd.DataFrame, axis: np.ndarray, months: int) -> pd.DataFrame:
+    """Lines signed on or before the last day of month index ``months - 1`` (opening
+    lines, with no signed date, are kept)."""
+    signed = month_start(axis, lines.start_t.to_numpy()) - np.maximum(lines.signed_lag.to_numpy(), 0)
+    return lines[signed < month_start(axis, months)]
+
+
 def contracts_export(lines: pd.DataFrame, c: _Customers, axis: np.ndarray, cust_ids: np.ndarray,
                      date_format: str) -> pd.DataFrame:
     """Contract lines as a billing system exports them (inclusive end dates)."""

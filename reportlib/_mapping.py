@@ -402,6 +402,18 @@ class _Context:
                 bad_rows.append((neither, "no value", src))
                 self.row_problems_bad(raw, neither, src, lambda v: (
                     "The contract has neither a tcv nor an mrr value; give one of them."))
+            # A total value with no end cannot be spread over a term (METRICS.md: revenue =
+            # TCV x fraction served / L); only one-off lines may be open-ended with a TCV.
+            kind = frame["revenue_type"] if "revenue_type" in frame else pd.Series("", index=frame.index)
+            end = frame["end_date"] if "end_date" in frame else pd.Series(pd.NaT, index=frame.index)
+            endless = (tcv.notna() & mrr.isna() & end.isna() & kind.ne("one_off").fillna(True)
+                       & ~already)
+            if endless.any():
+                src = self.sources.get("end_date") or self.sources.get("tcv")
+                bad_rows.append((endless, "no end date", src))
+                self.row_problems_bad(raw, endless, src, lambda v: (
+                    "The recurring contract has a total contract value but no end date, so its "
+                    "value cannot be spread over a term; give an end date or a monthly value (mrr)."))
         if self.name == "targets" and "filter" in frame:
             f = frame["filter"]
             bad = f.notna() & ~(f.str.lower().eq("all") | f.str.fullmatch(r"[^=\s]+\s*=\s*\S.*").fillna(False))

@@ -106,7 +106,10 @@ def _meridian(seed: int = 2026) -> tuple[dict[str, object], dict[str, float]]:
     axis = g.month_axis(END_MONTH, 36)
     c, lines, grid = g.meridian_contracts(rng(1), axis, n_opening=190, base_new=12.0)
     cust_ids = g._ids("ACC-", len(c), 10001)
-    contracts = g.contracts_export(lines, c, axis, cust_ids, "%d/%m/%Y")
+    # new logos signed in October (a few late September) that go live in Nov / Dec 2026
+    ahead = g.signed_not_live(rng(9), c, len(axis))
+    signed = pd.concat([lines, g.signed_by(ahead, axis, len(axis))], ignore_index=True)
+    contracts = g.contracts_export(signed, c, axis, cust_ids, "%d/%m/%Y")
     mv = g.movements(grid)
     revenue = g.recognised_revenue(lines, grid)
     fin = g.financials(rng(2), axis, revenue, mv, payback=17.0, burn_multiple=1.5,
@@ -120,7 +123,7 @@ def _meridian(seed: int = 2026) -> tuple[dict[str, object], dict[str, float]]:
         "Cash balance (EoP)": fin.cash_balance})
     cover = pd.DataFrame({"Meridian Analytics GmbH": [
         "Monthly management accounts (EUR)", "Source: Datev export, consolidated", "Sheet 'P&L' holds the figures"]})
-    opp = g.opportunities(rng(3), c, lines, axis)
+    opp = g.opportunities(rng(3), c, pd.concat([lines, ahead], ignore_index=True), axis)
     targets = g.pipeline_targets(rng(4), opp, axis, {"partner": 0.6, "inbound": 1.08, "outbound": 0.97})
     ld = g.leads(rng(5), axis, base=120.0, growth=1.025, channels=g.CHANNELS,
                  channel_p=np.array([0.62, 0.23, 0.15]), rates=(0.55, 0.42, 0.3), lags=(4.0, 12.0, 35.0),

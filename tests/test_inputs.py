@@ -159,8 +159,8 @@ def test_category_values_are_case_insensitive(tmp_path):
     folder = make(tmp_path, """
 [inputs.contracts]
 path = "c.csv"
-columns = { contract_id = "id", customer_id = "cust", start_date = "start", tcv = "tcv", revenue_type = "t", billing = "b" }
-""", {"c.csv": "id,cust,start,tcv,t,b\n1,a,2024-01-01,10, Contracted_Recurring ,ANNUAL\n"})
+columns = { contract_id = "id", customer_id = "cust", start_date = "start", end_date = "end", tcv = "tcv", revenue_type = "t", billing = "b" }
+""", {"c.csv": "id,cust,start,end,tcv,t,b\n1,a,2024-01-01,2024-12-31,10, Contracted_Recurring ,ANNUAL\n"})
     c = load_company(folder).frames["contracts"]
     assert (c["revenue_type"].iloc[0], c["billing"].iloc[0]) == ("contracted_recurring", "annual")
 

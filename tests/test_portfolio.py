@@ -321,14 +321,19 @@ def test_gather_kpis_stacks_each_company(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not (HAVE_PACK and HAVE_GENERATOR), reason="build_pack / generate_portfolio not built yet")
 @pytest.mark.skipif(not chromium_available(), reason="no Chromium")
-def test_real_packs_and_summary_pdf(tmp_path):
+def test_real_packs_and_summary_pdf(tmp_path, capsys):
     from reportlib.cli import main
 
     data = tmp_path / "data"
-    make_portfolio(data, n=3, broken=1)
+    make_portfolio(data, n=2, broken=1)
     out = tmp_path / "reports"
     assert main(["portfolio", str(data), "--jobs", "2", "--out", str(out)]) == 1
-    pdfs = list(out.glob("*/*/board-pack.pdf"))
-    assert len(pdfs) == 2
-    summaries = list((out / "portfolio").glob("*/portfolio-summary.pdf"))
-    assert len(summaries) == 1 and summaries[0].stat().st_size > 10_000
+    printed = capsys.readouterr().out
+    assert "failed" in printed and "done" in printed
+    assert len(list(out.glob("*/*/board-pack.pdf"))) == 1
+    summary = next((out / "portfolio").glob("*/portfolio-summary.pdf"))
+    assert summary.stat().st_size > 10_000
+    stamp = summary.stat().st_mtime_ns
+    again = run_portfolio(data, out=out, jobs=2, progress=False)
+    assert sorted(r.status for r in again.rows) == ["failed", "skipped"]
+    assert again.summary_pdf == summary and summary.stat().st_mtime_ns == stamp

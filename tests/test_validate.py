@@ -33,6 +33,7 @@ EXPECTED = {
     "mixed-currencies": ("mrr.csv", 3, "Currency", "This row is in USD but the company reports in EUR"),
     "gap-in-financials": ("pnl.csv", None, "month", "Month(s) 2024-03 missing inside the history (2024-01 to 2024-04)"),
     "gap-in-mrr": ("mrr.csv", None, "month", "Month(s) 2024-02 missing inside the history (2024-01 to 2024-03): no customer has MRR in it"),
+    "recurring-contract-without-end": ("contracts.csv", 3, "end", "The recurring contract has a total contract value but no end date"),
     "contract-ends-before-start": ("contracts.csv", 2, "end", "The contract ends on 2024-05-31 before it starts on 2024-06-01."),
     "unknown-revenue-type": ("contracts.csv", 2, "type", "'subscription' is not a known revenue_type. Allowed: contracted_recurring, uncontracted_recurring, one_off."),
     "unknown-billing": ("contracts.csv", 2, "billing", "'yearly' is not a known billing. Allowed: monthly, quarterly, annual, upfront."),
