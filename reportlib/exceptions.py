@@ -55,6 +55,9 @@ class InputError(ReportlibError):
         head += f" of {company}" if company else ""
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
+    def __reduce__(self):
+        return (type(self), (self.problems + self.warnings, self.company))
+
 
 class ConfigError(InputError):
     """company.toml is missing, not valid TOML, or has unknown or invalid settings."""
@@ -71,6 +74,9 @@ class SectionError(ReportlibError):
         self.section, self.cell, self.error = section, cell, error
         where = f"section '{section}'" + (f", cell {cell}" if cell is not None else "")
         super().__init__(f"The {where} failed: {error}")
+
+    def __reduce__(self):  # survive the trip back from a worker process intact
+        return (type(self), (self.section, self.cell, self.error))
 
 
 class ExportError(ReportlibError):
