@@ -422,13 +422,14 @@ def opportunities(rng: np.random.Generator, c: _Customers, lines: pd.DataFrame, 
                 amount=amount[rep] * np.exp(0.3 * rng.standard_normal(len(rep))),
                 outcome=np.full(len(rep), "lost"))
     opp = pd.DataFrame({k: np.concatenate([won[k], lost[k]]) for k in won})
+    opp["u"] = rng.random(len(opp))        # drawn per deal, so that other deals keep theirs
     opp = opp[opp.created <= horizon]
     still_open = opp.closed > horizon
     opp.loc[still_open, "outcome"] = "open"
     opp.loc[still_open, "closed"] = np.datetime64("NaT")
     last = month_start(axis, len(axis) - 1)
     thin = (opp.src == slow_source) & (opp.created >= last) & (opp.outcome != "won")
-    opp = opp[~thin | (rng.random(len(opp)) > slow_factor)]
+    opp = opp[~thin | (opp.u > slow_factor)].drop(columns="u")
     return _opportunity_export(rng, opp.sort_values(["created", "closed"], kind="stable").reset_index(drop=True))
 
 

@@ -187,16 +187,32 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
         area = 60 + 900 * np.sqrt(arr / arr.max()) if arr.max() > 0 else pd.Series(160, data.index)
     else:
         area = pd.Series(160.0, data.index)
-    for comp, s in zip(data.itertuples(), area):
+    offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
+    for comp, s, offset in zip(data.itertuples(), area, offsets):
         status = max((getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
                      key=lambda v: _STATUS_RANK.get(S.status_key(v), 0))
         color = S.status_color(status)
         ax.scatter(getattr(comp, x), getattr(comp, y), s=float(s), color=color, alpha=0.85,
                    edgecolor="white", linewidth=1.2, zorder=3)
         behind = bool(comp.behind)
-        ax.annotate(str(comp.name)[:22], (getattr(comp, x), getattr(comp, y)), xytext=(7, 5),
+        ax.annotate(str(comp.name)[:22], (getattr(comp, x), getattr(comp, y)), xytext=offset,
                     textcoords="offset points", fontsize=10.5, zorder=4,
                     color=S.RED if behind else S.INK, fontweight="bold" if behind else "normal")
+
+
+def _label_offsets(ax, xs: pd.Series, ys: pd.Series) -> list[tuple[int, int]]:
+    """Label offsets (points) that move a label below its dot when another dot's label
+    would sit on it (dots closer than a few percent of the axes)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    nx, ny = (xs - x0) / (x1 - x0), (ys - y0) / (y1 - y0)
+    placed: list[tuple[float, float, int]] = []
+    out = []
+    for px, py in zip(nx, ny):
+        crowded = [dy for qx, qy, dy in placed if abs(px - qx) < 0.15 and abs(py - qy) < 0.06]
+        dy = 5 if not crowded else (-14 if 5 in crowded else (18 if -14 in crowded else 5))
+        placed.append((px, py, dy))
+        out.append((7, dy))
+    return out
 
 
 def _footnote(fig, ax, x, y, bands, missing, fund_currency) -> None:
@@ -259,7 +275,8 @@ def behind_markdown(companies: pd.DataFrame) -> str:
     rows = companies[companies["behind"].astype(bool)]
     if rows.empty:
         return "No company is below its benchmark bands on the watched KPIs."
-    lines = ["| Company | Stage · GTM | Why |", "|:---|:---|:---|"]
+    lines = ["| Company | Stage · GTM | Why |".replace("Stage · GTM", _nowrap("Stage · GTM")),
+             "|:---|:---|:---|"]
     for r in rows.itertuples():
         lines.append(f"| {_nowrap(f'<b>{r.name}</b>')} | {r.stage} · {r.gtm} | {r.behind_reasons} |")
     return "\n".join(lines)
@@ -270,7 +287,7 @@ def failures_markdown(runs: pd.DataFrame) -> str:
     rows = runs[runs["status"] == "failed"] if len(runs) else runs
     if rows.empty:
         return "Every company's pack was made."
-    lines = ["| Company | Segment | Reason |", "|:---|:---|:---|"]
+    lines = [f"| {_nowrap('Company')} | {_nowrap('Segment')} | Reason |", "|:---|:---|:---|"]
     for r in rows.itertuples():
         reason = str(r.reason).replace("|", "/")
         lines.append(f"| {_nowrap(r.company)} | {_nowrap(r.segment or 'all')} | {reason} |")

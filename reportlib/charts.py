@@ -1018,17 +1018,25 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
     n = len(data)
     fig, ax = _new_figure(size)
     counts = data[count_col].astype(float).to_numpy()
-    widest = np.nanmax(counts) if n else 1
-    for i, (stage, c) in enumerate(zip(data[stage_col], counts)):
+    # stages differ by orders of magnitude (visitors vs customers): widths on a log scale
+    # when they do, so every stage stays visible; the counts are printed.
+    log = bool(np.nanmax(counts) > 50 * max(np.nanmin(counts[counts > 0]) if (counts > 0).any() else 1, 1))
+    shown = np.log10(np.maximum(counts, 1)) + 1 if log else counts
+    widest = np.nanmax(shown) if n else 1
+    for i, (stage, c, w) in enumerate(zip(data[stage_col], counts, shown)):
         shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
-        ax.barh(i, c, left=(widest - c) / 2, color=shade, height=0.7)
-        ax.text(widest / 2, i, fmt_number(c), ha="center", va="center", fontsize=14,
-                fontweight="bold", color="white" if i < n - 1 or n == 1 else S.INK)
+        ax.barh(i, w, left=(widest - w) / 2, color=shade, height=0.7)
+        inside = w > widest * 0.25
+        ax.text(widest / 2 if inside else (widest + w) / 2 + widest * 0.01, i, fmt_number(c),
+                ha="center" if inside else "left", va="center", fontsize=14, fontweight="bold",
+                color="white" if inside and i < n - 1 else S.INK)
         label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
         ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
         if conv_col and i > 0 and not S.is_blank(data[conv_col].iloc[i]):
             ax.text(widest * 1.01, i - 0.5, f"↓ {fmt_pct(data[conv_col].iloc[i], 1)} convert",
                     ha="left", va="center", fontsize=12.5, color=S.MUTED)
+    if log:
+        ax.text(0, n - 0.1, "bar widths on a log scale", fontsize=10.5, color=S.MUTED, va="top")
     ax.set_ylim(n - 0.5, -0.6)
     ax.set_xlim(-widest * 0.16, widest * 1.2)
     ax.set_axis_off()

@@ -239,14 +239,24 @@ def _print_table(result: PortfolioResult) -> None:
     if table.empty:
         print("No company folders (with a company.toml) were found.")
         return
-    with pd.option_context("display.max_colwidth", 120, "display.width", 200):
-        print(table.to_string(index=False))
+    print(_format_table(table))
     counts = table["status"].value_counts()
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
     if result.summary_pdf:
         print(f"Portfolio summary: {result.summary_pdf}")
     elif result.summary_error:
         print(f"Portfolio summary not made: {result.summary_error}", file=sys.stderr)
+
+
+def _format_table(table: pd.DataFrame) -> str:
+    """The run table as plain text: text left-aligned, seconds right-aligned."""
+    cells = table.assign(seconds=table["seconds"].map("{:.1f}".format)).astype(str)
+    widths = {c: max(len(c), cells[c].str.len().max()) for c in cells.columns}
+    def line(values: dict[str, str]) -> str:
+        return "  ".join(values[c].rjust(widths[c]) if c == "seconds" else values[c].ljust(widths[c])
+                         for c in cells.columns).rstrip()
+    return "\n".join([line({c: c for c in cells.columns})]
+                     + [line(row) for row in cells.to_dict("records")])
 
 
 # --------------------------------------------------------------------------------------
@@ -576,12 +586,16 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
 
 
 def _summary_hash(folder: Path) -> str:
-    h = hashlib.sha256()
-    for name in [*_FILES.values(), "portfolio.json"]:
-        h.update((folder / name).read_bytes())
-    h.update(SUMMARY_NOTEBOOK.read_bytes())
+    """What the summary PDF shows: the tables (of the run table only the failures, not
+    the timings), the notebook and the package version."""
     from . import __version__
 
+    h = hashlib.sha256()
+    for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals"))]:
+        h.update((folder / name).read_bytes())
+    runs = pd.read_csv(folder / _FILES["runs"], keep_default_na=False)
+    h.update(runs.loc[runs["status"] == "failed", ["company", "segment", "reason"]].to_csv().encode())
+    h.update(SUMMARY_NOTEBOOK.read_bytes())
     h.update(__version__.encode())
     return h.hexdigest()
 

@@ -947,4 +947,7 @@ def breakdown_table(result: Any, dimension: str | None = None) -> Any:
 
 def breakdown_dimensions(result: Any) -> list[str]:
     t = table(result, "breakdowns")
-    return [] if t.empty else [str(d) for d in dict.fromkeys(t["dimension"])]
+    if t.empty:
+        return []
+    # a dimension with a single value (e.g. one currency) splits nothing
+    return [str(d) for d in dict.fromkeys(t["dimension"]) if t.loc[t["dimension"] == d, "segment"].nunique() > 1]

@@ -31,6 +31,24 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _assert_same_contents(committed: Path, fresh: Path) -> None:
+    """CSV and text files byte for byte; XLSX and Parquet by their contents, so that
+    another openpyxl / pyarrow version (other zip or Parquet metadata bytes) still passes."""
+    names = sorted(p.relative_to(committed).as_posix() for p in committed.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file())
+    for name in names:
+        a, b = committed / name, fresh / name
+        if a.suffix == ".xlsx":
+            sa, sb = pd.read_excel(a, sheet_name=None), pd.read_excel(b, sheet_name=None)
+            assert list(sa) == list(sb), name
+            for sheet in sa:
+                pd.testing.assert_frame_equal(sa[sheet], sb[sheet], obj=f"{name} [{sheet}]")
+        elif a.suffix == ".parquet":
+            pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b), obj=name)
+        else:
+            assert a.read_bytes() == b.read_bytes(), f"{name} differs"
+
+
 def _monthly_grid(contracts: pd.DataFrame) -> pd.DataFrame:
     """Customer x month MRR of subscription lines serving the month's last day (METRICS.md)."""
     c = contracts[contracts["Line Type"] == "Subscription"].copy()
@@ -70,8 +88,10 @@ def test_committed_demo_data_is_current(demo_dir):
         committed = ROOT / "data" / company
         if not committed.is_dir():
             pytest.skip("data/ not generated yet")
-        assert _digest(committed) == _digest(demo_dir / company), \
-            "data/ is stale: run `reportlib demo --data-only`"
+        try:
+            _assert_same_contents(committed, demo_dir / company)
+        except AssertionError as exc:
+            raise AssertionError(f"data/{company} is stale: run `reportlib demo --data-only` ({exc})") from None
 
 
 def test_demo_data_fits_the_size_budget(demo_dir):
@@ -138,8 +158,40 @@ def test_meridian_exports_use_their_own_vocabulary(meridian):
     start = pd.to_datetime(c["Service Start"], format="%d/%m/%Y")
     end = pd.to_datetime(c["Service End"], format="%d/%m/%Y")
     assert (end.isna() | (end >= start)).all()
-    assert start.max() <= pd.Timestamp("2026-10-31")
+    signed = pd.to_datetime(c["Signed On"], format="%d/%m/%Y")
+    assert signed.max() == pd.Timestamp("2026-10-31")      # the export's as-of month is its latest signature
+    assert start.max() <= pd.Timestamp("2026-12-01")
     assert (c.loc[c["Line Type"] == "Subscription", "Total Contract Value"] > 12 * 5000).any()  # multi-year
+
+
+def test_meridian_signed_not_live_deals_lift_carr_above_arr(meridian):
+    c = meridian["contracts.csv"]
+    signed = pd.to_datetime(c["Signed On"], format="%d/%m/%Y")
+    start = pd.to_datetime(c["Service Start"], format="%d/%m/%Y")
+    end = pd.to_datetime(c["Service End"], format="%d/%m/%Y")
+    oct_end = pd.Timestamp("2026-10-31")
+    ahead = c[start > oct_end]
+    assert signed[ahead.index].notna().all() and (signed[ahead.index] <= oct_end).all()
+    assert (signed[ahead.index] >= "2026-09-15").all() and (signed[ahead.index] < "2026-10-01").sum() >= 2
+    assert set(start[ahead.index].dt.strftime("%Y-%m")) == {"2026-11", "2026-12"}
+    # all new logos: none of these accounts has a contract starting by October
+    assert not set(ahead["Account ID"]) & set(c.loc[start <= oct_end, "Account ID"])
+    subs = ahead[ahead["Line Type"] == "Subscription"]
+    assert subs.segment.isin(["Mid-market", "Enterprise"]).mean() > 0.6
+    assert (ahead["Line Type"] == "Implementation").sum() >= 10
+    big = subs[subs.segment != "SMB"]
+    assert (big["Billing Frequency"] == "Annual").mean() > 0.6
+    months = ((end - start).dt.days / 365.25 * 12).round()[subs.index]
+    annual = (subs["Total Contract Value"] / months * 12).fillna(12 * subs["Monthly Fee"]).sum()
+    arr = 12 * _monthly_grid(c)["2026-10"].sum()
+    assert 0.03 < annual / arr < 0.08, annual / arr
+    october = signed.dt.to_period("M") == pd.Period("2026-10")
+    assert c.loc[october, "Total Contract Value"].sum() > 1_000_000       # October bookings show them
+    opp = meridian["crm_opportunities.csv"]
+    won = opp[(opp.Status == "Won") & (pd.to_datetime(opp["Close Date"]) >= "2026-09-15")]
+    first = c[c["Line Type"] == "Subscription"].assign(start=start).sort_values("start").drop_duplicates("Account ID")
+    new_logos = first[signed[first.index] >= "2026-09-15"]
+    assert sorted(won["Close Date"]) == sorted(signed[new_logos.index].dt.strftime("%Y-%m-%d"))
 
 
 def test_demo_companies_load_and_validate(demo_dir):
