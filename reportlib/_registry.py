@@ -132,7 +132,8 @@ _KPIS: list[Kpi] = [
     _k("deferred_revenue", "Deferred revenue", "currency", "higher", "granular", ["revenue"], ("contracts",),
        "revenue_quality", "Billings to date minus revenue to date, at the as-of month."),
     _k("carr", "CARR", "currency", "higher", "diagnostic", ["arr"], ("contracts",), "revenue_quality",
-       "Contract ARR plus the annualised value of contracts signed but not yet started."),
+       ("Contract ARR plus the annualised value of contracts signed but not yet started; a signed "
+       "renewal replaces the contract it renews, so an early renewal is not counted twice.")),
     _k("revenue_share_contracted_recurring", "Revenue share: contracted recurring", "ratio", "higher",
        "diagnostic", ["revenue"], ("contracts|transactions|financials",), "revenue_quality",
        "Contracted recurring revenue over the period / total revenue over the period."),

@@ -206,3 +206,26 @@ def test_contract_kpis_without_contracts():
     k = contract_kpis(None, Window.of("2026-03", "quarter"), transactions=TX)
     assert k["bookings"] == Blank("no contracts input")
     assert k["revenue"] == 100 and k["revenue_share_uncontracted_recurring"] == 1.0
+
+
+def test_carr_counts_a_signed_renewal_once_at_its_new_value():
+    # acme's 2026 contract (120k a year) gets an add-on (1,000 a month, Nov-Dec 2026, signed
+    # 2026-10-20) and is renewed on 2026-10-15 for 2027 at 132k, which covers both.
+    # Sep: CARR = ARR = 120,000.
+    # Oct: ARR 120,000. Signed: 120,000 + 12,000 (add-on) + 132,000 (renewal); the renewal
+    #      starts after both earlier contracts end, so it replaces them: 132,000 for acme.
+    #      beta signs a first contract on 2026-10-30 starting in Dec (60k): it adds in full.
+    #      CARR = 132,000 + 60,000 = 192,000.
+    # Nov: the add-on is live: ARR 132,000; CARR still 192,000 (nothing new was signed).
+    # Dec: beta is live: ARR 192,000 = CARR.
+    book = contracts(
+        ("k1", "acme", "2026-01-01", "2026-12-31", None, 120_000, NA, "contracted_recurring", "annual"),
+        ("k2", "acme", "2027-01-01", "2027-12-31", "2026-10-15", 132_000, NA, "contracted_recurring", "annual"),
+        ("k3", "acme", "2026-11-01", "2026-12-31", "2026-10-20", NA, 1_000, "contracted_recurring", "monthly"),
+        ("k4", "beta", "2026-12-01", "2027-11-30", "2026-10-30", 60_000, NA, "contracted_recurring", "annual"))
+    d = contract_arr(book, (pd.Period("2026-09", "M"), pd.Period("2026-12", "M"))).set_index("month")
+    sep, oct_, nov, dec = (d.loc[pd.Period(m, "M")] for m in ("2026-09", "2026-10", "2026-11", "2026-12"))
+    assert (sep.arr, sep.carr) == pytest.approx((120_000, 120_000))
+    assert (oct_.arr, oct_.carr) == pytest.approx((120_000, 192_000))
+    assert (nov.arr, nov.carr) == pytest.approx((132_000, 192_000))
+    assert (dec.arr, dec.carr) == pytest.approx((192_000, 192_000))

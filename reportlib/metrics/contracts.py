@@ -294,7 +294,10 @@ def contract_arr(contracts: pd.DataFrame, months: object) -> pd.DataFrame:
     DataFrame
         ``month, arr, carr``. ARR: contracts serving the last day of the month, 12 x TCV / L
         (or 12 x mrr). CARR: ARR + annual value of contracts signed on or before the month
-        that start after it.
+        that start after it. A signed renewal *replaces* what it renews: a contract whose
+        customer has signed another one starting after it ends drops out of CARR once that
+        renewal is signed, so an early renewal is not double-counted (CARR = what the
+        customers will pay once everything signed is live).
     """
     first, last = month_span(months)
     t = last - first + 1
@@ -309,7 +312,31 @@ def contract_arr(contracts: pd.DataFrame, months: object) -> pd.DataFrame:
         arr = _sum_runs(value, np.maximum(ms, first), np.minimum(served_last, last), first, t)
         signed_m = c.signed.astype("datetime64[M]").astype(np.int64)
         carr_extra = _sum_runs(value, np.maximum(signed_m, first), np.minimum(ms - 1, last), first, t)
+        known = np.minimum(signed_m, ms)          # signed (or live) from this month on
+        carr_extra -= _replaced_by_renewals(c, cr["customer_id"].to_numpy(), value, known,
+                                            served_last, first, t)
     return pd.DataFrame({"month": months_index(first, last), "arr": arr, "carr": arr + carr_extra})
+
+
+def _replaced_by_renewals(c: _C, customer: np.ndarray, value: np.ndarray, known: np.ndarray,
+                          served_last: np.ndarray, origin: int, t: int) -> np.ndarray:
+    """Per month, the annual value of signed contracts that another signed contract of the
+    same customer follows (it starts after they end): the renewal's value replaces theirs."""
+    idx = np.arange(c.n)
+    ends = ~np.isnat(c.end)
+    pairs = pd.DataFrame({"customer": customer[ends], "i": idx[ends]}).merge(
+        pd.DataFrame({"customer": customer, "j": idx}), on="customer")
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    follows = c.start[j] > c.end[i]
+    i, j = i[follows], j[follows]
+    # both are known from the later signature until the earlier contract's last month
+    lo = np.maximum(np.maximum(known[i], known[j]), origin)
+    hi = np.minimum(served_last[i], origin + t - 1)
+    rows, months = _expand(lo, hi)
+    # a contract followed by two signed contracts (renewal + add-on) is replaced once
+    once = pd.DataFrame({"i": i[rows], "m": months}).drop_duplicates()
+    return np.bincount(once["m"].to_numpy() - origin, weights=value[once["i"].to_numpy()],
+                       minlength=t)[:t]
 
 
 def _sum_runs(value: np.ndarray, first: np.ndarray, last: np.ndarray, origin: int, t: int) -> np.ndarray:
