@@ -12,6 +12,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ._groups import dimension_keys
 from ._values import Blank, Value, is_blank, safe_ratio
 from .periods import Window
 
@@ -189,7 +190,7 @@ def funnel_cohorts(leads: pd.DataFrame, dimensions: Iterable[str] = ("channel", 
     for a, b in zip(present, present[1:]):
         pair = pd.DataFrame({"entered": reached[a], "converted": reached[a] & reached[b]})
         horizon = _maturity_days(leads, a, b, maturity_quantile)
-        for dim, key in _keys(leads, dimensions):
+        for dim, key in dimension_keys(leads, dimensions):
             g = pair.groupby([cohort, key]).sum().reset_index()
             g.columns = ["cohort", "value", "entered", "converted"]
             g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
@@ -210,14 +211,6 @@ def _as_of(leads: pd.DataFrame, present: list[str], as_of_date: object) -> pd.Ti
 def _maturity_days(leads: pd.DataFrame, a: str, b: str, q: float) -> float:
     days = _days_between(leads, a, b).dropna()
     return float(np.ceil(days.quantile(q))) if len(days) else 0.0
-
-
-def _keys(frame: pd.DataFrame, dimensions: Iterable[str]) -> list[tuple[str, pd.Series]]:
-    keys = [("all", pd.Series("all", index=frame.index, name="value"))]
-    for d in dimensions:
-        if d in frame.columns:
-            keys.append((d, frame[d].astype("string").fillna("(missing)").rename("value")))
-    return keys
 
 
 def conversion_by(leads: pd.DataFrame, by: str, stage_from: str = "created",

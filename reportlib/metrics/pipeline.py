@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ._groups import dimension_keys
 from ._noted import policy
 from ._values import Blank, Value, safe_ratio
 from .periods import Window
@@ -135,7 +136,7 @@ def opportunity_cohorts(opportunities: pd.DataFrame, as_of_date: pd.Timestamp | 
                             "won": closed & (outcome == "won")}, index=opps.index)
     cohort = opps["created_at"].dt.to_period("M")
     frames = []
-    for dim, value in _dimension_keys(opps, dimensions):
+    for dim, value in dimension_keys(opps, dimensions):
         for a, b in (("created", "closed"), ("closed", "won")):
             entered, converted = reached[a], reached[a] & reached[b]
             g = pd.DataFrame({"entered": entered, "converted": converted}).groupby([cohort.rename("cohort"), value]).sum()
@@ -147,15 +148,6 @@ def opportunity_cohorts(opportunities: pd.DataFrame, as_of_date: pd.Timestamp | 
     out["cohort"] = out["cohort"].astype(str)
     cols = ["cohort", "dimension", "value", "stage_from", "stage_to", "entered", "converted", "age_months"]
     return out[cols].astype({"entered": int, "converted": int})
-
-
-def _dimension_keys(frame: pd.DataFrame, dimensions: Iterable[str]) -> list[tuple[str, pd.Series]]:
-    """("all", "all") then one grouping Series per dimension column present."""
-    keys = [("all", pd.Series("all", index=frame.index, name="_value"))]
-    for d in dimensions:
-        if d in frame.columns:
-            keys.append((d, frame[d].astype("string").fillna("(missing)").rename("_value")))
-    return keys
 
 
 # --- pacing ---------------------------------------------------------------------------
