@@ -325,7 +325,38 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     t_start = time.perf_counter()
     timings: dict[str, Any] = {}
     seg, cmp_ = _segment(segment), _compare(compare)
+    sections = [Path(p).resolve() for p in (notebooks if notebooks is not None else section_notebooks())]
+    if not sections:
+        raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
+    # Kernels take seconds to start and import pandas/matplotlib: when this run cannot be
+    # skipped, they warm up while the inputs are validated (on the otherwise idle cores).
+    pool = None
+    if not _may_skip(out, company_dir, force):
+        pool = _pool(executor, jobs, len(sections))
+    try:
+        return _build_pack(company_dir, as_of, window, seg, cmp_, out, jobs, force, executor, sections,
+                           pool, t_start, timings)
+    except BaseException:
+        if pool is not None:   # an input problem is reported now, not after the warm-up
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
 
+
+def _may_skip(out: Path | str, company_dir: Path | str, force: bool) -> bool:
+    """Whether an unchanged earlier pack of this company may exist (then it is checked
+    before any kernel starts); False means this run will certainly build."""
+    if force:
+        return False
+    from .inputs import company_slug
+
+    root = Path(out).resolve() / _safe(company_slug(Path(company_dir).resolve()))
+    return root.is_dir() and any(root.glob(f"*/{MANIFEST}"))
+
+
+def _build_pack(company_dir: Path | str, as_of: str | None, window: str, seg: Any, cmp_: Any,
+                out: Path | str, jobs: int | None, force: bool, executor: Executor | None,
+                sections: list[Path], pool: Executor | None, t_start: float,
+                timings: dict[str, Any]) -> PackResult:
     t0 = time.perf_counter()
     company = _load(Path(company_dir).resolve())
     if seg:
@@ -334,9 +365,6 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     timings["validate"] = round(time.perf_counter() - t0, 3)
 
     folder = pack_folder(out, company.slug, as_of_text, seg, cmp_)
-    sections = [Path(p).resolve() for p in (notebooks if notebooks is not None else section_notebooks())]
-    if not sections:
-        raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
     parameters = {
         "company_dir": str(Path(company.path).resolve()), "as_of": as_of_text, "window": window,
         "segment": f"{seg[0]}={seg[1]}" if seg else "",
@@ -359,7 +387,8 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     staging = folder.with_name(f".{folder.name}.staging-{uuid.uuid4().hex[:8]}")
     staging.mkdir()
     # The pool is forked first, before this process starts any thread (the printer's).
-    pool = _pool(executor, jobs, len(sections))
+    if pool is None:
+        pool = _pool(executor, jobs, len(sections))
     printer = _Printer(staging / "_build", workers=len(sections))
     try:
         _build(company, sections, parameters, seg, cmp_, staging, folder, printer, timings,
@@ -384,6 +413,29 @@ def _last_timings(folder: Path) -> dict[str, float]:
         return dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["timings"]["sections"])
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+
+
+_DRAWING = re.compile(r"\bcharts\.\w+\(|\bplt\.(?:show|subplots|figure)\(|\bdisplay\(")
+
+
+def _estimate(notebook: Path) -> float:
+    """Rough seconds a section takes, from what its code draws (charts, tables): used to
+    start the heaviest sections first when no earlier pack of this folder has timings."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return 0.0
+    code = "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code")
+    return 0.3 + 0.25 * len(_DRAWING.findall(code))
+
+
+def _expected(sections: Sequence[Path], folder: Path) -> dict[str, float]:
+    """Expected seconds per section: the last pack's timings in ``folder`` where there are
+    some, else an estimate from each notebook's code (see :func:`_estimate`)."""
+    last = _last_timings(folder)
+    if all(s.stem in last for s in sections):
+        return last
+    return {s.stem: _estimate(s) for s in sections}
 
 
 def _pool(executor: Executor | None, jobs: int | None, sections: int) -> Executor | None:
@@ -415,7 +467,7 @@ def _build(company: Any, sections: list[Path], parameters: dict[str, str], seg: 
 
     t0 = time.perf_counter()
     runs = run_sections(sections, {**parameters, "output_dir": str(staging)}, staging / "notebooks",
-                        executor=executor, jobs=jobs, expected=_last_timings(folder),
+                        executor=executor, jobs=jobs, expected=_expected(sections, folder),
                         on_done=lambda run: printer.submit(run.output) if run.ok else None)
     timings["notebooks"] = round(time.perf_counter() - t0, 3)
     timings["sections"] = {r.section: round(r.seconds, 3) for r in runs}

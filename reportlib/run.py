@@ -79,12 +79,91 @@ del _sys
 _local = threading.local()
 
 
+def _ipc_dir() -> str | None:
+    """A private (0700), short folder for a kernel's IPC sockets; None where IPC is not
+    available (Windows), in which case kernels fall back to TCP."""
+    if os.name == "nt":
+        return None
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="rl-kernel-")
+
+
+class _FastReady:
+    """Mixin for a kernel client: a deterministic ``wait_for_ready``.
+
+    jupyter_client's version ends by draining IOPub until nothing arrives for 0.2 s, so it
+    costs at least 0.2 s even for a kernel that has been idle for minutes (twice per
+    section: once for the reset, once for papermill). Here the client waits for the IOPub
+    ``idle`` status of its own ``kernel_info`` request instead: that proves the IOPub
+    subscription is live and, IOPub being ordered, that nothing older is still queued. A
+    request whose status was published before the subscription took hold is simply sent
+    again, as jupyter_client does.
+    """
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:  # type: ignore[override]
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            msg_id = self.kernel_info()
+            reply = await self._reply_to(msg_id, 1.0)
+            if reply is not None and await self._idle_for(msg_id, 0.25):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    async def _reply_to(self, msg_id: str, timeout: float) -> dict | None:
+        from queue import Empty
+
+        end = time.monotonic() + timeout
+        while (left := end - time.monotonic()) > 0:
+            try:
+                msg = await self.shell_channel.get_msg(timeout=left)
+            except Empty:
+                return None
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                return msg
+        return None
+
+    async def _idle_for(self, msg_id: str, timeout: float) -> bool:
+        from queue import Empty
+
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=timeout)
+            except Empty:
+                return False
+            if (msg.get("msg_type") == "status" and msg.get("content", {}).get("execution_state") == "idle"
+                    and msg.get("parent_header", {}).get("msg_id") == msg_id):
+                return True
+
+
 def _kernel_manager_class() -> type:
     from jupyter_client import AsyncKernelManager
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class _FastClient(_FastReady, AsyncKernelClient):
+        pass
 
     class _TrackingKernelManager(AsyncKernelManager):
         """Remembers the clients papermill opens, so their sockets can be closed after a run
-        (papermill leaves them open when it does not own the kernel)."""
+        (papermill leaves them open when it does not own the kernel).
+
+        Kernels talk over IPC sockets in a private folder rather than TCP on localhost:
+        nothing is reachable from other users or hosts, and ipykernel does not print its
+        "running over TCP without encryption" warning to the user's terminal.
+        """
+
+        def __init__(self, **kwargs: Any) -> None:
+            ipc = _ipc_dir()
+            if ipc is not None:
+                kwargs.setdefault("transport", "ipc")
+                kwargs.setdefault("ip", os.path.join(ipc, "k"))
+            super().__init__(**kwargs)
+            self.client_factory = _FastClient
+            self._ipc_dir = ipc
 
         def client(self, **kwargs: Any) -> Any:
             client = super().client(**kwargs)
@@ -94,6 +173,25 @@ def _kernel_manager_class() -> type:
         def close_clients(self) -> None:
             for client in self.__dict__.pop("_opened", []):
                 client.stop_channels()
+
+        def remove_ipc_dir(self) -> None:
+            if self._ipc_dir:
+                import shutil
+
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts (SIGINT) every kernel it shuts down, and ipykernel
+            # then logs "ERROR | KeyboardInterrupt caught in kernel" to the terminal; a kernel
+            # that is being shut down (killed right after) needs no interrupt.
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart:  # a kernel shut down for good (papermill's own, or ours)
+                self.remove_ipc_dir()
 
     return _TrackingKernelManager
 
@@ -105,6 +203,10 @@ def _shutdown(km: Any) -> None:
         km.close_clients()
         run_sync(km.shutdown_kernel)(now=True)
     except Exception:  # noqa: BLE001 - already gone
+        pass
+    try:
+        km.remove_ipc_dir()
+    except Exception:  # noqa: BLE001 - best effort
         pass
 
 
@@ -186,6 +288,34 @@ def warm_up(executor: Executor, workers: int, imports: Sequence[str] = WARM_IMPO
     return [executor.submit(_warm, tuple(imports)) for _ in range(workers)]
 
 
+class _QuietPapermill:
+    """Logging filter for papermill's parameter-inspection chatter.
+
+    Papermill parses the ``parameters`` cell to list the notebook's parameters and warns
+    about every line it cannot read as ``name = value`` (comments, wrapped lines) and about
+    parameters the cell does not assign. The pack passes the same documented parameters to
+    every section, so for a user these are noise; everything else papermill logs (errors
+    included) still goes through.
+    """
+
+    _NOISE = ("Unable to parse line", "Passed unknown parameter")
+
+    def filter(self, record: Any) -> bool:
+        try:
+            return not str(record.getMessage()).startswith(self._NOISE)
+        except Exception:  # noqa: BLE001 - never lose a record because of the filter
+            return True
+
+
+def _quiet_papermill() -> None:
+    import logging
+
+    for name in ("papermill", "papermill.translators"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _QuietPapermill) for f in log.filters):
+            log.addFilter(_QuietPapermill())
+
+
 def _code_cell_number(nb_path: Path, cell_index: int) -> int | None:
     """1-based number of the failing cell among the source notebook's code cells.
 
@@ -247,7 +377,8 @@ def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_
     from nbclient.exceptions import CellControlSignal
     from papermill.exceptions import PapermillExecutionError
 
-    engine: dict[str, Any] = {}
+    _quiet_papermill()
+    engine: dict[str, Any] = {"kernel_manager_class": _kernel_manager_class()}
     failure: None | tuple[Any, str] = None
     try:
         if reuse_kernel:
