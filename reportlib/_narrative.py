@@ -345,8 +345,43 @@ def explain_generic(kpi_id: str, cur: Values, prior: Values, year_ago: Values, c
                                f"{fmt_value(driver, cur.get(driver), currency)}).", driver, d_prior, d_year)
 
 
+_INFLOWS = ("new_arr", "reactivation_arr", "expansion_arr")
+_OUTFLOWS = ("contraction_arr", "churned_arr")
+
+
+def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: str | None,
+                        period: str) -> Explanation:
+    """Quick ratio = ARR added / ARR lost: names the side with the larger log change, then
+    the movement on that side whose amount changed most (so a small line that doubled does
+    not outrank a large one that moved the ratio)."""
+    d_prior = change("quick_ratio", cur.get("quick_ratio"), prior.get("quick_ratio"))
+    d_year = change("quick_ratio", cur.get("quick_ratio"), year_ago.get("quick_ratio"))
+    qr = num(cur.get("quick_ratio"))
+    if qr is None:
+        note = getattr(cur.get("quick_ratio"), "note", "") or "no ARR lost in the period"
+        return Explanation("quick_ratio", f"Quick ratio is not meaningful this {period}: {note}.", "",
+                           d_prior, d_year)
+    head = f"Quick ratio was {qr:.1f}x{_vs('quick_ratio', cur, prior, year_ago, period)}"
+    totals = {side: tuple(sum(num(v.get(k)) or 0.0 for k in ids) for v in (cur, prior))
+              for side, ids in (("added", _INFLOWS), ("lost", _OUTFLOWS))}
+    logs = _log_drivers({"added": (*totals["added"], 1), "lost": (*totals["lost"], -1)})
+    if logs is None:
+        return Explanation("quick_ratio", head + ".", "", d_prior, d_year)
+    side = max(logs, key=lambda k: abs(logs[k]))
+    ids = _INFLOWS if side == "added" else _OUTFLOWS
+    driver = max(ids, key=lambda k: abs((num(cur.get(k)) or 0.0) - (num(prior.get(k)) or 0.0)))
+    now, before = num(cur.get(driver)) or 0.0, num(prior.get(driver)) or 0.0
+    other = "lost" if side == "added" else "added"
+    rel = (totals[other][0] - totals[other][1]) / totals[other][1] if totals[other][1] else 0.0
+    return Explanation("quick_ratio", f"{head}: {_lower(reg.get(driver).label)} {_moved(now - before)} to "
+                                      f"{fmt_currency(now, currency)} from {fmt_currency(before, currency)}, "
+                                      f"the main driver, while ARR {other} {_moved(rel)} "
+                                      f"{fmt_pct(abs(rel))} to {fmt_currency(totals[other][0], currency)}.",
+                       driver, d_prior, d_year)
+
+
 _EXPLAINERS = {"arr": explain_arr, "nrr": explain_nrr, "burn_multiple": explain_burn_multiple,
-               "cac_payback_months": explain_cac_payback}
+               "cac_payback_months": explain_cac_payback, "quick_ratio": explain_quick_ratio}
 
 
 def explain(kpi_id: str, cur: Values, prior: Values, year_ago: Values, currency: str | None = None,

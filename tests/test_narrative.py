@@ -61,6 +61,21 @@ def test_burn_multiple_driver():
     assert nar.explain("burn_multiple", cur, prior, {}, "EUR").driver == "burn"
 
 
+def test_quick_ratio_names_the_movement_that_moved_it():
+    # prior: added 1,230k (1,000 + 30 + 200), lost 330k (50 + 280): 3.7x
+    # now:   added 1,430k (985 + 76 + 369), lost 530k (70 + 460): 2.7x
+    # log(1430/1230) = +0.15 on the added side, -log(530/330) = -0.47 on the lost side:
+    # the lost side drives; within it churn moved 180k, contraction 20k -> churned ARR.
+    prior = {"quick_ratio": 1230 / 330, "new_arr": 1000e3, "reactivation_arr": 30e3,
+             "expansion_arr": 200e3, "contraction_arr": 50e3, "churned_arr": 280e3}
+    cur = {"quick_ratio": 1430 / 530, "new_arr": 985e3, "reactivation_arr": 76e3,
+           "expansion_arr": 369e3, "contraction_arr": 70e3, "churned_arr": 460e3}
+    ex = nar.explain("quick_ratio", cur, prior, {}, "USD")
+    assert ex.driver == "churned_arr"
+    assert "churned ARR rose to $460k from $280k, the main driver" in ex.sentence
+    assert "ARR added rose 16% to $1.4M" in ex.sentence   # 1430 / 1230 - 1 = 16.3%
+
+
 def test_burn_multiple_blank_keeps_the_note():
     ex = nar.explain("burn_multiple", {"burn_multiple": Blank("the company generated cash")}, {}, {}, "EUR")
     assert ex.driver == "" and "generated cash" in ex.sentence
