@@ -285,7 +285,13 @@ def fmt_value(value: Any, unit: Any = None, currency: str | None = None) -> str:
         return fmt_months(value)
     if kind == "days":
         return fmt_days(value)
+    if _is_score(unit):
+        return fmt_number(value, 0)  # NPS 29, not 29.2
     return fmt_number(value)
+
+
+def _is_score(unit: Any) -> bool:
+    return not is_blank(unit) and str(unit).strip().lower() == "score"
 
 
 def fmt_change(change: Any, unit: Any = None, currency: str | None = None) -> str:
@@ -296,7 +302,8 @@ def fmt_change(change: Any, unit: Any = None, currency: str | None = None) -> st
     kind = unit_kind(unit)
     if kind == "pct":
         return fmt_pts(v)
-    if kind in ("multiple", "months", "days"):
+    if kind in ("multiple", "months", "days") or _is_score(unit):
+        # absolute differences (kpis.csv: relative only for currency and count)
         body = fmt_value(abs(v), unit, currency)
         return ("+" if v > 0 else "−" if v < 0 else "±") + body
     return fmt_pct(v, 0, sign=True)

@@ -47,7 +47,8 @@ __all__ = [
     "money_formatter", "pct_formatter", "kpi_tiles", "sparkline", "arr_waterfall",
     "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
     "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
-    "cohort_payback", "segment_compare", "breakdown_bars", "trend", "message_figure",
+    "cohort_payback", "segment_compare", "cohort_compare", "usage_nps", "breakdown_bars", "trend",
+    "message_figure",
 ]
 
 
@@ -103,8 +104,16 @@ def _to_timestamps(values: Iterable[Any]) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(out)
 
 
-def _period_labels(values: Iterable[Any], freq: str = "M") -> list[str]:
+def _period_labels(values: Iterable[Any], freq: str = "M", as_of: Any = None) -> list[str]:
+    """'Q3 26' / 'Sep 26' per period; with ``as_of`` (the report's month) a period that
+    ends after it is still running and is labelled '(to date)' on a second line."""
     labels = []
+    cutoff = None
+    if as_of is not None and str(as_of).strip():
+        try:
+            cutoff = pd.Period(str(as_of)[:7], freq="M")
+        except Exception:  # noqa: BLE001
+            cutoff = None
     for v in values:
         try:
             p = v if isinstance(v, pd.Period) else pd.Period(str(v), freq=freq)
@@ -112,10 +121,47 @@ def _period_labels(values: Iterable[Any], freq: str = "M") -> list[str]:
             labels.append(str(v))
             continue
         if p.freqstr.startswith("Q"):
-            labels.append(f"Q{p.quarter} {p.year % 100:02d}")
+            text = f"Q{p.quarter} {p.year % 100:02d}"
         else:
-            labels.append(p.strftime("%b %y"))
+            text = p.strftime("%b %y")
+        if cutoff is not None and p.asfreq("M", how="end") > cutoff:
+            text += "\n(to date)"
+        labels.append(text)
     return labels
+
+
+def _legend_below(ax, handles: Sequence[Any] | None = None, labels: Sequence[str] | None = None,
+                  ncols: int | None = None, **kwargs) -> Any:
+    """The legend under the plot area (below the tick labels and the x-axis label), left
+    aligned with the axes, so that it never covers data; constrained layout makes room."""
+    from matplotlib.transforms import offset_copy
+
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    fs = kwargs.pop("fontsize", plt.rcParams["legend.fontsize"])
+    tick_fs = plt.rcParams["xtick.labelsize"]
+    tick_fs = tick_fs if isinstance(tick_fs, (int, float)) else 12.5
+    lines = max((str(t.get_text()).count("\n") + 1 for t in ax.get_xticklabels()), default=1)
+    drop = 8 + tick_fs * 1.25 * lines + (plt.rcParams["axes.labelsize"] * 1.4 if ax.get_xlabel() else 0)
+    root = ax.get_figure(root=True)  # (a subfigure's axes: its figure is the subfigure)
+    trans = offset_copy(ax.transAxes, fig=root, x=0, y=-drop, units="points")
+    # no wider than the axes (a wider legend would make the layout shrink the plot)
+    fs_pt = fs if isinstance(fs, (int, float)) else 12.5
+    avail_in = root.get_figwidth() * ax.get_position().width
+    texts = [str(t) for t in labels]
+
+    def width_in(c: int) -> float:  # matplotlib fills a legend column by column
+        rows = math.ceil(len(texts) / c)
+        cols = [texts[j * rows:(j + 1) * rows] for j in range(c)]
+        return sum(max(len(t) for t in col) * fs_pt * 0.48 / 72 + 0.7 for col in cols if col)
+
+    ncols = min(ncols or 6, len(handles))
+    while ncols > 1 and width_in(ncols) > avail_in:
+        ncols -= 1
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=trans,
+                     ncols=ncols, fontsize=fs, borderaxespad=0, **kwargs)
 
 
 def _month_col(df: pd.DataFrame) -> str:
@@ -259,11 +305,19 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
     n = len(items)
     ncols = ncols or n
     nrows = math.ceil(n / ncols)
-    fig = plt.figure(figsize=(12.6, S.TILE_ROW_HEIGHT * nrows))
+    fig_w = 12.6
+    fig = plt.figure(figsize=(fig_w, S.TILE_ROW_HEIGHT * nrows))
     fig.set_layout_engine("none")
+    renderer = fig.canvas.get_renderer()
     gap = 0.018
     w = (1 - gap * (ncols - 1)) / ncols
     h = (1 - 0.04 * (nrows - 1)) / nrows
+    text_w = w * fig_w * 0.88 * fig.dpi  # pixels a line of the tile may take
+    # benchmark bands wrapped to the tile width; the status words sit above the tallest,
+    # so that they line up across the row
+    benches = [_pack_parts(str(r.get("benchmark")), text_w, renderer, fontsize=10)
+               if not S.is_blank(r.get("benchmark")) else [] for r in items]
+    bench_rows = max((len(b) for b in benches), default=0)
     for i, r in enumerate(items):
         col, row = i % ncols, i // ncols
         x0 = col * (w + gap)
@@ -280,12 +334,15 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
                                     transform=ax.transAxes, mutation_aspect=0.5))
         ax.add_patch(Rectangle((0, 0.955), 1, 0.045, facecolor=color, edgecolor="none",
                                transform=ax.transAxes))
-        label = r.get("label") or r.get("kpi", "")
-        ax.text(0.06, 0.86, _wrap(label, 24), fontsize=13.5, color=S.MUTED, va="top",
-                fontweight="bold")
+        label = str(r.get("label") or r.get("kpi", ""))
+        t = ax.text(0.06, 0.86, label, fontsize=13.5, color=S.MUTED, va="top", fontweight="bold")
+        _fit_text(t, text_w, renderer, min_size=10.5)
         value_text = fmt_value(r.get("value"), unit, currency)
-        ax.text(0.06, 0.67, value_text, fontsize=(30 if ncols <= 4 else 26) if len(value_text) <= 7 else 22,
-                fontweight="bold", color=S.INK, va="center")
+        spark = _spark_for(r.get("kpi"), sparklines)
+        t = ax.text(0.06, 0.67, value_text, fontsize=(30 if ncols <= 4 else 26) if len(value_text) <= 7 else 22,
+                    fontweight="bold", color=S.INK, va="center")
+        # the value keeps clear of the sparkline on its right
+        _fit_text(t, text_w * (0.62 if spark is not None else 1.0), renderer, min_size=16)
         lines = []
         if not S.is_blank(r.get("change")):
             lines.append(f"{S.fmt_change(r.get('change'), unit, currency)} vs {period_label}")
@@ -302,17 +359,60 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
                 lines.append(f"{fmt_value(ya, unit, currency)} a year ago")
         if S.is_blank(r.get("value")) and not S.is_blank(r.get("note")):
             lines = [_wrap(r.get("note"), 30)]
-        ax.text(0.06, 0.53, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
-        bench = r.get("benchmark")
-        ax.text(0.06, 0.16, S.STATUS_LABELS[status].capitalize(), fontsize=12,
+        t = ax.text(0.06, 0.53, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
+        _fit_text(t, text_w, renderer, min_size=9.5)
+        # benchmark band at the bottom, wrapped at its " · " parts to the tile's width, and
+        # the status words just above it
+        bench_lines = benches[i]
+        if bench_lines:
+            ax.text(0.06, 0.04, "\n".join(bench_lines), fontsize=10, color=S.MUTED, va="bottom",
+                    linespacing=1.25)
+        line_h = 10 * 1.25 / 72 / (S.TILE_ROW_HEIGHT * h * nrows)  # one benchmark line, axes units
+        ax.text(0.06, 0.05 + line_h * bench_rows, S.STATUS_LABELS[status].capitalize(), fontsize=12,
                 color=color if status else S.MUTED, va="bottom", fontweight="bold")
-        if not S.is_blank(bench):
-            ax.text(0.06, 0.05, _shorten(bench, 40), fontsize=10, color=S.MUTED, va="bottom")
-        spark = _spark_for(r.get("kpi"), sparklines)
         if spark is not None:
             sax = fig.add_axes((x0 + w * 0.62, y0 + h * 0.60, w * 0.33, h * 0.15))
             _draw_sparkline(sax, spark, color if status else S.PRIMARY)
     return fig
+
+
+def _text_width(text: Any, renderer: Any) -> float:
+    return text.get_window_extent(renderer=renderer).width
+
+
+def _fit_text(text: Any, max_px: float, renderer: Any, min_size: float = 9.0) -> None:
+    """Shrink a text's font until it is at most ``max_px`` wide (down to ``min_size``; a
+    label still too wide is then wrapped onto two lines)."""
+    size = text.get_fontsize()
+    while _text_width(text, renderer) > max_px and size > min_size:
+        size = max(min_size, size - 1)
+        text.set_fontsize(size)
+    if _text_width(text, renderer) > max_px and "\n" not in text.get_text():
+        words = text.get_text().split()
+        for k in range(len(words) - 1, 0, -1):
+            text.set_text(" ".join(words[:k]) + "\n" + " ".join(words[k:]))
+            if _text_width(text, renderer) <= max_px:
+                return
+
+
+def _pack_parts(text: str, max_px: float, renderer: Any, fontsize: float = 10, sep: str = " · ") -> list[str]:
+    """``text`` split at ``sep`` (else at spaces) into lines no wider than ``max_px``."""
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(size=fontsize)
+
+    def width(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+
+    parts = text.split(sep) if sep in text else text.split(" ")
+    joiner = sep if sep in text else " "
+    lines: list[str] = []
+    for part in parts:
+        if lines and width(lines[-1] + joiner + part) <= max_px:
+            lines[-1] = lines[-1] + joiner + part
+        else:
+            lines.append(part)
+    return lines[:3]
 
 
 # ---------------------------------------------------------------------------------------
@@ -322,6 +422,18 @@ _BRIDGE_STEPS = ["new", "reactivation", "expansion", "contraction", "churn"]
 _BRIDGE_LABELS = {"opening": "Opening", "new": "New", "reactivation": "Reactivation",
                   "expansion": "Expansion", "contraction": "Contraction", "churn": "Churn",
                   "closing": "Closing"}
+
+
+def _nice_floor(x: float) -> float:
+    """``x`` rounded down to a round number (1, 2 or 5 times a power of ten, over ten
+    steps): 15.18M -> 15M, 850k -> 850k, 1.27M -> 1.2M."""
+    if not x or x <= 0 or not math.isfinite(x):
+        return 0.0
+    step = 10 ** math.floor(math.log10(x)) / 10
+    for m in (1, 2, 5):
+        if x / (step * m) <= 100:
+            return math.floor(x / (step * m)) * step * m
+    return math.floor(x / (step * 10)) * step * 10
 
 
 def _bridge_steps(bridge: Any) -> tuple[list[str], list[float]]:
@@ -384,11 +496,20 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
     x = np.arange(len(steps))
     ax.bar(x, heights, bottom=bottoms, color=colors, width=0.62)
     top = max(b + h for b, h in zip(bottoms, heights)) or 1.0
+    # a bridge is about the movements: when opening and closing dwarf them, the axis starts
+    # near the smaller of the two (85% of it, down to a round tick) so that they read
+    levels = [amounts[0], amounts[-1]] + [b for s, b in zip(steps, bottoms) if s not in ("opening", "closing")]
+    base = _nice_floor(min(amounts[0], amounts[-1]) * 0.85)
+    smaller = min(amounts[0], amounts[-1])
+    cut = (smaller > 0 and base > 0 and min(levels) > base
+           and top - min(levels) < 0.5 * smaller)  # the movements are small against the levels
+    lo = base if cut else min(0.0, min(bottoms))
+    span = top - lo
     for i, (s, a, b, h) in enumerate(zip(steps, amounts, bottoms, heights)):
         sign = s not in ("opening", "closing")
         neg = s in ("contraction", "churn")
         text = fmt_money(-a if neg else a, currency, sign=sign, sig=3)
-        ax.text(i, b + h + top * 0.015, text, ha="center", va="bottom", fontsize=13,
+        ax.text(i, b + h + span * 0.015, text, ha="center", va="bottom", fontsize=13,
                 fontweight="bold", color=S.INK)
         if i < len(steps) - 1:
             level = b + h if not neg else b
@@ -399,14 +520,12 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.set_ylabel(_money_label(currency, measure))
     ax.set_xlabel("")
-    lo = min(bottoms)
-    if amounts[0] > 0 and lo > amounts[0] * 0.5:
-        # a bridge is about the movements: start the axis near the smallest level
-        ax.set_ylim(lo * 0.85, top * 1.10)
-        ax.text(0.0, -0.11, "axis does not start at zero", transform=ax.transAxes, fontsize=10,
-                color=S.MUTED)
+    if cut:
+        ax.set_ylim(lo, top + span * 0.10)
+        ax.text(1.0, 1.0, f"axis starts at {fmt_money(lo, currency)}, not zero", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=11, color=S.MUTED)
     else:
-        ax.set_ylim(min(0, lo), top * 1.12)
+        ax.set_ylim(lo, top + span * 0.12)
     ax.set_title(title)
     return fig
 
@@ -459,8 +578,8 @@ def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
         ax2.spines["right"].set_visible(True)
         h2, l2 = ax2.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="upper left", ncols=4, bbox_to_anchor=(0, 1.0))
-    ax.set_ylim(0, (bottom.max() or 1) * 1.18)
+    ax.set_ylim(0, (bottom.max() or 1) * 1.08)
+    _legend_below(ax, handles, labels, ncols=4)
     ax.set_title(title)
     return fig
 
@@ -490,7 +609,7 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
     ax1.set_ylabel(_money_label(currency, "per month"))
     ax1.set_title("Bookings, billings, revenue")
     _format_time_axis(ax1, dates, narrow=True)
-    ax1.legend(loc="upper left")
+    _legend_below(ax1, ncols=3)
     ax1.set_ylim(bottom=0)
     for c in ("arr", "carr"):
         if c in df.columns:
@@ -507,7 +626,7 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
     ax2.set_title("ARR and contracted ARR (CARR)")
     _format_time_axis(ax2, dates, narrow=True)
     ax2.margins(x=0.12)
-    ax2.legend(loc="upper left")
+    _legend_below(ax2, ncols=2)
     ax2.set_ylim(bottom=0)
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
@@ -563,7 +682,7 @@ def _quick_ratio_bands() -> list[tuple[float, str]]:
 
 @_styled
 def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
-                  title: str = "MRR movements per month") -> Figure:
+                  title: str = "MRR movements per month", as_of: Any = None) -> Figure:
     """Diverging bars per month: new, reactivation, expansion up; contraction, churn down;
     net new as a line."""
     if _is_empty(bridge):
@@ -571,7 +690,7 @@ def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
     mcol = _month_col(bridge)
     df = bridge.sort_values(mcol)
     freq = "Q" if mcol == "quarter" else "M"
-    labels = _period_labels(df[mcol], freq)
+    labels = _period_labels(df[mcol], freq, as_of)
     x = np.arange(len(df))
     fig, ax = _new_figure(size)
     pos = np.zeros(len(df))
@@ -593,15 +712,15 @@ def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
     ax.set_ylabel(_money_label(currency, "MRR movement"))
     step = max(1, math.ceil(len(x) / 14))
     ax.set_xticks(x[::step], labels[::step])
-    ax.legend(loc="upper left", ncols=6)
-    ax.set_ylim(-(neg.max() or 1) * 1.2, (pos.max() or 1) * 1.3)
+    ax.set_ylim(-(neg.max() or 1) * 1.2, (pos.max() or 1) * 1.15)
+    _legend_below(ax, ncols=6)
     ax.set_title(title)
     return fig
 
 
 @_styled
 def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
-                     title: str = "MRR drivers and quick ratio by quarter") -> Figure:
+                     title: str = "MRR drivers and quick ratio by quarter", as_of: Any = None) -> Figure:
     """MRR gained (new, reactivation, expansion) and lost (contraction, churn) per period,
     with the quick ratio of each period coloured by its benchmark band.
 
@@ -612,7 +731,7 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     pcol = _month_col(df)
     data = df.sort_values(pcol)
     freq = "Q" if ("quarter" in pcol or str(data[pcol].iloc[0]).upper().find("Q") > 0) else "M"
-    labels = _period_labels(data[pcol], freq)
+    labels = _period_labels(data[pcol], freq, as_of)
     x = np.arange(len(data))
     fig, (ax, axq) = plt.subplots(2, 1, figsize=size, sharex=True,
                                   gridspec_kw={"height_ratios": [1.6, 1]})
@@ -667,7 +786,7 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
 
 @_styled
 def arpa_drivers(df: pd.DataFrame, currency: str | None = None, size=FULL,
-                 title: str = "ARPA drivers: who pays how much (monthly)") -> Figure:
+                 title: str = "ARPA drivers: who pays how much (monthly)", as_of: Any = None) -> Figure:
     """ASP of new customers against the ARPA of churned, expanded and contracted customers
     and the overall ARPA, per period (the ARPA drivers table)."""
     if _is_empty(df):
@@ -675,7 +794,7 @@ def arpa_drivers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     pcol = _month_col(df)
     data = df.sort_values(pcol)
     freq = "Q" if "quarter" in pcol else "M"
-    labels = _period_labels(data[pcol], freq)
+    labels = _period_labels(data[pcol], freq, as_of)
     x = np.arange(len(data))
     names = {"asp": "ASP (new customers)", "arpa": "ARPA (all customers)",
              "arpa_churned": "Churned customers", "arpa_expanded": "Expanded customers",
@@ -691,8 +810,8 @@ def arpa_drivers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     ax.set_ylabel(_money_label(currency, "MRR per customer"))
     step = max(1, math.ceil(len(x) / 14))
     ax.set_xticks(x[::step], labels[::step])
-    ax.legend(loc="upper left", ncols=3)
     ax.set_ylim(bottom=0)
+    _legend_below(ax, ncols=5)
     ax.set_title(title)
     return fig
 
@@ -713,6 +832,87 @@ def _cohort_sort_key(label: str) -> tuple[int, str]:
     return (0, s) if s.startswith("<=") else (1, s)
 
 
+def _cohort_grid(table: pd.DataFrame, max_cohorts: int = 16, max_age: int = 24) -> pd.DataFrame:
+    """Wide cohort x age grid of a long (cohort, age_months, value) table: the opening
+    cohort first, then the ``max_cohorts`` most recent, ages up to ``max_age`` that some
+    shown cohort has reached."""
+    t = table.copy()
+    t["cohort"] = t["cohort"].astype(str)
+    grid = t.pivot_table(index="cohort", columns="age_months", values="value", aggfunc="first")
+    order = sorted(grid.index, key=_cohort_sort_key)
+    opening = [c for c in order if c.startswith("<=")]
+    rest = [c for c in order if not c.startswith("<=")]
+    grid = grid.loc[opening + rest[-max_cohorts:]]
+    grid = grid[[c for c in grid.columns if int(c) <= max_age]]
+    return grid.loc[:, grid.notna().any(axis=0)].astype(float)
+
+
+def _heat_scale(values: np.ndarray, kind: str) -> tuple[float, float, str]:
+    """(vmin, vmax, colormap) that show the differences between cells. NRR diverges around
+    100% over the spread of its values (5th to 95th percentile, at least +/-10 pts, at most
+    +/-50 pts); logo retention and GRR run from about their 5th percentile (rounded down to
+    5 pts, never below 50%) to 100%, so that a triangle of 80-100% is not uniformly dark."""
+    v = values[np.isfinite(values)]
+    if kind == "nrr":
+        if v.size:
+            spread = max(abs(np.percentile(v, 5) - 1.0), abs(np.percentile(v, 95) - 1.0))
+        else:
+            spread = 0.5
+        spread = min(0.5, max(0.10, math.ceil(spread * 20 - 1e-9) / 20))
+        return 1.0 - spread, 1.0 + spread, "RdBu"
+    low = math.floor(np.percentile(v, 5) * 20 + 1e-9) / 20 if v.size else 0.5
+    return min(max(0.5, low), 0.9), 1.0, "Blues"
+
+
+def _draw_heatmap(ax, grid: pd.DataFrame, kind: str, fontsize: float | None = None,
+                  annotate: bool = True, scale: tuple[float, float, str] | None = None):
+    """The cohort grid as an image with one % label per cell (white on dark cells, ink on
+    light ones) and white gaps between cells; returns the image (for a colour bar)."""
+    import matplotlib as mpl
+
+    vals = grid.to_numpy(dtype=float)
+    nrows, ncols = vals.shape
+    vmin, vmax, cmap_name = scale or _heat_scale(vals, kind)
+    cmap = mpl.colormaps[cmap_name].with_extremes(bad=S.PAPER)
+    norm = mpl.colors.Normalize(vmin=vmin, vmax=vmax)
+    im = ax.imshow(np.ma.masked_invalid(vals), cmap=cmap, norm=norm, aspect="auto",
+                   interpolation="nearest")
+    ax.hlines(np.arange(nrows + 1) - 0.5, -0.5, ncols - 0.5, color=S.PAPER, lw=0.8)
+    ax.vlines(np.arange(ncols + 1) - 0.5, -0.5, nrows - 0.5, color=S.PAPER, lw=0.8)
+    ages = list(grid.columns)
+    step = 1 if ncols <= 13 else 3
+    if annotate:
+        # a wide grid is labelled at the ticked ages (every 3rd month) and at each cohort's
+        # latest month; the colour carries the cells between. Fewer, larger numbers read
+        # better than a wall of small ones (and draw much faster).
+        fs = fontsize or (11 if ncols <= 13 else 10)
+        if nrows > 20:
+            fs = min(fs, 8.5)
+        rgba = cmap(norm(np.nan_to_num(vals, nan=vmax)))
+        lum = 0.2126 * rgba[..., 0] + 0.7152 * rgba[..., 1] + 0.0722 * rgba[..., 2]
+        ticked = {j for j, a in enumerate(ages) if int(a) % step == 0}
+        for i in range(nrows):
+            known = np.flatnonzero(~np.isnan(vals[i]))
+            last = known[-1] if known.size else -1
+            for j in known:
+                if j not in ticked and j != last:
+                    continue
+                v = vals[i, j]
+                t = ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=fs,
+                            color="white" if lum[i, j] < 0.55 else S.INK)
+                t.set_in_layout(False)  # inside the axes: nothing for the layout to measure
+    ax.set_xlim(-0.5, ncols - 0.5)
+    ax.set_ylim(nrows - 0.5, -0.5)
+    ax.grid(False)
+    for side in ("left", "bottom", "top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="both", length=0)
+    ticks = [i for i, a in enumerate(ages) if int(a) % step == 0]
+    ax.set_xticks(ticks, [str(ages[i]) for i in ticks])
+    ax.set_yticks(np.arange(nrows), list(grid.index), fontsize=11)
+    return im
+
+
 @_styled
 def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 16,
                    max_age: int = 24, size=TALL, title: str | None = None) -> Figure:
@@ -721,51 +921,84 @@ def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 1
 
     ``table``: long (cohort, age_months, value) as in ``cohorts_logo.csv``; ``kind`` one of
     logo, nrr, grr. The opening cohort and the ``max_cohorts`` most recent cohorts are
-    shown, ages up to ``max_age``."""
+    shown, ages up to ``max_age``. The colour scale follows the values (see
+    :func:`_heat_scale`); cells beyond it take its end colour and keep their label."""
     if _is_empty(table):
         return _empty("No cohort data")
-    t = table.copy()
-    t["cohort"] = t["cohort"].astype(str)
-    grid = t.pivot_table(index="cohort", columns="age_months", values="value", aggfunc="first")
-    order = sorted(grid.index, key=_cohort_sort_key)
-    opening = [c for c in order if c.startswith("<=")]
-    rest = [c for c in order if not c.startswith("<=")]
-    rows = opening + rest[-max_cohorts:]
-    grid = grid.loc[rows]
-    grid = grid[[c for c in grid.columns if int(c) <= max_age]]
-    # drop ages nobody has reached in the shown rows
-    grid = grid.loc[:, grid.notna().any(axis=0)]
+    grid = _cohort_grid(table, max_cohorts, max_age)
     kind = kind.lower()
-    if kind == "nrr":
-        vmin, vmax, center, cmap = 0.5, 1.5, 1.0, "RdBu"
-    else:
-        vmin, vmax, center, cmap = 0.0, 1.0, None, "Blues"
-    import seaborn as sns
-
     fig, ax = _new_figure(size)
-    ncols = grid.shape[1]
-    nrows = grid.shape[0]
-    fs = 11 if ncols <= 13 else (9.5 if ncols <= 19 else 8.5)
-    annot = grid.map(lambda v: "" if pd.isna(v) else f"{v * 100:.0f}")
-    if nrows > 20:
-        fs = min(fs, 8.5)
-    sns.heatmap(grid.astype(float), ax=ax, cmap=cmap, vmin=vmin, vmax=vmax, center=center,
-                annot=annot.to_numpy(), fmt="", annot_kws={"fontsize": fs}, linewidths=0.6,
-                linecolor=S.PAPER, cbar=True, cbar_kws={"format": pct_formatter(), "shrink": 0.8,
-                                                        "pad": 0.01})
+    vmin, vmax, cmap_name = _heat_scale(grid.to_numpy(dtype=float), kind)
+    im = _draw_heatmap(ax, grid, kind, scale=(vmin, vmax, cmap_name))
     ax.set_xlabel("Months since acquisition")
     ax.set_ylabel("Acquisition cohort")
-    ax.set_yticks(np.arange(nrows) + 0.5, grid.index, rotation=0, fontsize=11)
-    ages = list(grid.columns)
-    step = 1 if ncols <= 13 else 3
-    ticks = [i for i, a in enumerate(ages) if int(a) % step == 0]
-    ax.set_xticks(np.array(ticks) + 0.5, [str(ages[i]) for i in ticks], rotation=0)
-    ax.tick_params(axis="both", length=0)
-    ax.grid(False)
-    cbar = ax.collections[0].colorbar
-    cbar.ax.tick_params(labelsize=11)
+    vals = grid.to_numpy(dtype=float)
+    below = bool(np.nanmin(vals) < vmin) if np.isfinite(vals).any() else False
+    above = bool(np.nanmax(vals) > vmax) if np.isfinite(vals).any() else False
+    extend = "both" if below and above else "min" if below else "max" if above else "neither"
+    from matplotlib.ticker import MultipleLocator
+
+    cbar = fig.colorbar(im, ax=ax, format=pct_formatter(), shrink=0.8, pad=0.01, extend=extend,
+                        ticks=MultipleLocator(0.05 if vmax - vmin <= 0.41 else 0.1))
+    cbar.ax.tick_params(labelsize=11, length=0)
+    cbar.outline.set_visible(False)
     cbar.set_label("cell values in %", fontsize=11)
     ax.set_title(title or _COHORT_TITLES.get(kind, f"{kind.upper()} by cohort"))
+    return fig
+
+
+_COMPARE_KINDS = {"nrr": "Net revenue retention", "logo": "Logo retention", "grr": "Gross revenue retention"}
+
+
+@_styled
+def cohort_compare(tables: Mapping[str, pd.DataFrame], segments: Sequence[str], size=TALL,
+                   max_age: int = 24, title: str | None = None) -> Figure:
+    """Two segments' cohort retention side by side: one row per kind (``tables``: kind ->
+    long table with cohort, age_months, value, segment, e.g. ``{"nrr": compare_cohorts_nrr,
+    "logo": compare_cohorts_logo}``), one column per segment, each panel every
+    acquisition cohort's curve over its months since acquisition (darker = more recent
+    cohort; the opening cohort dashed grey), rows sharing their y axis so that the two
+    segments read against each other."""
+    import matplotlib as mpl
+
+    kinds = [k for k, t in tables.items() if not _is_empty(t)]
+    if not kinds or len(segments) < 2:
+        return _empty("No cohorts to compare")
+    segs = [str(x) for x in segments[:2]]
+    fig, axes = plt.subplots(len(kinds), 2, figsize=size, sharey="row", sharex=True, squeeze=False)
+    cmap = mpl.colormaps["Blues"]
+    for r, kind in enumerate(kinds):
+        t = tables[kind]
+        t = t[t["age_months"].astype(int) <= max_age]
+        for c, seg in enumerate(segs):
+            ax = axes[r][c]
+            sub = t[t["segment"].astype(str) == seg] if "segment" in t.columns else t.iloc[0:0]
+            cohorts = sorted(sub["cohort"].astype(str).unique(), key=_cohort_sort_key)
+            dated = [k for k in cohorts if not k.startswith("<=")]
+            ax.axhline(1.0, color=S.MUTED, lw=1.0, ls=":")
+            for k in cohorts:
+                g = sub[sub["cohort"].astype(str) == k].sort_values("age_months")
+                if k.startswith("<="):
+                    ax.plot(g["age_months"], g["value"], color=S.NEUTRAL, lw=1.4, ls="--")
+                    continue
+                shade = 0.35 + 0.6 * (dated.index(k) / max(len(dated) - 1, 1))
+                ax.plot(g["age_months"], g["value"], color=cmap(shade), lw=1.3, alpha=0.9)
+            if sub.empty:
+                ax.text(0.5, 0.5, f"No {seg} cohorts", transform=ax.transAxes, ha="center",
+                        va="center", color=S.MUTED)
+            ax.yaxis.set_major_formatter(pct_formatter())
+            ax.set_title(f"{seg}: {_COMPARE_KINDS.get(kind, kind.upper()).lower()}", fontsize=14)
+            if c == 0:
+                ax.set_ylabel(_COMPARE_KINDS.get(kind, kind.upper()), fontsize=12.5)
+            if r == len(kinds) - 1:
+                ax.set_xlabel("Months since acquisition", fontsize=12.5)
+    handles = [plt.Line2D([], [], color=cmap(0.4), lw=2), plt.Line2D([], [], color=cmap(0.95), lw=2),
+               plt.Line2D([], [], color=S.NEUTRAL, lw=1.6, ls="--"),
+               plt.Line2D([], [], color=S.MUTED, lw=1.0, ls=":")]
+    fig.legend(handles, ["older cohorts", "recent cohorts", "customers before the data's first month",
+                         "100%"], loc="outside lower center", ncols=4, fontsize=11.5)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     return fig
 
 
@@ -1078,9 +1311,10 @@ def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
     ax.yaxis.set_major_formatter(pct_formatter())
     ax.set_ylabel("Converted to next stage")
     ax.set_xlabel("Month the cohort entered the stage")
-    ax.set_ylim(0, None)
+    top = max((ln.get_ydata().max() for ln in ax.lines if len(ln.get_ydata())), default=1.0)
+    ax.set_ylim(0, min(1.05, top * 1.12) if np.isfinite(top) and top > 0 else None)
     _format_time_axis(ax, _to_timestamps(sorted(data["cohort"].unique())))
-    ax.legend(loc="upper left", ncols=4)
+    _legend_below(ax, ncols=4)
     ax.set_title(title)
     return fig
 
@@ -1180,9 +1414,121 @@ def trend(df: pd.DataFrame, columns: Sequence[str] | None = None, unit: str = "c
     _format_time_axis(ax, dates)
     ax.set_ylabel(ylabel or (_money_label(currency, "") .strip() if S.unit_kind(unit) == "money" else unit))
     if len(cols) > 1:
-        ax.legend(loc="upper left", ncols=min(len(cols), 4))
+        _legend_below(ax, ncols=min(len(cols), 4))
     if title:
         ax.set_title(title)
+    return fig
+
+
+_FEATURE_WORDS = {"api": "API", "sso": "SSO", "csv": "CSV", "ai": "AI", "crm": "CRM", "bi": "BI"}
+
+
+def _feature_label(name: Any) -> str:
+    words = str(name).replace("_", " ").replace("-", " ").split()
+    out = [_FEATURE_WORDS.get(w.lower(), w) for w in words]
+    if out and out[0] == words[0]:
+        out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
+
+
+def _nps_period_label(row: Mapping[str, Any]) -> str:
+    """'Aug 2026 - Oct 2026' -> 'Aug–Oct 26'; else the as-of month as 'Oct 26'."""
+    text = str(row.get("period", "") or "")
+    parts = [p.strip().split() for p in text.split(" - ")] if " - " in text else []
+    if len(parts) == 2 and all(len(p) == 2 for p in parts):
+        (m0, _y0), (m1, y1) = parts
+        return f"{m0}–{m1}\n{y1}"
+    if not S.is_blank(row.get("as_of")):
+        return _period_labels([row.get("as_of")])[0]
+    return text
+
+
+@_styled
+def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame | None = None,
+              period_label: str = "prior period", size=TALL, max_features: int = 8) -> Figure:
+    """Product usage and NPS on one page: the headline figures (DAU/MAU, monthly active
+    users, active accounts, usage depth, NPS) with their change, core-feature adoption
+    (share of active accounts using each feature) and NPS by period split into promoters,
+    passives and detractors.
+
+    ``kpis``: kpis.csv rows of those KPIs; ``adoption``: the ``feature_adoption`` table
+    (feature, adoption); ``nps``: the ``nps`` table (period, as_of, nps, nps_promoters,
+    nps_passives, nps_detractors)."""
+    items = _rows(kpis)
+    has_adoption = not _is_empty(adoption) and "adoption" in adoption.columns
+    has_nps = not _is_empty(nps) and {"nps_promoters", "nps_detractors"} <= set(nps.columns)
+    if not items and not has_adoption and not has_nps:
+        return _empty("No product-usage or NPS data")
+    fig = plt.figure(figsize=size)
+    panels = [p for p, ok in (("adoption", has_adoption), ("nps", has_nps)) if ok]
+    head, body = fig.subfigures(2, 1, height_ratios=[0.85, 3.25] if panels else [1, 0.01])
+    # headline figures, spread over the full width
+    n = max(len(items), 1)
+    renderer = fig.canvas.get_renderer()
+    slot_px = size[0] / n * 0.9 * fig.dpi
+    for i, r in enumerate(items):
+        x = 0.01 + i / n
+        kpi, unit = str(r.get("kpi")), r.get("unit")
+        if kpi == "usage_depth":
+            value, label = fmt_number(r.get("value"), 0), "Events per active account"
+        else:
+            value, label = fmt_value(r.get("value"), unit), str(r.get("label") or kpi)
+        t = head.text(x, 0.95, label, fontsize=12, color=S.MUTED, fontweight="bold", va="top")
+        _fit_text(t, slot_px, renderer, min_size=10)
+        head.text(x, 0.50, value, fontsize=24, color=S.INK, fontweight="bold", va="center")
+        change = r.get("change")
+        if not S.is_blank(change):
+            head.text(x, 0.08, f"{S.fmt_change(change, unit)} vs {period_label}", fontsize=11.5,
+                      color=S.INK, va="bottom")
+    widths = {"adoption": 1.0, "nps": 1.4}
+    gs = body.add_gridspec(1, max(len(panels), 1), width_ratios=[widths[p] for p in panels] or [1])
+    col = 0
+    if has_adoption:
+        ax = body.add_subplot(gs[0, col])
+        col += 1
+        d = adoption.sort_values("adoption", ascending=False).head(max_features)
+        y = np.arange(len(d))
+        vals = d["adoption"].astype(float).to_numpy()
+        ax.barh(y, vals, color=S.PRIMARY, height=0.62)
+        for i, v in enumerate(vals):
+            inside = v > 0.2
+            ax.text(v - 0.01 if inside else v + 0.01, i, fmt_pct(v), va="center",
+                    ha="right" if inside else "left", fontsize=12, fontweight="bold",
+                    color="white" if inside else S.INK)
+        ax.set_yticks(y, [_shorten(_feature_label(f), 22) for f in d["feature"]])
+        ax.set_ylim(len(d) - 0.5, -0.5)
+        ax.set_xlim(0, 1.0)
+        ax.xaxis.set_major_formatter(pct_formatter())
+        ax.grid(axis="x", visible=True)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("Share of active accounts using the feature")
+        ax.set_title("Core-feature adoption", fontsize=14)
+    if has_nps:
+        ax = body.add_subplot(gs[0, col])
+        d = nps.reset_index(drop=True)
+        x = np.arange(len(d))
+        bottom = np.zeros(len(d))
+        for c, name, color in (("nps_detractors", "Detractors (0–6)", S.RED),
+                               ("nps_passives", "Passives (7–8)", S.NEUTRAL),
+                               ("nps_promoters", "Promoters (9–10)", S.GREEN)):
+            if c not in d.columns:
+                continue
+            v = d[c].fillna(0).astype(float).to_numpy()
+            ax.bar(x, v, bottom=bottom, color=color, width=0.66, label=name)
+            bottom = bottom + v
+        if "nps" in d.columns:
+            for i, v in enumerate(d["nps"]):
+                ax.text(x[i], 1.02, "–" if S.is_blank(v) else fmt_number(v, 0), ha="center",
+                        va="bottom", fontsize=12, fontweight="bold", color=S.INK)
+            ax.text(-0.5, 1.12, "NPS", fontsize=11, color=S.MUTED, va="bottom", fontweight="bold")
+        ax.set_xticks(x, [_nps_period_label(r) for r in d.to_dict("records")],
+                      fontsize=10 if len(d) > 6 else 12)
+        ax.set_ylim(0, 1.2)
+        ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+        ax.yaxis.set_major_formatter(pct_formatter())
+        ax.set_ylabel("Share of responses")
+        ax.set_title("NPS over time: promoters, passives, detractors", fontsize=14)
+        _legend_below(ax, ncols=3, fontsize=11)
     return fig
 
 
@@ -1201,8 +1547,8 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
         return _empty("No comparison")
     df = pd.DataFrame(items)
     if segments is None:
-        meta = {"kpi", "label", "unit", "tier", "benchmark", "note"}
-        segments = [c for c in df.columns if c not in meta and not str(c).startswith("status")][:2]
+        meta = {"kpi", "label", "unit", "tier", "benchmark", "note", "difference", "dimension"}
+        segments = [c for c in df.columns if c not in meta and not str(c).startswith(("status", "note_"))][:2]
     a, b = segments[0], segments[1]
     n = len(df)
     h = size[1] if size else max(2.5, min(5.6, 0.55 * n + 0.9))
@@ -1216,6 +1562,11 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
             x0 = 0.0 if j == 0 else 1.25
             if v is not None:
                 ax.barh(i, abs(v) / m, left=x0, color=color, height=0.56)
+            note = r.get(f"note_{seg}")
+            if v is None and not S.is_blank(note):
+                ax.text(x0 + 0.02, i, "– " + _shorten(note, 44), va="center", fontsize=11,
+                        color=S.MUTED, style="italic")
+                continue
             ax.text(x0 + (abs(v) / m if v is not None else 0) + 0.02, i,
                     fmt_value(v, r.get("unit"), currency), va="center", fontsize=12.5, color=S.INK,
                     fontweight="bold")

@@ -623,6 +623,24 @@ _FMT_KIND = {"money": "currency", "currency": "currency", "pct": "ratio", "ratio
              "days": "days"}
 
 
+#: Words that stay upper case in a column header.
+_ACRONYMS = {"kpi": "KPI", "kpis": "KPIs", "arr": "ARR", "mrr": "MRR", "nrr": "NRR", "grr": "GRR",
+             "carr": "CARR", "cac": "CAC", "ltv": "LTV", "arpa": "ARPA", "asp": "ASP", "nps": "NPS",
+             "dau": "DAU", "mau": "MAU", "pql": "PQL", "pqls": "PQLs", "id": "ID", "yoy": "YoY",
+             "ttm": "TTM", "s&m": "S&M", "csv": "CSV"}
+
+
+def header(column: Any) -> str:
+    """A column name as a table header: snake_case -> Sentence case, acronyms kept
+    ('kpi' -> 'KPI', 'new_arr' -> 'New ARR')."""
+    words = str(column).replace("_", " ").split(" ")
+    out = []
+    for i, w in enumerate(words):
+        a = _ACRONYMS.get(w.lower())
+        out.append(a if a else (w.capitalize() if i == 0 else w.lower() if w.islower() else w))
+    return " ".join(out)
+
+
 def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: Any = None,
            labels: Mapping[str, str] | None = None, max_rows: int = 14) -> Any:
     """A Styler of any table: columns formatted by ``formats`` (column -> money / pct /
@@ -639,7 +657,7 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: A
     for col in d.columns:
         if col not in fmt and pd.api.types.is_float_dtype(d[col]):
             fmt[col] = lambda v: S.fmt_number(v)
-    names = {c: (labels or {}).get(c, str(c).replace("_", " ").capitalize()) for c in d.columns}
+    names = {c: (labels or {}).get(c, header(c)) for c in d.columns}
     text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
     sty = d.style.format(fmt, na_rep="–").hide(axis="index")
     if text_cols:
@@ -842,6 +860,94 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
     return pd.DataFrame(out)
 
 
+#: Short names for page titles (a title reads "NRR green", not "Net revenue retention green").
+SHORT_NAMES = {"nrr": "NRR", "grr": "GRR", "arr": "ARR", "mrr": "MRR", "carr": "CARR",
+               "cac_payback_months": "CAC payback", "ltv_cac": "LTV:CAC", "arpa": "ARPA", "asp": "ASP",
+               "dau_mau": "DAU/MAU", "nps": "NPS"}
+
+
+def short_name(result: Any, kpi: str) -> str:
+    return SHORT_NAMES.get(kpi) or str(kpi_row(result, kpi).get("label") or _label(kpi))
+
+
+def _and(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def kpi_tree_title(result: Any) -> str:
+    """The KPI tree's message from the north stars' statuses, worst first: 'KPI tree: Burn
+    multiple and CAC payback are amber; NRR green'."""
+    rows = north_star(result)
+    if rows.empty:
+        return "KPI tree: the north stars and the KPIs that explain them"
+    by_status: dict[str, list[str]] = {}
+    for k, st in zip(rows["kpi"], rows["status"]):
+        key = S.status_key(st)
+        if key:
+            by_status.setdefault(key, []).append(short_name(result, str(k)))
+    parts = []
+    for st in ("red", "amber", "green"):
+        names = by_status.get(st)
+        if names:
+            verb = (" is " if len(names) == 1 else " are ") if not parts else " "
+            parts.append(f"{_and(names)}{verb}{st}")
+    if not parts:
+        return "KPI tree: the north stars and the diagnostic KPIs that explain them"
+    return "KPI tree: " + "; ".join(parts)
+
+
+def as_of(result: Any) -> Any:
+    """The report's as-of month (a ``pd.Period``), e.g. for marking a quarter still running."""
+    return getattr(getattr(result, "window", None), "as_of", None)
+
+
+# ---------------------------------------------------------------------------------------
+# product usage and NPS
+# ---------------------------------------------------------------------------------------
+ENGAGEMENT_KPIS = ("dau_mau", "mau", "active_accounts", "usage_depth", "nps")
+
+
+def has_engagement(result: Any) -> bool:
+    """True when the result has product-usage or NPS figures to show."""
+    rows = kpi_rows(result, ENGAGEMENT_KPIS, keep_blank=False)
+    return not rows.empty or any(not table(result, n).empty for n in ("usage", "feature_adoption", "nps"))
+
+
+def engagement_kpis(result: Any) -> pd.DataFrame:
+    return kpi_rows(result, ENGAGEMENT_KPIS, keep_blank=False)
+
+
+def engagement_note(result: Any) -> None:
+    """In a segment pack, a note when the usage / NPS inputs carry no segment column (their
+    figures are then the whole company's)."""
+    comp = company_of(result)
+    whole = [n for n in ("usage", "nps") if n in (getattr(comp, "unfiltered_inputs", None) or [])
+             and has_input(result, n)]
+    seg = getattr(comp, "segment_filter", None)
+    if whole and seg:
+        what = " and ".join({"usage": "Product usage", "nps": "NPS"}[n] for n in whole)
+        inputs = " and ".join(whole) + (" inputs have" if len(whole) > 1 else " input has")
+        note(f"{what}: company-wide figures (the {inputs} no {seg[0]} column).")
+
+
+def engagement_title(result: Any) -> str:
+    """'Product usage and NPS: DAU/MAU 26%, NPS 29 (+39 vs prior quarter)'."""
+    cur = currency(result)
+    parts = []
+    for k in ("dau_mau", "nps"):
+        r = kpi_row(result, k)
+        if S.is_blank(r.get("value")):
+            continue
+        text = f"{short_name(result, k)} {S.fmt_value(r.get('value'), r.get('unit'), cur)}"
+        if not S.is_blank(r.get("change")):
+            text += f" ({S.fmt_change(r.get('change'), r.get('unit'), cur)} vs prior {period_word(result)})"
+        parts.append(text)
+    words = [w for w, n in (("Product usage", "dau_mau"), ("NPS", "nps")) if not S.is_blank(kpi_value(result, n))]
+    head = " and ".join(words) or "Product usage and NPS"
+    return f"{head}: " + ", ".join(parts) if parts else head
+
+
 def _safe_children(registry: Any, kpi: str) -> list[str]:
     try:
         return list(registry.children(kpi))
@@ -880,27 +986,87 @@ def cover(result: Any, segment: Any = "", compare: Any = "") -> None:
          "exports with the same definitions for every company (see the appendix).")
 
 
-def compare_table(result: Any) -> pd.DataFrame:
-    """The two-segment comparison table when the result has one (kpi, <A>, <B>, ...), with
-    labels and units added for drawing."""
-    t = first_table(result, "segment_compare", "compare", "segments_compare", "segment_comparison")
-    if t.empty:
-        return t
+#: KPIs of the two-segment comparison page: growth, retention and what a customer pays.
+#: S&M-based KPIs are left out (financials are company-wide, so they are blank or the
+#: same for both segments).
+COMPARE_KPIS = ("arr", "customers", "new_arr", "net_new_arr", "arr_growth_yoy", "nrr", "grr",
+                "logo_churn_rate", "quick_ratio", "arpa", "asp", "ltv")
+
+
+def compare_table(result: Any, kpis: Sequence[str] | None = COMPARE_KPIS) -> pd.DataFrame:
+    """The two-segment comparison (``compare_kpis``: kpi, label, unit, <A>, <B>,
+    difference, status_<A>, status_<B>, note_<A>, note_<B>), the rows of ``kpis`` in that
+    order (all rows with ``kpis=None``) that have a value for at least one segment."""
+    t = first_table(result, "compare_kpis", "segment_compare", "compare")
+    if t.empty or "kpi" not in t.columns:
+        return pd.DataFrame()
     t = t.copy()
     if "label" not in t.columns:
         t.insert(1, "label", [_label(k) for k in t["kpi"]])
     if "unit" not in t.columns:
         t["unit"] = [_unit(k) for k in t["kpi"]]
-    return t
+    if kpis is not None:
+        order = [k for k in kpis if k in set(t["kpi"])]
+        t = t.set_index("kpi").loc[order].reset_index()
+    sides = _compare_columns(t)
+    if sides:
+        t = t[t[sides].notna().any(axis=1)]
+    return t.reset_index(drop=True)
+
+
+def _compare_columns(t: pd.DataFrame) -> list[str]:
+    meta = {"kpi", "label", "unit", "difference", "tier", "dimension", "benchmark", "note"}
+    return [c for c in t.columns if c not in meta and not str(c).startswith(("status_", "note_"))][:2]
 
 
 def compare_segments(result: Any, compare: Any = "") -> list[str]:
+    """The two compared values (e.g. ["SMB", "Enterprise"])."""
     cmp = parse_compare(compare) if compare else getattr(result, "compare", None)
     if cmp:
         return [str(cmp[1][0]), str(cmp[1][1])]
-    t = compare_table(result)
-    meta = {"kpi", "label", "unit", "difference", "tier"}
-    return [c for c in t.columns if c not in meta][:2]
+    return _compare_columns(first_table(result, "compare_kpis", "segment_compare", "compare"))
+
+
+def has_compare(result: Any) -> bool:
+    return not compare_table(result).empty
+
+
+def compare_cohorts(result: Any, kinds: Sequence[str] = ("nrr", "logo")) -> dict[str, pd.DataFrame]:
+    """The two segments' cohort tables (``compare_cohorts_<kind>``: cohort, age_months,
+    value, segment) that the result has, keyed by kind."""
+    out = {}
+    for k in kinds:
+        t = table(result, f"compare_cohorts_{k}")
+        if not t.empty and "segment" in t.columns:
+            out[k] = t
+    return out
+
+
+def compare_title(result: Any, compare: Any = "",
+                  kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
+                  what: str = "") -> str:
+    """'SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M' from the comparison
+    (``kpis``: (kpi, short name) pairs; ``what`` is added after the segments' names)."""
+    sides = compare_segments(result, compare)
+    t = compare_table(result, None)
+    if len(sides) < 2:
+        return "The two segments side by side"
+    cur = currency(result)
+    rows = {k: r for k, r in zip(t["kpi"], t.to_dict("records"))} if not t.empty else {}
+    parts = []
+    for k, short_label in kpis:
+        r = rows.get(k)
+        if r is not None and not (S.is_blank(r.get(sides[0])) and S.is_blank(r.get(sides[1]))):
+            a = S.fmt_value(r.get(sides[0]), r.get("unit"), cur)
+            b = S.fmt_value(r.get(sides[1]), r.get("unit"), cur)
+            parts.append(f"{short_label} {a} vs {b}")
+    head = f"{sides[0]} vs {sides[1]}" + (f" {what}" if what else "")
+    return f"{head}: " + ", ".join(parts) if parts else f"{head}: the two segments side by side"
+
+
+def compare_cohorts_title(result: Any, compare: Any = "") -> str:
+    """'SMB vs Enterprise cohorts: GRR 64% vs 96%, logo churn 5.8% vs 0.0%'."""
+    return compare_title(result, compare, (("grr", "GRR"), ("logo_churn_rate", "logo churn")), "cohorts")
 
 
 def tables_like(result: Any, prefix: str) -> dict[str, pd.DataFrame]:

@@ -109,6 +109,26 @@ def pacing_table():
     ])
 
 
+def usage_rows():
+    return pd.DataFrame([
+        dict(kpi="dau_mau", label="DAU/MAU", value=0.26, unit="ratio", change=np.nan),
+        dict(kpi="mau", label="Monthly active users", value=1569.0, unit="count", change=np.nan),
+        dict(kpi="usage_depth", label="Usage depth", value=363.4, unit="multiple", change=np.nan),
+        dict(kpi="nps", label="NPS", value=29.2, unit="score", change=39.2),
+    ])
+
+
+def adoption_table():
+    return pd.DataFrame(dict(feature=["dashboards", "api", "data_connectors"], accounts_using=[150, 80, 20],
+                             active_accounts=[160, 160, 160], adoption=[150 / 160, 0.5, 0.125]))
+
+
+def nps_table():
+    return pd.DataFrame(dict(period=["May 2026 - Jul 2026", "Aug 2026 - Oct 2026"], as_of=["2026-07", "2026-10"],
+                             nps=[-10.0, 29.2], nps_responses=[130.0, 130.0], nps_promoters=[0.24, 0.42],
+                             nps_passives=[0.42, 0.45], nps_detractors=[0.34, 0.13]))
+
+
 CHARTS = {
     "kpi_tiles": lambda: charts.kpi_tiles(kpi_rows(), "EUR", sparklines={"arr": [1, 2, 3, 4]},
                                           year_ago={"arr": 900_000.0}),
@@ -141,6 +161,11 @@ CHARTS = {
     "breakdown_bars": lambda: charts.breakdown_bars(pd.DataFrame(dict(
         channel=["paid", "organic", "partner"], leads=[300, 200, 50])), "leads", "channel"),
     "trend": lambda: charts.trend(revenue_bridge(), ["arr", "carr"], unit="currency", currency="EUR"),
+    "usage_nps": lambda: charts.usage_nps(usage_rows(), adoption_table(), nps_table(), "prior quarter"),
+    "cohort_compare": lambda: charts.cohort_compare(
+        {"nrr": pd.concat([cohorts("nrr").assign(segment="SMB"), cohorts("nrr").assign(segment="Enterprise")]),
+         "logo": pd.concat([cohorts("logo").assign(segment="SMB"), cohorts("logo").assign(segment="Enterprise")])},
+        ["SMB", "Enterprise"]),
     "sparkline": lambda: charts.sparkline([1, 3, 2, 5], "green"),
 }
 
@@ -253,3 +278,107 @@ def test_empty_tables_give_a_note_not_an_error():
         assert isinstance(fig, Figure)
         matplotlib.pyplot.close(fig)
     assert isinstance(charts.pacing(pd.DataFrame()), Figure)
+
+
+# --- the lead's review: nothing clipped, nothing covered, scales that show differences ------
+def _inside(artist, box, renderer):
+    bb = artist.get_window_extent(renderer)
+    return bb.x0 >= box.x0 - 1 and bb.x1 <= box.x1 + 1 and bb.y0 >= box.y0 - 1 and bb.y1 <= box.y1 + 1
+
+
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_tile_texts_stay_inside_their_tile_at_any_tile_count(n):
+    long_bench = "> 100% green · 90–100% amber · < 90% red"
+    rows = pd.concat([kpi_rows()] * 2, ignore_index=True).head(n).assign(benchmark=long_bench,
+                                                                          status="green")
+    fig = charts.kpi_tiles(rows, "EUR", sparklines={"arr": [1, 2, 3, 4]}, period_label="prior quarter")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    tiles = [ax for ax in fig.axes if ax.patches]  # the tile axes (sparklines have none)
+    assert len(tiles) == n
+    for ax in tiles:
+        box = ax.get_window_extent(renderer)
+        for t in ax.texts:
+            assert _inside(t, box, renderer), (n, t.get_text())
+        shown = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
+        assert "> 100% green" in shown and "< 90% red" in shown  # wrapped, not cut
+    matplotlib.pyplot.close(fig)
+
+
+def test_waterfall_axis_starts_near_the_smaller_of_opening_and_closing():
+    fig = charts.arr_waterfall({"opening": 17.9e6, "new": 1.38e6, "reactivation": 2.9e4, "expansion": 6.3e5,
+                                "contraction": 2.4e4, "churn": 3.4e5, "closing": 19.5e6}, "EUR")
+    ax = fig.axes[0]
+    low = ax.get_ylim()[0]
+    assert 0.8 * 17.9e6 <= low <= 0.86 * 17.9e6 and low % 1e5 == 0
+    assert any("not zero" in t.get_text() for t in ax.texts)
+    matplotlib.pyplot.close(fig)
+    # movements as large as the levels (an early company): the axis keeps its zero
+    fig = charts.arr_waterfall({"opening": 1e5, "new": 2e5, "churn": 5e4, "closing": 2.5e5}, "EUR")
+    assert fig.axes[0].get_ylim()[0] == 0
+    assert not any("not zero" in t.get_text() for t in fig.axes[0].texts)
+    matplotlib.pyplot.close(fig)
+
+
+def test_retention_heatmap_scale_follows_the_values_and_labels_stay_readable():
+    t = cohorts("logo")
+    t["value"] = 1 - 0.025 * t["age_months"]  # 80-100%: a 0-100% scale would be uniformly dark
+    fig = charts.cohort_heatmap(t, "grr")
+    ax = fig.axes[0]
+    vmin, vmax = ax.images[0].get_clim()
+    assert 0.8 - 1e-9 <= vmin <= 0.85 and vmax == 1.0
+    colors = {t.get_text(): t.get_color() for t in ax.texts}
+    assert colors["100"] == "white"  # dark cell
+    light = [c for txt, c in colors.items() if txt.isdigit() and int(txt) <= 84]
+    assert light and all(c != "white" for c in light)
+    matplotlib.pyplot.close(fig)
+
+
+def test_a_quarter_still_running_is_labelled_to_date():
+    df = pd.DataFrame(dict(period=pd.PeriodIndex(["2026Q2", "2026Q3", "2026Q4"], freq="Q"),
+                           new=[3e4, 4e4, 1e4], expansion=[5e3, 6e3, 2e3], contraction=[1e3, 2e3, 5e2],
+                           churn=[8e3, 9e3, 2e3], quick_ratio=[3.9, 4.5, 4.8]))
+    fig = charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-10", "M"))
+    labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    assert labels == ["Q2 26", "Q3 26", "Q4 26\n(to date)"]
+    matplotlib.pyplot.close(fig)
+    fig = charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-12", "M"))
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()][-1] == "Q4 26"
+    matplotlib.pyplot.close(fig)
+
+
+@pytest.mark.parametrize("name", ["revenue_tiers", "trend", "mrr_movements"])
+def test_line_chart_legends_sit_below_the_plot(name):
+    fig = CHARTS[name]()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    leg = ax.get_legend()
+    assert leg is not None
+    assert leg.get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+    matplotlib.pyplot.close(fig)
+
+
+def test_funnel_cohort_legend_does_not_cover_the_lines():
+    rows = [dict(dimension="all", cohort=m, stage_from="signup", stage_to="pql", entered=100, converted=95,
+                 rate=0.95) for m in months(12)]
+    fig = charts.funnel_cohorts(pd.DataFrame(rows))
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(renderer).y1 <= ax.get_window_extent(renderer).y0
+    matplotlib.pyplot.close(fig)
+
+
+def test_usage_nps_shows_headline_figures_adoption_and_nps_split():
+    fig = CHARTS["usage_nps"]()
+    texts = " | ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    assert "26%" in texts and "1,569" in texts and "363" in texts and "+39 vs prior quarter" in texts
+    assert "API" in texts and "Data connectors" in texts and "94%" in texts
+    assert "Promoters (9–10)" in texts and "−10" in texts
+    matplotlib.pyplot.close(fig)
+
+
+def test_score_changes_are_absolute():
+    assert S.fmt_change(39.2, "score") == "+39"
+    assert S.fmt_value(29.23, "score") == "29"

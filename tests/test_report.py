@@ -133,3 +133,110 @@ def test_short_titles_cut_long_sentences_at_a_clause():
     long = "ARR grew 13% in the quarter to €1.5M (+77% vs a year ago); new business was 72% of the ARR added."
     assert report.short(long) == "ARR grew 13% in the quarter to €1.5M (+77% vs a year ago)"
     assert report.short("Short sentence.") == "Short sentence"
+
+
+# --- the two-segment comparison ------------------------------------------------------------
+def _compare_result(company):
+    """A result shaped like compute_kpis(..., compare=("segment", ("SMB", "Enterprise")))."""
+    kpis = pd.DataFrame([
+        dict(kpi="arr", label="ARR", unit="currency", SMB=1.28e6, Enterprise=1.26e7, difference=1.13e7,
+             status_SMB="", status_Enterprise="", note_SMB="", note_Enterprise="", dimension="segment"),
+        dict(kpi="nrr", label="Net revenue retention", unit="ratio", SMB=0.67, Enterprise=1.15, difference=0.48,
+             status_SMB="red", status_Enterprise="green", note_SMB="", note_Enterprise="", dimension="segment"),
+        dict(kpi="quick_ratio", label="Quick ratio", unit="multiple", SMB=2.7, Enterprise=float("nan"),
+             difference=float("nan"), status_SMB="red", status_Enterprise="", note_SMB="",
+             note_Enterprise="no churn or contraction in the period", dimension="segment"),
+        dict(kpi="cac", label="CAC", unit="currency", SMB=float("nan"), Enterprise=float("nan"),
+             difference=float("nan"), status_SMB="", status_Enterprise="", note_SMB="company-wide",
+             note_Enterprise="company-wide", dimension="segment"),
+        dict(kpi="grr", label="Gross revenue retention", unit="ratio", SMB=0.64, Enterprise=0.96, difference=0.32,
+             status_SMB="", status_Enterprise="", note_SMB="", note_Enterprise="", dimension="segment"),
+    ])
+
+    def cohorts(seg, slope):
+        return [dict(cohort=c, age_months=a, value=1 + slope * a, segment=seg)
+                for c in ("<=2025-01", "2025-02", "2025-03") for a in range(6)]
+
+    nrr = pd.DataFrame(cohorts("SMB", -0.05) + cohorts("Enterprise", 0.02))
+    logo = pd.DataFrame(cohorts("SMB", -0.04) + cohorts("Enterprise", 0.0))
+    res = fake_result(company, compare=("segment", ("SMB", "Enterprise")))
+    res.tables = {"compare_kpis": kpis, "compare_cohorts_nrr": nrr, "compare_cohorts_logo": logo,
+                  "compare_cohorts_grr": logo.copy()}
+    return res
+
+
+def test_compare_pack_wires_compare_kpis_and_compare_cohorts(company):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from reportlib import charts
+
+    res = _compare_result(company)
+    assert report.has_compare(res)
+    assert report.compare_segments(res, "segment=SMB,Enterprise") == ["SMB", "Enterprise"]
+    assert report.compare_segments(res) == ["SMB", "Enterprise"]  # from the result itself
+    t = report.compare_table(res)
+    # the page's KPIs in their order; a KPI blank for both segments (CAC) is left out
+    assert list(t["kpi"]) == ["arr", "nrr", "grr", "quick_ratio"]
+    assert report.compare_title(res) == "SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M"
+    assert report.compare_cohorts_title(res).startswith("SMB vs Enterprise cohorts: GRR 64% vs 96%")
+
+    fig = charts.segment_compare(t, report.compare_segments(res), "EUR")
+    texts = " | ".join(x.get_text() for x in fig.axes[0].texts)
+    assert "No comparison" not in texts
+    assert "€1.3M" in texts and "€12.6M" in texts and "115%" in texts
+    assert "no churn or contraction" in texts  # a blank value says why
+    matplotlib.pyplot.close(fig)
+
+    cohorts = report.compare_cohorts(res)
+    assert list(cohorts) == ["nrr", "logo"]
+    fig = charts.cohort_compare(cohorts, ["SMB", "Enterprise"])
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles == ["SMB: net revenue retention", "Enterprise: net revenue retention",
+                      "SMB: logo retention", "Enterprise: logo retention"]
+    assert all(len(ax.lines) >= 3 for ax in fig.axes)  # one curve per cohort (+ the 100% line)
+    matplotlib.pyplot.close(fig)
+
+
+def test_no_comparison_tables_means_no_compare_page(company):
+    res = fake_result(company)
+    assert not report.has_compare(res)
+    assert report.compare_cohorts(res) == {}
+
+
+def test_kpi_tree_title_is_generated_from_the_north_star_statuses(company):
+    res = fake_result(company)
+    res.company.config.north_star = ["arr", "nrr", "burn_multiple", "cac_payback_months"]
+    res.kpis = pd.DataFrame([
+        dict(kpi="arr", label="ARR", tier="north_star", value=1.2e6, unit="currency", status=""),
+        dict(kpi="nrr", label="Net revenue retention", tier="north_star", value=1.04, unit="ratio", status="green"),
+        dict(kpi="burn_multiple", label="Burn multiple", tier="north_star", value=1.6, unit="multiple",
+             status="amber"),
+        dict(kpi="cac_payback_months", label="CAC payback", tier="north_star", value=17.0, unit="months",
+             status="amber"),
+    ]).assign(prior_value=float("nan"), change=float("nan"), benchmark="", note="")
+    assert report.kpi_tree_title(res) == "KPI tree: Burn multiple and CAC payback are amber; NRR green"
+    res.kpis.loc[res.kpis["kpi"] == "burn_multiple", "status"] = "red"
+    assert report.kpi_tree_title(res) == "KPI tree: Burn multiple is red; CAC payback amber; NRR green"
+
+
+def test_engagement_page_title_and_presence(company):
+    res = fake_result(company)
+    assert not report.has_engagement(res)
+    res.kpis = pd.concat([res.kpis, pd.DataFrame([
+        dict(kpi="dau_mau", label="DAU/MAU", tier="granular", value=0.2647, unit="ratio", prior_value=float("nan"),
+             change=float("nan"), benchmark="", status="", note=""),
+        dict(kpi="nps", label="NPS", tier="granular", value=29.23, unit="score", prior_value=-10.0, change=39.23,
+             benchmark="", status="", note="")])], ignore_index=True)
+    assert report.has_engagement(res)
+    assert report.engagement_title(res) == "Product usage and NPS: DAU/MAU 26%, NPS 29 (+39 vs prior quarter)"
+    assert list(report.engagement_kpis(res)["kpi"]) == ["dau_mau", "nps"]
+
+
+def test_table_headers_keep_acronyms():
+    assert report.header("kpi") == "KPI"
+    assert report.header("new_arr") == "New ARR"
+    assert report.header("cohort_cac") == "Cohort CAC"
+    assert report.header("definition") == "Definition"
+    html = report.styled(pd.DataFrame({"kpi": ["ARR"], "definition": ["12 x MRR"], "benchmark": [""]})).to_html()
+    assert ">KPI<" in html and ">Kpi<" not in html
