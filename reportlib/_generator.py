@@ -551,7 +551,15 @@ def usage_events(rng: np.random.Generator, axis: np.ndarray, accounts: np.ndarra
     ui, di = np.nonzero(rng.random((len(acc), len(days))) < p)
     k = 1 + rng.binomial(2, 0.35, len(ui))
     rep = np.repeat(np.arange(len(ui)), k)
-    feat = features[_pick(rng, weights[None, :], np.zeros(len(rep), int))]
+    pick = _pick(rng, weights[None, :], np.zeros(len(rep), int))
+    # Each account adopts a subset of the features (dashboards always); an event of a
+    # feature the account never adopted is a dashboards event. A stream of its own keeps
+    # every other generated table unchanged.
+    adopt_rng = np.random.default_rng([2026, len(accounts)])
+    adopted = adopt_rng.random((len(accounts), len(features))) < np.array([1.0, 0.85, 0.6, 0.45, 0.35, 0.2])
+    account_of_user = np.repeat(np.arange(len(accounts)), users_per_account)
+    pick = np.where(adopted[account_of_user[ui[rep]], pick], pick, 0)
+    feat = features[pick]
     df = pd.DataFrame({"distinct_id": np.char.add(np.char.add(acc[ui[rep]], "-u"), uidx[ui[rep]].astype(str)),
                        "account_id": acc[ui[rep]], "event_date": days[di[rep]], "event": feat})
     return df.drop_duplicates().reset_index(drop=True)

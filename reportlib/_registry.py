@@ -211,7 +211,7 @@ _KPIS: list[Kpi] = [
        "Distinct users with an event in the as-of month."),
     _k("active_accounts", "Active accounts", "count", "higher", "granular", ["usage_depth"], ("usage",), "usage",
        "Distinct accounts (else users) with an event in the period."),
-    _k("usage_depth", "Usage depth", "multiple", "higher", "granular", ["grr"], ("usage",), "usage",
+    _k("usage_depth", "Usage depth", "count", "higher", "granular", ["grr"], ("usage",), "usage",
        "Events per active account over the period."),
     _k("nps_responses", "NPS responses", "count", "higher", "granular", ["nps"], ("nps",), "usage",
        "Survey responses in the period."),
