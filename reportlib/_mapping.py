@@ -189,8 +189,8 @@ class _Context:
                     f"needs. Add {canon} = \"<column name>\" to its columns." + did_you_mean(canon, main_cols),
                     column=canon)
         if self.name == "contracts" and "tcv" not in sources and "mrr" not in sources:
-            self.problem(f"Contracts need a value: map either tcv (total contract value) or mrr "
-                         f"(monthly value) in [inputs.contracts] columns." + did_you_mean("tcv", main_cols),
+            self.problem("Contracts need a value: map either tcv (total contract value) or mrr "
+                         "(monthly value) in [inputs.contracts] columns." + did_you_mean("tcv", main_cols),
                          column="tcv")
 
     def _join(self, folder: Path, raw: pd.DataFrame, i: int, join, main_cols: list[str],
@@ -431,7 +431,7 @@ class _Context:
             rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
             listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
             more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
-            why = (f"the value could not be read" if reason == "unparseable" else reason)
+            why = ("the value could not be read" if reason == "unparseable" else reason)
             self.problem(f"{int(mask.sum()):,} row(s) left out because {why}: "
                          f"rows {listed}{more}. Set on_bad_rows = \"error\" to stop instead.",
                          file=src.file, row=rows[0] if rows else None, column=src.shown, severity="warning")

@@ -17,14 +17,13 @@ import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Float, Unicode, default
 
 from ._assemble import assemble_pdf, period_label
 from ._chromium import Chromium, find_chromium
-from .exceptions import ExportError
 
 __all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "Chromium",
            "period_label", "TEMPLATES_DIR"]

@@ -512,7 +512,7 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     KpiResult
     """
     whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
-    seg, cmp_ = _parse_segment(segment), _parse_compare(compare)
+    seg, cmp_ = parse_segment(segment), parse_compare(compare)
     company = whole.segment(*seg) if seg else whole
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
     win = Window(month, parse_window(window))
@@ -532,30 +532,30 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
                      year_ago_all=year_all)
 
 
-def _parse_segment(segment: tuple[str, str] | str | None) -> tuple[str, str] | None:
-    if segment is None or segment == "":
+def parse_segment(segment: Any) -> tuple[str, str] | None:
+    """``"segment=Enterprise"`` or ``("segment", "Enterprise")`` -> ("segment", "Enterprise");
+    "" / None -> None."""
+    if segment is None or segment == "" or segment == ():
         return None
-    if isinstance(segment, str):
-        key, sep, value = segment.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ParameterError(f"segment must be KEY=VALUE (e.g. segment=Enterprise), not '{segment}'")
-        return key.strip(), value.strip()
-    return str(segment[0]), str(segment[1])
+    if isinstance(segment, (tuple, list)):
+        return (str(segment[0]), str(segment[1]))
+    key, sep, value = str(segment).partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise ParameterError(f"segment must look like KEY=VALUE (e.g. segment=Enterprise), not {segment!r}")
+    return key.strip(), value.strip()
 
 
-def _parse_compare(compare: tuple[str, tuple[str, str]] | str | None) -> tuple[str, tuple[str, str]] | None:
-    if compare is None or compare == "":
+def parse_compare(compare: Any) -> tuple[str, tuple[str, str]] | None:
+    """``"segment=SMB,Enterprise"`` -> ("segment", ("SMB", "Enterprise")); "" / None -> None."""
+    if compare is None or compare == "" or compare == ():
         return None
-    if isinstance(compare, str):
-        key, _, values = compare.partition("=")
-        parts = [v.strip() for v in values.split(",") if v.strip()]
-        if not key.strip() or len(parts) != 2:
-            raise ParameterError(f"compare takes exactly two values of one dimension (KEY=A,B), not '{compare}'")
-        return key.strip(), (parts[0], parts[1])
-    key, pair = compare
-    if len(pair) != 2:
-        raise ParameterError("compare takes exactly two values of one dimension")
-    return str(key), (str(pair[0]), str(pair[1]))
+    if isinstance(compare, (tuple, list)):
+        return (str(compare[0]), (str(compare[1][0]), str(compare[1][1])))
+    key, sep, values = str(compare).partition("=")
+    parts = [v.strip() for v in values.split(",") if v.strip()]
+    if not sep or not key.strip() or len(parts) != 2:
+        raise ParameterError(f"compare must look like KEY=A,B (e.g. segment=SMB,Enterprise), not {compare!r}")
+    return key.strip(), (parts[0], parts[1])
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .exceptions import ExportError, ParameterError
+from .kpis import parse_compare, parse_segment
 
 __all__ = ["PackResult", "build_pack", "pack_folder", "section_notebooks", "NOTEBOOKS_DIR",
            "KPI_CACHE", "MANIFEST"]
@@ -48,31 +49,6 @@ class PackResult:
 
 
 # -- parameters ------------------------------------------------------------------------------
-def _segment(segment: Any) -> tuple[str, str] | None:
-    if not segment:
-        return None
-    if isinstance(segment, str):
-        key, sep, value = segment.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ParameterError(f"segment must be KEY=VALUE (e.g. segment=Enterprise), got '{segment}'")
-        return key.strip(), value.strip()
-    key, value = segment
-    return str(key), str(value)
-
-
-def _compare(compare: Any) -> tuple[str, tuple[str, str]] | None:
-    if not compare:
-        return None
-    if isinstance(compare, str):
-        key, sep, values = compare.partition("=")
-        parts = [v.strip() for v in values.split(",") if v.strip()]
-        if not sep or not key.strip() or len(parts) != 2:
-            raise ParameterError(f"compare must be KEY=A,B (e.g. segment=SMB,Enterprise), got '{compare}'")
-        return key.strip(), (parts[0], parts[1])
-    key, (a, b) = compare
-    return str(key), (str(a), str(b))
-
-
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "x"
 
@@ -88,7 +64,7 @@ def pack_folder(out: Path | str, slug: str, as_of: Any, segment: Any = None, com
     if not match:
         raise ParameterError(f"as-of '{as_of}' is not a month (YYYY-MM)")
     name = f"{match.group(1)}-{int(match.group(2)):02d}"
-    seg, cmp_ = _segment(segment), _compare(compare)
+    seg, cmp_ = parse_segment(segment), parse_compare(compare)
     if seg:
         name += f"_{_safe(seg[0])}-{_safe(seg[1])}"
     if cmp_:
@@ -324,7 +300,7 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     """
     t_start = time.perf_counter()
     timings: dict[str, Any] = {}
-    seg, cmp_ = _segment(segment), _compare(compare)
+    seg, cmp_ = parse_segment(segment), parse_compare(compare)
     sections = [Path(p).resolve() for p in (notebooks if notebooks is not None else section_notebooks())]
     if not sections:
         raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")

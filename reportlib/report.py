@@ -26,6 +26,8 @@ from ._style import (  # noqa: F401  (re-exported for notebooks)
     fmt_value,
 )
 
+from .kpis import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
+
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
 CACHE_VERSION = 1
@@ -67,35 +69,6 @@ def resolve_company_dir(company_dir: str | Path) -> Path:
         if cand.exists():
             return cand
     return (Path.cwd() / p).resolve()
-
-
-def parse_segment(segment: Any) -> tuple[str, str] | None:
-    """``"segment=Enterprise"`` -> ("segment", "Enterprise"); "" / None -> None."""
-    if segment is None or segment == "" or segment == ():
-        return None
-    if isinstance(segment, (tuple, list)):
-        return (str(segment[0]), str(segment[1]))
-    key, sep, value = str(segment).partition("=")
-    if not sep or not key.strip() or not value.strip():
-        from .exceptions import ParameterError
-
-        raise ParameterError(f"segment must look like KEY=VALUE (e.g. segment=Enterprise), not {segment!r}")
-    return key.strip(), value.strip()
-
-
-def parse_compare(compare: Any) -> tuple[str, tuple[str, str]] | None:
-    """``"segment=SMB,Enterprise"`` -> ("segment", ("SMB", "Enterprise")); "" -> None."""
-    if compare is None or compare == "" or compare == ():
-        return None
-    if isinstance(compare, (tuple, list)):
-        return (str(compare[0]), (str(compare[1][0]), str(compare[1][1])))
-    key, sep, values = str(compare).partition("=")
-    parts = [v.strip() for v in values.split(",") if v.strip()]
-    if not sep or not key.strip() or len(parts) != 2:
-        from .exceptions import ParameterError
-
-        raise ParameterError(f"compare must look like KEY=A,B (e.g. segment=SMB,Enterprise), not {compare!r}")
-    return key.strip(), (parts[0], parts[1])
 
 
 def cache_key(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
