@@ -200,7 +200,7 @@ def setup() -> None:
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("retina")
+        set_matplotlib_formats("svg")
     except Exception:  # noqa: BLE001  - outside IPython there is nothing to configure
         pass
     pd.set_option("display.max_columns", 30)
