@@ -260,17 +260,27 @@ def _log_drivers(factors: dict[str, tuple[object, object, int]]) -> dict[str, fl
     return out
 
 
+def _multiple_head(kpi_id: str, label: str, cur: Values, prior: Values, year_ago: Values, period: str,
+                   missing: str) -> tuple[str | Explanation, float | None, float | None]:
+    """"<Label> was 1.6x (changes)" and the changes; an Explanation instead of the text
+    when the value is blank (its note, or ``missing``, says why)."""
+    d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
+    d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
+    value = num(cur.get(kpi_id))
+    if value is None:
+        note = getattr(cur.get(kpi_id), "note", "") or missing
+        return (Explanation(kpi_id, f"{label} is not meaningful this {period}: {note}.", "", d_prior, d_year),
+                d_prior, d_year)
+    return f"{label} was {value:.1f}x{_vs(kpi_id, cur, prior, year_ago, period)}", d_prior, d_year
+
+
 def explain_burn_multiple(cur: Values, prior: Values, year_ago: Values, currency: str | None,
                           period: str) -> Explanation:
     """Burn multiple = burn / net new ARR; names the factor with the larger log change."""
-    d_prior = change("burn_multiple", cur.get("burn_multiple"), prior.get("burn_multiple"))
-    d_year = change("burn_multiple", cur.get("burn_multiple"), year_ago.get("burn_multiple"))
-    bm = num(cur.get("burn_multiple"))
-    if bm is None:
-        note = getattr(cur.get("burn_multiple"), "note", "") or "burn or net new ARR is missing"
-        return Explanation("burn_multiple", f"Burn multiple is not meaningful this {period}: {note}.", "",
-                           d_prior, d_year)
-    head = f"Burn multiple was {bm:.1f}x{_vs('burn_multiple', cur, prior, year_ago, period)}"
+    head, d_prior, d_year = _multiple_head("burn_multiple", "Burn multiple", cur, prior, year_ago, period,
+                                           "burn or net new ARR is missing")
+    if isinstance(head, Explanation):
+        return head
     logs = _log_drivers({"burn": (cur.get("burn"), prior.get("burn"), 1),
                          "net_new_arr": (cur.get("net_new_arr"), prior.get("net_new_arr"), -1)})
     if logs is None:
@@ -354,14 +364,10 @@ def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: 
     """Quick ratio = ARR added / ARR lost: names the side with the larger log change, then
     the movement on that side whose amount changed most (so a small line that doubled does
     not outrank a large one that moved the ratio)."""
-    d_prior = change("quick_ratio", cur.get("quick_ratio"), prior.get("quick_ratio"))
-    d_year = change("quick_ratio", cur.get("quick_ratio"), year_ago.get("quick_ratio"))
-    qr = num(cur.get("quick_ratio"))
-    if qr is None:
-        note = getattr(cur.get("quick_ratio"), "note", "") or "no ARR lost in the period"
-        return Explanation("quick_ratio", f"Quick ratio is not meaningful this {period}: {note}.", "",
-                           d_prior, d_year)
-    head = f"Quick ratio was {qr:.1f}x{_vs('quick_ratio', cur, prior, year_ago, period)}"
+    head, d_prior, d_year = _multiple_head("quick_ratio", "Quick ratio", cur, prior, year_ago, period,
+                                           "no ARR lost in the period")
+    if isinstance(head, Explanation):
+        return head
     totals = {side: tuple(sum(num(v.get(k)) or 0.0 for k in ids) for v in (cur, prior))
               for side, ids in (("added", _INFLOWS), ("lost", _OUTFLOWS))}
     logs = _log_drivers({"added": (*totals["added"], 1), "lost": (*totals["lost"], -1)})

@@ -693,18 +693,7 @@ def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
     labels = _period_labels(df[mcol], freq, as_of)
     x = np.arange(len(df))
     fig, ax = _new_figure(size)
-    pos = np.zeros(len(df))
-    for s in ("new", "reactivation", "expansion"):
-        if s in df.columns:
-            v = df[s].fillna(0).astype(float).to_numpy()
-            ax.bar(x, v, bottom=pos, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.72)
-            pos = pos + v
-    neg = np.zeros(len(df))
-    for s in ("contraction", "churn"):
-        if s in df.columns:
-            v = df[s].fillna(0).abs().astype(float).to_numpy()
-            ax.bar(x, -v, bottom=-neg, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.72)
-            neg = neg + v
+    pos, neg = _stacked_movements(ax, df, x, width=0.72)
     if "net_new" in df.columns:
         ax.plot(x, df["net_new"].astype(float), color=S.INK, marker="o", ms=4, lw=2, label="Net new")
     ax.axhline(0, color=S.INK, lw=0.8)
@@ -716,6 +705,23 @@ def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
     _legend_below(ax, ncols=6)
     ax.set_title(title)
     return fig
+
+
+def _stacked_movements(ax, data: pd.DataFrame, x: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """MRR gained stacked above zero and MRR lost below it; returns both stack heights."""
+    pos, neg = np.zeros(len(data)), np.zeros(len(data))
+    for s in ("new", "reactivation", "expansion", "contraction", "churn"):
+        if s not in data.columns:
+            continue
+        v = data[s].fillna(0).abs().astype(float).to_numpy()
+        gained = s in ("new", "reactivation", "expansion")
+        ax.bar(x, v if gained else -v, bottom=pos if gained else -neg, color=S.MOVEMENT_COLORS[s],
+               label=s.capitalize(), width=width)
+        if gained:
+            pos = pos + v
+        else:
+            neg = neg + v
+    return pos, neg
 
 
 @_styled
@@ -735,18 +741,7 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     x = np.arange(len(data))
     fig, (ax, axq) = plt.subplots(2, 1, figsize=size, sharex=True,
                                   gridspec_kw={"height_ratios": [1.6, 1]})
-    pos = np.zeros(len(data))
-    for s in ("new", "reactivation", "expansion"):
-        if s in data.columns:
-            v = data[s].fillna(0).astype(float).to_numpy()
-            ax.bar(x, v, bottom=pos, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.66)
-            pos = pos + v
-    neg = np.zeros(len(data))
-    for s in ("contraction", "churn"):
-        if s in data.columns:
-            v = data[s].fillna(0).abs().astype(float).to_numpy()
-            ax.bar(x, -v, bottom=-neg, color=S.MOVEMENT_COLORS[s], label=s.capitalize(), width=0.66)
-            neg = neg + v
+    pos, neg = _stacked_movements(ax, data, x, width=0.66)
     ax.axhline(0, color=S.INK, lw=0.8)
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.set_ylabel(_money_label(currency, "MRR moved"))
