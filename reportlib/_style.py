@@ -196,15 +196,23 @@ def fmt_money(value: Any, currency: str | None = None, decimals: int | None = No
     return f"{prefix}{currency_symbol(currency)}{text}{suffix}"
 
 
+def _sign_prefix(v: float, rounds_to_zero: bool, sign: bool, unchanged: str = "") -> str:
+    """A typographic minus for negatives, '+' for positives when asked, and ``unchanged``
+    for a value that rounds to zero (never '−0%')."""
+    if rounds_to_zero:
+        return unchanged
+    if v < 0:
+        return "−"
+    return "+" if sign and v > 0 else ""
+
+
 def fmt_pct(value: Any, decimals: int = 0, sign: bool = False) -> str:
     """0.853 -> '85%'; with sign: 0.05 -> '+5%'. Value is a fraction."""
     v = as_float(value)
     if v is None:
         return "–"
     text = f"{abs(v) * 100:.{decimals}f}"
-    zero = float(text) == 0
-    prefix = "−" if v < 0 and not zero else ("+" if sign and v > 0 and not zero else "")
-    return f"{prefix}{text}%"
+    return f"{_sign_prefix(v, float(text) == 0, sign)}{text}%"
 
 
 def fmt_pts(value: Any, decimals: int = 0) -> str:
@@ -213,9 +221,7 @@ def fmt_pts(value: Any, decimals: int = 0) -> str:
     if v is None:
         return "–"
     text = f"{abs(v) * 100:.{decimals}f}"
-    zero = float(text) == 0
-    prefix = "−" if v < 0 and not zero else ("+" if v > 0 and not zero else "±")
-    return f"{prefix}{text} pts"
+    return f"{_sign_prefix(v, float(text) == 0, True, unchanged='±')}{text} pts"
 
 
 def fmt_number(value: Any, decimals: int | None = None, sign: bool = False) -> str:
@@ -228,8 +234,7 @@ def fmt_number(value: Any, decimals: int | None = None, sign: bool = False) -> s
         d = decimals if decimals is not None else (0 if abs(v) >= 100 or float(v).is_integer() else 1)
         text, suffix = f"{abs(v):,.{d}f}", ""
     zero = float(text.replace(",", "")) == 0 if not suffix else False
-    prefix = "−" if v < 0 and not zero else ("+" if sign and v > 0 and not zero else "")
-    return f"{prefix}{text}{suffix}"
+    return f"{_sign_prefix(v, zero, sign)}{text}{suffix}"
 
 
 def fmt_multiple(value: Any, decimals: int = 1) -> str:
