@@ -5,7 +5,7 @@ notebooks (one per section) plus one Chromium start-and-print of a one-page HTML
 pack <= 1.5 x floor.
 
 The floor's notebooks run exactly as the pack runs its sections: the same runner
-(``reportlib.run.run_sections``), a process pool of the same size, and one kernel per
+(``reportlib.render.run.run_sections``), a process pool of the same size, and one kernel per
 worker reused (reset) from notebook to notebook. The pack's kernel reuse therefore is not
 counted as a gain over the floor; what the ratio shows is the work of the pack itself
 (inputs, KPIs, charts, tables, printing real pages). For reference the papermill-default
@@ -39,7 +39,7 @@ def _empty_notebook(path: Path) -> Path:
 
 
 def _papermill(src: str, dst: str) -> None:
-    from reportlib.run import run_section
+    from reportlib.render.run import run_section
 
     # papermill's default: a new kernel for the notebook (over IPC, like the pack's kernels)
     run = run_section(src, dst, {"as_of": "2026-09"}, reuse_kernel=False)
@@ -49,8 +49,8 @@ def _papermill(src: str, dst: str) -> None:
 def floor_seconds(sections: int, jobs: int, work: Path) -> tuple[float, float, float]:
     """(papermill seconds with the pack's runner, chromium seconds, papermill seconds with
     a fresh kernel per notebook) for the toolchain alone."""
-    from reportlib._chromium import Chromium
-    from reportlib.run import run_sections
+    from reportlib.render.chromium import Chromium
+    from reportlib.render.run import run_sections
 
     nbs = [_empty_notebook(work / f"{i:02d}_empty.ipynb") for i in range(sections)]
     t0 = time.perf_counter()
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     from reportlib.pack import section_notebooks
-    from reportlib.run import default_jobs
+    from reportlib.render.run import default_jobs
 
     if not (COMPANY / "company.toml").is_file():
         print(f"no demo company at {COMPANY}: run `reportlib demo --data-only` first", file=sys.stderr)

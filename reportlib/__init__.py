@@ -7,7 +7,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .exceptions import (
+from reportlib.exceptions import (
     ConfigError,
     ExportError,
     InputError,

@@ -10,23 +10,22 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .exceptions import InputError, ParameterError, ReportlibError
+from reportlib.exceptions import InputError, ParameterError, ReportlibError
+from reportlib.params import parse_compare, parse_segment
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip() or not value.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. segment=Enterprise), got '{text}'")
-    return key.strip(), value.strip()
+def _argument(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse type from a :mod:`reportlib.params` parser: its message, no traceback."""
+    def convert(text: str) -> object:
+        try:
+            return parse(text)
+        except ParameterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return convert
 
 
-def _compare(text: str) -> tuple[str, tuple[str, str]]:
-    key, values = _key_value(text)
-    parts = [v.strip() for v in values.split(",") if v.strip()]
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(
-            f"--compare takes exactly two values of one dimension (e.g. segment=SMB,Enterprise), got '{text}'")
-    return key, (parts[0], parts[1])
+_key_value = _argument(parse_segment)
+_compare = _argument(parse_compare)
 
 
 def _add_period_args(p: argparse.ArgumentParser) -> None:
@@ -40,7 +39,7 @@ def _add_period_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .inputs import validate_company
+    from reportlib.inputs import validate_company
 
     report = validate_company(args.company_dir)
     print(report.render())
@@ -48,7 +47,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_kpis(args: argparse.Namespace) -> int:
-    from .kpis import compute_kpis, write_kpis
+    from reportlib.kpis import compute_kpis, write_kpis
 
     result = compute_kpis(args.company_dir, as_of=args.as_of, window=args.window,
                           segment=args.segment, compare=args.compare)
@@ -58,7 +57,7 @@ def _cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    from .pack import build_pack
+    from reportlib.pack import build_pack
 
     result = build_pack(args.company_dir, as_of=args.as_of, window=args.window,
                         segment=args.segment, compare=args.compare, out=args.out)
@@ -67,7 +66,7 @@ def _cmd_pack(args: argparse.Namespace) -> int:
 
 
 def _cmd_portfolio(args: argparse.Namespace) -> int:
-    from .portfolio import run_portfolio
+    from reportlib.portfolio import run_portfolio
 
     result = run_portfolio(args.data_dir, as_of=args.as_of, window=args.window, jobs=args.jobs,
                            segments=args.segments, scheduler=args.scheduler, force=args.force,
@@ -76,7 +75,7 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from reportlib.demo import run_demo
 
     return run_demo(data_dir=args.data_dir, out=args.out, data_only=args.data_only)
 

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .exceptions import ExportError, ParameterError
-from .kpis import parse_compare, parse_segment
+from reportlib.exceptions import ExportError, ParameterError
+from reportlib.params import parse_compare, parse_segment
+from reportlib.resources import notebooks_dir
 
 __all__ = ["PackResult", "build_pack", "pack_folder", "section_notebooks", "NOTEBOOKS_DIR",
            "KPI_CACHE", "MANIFEST"]
 
 #: The section notebooks: ``notebooks/NN_<section>.ipynb`` at the top of the repository.
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-#: Where the pack leaves the computed KpiResult for ``reportlib.report.load_report``
+NOTEBOOKS_DIR = notebooks_dir()
+#: Where the pack leaves the computed KpiResult for ``reportlib.deck.report.load_report``
 #: (relative to the notebooks' ``output_dir``); removed before the pack is swapped in.
 KPI_CACHE = Path("_cache") / "kpi_result.pkl"
 MANIFEST = "manifest.json"
@@ -112,7 +113,7 @@ def _input_hashes(company: Any) -> dict[str, str]:
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from . import __version__
+    from reportlib import __version__
 
     out = {"reportlib": __version__}
     for name in ("pandas", "papermill", "nbconvert", "matplotlib"):
@@ -177,14 +178,14 @@ def _relocate(notebook: Path, staging: Path, folder: Path) -> None:
 
 # -- the steps --------------------------------------------------------------------------------------
 def _load(company_dir: Path) -> Any:
-    from .inputs import load_company
+    from reportlib.inputs import load_company
 
     return load_company(company_dir)
 
 
 def _resolve_as_of(company: Any, as_of: str | None) -> str:
     """``YYYY-MM`` (or the given ``YYYY-MM-DD``, kept for pacing) of the reported month."""
-    from .inputs import resolve_as_of
+    from reportlib.inputs import resolve_as_of
 
     month, _date = resolve_as_of(company, as_of)
     text = str(as_of).strip() if as_of is not None else ""
@@ -192,21 +193,21 @@ def _resolve_as_of(company: Any, as_of: str | None) -> str:
 
 
 def _compute(company: Any, as_of: str, window: str, segment: Any, compare: Any) -> Any:
-    from .kpis import compute_kpis
+    from reportlib.kpis import compute_kpis
 
     return compute_kpis(company, as_of=as_of, window=window, segment=segment, compare=compare)
 
 
 def _write(result: Any, out_dir: Path) -> None:
-    from .kpis import write_kpis
+    from reportlib.kpis import write_kpis
 
     write_kpis(result, out_dir)
 
 
 def _write_cache(result: Any, staging: Path, parameters: dict[str, str]) -> None:
-    """Leave the KpiResult where ``reportlib.report.load_report`` looks for it, so that the
+    """Leave the KpiResult where ``reportlib.deck.report.load_report`` looks for it, so that the
     section notebooks read it instead of recomputing (one computation per pack)."""
-    from .report import write_cache
+    from reportlib.deck.report import write_cache
 
     write_cache(result, staging, parameters["company_dir"], parameters["as_of"], parameters["window"],
                 parameters["segment"], parameters["compare"])
@@ -222,7 +223,7 @@ class _Printer:
     """Prints sections as their notebooks finish, in one browser started in the background."""
 
     def __init__(self, pdf_dir: Path, workers: int):
-        from .export import Chromium
+        from reportlib.render.export import Chromium
 
         self.pdf_dir = pdf_dir
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
@@ -234,7 +235,7 @@ class _Printer:
         self.jobs[notebook.stem] = self.pool.submit(self._export, notebook)
 
     def _export(self, notebook: Path) -> Path:
-        from .export import export_one
+        from reportlib.render.export import export_one
 
         t0 = time.perf_counter()
         pdf = export_one(notebook, self.pdf_dir, self.browser_future.result(), footer=False)
@@ -323,7 +324,7 @@ def _may_skip(out: Path | str, company_dir: Path | str, force: bool) -> bool:
     before any kernel starts); False means this run will certainly build."""
     if force:
         return False
-    from .inputs import company_slug
+    from reportlib.inputs import company_slug
 
     root = Path(out).resolve() / _safe(company_slug(Path(company_dir).resolve()))
     return root.is_dir() and any(root.glob(f"*/{MANIFEST}"))
@@ -356,7 +357,7 @@ def _build_pack(company_dir: Path | str, as_of: str | None, window: str, seg: An
         return PackResult(folder, folder / PDF_NAME, folder / MANIFEST, True,
                           round(time.perf_counter() - t_start, 3))
 
-    from .export import find_chromium
+    from reportlib.render.export import find_chromium
 
     find_chromium()  # no browser: say so before any notebook runs
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -419,7 +420,7 @@ def _pool(executor: Executor | None, jobs: int | None, sections: int) -> Executo
     None when the caller gave an executor or asked for an in-process run (``jobs=1``)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from .run import default_jobs, warm_up
+    from reportlib.render.run import default_jobs, warm_up
 
     if executor is not None or jobs == 1 or sections < 2:
         return None
@@ -432,8 +433,9 @@ def _pool(executor: Executor | None, jobs: int | None, sections: int) -> Executo
 def _build(company: Any, sections: list[Path], parameters: dict[str, str], seg: Any, cmp_: Any,
            staging: Path, folder: Path, printer: _Printer, timings: dict[str, Any],
            manifest: dict[str, Any], jobs: int | None, executor: Executor | None) -> None:
-    from .export import assemble_pdf, period_label
-    from .run import run_sections
+    from reportlib.params import period_label
+    from reportlib.render.export import assemble_pdf
+    from reportlib.render.run import run_sections
 
     t0 = time.perf_counter()
     result = _compute(company, parameters["as_of"], parameters["window"], seg, cmp_)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportlib import _registry as reg
+from reportlib import registry as reg
 from reportlib.cli import main
 from reportlib.kpis import KPI_COLUMNS
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from reportlib.config import DEFAULT_NORTH_STAR, CompanyConfig, Policies, load_config, safe_relative_path
+from reportlib.inputs.config import DEFAULT_NORTH_STAR, CompanyConfig, Policies, load_config, safe_relative_path
 from reportlib.exceptions import ConfigError
 
 MINIMAL = """
@@ -211,3 +211,11 @@ def test_policies_describe():
     assert d["reactivation_window_months"][0] == "none"
     assert d["pacing_amber"][1].startswith("pipeline pace of at least 90%")
     assert all(isinstance(x, str) and x for r in rows for x in r)
+
+
+def test_misspelled_north_star_is_a_message_with_a_suggestion(tmp_path: Path) -> None:
+    (tmp_path / "company.toml").write_text(MINIMAL + '\n[kpis]\nnorth_star = ["arr", "nrr", "burn_multipel"]\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "company.toml")
+    text = str(err.value)
+    assert "'burn_multipel' is not a KPI id" in text and "did you mean 'burn_multiple'" in text.lower()

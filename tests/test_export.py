@@ -13,8 +13,8 @@ from pypdf import PdfReader, PdfWriter
 
 from conftest import FIXTURES, chromium_available
 from reportlib.exceptions import ExportError
-from reportlib.export import TEMPLATES_DIR, BoardPDFExporter, assemble_pdf, find_chromium, period_label
-from reportlib.run import run_sections
+from reportlib.render.export import TEMPLATES_DIR, BoardPDFExporter, assemble_pdf, find_chromium
+from reportlib.render.run import run_sections
 
 NOTEBOOKS = FIXTURES / "notebooks"
 JUPYTER = Path(sys.executable).with_name("jupyter")
@@ -66,13 +66,6 @@ def test_page_breaks_at_level_two_headings_and_tagged_cells(executed: dict[str, 
     body = html[html.index("<main>"):]
     # "## Revenue quality", "## Second page" and the cell tagged page-break
     assert body.count('class="bp-page-break"') == 3
-
-
-def test_period_label() -> None:
-    assert period_label("2026-09", "quarter") == "Q3 2026"
-    assert period_label("2026-09-15", "month") == "Sep 2026"
-    assert period_label("2026-11", "quarter") == "3 months to Nov 2026"
-    assert period_label("2026-12", "year") == "FY 2026"
 
 
 def test_chromium_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

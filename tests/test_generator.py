@@ -10,8 +10,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from reportlib import demo
-from reportlib import _generator as g
+from reportlib.demo import companies as demo
+from reportlib.demo import generator as g
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import FIXTURES
-from reportlib._mapping import parse_numbers
+from reportlib.inputs._mapping import parse_numbers
 from reportlib.exceptions import InputError, ParameterError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of, validate_company
 

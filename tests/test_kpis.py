@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportlib import _registry as reg
-from reportlib.kpis import KPI_COLUMNS, KPI_TREE_COLUMNS, KpiResult, compute_kpis
+from reportlib import registry as reg
+from reportlib.kpis.builder import KPI_COLUMNS, KPI_TREE_COLUMNS, KpiResult, compute_kpis
 from reportlib.metrics import Blank
 
 from conftest import PRODUCT_LED, SALES_LED

@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from reportlib.config import Policies
+from reportlib.inputs.config import Policies
 from reportlib.metrics import (Blank, cohort_gross_profit, cohort_payback, compare_segments, monthly_cac,
                                monthly_gross_margin)
 

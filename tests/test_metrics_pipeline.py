@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from reportlib.config import Policies
+from reportlib.inputs.config import Policies
 from reportlib.metrics import Blank, Window, opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis, pipeline_pacing
 from reportlib.metrics.pipeline import PACING_COLUMNS, period_bounds
 

@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from reportlib.config import Policies
+from reportlib.inputs.config import Policies
 from reportlib.metrics import Blank, Noted, Window, is_blank, note_of, unit_economics_kpis, unit_economics_series
 from reportlib.metrics.unit_economics import ltv
 
@@ -25,7 +25,7 @@ def financials(months: int = 24, cash: float = -400.0, sm_zero: bool = False) ->
         "month": idx, "revenue": [1500.0 if y else 1000.0 for y in y26],
         "cogs": [375.0 if y else 300.0 for y in y26], "sales_marketing": sm,
         "research_development": 200.0, "general_admin": 100.0,
-        "net_cash_flow": [cash if y else -100.0 for y in y26]})
+        "net_cash_flow": [cash if y else -100.0 for y in y26], "cash_balance": 12_000.0})
 
 
 REVENUE = {"new_customers": 10.0, "arpa": 100.0, "asp": 110.0, "net_new_arr": 6000.0, "new_arr": 5000.0,
@@ -197,3 +197,22 @@ def test_series_monthly_with_lag_and_no_inf():
     fin = series_financials().assign(sales_marketing=0.0)
     s0 = unit_economics_series(fin, bridge(), "M")
     assert s0["cac"].isna().all() and s0["magic_number"].isna().all()
+
+
+def test_cash_balance_burn_and_runway_by_hand():
+    # cash balance 12,000 at the end of 2026-12; burn Oct-Dec 2026: 3 x 400 = 1,200
+    k = kpis(financials())
+    assert k["cash_balance"] == 12_000.0
+    assert k["net_burn_monthly"] == pytest.approx(1_200.0 / 3)          # 400 a month
+    assert k["runway_months"] == pytest.approx(12_000.0 / 400.0)        # 30 months
+
+
+def test_runway_blank_when_cash_generative_or_no_cash_column():
+    fin = financials(cash=250.0)
+    fin["cash_balance"] = 5_000.0
+    k = kpis(fin)
+    assert k["cash_balance"] == 5_000.0
+    assert isinstance(k["net_burn_monthly"], Blank) and "generated cash" in k["net_burn_monthly"].note
+    assert isinstance(k["runway_months"], Blank)
+    k = kpis(financials().drop(columns="cash_balance"))
+    assert isinstance(k["cash_balance"], Blank) and "cash_balance" in k["cash_balance"].note

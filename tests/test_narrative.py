@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from reportlib import _narrative as nar
+from reportlib.kpis import narrative as nar
 from reportlib.metrics import Blank
 
 

@@ -86,7 +86,7 @@ RUNS = {
 def cached_results(tmp_path_factory):
     """One KPI computation per run, cached as the pack runner does, so that each notebook
     run only pays for its kernel and its charts."""
-    from reportlib import report
+    from reportlib.deck import report
 
     out = {}
     for key, run in RUNS.items():

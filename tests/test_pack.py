@@ -166,7 +166,7 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
                                    str(result.pdf), "-"], capture_output=True, text=True).stdout
     rows = [r for r in csv.DictReader(open(result.folder / "kpis.csv")) if r["tier"] == "north_star" and r["value"]]
     assert rows
-    from reportlib._narrative import fmt_value
+    from reportlib.kpis.narrative import fmt_value
     from reportlib.inputs import load_company
 
     currency = load_company(SALES_LED).config.currency

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from reportlib import _registry as reg
+from reportlib import registry as reg
 from reportlib.metrics import Blank
 
 from conftest import SHARED
@@ -25,7 +25,7 @@ METRICS_MD_SNAPSHOT = [
     "logo_churn_rate_annual", "gross_mrr_churn_rate", "net_mrr_churn_rate", "mrr_expansion_rate", "nrr",
     "grr", "quick_ratio", "arpa", "asp", "gross_margin", "gross_margin_ttm", "sm_spend", "cac", "ltv",
     "ltv_cac", "magic_number", "cac_payback_months", "burn", "burn_multiple", "revenue_growth_yoy",
-    "ebitda_margin", "rule_of_40", "visitors", "signups", "visitor_to_signup", "pqls", "pqls_growth",
+    "ebitda_margin", "rule_of_40", "cash_balance", "net_burn_monthly", "runway_months", "visitors", "signups", "visitor_to_signup", "pqls", "pqls_growth",
     "signup_to_pql", "time_to_pql_days", "pql_to_customer", "lead_conversion_rate", "revenue_per_lead",
     "pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days", "dau_mau", "nps", "bookings",
     "billings", "revenue", "deferred_revenue", "carr", "revenue_share_contracted_recurring",

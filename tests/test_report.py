@@ -1,4 +1,4 @@
-"""reportlib.report: the KPI-result cache, parameters, commentary and formatting helpers."""
+"""reportlib.deck.report: the KPI-result cache, parameters, commentary and formatting helpers."""
 from __future__ import annotations
 
 import pickle
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from reportlib import report
+from reportlib.deck import report
 
 
 class _Company(SimpleNamespace):
@@ -100,7 +100,7 @@ def test_parameters_parse():
 
 def test_relative_company_dir_resolves_from_the_notebooks_folder(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    assert report.resolve_company_dir("../data/meridian") == (Path(report.__file__).resolve().parents[1]
+    assert report.resolve_company_dir("../data/meridian") == (Path(report.__file__).resolve().parents[2]
                                                                 / "data" / "meridian")
 
 
@@ -169,7 +169,7 @@ def test_compare_pack_wires_compare_kpis_and_compare_cohorts(company):
     import matplotlib
 
     matplotlib.use("Agg")
-    from reportlib import charts
+    from reportlib.deck import charts
 
     res = _compare_result(company)
     assert report.has_compare(res)

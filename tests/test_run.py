@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES
 from reportlib.exceptions import SectionError
-from reportlib.run import SectionRun, run_section, run_sections
+from reportlib.render.run import SectionRun, run_section, run_sections
 
 NOTEBOOKS = FIXTURES / "notebooks"
 OK = NOTEBOOKS / "01_ok.ipynb"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._values import Blank, Value, is_blank
+from reportlib.metrics._values import Blank, Value, is_blank
 
 
 class Noted(float):

@@ -12,8 +12,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._noted import as_months, policy, value_of
-from .unit_economics import monthly_financials
+from reportlib.metrics._noted import as_months, policy, value_of
+from reportlib.metrics.unit_economics import monthly_financials
 
 GP_COLUMNS = ["cohort", "age_months", "month", "customers", "mrr", "gross_margin", "gross_profit",
               "cumulative_gross_profit", "cohort_size", "cohort_cac", "paid_back"]

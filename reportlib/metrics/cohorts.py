@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .movements import NEW, OPENING, _read
-from .grid import months_index
+from reportlib.metrics.movements import NEW, OPENING, _read
+from reportlib.metrics.grid import months_index
 
 __all__ = ["cohorts", "COHORT_COLUMNS"]
 

@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._dates import (day_dates, day_of_month, days_in_month, last_served_month,
+from reportlib.metrics._dates import (day_dates, day_of_month, days_in_month, last_served_month,
                      month_ordinals, month_start, service_length)
-from ._values import Blank, Value, safe_ratio
-from .grid import month_span, months_index, period_array
-from .periods import Window
+from reportlib.metrics._values import Blank, Value, safe_ratio
+from reportlib.metrics.grid import month_span, months_index, period_array
+from reportlib.metrics.periods import Window
 
 __all__ = [
     "REVENUE_BRIDGE_COLUMNS",

@@ -10,8 +10,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ._values import Blank, Value, safe_ratio
-from .periods import Window
+from reportlib.metrics._values import Blank, Value, safe_ratio
+from reportlib.metrics.periods import Window
 
 USAGE_IDS = ("dau_mau", "mau", "active_accounts", "usage_depth")
 NPS_IDS = ("nps", "nps_responses", "nps_promoters", "nps_passives", "nps_detractors")

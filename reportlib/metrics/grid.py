@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._dates import last_served_month, month_ordinals, service_length
+from reportlib.metrics._dates import last_served_month, month_ordinals, service_length
 
 __all__ = [
     "MrrGrid",

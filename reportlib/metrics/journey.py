@@ -12,9 +12,9 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ._groups import dimension_keys
-from ._values import Blank, Value, is_blank, safe_ratio
-from .periods import Window
+from reportlib.metrics._groups import dimension_keys
+from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
+from reportlib.metrics.periods import Window
 
 #: Lead stages in funnel order, named after their columns without ``_at``.
 LEAD_STAGES = ("created", "signup", "pql", "customer")

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._values import Blank, Value, safe_ratio
-from ._dates import month_ordinals
-from .grid import MrrGrid, month_span, months_index, period_array, sorted_codes, to_grid
-from .periods import Window
+from reportlib.metrics._values import Blank, Value, safe_ratio
+from reportlib.metrics._dates import month_ordinals
+from reportlib.metrics.grid import MrrGrid, month_span, months_index, period_array, sorted_codes, to_grid
+from reportlib.metrics.periods import Window
 
 __all__ = [
     "BRIDGE_COLUMNS",

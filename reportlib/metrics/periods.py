@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..exceptions import ParameterError
-
-WINDOWS = {"month": 1, "quarter": 3, "year": 12}
+from reportlib.exceptions import ParameterError
+from reportlib.params import WINDOWS, period_label
 
 
 def parse_window(window: str | int) -> int:
@@ -100,9 +99,5 @@ class Window:
 
     @property
     def label(self) -> str:
-        """A human label: ``2026-09``, ``2026 Q3`` or ``Oct 2025 - Sep 2026``."""
-        if self.months == 1:
-            return self.as_of.strftime("%b %Y")
-        if self.months == 3 and self.as_of.month % 3 == 0:
-            return f"Q{self.as_of.quarter} {self.as_of.year}"
-        return f"{self.first.strftime('%b %Y')} - {self.as_of.strftime('%b %Y')}"
+        """The period's one label (:func:`reportlib.params.period_label`)."""
+        return period_label(self.as_of, self.months)

@@ -11,10 +11,10 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ._groups import dimension_keys
-from ._noted import policy
-from ._values import Blank, Value, safe_ratio
-from .periods import Window
+from reportlib.metrics._groups import dimension_keys
+from reportlib.metrics._noted import policy
+from reportlib.metrics._values import Blank, Value, safe_ratio
+from reportlib.metrics.periods import Window
 
 PIPELINE_IDS = ("pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
 PACING_COLUMNS = ["period", "metric", "dimension", "target", "actual", "elapsed_fraction",

@@ -12,14 +12,16 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._noted import Noted, as_months, first_blank, policy
-from ._values import Blank, Value, is_blank, safe_ratio
-from .periods import Window
+from reportlib.metrics._noted import Noted, as_months, first_blank, policy
+from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
+from reportlib.metrics.periods import Window
 
 #: Money columns that add up across months and dimension rows.
 FLOW_COLUMNS = ("revenue", "cogs", "sales_marketing", "research_development", "general_admin",
                 "ebitda", "net_cash_flow", "revenue_contracted_recurring",
                 "revenue_uncontracted_recurring", "revenue_one_off")
+#: Balances (stocks): summed across segment rows like the flows, never across months.
+STOCK_COLUMNS = ("cash_balance",)
 #: Operating-expense columns subtracted when there is no ebitda column.
 OPEX_COLUMNS = ("sales_marketing", "research_development", "general_admin")
 #: KPIs that depend on S&M spend (blank in a segment pack without an allocation).
@@ -54,7 +56,7 @@ def monthly_financials(financials: pd.DataFrame | None,
     frame = financials
     if segment is not None and segment[0] in frame.columns:
         frame = frame[(frame[segment[0]].astype("string") == str(segment[1])).fillna(False).astype(bool)]
-    cols = [c for c in FLOW_COLUMNS if c in frame.columns]
+    cols = [c for c in FLOW_COLUMNS + STOCK_COLUMNS if c in frame.columns]
     out = frame[cols].astype(float).groupby(as_months(frame["month"]).rename("month")).sum(min_count=1)
     return out.sort_index()
 
@@ -194,6 +196,28 @@ def burn_multiple(burn_value: Value, net_new_arr: Value) -> Value:
     return burn_value / net_new_arr
 
 
+def cash_balance(monthly: pd.DataFrame, window: Window) -> Value:
+    """Cash balance at M."""
+    if "cash_balance" not in monthly.columns:
+        return Blank("financials have no cash_balance column")
+    value = monthly["cash_balance"].get(window.as_of, np.nan)
+    if pd.isna(value):
+        return Blank(f"financials have no cash balance for {window.as_of}")
+    return float(value)
+
+
+def net_burn_monthly(monthly: pd.DataFrame, window: Window) -> Value:
+    """Burn over the 3 months ending at M, per month; blank when the company generated cash."""
+    quarter = burn(monthly, Window(window.as_of, 3))
+    return quarter if is_blank(quarter) else quarter / 3
+
+
+def runway_months(cash: Value, monthly_burn: Value) -> Value:
+    """Cash balance / monthly net burn."""
+    blank = first_blank(cash, monthly_burn)
+    return blank if blank is not None else safe_ratio(cash, monthly_burn, "no net burn: runway not limited")
+
+
 def revenue_growth_yoy(monthly: pd.DataFrame, window: Window) -> Value:
     """Revenue over TTM / revenue over the twelve months before - 1."""
     now = _sum(monthly, "revenue", _months(window.ttm()))
@@ -321,6 +345,9 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     out["cac_payback_months"] = cac_payback_months(out["cac"], get("asp"), out["gross_margin_ttm"])
     out["burn"] = burn(monthly, window)
     out["burn_multiple"] = burn_multiple(out["burn"], get("net_new_arr"))
+    out["cash_balance"] = cash_balance(monthly, window)
+    out["net_burn_monthly"] = net_burn_monthly(monthly, window)
+    out["runway_months"] = runway_months(out["cash_balance"], out["net_burn_monthly"])
     out["revenue_growth_yoy"] = revenue_growth_yoy(monthly, window)
     out["ebitda_margin"] = ebitda_margin(monthly, window)
     history = (revenue_history_months if revenue_history_months is not None
@@ -338,7 +365,8 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
 
 UNIT_ECONOMICS_IDS = ("gross_margin", "gross_margin_ttm", "sm_spend", "cac", "ltv", "ltv_cac",
                       "magic_number", "cac_payback_months", "burn", "burn_multiple",
-                      "revenue_growth_yoy", "ebitda_margin", "rule_of_40")
+                      "revenue_growth_yoy", "ebitda_margin", "rule_of_40", "cash_balance",
+                      "net_burn_monthly", "runway_months")
 
 
 def _ratio(num: Value, den: Value, note: str) -> Value:
@@ -349,7 +377,8 @@ def _ratio(num: Value, den: Value, note: str) -> Value:
 def _mark_company_wide(out: dict[str, Value], segment: tuple[str, str]) -> None:
     """In a segment pack on company-wide financials, say so on the company-level values."""
     note = f"company-wide financials (no {segment[0]} column): not specific to {segment[1]}"
-    for k in ("gross_margin", "gross_margin_ttm", "burn", "revenue_growth_yoy", "ebitda_margin"):
+    for k in ("gross_margin", "gross_margin_ttm", "burn", "revenue_growth_yoy", "ebitda_margin",
+              "cash_balance", "net_burn_monthly", "runway_months"):
         v = out[k]
         if not is_blank(v) and not isinstance(v, Noted):
             out[k] = Noted(v, note)

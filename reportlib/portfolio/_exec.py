@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ._progress import Progress
+from reportlib.portfolio._progress import Progress
 
 WORKER_DIED = "worker process died"
 _MAX_REASON = 300
@@ -88,7 +88,7 @@ def reason_of(exc: BaseException) -> str:
     Input problems give their count and the first problem; section failures their own
     message; anything else the exception type and message.
     """
-    from .exceptions import InputError, ReportlibError
+    from reportlib.exceptions import InputError, ReportlibError
 
     if isinstance(exc, InputError):
         problems = exc.problems or exc.warnings
@@ -160,7 +160,7 @@ class Pool:
 #: Imported once by the fork server, so that every worker forked from it starts with
 #: pandas and the pack code loaded instead of importing them itself (about a second per
 #: worker, more than a small company's whole pack takes).
-PRELOAD = ["reportlib.pack", "reportlib.inputs", "reportlib.kpis", "reportlib.run"]
+PRELOAD = ["reportlib.pack", "reportlib.inputs", "reportlib.kpis", "reportlib.render.run"]
 
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:

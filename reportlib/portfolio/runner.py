@@ -26,9 +26,10 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ._portfolio_exec import Outcome, Pool, Task, run_tasks
-from ._progress import Progress
-from .exceptions import ConfigError, ParameterError
+from reportlib.portfolio._exec import Outcome, Pool, Task, run_tasks
+from reportlib.portfolio._progress import Progress
+from reportlib.exceptions import ConfigError, ParameterError
+from reportlib.resources import notebooks_dir
 
 __all__ = ["CompanyRun", "FxTable", "PortfolioResult", "PortfolioSummary", "find_companies",
            "load_fx", "load_summary", "run_portfolio", "summarize"]
@@ -36,7 +37,7 @@ __all__ = ["CompanyRun", "FxTable", "PortfolioResult", "PortfolioSummary", "find
 KPI_COLUMNS = ["company", "currency", "kpi", "label", "tier", "value", "unit", "prior_value",
                "change", "benchmark", "status", "note"]
 TABLE_COLUMNS = ["company", "segment", "status", "seconds", "reason"]
-SUMMARY_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "portfolio" / "summary.ipynb"
+SUMMARY_NOTEBOOK = notebooks_dir() / "portfolio" / "summary.ipynb"
 
 # the investor scatter plots: (x kpi, y kpi)
 SCATTERS = [("arr_growth_yoy", "burn_multiple"), ("nrr", "grr"),
@@ -46,7 +47,7 @@ SCATTERS = [("arr_growth_yoy", "burn_multiple"), ("nrr", "grr"),
 def _bands() -> dict[str, tuple[float, float]]:
     """Benchmark bands drawn on the scatters, from the KPI registry: kpi -> (green edge,
     red edge); higher is better when the green edge is above the red one."""
-    from ._registry import BANDS as RULES
+    from reportlib.registry import BANDS as RULES
 
     return {k: (r.bands.green, r.bands.amber) for k, r in RULES.items() if r.bands.amber is not None}
 
@@ -193,7 +194,7 @@ def find_companies(data_dir: str | Path) -> list[Path]:
 
 
 def _describe(path: Path, root: Path) -> _Company:
-    from .config import load_config
+    from reportlib.inputs.config import load_config
 
     size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
     try:
@@ -212,7 +213,7 @@ def _tasks(companies: list[_Company], segments: bool) -> list[Task]:
 
 
 def _build_pack(company_dir: str, **kwargs: Any) -> Any:
-    from .pack import build_pack
+    from reportlib.pack import build_pack
 
     return build_pack(company_dir, **kwargs)
 
@@ -492,7 +493,7 @@ def _summary_step(result: PortfolioResult, companies: list[_Company], tasks: lis
     try:
         result.summary_pdf = _render_summary(folder, month, force)
     except Exception as exc:  # the companies' packs stand even when the summary fails
-        from ._portfolio_exec import reason_of
+        from reportlib.portfolio._exec import reason_of
 
         result.summary_error = reason_of(exc)
 
@@ -588,7 +589,7 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
 def _summary_hash(folder: Path) -> str:
     """What the summary PDF shows: the tables (of the run table only the failures, not
     the timings), the notebook and the package version."""
-    from . import __version__
+    from reportlib import __version__
 
     h = hashlib.sha256()
     for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals"))]:
@@ -610,8 +611,9 @@ def _render_summary(folder: Path, as_of: str, force: bool) -> Path | None:
     digest = _summary_hash(folder)
     if not force and pdf.is_file() and stamp.is_file() and stamp.read_text() == digest:
         return pdf
-    from .export import assemble_pdf, export_pdfs, period_label
-    from .run import run_section
+    from reportlib.params import period_label
+    from reportlib.render.export import assemble_pdf, export_pdfs
+    from reportlib.render.run import run_section
 
     executed = folder / "notebooks" / SUMMARY_NOTEBOOK.name
     executed.parent.mkdir(exist_ok=True)

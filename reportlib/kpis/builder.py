@@ -26,21 +26,21 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from . import _narrative as nar
-from . import _registry as reg
-from ._registry import REGISTRY, Kpi, benchmark_text, status
-from .exceptions import ParameterError
-from .inputs import Company, load_company, resolve_as_of
-from .metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
+from reportlib.kpis import narrative as nar
+from reportlib import registry as reg
+from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
+from reportlib.params import parse_compare, parse_segment
+from reportlib.inputs import Company, load_company, resolve_as_of
+from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
                       opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
-from .metrics.cohorts import cohorts
-from .metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
-from .metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
-from .metrics.grid import contracts_to_mrr, transactions_to_mrr
-from .metrics.journey import FUNNEL_COHORT_COLUMNS
-from .metrics.movements import arpa_drivers, movements, mrr_bridge, mrr_drivers, revenue_kpis
+from reportlib.metrics.cohorts import cohorts
+from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
+from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
+from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
+from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
+from reportlib.metrics.movements import arpa_drivers, movements, mrr_bridge, mrr_drivers, revenue_kpis
 
 __all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
            "benchmark_text", "status"]
@@ -482,7 +482,7 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
         key, value = company.segment_filter
         notes.append(f"Segment {key} = {value}; company-wide inputs: "
                      f"{', '.join(company.unfiltered_inputs) or 'none'}.")
-    from .config import INPUT_NAMES
+    from reportlib.inputs.config import INPUT_NAMES
     notes += [company.missing_note(n) for n in INPUT_NAMES if not company.has(n)
               and n not in ("mrr", "contracts", "transactions")]
     return notes
@@ -530,32 +530,6 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
                      narrative=narrative, explanations=explanations, alerts=alerts,
                      notes=_run_notes(company, word, win), segment=seg, compare=cmp_, revenue_word=word,
                      year_ago_all=year_all)
-
-
-def parse_segment(segment: Any) -> tuple[str, str] | None:
-    """``"segment=Enterprise"`` or ``("segment", "Enterprise")`` -> ("segment", "Enterprise");
-    "" / None -> None."""
-    if segment is None or segment == "" or segment == ():
-        return None
-    if isinstance(segment, (tuple, list)):
-        return (str(segment[0]), str(segment[1]))
-    key, sep, value = str(segment).partition("=")
-    if not sep or not key.strip() or not value.strip():
-        raise ParameterError(f"segment must look like KEY=VALUE (e.g. segment=Enterprise), not {segment!r}")
-    return key.strip(), value.strip()
-
-
-def parse_compare(compare: Any) -> tuple[str, tuple[str, str]] | None:
-    """``"segment=SMB,Enterprise"`` -> ("segment", ("SMB", "Enterprise")); "" / None -> None."""
-    if compare is None or compare == "" or compare == ():
-        return None
-    if isinstance(compare, (tuple, list)):
-        return (str(compare[0]), (str(compare[1][0]), str(compare[1][1])))
-    key, sep, values = str(compare).partition("=")
-    parts = [v.strip() for v in values.split(",") if v.strip()]
-    if not sep or not key.strip() or len(parts) != 2:
-        raise ParameterError(f"compare must look like KEY=A,B (e.g. segment=SMB,Enterprise), not {compare!r}")
-    return key.strip(), (parts[0], parts[1])
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:

@@ -17,10 +17,10 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ._readers import ROW, CsvOptions, ReadError, read_table
-from ._schemas import MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
-from .config import InputSpec, did_you_mean
-from .exceptions import Problem
+from reportlib.inputs._readers import ROW, CsvOptions, ReadError, read_table
+from reportlib.inputs._schemas import MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
+from reportlib.inputs.config import InputSpec, did_you_mean
+from reportlib.exceptions import Problem
 
 MAX_ROWS = 20          # rows listed per kind of problem; the rest are counted
 _COL = "__col__"       # wide layout: the month column a value came from

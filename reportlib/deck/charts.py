@@ -23,8 +23,8 @@ import pandas as pd
 from matplotlib.figure import Figure  
 from matplotlib.patches import FancyBboxPatch, Rectangle  
 
-from . import _style as S  
-from ._style import (  # noqa: F401  (re-exported: the public face of the style)
+from reportlib.deck import _style as S
+from reportlib.deck._style import (  # noqa: F401  (re-exported: the public face of the style)
     AMBER,
     BLANK,
     FULL,
@@ -642,7 +642,7 @@ def _registry_bands(kpi: str, stage: str | None = None, gtm: str | None = None):
     """The KPI's benchmark bands from the registry (``None`` when it has none or it is not
     judged for this company)."""
     try:
-        from ._registry import BANDS
+        from reportlib.registry import BANDS
     except Exception:  # noqa: BLE001
         return None
     rule = BANDS.get(kpi)

@@ -1,6 +1,6 @@
 """Charts of the portfolio summary: league table, investor scatters, lists.
 
-Drawing only, in the board-deck style of :mod:`reportlib.charts`: every number comes
+Drawing only, in the board-deck style of :mod:`reportlib.deck.charts`: every number comes
 from :class:`reportlib.portfolio.PortfolioSummary`. Status colours are the pack's green /
 amber / red; companies falling behind are written in red.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from . import _style as S
-from .charts import board_style, message_figure
+from reportlib.deck import _style as S
+from reportlib.deck.charts import board_style, message_figure
 
 __all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "totals_markdown"]
 

@@ -1,6 +1,6 @@
 """Demo companies, generated test portfolios and the ``reportlib demo`` verb.
 
-Two committed demo companies are made by a seeded generator (:mod:`reportlib._generator`):
+Two committed demo companies are made by a seeded generator (:mod:`reportlib.demo.generator`):
 
 - ``data/meridian``: Meridian Analytics, sales-led B2B, EUR, growth stage, 36 months of
   contracts, P&L, CRM, targets, leads, traffic, product events and NPS;
@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import _generator as g
+from reportlib.demo import generator as g
 
 __all__ = ["generate_company", "generate_demo_companies", "generate_portfolio", "run_demo"]
 
@@ -754,7 +754,7 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
     runs = [(folders[0], None, None), (folders[1], None, None), (folders[0], ("segment", "Enterprise"), None),
             (folders[0], None, ("segment", ("SMB", "Enterprise")))]
     try:
-        from .pack import build_pack
+        from reportlib.pack import build_pack
     except ImportError:
         return _kpis_only(folders, out)
     failed = 0
@@ -777,7 +777,7 @@ def _label(segment, compare) -> str:
 
 def _kpis_only(folders: list[Path], out: Path) -> int:
     try:
-        from .kpis import compute_kpis, write_kpis
+        from reportlib.kpis import compute_kpis, write_kpis
     except ImportError:
         print("Neither the board pack (reportlib.pack) nor the KPI tables (reportlib.kpis) are "
               "available yet: only the demo data was produced.")

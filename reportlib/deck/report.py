@@ -2,7 +2,7 @@
 
 Notebooks never compute. They call :func:`load_report` for the :class:`~reportlib.kpis.
 KpiResult` (read from the pack's cache when the pack runner already computed it, else
-computed), draw with :mod:`reportlib.charts`, and use the helpers here for page titles,
+computed), draw with :mod:`reportlib.deck.charts`, and use the helpers here for page titles,
 narrative, the analyst's commentary, formatted tables and "this section needs a ... file"
 notes. Everything here is presentation: picking rows, formatting numbers, choosing words.
 """
@@ -15,8 +15,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from . import _style as S
-from ._style import (  # noqa: F401  (re-exported for notebooks)
+from reportlib.deck import _style as S
+from reportlib.deck._style import (  # noqa: F401  (re-exported for notebooks)
     fmt_change,
     fmt_money,
     fmt_multiple,
@@ -26,7 +26,9 @@ from ._style import (  # noqa: F401  (re-exported for notebooks)
     fmt_value,
 )
 
-from .kpis import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
+from reportlib import params
+from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
+from reportlib.resources import notebooks_dir
 
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
@@ -49,9 +51,8 @@ SECTION_TITLES = {
     "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
     "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
 }
-PERIOD_WORDS = {1: "month", 3: "quarter", 12: "year"}
 
-_NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+_NOTEBOOKS_DIR = notebooks_dir()
 
 
 # ---------------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ def _result_matches(result: Any, key: Mapping[str, Any]) -> bool:
     w = getattr(result, "window", None)
     if w is not None and hasattr(w, "months"):
         try:
-            from .metrics import parse_window
+            from reportlib.metrics import parse_window
 
             n = w.months if isinstance(w.months, int) else len(w.months)
             if n != parse_window(key["window"]):
@@ -186,7 +187,7 @@ def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quart
     hit = _cached(output_dir, key)
     if hit is not None:
         return hit
-    from .kpis import compute_kpis
+    from reportlib.kpis import compute_kpis
 
     return compute_kpis(key["company_dir"], as_of=key["as_of"], window=key["window"],
                         segment=key["segment"], compare=key["compare"])
@@ -194,7 +195,7 @@ def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quart
 
 def setup() -> None:
     """Board-deck style for charts and crisp figures in the exported pages."""
-    from . import charts
+    from reportlib.deck import charts
 
     charts.apply_board_style()
     try:
@@ -231,23 +232,15 @@ def window_months(result: Any) -> int:
 
 
 def period_word(result: Any) -> str:
-    return PERIOD_WORDS.get(window_months(result), "period")
+    return params.PERIOD_WORDS.get(window_months(result), "period")
 
 
 def period_label(result: Any) -> str:
-    """'Q3 2026' for a calendar quarter, 'September 2026', '12 months to Sep 2026'."""
+    """The period's one label (:func:`reportlib.params.period_label`): 'Q3 2026', 'Sep 2026'."""
     w = getattr(result, "window", None)
-    as_of = getattr(w, "as_of", None)
-    if as_of is None:
+    if getattr(w, "as_of", None) is None:
         return ""
-    p = pd.Period(str(as_of)[:7], freq="M")
-    n = window_months(result)
-    if n == 1:
-        return p.strftime("%B %Y")
-    if n == 3 and p.month % 3 == 0:
-        return f"Q{p.quarter} {p.year}"
-    start = p - (n - 1)
-    return f"{start.strftime('%b %Y')} – {p.strftime('%b %Y')}"
+    return params.period_label(w.as_of, w.months)
 
 
 def segment_label(result: Any, segment: Any = "") -> str:
@@ -344,7 +337,7 @@ def _plain(v: Any) -> Any:
 
 def _label(kpi: str) -> str:
     try:
-        from . import _registry
+        from reportlib import registry as _registry
 
         return _registry.get(kpi).label
     except Exception:  # noqa: BLE001
@@ -353,7 +346,7 @@ def _label(kpi: str) -> str:
 
 def _unit(kpi: str) -> str:
     try:
-        from . import _registry
+        from reportlib import registry as _registry
 
         return _registry.get(kpi).unit
     except Exception:  # noqa: BLE001
@@ -703,7 +696,7 @@ def policies_table(result: Any) -> pd.DataFrame:
 
 def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
     """KPI definitions (registry) for the KPIs present in the result, with their benchmark."""
-    from . import _registry
+    from reportlib import registry as _registry
 
     df = getattr(result, "kpis", None)
     ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
@@ -795,7 +788,7 @@ def arr_bridge_title(result: Any) -> str:
 
 def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:
     """North star -> diagnostic -> granular rows (kpi, label, tier, parent, value, unit,
-    status) for :func:`reportlib.charts.kpi_tree`, over the KPIs that have a value: the
+    status) for :func:`reportlib.deck.charts.kpi_tree`, over the KPIs that have a value: the
     edges of the result's ``kpi_tree`` table (else the registry's). Under each north star
     the KPI the narrative names as its driver comes first."""
     rows = getattr(result, "kpis", None)
@@ -809,7 +802,7 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
             if not S.is_blank(p):
                 children.setdefault(str(p), []).append(str(k))
     else:
-        from . import _registry
+        from reportlib import registry as _registry
 
         for k in have:
             children[k] = _safe_children(_registry, k)

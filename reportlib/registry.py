@@ -170,6 +170,13 @@ _KPIS: list[Kpi] = [
        ("financials",), "unit_economics", "EBITDA over the TTM / revenue over the TTM."),
     _k("rule_of_40", "Rule of 40", "ratio", "higher", "diagnostic", [], ("financials",), "unit_economics",
        "Revenue growth (YoY) + EBITDA margin (ARR growth replaces revenue growth under 24 months of revenue)."),
+    # --- cash -------------------------------------------------------------------------------
+    _k("cash_balance", "Cash balance", "currency", "higher", "diagnostic", ["runway_months"], ("financials",),
+       "unit_economics", "Cash balance at the end of the as-of month."),
+    _k("net_burn_monthly", "Net burn (monthly)", "currency", "lower", "diagnostic", ["runway_months"],
+       ("financials",), "unit_economics", "Burn over the 3 months ending at the as-of month / 3."),
+    _k("runway_months", "Runway", "months", "higher", "diagnostic", [], ("financials",), "unit_economics",
+       "Cash balance / monthly net burn: months of cash at the recent burn."),
     # --- customer journey ---------------------------------------------------------------
     _k("visitors", "Visitors", "count", "higher", "granular", ["signups"], ("traffic",), "journey",
        "Website visitors over the period."),

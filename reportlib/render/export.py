@@ -22,21 +22,23 @@ from typing import Any, Sequence
 from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Float, Unicode, default
 
-from ._assemble import assemble_pdf, period_label
-from ._chromium import Chromium, find_chromium
+from reportlib.params import period_label
+from reportlib.render.assemble import assemble_pdf
+from reportlib.render.chromium import Chromium, find_chromium
+from reportlib.resources import templates_dir
 
 __all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "Chromium",
-           "period_label", "TEMPLATES_DIR"]
+           "TEMPLATES_DIR"]
 
 #: ``templates/`` at the top of the repository (DESIGN.md's layout); an installed copy
 #: under ``<prefix>/share/jupyter/nbconvert/templates/boardpack`` is found by nbconvert too.
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = templates_dir()
 
 
 class BoardPDFExporter(HTMLExporter):
     """nbconvert exporter: notebook -> landscape board-deck PDF via Chromium.
 
-    Set :attr:`browser` to a running :class:`~reportlib._chromium.Chromium` to reuse one
+    Set :attr:`browser` to a running :class:`~reportlib.render.chromium.Chromium` to reuse one
     browser for many notebooks (the pack does); otherwise each conversion starts one.
     """
 

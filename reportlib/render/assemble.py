@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from .exceptions import ExportError
+from reportlib.exceptions import ExportError
 
 # Helvetica advance widths (1/1000 em) for ASCII 32..126, from the standard AFM; used to
 # right-align the footer. Anything else counts as 556 (an average glyph).
@@ -41,22 +41,6 @@ def _pdf_string(text: str) -> bytes:
     """A PDF literal string in WinAnsi encoding (what the standard fonts use)."""
     raw = text.encode("cp1252", errors="replace")
     return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def period_label(as_of: str, window: str = "quarter") -> str:
-    """A short period name for the footer: ``Q3 2026``, ``Sep 2026``, ``FY 2026``, or
-    ``3 months to Nov 2026`` when the as-of month does not end a calendar quarter/year."""
-    match = re.match(r"^(\d{4})-(\d{2})", str(as_of))
-    if not match:
-        return str(as_of)
-    year, month = int(match.group(1)), int(match.group(2))
-    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    mon = f"{names[month - 1]} {year}"
-    if window == "month":
-        return mon
-    if window == "year":
-        return f"FY {year}" if month == 12 else f"12 months to {mon}"
-    return f"Q{month // 3} {year}" if month % 3 == 0 else f"3 months to {mon}"
 
 
 def _footer_overlay(width: float, height: float, text: str, margin_right: float, baseline: float):

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._mapping import MAX_ROWS, load_input
-from ._schemas import GIVES
-from .config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
+from reportlib.inputs._mapping import MAX_ROWS, load_input
+from reportlib.inputs._schemas import GIVES
+from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
                      did_you_mean, load_config)
-from .exceptions import ConfigError, InputError, ParameterError, Problem
+from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
 
 __all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of",
            "company_slug"]

@@ -1,7 +1,7 @@
 """Read one export file (CSV, XLSX sheet or Parquet) into a raw DataFrame.
 
 Raw means untyped: CSV cells stay text so that parsing (and its error messages) happens
-in one place, :mod:`reportlib._mapping`. Every frame gets a ``__row__`` column holding
+in one place, :mod:`reportlib.inputs._mapping`. Every frame gets a ``__row__`` column holding
 the row number as the user sees the file (header = row 1, first data row = row 2).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import Problem
+from reportlib.exceptions import Problem
 
 ROW = "__row__"
 _DELIMITERS = ",;\t|"
@@ -56,7 +56,7 @@ def read_table(path: Path, display: str, *, sheet: str | None = None,
     if not path.is_file():
         folder = path.parent
         near = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-        from .config import did_you_mean
+        from reportlib.inputs.config import did_you_mean
         raise fail(f"The file {display} named in company.toml [inputs.{input_name}] does not exist "
                    "in the company folder." + did_you_mean(path.name, near))
     kind = file_kind(path)
@@ -128,7 +128,7 @@ def _read_excel(path: Path, display: str, sheet: str | None, fail) -> pd.DataFra
                        "sheet = \"...\" in company.toml.")
         sheet = names[0]
     elif sheet not in names:
-        from .config import did_you_mean
+        from reportlib.inputs.config import did_you_mean
         raise fail(f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}."
                    + did_you_mean(sheet, names))
     frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")

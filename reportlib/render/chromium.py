@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from .exceptions import ExportError
+from reportlib.exceptions import ExportError
 
 INSTALL_HINT = (
     "No Chromium or Chrome browser was found; it is needed to print the PDF. Install one "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .exceptions import SectionError
+from reportlib.exceptions import SectionError
 
 __all__ = ["SectionRun", "run_section", "run_sections", "section_name", "default_jobs", "warm_up"]
 
@@ -261,8 +261,8 @@ def _discard_kernel() -> None:
 
 
 #: Imported into each warm kernel while the pack computes its KPIs (missing ones are skipped).
-WARM_IMPORTS = ("pandas", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "reportlib.report",
-                "reportlib.charts")
+WARM_IMPORTS = ("pandas", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "reportlib.deck.report",
+                "reportlib.deck.charts")
 
 
 def _warm(imports: Sequence[str], start_timeout: float = 60.0) -> float:

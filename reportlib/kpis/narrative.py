@@ -21,12 +21,12 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from . import _registry as reg
-from ._style import CURRENCY_SYMBOLS
+from reportlib.params import PERIOD_WORDS
+from reportlib import registry as reg
+from reportlib.deck._style import CURRENCY_SYMBOLS
 
 Values = Mapping[str, object]
 
-PERIOD_WORDS = {1: "month", 3: "quarter", 12: "year"}
 ARR_COMPONENTS: dict[str, tuple[str, int]] = {  # component id -> (words, sign in net new ARR)
     "new_arr": ("new business", 1),
     "reactivation_arr": ("reactivations", 1),
@@ -405,7 +405,7 @@ def journey_alerts(cur: Values, prior: Values, threshold: float = 0.10, months: 
     """Adjacent journey stages moving in opposite directions by more than ``threshold``
     (relative change) against the prior period, e.g. signups up while signup-to-PQL falls
     (:func:`reportlib.metrics.journey.journey_alerts`), as sentences."""
-    from .metrics.journey import journey_alerts as _alerts
+    from reportlib.metrics.journey import journey_alerts as _alerts
 
     period = PERIOD_WORDS.get(months, "period")
     return [f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}."

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from .exceptions import ConfigError, Problem
+from reportlib import registry
+from reportlib.exceptions import ConfigError, ParameterError, Problem
+from reportlib.params import parse_compare, parse_segment
 
 CONFIG_FILE = "company.toml"
 
@@ -25,7 +27,7 @@ _ERROR_BY_DEFAULT = {"mrr", "contracts", "transactions", "financials"}
 
 STAGES = ("early", "growth", "scale")
 GTMS = ("sales-led", "product-led", "hybrid")
-DEFAULT_NORTH_STAR = ("arr", "nrr", "burn_multiple", "cac_payback_months")
+DEFAULT_NORTH_STAR = registry.DEFAULT_NORTH_STAR
 
 _SECTION_KEYS = {
     "company": ("name", "currency", "stage", "gtm"),
@@ -357,8 +359,13 @@ class _Checker:
 
     def north_star(self, table: dict) -> list[str]:
         value = self.typed(table, "north_star", "kpis", (list,), list(DEFAULT_NORTH_STAR))
-        if not all(isinstance(v, str) and re.fullmatch(r"[a-z0-9_]+", v) for v in value):
+        if not all(isinstance(v, str) for v in value):
             self.fail("kpis.north_star", "must be a list of KPI ids from METRICS.md, e.g. [\"arr\", \"nrr\"].")
+            return list(DEFAULT_NORTH_STAR)
+        unknown = [v for v in value if v not in registry.REGISTRY]
+        for kpi in unknown:
+            self.fail("kpis.north_star", f"{kpi!r} is not a KPI id.{did_you_mean(kpi, registry.REGISTRY)}")
+        if unknown:
             return list(DEFAULT_NORTH_STAR)
         if not 3 <= len(value) <= 5:
             self.fail("kpis.north_star", f"must name 3 to 5 KPIs, not {len(value)}.")
@@ -367,23 +374,23 @@ class _Checker:
     def segments(self, table: dict) -> list[tuple[str, str]]:
         out = []
         for item in self.typed(table, "segments", "report", (list,), []):
-            key, sep, value = str(item).partition("=")
-            if not (isinstance(item, str) and sep and key.strip() and value.strip()):
+            try:
+                seg = parse_segment(item) if isinstance(item, str) else None
+            except ParameterError:
+                seg = None
+            if seg is None:
                 self.fail("report.segments", f"entries must look like \"segment=Enterprise\", not {item!r}.")
                 continue
-            out.append((key.strip(), value.strip()))
+            out.append(seg)
         return out
 
     def compare(self, table: dict) -> tuple[str, tuple[str, str]] | None:
         text = self.typed(table, "compare", "report", (str,))
-        if text is None:
-            return None
-        key, _, values = text.partition("=")
-        parts = [v.strip() for v in values.split(",") if v.strip()]
-        if not key.strip() or len(parts) != 2:
+        try:
+            return parse_compare(text)
+        except ParameterError:
             self.fail("report.compare", f"must look like \"segment=SMB,Enterprise\" (one key, two values), not {text!r}.")
             return None
-        return key.strip(), (parts[0], parts[1])
 
     def inputs(self, table: dict) -> dict[str, InputSpec]:
         self.unknown(table, INPUT_NAMES, "inputs")
