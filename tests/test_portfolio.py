@@ -18,7 +18,7 @@ import pytest
 
 from conftest import chromium_available
 from reportlib.exceptions import InputError, Problem
-from reportlib.portfolio.runner import (
+from reportlib.portfolio import (
     FxTable, find_companies, gather_kpis, load_fx, load_summary, run_portfolio, summarize,
 )
 
