@@ -31,6 +31,7 @@ from reportlib import registry as reg
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.params import parse_compare, parse_segment
 from reportlib.inputs import Company, load_company, resolve_as_of
+from reportlib.inputs.config import INPUT_NAMES
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
                       opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
@@ -482,7 +483,6 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
         key, value = company.segment_filter
         notes.append(f"Segment {key} = {value}; company-wide inputs: "
                      f"{', '.join(company.unfiltered_inputs) or 'none'}.")
-    from reportlib.inputs.config import INPUT_NAMES
     notes += [company.missing_note(n) for n in INPUT_NAMES if not company.has(n)
               and n not in ("mrr", "contracts", "transactions")]
     return notes
