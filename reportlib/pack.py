@@ -1,9 +1,9 @@
 """One company's board pack, as a pipeline of named steps.
 
 :func:`build_pack` reads top-down as the steps it takes: resolve the parameters ->
-validate the inputs -> skip an unchanged pack -> check Chromium -> stage -> compute the
-KPIs -> write the tables -> run the section notebooks -> print them -> assemble the PDF ->
-write the manifest -> swap the pack in. Each step is a short function of the run's
+validate the inputs -> skip an unchanged pack -> stage -> start Chromium -> compute the
+KPIs -> write the tables -> check Chromium -> run the section notebooks -> print them ->
+assemble the PDF -> write the manifest -> swap the pack in. Each step is a short function of the run's
 parameters (:class:`PackRequest`, frozen) and of what earlier steps made (:class:`_Run`).
 
 Everything is built in a staging folder next to the target (same filesystem) and swapped
@@ -209,8 +209,8 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
             return PackResult(run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, True,
                               round(time.perf_counter() - started, 3))
         run.pool = run.pool or _process_pool(run.request)   # forked before this process starts threads
-        run.browser = _start_chromium()
         run.staging = _open_staging(run.request, run.folder)
+        run.browser = _start_chromium()
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             _write_tables(run.result, run.staging, run.parameters)

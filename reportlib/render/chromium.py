@@ -111,7 +111,11 @@ class Chromium:
         self._proc = self._launch()
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
-        self._version = self.send("Browser.getVersion")
+        try:
+            self._version = self.send("Browser.getVersion")
+        except ExportError:
+            self.close()  # it exited at once (REPORTLIB_CHROMIUM=/bin/false)
+            raise
         if wait:
             self.ready()
 
@@ -286,17 +290,16 @@ class Chromium:
     def close(self) -> None:
         """Stop the browser (its whole process group) and remove its temporary profile."""
         try:
-            if self._proc.poll() is None:
+            if self._proc.poll() is None and self._answered():
                 try:
                     self.send("Browser.close").result(5)
-                except Exception:  # noqa: BLE001 - fall through to kill
+                    self._proc.wait(5)
+                except Exception:  # noqa: BLE001 - (subprocess.TimeoutExpired too) fall through to kill
                     pass
-                try:
-                    self._proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-                    self._proc.wait(5)
             self._kill_group()
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait(5)
         finally:
             for f in (self._out, self._in):
                 try:
@@ -304,6 +307,11 @@ class Chromium:
                 except OSError:
                     pass
             shutil.rmtree(self._profile, ignore_errors=True)
+
+    def _answered(self) -> bool:
+        """Whether the browser ever answered (one that did not is killed, not asked to close)."""
+        version = getattr(self, "_version", None)
+        return version is not None and version.done() and version.exception() is None
 
     def _kill_group(self) -> None:
         """Kill what the browser left in its process group (renderers, zygote)."""
