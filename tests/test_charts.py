@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from reportlib import _style as S  # noqa: E402
-from reportlib import charts  # noqa: E402
+from reportlib.deck import _style as S  # noqa: E402
+from reportlib.deck import charts  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
