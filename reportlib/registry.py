@@ -15,9 +15,10 @@ and 24 are amber; ``burn_multiple`` 1.0 is green and 2.0 amber; ``nrr`` 1.0 is a
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
+
+from reportlib.values import finite
 
 Unit = Literal["currency", "ratio", "count", "months", "days", "multiple", "score"]
 Direction = Literal["higher", "lower"]
@@ -367,12 +368,13 @@ def status(kpi_id: str, value: object, stage: str | None = None, gtm: str | None
     """Green / amber / red of ``value`` against the KPI's bands for ``stage`` and ``gtm``;
     ``""`` for a KPI without bands, a KPI not judged for this company, or a blank value."""
     rule = BANDS.get(kpi_id)
-    if rule is None or not _is_number(value):
+    v = finite(value)
+    if rule is None or v is None:
         return ""
     bands = rule.for_company(stage, gtm)
     if isinstance(bands, str):
         return ""
-    return bands.judge(float(value))  # type: ignore[arg-type]
+    return bands.judge(v)
 
 
 def needs_note(kpi_id: str, missing: Iterable[str] | None = None) -> str:
@@ -390,11 +392,3 @@ def definitions(stage: str | None = None, gtm: str | None = None) -> list[dict[s
     return [{"kpi": k.id, "label": k.label, "unit": k.unit, "direction": k.direction,
              "definition": k.definition, "benchmark": benchmark_text(k.id, stage, gtm)} for k in _KPIS]
 
-
-def _is_number(value: object) -> bool:
-    if value is None or isinstance(value, (str, bytes)) or hasattr(value, "note"):
-        return False
-    try:
-        return math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False

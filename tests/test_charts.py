@@ -11,6 +11,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from reportlib import format as F  # noqa: E402
 from reportlib.deck import _style as S  # noqa: E402
 from reportlib.deck import charts  # noqa: E402
 
@@ -203,25 +204,25 @@ def test_time_axes_read_as_months():
 
 
 def test_formatters():
-    assert S.fmt_money(1_234_567, "EUR") == "€1.2M"
-    assert S.fmt_money(850_000, "USD") == "$850k"
-    assert S.fmt_money(-2_500, "GBP") == "−£2.5k"
-    assert S.fmt_money(12, "EUR") == "€12"
-    assert S.fmt_money(None, "EUR") == "–"
-    assert S.fmt_money(float("nan"), "EUR") == "–"
-    assert S.fmt_money(5_000, "EUR", sign=True) == "+€5k"
-    assert S.fmt_pct(0.853) == "85%"
-    assert S.fmt_pct(0.05, sign=True) == "+5%"
-    assert S.fmt_pct(-0.021, 1) == "−2.1%"
-    assert S.fmt_pts(0.021) == "+2 pts"
-    assert S.fmt_value(1.04, "ratio") == "104%"
-    assert S.fmt_value(0.042, "ratio") == "4.2%"
-    assert S.fmt_value(1.63, "multiple") == "1.6x"
-    assert S.fmt_value(14.25, "months") == "14 mo"
-    assert S.fmt_value(1_200, "count") == "1,200"
-    assert S.fmt_change(0.12, "currency") == "+12%"
-    assert S.fmt_change(-0.3, "multiple") == "−0.3x"
-    assert S.fmt_change(0.03, "ratio") == "+3 pts"
+    assert F.money(1_234_567, "EUR") == "€1.2M"
+    assert F.money(850_000, "USD") == "$850k"
+    assert F.money(-2_500, "GBP") == "−£2.5k"
+    assert F.money(12, "EUR") == "€12"
+    assert F.money(None, "EUR") == "–"
+    assert F.money(float("nan"), "EUR") == "–"
+    assert F.money(5_000, "EUR", sign=True) == "+€5k"
+    assert F.percent(0.853) == "85%"
+    assert F.percent(0.05, sign=True) == "+5%"
+    assert F.percent(-0.021, decimals=1) == "−2.1%"
+    assert F.points(0.021) == "+2 pts"
+    assert F.value(1.04, "ratio") == "104%"
+    assert F.value(0.042, "ratio") == "4.2%"
+    assert F.value(1.63, "multiple") == "1.6x"
+    assert F.value(14.25, "months") == "14 mo"
+    assert F.value(1_200, "count") == "1,200"
+    assert F.change(0.12, "currency") == "+12%"
+    assert F.change(-0.3, "multiple") == "−0.3x"
+    assert F.change(0.03, "ratio") == "+3 pts"
     assert charts.money_formatter("EUR")(1_200_000, 0) == "€1.2M"
     assert charts.pct_formatter()(0.85, 0) == "85%"
 
@@ -380,5 +381,5 @@ def test_usage_nps_shows_headline_figures_adoption_and_nps_split():
 
 
 def test_score_changes_are_absolute():
-    assert S.fmt_change(39.2, "score") == "+39"
-    assert S.fmt_value(29.23, "score") == "29"
+    assert F.change(39.2, "score") == "+39"
+    assert F.value(29.23, "score") == "29"

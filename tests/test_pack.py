@@ -166,9 +166,10 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
                                    str(result.pdf), "-"], capture_output=True, text=True).stdout
     rows = [r for r in csv.DictReader(open(result.folder / "kpis.csv")) if r["tier"] == "north_star" and r["value"]]
     assert rows
-    from reportlib.kpis.narrative import fmt_value
+    from reportlib import format as F
+    from reportlib import registry as reg
     from reportlib.inputs import load_company
 
     currency = load_company(SALES_LED).config.currency
     for row in rows:
-        assert fmt_value(row["kpi"], float(row["value"]), currency) in summary_text, row["kpi"]
+        assert F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text") in summary_text, row["kpi"]

@@ -15,16 +15,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from reportlib import format as F
 from reportlib.deck import _style as S
-from reportlib.deck._style import (  # noqa: F401  (re-exported for notebooks)
-    fmt_change,
-    fmt_money,
-    fmt_multiple,
-    fmt_number,
-    fmt_pct,
-    fmt_pts,
-    fmt_value,
-)
+from reportlib.values import is_blank
 
 from reportlib import params
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
@@ -332,7 +325,7 @@ def north_star(result: Any) -> pd.DataFrame:
 
 
 def _plain(v: Any) -> Any:
-    return None if S.is_blank(v) else float(v)
+    return None if is_blank(v) else float(v)
 
 
 def _label(kpi: str) -> str:
@@ -356,7 +349,7 @@ def _unit(kpi: str) -> str:
 def fmt_kpi(result: Any, kpi: str) -> str:
     """A KPI's value formatted for its unit and the company's currency."""
     r = kpi_row(result, kpi)
-    return S.fmt_value(r.get("value"), r.get("unit"), currency(result))
+    return F.value(r.get("value"), r.get("unit"), currency(result))
 
 
 def sparklines(result: Any) -> dict[str, pd.Series]:
@@ -557,17 +550,17 @@ def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None =
     period = period_word(result)
     out = pd.DataFrame({
         "KPI": rows.get("label", rows.get("kpi", pd.Series(dtype=str))),
-        "Value": [S.fmt_value(v, u, cur) for v, u in zip(rows["value"], rows["unit"])] if not rows.empty else [],
-        f"Prior {period}": [S.fmt_value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"])]
+        "Value": [F.value(v, u, cur) for v, u in zip(rows["value"], rows["unit"])] if not rows.empty else [],
+        f"Prior {period}": [F.value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"])]
         if not rows.empty else [],
-        "Change": [S.fmt_change(v, u, cur) for v, u in zip(rows["change"], rows["unit"])] if not rows.empty else [],
+        "Change": [F.change(v, u, cur) for v, u in zip(rows["change"], rows["unit"])] if not rows.empty else [],
     })
     if year_ago and not rows.empty:
-        out["A year ago"] = [S.fmt_value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"])]
+        out["A year ago"] = [F.value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"])]
     if not rows.empty:
-        out["Benchmark"] = ["" if S.is_blank(b) else str(b) for b in rows["benchmark"]]
+        out["Benchmark"] = ["" if is_blank(b) else str(b) for b in rows["benchmark"]]
         out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
-        out["Note"] = ["" if S.is_blank(n) else str(n) for n in rows["note"]]
+        out["Note"] = ["" if is_blank(n) else str(n) for n in rows["note"]]
         if not any(out["Note"]):
             out = out.drop(columns="Note")
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
@@ -619,10 +612,10 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: A
     for col, kind in formats.items():
         if col in d.columns:
             unit = _FMT_KIND.get(kind, kind)
-            fmt[col] = (lambda u: (lambda v: S.fmt_value(v, u, cur)))(unit)
+            fmt[col] = (lambda u: (lambda v: F.value(v, u, cur)))(unit)
     for col in d.columns:
         if col not in fmt and pd.api.types.is_float_dtype(d[col]):
-            fmt[col] = lambda v: S.fmt_number(v)
+            fmt[col] = lambda v: F.number(v)
     names = {c: (labels or {}).get(c, header(c)) for c in d.columns}
     text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
     sty = d.style.format(fmt, na_rep="–").hide(axis="index")
@@ -711,7 +704,7 @@ def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
             continue
         b = bench.get(k)
         rows.append({"kpi": spec.label, "definition": spec.definition,
-                     "benchmark": "" if S.is_blank(b) else str(b)})
+                     "benchmark": "" if is_blank(b) else str(b)})
     return pd.DataFrame(rows, columns=["kpi", "definition", "benchmark"])
 
 
@@ -765,22 +758,22 @@ def arr_bridge(result: Any) -> dict[str, float]:
              "expansion": kpi_value(result, "expansion_arr"),
              "contraction": kpi_value(result, "contraction_arr"),
              "churn": kpi_value(result, "churned_arr"), "closing": arr.get("value")}
-    return {k: float(v) for k, v in steps.items() if not S.is_blank(v)}
+    return {k: float(v) for k, v in steps.items() if not is_blank(v)}
 
 
 def arr_bridge_title(result: Any) -> str:
     cur = currency(result)
     arr = kpi_row(result, "arr")
-    if S.is_blank(arr.get("value")):
+    if is_blank(arr.get("value")):
         return "ARR bridge"
-    parts = [f"ARR {S.fmt_money(arr.get('prior_value'), cur)} → {S.fmt_money(arr.get('value'), cur)}"
-             if not S.is_blank(arr.get("prior_value")) else f"ARR {S.fmt_money(arr.get('value'), cur)}"]
+    parts = [f"ARR {F.money(arr.get('prior_value'), cur)} → {F.money(arr.get('value'), cur)}"
+             if not is_blank(arr.get("prior_value")) else f"ARR {F.money(arr.get('value'), cur)}"]
     moves = []
     for k, word, sign in (("new_arr", "new", "+"), ("expansion_arr", "expansion", "+"),
                           ("churned_arr", "churn", "−"), ("contraction_arr", "contraction", "−")):
         v = kpi_value(result, k)
-        if not S.is_blank(v) and float(v) != 0:
-            moves.append(f"{sign}{S.fmt_money(abs(float(v)), cur)} {word}")
+        if not is_blank(v) and float(v) != 0:
+            moves.append(f"{sign}{F.money(abs(float(v)), cur)} {word}")
     if moves:
         parts.append(", ".join(moves[:3]))
     return f"{parts[0]} in {period_label(result)}" + (f": {parts[1]}" if len(parts) > 1 else "")
@@ -794,12 +787,12 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
     rows = getattr(result, "kpis", None)
     if not isinstance(rows, pd.DataFrame) or rows.empty:
         return pd.DataFrame()
-    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records")) if not S.is_blank(r.get("value"))}
+    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records")) if not is_blank(r.get("value"))}
     edges = table(result, "kpi_tree")
     children: dict[str, list[str]] = {}
     if not edges.empty and "parent" in edges.columns:
         for k, p in zip(edges["kpi"], edges["parent"]):
-            if not S.is_blank(p):
+            if not is_blank(p):
                 children.setdefault(str(p), []).append(str(k))
     else:
         from reportlib import registry as _registry
@@ -903,13 +896,13 @@ def engagement_title(result: Any) -> str:
     parts = []
     for k in ("dau_mau", "nps"):
         r = kpi_row(result, k)
-        if S.is_blank(r.get("value")):
+        if is_blank(r.get("value")):
             continue
-        text = f"{short_name(result, k)} {S.fmt_value(r.get('value'), r.get('unit'), cur)}"
-        if not S.is_blank(r.get("change")):
-            text += f" ({S.fmt_change(r.get('change'), r.get('unit'), cur)} vs prior {period_word(result)})"
+        text = f"{short_name(result, k)} {F.value(r.get('value'), r.get('unit'), cur)}"
+        if not is_blank(r.get("change")):
+            text += f" ({F.change(r.get('change'), r.get('unit'), cur)} vs prior {period_word(result)})"
         parts.append(text)
-    words = [w for w, n in (("Product usage", "dau_mau"), ("NPS", "nps")) if not S.is_blank(kpi_value(result, n))]
+    words = [w for w, n in (("Product usage", "dau_mau"), ("NPS", "nps")) if not is_blank(kpi_value(result, n))]
     head = " and ".join(words) or "Product usage and NPS"
     return f"{head}: " + ", ".join(parts) if parts else head
 
@@ -1022,9 +1015,9 @@ def compare_title(result: Any, compare: Any = "",
     parts = []
     for k, short_label in kpis:
         r = rows.get(k)
-        if r is not None and not (S.is_blank(r.get(sides[0])) and S.is_blank(r.get(sides[1]))):
-            a = S.fmt_value(r.get(sides[0]), r.get("unit"), cur)
-            b = S.fmt_value(r.get(sides[1]), r.get("unit"), cur)
+        if r is not None and not (is_blank(r.get(sides[0])) and is_blank(r.get(sides[1]))):
+            a = F.value(r.get(sides[0]), r.get("unit"), cur)
+            b = F.value(r.get(sides[1]), r.get("unit"), cur)
             parts.append(f"{short_label} {a} vs {b}")
     head = f"{sides[0]} vs {sides[1]}" + (f" {what}" if what else "")
     return f"{head}: " + ", ".join(parts) if parts else f"{head}: the two segments side by side"
@@ -1054,7 +1047,7 @@ def missing_notes(result: Any, wanted: Sequence[tuple[str | Sequence[str], str]]
 def kpi_note(result: Any, kpi: str, what: str) -> None:
     """The note of a blank KPI as the reason a chart is left out."""
     n = kpi_row(result, kpi).get("note")
-    note(f"{what} is left out: {'' if S.is_blank(n) else n}.")
+    note(f"{what} is left out: {'' if is_blank(n) else n}.")
 
 
 def breakdown_table(result: Any, dimension: str | None = None) -> Any:
@@ -1066,7 +1059,7 @@ def breakdown_table(result: Any, dimension: str | None = None) -> Any:
     dim = dimension or str(t["dimension"].iloc[0])
     t = t[t["dimension"] == dim]
     cur = currency(result)
-    t = t.assign(shown=[S.fmt_value(v, u, cur) for v, u in zip(t["value"], t["unit"])])
+    t = t.assign(shown=[F.value(v, u, cur) for v, u in zip(t["value"], t["unit"])])
     wide = t.pivot_table(index=["kpi", "label"], columns="segment", values="shown", aggfunc="first",
                          sort=False).reset_index()
     order = list(dict.fromkeys(t["kpi"]))

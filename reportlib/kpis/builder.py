@@ -17,7 +17,6 @@ unit). A blank value is an empty cell with a ``note`` saying why, never 0 or inf
 """
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from reportlib.kpis import narrative as nar
 from reportlib import registry as reg
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.params import parse_compare, parse_segment
+from reportlib.values import finite
 from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
@@ -239,19 +239,13 @@ def _complete(company: Company, values: Mapping[str, Value]) -> dict[str, Value]
             out[kpi.id] = Blank(reg.needs_note(kpi.id, missing))
             continue
         v = values.get(kpi.id, Blank("not computed for this company"))
-        out[kpi.id] = v if isinstance(v, Blank) or _finite(v) else Blank("cannot be computed (no finite value)")
+        out[kpi.id] = v if isinstance(v, Blank) or finite(v) is not None else Blank("cannot be computed (no finite value)")
     return out
 
 
-def _finite(v: object) -> bool:
-    try:
-        return math.isfinite(float(v))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
 def _cell(v: object) -> float:
-    return float(v) if not isinstance(v, Blank) and _finite(v) else float("nan")  # type: ignore[arg-type]
+    f = finite(v)
+    return float("nan") if f is None else f
 
 
 # --- kpis.csv -------------------------------------------------------------------------------
