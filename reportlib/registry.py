@@ -250,6 +250,27 @@ INPUT_LABELS = {
     "opportunities": "an opportunities input (company.toml [inputs.opportunities])",
     "usage": "a usage input (company.toml [inputs.usage])",
     "nps": "an nps input (company.toml [inputs.nps])",
+    "targets": "a targets input (company.toml [inputs.targets])",
+}
+
+#: Short names for page titles (a title reads "NRR green", not "Net revenue retention
+#: green"); every other KPI goes by its label.
+SHORT_LABELS = {"nrr": "NRR", "grr": "GRR", "arr": "ARR", "mrr": "MRR", "carr": "CARR",
+                "cac_payback_months": "CAC payback", "ltv_cac": "LTV:CAC", "arpa": "ARPA", "asp": "ASP",
+                "dau_mau": "DAU/MAU", "nps": "NPS"}
+
+#: Units of the targets-file metrics that are not KPI ids (METRICS.md "Pacing").
+TARGET_METRIC_UNITS: dict[str, Unit] = {"won_amount": "currency", "bookings_won": "currency",
+                                        "opportunities_created": "count", "deals_won": "count",
+                                        "won_deals": "count", "wins": "count", "leads": "count",
+                                        "new_leads": "count", "leads_created": "count",
+                                        "customers_won": "count"}
+
+#: Pack sections in order (notebook names without the number) and their page titles.
+SECTION_TITLES = {
+    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Revenue quality",
+    "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
+    "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
 }
 
 
@@ -382,9 +403,33 @@ def needs_note(kpi_id: str, missing: Iterable[str] | None = None) -> str:
 
     ``missing`` lists the absent entries of the KPI's ``needs`` (default: all of them).
     """
-    needs = list(get(kpi_id).needs if missing is None else missing)
+    return needs_text(get(kpi_id).needs if missing is None else missing)
+
+
+def needs_text(inputs: Iterable[str], joiner: str = "and") -> str:
+    """The one wording of missing inputs: "needs a leads input (company.toml
+    [inputs.leads])"; ``joiner="or"`` when any one of them would do. ``revenue`` is left
+    out beside a more specific input."""
+    needs = list(inputs)
     labels = [INPUT_LABELS.get(n, f"a {n} input") for n in needs if n != "revenue" or len(needs) == 1]
-    return "needs " + " and ".join(labels or [INPUT_LABELS["revenue"]])
+    return "needs " + f" {joiner} ".join(labels or [INPUT_LABELS["revenue"]])
+
+
+def short_label(kpi_id: str) -> str:
+    """The KPI's name in a page title: 'NRR', 'CAC payback', else its label."""
+    return SHORT_LABELS.get(kpi_id) or get(kpi_id).label
+
+
+def unit(metric: str, default: str = "count") -> str:
+    """The unit of a KPI id or a targets-file metric (``default`` for anything else)."""
+    if metric in REGISTRY:
+        return REGISTRY[metric].unit
+    return TARGET_METRIC_UNITS.get(metric, default)
+
+
+def ids_with_unit(unit_name: str) -> list[str]:
+    """KPI ids of one unit, in registry order (e.g. every money KPI: ``"currency"``)."""
+    return [k.id for k in _KPIS if k.unit == unit_name]
 
 
 def definitions(stage: str | None = None, gtm: str | None = None) -> list[dict[str, str]]:

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle  
 
 from reportlib import format as F
+from reportlib import registry as reg
 from reportlib.deck import _style as S
 from reportlib.values import finite, is_blank
 from reportlib.deck._style import (  # noqa: F401  (re-exported: the public face of the style)
@@ -639,11 +640,7 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
 def _registry_bands(kpi: str, stage: str | None = None, gtm: str | None = None):
     """The KPI's benchmark bands from the registry (``None`` when it has none or it is not
     judged for this company)."""
-    try:
-        from reportlib.registry import BANDS
-    except Exception:  # noqa: BLE001
-        return None
-    rule = BANDS.get(kpi)
+    rule = reg.BANDS.get(kpi)
     if rule is None:
         return None
     bands = rule.for_company(stage, gtm)
@@ -673,8 +670,6 @@ def _band_list(kpi: str, stage: str | None = None, gtm: str | None = None) -> li
 def _quick_ratio_bands() -> list[tuple[float, str]]:
     """Thresholds of the quick-ratio band (registry), highest first."""
     b = _registry_bands("quick_ratio")
-    if b is None:
-        return [(5.0, "green"), (3.0, "amber")]
     return [(b.green, "green")] + ([(b.amber, "amber")] if b.amber is not None else [])
 
 
@@ -728,8 +723,8 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     """MRR gained (new, reactivation, expansion) and lost (contraction, churn) per period,
     with the quick ratio of each period coloured by its benchmark band.
 
-    ``df``: one row per period (quarter or month) with the movement columns and
-    ``quick_ratio`` (and optionally ``status``)."""
+    ``df``: one row per period (quarter or month) with the movement columns,
+    ``quick_ratio`` and its ``status`` (the ``mrr_drivers`` table)."""
     if _is_empty(df):
         return _empty("No MRR movements")
     pcol = _month_col(df)
@@ -749,13 +744,7 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     if qr_col:
         bands = _quick_ratio_bands()
         qr = data[qr_col].astype(float).to_numpy()
-        if "status" in data.columns:
-            cols = [S.status_color(s) for s in data["status"]]
-        else:
-            cols = []
-            for v in qr:
-                st = "" if np.isnan(v) else next((b for t, b in bands if v >= t), "red")
-                cols.append(S.status_color(st))
+        cols = [S.status_color(s) for s in data["status"]]
         shown = np.where(np.isnan(qr), 0, qr)
         axq.bar(x, shown, color=cols, width=0.66)
         for i, v in enumerate(qr):
@@ -1233,23 +1222,19 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
     """Horizontal funnel: one bar per stage (its count), the conversion from the stage
     above written between bars when the table has it.
 
-    ``df``: stage, count (or value / entered) and optionally conversion (fraction)."""
+    ``df``: the ``funnel`` table (stage, count, conversion_from_previous as a fraction)."""
     if _is_empty(df):
         return _empty("No customer-journey data")
-    stage_col = "stage" if "stage" in df.columns else df.columns[0]
-    count_col = next((c for c in ("count", "value", "entered", "n") if c in df.columns), df.columns[1])
-    conv_col = next((c for c in ("conversion", "conversion_rate", "rate", "conversion_from_previous")
-                     if c in df.columns), None)
     data = df.reset_index(drop=True)
     n = len(data)
     fig, ax = _new_figure(size)
-    counts = data[count_col].astype(float).to_numpy()
+    counts = data["count"].astype(float).to_numpy()
     # stages differ by orders of magnitude (visitors vs customers): widths on a log scale
     # when they do, so every stage stays visible; the counts are printed.
     log = bool(np.nanmax(counts) > 50 * max(np.nanmin(counts[counts > 0]) if (counts > 0).any() else 1, 1))
     shown = np.log10(np.maximum(counts, 1)) + 1 if log else counts
     widest = np.nanmax(shown) if n else 1
-    for i, (stage, c, w) in enumerate(zip(data[stage_col], counts, shown)):
+    for i, (stage, c, w) in enumerate(zip(data["stage"], counts, shown)):
         shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
         ax.barh(i, w, left=(widest - w) / 2, color=shade, height=0.7)
         inside = w > widest * 0.25
@@ -1258,8 +1243,9 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
                 color="white" if inside and i < n - 1 else S.INK)
         label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
         ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
-        if conv_col and i > 0 and not is_blank(data[conv_col].iloc[i]):
-            ax.text(widest * 1.01, i - 0.5, f"↓ {F.percent(data[conv_col].iloc[i], decimals=1)} convert",
+        conversion = data["conversion_from_previous"].iloc[i]
+        if i > 0 and not is_blank(conversion):
+            ax.text(widest * 1.01, i - 0.5, f"↓ {F.percent(conversion, decimals=1)} convert",
                     ha="left", va="center", fontsize=12.5, color=S.MUTED)
     if log:
         ax.text(0, n - 0.1, "bar widths on a log scale", fontsize=10.5, color=S.MUTED, va="top")
@@ -1283,22 +1269,12 @@ def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
         data = data[data["dimension"].astype(str) == dimension]
     if data.empty:
         return _empty("No funnel cohorts")
-    if "rate" in data.columns:
-        ycol = "rate"
-    elif "conversion" in data.columns:
-        ycol = "conversion"
-    else:
-        ycol = None
     fig, ax = _new_figure(size)
     transitions = list(dict.fromkeys(zip(data["stage_from"], data["stage_to"])))
     for i, (a, b) in enumerate(transitions):
         sub = data[(data["stage_from"] == a) & (data["stage_to"] == b)].sort_values("cohort")
         dates = _to_timestamps(sub["cohort"])
-        if ycol:
-            y = sub[ycol].astype(float)
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):  # drawing: share of bar filled
-                y = sub["converted"].astype(float) / sub["entered"].replace(0, np.nan).astype(float)
+        y = sub["rate"].astype(float)
         label = f"{_STAGE_LABELS.get(str(a), a)} → {_STAGE_LABELS.get(str(b), b)}"
         ax.plot(dates, y, marker="o", ms=4, label=label, color=S.SERIES[i % len(S.SERIES)])
     ax.yaxis.set_major_formatter(pct_formatter())
@@ -1334,7 +1310,7 @@ def pacing(df: pd.DataFrame, currency: str | None = None, size=None,
         expected = finite(r.get("expected_to_date"))
         st = _PACE_STATUS.get(str(r.get("status", "")).lower(), "")
         color = S.STATUS_COLORS[st]
-        unit = "currency" if str(r.get("metric", "")).startswith(("pipeline", "new_arr", "bookings", "arr")) else r.get("unit", "count")
+        unit = reg.unit(str(r.get("metric", "")))
         # normalise each row to its own target so that rows of different units share an axis
         scale = target if target else max(actual, 1.0)
         ax.barh(i, 1.0, color="none", edgecolor=S.NEUTRAL, height=0.56, lw=1.2)

@@ -20,6 +20,7 @@ from reportlib.deck import _style as S
 from reportlib.values import is_blank
 
 from reportlib import params
+from reportlib import registry as reg
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 
@@ -39,12 +40,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                       "customer journey", "pipeline", "kpi tree"),
     "appendix": ("appendix", "data quality", "definitions"),
 }
-SECTION_TITLES = {
-    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Revenue quality",
-    "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
-    "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
-}
-
 _NOTEBOOKS_DIR = notebooks_dir()
 
 
@@ -329,21 +324,11 @@ def _plain(v: Any) -> Any:
 
 
 def _label(kpi: str) -> str:
-    try:
-        from reportlib import registry as _registry
-
-        return _registry.get(kpi).label
-    except Exception:  # noqa: BLE001
-        return kpi.replace("_", " ").capitalize()
+    return reg.REGISTRY[kpi].label if kpi in reg.REGISTRY else kpi.replace("_", " ").capitalize()
 
 
 def _unit(kpi: str) -> str:
-    try:
-        from reportlib import registry as _registry
-
-        return _registry.get(kpi).unit
-    except Exception:  # noqa: BLE001
-        return ""
+    return reg.REGISTRY[kpi].unit if kpi in reg.REGISTRY else ""
 
 
 def fmt_kpi(result: Any, kpi: str) -> str:
@@ -461,7 +446,7 @@ def title(text: str, section: str | None = None, result: Any = None) -> None:
     ``section`` (a section's first page) a small line naming the section comes first."""
     Markdown, display = _md()
     if section:
-        kicker = SECTION_TITLES.get(section, section)
+        kicker = reg.SECTION_TITLES.get(section, section)
         if result is not None:
             kicker += f" · {company_name(result)} · {period_label(result)}"
         display(Markdown(f"<span class='bp-muted'>{kicker}</span>\n\n## {text}"))
@@ -481,9 +466,9 @@ def section_intro(result: Any, section: str, fallback: str | None = None, title:
     if title:
         head, rest = title, sentences
     else:
-        head = short(sentences[0]) if sentences else (fallback or SECTION_TITLES.get(section, section))
+        head = short(sentences[0]) if sentences else (fallback or reg.SECTION_TITLES.get(section, section))
         rest = sentences if sentences and head != sentences[0].strip().rstrip(".") else sentences[1:]
-    lines = [f"<span class='bp-muted'>{SECTION_TITLES.get(section, section)} · {company_name(result)} · "
+    lines = [f"<span class='bp-muted'>{reg.SECTION_TITLES.get(section, section)} · {company_name(result)} · "
              f"{period_label(result)}</span>", "", f"## {head}", ""]
     for s in rest:
         lines.append(f"- {s}")
@@ -510,18 +495,6 @@ def show_text(text: str) -> None:
     display(Markdown(text))
 
 
-_INPUT_HINTS = {
-    "financials": "a financials file (P&L: month, revenue, cogs, sales_marketing) in company.toml [inputs.financials]",
-    "contracts": "a contracts file (contract_id, customer_id, start_date, end_date, tcv or mrr) in company.toml [inputs.contracts]",
-    "leads": "a leads file (lead_id, created_at, signup_at, pql_at, customer_at) in company.toml [inputs.leads]",
-    "traffic": "a traffic file (month, visitors) in company.toml [inputs.traffic]",
-    "opportunities": "an opportunities file (CRM: opportunity_id, created_at, amount, stage, outcome) in company.toml [inputs.opportunities]",
-    "targets": "a targets file (period, metric, target) in company.toml [inputs.targets]",
-    "usage": "a usage file (user_id, date) in company.toml [inputs.usage]",
-    "nps": "an NPS file (responded_at, score) in company.toml [inputs.nps]",
-}
-
-
 def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
     """True when the company has the input(s) ``what`` needs; otherwise shows the one-line
     note saying which file would enable it and returns False."""
@@ -530,8 +503,7 @@ def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = Fa
     ok = any(present) if any_of else all(present)
     if not ok:
         missing = [n for n, p in zip(names, present) if not p]
-        hint = " or ".join(_INPUT_HINTS.get(n, f"a {n} input") for n in (names if any_of else missing))
-        note(f"{what} is left out: it needs {hint}.")
+        note(f"{what} is left out: it {reg.needs_text(names if any_of else missing, 'or' if any_of else 'and')}.")
     return ok
 
 
@@ -689,16 +661,13 @@ def policies_table(result: Any) -> pd.DataFrame:
 
 def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
     """KPI definitions (registry) for the KPIs present in the result, with their benchmark."""
-    from reportlib import registry as _registry
-
     df = getattr(result, "kpis", None)
     ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
     rows = []
     bench = dict(zip(df["kpi"], df["benchmark"])) if isinstance(df, pd.DataFrame) else {}
     for k in ids:
-        try:
-            spec = _registry.get(k)
-        except Exception:  # noqa: BLE001
+        spec = reg.REGISTRY.get(k)
+        if spec is None:
             continue
         if section and spec.section != section:
             continue
@@ -795,10 +764,8 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
             if not is_blank(p):
                 children.setdefault(str(p), []).append(str(k))
     else:
-        from reportlib import registry as _registry
-
         for k in have:
-            children[k] = _safe_children(_registry, k)
+            children[k] = reg.children(k) if k in reg.REGISTRY else []
     drivers = {getattr(e, "kpi", None): getattr(e, "driver", "")
                for e in (getattr(result, "explanations", None) or [])}
     rank = {"diagnostic": 0, "granular": 1, "north_star": 2}
@@ -819,14 +786,8 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
     return pd.DataFrame(out)
 
 
-#: Short names for page titles (a title reads "NRR green", not "Net revenue retention green").
-SHORT_NAMES = {"nrr": "NRR", "grr": "GRR", "arr": "ARR", "mrr": "MRR", "carr": "CARR",
-               "cac_payback_months": "CAC payback", "ltv_cac": "LTV:CAC", "arpa": "ARPA", "asp": "ASP",
-               "dau_mau": "DAU/MAU", "nps": "NPS"}
-
-
 def short_name(result: Any, kpi: str) -> str:
-    return SHORT_NAMES.get(kpi) or str(kpi_row(result, kpi).get("label") or _label(kpi))
+    return reg.SHORT_LABELS.get(kpi) or str(kpi_row(result, kpi).get("label") or _label(kpi))
 
 
 def _and(names: Sequence[str]) -> str:
@@ -907,13 +868,6 @@ def engagement_title(result: Any) -> str:
     return f"{head}: " + ", ".join(parts) if parts else head
 
 
-def _safe_children(registry: Any, kpi: str) -> list[str]:
-    try:
-        return list(registry.children(kpi))
-    except Exception:  # noqa: BLE001
-        return []
-
-
 def alerts(result: Any) -> list[str]:
     return [str(a) for a in (getattr(result, "alerts", None) or [])]
 
@@ -939,7 +893,7 @@ def cover(result: Any, segment: Any = "", compare: Any = "") -> None:
     display(Markdown(f"# {company_name(result)}\n\n### Board pack · {period_label(result)}"
                      + (f" · {seg}" if segment else "")))
     display(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
-    contents = [SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
+    contents = [reg.SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
                                             "cohort_economics", "kpi_hierarchy", "appendix")]
     note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
          "exports with the same definitions for every company (see the appendix).")
@@ -1040,8 +994,7 @@ def missing_notes(result: Any, wanted: Sequence[tuple[str | Sequence[str], str]]
     for inputs, what in wanted:
         names = [inputs] if isinstance(inputs, str) else list(inputs)
         if not any(has_input(result, n) for n in names):
-            hint = " or ".join(_INPUT_HINTS.get(n, f"a {n} input") for n in names)
-            note(f"{what} is left out: it needs {hint}.")
+            note(f"{what} is left out: it {reg.needs_text(names, 'or')}.")
 
 
 def kpi_note(result: Any, kpi: str, what: str) -> None:

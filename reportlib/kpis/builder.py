@@ -243,6 +243,12 @@ def _complete(company: Company, values: Mapping[str, Value]) -> dict[str, Value]
     return out
 
 
+def _judged(table: pd.DataFrame, kpi_id: str, cfg: Any) -> pd.DataFrame:
+    """``table`` with the ``status`` of its ``kpi_id`` column against the KPI's bands
+    (the quick ratio of each quarter, for the chart that colours them)."""
+    return table.assign(status=[status(kpi_id, v, cfg.stage, cfg.gtm) for v in table[kpi_id]])
+
+
 def _cell(v: object) -> float:
     f = finite(v)
     return float("nan") if f is None else f
@@ -282,9 +288,11 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
         return {"mrr_bridge": pd.DataFrame(columns=_BRIDGE), **{f"cohorts_{k}": empty[k]
                                                                   for k in ("logo", "nrr", "grr")}}
     monthly, quarterly = cohorts(ctx.mov, "M"), cohorts(ctx.mov, "Q")
+    cfg = ctx.company.config
     out = {"mrr_bridge": mrr_bridge(ctx.mov), "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
-           "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"), "mrr_drivers": mrr_drivers(ctx.mov, "Q"),
-           "mrr_drivers_monthly": mrr_drivers(ctx.mov, "M")}
+           "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
+           "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
+           "mrr_drivers_monthly": _judged(mrr_drivers(ctx.mov, "M"), "quick_ratio", cfg)}
     for kind in ("logo", "nrr", "grr"):
         out[f"cohorts_{kind}"] = monthly[kind]
         out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
