@@ -11,7 +11,7 @@ from __future__ import annotations
 import pickle
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from reportlib import params
 from reportlib import registry as reg
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
+
+if TYPE_CHECKING:  # the notebooks' result type; imported lazily so `report` loads fast
+    from reportlib.kpis import KpiResult
 
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
@@ -76,7 +79,7 @@ def cache_path(output_dir: str | Path) -> Path:
     return Path(output_dir) / CACHE_DIR / CACHE_FILE
 
 
-def write_cache(result: Any, output_dir: str | Path, company_dir: str | Path, as_of: Any = None,
+def write_cache(result: KpiResult, output_dir: str | Path, company_dir: str | Path, as_of: Any = None,
                 window: str = "quarter", segment: Any = "", compare: Any = "") -> Path:
     """Pickle ``result`` with its parameters to ``output_dir/_cache/kpi_result.pkl`` (for the
     pack runner: the section notebooks then read it instead of recomputing)."""
@@ -92,7 +95,7 @@ def write_cache(result: Any, output_dir: str | Path, company_dir: str | Path, as
     return path
 
 
-def _as_of_of(result: Any) -> str | None:
+def _as_of_of(result: KpiResult) -> str | None:
     w = getattr(result, "window", None)
     a = getattr(w, "as_of", None)
     return None if a is None else str(a)
@@ -126,7 +129,7 @@ def _cached(output_dir: Any, key: dict[str, Any]) -> Any | None:
     return None
 
 
-def _result_matches(result: Any, key: Mapping[str, Any]) -> bool:
+def _result_matches(result: KpiResult, key: Mapping[str, Any]) -> bool:
     """A bare cached result matches when its company folder, as-of month, window length
     and (when it records them) segment and comparison are the ones asked for. The cache
     lives in one pack's own folder, so what the result does not record is that pack's."""
@@ -164,7 +167,7 @@ def _same_tuple(a: Any, b: Any) -> bool:
 
 
 def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
-                compare: Any = "", output_dir: Any = "") -> Any:
+                compare: Any = "", output_dir: Any = "") -> KpiResult:
     """The :class:`~reportlib.kpis.KpiResult` of a company for the given parameters.
 
     When ``output_dir`` holds ``_cache/kpi_result.pkl`` written for the same parameters
@@ -202,28 +205,28 @@ def company_of(result_or_company: Any) -> Any:
     return getattr(result_or_company, "company", result_or_company)
 
 
-def currency(result: Any) -> str:
+def currency(result: KpiResult) -> str:
     comp = company_of(result)
     cfg = getattr(comp, "config", None)
     return str(getattr(cfg, "currency", "") or "")
 
 
-def company_name(result: Any) -> str:
+def company_name(result: KpiResult) -> str:
     comp = company_of(result)
     cfg = getattr(comp, "config", None)
     return str(getattr(cfg, "name", None) or getattr(comp, "slug", "") or "")
 
 
-def window_months(result: Any) -> int:
+def window_months(result: KpiResult) -> int:
     w = getattr(result, "window", None)
     return int(getattr(w, "months", 3) if isinstance(getattr(w, "months", 3), int) else len(w.months))
 
 
-def period_word(result: Any) -> str:
+def period_word(result: KpiResult) -> str:
     return params.PERIOD_WORDS.get(window_months(result), "period")
 
 
-def period_label(result: Any) -> str:
+def period_label(result: KpiResult) -> str:
     """The period's one label (:func:`reportlib.params.period_label`): 'Q3 2026', 'Sep 2026'."""
     w = getattr(result, "window", None)
     if getattr(w, "as_of", None) is None:
@@ -231,7 +234,7 @@ def period_label(result: Any) -> str:
     return params.period_label(w.as_of, w.months)
 
 
-def segment_label(result: Any, segment: Any = "") -> str:
+def segment_label(result: KpiResult, segment: Any = "") -> str:
     seg = parse_segment(segment) if segment else getattr(result, "segment", None)
     if not seg:
         return "All customers"
@@ -242,7 +245,7 @@ def segment_label(result: Any, segment: Any = "") -> str:
     return f"{str(key).replace('_', ' ').capitalize()}: {value}"
 
 
-def has_input(result: Any, name: str) -> bool:
+def has_input(result: KpiResult, name: str) -> bool:
     comp = company_of(result)
     has = getattr(comp, "has", None)
     if callable(has):
@@ -251,13 +254,13 @@ def has_input(result: Any, name: str) -> bool:
     return name in frames
 
 
-def table(result: Any, name: str) -> pd.DataFrame:
+def table(result: KpiResult, name: str) -> pd.DataFrame:
     """A table of the result (empty DataFrame when absent)."""
     t = (getattr(result, "tables", None) or {}).get(name)
     return t if isinstance(t, pd.DataFrame) else pd.DataFrame()
 
 
-def has_table(result: Any, name: str, columns: Sequence[str] | None = None) -> bool:
+def has_table(result: KpiResult, name: str, columns: Sequence[str] | None = None) -> bool:
     """True when the table exists and holds at least one number (in ``columns`` when
     given: a tier table of a company whose revenue is not split by tier is all blanks)."""
     t = table(result, name)
@@ -269,7 +272,7 @@ def has_table(result: Any, name: str, columns: Sequence[str] | None = None) -> b
     return num.empty or bool(num.notna().any().any())
 
 
-def kpi_row(result: Any, kpi: str) -> dict[str, Any]:
+def kpi_row(result: KpiResult, kpi: str) -> dict[str, Any]:
     """The kpis.csv row of one KPI as a dict (a blank row with a note when absent)."""
     df = getattr(result, "kpis", None)
     if isinstance(df, pd.DataFrame) and not df.empty:
@@ -281,11 +284,11 @@ def kpi_row(result: Any, kpi: str) -> dict[str, Any]:
             "note": "not computed"}
 
 
-def kpi_value(result: Any, kpi: str) -> Any:
+def kpi_value(result: KpiResult, kpi: str) -> Any:
     return kpi_row(result, kpi).get("value")
 
 
-def kpi_rows(result: Any, kpis: Iterable[str] | None = None, tier: str | None = None,
+def kpi_rows(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
              keep_blank: bool = True) -> pd.DataFrame:
     """Rows of kpis.csv in the order asked, with ``change_yoy`` / ``year_ago`` when known."""
     df = getattr(result, "kpis", None)
@@ -309,7 +312,7 @@ def kpi_rows(result: Any, kpis: Iterable[str] | None = None, tier: str | None = 
     return df.reset_index(drop=True)
 
 
-def north_star(result: Any) -> pd.DataFrame:
+def north_star(result: KpiResult) -> pd.DataFrame:
     """North-star rows in the company's order."""
     order = list(getattr(getattr(company_of(result), "config", None), "north_star", []) or [])
     rows = kpi_rows(result, tier="north_star")
@@ -331,13 +334,13 @@ def _unit(kpi: str) -> str:
     return reg.REGISTRY[kpi].unit if kpi in reg.REGISTRY else ""
 
 
-def fmt_kpi(result: Any, kpi: str) -> str:
+def fmt_kpi(result: KpiResult, kpi: str) -> str:
     """A KPI's value formatted for its unit and the company's currency."""
     r = kpi_row(result, kpi)
     return F.value(r.get("value"), r.get("unit"), currency(result))
 
 
-def sparklines(result: Any) -> dict[str, pd.Series]:
+def sparklines(result: KpiResult) -> dict[str, pd.Series]:
     """Monthly history of the north stars for tile sparklines, from the result's tables
     (``kpi_history`` / ``north_star_history`` long tables when present; ARR follows the
     closing MRR of ``mrr_bridge``, which has the same shape)."""
@@ -360,7 +363,7 @@ def sparklines(result: Any) -> dict[str, pd.Series]:
 # ---------------------------------------------------------------------------------------
 # words: titles, narrative, commentary, notes
 # ---------------------------------------------------------------------------------------
-def narrative(result: Any, section: str) -> list[str]:
+def narrative(result: KpiResult, section: str) -> list[str]:
     n = getattr(result, "narrative", None) or {}
     sentences = n.get(section) or []
     if isinstance(sentences, str):
@@ -381,7 +384,7 @@ def short(sentence: str, limit: int = 90) -> str:
     return s
 
 
-def headline(result: Any, section: str, fallback: str) -> str:
+def headline(result: KpiResult, section: str, fallback: str) -> str:
     """The page title of a section's first page: its first narrative sentence (shortened
     for a title), else ``fallback``."""
     s = narrative(result, section)
@@ -441,7 +444,7 @@ def _md():
     return Markdown, display
 
 
-def title(text: str, section: str | None = None, result: Any = None) -> None:
+def title(text: str, section: str | None = None, result: KpiResult = None) -> None:
     """Show a slide title (a level-2 heading starts a page in the exported deck). With
     ``section`` (a section's first page) a small line naming the section comes first."""
     Markdown, display = _md()
@@ -454,7 +457,7 @@ def title(text: str, section: str | None = None, result: Any = None) -> None:
         display(Markdown(f"## {text}"))
 
 
-def section_intro(result: Any, section: str, fallback: str | None = None, title: str | None = None) -> None:
+def section_intro(result: KpiResult, section: str, fallback: str | None = None, title: str | None = None) -> None:
     """First page of a section: a small line naming the section, the title (``title``, else
     the first narrative sentence, else ``fallback``), the other sentences as bullets and the
     analyst's commentary for the section.
@@ -476,7 +479,7 @@ def section_intro(result: Any, section: str, fallback: str | None = None, title:
     show_commentary(result, section)
 
 
-def show_commentary(result: Any, section: str) -> None:
+def show_commentary(result: KpiResult, section: str) -> None:
     text = commentary(result, section)
     if text:
         Markdown, display = _md()
@@ -495,7 +498,7 @@ def show_text(text: str) -> None:
     display(Markdown(text))
 
 
-def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
+def needs(result: KpiResult, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
     """True when the company has the input(s) ``what`` needs; otherwise shows the one-line
     note saying which file would enable it and returns False."""
     names = [inputs] if isinstance(inputs, str) else list(inputs)
@@ -513,7 +516,7 @@ def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = Fa
 _STATUS_CSS = {k: f"color: {S.STATUS_COLORS[k]}; font-weight: 700;" for k in ("green", "amber", "red")}
 
 
-def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None = None,
+def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
               keep_blank: bool = True, year_ago: bool = False) -> Any:
     """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
     note; numbers formatted for each KPI's unit."""
@@ -572,7 +575,7 @@ def header(column: Any) -> str:
     return " ".join(out)
 
 
-def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: Any = None,
+def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: KpiResult = None,
            labels: Mapping[str, str] | None = None, max_rows: int = 14) -> Any:
     """A Styler of any table: columns formatted by ``formats`` (column -> money / pct /
     count / multiple / months / days), index hidden, columns renamed by ``labels`` (else
@@ -616,7 +619,7 @@ def show(obj: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # cover and appendix facts
 # ---------------------------------------------------------------------------------------
-def cover_facts(result: Any, segment: Any = "", compare: Any = "") -> pd.DataFrame:
+def cover_facts(result: KpiResult, segment: Any = "", compare: Any = "") -> pd.DataFrame:
     """The cover's facts: company, period, segment, currency, data as of, generated on."""
     comp = company_of(result)
     cfg = getattr(comp, "config", None)
@@ -636,7 +639,7 @@ def cover_facts(result: Any, segment: Any = "", compare: Any = "") -> pd.DataFra
     return pd.DataFrame(rows, columns=["", " "])
 
 
-def warnings_table(result: Any) -> pd.DataFrame:
+def warnings_table(result: KpiResult) -> pd.DataFrame:
     """Data-quality warnings of the inputs: input, file, row, column, message."""
     comp = company_of(result)
     probs = list(getattr(comp, "warnings", []) or [])
@@ -647,11 +650,11 @@ def warnings_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["input", "file", "row", "column", "warning"])
 
 
-def notes_list(result: Any) -> list[str]:
+def notes_list(result: KpiResult) -> list[str]:
     return [str(n) for n in (getattr(result, "notes", None) or [])]
 
 
-def policies_table(result: Any) -> pd.DataFrame:
+def policies_table(result: KpiResult) -> pd.DataFrame:
     cfg = getattr(company_of(result), "config", None)
     pol = getattr(cfg, "policies", None)
     describe = getattr(pol, "describe", None)
@@ -659,7 +662,7 @@ def policies_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["policy", "value", "meaning"])
 
 
-def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
+def definitions_table(result: KpiResult, section: str | None = None) -> pd.DataFrame:
     """KPI definitions (registry) for the KPIs present in the result, with their benchmark."""
     df = getattr(result, "kpis", None)
     ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
@@ -677,7 +680,7 @@ def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kpi", "definition", "benchmark"])
 
 
-def inputs_table(result: Any) -> pd.DataFrame:
+def inputs_table(result: KpiResult) -> pd.DataFrame:
     """Inputs used: logical input, files, rows."""
     comp = company_of(result)
     frames = getattr(comp, "frames", {}) or {}
@@ -697,7 +700,7 @@ def chunks(df: pd.DataFrame, size: int = 14) -> list[pd.DataFrame]:
 # ---------------------------------------------------------------------------------------
 # page helpers: titles and the data behind particular charts (selection, no arithmetic)
 # ---------------------------------------------------------------------------------------
-def sentence(result: Any, section: str, contains: str | Sequence[str], fallback: str) -> str:
+def sentence(result: KpiResult, section: str, contains: str | Sequence[str], fallback: str) -> str:
     """The first narrative sentence of ``section`` containing one of ``contains`` (case
     insensitive), without its final full stop; ``fallback`` when none does."""
     keys = [contains] if isinstance(contains, str) else list(contains)
@@ -708,7 +711,7 @@ def sentence(result: Any, section: str, contains: str | Sequence[str], fallback:
     return fallback
 
 
-def first_table(result: Any, *names: str) -> pd.DataFrame:
+def first_table(result: KpiResult, *names: str) -> pd.DataFrame:
     """The first non-empty table among ``names``."""
     for n in names:
         t = table(result, n)
@@ -717,7 +720,7 @@ def first_table(result: Any, *names: str) -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def arr_bridge(result: Any) -> dict[str, float]:
+def arr_bridge(result: KpiResult) -> dict[str, float]:
     """The period's ARR bridge from kpis.csv: opening (ARR at the start of the period,
     i.e. the prior value of ``arr``), new, reactivation, expansion, contraction, churn,
     closing."""
@@ -730,7 +733,7 @@ def arr_bridge(result: Any) -> dict[str, float]:
     return {k: float(v) for k, v in steps.items() if not is_blank(v)}
 
 
-def arr_bridge_title(result: Any) -> str:
+def arr_bridge_title(result: KpiResult) -> str:
     cur = currency(result)
     arr = kpi_row(result, "arr")
     if is_blank(arr.get("value")):
@@ -748,7 +751,7 @@ def arr_bridge_title(result: Any) -> str:
     return f"{parts[0]} in {period_label(result)}" + (f": {parts[1]}" if len(parts) > 1 else "")
 
 
-def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:
+def hierarchy(result: KpiResult, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:
     """North star -> diagnostic -> granular rows (kpi, label, tier, parent, value, unit,
     status) for :func:`reportlib.deck.charts.kpi_tree`, over the KPIs that have a value: the
     edges of the result's ``kpi_tree`` table (else the registry's). Under each north star
@@ -786,7 +789,7 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
     return pd.DataFrame(out)
 
 
-def short_name(result: Any, kpi: str) -> str:
+def short_name(result: KpiResult, kpi: str) -> str:
     return reg.SHORT_LABELS.get(kpi) or str(kpi_row(result, kpi).get("label") or _label(kpi))
 
 
@@ -795,7 +798,7 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def kpi_tree_title(result: Any) -> str:
+def kpi_tree_title(result: KpiResult) -> str:
     """The KPI tree's message from the north stars' statuses, worst first: 'KPI tree: Burn
     multiple and CAC payback are amber; NRR green'."""
     rows = north_star(result)
@@ -817,7 +820,7 @@ def kpi_tree_title(result: Any) -> str:
     return "KPI tree: " + "; ".join(parts)
 
 
-def as_of(result: Any) -> Any:
+def as_of(result: KpiResult) -> Any:
     """The report's as-of month (a ``pd.Period``), e.g. for marking a quarter still running."""
     return getattr(getattr(result, "window", None), "as_of", None)
 
@@ -828,17 +831,17 @@ def as_of(result: Any) -> Any:
 ENGAGEMENT_KPIS = ("dau_mau", "mau", "active_accounts", "usage_depth", "nps")
 
 
-def has_engagement(result: Any) -> bool:
+def has_engagement(result: KpiResult) -> bool:
     """True when the result has product-usage or NPS figures to show."""
     rows = kpi_rows(result, ENGAGEMENT_KPIS, keep_blank=False)
     return not rows.empty or any(not table(result, n).empty for n in ("usage", "feature_adoption", "nps"))
 
 
-def engagement_kpis(result: Any) -> pd.DataFrame:
+def engagement_kpis(result: KpiResult) -> pd.DataFrame:
     return kpi_rows(result, ENGAGEMENT_KPIS, keep_blank=False)
 
 
-def engagement_note(result: Any) -> None:
+def engagement_note(result: KpiResult) -> None:
     """In a segment pack, a note when the usage / NPS inputs carry no segment column (their
     figures are then the whole company's)."""
     comp = company_of(result)
@@ -851,7 +854,7 @@ def engagement_note(result: Any) -> None:
         note(f"{what}: company-wide figures (the {inputs} no {seg[0]} column).")
 
 
-def engagement_title(result: Any) -> str:
+def engagement_title(result: KpiResult) -> str:
     """'Product usage and NPS: DAU/MAU 26%, NPS 29 (+39 vs prior quarter)'."""
     cur = currency(result)
     parts = []
@@ -868,11 +871,11 @@ def engagement_title(result: Any) -> str:
     return f"{head}: " + ", ".join(parts) if parts else head
 
 
-def alerts(result: Any) -> list[str]:
+def alerts(result: KpiResult) -> list[str]:
     return [str(a) for a in (getattr(result, "alerts", None) or [])]
 
 
-def show_alerts(result: Any, empty: str = "") -> None:
+def show_alerts(result: KpiResult, empty: str = "") -> None:
     items = alerts(result)
     if items:
         show_text("\n".join(f"- ⚠ {a}" for a in items))
@@ -886,7 +889,7 @@ def show_bullets(items: Iterable[str]) -> None:
         show_text("\n".join(f"- {i}" for i in items))
 
 
-def cover(result: Any, segment: Any = "", compare: Any = "") -> None:
+def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
     """The cover page: company, period, segment, currency, data as of, generated on."""
     Markdown, display = _md()
     seg = segment_label(result, segment)
@@ -906,7 +909,7 @@ COMPARE_KPIS = ("arr", "customers", "new_arr", "net_new_arr", "arr_growth_yoy", 
                 "logo_churn_rate", "quick_ratio", "arpa", "asp", "ltv")
 
 
-def compare_table(result: Any, kpis: Sequence[str] | None = COMPARE_KPIS) -> pd.DataFrame:
+def compare_table(result: KpiResult, kpis: Sequence[str] | None = COMPARE_KPIS) -> pd.DataFrame:
     """The two-segment comparison (``compare_kpis``: kpi, label, unit, <A>, <B>,
     difference, status_<A>, status_<B>, note_<A>, note_<B>), the rows of ``kpis`` in that
     order (all rows with ``kpis=None``) that have a value for at least one segment."""
@@ -932,7 +935,7 @@ def _compare_columns(t: pd.DataFrame) -> list[str]:
     return [c for c in t.columns if c not in meta and not str(c).startswith(("status_", "note_"))][:2]
 
 
-def compare_segments(result: Any, compare: Any = "") -> list[str]:
+def compare_segments(result: KpiResult, compare: Any = "") -> list[str]:
     """The two compared values (e.g. ["SMB", "Enterprise"])."""
     cmp = parse_compare(compare) if compare else getattr(result, "compare", None)
     if cmp:
@@ -940,11 +943,11 @@ def compare_segments(result: Any, compare: Any = "") -> list[str]:
     return _compare_columns(first_table(result, "compare_kpis", "segment_compare", "compare"))
 
 
-def has_compare(result: Any) -> bool:
+def has_compare(result: KpiResult) -> bool:
     return not compare_table(result).empty
 
 
-def compare_cohorts(result: Any, kinds: Sequence[str] = ("nrr", "logo")) -> dict[str, pd.DataFrame]:
+def compare_cohorts(result: KpiResult, kinds: Sequence[str] = ("nrr", "logo")) -> dict[str, pd.DataFrame]:
     """The two segments' cohort tables (``compare_cohorts_<kind>``: cohort, age_months,
     value, segment) that the result has, keyed by kind."""
     out = {}
@@ -955,7 +958,7 @@ def compare_cohorts(result: Any, kinds: Sequence[str] = ("nrr", "logo")) -> dict
     return out
 
 
-def compare_title(result: Any, compare: Any = "",
+def compare_title(result: KpiResult, compare: Any = "",
                   kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
                   what: str = "") -> str:
     """'SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M' from the comparison
@@ -977,18 +980,18 @@ def compare_title(result: Any, compare: Any = "",
     return f"{head}: " + ", ".join(parts) if parts else f"{head}: the two segments side by side"
 
 
-def compare_cohorts_title(result: Any, compare: Any = "") -> str:
+def compare_cohorts_title(result: KpiResult, compare: Any = "") -> str:
     """'SMB vs Enterprise cohorts: GRR 64% vs 96%, logo churn 5.8% vs 0.0%'."""
     return compare_title(result, compare, (("grr", "GRR"), ("logo_churn_rate", "logo churn")), "cohorts")
 
 
-def tables_like(result: Any, prefix: str) -> dict[str, pd.DataFrame]:
+def tables_like(result: KpiResult, prefix: str) -> dict[str, pd.DataFrame]:
     """Non-empty tables whose name starts with ``prefix`` (e.g. 'pipeline_by_')."""
     return {n: t for n, t in (getattr(result, "tables", None) or {}).items()
             if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty}
 
 
-def missing_notes(result: Any, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
+def missing_notes(result: KpiResult, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
     """One line per part of a section the inputs do not enable: ``wanted`` is a list of
     (input or inputs of which any enables it, what it is)."""
     for inputs, what in wanted:
@@ -997,13 +1000,13 @@ def missing_notes(result: Any, wanted: Sequence[tuple[str | Sequence[str], str]]
             note(f"{what} is left out: it {reg.needs_text(names, 'or')}.")
 
 
-def kpi_note(result: Any, kpi: str, what: str) -> None:
+def kpi_note(result: KpiResult, kpi: str, what: str) -> None:
     """The note of a blank KPI as the reason a chart is left out."""
     n = kpi_row(result, kpi).get("note")
     note(f"{what} is left out: {'' if is_blank(n) else n}.")
 
 
-def breakdown_table(result: Any, dimension: str | None = None) -> Any:
+def breakdown_table(result: KpiResult, dimension: str | None = None) -> Any:
     """The granular view: revenue KPIs (rows) by each value of one dimension (columns),
     formatted; from the ``breakdowns`` table."""
     t = table(result, "breakdowns")
@@ -1023,7 +1026,7 @@ def breakdown_table(result: Any, dimension: str | None = None) -> Any:
         .set_table_styles(_TABLE_CSS)
 
 
-def breakdown_dimensions(result: Any) -> list[str]:
+def breakdown_dimensions(result: KpiResult) -> list[str]:
     t = table(result, "breakdowns")
     if t.empty:
         return []
