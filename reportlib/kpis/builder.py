@@ -35,6 +35,7 @@ from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
                       opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
+from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
@@ -192,7 +193,9 @@ def _context(company: Company, whole: Company, window: Window, date: pd.Timestam
 def _revenue_values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     if ctx.mov is None:
         return {}
-    return revenue_kpis(ctx.mov, window)
+    out = revenue_kpis(ctx.mov, window)
+    out[MONTHLY_CHURN_KEY] = annualised_monthly_logo_churn(ctx.mov, window)  # ltv_churn_basis
+    return out
 
 
 def _history_months(ctx: _Ctx, window: Window) -> int | None:
