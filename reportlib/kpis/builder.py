@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
 from reportlib.kpis import narrative as nar
+from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
 from reportlib import registry as reg
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.params import parse_compare, parse_segment
@@ -53,6 +54,8 @@ BREAKDOWN_COLUMNS = ["dimension", "segment", "kpi", "label", "unit", "value", "s
 BREAKDOWN_KPIS = ("arr", "customers", "new_arr", "expansion_arr", "churned_arr", "net_new_arr", "nrr", "grr",
                   "logo_churn_rate", "arpa", "asp", "quick_ratio")
 MAX_BREAKDOWN_VALUES = 12
+#: Tables DESIGN.md also names at the top of the pack folder (reconciliation.csv, ...).
+TRUST_TABLES = ("reconciliation", "sensitivity", "restatements")
 REVENUE_WORDS = {"mrr": "MRR", "contracts": "MRR", "transactions": "monthly revenue"}
 
 
@@ -213,15 +216,19 @@ def _sm_share(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> Mappin
     return segment_share(revenue, _revenue_values(whole, window))
 
 
+def _unit_values(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> dict[str, Value]:
+    """Unit economics on the revenue engine's values ``revenue`` of the same window."""
+    return unit_economics_kpis(ctx.financials, revenue, window, ctx.policies, segment=ctx.company.segment_filter,
+                               segment_share=_sm_share(ctx, window, revenue),
+                               revenue_history_months=_history_months(ctx, window))
+
+
 def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     """Every section's KPIs for one window, with "needs ... input" notes for absent inputs."""
     out: dict[str, Value] = dict(_revenue_values(ctx, window))
     contracts, tx, fin = _revenue_inputs(ctx)
     out.update(contract_kpis(contracts, window, transactions=tx, financials=fin))
-    out.update(unit_economics_kpis(ctx.financials, out, window, ctx.policies,
-                                   segment=ctx.company.segment_filter,
-                                   segment_share=_sm_share(ctx, window, out),
-                                   revenue_history_months=_history_months(ctx, window)))
+    out.update(_unit_values(ctx, window, out))
     out.update(journey_kpis(ctx.frame("leads"), ctx.frame("traffic"), window,
                             new_arr=out.get("new_arr", Blank("no revenue input"))))
     out.update(pipeline_kpis(ctx.frame("opportunities"), window))
@@ -484,6 +491,37 @@ def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[
     return t
 
 
+# --- sensitivity ----------------------------------------------------------------------------
+def _with_policies(ctx: _Ctx, policies: Any) -> _Ctx:
+    """The same pack under other policies (the inputs and the grid are shared, not copied)."""
+    def swap(company: Company) -> Company:
+        return replace(company, config=replace(company.config, policies=policies))
+    return replace(ctx, company=swap(ctx.company), whole=swap(ctx.whole))
+
+
+def _sensitivity(ctx: _Ctx, window: Window) -> pd.DataFrame:
+    """tables/sensitivity.csv: the north stars under every alternative policy value. Policies
+    on the revenue grid rebuild it and the revenue KPIs; every policy reruns unit economics;
+    contract, journey and engagement sections (which no policy here changes) are not rerun."""
+    revenue = _revenue_values(ctx, window)
+
+    def evaluate(policies: Any, grid: bool) -> Mapping[str, Value]:
+        alt = _with_policies(ctx, policies)
+        rev = revenue
+        if grid:
+            alt = _context(alt.company, alt.whole, window, ctx.as_of_date)
+            rev = _revenue_values(alt, window)
+        return _segment_blanks(alt, _complete(alt.company, {**rev, **_unit_values(alt, window, rev)}))
+
+    applicable = [p for p in ALTERNATIVES if p not in ("sm_allocation", "mrr_includes_uncontracted")]
+    fin, seg = ctx.company.frames.get("financials"), ctx.company.segment_filter
+    if seg is not None and fin is not None and seg[0] not in fin.columns:
+        applicable.append("sm_allocation")
+    if ctx.company.revenue_source() == "contracts":
+        applicable.append("mrr_includes_uncontracted")
+    return sensitivity_table(ctx.company.config.north_star, ctx.policies, evaluate, applicable)
+
+
 # --- compare --------------------------------------------------------------------------------
 def _compare_tables(whole: Company, compare: tuple[str, tuple[str, str]], window: Window,
                     date: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -586,10 +624,12 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     year_all = _values(ctx, win.year_ago())
     kpis = _kpi_frame(company, values, prior)
     tables = _tables(ctx, kpis, values)
+    tables["sensitivity"] = _sensitivity(ctx, win)
     if cmp_:
         tables.update(_compare_tables(whole, cmp_, win, date))
     word = REVENUE_WORDS.get(company.revenue_source() or "", "MRR")
     narrative, explanations, alerts = _narrative(company, win, values, prior, year_all, word)
+    narrative["sensitivity"] = sensitivity_sentences(tables["sensitivity"], company.config.currency)
     return KpiResult(kpis=kpis, tables=tables, company=company, window=win, as_of_date=date, values=values,
                      prior=prior, year_ago={k: year_all[k] for k in company.config.north_star if k in year_all},
                      narrative=narrative, explanations=explanations, alerts=alerts,
@@ -599,7 +639,8 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     """Write ``kpis.csv`` and ``tables/<name>.csv`` into ``out_dir`` (created); each file is
-    replaced atomically. Blank values are empty cells.
+    replaced atomically. Blank values are empty cells. The trust tables (:data:`TRUST_TABLES`)
+    are also written at the top of ``out_dir``, where DESIGN.md puts them.
 
     Returns
     -------
@@ -611,6 +652,8 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     _write_csv(result.kpis, out / "kpis.csv")
     for name, table in result.tables.items():
         _write_csv(table, out / "tables" / f"{name}.csv")
+        if name in TRUST_TABLES:
+            _write_csv(table, out / f"{name}.csv")
     return out
 
 
