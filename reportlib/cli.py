@@ -40,8 +40,11 @@ def _add_period_args(p: argparse.ArgumentParser) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from reportlib.inputs import validate_company
+    from reportlib.kpis.builder import reconciliation_warnings
 
     report = validate_company(args.company_dir)
+    if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
+        report.warnings.extend(reconciliation_warnings(report.company))
     print(report.render())
     return 1 if report.errors else 0
 

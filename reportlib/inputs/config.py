@@ -20,7 +20,7 @@ from reportlib.params import parse_compare, parse_segment
 CONFIG_FILE = "company.toml"
 
 INPUT_NAMES = ("mrr", "contracts", "transactions", "financials", "leads", "traffic",
-               "opportunities", "targets", "usage", "nps")
+               "opportunities", "targets", "usage", "nps", "reported")
 REVENUE_INPUTS = ("mrr", "contracts", "transactions")
 # Money is never dropped quietly; CRM and analytics rows may be left out with a warning.
 _ERROR_BY_DEFAULT = {"mrr", "contracts", "transactions", "financials"}

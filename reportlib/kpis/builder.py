@@ -27,8 +27,11 @@ from typing import Any, Mapping
 import pandas as pd
 
 from reportlib.kpis import narrative as nar
+from reportlib.kpis.reconciliation import (billing_vs_pnl, crm_vs_bookings, monthly_amounts,
+                                           reconciliation_problems, reconciliation_table, reported_vs_recomputed)
 from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
 from reportlib import registry as reg
+from reportlib.exceptions import Problem
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.params import parse_compare, parse_segment
 from reportlib.inputs import Company, load_company, resolve_as_of
@@ -45,7 +48,7 @@ from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
 from reportlib.metrics.movements import arpa_drivers, movements, mrr_bridge, mrr_drivers, revenue_kpis
 
 __all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
-           "benchmark_text", "status"]
+           "benchmark_text", "status", "reconciliation_warnings"]
 
 KPI_COLUMNS = ["kpi", "label", "tier", "value", "unit", "prior_value", "change", "benchmark", "status", "note"]
 KPI_TREE_COLUMNS = ["kpi", "label", "tier", "parent", "value", "unit", "status"]
@@ -522,6 +525,62 @@ def _sensitivity(ctx: _Ctx, window: Window) -> pd.DataFrame:
     return sensitivity_table(ctx.company.config.north_star, ctx.policies, evaluate, applicable)
 
 
+# --- reconciliation ---------------------------------------------------------------------------
+def _billing_revenue(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> tuple[str, pd.Series]:
+    """Monthly revenue on the billing side and its name: contracts' recognized revenue (with
+    transactions), else MRR plus transactions, else transactions."""
+    source = ctx.company.revenue_source()
+    tx = monthly_amounts(ctx.frame("transactions"), "date", "amount")
+    with_tx = "+transactions" if len(tx) else ""
+    if source == "contracts":
+        bridge = tables["revenue_bridge"]
+        return f"contracts{with_tx}", pd.Series(bridge["revenue"].to_numpy(dtype=float),
+                                                index=pd.PeriodIndex(bridge["month"], freq="M"))
+    if source == "mrr":
+        bridge = tables["mrr_bridge"]
+        mrr = pd.Series(bridge["closing_mrr"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
+        return f"mrr{with_tx}", mrr.add(tx, fill_value=0.0)
+    return "transactions", tx
+
+
+def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """tables/reconciliation.csv: billing vs P&L, CRM vs bookings, reported vs recomputed."""
+    as_of, cache = ctx.window.as_of, {}
+
+    def value_of(kpi: str, window: Window) -> Value:
+        if window not in cache:
+            cache[window] = _values(ctx, window)
+        return cache[window][kpi]
+
+    name, billing = _billing_revenue(ctx, tables)
+    bridge = tables.get("revenue_bridge")
+    bookings = (pd.Series(bridge["bookings"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
+                if bridge is not None and len(bridge) else pd.Series(dtype=float))
+    return reconciliation_table(billing_vs_pnl(billing, name, ctx.financials, as_of),
+                                crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
+                                reported_vs_recomputed(ctx.frame("reported"), value_of))
+
+
+def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[Problem]:
+    """Warnings for ``reportlib validate``: sources that disagree by more than 10% on a month
+    or quarter, and ``reported`` rows that cannot be reconciled (see
+    :func:`~reportlib.kpis.reconciliation.reconciliation_problems`).
+
+    Parameters
+    ----------
+    company : Company
+        A loaded (valid) company.
+    as_of : str, optional
+        Default: the last month of the revenue data.
+    """
+    if company.revenue_source() is None:
+        return []
+    month, date = resolve_as_of(company, as_of)
+    ctx = _context(company, company, Window(month, 3), date)
+    tables = {**_contract_tables(ctx), "mrr_bridge": mrr_bridge(ctx.mov) if ctx.mov is not None else None}
+    return reconciliation_problems(_reconciliation(ctx, tables), ctx.frame("reported"))
+
+
 # --- compare --------------------------------------------------------------------------------
 def _compare_tables(whole: Company, compare: tuple[str, tuple[str, str]], window: Window,
                     date: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -625,6 +684,7 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     kpis = _kpi_frame(company, values, prior)
     tables = _tables(ctx, kpis, values)
     tables["sensitivity"] = _sensitivity(ctx, win)
+    tables["reconciliation"] = _reconciliation(ctx, tables)
     if cmp_:
         tables.update(_compare_tables(whole, cmp_, win, date))
     word = REVENUE_WORDS.get(company.revenue_source() or "", "MRR")
