@@ -85,8 +85,8 @@ def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: P
     out = tmp_path / "reports"
     first = pack.build_pack(company, out=out, notebooks=GOOD, jobs=2)
     assert first.folder == out / "fixture-co" / "2026-09" and not first.skipped
-    assert sorted(p.name for p in first.folder.iterdir()) == ["board-pack.pdf", "kpis.csv", "manifest.json",
-                                                              "notebooks"]
+    assert sorted(p.name for p in first.folder.iterdir()) == ["_inputs", "board-pack.pdf", "kpis.csv",
+                                                              "manifest.json", "notebooks"]
     assert [p.name for p in out.joinpath("fixture-co").iterdir()] == ["2026-09"]   # no staging left
     manifest = json.loads(first.manifest.read_text())
     assert manifest["parameters"]["as_of"] == "2026-09"
