@@ -2,7 +2,7 @@
 
 :func:`build_pack` reads top-down as the steps it takes: resolve the parameters ->
 validate the inputs -> skip an unchanged pack -> stage -> start Chromium -> compute the
-KPIs -> write the tables -> check Chromium -> run the section notebooks -> print them ->
+KPIs -> restate earlier packs -> write the tables -> check Chromium -> run the section notebooks -> print them ->
 assemble the PDF -> write the manifest -> swap the pack in. Each step is a short function of the run's
 parameters (:class:`PackRequest`, frozen) and of what earlier steps made (:class:`_Run`).
 
@@ -32,6 +32,7 @@ from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError, ParameterError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
+from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import parse_compare, parse_segment, period_label
 from reportlib.render.chromium import Chromium
 from reportlib.render.export import assemble_pdf, export_one
@@ -103,6 +104,7 @@ class _Run:
     browser: Chromium | None = None
     staging: Path = Path()
     result: KpiResult | None = None
+    restatements: dict[str, Any] = field(default_factory=dict)
     runs: list[SectionRun] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
     pages: int = 0
@@ -213,6 +215,7 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
         run.browser = _start_chromium()
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
+            run.restatements = _restate(run)
             _write_tables(run.result, run.staging, run.parameters)
         _check_chromium(run.browser)
         printer = cleanup.enter_context(_Printer(run.staging / "_build", run.browser, len(run.request.sections)))
@@ -383,6 +386,12 @@ def _compute_kpis(request: PackRequest, company: Company, as_of: str) -> KpiResu
                         compare=request.compare)
 
 
+def _restate(run: _Run) -> dict[str, Any]:
+    """Restatements against the latest earlier pack beside the folder (added to the result),
+    and the record the next pack compares with, written into staging; manifest entries."""
+    return restatement_record(run.result, run.company, run.folder, run.staging)
+
+
 def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> None:
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
     that the section notebooks read it instead of recomputing (one computation per pack)."""
@@ -512,6 +521,7 @@ def _write_manifest(run: _Run) -> None:
         "versions": {**fingerprint["versions"], "chromium": run.browser.version},
         "inputs": fingerprint["inputs"],
         "notebooks": fingerprint["notebooks"],
+        **run.restatements,
         "pages": run.pages,
         "warnings": _warnings(run.company, run.result),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportlib import __version__
+from reportlib import registry as reg
 from reportlib.params import period_label
 from reportlib.portfolio.fx import FxTable
 from reportlib.portfolio.gather import text_column
@@ -40,11 +41,7 @@ def _bands() -> dict[str, tuple[float, float]]:
     return {k: (r.bands.green, r.bands.amber) for k, r in BANDS.items() if r.bands.amber is not None}
 
 
-# TODO(deck): moves into the KPI registry (a unit per KPI); until then the fund sums read it here.
-MONEY_KPIS = {"mrr", "arr", "carr", "new_arr", "expansion_arr", "reactivation_arr",
-              "contraction_arr", "churned_arr", "net_new_arr", "arpa", "asp", "ltv", "cac",
-              "sm_spend", "burn", "bookings", "billings", "revenue", "deferred_revenue",
-              "pipeline_created", "avg_deal_size", "revenue_per_lead"}
+MONEY_KPIS = frozenset(reg.ids_with_unit("currency"))
 SUM_KPIS = ["arr", "mrr", "net_new_arr", "new_arr", "churned_arr", "burn", "customers"]
 _WIDE_KPIS = ["arr", "arr_growth_yoy", "burn_multiple", "nrr", "grr", "magic_number",
               "cac_payback_months"]
