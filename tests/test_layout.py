@@ -2,7 +2,7 @@
 
 Layers, bottom to top (a module may import its own layer and the ones below it):
 
-    exceptions < registry, params, resources, format, processes < inputs < metrics < kpis
+    exceptions < registry, params, resources, format, values, processes < inputs < metrics < kpis
     < deck < render < pack < portfolio < cli
 
 ``demo`` sits beside the chain: it may import anything, and only ``cli`` imports it.
@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reportlib"
 
 LAYERS: list[set[str]] = [
     {"exceptions", ""},          # "" is the package root (reportlib/__init__: version, exceptions)
-    {"registry", "params", "resources", "format", "processes"},
+    {"registry", "params", "resources", "format", "values", "processes"},
     {"inputs"},
     {"metrics"},
     {"kpis"},
@@ -167,11 +167,12 @@ def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -
     tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
     docstring = ast.get_docstring(tree)
     assert docstring and docstring.strip(), f"{package.name}/__init__.py has no docstring"
-    exported = [node for node in tree.body if isinstance(node, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)]
+    exported = [node.value for node in tree.body
+                if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets))
+                or (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "__all__")]
     assert exported, f"{package.name}/__init__.py has no explicit __all__"
-    names = ast.literal_eval(exported[0].value)
-    assert names and len(names) == len(set(names))
+    names = ast.literal_eval(exported[0])   # a literal list (empty: the modules are the API)
+    assert all(isinstance(n, str) for n in names) and len(names) == len(set(names))
 
 
 def test_subpackage_all_names_exist() -> None:

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 import reportlib.pack as pack
-from conftest import DEMO_COMPANIES, FIXTURES, SALES_LED, chromium_available
+from conftest import FIXTURES, SALES_LED, chromium_available
 from reportlib.cli import main
 from reportlib.exceptions import InputError
 
@@ -171,4 +171,5 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
 
     currency = load_company(SALES_LED).config.currency
     for row in rows:
-        assert F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text") in summary_text, row["kpi"]
+        shown = F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text")
+        assert shown in summary_text, row["kpi"]

@@ -19,7 +19,13 @@ import pytest
 from conftest import chromium_available
 from reportlib.exceptions import InputError, Problem
 from reportlib.portfolio import (
-    FxTable, find_companies, gather_kpis, load_fx, load_summary, run_portfolio, summarize,
+    FxTable,
+    find_companies,
+    gather_kpis,
+    load_fx,
+    load_summary,
+    run_portfolio,
+    summarize,
 )
 
 CURRENCIES = ["EUR", "USD", "GBP"]
