@@ -149,3 +149,12 @@ GIVES = {
     "usage": "DAU/MAU and feature adoption",
     "nps": "NPS",
 }
+
+# Money columns, scaled by ``amount_unit = "cents"`` and checked for minor units.
+MONEY: dict[str, tuple[str, ...]] = {
+    "mrr": ("mrr",),
+    "contracts": ("tcv", "mrr"),
+    "transactions": ("amount",),
+    "financials": tuple(c for c, col in SCHEMAS["financials"].items() if col.kind == "number"),
+    "opportunities": ("amount",),
+}
