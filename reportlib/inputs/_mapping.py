@@ -335,10 +335,10 @@ class _Context:
             if self.spec.amount_unit == "cents" and name in MONEY.get(self.name, ()):
                 parsed = parsed / 100
             frame[name] = parsed
-            unparseable = self._notes(raw, notes, src, column, unparseable)
+            said = self._notes(raw, notes, src, column)
             if unparseable.any():
                 bad_rows.append((unparseable, "unparseable", src))
-                self.row_problems_bad(raw, unparseable, src,
+                self.row_problems_bad(raw, unparseable & ~said, src,
                                       lambda v, c=col, n=name: _unparseable(v, c, n, self.spec), values=column)
             if not col.nullable and blank.any():
                 bad_rows.append((blank, f"'{src.shown}' is blank and {name} is required", src))
@@ -365,22 +365,22 @@ class _Context:
             frame = frame[["month", "visitors"] + [c for c in keys if c != "month"]]
         return frame if errors == n_before else None
 
-    def _notes(self, raw, notes: Notes, src: _Source, column: pd.Series, unparseable: pd.Series) -> pd.Series:
-        """Whole-column findings of the parser: errors join the unparseable cells (with their
-        own sentence), warnings are said once with the first rows."""
+    def _notes(self, raw, notes: Notes, src: _Source, column: pd.Series) -> pd.Series:
+        """Whole-column findings of the parser: errors are said for their cells (which the
+        parser left unread), warnings once with the first rows. Returns the cells said."""
+        said = pd.Series(False, index=raw.index)
         for severity, sentence, mask in notes.items:
-            mask = mask & ~unparseable
             if not mask.any():
                 continue
             if severity == "error":
                 self.row_problems(raw, mask, src, lambda v, s=sentence: f"'{str(v).strip()}': {s}", values=column)
-                unparseable = unparseable | mask
+                said |= mask
             else:
                 rows = raw.loc[mask, src.row].head(5).astype(int).tolist()
                 self.problem(f"{int(mask.sum()):,} value(s) in this column: {sentence} Rows "
                              f"{', '.join(map(str, rows))}{' ...' if mask.sum() > 5 else ''}.",
                              file=src.file, row=rows[0], column=src.shown, severity="warning")
-        return unparseable
+        return said
 
     def row_problems_bad(self, raw, mask, src, sentence, values=None) -> None:
         if self.spec.on_bad_rows == "error":

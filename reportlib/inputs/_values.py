@@ -71,16 +71,6 @@ def text(s: pd.Series) -> pd.Series:
     return out.mask(out.eq(""))
 
 
-def _per_unique(s: pd.Series, parse) -> pd.Series:
-    """Apply ``parse`` (a Series of distinct values -> Series) once per distinct value."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed = parse(pd.Series(uniques, dtype=s.dtype if s.dtype != object else object))
-    values = parsed.to_numpy()
-    out = np.where(codes >= 0, values[np.clip(codes, 0, None)] if len(values) else values, None) \
-        if len(values) else np.full(len(s), None)
-    return pd.Series(out, index=s.index)
-
-
 # ======================================================================================
 # numbers
 
@@ -103,9 +93,13 @@ def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None
         rest = cells.notna() & cells.ne("")
     bad = pd.Series(False, index=s.index)
     if rest.any():
-        parsed = _per_unique(cells[rest], lambda u: u.map(lambda v: _number(v, decimal, thousands)))
-        values.loc[rest] = pd.to_numeric(parsed.map(lambda v: np.nan if v is None else v), errors="coerce")
-        bad.loc[rest] = parsed.isna().to_numpy()
+        # Once per distinct text: exports repeat the same few formatted amounts.
+        codes, distinct = pd.factorize(cells[rest])
+        parsed = [_number(v, decimal, thousands) for v in distinct]
+        refused = np.array([v is None for v in parsed], dtype=bool)
+        numbers = np.array([np.nan if v is None else v for v in parsed], dtype="float64")
+        values.loc[rest] = numbers[codes]
+        bad.loc[rest] = refused[codes]
     bad |= ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
     return values, bad
 
@@ -240,15 +234,18 @@ def _distinct_dates(u: pd.Series, fmt: str | None, dayfirst: bool
         if rest.any():   # joined files and Excel cells often use ISO even when the export does not
             out[rest] = _to_datetime(u[rest], "ISO8601")
         return out, issues
+    refused = pd.Series(False, index=u.index)   # values an error note covers: not parsed further
     for rule in (_months, _day_month_year, _serials):
-        rest = out.isna()
+        rest = out.isna() & ~refused
         if not rest.any():
             break
         found, issue = rule(u[rest], dayfirst)
         out[rest] = found
         if issue:
-            issues.append((issue[0], issue[1], issue[2].reindex(u.index, fill_value=False)))
-    rest = out.isna()
+            mask = issue[2].reindex(u.index, fill_value=False)
+            issues.append((issue[0], issue[1], mask))
+            refused |= mask
+    rest = out.isna() & ~refused
     if rest.any():
         out[rest] = _to_datetime(u[rest], "mixed", dayfirst)
     return out, issues
