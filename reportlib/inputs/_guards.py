@@ -78,7 +78,9 @@ def without_totals(frame: pd.DataFrame, spec: InputSpec, kinds: set[str]) -> tup
 
 
 def _sum_row(frame: pd.DataFrame, data: list[str]) -> pd.Series:
-    """The last row, when each of its numbers equals its column's sum above (2+ columns or rows)."""
+    """The last row, when each of its numbers equals its column's sum above: over 2+ numeric
+    columns (a wide sheet's months), or over one when the row has no text (one equal sum
+    alone can be chance: seats 2 + 1 above a row of 3 seats)."""
     out = pd.Series(False, index=frame.index)
     last = frame.index[-1]
     numbers = {c: parse_numbers(frame[c])[0] for c in data}
@@ -87,7 +89,8 @@ def _sum_row(frame: pd.DataFrame, data: list[str]) -> pd.Series:
         return out
     above = {c: numbers[c].iloc[:-1] for c in numeric}
     informative = [c for c in numeric if above[c].fillna(0).ne(0).sum() >= 2]
-    if not informative:
+    texts = [c for c in data if c not in numeric and pd.notna(frame.at[last, c])]
+    if not informative or (len(informative) < 2 and texts):
         return out
     equal = all(abs(numbers[c][last] - above[c].sum()) <= 0.005 * abs(above[c].sum()) + 0.01 for c in numeric)
     out[last] = equal and any(numbers[c][last] != 0 for c in informative)
