@@ -50,8 +50,13 @@ def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.D
     data = [c for c in frame.columns if c not in (ROW, FILE)]
     if len(frame) < 3 or not data:
         return frame, []
-    labels = frame[data[:3]].astype("string")
-    labelled = labels.apply(lambda c: c.str.fullmatch(_TOTAL_LABEL)).fillna(False).any(axis=1)
+    labelled = pd.Series(False, index=frame.index)
+    for column in data[:3]:
+        # Once per distinct value: an id column of 300k rows has far fewer labels.
+        codes, distinct = pd.factorize(frame[column])
+        total = np.array([isinstance(v, str) and bool(_TOTAL_LABEL.fullmatch(v)) for v in distinct], dtype=bool)
+        if total.any():
+            labelled |= pd.Series((codes >= 0) & total[np.clip(codes, 0, None)], index=frame.index)
     summed = _sum_row(frame, data)
     hit = labelled | summed
     if not hit.any():
@@ -83,8 +88,16 @@ def _sum_row(frame: pd.DataFrame, data: list[str]) -> pd.Series:
     alone can be chance: seats 2 + 1 above a row of 3 seats)."""
     out = pd.Series(False, index=frame.index)
     last = frame.index[-1]
-    numbers = {c: parse_numbers(frame[c])[0] for c in data}
-    numeric = [c for c, v in numbers.items() if v.notna().mean() >= 0.8 and pd.notna(v[last])]
+    # Only columns whose last cell could be a total of the first cells are parsed whole: a
+    # sum of 2+ same-signed values is at least twice their median (ids are not numbers).
+    head = frame.iloc[:-1].iloc[:50]
+    candidates = []
+    for c in data:
+        end, first = parse_numbers(frame[c].iloc[[-1]])[0].iloc[0], parse_numbers(head[c])[0]
+        if pd.notna(end) and first.notna().mean() >= 0.8 and abs(end) >= 1.99 * first.abs().median():
+            candidates.append(c)
+    numbers = {c: parse_numbers(frame[c])[0] for c in candidates}
+    numeric = [c for c, v in numbers.items() if v.notna().mean() >= 0.8]
     if not numeric:
         return out
     above = {c: numbers[c].iloc[:-1] for c in numeric}
