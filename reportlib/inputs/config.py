@@ -20,7 +20,7 @@ from reportlib.params import parse_compare, parse_segment
 CONFIG_FILE = "company.toml"
 
 INPUT_NAMES = ("mrr", "contracts", "transactions", "financials", "leads", "traffic",
-               "opportunities", "targets", "usage", "nps")
+               "opportunities", "targets", "usage", "nps", "reported")
 REVENUE_INPUTS = ("mrr", "contracts", "transactions")
 # Money is never dropped quietly; CRM and analytics rows may be left out with a warning.
 _ERROR_BY_DEFAULT = {"mrr", "contracts", "transactions", "financials"}
@@ -54,6 +54,7 @@ class Policies:
     reactivation_window_months: int | None = None
     cac_lag_months: int = 0
     ltv_max_lifetime_years: float | None = None
+    ltv_churn_basis: str = "period"
     magic_number_basis: str = "net_new"
     mrr_includes_uncontracted: bool = False
     sm_allocation: str = "none"
@@ -90,6 +91,9 @@ _MEANING = {
     "ltv_max_lifetime_years": lambda v: (
         "customer lifetime is 1 / annual logo churn, uncapped" if v is None else
         f"customer lifetime is 1 / annual logo churn, capped at {v} years"),
+    "ltv_churn_basis": lambda v: {
+        "period": "LTV divides by the annual logo churn point to point (active a year ago, gone now)",
+        "monthly": "LTV divides by 12 x the mean monthly logo churn over the trailing 12 months"}.get(v, v),
     "magic_number_basis": lambda v: {
         "net_new": "magic number uses net new ARR",
         "new": "magic number uses new + reactivation ARR",
@@ -100,7 +104,8 @@ _MEANING = {
     "sm_allocation": lambda v: {
         "none": "S&M-based KPIs are left blank in segment packs",
         "new_customers": "S&M is allocated to segments pro rata to new customers",
-        "new_arr": "S&M is allocated to segments pro rata to new ARR"}.get(v, v),
+        "new_arr": "S&M is allocated to segments pro rata to new ARR",
+        "arr": "S&M is allocated to segments pro rata to ARR"}.get(v, v),
     "pacing_amber": lambda v: f"pipeline pace of at least {v:.0%} of target is 'on track'",
     "alert_threshold": lambda v: (
         f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"),
@@ -111,9 +116,10 @@ _POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
     "reactivation_window_months": ((int,), lambda v: None if v >= 1 else "must be a whole number of months, 1 or more."),
     "cac_lag_months": ((int,), lambda v: None if v >= 0 else "must be 0 or a positive whole number of months."),
     "ltv_max_lifetime_years": ((int, float), lambda v: None if v > 0 else "must be a positive number of years."),
+    "ltv_churn_basis": ((str,), lambda v: _one_of(v, ("period", "monthly"))),
     "magic_number_basis": ((str,), lambda v: _one_of(v, ("net_new", "new", "gross"))),
     "mrr_includes_uncontracted": ((bool,), lambda v: None),
-    "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr"))),
+    "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr", "arr"))),
     "pacing_amber": ((int, float), lambda v: None if 0 < v <= 1 else "must be a fraction between 0 and 1, e.g. 0.9."),
     "alert_threshold": ((int, float), lambda v: None if 0 < v < 10 else "must be a positive fraction, e.g. 0.10."),
 }
