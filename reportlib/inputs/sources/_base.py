@@ -8,8 +8,9 @@ then the usual canonical mapping and validation.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -19,7 +20,7 @@ from reportlib.exceptions import InputError, Problem
 if TYPE_CHECKING:  # pragma: no cover
     from duckdb import DuckDBPyConnection
 
-__all__ = ["Source", "ROW", "sql_number", "sql_timestamp", "with_optional_columns"]
+__all__ = ["ROW", "Source", "sql_number", "sql_timestamp", "with_optional_columns"]
 
 ROW = "__row__"
 

@@ -50,7 +50,12 @@ quantity and addons on the export day for its whole history.
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import Source, sql_number, sql_timestamp, with_optional_columns
+from reportlib.inputs.sources._base import (
+        Source,
+        sql_number,
+        sql_timestamp,
+        with_optional_columns,
+)
 
 _SQL = f"""
 WITH a AS (

@@ -42,7 +42,12 @@ to them; the rule is unchanged). A running balance below 0 (an export that start
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import Source, sql_number, sql_timestamp, with_optional_columns
+from reportlib.inputs.sources._base import (
+    Source,
+    sql_number,
+    sql_timestamp,
+    with_optional_columns,
+)
 
 _SQL = f"""
 WITH a AS (

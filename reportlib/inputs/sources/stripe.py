@@ -65,7 +65,12 @@ invoice for its whole period).
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import Source, sql_number, sql_timestamp, with_optional_columns
+from reportlib.inputs.sources._base import (
+                                           Source,
+                                           sql_number,
+                                           sql_timestamp,
+                                           with_optional_columns,
+)
 
 _SUBSCRIPTIONS_SQL = f"""
 WITH s AS (
@@ -98,7 +103,8 @@ WITH s AS (
         {sql_number('"Amount Off"')}              AS amount_off
     FROM coupons
 ), unknown AS (
-    SELECT string_agg(DISTINCT s.coupon_id, ', ') AS ids, string_agg(CAST(s."__row__" AS VARCHAR), ', ') AS rows_
+    SELECT string_agg(DISTINCT s.coupon_id, ', ' ORDER BY s.coupon_id) AS ids,
+           string_agg(CAST(s."__row__" AS VARCHAR), ', ' ORDER BY s."__row__") AS rows_
     FROM s LEFT JOIN c USING (coupon_id)
     WHERE s.coupon_id IS NOT NULL AND c.coupon_id IS NULL
       AND s.status IN ('active', 'past_due', 'canceled')
