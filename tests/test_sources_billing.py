@@ -315,6 +315,12 @@ def test_money_units_are_declared_for_the_guards(name):
     assert any(c in header for c in units)
 
 
+def test_join_files_are_matched_to_side_tables_by_stem():
+    assert get_source("chargebee_subscriptions").side_table_for("SubscriptionAddons") == "addons"
+    assert get_source("stripe_subscriptions").side_table_for("coupons_2026-04") == "coupons"
+    assert get_source("stripe_subscriptions").side_table_for("customers") is None
+
+
 def test_a_required_side_table_that_is_missing_is_an_input_error():
     source = Source(name="x", feeds="contracts", documentation="x", required=("id",),
                     sql="SELECT * FROM export JOIN extra USING (id)", side_tables={"extra": "*extra*"})

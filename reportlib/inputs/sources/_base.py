@@ -8,6 +8,7 @@ then the usual canonical mapping and validation.
 """
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,7 @@ class Source:
         canonical columns, typed, money in major units, ``"__row__"`` carried through.
     side_tables
         Side table name -> file-stem glob among the input's ``[[join]]`` files, e.g.
-        ``{"coupons": "*coupon*"}``.
+        ``{"coupons": "*coupon*"}``, matched case-insensitively (:meth:`side_table_for`).
     read
         Reader hints, e.g. ``{"comment": "#"}`` or ``{"header_row": "auto"}``.
     frame
@@ -74,6 +75,11 @@ class Source:
         """The ``required`` columns absent from ``columns`` (compared case-insensitively)."""
         present = {str(c).strip().casefold() for c in columns}
         return [c for c in self.required if c.casefold() not in present]
+
+    def side_table_for(self, stem: str) -> str | None:
+        """The side table a join file with this stem gives (globs matched case-insensitively)."""
+        return next((t for t, glob in self.side_tables.items()
+                     if fnmatch.fnmatchcase(stem.casefold(), glob.casefold())), None)
 
     def column_problem(self, columns: Iterable[str], file: str | None = None,
                        input: str | None = None) -> Problem | None:
