@@ -359,7 +359,8 @@ def copy_fixture(name: str, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("name", BILLING)
 def test_company_folder_with_source_gives_the_mrr_bridge(name, tmp_path):
     company = load_company(copy_fixture(name, tmp_path))
-    bridge = compute_kpis(company, as_of="2026-04").tables["mrr_bridge"].set_index("month")
+    bridge = compute_kpis(company, as_of="2026-04").tables["mrr_bridge"]
+    bridge = bridge.set_index(bridge["month"].astype(str))
     assert bridge["closing_mrr"].round(2).to_dict() == BILLING[name][2]
     for month, moves in BRIDGE[name].items():
         for movement, amount in moves.items():
@@ -376,6 +377,7 @@ def test_company_folder_with_the_wrong_export_is_one_problem(name, tmp_path):
     frame.drop(columns=list(source.required[1:])).to_csv(export, index=False)
     with pytest.raises(InputError) as caught:
         load_company(folder)
-    problems = [p for p in caught.value.problems if "source" in p.message]
-    assert len(problems) == 1
-    assert all(c in problems[0].message for c in source.required[1:])
+    (problem,) = caught.value.problems          # one problem, naming what was expected
+    assert problem.file == BILLING[name][0]["export"]
+    assert all(c in problem.message for c in source.required[1:])
+    assert name in problem.message and source.documentation in problem.message

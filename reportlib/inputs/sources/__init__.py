@@ -1,7 +1,8 @@
 """Known exports (``source = "<name>"``): each tool's export read by its own documented rules.
 
-One module per tool family registers its :class:`Source` objects; this package finds
-them, so adding a tool is adding a module. :func:`get_source` is the one lookup.
+One module per tool family defines its :class:`Source` objects (and lists them in its
+``SOURCES``); this package finds every module-level source of its public modules, so
+adding a tool is adding a module. :func:`get_source` is the one lookup.
 
 >>> get_source("stripe_subscriptions").feeds
 'contracts'

@@ -90,3 +90,5 @@ SOURCE = Source(
     read={"header_row": "auto"},
     units={"plan_amount": "cents"},
 )
+
+SOURCES = (SOURCE,)

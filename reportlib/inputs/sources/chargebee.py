@@ -132,3 +132,5 @@ SOURCE = Source(
                                 "Addon Amount")},
     units={"subscriptions.plan_unit_price": "major", "Addon Unit Price": "major", "Addon Amount": "major"},
 )
+
+SOURCES = (SOURCE,)

@@ -97,3 +97,5 @@ SOURCE = Source(
     sql=_SQL,
     units={"MRR_MOVEMENT": "cents", "MRR": "cents"},
 )
+
+SOURCES = (SOURCE,)

@@ -201,3 +201,5 @@ INVOICE_LINES = Source(
     sql=_INVOICE_LINES_SQL,
     units={"amount": "cents"},
 )
+
+SOURCES = (SUBSCRIPTIONS, INVOICE_LINES,)
