@@ -51,11 +51,11 @@ def _parquet() -> bytes:
     ("m.json", json.dumps(ROWS)),
     ("m.json", json.dumps({"data": ROWS, "has_more": False})),
     ("m.jsonl", "\n".join(json.dumps(r) for r in ROWS) + "\n"),
-    ("m.csv.gz", gzip.compress(CSV.encode())),
-    ("m.jsonl.gz", gzip.compress("\n".join(json.dumps(r) for r in ROWS).encode())),
+    ("m.csv.gz", gzip.compress(CSV.encode(), mtime=0)),
+    ("m.jsonl.gz", gzip.compress("\n".join(json.dumps(r) for r in ROWS).encode(), mtime=0)),
     ("m.zip", _zip({"m.csv": CSV})),
     ("m.parquet", _parquet()),
-])
+], ids=["json", "json-object", "jsonl", "csv-gz", "jsonl-gz", "zip", "parquet"])  # stable ids: xdist
 def test_every_format_gives_the_same_mrr(tmp_path, path, content):
     folder = make(tmp_path, MRR_TOML.format(path=path), {path: content})
     assert totals(folder) == EXPECTED
