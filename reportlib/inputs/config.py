@@ -36,7 +36,7 @@ _SECTION_KEYS = {
 }
 _INPUT_KEYS = ("path", "sheet", "layout", "columns", "dimensions", "defaults", "values",
                "date_format", "dayfirst", "join", "on_bad_rows", "delimiter", "encoding",
-               "decimal", "thousands", "end_date_exclusive", "month_format")
+               "decimal", "thousands", "end_date_exclusive", "month_format", "accounts")
 _JOIN_KEYS = ("path", "sheet", "on", "columns", "how")
 
 
@@ -145,6 +145,8 @@ class InputSpec:
     thousands: str | None = None
     end_date_exclusive: bool = False
     month_format: str | None = None
+    # layout = "accounts": canonical financials line -> account labels or "6000*" patterns
+    accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ class CompanyConfig:
     segments: list[tuple[str, str]] = field(default_factory=list)
     compare: tuple[str, tuple[str, str]] | None = None
     inputs: dict[str, InputSpec] = field(default_factory=dict)
+    fx_path: str | None = None   # [fx] path: CSV of currency, month, rate (1 unit in company currency)
 
 
 # --------------------------------------------------------------------------------------
@@ -307,7 +310,7 @@ class _Checker:
     # ----------------------------------------------------------------------------------
 
     def company(self, data: dict) -> CompanyConfig:
-        self.unknown(data, ("company", "policies", "kpis", "report", "inputs"), "")
+        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx"), "")
         comp = self.table(data, "company")
         self.unknown(comp, _SECTION_KEYS["company"], "company")
         name = self.typed(comp, "name", "company", (str,))
@@ -334,9 +337,33 @@ class _Checker:
         segments = self.segments(report)
         compare = self.compare(report)
         inputs = self.inputs(self.table(data, "inputs"))
+        fx_path = self.fx(self.table(data, "fx"))
         return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
                              north_star=north_star, policies=policies, segments=segments,
-                             compare=compare, inputs=inputs)
+                             compare=compare, inputs=inputs, fx_path=fx_path)
+
+    # --- [fx] and [inputs.financials.accounts] (currency conversion, P&L report layout) ---
+
+    def fx(self, table: dict) -> str | None:
+        self.unknown(table, ("path",), "fx")
+        return self.path(table, "fx") if table else None
+
+    def accounts(self, table: dict, name: str) -> dict[str, tuple[str, ...]]:
+        where = f"inputs.{name}.accounts"
+        raw = self.typed(table, "accounts", f"inputs.{name}", (dict,), {})
+        if raw and name != "financials":
+            self.fail(where, "only applies to [inputs.financials] (a P&L with accounts as rows).")
+            return {}
+        out = {}
+        for line, names in raw.items():
+            names = [names] if isinstance(names, str) else names
+            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+                self.fail(f"{where}.{line}", "must be a list of account names or patterns, e.g. "
+                          "[\"6000*\", \"Commissions\"].")
+                continue
+            out[line] = tuple(names)
+        return out
+
 
     def policies(self, table: dict) -> Policies:
         allowed = tuple(f.name for f in fields(Policies))
@@ -424,10 +451,14 @@ class _Checker:
         if kw["end_date_exclusive"] and name != "contracts":
             self.fail(f"{where}.end_date_exclusive", "only applies to [inputs.contracts].")
         layout = self.typed(table, "layout", where, (str,), "long")
-        if (msg := _one_of(layout, ("long", "wide"))):
+        if (msg := _one_of(layout, ("long", "wide", "accounts"))):
             self.fail(f"{where}.layout", msg)
         elif layout == "wide" and name != "mrr":
             self.fail(f"{where}.layout", "\"wide\" (months as columns) is only supported for [inputs.mrr].")
+        elif layout == "accounts" and name != "financials":
+            self.fail(f"{where}.layout", "\"accounts\" (a P&L with accounts as rows) is only supported "
+                      "for [inputs.financials].")
+        accounts = self.accounts(table, name)
         bad_default = "error" if name in _ERROR_BY_DEFAULT else "warn"
         on_bad = self.typed(table, "on_bad_rows", where, (str,), bad_default)
         if (msg := _one_of(on_bad, ("error", "warn"))):
@@ -465,7 +496,7 @@ class _Checker:
             return None
         return InputSpec(name=name, path=path, layout=layout, columns=columns,
                          dimensions=tuple(dimensions), defaults=dict(defaults), values=translated,
-                         join=joins, on_bad_rows=on_bad, **kw)
+                         join=joins, on_bad_rows=on_bad, accounts=accounts, **kw)
 
     def path(self, table: dict, where: str) -> str:
         value = self.typed(table, "path", where, (str,))
