@@ -3,7 +3,7 @@
 Unit-level adapter tests run a Source on an in-memory connection without the transform
 layer: every column VARCHAR with the text as written, ``__row__`` = the row number a
 spreadsheet shows (JSON: record number), ``comment`` and ``footer`` lines (the source's
-``read`` hints) removed, blank lines dropped. JSON objects nested in a record are JSON text.
+``read`` hints) removed, blank lines dropped. Nested JSON objects are flattened (``properties.time``), lists kept as JSON text.
 """
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ def _cell(value):
 
 
 def _records(lines) -> pd.DataFrame:
-    rows = [{k: _cell(v) for k, v in rec.items()} for rec in lines]
-    frame = pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), None)
+    # nested objects flattened to "properties.time" (as the transform layer's reader does), lists as JSON text
+    flat = pd.json_normalize(list(lines), sep=".")
+    frame = flat.astype(object).where(flat.notna(), None).map(_cell)
     frame[ROW] = range(1, len(frame) + 1)
     return frame
 

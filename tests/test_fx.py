@@ -51,13 +51,13 @@ def test_bad_fx_file_reports_every_row(tmp_path):
     assert [(p.row, p.column) for p in err.value.problems] == [(2, "month"), (3, "rate")]
 
 
+def write_config(folder, fx_and_inputs: str) -> None:
+    head = '[company]\nname = "Acme"\ncurrency = "USD"\n[fx]\n'
+    (folder / "company.toml").write_text(head + fx_and_inputs)
+
+
 def test_config_reads_fx_path_and_accounts_mapping(tmp_path):
-    (tmp_path / "company.toml").write_text('''
-[company]
-name = "Acme"
-currency = "USD"
-[fx]
-path = "fx.csv"
+    write_config(tmp_path, '''path = "fx.csv"
 [inputs.financials]
 path = "ProfitAndLoss_by_Month.xlsx"
 layout = "accounts"
@@ -73,12 +73,7 @@ general_admin = "8000 Rent"
 
 
 def test_config_refuses_accounts_outside_financials(tmp_path):
-    (tmp_path / "company.toml").write_text('''
-[company]
-name = "Acme"
-currency = "USD"
-[fx]
-paht = "fx.csv"
+    write_config(tmp_path, '''paht = "fx.csv"
 [inputs.mrr]
 path = "mrr.csv"
 layout = "accounts"

@@ -25,30 +25,46 @@ from reportlib.inputs.sources._base import Source
 from reportlib.inputs.sources._sql import epoch, q, with_optional
 
 
-def _prop(column: str, *paths: str) -> str:
-    return "COALESCE(" + ", ".join(f"json_extract_string({q(column)}, '{p}')" for p in paths) + ")"
+def _field(obj: str, *paths: str) -> str:
+    """A nested field, flattened by the reader (``properties.time``) or as JSON text in ``obj``."""
+    parts = []
+    for path in paths:
+        parts.append(q(f"{obj}.{path}"))
+        parts.append(f"json_extract_string({q(obj)}, '$.\"{path}\"')")
+    return "COALESCE(" + ", ".join(f"NULLIF(TRIM({p}), '')" for p in parts) + ")"
 
 
-_MP_TIME = _prop("properties", "$.time")
+def _flat(obj: str, *paths: str) -> tuple[str, ...]:
+    return (obj,) + tuple(f"{obj}.{p}" for p in paths)
+
+
+_MP_FIELDS = ("distinct_id", "time", "$insert_id", "company_id", "account_id")
+_MP_TIME = _field("properties", "time")
 
 MIXPANEL_EVENTS = Source(
     name="mixpanel_events",
     feeds="usage",
     documentation="Mixpanel docs 'Export Methods' and Raw Event Export API reference (JSONL, epoch "
                   "seconds, no deduplication: event, distinct_id, time, $insert_id)",
-    required=("event", "properties"),
-    sql=f"""SELECT {_prop("properties", "$.distinct_id")} AS user_id,
+    required=("event",),
+    sql=f"""{with_optional(_flat("properties", *_MP_FIELDS))}
+SELECT {_field("properties", "distinct_id")} AS user_id,
        CAST({epoch(_MP_TIME)} AS DATE) AS date,
-       {_prop("properties", "$.company_id", "$.account_id")} AS account_id,
+       {_field("properties", "company_id", "account_id")} AS account_id,
        "event" AS feature,
        "__row__"
-FROM "export"
+FROM src
 -- an SDK retry sends the same event twice: keep the first line of each
-QUALIFY row_number() OVER (PARTITION BY "event", {_prop("properties", "$.distinct_id")}, {_MP_TIME},
-                           {_prop("properties", '$."$insert_id"')} ORDER BY "__row__") = 1
+QUALIFY row_number() OVER (PARTITION BY "event", {_field("properties", "distinct_id")}, {_MP_TIME},
+                           {_field("properties", "$insert_id")} ORDER BY "__row__") = 1
 ORDER BY "__row__"
 """,
 )
+
+# groups is {group type: [values]}: the first value of type company (else account)
+_GROUP = ("COALESCE(" + ", ".join(
+    f"json_extract_string({q(c)}, '$[0]'), NULLIF(TRIM({q(c)}), '')" for c in ("groups.company", "groups.account"))
+    + ", json_extract_string(\"groups\", '$.company[0]'), json_extract_string(\"groups\", '$.account[0]'))")
 
 AMPLITUDE_EVENTS = Source(
     name="amplitude_events",
@@ -56,10 +72,10 @@ AMPLITUDE_EVENTS = Source(
     documentation="Amplitude Export API doc (zip of gzipped JSON lines, UTC; user_id, event_time, "
                   "event_type, groups)",
     required=("event_type", "event_time"),
-    sql=f"""{with_optional(("user_id", "groups"))}
+    sql=f"""{with_optional(("user_id", "groups", "groups.company", "groups.account"))}
 SELECT NULLIF(TRIM("user_id"), '') AS user_id,
        CAST(TRY_CAST(TRIM("event_time") AS TIMESTAMP) AS DATE) AS date,
-       {_prop("groups", "$.company[0]", "$.account[0]", "$.company", "$.account")} AS account_id,
+       {_GROUP} AS account_id,
        "event_type" AS feature,
        "__row__"
 FROM src""",

@@ -28,10 +28,11 @@ DELIGHTED_RESPONSES = Source(
     documentation="Delighted API 'Listing survey responses' and 'Adding survey responses' "
                   "(JSON array, created_at Unix seconds, person_properties.customer_id)",
     required=("score", "created_at", "survey_type"),
-    sql=f"""{with_optional(("person_properties",))}
+    sql=f"""{with_optional(("person_properties", "person_properties.customer_id"))}
 SELECT {epoch(q("created_at"))} AS responded_at,
        TRY_CAST(TRIM("score") AS DOUBLE) AS score,
-       json_extract_string("person_properties", '$.customer_id') AS customer_id,
+       COALESCE(NULLIF(TRIM("person_properties.customer_id"), ''),
+                json_extract_string("person_properties", '$.customer_id')) AS customer_id,
        "__row__"
 FROM src
 WHERE lower(COALESCE(TRIM("survey_type"), 'nps')) = 'nps'""",
