@@ -216,3 +216,15 @@ def test_runway_blank_when_cash_generative_or_no_cash_column():
     assert isinstance(k["runway_months"], Blank)
     k = kpis(financials().drop(columns="cash_balance"))
     assert isinstance(k["cash_balance"], Blank) and "cash_balance" in k["cash_balance"].note
+
+
+def test_series_opening_month_is_not_a_flow():
+    # with January 2026 as the opening balance, its 2 "new customers" and 100 "new MRR" are the
+    # opening book: January and Q1 are blank (never 0, never a 2-month sum), February on is computed
+    s = unit_economics_series(series_financials(), bridge(), "M", opening_month="2026-01")
+    jan, feb = s.iloc[0], s.iloc[1]
+    assert all(math.isnan(jan[c]) for c in ("new_customers", "new_arr", "net_new_arr", "magic_number", "cac"))
+    assert feb["new_customers"] == 2 and feb["new_arr"] == 1200.0     # 12 x 100
+    q = unit_economics_series(series_financials(), bridge(), "Q", opening_month="2026-01")
+    assert math.isnan(q.iloc[0]["new_customers"]) and math.isnan(q.iloc[0]["magic_number"])
+    assert q.iloc[1]["new_customers"] == 6                          # Q2: 3 x 2

@@ -333,7 +333,8 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
     """Monthly and quarterly series in one table, told apart by ``freq``."""
     parts = []
     for freq in ("M", "Q"):
-        s = unit_economics_series(ctx.financials, bridge, freq=freq, policies=ctx.policies)
+        s = unit_economics_series(ctx.financials, bridge, freq=freq, policies=ctx.policies,
+                                  opening_month=bridge["month"].min() if len(bridge) else None)
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)
 

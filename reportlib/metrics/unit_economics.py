@@ -392,7 +392,8 @@ SERIES_COLUMNS = ["period", "revenue", "cogs", "gross_margin", "gross_margin_ttm
 
 
 def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.DataFrame,
-                          freq: str = "M", policies: Any = None) -> pd.DataFrame:
+                          freq: str = "M", policies: Any = None,
+                          opening_month: pd.Period | str | None = None) -> pd.DataFrame:
     """Unit economics per month or quarter (``tables/unit_economics.csv``).
 
     Parameters
@@ -406,6 +407,11 @@ def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.Da
         are present in both inputs.
     policies : Policies, optional
         ``cac_lag_months`` and ``magic_number_basis`` apply as in the KPIs.
+
+    opening_month : Period, optional
+        The first month of the MRR data (the opening balance): its new, expansion and
+        reactivation MRR and new customers are not flows, so they are blank (NaN), and so
+        is every period and ratio built on them.
 
     Returns
     -------
@@ -423,9 +429,16 @@ def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.Da
     if len(months) == 0:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     full = pd.period_range(months.min(), months.max(), freq="M")
-    m = _monthly_frame(monthly.reindex(full), bridge.reindex(full), policies)
+    bridge = bridge.reindex(full)
+    if opening_month is not None:  # the opening balance: its movements are not flows
+        bridge.loc[bridge.index == pd.Period(opening_month, freq="M"), OPENING_BLANK] = np.nan
+    m = _monthly_frame(monthly.reindex(full), bridge, policies)
     grouped = _to_periods(m, freq)
     return _series_ratios(grouped, m, freq, policy(policies, "magic_number_basis", "net_new"))
+
+
+#: Bridge columns that are not flows in the opening month (the data's first month).
+OPENING_BLANK = ["new", "reactivation", "expansion", "new_customers", "opening_mrr"]
 
 
 def _monthly_frame(fin: pd.DataFrame, bridge: pd.DataFrame, policies: Any) -> pd.DataFrame:
@@ -455,7 +468,7 @@ def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
         return g
     key = m.index.asfreq("Q")
     agg = m[flows].groupby(key).sum(min_count=3)  # a sum is kept only with all three months
-    agg["opening_mrr"] = m["opening_mrr"].groupby(key).first()
+    agg["opening_mrr"] = m["opening_mrr"].groupby(key).agg(lambda s: s.iloc[0])  # NaN stays NaN
     last = m.groupby(key).tail(1)
     for c in ("closing_mrr", "gross_margin_ttm", "ebitda_ttm", "revenue_ttm"):
         agg[c] = pd.Series(last[c].to_numpy(), index=last.index.asfreq("Q"))
