@@ -205,6 +205,7 @@ class CompanyConfig:
     segments: list[tuple[str, str]] = field(default_factory=list)
     compare: tuple[str, tuple[str, str]] | None = None
     inputs: dict[str, InputSpec] = field(default_factory=dict)
+    fx_path: str | None = None   # [fx] path: CSV of currency, month, rate (1 unit in company currency)
 
 
 # --------------------------------------------------------------------------------------
@@ -352,7 +353,7 @@ class _Checker:
     # ----------------------------------------------------------------------------------
 
     def company(self, data: dict) -> CompanyConfig:
-        self.unknown(data, ("company", "policies", "kpis", "report", "inputs"), "")
+        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx"), "")
         comp = self.table(data, "company")
         self.unknown(comp, _SECTION_KEYS["company"], "company")
         name = self.typed(comp, "name", "company", (str,))
@@ -379,9 +380,16 @@ class _Checker:
         segments = self.segments(report)
         compare = self.compare(report)
         inputs = self.inputs(self.table(data, "inputs"))
+        fx_path = self.fx(self.table(data, "fx"))
         return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
                              north_star=north_star, policies=policies, segments=segments,
-                             compare=compare, inputs=inputs)
+                             compare=compare, inputs=inputs, fx_path=fx_path)
+
+    # --- [fx]: currency conversion ---
+
+    def fx(self, table: dict) -> str | None:
+        self.unknown(table, ("path",), "fx")
+        return self.path(table, "fx") if table else None
 
     def policies(self, table: dict) -> Policies:
         allowed = tuple(f.name for f in fields(Policies))
