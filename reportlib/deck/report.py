@@ -28,6 +28,8 @@ from reportlib.deck._style import (  # noqa: F401  (re-exported for notebooks)
 )
 
 from reportlib import params
+from reportlib.inputs.company import COMMENTARY_FILE
+from reportlib.inputs.config import safe_path
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 
@@ -420,10 +422,10 @@ def commentary_sections(company: Any) -> dict[str, str]:
     comp = company_of(company)
     path = getattr(comp, "path", comp)
     try:
-        f = Path(path) / "commentary.md"
+        f, outside = safe_path(Path(path), COMMENTARY_FILE)
     except TypeError:
         return {}
-    if not f.is_file():
+    if outside is not None or not f.is_file():  # a link out of the folder is refused by validation
         return {}
     text = f.read_text(encoding="utf-8")
     out: dict[str, list[str]] = {}
