@@ -73,6 +73,8 @@ def materialise(case: str, root: Path, port: int) -> Path:
     secret.write_text(FILE_CONTENT, encoding="utf-8")
     for name in (case, "_other"):
         shutil.copytree(HOSTILE_DIR / name, root / name, symlinks=True)
+    for link, target in CASES[case].get("links", {}).items():
+        (root / case / link).symlink_to(target)
     for path in _files(root):
         if path.is_symlink() or not path.is_file():
             continue
