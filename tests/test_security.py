@@ -176,3 +176,20 @@ def test_printed_page_fetches_nothing_and_runs_no_injected_script(tmp_path: Path
     for canary_text in ("FILE-CANARY", "SERVER-CANARY", "SCRIPT-CANARY", "ONERROR"):
         assert canary_text not in text
     assert _Recorder.hits == []
+
+
+def test_md_text_is_literal_inside_markdown_tables() -> None:
+    from nbconvert.filters.markdown import markdown2html
+
+    from reportlib.deck import portfolio_charts as pc
+
+    runs = pd.DataFrame({"status": ["failed"], "company": [HOSTILE], "segment": [""],
+                         "reason": ["a|b ![i](http://127.0.0.1:9/i.png) [x](javascript:alert(1))"]})
+    companies = pd.DataFrame({"name": [HOSTILE], "stage": ["seed"], "gtm": [HOSTILE], "behind": [True],
+                              "behind_reasons": [HOSTILE]})
+    for md in (pc.failures_markdown(runs), pc.behind_markdown(companies)):
+        html = markdown2html(md)
+        _no_markup(html)
+        assert "<a " not in html and 'src="http' not in html
+    # one row, three cells: the '|' in the reason did not split the cell
+    assert markdown2html(pc.failures_markdown(runs)).count("<td") == 3

@@ -9,6 +9,7 @@ one, for an escape that is missed.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any, Callable, Iterable, Mapping
 
@@ -16,7 +17,7 @@ import pandas as pd
 from IPython.display import HTML, display
 from markdown_it import MarkdownIt
 
-__all__ = ["esc", "markdown", "paragraph", "bullets", "show_html", "escaped_styler"]
+__all__ = ["esc", "md_text", "markdown", "paragraph", "bullets", "show_html", "escaped_styler"]
 
 #: Link targets a commentary may keep (printed as a link, never fetched); anything else
 #: (javascript:, file:, data:, relative paths) stays plain text.
@@ -26,6 +27,16 @@ _LINK_SCHEMES = ("http://", "https://", "mailto:")
 def esc(value: Any) -> str:
     """``value`` as HTML text: ``& < > " '`` escaped, so that it can never become markup."""
     return escape("" if value is None else str(value), quote=True)
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]()#!|~{}:])")  # ':' stops bare-URL links
+
+
+def md_text(value: Any) -> str:
+    """``value`` as literal text inside Markdown that nbconvert renders (the portfolio
+    summary's tables): :func:`esc`, then Markdown's punctuation backslash-escaped, so that
+    it can be neither markup, nor a link or an image, nor break out of a table cell."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", esc(value).replace("\n", " "))
 
 
 def _markdown_parser() -> MarkdownIt:
