@@ -203,9 +203,12 @@ def test_contract_kpis_quarter():
 
 
 def test_contract_kpis_without_contracts():
-    k = contract_kpis(None, Window.of("2026-03", "quarter"), transactions=TX)
+    # TX starts 2026-02: the quarter to 2026-03 reaches before it (blank); February-March is inside
+    k = contract_kpis(None, Window.of("2026-03", "month"), transactions=TX)
     assert k["bookings"] == Blank("no contracts input")
-    assert k["revenue"] == 100 and k["revenue_share_uncontracted_recurring"] == 1.0
+    assert k["revenue"] == 50 and k["revenue_share_uncontracted_recurring"] == 1.0
+    assert contract_kpis(None, Window(pd.Period("2026-03", "M"), 2), transactions=TX)["revenue"] == 100
+    assert isinstance(contract_kpis(None, Window.of("2026-03", "quarter"), transactions=TX)["revenue"], Blank)
 
 
 def test_carr_counts_a_signed_renewal_once_at_its_new_value():
@@ -229,3 +232,16 @@ def test_carr_counts_a_signed_renewal_once_at_its_new_value():
     assert (oct_.arr, oct_.carr) == pytest.approx((120_000, 192_000))
     assert (nov.arr, nov.carr) == pytest.approx((132_000, 192_000))
     assert (dec.arr, dec.carr) == pytest.approx((192_000, 192_000))
+
+
+def test_a_period_before_the_data_is_blank_not_a_partial_sum():
+    # YEAR starts 2026-01; a year window ending 2026-06 would reach back to 2025-07 and sum
+    # 6 months as if they were 12: every contract KPI is blank with a note instead.
+    k = contract_kpis(YEAR, Window.of("2026-06", "year"))
+    assert all(isinstance(v, Blank) for v in k.values())
+    assert "before the revenue data (it starts 2026-01)" in k["revenue"].note
+    # the quarter 2026-04..06 lies inside the data: 3 x 100,000 / 12 recognised
+    q = contract_kpis(YEAR, Window.of("2026-06", "quarter"))
+    assert q["revenue"] == pytest.approx(25_000)
+    # Q1 2026 starts exactly at the data's first month: computed
+    assert contract_kpis(YEAR, Window.of("2026-03", "quarter"))["bookings"] == pytest.approx(100_000)

@@ -139,7 +139,12 @@ def test_segment_pack_blanks_sm_kpis_without_allocation():
     k = kpis(segment=("segment", "SMB"))
     for kpi in ("sm_spend", "cac", "ltv_cac", "magic_number", "cac_payback_months"):
         assert isinstance(k[kpi], Blank) and "sm_allocation" in k[kpi].note
-    assert k["gross_margin"] == pytest.approx(0.75) and "company-wide" in note_of(k["gross_margin"])
+    # stricter segment rules: COGS and burn are company-wide too, so everything built on them
+    # is blank, and company-only figures (growth, margin, cash, runway) are never shown
+    for kpi in ("gross_margin", "gross_margin_ttm", "ltv", "burn", "burn_multiple"):
+        assert isinstance(k[kpi], Blank) and "COGS and burn are not split" in k[kpi].note
+    for kpi in ("revenue_growth_yoy", "ebitda_margin", "rule_of_40", "cash_balance", "runway_months"):
+        assert isinstance(k[kpi], Blank) and "company-wide figure" in k[kpi].note
 
 
 @pytest.mark.parametrize("basis, share", [("new_customers", 0.4), ("new_arr", 0.25)])
@@ -149,6 +154,19 @@ def test_segment_pack_allocates_sm_pro_rata(basis, share):
     assert k["sm_spend"] == pytest.approx(3300 * share)
     assert k["cac"] == pytest.approx(3300 * share / 10)   # segment's own new customers
     assert "allocated" in note_of(k["sm_spend"])
+    # burn Oct-Dec 2026 = 1,200, allocated by the same share; the multiple over the segment's
+    # own net new ARR (6,000): 1,200 x share / 6,000
+    assert k["burn"] == pytest.approx(1200 * share)
+    assert k["burn_multiple"] == pytest.approx(1200 * share / 6000)
+    assert k["gross_margin"] == pytest.approx(0.75) and "allocated" in note_of(k["gross_margin"])
+    assert isinstance(k["runway_months"], Blank) and isinstance(k["rule_of_40"], Blank)
+
+
+def test_segment_pack_allocates_by_arr_share():
+    k = kpis(policies=Policies(sm_allocation="arr"), segment=("segment", "SMB"),
+             segment_share={"new_customers": 0.4, "new_arr": 0.25, "arr": 0.5})
+    assert k["sm_spend"] == pytest.approx(3300 * 0.5)            # 1,650
+    assert k["magic_number"] == pytest.approx(6000 / 1650)       # segment NNA / allocated S&M
 
 
 def test_segment_pack_with_segmented_financials_uses_the_segment_rows():
@@ -216,3 +234,15 @@ def test_runway_blank_when_cash_generative_or_no_cash_column():
     assert isinstance(k["runway_months"], Blank)
     k = kpis(financials().drop(columns="cash_balance"))
     assert isinstance(k["cash_balance"], Blank) and "cash_balance" in k["cash_balance"].note
+
+
+def test_series_opening_month_is_not_a_flow():
+    # with January 2026 as the opening balance, its 2 "new customers" and 100 "new MRR" are the
+    # opening book: January and Q1 are blank (never 0, never a 2-month sum), February on is computed
+    s = unit_economics_series(series_financials(), bridge(), "M", opening_month="2026-01")
+    jan, feb = s.iloc[0], s.iloc[1]
+    assert all(math.isnan(jan[c]) for c in ("new_customers", "new_arr", "net_new_arr", "magic_number", "cac"))
+    assert feb["new_customers"] == 2 and feb["new_arr"] == 1200.0     # 12 x 100
+    q = unit_economics_series(series_financials(), bridge(), "Q", opening_month="2026-01")
+    assert math.isnan(q.iloc[0]["new_customers"]) and math.isnan(q.iloc[0]["magic_number"])
+    assert q.iloc[1]["new_customers"] == 6                          # Q2: 3 x 2

@@ -93,7 +93,8 @@ _MEANING = {
     "sm_allocation": lambda v: {
         "none": "S&M-based KPIs are left blank in segment packs",
         "new_customers": "S&M is allocated to segments pro rata to new customers",
-        "new_arr": "S&M is allocated to segments pro rata to new ARR"}.get(v, v),
+        "new_arr": "S&M is allocated to segments pro rata to new ARR",
+        "arr": "S&M is allocated to segments pro rata to ARR"}.get(v, v),
     "pacing_amber": lambda v: f"pipeline pace of at least {v:.0%} of target is 'on track'",
     "alert_threshold": lambda v: (
         f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"),
@@ -106,7 +107,7 @@ _POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
     "ltv_max_lifetime_years": ((int, float), lambda v: None if v > 0 else "must be a positive number of years."),
     "magic_number_basis": ((str,), lambda v: _one_of(v, ("net_new", "new", "gross"))),
     "mrr_includes_uncontracted": ((bool,), lambda v: None),
-    "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr"))),
+    "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr", "arr"))),
     "pacing_amber": ((int, float), lambda v: None if 0 < v <= 1 else "must be a fraction between 0 and 1, e.g. 0.9."),
     "alert_threshold": ((int, float), lambda v: None if 0 < v < 10 else "must be a positive fraction, e.g. 0.10."),
 }

@@ -134,7 +134,26 @@ class _Ctx:
         return self.company.config.policies
 
     def frame(self, name: str) -> pd.DataFrame | None:
-        return self.company.frames.get(name)
+        """The input as this pack may use it: in a segment pack, a company-wide input (no column
+        for the segment's key) never meets the segment's numbers (METRICS.md "Segment packs"),
+        targets keep only the rows whose filter names the segment, and financials stay (unit
+        economics allocate them or leave them blank)."""
+        frame = self.company.frames.get(name)
+        seg = self.company.segment_filter
+        if frame is None or seg is None or name not in self.company.unfiltered_inputs:
+            return frame
+        if name == "financials":
+            return frame
+        if name == "targets":
+            scoped = frame[frame["filter"].astype("string").str.strip() == f"{seg[0]}={seg[1]}"]
+            return scoped.assign(filter="all").reset_index(drop=True)
+        return None
+
+    def company_wide(self) -> list[str]:
+        """Inputs left out of a segment pack because they are company-wide."""
+        if self.company.segment_filter is None:
+            return []
+        return [n for n in self.company.unfiltered_inputs if n not in ("financials", "targets")]
 
     @property
     def financials(self) -> pd.DataFrame | None:
@@ -193,7 +212,6 @@ def _sm_share(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> Mappin
 
 def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     """Every section's KPIs for one window, with "needs ... input" notes for absent inputs."""
-    f = ctx.company.frames
     out: dict[str, Value] = dict(_revenue_values(ctx, window))
     contracts, tx, fin = _revenue_inputs(ctx)
     out.update(contract_kpis(contracts, window, transactions=tx, financials=fin))
@@ -201,12 +219,26 @@ def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
                                    segment=ctx.company.segment_filter,
                                    segment_share=_sm_share(ctx, window, out),
                                    revenue_history_months=_history_months(ctx, window)))
-    out.update(journey_kpis(f.get("leads"), f.get("traffic"), window,
+    out.update(journey_kpis(ctx.frame("leads"), ctx.frame("traffic"), window,
                             new_arr=out.get("new_arr", Blank("no revenue input"))))
-    out.update(pipeline_kpis(f.get("opportunities"), window))
-    out.update(usage_kpis(f.get("usage"), window))
-    out.update(nps_kpis(f.get("nps"), window))
-    return _complete(ctx.company, out)
+    out.update(pipeline_kpis(ctx.frame("opportunities"), window))
+    out.update(usage_kpis(ctx.frame("usage"), window))
+    out.update(nps_kpis(ctx.frame("nps"), window))
+    return _segment_blanks(ctx, _complete(ctx.company, out))
+
+
+def _segment_blanks(ctx: _Ctx, values: dict[str, Value]) -> dict[str, Value]:
+    """KPIs that need a company-wide input are blank in a segment pack, saying why."""
+    wide = ctx.company_wide()
+    if not wide:
+        return values
+    key, value = ctx.company.segment_filter
+    for kpi in REGISTRY.values():
+        hit = [n for n in kpi.needs if n in wide]
+        if hit:
+            values[kpi.id] = Blank(f"segment pack {key}={value}: the {' and '.join(hit)} input has no {key} "
+                                   "column (company-wide), so it is not computed for one segment")
+    return values
 
 
 def _revenue_inputs(ctx: _Ctx) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
@@ -306,8 +338,31 @@ def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame)
     fin = ctx.financials
     if fin is None or fin.empty:
         return {}
-    gp = cohort_gross_profit(cohort_mrr, fin, monthly_cac(fin, bridge, ctx.policies))
+    share = None
+    seg = ctx.company.segment_filter
+    if seg is not None and seg[0] not in fin.columns:  # company-wide S&M: allocated, or no payback
+        share = _monthly_share(ctx, bridge)
+        if share is None:
+            return {}
+    gp = cohort_gross_profit(cohort_mrr, fin, monthly_cac(fin, bridge, ctx.policies, share=share))
     return {"cohort_gross_profit": gp, "cohort_payback": cohort_payback(gp)}
+
+
+#: sm_allocation basis -> the mrr_bridge column whose segment / company ratio allocates S&M.
+_SHARE_COLUMNS = {"new_customers": "new_customers", "new_arr": "new", "arr": "closing_mrr"}
+
+
+def _monthly_share(ctx: _Ctx, bridge: pd.DataFrame) -> pd.Series | None:
+    """The segment's share of the company per month under ``sm_allocation``; None without one."""
+    column = _SHARE_COLUMNS.get(ctx.policies.sm_allocation)
+    if column is None:
+        return None
+    whole = _context(ctx.whole, ctx.whole, ctx.window, ctx.as_of_date)
+    if whole.mov is None:
+        return None
+    company = mrr_bridge(whole.mov).set_index("month")[column].astype(float)
+    segment = bridge.set_index("month")[column].astype(float)
+    return (segment / company.where(company > 0)).rename("share")
 
 
 def _contract_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
@@ -333,7 +388,8 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
     """Monthly and quarterly series in one table, told apart by ``freq``."""
     parts = []
     for freq in ("M", "Q"):
-        s = unit_economics_series(ctx.financials, bridge, freq=freq, policies=ctx.policies)
+        s = unit_economics_series(ctx.financials, bridge, freq=freq, policies=ctx.policies,
+                                  opening_month=bridge["month"].min() if len(bridge) else None)
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)
 
@@ -480,8 +536,14 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
                      + ".")
     if company.segment_filter:
         key, value = company.segment_filter
-        notes.append(f"Segment {key} = {value}; company-wide inputs: "
-                     f"{', '.join(company.unfiltered_inputs) or 'none'}.")
+        wide = [n for n in company.unfiltered_inputs if n not in ("financials", "targets")]
+        notes.append(f"Segment {key} = {value}: every number is the segment's own"
+                     + (f"; company-wide inputs left out: {', '.join(wide)}" if wide else "")
+                     + ("; company-wide financials are allocated by policy sm_allocation = "
+                        f"{company.config.policies.sm_allocation} or left blank"
+                        if "financials" in company.unfiltered_inputs else "")
+                     + ("; pacing uses only targets whose filter names the segment"
+                        if "targets" in company.unfiltered_inputs else "") + ".")
     from reportlib.inputs.config import INPUT_NAMES
     notes += [company.missing_note(n) for n in INPUT_NAMES if not company.has(n)
               and n not in ("mrr", "contracts", "transactions")]

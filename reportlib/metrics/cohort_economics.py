@@ -27,7 +27,8 @@ def monthly_gross_margin(financials: pd.DataFrame) -> pd.Series:
     return ((m["revenue"] - m["cogs"]) / m["revenue"].where(m["revenue"] != 0)).rename("gross_margin")
 
 
-def monthly_cac(financials: pd.DataFrame, bridge: pd.DataFrame, policies: Any = None) -> pd.Series:
+def monthly_cac(financials: pd.DataFrame, bridge: pd.DataFrame, policies: Any = None,
+                share: pd.Series | None = None) -> pd.Series:
     """CAC per acquisition month: S&M of month t - ``cac_lag_months`` / new customers of t.
 
     Parameters
@@ -35,12 +36,17 @@ def monthly_cac(financials: pd.DataFrame, bridge: pd.DataFrame, policies: Any = 
     financials : DataFrame
     bridge : DataFrame
         The ``mrr_bridge`` table (month, new_customers, ...).
+    share : Series, optional
+        A segment's share of the company per month (``sm_allocation``), indexed by month:
+        company S&M is allocated pro rata before it is divided by the segment's customers.
     """
     lag = int(policy(policies, "cac_lag_months", 0) or 0)
     sm = monthly_financials(financials)["sales_marketing"]
     new = pd.Series(bridge["new_customers"].to_numpy(dtype=float), index=as_months(bridge["month"]))
     spend = sm.reindex(new.index - lag)
     spend.index = new.index
+    if share is not None:
+        spend = spend * share.reindex(new.index)
     return (spend.where(spend > 0) / new.where(new > 0)).rename("cac")
 
 

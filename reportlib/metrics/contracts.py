@@ -499,6 +499,18 @@ CONTRACT_KPIS = ["bookings", "billings", "revenue", "deferred_revenue", "contrac
                  "revenue_share_one_off"]
 
 
+def data_start(contracts: pd.DataFrame | None, transactions: pd.DataFrame | None = None) -> pd.Period | None:
+    """The first month of contract or transaction data: the earliest signature, start or
+    transaction date; ``None`` without either input."""
+    dates = []
+    if contracts is not None and len(contracts):
+        dates += [contracts[c].min() for c in ("signed_date", "start_date") if c in contracts]
+    if transactions is not None and len(transactions):
+        dates.append(transactions["date"].min())
+    dates = [d for d in dates if pd.notna(d)]
+    return pd.Period(min(dates), freq="M") if dates else None
+
+
 def contract_kpis(contracts: pd.DataFrame | None, window: Window,
                   transactions: pd.DataFrame | None = None,
                   financials: pd.DataFrame | None = None) -> dict[str, Value]:
@@ -511,6 +523,10 @@ def contract_kpis(contracts: pd.DataFrame | None, window: Window,
     as_of, w = pd.Period(window.as_of, freq="M"), window.months
     p_first = as_of - (w - 1)
     has_contracts = contracts is not None and len(contracts) > 0
+    first = data_start(contracts, transactions)
+    if first is not None and p_first < first:  # never a partial sum (METRICS.md "Time")
+        note = f"the period starts {p_first}, before the revenue data (it starts {first})"
+        return {k: Blank(note) for k in CONTRACT_KPIS}
     out: dict[str, Value] = {}
     if has_contracts:
         bridge = revenue_bridge(contracts, (p_first, as_of), transactions=transactions)

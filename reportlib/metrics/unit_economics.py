@@ -256,8 +256,12 @@ def rule_of_40(growth: Value, margin: Value, arr_growth: Value, history_months: 
 
 # --- segment packs ----------------------------------------------------------------------
 
+#: What ``sm_allocation`` may allocate company-wide costs by (METRICS.md "Segment packs").
+ALLOCATION_BASES = ("new_customers", "new_arr", "arr")
+
+
 def segment_share(segment_revenue: Mapping[str, Value], company_revenue: Mapping[str, Value]) -> dict[str, Value]:
-    """A segment's share of the company's new customers and new ARR, for ``sm_allocation``.
+    """A segment's share of the company's new customers, new ARR and ARR, for ``sm_allocation``.
 
     Parameters
     ----------
@@ -267,11 +271,12 @@ def segment_share(segment_revenue: Mapping[str, Value], company_revenue: Mapping
     Returns
     -------
     dict
-        ``{"new_customers": share, "new_arr": share}``; blank when the company had none.
+        ``{"new_customers": share, "new_arr": share, "arr": share}``; blank when the company
+        had none.
     """
     return {k: safe_ratio(segment_revenue.get(k, Blank("")), company_revenue.get(k, Blank("")),
                           f"the company had no {k.replace('_', ' ')} in the period")
-            for k in ("new_customers", "new_arr")}
+            for k in ALLOCATION_BASES}
 
 
 def _allocated_spend(spend: Value, financials: pd.DataFrame | None, segment: tuple[str, str] | None,
@@ -280,7 +285,7 @@ def _allocated_spend(spend: Value, financials: pd.DataFrame | None, segment: tup
     if segment is None or has_segment_dimension(financials, segment) or is_blank(spend):
         return spend
     name = f"{segment[0]}={segment[1]}"
-    if allocation not in ("new_customers", "new_arr"):
+    if allocation not in ALLOCATION_BASES:
         return Blank(f"segment pack {name}: financials are company-wide and sm_allocation = none, "
                      "so S&M is not split by segment")
     value = share.get(allocation, Blank("")) if isinstance(share, Mapping) else share
@@ -355,7 +360,7 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     out["rule_of_40"] = rule_of_40(out["revenue_growth_yoy"], out["ebitda_margin"],
                                    get("arr_growth_yoy"), history)
     if company_wide:
-        _mark_company_wide(out, segment)
+        _segment_rules(out, segment, policy(policies, "sm_allocation", "none"), segment_share)
     if isinstance(out["sm_spend"], Noted):  # allocated S&M: say so on everything built on it
         for k in ("cac", "ltv_cac", "magic_number", "cac_payback_months"):
             if not is_blank(out[k]) and not isinstance(out[k], Noted):
@@ -374,14 +379,37 @@ def _ratio(num: Value, den: Value, note: str) -> Value:
     return blank if blank is not None else safe_ratio(num, den, note)
 
 
-def _mark_company_wide(out: dict[str, Value], segment: tuple[str, str]) -> None:
-    """In a segment pack on company-wide financials, say so on the company-level values."""
-    note = f"company-wide financials (no {segment[0]} column): not specific to {segment[1]}"
-    for k in ("gross_margin", "gross_margin_ttm", "burn", "revenue_growth_yoy", "ebitda_margin",
-              "cash_balance", "net_burn_monthly", "runway_months"):
-        v = out[k]
-        if not is_blank(v) and not isinstance(v, Noted):
-            out[k] = Noted(v, note)
+#: Company figures with no meaning for one segment, even allocated (an allocated cash balance
+#: over an allocated burn is the company's runway; a share of company revenue has no growth).
+_COMPANY_ONLY = ("revenue_growth_yoy", "ebitda_margin", "rule_of_40", "cash_balance", "net_burn_monthly",
+                 "runway_months")
+#: Figures built on company COGS or burn: kept only when costs are allocated to the segment.
+_ALLOCATED = ("gross_margin", "gross_margin_ttm", "ltv", "burn", "burn_multiple")
+
+
+def _segment_rules(out: dict[str, Value], segment: tuple[str, str], allocation: str,
+                   share: Mapping[str, Value] | float | None) -> None:
+    """A segment pack on company-wide financials (METRICS.md "Segment packs"): every number is
+    the segment's own, allocated pro rata by the stated policy, or blank with a note; never
+    company costs over segment revenue."""
+    name = f"{segment[0]}={segment[1]}"
+    for k in _COMPANY_ONLY:
+        out[k] = Blank(f"segment pack {name}: a company-wide figure (financials have no {segment[0]} "
+                       "column), not computed for one segment")
+    value = share.get(allocation) if isinstance(share, Mapping) else share
+    if allocation not in ALLOCATION_BASES or value is None or is_blank(value):
+        for k in _ALLOCATED:
+            out[k] = Blank(f"segment pack {name}: financials are company-wide and sm_allocation = "
+                           f"{allocation}, so COGS and burn are not split by segment")
+        return
+    basis = f"by share of {allocation.replace('_', ' ')} ({float(value):.1%})"
+    if not is_blank(out["burn"]):  # burn allocated; the multiple divides it by the segment's own ARR
+        out["burn"] = Noted(out["burn"] * float(value), f"company burn allocated {basis}")
+        if not is_blank(out["burn_multiple"]):
+            out["burn_multiple"] = Noted(out["burn_multiple"] * float(value), f"company burn allocated {basis}")
+    for k in ("gross_margin", "gross_margin_ttm", "ltv"):  # revenue and COGS allocated alike
+        if not is_blank(out[k]):
+            out[k] = Noted(out[k], f"company COGS and revenue allocated {basis}")
 
 
 # --- series for tables/unit_economics.csv -----------------------------------------------
@@ -392,7 +420,8 @@ SERIES_COLUMNS = ["period", "revenue", "cogs", "gross_margin", "gross_margin_ttm
 
 
 def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.DataFrame,
-                          freq: str = "M", policies: Any = None) -> pd.DataFrame:
+                          freq: str = "M", policies: Any = None,
+                          opening_month: pd.Period | str | None = None) -> pd.DataFrame:
     """Unit economics per month or quarter (``tables/unit_economics.csv``).
 
     Parameters
@@ -406,6 +435,11 @@ def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.Da
         are present in both inputs.
     policies : Policies, optional
         ``cac_lag_months`` and ``magic_number_basis`` apply as in the KPIs.
+
+    opening_month : Period, optional
+        The first month of the MRR data (the opening balance): its new, expansion and
+        reactivation MRR and new customers are not flows, so they are blank (NaN), and so
+        is every period and ratio built on them.
 
     Returns
     -------
@@ -423,9 +457,16 @@ def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.Da
     if len(months) == 0:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     full = pd.period_range(months.min(), months.max(), freq="M")
-    m = _monthly_frame(monthly.reindex(full), bridge.reindex(full), policies)
+    bridge = bridge.reindex(full)
+    if opening_month is not None:  # the opening balance: its movements are not flows
+        bridge.loc[bridge.index == pd.Period(opening_month, freq="M"), OPENING_BLANK] = np.nan
+    m = _monthly_frame(monthly.reindex(full), bridge, policies)
     grouped = _to_periods(m, freq)
     return _series_ratios(grouped, m, freq, policy(policies, "magic_number_basis", "net_new"))
+
+
+#: Bridge columns that are not flows in the opening month (the data's first month).
+OPENING_BLANK = ["new", "reactivation", "expansion", "new_customers", "opening_mrr"]
 
 
 def _monthly_frame(fin: pd.DataFrame, bridge: pd.DataFrame, policies: Any) -> pd.DataFrame:
@@ -455,7 +496,7 @@ def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
         return g
     key = m.index.asfreq("Q")
     agg = m[flows].groupby(key).sum(min_count=3)  # a sum is kept only with all three months
-    agg["opening_mrr"] = m["opening_mrr"].groupby(key).first()
+    agg["opening_mrr"] = m["opening_mrr"].groupby(key).agg(lambda s: s.iloc[0])  # NaN stays NaN
     last = m.groupby(key).tail(1)
     for c in ("closing_mrr", "gross_margin_ttm", "ebitda_ttm", "revenue_ttm"):
         agg[c] = pd.Series(last[c].to_numpy(), index=last.index.asfreq("Q"))
