@@ -193,3 +193,29 @@ def test_md_text_is_literal_inside_markdown_tables() -> None:
         assert "<a " not in html and 'src="http' not in html
     # one row, three cells: the '|' in the reason did not split the cell
     assert markdown2html(pc.failures_markdown(runs)).count("<td") == 3
+
+
+def test_safe_path_follows_links_and_refuses_those_that_leave(tmp_path: Path) -> None:
+    from reportlib.inputs.config import safe_path
+
+    company, other = tmp_path / "acme", tmp_path / "other"
+    company.mkdir()
+    other.mkdir()
+    (other / "commentary.md").write_text("# Summary\n\nConfidential\n", encoding="utf-8")
+    (company / "raw.csv").write_text("x\n", encoding="utf-8")
+    (company / "inside.csv").symlink_to("raw.csv")
+    (company / "commentary.md").symlink_to(other / "commentary.md")
+    (company / "root").symlink_to("/")
+    (company / "a").symlink_to("b")
+    (company / "b").symlink_to("a")
+    assert safe_path(company, "inside.csv") == (company / "inside.csv", None)
+    assert safe_path(company, "not-yet-there.csv")[1] is None
+    for relative, words in (("commentary.md", "outside the company folder"),
+                            ("root/etc/passwd", "symbolic link to /etc/passwd"), ("a", "loop")):
+        problem = safe_path(company, relative)[1]
+        assert problem is not None and problem.file == relative and words in problem.message
+    # the deck never reads a commentary linked from elsewhere, even if validation was skipped
+    assert report.commentary(SimpleNamespace(path=company), "summary") == ""
+    (company / "commentary.md").unlink()
+    (company / "commentary.md").write_text("# Summary\n\nOwn words\n", encoding="utf-8")
+    assert report.commentary(SimpleNamespace(path=company), "summary") == "Own words"
