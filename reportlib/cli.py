@@ -135,6 +135,9 @@ def _os_sentence(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return (f"permission denied for{where}. Give an output folder you may write to with "
                 "--out, or change the permissions.")
+    if exc.errno == errno.ENAMETOOLONG:
+        return (f"a file name is too long for the file system:{where}. Use a shorter segment value "
+                "or output folder (--out).")
     return f"{exc.strerror or exc}{':' + where if where else ''}."
 
 

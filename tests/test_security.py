@@ -2,7 +2,9 @@
 Markdown without raw HTML, the template forbids loads and scripts, Chromium is offline."""
 from __future__ import annotations
 
+import errno
 import http.server
+import os
 import re
 import subprocess
 import threading
@@ -15,6 +17,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from conftest import chromium_available
+from reportlib import cli
 from reportlib.deck import _html, report
 from reportlib.render import chromium
 from reportlib.render.export import BoardPDFExporter
@@ -219,3 +222,21 @@ def test_safe_path_follows_links_and_refuses_those_that_leave(tmp_path: Path) ->
     (company / "commentary.md").unlink()
     (company / "commentary.md").write_text("# Summary\n\nOwn words\n", encoding="utf-8")
     assert report.commentary(SimpleNamespace(path=company), "summary") == "Own words"
+
+
+@pytest.mark.parametrize("code, words", [
+    (errno.ENOSPC, "the disk is full while writing /o/kpis.csv. Free some space"),
+    (errno.EROFS, "cannot write /o/kpis.csv: the file system is read-only"),
+    (errno.EACCES, "permission denied for /o/kpis.csv"),
+    (errno.ENAMETOOLONG, "a file name is too long for the file system: /o/kpis.csv"),
+    (errno.EIO, "Input/output error: /o/kpis.csv."),
+])
+def test_cli_turns_os_errors_into_sentences(code: int, words: str, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code), "/o/kpis.csv")
+
+    monkeypatch.setattr(cli, "_cmd_validate", fail)
+    assert cli.main(["validate", "anywhere"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and words in err and "Traceback" not in err
