@@ -157,3 +157,12 @@ GIVES = {
     "nps": "NPS",
     "reported": "the company's own figures reconciled against the recomputed ones",
 }
+
+# Money columns, scaled by ``amount_unit = "cents"`` and checked for minor units.
+MONEY: dict[str, tuple[str, ...]] = {
+    "mrr": ("mrr",),
+    "contracts": ("tcv", "mrr"),
+    "transactions": ("amount",),
+    "financials": tuple(c for c, col in SCHEMAS["financials"].items() if col.kind == "number"),
+    "opportunities": ("amount",),
+}

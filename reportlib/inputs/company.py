@@ -19,8 +19,11 @@ import pandas as pd
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
-                     did_you_mean, load_config)
+                     did_you_mean, load_config, safe_path)
 from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
+
+#: The analyst's optional commentary in the company folder (read by the deck).
+COMMENTARY_FILE = "commentary.md"
 
 __all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of",
            "company_slug"]
@@ -144,6 +147,8 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     if not folder.is_dir():
         return folder, None, [Problem(f"{folder} is not a folder; give the company folder that holds "
                                       f"{CONFIG_FILE} and the exports.")]
+    if (outside := _links_outside(folder, [CONFIG_FILE, COMMENTARY_FILE])):
+        return folder, None, outside
     try:
         config = load_config(folder)
     except ConfigError as exc:
@@ -154,6 +159,9 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     for name in INPUT_NAMES:
         spec = config.inputs.get(name)
         if spec is None:
+            continue
+        if (outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name)):
+            problems += outside
             continue
         loaded = load_input(folder, spec, config.currency)
         problems += loaded.problems
@@ -166,6 +174,12 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         path=folder, slug=company_slug(folder), config=config, frames=frames,
         warnings=[p for p in problems if p.severity == "warning"], sources=sources)
     return folder, company, problems
+
+
+def _links_outside(folder: Path, relatives: list[str], input_name: str | None = None) -> list[Problem]:
+    """A Problem for each of ``relatives`` that a symbolic link takes out of ``folder``."""
+    found = [safe_path(folder, r)[1] for r in relatives if r]
+    return [replace(p, input=input_name) for p in found if p is not None]
 
 
 def load_company(path: str | Path) -> Company:
@@ -212,6 +226,7 @@ def validate_company(path: str | Path, as_of: str | None = None) -> ValidationRe
     if company is not None and as_of is not None:
         try:
             resolve_as_of(company, as_of)
+            problems = problems + [w for w in company.warnings if w not in problems]
         except ParameterError as exc:
             problems.append(Problem(str(exc), column="--as-of"))
             company = None
@@ -297,10 +312,33 @@ def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Ti
         month = date = None
     if month is None:
         raise ParameterError(f"--as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD).")
-    if month < months[0] or month > months[-1]:
+    served = _last_served(company, months)
+    if month < months[0] or month > served:
         raise ParameterError(f"--as-of {month} is outside the data of {company.config.name}, "
-                             f"which runs from {months[0]} to {months[-1]}.")
+                             f"which runs from {months[0]} to {served}.")
+    if month > months[-1]:
+        _warn_once(company, Problem(
+            f"--as-of {month} is after the latest contract signature ({months[-1]}): contracts signed "
+            "after the export was made cannot be in it, so bookings and new business of the later months "
+            "may be understated.", file=company.config.inputs["contracts"].path, column="signed_date",
+            severity="warning", input="contracts"))
     return month, date
+
+
+def _last_served(company: Company, months: pd.PeriodIndex) -> pd.Period:
+    """The last month an explicit as-of may take: for contracts, the last month any contract
+    serves (an open-ended one: the month of the run); else the data's last month."""
+    if company.revenue_source() != "contracts":
+        return months[-1]
+    c = company.frames["contracts"]
+    served = c["end_date"].max() if c["end_date"].notna().all() else pd.Timestamp.now()
+    return max(months[-1], served.to_period("M"))
+
+
+def _warn_once(company: Company, problem: Problem) -> None:
+    # The pack's data-quality page lists the company's warnings; resolve_as_of may run twice.
+    if problem not in company.warnings:
+        company.warnings.append(problem)
 
 
 # ======================================================================================

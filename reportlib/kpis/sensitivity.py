@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
-from reportlib.kpis.narrative import fmt_value
+from reportlib import format as fmt
+from reportlib import registry
 from reportlib.metrics import Value, is_blank
 from reportlib.registry import REGISTRY, get
 
@@ -128,8 +129,13 @@ def sensitivity_sentences(table: pd.DataFrame, currency: str | None = None) -> l
             continue
         now = group[group["in_force"]]
         shown = now["kpi_value"].iloc[0] if len(now) else float("nan")
-        reported = "blank as reported" if pd.isna(shown) else f"{fmt_value(kpi, shown, currency)} as reported"
-        out.append(f"{get(kpi).label} {fmt_value(kpi, values.min(), currency)} to "
-                   f"{fmt_value(kpi, values.max(), currency)} depending on {policy}; {reported} "
+        reported = "blank as reported" if pd.isna(shown) else f"{_shown(kpi, shown, currency)} as reported"
+        out.append(f"{get(kpi).label} {_shown(kpi, values.min(), currency)} to "
+                   f"{_shown(kpi, values.max(), currency)} depending on {policy}; {reported} "
                    f"({policy} = {now['policy_value'].iloc[0] if len(now) else '?'}).")
     return out
+
+
+def _shown(kpi: str, value: object, currency: str | None) -> str:
+    """A KPI value as a sentence writes it."""
+    return fmt.value(value, registry.get(kpi).unit, currency, context="text")
