@@ -195,8 +195,10 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
         A section notebook failed; names the section, the cell and the error. Nothing is
         written and a previous pack stays as it was.
     ExportError
-        No Chromium (checked before any notebook runs, naming the binary tried), an
-        output folder that cannot be written, or printing/assembly failed.
+        No Chromium (checked before any notebook runs, naming the binary tried), or
+        printing/assembly failed.
+    OSError
+        The output folder cannot be written (read-only, full); raised before any notebook runs.
     """
     started = time.perf_counter()
     run = _Run(_resolve_parameters(company_dir, as_of, window, segment, compare, out, jobs, force,
@@ -368,15 +370,13 @@ def _check_chromium(browser: Chromium) -> None:
 # -- step: stage ----------------------------------------------------------------------------------
 def _open_staging(request: PackRequest, folder: Path) -> Path:
     """A new staging folder beside ``folder``, named with this process's pid; staging
-    folders of runs whose process is gone are removed first."""
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        processes.remove_stale(folder.parent)
-        staging = folder.with_name(processes.staging_name(folder.name))
-        staging.mkdir()
-    except OSError as exc:
-        raise ExportError(f"cannot write the pack into {folder.parent}: {exc.strerror or exc}. "
-                          "Choose another --out folder or make this one writable.") from None
+    folders of runs whose process is gone are removed first. A folder that cannot be
+    written raises the OS's error here, before Chromium or any notebook starts (the CLI
+    says what it means)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    processes.remove_stale(folder.parent)
+    staging = folder.with_name(processes.staging_name(folder.name))
+    staging.mkdir()
     return staging
 
 
