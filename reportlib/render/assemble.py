@@ -8,9 +8,8 @@ file or PDF library beyond pypdf is needed.
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
@@ -91,7 +90,7 @@ def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, p
         raise ExportError(f"{len(section_pdfs)} sections but {len(bookmarks)} bookmarks")
     writer = PdfWriter()
     starts: list[tuple[str, int]] = []
-    for pdf, title in zip(section_pdfs, bookmarks):
+    for pdf, title in zip(section_pdfs, bookmarks, strict=True):
         reader = PdfReader(str(pdf))
         if not reader.pages:
             continue  # an empty section (e.g. its input is absent) gets neither pages nor a bookmark

@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import nbformat
 from nbconvert.exporters import HTMLExporter
