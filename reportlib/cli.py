@@ -1,9 +1,10 @@
-"""The `reportlib` command: a thin layer over the Python API.
+"""The `reportlib` command (click): a thin layer over the Python API.
 
 Every verb parses its arguments, calls one library function and turns a
 :class:`~reportlib.exceptions.ReportlibError` (or an unwritable folder) into a plain
-message and exit code 1. SIGTERM ends a run like Ctrl-C does: its workers, kernels and
-browser are stopped and nothing half-made is left (exit code 143, 130 for Ctrl-C).
+message and exit code 1; a wrong option is exit code 2 with click's usage line. SIGTERM
+ends a run like Ctrl-C does: its workers, kernels and browser are stopped and nothing
+half-made is left (exit code 143, 130 for Ctrl-C).
 
 Each verb imports its library module when it runs: importing all of them (pandas,
 papermill, nbconvert, matplotlib) would make ``reportlib --help`` take seconds instead of
@@ -11,143 +12,357 @@ about one (measured: 1.9 s against 6.7-9.3 s on the shared 2-core machine).
 """
 from __future__ import annotations
 
-import argparse
 import errno
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import click
+
+from reportlib import __version__
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import parse_compare, parse_segment
 from reportlib.processes import Terminated, raise_on_signals
 
+CONFIG_FILE = "company.toml"
+FUND_FILE = "fund.toml"
+FUND_ENV = "REPORTLIB_FUND"
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-def _argument(parse: Callable[[str], object]) -> Callable[[str], object]:
-    """An argparse type from a :mod:`reportlib.params` parser: its message, no traceback."""
-    def convert(text: str) -> object:
+
+# -- what the run says ------------------------------------------------------------------------
+class _Say:
+    """Lines for the user: ``info`` unless --quiet, ``detail`` only with --verbose."""
+
+    level = 1
+
+    @classmethod
+    def info(cls, text: str) -> None:
+        if cls.level >= 1:
+            click.echo(text)
+
+    @classmethod
+    def detail(cls, text: str) -> None:
+        if cls.level >= 2:
+            click.echo(text)
+
+
+# -- argument types ---------------------------------------------------------------------------
+class _Parsed(click.ParamType):
+    """A click type from a :mod:`reportlib.params` parser: its message, no traceback."""
+
+    def __init__(self, parse: Callable[[str], Any], name: str):
+        self.parse, self.name = parse, name
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         try:
-            return parse(text)
+            return self.parse(value)
         except ParameterError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-    return convert
+            self.fail(str(exc), param, ctx)
 
 
-_key_value = _argument(parse_segment)
-_compare = _argument(parse_compare)
+_QUARTER = re.compile(r"(?i)^(FY)?(\d{4})-?Q([1-4])$")
 
 
-def _add_period_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as-of", dest="as_of", default=None,
-                   help="last month reported, YYYY-MM (a YYYY-MM-DD date is allowed for pacing); "
-                        "default: the last month of the revenue data")
-    p.add_argument("--window", choices=["month", "quarter", "year"], default="quarter",
-                   help="length of the reported period (default: quarter)")
-    p.add_argument("--segment", type=_key_value, default=None, metavar="KEY=VALUE",
-                   help="restrict every input that carries the dimension, e.g. segment=Enterprise")
+def as_of_month(text: str | None, fiscal_year_start_month: int = 1) -> str | None:
+    """``--as-of`` as the month the data is reported to.
+
+    ``YYYY-MM`` and ``YYYY-MM-DD`` pass unchanged; ``2026Q3`` is the quarter's last month
+    (2026-09); ``FY2027Q1`` is the first quarter of the fiscal year 2027, which ends in
+    2027 and starts in month ``fiscal_year_start_month`` (1: the calendar year, so
+    FY2027Q1 = 2027-03; 4: April to March, so FY2027Q1 = April-June 2026 = 2026-06).
+    """
+    if text is None:
+        return None
+    match = _QUARTER.match(text.strip())
+    if not match:
+        return text
+    fiscal, year, quarter = match.group(1), int(match.group(2)), int(match.group(3))
+    start = fiscal_year_start_month if fiscal else 1
+    first = (year - (1 if start > 1 else 0)) * 12 + (start - 1) + (quarter - 1) * 3   # months since year 0
+    last = first + 2
+    return f"{last // 12:04d}-{last % 12 + 1:02d}"
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from reportlib.inputs import validate_company
-    from reportlib.kpis.builder import reconciliation_warnings
+def _as_of(ctx: click.Context, param: Any, value: str | None) -> str | None:
+    return as_of_month(value)
 
-    report = validate_company(args.company_dir)
-    if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
-        report.warnings.extend(reconciliation_warnings(report.company))
-    print(report.render())
+
+def _period_options(func: Callable) -> Callable:
+    for option in reversed((
+        click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="PERIOD",
+                     help="Last month reported: 2026-09, 2026Q3 or FY2027Q1 (a quarter's last month), or "
+                          "a YYYY-MM-DD day for pacing. Default: the last month of the revenue data."),
+        click.option("--window", type=click.Choice(["month", "quarter", "year"]), default="quarter",
+                     show_default=True, help="Length of the reported period."),
+        click.option("--segment", type=_Parsed(parse_segment, "KEY=VALUE"), default=None, metavar="KEY=VALUE",
+                     help="Restrict every input that carries the dimension, e.g. segment=Enterprise."),
+    )):
+        func = option(func)
+    return func
+
+
+def _fund_option(func: Callable) -> Callable:
+    return click.option("--fund", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="The fund.toml (branding, north stars, section notebooks). "
+                             "Default: fund.toml in the folder above the company folders.")(func)
+
+
+def _use_fund(fund: Path | None) -> None:
+    """``--fund FILE`` for this run and every process it starts (workers, kernels)."""
+    if fund is not None:
+        if not fund.is_file():
+            raise ParameterError(f"--fund {fund}: there is no such file.")
+        os.environ[FUND_ENV] = str(fund.resolve())
+
+
+# -- folders: typos and portfolio roots ------------------------------------------------------
+def _companies_in(folder: Path) -> list[Path]:
+    return sorted(p.parent for p in folder.glob(f"*/{CONFIG_FILE}"))
+
+
+def _company_folder(path: Path, verb: str) -> Path:
+    """``path`` when it is a company folder; otherwise a ParameterError that says what to
+    type instead: the close folder name, or ``portfolio`` for a portfolio root."""
+    if (path / CONFIG_FILE).is_file():
+        return path
+    if path.is_dir() and _companies_in(path):
+        names = ", ".join(p.name for p in _companies_in(path)[:5])
+        raise ParameterError(f"{path} is a portfolio folder (it holds companies: {names}). "
+                             f"Run `reportlib portfolio {path}` for all of them, or `reportlib {verb} "
+                             f"{_companies_in(path)[0]}` for one.")
+    if not path.exists():
+        raise ParameterError(f"{path} does not exist.{_did_you_mean(path)}")
+    return path   # a folder without company.toml: the library says what is missing
+
+
+def _did_you_mean(path: Path) -> str:
+    from reportlib.inputs.config import closest
+
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        return ""
+    hit = closest(path.name, [p.name for p in parent.iterdir() if p.is_dir()])
+    return f" Did you mean {parent / hit}?" if hit else ""
+
+
+# -- the group -------------------------------------------------------------------------------------
+@click.group(context_settings=_CONTEXT, epilog="Run `reportlib VERB --help` for a verb's options and an example.")
+@click.version_option(__version__, "--version", prog_name="reportlib", message="%(prog)s %(version)s")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors (and the final table of a portfolio run).")
+@click.option("-v", "--verbose", is_flag=True, help="Also warnings, timings and where each file went.")
+def cli(quiet: bool, verbose: bool) -> None:
+    """SaaS board packs from a portfolio company's exports.
+
+    A company folder holds company.toml and the exports it names; a portfolio folder holds
+    company folders (and optionally fund.toml). The analyst's quarter:
+
+    \b
+      reportlib validate data                 check every company
+      reportlib portfolio data --as-of 2026Q3 every pack and the portfolio summary
+      reportlib pack data/meridian --force    one company again, after a tweak
+    """
+    _Say.level = 0 if quiet else 2 if verbose else 1
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="PERIOD",
+              help="Also check that this month (2026-09, 2026Q3) is inside the data.")
+def validate(folder: Path, as_of: str | None) -> int:
+    """Check a company folder, or every company of a portfolio folder, and list every problem.
+
+    One company: each problem with its file, row and column. A portfolio folder: one line
+    per company; exit code 1 when any company fails.
+
+    \b
+    Example:
+      reportlib validate data/meridian
+      reportlib validate data
+    """
+    if not (folder / CONFIG_FILE).is_file() and folder.is_dir() and _companies_in(folder):
+        return _validate_portfolio(folder, as_of)
+    report = _validate_one(folder, as_of)
+    text = report.render()
+    if not folder.exists():
+        text += _did_you_mean(folder)
+    click.echo(text)
     return 1 if report.errors else 0
 
 
-def _cmd_kpis(args: argparse.Namespace) -> int:
-    from reportlib.kpis import compute_kpis, write_kpis
+def _validate_one(folder: Path, as_of: str | None) -> Any:
+    from reportlib.inputs import validate_company
+    from reportlib.kpis.builder import reconciliation_warnings
 
-    result = compute_kpis(args.company_dir, as_of=args.as_of, window=args.window,
-                          segment=args.segment, compare=args.compare)
-    out = write_kpis(result, args.out)
-    print(f"Wrote {out / 'kpis.csv'} and {len(result.tables)} tables in {out / 'tables'}")
+    report = validate_company(folder, as_of=as_of)
+    if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
+        report.warnings.extend(reconciliation_warnings(report.company))
+    return report
+
+
+def _validate_portfolio(folder: Path, as_of: str | None) -> int:
+    failed = 0
+    companies = _companies_in(folder)
+    width = max(len(p.name) for p in companies)
+    for company in companies:
+        report = _validate_one(company, as_of)
+        warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+        if report.errors:
+            failed += 1
+            click.echo(f"{company.name:<{width}}  FAIL  {len(report.errors)} problem(s){warned}: {report.errors[0]}")
+        else:
+            click.echo(f"{company.name:<{width}}  ok{warned}")
+        if _Say.level >= 2 and (report.errors or report.warnings):
+            click.echo("\n".join(f"    {p}" for p in report.errors + report.warnings))
+    click.echo(f"{len(companies) - failed} of {len(companies)} companies valid"
+               + (f"; run `reportlib validate {folder}/<company>` for every problem of one." if failed else "."))
+    return 1 if failed else 0
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("company_dir", type=click.Path(path_type=Path))
+@_period_options
+@click.option("--compare", type=_Parsed(parse_compare, "KEY=A,B"), default=None, metavar="KEY=A,B",
+              help="Side-by-side cohort and retention views of two values of one dimension.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Output root: files go to OUT/<company>/<as_of>/ like `pack`.")
+@_fund_option
+def kpis(company_dir: Path, as_of: str | None, window: str, segment: Any, compare: Any, out: Path,
+         fund: Path | None) -> int:
+    """Compute kpis.csv, kpis.xlsx and the tables of one company, without notebooks or PDF.
+
+    \b
+    Example:
+      reportlib kpis data/meridian --as-of 2026Q3 --out reports
+    """
+    from reportlib.kpis import compute_kpis, write_kpis
+    from reportlib.pack import pack_folder
+
+    _use_fund(fund)
+    company_dir = _company_folder(company_dir, "kpis")
+    result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment, compare=compare)
+    folder = pack_folder(out, result.company.slug, as_of or str(result.as_of_date.to_period("M")),
+                         segment, compare)
+    write_kpis(result, folder)
+    _Say.info(f"Wrote {folder / 'kpis.csv'}, {folder / 'kpis.xlsx'} and {len(result.tables)} tables "
+              f"in {folder / 'tables'}")
     return 0
 
 
-def _cmd_pack(args: argparse.Namespace) -> int:
+@cli.command(context_settings=_CONTEXT)
+@click.argument("company_dir", type=click.Path(path_type=Path))
+@_period_options
+@click.option("--compare", type=_Parsed(parse_compare, "KEY=A,B"), default=None, metavar="KEY=A,B",
+              help="Side-by-side cohort and retention views of two values of one dimension.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Output root: the pack goes to OUT/<company>/<as_of>/.")
+@click.option("--force", is_flag=True, help="Remake the pack even when nothing that changes it changed.")
+@_fund_option
+def pack(company_dir: Path, as_of: str | None, window: str, segment: Any, compare: Any, out: Path,
+         force: bool, fund: Path | None) -> int:
+    """Make the board-pack PDF of one company (or one segment of it).
+
+    An unchanged pack (same parameters, inputs, notebooks, fund settings, template and
+    version) is not remade; --force remakes it.
+
+    \b
+    Example:
+      reportlib pack data/meridian --as-of 2026Q3
+      reportlib pack data/meridian --segment segment=Enterprise --force
+    """
     from reportlib.pack import build_pack
 
-    result = build_pack(args.company_dir, as_of=args.as_of, window=args.window,
-                        segment=args.segment, compare=args.compare, out=args.out)
-    print(f"Wrote {result.pdf}")
+    _use_fund(fund)
+    company_dir = _company_folder(company_dir, "pack")
+    result = build_pack(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, out=out,
+                        force=force)
+    if result.skipped:
+        _Say.info(f"{result.pdf} is unchanged (same inputs and settings); --force remakes it")
+    else:
+        _Say.info(f"Wrote {result.pdf}")
+        _Say.detail(f"  in {result.seconds:.1f} s; the executed notebooks are in {result.folder / 'notebooks'}")
     return 0
 
 
-def _cmd_portfolio(args: argparse.Namespace) -> int:
+@cli.command(context_settings=_CONTEXT)
+@click.argument("data_dir", type=click.Path(path_type=Path))
+@_period_options
+@click.option("--jobs", type=int, default=None, help="Parallel workers (default: one per core).")
+@click.option("--segments", is_flag=True, help="Also make each company's configured segment packs.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option("--force", is_flag=True, help="Remake packs that nothing changed (otherwise skipped).")
+@click.option("--fx", type=click.Path(path_type=Path), default=None,
+              help="CSV of currency, month, rate to the fund currency (default: fund.toml's [fund] fx).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Output root: OUT/<company>/<as_of>/ and OUT/portfolio/<as_of>/.")
+@_fund_option
+def portfolio(data_dir: Path, as_of: str | None, window: str, segment: Any, jobs: int | None, segments: bool,
+              scheduler: str | None, force: bool, fx: Path | None, out: Path, fund: Path | None) -> int:
+    """Make every company's pack in parallel, then the portfolio summary and portfolio_kpis.xlsx.
+
+    A progress bar on a terminal; one plain line per pack in a log. Exit code 1 when any
+    company failed (the others are still made).
+
+    \b
+    Example:
+      reportlib portfolio data --as-of 2026Q3 --jobs 4
+    """
+    from reportlib.inputs.fund import find_fund
     from reportlib.portfolio import run_portfolio
 
-    result = run_portfolio(args.data_dir, as_of=args.as_of, window=args.window, jobs=args.jobs,
-                           segments=args.segments, scheduler=args.scheduler, force=args.force,
-                           out=args.out, fx=args.fx)
+    if segment is not None:
+        raise ParameterError("--segment is for one company (`reportlib pack`); a portfolio run makes each "
+                             "company's configured segments with --segments.")
+    if not data_dir.is_dir():
+        raise ParameterError(f"{data_dir} is not a folder.{_did_you_mean(data_dir)}")
+    fund = fund or (data_dir / FUND_FILE if (data_dir / FUND_FILE).is_file() else None)
+    _use_fund(fund)
+    fund_config = find_fund(None, fund) if fund else None
+    fx = fx or (fund_config.fx if fund_config else None)
+    result = run_portfolio(data_dir, as_of=as_of, window=window, jobs=jobs, segments=segments,
+                           scheduler=scheduler, force=force, out=out, fx=fx, progress=_Say.level >= 1)
     return 0 if result.ok else 1
 
 
-def _cmd_history(args: argparse.Namespace) -> int:
+@cli.command(context_settings=_CONTEXT)
+@click.argument("reports_dir", type=click.Path(path_type=Path))
+@click.option("--segment", type=_Parsed(parse_segment, "KEY=VALUE"), default=None, metavar="KEY=VALUE",
+              help="The history of that segment's packs.")
+def history(reports_dir: Path, segment: Any) -> int:
+    """Every KPI across the packs issued for one company (one row per as-of).
+
+    \b
+    Example:
+      reportlib history reports/meridian
+    """
     from reportlib.portfolio.history import history_text, kpi_history, write_history
 
-    print(history_text(kpi_history(args.reports_dir, args.segment)))
-    print(f"Wrote {write_history(args.reports_dir, args.segment)}")
+    click.echo(history_text(kpi_history(reports_dir, segment)))
+    _Say.info(f"Wrote {write_history(reports_dir, segment)}")
     return 0
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
+@cli.command(context_settings=_CONTEXT)
+@click.option("--data-dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
+@click.option("--data-only", is_flag=True, help="Only regenerate the demo input files.")
+def demo(data_dir: Path, out: Path, data_only: bool) -> int:
+    """(Re)generate the demo companies and make their board packs.
+
+    \b
+    Example:
+      reportlib demo --data-dir data --out reports
+    """
     from reportlib.demo import run_demo
 
-    return run_demo(data_dir=args.data_dir, out=args.out, data_only=args.data_only)
+    return run_demo(data_dir=data_dir, out=out, data_only=data_only)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="reportlib", description="SaaS board packs from a portfolio company's exports.")
-    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-
-    p = sub.add_parser("validate", help="check a company folder's inputs and list every problem")
-    p.add_argument("company_dir", type=Path)
-    p.set_defaults(func=_cmd_validate)
-
-    for verb, helptext, func in (
-        ("kpis", "compute kpis.csv and the tables, without notebooks", _cmd_kpis),
-        ("pack", "make the board-pack PDF of one company (or one segment)", _cmd_pack),
-    ):
-        p = sub.add_parser(verb, help=helptext)
-        p.add_argument("company_dir", type=Path)
-        _add_period_args(p)
-        p.add_argument("--compare", type=_compare, default=None, metavar="KEY=A,B",
-                       help="side-by-side cohort and retention views of two values of one dimension")
-        p.add_argument("--out", type=Path, default=Path("reports"),
-                       help="output folder (default: reports/)")
-        p.set_defaults(func=func)
-
-    p = sub.add_parser("portfolio", help="make every company's pack in parallel, then a portfolio summary")
-    p.add_argument("data_dir", type=Path)
-    _add_period_args(p)
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per core)")
-    p.add_argument("--segments", action="store_true", help="also make each company's configured segment packs")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--force", action="store_true", help="recompute companies whose inputs did not change")
-    p.add_argument("--fx", type=Path, default=None,
-                   help="CSV of currency, month, rate to the fund currency for portfolio sums")
-    p.add_argument("--out", type=Path, default=Path("reports"))
-    p.set_defaults(func=_cmd_portfolio)
-
-    p = sub.add_parser("history", help="every KPI across the packs issued for one company (one row per as-of)")
-    p.add_argument("reports_dir", type=Path, help="reports/<company>")
-    p.add_argument("--segment", type=_key_value, default=None, metavar="KEY=VALUE",
-                   help="the history of that segment's packs")
-    p.set_defaults(func=_cmd_history)
-
-    p = sub.add_parser("demo", help="(re)generate the demo companies and make their board packs")
-    p.add_argument("--data-dir", type=Path, default=Path("data"))
-    p.add_argument("--out", type=Path, default=Path("reports"))
-    p.add_argument("--data-only", action="store_true", help="only regenerate the demo input files")
-    p.set_defaults(func=_cmd_demo)
-    return parser
-
-
+# -- errors and exit codes ---------------------------------------------------------------------------
 def _os_sentence(exc: OSError) -> str:
     """What a failed read or write means for the user, and what to do."""
     where = f" {exc.filename}" if exc.filename else ""
@@ -166,27 +381,34 @@ def _os_sentence(exc: OSError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    func: Callable[[argparse.Namespace], int] = args.func
+    """Run the command line; the exit code (0 fine, 1 a problem, 2 a wrong option, 130 Ctrl-C,
+    143 SIGTERM)."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         with raise_on_signals():
-            return func(args)
+            code = cli.main(args=args, prog_name="reportlib", standalone_mode=False)
+            return code if isinstance(code, int) else 0
+    except click.exceptions.Exit as exc:   # --help, --version
+        return exc.exit_code
+    except click.ClickException as exc:    # a wrong option or argument
+        exc.show()
+        return exc.exit_code
     except InputError as exc:
-        print(str(exc), file=sys.stderr)
+        click.echo(str(exc), err=True)
         for w in exc.warnings:
-            print(f"  warning: {w}", file=sys.stderr)
+            click.echo(f"  warning: {w}", err=True)
         return 1
     except (ParameterError, ReportlibError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        click.echo(f"error: {exc}", err=True)
         return 1
     except OSError as exc:  # the output folder or the disk, not a bug: a sentence, no traceback
-        print(f"error: {_os_sentence(exc)}", file=sys.stderr)
+        click.echo(f"error: {_os_sentence(exc)}", err=True)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted", err=True)
         return 130
     except Terminated:
-        print("terminated", file=sys.stderr)
+        click.echo("terminated", err=True)
         return 143
 
 

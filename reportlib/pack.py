@@ -28,16 +28,18 @@ from pathlib import Path
 from typing import Any
 
 from reportlib import __version__, processes
+from reportlib.deck._style import Theme
 from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError, ParameterError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
+from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
 from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import parse_compare, parse_segment, period_label
 from reportlib.render.chromium import Chromium
-from reportlib.render.export import assemble_pdf, export_one
+from reportlib.render.export import assemble_pdf, export_one, logo_stamps
 from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
-from reportlib.resources import notebooks_dir
+from reportlib.resources import notebooks_dir, templates_dir
 
 __all__ = ["KPI_CACHE", "MANIFEST", "NOTEBOOKS_DIR", "PackRequest", "PackResult", "build_pack", "pack_folder",
            "section_notebooks", "section_title"]
@@ -83,6 +85,12 @@ class PackRequest:
     jobs: int | None = None
     force: bool = False
     executor: Executor | None = None
+    fund: FundConfig | None = None
+
+    @property
+    def theme(self) -> Theme:
+        """The fund's colours, font and logo (the default look without a fund)."""
+        return Theme.from_fund(self.fund)
 
     @property
     def slug_root(self) -> Path:
@@ -141,10 +149,22 @@ def pack_folder(out: Path | str, slug: str, as_of: Any, segment: Any = None, com
     return Path(out).resolve() / _safe(slug) / name
 
 
-def section_notebooks(folder: Path | None = None) -> list[Path]:
-    """The section notebooks ``NN_<section>.ipynb`` of ``folder`` in order."""
-    folder = Path(folder or NOTEBOOKS_DIR)
-    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb") if p.is_file())
+def section_notebooks(folder: Path | None = None, custom: Path | None = None) -> list[Path]:
+    """The section notebooks ``NN_<section>.ipynb`` of ``folder`` in order of their names.
+
+    ``custom`` (a fund's ``[notebooks] path``) changes them by file name: a notebook of the
+    same name replaces the built-in one, a new name adds a section, an empty file removes it.
+    """
+    def found(where: Path) -> dict[str, Path]:
+        return {p.name: p for p in Path(where).glob("[0-9][0-9]_*.ipynb") if p.is_file()}
+
+    sections = found(folder or NOTEBOOKS_DIR)
+    for name, path in found(custom).items() if custom is not None else ():
+        if path.read_bytes().strip():
+            sections[name] = path
+        else:
+            sections.pop(name, None)
+    return [sections[name] for name in sorted(sections)]
 
 
 def section_title(notebook: Path) -> str:
@@ -157,7 +177,7 @@ def section_title(notebook: Path) -> str:
 def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = "quarter",
                segment: Any = None, compare: Any = None, out: Path | str = "reports",
                jobs: int | None = None, force: bool = False, executor: Executor | None = None,
-               *, notebooks: Sequence[Path] | None = None) -> PackResult:
+               *, notebooks: Sequence[Path] | None = None, fund: Path | str | None = None) -> PackResult:
     """Make one company's board pack.
 
     Parameters
@@ -182,6 +202,9 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
         Runs the section notebooks instead of a new process pool.
     notebooks : sequence of Path, optional
         Section notebooks to use instead of ``notebooks/NN_*.ipynb`` (tests, custom decks).
+    fund : path, optional
+        The fund.toml (default ``$REPORTLIB_FUND``, else ``fund.toml`` beside the company
+        folder): branding, default north stars and the fund's section notebooks.
 
     Returns
     -------
@@ -202,7 +225,7 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
     """
     started = time.perf_counter()
     run = _Run(_resolve_parameters(company_dir, as_of, window, segment, compare, out, jobs, force,
-                                   executor, notebooks))
+                                   executor, notebooks, fund))
     with ExitStack() as cleanup:
         cleanup.callback(_clean_up, run)
         run.pool = _warm_kernels_unless_skippable(run.request)
@@ -220,7 +243,8 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
             run.restatements = _restate(run)
             _write_tables(run.result, run.staging, run.parameters)
         _check_chromium(run.browser)
-        printer = cleanup.enter_context(_Printer(run.staging / "_build", run.browser, len(run.request.sections)))
+        printer = cleanup.enter_context(_Printer(run.staging / "_build", run.browser, len(run.request.sections),
+                                                 run.request.theme))
         with run.timed("notebooks"):
             run.runs = _run_notebooks(run, printer)
         run.timings["sections"] = {r.section: round(r.seconds, 3) for r in run.runs}
@@ -240,12 +264,15 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
 # -- step: resolve parameters ---------------------------------------------------------------------
 def _resolve_parameters(company_dir: Path | str, as_of: str | None, window: str, segment: Any, compare: Any,
                         out: Path | str, jobs: int | None, force: bool, executor: Executor | None,
-                        notebooks: Sequence[Path] | None) -> PackRequest:
-    sections = tuple(Path(p).resolve() for p in (notebooks if notebooks is not None else section_notebooks()))
+                        notebooks: Sequence[Path] | None, fund: Path | str | None) -> PackRequest:
+    fund_config = find_fund(company_dir, fund)
+    custom = fund_config.notebooks if fund_config else None
+    sections = tuple(Path(p).resolve() for p in (notebooks if notebooks is not None
+                                                 else section_notebooks(custom=custom)))
     if not sections:
         raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
     return PackRequest(Path(company_dir).resolve(), as_of, window, parse_segment(segment), parse_compare(compare),
-                       Path(out).resolve(), sections, jobs, force, executor)
+                       Path(out).resolve(), sections, jobs, force, executor, fund_config)
 
 
 # -- step: kernels warm up while the inputs are validated ---------------------------------------------
@@ -300,8 +327,18 @@ def _plan(request: PackRequest, company: Company, as_of: str) -> tuple[Path, dic
         "compare": f"{cmp_[0]}={cmp_[1][0]},{cmp_[1][1]}" if cmp_ else "",
     }
     fingerprint = {"parameters": parameters, "versions": _versions(), "inputs": _input_hashes(company),
-                   "notebooks": {p.name: _sha256(p) for p in request.sections}}
+                   "notebooks": {p.name: _sha256(p) for p in request.sections},
+                   "fund": {str(f): _sha256(f) for f in request.fund.files()} if request.fund else {},
+                   "template": _tree_hash(templates_dir())}
     return folder, parameters, fingerprint
+
+
+def _tree_hash(folder: Path) -> str:
+    """One sha256 over every file of ``folder`` (names and contents): the nbconvert template."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + _sha256(path).encode())
+    return h.hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -340,8 +377,10 @@ def _versions() -> dict[str, str]:
 
 # -- step: skip an unchanged pack -----------------------------------------------------------------
 def _skip_key(manifest: dict[str, Any]) -> Any:
+    """Everything that changes the pack: parameters, package version, inputs, section
+    notebooks, the fund's settings and files, the template."""
     return (manifest.get("parameters"), manifest.get("versions", {}).get("reportlib"),
-            manifest.get("inputs"), manifest.get("notebooks"))
+            manifest.get("inputs"), manifest.get("notebooks"), manifest.get("fund"), manifest.get("template"))
 
 
 def _unchanged(folder: Path, fingerprint: dict[str, Any], force: bool) -> bool:
@@ -404,9 +443,10 @@ def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) 
 class _Printer:
     """Prints sections as their notebooks finish, in tabs of one browser."""
 
-    def __init__(self, pdf_dir: Path, browser: Chromium, workers: int):
+    def __init__(self, pdf_dir: Path, browser: Chromium, workers: int, theme: Theme):
         self.pdf_dir = pdf_dir
         self.browser = browser
+        self.theme_css = theme.css()
         self.pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="print")
         self.jobs: dict[str, Future] = {}
         self.seconds: dict[str, float] = {}
@@ -416,7 +456,7 @@ class _Printer:
 
     def _export(self, notebook: Path) -> Path:
         start = time.perf_counter()
-        pdf = export_one(notebook, self.pdf_dir, self.browser, footer=False)
+        pdf = export_one(notebook, self.pdf_dir, self.browser, footer=False, theme_css=self.theme_css)
         self.seconds[notebook.stem] = round(time.perf_counter() - start, 3)
         return pdf
 
@@ -482,9 +522,11 @@ def _assemble(run: _Run) -> int:
     """The section PDFs joined into ``board-pack.pdf``, with bookmarks and a footer; its pages."""
     seg, parameters = run.request.segment, run.parameters
     name = run.company.config.name + (f" ({seg[1]})" if seg else "")
+    logo = run.request.theme.logo_data_uri()
+    stamps = logo_stamps(logo, run.staging / "_build", run.browser) if logo else None
     return assemble_pdf(run.pdfs, run.staging / PDF_NAME, company=name,
                         period=period_label(parameters["as_of"], parameters["window"]),
-                        bookmarks=[section_title(s) for s in run.request.sections])
+                        bookmarks=[section_title(s) for s in run.request.sections], stamps=stamps)
 
 
 def _tidy_staging(run: _Run) -> None:
@@ -521,6 +563,8 @@ def _write_manifest(run: _Run) -> None:
         "versions": {**fingerprint["versions"], "chromium": run.browser.version},
         "inputs": fingerprint["inputs"],
         "notebooks": fingerprint["notebooks"],
+        "fund": fingerprint["fund"],
+        "template": fingerprint["template"],
         **run.restatements,
         "pages": run.pages,
         "warnings": _warnings(run.company, run.result),

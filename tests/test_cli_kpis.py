@@ -10,6 +10,7 @@ import pytest
 from reportlib import registry as reg
 from reportlib.cli import main
 from reportlib.kpis import KPI_COLUMNS
+from reportlib.kpis.builder import EXTRA_COLUMNS
 
 from conftest import SALES_LED
 from test_kpis import DESIGN_TABLES, tiny_company
@@ -28,14 +29,14 @@ def meridian(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def quarter_run(meridian, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("kpis")
-    assert main(["kpis", str(meridian), "--as-of", "2026-09", "--window", "quarter", "--out", str(out)]) == 0
-    return out
+    assert main(["kpis", str(meridian), "--as-of", "2026Q3", "--window", "quarter", "--out", str(out)]) == 0
+    return out / "meridian" / "2026-09"     # like `pack`: OUT/<company>/<as_of>/
 
 
 def test_writes_kpis_csv_with_exact_columns(quarter_run):
     with open(quarter_run / "kpis.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == KPI_COLUMNS
+    assert rows[0] == [*KPI_COLUMNS, *EXTRA_COLUMNS]   # DESIGN.md's columns first, in order
     assert [r[0] for r in rows[1:]] == reg.ids()
     for r in rows[1:]:
         value, note = r[3], r[9]
@@ -67,7 +68,7 @@ def test_values_as_fractions(quarter_run):
 def test_segment_run(meridian, tmp_path, capsys):
     assert main(["kpis", str(meridian), "--as-of", "2026-09", "--segment", "segment=Enterprise",
                  "--out", str(tmp_path)]) == 0
-    kpis = pd.read_csv(tmp_path / "kpis.csv").set_index("kpi")
+    kpis = pd.read_csv(tmp_path / "meridian" / "2026-09_segment-Enterprise" / "kpis.csv").set_index("kpi")
     assert "segment" in kpis.loc["cac", "note"]
     assert "Wrote" in capsys.readouterr().out
 

@@ -1,32 +1,109 @@
-"""The board-deck look: colours, sizes, rc parameters, status colours and tick formatters.
+"""The board-deck look: one :class:`Theme` (colours, font, logo), the sizes, rc parameters,
+status colours and tick formatters.
 
 One place decides how every chart and table looks, so that the status colours of a KPI
 tile, a benchmark bar, a tree node and a table cell are the same green / amber / red.
+The theme is one object used three ways: matplotlib's rc parameters (:meth:`Theme.rc_params`),
+seaborn's theme (:meth:`Theme.apply`) and the page CSS variables (:meth:`Theme.css`). A
+fund's ``[branding]`` (fund.toml) makes a theme with :meth:`Theme.from_fund`; the module
+constants below (``PRIMARY``, ``STATUS_COLORS``, ...) follow the theme in use.
 Nothing here computes a metric; numbers become text in :mod:`reportlib.format`.
 """
 from __future__ import annotations
 
+import base64
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from reportlib import format as F
 from reportlib.values import is_blank
+
+_FONTS = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The house style of a pack: colours, font and logo.
+
+    ``primary`` draws the main series and the headings, ``accent`` the second series and
+    the heading rules; ``green``, ``amber`` and ``red`` are the status colours everywhere.
+    """
+
+    primary: str = "#1F4E79"
+    accent: str = "#5B9BD5"
+    green: str = "#2E8B57"
+    amber: str = "#E8A317"
+    red: str = "#C0392B"
+    font: str = ""
+    logo: str = ""   # absolute path of a PNG or SVG, "" = none
+
+    @classmethod
+    def from_fund(cls, fund: Any) -> Theme:
+        """The theme of a :class:`~reportlib.inputs.fund.FundConfig` (None: the default theme)."""
+        if fund is None:
+            return cls()
+        return replace(cls(), **fund.colors, font=fund.font, logo=str(fund.logo or ""))
+
+    @property
+    def fonts(self) -> list[str]:
+        return ([self.font] if self.font else []) + _FONTS
+
+    def rc_params(self) -> dict[str, Any]:
+        """matplotlib rc parameters in this theme (also given to seaborn)."""
+        from cycler import cycler
+
+        rc = dict(RC)
+        rc["font.sans-serif"] = self.fonts
+        rc["axes.prop_cycle"] = cycler(color=[self.primary, *SERIES[1:-1], self.accent])
+        return rc
+
+    def apply(self) -> None:
+        """Make this the theme of the session: module colours, matplotlib and seaborn."""
+        import matplotlib.pyplot as plt
+        import seaborn as sns
+
+        use_theme(self)
+        sns.set_theme(style="white", rc=self.rc_params())
+        plt.rcParams.update(self.rc_params())
+
+    def css(self) -> str:
+        """The page's CSS variables (templates/boardpack/static/boardpack.css reads them)."""
+        font = f"\"{self.font}\", " if self.font else ""
+        return (f":root {{ --bp-primary: {self.primary}; --bp-accent: {self.accent}; --bp-green: {self.green}; "
+                f"--bp-amber: {self.amber}; --bp-red: {self.red}; "
+                f"--bp-font: {font}\"Liberation Sans\", \"DejaVu Sans\", Arial, sans-serif; }}")
+
+    def logo_data_uri(self) -> str:
+        """The logo as a ``data:`` URI (the page may load nothing else), "" without one."""
+        if not self.logo:
+            return ""
+        path = Path(self.logo)
+        kind = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+        return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+THEME = Theme()
 
 # --- colours -----------------------------------------------------------------------------
 INK = "#1B2733"          # text, axes labels
 MUTED = "#6B7785"        # secondary text, tick labels
 GRID = "#E3E7EC"         # light horizontal grid lines
 PAPER = "#FFFFFF"
-PRIMARY = "#1F4E79"      # the company's main series (ARR, revenue)
-SECONDARY = "#5B9BD5"    # a second series
+PRIMARY = THEME.primary  # the company's main series (ARR, revenue)
+SECONDARY = THEME.accent  # a second series
 TERTIARY = "#A5C8E4"     # a third series / light fill
 NEUTRAL = "#B8C2CC"      # opening / closing bars, inactive things
-POSITIVE = "#2E8B57"     # money coming in (new, expansion, reactivation)
-NEGATIVE = "#C0392B"     # money going out (contraction, churn)
+POSITIVE = THEME.green   # money coming in (new, expansion, reactivation)
+NEGATIVE = THEME.red     # money going out (contraction, churn)
 
 # Status colours: the same three everywhere (KPI bands of METRICS.md). "" = not judged.
-GREEN = "#2E8B57"
-AMBER = "#E8A317"
-RED = "#C0392B"
+GREEN = THEME.green
+AMBER = THEME.amber
+RED = THEME.red
 BLANK = "#9AA5B1"
 STATUS_COLORS = {"green": GREEN, "amber": AMBER, "red": RED, "": BLANK}
 STATUS_TINTS = {"green": "#E3F2E9", "amber": "#FCF1DC", "red": "#F7E1DE", "": "#EEF1F4"}
@@ -50,6 +127,20 @@ MOVEMENT_COLORS = {
     "contraction": "#E38B7F", "churn": NEGATIVE,
 }
 
+
+def use_theme(theme: Theme) -> None:
+    """Point the module colours at ``theme`` (dicts and lists change in place, so that
+    whatever holds them sees the new colours)."""
+    global THEME, PRIMARY, SECONDARY, POSITIVE, NEGATIVE, GREEN, AMBER, RED
+    THEME = theme
+    PRIMARY, SECONDARY, POSITIVE, NEGATIVE = theme.primary, theme.accent, theme.green, theme.red
+    GREEN, AMBER, RED = theme.green, theme.amber, theme.red
+    STATUS_COLORS.update(green=GREEN, amber=AMBER, red=RED)
+    SERIES[0], SERIES[-1] = PRIMARY, SECONDARY
+    TIER_COLORS.update(contracted_recurring=PRIMARY, uncontracted_recurring=SECONDARY)
+    MOVEMENT_COLORS.update(new=POSITIVE, churn=NEGATIVE)
+
+
 # --- sizes (inches). A landscape 16:9 page is 13.33 x 7.5 in; a slide title and a line of
 # text take the top ~1.6 in, so a full-page chart is ~12.6 x 5.0 in. ---------------------
 FULL = (12.6, 5.0)
@@ -61,7 +152,7 @@ TILE_ROW_HEIGHT = 2.4
 FONT_SIZE = 14
 RC = {
     "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.sans-serif": _FONTS,
     "font.size": FONT_SIZE,
     "axes.titlesize": 16,
     "axes.titleweight": "bold",
@@ -102,11 +193,8 @@ RC = {
 }
 
 def rc_params() -> dict[str, Any]:
-    from cycler import cycler
-
-    rc = dict(RC)
-    rc["axes.prop_cycle"] = cycler(color=SERIES)
-    return rc
+    """matplotlib rc parameters of the theme in use."""
+    return THEME.rc_params()
 
 
 # --- statuses ------------------------------------------------------------------------------

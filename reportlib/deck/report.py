@@ -178,13 +178,14 @@ def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quart
     :func:`reportlib.kpis.compute_kpis`. Parameters are the notebooks' papermill
     parameters: strings, ``""`` meaning "default"."""
     key = cache_key(company_dir, as_of, window, segment, compare)
-    hit = _cached(output_dir, key)
-    if hit is not None:
-        return hit
-    from reportlib.kpis import compute_kpis
+    result = _cached(output_dir, key)
+    if result is None:
+        from reportlib.kpis import compute_kpis
 
-    return compute_kpis(key["company_dir"], as_of=key["as_of"], window=key["window"],
-                        segment=key["segment"], compare=key["compare"])
+        result = compute_kpis(key["company_dir"], as_of=key["as_of"], window=key["window"],
+                              segment=key["segment"], compare=key["compare"])
+    S.Theme.from_fund(company_of(result).config.fund).apply()   # the fund's colours and font
+    return result
 
 
 def setup() -> None:
@@ -504,7 +505,9 @@ def needs(result: KpiResult, inputs: str | Sequence[str], what: str, any_of: boo
 # ---------------------------------------------------------------------------------------
 # tables
 # ---------------------------------------------------------------------------------------
-_STATUS_CSS = {k: f"color: {S.STATUS_COLORS[k]}; font-weight: 700;" for k in ("green", "amber", "red")}
+def _status_css(status: str) -> str:
+    """Inline CSS of a status cell, in the theme's status colour."""
+    return f"color: {S.STATUS_COLORS[status]}; font-weight: 700;" if status in ("green", "amber", "red") else ""
 
 
 def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
@@ -532,7 +535,7 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
     sty = escaped_styler(out).hide(axis="index")
     if "Status" in out.columns:
-        sty = sty.apply(lambda col: [_STATUS_CSS.get(s, "") for s in statuses], subset=["Status"])
+        sty = sty.apply(lambda col: [_status_css(s) for s in statuses], subset=["Status"])
     sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
                                                ["Benchmark"] if "Benchmark" in out.columns else []),
                              **{"text-align": "left"})

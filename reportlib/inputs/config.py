@@ -15,6 +15,7 @@ from typing import Any
 
 from reportlib import registry
 from reportlib.exceptions import ConfigError, ParameterError, Problem
+from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.params import parse_compare, parse_segment
 
 CONFIG_FILE = "company.toml"
@@ -206,6 +207,7 @@ class CompanyConfig:
     compare: tuple[str, tuple[str, str]] | None = None
     inputs: dict[str, InputSpec] = field(default_factory=dict)
     fx_path: str | None = None   # [fx] path: CSV of currency, month, rate (1 unit in company currency)
+    fund: FundConfig | None = None   # fund.toml of the portfolio (or --fund); company.toml wins over it
 
 
 # --------------------------------------------------------------------------------------
@@ -242,7 +244,7 @@ def load_config(path: str | Path) -> CompanyConfig:
         raise ConfigError([Problem(f"{CONFIG_FILE} is not a UTF-8 text file.", file=CONFIG_FILE)]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Problem(_toml_sentence(exc), file=CONFIG_FILE, row=_toml_line(exc))]) from None
-    checker = _Checker()
+    checker = _Checker(find_fund(file.parent))   # an invalid fund.toml raises its own ConfigError
     config = checker.company(data)
     if checker.problems:
         raise ConfigError(checker.problems)
@@ -338,7 +340,8 @@ def safe_path(folder: Path, relative: str) -> tuple[Path, Problem | None]:
 class _Checker:
     """Walks the parsed TOML, building the config and collecting every problem."""
 
-    def __init__(self) -> None:
+    def __init__(self, fund: FundConfig | None = None) -> None:
+        self.fund = fund
         self.problems: list[Problem] = []
 
     def fail(self, key: str, message: str) -> None:
@@ -404,7 +407,7 @@ class _Checker:
         fx_path = self.fx(self.table(data, "fx"))
         return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
                              north_star=north_star, policies=policies, segments=segments,
-                             compare=compare, inputs=inputs, fx_path=fx_path)
+                             compare=compare, inputs=inputs, fx_path=fx_path, fund=self.fund)
 
     # --- [fx]: currency conversion ---
 
@@ -432,7 +435,8 @@ class _Checker:
         return Policies(**values)
 
     def north_star(self, table: dict) -> list[str]:
-        value = self.typed(table, "north_star", "kpis", (list,), list(DEFAULT_NORTH_STAR))
+        default = (self.fund.north_star if self.fund else None) or DEFAULT_NORTH_STAR
+        value = self.typed(table, "north_star", "kpis", (list,), list(default))
         if not all(isinstance(v, str) for v in value):
             self.fail("kpis.north_star", "must be a list of KPI ids from METRICS.md, e.g. [\"arr\", \"nrr\"].")
             return list(DEFAULT_NORTH_STAR)

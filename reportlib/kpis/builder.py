@@ -18,7 +18,6 @@ unit). A blank value is an empty cell with a ``note`` saying why, never 0 or inf
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -26,6 +25,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from reportlib.kpis import narrative as nar
+from reportlib.kpis.excel import atomic_write, number_format, write_workbook
 from reportlib.kpis.reconciliation import (billing_vs_pnl, crm_vs_bookings, monthly_amounts,
                                            reconciliation_problems, reconciliation_table, reported_vs_recomputed)
 from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
@@ -52,6 +52,9 @@ __all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write
            "benchmark_text", "status", "reconciliation_warnings"]
 
 KPI_COLUMNS = ["kpi", "label", "tier", "value", "unit", "prior_value", "change", "benchmark", "status", "note"]
+#: Written after :data:`KPI_COLUMNS` in kpis.csv: which company and month the row is of, and
+#: for a KPI set by ``[overrides]`` in company.toml the value computed from the data and why.
+EXTRA_COLUMNS = ["company", "as_of", "computed_value", "override_reason"]
 KPI_TREE_COLUMNS = ["kpi", "label", "tier", "parent", "value", "unit", "status"]
 BREAKDOWN_COLUMNS = ["dimension", "segment", "kpi", "label", "unit", "value", "status"]
 #: Revenue KPIs split by segment / dimension value (the granular tier of the hierarchy).
@@ -700,9 +703,10 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
-    """Write ``kpis.csv`` and ``tables/<name>.csv`` into ``out_dir`` (created); each file is
-    replaced atomically. Blank values are empty cells. The trust tables (:data:`TRUST_TABLES`)
-    are also written at the top of ``out_dir``, where DESIGN.md puts them.
+    """Write ``kpis.csv``, ``kpis.xlsx`` and ``tables/<name>.csv`` into ``out_dir`` (created);
+    each file is replaced atomically, mode 0644, and tables of an earlier run that this run
+    does not make are removed. Blank values are empty cells. The trust tables
+    (:data:`TRUST_TABLES`) are also written at the top of ``out_dir``, where DESIGN.md puts them.
 
     Returns
     -------
@@ -711,20 +715,53 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     """
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    _write_csv(result.kpis, out / "kpis.csv")
+    kpis = kpis_csv(result)
+    _write_csv(kpis, out / "kpis.csv")
     for name, table in result.tables.items():
         _write_csv(table, out / "tables" / f"{name}.csv")
         if name in TRUST_TABLES:
             _write_csv(table, out / f"{name}.csv")
+    stale = [p for p in (out / "tables").glob("*.csv") if p.stem not in result.tables]
+    stale += [out / f"{n}.csv" for n in TRUST_TABLES if n not in result.tables]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    write_workbook(out / "kpis.xlsx", {"KPIs": kpis, **result.tables, "Policies": policies_table(result)},
+                   {"KPIs": _kpi_formats(kpis, result.company.config.currency)})
     return out
 
 
+def kpis_csv(result: KpiResult) -> pd.DataFrame:
+    """kpis.csv: :data:`KPI_COLUMNS` then :data:`EXTRA_COLUMNS` (company, as-of, overrides)."""
+    kpis = result.kpis.copy()
+    kpis["company"] = result.company.slug
+    kpis["as_of"] = str(result.window.as_of)
+    for column in ("computed_value", "override_reason"):
+        if column not in kpis:
+            kpis[column] = float("nan") if column == "computed_value" else ""
+    return kpis[KPI_COLUMNS + EXTRA_COLUMNS]
+
+
+def policies_table(result: KpiResult) -> pd.DataFrame:
+    """The policies in force (name, value, meaning) and the overrides applied."""
+    rows = [("policy", *row) for row in result.company.config.policies.describe()]
+    kpis = result.kpis
+    if "override_reason" in kpis:
+        overridden = kpis[kpis["override_reason"].fillna("") != ""]
+        rows += [("override", r.kpi, _plain_number(r.value), r.override_reason) for r in overridden.itertuples()]
+    return pd.DataFrame(rows, columns=["kind", "name", "value", "meaning"])
+
+
+def _plain_number(value: Any) -> str:
+    return "" if pd.isna(value) else f"{value:g}"
+
+
+def _kpi_formats(kpis: pd.DataFrame, currency: str) -> dict[str, list[str]]:
+    """Per-row Excel formats of the KPI sheet: value, prior and computed value in the KPI's
+    unit; change relative (a percentage) for currency and counts, else in the unit."""
+    in_unit = [number_format(u, currency) for u in kpis["unit"]]
+    change = ["0.0%" if u in ("currency", "count") else number_format(u, currency) for u in kpis["unit"]]
+    return {"value": in_unit, "prior_value": in_unit, "computed_value": in_unit, "change": change}
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            frame.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))

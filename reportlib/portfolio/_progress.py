@@ -1,6 +1,8 @@
 """A progress bar for portfolio runs: companies done / failed / running, elapsed, remaining.
 
-A thin wrapper over tqdm writing to stderr, so that stdout keeps only the final table.
+A thin wrapper over tqdm writing to stderr, so that stdout keeps only the final table. When
+stderr is not a terminal (a log file, CI) there is no bar: one plain line per finished pack,
+never the bar's redraw frames.
 """
 from __future__ import annotations
 
@@ -23,8 +25,10 @@ class Progress:
 
     def __init__(self, total: int, enabled: bool = True):
         self.done = self.skipped = self.failed = self.running = 0
+        self.total = total
         self._bar: Any = None
-        if enabled and total:
+        self._plain = enabled and not sys.stderr.isatty()
+        if enabled and total and not self._plain:
             self._bar = tqdm(total=total, desc="portfolio", unit="pack", file=sys.stderr,
                              dynamic_ncols=True, leave=True,
                              bar_format="{desc}: {n}/{total} |{bar}| {postfix} "
@@ -47,6 +51,9 @@ class Progress:
         self.running = running
         if self._bar is not None:
             self._bar.update(1)
+        elif self._plain:
+            print(f"portfolio: {self.done + self.skipped + self.failed}/{self.total} ({status}); "
+                  f"done {self.done}, skipped {self.skipped}, failed {self.failed}", file=sys.stderr, flush=True)
         self._show()
 
     def close(self) -> None:

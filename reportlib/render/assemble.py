@@ -8,7 +8,7 @@ file or PDF library beyond pypdf is needed.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader, PdfWriter
@@ -64,8 +64,17 @@ def _footer_overlay(width: float, height: float, text: str, margin_right: float,
     return overlay
 
 
+def _stamp(writer: PdfWriter, stamps: Mapping[str, Path]) -> None:
+    """Lay ``stamps['cover']`` over the first page and ``stamps['footer']`` over the others."""
+    over = {place: PdfReader(str(path)).pages[0] for place, path in stamps.items()}
+    for n, page in enumerate(writer.pages):
+        stamp = over.get("cover" if n == 0 else "footer")
+        if stamp is not None:
+            page.merge_page(stamp)
+
+
 def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, period: str,
-                 bookmarks: Sequence[str], footer: bool = True) -> int:
+                 bookmarks: Sequence[str], footer: bool = True, stamps: Mapping[str, Path] | None = None) -> int:
     """Join section PDFs into one deck.
 
     Parameters
@@ -80,6 +89,9 @@ def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, p
         One outline title per section, same length as ``section_pdfs``.
     footer : bool
         Stamp the footer (off when the sections already carry one).
+    stamps : mapping, optional
+        One-page PDFs laid over the pages: ``cover`` on the first, ``footer`` on the others
+        (the fund's logo, :func:`reportlib.render.export.logo_stamps`).
 
     Returns
     -------
@@ -108,6 +120,7 @@ def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, p
             width, height = float(page.mediabox.width), float(page.mediabox.height)
             text = f"{label} · page {n} / {total}" if label else f"page {n} / {total}"
             page.merge_page(_footer_overlay(width, height, text, margin_right=0.55 * 72, baseline=0.25 * 72))
+    _stamp(writer, stamps or {})
     for title, index in starts:
         writer.add_outline_item(title=title, page_number=index)
     writer.page_mode = "/UseOutlines"

@@ -30,7 +30,7 @@ from reportlib.render.chromium import Chromium, find_chromium
 from reportlib.resources import templates_dir
 
 __all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "Chromium",
-           "TEMPLATES_DIR"]
+           "TEMPLATES_DIR", "logo_stamps"]
 
 #: ``templates/`` at the top of the repository (DESIGN.md's layout); an installed copy
 #: under ``<prefix>/share/jupyter/nbconvert/templates/boardpack`` is found by nbconvert too.
@@ -57,6 +57,7 @@ class BoardPDFExporter(HTMLExporter):
     company = Unicode("", help="Company name for the footer (default: from the papermill parameters).").tag(config=True)
     period = Unicode("", help="Period for the footer (default: from the papermill parameters).").tag(config=True)
     chromium_path = Unicode("", help="Chromium executable (default: discovered, see find_chromium).").tag(config=True)
+    theme_css = Unicode("", help="CSS variables of the theme (reportlib.deck._style.Theme.css).").tag(config=True)
 
     browser: Chromium | None = None
 
@@ -92,7 +93,8 @@ class BoardPDFExporter(HTMLExporter):
     def _init_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
         resources = super()._init_resources(resources)
         resources["boardpack"] = {name: getattr(self, name) for name in (
-            "page_width", "page_height", "margin_top", "margin_right", "margin_bottom", "margin_left")}
+            "page_width", "page_height", "margin_top", "margin_right", "margin_bottom", "margin_left",
+            "theme_css")}
         return resources
 
     def to_html(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
@@ -199,9 +201,11 @@ def export_pdfs(notebooks: Sequence[Path], pdf_dir: Path, *, browser: Chromium |
             browser.close()
 
 
-def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False) -> Path:
-    """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser."""
-    exporter = BoardPDFExporter(footer=footer)
+def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False,
+               theme_css: str = "") -> Path:
+    """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser, in the
+    theme whose CSS variables are ``theme_css`` (the default look when empty)."""
+    exporter = BoardPDFExporter(footer=footer, theme_css=theme_css)
     exporter.browser = browser
     nb = nbformat.read(str(notebook), as_version=4)
     html, _ = exporter.to_html(nb, {"metadata": {"name": notebook.stem}})
@@ -217,3 +221,39 @@ def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool
     out.write_bytes(pdf)
     return out
 
+
+
+#: Where the logo goes: on the cover top right (large), on the other pages in the footer's
+#: left corner (small); inches from the page edges.
+_LOGO_PLACES = {"cover": "top: 0.45in; right: 0.55in; height: 0.9in; max-width: 3in;",
+                "footer": "bottom: 0.16in; left: 0.55in; height: 0.28in; max-width: 1.4in;"}
+
+
+def logo_stamps(logo_uri: str, folder: Path, browser: Chromium, page_width: float = 13.333,
+                page_height: float = 7.5) -> dict[str, Path]:
+    """One-page PDFs holding only the logo where it goes (``cover`` and ``footer``), for
+    :func:`assemble_pdf` to stamp over the deck's pages. Chromium draws PNG and SVG alike.
+
+    Parameters
+    ----------
+    logo_uri : str
+        The logo as a ``data:`` URI (:meth:`reportlib.deck._style.Theme.logo_data_uri`).
+    folder : Path
+        Where the stamps are written (created).
+    browser : Chromium
+        A running browser.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    options = {"paperWidth": page_width, "paperHeight": page_height, "marginTop": 0, "marginBottom": 0,
+               "marginLeft": 0, "marginRight": 0, "printBackground": False, "displayHeaderFooter": False}
+    stamps = {}
+    for place, css in _LOGO_PLACES.items():
+        html = folder / f"logo_{place}.html"
+        html.write_text(
+            '<!doctype html><meta charset="utf-8"><style>@page { margin: 0; } html, body { margin: 0; '
+            f'background: transparent; }} img {{ position: fixed; {css} }}</style><img src="{escape(logo_uri)}">',
+            encoding="utf-8")
+        stamps[place] = folder / f"logo_{place}.pdf"
+        stamps[place].write_bytes(browser.print_pdf(html, options))
+        html.unlink()
+    return stamps
