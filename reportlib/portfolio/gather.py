@@ -32,6 +32,7 @@ def gather_kpis(folders: dict[str, Path], currencies: dict[str, str]) -> pd.Data
         if not path.is_file():
             continue
         df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = df.drop(columns=["company"], errors="ignore")   # kpis.csv names its company too
         df.insert(0, "company", slug)
         df.insert(1, "currency", currencies.get(slug, ""))
         frames.append(df.reindex(columns=KPI_COLUMNS))

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from reportlib.exceptions import ParameterError
+from reportlib.kpis.excel import write_workbook
 from reportlib.pack import build_pack
 from reportlib.portfolio._exec import Outcome, Pool, Task, reason_of, run_tasks
 from reportlib.portfolio._progress import Progress
@@ -30,6 +31,9 @@ from reportlib.portfolio.companies import FundCompany, describe_company, find_co
 from reportlib.portfolio.fx import FxTable, load_fx
 from reportlib.portfolio.gather import gather_kpis
 from reportlib.portfolio.summary import TABLE_COLUMNS, render_summary, summarize, write_summary_tables
+
+#: The portfolio's KPIs as formatted sheets, beside portfolio_kpis.csv.
+PORTFOLIO_XLSX = "portfolio_kpis.xlsx"
 
 __all__ = ["CompanyRun", "PortfolioResult", "run_portfolio"]
 
@@ -196,6 +200,8 @@ def _summary_step(result: PortfolioResult, companies: list[FundCompany], tasks: 
                          for c in companies if c.slug in finished])
     summary = summarize(kpis, meta, fx, month, result.table())
     result.kpis_csv = write_summary_tables(summary, folder)
+    write_workbook(folder / PORTFOLIO_XLSX, {"KPIs": summary.kpis, "Companies": summary.companies,
+                                            "Totals": summary.totals, "Runs": summary.runs})
     if not pdf:
         return
     try:

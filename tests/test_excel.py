@@ -1,0 +1,90 @@
+"""kpis.xlsx and portfolio_kpis.xlsx: the same numbers as the CSVs, formatted per unit,
+headers frozen, the policies in force; files readable by others; no stale tables."""
+from __future__ import annotations
+
+import math
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from reportlib.cli import main
+from reportlib.kpis import KPI_COLUMNS
+from reportlib.kpis.builder import EXTRA_COLUMNS
+from reportlib.portfolio import run_portfolio
+from test_kpis import tiny_company
+from test_portfolio import fast_pack, make_portfolio
+
+
+def _same(a, b) -> bool:
+    """Cell and CSV value agree: both blank, equal text, or equal numbers."""
+    blank = lambda v: v is None or v == "" or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    if blank(a) or blank(b):
+        return blank(a) and blank(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    return str(a) == str(b)
+
+
+def _sheet_frame(book, name: str) -> pd.DataFrame:
+    rows = list(book[name].values)
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+@pytest.fixture(scope="module")
+def kpis_run(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("excel")
+    company = tiny_company(root / "tiny")
+    assert main(["kpis", str(company), "--out", str(root / "out")]) == 0
+    return next((root / "out" / "tiny").iterdir())
+
+
+def test_kpis_xlsx_holds_the_csv_numbers(kpis_run: Path) -> None:
+    book = load_workbook(kpis_run / "kpis.xlsx")
+    csv = pd.read_csv(kpis_run / "kpis.csv", keep_default_na=False, na_values=[""])
+    assert list(csv.columns) == KPI_COLUMNS + EXTRA_COLUMNS
+    assert set(csv["company"]) == {"tiny"} and set(csv["as_of"]) == {kpis_run.name}
+    sheet = _sheet_frame(book, "KPIs")
+    assert list(sheet.columns) == list(csv.columns)
+    for column in ("value", "prior_value", "change", "kpi", "status"):
+        assert all(_same(a, b) for a, b in zip(sheet[column], csv[column], strict=True)), column
+    ws = book["KPIs"]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+    formats = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=4).number_format
+               for r in range(2, ws.max_row + 1) if isinstance(ws.cell(row=r, column=4).value, (int, float))}
+    assert formats["nrr"] == "0.0%" and formats["arr"].startswith("#,##0")
+    # every table a sheet with the CSV's numbers
+    for path in sorted((kpis_run / "tables").glob("*.csv")):
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        name = path.stem[:31]
+        got = _sheet_frame(book, name)
+        assert list(got.columns) == list(table.columns), name
+        for column in table.select_dtypes("number").columns:
+            assert all(_same(a, b) for a, b in zip(got[column], table[column], strict=True)), (name, column)
+    policies = _sheet_frame(book, "Policies")
+    assert "cac_lag_months" in set(policies["name"])
+
+
+def test_files_are_0644_and_a_second_company_leaves_no_stale_tables(kpis_run: Path, tmp_path: Path) -> None:
+    for path in [kpis_run / "kpis.csv", kpis_run / "kpis.xlsx", *(kpis_run / "tables").glob("*.csv")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    folder = kpis_run
+    (folder / "tables" / "from_an_old_run.csv").write_text("x\n1\n")
+    company = tiny_company(tmp_path / "tiny")
+    assert main(["kpis", str(company), "--as-of", folder.name, "--out", str(folder.parent.parent)]) == 0
+    assert not (folder / "tables" / "from_an_old_run.csv").exists()
+
+
+def test_portfolio_kpis_xlsx(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    make_portfolio(data, n=2, broken=0)
+    result = run_portfolio(data, out=tmp_path / "reports", jobs=1, summary=False, progress=False,
+                           pack_fn=fast_pack)
+    csv = pd.read_csv(result.kpis_csv, keep_default_na=False, na_values=[""])
+    sheet = _sheet_frame(load_workbook(result.kpis_csv.with_suffix(".xlsx")), "KPIs")
+    assert list(sheet.columns) == list(csv.columns) and len(sheet) == len(csv) > 0
+    for column in ("company", "kpi", "value", "prior_value"):
+        assert all(_same(a, b) for a, b in zip(sheet[column], csv[column], strict=True)), column
+
