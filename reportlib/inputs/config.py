@@ -194,6 +194,16 @@ class InputSpec:
 
 
 @dataclass(frozen=True)
+class Override:
+    """One ``[[overrides]]`` entry: the analyst's value of a KPI for the period ending ``month``."""
+
+    kpi: str
+    month: str          # YYYY-MM: the last month of the period given (2026Q3 -> 2026-09)
+    value: float
+    reason: str
+
+
+@dataclass(frozen=True)
 class CompanyConfig:
     """Everything company.toml says about one company."""
 
@@ -208,6 +218,7 @@ class CompanyConfig:
     inputs: dict[str, InputSpec] = field(default_factory=dict)
     fx_path: str | None = None   # [fx] path: CSV of currency, month, rate (1 unit in company currency)
     fund: FundConfig | None = None   # fund.toml of the portfolio (or --fund); company.toml wins over it
+    overrides: tuple[Override, ...] = ()
 
 
 # --------------------------------------------------------------------------------------
@@ -249,6 +260,15 @@ def load_config(path: str | Path) -> CompanyConfig:
     if checker.problems:
         raise ConfigError(checker.problems)
     return config
+
+
+def _period_month(text: str) -> str | None:
+    """``2026-09`` or ``2026Q3`` as the period's last month (``2026-09``); None otherwise."""
+    if (m := re.fullmatch(r"(\d{4})-(\d{2})", text.strip())) and 1 <= int(m.group(2)) <= 12:
+        return text.strip()
+    if (m := re.fullmatch(r"(\d{4})-?Q([1-4])", text.strip(), re.IGNORECASE)):
+        return f"{m.group(1)}-{int(m.group(2)) * 3:02d}"
+    return None
 
 
 def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
@@ -377,7 +397,7 @@ class _Checker:
     # ----------------------------------------------------------------------------------
 
     def company(self, data: dict) -> CompanyConfig:
-        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx"), "")
+        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx", "overrides"), "")
         comp = self.table(data, "company")
         self.unknown(comp, _SECTION_KEYS["company"], "company")
         name = self.typed(comp, "name", "company", (str,))
@@ -407,7 +427,33 @@ class _Checker:
         fx_path = self.fx(self.table(data, "fx"))
         return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
                              north_star=north_star, policies=policies, segments=segments,
-                             compare=compare, inputs=inputs, fx_path=fx_path, fund=self.fund)
+                             compare=compare, inputs=inputs, fx_path=fx_path, fund=self.fund,
+                             overrides=self.overrides(data.get("overrides", [])))
+
+    # --- [[overrides]]: the analyst's values, with a reason ---
+
+    def overrides(self, entries: Any) -> tuple[Override, ...]:
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self.fail("overrides", "must be [[overrides]] tables with kpi, period, value and reason.")
+            return ()
+        found = []
+        for n, entry in enumerate(entries, start=1):
+            where = f"overrides[{n}]"
+            self.unknown(entry, ("kpi", "period", "value", "reason"), where)
+            kpi, period = entry.get("kpi"), str(entry.get("period", ""))
+            value, reason = entry.get("value"), entry.get("reason")
+            month = _period_month(period)
+            if kpi not in registry.REGISTRY:
+                self.fail(f"{where}.kpi", f"{kpi!r} is not a KPI id.{did_you_mean(str(kpi), registry.REGISTRY)}")
+            if month is None:
+                self.fail(f"{where}.period", f"must be a month (2026-09) or a quarter (2026Q3), not {period!r}.")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.fail(f"{where}.value", "must be a number (ratios as fractions: 0.95, not 95).")
+            if not isinstance(reason, str) or not reason.strip():
+                self.fail(f"{where}.reason", "is required: say why the computed value is not the one to report.")
+            if kpi in registry.REGISTRY and month and isinstance(value, (int, float)) and isinstance(reason, str):
+                found.append(Override(kpi, month, float(value), reason.strip()))
+        return tuple(found)
 
     # --- [fx]: currency conversion ---
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from reportlib.kpis import narrative as nar
 from reportlib.kpis.excel import atomic_write, number_format, write_workbook
+from reportlib.kpis.overrides import apply_overrides, mark_overrides, override_columns
 from reportlib.kpis.reconciliation import (billing_vs_pnl, crm_vs_bookings, monthly_amounts,
                                            reconciliation_problems, reconciliation_table, reported_vs_recomputed)
 from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
@@ -115,6 +116,8 @@ class KpiResult:
     compare: tuple[str, tuple[str, str]] | None = None
     revenue_word: str = "MRR"
     year_ago_all: dict[str, Value] = field(default_factory=dict, repr=False)
+    #: KPI id -> (computed value, reason) of each ``[[overrides]]`` applied to this window.
+    overrides: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     @property
     def north_star(self) -> list[str]:
@@ -686,7 +689,8 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     ctx = _context(company, whole, win, date)
     values, prior = _values(ctx, win), _values(ctx, win.prior())
     year_all = _values(ctx, win.year_ago())
-    kpis = _kpi_frame(company, values, prior)
+    applied = {} if seg else apply_overrides(values, whole.config.overrides, win.as_of)
+    kpis = mark_overrides(_kpi_frame(company, values, prior), applied)
     tables = _tables(ctx, kpis, values)
     tables["sensitivity"] = _sensitivity(ctx, win)
     tables["reconciliation"] = _reconciliation(ctx, tables)
@@ -699,7 +703,7 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
                      prior=prior, year_ago={k: year_all[k] for k in company.config.north_star if k in year_all},
                      narrative=narrative, explanations=explanations, alerts=alerts,
                      notes=_run_notes(company, word, win), segment=seg, compare=cmp_, revenue_word=word,
-                     year_ago_all=year_all)
+                     year_ago_all=year_all, overrides=applied)
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
@@ -735,19 +739,15 @@ def kpis_csv(result: KpiResult) -> pd.DataFrame:
     kpis = result.kpis.copy()
     kpis["company"] = result.company.slug
     kpis["as_of"] = str(result.window.as_of)
-    for column in ("computed_value", "override_reason"):
-        if column not in kpis:
-            kpis[column] = float("nan") if column == "computed_value" else ""
+    kpis = kpis.join(override_columns(kpis, result.overrides))
     return kpis[KPI_COLUMNS + EXTRA_COLUMNS]
 
 
 def policies_table(result: KpiResult) -> pd.DataFrame:
     """The policies in force (name, value, meaning) and the overrides applied."""
     rows = [("policy", *row) for row in result.company.config.policies.describe()]
-    kpis = result.kpis
-    if "override_reason" in kpis:
-        overridden = kpis[kpis["override_reason"].fillna("") != ""]
-        rows += [("override", r.kpi, _plain_number(r.value), r.override_reason) for r in overridden.itertuples()]
+    values = result.kpis.set_index("kpi")["value"]
+    rows += [("override", kpi, _plain_number(values[kpi]), reason) for kpi, (_, reason) in result.overrides.items()]
     return pd.DataFrame(rows, columns=["kind", "name", "value", "meaning"])
 
 
