@@ -152,7 +152,7 @@ def _did_you_mean(path: Path) -> str:
 # -- the group -------------------------------------------------------------------------------------
 @click.group(context_settings=_CONTEXT, epilog="Run `reportlib VERB --help` for a verb's options and an example.")
 @click.version_option(__version__, "--version", prog_name="reportlib", message="%(prog)s %(version)s")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors (and the final table of a portfolio run).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no progress, no summary lines.")
 @click.option("-v", "--verbose", is_flag=True, help="Also warnings, timings and where each file went.")
 def cli(quiet: bool, verbose: bool) -> None:
     """SaaS board packs from a portfolio company's exports.

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from test_kpis import tiny_company
+from test_portfolio import fast_pack, make_portfolio
 
 from reportlib.cli import main
 from reportlib.kpis import KPI_COLUMNS
 from reportlib.kpis.builder import EXTRA_COLUMNS
 from reportlib.portfolio import run_portfolio
-from test_kpis import tiny_company
-from test_portfolio import fast_pack, make_portfolio
 
 
 def _same(a, b) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from test_kpis import tiny_company
 
 from reportlib.cli import main
-from test_kpis import tiny_company
 
 OVERRIDE = """
 [[overrides]]

@@ -31,7 +31,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reportlib import registry
 from reportlib.exceptions import ConfigError, Problem
