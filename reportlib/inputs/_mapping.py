@@ -19,6 +19,7 @@ import pandas as pd
 
 from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
+from reportlib.inputs._fx import FxRates, convert
 from reportlib.inputs._readers import (FILE, ROW, ReadError, ReadOptions, file_kind, read_files,
                                        read_table, resolve_paths)
 from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
@@ -56,12 +57,13 @@ class _Source:
 # entry point
 
 
-def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
+def load_input(folder: Path, spec: InputSpec, currency: str, fx: FxRates | None = None) -> Loaded:
     """Load, map and check one canonical input of the company in ``folder``.
 
     Read the file(s); without a transform key, map them directly (the fast canonical
     path); with one (``source``, ``where``, ``compute``, ``sql``, a keyed or summed
-    join), run them through DuckDB first. Then map, parse, check, and guard.
+    join), run them through DuckDB first. Then map, parse, check, and guard. With ``fx``
+    (the company's ``[fx]`` rates) rows in another currency are converted.
     """
     out = Loaded(spec.name, None)
     source, problems = find_source(spec)
@@ -69,7 +71,8 @@ def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
     if problems:
         return out
     options = source_read_options(ReadOptions(spec.delimiter, spec.encoding, spec.sheet, spec.header_row,
-                                              spec.comment, spec.footer, spec.member), source)
+                                              spec.comment, spec.footer, spec.member,
+                                              formula_text=spec.layout == "accounts"), source)
     try:
         paths = resolve_paths(folder, spec.patterns, spec.name)
         out.sources += paths
@@ -92,7 +95,7 @@ def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
         raw, spec, dropped = done.frame, done.spec, done.dropped_by_where
         if dropped:
             out.problems.append(_guards.left_out_by_where(spec, dropped, rows_read))
-    ctx = _Context(spec, currency, out.problems)
+    ctx = _Context(spec, currency, out.problems, fx)
     raw, sources = ctx.assemble(folder, raw, options, out.sources)
     if sources is None:
         return out
@@ -115,8 +118,9 @@ def _translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
 class _Context:
     """State shared by the steps of loading one input."""
 
-    def __init__(self, spec: InputSpec, currency: str, problems: list[Problem]):
+    def __init__(self, spec: InputSpec, currency: str, problems: list[Problem], fx: FxRates | None = None):
         self.spec = spec
+        self.fx = fx
         self.name = spec.name
         self.schema: dict[str, Col] = SCHEMAS[spec.name]
         self.currency = currency
@@ -355,6 +359,7 @@ class _Context:
             rows = rows.loc[keep]
         frame = self._finish(frame)
         frame[ROW] = rows
+        frame = self._converted(raw, frame)
         self._table_checks(raw, frame)
         errors = sum(p.severity == "error" for p in self.problems)
         frame = frame.drop(columns=[ROW]).reset_index(drop=True)
@@ -547,8 +552,16 @@ class _Context:
         if self.name in MONTHLY_SERIES and "month" in frame:
             self._gaps(frame)
 
+    def _converted(self, raw, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows in another currency converted through the company's ``[fx]`` rates."""
+        if self.fx is None or "currency" not in frame:
+            return frame
+        frame, problems = convert(frame, self.name, self.currency, self.fx, file=self.spec.path)
+        self.problems += problems
+        return frame
+
     def _currency(self, raw, frame) -> None:
-        if "currency" not in frame:
+        if "currency" not in frame or self.fx is not None:
             return
         cur = frame["currency"].str.upper().str.strip()
         foreign = cur.notna() & cur.ne(self.currency)
@@ -558,7 +571,8 @@ class _Context:
         found = ", ".join(sorted(cur.dropna().unique()))
         self.row_problems(raw, foreign, src, lambda v: (
             f"This row is in {v} but the company reports in {self.currency} (currencies in the file: "
-            f"{found}). reportlib does not convert currencies: export every amount in {self.currency}."),
+            f"{found}). Export every amount in {self.currency}, or give the rates in company.toml "
+            f"[fx] path = \"fx.csv\" (columns currency, month, rate) to convert them."),
             values=cur)
 
     def _duplicates(self, raw, frame) -> None:

@@ -54,6 +54,7 @@ class ReadOptions:
     comment: str | None = None
     footer: tuple[str, ...] = ()
     member: str | None = None
+    formula_text: bool = False             # report layouts: an uncalculated formula reads as its text
 
 
 CsvOptions = ReadOptions   # the name the mapping used before report layouts
@@ -290,6 +291,8 @@ def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -
     text = raw.decode(encoding)
     records: list[Any] = []
     rows: list[int] = []
+    if kind == "json" and _is_json_lines(text):
+        kind = "jsonl"   # e.g. Amplitude's hourly *.json.gz files hold one event per line
     if kind == "jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -318,13 +321,25 @@ def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -
     return frame
 
 
+def _is_json_lines(text: str) -> bool:
+    """Several JSON objects one per line (not one document spread over lines)."""
+    lines = [ln for ln in text.splitlines()[:3] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return all(isinstance(json.loads(ln), dict) for ln in lines)
+    except json.JSONDecodeError:
+        return False
+
+
 def _records(doc: Any) -> list | None:
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
-        lists = [v for v in doc.values() if isinstance(v, list)]
-        if len(lists) == 1:
-            return lists[0]
+        lists = [v for v in doc.values() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+        # {"data": [{...}, ...]} wraps the records; any other object is one record (a one-line
+        # JSON-lines file, e.g. an hour of Amplitude events holding one event).
+        return lists[0] if len(lists) == 1 else [doc]
     return None
 
 
@@ -346,7 +361,7 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
         cells = [list(r) for r in book[sheet].iter_rows(values_only=True)]
     finally:
         book.close()
-    _check_formulas(data, sheet, cells, display, fail)
+    _check_formulas(data, sheet, cells, display, fail, options.formula_text)
     if not cells:
         raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
     skip = {i for i, r in enumerate(cells[:_TITLE_SCAN])
@@ -404,11 +419,14 @@ def _pick_sheet(names: list[str], display: str, sheet: str | None, fail) -> str:
     return sheet
 
 
-def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail) -> None:
+def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail,
+                    as_text: bool = False) -> None:
     """Formula cells saved without their computed value read as blank: refuse them by name.
 
     Files written by scripts (not by Excel) often hold formulas that were never calculated;
-    read as blank, the customers on those rows would look churned.
+    read as blank, the customers on those rows would look churned. With ``as_text`` (report
+    layouts, whose totals are formulas the reader skips) each such cell holds its formula
+    text instead, so a formula on a line that is read is named as "not an amount".
     """
     if isinstance(data, io.BytesIO):
         data.seek(0)
@@ -420,9 +438,11 @@ def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str
                 if isinstance(v, str) and v.startswith("=") and r < len(values) \
                         and (c >= len(values[r]) or values[r][c] is None):
                     missing.append(f"{openpyxl.utils.get_column_letter(c + 1)}{r + 1}")
+                    if as_text and c < len(values[r]):
+                        values[r][c] = v
     finally:
         book.close()
-    if missing:
+    if missing and not as_text:
         shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
         raise fail(f"{display} sheet '{sheet}' has formula cells without a saved value ({shown}): they "
                    "would read as blank. Open the file in Excel or LibreOffice, let it calculate, and save "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib.inputs._fx import read_fx
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
@@ -151,11 +152,17 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
+    fx = None
+    if config.fx_path:
+        try:
+            fx = read_fx(folder / config.fx_path, config.fx_path)
+        except InputError as exc:
+            problems += exc.problems
     for name in INPUT_NAMES:
         spec = config.inputs.get(name)
         if spec is None:
             continue
-        loaded = load_input(folder, spec, config.currency)
+        loaded = load_input(folder, spec, config.currency, fx)
         problems += loaded.problems
         sources[name] = loaded.sources
         if loaded.frame is not None:

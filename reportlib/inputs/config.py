@@ -184,7 +184,7 @@ class InputSpec:
     @property
     def needs_transform(self) -> bool:
         """Whether the input goes through DuckDB (a plain mapping does not)."""
-        return bool(self.source or self.where or self.compute or self.sql
+        return bool(self.source or self.where or self.compute or self.sql or self.layout == "accounts"
                     or any(j.needs_transform for j in self.join))
 
     @property
