@@ -248,13 +248,14 @@ def _data_months(company: Company) -> pd.PeriodIndex:
     elif source == "transactions":
         months = f["transactions"]["date"].dt.to_period("M")
     else:
-        # No revenue input: the span of whatever dated input there is.
-        cols = [fr[c] for fr in f.values() for c in fr.columns
-                if pd.api.types.is_datetime64_any_dtype(fr[c])]
-        if not cols:
+        # No revenue input: the span of whatever dated input there is (dates or months).
+        cols = [pd.Series(pd.PeriodIndex(fr[c].dropna(), freq="M")) if isinstance(fr[c].dtype, pd.PeriodDtype)
+                else fr[c].dropna().dt.to_period("M") for fr in f.values() for c in fr.columns
+                if pd.api.types.is_datetime64_any_dtype(fr[c]) or isinstance(fr[c].dtype, pd.PeriodDtype)]
+        allv = pd.concat(cols).dropna() if cols else pd.Series([], dtype="period[M]")
+        if allv.empty:
             return pd.PeriodIndex([], freq="M")
-        allv = pd.concat(cols).dropna()
-        return pd.period_range(allv.min().to_period("M"), allv.max().to_period("M"), freq="M")
+        return pd.period_range(allv.min(), allv.max(), freq="M")
     months = months.dropna()
     if months.empty:
         return pd.PeriodIndex([], freq="M")
