@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reportlib.exceptions import InputError
@@ -193,3 +194,38 @@ def test_survey_exports_nps(name, jan, feb, both):
     assert kpis(FIX / name, "2026-01", "month")["nps"] == pytest.approx(jan)
     assert kpis(FIX / name, "2026-02", "month")["nps"] == pytest.approx(feb)
     assert kpis(FIX / name, "2026-02")["nps"] == pytest.approx(both)     # Q1 holds Jan and Feb
+
+
+# ---------------------------------------------------------------- company.toml under a source
+
+
+def test_join_under_a_source_needs_no_on(tmp_path):
+    folder = copy("chargebee_subscriptions", tmp_path)
+    toml = folder / "company.toml"
+    toml.write_text(toml.read_text().replace('left_on = "subscriptions.id"\n', "")
+                    .replace('right_on = "Subscription Id"\n', ""))
+    plain = load_company(FIX / "chargebee_subscriptions").frames["contracts"]
+    assert load_company(folder).frames["contracts"]["mrr"].sum() == plain["mrr"].sum()
+
+
+def test_amount_unit_on_top_of_a_source_is_refused(tmp_path):
+    folder = copy("stripe_subscriptions", tmp_path)
+    toml = folder / "company.toml"
+    toml.write_text(toml.read_text().replace('path = "subscriptions.csv"', 'path = "subscriptions.csv"\namount_unit = "cents"'))
+    with pytest.raises(InputError) as caught:
+        load_company(folder)
+    (problem,) = caught.value.problems
+    assert problem.column == "inputs.contracts.amount_unit" and "stripe_subscriptions" in problem.message
+
+
+def test_minor_units_under_a_source_name_the_units_the_source_read(tmp_path):
+    folder = copy("stripe_subscriptions", tmp_path)
+    export = folder / "subscriptions.csv"
+    frame = pd.read_csv(export, dtype=str, keep_default_na=False)
+    # 49.00 -> 49000: every amount whole and the typical monthly value over 10,000
+    frame["Amount"] = (frame["Amount"].astype(float) * 1000).astype(int).astype(str)
+    frame.to_csv(export, index=False)
+    with pytest.raises(InputError) as caught:
+        load_company(folder)
+    message = " ".join(p.message for p in caught.value.problems)
+    assert "look like cents" in message and "'Amount' as major" in message and "amount_unit" not in message

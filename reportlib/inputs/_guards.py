@@ -27,6 +27,7 @@ from reportlib.exceptions import Problem
 from reportlib.inputs._readers import FILE, ROW
 from reportlib.inputs._values import parse_numbers
 from reportlib.inputs.config import InputSpec
+from reportlib.inputs.sources import SOURCES
 
 MINOR_UNIT_MEDIAN = 10_000
 ANNUAL_RATIO = 8
@@ -185,10 +186,20 @@ def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown
     top = frame.loc[monthly.nlargest(_SHOWN).index]
     return [Problem(
         f"Every amount is a whole number and the typical monthly value is {typical:,.0f}: these look like "
-        f"cents (minor units), not currency units. Set amount_unit = \"cents\" in "
-        f"[inputs.{spec.name}] if they are cents, or amount_unit = \"units\" if they really are whole "
-        f"amounts. Largest rows: {_rows(top[ROW])}.", file=spec.path, row=int(top[ROW].iloc[0]),
-        column=shown.get(money[0], money[0]), input=spec.name)]
+        f"cents (minor units), not currency units. {_unit_advice(spec)} Largest rows: {_rows(top[ROW])}.",
+        file=spec.path, row=int(top[ROW].iloc[0]), column=shown.get(money[0], money[0]), input=spec.name)]
+
+
+def _unit_advice(spec: InputSpec) -> str:
+    """What to do about minor units: amount_unit for a mapped file; under a source, which unit
+    the source read each money column in (it converts them itself)."""
+    if not spec.source:
+        return (f"Set amount_unit = \"cents\" in [inputs.{spec.name}] if they are cents, or amount_unit = "
+                "\"units\" if they really are whole amounts.")
+    units = SOURCES[spec.source].units if spec.source in SOURCES else {}
+    read = ", ".join(f"'{c}' as {u}" for c, u in units.items()) or "its amounts as the tool documents them"
+    return (f"source = \"{spec.source}\" already read {read}: check that the file is that tool's export "
+            "as downloaded (not edited or re-exported in other units).")
 
 
 def _annual_as_monthly(spec: InputSpec, frame: pd.DataFrame, column: str) -> list[Problem]:
