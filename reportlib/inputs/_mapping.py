@@ -139,22 +139,28 @@ class _Context:
     def row_problems(self, frame: pd.DataFrame, mask: pd.Series, src: _Source,
                      sentence: Callable[[Any], str], values: pd.Series | None = None,
                      severity: str = "error") -> None:
-        """One problem per offending row (at most MAX_ROWS), then a count of the rest."""
+        """One problem per distinct sentence (at most MAX_ROWS), its rows listed when several
+        rows say the same ("Rows 4, 5, 9 ... (18 rows): ..."), then a count of the rest."""
         if not mask.any():
             return
         hit = frame.loc[mask]
         shown = (values if values is not None else frame[src.column] if src.column else
                  pd.Series(src.constant, index=frame.index)).loc[mask]
         cols = hit[_COL] if (_COL in hit and src.column == "__value__") else None
-        for i, (idx, value) in enumerate(shown.head(MAX_ROWS).items()):
+        groups: dict[tuple[str, str, str], list[int | None]] = {}
+        for idx, value in shown.head(_SENTENCES).items():
             row = hit.at[idx, src.row]
             file = hit.at[idx, FILE] if FILE in hit and src.file == self.spec.path else src.file
-            self.problem(sentence(value), file=file, row=None if pd.isna(row) else int(row),
-                         column=str(cols.at[idx]) if cols is not None else src.shown, severity=severity)
-        rest = int(mask.sum()) - MAX_ROWS
+            column = str(cols.at[idx]) if cols is not None else src.shown
+            groups.setdefault((sentence(value), file, column), []).append(None if pd.isna(row) else int(row))
+        for (said, file, column), rows in list(groups.items())[:MAX_ROWS]:
+            self.problem(said if len(rows) == 1 else f"{_rows_listed(rows)}: {said}", file=file, row=rows[0],
+                         column=column, severity=severity)
+        told = sum(len(rows) for rows in list(groups.values())[:MAX_ROWS])
+        rest = int(mask.sum()) - told
         if rest > 0:
-            self.problem(f"... and {rest:,} more rows with the same problem in this column.",
-                         file=src.file, column=src.shown, severity=severity)
+            self.problem(f"... and {rest:,} more rows with other values and the same kind of problem in this "
+                         "column.", file=src.file, column=src.shown, severity=severity)
 
     # ----------------------------------------------------------------------------------
     # step 1: files, joins, wide layout, column sources
@@ -616,6 +622,17 @@ class _Context:
         self.problem(f"Month(s) {shown} missing inside the history ({full[0]} to {full[-1]}): {why}. "
                      "Every month between the first and the last must be in the file (with 0 if nothing happened).",
                      column=self.sources["month"].shown if "month" in self.sources else "month")
+
+
+_SENTENCES = 5_000     # offending rows whose sentences are grouped; the rest are counted
+_LISTED = 5            # rows named in a grouped problem
+
+
+def _rows_listed(rows: list[int | None]) -> str:
+    """'Rows 4, 5, 9 ... (18 rows)': identical problems said once."""
+    known = [r for r in rows if r is not None]
+    shown = ", ".join(map(str, known[:_LISTED]))
+    return f"Rows {shown}" + (f" ... ({len(rows):,} rows)" if len(rows) > _LISTED else "")
 
 
 _NEGATIVE_WHY = {

@@ -165,7 +165,10 @@ def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFr
                      or fnmatch.fnmatch(Path(n).name.lower(), options.member.lower())]
         if not names:
             what = f"matching member = {options.member!r}" if options.member else "(CSV, XLSX, Parquet or JSON)"
-            raise fail(f"{display} holds no data file {what}.")
+            held = [n for n in archive.namelist() if not n.endswith("/")]
+            shown = ", ".join(held[:5]) + (" ..." if len(held) > 5 else "")
+            raise fail(f"{display} holds no data file {what}: it holds {shown or 'nothing'} "
+                       f"({len(held)} file{'s' * (len(held) != 1)}).")
         frames = []
         for name in sorted(names):
             data = io.BytesIO(archive.read(name))
@@ -217,6 +220,9 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     except OSError as exc:
         raise fail(f"{display} could not be opened ({exc.strerror}).") from None
     lines = sample.splitlines()
+    if sample.lstrip()[:1] in ("[", "{") and _json_text(sample):
+        raise fail(f"{display} holds JSON, not CSV: rename it to .json (or .jsonl for one record per line) "
+                   "so it is read as JSON.")
     delimiter = options.delimiter or _sniff(lines, options.comment)
     skip = _comment_lines(text, encoding, options.comment) if options.comment else []
     header = _header_index(lines, delimiter, options, set(skip))
@@ -231,8 +237,7 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     except pd.errors.EmptyDataError:
         raise fail(f"{display} is empty: it has no header row.") from None
     except pd.errors.ParserError as exc:
-        raise fail(f"{display} could not be split into columns with delimiter {delimiter!r} ({exc}); "
-                   "set delimiter in company.toml, or header_row if title lines come first.") from None
+        raise fail(_split_failure(display, lines, delimiter, header, options, str(exc).strip())) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if skip:
         # Data rows are the lines neither skipped nor the header (1-based as an editor shows).
@@ -241,6 +246,29 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     else:
         frame[ROW] = range(header + 2, header + 2 + len(frame))
     return frame
+
+
+def _json_text(sample: str) -> bool:
+    """The start of a JSON document or of JSON lines (a CSV never opens with [{ or {")."""
+    return bool(re.match(r'\s*(\[\s*\{|\{\s*")', sample))
+
+
+def _split_failure(display: str, lines: list[str], delimiter: str, header: int, options: ReadOptions,
+                   detail: str) -> str:
+    """Why a CSV could not be split, pointing at title or comment lines above the header."""
+    rows = list(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
+    widths = [sum(bool(c.strip()) for c in r) for r in rows]
+    widest = widths.index(max(widths)) if widths else 0
+    marks = {r[0].lstrip()[:1] for r in rows[:widest] if r and r[0].strip()}
+    if widest > header and len(marks) == 1 and marks <= {"#", "/", ";", "%"} and not options.comment:
+        mark = marks.pop()
+        return (f"{display} starts with lines beginning with '{mark}' (comments): set comment = \"{mark}\" "
+                "in company.toml.")
+    if widest > header:
+        return (f"{display}: the header seems to be on row {widest + 1} (the lines above look like titles); "
+                f"set header_row = {widest + 1} in company.toml.")
+    return (f"{display} could not be split into columns with delimiter {delimiter!r} ({detail}); "
+            "set delimiter in company.toml, or header_row if title lines come first.")
 
 
 def _comment_lines(text: bytes, encoding: str, prefix: str) -> list[int]:
