@@ -6,6 +6,7 @@ Every verb parses its arguments, calls one library function and turns a
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -181,6 +182,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _os_sentence(exc: OSError) -> str:
+    """What a failed read or write means for the user, and what to do."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"the disk is full{' while writing' + where if where else ''}. Free some space (or "
+                "give another --out) and run again; files already in the output folder were left as they were.")
+    if exc.errno == errno.EROFS:
+        return f"cannot write{where}: the file system is read-only. Give another output folder with --out."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"permission denied for{where}. Give an output folder you may write to with "
+                "--out, or change the permissions.")
+    if exc.errno == errno.ENAMETOOLONG:
+        return (f"a file name is too long for the file system:{where}. Use a shorter segment value "
+                "or output folder (--out).")
+    return f"{exc.strerror or exc}{':' + where if where else ''}."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -193,6 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (ParameterError, ReportlibError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the output folder or the disk, not a bug: a sentence, no traceback
+        print(f"error: {_os_sentence(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

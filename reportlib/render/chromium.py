@@ -30,12 +30,23 @@ INSTALL_HINT = (
 # Flags that keep a headless browser quiet on a closed network and inside containers:
 # without the background-networking ones Chromium's own update/sync calls are refused
 # and slow the start down.
-_FLAGS = (
+_QUIET_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
     "--no-default-browser-check", "--remote-debugging-pipe",
 )
+# Flags that keep the printed page offline, whatever a company's files put into it (the
+# template's Content-Security-Policy is the first wall, these are the second): every
+# request goes to a proxy that does not exist (loopback included, which Chromium would
+# otherwise bypass), no host name resolves, and a file:// page may not read other files
+# through scripts.
+_OFFLINE_FLAGS = (
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-remote-fonts",
+    "--disable-file-system", "--disable-notifications", "--disable-webgl",
+)
+_FLAGS = _QUIET_FLAGS + _OFFLINE_FLAGS
 _PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
