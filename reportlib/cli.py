@@ -347,6 +347,59 @@ def history(reports_dir: Path, segment: Any) -> int:
 
 
 @cli.command(context_settings=_CONTEXT)
+@click.argument("file", type=click.Path(path_type=Path))
+def inspect(file: Path) -> int:
+    """What a data file is: known export, header row, columns, a company.toml block.
+
+    \b
+    Example:
+      reportlib inspect exports/billing_export.xlsx
+    """
+    from reportlib.inputs.onboard import inspect_file
+
+    report = inspect_file(file)
+    click.echo(report.render())
+    return 1 if report.recognised.error else 0
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("company_dir", type=click.Path(path_type=Path))
+@click.option("--name", default=None, help="Company name (default: from the folder name).")
+@click.option("--currency", default="USD", show_default=True, help="ISO currency of the exports.")
+def init(company_dir: Path, name: str | None, currency: str) -> int:
+    """Write a commented starter company.toml for a folder of exports (never overwrites).
+
+    \b
+    Example:
+      reportlib init data/acme --name "Acme Analytics" --currency EUR
+    """
+    from reportlib.inputs.onboard import init_folder
+
+    started = init_folder(company_dir, name=name, currency=currency)
+    click.echo(f"Wrote {started.path} ({len(started.todos)} TODO line(s) to check):")
+    click.echo("\n".join(f"  {todo}" for todo in started.todos) or "  none")
+    click.echo(f"Then run: reportlib validate {company_dir}")
+    return 0
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.argument("out", type=click.Path(path_type=Path))
+def template(out: Path) -> int:
+    """Write the canonical workbook (a sheet per input) to fill by hand.
+
+    \b
+    Example:
+      reportlib template acme_inputs.xlsx
+    """
+    from reportlib.inputs.onboard import write_template
+
+    written = write_template(out)
+    click.echo(f"Wrote {written}: one sheet per input, with notes and an example row; its company.toml is on "
+               "the README sheet.")
+    return 0
+
+
+@cli.command(context_settings=_CONTEXT)
 @click.option("--data-dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True)
 @click.option("--data-only", is_flag=True, help="Only regenerate the demo input files.")
