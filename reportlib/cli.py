@@ -186,10 +186,9 @@ def validate(folder: Path, as_of: str | None) -> int:
     if not (folder / CONFIG_FILE).is_file() and folder.is_dir() and _companies_in(folder):
         return _validate_portfolio(folder, as_of)
     report = _validate_one(folder, as_of)
-    text = report.render()
-    if not folder.exists():
-        text += _did_you_mean(folder)
-    click.echo(text)
+    click.echo(report.render())
+    if not folder.exists() and (hint := _did_you_mean(folder).strip()):
+        click.echo(hint)
     return 1 if report.errors else 0
 
 
@@ -433,10 +432,16 @@ def _os_sentence(exc: OSError) -> str:
     return f"{exc.strerror or exc}{':' + where if where else ''}."
 
 
+_LOUDNESS = ("-q", "--quiet", "-v", "--verbose")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code (0 fine, 1 a problem, 2 a wrong option, 130 Ctrl-C,
     143 SIGTERM)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # -q / -v are the group's, but analysts type them after the verb too
+    loud = [a for a in args if a in _LOUDNESS]
+    args = loud + [a for a in args if a not in _LOUDNESS]
     try:
         with raise_on_signals():
             code = cli.main(args=args, prog_name="reportlib", standalone_mode=False)
