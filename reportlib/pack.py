@@ -267,8 +267,9 @@ def _resolve_parameters(company_dir: Path | str, as_of: str | None, window: str,
                         notebooks: Sequence[Path] | None, fund: Path | str | None) -> PackRequest:
     fund_config = find_fund(company_dir, fund)
     custom = fund_config.notebooks if fund_config else None
-    sections = tuple(Path(p).resolve() for p in (notebooks if notebooks is not None
-                                                 else section_notebooks(custom=custom)))
+    if notebooks is None:
+        notebooks = section_notebooks(custom=custom) if custom else section_notebooks()
+    sections = tuple(Path(p).resolve() for p in notebooks)
     if not sections:
         raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
     return PackRequest(Path(company_dir).resolve(), as_of, window, parse_segment(segment), parse_compare(compare),

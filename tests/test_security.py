@@ -236,7 +236,7 @@ def test_cli_turns_os_errors_into_sentences(code: int, words: str, monkeypatch: 
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code), "/o/kpis.csv")
 
-    monkeypatch.setattr(cli, "_cmd_validate", fail)
+    monkeypatch.setattr(cli, "_validate_one", fail)   # what `validate` calls
     assert cli.main(["validate", "anywhere"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and words in err and "Traceback" not in err
