@@ -40,7 +40,7 @@ from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMN
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
-from reportlib.metrics.movements import arpa_drivers, movements, mrr_bridge, mrr_drivers, revenue_kpis
+from reportlib.metrics.movements import MovementSet, arpa_drivers, movement_set, mrr_bridge, mrr_drivers, revenue_kpis
 
 __all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
            "benchmark_text", "status"]
@@ -126,7 +126,7 @@ class _Ctx:
     window: Window
     as_of_date: pd.Timestamp
     mrr: pd.DataFrame | None
-    mov: pd.DataFrame | None
+    mov: MovementSet | None
     span: tuple[pd.Period, pd.Period] | None
 
     @property
@@ -182,9 +182,11 @@ def _context(company: Company, whole: Company, window: Window, date: pd.Timestam
         return _Ctx(company, whole, window, date, None, None, None)
     span = (pd.Period(full["month"].min(), "M"), window.as_of)
     mrr = full if company is whole else _revenue_mrr(company, span)
-    mrr = mrr[(mrr["month"] >= span[0]) & (mrr["month"] <= span[1])]
-    mov = movements(mrr, reactivation_window_months=company.config.policies.reactivation_window_months,
-                    months=span)
+    inside = (mrr["month"] >= span[0]) & (mrr["month"] <= span[1])
+    if not inside.all():  # a copy only when needed: the loaded column keeps its cached codes
+        mrr = mrr[inside]
+    mov = movement_set(mrr, reactivation_window_months=company.config.policies.reactivation_window_months,
+                       months=span)
     return _Ctx(company, whole, window, date, mrr, mov, span)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportlib._codes import sorted_codes
 from reportlib.metrics._dates import last_served_month, month_ordinals, service_length
 
 __all__ = [
@@ -57,31 +58,6 @@ def month_span(months: object) -> tuple[int, int] | None:
     if len(ords) == 0:
         return None
     return int(ords.min()), int(ords.max())
-
-
-# --------------------------------------------------------------------------- customer codes
-
-def sorted_codes(ids: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of customer ids, numbered in sorted id order.
-
-    Hash-factorising and then sorting only the (far fewer) unique ids is much faster than a
-    sorted factorise, and makes every downstream result independent of input row order.
-    """
-    values = ids.array if isinstance(ids, (pd.Series, pd.Index)) else pd.array(ids)
-    if isinstance(values, pd.Categorical):
-        codes, uniques = np.asarray(values.codes), pd.Index(values.categories)
-    else:
-        codes, uniques = pd.factorize(values)
-        uniques = pd.Index(uniques)
-    if (codes < 0).any():
-        raise ValueError("customer_id has missing values")
-    if len(uniques) > 1 and not uniques.is_monotonic_increasing:
-        order = uniques.argsort()
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = rank[codes]
-        uniques = uniques[order]
-    return codes.astype(np.int64, copy=False), uniques
 
 
 # --------------------------------------------------------------------------- dense grid
