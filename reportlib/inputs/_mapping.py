@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from reportlib.inputs._keys import duplicated_keys
 from reportlib.inputs._readers import ROW, CsvOptions, ReadError, read_table
 from reportlib.inputs._schemas import MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
 from reportlib.inputs.config import InputSpec, did_you_mean
@@ -497,8 +498,7 @@ class _Context:
         if not keys or not all(k in frame for k in keys):
             return
         keys = list(keys)
-        present = frame[keys].notna().all(axis=1)
-        dup = frame.duplicated(keys, keep=False) & present
+        dup = duplicated_keys(frame, keys)
         if not dup.any():
             return
         hit = frame.loc[dup, keys + [ROW]].sort_values(ROW)
