@@ -33,12 +33,13 @@ def _cells(m: MovementSet) -> dict[str, np.ndarray]:
     shared by the monthly and quarterly tables."""
     if "cohort_cells" not in m.cache:
         values, codes = m.dense()
-        cols = np.arange(m.n_months, dtype=np.int32)
-        starts = (codes == NEW) | (codes == OPENING)
+        by_month = codes.T   # (months, customers): contiguous when built from a grid
+        starts = (by_month == NEW) | (by_month == OPENING)
         # start column of the customer's current spell: forward fill of start columns
-        life = np.maximum.accumulate(np.where(starts, cols, -1), axis=1)
-        row, col = np.nonzero(values > 0)
-        start = life[row, col]
+        months = np.arange(m.n_months, dtype=np.int32)[:, None]
+        life = np.maximum.accumulate(np.where(starts, months, -1), axis=0)
+        row, col = np.nonzero(values > 0)   # customer-major, the order every sum keeps
+        start = life[col, row]
         mrr = values[row, col]
         m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr,
                                    "mrr0": values[row, start]}

@@ -61,26 +61,32 @@ def movement_codes(values: np.ndarray, reactivation_window_months: int | None = 
     reactivation_window_months : int, optional
         Policy: a gap of inactive months longer than this counts as ``new``.
     """
-    n, t = values.shape
-    codes = np.zeros((n, t), dtype=np.int8)
+    return _codes_by_month(np.ascontiguousarray(values.T), reactivation_window_months).T
+
+
+def _codes_by_month(vt: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
+    """:func:`movement_codes` on the month-major grid (months, customers): every step works
+    on whole contiguous months, and the previous month is the row above."""
+    t, n = vt.shape
+    codes = np.zeros((t, n), dtype=np.int8)
     if t == 0:
         return codes
-    active = values > 0
-    codes[:, 0] = np.where(active[:, 0], OPENING, 0)
+    active = vt > 0
+    codes[0] = np.where(active[0], OPENING, 0)
     if t == 1:
         return codes
-    cur, prev = values[:, 1:], values[:, :-1]
-    act, pact = active[:, 1:], active[:, :-1]
+    cur, prev = vt[1:], vt[:-1]
+    act, pact = active[1:], active[:-1]
     # active at any month before m: cumulative OR up to m-1
-    ever_before = np.logical_or.accumulate(active, axis=1)[:, :-1]
+    ever_before = np.logical_or.accumulate(active, axis=0)[:-1]
     starts = act & ~pact
     new = starts & ~ever_before
     if reactivation_window_months is not None:
-        cols = np.arange(t, dtype=np.int32)
-        last_active = np.maximum.accumulate(np.where(active, cols, -1), axis=1)[:, :-1]
-        gap = cols[1:] - last_active - 1  # inactive months between the two active spells
+        months = np.arange(t, dtype=np.int32)[:, None]
+        last_active = np.maximum.accumulate(np.where(active, months, -1), axis=0)[:-1]
+        gap = months[1:] - last_active - 1  # inactive months between the two active spells
         new |= starts & ever_before & (gap > reactivation_window_months)
-    body = codes[:, 1:]
+    body = codes[1:]
     both = act & pact
     body[both & (cur > prev)] = EXPANSION
     body[both & (cur < prev)] = CONTRACTION
@@ -113,8 +119,9 @@ class MovementSet:
 
     One row per customer-month where the customer is active at m or at m-1, sorted by month,
     then customer (the rows of :func:`movements`). Built from a grid (:meth:`from_grid`), it
-    keeps the dense grid of MRR and of movement codes too, so that a month's state is a
-    column and cohorts need no rebuild. Derived arrays (monthly totals, cohort cells) are
+    keeps the dense grids of MRR and of movement codes (customers x months; the codes are a
+    view of a month-major array) too, so that a month's state is a column and cohorts need
+    no rebuild. Derived arrays (monthly totals, cohort cells) are
     cached on first use; the arrays are never modified.
 
     Attributes
@@ -152,15 +159,16 @@ class MovementSet:
     @classmethod
     def from_grid(cls, grid: MrrGrid, reactivation_window_months: int | None = None) -> MovementSet:
         """Movements of every cell of a customer x month grid."""
-        values = grid.values
-        codes = movement_codes(values, reactivation_window_months)
-        # column-major nonzero -> rows sorted by month, then customer
-        col, row = np.nonzero(codes.T)
-        mrr = values[row, col]
-        prev = np.where(col > 0, values[row, np.maximum(col - 1, 0)], 0.0)
-        code = codes[row, col]
+        n = len(grid.customers)
+        vt = np.ascontiguousarray(grid.values.T)   # month-major: rows come out sorted by month
+        codes = _codes_by_month(vt, reactivation_window_months)
+        flat = np.flatnonzero(codes) if n else np.zeros(0, dtype=np.int64)
+        col, row = np.divmod(flat, max(n, 1))
+        mrr = vt.ravel()[flat]
+        prev = np.where(col > 0, vt.ravel()[np.maximum(flat - n, 0)], 0.0)
+        code = codes.ravel()[flat]
         return cls(grid.customers, grid.first, grid.n_months, row, col, code, mrr, prev,
-                   _amounts(code, mrr, prev), values, codes)
+                   _amounts(code, mrr, prev), grid.values, codes.T)
 
     @classmethod
     def from_frame(cls, mov: pd.DataFrame) -> MovementSet:
