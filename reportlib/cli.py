@@ -40,8 +40,11 @@ def _add_period_args(p: argparse.ArgumentParser) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from reportlib.inputs import validate_company
+    from reportlib.kpis.builder import reconciliation_warnings
 
     report = validate_company(args.company_dir)
+    if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
+        report.warnings.extend(reconciliation_warnings(report.company))
     print(report.render())
     return 1 if report.errors else 0
 
@@ -72,6 +75,14 @@ def _cmd_portfolio(args: argparse.Namespace) -> int:
                            segments=args.segments, scheduler=args.scheduler, force=args.force,
                            out=args.out, fx=args.fx)
     return 0 if result.ok else 1
+
+
+def _cmd_history(args: argparse.Namespace) -> int:
+    from reportlib.portfolio.history import history_text, kpi_history, write_history
+
+    print(history_text(kpi_history(args.reports_dir, args.segment)))
+    print(f"Wrote {write_history(args.reports_dir, args.segment)}")
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -114,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="CSV of currency, month, rate to the fund currency for portfolio sums")
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.set_defaults(func=_cmd_portfolio)
+
+    p = sub.add_parser("history", help="every KPI across the packs issued for one company (one row per as-of)")
+    p.add_argument("reports_dir", type=Path, help="reports/<company>")
+    p.add_argument("--segment", type=_key_value, default=None, metavar="KEY=VALUE",
+                   help="the history of that segment's packs")
+    p.set_defaults(func=_cmd_history)
 
     p = sub.add_parser("demo", help="(re)generate the demo companies and make their board packs")
     p.add_argument("--data-dir", type=Path, default=Path("data"))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from reportlib.exceptions import ExportError, ParameterError
+from reportlib.kpis.restatements import pack_hook as restatement_step
 from reportlib.params import parse_compare, parse_segment
 from reportlib.resources import notebooks_dir
 
@@ -439,6 +440,7 @@ def _build(company: Any, sections: list[Path], parameters: dict[str, str], seg: 
 
     t0 = time.perf_counter()
     result = _compute(company, parameters["as_of"], parameters["window"], seg, cmp_)
+    manifest.update(restatement_step(result, company, folder, staging))  # vs the latest earlier pack
     _write(result, staging)
     _write_cache(result, staging, parameters)
     timings["kpis"] = round(time.perf_counter() - t0, 3)

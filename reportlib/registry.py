@@ -15,9 +15,10 @@ and 24 are amber; ``burn_multiple`` 1.0 is green and 2.0 amber; ``nrr`` 1.0 is a
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
+
+from reportlib.values import finite
 
 Unit = Literal["currency", "ratio", "count", "months", "days", "multiple", "score"]
 Direction = Literal["higher", "lower"]
@@ -249,6 +250,27 @@ INPUT_LABELS = {
     "opportunities": "an opportunities input (company.toml [inputs.opportunities])",
     "usage": "a usage input (company.toml [inputs.usage])",
     "nps": "an nps input (company.toml [inputs.nps])",
+    "targets": "a targets input (company.toml [inputs.targets])",
+}
+
+#: Short names for page titles (a title reads "NRR green", not "Net revenue retention
+#: green"); every other KPI goes by its label.
+SHORT_LABELS = {"nrr": "NRR", "grr": "GRR", "arr": "ARR", "mrr": "MRR", "carr": "CARR",
+                "cac_payback_months": "CAC payback", "ltv_cac": "LTV:CAC", "arpa": "ARPA", "asp": "ASP",
+                "dau_mau": "DAU/MAU", "nps": "NPS"}
+
+#: Units of the targets-file metrics that are not KPI ids (METRICS.md "Pacing").
+TARGET_METRIC_UNITS: dict[str, Unit] = {"won_amount": "currency", "bookings_won": "currency",
+                                        "opportunities_created": "count", "deals_won": "count",
+                                        "won_deals": "count", "wins": "count", "leads": "count",
+                                        "new_leads": "count", "leads_created": "count",
+                                        "customers_won": "count"}
+
+#: Pack sections in order (notebook names without the number) and their page titles.
+SECTION_TITLES = {
+    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Revenue quality",
+    "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
+    "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
 }
 
 
@@ -367,12 +389,13 @@ def status(kpi_id: str, value: object, stage: str | None = None, gtm: str | None
     """Green / amber / red of ``value`` against the KPI's bands for ``stage`` and ``gtm``;
     ``""`` for a KPI without bands, a KPI not judged for this company, or a blank value."""
     rule = BANDS.get(kpi_id)
-    if rule is None or not _is_number(value):
+    v = finite(value)
+    if rule is None or v is None:
         return ""
     bands = rule.for_company(stage, gtm)
     if isinstance(bands, str):
         return ""
-    return bands.judge(float(value))  # type: ignore[arg-type]
+    return bands.judge(v)
 
 
 def needs_note(kpi_id: str, missing: Iterable[str] | None = None) -> str:
@@ -380,9 +403,33 @@ def needs_note(kpi_id: str, missing: Iterable[str] | None = None) -> str:
 
     ``missing`` lists the absent entries of the KPI's ``needs`` (default: all of them).
     """
-    needs = list(get(kpi_id).needs if missing is None else missing)
+    return needs_text(get(kpi_id).needs if missing is None else missing)
+
+
+def needs_text(inputs: Iterable[str], joiner: str = "and") -> str:
+    """The one wording of missing inputs: "needs a leads input (company.toml
+    [inputs.leads])"; ``joiner="or"`` when any one of them would do. ``revenue`` is left
+    out beside a more specific input."""
+    needs = list(inputs)
     labels = [INPUT_LABELS.get(n, f"a {n} input") for n in needs if n != "revenue" or len(needs) == 1]
-    return "needs " + " and ".join(labels or [INPUT_LABELS["revenue"]])
+    return "needs " + f" {joiner} ".join(labels or [INPUT_LABELS["revenue"]])
+
+
+def short_label(kpi_id: str) -> str:
+    """The KPI's name in a page title: 'NRR', 'CAC payback', else its label."""
+    return SHORT_LABELS.get(kpi_id) or get(kpi_id).label
+
+
+def unit(metric: str, default: str = "count") -> str:
+    """The unit of a KPI id or a targets-file metric (``default`` for anything else)."""
+    if metric in REGISTRY:
+        return REGISTRY[metric].unit
+    return TARGET_METRIC_UNITS.get(metric, default)
+
+
+def ids_with_unit(unit_name: str) -> list[str]:
+    """KPI ids of one unit, in registry order (e.g. every money KPI: ``"currency"``)."""
+    return [k.id for k in _KPIS if k.unit == unit_name]
 
 
 def definitions(stage: str | None = None, gtm: str | None = None) -> list[dict[str, str]]:
@@ -390,11 +437,3 @@ def definitions(stage: str | None = None, gtm: str | None = None) -> list[dict[s
     return [{"kpi": k.id, "label": k.label, "unit": k.unit, "direction": k.direction,
              "definition": k.definition, "benchmark": benchmark_text(k.id, stage, gtm)} for k in _KPIS]
 
-
-def _is_number(value: object) -> bool:
-    if value is None or isinstance(value, (str, bytes)) or hasattr(value, "note"):
-        return False
-    try:
-        return math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False

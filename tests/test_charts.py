@@ -11,8 +11,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from reportlib import _style as S  # noqa: E402
-from reportlib import charts  # noqa: E402
+from reportlib import format as F  # noqa: E402
+from reportlib.deck import _style as S  # noqa: E402
+from reportlib.deck import charts  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -144,12 +145,12 @@ CHARTS = {
     "kpi_tree": lambda: charts.kpi_tree(hierarchy(), "EUR"),
     "funnel": lambda: charts.funnel(pd.DataFrame(dict(stage=["visitors", "signup", "pql", "customer"],
                                                       count=[20000, 1500, 300, 60],
-                                                      conversion=[np.nan, 0.075, 0.2, 0.2]))),
+                                                      conversion_from_previous=[np.nan, 0.075, 0.2, 0.2]))),
     "pacing": lambda: charts.pacing(pacing_table(), "EUR"),
     "quick_ratio_bars": lambda: charts.quick_ratio_bars(pd.DataFrame(dict(
         quarter=["2026Q1", "2026Q2", "2026Q3"], new=[3e4, 4e4, 5e4], reactivation=[0, 1e3, 0],
         expansion=[5e3, 6e3, 7e3], contraction=[1e3, 2e3, 1e3], churn=[8e3, 9e3, 5e3],
-        quick_ratio=[3.9, 4.5, 9.5])), "EUR"),
+        quick_ratio=[3.9, 4.5, 9.5], status=["amber", "amber", "green"])), "EUR"),
     "mrr_movements": lambda: charts.mrr_movements(mrr_bridge(), "EUR"),
     "cohort_payback": lambda: charts.cohort_payback(pd.DataFrame(dict(
         cohort=["2026-01", "2026-02", "2026-03"], cohort_size=[4.0, 3.0, 5.0], cohort_cac=[2e4, 2.2e4, 2.5e4],
@@ -203,25 +204,25 @@ def test_time_axes_read_as_months():
 
 
 def test_formatters():
-    assert S.fmt_money(1_234_567, "EUR") == "€1.2M"
-    assert S.fmt_money(850_000, "USD") == "$850k"
-    assert S.fmt_money(-2_500, "GBP") == "−£2.5k"
-    assert S.fmt_money(12, "EUR") == "€12"
-    assert S.fmt_money(None, "EUR") == "–"
-    assert S.fmt_money(float("nan"), "EUR") == "–"
-    assert S.fmt_money(5_000, "EUR", sign=True) == "+€5k"
-    assert S.fmt_pct(0.853) == "85%"
-    assert S.fmt_pct(0.05, sign=True) == "+5%"
-    assert S.fmt_pct(-0.021, 1) == "−2.1%"
-    assert S.fmt_pts(0.021) == "+2 pts"
-    assert S.fmt_value(1.04, "ratio") == "104%"
-    assert S.fmt_value(0.042, "ratio") == "4.2%"
-    assert S.fmt_value(1.63, "multiple") == "1.6x"
-    assert S.fmt_value(14.25, "months") == "14 mo"
-    assert S.fmt_value(1_200, "count") == "1,200"
-    assert S.fmt_change(0.12, "currency") == "+12%"
-    assert S.fmt_change(-0.3, "multiple") == "−0.3x"
-    assert S.fmt_change(0.03, "ratio") == "+3 pts"
+    assert F.money(1_234_567, "EUR") == "€1.2M"
+    assert F.money(850_000, "USD") == "$850k"
+    assert F.money(-2_500, "GBP") == "−£2.5k"
+    assert F.money(12, "EUR") == "€12"
+    assert F.money(None, "EUR") == "–"
+    assert F.money(float("nan"), "EUR") == "–"
+    assert F.money(5_000, "EUR", sign=True) == "+€5k"
+    assert F.percent(0.853) == "85%"
+    assert F.percent(0.05, sign=True) == "+5%"
+    assert F.percent(-0.021, decimals=1) == "−2.1%"
+    assert F.points(0.021) == "+2 pts"
+    assert F.value(1.04, "ratio") == "104%"
+    assert F.value(0.042, "ratio") == "4.2%"
+    assert F.value(1.63, "multiple") == "1.6x"
+    assert F.value(14.25, "months") == "14 mo"
+    assert F.value(1_200, "count") == "1,200"
+    assert F.change(0.12, "currency") == "+12%"
+    assert F.change(-0.3, "multiple") == "−0.3x"
+    assert F.change(0.03, "ratio") == "+3 pts"
     assert charts.money_formatter("EUR")(1_200_000, 0) == "€1.2M"
     assert charts.pct_formatter()(0.85, 0) == "85%"
 
@@ -337,7 +338,7 @@ def test_retention_heatmap_scale_follows_the_values_and_labels_stay_readable():
 def test_a_quarter_still_running_is_labelled_to_date():
     df = pd.DataFrame(dict(period=pd.PeriodIndex(["2026Q2", "2026Q3", "2026Q4"], freq="Q"),
                            new=[3e4, 4e4, 1e4], expansion=[5e3, 6e3, 2e3], contraction=[1e3, 2e3, 5e2],
-                           churn=[8e3, 9e3, 2e3], quick_ratio=[3.9, 4.5, 4.8]))
+                           churn=[8e3, 9e3, 2e3], quick_ratio=[3.9, 4.5, 4.8], status=["amber", "amber", "amber"]))
     fig = charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-10", "M"))
     labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
     assert labels == ["Q2 26", "Q3 26", "Q4 26\n(to date)"]
@@ -380,5 +381,122 @@ def test_usage_nps_shows_headline_figures_adoption_and_nps_split():
 
 
 def test_score_changes_are_absolute():
-    assert S.fmt_change(39.2, "score") == "+39"
-    assert S.fmt_value(29.23, "score") == "29"
+    assert F.change(39.2, "score") == "+39"
+    assert F.value(29.23, "score") == "29"
+
+
+# ---------------------------------------------------------------------------------------
+# what is drawn matches the table it was given (a wrong drawing fails here)
+# ---------------------------------------------------------------------------------------
+def _funnel_table():
+    # conversion_from_previous as the metrics layer writes it: 1500/20000 = 0.075,
+    # 300/1500 = 0.2, 45/300 = 0.15
+    return pd.DataFrame(dict(stage=["visitors", "signup", "pql", "customer"], count=[20000.0, 1500.0, 300.0, 45.0],
+                             conversion_from_previous=[np.nan, 0.075, 0.2, 0.15]))
+
+
+def test_funnel_writes_the_tables_conversions_and_counts():
+    fig = charts.funnel(_funnel_table())
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    # one "↓ x% convert" per stage after the first, from conversion_from_previous (1 decimal)
+    assert [t for t in texts if t.startswith("↓")] == ["↓ 7.5% convert", "↓ 20.0% convert", "↓ 15.0% convert"]
+    for count in ("20k", "1,500", "300", "45"):
+        assert count in texts
+    matplotlib.pyplot.close(fig)
+
+
+def test_funnel_bar_widths_follow_the_counts():
+    # counts within 50x of each other: linear widths, so width ratios are count ratios
+    table = pd.DataFrame(dict(stage=["created", "signup", "customer"], count=[400.0, 100.0, 20.0],
+                              conversion_from_previous=[np.nan, 0.25, 0.2]))
+    fig = charts.funnel(table)
+    widths = [p.get_width() for p in fig.axes[0].patches]
+    assert widths == pytest.approx([400.0, 100.0, 20.0])
+    matplotlib.pyplot.close(fig)
+
+
+def test_funnel_cohort_lines_are_the_tables_rates():
+    # two transitions, three cohorts; rate = converted / entered from the metrics layer
+    rows = []
+    for cohort, (a, b) in zip(["2026-01", "2026-02", "2026-03"], [(0.5, 0.2), (0.4, 0.25), (0.3, 0.1)]):
+        rows.append(dict(cohort=cohort, dimension="all", value="all", stage_from="created", stage_to="signup",
+                         entered=100, converted=int(a * 100), age_months=3, mature=True, rate=a))
+        rows.append(dict(cohort=cohort, dimension="all", value="all", stage_from="signup", stage_to="customer",
+                         entered=20, converted=int(b * 20), age_months=3, mature=True, rate=b))
+    fig = charts.funnel_cohorts(pd.DataFrame(rows))
+    lines = {ln.get_label(): list(ln.get_ydata()) for ln in fig.axes[0].lines}
+    assert lines["Leads → Sign-ups"] == pytest.approx([0.5, 0.4, 0.3])
+    assert lines["Sign-ups → Customers"] == pytest.approx([0.2, 0.25, 0.1])
+    matplotlib.pyplot.close(fig)
+
+
+def _quick_ratio_table(status):
+    return pd.DataFrame(dict(
+        quarter=["2026Q1", "2026Q2", "2026Q3"], new=[3e4, 4e4, 5e4], reactivation=[0.0, 1e3, 0.0],
+        expansion=[5e3, 6e3, 7e3], contraction=[1e3, 2e3, 1e3], churn=[8e3, 9e3, 5e3],
+        quick_ratio=[3.9, 4.5, 9.5], status=status))
+
+
+@pytest.mark.parametrize("status", [["amber", "amber", "green"], ["red", "green", "amber"]])
+def test_quick_ratio_bars_are_coloured_by_the_tables_status(status):
+    # the colour comes from the status column (the kpis layer judged it), never re-judged
+    fig = charts.quick_ratio_bars(_quick_ratio_table(status), "EUR")
+    axq = fig.axes[1]
+    bars = [p for p in axq.patches if p.get_height() > 0]
+    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in bars] == \
+        [S.status_color(s).lower() for s in status]
+    assert [p.get_height() for p in bars] == pytest.approx([3.9, 4.5, 9.5])
+    matplotlib.pyplot.close(fig)
+
+
+def test_quick_ratio_movement_bars_stack_the_tables_amounts():
+    fig = charts.quick_ratio_bars(_quick_ratio_table(["amber", "amber", "green"]), "EUR")
+    heights = sorted(round(p.get_height()) for p in fig.axes[0].patches if p.get_width() > 0)
+    # new, reactivation, expansion up; contraction, churn down (negative heights)
+    want = sorted([3e4, 4e4, 5e4, 0, 1e3, 0, 5e3, 6e3, 7e3, -1e3, -2e3, -1e3, -8e3, -9e3, -5e3])
+    assert heights == want
+    matplotlib.pyplot.close(fig)
+
+
+def test_benchmark_bars_and_tiles_take_their_colours_from_the_status_column():
+    rows = unit_rows()
+    fig = charts.benchmark_bars(rows, "EUR")
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}
+    for st in ("green", "amber", "red"):
+        assert S.status_color(st).lower() in colours
+    matplotlib.pyplot.close(fig)
+
+
+def test_cohort_heatmap_cells_are_the_tables_values():
+    table = cohorts("logo", n=4)
+    fig = charts.cohort_heatmap(table, "logo")
+    ax = fig.axes[0]
+    image = ax.images[0].get_array()
+    # row i = cohort i, column = age: logo value 1 - 0.04 * age
+    for i, cohort in enumerate(["<=2025-10"] + months(3, "2026-08")):
+        sub = table[table["cohort"] == cohort].sort_values("age_months")
+        assert list(np.ma.filled(image[i, :len(sub)], np.nan)) == pytest.approx(list(sub["value"]))
+    matplotlib.pyplot.close(fig)
+
+
+def test_waterfall_steps_are_the_bridges_amounts():
+    bridge = {"opening": 1e6, "new": 2e5, "reactivation": 1e4, "expansion": 5e4, "contraction": 2e4,
+              "churn": 6e4, "closing": 1.18e6}
+    fig = charts.arr_waterfall(bridge, "USD")
+    heights = [abs(p.get_height()) for p in fig.axes[0].patches if p.get_width() > 0]
+    # each step's bar is as tall as its amount (the floating bars of a waterfall)
+    for amount in (2e5, 1e4, 5e4, 2e4, 6e4):
+        assert any(h == pytest.approx(amount) for h in heights), (amount, heights)
+    matplotlib.pyplot.close(fig)
+
+
+def test_pacing_bars_are_actual_over_target_in_the_status_colour():
+    fig = charts.pacing(pacing_table(), "EUR")
+    ax = fig.axes[0]
+    filled = [p for p in ax.patches if p.get_facecolor()[3] > 0]
+    # actual / target: 500k / 900k and 100k / 300k; on track = amber, behind = red
+    assert [p.get_width() for p in filled] == pytest.approx([500 / 900, 100 / 300])
+    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in filled] == \
+        [S.status_color("amber").lower(), S.status_color("red").lower()]
+    assert any("€500k of €900k" in t.get_text() for t in ax.texts)
+    matplotlib.pyplot.close(fig)

@@ -203,7 +203,7 @@ def test_relative_paths_inside_are_fine(path):
 def test_policies_describe():
     rows = Policies(cac_lag_months=2).describe()
     names = [r[0] for r in rows]
-    assert names == ["reactivation_window_months", "cac_lag_months", "ltv_max_lifetime_years",
+    assert names == ["reactivation_window_months", "cac_lag_months", "ltv_max_lifetime_years", "ltv_churn_basis",
                      "magic_number_basis", "mrr_includes_uncontracted", "sm_allocation",
                      "pacing_amber", "alert_threshold"]
     d = {n: (v, m) for n, v, m in rows}

@@ -177,7 +177,8 @@ defaults = { revenue_type = "one_off", billing = "upfront" }
 
 
 def test_warn_rows_are_left_out_and_counted(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\n', {
+    # 3 of 4 rows are bad: only min_rows_kept below 1/4 lets the input through (guard).
+    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\nmin_rows_kept = 0.25\n', {
         "m.csv": "customer_id,month,mrr\na,2024-01,1\na,2024-02,1\n",
         "l.csv": "lead_id,created_at,signup_at\nL1,2024-01-01,\nL2,,\nL3,2024-13-01,\nL4,2024-01-05,soon\n"})
     company = load_company(folder)

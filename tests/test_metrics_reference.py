@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from hypothesis import given
 
-from reportlib.metrics import Window, cohorts, movements, mrr_bridge, revenue_kpis
+from reportlib.metrics import Blank, Window, cohorts, movements, mrr_bridge, revenue_kpis
+from reportlib.metrics.churn_basis import annualised_monthly_logo_churn
 from reportlib.metrics.movements import arpa_drivers, movement_set, mrr_drivers
 from test_metrics_properties import SETTINGS, mrr_frames, policies
 
@@ -88,3 +89,27 @@ def test_movement_set_and_frame_give_identical_results(mrr, policy):
     last = mrr["month"].max()
     for w in (1, 3, 12):
         assert revenue_kpis(fast, Window(last, w)) == revenue_kpis(frame, Window(last, w))
+
+
+def reference_monthly_churn(mov: pd.DataFrame, as_of: pd.Period):
+    """annualised_monthly_logo_churn as first written, on the movements frame with pandas."""
+    months = pd.PeriodIndex(mov["month"])
+    if mov.empty or as_of - 12 < months.min():
+        return None
+    ttm = pd.period_range(as_of - 11, as_of, freq="M")
+    churned = pd.Series((mov["movement"] == "churn").to_numpy(), index=months).groupby(level=0).sum()
+    active = pd.Series((mov["mrr"] > 0).to_numpy(), index=months).groupby(level=0).sum()
+    opening = active.reindex(ttm - 1, fill_value=0).to_numpy(dtype=float)
+    if (opening == 0).any():
+        return None
+    return 12.0 * float(np.mean(churned.reindex(ttm, fill_value=0).to_numpy(dtype=float) / opening))
+
+
+@SETTINGS
+@given(mrr_frames(max_months=18), policies)
+def test_monthly_churn_basis_matches_the_frame_statement(mrr, policy):
+    fast = movement_set(mrr, reactivation_window_months=policy)
+    as_of = mrr["month"].max()
+    got = annualised_monthly_logo_churn(fast, Window(as_of, 3))
+    expected = reference_monthly_churn(fast.frame(), as_of)
+    assert (isinstance(got, Blank) and expected is None) or got == expected

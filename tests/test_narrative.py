@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from reportlib import format as F
 from reportlib.kpis import narrative as nar
 from reportlib.metrics import Blank
 
@@ -111,7 +112,7 @@ def test_journey_alert_on_opposite_moves():
     (1.25e9, "EUR", "€1.2B"), (12e3, "SEK", "SEK 12k"), (Blank("x"), "EUR", "n/a"),
 ])
 def test_fmt_currency(value, currency, text):
-    assert nar.fmt_currency(value, currency) == text
+    assert F.money(value, currency, context="text") == text
 
 
 def test_change_convention():

@@ -85,8 +85,8 @@ def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: P
     out = tmp_path / "reports"
     first = pack.build_pack(company, out=out, notebooks=GOOD, jobs=2)
     assert first.folder == out / "fixture-co" / "2026-09" and not first.skipped
-    assert sorted(p.name for p in first.folder.iterdir()) == ["board-pack.pdf", "kpis.csv", "manifest.json",
-                                                              "notebooks"]
+    assert sorted(p.name for p in first.folder.iterdir()) == ["_inputs", "board-pack.pdf", "kpis.csv",
+                                                              "manifest.json", "notebooks"]
     assert [p.name for p in out.joinpath("fixture-co").iterdir()] == ["2026-09"]   # no staging left
     manifest = json.loads(first.manifest.read_text())
     assert manifest["parameters"]["as_of"] == "2026-09"
@@ -166,9 +166,10 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
                                    str(result.pdf), "-"], capture_output=True, text=True).stdout
     rows = [r for r in csv.DictReader(open(result.folder / "kpis.csv")) if r["tier"] == "north_star" and r["value"]]
     assert rows
-    from reportlib.kpis.narrative import fmt_value
+    from reportlib import format as F
+    from reportlib import registry as reg
     from reportlib.inputs import load_company
 
     currency = load_company(SALES_LED).config.currency
     for row in rows:
-        assert fmt_value(row["kpi"], float(row["value"]), currency) in summary_text, row["kpi"]
+        assert F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text") in summary_text, row["kpi"]

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from reportlib import format as F
 from reportlib.deck import report
 
 
@@ -120,8 +121,8 @@ def test_kpi_row_and_formatting(company):
     assert report.kpi_row(res, "arr")["value"] == 1.2e6
     assert report.kpi_row(res, "nope")["note"] == "not computed"
     assert report.fmt_kpi(res, "arr") == "€1.2M"
-    assert report.fmt_money(850_000, "USD") == "$850k"
-    assert report.fmt_pct(0.85) == "85%"
+    assert F.money(850_000, "USD") == "$850k"
+    assert F.percent(0.85) == "85%"
     assert report.period_label(res) == "Q3 2026"
     assert report.headline(res, "summary", "x") == "ARR grew 20% to €1.2M"
     assert report.arr_bridge(res) == {"opening": 1.0e6, "closing": 1.2e6}

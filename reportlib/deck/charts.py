@@ -23,7 +23,10 @@ import pandas as pd
 from matplotlib.figure import Figure  
 from matplotlib.patches import FancyBboxPatch, Rectangle  
 
+from reportlib import format as F
+from reportlib import registry as reg
 from reportlib.deck import _style as S
+from reportlib.values import finite, is_blank
 from reportlib.deck._style import (  # noqa: F401  (re-exported: the public face of the style)
     AMBER,
     BLANK,
@@ -33,10 +36,6 @@ from reportlib.deck._style import (  # noqa: F401  (re-exported: the public face
     RED,
     STATUS_COLORS,
     TALL,
-    fmt_money,
-    fmt_number,
-    fmt_pct,
-    fmt_value,
     money_formatter,
     pct_formatter,
     status_color,
@@ -316,7 +315,7 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
     # benchmark bands wrapped to the tile width; the status words sit above the tallest,
     # so that they line up across the row
     benches = [_pack_parts(str(r.get("benchmark")), text_w, renderer, fontsize=10)
-               if not S.is_blank(r.get("benchmark")) else [] for r in items]
+               if not is_blank(r.get("benchmark")) else [] for r in items]
     bench_rows = max((len(b) for b in benches), default=0)
     for i, r in enumerate(items):
         col, row = i % ncols, i // ncols
@@ -337,27 +336,27 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
         label = str(r.get("label") or r.get("kpi", ""))
         t = ax.text(0.06, 0.86, label, fontsize=13.5, color=S.MUTED, va="top", fontweight="bold")
         _fit_text(t, text_w, renderer, min_size=10.5)
-        value_text = fmt_value(r.get("value"), unit, currency)
+        value_text = F.value(r.get("value"), unit, currency)
         spark = _spark_for(r.get("kpi"), sparklines)
         t = ax.text(0.06, 0.67, value_text, fontsize=(30 if ncols <= 4 else 26) if len(value_text) <= 7 else 22,
                     fontweight="bold", color=S.INK, va="center")
         # the value keeps clear of the sparkline on its right
         _fit_text(t, text_w * (0.62 if spark is not None else 1.0), renderer, min_size=16)
         lines = []
-        if not S.is_blank(r.get("change")):
-            lines.append(f"{S.fmt_change(r.get('change'), unit, currency)} vs {period_label}")
-        elif not S.is_blank(r.get("prior_value")):
-            lines.append(f"{fmt_value(r.get('prior_value'), unit, currency)} {period_label}")
+        if not is_blank(r.get("change")):
+            lines.append(f"{F.change(r.get('change'), unit, currency)} vs {period_label}")
+        elif not is_blank(r.get("prior_value")):
+            lines.append(f"{F.value(r.get('prior_value'), unit, currency)} {period_label}")
         yoy = r.get("change_yoy")
-        if not S.is_blank(yoy):
-            lines.append(f"{S.fmt_change(yoy, unit, currency)} vs a year ago")
+        if not is_blank(yoy):
+            lines.append(f"{F.change(yoy, unit, currency)} vs a year ago")
         else:
             ya = r.get("year_ago")
-            if S.is_blank(ya) and year_ago is not None:
+            if is_blank(ya) and year_ago is not None:
                 ya = year_ago.get(r.get("kpi"))
-            if not S.is_blank(ya):
-                lines.append(f"{fmt_value(ya, unit, currency)} a year ago")
-        if S.is_blank(r.get("value")) and not S.is_blank(r.get("note")):
+            if not is_blank(ya):
+                lines.append(f"{F.value(ya, unit, currency)} a year ago")
+        if is_blank(r.get("value")) and not is_blank(r.get("note")):
             lines = [_wrap(r.get("note"), 30)]
         t = ax.text(0.06, 0.53, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
         _fit_text(t, text_w, renderer, min_size=9.5)
@@ -447,7 +446,7 @@ def _bridge_steps(bridge: Any) -> tuple[list[str], list[float]]:
         for s in _BRIDGE_STEPS:
             d[s] = float(b[s].sum())
     elif isinstance(bridge, (Mapping, pd.Series)):
-        d = {str(k): float(v) for k, v in dict(bridge).items() if not S.is_blank(v)}
+        d = {str(k): float(v) for k, v in dict(bridge).items() if not is_blank(v)}
     else:
         raise TypeError("arr_waterfall takes a mapping of steps, a (step, value) table or an mrr_bridge table")
     alias = {"opening_arr": "opening", "closing_arr": "closing", "opening_mrr": "opening",
@@ -508,7 +507,7 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
     for i, (s, a, b, h) in enumerate(zip(steps, amounts, bottoms, heights)):
         sign = s not in ("opening", "closing")
         neg = s in ("contraction", "churn")
-        text = fmt_money(-a if neg else a, currency, sign=sign, sig=3)
+        text = F.money(-a if neg else a, currency, sign=sign, sig=3)
         ax.text(i, b + h + span * 0.015, text, ha="center", va="bottom", fontsize=13,
                 fontweight="bold", color=S.INK)
         if i < len(steps) - 1:
@@ -522,7 +521,7 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
     ax.set_xlabel("")
     if cut:
         ax.set_ylim(lo, top + span * 0.10)
-        ax.text(1.0, 1.0, f"axis starts at {fmt_money(lo, currency)}, not zero", transform=ax.transAxes,
+        ax.text(1.0, 1.0, f"axis starts at {F.money(lo, currency)}, not zero", transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=11, color=S.MUTED)
     else:
         ax.set_ylim(lo, top + span * 0.12)
@@ -616,10 +615,10 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
             ax2.plot(dates, df[c].astype(float), label=_LINE_LABELS[c], color=colors[c],
                      lw=2.8, ls="-" if c == "arr" else "--")
     if "arr" in df.columns:
-        ax2.text(dates[-1], float(df["arr"].iloc[-1]), " " + fmt_money(df["arr"].iloc[-1], currency),
+        ax2.text(dates[-1], float(df["arr"].iloc[-1]), " " + F.money(df["arr"].iloc[-1], currency),
                  va="center", ha="left", fontsize=12, color=colors["arr"], fontweight="bold")
     if "carr" in df.columns:
-        ax2.text(dates[-1], float(df["carr"].iloc[-1]), " " + fmt_money(df["carr"].iloc[-1], currency),
+        ax2.text(dates[-1], float(df["carr"].iloc[-1]), " " + F.money(df["carr"].iloc[-1], currency),
                  va="bottom", ha="left", fontsize=12, color=colors["carr"], fontweight="bold")
     ax2.yaxis.set_major_formatter(money_formatter(currency))
     ax2.set_ylabel(_money_label(currency, "annualised"))
@@ -641,11 +640,7 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
 def _registry_bands(kpi: str, stage: str | None = None, gtm: str | None = None):
     """The KPI's benchmark bands from the registry (``None`` when it has none or it is not
     judged for this company)."""
-    try:
-        from reportlib.registry import BANDS
-    except Exception:  # noqa: BLE001
-        return None
-    rule = BANDS.get(kpi)
+    rule = reg.BANDS.get(kpi)
     if rule is None:
         return None
     bands = rule.for_company(stage, gtm)
@@ -675,8 +670,6 @@ def _band_list(kpi: str, stage: str | None = None, gtm: str | None = None) -> li
 def _quick_ratio_bands() -> list[tuple[float, str]]:
     """Thresholds of the quick-ratio band (registry), highest first."""
     b = _registry_bands("quick_ratio")
-    if b is None:
-        return [(5.0, "green"), (3.0, "amber")]
     return [(b.green, "green")] + ([(b.amber, "amber")] if b.amber is not None else [])
 
 
@@ -730,8 +723,8 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     """MRR gained (new, reactivation, expansion) and lost (contraction, churn) per period,
     with the quick ratio of each period coloured by its benchmark band.
 
-    ``df``: one row per period (quarter or month) with the movement columns and
-    ``quick_ratio`` (and optionally ``status``)."""
+    ``df``: one row per period (quarter or month) with the movement columns,
+    ``quick_ratio`` and its ``status`` (the ``mrr_drivers`` table)."""
     if _is_empty(df):
         return _empty("No MRR movements")
     pcol = _month_col(df)
@@ -751,13 +744,7 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     if qr_col:
         bands = _quick_ratio_bands()
         qr = data[qr_col].astype(float).to_numpy()
-        if "status" in data.columns:
-            cols = [S.status_color(s) for s in data["status"]]
-        else:
-            cols = []
-            for v in qr:
-                st = "" if np.isnan(v) else next((b for t, b in bands if v >= t), "red")
-                cols.append(S.status_color(st))
+        cols = [S.status_color(s) for s in data["status"]]
         shown = np.where(np.isnan(qr), 0, qr)
         axq.bar(x, shown, color=cols, width=0.66)
         for i, v in enumerate(qr):
@@ -767,8 +754,8 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
             axq.axhline(t, color=S.status_color(b), lw=1.2, ls="--")
             axq.text(1.0, t, f" {t:g}", transform=axq.get_yaxis_transform(), va="center",
                      fontsize=10.5, color=S.status_color(b))
-        finite = qr[~np.isnan(qr)]
-        axq.set_ylim(0, max(float(finite.max()) if finite.size else 1, bands[0][0]) * 1.3)
+        drawn = qr[~np.isnan(qr)]
+        axq.set_ylim(0, max(float(drawn.max()) if drawn.size else 1, bands[0][0]) * 1.3)
         axq.yaxis.set_major_formatter(S.value_formatter("multiple"))
         axq.set_ylabel("Quick ratio")
     else:
@@ -1090,14 +1077,14 @@ def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
                  fontweight="bold")
         ax = fig.add_axes((0.25, y0 + row_h * 0.18, 0.40, row_h * 0.64))
         ax.set_axis_off()
-        v = S.as_float(r.get("value"))
+        v = finite(r.get("value"))
         spec = (bands or {}).get(r.get("kpi")) if bands is not None else _band_list(
             str(r.get("kpi")), stage, gtm)
         segs = _band_segments(spec)
-        finite = [x for s in segs for x in s[:2] if np.isfinite(x)]
+        edges = [x for s in segs for x in s[:2] if np.isfinite(x)]
         ref = max([abs(v)] if v is not None else [] + [0]) if v is not None else 0
-        hi = max(finite + [ref]) * 1.25 if (finite or ref) else 1.0
-        lo = min(0.0, min(finite + [v if v is not None else 0.0]) * 1.1)
+        hi = max(edges + [ref]) * 1.25 if (edges or ref) else 1.0
+        lo = min(0.0, min(edges + [v if v is not None else 0.0]) * 1.1)
         ax.set_xlim(lo, hi)
         ax.set_ylim(0, 1)
         for a, b, st in segs:
@@ -1106,15 +1093,15 @@ def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
                 ax.add_patch(Rectangle((a, 0), b - a, 1, facecolor=S.STATUS_TINTS[st], edgecolor="none"))
         if v is not None:
             ax.add_patch(Rectangle((min(0, v), 0.22), abs(v), 0.56, facecolor=color, edgecolor="none"))
-            ax.text(max(v, 0) + (hi - lo) * 0.012, 0.5, fmt_value(v, unit, currency), va="center",
+            ax.text(max(v, 0) + (hi - lo) * 0.012, 0.5, F.value(v, unit, currency), va="center",
                     fontsize=13.5, fontweight="bold", color=S.INK)
         else:
-            ax.text(0, 0.5, "– " + (str(r.get("note")) if not S.is_blank(r.get("note")) else "not available"),
+            ax.text(0, 0.5, "– " + (str(r.get("note")) if not is_blank(r.get("note")) else "not available"),
                     va="center", fontsize=12, color=S.MUTED, style="italic")
         ax.axvline(0, color=S.MUTED, lw=0.8)
         bench = r.get("benchmark")
         words = S.STATUS_LABELS[status] if status else "not judged"
-        right = words + (f"  ({bench})" if not S.is_blank(bench) else "")
+        right = words + (f"  ({bench})" if not is_blank(bench) else "")
         fig.text(0.67, y0 + row_h * 0.5, _wrap(right, 48), fontsize=12, va="center",
                  color=color if status else S.MUTED)
         if i < n - 1:
@@ -1146,7 +1133,7 @@ def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
     roots = []
     for r in items:
         parent = r.get("parent")
-        if S.is_blank(parent) or r.get("tier") == "north_star":
+        if is_blank(parent) or r.get("tier") == "north_star":
             roots.append(r)
         else:
             by_parent.setdefault(str(parent), []).append(r)
@@ -1202,8 +1189,8 @@ def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
                                zorder=3))
         label = node.get("label") or node.get("kpi")
         disp = node.get("display")
-        if S.is_blank(disp):
-            disp = fmt_value(node.get("value"), node.get("unit"), currency)
+        if is_blank(disp):
+            disp = F.value(node.get("value"), node.get("unit"), currency)
         ax.text(x + 0.05, yy, _shorten(label, 30), va="center", ha="left",
                 fontsize=fs + (1 if depth == 0 else 0), fontweight="bold" if depth == 0 else "normal",
                 color=S.INK, zorder=4)
@@ -1235,33 +1222,30 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
     """Horizontal funnel: one bar per stage (its count), the conversion from the stage
     above written between bars when the table has it.
 
-    ``df``: stage, count (or value / entered) and optionally conversion (fraction)."""
+    ``df``: the ``funnel`` table (stage, count, conversion_from_previous as a fraction)."""
     if _is_empty(df):
         return _empty("No customer-journey data")
-    stage_col = "stage" if "stage" in df.columns else df.columns[0]
-    count_col = next((c for c in ("count", "value", "entered", "n") if c in df.columns), df.columns[1])
-    conv_col = next((c for c in ("conversion", "conversion_rate", "rate", "conversion_from_previous")
-                     if c in df.columns), None)
     data = df.reset_index(drop=True)
     n = len(data)
     fig, ax = _new_figure(size)
-    counts = data[count_col].astype(float).to_numpy()
+    counts = data["count"].astype(float).to_numpy()
     # stages differ by orders of magnitude (visitors vs customers): widths on a log scale
     # when they do, so every stage stays visible; the counts are printed.
     log = bool(np.nanmax(counts) > 50 * max(np.nanmin(counts[counts > 0]) if (counts > 0).any() else 1, 1))
     shown = np.log10(np.maximum(counts, 1)) + 1 if log else counts
     widest = np.nanmax(shown) if n else 1
-    for i, (stage, c, w) in enumerate(zip(data[stage_col], counts, shown)):
+    for i, (stage, c, w) in enumerate(zip(data["stage"], counts, shown)):
         shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
         ax.barh(i, w, left=(widest - w) / 2, color=shade, height=0.7)
         inside = w > widest * 0.25
-        ax.text(widest / 2 if inside else (widest + w) / 2 + widest * 0.01, i, fmt_number(c),
+        ax.text(widest / 2 if inside else (widest + w) / 2 + widest * 0.01, i, F.number(c),
                 ha="center" if inside else "left", va="center", fontsize=14, fontweight="bold",
                 color="white" if inside and i < n - 1 else S.INK)
         label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
         ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
-        if conv_col and i > 0 and not S.is_blank(data[conv_col].iloc[i]):
-            ax.text(widest * 1.01, i - 0.5, f"↓ {fmt_pct(data[conv_col].iloc[i], 1)} convert",
+        conversion = data["conversion_from_previous"].iloc[i]
+        if i > 0 and not is_blank(conversion):
+            ax.text(widest * 1.01, i - 0.5, f"↓ {F.percent(conversion, decimals=1)} convert",
                     ha="left", va="center", fontsize=12.5, color=S.MUTED)
     if log:
         ax.text(0, n - 0.1, "bar widths on a log scale", fontsize=10.5, color=S.MUTED, va="top")
@@ -1285,22 +1269,12 @@ def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
         data = data[data["dimension"].astype(str) == dimension]
     if data.empty:
         return _empty("No funnel cohorts")
-    if "rate" in data.columns:
-        ycol = "rate"
-    elif "conversion" in data.columns:
-        ycol = "conversion"
-    else:
-        ycol = None
     fig, ax = _new_figure(size)
     transitions = list(dict.fromkeys(zip(data["stage_from"], data["stage_to"])))
     for i, (a, b) in enumerate(transitions):
         sub = data[(data["stage_from"] == a) & (data["stage_to"] == b)].sort_values("cohort")
         dates = _to_timestamps(sub["cohort"])
-        if ycol:
-            y = sub[ycol].astype(float)
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):  # drawing: share of bar filled
-                y = sub["converted"].astype(float) / sub["entered"].replace(0, np.nan).astype(float)
+        y = sub["rate"].astype(float)
         label = f"{_STAGE_LABELS.get(str(a), a)} → {_STAGE_LABELS.get(str(b), b)}"
         ax.plot(dates, y, marker="o", ms=4, label=label, color=S.SERIES[i % len(S.SERIES)])
     ax.yaxis.set_major_formatter(pct_formatter())
@@ -1331,22 +1305,22 @@ def pacing(df: pd.DataFrame, currency: str | None = None, size=None,
     fig_h = size[1] if size else max(2.2, min(5.4, 0.75 * n + 1.0))
     fig, ax = plt.subplots(figsize=(size[0] if size else 12.6, fig_h))
     for i, r in enumerate(items):
-        target = S.as_float(r.get("target")) or 0.0
-        actual = S.as_float(r.get("actual")) or 0.0
-        expected = S.as_float(r.get("expected_to_date"))
+        target = finite(r.get("target")) or 0.0
+        actual = finite(r.get("actual")) or 0.0
+        expected = finite(r.get("expected_to_date"))
         st = _PACE_STATUS.get(str(r.get("status", "")).lower(), "")
         color = S.STATUS_COLORS[st]
-        unit = "currency" if str(r.get("metric", "")).startswith(("pipeline", "new_arr", "bookings", "arr")) else r.get("unit", "count")
+        unit = reg.unit(str(r.get("metric", "")))
         # normalise each row to its own target so that rows of different units share an axis
         scale = target if target else max(actual, 1.0)
         ax.barh(i, 1.0, color="none", edgecolor=S.NEUTRAL, height=0.56, lw=1.2)
         ax.barh(i, actual / scale, color=color, height=0.56)
         if expected is not None:
             ax.plot([expected / scale] * 2, [i - 0.38, i + 0.38], color=S.INK, lw=2.4)
-        pace = S.as_float(r.get("pace"))
-        txt = f"{fmt_value(actual, unit, currency)} of {fmt_value(target, unit, currency)}"
+        pace = finite(r.get("pace"))
+        txt = f"{F.value(actual, unit, currency)} of {F.value(target, unit, currency)}"
         if pace is not None:
-            txt += f"  ·  pace {fmt_pct(pace)}"
+            txt += f"  ·  pace {F.percent(pace)}"
         st_word = str(r.get("status", "") or "").replace("_", " ")
         if st_word:
             txt += f"  ·  {st_word}"
@@ -1379,7 +1353,7 @@ def breakdown_bars(df: pd.DataFrame, value: str, label: str | None = None, unit:
     ax.barh(y, vals, color=color or S.PRIMARY, height=0.62)
     span = np.nanmax(np.abs(vals)) if len(vals) else 1
     for i, v in enumerate(vals):
-        ax.text(v + span * 0.015, i, fmt_value(v, unit, currency), va="center", fontsize=12.5)
+        ax.text(v + span * 0.015, i, F.value(v, unit, currency), va="center", fontsize=12.5)
     ax.set_yticks(y, [_shorten(s, 22) for s in data[label].astype(str)])
     ax.set_ylim(len(data) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(S.value_formatter(unit, currency))
@@ -1407,7 +1381,7 @@ def trend(df: pd.DataFrame, columns: Sequence[str] | None = None, unit: str = "c
                 color=S.SERIES[i % len(S.SERIES)])
     _value_axis(ax, unit, currency)
     _format_time_axis(ax, dates)
-    ax.set_ylabel(ylabel or (_money_label(currency, "") .strip() if S.unit_kind(unit) == "money" else unit))
+    ax.set_ylabel(ylabel or (_money_label(currency, "") .strip() if F.unit_kind(unit) == "money" else unit))
     if len(cols) > 1:
         _legend_below(ax, ncols=min(len(cols), 4))
     if title:
@@ -1433,7 +1407,7 @@ def _nps_period_label(row: Mapping[str, Any]) -> str:
     if len(parts) == 2 and all(len(p) == 2 for p in parts):
         (m0, _y0), (m1, y1) = parts
         return f"{m0}–{m1}\n{y1}"
-    if not S.is_blank(row.get("as_of")):
+    if not is_blank(row.get("as_of")):
         return _period_labels([row.get("as_of")])[0]
     return text
 
@@ -1465,15 +1439,15 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
         x = 0.01 + i / n
         kpi, unit = str(r.get("kpi")), r.get("unit")
         if kpi == "usage_depth":
-            value, label = fmt_number(r.get("value"), 0), "Events per active account"
+            value, label = F.number(r.get("value"), decimals=0), "Events per active account"
         else:
-            value, label = fmt_value(r.get("value"), unit), str(r.get("label") or kpi)
+            value, label = F.value(r.get("value"), unit), str(r.get("label") or kpi)
         t = head.text(x, 0.95, label, fontsize=12, color=S.MUTED, fontweight="bold", va="top")
         _fit_text(t, slot_px, renderer, min_size=10)
         head.text(x, 0.50, value, fontsize=24, color=S.INK, fontweight="bold", va="center")
         change = r.get("change")
-        if not S.is_blank(change):
-            head.text(x, 0.08, f"{S.fmt_change(change, unit)} vs {period_label}", fontsize=11.5,
+        if not is_blank(change):
+            head.text(x, 0.08, f"{F.change(change, unit)} vs {period_label}", fontsize=11.5,
                       color=S.INK, va="bottom")
     widths = {"adoption": 1.0, "nps": 1.4}
     gs = body.add_gridspec(1, max(len(panels), 1), width_ratios=[widths[p] for p in panels] or [1])
@@ -1487,7 +1461,7 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
         ax.barh(y, vals, color=S.PRIMARY, height=0.62)
         for i, v in enumerate(vals):
             inside = v > 0.2
-            ax.text(v - 0.01 if inside else v + 0.01, i, fmt_pct(v), va="center",
+            ax.text(v - 0.01 if inside else v + 0.01, i, F.percent(v), va="center",
                     ha="right" if inside else "left", fontsize=12, fontweight="bold",
                     color="white" if inside else S.INK)
         ax.set_yticks(y, [_shorten(_feature_label(f), 22) for f in d["feature"]])
@@ -1513,7 +1487,7 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
             bottom = bottom + v
         if "nps" in d.columns:
             for i, v in enumerate(d["nps"]):
-                ax.text(x[i], 1.02, "–" if S.is_blank(v) else fmt_number(v, 0), ha="center",
+                ax.text(x[i], 1.02, "–" if is_blank(v) else F.number(v, decimals=0), ha="center",
                         va="bottom", fontsize=12, fontweight="bold", color=S.INK)
             ax.text(-0.5, 1.12, "NPS", fontsize=11, color=S.MUTED, va="bottom", fontweight="bold")
         ax.set_xticks(x, [_nps_period_label(r) for r in d.to_dict("records")],
@@ -1549,7 +1523,7 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
     h = size[1] if size else max(2.5, min(5.6, 0.55 * n + 0.9))
     fig, ax = plt.subplots(figsize=(size[0] if size else 12.6, h))
     for i, r in enumerate(df.to_dict("records")):
-        va, vb = S.as_float(r.get(a)), S.as_float(r.get(b))
+        va, vb = finite(r.get(a)), finite(r.get(b))
         m = max([abs(v) for v in (va, vb) if v is not None] or [1.0]) or 1.0
         for j, (seg, v) in enumerate(((a, va), (b, vb))):
             st = S.status_key(r.get(f"status_{seg}"))
@@ -1558,12 +1532,12 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
             if v is not None:
                 ax.barh(i, abs(v) / m, left=x0, color=color, height=0.56)
             note = r.get(f"note_{seg}")
-            if v is None and not S.is_blank(note):
+            if v is None and not is_blank(note):
                 ax.text(x0 + 0.02, i, "– " + _shorten(note, 44), va="center", fontsize=11,
                         color=S.MUTED, style="italic")
                 continue
             ax.text(x0 + (abs(v) / m if v is not None else 0) + 0.02, i,
-                    fmt_value(v, r.get("unit"), currency), va="center", fontsize=12.5, color=S.INK,
+                    F.value(v, r.get("unit"), currency), va="center", fontsize=12.5, color=S.INK,
                     fontweight="bold")
         ax.text(-0.03, i, _shorten(r.get("label") or r.get("kpi"), 30), ha="right", va="center",
                 fontsize=13, color=S.INK)

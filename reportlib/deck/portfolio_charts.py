@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from reportlib import format as F
 from reportlib.deck import _style as S
+from reportlib.values import is_blank
 from reportlib.deck.charts import board_style, message_figure
 
 __all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "totals_markdown"]
@@ -97,7 +99,7 @@ def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> Non
     name = str(comp.name) + ("  ▼" if bool(comp.behind) else "")
     fig.text(xs[0] + 0.005, y, name[:30], fontsize=12, fontweight="bold", color=color, va="center")
     gtm = _GTM.get(str(comp.gtm), comp.gtm)
-    meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not S.is_blank(v))
+    meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not is_blank(v))
     fig.text(xs[1] + 0.005, y, meta, fontsize=10, color=S.MUTED, va="center")
 
 
@@ -112,7 +114,7 @@ def _kpi_cell(fig: Figure, cell: tuple[float, float], y: float, h: float, row: A
     status = S.status_key(row["status"])
     fig.add_artist(Rectangle((x, y - h * 0.42), w, h * 0.84, transform=fig.transFigure,
                              facecolor=S.STATUS_TINTS[status], edgecolor="none"))
-    text = S.fmt_value(row["value"], unit, currency)
+    text = F.value(row["value"], unit, currency)
     fig.text(x + 0.008, y, text, fontsize=12.5, va="center", color=S.INK,
              fontweight="bold" if star else "normal")
     if status:
@@ -267,7 +269,7 @@ def _total_cell(rows: pd.DataFrame, unit: str, currency: str) -> str:
     if rows.empty:
         return "–"
     r = rows.iloc[0]
-    return f"{S.fmt_value(r['value'], unit, currency)} ({int(r['companies'])})"
+    return f"{F.value(r['value'], unit, currency)} ({int(r['companies'])})"
 
 
 def behind_markdown(companies: pd.DataFrame) -> str:

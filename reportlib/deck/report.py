@@ -11,24 +11,21 @@ from __future__ import annotations
 import pickle
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from reportlib import format as F
 from reportlib.deck import _style as S
-from reportlib.deck._style import (  # noqa: F401  (re-exported for notebooks)
-    fmt_change,
-    fmt_money,
-    fmt_multiple,
-    fmt_number,
-    fmt_pct,
-    fmt_pts,
-    fmt_value,
-)
+from reportlib.values import is_blank
 
 from reportlib import params
+from reportlib import registry as reg
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
+
+if TYPE_CHECKING:  # the notebooks' result type; imported lazily so `report` loads fast
+    from reportlib.kpis import KpiResult
 
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
@@ -46,12 +43,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
                       "customer journey", "pipeline", "kpi tree"),
     "appendix": ("appendix", "data quality", "definitions"),
 }
-SECTION_TITLES = {
-    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Revenue quality",
-    "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
-    "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
-}
-
 _NOTEBOOKS_DIR = notebooks_dir()
 
 
@@ -88,7 +79,7 @@ def cache_path(output_dir: str | Path) -> Path:
     return Path(output_dir) / CACHE_DIR / CACHE_FILE
 
 
-def write_cache(result: Any, output_dir: str | Path, company_dir: str | Path, as_of: Any = None,
+def write_cache(result: KpiResult, output_dir: str | Path, company_dir: str | Path, as_of: Any = None,
                 window: str = "quarter", segment: Any = "", compare: Any = "") -> Path:
     """Pickle ``result`` with its parameters to ``output_dir/_cache/kpi_result.pkl`` (for the
     pack runner: the section notebooks then read it instead of recomputing)."""
@@ -104,7 +95,7 @@ def write_cache(result: Any, output_dir: str | Path, company_dir: str | Path, as
     return path
 
 
-def _as_of_of(result: Any) -> str | None:
+def _as_of_of(result: KpiResult) -> str | None:
     w = getattr(result, "window", None)
     a = getattr(w, "as_of", None)
     return None if a is None else str(a)
@@ -138,7 +129,7 @@ def _cached(output_dir: Any, key: dict[str, Any]) -> Any | None:
     return None
 
 
-def _result_matches(result: Any, key: Mapping[str, Any]) -> bool:
+def _result_matches(result: KpiResult, key: Mapping[str, Any]) -> bool:
     """A bare cached result matches when its company folder, as-of month, window length
     and (when it records them) segment and comparison are the ones asked for. The cache
     lives in one pack's own folder, so what the result does not record is that pack's."""
@@ -176,7 +167,7 @@ def _same_tuple(a: Any, b: Any) -> bool:
 
 
 def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
-                compare: Any = "", output_dir: Any = "") -> Any:
+                compare: Any = "", output_dir: Any = "") -> KpiResult:
     """The :class:`~reportlib.kpis.KpiResult` of a company for the given parameters.
 
     When ``output_dir`` holds ``_cache/kpi_result.pkl`` written for the same parameters
@@ -214,28 +205,28 @@ def company_of(result_or_company: Any) -> Any:
     return getattr(result_or_company, "company", result_or_company)
 
 
-def currency(result: Any) -> str:
+def currency(result: KpiResult) -> str:
     comp = company_of(result)
     cfg = getattr(comp, "config", None)
     return str(getattr(cfg, "currency", "") or "")
 
 
-def company_name(result: Any) -> str:
+def company_name(result: KpiResult) -> str:
     comp = company_of(result)
     cfg = getattr(comp, "config", None)
     return str(getattr(cfg, "name", None) or getattr(comp, "slug", "") or "")
 
 
-def window_months(result: Any) -> int:
+def window_months(result: KpiResult) -> int:
     w = getattr(result, "window", None)
     return int(getattr(w, "months", 3) if isinstance(getattr(w, "months", 3), int) else len(w.months))
 
 
-def period_word(result: Any) -> str:
+def period_word(result: KpiResult) -> str:
     return params.PERIOD_WORDS.get(window_months(result), "period")
 
 
-def period_label(result: Any) -> str:
+def period_label(result: KpiResult) -> str:
     """The period's one label (:func:`reportlib.params.period_label`): 'Q3 2026', 'Sep 2026'."""
     w = getattr(result, "window", None)
     if getattr(w, "as_of", None) is None:
@@ -243,7 +234,7 @@ def period_label(result: Any) -> str:
     return params.period_label(w.as_of, w.months)
 
 
-def segment_label(result: Any, segment: Any = "") -> str:
+def segment_label(result: KpiResult, segment: Any = "") -> str:
     seg = parse_segment(segment) if segment else getattr(result, "segment", None)
     if not seg:
         return "All customers"
@@ -254,7 +245,7 @@ def segment_label(result: Any, segment: Any = "") -> str:
     return f"{str(key).replace('_', ' ').capitalize()}: {value}"
 
 
-def has_input(result: Any, name: str) -> bool:
+def has_input(result: KpiResult, name: str) -> bool:
     comp = company_of(result)
     has = getattr(comp, "has", None)
     if callable(has):
@@ -263,13 +254,13 @@ def has_input(result: Any, name: str) -> bool:
     return name in frames
 
 
-def table(result: Any, name: str) -> pd.DataFrame:
+def table(result: KpiResult, name: str) -> pd.DataFrame:
     """A table of the result (empty DataFrame when absent)."""
     t = (getattr(result, "tables", None) or {}).get(name)
     return t if isinstance(t, pd.DataFrame) else pd.DataFrame()
 
 
-def has_table(result: Any, name: str, columns: Sequence[str] | None = None) -> bool:
+def has_table(result: KpiResult, name: str, columns: Sequence[str] | None = None) -> bool:
     """True when the table exists and holds at least one number (in ``columns`` when
     given: a tier table of a company whose revenue is not split by tier is all blanks)."""
     t = table(result, name)
@@ -281,7 +272,7 @@ def has_table(result: Any, name: str, columns: Sequence[str] | None = None) -> b
     return num.empty or bool(num.notna().any().any())
 
 
-def kpi_row(result: Any, kpi: str) -> dict[str, Any]:
+def kpi_row(result: KpiResult, kpi: str) -> dict[str, Any]:
     """The kpis.csv row of one KPI as a dict (a blank row with a note when absent)."""
     df = getattr(result, "kpis", None)
     if isinstance(df, pd.DataFrame) and not df.empty:
@@ -293,11 +284,11 @@ def kpi_row(result: Any, kpi: str) -> dict[str, Any]:
             "note": "not computed"}
 
 
-def kpi_value(result: Any, kpi: str) -> Any:
+def kpi_value(result: KpiResult, kpi: str) -> Any:
     return kpi_row(result, kpi).get("value")
 
 
-def kpi_rows(result: Any, kpis: Iterable[str] | None = None, tier: str | None = None,
+def kpi_rows(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
              keep_blank: bool = True) -> pd.DataFrame:
     """Rows of kpis.csv in the order asked, with ``change_yoy`` / ``year_ago`` when known."""
     df = getattr(result, "kpis", None)
@@ -321,7 +312,7 @@ def kpi_rows(result: Any, kpis: Iterable[str] | None = None, tier: str | None = 
     return df.reset_index(drop=True)
 
 
-def north_star(result: Any) -> pd.DataFrame:
+def north_star(result: KpiResult) -> pd.DataFrame:
     """North-star rows in the company's order."""
     order = list(getattr(getattr(company_of(result), "config", None), "north_star", []) or [])
     rows = kpi_rows(result, tier="north_star")
@@ -332,34 +323,24 @@ def north_star(result: Any) -> pd.DataFrame:
 
 
 def _plain(v: Any) -> Any:
-    return None if S.is_blank(v) else float(v)
+    return None if is_blank(v) else float(v)
 
 
 def _label(kpi: str) -> str:
-    try:
-        from reportlib import registry as _registry
-
-        return _registry.get(kpi).label
-    except Exception:  # noqa: BLE001
-        return kpi.replace("_", " ").capitalize()
+    return reg.REGISTRY[kpi].label if kpi in reg.REGISTRY else kpi.replace("_", " ").capitalize()
 
 
 def _unit(kpi: str) -> str:
-    try:
-        from reportlib import registry as _registry
-
-        return _registry.get(kpi).unit
-    except Exception:  # noqa: BLE001
-        return ""
+    return reg.REGISTRY[kpi].unit if kpi in reg.REGISTRY else ""
 
 
-def fmt_kpi(result: Any, kpi: str) -> str:
+def fmt_kpi(result: KpiResult, kpi: str) -> str:
     """A KPI's value formatted for its unit and the company's currency."""
     r = kpi_row(result, kpi)
-    return S.fmt_value(r.get("value"), r.get("unit"), currency(result))
+    return F.value(r.get("value"), r.get("unit"), currency(result))
 
 
-def sparklines(result: Any) -> dict[str, pd.Series]:
+def sparklines(result: KpiResult) -> dict[str, pd.Series]:
     """Monthly history of the north stars for tile sparklines, from the result's tables
     (``kpi_history`` / ``north_star_history`` long tables when present; ARR follows the
     closing MRR of ``mrr_bridge``, which has the same shape)."""
@@ -382,7 +363,7 @@ def sparklines(result: Any) -> dict[str, pd.Series]:
 # ---------------------------------------------------------------------------------------
 # words: titles, narrative, commentary, notes
 # ---------------------------------------------------------------------------------------
-def narrative(result: Any, section: str) -> list[str]:
+def narrative(result: KpiResult, section: str) -> list[str]:
     n = getattr(result, "narrative", None) or {}
     sentences = n.get(section) or []
     if isinstance(sentences, str):
@@ -403,7 +384,7 @@ def short(sentence: str, limit: int = 90) -> str:
     return s
 
 
-def headline(result: Any, section: str, fallback: str) -> str:
+def headline(result: KpiResult, section: str, fallback: str) -> str:
     """The page title of a section's first page: its first narrative sentence (shortened
     for a title), else ``fallback``."""
     s = narrative(result, section)
@@ -463,12 +444,12 @@ def _md():
     return Markdown, display
 
 
-def title(text: str, section: str | None = None, result: Any = None) -> None:
+def title(text: str, section: str | None = None, result: KpiResult = None) -> None:
     """Show a slide title (a level-2 heading starts a page in the exported deck). With
     ``section`` (a section's first page) a small line naming the section comes first."""
     Markdown, display = _md()
     if section:
-        kicker = SECTION_TITLES.get(section, section)
+        kicker = reg.SECTION_TITLES.get(section, section)
         if result is not None:
             kicker += f" · {company_name(result)} · {period_label(result)}"
         display(Markdown(f"<span class='bp-muted'>{kicker}</span>\n\n## {text}"))
@@ -476,7 +457,7 @@ def title(text: str, section: str | None = None, result: Any = None) -> None:
         display(Markdown(f"## {text}"))
 
 
-def section_intro(result: Any, section: str, fallback: str | None = None, title: str | None = None) -> None:
+def section_intro(result: KpiResult, section: str, fallback: str | None = None, title: str | None = None) -> None:
     """First page of a section: a small line naming the section, the title (``title``, else
     the first narrative sentence, else ``fallback``), the other sentences as bullets and the
     analyst's commentary for the section.
@@ -488,9 +469,9 @@ def section_intro(result: Any, section: str, fallback: str | None = None, title:
     if title:
         head, rest = title, sentences
     else:
-        head = short(sentences[0]) if sentences else (fallback or SECTION_TITLES.get(section, section))
+        head = short(sentences[0]) if sentences else (fallback or reg.SECTION_TITLES.get(section, section))
         rest = sentences if sentences and head != sentences[0].strip().rstrip(".") else sentences[1:]
-    lines = [f"<span class='bp-muted'>{SECTION_TITLES.get(section, section)} · {company_name(result)} · "
+    lines = [f"<span class='bp-muted'>{reg.SECTION_TITLES.get(section, section)} · {company_name(result)} · "
              f"{period_label(result)}</span>", "", f"## {head}", ""]
     for s in rest:
         lines.append(f"- {s}")
@@ -498,7 +479,7 @@ def section_intro(result: Any, section: str, fallback: str | None = None, title:
     show_commentary(result, section)
 
 
-def show_commentary(result: Any, section: str) -> None:
+def show_commentary(result: KpiResult, section: str) -> None:
     text = commentary(result, section)
     if text:
         Markdown, display = _md()
@@ -517,19 +498,7 @@ def show_text(text: str) -> None:
     display(Markdown(text))
 
 
-_INPUT_HINTS = {
-    "financials": "a financials file (P&L: month, revenue, cogs, sales_marketing) in company.toml [inputs.financials]",
-    "contracts": "a contracts file (contract_id, customer_id, start_date, end_date, tcv or mrr) in company.toml [inputs.contracts]",
-    "leads": "a leads file (lead_id, created_at, signup_at, pql_at, customer_at) in company.toml [inputs.leads]",
-    "traffic": "a traffic file (month, visitors) in company.toml [inputs.traffic]",
-    "opportunities": "an opportunities file (CRM: opportunity_id, created_at, amount, stage, outcome) in company.toml [inputs.opportunities]",
-    "targets": "a targets file (period, metric, target) in company.toml [inputs.targets]",
-    "usage": "a usage file (user_id, date) in company.toml [inputs.usage]",
-    "nps": "an NPS file (responded_at, score) in company.toml [inputs.nps]",
-}
-
-
-def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
+def needs(result: KpiResult, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
     """True when the company has the input(s) ``what`` needs; otherwise shows the one-line
     note saying which file would enable it and returns False."""
     names = [inputs] if isinstance(inputs, str) else list(inputs)
@@ -537,8 +506,7 @@ def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = Fa
     ok = any(present) if any_of else all(present)
     if not ok:
         missing = [n for n, p in zip(names, present) if not p]
-        hint = " or ".join(_INPUT_HINTS.get(n, f"a {n} input") for n in (names if any_of else missing))
-        note(f"{what} is left out: it needs {hint}.")
+        note(f"{what} is left out: it {reg.needs_text(names if any_of else missing, 'or' if any_of else 'and')}.")
     return ok
 
 
@@ -548,7 +516,7 @@ def needs(result: Any, inputs: str | Sequence[str], what: str, any_of: bool = Fa
 _STATUS_CSS = {k: f"color: {S.STATUS_COLORS[k]}; font-weight: 700;" for k in ("green", "amber", "red")}
 
 
-def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None = None,
+def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
               keep_blank: bool = True, year_ago: bool = False) -> Any:
     """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
     note; numbers formatted for each KPI's unit."""
@@ -557,17 +525,17 @@ def kpi_table(result: Any, kpis: Iterable[str] | None = None, tier: str | None =
     period = period_word(result)
     out = pd.DataFrame({
         "KPI": rows.get("label", rows.get("kpi", pd.Series(dtype=str))),
-        "Value": [S.fmt_value(v, u, cur) for v, u in zip(rows["value"], rows["unit"])] if not rows.empty else [],
-        f"Prior {period}": [S.fmt_value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"])]
+        "Value": [F.value(v, u, cur) for v, u in zip(rows["value"], rows["unit"])] if not rows.empty else [],
+        f"Prior {period}": [F.value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"])]
         if not rows.empty else [],
-        "Change": [S.fmt_change(v, u, cur) for v, u in zip(rows["change"], rows["unit"])] if not rows.empty else [],
+        "Change": [F.change(v, u, cur) for v, u in zip(rows["change"], rows["unit"])] if not rows.empty else [],
     })
     if year_ago and not rows.empty:
-        out["A year ago"] = [S.fmt_value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"])]
+        out["A year ago"] = [F.value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"])]
     if not rows.empty:
-        out["Benchmark"] = ["" if S.is_blank(b) else str(b) for b in rows["benchmark"]]
+        out["Benchmark"] = ["" if is_blank(b) else str(b) for b in rows["benchmark"]]
         out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
-        out["Note"] = ["" if S.is_blank(n) else str(n) for n in rows["note"]]
+        out["Note"] = ["" if is_blank(n) else str(n) for n in rows["note"]]
         if not any(out["Note"]):
             out = out.drop(columns="Note")
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
@@ -607,7 +575,7 @@ def header(column: Any) -> str:
     return " ".join(out)
 
 
-def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: Any = None,
+def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: KpiResult = None,
            labels: Mapping[str, str] | None = None, max_rows: int = 14) -> Any:
     """A Styler of any table: columns formatted by ``formats`` (column -> money / pct /
     count / multiple / months / days), index hidden, columns renamed by ``labels`` (else
@@ -619,10 +587,10 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: A
     for col, kind in formats.items():
         if col in d.columns:
             unit = _FMT_KIND.get(kind, kind)
-            fmt[col] = (lambda u: (lambda v: S.fmt_value(v, u, cur)))(unit)
+            fmt[col] = (lambda u: (lambda v: F.value(v, u, cur)))(unit)
     for col in d.columns:
         if col not in fmt and pd.api.types.is_float_dtype(d[col]):
-            fmt[col] = lambda v: S.fmt_number(v)
+            fmt[col] = lambda v: F.number(v)
     names = {c: (labels or {}).get(c, header(c)) for c in d.columns}
     text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
     sty = d.style.format(fmt, na_rep="–").hide(axis="index")
@@ -651,7 +619,7 @@ def show(obj: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # cover and appendix facts
 # ---------------------------------------------------------------------------------------
-def cover_facts(result: Any, segment: Any = "", compare: Any = "") -> pd.DataFrame:
+def cover_facts(result: KpiResult, segment: Any = "", compare: Any = "") -> pd.DataFrame:
     """The cover's facts: company, period, segment, currency, data as of, generated on."""
     comp = company_of(result)
     cfg = getattr(comp, "config", None)
@@ -671,7 +639,7 @@ def cover_facts(result: Any, segment: Any = "", compare: Any = "") -> pd.DataFra
     return pd.DataFrame(rows, columns=["", " "])
 
 
-def warnings_table(result: Any) -> pd.DataFrame:
+def warnings_table(result: KpiResult) -> pd.DataFrame:
     """Data-quality warnings of the inputs: input, file, row, column, message."""
     comp = company_of(result)
     probs = list(getattr(comp, "warnings", []) or [])
@@ -682,11 +650,11 @@ def warnings_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["input", "file", "row", "column", "warning"])
 
 
-def notes_list(result: Any) -> list[str]:
+def notes_list(result: KpiResult) -> list[str]:
     return [str(n) for n in (getattr(result, "notes", None) or [])]
 
 
-def policies_table(result: Any) -> pd.DataFrame:
+def policies_table(result: KpiResult) -> pd.DataFrame:
     cfg = getattr(company_of(result), "config", None)
     pol = getattr(cfg, "policies", None)
     describe = getattr(pol, "describe", None)
@@ -694,28 +662,25 @@ def policies_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["policy", "value", "meaning"])
 
 
-def definitions_table(result: Any, section: str | None = None) -> pd.DataFrame:
+def definitions_table(result: KpiResult, section: str | None = None) -> pd.DataFrame:
     """KPI definitions (registry) for the KPIs present in the result, with their benchmark."""
-    from reportlib import registry as _registry
-
     df = getattr(result, "kpis", None)
     ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
     rows = []
     bench = dict(zip(df["kpi"], df["benchmark"])) if isinstance(df, pd.DataFrame) else {}
     for k in ids:
-        try:
-            spec = _registry.get(k)
-        except Exception:  # noqa: BLE001
+        spec = reg.REGISTRY.get(k)
+        if spec is None:
             continue
         if section and spec.section != section:
             continue
         b = bench.get(k)
         rows.append({"kpi": spec.label, "definition": spec.definition,
-                     "benchmark": "" if S.is_blank(b) else str(b)})
+                     "benchmark": "" if is_blank(b) else str(b)})
     return pd.DataFrame(rows, columns=["kpi", "definition", "benchmark"])
 
 
-def inputs_table(result: Any) -> pd.DataFrame:
+def inputs_table(result: KpiResult) -> pd.DataFrame:
     """Inputs used: logical input, files, rows."""
     comp = company_of(result)
     frames = getattr(comp, "frames", {}) or {}
@@ -735,7 +700,7 @@ def chunks(df: pd.DataFrame, size: int = 14) -> list[pd.DataFrame]:
 # ---------------------------------------------------------------------------------------
 # page helpers: titles and the data behind particular charts (selection, no arithmetic)
 # ---------------------------------------------------------------------------------------
-def sentence(result: Any, section: str, contains: str | Sequence[str], fallback: str) -> str:
+def sentence(result: KpiResult, section: str, contains: str | Sequence[str], fallback: str) -> str:
     """The first narrative sentence of ``section`` containing one of ``contains`` (case
     insensitive), without its final full stop; ``fallback`` when none does."""
     keys = [contains] if isinstance(contains, str) else list(contains)
@@ -746,7 +711,7 @@ def sentence(result: Any, section: str, contains: str | Sequence[str], fallback:
     return fallback
 
 
-def first_table(result: Any, *names: str) -> pd.DataFrame:
+def first_table(result: KpiResult, *names: str) -> pd.DataFrame:
     """The first non-empty table among ``names``."""
     for n in names:
         t = table(result, n)
@@ -755,7 +720,7 @@ def first_table(result: Any, *names: str) -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def arr_bridge(result: Any) -> dict[str, float]:
+def arr_bridge(result: KpiResult) -> dict[str, float]:
     """The period's ARR bridge from kpis.csv: opening (ARR at the start of the period,
     i.e. the prior value of ``arr``), new, reactivation, expansion, contraction, churn,
     closing."""
@@ -765,28 +730,28 @@ def arr_bridge(result: Any) -> dict[str, float]:
              "expansion": kpi_value(result, "expansion_arr"),
              "contraction": kpi_value(result, "contraction_arr"),
              "churn": kpi_value(result, "churned_arr"), "closing": arr.get("value")}
-    return {k: float(v) for k, v in steps.items() if not S.is_blank(v)}
+    return {k: float(v) for k, v in steps.items() if not is_blank(v)}
 
 
-def arr_bridge_title(result: Any) -> str:
+def arr_bridge_title(result: KpiResult) -> str:
     cur = currency(result)
     arr = kpi_row(result, "arr")
-    if S.is_blank(arr.get("value")):
+    if is_blank(arr.get("value")):
         return "ARR bridge"
-    parts = [f"ARR {S.fmt_money(arr.get('prior_value'), cur)} → {S.fmt_money(arr.get('value'), cur)}"
-             if not S.is_blank(arr.get("prior_value")) else f"ARR {S.fmt_money(arr.get('value'), cur)}"]
+    parts = [f"ARR {F.money(arr.get('prior_value'), cur)} → {F.money(arr.get('value'), cur)}"
+             if not is_blank(arr.get("prior_value")) else f"ARR {F.money(arr.get('value'), cur)}"]
     moves = []
     for k, word, sign in (("new_arr", "new", "+"), ("expansion_arr", "expansion", "+"),
                           ("churned_arr", "churn", "−"), ("contraction_arr", "contraction", "−")):
         v = kpi_value(result, k)
-        if not S.is_blank(v) and float(v) != 0:
-            moves.append(f"{sign}{S.fmt_money(abs(float(v)), cur)} {word}")
+        if not is_blank(v) and float(v) != 0:
+            moves.append(f"{sign}{F.money(abs(float(v)), cur)} {word}")
     if moves:
         parts.append(", ".join(moves[:3]))
     return f"{parts[0]} in {period_label(result)}" + (f": {parts[1]}" if len(parts) > 1 else "")
 
 
-def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:
+def hierarchy(result: KpiResult, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:
     """North star -> diagnostic -> granular rows (kpi, label, tier, parent, value, unit,
     status) for :func:`reportlib.deck.charts.kpi_tree`, over the KPIs that have a value: the
     edges of the result's ``kpi_tree`` table (else the registry's). Under each north star
@@ -794,18 +759,16 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
     rows = getattr(result, "kpis", None)
     if not isinstance(rows, pd.DataFrame) or rows.empty:
         return pd.DataFrame()
-    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records")) if not S.is_blank(r.get("value"))}
+    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records")) if not is_blank(r.get("value"))}
     edges = table(result, "kpi_tree")
     children: dict[str, list[str]] = {}
     if not edges.empty and "parent" in edges.columns:
         for k, p in zip(edges["kpi"], edges["parent"]):
-            if not S.is_blank(p):
+            if not is_blank(p):
                 children.setdefault(str(p), []).append(str(k))
     else:
-        from reportlib import registry as _registry
-
         for k in have:
-            children[k] = _safe_children(_registry, k)
+            children[k] = reg.children(k) if k in reg.REGISTRY else []
     drivers = {getattr(e, "kpi", None): getattr(e, "driver", "")
                for e in (getattr(result, "explanations", None) or [])}
     rank = {"diagnostic": 0, "granular": 1, "north_star": 2}
@@ -826,14 +789,8 @@ def hierarchy(result: Any, max_children: int = 4, max_granular: int = 2) -> pd.D
     return pd.DataFrame(out)
 
 
-#: Short names for page titles (a title reads "NRR green", not "Net revenue retention green").
-SHORT_NAMES = {"nrr": "NRR", "grr": "GRR", "arr": "ARR", "mrr": "MRR", "carr": "CARR",
-               "cac_payback_months": "CAC payback", "ltv_cac": "LTV:CAC", "arpa": "ARPA", "asp": "ASP",
-               "dau_mau": "DAU/MAU", "nps": "NPS"}
-
-
-def short_name(result: Any, kpi: str) -> str:
-    return SHORT_NAMES.get(kpi) or str(kpi_row(result, kpi).get("label") or _label(kpi))
+def short_name(result: KpiResult, kpi: str) -> str:
+    return reg.SHORT_LABELS.get(kpi) or str(kpi_row(result, kpi).get("label") or _label(kpi))
 
 
 def _and(names: Sequence[str]) -> str:
@@ -841,7 +798,7 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def kpi_tree_title(result: Any) -> str:
+def kpi_tree_title(result: KpiResult) -> str:
     """The KPI tree's message from the north stars' statuses, worst first: 'KPI tree: Burn
     multiple and CAC payback are amber; NRR green'."""
     rows = north_star(result)
@@ -863,7 +820,7 @@ def kpi_tree_title(result: Any) -> str:
     return "KPI tree: " + "; ".join(parts)
 
 
-def as_of(result: Any) -> Any:
+def as_of(result: KpiResult) -> Any:
     """The report's as-of month (a ``pd.Period``), e.g. for marking a quarter still running."""
     return getattr(getattr(result, "window", None), "as_of", None)
 
@@ -874,17 +831,17 @@ def as_of(result: Any) -> Any:
 ENGAGEMENT_KPIS = ("dau_mau", "mau", "active_accounts", "usage_depth", "nps")
 
 
-def has_engagement(result: Any) -> bool:
+def has_engagement(result: KpiResult) -> bool:
     """True when the result has product-usage or NPS figures to show."""
     rows = kpi_rows(result, ENGAGEMENT_KPIS, keep_blank=False)
     return not rows.empty or any(not table(result, n).empty for n in ("usage", "feature_adoption", "nps"))
 
 
-def engagement_kpis(result: Any) -> pd.DataFrame:
+def engagement_kpis(result: KpiResult) -> pd.DataFrame:
     return kpi_rows(result, ENGAGEMENT_KPIS, keep_blank=False)
 
 
-def engagement_note(result: Any) -> None:
+def engagement_note(result: KpiResult) -> None:
     """In a segment pack, a note when the usage / NPS inputs carry no segment column (their
     figures are then the whole company's)."""
     comp = company_of(result)
@@ -897,35 +854,28 @@ def engagement_note(result: Any) -> None:
         note(f"{what}: company-wide figures (the {inputs} no {seg[0]} column).")
 
 
-def engagement_title(result: Any) -> str:
+def engagement_title(result: KpiResult) -> str:
     """'Product usage and NPS: DAU/MAU 26%, NPS 29 (+39 vs prior quarter)'."""
     cur = currency(result)
     parts = []
     for k in ("dau_mau", "nps"):
         r = kpi_row(result, k)
-        if S.is_blank(r.get("value")):
+        if is_blank(r.get("value")):
             continue
-        text = f"{short_name(result, k)} {S.fmt_value(r.get('value'), r.get('unit'), cur)}"
-        if not S.is_blank(r.get("change")):
-            text += f" ({S.fmt_change(r.get('change'), r.get('unit'), cur)} vs prior {period_word(result)})"
+        text = f"{short_name(result, k)} {F.value(r.get('value'), r.get('unit'), cur)}"
+        if not is_blank(r.get("change")):
+            text += f" ({F.change(r.get('change'), r.get('unit'), cur)} vs prior {period_word(result)})"
         parts.append(text)
-    words = [w for w, n in (("Product usage", "dau_mau"), ("NPS", "nps")) if not S.is_blank(kpi_value(result, n))]
+    words = [w for w, n in (("Product usage", "dau_mau"), ("NPS", "nps")) if not is_blank(kpi_value(result, n))]
     head = " and ".join(words) or "Product usage and NPS"
     return f"{head}: " + ", ".join(parts) if parts else head
 
 
-def _safe_children(registry: Any, kpi: str) -> list[str]:
-    try:
-        return list(registry.children(kpi))
-    except Exception:  # noqa: BLE001
-        return []
-
-
-def alerts(result: Any) -> list[str]:
+def alerts(result: KpiResult) -> list[str]:
     return [str(a) for a in (getattr(result, "alerts", None) or [])]
 
 
-def show_alerts(result: Any, empty: str = "") -> None:
+def show_alerts(result: KpiResult, empty: str = "") -> None:
     items = alerts(result)
     if items:
         show_text("\n".join(f"- ⚠ {a}" for a in items))
@@ -939,14 +889,14 @@ def show_bullets(items: Iterable[str]) -> None:
         show_text("\n".join(f"- {i}" for i in items))
 
 
-def cover(result: Any, segment: Any = "", compare: Any = "") -> None:
+def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
     """The cover page: company, period, segment, currency, data as of, generated on."""
     Markdown, display = _md()
     seg = segment_label(result, segment)
     display(Markdown(f"# {company_name(result)}\n\n### Board pack · {period_label(result)}"
                      + (f" · {seg}" if segment else "")))
     display(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
-    contents = [SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
+    contents = [reg.SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
                                             "cohort_economics", "kpi_hierarchy", "appendix")]
     note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
          "exports with the same definitions for every company (see the appendix).")
@@ -959,7 +909,7 @@ COMPARE_KPIS = ("arr", "customers", "new_arr", "net_new_arr", "arr_growth_yoy", 
                 "logo_churn_rate", "quick_ratio", "arpa", "asp", "ltv")
 
 
-def compare_table(result: Any, kpis: Sequence[str] | None = COMPARE_KPIS) -> pd.DataFrame:
+def compare_table(result: KpiResult, kpis: Sequence[str] | None = COMPARE_KPIS) -> pd.DataFrame:
     """The two-segment comparison (``compare_kpis``: kpi, label, unit, <A>, <B>,
     difference, status_<A>, status_<B>, note_<A>, note_<B>), the rows of ``kpis`` in that
     order (all rows with ``kpis=None``) that have a value for at least one segment."""
@@ -985,7 +935,7 @@ def _compare_columns(t: pd.DataFrame) -> list[str]:
     return [c for c in t.columns if c not in meta and not str(c).startswith(("status_", "note_"))][:2]
 
 
-def compare_segments(result: Any, compare: Any = "") -> list[str]:
+def compare_segments(result: KpiResult, compare: Any = "") -> list[str]:
     """The two compared values (e.g. ["SMB", "Enterprise"])."""
     cmp = parse_compare(compare) if compare else getattr(result, "compare", None)
     if cmp:
@@ -993,11 +943,11 @@ def compare_segments(result: Any, compare: Any = "") -> list[str]:
     return _compare_columns(first_table(result, "compare_kpis", "segment_compare", "compare"))
 
 
-def has_compare(result: Any) -> bool:
+def has_compare(result: KpiResult) -> bool:
     return not compare_table(result).empty
 
 
-def compare_cohorts(result: Any, kinds: Sequence[str] = ("nrr", "logo")) -> dict[str, pd.DataFrame]:
+def compare_cohorts(result: KpiResult, kinds: Sequence[str] = ("nrr", "logo")) -> dict[str, pd.DataFrame]:
     """The two segments' cohort tables (``compare_cohorts_<kind>``: cohort, age_months,
     value, segment) that the result has, keyed by kind."""
     out = {}
@@ -1008,7 +958,7 @@ def compare_cohorts(result: Any, kinds: Sequence[str] = ("nrr", "logo")) -> dict
     return out
 
 
-def compare_title(result: Any, compare: Any = "",
+def compare_title(result: KpiResult, compare: Any = "",
                   kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
                   what: str = "") -> str:
     """'SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M' from the comparison
@@ -1022,42 +972,41 @@ def compare_title(result: Any, compare: Any = "",
     parts = []
     for k, short_label in kpis:
         r = rows.get(k)
-        if r is not None and not (S.is_blank(r.get(sides[0])) and S.is_blank(r.get(sides[1]))):
-            a = S.fmt_value(r.get(sides[0]), r.get("unit"), cur)
-            b = S.fmt_value(r.get(sides[1]), r.get("unit"), cur)
+        if r is not None and not (is_blank(r.get(sides[0])) and is_blank(r.get(sides[1]))):
+            a = F.value(r.get(sides[0]), r.get("unit"), cur)
+            b = F.value(r.get(sides[1]), r.get("unit"), cur)
             parts.append(f"{short_label} {a} vs {b}")
     head = f"{sides[0]} vs {sides[1]}" + (f" {what}" if what else "")
     return f"{head}: " + ", ".join(parts) if parts else f"{head}: the two segments side by side"
 
 
-def compare_cohorts_title(result: Any, compare: Any = "") -> str:
+def compare_cohorts_title(result: KpiResult, compare: Any = "") -> str:
     """'SMB vs Enterprise cohorts: GRR 64% vs 96%, logo churn 5.8% vs 0.0%'."""
     return compare_title(result, compare, (("grr", "GRR"), ("logo_churn_rate", "logo churn")), "cohorts")
 
 
-def tables_like(result: Any, prefix: str) -> dict[str, pd.DataFrame]:
+def tables_like(result: KpiResult, prefix: str) -> dict[str, pd.DataFrame]:
     """Non-empty tables whose name starts with ``prefix`` (e.g. 'pipeline_by_')."""
     return {n: t for n, t in (getattr(result, "tables", None) or {}).items()
             if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty}
 
 
-def missing_notes(result: Any, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
+def missing_notes(result: KpiResult, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
     """One line per part of a section the inputs do not enable: ``wanted`` is a list of
     (input or inputs of which any enables it, what it is)."""
     for inputs, what in wanted:
         names = [inputs] if isinstance(inputs, str) else list(inputs)
         if not any(has_input(result, n) for n in names):
-            hint = " or ".join(_INPUT_HINTS.get(n, f"a {n} input") for n in names)
-            note(f"{what} is left out: it needs {hint}.")
+            note(f"{what} is left out: it {reg.needs_text(names, 'or')}.")
 
 
-def kpi_note(result: Any, kpi: str, what: str) -> None:
+def kpi_note(result: KpiResult, kpi: str, what: str) -> None:
     """The note of a blank KPI as the reason a chart is left out."""
     n = kpi_row(result, kpi).get("note")
-    note(f"{what} is left out: {'' if S.is_blank(n) else n}.")
+    note(f"{what} is left out: {'' if is_blank(n) else n}.")
 
 
-def breakdown_table(result: Any, dimension: str | None = None) -> Any:
+def breakdown_table(result: KpiResult, dimension: str | None = None) -> Any:
     """The granular view: revenue KPIs (rows) by each value of one dimension (columns),
     formatted; from the ``breakdowns`` table."""
     t = table(result, "breakdowns")
@@ -1066,7 +1015,7 @@ def breakdown_table(result: Any, dimension: str | None = None) -> Any:
     dim = dimension or str(t["dimension"].iloc[0])
     t = t[t["dimension"] == dim]
     cur = currency(result)
-    t = t.assign(shown=[S.fmt_value(v, u, cur) for v, u in zip(t["value"], t["unit"])])
+    t = t.assign(shown=[F.value(v, u, cur) for v, u in zip(t["value"], t["unit"])])
     wide = t.pivot_table(index=["kpi", "label"], columns="segment", values="shown", aggfunc="first",
                          sort=False).reset_index()
     order = list(dict.fromkeys(t["kpi"]))
@@ -1077,7 +1026,7 @@ def breakdown_table(result: Any, dimension: str | None = None) -> Any:
         .set_table_styles(_TABLE_CSS)
 
 
-def breakdown_dimensions(result: Any) -> list[str]:
+def breakdown_dimensions(result: KpiResult) -> list[str]:
     t = table(result, "breakdowns")
     if t.empty:
         return []

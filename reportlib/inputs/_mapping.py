@@ -17,11 +17,16 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from reportlib.inputs._keys import duplicated_keys
-from reportlib.inputs._readers import ROW, CsvOptions, ReadError, read_table
-from reportlib.inputs._schemas import MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
-from reportlib.inputs.config import InputSpec, did_you_mean
 from reportlib.exceptions import Problem
+from reportlib.inputs import _guards
+from reportlib.inputs._keys import duplicated_keys
+from reportlib.inputs._readers import (FILE, ROW, ReadError, ReadOptions, file_kind, read_files,
+                                       read_table, resolve_paths)
+from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
+from reportlib.inputs._transform import find_source, source_read_options, transform
+from reportlib.inputs._values import (ABSURD, Notes, parse_dates, parse_months, parse_numbers, parse_periods,
+                                      present, text)
+from reportlib.inputs.config import InputSpec, did_you_mean
 
 MAX_ROWS = 20          # rows listed per kind of problem; the rest are counted
 _COL = "__col__"       # wide layout: the month column a value came from
@@ -53,23 +58,59 @@ class _Source:
 
 
 def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
-    """Load, map and check one canonical input of the company in ``folder``."""
+    """Load, map and check one canonical input of the company in ``folder``.
+
+    Read the file(s); without a transform key, map them directly (the fast canonical
+    path); with one (``source``, ``where``, ``compute``, ``sql``, a keyed or summed
+    join), run them through DuckDB first. Then map, parse, check, and guard.
+    """
     out = Loaded(spec.name, None)
-    csv_opts = CsvOptions(spec.delimiter, spec.encoding)
-    main_path = folder / spec.path
-    out.sources.append(main_path)
+    source, problems = find_source(spec)
+    out.problems += problems
+    if problems:
+        return out
+    options = source_read_options(ReadOptions(spec.delimiter, spec.encoding, spec.sheet, spec.header_row,
+                                              spec.comment, spec.footer, spec.member), source)
     try:
-        raw = read_table(main_path, spec.path, sheet=spec.sheet, options=csv_opts, input_name=spec.name)
+        paths = resolve_paths(folder, spec.patterns, spec.name)
+        out.sources += paths
+        raw = read_files(folder, paths, options, spec.name)
     except ReadError as exc:
         out.problems.append(exc.problem)
         return out
+    raw, notes = _guards.without_totals(raw, spec, {file_kind(p) for p in paths})
+    out.problems += notes
+    if (empty := _guards.no_rows(spec, raw)):
+        out.problems.append(empty)
+        return out
+    rows_read, dropped = len(raw), 0
+    if spec.needs_transform:
+        out.sources += [folder / j.path for j in spec.join]
+        done = transform(folder, spec, raw, options, source)
+        out.problems += done.problems
+        if done.frame is None:
+            return out
+        raw, spec, dropped = done.frame, done.spec, done.dropped_by_where
+        if dropped:
+            out.problems.append(_guards.left_out_by_where(spec, dropped, rows_read))
     ctx = _Context(spec, currency, out.problems)
-    raw, sources = ctx.assemble(folder, raw, csv_opts, out.sources)
+    raw, sources = ctx.assemble(folder, raw, options, out.sources)
     if sources is None:
         return out
     frame = ctx.build(raw, sources)
+    if frame is not None:
+        out.problems += _guards.rows_kept(spec, rows_read, dropped + ctx.left_out, frame)
     out.frame = frame
     return out
+
+
+def _translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """``values`` translations: case-insensitive, ``"*"`` for every value not listed."""
+    lower = {str(k).strip().lower(): v for k, v in mapping.items() if k != "*"}
+    out = values.str.lower().map(lower)
+    fallback = mapping.get("*")
+    rest = values if fallback is None else values.where(values.isna(), fallback)
+    return out.fillna(rest)
 
 
 class _Context:
@@ -82,6 +123,7 @@ class _Context:
         self.currency = currency
         self.problems = problems
         self.sources: dict[str, _Source] = {}
+        self.left_out = 0          # rows left out as bad (on_bad_rows = "warn")
 
     # ----------------------------------------------------------------------------------
     # problems
@@ -103,7 +145,8 @@ class _Context:
         cols = hit[_COL] if (_COL in hit and src.column == "__value__") else None
         for i, (idx, value) in enumerate(shown.head(MAX_ROWS).items()):
             row = hit.at[idx, src.row]
-            self.problem(sentence(value), file=src.file, row=None if pd.isna(row) else int(row),
+            file = hit.at[idx, FILE] if FILE in hit and src.file == self.spec.path else src.file
+            self.problem(sentence(value), file=file, row=None if pd.isna(row) else int(row),
                          column=str(cols.at[idx]) if cols is not None else src.shown, severity=severity)
         rest = int(mask.sum()) - MAX_ROWS
         if rest > 0:
@@ -113,11 +156,11 @@ class _Context:
     # ----------------------------------------------------------------------------------
     # step 1: files, joins, wide layout, column sources
 
-    def assemble(self, folder: Path, raw: pd.DataFrame, csv_opts: CsvOptions,
+    def assemble(self, folder: Path, raw: pd.DataFrame, options: ReadOptions,
                  read: list[Path]) -> tuple[pd.DataFrame, dict[str, _Source] | None]:
         spec = self.spec
         n_before = len(self.problems)
-        main_cols = [c for c in raw.columns if c != ROW]
+        main_cols = [c for c in raw.columns if c not in (ROW, FILE)]
         sources: dict[str, _Source] = {}
 
         if spec.layout == "wide":
@@ -145,7 +188,7 @@ class _Context:
             sources[dim] = _Source(dim, spec.path, dim)
 
         for i, join in enumerate(spec.join, start=1):
-            raw = self._join(folder, raw, i, join, main_cols, csv_opts, read, sources)
+            raw = self._join(folder, raw, i, join, main_cols, options, read, sources)
 
         # Canonical columns the mapping did not name: a constant, or the file's own column.
         for canon, col in self.schema.items():
@@ -195,11 +238,12 @@ class _Context:
                          column="tcv")
 
     def _join(self, folder: Path, raw: pd.DataFrame, i: int, join, main_cols: list[str],
-              csv_opts: CsvOptions, read: list[Path], sources: dict[str, _Source]) -> pd.DataFrame:
+              options: ReadOptions, read: list[Path], sources: dict[str, _Source]) -> pd.DataFrame:
         path = folder / join.path
         read.append(path)
         try:
-            other = read_table(path, join.path, sheet=join.sheet, options=csv_opts, input_name=self.name)
+            other = read_table(path, join.path, sheet=join.sheet, input_name=self.name,
+                               options=ReadOptions(options.delimiter, options.encoding))
         except ReadError as exc:
             self.problems.append(exc.problem)
             return raw
@@ -220,7 +264,7 @@ class _Context:
         keys = list(join.on)
         other = other.copy()
         for k in keys:
-            other[k] = _text(other[k])
+            other[k] = text(other[k])
         dup = other.duplicated(keys, keep=False) & other[keys].notna().all(axis=1)
         if dup.any():
             first = other.loc[dup].head(MAX_ROWS)
@@ -236,7 +280,7 @@ class _Context:
         right = right.rename(columns={c: prefix + c for c in right.columns if c not in keys})
         left = raw.copy()
         for k in keys:
-            left[k] = _text(left[k])
+            left[k] = text(left[k])
         merged = left.merge(right, on=keys, how=join.how, sort=False)
         for canon, col in join.columns.items():
             column = col if col in keys else prefix + col
@@ -265,7 +309,7 @@ class _Context:
         if bad:
             return None
         month_of = dict(zip(month_cols, pd.PeriodIndex(months, freq="M").astype(str)))
-        long = raw.melt(id_vars=id_cols + [ROW], value_vars=month_cols, var_name=_COL, value_name="__value__")
+        long = raw.melt(id_vars=id_cols + [c for c in (ROW, FILE) if c in raw], value_vars=month_cols, var_name=_COL, value_name="__value__")
         long = long.loc[long["__value__"].notna()]
         if long["__value__"].dtype == object:
             long = long.loc[~long["__value__"].astype(str).str.strip().eq("")]
@@ -285,13 +329,17 @@ class _Context:
             column = self._values(raw, name, src)
             col = self.schema.get(name)
             if col is None:          # a dimension: kept as text
-                frame[name] = _text(column)
+                frame[name] = text(column)
                 continue
-            parsed, unparseable, blank = self._parse(column, col, name)
+            notes = Notes()
+            parsed, unparseable, blank = self._parse(column, col, name, notes)
+            if self.spec.amount_unit == "cents" and name in MONEY.get(self.name, ()):
+                parsed = parsed / 100
             frame[name] = parsed
+            said = self._notes(raw, notes, src, column)
             if unparseable.any():
                 bad_rows.append((unparseable, "unparseable", src))
-                self.row_problems_bad(raw, unparseable, src,
+                self.row_problems_bad(raw, unparseable & ~said, src,
                                       lambda v, c=col, n=name: _unparseable(v, c, n, self.spec), values=column)
             if not col.nullable and blank.any():
                 bad_rows.append((blank, f"'{src.shown}' is blank and {name} is required", src))
@@ -302,6 +350,7 @@ class _Context:
         self._row_rules(raw, frame, bad_rows)
         if self.spec.on_bad_rows == "warn" and bad_rows:
             keep = ~pd.concat([m for m, _, _ in bad_rows], axis=1).any(axis=1)
+            self.left_out = int((~keep).sum())
             self._warn_left_out(raw, bad_rows)
             frame, raw = frame.loc[keep], raw.loc[keep]
             rows = rows.loc[keep]
@@ -317,6 +366,23 @@ class _Context:
             frame = frame[["month", "visitors"] + [c for c in keys if c != "month"]]
         return frame if errors == n_before else None
 
+    def _notes(self, raw, notes: Notes, src: _Source, column: pd.Series) -> pd.Series:
+        """Whole-column findings of the parser: errors are said for their cells (which the
+        parser left unread), warnings once with the first rows. Returns the cells said."""
+        said = pd.Series(False, index=raw.index)
+        for severity, sentence, mask in notes.items:
+            if not mask.any():
+                continue
+            if severity == "error":
+                self.row_problems(raw, mask, src, lambda v, s=sentence: f"'{str(v).strip()}': {s}", values=column)
+                said |= mask
+            else:
+                rows = raw.loc[mask, src.row].head(5).astype(int).tolist()
+                self.problem(f"{int(mask.sum()):,} value(s) in this column: {sentence} Rows "
+                             f"{', '.join(map(str, rows))}{' ...' if mask.sum() > 5 else ''}.",
+                             file=src.file, row=rows[0], column=src.shown, severity="warning")
+        return said
+
     def row_problems_bad(self, raw, mask, src, sentence, values=None) -> None:
         if self.spec.on_bad_rows == "error":
             self.row_problems(raw, mask, src, sentence, values=values)
@@ -328,25 +394,25 @@ class _Context:
             column = raw[src.column]
         mapping = self.spec.values.get(name)
         if mapping:
-            text = _text(column)
-            column = text.map(mapping).fillna(text)
+            column = _translate(text(column), mapping)
         if src.column is not None and name in self.spec.defaults:
-            column = column.where(_present(column), self.spec.defaults[name])
+            column = column.where(present(column), self.spec.defaults[name])
         return column
 
-    def _parse(self, column: pd.Series, col: Col, name: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def _parse(self, column: pd.Series, col: Col, name: str,
+               notes: Notes) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Parsed values, mask of text that does not parse, mask of blanks."""
-        blank = ~_present(column)
+        blank = ~present(column)
         spec = self.spec
         if col.kind in ("id", "text", "category"):
-            values = _text(column)
+            values = text(column)
             if col.kind == "category":
                 values = values.str.lower()
             return values, pd.Series(False, index=column.index), blank
         if col.kind == "date":
-            values, bad = parse_dates(column, spec.date_format, spec.dayfirst)
+            values, bad = parse_dates(column, spec.date_format, spec.dayfirst, notes)
         elif col.kind == "month":
-            values, bad = parse_months(column, spec.date_format, spec.dayfirst)
+            values, bad = parse_months(column, spec.date_format, spec.dayfirst, notes)
         elif col.kind == "period":
             values, bad = parse_periods(column)
         else:  # number, score
@@ -356,7 +422,7 @@ class _Context:
     def _rules(self, raw, frame, name: str, col: Col, src: _Source, bad_rows) -> None:
         values = frame[name]
         if col.kind == "category":
-            unknown = _present(values) & ~values.isin(col.allowed)
+            unknown = present(values) & ~values.isin(col.allowed)
             if unknown.any():
                 allowed = ", ".join(col.allowed)
                 # A value outside the list means a missing translation: always an error.
@@ -459,7 +525,7 @@ class _Context:
         if name == "targets":
             if "filter" not in frame:
                 frame["filter"] = "all"
-            frame["filter"] = _text(frame["filter"]).fillna("all")
+            frame["filter"] = text(frame["filter"]).fillna("all")
         if name == "traffic" and "month" not in frame and "date" in frame:
             frame["month"] = frame["date"].dt.to_period("M")
         if name == "traffic":
@@ -472,8 +538,13 @@ class _Context:
         return frame[canon + [c for c in frame.columns if c not in canon]]
 
     def _table_checks(self, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
+        for name, col in self.schema.items():
+            if col.kind == "id" and name in frame:
+                self.problems += _guards.case_variants(self.spec, frame[name], frame[ROW],
+                                                       self.sources[name].file, self.sources[name].shown)
         self._currency(raw, frame)
         self._duplicates(raw, frame)
+        self.problems += _guards.suspicious_amounts(self.spec, frame, {k: s.shown for k, s in self.sources.items()})
         if self.name in MONTHLY_SERIES and "month" in frame:
             self._gaps(frame)
 
@@ -545,20 +616,6 @@ _NEGATIVE_WHY = {
 # vectorised parsing helpers
 
 
-def _present(s: pd.Series) -> pd.Series:
-    if s.dtype == object or pd.api.types.is_string_dtype(s):
-        return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
-    return s.notna()
-
-
-def _text(s: pd.Series) -> pd.Series:
-    """Text dtype with surrounding spaces removed; numbers from Excel keep a clean form."""
-    if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
-        s = s.astype("Int64")
-    out = s.astype("string").str.strip()
-    return out.mask(out.eq(""))
-
-
 def _own_column(canon: str, columns: list[str]) -> str | None:
     if canon in columns:
         return canon
@@ -567,93 +624,6 @@ def _own_column(canon: str, columns: list[str]) -> str | None:
             if c.lower() == "currency":
                 return c
     return None
-
-
-def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
-    """Float values and a mask of cells that are not numbers."""
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.astype("float64"), pd.Series(False, index=s.index)
-    text = s.astype("string").str.strip()
-    # Spaces (incl. non-breaking) are thousands separators in many European exports.
-    text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-    if thousands:
-        text = text.str.replace(thousands, "", regex=False)
-    if decimal and decimal != ".":
-        text = text.str.replace(decimal, ".", regex=False)
-    values = pd.to_numeric(text, errors="coerce").astype("float64")
-    return values, values.isna() & text.notna() & text.ne("")
-
-
-def parse_dates(s: pd.Series, fmt: str | None = None, dayfirst: bool = False) -> tuple[pd.Series, pd.Series]:
-    """datetime64[ns] values (time zones dropped) and a mask of cells that are not dates."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        out = s
-    else:
-        if s.dtype == object:   # Excel: a mix of real datetimes and text
-            text = s.map(_date_text, na_action="ignore").astype("string").str.strip()
-        else:
-            text = s.astype("string").str.strip()
-        text = text.mask(text.eq(""))
-        # utc=True: an export may mix offsets; times are compared in UTC, then made naive.
-        # The stated format first; then ISO 8601, which is unambiguous (joined files and
-        # Excel cells often use it even when the main export does not).
-        first = fmt or "ISO8601"
-        out = pd.to_datetime(text, format=first, errors="coerce", utc=True)
-        for fallback in (("ISO8601",) if fmt else ("mixed",)):
-            rest = out.isna() & text.notna()
-            if not rest.any():
-                break
-            # Only cells the fast parser could not read go through the next one.
-            more = pd.to_datetime(text[rest], format=fallback, dayfirst=dayfirst, errors="coerce", utc=True)
-            out = out.copy()
-            out[rest] = more
-    out = _naive(out).astype("datetime64[ns]")
-    bad = out.isna() & _present(s)
-    return out, bad
-
-
-def _date_text(v: Any) -> str:
-    # Excel gives real datetimes; format them so one text parser handles every source.
-    if hasattr(v, "isoformat") and not isinstance(v, str):
-        return v.isoformat()
-    return str(v)
-
-
-def _naive(s: pd.Series) -> pd.Series:
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert(None)
-    if s.dtype == object:
-        return pd.to_datetime(s, errors="coerce", utc=True).dt.tz_convert(None)
-    return s
-
-
-_MONTH_ONLY = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})\s*$")
-
-
-def parse_months(s: pd.Series, fmt: str | None = None, dayfirst: bool = False) -> tuple[pd.Series, pd.Series]:
-    """``period[M]`` values and a mask of cells that are not months."""
-    if isinstance(s.dtype, pd.PeriodDtype):
-        return s.dt.asfreq("M"), pd.Series(False, index=s.index)
-    dates, bad = parse_dates(s, fmt, dayfirst)
-    if not fmt and bad.any():
-        # "2024-3" or "2024/03" are months, not dates ISO 8601 knows.
-        m = s[bad].astype("string").str.extract(_MONTH_ONLY)
-        ok = m[0].notna() & m[1].astype("float").between(1, 12)
-        if ok.any():
-            idx = ok[ok].index
-            dates.loc[idx] = pd.to_datetime(m.loc[idx, 0] + "-" + m.loc[idx, 1].str.zfill(2) + "-01")
-            bad.loc[idx] = False
-    return dates.dt.to_period("M"), bad
-
-
-_PERIOD = re.compile(r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$")
-
-
-def parse_periods(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Target periods as text ``2026Q3`` or ``2026-09`` and a mask of other text."""
-    text = _text(s).str.upper().str.replace(r"[\s-]?Q", "Q", regex=True)
-    ok = text.str.fullmatch(_PERIOD).fillna(False).astype(bool)
-    return text.where(ok), ~ok & text.notna()
 
 
 def _dtype(s: pd.Series, col: Col) -> pd.Series:
@@ -686,6 +656,17 @@ def _unparseable(value: Any, col: Col, name: str, spec: InputSpec) -> str:
         return f"'{shown}' is not a month (e.g. 2024-03 or 2024-03-01)."
     if col.kind == "period":
         return f"'{shown}' is not a target period; write a quarter like 2026Q3 or a month like 2026-09."
+    try:
+        number = float(shown)
+    except ValueError:
+        number = None
+    if number is not None and not np.isfinite(number):
+        return f"'{shown}' is not a finite number; every amount must be an actual figure."
+    if number is not None and abs(number) > ABSURD:
+        return f"{shown} is implausibly large (over {ABSURD:,.0f}); check the export for a misplaced exponent or id."
+    if spec.decimal == "," and "." in shown and not spec.thousands:
+        return (f"'{shown}' has a '.' although decimal = \",\": with decimal commas a '.' can only group "
+                "thousands (12.000 = twelve thousand). Check the file's separators, or set thousands.")
     sep = f" with decimal '{spec.decimal}'" + (f" and thousands '{spec.thousands}'" if spec.thousands else "")
     return f"'{shown}' is not a number{sep if spec.decimal != '.' or spec.thousands else ''}" + (
         "; set decimal = \",\" in company.toml if the file uses decimal commas." if "," in shown and spec.decimal == "." else ".")

@@ -1,21 +1,38 @@
-"""Read one export file (CSV, XLSX sheet or Parquet) into a raw DataFrame.
+"""Read an input's export files (CSV, XLSX, Parquet, JSON, JSON lines; plain, ``.gz`` or
+``.zip``) into one raw DataFrame.
 
-Raw means untyped: CSV cells stay text so that parsing (and its error messages) happens
+Raw means untyped: text cells stay text so that parsing (and its error messages) happens
 in one place, :mod:`reportlib.inputs._mapping`. Every frame gets a ``__row__`` column holding
-the row number as the user sees the file (header = row 1, first data row = row 2).
+the row number as the user sees the file (header = row 1 unless ``header_row`` says
+otherwise, first data row = the next one; Parquet and JSON: record number from 1), and,
+when several files are stacked, a ``__file__`` column naming each row's file.
 """
 from __future__ import annotations
 
 import csv
+import fnmatch
+import glob
+import gzip
+import io
+import json
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
+import openpyxl
 import pandas as pd
 
 from reportlib.exceptions import Problem
 
 ROW = "__row__"
+FILE = "__file__"
 _DELIMITERS = ",;\t|"
+_KINDS = {".xlsx": "excel", ".xlsm": "excel", ".parquet": "parquet", ".pq": "parquet",
+          ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv",
+          ".txt": "csv"}
+_TITLE_SCAN = 30          # lines looked at to find a header below title lines
 
 
 class ReadError(Exception):
@@ -27,68 +44,186 @@ class ReadError(Exception):
 
 
 @dataclass(frozen=True)
-class CsvOptions:
+class ReadOptions:
+    """How the files of one input are read (company.toml keys of the same names)."""
+
     delimiter: str | None = None
     encoding: str | None = None
+    sheet: str | None = None
+    header_row: int | str | None = None    # 1-based, "auto", or None (row 1 unless titles above)
+    comment: str | None = None
+    footer: tuple[str, ...] = ()
+    member: str | None = None
 
 
-def file_kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return "excel"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    return "csv"
+CsvOptions = ReadOptions   # the name the mapping used before report layouts
+
+
+def file_kind(path: Path | str) -> str:
+    """``csv``, ``excel``, ``parquet``, ``json`` or ``jsonl`` from the name (``.gz`` looked through)."""
+    name = str(path).lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return _KINDS.get(Path(name).suffix, "csv")
+
+
+# ======================================================================================
+# which files
+
+
+def resolve_paths(folder: Path, patterns: tuple[str, ...], input_name: str) -> list[Path]:
+    """Every file the input's ``path`` names (globs expanded, in name order).
+
+    Raises
+    ------
+    ReadError
+        When a name or glob matches no file (with the closest file name).
+    """
+    out: list[Path] = []
+    for pattern in patterns:
+        if glob.has_magic(pattern):
+            hits = sorted(Path(p) for p in glob.glob(str(folder / pattern)) if Path(p).is_file())
+            if not hits:
+                raise ReadError(Problem(f"No file in the company folder matches {pattern!r}, named in "
+                                        f"company.toml [inputs.{input_name}].", file=pattern, input=input_name))
+            out += hits
+        else:
+            out.append(folder / pattern)
+    return list(dict.fromkeys(out))
+
+
+def read_files(folder: Path, paths: list[Path], options: ReadOptions, input_name: str) -> pd.DataFrame:
+    """Read and stack ``paths`` (columns by name); ``__file__`` says where each row came from."""
+    frames = [read_table(p, _display(folder, p), options=options, input_name=input_name) for p in paths]
+    if len(frames) == 1 and FILE not in frames[0]:
+        return frames[0]
+    for frame, path in zip(frames, paths):
+        if FILE not in frame:
+            frame[FILE] = _display(folder, path)
+    return pd.concat(frames, ignore_index=True, sort=False)
+
+
+def _display(folder: Path, path: Path) -> str:
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.name
+
+
+# ======================================================================================
+# one file
 
 
 def read_table(path: Path, display: str, *, sheet: str | None = None,
-               options: CsvOptions = CsvOptions(), input_name: str | None = None) -> pd.DataFrame:
+               options: ReadOptions = ReadOptions(), input_name: str | None = None) -> pd.DataFrame:
     """Read ``path`` into a raw frame with a ``__row__`` column.
 
     Raises
     ------
     ReadError
-        When the file is missing, unreadable, in another encoding, or the sheet is wrong.
+        When the file is missing, unreadable, in another encoding, the sheet is wrong, or
+        spreadsheet formulas have no saved values.
     """
     def fail(message: str) -> ReadError:
         return ReadError(Problem(message, file=display, input=input_name))
 
+    if sheet is not None:
+        options = ReadOptions(**{**options.__dict__, "sheet": sheet})
     if not path.is_file():
+        from reportlib.inputs.config import did_you_mean
         folder = path.parent
         near = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-        from reportlib.inputs.config import did_you_mean
         raise fail(f"The file {display} named in company.toml [inputs.{input_name}] does not exist "
                    "in the company folder." + did_you_mean(path.name, near))
-    kind = file_kind(path)
+    if path.suffix.lower() == ".zip":
+        return _read_zip(path, display, options, fail)
     try:
-        if kind == "excel":
-            frame = _read_excel(path, display, sheet, fail)
-        elif kind == "parquet":
-            frame = pd.read_parquet(path)
-            # Parquet has no header row: record 1 is the first row.
-            frame.insert(len(frame.columns), ROW, range(1, len(frame) + 1))
-            return frame
-        else:
-            frame = _read_csv(path, display, options, fail)
+        data: Any = path
+        if path.suffix.lower() == ".gz":
+            data = io.BytesIO(gzip.decompress(path.read_bytes()))
+        return _read_one(data, file_kind(path), display, options, fail)
     except ReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported plainly
-        raise fail(f"{display} could not be read as a {kind.upper()} file ({type(exc).__name__}: "
-                   f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}).") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame[ROW] = range(2, len(frame) + 2)
+        detail = str(exc).splitlines()[0] if str(exc) else "no detail"
+        raise fail(f"{display} could not be read as a {file_kind(path).upper()} file "
+                   f"({type(exc).__name__}: {detail}).") from None
+
+
+def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFrame:
+    """A zip's data files stacked, or only those matching ``member``."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise fail(f"{display} is not a valid zip archive.") from None
+    with archive:
+        names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")
+                 and Path(n.lower().removesuffix(".gz")).suffix in _KINDS]
+        if options.member:
+            names = [n for n in names if fnmatch.fnmatch(n.lower(), options.member.lower())
+                     or fnmatch.fnmatch(Path(n).name.lower(), options.member.lower())]
+        if not names:
+            what = f"matching member = {options.member!r}" if options.member else "(CSV, XLSX, Parquet or JSON)"
+            raise fail(f"{display} holds no data file {what}.")
+        frames = []
+        for name in sorted(names):
+            data = io.BytesIO(archive.read(name))
+            if name.lower().endswith(".gz"):
+                data = io.BytesIO(gzip.decompress(data.getvalue()))
+            shown = f"{display}:{name}"
+            frame = _read_one(data, file_kind(name), shown, options, fail)
+            frame[FILE] = shown
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True, sort=False)
+
+
+def _read_one(data: Any, kind: str, display: str, options: ReadOptions, fail) -> pd.DataFrame:
+    if kind == "parquet":
+        frame = pd.read_parquet(data)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        # Parquet has no header row: record 1 is the first row.
+        frame[ROW] = range(1, len(frame) + 1)
+        return frame
+    if kind in ("json", "jsonl"):
+        return _read_json(data, kind, display, options, fail)
+    if kind == "excel":
+        frame = _read_excel(data, display, options, fail)
+    else:
+        frame = _read_csv(data, display, options, fail)
+    return _drop_blank_and_footer(frame, options.footer)
+
+
+def _drop_blank_and_footer(frame: pd.DataFrame, footer: tuple[str, ...]) -> pd.DataFrame:
     # Blank lines were kept so row numbers match the file; now drop them.
     data_cols = [c for c in frame.columns if c != ROW]
     blank = frame[data_cols].isna().all(axis=1) if data_cols else pd.Series(False, index=frame.index)
-    return frame.loc[~blank].reset_index(drop=True)
+    if footer and data_cols:
+        first = frame[data_cols].bfill(axis=1).iloc[:, 0].astype("string").str.strip().str.lower()
+        patterns = [f.lower() for f in footer]
+        blank |= first.map(lambda v: isinstance(v, str) and any(fnmatch.fnmatch(v, p) for p in patterns),
+                           na_action="ignore").fillna(False).astype(bool)
+    return frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
 
 
-def _read_csv(path: Path, display: str, options: CsvOptions, fail) -> pd.DataFrame:
+# ---------------------------------------------------------------------------------- CSV
+
+
+def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFrame:
     encoding = options.encoding or "utf-8-sig"
-    delimiter = options.delimiter or _sniff(path, encoding)
     try:
-        return pd.read_csv(path, sep=delimiter, encoding=encoding, dtype=str, keep_default_na=False,
-                           na_values=[""], skip_blank_lines=False, engine="c")
+        text = data.read_bytes() if isinstance(data, Path) else data.getvalue()
+        sample = text[:65536].decode(encoding, errors="replace")
+    except OSError as exc:
+        raise fail(f"{display} could not be opened ({exc.strerror}).") from None
+    lines = sample.splitlines()
+    delimiter = options.delimiter or _sniff(lines, options.comment)
+    skip = _comment_lines(text, encoding, options.comment) if options.comment else []
+    header = _header_index(lines, delimiter, options, set(skip))
+    skip_set = set(skip) | set(range(header))
+    try:
+        frame = pd.read_csv(io.BytesIO(text), sep=delimiter, encoding=encoding, dtype=str,
+                            keep_default_na=False, na_values=[""], skip_blank_lines=False, engine="c",
+                            skiprows=sorted(skip_set) or None)
     except UnicodeDecodeError:
         raise fail(f"{display} is not encoded as {encoding}; set encoding in company.toml "
                    "(exports from Excel on Windows are usually \"cp1252\" or \"latin-1\").") from None
@@ -96,41 +231,199 @@ def _read_csv(path: Path, display: str, options: CsvOptions, fail) -> pd.DataFra
         raise fail(f"{display} is empty: it has no header row.") from None
     except pd.errors.ParserError as exc:
         raise fail(f"{display} could not be split into columns with delimiter {delimiter!r} ({exc}); "
-                   "set delimiter in company.toml.") from None
+                   "set delimiter in company.toml, or header_row if title lines come first.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if skip:
+        # Data rows are the lines neither skipped nor the header (1-based as an editor shows).
+        kept = [i + 1 for i in range(header + 1, header + 1 + len(frame) + len(skip)) if i not in skip_set]
+        frame[ROW] = kept[:len(frame)]
+    else:
+        frame[ROW] = range(header + 2, header + 2 + len(frame))
+    return frame
 
 
-def _sniff(path: Path, encoding: str) -> str:
-    try:
-        with open(path, encoding=encoding, errors="replace", newline="") as fh:
-            sample = fh.read(65536)
-    except OSError:
-        return ","
+def _comment_lines(text: bytes, encoding: str, prefix: str) -> list[int]:
+    lines = text.decode(encoding, errors="replace").splitlines()
+    return [i for i, line in enumerate(lines) if line.lstrip().startswith(prefix)]
+
+
+def _header_index(lines: list[str], delimiter: str, options: ReadOptions, skip: set[int]) -> int:
+    """0-based line of the header: ``header_row``, else the first line unless it is a title
+    (one filled cell) above a wider table, in which case the widest of the first lines."""
+    if isinstance(options.header_row, int):
+        return options.header_row - 1
+    widths = [(i, sum(bool(c.strip()) for c in cells))
+              for i, cells in enumerate(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter)) if i not in skip]
+    return _widest_first(widths, options.header_row == "auto")
+
+
+def _widest_first(widths: list[tuple[int, int]], auto: bool) -> int:
+    if not widths:
+        return 0
+    first, width = widths[0]
+    if width >= 2 and not auto:
+        return first
+    widest = max(w for _, w in widths)
+    return next(i for i, w in widths if w == widest)
+
+
+def _sniff(lines: list[str], comment: str | None) -> str:
+    body = [ln for ln in lines if ln.strip() and not (comment and ln.lstrip().startswith(comment))]
+    # Title lines have no delimiter: start at the first line that has one.
+    start = next((i for i, ln in enumerate(body) if any(d in ln for d in _DELIMITERS)), 0)
+    sample = "\n".join(body[start:])
     try:
         return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
-        header = sample.splitlines()[0] if sample else ""
+        header = body[start] if body else ""
         counts = {d: header.count(d) for d in _DELIMITERS}
         best = max(counts, key=counts.get)
         return best if counts[best] else ","
 
 
-def _read_excel(path: Path, display: str, sheet: str | None, fail) -> pd.DataFrame:
-    import openpyxl
+# ---------------------------------------------------------------------------------- JSON
 
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -> pd.DataFrame:
+    encoding = options.encoding or "utf-8-sig"
+    raw = data.read_bytes() if isinstance(data, Path) else data.getvalue()
+    text = raw.decode(encoding)
+    records: list[Any] = []
+    rows: list[int] = []
+    if kind == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise fail(f"{display} line {number} is not JSON ({exc.msg}).") from None
+                rows.append(number)
+    else:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise fail(f"{display} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
+        records = _records(doc)
+        if records is None:
+            raise fail(f"{display} holds no list of records (expected [{{...}}, ...] or an object "
+                       "with one such list, e.g. {\"data\": [...]}).")
+        rows = list(range(1, len(records) + 1))
+    if not all(isinstance(r, dict) for r in records):
+        raise fail(f"{display}: every record must be a JSON object with named fields.")
+    frame = pd.json_normalize(records, sep=".") if records else pd.DataFrame()
+    # Raw text, as a CSV would give it: nested lists kept as JSON text, blanks as missing.
+    frame = frame.map(_json_cell).astype(object).where(frame.notna(), None)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame[ROW] = rows
+    return frame
+
+
+def _records(doc: Any) -> list | None:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        lists = [v for v in doc.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            return lists[0]
+    return None
+
+
+def _json_cell(v: Any) -> Any:
+    if isinstance(v, (list, dict)):
+        return json.dumps(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return v
+
+
+# ---------------------------------------------------------------------------------- XLSX
+
+
+def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFrame:
+    book = openpyxl.load_workbook(data, read_only=True, data_only=True)
     try:
-        names = list(book.sheetnames)
+        sheet = _pick_sheet(book.sheetnames, display, options.sheet, fail)
+        cells = [list(r) for r in book[sheet].iter_rows(values_only=True)]
     finally:
         book.close()
+    _check_formulas(data, sheet, cells, display, fail)
+    if not cells:
+        raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
+    skip = {i for i, r in enumerate(cells[:_TITLE_SCAN])
+            if options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment)}
+    if isinstance(options.header_row, int):
+        header = options.header_row - 1
+    else:
+        widths = [(i, sum(_filled(c) for c in r)) for i, r in enumerate(cells[:_TITLE_SCAN]) if i not in skip]
+        header = _widest_first(widths, options.header_row == "auto")
+    if header >= len(cells):
+        raise fail(f"{display} has no row {header + 1} to use as the header (header_row).")
+    names = _unique_names(cells[header])
+    body = [(i + 1, r) for i, r in enumerate(cells) if i > header and i not in skip
+            and not (options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment))]
+    width = len(names)
+    frame = pd.DataFrame([(r + [None] * width)[:width] for _, r in body], columns=names, dtype=object)
+    # Excel stores empty strings for some cleared cells; treat them as blank.
+    frame = frame.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+    frame = frame.loc[:, [bool(str(n).strip()) and not str(n).startswith("Unnamed") or frame[n].notna().any()
+                          for n in names]]
+    frame[ROW] = [i for i, _ in body]
+    return frame
+
+
+def _filled(v: Any) -> bool:
+    return v is not None and not (isinstance(v, str) and not v.strip())
+
+
+def _unique_names(header: list[Any]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, v in enumerate(header):
+        name = str(v).strip() if _filled(v) else f"Unnamed: {i}"
+        if isinstance(v, float) and v.is_integer():
+            name = str(int(v))
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _pick_sheet(names: list[str], display: str, sheet: str | None, fail) -> str:
     if sheet is None:
         if len(names) > 1:
             raise fail(f"{display} has several sheets ({', '.join(names)}); say which one with "
                        "sheet = \"...\" in company.toml.")
-        sheet = names[0]
-    elif sheet not in names:
+        return names[0]
+    if sheet not in names:
         from reportlib.inputs.config import did_you_mean
         raise fail(f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}."
                    + did_you_mean(sheet, names))
-    frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
-    # Excel stores empty strings for some cleared cells; treat them as blank.
-    return frame.replace(r"^\s*$", pd.NA, regex=True)
+    return sheet
+
+
+def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail) -> None:
+    """Formula cells saved without their computed value read as blank: refuse them by name.
+
+    Files written by scripts (not by Excel) often hold formulas that were never calculated;
+    read as blank, the customers on those rows would look churned.
+    """
+    if isinstance(data, io.BytesIO):
+        data.seek(0)
+    book = openpyxl.load_workbook(data, read_only=True, data_only=False)
+    try:
+        missing = []
+        for r, row in enumerate(book[sheet].iter_rows(values_only=True)):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and v.startswith("=") and r < len(values) \
+                        and (c >= len(values[r]) or values[r][c] is None):
+                    missing.append(f"{openpyxl.utils.get_column_letter(c + 1)}{r + 1}")
+    finally:
+        book.close()
+    if missing:
+        shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
+        raise fail(f"{display} sheet '{sheet}' has formula cells without a saved value ({shown}): they "
+                   "would read as blank. Open the file in Excel or LibreOffice, let it calculate, and save "
+                   "it again (or export the sheet as CSV).")

@@ -123,6 +123,13 @@ SCHEMAS: dict[str, dict[str, Col]] = {
         "score": _req("score", min=0, max=10),
         "customer_id": Col("id"),
     },
+    # The company's own figures (its deck, its investor update). Periods are text here
+    # (2026-09, 2026Q3 or FY2026): the reconciliation names a period or KPI id it cannot use.
+    "reported": {
+        "kpi": _req("text"),
+        "period": _req("text"),
+        "value": _req("number"),
+    },
 }
 
 # Ids that must be unique within their input.
@@ -148,4 +155,14 @@ GIVES = {
     "targets": "pipeline pacing against targets",
     "usage": "DAU/MAU and feature adoption",
     "nps": "NPS",
+    "reported": "the company's own figures reconciled against the recomputed ones",
+}
+
+# Money columns, scaled by ``amount_unit = "cents"`` and checked for minor units.
+MONEY: dict[str, tuple[str, ...]] = {
+    "mrr": ("mrr",),
+    "contracts": ("tcv", "mrr"),
+    "transactions": ("amount",),
+    "financials": tuple(c for c, col in SCHEMAS["financials"].items() if col.kind == "number"),
+    "opportunities": ("amount",),
 }

@@ -213,6 +213,7 @@ def validate_company(path: str | Path, as_of: str | None = None) -> ValidationRe
     if company is not None and as_of is not None:
         try:
             resolve_as_of(company, as_of)
+            problems = problems + [w for w in company.warnings if w not in problems]
         except ParameterError as exc:
             problems.append(Problem(str(exc), column="--as-of"))
             company = None
@@ -298,10 +299,33 @@ def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Ti
         month = date = None
     if month is None:
         raise ParameterError(f"--as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD).")
-    if month < months[0] or month > months[-1]:
+    served = _last_served(company, months)
+    if month < months[0] or month > served:
         raise ParameterError(f"--as-of {month} is outside the data of {company.config.name}, "
-                             f"which runs from {months[0]} to {months[-1]}.")
+                             f"which runs from {months[0]} to {served}.")
+    if month > months[-1]:
+        _warn_once(company, Problem(
+            f"--as-of {month} is after the latest contract signature ({months[-1]}): contracts signed "
+            "after the export was made cannot be in it, so bookings and new business of the later months "
+            "may be understated.", file=company.config.inputs["contracts"].path, column="signed_date",
+            severity="warning", input="contracts"))
     return month, date
+
+
+def _last_served(company: Company, months: pd.PeriodIndex) -> pd.Period:
+    """The last month an explicit as-of may take: for contracts, the last month any contract
+    serves (an open-ended one: the month of the run); else the data's last month."""
+    if company.revenue_source() != "contracts":
+        return months[-1]
+    c = company.frames["contracts"]
+    served = c["end_date"].max() if c["end_date"].notna().all() else pd.Timestamp.now()
+    return max(months[-1], served.to_period("M"))
+
+
+def _warn_once(company: Company, problem: Problem) -> None:
+    # The pack's data-quality page lists the company's warnings; resolve_as_of may run twice.
+    if problem not in company.warnings:
+        company.warnings.append(problem)
 
 
 # ======================================================================================

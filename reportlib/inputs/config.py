@@ -20,7 +20,7 @@ from reportlib.params import parse_compare, parse_segment
 CONFIG_FILE = "company.toml"
 
 INPUT_NAMES = ("mrr", "contracts", "transactions", "financials", "leads", "traffic",
-               "opportunities", "targets", "usage", "nps")
+               "opportunities", "targets", "usage", "nps", "reported")
 REVENUE_INPUTS = ("mrr", "contracts", "transactions")
 # Money is never dropped quietly; CRM and analytics rows may be left out with a warning.
 _ERROR_BY_DEFAULT = {"mrr", "contracts", "transactions", "financials"}
@@ -36,8 +36,15 @@ _SECTION_KEYS = {
 }
 _INPUT_KEYS = ("path", "sheet", "layout", "columns", "dimensions", "defaults", "values",
                "date_format", "dayfirst", "join", "on_bad_rows", "delimiter", "encoding",
-               "decimal", "thousands", "end_date_exclusive", "month_format")
-_JOIN_KEYS = ("path", "sheet", "on", "columns", "how")
+               "decimal", "thousands", "end_date_exclusive", "month_format",
+               # reading report layouts and archives
+               "header_row", "comment", "footer", "member", "min_rows_kept",
+               # the transform layer (DuckDB)
+               "source", "where", "compute", "amount_unit", "sql", "accounts")
+_JOIN_KEYS = ("path", "sheet", "on", "left_on", "right_on", "columns", "how", "aggregate")
+AMOUNT_UNITS = ("units", "cents")
+# Date formats that are not strftime patterns: seconds or milliseconds since 1970.
+EPOCH_FORMATS = {"epoch": "s", "%s": "s", "epoch_ms": "ms"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class Policies:
     reactivation_window_months: int | None = None
     cac_lag_months: int = 0
     ltv_max_lifetime_years: float | None = None
+    ltv_churn_basis: str = "period"
     magic_number_basis: str = "net_new"
     mrr_includes_uncontracted: bool = False
     sm_allocation: str = "none"
@@ -83,6 +91,9 @@ _MEANING = {
     "ltv_max_lifetime_years": lambda v: (
         "customer lifetime is 1 / annual logo churn, uncapped" if v is None else
         f"customer lifetime is 1 / annual logo churn, capped at {v} years"),
+    "ltv_churn_basis": lambda v: {
+        "period": "LTV divides by the annual logo churn point to point (active a year ago, gone now)",
+        "monthly": "LTV divides by 12 x the mean monthly logo churn over the trailing 12 months"}.get(v, v),
     "magic_number_basis": lambda v: {
         "net_new": "magic number uses net new ARR",
         "new": "magic number uses new + reactivation ARR",
@@ -105,6 +116,7 @@ _POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
     "reactivation_window_months": ((int,), lambda v: None if v >= 1 else "must be a whole number of months, 1 or more."),
     "cac_lag_months": ((int,), lambda v: None if v >= 0 else "must be 0 or a positive whole number of months."),
     "ltv_max_lifetime_years": ((int, float), lambda v: None if v > 0 else "must be a positive number of years."),
+    "ltv_churn_basis": ((str,), lambda v: _one_of(v, ("period", "monthly"))),
     "magic_number_basis": ((str,), lambda v: _one_of(v, ("net_new", "new", "gross"))),
     "mrr_includes_uncontracted": ((bool,), lambda v: None),
     "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr", "arr"))),
@@ -122,6 +134,16 @@ class JoinSpec:
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
     how: str = "left"
+    right_on: tuple[str, ...] = ()       # the joined file's key columns when named differently
+    aggregate: str | None = None         # "sum": one-to-many side summed per key first
+
+    @property
+    def right_keys(self) -> tuple[str, ...]:
+        return self.right_on or self.on
+
+    @property
+    def needs_transform(self) -> bool:
+        return bool(self.right_on) or self.aggregate is not None
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,28 @@ class InputSpec:
     thousands: str | None = None
     end_date_exclusive: bool = False
     month_format: str | None = None
+    paths: tuple[str, ...] = ()          # every path or glob given (``path`` is their display)
+    header_row: int | str | None = None  # 1-based, or "auto"; None: row 1 unless a title is found
+    comment: str | None = None
+    footer: tuple[str, ...] = ()
+    member: str | None = None
+    min_rows_kept: float = 0.5
+    source: str | None = None
+    where: str | None = None
+    compute: dict[str, str] = field(default_factory=dict)
+    amount_unit: str | None = None
+    sql: str | None = None
+    accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def needs_transform(self) -> bool:
+        """Whether the input goes through DuckDB (a plain mapping does not)."""
+        return bool(self.source or self.where or self.compute or self.sql
+                    or any(j.needs_transform for j in self.join))
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        return self.paths or (self.path,)
 
 
 @dataclass(frozen=True)
@@ -161,6 +205,7 @@ class CompanyConfig:
     segments: list[tuple[str, str]] = field(default_factory=list)
     compare: tuple[str, tuple[str, str]] | None = None
     inputs: dict[str, InputSpec] = field(default_factory=dict)
+    fx_path: str | None = None   # [fx] path: CSV of currency, month, rate (1 unit in company currency)
 
 
 # --------------------------------------------------------------------------------------
@@ -308,7 +353,7 @@ class _Checker:
     # ----------------------------------------------------------------------------------
 
     def company(self, data: dict) -> CompanyConfig:
-        self.unknown(data, ("company", "policies", "kpis", "report", "inputs"), "")
+        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx"), "")
         comp = self.table(data, "company")
         self.unknown(comp, _SECTION_KEYS["company"], "company")
         name = self.typed(comp, "name", "company", (str,))
@@ -335,9 +380,16 @@ class _Checker:
         segments = self.segments(report)
         compare = self.compare(report)
         inputs = self.inputs(self.table(data, "inputs"))
+        fx_path = self.fx(self.table(data, "fx"))
         return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
                              north_star=north_star, policies=policies, segments=segments,
-                             compare=compare, inputs=inputs)
+                             compare=compare, inputs=inputs, fx_path=fx_path)
+
+    # --- [fx]: currency conversion ---
+
+    def fx(self, table: dict) -> str | None:
+        self.unknown(table, ("path",), "fx")
+        return self.path(table, "fx") if table else None
 
     def policies(self, table: dict) -> Policies:
         allowed = tuple(f.name for f in fields(Policies))
@@ -414,9 +466,12 @@ class _Checker:
             return None
         self.unknown(table, _INPUT_KEYS, where)
         n_before = len(self.problems)
-        path = self.path(table, where)
-        kw: dict[str, Any] = {}
-        for key in ("sheet", "date_format", "delimiter", "encoding", "decimal", "thousands", "month_format"):
+        paths = self.paths(table, where)
+        path = ", ".join(paths)
+        kw: dict[str, Any] = {"paths": tuple(paths)}
+        kw.update(self.transform_keys(name, table, where))
+        for key in ("sheet", "date_format", "delimiter", "encoding", "decimal", "thousands", "month_format",
+                    "comment", "member"):
             value = self.typed(table, key, where, (str,))
             if value is not None:
                 kw[key] = value
@@ -425,10 +480,13 @@ class _Checker:
         if kw["end_date_exclusive"] and name != "contracts":
             self.fail(f"{where}.end_date_exclusive", "only applies to [inputs.contracts].")
         layout = self.typed(table, "layout", where, (str,), "long")
-        if (msg := _one_of(layout, ("long", "wide"))):
+        if (msg := _one_of(layout, ("long", "wide", "accounts"))):
             self.fail(f"{where}.layout", msg)
         elif layout == "wide" and name != "mrr":
             self.fail(f"{where}.layout", "\"wide\" (months as columns) is only supported for [inputs.mrr].")
+        elif layout == "accounts" and name != "financials":
+            self.fail(f"{where}.layout", "\"accounts\" (a P&L with accounts as rows) is only supported "
+                      "for [inputs.financials].")
         bad_default = "error" if name in _ERROR_BY_DEFAULT else "warn"
         on_bad = self.typed(table, "on_bad_rows", where, (str,), bad_default)
         if (msg := _one_of(on_bad, ("error", "warn"))):
@@ -468,6 +526,71 @@ class _Checker:
                          dimensions=tuple(dimensions), defaults=dict(defaults), values=translated,
                          join=joins, on_bad_rows=on_bad, **kw)
 
+    def paths(self, table: dict, where: str) -> list[str]:
+        """``path`` as a list: one file, a glob, or a list of either (stacked)."""
+        value = table.get("path")
+        if isinstance(value, list):
+            if not value or not all(isinstance(v, str) for v in value):
+                self.fail(f"{where}.path", "must be a file name, a glob such as \"exports/*.csv\", or a "
+                          "non-empty list of them.")
+                return [""]
+            for v in value:
+                if (why := safe_relative_path(v)):
+                    self.fail(f"{where}.path", f"{v!r} {why}.")
+            return list(value)
+        return [self.path(table, where)]
+
+    def transform_keys(self, name: str, table: dict, where: str) -> dict[str, Any]:
+        """The reading and transform keys: header_row, footer, min_rows_kept, source, where,
+        compute, amount_unit, sql, accounts (their SQL is checked when the files are loaded)."""
+        kw: dict[str, Any] = {}
+        header = self.typed(table, "header_row", where, (int, str))
+        if isinstance(header, str) and header != "auto" or isinstance(header, int) and header < 1:
+            self.fail(f"{where}.header_row", f"must be the header's row number as the spreadsheet shows "
+                      f"it (1 or more) or \"auto\", not {header!r}.")
+        elif header is not None:
+            kw["header_row"] = header
+        footer = self.typed(table, "footer", where, (list, str), [])
+        footer = [footer] if isinstance(footer, str) else footer
+        if not all(isinstance(f, str) for f in footer):
+            self.fail(f"{where}.footer", "must be a list of patterns such as [\"Total*\", \"Copyright*\"].")
+        else:
+            kw["footer"] = tuple(footer)
+        share = self.typed(table, "min_rows_kept", where, (int, float), 0.5)
+        if not 0 <= share <= 1:
+            self.fail(f"{where}.min_rows_kept", f"must be a share between 0 and 1 (e.g. 0.5), not {share!r}.")
+        kw["min_rows_kept"] = float(share)
+        for key in ("source", "where", "sql"):
+            value = self.typed(table, key, where, (str,))
+            if value is not None and not value.strip():
+                self.fail(f"{where}.{key}", "is empty.")
+            elif value is not None:
+                kw[key] = value
+        if "sql" in kw and "source" in kw:
+            self.fail(f"{where}.sql", "cannot be used with source: a source is a query already.")
+        kw["compute"] = self.str_map(table, "compute", where)
+        unit = self.typed(table, "amount_unit", where, (str,))
+        if unit is not None:
+            if (msg := _one_of(unit, AMOUNT_UNITS)):
+                self.fail(f"{where}.amount_unit", msg)
+            kw["amount_unit"] = unit
+        kw["accounts"] = self.accounts(name, table, where)
+        return kw
+
+    def accounts(self, name: str, table: dict, where: str) -> dict[str, tuple[str, ...]]:
+        raw = self.typed(table, "accounts", where, (dict,), {})
+        if raw and name != "financials":
+            self.fail(f"{where}.accounts", "only applies to [inputs.financials] (a P&L with accounts as rows).")
+        out = {}
+        for canon, names in raw.items():
+            names = [names] if isinstance(names, str) else names
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                self.fail(f"{where}.accounts.{canon}", "must be a list of account names or patterns "
+                          "such as [\"6000*\", \"Sales Salaries\"].")
+                continue
+            out[canon] = tuple(names)
+        return out
+
     def path(self, table: dict, where: str) -> str:
         value = self.typed(table, "path", where, (str,))
         if value is None:
@@ -497,14 +620,23 @@ class _Checker:
             jw = f"{where}.join[{i}]"
             self.unknown(j, _JOIN_KEYS, jw)
             path = self.path(j, jw)
-            on = self.typed(j, "on", jw, (str, list))
+            on = self.typed(j, "on", jw, (str, list)) or self.typed(j, "left_on", jw, (str, list))
+            right_on = self.typed(j, "right_on", jw, (str, list))
             if on is None:
-                self.fail(f"{jw}.on", "is required: the key column present in both files.")
+                self.fail(f"{jw}.on", "is required: the key column present in both files "
+                          "(or left_on and right_on when they are named differently).")
                 on = []
             on = (on,) if isinstance(on, str) else tuple(str(o) for o in on)
+            right_on = (right_on,) if isinstance(right_on, str) else tuple(str(o) for o in right_on or ())
+            if right_on and len(right_on) != len(on):
+                self.fail(f"{jw}.right_on", f"names {len(right_on)} key column(s) but left_on names {len(on)}.")
+            aggregate = self.typed(j, "aggregate", jw, (str,))
+            if aggregate is not None and (msg := _one_of(aggregate, ("sum",))):
+                self.fail(f"{jw}.aggregate", msg)
             how = self.typed(j, "how", jw, (str,), "left")
             if (msg := _one_of(how, ("left", "inner"))):
                 self.fail(f"{jw}.how", msg)
             out.append(JoinSpec(path=path, on=on, columns=self.str_map(j, "columns", jw),
-                                sheet=self.typed(j, "sheet", jw, (str,)), how=how))
+                                sheet=self.typed(j, "sheet", jw, (str,)), how=how, right_on=right_on,
+                                aggregate=aggregate))
         return tuple(out)

@@ -17,24 +17,29 @@ unit). A blank value is an empty cell with a ``note`` saying why, never 0 or inf
 """
 from __future__ import annotations
 
-import math
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
 from reportlib.kpis import narrative as nar
+from reportlib.kpis.reconciliation import (billing_vs_pnl, crm_vs_bookings, monthly_amounts,
+                                           reconciliation_problems, reconciliation_table, reported_vs_recomputed)
+from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
 from reportlib import registry as reg
+from reportlib.exceptions import Problem
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.params import parse_compare, parse_segment
+from reportlib.values import finite
 from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
                       opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
+from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
@@ -43,7 +48,7 @@ from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
 from reportlib.metrics.movements import MovementSet, arpa_drivers, movement_set, mrr_bridge, mrr_drivers, revenue_kpis
 
 __all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
-           "benchmark_text", "status"]
+           "benchmark_text", "status", "reconciliation_warnings"]
 
 KPI_COLUMNS = ["kpi", "label", "tier", "value", "unit", "prior_value", "change", "benchmark", "status", "note"]
 KPI_TREE_COLUMNS = ["kpi", "label", "tier", "parent", "value", "unit", "status"]
@@ -52,6 +57,8 @@ BREAKDOWN_COLUMNS = ["dimension", "segment", "kpi", "label", "unit", "value", "s
 BREAKDOWN_KPIS = ("arr", "customers", "new_arr", "expansion_arr", "churned_arr", "net_new_arr", "nrr", "grr",
                   "logo_churn_rate", "arpa", "asp", "quick_ratio")
 MAX_BREAKDOWN_VALUES = 12
+#: Tables DESIGN.md also names at the top of the pack folder (reconciliation.csv, ...).
+TRUST_TABLES = ("reconciliation", "sensitivity", "restatements")
 REVENUE_WORDS = {"mrr": "MRR", "contracts": "MRR", "transactions": "monthly revenue"}
 
 
@@ -194,7 +201,9 @@ def _context(company: Company, whole: Company, window: Window, date: pd.Timestam
 def _revenue_values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     if ctx.mov is None:
         return {}
-    return revenue_kpis(ctx.mov, window)
+    out = revenue_kpis(ctx.mov, window)
+    out[MONTHLY_CHURN_KEY] = annualised_monthly_logo_churn(ctx.mov, window)  # ltv_churn_basis
+    return out
 
 
 def _history_months(ctx: _Ctx, window: Window) -> int | None:
@@ -212,15 +221,19 @@ def _sm_share(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> Mappin
     return segment_share(revenue, _revenue_values(whole, window))
 
 
+def _unit_values(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> dict[str, Value]:
+    """Unit economics on the revenue engine's values ``revenue`` of the same window."""
+    return unit_economics_kpis(ctx.financials, revenue, window, ctx.policies, segment=ctx.company.segment_filter,
+                               segment_share=_sm_share(ctx, window, revenue),
+                               revenue_history_months=_history_months(ctx, window))
+
+
 def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     """Every section's KPIs for one window, with "needs ... input" notes for absent inputs."""
     out: dict[str, Value] = dict(_revenue_values(ctx, window))
     contracts, tx, fin = _revenue_inputs(ctx)
     out.update(contract_kpis(contracts, window, transactions=tx, financials=fin))
-    out.update(unit_economics_kpis(ctx.financials, out, window, ctx.policies,
-                                   segment=ctx.company.segment_filter,
-                                   segment_share=_sm_share(ctx, window, out),
-                                   revenue_history_months=_history_months(ctx, window)))
+    out.update(_unit_values(ctx, window, out))
     out.update(journey_kpis(ctx.frame("leads"), ctx.frame("traffic"), window,
                             new_arr=out.get("new_arr", Blank("no revenue input"))))
     out.update(pipeline_kpis(ctx.frame("opportunities"), window))
@@ -273,19 +286,19 @@ def _complete(company: Company, values: Mapping[str, Value]) -> dict[str, Value]
             out[kpi.id] = Blank(reg.needs_note(kpi.id, missing))
             continue
         v = values.get(kpi.id, Blank("not computed for this company"))
-        out[kpi.id] = v if isinstance(v, Blank) or _finite(v) else Blank("cannot be computed (no finite value)")
+        out[kpi.id] = v if isinstance(v, Blank) or finite(v) is not None else Blank("cannot be computed (no finite value)")
     return out
 
 
-def _finite(v: object) -> bool:
-    try:
-        return math.isfinite(float(v))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
+def _judged(table: pd.DataFrame, kpi_id: str, cfg: Any) -> pd.DataFrame:
+    """``table`` with the ``status`` of its ``kpi_id`` column against the KPI's bands
+    (the quick ratio of each quarter, for the chart that colours them)."""
+    return table.assign(status=[status(kpi_id, v, cfg.stage, cfg.gtm) for v in table[kpi_id]])
 
 
 def _cell(v: object) -> float:
-    return float(v) if not isinstance(v, Blank) and _finite(v) else float("nan")  # type: ignore[arg-type]
+    f = finite(v)
+    return float("nan") if f is None else f
 
 
 # --- kpis.csv -------------------------------------------------------------------------------
@@ -322,9 +335,11 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
         return {"mrr_bridge": pd.DataFrame(columns=_BRIDGE), **{f"cohorts_{k}": empty[k]
                                                                   for k in ("logo", "nrr", "grr")}}
     monthly, quarterly = cohorts(ctx.mov, "M"), cohorts(ctx.mov, "Q")
+    cfg = ctx.company.config
     out = {"mrr_bridge": mrr_bridge(ctx.mov), "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
-           "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"), "mrr_drivers": mrr_drivers(ctx.mov, "Q"),
-           "mrr_drivers_monthly": mrr_drivers(ctx.mov, "M")}
+           "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
+           "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
+           "mrr_drivers_monthly": _judged(mrr_drivers(ctx.mov, "M"), "quick_ratio", cfg)}
     for kind in ("logo", "nrr", "grr"):
         out[f"cohorts_{kind}"] = monthly[kind]
         out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
@@ -483,6 +498,93 @@ def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[
     return t
 
 
+# --- sensitivity ----------------------------------------------------------------------------
+def _with_policies(ctx: _Ctx, policies: Any) -> _Ctx:
+    """The same pack under other policies (the inputs and the grid are shared, not copied)."""
+    def swap(company: Company) -> Company:
+        return replace(company, config=replace(company.config, policies=policies))
+    return replace(ctx, company=swap(ctx.company), whole=swap(ctx.whole))
+
+
+def _sensitivity(ctx: _Ctx, window: Window) -> pd.DataFrame:
+    """tables/sensitivity.csv: the north stars under every alternative policy value. Policies
+    on the revenue grid rebuild it and the revenue KPIs; every policy reruns unit economics;
+    contract, journey and engagement sections (which no policy here changes) are not rerun."""
+    revenue = _revenue_values(ctx, window)
+
+    def evaluate(policies: Any, grid: bool) -> Mapping[str, Value]:
+        alt = _with_policies(ctx, policies)
+        rev = revenue
+        if grid:
+            alt = _context(alt.company, alt.whole, window, ctx.as_of_date)
+            rev = _revenue_values(alt, window)
+        return _segment_blanks(alt, _complete(alt.company, {**rev, **_unit_values(alt, window, rev)}))
+
+    applicable = [p for p in ALTERNATIVES if p not in ("sm_allocation", "mrr_includes_uncontracted")]
+    fin, seg = ctx.company.frames.get("financials"), ctx.company.segment_filter
+    if seg is not None and fin is not None and seg[0] not in fin.columns:
+        applicable.append("sm_allocation")
+    if ctx.company.revenue_source() == "contracts":
+        applicable.append("mrr_includes_uncontracted")
+    return sensitivity_table(ctx.company.config.north_star, ctx.policies, evaluate, applicable)
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+def _billing_revenue(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> tuple[str, pd.Series]:
+    """Monthly revenue on the billing side and its name: contracts' recognized revenue (with
+    transactions), else MRR plus transactions, else transactions."""
+    source = ctx.company.revenue_source()
+    tx = monthly_amounts(ctx.frame("transactions"), "date", "amount")
+    with_tx = "+transactions" if len(tx) else ""
+    if source == "contracts":
+        bridge = tables["revenue_bridge"]
+        return f"contracts{with_tx}", pd.Series(bridge["revenue"].to_numpy(dtype=float),
+                                                index=pd.PeriodIndex(bridge["month"], freq="M"))
+    if source == "mrr":
+        bridge = tables["mrr_bridge"]
+        mrr = pd.Series(bridge["closing_mrr"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
+        return f"mrr{with_tx}", mrr.add(tx, fill_value=0.0)
+    return "transactions", tx
+
+
+def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """tables/reconciliation.csv: billing vs P&L, CRM vs bookings, reported vs recomputed."""
+    as_of, cache = ctx.window.as_of, {}
+
+    def value_of(kpi: str, window: Window) -> Value:
+        if window not in cache:
+            cache[window] = _values(ctx, window)
+        return cache[window][kpi]
+
+    name, billing = _billing_revenue(ctx, tables)
+    bridge = tables.get("revenue_bridge")
+    bookings = (pd.Series(bridge["bookings"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
+                if bridge is not None and len(bridge) else pd.Series(dtype=float))
+    return reconciliation_table(billing_vs_pnl(billing, name, ctx.financials, as_of),
+                                crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
+                                reported_vs_recomputed(ctx.frame("reported"), value_of))
+
+
+def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[Problem]:
+    """Warnings for ``reportlib validate``: sources that disagree by more than 10% on a month
+    or quarter, and ``reported`` rows that cannot be reconciled (see
+    :func:`~reportlib.kpis.reconciliation.reconciliation_problems`).
+
+    Parameters
+    ----------
+    company : Company
+        A loaded (valid) company.
+    as_of : str, optional
+        Default: the last month of the revenue data.
+    """
+    if company.revenue_source() is None:
+        return []
+    month, date = resolve_as_of(company, as_of)
+    ctx = _context(company, company, Window(month, 3), date)
+    tables = {**_contract_tables(ctx), "mrr_bridge": mrr_bridge(ctx.mov) if ctx.mov is not None else None}
+    return reconciliation_problems(_reconciliation(ctx, tables), ctx.frame("reported"))
+
+
 # --- compare --------------------------------------------------------------------------------
 def _compare_tables(whole: Company, compare: tuple[str, tuple[str, str]], window: Window,
                     date: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -585,10 +687,13 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     year_all = _values(ctx, win.year_ago())
     kpis = _kpi_frame(company, values, prior)
     tables = _tables(ctx, kpis, values)
+    tables["sensitivity"] = _sensitivity(ctx, win)
+    tables["reconciliation"] = _reconciliation(ctx, tables)
     if cmp_:
         tables.update(_compare_tables(whole, cmp_, win, date))
     word = REVENUE_WORDS.get(company.revenue_source() or "", "MRR")
     narrative, explanations, alerts = _narrative(company, win, values, prior, year_all, word)
+    narrative["sensitivity"] = sensitivity_sentences(tables["sensitivity"], company.config.currency)
     return KpiResult(kpis=kpis, tables=tables, company=company, window=win, as_of_date=date, values=values,
                      prior=prior, year_ago={k: year_all[k] for k in company.config.north_star if k in year_all},
                      narrative=narrative, explanations=explanations, alerts=alerts,
@@ -598,7 +703,8 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     """Write ``kpis.csv`` and ``tables/<name>.csv`` into ``out_dir`` (created); each file is
-    replaced atomically. Blank values are empty cells.
+    replaced atomically. Blank values are empty cells. The trust tables (:data:`TRUST_TABLES`)
+    are also written at the top of ``out_dir``, where DESIGN.md puts them.
 
     Returns
     -------
@@ -610,6 +716,8 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     _write_csv(result.kpis, out / "kpis.csv")
     for name, table in result.tables.items():
         _write_csv(table, out / "tables" / f"{name}.csv")
+        if name in TRUST_TABLES:
+            _write_csv(table, out / f"{name}.csv")
     return out
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Mapping, Sequence
 
-from reportlib.params import PERIOD_WORDS
+from reportlib import format as F
 from reportlib import registry as reg
-from reportlib.deck._style import CURRENCY_SYMBOLS
+from reportlib.params import PERIOD_WORDS
+from reportlib.values import finite
 
 Values = Mapping[str, object]
 
@@ -52,22 +54,11 @@ class Explanation:
 
 
 # --- numbers and formatting ---------------------------------------------------------------
-def num(value: object) -> float | None:
-    """A finite float, or None for a blank / NaN / inf / missing value."""
-    if value is None or isinstance(value, (str, bytes)) or hasattr(value, "note") and not isinstance(value, float):
-        return None
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def change(kpi_id: str, value: object, prior: object) -> float | None:
     """kpis.csv's ``change``: relative change (value / prior - 1, against |prior|) for
     currency and count KPIs, absolute difference for every other unit; None when either
     side is blank or a relative change has a zero base."""
-    v, p = num(value), num(prior)
+    v, p = finite(value), finite(prior)
     if v is None or p is None:
         return None
     if reg.get(kpi_id).unit in reg.RELATIVE_CHANGE_UNITS:
@@ -75,73 +66,20 @@ def change(kpi_id: str, value: object, prior: object) -> float | None:
     return v - p
 
 
-def fmt_currency(value: object, currency: str | None = None) -> str:
-    """Compact money for sentences: EUR 4,200,000 -> "€4.2M", USD 850,000 -> "$850k"."""
-    v = num(value)
-    if v is None:
-        return "n/a"
-    symbol = CURRENCY_SYMBOLS.get(str(currency or "").upper(), f"{currency} " if currency else "")
-    a = abs(v)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= div * 0.9995:
-            x = a / div
-            text = f"{x:.1f}".rstrip("0").rstrip(".") if x < 100 else f"{x:.0f}"
-            break
-    else:
-        text, suffix = f"{a:,.0f}", ""
-    return f"{'-' if v < 0 and text != '0' else ''}{symbol}{text}{suffix}"
+# Sentences use the text context of the one formatter family (reportlib.format).
+_money = partial(F.money, context="text")
+_pct = partial(F.percent, context="text")
+_pts = partial(F.points, context="text")
 
 
-def fmt_pct(value: float | None, signed: bool = False) -> str:
-    """0.06 -> "6%" (one decimal under 10%: 0.053 -> "5.3%")."""
-    if value is None:
-        return "n/a"
-    pct = value * 100
-    text = f"{abs(pct):.1f}".rstrip("0").rstrip(".") if abs(pct) < 10 else f"{abs(pct):.0f}"
-    sign = "-" if pct < 0 and text != "0" else ("+" if signed and pct > 0 and text != "0" else "")
-    return f"{sign}{text}%"
-
-
-def fmt_pts(value: float | None) -> str:
-    """A ratio difference in percentage points: 0.021 -> "+2.1 pts"."""
-    if value is None:
-        return "n/a"
-    pts = value * 100
-    text = f"{abs(pts):.1f}".rstrip("0").rstrip(".")
-    return f"{'+' if pts > 0 and text != '0' else '-' if pts < 0 and text != '0' else '±'}{text} pts"
-
-
-def fmt_value(kpi_id: str, value: object, currency: str | None = None) -> str:
+def _value(kpi_id: str, value: object, currency: str | None = None) -> str:
     """A KPI value in words according to its registry unit."""
-    v = num(value)
-    if v is None:
-        return "n/a"
-    unit = reg.get(kpi_id).unit
-    if unit == "currency":
-        return fmt_currency(v, currency)
-    if unit == "ratio":
-        return fmt_pct(v)
-    if unit == "multiple":
-        return f"{v:.1f}x"
-    if unit == "months":
-        return f"{v:.1f} months"
-    if unit == "days":
-        return f"{v:.0f} days"
-    return f"{v:,.0f}"
+    return F.value(value, reg.get(kpi_id).unit, currency, context="text")
 
 
-def fmt_change(kpi_id: str, delta: float | None) -> str:
-    """A kpis.csv ``change`` in words: "+6%" for money/counts, "+2 pts" for ratios."""
-    if delta is None:
-        return "n/a"
-    unit = reg.get(kpi_id).unit
-    if unit in reg.RELATIVE_CHANGE_UNITS:
-        return fmt_pct(delta, signed=True)
-    if unit == "ratio":
-        return fmt_pts(delta)
-    sign = "+" if delta > 0 else "-" if delta < 0 else "±"
-    suffix = {"multiple": "x", "months": " months", "days": " days"}.get(unit, "")
-    return f"{sign}{abs(delta):.{0 if unit in ('days', 'score') else 1}f}{suffix}"
+def _change(kpi_id: str, delta: float | None) -> str:
+    """A kpis.csv ``change`` in words: "+6%" for money/counts, "+2.1 pts" for ratios."""
+    return F.change(delta, reg.get(kpi_id).unit, context="text")
 
 
 def _lower(label: str) -> str:
@@ -157,9 +95,9 @@ def _vs(kpi_id: str, cur: Values, prior: Values, year_ago: Values, period: str) 
     d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
     d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
     if d_prior is not None:
-        parts.append(f"{fmt_change(kpi_id, d_prior)} vs the prior {period}")
+        parts.append(f"{_change(kpi_id, d_prior)} vs the prior {period}")
     if d_year is not None:
-        parts.append(f"{fmt_change(kpi_id, d_year)} vs a year ago")
+        parts.append(f"{_change(kpi_id, d_year)} vs a year ago")
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -167,7 +105,7 @@ def _vs(kpi_id: str, cur: Values, prior: Values, year_ago: Values, period: str) 
 def explain_arr(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:
     """ARR's change, the largest inflow's share of net new ARR, and the component of the
     ARR bridge that moved most against the prior period."""
-    arr, nna = num(cur.get("arr")), num(cur.get("net_new_arr"))
+    arr, nna = finite(cur.get("arr")), finite(cur.get("net_new_arr"))
     d_prior = change("arr", cur.get("arr"), prior.get("arr"))
     d_year = change("arr", cur.get("arr"), year_ago.get("arr"))
     if arr is None or nna is None:
@@ -177,16 +115,16 @@ def explain_arr(cur: Values, prior: Values, year_ago: Values, currency: str | No
     start = arr - nna
     growth = nna / start if start else None
     head = (f"ARR {_moved(nna, 'grew', 'fell', 'was flat')} "
-            f"{fmt_pct(abs(growth)) + ' ' if growth and nna else ''}in the {period} to {fmt_currency(arr, currency)}")
-    yoy = num(cur.get("arr_growth_yoy"))
+            f"{_pct(abs(growth)) + ' ' if growth and nna else ''}in the {period} to {_money(arr, currency)}")
+    yoy = finite(cur.get("arr_growth_yoy"))
     if yoy is not None:
-        head += f" ({fmt_pct(yoy, signed=True)} vs a year ago)"
-    signed = {k: sign * (num(cur.get(k)) or 0.0) for k, (_, sign) in ARR_COMPONENTS.items()}
+        head += f" ({_pct(yoy, sign=True)} vs a year ago)"
+    signed = {k: sign * (finite(cur.get(k)) or 0.0) for k, (_, sign) in ARR_COMPONENTS.items()}
     top, inflow = _top_inflow(signed, nna, currency)
     driver, now, then = _arr_driver(signed, prior)
     moved = ""
     if driver:
-        change_words = (f"{_moved(now - then)} to {fmt_currency(now, currency)} from {fmt_currency(then, currency)}, "
+        change_words = (f"{_moved(now - then)} to {_money(now, currency)} from {_money(then, currency)}, "
                         f"the largest change vs the prior {period}")
         # the largest inflow is often the largest mover too: one clause about it, not two
         moved = f"but {change_words}" if driver == top else f"while {ARR_COMPONENTS[driver][0]} {change_words}"
@@ -198,9 +136,9 @@ def explain_arr(cur: Values, prior: Values, year_ago: Values, currency: str | No
 def _arr_driver(signed: dict[str, float], prior: Values) -> tuple[str, float, float]:
     """The ARR-bridge component whose signed contribution moved most vs the prior period,
     with its amount now and then ("" when the prior period is unknown or nothing moved)."""
-    if any(num(prior.get(k)) is None for k in ARR_COMPONENTS):
+    if any(finite(prior.get(k)) is None for k in ARR_COMPONENTS):
         return "", 0.0, 0.0
-    before = {k: sign * num(prior.get(k)) for k, (_, sign) in ARR_COMPONENTS.items()}  # type: ignore[operator]
+    before = {k: sign * finite(prior.get(k)) for k, (_, sign) in ARR_COMPONENTS.items()}  # type: ignore[operator]
     driver = max(signed, key=lambda k: abs(signed[k] - before[k]))
     if signed[driver] == before[driver]:
         return "", 0.0, 0.0
@@ -216,32 +154,32 @@ def _top_inflow(signed: dict[str, float], nna: float, currency: str | None) -> t
     top = max(inflows, key=inflows.get)  # type: ignore[arg-type]
     words = ARR_COMPONENTS[top][0]
     if 0 < inflows[top] <= nna:
-        return top, f"{words} contributed {fmt_pct(inflows[top] / nna)} of the net new ARR"
+        return top, f"{words} contributed {_pct(inflows[top] / nna)} of the net new ARR"
     gross = sum(inflows.values())
-    return top, f"{words} was {fmt_pct(inflows[top] / gross)} of the {fmt_currency(gross, currency)} ARR added"
+    return top, f"{words} was {_pct(inflows[top] / gross)} of the {_money(gross, currency)} ARR added"
 
 
 def explain_nrr(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:
     """NRR = GRR + net expansion of retained customers; names whichever moved more."""
-    nrr, grr = num(cur.get("nrr")), num(cur.get("grr"))
+    nrr, grr = finite(cur.get("nrr")), finite(cur.get("grr"))
     d_prior = change("nrr", cur.get("nrr"), prior.get("nrr"))
     d_year = change("nrr", cur.get("nrr"), year_ago.get("nrr"))
     if nrr is None:
         note = getattr(cur.get("nrr"), "note", "") or "too little history"
         return Explanation("nrr", f"NRR is not available: {note}.", "", d_prior, d_year)
-    head = f"NRR was {fmt_pct(nrr)}{_vs('nrr', cur, prior, year_ago, period)}"
-    pnrr, pgrr = num(prior.get("nrr")), num(prior.get("grr"))
+    head = f"NRR was {_pct(nrr)}{_vs('nrr', cur, prior, year_ago, period)}"
+    pnrr, pgrr = finite(prior.get("nrr")), finite(prior.get("grr"))
     if grr is None or pnrr is None or pgrr is None:
-        return Explanation("nrr", head + (f"; GRR was {fmt_pct(grr)}." if grr is not None else "."),
+        return Explanation("nrr", head + (f"; GRR was {_pct(grr)}." if grr is not None else "."),
                            "", d_prior, d_year)
     exp, pexp = nrr - grr, pnrr - pgrr
     d_grr, d_exp = grr - pgrr, exp - pexp
-    exp_words = f"net expansion of retained customers (NRR - GRR) {_moved(d_exp)} to {fmt_pts(exp)[1:]}"
-    rate = num(cur.get("mrr_expansion_rate"))
+    exp_words = f"net expansion of retained customers (NRR - GRR) {_moved(d_exp)} to {_pts(exp)[1:]}"
+    rate = finite(cur.get("mrr_expansion_rate"))
     if rate is not None:
-        exp_words += f" (MRR expansion rate {fmt_pct(rate)} in the {period})"
-    grr_words = (f"GRR held at {fmt_pct(grr)}" if fmt_pct(grr) == fmt_pct(pgrr)
-                 else f"GRR {_moved(d_grr)} to {fmt_pct(grr)} from {fmt_pct(pgrr)}")
+        exp_words += f" (MRR expansion rate {_pct(rate)} in the {period})"
+    grr_words = (f"GRR held at {_pct(grr)}" if _pct(grr) == _pct(pgrr)
+                 else f"GRR {_moved(d_grr)} to {_pct(grr)} from {_pct(pgrr)}")
     if abs(d_grr) >= abs(d_exp):
         driver, text = "grr", f"{grr_words}, explaining most of the change, while {exp_words}"
     else:
@@ -253,7 +191,7 @@ def _log_drivers(factors: dict[str, tuple[object, object, int]]) -> dict[str, fl
     """Signed log contributions of each factor (value, prior, exponent) to a product."""
     out = {}
     for k, (v, p, exponent) in factors.items():
-        v, p = num(v), num(p)
+        v, p = finite(v), finite(p)
         if v is None or p is None or v <= 0 or p <= 0:
             return None
         out[k] = exponent * math.log(v / p)
@@ -266,12 +204,12 @@ def _multiple_head(kpi_id: str, label: str, cur: Values, prior: Values, year_ago
     when the value is blank (its note, or ``missing``, says why)."""
     d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
     d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
-    value = num(cur.get(kpi_id))
+    value = finite(cur.get(kpi_id))
     if value is None:
         note = getattr(cur.get(kpi_id), "note", "") or missing
         return (Explanation(kpi_id, f"{label} is not meaningful this {period}: {note}.", "", d_prior, d_year),
                 d_prior, d_year)
-    return f"{label} was {value:.1f}x{_vs(kpi_id, cur, prior, year_ago, period)}", d_prior, d_year
+    return f"{label} was {F.multiple(value, context='text')}{_vs(kpi_id, cur, prior, year_ago, period)}", d_prior, d_year
 
 
 def explain_burn_multiple(cur: Values, prior: Values, year_ago: Values, currency: str | None,
@@ -291,7 +229,7 @@ def explain_burn_multiple(cur: Values, prior: Values, year_ago: Values, currency
 
     def part(k: str) -> str:
         rel = change(k, cur.get(k), prior.get(k))
-        return f"{words[k]} {_moved(rel or 0)} {fmt_pct(abs(rel or 0))} to {fmt_currency(cur.get(k), currency)}"
+        return f"{words[k]} {_moved(rel or 0)} {_pct(abs(rel or 0))} to {_money(cur.get(k), currency)}"
 
     return Explanation("burn_multiple", f"{head}: {part(driver)}, the main driver, while {part(other)}.",
                        driver, d_prior, d_year)
@@ -303,15 +241,15 @@ def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: 
     kpi = "cac_payback_months"
     d_prior = change(kpi, cur.get(kpi), prior.get(kpi))
     d_year = change(kpi, cur.get(kpi), year_ago.get(kpi))
-    pb = num(cur.get(kpi))
+    pb = finite(cur.get(kpi))
     if pb is None:
         note = getattr(cur.get(kpi), "note", "") or "CAC, ASP or gross margin is missing"
         return Explanation(kpi, f"CAC payback is not available this {period}: {note}.", "", d_prior, d_year)
-    ppb = num(prior.get(kpi))
+    ppb = finite(prior.get(kpi))
     verb = f"{_moved((pb - ppb) if ppb is not None else 0, 'lengthened', 'shortened', 'was')} to" \
         if ppb is not None else "was"
-    head = f"CAC payback {verb} {pb:.1f} months" + (f" from {ppb:.1f}" if ppb is not None else "")
-    gm = "gross_margin_ttm" if num(cur.get("gross_margin_ttm")) is not None else "gross_margin"
+    head = f"CAC payback {verb} {F.months(pb, context='text')}" + (f" from {ppb:.1f}" if ppb is not None else "")
+    gm = "gross_margin_ttm" if finite(cur.get("gross_margin_ttm")) is not None else "gross_margin"
     logs = _log_drivers({"cac": (cur.get("cac"), prior.get("cac"), 1),
                          "asp": (cur.get("asp"), prior.get("asp"), -1),
                          gm: (cur.get(gm), prior.get(gm), -1)})
@@ -321,12 +259,12 @@ def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: 
     words = {"cac": "CAC", "asp": "ASP", gm: "gross margin"}
 
     def part(k: str) -> str:
-        return f"{words[k]} {fmt_change(k, change(k, cur.get(k), prior.get(k)))}"
+        return f"{words[k]} {_change(k, change(k, cur.get(k), prior.get(k)))}"
 
     others = [part(k) for k in logs if k != driver]
-    lead = (f"{words[driver]} {_moved(num(cur.get(driver)) - num(prior.get(driver)))} "  # type: ignore[operator]
-            f"{fmt_change(driver, change(driver, cur.get(driver), prior.get(driver))).lstrip('+-')} to "
-            f"{fmt_value(driver, cur.get(driver), currency)}")
+    lead = (f"{words[driver]} {_moved(finite(cur.get(driver)) - finite(prior.get(driver)))} "  # type: ignore[operator]
+            f"{_change(driver, change(driver, cur.get(driver), prior.get(driver))).lstrip('+-')} to "
+            f"{_value(driver, cur.get(driver), currency)}")
     driver_id = "gross_margin" if driver == gm else driver
     return Explanation(kpi, f"{head}; {lead}, the largest driver, while {' and '.join(others)} moved less.",
                        driver_id, d_prior, d_year)
@@ -338,21 +276,21 @@ def explain_generic(kpi_id: str, cur: Values, prior: Values, year_ago: Values, c
     kpi = reg.get(kpi_id)
     d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
     d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
-    if num(cur.get(kpi_id)) is None:
+    if finite(cur.get(kpi_id)) is None:
         note = getattr(cur.get(kpi_id), "note", "") or "not available"
         return Explanation(kpi_id, f"{kpi.label} is not available this {period}: {note}.", "", d_prior, d_year)
-    head = f"{kpi.label} was {fmt_value(kpi_id, cur.get(kpi_id), currency)}{_vs(kpi_id, cur, prior, year_ago, period)}"
+    head = f"{kpi.label} was {_value(kpi_id, cur.get(kpi_id), currency)}{_vs(kpi_id, cur, prior, year_ago, period)}"
     moves = {}
     for child in reg.children(kpi_id):
-        v, p = num(cur.get(child)), num(prior.get(child))
+        v, p = finite(cur.get(child)), finite(prior.get(child))
         if v is not None and p not in (None, 0):
             moves[child] = (v - p) / abs(p)  # type: ignore[operator]
     if not moves:
         return Explanation(kpi_id, head + ".", "", d_prior, d_year)
     driver = max(moves, key=lambda k: abs(moves[k]))
     return Explanation(kpi_id, f"{head}; of its drivers, {reg.get(driver).label} moved most "
-                               f"({fmt_pct(moves[driver], signed=True)} to "
-                               f"{fmt_value(driver, cur.get(driver), currency)}).", driver, d_prior, d_year)
+                               f"({_pct(moves[driver], sign=True)} to "
+                               f"{_value(driver, cur.get(driver), currency)}).", driver, d_prior, d_year)
 
 
 _INFLOWS = ("new_arr", "reactivation_arr", "expansion_arr")
@@ -368,21 +306,21 @@ def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: 
                                            "no ARR lost in the period")
     if isinstance(head, Explanation):
         return head
-    totals = {side: tuple(sum(num(v.get(k)) or 0.0 for k in ids) for v in (cur, prior))
+    totals = {side: tuple(sum(finite(v.get(k)) or 0.0 for k in ids) for v in (cur, prior))
               for side, ids in (("added", _INFLOWS), ("lost", _OUTFLOWS))}
     logs = _log_drivers({"added": (*totals["added"], 1), "lost": (*totals["lost"], -1)})
     if logs is None:
         return Explanation("quick_ratio", head + ".", "", d_prior, d_year)
     side = max(logs, key=lambda k: abs(logs[k]))
     ids = _INFLOWS if side == "added" else _OUTFLOWS
-    driver = max(ids, key=lambda k: abs((num(cur.get(k)) or 0.0) - (num(prior.get(k)) or 0.0)))
-    now, before = num(cur.get(driver)) or 0.0, num(prior.get(driver)) or 0.0
+    driver = max(ids, key=lambda k: abs((finite(cur.get(k)) or 0.0) - (finite(prior.get(k)) or 0.0)))
+    now, before = finite(cur.get(driver)) or 0.0, finite(prior.get(driver)) or 0.0
     other = "lost" if side == "added" else "added"
     rel = (totals[other][0] - totals[other][1]) / totals[other][1] if totals[other][1] else 0.0
     return Explanation("quick_ratio", f"{head}: {_lower(reg.get(driver).label)} {_moved(now - before)} to "
-                                      f"{fmt_currency(now, currency)} from {fmt_currency(before, currency)}, "
+                                      f"{_money(now, currency)} from {_money(before, currency)}, "
                                       f"the main driver, while ARR {other} {_moved(rel)} "
-                                      f"{fmt_pct(abs(rel))} to {fmt_currency(totals[other][0], currency)}.",
+                                      f"{_pct(abs(rel))} to {_money(totals[other][0], currency)}.",
                        driver, d_prior, d_year)
 
 
@@ -415,7 +353,7 @@ def journey_alerts(cur: Values, prior: Values, threshold: float = 0.10, months: 
 
 def _judged(kpi_id: str, cur: Values, stage: str | None, gtm: str | None, currency: str | None) -> str:
     s = reg.status(kpi_id, cur.get(kpi_id), stage, gtm)
-    return f"{reg.get(kpi_id).label} {fmt_value(kpi_id, cur.get(kpi_id), currency)}" + (f" ({s})" if s else "")
+    return f"{reg.get(kpi_id).label} {_value(kpi_id, cur.get(kpi_id), currency)}" + (f" ({s})" if s else "")
 
 
 def section_sentences(cur: Values, prior: Values, currency: str | None, stage: str | None, gtm: str | None,
@@ -423,21 +361,21 @@ def section_sentences(cur: Values, prior: Values, currency: str | None, stage: s
     """Short sentences per pack section (revenue_quality, unit_economics, cohort_economics,
     kpi_hierarchy) from the KPI values; a sentence is left out when its KPIs are blank."""
     period = PERIOD_WORDS.get(months, "period")
-    has = lambda *ks: all(num(cur.get(k)) is not None for k in ks)  # noqa: E731
+    has = lambda *ks: all(finite(cur.get(k)) is not None for k in ks)  # noqa: E731
     out: dict[str, list[str]] = {"revenue_quality": [], "unit_economics": [], "cohort_economics": [],
                                  "kpi_hierarchy": []}
     rq = out["revenue_quality"]
     if has("revenue_share_contracted_recurring", "revenue_share_uncontracted_recurring"):
-        recurring = num(cur["revenue_share_contracted_recurring"]) + num(cur["revenue_share_uncontracted_recurring"])  # type: ignore[operator]
-        rq.append(f"Recurring revenue was {fmt_pct(recurring)} of revenue in the {period} "
-                  f"({fmt_pct(num(cur['revenue_share_contracted_recurring']))} contracted).")
+        recurring = finite(cur["revenue_share_contracted_recurring"]) + finite(cur["revenue_share_uncontracted_recurring"])  # type: ignore[operator]
+        rq.append(f"Recurring revenue was {_pct(recurring)} of revenue in the {period} "
+                  f"({_pct(finite(cur['revenue_share_contracted_recurring']))} contracted).")
     if has("bookings", "billings", "revenue"):
-        rq.append(f"Bookings {fmt_currency(cur['bookings'], currency)}, billings "
-                  f"{fmt_currency(cur['billings'], currency)} and revenue {fmt_currency(cur['revenue'], currency)} "
+        rq.append(f"Bookings {_money(cur['bookings'], currency)}, billings "
+                  f"{_money(cur['billings'], currency)} and revenue {_money(cur['revenue'], currency)} "
                   f"in the {period}.")
     if has("carr", "arr"):
-        gap = num(cur["carr"]) - num(cur["arr"])  # type: ignore[operator]
-        rq.append(f"CARR {fmt_currency(cur['carr'], currency)} is {fmt_currency(abs(gap), currency)} "
+        gap = finite(cur["carr"]) - finite(cur["arr"])  # type: ignore[operator]
+        rq.append(f"CARR {_money(cur['carr'], currency)} is {_money(abs(gap), currency)} "
                   f"{'above' if gap >= 0 else 'below'} ARR: contracts signed but not yet live.")
     if has("quick_ratio"):
         rq.append(f"{_judged('quick_ratio', cur, stage, gtm, currency)}: {revenue_word} added per unit lost.")
@@ -445,20 +383,20 @@ def section_sentences(cur: Values, prior: Values, currency: str | None, stage: s
     if ue:
         out["unit_economics"].append("; ".join(_judged(k, cur, stage, gtm, currency) for k in ue) + ".")
     if has("gross_margin", "cac"):
-        out["unit_economics"].append(f"Gross margin {fmt_pct(num(cur['gross_margin']))} and CAC "
-                                     f"{fmt_currency(cur['cac'], currency)} per new customer in the {period}.")
+        out["unit_economics"].append(f"Gross margin {_pct(finite(cur['gross_margin']))} and CAC "
+                                     f"{_money(cur['cac'], currency)} per new customer in the {period}.")
     if has("nrr", "grr"):
-        out["cohort_economics"].append(f"Of customers active a year ago, {fmt_pct(num(cur['grr']))} of their "
-                                       f"{revenue_word} was kept (GRR) and {fmt_pct(num(cur['nrr']))} with "
+        out["cohort_economics"].append(f"Of customers active a year ago, {_pct(finite(cur['grr']))} of their "
+                                       f"{revenue_word} was kept (GRR) and {_pct(finite(cur['nrr']))} with "
                                        f"expansion (NRR).")
     if has("logo_churn_rate"):
-        out["cohort_economics"].append(f"Logo churn was {fmt_pct(num(cur['logo_churn_rate']))} in the {period}.")
+        out["cohort_economics"].append(f"Logo churn was {_pct(finite(cur['logo_churn_rate']))} in the {period}.")
     journey = [k for k in ("visitors", "signups", "pqls", "new_customers", "pipeline_created", "win_rate")
                if has(k)]
     if journey:
         out["kpi_hierarchy"].append("; ".join(
-            f"{reg.get(k).label} {fmt_value(k, cur[k], currency)}"
-            + (f" ({fmt_change(k, change(k, cur[k], prior.get(k)))})"
+            f"{reg.get(k).label} {_value(k, cur[k], currency)}"
+            + (f" ({_change(k, change(k, cur[k], prior.get(k)))})"
                if change(k, cur[k], prior.get(k)) is not None else "") for k in journey) + ".")
     return out
 

@@ -21,7 +21,7 @@ LEAD_STAGES = ("created", "signup", "pql", "customer")
 JOURNEY_IDS = ("visitors", "signups", "visitor_to_signup", "pqls", "pqls_growth", "signup_to_pql",
                "time_to_pql_days", "pql_to_customer", "lead_conversion_rate", "revenue_per_lead")
 FUNNEL_COHORT_COLUMNS = ["cohort", "dimension", "value", "stage_from", "stage_to", "entered",
-                         "converted", "age_months", "mature"]
+                         "converted", "age_months", "mature", "rate"]
 #: Adjacent journey measures whose opposite moves deserve an alert: (upstream, downstream).
 ADJACENT = (("visitors", "signups"), ("visitors", "visitor_to_signup"), ("signups", "pqls"),
             ("signups", "signup_to_pql"), ("pqls", "pql_to_customer"))
@@ -175,7 +175,8 @@ def funnel_cohorts(leads: pd.DataFrame, dimensions: Iterable[str] = ("channel", 
     -------
     DataFrame
         The DESIGN.md columns (cohort, dimension, value, stage_from, stage_to, entered,
-        converted), then age_months and mature.
+        converted), then age_months, mature and rate (converted / entered; blank when
+        nobody entered).
     """
     present = stages(leads)
     if "created" not in present or len(present) < 2:
@@ -199,6 +200,7 @@ def funnel_cohorts(leads: pd.DataFrame, dimensions: Iterable[str] = ("channel", 
     out = pd.concat(frames, ignore_index=True)
     out["age_months"] = [(as_of.to_period("M") - c).n for c in out["cohort"]]
     out["cohort"] = out["cohort"].astype(str)
+    out["rate"] = out["converted"] / out["entered"].replace(0, np.nan)
     return out[FUNNEL_COHORT_COLUMNS].astype({"entered": int, "converted": int, "mature": bool})
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from reportlib.metrics._noted import Noted, as_months, first_blank, policy
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
+from reportlib.metrics.churn_basis import ltv_churn
 from reportlib.metrics.periods import Window
 
 #: Money columns that add up across months and dimension rows.
@@ -310,11 +311,12 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     revenue : dict
         The revenue engine's KPIs for the same window (arpa, asp, new_customers,
         net_new_arr, new_arr, reactivation_arr, expansion_arr, logo_churn_rate_annual,
-        arr_growth_yoy).
+        arr_growth_yoy and, for ``ltv_churn_basis = "monthly"``,
+        ``logo_churn_rate_monthly_annualised``).
     window : Window
     policies : Policies, optional
-        ``cac_lag_months``, ``ltv_max_lifetime_years``, ``magic_number_basis``,
-        ``sm_allocation``; METRICS.md defaults when None.
+        ``cac_lag_months``, ``ltv_max_lifetime_years``, ``ltv_churn_basis``,
+        ``magic_number_basis``, ``sm_allocation``; METRICS.md defaults when None.
     segment : (key, value), optional
         Set for a segment pack.
     segment_share : dict or float, optional
@@ -343,7 +345,8 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     out["sm_spend"] = _allocated_spend(spend, financials, segment,
                                        policy(policies, "sm_allocation", "none"), segment_share)
     out["cac"] = cac(out["sm_spend"], get("new_customers"))
-    out["ltv"] = ltv(get("arpa"), out["gross_margin_ttm"], get("logo_churn_rate_annual"),
+    out["ltv"] = ltv(get("arpa"), out["gross_margin_ttm"],
+                     ltv_churn(revenue, policy(policies, "ltv_churn_basis", "period")),
                      policy(policies, "ltv_max_lifetime_years", None))
     out["ltv_cac"] = _ratio(out["ltv"], out["cac"], "CAC is zero")
     out["magic_number"] = magic_number(revenue, out["sm_spend"], policy(policies, "magic_number_basis", "net_new"))

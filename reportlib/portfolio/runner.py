@@ -29,6 +29,7 @@ import pandas as pd
 from reportlib.portfolio._exec import Outcome, Pool, Task, run_tasks
 from reportlib.portfolio._progress import Progress
 from reportlib.exceptions import ConfigError, ParameterError
+from reportlib import registry as reg
 from reportlib.resources import notebooks_dir
 
 __all__ = ["CompanyRun", "FxTable", "PortfolioResult", "PortfolioSummary", "find_companies",
@@ -52,10 +53,7 @@ def _bands() -> dict[str, tuple[float, float]]:
     return {k: (r.bands.green, r.bands.amber) for k, r in RULES.items() if r.bands.amber is not None}
 
 
-MONEY_KPIS = {"mrr", "arr", "carr", "new_arr", "expansion_arr", "reactivation_arr",
-              "contraction_arr", "churned_arr", "net_new_arr", "arpa", "asp", "ltv", "cac",
-              "sm_spend", "burn", "bookings", "billings", "revenue", "deferred_revenue",
-              "pipeline_created", "avg_deal_size", "revenue_per_lead"}
+MONEY_KPIS = frozenset(reg.ids_with_unit("currency"))
 SUM_KPIS = ["arr", "mrr", "net_new_arr", "new_arr", "churned_arr", "burn", "customers"]
 _WIDE_KPIS = ["arr", "arr_growth_yoy", "burn_multiple", "nrr", "grr", "magic_number",
               "cac_payback_months"]

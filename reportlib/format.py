@@ -1,0 +1,197 @@
+"""Numbers as text: one formatter per kind, the output context as a parameter.
+
+``context="table"`` (the default) is what charts, KPI tiles and tables show: compact,
+a typographic minus ("−"), "–" for a blank, "14 mo", "30 d". ``context="text"`` is what
+generated sentences say: an ASCII minus, "n/a" for a blank, "14.2 months", "30 days",
+and percentages with a decimal under 10% ("5.3%"). great_tables' ``fmt_*`` family is the
+model: the same function everywhere, the context deciding the look.
+
+>>> money(1_234_567, "EUR")
+'€1.2M'
+>>> value(0.053, "ratio", context="text")
+'5.3%'
+>>> change(-0.3, "multiple")
+'−0.3x'
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from reportlib.values import finite, is_blank
+
+__all__ = ["CURRENCY_SYMBOLS", "Context", "change", "currency_symbol", "days", "money", "months", "multiple",
+           "number", "percent", "points", "unit_kind", "value"]
+
+Context = Literal["table", "text"]
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
+                    "NOK": "NOK ", "DKK": "DKK ", "CAD": "C$", "AUD": "A$", "INR": "₹"}
+_BLANK = {"table": "–", "text": "n/a"}
+_MINUS = {"table": "−", "text": "-"}
+
+# unit (as written in kpis.csv or a table's format) -> kind of formatting
+_UNIT_KINDS = {
+    "currency": "money", "money": "money", "eur": "money", "usd": "money", "gbp": "money",
+    "ratio": "pct", "fraction": "pct", "percent": "pct", "pct": "pct", "%": "pct", "share": "pct",
+    "rate": "pct",
+    "multiple": "multiple", "x": "multiple", "times": "multiple",
+    "months": "months", "month": "months",
+    "days": "days", "day": "days",
+    "score": "score",
+    "count": "number", "number": "number", "customers": "number", "people": "number", "users": "number",
+    "leads": "number", "visitors": "number",
+}
+
+
+def unit_kind(unit: object) -> str:
+    """money / pct / multiple / months / days / score / number for a unit name."""
+    u = "" if is_blank(unit) else str(unit).strip().lower()
+    return _UNIT_KINDS.get(u, "number")
+
+
+def currency_symbol(currency: str | None) -> str:
+    """'EUR' -> '€'; a code without a symbol is written out with a space ('NZD ')."""
+    if not currency:
+        return ""
+    return CURRENCY_SYMBOLS.get(str(currency).upper(), f"{str(currency).upper()} ")
+
+
+def _sign(v: float, rounds_to_zero: bool, sign: bool, context: Context, unchanged: str = "") -> str:
+    """The context's minus for negatives, '+' for positives when asked, and ``unchanged``
+    for a value that rounds to zero (never '−0%')."""
+    if rounds_to_zero:
+        return unchanged
+    if v < 0:
+        return _MINUS[context]
+    return "+" if sign and v > 0 else ""
+
+
+def _strip(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _compact(x: float, decimals: int | None = None, sig: int | None = None) -> tuple[str, str]:
+    """|x| as text and a k / M / B suffix: one decimal under 100 of the unit (trailing
+    zeros dropped) unless ``decimals`` or ``sig`` (significant digits) say otherwise."""
+    ax = abs(x)
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if ax >= div * 0.9995:
+            v = ax / div
+            if sig is not None and decimals is None:
+                digits = len(str(int(v))) if v >= 1 else 1
+                return _strip(f"{v:.{max(0, sig - digits)}f}"), suffix
+            text = f"{v:.{decimals if decimals is not None else (1 if v < 100 else 0)}f}"
+            return (_strip(text) if decimals is None else text), suffix
+    return f"{ax:,.{decimals if decimals is not None else 0}f}", ""
+
+
+def money(value: object, currency: str | None = None, *, context: Context = "table", decimals: int | None = None,
+          sign: bool = False, sig: int | None = None) -> str:
+    """EUR 1234567 -> '€1.2M'; USD 850000 -> '$850k'. ``sig`` asks for that many
+    significant digits (1184000 with sig=3 -> '€1.18M'); ``sign`` adds '+' to gains."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    text, suffix = _compact(v, decimals, sig)
+    return f"{_sign(v, text.strip('0.,') == '', sign, context)}{currency_symbol(currency)}{text}{suffix}"
+
+
+def percent(value: object, *, context: Context = "table", decimals: int | None = None, sign: bool = False) -> str:
+    """A fraction as a percentage: 0.853 -> '85%'. Without ``decimals``: none in a
+    table, one (trailing zero dropped) under 10% in text (0.053 -> '5.3%')."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    if decimals is None and context == "text":
+        text = _strip(f"{abs(v) * 100:.1f}") if abs(v) * 100 < 10 else f"{abs(v) * 100:.0f}"
+    else:
+        text = f"{abs(v) * 100:.{decimals or 0}f}"
+    return f"{_sign(v, float(text) == 0, sign, context)}{text}%"
+
+
+def points(value: object, *, context: Context = "table", decimals: int | None = None) -> str:
+    """A change of a ratio in percentage points, always signed: 0.021 -> '+2 pts' in a
+    table, '+2.1 pts' in text (one decimal, trailing zero dropped)."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    if decimals is None and context == "text":
+        text = _strip(f"{abs(v) * 100:.1f}")
+    else:
+        text = f"{abs(v) * 100:.{decimals or 0}f}"
+    return f"{_sign(v, float(text) == 0, True, context, unchanged='±')}{text} pts"
+
+
+def number(value: object, *, context: Context = "table", decimals: int | None = None, sign: bool = False) -> str:
+    """A count: '1,200'; compact from 10,000 in a table ('12.5k'), whole with thousands
+    separators in text."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    if context == "table" and abs(v) >= 10_000:
+        text, suffix = _compact(v, decimals)
+        return f"{_sign(v, False, sign, context)}{text}{suffix}"
+    if decimals is None:
+        decimals = 0 if context == "text" or abs(v) >= 100 or v.is_integer() else 1
+    text = f"{abs(v):,.{decimals}f}"
+    return f"{_sign(v, float(text.replace(',', '')) == 0, sign, context)}{text}"
+
+
+def multiple(value: object, *, context: Context = "table", decimals: int = 1) -> str:
+    """1.63 -> '1.6x'."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    return f"{_MINUS[context] if v < 0 else ''}{abs(v):.{decimals}f}x"
+
+
+def months(value: object, *, context: Context = "table") -> str:
+    """14.25 -> '14 mo' in a table (one decimal under 10), '14.2 months' in text."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    if context == "text":
+        return f"{v:.1f} months"
+    return f"{v:.1f} mo" if abs(v) < 10 else f"{v:.0f} mo"
+
+
+def days(value: object, *, context: Context = "table") -> str:
+    """30.4 -> '30 d' in a table, '30 days' in text."""
+    v = finite(value)
+    if v is None:
+        return _BLANK[context]
+    return f"{v:.0f} {'days' if context == 'text' else 'd'}"
+
+
+def value(value: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:
+    """A KPI value formatted for its ``unit`` (kpis.csv's unit column); ratios get a
+    decimal under 10% ('4.2%'), scores none ('NPS 29')."""
+    kind = unit_kind(unit)
+    if kind == "money":
+        return money(value, currency, context=context)
+    if kind == "pct":
+        v = finite(value)
+        if context == "text":
+            return percent(v, context=context)
+        return percent(v, decimals=1 if v is not None and abs(v) < 0.1 else 0)
+    if kind in _ABSOLUTE:
+        return _ABSOLUTE[kind](value, context=context)
+    return number(value, context=context, decimals=0 if kind == "score" else None)
+
+
+def change(delta: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:
+    """kpis.csv's ``change`` for a unit: a relative change for money and counts ('+12%'),
+    points for ratios ('+3 pts'), an absolute difference in the unit otherwise ('−0.3x')."""
+    v = finite(delta)
+    if v is None:
+        return _BLANK[context]
+    kind = unit_kind(unit)
+    if kind == "pct":
+        return points(v, context=context)
+    if kind in _ABSOLUTE or kind == "score":
+        sign = "+" if v > 0 else _MINUS[context] if v < 0 else "±"
+        return sign + value(abs(v), unit, currency, context=context)
+    return percent(v, context=context, decimals=0 if context == "table" else None, sign=True)
+
+
+_ABSOLUTE = {"multiple": multiple, "months": months, "days": days}

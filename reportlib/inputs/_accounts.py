@@ -1,0 +1,411 @@
+"""P&L reports with accounts as rows and periods as columns (``layout = "accounts"``).
+
+Accounting tools print a P&L for people: title lines, a header row of months (any order,
+Xero prints the newest first), section headers, indented sub-accounts, subtotals, a
+Total column and a footer stamp. Two steps turn that into the canonical financials:
+
+:func:`read_accounts`
+    raw cells in (the sheet as a grid), one row per account line and month out, with the
+    report section the line sits in. Subtotals and the Total column are left out, so
+    nothing is counted twice.
+:func:`to_financials`
+    the long accounts frame and ``[inputs.financials.accounts]`` in, one row per month
+    with revenue, cogs, sales_marketing, ... out. Revenue and cogs default to the
+    report's own income and cost-of-sales sections.
+
+Accounts match by their full label (trimmed, case-insensitive, account number included
+as printed) or by a pattern with a trailing ``*``. Naming a parent account, or its
+"Total for ..." line, takes every account under it.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from reportlib.exceptions import InputError, Problem
+
+ROW = "__row__"
+LONG_COLUMNS = ("account", "section", "group", "month", "amount", ROW)
+FINANCIAL_LINES = ("revenue", "cogs", "sales_marketing", "research_development", "general_admin",
+                   "ebitda", "net_cash_flow", "cash_balance", "revenue_contracted_recurring",
+                   "revenue_uncontracted_recurring", "revenue_one_off")
+REQUIRED_LINES = ("revenue", "cogs", "sales_marketing")
+
+# The report's own top-level sections, by the words the tools print (QuickBooks, Xero, Sage...).
+_SECTIONS = {
+    "income": r"(operating )?income|revenues?|sales|trading income|turnover|ordinary income",
+    "cost_of_sales": r"cost of (goods sold|sales|revenue)|cogs|direct costs",
+    "expenses": r"(operating |overhead )?expenses|overheads|operating costs",
+    "other_income": r"other (operating )?income",
+    "other_expenses": r"other expenses?",
+}
+_SECTION_RE = {k: re.compile(rf"^({v})$", re.I) for k, v in _SECTIONS.items()}
+# Section each canonical line is taken from when the mapping does not name it.
+SECTION_DEFAULTS = {"revenue": "income", "cogs": "cost_of_sales"}
+# Lines the report computes: never accounts.
+_SUBTOTAL_RE = re.compile(
+    r"^(total\b.*|gross (profit|margin|loss)\b.*|net\b.*|operating (profit|income|loss)\b.*|ebitda)$", re.I)
+_TOTAL_OF_RE = re.compile(r"^total(\s+for)?\s+(?P<group>.+)$", re.I)
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTH_NAME = r"(?P<mon>jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
+_PERIOD_RES = (
+    # Jan 2026, January 2026, Jan-26, Jan-2026, 30 Jun 26, 30 June 2026
+    re.compile(rf"^(\d{{1,2}}\s+)?{_MONTH_NAME}[\s\-.,/']*(?P<year>\d{{4}}|\d{{2}})$", re.I),
+    # 2026-01, 2026/01, 2026-01-31, 2026-01-01 00:00:00 (an Excel date cell as text)
+    re.compile(r"^(?P<year>\d{4})[-/](?P<num>\d{1,2})([-/]\d{1,2}([ T][\d:.]+)?)?$"),
+)
+_NUMBER_RE = re.compile(r"^[-+]?\d+(\.\d*)?([eE][-+]?\d+)?$")
+_DASHES = {"-", "–", "—", "--"}
+
+
+def period_of(cell: object) -> pd.Timestamp | None:
+    """The first day of the month a header cell names, or None when it is not a period.
+
+    Accepts ``Jan 2026``, ``January 2026``, ``Jun-26``, ``30 Jun 26`` (Xero), ``2026-01``,
+    ``2026-01-31`` and Excel date cells; ``Total`` and other labels give None.
+    """
+    if isinstance(cell, pd.Timestamp) or hasattr(cell, "year") and hasattr(cell, "month"):
+        return pd.Timestamp(year=cell.year, month=cell.month, day=1)
+    text = _text(cell)
+    for pattern in _PERIOD_RES:
+        m = pattern.match(text)
+        if not m:
+            continue
+        parts = m.groupdict()
+        month = _MONTHS[parts["mon"][:3].lower()] if parts.get("mon") else int(parts["num"])
+        year = int(parts["year"])
+        year += 2000 if year < 100 else 0
+        if 1 <= month <= 12:
+            return pd.Timestamp(year=year, month=month, day=1)
+    return None
+
+
+def parse_amount(cell: object) -> float | None:
+    """A number as accountants print it; None for a blank or dash, NaN when unreadable.
+
+    ``1,234.00``, ``$1,234.00``, ``(1,234.00)``, ``($18,200.00)``, ``-9,765.00``, ``£50``,
+    ``1,234.00-`` and ``-`` (nothing) are understood.
+    """
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return None if pd.isna(cell) else float(cell)
+    text = _text(cell)
+    if not text or text in _DASHES:
+        return None
+    negative = False
+    if text.startswith("(") and text.endswith(")"):
+        negative, text = True, text[1:-1].strip()
+    if text.endswith("-") and len(text) > 1:
+        negative, text = True, text[:-1].strip()
+    text = re.sub(r"[^\d.,+\-eE]", "", text.replace(" ", "")).replace(",", "")
+    if text.startswith("-"):
+        negative, text = not negative, text[1:]
+    if not _NUMBER_RE.match(text):
+        return float("nan")
+    value = float(text)
+    return -value if negative else value
+
+
+# --------------------------------------------------------------------------------------
+# step 1: the sheet's cells -> account lines
+
+
+@dataclass(frozen=True)
+class _Header:
+    index: int                       # position in the grid
+    label_col: int
+    periods: dict[int, pd.Timestamp]  # column position -> month
+
+
+def read_accounts(cells: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+    """Read a P&L report's cells into one row per account line and month.
+
+    Parameters
+    ----------
+    cells
+        The sheet as read, header or not: column names are treated as a row above the
+        first one (so a frame read with ``header=None`` and one read with the period row
+        as header both work). A ``__row__`` column, when present, gives the file's row
+        numbers for messages.
+    file
+        The file name for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``account`` (label as printed, trimmed), ``section`` (``income``,
+        ``cost_of_sales``, ``expenses``, ``other_income``, ``other_expenses`` or None),
+        ``group`` (the parent account printed above, or None), ``month`` (first day),
+        ``amount`` (blank cells are 0) and ``__row__``.
+
+    Raises
+    ------
+    InputError
+        When no row of periods is found, a month appears twice, or an amount is unreadable.
+    """
+    grid, rows = _grid(cells)
+    header = _find_header(grid)
+    if header is None:
+        raise InputError([Problem(
+            "No header row of months was found: a P&L by month needs a row whose cells are periods "
+            "such as 'Jan 2026', 'January 2026' or '2026-01' (give header_row if it is there).", file=file)])
+    problems = _duplicate_months(grid, rows, header, file)
+    records, problems = _account_lines(grid, rows, header, file, problems)
+    if problems:
+        raise InputError(problems)
+    return pd.DataFrame.from_records(records, columns=list(LONG_COLUMNS))
+
+
+def _grid(cells: pd.DataFrame) -> tuple[list[list[object]], list[int]]:
+    body = cells.drop(columns=[ROW], errors="ignore")
+    names = [None if _generic_name(c, i) else c for i, c in enumerate(body.columns)]
+    grid = [names] + [list(r) for r in body.itertuples(index=False, name=None)]
+    if ROW in cells:
+        first = int(cells[ROW].iloc[0]) if len(cells) else 1
+        rows = [first - 1] + [int(r) for r in cells[ROW]]
+    else:
+        rows = list(range(0, len(grid)))
+    return grid, rows
+
+
+def _generic_name(name: object, i: int) -> bool:
+    # Names a reader invents when a file is read without a header: 0, 1, ...; column0; Unnamed: 3.
+    text = str(name)
+    return name == i or text == str(i) or bool(re.fullmatch(r"(column|col|c)?_?\d+|Unnamed: \d+", text, re.I))
+
+
+def _find_header(grid: list[list[object]]) -> _Header | None:
+    best: _Header | None = None
+    for index, row in enumerate(grid):
+        periods = {j: p for j, cell in enumerate(row) if (p := period_of(cell)) is not None}
+        if not periods or (best is not None and len(periods) <= len(best.periods)):
+            continue
+        first = min(periods)
+        if first == 0:
+            continue  # a period in the label column is a line of data, not the header
+        best = _Header(index, _label_column(grid, index, first), periods)
+    return best
+
+
+def _label_column(grid: list[list[object]], header: int, first_period: int) -> int:
+    # The column left of the periods holding the most text below the header.
+    def texts(j: int) -> int:
+        return sum(1 for row in grid[header + 1:] if j < len(row) and _text(row[j])
+                   and parse_amount(row[j]) is not None and pd.isna(parse_amount(row[j])))
+    return max(range(first_period), key=lambda j: (texts(j), -j))
+
+
+def _duplicate_months(grid, rows, header: _Header, file) -> list[Problem]:
+    seen: dict[pd.Timestamp, int] = {}
+    out = []
+    for j, month in sorted(header.periods.items()):
+        if month in seen:
+            out.append(Problem(
+                f"Month {month:%Y-%m} appears in two columns ('{_text(grid[header.index][seen[month]])}' and "
+                f"'{_text(grid[header.index][j])}'); a P&L by month needs each month once.",
+                file=file, row=rows[header.index]))
+        seen.setdefault(month, j)
+    return out
+
+
+def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
+    records: list[list] = []
+    section: str | None = None
+    opened: list[tuple[str, int]] = []   # parent accounts printed above: (label, first record)
+    for index in range(header.index + 1, len(grid)):
+        row = grid[index]
+        label = _text(row[header.label_col]) if header.label_col < len(row) else ""
+        if not label:
+            continue
+        values = {j: parse_amount(row[j]) if j < len(row) else None for j in header.periods}
+        if _SUBTOTAL_RE.match(label):
+            _close_group(opened, label, records)
+            continue
+        if all(v is None for v in values.values()):
+            top = _section_of(label)
+            if top is not None:
+                section, opened = top, []
+            else:  # a parent account, a footer, or an account with no activity
+                opened.append((label, len(records)))
+            continue
+        for j, value in values.items():
+            if value is not None and pd.isna(value):
+                problems.append(Problem(
+                    f"'{_text(row[j])}' is not an amount (account '{label}', {header.periods[j]:%b %Y}).",
+                    file=file, row=rows[index], column=_text(grid[header.index][j]) or None))
+        for j, month in header.periods.items():
+            amount = values[j] if values[j] is not None and not pd.isna(values[j]) else 0.0
+            records.append([label, section, None, month, amount, rows[index]])
+    return records, problems
+
+
+def _close_group(opened: list[tuple[str, int]], label: str, records: list[list]) -> None:
+    # Only a "Total for X" line proves X was a parent: its accounts are those printed since X.
+    m = _TOTAL_OF_RE.match(label)
+    keys = [_key(g) for g, _ in opened]
+    if not m or _key(m.group("group")) not in keys:
+        return
+    at = len(keys) - 1 - keys[::-1].index(_key(m.group("group")))
+    group, start = opened[at]
+    del opened[at:]
+    for record in records[start:]:
+        if record[2] is None:
+            record[2] = group
+
+
+def _section_of(label: str) -> str | None:
+    return next((name for name, pattern in _SECTION_RE.items() if pattern.match(label.strip())), None)
+
+
+# --------------------------------------------------------------------------------------
+# step 2: account lines -> canonical financials
+
+
+def to_financials(accounts: pd.DataFrame, mapping: Mapping[str, Sequence[str] | str] | None = None,
+                  *, file: str | None = None, section_defaults: bool = True) -> pd.DataFrame:
+    """Sum the account lines of each canonical line per month.
+
+    Parameters
+    ----------
+    accounts
+        The frame of :func:`read_accounts`.
+    mapping
+        ``[inputs.financials.accounts]``: canonical line -> account labels or patterns.
+    file
+        The file name for messages.
+    section_defaults
+        Take revenue and cogs from the report's income and cost-of-sales sections when the
+        mapping does not name them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``month`` (first day of the month, ascending), one column per canonical line, and
+        ``__row__`` (the first account line's row).
+
+    Raises
+    ------
+    InputError
+        With every problem: an unknown canonical line, a line whose names match no account
+        (the accounts of the file listed, closest first), an account matched by two lines.
+    """
+    mapping = {k: [v] if isinstance(v, str) else list(v) for k, v in (mapping or {}).items()}
+    lines = _lines(accounts)
+    problems = [Problem(f"'{name}' is not a line of the financials input; use one of: "
+                        + ", ".join(FINANCIAL_LINES) + ".", file=file, column=f"accounts.{name}")
+                for name in mapping if name not in FINANCIAL_LINES]
+    chosen: dict[str, list[str]] = {}
+    for name, patterns in mapping.items():
+        if name in FINANCIAL_LINES:
+            chosen[name] = _chosen(lines, name, patterns, file, problems)
+    if section_defaults:
+        for name, section in SECTION_DEFAULTS.items():
+            if name not in chosen:
+                chosen[name] = [a for a, s in lines.items() if s.section == section]
+    for name in REQUIRED_LINES:
+        if not chosen.get(name) and name not in mapping:
+            problems.append(Problem(
+                f"No accounts give {name}: name them under [inputs.financials.accounts], e.g. "
+                f"{name} = [\"6000*\", \"Commissions\"]. Accounts in the file: {_listing(lines, name)}.",
+                file=file, column=f"accounts.{name}"))
+    problems += _twice(chosen, file)
+    if problems:
+        raise InputError(problems)
+    return _sum(accounts, chosen)
+
+
+@dataclass(frozen=True)
+class _Line:
+    section: str | None
+    group: str | None
+
+
+def _lines(accounts: pd.DataFrame) -> dict[str, _Line]:
+    first = accounts.drop_duplicates("account")
+    return {a: _Line(s, g) for a, s, g in zip(first["account"], first["section"], first["group"])}
+
+
+def _chosen(lines: Mapping[str, _Line], name: str, patterns: Iterable[str], file, problems) -> list[str]:
+    # Every name must match: a misspelled account would otherwise drop out of the line unnoticed.
+    found: list[str] = []
+    for pattern in patterns:
+        hits = matching(lines, pattern)
+        if not hits:
+            problems.append(Problem(
+                f"No account of the file matches '{pattern}' (given for {name}). Accounts in the file, "
+                f"closest first: {_listing(lines, pattern)}.", file=file, column=f"accounts.{name}"))
+        found += [a for a in hits if a not in found]
+    return found
+
+
+def matching(lines: Mapping[str, _Line], pattern: str) -> list[str]:
+    """The account labels ``pattern`` selects.
+
+    A label matches in full (trimmed, case-insensitive); a trailing ``*`` matches any
+    label starting with the rest. A pattern naming a parent account (a header line or its
+    "Total for ..." line) selects every account printed under it.
+    """
+    wanted = _key(pattern)
+    m = _TOTAL_OF_RE.match(pattern.strip())
+    if m and not any(_key(a) == wanted for a in lines):
+        wanted = _key(m.group("group"))
+
+    def hit(label: str | None) -> bool:
+        if label is None:
+            return False
+        key = _key(label)
+        return key.startswith(wanted[:-1]) if wanted.endswith("*") else key == wanted
+    return [a for a, line in lines.items() if hit(a) or hit(line.group)]
+
+
+def _twice(chosen: Mapping[str, list[str]], file) -> list[Problem]:
+    owner: dict[str, str] = {}
+    out = []
+    for name, accounts in chosen.items():
+        for account in accounts:
+            if account in owner:
+                out.append(Problem(
+                    f"Account '{account}' is matched by both {owner[account]} and {name}; an account may "
+                    "feed one line only (make one of the patterns narrower).", file=file,
+                    column=f"accounts.{name}"))
+            else:
+                owner[account] = name
+    return out
+
+
+def _listing(lines: Mapping[str, _Line], near: str, limit: int = 12) -> str:
+    ranked = sorted(lines, key=lambda a: -difflib.SequenceMatcher(None, _key(near), _key(a)).ratio())
+    shown = ", ".join(f"'{a}'" for a in ranked[:limit])
+    return shown + (f" and {len(ranked) - limit} more" if len(ranked) > limit else "") if ranked else "none"
+
+
+def _sum(accounts: pd.DataFrame, chosen: Mapping[str, list[str]]) -> pd.DataFrame:
+    months = sorted(accounts["month"].unique())
+    out = pd.DataFrame({"month": pd.to_datetime(months)})
+    for name in sorted(chosen, key=FINANCIAL_LINES.index):
+        names = chosen[name]
+        part = accounts[accounts["account"].isin(names)]
+        out[name] = out["month"].map(part.groupby("month")["amount"].sum()).fillna(0.0).astype(float)
+    out[ROW] = int(accounts[ROW].min()) if len(accounts) else 0
+    return out
+
+
+def financials_from_cells(cells: pd.DataFrame, mapping: Mapping[str, Sequence[str] | str] | None = None,
+                          *, file: str | None = None) -> pd.DataFrame:
+    """:func:`read_accounts` then :func:`to_financials`: a P&L sheet to canonical financials."""
+    return to_financials(read_accounts(cells, file=file), mapping, file=file)
+
+
+def _text(cell: object) -> str:
+    if cell is None or (isinstance(cell, float) and pd.isna(cell)) or cell is pd.NA:
+        return ""
+    return str(cell).strip()
+
+
+def _key(label: str) -> str:
+    return re.sub(r"\s+", " ", str(label).strip().lower())

@@ -1,0 +1,308 @@
+"""The transform layer: an input's files in an in-process DuckDB, then ``where``,
+``[compute]``, a whole ``sql`` query or a known ``source``.
+
+The main file(s) become the view ``export`` (every column VARCHAR, the text as written,
+plus ``__row__``); each file is also a table named after its stem for ``sql``; joins with
+``left_on``/``right_on`` or ``aggregate = "sum"`` are done here too, so ``where`` and
+``compute`` name the file's own columns after joins. Once the tables are loaded, external
+access is disabled and the configuration locked: an expression can read nothing but the
+input's files and write nothing. A DuckDB error becomes one :class:`Problem` naming the
+file, the key and DuckDB's message in plain words.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+import duckdb
+import pandas as pd
+
+from reportlib.exceptions import Problem
+from reportlib.inputs._readers import FILE, ROW, ReadError, ReadOptions, read_files, resolve_paths
+from reportlib.inputs._values import text
+from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
+from reportlib.inputs.sources import SOURCES, Source, get_source
+
+EXPORT = "export"
+
+
+@dataclass
+class Transformed:
+    """The frame the canonical mapping reads, the spec it maps with, and what was dropped."""
+
+    frame: pd.DataFrame | None
+    spec: InputSpec
+    dropped_by_where: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def find_source(spec: InputSpec) -> tuple[Source | None, list[Problem]]:
+    """The known source ``spec.source`` names, checked against the input it feeds."""
+    if not spec.source:
+        return None, []
+    key = f"inputs.{spec.name}.source"
+    try:
+        source = get_source(spec.source)
+    except KeyError:
+        known = ", ".join(sorted(SOURCES)) or "none installed"
+        return None, [Problem(f"{key} = {spec.source!r} is not a known source." + did_you_mean(spec.source, SOURCES)
+                              + f" Known sources: {known}.", file=CONFIG_FILE, column=key, input=spec.name)]
+    if source.feeds != spec.name:
+        return None, [Problem(f"{key} = {spec.source!r} reads a {source.feeds} export; put it under "
+                              f"[inputs.{source.feeds}], not [inputs.{spec.name}].", file=CONFIG_FILE,
+                              column=key, input=spec.name)]
+    return source, []
+
+
+def source_read_options(options: ReadOptions, source: Source | None) -> ReadOptions:
+    """Reader hints of a known source (comment, footer, header_row) under the user's own keys."""
+    if source is None or not source.read:
+        return options
+    hints = {k: (tuple(v) if k == "footer" else v) for k, v in source.read.items()
+             if k in ReadOptions.__dataclass_fields__}
+    mine = {k: v for k, v in options.__dict__.items() if v not in (None, ())}
+    return ReadOptions(**{**options.__dict__, **hints, **mine})
+
+
+def transform(folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadOptions,
+              source: Source | None) -> Transformed:
+    """Run the input's joins, ``where``, ``compute`` and ``sql`` or ``source`` in DuckDB."""
+    out = Transformed(None, spec)
+    con = duckdb.connect(config={"threads": 1})
+    try:
+        joins = _load(con, folder, spec, main, options, source, out)
+        if out.problems:
+            return out
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        out.frame = _run(con, spec, main, source, joins, out)
+    finally:
+        con.close()
+    return out
+
+
+# ======================================================================================
+# loading
+
+
+def table_name(file: str) -> str:
+    """A file's table name in ``sql``: its stem, lower case, other characters as ``_``."""
+    name = Path(file).name.lower()
+    for suffix in (".gz", ".zip"):
+        name = name.removesuffix(suffix)
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return re.sub(r"[^a-z0-9_]", "_", stem)
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every data column as text (as written), ``__row__`` as a whole number."""
+    data = {c: text(frame[c]) if c not in (ROW, FILE) else frame[c] for c in frame.columns}
+    out = pd.DataFrame(data, index=frame.index)
+    for c in out.columns:
+        if c != ROW:
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    out[ROW] = out[ROW].astype("int64")
+    return out
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register("__frame__", _as_text(frame))
+    columns = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if c != ROW else f'"{c}"'
+                        for c in frame.columns)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {columns} FROM __frame__')
+    con.unregister("__frame__")
+
+
+def _load(con, folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadOptions,
+          source: Source | None, out: Transformed) -> list[tuple[JoinSpec, str, pd.DataFrame]]:
+    _register(con, EXPORT, main)
+    if FILE in main and main[FILE].nunique() > 1:
+        for file, part in main.groupby(FILE, sort=False):
+            _register(con, table_name(str(file)), part.drop(columns=[FILE]))
+    else:
+        _register(con, table_name(spec.patterns[0]), main.drop(columns=[FILE], errors="ignore"))
+    joins = []
+    for join in spec.join:
+        try:
+            paths = resolve_paths(folder, (join.path,), spec.name)
+            frame = read_files(folder, paths, replace(options, sheet=join.sheet, header_row=None,
+                                                      footer=(), member=None), spec.name)
+        except ReadError as exc:
+            out.problems.append(exc.problem)
+            continue
+        name = table_name(join.path)
+        _register(con, name, frame)
+        joins.append((join, name, frame))
+    if source is not None:
+        for table, pattern in source.side_tables.items():
+            hit = next((n for j, n, _ in joins if fnmatch.fnmatch(n, pattern.lower())
+                        or fnmatch.fnmatch(Path(j.path).name.lower(), pattern.lower())), None)
+            if hit is not None and hit != table:
+                con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "{hit}"')
+    return joins
+
+
+# ======================================================================================
+# running
+
+
+def _run(con, spec: InputSpec, main: pd.DataFrame, source: Source | None,
+         joins: list[tuple[JoinSpec, str, pd.DataFrame]], out: Transformed) -> pd.DataFrame | None:
+    main_cols = [c for c in main.columns if c not in (ROW, FILE)]
+    columns = dict(spec.columns)
+    if source is None:
+        for join, name, frame in joins:
+            mapped = _join(con, spec, join, name, frame, main_cols, out)
+            if mapped is None:
+                return None
+            columns.update(mapped)
+    elif (missing := source.missing_columns(main_cols)):
+        out.problems.append(Problem(
+            f"{spec.path} is not a {source.name} export ({source.documentation}): it lacks the column(s) "
+            f"{', '.join(missing)}. Its columns are: {', '.join(main_cols[:30])}.", file=spec.path,
+            column=f"inputs.{spec.name}.source", input=spec.name))
+        return None
+    before = _count(con)
+    if spec.where and not _step(con, spec, "where", f'SELECT * FROM "{EXPORT}" WHERE ({spec.where})', out):
+        return None
+    out.dropped_by_where = before - _count(con)
+    for canon, expression in spec.compute.items():
+        if not _compute(con, spec, canon, expression, out):
+            return None
+        columns.pop(canon, None)
+    result = _result(con, spec, source, out)
+    if result is None:
+        return None
+    if ROW not in result:
+        result[ROW] = range(1, len(result) + 1)
+    out.spec = replace(spec, columns=columns, join=(), compute={}, where=None, sql=None)
+    return result
+
+
+def _count(con) -> int:
+    return con.execute(f'SELECT count(*) FROM "{EXPORT}"').fetchone()[0]
+
+
+def _columns(con, table: str = EXPORT) -> list[str]:
+    return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def _step(con, spec: InputSpec, key: str, query: str, out: Transformed) -> bool:
+    """Replace ``export`` by ``query``; False (and a problem) when DuckDB refuses it."""
+    try:
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "__step__" AS {query}')
+        con.execute(f'DROP TABLE "{EXPORT}"')
+        con.execute(f'ALTER TABLE "__step__" RENAME TO "{EXPORT}"')
+    except duckdb.Error as exc:
+        out.problems.append(sql_problem(spec, key, exc))
+        return False
+    return True
+
+
+def _compute(con, spec: InputSpec, canon: str, expression: str, out: Transformed) -> bool:
+    quoted = canon.replace('"', '""')
+    if canon in _columns(con):
+        query = f'SELECT * REPLACE (({expression}) AS "{quoted}") FROM "{EXPORT}"'
+    else:
+        query = f'SELECT *, ({expression}) AS "{quoted}" FROM "{EXPORT}"'
+    return _step(con, spec, f"compute.{canon}", query, out)
+
+
+def _result(con, spec: InputSpec, source: Source | None, out: Transformed) -> pd.DataFrame | None:
+    try:
+        if source is not None and source.frame is not None:
+            return source.frame(con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df())
+        if source is not None:
+            return source.run(con)
+        if spec.sql:
+            return con.execute(spec.sql).df()
+        return con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df()
+    except duckdb.Error as exc:
+        key = "source" if source is not None else "sql"
+        out.problems.append(sql_problem(spec, key, exc))
+        return None
+
+
+def _join(con, spec: InputSpec, join: JoinSpec, name: str, frame: pd.DataFrame, main_cols: list[str],
+          out: Transformed) -> dict[str, str] | None:
+    """Join ``name`` onto ``export``; the canonical columns it gives (as named in ``export``)."""
+    right_cols = [c for c in frame.columns if c not in (ROW, FILE)]
+    missing = [(k, spec.path, main_cols) for k in join.on if k not in main_cols]
+    missing += [(k, join.path, right_cols) for k in join.right_keys if k not in right_cols]
+    missing += [(c, join.path, right_cols) for c in join.columns.values() if c not in right_cols]
+    for col, file, cols in missing:
+        out.problems.append(Problem(f"Column '{col}' is not in {file}." + did_you_mean(col, cols),
+                                    file=file, column=col, input=spec.name))
+    if missing:
+        return None
+    keys = list(join.right_keys)
+    right = f'"{name}"'
+    if join.aggregate == "sum":
+        right = f"({_summed(con, name, keys, right_cols)})"
+    elif not _unique_keys(con, spec, join, name, keys, out):
+        return None
+    taken = set(main_cols) | {ROW, FILE}
+    renamed = {c: (c if c not in taken else f"{table_name(join.path)}.{c}") for c in right_cols if c not in keys}
+    pick = ", ".join(f'r."{c}" AS "{n}"' for c, n in renamed.items())
+    on = " AND ".join(f'e."{left}" = r."{r}"' for left, r in zip(join.on, keys))
+    how = "INNER" if join.how == "inner" else "LEFT"
+    query = f'SELECT e.*{", " + pick if pick else ""} FROM "{EXPORT}" e {how} JOIN {right} r ON {on}'
+    if not _step(con, spec, f"join {join.path}", query, out):
+        return None
+    return {canon: renamed.get(col, col) for canon, col in join.columns.items()}
+
+
+def _summed(con, name: str, keys: list[str], columns: list[str]) -> str:
+    """The right side with one row per key: numeric columns summed, others the first row's."""
+    exprs = []
+    for c in columns:
+        if c in keys:
+            continue
+        numeric = con.execute(f'SELECT count("{c}") = count(TRY_CAST("{c}" AS DOUBLE)) FROM "{name}"').fetchone()[0]
+        exprs.append(f'sum(TRY_CAST("{c}" AS DOUBLE)) AS "{c}"' if numeric else f'arg_min("{c}", "{ROW}") AS "{c}"')
+    group = ", ".join(f'"{k}"' for k in keys)
+    return f'SELECT {group}{", " if exprs else ""}{", ".join(exprs)} FROM "{name}" GROUP BY {group}'
+
+
+def _unique_keys(con, spec: InputSpec, join: JoinSpec, name: str, keys: list[str], out: Transformed) -> bool:
+    group = ", ".join(f'"{k}"' for k in keys)
+    dup = con.execute(f'SELECT {group}, list("{ROW}" ORDER BY "{ROW}") FROM "{name}" '
+                      f'WHERE {" AND ".join(f"{chr(34)}{k}{chr(34)} IS NOT NULL" for k in keys)} '
+                      f'GROUP BY {group} HAVING count(*) > 1 ORDER BY 1 LIMIT 20').fetchall()
+    for *key, rows in dup:
+        shown = ", ".join(f"{k} '{v}'" for k, v in zip(keys, key))
+        out.problems.append(Problem(
+            f"{join.path} has more than one row for {shown} (rows {', '.join(map(str, rows))}); a joined "
+            "file must have one row per key, or every match would be counted twice. Set aggregate = "
+            "\"sum\" on the join to add them up instead.", file=join.path, row=int(rows[0]),
+            column=keys[0], input=spec.name))
+    return not dup
+
+
+# ======================================================================================
+# messages
+
+
+_KIND = re.compile(r"^([A-Za-z ]+) Error: ")
+
+
+def sql_problem(spec: InputSpec, key: str, exc: Exception) -> Problem:
+    """DuckDB's message in plain words: no error class, no caret diagram, a suggestion."""
+    message = str(exc).split("\n\nLINE")[0].strip()
+    kind = _KIND.match(message)
+    message = _KIND.sub("", message)
+    message = re.sub(r"\nCandidate bindings: (.*)", lambda m: " Did you mean " + m.group(1).split(",")[0]
+                     .replace(f'"{EXPORT}.', '"').strip() + "?", message)
+    message = message.replace("\n", " ").replace(" in FROM clause!", ".")
+    hint = ""
+    if kind and kind.group(1) == "Parser":
+        hint = (" Write DuckDB SQL over the file's own columns: names in double quotes, text in single "
+                "quotes, e.g. \"Status\" = 'active'.")
+    elif kind and kind.group(1) == "Permission":
+        hint = " Expressions may read only this input's own files."
+    where = f"inputs.{spec.name}.{key}" if not key.startswith("join") else f"inputs.{spec.name} ({key})"
+    return Problem(f"{where} could not be run: {message[0].lower() + message[1:] if message else 'no detail'}"
+                   + ("" if message.endswith(".") else ".") + hint,
+                   file=spec.path, column=where, input=spec.name)
+

@@ -1,0 +1,356 @@
+"""Parse the cells of one column into numbers, dates, months or target periods.
+
+Each parser returns the values and a boolean mask of the cells that are present but could
+not be read, so that the mapping reports every bad cell with its row. Dates and months are
+parsed once per distinct text (a month column of 6M rows has ~60), which keeps the
+careful rules cheap: month forms such as ``Jan-24``, ``11/24`` and ``202401``, epoch
+seconds and milliseconds, Excel serial numbers, one day/month order per column, and time
+zone offsets dropped so the date is the one written in the export. Numbers accept
+``$1,234.00``, ``(1,234.00)``, ``-`` (blank), ``12%`` and ``1.234,5`` when the separators
+say so; separators that contradict each other, non-finite and absurd values are errors.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Larger than any amount a company reports (1e15 = a million billion): a parse accident.
+ABSURD = 1e15
+EPOCH_UNITS = {"epoch": "s", "%s": "s", "epoch_ms": "ms"}
+# Excel serial dates between 1954-10-03 and 2119-01-09: plain numbers in a date column.
+_SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+_DASHES = {"-", "\u2013", "\u2014", "--"}
+_CURRENCY = re.compile(r"^([A-Z]{3}\s*)|(\s*[A-Z]{3})$|[$€£¥₹]")
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+_MONTH_NAME = re.compile(r"^([A-Za-z]{3,9})\.?[-\s/.']*(\d{2}|\d{4})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{2}|\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.]?(\d{1,2})$")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T](.*))?$")
+_OFFSET = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))$")
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS.update({"sept": 9, "mrz": 3, "mai": 5, "okt": 10, "dez": 12})
+
+
+@dataclass
+class Notes:
+    """What parsing a column found beyond bad cells: warnings and whole-column errors,
+    each with the mask of the cells concerned."""
+
+    items: list[tuple[str, str, pd.Series]] = field(default_factory=list)
+
+    def add(self, severity: str, sentence: str, mask: pd.Series) -> None:
+        self.items.append((severity, sentence, mask))
+
+
+# ======================================================================================
+# text helpers
+
+
+def present(s: pd.Series) -> pd.Series:
+    """Cells that hold something (not missing, not only spaces)."""
+    if s.dtype == object or pd.api.types.is_string_dtype(s):
+        return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
+    return s.notna()
+
+
+def text(s: pd.Series) -> pd.Series:
+    """Text dtype with surrounding spaces removed; numbers from Excel keep a clean form."""
+    if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
+        s = s.astype("Int64")
+    out = s.astype("string").str.strip()
+    return out.mask(out.eq(""))
+
+
+# ======================================================================================
+# numbers
+
+
+def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Float values and a mask of cells that are not (finite, plausible) numbers."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        values = s.astype("float64")
+        return values, ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
+    if s.dtype == object and s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+                                   na_action="ignore").fillna(False).all():
+        return parse_numbers(pd.to_numeric(s, errors="coerce"))
+    cells = s.astype("string").str.strip()
+    if decimal == "." and thousands in (None, ","):
+        # Fast path: most exports hold plain numbers; only the rest is cleaned up.
+        values = pd.to_numeric(cells, errors="coerce").astype("float64")
+        rest = values.isna() & cells.notna() & cells.ne("")
+    else:
+        values = pd.Series(np.nan, index=s.index)
+        rest = cells.notna() & cells.ne("")
+    bad = pd.Series(False, index=s.index)
+    if rest.any():
+        # Once per distinct text: exports repeat the same few formatted amounts.
+        codes, distinct = pd.factorize(cells[rest])
+        parsed = [_number(v, decimal, thousands) for v in distinct]
+        refused = np.array([v is None for v in parsed], dtype=bool)
+        numbers = np.array([np.nan if v is None else v for v in parsed], dtype="float64")
+        values.loc[rest] = numbers[codes]
+        bad.loc[rest] = refused[codes]
+    bad |= ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
+    return values, bad
+
+
+def _number(v: Any, decimal: str, thousands: str | None) -> float | None:
+    """One cell as written by an accountant; None when it is not a number, NaN for a dash."""
+    t = str(v).strip()
+    if t in _DASHES:
+        return math.nan
+    negative = False
+    if t.startswith("(") and t.endswith(")"):
+        negative, t = True, t[1:-1].strip()
+    if t.endswith("-") and not t.startswith("-"):
+        negative, t = True, t[:-1]       # SAP-style trailing minus
+    if t.startswith("-"):
+        negative, t = not negative, t[1:].strip()
+    t = _CURRENCY.sub("", t).strip()
+    if t.startswith("-"):                # "$-12" after the symbol is gone
+        negative, t = not negative, t[1:]
+    scale = 1.0
+    if t.endswith("%"):
+        scale, t = 0.01, t[:-1].strip()
+    t = _SPACES.sub("", t)
+    t = _separators(t, decimal, thousands)
+    if t is None or not _PLAIN.match(t):
+        return None
+    value = float(t) * scale
+    return -value if negative else value
+
+
+def _separators(t: str, decimal: str, thousands: str | None) -> str | None:
+    """Digits with ``.`` as the decimal point, or None when the separators contradict.
+
+    With ``decimal = ","`` and no ``thousands``, a ``.`` can only group thousands
+    (``12.000`` is twelve thousand): it must then group digits by three.
+    """
+    group = thousands or ("." if decimal == "," else ",")
+    if group in t:
+        pattern = rf"^\d{{1,3}}({re.escape(group)}\d{{3}})+({re.escape(decimal)}\d*)?$"
+        if not re.match(pattern, t):
+            return None
+        t = t.replace(group, "")
+    if decimal != "." and "." in t:
+        return None
+    return t.replace(decimal, ".")
+
+
+# ======================================================================================
+# dates
+
+
+def parse_dates(s: pd.Series, fmt: str | None = None, dayfirst: bool = False,
+                notes: Notes | None = None) -> tuple[pd.Series, pd.Series]:
+    """datetime64[ns] values and a mask of cells that are not dates.
+
+    Time zone offsets are dropped, not converted: an export's date is the one its
+    company wrote (``2024-01-31T23:30-05:00`` is 31 January), with a warning in ``notes``.
+    """
+    notes = notes if notes is not None else Notes()
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        notes.add("warning", _TZ_NOTE, s.notna())
+        out = s.dt.tz_localize(None)
+    elif pd.api.types.is_datetime64_any_dtype(s):
+        out = s
+    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        out = _numeric_dates(s.astype("float64"), fmt)
+    else:
+        out = _text_dates(s, fmt, dayfirst, notes)
+    out = pd.to_datetime(out, errors="coerce").astype("datetime64[ns]")
+    return out, out.isna() & present(s)
+
+
+_TZ_NOTE = ("dates carry time-zone offsets; each is read as the local date written in the export "
+            "(the offset is ignored, not converted to UTC).")
+
+
+def _numeric_dates(s: pd.Series, fmt: str | None) -> pd.Series:
+    if fmt in EPOCH_UNITS:
+        return _epoch(s, EPOCH_UNITS[fmt])
+    ok = s.between(_SERIAL_MIN, _SERIAL_MAX)
+    days = s.where(ok)
+    return _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+
+
+def _epoch(s: pd.Series, unit: str) -> pd.Series:
+    limit = 4e9 if unit == "s" else 4e12          # up to the year 2096
+    ok = s.between(-limit, limit)
+    return pd.to_datetime(s.where(ok), unit=unit, errors="coerce")
+
+
+def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> pd.Series:
+    if s.dtype == object:   # Excel: a mix of real datetimes, numbers and text
+        cells = s.map(_cell_text, na_action="ignore").astype("string").str.strip()
+    else:
+        cells = s.astype("string").str.strip()
+    cells = cells.mask(cells.eq(""))
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    if not len(uniques):
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    distinct = pd.Series(np.asarray(uniques, dtype=object))
+    parsed, issues = _distinct_dates(distinct, fmt, dayfirst)
+    values = parsed.to_numpy(dtype="datetime64[ns]")
+    out = pd.Series(np.where(codes >= 0, values[np.clip(codes, 0, None)], np.datetime64("NaT")),
+                    index=s.index, dtype="datetime64[ns]")
+    for severity, sentence, which in issues:
+        notes.add(severity, sentence, pd.Series(np.isin(codes, np.flatnonzero(which.to_numpy())), index=s.index))
+    return out
+
+
+def _cell_text(v: Any) -> str:
+    # Excel gives real datetimes and numbers; format them so one text parser handles every source.
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _distinct_dates(u: pd.Series, fmt: str | None, dayfirst: bool
+                    ) -> tuple[pd.Series, list[tuple[str, str, pd.Series]]]:
+    """Parse distinct texts; the issues found (severity, sentence, mask over ``u``)."""
+    issues: list[tuple[str, str, pd.Series]] = []
+    if fmt in EPOCH_UNITS:
+        return _epoch(pd.to_numeric(u, errors="coerce"), EPOCH_UNITS[fmt]), issues
+    offset = u.str.contains(_OFFSET, regex=True)
+    if offset.any():
+        issues.append(("warning", _TZ_NOTE, offset))
+        u = u.str.replace(_OFFSET, "", regex=True)
+    out = _to_datetime(u, fmt or "ISO8601")
+    if fmt:
+        rest = out.isna()
+        if rest.any():   # joined files and Excel cells often use ISO even when the export does not
+            out[rest] = _to_datetime(u[rest], "ISO8601")
+        return out, issues
+    refused = pd.Series(False, index=u.index)   # values an error note covers: not parsed further
+    for rule in (_months, _day_month_year, _serials):
+        rest = out.isna() & ~refused
+        if not rest.any():
+            break
+        found, issue = rule(u[rest], dayfirst)
+        out[rest] = found
+        if issue:
+            mask = issue[2].reindex(u.index, fill_value=False)
+            issues.append((issue[0], issue[1], mask))
+            refused |= mask
+    rest = out.isna() & ~refused
+    if rest.any():
+        out[rest] = _to_datetime(u[rest], "mixed", dayfirst)
+    return out, issues
+
+
+def _to_datetime(u: pd.Series, fmt: str, dayfirst: bool = False) -> pd.Series:
+    try:
+        return pd.to_datetime(u, format=fmt, dayfirst=dayfirst, errors="coerce").astype("datetime64[ns]")
+    except (ValueError, OverflowError, TypeError):
+        # A value out of pandas' range (e.g. year 24) fails the whole call: one at a time.
+        return pd.Series([_one_datetime(v, fmt, dayfirst) for v in u], index=u.index, dtype="datetime64[ns]")
+
+
+def _one_datetime(v: Any, fmt: str, dayfirst: bool) -> Any:
+    try:
+        out = pd.to_datetime(v, format=fmt, dayfirst=dayfirst, errors="coerce")
+        return out.tz_localize(None) if getattr(out, "tzinfo", None) else out
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
+
+
+def _month_start(years: pd.Series, months: pd.Series) -> pd.Series:
+    ok = months.between(1, 12) & years.between(1900, 2200)
+    text = years.where(ok).astype("Int64").astype("string") + "-" + months.where(ok).astype("Int64").astype("string")
+    return pd.to_datetime(text, format="%Y-%m", errors="coerce")
+
+
+def _months(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
+    """``Jan-24``, ``January 2024``, ``11/24``, ``03/2024``, ``202401``, ``2024-3``: first day."""
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    named = u.str.extract(_MONTH_NAME)
+    month = named[0].str.lower().str[:4].map(lambda m: _MONTHS.get(m, _MONTHS.get(str(m)[:3])),
+                                              na_action="ignore")
+    year = pd.to_numeric(named[1], errors="coerce")
+    year = year.where(year >= 100, year + 2000)
+    out = out.fillna(_month_start(year, pd.to_numeric(month, errors="coerce")))
+    my = u.str.extract(_MONTH_YEAR)
+    year = pd.to_numeric(my[1], errors="coerce")
+    year = year.where(year >= 100, year + 2000)
+    out = out.fillna(_month_start(year, pd.to_numeric(my[0], errors="coerce")))
+    ym = u.str.extract(_YEAR_MONTH)
+    out = out.fillna(_month_start(pd.to_numeric(ym[0], errors="coerce"), pd.to_numeric(ym[1], errors="coerce")))
+    return out, None
+
+
+def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | None]:
+    """d/m/y or m/d/y read with ONE order per column: the order its unambiguous values
+    show (a first part above 12 is a day), else ``dayfirst``. Both orders shown: an error."""
+    parts = u.str.extract(_DMY)
+    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    year = pd.to_numeric(parts[2], errors="coerce")
+    year = year.where(year >= 100, year + 2000)
+    day_first, month_first = first.gt(12) & second.le(12), second.gt(12) & first.le(12)
+    issue = None
+    if day_first.any() and month_first.any():
+        minority = month_first if month_first.sum() <= day_first.sum() else day_first
+        example_d, example_m = u[day_first].iloc[0], u[month_first].iloc[0]
+        issue = ("error", f"the column mixes day-first dates (e.g. {example_d}) and month-first dates "
+                 f"(e.g. {example_m}), so dates such as 03/04 cannot be read safely; export one format "
+                 "or set date_format.", minority | (first.le(12) & second.le(12)))
+        order_dayfirst = day_first.sum() >= month_first.sum()
+    else:
+        order_dayfirst = bool(day_first.any()) or (dayfirst and not month_first.any())
+    day, month = (first, second) if order_dayfirst else (second, first)
+    text = (year.astype("Int64").astype("string") + "-" + month.astype("Int64").astype("string") + "-"
+            + day.astype("Int64").astype("string"))
+    out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    time = parts[3].fillna("")
+    timed = time.ne("") & out.notna()
+    if timed.any():
+        out[timed] = pd.to_datetime(out[timed].dt.strftime("%Y-%m-%d") + " " + time[timed],
+                                    errors="coerce", format="mixed")
+    if issue:
+        out[issue[2]] = pd.NaT
+    return out, issue
+
+
+def _serials(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
+    """Excel serial day numbers (e.g. 45292 = 2024-01-01) written as text."""
+    numbers = pd.to_numeric(u, errors="coerce")
+    return _numeric_dates(numbers, None).astype("datetime64[ns]"), None
+
+
+# ======================================================================================
+# months and periods
+
+
+def parse_months(s: pd.Series, fmt: str | None = None, dayfirst: bool = False,
+                 notes: Notes | None = None) -> tuple[pd.Series, pd.Series]:
+    """``period[M]`` values and a mask of cells that are not months."""
+    if isinstance(s.dtype, pd.PeriodDtype):
+        return s.dt.asfreq("M"), pd.Series(False, index=s.index)
+    dates, bad = parse_dates(s, fmt, dayfirst, notes)
+    if fmt and bad.any():
+        more, still = parse_dates(s[bad], None, dayfirst, notes)
+        dates.loc[bad] = more
+        bad.loc[bad] = still
+    return dates.dt.to_period("M"), bad
+
+
+_PERIOD = re.compile(r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$")
+
+
+def parse_periods(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Target periods as text ``2026Q3`` or ``2026-09`` and a mask of other text."""
+    t = text(s).str.upper().str.replace(r"[\s-]?Q", "Q", regex=True)
+    ok = t.str.fullmatch(_PERIOD).fillna(False).astype(bool)
+    return t.where(ok), ~ok & t.notna()

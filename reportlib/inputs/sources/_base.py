@@ -1,0 +1,170 @@
+"""The :class:`Source` of a known export: the columns that identify it and the query that reads it.
+
+A source is data, not code paths: which export it reads (``required`` columns), what it
+feeds, and one DuckDB ``SELECT`` over the view ``export`` (every column VARCHAR as
+written in the file, plus ``"__row__"``) that gives the canonical columns of its input.
+The transform layer loads the files, checks the columns, runs :meth:`Source.run` and
+then the usual canonical mapping and validation.
+"""
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from reportlib.exceptions import InputError, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from duckdb import DuckDBPyConnection
+
+__all__ = ["ROW", "Source", "sql_number", "sql_timestamp", "with_optional_columns"]
+
+ROW = "__row__"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A known tool export and how it becomes a canonical input.
+
+    Parameters
+    ----------
+    name
+        The DESIGN.md name, e.g. ``"stripe_subscriptions"``.
+    feeds
+        The canonical input it gives: ``"contracts"``, ``"mrr"``, ...
+    documentation
+        One line: the export read and the documentation followed (details in the module
+        docstring). Problems about a wrong file quote it.
+    required
+        The export's own columns that identify it, matched case-insensitively.
+    sql
+        A DuckDB ``SELECT`` over view ``export`` (and the side tables) returning the
+        canonical columns, typed, money in major units, ``"__row__"`` carried through.
+    side_tables
+        Side table name -> file-stem glob among the input's ``[[join]]`` files, e.g.
+        ``{"coupons": "*coupon*"}``, matched case-insensitively (:meth:`side_table_for`).
+    read
+        Reader hints, e.g. ``{"comment": "#"}`` or ``{"header_row": "auto"}``.
+    frame
+        For report layouts: raw cells in, canonical long frame out (instead of ``sql``).
+    optional_tables
+        Side tables the export may come without -> their columns. When absent,
+        :meth:`run` gives them as empty tables with these (VARCHAR) columns.
+    units
+        The export's money columns -> the unit the tool writes them in (``"cents"`` or
+        ``"major"``). ``sql`` already converts them: for the guards' messages, and so
+        ``amount_unit`` is never applied on top of a source.
+    """
+
+    name: str
+    feeds: str
+    documentation: str
+    required: tuple[str, ...]
+    sql: str = ""
+    side_tables: Mapping[str, str] = field(default_factory=dict)
+    read: Mapping[str, Any] = field(default_factory=dict)
+    frame: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    optional_tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+
+    def missing_columns(self, columns: Iterable[str]) -> list[str]:
+        """The ``required`` columns absent from ``columns`` (compared case-insensitively)."""
+        present = {str(c).strip().casefold() for c in columns}
+        return [c for c in self.required if c.casefold() not in present]
+
+    def side_table_for(self, stem: str) -> str | None:
+        """The side table a join file with this stem gives (globs matched case-insensitively)."""
+        return next((t for t, glob in self.side_tables.items()
+                     if fnmatch.fnmatchcase(stem.casefold(), glob.casefold())), None)
+
+    def column_problem(self, columns: Iterable[str], file: str | None = None,
+                       input: str | None = None) -> Problem | None:
+        """One problem naming the missing ``required`` columns and the export expected, or None."""
+        missing = self.missing_columns(columns)
+        if not missing:
+            return None
+        listed = ", ".join(f"'{c}'" for c in missing)
+        return Problem(f'This file is not the export source = "{self.name}" reads: it has no column '
+                       f"{listed}. Expected: {self.documentation}, with the columns "
+                       f"{', '.join(self.required)}. Send that export as the tool writes it, "
+                       "or remove `source` and map the columns yourself.",
+                       file=file, input=input)
+
+    def run(self, con: DuckDBPyConnection) -> pd.DataFrame:
+        """Execute ``sql`` (or ``frame`` on the ``export`` cells) on ``con``.
+
+        Optional side tables that ``con`` lacks are given as empty tables. A required
+        side table that is missing is an :class:`~reportlib.exceptions.InputError`.
+        """
+        if self.frame is not None and not self.sql:
+            return self.frame(con.execute("SELECT * FROM export").df())
+        absent = [t for t in self.side_tables if not _has_table(con, t)]
+        needed = [t for t in absent if t not in self.optional_tables]
+        if needed:
+            raise InputError([Problem(
+                f'source = "{self.name}" needs the {t} file as a [[join]] (a file whose name '
+                f"matches {self.side_tables[t]}).") for t in needed])
+        return con.execute(_with_empty_tables(self.sql, {t: self.optional_tables[t] for t in absent})).df()
+
+
+def with_optional_columns(table: str, columns: Iterable[str]) -> str:
+    """A FROM item: ``table`` with each of ``columns`` it lacks added as NULL VARCHAR.
+
+    Lets one query read an export whose tool writes some columns only on some accounts
+    or versions (e.g. Stripe's older ``Start (UTC)``). DuckDB matches names
+    case-insensitively, as the ``required`` check does.
+    """
+    nulls = ", ".join(f"NULL::VARCHAR AS {_quote(c)}" for c in columns)
+    return f"(SELECT * FROM (SELECT {nulls} WHERE false) UNION ALL BY NAME SELECT * FROM {table})"
+
+
+def sql_timestamp(column: str) -> str:
+    """SQL: the text of ``column`` as a TIMESTAMP (blank or unreadable -> NULL).
+
+    Accepts what billing tools write: ``2026-01-05 10:12[:00[.123]]``, ISO
+    ``2026-01-05T10:12:00[.123][Z]`` or a plain date; the time is kept as written.
+    """
+    formats = ", ".join(f"'{f}'" for f in _TIMESTAMP_FORMATS)
+    return f"CAST(try_strptime(nullif(trim({column}), ''), [{formats}]) AS TIMESTAMP)"
+
+
+def sql_number(column: str, default: str | None = None) -> str:
+    """SQL: the text of ``column`` as an exact DECIMAL (``$``, ``,`` and spaces dropped).
+
+    Blank gives ``default`` (SQL text, e.g. ``'1'``) or NULL; text that is not a number
+    gives NULL, so the canonical validation names the row instead of the query failing.
+    """
+    text = f"nullif(regexp_replace(trim({column}), '[$,\\s]', '', 'g'), '')"
+    if default is not None:
+        text = f"coalesce({text}, {default})"
+    return f"TRY_CAST({text} AS DECIMAL(18,4))"
+
+
+_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
+                      "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S",
+                      "%Y-%m-%d")
+
+
+def _with_empty_tables(sql: str, tables: Mapping[str, tuple[str, ...]]) -> str:
+    if not tables:
+        return sql
+    ctes = ", ".join(
+        f"{_quote(t)} AS (SELECT {', '.join(f'NULL::VARCHAR AS {_quote(c)}' for c in cols)}, "
+        f"NULL::BIGINT AS {ROW} WHERE false)" for t, cols in tables.items())
+    return f"WITH {ctes} SELECT * FROM (\n{sql}\n)"
+
+
+def _has_table(con: DuckDBPyConnection, name: str) -> bool:
+    try:
+        con.execute(f"SELECT 1 FROM {_quote(name)} LIMIT 0")
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

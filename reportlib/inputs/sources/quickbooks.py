@@ -1,0 +1,38 @@
+"""QuickBooks Online "Profit and Loss by Month" (XLSX or CSV) -> financials.
+
+Documentation followed: no Intuit page shows the export cell by cell; the layout follows
+public code written against real exports (closethebooks ``qbo_exports.py`` and a QBO
+"Profit & Loss by Month" CSV parser): title lines (report title, company, period),
+header ``Distribution account | January 2026 ... | Total``, section headers (Income,
+Cost of Goods Sold, Expenses, Other Income, Other Expense) without figures, parent
+accounts closed by ``Total for <parent>``, ``Gross Profit`` / ``Net ... Income`` lines,
+and an ``Accrual basis <date>`` stamp at the bottom. In the XLSX the total rows and the
+Total column are formulas without cached values, so only account lines are read.
+
+Value rules: revenue is the sum of the Income section's accounts and cogs that of Cost
+of Goods Sold (Other Income is not revenue); the other lines come from
+``[inputs.financials.accounts]``. Blank cells are 0, ``(350.00)`` is -350, ``$`` is
+dropped. Assumed where the sources are silent: the older layout (``Jan 2026`` headers,
+``Total Income`` subtotals, company before title) is read the same way.
+
+The ``frame`` hook returns the long accounts frame of
+:func:`reportlib.inputs._accounts.read_accounts`; the transform layer then applies
+:func:`reportlib.inputs._accounts.to_financials` with the company's accounts mapping.
+"""
+from __future__ import annotations
+
+from reportlib.inputs._accounts import read_accounts
+from reportlib.inputs.sources._base import Source
+
+QUICKBOOKS_PNL = Source(
+    name="quickbooks_pnl",
+    feeds="financials",
+    documentation="QuickBooks Online Profit and Loss by Month export as parsed by public code "
+                  "(closethebooks qbo_exports.py, a QBO P&L-by-month CSV parser); see module docstring",
+    required=(),
+    sql="",
+    read={"header_row": None},
+    frame=read_accounts,
+)
+
+SOURCES = (QUICKBOOKS_PNL,)

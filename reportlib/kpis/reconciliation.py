@@ -1,0 +1,169 @@
+"""Reconciliation between sources (DESIGN.md ``reconciliation.csv``).
+
+Three comparisons, one table: billing (mrr / contracts / transactions) vs P&L revenue by
+month; CRM won amount vs contract bookings by quarter; the company's own ``reported``
+figures vs the same KPI recomputed. ``difference`` = value_a - value_b and ``relative`` =
+difference / |value_b| (blank when value_b is zero or missing), so a positive gap means the
+first source says more. :func:`reconciliation_problems` turns gaps above 10% (DESIGN.md
+"Guards") and unusable ``reported`` rows into warnings for ``reportlib validate``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from reportlib.exceptions import Problem
+from reportlib.metrics import Value, Window, is_blank
+from reportlib.registry import REGISTRY
+
+__all__ = ["RECONCILIATION_COLUMNS", "GAP_WARNING", "GAP_SHOWN_FIRST", "billing_vs_pnl", "crm_vs_bookings",
+           "reported_vs_recomputed", "reconciliation_table", "report_window", "monthly_amounts", "gaps",
+           "reconciliation_problems"]
+
+RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference",
+                          "relative"]
+#: A gap above this share of the second source is a validate warning.
+GAP_WARNING = 0.10
+#: The reconciliation page shows gaps above this share first.
+GAP_SHOWN_FIRST = 0.05
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})\s*-?Q([1-4])$", re.IGNORECASE)
+_YEAR = re.compile(r"^FY\s*(\d{4})$", re.IGNORECASE)
+
+
+def _rows(source_a: str, source_b: str, kpi: str, a: pd.Series, b: pd.Series) -> pd.DataFrame:
+    """Side by side on the periods both series have (index: period labels)."""
+    both = a.index.intersection(b.index)
+    return pd.DataFrame({"source_a": source_a, "source_b": source_b, "period": [str(p) for p in both],
+                         "kpi": kpi, "value_a": a.reindex(both).to_numpy(dtype=float),
+                         "value_b": b.reindex(both).to_numpy(dtype=float)})
+
+
+def monthly_amounts(frame: pd.DataFrame | None, date: str, amount: str) -> pd.Series:
+    """``amount`` summed per month of ``date`` (an empty series without the frame)."""
+    if frame is None or frame.empty:
+        return pd.Series(dtype=float)
+    months = pd.PeriodIndex(pd.to_datetime(frame[date]).dt.to_period("M"))
+    return frame[amount].astype(float).groupby(months).sum()
+
+
+def billing_vs_pnl(billing: pd.Series, billing_source: str, financials: pd.DataFrame | None,
+                   as_of: pd.Period) -> pd.DataFrame:
+    """Billing revenue vs P&L revenue per month up to ``as_of``.
+
+    Parameters
+    ----------
+    billing : Series
+        Monthly revenue from the billing side, indexed by monthly Period.
+    billing_source : str
+        Its name in ``source_a`` (``contracts``, ``mrr``, ``mrr+transactions``, ...).
+    financials : DataFrame or None
+        Canonical financials (``month``, ``revenue``).
+    """
+    if financials is None or financials.empty or billing.empty:
+        return pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])
+    pnl = financials["revenue"].astype(float).groupby(pd.PeriodIndex(financials["month"], freq="M")).sum()
+    billing = billing[billing.index <= as_of]
+    return _rows(billing_source, "financials", "revenue", billing, pnl[pnl.index <= as_of])
+
+
+def crm_vs_bookings(opportunities: pd.DataFrame | None, bookings: pd.Series, as_of: pd.Period) -> pd.DataFrame:
+    """Won opportunity amount (by quarter closed) vs contract bookings (by quarter signed),
+    for the quarters up to the one holding ``as_of``.
+
+    ``bookings`` is the monthly bookings series of the revenue bridge (monthly Period index).
+    """
+    empty = pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])
+    if opportunities is None or opportunities.empty or bookings.empty:
+        return empty
+    won = opportunities[(opportunities["outcome"] == "won") & opportunities["closed_at"].notna()]
+    crm = monthly_amounts(won, "closed_at", "amount")
+    crm, bookings = crm[crm.index <= as_of], bookings[bookings.index <= as_of]
+    if crm.empty:
+        return empty
+    start = max(crm.index.min(), bookings.index.min()).asfreq("Q")  # from when both sources have data
+    book_q = bookings.groupby(bookings.index.asfreq("Q")).sum()
+    book_q = book_q[book_q.index >= start]
+    crm_q = crm.groupby(crm.index.asfreq("Q")).sum().reindex(book_q.index, fill_value=0.0)
+    return _rows("opportunities", "contracts", "bookings", crm_q, book_q)
+
+
+def report_window(period: str) -> Window | None:
+    """The window a reported period names: ``2026-09`` one month, ``2026Q3`` a quarter,
+    ``FY2026`` the calendar year; None for anything else."""
+    text = str(period).strip()
+    if _MONTH.match(text):
+        return Window(pd.Period(text, freq="M"), 1)
+    if (m := _QUARTER.match(text)):
+        return Window(pd.Period(f"{m.group(1)}Q{m.group(2)}", freq="Q").asfreq("M", how="end"), 3)
+    if (m := _YEAR.match(text)):
+        return Window(pd.Period(f"{m.group(1)}-12", freq="M"), 12)
+    return None
+
+
+def reported_vs_recomputed(reported: pd.DataFrame | None,
+                           value_of: Callable[[str, Window], Value]) -> pd.DataFrame:
+    """The company's own figures vs the same KPI and period recomputed.
+
+    ``value_of(kpi, window)`` recomputes one KPI; rows whose KPI id or period cannot be used
+    keep a blank ``value_b`` (:func:`reconciliation_problems` says why).
+    """
+    if reported is None or reported.empty:
+        return pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])
+    rows = []
+    for r in reported.itertuples(index=False):
+        window = report_window(r.period)
+        value = value_of(r.kpi, window) if window is not None and r.kpi in REGISTRY else None
+        rows.append({"source_a": "reported", "source_b": "recomputed", "period": str(r.period).strip(),
+                     "kpi": r.kpi, "value_a": float(r.value),
+                     "value_b": np.nan if value is None or is_blank(value) else float(value)})
+    return pd.DataFrame(rows)
+
+
+def reconciliation_table(*parts: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons stacked, with ``difference`` and ``relative``."""
+    frames = [p for p in parts if len(p)]
+    table = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6]))
+    a, b = table["value_a"].astype(float), table["value_b"].astype(float)
+    diff = a - b
+    # float noise of summing the same cents in another order is no gap
+    table["difference"] = diff.where(diff.abs() > 1e-9 * np.maximum(a.abs(), b.abs()), 0.0)
+    table["relative"] = table["difference"] / b.abs().where(b != 0)
+    return table[RECONCILIATION_COLUMNS].reset_index(drop=True)
+
+
+def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFrame:
+    """Rows whose |relative| gap exceeds ``threshold``, largest first (the page's first rows)."""
+    size = table["relative"].abs()
+    return table[size > threshold].assign(_size=size).sort_values("_size", ascending=False) \
+        .drop(columns="_size").reset_index(drop=True)
+
+
+def reconciliation_problems(table: pd.DataFrame, reported: pd.DataFrame | None = None,
+                            threshold: float = GAP_WARNING) -> list[Problem]:
+    """Warnings for ``reportlib validate``: one per pair of sources that disagree by more than
+    ``threshold`` (billing vs P&L, reported vs recomputed; CRM amounts vs bookings differ by
+    definition, ACV vs TCV, so they are shown on the page only), and one per reported row
+    whose KPI id or period cannot be reconciled."""
+    out = []
+    warned = gaps(table[table["source_b"] != "contracts"], threshold)
+    for (a, b, kpi), group in warned.groupby(["source_a", "source_b", "kpi"], sort=False):
+        shown = ", ".join(f"{r.period} ({r.value_a:,.2f} vs {r.value_b:,.2f}, {r.relative:+.1%})"
+                          for r in group.head(5).itertuples())
+        more = f" and {len(group) - 5} more" if len(group) > 5 else ""
+        out.append(Problem(f"{a} and {b} disagree on {kpi} by more than {threshold:.0%} in {len(group)} "
+                           f"period(s): {shown}{more}.", input=a, severity="warning"))
+    for r in (reported.itertuples(index=False) if reported is not None else ()):
+        if r.kpi not in REGISTRY:
+            out.append(Problem(f"reported KPI '{r.kpi}' is not a KPI id of METRICS.md, so it is not "
+                               "reconciled.", input="reported", column="kpi", severity="warning"))
+        elif report_window(r.period) is None:
+            out.append(Problem(f"reported period '{r.period}' of {r.kpi} is not a month (2026-09), a "
+                               "quarter (2026Q3) or a year (FY2026).", input="reported", column="period",
+                               severity="warning"))
+    return out

@@ -1,0 +1,369 @@
+"""Restatements: what a board was told in an earlier pack and what the data now says, and why
+(DESIGN.md ``restatements.csv``).
+
+Every pack keeps, beside its ``kpis.csv`` and tables, a compact record of the rows it was
+computed from: ``_inputs/fingerprint.csv``, one row per input x entity (customer, or for
+inputs without one each numeric column) x month, with the row count, the amount and an
+order-independent digest of every column of those rows. The manifest holds the policies
+and package versions. The next pack of the same company recomputes the earlier pack's
+period(s) with today's inputs and code, compares every KPI value and the monthly
+``mrr_bridge`` / ``revenue_bridge`` figures, and names the cause of each difference above a
+cent (money), 0.1 point (ratios) or half a unit (counts):
+
+* policy changed: the earlier pack's policies are re-applied to today's inputs, and the part
+  of the difference they explain is the policy's;
+* input changed: the fingerprint rows that differ in an input the KPI is computed from, in a
+  month up to the period's end (input, customer, month, amount before and now);
+* FX rates changed: the same for the ``fx`` table when the company has one;
+* package version changed: when no input explains the rest and the reportlib version differs.
+
+The record is small (a few thousand rows for a company with a few hundred customers), and it
+never holds a customer's raw export, only sums and digests.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from reportlib import __version__
+from reportlib.inputs import Company
+from reportlib.inputs.config import Policies
+from reportlib.kpis.builder import KpiResult, compute_kpis
+from reportlib.metrics import Window
+from reportlib.registry import REGISTRY
+
+__all__ = ["RESTATEMENT_COLUMNS", "FINGERPRINT", "fingerprint", "write_record", "find_earlier_pack",
+           "restatements", "restatement_summary", "attach_restatements", "pack_hook"]
+
+RESTATEMENT_COLUMNS = ["period", "kpi", "reported_before", "now", "change", "cause"]
+FINGERPRINT = Path("_inputs") / "fingerprint.csv"
+FINGERPRINT_COLUMNS = ["input", "entity", "month", "rows", "amount", "digest"]
+MANIFEST = "manifest.json"
+
+#: input -> (entity column or None, date column giving the month, amount column or None).
+#: Without an entity column each numeric column is its own entity (a P&L line, visitors).
+FINGERPRINT_KEYS: dict[str, tuple[str | None, str, str | None]] = {
+    "mrr": ("customer_id", "month", "mrr"),
+    "contracts": ("customer_id", "start_date", "tcv"),
+    "transactions": ("customer_id", "date", "amount"),
+    "financials": (None, "month", None),
+    "leads": (None, "created_at", None),
+    "traffic": (None, "month", None),
+    "opportunities": ("opportunity_id", "created_at", "amount"),
+    "targets": ("metric", "period", "target"),
+    "usage": (None, "date", None),
+    "nps": (None, "responded_at", None),
+    "reported": ("kpi", "period", "value"),
+    "fx": ("currency", "month", "rate"),
+}
+#: Tables compared month by month besides kpis.csv; columns counting customers are counts.
+BRIDGE_TABLES = {"mrr_bridge": ("mrr", "contracts", "transactions"), "revenue_bridge": ("contracts", "transactions")}
+_REVENUE_INPUTS = ("mrr", "contracts", "transactions")
+_TOLERANCE = {"currency": 0.01, "ratio": 0.001, "count": 0.5}
+_DEFAULT_TOLERANCE = 0.01
+
+
+# --- the record an issued pack keeps ---------------------------------------------------------
+def _month_text(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.astype(str)
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.to_period("M").astype(str)
+    return values.astype("string").str.strip()
+
+
+def _digest(frame: pd.DataFrame, keys: list[pd.Series]) -> pd.Series:
+    """Order-independent digest of the rows of each group: the sum of row hashes mod 2**64."""
+    hashed = pd.util.hash_pandas_object(frame[sorted(frame.columns)].astype("string"), index=False)
+    return hashed.groupby(keys).agg(lambda s: str(int(np.add.reduce(s.to_numpy(dtype=np.uint64)))))
+
+
+def _input_fingerprint(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    entity_col, date_col, amount_col = FINGERPRINT_KEYS[name]
+    if frame.empty or date_col not in frame.columns:
+        return pd.DataFrame(columns=FINGERPRINT_COLUMNS)
+    month = _month_text(frame[date_col]).fillna("").rename("month")
+    if entity_col is not None and entity_col in frame.columns:
+        entity = frame[entity_col].astype("string").fillna("").rename("entity")
+        amount = frame[amount_col].astype(float) if amount_col in frame.columns else pd.Series(np.nan, frame.index)
+        if name == "contracts" and "mrr" in frame.columns:  # a contract given by mrr books 12 x mrr
+            amount = amount.fillna(12 * frame["mrr"].astype(float))
+        grouped = pd.DataFrame({"rows": 1, "amount": amount}).groupby([entity, month])
+        out = grouped.agg(rows=("rows", "sum"), amount=("amount", "sum")).join(_digest(frame, [entity, month])
+                                                                               .rename("digest"))
+        return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c != date_col]
+    parts = [frame[c].astype(float).groupby(month).agg(["size", "sum"]).set_axis(["rows", "amount"], axis=1)
+             .assign(entity=c) for c in numeric]
+    if not parts:  # event inputs: rows per month
+        parts = [month.groupby(month).size().rename("rows").to_frame().assign(amount=np.nan, entity="rows")]
+    out = pd.concat(parts).join(_digest(frame, [month]).rename("digest"))
+    return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
+
+
+def fingerprint(company: Company) -> pd.DataFrame:
+    """The record of every input row a pack was computed from (see the module docstring).
+
+    Returns
+    -------
+    DataFrame
+        ``input, entity, month, rows, amount, digest``.
+    """
+    parts = [_input_fingerprint(n, f) for n, f in company.frames.items() if n in FINGERPRINT_KEYS]
+    parts = [p for p in parts if len(p)]
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINGERPRINT_COLUMNS))
+
+
+def write_record(company: Company, folder: Path) -> dict[str, Any]:
+    """Write ``_inputs/fingerprint.csv`` into a pack folder; return the manifest entries the
+    next pack needs (``policies``)."""
+    path = Path(folder) / FINGERPRINT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint(company).to_csv(path, index=False)
+    return {"policies": asdict(company.config.policies)}
+
+
+def find_earlier_pack(folder: Path) -> Path | None:
+    """The latest pack of the same company, segment and comparison issued for an earlier month
+    than ``folder`` (``<out>/<company>/<YYYY-MM>[suffix]``), or None."""
+    folder = Path(folder)
+    month, suffix = folder.name[:7], folder.name[7:]
+    if not folder.parent.is_dir():
+        return None
+    earlier = [p for p in folder.parent.iterdir() if p.is_dir() and not p.name.startswith(".")
+               and p.name[7:] == suffix and p.name[:7] < month and (p / MANIFEST).is_file()]
+    return max(earlier, key=lambda p: p.name[:7], default=None)
+
+
+# --- comparing --------------------------------------------------------------------------------
+@dataclass
+class _Earlier:
+    """An earlier pack as read back from its folder."""
+
+    folder: Path
+    as_of: str
+    window: Window
+    segment: str
+    policies: Policies | None
+    version: str
+    kpis: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    record: pd.DataFrame | None
+    files: Mapping[str, str] = field(default_factory=dict)
+
+
+def _read_earlier(folder: Path) -> _Earlier:
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    params = manifest.get("parameters", {})
+    as_of = str(params.get("as_of", folder.name[:7]))[:7]
+    policies = manifest.get("policies")
+    tables = {n: pd.read_csv(folder / "tables" / f"{n}.csv", dtype={"month": str})
+              for n in BRIDGE_TABLES if (folder / "tables" / f"{n}.csv").is_file()}
+    record = folder / FINGERPRINT
+    return _Earlier(folder, as_of, Window.of(as_of, params.get("window", "quarter")), params.get("segment", ""),
+                    Policies(**policies) if policies else None, manifest.get("versions", {}).get("reportlib", ""),
+                    pd.read_csv(folder / "kpis.csv"), tables,
+                    pd.read_csv(record, dtype={"entity": str, "month": str, "digest": str}) if record.is_file()
+                    else None, manifest.get("inputs", {}))
+
+
+def _long(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame], window: Window) -> pd.DataFrame:
+    """Every comparable figure: (period, kpi, unit, end month, inputs it is computed from, value)."""
+    needs = {k.id: _needed_inputs(k.needs) for k in REGISTRY.values()}
+    rows = []
+    for w, column in ((window, "value"), (window.prior(), "prior_value")):
+        for r in kpis.itertuples(index=False):
+            rows.append((w.label, r.kpi, r.unit, str(w.as_of), needs.get(r.kpi, ()), getattr(r, column)))
+    for name, inputs in BRIDGE_TABLES.items():
+        table = tables.get(name)
+        if table is None or table.empty:
+            continue
+        table = table[table["month"].astype(str) <= str(window.as_of)]
+        for col in (c for c in table.columns if c != "month"):
+            unit = "count" if col.endswith("customers") else "currency"
+            rows += [(str(m), f"{name}.{col}", unit, str(m), inputs, v) for m, v in zip(table["month"], table[col])]
+    return pd.DataFrame(rows, columns=["period", "kpi", "unit", "end", "inputs", "value"])
+
+
+def _needed_inputs(needs: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for need in needs:
+        out += list(_REVENUE_INPUTS) if need == "revenue" else need.split("|")
+    return tuple(dict.fromkeys(out))
+
+
+def _differs(before: pd.Series, now: pd.Series, unit: pd.Series) -> pd.Series:
+    tol = unit.map(_TOLERANCE).fillna(_DEFAULT_TOLERANCE)
+    both = before.notna() & now.notna()
+    return (both & ((now - before).abs() > tol)) | (before.isna() != now.isna())
+
+
+def _input_changes(before: pd.DataFrame | None, now: pd.DataFrame, last: str) -> pd.DataFrame:
+    """Fingerprint rows that differ, up to month ``last``: input, entity, month, amount before
+    and now."""
+    cols = ["input", "entity", "month", "before", "now", "change"]
+    if before is None:
+        return pd.DataFrame(columns=cols)
+    key = ["input", "entity", "month"]
+    merged = before.merge(now.astype({"month": str, "entity": str, "digest": str}), on=key, how="outer",
+                          suffixes=("_b", "_n"))
+    merged = merged[merged["month"] <= last]
+    changed = (merged["digest_b"].astype(str) != merged["digest_n"].astype(str))
+    out = merged[changed].rename(columns={"amount_b": "before", "amount_n": "now"})
+    out = out.assign(change=out["now"].fillna(0) - out["before"].fillna(0))
+    return out.sort_values("change", key=lambda s: -s.abs())[cols].reset_index(drop=True)
+
+
+def _entity_text(row: Any) -> str:
+    key = FINGERPRINT_KEYS.get(row.input, (None,))[0]
+    who = {"customer_id": "customer", "opportunity_id": "opportunity", "kpi": "KPI", "metric": "metric",
+           "currency": "currency"}.get(key or "", "")
+    return f"{who} {row.entity}" if who else str(row.entity)
+
+
+def _amount(value: float) -> str:
+    return "none" if pd.isna(value) else f"{value:,.2f}"
+
+
+def _change_text(row: Any) -> str:
+    return (f"{row.input} {_entity_text(row)} {row.month}: {_amount(row.before)} -> {_amount(row.now)}"
+            f" ({row.change:+,.2f})")
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """One reason behind restated figures (an input row group, a policy, FX, the version)."""
+
+    key: str
+    text: str
+    sentence: str
+
+
+def _causes_for(row: Any, changes: pd.DataFrame, policy_part: bool, data_part: bool,
+                policy_diff: Mapping[str, tuple[Any, Any]], version: tuple[str, str]) -> list[_Cause]:
+    out = []
+    if policy_part:
+        out += [_Cause(f"policy:{p}", f"policy changed: {p} {a} -> {b}", f"Policy {p} changed from {a} to {b}")
+                for p, (a, b) in policy_diff.items()]
+    if data_part:
+        relevant = changes[changes["input"].isin(row.inputs + ("fx",)) & (changes["month"] <= row.end)]
+        for c in relevant.head(3).itertuples(index=False):
+            label = "FX rates changed" if c.input == "fx" else "input changed"
+            out.append(_Cause(f"{c.input}:{c.entity}:{c.month}", f"{label}: {_change_text(c)}",
+                              f"The {c.input} input changed for {_entity_text(c)} in {c.month} "
+                              f"({_amount(c.before)} -> {_amount(c.now)}, {c.change:+,.2f})"))
+        if len(relevant) > 3:
+            out.append(_Cause(f"more:{row.kpi}", f"and {len(relevant) - 3} more changed rows", ""))
+        if not relevant.empty:
+            return out
+        if version[0] != version[1]:
+            out.append(_Cause("version", f"package version changed: reportlib {version[0]} -> {version[1]}",
+                              f"reportlib changed from {version[0]} to {version[1]}"))
+        else:
+            out.append(_Cause("unexplained", "input changed (the earlier pack kept no row record)" if changes.empty
+                              else "no input, policy, FX or version change found for it", ""))
+    return out
+
+
+def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, list[str]]:
+    """Every figure of an earlier pack's periods that the data now restates, with its cause.
+
+    Parameters
+    ----------
+    earlier_folder : Path
+        The earlier pack's folder (kpis.csv, tables/, manifest.json, _inputs/).
+    company : Company
+        Today's (whole) company.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        :data:`RESTATEMENT_COLUMNS`, KPIs (in kpis.csv order, this period then the prior one)
+        before the monthly bridge figures; and up to three sentences on the causes behind the
+        most restated figures.
+    """
+    old = _read_earlier(Path(earlier_folder))
+    segment = old.segment or None
+    now = compute_kpis(company, as_of=old.as_of, window=old.window.months, segment=segment)
+    policy_diff = {} if old.policies is None else {
+        k: (v, getattr(company.config.policies, k)) for k, v in asdict(old.policies).items()
+        if getattr(company.config.policies, k) != v}
+    same_policies = now
+    if policy_diff:
+        then = replace(company, config=replace(company.config, policies=old.policies))
+        same_policies = compute_kpis(then, as_of=old.as_of, window=old.window.months, segment=segment)
+    key = ["period", "kpi", "unit", "end"]
+
+    def recomputed(result: KpiResult, name: str) -> pd.DataFrame:
+        return _long(result.kpis, _texts(result.tables), old.window).drop(columns="inputs") \
+            .rename(columns={"value": name})
+
+    table = _long(old.kpis, old.tables, old.window).merge(recomputed(now, "now"), on=key) \
+        .merge(recomputed(same_policies, "same_policies"), on=key)
+    table = table[_differs(table["value"], table["now"], table["unit"])]
+    changes = _input_changes(old.record, fingerprint(company), old.as_of)
+    version = (old.version, __version__)
+    rows, causes = [], []
+    for r in table.itertuples(index=False):
+        found = _causes_for(r, changes, bool(_differs(pd.Series([r.same_policies]), pd.Series([r.now]),
+                                                      pd.Series([r.unit])).iloc[0]),
+                            bool(_differs(pd.Series([r.value]), pd.Series([r.same_policies]),
+                                          pd.Series([r.unit])).iloc[0]), policy_diff, version)
+        causes.append(found)
+        rows.append({"period": r.period, "kpi": r.kpi, "reported_before": r.value, "now": r.now,
+                     "change": r.now - r.value, "cause": "; ".join(c.text for c in found)})
+    out = pd.DataFrame(rows, columns=RESTATEMENT_COLUMNS)
+    return out, restatement_summary(out, causes)
+
+
+def _texts(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {n: t.assign(month=t["month"].astype(str)) for n, t in tables.items() if n in BRIDGE_TABLES}
+
+
+def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list[str]:
+    """Up to three sentences on the causes behind the most restated figures."""
+    tally: dict[str, list[Any]] = {}
+    for (_, row), found in zip(table.iterrows(), causes):
+        for cause in (c for c in found if c.sentence):
+            entry = tally.setdefault(cause.key, [cause, 0, None])
+            entry[1] += 1
+            if row["kpi"] in REGISTRY and (entry[2] is None or abs(row["change"]) > abs(entry[2]["change"])):
+                entry[2] = row
+    ranked = sorted(tally.values(), key=lambda e: -e[1])[:3]
+    out = []
+    for cause, count, largest in ranked:
+        tail = "" if largest is None else (
+            f", among them {REGISTRY[largest['kpi']].label} for {largest['period']} "
+            f"({largest['reported_before']:,.2f} -> {largest['now']:,.2f})")
+        out.append(f"{cause.sentence}: {count} figure{'s' * (count != 1)} restated{tail}.")
+    return out
+
+
+def attach_restatements(result: KpiResult, earlier: Path | None, company: Company) -> KpiResult:
+    """Add ``restatements`` (table) and the narrative ``restatements`` sentences and title to a
+    pack's result when there is an earlier pack; unchanged otherwise."""
+    if earlier is None:
+        return result
+    table, summary = restatements(earlier, company)
+    result.tables["restatements"] = table
+    result.narrative["restatements_title"] = [f"Restated since the {earlier.name[:7]} pack"]
+    result.narrative["restatements"] = summary or [f"Nothing the {earlier.name[:7]} pack reported has been restated."]
+    return result
+
+
+def pack_hook(result: KpiResult, company: Company, folder: Path, staging: Path) -> dict[str, Any]:
+    """The pack step: restatements against the latest earlier pack beside ``folder``, and the
+    record the next pack will compare with, written into ``staging``.
+
+    Returns
+    -------
+    dict
+        Entries for the manifest (``policies``).
+    """
+    attach_restatements(result, find_earlier_pack(folder), company)
+    return write_record(company, staging)

@@ -1,0 +1,110 @@
+"""The accounts-layout P&L parser (reportlib.inputs._accounts) on small hand-made grids."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from reportlib.exceptions import InputError
+from reportlib.inputs._accounts import parse_amount, period_of, read_accounts, to_financials
+
+# Older QuickBooks layout: company first, "Jan 2026" headers, "Total Income", a Total column,
+# months out of order, a parent account closed by its total, accountants' numbers.
+GRID = [
+    ["Acme Ltd", None, None, None, None],
+    ["Profit and Loss", None, None, None, None],
+    [None, "Feb 2026", "Jan 2026", "Mar 2026", "Total"],
+    ["Income", None, None, None, None],
+    ["  4000 Sales", "1,000.00", "$900.00", "1,100.00", "3,000.00"],
+    ["Total Income", "1,000.00", "900.00", "1,100.00", "3,000.00"],
+    ["Cost of Sales", None, None, None, None],
+    ["5000 Hosting", "100", "-", "(50.00)", "50"],
+    ["Total Cost of Sales", "100", "", "(50.00)", "50"],
+    ["Gross Profit", "900", "900", "1,150", "2,950"],
+    ["Expenses", None, None, None, None],
+    ["6000 Marketing", None, None, None, None],
+    ["   6010 Ads", "200", "150", "250", "600"],
+    ["   6020 Events", "", "300", "", "300"],
+    ["Total 6000 Marketing", "200", "450", "250", "900"],
+    ["6500 Dormant account", None, None, None, None],   # no activity: printed without figures
+    ["Sales Salaries", "500", "500", "500", "1,500"],
+    ["Rent", "80", "80", "80", "240"],
+    ["Total Expenses", "780", "1,030", "830", "2,640"],
+    ["Net Income", "120", "-130", "320", "310"],
+    ["Cash Basis Friday, 3 April 2026", None, None, None, None],
+]
+
+
+def cells(grid=GRID) -> pd.DataFrame:
+    frame = pd.DataFrame(grid, dtype=object)
+    frame["__row__"] = range(1, len(frame) + 1)
+    return frame
+
+
+def test_periods_and_amounts_as_accountants_print_them():
+    assert period_of("Jan 2026") == pd.Timestamp("2026-01-01")
+    assert period_of("January 2026") == pd.Timestamp("2026-01-01")
+    assert period_of("30 Jun 26") == pd.Timestamp("2026-06-01")   # Xero API header form
+    assert period_of("2026-01") == pd.Timestamp("2026-01-01")
+    assert period_of("Total") is None and period_of("Distribution account") is None
+    assert parse_amount("(1,234.00)") == -1234.0
+    assert parse_amount("($18,200.00)") == -18200.0
+    assert parse_amount("-9,765.00") == -9765.0
+    assert parse_amount("-") is None and parse_amount("") is None
+    assert pd.isna(parse_amount("n/a"))
+
+
+def test_sections_subtotals_and_total_column_are_not_double_counted():
+    fin = to_financials(read_accounts(cells()), {"sales_marketing": ["6000 Marketing", "Sales Salaries"],
+                                                 "general_admin": ["Rent"]})
+    # months ascending although printed Feb, Jan, Mar; the Total column is not a month
+    assert [m.strftime("%Y-%m") for m in fin["month"]] == ["2026-01", "2026-02", "2026-03"]
+    # revenue = the Income section's one account: Jan 900, Feb 1,000, Mar 1,100 (not + Total Income)
+    assert fin["revenue"].tolist() == [900, 1000, 1100]
+    # cogs: Jan "-" = 0, Feb 100, Mar (50.00) = -50
+    assert fin["cogs"].tolist() == [0, 100, -50]
+    # S&M = parent 6000 (6010 + 6020) + Sales Salaries: Jan 150+300+500 = 950; Feb 200+0+500 = 700;
+    # Mar 250+0+500 = 750 (the "Total 6000 Marketing" line is not added again)
+    assert fin["sales_marketing"].tolist() == [950, 700, 750]
+    assert fin["general_admin"].tolist() == [80, 80, 80]
+    # the dormant header-only account did not swallow the accounts printed after it
+    assert read_accounts(cells()).query("account == 'Rent'")["group"].isna().all()
+
+
+def test_patterns_and_total_lines_select_the_same_accounts():
+    acc = read_accounts(cells())
+    by_pattern = to_financials(acc, {"sales_marketing": ["60*", "sales salaries"]})
+    by_total = to_financials(acc, {"sales_marketing": ["Total 6000 Marketing", "SALES SALARIES "]})
+    assert by_pattern["sales_marketing"].tolist() == by_total["sales_marketing"].tolist() == [950, 700, 750]
+
+
+def test_unmatched_name_lists_the_file_accounts_closest_first():
+    with pytest.raises(InputError) as err:
+        to_financials(read_accounts(cells()), {"sales_marketing": ["Sales Salary"]})
+    (problem,) = err.value.problems
+    assert "'Sales Salary'" in problem.message
+    listing = problem.message.split("closest first: ")[1]
+    assert listing.startswith("'Sales Salaries'")
+
+
+def test_account_matched_by_two_lines_is_an_error():
+    with pytest.raises(InputError) as err:
+        to_financials(read_accounts(cells()), {"sales_marketing": ["6*"], "general_admin": ["6010*", "Rent"]})
+    assert any("'6010 Ads' is matched by both sales_marketing and general_admin" in p.message
+               for p in err.value.problems)
+
+
+def test_missing_required_line_and_unreadable_amount_are_reported():
+    with pytest.raises(InputError) as err:
+        to_financials(read_accounts(cells()), {})
+    assert "No accounts give sales_marketing" in err.value.problems[0].message
+    bad = [list(r) for r in GRID]
+    bad[16][2] = "five hundred"
+    with pytest.raises(InputError) as err:
+        read_accounts(cells(bad))
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column) == (17, "Jan 2026") and "'five hundred'" in problem.message
+
+
+def test_no_period_header_says_what_is_expected():
+    with pytest.raises(InputError, match="No header row of months"):
+        read_accounts(cells([["Account", "Amount"], ["Sales", "100"]]))

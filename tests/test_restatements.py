@@ -1,0 +1,108 @@
+"""Restatements: an earlier pack's figures recomputed now, each difference with its cause."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import reportlib.pack as pack
+from conftest import FIXTURES, chromium_available
+from reportlib import __version__
+from reportlib.cli import main
+from reportlib.inputs import load_company
+from reportlib.kpis import compute_kpis, write_kpis
+from reportlib.kpis.restatements import (FINGERPRINT, RESTATEMENT_COLUMNS, find_earlier_pack, fingerprint,
+                                         restatements, write_record)
+
+V1 = [str(p) for p in pd.period_range("2025-07", "2026-06", freq="M")]
+V2 = [str(p) for p in pd.period_range("2025-07", "2026-09", freq="M")]
+SM = {"2026-03": 300.0, "2026-04": 400.0, "2026-05": 500.0, "2026-06": 600.0}
+
+
+def company(folder: Path, months: list[str], backdated_churn: bool = False, policies: str = "") -> Path:
+    """A 100 and B 200 every month, C new 2026-02 at 50. P&L: revenue 1,000, cogs 100, S&M 100
+    a month except :data:`SM`. ``backdated_churn``: B's 2026-06 row is gone (B churned a
+    month earlier than the first export said) and B stays gone."""
+    rows = [("A", m, 100.0) for m in months] + [("C", m, 50.0) for m in months if m >= "2026-02"]
+    rows += [("B", m, 200.0) for m in months if not backdated_churn or m < "2026-06"]
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=["customer_id", "month", "mrr"]).to_csv(folder / "mrr.csv", index=False)
+    pd.DataFrame({"month": months, "revenue": 1000.0, "cogs": 100.0,
+                  "sales_marketing": [SM.get(m, 100.0) for m in months]}).to_csv(folder / "pnl.csv", index=False)
+    (folder / "company.toml").write_text(
+        f'[company]\nname = "Restate"\ncurrency = "EUR"\n[policies]\n{policies}\n'
+        '[inputs.mrr]\npath = "mrr.csv"\n[inputs.financials]\npath = "pnl.csv"\n', encoding="utf-8")
+    return folder
+
+
+def issue(folder: Path, out: Path, as_of: str) -> Path:
+    """What a pack leaves for the next one: kpis.csv, tables, manifest, the input record."""
+    target = out / "restate" / as_of
+    company_ = load_company(folder)
+    write_kpis(compute_kpis(company_, as_of=as_of), target)
+    manifest = {"parameters": {"as_of": as_of, "window": "quarter", "segment": ""},
+                "versions": {"reportlib": __version__}, **write_record(company_, target)}
+    (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return target
+
+
+def test_backdated_churn_and_a_policy_change_are_named(tmp_path):
+    folder = company(tmp_path / "restate", V1)
+    earlier = issue(folder, tmp_path / "reports", "2026-06")
+    company(folder, V2, backdated_churn=True, policies="cac_lag_months = 1")
+    table, summary = restatements(earlier, load_company(folder))
+    assert list(table.columns) == RESTATEMENT_COLUMNS
+    got = table.set_index(["period", "kpi"])
+    churn = "input changed: mrr customer B 2026-06: 200.00 -> none (-200.00)"
+    # ARR at 2026-06: 12 x (100 + 200 + 50) = 4,200 before; 12 x (100 + 50) = 1,800 now.
+    assert got.loc[("Q2 2026", "arr")].tolist() == [4200.0, 1800.0, -2400.0, churn]
+    # The 2026-06 bridge: B's 200 now churns, closing MRR 350 -> 150.
+    assert got.loc[("2026-06", "mrr_bridge.churn")].tolist() == [0.0, 200.0, 200.0, churn]
+    assert got.loc[("2026-06", "mrr_bridge.closing_mrr")].tolist() == [350.0, 150.0, -200.0, churn]
+    # S&M for Q2 with cac_lag 0: Apr-Jun 400 + 500 + 600 = 1,500; with lag 1: Mar-May 300 + 400
+    # + 500 = 1,200. For Q1: Jan-Mar 100 + 100 + 300 = 500 -> Oct-Dec 300.
+    policy = "policy changed: cac_lag_months 0 -> 1"
+    assert got.loc[("Q2 2026", "sm_spend")].tolist() == [1500.0, 1200.0, -300.0, policy]
+    assert got.loc[("Q1 2026", "sm_spend")].tolist() == [500.0, 300.0, -200.0, policy]
+    # Nothing before 2026-06 changed in the revenue bridge.
+    assert not any(p < "2026-06" for p in table["period"] if p[:2] == "20")
+    assert len(summary) == 2
+    assert summary[0].startswith("The mrr input changed for customer B in 2026-06 (200.00 -> none, -200.00): ")
+    assert summary[1].startswith("Policy cac_lag_months changed from 0 to 1: ")
+
+
+def test_record_and_earlier_pack(tmp_path):
+    folder = company(tmp_path / "restate", V1)
+    record = fingerprint(load_company(folder))
+    mrr = record[record["input"] == "mrr"].set_index(["entity", "month"])
+    assert mrr.loc[("B", "2026-06"), ["rows", "amount"]].tolist() == [1, 200.0]
+    pnl = record[record["input"] == "financials"].set_index(["entity", "month"])
+    assert pnl.loc[("sales_marketing", "2026-04"), "amount"] == 400.0
+    out = tmp_path / "reports" / "restate"
+    for name in ("2026-03", "2026-06", "2026-06_segment-SMB", "2026-09"):
+        (out / name).mkdir(parents=True)
+        (out / name / "manifest.json").write_text("{}")
+    assert find_earlier_pack(out / "2026-09") == out / "2026-06"
+    assert find_earlier_pack(out / "2026-09_segment-SMB") == out / "2026-06_segment-SMB"
+    assert find_earlier_pack(out / "2026-03") is None
+
+
+@pytest.mark.chromium
+@pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
+def test_restatement_through_the_cli(tmp_path, monkeypatch):
+    """reportlib pack, a backdated churn in the export, the next quarter's pack: the bridge names it."""
+    notebooks = FIXTURES / "notebooks"
+    monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: [notebooks / "00_cover.ipynb",
+                                                                         notebooks / "01_ok.ipynb"])
+    folder, out = company(tmp_path / "restate", V1), tmp_path / "reports"
+    assert main(["pack", str(folder), "--out", str(out)]) == 0
+    assert (out / "restate" / "2026-06" / FINGERPRINT).is_file()
+    assert json.loads((out / "restate" / "2026-06" / "manifest.json").read_text())["policies"]["cac_lag_months"] == 0
+    company(folder, V2, backdated_churn=True)
+    assert main(["pack", str(folder), "--out", str(out)]) == 0
+    table = pd.read_csv(out / "restate" / "2026-09" / "restatements.csv")
+    arr = table[(table["period"] == "Q2 2026") & (table["kpi"] == "arr")].iloc[0]
+    assert (arr["reported_before"], arr["now"], arr["change"]) == (4200.0, 1800.0, -2400.0)
+    assert arr["cause"] == "input changed: mrr customer B 2026-06: 200.00 -> none (-200.00)"
