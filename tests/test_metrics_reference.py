@@ -113,3 +113,16 @@ def test_monthly_churn_basis_matches_the_frame_statement(mrr, policy):
     got = annualised_monthly_logo_churn(fast, Window(as_of, 3))
     expected = reference_monthly_churn(fast.frame(), as_of)
     assert (isinstance(got, Blank) and expected is None) or got == expected
+
+
+@SETTINGS
+@given(mrr_frames(), policies, policies)
+def test_relabelled_reactivation_window_is_a_fresh_computation(mrr, first, other):
+    # A set built under one window, relabelled to another, equals the set built under it.
+    relabelled = movement_set(mrr, reactivation_window_months=first).with_reactivation_window(other)
+    fresh = movement_set(mrr, reactivation_window_months=other)
+    for name in ("cust", "col", "code", "mrr", "prev", "amount", "values", "codes"):
+        assert np.array_equal(getattr(relabelled, name), getattr(fresh, name)), name
+    pd.testing.assert_frame_equal(mrr_bridge(relabelled), mrr_bridge(fresh))
+    for name, table in cohorts(relabelled, "M").items():
+        pd.testing.assert_frame_equal(table, cohorts(fresh, "M")[name])

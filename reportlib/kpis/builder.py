@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -184,17 +185,41 @@ def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
 def _context(company: Company, whole: Company, window: Window, date: pd.Timestamp) -> _Ctx:
     """Revenue grid up to the as-of month, on the whole company's months so that a segment's
     opening month (and so its movements) match the company's."""
-    full = _revenue_mrr(whole)
+    include = bool(whole.config.policies.mrr_includes_uncontracted)
+    full = _run_cached(("mrr", id(whole.frames), include), whole.frames, lambda: _revenue_mrr(whole))
     if full is None or full.empty:
         return _Ctx(company, whole, window, date, None, None, None)
     span = (pd.Period(full["month"].min(), "M"), window.as_of)
-    mrr = full if company is whole else _revenue_mrr(company, span)
-    inside = (mrr["month"] >= span[0]) & (mrr["month"] <= span[1])
-    if not inside.all():  # a copy only when needed: the loaded column keeps its cached codes
-        mrr = mrr[inside]
-    mov = movement_set(mrr, reactivation_window_months=company.config.policies.reactivation_window_months,
-                       months=span)
+
+    def grid() -> tuple[pd.DataFrame, MovementSet]:
+        mrr = full if company is whole else _revenue_mrr(company, span)
+        inside = (mrr["month"] >= span[0]) & (mrr["month"] <= span[1])
+        if not inside.all():  # a copy only when needed: the loaded column keeps its cached codes
+            mrr = mrr[inside]
+        return mrr, movement_set(mrr, months=span)
+
+    key = ("movements", id(company.frames), id(whole.frames), company is whole,
+           bool(company.config.policies.mrr_includes_uncontracted), span)
+    mrr, mov = _run_cached(key, company.frames, grid)
+    # the reactivation window relabels returns only: the grid and the rows are shared
+    mov = mov.with_reactivation_window(company.config.policies.reactivation_window_months)
     return _Ctx(company, whole, window, date, mrr, mov, span)
+
+
+#: The compute_kpis run in progress: the frames dicts whose revenue grids may be kept, and
+#: the grids. A run asks for the same grid many times (the whole company for segment shares
+#: in every window, sensitivity's policy variants); a grid depends only on the frames, the
+#: months and the revenue policies, all in the key. The dicts are held, so ids stay unique.
+_RUN: ContextVar[dict | None] = ContextVar("reportlib_kpis_run", default=None)
+
+
+def _run_cached(key: tuple, frames: dict, compute: Callable[[], Any]) -> Any:
+    run = _RUN.get()
+    if run is None or id(frames) not in run["frames"]:
+        return compute()
+    if key not in run["grids"]:
+        run["grids"][key] = compute()
+    return run["grids"][key]
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -680,6 +705,17 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
     company = whole.segment(*seg) if seg else whole
+    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames},
+                    "grids": {}})
+    try:
+        return _compute(whole, company, seg, cmp_, as_of, window)
+    finally:
+        _RUN.reset(run)
+
+
+def _compute(whole: Company, company: Company, seg: tuple[str, str] | None,
+             cmp_: tuple[str, tuple[str, str]] | None, as_of: str | pd.Period | None,
+             window: str | int) -> KpiResult:
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
     win = Window(month, parse_window(window))
     ctx = _context(company, whole, win, date)

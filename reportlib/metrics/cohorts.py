@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read
+from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read, _running
 from reportlib.metrics.grid import months_index
 
 __all__ = ["cohorts", "COHORT_COLUMNS"]
@@ -37,7 +37,7 @@ def _cells(m: MovementSet) -> dict[str, np.ndarray]:
         starts = (by_month == NEW) | (by_month == OPENING)
         # start column of the customer's current spell: forward fill of start columns
         months = np.arange(m.n_months, dtype=np.int32)[:, None]
-        life = np.maximum.accumulate(np.where(starts, months, -1), axis=0)
+        life = _running(np.maximum, np.where(starts, months, np.int32(-1)))
         row, col = np.nonzero(values > 0)   # customer-major, the order every sum keeps
         start = life[col, row]
         mrr = values[row, col]

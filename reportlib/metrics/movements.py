@@ -64,6 +64,24 @@ def movement_codes(values: np.ndarray, reactivation_window_months: int | None = 
     return _codes_by_month(np.ascontiguousarray(values.T), reactivation_window_months).T
 
 
+def _running(op: np.ufunc, by_month: np.ndarray) -> np.ndarray:
+    """``op.accumulate(by_month, axis=0)`` month after month: one vectorised step per month
+    over every customer, instead of numpy's per-customer walk down a column."""
+    out = np.empty_like(by_month)
+    if len(by_month):
+        out[0] = by_month[0]
+    for k in range(1, len(by_month)):
+        op(out[k - 1], by_month[k], out=out[k])
+    return out
+
+
+def last_active_months(active: np.ndarray) -> np.ndarray:
+    """Month-major (months, customers): the latest month index <= m with activity, -1 before
+    the first."""
+    months = np.arange(len(active), dtype=np.int32)[:, None]
+    return _running(np.maximum, np.where(active, months, np.int32(-1)))
+
+
 def _codes_by_month(vt: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
     """:func:`movement_codes` on the month-major grid (months, customers): every step works
     on whole contiguous months, and the previous month is the row above."""
@@ -78,12 +96,12 @@ def _codes_by_month(vt: np.ndarray, reactivation_window_months: int | None = Non
     cur, prev = vt[1:], vt[:-1]
     act, pact = active[1:], active[:-1]
     # active at any month before m: cumulative OR up to m-1
-    ever_before = np.logical_or.accumulate(active, axis=0)[:-1]
+    ever_before = _running(np.logical_or, active)[:-1]
     starts = act & ~pact
     new = starts & ~ever_before
     if reactivation_window_months is not None:
         months = np.arange(t, dtype=np.int32)[:, None]
-        last_active = np.maximum.accumulate(np.where(active, months, -1), axis=0)[:-1]
+        last_active = last_active_months(active)[:-1]
         gap = months[1:] - last_active - 1  # inactive months between the two active spells
         new |= starts & ever_before & (gap > reactivation_window_months)
     body = codes[1:]
@@ -200,6 +218,44 @@ class MovementSet:
         frame.attrs["months"] = (str(pd.Period(ordinal=self.first, freq="M")),
                                  str(pd.Period(ordinal=self.last, freq="M")))
         return frame
+
+    def with_reactivation_window(self, months: int | None) -> MovementSet:
+        """The same movements under policy ``reactivation_window_months`` = ``months``.
+
+        Only the label of a return changes (``new`` after a gap longer than the window,
+        else ``reactivation``); rows, MRR and amounts are the same, so they are shared and
+        only the codes are rewritten. Equal to :func:`movement_set` with that policy.
+        """
+        gaps = self.start_gaps()
+        starts = gaps >= -1
+        never, gap = gaps[starts] == -1, gaps[starts]
+        is_new = never | ((gap > months) if months is not None else False)
+        code = self.code.copy()
+        code[starts] = np.where(is_new, NEW, REACTIVATION).astype(code.dtype)
+        if np.array_equal(code, self.code):
+            return self
+        codes = None
+        if self.codes is not None:
+            by_month = np.array(self.codes.T)   # contiguous month-major copy
+            by_month[self.col[starts], self.cust[starts]] = code[starts]
+            codes = by_month.T
+        return MovementSet(self.customers, self.first, self.n_months, self.cust, self.col, code,
+                           self.mrr, self.prev, self.amount, self.values, codes,
+                           {"start_gaps": gaps})
+
+    def start_gaps(self) -> np.ndarray:
+        """Per row: -2 when the row is not a start (new or reactivation), -1 for a first
+        start, else the inactive months since the customer's last active month."""
+        if "start_gaps" not in self.cache:
+            gaps = np.full(len(self.code), -2, dtype=np.int32)
+            starts = np.flatnonzero((self.code == NEW) | (self.code == REACTIVATION))
+            values, _ = self.dense()
+            last = last_active_months(np.ascontiguousarray(values.T) > 0)
+            col, cust = self.col[starts], self.cust[starts]
+            before = last[col - 1, cust]   # a start is never in month 0
+            gaps[starts] = np.where(before < 0, -1, col - before - 1)
+            self.cache["start_gaps"] = gaps
+        return self.cache["start_gaps"]
 
     def dense(self) -> tuple[np.ndarray, np.ndarray]:
         """(customers, months) grids of MRR and of movement codes."""
