@@ -528,7 +528,8 @@ def _with_policies(ctx: _Ctx, policies: Any) -> _Ctx:
     """The same pack under other policies (the inputs and the grid are shared, not copied)."""
     def swap(company: Company) -> Company:
         return replace(company, config=replace(company.config, policies=policies))
-    return replace(ctx, company=swap(ctx.company), whole=swap(ctx.whole))
+    whole = swap(ctx.whole)
+    return replace(ctx, company=whole if ctx.company is ctx.whole else swap(ctx.company), whole=whole)
 
 
 def _sensitivity(ctx: _Ctx, window: Window) -> pd.DataFrame:

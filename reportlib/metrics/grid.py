@@ -73,7 +73,8 @@ class MrrGrid:
     first : int
         Month ordinal of column 0 (``pd.Period(ordinal=first, freq="M")``).
     values : np.ndarray
-        float64 array of shape (customers, months); a missing customer-month is 0.
+        float64 array of shape (customers, months), stored month-major (a transposed view);
+        a missing customer-month is 0.
     """
 
     customers: pd.Index
@@ -117,11 +118,13 @@ def to_grid(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> Mrr
     ords = ords[keep]
     codes, customers = sorted_codes(frame["customer_id"])
     n_months = max(last - first + 1, 0)
-    flat = codes * n_months + (ords - first)
+    # month-major cells: an export sorted by month writes each month's block in order, and
+    # the movements walk the months; ``values`` is the (customers, months) view of it
+    flat = (ords - first) * len(customers) + codes
     # bincount sums duplicates and is far faster than a pivot or np.add.at
     values = np.bincount(flat, weights=frame[value].to_numpy(dtype=np.float64),
                          minlength=len(customers) * n_months)
-    return MrrGrid(customers, first, values.reshape(len(customers), n_months))
+    return MrrGrid(customers, first, values.reshape(n_months, len(customers)).T)
 
 
 # --------------------------------------------------------------------------- contracts -> mrr

@@ -226,6 +226,12 @@ class MovementSet:
         else ``reactivation``); rows, MRR and amounts are the same, so they are shared and
         only the codes are rewritten. Equal to :func:`movement_set` with that policy.
         """
+        variants = self.cache.setdefault("variants", {})
+        if months not in variants:
+            variants[months] = self._relabelled(months)
+        return variants[months]
+
+    def _relabelled(self, months: int | None) -> MovementSet:
         gaps = self.start_gaps()
         starts = gaps >= -1
         never, gap = gaps[starts] == -1, gaps[starts]
