@@ -1,8 +1,15 @@
-"""One company's board pack: validate -> KPIs -> section notebooks -> PDF -> manifest.
+"""One company's board pack, as a pipeline of named steps.
+
+:func:`build_pack` reads top-down as the steps it takes: resolve the parameters ->
+validate the inputs -> skip an unchanged pack -> stage -> start Chromium -> compute the
+KPIs -> restate earlier packs -> write the tables -> check Chromium -> run the section notebooks -> print them ->
+assemble the PDF -> write the manifest -> swap the pack in. Each step is a short function of the run's
+parameters (:class:`PackRequest`, frozen) and of what earlier steps made (:class:`_Run`).
 
 Everything is built in a staging folder next to the target (same filesystem) and swapped
 in with a rename at the end, so a pack folder always holds one complete run: a failed run
-leaves the previous pack as it was and no partial folder.
+leaves the previous pack as it was and no partial folder. Workers, kernels and Chromium
+end with the pack however it ends (see :mod:`reportlib.processes`).
 """
 from __future__ import annotations
 
@@ -12,19 +19,28 @@ import os
 import re
 import shutil
 import time
-import uuid
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
+from reportlib import __version__, processes
+from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError, ParameterError
-from reportlib.kpis.restatements import pack_hook as restatement_step
-from reportlib.params import parse_compare, parse_segment
+from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
+from reportlib.kpis import KpiResult, compute_kpis, write_kpis
+from reportlib.kpis.restatements import pack_hook as restatement_record
+from reportlib.params import parse_compare, parse_segment, period_label
+from reportlib.render.chromium import Chromium
+from reportlib.render.export import assemble_pdf, export_one
+from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
 from reportlib.resources import notebooks_dir
 
-__all__ = ["PackResult", "build_pack", "pack_folder", "section_notebooks", "NOTEBOOKS_DIR",
-           "KPI_CACHE", "MANIFEST"]
+__all__ = ["KPI_CACHE", "MANIFEST", "NOTEBOOKS_DIR", "PackRequest", "PackResult", "build_pack", "pack_folder",
+           "section_notebooks", "section_title"]
 
 #: The section notebooks: ``notebooks/NN_<section>.ipynb`` at the top of the repository.
 NOTEBOOKS_DIR = notebooks_dir()
@@ -33,10 +49,13 @@ NOTEBOOKS_DIR = notebooks_dir()
 KPI_CACHE = Path("_cache") / "kpi_result.pkl"
 MANIFEST = "manifest.json"
 PDF_NAME = "board-pack.pdf"
+#: Seconds to wait for one printed section once every notebook has run.
+PRINT_TIMEOUT = 300.0
 
 _TITLES = {"cover": "Cover", "summary": "Executive summary", "revenue_quality": "Revenue quality",
            "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
            "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix"}
+_VERSIONED = ("pandas", "papermill", "nbconvert", "matplotlib")
 
 
 @dataclass(frozen=True)
@@ -50,7 +69,55 @@ class PackResult:
     seconds: float = 0.0
 
 
-# -- parameters ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PackRequest:
+    """The parameters of one pack run, parsed once (see :func:`build_pack`)."""
+
+    company_dir: Path
+    as_of: str | None
+    window: str
+    segment: tuple[str, str] | None
+    compare: tuple[str, tuple[str, str]] | None
+    out: Path
+    sections: tuple[Path, ...]
+    jobs: int | None = None
+    force: bool = False
+    executor: Executor | None = None
+
+    @property
+    def slug_root(self) -> Path:
+        """``<out>/<slug>``: where this company's packs (and staging folders) live."""
+        return self.out / _safe(company_slug(self.company_dir))
+
+
+@dataclass
+class _Run:
+    """What the steps of one run have made so far (filled top-down by :func:`build_pack`)."""
+
+    request: PackRequest
+    timings: dict[str, Any] = field(default_factory=dict)
+    pool: Executor | None = None
+    company: Company | None = None
+    folder: Path = Path()
+    parameters: dict[str, str] = field(default_factory=dict)
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+    browser: Chromium | None = None
+    staging: Path = Path()
+    result: KpiResult | None = None
+    restatements: dict[str, Any] = field(default_factory=dict)
+    runs: list[SectionRun] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    pages: int = 0
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Record the seconds ``step`` took in :attr:`timings`."""
+        start = time.perf_counter()
+        yield
+        self.timings[step] = round(time.perf_counter() - start, 3)
+
+
+# -- names and paths ---------------------------------------------------------------------------
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "x"
 
@@ -86,177 +153,7 @@ def section_title(notebook: Path) -> str:
     return _TITLES.get(key, key.replace("_", " ").capitalize())
 
 
-# -- hashing, versions, manifest -----------------------------------------------------------------
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _input_hashes(company: Any) -> dict[str, str]:
-    """sha256 of every file read for the company, plus company.toml and commentary.md."""
-    root = Path(company.path)
-    files = {Path(p) for paths in company.sources.values() for p in paths}
-    files |= {root / n for n in ("company.toml", "commentary.md") if (root / n).is_file()}
-    out = {}
-    for f in sorted(files):
-        f = f if f.is_absolute() else root / f
-        try:
-            key = str(f.relative_to(root))
-        except ValueError:
-            key = str(f)
-        out[key] = _sha256(f)
-    return out
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from reportlib import __version__
-
-    out = {"reportlib": __version__}
-    for name in ("pandas", "papermill", "nbconvert", "matplotlib"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = ""
-    return out
-
-
-def _skip_key(manifest: dict[str, Any]) -> Any:
-    return (manifest.get("parameters"), manifest.get("versions", {}).get("reportlib"),
-            manifest.get("inputs"), manifest.get("notebooks"))
-
-
-def _unchanged(folder: Path, key: Any) -> bool:
-    try:
-        old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return _skip_key(old) == key and (folder / PDF_NAME).is_file()
-
-
-# -- staging and the swap -------------------------------------------------------------------------
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Replace ``folder`` by ``staging``; the old pack is kept until the new one is in place."""
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
-        os.rename(folder, old)
-    try:
-        os.rename(staging, folder)
-    except OSError:
-        if old is not None:
-            os.rename(old, folder)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_empty_parents(path: Path, stop: Path) -> None:
-    for parent in [path, *path.parents]:
-        if parent == stop or stop not in parent.parents:
-            break
-        try:
-            parent.rmdir()
-        except OSError:
-            break
-
-
-def _relocate(notebook: Path, staging: Path, folder: Path) -> None:
-    """Point the executed notebook's ``output_dir`` at the final folder, not the staging one.
-
-    The staging path is unique (it holds a random id), so a plain text replacement of its
-    JSON-escaped form touches nothing else.
-    """
-    old, new = json.dumps(str(staging))[1:-1], json.dumps(str(folder))[1:-1]
-    text = notebook.read_text(encoding="utf-8")
-    if old in text:
-        notebook.write_text(text.replace(old, new), encoding="utf-8")
-
-
-# -- the steps --------------------------------------------------------------------------------------
-def _load(company_dir: Path) -> Any:
-    from reportlib.inputs import load_company
-
-    return load_company(company_dir)
-
-
-def _resolve_as_of(company: Any, as_of: str | None) -> str:
-    """``YYYY-MM`` (or the given ``YYYY-MM-DD``, kept for pacing) of the reported month."""
-    from reportlib.inputs import resolve_as_of
-
-    month, _date = resolve_as_of(company, as_of)
-    text = str(as_of).strip() if as_of is not None else ""
-    return text if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text) else str(month)
-
-
-def _compute(company: Any, as_of: str, window: str, segment: Any, compare: Any) -> Any:
-    from reportlib.kpis import compute_kpis
-
-    return compute_kpis(company, as_of=as_of, window=window, segment=segment, compare=compare)
-
-
-def _write(result: Any, out_dir: Path) -> None:
-    from reportlib.kpis import write_kpis
-
-    write_kpis(result, out_dir)
-
-
-def _write_cache(result: Any, staging: Path, parameters: dict[str, str]) -> None:
-    """Leave the KpiResult where ``reportlib.deck.report.load_report`` looks for it, so that the
-    section notebooks read it instead of recomputing (one computation per pack)."""
-    from reportlib.deck.report import write_cache
-
-    write_cache(result, staging, parameters["company_dir"], parameters["as_of"], parameters["window"],
-                parameters["segment"], parameters["compare"])
-
-
-def _warnings(company: Any, result: Any) -> list[str]:
-    items = [str(w) for w in getattr(company, "warnings", [])]
-    items += [str(n) for n in getattr(result, "notes", [])]
-    return list(dict.fromkeys(items))
-
-
-class _Printer:
-    """Prints sections as their notebooks finish, in one browser started in the background."""
-
-    def __init__(self, pdf_dir: Path, workers: int):
-        from reportlib.render.export import Chromium
-
-        self.pdf_dir = pdf_dir
-        self.pool = ThreadPoolExecutor(max_workers=max(1, workers))
-        self.browser_future: Future = self.pool.submit(Chromium)  # starts during the KPI step
-        self.jobs: dict[str, Future] = {}
-        self.seconds: dict[str, float] = {}
-
-    def submit(self, notebook: Path) -> None:
-        self.jobs[notebook.stem] = self.pool.submit(self._export, notebook)
-
-    def _export(self, notebook: Path) -> Path:
-        from reportlib.render.export import export_one
-
-        t0 = time.perf_counter()
-        pdf = export_one(notebook, self.pdf_dir, self.browser_future.result(), footer=False)
-        self.seconds[notebook.stem] = round(time.perf_counter() - t0, 3)
-        return pdf
-
-    def results(self, stems: Sequence[str]) -> list[Path]:
-        return [self.jobs[s].result() for s in stems]
-
-    @property
-    def version(self) -> str:
-        return self.browser_future.result().version
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        fut = self.browser_future
-        if fut.done() and fut.exception() is None:
-            fut.result().close()
-
-
+# -- the pipeline ------------------------------------------------------------------------------
 def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = "quarter",
                segment: Any = None, compare: Any = None, out: Path | str = "reports",
                jobs: int | None = None, force: bool = False, executor: Executor | None = None,
@@ -298,91 +195,255 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
         A section notebook failed; names the section, the cell and the error. Nothing is
         written and a previous pack stays as it was.
     ExportError
-        No Chromium, or printing/assembly failed.
+        No Chromium (checked before any notebook runs, naming the binary tried), or
+        printing/assembly failed.
+    OSError
+        The output folder cannot be written (read-only, full); raised before any notebook runs.
     """
-    t_start = time.perf_counter()
-    timings: dict[str, Any] = {}
-    seg, cmp_ = parse_segment(segment), parse_compare(compare)
-    sections = [Path(p).resolve() for p in (notebooks if notebooks is not None else section_notebooks())]
+    started = time.perf_counter()
+    run = _Run(_resolve_parameters(company_dir, as_of, window, segment, compare, out, jobs, force,
+                                   executor, notebooks))
+    with ExitStack() as cleanup:
+        cleanup.callback(_clean_up, run)
+        run.pool = _warm_kernels_unless_skippable(run.request)
+        with run.timed("validate"):
+            run.company, as_of_text = _validate(run.request)
+        run.folder, run.parameters, run.fingerprint = _plan(run.request, run.company, as_of_text)
+        if _unchanged(run.folder, run.fingerprint, run.request.force):
+            return PackResult(run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, True,
+                              round(time.perf_counter() - started, 3))
+        run.pool = run.pool or _process_pool(run.request)   # forked before this process starts threads
+        run.staging = _open_staging(run.request, run.folder)
+        run.browser = _start_chromium()
+        with run.timed("kpis"):
+            run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
+            run.restatements = _restate(run)
+            _write_tables(run.result, run.staging, run.parameters)
+        _check_chromium(run.browser)
+        printer = cleanup.enter_context(_Printer(run.staging / "_build", run.browser, len(run.request.sections)))
+        with run.timed("notebooks"):
+            run.runs = _run_notebooks(run, printer)
+        run.timings["sections"] = {r.section: round(r.seconds, 3) for r in run.runs}
+        with run.timed("export_wait"):
+            run.pdfs = printer.results([s.stem for s in run.request.sections])
+        run.timings["export"] = dict(printer.seconds)
+        with run.timed("assemble"):
+            run.pages = _assemble(run)
+        _tidy_staging(run)
+        run.timings["total"] = round(time.perf_counter() - started, 3)
+        _write_manifest(run)
+        _swap_in(run.staging, run.folder)
+        _close_pool(run)
+    return PackResult(run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, False, run.timings["total"])
+
+
+# -- step: resolve parameters ---------------------------------------------------------------------
+def _resolve_parameters(company_dir: Path | str, as_of: str | None, window: str, segment: Any, compare: Any,
+                        out: Path | str, jobs: int | None, force: bool, executor: Executor | None,
+                        notebooks: Sequence[Path] | None) -> PackRequest:
+    sections = tuple(Path(p).resolve() for p in (notebooks if notebooks is not None else section_notebooks()))
     if not sections:
         raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
-    # Kernels take seconds to start and import pandas/matplotlib: when this run cannot be
-    # skipped, they warm up while the inputs are validated (on the otherwise idle cores).
-    pool = None
-    if not _may_skip(out, company_dir, force):
-        pool = _pool(executor, jobs, len(sections))
-    try:
-        return _build_pack(company_dir, as_of, window, seg, cmp_, out, jobs, force, executor, sections,
-                           pool, t_start, timings)
-    except BaseException:
-        if pool is not None:   # an input problem is reported now, not after the warm-up
-            pool.shutdown(wait=False, cancel_futures=True)
-        raise
+    return PackRequest(Path(company_dir).resolve(), as_of, window, parse_segment(segment), parse_compare(compare),
+                       Path(out).resolve(), sections, jobs, force, executor)
 
 
-def _may_skip(out: Path | str, company_dir: Path | str, force: bool) -> bool:
+# -- step: kernels warm up while the inputs are validated ---------------------------------------------
+def _warm_kernels_unless_skippable(request: PackRequest) -> Executor | None:
+    """Kernels take seconds to start and import pandas/matplotlib: when this run cannot be
+    skipped, they warm up while the inputs are validated (on the otherwise idle cores)."""
+    if _may_skip(request):
+        return None
+    return _process_pool(request)
+
+
+def _may_skip(request: PackRequest) -> bool:
     """Whether an unchanged earlier pack of this company may exist (then it is checked
     before any kernel starts); False means this run will certainly build."""
-    if force:
+    if request.force:
         return False
-    from reportlib.inputs import company_slug
-
-    root = Path(out).resolve() / _safe(company_slug(Path(company_dir).resolve()))
+    root = request.slug_root
     return root.is_dir() and any(root.glob(f"*/{MANIFEST}"))
 
 
-def _build_pack(company_dir: Path | str, as_of: str | None, window: str, seg: Any, cmp_: Any,
-                out: Path | str, jobs: int | None, force: bool, executor: Executor | None,
-                sections: list[Path], pool: Executor | None, t_start: float,
-                timings: dict[str, Any]) -> PackResult:
-    t0 = time.perf_counter()
-    company = _load(Path(company_dir).resolve())
-    if seg:
-        company.segment(*seg)  # fails early (ParameterError) on an unknown dimension
-    as_of_text = _resolve_as_of(company, as_of)
-    timings["validate"] = round(time.perf_counter() - t0, 3)
+def _process_pool(request: PackRequest) -> Executor | None:
+    """The pack's own process pool, its kernels warming up while the KPIs are computed;
+    None when the caller gave an executor or asked for an in-process run (``jobs=1``).
+    Its workers die with this process (:func:`reportlib.processes.die_with_parent`)."""
+    if request.executor is not None or request.jobs == 1 or len(request.sections) < 2:
+        return None
+    workers = min(request.jobs or default_jobs(), len(request.sections))
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=processes.die_with_parent)
+    warm_up(pool, workers)
+    return pool
 
-    folder = pack_folder(out, company.slug, as_of_text, seg, cmp_)
+
+# -- step: validate ---------------------------------------------------------------------------------
+def _validate(request: PackRequest) -> tuple[Company, str]:
+    """The validated company (restricted to the segment) and the reported month."""
+    company = load_company(request.company_dir)
+    if request.segment:
+        company.segment(*request.segment)  # fails early (ParameterError) on an unknown dimension
+    month, _date = resolve_as_of(company, request.as_of)
+    text = str(request.as_of).strip() if request.as_of is not None else ""
+    # a given YYYY-MM-DD is kept: pacing reads the day
+    return company, text if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text) else str(month)
+
+
+# -- step: plan (folder, notebook parameters, what makes the pack unique) -------------------------------
+def _plan(request: PackRequest, company: Company, as_of: str) -> tuple[Path, dict[str, str], dict[str, Any]]:
+    seg, cmp_ = request.segment, request.compare
+    folder = pack_folder(request.out, company.slug, as_of, seg, cmp_)
     parameters = {
-        "company_dir": str(Path(company.path).resolve()), "as_of": as_of_text, "window": window,
+        "company_dir": str(Path(company.path).resolve()), "as_of": as_of, "window": request.window,
         "segment": f"{seg[0]}={seg[1]}" if seg else "",
         "compare": f"{cmp_[0]}={cmp_[1][0]},{cmp_[1][1]}" if cmp_ else "",
     }
-    manifest: dict[str, Any] = {
-        "parameters": parameters,
-        "versions": _versions(),
-        "inputs": _input_hashes(company),
-        "notebooks": {p.name: _sha256(p) for p in sections},
-    }
-    if not force and _unchanged(folder, _skip_key(manifest)):
-        return PackResult(folder, folder / PDF_NAME, folder / MANIFEST, True,
-                          round(time.perf_counter() - t_start, 3))
+    fingerprint = {"parameters": parameters, "versions": _versions(), "inputs": _input_hashes(company),
+                   "notebooks": {p.name: _sha256(p) for p in request.sections}}
+    return folder, parameters, fingerprint
 
-    from reportlib.render.export import find_chromium
 
-    find_chromium()  # no browser: say so before any notebook runs
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(f".{folder.name}.staging-{uuid.uuid4().hex[:8]}")
-    staging.mkdir()
-    # The pool is forked first, before this process starts any thread (the printer's).
-    if pool is None:
-        pool = _pool(executor, jobs, len(sections))
-    printer = _Printer(staging / "_build", workers=len(sections))
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _input_hashes(company: Company) -> dict[str, str]:
+    """sha256 of every file read for the company, plus company.toml and commentary.md."""
+    root = Path(company.path)
+    files = {Path(p) for paths in company.sources.values() for p in paths}
+    files |= {root / n for n in ("company.toml", "commentary.md") if (root / n).is_file()}
+    out = {}
+    for f in sorted(files):
+        f = f if f.is_absolute() else root / f
+        try:
+            key = str(f.relative_to(root))
+        except ValueError:
+            key = str(f)
+        out[key] = _sha256(f)
+    return out
+
+
+def _versions() -> dict[str, str]:
+    out = {"reportlib": __version__}
+    for name in _VERSIONED:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = ""
+    return out
+
+
+# -- step: skip an unchanged pack -----------------------------------------------------------------
+def _skip_key(manifest: dict[str, Any]) -> Any:
+    return (manifest.get("parameters"), manifest.get("versions", {}).get("reportlib"),
+            manifest.get("inputs"), manifest.get("notebooks"))
+
+
+def _unchanged(folder: Path, fingerprint: dict[str, Any], force: bool) -> bool:
+    if force:
+        return False
     try:
-        _build(company, sections, parameters, seg, cmp_, staging, folder, printer, timings,
-               manifest, jobs, pool or executor)
-        timings["total"] = round(time.perf_counter() - t_start, 3)
-        manifest["timings"] = timings
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-        _swap_in(staging, folder)
-    finally:
-        printer.close()
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-            _remove_empty_parents(folder.parent, Path(out).resolve())
-    return PackResult(folder, folder / PDF_NAME, folder / MANIFEST, False, timings["total"])
+        old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return _skip_key(old) == _skip_key(fingerprint) and (folder / PDF_NAME).is_file()
+
+
+# -- step: check Chromium ---------------------------------------------------------------------------
+def _start_chromium() -> Chromium:
+    """Start the browser now (no binary: an error naming where it looked); it answers
+    while the KPIs are computed and is checked by :func:`_check_chromium`."""
+    return Chromium(wait=False)
+
+
+def _check_chromium(browser: Chromium) -> None:
+    """The browser answered: checked before any notebook runs, so that a broken one
+    (``REPORTLIB_CHROMIUM=/bin/false``) fails in seconds, naming the binary."""
+    browser.ready()
+
+
+# -- step: stage ----------------------------------------------------------------------------------
+def _open_staging(request: PackRequest, folder: Path) -> Path:
+    """A new staging folder beside ``folder``, named with this process's pid; staging
+    folders of runs whose process is gone are removed first. A folder that cannot be
+    written raises the OS's error here, before Chromium or any notebook starts (the CLI
+    says what it means)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    processes.remove_stale(folder.parent)
+    staging = folder.with_name(processes.staging_name(folder.name))
+    staging.mkdir()
+    return staging
+
+
+# -- steps: compute KPIs, write tables ------------------------------------------------------------
+def _compute_kpis(request: PackRequest, company: Company, as_of: str) -> KpiResult:
+    return compute_kpis(company, as_of=as_of, window=request.window, segment=request.segment,
+                        compare=request.compare)
+
+
+def _restate(run: _Run) -> dict[str, Any]:
+    """Restatements against the latest earlier pack beside the folder (added to the result),
+    and the record the next pack compares with, written into staging; manifest entries."""
+    return restatement_record(run.result, run.company, run.folder, run.staging)
+
+
+def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> None:
+    """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
+    that the section notebooks read it instead of recomputing (one computation per pack)."""
+    write_kpis(result, staging)
+    write_cache(result, staging, parameters["company_dir"], parameters["as_of"], parameters["window"],
+                parameters["segment"], parameters["compare"])
+
+
+# -- steps: run notebooks, print them ----------------------------------------------------------------
+class _Printer:
+    """Prints sections as their notebooks finish, in tabs of one browser."""
+
+    def __init__(self, pdf_dir: Path, browser: Chromium, workers: int):
+        self.pdf_dir = pdf_dir
+        self.browser = browser
+        self.pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="print")
+        self.jobs: dict[str, Future] = {}
+        self.seconds: dict[str, float] = {}
+
+    def submit(self, notebook: Path) -> None:
+        self.jobs[notebook.stem] = self.pool.submit(self._export, notebook)
+
+    def _export(self, notebook: Path) -> Path:
+        start = time.perf_counter()
+        pdf = export_one(notebook, self.pdf_dir, self.browser, footer=False)
+        self.seconds[notebook.stem] = round(time.perf_counter() - start, 3)
+        return pdf
+
+    def results(self, stems: Sequence[str]) -> list[Path]:
+        try:
+            return [self.jobs[s].result(PRINT_TIMEOUT) for s in stems]
+        except TimeoutError:
+            raise ExportError(f"a section was not printed within {PRINT_TIMEOUT:.0f}s") from None
+
+    def __enter__(self) -> _Printer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_notebooks(run: _Run, printer: _Printer) -> list[SectionRun]:
+    """Every section notebook, each printed as soon as it finishes; the first failure raises."""
+    request, staging = run.request, run.staging
+    runs = run_sections(request.sections, {**run.parameters, "output_dir": str(staging)}, staging / "notebooks",
+                        executor=run.pool or request.executor, jobs=request.jobs,
+                        expected=_expected(request.sections, run.folder),
+                        on_done=lambda done: printer.submit(done.output) if done.ok else None)
+    failed = [r for r in runs if not r.ok and r.attempts > 0]
+    if failed:
+        failed[0].raise_for_error()
+    return runs
 
 
 def _last_timings(folder: Path) -> dict[str, float]:
@@ -416,63 +477,100 @@ def _expected(sections: Sequence[Path], folder: Path) -> dict[str, float]:
     return {s.stem: _estimate(s) for s in sections}
 
 
-def _pool(executor: Executor | None, jobs: int | None, sections: int) -> Executor | None:
-    """The pack's own process pool, its kernels warming up while the KPIs are computed;
-    None when the caller gave an executor or asked for an in-process run (``jobs=1``)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from reportlib.render.run import default_jobs, warm_up
-
-    if executor is not None or jobs == 1 or sections < 2:
-        return None
-    workers = min(jobs or default_jobs(), sections)
-    pool = ProcessPoolExecutor(max_workers=workers)
-    warm_up(pool, workers)
-    return pool
+# -- step: assemble ---------------------------------------------------------------------------------
+def _assemble(run: _Run) -> int:
+    """The section PDFs joined into ``board-pack.pdf``, with bookmarks and a footer; its pages."""
+    seg, parameters = run.request.segment, run.parameters
+    name = run.company.config.name + (f" ({seg[1]})" if seg else "")
+    return assemble_pdf(run.pdfs, run.staging / PDF_NAME, company=name,
+                        period=period_label(parameters["as_of"], parameters["window"]),
+                        bookmarks=[section_title(s) for s in run.request.sections])
 
 
-def _build(company: Any, sections: list[Path], parameters: dict[str, str], seg: Any, cmp_: Any,
-           staging: Path, folder: Path, printer: _Printer, timings: dict[str, Any],
-           manifest: dict[str, Any], jobs: int | None, executor: Executor | None) -> None:
-    from reportlib.params import period_label
-    from reportlib.render.export import assemble_pdf
-    from reportlib.render.run import run_sections
+def _tidy_staging(run: _Run) -> None:
+    """Point the executed notebooks at the final folder; drop the build and cache folders."""
+    for section in run.runs:
+        _relocate(section.output, run.staging, run.folder)
+    shutil.rmtree(run.staging / "_build", ignore_errors=True)
+    shutil.rmtree(run.staging / KPI_CACHE.parent, ignore_errors=True)
 
-    t0 = time.perf_counter()
-    result = _compute(company, parameters["as_of"], parameters["window"], seg, cmp_)
-    manifest.update(restatement_step(result, company, folder, staging))  # vs the latest earlier pack
-    _write(result, staging)
-    _write_cache(result, staging, parameters)
-    timings["kpis"] = round(time.perf_counter() - t0, 3)
 
-    t0 = time.perf_counter()
-    runs = run_sections(sections, {**parameters, "output_dir": str(staging)}, staging / "notebooks",
-                        executor=executor, jobs=jobs, expected=_expected(sections, folder),
-                        on_done=lambda run: printer.submit(run.output) if run.ok else None)
-    timings["notebooks"] = round(time.perf_counter() - t0, 3)
-    timings["sections"] = {r.section: round(r.seconds, 3) for r in runs}
-    failed = [r for r in runs if not r.ok and r.attempts > 0]
-    if failed:
-        failed[0].raise_for_error()
+def _relocate(notebook: Path, staging: Path, folder: Path) -> None:
+    """Point the executed notebook's ``output_dir`` at the final folder, not the staging one.
 
-    t0 = time.perf_counter()
-    pdfs = printer.results([s.stem for s in sections])
-    timings["export_wait"] = round(time.perf_counter() - t0, 3)
-    timings["export"] = dict(printer.seconds)
+    The staging path is unique (it holds a pid and a random id), so a plain text
+    replacement of its JSON-escaped form touches nothing else.
+    """
+    old, new = json.dumps(str(staging))[1:-1], json.dumps(str(folder))[1:-1]
+    text = notebook.read_text(encoding="utf-8")
+    if old in text:
+        notebook.write_text(text.replace(old, new), encoding="utf-8")
 
-    t0 = time.perf_counter()
-    name = company.config.name + (f" ({seg[1]})" if seg else "")
-    pages = assemble_pdf(pdfs, staging / PDF_NAME, company=name,
-                         period=period_label(parameters["as_of"], parameters["window"]),
-                         bookmarks=[section_title(s) for s in sections])
-    timings["assemble"] = round(time.perf_counter() - t0, 3)
 
-    for run in runs:
-        _relocate(run.output, staging, folder)
-    shutil.rmtree(staging / "_build", ignore_errors=True)
-    shutil.rmtree(staging / KPI_CACHE.parent, ignore_errors=True)
-    manifest["pages"] = pages
-    manifest["versions"]["chromium"] = printer.version
-    manifest["warnings"] = _warnings(company, result)
-    manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+# -- step: manifest -----------------------------------------------------------------------------------
+def _warnings(company: Company, result: KpiResult) -> list[str]:
+    items = [str(w) for w in getattr(company, "warnings", [])]
+    items += [str(n) for n in getattr(result, "notes", [])]
+    return list(dict.fromkeys(items))
 
+
+def _write_manifest(run: _Run) -> None:
+    fingerprint = run.fingerprint
+    manifest = {
+        "parameters": fingerprint["parameters"],
+        "versions": {**fingerprint["versions"], "chromium": run.browser.version},
+        "inputs": fingerprint["inputs"],
+        "notebooks": fingerprint["notebooks"],
+        **run.restatements,
+        "pages": run.pages,
+        "warnings": _warnings(run.company, run.result),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "timings": run.timings,
+    }
+    (run.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+
+
+# -- step: swap in ------------------------------------------------------------------------------------
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Replace ``folder`` by ``staging``; the old pack is kept until the new one is in place."""
+    old = None
+    if folder.exists():
+        old = folder.with_name(processes.staging_name(folder.name, "old"))
+        os.rename(folder, old)
+    try:
+        os.rename(staging, folder)
+    except OSError:
+        if old is not None:
+            os.rename(old, folder)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# -- clean-up (on success, error, SIGTERM and Ctrl-C) --------------------------------------------------
+def _close_pool(run: _Run) -> None:
+    """After a good run: let the workers finish politely."""
+    if run.pool is not None:
+        run.pool.shutdown(wait=True, cancel_futures=True)
+        run.pool = None
+
+
+def _clean_up(run: _Run) -> None:
+    """Stop the browser and whatever workers are left (killed: the run failed), then
+    remove a staging folder that was not swapped in."""
+    if run.browser is not None:
+        run.browser.close()
+    processes.end_pool(run.pool)
+    if run.staging != Path() and run.staging.exists():
+        shutil.rmtree(run.staging, ignore_errors=True)
+        _remove_empty_parents(run.folder.parent, run.request.out)
+
+
+def _remove_empty_parents(path: Path, stop: Path) -> None:
+    for parent in [path, *path.parents]:
+        if parent == stop or stop not in parent.parents:
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break

@@ -26,13 +26,14 @@ def chromium_available() -> bool:
 
 
 def external_company(tmp_path: Path, name: str) -> Path:
-    """A company folder for one external export: our company.toml plus symlinks to the
-    untouched files in ../shared/data/external/<name> (the files are never copied)."""
+    """A company folder for one external export: our company.toml plus copies of the
+    untouched files in ../shared/data/external/<name> (copies, not links: a link out of the
+    company folder is refused, and the files are under 1 MB)."""
     src = EXTERNAL / name
     company = tmp_path / name
     company.mkdir()
     shutil.copy(FIXTURES / "external" / name / "company.toml", company / "company.toml")
     for f in src.iterdir():
         if f.is_file() and f.name != "company.toml":
-            (company / f.name).symlink_to(f)
+            shutil.copy(f, company / f.name)
     return company

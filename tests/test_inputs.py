@@ -241,12 +241,11 @@ def test_input_text_is_never_executed(tmp_path):
 
 
 def test_symlinks_inside_the_folder_are_followed(tmp_path):
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
-    (outside / "m.csv").write_text("customer_id,month,mrr\na,2024-01,1\n")
     folder = make(tmp_path, '[inputs.mrr]\npath = "exports/m.csv"\n', {})
+    (folder / "raw").mkdir()
+    (folder / "raw" / "m.csv").write_text("customer_id,month,mrr\na,2024-01,1\n")
     (folder / "exports").mkdir()
-    (folder / "exports" / "m.csv").symlink_to(outside / "m.csv")
+    (folder / "exports" / "m.csv").symlink_to(folder / "raw" / "m.csv")
     assert len(load_company(folder).frames["mrr"]) == 1
 
 

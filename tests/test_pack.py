@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 import reportlib.pack as pack
-from conftest import DEMO_COMPANIES, FIXTURES, SALES_LED, chromium_available
+from conftest import FIXTURES, SALES_LED, chromium_available
 from reportlib.cli import main
 from reportlib.exceptions import InputError
 
@@ -50,13 +50,12 @@ def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     """The pack mechanics are tested with the fixture notebooks, which need no KPIs."""
     calls: list[tuple] = []
 
-    def compute(company, as_of, window, segment, compare):
-        calls.append((as_of, window, segment, compare))
+    def compute(request, company, as_of):
+        calls.append((as_of, request.window, request.segment, request.compare))
         return SimpleNamespace(notes=["a note"], kpis=None)
 
-    monkeypatch.setattr(pack, "_compute", compute)
-    monkeypatch.setattr(pack, "_write", lambda result, out: (out / "kpis.csv").write_text("kpi\n"))
-    monkeypatch.setattr(pack, "_write_cache", lambda result, out, params: None)
+    monkeypatch.setattr(pack, "_compute_kpis", compute)
+    monkeypatch.setattr(pack, "_write_tables", lambda result, out, params: (out / "kpis.csv").write_text("kpi\n"))
     return calls
 
 
@@ -72,7 +71,7 @@ def test_pack_folder_names() -> None:
 def test_input_problems_stop_everything_before_notebooks(company: Path, tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     (company / "mrr.csv").write_text("customer,month,mrr\na,2026-07,-5\n")
-    monkeypatch.setattr(pack, "_compute", lambda *a: pytest.fail("KPIs computed for bad inputs"))
+    monkeypatch.setattr(pack, "_compute_kpis", lambda *a: pytest.fail("KPIs computed for bad inputs"))
     out = tmp_path / "reports"
     with pytest.raises(InputError):
         pack.build_pack(company, out=out, notebooks=GOOD)
@@ -172,4 +171,5 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
 
     currency = load_company(SALES_LED).config.currency
     for row in rows:
-        assert F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text") in summary_text, row["kpi"]
+        shown = F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text")
+        assert shown in summary_text, row["kpi"]

@@ -18,8 +18,14 @@ import pytest
 
 from conftest import chromium_available
 from reportlib.exceptions import InputError, Problem
-from reportlib.portfolio.runner import (
-    FxTable, find_companies, gather_kpis, load_fx, load_summary, run_portfolio, summarize,
+from reportlib.portfolio import (
+    FxTable,
+    find_companies,
+    gather_kpis,
+    load_fx,
+    load_summary,
+    run_portfolio,
+    summarize,
 )
 
 CURRENCIES = ["EUR", "USD", "GBP"]

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from reportlib import format as F
 from reportlib.deck import _style as S
+from reportlib.deck._html import md_text
 from reportlib.values import is_blank
 from reportlib.deck.charts import board_style, message_figure
 
@@ -245,7 +246,7 @@ def totals_markdown(totals: pd.DataFrame, companies: pd.DataFrame, runs: pd.Data
         return "\n".join(lines)
     own = totals[totals["scope"] == "currency"]
     currencies = list(dict.fromkeys(own["currency"]))
-    head = [f"{c} companies" for c in currencies]
+    head = [f"{md_text(c)} companies" for c in currencies]
     if fund_currency:
         head.append(f"all, in {fund_currency}")
     lines += ["| | " + " | ".join(head) + " |", "|:---|" + "---:|" * len(head)]
@@ -255,10 +256,10 @@ def totals_markdown(totals: pd.DataFrame, companies: pd.DataFrame, runs: pd.Data
                  for c in currencies]
         if fund_currency:
             cells.append(_total_cell(rows[rows["scope"] == "fund"], unit, fund_currency))
-        lines.append(f"| **{rows['label'].iloc[0]}** | " + " | ".join(cells) + " |")
+        lines.append(f"| **{md_text(rows['label'].iloc[0])}** | " + " | ".join(cells) + " |")
     notes = [n for n in totals["note"] if n]
     if notes:
-        lines += ["", f"Note: {notes[0]}"]
+        lines += ["", f"Note: {md_text(notes[0])}"]
     if not fund_currency and len(currencies) > 1:
         lines += ["", "Sums are per currency: pass an fx table (`--fx`) to add them up in the "
                       "fund currency."]
@@ -280,7 +281,8 @@ def behind_markdown(companies: pd.DataFrame) -> str:
     lines = ["| Company | Stage · GTM | Why |".replace("Stage · GTM", _nowrap("Stage · GTM")),
              "|:---|:---|:---|"]
     for r in rows.itertuples():
-        lines.append(f"| {_nowrap(f'<b>{r.name}</b>')} | {r.stage} · {r.gtm} | {r.behind_reasons} |")
+        lines.append(f"| {_nowrap(f'<b>{md_text(r.name)}</b>')} | {md_text(r.stage)} · {md_text(r.gtm)} "
+                     f"| {md_text(r.behind_reasons)} |")
     return "\n".join(lines)
 
 
@@ -291,8 +293,8 @@ def failures_markdown(runs: pd.DataFrame) -> str:
         return "Every company's pack was made."
     lines = [f"| {_nowrap('Company')} | {_nowrap('Segment')} | Reason |", "|:---|:---|:---|"]
     for r in rows.itertuples():
-        reason = str(r.reason).replace("|", "/")
-        lines.append(f"| {_nowrap(r.company)} | {_nowrap(r.segment or 'all')} | {reason} |")
+        lines.append(f"| {_nowrap(md_text(r.company))} | {_nowrap(md_text(r.segment or 'all'))} "
+                     f"| {md_text(r.reason)} |")
     return "\n".join(lines)
 
 

@@ -17,10 +17,13 @@ import pandas as pd
 
 from reportlib import format as F
 from reportlib.deck import _style as S
+from reportlib.deck._html import bullets, esc, escaped_styler, markdown, paragraph, show_html
 from reportlib.values import is_blank
 
 from reportlib import params
 from reportlib import registry as reg
+from reportlib.inputs.company import COMMENTARY_FILE
+from reportlib.inputs.config import safe_path
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 
@@ -400,10 +403,10 @@ def commentary_sections(company: Any) -> dict[str, str]:
     comp = company_of(company)
     path = getattr(comp, "path", comp)
     try:
-        f = Path(path) / "commentary.md"
+        f, outside = safe_path(Path(path), COMMENTARY_FILE)
     except TypeError:
         return {}
-    if not f.is_file():
+    if outside is not None or not f.is_file():  # a link out of the folder is refused by validation
         return {}
     text = f.read_text(encoding="utf-8")
     out: dict[str, list[str]] = {}
@@ -438,23 +441,18 @@ def commentary(company: Any, section: str) -> str:
     return commentary_sections(company).get(section, "")
 
 
-def _md():
-    from IPython.display import Markdown, display
-
-    return Markdown, display
+def _kicker(section: str, result: Any = None) -> str:
+    """The small line above a section's first title: 'Appendix · Meridian · Q3 2026'."""
+    kicker = reg.SECTION_TITLES.get(section, section)
+    if result is not None:
+        kicker += f" · {company_name(result)} · {period_label(result)}"
+    return paragraph(kicker, "bp-muted")
 
 
 def title(text: str, section: str | None = None, result: KpiResult = None) -> None:
     """Show a slide title (a level-2 heading starts a page in the exported deck). With
     ``section`` (a section's first page) a small line naming the section comes first."""
-    Markdown, display = _md()
-    if section:
-        kicker = reg.SECTION_TITLES.get(section, section)
-        if result is not None:
-            kicker += f" · {company_name(result)} · {period_label(result)}"
-        display(Markdown(f"<span class='bp-muted'>{kicker}</span>\n\n## {text}"))
-    else:
-        display(Markdown(f"## {text}"))
+    show_html((_kicker(section, result) if section else "") + f"<h2>{esc(text)}</h2>\n")
 
 
 def section_intro(result: KpiResult, section: str, fallback: str | None = None, title: str | None = None) -> None:
@@ -464,38 +462,31 @@ def section_intro(result: KpiResult, section: str, fallback: str | None = None, 
 
     The section line comes before the heading in the same output, so the heading is not
     the first thing of the section's document and no blank page is forced before it."""
-    Markdown, display = _md()
     sentences = narrative(result, section)
     if title:
         head, rest = title, sentences
     else:
         head = short(sentences[0]) if sentences else (fallback or reg.SECTION_TITLES.get(section, section))
         rest = sentences if sentences and head != sentences[0].strip().rstrip(".") else sentences[1:]
-    lines = [f"<span class='bp-muted'>{reg.SECTION_TITLES.get(section, section)} · {company_name(result)} · "
-             f"{period_label(result)}</span>", "", f"## {head}", ""]
-    for s in rest:
-        lines.append(f"- {s}")
-    display(Markdown("\n".join(lines)))
+    show_html(_kicker(section, result) + f"<h2>{esc(head)}</h2>\n" + (bullets(rest) if rest else ""))
     show_commentary(result, section)
 
 
 def show_commentary(result: KpiResult, section: str) -> None:
+    """The analyst's commentary for ``section`` as a quote: Markdown, raw HTML shown as text."""
     text = commentary(result, section)
     if text:
-        Markdown, display = _md()
-        quoted = "\n".join("> " + line if line.strip() else ">" for line in text.splitlines())
-        display(Markdown(f"> **Analyst commentary**\n>\n{quoted}"))
+        show_html(f"<blockquote>\n<p><strong>Analyst commentary</strong></p>\n{markdown(text)}</blockquote>\n")
 
 
 def note(text: str) -> None:
     """A one-line muted note on the page."""
-    Markdown, display = _md()
-    display(Markdown(f"<span class='bp-note'>{text}</span>"))
+    show_html(paragraph(text, "bp-note"))
 
 
 def show_text(text: str) -> None:
-    Markdown, display = _md()
-    display(Markdown(text))
+    """Markdown text (raw HTML shown as text, no images)."""
+    show_html(markdown(text))
 
 
 def needs(result: KpiResult, inputs: str | Sequence[str], what: str, any_of: bool = False) -> bool:
@@ -539,7 +530,7 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
         if not any(out["Note"]):
             out = out.drop(columns="Note")
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
-    sty = out.style.hide(axis="index")
+    sty = escaped_styler(out).hide(axis="index")
     if "Status" in out.columns:
         sty = sty.apply(lambda col: [_STATUS_CSS.get(s, "") for s in statuses], subset=["Status"])
     sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
@@ -593,11 +584,11 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: K
             fmt[col] = lambda v: F.number(v)
     names = {c: (labels or {}).get(c, header(c)) for c in d.columns}
     text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
-    sty = d.style.format(fmt, na_rep="–").hide(axis="index")
+    sty = escaped_styler(d, fmt, na_rep="–").hide(axis="index")
     if text_cols:
         sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
         sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}] for c in text_cols})
-    sty = sty.relabel_index([names[c] for c in d.columns], axis="columns")
+    sty = sty.relabel_index([esc(names[c]) for c in d.columns], axis="columns")
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
 
 
@@ -878,7 +869,7 @@ def alerts(result: KpiResult) -> list[str]:
 def show_alerts(result: KpiResult, empty: str = "") -> None:
     items = alerts(result)
     if items:
-        show_text("\n".join(f"- ⚠ {a}" for a in items))
+        show_html(bullets(f"⚠ {a}" for a in items))
     elif empty:
         note(empty)
 
@@ -886,16 +877,15 @@ def show_alerts(result: KpiResult, empty: str = "") -> None:
 def show_bullets(items: Iterable[str]) -> None:
     items = [str(i) for i in items if str(i).strip()]
     if items:
-        show_text("\n".join(f"- {i}" for i in items))
+        show_html(bullets(items))
 
 
 def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
     """The cover page: company, period, segment, currency, data as of, generated on."""
-    Markdown, display = _md()
     seg = segment_label(result, segment)
-    display(Markdown(f"# {company_name(result)}\n\n### Board pack · {period_label(result)}"
-                     + (f" · {seg}" if segment else "")))
-    display(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
+    show_html(f"<h1>{esc(company_name(result))}</h1>\n<h3>"
+              + esc(f"Board pack · {period_label(result)}" + (f" · {seg}" if segment else "")) + "</h3>\n")
+    show(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
     contents = [reg.SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
                                             "cohort_economics", "kpi_hierarchy", "appendix")]
     note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
@@ -1022,7 +1012,7 @@ def breakdown_table(result: KpiResult, dimension: str | None = None) -> Any:
     wide = wide.set_index("kpi").loc[order].reset_index().drop(columns="kpi")
     wide.columns.name = None
     wide = wide.rename(columns={"label": "KPI"})
-    return wide.style.hide(axis="index").set_properties(subset=["KPI"], **{"text-align": "left"}) \
+    return escaped_styler(wide).hide(axis="index").set_properties(subset=["KPI"], **{"text-align": "left"}) \
         .set_table_styles(_TABLE_CSS)
 
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from reportlib.demo import generator as g
+from reportlib.pack import build_pack
 
 __all__ = ["generate_company", "generate_demo_companies", "generate_portfolio", "run_demo"]
 
@@ -736,8 +737,7 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
 
     Without ``data_only`` the committed demo data is used (generated when missing), and
     the packs of both companies, Meridian's Enterprise segment pack and its SMB vs
-    Enterprise comparison are written under ``out``, as of the demo data's last month. Before the board-pack module exists
-    only the KPI tables are written, and the output says so.
+    Enterprise comparison are written under ``out``, as of the demo data's last month.
 
     Returns
     -------
@@ -753,10 +753,6 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
             return 0
     runs = [(folders[0], None, None), (folders[1], None, None), (folders[0], ("segment", "Enterprise"), None),
             (folders[0], None, ("segment", ("SMB", "Enterprise")))]
-    try:
-        from reportlib.pack import build_pack
-    except ImportError:
-        return _kpis_only(folders, out)
     failed = 0
     for folder, segment, compare in runs:
         try:
@@ -773,18 +769,3 @@ def _label(segment, compare) -> str:
     if segment:
         return f" ({segment[0]}={segment[1]})"
     return f" ({compare[0]}={','.join(compare[1])})" if compare else ""
-
-
-def _kpis_only(folders: list[Path], out: Path) -> int:
-    try:
-        from reportlib.kpis import compute_kpis, write_kpis
-    except ImportError:
-        print("Neither the board pack (reportlib.pack) nor the KPI tables (reportlib.kpis) are "
-              "available yet: only the demo data was produced.")
-        return 1
-    print("The board-pack module is not available yet: writing only kpis.csv and the tables (no PDF).")
-    for folder in folders:
-        result = compute_kpis(folder, as_of=END_MONTH)
-        target = write_kpis(result, out / folder.name / str(result.window.as_of))
-        print(f"Wrote {target / 'kpis.csv'} (KPI tables only, no board pack)")
-    return 0

@@ -20,8 +20,11 @@ from reportlib.inputs._keys import one_month_customers
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
-                     did_you_mean, load_config)
+                     did_you_mean, load_config, safe_path)
 from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
+
+#: The analyst's optional commentary in the company folder (read by the deck).
+COMMENTARY_FILE = "commentary.md"
 
 __all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of",
            "company_slug"]
@@ -145,6 +148,8 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     if not folder.is_dir():
         return folder, None, [Problem(f"{folder} is not a folder; give the company folder that holds "
                                       f"{CONFIG_FILE} and the exports.")]
+    if (outside := _links_outside(folder, [CONFIG_FILE, COMMENTARY_FILE])):
+        return folder, None, outside
     try:
         config = load_config(folder)
     except ConfigError as exc:
@@ -155,6 +160,9 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     for name in INPUT_NAMES:
         spec = config.inputs.get(name)
         if spec is None:
+            continue
+        if (outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name)):
+            problems += outside
             continue
         loaded = load_input(folder, spec, config.currency)
         problems += loaded.problems
@@ -167,6 +175,12 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         path=folder, slug=company_slug(folder), config=config, frames=frames,
         warnings=[p for p in problems if p.severity == "warning"], sources=sources)
     return folder, company, problems
+
+
+def _links_outside(folder: Path, relatives: list[str], input_name: str | None = None) -> list[Problem]:
+    """A Problem for each of ``relatives`` that a symbolic link takes out of ``folder``."""
+    found = [safe_path(folder, r)[1] for r in relatives if r]
+    return [replace(p, input=input_name) for p in found if p is not None]
 
 
 def load_company(path: str | Path) -> Company:

@@ -314,6 +314,27 @@ def safe_relative_path(text: str) -> str | None:
     return None
 
 
+def safe_path(folder: Path, relative: str) -> tuple[Path, Problem | None]:
+    """``folder / relative``, and the Problem when it is not a file of ``folder`` once every
+    symbolic link on the way is followed (a link to ``/``, or a commentary.md linked from
+    another company, stays outside however its name looks).
+
+    Links that stay inside the folder are fine. ``relative`` is the path as written in
+    company.toml (already checked by :func:`safe_relative_path`).
+    """
+    path = folder / relative
+    try:
+        root = folder.resolve(strict=True)
+        real = path.resolve(strict=False)
+    except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+        return path, Problem(f"{relative} cannot be opened: its symbolic links go round in a loop.",
+                             file=relative)
+    if real != root and root not in real.parents:
+        return path, Problem(f"{relative} is a symbolic link to {real}, outside the company folder "
+                             f"{root}; copy the file into the folder instead.", file=relative)
+    return path, None
+
+
 class _Checker:
     """Walks the parsed TOML, building the config and collecting every problem."""
 

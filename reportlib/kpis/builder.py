@@ -36,6 +36,7 @@ from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.params import parse_compare, parse_segment
 from reportlib.values import finite
 from reportlib.inputs import Company, load_company, resolve_as_of
+from reportlib.inputs.config import INPUT_NAMES
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
                       opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
@@ -674,7 +675,6 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
                         if "financials" in company.unfiltered_inputs else "")
                      + ("; pacing uses only targets whose filter names the segment"
                         if "targets" in company.unfiltered_inputs else "") + ".")
-    from reportlib.inputs.config import INPUT_NAMES
     notes += [company.missing_note(n) for n in INPUT_NAMES if not company.has(n)
               and n not in ("mrr", "contracts", "transactions")]
     return notes

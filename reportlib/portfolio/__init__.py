@@ -2,8 +2,11 @@
 then the portfolio summary."""
 from __future__ import annotations
 
-from reportlib.portfolio.runner import (CompanyRun, FxTable, PortfolioResult, PortfolioSummary,
-                                        find_companies, load_fx, load_summary, run_portfolio, summarize)
+from reportlib.portfolio.companies import find_companies
+from reportlib.portfolio.fx import FxTable, load_fx
+from reportlib.portfolio.gather import gather_kpis
+from reportlib.portfolio.runner import CompanyRun, PortfolioResult, run_portfolio
+from reportlib.portfolio.summary import PortfolioSummary, load_summary, summarize
 
-__all__ = ["CompanyRun", "FxTable", "PortfolioResult", "PortfolioSummary", "find_companies", "load_fx",
-           "load_summary", "run_portfolio", "summarize"]
+__all__ = ["CompanyRun", "FxTable", "PortfolioResult", "PortfolioSummary", "find_companies", "gather_kpis",
+           "load_fx", "load_summary", "run_portfolio", "summarize"]

@@ -13,12 +13,15 @@ import multiprocessing
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+from reportlib.exceptions import InputError, ReportlibError
 from reportlib.portfolio._progress import Progress
+from reportlib.processes import die_with_parent, end_pool
 
 WORKER_DIED = "worker process died"
 _MAX_REASON = 300
@@ -88,8 +91,6 @@ def reason_of(exc: BaseException) -> str:
     Input problems give their count and the first problem; section failures their own
     message; anything else the exception type and message.
     """
-    from reportlib.exceptions import InputError, ReportlibError
-
     if isinstance(exc, InputError):
         problems = exc.problems or exc.warnings
         text = f"{len(exc.problems)} input problem(s): {problems[0]}" if problems else str(exc)
@@ -130,6 +131,7 @@ class Pool:
             self.executor = executor
             self.capacity = getattr(executor, "_max_workers", None) or os.cpu_count() or 1
         elif scheduler:
+            # an optional backend: distributed takes about a second to import, only paid with --scheduler
             from distributed import Client
 
             self._client = Client(scheduler)
@@ -149,10 +151,14 @@ class Pool:
         self._owned = True
         return True
 
-    def close(self) -> None:
-        """Shut down what this object created."""
+    def close(self, failed: bool = False) -> None:
+        """Shut down what this object created; after a failure (an error, SIGTERM,
+        Ctrl-C) its workers are killed rather than waited for."""
         if self._client is None and self._owned:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            if failed:
+                end_pool(self.executor)
+            else:
+                self.executor.shutdown(wait=True, cancel_futures=True)
         if self._client is not None:
             self._client.close()
 
@@ -171,7 +177,7 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
         # Takes effect when the fork server starts (the first pool); a module that fails
         # to import is skipped by multiprocessing and imported by the worker as before.
         ctx.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent)
 
 
 # --------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from tqdm.auto import tqdm
+
 
 class Progress:
     """Count finished tasks and show them as one tqdm bar on stderr.
@@ -23,8 +25,6 @@ class Progress:
         self.done = self.skipped = self.failed = self.running = 0
         self._bar: Any = None
         if enabled and total:
-            from tqdm.auto import tqdm
-
             self._bar = tqdm(total=total, desc="portfolio", unit="pack", file=sys.stderr,
                              dynamic_ncols=True, leave=True,
                              bar_format="{desc}: {n}/{total} |{bar}| {postfix} "

@@ -8,9 +8,11 @@ file or PDF library beyond pypdf is needed.
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+
+from pypdf import PageObject, PdfReader, PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from reportlib.exceptions import ExportError
 
@@ -44,9 +46,6 @@ def _pdf_string(text: str) -> bytes:
 
 
 def _footer_overlay(width: float, height: float, text: str, margin_right: float, baseline: float):
-    from pypdf import PageObject
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
     x = width - margin_right - _text_width(text, _FONT_SIZE)
     r, g, b = _FOOTER_GREY
     ops = (f"q BT /RLFooter {_FONT_SIZE:g} Tf {r} {g} {b} rg 1 0 0 1 {x:.2f} {baseline:.2f} Tm ".encode()
@@ -87,13 +86,11 @@ def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, p
     int
         The number of pages.
     """
-    from pypdf import PdfReader, PdfWriter
-
     if len(bookmarks) != len(section_pdfs):
         raise ExportError(f"{len(section_pdfs)} sections but {len(bookmarks)} bookmarks")
     writer = PdfWriter()
     starts: list[tuple[str, int]] = []
-    for pdf, title in zip(section_pdfs, bookmarks):
+    for pdf, title in zip(section_pdfs, bookmarks, strict=True):
         reader = PdfReader(str(pdf))
         if not reader.pages:
             continue  # an empty section (e.g. its input is absent) gets neither pages nor a bookmark

@@ -7,11 +7,13 @@ prints every section in its own tab, concurrently.
 """
 from __future__ import annotations
 
+import base64
 import fcntl
 import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlib.exceptions import ExportError
+from reportlib.processes import pdeathsig_preexec
 
 INSTALL_HINT = (
     "No Chromium or Chrome browser was found; it is needed to print the PDF. Install one "
@@ -30,12 +33,23 @@ INSTALL_HINT = (
 # Flags that keep a headless browser quiet on a closed network and inside containers:
 # without the background-networking ones Chromium's own update/sync calls are refused
 # and slow the start down.
-_FLAGS = (
+_QUIET_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
     "--no-default-browser-check", "--remote-debugging-pipe",
 )
+# Flags that keep the printed page offline, whatever a company's files put into it (the
+# template's Content-Security-Policy is the first wall, these are the second): every
+# request goes to a proxy that does not exist (loopback included, which Chromium would
+# otherwise bypass), no host name resolves, and a file:// page may not read other files
+# through scripts.
+_OFFLINE_FLAGS = (
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-remote-fonts",
+    "--disable-file-system", "--disable-notifications", "--disable-webgl",
+)
+_FLAGS = _QUIET_FLAGS + _OFFLINE_FLAGS
 _PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
@@ -81,10 +95,22 @@ class Chromium:
     """A headless Chromium controlled over the DevTools pipe.
 
     Use as a context manager; :meth:`print_pdf` may be called from several threads
-    at once (each call opens its own tab).
+    at once (each call opens its own tab). The browser runs in its own process group,
+    which :meth:`close` ends as a whole; it is killed too when the thread that started
+    it dies (Linux), so it never outlives its pack.
+
+    Parameters
+    ----------
+    executable : Path, optional
+        Default :func:`find_chromium`.
+    timeout : float
+        Seconds any single answer from the browser may take.
+    wait : bool
+        Wait for the browser's first answer here (default). With ``False`` the caller
+        checks it later with :meth:`ready`, while doing other work.
     """
 
-    def __init__(self, executable: Path | None = None, timeout: float = 60.0):
+    def __init__(self, executable: Path | None = None, timeout: float = 60.0, wait: bool = True):
         self.executable = Path(executable) if executable else find_chromium()
         self.timeout = timeout
         self._profile = tempfile.mkdtemp(prefix="reportlib-chromium-")
@@ -92,10 +118,40 @@ class Chromium:
         self._next_id = 0
         self._pending: dict[int, Future] = {}
         self._waiters: dict[tuple[str, str], list[Future]] = {}
+        self._gone: ExportError | None = None
         self._proc = self._launch()
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
-        self.version = self.call("Browser.getVersion").get("product", "")
+        try:
+            self._version = self.send("Browser.getVersion")
+        except ExportError:
+            self.close()  # it exited at once (REPORTLIB_CHROMIUM=/bin/false)
+            raise
+        if wait:
+            self.ready()
+
+    def ready(self) -> str:
+        """Wait (at most ``timeout``) for the browser's first answer; returns its version.
+
+        Raises
+        ------
+        ExportError
+            The browser exited or did not answer; names the executable. The browser is
+            stopped first.
+        """
+        try:
+            return str(self._version.result(self.timeout).get("product", ""))
+        except TimeoutError:
+            error = ExportError(f"Chromium ({self.executable}) did not answer within {self.timeout:.0f}s")
+        except ExportError as exc:
+            error = exc
+        self.close()
+        raise error
+
+    @property
+    def version(self) -> str:
+        """The browser's product string, e.g. ``HeadlessChrome/120.0``."""
+        return self.ready()
 
     # -- process and protocol plumbing -------------------------------------------------
     def _launch(self) -> subprocess.Popen:
@@ -113,6 +169,7 @@ class Chromium:
             os.dup2(b, 4)
             os.close(a)
             os.close(b)
+            pdeathsig_preexec()
 
         args = [str(self.executable), *_FLAGS, f"--user-data-dir={self._profile}", "about:blank"]
         try:
@@ -143,7 +200,13 @@ class Chromium:
             *messages, buf = buf.split(b"\0")
             for raw in messages:
                 self._dispatch(json.loads(raw))
-        self._fail_all(ExportError("Chromium exited unexpectedly while printing"))
+        try:
+            code = self._proc.wait(self.timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        ended = f"exited with code {code}" if code is not None else "closed its pipe"
+        self._fail_all(ExportError(f"Chromium ({self.executable}) {ended} before answering; "
+                                   "it cannot print the PDF. " + INSTALL_HINT))
 
     def _dispatch(self, msg: dict[str, Any]) -> None:
         with self._lock:
@@ -162,8 +225,9 @@ class Chromium:
             if not w.done():
                 w.set_result(msg.get("params", {}))
 
-    def _fail_all(self, exc: Exception) -> None:
+    def _fail_all(self, exc: ExportError) -> None:
         with self._lock:
+            self._gone = exc
             futures = list(self._pending.values()) + [w for ws in self._waiters.values() for w in ws]
             self._pending.clear()
             self._waiters.clear()
@@ -175,6 +239,8 @@ class Chromium:
         """Send one protocol command; the future resolves to its ``result``."""
         fut: Future = Future()
         with self._lock:
+            if self._gone is not None:
+                raise self._gone
             self._next_id += 1
             msg: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
             if session:
@@ -184,7 +250,7 @@ class Chromium:
                 self._out.write(json.dumps(msg).encode() + b"\0")
             except (OSError, ValueError) as exc:
                 self._pending.pop(self._next_id, None)
-                raise ExportError(f"Chromium is not running: {exc}") from exc
+                raise ExportError(f"Chromium ({self.executable}) is not running: {exc}") from exc
         return fut
 
     def call(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
@@ -192,20 +258,21 @@ class Chromium:
         try:
             return self.send(method, params, session).result(self.timeout)
         except TimeoutError as exc:
-            raise ExportError(f"Chromium did not answer {method} within {self.timeout:.0f}s") from exc
+            raise ExportError(f"Chromium ({self.executable}) did not answer {method} "
+                              f"within {self.timeout:.0f}s") from exc
 
     def expect(self, session: str, event: str) -> Future:
         """A future for the next ``event`` in ``session`` (register before triggering it)."""
         fut: Future = Future()
         with self._lock:
+            if self._gone is not None:
+                raise self._gone
             self._waiters.setdefault((session, event), []).append(fut)
         return fut
 
     # -- public -------------------------------------------------------------------------
     def print_pdf(self, html: Path, options: dict[str, Any]) -> bytes:
         """Open ``html`` (a local file) in a new tab and return ``Page.printToPDF`` bytes."""
-        import base64
-
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         try:
@@ -214,7 +281,11 @@ class Chromium:
             nav = self.call("Page.navigate", {"url": Path(html).resolve().as_uri()}, session=session)
             if nav.get("errorText"):
                 raise ExportError(f"Chromium could not open {html}: {nav['errorText']}")
-            loaded.result(self.timeout)
+            try:
+                loaded.result(self.timeout)
+            except TimeoutError as exc:
+                raise ExportError(f"Chromium ({self.executable}) did not load {html} "
+                                  f"within {self.timeout:.0f}s") from exc
             # Web fonts and images must be decoded before layout is final.
             self.call("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)",
                                            "awaitPromise": True}, session=session)
@@ -222,21 +293,24 @@ class Chromium:
                                session=session)
             return base64.b64decode(result["data"])
         finally:
-            self.send("Target.closeTarget", {"targetId": target})
+            try:
+                self.send("Target.closeTarget", {"targetId": target})
+            except ExportError:
+                pass  # the browser is gone: nothing left to close
 
     def close(self) -> None:
-        """Stop the browser and remove its temporary profile."""
+        """Stop the browser (its whole process group) and remove its temporary profile."""
         try:
-            if self._proc.poll() is None:
+            if self._proc.poll() is None and self._answered():
                 try:
                     self.send("Browser.close").result(5)
-                except Exception:  # noqa: BLE001 - fall through to terminate
+                    self._proc.wait(5)
+                except Exception:  # noqa: BLE001 - (subprocess.TimeoutExpired too) fall through to kill
                     pass
-                try:
-                    self._proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-                    self._proc.wait(5)
+            self._kill_group()
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait(5)
         finally:
             for f in (self._out, self._in):
                 try:
@@ -245,7 +319,19 @@ class Chromium:
                     pass
             shutil.rmtree(self._profile, ignore_errors=True)
 
-    def __enter__(self) -> "Chromium":
+    def _answered(self) -> bool:
+        """Whether the browser ever answered (one that did not is killed, not asked to close)."""
+        version = getattr(self, "_version", None)
+        return version is not None and version.done() and version.exception() is None
+
+    def _kill_group(self) -> None:
+        """Kill what the browser left in its process group (renderers, zygote)."""
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def __enter__(self) -> Chromium:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import tempfile
 import tomllib
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
+import nbformat
 from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Float, Unicode, default
 
@@ -199,8 +201,6 @@ def export_pdfs(notebooks: Sequence[Path], pdf_dir: Path, *, browser: Chromium |
 
 def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False) -> Path:
     """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser."""
-    import nbformat
-
     exporter = BoardPDFExporter(footer=footer)
     exporter.browser = browser
     nb = nbformat.read(str(notebook), as_version=4)

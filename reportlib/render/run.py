@@ -7,18 +7,32 @@ machine, or ``distributed.Client(address).get_executor()`` across a Dask cluster
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing.util
 import os
 import re
+import shutil
 import sys
+import tempfile
 import threading
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from queue import Empty
+from typing import Any
+
+import nbformat
+import papermill as pm
+from jupyter_client import AsyncKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellControlSignal
+from papermill.exceptions import PapermillExecutionError
 
 from reportlib.exceptions import SectionError
+from reportlib.processes import die_with_parent
 
 __all__ = ["SectionRun", "run_section", "run_sections", "section_name", "default_jobs", "warm_up"]
 
@@ -84,8 +98,6 @@ def _ipc_dir() -> str | None:
     available (Windows), in which case kernels fall back to TCP."""
     if os.name == "nt":
         return None
-    import tempfile
-
     return tempfile.mkdtemp(prefix="rl-kernel-")
 
 
@@ -115,8 +127,6 @@ class _FastReady:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
 
     async def _reply_to(self, msg_id: str, timeout: float) -> dict | None:
-        from queue import Empty
-
         end = time.monotonic() + timeout
         while (left := end - time.monotonic()) > 0:
             try:
@@ -128,8 +138,6 @@ class _FastReady:
         return None
 
     async def _idle_for(self, msg_id: str, timeout: float) -> bool:
-        from queue import Empty
-
         while True:
             try:
                 msg = await self.iopub_channel.get_msg(timeout=timeout)
@@ -140,65 +148,56 @@ class _FastReady:
                 return True
 
 
-def _kernel_manager_class() -> type:
-    from jupyter_client import AsyncKernelManager
-    from jupyter_client.asynchronous import AsyncKernelClient
+class _FastClient(_FastReady, AsyncKernelClient):
+    """An async kernel client with the deterministic :meth:`_FastReady.wait_for_ready`."""
 
-    class _FastClient(_FastReady, AsyncKernelClient):
-        pass
 
-    class _TrackingKernelManager(AsyncKernelManager):
-        """Remembers the clients papermill opens, so their sockets can be closed after a run
-        (papermill leaves them open when it does not own the kernel).
+class _TrackingKernelManager(AsyncKernelManager):
+    """Remembers the clients papermill opens, so their sockets can be closed after a run
+    (papermill leaves them open when it does not own the kernel).
 
-        Kernels talk over IPC sockets in a private folder rather than TCP on localhost:
-        nothing is reachable from other users or hosts, and ipykernel does not print its
-        "running over TCP without encryption" warning to the user's terminal.
-        """
+    Kernels talk over IPC sockets in a private folder rather than TCP on localhost:
+    nothing is reachable from other users or hosts, and ipykernel does not print its
+    "running over TCP without encryption" warning to the user's terminal.
+    """
 
-        def __init__(self, **kwargs: Any) -> None:
-            ipc = _ipc_dir()
-            if ipc is not None:
-                kwargs.setdefault("transport", "ipc")
-                kwargs.setdefault("ip", os.path.join(ipc, "k"))
-            super().__init__(**kwargs)
-            self.client_factory = _FastClient
-            self._ipc_dir = ipc
+    def __init__(self, **kwargs: Any) -> None:
+        ipc = _ipc_dir()
+        if ipc is not None:
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(ipc, "k"))
+        super().__init__(**kwargs)
+        self.client_factory = _FastClient
+        self._ipc_dir = ipc
 
-        def client(self, **kwargs: Any) -> Any:
-            client = super().client(**kwargs)
-            self.__dict__.setdefault("_opened", []).append(client)
-            return client
+    def client(self, **kwargs: Any) -> Any:
+        client = super().client(**kwargs)
+        self.__dict__.setdefault("_opened", []).append(client)
+        return client
 
-        def close_clients(self) -> None:
-            for client in self.__dict__.pop("_opened", []):
-                client.stop_channels()
+    def close_clients(self) -> None:
+        for client in self.__dict__.pop("_opened", []):
+            client.stop_channels()
 
-        def remove_ipc_dir(self) -> None:
-            if self._ipc_dir:
-                import shutil
+    def remove_ipc_dir(self) -> None:
+        if self._ipc_dir:
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
-                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts (SIGINT) every kernel it shuts down, and ipykernel
+        # then logs "ERROR | KeyboardInterrupt caught in kernel" to the terminal; a kernel
+        # that is being shut down (killed right after) needs no interrupt.
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
 
-        async def _async_interrupt_kernel(self) -> None:
-            # jupyter_client interrupts (SIGINT) every kernel it shuts down, and ipykernel
-            # then logs "ERROR | KeyboardInterrupt caught in kernel" to the terminal; a kernel
-            # that is being shut down (killed right after) needs no interrupt.
-            if self.shutting_down:
-                return
-            await super()._async_interrupt_kernel()
-
-        async def _async_cleanup_resources(self, restart: bool = False) -> None:
-            await super()._async_cleanup_resources(restart=restart)
-            if not restart:  # a kernel shut down for good (papermill's own, or ours)
-                self.remove_ipc_dir()
-
-    return _TrackingKernelManager
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:  # a kernel shut down for good (papermill's own, or ours)
+            self.remove_ipc_dir()
 
 
 def _shutdown(km: Any) -> None:
-    from jupyter_core.utils import run_sync
-
     try:
         km.close_clients()
         run_sync(km.shutdown_kernel)(now=True)
@@ -219,14 +218,12 @@ def _warm_kernel(start_timeout: float) -> Any:
     history, execution count back to 1; modules stay imported). It is discarded after
     any failure.
     """
-    from jupyter_core.utils import run_sync
-
     km = getattr(_local, "km", None)
     if km is not None and not run_sync(km.is_alive)():
         _discard_kernel()
         km = None
     if km is None:
-        km = _kernel_manager_class()(kernel_name=KERNEL)
+        km = _TrackingKernelManager(kernel_name=KERNEL)
         run_sync(km.start_kernel)()
         _local.km = km
         # Worker processes skip atexit; multiprocessing's finalizers run in both.
@@ -267,8 +264,6 @@ WARM_IMPORTS = ("pandas", "matplotlib.pyplot", "matplotlib_inline.backend_inline
 
 def _warm(imports: Sequence[str], start_timeout: float = 60.0) -> float:
     """Start (or reset) this worker's kernel and import ``imports`` in it; returns seconds."""
-    from jupyter_core.utils import run_sync
-
     t0 = time.perf_counter()
     code = "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in imports)
     try:
@@ -308,8 +303,6 @@ class _QuietPapermill:
 
 
 def _quiet_papermill() -> None:
-    import logging
-
     for name in ("papermill", "papermill.translators"):
         log = logging.getLogger(name)
         if not any(isinstance(f, _QuietPapermill) for f in log.filters):
@@ -323,8 +316,6 @@ def _code_cell_number(nb_path: Path, cell_index: int) -> int | None:
     injected-parameters cell it added; the analyst needs the number in the notebook
     they open (Jupyter's "cell N" of code cells), so the injected cell is not counted.
     """
-    import nbformat
-
     try:
         nb = nbformat.read(str(nb_path), as_version=4)
     except Exception:  # noqa: BLE001 - the output may be unreadable; fall back to None
@@ -373,12 +364,8 @@ def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_
     """One papermill run: None when it succeeded, else ``(cell, error)``; ``cell`` is
     ``"retry"`` when the kernel did not start. A warm kernel that saw any failure is
     discarded, never reused."""
-    import papermill as pm
-    from nbclient.exceptions import CellControlSignal
-    from papermill.exceptions import PapermillExecutionError
-
     _quiet_papermill()
-    engine: dict[str, Any] = {"kernel_manager_class": _kernel_manager_class()}
+    engine: dict[str, Any] = {"kernel_manager_class": _TrackingKernelManager}
     failure: None | tuple[Any, str] = None
     try:
         if reuse_kernel:
@@ -466,7 +453,8 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
         return _run_inline(notebooks, outputs, params, on_done, reuse_kernels)
     own = executor is None
     if own:
-        executor = ProcessPoolExecutor(max_workers=min(jobs or default_jobs(), len(notebooks)))
+        executor = ProcessPoolExecutor(max_workers=min(jobs or default_jobs(), len(notebooks)),
+                                       initializer=die_with_parent)
     try:
         return _collect(_submit_all(executor, notebooks, outputs, params, reuse_kernels, expected), notebooks, outputs,
                         on_done)
@@ -478,13 +466,13 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
 def _run_inline(notebooks: Sequence[Path], outputs: Sequence[Path], params: Mapping[str, Any],
                 on_done: Callable[[SectionRun], None] | None, reuse: bool) -> list[SectionRun]:
     runs: list[SectionRun] = []
-    for nb, out in zip(notebooks, outputs):
+    for nb, out in zip(notebooks, outputs, strict=True):
         run = run_section(nb, out, params, reuse_kernel=reuse)
         runs.append(run)
         if on_done:
             on_done(run)
         if not run.ok:
-            runs += [_cancelled(n, o) for n, o in zip(notebooks[len(runs):], outputs[len(runs):])]
+            runs += [_cancelled(n, o) for n, o in zip(notebooks[len(runs):], outputs[len(runs):], strict=True)]
             break
     return runs
 
@@ -495,8 +483,6 @@ def _cancelled(nb: Path, out: Path) -> SectionRun:
 
 def _collect(futures: list[Future], notebooks: Sequence[Path], outputs: Sequence[Path],
              on_done: Callable[[SectionRun], None] | None) -> list[SectionRun]:
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     results: dict[int, SectionRun] = {}
     index = {id(f): i for i, f in enumerate(futures)}
     pending = set(futures)

@@ -1,0 +1,256 @@
+"""The portfolio summary: computed from the gathered KPIs, written as tables, printed as a PDF.
+
+All computation is here; the summary notebook (``notebooks/portfolio/summary.ipynb``) only
+draws what :func:`load_summary` reads back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reportlib import __version__
+from reportlib import registry as reg
+from reportlib.params import period_label
+from reportlib.portfolio.fx import FxTable
+from reportlib.portfolio.gather import text_column
+from reportlib.registry import BANDS
+from reportlib.render.export import assemble_pdf, export_pdfs
+from reportlib.render.run import run_section
+from reportlib.resources import notebooks_dir
+
+__all__ = ["MONEY_KPIS", "SCATTERS", "SUMMARY_NOTEBOOK", "SUM_KPIS", "TABLE_COLUMNS", "PortfolioSummary",
+           "load_summary", "render_summary", "summarize", "write_summary_tables"]
+
+TABLE_COLUMNS = ["company", "segment", "status", "seconds", "reason"]
+SUMMARY_NOTEBOOK = notebooks_dir() / "portfolio" / "summary.ipynb"
+
+# the investor scatter plots: (x kpi, y kpi)
+SCATTERS = [("arr_growth_yoy", "burn_multiple"), ("nrr", "grr"),
+            ("magic_number", "cac_payback_months")]
+
+
+def _bands() -> dict[str, tuple[float, float]]:
+    """Benchmark bands drawn on the scatters, from the KPI registry: kpi -> (green edge,
+    red edge); higher is better when the green edge is above the red one."""
+    return {k: (r.bands.green, r.bands.amber) for k, r in BANDS.items() if r.bands.amber is not None}
+
+
+MONEY_KPIS = frozenset(reg.ids_with_unit("currency"))
+SUM_KPIS = ["arr", "mrr", "net_new_arr", "new_arr", "churned_arr", "burn", "customers"]
+_WIDE_KPIS = ["arr", "arr_growth_yoy", "burn_multiple", "nrr", "grr", "magic_number",
+              "cac_payback_months"]
+
+
+@dataclass
+class PortfolioSummary:
+    """Everything the summary notebook draws.
+
+    Attributes
+    ----------
+    as_of
+        ``YYYY-MM`` of the summary.
+    kpis
+        ``portfolio_kpis.csv``: one row per company and KPI.
+    companies
+        One row per company: name, currency, stage, gtm, the scatter KPIs and their
+        ``<kpi>_status``, ``arr_fund``, ``north_star``, ``behind`` and ``behind_reasons``.
+    totals
+        Sums: kpi, label, scope (``currency``: the companies reporting in that currency;
+        ``fund``: every company converted with fx), currency, value, companies, note.
+    runs
+        The run table (company, segment, status, seconds, reason).
+    fund_currency
+        Currency of ``arr_fund`` and of the fund totals, ``None`` without fx.
+    """
+
+    as_of: str
+    kpis: pd.DataFrame
+    companies: pd.DataFrame
+    totals: pd.DataFrame
+    runs: pd.DataFrame
+    fund_currency: str | None = None
+    scatters: list[tuple[str, str]] = field(default_factory=lambda: list(SCATTERS))
+    bands: dict[str, tuple[float, float]] = field(default_factory=_bands)
+
+
+def summarize(kpis: pd.DataFrame, meta: pd.DataFrame | None = None, fx: FxTable | None = None,
+              as_of: str = "", runs: pd.DataFrame | None = None) -> PortfolioSummary:
+    """Compute the summary from ``portfolio_kpis.csv`` rows.
+
+    Parameters
+    ----------
+    kpis
+        One row per company and KPI (:data:`KPI_COLUMNS`).
+    meta
+        Optional company, name, stage, gtm per company.
+    fx
+        Converts ARR and the sums to the fund currency.
+    as_of
+        Month of the fx rates (``YYYY-MM``).
+    runs
+        The run table, passed through for the failures page.
+
+    Returns
+    -------
+    PortfolioSummary
+    """
+    companies = _companies_frame(kpis, meta)
+    if fx is not None:
+        rates = [fx.rate(c, as_of) for c in companies["currency"]]
+        companies["fx_rate"] = rates
+        companies["arr_fund"] = companies["arr"] * companies["fx_rate"]
+    return PortfolioSummary(as_of, kpis, companies, _totals(kpis, fx, as_of),
+                            runs if runs is not None else pd.DataFrame(columns=TABLE_COLUMNS),
+                            fx.fund_currency if fx else None)
+
+
+def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
+    order = list(dict.fromkeys(kpis["company"]))
+    value = kpis.pivot_table(index="company", columns="kpi", values="value", aggfunc="first")
+    status = kpis.assign(status=text_column(kpis["status"])).pivot_table(
+        index="company", columns="kpi", values="status", aggfunc="first")
+    frame = pd.DataFrame({"company": order})
+    frame["currency"] = frame["company"].map(kpis.groupby("company")["currency"].first())
+    for kpi in _WIDE_KPIS:
+        frame[kpi] = frame["company"].map(value[kpi]) if kpi in value else math.nan
+        frame[f"{kpi}_status"] = text_column(frame["company"].map(status[kpi])) if kpi in status else ""
+    stars = kpis[kpis["tier"] == "north_star"].groupby("company")["kpi"].agg(",".join)
+    frame["north_star"] = text_column(frame["company"].map(stars))
+    if meta is not None and len(meta):
+        frame = frame.merge(meta, on="company", how="left")
+    if "name" not in frame:
+        frame["name"] = frame["company"]
+    frame["name"] = frame["name"].fillna(frame["company"])
+    reasons = [_behind_reasons(kpis[kpis["company"] == c]) for c in frame["company"]]
+    frame["behind_reasons"] = ["; ".join(r) for r in reasons]
+    frame["behind"] = [bool(r) for r in reasons]
+    return frame
+
+
+def _behind_reasons(rows: pd.DataFrame) -> list[str]:
+    """Why a company is falling behind: red statuses of its north stars and the scatter
+    KPIs, and ARR shrinking year on year."""
+    watched = set(rows.loc[rows["tier"] == "north_star", "kpi"]) | set(_WIDE_KPIS)
+    reasons = [f"{r.label or r.kpi} below benchmark"
+               for r in rows.itertuples() if r.kpi in watched and str(r.status).lower() == "red"]
+    growth = rows.loc[rows["kpi"] == "arr_growth_yoy", "value"]
+    if len(growth) and pd.notna(growth.iloc[0]) and growth.iloc[0] < 0:
+        reasons.append("ARR shrinking year on year")
+    return reasons
+
+
+def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
+    rows = kpis[kpis["kpi"].isin(SUM_KPIS) & kpis["value"].notna()]
+    labels = kpis.groupby("kpi")["label"].first()
+    out = [{"kpi": k, "label": labels.get(k, k), "scope": "currency", "currency": ccy,
+            "value": g["value"].sum(),
+            "companies": len(g), "note": ""}
+           for (k, ccy), g in rows.groupby(["kpi", "currency"], sort=False)]
+    if fx is not None:
+        for k, g in rows.groupby("kpi", sort=False):
+            out.append(_fund_total(k, labels.get(k, k), g, fx, as_of))
+    frame = pd.DataFrame(out, columns=["kpi", "label", "scope", "currency", "value", "companies",
+                                       "note"])
+    frame["_order"] = frame["kpi"].map({k: i for i, k in enumerate(SUM_KPIS)})
+    return frame.sort_values(["_order", "scope", "currency"], kind="stable").drop(columns="_order") \
+        .reset_index(drop=True)
+
+
+def _fund_total(kpi: str, label: str, rows: pd.DataFrame, fx: FxTable, as_of: str) -> dict:
+    money = kpi in MONEY_KPIS or bool((rows["unit"] == "currency").any())
+    rates = rows["currency"].map(lambda c: fx.rate(c, as_of)) if money else pd.Series(1.0, rows.index)
+    missing = sorted(set(rows.loc[rates.isna(), "currency"]))
+    note = f"no fx rate for {', '.join(missing)} at {as_of}; left out" if missing else ""
+    return {"kpi": kpi, "label": label, "scope": "fund", "currency": fx.fund_currency if money else "",
+            "value": float((rows["value"] * rates).sum()), "companies": int(rates.notna().sum()),
+            "note": note}
+
+
+_FILES = {"kpis": "portfolio_kpis.csv", "companies": "portfolio_companies.csv",
+          "totals": "portfolio_totals.csv", "runs": "portfolio_runs.csv"}
+
+
+def write_summary_tables(summary: PortfolioSummary, folder: Path) -> Path:
+    """The summary's tables and ``portfolio.json`` in ``folder``; returns ``portfolio_kpis.csv``."""
+    for attr, name in _FILES.items():
+        _atomic_csv(getattr(summary, attr), folder / name)
+    meta = {"as_of": summary.as_of, "fund_currency": summary.fund_currency}
+    (folder / "portfolio.json").write_text(json.dumps(meta, indent=2))
+    return folder / _FILES["kpis"]
+
+
+def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".csv.tmp")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def load_summary(folder: str | Path) -> PortfolioSummary:
+    """Read a portfolio summary folder (what the summary notebook draws).
+
+    Parameters
+    ----------
+    folder
+        ``<out>/portfolio/<as_of>``.
+
+    Returns
+    -------
+    PortfolioSummary
+    """
+    folder = Path(folder)
+    meta = json.loads((folder / "portfolio.json").read_text())
+    frames = {attr: pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
+              for attr, name in _FILES.items()}
+    for col in ("label", "tier", "unit", "benchmark", "status", "note"):
+        frames["kpis"][col] = text_column(frames["kpis"][col])
+    comp = frames["companies"]
+    for col in [c for c in comp.columns if c.endswith("_status")] + ["behind_reasons", "north_star"]:
+        comp[col] = text_column(comp[col])
+    for col in ("segment", "reason"):
+        frames["runs"][col] = text_column(frames["runs"][col])
+    frames["totals"]["note"] = text_column(frames["totals"]["note"])
+    return PortfolioSummary(meta["as_of"], fund_currency=meta.get("fund_currency"), **frames)
+
+
+def _summary_hash(folder: Path) -> str:
+    """What the summary PDF shows: the tables (of the run table only the failures, not
+    the timings), the notebook and the package version."""
+    h = hashlib.sha256()
+    for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals"))]:
+        h.update((folder / name).read_bytes())
+    runs = pd.read_csv(folder / _FILES["runs"], keep_default_na=False)
+    h.update(runs.loc[runs["status"] == "failed", ["company", "segment", "reason"]].to_csv().encode())
+    h.update(SUMMARY_NOTEBOOK.read_bytes())
+    h.update(__version__.encode())
+    return h.hexdigest()
+
+
+def render_summary(folder: Path, as_of: str, force: bool) -> Path | None:
+    """Run the summary notebook with papermill and print it with the pack's exporter.
+
+    Skipped (the existing PDF returned) when the tables, notebook and package version
+    are unchanged since the last summary, unless ``force``.
+    """
+    pdf, stamp = folder / "portfolio-summary.pdf", folder / "summary.sha256"
+    digest = _summary_hash(folder)
+    if not force and pdf.is_file() and stamp.is_file() and stamp.read_text() == digest:
+        return pdf
+    executed = folder / "notebooks" / SUMMARY_NOTEBOOK.name
+    executed.parent.mkdir(exist_ok=True)
+    run_section(SUMMARY_NOTEBOOK, executed, {"portfolio_dir": str(folder)}).raise_for_error()
+    pages = export_pdfs([executed], folder / ".pdf-tmp", footer=False)
+    try:
+        assemble_pdf(pages, pdf, company="Portfolio summary", period=f"as of {period_label(as_of, 'month')}",
+                     bookmarks=["Portfolio summary"])
+    finally:
+        for page in pages:
+            page.unlink(missing_ok=True)
+        (folder / ".pdf-tmp").rmdir()
+    stamp.write_text(digest)
+    return pdf

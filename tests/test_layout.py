@@ -1,0 +1,195 @@
+"""The package's layout: data flows one way, and every sub-package says what it is.
+
+Layers, bottom to top (a module may import its own layer and the ones below it):
+
+    exceptions < registry, params, resources, format, values, processes < inputs < metrics < kpis
+    < deck < render < pack < portfolio < cli
+
+``demo`` sits beside the chain: it may import anything, and only ``cli`` imports it.
+Every import counts, including those inside functions.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reportlib"
+
+LAYERS: list[set[str]] = [
+    {"exceptions", ""},          # "" is the package root (reportlib/__init__: version, exceptions)
+    {"registry", "params", "resources", "format", "values", "processes"},
+    {"inputs"},
+    {"metrics"},
+    {"kpis"},
+    {"deck"},
+    {"render"},
+    {"pack"},
+    {"portfolio"},
+    {"cli", "__main__"},
+]
+BESIDE = "demo"
+
+#: Imports inside functions that stay there, and why (anything else goes to the module top).
+LAZY_ALLOWED = {
+    ("reportlib/cli.py", "*"): "each verb imports its module when it runs: `reportlib --help` stays ~1 s, not ~7 s",
+    ("reportlib/portfolio/_exec.py", "distributed"): "optional backend, ~1 s to import, only with --scheduler",
+}
+#: Files of other branches still to be cleaned (issue 9): the lead empties this list after the merge.
+LAZY_PENDING = {
+    "reportlib/deck/_style.py", "reportlib/deck/charts.py", "reportlib/deck/portfolio_charts.py",
+    "reportlib/deck/report.py", "reportlib/inputs/_readers.py", "reportlib/inputs/config.py",
+    "reportlib/kpis/narrative.py",
+}
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, is_package: bool) -> list[str]:
+    """Absolute dotted names an import statement pulls in (``from a import b`` gives
+    ``a.b``, which is a module or, harmlessly, a name inside ``a``)."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        package = module.split(".") if is_package else module.split(".")[:-1]
+        package = package[: len(package) - (node.level - 1)]
+        base = ".".join(package + ([base] if base else []))
+    return [f"{base}.{alias.name}" if base else alias.name for alias in node.names]
+
+
+def _component(dotted: str, root: Path) -> str | None:
+    """The layer key of a name in the package: ``reportlib.deck.charts`` -> ``deck``,
+    ``reportlib.__version__`` -> ``""`` (the package root); None outside the package."""
+    parts = dotted.split(".")
+    if parts[0] != root.name:
+        return None
+    if len(parts) == 1 or not ((root / parts[1]).is_dir() or (root / f"{parts[1]}.py").is_file()):
+        return ""
+    return parts[1]
+
+
+def _layer(component: str) -> int | None:
+    for index, names in enumerate(LAYERS):
+        if component in names:
+            return index
+    return None
+
+
+def imports_of(root: Path):
+    """``(file, line, importing module, imported name, inside a function)`` for every import."""
+    for path in sorted(root.rglob("*.py")):
+        module = _module_name(path, root)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        inside = {id(sub) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for sub in ast.walk(fn) if isinstance(sub, (ast.Import, ast.ImportFrom))}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for name in _imported(node, module, path.name == "__init__.py"):
+                    yield path, node.lineno, module, name, id(node) in inside
+
+
+def layer_violations(root: Path) -> list[str]:
+    """Every import of a module from a layer above the importer's, and every import of demo
+    from outside demo and cli."""
+    problems = []
+    for path, line, module, name, _ in imports_of(root):
+        target = _component(name, root)
+        source = _component(module, root)
+        if target is None or source is None or target == source:
+            continue
+        where = f"{path.relative_to(root.parent)}:{line}: {module} imports {name}"
+        if target == BESIDE:
+            if source not in ("cli", BESIDE):
+                problems.append(f"{where} (nothing but cli imports {BESIDE})")
+            continue
+        if source == BESIDE:
+            continue
+        have, want = _layer(source), _layer(target)
+        if have is None or want is None:
+            unknown = source if have is None else target
+            problems.append(f"{where} ({unknown!r} is in no layer: add it to LAYERS)")
+        elif want > have:
+            problems.append(f"{where} ({target} is above {source})")
+    return problems
+
+
+def test_no_module_imports_from_a_layer_above_it() -> None:
+    assert layer_violations(PACKAGE) == []
+
+
+def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "reportlib"
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # metrics reaching up to the pack, inside a function (the hidden kind)
+    ({"__init__.py": "", "metrics/__init__.py": "", "pack.py": "",
+      "metrics/grid.py": "def f():\n    from reportlib.pack import build_pack\n"},
+     ["reportlib/metrics/grid.py:2: reportlib.metrics.grid imports reportlib.pack.build_pack (pack is above metrics)"]),
+    # a relative import from inputs into kpis
+    ({"__init__.py": "", "inputs/__init__.py": "", "kpis/__init__.py": "",
+      "inputs/config.py": "from ..kpis import builder\n"},
+     ["reportlib/inputs/config.py:1: reportlib.inputs.config imports reportlib.kpis.builder (kpis is above inputs)"]),
+    # the product importing the demo generator
+    ({"__init__.py": "", "kpis/__init__.py": "import reportlib.demo.generator\n", "demo/__init__.py": ""},
+     ["reportlib/kpis/__init__.py:1: reportlib.kpis imports reportlib.demo.generator (nothing but cli imports demo)"]),
+    # downward and sideways imports are fine
+    ({"__init__.py": "", "cli.py": "from reportlib import demo, pack\nfrom reportlib.params import x\n",
+      "deck/__init__.py": "from reportlib.deck import charts\nfrom reportlib.kpis import KpiResult\n",
+      "demo/__init__.py": "from reportlib.pack import build_pack\n"},
+     []),
+])
+def test_the_checker_catches_a_deliberate_violation(tmp_path: Path, files: dict[str, str],
+                                                     expected: list[str]) -> None:
+    assert layer_violations(_fake_package(tmp_path, files)) == expected
+
+
+def _subpackages(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "__init__.py").is_file())
+
+
+@pytest.mark.parametrize("package", _subpackages(PACKAGE), ids=lambda p: p.name)
+def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -> None:
+    tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
+    docstring = ast.get_docstring(tree)
+    assert docstring and docstring.strip(), f"{package.name}/__init__.py has no docstring"
+    exported = [node.value for node in tree.body
+                if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets))
+                or (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "__all__")]
+    assert exported, f"{package.name}/__init__.py has no explicit __all__"
+    names = ast.literal_eval(exported[0])   # a literal list (empty: the modules are the API)
+    assert all(isinstance(n, str) for n in names) and len(names) == len(set(names))
+
+
+def test_subpackage_all_names_exist() -> None:
+    """``__all__`` names what the package really has."""
+    for package in _subpackages(PACKAGE):
+        module = importlib.import_module(f"reportlib.{package.name}")
+        missing = [n for n in module.__all__ if not hasattr(module, n)]
+        assert missing == [], f"reportlib.{package.name}.__all__ names {missing}"
+
+
+def test_imports_inside_functions_only_where_justified() -> None:
+    """Imports sit at the module top; the exceptions are listed with their reason."""
+    found = []
+    for path, line, _module, name, inside in imports_of(PACKAGE):
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if not inside or rel in LAZY_PENDING or (rel, "*") in LAZY_ALLOWED:
+            continue
+        if (rel, name.split(".")[0]) not in LAZY_ALLOWED:
+            found.append(f"{rel}:{line}: {name}")
+    assert found == []
