@@ -6,7 +6,7 @@ month grid) all need the same codes. They are cached on the column's immutable A
 array, so every check and metric reading the same loaded column pays for one
 factorisation; a filtered or rebuilt column is a new array and is factorised afresh.
 
-The bottom of the chain with :mod:`reportlib.exceptions`: imports nothing from reportlib.
+Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from reportlib.
 """
 from __future__ import annotations
 
