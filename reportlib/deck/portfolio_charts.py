@@ -7,7 +7,8 @@ amber / red; companies falling behind are written in red.
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,8 +18,8 @@ from matplotlib.figure import Figure
 from reportlib import format as F
 from reportlib.deck import _style as S
 from reportlib.deck._html import md_text
-from reportlib.values import is_blank
 from reportlib.deck.charts import board_style, message_figure
+from reportlib.values import is_blank
 
 __all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "headline_markdown",
            "history_markdown", "totals_markdown"]
@@ -103,7 +104,7 @@ def _column_positions(n: int) -> list[float]:
 
 def _header(fig: Figure, xs: Sequence[float], names: Sequence[str], n: int) -> None:
     y = 1 - 0.5 / (n + 1)
-    for i, (x, name) in enumerate(zip(xs, names)):
+    for i, (x, name) in enumerate(zip(xs, names, strict=False)):
         chars = max(8, int((xs[i + 1] - x) * 120)) if i + 1 < len(xs) else 14
         fig.text(x + 0.005, y, textwrap.fill(name, chars), fontsize=10.5, fontweight="bold",
                  color=S.MUTED, va="center", linespacing=1.0)
@@ -211,7 +212,7 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
     else:
         area = pd.Series(160.0, data.index)
     offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
-    for comp, s, offset in zip(data.itertuples(), area, offsets):
+    for comp, s, offset in zip(data.itertuples(), area, offsets, strict=False):
         status = max((getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
                      key=lambda v: _STATUS_RANK.get(S.status_key(v), 0))
         color = S.status_color(status)
@@ -230,7 +231,7 @@ def _label_offsets(ax, xs: pd.Series, ys: pd.Series) -> list[tuple[int, int]]:
     nx, ny = (xs - x0) / (x1 - x0), (ys - y0) / (y1 - y0)
     placed: list[tuple[float, float, int]] = []
     out = []
-    for px, py in zip(nx, ny):
+    for px, py in zip(nx, ny, strict=False):
         crowded = [dy for qx, qy, dy in placed if abs(px - qx) < 0.15 and abs(py - qy) < 0.06]
         dy = 5 if not crowded else (-14 if 5 in crowded else (18 if -14 in crowded else 5))
         placed.append((px, py, dy))
@@ -282,7 +283,7 @@ def totals_markdown(totals: pd.DataFrame, fund_currency: str | None) -> str:
     if fund_currency:
         head.append(f"all, in {md_text(fund_currency)}")
     lines = ["| | " + " | ".join(head) + " |", "|:---|" + "---:|" * len(head)]
-    for kpi, rows in totals.groupby("kpi", sort=False):
+    for _kpi, rows in totals.groupby("kpi", sort=False):
         cells = [_total_cell(rows[(rows["scope"] == "currency") & (rows["currency"] == c)], c)
                  for c in currencies]
         if fund_currency:
