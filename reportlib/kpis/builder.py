@@ -38,7 +38,7 @@ from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
-                      opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
+                      movement_actuals, opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
@@ -421,7 +421,7 @@ def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
 def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
     opps = ctx.frame("opportunities")
     out = {"pipeline_pacing": pipeline_pacing(ctx.frame("targets"), opps, ctx.as_of_date, ctx.policies,
-                                              leads=ctx.frame("leads"))}
+                                              leads=ctx.frame("leads"), actuals=movement_actuals(ctx.mov))}
     if opps is not None:
         out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
         for by in ("source", "partner", "owner"):
