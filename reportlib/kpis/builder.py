@@ -679,7 +679,9 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
     company = whole.segment(*seg) if seg else whole
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
-    win = Window(month, parse_window(window))
+    fiscal = whole.config.policies.fiscal_year_start_month
+    # a fiscal year off January: quarter and year windows end on the last fiscal period end
+    win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
     ctx = _context(company, whole, win, date)
     values, prior = _values(ctx, win), _values(ctx, win.prior())
     year_all = _values(ctx, win.year_ago())

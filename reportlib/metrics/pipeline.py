@@ -263,7 +263,7 @@ _MOVEMENT_METRICS = {
 }
 
 
-def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], float | None]]:
+def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], "float | None"]]:
     """Actuals of the MRR-movement KPIs (new_arr, net_new_arr, new_customers, ...) for
     :func:`pipeline_pacing`: the months from ``start`` to ``end`` counted whole (month
     figures use the as-of month); ``None`` for a filter, since movements carry no dimension.
