@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib.inputs._fx import read_fx
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
@@ -156,6 +157,14 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
+    fx = None
+    if config.fx_path and (outside := _links_outside(folder, [config.fx_path])):
+        problems += outside
+    elif config.fx_path:
+        try:
+            fx = read_fx(folder / config.fx_path, config.fx_path)
+        except InputError as exc:
+            problems += exc.problems
     for name in INPUT_NAMES:
         spec = config.inputs.get(name)
         if spec is None:
@@ -163,7 +172,7 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         if (outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name)):
             problems += outside
             continue
-        loaded = load_input(folder, spec, config.currency)
+        loaded = load_input(folder, spec, config.currency, fx)
         problems += loaded.problems
         sources[name] = loaded.sources
         if loaded.frame is not None:
@@ -255,13 +264,14 @@ def _data_months(company: Company) -> pd.PeriodIndex:
     elif source == "transactions":
         months = f["transactions"]["date"].dt.to_period("M")
     else:
-        # No revenue input: the span of whatever dated input there is.
-        cols = [fr[c] for fr in f.values() for c in fr.columns
-                if pd.api.types.is_datetime64_any_dtype(fr[c])]
-        if not cols:
+        # No revenue input: the span of whatever dated input there is (dates or months).
+        cols = [pd.Series(pd.PeriodIndex(fr[c].dropna(), freq="M")) if isinstance(fr[c].dtype, pd.PeriodDtype)
+                else fr[c].dropna().dt.to_period("M") for fr in f.values() for c in fr.columns
+                if pd.api.types.is_datetime64_any_dtype(fr[c]) or isinstance(fr[c].dtype, pd.PeriodDtype)]
+        allv = pd.concat(cols).dropna() if cols else pd.Series([], dtype="period[M]")
+        if allv.empty:
             return pd.PeriodIndex([], freq="M")
-        allv = pd.concat(cols).dropna()
-        return pd.period_range(allv.min().to_period("M"), allv.max().to_period("M"), freq="M")
+        return pd.period_range(allv.min(), allv.max(), freq="M")
     months = months.dropna()
     if months.empty:
         return pd.PeriodIndex([], freq="M")

@@ -192,7 +192,7 @@ class InputSpec:
     @property
     def needs_transform(self) -> bool:
         """Whether the input goes through DuckDB (a plain mapping does not)."""
-        return bool(self.source or self.where or self.compute or self.sql
+        return bool(self.source or self.where or self.compute or self.sql or self.layout == "accounts"
                     or any(j.needs_transform for j in self.join))
 
     @property
@@ -548,7 +548,10 @@ class _Checker:
                 self.fail(f"{where}.values.{canon}", "must be a table of source value = canonical value.")
                 continue
             translated[canon] = {str(k): str(v) for k, v in mapping.items()}
-        joins = self.joins(table, where)
+        joins = self.joins(table, where, keyed="source" not in table)
+        if "source" in table and "amount_unit" in table:
+            self.fail(f"{where}.amount_unit", f"cannot be used with source: source = {table['source']!r} "
+                      "knows the unit its tool writes amounts in and converts them itself.")
         if len(self.problems) > n_before:
             return None
         return InputSpec(name=name, path=path, layout=layout, columns=columns,
@@ -637,7 +640,9 @@ class _Checker:
             self.fail(f"{where}.{key}.{k}", f"must be a column name in quotes, not {value[k]!r}.")
         return {k: v for k, v in value.items() if isinstance(v, str)}
 
-    def joins(self, table: dict, where: str) -> tuple[JoinSpec, ...]:
+    def joins(self, table: dict, where: str, keyed: bool = True) -> tuple[JoinSpec, ...]:
+        """The ``[[join]]`` tables; ``keyed`` False under a ``source``, whose query joins its
+        side tables itself (``on`` is then optional)."""
         raw = table.get("join", [])
         if isinstance(raw, dict):
             raw = [raw]
@@ -651,10 +656,10 @@ class _Checker:
             path = self.path(j, jw)
             on = self.typed(j, "on", jw, (str, list)) or self.typed(j, "left_on", jw, (str, list))
             right_on = self.typed(j, "right_on", jw, (str, list))
-            if on is None:
+            if on is None and keyed:
                 self.fail(f"{jw}.on", "is required: the key column present in both files "
                           "(or left_on and right_on when they are named differently).")
-                on = []
+            on = on or []
             on = (on,) if isinstance(on, str) else tuple(str(o) for o in on)
             right_on = (right_on,) if isinstance(right_on, str) else tuple(str(o) for o in right_on or ())
             if right_on and len(right_on) != len(on):
