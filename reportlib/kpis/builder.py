@@ -39,7 +39,7 @@ from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
-                      opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
+                      movement_actuals, opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
@@ -448,7 +448,7 @@ def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
 def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
     opps = ctx.frame("opportunities")
     out = {"pipeline_pacing": pipeline_pacing(ctx.frame("targets"), opps, ctx.as_of_date, ctx.policies,
-                                              leads=ctx.frame("leads"))}
+                                              leads=ctx.frame("leads"), actuals=movement_actuals(ctx.mov))}
     if opps is not None:
         out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
         for by in ("source", "partner", "owner"):
@@ -718,7 +718,9 @@ def _compute(whole: Company, company: Company, seg: tuple[str, str] | None,
              cmp_: tuple[str, tuple[str, str]] | None, as_of: str | pd.Period | None,
              window: str | int) -> KpiResult:
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
-    win = Window(month, parse_window(window))
+    fiscal = whole.config.policies.fiscal_year_start_month
+    # a fiscal year off January: quarter and year windows end on the last fiscal period end
+    win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
     ctx = _context(company, whole, win, date)
     values, prior = _values(ctx, win), _values(ctx, win.prior())
     year_all = _values(ctx, win.year_ago())
