@@ -7,6 +7,7 @@ what would be right, with a "did you mean" suggestion for misspelled keys.
 from __future__ import annotations
 
 import calendar
+import codecs
 
 import difflib
 import re
@@ -526,7 +527,6 @@ class _Checker:
         if kw.get("decimal") and kw.get("decimal") == kw.get("thousands"):
             self.fail(f"{where}.thousands", "must differ from the decimal separator.")
         if "encoding" in kw:
-            import codecs
             try:
                 codecs.lookup(kw["encoding"])
             except LookupError:
