@@ -20,6 +20,7 @@ import pandas as pd
 from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
 from reportlib.inputs._fx import FxRates, convert
+from reportlib.inputs._keys import duplicated_keys
 from reportlib.inputs._readers import (FILE, ROW, ReadError, ReadOptions, file_kind, read_files,
                                        read_table, resolve_paths)
 from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
@@ -588,8 +589,7 @@ class _Context:
         if not keys or not all(k in frame for k in keys):
             return
         keys = list(keys)
-        present = frame[keys].notna().all(axis=1)
-        dup = frame.duplicated(keys, keep=False) & present
+        dup = duplicated_keys(frame, keys)
         if not dup.any():
             return
         hit = frame.loc[dup, keys + [ROW]].sort_values(ROW)

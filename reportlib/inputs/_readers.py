@@ -25,6 +25,7 @@ import openpyxl
 import pandas as pd
 
 from reportlib.exceptions import Problem
+from reportlib.inputs.config import did_you_mean
 
 ROW = "__row__"
 FILE = "__file__"
@@ -131,7 +132,6 @@ def read_table(path: Path, display: str, *, sheet: str | None = None,
     if sheet is not None:
         options = ReadOptions(**{**options.__dict__, "sheet": sheet})
     if not path.is_file():
-        from reportlib.inputs.config import did_you_mean
         folder = path.parent
         near = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
         raise fail(f"The file {display} named in company.toml [inputs.{input_name}] does not exist "
@@ -441,7 +441,6 @@ def _pick_sheet(names: list[str], display: str, sheet: str | None, fail) -> str:
                        "sheet = \"...\" in company.toml.")
         return names[0]
     if sheet not in names:
-        from reportlib.inputs.config import did_you_mean
         raise fail(f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}."
                    + did_you_mean(sheet, names))
     return sheet

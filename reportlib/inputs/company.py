@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportlib.inputs._fx import read_fx
+from reportlib.inputs._keys import one_month_customers
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
@@ -374,18 +375,13 @@ def _company_warnings(config: CompanyConfig, frames: dict[str, pd.DataFrame]) ->
 
 
 def _one_month_customers(mrr: pd.DataFrame, file: str) -> list[Problem]:
-    active = mrr.loc[mrr["mrr"] > 0, ["customer_id", "month"]]
-    if active.empty:
-        return []
-    per = active.groupby("customer_id", observed=True)["month"].agg(["nunique", "max"])
-    last = active["month"].max()
     # A customer new in the last month has one month of MRR by nature; not worth a warning.
-    once = per.loc[(per["nunique"] == 1) & (per["max"] != last)]
-    if once.empty:
+    once, n = one_month_customers(mrr["customer_id"], mrr["month"], mrr["mrr"])
+    if n == 0:
         return []
-    ids = ", ".join(str(i) for i in once.index[:MAX_ROWS])
-    more = f" and {len(once) - MAX_ROWS:,} more" if len(once) > MAX_ROWS else ""
-    return [Problem(f"{len(once):,} customer(s) have MRR in only one month ({ids}{more}); check that "
+    ids = ", ".join(str(i) for i in once[:MAX_ROWS])
+    more = f" and {n - MAX_ROWS:,} more" if n > MAX_ROWS else ""
+    return [Problem(f"{n:,} customer(s) have MRR in only one month ({ids}{more}); check that "
                     "their other months are not missing from the export (one-off fees do not belong in MRR).",
                     file=file, column="customer_id", severity="warning", input="mrr")]
 

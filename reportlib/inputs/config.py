@@ -6,6 +6,9 @@ what would be right, with a "did you mean" suggestion for misspelled keys.
 """
 from __future__ import annotations
 
+import calendar
+import codecs
+
 import difflib
 import re
 import tomllib
@@ -61,6 +64,7 @@ class Policies:
     sm_allocation: str = "none"
     pacing_amber: float = 0.9
     alert_threshold: float = 0.10
+    fiscal_year_start_month: int = 1
 
     def describe(self) -> list[tuple[str, str, str]]:
         """The policies in force as ``(name, value, meaning)`` rows for the definitions page.
@@ -107,6 +111,10 @@ _MEANING = {
         "new_customers": "S&M is allocated to segments pro rata to new customers",
         "new_arr": "S&M is allocated to segments pro rata to new ARR",
         "arr": "S&M is allocated to segments pro rata to ARR"}.get(v, v),
+    "fiscal_year_start_month": lambda v: (
+        "quarters and years are calendar quarters and years" if v == 1 else
+        f"the fiscal year starts in {calendar.month_name[v]}; quarter and year windows end on fiscal quarter "
+        "and year ends, labelled like FY2027 Q1 (a fiscal year is named after the calendar year it ends in)"),
     "pacing_amber": lambda v: f"pipeline pace of at least {v:.0%} of target is 'on track'",
     "alert_threshold": lambda v: (
         f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"),
@@ -121,6 +129,7 @@ _POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
     "magic_number_basis": ((str,), lambda v: _one_of(v, ("net_new", "new", "gross"))),
     "mrr_includes_uncontracted": ((bool,), lambda v: None),
     "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr", "arr"))),
+    "fiscal_year_start_month": ((int,), lambda v: None if 1 <= v <= 12 else "must be a month number from 1 to 12."),
     "pacing_amber": ((int, float), lambda v: None if 0 < v <= 1 else "must be a fraction between 0 and 1, e.g. 0.9."),
     "alert_threshold": ((int, float), lambda v: None if 0 < v < 10 else "must be a positive fraction, e.g. 0.10."),
 }
@@ -568,7 +577,6 @@ class _Checker:
         if kw.get("decimal") and kw.get("decimal") == kw.get("thousands"):
             self.fail(f"{where}.thousands", "must differ from the decimal separator.")
         if "encoding" in kw:
-            import codecs
             try:
                 codecs.lookup(kw["encoding"])
             except LookupError:
