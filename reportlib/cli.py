@@ -88,7 +88,22 @@ def as_of_month(text: str | None, fiscal_year_start_month: int = 1) -> str | Non
 
 
 def _as_of(ctx: click.Context, param: Any, value: str | None) -> str | None:
-    return as_of_month(value)
+    """Calendar quarters now; a fiscal quarter (FY2027Q1) waits for its company's policy."""
+    return value if value and value.strip().upper().startswith("FY") else as_of_month(value)
+
+
+def _fiscal_as_of(as_of: str | None, companies: Sequence[Path]) -> str | None:
+    """A ``FY....Q.`` as-of as a month, with the companies' ``fiscal_year_start_month``
+    policy (they must agree: one as-of is given to all of them)."""
+    if not as_of or not as_of.strip().upper().startswith("FY"):
+        return as_of
+    from reportlib.inputs.config import load_config
+
+    starts = {load_config(c).policies.fiscal_year_start_month for c in companies if (c / CONFIG_FILE).is_file()}
+    if len(starts) > 1:
+        raise ParameterError(f"--as-of {as_of}: the companies start their fiscal years in different months "
+                             f"({', '.join(map(str, sorted(starts)))}); give a calendar month or quarter, e.g. 2026Q3.")
+    return as_of_month(as_of, starts.pop() if starts else 1)
 
 
 def _period_options(func: Callable) -> Callable:
@@ -184,7 +199,8 @@ def validate(folder: Path, as_of: str | None) -> int:
       reportlib validate data
     """
     if not (folder / CONFIG_FILE).is_file() and folder.is_dir() and _companies_in(folder):
-        return _validate_portfolio(folder, as_of)
+        return _validate_portfolio(folder, _fiscal_as_of(as_of, _companies_in(folder)))
+    as_of = _fiscal_as_of(as_of, [folder])
     report = _validate_one(folder, as_of)
     click.echo(report.render())
     if not folder.exists() and (hint := _did_you_mean(folder).strip()):
@@ -242,6 +258,7 @@ def kpis(company_dir: Path, as_of: str | None, window: str, segment: Any, compar
 
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "kpis")
+    as_of = _fiscal_as_of(as_of, [company_dir])
     result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment, compare=compare)
     folder = pack_folder(out, result.company.slug, as_of or str(result.as_of_date.to_period("M")),
                          segment, compare)
@@ -276,6 +293,7 @@ def pack(company_dir: Path, as_of: str | None, window: str, segment: Any, compar
 
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "pack")
+    as_of = _fiscal_as_of(as_of, [company_dir])
     result = build_pack(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, out=out,
                         force=force)
     if result.skipped:
@@ -318,6 +336,7 @@ def portfolio(data_dir: Path, as_of: str | None, window: str, segment: Any, jobs
                              "company's configured segments with --segments.")
     if not data_dir.is_dir():
         raise ParameterError(f"{data_dir} is not a folder.{_did_you_mean(data_dir)}")
+    as_of = _fiscal_as_of(as_of, _companies_in(data_dir))
     fund = fund or (data_dir / FUND_FILE if (data_dir / FUND_FILE).is_file() else None)
     _use_fund(fund)
     fund_config = find_fund(None, fund) if fund else None

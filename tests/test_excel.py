@@ -88,3 +88,19 @@ def test_portfolio_kpis_xlsx(tmp_path: Path) -> None:
     for column in ("company", "kpi", "value", "prior_value"):
         assert all(_same(a, b) for a, b in zip(sheet[column], csv[column], strict=True)), column
 
+
+
+def test_quarters_as_of(tmp_path: Path) -> None:
+    """2026Q3 -> 2026-09; FY quarters follow the company's fiscal_year_start_month."""
+    from reportlib.cli import as_of_month
+
+    assert as_of_month("2026Q3") == "2026-09" and as_of_month("2026-q1") == "2026-03"
+    assert as_of_month("FY2027Q1") == "2027-03"          # calendar fiscal year: Jan-Mar 2027
+    assert as_of_month("FY2027Q1", 4) == "2026-06"       # April start: FY2027 = Apr 2026 - Mar 2027
+    assert as_of_month("FY2027Q4", 4) == "2027-03" and as_of_month("2026-09-15") == "2026-09-15"
+    company = tiny_company(tmp_path / "tiny")            # data 2025-01 .. 2026-03
+    toml = company / "company.toml"
+    toml.write_text(toml.read_text().replace("[company]", "[policies]\nfiscal_year_start_month = 4\n\n[company]", 1)
+                    if "[policies]" not in toml.read_text() else toml.read_text())
+    assert main(["kpis", str(company), "--as-of", "FY2026Q3", "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "tiny" / "2025-12" / "kpis.csv").is_file()   # Oct-Dec 2025
