@@ -454,7 +454,7 @@ def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
 def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
     opps = ctx.frame("opportunities")
     out = {"pipeline_pacing": pipeline_pacing(ctx.frame("targets"), opps, ctx.as_of_date, ctx.policies,
-                                              leads=ctx.frame("leads"), actuals=movement_actuals(ctx.mov))}
+                                              leads=ctx.frame("leads"), actuals=movement_actuals(ctx.mov.frame() if ctx.mov is not None else None))}
     if opps is not None:
         out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
         for by in ("source", "partner", "owner"):
