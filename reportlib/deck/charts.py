@@ -47,7 +47,7 @@ __all__ = [
     "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
     "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
     "cohort_payback", "segment_compare", "cohort_compare", "usage_nps", "breakdown_bars", "trend",
-    "message_figure",
+    "message_figure", "runway",
 ]
 
 
@@ -357,7 +357,8 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
             if not is_blank(ya):
                 lines.append(f"{F.value(ya, unit, currency)} a year ago")
         if is_blank(r.get("value")) and not is_blank(r.get("note")):
-            lines = [_wrap(r.get("note"), 30)]
+            # at most three lines: a longer note would run into the status words below it
+            lines = textwrap.wrap(str(r.get("note")), 34, max_lines=3, placeholder=" …")
         t = ax.text(0.06, 0.53, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
         _fit_text(t, text_w, renderer, min_size=9.5)
         # benchmark band at the bottom, wrapped at its " · " parts to the tile's width, and
@@ -587,14 +588,28 @@ _LINE_LABELS = {"bookings": "Bookings", "billings": "Billings", "revenue": "Reco
                 "deferred_revenue": "Deferred revenue", "arr": "ARR", "carr": "CARR"}
 
 
+def _after_opening(bridge: pd.DataFrame) -> pd.DataFrame:
+    """The months of a revenue bridge after its first month of data. The first month with
+    ARR is the opening balance: its bookings and billings are the whole book signed before
+    the data begins, not that month's sales; months before it (ARR 0) precede the data."""
+    arr = bridge["arr"].astype(float) if "arr" in bridge.columns else pd.Series(1.0, index=bridge.index)
+    live = np.flatnonzero(arr.fillna(0).to_numpy() > 0)
+    if not live.size:
+        return bridge.iloc[0:0]
+    return bridge.iloc[live[0] + 1:].reset_index(drop=True)
+
+
 @_styled
 def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, size=FULL,
                   title: str | None = None) -> Figure:
     """Bookings, billings and recognized revenue per month (left) beside ARR and CARR
-    (right), from the ``revenue_bridge`` table."""
+    (right), from the ``revenue_bridge`` table, from the month after the opening book
+    (:func:`_after_opening`)."""
     if _is_empty(revenue_bridge):
         return _empty("No contract data: revenue_bridge is empty")
-    df = revenue_bridge
+    df = _after_opening(revenue_bridge)
+    if df.empty:
+        return _empty("Too little contract history: one month is the opening book")
     mcol = _month_col(df)
     dates = _to_timestamps(df[mcol])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=size, gridspec_kw={"width_ratios": [1.15, 1]})
@@ -717,6 +732,10 @@ def _stacked_movements(ax, data: pd.DataFrame, x: np.ndarray, width: float) -> t
     return pos, neg
 
 
+#: The quick-ratio axis ends at this multiple of its top benchmark band.
+QR_AXIS_CAP = 2.5
+
+
 @_styled
 def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
                      title: str = "MRR drivers and quick ratio by quarter", as_of: Any = None) -> Figure:
@@ -745,17 +764,26 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
         bands = _quick_ratio_bands()
         qr = data[qr_col].astype(float).to_numpy()
         cols = [S.status_color(s) for s in data["status"]]
-        shown = np.where(np.isnan(qr), 0, qr)
-        axq.bar(x, shown, color=cols, width=0.66)
+        # the axis stops at QR_AXIS_CAP x the top band: one quarter of 20x would otherwise
+        # flatten every other bar; a capped bar is hatched and keeps its true value as a label
+        cap = QR_AXIS_CAP * max(t for t, _ in bands)
+        shown = np.where(np.isnan(qr), 0, np.minimum(qr, cap))
+        bars = axq.bar(x, shown, color=cols, width=0.66)
         for i, v in enumerate(qr):
-            axq.text(x[i], (0 if np.isnan(v) else v), " –" if np.isnan(v) else f"{v:.1f}",
+            over = not np.isnan(v) and v > cap
+            if over:
+                bars[i].set_hatch("//")
+                bars[i].set_edgecolor("white")
+            axq.text(x[i], shown[i], " –" if np.isnan(v) else f"{v:.1f}" + ("▲" if over else ""),
                      ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=S.INK)
         for t, b in bands:
             axq.axhline(t, color=S.status_color(b), lw=1.2, ls="--")
             axq.text(1.0, t, f" {t:g}", transform=axq.get_yaxis_transform(), va="center",
                      fontsize=10.5, color=S.status_color(b))
-        drawn = qr[~np.isnan(qr)]
-        axq.set_ylim(0, max(float(drawn.max()) if drawn.size else 1, bands[0][0]) * 1.3)
+        axq.set_ylim(0, max(float(shown.max()) if shown.size else 1, bands[0][0]) * 1.3)
+        if (qr > cap).any():
+            axq.text(0.0, 1.02, f"axis capped at {cap:g}x; ▲ marks a quarter above it (its value printed)",
+                     transform=axq.transAxes, fontsize=10.5, color=S.MUTED, va="bottom")
         axq.yaxis.set_major_formatter(S.value_formatter("multiple"))
         axq.set_ylabel("Quick ratio")
     else:
@@ -1229,26 +1257,23 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
     n = len(data)
     fig, ax = _new_figure(size)
     counts = data["count"].astype(float).to_numpy()
-    # stages differ by orders of magnitude (visitors vs customers): widths on a log scale
-    # when they do, so every stage stays visible; the counts are printed.
-    log = bool(np.nanmax(counts) > 50 * max(np.nanmin(counts[counts > 0]) if (counts > 0).any() else 1, 1))
-    shown = np.log10(np.maximum(counts, 1)) + 1 if log else counts
-    widest = np.nanmax(shown) if n else 1
+    # widths on a linear scale, so that a bar looks as many times longer as its count is
+    # larger; a stage too small to see still shows its count beside the bar
+    shown = np.nan_to_num(counts)
+    widest = float(np.nanmax(shown)) if n and np.nanmax(shown) > 0 else 1.0
     for i, (stage, c, w) in enumerate(zip(data["stage"], counts, shown)):
         shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
         ax.barh(i, w, left=(widest - w) / 2, color=shade, height=0.7)
         inside = w > widest * 0.25
         ax.text(widest / 2 if inside else (widest + w) / 2 + widest * 0.01, i, F.number(c),
                 ha="center" if inside else "left", va="center", fontsize=14, fontweight="bold",
-                color="white" if inside and i < n - 1 else S.INK)
+                color="white" if inside else S.INK)
         label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
         ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
         conversion = data["conversion_from_previous"].iloc[i]
         if i > 0 and not is_blank(conversion):
             ax.text(widest * 1.01, i - 0.5, f"↓ {F.percent(conversion, decimals=1)} convert",
                     ha="left", va="center", fontsize=12.5, color=S.MUTED)
-    if log:
-        ax.text(0, n - 0.1, "bar widths on a log scale", fontsize=10.5, color=S.MUTED, va="top")
     ax.set_ylim(n - 0.5, -0.6)
     ax.set_xlim(-widest * 0.16, widest * 1.2)
     ax.set_axis_off()
@@ -1548,4 +1573,39 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    return fig
+
+
+@_styled
+def runway(df: pd.DataFrame, currency: str | None = None, size=FULL, months: int = 24) -> Figure:
+    """Cash balance (bars) and monthly net burn (line, right axis) over the last ``months``
+    months, the latest months of runway written on the last bar.
+
+    ``df``: the ``cash_runway`` table (month, cash_balance, net_burn_monthly, runway_months)."""
+    if _is_empty(df):
+        return _empty("No cash balance in the financials")
+    data = df.tail(months).reset_index(drop=True)
+    dates = _to_timestamps(data["month"])
+    fig, ax = _new_figure(size)
+    cash = data["cash_balance"].astype(float).to_numpy()
+    ax.bar(dates, cash, width=20, color=S.PRIMARY, alpha=0.85, label="Cash balance (left)")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "cash at month end"))
+    ax.set_ylim(0, np.nanmax(cash) * 1.25 if np.isfinite(np.nanmax(cash)) else 1)
+    axb = ax.twinx()
+    burn = data["net_burn_monthly"].astype(float).to_numpy()
+    axb.plot(dates, burn, color=RED, lw=2.6, marker="o", ms=4, label="Net burn per month (right)")
+    axb.yaxis.set_major_formatter(money_formatter(currency))
+    axb.set_ylabel(_money_label(currency, "net burn per month, 3-month average"))
+    top = np.nanmax(burn) if np.isfinite(burn).any() else 1.0
+    axb.set_ylim(0, top * 1.6)
+    axb.grid(False)
+    last = data.iloc[-1]
+    if not is_blank(last.get("runway_months")):
+        ax.text(0.99, 0.97, f"{F.months(last['runway_months'], context='text')} of runway at "
+                f"{dates[-1]:%b %Y}", transform=ax.transAxes, ha="right", va="top",
+                fontsize=13, fontweight="bold", color=S.INK)
+    _format_time_axis(ax, dates)
+    handles = ax.get_legend_handles_labels()[0] + axb.get_legend_handles_labels()[0]
+    _legend_below(ax, handles, [h.get_label() for h in handles], ncols=2)
     return fig
