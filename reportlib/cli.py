@@ -48,11 +48,14 @@ def _add_period_args(p: argparse.ArgumentParser) -> None:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from reportlib.inputs import validate_company
+    from reportlib.inputs.commentary import commentary_problems
     from reportlib.kpis.builder import reconciliation_warnings
 
     report = validate_company(args.company_dir)
     if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
         report.warnings.extend(reconciliation_warnings(report.company))
+    if Path(args.company_dir).is_dir():   # commentary headings the pack would not show
+        report.warnings.extend(commentary_problems(args.company_dir))
     print(report.render())
     return 1 if report.errors else 0
 

@@ -22,8 +22,7 @@ from reportlib.values import is_blank
 
 from reportlib import params
 from reportlib import registry as reg
-from reportlib.inputs.company import COMMENTARY_FILE
-from reportlib.inputs.config import safe_path
+from reportlib.inputs.commentary import BLOCKS, commentary_blocks
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 
@@ -34,18 +33,8 @@ CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
 CACHE_VERSION = 1
 
-#: Pack sections (notebook names without the number) and the words that name them in
-#: commentary.md headings.
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "cover": ("cover",),
-    "summary": ("summary", "executive summary", "exec summary", "overview", "highlights"),
-    "revenue_quality": ("revenue quality", "revenue", "revenue quality tiers"),
-    "unit_economics": ("unit economics", "efficiency"),
-    "cohort_economics": ("cohort economics", "cohorts", "retention"),
-    "kpi_hierarchy": ("kpi hierarchy", "kpi hierarchy and leading indicators", "leading indicators",
-                      "customer journey", "pipeline", "kpi tree"),
-    "appendix": ("appendix", "data quality", "definitions"),
-}
+#: Blocks of the pack the commentary's headings can name (see reportlib.inputs.commentary).
+SECTIONS = BLOCKS
 _NOTEBOOKS_DIR = notebooks_dir()
 
 
@@ -394,51 +383,29 @@ def headline(result: KpiResult, section: str, fallback: str) -> str:
     return short(s[0]) if s else fallback
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+#: Old section ids that name a commentary block of the pack.
+_BLOCK_OF_SECTION = {"summary": "highlights"}
 
 
 def commentary_sections(company: Any) -> dict[str, str]:
-    """commentary.md of the company folder split by heading, keyed by section id."""
+    """The analyst's commentary of one pack, block id -> text
+    (:func:`reportlib.inputs.commentary.commentary_blocks`): the as-of month's
+    ``commentary/<YYYY-MM>.md`` when there is one, else ``commentary.md``; in a segment pack
+    only the headings that name its segment, in a company pack only those that name none.
+    ``company``: a KpiResult, a Company or a company folder."""
     comp = company_of(company)
     path = getattr(comp, "path", comp)
-    try:
-        f, outside = safe_path(Path(path), COMMENTARY_FILE)
-    except TypeError:
+    if not isinstance(path, (str, Path)):
         return {}
-    if outside is not None or not f.is_file():  # a link out of the folder is refused by validation
-        return {}
-    text = f.read_text(encoding="utf-8")
-    out: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        m = re.match(r"^\s{0,3}#{1,3}\s+(.*?)\s*#*\s*$", line)
-        if m:
-            current = _section_of(m.group(1))
-            if current is not None:
-                out.setdefault(current, [])
-            continue
-        if current is not None:
-            out[current].append(line)
-    return {k: "\n".join(v).strip() for k, v in out.items() if "\n".join(v).strip()}
-
-
-def _section_of(heading: str) -> str | None:
-    h = _norm(heading)
-    h = re.sub(r"^\d+\s*", "", h)
-    for sid, names in SECTIONS.items():
-        if h == _norm(sid) or h in (_norm(n) for n in names):
-            return sid
-    for sid, names in SECTIONS.items():  # a heading that starts with a section's name
-        if any(h.startswith(_norm(n)) for n in names if len(n) > 6):
-            return sid
-    return None
+    seg = getattr(company, "segment", None) or getattr(comp, "segment_filter", None)
+    seg_value = str(seg[1]) if isinstance(seg, (tuple, list)) and len(seg) == 2 else ""
+    return commentary_blocks(path, as_of(company) if hasattr(company, "window") else None, seg_value)
 
 
 def commentary(company: Any, section: str) -> str:
-    """The analyst's commentary for ``section`` from the optional commentary.md ("" when
-    there is none). ``company``: a KpiResult, a Company or a company folder."""
-    return commentary_sections(company).get(section, "")
+    """The analyst's commentary for one block of the pack ("" when there is none): highlights
+    (the ``summary`` heading), risks, asks, or a page family (revenue_quality, ...)."""
+    return commentary_sections(company).get(_BLOCK_OF_SECTION.get(section, section), "")
 
 
 def _kicker(section: str, result: Any = None) -> str:
