@@ -47,7 +47,7 @@ __all__ = [
     "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
     "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
     "cohort_payback", "segment_compare", "cohort_compare", "usage_nps", "breakdown_bars", "trend",
-    "message_figure", "runway",
+    "message_figure", "runway", "sensitivity_ranges",
 ]
 
 
@@ -1608,4 +1608,58 @@ def runway(df: pd.DataFrame, currency: str | None = None, size=FULL, months: int
     _format_time_axis(ax, dates)
     handles = ax.get_legend_handles_labels()[0] + axb.get_legend_handles_labels()[0]
     _legend_below(ax, handles, [h.get_label() for h in handles], ncols=2)
+    return fig
+
+
+@_styled
+def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_words: Mapping[str, str] | None = None,
+                       size=None) -> Figure:
+    """One row per (KPI, policy): the range of the KPI over the policy's alternative values
+    (a grey bar), each alternative a dot labelled with its value, the value in force dark
+    and bold. Each row has its own scale (the KPIs differ in unit).
+
+    ``df``: the ``sensitivity`` table (kpi, policy, policy_value, kpi_value, in_force)."""
+    if _is_empty(df):
+        return _empty("No north star moves with the alternative definitions")
+    groups = list(df.groupby(["kpi", "policy"], sort=False))
+    # one relative scale for every row (value / value in force), so that a 1% spread looks
+    # 1% wide and not as wide as a 30% one
+    def reported(g: pd.DataFrame) -> float:
+        now = g.loc[g["in_force"].astype(bool), "kpi_value"].astype(float)
+        return float(now.iloc[0]) if len(now) and now.iloc[0] else float(g["kpi_value"].astype(float).abs().max() or 1)
+
+    spread = max(float(np.nanmax(np.abs(g["kpi_value"].astype(float) / reported(g) - 1))) for _, g in groups)
+    half = max(spread * 1.25, 0.02)
+    fig, axes = plt.subplots(len(groups), 1, figsize=size or (12.6, 0.95 * len(groups) + 0.6), squeeze=False,
+                             layout="none")
+    for ax, ((kpi, policy), g) in zip(axes[:, 0], groups):
+        unit, base = reg.get(kpi).unit, reported(g)
+        rel = g["kpi_value"].astype(float).to_numpy() / base
+        ax.set_xlim(1 - half, 1 + half)
+        ax.set_ylim(-1, 1)
+        ax.plot([np.nanmin(rel), np.nanmax(rel)], [0, 0], color=S.NEUTRAL, lw=8, solid_capstyle="round", alpha=0.6)
+        ax.axvline(1.0, color=S.NEUTRAL, lw=0.8, ls=":")
+        shown: dict[str, list[str]] = {}  # alternatives that print the same value share one label
+        now_text = ""
+        for v, r, label, now in zip(g["kpi_value"], rel, g["policy_value"].astype(str), g["in_force"].astype(bool)):
+            text = F.value(v, unit, currency)
+            ax.plot([r], [0], "o", ms=11 if now else 8, color=S.PRIMARY if now else S.MUTED, zorder=3)
+            if now:
+                now_text = text
+                ax.text(r, 0.42, f"{text} as reported ({label})", ha="center", va="bottom", fontsize=10.5,
+                        color=S.INK, fontweight="bold")
+            else:
+                shown.setdefault(text, []).append(label)
+        for text, labels in shown.items():
+            if text == now_text:
+                continue
+            r = float(rel[[F.value(v, unit, currency) == text for v in g["kpi_value"]]][0])
+            ax.text(r, -0.42, f"{text} ({', '.join(labels)})", ha="center", va="top", fontsize=10.5, color=S.MUTED)
+        words = (policy_words or {}).get(policy, policy.replace("_", " "))
+        ax.text(1 - half, 0, f"{reg.get(kpi).label}\nby {words}  ", ha="right", va="center", fontsize=11.5,
+                color=S.INK)
+        ax.set_axis_off()
+    axes[-1, 0].text(1 + half, -1.0, f"every row on one scale: ±{half:.0%} of the value as reported",
+                     ha="right", va="top", fontsize=10, color=S.MUTED)
+    fig.subplots_adjust(left=0.24, right=0.97, top=0.95, bottom=0.12, hspace=0.35)
     return fig

@@ -121,7 +121,8 @@ def commentary_blocks(company_dir: str | Path, as_of: object = None, segment: st
 
 def commentary_problems(company_dir: str | Path, as_of: object = None) -> list[Problem]:
     """Warnings for ``reportlib validate``: every heading of the commentary (each as-of file
-    and commentary.md) that names no block of the pack, so its text would not be shown."""
+    and commentary.md) that names no block of the pack while text follows it, so that text
+    would not be shown."""
     folder = Path(company_dir)
     files = sorted((folder / COMMENTARY_DIR).glob("*.md")) if (folder / COMMENTARY_DIR).is_dir() else []
     main = commentary_file(folder)
@@ -130,7 +131,7 @@ def commentary_problems(company_dir: str | Path, as_of: object = None) -> list[P
     out = []
     for path in files:
         for b in parse_commentary(path.read_text(encoding="utf-8")):
-            if not b.block:
+            if not b.block and b.text:  # a title heading with nothing under it drops nothing
                 out.append(Problem(f'heading "{b.heading}" names no part of the pack, so its text is not shown; '
                                    f"use one of {known} (a segment may follow in brackets)",
                                    file=str(path.relative_to(folder)), row=b.line, severity="warning",
