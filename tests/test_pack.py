@@ -65,7 +65,7 @@ def test_pack_folder_names() -> None:
         Path("/r/acme/2026-09_segment-Enterprise")
     assert pack.pack_folder("/r", "acme", "2026-09", None, "segment=SMB,Enterprise") == \
         Path("/r/acme/2026-09_compare-segment-SMB-vs-Enterprise")
-    assert pack.section_title(Path("05_kpi_hierarchy.ipynb")) == "KPI hierarchy and leading indicators"
+    assert pack.section_title(Path("05_kpi_hierarchy.ipynb")) == "Go-to-market"
 
 
 def test_input_problems_stop_everything_before_notebooks(company: Path, tmp_path: Path,

@@ -47,7 +47,7 @@ __all__ = [
     "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
     "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
     "cohort_payback", "segment_compare", "cohort_compare", "usage_nps", "breakdown_bars", "trend",
-    "message_figure", "runway", "sensitivity_ranges",
+    "message_figure", "runway", "sensitivity_ranges", "owner_bars",
 ]
 
 
@@ -1662,4 +1662,35 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
     axes[-1, 0].text(1 + half, -1.0, f"every row on one scale: ±{half:.0%} of the value as reported",
                      ha="right", va="top", fontsize=10, color=S.MUTED)
     fig.subplots_adjust(left=0.24, right=0.97, top=0.95, bottom=0.12, hspace=0.35)
+    return fig
+
+
+@_styled
+def owner_bars(df: pd.DataFrame, currency: str | None = None, size=FULL) -> Figure:
+    """Pipeline created (light) and won (dark) per deal owner, largest won first, each row
+    followed by its win rate, average deal size and sales cycle.
+
+    ``df``: the ``pipeline_by_owner`` table (owner, pipeline_created, won_amount, win_rate,
+    avg_deal_size, sales_cycle_days)."""
+    if _is_empty(df):
+        return _empty("No opportunities by owner")
+    data = df.sort_values("won_amount", ascending=True).reset_index(drop=True)
+    fig, ax = _new_figure(size)
+    y = np.arange(len(data))
+    ax.barh(y, data["pipeline_created"].astype(float), color=S.NEUTRAL, height=0.7, label="Pipeline created")
+    ax.barh(y, data["won_amount"].astype(float), color=S.PRIMARY, height=0.42, label="Won")
+    top = float(data["pipeline_created"].astype(float).max() or 1)
+    for i, r in data.iterrows():
+        facts = " · ".join(p for p in (
+            f"won {F.money(r['won_amount'], currency)}",
+            f"{F.percent(r['win_rate'])} win rate" if not is_blank(r.get("win_rate")) else "",
+            f"{F.money(r['avg_deal_size'], currency)} average deal" if not is_blank(r.get("avg_deal_size")) else "",
+            f"{F.days(r['sales_cycle_days'])} cycle" if not is_blank(r.get("sales_cycle_days")) else "") if p)
+        ax.text(max(float(r["pipeline_created"]), float(r["won_amount"])) + top * 0.01, i, facts,
+                va="center", ha="left", fontsize=11.5, color=S.INK)
+    ax.set_yticks(y, [str(o) for o in data["owner"]])
+    ax.xaxis.set_major_formatter(money_formatter(currency))
+    ax.set_xlabel(_money_label(currency, "in the period"))
+    ax.set_xlim(0, top * 1.75)
+    _legend_below(ax, ncols=2)
     return fig

@@ -479,6 +479,8 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
     """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
     note; numbers formatted for each KPI's unit."""
     rows = kpi_rows(result, kpis, tier, keep_blank)
+    if not rows.empty:
+        rows = rows.assign(label=[_table_label(r) for r in rows.to_dict("records")])
     cur = currency(result)
     period = period_word(result)
     out = pd.DataFrame({
@@ -502,10 +504,19 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
         sty = sty.apply(lambda col: [_STATUS_CSS.get(s, "") for s in statuses], subset=["Status"])
     sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
                                                ["Benchmark"] if "Benchmark" in out.columns else []),
-                             **{"text-align": "left"})
+                             **{"text-align": "left", "white-space": "normal"})
     sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}]
                                 for c in ("KPI", "Benchmark", "Note") if c in out.columns})
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
+
+
+def _table_label(row: Mapping[str, Any]) -> str:
+    """A KPI's label in a table; negative net MRR churn is named for what it is."""
+    label = str(row.get("label") or _label(str(row.get("kpi"))))
+    value = row.get("value")
+    if row.get("kpi") == "net_mrr_churn_rate" and not is_blank(value) and float(value) < 0:
+        return f"{label} (net negative churn)"
+    return label
 
 
 _TABLE_CSS = [{"selector": "td, th", "props": "font-size: 11.5pt; padding: 0.035in 0.12in;"},
@@ -553,7 +564,7 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: K
     text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
     sty = escaped_styler(d, fmt, na_rep="–").hide(axis="index")
     if text_cols:
-        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left", "white-space": "normal"})
         sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}] for c in text_cols})
     sty = sty.relabel_index([esc(names[c]) for c in d.columns], axis="columns")
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
@@ -855,8 +866,10 @@ def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
     show(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
     contents = [reg.SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
                                             "cohort_economics", "kpi_hierarchy", "appendix")]
+    scope = (f" Every figure is the {segment_value(result)} segment's own, or blank with a note where only a "
+             "company-wide figure exists." if segment_value(result) else "")
     note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
-         "exports with the same definitions for every company (see the appendix).")
+         "exports with the same definitions for every company (see the appendix)." + scope)
 
 
 #: KPIs of the two-segment comparison page: growth, retention and what a customer pays.
@@ -997,10 +1010,9 @@ def breakdown_dimensions(result: KpiResult) -> list[str]:
 #: The pack's one KPI table, in reading order after the north stars: growth, retention,
 #: efficiency, cash, go-to-market.
 PACK_KPIS = ("arr", "net_new_arr", "arr_growth_yoy", "customers", "nrr", "grr", "logo_churn_rate",
-             "net_mrr_churn_rate", "quick_ratio", "carr", "revenue", "gross_margin_ttm", "cac", "ltv_cac",
-             "cac_payback_months", "magic_number", "burn_multiple", "rule_of_40", "cash_balance",
-             "runway_months", "win_rate", "avg_deal_size", "sales_cycle_days", "revenue_per_lead",
-             "time_to_pql_days")
+             "net_mrr_churn_rate", "quick_ratio", "gross_margin_ttm", "cac", "ltv_cac", "cac_payback_months",
+             "magic_number", "burn_multiple", "rule_of_40", "cash_balance", "runway_months", "win_rate",
+             "avg_deal_size", "sales_cycle_days")
 #: The executive summary's tiles after the north stars.
 CASH_KPIS = ("cash_balance", "runway_months")
 #: The KPIs judged on the unit-economics page.
@@ -1055,7 +1067,12 @@ def _shown_rows(result: KpiResult, kpis: Sequence[str]) -> pd.DataFrame:
 def pack_kpi_table(result: KpiResult) -> Any:
     """The pack's one KPI table (:func:`pack_kpi_ids`), with the year-ago column."""
     rows = _shown_rows(result, pack_kpi_ids(result))
-    return kpi_table(result, list(rows["kpi"]), year_ago=True, keep_blank=True)
+    return kpi_table(result, list(rows["kpi"]), year_ago=True, keep_blank=True).set_table_styles(
+        _COMPACT_CSS, overwrite=False)
+
+
+#: A page-long table (the KPIs, the definitions): smaller type, so that it fits one page.
+_COMPACT_CSS = [{"selector": "td, th", "props": "font-size: 10pt; padding: 0.025in 0.1in;"}]
 
 
 def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
@@ -1086,7 +1103,10 @@ def summary_tiles(result: KpiResult) -> pd.DataFrame:
     """The executive summary's tiles: the north stars, then cash and runway when known."""
     ns = north_star(result)
     cash = kpi_rows(result, [k for k in CASH_KPIS if k not in set(ns.get("kpi", []))], keep_blank=False)
-    return pd.concat([ns, cash], ignore_index=True) if not cash.empty else ns
+    rows = pd.concat([ns, cash], ignore_index=True) if not cash.empty else ns
+    if not rows.empty:  # six tiles to a row: the short names fit a tile's width
+        rows = rows.assign(label=[short_name(result, str(k)) for k in rows["kpi"]])
+    return rows
 
 
 def what_moved(result: KpiResult) -> None:
@@ -1182,20 +1202,6 @@ def funnel_title(result: KpiResult) -> str:
     extra = [f"{_name(result, k)} {_said(result, k)}" for k in ("revenue_per_lead", "time_to_pql_days")
              if not is_blank(kpi_value(result, k))]
     return page_title(result, head + (f"; {', '.join(extra)}" if extra else ""))
-
-
-OWNER_FORMATS = {"pipeline_created": "money", "won_amount": "money", "avg_deal_size": "money",
-                 "win_rate": "pct", "sales_cycle_days": "days", "opportunities_created": "count",
-                 "won": "count", "lost": "count"}
-
-
-def owner_table(result: KpiResult) -> Any:
-    """Pipeline, wins, deal size and sales cycle by deal owner (``pipeline_by_owner``)."""
-    t = table(result, "pipeline_by_owner")
-    cols = ["owner", "pipeline_created", "won_amount", "won", "win_rate", "avg_deal_size", "sales_cycle_days"]
-    return styled(t[[c for c in cols if c in t.columns]], OWNER_FORMATS, result,
-                  labels={"avg_deal_size": "Average deal", "sales_cycle_days": "Sales cycle",
-                          "won_amount": "Won", "won": "Deals won"})
 
 
 def owner_title(result: KpiResult) -> str:
@@ -1314,3 +1320,52 @@ def definitions_for_pages(result: KpiResult) -> pd.DataFrame:
     d = definitions_table(result)
     labels = {_label(k) for k in _shown_rows(result, pack_kpi_ids(result))["kpi"]}
     return d[d["kpi"].isin(labels)].reset_index(drop=True)
+
+
+#: Sections whose small kicker line was shown (one notebook runs in one kernel).
+_KICKED: set[str] = set()
+
+
+def page(result: KpiResult, text: str, section: str) -> None:
+    """A page's title; the first page a section shows also gets the small line naming the
+    section (whichever of its pages the inputs let through first)."""
+    first = section not in _KICKED
+    _KICKED.add(section)
+    title(text, section if first else None, result if first else None)
+
+
+#: Page families whose commentary the "by area" page shows, with their headings.
+AREA_BLOCKS = (("revenue_quality", "Revenue quality"), ("unit_economics", "Unit economics and cash"),
+               ("cohort_economics", "Retention"), ("kpi_hierarchy", "Go-to-market"))
+
+
+def has_area_commentary(result: KpiResult) -> bool:
+    blocks = commentary_sections(result)
+    return any(blocks.get(b) for b, _ in AREA_BLOCKS)
+
+
+def area_commentary_title(result: KpiResult) -> str:
+    blocks = commentary_sections(result)
+    names = [head.lower() for b, head in AREA_BLOCKS if blocks.get(b)]
+    return page_title(result, f"The analyst's commentary by area: {'; '.join(names)}")
+
+
+def area_commentary(result: KpiResult) -> None:
+    """The analyst's commentary per page family, in two columns on one page."""
+    blocks = commentary_sections(result)
+    parts = [f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in AREA_BLOCKS
+             if blocks.get(b)]
+    if parts:
+        show_html('<div class="bp-columns">\n' + "\n".join(parts) + "</div>\n")
+
+
+def data_quality_title(result: KpiResult) -> str:
+    """'Data quality: 3 warnings in the inputs; the policies in force' or 'all checks passed'."""
+    n = len(warnings_table(result))
+    head = f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs" if n else "Data quality: all checks passed"
+    return f"{head}; the definitions' policies in force"
+
+
+def compact(styler: Any) -> Any:
+    """A page-long table in smaller type (:data:`_COMPACT_CSS`)."""
+    return styler.set_table_styles(_COMPACT_CSS, overwrite=False)
