@@ -1621,12 +1621,15 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
     ``df``: the ``sensitivity`` table (kpi, policy, policy_value, kpi_value, in_force)."""
     if _is_empty(df):
         return _empty("No north star moves with the alternative definitions")
-    groups = list(df.groupby(["kpi", "policy"], sort=False))
+    data = df[df["kpi_value"].notna()]
+    groups = [(key, g) for key, g in data.groupby(["kpi", "policy"], sort=False) if len(g) > 1]
+    if not groups:
+        return _empty("No north star moves with the alternative definitions")
     # one relative scale for every row (value / value in force), so that a 1% spread looks
     # 1% wide and not as wide as a 30% one
     def reported(g: pd.DataFrame) -> float:
         now = g.loc[g["in_force"].astype(bool), "kpi_value"].astype(float)
-        return float(now.iloc[0]) if len(now) and now.iloc[0] else float(g["kpi_value"].astype(float).abs().max() or 1)
+        return float(now.iloc[0]) if len(now) and now.iloc[0] else float(g["kpi_value"].astype(float).abs().max() or 1.0)
 
     spread = max(float(np.nanmax(np.abs(g["kpi_value"].astype(float) / reported(g) - 1))) for _, g in groups)
     half = max(spread * 1.25, 0.02)

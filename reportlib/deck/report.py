@@ -1066,9 +1066,22 @@ def _shown_rows(result: KpiResult, kpis: Sequence[str]) -> pd.DataFrame:
 
 def pack_kpi_table(result: KpiResult) -> Any:
     """The pack's one KPI table (:func:`pack_kpi_ids`), with the year-ago column."""
-    rows = _shown_rows(result, pack_kpi_ids(result))
-    return kpi_table(result, list(rows["kpi"]), year_ago=True, keep_blank=True).set_table_styles(
-        _COMPACT_CSS, overwrite=False)
+    rows = kpi_rows(result, pack_kpi_ids(result), keep_blank=False)
+    return kpi_table(result, list(rows["kpi"]), year_ago=True).set_table_styles(_COMPACT_CSS, overwrite=False)
+
+
+def blank_kpi_notes(result: KpiResult) -> None:
+    """Under the KPI table: the pack's KPIs left blank, grouped by the reason their notes
+    give (in a segment pack, the company-wide figures), one plain line per reason."""
+    rows = kpi_rows(result, pack_kpi_ids(result))
+    if rows.empty:
+        return
+    blank = rows[rows["value"].isna()]
+    reasons: dict[str, list[str]] = {}
+    for k, n in zip(blank["kpi"], blank["note"]):
+        reasons.setdefault("" if is_blank(n) else str(n).strip().rstrip("."), []).append(short_name(result, str(k)))
+    for reason, names in reasons.items():
+        note(f"Left blank: {_and(names)}" + (f" ({reason})." if reason else "."))
 
 
 #: A page-long table (the KPIs, the definitions): smaller type, so that it fits one page.
@@ -1170,7 +1183,13 @@ def quick_ratio_title(result: KpiResult) -> str:
     t = table(result, "mrr_drivers")
     below = int(sum(S.status_key(s) in ("amber", "red") for s in t.get("status", [])))
     tail = f"; {below} of the last {len(t)} quarters below green" if len(t) else ""
-    return page_title(result, f"Quick ratio {fmt_kpi(result, 'quick_ratio')}: MRR added per MRR lost{tail}")
+    value = "" if is_blank(kpi_value(result, "quick_ratio")) else f" {fmt_kpi(result, 'quick_ratio')}"
+    return page_title(result, f"Quick ratio{value}: MRR added per MRR lost{tail}")
+
+
+def has_unit_economics(result: KpiResult) -> bool:
+    """True when at least one KPI of the unit-economics page has a value."""
+    return not kpi_rows(result, UNIT_ECONOMICS_KPIS, keep_blank=False).empty
 
 
 def unit_economics_title(result: KpiResult) -> str:
@@ -1264,7 +1283,8 @@ def sensitivity_title(result: KpiResult) -> str:
     unit, cur = reg.get(kpi).unit, currency(result)
     lo, hi = (F.value(v, unit, cur, context="text") for v in (rows["kpi_value"].min(), rows["kpi_value"].max()))
     now = rows[rows["in_force"].astype(bool)]["kpi_value"]
-    reported = f"; {F.value(now.iloc[0], unit, cur, context='text')} as reported" if len(now) else ""
+    reported = ("" if not len(now) else "; blank as reported" if is_blank(now.iloc[0])
+                else f"; {F.value(now.iloc[0], unit, cur, context='text')} as reported")
     return page_title(result, f"{reg.get(kpi).label} {lo} to {hi} depending on {policy_words(policy)}{reported}")
 
 
@@ -1362,8 +1382,10 @@ def area_commentary(result: KpiResult) -> None:
 def data_quality_title(result: KpiResult) -> str:
     """'Data quality: 3 warnings in the inputs; the policies in force' or 'all checks passed'."""
     n = len(warnings_table(result))
-    head = f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs" if n else "Data quality: all checks passed"
-    return f"{head}; the definitions' policies in force"
+    shown = f" ({min(n, 3)} shown here, all in the validate report)" if n > 3 else ""
+    head = (f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs{shown}" if n
+            else "Data quality: all checks passed")
+    return f"The definitions' policies in force; {head[:1].lower()}{head[1:]}"
 
 
 def compact(styler: Any) -> Any:
