@@ -538,7 +538,8 @@ def test_revenue_lines_treat_the_first_month_of_data_as_the_opening_book():
 
 def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
     t = pd.DataFrame(dict(month=months(4), cash_balance=[10e6, 9.5e6, 9e6, 8.4e6],
-                          net_burn_monthly=[np.nan, np.nan, 0.5e6, 0.55e6], runway_months=[np.nan, np.nan, 18.0, 8.4e6 / 0.55e6]))
+                          net_burn_monthly=[np.nan, np.nan, 0.5e6, 0.55e6],
+                          runway_months=[np.nan, np.nan, 18.0, 8.4e6 / 0.55e6]))
     fig = charts.runway(t, "EUR")
     ax = fig.axes[0]
     assert [p.get_height() for p in ax.patches] == pytest.approx([10e6, 9.5e6, 9e6, 8.4e6])

@@ -261,7 +261,8 @@ def test_quick_ratio_title_counts_the_quarters_below_green(company):
     res.tables["mrr_drivers"] = drivers
     res.kpis = pd.concat([res.kpis, pd.DataFrame([_row("quick_ratio", 4.2, "multiple")])], ignore_index=True)
     # amber + red = 2 of 3
-    assert report.quick_ratio_title(res) == "Quick ratio 4.2x: MRR added per MRR lost; 2 of the last 3 quarters below green"
+    assert report.quick_ratio_title(res) == ("Quick ratio 4.2x: MRR added per MRR lost; "
+                                             "2 of the last 3 quarters below green")
 
 
 def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(company, monkeypatch):

@@ -1629,7 +1629,9 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
     # 1% wide and not as wide as a 30% one
     def reported(g: pd.DataFrame) -> float:
         now = g.loc[g["in_force"].astype(bool), "kpi_value"].astype(float)
-        return float(now.iloc[0]) if len(now) and now.iloc[0] else float(g["kpi_value"].astype(float).abs().max() or 1.0)
+        if len(now) and now.iloc[0]:
+            return float(now.iloc[0])
+        return float(g["kpi_value"].astype(float).abs().max() or 1.0)
 
     spread = max(float(np.nanmax(np.abs(g["kpi_value"].astype(float) / reported(g) - 1))) for _, g in groups)
     half = max(spread * 1.25, 0.02)

@@ -9,7 +9,6 @@ notes. Everything here is presentation: picking rows, formatting numbers, choosi
 from __future__ import annotations
 
 import pickle
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -1262,7 +1261,8 @@ def sensitivity_table(result: KpiResult) -> pd.DataFrame:
 #: The definition choices behind the sensitivity page, as a board reads them.
 POLICY_WORDS = {"cac_lag_months": "the CAC lag", "ltv_churn_basis": "the churn basis",
                 "reactivation_window_months": "the reactivation window",
-                "mrr_includes_uncontracted": "counting uncontracted MRR", "magic_number_basis": "the magic-number basis",
+                "mrr_includes_uncontracted": "counting uncontracted MRR",
+                "magic_number_basis": "the magic-number basis",
                 "ltv_max_lifetime_years": "the LTV lifetime cap", "sm_allocation": "the S&M allocation"}
 
 

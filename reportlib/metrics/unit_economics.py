@@ -231,7 +231,8 @@ def cash_runway_series(financials: pd.DataFrame | None, segment: tuple[str, str]
     segment whose financials are company-wide (an allocated cash balance is not the
     segment's)."""
     empty = pd.DataFrame(columns=CASH_RUNWAY_COLUMNS)
-    if financials is None or financials.empty or (segment is not None and not has_segment_dimension(financials, segment)):
+    company_wide = segment is not None and not has_segment_dimension(financials, segment)
+    if financials is None or financials.empty or company_wide:
         return empty
     monthly = monthly_financials(financials, segment)
     if "cash_balance" not in monthly.columns or "net_cash_flow" not in monthly.columns:
