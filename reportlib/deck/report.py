@@ -1391,3 +1391,11 @@ def data_quality_title(result: KpiResult) -> str:
 def compact(styler: Any) -> Any:
     """A page-long table in smaller type (:data:`_COMPACT_CSS`)."""
     return styler.set_table_styles(_COMPACT_CSS, overwrite=False)
+
+
+def sensitivity_note(result: KpiResult) -> None:
+    """On the appendix's policies page when no north star moves with a definition: one line
+    saying so (the sensitivity page is then left out)."""
+    if sensitivity_table(result).empty:
+        note("Definition sensitivity: no north star changes under the policies' alternative values "
+             "in this pack, so there is no sensitivity page (sensitivity.csv).")
