@@ -96,6 +96,33 @@ def _cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from reportlib.inputs.onboard import inspect_file
+
+    report = inspect_file(args.file)
+    print(report.render())
+    return 1 if report.recognised.error else 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from reportlib.inputs.onboard import init_folder
+
+    started = init_folder(args.company_dir, name=args.name, currency=args.currency)
+    print(f"Wrote {started.path} ({len(started.todos)} TODO line(s) to check):")
+    print("\n".join(f"  {todo}" for todo in started.todos) or "  none")
+    print(f"Then run: reportlib validate {args.company_dir}")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from reportlib.inputs.onboard import write_template
+
+    out = write_template(args.out)
+    print(f"Wrote {out}: one sheet per input, with notes and an example row; its company.toml is on the "
+          "README sheet.")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from reportlib.demo import run_demo
 
@@ -142,6 +169,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", type=_key_value, default=None, metavar="KEY=VALUE",
                    help="the history of that segment's packs")
     p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("inspect", help="what a data file is: known export, header row, columns, a company.toml block")
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("init", help="write a commented starter company.toml for a folder of exports")
+    p.add_argument("company_dir", type=Path)
+    p.add_argument("--name", default=None, help="company name (default: from the folder name)")
+    p.add_argument("--currency", default="USD", help="ISO currency of the exports (default: USD)")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("template", help="write the canonical workbook (a sheet per input) to fill by hand")
+    p.add_argument("out", type=Path, help="the .xlsx to write")
+    p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("demo", help="(re)generate the demo companies and make their board packs")
     p.add_argument("--data-dir", type=Path, default=Path("data"))

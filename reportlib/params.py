@@ -11,7 +11,7 @@ import pandas as pd
 
 from reportlib.exceptions import ParameterError
 
-__all__ = ["PERIOD_WORDS", "WINDOWS", "Compare", "Segment", "parse_compare", "parse_segment",
+__all__ = ["PERIOD_WORDS", "WINDOWS", "Compare", "Segment", "fiscal_period_end", "parse_compare", "parse_segment",
            "period_label", "period_word"]
 
 #: ``--window`` name -> months.
@@ -28,11 +28,13 @@ def period_word(months: int) -> str:
     return PERIOD_WORDS.get(months, f"{months} months")
 
 
-def period_label(as_of: Any, months: int | str = 3) -> str:
+def period_label(as_of: Any, months: int | str = 3, fiscal_start: int = 1) -> str:
     """The one name of a reporting period, used on the cover, the footer and every title.
 
     ``Sep 2026`` (a month), ``Q3 2026`` (a calendar quarter), ``FY 2026`` (a calendar
-    year), otherwise the first and last month: ``Aug 2026 – Oct 2026``.
+    year); with a fiscal year starting in month ``fiscal_start`` other than January,
+    ``FY2027 Q1`` and ``FY2027`` (a fiscal year is named after the calendar year in which
+    it ends); otherwise the first and last month: ``Aug 2026 – Oct 2026``.
 
     Parameters
     ----------
@@ -40,6 +42,15 @@ def period_label(as_of: Any, months: int | str = 3) -> str:
         The last month of the period (``2026-09`` or anything starting with it).
     months : int or str
         The window in months, or its name (``month``, ``quarter``, ``year``).
+    fiscal_start : int
+        Policy ``fiscal_year_start_month``: the first month of the fiscal year (1-12).
+
+    Examples
+    --------
+    >>> period_label("2026-12", "quarter", fiscal_start=10)
+    'FY2027 Q1'
+    >>> period_label("2027-09", "year", fiscal_start=10)
+    'FY2027'
     """
     n = WINDOWS.get(months, 3) if isinstance(months, str) else int(months)
     try:
@@ -48,11 +59,28 @@ def period_label(as_of: Any, months: int | str = 3) -> str:
         return str(as_of)
     if n == 1:
         return end.strftime("%b %Y")
-    if n == 3 and end.month % 3 == 0:
-        return f"Q{end.quarter} {end.year}"
-    if n == 12 and end.month == 12:
-        return f"FY {end.year}"
+    offset = (end.month - fiscal_start) % 12          # months since the fiscal year began
+    fiscal_year = end.year + (1 if fiscal_start > 1 and end.month >= fiscal_start else 0)
+    if n == 3 and offset % 3 == 2:
+        quarter = offset // 3 + 1
+        return f"Q{quarter} {end.year}" if fiscal_start == 1 else f"FY{fiscal_year} Q{quarter}"
+    if n == 12 and offset == 11:
+        return f"FY {end.year}" if fiscal_start == 1 else f"FY{fiscal_year}"
     return f"{(end - (n - 1)).strftime('%b %Y')} – {end.strftime('%b %Y')}"
+
+
+def fiscal_period_end(as_of: Any, months: int, fiscal_start: int = 1) -> pd.Period:
+    """The last fiscal quarter end (``months=3``) or fiscal year end (12) on or before
+    ``as_of``; ``as_of`` itself for a month window.
+
+    >>> str(fiscal_period_end("2026-11", 3, fiscal_start=10))   # FY2027 Q1 ends Dec 2026
+    '2026-09'
+    """
+    end = pd.Period(str(as_of)[:7], freq="M")
+    if months not in (3, 12):
+        return end
+    since = ((end.month - fiscal_start) % 12 + 1) % months   # months past the last period end
+    return end - since
 
 
 def parse_segment(segment: Any) -> Segment | None:

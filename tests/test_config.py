@@ -205,7 +205,7 @@ def test_policies_describe():
     names = [r[0] for r in rows]
     assert names == ["reactivation_window_months", "cac_lag_months", "ltv_max_lifetime_years", "ltv_churn_basis",
                      "magic_number_basis", "mrr_includes_uncontracted", "sm_allocation",
-                     "pacing_amber", "alert_threshold"]
+                     "pacing_amber", "alert_threshold", "fiscal_year_start_month"]
     d = {n: (v, m) for n, v, m in rows}
     assert d["cac_lag_months"][0] == "2" and "2 month(s) before" in d["cac_lag_months"][1]
     assert d["reactivation_window_months"][0] == "none"

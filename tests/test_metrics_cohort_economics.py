@@ -74,3 +74,52 @@ def test_size_column_of_the_revenue_engine_is_used():
     t = cohorts().assign(size=lambda d: d.groupby("cohort")["customers"].transform("first") + 1)
     gp = cohort_gross_profit(t, financials(), monthly_cac(financials(), bridge()))
     assert gp.loc[gp.cohort == "2026-02", "cohort_cac"].iloc[0] == 300.0  # CAC 100 x size 3
+
+
+# ---------------------------------------------------------------------------- against the plain statement
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from reportlib.metrics import cohorts as cohort_tables, movements, mrr_bridge  # noqa: E402
+from test_metrics_properties import SETTINGS, mrr_frames  # noqa: E402
+
+
+def reference_gross_profit(table: pd.DataFrame, fin: pd.DataFrame, cac: pd.Series) -> pd.DataFrame:
+    """cohort_gross_profit as first written: a Period per row and a pandas transform per cohort."""
+    def month_of(label):
+        text = str(label)
+        return None if text.startswith("<=") else pd.Period(text, freq="Q" if "Q" in text else "M").asfreq("M", "start")
+    start = table["cohort"].map(month_of)
+    t = table[start.notna()].copy()
+    t["start"] = start[start.notna()]
+    t["month"] = [s + int(k) for s, k in zip(t["start"], t["age_months"])]
+    t["gross_margin"] = t["month"].map(monthly_gross_margin(fin)).astype(float)
+    t["gross_profit"] = t["mrr"].astype(float) * t["gross_margin"]
+    t = t.sort_values(["start", "age_months"])
+    t["cumulative_gross_profit"] = t.groupby("cohort")["gross_profit"].transform(
+        lambda s: s.cumsum().where(s.notna().cummin()))
+    t["cohort_size"] = t["size"].astype(float)
+    t["cohort_cac"] = t["start"].map(cac).astype(float) * t["cohort_size"]
+    t["paid_back"] = t["cumulative_gross_profit"] >= t["cohort_cac"]
+    t["month"] = t["month"].astype(str)
+    return t[list(t.columns)].reset_index(drop=True)
+
+
+@SETTINGS
+@given(mrr_frames(max_months=14), st.sampled_from(["M", "Q"]), st.data())
+def test_gross_profit_is_the_plain_statement(mrr, freq, data):
+    # Months with no revenue have no gross margin: the running total stops there.
+    months = pd.period_range(mrr["month"].min(), mrr["month"].max(), freq="M")
+    revenue = data.draw(st.lists(st.sampled_from([0.0, 800.0, 1000.0, 1234.56]), min_size=len(months),
+                                 max_size=len(months)))
+    fin = pd.DataFrame({"month": months, "revenue": revenue, "cogs": 300.0, "sales_marketing": 150.0})
+    mov = movements(mrr)
+    table = cohort_tables(mov, freq)["mrr"]
+    cac = monthly_cac(fin, mrr_bridge(mov))
+    got = cohort_gross_profit(table, fin, cac)
+    ref = reference_gross_profit(table, fin, cac)
+    if ref.empty:
+        assert got.empty
+        return
+    pd.testing.assert_frame_equal(got, ref[got.columns.tolist()])

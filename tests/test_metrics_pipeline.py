@@ -164,3 +164,24 @@ def test_pace_row_properties(target, actual, total, data):
         assert r["pace"] == pytest.approx(actual / target) and math.isnan(r["required_run_rate_per_day"])
     else:
         assert r["required_run_rate_per_day"] == pytest.approx(max(target - actual, 0) / (total - elapsed))
+
+
+def test_new_arr_targets_are_paced_from_movements_and_dimension_is_the_filter():
+    from reportlib.metrics.movements import movements
+    from reportlib.metrics.pipeline import movement_actuals, pipeline_pacing
+
+    mrr = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b"],
+                        "month": ["2026-06", "2026-07", "2026-08", "2026-07", "2026-08"],
+                        "mrr": [100.0, 150.0, 150.0, 50.0, 80.0]})
+    mrr["month"] = pd.PeriodIndex(mrr["month"], freq="M")
+    targets = pd.DataFrame({"period": ["2026Q3", "2026Q3"], "metric": ["new_arr", "new_arr"],
+                            "target": [1200.0, 500.0], "dimension": ["all", "segment=SMB"]})
+    out = pipeline_pacing(targets, None, "2026-08-31", actuals=movement_actuals(movements(mrr)))
+    total = out[out["dimension"] == "all"].iloc[0]
+    # Q3 to 2026-08-31: b new in July, 50 MRR -> new ARR 12 x 50 = 600 (a's +50 in July is expansion)
+    assert total["actual"] == 600.0
+    # 62 of 92 days elapsed (Jul 31 + Aug 31): expected 1200 x 62/92 = 808.70; pace 600 / 808.70
+    assert total["expected_to_date"] == pytest.approx(1200 * 62 / 92)
+    assert total["pace"] == pytest.approx(600 / (1200 * 62 / 92)) and total["status"] == "behind"
+    # a filter cannot be applied to movements (no dimension): no actuals, never a company figure
+    assert out[out["dimension"] == "segment=SMB"].iloc[0]["status"] == "no actuals"

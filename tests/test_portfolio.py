@@ -343,3 +343,60 @@ def test_real_packs_and_summary_pdf(tmp_path, capsys):
     again = run_portfolio(data, out=out, jobs=2, progress=False)
     assert sorted(r.status for r in again.rows) == ["failed", "skipped"]
     assert again.summary_pdf == summary and summary.stat().st_mtime_ns == stamp
+
+
+def _kpi_rows(company: str, currency: str, values: dict[str, float]) -> list[dict]:
+    units = {"arr": "currency", "customers": "count", "nrr": "ratio", "arr_growth_yoy": "ratio",
+             "runway_months": "months"}
+    return [{"company": company, "currency": currency, "kpi": k, "label": k.upper(),
+             "tier": "north_star" if k in ("arr", "nrr") else "diagnostic", "value": v, "unit": units[k],
+             "prior_value": None, "change": None, "benchmark": "", "status": "", "note": ""}
+            for k, v in values.items()]
+
+
+def test_summary_flags_stale_data_and_formats_counts_by_unit():
+    from reportlib.deck import portfolio_charts as pc
+
+    kpis = pd.DataFrame(_kpi_rows("a", "EUR", {"arr": 1000.0, "customers": 637.0, "runway_months": 14.0})
+                        + _kpi_rows("b", "EUR", {"arr": 500.0, "customers": 3.0, "runway_months": 8.0}))
+    meta = pd.DataFrame({"company": ["a", "b"], "name": ["A", "B"], "stage": "early", "gtm": "hybrid",
+                         "last_month": ["2026-09", "2026-04"]})
+    s = summarize(kpis, meta, as_of="2026-10")
+    # a: 2026-10 - 2026-09 = 1 month (not stale); b: 6 months before the as-of (stale)
+    assert s.companies.set_index("company")["stale"].to_dict() == {"a": False, "b": True}
+    assert "B (data to Apr 2026)" in pc.headline_markdown(s.companies, s.runs, s.as_of)
+    totals = pc.totals_markdown(s.totals, None)
+    assert "| **CUSTOMERS** | 640 (2) |" in totals      # 637 + 3 customers, no currency sign
+    assert "| **ARR** | €1.5k (2) |" in totals           # 1000 + 500 EUR
+    assert "--fx" in totals                              # the one-line hint without fx
+    assert s.companies.set_index("company").loc["b", "runway_months"] == 8.0
+
+
+def test_scatter_caption_corner_follows_the_axes():
+    from reportlib.portfolio.summary import best_corner, scatter_caption
+
+    # x = ARR growth (higher is better: right), y = burn multiple (lower is better: bottom)
+    assert best_corner("arr_growth_yoy", "burn_multiple") == "bottom right"
+    assert best_corner("nrr", "grr") == "top right"
+    assert "top left corner is the weakest" in scatter_caption("arr_growth_yoy", "burn_multiple")
+
+
+def test_gather_history_keeps_the_last_four_packs_up_to_the_as_of(tmp_path):
+    from reportlib.deck import portfolio_charts as pc
+    from reportlib.portfolio.gather import gather_history
+
+    company = tmp_path / "a"
+    for i, month in enumerate(["2025-10", "2026-01", "2026-04", "2026-07", "2026-10", "2027-01"]):
+        (company / month).mkdir(parents=True)
+        pd.DataFrame({"kpi": ["arr", "nrr", "customers"], "value": [100.0 * (i + 1), 1.0 + i / 100, 9]}
+                     ).to_csv(company / month / "kpis.csv", index=False)
+    history = gather_history({"a": company / "2026-10"}, {"a": ["arr", "nrr"]})
+    # packs up to 2026-10 (2027-01 was issued later), the last four of them: 2026-01 .. 2026-10
+    assert sorted(set(history["as_of"])) == ["2026-01", "2026-04", "2026-07", "2026-10"]
+    assert set(history["kpi"]) == {"arr", "nrr"}
+    arr = history[history["kpi"] == "arr"].set_index("as_of")["value"]
+    assert arr["2026-01"] == 200.0 and arr["2026-10"] == 500.0   # packs 2 and 5: 100 x 2, 100 x 5
+    companies = pd.DataFrame({"company": ["a"], "name": ["A"], "currency": ["USD"], "north_star": ["arr,nrr"]})
+    kpis = pd.DataFrame(_kpi_rows("a", "USD", {"arr": 500.0, "nrr": 1.04}))
+    table = pc.history_markdown(history, companies, kpis)
+    assert "Oct 2026</span> | $500 | 104% |" in table   # nrr 1 + 4/100

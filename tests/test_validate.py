@@ -144,11 +144,17 @@ def test_many_bad_rows_are_capped_and_counted(tmp_path):
     company.mkdir()
     (company / "company.toml").write_text(
         '[company]\nname = "Big"\ncurrency = "EUR"\n[inputs.mrr]\npath = "mrr.csv"\n')
-    rows = "".join(f"c{i},2024-01,-1\n" for i in range(50))
+    # 50 different negative amounts: 20 said, the other 30 counted
+    rows = "".join(f"c{i},2024-01,-{i + 1}\n" for i in range(50))
     (company / "mrr.csv").write_text("customer_id,month,mrr\n" + rows)
     report = validate_company(company)
     assert len([p for p in report.errors if p.row is not None]) == 20
-    assert report.errors[-1].message == "... and 30 more rows with the same problem in this column."
+    assert report.errors[-1].message == ("... and 30 more rows with other values and the same kind of problem "
+                                         "in this column.")
+    # 50 identical ones: one line listing the rows (test_pointing_messages.py)
+    (company / "mrr.csv").write_text("customer_id,month,mrr\n" + "".join(f"c{i},2024-01,-1\n" for i in range(50)))
+    (only,) = validate_company(company).errors
+    assert only.row == 2 and only.message.startswith("Rows 2, 3, 4, 5, 6 ... (50 rows): mrr is negative")
 
 
 def test_validate_not_a_folder(tmp_path, capsys):

@@ -7,7 +7,8 @@ amber / red; companies falling behind are written in red.
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,10 +18,11 @@ from matplotlib.figure import Figure
 from reportlib import format as F
 from reportlib.deck import _style as S
 from reportlib.deck._html import md_text
-from reportlib.values import is_blank
 from reportlib.deck.charts import board_style, message_figure
+from reportlib.values import is_blank
 
-__all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "totals_markdown"]
+__all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "headline_markdown",
+           "history_markdown", "totals_markdown"]
 
 _GTM = {"sales-led": "SLG", "product-led": "PLG", "hybrid": "hybrid"}
 _STATUS_RANK = {"red": 3, "amber": 2, "green": 1, "": 0}
@@ -43,13 +45,25 @@ def _north_stars(companies: pd.DataFrame) -> list[str]:
     return sorted(counts, key=lambda k: -counts[k])
 
 
+def _league_columns(companies: pd.DataFrame, extra: Sequence[str]) -> list[str]:
+    """The north stars, then ``extra`` (ARR growth, runway) unless already among them."""
+    stars = _north_stars(companies)
+    return stars + [k for k in extra if k not in stars] if stars else []
+
+
+def _month(month: object) -> str:
+    """'2026-04' -> 'Apr 2026'."""
+    return pd.Period(str(month)[:7], freq="M").strftime("%b %Y") if not is_blank(month) and str(month) else ""
+
+
 # --------------------------------------------------------------------------------------
 # league table
 
 
 def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18,
-                 offset: int = 0) -> Figure:
-    """Each company's north stars with their statuses (cell tint), behind in red.
+                 offset: int = 0, extra: Sequence[str] = ("arr_growth_yoy", "runway_months")) -> Figure:
+    """Each company's north stars and the ``extra`` KPIs with their statuses (cell tint),
+    behind in red, a stale company's last month of data in amber.
 
     Parameters
     ----------
@@ -57,8 +71,10 @@ def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18
         ``PortfolioSummary.companies`` and ``.kpis``.
     max_rows, offset
         The slice of companies drawn (one page holds about 18).
+    extra
+        KPI columns after the north stars (``summary.LEAGUE_KPIS``).
     """
-    cols = _north_stars(companies)
+    cols = _league_columns(companies, extra)
     rows = companies.iloc[offset: offset + max_rows]
     if rows.empty or not cols:
         return message_figure("No company finished its pack: there is nothing to compare.")
@@ -88,7 +104,7 @@ def _column_positions(n: int) -> list[float]:
 
 def _header(fig: Figure, xs: Sequence[float], names: Sequence[str], n: int) -> None:
     y = 1 - 0.5 / (n + 1)
-    for i, (x, name) in enumerate(zip(xs, names)):
+    for i, (x, name) in enumerate(zip(xs, names, strict=False)):
         chars = max(8, int((xs[i + 1] - x) * 120)) if i + 1 < len(xs) else 14
         fig.text(x + 0.005, y, textwrap.fill(name, chars), fontsize=10.5, fontweight="bold",
                  color=S.MUTED, va="center", linespacing=1.0)
@@ -101,7 +117,12 @@ def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> Non
     fig.text(xs[0] + 0.005, y, name[:30], fontsize=12, fontweight="bold", color=color, va="center")
     gtm = _GTM.get(str(comp.gtm), comp.gtm)
     meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not is_blank(v))
-    fig.text(xs[1] + 0.005, y, meta, fontsize=10, color=S.MUTED, va="center")
+    stale = bool(getattr(comp, "stale", False))
+    fig.text(xs[1] + 0.005, y + (0.012 if stale else 0), meta, fontsize=10, color=S.MUTED,
+             va="bottom" if stale else "center")
+    if stale:
+        fig.text(xs[1] + 0.005, y - 0.004, f"data to {_month(comp.last_month)}", fontsize=10,
+                 color=S.STATUS_COLORS["amber"], fontweight="bold", va="top")
 
 
 def _kpi_cell(fig: Figure, cell: tuple[float, float], y: float, h: float, row: Any, unit: Any,
@@ -191,7 +212,7 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
     else:
         area = pd.Series(160.0, data.index)
     offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
-    for comp, s, offset in zip(data.itertuples(), area, offsets):
+    for comp, s, offset in zip(data.itertuples(), area, offsets, strict=False):
         status = max((getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
                      key=lambda v: _STATUS_RANK.get(S.status_key(v), 0))
         color = S.status_color(status)
@@ -210,7 +231,7 @@ def _label_offsets(ax, xs: pd.Series, ys: pd.Series) -> list[tuple[int, int]]:
     nx, ny = (xs - x0) / (x1 - x0), (ys - y0) / (y1 - y0)
     placed: list[tuple[float, float, int]] = []
     out = []
-    for px, py in zip(nx, ny):
+    for px, py in zip(nx, ny, strict=False):
         crowded = [dy for qx, qy, dy in placed if abs(px - qx) < 0.15 and abs(py - qy) < 0.06]
         dy = 5 if not crowded else (-14 if 5 in crowded else (18 if -14 in crowded else 5))
         placed.append((px, py, dy))
@@ -235,51 +256,81 @@ def _footnote(fig, ax, x, y, bands, missing, fund_currency) -> None:
 # lists (markdown, rendered as tables by the template)
 
 
-def totals_markdown(totals: pd.DataFrame, companies: pd.DataFrame, runs: pd.DataFrame,
-                    fund_currency: str | None) -> str:
-    """Headline counts and the portfolio sums: one row per KPI, one column per currency
-    (and one for the fund currency with fx)."""
-    failed = int((runs["status"] == "failed").sum()) if len(runs) else 0
-    lines = [f"**{len(companies)} companies compared** · {failed} pack(s) failed · "
-             f"**{int(companies['behind'].sum())} falling behind**", ""]
+def headline_markdown(companies: pd.DataFrame, runs: pd.DataFrame, as_of: str) -> str:
+    """The summary's first lines: companies compared, failed packs, companies falling
+    behind, and each stale company with the last month of its data."""
+    failed = runs[runs["status"] == "failed"] if len(runs) else runs
+    behind = int(companies["behind"].astype(bool).sum())
+    lines = [f"**{len(companies)} companies compared** · "
+             + (f"**{len(failed)} pack(s) failed** (listed at the end)" if len(failed) else "no pack failed")
+             + f" · **{behind} falling behind**"]
+    stale = companies[companies["stale"].astype(bool)] if "stale" in companies else companies.iloc[:0]
+    if len(stale):
+        names = ", ".join(f"{md_text(r.name)} (data to {_month(r.last_month)})" for r in stale.itertuples())
+        lines.append(f"**Stale data**: {names}; their KPIs are as of their last month, not "
+                     f"{_month(as_of)}.")
+    return "\n\n".join(lines)
+
+
+def totals_markdown(totals: pd.DataFrame, fund_currency: str | None) -> str:
+    """The portfolio sums: one row per KPI, one column per currency (and one for the fund
+    currency with fx), each value formatted for its registry unit."""
     if totals.empty:
-        return "\n".join(lines)
+        return ""
     own = totals[totals["scope"] == "currency"]
     currencies = list(dict.fromkeys(own["currency"]))
     head = [f"{md_text(c)} companies" for c in currencies]
     if fund_currency:
-        head.append(f"all, in {fund_currency}")
-    lines += ["| | " + " | ".join(head) + " |", "|:---|" + "---:|" * len(head)]
-    for kpi, rows in totals.groupby("kpi", sort=False):
-        unit = "currency" if rows["currency"].astype(bool).all() else "count"
-        cells = [_total_cell(rows[(rows["scope"] == "currency") & (rows["currency"] == c)], unit, c)
+        head.append(f"all, in {md_text(fund_currency)}")
+    lines = ["| | " + " | ".join(head) + " |", "|:---|" + "---:|" * len(head)]
+    for _kpi, rows in totals.groupby("kpi", sort=False):
+        cells = [_total_cell(rows[(rows["scope"] == "currency") & (rows["currency"] == c)], c)
                  for c in currencies]
         if fund_currency:
-            cells.append(_total_cell(rows[rows["scope"] == "fund"], unit, fund_currency))
+            cells.append(_total_cell(rows[rows["scope"] == "fund"], fund_currency))
         lines.append(f"| **{md_text(rows['label'].iloc[0])}** | " + " | ".join(cells) + " |")
     notes = [n for n in totals["note"] if n]
     if notes:
         lines += ["", f"Note: {md_text(notes[0])}"]
-    if not fund_currency and len(currencies) > 1:
-        lines += ["", "Sums are per currency: pass an fx table (`--fx`) to add them up in the "
-                      "fund currency."]
+    if not fund_currency:
+        lines += ["", "Sums are per currency; `reportlib portfolio --fx rates.csv` (currency, month, rate "
+                      "to the fund currency) adds them up in the fund currency."]
     return "\n".join(lines)
 
 
-def _total_cell(rows: pd.DataFrame, unit: str, currency: str) -> str:
+def _total_cell(rows: pd.DataFrame, currency: str) -> str:
     if rows.empty:
         return "–"
     r = rows.iloc[0]
-    return f"{F.value(r['value'], unit, currency)} ({int(r['companies'])})"
+    return f"{F.value(r['value'], r['unit'], currency)} ({int(r['companies'])})"
+
+
+def history_markdown(history: pd.DataFrame, companies: pd.DataFrame, kpis: pd.DataFrame) -> str:
+    """Each company's north stars as issued in its last packs: one row per company and
+    as-of (oldest first), one column per north star; blank where that pack had none."""
+    if history.empty:
+        return "No earlier pack was found under the output folder."
+    units, labels = _units(kpis), _labels(kpis)
+    cols = [k for k in _north_stars(companies) if k in set(history["kpi"])]
+    names = companies.set_index("company")["name"].to_dict()
+    currency = companies.set_index("company")["currency"].to_dict()
+    lines = [f"| {_nowrap('Company')} | As of | " + " | ".join(md_text(labels.get(k, k)) for k in cols) + " |",
+             "|:---|:---|" + "---:|" * len(cols)]
+    wide = history.pivot_table(index=["company", "as_of"], columns="kpi", values="value", aggfunc="first",
+                               sort=False)
+    for (company, as_of), row in wide.iterrows():
+        cells = [F.value(row.get(k), units.get(k), currency.get(company)) for k in cols]
+        lines.append(f"| {_nowrap(md_text(names.get(company, company)))} | {_nowrap(_month(as_of))} | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def behind_markdown(companies: pd.DataFrame) -> str:
-    """The companies falling behind and why."""
+    """The companies falling behind and why (one line when none is)."""
     rows = companies[companies["behind"].astype(bool)]
     if rows.empty:
         return "No company is below its benchmark bands on the watched KPIs."
-    lines = ["| Company | Stage · GTM | Why |".replace("Stage · GTM", _nowrap("Stage · GTM")),
-             "|:---|:---|:---|"]
+    lines = [f"| Company | {_nowrap('Stage · GTM')} | Why |", "|:---|:---|:---|"]
     for r in rows.itertuples():
         lines.append(f"| {_nowrap(f'<b>{md_text(r.name)}</b>')} | {md_text(r.stage)} · {md_text(r.gtm)} "
                      f"| {md_text(r.behind_reasons)} |")
@@ -287,16 +338,15 @@ def behind_markdown(companies: pd.DataFrame) -> str:
 
 
 def failures_markdown(runs: pd.DataFrame) -> str:
-    """The packs that failed, with their reasons."""
+    """The packs that failed, with their reasons ("" when none did: the headline says so)."""
     rows = runs[runs["status"] == "failed"] if len(runs) else runs
     if rows.empty:
-        return "Every company's pack was made."
+        return ""
     lines = [f"| {_nowrap('Company')} | {_nowrap('Segment')} | Reason |", "|:---|:---|:---|"]
     for r in rows.itertuples():
         lines.append(f"| {_nowrap(md_text(r.company))} | {_nowrap(md_text(r.segment or 'all'))} "
                      f"| {md_text(r.reason)} |")
     return "\n".join(lines)
-
 
 
 def _nowrap(text: str) -> str:

@@ -19,6 +19,8 @@ import pandas as pd
 
 from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
+from reportlib.inputs._fx import FxRates, convert
+from reportlib.inputs._keys import duplicated_keys
 from reportlib.inputs._readers import (FILE, ROW, ReadError, ReadOptions, file_kind, read_files,
                                        read_table, resolve_paths)
 from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
@@ -56,12 +58,13 @@ class _Source:
 # entry point
 
 
-def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
+def load_input(folder: Path, spec: InputSpec, currency: str, fx: FxRates | None = None) -> Loaded:
     """Load, map and check one canonical input of the company in ``folder``.
 
     Read the file(s); without a transform key, map them directly (the fast canonical
     path); with one (``source``, ``where``, ``compute``, ``sql``, a keyed or summed
-    join), run them through DuckDB first. Then map, parse, check, and guard.
+    join), run them through DuckDB first. Then map, parse, check, and guard. With ``fx``
+    (the company's ``[fx]`` rates) rows in another currency are converted.
     """
     out = Loaded(spec.name, None)
     source, problems = find_source(spec)
@@ -69,7 +72,8 @@ def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
     if problems:
         return out
     options = source_read_options(ReadOptions(spec.delimiter, spec.encoding, spec.sheet, spec.header_row,
-                                              spec.comment, spec.footer, spec.member), source)
+                                              spec.comment, spec.footer, spec.member,
+                                              formula_text=spec.layout == "accounts"), source)
     try:
         paths = resolve_paths(folder, spec.patterns, spec.name)
         out.sources += paths
@@ -92,7 +96,7 @@ def load_input(folder: Path, spec: InputSpec, currency: str) -> Loaded:
         raw, spec, dropped = done.frame, done.spec, done.dropped_by_where
         if dropped:
             out.problems.append(_guards.left_out_by_where(spec, dropped, rows_read))
-    ctx = _Context(spec, currency, out.problems)
+    ctx = _Context(spec, currency, out.problems, fx)
     raw, sources = ctx.assemble(folder, raw, options, out.sources)
     if sources is None:
         return out
@@ -115,8 +119,9 @@ def _translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
 class _Context:
     """State shared by the steps of loading one input."""
 
-    def __init__(self, spec: InputSpec, currency: str, problems: list[Problem]):
+    def __init__(self, spec: InputSpec, currency: str, problems: list[Problem], fx: FxRates | None = None):
         self.spec = spec
+        self.fx = fx
         self.name = spec.name
         self.schema: dict[str, Col] = SCHEMAS[spec.name]
         self.currency = currency
@@ -135,22 +140,28 @@ class _Context:
     def row_problems(self, frame: pd.DataFrame, mask: pd.Series, src: _Source,
                      sentence: Callable[[Any], str], values: pd.Series | None = None,
                      severity: str = "error") -> None:
-        """One problem per offending row (at most MAX_ROWS), then a count of the rest."""
+        """One problem per distinct sentence (at most MAX_ROWS), its rows listed when several
+        rows say the same ("Rows 4, 5, 9 ... (18 rows): ..."), then a count of the rest."""
         if not mask.any():
             return
         hit = frame.loc[mask]
         shown = (values if values is not None else frame[src.column] if src.column else
                  pd.Series(src.constant, index=frame.index)).loc[mask]
         cols = hit[_COL] if (_COL in hit and src.column == "__value__") else None
-        for i, (idx, value) in enumerate(shown.head(MAX_ROWS).items()):
+        groups: dict[tuple[str, str, str], list[int | None]] = {}
+        for idx, value in shown.head(_SENTENCES).items():
             row = hit.at[idx, src.row]
             file = hit.at[idx, FILE] if FILE in hit and src.file == self.spec.path else src.file
-            self.problem(sentence(value), file=file, row=None if pd.isna(row) else int(row),
-                         column=str(cols.at[idx]) if cols is not None else src.shown, severity=severity)
-        rest = int(mask.sum()) - MAX_ROWS
+            column = str(cols.at[idx]) if cols is not None else src.shown
+            groups.setdefault((sentence(value), file, column), []).append(None if pd.isna(row) else int(row))
+        for (said, file, column), rows in list(groups.items())[:MAX_ROWS]:
+            self.problem(said if len(rows) == 1 else f"{_rows_listed(rows)}: {said}", file=file, row=rows[0],
+                         column=column, severity=severity)
+        told = sum(len(rows) for rows in list(groups.values())[:MAX_ROWS])
+        rest = int(mask.sum()) - told
         if rest > 0:
-            self.problem(f"... and {rest:,} more rows with the same problem in this column.",
-                         file=src.file, column=src.shown, severity=severity)
+            self.problem(f"... and {rest:,} more rows with other values and the same kind of problem in this "
+                         "column.", file=src.file, column=src.shown, severity=severity)
 
     # ----------------------------------------------------------------------------------
     # step 1: files, joins, wide layout, column sources
@@ -355,6 +366,7 @@ class _Context:
             rows = rows.loc[keep]
         frame = self._finish(frame)
         frame[ROW] = rows
+        frame = self._converted(raw, frame)
         self._table_checks(raw, frame)
         errors = sum(p.severity == "error" for p in self.problems)
         frame = frame.drop(columns=[ROW]).reset_index(drop=True)
@@ -547,8 +559,16 @@ class _Context:
         if self.name in MONTHLY_SERIES and "month" in frame:
             self._gaps(frame)
 
+    def _converted(self, raw, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows in another currency converted through the company's ``[fx]`` rates."""
+        if self.fx is None or "currency" not in frame:
+            return frame
+        frame, problems = convert(frame, self.name, self.currency, self.fx, file=self.spec.path)
+        self.problems += problems
+        return frame
+
     def _currency(self, raw, frame) -> None:
-        if "currency" not in frame:
+        if "currency" not in frame or self.fx is not None:
             return
         cur = frame["currency"].str.upper().str.strip()
         foreign = cur.notna() & cur.ne(self.currency)
@@ -558,7 +578,8 @@ class _Context:
         found = ", ".join(sorted(cur.dropna().unique()))
         self.row_problems(raw, foreign, src, lambda v: (
             f"This row is in {v} but the company reports in {self.currency} (currencies in the file: "
-            f"{found}). reportlib does not convert currencies: export every amount in {self.currency}."),
+            f"{found}). Export every amount in {self.currency}, or give the rates in company.toml "
+            f"[fx] path = \"fx.csv\" (columns currency, month, rate) to convert them."),
             values=cur)
 
     def _duplicates(self, raw, frame) -> None:
@@ -568,8 +589,7 @@ class _Context:
         if not keys or not all(k in frame for k in keys):
             return
         keys = list(keys)
-        present = frame[keys].notna().all(axis=1)
-        dup = frame.duplicated(keys, keep=False) & present
+        dup = duplicated_keys(frame, keys)
         if not dup.any():
             return
         hit = frame.loc[dup, keys + [ROW]].sort_values(ROW)
@@ -602,6 +622,17 @@ class _Context:
         self.problem(f"Month(s) {shown} missing inside the history ({full[0]} to {full[-1]}): {why}. "
                      "Every month between the first and the last must be in the file (with 0 if nothing happened).",
                      column=self.sources["month"].shown if "month" in self.sources else "month")
+
+
+_SENTENCES = 5_000     # offending rows whose sentences are grouped; the rest are counted
+_LISTED = 5            # rows named in a grouped problem
+
+
+def _rows_listed(rows: list[int | None]) -> str:
+    """'Rows 4, 5, 9 ... (18 rows)': identical problems said once."""
+    known = [r for r in rows if r is not None]
+    shown = ", ".join(map(str, known[:_LISTED]))
+    return f"Rows {shown}" + (f" ... ({len(rows):,} rows)" if len(rows) > _LISTED else "")
 
 
 _NEGATIVE_WHY = {

@@ -25,6 +25,7 @@ import openpyxl
 import pandas as pd
 
 from reportlib.exceptions import Problem
+from reportlib.inputs.config import did_you_mean
 
 ROW = "__row__"
 FILE = "__file__"
@@ -54,6 +55,7 @@ class ReadOptions:
     comment: str | None = None
     footer: tuple[str, ...] = ()
     member: str | None = None
+    formula_text: bool = False             # report layouts: an uncalculated formula reads as its text
 
 
 CsvOptions = ReadOptions   # the name the mapping used before report layouts
@@ -130,7 +132,6 @@ def read_table(path: Path, display: str, *, sheet: str | None = None,
     if sheet is not None:
         options = ReadOptions(**{**options.__dict__, "sheet": sheet})
     if not path.is_file():
-        from reportlib.inputs.config import did_you_mean
         folder = path.parent
         near = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
         raise fail(f"The file {display} named in company.toml [inputs.{input_name}] does not exist "
@@ -164,7 +165,10 @@ def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFr
                      or fnmatch.fnmatch(Path(n).name.lower(), options.member.lower())]
         if not names:
             what = f"matching member = {options.member!r}" if options.member else "(CSV, XLSX, Parquet or JSON)"
-            raise fail(f"{display} holds no data file {what}.")
+            held = [n for n in archive.namelist() if not n.endswith("/")]
+            shown = ", ".join(held[:5]) + (" ..." if len(held) > 5 else "")
+            raise fail(f"{display} holds no data file {what}: it holds {shown or 'nothing'} "
+                       f"({len(held)} file{'s' * (len(held) != 1)}).")
         frames = []
         for name in sorted(names):
             data = io.BytesIO(archive.read(name))
@@ -216,6 +220,9 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     except OSError as exc:
         raise fail(f"{display} could not be opened ({exc.strerror}).") from None
     lines = sample.splitlines()
+    if sample.lstrip()[:1] in ("[", "{") and _json_text(sample):
+        raise fail(f"{display} holds JSON, not CSV: rename it to .json (or .jsonl for one record per line) "
+                   "so it is read as JSON.")
     delimiter = options.delimiter or _sniff(lines, options.comment)
     skip = _comment_lines(text, encoding, options.comment) if options.comment else []
     header = _header_index(lines, delimiter, options, set(skip))
@@ -230,8 +237,7 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     except pd.errors.EmptyDataError:
         raise fail(f"{display} is empty: it has no header row.") from None
     except pd.errors.ParserError as exc:
-        raise fail(f"{display} could not be split into columns with delimiter {delimiter!r} ({exc}); "
-                   "set delimiter in company.toml, or header_row if title lines come first.") from None
+        raise fail(_split_failure(display, lines, delimiter, header, options, str(exc).strip())) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if skip:
         # Data rows are the lines neither skipped nor the header (1-based as an editor shows).
@@ -240,6 +246,29 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     else:
         frame[ROW] = range(header + 2, header + 2 + len(frame))
     return frame
+
+
+def _json_text(sample: str) -> bool:
+    """The start of a JSON document or of JSON lines (a CSV never opens with [{ or {")."""
+    return bool(re.match(r'\s*(\[\s*\{|\{\s*")', sample))
+
+
+def _split_failure(display: str, lines: list[str], delimiter: str, header: int, options: ReadOptions,
+                   detail: str) -> str:
+    """Why a CSV could not be split, pointing at title or comment lines above the header."""
+    rows = list(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
+    widths = [sum(bool(c.strip()) for c in r) for r in rows]
+    widest = widths.index(max(widths)) if widths else 0
+    marks = {r[0].lstrip()[:1] for r in rows[:widest] if r and r[0].strip()}
+    if widest > header and len(marks) == 1 and marks <= {"#", "/", ";", "%"} and not options.comment:
+        mark = marks.pop()
+        return (f"{display} starts with lines beginning with '{mark}' (comments): set comment = \"{mark}\" "
+                "in company.toml.")
+    if widest > header:
+        return (f"{display}: the header seems to be on row {widest + 1} (the lines above look like titles); "
+                f"set header_row = {widest + 1} in company.toml.")
+    return (f"{display} could not be split into columns with delimiter {delimiter!r} ({detail}); "
+            "set delimiter in company.toml, or header_row if title lines come first.")
 
 
 def _comment_lines(text: bytes, encoding: str, prefix: str) -> list[int]:
@@ -290,6 +319,8 @@ def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -
     text = raw.decode(encoding)
     records: list[Any] = []
     rows: list[int] = []
+    if kind == "json" and _is_json_lines(text):
+        kind = "jsonl"   # e.g. Amplitude's hourly *.json.gz files hold one event per line
     if kind == "jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -318,13 +349,25 @@ def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -
     return frame
 
 
+def _is_json_lines(text: str) -> bool:
+    """Several JSON objects one per line (not one document spread over lines)."""
+    lines = [ln for ln in text.splitlines()[:3] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        return all(isinstance(json.loads(ln), dict) for ln in lines)
+    except json.JSONDecodeError:
+        return False
+
+
 def _records(doc: Any) -> list | None:
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
-        lists = [v for v in doc.values() if isinstance(v, list)]
-        if len(lists) == 1:
-            return lists[0]
+        lists = [v for v in doc.values() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)]
+        # {"data": [{...}, ...]} wraps the records; any other object is one record (a one-line
+        # JSON-lines file, e.g. an hour of Amplitude events holding one event).
+        return lists[0] if len(lists) == 1 else [doc]
     return None
 
 
@@ -346,7 +389,7 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
         cells = [list(r) for r in book[sheet].iter_rows(values_only=True)]
     finally:
         book.close()
-    _check_formulas(data, sheet, cells, display, fail)
+    _check_formulas(data, sheet, cells, display, fail, options.formula_text)
     if not cells:
         raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
     skip = {i for i, r in enumerate(cells[:_TITLE_SCAN])
@@ -398,17 +441,19 @@ def _pick_sheet(names: list[str], display: str, sheet: str | None, fail) -> str:
                        "sheet = \"...\" in company.toml.")
         return names[0]
     if sheet not in names:
-        from reportlib.inputs.config import did_you_mean
         raise fail(f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}."
                    + did_you_mean(sheet, names))
     return sheet
 
 
-def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail) -> None:
+def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail,
+                    as_text: bool = False) -> None:
     """Formula cells saved without their computed value read as blank: refuse them by name.
 
     Files written by scripts (not by Excel) often hold formulas that were never calculated;
-    read as blank, the customers on those rows would look churned.
+    read as blank, the customers on those rows would look churned. With ``as_text`` (report
+    layouts, whose totals are formulas the reader skips) each such cell holds its formula
+    text instead, so a formula on a line that is read is named as "not an amount".
     """
     if isinstance(data, io.BytesIO):
         data.seek(0)
@@ -420,9 +465,11 @@ def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str
                 if isinstance(v, str) and v.startswith("=") and r < len(values) \
                         and (c >= len(values[r]) or values[r][c] is None):
                     missing.append(f"{openpyxl.utils.get_column_letter(c + 1)}{r + 1}")
+                    if as_text and c < len(values[r]):
+                        values[r][c] = v
     finally:
         book.close()
-    if missing:
+    if missing and not as_text:
         shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
         raise fail(f"{display} sheet '{sheet}' has formula cells without a saved value ({shown}): they "
                    "would read as blank. Open the file in Excel or LibreOffice, let it calculate, and save "

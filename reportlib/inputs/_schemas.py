@@ -111,6 +111,7 @@ SCHEMAS: dict[str, dict[str, Col]] = {
         "metric": _req("text"),
         "target": _req("number"),
         "filter": Col("text"),
+        "dimension": Col("text"),   # the filter under its DESIGN.md name
     },
     "usage": {
         "user_id": _req("id"),

@@ -18,7 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from reportlib.exceptions import Problem
+from reportlib.exceptions import InputError, Problem
+from reportlib.inputs._accounts import LONG_COLUMNS, read_accounts, to_financials
+from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs._readers import FILE, ROW, ReadError, ReadOptions, read_files, resolve_paths
 from reportlib.inputs._values import text
 from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
@@ -61,7 +63,7 @@ def source_read_options(options: ReadOptions, source: Source | None) -> ReadOpti
         return options
     hints = {k: (tuple(v) if k == "footer" else v) for k, v in source.read.items()
              if k in ReadOptions.__dataclass_fields__}
-    mine = {k: v for k, v in options.__dict__.items() if v not in (None, ())}
+    mine = {k: v for k, v in options.__dict__.items() if v is not None and v is not False and v != ()}
     return ReadOptions(**{**options.__dict__, **hints, **mine})
 
 
@@ -176,8 +178,18 @@ def _run(con, spec: InputSpec, main: pd.DataFrame, source: Source | None,
         return None
     if ROW not in result:
         result[ROW] = range(1, len(result) + 1)
-    out.spec = replace(spec, columns=columns, join=(), compute={}, where=None, sql=None)
+    out.spec = replace(spec, columns=columns, join=(), compute={}, where=None, sql=None,
+                       layout="long" if spec.layout == "accounts" else spec.layout,
+                       dimensions=spec.dimensions + _extra_columns(spec, source, result))
     return result
+
+
+def _extra_columns(spec: InputSpec, source: Source | None, result: pd.DataFrame) -> tuple[str, ...]:
+    """A source's output columns beyond the canonical ones: kept as dimensions (pipeline, plan...)."""
+    if source is None:
+        return ()
+    known = set(SCHEMAS[spec.name]) | set(spec.columns) | set(spec.dimensions) | {ROW, FILE}
+    return tuple(str(c) for c in result.columns if c not in known)
 
 
 def _count(con) -> int:
@@ -212,16 +224,31 @@ def _compute(con, spec: InputSpec, canon: str, expression: str, out: Transformed
 def _result(con, spec: InputSpec, source: Source | None, out: Transformed) -> pd.DataFrame | None:
     try:
         if source is not None and source.frame is not None:
-            return source.frame(con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df())
-        if source is not None:
-            return source.run(con)
-        if spec.sql:
-            return con.execute(spec.sql).df()
-        return con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df()
+            result = source.frame(_cells(con))
+        elif source is not None:
+            result = source.run(con)
+        elif spec.layout == "accounts":
+            result = read_accounts(_cells(con), file=spec.path)
+        elif spec.sql:
+            result = con.execute(spec.sql).df()
+        else:
+            result = con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df()
+        if set(LONG_COLUMNS) <= set(result.columns):
+            # A P&L report read as account lines: summed into canonical lines by the
+            # company's own mapping of accounts.
+            result = to_financials(result, spec.accounts, file=spec.path)
+        return result
     except duckdb.Error as exc:
         key = "source" if source is not None else "sql"
         out.problems.append(sql_problem(spec, key, exc))
-        return None
+    except InputError as exc:
+        out.problems += [replace(p, file=p.file or spec.path, input=p.input or spec.name) for p in exc.problems]
+    return None
+
+
+def _cells(con) -> pd.DataFrame:
+    """The export's cells as read, in file order (for report layouts)."""
+    return con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df()
 
 
 def _join(con, spec: InputSpec, join: JoinSpec, name: str, frame: pd.DataFrame, main_cols: list[str],

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib.inputs._fx import read_fx
+from reportlib.inputs._keys import one_month_customers
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
@@ -154,6 +156,14 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
+    fx = None
+    if config.fx_path and (outside := _links_outside(folder, [config.fx_path])):
+        problems += outside
+    elif config.fx_path:
+        try:
+            fx = read_fx(folder / config.fx_path, config.fx_path)
+        except InputError as exc:
+            problems += exc.problems
     for name in INPUT_NAMES:
         spec = config.inputs.get(name)
         if spec is None:
@@ -161,7 +171,7 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         if (outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name)):
             problems += outside
             continue
-        loaded = load_input(folder, spec, config.currency)
+        loaded = load_input(folder, spec, config.currency, fx)
         problems += loaded.problems
         sources[name] = loaded.sources
         if loaded.frame is not None:
@@ -253,13 +263,14 @@ def _data_months(company: Company) -> pd.PeriodIndex:
     elif source == "transactions":
         months = f["transactions"]["date"].dt.to_period("M")
     else:
-        # No revenue input: the span of whatever dated input there is.
-        cols = [fr[c] for fr in f.values() for c in fr.columns
-                if pd.api.types.is_datetime64_any_dtype(fr[c])]
-        if not cols:
+        # No revenue input: the span of whatever dated input there is (dates or months).
+        cols = [pd.Series(pd.PeriodIndex(fr[c].dropna(), freq="M")) if isinstance(fr[c].dtype, pd.PeriodDtype)
+                else fr[c].dropna().dt.to_period("M") for fr in f.values() for c in fr.columns
+                if pd.api.types.is_datetime64_any_dtype(fr[c]) or isinstance(fr[c].dtype, pd.PeriodDtype)]
+        allv = pd.concat(cols).dropna() if cols else pd.Series([], dtype="period[M]")
+        if allv.empty:
             return pd.PeriodIndex([], freq="M")
-        allv = pd.concat(cols).dropna()
-        return pd.period_range(allv.min().to_period("M"), allv.max().to_period("M"), freq="M")
+        return pd.period_range(allv.min(), allv.max(), freq="M")
     months = months.dropna()
     if months.empty:
         return pd.PeriodIndex([], freq="M")
@@ -362,18 +373,13 @@ def _company_warnings(config: CompanyConfig, frames: dict[str, pd.DataFrame]) ->
 
 
 def _one_month_customers(mrr: pd.DataFrame, file: str) -> list[Problem]:
-    active = mrr.loc[mrr["mrr"] > 0, ["customer_id", "month"]]
-    if active.empty:
-        return []
-    per = active.groupby("customer_id", observed=True)["month"].agg(["nunique", "max"])
-    last = active["month"].max()
     # A customer new in the last month has one month of MRR by nature; not worth a warning.
-    once = per.loc[(per["nunique"] == 1) & (per["max"] != last)]
-    if once.empty:
+    once, n = one_month_customers(mrr["customer_id"], mrr["month"], mrr["mrr"])
+    if n == 0:
         return []
-    ids = ", ".join(str(i) for i in once.index[:MAX_ROWS])
-    more = f" and {len(once) - MAX_ROWS:,} more" if len(once) > MAX_ROWS else ""
-    return [Problem(f"{len(once):,} customer(s) have MRR in only one month ({ids}{more}); check that "
+    ids = ", ".join(str(i) for i in once[:MAX_ROWS])
+    more = f" and {n - MAX_ROWS:,} more" if n > MAX_ROWS else ""
+    return [Problem(f"{n:,} customer(s) have MRR in only one month ({ids}{more}); check that "
                     "their other months are not missing from the export (one-off fees do not belong in MRR).",
                     file=file, column="customer_id", severity="warning", input="mrr")]
 

@@ -6,6 +6,9 @@ what would be right, with a "did you mean" suggestion for misspelled keys.
 """
 from __future__ import annotations
 
+import calendar
+import codecs
+
 import difflib
 import re
 import tomllib
@@ -60,6 +63,7 @@ class Policies:
     sm_allocation: str = "none"
     pacing_amber: float = 0.9
     alert_threshold: float = 0.10
+    fiscal_year_start_month: int = 1
 
     def describe(self) -> list[tuple[str, str, str]]:
         """The policies in force as ``(name, value, meaning)`` rows for the definitions page.
@@ -106,6 +110,10 @@ _MEANING = {
         "new_customers": "S&M is allocated to segments pro rata to new customers",
         "new_arr": "S&M is allocated to segments pro rata to new ARR",
         "arr": "S&M is allocated to segments pro rata to ARR"}.get(v, v),
+    "fiscal_year_start_month": lambda v: (
+        "quarters and years are calendar quarters and years" if v == 1 else
+        f"the fiscal year starts in {calendar.month_name[v]}; quarter and year windows end on fiscal quarter "
+        "and year ends, labelled like FY2027 Q1 (a fiscal year is named after the calendar year it ends in)"),
     "pacing_amber": lambda v: f"pipeline pace of at least {v:.0%} of target is 'on track'",
     "alert_threshold": lambda v: (
         f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"),
@@ -120,6 +128,7 @@ _POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
     "magic_number_basis": ((str,), lambda v: _one_of(v, ("net_new", "new", "gross"))),
     "mrr_includes_uncontracted": ((bool,), lambda v: None),
     "sm_allocation": ((str,), lambda v: _one_of(v, ("none", "new_customers", "new_arr", "arr"))),
+    "fiscal_year_start_month": ((int,), lambda v: None if 1 <= v <= 12 else "must be a month number from 1 to 12."),
     "pacing_amber": ((int, float), lambda v: None if 0 < v <= 1 else "must be a fraction between 0 and 1, e.g. 0.9."),
     "alert_threshold": ((int, float), lambda v: None if 0 < v < 10 else "must be a positive fraction, e.g. 0.10."),
 }
@@ -184,7 +193,7 @@ class InputSpec:
     @property
     def needs_transform(self) -> bool:
         """Whether the input goes through DuckDB (a plain mapping does not)."""
-        return bool(self.source or self.where or self.compute or self.sql
+        return bool(self.source or self.where or self.compute or self.sql or self.layout == "accounts"
                     or any(j.needs_transform for j in self.join))
 
     @property
@@ -518,7 +527,6 @@ class _Checker:
         if kw.get("decimal") and kw.get("decimal") == kw.get("thousands"):
             self.fail(f"{where}.thousands", "must differ from the decimal separator.")
         if "encoding" in kw:
-            import codecs
             try:
                 codecs.lookup(kw["encoding"])
             except LookupError:
@@ -540,7 +548,10 @@ class _Checker:
                 self.fail(f"{where}.values.{canon}", "must be a table of source value = canonical value.")
                 continue
             translated[canon] = {str(k): str(v) for k, v in mapping.items()}
-        joins = self.joins(table, where)
+        joins = self.joins(table, where, keyed="source" not in table)
+        if "source" in table and "amount_unit" in table:
+            self.fail(f"{where}.amount_unit", f"cannot be used with source: source = {table['source']!r} "
+                      "knows the unit its tool writes amounts in and converts them itself.")
         if len(self.problems) > n_before:
             return None
         return InputSpec(name=name, path=path, layout=layout, columns=columns,
@@ -629,7 +640,9 @@ class _Checker:
             self.fail(f"{where}.{key}.{k}", f"must be a column name in quotes, not {value[k]!r}.")
         return {k: v for k, v in value.items() if isinstance(v, str)}
 
-    def joins(self, table: dict, where: str) -> tuple[JoinSpec, ...]:
+    def joins(self, table: dict, where: str, keyed: bool = True) -> tuple[JoinSpec, ...]:
+        """The ``[[join]]`` tables; ``keyed`` False under a ``source``, whose query joins its
+        side tables itself (``on`` is then optional)."""
         raw = table.get("join", [])
         if isinstance(raw, dict):
             raw = [raw]
@@ -643,10 +656,10 @@ class _Checker:
             path = self.path(j, jw)
             on = self.typed(j, "on", jw, (str, list)) or self.typed(j, "left_on", jw, (str, list))
             right_on = self.typed(j, "right_on", jw, (str, list))
-            if on is None:
+            if on is None and keyed:
                 self.fail(f"{jw}.on", "is required: the key column present in both files "
                           "(or left_on and right_on when they are named differently).")
-                on = []
+            on = on or []
             on = (on,) if isinstance(on, str) else tuple(str(o) for o in on)
             right_on = (right_on,) if isinstance(right_on, str) else tuple(str(o) for o in right_on or ())
             if right_on and len(right_on) != len(on):

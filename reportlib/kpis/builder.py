@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -38,7 +39,7 @@ from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES
 from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
                       funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
-                      opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
+                      movement_actuals, opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
@@ -47,7 +48,7 @@ from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMN
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
-from reportlib.metrics.movements import arpa_drivers, movements, mrr_bridge, mrr_drivers, revenue_kpis
+from reportlib.metrics.movements import MovementSet, arpa_drivers, movement_set, mrr_bridge, mrr_drivers, revenue_kpis
 
 __all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
            "benchmark_text", "status", "reconciliation_warnings"]
@@ -135,7 +136,7 @@ class _Ctx:
     window: Window
     as_of_date: pd.Timestamp
     mrr: pd.DataFrame | None
-    mov: pd.DataFrame | None
+    mov: MovementSet | None
     span: tuple[pd.Period, pd.Period] | None
 
     @property
@@ -186,15 +187,41 @@ def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
 def _context(company: Company, whole: Company, window: Window, date: pd.Timestamp) -> _Ctx:
     """Revenue grid up to the as-of month, on the whole company's months so that a segment's
     opening month (and so its movements) match the company's."""
-    full = _revenue_mrr(whole)
+    include = bool(whole.config.policies.mrr_includes_uncontracted)
+    full = _run_cached(("mrr", id(whole.frames), include), whole.frames, lambda: _revenue_mrr(whole))
     if full is None or full.empty:
         return _Ctx(company, whole, window, date, None, None, None)
     span = (pd.Period(full["month"].min(), "M"), window.as_of)
-    mrr = full if company is whole else _revenue_mrr(company, span)
-    mrr = mrr[(mrr["month"] >= span[0]) & (mrr["month"] <= span[1])]
-    mov = movements(mrr, reactivation_window_months=company.config.policies.reactivation_window_months,
-                    months=span)
+
+    def grid() -> tuple[pd.DataFrame, MovementSet]:
+        mrr = full if company is whole else _revenue_mrr(company, span)
+        inside = (mrr["month"] >= span[0]) & (mrr["month"] <= span[1])
+        if not inside.all():  # a copy only when needed: the loaded column keeps its cached codes
+            mrr = mrr[inside]
+        return mrr, movement_set(mrr, months=span)
+
+    key = ("movements", id(company.frames), id(whole.frames), company is whole,
+           bool(company.config.policies.mrr_includes_uncontracted), span)
+    mrr, mov = _run_cached(key, company.frames, grid)
+    # the reactivation window relabels returns only: the grid and the rows are shared
+    mov = mov.with_reactivation_window(company.config.policies.reactivation_window_months)
     return _Ctx(company, whole, window, date, mrr, mov, span)
+
+
+#: The compute_kpis run in progress: the frames dicts whose revenue grids may be kept, and
+#: the grids. A run asks for the same grid many times (the whole company for segment shares
+#: in every window, sensitivity's policy variants); a grid depends only on the frames, the
+#: months and the revenue policies, all in the key. The dicts are held, so ids stay unique.
+_RUN: ContextVar[dict | None] = ContextVar("reportlib_kpis_run", default=None)
+
+
+def _run_cached(key: tuple, frames: dict, compute: Callable[[], Any]) -> Any:
+    run = _RUN.get()
+    if run is None or id(frames) not in run["frames"]:
+        return compute()
+    if key not in run["grids"]:
+        run["grids"][key] = compute()
+    return run["grids"][key]
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -422,7 +449,7 @@ def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
 def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
     opps = ctx.frame("opportunities")
     out = {"pipeline_pacing": pipeline_pacing(ctx.frame("targets"), opps, ctx.as_of_date, ctx.policies,
-                                              leads=ctx.frame("leads"))}
+                                              leads=ctx.frame("leads"), actuals=movement_actuals(ctx.mov))}
     if opps is not None:
         out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
         for by in ("source", "partner", "owner"):
@@ -505,7 +532,8 @@ def _with_policies(ctx: _Ctx, policies: Any) -> _Ctx:
     """The same pack under other policies (the inputs and the grid are shared, not copied)."""
     def swap(company: Company) -> Company:
         return replace(company, config=replace(company.config, policies=policies))
-    return replace(ctx, company=swap(ctx.company), whole=swap(ctx.whole))
+    whole = swap(ctx.whole)
+    return replace(ctx, company=whole if ctx.company is ctx.whole else swap(ctx.company), whole=whole)
 
 
 def _sensitivity(ctx: _Ctx, window: Window) -> pd.DataFrame:
@@ -681,8 +709,21 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
     company = whole.segment(*seg) if seg else whole
+    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames},
+                    "grids": {}})
+    try:
+        return _compute(whole, company, seg, cmp_, as_of, window)
+    finally:
+        _RUN.reset(run)
+
+
+def _compute(whole: Company, company: Company, seg: tuple[str, str] | None,
+             cmp_: tuple[str, tuple[str, str]] | None, as_of: str | pd.Period | None,
+             window: str | int) -> KpiResult:
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
-    win = Window(month, parse_window(window))
+    fiscal = whole.config.policies.fiscal_year_start_month
+    # a fiscal year off January: quarter and year windows end on the last fiscal period end
+    win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
     ctx = _context(company, whole, win, date)
     values, prior = _values(ctx, win), _values(ctx, win.prior())
     year_all = _values(ctx, win.year_ago())

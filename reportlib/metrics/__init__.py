@@ -28,11 +28,12 @@ from reportlib.metrics.cohort_economics import (cohort_gross_profit, cohort_payb
                                monthly_gross_margin)
 from reportlib.metrics.engagement import dau_mau, feature_adoption, nps_kpis, usage_kpis, usage_series
 from reportlib.metrics.journey import conversion_by, funnel, funnel_cohorts, journey_alerts, journey_kpis
-from reportlib.metrics.pipeline import opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis, pipeline_pacing
+from reportlib.metrics.pipeline import (movement_actuals, opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis,
+                                        pipeline_pacing)
 from reportlib.metrics.unit_economics import segment_share, unit_economics_kpis, unit_economics_series
 
 __all__ += ["Noted", "note_of", "value_of", "cohort_gross_profit", "cohort_payback", "compare_segments",
             "monthly_cac", "monthly_gross_margin", "dau_mau", "feature_adoption", "nps_kpis", "usage_kpis",
             "usage_series", "conversion_by", "funnel", "funnel_cohorts", "journey_alerts", "journey_kpis",
-            "opportunity_cohorts", "pace_row", "pipeline_by", "pipeline_kpis", "pipeline_pacing",
+            "movement_actuals", "opportunity_cohorts", "pace_row", "pipeline_by", "pipeline_kpis", "pipeline_pacing",
             "segment_share", "unit_economics_kpis", "unit_economics_series"]

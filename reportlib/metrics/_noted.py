@@ -59,7 +59,7 @@ def as_months(values: pd.Series | pd.Index) -> pd.PeriodIndex:
         return pd.PeriodIndex(values).asfreq("M")
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return pd.PeriodIndex(pd.DatetimeIndex(values).to_period("M"))
-    return pd.PeriodIndex([pd.Period(str(v), freq="M") for v in values])
+    return pd.PeriodIndex([pd.Period(str(v), freq="M") for v in values], freq="M")  # freq: an empty column too
 
 
 def first_blank(*values: Value) -> Blank | None:

@@ -16,8 +16,8 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._noted import as_months
 from reportlib.metrics._values import Blank, Value
+from reportlib.metrics.movements import CHURN, MovementsLike, _read
 from reportlib.metrics.periods import Window
 
 __all__ = ["CHURN_BASES", "MONTHLY_CHURN_KEY", "annualised_monthly_logo_churn", "ltv_churn"]
@@ -27,14 +27,14 @@ CHURN_BASES = ("period", "monthly")
 MONTHLY_CHURN_KEY = "logo_churn_rate_monthly_annualised"
 
 
-def annualised_monthly_logo_churn(mov: pd.DataFrame | None, window: Window) -> Value:
+def annualised_monthly_logo_churn(mov: MovementsLike | None, window: Window) -> Value:
     """12 x the mean monthly logo churn over the twelve months ending at M.
 
     Parameters
     ----------
-    mov : DataFrame
-        Movements (:func:`~reportlib.metrics.movements.movements`): ``month``, ``mrr``,
-        ``movement``.
+    mov : DataFrame or MovementSet
+        Movements (:func:`~reportlib.metrics.movements.movements` or
+        :func:`~reportlib.metrics.movements.movement_set`).
     window : Window
         Its ``as_of`` is M.
 
@@ -44,20 +44,27 @@ def annualised_monthly_logo_churn(mov: pd.DataFrame | None, window: Window) -> V
         Blank when the data do not reach back to M - 12 or a month of the TTM opens with no
         active customer.
     """
-    if mov is None or mov.empty:
+    m = None if mov is None else _read(mov)
+    if m is None or len(m.col) == 0:
         return Blank("no revenue data")
-    months = as_months(mov["month"])
-    first, as_of = months.min(), pd.Period(window.as_of, freq="M")
+    totals = m.totals()
+    # the first month with a movement row (a segment may start after the company's first month)
+    first = pd.Period(ordinal=m.first + int(np.flatnonzero(totals["count"].sum(axis=1))[0]), freq="M")
+    as_of = pd.Period(window.as_of, freq="M")
     if as_of - 12 < first:
         return Blank(f"needs 13 months of revenue data up to {as_of}; they start {first}")
-    ttm = pd.period_range(as_of - 11, as_of, freq="M")
-    churned = pd.Series((mov["movement"] == "churn").to_numpy(), index=months).groupby(level=0).sum()
-    active = pd.Series((mov["mrr"] > 0).to_numpy(), index=months).groupby(level=0).sum()
-    opening = active.reindex(ttm - 1, fill_value=0).to_numpy(dtype=float)
+    ttm = np.arange(as_of.ordinal - 11, as_of.ordinal + 1) - m.first   # month columns
+    opening = _at(totals["customers"], ttm - 1).astype(float)
     if (opening == 0).any():
         return Blank("a month of the trailing 12 opens with no active customer")
-    rates = churned.reindex(ttm, fill_value=0).to_numpy(dtype=float) / opening
+    rates = _at(totals["count"][:, CHURN], ttm).astype(float) / opening
     return 12.0 * float(np.mean(rates))
+
+
+def _at(per_month: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``per_month`` at month columns, 0 outside the data."""
+    inside = (cols >= 0) & (cols < len(per_month))
+    return np.where(inside, per_month[np.clip(cols, 0, max(len(per_month) - 1, 0))], 0)
 
 
 def ltv_churn(revenue: Mapping[str, Value], basis: str) -> Value:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib.metrics._noted import as_months, policy, value_of
+from reportlib.metrics.grid import period_array
 from reportlib.metrics.unit_economics import monthly_financials
 
 GP_COLUMNS = ["cohort", "age_months", "month", "customers", "mrr", "gross_margin", "gross_profit",
@@ -60,6 +61,27 @@ def _cohort_month(label: object) -> pd.Period | None:
     return p.asfreq("M", how="start")
 
 
+_NO_MONTH = np.iinfo(np.int64).min   # the opening cohort: no acquisition month
+
+
+def _ordinal(month: pd.Period | None) -> int:
+    return _NO_MONTH if month is None else month.ordinal
+
+
+def _running_totals(profit: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Cumulative sum within each run of equal ``group`` values (rows sorted by group, then
+    age); NaN from a group's first NaN on, since profit after a gap is unknown. The same
+    sums, term by term, as ``Series.cumsum`` per group."""
+    out = np.full(len(profit), np.nan)
+    bounds = np.flatnonzero(np.diff(group)) + 1
+    for lo, hi in zip(np.concatenate([[0], bounds]), np.concatenate([bounds, [len(profit)]])):
+        part = profit[lo:hi]
+        gaps = np.flatnonzero(np.isnan(part))
+        end = lo + (gaps[0] if len(gaps) else len(part))
+        out[lo:end] = np.cumsum(part[:end - lo])
+    return out
+
+
 def cohort_gross_profit(cohorts: pd.DataFrame, financials: pd.DataFrame,
                         cac: pd.Series | Mapping[Any, float]) -> pd.DataFrame:
     """Cumulative gross profit per cohort and age against the cohort's CAC.
@@ -81,19 +103,22 @@ def cohort_gross_profit(cohorts: pd.DataFrame, financials: pd.DataFrame,
         :data:`GP_COLUMNS`; the cumulative sum stops (NaN) from the first month without a
         gross margin, since profit after a gap is unknown.
     """
-    start = cohorts["cohort"].map(_cohort_month)
-    t = cohorts[start.notna()].copy()
+    labels = cohorts["cohort"]
+    starts = {label: _cohort_month(label) for label in pd.unique(labels)}   # tens of labels
+    start = np.array([_ordinal(starts[label]) for label in labels], dtype=np.int64)
+    keep = start != _NO_MONTH
+    t = cohorts[keep].copy()
     if t.empty:
         return pd.DataFrame(columns=GP_COLUMNS)
-    t["start"] = start[start.notna()]
-    t["month"] = [s + int(k) for s, k in zip(t["start"], t["age_months"])]
+    start = start[keep]
+    t["start"] = period_array(start)
+    month = start + t["age_months"].to_numpy(dtype=np.int64)
+    t["month"] = period_array(month)
     gm = monthly_gross_margin(financials)
-    t["gross_margin"] = t["month"].map(gm).astype(float)
+    t["gross_margin"] = gm.reindex(pd.PeriodIndex(t["month"])).to_numpy(dtype=float)
     t["gross_profit"] = t["mrr"].astype(float) * t["gross_margin"]
     t = t.sort_values(["start", "age_months"])
-    # A NaN anywhere makes the rest of that cohort's running total NaN (unknown).
-    t["cumulative_gross_profit"] = t.groupby("cohort")["gross_profit"].transform(
-        lambda s: s.cumsum().where(s.notna().cummin()))
+    t["cumulative_gross_profit"] = _running_totals(t["gross_profit"].to_numpy(), t["start"].array.asi8)
     if "size" in t.columns:  # the revenue engine's table carries the cohort size itself
         t["cohort_size"] = t["size"].astype(float)
     else:

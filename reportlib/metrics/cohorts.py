@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics.movements import NEW, OPENING, _read
+from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read, _running
 from reportlib.metrics.grid import months_index
 
 __all__ = ["cohorts", "COHORT_COLUMNS"]
@@ -27,23 +27,33 @@ __all__ = ["cohorts", "COHORT_COLUMNS"]
 COHORT_COLUMNS = ["cohort", "age_months", "value"]
 
 
-def _dense(m) -> tuple[np.ndarray, np.ndarray]:
-    """(customers, months) grids of MRR and of movement codes from a read movements frame."""
-    shape = (len(m.customers), m.n_months)
-    values = np.zeros(shape)
-    codes = np.zeros(shape, dtype=np.int8)
-    values[m.cust, m.col] = m.mrr
-    codes[m.cust, m.col] = m.code
-    return values, codes
+def _cells(m: MovementSet) -> dict[str, np.ndarray]:
+    """Every active customer-month (row-major: customer, then month) with its spell's start
+    column, its age and its MRR now and at age 0; computed once per movement set and
+    shared by the monthly and quarterly tables."""
+    if "cohort_cells" not in m.cache:
+        values, codes = m.dense()
+        by_month = codes.T   # (months, customers): contiguous when built from a grid
+        starts = (by_month == NEW) | (by_month == OPENING)
+        # start column of the customer's current spell: forward fill of start columns
+        months = np.arange(m.n_months, dtype=np.int32)[:, None]
+        life = _running(np.maximum, np.where(starts, months, np.int32(-1)))
+        row, col = np.nonzero(values > 0)   # customer-major, the order every sum keeps
+        start = life[col, row]
+        mrr = values[row, col]
+        m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr,
+                                   "mrr0": values[row, start]}
+    return m.cache["cohort_cells"]
 
 
-def cohorts(mov: pd.DataFrame, freq: str = "M") -> dict[str, pd.DataFrame]:
+def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
     """Cohort retention tables.
 
     Parameters
     ----------
-    mov : DataFrame
-        Output of :func:`~.movements.movements` (an mrr frame is accepted and converted).
+    mov : DataFrame or MovementSet
+        Output of :func:`~.movements.movements` or :func:`~.movements.movement_set` (an mrr
+        frame is accepted and converted).
     freq : {"M", "Q"}
         Cohorts by month of acquisition (``2026-03``) or by quarter (``2026Q1``).
 
@@ -62,17 +72,9 @@ def cohorts(mov: pd.DataFrame, freq: str = "M") -> dict[str, pd.DataFrame]:
     m = _read(mov)
     if m.n_months <= 0 or len(m.customers) == 0:
         return _empty()
-    values, codes = _dense(m)
     t = m.n_months
-    cols = np.arange(t, dtype=np.int32)
-    starts = (codes == NEW) | (codes == OPENING)
-    # start column of the customer's current spell: forward fill of start columns
-    life = np.maximum.accumulate(np.where(starts, cols, -1), axis=1)
-    row, col = np.nonzero(values > 0)
-    start = life[row, col]
-    age = col - start
-    mrr = values[row, col]
-    mrr0 = values[row, start]
+    cells = _cells(m)
+    start, age, mrr, mrr0 = cells["start"], cells["age"], cells["mrr"], cells["mrr0"]
     group, labels, group_start = _groups(start, m.first, t, quarterly)
     n_groups = len(labels)
     key = group * t + age

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reportlib._codes import sorted_codes
 from reportlib.metrics._dates import last_served_month, month_ordinals, service_length
 
 __all__ = [
@@ -59,31 +60,6 @@ def month_span(months: object) -> tuple[int, int] | None:
     return int(ords.min()), int(ords.max())
 
 
-# --------------------------------------------------------------------------- customer codes
-
-def sorted_codes(ids: pd.Series | pd.Index) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of customer ids, numbered in sorted id order.
-
-    Hash-factorising and then sorting only the (far fewer) unique ids is much faster than a
-    sorted factorise, and makes every downstream result independent of input row order.
-    """
-    values = ids.array if isinstance(ids, (pd.Series, pd.Index)) else pd.array(ids)
-    if isinstance(values, pd.Categorical):
-        codes, uniques = np.asarray(values.codes), pd.Index(values.categories)
-    else:
-        codes, uniques = pd.factorize(values)
-        uniques = pd.Index(uniques)
-    if (codes < 0).any():
-        raise ValueError("customer_id has missing values")
-    if len(uniques) > 1 and not uniques.is_monotonic_increasing:
-        order = uniques.argsort()
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = rank[codes]
-        uniques = uniques[order]
-    return codes.astype(np.int64, copy=False), uniques
-
-
 # --------------------------------------------------------------------------- dense grid
 
 @dataclass(frozen=True)
@@ -97,7 +73,8 @@ class MrrGrid:
     first : int
         Month ordinal of column 0 (``pd.Period(ordinal=first, freq="M")``).
     values : np.ndarray
-        float64 array of shape (customers, months); a missing customer-month is 0.
+        float64 array of shape (customers, months), stored month-major (a transposed view);
+        a missing customer-month is 0.
     """
 
     customers: pd.Index
@@ -141,11 +118,13 @@ def to_grid(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> Mrr
     ords = ords[keep]
     codes, customers = sorted_codes(frame["customer_id"])
     n_months = max(last - first + 1, 0)
-    flat = codes * n_months + (ords - first)
+    # month-major cells: an export sorted by month writes each month's block in order, and
+    # the movements walk the months; ``values`` is the (customers, months) view of it
+    flat = (ords - first) * len(customers) + codes
     # bincount sums duplicates and is far faster than a pivot or np.add.at
     values = np.bincount(flat, weights=frame[value].to_numpy(dtype=np.float64),
                          minlength=len(customers) * n_months)
-    return MrrGrid(customers, first, values.reshape(len(customers), n_months))
+    return MrrGrid(customers, first, values.reshape(n_months, len(customers)).T)
 
 
 # --------------------------------------------------------------------------- contracts -> mrr

@@ -10,7 +10,8 @@ there is no join and no loop over customers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Union
 
 import numpy as np
 import pandas as pd
@@ -24,8 +25,10 @@ __all__ = [
     "BRIDGE_COLUMNS",
     "MOVEMENTS",
     "MOVEMENT_COLUMNS",
+    "MovementSet",
     "REVENUE_KPIS",
     "arpa_drivers",
+    "movement_set",
     "movements",
     "mrr_bridge",
     "mrr_drivers",
@@ -58,26 +61,50 @@ def movement_codes(values: np.ndarray, reactivation_window_months: int | None = 
     reactivation_window_months : int, optional
         Policy: a gap of inactive months longer than this counts as ``new``.
     """
-    n, t = values.shape
-    codes = np.zeros((n, t), dtype=np.int8)
+    return _codes_by_month(np.ascontiguousarray(values.T), reactivation_window_months).T
+
+
+def _running(op: np.ufunc, by_month: np.ndarray) -> np.ndarray:
+    """``op.accumulate(by_month, axis=0)`` month after month: one vectorised step per month
+    over every customer, instead of numpy's per-customer walk down a column."""
+    out = np.empty_like(by_month)
+    if len(by_month):
+        out[0] = by_month[0]
+    for k in range(1, len(by_month)):
+        op(out[k - 1], by_month[k], out=out[k])
+    return out
+
+
+def last_active_months(active: np.ndarray) -> np.ndarray:
+    """Month-major (months, customers): the latest month index <= m with activity, -1 before
+    the first."""
+    months = np.arange(len(active), dtype=np.int32)[:, None]
+    return _running(np.maximum, np.where(active, months, np.int32(-1)))
+
+
+def _codes_by_month(vt: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
+    """:func:`movement_codes` on the month-major grid (months, customers): every step works
+    on whole contiguous months, and the previous month is the row above."""
+    t, n = vt.shape
+    codes = np.zeros((t, n), dtype=np.int8)
     if t == 0:
         return codes
-    active = values > 0
-    codes[:, 0] = np.where(active[:, 0], OPENING, 0)
+    active = vt > 0
+    codes[0] = np.where(active[0], OPENING, 0)
     if t == 1:
         return codes
-    cur, prev = values[:, 1:], values[:, :-1]
-    act, pact = active[:, 1:], active[:, :-1]
+    cur, prev = vt[1:], vt[:-1]
+    act, pact = active[1:], active[:-1]
     # active at any month before m: cumulative OR up to m-1
-    ever_before = np.logical_or.accumulate(active, axis=1)[:, :-1]
+    ever_before = _running(np.logical_or, active)[:-1]
     starts = act & ~pact
     new = starts & ~ever_before
     if reactivation_window_months is not None:
-        cols = np.arange(t, dtype=np.int32)
-        last_active = np.maximum.accumulate(np.where(active, cols, -1), axis=1)[:, :-1]
-        gap = cols[1:] - last_active - 1  # inactive months between the two active spells
+        months = np.arange(t, dtype=np.int32)[:, None]
+        last_active = last_active_months(active)[:-1]
+        gap = months[1:] - last_active - 1  # inactive months between the two active spells
         new |= starts & ever_before & (gap > reactivation_window_months)
-    body = codes[:, 1:]
+    body = codes[1:]
     both = act & pact
     body[both & (cur > prev)] = EXPANSION
     body[both & (cur < prev)] = CONTRACTION
@@ -101,7 +128,179 @@ def _amounts(code: np.ndarray, mrr: np.ndarray, prev: np.ndarray) -> np.ndarray:
     return amount
 
 
-# --------------------------------------------------------------------------- movements table
+# --------------------------------------------------------------------------- the movement set
+
+@dataclass(eq=False)
+class MovementSet:
+    """A company's MRR movements as integer arrays: computed once, read by the bridge, the
+    KPIs, the cohorts and the drivers.
+
+    One row per customer-month where the customer is active at m or at m-1, sorted by month,
+    then customer (the rows of :func:`movements`). Built from a grid (:meth:`from_grid`), it
+    keeps the dense grids of MRR and of movement codes (customers x months; the codes are a
+    view of a month-major array) too, so that a month's state is a column and cohorts need
+    no rebuild. Derived arrays (monthly totals, cohort cells) are
+    cached on first use; the arrays are never modified.
+
+    Attributes
+    ----------
+    customers : pd.Index
+        Sorted customer ids; ``cust`` indexes them.
+    first, n_months : int
+        Month ordinal of the first month of data and the number of months.
+    cust, col, code : np.ndarray
+        Customer code, month column (0 = first month) and movement code of each row.
+    mrr, prev, amount : np.ndarray
+        MRR at the month, at the month before, and the movement amount (>= 0).
+    """
+
+    customers: pd.Index
+    first: int
+    n_months: int
+    cust: np.ndarray
+    col: np.ndarray
+    code: np.ndarray
+    mrr: np.ndarray
+    prev: np.ndarray
+    amount: np.ndarray
+    values: np.ndarray | None = field(default=None, repr=False)
+    codes: np.ndarray | None = field(default=None, repr=False)
+    cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def last(self) -> int:
+        return self.first + self.n_months - 1
+
+    def col_of(self, month: pd.Period) -> int:
+        return pd.Period(month, freq="M").ordinal - self.first
+
+    @classmethod
+    def from_grid(cls, grid: MrrGrid, reactivation_window_months: int | None = None) -> MovementSet:
+        """Movements of every cell of a customer x month grid."""
+        n = len(grid.customers)
+        vt = np.ascontiguousarray(grid.values.T)   # month-major: rows come out sorted by month
+        codes = _codes_by_month(vt, reactivation_window_months)
+        flat = np.flatnonzero(codes) if n else np.zeros(0, dtype=np.int64)
+        col, row = np.divmod(flat, max(n, 1))
+        mrr = vt.ravel()[flat]
+        prev = np.where(col > 0, vt.ravel()[np.maximum(flat - n, 0)], 0.0)
+        code = codes.ravel()[flat]
+        return cls(grid.customers, grid.first, grid.n_months, row, col, code, mrr, prev,
+                   _amounts(code, mrr, prev), grid.values, codes.T)
+
+    @classmethod
+    def from_frame(cls, mov: pd.DataFrame) -> MovementSet:
+        """The integer view of a movements frame (the output of :func:`movements`)."""
+        ords = month_ordinals(mov["month"])
+        span = month_span(mov.attrs.get("months")) if mov.attrs.get("months") else None
+        if span is None:
+            span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
+        cust, customers = sorted_codes(mov["customer_id"])
+        move = mov["movement"]
+        if isinstance(move.dtype, pd.CategoricalDtype) and list(move.cat.categories) == MOVEMENTS:
+            code = np.asarray(move.cat.codes, dtype=np.int8) + 1
+        else:
+            code = np.asarray(pd.Categorical(move, categories=MOVEMENTS).codes, dtype=np.int8) + 1
+        return cls(customers, span[0], span[1] - span[0] + 1, cust, ords - span[0], code,
+                   mov["mrr"].to_numpy(dtype=np.float64), mov["prev_mrr"].to_numpy(dtype=np.float64),
+                   mov["amount"].to_numpy(dtype=np.float64))
+
+    def frame(self) -> pd.DataFrame:
+        """The movements table (see :func:`movements`)."""
+        frame = pd.DataFrame({
+            "customer_id": pd.Categorical.from_codes(self.cust, categories=_categories(self.customers)),
+            "month": period_array(self.first + self.col),
+            "mrr": self.mrr,
+            "prev_mrr": self.prev,
+            "movement": pd.Categorical.from_codes(self.code.astype(np.int8) - 1, categories=MOVEMENTS),
+            "amount": self.amount,
+        })
+        frame.attrs["months"] = (str(pd.Period(ordinal=self.first, freq="M")),
+                                 str(pd.Period(ordinal=self.last, freq="M")))
+        return frame
+
+    def with_reactivation_window(self, months: int | None) -> MovementSet:
+        """The same movements under policy ``reactivation_window_months`` = ``months``.
+
+        Only the label of a return changes (``new`` after a gap longer than the window,
+        else ``reactivation``); rows, MRR and amounts are the same, so they are shared and
+        only the codes are rewritten. Equal to :func:`movement_set` with that policy.
+        """
+        variants = self.cache.setdefault("variants", {})
+        if months not in variants:
+            variants[months] = self._relabelled(months)
+        return variants[months]
+
+    def _relabelled(self, months: int | None) -> MovementSet:
+        gaps = self.start_gaps()
+        starts = gaps >= -1
+        never, gap = gaps[starts] == -1, gaps[starts]
+        is_new = never | ((gap > months) if months is not None else False)
+        code = self.code.copy()
+        code[starts] = np.where(is_new, NEW, REACTIVATION).astype(code.dtype)
+        if np.array_equal(code, self.code):
+            return self
+        codes = None
+        if self.codes is not None:
+            by_month = np.array(self.codes.T)   # contiguous month-major copy
+            by_month[self.col[starts], self.cust[starts]] = code[starts]
+            codes = by_month.T
+        return MovementSet(self.customers, self.first, self.n_months, self.cust, self.col, code,
+                           self.mrr, self.prev, self.amount, self.values, codes,
+                           {"start_gaps": gaps})
+
+    def start_gaps(self) -> np.ndarray:
+        """Per row: -2 when the row is not a start (new or reactivation), -1 for a first
+        start, else the inactive months since the customer's last active month."""
+        if "start_gaps" not in self.cache:
+            gaps = np.full(len(self.code), -2, dtype=np.int32)
+            starts = np.flatnonzero((self.code == NEW) | (self.code == REACTIVATION))
+            values, _ = self.dense()
+            last = last_active_months(np.ascontiguousarray(values.T) > 0)
+            col, cust = self.col[starts], self.cust[starts]
+            before = last[col - 1, cust]   # a start is never in month 0
+            gaps[starts] = np.where(before < 0, -1, col - before - 1)
+            self.cache["start_gaps"] = gaps
+        return self.cache["start_gaps"]
+
+    def dense(self) -> tuple[np.ndarray, np.ndarray]:
+        """(customers, months) grids of MRR and of movement codes."""
+        if self.values is None:
+            shape = (len(self.customers), self.n_months)
+            values, codes = np.zeros(shape), np.zeros(shape, dtype=np.int8)
+            values[self.cust, self.col] = self.mrr
+            codes[self.cust, self.col] = self.code
+            self.values, self.codes = values, codes
+        return self.values, self.codes
+
+    def state(self, month: pd.Period) -> np.ndarray:
+        """MRR of every customer (by code) at ``month``; zeros outside the data."""
+        k = self.col_of(month)
+        if self.values is not None:
+            if not 0 <= k < self.n_months:
+                return np.zeros(len(self.customers))
+            column = self.values[:, k]
+            return np.where(column > 0, column, 0.0)
+        out = np.zeros(len(self.customers))
+        sel = (self.col == k) & (self.mrr > 0)
+        out[self.cust[sel]] = self.mrr[sel]
+        return out
+
+    def totals(self) -> dict[str, np.ndarray]:
+        """Per month (length n_months): amount, count, mrr after and before per movement
+        code (shape (n_months, 8)), closing MRR and active customers."""
+        if "totals" not in self.cache:
+            self.cache["totals"] = _month_totals(self)
+        return self.cache["totals"]
+
+
+def movement_set(mrr: pd.DataFrame, *, reactivation_window_months: int | None = None,
+                 months: object = None) -> MovementSet:
+    """:func:`movements` as a :class:`MovementSet`, which every function of this module
+    and :func:`~.cohorts.cohorts` accept in place of the frame (and read without
+    conversion). Same parameters as :func:`movements`."""
+    return MovementSet.from_grid(to_grid(mrr, months), reactivation_window_months)
+
 
 def movements(mrr: pd.DataFrame, *, reactivation_window_months: int | None = None,
               months: object = None) -> pd.DataFrame:
@@ -130,30 +329,12 @@ def movements(mrr: pd.DataFrame, *, reactivation_window_months: int | None = Non
         month); rows of the first month are ``opening`` with amount 0. Sorted by month, then
         customer. ``attrs["months"]`` holds the (first, last) months of data.
     """
-    grid = to_grid(mrr, months)
-    return movements_from_grid(grid, reactivation_window_months)
+    return movement_set(mrr, reactivation_window_months=reactivation_window_months, months=months).frame()
 
 
 def movements_from_grid(grid: MrrGrid, reactivation_window_months: int | None = None) -> pd.DataFrame:
     """:func:`movements` on an existing grid."""
-    values = grid.values
-    codes = movement_codes(values, reactivation_window_months)
-    # column-major nonzero -> rows sorted by month, then customer
-    col, row = np.nonzero(codes.T)
-    mrr = values[row, col]
-    prev = np.where(col > 0, values[row, np.maximum(col - 1, 0)], 0.0)
-    code = codes[row, col]
-    frame = pd.DataFrame({
-        "customer_id": pd.Categorical.from_codes(row, categories=_categories(grid.customers)),
-        "month": period_array(grid.first + col),
-        "mrr": mrr,
-        "prev_mrr": prev,
-        "movement": pd.Categorical.from_codes(code.astype(np.int8) - 1, categories=MOVEMENTS),
-        "amount": _amounts(code, mrr, prev),
-    })
-    frame.attrs["months"] = (str(pd.Period(ordinal=grid.first, freq="M")),
-                             str(pd.Period(ordinal=grid.last, freq="M")))
-    return frame
+    return MovementSet.from_grid(grid, reactivation_window_months).frame()
 
 
 def _categories(customers: pd.Index) -> pd.Index:
@@ -162,50 +343,20 @@ def _categories(customers: pd.Index) -> pd.Index:
 
 # --------------------------------------------------------------------------- reading movements back
 
-@dataclass(frozen=True)
-class _Mov:
-    """A movements frame as integer arrays: customer code, month index, code, mrr, amount."""
-
-    customers: pd.Index
-    first: int
-    n_months: int
-    cust: np.ndarray
-    col: np.ndarray
-    code: np.ndarray
-    mrr: np.ndarray
-    prev: np.ndarray
-    amount: np.ndarray
-
-    @property
-    def last(self) -> int:
-        return self.first + self.n_months - 1
-
-    def col_of(self, month: pd.Period) -> int:
-        return pd.Period(month, freq="M").ordinal - self.first
+MovementsLike = Union[pd.DataFrame, MovementSet]
 
 
-def _read(mov: pd.DataFrame, reactivation_window_months: int | None = None) -> _Mov:
-    """Integer view of a movements frame (or of an mrr frame, whose movements it computes)."""
+def _read(mov: MovementsLike, reactivation_window_months: int | None = None) -> MovementSet:
+    """The movement set of a movements frame, of an mrr frame (whose movements it computes)
+    or the set itself."""
+    if isinstance(mov, MovementSet):
+        return mov
     if "movement" not in mov.columns:
-        mov = movements(mov, reactivation_window_months=reactivation_window_months)
-    ords = month_ordinals(mov["month"])
-    span = month_span(mov.attrs.get("months")) if mov.attrs.get("months") else None
-    if span is None:
-        span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
-    cust, customers = sorted_codes(mov["customer_id"])
-    move = mov["movement"]
-    if isinstance(move.dtype, pd.CategoricalDtype) and list(move.cat.categories) == MOVEMENTS:
-        code = np.asarray(move.cat.codes, dtype=np.int8) + 1
-    else:
-        code = np.asarray(pd.Categorical(move, categories=MOVEMENTS).codes, dtype=np.int8) + 1
-    return _Mov(customers, span[0], span[1] - span[0] + 1, cust, ords - span[0], code,
-                mov["mrr"].to_numpy(dtype=np.float64), mov["prev_mrr"].to_numpy(dtype=np.float64),
-                mov["amount"].to_numpy(dtype=np.float64))
+        return movement_set(mov, reactivation_window_months=reactivation_window_months)
+    return MovementSet.from_frame(mov)
 
 
-def _month_totals(m: _Mov) -> dict[str, np.ndarray]:
-    """Per month (length n_months): amount, count, mrr after and before per movement code
-    (shape (n_months, 8)), closing MRR and active customers."""
+def _month_totals(m: MovementSet) -> dict[str, np.ndarray]:
     t, k = m.n_months, 8
     key = m.col * k + m.code
     size = t * k
@@ -226,14 +377,15 @@ def _month_totals(m: _Mov) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- bridge
 
-def mrr_bridge(mov: pd.DataFrame) -> pd.DataFrame:
+def mrr_bridge(mov: MovementsLike) -> pd.DataFrame:
     """Monthly MRR bridge: opening + new + reactivation + expansion - contraction - churn
     = closing, with customer counts.
 
     Parameters
     ----------
-    mov : DataFrame
-        Output of :func:`movements` (an mrr frame is accepted and converted).
+    mov : DataFrame or MovementSet
+        Output of :func:`movements` or :func:`movement_set` (an mrr frame is accepted
+        and converted).
 
     Returns
     -------
@@ -242,7 +394,7 @@ def mrr_bridge(mov: pd.DataFrame) -> pd.DataFrame:
         month is the opening balance: opening_mrr = closing_mrr and no movements.
     """
     m = _read(mov)
-    tot = _month_totals(m)
+    tot = m.totals()
     closing = tot["closing"]
     opening = np.concatenate([closing[:1], closing[:-1]])
     amt, cnt = tot["amount"], tot["count"]
@@ -264,22 +416,14 @@ def mrr_bridge(mov: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- KPIs
 
-def _state(m: _Mov, month: pd.Period) -> np.ndarray:
-    """MRR of every customer (by code) at ``month``; zeros outside the data."""
-    out = np.zeros(len(m.customers))
-    sel = (m.col == m.col_of(month)) & (m.mrr > 0)
-    out[m.cust[sel]] = m.mrr[sel]
-    return out
-
-
-def revenue_kpis(mrr_or_movements: pd.DataFrame, window: Window, *,
+def revenue_kpis(mrr_or_movements: MovementsLike, window: Window, *,
                  reactivation_window_months: int | None = None) -> dict[str, Value]:
     """Every KPI of METRICS.md "MRR, movements and retention" for a window.
 
     Parameters
     ----------
-    mrr_or_movements : DataFrame
-        Output of :func:`movements`, or an mrr frame (movements are then computed with
+    mrr_or_movements : DataFrame or MovementSet
+        Output of :func:`movements` or :func:`movement_set`, or an mrr frame (movements are then computed with
         ``reactivation_window_months``).
     window : Window
         Period P = the w months ending at ``window.as_of`` (M); opening state M - w.
@@ -297,7 +441,7 @@ def revenue_kpis(mrr_or_movements: pd.DataFrame, window: Window, *,
         note = f"no revenue data for {as_of}" if m.n_months > 0 else "no revenue data"
         return {k: Blank(note) for k in REVENUE_KPIS}
 
-    now = _state(m, as_of)
+    now = m.state(as_of)
     mrr_now = float(now.sum())
     customers_now = int((now > 0).sum())
     out: dict[str, Value] = {"mrr": mrr_now, "arr": 12.0 * mrr_now, "customers": float(customers_now)}
@@ -307,7 +451,7 @@ def revenue_kpis(mrr_or_movements: pd.DataFrame, window: Window, *,
     return {k: out[k] for k in REVENUE_KPIS}
 
 
-def _period_kpis(m: _Mov, as_of: pd.Period, w: int, now: np.ndarray,
+def _period_kpis(m: MovementSet, as_of: pd.Period, w: int, now: np.ndarray,
                  first: pd.Period) -> dict[str, Value]:
     """KPIs over P that need the opening state M - w."""
     keys = ["new_arr", "expansion_arr", "reactivation_arr", "contraction_arr", "churned_arr",
@@ -324,7 +468,7 @@ def _period_kpis(m: _Mov, as_of: pd.Period, w: int, now: np.ndarray,
         amt = np.bincount(m.code[in_p], weights=m.amount[in_p], minlength=8)
         new, react, exp, con, churn = (float(amt[c]) for c in (NEW, REACTIVATION, EXPANSION,
                                                                CONTRACTION, CHURN))
-        before = _state(m, start)
+        before = m.state(start)
         mrr_start = float(before.sum())
         n_new = len(np.unique(m.cust[in_p & (m.code == NEW)]))
         out = {
@@ -350,13 +494,13 @@ def _logo_churn(before: np.ndarray, now: np.ndarray, start: pd.Period) -> Value:
                       f"no active customers at the start of the period ({start})")
 
 
-def _year_kpis(m: _Mov, as_of: pd.Period, now: np.ndarray, first: pd.Period) -> dict[str, Value]:
+def _year_kpis(m: MovementSet, as_of: pd.Period, now: np.ndarray, first: pd.Period) -> dict[str, Value]:
     """KPIs against the state a year ago (M - 12)."""
     keys = ["arr_growth_yoy", "logo_churn_rate_annual", "nrr", "grr"]
     year_ago = as_of - 12
     if year_ago < first:
         return {k: Blank("less than 12 months of history") for k in keys}
-    then = _state(m, year_ago)
+    then = m.state(year_ago)
     was = then > 0
     base = float(then[was].sum())
     no_base = f"no customers active in {year_ago}"
@@ -371,7 +515,7 @@ def _year_kpis(m: _Mov, as_of: pd.Period, now: np.ndarray, first: pd.Period) -> 
 
 # --------------------------------------------------------------------------- driver tables
 
-def _period_ids(m: _Mov, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
+def _period_ids(m: MovementSet, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
     """Period index of every month column, and the periods (monthly or quarterly)."""
     months = months_index(m.first, m.last)
     if freq.upper().startswith("M"):
@@ -399,7 +543,7 @@ def _last_month_of_period(ids: np.ndarray, n: int) -> np.ndarray:
     return last
 
 
-def arpa_drivers(mov: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+def arpa_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     """ARPA drivers per period (METRICS.md): ASP, ARPA of churned customers (their MRR
     before churn), of expanded and of contracted customers (MRR after the change), and ARPA.
 
@@ -414,7 +558,7 @@ def arpa_drivers(mov: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
         arpa_contracted, arpa.
     """
     m = _read(mov)
-    tot = _month_totals(m)
+    tot = m.totals()
     ids, periods = _period_ids(m, freq)
     n = len(periods)
     cnt = _by_period(tot["count"].astype(float), ids, n)
@@ -440,7 +584,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def mrr_drivers(mov: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     """Movements per period with the quick ratio.
 
     Returns

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reportlib.exceptions import ParameterError
-from reportlib.params import WINDOWS, period_label
+from reportlib.params import WINDOWS, fiscal_period_end, period_label
 
 
 def parse_window(window: str | int) -> int:
@@ -54,14 +54,22 @@ class Window:
         The last month of the period (monthly frequency).
     months : int
         1, 3 or 12.
+    fiscal_start : int
+        Policy ``fiscal_year_start_month``: the first month of the fiscal year (labels).
     """
 
     as_of: pd.Period
     months: int = 3
+    fiscal_start: int = 1
 
     @classmethod
-    def of(cls, as_of: str | pd.Period, window: str | int = "quarter") -> "Window":
-        return cls(parse_as_of(as_of)[0], parse_window(window))
+    def of(cls, as_of: str | pd.Period, window: str | int = "quarter", fiscal_start: int | None = None) -> Window:
+        """The window of ``window`` ending at ``as_of``; with ``fiscal_start``, a quarter or
+        year window ends on the last fiscal quarter or year end on or before ``as_of``."""
+        month, months = parse_as_of(as_of)[0], parse_window(window)
+        if fiscal_start is None:
+            return cls(month, months)
+        return cls(fiscal_period_end(month, months, fiscal_start), months, fiscal_start)
 
     @property
     def start(self) -> pd.Period:
@@ -83,7 +91,7 @@ class Window:
         return (months >= self.first) & (months <= self.as_of)
 
     def shift(self, months: int) -> "Window":
-        return Window(self.as_of - months, self.months)
+        return Window(self.as_of - months, self.months, self.fiscal_start)
 
     def prior(self) -> "Window":
         """The w months before this period."""
@@ -95,9 +103,9 @@ class Window:
 
     def ttm(self) -> "Window":
         """The twelve months ending at M."""
-        return Window(self.as_of, 12)
+        return Window(self.as_of, 12, self.fiscal_start)
 
     @property
     def label(self) -> str:
         """The period's one label (:func:`reportlib.params.period_label`)."""
-        return period_label(self.as_of, self.months)
+        return period_label(self.as_of, self.months, self.fiscal_start)

@@ -253,6 +253,55 @@ def pace_row(target: float, actual: float | None, elapsed_days: int, total_days:
     return row
 
 
+#: movement KPIs paced against targets: id -> (movements counted, sign of each, ARR x12 or a count)
+_MOVEMENT_METRICS = {
+    "new_arr": ({"new": 1}, 12), "expansion_arr": ({"expansion": 1}, 12),
+    "reactivation_arr": ({"reactivation": 1}, 12), "contraction_arr": ({"contraction": 1}, 12),
+    "churned_arr": ({"churn": 1}, 12),
+    "net_new_arr": ({"new": 1, "reactivation": 1, "expansion": 1, "contraction": -1, "churn": -1}, 12),
+    "new_customers": ({"new": 1}, None),
+}
+
+
+def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], "float | None"]]:
+    """Actuals of the MRR-movement KPIs (new_arr, net_new_arr, new_customers, ...) for
+    :func:`pipeline_pacing`: the months from ``start`` to ``end`` counted whole (month
+    figures use the as-of month); ``None`` for a filter, since movements carry no dimension.
+
+    Parameters
+    ----------
+    mov : DataFrame or None
+        :func:`reportlib.metrics.movements.movements`.
+    """
+    if mov is None or mov.empty:
+        return {}
+
+    def actual(metric: str) -> Callable[[pd.Timestamp, pd.Timestamp, dict], float | None]:
+        signs, scale = _MOVEMENT_METRICS[metric]
+
+        def of(start: pd.Timestamp, end: pd.Timestamp, flt: dict) -> float | None:
+            if flt:
+                return None
+            rows = mov[(mov["month"] >= start.to_period("M")) & (mov["month"] <= end.to_period("M"))]
+            kind = rows["movement"].astype(str)
+            if scale is None:
+                return float(sum((kind == m).sum() * sign for m, sign in signs.items()))
+            return float(scale * sum(rows.loc[kind == m, "amount"].sum() * sign for m, sign in signs.items()))
+        return of
+
+    return {metric: actual(metric) for metric in _MOVEMENT_METRICS}
+
+
+def target_filter(target: Any) -> str:
+    """A target row's filter, read from its ``dimension`` or ``filter`` column (DESIGN.md);
+    ``all`` when both are blank."""
+    for column in ("dimension", "filter"):
+        text = getattr(target, column, None)
+        if text is not None and not pd.isna(text) and str(text).strip():
+            return str(text).strip()
+    return "all"
+
+
 def pipeline_pacing(targets: pd.DataFrame | None, opportunities: pd.DataFrame | None,
                     as_of_date: pd.Timestamp | str, policies: Any = None, *,
                     leads: pd.DataFrame | None = None, actuals: Actuals | None = None,
@@ -262,7 +311,8 @@ def pipeline_pacing(targets: pd.DataFrame | None, opportunities: pd.DataFrame | 
     Parameters
     ----------
     targets : DataFrame or None
-        period (``2026Q3`` / ``2026-09``), metric, target, filter (``all`` / ``source=partner``).
+        period (``2026Q3`` / ``2026-09``), metric, target, and the filter (``all`` /
+        ``source=partner``) in a column named ``dimension`` or ``filter``.
     opportunities : DataFrame or None
         Actuals for pipeline_created, opportunities_created, deals_won, won_amount.
     as_of_date : Timestamp or str
@@ -290,8 +340,7 @@ def pipeline_pacing(targets: pd.DataFrame | None, opportunities: pd.DataFrame | 
         start, end = period_bounds(t.period)
         if start > as_of or (current_only and end < as_of):
             continue
-        flt_text = getattr(t, "filter", "all")
-        flt_text = "all" if flt_text is None or pd.isna(flt_text) or not str(flt_text).strip() else str(flt_text)
+        flt_text = target_filter(t)
         actual = actual_to_date(str(t.metric), parse_filter(flt_text), start, min(as_of, end),
                                 opportunities=opportunities, leads=leads, actuals=actuals)
         total = (end - start).days + 1

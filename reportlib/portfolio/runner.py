@@ -28,7 +28,7 @@ from reportlib.portfolio._exec import Outcome, Pool, Task, reason_of, run_tasks
 from reportlib.portfolio._progress import Progress
 from reportlib.portfolio.companies import FundCompany, describe_company, find_companies, pack_tasks
 from reportlib.portfolio.fx import FxTable, load_fx
-from reportlib.portfolio.gather import gather_kpis
+from reportlib.portfolio.gather import data_last_month, gather_history, gather_kpis
 from reportlib.portfolio.summary import TABLE_COLUMNS, render_summary, summarize, write_summary_tables
 
 __all__ = ["CompanyRun", "PortfolioResult", "run_portfolio"]
@@ -188,13 +188,15 @@ def _summary_step(result: PortfolioResult, companies: list[FundCompany], tasks: 
         return
     month = str(as_of)[:7] if as_of else max(Path(o.folder).name[:7] for o in finished.values())
     by_slug = {c.slug: c for c in companies}
-    kpis = gather_kpis({s: Path(o.folder) for s, o in finished.items()},
-                       {s: by_slug[s].currency for s in finished})
+    folders = {s: Path(o.folder) for s, o in finished.items()}
+    kpis = gather_kpis(folders, {s: by_slug[s].currency for s in finished})
+    stars = kpis[kpis["tier"] == "north_star"].groupby("company")["kpi"].agg(list).to_dict()
     folder = out / "portfolio" / month
     folder.mkdir(parents=True, exist_ok=True)
-    meta = pd.DataFrame([{"company": c.slug, "name": c.name, "stage": c.stage, "gtm": c.gtm}
+    meta = pd.DataFrame([{"company": c.slug, "name": c.name, "stage": c.stage, "gtm": c.gtm,
+                          "last_month": data_last_month(folders[c.slug])}
                          for c in companies if c.slug in finished])
-    summary = summarize(kpis, meta, fx, month, result.table())
+    summary = summarize(kpis, meta, fx, month, result.table(), gather_history(folders, stars))
     result.kpis_csv = write_summary_tables(summary, folder)
     if not pdf:
         return

@@ -18,14 +18,15 @@ from reportlib import __version__
 from reportlib import registry as reg
 from reportlib.params import period_label
 from reportlib.portfolio.fx import FxTable
-from reportlib.portfolio.gather import text_column
+from reportlib.portfolio.gather import HISTORY_COLUMNS, text_column
 from reportlib.registry import BANDS
 from reportlib.render.export import assemble_pdf, export_pdfs
 from reportlib.render.run import run_section
 from reportlib.resources import notebooks_dir
 
-__all__ = ["MONEY_KPIS", "SCATTERS", "SUMMARY_NOTEBOOK", "SUM_KPIS", "TABLE_COLUMNS", "PortfolioSummary",
-           "load_summary", "render_summary", "summarize", "write_summary_tables"]
+__all__ = ["LEAGUE_KPIS", "MONEY_KPIS", "SCATTERS", "SUMMARY_NOTEBOOK", "SUM_KPIS", "TABLE_COLUMNS",
+           "PortfolioSummary", "best_corner", "load_summary", "render_summary", "scatter_caption", "summarize",
+           "write_summary_tables"]
 
 TABLE_COLUMNS = ["company", "segment", "status", "seconds", "reason"]
 SUMMARY_NOTEBOOK = notebooks_dir() / "portfolio" / "summary.ipynb"
@@ -44,7 +45,11 @@ def _bands() -> dict[str, tuple[float, float]]:
 MONEY_KPIS = frozenset(reg.ids_with_unit("currency"))
 SUM_KPIS = ["arr", "mrr", "net_new_arr", "new_arr", "churned_arr", "burn", "customers"]
 _WIDE_KPIS = ["arr", "arr_growth_yoy", "burn_multiple", "nrr", "grr", "magic_number",
-              "cac_payback_months"]
+              "cac_payback_months", "runway_months"]
+#: columns of the league table after each company's north stars
+LEAGUE_KPIS = ["arr_growth_yoy", "runway_months"]
+#: a company is stale when its data ends more than this many months before the as-of
+STALE_AFTER_MONTHS = 1
 
 
 @dataclass
@@ -59,7 +64,9 @@ class PortfolioSummary:
         ``portfolio_kpis.csv``: one row per company and KPI.
     companies
         One row per company: name, currency, stage, gtm, the scatter KPIs and their
-        ``<kpi>_status``, ``arr_fund``, ``north_star``, ``behind`` and ``behind_reasons``.
+        ``<kpi>_status``, ``arr_fund``, ``north_star``, ``behind``, ``behind_reasons``,
+        ``last_month`` (the last month of its data) and ``stale`` (data ending more than a
+        month before ``as_of``).
     totals
         Sums: kpi, label, scope (``currency``: the companies reporting in that currency;
         ``fund``: every company converted with fx), currency, value, companies, note.
@@ -67,6 +74,8 @@ class PortfolioSummary:
         The run table (company, segment, status, seconds, reason).
     fund_currency
         Currency of ``arr_fund`` and of the fund totals, ``None`` without fx.
+    history
+        Each company's north stars over its last four packs: company, as_of, kpi, value.
     """
 
     as_of: str
@@ -75,12 +84,14 @@ class PortfolioSummary:
     totals: pd.DataFrame
     runs: pd.DataFrame
     fund_currency: str | None = None
+    history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HISTORY_COLUMNS))
     scatters: list[tuple[str, str]] = field(default_factory=lambda: list(SCATTERS))
     bands: dict[str, tuple[float, float]] = field(default_factory=_bands)
 
 
 def summarize(kpis: pd.DataFrame, meta: pd.DataFrame | None = None, fx: FxTable | None = None,
-              as_of: str = "", runs: pd.DataFrame | None = None) -> PortfolioSummary:
+              as_of: str = "", runs: pd.DataFrame | None = None,
+              history: pd.DataFrame | None = None) -> PortfolioSummary:
     """Compute the summary from ``portfolio_kpis.csv`` rows.
 
     Parameters
@@ -88,26 +99,60 @@ def summarize(kpis: pd.DataFrame, meta: pd.DataFrame | None = None, fx: FxTable 
     kpis
         One row per company and KPI (:data:`KPI_COLUMNS`).
     meta
-        Optional company, name, stage, gtm per company.
+        Optional company, name, stage, gtm and ``last_month`` (of its data) per company.
     fx
         Converts ARR and the sums to the fund currency.
     as_of
         Month of the fx rates (``YYYY-MM``).
     runs
         The run table, passed through for the failures page.
+    history
+        :func:`reportlib.portfolio.gather.gather_history`, passed through.
 
     Returns
     -------
     PortfolioSummary
     """
     companies = _companies_frame(kpis, meta)
+    companies["stale"] = _stale(companies["last_month"], as_of)
     if fx is not None:
         rates = [fx.rate(c, as_of) for c in companies["currency"]]
         companies["fx_rate"] = rates
         companies["arr_fund"] = companies["arr"] * companies["fx_rate"]
     return PortfolioSummary(as_of, kpis, companies, _totals(kpis, fx, as_of),
                             runs if runs is not None else pd.DataFrame(columns=TABLE_COLUMNS),
-                            fx.fund_currency if fx else None)
+                            fx.fund_currency if fx else None,
+                            history if history is not None else pd.DataFrame(columns=HISTORY_COLUMNS))
+
+
+def _stale(last_months: pd.Series, as_of: str) -> pd.Series:
+    """Data ending more than :data:`STALE_AFTER_MONTHS` before the as-of month (2026-08
+    data in a 2026-10 summary is stale: 2 months; 2026-09 is not)."""
+    if not as_of:
+        return pd.Series(False, index=last_months.index)
+    end = pd.Period(str(as_of)[:7], freq="M")
+    gaps = [(end - pd.Period(m, freq="M")).n if m else 0 for m in last_months]
+    return pd.Series([g > STALE_AFTER_MONTHS for g in gaps], index=last_months.index)
+
+
+def best_corner(x: str, y: str) -> str:
+    """Where the better companies sit on a scatter of KPI ``x`` against ``y``, from each
+    KPI's direction in the registry: x higher-is-better puts them right, y lower-is-better
+    at the bottom (ARR growth vs burn multiple: 'bottom right')."""
+    vertical = "top" if reg.get(y).direction == "higher" else "bottom"
+    horizontal = "right" if reg.get(x).direction == "higher" else "left"
+    return f"{vertical} {horizontal}"
+
+
+def scatter_caption(x: str, y: str) -> str:
+    """The sentence under a scatter's title: which corner is better and why, from the axes."""
+    def side(kpi: str) -> str:
+        return f"{'higher' if reg.get(kpi).direction == 'higher' else 'lower'} {reg.short_label(kpi)}"
+    better = best_corner(x, y)
+    opposite = " ".join({"top": "bottom", "bottom": "top", "left": "right", "right": "left"}[w]
+                        for w in better.split())
+    return (f"Better companies sit {better} ({side(x)}, {side(y)}); the {opposite} corner is the "
+            "weakest on both.")
 
 
 def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
@@ -124,9 +169,11 @@ def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFr
     frame["north_star"] = text_column(frame["company"].map(stars))
     if meta is not None and len(meta):
         frame = frame.merge(meta, on="company", how="left")
-    if "name" not in frame:
-        frame["name"] = frame["company"]
+    for col, blank in (("name", None), ("last_month", "")):
+        if col not in frame:
+            frame[col] = frame["company"] if blank is None else blank
     frame["name"] = frame["name"].fillna(frame["company"])
+    frame["last_month"] = text_column(frame["last_month"])
     reasons = [_behind_reasons(kpis[kpis["company"] == c]) for c in frame["company"]]
     frame["behind_reasons"] = ["; ".join(r) for r in reasons]
     frame["behind"] = [bool(r) for r in reasons]
@@ -148,14 +195,15 @@ def _behind_reasons(rows: pd.DataFrame) -> list[str]:
 def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
     rows = kpis[kpis["kpi"].isin(SUM_KPIS) & kpis["value"].notna()]
     labels = kpis.groupby("kpi")["label"].first()
-    out = [{"kpi": k, "label": labels.get(k, k), "scope": "currency", "currency": ccy,
+    out = [{"kpi": k, "label": labels.get(k, k), "scope": "currency", "unit": reg.unit(k),
+            "currency": ccy,
             "value": g["value"].sum(),
             "companies": len(g), "note": ""}
            for (k, ccy), g in rows.groupby(["kpi", "currency"], sort=False)]
     if fx is not None:
         for k, g in rows.groupby("kpi", sort=False):
             out.append(_fund_total(k, labels.get(k, k), g, fx, as_of))
-    frame = pd.DataFrame(out, columns=["kpi", "label", "scope", "currency", "value", "companies",
+    frame = pd.DataFrame(out, columns=["kpi", "label", "scope", "unit", "currency", "value", "companies",
                                        "note"])
     frame["_order"] = frame["kpi"].map({k: i for i, k in enumerate(SUM_KPIS)})
     return frame.sort_values(["_order", "scope", "currency"], kind="stable").drop(columns="_order") \
@@ -163,17 +211,18 @@ def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
 
 
 def _fund_total(kpi: str, label: str, rows: pd.DataFrame, fx: FxTable, as_of: str) -> dict:
-    money = kpi in MONEY_KPIS or bool((rows["unit"] == "currency").any())
+    money = kpi in MONEY_KPIS
     rates = rows["currency"].map(lambda c: fx.rate(c, as_of)) if money else pd.Series(1.0, rows.index)
     missing = sorted(set(rows.loc[rates.isna(), "currency"]))
     note = f"no fx rate for {', '.join(missing)} at {as_of}; left out" if missing else ""
-    return {"kpi": kpi, "label": label, "scope": "fund", "currency": fx.fund_currency if money else "",
+    return {"kpi": kpi, "label": label, "scope": "fund", "unit": reg.unit(kpi),
+            "currency": fx.fund_currency if money else "",
             "value": float((rows["value"] * rates).sum()), "companies": int(rates.notna().sum()),
             "note": note}
 
 
 _FILES = {"kpis": "portfolio_kpis.csv", "companies": "portfolio_companies.csv",
-          "totals": "portfolio_totals.csv", "runs": "portfolio_runs.csv"}
+          "totals": "portfolio_totals.csv", "runs": "portfolio_runs.csv", "history": "portfolio_history.csv"}
 
 
 def write_summary_tables(summary: PortfolioSummary, folder: Path) -> Path:
@@ -210,11 +259,13 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
     for col in ("label", "tier", "unit", "benchmark", "status", "note"):
         frames["kpis"][col] = text_column(frames["kpis"][col])
     comp = frames["companies"]
-    for col in [c for c in comp.columns if c.endswith("_status")] + ["behind_reasons", "north_star"]:
+    for col in [c for c in comp.columns if c.endswith("_status")] + ["behind_reasons", "north_star", "last_month"]:
         comp[col] = text_column(comp[col])
     for col in ("segment", "reason"):
         frames["runs"][col] = text_column(frames["runs"][col])
-    frames["totals"]["note"] = text_column(frames["totals"]["note"])
+    for col in ("note", "currency", "unit"):
+        frames["totals"][col] = text_column(frames["totals"][col])
+    frames["history"]["as_of"] = text_column(frames["history"]["as_of"])
     return PortfolioSummary(meta["as_of"], fund_currency=meta.get("fund_currency"), **frames)
 
 
@@ -222,7 +273,7 @@ def _summary_hash(folder: Path) -> str:
     """What the summary PDF shows: the tables (of the run table only the failures, not
     the timings), the notebook and the package version."""
     h = hashlib.sha256()
-    for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals"))]:
+    for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals", "history"))]:
         h.update((folder / name).read_bytes())
     runs = pd.read_csv(folder / _FILES["runs"], keep_default_na=False)
     h.update(runs.loc[runs["status"] == "failed", ["company", "segment", "reason"]].to_csv().encode())

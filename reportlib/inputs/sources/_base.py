@@ -21,7 +21,7 @@ from reportlib.exceptions import InputError, Problem
 if TYPE_CHECKING:  # pragma: no cover
     from duckdb import DuckDBPyConnection
 
-__all__ = ["ROW", "Source", "sql_number", "sql_timestamp", "with_optional_columns"]
+__all__ = ["ROW", "Source"]
 
 ROW = "__row__"
 
@@ -109,44 +109,6 @@ class Source:
                 f'source = "{self.name}" needs the {t} file as a [[join]] (a file whose name '
                 f"matches {self.side_tables[t]}).") for t in needed])
         return con.execute(_with_empty_tables(self.sql, {t: self.optional_tables[t] for t in absent})).df()
-
-
-def with_optional_columns(table: str, columns: Iterable[str]) -> str:
-    """A FROM item: ``table`` with each of ``columns`` it lacks added as NULL VARCHAR.
-
-    Lets one query read an export whose tool writes some columns only on some accounts
-    or versions (e.g. Stripe's older ``Start (UTC)``). DuckDB matches names
-    case-insensitively, as the ``required`` check does.
-    """
-    nulls = ", ".join(f"NULL::VARCHAR AS {_quote(c)}" for c in columns)
-    return f"(SELECT * FROM (SELECT {nulls} WHERE false) UNION ALL BY NAME SELECT * FROM {table})"
-
-
-def sql_timestamp(column: str) -> str:
-    """SQL: the text of ``column`` as a TIMESTAMP (blank or unreadable -> NULL).
-
-    Accepts what billing tools write: ``2026-01-05 10:12[:00[.123]]``, ISO
-    ``2026-01-05T10:12:00[.123][Z]`` or a plain date; the time is kept as written.
-    """
-    formats = ", ".join(f"'{f}'" for f in _TIMESTAMP_FORMATS)
-    return f"CAST(try_strptime(nullif(trim({column}), ''), [{formats}]) AS TIMESTAMP)"
-
-
-def sql_number(column: str, default: str | None = None) -> str:
-    """SQL: the text of ``column`` as an exact DECIMAL (``$``, ``,`` and spaces dropped).
-
-    Blank gives ``default`` (SQL text, e.g. ``'1'``) or NULL; text that is not a number
-    gives NULL, so the canonical validation names the row instead of the query failing.
-    """
-    text = f"nullif(regexp_replace(trim({column}), '[$,\\s]', '', 'g'), '')"
-    if default is not None:
-        text = f"coalesce({text}, {default})"
-    return f"TRY_CAST({text} AS DECIMAL(18,4))"
-
-
-_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
-                      "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S",
-                      "%Y-%m-%d")
 
 
 def _with_empty_tables(sql: str, tables: Mapping[str, tuple[str, ...]]) -> str:

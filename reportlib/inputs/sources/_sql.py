@@ -1,9 +1,11 @@
-"""Small SQL builders shared by the adapters (DuckDB dialect).
+"""Small SQL builders shared by every adapter (DuckDB dialect): the one place for them.
 
 Exports differ in which optional columns they carry (a report with or without an
-"Is Closed Won" column, a Data Loader extract or a report of the same object). The view
-:func:`with_optional` gives every listed column, NULL when the file lacks it, so one
-query reads every variant; the other helpers spell the parsing each tool needs once.
+"Is Closed Won" column, a Data Loader extract or a report of the same object, Stripe's
+older ``Start (UTC)``). :func:`with_optional_columns` (a FROM item) and
+:func:`with_optional` (a ``WITH`` view) give every listed column, NULL when the file
+lacks it, so one query reads every variant; the other helpers spell the parsing each
+tool needs once.
 """
 from __future__ import annotations
 
@@ -15,13 +17,19 @@ def q(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def with_optional(columns: Iterable[str], name: str = "src") -> str:
-    """``WITH src AS (...)``: the ``export`` view plus each of ``columns`` it lacks, as NULL.
+def with_optional_columns(table: str, columns: Iterable[str]) -> str:
+    """A FROM item: ``table`` with each of ``columns`` it lacks added as NULL VARCHAR.
 
-    UNION BY NAME matches names case-insensitively, so a column the file has is kept as is.
+    UNION BY NAME matches names case-insensitively (as the ``required`` check does), so a
+    column the file has is kept as is.
     """
     nulls = ", ".join(f"NULL::VARCHAR AS {q(c)}" for c in columns)
-    return f'WITH {name} AS (SELECT * FROM "export" UNION ALL BY NAME SELECT {nulls} WHERE false)'
+    return f"(SELECT * FROM (SELECT {nulls} WHERE false) UNION ALL BY NAME SELECT * FROM {q(table)})"
+
+
+def with_optional(columns: Iterable[str], name: str = "src") -> str:
+    """``WITH src AS (...)``: the ``export`` view plus each of ``columns`` it lacks, as NULL."""
+    return f"WITH {name} AS (SELECT * FROM {with_optional_columns('export', columns)})"
 
 
 def first(*columns: str) -> str:
@@ -29,15 +37,30 @@ def first(*columns: str) -> str:
     return "COALESCE(" + ", ".join(f"NULLIF(TRIM({q(c)}), '')" for c in columns) + ")"
 
 
-def number(expr: str) -> str:
-    """A money or count cell as DOUBLE: thousands separators and currency signs removed."""
-    return f"TRY_CAST(NULLIF(regexp_replace(TRIM({expr}), '[^0-9.eE+-]', '', 'g'), '') AS DOUBLE)"
+def number(expr: str, default: str | None = None, *, exact: bool = False) -> str:
+    """A money or count cell as a number: currency signs, spaces and thousands separators dropped.
+
+    A blank cell gives ``default`` (SQL text, e.g. ``'1'``) or NULL; text that is not a
+    number gives NULL, so the canonical validation names the row instead of the query
+    failing. ``exact`` gives DECIMAL(18,4) (billing amounts in cents), else DOUBLE.
+    """
+    cell = f"NULLIF(TRIM({expr}), '')"
+    if default is not None:
+        cell = f"COALESCE({cell}, {default})"
+    kind = "DECIMAL(18,4)" if exact else "DOUBLE"
+    return f"TRY_CAST(NULLIF(regexp_replace({cell}, '[^0-9.eE+-]', '', 'g'), '') AS {kind})"
 
 
-def timestamp(expr: str, formats: Iterable[str]) -> str:
-    """A date cell as TIMESTAMP, trying each ``formats`` (strptime) then an ISO cast."""
+#: What billing tools write: ``2026-01-05 10:12[:00[.123]]``, ISO ``...T10:12:00[.123][Z]``, a date.
+TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
+                     "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+
+
+def timestamp(expr: str, formats: Iterable[str] = TIMESTAMP_FORMATS) -> str:
+    """A date cell as TIMESTAMP, trying each ``formats`` (strptime) then an ISO cast; blank -> NULL."""
     fmts = ", ".join(f"'{f}'" for f in formats)
-    return f"COALESCE(try_strptime(TRIM({expr}), [{fmts}]), TRY_CAST(TRIM({expr}) AS TIMESTAMP))"
+    cell = f"NULLIF(TRIM({expr}), '')"
+    return f"CAST(COALESCE(try_strptime({cell}, [{fmts}]), TRY_CAST({cell} AS TIMESTAMP)) AS TIMESTAMP)"
 
 
 def date(expr: str, formats: Iterable[str] = ()) -> str:

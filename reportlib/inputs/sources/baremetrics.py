@@ -36,7 +36,8 @@ documented), so validation names the row.
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import Source, sql_number, with_optional_columns
+from reportlib.inputs.sources._base import Source
+from reportlib.inputs.sources._sql import number, with_optional_columns
 
 _SQL = f"""
 WITH s AS (
@@ -44,10 +45,10 @@ WITH s AS (
         "__row__",
         trim("subscription_oid")                                AS contract_id,
         trim("customer_oid")                                    AS customer_id,
-        {sql_number('"plan_amount"')}                           AS amount_cents,
+        {number('"plan_amount"', exact=True)}                           AS amount_cents,
         lower(trim("plan_interval"))                            AS interval_unit,
-        {sql_number('"plan_interval_count"', "'1'")}            AS interval_count,
-        {sql_number('"subscription_quantity"', "'1'")}          AS quantity,
+        {number('"plan_interval_count"', "'1'", exact=True)}            AS interval_count,
+        {number('"subscription_quantity"', "'1'", exact=True)}          AS quantity,
         upper(nullif(trim("plan_currency"), ''))                AS currency,
         coalesce(nullif(trim("plan_name"), ''), nullif(trim("plan_oid"), '')) AS plan,
         CAST(try_strptime(trim("subscription_started_at"), '%Y-%m-%d') AS DATE) AS started,

@@ -50,18 +50,14 @@ quantity and addons on the export day for its whole history.
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import (
-        Source,
-        sql_number,
-        sql_timestamp,
-        with_optional_columns,
-)
+from reportlib.inputs.sources._base import Source
+from reportlib.inputs.sources._sql import number, timestamp, with_optional_columns
 
 _SQL = f"""
 WITH a AS (
     SELECT trim("Subscription Id") AS contract_id,
-           sum(coalesce({sql_number('"Addon Quantity"', "'1'")} * {sql_number('"Addon Unit Price"')},
-                        {sql_number('"Addon Amount"')})) AS addon_amount
+           sum(coalesce({number('"Addon Quantity"', "'1'", exact=True)} * {number('"Addon Unit Price"', exact=True)},
+                        {number('"Addon Amount"', exact=True)})) AS addon_amount
     FROM addons
     GROUP BY 1
 ), s AS (
@@ -70,19 +66,19 @@ WITH a AS (
         trim("subscriptions.id")                                      AS contract_id,
         trim("customers.id")                                          AS customer_id,
         replace(lower(trim("subscriptions.status")), '_', ' ')        AS status,
-        {sql_number('"subscriptions.plan_quantity"', "'1'")}          AS quantity,
-        {sql_number('"subscriptions.plan_unit_price"')}               AS unit_price,
-        {sql_number('"subscriptions.billing_period"', "'1'")}         AS period,
+        {number('"subscriptions.plan_quantity"', "'1'", exact=True)}          AS quantity,
+        {number('"subscriptions.plan_unit_price"', exact=True)}               AS unit_price,
+        {number('"subscriptions.billing_period"', "'1'", exact=True)}         AS period,
         lower(trim("subscriptions.billing_period_unit"))              AS period_unit,
         upper(nullif(trim("subscriptions.currency_code"), ''))        AS currency,
         nullif(trim("subscriptions.plan_id"), '')                     AS plan,
-        coalesce({sql_timestamp('"subscriptions.started_at"')},
-                 {sql_timestamp('"subscriptions.start_date"')})       AS started_at,
-        {sql_timestamp('"subscriptions.trial_end"')}                  AS trial_end,
-        {sql_timestamp('"subscriptions.current_term_start"')}         AS term_start,
-        {sql_timestamp('"subscriptions.current_term_end"')}           AS term_end,
-        {sql_timestamp('"subscriptions.created_at"')}                 AS created_at,
-        {sql_timestamp('"subscriptions.cancelled_at"')}               AS cancelled_at
+        coalesce({timestamp('"subscriptions.started_at"')},
+                 {timestamp('"subscriptions.start_date"')})       AS started_at,
+        {timestamp('"subscriptions.trial_end"')}                  AS trial_end,
+        {timestamp('"subscriptions.current_term_start"')}         AS term_start,
+        {timestamp('"subscriptions.current_term_end"')}           AS term_end,
+        {timestamp('"subscriptions.created_at"')}                 AS created_at,
+        {timestamp('"subscriptions.cancelled_at"')}               AS cancelled_at
     FROM {with_optional_columns("export", [
         "subscriptions.billing_period", "subscriptions.billing_period_unit",
         "subscriptions.currency_code", "subscriptions.plan_id", "subscriptions.started_at",

@@ -42,20 +42,16 @@ to them; the rule is unchanged). A running balance below 0 (an export that start
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import (
-    Source,
-    sql_number,
-    sql_timestamp,
-    with_optional_columns,
-)
+from reportlib.inputs.sources._base import Source
+from reportlib.inputs.sources._sql import number, timestamp, with_optional_columns
 
 _SQL = f"""
 WITH a AS (
     SELECT
         "__row__",
         coalesce(nullif(trim("CUSTOMER_EXTERNAL_ID"), ''), trim("CUSTOMER_UUID")) AS customer_id,
-        CAST(date_trunc('month', {sql_timestamp('"DATE"')}) AS DATE) AS month_start,
-        {sql_number('"MRR_MOVEMENT"')}                                          AS movement_cents
+        CAST(date_trunc('month', {timestamp('"DATE"')}) AS DATE) AS month_start,
+        {number('"MRR_MOVEMENT"', exact=True)}                                          AS movement_cents
     FROM {with_optional_columns("export", ["CUSTOMER_EXTERNAL_ID"])}
 ), good AS (
     SELECT * FROM a WHERE month_start IS NOT NULL AND movement_cents IS NOT NULL

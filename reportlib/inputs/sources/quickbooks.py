@@ -31,7 +31,7 @@ QUICKBOOKS_PNL = Source(
                   "(closethebooks qbo_exports.py, a QBO P&L-by-month CSV parser); see module docstring",
     required=(),
     sql="",
-    read={"header_row": None},
+    read={"header_row": None, "formula_text": True},
     frame=read_accounts,
 )
 

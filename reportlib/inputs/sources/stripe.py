@@ -65,12 +65,8 @@ invoice for its whole period).
 """
 from __future__ import annotations
 
-from reportlib.inputs.sources._base import (
-                                           Source,
-                                           sql_number,
-                                           sql_timestamp,
-                                           with_optional_columns,
-)
+from reportlib.inputs.sources._base import Source
+from reportlib.inputs.sources._sql import number, timestamp, with_optional_columns
 
 _SUBSCRIPTIONS_SQL = f"""
 WITH s AS (
@@ -80,18 +76,18 @@ WITH s AS (
         trim("Customer ID")                       AS customer_id,
         lower(trim("Status"))                     AS status,
         lower(trim("Interval"))                   AS interval_unit,
-        {sql_number('"Interval Count"', "'1'")}   AS interval_count,
-        {sql_number('"Amount"')}                  AS unit_amount,
-        {sql_number('"Quantity"', "'1'")}         AS quantity,
+        {number('"Interval Count"', "'1'", exact=True)}   AS interval_count,
+        {number('"Amount"', exact=True)}                  AS unit_amount,
+        {number('"Quantity"', "'1'", exact=True)}         AS quantity,
         nullif(trim("Coupon"), '')                AS coupon_id,
         upper(nullif(trim("Currency"), ''))       AS currency,
         nullif(trim("Plan"), '')                  AS plan,
-        {sql_timestamp('"Created (UTC)"')}        AS created_at,
-        coalesce({sql_timestamp('"Start Date (UTC)"')}, {sql_timestamp('"Start (UTC)"')},
-                 {sql_timestamp('"Created (UTC)"')}) AS start_at,
-        {sql_timestamp('"Trial End (UTC)"')}      AS trial_end_at,
-        coalesce({sql_timestamp('"Ended At (UTC)"')}, {sql_timestamp('"Canceled At (UTC)"')},
-                 {sql_timestamp('"Current Period End (UTC)"')}) AS ended_at
+        {timestamp('"Created (UTC)"')}        AS created_at,
+        coalesce({timestamp('"Start Date (UTC)"')}, {timestamp('"Start (UTC)"')},
+                 {timestamp('"Created (UTC)"')}) AS start_at,
+        {timestamp('"Trial End (UTC)"')}      AS trial_end_at,
+        coalesce({timestamp('"Ended At (UTC)"')}, {timestamp('"Canceled At (UTC)"')},
+                 {timestamp('"Current Period End (UTC)"')}) AS ended_at
     FROM {with_optional_columns("export", ["Interval Count", "Start Date (UTC)", "Start (UTC)",
                                            "Trial End (UTC)", "Ended At (UTC)", "Canceled At (UTC)",
                                            "Current Period End (UTC)", "Coupon", "Currency", "Plan"])}
@@ -99,8 +95,8 @@ WITH s AS (
     SELECT
         trim("id")                                AS coupon_id,
         lower(trim("Duration"))                   AS duration,
-        {sql_number('"Percent Off"')}             AS percent_off,
-        {sql_number('"Amount Off"')}              AS amount_off
+        {number('"Percent Off"', exact=True)}             AS percent_off,
+        {number('"Amount Off"', exact=True)}              AS amount_off
     FROM coupons
 ), unknown AS (
     SELECT string_agg(DISTINCT s.coupon_id, ', ' ORDER BY s.coupon_id) AS ids,
@@ -164,11 +160,11 @@ WITH l AS (
         lower(trim("type"))                       AS line_type,
         lower(trim("proration")) IN ('true', 't', '1') AS is_proration,
         lower(coalesce(nullif(trim("invoice_status"), ''), 'paid')) AS invoice_status,
-        {sql_number('"amount"')}                  AS amount_minor,
+        {number('"amount"', exact=True)}                  AS amount_minor,
         upper(nullif(trim("currency"), ''))       AS currency,
         nullif(trim("price_id"), '')              AS plan,
-        {sql_timestamp('"period_start"')}         AS ps,
-        {sql_timestamp('"period_end"')}           AS pe
+        {timestamp('"period_start"')}         AS ps,
+        {timestamp('"period_end"')}           AS pe
     FROM {with_optional_columns("export", ["invoice_status", "currency", "price_id"])}
 ), m AS (
     SELECT *, date_diff('month', ps, pe) AS months FROM l

@@ -26,7 +26,7 @@ XERO_PNL = Source(
                   "XLSX parser (months newest first); see module docstring",
     required=(),
     sql="",
-    read={"header_row": None},
+    read={"header_row": None, "formula_text": True},
     frame=read_accounts,
 )
 

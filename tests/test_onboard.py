@@ -1,0 +1,111 @@
+"""Onboarding verbs: reportlib inspect, init and template (issue 12 item 4)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from reportlib.cli import main
+from reportlib.inputs import load_company, validate_company
+from reportlib.inputs.onboard import init_folder, inspect_file, template_toml, write_template
+from reportlib.inputs.onboard._inspect import date_formats
+
+FIX = Path(__file__).resolve().parent / "fixtures"
+HARBOR = FIX / "onboarding" / "harbor_analytics"
+
+
+@pytest.mark.parametrize("folder, file, source, header", [
+    ("ga4_traffic", "ga4_traffic_acquisition_2026Q1.csv", "ga4_traffic", 10),        # 9 '#' lines above
+    ("typeform_responses", "typeform_responses.csv", "typeform_responses", 1),      # a column named '#'
+    ("quickbooks_pnl", "ProfitAndLoss_by_Month.xlsx", "quickbooks_pnl", 5),        # 4 title lines
+    ("xero_pnl", "Brightwave_Software_Ltd_-_Profit_and_Loss.csv", "xero_pnl", 5),
+    ("salesforce_opportunities", "report_opportunities_2026-07-08.csv", "salesforce_opportunities", 1),
+    ("amplitude_events", "amplitude_export_20260101T00_20260228T23.zip", "amplitude_events", None),
+    ("delighted_responses", "delighted_survey_responses.json", "delighted_responses", None),
+])
+def test_inspect_recognises_the_known_export_and_its_header(folder, file, source, header):
+    report = inspect_file(FIX / "sources" / folder / file)
+    assert report.recognised.source == source and report.header_row == header
+    text = report.render()
+    assert f'source = "{source}"' in text and f'path = "{file}"' in text
+    if header:
+        assert f"header on row {header}" in text
+
+
+def test_inspect_profiles_columns_and_date_formats():
+    report = inspect_file(FIX / "sources" / "ga4_traffic" / "ga4_traffic_acquisition_2026Q1.csv")
+    by = {c.name: c for c in report.columns}
+    assert by["Date"].type == "date" and by["Date"].formats == ("%Y%m%d",)
+    assert by["Users"].type == "number" and by["Users"].samples[0] == "50"
+    assert "date formats found: %Y%m%d" in report.render()
+    delighted = {c.name: c.type for c in inspect_file(FIX / "sources" / "delighted_responses" /
+                                                       "delighted_survey_responses.json").columns}
+    assert delighted["created_at"] == "epoch seconds"
+
+
+def test_date_formats_found_together():
+    assert date_formats(pd.Series(["2026-01-05", "2026-01-05 10:12:00"])) == ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
+    assert date_formats(pd.Series(["31/01/2026", "01/02/2026"])) == ("%d/%m/%Y",)
+    assert date_formats(pd.Series(["2026-01-05", "Acme"])) == ()
+
+
+def test_inspect_a_canonical_file_suggests_its_mapping_with_todo_defaults(capsys):
+    assert main(["inspect", str(HARBOR / "contracts.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "columns named like the canonical [inputs.contracts]" in out
+    assert 'defaults = { revenue_type = "contracted_recurring", billing = "monthly" }' in out
+    assert "# TODO: check these defaults" in out
+
+
+def test_init_on_the_onboarding_folder_writes_a_company_toml_that_validates(tmp_path, capsys):
+    folder = Path(shutil.copytree(HARBOR, tmp_path / "harbor_analytics", ignore=shutil.ignore_patterns("company.toml")))
+    assert main(["init", str(folder)]) == 0
+    out = capsys.readouterr().out
+    written = (folder / "company.toml").read_text()
+    todos = [line[line.index("# TODO:"):] for line in written.splitlines() if "# TODO:" in line]
+    # at most the TODOs it names: the currency, the contracts' defaults, the guessed accounts
+    assert len(todos) == 3 and all(t in out for t in todos)
+    report = validate_company(folder)
+    assert report.ok, report.render()
+    for source in ("quickbooks_pnl", "hubspot_deals", "hubspot_contacts", "ga4_traffic", "typeform_responses"):
+        assert f'source = "{source}"' in written
+    # the accounts guessed from their names (and parents) are the ones mapped by hand
+    assert load_company(folder).frames["financials"].equals(load_company(HARBOR).frames["financials"])
+
+
+def test_init_never_overwrites_and_joins_side_files(tmp_path, capsys):
+    assert main(["init", str(HARBOR)]) == 1
+    assert "exists already" in capsys.readouterr().err
+    folder = Path(shutil.copytree(FIX / "sources" / "stripe_subscriptions", tmp_path / "stripe",
+                                  ignore=shutil.ignore_patterns("company.toml")))
+    started = init_folder(folder)
+    text = started.path.read_text()
+    assert "[[inputs.contracts.join]]" in text and 'path = "coupons.csv"' in text
+    assert validate_company(folder).ok
+
+
+def test_init_names_what_it_cannot_tell(tmp_path):
+    (tmp_path / "notes.csv").write_text("what,when\nkick-off,soon\nreview,later\n")
+    shutil.copy(HARBOR / "typeform_responses.csv", tmp_path)
+    started = init_folder(tmp_path, name="Mystery Co")
+    assert any("notes.csv was not recognised" in t for t in started.todos)
+    assert validate_company(tmp_path).ok
+
+
+def test_template_workbook_reads_back_with_its_company_toml(tmp_path, capsys):
+    out = tmp_path / "reportlib-template.xlsx"
+    assert main(["template", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[0] == "README" and "contracts" in book.sheetnames and "nps" in book.sheetnames
+    sheet = book["contracts"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["contract_id", "customer_id", "start_date"]
+    assert "one of: contracted_recurring" in sheet["H1"].comment.text      # revenue_type's note
+    assert sheet["A2"].value == "K-001"                                     # the example row
+    (tmp_path / "company.toml").write_text(template_toml(out.name))
+    report = validate_company(tmp_path)
+    assert report.ok and not report.warnings, report.render()
+    assert set(report.company.frames) == set(book.sheetnames) - {"README"}
