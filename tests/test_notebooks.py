@@ -126,8 +126,9 @@ def test_notebook_runs_with_papermill(name, run, cached_results, tmp_path):
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    shown = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
-    assert "## " in shown or "# " in shown, "no page title shown"
+    # page titles are escaped HTML headings (report.title / report.page; the cover's is level 1)
+    shown = "\n".join(str(o.get("data", {}).get(kind, "")) for o in outputs for kind in ("text/html", "text/markdown"))
+    assert "<h2>" in shown or "<h1>" in shown, "no page title shown"  # the cover: <h1>
 
 
 @pytest.mark.notebooks

@@ -1399,3 +1399,13 @@ def sensitivity_note(result: KpiResult) -> None:
     if sensitivity_table(result).empty:
         note("Definition sensitivity: no north star changes under the policies' alternative values "
              "in this pack, so there is no sensitivity page (sensitivity.csv).")
+
+
+def unit_economics_blanks_title(result: KpiResult) -> str:
+    return page_title(result, "Unit economics and cash are left blank: the notes say why")
+
+
+def unit_economics_blanks(result: KpiResult) -> Any:
+    """The unit-economics and cash KPIs with the notes that say why each is blank (a segment
+    pack on company-wide financials), so that the section shows its reason, not an empty page."""
+    return kpi_table(result, [*UNIT_ECONOMICS_KPIS, *CASH_KPIS])
