@@ -1409,3 +1409,24 @@ def unit_economics_blanks(result: KpiResult) -> Any:
     """The unit-economics and cash KPIs with the notes that say why each is blank (a segment
     pack on company-wide financials), so that the section shows its reason, not an empty page."""
     return kpi_table(result, [*UNIT_ECONOMICS_KPIS, *CASH_KPIS])
+
+
+#: The go-to-market section's pages (tables) and the KPIs its blank page lists.
+GO_TO_MARKET_TABLES = ("funnel", "pipeline_by_owner", "pipeline_pacing")
+GO_TO_MARKET_KPIS = ("visitors", "signups", "pqls", "new_customers", "lead_conversion_rate", "revenue_per_lead",
+                     "pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
+
+
+def has_go_to_market(result: KpiResult) -> bool:
+    """True when the go-to-market section has at least one of its pages to show."""
+    return any(has_table(result, t) for t in GO_TO_MARKET_TABLES)
+
+
+def go_to_market_blanks_title(result: KpiResult) -> str:
+    return page_title(result, "Go-to-market figures are left out of this pack: the notes say why")
+
+
+def go_to_market_blanks(result: KpiResult) -> Any:
+    """The go-to-market KPIs with the notes that say why each is blank, so that the section
+    shows its reason, not an empty page."""
+    return kpi_table(result, GO_TO_MARKET_KPIS)
