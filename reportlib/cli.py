@@ -210,11 +210,14 @@ def validate(folder: Path, as_of: str | None) -> int:
 
 def _validate_one(folder: Path, as_of: str | None) -> Any:
     from reportlib.inputs import validate_company
+    from reportlib.inputs.commentary import commentary_problems
     from reportlib.kpis.builder import reconciliation_warnings
 
     report = validate_company(folder, as_of=as_of)
     if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
         report.warnings.extend(reconciliation_warnings(report.company))
+    if folder.is_dir():   # commentary headings the pack would not show
+        report.warnings.extend(commentary_problems(folder))
     return report
 
 

@@ -36,6 +36,7 @@ from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
 from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import parse_compare, parse_segment, period_label
+from reportlib.registry import SECTION_TITLES
 from reportlib.render.chromium import Chromium
 from reportlib.render.export import assemble_pdf, export_one, logo_stamps
 from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
@@ -54,9 +55,8 @@ PDF_NAME = "board-pack.pdf"
 #: Seconds to wait for one printed section once every notebook has run.
 PRINT_TIMEOUT = 300.0
 
-_TITLES = {"cover": "Cover", "summary": "Executive summary", "revenue_quality": "Revenue quality",
-           "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
-           "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix"}
+#: Bookmark titles: the registry's section titles (the cover's bookmark says "Cover").
+_TITLES = {**SECTION_TITLES, "cover": "Cover"}
 _VERSIONED = ("pandas", "papermill", "nbconvert", "matplotlib")
 
 

@@ -268,9 +268,9 @@ TARGET_METRIC_UNITS: dict[str, Unit] = {"won_amount": "currency", "bookings_won"
 
 #: Pack sections in order (notebook names without the number) and their page titles.
 SECTION_TITLES = {
-    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Revenue quality",
-    "unit_economics": "Unit economics", "cohort_economics": "Cohort economics",
-    "kpi_hierarchy": "KPI hierarchy and leading indicators", "appendix": "Appendix",
+    "cover": "Board pack", "summary": "Executive summary", "revenue_quality": "Growth and revenue quality",
+    "unit_economics": "Unit economics and cash", "cohort_economics": "Retention",
+    "kpi_hierarchy": "Go-to-market", "appendix": "Appendix",
 }
 
 

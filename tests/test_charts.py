@@ -405,13 +405,16 @@ def test_funnel_writes_the_tables_conversions_and_counts():
     matplotlib.pyplot.close(fig)
 
 
-def test_funnel_bar_widths_follow_the_counts():
-    # counts within 50x of each other: linear widths, so width ratios are count ratios
-    table = pd.DataFrame(dict(stage=["created", "signup", "customer"], count=[400.0, 100.0, 20.0],
-                              conversion_from_previous=[np.nan, 0.25, 0.2]))
+@pytest.mark.parametrize("counts", [[400.0, 100.0, 20.0], [60_700.0, 1_015.0, 54.0]])
+def test_funnel_bar_widths_follow_the_counts(counts):
+    # always linear, also when stages differ 1,000-fold (60.7k visitors must not look 1.4x
+    # the 1,015 leads, as a log scale drew them): width ratios are count ratios
+    table = pd.DataFrame(dict(stage=["visitors", "created", "customer"], count=counts,
+                              conversion_from_previous=[np.nan, counts[1] / counts[0], counts[2] / counts[1]]))
     fig = charts.funnel(table)
     widths = [p.get_width() for p in fig.axes[0].patches]
-    assert widths == pytest.approx([400.0, 100.0, 20.0])
+    assert widths == pytest.approx(counts)
+    assert not any("log" in t.get_text() for t in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)
 
 
@@ -499,4 +502,76 @@ def test_pacing_bars_are_actual_over_target_in_the_status_colour():
     assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in filled] == \
         [S.status_color("amber").lower(), S.status_color("red").lower()]
     assert any("€500k of €900k" in t.get_text() for t in ax.texts)
+    matplotlib.pyplot.close(fig)
+
+
+def test_quick_ratio_axis_is_capped_and_outliers_keep_their_value():
+    # bands 3 (amber) and 5 (green) -> cap = 2.5 x 5 = 12.5x; a 20.2x quarter is drawn at the
+    # cap, hatched, and labelled with its own value
+    table = _quick_ratio_table(["green", "green", "green"]).assign(quick_ratio=[5.2, 20.2, 9.9])
+    fig = charts.quick_ratio_bars(table, "EUR")
+    axq = fig.axes[1]
+    bars = [p for p in axq.patches if p.get_height() > 0]
+    assert [p.get_height() for p in bars] == pytest.approx([5.2, 12.5, 9.9])
+    assert [bool(p.get_hatch()) for p in bars] == [False, True, False]
+    texts = [t.get_text() for t in axq.texts]
+    assert "20.2▲" in texts and "5.2" in texts
+    assert axq.get_ylim()[1] < 20
+    matplotlib.pyplot.close(fig)
+
+
+def test_revenue_lines_treat_the_first_month_of_data_as_the_opening_book():
+    # month 0 precedes the data (ARR 0), month 1 is the opening book (bookings 5M: every
+    # contract signed before the data); the lines start at month 2
+    t = revenue_bridge(6)
+    t.loc[0, ["arr", "carr", "bookings", "billings", "revenue"]] = [0.0, 3e4, 3e4, 0.0, 0.0]
+    t.loc[1, "bookings"] = 5e6
+    fig = charts.revenue_lines(t, "EUR")
+    flows, stocks = fig.axes[0], fig.axes[1]
+    bookings = next(ln for ln in flows.lines if ln.get_label() == charts._LINE_LABELS["bookings"])
+    assert list(bookings.get_ydata()) == pytest.approx(list(t["bookings"].iloc[2:]))
+    arr = next(ln for ln in stocks.lines if ln.get_label() == charts._LINE_LABELS["arr"])
+    assert list(arr.get_ydata()) == pytest.approx(list(t["arr"].iloc[2:]))
+    assert min(arr.get_ydata()) > 0
+    matplotlib.pyplot.close(fig)
+
+
+def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
+    t = pd.DataFrame(dict(month=months(4), cash_balance=[10e6, 9.5e6, 9e6, 8.4e6],
+                          net_burn_monthly=[np.nan, np.nan, 0.5e6, 0.55e6],
+                          runway_months=[np.nan, np.nan, 18.0, 8.4e6 / 0.55e6]))
+    fig = charts.runway(t, "EUR")
+    ax = fig.axes[0]
+    assert [p.get_height() for p in ax.patches] == pytest.approx([10e6, 9.5e6, 9e6, 8.4e6])
+    burn = fig.axes[1].lines[0].get_ydata()
+    assert np.isnan(burn[:2]).all() and list(burn[2:]) == pytest.approx([0.5e6, 0.55e6])
+    # 8.4M / 0.55M = 15.27 -> "15.3 months"
+    assert any(t.get_text().startswith("15.3 months of runway") for t in ax.texts)
+    matplotlib.pyplot.close(fig)
+
+
+def test_sensitivity_rows_put_the_reported_value_at_one_on_a_shared_scale():
+    t = pd.DataFrame(dict(kpi=["ltv_cac"] * 2 + ["cac_payback_months"] * 3,
+                          policy=["ltv_churn_basis"] * 2 + ["cac_lag_months"] * 3,
+                          policy_value=["period", "monthly", "0", "1", "3"],
+                          kpi_value=[5.6, 3.1, 17.0, 16.6, 21.4], in_force=[True, False, False, True, False]))
+    fig = charts.sensitivity_ranges(t, "EUR")
+    first, second = fig.axes
+    dots = lambda ax: [ln.get_xdata()[0] for ln in ax.lines if ln.get_marker() == "o"]  # noqa: E731
+    # LTV:CAC 3.1 / 5.6 = 0.5536; CAC payback 17.0 / 16.6 = 1.0241, 21.4 / 16.6 = 1.2892
+    assert dots(first) == pytest.approx([1.0, 3.1 / 5.6])
+    assert dots(second) == pytest.approx([17.0 / 16.6, 1.0, 21.4 / 16.6])
+    assert first.get_xlim() == second.get_xlim()
+    assert any("5.6x as reported" in tx.get_text() for tx in first.texts)
+    matplotlib.pyplot.close(fig)
+
+
+def test_owner_bars_are_the_tables_pipeline_and_wins():
+    t = pd.DataFrame(dict(owner=["A", "B"], pipeline_created=[2e6, 1e6], won_amount=[3e5, 6e5],
+                          win_rate=[0.2, 0.4], avg_deal_size=[5e4, 2e4], sales_cycle_days=[80.0, 30.0]))
+    fig = charts.owner_bars(t, "EUR")
+    widths = [p.get_width() for p in fig.axes[0].patches]
+    # sorted by won ascending (A then B bottom-up): pipeline bars then won bars
+    assert widths == pytest.approx([2e6, 1e6, 3e5, 6e5])
+    assert any("40% win rate" in tx.get_text() for tx in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)

@@ -246,3 +246,20 @@ def test_series_opening_month_is_not_a_flow():
     q = unit_economics_series(series_financials(), bridge(), "Q", opening_month="2026-01")
     assert math.isnan(q.iloc[0]["new_customers"]) and math.isnan(q.iloc[0]["magic_number"])
     assert q.iloc[1]["new_customers"] == 6                          # Q2: 3 x 2
+
+
+def test_cash_runway_series_is_cash_over_the_three_month_average_burn():
+    from reportlib.metrics.unit_economics import cash_runway_series
+
+    fin = pd.DataFrame({"month": ["2026-01", "2026-02", "2026-03", "2026-04"],
+                        "revenue": [1.0] * 4, "net_cash_flow": [-90.0, -120.0, -150.0, 60.0],
+                        "cash_balance": [1000.0, 880.0, 730.0, 790.0]})
+    t = cash_runway_series(fin)
+    assert list(t.columns) == ["month", "cash_balance", "net_burn_monthly", "runway_months"]
+    # March: (90 + 120 + 150) / 3 = 120 a month; 730 / 120 = 6.083 months.
+    # April: (120 + 150 - 60) / 3 = 70; 790 / 70 = 11.286. Jan and Feb: fewer than 3 months.
+    assert t["net_burn_monthly"].tolist()[2:] == pytest.approx([120.0, 70.0])
+    assert t["runway_months"].tolist()[2:] == pytest.approx([730 / 120, 790 / 70])
+    assert t["net_burn_monthly"].iloc[:2].isna().all()
+    # a segment of company-wide financials has no cash of its own
+    assert cash_runway_series(fin, ("segment", "SMB")).empty

@@ -241,3 +241,52 @@ def test_table_headers_keep_acronyms():
     assert report.header("definition") == "Definition"
     html = report.styled(pd.DataFrame({"kpi": ["ARR"], "definition": ["12 x MRR"], "benchmark": [""]})).to_html()
     assert ">KPI<" in html and ">Kpi<" not in html
+
+
+# --- the pack's generated page titles ---------------------------------------------------------
+def _row(kpi, value, unit="ratio", status="", note="", prior=float("nan")):
+    return dict(kpi=kpi, label=report._label(kpi), tier="diagnostic", value=value, unit=unit,
+                prior_value=prior, change=float("nan"), benchmark="", status=status, note=note)
+
+
+def test_segment_pack_titles_name_the_segment(company):
+    res = fake_result(company, segment=("segment", "Enterprise"))
+    assert report.summary_title(res) == "Enterprise: ARR grew 20% to €1.2M"
+    assert report.page_title(fake_result(company), "ARR grew") == "ARR grew"
+
+
+def test_quick_ratio_title_counts_the_quarters_below_green(company):
+    drivers = pd.DataFrame(dict(period=["2026Q1", "2026Q2", "2026Q3"], status=["green", "amber", "red"]))
+    res = fake_result(company, )
+    res.tables["mrr_drivers"] = drivers
+    res.kpis = pd.concat([res.kpis, pd.DataFrame([_row("quick_ratio", 4.2, "multiple")])], ignore_index=True)
+    # amber + red = 2 of 3
+    assert report.quick_ratio_title(res) == ("Quick ratio 4.2x: MRR added per MRR lost; "
+                                             "2 of the last 3 quarters below green")
+
+
+def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(company, monkeypatch):
+    res = fake_result(company)
+    note = "segment pack segment=SMB: financials are company-wide"
+    res.kpis = pd.concat([res.kpis, pd.DataFrame([_row("net_mrr_churn_rate", -0.017),
+                                                  _row("burn_multiple", float("nan"), "multiple", note=note),
+                                                  _row("cac", float("nan"), "currency", note=note)])],
+                         ignore_index=True)
+    html = report.pack_kpi_table(res).to_html()
+    assert "(net negative churn)" in html
+    assert "Burn multiple" not in html  # blank rows leave the table ...
+    shown = []
+    monkeypatch.setattr(report, "note", shown.append)
+    report.blank_kpi_notes(res)
+    # ... and appear once, with the note that says why
+    assert shown == [f"Left blank: CAC and Burn multiple ({note})."]  # in the table's order
+
+
+def test_sensitivity_title_states_the_widest_range(company):
+    res = fake_result(company)
+    res.tables["sensitivity"] = pd.DataFrame(dict(
+        kpi=["ltv_cac"] * 2 + ["arr"] * 2, policy=["ltv_churn_basis"] * 2 + ["mrr_includes_uncontracted"] * 2,
+        policy_value=["period", "monthly", "false", "true"], kpi_value=[5.6, 3.1, 1.0e6, 1.01e6],
+        in_force=[True, False, True, False]))
+    # LTV:CAC spreads (5.6 - 3.1) / 5.6 = 45%, ARR 1%: the LTV:CAC range is the title
+    assert report.sensitivity_title(res) == "LTV:CAC 3.1x to 5.6x depending on the churn basis; 5.6x as reported"

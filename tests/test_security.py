@@ -78,7 +78,8 @@ def test_markdown_keeps_formatting_but_no_html_images_or_bad_links() -> None:
     lambda r: report.title(HOSTILE, "appendix", r),
     lambda r: report.section_intro(r, "summary"),
     lambda r: report.section_intro(r, "summary", title=HOSTILE),
-    lambda r: report.show_commentary(r, "summary"),
+    # a company pack (no segment): the commentary's "Summary" heading names no segment
+    lambda r: report.show_commentary(SimpleNamespace(**{**vars(r), "segment": None}), "summary"),
     lambda r: report.note(HOSTILE),
     lambda r: report.show_text(HOSTILE),
     lambda r: report.show_alerts(r),

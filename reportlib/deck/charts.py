@@ -47,7 +47,7 @@ __all__ = [
     "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
     "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
     "cohort_payback", "segment_compare", "cohort_compare", "usage_nps", "breakdown_bars", "trend",
-    "message_figure",
+    "message_figure", "runway", "sensitivity_ranges", "owner_bars",
 ]
 
 
@@ -357,7 +357,8 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
             if not is_blank(ya):
                 lines.append(f"{F.value(ya, unit, currency)} a year ago")
         if is_blank(r.get("value")) and not is_blank(r.get("note")):
-            lines = [_wrap(r.get("note"), 30)]
+            # at most three lines: a longer note would run into the status words below it
+            lines = textwrap.wrap(str(r.get("note")), 34, max_lines=3, placeholder=" …")
         t = ax.text(0.06, 0.53, "\n".join(lines), fontsize=12, color=S.INK, va="top", linespacing=1.4)
         _fit_text(t, text_w, renderer, min_size=9.5)
         # benchmark band at the bottom, wrapped at its " · " parts to the tile's width, and
@@ -587,14 +588,28 @@ _LINE_LABELS = {"bookings": "Bookings", "billings": "Billings", "revenue": "Reco
                 "deferred_revenue": "Deferred revenue", "arr": "ARR", "carr": "CARR"}
 
 
+def _after_opening(bridge: pd.DataFrame) -> pd.DataFrame:
+    """The months of a revenue bridge after its first month of data. The first month with
+    ARR is the opening balance: its bookings and billings are the whole book signed before
+    the data begins, not that month's sales; months before it (ARR 0) precede the data."""
+    arr = bridge["arr"].astype(float) if "arr" in bridge.columns else pd.Series(1.0, index=bridge.index)
+    live = np.flatnonzero(arr.fillna(0).to_numpy() > 0)
+    if not live.size:
+        return bridge.iloc[0:0]
+    return bridge.iloc[live[0] + 1:].reset_index(drop=True)
+
+
 @_styled
 def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, size=FULL,
                   title: str | None = None) -> Figure:
     """Bookings, billings and recognized revenue per month (left) beside ARR and CARR
-    (right), from the ``revenue_bridge`` table."""
+    (right), from the ``revenue_bridge`` table, from the month after the opening book
+    (:func:`_after_opening`)."""
     if _is_empty(revenue_bridge):
         return _empty("No contract data: revenue_bridge is empty")
-    df = revenue_bridge
+    df = _after_opening(revenue_bridge)
+    if df.empty:
+        return _empty("Too little contract history: one month is the opening book")
     mcol = _month_col(df)
     dates = _to_timestamps(df[mcol])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=size, gridspec_kw={"width_ratios": [1.15, 1]})
@@ -717,6 +732,10 @@ def _stacked_movements(ax, data: pd.DataFrame, x: np.ndarray, width: float) -> t
     return pos, neg
 
 
+#: The quick-ratio axis ends at this multiple of its top benchmark band.
+QR_AXIS_CAP = 2.5
+
+
 @_styled
 def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
                      title: str = "MRR drivers and quick ratio by quarter", as_of: Any = None) -> Figure:
@@ -745,17 +764,26 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
         bands = _quick_ratio_bands()
         qr = data[qr_col].astype(float).to_numpy()
         cols = [S.status_color(s) for s in data["status"]]
-        shown = np.where(np.isnan(qr), 0, qr)
-        axq.bar(x, shown, color=cols, width=0.66)
+        # the axis stops at QR_AXIS_CAP x the top band: one quarter of 20x would otherwise
+        # flatten every other bar; a capped bar is hatched and keeps its true value as a label
+        cap = QR_AXIS_CAP * max(t for t, _ in bands)
+        shown = np.where(np.isnan(qr), 0, np.minimum(qr, cap))
+        bars = axq.bar(x, shown, color=cols, width=0.66)
         for i, v in enumerate(qr):
-            axq.text(x[i], (0 if np.isnan(v) else v), " –" if np.isnan(v) else f"{v:.1f}",
+            over = not np.isnan(v) and v > cap
+            if over:
+                bars[i].set_hatch("//")
+                bars[i].set_edgecolor("white")
+            axq.text(x[i], shown[i], " –" if np.isnan(v) else f"{v:.1f}" + ("▲" if over else ""),
                      ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=S.INK)
         for t, b in bands:
             axq.axhline(t, color=S.status_color(b), lw=1.2, ls="--")
             axq.text(1.0, t, f" {t:g}", transform=axq.get_yaxis_transform(), va="center",
                      fontsize=10.5, color=S.status_color(b))
-        drawn = qr[~np.isnan(qr)]
-        axq.set_ylim(0, max(float(drawn.max()) if drawn.size else 1, bands[0][0]) * 1.3)
+        axq.set_ylim(0, max(float(shown.max()) if shown.size else 1, bands[0][0]) * 1.3)
+        if (qr > cap).any():
+            axq.text(0.0, 1.02, f"axis capped at {cap:g}x; ▲ marks a quarter above it (its value printed)",
+                     transform=axq.transAxes, fontsize=10.5, color=S.MUTED, va="bottom")
         axq.yaxis.set_major_formatter(S.value_formatter("multiple"))
         axq.set_ylabel("Quick ratio")
     else:
@@ -1229,26 +1257,23 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
     n = len(data)
     fig, ax = _new_figure(size)
     counts = data["count"].astype(float).to_numpy()
-    # stages differ by orders of magnitude (visitors vs customers): widths on a log scale
-    # when they do, so every stage stays visible; the counts are printed.
-    log = bool(np.nanmax(counts) > 50 * max(np.nanmin(counts[counts > 0]) if (counts > 0).any() else 1, 1))
-    shown = np.log10(np.maximum(counts, 1)) + 1 if log else counts
-    widest = np.nanmax(shown) if n else 1
+    # widths on a linear scale, so that a bar looks as many times longer as its count is
+    # larger; a stage too small to see still shows its count beside the bar
+    shown = np.nan_to_num(counts)
+    widest = float(np.nanmax(shown)) if n and np.nanmax(shown) > 0 else 1.0
     for i, (stage, c, w) in enumerate(zip(data["stage"], counts, shown)):
         shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
         ax.barh(i, w, left=(widest - w) / 2, color=shade, height=0.7)
         inside = w > widest * 0.25
         ax.text(widest / 2 if inside else (widest + w) / 2 + widest * 0.01, i, F.number(c),
                 ha="center" if inside else "left", va="center", fontsize=14, fontweight="bold",
-                color="white" if inside and i < n - 1 else S.INK)
+                color="white" if inside else S.INK)
         label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
         ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
         conversion = data["conversion_from_previous"].iloc[i]
         if i > 0 and not is_blank(conversion):
             ax.text(widest * 1.01, i - 0.5, f"↓ {F.percent(conversion, decimals=1)} convert",
                     ha="left", va="center", fontsize=12.5, color=S.MUTED)
-    if log:
-        ax.text(0, n - 0.1, "bar widths on a log scale", fontsize=10.5, color=S.MUTED, va="top")
     ax.set_ylim(n - 0.5, -0.6)
     ax.set_xlim(-widest * 0.16, widest * 1.2)
     ax.set_axis_off()
@@ -1548,4 +1573,129 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
     ax.set_axis_off()
     if title:
         ax.set_title(title)
+    return fig
+
+
+@_styled
+def runway(df: pd.DataFrame, currency: str | None = None, size=FULL, months: int = 24) -> Figure:
+    """Cash balance (bars) and monthly net burn (line, right axis) over the last ``months``
+    months, the latest months of runway written on the last bar.
+
+    ``df``: the ``cash_runway`` table (month, cash_balance, net_burn_monthly, runway_months)."""
+    if _is_empty(df):
+        return _empty("No cash balance in the financials")
+    data = df.tail(months).reset_index(drop=True)
+    dates = _to_timestamps(data["month"])
+    fig, ax = _new_figure(size)
+    cash = data["cash_balance"].astype(float).to_numpy()
+    ax.bar(dates, cash, width=20, color=S.PRIMARY, alpha=0.85, label="Cash balance (left)")
+    ax.yaxis.set_major_formatter(money_formatter(currency))
+    ax.set_ylabel(_money_label(currency, "cash at month end"))
+    ax.set_ylim(0, np.nanmax(cash) * 1.25 if np.isfinite(np.nanmax(cash)) else 1)
+    axb = ax.twinx()
+    burn = data["net_burn_monthly"].astype(float).to_numpy()
+    axb.plot(dates, burn, color=RED, lw=2.6, marker="o", ms=4, label="Net burn per month (right)")
+    axb.yaxis.set_major_formatter(money_formatter(currency))
+    axb.set_ylabel(_money_label(currency, "net burn per month, 3-month average"))
+    top = np.nanmax(burn) if np.isfinite(burn).any() else 1.0
+    axb.set_ylim(0, top * 1.6)
+    axb.grid(False)
+    last = data.iloc[-1]
+    if not is_blank(last.get("runway_months")):
+        ax.text(0.99, 0.97, f"{F.months(last['runway_months'], context='text')} of runway at "
+                f"{dates[-1]:%b %Y}", transform=ax.transAxes, ha="right", va="top",
+                fontsize=13, fontweight="bold", color=S.INK)
+    _format_time_axis(ax, dates)
+    handles = ax.get_legend_handles_labels()[0] + axb.get_legend_handles_labels()[0]
+    _legend_below(ax, handles, [h.get_label() for h in handles], ncols=2)
+    return fig
+
+
+@_styled
+def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_words: Mapping[str, str] | None = None,
+                       size=None) -> Figure:
+    """One row per (KPI, policy): the range of the KPI over the policy's alternative values
+    (a grey bar), each alternative a dot labelled with its value, the value in force dark
+    and bold. Each row has its own scale (the KPIs differ in unit).
+
+    ``df``: the ``sensitivity`` table (kpi, policy, policy_value, kpi_value, in_force)."""
+    if _is_empty(df):
+        return _empty("No north star moves with the alternative definitions")
+    data = df[df["kpi_value"].notna()]
+    groups = [(key, g) for key, g in data.groupby(["kpi", "policy"], sort=False) if len(g) > 1]
+    if not groups:
+        return _empty("No north star moves with the alternative definitions")
+    # one relative scale for every row (value / value in force), so that a 1% spread looks
+    # 1% wide and not as wide as a 30% one
+    def reported(g: pd.DataFrame) -> float:
+        now = g.loc[g["in_force"].astype(bool), "kpi_value"].astype(float)
+        if len(now) and now.iloc[0]:
+            return float(now.iloc[0])
+        return float(g["kpi_value"].astype(float).abs().max() or 1.0)
+
+    spread = max(float(np.nanmax(np.abs(g["kpi_value"].astype(float) / reported(g) - 1))) for _, g in groups)
+    half = max(spread * 1.25, 0.02)
+    fig, axes = plt.subplots(len(groups), 1, figsize=size or (12.6, 0.95 * len(groups) + 0.6), squeeze=False,
+                             layout="none")
+    for ax, ((kpi, policy), g) in zip(axes[:, 0], groups):
+        unit, base = reg.get(kpi).unit, reported(g)
+        rel = g["kpi_value"].astype(float).to_numpy() / base
+        ax.set_xlim(1 - half, 1 + half)
+        ax.set_ylim(-1, 1)
+        ax.plot([np.nanmin(rel), np.nanmax(rel)], [0, 0], color=S.NEUTRAL, lw=8, solid_capstyle="round", alpha=0.6)
+        ax.axvline(1.0, color=S.NEUTRAL, lw=0.8, ls=":")
+        shown: dict[str, list[str]] = {}  # alternatives that print the same value share one label
+        now_text = ""
+        for v, r, label, now in zip(g["kpi_value"], rel, g["policy_value"].astype(str), g["in_force"].astype(bool)):
+            text = F.value(v, unit, currency)
+            ax.plot([r], [0], "o", ms=11 if now else 8, color=S.PRIMARY if now else S.MUTED, zorder=3)
+            if now:
+                now_text = text
+                ax.text(r, 0.42, f"{text} as reported ({label})", ha="center", va="bottom", fontsize=10.5,
+                        color=S.INK, fontweight="bold")
+            else:
+                shown.setdefault(text, []).append(label)
+        for text, labels in shown.items():
+            if text == now_text:
+                continue
+            r = float(rel[[F.value(v, unit, currency) == text for v in g["kpi_value"]]][0])
+            ax.text(r, -0.42, f"{text} ({', '.join(labels)})", ha="center", va="top", fontsize=10.5, color=S.MUTED)
+        words = (policy_words or {}).get(policy, policy.replace("_", " "))
+        ax.text(1 - half, 0, f"{reg.get(kpi).label}\nby {words}  ", ha="right", va="center", fontsize=11.5,
+                color=S.INK)
+        ax.set_axis_off()
+    axes[-1, 0].text(1 + half, -1.0, f"every row on one scale: ±{half:.0%} of the value as reported",
+                     ha="right", va="top", fontsize=10, color=S.MUTED)
+    fig.subplots_adjust(left=0.24, right=0.97, top=0.95, bottom=0.12, hspace=0.35)
+    return fig
+
+
+@_styled
+def owner_bars(df: pd.DataFrame, currency: str | None = None, size=FULL) -> Figure:
+    """Pipeline created (light) and won (dark) per deal owner, largest won first, each row
+    followed by its win rate, average deal size and sales cycle.
+
+    ``df``: the ``pipeline_by_owner`` table (owner, pipeline_created, won_amount, win_rate,
+    avg_deal_size, sales_cycle_days)."""
+    if _is_empty(df):
+        return _empty("No opportunities by owner")
+    data = df.sort_values("won_amount", ascending=True).reset_index(drop=True)
+    fig, ax = _new_figure(size)
+    y = np.arange(len(data))
+    ax.barh(y, data["pipeline_created"].astype(float), color=S.NEUTRAL, height=0.7, label="Pipeline created")
+    ax.barh(y, data["won_amount"].astype(float), color=S.PRIMARY, height=0.42, label="Won")
+    top = float(data["pipeline_created"].astype(float).max() or 1)
+    for i, r in data.iterrows():
+        facts = " · ".join(p for p in (
+            f"won {F.money(r['won_amount'], currency)}",
+            f"{F.percent(r['win_rate'])} win rate" if not is_blank(r.get("win_rate")) else "",
+            f"{F.money(r['avg_deal_size'], currency)} average deal" if not is_blank(r.get("avg_deal_size")) else "",
+            f"{F.days(r['sales_cycle_days'])} cycle" if not is_blank(r.get("sales_cycle_days")) else "") if p)
+        ax.text(max(float(r["pipeline_created"]), float(r["won_amount"])) + top * 0.01, i, facts,
+                va="center", ha="left", fontsize=11.5, color=S.INK)
+    ax.set_yticks(y, [str(o) for o in data["owner"]])
+    ax.xaxis.set_major_formatter(money_formatter(currency))
+    ax.set_xlabel(_money_label(currency, "in the period"))
+    ax.set_xlim(0, top * 1.75)
+    _legend_below(ax, ncols=2)
     return fig

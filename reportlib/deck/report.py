@@ -9,7 +9,6 @@ notes. Everything here is presentation: picking rows, formatting numbers, choosi
 from __future__ import annotations
 
 import pickle
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -22,8 +21,7 @@ from reportlib.values import is_blank
 
 from reportlib import params
 from reportlib import registry as reg
-from reportlib.inputs.company import COMMENTARY_FILE
-from reportlib.inputs.config import safe_path
+from reportlib.inputs.commentary import BLOCKS, commentary_blocks
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 
@@ -34,18 +32,8 @@ CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
 CACHE_VERSION = 1
 
-#: Pack sections (notebook names without the number) and the words that name them in
-#: commentary.md headings.
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "cover": ("cover",),
-    "summary": ("summary", "executive summary", "exec summary", "overview", "highlights"),
-    "revenue_quality": ("revenue quality", "revenue", "revenue quality tiers"),
-    "unit_economics": ("unit economics", "efficiency"),
-    "cohort_economics": ("cohort economics", "cohorts", "retention"),
-    "kpi_hierarchy": ("kpi hierarchy", "kpi hierarchy and leading indicators", "leading indicators",
-                      "customer journey", "pipeline", "kpi tree"),
-    "appendix": ("appendix", "data quality", "definitions"),
-}
+#: Blocks of the pack the commentary's headings can name (see reportlib.inputs.commentary).
+SECTIONS = BLOCKS
 _NOTEBOOKS_DIR = notebooks_dir()
 
 
@@ -395,51 +383,29 @@ def headline(result: KpiResult, section: str, fallback: str) -> str:
     return short(s[0]) if s else fallback
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+#: Old section ids that name a commentary block of the pack.
+_BLOCK_OF_SECTION = {"summary": "highlights"}
 
 
 def commentary_sections(company: Any) -> dict[str, str]:
-    """commentary.md of the company folder split by heading, keyed by section id."""
+    """The analyst's commentary of one pack, block id -> text
+    (:func:`reportlib.inputs.commentary.commentary_blocks`): the as-of month's
+    ``commentary/<YYYY-MM>.md`` when there is one, else ``commentary.md``; in a segment pack
+    only the headings that name its segment, in a company pack only those that name none.
+    ``company``: a KpiResult, a Company or a company folder."""
     comp = company_of(company)
     path = getattr(comp, "path", comp)
-    try:
-        f, outside = safe_path(Path(path), COMMENTARY_FILE)
-    except TypeError:
+    if not isinstance(path, (str, Path)):
         return {}
-    if outside is not None or not f.is_file():  # a link out of the folder is refused by validation
-        return {}
-    text = f.read_text(encoding="utf-8")
-    out: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        m = re.match(r"^\s{0,3}#{1,3}\s+(.*?)\s*#*\s*$", line)
-        if m:
-            current = _section_of(m.group(1))
-            if current is not None:
-                out.setdefault(current, [])
-            continue
-        if current is not None:
-            out[current].append(line)
-    return {k: "\n".join(v).strip() for k, v in out.items() if "\n".join(v).strip()}
-
-
-def _section_of(heading: str) -> str | None:
-    h = _norm(heading)
-    h = re.sub(r"^\d+\s*", "", h)
-    for sid, names in SECTIONS.items():
-        if h == _norm(sid) or h in (_norm(n) for n in names):
-            return sid
-    for sid, names in SECTIONS.items():  # a heading that starts with a section's name
-        if any(h.startswith(_norm(n)) for n in names if len(n) > 6):
-            return sid
-    return None
+    seg = getattr(company, "segment", None) or getattr(comp, "segment_filter", None)
+    seg_value = str(seg[1]) if isinstance(seg, (tuple, list)) and len(seg) == 2 else ""
+    return commentary_blocks(path, as_of(company) if hasattr(company, "window") else None, seg_value)
 
 
 def commentary(company: Any, section: str) -> str:
-    """The analyst's commentary for ``section`` from the optional commentary.md ("" when
-    there is none). ``company``: a KpiResult, a Company or a company folder."""
-    return commentary_sections(company).get(section, "")
+    """The analyst's commentary for one block of the pack ("" when there is none): highlights
+    (the ``summary`` heading), risks, asks, or a page family (revenue_quality, ...)."""
+    return commentary_sections(company).get(_BLOCK_OF_SECTION.get(section, section), "")
 
 
 def _kicker(section: str, result: Any = None) -> str:
@@ -515,6 +481,8 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
     """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
     note; numbers formatted for each KPI's unit."""
     rows = kpi_rows(result, kpis, tier, keep_blank)
+    if not rows.empty:
+        rows = rows.assign(label=[_table_label(r) for r in rows.to_dict("records")])
     cur = currency(result)
     period = period_word(result)
     out = pd.DataFrame({
@@ -538,10 +506,19 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
         sty = sty.apply(lambda col: [_status_css(s) for s in statuses], subset=["Status"])
     sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
                                                ["Benchmark"] if "Benchmark" in out.columns else []),
-                             **{"text-align": "left"})
+                             **{"text-align": "left", "white-space": "normal"})
     sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}]
                                 for c in ("KPI", "Benchmark", "Note") if c in out.columns})
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
+
+
+def _table_label(row: Mapping[str, Any]) -> str:
+    """A KPI's label in a table; negative net MRR churn is named for what it is."""
+    label = str(row.get("label") or _label(str(row.get("kpi"))))
+    value = row.get("value")
+    if row.get("kpi") == "net_mrr_churn_rate" and not is_blank(value) and float(value) < 0:
+        return f"{label} (net negative churn)"
+    return label
 
 
 _TABLE_CSS = [{"selector": "td, th", "props": "font-size: 11.5pt; padding: 0.035in 0.12in;"},
@@ -589,7 +566,7 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: K
     text_cols = [c for c in d.columns if c not in fmt and not pd.api.types.is_numeric_dtype(d[c])]
     sty = escaped_styler(d, fmt, na_rep="–").hide(axis="index")
     if text_cols:
-        sty = sty.set_properties(subset=text_cols, **{"text-align": "left"})
+        sty = sty.set_properties(subset=text_cols, **{"text-align": "left", "white-space": "normal"})
         sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}] for c in text_cols})
     sty = sty.relabel_index([esc(names[c]) for c in d.columns], axis="columns")
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
@@ -891,8 +868,10 @@ def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
     show(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
     contents = [reg.SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
                                             "cohort_economics", "kpi_hierarchy", "appendix")]
+    scope = (f" Every figure is the {segment_value(result)} segment's own, or blank with a note where only a "
+             "company-wide figure exists." if segment_value(result) else "")
     note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
-         "exports with the same definitions for every company (see the appendix).")
+         "exports with the same definitions for every company (see the appendix)." + scope)
 
 
 #: KPIs of the two-segment comparison page: growth, retention and what a customer pays.
@@ -1025,3 +1004,432 @@ def breakdown_dimensions(result: KpiResult) -> list[str]:
         return []
     # a dimension with a single value (e.g. one currency) splits nothing
     return [str(d) for d in dict.fromkeys(t["dimension"]) if t.loc[t["dimension"] == d, "segment"].nunique() > 1]
+
+
+# ---------------------------------------------------------------------------------------
+# the pack's pages: what each page shows and the sentence that titles it
+# ---------------------------------------------------------------------------------------
+#: The pack's one KPI table, in reading order after the north stars: growth, retention,
+#: efficiency, cash, go-to-market.
+PACK_KPIS = ("arr", "net_new_arr", "arr_growth_yoy", "customers", "nrr", "grr", "logo_churn_rate",
+             "net_mrr_churn_rate", "quick_ratio", "gross_margin_ttm", "cac", "ltv_cac", "cac_payback_months",
+             "magic_number", "burn_multiple", "rule_of_40", "cash_balance", "runway_months", "win_rate",
+             "avg_deal_size", "sales_cycle_days")
+#: The executive summary's tiles after the north stars.
+CASH_KPIS = ("cash_balance", "runway_months")
+#: The KPIs judged on the unit-economics page.
+UNIT_ECONOMICS_KPIS = ("ltv_cac", "cac_payback_months", "magic_number", "burn_multiple", "rule_of_40")
+#: The commentary blocks of the executive summary, with their headings on the page.
+SUMMARY_BLOCKS = (("highlights", "Highlights"), ("risks", "Risks"), ("asks", "Asks of the board"))
+
+
+def segment_value(result: KpiResult) -> str:
+    """The segment a segment pack is about ("" in a company pack)."""
+    seg = getattr(result, "segment", None)
+    return str(seg[1]) if isinstance(seg, (tuple, list)) and len(seg) == 2 else ""
+
+
+def page_title(result: KpiResult, text: str) -> str:
+    """A page's title; in a segment pack it names the segment first, so that no number on
+    the page reads as the company's ("Enterprise: ARR grew 9% ...")."""
+    seg = segment_value(result)
+    return f"{seg}: {text}" if seg and not text.startswith(f"{seg}:") else text
+
+
+def _said(result: KpiResult, kpi: str) -> str:
+    """A KPI's value as a sentence writes it ('10.8 days', '49,049')."""
+    r = kpi_row(result, kpi)
+    return F.value(r.get("value"), r.get("unit"), currency(result), context="text")
+
+
+def _name(result: KpiResult, kpi: str) -> str:
+    """A KPI's short name inside a sentence: lower case unless it starts with an acronym."""
+    name = short_name(result, kpi)
+    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+
+
+def pack_kpi_ids(result: KpiResult) -> list[str]:
+    """The KPIs of the pack's one table: the north stars, then :data:`PACK_KPIS`."""
+    ns = list(north_star(result)["kpi"]) if not north_star(result).empty else []
+    return ns + [k for k in PACK_KPIS if k not in ns]
+
+
+def _shown_rows(result: KpiResult, kpis: Sequence[str]) -> pd.DataFrame:
+    """Rows with a value; in a segment pack also the blank rows whose note says why (a
+    company-wide figure left out), so that a board sees what is missing and why."""
+    rows = kpi_rows(result, kpis)
+    if rows.empty:
+        return rows
+    keep = rows["value"].notna()
+    if segment_value(result):
+        keep |= rows["note"].map(lambda n: not is_blank(n) and bool(str(n).strip()))
+    return rows[keep].reset_index(drop=True)
+
+
+def pack_kpi_table(result: KpiResult) -> Any:
+    """The pack's one KPI table (:func:`pack_kpi_ids`), with the year-ago column."""
+    rows = kpi_rows(result, pack_kpi_ids(result), keep_blank=False)
+    return kpi_table(result, list(rows["kpi"]), year_ago=True).set_table_styles(_COMPACT_CSS, overwrite=False)
+
+
+def blank_kpi_notes(result: KpiResult) -> None:
+    """Under the KPI table: the pack's KPIs left blank, grouped by the reason their notes
+    give (in a segment pack, the company-wide figures), one plain line per reason."""
+    rows = kpi_rows(result, pack_kpi_ids(result))
+    if rows.empty:
+        return
+    blank = rows[rows["value"].isna()]
+    reasons: dict[str, list[str]] = {}
+    for k, n in zip(blank["kpi"], blank["note"]):
+        reasons.setdefault("" if is_blank(n) else str(n).strip().rstrip("."), []).append(short_name(result, str(k)))
+    for reason, names in reasons.items():
+        note(f"Left blank: {_and(names)}" + (f" ({reason})." if reason else "."))
+
+
+#: A page-long table (the KPIs, the definitions): smaller type, so that it fits one page.
+_COMPACT_CSS = [{"selector": "td, th", "props": "font-size: 10pt; padding: 0.025in 0.1in;"}]
+
+
+def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
+    """'Burn multiple and CAC payback amber; NRR, LTV:CAC and magic number green', worst first."""
+    rows = kpi_rows(result, kpis, keep_blank=False)
+    by_status: dict[str, list[str]] = {}
+    for k, st in zip(rows.get("kpi", []), rows.get("status", [])):
+        key = S.status_key(st)
+        if key:
+            by_status.setdefault(key, []).append(_name(result, str(k)))
+    return "; ".join(f"{_and(by_status[st])} {st}" for st in ("red", "amber", "green") if by_status.get(st))
+
+
+def pack_kpi_title(result: KpiResult) -> str:
+    """'KPIs against their benchmarks: burn multiple and CAC payback amber; NRR ... green'."""
+    phrase = _status_phrase(result, pack_kpi_ids(result))
+    return page_title(result, f"KPIs against their benchmarks: {phrase}" if phrase
+                      else f"The KPIs of the {period_word(result)} against the prior {period_word(result)}")
+
+
+def summary_title(result: KpiResult) -> str:
+    """The executive summary's title: the first north star's sentence, up to its first clause."""
+    sentences = narrative(result, "summary")
+    return page_title(result, short(sentences[0], 80) if sentences else f"Executive summary, {period_label(result)}")
+
+
+def summary_tiles(result: KpiResult) -> pd.DataFrame:
+    """The executive summary's tiles: the north stars, then cash and runway when known."""
+    ns = north_star(result)
+    cash = kpi_rows(result, [k for k in CASH_KPIS if k not in set(ns.get("kpi", []))], keep_blank=False)
+    rows = pd.concat([ns, cash], ignore_index=True) if not cash.empty else ns
+    if not rows.empty:  # six tiles to a row: the short names fit a tile's width
+        rows = rows.assign(label=[short_name(result, str(k)) for k in rows["kpi"]])
+    return rows
+
+
+def what_moved(result: KpiResult) -> None:
+    """'What moved': one sentence per north star naming the KPI that explains its change."""
+    sentences = narrative(result, "summary")
+    if sentences:
+        show_html("<p><strong>What moved</strong></p>\n" + bullets(sentences))
+
+
+def summary_commentary(result: KpiResult) -> None:
+    """The analyst's highlights, risks and asks (commentary blocks), each under its heading;
+    one line saying where to write them when there are none."""
+    blocks = commentary_sections(result)
+    parts = [f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in SUMMARY_BLOCKS
+             if blocks.get(b)]
+    if parts:
+        show_html("<blockquote>\n" + "\n".join(parts) + "</blockquote>\n")
+
+
+def breakdown_dimension(result: KpiResult) -> str:
+    """The dimension of the company pack's segment page: ``segment`` when the breakdowns
+    have it, else the first one that splits the customers ("" in a segment pack)."""
+    if segment_value(result):
+        return ""
+    dims = breakdown_dimensions(result)
+    return "segment" if "segment" in dims else (dims[0] if dims else "")
+
+
+def breakdown_title(result: KpiResult, dimension: str) -> str:
+    """'By segment: Enterprise ARR €12.6M at 115% NRR; Mid-market ...; SMB €1.3M at 67%'."""
+    t = table(result, "breakdowns")
+    t = t[t["dimension"] == dimension] if not t.empty else t
+    cur = currency(result)
+    parts = []
+    for seg, g in t.groupby("segment", sort=False):
+        v = dict(zip(g["kpi"], g["value"]))
+        text = f"{seg} {F.money(v.get('arr'), cur, context='text')} ARR"
+        if not is_blank(v.get("nrr")):
+            text += f" at {F.percent(v.get('nrr'), context='text')} NRR"
+        parts.append((v.get("arr") or 0, text))
+    parts.sort(key=lambda p: -float(p[0]) if not is_blank(p[0]) else 0)
+    return f"By {dimension.replace('_', ' ')}: " + "; ".join(p[1] for p in parts[:4])
+
+
+def revenue_view_title(result: KpiResult) -> str:
+    """'CARR €20.8M → ARR €19.5M; revenue €4.9M and billings €4M in the quarter'."""
+    cur = currency(result)
+    v = {k: kpi_value(result, k) for k in ("carr", "arr", "revenue", "billings", "bookings")}
+    head = " → ".join(f"{short_name(result, k)} {F.money(v[k], cur, context='text')}"
+                      for k in ("carr", "arr") if not is_blank(v[k]))
+    flows = [f"{w} {F.money(v[k], cur, context='text')}" for k, w in (("revenue", "revenue"),
+                                                                        ("billings", "billings"),
+                                                                        ("bookings", "bookings"))
+             if not is_blank(v[k])]
+    tail = f"{_and(flows)} in the {period_word(result)}" if flows else ""
+    return page_title(result, "; ".join(p for p in (head, tail) if p) or "Contracted ARR, ARR, revenue and billings")
+
+
+def quick_ratio_title(result: KpiResult) -> str:
+    """'Quick ratio 5.6x: MRR added per MRR lost; 2 of the last 13 quarters below green'."""
+    t = table(result, "mrr_drivers")
+    below = int(sum(S.status_key(s) in ("amber", "red") for s in t.get("status", [])))
+    tail = f"; {below} of the last {len(t)} quarters below green" if len(t) else ""
+    value = "" if is_blank(kpi_value(result, "quick_ratio")) else f" {fmt_kpi(result, 'quick_ratio')}"
+    return page_title(result, f"Quick ratio{value}: MRR added per MRR lost{tail}")
+
+
+def has_unit_economics(result: KpiResult) -> bool:
+    """True when at least one KPI of the unit-economics page has a value."""
+    return not kpi_rows(result, UNIT_ECONOMICS_KPIS, keep_blank=False).empty
+
+
+def unit_economics_title(result: KpiResult) -> str:
+    phrase = _status_phrase(result, UNIT_ECONOMICS_KPIS)
+    return page_title(result, f"Unit economics: {phrase}" if phrase else "Unit economics against their benchmark bands")
+
+
+def runway_title(result: KpiResult) -> str:
+    """'12.7 months of runway: cash €11.4M at a net burn of €900k a month'."""
+    cur = currency(result)
+    months_left = kpi_value(result, "runway_months")
+    cash, burn = kpi_value(result, "cash_balance"), kpi_value(result, "net_burn_monthly")
+    if is_blank(months_left):
+        return page_title(result, f"Cash {F.money(cash, cur, context='text')}: runway not limited by burn")
+    return page_title(result, f"{F.months(months_left, context='text')} of runway: cash "
+                              f"{F.money(cash, cur, context='text')} at a net burn of "
+                              f"{F.money(burn, cur, context='text')} a month")
+
+
+def funnel_title(result: KpiResult) -> str:
+    """'Of 49,049 visitors, 54 became customers; revenue per lead €1.8k, 10.8 days to PQL'."""
+    t = table(result, "funnel")
+    if t.empty:
+        return page_title(result, "The customer journey this period")
+    first, last = t.iloc[0], t.iloc[-1]
+    head = (f"Of {F.number(first['count'], context='text')} {str(first['stage']).replace('_', ' ')} this "
+            f"{period_word(result)}, {F.number(last['count'], context='text')} became "
+            f"{str(last['stage']).replace('_', ' ')}s")
+    extra = [f"{_name(result, k)} {_said(result, k)}" for k in ("revenue_per_lead", "time_to_pql_days")
+             if not is_blank(kpi_value(result, k))]
+    return page_title(result, head + (f"; {', '.join(extra)}" if extra else ""))
+
+
+def owner_title(result: KpiResult) -> str:
+    """'By owner: Claire Dubois won most (€936k); average deal €24.1k, sales cycle 54 days'."""
+    t = table(result, "pipeline_by_owner")
+    cur = currency(result)
+    top = t.sort_values("won_amount", ascending=False).iloc[0] if not t.empty else None
+    head = (f"By owner: {top['owner']} won most ({F.money(top['won_amount'], cur, context='text')})"
+            if top is not None else "Pipeline by owner")
+    extra = [f"{_name(result, k)} {_said(result, k)}" for k in ("avg_deal_size", "sales_cycle_days")
+             if not is_blank(kpi_value(result, k))]
+    return page_title(result, head + (f"; {', '.join(extra)} overall" if extra else ""))
+
+
+def pacing_title(result: KpiResult) -> str:
+    """'Against target this quarter: 1 of 4 behind pace (partner pipeline)'."""
+    t = table(result, "pipeline_pacing")
+    if t.empty:
+        return page_title(result, "Leading indicators against target")
+    behind = t[t["status"].astype(str) == "behind"]
+    names = [str(d).split("=", 1)[-1] for d in behind.get("dimension", [])]
+    tail = f" ({_and(names)})" if names else ""
+    return page_title(result, f"Against target, paced for the {period_word(result)}: {len(behind)} of {len(t)} "
+                              f"behind pace{tail}")
+
+
+def sensitivity_table(result: KpiResult) -> pd.DataFrame:
+    """The ``sensitivity`` rows of the pages' KPIs whose value moves with a policy."""
+    t = table(result, "sensitivity")
+    if t.empty:
+        return t
+    # a range that prints as one value ("104% to 104%") tells a board nothing: left out
+    cur = currency(result)
+    keep = [(kpi, policy) for (kpi, policy), g in t.groupby(["kpi", "policy"], sort=False)
+            if len({F.value(v, reg.get(kpi).unit, cur) for v in g["kpi_value"].dropna()}) > 1]
+    return t[[pair in keep for pair in zip(t["kpi"], t["policy"])]].reset_index(drop=True)
+
+
+#: The definition choices behind the sensitivity page, as a board reads them.
+POLICY_WORDS = {"cac_lag_months": "the CAC lag", "ltv_churn_basis": "the churn basis",
+                "reactivation_window_months": "the reactivation window",
+                "mrr_includes_uncontracted": "counting uncontracted MRR",
+                "magic_number_basis": "the magic-number basis",
+                "ltv_max_lifetime_years": "the LTV lifetime cap", "sm_allocation": "the S&M allocation"}
+
+
+def policy_words(policy: str) -> str:
+    return POLICY_WORDS.get(policy, "the " + policy.replace("_", " "))
+
+
+def sensitivity_title(result: KpiResult) -> str:
+    """The widest range of a north star under the definitions' alternatives: 'CAC payback
+    16.3-21.4 months depending on the CAC lag; 16.6 as reported'."""
+    t = sensitivity_table(result)
+    if t.empty:
+        return page_title(result, "No north star moves with the alternative definitions")
+    g = t.groupby(["kpi", "policy"], sort=False)["kpi_value"]
+    rel = (g.max() - g.min()) / g.max().abs().clip(lower=1e-9)
+    kpi, policy = rel.idxmax()
+    rows = t[(t["kpi"] == kpi) & (t["policy"] == policy)]
+    unit, cur = reg.get(kpi).unit, currency(result)
+    lo, hi = (F.value(v, unit, cur, context="text") for v in (rows["kpi_value"].min(), rows["kpi_value"].max()))
+    now = rows[rows["in_force"].astype(bool)]["kpi_value"]
+    reported = ("" if not len(now) else "; blank as reported" if is_blank(now.iloc[0])
+                else f"; {F.value(now.iloc[0], unit, cur, context='text')} as reported")
+    return page_title(result, f"{reg.get(kpi).label} {lo} to {hi} depending on {policy_words(policy)}{reported}")
+
+
+RECONCILIATION_GAP = 0.05
+
+
+def reconciliation_rows(result: KpiResult, max_rows: int = 12) -> pd.DataFrame:
+    """The largest gaps between sources first (those above 5% lead)."""
+    t = table(result, "reconciliation")
+    if t.empty:
+        return t
+    order = t["relative"].abs().sort_values(ascending=False, na_position="last").index
+    return t.loc[order].head(max_rows).reset_index(drop=True)
+
+
+def reconciliation_title(result: KpiResult) -> str:
+    """'Revenue: contracts vs financials within 5% in all 36 months; bookings: opportunities vs
+    contracts above 5% in 13 of 13' (the pairs with gaps first)."""
+    t = table(result, "reconciliation")
+    if t.empty:
+        return page_title(result, "No two sources to reconcile")
+    parts = []
+    for (a, b, kpi), g in t.groupby(["source_a", "source_b", "kpi"], sort=False):
+        big = int((g["relative"].abs() > RECONCILIATION_GAP).sum())
+        what = f"{kpi.replace('_', ' ')} in {a} vs {b}"
+        parts.append((-big, f"{what} differs by over 5% in {big} of {len(g)} periods" if big
+                      else f"{what} agrees within 5% in all {len(g)} periods"))
+    parts.sort(key=lambda p: p[0])
+    text = "; ".join(p[1] for p in parts[:2])
+    return page_title(result, text[:1].upper() + text[1:])
+
+
+def reconciliation_table(result: KpiResult) -> Any:
+    t = reconciliation_rows(result)
+    return styled(t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
+                  {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"}, result,
+                  labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B",
+                          "relative": "Gap"})
+
+
+def restatements_title(result: KpiResult) -> str:
+    n = getattr(result, "narrative", None) or {}
+    return page_title(result, str(n.get("restatements_title") or "Restated since the last pack"))
+
+
+def restatements_table(result: KpiResult) -> Any:
+    t = table(result, "restatements")
+    return styled(t.head(12), {"reported_before": "number", "now": "number", "change": "number"}, result)
+
+
+def definitions_for_pages(result: KpiResult) -> pd.DataFrame:
+    """Definitions of the KPIs on the pack's pages only (those of its KPI table)."""
+    d = definitions_table(result)
+    labels = {_label(k) for k in _shown_rows(result, pack_kpi_ids(result))["kpi"]}
+    return d[d["kpi"].isin(labels)].reset_index(drop=True)
+
+
+#: Sections whose small kicker line was shown (one notebook runs in one kernel).
+_KICKED: set[str] = set()
+
+
+def page(result: KpiResult, text: str, section: str) -> None:
+    """A page's title; the first page a section shows also gets the small line naming the
+    section (whichever of its pages the inputs let through first)."""
+    first = section not in _KICKED
+    _KICKED.add(section)
+    title(text, section if first else None, result if first else None)
+
+
+#: Page families whose commentary the "by area" page shows, with their headings.
+AREA_BLOCKS = (("revenue_quality", "Revenue quality"), ("unit_economics", "Unit economics and cash"),
+               ("cohort_economics", "Retention"), ("kpi_hierarchy", "Go-to-market"))
+
+
+def has_area_commentary(result: KpiResult) -> bool:
+    blocks = commentary_sections(result)
+    return any(blocks.get(b) for b, _ in AREA_BLOCKS)
+
+
+def area_commentary_title(result: KpiResult) -> str:
+    blocks = commentary_sections(result)
+    names = [head.lower() for b, head in AREA_BLOCKS if blocks.get(b)]
+    return page_title(result, f"The analyst's commentary by area: {'; '.join(names)}")
+
+
+def area_commentary(result: KpiResult) -> None:
+    """The analyst's commentary per page family, in two columns on one page."""
+    blocks = commentary_sections(result)
+    parts = [f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in AREA_BLOCKS
+             if blocks.get(b)]
+    if parts:
+        show_html('<div class="bp-columns">\n' + "\n".join(parts) + "</div>\n")
+
+
+def data_quality_title(result: KpiResult) -> str:
+    """'Data quality: 3 warnings in the inputs; the policies in force' or 'all checks passed'."""
+    n = len(warnings_table(result))
+    shown = f" ({min(n, 3)} shown here, all in the validate report)" if n > 3 else ""
+    head = (f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs{shown}" if n
+            else "Data quality: all checks passed")
+    return f"The definitions' policies in force; {head[:1].lower()}{head[1:]}"
+
+
+def compact(styler: Any) -> Any:
+    """A page-long table in smaller type (:data:`_COMPACT_CSS`)."""
+    return styler.set_table_styles(_COMPACT_CSS, overwrite=False)
+
+
+def sensitivity_note(result: KpiResult) -> None:
+    """On the appendix's policies page when no north star moves with a definition: one line
+    saying so (the sensitivity page is then left out)."""
+    if sensitivity_table(result).empty:
+        note("Definition sensitivity: no north star changes under the policies' alternative values "
+             "in this pack, so there is no sensitivity page (sensitivity.csv).")
+
+
+def unit_economics_blanks_title(result: KpiResult) -> str:
+    return page_title(result, "Unit economics and cash are left blank: the notes say why")
+
+
+def unit_economics_blanks(result: KpiResult) -> Any:
+    """The unit-economics and cash KPIs with the notes that say why each is blank (a segment
+    pack on company-wide financials), so that the section shows its reason, not an empty page."""
+    return kpi_table(result, [*UNIT_ECONOMICS_KPIS, *CASH_KPIS])
+
+
+#: The go-to-market section's pages (tables) and the KPIs its blank page lists.
+GO_TO_MARKET_TABLES = ("funnel", "pipeline_by_owner", "pipeline_pacing")
+GO_TO_MARKET_KPIS = ("visitors", "signups", "pqls", "new_customers", "lead_conversion_rate", "revenue_per_lead",
+                     "pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
+
+
+def has_go_to_market(result: KpiResult) -> bool:
+    """True when the go-to-market section has at least one of its pages to show."""
+    return any(has_table(result, t) for t in GO_TO_MARKET_TABLES)
+
+
+def go_to_market_blanks_title(result: KpiResult) -> str:
+    return page_title(result, "Go-to-market figures are left out of this pack: the notes say why")
+
+
+def go_to_market_blanks(result: KpiResult) -> Any:
+    """The go-to-market KPIs with the notes that say why each is blank, so that the section
+    shows its reason, not an empty page."""
+    return kpi_table(result, GO_TO_MARKET_KPIS)

@@ -23,9 +23,7 @@ from reportlib.inputs._schemas import GIVES
 from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
                      did_you_mean, load_config, safe_path)
 from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
-
-#: The analyst's optional commentary in the company folder (read by the deck).
-COMMENTARY_FILE = "commentary.md"
+from reportlib.inputs.commentary import COMMENTARY_FILE
 
 __all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of",
            "company_slug"]

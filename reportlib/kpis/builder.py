@@ -44,6 +44,7 @@ from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort
                       segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
+from reportlib.metrics.unit_economics import cash_runway_series
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
@@ -522,6 +523,8 @@ def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[
     t = _revenue_tables(ctx)
     t.update(_contract_tables(ctx))
     t["unit_economics"] = _unit_economics_table(ctx, t["mrr_bridge"])
+    t["cash_runway"] = _until(cash_runway_series(ctx.financials, ctx.company.segment_filter), "month",
+                              ctx.window.as_of)
     t.update(_journey_tables(ctx))
     t.update(_pipeline_tables(ctx, values))
     t.update(_engagement_tables(ctx))

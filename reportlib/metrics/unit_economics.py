@@ -219,6 +219,35 @@ def runway_months(cash: Value, monthly_burn: Value) -> Value:
     return blank if blank is not None else safe_ratio(cash, monthly_burn, "no net burn: runway not limited")
 
 
+CASH_RUNWAY_COLUMNS = ["month", "cash_balance", "net_burn_monthly", "runway_months"]
+
+
+def cash_runway_series(financials: pd.DataFrame | None, segment: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Cash balance, monthly net burn and months of runway for every month of the financials.
+
+    ``net_burn_monthly`` is minus the net cash flow averaged over the 3 months ending at the
+    month (as :func:`net_burn_monthly`), blank while fewer than 3 months are known and when
+    the company generated cash; ``runway_months`` = cash balance / that burn. Empty for a
+    segment whose financials are company-wide (an allocated cash balance is not the
+    segment's)."""
+    empty = pd.DataFrame(columns=CASH_RUNWAY_COLUMNS)
+    company_wide = segment is not None and not has_segment_dimension(financials, segment)
+    if financials is None or financials.empty or company_wide:
+        return empty
+    monthly = monthly_financials(financials, segment)
+    if "cash_balance" not in monthly.columns or "net_cash_flow" not in monthly.columns:
+        return empty
+    # burn over 3 calendar months: a gap in the months leaves the window short, hence blank
+    flow = monthly["net_cash_flow"].reindex(pd.period_range(monthly.index.min(), monthly.index.max(), freq="M"))
+    burn = (-flow.rolling(3, min_periods=3).sum() / 3).reindex(monthly.index)
+    burn = burn.where(burn > 0)
+    cash = monthly["cash_balance"]
+    out = pd.DataFrame({"month": monthly.index, "cash_balance": cash.to_numpy(dtype=float),
+                        "net_burn_monthly": burn.to_numpy(dtype=float),
+                        "runway_months": (cash / burn).to_numpy(dtype=float)})
+    return out.reset_index(drop=True)
+
+
 def revenue_growth_yoy(monthly: pd.DataFrame, window: Window) -> Value:
     """Revenue over TTM / revenue over the twelve months before - 1."""
     now = _sum(monthly, "revenue", _months(window.ttm()))
