@@ -91,8 +91,9 @@ def assert_hand_figures(kpis: dict[str, str]) -> None:
 
 def test_onboarded_company_kpis_equal_the_hand_computed_ones(tmp_path):
     assert main(["kpis", str(HARBOR), "--out", str(tmp_path)]) == 0
-    assert_hand_figures(read_kpis(tmp_path / "kpis.csv"))
-    funnel = {r["stage"]: float(r["count"]) for r in csv.DictReader((tmp_path / "tables" / "funnel.csv").open())}
+    out = tmp_path / "harbor_analytics" / "2026-03"   # kpis --out DIR writes DIR/<company>/<as_of>/
+    assert_hand_figures(read_kpis(out / "kpis.csv"))
+    funnel = {r["stage"]: float(r["count"]) for r in csv.DictReader((out / "tables" / "funnel.csv").open())}
     assert funnel == {"visitors": 6781, "created": 8, "signup": 7, "pql": 5, "customer": 1}
 
 
@@ -101,7 +102,7 @@ def test_go_to_market_only_folder_gives_its_kpis_through_the_cli(tmp_path, capsy
     assert main(["validate", str(folder)]) == 0
     # before: ValueError "freq not specified" (unit economics on an empty MRR bridge)
     assert main(["kpis", str(folder), "--as-of", "2026-03", "--out", str(tmp_path / "out")]) == 0
-    kpis = read_kpis(tmp_path / "out" / "kpis.csv")
+    kpis = read_kpis(next((tmp_path / "out").glob("*/2026-03/kpis.csv")))
     for kpi in ("win_rate", "avg_deal_size", "visitors", "signups", "pqls", "lead_conversion_rate", "nps"):
         assert float(kpis[kpi]) == pytest.approx(HAND[kpi]), kpi
     assert kpis["arr"] == "" and kpis["gross_margin"] == ""      # blank with a note, never 0

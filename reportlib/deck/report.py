@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -25,8 +25,7 @@ from reportlib.inputs.commentary import BLOCKS, commentary_blocks
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 
-if TYPE_CHECKING:  # the notebooks' result type; imported lazily so `report` loads fast
-    from reportlib.kpis import KpiResult
+from reportlib.kpis import KpiResult
 
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
@@ -172,7 +171,8 @@ def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quart
 
         result = compute_kpis(key["company_dir"], as_of=key["as_of"], window=key["window"],
                               segment=key["segment"], compare=key["compare"])
-    S.Theme.from_fund(company_of(result).config.fund).apply()   # the fund's colours and font
+    if isinstance(result, KpiResult):   # the fund's colours and font
+        S.Theme.from_fund(result.company.config.fund).apply()
     return result
 
 
