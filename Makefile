@@ -41,10 +41,9 @@ demo: $(STAMP) system-deps
 	$(BIN)/reportlib demo --data-dir data --out reports
 
 # ruff's rules are in pyproject.toml ([tool.ruff]); `make test` lints first.
-# TODO(lead): once `ruff format` has run over the merged tree, add to the recipe:
-#	$(BIN)/ruff format --check reportlib tests benchmarks
 lint: $(STAMP)
 	$(BIN)/ruff check reportlib tests benchmarks
+	$(BIN)/ruff format --check reportlib tests benchmarks
 
 test: lint system-deps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 benchmarks pack kpis`` only those named; ``--quick`` asks each for its smaller run (the
 module's ``QUICK_ARGS``; a module without them runs as usual). Each module has a
 ``main(argv)`` returning an exit code."""
+
 from __future__ import annotations
 
 import importlib
@@ -10,7 +11,7 @@ from pathlib import Path
 
 
 def _names() -> list[str]:
-    return sorted(p.stem[len("bench_"):] for p in Path(__file__).parent.glob("bench_*.py"))
+    return sorted(p.stem[len("bench_") :] for p in Path(__file__).parent.glob("bench_*.py"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} ==", flush=True)
         module = importlib.import_module(f"benchmarks.bench_{name}")
         args = list(getattr(module, "QUICK_ARGS", [])) if quick else []
-        saved, sys.argv = sys.argv, [f"bench_{name}", *args]   # each main() parses its own argv
+        saved, sys.argv = sys.argv, [f"bench_{name}", *args]  # each main() parses its own argv
         try:
             status = max(status, int(module.main(args) or 0))
         finally:

@@ -7,6 +7,7 @@ billing-system export has them. Ids and months are strings in Parquet (``Custome
 
 320,000 customers over 60 months give about 6M customer-months; 64,000 give about 1.2M.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,8 @@ import pyarrow.parquet as pq
 
 OUT = Path(__file__).resolve().parent / "out"
 FIRST_YEAR = 2021
-CHURN, RETURN, CHANGE = 0.053, 0.02, 0.05   # monthly probabilities
-VERSION = 1                                  # bump when the generator changes
+CHURN, RETURN, CHANGE = 0.053, 0.02, 0.05  # monthly probabilities
+VERSION = 1  # bump when the generator changes
 
 COMPANY_TOML = """
 [company]
@@ -51,7 +52,7 @@ def simulate(n_customers: int, n_months: int, seed: int = 11) -> tuple[np.ndarra
     price steps up or down now and then. Vectorised over customers, a loop over months.
     """
     rng = np.random.default_rng(seed)
-    start = rng.integers(-n_months // 3, n_months, n_customers)   # before 0: opening customers
+    start = rng.integers(-n_months // 3, n_months, n_customers)  # before 0: opening customers
     price = np.round(rng.lognormal(5.5, 1.0, n_customers), 2)
     active = np.zeros(n_customers, dtype=bool)
     cust, month, mrr = [], [], []
@@ -81,16 +82,18 @@ def company_folder(n_customers: int, n_months: int = 60) -> Path:
     # ids in an order unrelated to the start month, so sorting them is real work
     numbers = np.random.default_rng(5).permutation(n_customers)
     ids = np.char.add("cus_", np.char.zfill(numbers.astype(str), 7)).astype(object)
-    table = pa.table({
-        "Customer": pa.array(ids[cust], type=pa.string()),
-        "Month": pa.array(month_labels(n_months).astype(object)[month], type=pa.string()),
-        "MRR": pa.array(mrr, type=pa.float64()),
-    })
+    table = pa.table(
+        {
+            "Customer": pa.array(ids[cust], type=pa.string()),
+            "Month": pa.array(month_labels(n_months).astype(object)[month], type=pa.string()),
+            "MRR": pa.array(mrr, type=pa.float64()),
+        }
+    )
     pq.write_table(table, tmp / "mrr.parquet")
     revenue = np.round(np.bincount(month, weights=mrr, minlength=n_months), 2)
     with open(tmp / "pnl.csv", "w") as f:
         f.write("Month,Revenue,COGS,S&M,Cash flow\n")
-        for label, r in zip(month_labels(n_months), revenue):
+        for label, r in zip(month_labels(n_months), revenue, strict=False):
             f.write(f"{label},{r:.2f},{0.25 * r:.2f},{0.45 * r:.2f},{-0.2 * r:.2f}\n")
     (tmp / "company.toml").write_text(COMPANY_TOML.format(n=n_customers, t=n_months))
     tmp.rename(folder)

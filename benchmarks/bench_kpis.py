@@ -22,6 +22,7 @@ printed beside them because on a shared machine wall time measures the neighbour
 ``python -m benchmarks kpis`` or ``python -m benchmarks.bench_kpis [--quick] [--repeat N]``;
 ``--quick`` runs 240,000 and 1.2M customer-months once each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,9 @@ import pandas as pd
 from benchmarks._sparse import company_folder, rows
 
 ROOT = Path(__file__).resolve().parents[1]
-FULL = [64_000, 320_000]        # customers over 60 months: ~1.2M and ~6M customer-months
-QUICK = [12_800, 64_000]        # ~240k and ~1.2M
-QUICK_ARGS = ["--quick"]        # what `python -m benchmarks --quick` passes
+FULL = [64_000, 320_000]  # customers over 60 months: ~1.2M and ~6M customer-months
+QUICK = [12_800, 64_000]  # ~240k and ~1.2M
+QUICK_ARGS = ["--quick"]  # what `python -m benchmarks --quick` passes
 THREADS = 2
 TARGET_SECONDS, TARGET_GIB, TARGET_RATIO = 5.0, 2.0, 1.0
 BRIDGE = ["new", "reactivation", "expansion", "contraction", "churn", "closing_mrr", "customers"]
@@ -81,6 +82,7 @@ FROM moves GROUP BY m ORDER BY m
 
 # --------------------------------------------------------------------------- the runs (in a child)
 
+
 def run_kpis(folder: Path, out: Path) -> None:
     """The CLI's `kpis` command, start to finish."""
     from reportlib.cli import main
@@ -107,34 +109,48 @@ def _child(engine: str, folder: Path, out: Path) -> None:
     run = {"kpis": run_kpis, "duckdb": run_duckdb}[engine]
     i0 = time.perf_counter()
     import duckdb  # noqa: F401
+
     import reportlib.cli  # noqa: F401
+
     imports = time.perf_counter() - i0
     w0, c0 = time.perf_counter(), time.process_time()
     run(folder, out)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # Linux: KiB
-    print(json.dumps({"engine": engine, "seconds": wall, "cpu_seconds": cpu, "peak_gib": peak / 2**30,
-                      "import_seconds": imports}))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+    print(
+        json.dumps(
+            {"engine": engine, "seconds": wall, "cpu_seconds": cpu, "peak_gib": peak / 2**30, "import_seconds": imports}
+        )
+    )
 
 
 def _spawn(engine: str, folder: Path, out: Path, repeats: int) -> dict:
     """``repeats`` runs, each in its own process (so each peak is one run's); the best
     seconds (other processes only ever add time) and the highest peak."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS), OPENBLAS_NUM_THREADS=str(THREADS),
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=str(THREADS),
+        OPENBLAS_NUM_THREADS=str(THREADS),
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     runs = []
     for _ in range(repeats):
-        proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_kpis", "--child", engine,
-                               str(folder), str(out)], capture_output=True, text=True, env=env, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_kpis", "--child", engine, str(folder), str(out)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{engine} on {folder.name} failed:\n{proc.stderr[-3000:]}")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     best = min(runs, key=lambda r: r["seconds"])
-    return {**best, "cpu_seconds": min(r["cpu_seconds"] for r in runs),
-            "peak_gib": max(r["peak_gib"] for r in runs)}
+    return {**best, "cpu_seconds": min(r["cpu_seconds"] for r in runs), "peak_gib": max(r["peak_gib"] for r in runs)}
 
 
 # --------------------------------------------------------------------------- checks and report
+
 
 def bridges_agree(out: Path) -> bool:
     """reportlib's mrr_bridge and the SQL bridge agree on every month, to the cent."""
@@ -142,8 +158,7 @@ def bridges_agree(out: Path) -> bool:
     ref = pd.read_csv(out / "duckdb_bridge.csv")
     if len(ours) != len(ref):
         return False
-    return all(np.allclose(ours[c].to_numpy(float), ref[c].to_numpy(float), atol=0.01, rtol=0)
-               for c in BRIDGE)
+    return all(np.allclose(ours[c].to_numpy(float), ref[c].to_numpy(float), atol=0.01, rtol=0) for c in BRIDGE)
 
 
 def _load() -> str:
@@ -159,12 +174,18 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     sizes = QUICK if args.quick else FULL
     repeats = args.repeat or (1 if args.quick else 2)
-    print(f"kpis = `reportlib kpis DIR --out OUT` (load, validate, every KPI and table, write); "
-          f"duckdb = SQL MRR bridge, {THREADS} threads")
-    print(f"best of {repeats} runs, each in a fresh process; peak = highest max RSS of a run's process; "
-          f"{os.cpu_count()} cores, {_load()}")
-    print(f"{'customer-months':>16} {'engine':>7} {'seconds':>8} {'cpu s':>7} {'peak GiB':>9} "
-          f"{'vs duckdb':>9} {'cpu vs':>7} {'bridge':>7}")
+    print(
+        f"kpis = `reportlib kpis DIR --out OUT` (load, validate, every KPI and table, write); "
+        f"duckdb = SQL MRR bridge, {THREADS} threads"
+    )
+    print(
+        f"best of {repeats} runs, each in a fresh process; peak = highest max RSS of a run's process; "
+        f"{os.cpu_count()} cores, {_load()}"
+    )
+    print(
+        f"{'customer-months':>16} {'engine':>7} {'seconds':>8} {'cpu s':>7} {'peak GiB':>9} "
+        f"{'vs duckdb':>9} {'cpu vs':>7} {'bridge':>7}"
+    )
     results = []
     for n in sizes:
         folder = company_folder(n)
@@ -176,9 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         for r in (ours, ref):
             rel = f"{r['seconds'] / ref['seconds']:.2f}x" if r is ours else ""
             cpu = f"{r['cpu_seconds'] / ref['cpu_seconds']:.2f}x" if r is ours else ""
-            print(f"{n_rows:>16,} {r['engine']:>7} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.2f} "
-                  f"{r['peak_gib']:>9.2f} {rel:>9} {cpu:>7} {('same' if same else 'DIFFER') if r is ours else '':>7}",
-                  flush=True)
+            print(
+                f"{n_rows:>16,} {r['engine']:>7} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.2f} "
+                f"{r['peak_gib']:>9.2f} {rel:>9} {cpu:>7} {('same' if same else 'DIFFER') if r is ours else '':>7}",
+                flush=True,
+            )
         results.append((n_rows, ours, ref, same))
     return _verdict(results, args.quick)
 
@@ -198,10 +221,14 @@ def _verdict(results: list[tuple[int, dict, dict, bool]], quick: bool) -> int:
     for label, value, target, unit in checks:
         met = value <= target
         ok &= met
-        print(f"  {label:<52} {value:>7.2f} {unit:<3} target <= {target:.2f} {unit:<3} "
-              f"ratio {value / target:.2f}  {'met' if met else 'NOT met'}")
-    print(f"  cpu seconds, kpis / duckdb: {big['cpu_seconds'] / big_ref['cpu_seconds']:.2f}x; "
-          f"bridges {'agree' if all(s for *_, s in results) else 'DISAGREE'}")
+        print(
+            f"  {label:<52} {value:>7.2f} {unit:<3} target <= {target:.2f} {unit:<3} "
+            f"ratio {value / target:.2f}  {'met' if met else 'NOT met'}"
+        )
+    print(
+        f"  cpu seconds, kpis / duckdb: {big['cpu_seconds'] / big_ref['cpu_seconds']:.2f}x; "
+        f"bridges {'agree' if all(s for *_, s in results) else 'DISAGREE'}"
+    )
     return 0 if ok else 1
 
 

@@ -13,6 +13,7 @@ floor (a fresh kernel per notebook) is printed too.
 
 ``python -m benchmarks pack`` (or ``python benchmarks/bench_pack.py [--repeat N]``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,9 +32,10 @@ def _empty_notebook(path: Path) -> Path:
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    nb = new_notebook(cells=[new_code_cell('as_of = ""', metadata={"tags": ["parameters"]})],
-                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                               "language": "python"}})
+    nb = new_notebook(
+        cells=[new_code_cell('as_of = ""', metadata={"tags": ["parameters"]})],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     nbformat.write(nb, str(path))
     return path
 
@@ -107,12 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     ratio = pack / floor
     t = manifest.get("timings", {})
     print(f"sections: {sections}, workers: {jobs}, pages: {manifest.get('pages')}")
-    print(f"floor: {floor:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels reused"
-          f" as in the pack {papermill_s:.2f} s + one Chromium print {chromium_s:.2f} s)")
-    print(f"       [papermill default, a fresh kernel per notebook: {fresh_s:.2f} s;"
-          f" that floor would be {fresh_s + chromium_s:.2f} s, ratio {pack / (fresh_s + chromium_s):.2f}x]")
-    print(f"pack:  {pack:6.2f} s  (validate {t.get('validate')} s, kpis {t.get('kpis')} s, notebooks "
-          f"{t.get('notebooks')} s, export wait {t.get('export_wait')} s, assemble {t.get('assemble')} s)")
+    print(
+        f"floor: {floor:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels reused"
+        f" as in the pack {papermill_s:.2f} s + one Chromium print {chromium_s:.2f} s)"
+    )
+    print(
+        f"       [papermill default, a fresh kernel per notebook: {fresh_s:.2f} s;"
+        f" that floor would be {fresh_s + chromium_s:.2f} s, ratio {pack / (fresh_s + chromium_s):.2f}x]"
+    )
+    print(
+        f"pack:  {pack:6.2f} s  (validate {t.get('validate')} s, kpis {t.get('kpis')} s, notebooks "
+        f"{t.get('notebooks')} s, export wait {t.get('export_wait')} s, assemble {t.get('assemble')} s)"
+    )
     print(f"ratio: {ratio:.2f}x the floor (target <= {TARGET}x): {'ok' if ratio <= TARGET else 'over'}")
     return 0
 

@@ -15,6 +15,7 @@ By default each company's pack is the kpis-only pack (inputs, KPIs, tables; no n
 or PDF), which makes the runner's own cost visible; ``--pack full`` uses the real
 ``build_pack`` (about a minute per company on 2 cores, so use ``--companies 4``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,14 +23,21 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 TARGET_RATIO = 0.6
 
 
-def kpis_pack(company_dir: str, as_of: str | None = None, window: str = "quarter",
-              segment: Any = None, out: str = "reports", **_: Any) -> Any:
+def kpis_pack(
+    company_dir: str,
+    as_of: str | None = None,
+    window: str = "quarter",
+    segment: Any = None,
+    out: str = "reports",
+    **_: Any,
+) -> Any:
     """A pack without notebooks: kpis.csv and tables/ in the pack folder."""
     from reportlib.kpis import compute_kpis, write_kpis
     from reportlib.pack import PackResult, pack_folder
@@ -44,8 +52,7 @@ def _run(data: Path, out: Path, jobs: int, pack_fn: Any) -> tuple[float, list[fl
     from reportlib.portfolio import run_portfolio
 
     t0 = time.perf_counter()
-    result = run_portfolio(data, out=out, jobs=jobs, force=True, pack_fn=pack_fn, summary=False,
-                           progress=False)
+    result = run_portfolio(data, out=out, jobs=jobs, force=True, pack_fn=pack_fn, summary=False, progress=False)
     wall = time.perf_counter() - t0
     failed = sum(r.status == "failed" for r in result.rows)
     return wall, [r.seconds for r in result.rows], failed
@@ -56,9 +63,11 @@ def _run_fresh(data: Path, out: Path, jobs: int, pack: str) -> tuple[float, list
     import json
     import subprocess
 
-    code = ("import json, sys; from pathlib import Path; from benchmarks import bench_portfolio as b; "
-            f"r = b._run(Path({str(data)!r}), Path({str(out)!r}), {jobs}, "
-            f"b.kpis_pack if {pack!r} == 'kpis' else None); print(json.dumps(r))")
+    code = (
+        "import json, sys; from pathlib import Path; from benchmarks import bench_portfolio as b; "
+        f"r = b._run(Path({str(data)!r}), Path({str(out)!r}), {jobs}, "
+        f"b.kpis_pack if {pack!r} == 'kpis' else None); print(json.dumps(r))"
+    )
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     wall, seconds, failed = json.loads(done.stdout.strip().splitlines()[-1])

@@ -2,6 +2,7 @@
 
 The public API is small; everything else lives in private modules.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -8,6 +8,7 @@ factorisation; a filtered or rebuilt column is a new array and is factorised afr
 
 Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from reportlib.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -33,13 +34,13 @@ def sorted_codes(ids: pd.Series | pd.Index | np.ndarray) -> tuple[np.ndarray, pd
         When an id is missing.
     """
     values = ids.array if isinstance(ids, (pd.Series, pd.Index)) else pd.array(ids)
-    arrow = getattr(values, "_pa_array", None)   # Arrow-backed strings: immutable, cacheable
+    arrow = getattr(values, "_pa_array", None)  # Arrow-backed strings: immutable, cacheable
     if arrow is not None and id(arrow) in _CACHE:
         return _CACHE[id(arrow)]
     result = _factorize_sorted(values)
     if arrow is not None:
         key = id(arrow)
-        result[0].flags.writeable = False   # shared by every caller from now on
+        result[0].flags.writeable = False  # shared by every caller from now on
         _CACHE[key] = result
         weakref.finalize(arrow, _CACHE.pop, key, None)
     return result

@@ -10,6 +10,7 @@ Each verb imports its library module when it runs: importing all of them (pandas
 papermill, nbconvert, matplotlib) would make ``reportlib --help`` take seconds instead of
 about one (measured: 1.9 s against 6.7-9.3 s on the shared 2-core machine).
 """
+
 from __future__ import annotations
 
 import errno
@@ -82,7 +83,7 @@ def as_of_month(text: str | None, fiscal_year_start_month: int = 1) -> str | Non
         return text
     fiscal, year, quarter = match.group(1), int(match.group(2)), int(match.group(3))
     start = fiscal_year_start_month if fiscal else 1
-    first = (year - (1 if start > 1 else 0)) * 12 + (start - 1) + (quarter - 1) * 3   # months since year 0
+    first = (year - (1 if start > 1 else 0)) * 12 + (start - 1) + (quarter - 1) * 3  # months since year 0
     last = first + 2
     return f"{last // 12:04d}-{last % 12 + 1:02d}"
 
@@ -101,29 +102,53 @@ def _fiscal_as_of(as_of: str | None, companies: Sequence[Path]) -> str | None:
 
     starts = {load_config(c).policies.fiscal_year_start_month for c in companies if (c / CONFIG_FILE).is_file()}
     if len(starts) > 1:
-        raise ParameterError(f"--as-of {as_of}: the companies start their fiscal years in different months "
-                             f"({', '.join(map(str, sorted(starts)))}); give a calendar month or quarter, e.g. 2026Q3.")
+        raise ParameterError(
+            f"--as-of {as_of}: the companies start their fiscal years in different months "
+            f"({', '.join(map(str, sorted(starts)))}); give a calendar month or quarter, e.g. 2026Q3."
+        )
     return as_of_month(as_of, starts.pop() if starts else 1)
 
 
 def _period_options(func: Callable) -> Callable:
-    for option in reversed((
-        click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="PERIOD",
-                     help="Last month reported: 2026-09, 2026Q3 or FY2027Q1 (a quarter's last month), or "
-                          "a YYYY-MM-DD day for pacing. Default: the last month of the revenue data."),
-        click.option("--window", type=click.Choice(["month", "quarter", "year"]), default="quarter",
-                     show_default=True, help="Length of the reported period."),
-        click.option("--segment", type=_Parsed(parse_segment, "KEY=VALUE"), default=None, metavar="KEY=VALUE",
-                     help="Restrict every input that carries the dimension, e.g. segment=Enterprise."),
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "--as-of",
+                "as_of",
+                default=None,
+                callback=_as_of,
+                metavar="PERIOD",
+                help="Last month reported: 2026-09, 2026Q3 or FY2027Q1 (a quarter's last month), or "
+                "a YYYY-MM-DD day for pacing. Default: the last month of the revenue data.",
+            ),
+            click.option(
+                "--window",
+                type=click.Choice(["month", "quarter", "year"]),
+                default="quarter",
+                show_default=True,
+                help="Length of the reported period.",
+            ),
+            click.option(
+                "--segment",
+                type=_Parsed(parse_segment, "KEY=VALUE"),
+                default=None,
+                metavar="KEY=VALUE",
+                help="Restrict every input that carries the dimension, e.g. segment=Enterprise.",
+            ),
+        )
+    ):
         func = option(func)
     return func
 
 
 def _fund_option(func: Callable) -> Callable:
-    return click.option("--fund", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        help="The fund.toml (branding, north stars, section notebooks). "
-                             "Default: fund.toml in the folder above the company folders.")(func)
+    return click.option(
+        "--fund",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The fund.toml (branding, north stars, section notebooks). "
+        "Default: fund.toml in the folder above the company folders.",
+    )(func)
 
 
 def _use_fund(fund: Path | None) -> None:
@@ -146,12 +171,14 @@ def _company_folder(path: Path, verb: str) -> Path:
         return path
     if path.is_dir() and _companies_in(path):
         names = ", ".join(p.name for p in _companies_in(path)[:5])
-        raise ParameterError(f"{path} is a portfolio folder (it holds companies: {names}). "
-                             f"Run `reportlib portfolio {path}` for all of them, or `reportlib {verb} "
-                             f"{_companies_in(path)[0]}` for one.")
+        raise ParameterError(
+            f"{path} is a portfolio folder (it holds companies: {names}). "
+            f"Run `reportlib portfolio {path}` for all of them, or `reportlib {verb} "
+            f"{_companies_in(path)[0]}` for one."
+        )
     if not path.exists():
         raise ParameterError(f"{path} does not exist.{_did_you_mean(path)}")
-    return path   # a folder without company.toml: the library says what is missing
+    return path  # a folder without company.toml: the library says what is missing
 
 
 def _did_you_mean(path: Path) -> str:
@@ -185,8 +212,14 @@ def cli(quiet: bool, verbose: bool) -> None:
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--as-of", "as_of", default=None, callback=_as_of, metavar="PERIOD",
-              help="Also check that this month (2026-09, 2026Q3) is inside the data.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    callback=_as_of,
+    metavar="PERIOD",
+    help="Also check that this month (2026-09, 2026Q3) is inside the data.",
+)
 def validate(folder: Path, as_of: str | None) -> int:
     """Check a company folder, or every company of a portfolio folder, and list every problem.
 
@@ -214,9 +247,9 @@ def _validate_one(folder: Path, as_of: str | None) -> Any:
     from reportlib.kpis.builder import reconciliation_warnings
 
     report = validate_company(folder, as_of=as_of)
-    if report.ok and report.company is not None:   # sources that disagree (reconciliation.csv)
+    if report.ok and report.company is not None:  # sources that disagree (reconciliation.csv)
         report.warnings.extend(reconciliation_warnings(report.company))
-    if folder.is_dir():   # commentary headings the pack would not show
+    if folder.is_dir():  # commentary headings the pack would not show
         report.warnings.extend(commentary_problems(folder))
     return report
 
@@ -235,21 +268,34 @@ def _validate_portfolio(folder: Path, as_of: str | None) -> int:
             click.echo(f"{company.name:<{width}}  ok{warned}")
         if _Say.level >= 2 and (report.errors or report.warnings):
             click.echo("\n".join(f"    {p}" for p in report.errors + report.warnings))
-    click.echo(f"{len(companies) - failed} of {len(companies)} companies valid"
-               + (f"; run `reportlib validate {folder}/<company>` for every problem of one." if failed else "."))
+    click.echo(
+        f"{len(companies) - failed} of {len(companies)} companies valid"
+        + (f"; run `reportlib validate {folder}/<company>` for every problem of one." if failed else ".")
+    )
     return 1 if failed else 0
 
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("company_dir", type=click.Path(path_type=Path))
 @_period_options
-@click.option("--compare", type=_Parsed(parse_compare, "KEY=A,B"), default=None, metavar="KEY=A,B",
-              help="Side-by-side cohort and retention views of two values of one dimension.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
-              help="Output root: files go to OUT/<company>/<as_of>/ like `pack`.")
+@click.option(
+    "--compare",
+    type=_Parsed(parse_compare, "KEY=A,B"),
+    default=None,
+    metavar="KEY=A,B",
+    help="Side-by-side cohort and retention views of two values of one dimension.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Output root: files go to OUT/<company>/<as_of>/ like `pack`.",
+)
 @_fund_option
-def kpis(company_dir: Path, as_of: str | None, window: str, segment: Any, compare: Any, out: Path,
-         fund: Path | None) -> int:
+def kpis(
+    company_dir: Path, as_of: str | None, window: str, segment: Any, compare: Any, out: Path, fund: Path | None
+) -> int:
     """Compute kpis.csv, kpis.xlsx and the tables of one company, without notebooks or PDF.
 
     \b
@@ -263,25 +309,43 @@ def kpis(company_dir: Path, as_of: str | None, window: str, segment: Any, compar
     company_dir = _company_folder(company_dir, "kpis")
     as_of = _fiscal_as_of(as_of, [company_dir])
     result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment, compare=compare)
-    folder = pack_folder(out, result.company.slug, as_of or str(result.as_of_date.to_period("M")),
-                         segment, compare)
+    folder = pack_folder(out, result.company.slug, as_of or str(result.as_of_date.to_period("M")), segment, compare)
     write_kpis(result, folder)
-    _Say.info(f"Wrote {folder / 'kpis.csv'}, {folder / 'kpis.xlsx'} and {len(result.tables)} tables "
-              f"in {folder / 'tables'}")
+    _Say.info(
+        f"Wrote {folder / 'kpis.csv'}, {folder / 'kpis.xlsx'} and {len(result.tables)} tables in {folder / 'tables'}"
+    )
     return 0
 
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("company_dir", type=click.Path(path_type=Path))
 @_period_options
-@click.option("--compare", type=_Parsed(parse_compare, "KEY=A,B"), default=None, metavar="KEY=A,B",
-              help="Side-by-side cohort and retention views of two values of one dimension.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
-              help="Output root: the pack goes to OUT/<company>/<as_of>/.")
+@click.option(
+    "--compare",
+    type=_Parsed(parse_compare, "KEY=A,B"),
+    default=None,
+    metavar="KEY=A,B",
+    help="Side-by-side cohort and retention views of two values of one dimension.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Output root: the pack goes to OUT/<company>/<as_of>/.",
+)
 @click.option("--force", is_flag=True, help="Remake the pack even when nothing that changes it changed.")
 @_fund_option
-def pack(company_dir: Path, as_of: str | None, window: str, segment: Any, compare: Any, out: Path,
-         force: bool, fund: Path | None) -> int:
+def pack(
+    company_dir: Path,
+    as_of: str | None,
+    window: str,
+    segment: Any,
+    compare: Any,
+    out: Path,
+    force: bool,
+    fund: Path | None,
+) -> int:
     """Make the board-pack PDF of one company (or one segment of it).
 
     An unchanged pack (same parameters, inputs, notebooks, fund settings, template and
@@ -297,8 +361,7 @@ def pack(company_dir: Path, as_of: str | None, window: str, segment: Any, compar
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "pack")
     as_of = _fiscal_as_of(as_of, [company_dir])
-    result = build_pack(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, out=out,
-                        force=force)
+    result = build_pack(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, out=out, force=force)
     if result.skipped:
         _Say.info(f"{result.pdf} is unchanged (same inputs and settings); --force remakes it")
     else:
@@ -312,16 +375,37 @@ def pack(company_dir: Path, as_of: str | None, window: str, segment: Any, compar
 @_period_options
 @click.option("--jobs", type=int, default=None, help="Parallel workers (default: one per core).")
 @click.option("--segments", is_flag=True, help="Also make each company's configured segment packs.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786.")
+@click.option(
+    "--scheduler", default=None, metavar="ADDRESS", help="Run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786."
+)
 @click.option("--force", is_flag=True, help="Remake packs that nothing changed (otherwise skipped).")
-@click.option("--fx", type=click.Path(path_type=Path), default=None,
-              help="CSV of currency, month, rate to the fund currency (default: fund.toml's [fund] fx).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
-              help="Output root: OUT/<company>/<as_of>/ and OUT/portfolio/<as_of>/.")
+@click.option(
+    "--fx",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV of currency, month, rate to the fund currency (default: fund.toml's [fund] fx).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Output root: OUT/<company>/<as_of>/ and OUT/portfolio/<as_of>/.",
+)
 @_fund_option
-def portfolio(data_dir: Path, as_of: str | None, window: str, segment: Any, jobs: int | None, segments: bool,
-              scheduler: str | None, force: bool, fx: Path | None, out: Path, fund: Path | None) -> int:
+def portfolio(
+    data_dir: Path,
+    as_of: str | None,
+    window: str,
+    segment: Any,
+    jobs: int | None,
+    segments: bool,
+    scheduler: str | None,
+    force: bool,
+    fx: Path | None,
+    out: Path,
+    fund: Path | None,
+) -> int:
     """Make every company's pack in parallel, then the portfolio summary and portfolio_kpis.xlsx.
 
     A progress bar on a terminal; one plain line per pack in a log. Exit code 1 when any
@@ -335,8 +419,10 @@ def portfolio(data_dir: Path, as_of: str | None, window: str, segment: Any, jobs
     from reportlib.portfolio import run_portfolio
 
     if segment is not None:
-        raise ParameterError("--segment is for one company (`reportlib pack`); a portfolio run makes each "
-                             "company's configured segments with --segments.")
+        raise ParameterError(
+            "--segment is for one company (`reportlib pack`); a portfolio run makes each "
+            "company's configured segments with --segments."
+        )
     if not data_dir.is_dir():
         raise ParameterError(f"{data_dir} is not a folder.{_did_you_mean(data_dir)}")
     as_of = _fiscal_as_of(as_of, _companies_in(data_dir))
@@ -344,15 +430,30 @@ def portfolio(data_dir: Path, as_of: str | None, window: str, segment: Any, jobs
     _use_fund(fund)
     fund_config = find_fund(None, fund) if fund else None
     fx = fx or (fund_config.fx if fund_config else None)
-    result = run_portfolio(data_dir, as_of=as_of, window=window, jobs=jobs, segments=segments,
-                           scheduler=scheduler, force=force, out=out, fx=fx, progress=_Say.level >= 1)
+    result = run_portfolio(
+        data_dir,
+        as_of=as_of,
+        window=window,
+        jobs=jobs,
+        segments=segments,
+        scheduler=scheduler,
+        force=force,
+        out=out,
+        fx=fx,
+        progress=_Say.level >= 1,
+    )
     return 0 if result.ok else 1
 
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("reports_dir", type=click.Path(path_type=Path))
-@click.option("--segment", type=_Parsed(parse_segment, "KEY=VALUE"), default=None, metavar="KEY=VALUE",
-              help="The history of that segment's packs.")
+@click.option(
+    "--segment",
+    type=_Parsed(parse_segment, "KEY=VALUE"),
+    default=None,
+    metavar="KEY=VALUE",
+    help="The history of that segment's packs.",
+)
 def history(reports_dir: Path, segment: Any) -> int:
     """Every KPI across the packs issued for one company (one row per as-of).
 
@@ -415,8 +516,9 @@ def template(out: Path) -> int:
     from reportlib.inputs.onboard import write_template
 
     written = write_template(out)
-    click.echo(f"Wrote {written}: one sheet per input, with notes and an example row; its company.toml is on "
-               "the README sheet.")
+    click.echo(
+        f"Wrote {written}: one sheet per input, with notes and an example row; its company.toml is on the README sheet."
+    )
     return 0
 
 
@@ -441,16 +543,22 @@ def _os_sentence(exc: OSError) -> str:
     """What a failed read or write means for the user, and what to do."""
     where = f" {exc.filename}" if exc.filename else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return (f"the disk is full{' while writing' + where if where else ''}. Free some space (or "
-                "give another --out) and run again; files already in the output folder were left as they were.")
+        return (
+            f"the disk is full{' while writing' + where if where else ''}. Free some space (or "
+            "give another --out) and run again; files already in the output folder were left as they were."
+        )
     if exc.errno == errno.EROFS:
         return f"cannot write{where}: the file system is read-only. Give another output folder with --out."
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return (f"permission denied for{where}. Give an output folder you may write to with "
-                "--out, or change the permissions.")
+        return (
+            f"permission denied for{where}. Give an output folder you may write to with "
+            "--out, or change the permissions."
+        )
     if exc.errno == errno.ENAMETOOLONG:
-        return (f"a file name is too long for the file system:{where}. Use a shorter segment value "
-                "or output folder (--out).")
+        return (
+            f"a file name is too long for the file system:{where}. Use a shorter segment value "
+            "or output folder (--out)."
+        )
     return f"{exc.strerror or exc}{':' + where if where else ''}."
 
 
@@ -468,9 +576,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with raise_on_signals():
             code = cli.main(args=args, prog_name="reportlib", standalone_mode=False)
             return code if isinstance(code, int) else 0
-    except click.exceptions.Exit as exc:   # --help, --version
+    except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
-    except click.ClickException as exc:    # a wrong option or argument
+    except click.ClickException as exc:  # a wrong option or argument
         exc.show()
         return exc.exit_code
     except InputError as exc:

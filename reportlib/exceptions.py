@@ -3,10 +3,12 @@
 Every error a user can cause derives from :class:`ReportlibError`, so the CLI prints it as
 a plain message and exits non-zero instead of showing a traceback.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 Severity = Literal["error", "warning"]
 
@@ -28,11 +30,15 @@ class Problem:
     input: str | None = None
 
     def __str__(self) -> str:
-        where = [w for w in (
-            self.file,
-            f"row {self.row}" if self.row is not None else None,
-            f"column '{self.column}'" if self.column else None,
-        ) if w]
+        where = [
+            w
+            for w in (
+                self.file,
+                f"row {self.row}" if self.row is not None else None,
+                f"column '{self.column}'" if self.column else None,
+            )
+            if w
+        ]
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else self.message
 

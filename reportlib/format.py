@@ -13,33 +13,76 @@ model: the same function everywhere, the context deciding the look.
 >>> change(-0.3, "multiple")
 '−0.3x'
 """
+
 from __future__ import annotations
 
 from typing import Literal
 
 from reportlib.values import finite, is_blank
 
-__all__ = ["CURRENCY_SYMBOLS", "Context", "change", "currency_symbol", "days", "money", "months", "multiple",
-           "number", "percent", "points", "unit_kind", "value"]
+__all__ = [
+    "CURRENCY_SYMBOLS",
+    "Context",
+    "change",
+    "currency_symbol",
+    "days",
+    "money",
+    "months",
+    "multiple",
+    "number",
+    "percent",
+    "points",
+    "unit_kind",
+    "value",
+]
 
 Context = Literal["table", "text"]
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "SEK ",
-                    "NOK": "NOK ", "DKK": "DKK ", "CAD": "C$", "AUD": "A$", "INR": "₹"}
+CURRENCY_SYMBOLS = {
+    "EUR": "€",
+    "USD": "$",
+    "GBP": "£",
+    "JPY": "¥",
+    "CHF": "CHF ",
+    "SEK": "SEK ",
+    "NOK": "NOK ",
+    "DKK": "DKK ",
+    "CAD": "C$",
+    "AUD": "A$",
+    "INR": "₹",
+}
 _BLANK = {"table": "–", "text": "n/a"}
 _MINUS = {"table": "−", "text": "-"}
 
 # unit (as written in kpis.csv or a table's format) -> kind of formatting
 _UNIT_KINDS = {
-    "currency": "money", "money": "money", "eur": "money", "usd": "money", "gbp": "money",
-    "ratio": "pct", "fraction": "pct", "percent": "pct", "pct": "pct", "%": "pct", "share": "pct",
+    "currency": "money",
+    "money": "money",
+    "eur": "money",
+    "usd": "money",
+    "gbp": "money",
+    "ratio": "pct",
+    "fraction": "pct",
+    "percent": "pct",
+    "pct": "pct",
+    "%": "pct",
+    "share": "pct",
     "rate": "pct",
-    "multiple": "multiple", "x": "multiple", "times": "multiple",
-    "months": "months", "month": "months",
-    "days": "days", "day": "days",
+    "multiple": "multiple",
+    "x": "multiple",
+    "times": "multiple",
+    "months": "months",
+    "month": "months",
+    "days": "days",
+    "day": "days",
     "score": "score",
-    "count": "number", "number": "number", "customers": "number", "people": "number", "users": "number",
-    "leads": "number", "visitors": "number",
+    "count": "number",
+    "number": "number",
+    "customers": "number",
+    "people": "number",
+    "users": "number",
+    "leads": "number",
+    "visitors": "number",
 }
 
 
@@ -85,8 +128,15 @@ def _compact(x: float, decimals: int | None = None, sig: int | None = None) -> t
     return f"{ax:,.{decimals if decimals is not None else 0}f}", ""
 
 
-def money(value: object, currency: str | None = None, *, context: Context = "table", decimals: int | None = None,
-          sign: bool = False, sig: int | None = None) -> str:
+def money(
+    value: object,
+    currency: str | None = None,
+    *,
+    context: Context = "table",
+    decimals: int | None = None,
+    sign: bool = False,
+    sig: int | None = None,
+) -> str:
     """EUR 1234567 -> '€1.2M'; USD 850000 -> '$850k'. ``sig`` asks for that many
     significant digits (1184000 with sig=3 -> '€1.18M'); ``sign`` adds '+' to gains."""
     v = finite(value)

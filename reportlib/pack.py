@@ -11,6 +11,7 @@ in with a rename at the end, so a pack folder always holds one complete run: a f
 leaves the previous pack as it was and no partial folder. Workers, kernels and Chromium
 end with the pack however it ends (see :mod:`reportlib.processes`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,8 +43,17 @@ from reportlib.render.export import assemble_pdf, export_one, logo_stamps
 from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
 from reportlib.resources import notebooks_dir, templates_dir
 
-__all__ = ["KPI_CACHE", "MANIFEST", "NOTEBOOKS_DIR", "PackRequest", "PackResult", "build_pack", "pack_folder",
-           "section_notebooks", "section_title"]
+__all__ = [
+    "KPI_CACHE",
+    "MANIFEST",
+    "NOTEBOOKS_DIR",
+    "PackRequest",
+    "PackResult",
+    "build_pack",
+    "pack_folder",
+    "section_notebooks",
+    "section_title",
+]
 
 #: The section notebooks: ``notebooks/NN_<section>.ipynb`` at the top of the repository.
 NOTEBOOKS_DIR = notebooks_dir()
@@ -155,6 +165,7 @@ def section_notebooks(folder: Path | None = None, custom: Path | None = None) ->
     ``custom`` (a fund's ``[notebooks] path``) changes them by file name: a notebook of the
     same name replaces the built-in one, a new name adds a section, an empty file removes it.
     """
+
     def found(where: Path) -> dict[str, Path]:
         return {p.name: p for p in Path(where).glob("[0-9][0-9]_*.ipynb") if p.is_file()}
 
@@ -174,10 +185,20 @@ def section_title(notebook: Path) -> str:
 
 
 # -- the pipeline ------------------------------------------------------------------------------
-def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = "quarter",
-               segment: Any = None, compare: Any = None, out: Path | str = "reports",
-               jobs: int | None = None, force: bool = False, executor: Executor | None = None,
-               *, notebooks: Sequence[Path] | None = None, fund: Path | str | None = None) -> PackResult:
+def build_pack(
+    company_dir: Path | str,
+    as_of: str | None = None,
+    window: str = "quarter",
+    segment: Any = None,
+    compare: Any = None,
+    out: Path | str = "reports",
+    jobs: int | None = None,
+    force: bool = False,
+    executor: Executor | None = None,
+    *,
+    notebooks: Sequence[Path] | None = None,
+    fund: Path | str | None = None,
+) -> PackResult:
     """Make one company's board pack.
 
     Parameters
@@ -224,8 +245,9 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
         The output folder cannot be written (read-only, full); raised before any notebook runs.
     """
     started = time.perf_counter()
-    run = _Run(_resolve_parameters(company_dir, as_of, window, segment, compare, out, jobs, force,
-                                   executor, notebooks, fund))
+    run = _Run(
+        _resolve_parameters(company_dir, as_of, window, segment, compare, out, jobs, force, executor, notebooks, fund)
+    )
     with ExitStack() as cleanup:
         cleanup.callback(_clean_up, run)
         run.pool = _warm_kernels_unless_skippable(run.request)
@@ -233,9 +255,10 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
             run.company, as_of_text = _validate(run.request)
         run.folder, run.parameters, run.fingerprint = _plan(run.request, run.company, as_of_text)
         if _unchanged(run.folder, run.fingerprint, run.request.force):
-            return PackResult(run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, True,
-                              round(time.perf_counter() - started, 3))
-        run.pool = run.pool or _process_pool(run.request)   # forked before this process starts threads
+            return PackResult(
+                run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, True, round(time.perf_counter() - started, 3)
+            )
+        run.pool = run.pool or _process_pool(run.request)  # forked before this process starts threads
         run.staging = _open_staging(run.request, run.folder)
         run.browser = _start_chromium()
         with run.timed("kpis"):
@@ -243,8 +266,9 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
             run.restatements = _restate(run)
             _write_tables(run.result, run.staging, run.parameters)
         _check_chromium(run.browser)
-        printer = cleanup.enter_context(_Printer(run.staging / "_build", run.browser, len(run.request.sections),
-                                                 run.request.theme))
+        printer = cleanup.enter_context(
+            _Printer(run.staging / "_build", run.browser, len(run.request.sections), run.request.theme)
+        )
         with run.timed("notebooks"):
             run.runs = _run_notebooks(run, printer)
         run.timings["sections"] = {r.section: round(r.seconds, 3) for r in run.runs}
@@ -262,9 +286,19 @@ def build_pack(company_dir: Path | str, as_of: str | None = None, window: str = 
 
 
 # -- step: resolve parameters ---------------------------------------------------------------------
-def _resolve_parameters(company_dir: Path | str, as_of: str | None, window: str, segment: Any, compare: Any,
-                        out: Path | str, jobs: int | None, force: bool, executor: Executor | None,
-                        notebooks: Sequence[Path] | None, fund: Path | str | None) -> PackRequest:
+def _resolve_parameters(
+    company_dir: Path | str,
+    as_of: str | None,
+    window: str,
+    segment: Any,
+    compare: Any,
+    out: Path | str,
+    jobs: int | None,
+    force: bool,
+    executor: Executor | None,
+    notebooks: Sequence[Path] | None,
+    fund: Path | str | None,
+) -> PackRequest:
     fund_config = find_fund(company_dir, fund)
     custom = fund_config.notebooks if fund_config else None
     if notebooks is None:
@@ -272,8 +306,19 @@ def _resolve_parameters(company_dir: Path | str, as_of: str | None, window: str,
     sections = tuple(Path(p).resolve() for p in notebooks)
     if not sections:
         raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
-    return PackRequest(Path(company_dir).resolve(), as_of, window, parse_segment(segment), parse_compare(compare),
-                       Path(out).resolve(), sections, jobs, force, executor, fund_config)
+    return PackRequest(
+        Path(company_dir).resolve(),
+        as_of,
+        window,
+        parse_segment(segment),
+        parse_compare(compare),
+        Path(out).resolve(),
+        sections,
+        jobs,
+        force,
+        executor,
+        fund_config,
+    )
 
 
 # -- step: kernels warm up while the inputs are validated ---------------------------------------------
@@ -323,14 +368,20 @@ def _plan(request: PackRequest, company: Company, as_of: str) -> tuple[Path, dic
     seg, cmp_ = request.segment, request.compare
     folder = pack_folder(request.out, company.slug, as_of, seg, cmp_)
     parameters = {
-        "company_dir": str(Path(company.path).resolve()), "as_of": as_of, "window": request.window,
+        "company_dir": str(Path(company.path).resolve()),
+        "as_of": as_of,
+        "window": request.window,
         "segment": f"{seg[0]}={seg[1]}" if seg else "",
         "compare": f"{cmp_[0]}={cmp_[1][0]},{cmp_[1][1]}" if cmp_ else "",
     }
-    fingerprint = {"parameters": parameters, "versions": _versions(), "inputs": _input_hashes(company),
-                   "notebooks": {p.name: _sha256(p) for p in request.sections},
-                   "fund": {str(f): _sha256(f) for f in request.fund.files()} if request.fund else {},
-                   "template": _tree_hash(templates_dir())}
+    fingerprint = {
+        "parameters": parameters,
+        "versions": _versions(),
+        "inputs": _input_hashes(company),
+        "notebooks": {p.name: _sha256(p) for p in request.sections},
+        "fund": {str(f): _sha256(f) for f in request.fund.files()} if request.fund else {},
+        "template": _tree_hash(templates_dir()),
+    }
     return folder, parameters, fingerprint
 
 
@@ -380,8 +431,14 @@ def _versions() -> dict[str, str]:
 def _skip_key(manifest: dict[str, Any]) -> Any:
     """Everything that changes the pack: parameters, package version, inputs, section
     notebooks, the fund's settings and files, the template."""
-    return (manifest.get("parameters"), manifest.get("versions", {}).get("reportlib"),
-            manifest.get("inputs"), manifest.get("notebooks"), manifest.get("fund"), manifest.get("template"))
+    return (
+        manifest.get("parameters"),
+        manifest.get("versions", {}).get("reportlib"),
+        manifest.get("inputs"),
+        manifest.get("notebooks"),
+        manifest.get("fund"),
+        manifest.get("template"),
+    )
 
 
 def _unchanged(folder: Path, fingerprint: dict[str, Any], force: bool) -> bool:
@@ -422,8 +479,7 @@ def _open_staging(request: PackRequest, folder: Path) -> Path:
 
 # -- steps: compute KPIs, write tables ------------------------------------------------------------
 def _compute_kpis(request: PackRequest, company: Company, as_of: str) -> KpiResult:
-    return compute_kpis(company, as_of=as_of, window=request.window, segment=request.segment,
-                        compare=request.compare)
+    return compute_kpis(company, as_of=as_of, window=request.window, segment=request.segment, compare=request.compare)
 
 
 def _restate(run: _Run) -> dict[str, Any]:
@@ -436,8 +492,15 @@ def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) 
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
     that the section notebooks read it instead of recomputing (one computation per pack)."""
     write_kpis(result, staging)
-    write_cache(result, staging, parameters["company_dir"], parameters["as_of"], parameters["window"],
-                parameters["segment"], parameters["compare"])
+    write_cache(
+        result,
+        staging,
+        parameters["company_dir"],
+        parameters["as_of"],
+        parameters["window"],
+        parameters["segment"],
+        parameters["compare"],
+    )
 
 
 # -- steps: run notebooks, print them ----------------------------------------------------------------
@@ -477,10 +540,15 @@ class _Printer:
 def _run_notebooks(run: _Run, printer: _Printer) -> list[SectionRun]:
     """Every section notebook, each printed as soon as it finishes; the first failure raises."""
     request, staging = run.request, run.staging
-    runs = run_sections(request.sections, {**run.parameters, "output_dir": str(staging)}, staging / "notebooks",
-                        executor=run.pool or request.executor, jobs=request.jobs,
-                        expected=_expected(request.sections, run.folder),
-                        on_done=lambda done: printer.submit(done.output) if done.ok else None)
+    runs = run_sections(
+        request.sections,
+        {**run.parameters, "output_dir": str(staging)},
+        staging / "notebooks",
+        executor=run.pool or request.executor,
+        jobs=request.jobs,
+        expected=_expected(request.sections, run.folder),
+        on_done=lambda done: printer.submit(done.output) if done.ok else None,
+    )
     failed = [r for r in runs if not r.ok and r.attempts > 0]
     if failed:
         failed[0].raise_for_error()
@@ -525,9 +593,14 @@ def _assemble(run: _Run) -> int:
     name = run.company.config.name + (f" ({seg[1]})" if seg else "")
     logo = run.request.theme.logo_data_uri()
     stamps = logo_stamps(logo, run.staging / "_build", run.browser) if logo else None
-    return assemble_pdf(run.pdfs, run.staging / PDF_NAME, company=name,
-                        period=period_label(parameters["as_of"], parameters["window"]),
-                        bookmarks=[section_title(s) for s in run.request.sections], stamps=stamps)
+    return assemble_pdf(
+        run.pdfs,
+        run.staging / PDF_NAME,
+        company=name,
+        period=period_label(parameters["as_of"], parameters["window"]),
+        bookmarks=[section_title(s) for s in run.request.sections],
+        stamps=stamps,
+    )
 
 
 def _tidy_staging(run: _Run) -> None:

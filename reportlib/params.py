@@ -3,6 +3,7 @@
 The bottom of the chain with :mod:`reportlib.registry`: importable by every module, imports
 nothing of the package but :mod:`reportlib.exceptions`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +12,17 @@ import pandas as pd
 
 from reportlib.exceptions import ParameterError
 
-__all__ = ["PERIOD_WORDS", "WINDOWS", "Compare", "Segment", "fiscal_period_end", "parse_compare", "parse_segment",
-           "period_label", "period_word"]
+__all__ = [
+    "PERIOD_WORDS",
+    "WINDOWS",
+    "Compare",
+    "Segment",
+    "fiscal_period_end",
+    "parse_compare",
+    "parse_segment",
+    "period_label",
+    "period_word",
+]
 
 #: ``--window`` name -> months.
 WINDOWS = {"month": 1, "quarter": 3, "year": 12}
@@ -59,7 +69,7 @@ def period_label(as_of: Any, months: int | str = 3, fiscal_start: int = 1) -> st
         return str(as_of)
     if n == 1:
         return end.strftime("%b %Y")
-    offset = (end.month - fiscal_start) % 12          # months since the fiscal year began
+    offset = (end.month - fiscal_start) % 12  # months since the fiscal year began
     fiscal_year = end.year + (1 if fiscal_start > 1 and end.month >= fiscal_start else 0)
     if n == 3 and offset % 3 == 2:
         quarter = offset // 3 + 1
@@ -79,7 +89,7 @@ def fiscal_period_end(as_of: Any, months: int, fiscal_start: int = 1) -> pd.Peri
     end = pd.Period(str(as_of)[:7], freq="M")
     if months not in (3, 12):
         return end
-    since = ((end.month - fiscal_start) % 12 + 1) % months   # months past the last period end
+    since = ((end.month - fiscal_start) % 12 + 1) % months  # months past the last period end
     return end - since
 
 

@@ -15,6 +15,7 @@ end when the pack ends, however it ends:
 Staging folders carry the pid of the run that made them, so that the next run removes
 those of dead runs (:func:`remove_stale`).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -31,8 +32,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Terminated", "die_with_parent", "end_pool", "pid_alive", "raise_on_signals", "remove_stale",
-           "staging_name"]
+__all__ = ["Terminated", "die_with_parent", "end_pool", "pid_alive", "raise_on_signals", "remove_stale", "staging_name"]
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 0.5
@@ -93,8 +93,9 @@ def end_pool(pool: Executor | None) -> None:
     """
     if pool is None:
         return
-    processes = list((getattr(pool, "_processes", None) or {}).values()) if isinstance(
-        pool, ProcessPoolExecutor) else []
+    processes = (
+        list((getattr(pool, "_processes", None) or {}).values()) if isinstance(pool, ProcessPoolExecutor) else []
+    )
     for process in processes:
         if process.is_alive():
             process.kill()

@@ -4,6 +4,7 @@ A wheel carries them inside the package (``reportlib/_data/``, put there by the 
 ``force-include``); a checkout keeps them at the repository's top level, where analysts
 open and tweak them. :mod:`importlib.resources` finds the first, the checkout the second.
 """
+
 from __future__ import annotations
 
 from importlib import resources

@@ -4,12 +4,12 @@ METRICS.md: a value that cannot be computed is blank with a note, never 0 or inf
 layer (registry bands, metrics, narrative, deck) asks :func:`is_blank` / :func:`finite`
 here, so a NaN cell, a ``None``, an ``inf`` and a :class:`Blank` are blank everywhere.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from numbers import Number
-from typing import Union
 
 import pandas as pd
 
@@ -26,7 +26,7 @@ class Blank:
         return False
 
 
-Value = Union[float, Blank]
+Value = float | Blank
 
 
 def is_blank(value: object) -> bool:

@@ -5,6 +5,7 @@ layer: every column VARCHAR with the text as written, ``__row__`` = the row numb
 spreadsheet shows (JSON: record number), ``comment`` and ``footer`` lines (the source's
 ``read`` hints) removed, blank lines dropped. Nested JSON objects are flattened (``properties.time``), lists kept as JSON text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,8 +54,11 @@ def _csv(path: Path, read: dict) -> pd.DataFrame:
     comment, footers = read.get("comment"), read.get("footer", [])
     lines = list(enumerate(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))), start=1))
     lines = [(n, r) for n, r in lines if not (comment and r and r[0].startswith(comment))]
-    lines = [(n, r) for n, r in lines if any(c.strip() for c in r)
-             and not any(fnmatch.fnmatch(r[0].strip(), f) for f in footers)]
+    lines = [
+        (n, r)
+        for n, r in lines
+        if any(c.strip() for c in r) and not any(fnmatch.fnmatch(r[0].strip(), f) for f in footers)
+    ]
     (_, header), body = lines[0], lines[1:]
     frame = pd.DataFrame([r + [None] * (len(header) - len(r)) for _, r in body], columns=header, dtype=object)
     frame[ROW] = [n for n, _ in body]

@@ -8,6 +8,7 @@ Three rules, each violation reported with its page number and the text involved:
 - **empty**: a page whose content (text, drawings, images; the footer left out) covers
   less than a third of the page's height.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,23 +16,27 @@ from pathlib import Path
 
 import pdfplumber
 
-FOOTER = 0.07             # the bottom share of the page holding the footer, not content
-MIN_FILL = 1 / 3          # content must cover at least this share of the page height
-OVERLAP = 0.2             # share of the smaller box two words may not share
+FOOTER = 0.07  # the bottom share of the page holding the footer, not content
+MIN_FILL = 1 / 3  # content must cover at least this share of the page height
+OVERLAP = 0.2  # share of the smaller box two words may not share
 
-_NUMBER_HEAD = re.compile(r"^[−\-+]?[€$£¥]?\d[\d,]*[.,]$|^[−\-+]?[€$£¥]?$")   # "€12." "1," "€"
-_UNIT_TAIL = re.compile(r"^(%|x|k|M|B|pts?|mo|d)$|^\d+[kMB%x]?$")             # "%", "6M", "k"
-_ONE_LETTER_WORDS = {"a", "A", "I"}   # a line of prose may start with them
-_NUMBER = re.compile(r"^[−\-+]?[€$£¥]?\d[\d,.]*$")                             # "115", "€12.6"
+_NUMBER_HEAD = re.compile(r"^[−\-+]?[€$£¥]?\d[\d,]*[.,]$|^[−\-+]?[€$£¥]?$")  # "€12." "1," "€"
+_UNIT_TAIL = re.compile(r"^(%|x|k|M|B|pts?|mo|d)$|^\d+[kMB%x]?$")  # "%", "6M", "k"
+_ONE_LETTER_WORDS = {"a", "A", "I"}  # a line of prose may start with them
+_NUMBER = re.compile(r"^[−\-+]?[€$£¥]?\d[\d,.]*$")  # "115", "€12.6"
 
 
 def _words(page) -> list[dict]:
     bottom = page.height * (1 - FOOTER)
     # rotated text (axis labels set at an angle) comes out one letter a word: left out
-    level = page.filter(lambda obj: obj.get("object_type") != "char"
-                        or (abs(obj["matrix"][1]) < 1e-6 and abs(obj["matrix"][2]) < 1e-6))
-    return [w for w in level.extract_words(keep_blank_chars=False, use_text_flow=False)
-            if w["bottom"] <= bottom and w["text"].strip()]
+    level = page.filter(
+        lambda obj: obj.get("object_type") != "char" or (abs(obj["matrix"][1]) < 1e-6 and abs(obj["matrix"][2]) < 1e-6)
+    )
+    return [
+        w
+        for w in level.extract_words(keep_blank_chars=False, use_text_flow=False)
+        if w["bottom"] <= bottom and w["text"].strip()
+    ]
 
 
 def _area(a: dict) -> float:
@@ -49,7 +54,7 @@ def overlaps(words: list[dict]) -> list[tuple[str, str]]:
     found = []
     ordered = sorted(words, key=lambda w: w["x0"])
     for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
+        for b in ordered[i + 1 :]:
             if b["x0"] >= a["x1"]:
                 break
             smaller = min(_area(a), _area(b)) or 1.0
@@ -67,11 +72,11 @@ def _below(a: dict, b: dict) -> bool:
 
 def _is_split(head: str, tail: str) -> bool:
     if _NUMBER_HEAD.match(head) and re.match(r"^\d", tail):
-        return True                                       # "€12." over "6M"
+        return True  # "€12." over "6M"
     if _NUMBER.match(head) and _UNIT_TAIL.match(tail) and not _NUMBER.match(tail):
-        return True                                       # "115" over "%"
+        return True  # "115" over "%"
     if len(tail) == 1 and tail.isalpha() and tail not in _ONE_LETTER_WORDS and head[-1:].isalpha():
-        return True                                       # "benchmar" over "k", "d" over "t"
+        return True  # "benchmar" over "k", "d" over "t"
     return False
 
 
@@ -92,7 +97,7 @@ def fill(page) -> float:
     limit = page.height * (1 - FOOTER)
     boxes = [(w["top"], w["bottom"]) for w in _words(page)]
     for obj in [*page.rects, *page.lines, *page.curves, *page.images]:
-        big = (obj["bottom"] - obj["top"]) > 0.75 * page.height   # a page frame or background
+        big = (obj["bottom"] - obj["top"]) > 0.75 * page.height  # a page frame or background
         if not big and obj["top"] < limit:
             boxes.append((obj["top"], min(obj["bottom"], limit)))
     if not boxes:

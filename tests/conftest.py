@@ -1,4 +1,5 @@
 """Shared test fixtures: where the demo companies and the real external exports live."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = Path(os.environ.get("REPORTLIB_SHARED", ROOT.parent / "shared"))
 EXTERNAL = SHARED / "data" / "external"
 
-SALES_LED = DATA / "meridian"      # sales-led B2B demo company, 36 months, EUR
-PRODUCT_LED = DATA / "loopwise"    # product-led demo company, 24 months, USD
+SALES_LED = DATA / "meridian"  # sales-led B2B demo company, 36 months, EUR
+PRODUCT_LED = DATA / "loopwise"  # product-led demo company, 24 months, USD
 DEMO_COMPANIES = [SALES_LED, PRODUCT_LED]
 
 needs_external = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/data/external is absent")
@@ -22,7 +23,8 @@ needs_external = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/dat
 
 def chromium_available() -> bool:
     return bool(os.environ.get("REPORTLIB_CHROMIUM")) or any(
-        shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome"))
+        shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+    )
 
 
 def external_company(tmp_path: Path, name: str) -> Path:

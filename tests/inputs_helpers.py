@@ -1,4 +1,5 @@
 """A company folder written in tmp_path for the input tests, and the CLI's validate output."""
+
 from __future__ import annotations
 
 from pathlib import Path

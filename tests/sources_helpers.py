@@ -5,6 +5,7 @@ as in the file) plus ``"__row__"``, the row number a spreadsheet shows (header =
 ``blank`` says what an empty cell is: SQL NULL (DuckDB's CSV reader) or ``''`` (pandas
 with ``keep_default_na=False``); a source must read both the same.
 """
+
 from __future__ import annotations
 
 import calendar

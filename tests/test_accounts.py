@@ -1,4 +1,5 @@
 """The accounts-layout P&L parser (reportlib.inputs._accounts) on small hand-made grids."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -25,7 +26,7 @@ GRID = [
     ["   6010 Ads", "200", "150", "250", "600"],
     ["   6020 Events", "", "300", "", "300"],
     ["Total 6000 Marketing", "200", "450", "250", "900"],
-    ["6500 Dormant account", None, None, None, None],   # no activity: printed without figures
+    ["6500 Dormant account", None, None, None, None],  # no activity: printed without figures
     ["Sales Salaries", "500", "500", "500", "1,500"],
     ["Rent", "80", "80", "80", "240"],
     ["Total Expenses", "780", "1,030", "830", "2,640"],
@@ -43,7 +44,7 @@ def cells(grid=GRID) -> pd.DataFrame:
 def test_periods_and_amounts_as_accountants_print_them():
     assert period_of("Jan 2026") == pd.Timestamp("2026-01-01")
     assert period_of("January 2026") == pd.Timestamp("2026-01-01")
-    assert period_of("30 Jun 26") == pd.Timestamp("2026-06-01")   # Xero API header form
+    assert period_of("30 Jun 26") == pd.Timestamp("2026-06-01")  # Xero API header form
     assert period_of("2026-01") == pd.Timestamp("2026-01-01")
     assert period_of("Total") is None and period_of("Distribution account") is None
     assert parse_amount("(1,234.00)") == -1234.0
@@ -54,8 +55,9 @@ def test_periods_and_amounts_as_accountants_print_them():
 
 
 def test_sections_subtotals_and_total_column_are_not_double_counted():
-    fin = to_financials(read_accounts(cells()), {"sales_marketing": ["6000 Marketing", "Sales Salaries"],
-                                                 "general_admin": ["Rent"]})
+    fin = to_financials(
+        read_accounts(cells()), {"sales_marketing": ["6000 Marketing", "Sales Salaries"], "general_admin": ["Rent"]}
+    )
     # months ascending although printed Feb, Jan, Mar; the Total column is not a month
     assert [m.strftime("%Y-%m") for m in fin["month"]] == ["2026-01", "2026-02", "2026-03"]
     # revenue = the Income section's one account: Jan 900, Feb 1,000, Mar 1,100 (not + Total Income)
@@ -89,8 +91,9 @@ def test_unmatched_name_lists_the_file_accounts_closest_first():
 def test_account_matched_by_two_lines_is_an_error():
     with pytest.raises(InputError) as err:
         to_financials(read_accounts(cells()), {"sales_marketing": ["6*"], "general_admin": ["6010*", "Rent"]})
-    assert any("'6010 Ads' is matched by both sales_marketing and general_admin" in p.message
-               for p in err.value.problems)
+    assert any(
+        "'6010 Ads' is matched by both sales_marketing and general_admin" in p.message for p in err.value.problems
+    )
 
 
 def test_missing_required_line_and_unreadable_amount_are_reported():

@@ -1,5 +1,6 @@
 """Charts: every function returns a Figure with labelled axes and formatted ticks, drawn
 from small hand-made tables shaped like the DESIGN.md tables."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -30,9 +31,22 @@ def mrr_bridge(n=12):
         new, rea, exp = rng.uniform(4000, 9000), rng.uniform(0, 800), rng.uniform(1000, 3000)
         con, churn = rng.uniform(200, 1200), rng.uniform(1000, 3000)
         close = mrr + new + rea + exp - con - churn
-        rows.append(dict(month=m, opening_mrr=mrr, new=new, reactivation=rea, expansion=exp,
-                         contraction=con, churn=churn, closing_mrr=close, customers=100,
-                         new_customers=5, reactivated_customers=1, churned_customers=2))
+        rows.append(
+            dict(
+                month=m,
+                opening_mrr=mrr,
+                new=new,
+                reactivation=rea,
+                expansion=exp,
+                contraction=con,
+                churn=churn,
+                closing_mrr=close,
+                customers=100,
+                new_customers=5,
+                reactivated_customers=1,
+                churned_customers=2,
+            )
+        )
         mrr = close
     return pd.DataFrame(rows)
 
@@ -49,124 +63,283 @@ def cohorts(kind="logo", n=8):
 
 def revenue_bridge(n=12):
     m = months(n)
-    return pd.DataFrame(dict(month=m, bookings=np.linspace(50e3, 90e3, n), billings=np.linspace(60e3, 80e3, n),
-                             revenue=np.linspace(55e3, 75e3, n), deferred_revenue=np.linspace(10e3, 20e3, n),
-                             arr=np.linspace(0.8e6, 1.2e6, n), carr=np.linspace(0.9e6, 1.35e6, n)))
+    return pd.DataFrame(
+        dict(
+            month=m,
+            bookings=np.linspace(50e3, 90e3, n),
+            billings=np.linspace(60e3, 80e3, n),
+            revenue=np.linspace(55e3, 75e3, n),
+            deferred_revenue=np.linspace(10e3, 20e3, n),
+            arr=np.linspace(0.8e6, 1.2e6, n),
+            carr=np.linspace(0.9e6, 1.35e6, n),
+        )
+    )
 
 
 def revenue_tiers(n=12):
     m = months(n)
-    return pd.DataFrame(dict(month=m, contracted_recurring=np.linspace(50e3, 70e3, n),
-                             uncontracted_recurring=np.full(n, 8e3), one_off=np.full(n, 4e3),
-                             recurring_share=np.linspace(0.92, 0.95, n)))
+    return pd.DataFrame(
+        dict(
+            month=m,
+            contracted_recurring=np.linspace(50e3, 70e3, n),
+            uncontracted_recurring=np.full(n, 8e3),
+            one_off=np.full(n, 4e3),
+            recurring_share=np.linspace(0.92, 0.95, n),
+        )
+    )
 
 
 def kpi_rows():
-    return pd.DataFrame([
-        dict(kpi="arr", label="ARR", tier="north_star", value=1_234_567.0, unit="currency",
-             prior_value=1_100_000.0, change=0.122, benchmark="", status="", note=""),
-        dict(kpi="nrr", label="Net revenue retention", tier="north_star", value=1.04, unit="ratio",
-             prior_value=1.01, change=0.03, benchmark="> 100% green", status="green", note=""),
-        dict(kpi="burn_multiple", label="Burn multiple", tier="north_star", value=1.6, unit="multiple",
-             prior_value=1.9, change=-0.3, benchmark="≤ 1 green · 1–2 amber · > 2 red", status="amber", note=""),
-        dict(kpi="cac_payback_months", label="CAC payback", tier="north_star", value=np.nan,
-             unit="months", prior_value=np.nan, change=np.nan, benchmark="< 12 green", status="",
-             note="no new customers in the period"),
-    ])
+    return pd.DataFrame(
+        [
+            dict(
+                kpi="arr",
+                label="ARR",
+                tier="north_star",
+                value=1_234_567.0,
+                unit="currency",
+                prior_value=1_100_000.0,
+                change=0.122,
+                benchmark="",
+                status="",
+                note="",
+            ),
+            dict(
+                kpi="nrr",
+                label="Net revenue retention",
+                tier="north_star",
+                value=1.04,
+                unit="ratio",
+                prior_value=1.01,
+                change=0.03,
+                benchmark="> 100% green",
+                status="green",
+                note="",
+            ),
+            dict(
+                kpi="burn_multiple",
+                label="Burn multiple",
+                tier="north_star",
+                value=1.6,
+                unit="multiple",
+                prior_value=1.9,
+                change=-0.3,
+                benchmark="≤ 1 green · 1–2 amber · > 2 red",
+                status="amber",
+                note="",
+            ),
+            dict(
+                kpi="cac_payback_months",
+                label="CAC payback",
+                tier="north_star",
+                value=np.nan,
+                unit="months",
+                prior_value=np.nan,
+                change=np.nan,
+                benchmark="< 12 green",
+                status="",
+                note="no new customers in the period",
+            ),
+        ]
+    )
 
 
 def unit_rows():
-    return pd.DataFrame([
-        dict(kpi="ltv_cac", label="LTV:CAC", value=3.4, unit="multiple", status="green", benchmark="≥ 3 green"),
-        dict(kpi="magic_number", label="Magic number", value=0.8, unit="multiple", status="amber", benchmark=""),
-        dict(kpi="cac_payback_months", label="CAC payback", value=27.0, unit="months", status="red", benchmark=""),
-        dict(kpi="gross_margin", label="Gross margin", value=0.78, unit="ratio", status="", benchmark=""),
-        dict(kpi="cac", label="CAC", value=np.nan, unit="currency", status="", benchmark="",
-             note="no new customers"),
-    ])
+    return pd.DataFrame(
+        [
+            dict(kpi="ltv_cac", label="LTV:CAC", value=3.4, unit="multiple", status="green", benchmark="≥ 3 green"),
+            dict(kpi="magic_number", label="Magic number", value=0.8, unit="multiple", status="amber", benchmark=""),
+            dict(kpi="cac_payback_months", label="CAC payback", value=27.0, unit="months", status="red", benchmark=""),
+            dict(kpi="gross_margin", label="Gross margin", value=0.78, unit="ratio", status="", benchmark=""),
+            dict(
+                kpi="cac", label="CAC", value=np.nan, unit="currency", status="", benchmark="", note="no new customers"
+            ),
+        ]
+    )
 
 
 def hierarchy():
-    return pd.DataFrame([
-        dict(kpi="arr", label="ARR", tier="north_star", parent="", value=1.2e6, unit="currency", status=""),
-        dict(kpi="new_arr", label="New ARR", tier="diagnostic", parent="arr", value=2e5, unit="currency", status=""),
-        dict(kpi="churned_arr", label="Churned ARR", tier="diagnostic", parent="arr", value=5e4, unit="currency",
-             status=""),
-        dict(kpi="nrr", label="NRR", tier="north_star", parent="", value=1.04, unit="ratio", status="green"),
-        dict(kpi="grr", label="GRR", tier="diagnostic", parent="nrr", value=0.9, unit="ratio", status=""),
-        dict(kpi="new_arr:segment=SMB", label="New ARR · SMB", tier="granular", parent="new_arr", value=8e4,
-             unit="currency", status=""),
-    ])
+    return pd.DataFrame(
+        [
+            dict(kpi="arr", label="ARR", tier="north_star", parent="", value=1.2e6, unit="currency", status=""),
+            dict(
+                kpi="new_arr", label="New ARR", tier="diagnostic", parent="arr", value=2e5, unit="currency", status=""
+            ),
+            dict(
+                kpi="churned_arr",
+                label="Churned ARR",
+                tier="diagnostic",
+                parent="arr",
+                value=5e4,
+                unit="currency",
+                status="",
+            ),
+            dict(kpi="nrr", label="NRR", tier="north_star", parent="", value=1.04, unit="ratio", status="green"),
+            dict(kpi="grr", label="GRR", tier="diagnostic", parent="nrr", value=0.9, unit="ratio", status=""),
+            dict(
+                kpi="new_arr:segment=SMB",
+                label="New ARR · SMB",
+                tier="granular",
+                parent="new_arr",
+                value=8e4,
+                unit="currency",
+                status="",
+            ),
+        ]
+    )
 
 
 def pacing_table():
-    return pd.DataFrame([
-        dict(period="2026Q3", metric="pipeline_created", dimension="all", target=900e3, actual=500e3,
-             elapsed_fraction=0.6, expected_to_date=540e3, pace=0.93, status="on track",
-             required_run_rate_per_day=11e3),
-        dict(period="2026Q3", metric="pipeline_created", dimension="source=partner", target=300e3,
-             actual=100e3, elapsed_fraction=0.6, expected_to_date=180e3, pace=0.56, status="behind",
-             required_run_rate_per_day=5e3),
-    ])
+    return pd.DataFrame(
+        [
+            dict(
+                period="2026Q3",
+                metric="pipeline_created",
+                dimension="all",
+                target=900e3,
+                actual=500e3,
+                elapsed_fraction=0.6,
+                expected_to_date=540e3,
+                pace=0.93,
+                status="on track",
+                required_run_rate_per_day=11e3,
+            ),
+            dict(
+                period="2026Q3",
+                metric="pipeline_created",
+                dimension="source=partner",
+                target=300e3,
+                actual=100e3,
+                elapsed_fraction=0.6,
+                expected_to_date=180e3,
+                pace=0.56,
+                status="behind",
+                required_run_rate_per_day=5e3,
+            ),
+        ]
+    )
 
 
 def usage_rows():
-    return pd.DataFrame([
-        dict(kpi="dau_mau", label="DAU/MAU", value=0.26, unit="ratio", change=np.nan),
-        dict(kpi="mau", label="Monthly active users", value=1569.0, unit="count", change=np.nan),
-        dict(kpi="usage_depth", label="Usage depth", value=363.4, unit="multiple", change=np.nan),
-        dict(kpi="nps", label="NPS", value=29.2, unit="score", change=39.2),
-    ])
+    return pd.DataFrame(
+        [
+            dict(kpi="dau_mau", label="DAU/MAU", value=0.26, unit="ratio", change=np.nan),
+            dict(kpi="mau", label="Monthly active users", value=1569.0, unit="count", change=np.nan),
+            dict(kpi="usage_depth", label="Usage depth", value=363.4, unit="multiple", change=np.nan),
+            dict(kpi="nps", label="NPS", value=29.2, unit="score", change=39.2),
+        ]
+    )
 
 
 def adoption_table():
-    return pd.DataFrame(dict(feature=["dashboards", "api", "data_connectors"], accounts_using=[150, 80, 20],
-                             active_accounts=[160, 160, 160], adoption=[150 / 160, 0.5, 0.125]))
+    return pd.DataFrame(
+        dict(
+            feature=["dashboards", "api", "data_connectors"],
+            accounts_using=[150, 80, 20],
+            active_accounts=[160, 160, 160],
+            adoption=[150 / 160, 0.5, 0.125],
+        )
+    )
 
 
 def nps_table():
-    return pd.DataFrame(dict(period=["May 2026 - Jul 2026", "Aug 2026 - Oct 2026"], as_of=["2026-07", "2026-10"],
-                             nps=[-10.0, 29.2], nps_responses=[130.0, 130.0], nps_promoters=[0.24, 0.42],
-                             nps_passives=[0.42, 0.45], nps_detractors=[0.34, 0.13]))
+    return pd.DataFrame(
+        dict(
+            period=["May 2026 - Jul 2026", "Aug 2026 - Oct 2026"],
+            as_of=["2026-07", "2026-10"],
+            nps=[-10.0, 29.2],
+            nps_responses=[130.0, 130.0],
+            nps_promoters=[0.24, 0.42],
+            nps_passives=[0.42, 0.45],
+            nps_detractors=[0.34, 0.13],
+        )
+    )
 
 
 CHARTS = {
-    "kpi_tiles": lambda: charts.kpi_tiles(kpi_rows(), "EUR", sparklines={"arr": [1, 2, 3, 4]},
-                                          year_ago={"arr": 900_000.0}),
+    "kpi_tiles": lambda: charts.kpi_tiles(
+        kpi_rows(), "EUR", sparklines={"arr": [1, 2, 3, 4]}, year_ago={"arr": 900_000.0}
+    ),
     "arr_waterfall": lambda: charts.arr_waterfall(mrr_bridge(3), "EUR", measure="MRR"),
     "arr_waterfall_dict": lambda: charts.arr_waterfall(
-        {"opening": 1e6, "new": 2e5, "reactivation": 1e4, "expansion": 5e4, "contraction": 2e4,
-         "churn": 6e4, "closing": 1.18e6}, "USD"),
+        {
+            "opening": 1e6,
+            "new": 2e5,
+            "reactivation": 1e4,
+            "expansion": 5e4,
+            "contraction": 2e4,
+            "churn": 6e4,
+            "closing": 1.18e6,
+        },
+        "USD",
+    ),
     "revenue_tiers": lambda: charts.revenue_tiers(revenue_tiers(), "EUR"),
     "revenue_lines": lambda: charts.revenue_lines(revenue_bridge(), "EUR"),
     "cohort_logo": lambda: charts.cohort_heatmap(cohorts("logo"), "logo"),
     "cohort_nrr": lambda: charts.cohort_heatmap(cohorts("nrr"), "nrr"),
     "benchmark_bars": lambda: charts.benchmark_bars(unit_rows(), "EUR"),
     "kpi_tree": lambda: charts.kpi_tree(hierarchy(), "EUR"),
-    "funnel": lambda: charts.funnel(pd.DataFrame(dict(stage=["visitors", "signup", "pql", "customer"],
-                                                      count=[20000, 1500, 300, 60],
-                                                      conversion_from_previous=[np.nan, 0.075, 0.2, 0.2]))),
+    "funnel": lambda: charts.funnel(
+        pd.DataFrame(
+            dict(
+                stage=["visitors", "signup", "pql", "customer"],
+                count=[20000, 1500, 300, 60],
+                conversion_from_previous=[np.nan, 0.075, 0.2, 0.2],
+            )
+        )
+    ),
     "pacing": lambda: charts.pacing(pacing_table(), "EUR"),
-    "quick_ratio_bars": lambda: charts.quick_ratio_bars(pd.DataFrame(dict(
-        quarter=["2026Q1", "2026Q2", "2026Q3"], new=[3e4, 4e4, 5e4], reactivation=[0, 1e3, 0],
-        expansion=[5e3, 6e3, 7e3], contraction=[1e3, 2e3, 1e3], churn=[8e3, 9e3, 5e3],
-        quick_ratio=[3.9, 4.5, 9.5], status=["amber", "amber", "green"])), "EUR"),
+    "quick_ratio_bars": lambda: charts.quick_ratio_bars(
+        pd.DataFrame(
+            dict(
+                quarter=["2026Q1", "2026Q2", "2026Q3"],
+                new=[3e4, 4e4, 5e4],
+                reactivation=[0, 1e3, 0],
+                expansion=[5e3, 6e3, 7e3],
+                contraction=[1e3, 2e3, 1e3],
+                churn=[8e3, 9e3, 5e3],
+                quick_ratio=[3.9, 4.5, 9.5],
+                status=["amber", "amber", "green"],
+            )
+        ),
+        "EUR",
+    ),
     "mrr_movements": lambda: charts.mrr_movements(mrr_bridge(), "EUR"),
-    "cohort_payback": lambda: charts.cohort_payback(pd.DataFrame(dict(
-        cohort=["2026-01", "2026-02", "2026-03"], cohort_size=[4.0, 3.0, 5.0], cohort_cac=[2e4, 2.2e4, 2.5e4],
-        payback_age_months=[5.0, np.nan, np.nan], cumulative_gross_profit=[2.4e4, 1.5e4, 8e3],
-        latest_age_months=[8, 7, 6])), "EUR"),
-    "segment_compare": lambda: charts.segment_compare(pd.DataFrame([
-        dict(kpi="arr", label="ARR", unit="currency", SMB=4e5, Enterprise=9e5),
-        dict(kpi="nrr", label="NRR", unit="ratio", SMB=0.95, Enterprise=1.1)]), ["SMB", "Enterprise"], "EUR"),
-    "breakdown_bars": lambda: charts.breakdown_bars(pd.DataFrame(dict(
-        channel=["paid", "organic", "partner"], leads=[300, 200, 50])), "leads", "channel"),
+    "cohort_payback": lambda: charts.cohort_payback(
+        pd.DataFrame(
+            dict(
+                cohort=["2026-01", "2026-02", "2026-03"],
+                cohort_size=[4.0, 3.0, 5.0],
+                cohort_cac=[2e4, 2.2e4, 2.5e4],
+                payback_age_months=[5.0, np.nan, np.nan],
+                cumulative_gross_profit=[2.4e4, 1.5e4, 8e3],
+                latest_age_months=[8, 7, 6],
+            )
+        ),
+        "EUR",
+    ),
+    "segment_compare": lambda: charts.segment_compare(
+        pd.DataFrame(
+            [
+                dict(kpi="arr", label="ARR", unit="currency", SMB=4e5, Enterprise=9e5),
+                dict(kpi="nrr", label="NRR", unit="ratio", SMB=0.95, Enterprise=1.1),
+            ]
+        ),
+        ["SMB", "Enterprise"],
+        "EUR",
+    ),
+    "breakdown_bars": lambda: charts.breakdown_bars(
+        pd.DataFrame(dict(channel=["paid", "organic", "partner"], leads=[300, 200, 50])), "leads", "channel"
+    ),
     "trend": lambda: charts.trend(revenue_bridge(), ["arr", "carr"], unit="currency", currency="EUR"),
     "usage_nps": lambda: charts.usage_nps(usage_rows(), adoption_table(), nps_table(), "prior quarter"),
     "cohort_compare": lambda: charts.cohort_compare(
-        {"nrr": pd.concat([cohorts("nrr").assign(segment="SMB"), cohorts("nrr").assign(segment="Enterprise")]),
-         "logo": pd.concat([cohorts("logo").assign(segment="SMB"), cohorts("logo").assign(segment="Enterprise")])},
-        ["SMB", "Enterprise"]),
+        {
+            "nrr": pd.concat([cohorts("nrr").assign(segment="SMB"), cohorts("nrr").assign(segment="Enterprise")]),
+            "logo": pd.concat([cohorts("logo").assign(segment="SMB"), cohorts("logo").assign(segment="Enterprise")]),
+        },
+        ["SMB", "Enterprise"],
+    ),
     "sparkline": lambda: charts.sparkline([1, 3, 2, 5], "green"),
 }
 
@@ -185,8 +358,9 @@ def _tick_texts(ax, axis="y"):
     return [t.get_text() for t in ticks if t.get_text()]
 
 
-@pytest.mark.parametrize("name", ["arr_waterfall", "revenue_tiers", "revenue_lines", "mrr_movements",
-                                  "quick_ratio_bars", "trend"])
+@pytest.mark.parametrize(
+    "name", ["arr_waterfall", "revenue_tiers", "revenue_lines", "mrr_movements", "quick_ratio_bars", "trend"]
+)
 def test_money_axes_are_labelled_and_formatted_in_the_currency(name):
     fig = CHARTS[name]()
     ax = fig.axes[0]
@@ -251,7 +425,14 @@ def test_waterfall_labels_every_step():
     fig = CHARTS["arr_waterfall_dict"]()
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == [
-        "Opening", "New", "Reactivation", "Expansion", "Contraction", "Churn", "Closing"]
+        "Opening",
+        "New",
+        "Reactivation",
+        "Expansion",
+        "Contraction",
+        "Churn",
+        "Closing",
+    ]
     texts = {t.get_text() for t in ax.texts}
     assert {"$1M", "+$200k", "−$60k", "$1.18M"} <= texts
     matplotlib.pyplot.close(fig)
@@ -290,8 +471,7 @@ def _inside(artist, box, renderer):
 @pytest.mark.parametrize("n", [3, 4, 5])
 def test_tile_texts_stay_inside_their_tile_at_any_tile_count(n):
     long_bench = "> 100% green · 90–100% amber · < 90% red"
-    rows = pd.concat([kpi_rows()] * 2, ignore_index=True).head(n).assign(benchmark=long_bench,
-                                                                          status="green")
+    rows = pd.concat([kpi_rows()] * 2, ignore_index=True).head(n).assign(benchmark=long_bench, status="green")
     fig = charts.kpi_tiles(rows, "EUR", sparklines={"arr": [1, 2, 3, 4]}, period_label="prior quarter")
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -307,8 +487,18 @@ def test_tile_texts_stay_inside_their_tile_at_any_tile_count(n):
 
 
 def test_waterfall_axis_starts_near_the_smaller_of_opening_and_closing():
-    fig = charts.arr_waterfall({"opening": 17.9e6, "new": 1.38e6, "reactivation": 2.9e4, "expansion": 6.3e5,
-                                "contraction": 2.4e4, "churn": 3.4e5, "closing": 19.5e6}, "EUR")
+    fig = charts.arr_waterfall(
+        {
+            "opening": 17.9e6,
+            "new": 1.38e6,
+            "reactivation": 2.9e4,
+            "expansion": 6.3e5,
+            "contraction": 2.4e4,
+            "churn": 3.4e5,
+            "closing": 19.5e6,
+        },
+        "EUR",
+    )
     ax = fig.axes[0]
     low = ax.get_ylim()[0]
     assert 0.8 * 17.9e6 <= low <= 0.86 * 17.9e6 and low % 1e5 == 0
@@ -336,9 +526,17 @@ def test_retention_heatmap_scale_follows_the_values_and_labels_stay_readable():
 
 
 def test_a_quarter_still_running_is_labelled_to_date():
-    df = pd.DataFrame(dict(period=pd.PeriodIndex(["2026Q2", "2026Q3", "2026Q4"], freq="Q"),
-                           new=[3e4, 4e4, 1e4], expansion=[5e3, 6e3, 2e3], contraction=[1e3, 2e3, 5e2],
-                           churn=[8e3, 9e3, 2e3], quick_ratio=[3.9, 4.5, 4.8], status=["amber", "amber", "amber"]))
+    df = pd.DataFrame(
+        dict(
+            period=pd.PeriodIndex(["2026Q2", "2026Q3", "2026Q4"], freq="Q"),
+            new=[3e4, 4e4, 1e4],
+            expansion=[5e3, 6e3, 2e3],
+            contraction=[1e3, 2e3, 5e2],
+            churn=[8e3, 9e3, 2e3],
+            quick_ratio=[3.9, 4.5, 4.8],
+            status=["amber", "amber", "amber"],
+        )
+    )
     fig = charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-10", "M"))
     labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
     assert labels == ["Q2 26", "Q3 26", "Q4 26\n(to date)"]
@@ -361,8 +559,10 @@ def test_line_chart_legends_sit_below_the_plot(name):
 
 
 def test_funnel_cohort_legend_does_not_cover_the_lines():
-    rows = [dict(dimension="all", cohort=m, stage_from="signup", stage_to="pql", entered=100, converted=95,
-                 rate=0.95) for m in months(12)]
+    rows = [
+        dict(dimension="all", cohort=m, stage_from="signup", stage_to="pql", entered=100, converted=95, rate=0.95)
+        for m in months(12)
+    ]
     fig = charts.funnel_cohorts(pd.DataFrame(rows))
     fig.canvas.draw()
     ax = fig.axes[0]
@@ -391,8 +591,13 @@ def test_score_changes_are_absolute():
 def _funnel_table():
     # conversion_from_previous as the metrics layer writes it: 1500/20000 = 0.075,
     # 300/1500 = 0.2, 45/300 = 0.15
-    return pd.DataFrame(dict(stage=["visitors", "signup", "pql", "customer"], count=[20000.0, 1500.0, 300.0, 45.0],
-                             conversion_from_previous=[np.nan, 0.075, 0.2, 0.15]))
+    return pd.DataFrame(
+        dict(
+            stage=["visitors", "signup", "pql", "customer"],
+            count=[20000.0, 1500.0, 300.0, 45.0],
+            conversion_from_previous=[np.nan, 0.075, 0.2, 0.15],
+        )
+    )
 
 
 def test_funnel_writes_the_tables_conversions_and_counts():
@@ -409,8 +614,13 @@ def test_funnel_writes_the_tables_conversions_and_counts():
 def test_funnel_bar_widths_follow_the_counts(counts):
     # always linear, also when stages differ 1,000-fold (60.7k visitors must not look 1.4x
     # the 1,015 leads, as a log scale drew them): width ratios are count ratios
-    table = pd.DataFrame(dict(stage=["visitors", "created", "customer"], count=counts,
-                              conversion_from_previous=[np.nan, counts[1] / counts[0], counts[2] / counts[1]]))
+    table = pd.DataFrame(
+        dict(
+            stage=["visitors", "created", "customer"],
+            count=counts,
+            conversion_from_previous=[np.nan, counts[1] / counts[0], counts[2] / counts[1]],
+        )
+    )
     fig = charts.funnel(table)
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths == pytest.approx(counts)
@@ -421,11 +631,35 @@ def test_funnel_bar_widths_follow_the_counts(counts):
 def test_funnel_cohort_lines_are_the_tables_rates():
     # two transitions, three cohorts; rate = converted / entered from the metrics layer
     rows = []
-    for cohort, (a, b) in zip(["2026-01", "2026-02", "2026-03"], [(0.5, 0.2), (0.4, 0.25), (0.3, 0.1)]):
-        rows.append(dict(cohort=cohort, dimension="all", value="all", stage_from="created", stage_to="signup",
-                         entered=100, converted=int(a * 100), age_months=3, mature=True, rate=a))
-        rows.append(dict(cohort=cohort, dimension="all", value="all", stage_from="signup", stage_to="customer",
-                         entered=20, converted=int(b * 20), age_months=3, mature=True, rate=b))
+    for cohort, (a, b) in zip(["2026-01", "2026-02", "2026-03"], [(0.5, 0.2), (0.4, 0.25), (0.3, 0.1)], strict=False):
+        rows.append(
+            dict(
+                cohort=cohort,
+                dimension="all",
+                value="all",
+                stage_from="created",
+                stage_to="signup",
+                entered=100,
+                converted=int(a * 100),
+                age_months=3,
+                mature=True,
+                rate=a,
+            )
+        )
+        rows.append(
+            dict(
+                cohort=cohort,
+                dimension="all",
+                value="all",
+                stage_from="signup",
+                stage_to="customer",
+                entered=20,
+                converted=int(b * 20),
+                age_months=3,
+                mature=True,
+                rate=b,
+            )
+        )
     fig = charts.funnel_cohorts(pd.DataFrame(rows))
     lines = {ln.get_label(): list(ln.get_ydata()) for ln in fig.axes[0].lines}
     assert lines["Leads → Sign-ups"] == pytest.approx([0.5, 0.4, 0.3])
@@ -434,10 +668,18 @@ def test_funnel_cohort_lines_are_the_tables_rates():
 
 
 def _quick_ratio_table(status):
-    return pd.DataFrame(dict(
-        quarter=["2026Q1", "2026Q2", "2026Q3"], new=[3e4, 4e4, 5e4], reactivation=[0.0, 1e3, 0.0],
-        expansion=[5e3, 6e3, 7e3], contraction=[1e3, 2e3, 1e3], churn=[8e3, 9e3, 5e3],
-        quick_ratio=[3.9, 4.5, 9.5], status=status))
+    return pd.DataFrame(
+        dict(
+            quarter=["2026Q1", "2026Q2", "2026Q3"],
+            new=[3e4, 4e4, 5e4],
+            reactivation=[0.0, 1e3, 0.0],
+            expansion=[5e3, 6e3, 7e3],
+            contraction=[1e3, 2e3, 1e3],
+            churn=[8e3, 9e3, 5e3],
+            quick_ratio=[3.9, 4.5, 9.5],
+            status=status,
+        )
+    )
 
 
 @pytest.mark.parametrize("status", [["amber", "amber", "green"], ["red", "green", "amber"]])
@@ -446,8 +688,7 @@ def test_quick_ratio_bars_are_coloured_by_the_tables_status(status):
     fig = charts.quick_ratio_bars(_quick_ratio_table(status), "EUR")
     axq = fig.axes[1]
     bars = [p for p in axq.patches if p.get_height() > 0]
-    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in bars] == \
-        [S.status_color(s).lower() for s in status]
+    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in bars] == [S.status_color(s).lower() for s in status]
     assert [p.get_height() for p in bars] == pytest.approx([3.9, 4.5, 9.5])
     matplotlib.pyplot.close(fig)
 
@@ -478,13 +719,20 @@ def test_cohort_heatmap_cells_are_the_tables_values():
     # row i = cohort i, column = age: logo value 1 - 0.04 * age
     for i, cohort in enumerate(["<=2025-10"] + months(3, "2026-08")):
         sub = table[table["cohort"] == cohort].sort_values("age_months")
-        assert list(np.ma.filled(image[i, :len(sub)], np.nan)) == pytest.approx(list(sub["value"]))
+        assert list(np.ma.filled(image[i, : len(sub)], np.nan)) == pytest.approx(list(sub["value"]))
     matplotlib.pyplot.close(fig)
 
 
 def test_waterfall_steps_are_the_bridges_amounts():
-    bridge = {"opening": 1e6, "new": 2e5, "reactivation": 1e4, "expansion": 5e4, "contraction": 2e4,
-              "churn": 6e4, "closing": 1.18e6}
+    bridge = {
+        "opening": 1e6,
+        "new": 2e5,
+        "reactivation": 1e4,
+        "expansion": 5e4,
+        "contraction": 2e4,
+        "churn": 6e4,
+        "closing": 1.18e6,
+    }
     fig = charts.arr_waterfall(bridge, "USD")
     heights = [abs(p.get_height()) for p in fig.axes[0].patches if p.get_width() > 0]
     # each step's bar is as tall as its amount (the floating bars of a waterfall)
@@ -499,8 +747,10 @@ def test_pacing_bars_are_actual_over_target_in_the_status_colour():
     filled = [p for p in ax.patches if p.get_facecolor()[3] > 0]
     # actual / target: 500k / 900k and 100k / 300k; on track = amber, behind = red
     assert [p.get_width() for p in filled] == pytest.approx([500 / 900, 100 / 300])
-    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in filled] == \
-        [S.status_color("amber").lower(), S.status_color("red").lower()]
+    assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in filled] == [
+        S.status_color("amber").lower(),
+        S.status_color("red").lower(),
+    ]
     assert any("€500k of €900k" in t.get_text() for t in ax.texts)
     matplotlib.pyplot.close(fig)
 
@@ -537,9 +787,14 @@ def test_revenue_lines_treat_the_first_month_of_data_as_the_opening_book():
 
 
 def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
-    t = pd.DataFrame(dict(month=months(4), cash_balance=[10e6, 9.5e6, 9e6, 8.4e6],
-                          net_burn_monthly=[np.nan, np.nan, 0.5e6, 0.55e6],
-                          runway_months=[np.nan, np.nan, 18.0, 8.4e6 / 0.55e6]))
+    t = pd.DataFrame(
+        dict(
+            month=months(4),
+            cash_balance=[10e6, 9.5e6, 9e6, 8.4e6],
+            net_burn_monthly=[np.nan, np.nan, 0.5e6, 0.55e6],
+            runway_months=[np.nan, np.nan, 18.0, 8.4e6 / 0.55e6],
+        )
+    )
     fig = charts.runway(t, "EUR")
     ax = fig.axes[0]
     assert [p.get_height() for p in ax.patches] == pytest.approx([10e6, 9.5e6, 9e6, 8.4e6])
@@ -551,10 +806,15 @@ def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
 
 
 def test_sensitivity_rows_put_the_reported_value_at_one_on_a_shared_scale():
-    t = pd.DataFrame(dict(kpi=["ltv_cac"] * 2 + ["cac_payback_months"] * 3,
-                          policy=["ltv_churn_basis"] * 2 + ["cac_lag_months"] * 3,
-                          policy_value=["period", "monthly", "0", "1", "3"],
-                          kpi_value=[5.6, 3.1, 17.0, 16.6, 21.4], in_force=[True, False, False, True, False]))
+    t = pd.DataFrame(
+        dict(
+            kpi=["ltv_cac"] * 2 + ["cac_payback_months"] * 3,
+            policy=["ltv_churn_basis"] * 2 + ["cac_lag_months"] * 3,
+            policy_value=["period", "monthly", "0", "1", "3"],
+            kpi_value=[5.6, 3.1, 17.0, 16.6, 21.4],
+            in_force=[True, False, False, True, False],
+        )
+    )
     fig = charts.sensitivity_ranges(t, "EUR")
     first, second = fig.axes
     dots = lambda ax: [ln.get_xdata()[0] for ln in ax.lines if ln.get_marker() == "o"]  # noqa: E731
@@ -567,8 +827,16 @@ def test_sensitivity_rows_put_the_reported_value_at_one_on_a_shared_scale():
 
 
 def test_owner_bars_are_the_tables_pipeline_and_wins():
-    t = pd.DataFrame(dict(owner=["A", "B"], pipeline_created=[2e6, 1e6], won_amount=[3e5, 6e5],
-                          win_rate=[0.2, 0.4], avg_deal_size=[5e4, 2e4], sales_cycle_days=[80.0, 30.0]))
+    t = pd.DataFrame(
+        dict(
+            owner=["A", "B"],
+            pipeline_created=[2e6, 1e6],
+            won_amount=[3e5, 6e5],
+            win_rate=[0.2, 0.4],
+            avg_deal_size=[5e4, 2e4],
+            sales_cycle_days=[80.0, 30.0],
+        )
+    )
     fig = charts.owner_bars(t, "EUR")
     widths = [p.get_width() for p in fig.axes[0].patches]
     # sorted by won ascending (A then B bottom-up): pipeline bars then won bars

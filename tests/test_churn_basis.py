@@ -1,4 +1,5 @@
 """Policy ltv_churn_basis: point-to-point annual logo churn vs 12 x mean monthly churn."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -44,10 +45,13 @@ def fin() -> pd.DataFrame:
     return pd.DataFrame({"month": months, "revenue": 1000.0, "cogs": 250.0, "sales_marketing": 300.0})
 
 
-@pytest.mark.parametrize("basis, expected", [
-    ("period", 2700.0),   # 12 x ARPA 100 x GM 0.75 / (1/3) = 2,700
-    ("monthly", 1350.0),  # 12 x 100 x 0.75 / (2/3) = 1,350
-])
+@pytest.mark.parametrize(
+    "basis, expected",
+    [
+        ("period", 2700.0),  # 12 x ARPA 100 x GM 0.75 / (1/3) = 2,700
+        ("monthly", 1350.0),  # 12 x 100 x 0.75 / (2/3) = 1,350
+    ],
+)
 def test_ltv_under_each_churn_basis(basis, expected):
     revenue = {"arpa": 100.0, "logo_churn_rate_annual": 1 / 3, MONTHLY_CHURN_KEY: 2 / 3}
     out = unit_economics_kpis(fin(), revenue, Window(M, 3), Policies(ltv_churn_basis=basis))
@@ -55,8 +59,7 @@ def test_ltv_under_each_churn_basis(basis, expected):
 
 
 def test_policy_is_read_and_checked(tmp_path):
-    base = ('[company]\nname = "Acme"\ncurrency = "EUR"\n[inputs.mrr]\npath = "mrr.csv"\n'
-            '[policies]\nltv_churn_basis = ')
+    base = '[company]\nname = "Acme"\ncurrency = "EUR"\n[inputs.mrr]\npath = "mrr.csv"\n[policies]\nltv_churn_basis = '
     (tmp_path / "company.toml").write_text(base + '"monthly"\n', encoding="utf-8")
     assert load_config(tmp_path).policies.ltv_churn_basis == "monthly"
     assert Policies().ltv_churn_basis == "period"

@@ -1,4 +1,5 @@
 """`reportlib kpis DIR --as-of --window --out`: kpis.csv and tables/ with exact columns."""
+
 from __future__ import annotations
 
 import csv
@@ -6,14 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_kpis import DESIGN_TABLES, tiny_company
 
+from conftest import SALES_LED
 from reportlib import registry as reg
 from reportlib.cli import main
 from reportlib.kpis import KPI_COLUMNS
 from reportlib.kpis.builder import EXTRA_COLUMNS
-
-from conftest import SALES_LED
-from test_kpis import DESIGN_TABLES, tiny_company
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,7 @@ def meridian(tmp_path_factory) -> Path:
     if (SALES_LED / "company.toml").is_file():
         return SALES_LED
     from reportlib.demo import generate_demo_companies
+
     out = tmp_path_factory.mktemp("demo")
     generate_demo_companies(out)
     return out / "meridian"
@@ -30,13 +31,13 @@ def meridian(tmp_path_factory) -> Path:
 def quarter_run(meridian, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("kpis")
     assert main(["kpis", str(meridian), "--as-of", "2026Q3", "--window", "quarter", "--out", str(out)]) == 0
-    return out / "meridian" / "2026-09"     # like `pack`: OUT/<company>/<as_of>/
+    return out / "meridian" / "2026-09"  # like `pack`: OUT/<company>/<as_of>/
 
 
 def test_writes_kpis_csv_with_exact_columns(quarter_run):
     with open(quarter_run / "kpis.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == [*KPI_COLUMNS, *EXTRA_COLUMNS]   # DESIGN.md's columns first, in order
+    assert rows[0] == [*KPI_COLUMNS, *EXTRA_COLUMNS]  # DESIGN.md's columns first, in order
     assert [r[0] for r in rows[1:]] == reg.ids()
     for r in rows[1:]:
         value, note = r[3], r[9]
@@ -50,7 +51,7 @@ def test_writes_kpis_csv_with_exact_columns(quarter_run):
 @pytest.mark.parametrize("table", sorted(DESIGN_TABLES))
 def test_writes_design_tables(quarter_run, table):
     frame = pd.read_csv(quarter_run / "tables" / f"{table}.csv")
-    assert list(frame.columns)[:len(DESIGN_TABLES[table])] == DESIGN_TABLES[table]
+    assert list(frame.columns)[: len(DESIGN_TABLES[table])] == DESIGN_TABLES[table]
 
 
 def test_writes_every_table_and_no_temp_files(quarter_run):
@@ -66,8 +67,10 @@ def test_values_as_fractions(quarter_run):
 
 
 def test_segment_run(meridian, tmp_path, capsys):
-    assert main(["kpis", str(meridian), "--as-of", "2026-09", "--segment", "segment=Enterprise",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(["kpis", str(meridian), "--as-of", "2026-09", "--segment", "segment=Enterprise", "--out", str(tmp_path)])
+        == 0
+    )
     kpis = pd.read_csv(tmp_path / "meridian" / "2026-09_segment-Enterprise" / "kpis.csv").set_index("kpi")
     assert "segment" in kpis.loc["cac", "note"]
     assert "Wrote" in capsys.readouterr().out

@@ -1,12 +1,13 @@
 """company.toml: defaults, every kind of mistake, Policies.describe()."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from reportlib.inputs.config import DEFAULT_NORTH_STAR, CompanyConfig, Policies, load_config, safe_relative_path
 from reportlib.exceptions import ConfigError
+from reportlib.inputs.config import DEFAULT_NORTH_STAR, CompanyConfig, Policies, load_config, safe_relative_path
 
 MINIMAL = """
 [company]
@@ -44,7 +45,11 @@ def test_minimal_config_has_documented_defaults(tmp_path):
 
 
 def test_full_config_is_read(tmp_path):
-    config = load_config(write(tmp_path, MINIMAL + """
+    config = load_config(
+        write(
+            tmp_path,
+            MINIMAL
+            + """
 [policies]
 cac_lag_months = 1
 reactivation_window_months = 6
@@ -77,7 +82,9 @@ path = "crm/deals.csv"
 on = "lead"
 columns = { customer_at = "won" }
 how = "inner"
-"""))
+""",
+        )
+    )
     p = config.policies
     assert (p.cac_lag_months, p.reactivation_window_months, p.ltv_max_lifetime_years) == (1, 6, 5.0)
     assert isinstance(p.ltv_max_lifetime_years, float)
@@ -86,16 +93,27 @@ how = "inner"
     assert config.segments == [("segment", "SMB"), ("segment", "Enterprise")]
     assert config.compare == ("segment", ("SMB", "Enterprise"))
     leads = config.inputs["leads"]
-    assert leads.on_bad_rows == "warn"    # the CRM default
+    assert leads.on_bad_rows == "warn"  # the CRM default
     assert (leads.delimiter, leads.decimal, leads.thousands, leads.encoding) == (";", ",", ".", "latin-1")
     assert leads.values == {"channel": {"Web": "inbound"}}
     assert leads.join[0].on == ("lead",) and leads.join[0].how == "inner"
 
 
-@pytest.mark.parametrize("name, default", [
-    ("mrr", "error"), ("contracts", "error"), ("transactions", "error"), ("financials", "error"),
-    ("leads", "warn"), ("traffic", "warn"), ("opportunities", "warn"), ("targets", "warn"),
-    ("usage", "warn"), ("nps", "warn")])
+@pytest.mark.parametrize(
+    "name, default",
+    [
+        ("mrr", "error"),
+        ("contracts", "error"),
+        ("transactions", "error"),
+        ("financials", "error"),
+        ("leads", "warn"),
+        ("traffic", "warn"),
+        ("opportunities", "warn"),
+        ("targets", "warn"),
+        ("usage", "warn"),
+        ("nps", "warn"),
+    ],
+)
 def test_on_bad_rows_defaults(tmp_path, name, default):
     config = load_config(write(tmp_path, MINIMAL + f'\n[inputs.{name if name != "mrr" else "nps"}]\npath = "x.csv"\n'))
     assert config.inputs[name].on_bad_rows == default
@@ -114,37 +132,58 @@ def test_missing_company_toml(tmp_path):
         load_config(tmp_path)
 
 
-@pytest.mark.parametrize("text, expected", [
-    (MINIMAL.replace("currency", "curency"), "Unknown key 'company.curency' in company.toml. Did you mean 'currency'?"),
-    (MINIMAL + "\n[policy]\ncac_lag_months = 1\n", "Unknown key 'policy' in company.toml. Did you mean 'policies'?"),
-    (MINIMAL + "\n[policies]\ncac_lag = 1\n", "Did you mean 'cac_lag_months'?"),
-    (MINIMAL.replace("columns =", "colums ="), "Unknown key 'inputs.mrr.colums' in company.toml. Did you mean 'columns'?"),
-    (MINIMAL.replace("[inputs.mrr]", "[inputs.mmr]"), "Unknown key 'inputs.mmr' in company.toml. Did you mean 'mrr'?"),
-    (MINIMAL + '\n[[inputs.mrr.join]]\npath = "a.csv"\non = "x"\ncolumn = {}\n', "Did you mean 'columns'?"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            MINIMAL.replace("currency", "curency"),
+            "Unknown key 'company.curency' in company.toml. Did you mean 'currency'?",
+        ),
+        (
+            MINIMAL + "\n[policy]\ncac_lag_months = 1\n",
+            "Unknown key 'policy' in company.toml. Did you mean 'policies'?",
+        ),
+        (MINIMAL + "\n[policies]\ncac_lag = 1\n", "Did you mean 'cac_lag_months'?"),
+        (
+            MINIMAL.replace("columns =", "colums ="),
+            "Unknown key 'inputs.mrr.colums' in company.toml. Did you mean 'columns'?",
+        ),
+        (
+            MINIMAL.replace("[inputs.mrr]", "[inputs.mmr]"),
+            "Unknown key 'inputs.mmr' in company.toml. Did you mean 'mrr'?",
+        ),
+        (MINIMAL + '\n[[inputs.mrr.join]]\npath = "a.csv"\non = "x"\ncolumn = {}\n', "Did you mean 'columns'?"),
+    ],
+)
 def test_unknown_keys_suggest_the_closest(tmp_path, text, expected):
     assert any(expected in m for m in problems(tmp_path, text))
 
 
-@pytest.mark.parametrize("extra, expected", [
-    ('stage = "seed"', "company.stage must be one of 'early', 'growth', 'scale', not 'seed'."),
-    ('gtm = "plg"', "company.gtm must be one of 'sales-led', 'product-led', 'hybrid'"),
-    ('gtm = "product led"', "Did you mean 'product-led'?"),
-])
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        ('stage = "seed"', "company.stage must be one of 'early', 'growth', 'scale', not 'seed'."),
+        ('gtm = "plg"', "company.gtm must be one of 'sales-led', 'product-led', 'hybrid'"),
+        ('gtm = "product led"', "Did you mean 'product-led'?"),
+    ],
+)
 def test_company_values(tmp_path, extra, expected):
     text = MINIMAL.replace('currency = "EUR"', f'currency = "EUR"\n{extra}')
     assert any(expected in m for m in problems(tmp_path, text))
 
 
-@pytest.mark.parametrize("policies, expected", [
-    ("cac_lag_months = -1", "policies.cac_lag_months must be 0 or a positive whole number of months."),
-    ("cac_lag_months = 1.5", "policies.cac_lag_months must be a whole number, not 1.5."),
-    ("cac_lag_months = true", "policies.cac_lag_months must be a whole number, not True."),
-    ('magic_number_basis = "netnew"', "Did you mean 'net_new'?"),
-    ("pacing_amber = 90", "policies.pacing_amber must be a fraction between 0 and 1"),
-    ('mrr_includes_uncontracted = "yes"', "must be true or false"),
-    ('sm_allocation = "revenue"', "must be one of 'none', 'new_customers', 'new_arr'"),
-])
+@pytest.mark.parametrize(
+    "policies, expected",
+    [
+        ("cac_lag_months = -1", "policies.cac_lag_months must be 0 or a positive whole number of months."),
+        ("cac_lag_months = 1.5", "policies.cac_lag_months must be a whole number, not 1.5."),
+        ("cac_lag_months = true", "policies.cac_lag_months must be a whole number, not True."),
+        ('magic_number_basis = "netnew"', "Did you mean 'net_new'?"),
+        ("pacing_amber = 90", "policies.pacing_amber must be a fraction between 0 and 1"),
+        ('mrr_includes_uncontracted = "yes"', "must be true or false"),
+        ('sm_allocation = "revenue"', "must be one of 'none', 'new_customers', 'new_arr'"),
+    ],
+)
 def test_policy_values(tmp_path, policies, expected):
     assert any(expected in m for m in problems(tmp_path, MINIMAL + f"\n[policies]\n{policies}\n"))
 
@@ -154,30 +193,46 @@ def test_policy_none_spelled_out(tmp_path):
     assert config.policies.reactivation_window_months is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    (MINIMAL.replace('currency = "EUR"', 'currency = "euro"'), "three-letter ISO code"),
-    (MINIMAL.replace('name = "Acme"\n', ""), "company.name is required"),
-    (MINIMAL.replace('layout', 'x').replace('path = "mrr.csv"', 'path = "mrr.csv"\nlayout = "tall"'),
-     "inputs.mrr.layout must be one of 'long', 'wide'"),
-    (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\non_bad_rows = "skip"'), "inputs.mrr.on_bad_rows must be one of 'error', 'warn'"),
-    (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\ndecimal = ",,"'), "must be a single character"),
-    (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\nencoding = "klingon"'), "is not a known text encoding"),
-    (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\ndayfirst = "yes"'), "inputs.mrr.dayfirst must be true or false"),
-    (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\nend_date_exclusive = true'), "only applies to [inputs.contracts]"),
-    (MINIMAL + '\n[inputs.leads]\npath = "l.csv"\nlayout = "wide"\n', "only supported for [inputs.mrr]"),
-    (MINIMAL + '\n[kpis]\nnorth_star = ["arr"]\n', "must name 3 to 5 KPIs"),
-    (MINIMAL + '\n[report]\nsegments = ["Enterprise"]\n', 'entries must look like "segment=Enterprise"'),
-    (MINIMAL + '\n[report]\ncompare = "segment=SMB"\n', "one key, two values"),
-    (MINIMAL.replace('path = "mrr.csv"\n', ""), "inputs.mrr.path is required"),
-    ('[company]\nname = "A"\ncurrency = "EUR"\n', "names no input files"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (MINIMAL.replace('currency = "EUR"', 'currency = "euro"'), "three-letter ISO code"),
+        (MINIMAL.replace('name = "Acme"\n', ""), "company.name is required"),
+        (
+            MINIMAL.replace("layout", "x").replace('path = "mrr.csv"', 'path = "mrr.csv"\nlayout = "tall"'),
+            "inputs.mrr.layout must be one of 'long', 'wide'",
+        ),
+        (
+            MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\non_bad_rows = "skip"'),
+            "inputs.mrr.on_bad_rows must be one of 'error', 'warn'",
+        ),
+        (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\ndecimal = ",,"'), "must be a single character"),
+        (MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\nencoding = "klingon"'), "is not a known text encoding"),
+        (
+            MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\ndayfirst = "yes"'),
+            "inputs.mrr.dayfirst must be true or false",
+        ),
+        (
+            MINIMAL.replace('path = "mrr.csv"', 'path = "mrr.csv"\nend_date_exclusive = true'),
+            "only applies to [inputs.contracts]",
+        ),
+        (MINIMAL + '\n[inputs.leads]\npath = "l.csv"\nlayout = "wide"\n', "only supported for [inputs.mrr]"),
+        (MINIMAL + '\n[kpis]\nnorth_star = ["arr"]\n', "must name 3 to 5 KPIs"),
+        (MINIMAL + '\n[report]\nsegments = ["Enterprise"]\n', 'entries must look like "segment=Enterprise"'),
+        (MINIMAL + '\n[report]\ncompare = "segment=SMB"\n', "one key, two values"),
+        (MINIMAL.replace('path = "mrr.csv"\n', ""), "inputs.mrr.path is required"),
+        ('[company]\nname = "A"\ncurrency = "EUR"\n', "names no input files"),
+    ],
+)
 def test_invalid_values(tmp_path, text, expected):
     assert any(expected in m for m in problems(tmp_path, text))
 
 
 def test_all_problems_at_once(tmp_path):
-    text = MINIMAL.replace('currency = "EUR"', 'currency = "EUR"\nstage = "seed"\ncolour = "red"') + \
-        "\n[policies]\ncac_lag_months = -2\n"
+    text = (
+        MINIMAL.replace('currency = "EUR"', 'currency = "EUR"\nstage = "seed"\ncolour = "red"')
+        + "\n[policies]\ncac_lag_months = -2\n"
+    )
     messages = problems(tmp_path, text)
     assert len(messages) == 3
 
@@ -185,8 +240,9 @@ def test_all_problems_at_once(tmp_path):
 @pytest.mark.parametrize("path", ["../x.csv", "a/../../x.csv", "/etc/passwd", "C:\\data\\x.csv", "..\\x.csv", ""])
 def test_paths_must_stay_in_the_folder(tmp_path, path):
     assert safe_relative_path(path)
-    messages = problems(tmp_path, MINIMAL.replace('"mrr.csv"', repr(path).replace("'", '"') if "\\" not in path
-                                                  else "'" + path + "'"))
+    messages = problems(
+        tmp_path, MINIMAL.replace('"mrr.csv"', repr(path).replace("'", '"') if "\\" not in path else "'" + path + "'")
+    )
     assert any("inputs.mrr.path" in m for m in messages)
 
 
@@ -203,9 +259,18 @@ def test_relative_paths_inside_are_fine(path):
 def test_policies_describe():
     rows = Policies(cac_lag_months=2).describe()
     names = [r[0] for r in rows]
-    assert names == ["reactivation_window_months", "cac_lag_months", "ltv_max_lifetime_years", "ltv_churn_basis",
-                     "magic_number_basis", "mrr_includes_uncontracted", "sm_allocation",
-                     "pacing_amber", "alert_threshold", "fiscal_year_start_month"]
+    assert names == [
+        "reactivation_window_months",
+        "cac_lag_months",
+        "ltv_max_lifetime_years",
+        "ltv_churn_basis",
+        "magic_number_basis",
+        "mrr_includes_uncontracted",
+        "sm_allocation",
+        "pacing_amber",
+        "alert_threshold",
+        "fiscal_year_start_month",
+    ]
     d = {n: (v, m) for n, v, m in rows}
     assert d["cac_lag_months"][0] == "2" and "2 month(s) before" in d["cac_lag_months"][1]
     assert d["reactivation_window_months"][0] == "none"

@@ -1,5 +1,6 @@
 """kpis.xlsx and portfolio_kpis.xlsx: the same numbers as the CSVs, formatted per unit,
 headers frozen, the policies in force; files readable by others; no stale tables."""
+
 from __future__ import annotations
 
 import math
@@ -52,8 +53,11 @@ def test_kpis_xlsx_holds_the_csv_numbers(kpis_run: Path) -> None:
         assert all(_same(a, b) for a, b in zip(sheet[column], csv[column], strict=True)), column
     ws = book["KPIs"]
     assert ws.freeze_panes == "A2" and ws["A1"].font.bold
-    formats = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=4).number_format
-               for r in range(2, ws.max_row + 1) if isinstance(ws.cell(row=r, column=4).value, (int, float))}
+    formats = {
+        ws.cell(row=r, column=1).value: ws.cell(row=r, column=4).number_format
+        for r in range(2, ws.max_row + 1)
+        if isinstance(ws.cell(row=r, column=4).value, (int, float))
+    }
     assert formats["nrr"] == "0.0%" and formats["arr"].startswith("#,##0")
     # every table a sheet with the CSV's numbers
     for path in sorted((kpis_run / "tables").glob("*.csv")):
@@ -80,8 +84,7 @@ def test_files_are_0644_and_a_second_company_leaves_no_stale_tables(kpis_run: Pa
 def test_portfolio_kpis_xlsx(tmp_path: Path) -> None:
     data = tmp_path / "data"
     make_portfolio(data, n=2, broken=0)
-    result = run_portfolio(data, out=tmp_path / "reports", jobs=1, summary=False, progress=False,
-                           pack_fn=fast_pack)
+    result = run_portfolio(data, out=tmp_path / "reports", jobs=1, summary=False, progress=False, pack_fn=fast_pack)
     csv = pd.read_csv(result.kpis_csv, keep_default_na=False, na_values=[""])
     sheet = _sheet_frame(load_workbook(result.kpis_csv.with_suffix(".xlsx")), "KPIs")
     assert list(sheet.columns) == list(csv.columns) and len(sheet) == len(csv) > 0
@@ -89,18 +92,20 @@ def test_portfolio_kpis_xlsx(tmp_path: Path) -> None:
         assert all(_same(a, b) for a, b in zip(sheet[column], csv[column], strict=True)), column
 
 
-
 def test_quarters_as_of(tmp_path: Path) -> None:
     """2026Q3 -> 2026-09; FY quarters follow the company's fiscal_year_start_month."""
     from reportlib.cli import as_of_month
 
     assert as_of_month("2026Q3") == "2026-09" and as_of_month("2026-q1") == "2026-03"
-    assert as_of_month("FY2027Q1") == "2027-03"          # calendar fiscal year: Jan-Mar 2027
-    assert as_of_month("FY2027Q1", 4) == "2026-06"       # April start: FY2027 = Apr 2026 - Mar 2027
+    assert as_of_month("FY2027Q1") == "2027-03"  # calendar fiscal year: Jan-Mar 2027
+    assert as_of_month("FY2027Q1", 4) == "2026-06"  # April start: FY2027 = Apr 2026 - Mar 2027
     assert as_of_month("FY2027Q4", 4) == "2027-03" and as_of_month("2026-09-15") == "2026-09-15"
-    company = tiny_company(tmp_path / "tiny")            # data 2025-01 .. 2026-03
+    company = tiny_company(tmp_path / "tiny")  # data 2025-01 .. 2026-03
     toml = company / "company.toml"
-    toml.write_text(toml.read_text().replace("[company]", "[policies]\nfiscal_year_start_month = 4\n\n[company]", 1)
-                    if "[policies]" not in toml.read_text() else toml.read_text())
+    toml.write_text(
+        toml.read_text().replace("[company]", "[policies]\nfiscal_year_start_month = 4\n\n[company]", 1)
+        if "[policies]" not in toml.read_text()
+        else toml.read_text()
+    )
     assert main(["kpis", str(company), "--as-of", "FY2026Q3", "--out", str(tmp_path / "out")]) == 0
-    assert (tmp_path / "out" / "tiny" / "2025-12" / "kpis.csv").is_file()   # Oct-Dec 2025
+    assert (tmp_path / "out" / "tiny" / "2025-12" / "kpis.csv").is_file()  # Oct-Dec 2025

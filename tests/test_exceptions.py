@@ -1,4 +1,5 @@
 """Errors keep their message and fields across a process boundary (portfolio workers)."""
+
 import pickle
 
 from reportlib.exceptions import ConfigError, InputError, Problem, ReportlibError, SectionError
@@ -16,8 +17,10 @@ def test_section_error_pickles_intact():
 
 
 def test_input_error_pickles_with_problems_and_warnings():
-    problems = [Problem("mrr is negative (-40)", file="mrr.csv", row=3, column="mrr"),
-                Problem("one month only", severity="warning")]
+    problems = [
+        Problem("mrr is negative (-40)", file="mrr.csv", row=3, column="mrr"),
+        Problem("one month only", severity="warning"),
+    ]
     err = pickle.loads(pickle.dumps(ConfigError(problems, company="acme")))
     assert isinstance(err, ConfigError) and err.company == "acme"
     assert [str(p) for p in err.problems] == ["mrr.csv, row 3, column 'mrr': mrr is negative (-40)"]

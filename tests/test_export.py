@@ -1,4 +1,5 @@
 """The boardpdf exporter, its template and PDF assembly."""
+
 from __future__ import annotations
 
 import re
@@ -21,15 +22,18 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
 NETWORK_LOAD = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//"
-    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//", re.I)
+    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//|url\(\s*[\"']?(?:https?:)?//",
+    re.I,
+)
 
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The fixture notebooks executed once (the failing one too, as papermill leaves it)."""
     out = tmp_path_factory.mktemp("executed")
-    runs = run_sections(sorted(NOTEBOOKS.glob("*.ipynb")), {"as_of": "2026-09", "company_dir": str(FIXTURES)},
-                        out, jobs=2)
+    runs = run_sections(
+        sorted(NOTEBOOKS.glob("*.ipynb")), {"as_of": "2026-09", "company_dir": str(FIXTURES)}, out, jobs=2
+    )
     return {r.section: r.output for r in runs}
 
 
@@ -56,14 +60,19 @@ def test_html_hides_code_prompts_and_papermill_cells(executed: dict[str, Path]) 
     for hidden in ("import sys", "In&nbsp;[", "Out[", "injected", "a warning"):
         assert hidden not in html, hidden
     failed = _html(executed["02_fails"])
-    for hidden in ("An Exception was encountered", "encountered an exception here", "Traceback",
-                   "ValueError", "raise ValueError"):
+    for hidden in (
+        "An Exception was encountered",
+        "encountered an exception here",
+        "Traceback",
+        "ValueError",
+        "raise ValueError",
+    ):
         assert hidden not in failed, hidden
 
 
 def test_page_breaks_at_level_two_headings_and_tagged_cells(executed: dict[str, Path]) -> None:
     html = _html(executed["01_ok"])
-    body = html[html.index("<main>"):]
+    body = html[html.index("<main>") :]
     # "## Revenue quality", "## Second page" and the cell tagged page-break
     assert body.count('class="bp-page-break"') == 3
 
@@ -101,14 +110,15 @@ def _blank_pdf(path: Path, pages: int) -> Path:
 def test_assembly_bookmarks_and_page_numbers(tmp_path: Path) -> None:
     parts = [_blank_pdf(tmp_path / f"{i}.pdf", n) for i, n in enumerate((1, 2, 0, 3))]
     out = tmp_path / "deck.pdf"
-    pages = assemble_pdf(parts, out, company="Acme", period="Q3 2026",
-                         bookmarks=["Cover", "Summary", "Empty", "Appendix"])
+    pages = assemble_pdf(
+        parts, out, company="Acme", period="Q3 2026", bookmarks=["Cover", "Summary", "Empty", "Appendix"]
+    )
     assert pages == 6
     reader = PdfReader(str(out))
     outline = [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
-    assert outline == [("Cover", 0), ("Summary", 1), ("Appendix", 3)]   # empty section: no bookmark
+    assert outline == [("Cover", 0), ("Summary", 1), ("Appendix", 3)]  # empty section: no bookmark
     texts = [p.extract_text() for p in reader.pages]
-    assert "page" not in texts[0]                                       # the cover is not numbered
+    assert "page" not in texts[0]  # the cover is not numbered
     assert texts[1].strip() == "Acme · Q3 2026 · page 2 / 6"
     assert texts[5].strip() == "Acme · Q3 2026 · page 6 / 6"
 
@@ -117,29 +127,31 @@ def test_assembly_bookmarks_and_page_numbers(tmp_path: Path) -> None:
 @needs_chromium
 def test_nbconvert_cli_writes_a_landscape_pdf_without_code(executed: dict[str, Path], tmp_path: Path) -> None:
     nb = shutil.copy(executed["01_ok"], tmp_path / "section.ipynb")
-    proc = subprocess.run([str(JUPYTER), "nbconvert", "--to", "boardpdf", str(nb)],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [str(JUPYTER), "nbconvert", "--to", "boardpdf", str(nb)], capture_output=True, text=True, timeout=180
+    )
     assert proc.returncode == 0, proc.stderr
     pdf = tmp_path / "section.pdf"
     reader = PdfReader(str(pdf))
     box = reader.pages[0].mediabox
-    assert float(box.width) > float(box.height)                 # landscape 16:9
+    assert float(box.width) > float(box.height)  # landscape 16:9
     assert round(float(box.width) / float(box.height), 2) == 1.78
-    assert len(reader.pages) == 3                                # two forced breaks
+    assert len(reader.pages) == 3  # two forced breaks
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Revenue quality" in text and "ARR grew in 2026-09" in text
     for code in ("import ", "In [", "reportlib.", "display(", "as_of ="):
         assert code not in text, code
-    assert "fixtures · Q3 2026 · page 1 / 3" in text              # footer from the papermill parameters
+    assert "fixtures · Q3 2026 · page 1 / 3" in text  # footer from the papermill parameters
 
 
 @pytest.mark.chromium
 @needs_chromium
 def test_long_tables_break_between_rows_and_nothing_is_clipped(executed: dict[str, Path], tmp_path: Path) -> None:
     pdf = BoardPDFExporter(footer=False).from_notebook_node(
-        nbformat.read(str(executed["03_long_table"]), as_version=4))[0]
+        nbformat.read(str(executed["03_long_table"]), as_version=4)
+    )[0]
     (tmp_path / "t.pdf").write_bytes(pdf)
     reader = PdfReader(str(tmp_path / "t.pdf"))
     text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True).stdout
-    assert "A long table" in reader.pages[0].extract_text()       # no blank first page
+    assert "A long table" in reader.pages[0].extract_text()  # no blank first page
     assert "row 1\n" in text and "row 80" in text and text.count("word") == 60

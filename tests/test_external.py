@@ -1,5 +1,6 @@
 """The real exports in ../shared/data/external load through a company.toml written for
 them, files untouched; counts are cross-checked against each folder's SOURCE.txt."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -55,13 +56,16 @@ def test_maven_crm_opportunities(tmp_path, capsys):
     assert opp["manager"].notna().all() and opp["manager"].dtype == pd.StringDtype()
     assert company.revenue_source() is None
     warnings = [str(w) for w in company.warnings]
-    assert any(w.startswith("sales_pipeline.csv, row ") and "500 row(s) left out because 'engage_date' is blank" in w
-               for w in warnings)
+    assert any(
+        w.startswith("sales_pipeline.csv, row ") and "500 row(s) left out because 'engage_date' is blank" in w
+        for w in warnings
+    )
     assert any("No revenue input" in w for w in warnings)
     code, out = _validate(folder, capsys)
     assert code == 0
     assert "500 row(s) left out" in out and out.rstrip().endswith(
-        "0 errors, 2 warnings: inputs are usable: opportunities (8,300 rows).")
+        "0 errors, 2 warnings: inputs are usable: opportunities (8,300 rows)."
+    )
 
 
 def test_olist_marketing_funnel_leads(tmp_path, capsys):
@@ -69,11 +73,13 @@ def test_olist_marketing_funnel_leads(tmp_path, capsys):
     company = load_company(folder)
     leads = company.frames["leads"]
     assert len(leads) == 8000 and leads["lead_id"].is_unique
-    assert leads["customer_at"].notna().sum() == 842          # 10.5% MQL -> won
+    assert leads["customer_at"].notna().sum() == 842  # 10.5% MQL -> won
     assert leads["created_at"].min() == pd.Timestamp("2017-06-14")
     assert leads["created_at"].max() == pd.Timestamp("2018-05-31")
     won = leads["customer_at"].dropna()
-    assert won.min().to_period("M") == pd.Period("2017-12", "M") and won.max().to_period("M") == pd.Period("2018-11", "M")
+    assert won.min().to_period("M") == pd.Period("2017-12", "M") and won.max().to_period("M") == pd.Period(
+        "2018-11", "M"
+    )
     # Published cross-check: paid_search 12.3%, organic_search 11.8%, social 5.5%.
     rate = leads.groupby("channel")["customer_at"].apply(lambda s: s.notna().mean())
     assert rate[["paid_search", "organic_search", "social"]].tolist() == pytest.approx([0.123, 0.118, 0.055], abs=0.001)

@@ -1,5 +1,6 @@
 """Formats and values: globs, JSON, JSON lines, gz, zip, Parquet, XLSX layouts; dates, months
 and numbers as exports write them; reading that cannot be silently wrong (issue 10 item 3)."""
+
 from __future__ import annotations
 
 import gzip
@@ -11,8 +12,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-
 from inputs_helpers import MRR_TOML, make, validate_cli
+
 from reportlib.inputs import load_company, validate_company
 from reportlib.inputs._values import parse_dates, parse_months, parse_numbers
 
@@ -20,8 +21,11 @@ M = lambda s: pd.Period(s, "M")  # noqa: E731
 
 # The same story in every format: a pays 10.5 then 12, b starts in February at 7.
 # Expected MRR per month: 2024-01 = 10.5; 2024-02 = 12 + 7 = 19.
-ROWS = [{"Customer": "a", "Month": "2024-01", "MRR": "10.5"}, {"Customer": "a", "Month": "2024-02", "MRR": "12"},
-        {"Customer": "b", "Month": "2024-02", "MRR": "7"}]
+ROWS = [
+    {"Customer": "a", "Month": "2024-01", "MRR": "10.5"},
+    {"Customer": "a", "Month": "2024-02", "MRR": "12"},
+    {"Customer": "b", "Month": "2024-02", "MRR": "7"},
+]
 CSV = "Customer,Month,MRR\n" + "".join(f"{r['Customer']},{r['Month']},{r['MRR']}\n" for r in ROWS)
 
 
@@ -47,15 +51,19 @@ def _parquet() -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("path, content", [
-    ("m.json", json.dumps(ROWS)),
-    ("m.json", json.dumps({"data": ROWS, "has_more": False})),
-    ("m.jsonl", "\n".join(json.dumps(r) for r in ROWS) + "\n"),
-    ("m.csv.gz", gzip.compress(CSV.encode(), mtime=0)),
-    ("m.jsonl.gz", gzip.compress("\n".join(json.dumps(r) for r in ROWS).encode(), mtime=0)),
-    ("m.zip", _zip({"m.csv": CSV})),
-    ("m.parquet", _parquet()),
-], ids=["json", "json-object", "jsonl", "csv-gz", "jsonl-gz", "zip", "parquet"])  # stable ids: xdist
+@pytest.mark.parametrize(
+    "path, content",
+    [
+        ("m.json", json.dumps(ROWS)),
+        ("m.json", json.dumps({"data": ROWS, "has_more": False})),
+        ("m.jsonl", "\n".join(json.dumps(r) for r in ROWS) + "\n"),
+        ("m.csv.gz", gzip.compress(CSV.encode(), mtime=0)),
+        ("m.jsonl.gz", gzip.compress("\n".join(json.dumps(r) for r in ROWS).encode(), mtime=0)),
+        ("m.zip", _zip({"m.csv": CSV})),
+        ("m.parquet", _parquet()),
+    ],
+    ids=["json", "json-object", "jsonl", "csv-gz", "jsonl-gz", "zip", "parquet"],
+)  # stable ids: xdist
 def test_every_format_gives_the_same_mrr(tmp_path, path, content):
     folder = make(tmp_path, MRR_TOML.format(path=path), {path: content})
     assert totals(folder) == EXPECTED
@@ -76,8 +84,11 @@ def test_glob_and_list_stack_files_and_rows_name_their_file(tmp_path):
 
 
 def test_zip_stacks_its_files_or_the_one_matching(tmp_path):
-    members = {"jan.csv": "\n".join(CSV.splitlines()[:2]) + "\n",
-               "feb.csv": "\n".join([CSV.splitlines()[0]] + CSV.splitlines()[2:]) + "\n", "README.txt": "x"}
+    members = {
+        "jan.csv": "\n".join(CSV.splitlines()[:2]) + "\n",
+        "feb.csv": "\n".join([CSV.splitlines()[0]] + CSV.splitlines()[2:]) + "\n",
+        "README.txt": "x",
+    }
     toml = MRR_TOML.format(path="e.zip") + 'member = "*.csv"\n'
     assert totals(make(tmp_path, toml, {"e.zip": _zip(members)})) == EXPECTED
     only = MRR_TOML.format(path="e.zip") + 'member = "jan.csv"\n'
@@ -91,8 +102,16 @@ def test_month_forms_are_read_as_their_first_day():
     s = pd.Series(["Jan-24", "Nov-24", "11/24", "202401", "03/2024", "2024-3", "March 2024", "Sept 2024"])
     months, bad = parse_months(s)
     assert not bad.any()
-    assert [str(m) for m in months] == ["2024-01", "2024-11", "2024-11", "2024-01", "2024-03", "2024-03",
-                                        "2024-03", "2024-09"]
+    assert [str(m) for m in months] == [
+        "2024-01",
+        "2024-11",
+        "2024-11",
+        "2024-01",
+        "2024-03",
+        "2024-03",
+        "2024-03",
+        "2024-09",
+    ]
 
 
 def test_epoch_excel_serial_and_percent_s():
@@ -117,17 +136,25 @@ def test_day_month_order_is_one_per_column():
 
 def test_timezone_offsets_keep_the_date_written(tmp_path):
     # 23:30 at -05:00 is 04:30 UTC the next day; the export means 31 January (local).
-    folder = make(tmp_path, '[inputs.transactions]\npath = "t.csv"\n',
-                  {"t.csv": "customer_id,date,amount\na,2024-01-31T23:30:00-05:00,5\nb,2024-02-01T10:00:00Z,7\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.transactions]\npath = "t.csv"\n',
+        {"t.csv": "customer_id,date,amount\na,2024-01-31T23:30:00-05:00,5\nb,2024-02-01T10:00:00Z,7\n"},
+    )
     company = load_company(folder)
-    assert company.frames["transactions"]["date"].tolist() == [pd.Timestamp("2024-01-31 23:30"),
-                                                               pd.Timestamp("2024-02-01 10:00")]
+    assert company.frames["transactions"]["date"].tolist() == [
+        pd.Timestamp("2024-01-31 23:30"),
+        pd.Timestamp("2024-02-01 10:00"),
+    ]
     assert any("time-zone offsets" in w.message and w.column == "date" for w in company.warnings)
 
 
 def test_mixed_date_orders_in_a_file_name_the_rows(tmp_path):
-    folder = make(tmp_path, '[inputs.transactions]\npath = "t.csv"\n',
-                  {"t.csv": "customer_id,date,amount\na,13/02/2024,5\nb,02/14/2024,7\nc,15/02/2024,1\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.transactions]\npath = "t.csv"\n',
+        {"t.csv": "customer_id,date,amount\na,13/02/2024,5\nb,02/14/2024,7\nc,15/02/2024,1\n"},
+    )
     (p,) = validate_company(folder).errors
     assert (p.row, p.column) == (3, "date") and "mixes day-first dates" in p.message
 
@@ -135,8 +162,12 @@ def test_mixed_date_orders_in_a_file_name_the_rows(tmp_path):
 def test_wide_months_written_nov_24_and_11_24(tmp_path, capsys):
     # Customer a: 100 in Nov-24 and 120 in Dec-24; b 50 in Dec-24 -> Dec total 170.
     for i, header in enumerate(("Customer,Nov-24,Dec-24", "Customer,11/24,12/24")):
-        folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\n',
-                      {"m.csv": f"{header}\na,100,120\nb,,50\n"}, name=f"w{i}")
+        folder = make(
+            tmp_path,
+            '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\n',
+            {"m.csv": f"{header}\na,100,120\nb,,50\n"},
+            name=f"w{i}",
+        )
         code, text = validate_cli(folder, capsys)
         assert code == 0 and "Traceback" not in text
         assert totals(folder) == {M("2024-11"): 100.0, M("2024-12"): 170.0}
@@ -159,15 +190,20 @@ def test_decimal_comma_without_thousands_reads_12_000_as_twelve_thousand():
 
 
 def test_non_finite_and_absurd_numbers_are_errors(tmp_path):
-    folder = make(tmp_path, MRR_TOML.format(path="m.csv"),
-                  {"m.csv": "Customer,Month,MRR\na,2024-01,inf\nb,2024-01,1e300\nc,2024-01,5\n"})
+    folder = make(
+        tmp_path,
+        MRR_TOML.format(path="m.csv"),
+        {"m.csv": "Customer,Month,MRR\na,2024-01,inf\nb,2024-01,1e300\nc,2024-01,5\n"},
+    )
     errors = validate_company(folder).errors
     assert [(p.row, p.column) for p in errors] == [(2, "MRR"), (3, "MRR")]
     assert "not a finite number" in errors[0].message and "implausibly large" in errors[1].message
 
 
 def test_values_are_case_insensitive_with_a_default(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.mrr]
 path = "m.csv"
 [inputs.contracts]
@@ -176,9 +212,13 @@ defaults = { revenue_type = "contracted_recurring" }
 [inputs.contracts.values.billing]
 Monthly = "monthly"
 "*" = "annual"
-""", {"m.csv": "customer_id,month,mrr\na,2024-01,1\n",
-      "c.csv": "contract_id,customer_id,start_date,end_date,mrr,billing\nk1,a,2024-01-01,,5,MONTHLY\n"
-               "k2,a,2024-01-01,,5,Yearly\nk3,a,2024-01-01,,5,monthly\n"})
+""",
+        {
+            "m.csv": "customer_id,month,mrr\na,2024-01,1\n",
+            "c.csv": "contract_id,customer_id,start_date,end_date,mrr,billing\nk1,a,2024-01-01,,5,MONTHLY\n"
+            "k2,a,2024-01-01,,5,Yearly\nk3,a,2024-01-01,,5,monthly\n",
+        },
+    )
     assert load_company(folder).frames["contracts"]["billing"].tolist() == ["monthly", "annual", "monthly"]
 
 
@@ -196,18 +236,28 @@ def test_title_lines_comment_lines_and_header_row(tmp_path):
     assert totals(make(tmp_path, toml, {"m.csv": titled}, name="row4")) == EXPECTED
     bad = titled.replace("b,2024-02,7", "b,2024-02,x")
     (p,) = validate_company(make(tmp_path, toml, {"m.csv": bad}, name="rows")).errors
-    assert p.row == 7          # 3 title lines + header (4) + three data rows: the last is line 7
+    assert p.row == 7  # 3 title lines + header (4) + three data rows: the last is line 7
 
 
 def test_xlsx_title_rows_footer_and_header_row(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
-    for row in (["MRR by customer"], [], ["Customer", "Month", "MRR"], ["a", "2024-01", 10.5],
-                ["a", "2024-02", 12], ["b", "2024-02", 7], ["Copyright Acme"]):
+    for row in (
+        ["MRR by customer"],
+        [],
+        ["Customer", "Month", "MRR"],
+        ["a", "2024-01", 10.5],
+        ["a", "2024-02", 12],
+        ["b", "2024-02", 7],
+        ["Copyright Acme"],
+    ):
         sheet.append(row)
     book.save(tmp_path / "m.xlsx")
-    folder = make(tmp_path, MRR_TOML.format(path="m.xlsx") + 'footer = ["Copyright*"]\n',
-                  {"m.xlsx": (tmp_path / "m.xlsx").read_bytes()})
+    folder = make(
+        tmp_path,
+        MRR_TOML.format(path="m.xlsx") + 'footer = ["Copyright*"]\n',
+        {"m.xlsx": (tmp_path / "m.xlsx").read_bytes()},
+    )
     assert totals(folder) == EXPECTED
 
 
@@ -216,7 +266,7 @@ def test_xlsx_formula_without_saved_value_is_an_error_naming_cells(tmp_path):
     sheet = book.active
     for row in (["Customer", "Month", "MRR"], ["a", "2024-01", 10], ["b", "2024-01", "=C2*2"]):
         sheet.append(row)
-    book.save(tmp_path / "m.xlsx")   # openpyxl saves formulas without computing them
+    book.save(tmp_path / "m.xlsx")  # openpyxl saves formulas without computing them
     folder = make(tmp_path, MRR_TOML.format(path="m.xlsx"), {"m.xlsx": (tmp_path / "m.xlsx").read_bytes()})
     (p,) = validate_company(folder).errors
     assert p.file == "m.xlsx" and "formula cells without a saved value (C3)" in p.message
@@ -226,24 +276,36 @@ def test_total_row_under_a_wide_sheet_is_left_out(tmp_path):
     # Customers a (100, 110) and b (200, 190); the Total row (300, 300) is not a customer.
     # ARR in Feb = (110 + 190) x 12 = 3,600, not 7,200.
     body = "Customer,2024-01,2024-02\na,100,110\nb,200,190\nTotal,300,300\n"
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\n',
-                  {"m.csv": body})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\n',
+        {"m.csv": body},
+    )
     company = load_company(folder)
     assert totals(folder) == {M("2024-01"): 300.0, M("2024-02"): 300.0}
     (w,) = [w for w in company.warnings if "left out" in w.message]
     assert w.row == 4 and "labelled as a total" in w.message
     # Unlabelled: a last row equal to the column sums is a total too.
     unlabelled = body.replace("Total,", "zz,")
-    company = load_company(make(tmp_path, company.config.inputs["mrr"].__class__ and
-                                '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\n',
-                                {"m.csv": unlabelled}, name="sums"))
+    company = load_company(
+        make(
+            tmp_path,
+            company.config.inputs["mrr"].__class__
+            and '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\n',
+            {"m.csv": unlabelled},
+            name="sums",
+        )
+    )
     assert set(company.frames["mrr"]["customer_id"]) == {"a", "b"}
 
 
 def test_long_segment_values_and_header_only_files_do_not_crash(tmp_path, capsys):
     long = "S" * 310
-    folder = make(tmp_path, MRR_TOML.format(path="m.csv") + 'dimensions = ["segment"]\n',
-                  {"m.csv": f"Customer,Month,MRR,segment\na,2024-01,1,{long}\n"})
+    folder = make(
+        tmp_path,
+        MRR_TOML.format(path="m.csv") + 'dimensions = ["segment"]\n',
+        {"m.csv": f"Customer,Month,MRR,segment\na,2024-01,1,{long}\n"},
+    )
     assert load_company(folder).frames["mrr"]["segment"].iloc[0] == long
     empty = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": "Customer,Month,MRR\n"}, name="empty")
     code, text = validate_cli(empty, capsys)

@@ -1,5 +1,6 @@
 """fund.toml: branding (logo, colours, font), default north stars, the fund's section
 notebooks, and a skip key that sees all of them."""
+
 from __future__ import annotations
 
 import json
@@ -19,11 +20,12 @@ from reportlib.exceptions import ConfigError
 from reportlib.inputs import load_config
 from reportlib.inputs.fund import find_fund, load_fund
 
-needs_chromium = pytest.mark.skipif(not chromium_available() or not shutil.which("pdftoppm"),
-                                    reason="no Chromium or poppler installed")
+needs_chromium = pytest.mark.skipif(
+    not chromium_available() or not shutil.which("pdftoppm"), reason="no Chromium or poppler installed"
+)
 BUILT_IN = [p.name for p in pack.section_notebooks()]
-PRIMARY = (0xC2, 0x18, 0x5B)     # a magenta no default colour comes near
-LOGO = (0x00, 0xC8, 0xFF)        # a cyan, likewise
+PRIMARY = (0xC2, 0x18, 0x5B)  # a magenta no default colour comes near
+LOGO = (0x00, 0xC8, 0xFF)  # a cyan, likewise
 
 COMPANY = """\
 [company]
@@ -52,7 +54,7 @@ def portfolio(tmp_path: Path) -> Path:
     sections = root / "sections"
     sections.mkdir()
     shutil.copy(FIXTURES / "fund" / "07_runway.ipynb", sections)
-    for name in BUILT_IN[1:]:               # keep the cover, remove the rest: a short pack
+    for name in BUILT_IN[1:]:  # keep the cover, remove the rest: a short pack
         (sections / name).write_text("")
     (root / "fund.toml").write_text(f"""\
 [fund]
@@ -89,21 +91,28 @@ def test_fund_settings_and_the_company_winning(portfolio: Path) -> None:
 def test_fund_sections_add_replace_and_remove(portfolio: Path) -> None:
     sections = pack.section_notebooks(custom=portfolio / "sections")
     assert [p.name for p in sections] == [BUILT_IN[0], "07_runway.ipynb"]
-    shutil.copy(FIXTURES / "fund" / "07_runway.ipynb", portfolio / "sections" / BUILT_IN[1])   # replaces
+    shutil.copy(FIXTURES / "fund" / "07_runway.ipynb", portfolio / "sections" / BUILT_IN[1])  # replaces
     names = {p.name: p.parent for p in pack.section_notebooks(custom=portfolio / "sections")}
     assert names[BUILT_IN[1]] == portfolio / "sections" and names[BUILT_IN[0]] == pack.NOTEBOOKS_DIR
 
 
 def test_a_wrong_fund_toml_lists_every_problem(tmp_path: Path) -> None:
-    (tmp_path / "fund.toml").write_text('[branding]\nlogo = "missing.png"\ncolours = {}\n'
-                                        'colors = { primary = "blue", acent = "#000000" }\nfont = "x; } body {"\n'
-                                        '[kpis]\nnorth_star = ["arrr"]\n')
+    (tmp_path / "fund.toml").write_text(
+        '[branding]\nlogo = "missing.png"\ncolours = {}\n'
+        'colors = { primary = "blue", acent = "#000000" }\nfont = "x; } body {"\n'
+        '[kpis]\nnorth_star = ["arrr"]\n'
+    )
     with pytest.raises(ConfigError) as err:
         load_fund(tmp_path)
     text = str(err.value)
-    for expected in ("branding.logo names", "branding.colours is not a setting of fund.toml. Did you mean 'colors'",
-                     "branding.colors.primary must be a colour", "Did you mean 'accent'", "branding.font must be",
-                     "'arrr' is not a KPI id. Did you mean 'arr'"):
+    for expected in (
+        "branding.logo names",
+        "branding.colours is not a setting of fund.toml. Did you mean 'colors'",
+        "branding.colors.primary must be a colour",
+        "Did you mean 'accent'",
+        "branding.font must be",
+        "'arrr' is not a KPI id. Did you mean 'arr'",
+    ):
         assert expected in text, expected
 
 
@@ -112,7 +121,7 @@ def _colour_share(ppm: Path, rgb: tuple[int, int, int], box: tuple[float, float,
     image = np.asarray(Image.open(ppm).convert("RGB")).astype(int)
     h, w, _ = image.shape
     x0, y0, x1, y1 = box
-    part = image[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)]
+    part = image[int(y0 * h) : int(y1 * h), int(x0 * w) : int(x1 * w)]
     return float((np.abs(part - np.array(rgb)).sum(axis=2) < 40).mean())
 
 
@@ -131,7 +140,7 @@ def test_a_branded_pack_through_the_cli(portfolio: Path, tmp_path: Path, capsys)
     assert "Runway outlook" in text
     subprocess.run(["pdftoppm", "-r", "30", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.ppm"))
-    assert len(pages) == 2   # the cover and the runway section: the other sections were removed
+    assert len(pages) == 2  # the cover and the runway section: the other sections were removed
     # the logo: top right of the cover (0.9 in high under a 0.45 in margin of a 7.5 in page),
     # bottom left of the other pages (0.28 in high, 0.16 in above the bottom edge)
     assert _colour_share(pages[0], LOGO, (0.6, 0.06, 0.96, 0.18)) > 0.2

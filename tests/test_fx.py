@@ -1,4 +1,5 @@
 """Per-company FX (reportlib.inputs._fx) and the [fx] / accounts keys of company.toml."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -16,9 +17,15 @@ def fx(tmp_path):
 
 
 def test_foreign_rows_converted_with_the_rate_of_their_month(fx):
-    frame = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "date": pd.to_datetime(
-        ["2026-01-10", "2026-02-03", "2026-01-20", "2026-02-01"]), "amount": [100.0, 100.0, 200.0, 50.0],
-        "currency": ["EUR", "eur", "USD", "GBP"], "__row__": [2, 3, 4, 5]})
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "date": pd.to_datetime(["2026-01-10", "2026-02-03", "2026-01-20", "2026-02-01"]),
+            "amount": [100.0, 100.0, 200.0, 50.0],
+            "currency": ["EUR", "eur", "USD", "GBP"],
+            "__row__": [2, 3, 4, 5],
+        }
+    )
     out, problems = convert(frame, "transactions", "GBP", fx)
     assert problems == []
     # 100 EUR x 0.85 = 85; 100 EUR x 0.86 (February) = 86; 200 USD x 0.79 = 158; GBP unchanged
@@ -27,9 +34,15 @@ def test_foreign_rows_converted_with_the_rate_of_their_month(fx):
 
 
 def test_missing_rate_names_currency_month_and_rows(fx):
-    frame = pd.DataFrame({"month": pd.to_datetime(["2026-03-01", "2026-03-01", "2026-01-01"]),
-                          "customer_id": ["a", "b", "c"], "mrr": [10.0, 20.0, 30.0],
-                          "currency": ["EUR", "EUR", "CHF"], "__row__": [7, 8, 9]})
+    frame = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-03-01", "2026-03-01", "2026-01-01"]),
+            "customer_id": ["a", "b", "c"],
+            "mrr": [10.0, 20.0, 30.0],
+            "currency": ["EUR", "EUR", "CHF"],
+            "__row__": [7, 8, 9],
+        }
+    )
     _, problems = convert(frame, "mrr", "GBP", fx, file="mrr.csv")
     messages = sorted(p.message for p in problems)
     assert len(problems) == 2
@@ -38,8 +51,9 @@ def test_missing_rate_names_currency_month_and_rows(fx):
 
 
 def test_foreign_amounts_without_fx_table_say_how_to_add_one():
-    frame = pd.DataFrame({"created_at": pd.to_datetime(["2026-04-02"]), "amount": [10000.0],
-                          "currency": ["EUR"], "__row__": [7]})
+    frame = pd.DataFrame(
+        {"created_at": pd.to_datetime(["2026-04-02"]), "amount": [10000.0], "currency": ["EUR"], "__row__": [7]}
+    )
     _, (problem,) = convert(frame, "opportunities", "GBP", None)
     assert "no [fx] table" in problem.message and problem.row == 7 and "EUR,2026-04" in problem.message
 
@@ -57,14 +71,17 @@ def write_config(folder, fx_and_inputs: str) -> None:
 
 
 def test_config_reads_fx_path_and_accounts_mapping(tmp_path):
-    write_config(tmp_path, '''path = "fx.csv"
+    write_config(
+        tmp_path,
+        """path = "fx.csv"
 [inputs.financials]
 path = "ProfitAndLoss_by_Month.xlsx"
 layout = "accounts"
 [inputs.financials.accounts]
 sales_marketing = ["6000*", "Commissions"]
 general_admin = "8000 Rent"
-''')
+""",
+    )
     config = load_config(tmp_path)
     assert config.fx_path == "fx.csv"
     spec = config.inputs["financials"]
@@ -73,11 +90,14 @@ general_admin = "8000 Rent"
 
 
 def test_config_refuses_accounts_outside_financials(tmp_path):
-    write_config(tmp_path, '''paht = "fx.csv"
+    write_config(
+        tmp_path,
+        """paht = "fx.csv"
 [inputs.mrr]
 path = "mrr.csv"
 layout = "accounts"
-''')
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_config(tmp_path)
     text = str(err.value)

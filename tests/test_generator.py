@@ -1,4 +1,5 @@
 """The seeded demo generator: determinism, size, the story, generated companies and portfolios."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,11 @@ def meridian() -> dict:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _assert_same_contents(committed: Path, fresh: Path) -> None:
@@ -101,14 +105,22 @@ def test_demo_data_fits_the_size_budget(demo_dir):
 
 def test_demo_folders_hold_config_and_commentary(demo_dir):
     import tomllib
+
     for company in ("meridian", "loopwise"):
         cfg = tomllib.loads((demo_dir / company / "company.toml").read_text())
         for spec in (v for k, v in cfg["inputs"].items()):
             assert (demo_dir / company / spec["path"]).is_file()
-        headings = [ln[3:] for ln in (demo_dir / company / "commentary.md").read_text().splitlines()
-                    if ln.startswith("## ")]
-        assert headings == ["Summary", "Revenue quality", "Unit economics", "Cohort economics",
-                            "KPI hierarchy", "Appendix"]
+        headings = [
+            ln[3:] for ln in (demo_dir / company / "commentary.md").read_text().splitlines() if ln.startswith("## ")
+        ]
+        assert headings == [
+            "Summary",
+            "Revenue quality",
+            "Unit economics",
+            "Cohort economics",
+            "KPI hierarchy",
+            "Appendix",
+        ]
 
 
 def test_meridian_smb_churn_spikes_in_2026q2(meridian):
@@ -159,7 +171,7 @@ def test_meridian_exports_use_their_own_vocabulary(meridian):
     end = pd.to_datetime(c["Service End"], format="%d/%m/%Y")
     assert (end.isna() | (end >= start)).all()
     signed = pd.to_datetime(c["Signed On"], format="%d/%m/%Y")
-    assert signed.max() == pd.Timestamp("2026-10-31")      # the export's as-of month is its latest signature
+    assert signed.max() == pd.Timestamp("2026-10-31")  # the export's as-of month is its latest signature
     assert start.max() <= pd.Timestamp("2026-12-01")
     assert (c.loc[c["Line Type"] == "Subscription", "Total Contract Value"] > 12 * 5000).any()  # multi-year
 
@@ -186,7 +198,7 @@ def test_meridian_signed_not_live_deals_lift_carr_above_arr(meridian):
     arr = 12 * _monthly_grid(c)["2026-10"].sum()
     assert 0.03 < annual / arr < 0.08, annual / arr
     october = signed.dt.to_period("M") == pd.Period("2026-10")
-    assert c.loc[october, "Total Contract Value"].sum() > 1_000_000       # October bookings show them
+    assert c.loc[october, "Total Contract Value"].sum() > 1_000_000  # October bookings show them
     opp = meridian["crm_opportunities.csv"]
     won = opp[(opp.Status == "Won") & (pd.to_datetime(opp["Close Date"]) >= "2026-09-15")]
     first = c[c["Line Type"] == "Subscription"].assign(start=start).sort_values("start").drop_duplicates("Account ID")
@@ -205,8 +217,16 @@ def test_demo_companies_load_and_validate(demo_dir):
 
 
 def test_generate_company_has_the_requested_shape(tmp_path):
-    folder = demo.generate_company(tmp_path / "acme", kind="product-led", customers=300, months=18,
-                                   seed=3, currency="GBP", end_month="2026-06", name="Acme")
+    folder = demo.generate_company(
+        tmp_path / "acme",
+        kind="product-led",
+        customers=300,
+        months=18,
+        seed=3,
+        currency="GBP",
+        end_month="2026-06",
+        name="Acme",
+    )
     mrr = pq.read_table(folder / "mrr.parquet").to_pandas()
     assert mrr["customer"].nunique() == 300
     assert sorted(mrr["month"].unique())[0] == "2025-01" and mrr["month"].max() == "2026-06"
@@ -216,8 +236,16 @@ def test_generate_company_has_the_requested_shape(tmp_path):
     assert len(fin) == 18 and fin["revenue"].gt(0).all()
     text = (folder / "company.toml").read_text()
     assert 'name = "Acme"' in text and 'currency = "GBP"' in text
-    again = demo.generate_company(tmp_path / "acme2", kind="product-led", customers=300, months=18,
-                                  seed=3, currency="GBP", end_month="2026-06", name="Acme")
+    again = demo.generate_company(
+        tmp_path / "acme2",
+        kind="product-led",
+        customers=300,
+        months=18,
+        seed=3,
+        currency="GBP",
+        end_month="2026-06",
+        name="Acme",
+    )
     assert (again / "mrr.parquet").read_bytes() == (folder / "mrr.parquet").read_bytes()
 
 
@@ -244,8 +272,9 @@ def test_generate_portfolio_is_varied_and_broken_ones_are_broken(tmp_path):
     for e in manifest:
         report = inputs.validate_company(tmp_path / e["path"])
         assert bool(report.errors) == bool(e["defect"]), (e, [str(p) for p in report.errors])
-    messages = {e["defect"]: " ".join(str(p) for p in inputs.validate_company(tmp_path / e["path"]).errors)
-                for e in broken}
+    messages = {
+        e["defect"]: " ".join(str(p) for p in inputs.validate_company(tmp_path / e["path"]).errors) for e in broken
+    }
     assert "negative" in messages["negative_mrr"]
     assert "MRR" in messages["missing_column"]
 
@@ -253,6 +282,7 @@ def test_generate_portfolio_is_varied_and_broken_ones_are_broken(tmp_path):
 @pytest.mark.slow
 def test_generate_company_scales_to_a_benchmark(tmp_path):
     import time
+
     t0 = time.perf_counter()
     folder = demo.generate_company(tmp_path / "big", customers=100_000, months=60, seed=1)
     assert time.perf_counter() - t0 < 30

@@ -1,19 +1,22 @@
 """Guards against a silently wrong pack: rows kept, empty inputs, minor units, annual prices
 counted as monthly, tenfold jumps, ids differing by case, and the contracts as-of."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from inputs_helpers import make, validate_cli
+
 from reportlib.exceptions import ParameterError
 from reportlib.inputs import load_company, resolve_as_of, validate_company
 
 
 def test_an_input_losing_more_than_half_its_rows_is_an_error(tmp_path):
     # Epoch dates read without date_format: 3 of 4 rows unreadable (on_bad_rows = warn for leads).
-    files = {"m.csv": "customer_id,month,mrr\na,2024-01,1\n",
-             "l.csv": "lead_id,created_at\nL1,2024-01-01\nL2,1704067200\nL3,1704153600\nL4,1704240000\n"}
+    files = {
+        "m.csv": "customer_id,month,mrr\na,2024-01,1\n",
+        "l.csv": "lead_id,created_at\nL1,2024-01-01\nL2,1704067200\nL3,1704153600\nL4,1704240000\n",
+    }
     toml = '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\n'
     (p,) = validate_company(make(tmp_path, toml, files)).errors
     assert p.file == "l.csv" and "Only 1 of 4 rows (25%)" in p.message and "min_rows_kept = 0.5" in p.message
@@ -23,21 +26,32 @@ def test_an_input_losing_more_than_half_its_rows_is_an_error(tmp_path):
     leads = load_company(make(tmp_path, fixed, files, name="fixed")).frames["leads"]
     assert leads["created_at"].tolist()[1] == pd.Timestamp("2024-01-01")
     # Said on purpose: min_rows_kept lowers the bar.
-    assert validate_company(make(tmp_path, toml + "min_rows_kept = 0.2\n",
-                                 {**files, "l.csv": files["l.csv"].replace("1703980800", "2024-01-01")},
-                                 name="lowered")).ok
+    assert validate_company(
+        make(
+            tmp_path,
+            toml + "min_rows_kept = 0.2\n",
+            {**files, "l.csv": files["l.csv"].replace("1703980800", "2024-01-01")},
+            name="lowered",
+        )
+    ).ok
 
 
 def test_where_dropping_most_rows_is_an_error(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nwhere = "mrr::DOUBLE > 5"\n',
-                  {"m.csv": "customer_id,month,mrr\na,2024-01,1\nb,2024-01,2\nc,2024-01,9\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\nwhere = "mrr::DOUBLE > 5"\n',
+        {"m.csv": "customer_id,month,mrr\na,2024-01,1\nb,2024-01,2\nc,2024-01,9\n"},
+    )
     (p,) = validate_company(folder).errors
     assert "Only 1 of 3 rows (33%)" in p.message
 
 
 def test_a_header_only_revenue_file_is_one_clear_error(tmp_path, capsys):
-    folder = make(tmp_path, '[inputs.contracts]\npath = "c.csv"\n',
-                  {"c.csv": "contract_id,customer_id,start_date,mrr,revenue_type,billing\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.contracts]\npath = "c.csv"\n',
+        {"c.csv": "contract_id,customer_id,start_date,mrr,revenue_type,billing\n"},
+    )
     code, text = validate_cli(folder, capsys)
     assert code == 1 and "Traceback" not in text and "c.csv has no data rows" in text
 
@@ -49,24 +63,30 @@ def test_cents_without_amount_unit_is_refused_until_said(tmp_path, capsys):
     code, text = validate_cli(folder, capsys)
     assert code == 1 and "Traceback" not in text
     (line,) = [ln for ln in text.splitlines() if ln.strip().startswith("error")]
-    assert 'look like cents' in line and 'amount_unit = "cents"' in line and "Largest rows: 3, 2, 4" in line
-    cents = load_company(make(tmp_path, '[inputs.mrr]\npath = "m.csv"\namount_unit = "cents"\n', {"m.csv": body},
-                              name="cents")).frames["mrr"]
-    assert cents["mrr"].sum() == pytest.approx(547.0)        # (14900 + 29900 + 9900) / 100
+    assert "look like cents" in line and 'amount_unit = "cents"' in line and "Largest rows: 3, 2, 4" in line
+    cents = load_company(
+        make(tmp_path, '[inputs.mrr]\npath = "m.csv"\namount_unit = "cents"\n', {"m.csv": body}, name="cents")
+    ).frames["mrr"]
+    assert cents["mrr"].sum() == pytest.approx(547.0)  # (14900 + 29900 + 9900) / 100
     units = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\namount_unit = "units"\n', {"m.csv": body}, name="units")
     assert load_company(units).frames["mrr"]["mrr"].sum() == 54700.0
 
 
 def test_annual_prices_counted_as_monthly_are_a_warning(tmp_path):
     # Monthly plans at 100 (median 100); annual plans typed at their yearly 1,080 and 1,200: 10.8x and 12x.
-    body = ("contract_id,customer_id,start_date,mrr,billing\n"
-            "k1,a,2024-01-01,100,monthly\nk2,b,2024-01-01,100,monthly\nk3,c,2024-01-01,1080,annual\n"
-            "k4,d,2024-01-01,1200,annual\n")
-    folder = make(tmp_path, '[inputs.contracts]\npath = "c.csv"\ndefaults = { revenue_type = "contracted_recurring" }\n',
-                  {"c.csv": body})
+    body = (
+        "contract_id,customer_id,start_date,mrr,billing\n"
+        "k1,a,2024-01-01,100,monthly\nk2,b,2024-01-01,100,monthly\nk3,c,2024-01-01,1080,annual\n"
+        "k4,d,2024-01-01,1200,annual\n"
+    )
+    folder = make(
+        tmp_path,
+        '[inputs.contracts]\npath = "c.csv"\ndefaults = { revenue_type = "contracted_recurring" }\n',
+        {"c.csv": body},
+    )
     company = load_company(folder)
     (w,) = [w for w in company.warnings if "counted as monthly" in w.message]
-    assert "11.4x" in w.message and "Rows 4, 5" in w.message      # median 1,140 / 100
+    assert "11.4x" in w.message and "Rows 4, 5" in w.message  # median 1,140 / 100
 
 
 def test_tenfold_mrr_jump_names_the_rows(tmp_path):
@@ -87,10 +107,14 @@ def test_ids_differing_only_by_case_are_a_warning(tmp_path):
 def test_contracts_as_of_runs_to_the_last_month_served(tmp_path):
     # Latest signature 2024-03 (k2); k1 runs to 2024-12-31. Default as-of stays 2024-03;
     # an explicit as-of up to 2024-12 is accepted with a warning, 2025-01 is refused.
-    body = ("contract_id,customer_id,start_date,end_date,mrr,signed_date\n"
-            "k1,a,2024-01-01,2024-12-31,100,2023-12-15\nk2,b,2024-03-01,2024-08-31,50,2024-03-01\n")
-    toml = ('[inputs.contracts]\npath = "c.csv"\n'
-            'defaults = { revenue_type = "contracted_recurring", billing = "monthly" }\n')
+    body = (
+        "contract_id,customer_id,start_date,end_date,mrr,signed_date\n"
+        "k1,a,2024-01-01,2024-12-31,100,2023-12-15\nk2,b,2024-03-01,2024-08-31,50,2024-03-01\n"
+    )
+    toml = (
+        '[inputs.contracts]\npath = "c.csv"\n'
+        'defaults = { revenue_type = "contracted_recurring", billing = "monthly" }\n'
+    )
     company = load_company(make(tmp_path, toml, {"c.csv": body}))
     assert resolve_as_of(company, None)[0] == pd.Period("2024-03", "M")
     assert resolve_as_of(company, "2024-12")[0] == pd.Period("2024-12", "M")

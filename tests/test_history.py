@@ -1,4 +1,5 @@
 """reportlib history: every KPI across the packs issued, one row per as-of."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,9 +22,9 @@ def test_history_one_row_per_pack(tmp_path, capsys):
     issued(root, "2026-03", {"arr": 1000.0, "nrr": 0.95})
     issued(root, "2026-06", {"arr": 1200.0, "nrr": None, "burn_multiple": 1.5})
     issued(root, "2026-06_segment-SMB", {"arr": 300.0})
-    (root / "2026-09").mkdir()   # an unfinished folder without kpis.csv is no pack
+    (root / "2026-09").mkdir()  # an unfinished folder without kpis.csv is no pack
     table = kpi_history(root)
-    assert list(table.columns) == ["as_of", "arr", "nrr", "burn_multiple"]   # latest pack's order
+    assert list(table.columns) == ["as_of", "arr", "nrr", "burn_multiple"]  # latest pack's order
     assert table["as_of"].tolist() == ["2026-03", "2026-06"]
     assert table["arr"].tolist() == [1000.0, 1200.0]
     assert table["nrr"].iloc[0] == 0.95 and pd.isna(table["nrr"].iloc[1])

@@ -8,6 +8,7 @@ subprocess; the hostile-content folder is also made into a pack and its PDF text
 back. Every case checks: exit code, the words of the message, no traceback, nothing
 written, the inputs byte-identical afterwards, and no process left behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 import pytest
 from pypdf import PdfReader
@@ -83,8 +85,7 @@ def materialise(case: str, root: Path, port: int) -> Path:
         except UnicodeDecodeError:
             continue
         if make.PORT in text or make.CANARY_FILE in text:
-            path.write_text(text.replace(make.PORT, str(port)).replace(make.CANARY_FILE, str(secret)),
-                            encoding="utf-8")
+            path.write_text(text.replace(make.PORT, str(port)).replace(make.CANARY_FILE, str(secret)), encoding="utf-8")
     return root / case
 
 
@@ -115,8 +116,14 @@ def run_cli(args: list[str], cwd: Path, prefix: list[str] | None = None) -> subp
     """``reportlib <args>`` in a subprocess; afterwards no process it started may be left."""
     mark = uuid.uuid4().hex
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTLIB_TEST_MARK": mark}
-    proc = subprocess.run([*(prefix or []), sys.executable, "-m", "reportlib.cli", *args], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [*(prefix or []), sys.executable, "-m", "reportlib.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert not _leftovers(mark), f"processes left behind: {_leftovers(mark)}"
     return proc
 
@@ -166,13 +173,12 @@ def test_validate(case: str, tmp_path: Path, server: Server) -> None:
     proc = run_cli(["validate", str(folder)], tmp_path)
     out = _assert_plain(proc, expected["words"])
     assert proc.returncode == expected["exit"], out
-    assert snapshot(tmp_path) == before                    # nothing written, inputs untouched
+    assert snapshot(tmp_path) == before  # nothing written, inputs untouched
     assert make.CANARY not in out and FILE_CONTENT not in out  # nothing read through a link
 
 
 def _pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def _link_targets(pdf: Path) -> list[str]:
@@ -197,9 +203,9 @@ def test_pack_prints_hostile_text_as_text_and_fetches_nothing(case: str, tmp_pat
     assert proc.returncode == 0
     pdf = next(out.rglob("board-pack.pdf"))
     text = _pdf_text(pdf)
-    assert server.hits == []                                # no request reached the server
+    assert server.hits == []  # no request reached the server
     for secret in (make.CANARY, FILE_CONTENT, SERVER_ANSWER, make.SCRIPT_RAN):
-        assert secret not in text, secret                  # no file, answer or script output
+        assert secret not in text, secret  # no file, answer or script output
     # The strings are printed as the text they are (escaped, not dropped) wherever they
     # come from: company name (cover), commentary, customer ids (warning), file names.
     assert text.count("<iframe") >= 4 and "<script>" in text and "Acme" in text
@@ -216,8 +222,10 @@ def test_pack_prints_hostile_text_as_text_and_fetches_nothing(case: str, tmp_pat
 def _namespace_prefix(out: Path, options: str, listing: Path) -> list[str]:
     """Run the command with a tmpfs mounted on ``out`` (private to it) and write what the
     command left in ``out`` to ``listing`` (the tmpfs vanishes with the namespace)."""
-    script = ('mount -t tmpfs -o "$1" tmpfs "$2" || exit 99; shift 3; "$@"; rc=$?; '
-              f'find "{out}" -mindepth 1 > "{listing}"; exit $rc')
+    script = (
+        'mount -t tmpfs -o "$1" tmpfs "$2" || exit 99; shift 3; "$@"; rc=$?; '
+        f'find "{out}" -mindepth 1 > "{listing}"; exit $rc'
+    )
     return ["unshare", "--mount", "--map-root-user", "sh", "-c", script, "sh", options, str(out), "--"]
 
 
@@ -226,8 +234,10 @@ def _can_mount(tmp_path: Path) -> bool:
     probe.mkdir()
     if shutil.which("unshare") is None:
         return False
-    done = subprocess.run(["unshare", "--mount", "--map-root-user", "sh", "-c",
-                           f'mount -t tmpfs -o size=8k tmpfs "{probe}"'], capture_output=True)
+    done = subprocess.run(
+        ["unshare", "--mount", "--map-root-user", "sh", "-c", f'mount -t tmpfs -o size=8k tmpfs "{probe}"'],
+        capture_output=True,
+    )
     return done.returncode == 0
 
 
@@ -238,25 +248,34 @@ def base_company(tmp_path: Path, server: Server) -> Path:
     return materialise("csv-with-bom", tmp_path, server.port)
 
 
-@pytest.mark.parametrize("verb, options, words", [
-    ("kpis", "size=8k", ["disk is full", "Free some space"]),
-    ("kpis", "ro", ["read-only", "--out"]),
-    ("pack", "ro", ["read-only", "--out"]),
-    ("pack", "size=64k", ["disk is full"]),
-], ids=["kpis-full-disk", "kpis-read-only", "pack-read-only", "pack-full-disk"])
-def test_output_folder_that_cannot_be_written(verb: str, options: str, words: list[str],
-                                              base_company: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "verb, options, words",
+    [
+        ("kpis", "size=8k", ["disk is full", "Free some space"]),
+        ("kpis", "ro", ["read-only", "--out"]),
+        ("pack", "ro", ["read-only", "--out"]),
+        ("pack", "size=64k", ["disk is full"]),
+    ],
+    ids=["kpis-full-disk", "kpis-read-only", "pack-read-only", "pack-full-disk"],
+)
+def test_output_folder_that_cannot_be_written(
+    verb: str, options: str, words: list[str], base_company: Path, tmp_path: Path
+) -> None:
     out, listing = tmp_path / "out", tmp_path / "left.txt"
     out.mkdir()
     before = snapshot(tmp_path, skip=out)
-    proc = run_cli([verb, str(base_company), "--out", str(out)], tmp_path,
-                   prefix=_namespace_prefix(out, options, listing))
+    proc = run_cli(
+        [verb, str(base_company), "--out", str(out)], tmp_path, prefix=_namespace_prefix(out, options, listing)
+    )
     _assert_plain(proc, words)
     assert proc.returncode == 1
     left = [Path(line) for line in listing.read_text().splitlines() if line.strip()]
     # Files are written to a temporary name and renamed, a pack is built in a staging
     # folder and swapped in: a failed run leaves neither, nor a pack's PDF or manifest.
-    half_written = [p for p in left if p.name.startswith(".") or ".staging" in str(p)
-                    or (verb == "pack" and p.suffix in (".pdf", ".json"))]
+    half_written = [
+        p
+        for p in left
+        if p.name.startswith(".") or ".staging" in str(p) or (verb == "pack" and p.suffix in (".pdf", ".json"))
+    ]
     assert not half_written, left
     assert snapshot(tmp_path, skip=out) == {**before, str(listing): snapshot(tmp_path)[str(listing)]}

@@ -4,6 +4,7 @@ The real ``reportlib pack`` runs in a subprocess carrying a marker environment v
 which every process it starts (pool workers, kernels, Chromium and its helpers) inherits;
 a process still carrying the marker after the pack ended is a leftover.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,7 +66,11 @@ def _start_pack(out: Path, marker: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "reportlib.cli", "pack", str(SALES_LED), "--out", str(out)],
         env={**os.environ, "PYTHONPATH": str(ROOT), MARKER: marker, **env},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=out.parent)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=out.parent,
+    )
 
 
 def _staging(out: Path) -> list[Path]:
@@ -126,7 +131,8 @@ def test_remove_stale_keeps_live_runs(tmp_path: Path) -> None:
 
 
 def test_a_broken_chromium_fails_before_any_notebook_naming_the_binary(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REPORTLIB_CHROMIUM", "/bin/false")
     monkeypatch.setattr(pack, "run_sections", lambda *a, **k: pytest.fail("a notebook ran"))
     out = tmp_path / "reports"
@@ -142,7 +148,10 @@ def test_the_cli_names_a_broken_chromium(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "reportlib.cli", "pack", str(SALES_LED), "--out", str(out)],
         env={**os.environ, "PYTHONPATH": str(ROOT), "REPORTLIB_CHROMIUM": "/bin/false"},
-        capture_output=True, text=True, timeout=300)
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1
     assert "/bin/false" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists() or list(out.rglob("*.ipynb")) == []
@@ -178,7 +187,11 @@ def test_an_unwritable_output_folder_is_a_message_not_a_traceback(tmp_path: Path
     out = _unwritable(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "reportlib.cli", "pack", str(SALES_LED), "--out", str(out)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=300)
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert str(out) in proc.stderr and "--out" in proc.stderr

@@ -1,4 +1,5 @@
 """load_company: readers, mapping, canonical dtypes, warnings, as-of, segments, safety."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from reportlib.inputs._mapping import parse_numbers
 from reportlib.exceptions import InputError, ParameterError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of, validate_company
+from reportlib.inputs._mapping import parse_numbers
 
 INPUTS = FIXTURES / "inputs"
 STRING = pd.StringDtype()
@@ -38,9 +40,14 @@ def test_european_csv_semicolon_latin1_decimal_comma():
     mrr = company.frames["mrr"]
     assert list(mrr.columns) == ["customer_id", "month", "mrr", "segment", "Region"]
     assert mrr["mrr"].tolist()[:2] == [1000.5, 5000.0]
-    assert mrr["Region"].iloc[0] == "Süd"   # latin-1 decoded
-    assert mrr.dtypes.to_dict() == {"customer_id": STRING, "month": pd.PeriodDtype("M"), "mrr": np.dtype("float64"),
-                                    "segment": STRING, "Region": STRING}
+    assert mrr["Region"].iloc[0] == "Süd"  # latin-1 decoded
+    assert mrr.dtypes.to_dict() == {
+        "customer_id": STRING,
+        "month": pd.PeriodDtype("M"),
+        "mrr": np.dtype("float64"),
+        "segment": STRING,
+        "Region": STRING,
+    }
     assert company.revenue_source() == "mrr"
     assert company.config.segments == [("segment", "SMB"), ("segment", "Enterprise")]
     assert company.sources["mrr"] == [INPUTS / "csv-mrr" / "mrr_export.csv"]
@@ -49,7 +56,7 @@ def test_european_csv_semicolon_latin1_decimal_comma():
 def test_wide_mrr_in_a_named_excel_sheet():
     mrr = load_company(INPUTS / "xlsx-wide").frames["mrr"]
     assert list(mrr.columns) == ["customer_id", "month", "mrr", "Plan"]
-    assert len(mrr) == 7                             # blank cells mean no MRR
+    assert len(mrr) == 7  # blank cells mean no MRR
     got = mrr.set_index(["customer_id", "month"])["mrr"]
     assert got[("C", pd.Period("2024-02", "M"))] == 50.5
     assert ("A", pd.Period("2024-03", "M")) not in got.index
@@ -60,7 +67,7 @@ def test_parquet_transactions_keep_refunds_and_financials():
     company = load_company(INPUTS / "parquet-transactions")
     tx = company.frames["transactions"]
     assert tx.dtypes.to_dict() == {"customer_id": STRING, "date": NS, "amount": np.dtype("float64")}
-    assert tx["amount"].min() == -20.0               # refunds are allowed in transactions
+    assert tx["amount"].min() == -20.0  # refunds are allowed in transactions
     fin = company.frames["financials"]
     assert list(fin.columns) == ["month", "revenue", "cogs", "sales_marketing", "net_cash_flow"]
     assert company.revenue_source() == "transactions"
@@ -68,12 +75,26 @@ def test_parquet_transactions_keep_refunds_and_financials():
 
 def test_contracts_dayfirst_value_translation_and_signed_fill():
     c = load_company(INPUTS / "contracts-dayfirst").frames["contracts"]
-    assert list(c.columns) == ["contract_id", "customer_id", "start_date", "end_date", "signed_date", "tcv",
-                               "mrr", "revenue_type", "billing", "segment"]
+    assert list(c.columns) == [
+        "contract_id",
+        "customer_id",
+        "start_date",
+        "end_date",
+        "signed_date",
+        "tcv",
+        "mrr",
+        "revenue_type",
+        "billing",
+        "segment",
+    ]
     assert c["start_date"].tolist()[0] == pd.Timestamp("2024-02-01")
     assert c["end_date"].tolist()[0] == pd.Timestamp("2025-01-31")
     assert c["start_date"].iloc[2] == pd.Timestamp("2024-03-13")
-    assert c["signed_date"].tolist() == [pd.Timestamp("2024-01-15"), pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-13")]
+    assert c["signed_date"].tolist() == [
+        pd.Timestamp("2024-01-15"),
+        pd.Timestamp("2024-02-01"),
+        pd.Timestamp("2024-03-13"),
+    ]
     assert c["billing"].tolist() == ["annual", "annual", "monthly"]
     assert c["revenue_type"].tolist() == ["contracted_recurring", "one_off", "contracted_recurring"]
     assert pd.isna(c["tcv"].iloc[2]) and c["mrr"].iloc[2] == 99.0 and pd.isna(c["mrr"].iloc[0])
@@ -85,21 +106,34 @@ def test_every_other_input():
     company = load_company(INPUTS / "full")
     f = company.frames
     leads = f["leads"]
-    assert leads.dtypes.to_dict() == {"lead_id": STRING, "created_at": NS, "signup_at": NS, "pql_at": NS,
-                                      "channel": STRING, "owner": STRING}
-    assert leads["created_at"].tolist()[0] == pd.Timestamp("2024-01-03")      # date_format
-    assert leads["signup_at"].tolist()[0] == pd.Timestamp("2024-01-04")       # joined file, ISO dates
-    assert pd.isna(leads["signup_at"].iloc[2])                                # left join, no match
-    assert (leads["channel"] == leads["owner"]).all()                         # one column, two names
-    traffic = f["traffic"]                                                    # days summed to months
-    assert traffic.to_dict("list") == {"month": list(pd.period_range("2024-01", "2024-03", freq="M")),
-                                       "visitors": [22.0, 20.0, 25.0], "channel": ["organic", "paid", "paid"]}
+    assert leads.dtypes.to_dict() == {
+        "lead_id": STRING,
+        "created_at": NS,
+        "signup_at": NS,
+        "pql_at": NS,
+        "channel": STRING,
+        "owner": STRING,
+    }
+    assert leads["created_at"].tolist()[0] == pd.Timestamp("2024-01-03")  # date_format
+    assert leads["signup_at"].tolist()[0] == pd.Timestamp("2024-01-04")  # joined file, ISO dates
+    assert pd.isna(leads["signup_at"].iloc[2])  # left join, no match
+    assert (leads["channel"] == leads["owner"]).all()  # one column, two names
+    traffic = f["traffic"]  # days summed to months
+    assert traffic.to_dict("list") == {
+        "month": list(pd.period_range("2024-01", "2024-03", freq="M")),
+        "visitors": [22.0, 20.0, 25.0],
+        "channel": ["organic", "paid", "paid"],
+    }
     opp = f["opportunities"]
     assert opp["outcome"].tolist() == ["won", "lost", "open"]
     assert opp["stage"].tolist() == ["Closed Won", "Closed Lost", "Demo"]
     assert pd.isna(opp["amount"].iloc[2]) and pd.isna(opp["closed_at"].iloc[2])
-    assert f["targets"].to_dict("list") == {"period": ["2024Q1", "2024-03"], "metric": ["pipeline_created", "new_arr"],
-                                            "target": [10000.0, 2000.0], "filter": ["all", "source=partner"]}
+    assert f["targets"].to_dict("list") == {
+        "period": ["2024Q1", "2024-03"],
+        "metric": ["pipeline_created", "new_arr"],
+        "target": [10000.0, 2000.0],
+        "filter": ["all", "source=partner"],
+    }
     assert f["usage"]["date"].dtype == NS
     assert f["nps"]["score"].dtype == pd.Int64Dtype() and f["nps"]["score"].tolist() == [9, 6, 10]
     assert company.config.north_star == ["arr", "nrr", "win_rate"]
@@ -108,8 +142,12 @@ def test_every_other_input():
 def test_delimiter_is_sniffed_and_can_be_set(tmp_path):
     folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": "customer_id|month|mrr\na|2024-01|1\n"})
     assert load_company(folder).frames["mrr"]["mrr"].tolist() == [1.0]
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.tsv"\ndelimiter = "\\t"\n',
-                  {"m.tsv": "customer_id\tmonth\tmrr\na\t2024-01\t1,5\n"}, name="tabs")
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.tsv"\ndelimiter = "\\t"\n',
+        {"m.tsv": "customer_id\tmonth\tmrr\na\t2024-01\t1,5\n"},
+        name="tabs",
+    )
     with pytest.raises(InputError, match="set decimal"):
         load_company(folder)
 
@@ -122,19 +160,24 @@ def test_wrong_encoding_is_explained(tmp_path):
 
 
 def test_own_column_names_need_no_mapping_and_blank_lines_keep_row_numbers(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n',
-                  {"m.csv": "customer_id,month,mrr\na,2024-01,1\n\nb,2024-01,x\n"})
+    folder = make(
+        tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": "customer_id,month,mrr\na,2024-01,1\n\nb,2024-01,x\n"}
+    )
     (p,) = validate_company(folder).errors
     assert (p.row, p.column) == (4, "mrr")
 
 
 def test_defaults_fill_columns_and_blank_cells(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.contracts]
 path = "c.csv"
 columns = { contract_id = "id", customer_id = "cust", start_date = "start", mrr = "mrr", billing = "billing" }
 defaults = { revenue_type = "contracted_recurring", billing = "monthly", segment = "All" }
-""", {"c.csv": "id,cust,start,mrr,billing\n1,a,2024-01-01,10,\n2,b,2024-01-01,10,annual\n"})
+""",
+        {"c.csv": "id,cust,start,mrr,billing\n1,a,2024-01-01,10,\n2,b,2024-01-01,10,annual\n"},
+    )
     c = load_company(folder).frames["contracts"]
     assert c["billing"].tolist() == ["monthly", "annual"]
     assert c["revenue_type"].tolist() == ["contracted_recurring"] * 2
@@ -143,71 +186,97 @@ defaults = { revenue_type = "contracted_recurring", billing = "monthly", segment
 
 
 def test_end_date_exclusive_is_shifted_to_inclusive(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.contracts]
 path = "c.csv"
 end_date_exclusive = true
 columns = { contract_id = "id", customer_id = "cust", start_date = "start", end_date = "end", mrr = "amount" }
 defaults = { revenue_type = "contracted_recurring", billing = "monthly" }
-""", {"c.csv": "id,cust,start,end,amount\n1,a,2024-01-01,2024-04-01,10\n2,a,2024-05-01,,10\n"})
+""",
+        {"c.csv": "id,cust,start,end,amount\n1,a,2024-01-01,2024-04-01,10\n2,a,2024-05-01,,10\n"},
+    )
     c = load_company(folder).frames["contracts"]
     assert c["end_date"].iloc[0] == pd.Timestamp("2024-03-31")
     assert pd.isna(c["end_date"].iloc[1])
 
 
 def test_category_values_are_case_insensitive(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.contracts]
 path = "c.csv"
 columns = { contract_id = "id", customer_id = "cust", start_date = "start", end_date = "end", tcv = "tcv", revenue_type = "t", billing = "b" }
-""", {"c.csv": "id,cust,start,end,tcv,t,b\n1,a,2024-01-01,2024-12-31,10, Contracted_Recurring ,ANNUAL\n"})
+""",
+        {"c.csv": "id,cust,start,end,tcv,t,b\n1,a,2024-01-01,2024-12-31,10, Contracted_Recurring ,ANNUAL\n"},
+    )
     c = load_company(folder).frames["contracts"]
     assert (c["revenue_type"].iloc[0], c["billing"].iloc[0]) == ("contracted_recurring", "annual")
 
 
 def test_contract_without_any_value(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.contracts]
 path = "c.csv"
 columns = { contract_id = "id", customer_id = "cust", start_date = "start", tcv = "tcv" }
 defaults = { revenue_type = "one_off", billing = "upfront" }
-""", {"c.csv": "id,cust,start,tcv\n1,a,2024-01-01,\n"})
+""",
+        {"c.csv": "id,cust,start,tcv\n1,a,2024-01-01,\n"},
+    )
     (p,) = validate_company(folder).errors
     assert (p.row, p.column) == (2, "tcv") and "neither a tcv nor an mrr" in p.message
 
 
 def test_warn_rows_are_left_out_and_counted(tmp_path):
     # 3 of 4 rows are bad: only min_rows_kept below 1/4 lets the input through (guard).
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\nmin_rows_kept = 0.25\n', {
-        "m.csv": "customer_id,month,mrr\na,2024-01,1\na,2024-02,1\n",
-        "l.csv": "lead_id,created_at,signup_at\nL1,2024-01-01,\nL2,,\nL3,2024-13-01,\nL4,2024-01-05,soon\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\nmin_rows_kept = 0.25\n',
+        {
+            "m.csv": "customer_id,month,mrr\na,2024-01,1\na,2024-02,1\n",
+            "l.csv": "lead_id,created_at,signup_at\nL1,2024-01-01,\nL2,,\nL3,2024-13-01,\nL4,2024-01-05,soon\n",
+        },
+    )
     company = load_company(folder)
     assert company.frames["leads"]["lead_id"].tolist() == ["L1"]
     said = [str(w) for w in company.warnings]
     assert any("1 row(s) left out because 'created_at' is blank and created_at is required: rows 3." in w for w in said)
-    assert any("row(s) left out because the value could not be read: rows 4." in w and "column 'created_at'" in w
-               for w in said)
+    assert any(
+        "row(s) left out because the value could not be read: rows 4." in w and "column 'created_at'" in w for w in said
+    )
     assert any("rows 5." in w and "signup_at" in w for w in said)
 
 
 def test_on_bad_rows_error_for_crm_inputs(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\non_bad_rows = "error"\n', {
-        "m.csv": "customer_id,month,mrr\na,2024-01,1\n", "l.csv": "lead_id,created_at\nL1,\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\non_bad_rows = "error"\n',
+        {"m.csv": "customer_id,month,mrr\na,2024-01,1\n", "l.csv": "lead_id,created_at\nL1,\n"},
+    )
     (p,) = validate_company(folder).errors
     assert (p.file, p.row, p.column) == ("l.csv", 2, "created_at") and "created_at is blank" in p.message
 
 
 def test_wide_layout_with_month_format(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\nmonth_format = "%m/%Y"\n'
-                  'columns = { customer_id = "Account" }\ndimensions = ["Segment"]\n',
-                  {"m.csv": "Account,Segment,01/2024,02/2024\na,SMB,1,2\nb,ENT,,3\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\nmonth_format = "%m/%Y"\n'
+        'columns = { customer_id = "Account" }\ndimensions = ["Segment"]\n',
+        {"m.csv": "Account,Segment,01/2024,02/2024\na,SMB,1,2\nb,ENT,,3\n"},
+    )
     mrr = load_company(folder).frames["mrr"]
     assert mrr[["customer_id", "mrr"]].values.tolist() == [["a", 1.0], ["a", 2.0], ["b", 3.0]]
     assert mrr["Segment"].tolist() == ["SMB", "SMB", "ENT"]
 
 
 def test_join_with_missing_key_and_inner_how(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.mrr]
 path = "m.csv"
 [inputs.leads]
@@ -217,8 +286,13 @@ path = "won.csv"
 on = "lead_id"
 how = "inner"
 columns = { customer_at = "won_at", deal_size = "size" }
-""", {"m.csv": "customer_id,month,mrr\na,2024-01,1\n", "l.csv": "lead_id,created_at\nL1,2024-01-01\nL2,2024-01-02\n",
-      "won.csv": "lead_id,won_at,size\nL2,2024-02-01,big\n"})
+""",
+        {
+            "m.csv": "customer_id,month,mrr\na,2024-01,1\n",
+            "l.csv": "lead_id,created_at\nL1,2024-01-01\nL2,2024-01-02\n",
+            "won.csv": "lead_id,won_at,size\nL2,2024-02-01,big\n",
+        },
+    )
     leads = load_company(folder).frames["leads"]
     assert leads["lead_id"].tolist() == ["L2"] and leads["deal_size"].tolist() == ["big"]
     (folder / "won.csv").write_text("lead,won_at,size\nL2,2024-02-01,big\n")
@@ -227,14 +301,19 @@ columns = { customer_at = "won_at", deal_size = "size" }
 
 
 def test_currency_column_equal_to_company_currency_is_fine(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": "customer_id,month,mrr,currency\na,2024-01,1,eur\n"})
+    folder = make(
+        tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": "customer_id,month,mrr,currency\na,2024-01,1,eur\n"}
+    )
     assert load_company(folder).frames["mrr"]["currency"].tolist() == ["eur"]
 
 
 def test_input_text_is_never_executed(tmp_path):
     payload = "__import__('os').system('touch PWNED')"
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\ndimensions = ["note"]\n',
-                  {"m.csv": f'customer_id,month,mrr,note\n"{payload}",2024-01,1,"=1+1"\n'})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\ndimensions = ["note"]\n',
+        {"m.csv": f'customer_id,month,mrr,note\n"{payload}",2024-01,1,"=1+1"\n'},
+    )
     mrr = load_company(folder).frames["mrr"]
     assert mrr["customer_id"].iloc[0] == payload and mrr["note"].iloc[0] == "=1+1"
     assert not (folder / "PWNED").exists() and not Path("PWNED").exists()
@@ -249,8 +328,10 @@ def test_symlinks_inside_the_folder_are_followed(tmp_path):
     assert len(load_company(folder).frames["mrr"]) == 1
 
 
-@pytest.mark.parametrize("folder, slug", [("Acme Analytics", "acme-analytics"), ("..", "company"),
-                                          ("ACME/../x", "x"), ("büro & co.", "b-ro-co")])
+@pytest.mark.parametrize(
+    "folder, slug",
+    [("Acme Analytics", "acme-analytics"), ("..", "company"), ("ACME/../x", "x"), ("büro & co.", "b-ro-co")],
+)
 def test_slug_is_safe(folder, slug):
     assert company_slug(folder) == slug
 
@@ -309,7 +390,7 @@ def test_segment_filters_frames_that_carry_the_key():
     assert isinstance(smb, Company) and smb is not company
     assert set(smb.frames["mrr"]["segment"]) == {"SMB"} and len(smb.frames["mrr"]) == 6
     assert smb.segment_filter == ("segment", "SMB") and smb.unfiltered_inputs == []
-    assert company.segment_filter is None and len(company.frames["mrr"]) == 9   # original untouched
+    assert company.segment_filter is None and len(company.frames["mrr"]) == 9  # original untouched
 
 
 def test_segment_keeps_inputs_without_the_key_whole():
@@ -323,14 +404,16 @@ def test_segment_errors_suggest_the_closest():
     company = load_company(INPUTS / "csv-mrr")
     with pytest.raises(ParameterError, match="has a column 'segmnt' to segment by. Did you mean 'segment'?"):
         company.segment("segmnt", "SMB")
-    with pytest.raises(ParameterError, match="No row of Csv Mrr GmbH has segment = 'Enterprize'. Did you mean 'Enterprise'?"):
+    with pytest.raises(
+        ParameterError, match="No row of Csv Mrr GmbH has segment = 'Enterprize'. Did you mean 'Enterprise'?"
+    ):
         company.segment("segment", "Enterprize")
 
 
 # ---------------------------------------------------------------------------- numbers, scale
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False))
 @settings(max_examples=60, deadline=None)
 def test_european_numbers_round_trip(value):
     text = f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
@@ -340,10 +423,14 @@ def test_european_numbers_round_trip(value):
 
 def test_large_inputs_load_quickly(tmp_path):
     n_customers, months = 10_000, pd.period_range("2020-01", periods=30, freq="M")
-    frame = pd.DataFrame({"customer_id": np.repeat([f"c{i}" for i in range(n_customers)], len(months)),
-                          "month": np.tile(months.astype(str), n_customers),
-                          "mrr": np.tile(np.arange(len(months), dtype=float) + 1, n_customers),
-                          "segment": "SMB"})
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.repeat([f"c{i}" for i in range(n_customers)], len(months)),
+            "month": np.tile(months.astype(str), n_customers),
+            "mrr": np.tile(np.arange(len(months), dtype=float) + 1, n_customers),
+            "segment": "SMB",
+        }
+    )
     folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\ndimensions = ["segment"]\n', {})
     frame.to_csv(folder / "m.csv", index=False)
     start = time.perf_counter()
@@ -357,8 +444,12 @@ def test_excel_date_cells_numbers_and_blank_rows(tmp_path):
 
     import openpyxl
 
-    folder = make(tmp_path, '[inputs.transactions]\npath = "pay.xlsx"\nsheet = "Payments"\n'
-                  'columns = { customer_id = "Customer", date = "Paid", amount = "Amount" }\n', {})
+    folder = make(
+        tmp_path,
+        '[inputs.transactions]\npath = "pay.xlsx"\nsheet = "Payments"\n'
+        'columns = { customer_id = "Customer", date = "Paid", amount = "Amount" }\n',
+        {},
+    )
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Payments"
@@ -374,7 +465,7 @@ def test_excel_date_cells_numbers_and_blank_rows(tmp_path):
     sheet.delete_rows(5)
     book.save(folder / "pay.xlsx")
     tx = load_company(folder).frames["transactions"]
-    assert tx["customer_id"].tolist() == ["1001", "1002"]          # whole numbers stay ids, not '1001.0'
+    assert tx["customer_id"].tolist() == ["1001", "1002"]  # whole numbers stay ids, not '1001.0'
     assert tx["date"].tolist() == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-02-07")]
     assert tx["amount"].tolist() == [10.5, 12.0]
 
@@ -383,5 +474,6 @@ def test_excel_with_several_sheets_needs_a_sheet_name(tmp_path):
     folder = make(tmp_path, '[inputs.mrr]\npath = "billing.xlsx"\n', {})
     shutil.copy(INPUTS / "xlsx-wide" / "billing.xlsx", folder / "billing.xlsx")
     (p,) = validate_company(folder).errors
-    assert p.message == ('billing.xlsx has several sheets (MRR, Notes); say which one with sheet = "..." '
-                         'in company.toml.')
+    assert p.message == (
+        'billing.xlsx has several sheets (MRR, Notes); say which one with sheet = "..." in company.toml.'
+    )

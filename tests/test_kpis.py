@@ -1,5 +1,6 @@
 """The KPI builder: kpis.csv complete for every company, window and segment, blanks with
 notes, hand-computed values on a tiny company, segment sums, compare tables."""
+
 from __future__ import annotations
 
 import math
@@ -8,27 +9,47 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_registry import ALL_IDS
 
+from conftest import PRODUCT_LED, SALES_LED
 from reportlib import registry as reg
 from reportlib.kpis.builder import KPI_COLUMNS, KPI_TREE_COLUMNS, KpiResult, compute_kpis
 from reportlib.metrics import Blank
 
-from conftest import PRODUCT_LED, SALES_LED
-from test_registry import ALL_IDS
-
 DESIGN_TABLES = {
-    "mrr_bridge": ["month", "opening_mrr", "new", "reactivation", "expansion", "contraction", "churn",
-                   "closing_mrr", "customers", "new_customers", "reactivated_customers", "churned_customers"],
+    "mrr_bridge": [
+        "month",
+        "opening_mrr",
+        "new",
+        "reactivation",
+        "expansion",
+        "contraction",
+        "churn",
+        "closing_mrr",
+        "customers",
+        "new_customers",
+        "reactivated_customers",
+        "churned_customers",
+    ],
     "cohorts_logo": ["cohort", "age_months", "value"],
     "cohorts_nrr": ["cohort", "age_months", "value"],
     "cohorts_grr": ["cohort", "age_months", "value"],
     "revenue_bridge": ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr", "carr"],
     "funnel_cohorts": ["cohort", "dimension", "value", "stage_from", "stage_to", "entered", "converted"],
-    "pipeline_pacing": ["period", "metric", "dimension", "target", "actual", "elapsed_fraction",
-                        "expected_to_date", "pace", "status", "required_run_rate_per_day"],
+    "pipeline_pacing": [
+        "period",
+        "metric",
+        "dimension",
+        "target",
+        "actual",
+        "elapsed_fraction",
+        "expected_to_date",
+        "pace",
+        "status",
+        "required_run_rate_per_day",
+    ],
 }
-ALWAYS_TABLES = {"revenue_tiers", "unit_economics", "funnel", "kpi_tree", "arpa_drivers", "mrr_drivers",
-                 "breakdowns"}
+ALWAYS_TABLES = {"revenue_tiers", "unit_economics", "funnel", "kpi_tree", "arpa_drivers", "mrr_drivers", "breakdowns"}
 
 
 # --- a tiny hand-computed company ---------------------------------------------------------
@@ -45,7 +66,8 @@ def tiny_company(folder: Path) -> Path:
         '[company]\nname = "Tiny"\ncurrency = "EUR"\nstage = "early"\ngtm = "sales-led"\n\n'
         '[inputs.mrr]\npath = "mrr.csv"\n'
         'columns = { customer_id = "customer_id", month = "month", mrr = "mrr", segment = "segment" }\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -58,11 +80,25 @@ def row(result: KpiResult, kpi: str) -> pd.Series:
     return result.kpis.set_index("kpi").loc[kpi]
 
 
-@pytest.mark.parametrize("kpi, expected", [
-    ("mrr", 180.0), ("arr", 2160.0), ("customers", 2), ("new_arr", 600.0), ("expansion_arr", 360.0),
-    ("churned_arr", 2400.0), ("net_new_arr", -1440.0), ("new_customers", 1), ("logo_churn_rate", 0.5),
-    ("nrr", 100 / 300), ("grr", 100 / 300), ("quick_ratio", 0.4), ("asp", 50.0), ("arpa", 90.0),
-])
+@pytest.mark.parametrize(
+    "kpi, expected",
+    [
+        ("mrr", 180.0),
+        ("arr", 2160.0),
+        ("customers", 2),
+        ("new_arr", 600.0),
+        ("expansion_arr", 360.0),
+        ("churned_arr", 2400.0),
+        ("net_new_arr", -1440.0),
+        ("new_customers", 1),
+        ("logo_churn_rate", 0.5),
+        ("nrr", 100 / 300),
+        ("grr", 100 / 300),
+        ("quick_ratio", 0.4),
+        ("asp", 50.0),
+        ("arpa", 90.0),
+    ],
+)
 def test_tiny_values(tiny, kpi, expected):
     assert row(tiny, kpi)["value"] == pytest.approx(expected)
 
@@ -72,10 +108,10 @@ def test_tiny_statuses_and_tiers(tiny):
     assert row(tiny, "nrr")["status"] == "red"
     assert row(tiny, "arr")["tier"] == "north_star"
     assert row(tiny, "arr")["prior_value"] == pytest.approx(3600.0)
-    assert row(tiny, "arr")["change"] == pytest.approx(2160 / 3600 - 1)        # relative
+    assert row(tiny, "arr")["change"] == pytest.approx(2160 / 3600 - 1)  # relative
     assert row(tiny, "logo_churn_rate")["prior_value"] == 0.0
-    assert row(tiny, "logo_churn_rate")["change"] == pytest.approx(0.5)       # absolute
-    assert math.isnan(row(tiny, "nrr")["prior_value"])                         # no year before 2025-12
+    assert row(tiny, "logo_churn_rate")["change"] == pytest.approx(0.5)  # absolute
+    assert math.isnan(row(tiny, "nrr")["prior_value"])  # no year before 2025-12
     assert "12 months" in row(tiny, "nrr").pipe(lambda r: tiny.prior["nrr"].note)
 
 
@@ -105,6 +141,7 @@ def test_segment_string_and_bad_segment(tiny):
     r = compute_kpis(tiny.company.path, as_of="2026-03", segment="segment=SMB")
     assert r.segment == ("segment", "SMB") and row(r, "customers")["value"] == 2
     from reportlib.exceptions import ParameterError
+
     with pytest.raises(ParameterError):
         compute_kpis(tiny.company.path, as_of="2026-03", segment="segment=Nope")
 
@@ -119,6 +156,7 @@ def demo_dirs(tmp_path_factory) -> dict[str, Path]:
     if all((p / "company.toml").is_file() for p in DEMOS.values()):
         return dict(DEMOS)
     from reportlib.demo import generate_demo_companies
+
     out = tmp_path_factory.mktemp("demo")
     generate_demo_companies(out)
     return {name: out / name for name in DEMOS}
@@ -131,8 +169,7 @@ def run(demo_dirs, name: str, window: str = "quarter", segment=None, compare=Non
     key = (name, window, segment, compare)
     if key not in _CACHE:
         as_of = "2026-09" if name == "meridian" else None
-        _CACHE[key] = compute_kpis(demo_dirs[name], as_of=as_of, window=window, segment=segment,
-                                   compare=compare)
+        _CACHE[key] = compute_kpis(demo_dirs[name], as_of=as_of, window=window, segment=segment, compare=compare)
     return _CACHE[key]
 
 
@@ -161,13 +198,12 @@ def test_kpis_complete_every_window(demo_dirs, name, window):
     assert_complete(run(demo_dirs, name, window))
 
 
-@pytest.mark.parametrize("name, segment", [("meridian", ("segment", "SMB")),
-                                           ("meridian", ("segment", "Enterprise"))])
+@pytest.mark.parametrize("name, segment", [("meridian", ("segment", "SMB")), ("meridian", ("segment", "Enterprise"))])
 def test_kpis_complete_for_a_segment(demo_dirs, name, segment):
     result = run(demo_dirs, name, segment=segment)
     assert_complete(result)
     cac = row(result, "cac")
-    assert math.isnan(cac["value"]) and "segment" in cac["note"]   # S&M not allocated by default
+    assert math.isnan(cac["value"]) and "segment" in cac["note"]  # S&M not allocated by default
 
 
 def test_loopwise_segment_complete(demo_dirs):
@@ -181,8 +217,10 @@ def test_loopwise_segment_complete(demo_dirs):
 
 def test_meridian_segments_sum_to_company(demo_dirs):
     whole = run(demo_dirs, "meridian")
-    parts = [run(demo_dirs, "meridian", segment=("segment", v))
-             for v in whole.tables["breakdowns"].query("dimension == 'segment'")["segment"].unique()]
+    parts = [
+        run(demo_dirs, "meridian", segment=("segment", v))
+        for v in whole.tables["breakdowns"].query("dimension == 'segment'")["segment"].unique()
+    ]
     for kpi in ("arr", "new_arr", "expansion_arr", "churned_arr", "contraction_arr", "reactivation_arr"):
         assert sum(row(p, kpi)["value"] for p in parts) == pytest.approx(row(whole, kpi)["value"], rel=1e-9)
 
@@ -190,15 +228,16 @@ def test_meridian_segments_sum_to_company(demo_dirs):
 def test_breakdowns_match_segment_runs(demo_dirs):
     whole = run(demo_dirs, "meridian")
     b = whole.tables["breakdowns"].query("dimension == 'segment' and segment == 'SMB' and kpi == 'new_arr'")
-    assert b["value"].iloc[0] == pytest.approx(row(run(demo_dirs, "meridian", segment=("segment", "SMB")),
-                                                   "new_arr")["value"])
+    assert b["value"].iloc[0] == pytest.approx(
+        row(run(demo_dirs, "meridian", segment=("segment", "SMB")), "new_arr")["value"]
+    )
 
 
 @pytest.mark.parametrize("name", list(DEMOS))
 def test_tables_have_design_columns(demo_dirs, name):
     tables = run(demo_dirs, name).tables
     for table, columns in DESIGN_TABLES.items():
-        assert list(tables[table].columns)[:len(columns)] == columns, table
+        assert list(tables[table].columns)[: len(columns)] == columns, table
     assert ALWAYS_TABLES <= set(tables)
     assert list(tables["kpi_tree"].columns) == KPI_TREE_COLUMNS
     assert set(tables["unit_economics"]["freq"]) == {"month", "quarter"}

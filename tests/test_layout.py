@@ -8,6 +8,7 @@ Layers, bottom to top (a module may import its own layer and the ones below it):
 ``demo`` sits beside the chain: it may import anything, and only ``cli`` imports it.
 Every import counts, including those inside functions.
 """
+
 from __future__ import annotations
 
 import ast
@@ -20,7 +21,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "reportlib"
 
 LAYERS: list[set[str]] = [
-    {"exceptions", ""},          # "" is the package root (reportlib/__init__: version, exceptions)
+    {"exceptions", ""},  # "" is the package root (reportlib/__init__: version, exceptions)
     {"registry", "params", "resources", "format", "values", "processes", "_codes"},
     {"inputs"},
     {"metrics"},
@@ -40,8 +41,11 @@ LAZY_ALLOWED = {
 }
 #: Files of other branches still to be cleaned (issue 9): the lead empties this list after the merge.
 LAZY_PENDING = {
-    "reportlib/deck/_style.py", "reportlib/deck/charts.py", "reportlib/deck/portfolio_charts.py",
-    "reportlib/deck/report.py", "reportlib/kpis/narrative.py",
+    "reportlib/deck/_style.py",
+    "reportlib/deck/charts.py",
+    "reportlib/deck/portfolio_charts.py",
+    "reportlib/deck/report.py",
+    "reportlib/kpis/narrative.py",
 }
 
 
@@ -88,8 +92,13 @@ def imports_of(root: Path):
     for path in sorted(root.rglob("*.py")):
         module = _module_name(path, root)
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        inside = {id(sub) for fn in ast.walk(tree) if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
-                  for sub in ast.walk(fn) if isinstance(sub, (ast.Import, ast.ImportFrom))}
+        inside = {
+            id(sub)
+            for fn in ast.walk(tree)
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for sub in ast.walk(fn)
+            if isinstance(sub, (ast.Import, ast.ImportFrom))
+        }
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for name in _imported(node, module, path.name == "__init__.py"):
@@ -134,26 +143,53 @@ def _fake_package(tmp_path: Path, files: dict[str, str]) -> Path:
     return root
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    # metrics reaching up to the pack, inside a function (the hidden kind)
-    ({"__init__.py": "", "metrics/__init__.py": "", "pack.py": "",
-      "metrics/grid.py": "def f():\n    from reportlib.pack import build_pack\n"},
-     ["reportlib/metrics/grid.py:2: reportlib.metrics.grid imports reportlib.pack.build_pack (pack is above metrics)"]),
-    # a relative import from inputs into kpis
-    ({"__init__.py": "", "inputs/__init__.py": "", "kpis/__init__.py": "",
-      "inputs/config.py": "from ..kpis import builder\n"},
-     ["reportlib/inputs/config.py:1: reportlib.inputs.config imports reportlib.kpis.builder (kpis is above inputs)"]),
-    # the product importing the demo generator
-    ({"__init__.py": "", "kpis/__init__.py": "import reportlib.demo.generator\n", "demo/__init__.py": ""},
-     ["reportlib/kpis/__init__.py:1: reportlib.kpis imports reportlib.demo.generator (nothing but cli imports demo)"]),
-    # downward and sideways imports are fine
-    ({"__init__.py": "", "cli.py": "from reportlib import demo, pack\nfrom reportlib.params import x\n",
-      "deck/__init__.py": "from reportlib.deck import charts\nfrom reportlib.kpis import KpiResult\n",
-      "demo/__init__.py": "from reportlib.pack import build_pack\n"},
-     []),
-])
-def test_the_checker_catches_a_deliberate_violation(tmp_path: Path, files: dict[str, str],
-                                                     expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # metrics reaching up to the pack, inside a function (the hidden kind)
+        (
+            {
+                "__init__.py": "",
+                "metrics/__init__.py": "",
+                "pack.py": "",
+                "metrics/grid.py": "def f():\n    from reportlib.pack import build_pack\n",
+            },
+            [
+                "reportlib/metrics/grid.py:2: reportlib.metrics.grid imports reportlib.pack.build_pack (pack is above metrics)"
+            ],
+        ),
+        # a relative import from inputs into kpis
+        (
+            {
+                "__init__.py": "",
+                "inputs/__init__.py": "",
+                "kpis/__init__.py": "",
+                "inputs/config.py": "from ..kpis import builder\n",
+            },
+            [
+                "reportlib/inputs/config.py:1: reportlib.inputs.config imports reportlib.kpis.builder (kpis is above inputs)"
+            ],
+        ),
+        # the product importing the demo generator
+        (
+            {"__init__.py": "", "kpis/__init__.py": "import reportlib.demo.generator\n", "demo/__init__.py": ""},
+            [
+                "reportlib/kpis/__init__.py:1: reportlib.kpis imports reportlib.demo.generator (nothing but cli imports demo)"
+            ],
+        ),
+        # downward and sideways imports are fine
+        (
+            {
+                "__init__.py": "",
+                "cli.py": "from reportlib import demo, pack\nfrom reportlib.params import x\n",
+                "deck/__init__.py": "from reportlib.deck import charts\nfrom reportlib.kpis import KpiResult\n",
+                "demo/__init__.py": "from reportlib.pack import build_pack\n",
+            },
+            [],
+        ),
+    ],
+)
+def test_the_checker_catches_a_deliberate_violation(tmp_path: Path, files: dict[str, str], expected: list[str]) -> None:
     assert layer_violations(_fake_package(tmp_path, files)) == expected
 
 
@@ -166,11 +202,14 @@ def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -
     tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
     docstring = ast.get_docstring(tree)
     assert docstring and docstring.strip(), f"{package.name}/__init__.py has no docstring"
-    exported = [node.value for node in tree.body
-                if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets))
-                or (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "__all__")]
+    exported = [
+        node.value
+        for node in tree.body
+        if (isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets))
+        or (isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "__all__")
+    ]
     assert exported, f"{package.name}/__init__.py has no explicit __all__"
-    names = ast.literal_eval(exported[0])   # a literal list (empty: the modules are the API)
+    names = ast.literal_eval(exported[0])  # a literal list (empty: the modules are the API)
     assert all(isinstance(n, str) for n in names) and len(names) == len(set(names))
 
 

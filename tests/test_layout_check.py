@@ -4,6 +4,7 @@ across the lines of a cell, no page more than two-thirds empty.
 The packs are made once for the module (company, one segment and the compare pack of both
 demo companies, then the portfolio summary): about a minute per pack on two cores.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -43,8 +44,9 @@ def packs(tmp_path_factory) -> dict[str, object]:
 def _cases() -> list:
     cases = [pytest.param("portfolio", id="portfolio")]
     for company in DEMO_COMPANIES:
-        cases += [pytest.param(f"{company.name}-{kind}", id=f"{company.name}-{kind}", marks=BOARD_REWORK)
-                  for kind in KINDS]
+        cases += [
+            pytest.param(f"{company.name}-{kind}", id=f"{company.name}-{kind}", marks=BOARD_REWORK) for kind in KINDS
+        ]
     return cases
 
 

@@ -1,20 +1,21 @@
 """Cohort retention tables on a hand-computed fixture."""
+
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from test_metrics_movements import mrr_frame
 
 from reportlib.metrics import cohorts, movements
 
-from test_metrics_movements import mrr_frame
-
 # 2026-01 is the opening month (a, b); c is new in 2026-02, d in 2026-03.
-FIX = mrr_frame({
-    "a": {"2026-01": 100, "2026-02": 150, "2026-03": 120, "2026-05": 30},
-    "b": {"2026-01": 50, "2026-02": 50},
-    "c": {"2026-02": 10, "2026-04": 20},
-    "d": {"2026-03": 5, "2026-05": 7},
-})
+FIX = mrr_frame(
+    {
+        "a": {"2026-01": 100, "2026-02": 150, "2026-03": 120, "2026-05": 30},
+        "b": {"2026-01": 50, "2026-02": 50},
+        "c": {"2026-02": 10, "2026-04": 20},
+        "d": {"2026-03": 5, "2026-05": 7},
+    }
+)
 
 
 def table(c: dict, name: str) -> dict[tuple[str, int], float]:
@@ -26,20 +27,30 @@ def test_monthly_cohorts_by_hand():
     assert set(c) == {"logo", "nrr", "grr", "mrr"}
     assert list(c["logo"].columns) == ["cohort", "age_months", "value"]
     # opening cohort {a, b}, MRR at age 0 = 150; ages 0..4 (2026-01..05)
-    assert table(c, "logo") == pytest.approx({
-        ("<=2026-01", 0): 1, ("<=2026-01", 1): 1, ("<=2026-01", 2): 0.5, ("<=2026-01", 3): 0,
-        ("<=2026-01", 4): 0.5,
-        ("2026-02", 0): 1, ("2026-02", 1): 0, ("2026-02", 2): 1, ("2026-02", 3): 0,
-        ("2026-03", 0): 1, ("2026-03", 1): 0, ("2026-03", 2): 1,
-    })
+    assert table(c, "logo") == pytest.approx(
+        {
+            ("<=2026-01", 0): 1,
+            ("<=2026-01", 1): 1,
+            ("<=2026-01", 2): 0.5,
+            ("<=2026-01", 3): 0,
+            ("<=2026-01", 4): 0.5,
+            ("2026-02", 0): 1,
+            ("2026-02", 1): 0,
+            ("2026-02", 2): 1,
+            ("2026-02", 3): 0,
+            ("2026-03", 0): 1,
+            ("2026-03", 1): 0,
+            ("2026-03", 2): 1,
+        }
+    )
     nrr = table(c, "nrr")
-    assert nrr[("<=2026-01", 1)] == pytest.approx(200 / 150)   # a 150 + b 50
-    assert nrr[("<=2026-01", 4)] == pytest.approx(30 / 150)    # reactivations included
+    assert nrr[("<=2026-01", 1)] == pytest.approx(200 / 150)  # a 150 + b 50
+    assert nrr[("<=2026-01", 4)] == pytest.approx(30 / 150)  # reactivations included
     assert nrr[("2026-02", 2)] == pytest.approx(20 / 10)
     grr = table(c, "grr")
     assert grr[("<=2026-01", 1)] == pytest.approx((100 + 50) / 150)  # min(150, 100) + min(50, 50)
-    assert grr[("<=2026-01", 2)] == pytest.approx(100 / 150)         # min(120, 100)
-    assert grr[("2026-03", 2)] == pytest.approx(5 / 5)               # min(7, 5)
+    assert grr[("<=2026-01", 2)] == pytest.approx(100 / 150)  # min(120, 100)
+    assert grr[("2026-03", 2)] == pytest.approx(5 / 5)  # min(7, 5)
     sizes = c["mrr"].set_index(["cohort", "age_months"])
     assert sizes.loc[("<=2026-01", 2), "size"] == 2 and sizes.loc[("<=2026-01", 2), "customers"] == 1
     assert sizes.loc[("<=2026-01", 2), "mrr"] == 120

@@ -1,18 +1,38 @@
 """Contracts: service length, recognized revenue, invoices, bookings, deferred revenue, ARR,
 CARR, revenue tiers and contract KPIs, on hand-computed fixtures and METRICS.md's worked
 examples."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from reportlib.metrics import (CONTRACT_KPIS, Blank, Window, bookings, contract_arr,
-                               contract_kpis, invoices, recognized_revenue, revenue_bridge,
-                               revenue_tiers, service_months)
+from reportlib.metrics import (
+    CONTRACT_KPIS,
+    Blank,
+    Window,
+    bookings,
+    contract_arr,
+    contract_kpis,
+    invoices,
+    recognized_revenue,
+    revenue_bridge,
+    revenue_tiers,
+    service_months,
+)
 
-COLUMNS = ["contract_id", "customer_id", "start_date", "end_date", "signed_date", "tcv", "mrr",
-           "revenue_type", "billing"]
+COLUMNS = [
+    "contract_id",
+    "customer_id",
+    "start_date",
+    "end_date",
+    "signed_date",
+    "tcv",
+    "mrr",
+    "revenue_type",
+    "billing",
+]
 
 
 def contracts(*rows) -> pd.DataFrame:
@@ -27,11 +47,11 @@ def contracts(*rows) -> pd.DataFrame:
 
 
 NA = np.nan
-YEAR = contracts(("k1", "acme", "2026-01-01", "2026-12-31", None, 100_000, NA,
-                  "contracted_recurring", "quarterly"))
+YEAR = contracts(("k1", "acme", "2026-01-01", "2026-12-31", None, 100_000, NA, "contracted_recurring", "quarterly"))
 
 
 # --------------------------------------------------------------------- worked examples
+
 
 def test_worked_example_twelve_month_contract():
     # METRICS.md: TCV 100,000 from 2026-01-01 to 2026-12-31 -> L = 12, 8,333.33 every month
@@ -45,10 +65,31 @@ def test_worked_example_twelve_month_contract():
 def test_worked_example_carr():
     # METRICS.md: two contracts signed in March, each 100,000 a year, live from April
     # -> March bookings 200,000, March ARR unchanged, March CARR up by 200,000
-    base = ("k0", "old", "2025-01-01", "2026-12-31", None, 240_000, NA, "contracted_recurring",
-            "annual")  # 24 months -> ARR 120,000
-    new = [(f"n{i}", f"cust{i}", "2026-04-01", "2027-03-31", f"2026-03-1{i}", 100_000, NA,
-            "contracted_recurring", "annual") for i in (1, 2)]
+    base = (
+        "k0",
+        "old",
+        "2025-01-01",
+        "2026-12-31",
+        None,
+        240_000,
+        NA,
+        "contracted_recurring",
+        "annual",
+    )  # 24 months -> ARR 120,000
+    new = [
+        (
+            f"n{i}",
+            f"cust{i}",
+            "2026-04-01",
+            "2027-03-31",
+            f"2026-03-1{i}",
+            100_000,
+            NA,
+            "contracted_recurring",
+            "annual",
+        )
+        for i in (1, 2)
+    ]
     frame = contracts(base, *new)
     bridge = revenue_bridge(frame, ("2026-02", "2026-04")).set_index("month")
     feb, mar, apr = (bridge.loc[pd.Period(m, "M")] for m in ("2026-02", "2026-03", "2026-04"))
@@ -63,6 +104,7 @@ def test_worked_example_carr():
 
 # --------------------------------------------------------------------- service length, revenue
 
+
 def test_partial_months():
     frame = contracts(
         # 15..31 Jan (17/31) + Feb (1) + 1..14 Mar (14/31) = 1 + 31/31 = 2.0
@@ -76,8 +118,9 @@ def test_partial_months():
     rev = recognized_revenue(frame)
     p1 = rev.loc[rev.contract_id == "p1"].set_index(rev.loc[rev.contract_id == "p1", "month"].astype(str))
     # revenue = TCV x fraction served / L = 3,000 x fraction / 2
-    assert p1.revenue.to_dict() == pytest.approx({"2026-01": 1500 * 17 / 31, "2026-02": 1500,
-                                                   "2026-03": 1500 * 14 / 31})
+    assert p1.revenue.to_dict() == pytest.approx(
+        {"2026-01": 1500 * 17 / 31, "2026-02": 1500, "2026-03": 1500 * 14 / 31}
+    )
     assert rev.loc[rev.contract_id == "p2", "revenue"].item() == pytest.approx(500)
 
 
@@ -95,16 +138,17 @@ def test_mrr_given_and_one_off_without_end():
 
 def test_tcv_contract_without_end_is_refused():
     with pytest.raises(ValueError, match="end date"):
-        recognized_revenue(contracts(("z", "x", "2026-01-01", None, None, 1_000, NA,
-                                      "contracted_recurring", "monthly")))
+        recognized_revenue(
+            contracts(("z", "x", "2026-01-01", None, None, 1_000, NA, "contracted_recurring", "monthly"))
+        )
 
 
 # --------------------------------------------------------------------- invoices and bookings
 
+
 def test_invoice_schedules():
     inv = invoices(YEAR)  # quarterly: 4 x 100,000 x 3 / 12
-    assert list(inv["date"].dt.strftime("%Y-%m-%d")) == ["2026-01-01", "2026-04-01",
-                                                          "2026-07-01", "2026-10-01"]
+    assert list(inv["date"].dt.strftime("%Y-%m-%d")) == ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]
     assert inv["amount"].tolist() == pytest.approx([25_000] * 4)
     up = invoices(YEAR.assign(billing="upfront"))
     assert up["amount"].tolist() == [100_000] and str(up["date"].item().date()) == "2026-01-01"
@@ -118,8 +162,7 @@ def test_invoice_last_one_covers_the_remainder():
     # 2026-01-31..2026-05-15: L = 1/31 + 3 (Feb-Apr) + 15/31 = 3 + 16/31. Monthly invoices
     # on the 31st (clipped to month end): ceil(L) = 4 invoices covering 1, 1, 1 month and
     # the remainder L - 3 = 16/31; each TCV x covered / L
-    frame = contracts(("c", "x", "2026-01-31", "2026-05-15", None, 3_100, NA,
-                       "contracted_recurring", "monthly"))
+    frame = contracts(("c", "x", "2026-01-31", "2026-05-15", None, 3_100, NA, "contracted_recurring", "monthly"))
     L = 3 + 16 / 31
     inv = invoices(frame)
     assert list(inv["date"].dt.strftime("%m-%d")) == ["01-31", "02-28", "03-31", "04-30"]
@@ -128,10 +171,9 @@ def test_invoice_last_one_covers_the_remainder():
 
 
 def test_mrr_given_invoices_and_bookings():
-    frame = contracts(("m", "x", "2026-01-10", None, "2025-12-20", NA, 100,
-                       "contracted_recurring", "quarterly"))
+    frame = contracts(("m", "x", "2026-01-10", None, "2025-12-20", NA, 100, "contracted_recurring", "quarterly"))
     inv = invoices(frame, until="2026-09")
-    assert inv["amount"].tolist() == [300, 300, 300]          # mrr x 3 months covered
+    assert inv["amount"].tolist() == [300, 300, 300]  # mrr x 3 months covered
     assert list(inv["date"].dt.strftime("%Y-%m-%d")) == ["2026-01-10", "2026-04-10", "2026-07-10"]
     b = bookings(frame)
     assert b["bookings"].item() == 1_200 and str(b["month"].item()) == "2025-12"  # 12 x mrr
@@ -139,17 +181,15 @@ def test_mrr_given_invoices_and_bookings():
 
 def test_deferred_revenue_and_bridge_columns():
     b = revenue_bridge(YEAR, ("2026-01", "2027-01"))
-    assert list(b.columns) == ["month", "bookings", "billings", "revenue", "deferred_revenue",
-                               "arr", "carr"]
+    assert list(b.columns) == ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr", "carr"]
     # Jan: billed 25,000, recognised 8,333.33 -> deferred 16,666.67; Mar: 0; Apr: 16,666.67
     assert b.deferred_revenue.round(2).tolist()[:4] == [16_666.67, 8_333.33, 0.0, 16_666.67]
     assert b.deferred_revenue.iloc[-1] == 0
-    assert b.arr.tolist() == [100_000] * 12 + [0]             # serves 31 Dec, not 31 Jan 2027
+    assert b.arr.tolist() == [100_000] * 12 + [0]  # serves 31 Dec, not 31 Jan 2027
 
 
 def test_arr_needs_the_last_day_of_the_month():
-    frame = contracts(("c", "x", "2026-01-15", "2026-03-14", None, 3_000, NA,
-                       "contracted_recurring", "monthly"))
+    frame = contracts(("c", "x", "2026-01-15", "2026-03-14", None, 3_000, NA, "contracted_recurring", "monthly"))
     a = contract_arr(frame, ("2026-01", "2026-03"))
     # L = 2 (see test_partial_months); serves 31 Jan and 28 Feb, not 31 Mar; 12 x 3,000 / 2
     assert a.arr.tolist() == [18_000, 18_000, 0]
@@ -162,23 +202,39 @@ MIXED = contracts(
     ("u", "b", "2026-01-01", "2026-06-30", None, 600, NA, "uncontracted_recurring", "monthly"),
     ("o", "a", "2026-02-05", None, None, 300, NA, "one_off", "upfront"),
 )
-TX = pd.DataFrame({"customer_id": pd.array(["c", "c"], dtype="string"),
-                   "date": pd.to_datetime(["2026-02-01", "2026-03-03"]), "amount": [50.0, 50.0]})
+TX = pd.DataFrame(
+    {
+        "customer_id": pd.array(["c", "c"], dtype="string"),
+        "date": pd.to_datetime(["2026-02-01", "2026-03-03"]),
+        "amount": [50.0, 50.0],
+    }
+)
 
 
 def test_revenue_tiers_from_contracts_and_transactions():
     t = revenue_tiers(MIXED, TX, months=("2026-01", "2026-03"))
-    assert list(t.columns) == ["month", "contracted_recurring", "uncontracted_recurring",
-                               "one_off", "total", "recurring_share"]
+    assert list(t.columns) == [
+        "month",
+        "contracted_recurring",
+        "uncontracted_recurring",
+        "one_off",
+        "total",
+        "recurring_share",
+    ]
     # Jan 1,000 + 100; Feb 1,000 + 100 + 50 (tx) + 300 one-off; Mar 1,000 + 100 + 50
     assert t.total.tolist() == pytest.approx([1_100, 1_450, 1_150])
     assert t.recurring_share.tolist() == pytest.approx([1, 1_150 / 1_450, 1])
 
 
 def test_revenue_tiers_from_financials():
-    fin = pd.DataFrame({"month": pd.period_range("2026-01", periods=2, freq="M"),
-                        "revenue": [100.0, 200.0], "revenue_contracted_recurring": [80.0, 150.0],
-                        "revenue_one_off": [20.0, 50.0]})
+    fin = pd.DataFrame(
+        {
+            "month": pd.period_range("2026-01", periods=2, freq="M"),
+            "revenue": [100.0, 200.0],
+            "revenue_contracted_recurring": [80.0, 150.0],
+            "revenue_one_off": [20.0, 50.0],
+        }
+    )
     t = revenue_tiers(financials=fin)
     assert t.uncontracted_recurring.tolist() == [0, 0]
     assert t.recurring_share.tolist() == pytest.approx([0.8, 0.75])
@@ -195,7 +251,7 @@ def test_contract_kpis_quarter():
     assert k["billings"] == pytest.approx(12_700)
     # revenue: 3 x 1,000 + 3 x 100 + 300 + 100
     assert k["revenue"] == pytest.approx(3_700)
-    assert k["deferred_revenue"] == pytest.approx(9_000)     # 12,000 billed - 3,000 recognised
+    assert k["deferred_revenue"] == pytest.approx(9_000)  # 12,000 billed - 3,000 recognised
     assert k["contract_arr"] == pytest.approx(12_000) and k["carr"] == pytest.approx(12_000)
     assert k["revenue_share_contracted_recurring"] == pytest.approx(3_000 / 3_700)
     assert k["revenue_share_uncontracted_recurring"] == pytest.approx(400 / 3_700)
@@ -225,7 +281,8 @@ def test_carr_counts_a_signed_renewal_once_at_its_new_value():
         ("k1", "acme", "2026-01-01", "2026-12-31", None, 120_000, NA, "contracted_recurring", "annual"),
         ("k2", "acme", "2027-01-01", "2027-12-31", "2026-10-15", 132_000, NA, "contracted_recurring", "annual"),
         ("k3", "acme", "2026-11-01", "2026-12-31", "2026-10-20", NA, 1_000, "contracted_recurring", "monthly"),
-        ("k4", "beta", "2026-12-01", "2027-11-30", "2026-10-30", 60_000, NA, "contracted_recurring", "annual"))
+        ("k4", "beta", "2026-12-01", "2027-11-30", "2026-10-30", 60_000, NA, "contracted_recurring", "annual"),
+    )
     d = contract_arr(book, (pd.Period("2026-09", "M"), pd.Period("2026-12", "M"))).set_index("month")
     sep, oct_, nov, dec = (d.loc[pd.Period(m, "M")] for m in ("2026-09", "2026-10", "2026-11", "2026-12"))
     assert (sep.arr, sep.carr) == pytest.approx((120_000, 120_000))

@@ -1,4 +1,5 @@
 """Usage (DAU/MAU, depth, adoption) and NPS on hand-computed fixtures."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,9 +13,12 @@ Q3 = Window(pd.Period("2026-09", "M"), 3)
 
 def usage() -> pd.DataFrame:
     rows = [  # user, day, account, feature
-        ("u1", "2026-09-01", "A", "reports"), ("u1", "2026-09-01", "A", "reports"),
-        ("u1", "2026-09-02", "A", "dashboards"), ("u1", "2026-09-03", "A", "reports"),
-        ("u2", "2026-09-01", "A", "reports"), ("u3", "2026-09-15", "B", "export"),
+        ("u1", "2026-09-01", "A", "reports"),
+        ("u1", "2026-09-01", "A", "reports"),
+        ("u1", "2026-09-02", "A", "dashboards"),
+        ("u1", "2026-09-03", "A", "reports"),
+        ("u2", "2026-09-01", "A", "reports"),
+        ("u3", "2026-09-15", "B", "export"),
         ("u4", "2026-08-10", "C", "reports"),
     ]
     df = pd.DataFrame(rows, columns=["user_id", "date", "account_id", "feature"])
@@ -32,14 +36,14 @@ def test_dau_mau_by_hand():
 def test_usage_kpis():
     k = usage_kpis(usage(), SEP)
     assert k["mau"] == 3.0 and k["active_accounts"] == 2.0
-    assert k["usage_depth"] == 3.0                   # 6 September events / accounts A, B
+    assert k["usage_depth"] == 3.0  # 6 September events / accounts A, B
     assert usage_kpis(usage(), Q3)["usage_depth"] == pytest.approx(7 / 3)  # + u4's August event, account C
     assert all(isinstance(v, Blank) for v in usage_kpis(None, SEP).values())
 
 
 def test_usage_without_accounts_counts_users():
     k = usage_kpis(usage().drop(columns="account_id"), SEP)
-    assert k["usage_depth"] == 2.0                   # 6 events / 3 users
+    assert k["usage_depth"] == 2.0  # 6 events / 3 users
 
 
 def test_usage_series():
@@ -58,13 +62,14 @@ def test_feature_adoption():
 
 
 def test_nps_by_hand():
-    scores = [10, 10, 9, 8, 7, 6, 2, 9, 10, 10]       # 6 promoters, 2 passives, 2 detractors
+    scores = [10, 10, 9, 8, 7, 6, 2, 9, 10, 10]  # 6 promoters, 2 passives, 2 detractors
     dates = ["2026-07-15"] * 10
-    nps = pd.DataFrame({"responded_at": pd.to_datetime(dates + ["2026-05-01"]),
-                        "score": pd.array(scores + [0], dtype="Int64")})
+    nps = pd.DataFrame(
+        {"responded_at": pd.to_datetime(dates + ["2026-05-01"]), "score": pd.array(scores + [0], dtype="Int64")}
+    )
     k = nps_kpis(nps, Q3)
-    assert k["nps"] == pytest.approx(40.0)             # 60% - 20%
+    assert k["nps"] == pytest.approx(40.0)  # 60% - 20%
     assert (k["nps_promoters"], k["nps_passives"], k["nps_detractors"]) == (0.6, 0.2, 0.2)
-    assert k["nps_responses"] == 10.0                  # the May response is outside Q3
+    assert k["nps_responses"] == 10.0  # the May response is outside Q3
     assert nps_kpis(nps.assign(score=pd.array([0] * 11, dtype="Int64")), Q3)["nps"] == -100.0
     assert isinstance(nps_kpis(nps, SEP)["nps"], Blank)

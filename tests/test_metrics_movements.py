@@ -1,12 +1,22 @@
 """MRR movements, bridge, revenue KPIs and driver tables on hand-computed fixtures."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from reportlib.metrics import (BRIDGE_COLUMNS, REVENUE_KPIS, Blank, Window, arpa_drivers,
-                               movements, mrr_bridge, mrr_drivers, revenue_kpis)
+from reportlib.metrics import (
+    BRIDGE_COLUMNS,
+    REVENUE_KPIS,
+    Blank,
+    Window,
+    arpa_drivers,
+    movements,
+    mrr_bridge,
+    mrr_drivers,
+    revenue_kpis,
+)
 
 
 def mrr_frame(spec: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -24,11 +34,13 @@ def months(first: str, last: str, value: float) -> dict[str, float]:
 
 
 # Five months, every kind of movement once.
-SMALL = mrr_frame({
-    "a": {"2026-01": 100, "2026-02": 150, "2026-03": 120, "2026-05": 30},
-    "b": {"2026-01": 50, "2026-02": 50},
-    "c": {"2026-02": 10, "2026-04": 20},
-})
+SMALL = mrr_frame(
+    {
+        "a": {"2026-01": 100, "2026-02": 150, "2026-03": 120, "2026-05": 30},
+        "b": {"2026-01": 50, "2026-02": 50},
+        "c": {"2026-02": 10, "2026-04": 20},
+    }
+)
 
 
 def test_movements_rows_by_hand():
@@ -36,12 +48,13 @@ def test_movements_rows_by_hand():
     assert list(mv.columns) == ["customer_id", "month", "mrr", "prev_mrr", "movement", "amount"]
     got = [(r.customer_id, str(r.month), r.movement, r.amount) for r in mv.itertuples()]
     assert got == [
-        ("a", "2026-01", "opening", 0.0), ("b", "2026-01", "opening", 0.0),
-        ("a", "2026-02", "expansion", 50.0),     # 150 - 100
+        ("a", "2026-01", "opening", 0.0),
+        ("b", "2026-01", "opening", 0.0),
+        ("a", "2026-02", "expansion", 50.0),  # 150 - 100
         ("b", "2026-02", "flat", 0.0),
         ("c", "2026-02", "new", 10.0),
-        ("a", "2026-03", "contraction", 30.0),   # 150 - 120
-        ("b", "2026-03", "churn", 50.0),         # churn row is the month after the last active
+        ("a", "2026-03", "contraction", 30.0),  # 150 - 120
+        ("b", "2026-03", "churn", 50.0),  # churn row is the month after the last active
         ("c", "2026-03", "churn", 10.0),
         ("a", "2026-04", "churn", 120.0),
         ("c", "2026-04", "reactivation", 20.0),  # active in 2026-02, gap of one month
@@ -55,11 +68,11 @@ def test_bridge_by_hand():
     assert list(b.columns) == BRIDGE_COLUMNS
     # month: opening, new, react, exp, con, churn, closing, customers, new, react, churned
     expected = [
-        ("2026-01", 150, 0, 0, 0, 0, 0, 150, 2, 0, 0, 0),   # opening balance: no movements
+        ("2026-01", 150, 0, 0, 0, 0, 0, 150, 2, 0, 0, 0),  # opening balance: no movements
         ("2026-02", 150, 10, 0, 50, 0, 0, 210, 3, 1, 0, 0),  # 150 + 10 + 50
         ("2026-03", 210, 0, 0, 0, 30, 60, 120, 1, 0, 0, 2),  # 210 - 30 - (50 + 10)
         ("2026-04", 120, 0, 20, 0, 0, 120, 20, 1, 0, 1, 1),  # 120 + 20 - 120
-        ("2026-05", 20, 0, 30, 0, 0, 20, 30, 1, 0, 1, 1),    # 20 + 30 - 20
+        ("2026-05", 20, 0, 30, 0, 0, 20, 30, 1, 0, 1, 1),  # 20 + 30 - 20
     ]
     got = [tuple([str(r[0])] + [float(x) for x in r[1:]]) for r in b.itertuples(index=False)]
     assert got == [tuple([e[0]] + [float(x) for x in e[1:]]) for e in expected]
@@ -72,10 +85,12 @@ def test_bridge_accepts_mrr_frame_directly():
 def test_reactivation_window_policy():
     # c is inactive for one month (2026-03) before returning in 2026-04
     default = movements(SMALL)
-    strict = movements(SMALL, reactivation_window_months=0)   # any gap > 0 months is new
+    strict = movements(SMALL, reactivation_window_months=0)  # any gap > 0 months is new
     lenient = movements(SMALL, reactivation_window_months=1)  # a 1-month gap still reactivates
-    pick = lambda mv: mv.loc[(mv.customer_id == "c") & (mv.month == pd.Period("2026-04", "M")),
-                             "movement"].item()
+
+    def pick(mv):
+        return mv.loc[(mv.customer_id == "c") & (mv.month == pd.Period("2026-04", "M")), "movement"].item()
+
     assert pick(default) == "reactivation"
     assert pick(strict) == "new"
     assert pick(lenient) == "reactivation"
@@ -98,14 +113,16 @@ def test_empty_input():
 
 
 # Fourteen months for the KPI definitions (window = quarter ending 2026-02).
-KPI = mrr_frame({
-    "A": {**months("2025-01", "2025-12", 100), "2026-01": 150, "2026-02": 150},
-    "B": months("2025-01", "2025-12", 200),
-    "C": {**months("2025-02", "2025-11", 50), **months("2025-12", "2026-02", 30)},
-    "D": {"2026-02": 80},
-    "E": {**months("2025-01", "2025-06", 40), "2026-01": 60, "2026-02": 60},
-    "F": {"2025-01": 10, "2025-02": 10},
-})
+KPI = mrr_frame(
+    {
+        "A": {**months("2025-01", "2025-12", 100), "2026-01": 150, "2026-02": 150},
+        "B": months("2025-01", "2025-12", 200),
+        "C": {**months("2025-02", "2025-11", 50), **months("2025-12", "2026-02", 30)},
+        "D": {"2026-02": 80},
+        "E": {**months("2025-01", "2025-06", 40), "2026-01": 60, "2026-02": 60},
+        "F": {"2025-01": 10, "2025-02": 10},
+    }
+)
 
 
 def test_revenue_kpis_by_hand():
@@ -117,19 +134,24 @@ def test_revenue_kpis_by_hand():
     # contraction C 20, churn B 200; 350 + 80 + 60 + 50 - 20 - 200 = 320
     # a year ago (2025-02): A 100, B 200, C 50, E 40, F 10 = 400
     expected = {
-        "mrr": 320, "arr": 3840, "customers": 4,
-        "new_arr": 960, "expansion_arr": 600, "reactivation_arr": 720,
-        "contraction_arr": 240, "churned_arr": 2400,
+        "mrr": 320,
+        "arr": 3840,
+        "customers": 4,
+        "new_arr": 960,
+        "expansion_arr": 600,
+        "reactivation_arr": 720,
+        "contraction_arr": 240,
+        "churned_arr": 2400,
         "net_new_arr": 12 * (320 - 350),
         "arr_growth_yoy": 320 / 400 - 1,
         "new_customers": 1,
-        "logo_churn_rate": 1 / 3,                  # B of {A, B, C}
-        "logo_churn_rate_annual": 2 / 5,           # B, F of {A, B, C, E, F}
+        "logo_churn_rate": 1 / 3,  # B of {A, B, C}
+        "logo_churn_rate_annual": 2 / 5,  # B, F of {A, B, C, E, F}
         "gross_mrr_churn_rate": (200 + 20) / 350,
         "net_mrr_churn_rate": (200 + 20 - 50 - 60) / 350,
         "mrr_expansion_rate": 50 / 350,
         "nrr": (150 + 0 + 30 + 60 + 0) / 400,
-        "grr": (100 + 0 + 30 + 40 + 0) / 400,      # min(now, year ago) per customer
+        "grr": (100 + 0 + 30 + 40 + 0) / 400,  # min(now, year ago) per customer
         "quick_ratio": (80 + 60 + 50) / (20 + 200),
         "arpa": 320 / 4,
         "asp": 80 / 1,
@@ -167,8 +189,7 @@ def test_blank_reasons():
     too_short = revenue_kpis(SMALL, Window.of("2026-02", "quarter"))
     assert isinstance(too_short["new_arr"], Blank)
     assert "history" in too_short["new_arr"].note
-    no_loss = revenue_kpis(mrr_frame({"x": {"2026-01": 10, "2026-02": 10}}),
-                           Window.of("2026-02", "month"))
+    no_loss = revenue_kpis(mrr_frame({"x": {"2026-01": 10, "2026-02": 10}}), Window.of("2026-02", "month"))
     assert no_loss["quick_ratio"] == Blank("no churn or contraction in the period")
     outside = revenue_kpis(SMALL, Window.of("2027-01", "quarter"))
     assert isinstance(outside["mrr"], Blank)
@@ -178,14 +199,13 @@ def test_blank_reasons():
 
 def test_arpa_drivers_by_hand():
     d = arpa_drivers(movements(SMALL), freq="M")
-    assert list(d.columns) == ["period", "asp", "arpa_churned", "arpa_expanded",
-                               "arpa_contracted", "arpa"]
+    assert list(d.columns) == ["period", "asp", "arpa_churned", "arpa_expanded", "arpa_contracted", "arpa"]
     feb = d.loc[d.period == pd.Period("2026-02", "M")].iloc[0]
     assert feb.asp == 10 and feb.arpa_expanded == 150 and np.isnan(feb.arpa_churned)
     assert feb.arpa == pytest.approx(210 / 3)
     mar = d.loc[d.period == pd.Period("2026-03", "M")].iloc[0]
-    assert mar.arpa_churned == 30           # (b 50 + c 10) / 2, MRR before churn
-    assert mar.arpa_contracted == 120       # after the change
+    assert mar.arpa_churned == 30  # (b 50 + c 10) / 2, MRR before churn
+    assert mar.arpa_contracted == 120  # after the change
     q = arpa_drivers(movements(SMALL), freq="Q")
     assert list(q.period.astype(str)) == ["2026Q1", "2026Q2"]
     # Q1: churned b 50, c 10 -> 30; arpa at 2026-03 = 120 / 1
@@ -196,8 +216,14 @@ def test_mrr_drivers_by_quarter():
     d = mrr_drivers(movements(SMALL), freq="Q")
     q1, q2 = d.iloc[0], d.iloc[1]
     # Q1: opening 150 (first month), +10 new +50 expansion -30 contraction -60 churn = 120
-    assert (q1.opening_mrr, q1.new, q1.expansion, q1.contraction, q1.churn, q1.closing_mrr) == \
-        (150, 10, 50, 30, 60, 120)
+    assert (q1.opening_mrr, q1.new, q1.expansion, q1.contraction, q1.churn, q1.closing_mrr) == (
+        150,
+        10,
+        50,
+        30,
+        60,
+        120,
+    )
     assert q1.quick_ratio == pytest.approx(60 / 90)
     # Q2: 120 + 20 + 30 reactivations - 140 churn = 30
     assert (q2.opening_mrr, q2.reactivation, q2.churn, q2.closing_mrr) == (120, 50, 140, 30)

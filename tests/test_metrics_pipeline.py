@@ -1,4 +1,5 @@
 """Pipeline KPIs and pacing on hand-computed fixtures."""
+
 from __future__ import annotations
 
 import math
@@ -16,13 +17,13 @@ T = pd.Timestamp
 
 def opps() -> pd.DataFrame:
     rows = [  # id, created, amount, closed, outcome, source
-        ("o1", "2026-07-05", 1000.0, "2026-08-04", "won", "inbound"),    # cycle 30 days
-        ("o2", "2026-07-10", 2000.0, "2026-09-19", "won", "partner"),    # cycle 71 days
+        ("o1", "2026-07-05", 1000.0, "2026-08-04", "won", "inbound"),  # cycle 30 days
+        ("o2", "2026-07-10", 2000.0, "2026-09-19", "won", "partner"),  # cycle 71 days
         ("o3", "2026-08-01", 500.0, "2026-08-21", "lost", "inbound"),
         ("o4", "2026-09-15", 4000.0, None, "open", "partner"),
-        ("o5", "2026-05-01", 3000.0, "2026-07-31", "won", "outbound"),   # created before Q3, cycle 91
-        ("o6", "2026-06-01", 700.0, "2026-06-30", "lost", "outbound"),   # all before Q3
-        ("o7", "2026-10-01", 900.0, None, "open", "inbound"),            # after Q3
+        ("o5", "2026-05-01", 3000.0, "2026-07-31", "won", "outbound"),  # created before Q3, cycle 91
+        ("o6", "2026-06-01", 700.0, "2026-06-30", "lost", "outbound"),  # all before Q3
+        ("o7", "2026-10-01", 900.0, None, "open", "inbound"),  # after Q3
     ]
     df = pd.DataFrame(rows, columns=["opportunity_id", "created_at", "amount", "closed_at", "outcome", "source"])
     df["created_at"], df["closed_at"] = pd.to_datetime(df["created_at"]), pd.to_datetime(df["closed_at"])
@@ -32,9 +33,9 @@ def opps() -> pd.DataFrame:
 
 def test_pipeline_kpis_by_hand():
     k = pipeline_kpis(opps(), Q3)
-    assert k["pipeline_created"] == 7500.0          # o1..o4: 1000 + 2000 + 500 + 4000
-    assert k["win_rate"] == 0.75                    # closed in Q3: won o1, o2, o5; lost o3 -> 3 / 4
-    assert k["avg_deal_size"] == 2000.0             # (1000 + 2000 + 3000) / 3
+    assert k["pipeline_created"] == 7500.0  # o1..o4: 1000 + 2000 + 500 + 4000
+    assert k["win_rate"] == 0.75  # closed in Q3: won o1, o2, o5; lost o3 -> 3 / 4
+    assert k["avg_deal_size"] == 2000.0  # (1000 + 2000 + 3000) / 3
     assert k["sales_cycle_days"] == pytest.approx(64.0)  # (30 + 71 + 91) / 3
 
 
@@ -47,8 +48,8 @@ def test_pipeline_blanks():
 
 def test_pipeline_by_source():
     t = pipeline_by(opps(), Q3, "source").set_index("source")
-    assert t.loc["partner", "pipeline_created"] == 6000.0    # o2 + o4
-    assert t.loc["inbound", "pipeline_created"] == 1500.0    # o1 + o3 (o7 is after Q3)
+    assert t.loc["partner", "pipeline_created"] == 6000.0  # o2 + o4
+    assert t.loc["inbound", "pipeline_created"] == 1500.0  # o1 + o3 (o7 is after Q3)
     assert t.loc["inbound", "win_rate"] == 0.5 and t.loc["inbound", "avg_deal_size"] == 1000.0
     assert t.loc["partner", "sales_cycle_days"] == 71.0
     assert t.loc["outbound", "won"] == 1 and t.loc["outbound", "pipeline_created"] == 0.0
@@ -58,18 +59,20 @@ def test_pipeline_by_source():
 def test_opportunity_cohorts():
     c = opportunity_cohorts(opps(), T("2026-10-15"))
     jul = c[(c.dimension == "all") & (c.cohort == "2026-07")].set_index("stage_from")
-    assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 2]   # o1, o2 both closed
-    assert jul.loc["closed", ["entered", "converted"]].tolist() == [2, 2]    # both won
+    assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 2]  # o1, o2 both closed
+    assert jul.loc["closed", ["entered", "converted"]].tolist() == [2, 2]  # both won
     sep = c[(c.dimension == "all") & (c.cohort == "2026-09")].set_index("stage_from")
-    assert sep.loc["created", ["entered", "converted"]].tolist() == [1, 0]   # o4 still open
+    assert sep.loc["created", ["entered", "converted"]].tolist() == [1, 0]  # o4 still open
     assert set(c.dimension) == {"all", "source"} and sep["age_months"].iloc[0] == 1
 
 
 def pacing_opps() -> pd.DataFrame:
-    rows = [("p0", "2026-03-31", 80000.0, "inbound"),   # before the quarter
-            ("p1", "2026-04-02", 100000.0, "inbound"),
-            ("p2", "2026-05-10", 200000.0, "partner"),  # on the as-of day: counts
-            ("p3", "2026-05-11", 50000.0, "partner")]   # after the as-of day
+    rows = [
+        ("p0", "2026-03-31", 80000.0, "inbound"),  # before the quarter
+        ("p1", "2026-04-02", 100000.0, "inbound"),
+        ("p2", "2026-05-10", 200000.0, "partner"),  # on the as-of day: counts
+        ("p3", "2026-05-11", 50000.0, "partner"),
+    ]  # after the as-of day
     df = pd.DataFrame(rows, columns=["opportunity_id", "created_at", "amount", "source"])
     df["created_at"] = pd.to_datetime(df["created_at"])
     df["closed_at"], df["outcome"], df["stage"] = pd.NaT, "open", "open"
@@ -83,25 +86,31 @@ def targets(*rows) -> pd.DataFrame:
 def test_pacing_worked_example():
     # 2026Q2 has 91 days (30 + 31 + 30); 2026-05-10 is day 30 + 10 = 40 (as-of day counted)
     assert (period_bounds("2026Q2")[1] - period_bounds("2026Q2")[0]).days + 1 == 91
-    t = pipeline_pacing(targets(("2026Q2", "pipeline_created", 910000.0, "all")), pacing_opps(),
-                        "2026-05-10", Policies())
+    t = pipeline_pacing(
+        targets(("2026Q2", "pipeline_created", 910000.0, "all")), pacing_opps(), "2026-05-10", Policies()
+    )
     assert list(t.columns) == PACING_COLUMNS
     r = t.iloc[0]
-    assert r["actual"] == 300000.0                       # p1 + p2
+    assert r["actual"] == 300000.0  # p1 + p2
     assert r["elapsed_fraction"] == 40 / 91
-    assert r["expected_to_date"] == pytest.approx(400000.0, abs=1e-6)   # 910000 x 40 / 91
-    assert r["pace"] == pytest.approx(0.75)             # 300000 / 400000
+    assert r["expected_to_date"] == pytest.approx(400000.0, abs=1e-6)  # 910000 x 40 / 91
+    assert r["pace"] == pytest.approx(0.75)  # 300000 / 400000
     assert r["status"] == "behind"
     assert r["required_run_rate_per_day"] == pytest.approx(610000 / 51)
 
 
 def test_pacing_filter_month_target_and_unknown_metric():
-    t = pipeline_pacing(targets(("2026Q2", "pipeline_created", 100000.0, "source=partner"),
-                                ("2026-05", "pipeline_created", 620000.0, "all"),
-                                ("2026Q2", "nrr", 1.1, "all"),
-                                ("2026Q3", "pipeline_created", 1.0, "all"),     # not started
-                                ("2026Q1", "pipeline_created", 1.0, "all")),    # already over
-                        pacing_opps(), T("2026-05-10"))
+    t = pipeline_pacing(
+        targets(
+            ("2026Q2", "pipeline_created", 100000.0, "source=partner"),
+            ("2026-05", "pipeline_created", 620000.0, "all"),
+            ("2026Q2", "nrr", 1.1, "all"),
+            ("2026Q3", "pipeline_created", 1.0, "all"),  # not started
+            ("2026Q1", "pipeline_created", 1.0, "all"),
+        ),  # already over
+        pacing_opps(),
+        T("2026-05-10"),
+    )
     assert len(t) == 3
     partner = t.iloc[0]
     assert partner["dimension"] == "source=partner" and partner["actual"] == 200000.0
@@ -110,16 +119,21 @@ def test_pacing_filter_month_target_and_unknown_metric():
     assert month["elapsed_fraction"] == 10 / 31 and month["pace"] == pytest.approx(1.0)
     assert month["status"] == "ahead" and month["required_run_rate_per_day"] == pytest.approx(420000 / 21)
     assert t.iloc[2]["status"] == "no actuals" and math.isnan(t.iloc[2]["actual"])
-    assert len(pipeline_pacing(targets(("2026Q1", "pipeline_created", 1.0, "all")), pacing_opps(),
-                               "2026-05-10", current_only=False)) == 1
+    assert (
+        len(
+            pipeline_pacing(
+                targets(("2026Q1", "pipeline_created", 1.0, "all")), pacing_opps(), "2026-05-10", current_only=False
+            )
+        )
+        == 1
+    )
 
 
 def test_pacing_on_track_amber_policy_and_quarter_end():
-    assert pace_row(100.0, 38.0, 40, 100)["status"] == "on track"           # pace 0.95 >= 0.9
+    assert pace_row(100.0, 38.0, 40, 100)["status"] == "on track"  # pace 0.95 >= 0.9
     assert pace_row(100.0, 38.0, 40, 100, amber=0.96)["status"] == "behind"
-    assert pace_row(100.0, 40.0, 40, 100)["status"] == "ahead"              # pace exactly 1
-    end = pipeline_pacing(targets(("2026Q2", "pipeline_created", 400000.0, "all")), pacing_opps(),
-                          "2026-06-30").iloc[0]
+    assert pace_row(100.0, 40.0, 40, 100)["status"] == "ahead"  # pace exactly 1
+    end = pipeline_pacing(targets(("2026Q2", "pipeline_created", 400000.0, "all")), pacing_opps(), "2026-06-30").iloc[0]
     assert end["elapsed_fraction"] == 1.0
     assert end["pace"] == pytest.approx(350000 / 400000)  # attainment: p1 + p2 + p3 over target
     assert math.isnan(end["required_run_rate_per_day"])
@@ -132,14 +146,24 @@ def test_pacing_other_actuals():
         calls.append((start, end, flt))
         return 50000.0
 
-    t = pipeline_pacing(targets(("2026Q2", "new_arr", 91000.0, "all")), None, "2026-05-10",
-                        actuals={"new_arr": new_arr})
+    t = pipeline_pacing(
+        targets(("2026Q2", "new_arr", 91000.0, "all")), None, "2026-05-10", actuals={"new_arr": new_arr}
+    )
     assert t.iloc[0]["actual"] == 50000.0 and t.iloc[0]["pace"] == pytest.approx(50000 / 40000)
     assert calls == [(T("2026-04-01"), T("2026-05-10"), {})]
-    leads = pd.DataFrame({"lead_id": ["a", "b"], "created_at": pd.to_datetime(["2026-04-03", "2026-07-01"]),
-                          "signup_at": pd.to_datetime(["2026-04-03", None])})
-    s = pipeline_pacing(targets(("2026Q2", "signups", 10.0, "all"), ("2026Q2", "won_deals", 2.0, "all")),
-                        pacing_opps(), "2026-05-10", leads=leads)
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["a", "b"],
+            "created_at": pd.to_datetime(["2026-04-03", "2026-07-01"]),
+            "signup_at": pd.to_datetime(["2026-04-03", None]),
+        }
+    )
+    s = pipeline_pacing(
+        targets(("2026Q2", "signups", 10.0, "all"), ("2026Q2", "won_deals", 2.0, "all")),
+        pacing_opps(),
+        "2026-05-10",
+        leads=leads,
+    )
     assert s["actual"].tolist() == [1.0, 0.0]
 
 
@@ -147,10 +171,11 @@ def test_opportunity_cohorts_as_of_cut():
     c = opportunity_cohorts(opps(), T("2026-08-31"))
     assert "2026-09" not in set(c.cohort)
     jul = c[(c.dimension == "all") & (c.cohort == "2026-07")].set_index("stage_from")
-    assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 1]   # o2 closes 09-19
+    assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 1]  # o2 closes 09-19
 
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 @given(target=st.floats(1, 1e9), actual=st.floats(0, 1e9), total=st.integers(28, 92), data=st.data())
@@ -170,12 +195,22 @@ def test_new_arr_targets_are_paced_from_movements_and_dimension_is_the_filter():
     from reportlib.metrics.movements import movements
     from reportlib.metrics.pipeline import movement_actuals, pipeline_pacing
 
-    mrr = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b"],
-                        "month": ["2026-06", "2026-07", "2026-08", "2026-07", "2026-08"],
-                        "mrr": [100.0, 150.0, 150.0, 50.0, 80.0]})
+    mrr = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b"],
+            "month": ["2026-06", "2026-07", "2026-08", "2026-07", "2026-08"],
+            "mrr": [100.0, 150.0, 150.0, 50.0, 80.0],
+        }
+    )
     mrr["month"] = pd.PeriodIndex(mrr["month"], freq="M")
-    targets = pd.DataFrame({"period": ["2026Q3", "2026Q3"], "metric": ["new_arr", "new_arr"],
-                            "target": [1200.0, 500.0], "dimension": ["all", "segment=SMB"]})
+    targets = pd.DataFrame(
+        {
+            "period": ["2026Q3", "2026Q3"],
+            "metric": ["new_arr", "new_arr"],
+            "target": [1200.0, 500.0],
+            "dimension": ["all", "segment=SMB"],
+        }
+    )
     out = pipeline_pacing(targets, None, "2026-08-31", actuals=movement_actuals(movements(mrr)))
     total = out[out["dimension"] == "all"].iloc[0]
     # Q3 to 2026-08-31: b new in July, 50 MRR -> new ARR 12 x 50 = 600 (a's +50 in July is expansion)

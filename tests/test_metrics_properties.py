@@ -1,4 +1,5 @@
 """Property tests (hypothesis) of the revenue engine's invariants."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,7 @@ def mrr_frames(draw, max_customers: int = 7, max_months: int = 16) -> pd.DataFra
     cents = st.one_of(st.just(0), st.just(0), st.integers(1, 5_000_000))
     cells = draw(st.lists(cents, min_size=n * t, max_size=n * t))
     grid = np.array(cells, dtype=np.int64).reshape(n, t) / 100
-    rows = [(f"c{i}", (FIRST + j).strftime("%Y-%m"), grid[i, j])
-            for i in range(n) for j in range(t) if grid[i, j] > 0]
+    rows = [(f"c{i}", (FIRST + j).strftime("%Y-%m"), grid[i, j]) for i in range(n) for j in range(t) if grid[i, j] > 0]
     seed = draw(st.integers(0, 2**16))
     assume(rows)  # empty input is covered by test_metrics_movements.test_empty_input
     frame = pd.DataFrame(rows, columns=["customer_id", "month", "mrr"])

@@ -1,15 +1,16 @@
 """The vectorised revenue engine against a plain, loop-per-customer reference of METRICS.md,
 on random small companies; and the shared MovementSet against the movements frame."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from hypothesis import given
+from test_metrics_properties import SETTINGS, mrr_frames, policies
 
 from reportlib.metrics import Blank, Window, cohorts, movements, mrr_bridge, revenue_kpis
 from reportlib.metrics.churn_basis import annualised_monthly_logo_churn
 from reportlib.metrics.movements import arpa_drivers, movement_set, mrr_drivers
-from test_metrics_properties import SETTINGS, mrr_frames, policies
 
 
 def reference_movements(mrr: pd.DataFrame, window: int | None) -> list[tuple]:
@@ -59,8 +60,9 @@ def test_movements_match_the_reference_customer_by_customer(mrr, policy):
 @given(mrr_frames(), policies)
 def test_bridge_matches_the_reference_sums(mrr, policy):
     bridge = mrr_bridge(movement_set(mrr, reactivation_window_months=policy)).set_index("month")
-    ref = pd.DataFrame(reference_movements(mrr, policy),
-                       columns=["customer_id", "month", "kind", "mrr", "prev", "amount"])
+    ref = pd.DataFrame(
+        reference_movements(mrr, policy), columns=["customer_id", "month", "kind", "mrr", "prev", "amount"]
+    )
     for kind in ("new", "reactivation", "expansion", "contraction", "churn"):
         expected = ref[ref["kind"] == kind].groupby("month")["amount"].sum()
         assert np.allclose(bridge[kind], expected.reindex(bridge.index, fill_value=0.0), atol=1e-6), kind

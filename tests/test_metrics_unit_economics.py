@@ -1,4 +1,5 @@
 """Unit economics on hand-computed fixtures (METRICS.md "Unit economics")."""
+
 from __future__ import annotations
 
 import math
@@ -21,36 +22,52 @@ def financials(months: int = 24, cash: float = -400.0, sm_zero: bool = False) ->
     idx = pd.period_range("2025-01", "2026-12", freq="M")[-months:]
     y26 = idx.year == 2026
     sm = [0.0 if sm_zero else SM_2026.get(p.month, 500.0) if p.year == 2026 else 500.0 for p in idx]
-    return pd.DataFrame({
-        "month": idx, "revenue": [1500.0 if y else 1000.0 for y in y26],
-        "cogs": [375.0 if y else 300.0 for y in y26], "sales_marketing": sm,
-        "research_development": 200.0, "general_admin": 100.0,
-        "net_cash_flow": [cash if y else -100.0 for y in y26], "cash_balance": 12_000.0})
+    return pd.DataFrame(
+        {
+            "month": idx,
+            "revenue": [1500.0 if y else 1000.0 for y in y26],
+            "cogs": [375.0 if y else 300.0 for y in y26],
+            "sales_marketing": sm,
+            "research_development": 200.0,
+            "general_admin": 100.0,
+            "net_cash_flow": [cash if y else -100.0 for y in y26],
+            "cash_balance": 12_000.0,
+        }
+    )
 
 
-REVENUE = {"new_customers": 10.0, "arpa": 100.0, "asp": 110.0, "net_new_arr": 6000.0, "new_arr": 5000.0,
-           "reactivation_arr": 500.0, "expansion_arr": 1500.0, "logo_churn_rate_annual": 0.2,
-           "arr_growth_yoy": 0.5}
+REVENUE = {
+    "new_customers": 10.0,
+    "arpa": 100.0,
+    "asp": 110.0,
+    "net_new_arr": 6000.0,
+    "new_arr": 5000.0,
+    "reactivation_arr": 500.0,
+    "expansion_arr": 1500.0,
+    "logo_churn_rate_annual": 0.2,
+    "arr_growth_yoy": 0.5,
+}
 
 
 def kpis(fin=None, revenue=None, policies=None, **kw):
-    return unit_economics_kpis(financials() if fin is None else fin, {**REVENUE, **(revenue or {})}, Q4,
-                               policies or Policies(), **kw)
+    return unit_economics_kpis(
+        financials() if fin is None else fin, {**REVENUE, **(revenue or {})}, Q4, policies or Policies(), **kw
+    )
 
 
 def test_every_definition_by_hand():
     k = kpis(revenue_history_months=24)
-    assert k["gross_margin"] == pytest.approx(0.75)        # (4500 - 1125) / 4500
-    assert k["gross_margin_ttm"] == pytest.approx(0.75)    # (18000 - 4500) / 18000
-    assert k["sm_spend"] == 3300.0                         # 1000 + 1100 + 1200
-    assert k["cac"] == 330.0                               # 3300 / 10
-    assert k["ltv"] == pytest.approx(4500.0)               # 12 x 100 x 0.75 / 0.2
+    assert k["gross_margin"] == pytest.approx(0.75)  # (4500 - 1125) / 4500
+    assert k["gross_margin_ttm"] == pytest.approx(0.75)  # (18000 - 4500) / 18000
+    assert k["sm_spend"] == 3300.0  # 1000 + 1100 + 1200
+    assert k["cac"] == 330.0  # 3300 / 10
+    assert k["ltv"] == pytest.approx(4500.0)  # 12 x 100 x 0.75 / 0.2
     assert k["ltv_cac"] == pytest.approx(4500 / 330)
     assert k["magic_number"] == pytest.approx(6000 / 3300)  # net new ARR / S&M
-    assert k["cac_payback_months"] == pytest.approx(4.0)   # 330 / (110 x 0.75)
-    assert k["burn"] == 1200.0                             # 3 x 400
-    assert k["burn_multiple"] == pytest.approx(0.2)        # 1200 / 6000
-    assert k["revenue_growth_yoy"] == pytest.approx(0.5)   # 18000 / 12000 - 1
+    assert k["cac_payback_months"] == pytest.approx(4.0)  # 330 / (110 x 0.75)
+    assert k["burn"] == 1200.0  # 3 x 400
+    assert k["burn_multiple"] == pytest.approx(0.2)  # 1200 / 6000
+    assert k["revenue_growth_yoy"] == pytest.approx(0.5)  # 18000 / 12000 - 1
     # EBITDA TTM = 18000 - 4500 - S&M 8700 (6 x 500 + 700..1200) - R&D 2400 - G&A 1200 = 1200
     assert k["ebitda_margin"] == pytest.approx(1200 / 18000)
     assert k["rule_of_40"] == pytest.approx(0.5 + 1200 / 18000)
@@ -149,10 +166,13 @@ def test_segment_pack_blanks_sm_kpis_without_allocation():
 
 @pytest.mark.parametrize("basis, share", [("new_customers", 0.4), ("new_arr", 0.25)])
 def test_segment_pack_allocates_sm_pro_rata(basis, share):
-    k = kpis(policies=Policies(sm_allocation=basis), segment=("segment", "SMB"),
-             segment_share={"new_customers": 0.4, "new_arr": 0.25})
+    k = kpis(
+        policies=Policies(sm_allocation=basis),
+        segment=("segment", "SMB"),
+        segment_share={"new_customers": 0.4, "new_arr": 0.25},
+    )
     assert k["sm_spend"] == pytest.approx(3300 * share)
-    assert k["cac"] == pytest.approx(3300 * share / 10)   # segment's own new customers
+    assert k["cac"] == pytest.approx(3300 * share / 10)  # segment's own new customers
     assert "allocated" in note_of(k["sm_spend"])
     # burn Oct-Dec 2026 = 1,200, allocated by the same share; the multiple over the segment's
     # own net new ARR (6,000): 1,200 x share / 6,000
@@ -163,10 +183,13 @@ def test_segment_pack_allocates_sm_pro_rata(basis, share):
 
 
 def test_segment_pack_allocates_by_arr_share():
-    k = kpis(policies=Policies(sm_allocation="arr"), segment=("segment", "SMB"),
-             segment_share={"new_customers": 0.4, "new_arr": 0.25, "arr": 0.5})
-    assert k["sm_spend"] == pytest.approx(3300 * 0.5)            # 1,650
-    assert k["magic_number"] == pytest.approx(6000 / 1650)       # segment NNA / allocated S&M
+    k = kpis(
+        policies=Policies(sm_allocation="arr"),
+        segment=("segment", "SMB"),
+        segment_share={"new_customers": 0.4, "new_arr": 0.25, "arr": 0.5},
+    )
+    assert k["sm_spend"] == pytest.approx(3300 * 0.5)  # 1,650
+    assert k["magic_number"] == pytest.approx(6000 / 1650)  # segment NNA / allocated S&M
 
 
 def test_segment_pack_with_segmented_financials_uses_the_segment_rows():
@@ -183,15 +206,27 @@ def bridge():
     """Jan-Jun 2026: opening MRR 1000, +100 new and +50 expansion a month, 2 new customers."""
     months = pd.period_range("2026-01", "2026-06", freq="M")
     opening = [1000.0 + 150 * i for i in range(6)]
-    return pd.DataFrame({"month": months, "opening_mrr": opening, "new": 100.0, "reactivation": 0.0,
-                         "expansion": 50.0, "contraction": 0.0, "churn": 0.0,
-                         "closing_mrr": [o + 150 for o in opening], "customers": 10, "new_customers": 2})
+    return pd.DataFrame(
+        {
+            "month": months,
+            "opening_mrr": opening,
+            "new": 100.0,
+            "reactivation": 0.0,
+            "expansion": 50.0,
+            "contraction": 0.0,
+            "churn": 0.0,
+            "closing_mrr": [o + 150 for o in opening],
+            "customers": 10,
+            "new_customers": 2,
+        }
+    )
 
 
 def series_financials():
     months = pd.period_range("2026-01", "2026-06", freq="M")
-    return pd.DataFrame({"month": months, "revenue": 1000.0, "cogs": 250.0, "sales_marketing": 600.0,
-                         "net_cash_flow": -300.0})
+    return pd.DataFrame(
+        {"month": months, "revenue": 1000.0, "cogs": 250.0, "sales_marketing": 600.0, "net_cash_flow": -300.0}
+    )
 
 
 def test_series_quarterly():
@@ -199,13 +234,13 @@ def test_series_quarterly():
     assert list(s["period"]) == ["2026Q1", "2026Q2"]
     q1 = s.iloc[0]
     assert q1["sm_spend"] == 1800.0 and q1["new_customers"] == 6
-    assert q1["cac"] == 300.0                        # 1800 / 6
-    assert q1["net_new_arr"] == 5400.0               # 12 x (1450 - 1000)
+    assert q1["cac"] == 300.0  # 1800 / 6
+    assert q1["net_new_arr"] == 5400.0  # 12 x (1450 - 1000)
     assert q1["magic_number"] == pytest.approx(3.0)  # 5400 / 1800
-    assert q1["asp"] == 50.0                         # 300 new MRR / 6
+    assert q1["asp"] == 50.0  # 300 new MRR / 6
     assert q1["burn"] == 900.0 and q1["burn_multiple"] == pytest.approx(900 / 5400)
     assert q1["gross_margin"] == 0.75
-    assert math.isnan(q1["cac_payback_months"])      # no 12 months for the TTM margin yet
+    assert math.isnan(q1["cac_payback_months"])  # no 12 months for the TTM margin yet
 
 
 def test_series_monthly_with_lag_and_no_inf():
@@ -221,8 +256,8 @@ def test_cash_balance_burn_and_runway_by_hand():
     # cash balance 12,000 at the end of 2026-12; burn Oct-Dec 2026: 3 x 400 = 1,200
     k = kpis(financials())
     assert k["cash_balance"] == 12_000.0
-    assert k["net_burn_monthly"] == pytest.approx(1_200.0 / 3)          # 400 a month
-    assert k["runway_months"] == pytest.approx(12_000.0 / 400.0)        # 30 months
+    assert k["net_burn_monthly"] == pytest.approx(1_200.0 / 3)  # 400 a month
+    assert k["runway_months"] == pytest.approx(12_000.0 / 400.0)  # 30 months
 
 
 def test_runway_blank_when_cash_generative_or_no_cash_column():
@@ -242,18 +277,23 @@ def test_series_opening_month_is_not_a_flow():
     s = unit_economics_series(series_financials(), bridge(), "M", opening_month="2026-01")
     jan, feb = s.iloc[0], s.iloc[1]
     assert all(math.isnan(jan[c]) for c in ("new_customers", "new_arr", "net_new_arr", "magic_number", "cac"))
-    assert feb["new_customers"] == 2 and feb["new_arr"] == 1200.0     # 12 x 100
+    assert feb["new_customers"] == 2 and feb["new_arr"] == 1200.0  # 12 x 100
     q = unit_economics_series(series_financials(), bridge(), "Q", opening_month="2026-01")
     assert math.isnan(q.iloc[0]["new_customers"]) and math.isnan(q.iloc[0]["magic_number"])
-    assert q.iloc[1]["new_customers"] == 6                          # Q2: 3 x 2
+    assert q.iloc[1]["new_customers"] == 6  # Q2: 3 x 2
 
 
 def test_cash_runway_series_is_cash_over_the_three_month_average_burn():
     from reportlib.metrics.unit_economics import cash_runway_series
 
-    fin = pd.DataFrame({"month": ["2026-01", "2026-02", "2026-03", "2026-04"],
-                        "revenue": [1.0] * 4, "net_cash_flow": [-90.0, -120.0, -150.0, 60.0],
-                        "cash_balance": [1000.0, 880.0, 730.0, 790.0]})
+    fin = pd.DataFrame(
+        {
+            "month": ["2026-01", "2026-02", "2026-03", "2026-04"],
+            "revenue": [1.0] * 4,
+            "net_cash_flow": [-90.0, -120.0, -150.0, 60.0],
+            "cash_balance": [1000.0, 880.0, 730.0, 790.0],
+        }
+    )
     t = cash_runway_series(fin)
     assert list(t.columns) == ["month", "cash_balance", "net_burn_monthly", "runway_months"]
     # March: (90 + 120 + 150) / 3 = 120 a month; 730 / 120 = 6.083 months.

@@ -1,4 +1,5 @@
 """Narrative: which diagnostic KPI explains each north star's change, and alerts."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,13 +11,20 @@ from reportlib.metrics import Blank
 
 def bridge(new, reactivation, expansion, contraction, churn, arr):
     nna = new + reactivation + expansion - contraction - churn
-    return {"arr": arr, "net_new_arr": nna, "new_arr": new, "reactivation_arr": reactivation,
-            "expansion_arr": expansion, "contraction_arr": contraction, "churned_arr": churn}
+    return {
+        "arr": arr,
+        "net_new_arr": nna,
+        "new_arr": new,
+        "reactivation_arr": reactivation,
+        "expansion_arr": expansion,
+        "contraction_arr": contraction,
+        "churned_arr": churn,
+    }
 
 
 def test_arr_sentence_names_the_component_that_moved_most():
     prior = bridge(200e3, 0, 150e3, 20e3, 80e3, 3.96e6)
-    cur = bridge(210e3, 0, 160e3, 20e3, 180e3, 4.13e6)     # churn +100k: the driver
+    cur = bridge(210e3, 0, 160e3, 20e3, 180e3, 4.13e6)  # churn +100k: the driver
     ex = nar.explain("arr", cur, prior, {"arr": 3.0e6}, "EUR", 3)
     assert ex.driver == "churned_arr"
     assert ex.sentence.startswith("ARR grew ")
@@ -28,7 +36,7 @@ def test_arr_sentence_names_the_component_that_moved_most():
 
 def test_arr_sentence_expansion_share_of_net_new():
     prior = bridge(100e3, 0, 100e3, 0, 50e3, 4.0e6)
-    cur = bridge(100e3, 0, 240e3, 0, 40e3, 4.2e6)           # expansion +140k drives it
+    cur = bridge(100e3, 0, 240e3, 0, 40e3, 4.2e6)  # expansion +140k drives it
     ex = nar.explain("arr", cur, prior, {}, "EUR", 3)
     assert ex.driver == "expansion_arr"
     assert "expansion contributed 80% of the net new ARR" in ex.sentence
@@ -41,7 +49,7 @@ def test_arr_falling():
     assert ex.sentence.startswith("ARR fell ")
     assert "in the month to $900k" in ex.sentence
     assert ex.driver in ("new_arr", "churned_arr")
-    assert ex.driver == "new_arr"   # new -80k vs churn -70k
+    assert ex.driver == "new_arr"  # new -80k vs churn -70k
 
 
 def test_nrr_names_grr_or_expansion():
@@ -67,14 +75,26 @@ def test_quick_ratio_names_the_movement_that_moved_it():
     # now:   added 1,430k (985 + 76 + 369), lost 530k (70 + 460): 2.7x
     # log(1430/1230) = +0.15 on the added side, -log(530/330) = -0.47 on the lost side:
     # the lost side drives; within it churn moved 180k, contraction 20k -> churned ARR.
-    prior = {"quick_ratio": 1230 / 330, "new_arr": 1000e3, "reactivation_arr": 30e3,
-             "expansion_arr": 200e3, "contraction_arr": 50e3, "churned_arr": 280e3}
-    cur = {"quick_ratio": 1430 / 530, "new_arr": 985e3, "reactivation_arr": 76e3,
-           "expansion_arr": 369e3, "contraction_arr": 70e3, "churned_arr": 460e3}
+    prior = {
+        "quick_ratio": 1230 / 330,
+        "new_arr": 1000e3,
+        "reactivation_arr": 30e3,
+        "expansion_arr": 200e3,
+        "contraction_arr": 50e3,
+        "churned_arr": 280e3,
+    }
+    cur = {
+        "quick_ratio": 1430 / 530,
+        "new_arr": 985e3,
+        "reactivation_arr": 76e3,
+        "expansion_arr": 369e3,
+        "contraction_arr": 70e3,
+        "churned_arr": 460e3,
+    }
     ex = nar.explain("quick_ratio", cur, prior, {}, "USD")
     assert ex.driver == "churned_arr"
     assert "churned ARR rose to $460k from $280k, the main driver" in ex.sentence
-    assert "ARR added rose 16% to $1.4M" in ex.sentence   # 1430 / 1230 - 1 = 16.3%
+    assert "ARR added rose 16% to $1.4M" in ex.sentence  # 1430 / 1230 - 1 = 16.3%
 
 
 def test_burn_multiple_blank_keeps_the_note():
@@ -93,8 +113,9 @@ def test_cac_payback_driver():
 
 
 def test_generic_north_star_uses_registry_children():
-    ex = nar.explain("ltv_cac", {"ltv_cac": 2.0, "ltv": 40e3, "cac": 20e3},
-                     {"ltv_cac": 4.0, "ltv": 40e3, "cac": 10e3}, {}, "EUR")
+    ex = nar.explain(
+        "ltv_cac", {"ltv_cac": 2.0, "ltv": 40e3, "cac": 20e3}, {"ltv_cac": 4.0, "ltv": 40e3, "cac": 10e3}, {}, "EUR"
+    )
     assert ex.driver == "cac" and ex.sentence.startswith("LTV:CAC was 2.0x")
 
 
@@ -107,25 +128,34 @@ def test_journey_alert_on_opposite_moves():
     assert nar.journey_alerts(cur, prior, threshold=0.30) == []
 
 
-@pytest.mark.parametrize("value, currency, text", [
-    (4.2e6, "EUR", "€4.2M"), (850e3, "USD", "$850k"), (-180e3, "EUR", "-€180k"), (999.4, "GBP", "£999"),
-    (1.25e9, "EUR", "€1.2B"), (12e3, "SEK", "SEK 12k"), (Blank("x"), "EUR", "n/a"),
-])
+@pytest.mark.parametrize(
+    "value, currency, text",
+    [
+        (4.2e6, "EUR", "€4.2M"),
+        (850e3, "USD", "$850k"),
+        (-180e3, "EUR", "-€180k"),
+        (999.4, "GBP", "£999"),
+        (1.25e9, "EUR", "€1.2B"),
+        (12e3, "SEK", "SEK 12k"),
+        (Blank("x"), "EUR", "n/a"),
+    ],
+)
 def test_fmt_currency(value, currency, text):
     assert F.money(value, currency, context="text") == text
 
 
 def test_change_convention():
-    assert nar.change("arr", 110.0, 100.0) == pytest.approx(0.10)       # currency: relative
-    assert nar.change("customers", 90, 100) == pytest.approx(-0.10)      # count: relative
-    assert nar.change("nrr", 1.02, 1.00) == pytest.approx(0.02)          # ratio: difference
+    assert nar.change("arr", 110.0, 100.0) == pytest.approx(0.10)  # currency: relative
+    assert nar.change("customers", 90, 100) == pytest.approx(-0.10)  # count: relative
+    assert nar.change("nrr", 1.02, 1.00) == pytest.approx(0.02)  # ratio: difference
     assert nar.change("net_new_arr", 50.0, -100.0) == pytest.approx(1.5)  # against |prior|
     assert nar.change("arr", 1.0, 0.0) is None
     assert nar.change("arr", Blank("x"), 1.0) is None
 
 
 def test_section_sentences_skip_blanks():
-    out = nar.section_sentences({"ltv_cac": 3.4, "magic_number": Blank("no S&M"), "nrr": 1.05, "grr": 0.9},
-                                {}, "EUR", "growth", "sales-led")
+    out = nar.section_sentences(
+        {"ltv_cac": 3.4, "magic_number": Blank("no S&M"), "nrr": 1.05, "grr": 0.9}, {}, "EUR", "growth", "sales-led"
+    )
     assert out["unit_economics"] == ["LTV:CAC 3.4x (green)."]
     assert "90%" in out["cohort_economics"][0]

@@ -1,12 +1,12 @@
 """Section notebooks: structure (parameters cell, no outputs, python3 kernel, no arithmetic)
 and real runs through papermill for both demo companies, a segment and a comparison."""
+
 from __future__ import annotations
 
 import ast
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -14,8 +14,15 @@ import pytest
 from conftest import DATA, PRODUCT_LED, ROOT, SALES_LED
 
 NOTEBOOKS = ROOT / "notebooks"
-SECTIONS = ["00_cover", "01_summary", "02_revenue_quality", "03_unit_economics", "04_cohort_economics",
-            "05_kpi_hierarchy", "06_appendix"]
+SECTIONS = [
+    "00_cover",
+    "01_summary",
+    "02_revenue_quality",
+    "03_unit_economics",
+    "04_cohort_economics",
+    "05_kpi_hierarchy",
+    "06_appendix",
+]
 PARAMETERS = {"company_dir", "as_of", "window", "segment", "compare", "output_dir"}
 
 
@@ -35,8 +42,13 @@ def test_notebook_structure(name):
     code = [c for c in nb.cells if c.cell_type == "code"]
     first = code[0]
     assert "parameters" in first.metadata.get("tags", [])
-    assigned = {t.id for node in ast.parse(first.source).body if isinstance(node, ast.Assign)
-                for t in node.targets if isinstance(t, ast.Name)}
+    assigned = {
+        t.id
+        for node in ast.parse(first.source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     assert assigned == PARAMETERS
     assert 'company_dir = "../data/meridian"' in first.source  # runs interactively from notebooks/
     for c in code:
@@ -44,8 +56,7 @@ def test_notebook_structure(name):
 
 
 def _numeric(node):
-    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(
-        node.value, bool)
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
 
 
 @pytest.mark.parametrize("name", SECTIONS)
@@ -56,8 +67,9 @@ def test_notebooks_do_no_arithmetic(name):
         if cell.cell_type != "code":
             continue
         for node in ast.walk(ast.parse(cell.source)):
-            assert not isinstance(node, (ast.BinOp, ast.AugAssign)), \
+            assert not isinstance(node, (ast.BinOp, ast.AugAssign)), (
                 f"{name}: arithmetic in a cell: {ast.unparse(node)}"
+            )
             if isinstance(node, ast.UnaryOp) and not _numeric(node.operand):
                 assert isinstance(node.op, ast.Not), f"{name}: {ast.unparse(node)}"
             if isinstance(node, ast.Compare):
@@ -105,8 +117,12 @@ def cached_results(tmp_path_factory):
 # Every section for each company and the segment; the comparison is drawn by the growth
 # section (the two segments' KPIs, early in the pack) and the cohort section, so those are
 # the ones the compare run needs.
-NOTEBOOK_RUNS = [(run, name) for run in RUNS for name in SECTIONS
-                 if "compare" not in RUNS[run] or name in ("02_revenue_quality", "04_cohort_economics")]
+NOTEBOOK_RUNS = [
+    (run, name)
+    for run in RUNS
+    for name in SECTIONS
+    if "compare" not in RUNS[run] or name in ("02_revenue_quality", "04_cohort_economics")
+]
 
 
 @pytest.mark.notebooks
@@ -118,11 +134,23 @@ def test_notebook_runs_with_papermill(name, run, cached_results, tmp_path):
     if run not in cached_results:
         pytest.skip(f"{spec['company']} is absent")
     folder = cached_results[run]
-    params = {"company_dir": str(spec["company"]), "as_of": "", "window": "quarter",
-              "segment": spec.get("segment", ""), "compare": spec.get("compare", ""), "output_dir": str(folder)}
+    params = {
+        "company_dir": str(spec["company"]),
+        "as_of": "",
+        "window": "quarter",
+        "segment": spec.get("segment", ""),
+        "compare": spec.get("compare", ""),
+        "output_dir": str(folder),
+    }
     out = tmp_path / f"{name}.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=params, kernel_name="python3",
-                        progress_bar=False, cwd=str(tmp_path))
+    pm.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(out),
+        parameters=params,
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(tmp_path),
+    )
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -139,8 +167,25 @@ def test_nbval_lax_runs_the_notebooks_with_their_defaults():
     if not (DATA / "meridian" / "company.toml").is_file():
         pytest.skip("demo data absent")
     env = dict(os.environ, MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                           "-o", "addopts=", "--rootdir", str(NOTEBOOKS), *[str(NOTEBOOKS / f"{n}.ipynb")
-                                                                            for n in SECTIONS]],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(NOTEBOOKS),
+            *[str(NOTEBOOKS / f"{n}.ipynb") for n in SECTIONS],
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -1,4 +1,5 @@
 """Onboarding verbs: reportlib inspect, init and template (issue 12 item 4)."""
+
 from __future__ import annotations
 
 import shutil
@@ -10,22 +11,25 @@ import pytest
 
 from reportlib.cli import main
 from reportlib.inputs import load_company, validate_company
-from reportlib.inputs.onboard import init_folder, inspect_file, template_toml, write_template
+from reportlib.inputs.onboard import init_folder, inspect_file, template_toml
 from reportlib.inputs.onboard._inspect import date_formats
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 HARBOR = FIX / "onboarding" / "harbor_analytics"
 
 
-@pytest.mark.parametrize("folder, file, source, header", [
-    ("ga4_traffic", "ga4_traffic_acquisition_2026Q1.csv", "ga4_traffic", 10),        # 9 '#' lines above
-    ("typeform_responses", "typeform_responses.csv", "typeform_responses", 1),      # a column named '#'
-    ("quickbooks_pnl", "ProfitAndLoss_by_Month.xlsx", "quickbooks_pnl", 5),        # 4 title lines
-    ("xero_pnl", "Brightwave_Software_Ltd_-_Profit_and_Loss.csv", "xero_pnl", 5),
-    ("salesforce_opportunities", "report_opportunities_2026-07-08.csv", "salesforce_opportunities", 1),
-    ("amplitude_events", "amplitude_export_20260101T00_20260228T23.zip", "amplitude_events", None),
-    ("delighted_responses", "delighted_survey_responses.json", "delighted_responses", None),
-])
+@pytest.mark.parametrize(
+    "folder, file, source, header",
+    [
+        ("ga4_traffic", "ga4_traffic_acquisition_2026Q1.csv", "ga4_traffic", 10),  # 9 '#' lines above
+        ("typeform_responses", "typeform_responses.csv", "typeform_responses", 1),  # a column named '#'
+        ("quickbooks_pnl", "ProfitAndLoss_by_Month.xlsx", "quickbooks_pnl", 5),  # 4 title lines
+        ("xero_pnl", "Brightwave_Software_Ltd_-_Profit_and_Loss.csv", "xero_pnl", 5),
+        ("salesforce_opportunities", "report_opportunities_2026-07-08.csv", "salesforce_opportunities", 1),
+        ("amplitude_events", "amplitude_export_20260101T00_20260228T23.zip", "amplitude_events", None),
+        ("delighted_responses", "delighted_survey_responses.json", "delighted_responses", None),
+    ],
+)
 def test_inspect_recognises_the_known_export_and_its_header(folder, file, source, header):
     report = inspect_file(FIX / "sources" / folder / file)
     assert report.recognised.source == source and report.header_row == header
@@ -41,8 +45,10 @@ def test_inspect_profiles_columns_and_date_formats():
     assert by["Date"].type == "date" and by["Date"].formats == ("%Y%m%d",)
     assert by["Users"].type == "number" and by["Users"].samples[0] == "50"
     assert "date formats found: %Y%m%d" in report.render()
-    delighted = {c.name: c.type for c in inspect_file(FIX / "sources" / "delighted_responses" /
-                                                       "delighted_survey_responses.json").columns}
+    delighted = {
+        c.name: c.type
+        for c in inspect_file(FIX / "sources" / "delighted_responses" / "delighted_survey_responses.json").columns
+    }
     assert delighted["created_at"] == "epoch seconds"
 
 
@@ -65,7 +71,7 @@ def test_init_on_the_onboarding_folder_writes_a_company_toml_that_validates(tmp_
     assert main(["init", str(folder)]) == 0
     out = capsys.readouterr().out
     written = (folder / "company.toml").read_text()
-    todos = [line[line.index("# TODO:"):] for line in written.splitlines() if "# TODO:" in line]
+    todos = [line[line.index("# TODO:") :] for line in written.splitlines() if "# TODO:" in line]
     # at most the TODOs it names: the currency, the contracts' defaults, the guessed accounts
     assert len(todos) == 3 and all(t in out for t in todos)
     report = validate_company(folder)
@@ -79,8 +85,11 @@ def test_init_on_the_onboarding_folder_writes_a_company_toml_that_validates(tmp_
 def test_init_never_overwrites_and_joins_side_files(tmp_path, capsys):
     assert main(["init", str(HARBOR)]) == 1
     assert "exists already" in capsys.readouterr().err
-    folder = Path(shutil.copytree(FIX / "sources" / "stripe_subscriptions", tmp_path / "stripe",
-                                  ignore=shutil.ignore_patterns("company.toml")))
+    folder = Path(
+        shutil.copytree(
+            FIX / "sources" / "stripe_subscriptions", tmp_path / "stripe", ignore=shutil.ignore_patterns("company.toml")
+        )
+    )
     started = init_folder(folder)
     text = started.path.read_text()
     assert "[[inputs.contracts.join]]" in text and 'path = "coupons.csv"' in text
@@ -103,8 +112,8 @@ def test_template_workbook_reads_back_with_its_company_toml(tmp_path, capsys):
     sheet = book["contracts"]
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["contract_id", "customer_id", "start_date"]
-    assert "one of: contracted_recurring" in sheet["H1"].comment.text      # revenue_type's note
-    assert sheet["A2"].value == "K-001"                                     # the example row
+    assert "one of: contracted_recurring" in sheet["H1"].comment.text  # revenue_type's note
+    assert sheet["A2"].value == "K-001"  # the example row
     (tmp_path / "company.toml").write_text(template_toml(out.name))
     report = validate_company(tmp_path)
     assert report.ok and not report.warnings, report.render()

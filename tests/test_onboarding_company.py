@@ -3,6 +3,7 @@ month, HubSpot deals and contacts, GA4, Typeform, a contract list) makes a full 
 figures equal the ones computed by hand (tests/fixtures/onboarding/harbor_analytics/README.md);
 and a folder with only go-to-market inputs (CRM, leads, traffic, NPS) makes the pack of the
 sections it can instead of crashing."""
+
 from __future__ import annotations
 
 import csv
@@ -50,8 +51,13 @@ def read_kpis(path: Path) -> dict[str, str]:
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     """The installed command as a user runs it (its own process)."""
-    return subprocess.run([sys.executable, "-m", "reportlib.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "reportlib.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        timeout=900,
+    )
 
 
 def gtm_only(tmp_path: Path) -> Path:
@@ -63,23 +69,23 @@ def gtm_only(tmp_path: Path) -> Path:
 
 # Q1 2026 (as of 2026-03, quarter), by hand (README):
 HAND = {
-    "arr": 600000,              # MRR Mar: 20,000 + 15,000 + 6,000 + 9,000 = 50,000 x 12
-    "net_new_arr": 120000,      # 600,000 - Dec 40,000 x 12 = 480,000
-    "new_customers": 2,         # cus_d (Jan), cus_e (Mar)
-    "gross_margin": 114150 / 145050,    # P&L Q1 (46,200 + 46,850 + 52,000 - 10,000 - 10,200 - 10,700) / 145,050
-    "sm_spend": 79000,          # 24,500 + 28,300 + 26,200
-    "cac": 39500,               # 79,000 / 2
-    "magic_number": 120000 / 79000,     # 1.518987
-    "win_rate": 0.5,            # Q1 closed: #10 won, #11 lost
-    "avg_deal_size": 15000,     # #10
-    "visitors": 6781,           # GA4 Jan 2,075 + Feb 2,136 + Mar 2,570
-    "signups": 7,               # contacts reaching Lead in Q1
+    "arr": 600000,  # MRR Mar: 20,000 + 15,000 + 6,000 + 9,000 = 50,000 x 12
+    "net_new_arr": 120000,  # 600,000 - Dec 40,000 x 12 = 480,000
+    "new_customers": 2,  # cus_d (Jan), cus_e (Mar)
+    "gross_margin": 114150 / 145050,  # P&L Q1 (46,200 + 46,850 + 52,000 - 10,000 - 10,200 - 10,700) / 145,050
+    "sm_spend": 79000,  # 24,500 + 28,300 + 26,200
+    "cac": 39500,  # 79,000 / 2
+    "magic_number": 120000 / 79000,  # 1.518987
+    "win_rate": 0.5,  # Q1 closed: #10 won, #11 lost
+    "avg_deal_size": 15000,  # #10
+    "visitors": 6781,  # GA4 Jan 2,075 + Feb 2,136 + Mar 2,570
+    "signups": 7,  # contacts reaching Lead in Q1
     "visitor_to_signup": 7 / 6781,
-    "pqls": 5,                  # MQL in Q1
+    "pqls": 5,  # MQL in Q1
     "signup_to_pql": 5 / 7,
-    "pql_to_customer": 1 / 5,   # one customer in Q1
-    "lead_conversion_rate": 1 / 8,      # 8 contacts created in Q1, 1 became a customer
-    "nps": 25,                  # Typeform Jan-Feb: (6 - 3) / 12 x 100
+    "pql_to_customer": 1 / 5,  # one customer in Q1
+    "lead_conversion_rate": 1 / 8,  # 8 contacts created in Q1, 1 became a customer
+    "nps": 25,  # Typeform Jan-Feb: (6 - 3) / 12 x 100
 }
 
 
@@ -91,7 +97,7 @@ def assert_hand_figures(kpis: dict[str, str]) -> None:
 
 def test_onboarded_company_kpis_equal_the_hand_computed_ones(tmp_path):
     assert main(["kpis", str(HARBOR), "--out", str(tmp_path)]) == 0
-    out = tmp_path / "harbor_analytics" / "2026-03"   # kpis --out DIR writes DIR/<company>/<as_of>/
+    out = tmp_path / "harbor_analytics" / "2026-03"  # kpis --out DIR writes DIR/<company>/<as_of>/
     assert_hand_figures(read_kpis(out / "kpis.csv"))
     funnel = {r["stage"]: float(r["count"]) for r in csv.DictReader((out / "tables" / "funnel.csv").open())}
     assert funnel == {"visitors": 6781, "created": 8, "signup": 7, "pql": 5, "customer": 1}
@@ -105,7 +111,7 @@ def test_go_to_market_only_folder_gives_its_kpis_through_the_cli(tmp_path, capsy
     kpis = read_kpis(next((tmp_path / "out").glob("*/2026-03/kpis.csv")))
     for kpi in ("win_rate", "avg_deal_size", "visitors", "signups", "pqls", "lead_conversion_rate", "nps"):
         assert float(kpis[kpi]) == pytest.approx(HAND[kpi]), kpi
-    assert kpis["arr"] == "" and kpis["gross_margin"] == ""      # blank with a note, never 0
+    assert kpis["arr"] == "" and kpis["gross_margin"] == ""  # blank with a note, never 0
 
 
 @pytest.mark.slow
@@ -130,8 +136,11 @@ def test_onboarded_company_makes_a_full_pack_through_the_real_cli(tmp_path):
 def test_go_to_market_only_folder_makes_a_pack(tmp_path):
     done = cli("pack", str(gtm_only(tmp_path)), "--as-of", "2026-03", "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    text = subprocess.run(["pdftotext", str(tmp_path / "out" / "gtm_only" / "2026-03" / "board-pack.pdf"), "-"],
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "out" / "gtm_only" / "2026-03" / "board-pack.pdf"), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
     # the sections it can: the funnel and pipeline line, NPS; revenue sections say what is missing
     assert "Visitors 6,781; Signups 7; PQLs 5; Pipeline created $147k; Win rate 50%." in text
     assert "NPS 25" in text and "needs a revenue input" in text and "Traceback" not in text

@@ -1,5 +1,6 @@
 """[[overrides]] in company.toml: the analyst's value, the computed one and the reason kept,
 and every KPI it feeds saying so."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,9 +33,9 @@ def test_an_override_keeps_both_values_and_the_reason(tmp_path: Path, capsys) ->
     assert kpis.loc["new_arr", "value"] == 900 and kpis.loc["new_arr", "computed_value"] == 600
     assert kpis.loc["new_arr", "override_reason"].startswith("A February deal")
     assert "Overridden by the analyst" in kpis.loc["new_arr", "note"]
-    for fed in ("arr", "net_new_arr", "quick_ratio"):       # new_arr's parents in the registry
+    for fed in ("arr", "net_new_arr", "quick_ratio"):  # new_arr's parents in the registry
         assert "Uses an overridden input (new_arr)" in kpis.loc[fed, "note"], fed
-    assert pd.isna(kpis.loc["arr", "computed_value"]) and pd.isna(kpis.loc["arr", "override_reason"])   # blank cells
+    assert pd.isna(kpis.loc["arr", "computed_value"]) and pd.isna(kpis.loc["arr", "override_reason"])  # blank cells
     # another quarter is not overridden
     assert main(["kpis", str(company), "--as-of", "2025-12", "--out", str(tmp_path / "q4")]) == 0
     assert _kpis(tmp_path / "q4")["override_reason"].isna().all()
@@ -42,8 +43,9 @@ def test_an_override_keeps_both_values_and_the_reason(tmp_path: Path, capsys) ->
 
 def test_an_override_without_a_reason_is_refused(tmp_path: Path, capsys) -> None:
     company = tiny_company(tmp_path / "tiny")
-    (company / "company.toml").write_text((company / "company.toml").read_text()
-                                          + '\n[[overrides]]\nkpi = "new_ar"\nperiod = "Q1"\nvalue = "lots"\n')
+    (company / "company.toml").write_text(
+        (company / "company.toml").read_text() + '\n[[overrides]]\nkpi = "new_ar"\nperiod = "Q1"\nvalue = "lots"\n'
+    )
     assert main(["validate", str(company)]) == 1
     out = capsys.readouterr().out
     for expected in ("Did you mean 'new_arr'", "overrides[1].period", "overrides[1].value", "overrides[1].reason"):

@@ -1,4 +1,5 @@
 """build_pack: validation first, atomic folders, skip-when-unchanged, failures named."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,10 @@ path = "mrr.csv"
 columns = { customer_id = "customer", month = "month", mrr = "mrr" }
 dimensions = ["segment"]
 """
-CSV = "customer,month,mrr,segment\na,2026-07,100,SMB\na,2026-08,110,SMB\na,2026-09,120,SMB\n" \
-      "b,2026-07,50,Enterprise\nb,2026-08,50,Enterprise\nb,2026-09,60,Enterprise\n"
+CSV = (
+    "customer,month,mrr,segment\na,2026-07,100,SMB\na,2026-08,110,SMB\na,2026-09,120,SMB\n"
+    "b,2026-07,50,Enterprise\nb,2026-08,50,Enterprise\nb,2026-09,60,Enterprise\n"
+)
 
 
 @pytest.fixture()
@@ -61,15 +64,18 @@ def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 
 def test_pack_folder_names() -> None:
     assert pack.pack_folder("/r", "acme", "2026-09") == Path("/r/acme/2026-09")
-    assert pack.pack_folder("/r", "acme", "2026-09-15", ("segment", "Enterprise")) == \
-        Path("/r/acme/2026-09_segment-Enterprise")
-    assert pack.pack_folder("/r", "acme", "2026-09", None, "segment=SMB,Enterprise") == \
-        Path("/r/acme/2026-09_compare-segment-SMB-vs-Enterprise")
+    assert pack.pack_folder("/r", "acme", "2026-09-15", ("segment", "Enterprise")) == Path(
+        "/r/acme/2026-09_segment-Enterprise"
+    )
+    assert pack.pack_folder("/r", "acme", "2026-09", None, "segment=SMB,Enterprise") == Path(
+        "/r/acme/2026-09_compare-segment-SMB-vs-Enterprise"
+    )
     assert pack.section_title(Path("05_kpi_hierarchy.ipynb")) == "Go-to-market"
 
 
-def test_input_problems_stop_everything_before_notebooks(company: Path, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_input_problems_stop_everything_before_notebooks(
+    company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (company / "mrr.csv").write_text("customer,month,mrr\na,2026-07,-5\n")
     monkeypatch.setattr(pack, "_compute_kpis", lambda *a: pytest.fail("KPIs computed for bad inputs"))
     out = tmp_path / "reports"
@@ -84,9 +90,14 @@ def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: P
     out = tmp_path / "reports"
     first = pack.build_pack(company, out=out, notebooks=GOOD, jobs=2)
     assert first.folder == out / "fixture-co" / "2026-09" and not first.skipped
-    assert sorted(p.name for p in first.folder.iterdir()) == ["_inputs", "board-pack.pdf", "kpis.csv",
-                                                              "manifest.json", "notebooks"]
-    assert [p.name for p in out.joinpath("fixture-co").iterdir()] == ["2026-09"]   # no staging left
+    assert sorted(p.name for p in first.folder.iterdir()) == [
+        "_inputs",
+        "board-pack.pdf",
+        "kpis.csv",
+        "manifest.json",
+        "notebooks",
+    ]
+    assert [p.name for p in out.joinpath("fixture-co").iterdir()] == ["2026-09"]  # no staging left
     manifest = json.loads(first.manifest.read_text())
     assert manifest["parameters"]["as_of"] == "2026-09"
     assert set(manifest["inputs"]) == {"company.toml", "mrr.csv"}
@@ -115,9 +126,9 @@ def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: P
 
 @pytest.mark.chromium
 @needs_chromium
-def test_failing_section_exits_1_and_keeps_the_previous_pack(company: Path, tmp_path: Path, fake_kpis,
-                                                            monkeypatch: pytest.MonkeyPatch,
-                                                            capsys: pytest.CaptureFixture) -> None:
+def test_failing_section_exits_1_and_keeps_the_previous_pack(
+    company: Path, tmp_path: Path, fake_kpis, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "reports"
     monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: GOOD)
     assert main(["pack", str(company), "--as-of", "2026-09", "--out", str(out)]) == 0
@@ -129,8 +140,8 @@ def test_failing_section_exits_1_and_keeps_the_previous_pack(company: Path, tmp_
     assert main(["pack", str(company), "--as-of", "2026-09", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "02_fails" in err and "cell 4" in err and "ValueError: the numbers do not add up" in err
-    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before      # previous pack intact
-    assert [p.name for p in folder.parent.iterdir()] == ["2026-09"]            # no partial folder
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before  # previous pack intact
+    assert [p.name for p in folder.parent.iterdir()] == ["2026-09"]  # no partial folder
 
     # A failing segment pack writes no folder at all.
     assert main(["pack", str(company), "--segment", "segment=SMB", "--out", str(out)]) == 1
@@ -141,8 +152,10 @@ def test_failing_section_exits_1_and_keeps_the_previous_pack(company: Path, tmp_
 @pytest.mark.notebooks
 @pytest.mark.slow
 @needs_chromium
-@pytest.mark.skipif(not (SALES_LED / "company.toml").is_file() or not pack.section_notebooks(),
-                    reason="demo data or section notebooks not present")
+@pytest.mark.skipif(
+    not (SALES_LED / "company.toml").is_file() or not pack.section_notebooks(),
+    reason="demo data or section notebooks not present",
+)
 def test_demo_pack_pdf(tmp_path: Path) -> None:
     """The real deck: landscape, one bookmark per section, no code, north stars = kpis.csv."""
     import csv
@@ -162,8 +175,11 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
     # The summary section's pages show the north-star values of kpis.csv.
     starts = [reader.get_destination_page_number(o) for o in reader.outline] + [len(reader.pages)]
     summary = next(i for i, s in enumerate(sections) if "summary" in s.stem)
-    summary_text = subprocess.run(["pdftotext", "-f", str(starts[summary] + 1), "-l", str(starts[summary + 1]),
-                                   str(result.pdf), "-"], capture_output=True, text=True).stdout
+    summary_text = subprocess.run(
+        ["pdftotext", "-f", str(starts[summary] + 1), "-l", str(starts[summary + 1]), str(result.pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
     rows = [r for r in csv.DictReader(open(result.folder / "kpis.csv")) if r["tier"] == "north_star" and r["value"]]
     assert rows
     from reportlib import format as F

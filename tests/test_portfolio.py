@@ -3,6 +3,7 @@
 Most tests inject a fast kpis-only ``pack_fn`` (no notebooks, no Chromium) so that the
 runner itself is what is tested; one test runs the real ``build_pack`` end to end.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,10 +64,10 @@ def _local_company(root: Path, i: int, broken: bool) -> Path:
         f'[company]\nname = "Company {i}"\ncurrency = "{CURRENCIES[i % 3]}"\n'
         '[report]\nsegments = ["segment=SMB"]\n'
         '[inputs.mrr]\npath = "mrr.csv"\n'
-        'columns = { customer_id = "Customer", month = "Month", mrr = "MRR" }\n')
+        'columns = { customer_id = "Customer", month = "Month", mrr = "MRR" }\n'
+    )
     months = pd.period_range("2025-01", "2026-09", freq="M").astype(str)
-    rows = [(f"c{c}", m, 100.0 * (c + 1) + 10 * i + k) for c in range(4)
-            for k, m in enumerate(months)]
+    rows = [(f"c{c}", m, 100.0 * (c + 1) + 10 * i + k) for c in range(4) for k, m in enumerate(months)]
     if broken:
         rows[3] = (rows[3][0], rows[3][1], -50.0)
     pd.DataFrame(rows, columns=["Customer", "Month", "MRR"]).to_csv(folder / "mrr.csv", index=False)
@@ -77,8 +78,17 @@ def _local_company(root: Path, i: int, broken: bool) -> Path:
 # fast kpis-only packs (module level: they are pickled into worker processes)
 
 
-def fast_pack(company_dir, as_of=None, window="quarter", segment=None, compare=None,
-              out="reports", jobs=None, force=False, executor=None):
+def fast_pack(
+    company_dir,
+    as_of=None,
+    window="quarter",
+    segment=None,
+    compare=None,
+    out="reports",
+    jobs=None,
+    force=False,
+    executor=None,
+):
     """A pack without notebooks or PDF: kpis.csv + manifest, skipped when unchanged."""
     company_dir = Path(company_dir)
     digest = hashlib.sha256(json.dumps([as_of, window, segment]).encode())
@@ -110,25 +120,25 @@ def _fake_kpis(company_dir: Path, as_of):
     mrr = pd.read_csv(company_dir / "mrr.csv")
     bad = mrr.index[mrr["MRR"] < 0]
     if len(bad):
-        raise InputError([Problem("MRR is negative", file="mrr.csv", row=int(bad[0]) + 2,
-                                  column="MRR")])
+        raise InputError([Problem("MRR is negative", file="mrr.csv", row=int(bad[0]) + 2, column="MRR")])
     month = as_of or mrr["Month"].max()
     arr = 12 * mrr.loc[mrr["Month"] == month, "MRR"].sum()
     arr_ago = 12 * mrr.loc[mrr["Month"] == str(pd.Period(month, "M") - 12), "MRR"].sum()
     k = int(company_dir.name[-1]) if company_dir.name[-1].isdigit() else 0
-    rows = [("arr", "ARR", "north_star", arr, "currency", ""),
-            ("arr_growth_yoy", "ARR growth YoY", "diagnostic", arr / arr_ago - 1, "ratio", ""),
-            ("nrr", "NRR", "north_star", 0.85 + 0.05 * k, "ratio", "red" if k == 0 else "green"),
-            ("grr", "GRR", "diagnostic", 0.8 + 0.02 * k, "ratio", ""),
-            ("burn_multiple", "Burn multiple", "north_star", 0.5 + 0.5 * k, "multiple", "amber"),
-            ("magic_number", "Magic number", "diagnostic", 0.6 + 0.1 * k, "multiple", ""),
-            ("cac_payback_months", "CAC payback", "north_star", 8 + 3 * k, "months", "green"),
-            ("customers", "Customers", "diagnostic", 4, "count", "")]
+    rows = [
+        ("arr", "ARR", "north_star", arr, "currency", ""),
+        ("arr_growth_yoy", "ARR growth YoY", "diagnostic", arr / arr_ago - 1, "ratio", ""),
+        ("nrr", "NRR", "north_star", 0.85 + 0.05 * k, "ratio", "red" if k == 0 else "green"),
+        ("grr", "GRR", "diagnostic", 0.8 + 0.02 * k, "ratio", ""),
+        ("burn_multiple", "Burn multiple", "north_star", 0.5 + 0.5 * k, "multiple", "amber"),
+        ("magic_number", "Magic number", "diagnostic", 0.6 + 0.1 * k, "multiple", ""),
+        ("cac_payback_months", "CAC payback", "north_star", 8 + 3 * k, "months", "green"),
+        ("customers", "Customers", "diagnostic", 4, "count", ""),
+    ]
     df = pd.DataFrame(rows, columns=["kpi", "label", "tier", "value", "unit", "status"])
     for col in ("prior_value", "change", "benchmark", "note"):
         df[col] = ""
-    return month, df[["kpi", "label", "tier", "value", "unit", "prior_value", "change",
-                      "benchmark", "status", "note"]]
+    return month, df[["kpi", "label", "tier", "value", "unit", "prior_value", "change", "benchmark", "status", "note"]]
 
 
 def dying_pack(company_dir, **kwargs):
@@ -178,8 +188,7 @@ def test_find_companies_is_recursive_and_sorted(tmp_path):
         (tmp_path / rel).mkdir(parents=True)
         (tmp_path / rel / "company.toml").write_text("")
     (tmp_path / "not-a-company").mkdir()
-    assert [p.relative_to(tmp_path).as_posix() for p in find_companies(tmp_path)] == [
-        "a", "b", "nested/fund2/c"]
+    assert [p.relative_to(tmp_path).as_posix() for p in find_companies(tmp_path)] == ["a", "b", "nested/fund2/c"]
 
 
 def test_two_broken_companies_do_not_stop_the_others(portfolio_dir, tmp_path):
@@ -242,7 +251,7 @@ def test_a_killed_worker_is_reported_and_the_others_complete(tmp_path, pack_fn):
 def test_any_executor_can_be_passed(portfolio_dir, tmp_path):
     with ThreadPoolExecutor(2) as pool:
         result = _run(portfolio_dir, tmp_path / "reports", executor=pool)
-        assert pool.submit(lambda: 1).result() == 1     # not shut down by the run
+        assert pool.submit(lambda: 1).result() == 1  # not shut down by the run
     assert sum(r.status == "failed" for r in result.rows) == 2
 
 
@@ -265,8 +274,7 @@ def test_segments_make_one_task_per_configured_segment(tmp_path):
 @pytest.mark.slow
 def test_dask_local_cluster(portfolio_dir, tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = _run(portfolio_dir, tmp_path / "reports", scheduler=cluster.scheduler_address)
     table = result.table()
     assert (table["status"] == "done").sum() == 4
@@ -275,34 +283,48 @@ def test_dask_local_cluster(portfolio_dir, tmp_path):
 
 
 def test_fx_table_rates_and_fund_currency():
-    fx = load_fx(pd.DataFrame({"currency": ["usd", "USD", "GBP", "EUR"],
-                               "month": ["2026-06", "2026-09", "2026-01-31", "2026-09"],
-                               "rate": ["0.9", "0.8", "1.2", "1"]}))
+    fx = load_fx(
+        pd.DataFrame(
+            {
+                "currency": ["usd", "USD", "GBP", "EUR"],
+                "month": ["2026-06", "2026-09", "2026-01-31", "2026-09"],
+                "rate": ["0.9", "0.8", "1.2", "1"],
+            }
+        )
+    )
     assert fx.fund_currency == "EUR"
     assert fx.rate("USD", "2026-09") == 0.8
-    assert fx.rate("USD", "2026-08") == 0.9           # latest month before
+    assert fx.rate("USD", "2026-08") == 0.9  # latest month before
     assert fx.rate("GBP", "2026-09") == 1.2
     assert fx.rate("EUR", "2020-01") == 1.0
-    assert pd.isna(fx.rate("USD", "2026-01"))          # no rate yet
+    assert pd.isna(fx.rate("USD", "2026-01"))  # no rate yet
     assert pd.isna(fx.rate("JPY", "2026-09"))
 
 
 def test_fx_converts_sums_and_arr_but_keeps_values(tmp_path):
-    kpis = pd.DataFrame({
-        "company": ["a", "a", "b", "b", "c"], "currency": ["EUR", "EUR", "USD", "USD", "JPY"],
-        "kpi": ["arr", "nrr", "arr", "nrr", "arr"], "label": ["ARR", "NRR", "ARR", "NRR", "ARR"],
-        "tier": ["north_star"] * 5, "value": [1000.0, 1.1, 2000.0, 0.8, 5000.0],
-        "unit": ["currency", "ratio", "currency", "ratio", "currency"],
-        "prior_value": None, "change": None, "benchmark": "",
-        "status": ["", "green", "", "red", ""], "note": ""})
-    fx = FxTable(pd.DataFrame({"currency": ["USD"], "month": [pd.Period("2026-09", "M")],
-                               "rate": [0.5]}), "EUR")
+    kpis = pd.DataFrame(
+        {
+            "company": ["a", "a", "b", "b", "c"],
+            "currency": ["EUR", "EUR", "USD", "USD", "JPY"],
+            "kpi": ["arr", "nrr", "arr", "nrr", "arr"],
+            "label": ["ARR", "NRR", "ARR", "NRR", "ARR"],
+            "tier": ["north_star"] * 5,
+            "value": [1000.0, 1.1, 2000.0, 0.8, 5000.0],
+            "unit": ["currency", "ratio", "currency", "ratio", "currency"],
+            "prior_value": None,
+            "change": None,
+            "benchmark": "",
+            "status": ["", "green", "", "red", ""],
+            "note": "",
+        }
+    )
+    fx = FxTable(pd.DataFrame({"currency": ["USD"], "month": [pd.Period("2026-09", "M")], "rate": [0.5]}), "EUR")
     s = summarize(kpis, fx=fx, as_of="2026-09")
     arr = s.totals[s.totals["kpi"] == "arr"].set_index(["scope", "currency"])
     fund = arr.loc[("fund", "EUR")]
-    assert fund["value"] == 2000.0 and fund["companies"] == 2     # 1000 + 0.5 x 2000, JPY left out
+    assert fund["value"] == 2000.0 and fund["companies"] == 2  # 1000 + 0.5 x 2000, JPY left out
     assert "JPY" in fund["note"]
-    assert arr.loc[("currency", "USD"), "value"] == 2000.0      # own-currency sums kept
+    assert arr.loc[("currency", "USD"), "value"] == 2000.0  # own-currency sums kept
     assert arr.loc[("currency", "EUR"), "value"] == 1000.0
     comp = s.companies.set_index("company")
     assert comp.loc["b", "arr"] == 2000.0 and comp.loc["b", "arr_fund"] == 1000.0
@@ -315,10 +337,20 @@ def test_fx_converts_sums_and_arr_but_keeps_values(tmp_path):
 def test_gather_kpis_stacks_each_company(tmp_path):
     for slug in ("x", "y"):
         (tmp_path / slug).mkdir()
-        pd.DataFrame({"kpi": ["arr"], "label": ["ARR"], "tier": ["north_star"], "value": [1.0],
-                      "unit": ["currency"], "prior_value": [""], "change": [""],
-                      "benchmark": [""], "status": [""], "note": [""]}
-                     ).to_csv(tmp_path / slug / "kpis.csv", index=False)
+        pd.DataFrame(
+            {
+                "kpi": ["arr"],
+                "label": ["ARR"],
+                "tier": ["north_star"],
+                "value": [1.0],
+                "unit": ["currency"],
+                "prior_value": [""],
+                "change": [""],
+                "benchmark": [""],
+                "status": [""],
+                "note": [""],
+            }
+        ).to_csv(tmp_path / slug / "kpis.csv", index=False)
     kpis = gather_kpis({"x": tmp_path / "x", "y": tmp_path / "y"}, {"x": "EUR", "y": "USD"})
     assert list(kpis["company"]) == ["x", "y"] and list(kpis["currency"]) == ["EUR", "USD"]
 
@@ -346,29 +378,56 @@ def test_real_packs_and_summary_pdf(tmp_path, capsys):
 
 
 def _kpi_rows(company: str, currency: str, values: dict[str, float]) -> list[dict]:
-    units = {"arr": "currency", "customers": "count", "nrr": "ratio", "arr_growth_yoy": "ratio",
-             "runway_months": "months"}
-    return [{"company": company, "currency": currency, "kpi": k, "label": k.upper(),
-             "tier": "north_star" if k in ("arr", "nrr") else "diagnostic", "value": v, "unit": units[k],
-             "prior_value": None, "change": None, "benchmark": "", "status": "", "note": ""}
-            for k, v in values.items()]
+    units = {
+        "arr": "currency",
+        "customers": "count",
+        "nrr": "ratio",
+        "arr_growth_yoy": "ratio",
+        "runway_months": "months",
+    }
+    return [
+        {
+            "company": company,
+            "currency": currency,
+            "kpi": k,
+            "label": k.upper(),
+            "tier": "north_star" if k in ("arr", "nrr") else "diagnostic",
+            "value": v,
+            "unit": units[k],
+            "prior_value": None,
+            "change": None,
+            "benchmark": "",
+            "status": "",
+            "note": "",
+        }
+        for k, v in values.items()
+    ]
 
 
 def test_summary_flags_stale_data_and_formats_counts_by_unit():
     from reportlib.deck import portfolio_charts as pc
 
-    kpis = pd.DataFrame(_kpi_rows("a", "EUR", {"arr": 1000.0, "customers": 637.0, "runway_months": 14.0})
-                        + _kpi_rows("b", "EUR", {"arr": 500.0, "customers": 3.0, "runway_months": 8.0}))
-    meta = pd.DataFrame({"company": ["a", "b"], "name": ["A", "B"], "stage": "early", "gtm": "hybrid",
-                         "last_month": ["2026-09", "2026-04"]})
+    kpis = pd.DataFrame(
+        _kpi_rows("a", "EUR", {"arr": 1000.0, "customers": 637.0, "runway_months": 14.0})
+        + _kpi_rows("b", "EUR", {"arr": 500.0, "customers": 3.0, "runway_months": 8.0})
+    )
+    meta = pd.DataFrame(
+        {
+            "company": ["a", "b"],
+            "name": ["A", "B"],
+            "stage": "early",
+            "gtm": "hybrid",
+            "last_month": ["2026-09", "2026-04"],
+        }
+    )
     s = summarize(kpis, meta, as_of="2026-10")
     # a: 2026-10 - 2026-09 = 1 month (not stale); b: 6 months before the as-of (stale)
     assert s.companies.set_index("company")["stale"].to_dict() == {"a": False, "b": True}
     assert "B (data to Apr 2026)" in pc.headline_markdown(s.companies, s.runs, s.as_of)
     totals = pc.totals_markdown(s.totals, None)
-    assert "| **CUSTOMERS** | 640 (2) |" in totals      # 637 + 3 customers, no currency sign
-    assert "| **ARR** | €1.5k (2) |" in totals           # 1000 + 500 EUR
-    assert "--fx" in totals                              # the one-line hint without fx
+    assert "| **CUSTOMERS** | 640 (2) |" in totals  # 637 + 3 customers, no currency sign
+    assert "| **ARR** | €1.5k (2) |" in totals  # 1000 + 500 EUR
+    assert "--fx" in totals  # the one-line hint without fx
     assert s.companies.set_index("company").loc["b", "runway_months"] == 8.0
 
 
@@ -388,15 +447,16 @@ def test_gather_history_keeps_the_last_four_packs_up_to_the_as_of(tmp_path):
     company = tmp_path / "a"
     for i, month in enumerate(["2025-10", "2026-01", "2026-04", "2026-07", "2026-10", "2027-01"]):
         (company / month).mkdir(parents=True)
-        pd.DataFrame({"kpi": ["arr", "nrr", "customers"], "value": [100.0 * (i + 1), 1.0 + i / 100, 9]}
-                     ).to_csv(company / month / "kpis.csv", index=False)
+        pd.DataFrame({"kpi": ["arr", "nrr", "customers"], "value": [100.0 * (i + 1), 1.0 + i / 100, 9]}).to_csv(
+            company / month / "kpis.csv", index=False
+        )
     history = gather_history({"a": company / "2026-10"}, {"a": ["arr", "nrr"]})
     # packs up to 2026-10 (2027-01 was issued later), the last four of them: 2026-01 .. 2026-10
     assert sorted(set(history["as_of"])) == ["2026-01", "2026-04", "2026-07", "2026-10"]
     assert set(history["kpi"]) == {"arr", "nrr"}
     arr = history[history["kpi"] == "arr"].set_index("as_of")["value"]
-    assert arr["2026-01"] == 200.0 and arr["2026-10"] == 500.0   # packs 2 and 5: 100 x 2, 100 x 5
+    assert arr["2026-01"] == 200.0 and arr["2026-10"] == 500.0  # packs 2 and 5: 100 x 2, 100 x 5
     companies = pd.DataFrame({"company": ["a"], "name": ["A"], "currency": ["USD"], "north_star": ["arr,nrr"]})
     kpis = pd.DataFrame(_kpi_rows("a", "USD", {"arr": 500.0, "nrr": 1.04}))
     table = pc.history_markdown(history, companies, kpis)
-    assert "Oct 2026</span> | $500 | 104% |" in table   # nrr 1 + 4/100
+    assert "Oct 2026</span> | $500 | 104% |" in table  # nrr 1 + 4/100

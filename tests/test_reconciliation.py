@@ -1,4 +1,5 @@
 """Reconciliation between sources, by hand: billing vs P&L, CRM vs bookings, reported."""
+
 from __future__ import annotations
 
 import math
@@ -22,29 +23,51 @@ def company(folder: Path) -> Path:
     CRM: won 12,000 closed 2025-12-10, won 5,000 closed 2026-03-18, lost 9,999 in 2026-02,
     won 1,000 closed 2026-05-02."""
     folder.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame([
-        ("K1", "X", "2026-01-01", "2026-12-31", "2025-12-15", 12000.0, None, "contracted_recurring", "monthly"),
-        ("K2", "Y", "2026-04-01", None, "2026-03-20", None, 500.0, "contracted_recurring", "monthly"),
-        ("K3", "Z", "2026-07-01", None, "2026-06-10", None, 200.0, "contracted_recurring", "monthly"),
-    ], columns=["contract_id", "customer_id", "start_date", "end_date", "signed_date", "tcv", "mrr",
-                "revenue_type", "billing"]).to_csv(folder / "contracts.csv", index=False)
-    pd.DataFrame({"month": [str(p) for p in pd.period_range("2026-01", "2026-06", freq="M")],
-                  "revenue": [1000.0, 1000.0, 1000.0, 1500.0, 1800.0, 1500.0], "cogs": 100.0,
-                  "sales_marketing": 50.0}).to_csv(folder / "pnl.csv", index=False)
-    pd.DataFrame([
-        ("O1", "2025-10-01", 12000.0, "Closed Won", "2025-12-10", "won"),
-        ("O2", "2026-01-05", 5000.0, "Closed Won", "2026-03-18", "won"),
-        ("O3", "2026-01-05", 9999.0, "Closed Lost", "2026-02-11", "lost"),
-        ("O4", "2026-02-01", 1000.0, "Closed Won", "2026-05-02", "won"),
-    ], columns=["opportunity_id", "created_at", "amount", "stage", "closed_at", "outcome"]
+    pd.DataFrame(
+        [
+            ("K1", "X", "2026-01-01", "2026-12-31", "2025-12-15", 12000.0, None, "contracted_recurring", "monthly"),
+            ("K2", "Y", "2026-04-01", None, "2026-03-20", None, 500.0, "contracted_recurring", "monthly"),
+            ("K3", "Z", "2026-07-01", None, "2026-06-10", None, 200.0, "contracted_recurring", "monthly"),
+        ],
+        columns=[
+            "contract_id",
+            "customer_id",
+            "start_date",
+            "end_date",
+            "signed_date",
+            "tcv",
+            "mrr",
+            "revenue_type",
+            "billing",
+        ],
+    ).to_csv(folder / "contracts.csv", index=False)
+    pd.DataFrame(
+        {
+            "month": [str(p) for p in pd.period_range("2026-01", "2026-06", freq="M")],
+            "revenue": [1000.0, 1000.0, 1000.0, 1500.0, 1800.0, 1500.0],
+            "cogs": 100.0,
+            "sales_marketing": 50.0,
+        }
+    ).to_csv(folder / "pnl.csv", index=False)
+    pd.DataFrame(
+        [
+            ("O1", "2025-10-01", 12000.0, "Closed Won", "2025-12-10", "won"),
+            ("O2", "2026-01-05", 5000.0, "Closed Won", "2026-03-18", "won"),
+            ("O3", "2026-01-05", 9999.0, "Closed Lost", "2026-02-11", "lost"),
+            ("O4", "2026-02-01", 1000.0, "Closed Won", "2026-05-02", "won"),
+        ],
+        columns=["opportunity_id", "created_at", "amount", "stage", "closed_at", "outcome"],
     ).to_csv(folder / "opps.csv", index=False)
-    pd.DataFrame([("arr", "2026-06", 19000.0), ("mrr", "2026Q2", 1500.0), ("nrr", "H1 2026", 1.0),
-                  ("bogus", "2026-06", 1.0)], columns=["kpi", "period", "value"]).to_csv(folder / "reported.csv",
-                                                                                     index=False)
+    pd.DataFrame(
+        [("arr", "2026-06", 19000.0), ("mrr", "2026Q2", 1500.0), ("nrr", "H1 2026", 1.0), ("bogus", "2026-06", 1.0)],
+        columns=["kpi", "period", "value"],
+    ).to_csv(folder / "reported.csv", index=False)
     (folder / "company.toml").write_text(
         '[company]\nname = "Recon"\ncurrency = "EUR"\n'
         '[inputs.contracts]\npath = "contracts.csv"\n[inputs.financials]\npath = "pnl.csv"\n'
-        '[inputs.opportunities]\npath = "opps.csv"\n[inputs.reported]\npath = "reported.csv"\n', encoding="utf-8")
+        '[inputs.opportunities]\npath = "opps.csv"\n[inputs.reported]\npath = "reported.csv"\n',
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -57,23 +80,33 @@ def test_reconciliation_by_hand(folder, tmp_path):
     result = compute_kpis(folder, as_of="2026-06")
     table = result.tables["reconciliation"]
     assert list(table.columns) == RECONCILIATION_COLUMNS
-    rows = {(r.source_a, r.source_b, r.period, r.kpi): (r.value_a, r.value_b, r.difference, r.relative)
-            for r in table.itertuples()}
+    rows = {
+        (r.source_a, r.source_b, r.period, r.kpi): (r.value_a, r.value_b, r.difference, r.relative)
+        for r in table.itertuples()
+    }
     # Billing: 1,000 a month from K1; + 500 from K2 from April. P&L only from 2026-01.
-    for month, pnl in [("2026-01", 1000.0), ("2026-02", 1000.0), ("2026-03", 1000.0), ("2026-04", 1500.0),
-                       ("2026-06", 1500.0)]:
+    for month, pnl in [
+        ("2026-01", 1000.0),
+        ("2026-02", 1000.0),
+        ("2026-03", 1000.0),
+        ("2026-04", 1500.0),
+        ("2026-06", 1500.0),
+    ]:
         billing = 1000.0 if month < "2026-04" else 1500.0
         assert rows[("contracts", "financials", month, "revenue")] == (billing, pnl, 0.0, 0.0)
-    assert rows[("contracts", "financials", "2026-05", "revenue")] == \
-        pytest.approx((1500.0, 1800.0, -300.0, -300.0 / 1800.0))
+    assert rows[("contracts", "financials", "2026-05", "revenue")] == pytest.approx(
+        (1500.0, 1800.0, -300.0, -300.0 / 1800.0)
+    )
     # CRM won by quarter closed vs bookings by quarter signed (K1 12,000 in 2025-12; K2 12 x 500
     # = 6,000 in 2026-03; K3 2,400 in 2026-06): Q4 12,000 vs 12,000; Q1 5,000 vs 6,000;
     # Q2 1,000 vs 2,400.
     assert rows[("opportunities", "contracts", "2025Q4", "bookings")] == (12000.0, 12000.0, 0.0, 0.0)
-    assert rows[("opportunities", "contracts", "2026Q1", "bookings")] == \
-        pytest.approx((5000.0, 6000.0, -1000.0, -1000.0 / 6000.0))
-    assert rows[("opportunities", "contracts", "2026Q2", "bookings")] == \
-        pytest.approx((1000.0, 2400.0, -1400.0, -1400.0 / 2400.0))
+    assert rows[("opportunities", "contracts", "2026Q1", "bookings")] == pytest.approx(
+        (5000.0, 6000.0, -1000.0, -1000.0 / 6000.0)
+    )
+    assert rows[("opportunities", "contracts", "2026Q2", "bookings")] == pytest.approx(
+        (1000.0, 2400.0, -1400.0, -1400.0 / 2400.0)
+    )
     # Reported: ARR at 2026-06 = 12 x (1,000 + 500) = 18,000 (K3 starts after M); MRR at the end of 2026Q2 = 1,500.
     assert rows[("reported", "recomputed", "2026-06", "arr")] == pytest.approx((19000.0, 18000.0, 1000.0, 1 / 18))
     assert rows[("reported", "recomputed", "2026Q2", "mrr")] == (1500.0, 1500.0, 0.0, 0.0)
@@ -92,15 +125,20 @@ def test_validate_warns_on_gaps_above_ten_percent(folder, capsys):
     assert len(messages) == 3
     assert messages[0].startswith("contracts and financials disagree on revenue by more than 10% in 1 period")
     assert "2026-05 (1,500.00 vs 1,800.00, -16.7%)" in messages[0]
-    assert sorted(messages[1:]) == sorted([
-        "reported period 'H1 2026' of nrr is not a month (2026-09), a quarter (2026Q3) or a year (FY2026).",
-        "reported KPI 'bogus' is not a KPI id of METRICS.md, so it is not reconciled."])
+    assert sorted(messages[1:]) == sorted(
+        [
+            "reported period 'H1 2026' of nrr is not a month (2026-09), a quarter (2026Q3) or a year (FY2026).",
+            "reported KPI 'bogus' is not a KPI id of METRICS.md, so it is not reconciled.",
+        ]
+    )
     assert main(["validate", str(folder)]) == 0
     assert "disagree on revenue" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("period, as_of, months", [("2026-09", "2026-09", 1), ("2026Q3", "2026-09", 3),
-                                                   ("2026-q1", "2026-03", 3), ("FY2026", "2026-12", 12)])
+@pytest.mark.parametrize(
+    "period, as_of, months",
+    [("2026-09", "2026-09", 1), ("2026Q3", "2026-09", 3), ("2026-q1", "2026-03", 3), ("FY2026", "2026-12", 12)],
+)
 def test_report_window(period, as_of, months):
     window = report_window(period)
     assert (str(window.as_of), window.months) == (as_of, months)

@@ -1,35 +1,96 @@
 """The KPI registry: completeness against METRICS.md, hierarchy, benchmark band edges."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
+from conftest import SHARED
 from reportlib import registry as reg
 from reportlib.metrics import Blank
 
-from conftest import SHARED
-
 # Ids defined outside METRICS.md's tables (contracts bullets, "`x` over TTM" mentions);
 # each must also appear backticked in METRICS.md (checked below), so the list cannot drift.
-NON_TABLE_IDS = ["bookings", "billings", "revenue", "deferred_revenue", "carr",
-                 "revenue_share_contracted_recurring", "revenue_share_uncontracted_recurring",
-                 "revenue_share_one_off", "gross_margin_ttm", "pqls_growth"]
+NON_TABLE_IDS = [
+    "bookings",
+    "billings",
+    "revenue",
+    "deferred_revenue",
+    "carr",
+    "revenue_share_contracted_recurring",
+    "revenue_share_uncontracted_recurring",
+    "revenue_share_one_off",
+    "gross_margin_ttm",
+    "pqls_growth",
+]
 
 
 # The ids of METRICS.md as of this writing, used when ../shared is absent; when it is
 # present, test_snapshot_matches_metrics_md keeps this list honest.
 METRICS_MD_SNAPSHOT = [
-    "mrr", "arr", "customers", "new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
-    "churned_arr", "net_new_arr", "arr_growth_yoy", "new_customers", "logo_churn_rate",
-    "logo_churn_rate_annual", "gross_mrr_churn_rate", "net_mrr_churn_rate", "mrr_expansion_rate", "nrr",
-    "grr", "quick_ratio", "arpa", "asp", "gross_margin", "gross_margin_ttm", "sm_spend", "cac", "ltv",
-    "ltv_cac", "magic_number", "cac_payback_months", "burn", "burn_multiple", "revenue_growth_yoy",
-    "ebitda_margin", "rule_of_40", "cash_balance", "net_burn_monthly", "runway_months", "visitors", "signups", "visitor_to_signup", "pqls", "pqls_growth",
-    "signup_to_pql", "time_to_pql_days", "pql_to_customer", "lead_conversion_rate", "revenue_per_lead",
-    "pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days", "dau_mau", "nps", "bookings",
-    "billings", "revenue", "deferred_revenue", "carr", "revenue_share_contracted_recurring",
-    "revenue_share_uncontracted_recurring", "revenue_share_one_off"]
+    "mrr",
+    "arr",
+    "customers",
+    "new_arr",
+    "expansion_arr",
+    "reactivation_arr",
+    "contraction_arr",
+    "churned_arr",
+    "net_new_arr",
+    "arr_growth_yoy",
+    "new_customers",
+    "logo_churn_rate",
+    "logo_churn_rate_annual",
+    "gross_mrr_churn_rate",
+    "net_mrr_churn_rate",
+    "mrr_expansion_rate",
+    "nrr",
+    "grr",
+    "quick_ratio",
+    "arpa",
+    "asp",
+    "gross_margin",
+    "gross_margin_ttm",
+    "sm_spend",
+    "cac",
+    "ltv",
+    "ltv_cac",
+    "magic_number",
+    "cac_payback_months",
+    "burn",
+    "burn_multiple",
+    "revenue_growth_yoy",
+    "ebitda_margin",
+    "rule_of_40",
+    "cash_balance",
+    "net_burn_monthly",
+    "runway_months",
+    "visitors",
+    "signups",
+    "visitor_to_signup",
+    "pqls",
+    "pqls_growth",
+    "signup_to_pql",
+    "time_to_pql_days",
+    "pql_to_customer",
+    "lead_conversion_rate",
+    "revenue_per_lead",
+    "pipeline_created",
+    "win_rate",
+    "avg_deal_size",
+    "sales_cycle_days",
+    "dau_mau",
+    "nps",
+    "bookings",
+    "billings",
+    "revenue",
+    "deferred_revenue",
+    "carr",
+    "revenue_share_contracted_recurring",
+    "revenue_share_uncontracted_recurring",
+    "revenue_share_one_off",
+]
 
 
 def metrics_md_ids() -> list[str]:
@@ -61,8 +122,20 @@ def test_snapshot_matches_metrics_md():
 
 
 def test_parser_finds_the_tables():
-    assert {"mrr", "arr", "nrr", "grr", "asp", "cac", "rule_of_40", "dau_mau", "nps",
-            "gross_margin_ttm", "pqls_growth", "sales_cycle_days"} <= set(ALL_IDS)
+    assert {
+        "mrr",
+        "arr",
+        "nrr",
+        "grr",
+        "asp",
+        "cac",
+        "rule_of_40",
+        "dau_mau",
+        "nps",
+        "gross_margin_ttm",
+        "pqls_growth",
+        "sales_cycle_days",
+    } <= set(ALL_IDS)
     assert len(ALL_IDS) >= 55
 
 
@@ -93,13 +166,16 @@ def test_parents_are_registered_and_acyclic():
         ancestors(kpi_id)
 
 
-@pytest.mark.parametrize("parent, kids", [
-    ("arr", {"new_arr", "expansion_arr", "churned_arr"}),
-    ("nrr", {"grr", "mrr_expansion_rate"}),
-    ("cac_payback_months", {"cac", "asp", "gross_margin"}),
-    ("burn_multiple", {"burn", "net_new_arr"}),
-    ("magic_number", {"sm_spend", "win_rate", "avg_deal_size", "pipeline_created"}),
-])
+@pytest.mark.parametrize(
+    "parent, kids",
+    [
+        ("arr", {"new_arr", "expansion_arr", "churned_arr"}),
+        ("nrr", {"grr", "mrr_expansion_rate"}),
+        ("cac_payback_months", {"cac", "asp", "gross_margin"}),
+        ("burn_multiple", {"burn", "net_new_arr"}),
+        ("magic_number", {"sm_spend", "win_rate", "avg_deal_size", "pipeline_created"}),
+    ],
+)
 def test_metrics_md_hierarchy_edges(parent, kids):
     assert kids <= set(reg.children(parent))
 
@@ -113,17 +189,34 @@ def test_tiers_follow_north_stars():
     assert reg.tier("burn_multiple", stars) == "diagnostic"
 
 
-@pytest.mark.parametrize("kpi_id, value, expected", [
-    ("ltv_cac", 3.0, "green"), ("ltv_cac", 2.99, "amber"), ("ltv_cac", 1.0, "amber"), ("ltv_cac", 0.99, "red"),
-    ("burn_multiple", 1.0, "green"), ("burn_multiple", 1.01, "amber"), ("burn_multiple", 2.0, "amber"),
-    ("burn_multiple", 2.01, "red"),
-    ("cac_payback_months", 11.9, "green"), ("cac_payback_months", 12, "amber"),
-    ("cac_payback_months", 24, "amber"), ("cac_payback_months", 24.1, "red"),
-    ("magic_number", 1.01, "green"), ("magic_number", 1.0, "amber"), ("magic_number", 0.7, "amber"),
-    ("magic_number", 0.69, "red"),
-    ("quick_ratio", 5.0, "green"), ("quick_ratio", 3.0, "amber"), ("quick_ratio", 2.99, "red"),
-    ("nrr", 1.01, "green"), ("nrr", 1.0, "amber"), ("nrr", 0.9, "amber"), ("nrr", 0.89, "red"),
-])
+@pytest.mark.parametrize(
+    "kpi_id, value, expected",
+    [
+        ("ltv_cac", 3.0, "green"),
+        ("ltv_cac", 2.99, "amber"),
+        ("ltv_cac", 1.0, "amber"),
+        ("ltv_cac", 0.99, "red"),
+        ("burn_multiple", 1.0, "green"),
+        ("burn_multiple", 1.01, "amber"),
+        ("burn_multiple", 2.0, "amber"),
+        ("burn_multiple", 2.01, "red"),
+        ("cac_payback_months", 11.9, "green"),
+        ("cac_payback_months", 12, "amber"),
+        ("cac_payback_months", 24, "amber"),
+        ("cac_payback_months", 24.1, "red"),
+        ("magic_number", 1.01, "green"),
+        ("magic_number", 1.0, "amber"),
+        ("magic_number", 0.7, "amber"),
+        ("magic_number", 0.69, "red"),
+        ("quick_ratio", 5.0, "green"),
+        ("quick_ratio", 3.0, "amber"),
+        ("quick_ratio", 2.99, "red"),
+        ("nrr", 1.01, "green"),
+        ("nrr", 1.0, "amber"),
+        ("nrr", 0.9, "amber"),
+        ("nrr", 0.89, "red"),
+    ],
+)
 def test_band_edges(kpi_id, value, expected):
     assert reg.status(kpi_id, value, "growth", "sales-led") == expected
 

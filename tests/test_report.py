@@ -1,4 +1,5 @@
 """reportlib.deck.report: the KPI-result cache, parameters, commentary and formatting helpers."""
+
 from __future__ import annotations
 
 import pickle
@@ -18,15 +19,44 @@ class _Company(SimpleNamespace):
 
 
 def fake_result(path: Path, as_of: str = "2026-09", months: int = 3, **extra):
-    company = _Company(path=path, slug=path.name, warnings=[], frames={"mrr": pd.DataFrame()},
-                              sources={}, config=SimpleNamespace(name="Acme", currency="EUR", north_star=["arr"],
-                                                                 stage="growth", gtm="sales-led", policies=None))
-    kpis = pd.DataFrame([dict(kpi="arr", label="ARR", tier="north_star", value=1.2e6, unit="currency",
-                              prior_value=1.0e6, change=0.2, benchmark="", status="", note="")])
-    return SimpleNamespace(kpis=kpis, tables={}, company=company,
-                           window=SimpleNamespace(as_of=pd.Period(as_of, "M"), months=months),
-                           year_ago={"arr": 8e5}, narrative={"summary": ["ARR grew 20% to €1.2M."]},
-                           alerts=[], notes=[], explanations=[], **extra)
+    company = _Company(
+        path=path,
+        slug=path.name,
+        warnings=[],
+        frames={"mrr": pd.DataFrame()},
+        sources={},
+        config=SimpleNamespace(
+            name="Acme", currency="EUR", north_star=["arr"], stage="growth", gtm="sales-led", policies=None
+        ),
+    )
+    kpis = pd.DataFrame(
+        [
+            dict(
+                kpi="arr",
+                label="ARR",
+                tier="north_star",
+                value=1.2e6,
+                unit="currency",
+                prior_value=1.0e6,
+                change=0.2,
+                benchmark="",
+                status="",
+                note="",
+            )
+        ]
+    )
+    return SimpleNamespace(
+        kpis=kpis,
+        tables={},
+        company=company,
+        window=SimpleNamespace(as_of=pd.Period(as_of, "M"), months=months),
+        year_ago={"arr": 8e5},
+        narrative={"summary": ["ARR grew 20% to €1.2M."]},
+        alerts=[],
+        notes=[],
+        explanations=[],
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -61,8 +91,10 @@ def test_bare_pickle_from_the_pack_runner_is_used_when_it_matches(company, tmp_p
     assert report.load_report(str(company), "2026-09", "quarter", "", "", str(out)).company.path == company
 
 
-@pytest.mark.parametrize("change", [dict(as_of="2026-06"), dict(window="year"), dict(segment="segment=SMB"),
-                                    dict(compare="segment=SMB,Enterprise")])
+@pytest.mark.parametrize(
+    "change",
+    [dict(as_of="2026-06"), dict(window="year"), dict(segment="segment=SMB"), dict(compare="segment=SMB,Enterprise")],
+)
 def test_cache_miss_on_other_parameters_computes(company, tmp_path, monkeypatch, change):
     out = tmp_path / "pack"
     report.write_cache(fake_result(company), out, company, "2026-09", "quarter", "", "")
@@ -72,7 +104,7 @@ def test_cache_miss_on_other_parameters_computes(company, tmp_path, monkeypatch,
     monkeypatch.setattr(kpis_mod, "compute_kpis", lambda *a, **k: calls.append((a, k)) or "computed")
     params = dict(as_of="2026-09", window="quarter", segment="", compare="") | change
     assert report.load_report(str(company), output_dir=str(out), **params) == "computed"
-    (args, kwargs), = calls
+    ((args, kwargs),) = calls
     assert args[0] == str(company.resolve())
     assert kwargs["segment"] == report.parse_segment(params["segment"])
     assert kwargs["compare"] == report.parse_compare(params["compare"])
@@ -101,14 +133,16 @@ def test_parameters_parse():
 
 def test_relative_company_dir_resolves_from_the_notebooks_folder(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    assert report.resolve_company_dir("../data/meridian") == (Path(report.__file__).resolve().parents[2]
-                                                                / "data" / "meridian")
+    assert report.resolve_company_dir("../data/meridian") == (
+        Path(report.__file__).resolve().parents[2] / "data" / "meridian"
+    )
 
 
 def test_commentary_is_split_by_section_heading(company):
     (company / "commentary.md").write_text(
         "# Executive summary\nA strong quarter.\n\n## Revenue quality\nSMB churn.\n\n## Unknown\nignored\n"
-        "## KPI hierarchy and leading indicators\nPartner pipeline behind.\n")
+        "## KPI hierarchy and leading indicators\nPartner pipeline behind.\n"
+    )
     assert report.commentary(company, "summary") == "A strong quarter."
     assert report.commentary(company, "revenue_quality") == "SMB churn."
     assert report.commentary(company, "kpi_hierarchy") == "Partner pipeline behind."
@@ -139,30 +173,92 @@ def test_short_titles_cut_long_sentences_at_a_clause():
 # --- the two-segment comparison ------------------------------------------------------------
 def _compare_result(company):
     """A result shaped like compute_kpis(..., compare=("segment", ("SMB", "Enterprise")))."""
-    kpis = pd.DataFrame([
-        dict(kpi="arr", label="ARR", unit="currency", SMB=1.28e6, Enterprise=1.26e7, difference=1.13e7,
-             status_SMB="", status_Enterprise="", note_SMB="", note_Enterprise="", dimension="segment"),
-        dict(kpi="nrr", label="Net revenue retention", unit="ratio", SMB=0.67, Enterprise=1.15, difference=0.48,
-             status_SMB="red", status_Enterprise="green", note_SMB="", note_Enterprise="", dimension="segment"),
-        dict(kpi="quick_ratio", label="Quick ratio", unit="multiple", SMB=2.7, Enterprise=float("nan"),
-             difference=float("nan"), status_SMB="red", status_Enterprise="", note_SMB="",
-             note_Enterprise="no churn or contraction in the period", dimension="segment"),
-        dict(kpi="cac", label="CAC", unit="currency", SMB=float("nan"), Enterprise=float("nan"),
-             difference=float("nan"), status_SMB="", status_Enterprise="", note_SMB="company-wide",
-             note_Enterprise="company-wide", dimension="segment"),
-        dict(kpi="grr", label="Gross revenue retention", unit="ratio", SMB=0.64, Enterprise=0.96, difference=0.32,
-             status_SMB="", status_Enterprise="", note_SMB="", note_Enterprise="", dimension="segment"),
-    ])
+    kpis = pd.DataFrame(
+        [
+            dict(
+                kpi="arr",
+                label="ARR",
+                unit="currency",
+                SMB=1.28e6,
+                Enterprise=1.26e7,
+                difference=1.13e7,
+                status_SMB="",
+                status_Enterprise="",
+                note_SMB="",
+                note_Enterprise="",
+                dimension="segment",
+            ),
+            dict(
+                kpi="nrr",
+                label="Net revenue retention",
+                unit="ratio",
+                SMB=0.67,
+                Enterprise=1.15,
+                difference=0.48,
+                status_SMB="red",
+                status_Enterprise="green",
+                note_SMB="",
+                note_Enterprise="",
+                dimension="segment",
+            ),
+            dict(
+                kpi="quick_ratio",
+                label="Quick ratio",
+                unit="multiple",
+                SMB=2.7,
+                Enterprise=float("nan"),
+                difference=float("nan"),
+                status_SMB="red",
+                status_Enterprise="",
+                note_SMB="",
+                note_Enterprise="no churn or contraction in the period",
+                dimension="segment",
+            ),
+            dict(
+                kpi="cac",
+                label="CAC",
+                unit="currency",
+                SMB=float("nan"),
+                Enterprise=float("nan"),
+                difference=float("nan"),
+                status_SMB="",
+                status_Enterprise="",
+                note_SMB="company-wide",
+                note_Enterprise="company-wide",
+                dimension="segment",
+            ),
+            dict(
+                kpi="grr",
+                label="Gross revenue retention",
+                unit="ratio",
+                SMB=0.64,
+                Enterprise=0.96,
+                difference=0.32,
+                status_SMB="",
+                status_Enterprise="",
+                note_SMB="",
+                note_Enterprise="",
+                dimension="segment",
+            ),
+        ]
+    )
 
     def cohorts(seg, slope):
-        return [dict(cohort=c, age_months=a, value=1 + slope * a, segment=seg)
-                for c in ("<=2025-01", "2025-02", "2025-03") for a in range(6)]
+        return [
+            dict(cohort=c, age_months=a, value=1 + slope * a, segment=seg)
+            for c in ("<=2025-01", "2025-02", "2025-03")
+            for a in range(6)
+        ]
 
     nrr = pd.DataFrame(cohorts("SMB", -0.05) + cohorts("Enterprise", 0.02))
     logo = pd.DataFrame(cohorts("SMB", -0.04) + cohorts("Enterprise", 0.0))
     res = fake_result(company, compare=("segment", ("SMB", "Enterprise")))
-    res.tables = {"compare_kpis": kpis, "compare_cohorts_nrr": nrr, "compare_cohorts_logo": logo,
-                  "compare_cohorts_grr": logo.copy()}
+    res.tables = {
+        "compare_kpis": kpis,
+        "compare_cohorts_nrr": nrr,
+        "compare_cohorts_logo": logo,
+        "compare_cohorts_grr": logo.copy(),
+    }
     return res
 
 
@@ -193,8 +289,12 @@ def test_compare_pack_wires_compare_kpis_and_compare_cohorts(company):
     assert list(cohorts) == ["nrr", "logo"]
     fig = charts.cohort_compare(cohorts, ["SMB", "Enterprise"])
     titles = [ax.get_title(loc="left") for ax in fig.axes]
-    assert titles == ["SMB: net revenue retention", "Enterprise: net revenue retention",
-                      "SMB: logo retention", "Enterprise: logo retention"]
+    assert titles == [
+        "SMB: net revenue retention",
+        "Enterprise: net revenue retention",
+        "SMB: logo retention",
+        "Enterprise: logo retention",
+    ]
     assert all(len(ax.lines) >= 3 for ax in fig.axes)  # one curve per cohort (+ the 100% line)
     matplotlib.pyplot.close(fig)
 
@@ -208,14 +308,28 @@ def test_no_comparison_tables_means_no_compare_page(company):
 def test_kpi_tree_title_is_generated_from_the_north_star_statuses(company):
     res = fake_result(company)
     res.company.config.north_star = ["arr", "nrr", "burn_multiple", "cac_payback_months"]
-    res.kpis = pd.DataFrame([
-        dict(kpi="arr", label="ARR", tier="north_star", value=1.2e6, unit="currency", status=""),
-        dict(kpi="nrr", label="Net revenue retention", tier="north_star", value=1.04, unit="ratio", status="green"),
-        dict(kpi="burn_multiple", label="Burn multiple", tier="north_star", value=1.6, unit="multiple",
-             status="amber"),
-        dict(kpi="cac_payback_months", label="CAC payback", tier="north_star", value=17.0, unit="months",
-             status="amber"),
-    ]).assign(prior_value=float("nan"), change=float("nan"), benchmark="", note="")
+    res.kpis = pd.DataFrame(
+        [
+            dict(kpi="arr", label="ARR", tier="north_star", value=1.2e6, unit="currency", status=""),
+            dict(kpi="nrr", label="Net revenue retention", tier="north_star", value=1.04, unit="ratio", status="green"),
+            dict(
+                kpi="burn_multiple",
+                label="Burn multiple",
+                tier="north_star",
+                value=1.6,
+                unit="multiple",
+                status="amber",
+            ),
+            dict(
+                kpi="cac_payback_months",
+                label="CAC payback",
+                tier="north_star",
+                value=17.0,
+                unit="months",
+                status="amber",
+            ),
+        ]
+    ).assign(prior_value=float("nan"), change=float("nan"), benchmark="", note="")
     assert report.kpi_tree_title(res) == "KPI tree: Burn multiple and CAC payback are amber; NRR green"
     res.kpis.loc[res.kpis["kpi"] == "burn_multiple", "status"] = "red"
     assert report.kpi_tree_title(res) == "KPI tree: Burn multiple is red; CAC payback amber; NRR green"
@@ -224,11 +338,40 @@ def test_kpi_tree_title_is_generated_from_the_north_star_statuses(company):
 def test_engagement_page_title_and_presence(company):
     res = fake_result(company)
     assert not report.has_engagement(res)
-    res.kpis = pd.concat([res.kpis, pd.DataFrame([
-        dict(kpi="dau_mau", label="DAU/MAU", tier="granular", value=0.2647, unit="ratio", prior_value=float("nan"),
-             change=float("nan"), benchmark="", status="", note=""),
-        dict(kpi="nps", label="NPS", tier="granular", value=29.23, unit="score", prior_value=-10.0, change=39.23,
-             benchmark="", status="", note="")])], ignore_index=True)
+    res.kpis = pd.concat(
+        [
+            res.kpis,
+            pd.DataFrame(
+                [
+                    dict(
+                        kpi="dau_mau",
+                        label="DAU/MAU",
+                        tier="granular",
+                        value=0.2647,
+                        unit="ratio",
+                        prior_value=float("nan"),
+                        change=float("nan"),
+                        benchmark="",
+                        status="",
+                        note="",
+                    ),
+                    dict(
+                        kpi="nps",
+                        label="NPS",
+                        tier="granular",
+                        value=29.23,
+                        unit="score",
+                        prior_value=-10.0,
+                        change=39.23,
+                        benchmark="",
+                        status="",
+                        note="",
+                    ),
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     assert report.has_engagement(res)
     assert report.engagement_title(res) == "Product usage and NPS: DAU/MAU 26%, NPS 29 (+39 vs prior quarter)"
     assert list(report.engagement_kpis(res)["kpi"]) == ["dau_mau", "nps"]
@@ -245,8 +388,18 @@ def test_table_headers_keep_acronyms():
 
 # --- the pack's generated page titles ---------------------------------------------------------
 def _row(kpi, value, unit="ratio", status="", note="", prior=float("nan")):
-    return dict(kpi=kpi, label=report._label(kpi), tier="diagnostic", value=value, unit=unit,
-                prior_value=prior, change=float("nan"), benchmark="", status=status, note=note)
+    return dict(
+        kpi=kpi,
+        label=report._label(kpi),
+        tier="diagnostic",
+        value=value,
+        unit=unit,
+        prior_value=prior,
+        change=float("nan"),
+        benchmark="",
+        status=status,
+        note=note,
+    )
 
 
 def test_segment_pack_titles_name_the_segment(company):
@@ -257,21 +410,33 @@ def test_segment_pack_titles_name_the_segment(company):
 
 def test_quick_ratio_title_counts_the_quarters_below_green(company):
     drivers = pd.DataFrame(dict(period=["2026Q1", "2026Q2", "2026Q3"], status=["green", "amber", "red"]))
-    res = fake_result(company, )
+    res = fake_result(
+        company,
+    )
     res.tables["mrr_drivers"] = drivers
     res.kpis = pd.concat([res.kpis, pd.DataFrame([_row("quick_ratio", 4.2, "multiple")])], ignore_index=True)
     # amber + red = 2 of 3
-    assert report.quick_ratio_title(res) == ("Quick ratio 4.2x: MRR added per MRR lost; "
-                                             "2 of the last 3 quarters below green")
+    assert report.quick_ratio_title(res) == (
+        "Quick ratio 4.2x: MRR added per MRR lost; 2 of the last 3 quarters below green"
+    )
 
 
 def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(company, monkeypatch):
     res = fake_result(company)
     note = "segment pack segment=SMB: financials are company-wide"
-    res.kpis = pd.concat([res.kpis, pd.DataFrame([_row("net_mrr_churn_rate", -0.017),
-                                                  _row("burn_multiple", float("nan"), "multiple", note=note),
-                                                  _row("cac", float("nan"), "currency", note=note)])],
-                         ignore_index=True)
+    res.kpis = pd.concat(
+        [
+            res.kpis,
+            pd.DataFrame(
+                [
+                    _row("net_mrr_churn_rate", -0.017),
+                    _row("burn_multiple", float("nan"), "multiple", note=note),
+                    _row("cac", float("nan"), "currency", note=note),
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     html = report.pack_kpi_table(res).to_html()
     assert "(net negative churn)" in html
     assert "Burn multiple" not in html  # blank rows leave the table ...
@@ -284,9 +449,14 @@ def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(compan
 
 def test_sensitivity_title_states_the_widest_range(company):
     res = fake_result(company)
-    res.tables["sensitivity"] = pd.DataFrame(dict(
-        kpi=["ltv_cac"] * 2 + ["arr"] * 2, policy=["ltv_churn_basis"] * 2 + ["mrr_includes_uncontracted"] * 2,
-        policy_value=["period", "monthly", "false", "true"], kpi_value=[5.6, 3.1, 1.0e6, 1.01e6],
-        in_force=[True, False, True, False]))
+    res.tables["sensitivity"] = pd.DataFrame(
+        dict(
+            kpi=["ltv_cac"] * 2 + ["arr"] * 2,
+            policy=["ltv_churn_basis"] * 2 + ["mrr_includes_uncontracted"] * 2,
+            policy_value=["period", "monthly", "false", "true"],
+            kpi_value=[5.6, 3.1, 1.0e6, 1.01e6],
+            in_force=[True, False, True, False],
+        )
+    )
     # LTV:CAC spreads (5.6 - 3.1) / 5.6 = 45%, ARR 1%: the LTV:CAC range is the title
     assert report.sensitivity_title(res) == "LTV:CAC 3.1x to 5.6x depending on the churn basis; 5.6x as reported"

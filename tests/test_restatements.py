@@ -1,4 +1,5 @@
 """Restatements: an earlier pack's figures recomputed now, each difference with its cause."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,14 @@ from reportlib import __version__
 from reportlib.cli import main
 from reportlib.inputs import load_company
 from reportlib.kpis import compute_kpis, write_kpis
-from reportlib.kpis.restatements import (FINGERPRINT, RESTATEMENT_COLUMNS, find_earlier_pack, fingerprint,
-                                         restatements, write_record)
+from reportlib.kpis.restatements import (
+    FINGERPRINT,
+    RESTATEMENT_COLUMNS,
+    find_earlier_pack,
+    fingerprint,
+    restatements,
+    write_record,
+)
 
 V1 = [str(p) for p in pd.period_range("2025-07", "2026-06", freq="M")]
 V2 = [str(p) for p in pd.period_range("2025-07", "2026-09", freq="M")]
@@ -29,11 +36,14 @@ def company(folder: Path, months: list[str], backdated_churn: bool = False, poli
     rows += [("B", m, 200.0) for m in months if not backdated_churn or m < "2026-06"]
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows, columns=["customer_id", "month", "mrr"]).to_csv(folder / "mrr.csv", index=False)
-    pd.DataFrame({"month": months, "revenue": 1000.0, "cogs": 100.0,
-                  "sales_marketing": [SM.get(m, 100.0) for m in months]}).to_csv(folder / "pnl.csv", index=False)
+    pd.DataFrame(
+        {"month": months, "revenue": 1000.0, "cogs": 100.0, "sales_marketing": [SM.get(m, 100.0) for m in months]}
+    ).to_csv(folder / "pnl.csv", index=False)
     (folder / "company.toml").write_text(
         f'[company]\nname = "Restate"\ncurrency = "EUR"\n[policies]\n{policies}\n'
-        '[inputs.mrr]\npath = "mrr.csv"\n[inputs.financials]\npath = "pnl.csv"\n', encoding="utf-8")
+        '[inputs.mrr]\npath = "mrr.csv"\n[inputs.financials]\npath = "pnl.csv"\n',
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -42,8 +52,11 @@ def issue(folder: Path, out: Path, as_of: str) -> Path:
     target = out / "restate" / as_of
     company_ = load_company(folder)
     write_kpis(compute_kpis(company_, as_of=as_of), target)
-    manifest = {"parameters": {"as_of": as_of, "window": "quarter", "segment": ""},
-                "versions": {"reportlib": __version__}, **write_record(company_, target)}
+    manifest = {
+        "parameters": {"as_of": as_of, "window": "quarter", "segment": ""},
+        "versions": {"reportlib": __version__},
+        **write_record(company_, target),
+    }
     (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return target
 
@@ -94,8 +107,9 @@ def test_record_and_earlier_pack(tmp_path):
 def test_restatement_through_the_cli(tmp_path, monkeypatch):
     """reportlib pack, a backdated churn in the export, the next quarter's pack: the bridge names it."""
     notebooks = FIXTURES / "notebooks"
-    monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: [notebooks / "00_cover.ipynb",
-                                                                         notebooks / "01_ok.ipynb"])
+    monkeypatch.setattr(
+        pack, "section_notebooks", lambda folder=None: [notebooks / "00_cover.ipynb", notebooks / "01_ok.ipynb"]
+    )
     folder, out = company(tmp_path / "restate", V1), tmp_path / "reports"
     assert main(["pack", str(folder), "--out", str(out)]) == 0
     assert (out / "restate" / "2026-06" / FINGERPRINT).is_file()

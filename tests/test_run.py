@@ -1,4 +1,5 @@
 """Running section notebooks with papermill: parallel, ordered, failures named precisely."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,8 @@ def test_sections_run_in_parallel_and_keep_order(tmp_path: Path) -> None:
     assert [r.section for r in runs] == ["00_cover", "01_ok", "03_long_table"]
     assert all(r.ok for r in runs), runs
     assert all(r.output.is_file() and r.output.parent == tmp_path / "out" for r in runs)
-    assert 'as_of = \\"2026-09\\"' in runs[0].output.read_text()   # parameters injected
-    assert os.getcwd() == cwd                                       # no chdir anywhere
+    assert 'as_of = \\"2026-09\\"' in runs[0].output.read_text()  # parameters injected
+    assert os.getcwd() == cwd  # no chdir anywhere
 
 
 def test_failing_section_names_section_cell_and_error(tmp_path: Path) -> None:

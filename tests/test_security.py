@@ -1,5 +1,6 @@
 """Untrusted text stays text: every HTML entry point of the deck escapes, commentary is
 Markdown without raw HTML, the template forbids loads and scripts, Chromium is offline."""
+
 from __future__ import annotations
 
 import errno
@@ -11,7 +12,6 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-import nbformat
 import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -22,8 +22,7 @@ from reportlib.deck import _html, report
 from reportlib.render import chromium
 from reportlib.render.export import BoardPDFExporter
 
-HOSTILE = ('<iframe src="file:///etc/passwd"></iframe><script>alert(1)</script>'
-           '<img src="http://127.0.0.1:9/x">')
+HOSTILE = '<iframe src="file:///etc/passwd"></iframe><script>alert(1)</script><img src="http://127.0.0.1:9/x">'
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
 
 
@@ -49,12 +48,23 @@ def _result(tmp_path: Path, commentary: str = "") -> SimpleNamespace:
     if commentary:
         (folder / "commentary.md").write_text(commentary, encoding="utf-8")
     cfg = SimpleNamespace(name=HOSTILE, currency="EUR", stage="Series A", gtm=HOSTILE, policies=None)
-    company = SimpleNamespace(path=folder, config=cfg, slug="co", warnings=[
-        SimpleNamespace(input="mrr", file=f"/x/{HOSTILE}.csv", row=3, column=HOSTILE, message=HOSTILE)])
+    company = SimpleNamespace(
+        path=folder,
+        config=cfg,
+        slug="co",
+        warnings=[SimpleNamespace(input="mrr", file=f"/x/{HOSTILE}.csv", row=3, column=HOSTILE, message=HOSTILE)],
+    )
     window = SimpleNamespace(as_of=pd.Timestamp("2026-09-30"), months=3)
-    return SimpleNamespace(company=company, window=window, narrative={"summary": [HOSTILE, HOSTILE]},
-                           segment=("segment", HOSTILE), notes=[HOSTILE], alerts=[HOSTILE],
-                           kpis=pd.DataFrame(), tables={})
+    return SimpleNamespace(
+        company=company,
+        window=window,
+        narrative={"summary": [HOSTILE, HOSTILE]},
+        segment=("segment", HOSTILE),
+        notes=[HOSTILE],
+        alerts=[HOSTILE],
+        kpis=pd.DataFrame(),
+        tables={},
+    )
 
 
 def test_esc_escapes_markup_and_quotes() -> None:
@@ -64,8 +74,10 @@ def test_esc_escapes_markup_and_quotes() -> None:
 
 
 def test_markdown_keeps_formatting_but_no_html_images_or_bad_links() -> None:
-    html = _html.markdown("**Strong** quarter.\n\n" + HOSTILE + "\n\n![x](http://127.0.0.1:9/i.png) "
-                          "[a](javascript:alert(1)) [b](file:///etc/passwd) [c](https://example.com)")
+    html = _html.markdown(
+        "**Strong** quarter.\n\n" + HOSTILE + "\n\n![x](http://127.0.0.1:9/i.png) "
+        "[a](javascript:alert(1)) [b](file:///etc/passwd) [c](https://example.com)"
+    )
     assert "<strong>Strong</strong>" in html
     _no_markup(html)
     assert 'href="https://example.com"' in html
@@ -73,20 +85,34 @@ def test_markdown_keeps_formatting_but_no_html_images_or_bad_links() -> None:
         assert bad not in html, bad
 
 
-@pytest.mark.parametrize("call", [
-    lambda r: report.title(HOSTILE),
-    lambda r: report.title(HOSTILE, "appendix", r),
-    lambda r: report.section_intro(r, "summary"),
-    lambda r: report.section_intro(r, "summary", title=HOSTILE),
-    # a company pack (no segment): the commentary's "Summary" heading names no segment
-    lambda r: report.show_commentary(SimpleNamespace(**{**vars(r), "segment": None}), "summary"),
-    lambda r: report.note(HOSTILE),
-    lambda r: report.show_text(HOSTILE),
-    lambda r: report.show_alerts(r),
-    lambda r: report.show_bullets(r.notes),
-    lambda r: report.cover(r, "segment=" + HOSTILE.replace("=", "")),
-], ids=["title", "title-kicker", "section-intro", "section-intro-title", "commentary", "note",
-        "show-text", "alerts", "bullets", "cover"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda r: report.title(HOSTILE),
+        lambda r: report.title(HOSTILE, "appendix", r),
+        lambda r: report.section_intro(r, "summary"),
+        lambda r: report.section_intro(r, "summary", title=HOSTILE),
+        # a company pack (no segment): the commentary's "Summary" heading names no segment
+        lambda r: report.show_commentary(SimpleNamespace(**{**vars(r), "segment": None}), "summary"),
+        lambda r: report.note(HOSTILE),
+        lambda r: report.show_text(HOSTILE),
+        lambda r: report.show_alerts(r),
+        lambda r: report.show_bullets(r.notes),
+        lambda r: report.cover(r, "segment=" + HOSTILE.replace("=", "")),
+    ],
+    ids=[
+        "title",
+        "title-kicker",
+        "section-intro",
+        "section-intro-title",
+        "commentary",
+        "note",
+        "show-text",
+        "alerts",
+        "bullets",
+        "cover",
+    ],
+)
 def test_every_text_entry_point_escapes(call, shown: list[str], tmp_path: Path) -> None:
     call(_result(tmp_path, f"# Summary\n\n{HOSTILE}\n"))
     assert shown
@@ -95,31 +121,60 @@ def test_every_text_entry_point_escapes(call, shown: list[str], tmp_path: Path) 
     assert any("&lt;iframe" in h for h in shown)
 
 
-@pytest.mark.parametrize("make", [
-    lambda r: report.styled(report.warnings_table(r)),
-    lambda r: report.styled(pd.DataFrame({HOSTILE: [HOSTILE], "arr": [1.5]}), {"arr": "money"}, r),
-    lambda r: report.styled(report.cover_facts(r), labels={"": "", " ": ""}),
-    lambda r: report.kpi_table(r, ["arr"]),
-], ids=["warnings", "styled-header-and-cells", "cover-facts", "kpi-table"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda r: report.styled(report.warnings_table(r)),
+        lambda r: report.styled(pd.DataFrame({HOSTILE: [HOSTILE], "arr": [1.5]}), {"arr": "money"}, r),
+        lambda r: report.styled(report.cover_facts(r), labels={"": "", " ": ""}),
+        lambda r: report.kpi_table(r, ["arr"]),
+    ],
+    ids=["warnings", "styled-header-and-cells", "cover-facts", "kpi-table"],
+)
 def test_tables_escape_cells_and_headers(make, tmp_path: Path) -> None:
     result = _result(tmp_path)
-    result.kpis = pd.DataFrame({"kpi": ["arr"], "value": [1.0], "prior_value": [1.0], "change": [0.0],
-                                "unit": ["currency"], "benchmark": [HOSTILE], "status": ["green"],
-                                "note": [HOSTILE], "label": [HOSTILE], "tier": ["north_star"]})
+    result.kpis = pd.DataFrame(
+        {
+            "kpi": ["arr"],
+            "value": [1.0],
+            "prior_value": [1.0],
+            "change": [0.0],
+            "unit": ["currency"],
+            "benchmark": [HOSTILE],
+            "status": ["green"],
+            "note": [HOSTILE],
+            "label": [HOSTILE],
+            "tier": ["north_star"],
+        }
+    )
     _no_markup(make(result).to_html())
 
 
 def test_breakdown_table_escapes_segment_values_used_as_headers(tmp_path: Path) -> None:
     result = _result(tmp_path)
-    result.tables = {"breakdowns": pd.DataFrame({
-        "dimension": ["segment", "segment"], "segment": [HOSTILE, "SMB"], "kpi": ["arr", "arr"],
-        "label": ["ARR", "ARR"], "value": [1.0, 2.0], "unit": ["currency", "currency"]})}
+    result.tables = {
+        "breakdowns": pd.DataFrame(
+            {
+                "dimension": ["segment", "segment"],
+                "segment": [HOSTILE, "SMB"],
+                "kpi": ["arr", "arr"],
+                "label": ["ARR", "ARR"],
+                "value": [1.0, 2.0],
+                "unit": ["currency", "currency"],
+            }
+        )
+    }
     _no_markup(report.breakdown_table(result, "segment").to_html())
 
 
 def test_exporter_html_has_a_csp_and_only_the_templates_script_is_allowed() -> None:
-    nb = new_notebook(cells=[new_code_cell("x", outputs=[
-        new_output("display_data", data={"text/html": "<p>ok</p><script>alert(1)</script>"})])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "x", outputs=[new_output("display_data", data={"text/html": "<p>ok</p><script>alert(1)</script>"})]
+            )
+        ]
+    )
     html, _ = BoardPDFExporter().to_html(nb, {"metadata": {"name": "t"}})
     csp = re.search(r'<meta content="([^"]*)" http-equiv="Content-Security-Policy"', html)
     assert csp, html[:600]
@@ -128,16 +183,16 @@ def test_exporter_html_has_a_csp_and_only_the_templates_script_is_allowed() -> N
     assert "img-src data:;" in policy and "style-src 'unsafe-inline'" in policy
     nonce = re.search(r"script-src 'nonce-([0-9a-f]{32})'", policy).group(1)
     scripts = re.findall(r"<script([^>]*)>", html)
-    assert scripts.count(f' nonce="{nonce}"') == 1   # the template's page-height script
-    assert "<script>" in html                          # the injected one: present but not allowed
+    assert scripts.count(f' nonce="{nonce}"') == 1  # the template's page-height script
+    assert "<script>" in html  # the injected one: present but not allowed
     again, _ = BoardPDFExporter().to_html(nb, {"metadata": {"name": "t"}})
-    assert nonce not in again                          # a fresh nonce per render
+    assert nonce not in again  # a fresh nonce per render
 
 
 def test_chromium_flags_keep_the_browser_offline() -> None:
     flags = chromium._FLAGS
     assert "--proxy-server=http://127.0.0.1:9" in flags
-    assert "--proxy-bypass-list=<-loopback>" in flags      # loopback goes to the dead proxy too
+    assert "--proxy-bypass-list=<-loopback>" in flags  # loopback goes to the dead proxy too
     assert "--host-resolver-rules=MAP * ~NOTFOUND" in flags
     assert not any(f.startswith(("--allow-file-access", "--disable-web-security")) for f in flags)
 
@@ -163,11 +218,13 @@ def test_printed_page_fetches_nothing_and_runs_no_injected_script(tmp_path: Path
     port = server.server_address[1]
     canary = tmp_path / "secret.txt"
     canary.write_text("FILE-CANARY", encoding="utf-8")
-    payload = (f'<p>VISIBLE</p><iframe src="{canary.as_uri()}"></iframe>'
-               f'<iframe src="http://127.0.0.1:{port}/frame"></iframe><img src="http://127.0.0.1:{port}/img">'
-               f'<img src="http://localhost:{port}/host"><link rel="stylesheet" href="http://127.0.0.1:{port}/css">'
-               f'<object data="{canary.as_uri()}"></object>'
-               '<script>document.write("SCRIPT-CANARY")</script><img src=x onerror="document.write(\'ONERROR\')">')
+    payload = (
+        f'<p>VISIBLE</p><iframe src="{canary.as_uri()}"></iframe>'
+        f'<iframe src="http://127.0.0.1:{port}/frame"></iframe><img src="http://127.0.0.1:{port}/img">'
+        f'<img src="http://localhost:{port}/host"><link rel="stylesheet" href="http://127.0.0.1:{port}/css">'
+        f'<object data="{canary.as_uri()}"></object>'
+        '<script>document.write("SCRIPT-CANARY")</script><img src=x onerror="document.write(\'ONERROR\')">'
+    )
     nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": payload})])])
     try:
         pdf, _ = BoardPDFExporter(footer=False).from_notebook_node(nb, {"metadata": {"name": "t"}})
@@ -187,10 +244,17 @@ def test_md_text_is_literal_inside_markdown_tables() -> None:
 
     from reportlib.deck import portfolio_charts as pc
 
-    runs = pd.DataFrame({"status": ["failed"], "company": [HOSTILE], "segment": [""],
-                         "reason": ["a|b ![i](http://127.0.0.1:9/i.png) [x](javascript:alert(1))"]})
-    companies = pd.DataFrame({"name": [HOSTILE], "stage": ["seed"], "gtm": [HOSTILE], "behind": [True],
-                              "behind_reasons": [HOSTILE]})
+    runs = pd.DataFrame(
+        {
+            "status": ["failed"],
+            "company": [HOSTILE],
+            "segment": [""],
+            "reason": ["a|b ![i](http://127.0.0.1:9/i.png) [x](javascript:alert(1))"],
+        }
+    )
+    companies = pd.DataFrame(
+        {"name": [HOSTILE], "stage": ["seed"], "gtm": [HOSTILE], "behind": [True], "behind_reasons": [HOSTILE]}
+    )
     for md in (pc.failures_markdown(runs), pc.behind_markdown(companies)):
         html = markdown2html(md)
         _no_markup(html)
@@ -214,8 +278,11 @@ def test_safe_path_follows_links_and_refuses_those_that_leave(tmp_path: Path) ->
     (company / "b").symlink_to("a")
     assert safe_path(company, "inside.csv") == (company / "inside.csv", None)
     assert safe_path(company, "not-yet-there.csv")[1] is None
-    for relative, words in (("commentary.md", "outside the company folder"),
-                            ("root/etc/passwd", "symbolic link to /etc/passwd"), ("a", "loop")):
+    for relative, words in (
+        ("commentary.md", "outside the company folder"),
+        ("root/etc/passwd", "symbolic link to /etc/passwd"),
+        ("a", "loop"),
+    ):
         problem = safe_path(company, relative)[1]
         assert problem is not None and problem.file == relative and words in problem.message
     # the deck never reads a commentary linked from elsewhere, even if validation was skipped
@@ -225,19 +292,23 @@ def test_safe_path_follows_links_and_refuses_those_that_leave(tmp_path: Path) ->
     assert report.commentary(SimpleNamespace(path=company), "summary") == "Own words"
 
 
-@pytest.mark.parametrize("code, words", [
-    (errno.ENOSPC, "the disk is full while writing /o/kpis.csv. Free some space"),
-    (errno.EROFS, "cannot write /o/kpis.csv: the file system is read-only"),
-    (errno.EACCES, "permission denied for /o/kpis.csv"),
-    (errno.ENAMETOOLONG, "a file name is too long for the file system: /o/kpis.csv"),
-    (errno.EIO, "Input/output error: /o/kpis.csv."),
-])
-def test_cli_turns_os_errors_into_sentences(code: int, words: str, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture) -> None:
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        (errno.ENOSPC, "the disk is full while writing /o/kpis.csv. Free some space"),
+        (errno.EROFS, "cannot write /o/kpis.csv: the file system is read-only"),
+        (errno.EACCES, "permission denied for /o/kpis.csv"),
+        (errno.ENAMETOOLONG, "a file name is too long for the file system: /o/kpis.csv"),
+        (errno.EIO, "Input/output error: /o/kpis.csv."),
+    ],
+)
+def test_cli_turns_os_errors_into_sentences(
+    code: int, words: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(code, os.strerror(code), "/o/kpis.csv")
 
-    monkeypatch.setattr(cli, "_validate_one", fail)   # what `validate` calls
+    monkeypatch.setattr(cli, "_validate_one", fail)  # what `validate` calls
     assert cli.main(["validate", "anywhere"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and words in err and "Traceback" not in err

@@ -1,5 +1,6 @@
 """Segment packs (METRICS.md "Segment packs"): every number is the segment's own, allocated
 by a stated policy, or blank with a note; additive KPIs of the segments sum to the company."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,18 @@ from reportlib import registry as reg
 from reportlib.kpis import compute_kpis
 
 ROOT = Path(__file__).resolve().parents[1]
-ADDITIVE = ["mrr", "arr", "customers", "new_arr", "expansion_arr", "reactivation_arr", "contraction_arr",
-            "churned_arr", "net_new_arr", "new_customers"]
+ADDITIVE = [
+    "mrr",
+    "arr",
+    "customers",
+    "new_arr",
+    "expansion_arr",
+    "reactivation_arr",
+    "contraction_arr",
+    "churned_arr",
+    "net_new_arr",
+    "new_customers",
+]
 MONTHS = [str(p) for p in pd.period_range("2025-01", "2026-02", freq="M")]
 
 
@@ -25,26 +36,34 @@ def _write(folder: Path, rows: list[tuple[str, str, float, str]]) -> Path:
     pd.DataFrame(rows, columns=["customer_id", "month", "mrr", "segment"]).to_csv(folder / "mrr.csv", index=False)
     (folder / "company.toml").write_text(
         '[company]\nname = "Prop"\ncurrency = "EUR"\nstage = "early"\ngtm = "sales-led"\n\n'
-        '[inputs.mrr]\npath = "mrr.csv"\ndimensions = ["segment"]\n', encoding="utf-8")
+        '[inputs.mrr]\npath = "mrr.csv"\ndimensions = ["segment"]\n',
+        encoding="utf-8",
+    )
     return folder
 
 
-customer = st.tuples(st.sampled_from(["A", "B"]),
-                     st.lists(st.sampled_from([0.0, 0.0, 50.0, 100.0, 150.0]), min_size=14, max_size=14))
+customer = st.tuples(
+    st.sampled_from(["A", "B"]), st.lists(st.sampled_from([0.0, 0.0, 50.0, 100.0, 150.0]), min_size=14, max_size=14)
+)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(customer, min_size=2, max_size=7))
 def test_additive_kpis_of_the_segments_sum_to_the_company(tmp_path_factory, customers) -> None:
-    rows = [(f"c{i}", m, v, seg) for i, (seg, path) in enumerate(customers) for m, v in zip(MONTHS, path) if v]
+    rows = [
+        (f"c{i}", m, v, seg) for i, (seg, path) in enumerate(customers) for m, v in zip(MONTHS, path, strict=False) if v
+    ]
     # the opening month and the as-of month must exist for both segments and the company
-    rows += [("anchorA", MONTHS[0], 10.0, "A"), ("anchorA", MONTHS[-1], 10.0, "A"),
-             ("anchorB", MONTHS[0], 10.0, "B"), ("anchorB", MONTHS[-1], 10.0, "B")]
+    rows += [
+        ("anchorA", MONTHS[0], 10.0, "A"),
+        ("anchorA", MONTHS[-1], 10.0, "A"),
+        ("anchorB", MONTHS[0], 10.0, "B"),
+        ("anchorB", MONTHS[-1], 10.0, "B"),
+    ]
     rows += [(f"anchor{s}", m, 10.0, s) for s in "AB" for m in MONTHS[1:-1]]
     folder = _write(tmp_path_factory.mktemp("prop"), rows)
     whole = compute_kpis(folder, as_of="2026-02").kpis.set_index("kpi")["value"]
-    parts = [compute_kpis(folder, as_of="2026-02", segment=("segment", s)).kpis.set_index("kpi")["value"]
-             for s in "AB"]
+    parts = [compute_kpis(folder, as_of="2026-02", segment=("segment", s)).kpis.set_index("kpi")["value"] for s in "AB"]
     for kpi in ADDITIVE:
         total = sum(0.0 if math.isnan(p[kpi]) else p[kpi] for p in parts)
         assert total == pytest.approx(0.0 if math.isnan(whole[kpi]) else whole[kpi]), kpi
@@ -54,8 +73,10 @@ def test_additive_kpis_of_the_segments_sum_to_the_company(tmp_path_factory, cust
 def meridian() -> dict[str, pd.DataFrame]:
     """Meridian: company, Enterprise without allocation, Enterprise with S&M by new ARR."""
     folder = ROOT / "data" / "meridian"
-    out = {"company": compute_kpis(folder, as_of="2026-03"),
-           "segment": compute_kpis(folder, as_of="2026-03", segment=("segment", "Enterprise"))}
+    out = {
+        "company": compute_kpis(folder, as_of="2026-03"),
+        "segment": compute_kpis(folder, as_of="2026-03", segment=("segment", "Enterprise")),
+    }
     return out
 
 
@@ -68,8 +89,20 @@ def test_no_segment_ratio_uses_a_company_wide_input(meridian) -> None:
         if set(kpi.needs) & set(wide):
             assert math.isnan(values.at[kpi.id, "value"]) and "company-wide" in values.at[kpi.id, "note"], kpi.id
     # financials are company-wide and sm_allocation = none: nothing built on S&M, COGS or burn
-    for kpi in ("sm_spend", "cac", "ltv", "ltv_cac", "magic_number", "cac_payback_months", "gross_margin",
-                "burn", "burn_multiple", "runway_months", "cash_balance", "rule_of_40"):
+    for kpi in (
+        "sm_spend",
+        "cac",
+        "ltv",
+        "ltv_cac",
+        "magic_number",
+        "cac_payback_months",
+        "gross_margin",
+        "burn",
+        "burn_multiple",
+        "runway_months",
+        "cash_balance",
+        "rule_of_40",
+    ):
         assert math.isnan(values.at[kpi, "value"]), kpi
     assert "cohort_payback" not in seg.tables  # company S&M is never charged to a segment's cohorts
     assert seg.tables["pipeline_pacing"].empty  # meridian's targets name channels, not segments

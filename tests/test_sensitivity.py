@@ -1,4 +1,5 @@
 """Definition sensitivity: the north stars under every alternative policy value, by hand."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,12 +26,15 @@ def company(folder: Path, policies: str = "") -> Path:
     rows += [("E", m, 40.0) for m in ("2025-01", "2025-02", "2026-02", "2026-03")]
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows, columns=["customer_id", "month", "mrr"]).to_csv(folder / "mrr.csv", index=False)
-    pd.DataFrame({"month": MONTHS, "revenue": 1000.0, "cogs": 250.0,
-                  "sales_marketing": [SM[m] for m in MONTHS]}).to_csv(folder / "pnl.csv", index=False)
+    pd.DataFrame(
+        {"month": MONTHS, "revenue": 1000.0, "cogs": 250.0, "sales_marketing": [SM[m] for m in MONTHS]}
+    ).to_csv(folder / "pnl.csv", index=False)
     (folder / "company.toml").write_text(
         '[company]\nname = "Sense"\ncurrency = "EUR"\n[kpis]\nnorth_star = ["arr", "ltv_cac", '
         f'"cac_payback_months"]\n[policies]\n{policies}\n[inputs.mrr]\npath = "mrr.csv"\n'
-        '[inputs.financials]\npath = "pnl.csv"\n', encoding="utf-8")
+        '[inputs.financials]\npath = "pnl.csv"\n',
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -71,14 +75,16 @@ def test_sensitivity_by_hand(tmp_path):
         ("ltv_cac", "ltv_churn_basis", "period"): (0.88, True),
         ("ltv_cac", "ltv_churn_basis", "monthly"): (0.528, False),  # 792 / 1,500
     }
-    assert got == expected   # arr: no policy here changes it (mrr input, whole-company pack)
-    assert ("LTV:CAC 0.5x to 0.9x depending on ltv_churn_basis; 0.9x as reported "
-            "(ltv_churn_basis = period).") in result.narrative["sensitivity"]
+    assert got == expected  # arr: no policy here changes it (mrr input, whole-company pack)
+    assert (
+        "LTV:CAC 0.5x to 0.9x depending on ltv_churn_basis; 0.9x as reported (ltv_churn_basis = period)."
+    ) in result.narrative["sensitivity"]
 
 
 def test_value_in_force_outside_the_alternatives_is_listed(tmp_path):
-    result = compute_kpis(company(tmp_path / "sense", "cac_lag_months = 2\nltv_churn_basis = \"monthly\""),
-                          as_of="2026-03")
+    result = compute_kpis(
+        company(tmp_path / "sense", 'cac_lag_months = 2\nltv_churn_basis = "monthly"'), as_of="2026-03"
+    )
     table = result.tables["sensitivity"].set_index(["kpi", "policy", "policy_value"])
     # lag 2: S&M 2025-11..2026-01 = 200 + 300 + 400 = 900; payback 900 / 37.5 = 24.
     assert table.loc[("cac_payback_months", "cac_lag_months", "2")].tolist() == [pytest.approx(24.0), True]

@@ -1,13 +1,14 @@
 """Analytics and survey adapters on their fixtures (tests/fixtures/sources/*/README.md):
 GA4 visitors per month, Mixpanel/Amplitude MAU and DAU/MAU, Delighted/Typeform NPS per month."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from _export import run_source
+
 from reportlib.metrics.engagement import dau_mau, nps_kpis
 from reportlib.metrics.periods import Window
 
@@ -31,9 +32,9 @@ def test_mixpanel_dedupes_retries_and_gives_mau_and_dau_mau():
     usage = run_source("mixpanel_events", FIX / "mixpanel_events" / "mixpanel_export_2026-01-01_2026-02-28.jsonl.gz")
     # 35 lines - 1 SDK retry (same $insert_id) = 34 rows: Jan 16, Feb 18
     assert usage["date"].dt.strftime("%Y-%m").value_counts().to_dict() == {"2026-02": 18, "2026-01": 16}
-    assert (usage["feature"] == "Export CSV").sum() == 6   # 7 without de-duplication
+    assert (usage["feature"] == "Export CSV").sum() == 6  # 7 without de-duplication
     mau = usage.groupby(usage["date"].dt.to_period("M"))["user_id"].nunique()
-    assert mau.tolist() == [4, 5]   # Jan {u1,u2,u3,u5}; Feb {u1,u2,u4,u5,u6}
+    assert mau.tolist() == [4, 5]  # Jan {u1,u2,u3,u5}; Feb {u1,u2,u4,u5,u6}
     day = usage.groupby("date")["user_id"].nunique()
     # DAU 2026-01-15 {u1,u2,u5} = 3; 2026-02-10 {u1,u2,u5,u6} = 4; u5's 23:30 UTC event stays on 2026-01-31
     assert (day["2026-01-15"], day["2026-02-10"], day["2026-01-31"]) == (3, 4, 1)
@@ -45,12 +46,12 @@ def test_mixpanel_dedupes_retries_and_gives_mau_and_dau_mau():
 
 def test_amplitude_dates_events_by_event_time_and_flags_anonymous_rows():
     usage = run_source("amplitude_events", FIX / "amplitude_events" / "amplitude_export_20260101T00_20260228T23.zip")
-    assert len(usage) == 30 and usage["user_id"].isna().sum() == 1   # the anonymous page view: left out by validation
+    assert len(usage) == 30 and usage["user_id"].isna().sum() == 1  # the anonymous page view: left out by validation
     usage = usage.dropna(subset=["user_id"])
     # 29 rows: Jan 13, Feb 16; u5's 2026-01-31 23:30 event (uploaded 02-01 00:10) is in January
     assert usage["date"].dt.strftime("%Y-%m").value_counts().to_dict() == {"2026-02": 16, "2026-01": 13}
     mau = usage.groupby(usage["date"].dt.to_period("M"))["user_id"].nunique()
-    assert mau.tolist() == [4, 6]   # Feb {u1,u2,u4,u5,u6,u7}
+    assert mau.tolist() == [4, 6]  # Feb {u1,u2,u4,u5,u6,u7}
     # Jan 11 user-days -> 11/124; Feb 3+2+2+2+2+1 = 12 -> (12/28)/6 = 1/14
     assert dau_mau(usage, pd.Period("2026-01", "M")) == pytest.approx(11 / 124)
     assert dau_mau(usage, pd.Period("2026-02", "M")) == pytest.approx(1 / 14)
@@ -76,7 +77,7 @@ def test_delighted_epoch_seconds_and_nps_per_month():
 
 def test_typeform_dated_by_submit_and_partials_left_out():
     nps = run_source("typeform_responses", FIX / "typeform_responses" / "typeform_responses.csv")
-    assert len(nps) == 12 and "cus_109" not in set(nps["customer_id"])   # the partial response
+    assert len(nps) == 12 and "cus_109" not in set(nps["customer_id"])  # the partial response
     # Jan n=6: promoters 9, 10; detractors 4, 6 -> 0
     assert nps_of(nps, "2026-01") == 0
     # Feb n=6 (cus_107 submitted 02-01 00:05): promoters 10, 9, 9, 10; detractor 3 -> (4 - 1) / 6 x 100 = 50

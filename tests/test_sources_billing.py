@@ -6,6 +6,7 @@ source runs on a DuckDB connection holding the file exactly as the transform lay
 promises it (``export``: VARCHAR columns as written + ``__row__``), with blank cells as
 NULL and as ``''``. Contract MRR of a month = contracts serving its last day (METRICS.md).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,8 +28,9 @@ R = "contracted_recurring"
 
 # The transform layer (issue 11 item 1) wires `source = "..."` into load_company.
 transform_available = "source" in {f.name for f in dataclasses.fields(InputSpec)}
-needs_transform = pytest.mark.skipif(not transform_available,
-                                     reason="the transform layer (source = ...) is not on this branch yet")
+needs_transform = pytest.mark.skipif(
+    not transform_available, reason="the transform layer (source = ...) is not on this branch yet"
+)
 
 
 def run_source(name: str, files: dict[str, str], blank: str = "null") -> pd.DataFrame:
@@ -39,8 +41,20 @@ def run_source(name: str, files: dict[str, str], blank: str = "null") -> pd.Data
 def contract_rows(frame: pd.DataFrame) -> list[tuple]:
     def day(v):
         return None if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d")
-    return sorted((r.contract_id, r.customer_id, day(r.start_date), day(r.end_date), day(r.signed_date),
-                   round(r.mrr, 2), r.revenue_type, r.billing) for r in frame.itertuples())
+
+    return sorted(
+        (
+            r.contract_id,
+            r.customer_id,
+            day(r.start_date),
+            day(r.end_date),
+            day(r.signed_date),
+            round(r.mrr, 2),
+            r.revenue_type,
+            r.billing,
+        )
+        for r in frame.itertuples()
+    )
 
 
 BLANKS = pytest.mark.parametrize("blank", ["null", "empty"])
@@ -48,16 +62,16 @@ BLANKS = pytest.mark.parametrize("blank", ["null", "empty"])
 # ---------------------------------------------------------------- stripe_subscriptions
 STRIPE_FILES = {"export": "subscriptions.csv", "coupons": "coupons.csv"}
 STRIPE_ROWS = [  # contract, customer, start, end (inclusive), signed, mrr, type, billing
-    ("sub_A", "cus_A", "2026-01-05", None, "2026-01-05", 49.00, R, "monthly"),    # 49.00 x 1 / 1
-    ("sub_B", "cus_B", "2026-01-20", None, "2026-01-20", 200.00, R, "annual"),    # 1,200.00 x 2 seats / 12
-    ("sub_C", "cus_C", "2026-02-03", None, "2026-02-03", 75.00, R, "monthly"),    # 15.00 x 5 seats / 1
-    ("sub_D", "cus_D", "2026-01-12", None, "2026-01-12", 79.20, R, "monthly"),    # 99.00 x (1 - 20% forever)
+    ("sub_A", "cus_A", "2026-01-05", None, "2026-01-05", 49.00, R, "monthly"),  # 49.00 x 1 / 1
+    ("sub_B", "cus_B", "2026-01-20", None, "2026-01-20", 200.00, R, "annual"),  # 1,200.00 x 2 seats / 12
+    ("sub_C", "cus_C", "2026-02-03", None, "2026-02-03", 75.00, R, "monthly"),  # 15.00 x 5 seats / 1
+    ("sub_D", "cus_D", "2026-01-12", None, "2026-01-12", 79.20, R, "monthly"),  # 99.00 x (1 - 20% forever)
     # sub_E trialing, sub_G incomplete_expired, sub_L unpaid: not MRR
-    ("sub_F", "cus_F", "2026-03-08", None, "2026-03-08", 99.00, R, "monthly"),    # past_due counts
+    ("sub_F", "cus_F", "2026-03-08", None, "2026-03-08", 99.00, R, "monthly"),  # past_due counts
     ("sub_H", "cus_H", "2026-01-03", "2026-04-02", "2026-01-03", 99.00, R, "monthly"),  # canceled, ended 3 Apr
-    ("sub_I", "cus_I", "2026-02-15", None, "2026-02-01", 49.00, R, "monthly"),    # pays from trial end 15 Feb
-    ("sub_J", "cus_J", "2026-03-02", None, "2026-03-02", 49.00, R, "monthly"),    # once coupon: no effect
-    ("sub_K", "cus_K", "2026-03-15", None, "2026-03-15", 45.00, R, "annual"),     # (600.00 - 60.00 forever) / 12
+    ("sub_I", "cus_I", "2026-02-15", None, "2026-02-01", 49.00, R, "monthly"),  # pays from trial end 15 Feb
+    ("sub_J", "cus_J", "2026-03-02", None, "2026-03-02", 49.00, R, "monthly"),  # once coupon: no effect
+    ("sub_K", "cus_K", "2026-03-15", None, "2026-03-15", 45.00, R, "annual"),  # (600.00 - 60.00 forever) / 12
     # sub_M canceled during its trial: never paid, no row
 ]
 STRIPE_MRR = {
@@ -74,7 +88,7 @@ def test_stripe_subscriptions_rows_and_mrr(blank):
     assert contract_rows(out) == sorted(STRIPE_ROWS)
     assert {m: contract_mrr(out, m) for m in MONTHS} == STRIPE_MRR
     # rows named as the spreadsheet shows them: header = 1, sub_A = 2, sub_H = 9
-    assert dict(zip(out.contract_id, out["__row__"]))["sub_H"] == 9
+    assert dict(zip(out.contract_id, out["__row__"], strict=False))["sub_H"] == 9
     assert set(out.currency) == {"USD"} and "plan" in out
 
 
@@ -82,18 +96,18 @@ def stripe_variant(tmp_path: Path, edit) -> dict[str, Path]:
     frame = pd.read_csv(FIXTURES / "stripe_subscriptions" / "subscriptions.csv", dtype=str, keep_default_na=False)
     edit(frame)
     frame.to_csv(tmp_path / "subscriptions.csv", index=False)
-    return {"export": tmp_path / "subscriptions.csv",
-            "coupons": FIXTURES / "stripe_subscriptions" / "coupons.csv"}
+    return {"export": tmp_path / "subscriptions.csv", "coupons": FIXTURES / "stripe_subscriptions" / "coupons.csv"}
 
 
 def test_stripe_interval_count_and_older_start_column(tmp_path):
     def edit(f):
         f["Interval Count"] = ["1"] * len(f)
-        f.loc[f.id == "sub_A", ["Amount", "Interval Count"]] = ["147.00", "3"]   # 147.00 every 3 months
+        f.loc[f.id == "sub_A", ["Amount", "Interval Count"]] = ["147.00", "3"]  # 147.00 every 3 months
         f.columns = [{"Start Date (UTC)": "Start (UTC)", "Status": "status"}.get(c, c) for c in f.columns]
+
     out = get_source("stripe_subscriptions").run(export_connection(stripe_variant(tmp_path, edit)))
     sub_a = out.set_index("contract_id").loc["sub_A"]
-    assert (sub_a.mrr, sub_a.billing) == (49.00, "quarterly")   # 147.00 x 1 / 3
+    assert (sub_a.mrr, sub_a.billing) == (49.00, "quarterly")  # 147.00 x 1 / 3
     assert sub_a.start_date == pd.Timestamp("2026-01-05")
     assert {m: contract_mrr(out, m) for m in MONTHS} == STRIPE_MRR
 
@@ -101,6 +115,7 @@ def test_stripe_interval_count_and_older_start_column(tmp_path):
 def test_stripe_weekly_price_has_no_mrr_so_validation_names_the_row(tmp_path):
     def edit(f):
         f.loc[f.id == "sub_A", "Interval"] = "week"
+
     out = get_source("stripe_subscriptions").run(export_connection(stripe_variant(tmp_path, edit)))
     sub_a = out.set_index("contract_id").loc["sub_A"]
     assert pd.isna(sub_a.mrr) and pd.isna(sub_a.billing) and sub_a["__row__"] == 2
@@ -108,7 +123,7 @@ def test_stripe_weekly_price_has_no_mrr_so_validation_names_the_row(tmp_path):
 
 def test_stripe_coupon_missing_from_coupons_file_stops_the_run(tmp_path):
     files = stripe_variant(tmp_path, lambda f: None)
-    del files["coupons"]   # no coupons file: FOREVER20 (row 5), ONCE50 (11), AMT60Y (12) are unknown
+    del files["coupons"]  # no coupons file: FOREVER20 (row 5), ONCE50 (11), AMT60Y (12) are unknown
     with pytest.raises(duckdb.Error, match=r"AMT60Y, FOREVER20, ONCE50 \(rows 5, 11, 12\)"):
         get_source("stripe_subscriptions").run(export_connection(files))
 
@@ -116,6 +131,7 @@ def test_stripe_coupon_missing_from_coupons_file_stops_the_run(tmp_path):
 def test_stripe_without_coupons_needs_no_coupons_file(tmp_path):
     def edit(f):
         f["Coupon"] = ""
+
     files = stripe_variant(tmp_path, edit)
     del files["coupons"]
     out = get_source("stripe_subscriptions").run(export_connection(files))
@@ -125,14 +141,14 @@ def test_stripe_without_coupons_needs_no_coupons_file(tmp_path):
 
 # ---------------------------------------------------------------- stripe_invoice_lines
 LINE_ROWS = [  # one contract per billed period; amount is cents
-    ("il_A1", "cus_A", "2026-01-01", "2026-01-31", "2026-01-01", 49.00, R, "monthly"),    # 4900 / 100 / 1
+    ("il_A1", "cus_A", "2026-01-01", "2026-01-31", "2026-01-01", 49.00, R, "monthly"),  # 4900 / 100 / 1
     ("il_A2", "cus_A", "2026-02-01", "2026-02-28", "2026-02-01", 49.00, R, "monthly"),
     ("il_A3", "cus_A", "2026-03-01", "2026-03-31", "2026-03-01", 49.00, R, "monthly"),
-    ("il_A4", "cus_A", "2026-04-01", "2026-04-30", "2026-04-01", 49.00, R, "monthly"),    # open invoice counts
-    ("il_B1", "cus_B", "2026-01-20", "2027-01-19", "2026-01-20", 200.00, R, "annual"),    # 240000 / 100 / 12
-    ("il_C1", "cus_C", "2026-02-03", "2026-03-02", "2026-02-03", 75.00, R, "monthly"),    # 7500 / 100
+    ("il_A4", "cus_A", "2026-04-01", "2026-04-30", "2026-04-01", 49.00, R, "monthly"),  # open invoice counts
+    ("il_B1", "cus_B", "2026-01-20", "2027-01-19", "2026-01-20", 200.00, R, "annual"),  # 240000 / 100 / 12
+    ("il_C1", "cus_C", "2026-02-03", "2026-03-02", "2026-02-03", 75.00, R, "monthly"),  # 7500 / 100
     ("il_C2", "cus_C", "2026-03-03", "2026-04-02", "2026-03-03", 75.00, R, "monthly"),
-    ("il_C4", "cus_C", "2026-04-03", "2026-05-02", "2026-04-03", 105.00, R, "monthly"),   # 7 seats: 10500 / 100
+    ("il_C4", "cus_C", "2026-04-03", "2026-05-02", "2026-04-03", 105.00, R, "monthly"),  # 7 seats: 10500 / 100
     ("il_D1", "cus_D", "2026-01-15", "2026-04-14", "2026-01-15", 90.00, R, "quarterly"),  # 27000 / 100 / 3
     ("il_D2", "cus_D", "2026-04-15", "2026-07-14", "2026-04-15", 90.00, R, "quarterly"),
     ("il_E1", "cus_E", "2026-01-10", "2026-02-09", "2026-01-10", 99.00, R, "monthly"),
@@ -157,12 +173,12 @@ def test_stripe_invoice_lines_rows_and_mrr(blank):
 # ---------------------------------------------------------------- chargebee_subscriptions
 CHARGEBEE_FILES = {"export": "Subscriptions.csv", "addons": "SubscriptionAddons.csv"}
 CHARGEBEE_ROWS = [
-    ("sub_cb_1", "cust_1", "2026-01-07", None, "2026-01-07", 50.00, R, "monthly"),     # 1 x 50.00 / 1
-    ("sub_cb_2", "cust_2", "2026-01-15", None, "2026-01-15", 130.00, R, "annual"),     # (3 x 480 + 1 x 120) / 12
-    ("sub_cb_3", "cust_3", "2026-02-02", None, "2026-02-02", 140.00, R, "monthly"),    # 100.00 + 4 x 10.00
+    ("sub_cb_1", "cust_1", "2026-01-07", None, "2026-01-07", 50.00, R, "monthly"),  # 1 x 50.00 / 1
+    ("sub_cb_2", "cust_2", "2026-01-15", None, "2026-01-15", 130.00, R, "annual"),  # (3 x 480 + 1 x 120) / 12
+    ("sub_cb_3", "cust_3", "2026-02-02", None, "2026-02-02", 140.00, R, "monthly"),  # 100.00 + 4 x 10.00
     # sub_cb_4 In Trial, sub_cb_7 Future: not MRR
     ("sub_cb_5", "cust_5", "2026-03-01", "2026-05-31", "2026-02-26", 100.00, R, "quarterly"),  # 300 / 3, Non Renewing
-    ("sub_cb_6", "cust_6", "2026-01-10", "2026-03-09", "2026-01-10", 50.00, R, "monthly"),     # Cancelled 10 Mar
+    ("sub_cb_6", "cust_6", "2026-01-10", "2026-03-09", "2026-01-10", 50.00, R, "monthly"),  # Cancelled 10 Mar
 ]
 CHARGEBEE_MRR = {
     "2026-01": 230.00,  # cb_1 50 + cb_2 130 + cb_6 50
@@ -182,7 +198,7 @@ def test_chargebee_rows_and_mrr(blank):
 def test_chargebee_without_addons_file_counts_the_plan_alone():
     out = run_source("chargebee_subscriptions", {"export": "Subscriptions.csv"})
     mrr = out.set_index("contract_id").mrr
-    assert (mrr["sub_cb_2"], mrr["sub_cb_3"]) == (120.00, 100.00)   # 3 x 480 / 12; 1 x 100
+    assert (mrr["sub_cb_2"], mrr["sub_cb_3"]) == (120.00, 100.00)  # 3 x 480 / 12; 1 x 100
 
 
 # ---------------------------------------------------------------- chartmogul_activities
@@ -213,7 +229,7 @@ def test_chartmogul_month_end_balances(blank):
 
 def test_chartmogul_unreadable_amount_is_passed_on_with_its_row(tmp_path):
     frame = pd.read_csv(FIXTURES / "chartmogul_activities" / "mrr_movements.csv", dtype=str)
-    frame.loc[1, "MRR_MOVEMENT"] = "forty-nine"          # file row 3 (cus_D's new_biz)
+    frame.loc[1, "MRR_MOVEMENT"] = "forty-nine"  # file row 3 (cus_D's new_biz)
     frame.to_csv(tmp_path / "m.csv", index=False)
     out = get_source("chartmogul_activities").run(export_connection({"export": tmp_path / "m.csv"}))
     bad = out[out["__row__"] == 3]
@@ -225,12 +241,21 @@ def test_chartmogul_unreadable_amount_is_passed_on_with_its_row(tmp_path):
 
 # ---------------------------------------------------------------- baremetrics_subscriptions
 BAREMETRICS_ROWS = [  # plan_amount is cents per period per unit
-    ("subscription_1", "cust_1", "2026-01-05", "2026-02-28", "2026-01-05", 49.00, R, "monthly"),   # 4900/100, canceled 1 Mar
-    ("subscription_2", "cust_2", "2026-01-20", None, "2026-01-20", 200.00, R, "annual"),           # 120000/100 x 2 / 12
-    ("subscription_3", "cust_3", "2026-01-15", None, "2026-01-15", 90.00, R, "quarterly"),         # 27000/100 / (3 x 1)
-    ("subscription_4", "cust_4", "2026-02-03", None, "2026-02-03", 75.00, R, "monthly"),           # 1500/100 x 5
-    ("subscription_5", "cust_5", "2026-01-10", "2026-03-09", "2026-01-10", 49.00, R, "monthly"),   # canceled 10 Mar
-    ("subscription_6", "cust_1", "2026-03-01", None, "2026-03-01", 99.00, R, "monthly"),           # the upgrade
+    (
+        "subscription_1",
+        "cust_1",
+        "2026-01-05",
+        "2026-02-28",
+        "2026-01-05",
+        49.00,
+        R,
+        "monthly",
+    ),  # 4900/100, canceled 1 Mar
+    ("subscription_2", "cust_2", "2026-01-20", None, "2026-01-20", 200.00, R, "annual"),  # 120000/100 x 2 / 12
+    ("subscription_3", "cust_3", "2026-01-15", None, "2026-01-15", 90.00, R, "quarterly"),  # 27000/100 / (3 x 1)
+    ("subscription_4", "cust_4", "2026-02-03", None, "2026-02-03", 75.00, R, "monthly"),  # 1500/100 x 5
+    ("subscription_5", "cust_5", "2026-01-10", "2026-03-09", "2026-01-10", 49.00, R, "monthly"),  # canceled 10 Mar
+    ("subscription_6", "cust_1", "2026-03-01", None, "2026-03-01", 99.00, R, "monthly"),  # the upgrade
     ("subscription_7", "cust_6", "2026-04-15", None, "2026-04-15", 49.00, R, "monthly"),
 ]
 BAREMETRICS_MRR = {
@@ -250,7 +275,7 @@ def test_baremetrics_rows_and_mrr(blank):
 
 def test_baremetrics_cancel_date_not_iso_stops_with_its_row(tmp_path):
     frame = pd.read_csv(FIXTURES / "baremetrics_subscriptions" / "subscriptions.csv", dtype=str)
-    frame.loc[4, "subscription_canceled_at"] = "03/10/2026"   # file row 6
+    frame.loc[4, "subscription_canceled_at"] = "03/10/2026"  # file row 6
     frame.to_csv(tmp_path / "s.csv", index=False)
     with pytest.raises(duckdb.Error, match=r'Row 6: subscription_canceled_at "03/10/2026" is not a date'):
         get_source("baremetrics_subscriptions").run(export_connection({"export": tmp_path / "s.csv"}))
@@ -296,8 +321,9 @@ def test_required_columns_identify_the_fixture_case_insensitively(name):
 def test_wrong_export_gives_one_problem_naming_missing_columns(name):
     source = get_source(name)
     # a canonical contracts/mrr file, not the tool's export
-    problem = source.column_problem(["Customer", "Month", "Amount USD", source.required[0]],
-                                    file="export.csv", input=source.feeds)
+    problem = source.column_problem(
+        ["Customer", "Month", "Amount USD", source.required[0]], file="export.csv", input=source.feeds
+    )
     missing = source.required[1:]
     assert source.missing_columns(["Customer", source.required[0]]) == list(missing)
     text = str(problem)
@@ -322,8 +348,14 @@ def test_join_files_are_matched_to_side_tables_by_stem():
 
 
 def test_a_required_side_table_that_is_missing_is_an_input_error():
-    source = Source(name="x", feeds="contracts", documentation="x", required=("id",),
-                    sql="SELECT * FROM export JOIN extra USING (id)", side_tables={"extra": "*extra*"})
+    source = Source(
+        name="x",
+        feeds="contracts",
+        documentation="x",
+        required=("id",),
+        sql="SELECT * FROM export JOIN extra USING (id)",
+        side_tables={"extra": "*extra*"},
+    )
     con = duckdb.connect()
     con.execute("CREATE VIEW export AS SELECT '1' AS id, 2::BIGINT AS __row__")
     with pytest.raises(InputError, match=r"needs the extra file as a \[\[join\]\]"):
@@ -332,20 +364,30 @@ def test_a_required_side_table_that_is_missing_is_an_input_error():
 
 # ---------------------------------------------------------------- end to end (company.toml)
 BRIDGE = {  # closing MRR and the movements between months, by hand from the stories above
-    "stripe_subscriptions": {"2026-02": {"new": 124.00},                 # C 75 + I 49
-                             "2026-03": {"new": 193.00},                 # F 99 + J 49 + K 45
-                             "2026-04": {"churn": 99.00}},               # H
-    "stripe_invoice_lines": {"2026-02": {"new": 75.00},                  # C
-                             "2026-03": {"churn": 99.00},                # E
-                             "2026-04": {"expansion": 30.00}},           # C 75 -> 105
-    "chargebee_subscriptions": {"2026-02": {"new": 140.00},              # cb_3
-                                "2026-03": {"new": 100.00, "churn": 50.00},  # cb_5; cb_6
-                                "2026-04": {"new": 0.00}},
-    "chartmogul_activities": {"2026-02": {"new": 195.00, "churn": 49.00},    # C 75 + F 120; D
-                              "2026-03": {"new": 50.00, "expansion": 100.00},  # E; A
-                              "2026-04": {"reactivation": 49.00, "contraction": 25.00, "churn": 120.00}},
-    "baremetrics_subscriptions": {"2026-03": {"expansion": 50.00, "churn": 49.00},  # cust_1 49 -> 99; cust_5
-                                  "2026-04": {"new": 49.00}},            # cust_6
+    "stripe_subscriptions": {
+        "2026-02": {"new": 124.00},  # C 75 + I 49
+        "2026-03": {"new": 193.00},  # F 99 + J 49 + K 45
+        "2026-04": {"churn": 99.00},
+    },  # H
+    "stripe_invoice_lines": {
+        "2026-02": {"new": 75.00},  # C
+        "2026-03": {"churn": 99.00},  # E
+        "2026-04": {"expansion": 30.00},
+    },  # C 75 -> 105
+    "chargebee_subscriptions": {
+        "2026-02": {"new": 140.00},  # cb_3
+        "2026-03": {"new": 100.00, "churn": 50.00},  # cb_5; cb_6
+        "2026-04": {"new": 0.00},
+    },
+    "chartmogul_activities": {
+        "2026-02": {"new": 195.00, "churn": 49.00},  # C 75 + F 120; D
+        "2026-03": {"new": 50.00, "expansion": 100.00},  # E; A
+        "2026-04": {"reactivation": 49.00, "contraction": 25.00, "churn": 120.00},
+    },
+    "baremetrics_subscriptions": {
+        "2026-03": {"expansion": 50.00, "churn": 49.00},  # cust_1 49 -> 99; cust_5
+        "2026-04": {"new": 49.00},
+    },  # cust_6
 }
 
 
@@ -377,7 +419,7 @@ def test_company_folder_with_the_wrong_export_is_one_problem(name, tmp_path):
     frame.drop(columns=list(source.required[1:])).to_csv(export, index=False)
     with pytest.raises(InputError) as caught:
         load_company(folder)
-    (problem,) = caught.value.problems          # one problem, naming what was expected
+    (problem,) = caught.value.problems  # one problem, naming what was expected
     assert problem.file == BILLING[name][0]["export"]
     assert all(c in problem.message for c in source.required[1:])
     assert name in problem.message and source.documentation in problem.message

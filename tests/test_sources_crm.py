@@ -1,13 +1,14 @@
 """CRM adapters on their fixtures (tests/fixtures/sources/*/README.md): the same eleven deals
 exported by HubSpot, Salesforce (report and Data Loader) and Pipedrive, and HubSpot contacts."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from _export import run_source
+
 from reportlib.inputs._fx import convert, read_fx
 from reportlib.metrics.periods import Window
 from reportlib.metrics.pipeline import pipeline_kpis
@@ -16,19 +17,33 @@ FIX = Path(__file__).resolve().parent / "fixtures" / "sources"
 
 # deal # -> (created_at, amount, closed_at, outcome), by hand from the READMEs' story tables
 DEALS = {
-    1: ("2026-01-12", 24000, "2026-04-20", "won"), 2: ("2026-02-03", 12000, "2026-05-08", "won"),
-    3: ("2026-02-20", 8000, "2026-04-30", "lost"), 4: ("2026-03-05", 60000, "2026-06-15", "won"),
-    5: ("2026-03-18", 18000, "2026-05-22", "lost"), 6: ("2026-04-02", 9000, "2026-06-10", "won"),
-    7: ("2026-04-15", 6000, "2026-06-25", "lost"), 8: ("2026-05-04", 30000, None, "open"),
-    9: ("2026-05-20", 4500, None, "open"), 10: ("2026-01-08", 15000, "2026-03-20", "won"),
+    1: ("2026-01-12", 24000, "2026-04-20", "won"),
+    2: ("2026-02-03", 12000, "2026-05-08", "won"),
+    3: ("2026-02-20", 8000, "2026-04-30", "lost"),
+    4: ("2026-03-05", 60000, "2026-06-15", "won"),
+    5: ("2026-03-18", 18000, "2026-05-22", "lost"),
+    6: ("2026-04-02", 9000, "2026-06-10", "won"),
+    7: ("2026-04-15", 6000, "2026-06-25", "lost"),
+    8: ("2026-05-04", 30000, None, "open"),
+    9: ("2026-05-20", 4500, None, "open"),
+    10: ("2026-01-08", 15000, "2026-03-20", "won"),
     11: ("2026-01-25", 10000, "2026-03-27", "lost"),
 }
-HUBSPOT = ("hubspot_deals", FIX / "hubspot_deals" / "hubspot-crm-exports-all-deals-2026-07-08.csv",
-           lambda n: str(31000000000 + 7 * n))
-SF_REPORT = ("salesforce_opportunities", FIX / "salesforce_opportunities" / "report_opportunities_2026-07-08.csv",
-             lambda n: f"0065g00000Xy{n:03d}AAA")
-SF_LOADER = ("salesforce_opportunities", FIX / "salesforce_opportunities" / "extract_opportunity_dataloader.csv",
-             lambda n: f"0065g00000Xy{n:03d}AAA")
+HUBSPOT = (
+    "hubspot_deals",
+    FIX / "hubspot_deals" / "hubspot-crm-exports-all-deals-2026-07-08.csv",
+    lambda n: str(31000000000 + 7 * n),
+)
+SF_REPORT = (
+    "salesforce_opportunities",
+    FIX / "salesforce_opportunities" / "report_opportunities_2026-07-08.csv",
+    lambda n: f"0065g00000Xy{n:03d}AAA",
+)
+SF_LOADER = (
+    "salesforce_opportunities",
+    FIX / "salesforce_opportunities" / "extract_opportunity_dataloader.csv",
+    lambda n: f"0065g00000Xy{n:03d}AAA",
+)
 PIPEDRIVE = ("pipedrive_deals", FIX / "pipedrive_deals" / "deals-2026-07-08.csv", lambda n: str(100 + n))
 
 
@@ -36,10 +51,12 @@ def as_date(text):
     return pd.Timestamp(text) if text else pd.NaT
 
 
-@pytest.mark.parametrize("source, path, deal_id", [HUBSPOT, SF_REPORT, SF_LOADER], ids=["hubspot", "sf-report", "sf-loader"])
+@pytest.mark.parametrize(
+    "source, path, deal_id", [HUBSPOT, SF_REPORT, SF_LOADER], ids=["hubspot", "sf-report", "sf-loader"]
+)
 def test_every_deal_outcome_amount_and_dates(source, path, deal_id):
     opps = run_source(source, path).set_index("opportunity_id")
-    assert len(opps) == 11   # the Salesforce footer lines (Grand Totals, Confidential, Copyright) are gone
+    assert len(opps) == 11  # the Salesforce footer lines (Grand Totals, Confidential, Copyright) are gone
     for n, (created, amount, closed, outcome) in DEALS.items():
         row = opps.loc[deal_id(n)]
         assert (row["created_at"], row["amount"], row["outcome"]) == (pd.Timestamp(created), amount, outcome), n
@@ -47,7 +64,9 @@ def test_every_deal_outcome_amount_and_dates(source, path, deal_id):
         assert (pd.isna(row["closed_at"]) and closed is None) or row["closed_at"] == as_date(closed), n
 
 
-@pytest.mark.parametrize("source, path, deal_id", [HUBSPOT, SF_REPORT, SF_LOADER], ids=["hubspot", "sf-report", "sf-loader"])
+@pytest.mark.parametrize(
+    "source, path, deal_id", [HUBSPOT, SF_REPORT, SF_LOADER], ids=["hubspot", "sf-report", "sf-loader"]
+)
 def test_win_rate_deal_size_and_cycle_by_quarter(source, path, deal_id):
     opps = run_source(source, path)
     q2 = pipeline_kpis(opps, Window.of("2026-06", "quarter"))
@@ -62,7 +81,7 @@ def test_win_rate_deal_size_and_cycle_by_quarter(source, path, deal_id):
     q1 = pipeline_kpis(opps, Window.of("2026-03", "quarter"))
     # Q1: won #10 15,000, lost #11 -> 0.5; deal size 15,000; created 24,000+12,000+8,000+60,000+18,000+15,000+10,000
     assert (q1["win_rate"], q1["avg_deal_size"], q1["pipeline_created"]) == (0.5, 15000, 147000)
-    assert q1["sales_cycle_days"] == 71   # Jan 8 -> Mar 20
+    assert q1["sales_cycle_days"] == 71  # Jan 8 -> Mar 20
 
 
 def test_pipeline_and_owner_are_kept_as_dimensions():
@@ -72,7 +91,7 @@ def test_pipeline_and_owner_are_kept_as_dimensions():
     # Q2 Sales Pipeline 3 won / 2 lost = 0.6; Expansion Pipeline 1 won / 1 lost = 0.5
     assert by_pipeline.to_dict() == {"Expansion Pipeline": 0.5, "Sales Pipeline": 0.6}
     won = opps[opps["outcome"] == "won"].groupby("owner")["amount"].sum()
-    assert won.to_dict() == {"Alice Moreau": 24000, "Ben Okafor": 96000}   # Ben 12,000+60,000+9,000+15,000
+    assert won.to_dict() == {"Alice Moreau": 24000, "Ben Okafor": 96000}  # Ben 12,000+60,000+9,000+15,000
 
 
 def test_salesforce_lead_source_and_owner_ids():
@@ -80,7 +99,11 @@ def test_salesforce_lead_source_and_owner_ids():
     loader = run_source(*SF_LOADER[:2])
     won_q2 = report[(report["outcome"] == "won") & report["closed_at"].between("2026-04-01", "2026-06-30")]
     # Q2 won by source: Web #1 + #2 = 36,000; Partner Referral #4 = 60,000; Other #6 = 9,000
-    assert won_q2.groupby("source")["amount"].sum().to_dict() == {"Other": 9000, "Partner Referral": 60000, "Web": 36000}
+    assert won_q2.groupby("source")["amount"].sum().to_dict() == {
+        "Other": 9000,
+        "Partner Referral": 60000,
+        "Web": 36000,
+    }
     assert set(loader["owner"]) == {"0055g00000AbCdEAAV", "0055g00000FgHiJAAV"}
     # Existing Customer - Upgrade = #6, #7, #9; New Customer the other 8
     assert report["pipeline"].value_counts().to_dict() == {"New Customer": 8, "Existing Customer - Upgrade": 3}
@@ -88,8 +111,7 @@ def test_salesforce_lead_source_and_owner_ids():
 
 def test_pipedrive_status_and_eur_deal_converted_through_fx():
     raw = run_source(*PIPEDRIVE[:2])
-    assert raw.set_index("opportunity_id")["outcome"].to_dict() == {
-        PIPEDRIVE[2](n): d[3] for n, d in DEALS.items()}
+    assert raw.set_index("opportunity_id")["outcome"].to_dict() == {PIPEDRIVE[2](n): d[3] for n, d in DEALS.items()}
     fx = read_fx(FIX / "pipedrive_deals" / "fx.csv")
     opps, problems = convert(raw, "opportunities", "GBP", fx)
     assert problems == []
@@ -108,15 +130,23 @@ def test_hubspot_contacts_stage_counts():
     leads = run_source("hubspot_contacts", CONTACTS)
     assert len(leads) == 10
     # reaching each stage ever: Lead 9 (all but the subscriber #6), MQL 7, SQL 5, Opportunity 4, Customer 3
-    reached = {c: int(leads[c].notna().sum()) for c in ("signup_at", "pql_at", "sql_at", "opportunity_at", "customer_at")}
+    reached = {
+        c: int(leads[c].notna().sum()) for c in ("signup_at", "pql_at", "sql_at", "opportunity_at", "customer_at")
+    }
     assert reached == {"signup_at": 9, "pql_at": 7, "sql_at": 5, "opportunity_at": 4, "customer_at": 3}
 
     def in_q(column, q):
         return int((leads[column].dt.to_period("Q") == pd.Period(q)).sum())
+
     # by quarter of the stage date (README table): Q1 created 8, lead 7, MQL 5, SQL 4, opp 2, customer 1
-    assert [in_q(c, "2026Q1") for c in ("created_at", "signup_at", "pql_at", "sql_at", "opportunity_at", "customer_at")] \
-        == [8, 7, 5, 4, 2, 1]
+    assert [
+        in_q(c, "2026Q1") for c in ("created_at", "signup_at", "pql_at", "sql_at", "opportunity_at", "customer_at")
+    ] == [8, 7, 5, 4, 2, 1]
     # Q2: created 2, lead 2, MQL 2, SQL 1, opp 2, customer 2 -> lead_conversion_rate Q2 = 2 / 2 = 1.0, Q1 = 1 / 8
-    assert [in_q(c, "2026Q2") for c in ("created_at", "signup_at", "pql_at", "sql_at", "opportunity_at", "customer_at")] \
-        == [2, 2, 2, 1, 2, 2]
-    assert leads.set_index("lead_id").loc["52000011", ["channel", "owner"]].tolist() == ["Organic Search", "Alice Moreau"]
+    assert [
+        in_q(c, "2026Q2") for c in ("created_at", "signup_at", "pql_at", "sql_at", "opportunity_at", "customer_at")
+    ] == [2, 2, 2, 1, 2, 2]
+    assert leads.set_index("lead_id").loc["52000011", ["channel", "owner"]].tolist() == [
+        "Organic Search",
+        "Alice Moreau",
+    ]

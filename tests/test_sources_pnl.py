@@ -1,20 +1,23 @@
 """quickbooks_pnl and xero_pnl on their fixtures (tests/fixtures/sources/*/README.md): P&L lines per month."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from _export import run_source
+
 from reportlib.inputs._accounts import to_financials
 from reportlib.inputs.sources import get_source
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "sources"
 
-QBO_ACCOUNTS = {"sales_marketing": ["6000*", "6100 Sales Salaries", "Commissions", "6300*"],
-                "research_development": ["7010*", "7020*"],
-                "general_admin": ["8000 Rent", "8100*", "8200*"]}
+QBO_ACCOUNTS = {
+    "sales_marketing": ["6000*", "6100 Sales Salaries", "Commissions", "6300*"],
+    "research_development": ["7010*", "7020*"],
+    "general_admin": ["8000 Rent", "8100*", "8200*"],
+}
 QBO = {  # Jan..Jun 2026, by hand (README):
     # revenue = 4000 + 4100 + 4200: Jan 40,000+5,000+1,200 = 46,200 ... Jun 51,000+5,500+2,000 = 58,500
     "revenue": [46200, 46850, 52000, 51650, 54800, 58500],
@@ -28,9 +31,11 @@ QBO = {  # Jan..Jun 2026, by hand (README):
     # G&A = 8000 + 8100 + 8200: Jan 4,000+1,500+600 = 6,100; Feb 4,000+0+550 = 4,550 ... Jun 4,000+3,000+750 = 7,750
     "general_admin": [6100, 4550, 7200, 5850, 4600, 7750],
 }
-XERO_ACCOUNTS = {"sales_marketing": ["Advertising & Marketing", "Commissions", "Sales Salaries"],
-                 "research_development": ["Development Contractors", "Engineering Salaries"],
-                 "general_admin": ["Bank Fees", "Legal Expenses", "Rent"]}
+XERO_ACCOUNTS = {
+    "sales_marketing": ["Advertising & Marketing", "Commissions", "Sales Salaries"],
+    "research_development": ["Development Contractors", "Engineering Salaries"],
+    "general_admin": ["Bank Fees", "Legal Expenses", "Rent"],
+}
 XERO = {  # Jan..Jun 2026 (the file prints Jun first), by hand (README):
     # revenue = Implementation Fees + Subscription Revenue: Jan 2,500+30,000 = 32,500 ... Jun 2,000+37,000 = 39,000
     "revenue": [32500, 31500, 36000, 35500, 35500, 39000],
@@ -38,7 +43,7 @@ XERO = {  # Jan..Jun 2026 (the file prints Jun first), by hand (README):
     "cogs": [4500, 4600, 4900, 5000, 5200, 5400],
     # S&M Jan 5,000+900+9,000 = 14,900; Feb 5,500+800+9,000 = 15,300; ... Jun 7,000+1,300+9,500 = 17,800
     "sales_marketing": [14900, 15300, 16100, 15000, 17050, 17800],
-    "research_development": [21000, 21000, 22000, 22000, 23000, 23000],   # 6,000+15,000 = 21,000 ...
+    "research_development": [21000, 21000, 22000, 22000, 23000, 23000],  # 6,000+15,000 = 21,000 ...
     # G&A Jan 50+800+2,500 = 3,350; Feb 55+0+2,500 = 2,555; Mar 60+1,200+2,500 = 3,760 ...
     "general_admin": [3350, 2555, 3760, 2555, 3060, 2565],
 }
@@ -53,7 +58,7 @@ def financials(source: str, path: Path, accounts: dict):
 def test_quickbooks_pnl_lines_per_month(file):
     # the XLSX totals are formulas without cached values: only account lines are summed
     fin = financials("quickbooks_pnl", FIX / "quickbooks_pnl" / file, QBO_ACCOUNTS)
-    assert [m.strftime("%Y-%m") for m in fin["month"]] == MONTHS   # the Total column is no month
+    assert [m.strftime("%Y-%m") for m in fin["month"]] == MONTHS  # the Total column is no month
     for line, expected in QBO.items():
         assert fin[line].tolist() == expected, line
     # gross margin Jun = (58,500 - 11,700) / 58,500 = 0.8; Jan 36,200 / 46,200 = 0.783550
@@ -64,7 +69,9 @@ def test_quickbooks_pnl_lines_per_month(file):
 def test_quickbooks_other_income_is_not_revenue_and_parent_total_selects_its_accounts():
     acc = run_source("quickbooks_pnl", FIX / "quickbooks_pnl" / "ProfitAndLoss_by_Month.csv")
     assert set(acc.loc[acc["section"] == "other_income", "account"]) == {
-        "9000 Interest Income", "9100 Foreign Exchange Gain/Loss"}
+        "9000 Interest Income",
+        "9100 Foreign Exchange Gain/Loss",
+    }
     # 9100 Feb printed (350.00)
     feb = acc[(acc["account"] == "9100 Foreign Exchange Gain/Loss") & (acc["month"] == pd.Timestamp("2026-02-01"))]
     assert feb["amount"].tolist() == [-350]
@@ -72,8 +79,9 @@ def test_quickbooks_other_income_is_not_revenue_and_parent_total_selects_its_acc
     assert by_total["research_development"].tolist() == QBO["research_development"]
 
 
-@pytest.mark.parametrize("file", ["Brightwave_Software_Ltd_-_Profit_and_Loss.csv",
-                                  "Brightwave_Software_Ltd_-_Profit_and_Loss.xlsx"])
+@pytest.mark.parametrize(
+    "file", ["Brightwave_Software_Ltd_-_Profit_and_Loss.csv", "Brightwave_Software_Ltd_-_Profit_and_Loss.xlsx"]
+)
 def test_xero_pnl_lines_per_month_newest_first(file):
     fin = financials("xero_pnl", FIX / "xero_pnl" / file, XERO_ACCOUNTS)
     assert [m.strftime("%Y-%m") for m in fin["month"]] == MONTHS

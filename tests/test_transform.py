@@ -1,22 +1,25 @@
 """The DuckDB transform layer: where, compute, amount_unit, sql, joins with left_on/right_on
 and aggregate = "sum", known sources (a fake one registered here), safety and messages."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from inputs_helpers import make, validate_cli
+
 from reportlib.inputs import load_company, validate_company
 from reportlib.inputs.sources import SOURCES, Source
 
 M = lambda s: pd.Period(s, "M")  # noqa: E731
 
 # Stripe-like export: amounts in cents, a quantity, a status.
-EXPORT = ("id,Customer,Month,Amount,Quantity,Status\n"
-          "s1,a,2024-01,1000,2,active\n"        # 1000 x 2 / 100 = 20
-          "s2,b,2024-01,5000,1,trialing\n"      # left out by where
-          "s3,a,2024-02,1000,3,active\n"        # 30
-          "s4,c,2024-02,250,4,past_due\n")      # 10
+EXPORT = (
+    "id,Customer,Month,Amount,Quantity,Status\n"
+    "s1,a,2024-01,1000,2,active\n"  # 1000 x 2 / 100 = 20
+    "s2,b,2024-01,5000,1,trialing\n"  # left out by where
+    "s3,a,2024-02,1000,3,active\n"  # 30
+    "s4,c,2024-02,250,4,past_due\n"
+)  # 10
 
 
 def mrr_by_month(folder) -> dict:
@@ -24,14 +27,18 @@ def mrr_by_month(folder) -> dict:
 
 
 def test_where_and_compute_over_the_files_own_columns(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.mrr]
 path = "subs.csv"
 columns = { customer_id = "Customer", month = "Month" }
 where = "\\"Status\\" IN ('active', 'past_due')"
 [inputs.mrr.compute]
 mrr = '"Amount"::DOUBLE * "Quantity"::INTEGER / 100'
-""", {"subs.csv": EXPORT})
+""",
+        {"subs.csv": EXPORT},
+    )
     company = load_company(folder)
     # Jan: a 20; Feb: a 30 + c 10 = 40. The trial (row 3) is left out and counted.
     assert mrr_by_month(folder) == {M("2024-01"): 20.0, M("2024-02"): 40.0}
@@ -40,14 +47,19 @@ mrr = '"Amount"::DOUBLE * "Quantity"::INTEGER / 100'
 
 
 def test_amount_unit_cents_scales_every_money_column(tmp_path):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\namount_unit = "cents"\n',
-                  {"m.csv": "customer_id,month,mrr\na,2024-01,1999\nb,2024-01,1\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\namount_unit = "cents"\n',
+        {"m.csv": "customer_id,month,mrr\na,2024-01,1999\nb,2024-01,1\n"},
+    )
     # 1999 + 1 cents = 20.00
     assert mrr_by_month(folder) == {M("2024-01"): 20.0}
 
 
 def test_sql_sees_each_file_as_a_table_named_after_its_stem(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.mrr]
 path = ["Subs 2024.csv", "plans.csv"]
 sql = '''
@@ -55,15 +67,21 @@ SELECT s."Customer" AS customer_id, s."Month" AS month,
        sum(p."Price"::DOUBLE * s."Seats"::INTEGER) AS mrr, min(s.__row__) AS __row__
 FROM subs_2024 s JOIN plans p ON s."Plan" = p."Plan"
 GROUP BY ALL ORDER BY 1, 2'''
-""", {"Subs 2024.csv": "Customer,Month,Plan,Seats\na,2024-01,pro,2\na,2024-01,base,1\nb,2024-01,base,3\n",
-      "plans.csv": "Plan,Price\npro,50\nbase,10\n"})
+""",
+        {
+            "Subs 2024.csv": "Customer,Month,Plan,Seats\na,2024-01,pro,2\na,2024-01,base,1\nb,2024-01,base,3\n",
+            "plans.csv": "Plan,Price\npro,50\nbase,10\n",
+        },
+    )
     # a: 50 x 2 + 10 x 1 = 110; b: 10 x 3 = 30 -> 140
     frame = load_company(folder).frames["mrr"]
     assert frame.set_index("customer_id")["mrr"].to_dict() == {"a": 110.0, "b": 30.0}
 
 
 def test_join_with_left_on_right_on_and_summed_side(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.contracts]
 path = "subs.csv"
 columns = { contract_id = "sub", customer_id = "cust", start_date = "start" }
@@ -74,15 +92,21 @@ left_on = "sub"
 right_on = "subscription_id"
 aggregate = "sum"
 columns = { mrr = "amount" }
-""", {"subs.csv": "sub,cust,start\nS1,a,2024-01-01\nS2,b,2024-01-01\n",
-      "addons.csv": "subscription_id,amount,name\nS1,10,x\nS1,15.5,y\nS2,7,z\n"})
+""",
+        {
+            "subs.csv": "sub,cust,start\nS1,a,2024-01-01\nS2,b,2024-01-01\n",
+            "addons.csv": "subscription_id,amount,name\nS1,10,x\nS1,15.5,y\nS2,7,z\n",
+        },
+    )
     c = load_company(folder).frames["contracts"]
     # S1: 10 + 15.5 = 25.5; S2: 7
     assert c.set_index("contract_id")["mrr"].to_dict() == {"S1": 25.5, "S2": 7.0}
 
 
 def test_a_joined_side_with_repeated_keys_needs_aggregate(tmp_path):
-    folder = make(tmp_path, """
+    folder = make(
+        tmp_path,
+        """
 [inputs.mrr]
 path = "m.csv"
 [[inputs.mrr.join]]
@@ -90,7 +114,9 @@ path = "seg.csv"
 left_on = "customer_id"
 right_on = "cust"
 columns = { segment = "segment" }
-""", {"m.csv": "customer_id,month,mrr\na,2024-01,1\n", "seg.csv": "cust,segment\na,SMB\na,ENT\n"})
+""",
+        {"m.csv": "customer_id,month,mrr\na,2024-01,1\n", "seg.csv": "cust,segment\na,SMB\na,ENT\n"},
+    )
     (p,) = validate_company(folder).errors
     assert (p.file, p.row, p.column) == ("seg.csv", 2, "cust") and "rows 2, 3" in p.message
 
@@ -98,63 +124,94 @@ columns = { segment = "segment" }
 class _Fake:
     """A tiny known source for the hook: cents and quantity, trials left out."""
 
-    source = Source(name="fake_billing", feeds="mrr", documentation="a test double",
-                    required=("customer", "period", "amount_cents"),
-                    sql="""SELECT customer AS customer_id, period AS month,
+    source = Source(
+        name="fake_billing",
+        feeds="mrr",
+        documentation="a test double",
+        required=("customer", "period", "amount_cents"),
+        sql="""SELECT customer AS customer_id, period AS month,
                            amount_cents::DOUBLE / 100 AS mrr, __row__
-                           FROM export WHERE status <> 'trial'""")
+                           FROM export WHERE status <> 'trial'""",
+    )
 
 
 @pytest.fixture
 def fake_source(monkeypatch):
     monkeypatch.setitem(SOURCES, "fake_billing", _Fake.source)
-    monkeypatch.setitem(SOURCES, "fake_crm", Source(name="fake_crm", feeds="leads", documentation="x",
-                                                    required=("id",), sql="SELECT 1"))
+    monkeypatch.setitem(
+        SOURCES, "fake_crm", Source(name="fake_crm", feeds="leads", documentation="x", required=("id",), sql="SELECT 1")
+    )
 
 
 def test_a_known_source_runs_after_the_users_where(tmp_path, fake_source):
-    folder = make(tmp_path, '[inputs.mrr]\nsource = "fake_billing"\npath = "e.csv"\nwhere = "customer <> \'zz\'"\n'
-                  'min_rows_kept = 0.2\n',
-                  {"e.csv": "Customer,Period,Amount_Cents,Status\na,2024-01,1050,active\nb,2024-01,900,trial\n"
-                            "zz,2024-01,100,active\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\nsource = "fake_billing"\npath = "e.csv"\nwhere = "customer <> \'zz\'"\nmin_rows_kept = 0.2\n',
+        {
+            "e.csv": "Customer,Period,Amount_Cents,Status\na,2024-01,1050,active\nb,2024-01,900,trial\n"
+            "zz,2024-01,100,active\n"
+        },
+    )
     # a: 1050 cents = 10.50; b is a trial (the source leaves it out); zz by the user's where.
     assert mrr_by_month(folder) == {M("2024-01"): 10.5}
 
 
 def test_source_problems_are_sentences(tmp_path, fake_source):
     base = '[inputs.mrr]\npath = "e.csv"\nsource = "{name}"\n'
-    cases = {"fake_biling": "is not a known source. Did you mean 'fake_billing'?",
-             "fake_crm": "reads a leads export; put it under [inputs.leads]"}
+    cases = {
+        "fake_biling": "is not a known source. Did you mean 'fake_billing'?",
+        "fake_crm": "reads a leads export; put it under [inputs.leads]",
+    }
     for i, (name, words) in enumerate(cases.items()):
         (p,) = validate_company(make(tmp_path, base.format(name=name), {"e.csv": "a\n1\n"}, name=f"c{i}")).errors
         assert words in p.message and p.column == "inputs.mrr.source"
-    (p,) = validate_company(make(tmp_path, base.format(name="fake_billing"),
-                                 {"e.csv": "customer,period\na,2024-01\n"}, name="missing")).errors
+    (p,) = validate_company(
+        make(tmp_path, base.format(name="fake_billing"), {"e.csv": "customer,period\na,2024-01\n"}, name="missing")
+    ).errors
     assert "is not a fake_billing export" in p.message and "amount_cents" in p.message
 
 
 def test_a_typo_in_where_is_one_clear_line(tmp_path, capsys):
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nwhere = "Statu = \'active\'"\n',
-                  {"m.csv": "customer_id,month,mrr,Status\na,2024-01,1,active\n"})
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\nwhere = "Statu = \'active\'"\n',
+        {"m.csv": "customer_id,month,mrr,Status\na,2024-01,1,active\n"},
+    )
     code, text = validate_cli(folder, capsys)
     assert code == 1 and "Traceback" not in text
     (line,) = [ln for ln in text.splitlines() if "error" in ln and "inputs.mrr.where" in ln]
     assert 'referenced column "Statu" not found. Did you mean "Status"?' in line
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nwhere = "Status = = 1"\n',
-                  {"m.csv": "customer_id,month,mrr,Status\na,2024-01,1,active\n"}, name="syntax")
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\nwhere = "Status = = 1"\n',
+        {"m.csv": "customer_id,month,mrr,Status\na,2024-01,1,active\n"},
+        name="syntax",
+    )
     (p,) = validate_company(folder).errors
     assert 'syntax error at or near "="' in p.message and p.file == "m.csv"
 
 
 def test_expressions_cannot_read_other_files_or_change_settings(tmp_path):
     (tmp_path / "secret.csv").write_text("x\n1\n")
-    for i, where in enumerate([f"(SELECT count(*) FROM read_csv('{tmp_path / 'secret.csv'}')) > 0",
-                               "current_setting('enable_external_access') AND 1 = (SELECT 1 FROM glob('/etc/*'))"]):
-        folder = make(tmp_path, f'[inputs.mrr]\npath = "m.csv"\nwhere = "{where}"\n',
-                      {"m.csv": "customer_id,month,mrr\na,2024-01,1\n"}, name=f"s{i}")
+    for i, where in enumerate(
+        [
+            f"(SELECT count(*) FROM read_csv('{tmp_path / 'secret.csv'}')) > 0",
+            "current_setting('enable_external_access') AND 1 = (SELECT 1 FROM glob('/etc/*'))",
+        ]
+    ):
+        folder = make(
+            tmp_path,
+            f'[inputs.mrr]\npath = "m.csv"\nwhere = "{where}"\n',
+            {"m.csv": "customer_id,month,mrr\na,2024-01,1\n"},
+            name=f"s{i}",
+        )
         (p,) = validate_company(folder).errors
         assert "could not be run" in p.message and p.column == "inputs.mrr.where"
-    folder = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\nsql = "COPY (SELECT 1) TO \'/tmp/ingest-pwned.csv\'"\n',
-                  {"m.csv": "customer_id,month,mrr\na,2024-01,1\n"}, name="copy")
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\nsql = "COPY (SELECT 1) TO \'/tmp/ingest-pwned.csv\'"\n',
+        {"m.csv": "customer_id,month,mrr\na,2024-01,1\n"},
+        name="copy",
+    )
     assert validate_company(folder).errors
     assert not __import__("os").path.exists("/tmp/ingest-pwned.csv")

@@ -1,8 +1,8 @@
 """The broken-company battery: each folder has one defect and must yield its precise message
 (file, row as the user sees it, column, sentence) and exit code 1, writing nothing."""
+
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,15 +10,25 @@ import pytest
 
 from conftest import FIXTURES
 from reportlib.cli import main
-from reportlib.inputs import load_company, validate_company
 from reportlib.exceptions import ConfigError, InputError
+from reportlib.inputs import load_company, validate_company
 
 BROKEN = FIXTURES / "broken"
 
 # defect folder -> (file, row, column, words of the sentence)
 EXPECTED = {
-    "missing-file": ("billing.csv", None, None, "The file billing.csv named in company.toml [inputs.mrr] does not exist"),
-    "misspelled-column": ("mrr.csv", None, "Custmer", "Column 'Custmer' (mapped to customer_id in company.toml [inputs.mrr]) is not in mrr.csv. Did you mean 'Customer'?"),
+    "missing-file": (
+        "billing.csv",
+        None,
+        None,
+        "The file billing.csv named in company.toml [inputs.mrr] does not exist",
+    ),
+    "misspelled-column": (
+        "mrr.csv",
+        None,
+        "Custmer",
+        "Column 'Custmer' (mapped to customer_id in company.toml [inputs.mrr]) is not in mrr.csv. Did you mean 'Customer'?",
+    ),
     "missing-required-column": ("mrr.csv", None, "mrr", "No column of mrr.csv is mapped to mrr"),
     "unparseable-date": ("contracts.csv", 3, "start", "'2024-02-30' is not a date"),
     "unparseable-number": ("mrr.csv", 3, "mrr", "'1OO' is not a number."),
@@ -27,27 +37,82 @@ EXPECTED = {
     "negative-mrr": ("mrr.csv", 3, "mrr", "mrr is negative (-40); MRR must be 0 or more"),
     "negative-contract-value": ("contracts.csv", 2, "tcv", "tcv is negative (-1,200)"),
     "negative-revenue": ("pnl.csv", 3, "revenue", "revenue is negative (-110)"),
-    "duplicate-customer-month": ("mrr.csv", 2, "customer", "Rows 2, 4 repeat customer_id a and month 2024-01; each must appear once"),
+    "duplicate-customer-month": (
+        "mrr.csv",
+        2,
+        "customer",
+        "Rows 2, 4 repeat customer_id a and month 2024-01; each must appear once",
+    ),
     "duplicate-contract-id": ("contracts.csv", 2, "id", "Rows 2, 3 repeat contract_id k1"),
     "duplicate-lead-id": ("leads.csv", 2, "id", "Rows 2, 4 repeat lead_id L1"),
     "mixed-currencies": ("mrr.csv", 3, "Currency", "This row is in USD but the company reports in EUR"),
     "gap-in-financials": ("pnl.csv", None, "month", "Month(s) 2024-03 missing inside the history (2024-01 to 2024-04)"),
-    "gap-in-mrr": ("mrr.csv", None, "month", "Month(s) 2024-02 missing inside the history (2024-01 to 2024-03): no customer has MRR in it"),
-    "recurring-contract-without-end": ("contracts.csv", 3, "end", "The recurring contract has a total contract value but no end date"),
-    "contract-ends-before-start": ("contracts.csv", 2, "end", "The contract ends on 2024-05-31 before it starts on 2024-06-01."),
-    "unknown-revenue-type": ("contracts.csv", 2, "type", "'subscription' is not a known revenue_type. Allowed: contracted_recurring, uncontracted_recurring, one_off."),
-    "unknown-billing": ("contracts.csv", 2, "billing", "'yearly' is not a known billing. Allowed: monthly, quarterly, annual, upfront."),
+    "gap-in-mrr": (
+        "mrr.csv",
+        None,
+        "month",
+        "Month(s) 2024-02 missing inside the history (2024-01 to 2024-03): no customer has MRR in it",
+    ),
+    "recurring-contract-without-end": (
+        "contracts.csv",
+        3,
+        "end",
+        "The recurring contract has a total contract value but no end date",
+    ),
+    "contract-ends-before-start": (
+        "contracts.csv",
+        2,
+        "end",
+        "The contract ends on 2024-05-31 before it starts on 2024-06-01.",
+    ),
+    "unknown-revenue-type": (
+        "contracts.csv",
+        2,
+        "type",
+        "'subscription' is not a known revenue_type. Allowed: contracted_recurring, uncontracted_recurring, one_off.",
+    ),
+    "unknown-billing": (
+        "contracts.csv",
+        2,
+        "billing",
+        "'yearly' is not a known billing. Allowed: monthly, quarterly, annual, upfront.",
+    ),
     "unknown-outcome": ("deals.csv", 3, "stage", "'Closed Won' is not a known outcome. Allowed: won, lost, open."),
     "nps-score-out-of-range": ("nps.csv", 3, "score", "NPS score 11 is outside 0-10"),
     "invalid-toml": ("company.toml", 2, None, "company.toml is not valid TOML: at line 2, column 18"),
-    "unknown-key": ("company.toml", None, "company.curency", "Unknown key 'company.curency' in company.toml. Did you mean 'currency'?"),
+    "unknown-key": (
+        "company.toml",
+        None,
+        "company.curency",
+        "Unknown key 'company.curency' in company.toml. Did you mean 'currency'?",
+    ),
     "unknown-input-key": ("company.toml", None, "inputs.mrr.colums", "Did you mean 'columns'?"),
-    "unknown-input-name": ("company.toml", None, "inputs.mmr", "Unknown key 'inputs.mmr' in company.toml. Did you mean 'mrr'?"),
-    "bad-stage": ("company.toml", None, "company.stage", "company.stage must be one of 'early', 'growth', 'scale', not 'seed'."),
-    "negative-cac-lag": ("company.toml", None, "policies.cac_lag_months", "must be 0 or a positive whole number of months."),
+    "unknown-input-name": (
+        "company.toml",
+        None,
+        "inputs.mmr",
+        "Unknown key 'inputs.mmr' in company.toml. Did you mean 'mrr'?",
+    ),
+    "bad-stage": (
+        "company.toml",
+        None,
+        "company.stage",
+        "company.stage must be one of 'early', 'growth', 'scale', not 'seed'.",
+    ),
+    "negative-cac-lag": (
+        "company.toml",
+        None,
+        "policies.cac_lag_months",
+        "must be 0 or a positive whole number of months.",
+    ),
     "path-escape": ("company.toml", None, "inputs.mrr.path", "'../mrr.csv' goes up out of the company folder"),
     "absolute-path": ("company.toml", None, "inputs.mrr.path", "'/etc/passwd' is an absolute path"),
-    "wrong-sheet": ("billing.xlsx", None, None, "billing.xlsx has no sheet named 'MMR'. Its sheets are: MRR, Summary. Did you mean 'MRR'?"),
+    "wrong-sheet": (
+        "billing.xlsx",
+        None,
+        None,
+        "billing.xlsx has no sheet named 'MMR'. Its sheets are: MRR, Summary. Did you mean 'MRR'?",
+    ),
     "wide-bad-month-column": ("mrr.csv", None, "Total", "Column 'Total' is not a month."),
     "wide-bad-value": ("mrr.csv", 3, "2024-02", "'n/a' is not a number."),
     "join-duplicate-key": ("deals.csv", 2, "id", "deals.csv has more than one row for id 'L1'"),
@@ -62,8 +127,7 @@ def test_battery_is_complete():
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*")}
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
 
 
 @pytest.mark.parametrize("defect", sorted(EXPECTED))
@@ -116,24 +180,29 @@ columns = { contract_id = "id", customer_id = "customer", start_date = "start", 
 [inputs.leads]
 path = "leads.csv"
 """)
-    (company / "mrr.csv").write_text("customer,month,mrr\na,2024-01,100\na,2024-01,100\nb,2024-01,-5\nc,2024-03,x\nd,2024-04,10\n")
+    (company / "mrr.csv").write_text(
+        "customer,month,mrr\na,2024-01,100\na,2024-01,100\nb,2024-01,-5\nc,2024-03,x\nd,2024-04,10\n"
+    )
     (company / "contracts.csv").write_text(
         "id,customer,start,end,tcv,type,billing\n"
         "k1,a,2024-06-01,2024-01-01,100,contracted_recurring,annual\n"
-        "k2,a,someday,,100,recurring,annual\n")
+        "k2,a,someday,,100,recurring,annual\n"
+    )
     code = main(["validate", str(company)])
     out = capsys.readouterr().out
     assert code == 1
     report = validate_company(company)
     said = "\n".join(str(p) for p in report.errors)
-    for expected in ("mrr.csv, row 2, column 'customer': Rows 2, 3 repeat customer_id a",
-                     "mrr.csv, row 4, column 'mrr': mrr is negative (-5)",
-                     "mrr.csv, row 5, column 'mrr': 'x' is not a number.",
-                     "Month(s) 2024-02 missing inside the history",
-                     "contracts.csv, row 2, column 'end': The contract ends on 2024-01-01 before it starts",
-                     "contracts.csv, row 3, column 'start': 'someday' is not a date",
-                     "contracts.csv, row 3, column 'type': 'recurring' is not a known revenue_type",
-                     "The file leads.csv named in company.toml [inputs.leads] does not exist"):
+    for expected in (
+        "mrr.csv, row 2, column 'customer': Rows 2, 3 repeat customer_id a",
+        "mrr.csv, row 4, column 'mrr': mrr is negative (-5)",
+        "mrr.csv, row 5, column 'mrr': 'x' is not a number.",
+        "Month(s) 2024-02 missing inside the history",
+        "contracts.csv, row 2, column 'end': The contract ends on 2024-01-01 before it starts",
+        "contracts.csv, row 3, column 'start': 'someday' is not a date",
+        "contracts.csv, row 3, column 'type': 'recurring' is not a known revenue_type",
+        "The file leads.csv named in company.toml [inputs.leads] does not exist",
+    ):
         assert expected in said
     # grouped by file, each file named once as a heading
     assert out.count("\nmrr.csv\n") == 1 and out.count("\ncontracts.csv\n") == 1
@@ -142,15 +211,15 @@ path = "leads.csv"
 def test_many_bad_rows_are_capped_and_counted(tmp_path):
     company = tmp_path / "big"
     company.mkdir()
-    (company / "company.toml").write_text(
-        '[company]\nname = "Big"\ncurrency = "EUR"\n[inputs.mrr]\npath = "mrr.csv"\n')
+    (company / "company.toml").write_text('[company]\nname = "Big"\ncurrency = "EUR"\n[inputs.mrr]\npath = "mrr.csv"\n')
     # 50 different negative amounts: 20 said, the other 30 counted
     rows = "".join(f"c{i},2024-01,-{i + 1}\n" for i in range(50))
     (company / "mrr.csv").write_text("customer_id,month,mrr\n" + rows)
     report = validate_company(company)
     assert len([p for p in report.errors if p.row is not None]) == 20
-    assert report.errors[-1].message == ("... and 30 more rows with other values and the same kind of problem "
-                                         "in this column.")
+    assert report.errors[-1].message == (
+        "... and 30 more rows with other values and the same kind of problem in this column."
+    )
     # 50 identical ones: one line listing the rows (test_pointing_messages.py)
     (company / "mrr.csv").write_text("customer_id,month,mrr\n" + "".join(f"c{i},2024-01,-1\n" for i in range(50)))
     (only,) = validate_company(company).errors

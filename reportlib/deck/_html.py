@@ -7,11 +7,13 @@ Markdown with raw HTML disabled (:func:`markdown`). The template's Content-Secur
 and Chromium's offline flags (:mod:`reportlib.render.chromium`) are the walls behind this
 one, for an escape that is missed.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from html import escape
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML, display
@@ -73,10 +75,12 @@ def show_html(html: str) -> None:
     display(HTML(html))
 
 
-def escaped_styler(df: pd.DataFrame, formats: Mapping[Any, Callable[[Any], str]] | None = None,
-                   na_rep: str | None = None) -> Any:
+def escaped_styler(
+    df: pd.DataFrame, formats: Mapping[Any, Callable[[Any], str]] | None = None, na_rep: str | None = None
+) -> Any:
     """``df.style`` with every cell and column header escaped. pandas escapes a text value
     before a ``formats`` function sees it; the functions themselves must return text, not
     markup (the deck's number formatters do)."""
-    return df.style.format(dict(formats) if formats else None, na_rep=na_rep, escape="html") \
-        .format_index(escape="html", axis="columns")
+    return df.style.format(dict(formats) if formats else None, na_rep=na_rep, escape="html").format_index(
+        escape="html", axis="columns"
+    )

@@ -9,6 +9,7 @@ fund's ``[branding]`` (fund.toml) makes a theme with :meth:`Theme.from_fund`; th
 constants below (``PRIMARY``, ``STATUS_COLORS``, ...) follow the theme in use.
 Nothing here computes a metric; numbers become text in :mod:`reportlib.format`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -36,7 +37,7 @@ class Theme:
     amber: str = "#E8A317"
     red: str = "#C0392B"
     font: str = ""
-    logo: str = ""   # absolute path of a PNG or SVG, "" = none
+    logo: str = ""  # absolute path of a PNG or SVG, "" = none
 
     @classmethod
     def from_fund(cls, fund: Any) -> Theme:
@@ -69,10 +70,12 @@ class Theme:
 
     def css(self) -> str:
         """The page's CSS variables (templates/boardpack/static/boardpack.css reads them)."""
-        font = f"\"{self.font}\", " if self.font else ""
-        return (f":root {{ --bp-primary: {self.primary}; --bp-accent: {self.accent}; --bp-green: {self.green}; "
-                f"--bp-amber: {self.amber}; --bp-red: {self.red}; "
-                f"--bp-font: {font}\"Liberation Sans\", \"DejaVu Sans\", Arial, sans-serif; }}")
+        font = f'"{self.font}", ' if self.font else ""
+        return (
+            f":root {{ --bp-primary: {self.primary}; --bp-accent: {self.accent}; --bp-green: {self.green}; "
+            f"--bp-amber: {self.amber}; --bp-red: {self.red}; "
+            f'--bp-font: {font}"Liberation Sans", "DejaVu Sans", Arial, sans-serif; }}'
+        )
 
     def logo_data_uri(self) -> str:
         """The logo as a ``data:`` URI (the page may load nothing else), "" without one."""
@@ -89,16 +92,16 @@ class Theme:
 THEME = Theme()
 
 # --- colours -----------------------------------------------------------------------------
-INK = "#1B2733"          # text, axes labels
-MUTED = "#6B7785"        # secondary text, tick labels
-GRID = "#E3E7EC"         # light horizontal grid lines
+INK = "#1B2733"  # text, axes labels
+MUTED = "#6B7785"  # secondary text, tick labels
+GRID = "#E3E7EC"  # light horizontal grid lines
 PAPER = "#FFFFFF"
 PRIMARY = THEME.primary  # the company's main series (ARR, revenue)
 SECONDARY = THEME.accent  # a second series
-TERTIARY = "#A5C8E4"     # a third series / light fill
-NEUTRAL = "#B8C2CC"      # opening / closing bars, inactive things
-POSITIVE = THEME.green   # money coming in (new, expansion, reactivation)
-NEGATIVE = THEME.red     # money going out (contraction, churn)
+TERTIARY = "#A5C8E4"  # a third series / light fill
+NEUTRAL = "#B8C2CC"  # opening / closing bars, inactive things
+POSITIVE = THEME.green  # money coming in (new, expansion, reactivation)
+NEGATIVE = THEME.red  # money going out (contraction, churn)
 
 # Status colours: the same three everywhere (KPI bands of METRICS.md). "" = not judged.
 GREEN = THEME.green
@@ -123,8 +126,11 @@ TIER_LABELS = {
     "one_off": "One-off",
 }
 MOVEMENT_COLORS = {
-    "new": POSITIVE, "reactivation": "#66B28A", "expansion": "#8FCBA8",
-    "contraction": "#E38B7F", "churn": NEGATIVE,
+    "new": POSITIVE,
+    "reactivation": "#66B28A",
+    "expansion": "#8FCBA8",
+    "contraction": "#E38B7F",
+    "churn": NEGATIVE,
 }
 
 
@@ -191,6 +197,7 @@ RC = {
     "patch.edgecolor": PAPER,
     "svg.fonttype": "none",
 }
+
 
 def rc_params() -> dict[str, Any]:
     """matplotlib rc parameters of the theme in use."""

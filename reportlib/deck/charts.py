@@ -9,24 +9,25 @@ Colours carry meaning and are the same everywhere: green / amber / red are the K
 bands (``STATUS_COLORS``), money in is green, money out is red, and the company's main
 series is dark blue.
 """
+
 from __future__ import annotations
 
 import contextlib
 import math
 import textwrap
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
-import matplotlib.dates as mdates  
-import matplotlib.pyplot as plt  
-import numpy as np  
-import pandas as pd  
-from matplotlib.figure import Figure  
-from matplotlib.patches import FancyBboxPatch, Rectangle  
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from reportlib import format as F
 from reportlib import registry as reg
 from reportlib.deck import _style as S
-from reportlib.values import finite, is_blank
 from reportlib.deck._style import (  # noqa: F401  (re-exported: the public face of the style)
     AMBER,
     BLANK,
@@ -40,14 +41,42 @@ from reportlib.deck._style import (  # noqa: F401  (re-exported: the public face
     pct_formatter,
     status_color,
 )
+from reportlib.values import finite, is_blank
 
 __all__ = [
-    "STATUS_COLORS", "GREEN", "AMBER", "RED", "BLANK", "board_style", "apply_board_style",
-    "money_formatter", "pct_formatter", "kpi_tiles", "sparkline", "arr_waterfall",
-    "revenue_tiers", "revenue_lines", "cohort_heatmap", "benchmark_bars", "kpi_tree",
-    "funnel", "funnel_cohorts", "pacing", "quick_ratio_bars", "mrr_movements", "arpa_drivers",
-    "cohort_payback", "segment_compare", "cohort_compare", "usage_nps", "breakdown_bars", "trend",
-    "message_figure", "runway", "sensitivity_ranges", "owner_bars",
+    "STATUS_COLORS",
+    "GREEN",
+    "AMBER",
+    "RED",
+    "BLANK",
+    "board_style",
+    "apply_board_style",
+    "money_formatter",
+    "pct_formatter",
+    "kpi_tiles",
+    "sparkline",
+    "arr_waterfall",
+    "revenue_tiers",
+    "revenue_lines",
+    "cohort_heatmap",
+    "benchmark_bars",
+    "kpi_tree",
+    "funnel",
+    "funnel_cohorts",
+    "pacing",
+    "quick_ratio_bars",
+    "mrr_movements",
+    "arpa_drivers",
+    "cohort_payback",
+    "segment_compare",
+    "cohort_compare",
+    "usage_nps",
+    "breakdown_bars",
+    "trend",
+    "message_figure",
+    "runway",
+    "sensitivity_ranges",
+    "owner_bars",
 ]
 
 
@@ -129,8 +158,9 @@ def _period_labels(values: Iterable[Any], freq: str = "M", as_of: Any = None) ->
     return labels
 
 
-def _legend_below(ax, handles: Sequence[Any] | None = None, labels: Sequence[str] | None = None,
-                  ncols: int | None = None, **kwargs) -> Any:
+def _legend_below(
+    ax, handles: Sequence[Any] | None = None, labels: Sequence[str] | None = None, ncols: int | None = None, **kwargs
+) -> Any:
     """The legend under the plot area (below the tick labels and the x-axis label), left
     aligned with the axes, so that it never covers data; constrained layout makes room."""
     from matplotlib.transforms import offset_copy
@@ -153,14 +183,23 @@ def _legend_below(ax, handles: Sequence[Any] | None = None, labels: Sequence[str
 
     def width_in(c: int) -> float:  # matplotlib fills a legend column by column
         rows = math.ceil(len(texts) / c)
-        cols = [texts[j * rows:(j + 1) * rows] for j in range(c)]
+        cols = [texts[j * rows : (j + 1) * rows] for j in range(c)]
         return sum(max(len(t) for t in col) * fs_pt * 0.48 / 72 + 0.7 for col in cols if col)
 
     ncols = min(ncols or 6, len(handles))
     while ncols > 1 and width_in(ncols) > avail_in:
         ncols -= 1
-    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=trans,
-                     ncols=ncols, fontsize=fs, borderaxespad=0, **kwargs)
+    return ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(0, 0),
+        bbox_transform=trans,
+        ncols=ncols,
+        fontsize=fs,
+        borderaxespad=0,
+        **kwargs,
+    )
 
 
 def _month_col(df: pd.DataFrame) -> str:
@@ -194,8 +233,7 @@ def _money_label(currency: str | None, what: str) -> str:
 
 
 def _note(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center",
-            fontsize=15, color=S.MUTED, wrap=True)
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=15, color=S.MUTED, wrap=True)
     ax.set_axis_off()
 
 
@@ -214,8 +252,11 @@ def _empty(text: str, size=FULL) -> Figure:
 
 
 def _is_empty(df: Any) -> bool:
-    return df is None or (isinstance(df, pd.DataFrame) and df.empty) or (
-        isinstance(df, (Mapping, Sequence)) and len(df) == 0)
+    return (
+        df is None
+        or (isinstance(df, pd.DataFrame) and df.empty)
+        or (isinstance(df, (Mapping, Sequence)) and len(df) == 0)
+    )
 
 
 def _wrap(text: str, width: int) -> str:
@@ -287,9 +328,14 @@ def _spark_for(kpi: str, sparklines: Any) -> Any:
 
 
 @_styled
-def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
-              year_ago: Mapping[str, Any] | None = None, period_label: str = "prior period",
-              ncols: int | None = None) -> Figure:
+def kpi_tiles(
+    rows: Any,
+    currency: str | None = None,
+    sparklines: Any = None,
+    year_ago: Mapping[str, Any] | None = None,
+    period_label: str = "prior period",
+    ncols: int | None = None,
+) -> Figure:
     """North-star tiles: label, value, change vs the prior period and vs a year ago,
     benchmark status (coloured band and words) and a sparkline.
 
@@ -314,8 +360,10 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
     text_w = w * fig_w * 0.88 * fig.dpi  # pixels a line of the tile may take
     # benchmark bands wrapped to the tile width; the status words sit above the tallest,
     # so that they line up across the row
-    benches = [_pack_parts(str(r.get("benchmark")), text_w, renderer, fontsize=10)
-               if not is_blank(r.get("benchmark")) else [] for r in items]
+    benches = [
+        _pack_parts(str(r.get("benchmark")), text_w, renderer, fontsize=10) if not is_blank(r.get("benchmark")) else []
+        for r in items
+    ]
     bench_rows = max((len(b) for b in benches), default=0)
     for i, r in enumerate(items):
         col, row = i % ncols, i // ncols
@@ -328,18 +376,33 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_axis_off()
-        ax.add_patch(FancyBboxPatch((0.0, 0.0), 1, 1, boxstyle="round,pad=0,rounding_size=0.03",
-                                    facecolor=S.STATUS_TINTS[status], edgecolor="none",
-                                    transform=ax.transAxes, mutation_aspect=0.5))
-        ax.add_patch(Rectangle((0, 0.955), 1, 0.045, facecolor=color, edgecolor="none",
-                               transform=ax.transAxes))
+        ax.add_patch(
+            FancyBboxPatch(
+                (0.0, 0.0),
+                1,
+                1,
+                boxstyle="round,pad=0,rounding_size=0.03",
+                facecolor=S.STATUS_TINTS[status],
+                edgecolor="none",
+                transform=ax.transAxes,
+                mutation_aspect=0.5,
+            )
+        )
+        ax.add_patch(Rectangle((0, 0.955), 1, 0.045, facecolor=color, edgecolor="none", transform=ax.transAxes))
         label = str(r.get("label") or r.get("kpi", ""))
         t = ax.text(0.06, 0.86, label, fontsize=13.5, color=S.MUTED, va="top", fontweight="bold")
         _fit_text(t, text_w, renderer, min_size=10.5)
         value_text = F.value(r.get("value"), unit, currency)
         spark = _spark_for(r.get("kpi"), sparklines)
-        t = ax.text(0.06, 0.67, value_text, fontsize=(30 if ncols <= 4 else 26) if len(value_text) <= 7 else 22,
-                    fontweight="bold", color=S.INK, va="center")
+        t = ax.text(
+            0.06,
+            0.67,
+            value_text,
+            fontsize=(30 if ncols <= 4 else 26) if len(value_text) <= 7 else 22,
+            fontweight="bold",
+            color=S.INK,
+            va="center",
+        )
         # the value keeps clear of the sparkline on its right
         _fit_text(t, text_w * (0.62 if spark is not None else 1.0), renderer, min_size=16)
         lines = []
@@ -365,11 +428,17 @@ def kpi_tiles(rows: Any, currency: str | None = None, sparklines: Any = None,
         # the status words just above it
         bench_lines = benches[i]
         if bench_lines:
-            ax.text(0.06, 0.04, "\n".join(bench_lines), fontsize=10, color=S.MUTED, va="bottom",
-                    linespacing=1.25)
+            ax.text(0.06, 0.04, "\n".join(bench_lines), fontsize=10, color=S.MUTED, va="bottom", linespacing=1.25)
         line_h = 10 * 1.25 / 72 / (S.TILE_ROW_HEIGHT * h * nrows)  # one benchmark line, axes units
-        ax.text(0.06, 0.05 + line_h * bench_rows, S.STATUS_LABELS[status].capitalize(), fontsize=12,
-                color=color if status else S.MUTED, va="bottom", fontweight="bold")
+        ax.text(
+            0.06,
+            0.05 + line_h * bench_rows,
+            S.STATUS_LABELS[status].capitalize(),
+            fontsize=12,
+            color=color if status else S.MUTED,
+            va="bottom",
+            fontweight="bold",
+        )
         if spark is not None:
             sax = fig.add_axes((x0 + w * 0.62, y0 + h * 0.60, w * 0.33, h * 0.15))
             _draw_sparkline(sax, spark, color if status else S.PRIMARY)
@@ -419,9 +488,15 @@ def _pack_parts(text: str, max_px: float, renderer: Any, fontsize: float = 10, s
 # revenue quality
 # ---------------------------------------------------------------------------------------
 _BRIDGE_STEPS = ["new", "reactivation", "expansion", "contraction", "churn"]
-_BRIDGE_LABELS = {"opening": "Opening", "new": "New", "reactivation": "Reactivation",
-                  "expansion": "Expansion", "contraction": "Contraction", "churn": "Churn",
-                  "closing": "Closing"}
+_BRIDGE_LABELS = {
+    "opening": "Opening",
+    "new": "New",
+    "reactivation": "Reactivation",
+    "expansion": "Expansion",
+    "contraction": "Contraction",
+    "churn": "Churn",
+    "closing": "Closing",
+}
 
 
 def _nice_floor(x: float) -> float:
@@ -440,7 +515,7 @@ def _bridge_steps(bridge: Any) -> tuple[list[str], list[float]]:
     """Normalise a bridge to (step names, amounts): opening, movements (contraction and
     churn as positive amounts that are drawn downward), closing."""
     if isinstance(bridge, pd.DataFrame) and {"step", "value"} <= set(bridge.columns):
-        d = dict(zip(bridge["step"].astype(str), bridge["value"].astype(float)))
+        d = dict(zip(bridge["step"].astype(str), bridge["value"].astype(float), strict=False))
     elif isinstance(bridge, pd.DataFrame) and "opening_mrr" in bridge.columns:
         b = bridge.sort_values(_month_col(bridge))
         d = {"opening": float(b["opening_mrr"].iloc[0]), "closing": float(b["closing_mrr"].iloc[-1])}
@@ -450,19 +525,27 @@ def _bridge_steps(bridge: Any) -> tuple[list[str], list[float]]:
         d = {str(k): float(v) for k, v in dict(bridge).items() if not is_blank(v)}
     else:
         raise TypeError("arr_waterfall takes a mapping of steps, a (step, value) table or an mrr_bridge table")
-    alias = {"opening_arr": "opening", "closing_arr": "closing", "opening_mrr": "opening",
-             "closing_mrr": "closing", "new_arr": "new", "reactivation_arr": "reactivation",
-             "expansion_arr": "expansion", "contraction_arr": "contraction",
-             "churned_arr": "churn", "churned": "churn"}
+    alias = {
+        "opening_arr": "opening",
+        "closing_arr": "closing",
+        "opening_mrr": "opening",
+        "closing_mrr": "closing",
+        "new_arr": "new",
+        "reactivation_arr": "reactivation",
+        "expansion_arr": "expansion",
+        "contraction_arr": "contraction",
+        "churned_arr": "churn",
+        "churned": "churn",
+    }
     d = {alias.get(k, k): v for k, v in d.items()}
     steps = ["opening"] + [s for s in _BRIDGE_STEPS if s in d and d[s] != 0] + ["closing"]
-    return steps, [abs(d.get(s, 0.0)) if s in ("contraction", "churn") else d.get(s, 0.0)
-                   for s in steps]
+    return steps, [abs(d.get(s, 0.0)) if s in ("contraction", "churn") else d.get(s, 0.0) for s in steps]
 
 
 @_styled
-def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR bridge",
-                  measure: str = "ARR", size=FULL) -> Figure:
+def arr_waterfall(
+    bridge: Any, currency: str | None = None, title: str = "ARR bridge", measure: str = "ARR", size=FULL
+) -> Figure:
     """Waterfall: opening -> new, reactivation, expansion, contraction, churn -> closing.
 
     ``bridge``: a mapping / Series of step -> amount (keys opening, new, reactivation,
@@ -474,7 +557,7 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
     fig, ax = _new_figure(size)
     running = amounts[0]
     bottoms, heights, colors = [], [], []
-    for s, a in zip(steps, amounts):
+    for s, a in zip(steps, amounts, strict=False):
         if s == "opening":
             bottoms.append(0.0)
             heights.append(a)
@@ -495,22 +578,24 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
             colors.append(S.MOVEMENT_COLORS.get(s, S.POSITIVE))
     x = np.arange(len(steps))
     ax.bar(x, heights, bottom=bottoms, color=colors, width=0.62)
-    top = max(b + h for b, h in zip(bottoms, heights)) or 1.0
+    top = max(b + h for b, h in zip(bottoms, heights, strict=False)) or 1.0
     # a bridge is about the movements: when opening and closing dwarf them, the axis starts
     # near the smaller of the two (85% of it, down to a round tick) so that they read
-    levels = [amounts[0], amounts[-1]] + [b for s, b in zip(steps, bottoms) if s not in ("opening", "closing")]
+    levels = [amounts[0], amounts[-1]] + [
+        b for s, b in zip(steps, bottoms, strict=False) if s not in ("opening", "closing")
+    ]
     base = _nice_floor(min(amounts[0], amounts[-1]) * 0.85)
     smaller = min(amounts[0], amounts[-1])
-    cut = (smaller > 0 and base > 0 and min(levels) > base
-           and top - min(levels) < 0.5 * smaller)  # the movements are small against the levels
+    cut = (
+        smaller > 0 and base > 0 and min(levels) > base and top - min(levels) < 0.5 * smaller
+    )  # the movements are small against the levels
     lo = base if cut else min(0.0, min(bottoms))
     span = top - lo
-    for i, (s, a, b, h) in enumerate(zip(steps, amounts, bottoms, heights)):
+    for i, (s, a, b, h) in enumerate(zip(steps, amounts, bottoms, heights, strict=False)):
         sign = s not in ("opening", "closing")
         neg = s in ("contraction", "churn")
         text = F.money(-a if neg else a, currency, sign=sign, sig=3)
-        ax.text(i, b + h + span * 0.015, text, ha="center", va="bottom", fontsize=13,
-                fontweight="bold", color=S.INK)
+        ax.text(i, b + h + span * 0.015, text, ha="center", va="bottom", fontsize=13, fontweight="bold", color=S.INK)
         if i < len(steps) - 1:
             level = b + h if not neg else b
             if s == "closing":
@@ -522,8 +607,16 @@ def arr_waterfall(bridge: Any, currency: str | None = None, title: str = "ARR br
     ax.set_xlabel("")
     if cut:
         ax.set_ylim(lo, top + span * 0.10)
-        ax.text(1.0, 1.0, f"axis starts at {F.money(lo, currency)}, not zero", transform=ax.transAxes,
-                ha="right", va="bottom", fontsize=11, color=S.MUTED)
+        ax.text(
+            1.0,
+            1.0,
+            f"axis starts at {F.money(lo, currency)}, not zero",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=11,
+            color=S.MUTED,
+        )
     else:
         ax.set_ylim(lo, top + span * 0.12)
     ax.set_title(title)
@@ -542,8 +635,9 @@ def _tier_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 @_styled
-def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
-                  title: str = "Revenue by quality tier") -> Figure:
+def revenue_tiers(
+    df: pd.DataFrame, currency: str | None = None, size=FULL, title: str = "Revenue by quality tier"
+) -> Figure:
     """Stacked monthly revenue by tier (contracted recurring, uncontracted recurring,
     one-off) with the recurring share on a second axis when the table carries it."""
     if _is_empty(df):
@@ -551,8 +645,14 @@ def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     wide, share_col = _tier_frame(df)
     tiers = [t for t in S.TIER_COLORS if t in wide.columns]
     if not tiers:
-        tiers = [c for c in wide.columns if c != share_col and pd.api.types.is_numeric_dtype(wide[c])
-                 and "total" not in str(c) and "share" not in str(c)]
+        tiers = [
+            c
+            for c in wide.columns
+            if c != share_col
+            and pd.api.types.is_numeric_dtype(wide[c])
+            and "total" not in str(c)
+            and "share" not in str(c)
+        ]
     if not tiers or wide[tiers].isna().all().all():
         return _empty("Revenue is not split by tier in the inputs")
     dates = _to_timestamps(wide.index)
@@ -560,8 +660,14 @@ def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     bottom = np.zeros(len(wide))
     for t in tiers:
         vals = wide[t].fillna(0).astype(float).to_numpy()
-        ax.bar(dates, vals, bottom=bottom, width=24, color=S.TIER_COLORS.get(t, S.NEUTRAL),
-               label=S.TIER_LABELS.get(t, str(t).replace("_", " ").capitalize()))
+        ax.bar(
+            dates,
+            vals,
+            bottom=bottom,
+            width=24,
+            color=S.TIER_COLORS.get(t, S.NEUTRAL),
+            label=S.TIER_LABELS.get(t, str(t).replace("_", " ").capitalize()),
+        )
         bottom = bottom + vals
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.set_ylabel(_money_label(currency, "Revenue per month"))
@@ -569,8 +675,15 @@ def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     handles, labels = ax.get_legend_handles_labels()
     if share_col is not None:
         ax2 = ax.twinx()
-        ax2.plot(dates, wide[share_col].astype(float), color=S.INK, lw=2.2, marker="o", ms=3.5,
-                 label="Recurring share (right)")
+        ax2.plot(
+            dates,
+            wide[share_col].astype(float),
+            color=S.INK,
+            lw=2.2,
+            marker="o",
+            ms=3.5,
+            label="Recurring share (right)",
+        )
         ax2.set_ylim(0, 1.05)
         ax2.yaxis.set_major_formatter(pct_formatter())
         ax2.set_ylabel("Recurring share of revenue")
@@ -584,8 +697,14 @@ def revenue_tiers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     return fig
 
 
-_LINE_LABELS = {"bookings": "Bookings", "billings": "Billings", "revenue": "Recognized revenue",
-                "deferred_revenue": "Deferred revenue", "arr": "ARR", "carr": "CARR"}
+_LINE_LABELS = {
+    "bookings": "Bookings",
+    "billings": "Billings",
+    "revenue": "Recognized revenue",
+    "deferred_revenue": "Deferred revenue",
+    "arr": "ARR",
+    "carr": "CARR",
+}
 
 
 def _after_opening(bridge: pd.DataFrame) -> pd.DataFrame:
@@ -596,12 +715,13 @@ def _after_opening(bridge: pd.DataFrame) -> pd.DataFrame:
     live = np.flatnonzero(arr.fillna(0).to_numpy() > 0)
     if not live.size:
         return bridge.iloc[0:0]
-    return bridge.iloc[live[0] + 1:].reset_index(drop=True)
+    return bridge.iloc[live[0] + 1 :].reset_index(drop=True)
 
 
 @_styled
-def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, size=FULL,
-                  title: str | None = None) -> Figure:
+def revenue_lines(
+    revenue_bridge: pd.DataFrame, currency: str | None = None, size=FULL, title: str | None = None
+) -> Figure:
     """Bookings, billings and recognized revenue per month (left) beside ARR and CARR
     (right), from the ``revenue_bridge`` table, from the month after the opening book
     (:func:`_after_opening`)."""
@@ -614,11 +734,23 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
     dates = _to_timestamps(df[mcol])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=size, gridspec_kw={"width_ratios": [1.15, 1]})
     flows = [c for c in ("bookings", "billings", "revenue") if c in df.columns]
-    colors = {"bookings": S.SERIES[1], "billings": S.SERIES[2], "revenue": S.PRIMARY,
-              "arr": S.PRIMARY, "carr": S.SERIES[3], "deferred_revenue": S.NEUTRAL}
+    colors = {
+        "bookings": S.SERIES[1],
+        "billings": S.SERIES[2],
+        "revenue": S.PRIMARY,
+        "arr": S.PRIMARY,
+        "carr": S.SERIES[3],
+        "deferred_revenue": S.NEUTRAL,
+    }
     for c in flows:
-        ax1.plot(dates, df[c].astype(float), label=_LINE_LABELS[c], color=colors[c],
-                 lw=2.8 if c == "revenue" else 2.0, ls="-" if c == "revenue" else "-")
+        ax1.plot(
+            dates,
+            df[c].astype(float),
+            label=_LINE_LABELS[c],
+            color=colors[c],
+            lw=2.8 if c == "revenue" else 2.0,
+            ls="-" if c == "revenue" else "-",
+        )
     ax1.yaxis.set_major_formatter(money_formatter(currency))
     ax1.set_ylabel(_money_label(currency, "per month"))
     ax1.set_title("Bookings, billings, revenue")
@@ -627,14 +759,36 @@ def revenue_lines(revenue_bridge: pd.DataFrame, currency: str | None = None, siz
     ax1.set_ylim(bottom=0)
     for c in ("arr", "carr"):
         if c in df.columns:
-            ax2.plot(dates, df[c].astype(float), label=_LINE_LABELS[c], color=colors[c],
-                     lw=2.8, ls="-" if c == "arr" else "--")
+            ax2.plot(
+                dates,
+                df[c].astype(float),
+                label=_LINE_LABELS[c],
+                color=colors[c],
+                lw=2.8,
+                ls="-" if c == "arr" else "--",
+            )
     if "arr" in df.columns:
-        ax2.text(dates[-1], float(df["arr"].iloc[-1]), " " + F.money(df["arr"].iloc[-1], currency),
-                 va="center", ha="left", fontsize=12, color=colors["arr"], fontweight="bold")
+        ax2.text(
+            dates[-1],
+            float(df["arr"].iloc[-1]),
+            " " + F.money(df["arr"].iloc[-1], currency),
+            va="center",
+            ha="left",
+            fontsize=12,
+            color=colors["arr"],
+            fontweight="bold",
+        )
     if "carr" in df.columns:
-        ax2.text(dates[-1], float(df["carr"].iloc[-1]), " " + F.money(df["carr"].iloc[-1], currency),
-                 va="bottom", ha="left", fontsize=12, color=colors["carr"], fontweight="bold")
+        ax2.text(
+            dates[-1],
+            float(df["carr"].iloc[-1]),
+            " " + F.money(df["carr"].iloc[-1], currency),
+            va="bottom",
+            ha="left",
+            fontsize=12,
+            color=colors["carr"],
+            fontweight="bold",
+        )
     ax2.yaxis.set_major_formatter(money_formatter(currency))
     ax2.set_ylabel(_money_label(currency, "annualised"))
     ax2.set_title("ARR and contracted ARR (CARR)")
@@ -662,7 +816,9 @@ def _registry_bands(kpi: str, stage: str | None = None, gtm: str | None = None):
     return None if isinstance(bands, str) else bands
 
 
-def _band_list(kpi: str, stage: str | None = None, gtm: str | None = None) -> list[tuple[float | None, float | None, str]]:
+def _band_list(
+    kpi: str, stage: str | None = None, gtm: str | None = None
+) -> list[tuple[float | None, float | None, str]]:
     """(low, high, status) segments of a KPI's bands, for drawing behind its bar."""
     b = _registry_bands(kpi, stage, gtm)
     if b is None:
@@ -689,8 +845,13 @@ def _quick_ratio_bands() -> list[tuple[float, str]]:
 
 
 @_styled
-def mrr_movements(bridge: pd.DataFrame, currency: str | None = None, size=FULL,
-                  title: str = "MRR movements per month", as_of: Any = None) -> Figure:
+def mrr_movements(
+    bridge: pd.DataFrame,
+    currency: str | None = None,
+    size=FULL,
+    title: str = "MRR movements per month",
+    as_of: Any = None,
+) -> Figure:
     """Diverging bars per month: new, reactivation, expansion up; contraction, churn down;
     net new as a line."""
     if _is_empty(bridge):
@@ -723,8 +884,14 @@ def _stacked_movements(ax, data: pd.DataFrame, x: np.ndarray, width: float) -> t
             continue
         v = data[s].fillna(0).abs().astype(float).to_numpy()
         gained = s in ("new", "reactivation", "expansion")
-        ax.bar(x, v if gained else -v, bottom=pos if gained else -neg, color=S.MOVEMENT_COLORS[s],
-               label=s.capitalize(), width=width)
+        ax.bar(
+            x,
+            v if gained else -v,
+            bottom=pos if gained else -neg,
+            color=S.MOVEMENT_COLORS[s],
+            label=s.capitalize(),
+            width=width,
+        )
         if gained:
             pos = pos + v
         else:
@@ -737,8 +904,13 @@ QR_AXIS_CAP = 2.5
 
 
 @_styled
-def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
-                     title: str = "MRR drivers and quick ratio by quarter", as_of: Any = None) -> Figure:
+def quick_ratio_bars(
+    df: pd.DataFrame,
+    currency: str | None = None,
+    size=FULL,
+    title: str = "MRR drivers and quick ratio by quarter",
+    as_of: Any = None,
+) -> Figure:
     """MRR gained (new, reactivation, expansion) and lost (contraction, churn) per period,
     with the quick ratio of each period coloured by its benchmark band.
 
@@ -751,8 +923,7 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
     freq = "Q" if ("quarter" in pcol or str(data[pcol].iloc[0]).upper().find("Q") > 0) else "M"
     labels = _period_labels(data[pcol], freq, as_of)
     x = np.arange(len(data))
-    fig, (ax, axq) = plt.subplots(2, 1, figsize=size, sharex=True,
-                                  gridspec_kw={"height_ratios": [1.6, 1]})
+    fig, (ax, axq) = plt.subplots(2, 1, figsize=size, sharex=True, gridspec_kw={"height_ratios": [1.6, 1]})
     pos, neg = _stacked_movements(ax, data, x, width=0.66)
     ax.axhline(0, color=S.INK, lw=0.8)
     ax.yaxis.set_major_formatter(money_formatter(currency))
@@ -774,16 +945,38 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
             if over:
                 bars[i].set_hatch("//")
                 bars[i].set_edgecolor("white")
-            axq.text(x[i], shown[i], " –" if np.isnan(v) else f"{v:.1f}" + ("▲" if over else ""),
-                     ha="center", va="bottom", fontsize=11.5, fontweight="bold", color=S.INK)
+            axq.text(
+                x[i],
+                shown[i],
+                " –" if np.isnan(v) else f"{v:.1f}" + ("▲" if over else ""),
+                ha="center",
+                va="bottom",
+                fontsize=11.5,
+                fontweight="bold",
+                color=S.INK,
+            )
         for t, b in bands:
             axq.axhline(t, color=S.status_color(b), lw=1.2, ls="--")
-            axq.text(1.0, t, f" {t:g}", transform=axq.get_yaxis_transform(), va="center",
-                     fontsize=10.5, color=S.status_color(b))
+            axq.text(
+                1.0,
+                t,
+                f" {t:g}",
+                transform=axq.get_yaxis_transform(),
+                va="center",
+                fontsize=10.5,
+                color=S.status_color(b),
+            )
         axq.set_ylim(0, max(float(shown.max()) if shown.size else 1, bands[0][0]) * 1.3)
         if (qr > cap).any():
-            axq.text(0.0, 1.02, f"axis capped at {cap:g}x; ▲ marks a quarter above it (its value printed)",
-                     transform=axq.transAxes, fontsize=10.5, color=S.MUTED, va="bottom")
+            axq.text(
+                0.0,
+                1.02,
+                f"axis capped at {cap:g}x; ▲ marks a quarter above it (its value printed)",
+                transform=axq.transAxes,
+                fontsize=10.5,
+                color=S.MUTED,
+                va="bottom",
+            )
         axq.yaxis.set_major_formatter(S.value_formatter("multiple"))
         axq.set_ylabel("Quick ratio")
     else:
@@ -795,8 +988,13 @@ def quick_ratio_bars(df: pd.DataFrame, currency: str | None = None, size=FULL,
 
 
 @_styled
-def arpa_drivers(df: pd.DataFrame, currency: str | None = None, size=FULL,
-                 title: str = "ARPA drivers: who pays how much (monthly)", as_of: Any = None) -> Figure:
+def arpa_drivers(
+    df: pd.DataFrame,
+    currency: str | None = None,
+    size=FULL,
+    title: str = "ARPA drivers: who pays how much (monthly)",
+    as_of: Any = None,
+) -> Figure:
     """ASP of new customers against the ARPA of churned, expanded and contracted customers
     and the overall ARPA, per period (the ARPA drivers table)."""
     if _is_empty(df):
@@ -806,16 +1004,32 @@ def arpa_drivers(df: pd.DataFrame, currency: str | None = None, size=FULL,
     freq = "Q" if "quarter" in pcol else "M"
     labels = _period_labels(data[pcol], freq, as_of)
     x = np.arange(len(data))
-    names = {"asp": "ASP (new customers)", "arpa": "ARPA (all customers)",
-             "arpa_churned": "Churned customers", "arpa_expanded": "Expanded customers",
-             "arpa_contracted": "Contracted customers"}
-    colors = {"asp": S.POSITIVE, "arpa": S.PRIMARY, "arpa_churned": S.NEGATIVE,
-              "arpa_expanded": "#8FCBA8", "arpa_contracted": "#E38B7F"}
+    names = {
+        "asp": "ASP (new customers)",
+        "arpa": "ARPA (all customers)",
+        "arpa_churned": "Churned customers",
+        "arpa_expanded": "Expanded customers",
+        "arpa_contracted": "Contracted customers",
+    }
+    colors = {
+        "asp": S.POSITIVE,
+        "arpa": S.PRIMARY,
+        "arpa_churned": S.NEGATIVE,
+        "arpa_expanded": "#8FCBA8",
+        "arpa_contracted": "#E38B7F",
+    }
     fig, ax = _new_figure(size)
     cols = [c for c in data.columns if c != pcol and pd.api.types.is_numeric_dtype(data[c])]
     for c in cols:
-        ax.plot(x, data[c].astype(float), label=names.get(c, c.replace("_", " ")),
-                color=colors.get(c), lw=3 if c == "arpa" else 2, marker="o", ms=4)
+        ax.plot(
+            x,
+            data[c].astype(float),
+            label=names.get(c, c.replace("_", " ")),
+            color=colors.get(c),
+            lw=3 if c == "arpa" else 2,
+            marker="o",
+            ms=4,
+        )
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.set_ylabel(_money_label(currency, "MRR per customer"))
     step = max(1, math.ceil(len(x) / 14))
@@ -874,8 +1088,14 @@ def _heat_scale(values: np.ndarray, kind: str) -> tuple[float, float, str]:
     return min(max(0.5, low), 0.9), 1.0, "Blues"
 
 
-def _draw_heatmap(ax, grid: pd.DataFrame, kind: str, fontsize: float | None = None,
-                  annotate: bool = True, scale: tuple[float, float, str] | None = None):
+def _draw_heatmap(
+    ax,
+    grid: pd.DataFrame,
+    kind: str,
+    fontsize: float | None = None,
+    annotate: bool = True,
+    scale: tuple[float, float, str] | None = None,
+):
     """The cohort grid as an image with one % label per cell (white on dark cells, ink on
     light ones) and white gaps between cells; returns the image (for a colour bar)."""
     import matplotlib as mpl
@@ -885,8 +1105,7 @@ def _draw_heatmap(ax, grid: pd.DataFrame, kind: str, fontsize: float | None = No
     vmin, vmax, cmap_name = scale or _heat_scale(vals, kind)
     cmap = mpl.colormaps[cmap_name].with_extremes(bad=S.PAPER)
     norm = mpl.colors.Normalize(vmin=vmin, vmax=vmax)
-    im = ax.imshow(np.ma.masked_invalid(vals), cmap=cmap, norm=norm, aspect="auto",
-                   interpolation="nearest")
+    im = ax.imshow(np.ma.masked_invalid(vals), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
     ax.hlines(np.arange(nrows + 1) - 0.5, -0.5, ncols - 0.5, color=S.PAPER, lw=0.8)
     ax.vlines(np.arange(ncols + 1) - 0.5, -0.5, nrows - 0.5, color=S.PAPER, lw=0.8)
     ages = list(grid.columns)
@@ -908,8 +1127,15 @@ def _draw_heatmap(ax, grid: pd.DataFrame, kind: str, fontsize: float | None = No
                 if j not in ticked and j != last:
                     continue
                 v = vals[i, j]
-                t = ax.text(j, i, f"{v * 100:.0f}", ha="center", va="center", fontsize=fs,
-                            color="white" if lum[i, j] < 0.55 else S.INK)
+                t = ax.text(
+                    j,
+                    i,
+                    f"{v * 100:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=fs,
+                    color="white" if lum[i, j] < 0.55 else S.INK,
+                )
                 t.set_in_layout(False)  # inside the axes: nothing for the layout to measure
     ax.set_xlim(-0.5, ncols - 0.5)
     ax.set_ylim(nrows - 0.5, -0.5)
@@ -924,8 +1150,14 @@ def _draw_heatmap(ax, grid: pd.DataFrame, kind: str, fontsize: float | None = No
 
 
 @_styled
-def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 16,
-                   max_age: int = 24, size=TALL, title: str | None = None) -> Figure:
+def cohort_heatmap(
+    table: pd.DataFrame,
+    kind: str = "logo",
+    max_cohorts: int = 16,
+    max_age: int = 24,
+    size=TALL,
+    title: str | None = None,
+) -> Figure:
     """Cohort triangle: rows are cohorts (the opening cohort labelled ``<=YYYY-MM`` first),
     columns the age in months, cells the retention as a percentage.
 
@@ -948,8 +1180,15 @@ def cohort_heatmap(table: pd.DataFrame, kind: str = "logo", max_cohorts: int = 1
     extend = "both" if below and above else "min" if below else "max" if above else "neither"
     from matplotlib.ticker import MultipleLocator
 
-    cbar = fig.colorbar(im, ax=ax, format=pct_formatter(), shrink=0.8, pad=0.01, extend=extend,
-                        ticks=MultipleLocator(0.05 if vmax - vmin <= 0.41 else 0.1))
+    cbar = fig.colorbar(
+        im,
+        ax=ax,
+        format=pct_formatter(),
+        shrink=0.8,
+        pad=0.01,
+        extend=extend,
+        ticks=MultipleLocator(0.05 if vmax - vmin <= 0.41 else 0.1),
+    )
     cbar.ax.tick_params(labelsize=11, length=0)
     cbar.outline.set_visible(False)
     cbar.set_label("cell values in %", fontsize=11)
@@ -961,8 +1200,9 @@ _COMPARE_KINDS = {"nrr": "Net revenue retention", "logo": "Logo retention", "grr
 
 
 @_styled
-def cohort_compare(tables: Mapping[str, pd.DataFrame], segments: Sequence[str], size=TALL,
-                   max_age: int = 24, title: str | None = None) -> Figure:
+def cohort_compare(
+    tables: Mapping[str, pd.DataFrame], segments: Sequence[str], size=TALL, max_age: int = 24, title: str | None = None
+) -> Figure:
     """Two segments' cohort retention side by side: one row per kind (``tables``: kind ->
     long table with cohort, age_months, value, segment, e.g. ``{"nrr": compare_cohorts_nrr,
     "logo": compare_cohorts_logo}``), one column per segment, each panel every
@@ -994,27 +1234,39 @@ def cohort_compare(tables: Mapping[str, pd.DataFrame], segments: Sequence[str], 
                 shade = 0.35 + 0.6 * (dated.index(k) / max(len(dated) - 1, 1))
                 ax.plot(g["age_months"], g["value"], color=cmap(shade), lw=1.3, alpha=0.9)
             if sub.empty:
-                ax.text(0.5, 0.5, f"No {seg} cohorts", transform=ax.transAxes, ha="center",
-                        va="center", color=S.MUTED)
+                ax.text(0.5, 0.5, f"No {seg} cohorts", transform=ax.transAxes, ha="center", va="center", color=S.MUTED)
             ax.yaxis.set_major_formatter(pct_formatter())
             ax.set_title(f"{seg}: {_COMPARE_KINDS.get(kind, kind.upper()).lower()}", fontsize=14)
             if c == 0:
                 ax.set_ylabel(_COMPARE_KINDS.get(kind, kind.upper()), fontsize=12.5)
             if r == len(kinds) - 1:
                 ax.set_xlabel("Months since acquisition", fontsize=12.5)
-    handles = [plt.Line2D([], [], color=cmap(0.4), lw=2), plt.Line2D([], [], color=cmap(0.95), lw=2),
-               plt.Line2D([], [], color=S.NEUTRAL, lw=1.6, ls="--"),
-               plt.Line2D([], [], color=S.MUTED, lw=1.0, ls=":")]
-    fig.legend(handles, ["older cohorts", "recent cohorts", "customers before the data's first month",
-                         "100%"], loc="outside lower center", ncols=4, fontsize=11.5)
+    handles = [
+        plt.Line2D([], [], color=cmap(0.4), lw=2),
+        plt.Line2D([], [], color=cmap(0.95), lw=2),
+        plt.Line2D([], [], color=S.NEUTRAL, lw=1.6, ls="--"),
+        plt.Line2D([], [], color=S.MUTED, lw=1.0, ls=":"),
+    ]
+    fig.legend(
+        handles,
+        ["older cohorts", "recent cohorts", "customers before the data's first month", "100%"],
+        loc="outside lower center",
+        ncols=4,
+        fontsize=11.5,
+    )
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
     return fig
 
 
 @_styled
-def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: int = 18,
-                   size=FULL, title: str = "Cohort gross profit to date against the cohort's CAC") -> Figure:
+def cohort_payback(
+    df: pd.DataFrame,
+    currency: str | None = None,
+    max_cohorts: int = 18,
+    size=FULL,
+    title: str = "Cohort gross profit to date against the cohort's CAC",
+) -> Figure:
     """Realised payback per acquisition cohort (the ``cohort_payback`` table): the cohort's
     CAC (grey) beside its cumulative gross profit to date (green once paid back, amber
     while not), with the age at which it paid back written above."""
@@ -1032,29 +1284,46 @@ def cohort_payback(df: pd.DataFrame, currency: str | None = None, max_cohorts: i
     fig, ax = _new_figure(size)
     cac = data["cohort_cac"].astype(float).to_numpy()
     gp = data["cumulative_gross_profit"].astype(float).to_numpy()
-    paid = data["payback_age_months"].astype(float).to_numpy() if "payback_age_months" in data.columns \
+    paid = (
+        data["payback_age_months"].astype(float).to_numpy()
+        if "payback_age_months" in data.columns
         else np.full(len(data), np.nan)
+    )
     ax.bar(x - 0.2, cac, width=0.38, color=S.NEUTRAL, label="Cohort CAC")
     colors = [S.GREEN if not np.isnan(p) else S.AMBER for p in paid]
     ax.bar(x + 0.2, np.nan_to_num(gp), width=0.38, color=colors, label="Cumulative gross profit to date")
     top = np.nanmax(np.concatenate([cac, gp])) if len(x) else 1.0
     ages = data["latest_age_months"].to_numpy() if "latest_age_months" in data.columns else [None] * len(x)
-    for i, (p, age) in enumerate(zip(paid, ages)):
+    for i, (p, _age) in enumerate(zip(paid, ages, strict=False)):
         label = f"month {p:.0f}" if not np.isnan(p) else "not yet"
-        ax.text(x[i], max(np.nan_to_num(gp[i]), cac[i]) + top * 0.02, label, ha="center", va="bottom",
-                fontsize=11 if len(x) <= 8 else 9.5, color=S.GREEN if not np.isnan(p) else S.AMBER, fontweight="bold")
-    ax.set_xticks(x, data["cohort"].tolist(), rotation=0 if len(x) <= 8 else 45,
-                  ha="center" if len(x) <= 8 else "right")
+        ax.text(
+            x[i],
+            max(np.nan_to_num(gp[i]), cac[i]) + top * 0.02,
+            label,
+            ha="center",
+            va="bottom",
+            fontsize=11 if len(x) <= 8 else 9.5,
+            color=S.GREEN if not np.isnan(p) else S.AMBER,
+            fontweight="bold",
+        )
+    ax.set_xticks(
+        x, data["cohort"].tolist(), rotation=0 if len(x) <= 8 else 45, ha="center" if len(x) <= 8 else "right"
+    )
     ax.yaxis.set_major_formatter(money_formatter(currency))
     ax.set_ylabel(_money_label(currency, "per cohort"))
     ax.set_xlabel("Acquisition cohort")
     ax.set_ylim(0, top * 1.3)
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(color=S.NEUTRAL, label="Cohort CAC"),
-                       Patch(color=S.GREEN, label="Gross profit to date: paid back (at month n)"),
-                       Patch(color=S.AMBER, label="Gross profit to date: not yet")],
-              loc="upper left", ncols=3)
+    ax.legend(
+        handles=[
+            Patch(color=S.NEUTRAL, label="Cohort CAC"),
+            Patch(color=S.GREEN, label="Gross profit to date: paid back (at month n)"),
+            Patch(color=S.AMBER, label="Gross profit to date: not yet"),
+        ],
+        loc="upper left",
+        ncols=3,
+    )
     ax.set_title(title)
     return fig
 
@@ -1070,16 +1339,20 @@ def _band_segments(bands: Any) -> list[tuple[float, float, str]]:
             out.append((float(b.get("low", -np.inf)), float(b.get("high", np.inf)), S.status_key(b.get("status"))))
         else:
             lo, hi, st = b
-            out.append((-np.inf if lo is None else float(lo), np.inf if hi is None else float(hi),
-                        S.status_key(st)))
+            out.append((-np.inf if lo is None else float(lo), np.inf if hi is None else float(hi), S.status_key(st)))
     return out
 
 
 @_styled
-def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
-                   bands: Mapping[str, Any] | None = None, size=None,
-                   title: str | None = None, stage: str | None = None,
-                   gtm: str | None = None) -> Figure:
+def benchmark_bars(
+    kpis: pd.DataFrame,
+    currency: str | None = None,
+    bands: Mapping[str, Any] | None = None,
+    size=None,
+    title: str | None = None,
+    stage: str | None = None,
+    gtm: str | None = None,
+) -> Figure:
     """One row per unit-economics KPI: its value as a bar in its status colour, the value
     printed, and its benchmark band written beside it (and drawn behind the bar when
     ``bands`` gives the thresholds: kpi -> [(low, high, status), ...]; by default the
@@ -1101,13 +1374,11 @@ def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
         color = S.STATUS_COLORS[status]
         unit = r.get("unit")
         label = r.get("label") or r.get("kpi")
-        fig.text(0.005, y0 + row_h * 0.5, label, fontsize=13.5, va="center", color=S.INK,
-                 fontweight="bold")
+        fig.text(0.005, y0 + row_h * 0.5, label, fontsize=13.5, va="center", color=S.INK, fontweight="bold")
         ax = fig.add_axes((0.25, y0 + row_h * 0.18, 0.40, row_h * 0.64))
         ax.set_axis_off()
         v = finite(r.get("value"))
-        spec = (bands or {}).get(r.get("kpi")) if bands is not None else _band_list(
-            str(r.get("kpi")), stage, gtm)
+        spec = (bands or {}).get(r.get("kpi")) if bands is not None else _band_list(str(r.get("kpi")), stage, gtm)
         segs = _band_segments(spec)
         edges = [x for s in segs for x in s[:2] if np.isfinite(x)]
         ref = max([abs(v)] if v is not None else [] + [0]) if v is not None else 0
@@ -1121,21 +1392,33 @@ def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
                 ax.add_patch(Rectangle((a, 0), b - a, 1, facecolor=S.STATUS_TINTS[st], edgecolor="none"))
         if v is not None:
             ax.add_patch(Rectangle((min(0, v), 0.22), abs(v), 0.56, facecolor=color, edgecolor="none"))
-            ax.text(max(v, 0) + (hi - lo) * 0.012, 0.5, F.value(v, unit, currency), va="center",
-                    fontsize=13.5, fontweight="bold", color=S.INK)
+            ax.text(
+                max(v, 0) + (hi - lo) * 0.012,
+                0.5,
+                F.value(v, unit, currency),
+                va="center",
+                fontsize=13.5,
+                fontweight="bold",
+                color=S.INK,
+            )
         else:
-            ax.text(0, 0.5, "– " + (str(r.get("note")) if not is_blank(r.get("note")) else "not available"),
-                    va="center", fontsize=12, color=S.MUTED, style="italic")
+            ax.text(
+                0,
+                0.5,
+                "– " + (str(r.get("note")) if not is_blank(r.get("note")) else "not available"),
+                va="center",
+                fontsize=12,
+                color=S.MUTED,
+                style="italic",
+            )
         ax.axvline(0, color=S.MUTED, lw=0.8)
         bench = r.get("benchmark")
         words = S.STATUS_LABELS[status] if status else "not judged"
         right = words + (f"  ({bench})" if not is_blank(bench) else "")
-        fig.text(0.67, y0 + row_h * 0.5, _wrap(right, 48), fontsize=12, va="center",
-                 color=color if status else S.MUTED)
+        fig.text(0.67, y0 + row_h * 0.5, _wrap(right, 48), fontsize=12, va="center", color=color if status else S.MUTED)
         if i < n - 1:
             fig.add_artist(plt.Line2D([0.005, 0.995], [y0, y0], color=S.GRID, lw=0.8))
-    fig.text(0.25, top + 0.01, "value (bar colour = benchmark status)", fontsize=10.5,
-             color=S.MUTED, va="bottom")
+    fig.text(0.25, top + 0.01, "value (bar colour = benchmark status)", fontsize=10.5, color=S.MUTED, va="bottom")
     fig.text(0.67, top + 0.01, "benchmark band", fontsize=10.5, color=S.MUTED, va="bottom")
     if title:
         fig.suptitle(title, x=0.005, ha="left", fontweight="bold")
@@ -1146,8 +1429,9 @@ def benchmark_bars(kpis: pd.DataFrame, currency: str | None = None,
 # KPI hierarchy
 # ---------------------------------------------------------------------------------------
 @_styled
-def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
-             max_children: int = 4, title: str | None = None) -> Figure:
+def kpi_tree(
+    hierarchy: pd.DataFrame, currency: str | None = None, size=TALL, max_children: int = 4, title: str | None = None
+) -> Figure:
     """North star -> diagnostic -> granular, left to right, each node a box in its status
     colour with label and value.
 
@@ -1208,25 +1492,48 @@ def kpi_tree(hierarchy: pd.DataFrame, currency: str | None = None, size=TALL,
         color = S.STATUS_COLORS[status]
         x = col_x[depth]
         w = box_w[depth]
-        ax.add_patch(FancyBboxPatch((x, yy - box_h / 2), w, box_h,
-                                    boxstyle="round,pad=0,rounding_size=0.05",
-                                    facecolor=S.STATUS_TINTS[status], edgecolor=color,
-                                    lw=1.6 if depth == 0 else 1.0, zorder=2,
-                                    mutation_aspect=1 / 4))
-        ax.add_patch(Rectangle((x, yy - box_h / 2), 0.028, box_h, facecolor=color, edgecolor="none",
-                               zorder=3))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, yy - box_h / 2),
+                w,
+                box_h,
+                boxstyle="round,pad=0,rounding_size=0.05",
+                facecolor=S.STATUS_TINTS[status],
+                edgecolor=color,
+                lw=1.6 if depth == 0 else 1.0,
+                zorder=2,
+                mutation_aspect=1 / 4,
+            )
+        )
+        ax.add_patch(Rectangle((x, yy - box_h / 2), 0.028, box_h, facecolor=color, edgecolor="none", zorder=3))
         label = node.get("label") or node.get("kpi")
         disp = node.get("display")
         if is_blank(disp):
             disp = F.value(node.get("value"), node.get("unit"), currency)
-        ax.text(x + 0.05, yy, _shorten(label, 30), va="center", ha="left",
-                fontsize=fs + (1 if depth == 0 else 0), fontweight="bold" if depth == 0 else "normal",
-                color=S.INK, zorder=4)
-        ax.text(x + w - 0.03, yy, disp, va="center", ha="right", fontsize=fs + (1 if depth == 0 else 0),
-                fontweight="bold", color=S.INK, zorder=4)
+        ax.text(
+            x + 0.05,
+            yy,
+            _shorten(label, 30),
+            va="center",
+            ha="left",
+            fontsize=fs + (1 if depth == 0 else 0),
+            fontweight="bold" if depth == 0 else "normal",
+            color=S.INK,
+            zorder=4,
+        )
+        ax.text(
+            x + w - 0.03,
+            yy,
+            disp,
+            va="center",
+            ha="right",
+            fontsize=fs + (1 if depth == 0 else 0),
+            fontweight="bold",
+            color=S.INK,
+            zorder=4,
+        )
     for i, name in enumerate(("North star", "Diagnostic", "Granular")):
-        ax.text(col_x[i], -0.6, name.upper(), fontsize=11, color=S.MUTED, fontweight="bold",
-                va="bottom")
+        ax.text(col_x[i], -0.6, name.upper(), fontsize=11, color=S.MUTED, fontweight="bold", va="bottom")
     if title:
         fig.suptitle(title, x=0.005, ha="left", fontweight="bold")
     return fig
@@ -1240,9 +1547,18 @@ def _shorten(text: Any, n: int) -> str:
 # ---------------------------------------------------------------------------------------
 # journey, pipeline, breakdowns
 # ---------------------------------------------------------------------------------------
-_STAGE_LABELS = {"visitors": "Visitors", "created": "Leads", "lead": "Leads", "leads": "Leads",
-                 "signup": "Sign-ups", "signups": "Sign-ups", "pql": "PQLs", "pqls": "PQLs",
-                 "customer": "Customers", "customers": "Customers"}
+_STAGE_LABELS = {
+    "visitors": "Visitors",
+    "created": "Leads",
+    "lead": "Leads",
+    "leads": "Leads",
+    "signup": "Sign-ups",
+    "signups": "Sign-ups",
+    "pql": "PQLs",
+    "pqls": "PQLs",
+    "customer": "Customers",
+    "customers": "Customers",
+}
 
 
 @_styled
@@ -1261,19 +1577,33 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
     # larger; a stage too small to see still shows its count beside the bar
     shown = np.nan_to_num(counts)
     widest = float(np.nanmax(shown)) if n and np.nanmax(shown) > 0 else 1.0
-    for i, (stage, c, w) in enumerate(zip(data["stage"], counts, shown)):
+    for i, (stage, c, w) in enumerate(zip(data["stage"], counts, shown, strict=False)):
         shade = plt.get_cmap("Blues")(0.9 - 0.55 * i / max(n - 1, 1))
         ax.barh(i, w, left=(widest - w) / 2, color=shade, height=0.7)
         inside = w > widest * 0.25
-        ax.text(widest / 2 if inside else (widest + w) / 2 + widest * 0.01, i, F.number(c),
-                ha="center" if inside else "left", va="center", fontsize=14, fontweight="bold",
-                color="white" if inside else S.INK)
+        ax.text(
+            widest / 2 if inside else (widest + w) / 2 + widest * 0.01,
+            i,
+            F.number(c),
+            ha="center" if inside else "left",
+            va="center",
+            fontsize=14,
+            fontweight="bold",
+            color="white" if inside else S.INK,
+        )
         label = _STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
         ax.text(-widest * 0.01, i, label, ha="right", va="center", fontsize=14, color=S.INK)
         conversion = data["conversion_from_previous"].iloc[i]
         if i > 0 and not is_blank(conversion):
-            ax.text(widest * 1.01, i - 0.5, f"↓ {F.percent(conversion, decimals=1)} convert",
-                    ha="left", va="center", fontsize=12.5, color=S.MUTED)
+            ax.text(
+                widest * 1.01,
+                i - 0.5,
+                f"↓ {F.percent(conversion, decimals=1)} convert",
+                ha="left",
+                va="center",
+                fontsize=12.5,
+                color=S.MUTED,
+            )
     ax.set_ylim(n - 0.5, -0.6)
     ax.set_xlim(-widest * 0.16, widest * 1.2)
     ax.set_axis_off()
@@ -1282,8 +1612,9 @@ def funnel(df: pd.DataFrame, size=FULL, title: str = "Customer journey this peri
 
 
 @_styled
-def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
-                   title: str = "Stage-to-stage conversion by entry cohort") -> Figure:
+def funnel_cohorts(
+    df: pd.DataFrame, size=FULL, dimension: str = "all", title: str = "Stage-to-stage conversion by entry cohort"
+) -> Figure:
     """Conversion from each stage to the next by the month leads entered (the
     ``funnel_cohorts`` table, rows of ``dimension == 'all'``): recent cohorts still
     maturing show as lower bars."""
@@ -1295,7 +1626,7 @@ def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
     if data.empty:
         return _empty("No funnel cohorts")
     fig, ax = _new_figure(size)
-    transitions = list(dict.fromkeys(zip(data["stage_from"], data["stage_to"])))
+    transitions = list(dict.fromkeys(zip(data["stage_from"], data["stage_to"], strict=False)))
     for i, (a, b) in enumerate(transitions):
         sub = data[(data["stage_from"] == a) & (data["stage_to"] == b)].sort_values("cohort")
         dates = _to_timestamps(sub["cohort"])
@@ -1313,13 +1644,24 @@ def funnel_cohorts(df: pd.DataFrame, size=FULL, dimension: str = "all",
     return fig
 
 
-_PACE_STATUS = {"ahead": "green", "on track": "amber", "on_track": "amber", "behind": "red",
-                "green": "green", "amber": "amber", "red": "red"}
+_PACE_STATUS = {
+    "ahead": "green",
+    "on track": "amber",
+    "on_track": "amber",
+    "behind": "red",
+    "green": "green",
+    "amber": "amber",
+    "red": "red",
+}
 
 
 @_styled
-def pacing(df: pd.DataFrame, currency: str | None = None, size=None,
-           title: str = "Leading indicators: actual to date against target") -> Figure:
+def pacing(
+    df: pd.DataFrame,
+    currency: str | None = None,
+    size=None,
+    title: str = "Leading indicators: actual to date against target",
+) -> Figure:
     """One bar per target (metric, dimension): actual to date in its pace colour (ahead
     green, on track amber, behind red) against the full target (outline) and a marker at
     the expected-to-date level (target x elapsed share of the period)."""
@@ -1357,16 +1699,30 @@ def pacing(df: pd.DataFrame, currency: str | None = None, size=None,
     ax.set_ylim(n - 0.4, -0.8)
     ax.set_xlim(-0.75, 2.0)
     ax.set_axis_off()
-    ax.text(0.0, -0.6, "bar: actual to date as share of the period target  ·  black tick: expected by today",
-            fontsize=10.5, color=S.MUTED, va="bottom")
+    ax.text(
+        0.0,
+        -0.6,
+        "bar: actual to date as share of the period target  ·  black tick: expected by today",
+        fontsize=10.5,
+        color=S.MUTED,
+        va="bottom",
+    )
     ax.set_title(title)
     return fig
 
 
 @_styled
-def breakdown_bars(df: pd.DataFrame, value: str, label: str | None = None, unit: str = "count",
-                   currency: str | None = None, size=HALF, title: str | None = None,
-                   color: str | None = None, max_rows: int = 10) -> Figure:
+def breakdown_bars(
+    df: pd.DataFrame,
+    value: str,
+    label: str | None = None,
+    unit: str = "count",
+    currency: str | None = None,
+    size=HALF,
+    title: str | None = None,
+    color: str | None = None,
+    max_rows: int = 10,
+) -> Figure:
     """Horizontal bars of one value by category (segment, channel, owner), largest first."""
     if _is_empty(df):
         return _empty("No breakdown")
@@ -1391,9 +1747,16 @@ def breakdown_bars(df: pd.DataFrame, value: str, label: str | None = None, unit:
 
 
 @_styled
-def trend(df: pd.DataFrame, columns: Sequence[str] | None = None, unit: str = "count",
-          currency: str | None = None, labels: Mapping[str, str] | None = None, size=FULL,
-          title: str | None = None, ylabel: str | None = None) -> Figure:
+def trend(
+    df: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    unit: str = "count",
+    currency: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    size=FULL,
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
     """Lines over months of one or more columns of a table with a month column."""
     if _is_empty(df):
         return _empty("No data")
@@ -1402,11 +1765,15 @@ def trend(df: pd.DataFrame, columns: Sequence[str] | None = None, unit: str = "c
     dates = _to_timestamps(df[mcol])
     fig, ax = _new_figure(size)
     for i, c in enumerate(cols):
-        ax.plot(dates, df[c].astype(float), label=(labels or {}).get(c, c.replace("_", " ").capitalize()),
-                color=S.SERIES[i % len(S.SERIES)])
+        ax.plot(
+            dates,
+            df[c].astype(float),
+            label=(labels or {}).get(c, c.replace("_", " ").capitalize()),
+            color=S.SERIES[i % len(S.SERIES)],
+        )
     _value_axis(ax, unit, currency)
     _format_time_axis(ax, dates)
-    ax.set_ylabel(ylabel or (_money_label(currency, "") .strip() if F.unit_kind(unit) == "money" else unit))
+    ax.set_ylabel(ylabel or (_money_label(currency, "").strip() if F.unit_kind(unit) == "money" else unit))
     if len(cols) > 1:
         _legend_below(ax, ncols=min(len(cols), 4))
     if title:
@@ -1438,8 +1805,14 @@ def _nps_period_label(row: Mapping[str, Any]) -> str:
 
 
 @_styled
-def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame | None = None,
-              period_label: str = "prior period", size=TALL, max_features: int = 8) -> Figure:
+def usage_nps(
+    kpis: Any,
+    adoption: pd.DataFrame | None = None,
+    nps: pd.DataFrame | None = None,
+    period_label: str = "prior period",
+    size=TALL,
+    max_features: int = 8,
+) -> Figure:
     """Product usage and NPS on one page: the headline figures (DAU/MAU, monthly active
     users, active accounts, usage depth, NPS) with their change, core-feature adoption
     (share of active accounts using each feature) and NPS by period split into promoters,
@@ -1472,8 +1845,7 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
         head.text(x, 0.50, value, fontsize=24, color=S.INK, fontweight="bold", va="center")
         change = r.get("change")
         if not is_blank(change):
-            head.text(x, 0.08, f"{F.change(change, unit)} vs {period_label}", fontsize=11.5,
-                      color=S.INK, va="bottom")
+            head.text(x, 0.08, f"{F.change(change, unit)} vs {period_label}", fontsize=11.5, color=S.INK, va="bottom")
     widths = {"adoption": 1.0, "nps": 1.4}
     gs = body.add_gridspec(1, max(len(panels), 1), width_ratios=[widths[p] for p in panels] or [1])
     col = 0
@@ -1486,9 +1858,16 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
         ax.barh(y, vals, color=S.PRIMARY, height=0.62)
         for i, v in enumerate(vals):
             inside = v > 0.2
-            ax.text(v - 0.01 if inside else v + 0.01, i, F.percent(v), va="center",
-                    ha="right" if inside else "left", fontsize=12, fontweight="bold",
-                    color="white" if inside else S.INK)
+            ax.text(
+                v - 0.01 if inside else v + 0.01,
+                i,
+                F.percent(v),
+                va="center",
+                ha="right" if inside else "left",
+                fontsize=12,
+                fontweight="bold",
+                color="white" if inside else S.INK,
+            )
         ax.set_yticks(y, [_shorten(_feature_label(f), 22) for f in d["feature"]])
         ax.set_ylim(len(d) - 0.5, -0.5)
         ax.set_xlim(0, 1.0)
@@ -1502,9 +1881,11 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
         d = nps.reset_index(drop=True)
         x = np.arange(len(d))
         bottom = np.zeros(len(d))
-        for c, name, color in (("nps_detractors", "Detractors (0–6)", S.RED),
-                               ("nps_passives", "Passives (7–8)", S.NEUTRAL),
-                               ("nps_promoters", "Promoters (9–10)", S.GREEN)):
+        for c, name, color in (
+            ("nps_detractors", "Detractors (0–6)", S.RED),
+            ("nps_passives", "Passives (7–8)", S.NEUTRAL),
+            ("nps_promoters", "Promoters (9–10)", S.GREEN),
+        ):
             if c not in d.columns:
                 continue
             v = d[c].fillna(0).astype(float).to_numpy()
@@ -1512,11 +1893,18 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
             bottom = bottom + v
         if "nps" in d.columns:
             for i, v in enumerate(d["nps"]):
-                ax.text(x[i], 1.02, "–" if is_blank(v) else F.number(v, decimals=0), ha="center",
-                        va="bottom", fontsize=12, fontweight="bold", color=S.INK)
+                ax.text(
+                    x[i],
+                    1.02,
+                    "–" if is_blank(v) else F.number(v, decimals=0),
+                    ha="center",
+                    va="bottom",
+                    fontsize=12,
+                    fontweight="bold",
+                    color=S.INK,
+                )
             ax.text(-0.5, 1.12, "NPS", fontsize=11, color=S.MUTED, va="bottom", fontweight="bold")
-        ax.set_xticks(x, [_nps_period_label(r) for r in d.to_dict("records")],
-                      fontsize=10 if len(d) > 6 else 12)
+        ax.set_xticks(x, [_nps_period_label(r) for r in d.to_dict("records")], fontsize=10 if len(d) > 6 else 12)
         ax.set_ylim(0, 1.2)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.yaxis.set_major_formatter(pct_formatter())
@@ -1527,9 +1915,13 @@ def usage_nps(kpis: Any, adoption: pd.DataFrame | None = None, nps: pd.DataFrame
 
 
 @_styled
-def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
-                    currency: str | None = None, size=None,
-                    title: str | None = None) -> Figure:
+def segment_compare(
+    kpis: pd.DataFrame,
+    segments: Sequence[str] | None = None,
+    currency: str | None = None,
+    size=None,
+    title: str | None = None,
+) -> Figure:
     """Two segments side by side, one row per KPI: each row's two bars are scaled to the
     larger of the two (units differ between rows), values printed, bars in status colour.
 
@@ -1558,14 +1950,22 @@ def segment_compare(kpis: pd.DataFrame, segments: Sequence[str] | None = None,
                 ax.barh(i, abs(v) / m, left=x0, color=color, height=0.56)
             note = r.get(f"note_{seg}")
             if v is None and not is_blank(note):
-                ax.text(x0 + 0.02, i, "– " + _shorten(note, 44), va="center", fontsize=11,
-                        color=S.MUTED, style="italic")
+                ax.text(
+                    x0 + 0.02, i, "– " + _shorten(note, 44), va="center", fontsize=11, color=S.MUTED, style="italic"
+                )
                 continue
-            ax.text(x0 + (abs(v) / m if v is not None else 0) + 0.02, i,
-                    F.value(v, r.get("unit"), currency), va="center", fontsize=12.5, color=S.INK,
-                    fontweight="bold")
-        ax.text(-0.03, i, _shorten(r.get("label") or r.get("kpi"), 30), ha="right", va="center",
-                fontsize=13, color=S.INK)
+            ax.text(
+                x0 + (abs(v) / m if v is not None else 0) + 0.02,
+                i,
+                F.value(v, r.get("unit"), currency),
+                va="center",
+                fontsize=12.5,
+                color=S.INK,
+                fontweight="bold",
+            )
+        ax.text(
+            -0.03, i, _shorten(r.get("label") or r.get("kpi"), 30), ha="right", va="center", fontsize=13, color=S.INK
+        )
     ax.text(0.0, -0.8, str(a), fontsize=14, fontweight="bold", color=S.PRIMARY)
     ax.text(1.25, -0.8, str(b), fontsize=14, fontweight="bold", color=S.SECONDARY)
     ax.set_xlim(-0.95, 2.55)
@@ -1602,9 +2002,17 @@ def runway(df: pd.DataFrame, currency: str | None = None, size=FULL, months: int
     axb.grid(False)
     last = data.iloc[-1]
     if not is_blank(last.get("runway_months")):
-        ax.text(0.99, 0.97, f"{F.months(last['runway_months'], context='text')} of runway at "
-                f"{dates[-1]:%b %Y}", transform=ax.transAxes, ha="right", va="top",
-                fontsize=13, fontweight="bold", color=S.INK)
+        ax.text(
+            0.99,
+            0.97,
+            f"{F.months(last['runway_months'], context='text')} of runway at {dates[-1]:%b %Y}",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=13,
+            fontweight="bold",
+            color=S.INK,
+        )
     _format_time_axis(ax, dates)
     handles = ax.get_legend_handles_labels()[0] + axb.get_legend_handles_labels()[0]
     _legend_below(ax, handles, [h.get_label() for h in handles], ncols=2)
@@ -1612,8 +2020,9 @@ def runway(df: pd.DataFrame, currency: str | None = None, size=FULL, months: int
 
 
 @_styled
-def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_words: Mapping[str, str] | None = None,
-                       size=None) -> Figure:
+def sensitivity_ranges(
+    df: pd.DataFrame, currency: str | None = None, policy_words: Mapping[str, str] | None = None, size=None
+) -> Figure:
     """One row per (KPI, policy): the range of the KPI over the policy's alternative values
     (a grey bar), each alternative a dot labelled with its value, the value in force dark
     and bold. Each row has its own scale (the KPIs differ in unit).
@@ -1625,6 +2034,7 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
     groups = [(key, g) for key, g in data.groupby(["kpi", "policy"], sort=False) if len(g) > 1]
     if not groups:
         return _empty("No north star moves with the alternative definitions")
+
     # one relative scale for every row (value / value in force), so that a 1% spread looks
     # 1% wide and not as wide as a 30% one
     def reported(g: pd.DataFrame) -> float:
@@ -1635,9 +2045,10 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
 
     spread = max(float(np.nanmax(np.abs(g["kpi_value"].astype(float) / reported(g) - 1))) for _, g in groups)
     half = max(spread * 1.25, 0.02)
-    fig, axes = plt.subplots(len(groups), 1, figsize=size or (12.6, 0.95 * len(groups) + 0.6), squeeze=False,
-                             layout="none")
-    for ax, ((kpi, policy), g) in zip(axes[:, 0], groups):
+    fig, axes = plt.subplots(
+        len(groups), 1, figsize=size or (12.6, 0.95 * len(groups) + 0.6), squeeze=False, layout="none"
+    )
+    for ax, ((kpi, policy), g) in zip(axes[:, 0], groups, strict=False):
         unit, base = reg.get(kpi).unit, reported(g)
         rel = g["kpi_value"].astype(float).to_numpy() / base
         ax.set_xlim(1 - half, 1 + half)
@@ -1646,13 +2057,23 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
         ax.axvline(1.0, color=S.NEUTRAL, lw=0.8, ls=":")
         shown: dict[str, list[str]] = {}  # alternatives that print the same value share one label
         now_text = ""
-        for v, r, label, now in zip(g["kpi_value"], rel, g["policy_value"].astype(str), g["in_force"].astype(bool)):
+        for v, r, label, now in zip(
+            g["kpi_value"], rel, g["policy_value"].astype(str), g["in_force"].astype(bool), strict=False
+        ):
             text = F.value(v, unit, currency)
             ax.plot([r], [0], "o", ms=11 if now else 8, color=S.PRIMARY if now else S.MUTED, zorder=3)
             if now:
                 now_text = text
-                ax.text(r, 0.42, f"{text} as reported ({label})", ha="center", va="bottom", fontsize=10.5,
-                        color=S.INK, fontweight="bold")
+                ax.text(
+                    r,
+                    0.42,
+                    f"{text} as reported ({label})",
+                    ha="center",
+                    va="bottom",
+                    fontsize=10.5,
+                    color=S.INK,
+                    fontweight="bold",
+                )
             else:
                 shown.setdefault(text, []).append(label)
         for text, labels in shown.items():
@@ -1661,11 +2082,17 @@ def sensitivity_ranges(df: pd.DataFrame, currency: str | None = None, policy_wor
             r = float(rel[[F.value(v, unit, currency) == text for v in g["kpi_value"]]][0])
             ax.text(r, -0.42, f"{text} ({', '.join(labels)})", ha="center", va="top", fontsize=10.5, color=S.MUTED)
         words = (policy_words or {}).get(policy, policy.replace("_", " "))
-        ax.text(1 - half, 0, f"{reg.get(kpi).label}\nby {words}  ", ha="right", va="center", fontsize=11.5,
-                color=S.INK)
+        ax.text(1 - half, 0, f"{reg.get(kpi).label}\nby {words}  ", ha="right", va="center", fontsize=11.5, color=S.INK)
         ax.set_axis_off()
-    axes[-1, 0].text(1 + half, -1.0, f"every row on one scale: ±{half:.0%} of the value as reported",
-                     ha="right", va="top", fontsize=10, color=S.MUTED)
+    axes[-1, 0].text(
+        1 + half,
+        -1.0,
+        f"every row on one scale: ±{half:.0%} of the value as reported",
+        ha="right",
+        va="top",
+        fontsize=10,
+        color=S.MUTED,
+    )
     fig.subplots_adjust(left=0.24, right=0.97, top=0.95, bottom=0.12, hspace=0.35)
     return fig
 
@@ -1686,13 +2113,25 @@ def owner_bars(df: pd.DataFrame, currency: str | None = None, size=FULL) -> Figu
     ax.barh(y, data["won_amount"].astype(float), color=S.PRIMARY, height=0.42, label="Won")
     top = float(data["pipeline_created"].astype(float).max() or 1)
     for i, r in data.iterrows():
-        facts = " · ".join(p for p in (
-            f"won {F.money(r['won_amount'], currency)}",
-            f"{F.percent(r['win_rate'])} win rate" if not is_blank(r.get("win_rate")) else "",
-            f"{F.money(r['avg_deal_size'], currency)} average deal" if not is_blank(r.get("avg_deal_size")) else "",
-            f"{F.days(r['sales_cycle_days'])} cycle" if not is_blank(r.get("sales_cycle_days")) else "") if p)
-        ax.text(max(float(r["pipeline_created"]), float(r["won_amount"])) + top * 0.01, i, facts,
-                va="center", ha="left", fontsize=11.5, color=S.INK)
+        facts = " · ".join(
+            p
+            for p in (
+                f"won {F.money(r['won_amount'], currency)}",
+                f"{F.percent(r['win_rate'])} win rate" if not is_blank(r.get("win_rate")) else "",
+                f"{F.money(r['avg_deal_size'], currency)} average deal" if not is_blank(r.get("avg_deal_size")) else "",
+                f"{F.days(r['sales_cycle_days'])} cycle" if not is_blank(r.get("sales_cycle_days")) else "",
+            )
+            if p
+        )
+        ax.text(
+            max(float(r["pipeline_created"]), float(r["won_amount"])) + top * 0.01,
+            i,
+            facts,
+            va="center",
+            ha="left",
+            fontsize=11.5,
+            color=S.INK,
+        )
     ax.set_yticks(y, [str(o) for o in data["owner"]])
     ax.xaxis.set_major_formatter(money_formatter(currency))
     ax.set_xlabel(_money_label(currency, "in the period"))

@@ -4,6 +4,7 @@ Drawing only, in the board-deck style of :mod:`reportlib.deck.charts`: every num
 from :class:`reportlib.portfolio.PortfolioSummary`. Status colours are the pack's green /
 amber / red; companies falling behind are written in red.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -21,8 +22,15 @@ from reportlib.deck._html import md_text
 from reportlib.deck.charts import board_style, message_figure
 from reportlib.values import is_blank
 
-__all__ = ["league_table", "scatter", "behind_markdown", "failures_markdown", "headline_markdown",
-           "history_markdown", "totals_markdown"]
+__all__ = [
+    "league_table",
+    "scatter",
+    "behind_markdown",
+    "failures_markdown",
+    "headline_markdown",
+    "history_markdown",
+    "totals_markdown",
+]
 
 _GTM = {"sales-led": "SLG", "product-led": "PLG", "hybrid": "hybrid"}
 _STATUS_RANK = {"red": 3, "amber": 2, "green": 1, "": 0}
@@ -60,8 +68,13 @@ def _month(month: object) -> str:
 # league table
 
 
-def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18,
-                 offset: int = 0, extra: Sequence[str] = ("arr_growth_yoy", "runway_months")) -> Figure:
+def league_table(
+    companies: pd.DataFrame,
+    kpis: pd.DataFrame,
+    max_rows: int = 18,
+    offset: int = 0,
+    extra: Sequence[str] = ("arr_growth_yoy", "runway_months"),
+) -> Figure:
     """Each company's north stars and the ``extra`` KPIs with their statuses (cell tint),
     behind in red, a stale company's last month of data in amber.
 
@@ -75,7 +88,7 @@ def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18
         KPI columns after the north stars (``summary.LEAGUE_KPIS``).
     """
     cols = _league_columns(companies, extra)
-    rows = companies.iloc[offset: offset + max_rows]
+    rows = companies.iloc[offset : offset + max_rows]
     if rows.empty or not cols:
         return message_figure("No company finished its pack: there is nothing to compare.")
     units, labels = _units(kpis), _labels(kpis)
@@ -83,7 +96,7 @@ def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18
     with board_style():
         fig = plt.figure(figsize=(12.6, 0.42 * (len(rows) + 1) + 0.3))
         fig.set_layout_engine("none")
-        fig.add_axes((0, 0, 1, 1)).set_axis_off()   # a figure without axes is not displayed
+        fig.add_axes((0, 0, 1, 1)).set_axis_off()  # a figure without axes is not displayed
         xs = _column_positions(len(cols))
         _header(fig, xs, ["Company", "Stage · GTM · currency"] + [labels.get(k, k) for k in cols], len(rows))
         for i, comp in enumerate(rows.itertuples()):
@@ -91,9 +104,16 @@ def league_table(companies: pd.DataFrame, kpis: pd.DataFrame, max_rows: int = 18
             _company_cells(fig, xs, y, comp)
             for j, kpi in enumerate(cols):
                 row = cells.loc[(comp.company, kpi)] if (comp.company, kpi) in cells.index else None
-                _kpi_cell(fig, (xs[j + 2], xs[j + 3] - xs[j + 2] - 0.008), y, 1 / (len(rows) + 1),
-                          row, units.get(kpi), comp.currency,
-                          star=kpi in str(comp.north_star).split(","))
+                _kpi_cell(
+                    fig,
+                    (xs[j + 2], xs[j + 3] - xs[j + 2] - 0.008),
+                    y,
+                    1 / (len(rows) + 1),
+                    row,
+                    units.get(kpi),
+                    comp.currency,
+                    star=kpi in str(comp.north_star).split(","),
+                )
     return fig
 
 
@@ -106,8 +126,16 @@ def _header(fig: Figure, xs: Sequence[float], names: Sequence[str], n: int) -> N
     y = 1 - 0.5 / (n + 1)
     for i, (x, name) in enumerate(zip(xs, names, strict=False)):
         chars = max(8, int((xs[i + 1] - x) * 120)) if i + 1 < len(xs) else 14
-        fig.text(x + 0.005, y, textwrap.fill(name, chars), fontsize=10.5, fontweight="bold",
-                 color=S.MUTED, va="center", linespacing=1.0)
+        fig.text(
+            x + 0.005,
+            y,
+            textwrap.fill(name, chars),
+            fontsize=10.5,
+            fontweight="bold",
+            color=S.MUTED,
+            va="center",
+            linespacing=1.0,
+        )
     fig.add_artist(plt.Line2D([0, 1], [1 - 1 / (n + 1)] * 2, color=S.INK, lw=0.8))
 
 
@@ -118,15 +146,24 @@ def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> Non
     gtm = _GTM.get(str(comp.gtm), comp.gtm)
     meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not is_blank(v))
     stale = bool(getattr(comp, "stale", False))
-    fig.text(xs[1] + 0.005, y + (0.012 if stale else 0), meta, fontsize=10, color=S.MUTED,
-             va="bottom" if stale else "center")
+    fig.text(
+        xs[1] + 0.005, y + (0.012 if stale else 0), meta, fontsize=10, color=S.MUTED, va="bottom" if stale else "center"
+    )
     if stale:
-        fig.text(xs[1] + 0.005, y - 0.004, f"data to {_month(comp.last_month)}", fontsize=10,
-                 color=S.STATUS_COLORS["amber"], fontweight="bold", va="top")
+        fig.text(
+            xs[1] + 0.005,
+            y - 0.004,
+            f"data to {_month(comp.last_month)}",
+            fontsize=10,
+            color=S.STATUS_COLORS["amber"],
+            fontweight="bold",
+            va="top",
+        )
 
 
-def _kpi_cell(fig: Figure, cell: tuple[float, float], y: float, h: float, row: Any, unit: Any,
-              currency: str, star: bool) -> None:
+def _kpi_cell(
+    fig: Figure, cell: tuple[float, float], y: float, h: float, row: Any, unit: Any, currency: str, star: bool
+) -> None:
     from matplotlib.patches import Rectangle
 
     x, w = cell
@@ -134,11 +171,18 @@ def _kpi_cell(fig: Figure, cell: tuple[float, float], y: float, h: float, row: A
         fig.text(x + 0.005, y, "–", fontsize=12, color=S.MUTED, va="center")
         return
     status = S.status_key(row["status"])
-    fig.add_artist(Rectangle((x, y - h * 0.42), w, h * 0.84, transform=fig.transFigure,
-                             facecolor=S.STATUS_TINTS[status], edgecolor="none"))
+    fig.add_artist(
+        Rectangle(
+            (x, y - h * 0.42),
+            w,
+            h * 0.84,
+            transform=fig.transFigure,
+            facecolor=S.STATUS_TINTS[status],
+            edgecolor="none",
+        )
+    )
     text = F.value(row["value"], unit, currency)
-    fig.text(x + 0.008, y, text, fontsize=12.5, va="center", color=S.INK,
-             fontweight="bold" if star else "normal")
+    fig.text(x + 0.008, y, text, fontsize=12.5, va="center", color=S.INK, fontweight="bold" if star else "normal")
     if status:
         fig.text(x + w - 0.007, y, "●", fontsize=11, va="center", ha="right", color=S.STATUS_COLORS[status])
 
@@ -147,9 +191,15 @@ def _kpi_cell(fig: Figure, cell: tuple[float, float], y: float, h: float, row: A
 # scatter plots
 
 
-def scatter(companies: pd.DataFrame, kpis: pd.DataFrame, x: str, y: str,
-            bands: Mapping[str, tuple[float, float]], fund_currency: str | None = None,
-            size=(12.6, 5.4)) -> Figure:
+def scatter(
+    companies: pd.DataFrame,
+    kpis: pd.DataFrame,
+    x: str,
+    y: str,
+    bands: Mapping[str, tuple[float, float]],
+    fund_currency: str | None = None,
+    size=(12.6, 5.4),
+) -> Figure:
     """One dot per company: ``x`` against ``y``, benchmark bands tinted behind.
 
     Dot colour is the worse of the two statuses; dot area is ARR in the fund currency
@@ -162,8 +212,15 @@ def scatter(companies: pd.DataFrame, kpis: pd.DataFrame, x: str, y: str,
         fig, ax = plt.subplots(figsize=size)
         if data.empty:
             ax.set_axis_off()
-            ax.text(0.5, 0.5, f"No company has both {labels.get(x, x)} and {labels.get(y, y)}",
-                    ha="center", va="center", color=S.MUTED, transform=ax.transAxes)
+            ax.text(
+                0.5,
+                0.5,
+                f"No company has both {labels.get(x, x)} and {labels.get(y, y)}",
+                ha="center",
+                va="center",
+                color=S.MUTED,
+                transform=ax.transAxes,
+            )
             return fig
         _limits(ax, data[x], data[y], bands.get(x), bands.get(y))
         _bands(ax, bands.get(x), "x")
@@ -192,7 +249,7 @@ def _bands(ax, band: tuple[float, float] | None, axis: str) -> None:
         return
     green, red = band
     lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
-    if green > red:   # higher is better
+    if green > red:  # higher is better
         spans = [(green, hi, "green"), (red, green, "amber"), (lo, red, "red")]
     else:
         spans = [(lo, green, "green"), (green, red, "amber"), (red, hi, "red")]
@@ -213,15 +270,32 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
         area = pd.Series(160.0, data.index)
     offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
     for comp, s, offset in zip(data.itertuples(), area, offsets, strict=False):
-        status = max((getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
-                     key=lambda v: _STATUS_RANK.get(S.status_key(v), 0))
+        status = max(
+            (getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
+            key=lambda v: _STATUS_RANK.get(S.status_key(v), 0),
+        )
         color = S.status_color(status)
-        ax.scatter(getattr(comp, x), getattr(comp, y), s=float(s), color=color, alpha=0.85,
-                   edgecolor="white", linewidth=1.2, zorder=3)
+        ax.scatter(
+            getattr(comp, x),
+            getattr(comp, y),
+            s=float(s),
+            color=color,
+            alpha=0.85,
+            edgecolor="white",
+            linewidth=1.2,
+            zorder=3,
+        )
         behind = bool(comp.behind)
-        ax.annotate(str(comp.name)[:22], (getattr(comp, x), getattr(comp, y)), xytext=offset,
-                    textcoords="offset points", fontsize=10.5, zorder=4,
-                    color=S.RED if behind else S.INK, fontweight="bold" if behind else "normal")
+        ax.annotate(
+            str(comp.name)[:22],
+            (getattr(comp, x), getattr(comp, y)),
+            xytext=offset,
+            textcoords="offset points",
+            fontsize=10.5,
+            zorder=4,
+            color=S.RED if behind else S.INK,
+            fontweight="bold" if behind else "normal",
+        )
 
 
 def _label_offsets(ax, xs: pd.Series, ys: pd.Series) -> list[tuple[int, int]]:
@@ -248,8 +322,7 @@ def _footnote(fig, ax, x, y, bands, missing, fund_currency) -> None:
     if missing:
         shown = ", ".join(map(str, missing[:6])) + (" …" if len(missing) > 6 else "")
         parts.append(f"not shown (value blank): {shown}")
-    ax.text(0, -0.17, " · ".join(parts), transform=ax.transAxes, fontsize=10, color=S.MUTED,
-            va="top")
+    ax.text(0, -0.17, " · ".join(parts), transform=ax.transAxes, fontsize=10, color=S.MUTED, va="top")
 
 
 # --------------------------------------------------------------------------------------
@@ -261,14 +334,15 @@ def headline_markdown(companies: pd.DataFrame, runs: pd.DataFrame, as_of: str) -
     behind, and each stale company with the last month of its data."""
     failed = runs[runs["status"] == "failed"] if len(runs) else runs
     behind = int(companies["behind"].astype(bool).sum())
-    lines = [f"**{len(companies)} companies compared** · "
-             + (f"**{len(failed)} pack(s) failed** (listed at the end)" if len(failed) else "no pack failed")
-             + f" · **{behind} falling behind**"]
+    lines = [
+        f"**{len(companies)} companies compared** · "
+        + (f"**{len(failed)} pack(s) failed** (listed at the end)" if len(failed) else "no pack failed")
+        + f" · **{behind} falling behind**"
+    ]
     stale = companies[companies["stale"].astype(bool)] if "stale" in companies else companies.iloc[:0]
     if len(stale):
         names = ", ".join(f"{md_text(r.name)} (data to {_month(r.last_month)})" for r in stale.itertuples())
-        lines.append(f"**Stale data**: {names}; their KPIs are as of their last month, not "
-                     f"{_month(as_of)}.")
+        lines.append(f"**Stale data**: {names}; their KPIs are as of their last month, not {_month(as_of)}.")
     return "\n\n".join(lines)
 
 
@@ -284,8 +358,7 @@ def totals_markdown(totals: pd.DataFrame, fund_currency: str | None) -> str:
         head.append(f"all, in {md_text(fund_currency)}")
     lines = ["| | " + " | ".join(head) + " |", "|:---|" + "---:|" * len(head)]
     for _kpi, rows in totals.groupby("kpi", sort=False):
-        cells = [_total_cell(rows[(rows["scope"] == "currency") & (rows["currency"] == c)], c)
-                 for c in currencies]
+        cells = [_total_cell(rows[(rows["scope"] == "currency") & (rows["currency"] == c)], c) for c in currencies]
         if fund_currency:
             cells.append(_total_cell(rows[rows["scope"] == "fund"], fund_currency))
         lines.append(f"| **{md_text(rows['label'].iloc[0])}** | " + " | ".join(cells) + " |")
@@ -293,8 +366,11 @@ def totals_markdown(totals: pd.DataFrame, fund_currency: str | None) -> str:
     if notes:
         lines += ["", f"Note: {md_text(notes[0])}"]
     if not fund_currency:
-        lines += ["", "Sums are per currency; `reportlib portfolio --fx rates.csv` (currency, month, rate "
-                      "to the fund currency) adds them up in the fund currency."]
+        lines += [
+            "",
+            "Sums are per currency; `reportlib portfolio --fx rates.csv` (currency, month, rate "
+            "to the fund currency) adds them up in the fund currency.",
+        ]
     return "\n".join(lines)
 
 
@@ -314,14 +390,18 @@ def history_markdown(history: pd.DataFrame, companies: pd.DataFrame, kpis: pd.Da
     cols = [k for k in _north_stars(companies) if k in set(history["kpi"])]
     names = companies.set_index("company")["name"].to_dict()
     currency = companies.set_index("company")["currency"].to_dict()
-    lines = [f"| {_nowrap('Company')} | As of | " + " | ".join(md_text(labels.get(k, k)) for k in cols) + " |",
-             "|:---|:---|" + "---:|" * len(cols)]
-    wide = history.pivot_table(index=["company", "as_of"], columns="kpi", values="value", aggfunc="first",
-                               sort=False)
+    lines = [
+        f"| {_nowrap('Company')} | As of | " + " | ".join(md_text(labels.get(k, k)) for k in cols) + " |",
+        "|:---|:---|" + "---:|" * len(cols),
+    ]
+    wide = history.pivot_table(index=["company", "as_of"], columns="kpi", values="value", aggfunc="first", sort=False)
     for (company, as_of), row in wide.iterrows():
         cells = [F.value(row.get(k), units.get(k), currency.get(company)) for k in cols]
-        lines.append(f"| {_nowrap(md_text(names.get(company, company)))} | {_nowrap(_month(as_of))} | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| {_nowrap(md_text(names.get(company, company)))} | {_nowrap(_month(as_of))} | "
+            + " | ".join(cells)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -332,8 +412,10 @@ def behind_markdown(companies: pd.DataFrame) -> str:
         return "No company is below its benchmark bands on the watched KPIs."
     lines = [f"| Company | {_nowrap('Stage · GTM')} | Why |", "|:---|:---|:---|"]
     for r in rows.itertuples():
-        lines.append(f"| {_nowrap(f'<b>{md_text(r.name)}</b>')} | {md_text(r.stage)} · {md_text(r.gtm)} "
-                     f"| {md_text(r.behind_reasons)} |")
+        lines.append(
+            f"| {_nowrap(f'<b>{md_text(r.name)}</b>')} | {md_text(r.stage)} · {md_text(r.gtm)} "
+            f"| {md_text(r.behind_reasons)} |"
+        )
     return "\n".join(lines)
 
 
@@ -344,8 +426,9 @@ def failures_markdown(runs: pd.DataFrame) -> str:
         return ""
     lines = [f"| {_nowrap('Company')} | {_nowrap('Segment')} | Reason |", "|:---|:---|:---|"]
     for r in rows.itertuples():
-        lines.append(f"| {_nowrap(md_text(r.company))} | {_nowrap(md_text(r.segment or 'all'))} "
-                     f"| {md_text(r.reason)} |")
+        lines.append(
+            f"| {_nowrap(md_text(r.company))} | {_nowrap(md_text(r.segment or 'all'))} | {md_text(r.reason)} |"
+        )
     return "\n".join(lines)
 
 

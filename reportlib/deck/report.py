@@ -6,26 +6,26 @@ computed), draw with :mod:`reportlib.deck.charts`, and use the helpers here for 
 narrative, the analyst's commentary, formatted tables and "this section needs a ... file"
 notes. Everything here is presentation: picking rows, formatting numbers, choosing words.
 """
+
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from reportlib import format as F
-from reportlib.deck import _style as S
-from reportlib.deck._html import bullets, esc, escaped_styler, markdown, paragraph, show_html
-from reportlib.values import is_blank
-
 from reportlib import params
 from reportlib import registry as reg
+from reportlib.deck import _style as S
+from reportlib.deck._html import bullets, esc, escaped_styler, markdown, paragraph, show_html
 from reportlib.inputs.commentary import BLOCKS, commentary_blocks
+from reportlib.kpis import KpiResult
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
-
-from reportlib.kpis import KpiResult
+from reportlib.values import is_blank
 
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
@@ -53,8 +53,9 @@ def resolve_company_dir(company_dir: str | Path) -> Path:
     return (Path.cwd() / p).resolve()
 
 
-def cache_key(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
-              compare: Any = "") -> dict[str, Any]:
+def cache_key(
+    company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "", compare: Any = ""
+) -> dict[str, Any]:
     """The parameters a cached result must match (normalised)."""
     return {
         "company_dir": str(resolve_company_dir(company_dir)),
@@ -69,15 +70,24 @@ def cache_path(output_dir: str | Path) -> Path:
     return Path(output_dir) / CACHE_DIR / CACHE_FILE
 
 
-def write_cache(result: KpiResult, output_dir: str | Path, company_dir: str | Path, as_of: Any = None,
-                window: str = "quarter", segment: Any = "", compare: Any = "") -> Path:
+def write_cache(
+    result: KpiResult,
+    output_dir: str | Path,
+    company_dir: str | Path,
+    as_of: Any = None,
+    window: str = "quarter",
+    segment: Any = "",
+    compare: Any = "",
+) -> Path:
     """Pickle ``result`` with its parameters to ``output_dir/_cache/kpi_result.pkl`` (for the
     pack runner: the section notebooks then read it instead of recomputing)."""
     path = cache_path(output_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"version": CACHE_VERSION,
-               "params": cache_key(company_dir, as_of, window, segment, compare),
-               "result": result}
+    payload = {
+        "version": CACHE_VERSION,
+        "params": cache_key(company_dir, as_of, window, segment, compare),
+        "result": result,
+    }
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -156,8 +166,14 @@ def _same_tuple(a: Any, b: Any) -> bool:
     return flat(a) == flat(b)
 
 
-def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "",
-                compare: Any = "", output_dir: Any = "") -> KpiResult:
+def load_report(
+    company_dir: str | Path,
+    as_of: Any = None,
+    window: str = "quarter",
+    segment: Any = "",
+    compare: Any = "",
+    output_dir: Any = "",
+) -> KpiResult:
     """The :class:`~reportlib.kpis.KpiResult` of a company for the given parameters.
 
     When ``output_dir`` holds ``_cache/kpi_result.pkl`` written for the same parameters
@@ -169,9 +185,10 @@ def load_report(company_dir: str | Path, as_of: Any = None, window: str = "quart
     if result is None:
         from reportlib.kpis import compute_kpis
 
-        result = compute_kpis(key["company_dir"], as_of=key["as_of"], window=key["window"],
-                              segment=key["segment"], compare=key["compare"])
-    if isinstance(result, KpiResult):   # the fund's colours and font
+        result = compute_kpis(
+            key["company_dir"], as_of=key["as_of"], window=key["window"], segment=key["segment"], compare=key["compare"]
+        )
+    if isinstance(result, KpiResult):  # the fund's colours and font
         S.Theme.from_fund(result.company.config.fund).apply()
     return result
 
@@ -271,17 +288,27 @@ def kpi_row(result: KpiResult, kpi: str) -> dict[str, Any]:
         hit = df[df["kpi"] == kpi]
         if not hit.empty:
             return hit.iloc[0].to_dict()
-    return {"kpi": kpi, "label": _label(kpi), "tier": "", "value": float("nan"), "unit": _unit(kpi),
-            "prior_value": float("nan"), "change": float("nan"), "benchmark": "", "status": "",
-            "note": "not computed"}
+    return {
+        "kpi": kpi,
+        "label": _label(kpi),
+        "tier": "",
+        "value": float("nan"),
+        "unit": _unit(kpi),
+        "prior_value": float("nan"),
+        "change": float("nan"),
+        "benchmark": "",
+        "status": "",
+        "note": "not computed",
+    }
 
 
 def kpi_value(result: KpiResult, kpi: str) -> Any:
     return kpi_row(result, kpi).get("value")
 
 
-def kpi_rows(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
-             keep_blank: bool = True) -> pd.DataFrame:
+def kpi_rows(
+    result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None, keep_blank: bool = True
+) -> pd.DataFrame:
     """Rows of kpis.csv in the order asked, with ``change_yoy`` / ``year_ago`` when known."""
     df = getattr(result, "kpis", None)
     if not isinstance(df, pd.DataFrame):
@@ -297,8 +324,10 @@ def kpi_rows(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | N
     ya = getattr(result, "year_ago", None) or {}
     if "year_ago" not in df.columns:
         df["year_ago"] = [_plain(ya.get(k)) for k in df["kpi"]]
-    yoy = {getattr(e, "kpi", None): getattr(e, "change_year_ago", None)
-           for e in (getattr(result, "explanations", None) or [])}
+    yoy = {
+        getattr(e, "kpi", None): getattr(e, "change_year_ago", None)
+        for e in (getattr(result, "explanations", None) or [])
+    }
     if "change_yoy" not in df.columns:
         df["change_yoy"] = [_plain(yoy.get(k)) for k in df["kpi"]]
     return df.reset_index(drop=True)
@@ -309,8 +338,9 @@ def north_star(result: KpiResult) -> pd.DataFrame:
     order = list(getattr(getattr(company_of(result), "config", None), "north_star", []) or [])
     rows = kpi_rows(result, tier="north_star")
     if order and not rows.empty:
-        rows = kpi_rows(result, [k for k in order if k in set(rows["kpi"])] +
-                        [k for k in rows["kpi"] if k not in order])
+        rows = kpi_rows(
+            result, [k for k in order if k in set(rows["kpi"])] + [k for k in rows["kpi"] if k not in order]
+        )
     return rows
 
 
@@ -342,8 +372,7 @@ def sparklines(result: KpiResult) -> dict[str, pd.Series]:
         if not t.empty and {"kpi", "value"} <= set(t.columns):
             mcol = next((c for c in ("month", "period") if c in t.columns), None)
             for k, g in t.groupby("kpi", sort=False):
-                out[str(k)] = pd.Series(g["value"].to_numpy(dtype=float),
-                                        index=g[mcol] if mcol else None)
+                out[str(k)] = pd.Series(g["value"].to_numpy(dtype=float), index=g[mcol] if mcol else None)
     b = table(result, "mrr_bridge")
     if "arr" not in out and not b.empty and "closing_mrr" in b.columns:
         out["arr"] = pd.Series(b["closing_mrr"].to_numpy(dtype=float), index=b["month"]).tail(24)
@@ -463,7 +492,7 @@ def needs(result: KpiResult, inputs: str | Sequence[str], what: str, any_of: boo
     present = [has_input(result, n) for n in names]
     ok = any(present) if any_of else all(present)
     if not ok:
-        missing = [n for n, p in zip(names, present) if not p]
+        missing = [n for n, p in zip(names, present, strict=False) if not p]
         note(f"{what} is left out: it {reg.needs_text(names if any_of else missing, 'or' if any_of else 'and')}.")
     return ok
 
@@ -476,8 +505,13 @@ def _status_css(status: str) -> str:
     return f"color: {S.STATUS_COLORS[status]}; font-weight: 700;" if status in ("green", "amber", "red") else ""
 
 
-def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None,
-              keep_blank: bool = True, year_ago: bool = False) -> Any:
+def kpi_table(
+    result: KpiResult,
+    kpis: Iterable[str] | None = None,
+    tier: str | None = None,
+    keep_blank: bool = True,
+    year_ago: bool = False,
+) -> Any:
     """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
     note; numbers formatted for each KPI's unit."""
     rows = kpi_rows(result, kpis, tier, keep_blank)
@@ -485,15 +519,22 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
         rows = rows.assign(label=[_table_label(r) for r in rows.to_dict("records")])
     cur = currency(result)
     period = period_word(result)
-    out = pd.DataFrame({
-        "KPI": rows.get("label", rows.get("kpi", pd.Series(dtype=str))),
-        "Value": [F.value(v, u, cur) for v, u in zip(rows["value"], rows["unit"])] if not rows.empty else [],
-        f"Prior {period}": [F.value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"])]
-        if not rows.empty else [],
-        "Change": [F.change(v, u, cur) for v, u in zip(rows["change"], rows["unit"])] if not rows.empty else [],
-    })
+    out = pd.DataFrame(
+        {
+            "KPI": rows.get("label", rows.get("kpi", pd.Series(dtype=str))),
+            "Value": [F.value(v, u, cur) for v, u in zip(rows["value"], rows["unit"], strict=False)]
+            if not rows.empty
+            else [],
+            f"Prior {period}": [F.value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"], strict=False)]
+            if not rows.empty
+            else [],
+            "Change": [F.change(v, u, cur) for v, u in zip(rows["change"], rows["unit"], strict=False)]
+            if not rows.empty
+            else [],
+        }
+    )
     if year_ago and not rows.empty:
-        out["A year ago"] = [F.value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"])]
+        out["A year ago"] = [F.value(v, u, cur) for v, u in zip(rows["year_ago"], rows["unit"], strict=False)]
     if not rows.empty:
         out["Benchmark"] = ["" if is_blank(b) else str(b) for b in rows["benchmark"]]
         out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
@@ -504,11 +545,18 @@ def kpi_table(result: KpiResult, kpis: Iterable[str] | None = None, tier: str | 
     sty = escaped_styler(out).hide(axis="index")
     if "Status" in out.columns:
         sty = sty.apply(lambda col: [_status_css(s) for s in statuses], subset=["Status"])
-    sty = sty.set_properties(subset=["KPI"] + (["Benchmark", "Note"] if "Note" in out.columns else
-                                               ["Benchmark"] if "Benchmark" in out.columns else []),
-                             **{"text-align": "left", "white-space": "normal"})
-    sty = sty.set_table_styles({c: [{"selector": "th", "props": "text-align: left;"}]
-                                for c in ("KPI", "Benchmark", "Note") if c in out.columns})
+    sty = sty.set_properties(
+        subset=["KPI"]
+        + (["Benchmark", "Note"] if "Note" in out.columns else ["Benchmark"] if "Benchmark" in out.columns else []),
+        **{"text-align": "left", "white-space": "normal"},
+    )
+    sty = sty.set_table_styles(
+        {
+            c: [{"selector": "th", "props": "text-align: left;"}]
+            for c in ("KPI", "Benchmark", "Note")
+            if c in out.columns
+        }
+    )
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
 
 
@@ -521,18 +569,47 @@ def _table_label(row: Mapping[str, Any]) -> str:
     return label
 
 
-_TABLE_CSS = [{"selector": "td, th", "props": "font-size: 11.5pt; padding: 0.035in 0.12in;"},
-              {"selector": "", "props": "min-width: 60%;"}]
-_FMT_KIND = {"money": "currency", "currency": "currency", "pct": "ratio", "ratio": "ratio",
-             "count": "count", "number": "count", "multiple": "multiple", "months": "months",
-             "days": "days"}
+_TABLE_CSS = [
+    {"selector": "td, th", "props": "font-size: 11.5pt; padding: 0.035in 0.12in;"},
+    {"selector": "", "props": "min-width: 60%;"},
+]
+_FMT_KIND = {
+    "money": "currency",
+    "currency": "currency",
+    "pct": "ratio",
+    "ratio": "ratio",
+    "count": "count",
+    "number": "count",
+    "multiple": "multiple",
+    "months": "months",
+    "days": "days",
+}
 
 
 #: Words that stay upper case in a column header.
-_ACRONYMS = {"kpi": "KPI", "kpis": "KPIs", "arr": "ARR", "mrr": "MRR", "nrr": "NRR", "grr": "GRR",
-             "carr": "CARR", "cac": "CAC", "ltv": "LTV", "arpa": "ARPA", "asp": "ASP", "nps": "NPS",
-             "dau": "DAU", "mau": "MAU", "pql": "PQL", "pqls": "PQLs", "id": "ID", "yoy": "YoY",
-             "ttm": "TTM", "s&m": "S&M", "csv": "CSV"}
+_ACRONYMS = {
+    "kpi": "KPI",
+    "kpis": "KPIs",
+    "arr": "ARR",
+    "mrr": "MRR",
+    "nrr": "NRR",
+    "grr": "GRR",
+    "carr": "CARR",
+    "cac": "CAC",
+    "ltv": "LTV",
+    "arpa": "ARPA",
+    "asp": "ASP",
+    "nps": "NPS",
+    "dau": "DAU",
+    "mau": "MAU",
+    "pql": "PQL",
+    "pqls": "PQLs",
+    "id": "ID",
+    "yoy": "YoY",
+    "ttm": "TTM",
+    "s&m": "S&M",
+    "csv": "CSV",
+}
 
 
 def header(column: Any) -> str:
@@ -546,8 +623,13 @@ def header(column: Any) -> str:
     return " ".join(out)
 
 
-def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: KpiResult = None,
-           labels: Mapping[str, str] | None = None, max_rows: int = 14) -> Any:
+def styled(
+    df: pd.DataFrame,
+    formats: Mapping[str, str] | None = None,
+    result: KpiResult = None,
+    labels: Mapping[str, str] | None = None,
+    max_rows: int = 14,
+) -> Any:
     """A Styler of any table: columns formatted by ``formats`` (column -> money / pct /
     count / multiple / months / days), index hidden, columns renamed by ``labels`` (else
     snake_case -> Sentence case), at most ``max_rows`` rows (a page holds about that many)."""
@@ -558,7 +640,7 @@ def styled(df: pd.DataFrame, formats: Mapping[str, str] | None = None, result: K
     for col, kind in formats.items():
         if col in d.columns:
             unit = _FMT_KIND.get(kind, kind)
-            fmt[col] = (lambda u: (lambda v: F.value(v, u, cur)))(unit)
+            fmt[col] = (lambda u: lambda v: F.value(v, u, cur))(unit)
     for col in d.columns:
         if col not in fmt and pd.api.types.is_float_dtype(d[col]):
             fmt[col] = lambda v: F.number(v)
@@ -614,10 +696,16 @@ def warnings_table(result: KpiResult) -> pd.DataFrame:
     """Data-quality warnings of the inputs: input, file, row, column, message."""
     comp = company_of(result)
     probs = list(getattr(comp, "warnings", []) or [])
-    rows = [{"input": getattr(p, "input", "") or "", "file": Path(str(getattr(p, "file", "") or "")).name,
-             "row": "" if getattr(p, "row", None) is None else str(p.row),
-             "column": getattr(p, "column", "") or "", "warning": getattr(p, "message", str(p))}
-            for p in probs]
+    rows = [
+        {
+            "input": getattr(p, "input", "") or "",
+            "file": Path(str(getattr(p, "file", "") or "")).name,
+            "row": "" if getattr(p, "row", None) is None else str(p.row),
+            "column": getattr(p, "column", "") or "",
+            "warning": getattr(p, "message", str(p)),
+        }
+        for p in probs
+    ]
     return pd.DataFrame(rows, columns=["input", "file", "row", "column", "warning"])
 
 
@@ -638,7 +726,7 @@ def definitions_table(result: KpiResult, section: str | None = None) -> pd.DataF
     df = getattr(result, "kpis", None)
     ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
     rows = []
-    bench = dict(zip(df["kpi"], df["benchmark"])) if isinstance(df, pd.DataFrame) else {}
+    bench = dict(zip(df["kpi"], df["benchmark"], strict=False)) if isinstance(df, pd.DataFrame) else {}
     for k in ids:
         spec = reg.REGISTRY.get(k)
         if spec is None:
@@ -646,8 +734,7 @@ def definitions_table(result: KpiResult, section: str | None = None) -> pd.DataF
         if section and spec.section != section:
             continue
         b = bench.get(k)
-        rows.append({"kpi": spec.label, "definition": spec.definition,
-                     "benchmark": "" if is_blank(b) else str(b)})
+        rows.append({"kpi": spec.label, "definition": spec.definition, "benchmark": "" if is_blank(b) else str(b)})
     return pd.DataFrame(rows, columns=["kpi", "definition", "benchmark"])
 
 
@@ -656,8 +743,10 @@ def inputs_table(result: KpiResult) -> pd.DataFrame:
     comp = company_of(result)
     frames = getattr(comp, "frames", {}) or {}
     sources = getattr(comp, "sources", {}) or {}
-    rows = [{"input": name, "files": ", ".join(Path(str(p)).name for p in sources.get(name, [])),
-             "rows": len(frame)} for name, frame in frames.items()]
+    rows = [
+        {"input": name, "files": ", ".join(Path(str(p)).name for p in sources.get(name, [])), "rows": len(frame)}
+        for name, frame in frames.items()
+    ]
     return pd.DataFrame(rows, columns=["input", "files", "rows"])
 
 
@@ -665,7 +754,7 @@ def chunks(df: pd.DataFrame, size: int = 14) -> list[pd.DataFrame]:
     """Split a long table into page-sized pieces."""
     if df.empty:
         return []
-    return [df.iloc[i:i + size] for i in range(0, len(df), size)]
+    return [df.iloc[i : i + size] for i in range(0, len(df), size)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -696,11 +785,15 @@ def arr_bridge(result: KpiResult) -> dict[str, float]:
     i.e. the prior value of ``arr``), new, reactivation, expansion, contraction, churn,
     closing."""
     arr = kpi_row(result, "arr")
-    steps = {"opening": arr.get("prior_value"), "new": kpi_value(result, "new_arr"),
-             "reactivation": kpi_value(result, "reactivation_arr"),
-             "expansion": kpi_value(result, "expansion_arr"),
-             "contraction": kpi_value(result, "contraction_arr"),
-             "churn": kpi_value(result, "churned_arr"), "closing": arr.get("value")}
+    steps = {
+        "opening": arr.get("prior_value"),
+        "new": kpi_value(result, "new_arr"),
+        "reactivation": kpi_value(result, "reactivation_arr"),
+        "expansion": kpi_value(result, "expansion_arr"),
+        "contraction": kpi_value(result, "contraction_arr"),
+        "churn": kpi_value(result, "churned_arr"),
+        "closing": arr.get("value"),
+    }
     return {k: float(v) for k, v in steps.items() if not is_blank(v)}
 
 
@@ -709,11 +802,18 @@ def arr_bridge_title(result: KpiResult) -> str:
     arr = kpi_row(result, "arr")
     if is_blank(arr.get("value")):
         return "ARR bridge"
-    parts = [f"ARR {F.money(arr.get('prior_value'), cur)} → {F.money(arr.get('value'), cur)}"
-             if not is_blank(arr.get("prior_value")) else f"ARR {F.money(arr.get('value'), cur)}"]
+    parts = [
+        f"ARR {F.money(arr.get('prior_value'), cur)} → {F.money(arr.get('value'), cur)}"
+        if not is_blank(arr.get("prior_value"))
+        else f"ARR {F.money(arr.get('value'), cur)}"
+    ]
     moves = []
-    for k, word, sign in (("new_arr", "new", "+"), ("expansion_arr", "expansion", "+"),
-                          ("churned_arr", "churn", "−"), ("contraction_arr", "contraction", "−")):
+    for k, word, sign in (
+        ("new_arr", "new", "+"),
+        ("expansion_arr", "expansion", "+"),
+        ("churned_arr", "churn", "−"),
+        ("contraction_arr", "contraction", "−"),
+    ):
         v = kpi_value(result, k)
         if not is_blank(v) and float(v) != 0:
             moves.append(f"{sign}{F.money(abs(float(v)), cur)} {word}")
@@ -730,18 +830,17 @@ def hierarchy(result: KpiResult, max_children: int = 4, max_granular: int = 2) -
     rows = getattr(result, "kpis", None)
     if not isinstance(rows, pd.DataFrame) or rows.empty:
         return pd.DataFrame()
-    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records")) if not is_blank(r.get("value"))}
+    have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records"), strict=False) if not is_blank(r.get("value"))}
     edges = table(result, "kpi_tree")
     children: dict[str, list[str]] = {}
     if not edges.empty and "parent" in edges.columns:
-        for k, p in zip(edges["kpi"], edges["parent"]):
+        for k, p in zip(edges["kpi"], edges["parent"], strict=False):
             if not is_blank(p):
                 children.setdefault(str(p), []).append(str(k))
     else:
         for k in have:
             children[k] = reg.children(k) if k in reg.REGISTRY else []
-    drivers = {getattr(e, "kpi", None): getattr(e, "driver", "")
-               for e in (getattr(result, "explanations", None) or [])}
+    drivers = {getattr(e, "kpi", None): getattr(e, "driver", "") for e in (getattr(result, "explanations", None) or [])}
     rank = {"diagnostic": 0, "granular": 1, "north_star": 2}
     out, seen = [], set()
     for ns in north_star(result).to_dict("records"):
@@ -776,7 +875,7 @@ def kpi_tree_title(result: KpiResult) -> str:
     if rows.empty:
         return "KPI tree: the north stars and the KPIs that explain them"
     by_status: dict[str, list[str]] = {}
-    for k, st in zip(rows["kpi"], rows["status"]):
+    for k, st in zip(rows["kpi"], rows["status"], strict=False):
         key = S.status_key(st)
         if key:
             by_status.setdefault(key, []).append(short_name(result, str(k)))
@@ -816,8 +915,9 @@ def engagement_note(result: KpiResult) -> None:
     """In a segment pack, a note when the usage / NPS inputs carry no segment column (their
     figures are then the whole company's)."""
     comp = company_of(result)
-    whole = [n for n in ("usage", "nps") if n in (getattr(comp, "unfiltered_inputs", None) or [])
-             and has_input(result, n)]
+    whole = [
+        n for n in ("usage", "nps") if n in (getattr(comp, "unfiltered_inputs", None) or []) and has_input(result, n)
+    ]
     seg = getattr(comp, "segment_filter", None)
     if whole and seg:
         what = " and ".join({"usage": "Product usage", "nps": "NPS"}[n] for n in whole)
@@ -863,22 +963,45 @@ def show_bullets(items: Iterable[str]) -> None:
 def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
     """The cover page: company, period, segment, currency, data as of, generated on."""
     seg = segment_label(result, segment)
-    show_html(f"<h1>{esc(company_name(result))}</h1>\n<h3>"
-              + esc(f"Board pack · {period_label(result)}" + (f" · {seg}" if segment else "")) + "</h3>\n")
+    show_html(
+        f"<h1>{esc(company_name(result))}</h1>\n<h3>"
+        + esc(f"Board pack · {period_label(result)}" + (f" · {seg}" if segment else ""))
+        + "</h3>\n"
+    )
     show(styled(cover_facts(result, segment, compare), labels={"": "", " ": ""}))
-    contents = [reg.SECTION_TITLES[k] for k in ("summary", "revenue_quality", "unit_economics",
-                                            "cohort_economics", "kpi_hierarchy", "appendix")]
-    scope = (f" Every figure is the {segment_value(result)} segment's own, or blank with a note where only a "
-             "company-wide figure exists." if segment_value(result) else "")
-    note("Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
-         "exports with the same definitions for every company (see the appendix)." + scope)
+    contents = [
+        reg.SECTION_TITLES[k]
+        for k in ("summary", "revenue_quality", "unit_economics", "cohort_economics", "kpi_hierarchy", "appendix")
+    ]
+    scope = (
+        f" Every figure is the {segment_value(result)} segment's own, or blank with a note where only a "
+        "company-wide figure exists."
+        if segment_value(result)
+        else ""
+    )
+    note(
+        "Contents: " + " · ".join(contents) + ". All figures are generated from the company's "
+        "exports with the same definitions for every company (see the appendix)." + scope
+    )
 
 
 #: KPIs of the two-segment comparison page: growth, retention and what a customer pays.
 #: S&M-based KPIs are left out (financials are company-wide, so they are blank or the
 #: same for both segments).
-COMPARE_KPIS = ("arr", "customers", "new_arr", "net_new_arr", "arr_growth_yoy", "nrr", "grr",
-                "logo_churn_rate", "quick_ratio", "arpa", "asp", "ltv")
+COMPARE_KPIS = (
+    "arr",
+    "customers",
+    "new_arr",
+    "net_new_arr",
+    "arr_growth_yoy",
+    "nrr",
+    "grr",
+    "logo_churn_rate",
+    "quick_ratio",
+    "arpa",
+    "asp",
+    "ltv",
+)
 
 
 def compare_table(result: KpiResult, kpis: Sequence[str] | None = COMPARE_KPIS) -> pd.DataFrame:
@@ -930,9 +1053,12 @@ def compare_cohorts(result: KpiResult, kinds: Sequence[str] = ("nrr", "logo")) -
     return out
 
 
-def compare_title(result: KpiResult, compare: Any = "",
-                  kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
-                  what: str = "") -> str:
+def compare_title(
+    result: KpiResult,
+    compare: Any = "",
+    kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
+    what: str = "",
+) -> str:
     """'SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M' from the comparison
     (``kpis``: (kpi, short name) pairs; ``what`` is added after the segments' names)."""
     sides = compare_segments(result, compare)
@@ -940,7 +1066,7 @@ def compare_title(result: KpiResult, compare: Any = "",
     if len(sides) < 2:
         return "The two segments side by side"
     cur = currency(result)
-    rows = {k: r for k, r in zip(t["kpi"], t.to_dict("records"))} if not t.empty else {}
+    rows = {k: r for k, r in zip(t["kpi"], t.to_dict("records"), strict=False)} if not t.empty else {}
     parts = []
     for k, short_label in kpis:
         r = rows.get(k)
@@ -959,8 +1085,11 @@ def compare_cohorts_title(result: KpiResult, compare: Any = "") -> str:
 
 def tables_like(result: KpiResult, prefix: str) -> dict[str, pd.DataFrame]:
     """Non-empty tables whose name starts with ``prefix`` (e.g. 'pipeline_by_')."""
-    return {n: t for n, t in (getattr(result, "tables", None) or {}).items()
-            if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty}
+    return {
+        n: t
+        for n, t in (getattr(result, "tables", None) or {}).items()
+        if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty
+    }
 
 
 def missing_notes(result: KpiResult, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
@@ -987,15 +1116,20 @@ def breakdown_table(result: KpiResult, dimension: str | None = None) -> Any:
     dim = dimension or str(t["dimension"].iloc[0])
     t = t[t["dimension"] == dim]
     cur = currency(result)
-    t = t.assign(shown=[F.value(v, u, cur) for v, u in zip(t["value"], t["unit"])])
-    wide = t.pivot_table(index=["kpi", "label"], columns="segment", values="shown", aggfunc="first",
-                         sort=False).reset_index()
+    t = t.assign(shown=[F.value(v, u, cur) for v, u in zip(t["value"], t["unit"], strict=False)])
+    wide = t.pivot_table(
+        index=["kpi", "label"], columns="segment", values="shown", aggfunc="first", sort=False
+    ).reset_index()
     order = list(dict.fromkeys(t["kpi"]))
     wide = wide.set_index("kpi").loc[order].reset_index().drop(columns="kpi")
     wide.columns.name = None
     wide = wide.rename(columns={"label": "KPI"})
-    return escaped_styler(wide).hide(axis="index").set_properties(subset=["KPI"], **{"text-align": "left"}) \
+    return (
+        escaped_styler(wide)
+        .hide(axis="index")
+        .set_properties(subset=["KPI"], **{"text-align": "left"})
         .set_table_styles(_TABLE_CSS)
+    )
 
 
 def breakdown_dimensions(result: KpiResult) -> list[str]:
@@ -1011,10 +1145,29 @@ def breakdown_dimensions(result: KpiResult) -> list[str]:
 # ---------------------------------------------------------------------------------------
 #: The pack's one KPI table, in reading order after the north stars: growth, retention,
 #: efficiency, cash, go-to-market.
-PACK_KPIS = ("arr", "net_new_arr", "arr_growth_yoy", "customers", "nrr", "grr", "logo_churn_rate",
-             "net_mrr_churn_rate", "quick_ratio", "gross_margin_ttm", "cac", "ltv_cac", "cac_payback_months",
-             "magic_number", "burn_multiple", "rule_of_40", "cash_balance", "runway_months", "win_rate",
-             "avg_deal_size", "sales_cycle_days")
+PACK_KPIS = (
+    "arr",
+    "net_new_arr",
+    "arr_growth_yoy",
+    "customers",
+    "nrr",
+    "grr",
+    "logo_churn_rate",
+    "net_mrr_churn_rate",
+    "quick_ratio",
+    "gross_margin_ttm",
+    "cac",
+    "ltv_cac",
+    "cac_payback_months",
+    "magic_number",
+    "burn_multiple",
+    "rule_of_40",
+    "cash_balance",
+    "runway_months",
+    "win_rate",
+    "avg_deal_size",
+    "sales_cycle_days",
+)
 #: The executive summary's tiles after the north stars.
 CASH_KPIS = ("cash_balance", "runway_months")
 #: The KPIs judged on the unit-economics page.
@@ -1080,7 +1233,7 @@ def blank_kpi_notes(result: KpiResult) -> None:
         return
     blank = rows[rows["value"].isna()]
     reasons: dict[str, list[str]] = {}
-    for k, n in zip(blank["kpi"], blank["note"]):
+    for k, n in zip(blank["kpi"], blank["note"], strict=False):
         reasons.setdefault("" if is_blank(n) else str(n).strip().rstrip("."), []).append(short_name(result, str(k)))
     for reason, names in reasons.items():
         note(f"Left blank: {_and(names)}" + (f" ({reason})." if reason else "."))
@@ -1094,7 +1247,7 @@ def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
     """'Burn multiple and CAC payback amber; NRR, LTV:CAC and magic number green', worst first."""
     rows = kpi_rows(result, kpis, keep_blank=False)
     by_status: dict[str, list[str]] = {}
-    for k, st in zip(rows.get("kpi", []), rows.get("status", [])):
+    for k, st in zip(rows.get("kpi", []), rows.get("status", []), strict=False):
         key = S.status_key(st)
         if key:
             by_status.setdefault(key, []).append(_name(result, str(k)))
@@ -1104,8 +1257,12 @@ def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
 def pack_kpi_title(result: KpiResult) -> str:
     """'KPIs against their benchmarks: burn multiple and CAC payback amber; NRR ... green'."""
     phrase = _status_phrase(result, pack_kpi_ids(result))
-    return page_title(result, f"KPIs against their benchmarks: {phrase}" if phrase
-                      else f"The KPIs of the {period_word(result)} against the prior {period_word(result)}")
+    return page_title(
+        result,
+        f"KPIs against their benchmarks: {phrase}"
+        if phrase
+        else f"The KPIs of the {period_word(result)} against the prior {period_word(result)}",
+    )
 
 
 def summary_title(result: KpiResult) -> str:
@@ -1135,8 +1292,9 @@ def summary_commentary(result: KpiResult) -> None:
     """The analyst's highlights, risks and asks (commentary blocks), each under its heading;
     one line saying where to write them when there are none."""
     blocks = commentary_sections(result)
-    parts = [f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in SUMMARY_BLOCKS
-             if blocks.get(b)]
+    parts = [
+        f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in SUMMARY_BLOCKS if blocks.get(b)
+    ]
     if parts:
         show_html("<blockquote>\n" + "\n".join(parts) + "</blockquote>\n")
 
@@ -1157,7 +1315,7 @@ def breakdown_title(result: KpiResult, dimension: str) -> str:
     cur = currency(result)
     parts = []
     for seg, g in t.groupby("segment", sort=False):
-        v = dict(zip(g["kpi"], g["value"]))
+        v = dict(zip(g["kpi"], g["value"], strict=False))
         text = f"{seg} {F.money(v.get('arr'), cur, context='text')} ARR"
         if not is_blank(v.get("nrr")):
             text += f" at {F.percent(v.get('nrr'), context='text')} NRR"
@@ -1170,12 +1328,14 @@ def revenue_view_title(result: KpiResult) -> str:
     """'CARR €20.8M → ARR €19.5M; revenue €4.9M and billings €4M in the quarter'."""
     cur = currency(result)
     v = {k: kpi_value(result, k) for k in ("carr", "arr", "revenue", "billings", "bookings")}
-    head = " → ".join(f"{short_name(result, k)} {F.money(v[k], cur, context='text')}"
-                      for k in ("carr", "arr") if not is_blank(v[k]))
-    flows = [f"{w} {F.money(v[k], cur, context='text')}" for k, w in (("revenue", "revenue"),
-                                                                        ("billings", "billings"),
-                                                                        ("bookings", "bookings"))
-             if not is_blank(v[k])]
+    head = " → ".join(
+        f"{short_name(result, k)} {F.money(v[k], cur, context='text')}" for k in ("carr", "arr") if not is_blank(v[k])
+    )
+    flows = [
+        f"{w} {F.money(v[k], cur, context='text')}"
+        for k, w in (("revenue", "revenue"), ("billings", "billings"), ("bookings", "bookings"))
+        if not is_blank(v[k])
+    ]
     tail = f"{_and(flows)} in the {period_word(result)}" if flows else ""
     return page_title(result, "; ".join(p for p in (head, tail) if p) or "Contracted ARR, ARR, revenue and billings")
 
@@ -1206,9 +1366,12 @@ def runway_title(result: KpiResult) -> str:
     cash, burn = kpi_value(result, "cash_balance"), kpi_value(result, "net_burn_monthly")
     if is_blank(months_left):
         return page_title(result, f"Cash {F.money(cash, cur, context='text')}: runway not limited by burn")
-    return page_title(result, f"{F.months(months_left, context='text')} of runway: cash "
-                              f"{F.money(cash, cur, context='text')} at a net burn of "
-                              f"{F.money(burn, cur, context='text')} a month")
+    return page_title(
+        result,
+        f"{F.months(months_left, context='text')} of runway: cash "
+        f"{F.money(cash, cur, context='text')} at a net burn of "
+        f"{F.money(burn, cur, context='text')} a month",
+    )
 
 
 def funnel_title(result: KpiResult) -> str:
@@ -1217,11 +1380,16 @@ def funnel_title(result: KpiResult) -> str:
     if t.empty:
         return page_title(result, "The customer journey this period")
     first, last = t.iloc[0], t.iloc[-1]
-    head = (f"Of {F.number(first['count'], context='text')} {str(first['stage']).replace('_', ' ')} this "
-            f"{period_word(result)}, {F.number(last['count'], context='text')} became "
-            f"{str(last['stage']).replace('_', ' ')}s")
-    extra = [f"{_name(result, k)} {_said(result, k)}" for k in ("revenue_per_lead", "time_to_pql_days")
-             if not is_blank(kpi_value(result, k))]
+    head = (
+        f"Of {F.number(first['count'], context='text')} {str(first['stage']).replace('_', ' ')} this "
+        f"{period_word(result)}, {F.number(last['count'], context='text')} became "
+        f"{str(last['stage']).replace('_', ' ')}s"
+    )
+    extra = [
+        f"{_name(result, k)} {_said(result, k)}"
+        for k in ("revenue_per_lead", "time_to_pql_days")
+        if not is_blank(kpi_value(result, k))
+    ]
     return page_title(result, head + (f"; {', '.join(extra)}" if extra else ""))
 
 
@@ -1230,10 +1398,16 @@ def owner_title(result: KpiResult) -> str:
     t = table(result, "pipeline_by_owner")
     cur = currency(result)
     top = t.sort_values("won_amount", ascending=False).iloc[0] if not t.empty else None
-    head = (f"By owner: {top['owner']} won most ({F.money(top['won_amount'], cur, context='text')})"
-            if top is not None else "Pipeline by owner")
-    extra = [f"{_name(result, k)} {_said(result, k)}" for k in ("avg_deal_size", "sales_cycle_days")
-             if not is_blank(kpi_value(result, k))]
+    head = (
+        f"By owner: {top['owner']} won most ({F.money(top['won_amount'], cur, context='text')})"
+        if top is not None
+        else "Pipeline by owner"
+    )
+    extra = [
+        f"{_name(result, k)} {_said(result, k)}"
+        for k in ("avg_deal_size", "sales_cycle_days")
+        if not is_blank(kpi_value(result, k))
+    ]
     return page_title(result, head + (f"; {', '.join(extra)} overall" if extra else ""))
 
 
@@ -1245,8 +1419,9 @@ def pacing_title(result: KpiResult) -> str:
     behind = t[t["status"].astype(str) == "behind"]
     names = [str(d).split("=", 1)[-1] for d in behind.get("dimension", [])]
     tail = f" ({_and(names)})" if names else ""
-    return page_title(result, f"Against target, paced for the {period_word(result)}: {len(behind)} of {len(t)} "
-                              f"behind pace{tail}")
+    return page_title(
+        result, f"Against target, paced for the {period_word(result)}: {len(behind)} of {len(t)} behind pace{tail}"
+    )
 
 
 def sensitivity_table(result: KpiResult) -> pd.DataFrame:
@@ -1256,17 +1431,24 @@ def sensitivity_table(result: KpiResult) -> pd.DataFrame:
         return t
     # a range that prints as one value ("104% to 104%") tells a board nothing: left out
     cur = currency(result)
-    keep = [(kpi, policy) for (kpi, policy), g in t.groupby(["kpi", "policy"], sort=False)
-            if len({F.value(v, reg.get(kpi).unit, cur) for v in g["kpi_value"].dropna()}) > 1]
-    return t[[pair in keep for pair in zip(t["kpi"], t["policy"])]].reset_index(drop=True)
+    keep = [
+        (kpi, policy)
+        for (kpi, policy), g in t.groupby(["kpi", "policy"], sort=False)
+        if len({F.value(v, reg.get(kpi).unit, cur) for v in g["kpi_value"].dropna()}) > 1
+    ]
+    return t[[pair in keep for pair in zip(t["kpi"], t["policy"], strict=False)]].reset_index(drop=True)
 
 
 #: The definition choices behind the sensitivity page, as a board reads them.
-POLICY_WORDS = {"cac_lag_months": "the CAC lag", "ltv_churn_basis": "the churn basis",
-                "reactivation_window_months": "the reactivation window",
-                "mrr_includes_uncontracted": "counting uncontracted MRR",
-                "magic_number_basis": "the magic-number basis",
-                "ltv_max_lifetime_years": "the LTV lifetime cap", "sm_allocation": "the S&M allocation"}
+POLICY_WORDS = {
+    "cac_lag_months": "the CAC lag",
+    "ltv_churn_basis": "the churn basis",
+    "reactivation_window_months": "the reactivation window",
+    "mrr_includes_uncontracted": "counting uncontracted MRR",
+    "magic_number_basis": "the magic-number basis",
+    "ltv_max_lifetime_years": "the LTV lifetime cap",
+    "sm_allocation": "the S&M allocation",
+}
 
 
 def policy_words(policy: str) -> str:
@@ -1286,8 +1468,13 @@ def sensitivity_title(result: KpiResult) -> str:
     unit, cur = reg.get(kpi).unit, currency(result)
     lo, hi = (F.value(v, unit, cur, context="text") for v in (rows["kpi_value"].min(), rows["kpi_value"].max()))
     now = rows[rows["in_force"].astype(bool)]["kpi_value"]
-    reported = ("" if not len(now) else "; blank as reported" if is_blank(now.iloc[0])
-                else f"; {F.value(now.iloc[0], unit, cur, context='text')} as reported")
+    reported = (
+        ""
+        if not len(now)
+        else "; blank as reported"
+        if is_blank(now.iloc[0])
+        else f"; {F.value(now.iloc[0], unit, cur, context='text')} as reported"
+    )
     return page_title(result, f"{reg.get(kpi).label} {lo} to {hi} depending on {policy_words(policy)}{reported}")
 
 
@@ -1313,8 +1500,14 @@ def reconciliation_title(result: KpiResult) -> str:
     for (a, b, kpi), g in t.groupby(["source_a", "source_b", "kpi"], sort=False):
         big = int((g["relative"].abs() > RECONCILIATION_GAP).sum())
         what = f"{kpi.replace('_', ' ')} in {a} vs {b}"
-        parts.append((-big, f"{what} differs by over 5% in {big} of {len(g)} periods" if big
-                      else f"{what} agrees within 5% in all {len(g)} periods"))
+        parts.append(
+            (
+                -big,
+                f"{what} differs by over 5% in {big} of {len(g)} periods"
+                if big
+                else f"{what} agrees within 5% in all {len(g)} periods",
+            )
+        )
     parts.sort(key=lambda p: p[0])
     text = "; ".join(p[1] for p in parts[:2])
     return page_title(result, text[:1].upper() + text[1:])
@@ -1322,10 +1515,12 @@ def reconciliation_title(result: KpiResult) -> str:
 
 def reconciliation_table(result: KpiResult) -> Any:
     t = reconciliation_rows(result)
-    return styled(t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
-                  {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"}, result,
-                  labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B",
-                          "relative": "Gap"})
+    return styled(
+        t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
+        {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"},
+        result,
+        labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B", "relative": "Gap"},
+    )
 
 
 def restatements_title(result: KpiResult) -> str:
@@ -1358,8 +1553,12 @@ def page(result: KpiResult, text: str, section: str) -> None:
 
 
 #: Page families whose commentary the "by area" page shows, with their headings.
-AREA_BLOCKS = (("revenue_quality", "Revenue quality"), ("unit_economics", "Unit economics and cash"),
-               ("cohort_economics", "Retention"), ("kpi_hierarchy", "Go-to-market"))
+AREA_BLOCKS = (
+    ("revenue_quality", "Revenue quality"),
+    ("unit_economics", "Unit economics and cash"),
+    ("cohort_economics", "Retention"),
+    ("kpi_hierarchy", "Go-to-market"),
+)
 
 
 def has_area_commentary(result: KpiResult) -> bool:
@@ -1376,8 +1575,7 @@ def area_commentary_title(result: KpiResult) -> str:
 def area_commentary(result: KpiResult) -> None:
     """The analyst's commentary per page family, in two columns on one page."""
     blocks = commentary_sections(result)
-    parts = [f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in AREA_BLOCKS
-             if blocks.get(b)]
+    parts = [f"<p><strong>{esc(head)}</strong></p>\n{markdown(blocks[b])}" for b, head in AREA_BLOCKS if blocks.get(b)]
     if parts:
         show_html('<div class="bp-columns">\n' + "\n".join(parts) + "</div>\n")
 
@@ -1386,8 +1584,11 @@ def data_quality_title(result: KpiResult) -> str:
     """'Data quality: 3 warnings in the inputs; the policies in force' or 'all checks passed'."""
     n = len(warnings_table(result))
     shown = f" ({min(n, 3)} shown here, all in the validate report)" if n > 3 else ""
-    head = (f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs{shown}" if n
-            else "Data quality: all checks passed")
+    head = (
+        f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs{shown}"
+        if n
+        else "Data quality: all checks passed"
+    )
     return f"The definitions' policies in force; {head[:1].lower()}{head[1:]}"
 
 
@@ -1400,8 +1601,10 @@ def sensitivity_note(result: KpiResult) -> None:
     """On the appendix's policies page when no north star moves with a definition: one line
     saying so (the sensitivity page is then left out)."""
     if sensitivity_table(result).empty:
-        note("Definition sensitivity: no north star changes under the policies' alternative values "
-             "in this pack, so there is no sensitivity page (sensitivity.csv).")
+        note(
+            "Definition sensitivity: no north star changes under the policies' alternative values "
+            "in this pack, so there is no sensitivity page (sensitivity.csv)."
+        )
 
 
 def unit_economics_blanks_title(result: KpiResult) -> str:
@@ -1416,8 +1619,18 @@ def unit_economics_blanks(result: KpiResult) -> Any:
 
 #: The go-to-market section's pages (tables) and the KPIs its blank page lists.
 GO_TO_MARKET_TABLES = ("funnel", "pipeline_by_owner", "pipeline_pacing")
-GO_TO_MARKET_KPIS = ("visitors", "signups", "pqls", "new_customers", "lead_conversion_rate", "revenue_per_lead",
-                     "pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
+GO_TO_MARKET_KPIS = (
+    "visitors",
+    "signups",
+    "pqls",
+    "new_customers",
+    "lead_conversion_rate",
+    "revenue_per_lead",
+    "pipeline_created",
+    "win_rate",
+    "avg_deal_size",
+    "sales_cycle_days",
+)
 
 
 def has_go_to_market(result: KpiResult) -> bool:

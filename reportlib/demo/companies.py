@@ -10,6 +10,7 @@ Two committed demo companies are made by a seeded generator (:mod:`reportlib.dem
 Regenerating gives byte-identical files. :func:`generate_company` and
 :func:`generate_portfolio` make larger or many companies for benchmarks and tests.
 """
+
 from __future__ import annotations
 
 import io
@@ -36,6 +37,7 @@ _FIXED_ISO = "2026-11-02T08:00:00Z"
 
 # --------------------------------------------------------------------------- writers
 
+
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.2f")
 
@@ -54,14 +56,14 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
         for name, df in sheets.items():
             df.to_excel(xl, sheet_name=name, index=False)
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + _FIXED_ISO.encode(), data)
-            dst.writestr(zipfile.ZipInfo(item.filename, date_time=_FIXED_TIME), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(item.filename, date_time=_FIXED_TIME), data, compress_type=zipfile.ZIP_DEFLATED
+            )
     path.write_bytes(out.getvalue())
 
 
@@ -101,6 +103,7 @@ def _toml(doc: dict[str, dict], header: str = "") -> str:
 
 # --------------------------------------------------------------------------- Meridian
 
+
 def _meridian(seed: int = 2026) -> tuple[dict[str, object], dict[str, float]]:
     """Meridian's export files (name -> frame or sheets) and the story's figures."""
     rng = lambda k: np.random.default_rng([seed, k])  # noqa: E731
@@ -113,46 +116,94 @@ def _meridian(seed: int = 2026) -> tuple[dict[str, object], dict[str, float]]:
     contracts = g.contracts_export(signed, c, axis, cust_ids, "%d/%m/%Y")
     mv = g.movements(grid)
     revenue = g.recognised_revenue(lines, grid)
-    fin = g.financials(rng(2), axis, revenue, mv, payback=17.0, burn_multiple=1.5,
-                       gross_margin=0.75, cash_end=11_400_000.0)
-    pnl = pd.DataFrame({
-        "Month": pd.to_datetime(fin.month), "Total revenue": fin.revenue,
-        "Subscription revenue": fin.subscription, "Usage revenue": fin.usage,
-        "Services revenue": fin.services, "Cost of revenue": fin.cogs,
-        "Sales & marketing": fin.sales_marketing, "Research & development": fin.research_development,
-        "General & administrative": fin.general_admin, "Net cash flow": fin.net_cash_flow,
-        "Cash balance (EoP)": fin.cash_balance})
-    cover = pd.DataFrame({"Meridian Analytics GmbH": [
-        "Monthly management accounts (EUR)", "Source: Datev export, consolidated", "Sheet 'P&L' holds the figures"]})
+    fin = g.financials(
+        rng(2), axis, revenue, mv, payback=17.0, burn_multiple=1.5, gross_margin=0.75, cash_end=11_400_000.0
+    )
+    pnl = pd.DataFrame(
+        {
+            "Month": pd.to_datetime(fin.month),
+            "Total revenue": fin.revenue,
+            "Subscription revenue": fin.subscription,
+            "Usage revenue": fin.usage,
+            "Services revenue": fin.services,
+            "Cost of revenue": fin.cogs,
+            "Sales & marketing": fin.sales_marketing,
+            "Research & development": fin.research_development,
+            "General & administrative": fin.general_admin,
+            "Net cash flow": fin.net_cash_flow,
+            "Cash balance (EoP)": fin.cash_balance,
+        }
+    )
+    cover = pd.DataFrame(
+        {
+            "Meridian Analytics GmbH": [
+                "Monthly management accounts (EUR)",
+                "Source: Datev export, consolidated",
+                "Sheet 'P&L' holds the figures",
+            ]
+        }
+    )
     opp = g.opportunities(rng(3), c, pd.concat([lines, ahead], ignore_index=True), axis)
     targets = g.pipeline_targets(rng(4), opp, axis, {"partner": 0.6, "inbound": 1.08, "outbound": 0.97})
-    ld = g.leads(rng(5), axis, base=120.0, growth=1.025, channels=g.CHANNELS,
-                 channel_p=np.array([0.62, 0.23, 0.15]), rates=(0.55, 0.42, 0.3), lags=(4.0, 12.0, 35.0),
-                 dip=("2026Q3", 1.25, 0.7), owners=np.array(["Nina Hoffmann", "Paul Lefevre", "Sara Lindqvist"]),
-                 segments=g.MERIDIAN_SEGMENTS, segment_p=np.array([0.6, 0.28, 0.12]))
-    leads = pd.DataFrame({
-        "Lead ID": g._ids("L-", len(ld), 300001, 6),
-        "Created": g._strftime(ld.created.to_numpy(), "%Y-%m-%d"),
-        "Trial Started": g._strftime(ld.signup.to_numpy(), "%Y-%m-%d"),
-        "PQL Date": g._strftime(ld.pql.to_numpy(), "%Y-%m-%d"),
-        "Closed Won Date": g._strftime(ld.customer.to_numpy(), "%Y-%m-%d"),
-        "Channel": ld.channel, "Lead Owner": ld.owner, "segment": ld.segment})
-    tr = g.traffic(rng(6), axis, base=9000.0, growth=1.018,
-                   channels={"organic": 0.46, "paid": 0.24, "referral": 0.12, "direct": 0.18})
+    ld = g.leads(
+        rng(5),
+        axis,
+        base=120.0,
+        growth=1.025,
+        channels=g.CHANNELS,
+        channel_p=np.array([0.62, 0.23, 0.15]),
+        rates=(0.55, 0.42, 0.3),
+        lags=(4.0, 12.0, 35.0),
+        dip=("2026Q3", 1.25, 0.7),
+        owners=np.array(["Nina Hoffmann", "Paul Lefevre", "Sara Lindqvist"]),
+        segments=g.MERIDIAN_SEGMENTS,
+        segment_p=np.array([0.6, 0.28, 0.12]),
+    )
+    leads = pd.DataFrame(
+        {
+            "Lead ID": g._ids("L-", len(ld), 300001, 6),
+            "Created": g._strftime(ld.created.to_numpy(), "%Y-%m-%d"),
+            "Trial Started": g._strftime(ld.signup.to_numpy(), "%Y-%m-%d"),
+            "PQL Date": g._strftime(ld.pql.to_numpy(), "%Y-%m-%d"),
+            "Closed Won Date": g._strftime(ld.customer.to_numpy(), "%Y-%m-%d"),
+            "Channel": ld.channel,
+            "Lead Owner": ld.owner,
+            "segment": ld.segment,
+        }
+    )
+    tr = g.traffic(
+        rng(6),
+        axis,
+        base=9000.0,
+        growth=1.018,
+        channels={"organic": 0.46, "paid": 0.24, "referral": 0.12, "direct": 0.18},
+    )
     traffic = pd.DataFrame({"Month": tr.month.astype(str), "Channel": tr.channel, "Unique Visitors": tr.visitors})
     usage = _meridian_usage(rng(7), axis, grid, c, cust_ids)
-    nps = g.nps_responses(rng(8), axis, cust_ids, grid, c.segment, per_quarter=130,
-                          dip_quarter="2026Q2", dip_segment=0)
-    nps = pd.DataFrame({"Submitted At": g._strftime(nps.day.to_numpy(), "%Y-%m-%d"),
-                        "Account ID": nps.cust, "How likely are you to recommend Meridian? (0-10)": nps.score})
-    files = {"contracts.csv": contracts, "financials.xlsx": {"Cover": cover, "P&L": pnl},
-             "crm_opportunities.csv": opp, "pipeline_targets.csv": targets, "leads.csv": leads,
-             "web_traffic.csv": traffic, "product_events.parquet": usage, "nps_responses.csv": nps}
+    nps = g.nps_responses(rng(8), axis, cust_ids, grid, c.segment, per_quarter=130, dip_quarter="2026Q2", dip_segment=0)
+    nps = pd.DataFrame(
+        {
+            "Submitted At": g._strftime(nps.day.to_numpy(), "%Y-%m-%d"),
+            "Account ID": nps.cust,
+            "How likely are you to recommend Meridian? (0-10)": nps.score,
+        }
+    )
+    files = {
+        "contracts.csv": contracts,
+        "financials.xlsx": {"Cover": cover, "P&L": pnl},
+        "crm_opportunities.csv": opp,
+        "pipeline_targets.csv": targets,
+        "leads.csv": leads,
+        "web_traffic.csv": traffic,
+        "product_events.parquet": usage,
+        "nps_responses.csv": nps,
+    }
     return files, _meridian_story(axis, grid, c, mv, fin, opp, targets, contracts)
 
 
-def _meridian_usage(rng: np.random.Generator, axis: np.ndarray, grid: np.ndarray, c: g._Customers,
-                    cust_ids: np.ndarray) -> pd.DataFrame:
+def _meridian_usage(
+    rng: np.random.Generator, axis: np.ndarray, grid: np.ndarray, c: g._Customers, cust_ids: np.ndarray
+) -> pd.DataFrame:
     active = np.flatnonzero(grid[:, -1] > 0)
     weight = np.array([0.3, 1.0, 1.6])[c.segment[active]]
     pick = np.sort(rng.choice(active, size=min(160, len(active)), replace=False, p=weight / weight.sum()))
@@ -190,16 +241,24 @@ def _meridian_story(axis, grid, c, mv, fin, opp, targets, contracts) -> dict[str
     cac = fin.sales_marketing.iloc[-4:-1].sum() / new_q
     asp = mv["new"][last_q].sum() / new_q
     return {
-        "arr": 12 * mrr[-1], "arr_year_ago": 12 * mrr[-13], "customers": int((grid[:, -1] > 0).sum()),
-        "nrr": nrr(np.ones(len(c), bool)), "nrr_enterprise": nrr(ent), "nrr_smb": nrr(smb),
-        "smb_churn_2026q2": churn_q("2026Q2", smb), "smb_churn_other_max": max(others),
+        "arr": 12 * mrr[-1],
+        "arr_year_ago": 12 * mrr[-13],
+        "customers": int((grid[:, -1] > 0).sum()),
+        "nrr": nrr(np.ones(len(c), bool)),
+        "nrr_enterprise": nrr(ent),
+        "nrr_smb": nrr(smb),
+        "smb_churn_2026q2": churn_q("2026Q2", smb),
+        "smb_churn_other_max": max(others),
         "smb_churn_other_mean": float(np.mean(others)),
         "q4_bookings_uplift": bq["2025Q4"] / bq[["2025Q3", "2026Q1"]].mean() - 1,
-        "partner_pace": oct_partner / (tgt * 31 / 92), "partner_target": tgt,
-        "gross_margin_ttm": gm_ttm, "cac_payback": cac / (asp * gm_ttm),
+        "partner_pace": oct_partner / (tgt * 31 / 92),
+        "partner_target": tgt,
+        "gross_margin_ttm": gm_ttm,
+        "cac_payback": cac / (asp * gm_ttm),
         "burn_multiple": -fin_q.net_cash_flow.sum() / net_new_arr_q,
         "reactivations": int(mv["reactivated_customers"].sum()),
-        "cash": fin.cash_balance.iloc[-1], "monthly_burn": -fin_q.net_cash_flow.mean(),
+        "cash": fin.cash_balance.iloc[-1],
+        "monthly_burn": -fin_q.net_cash_flow.mean(),
         "aug_new": mv["new_customers"][axis.astype(int) % 12 == 7].mean(),
         "avg_new": mv["new_customers"][1:].mean(),
     }
@@ -211,34 +270,65 @@ MERIDIAN_CONFIG = {
     "kpis": {"north_star": ["arr", "nrr", "burn_multiple", "cac_payback_months"]},
     "report": {"segments": ["segment=Enterprise", "segment=SMB"], "compare": "segment=SMB,Enterprise"},
     "inputs.contracts": {
-        "path": "contracts.csv", "date_format": "%d/%m/%Y",
-        "columns": {"contract_id": "Contract ID", "customer_id": "Account ID", "signed_date": "Signed On",
-                    "start_date": "Service Start", "end_date": "Service End", "tcv": "Total Contract Value",
-                    "mrr": "Monthly Fee", "revenue_type": "Line Type", "billing": "Billing Frequency",
-                    "channel": "Acquisition Channel"},
+        "path": "contracts.csv",
+        "date_format": "%d/%m/%Y",
+        "columns": {
+            "contract_id": "Contract ID",
+            "customer_id": "Account ID",
+            "signed_date": "Signed On",
+            "start_date": "Service Start",
+            "end_date": "Service End",
+            "tcv": "Total Contract Value",
+            "mrr": "Monthly Fee",
+            "revenue_type": "Line Type",
+            "billing": "Billing Frequency",
+            "channel": "Acquisition Channel",
+        },
         "dimensions": ["segment"],
-        "values": {"revenue_type": {"Subscription": "contracted_recurring", "Usage overage": "uncontracted_recurring",
-                                    "Implementation": "one_off"},
-                   "billing": {"Annual": "annual", "Quarterly": "quarterly", "Monthly": "monthly",
-                               "Upfront": "upfront"}},
+        "values": {
+            "revenue_type": {
+                "Subscription": "contracted_recurring",
+                "Usage overage": "uncontracted_recurring",
+                "Implementation": "one_off",
+            },
+            "billing": {"Annual": "annual", "Quarterly": "quarterly", "Monthly": "monthly", "Upfront": "upfront"},
+        },
     },
     "inputs.financials": {
-        "path": "financials.xlsx", "sheet": "P&L",
-        "columns": {"month": "Month", "revenue": "Total revenue",
-                    "revenue_contracted_recurring": "Subscription revenue",
-                    "revenue_uncontracted_recurring": "Usage revenue", "revenue_one_off": "Services revenue",
-                    "cogs": "Cost of revenue", "sales_marketing": "Sales & marketing",
-                    "research_development": "Research & development", "general_admin": "General & administrative",
-                    "net_cash_flow": "Net cash flow", "cash_balance": "Cash balance (EoP)"},
+        "path": "financials.xlsx",
+        "sheet": "P&L",
+        "columns": {
+            "month": "Month",
+            "revenue": "Total revenue",
+            "revenue_contracted_recurring": "Subscription revenue",
+            "revenue_uncontracted_recurring": "Usage revenue",
+            "revenue_one_off": "Services revenue",
+            "cogs": "Cost of revenue",
+            "sales_marketing": "Sales & marketing",
+            "research_development": "Research & development",
+            "general_admin": "General & administrative",
+            "net_cash_flow": "Net cash flow",
+            "cash_balance": "Cash balance (EoP)",
+        },
     },
     "inputs.opportunities": {
         "path": "crm_opportunities.csv",
-        "columns": {"opportunity_id": "Opportunity ID", "created_at": "Created Date", "closed_at": "Close Date",
-                    "stage": "Stage", "outcome": "Status", "amount": "Amount", "source": "Lead Source",
-                    "partner": "Partner", "owner": "Opportunity Owner"},
+        "columns": {
+            "opportunity_id": "Opportunity ID",
+            "created_at": "Created Date",
+            "closed_at": "Close Date",
+            "stage": "Stage",
+            "outcome": "Status",
+            "amount": "Amount",
+            "source": "Lead Source",
+            "partner": "Partner",
+            "owner": "Opportunity Owner",
+        },
         "dimensions": ["segment"],
-        "values": {"outcome": {"Won": "won", "Lost": "lost", "Open": "open"},
-                   "source": {"Inbound": "inbound", "Outbound": "outbound", "Partner": "partner"}},
+        "values": {
+            "outcome": {"Won": "won", "Lost": "lost", "Open": "open"},
+            "source": {"Inbound": "inbound", "Outbound": "outbound", "Partner": "partner"},
+        },
     },
     "inputs.targets": {
         "path": "pipeline_targets.csv",
@@ -246,23 +336,38 @@ MERIDIAN_CONFIG = {
     },
     "inputs.leads": {
         "path": "leads.csv",
-        "columns": {"lead_id": "Lead ID", "created_at": "Created", "signup_at": "Trial Started",
-                    "pql_at": "PQL Date", "customer_at": "Closed Won Date", "channel": "Channel",
-                    "owner": "Lead Owner"},
+        "columns": {
+            "lead_id": "Lead ID",
+            "created_at": "Created",
+            "signup_at": "Trial Started",
+            "pql_at": "PQL Date",
+            "customer_at": "Closed Won Date",
+            "channel": "Channel",
+            "owner": "Lead Owner",
+        },
         "dimensions": ["segment"],
     },
-    "inputs.traffic": {"path": "web_traffic.csv",
-                       "columns": {"month": "Month", "channel": "Channel", "visitors": "Unique Visitors"}},
-    "inputs.usage": {"path": "product_events.parquet",
-                     "columns": {"user_id": "distinct_id", "account_id": "account_id", "date": "event_date",
-                                 "feature": "event"}},
-    "inputs.nps": {"path": "nps_responses.csv",
-                   "columns": {"responded_at": "Submitted At", "customer_id": "Account ID",
-                               "score": "How likely are you to recommend Meridian? (0-10)"}},
+    "inputs.traffic": {
+        "path": "web_traffic.csv",
+        "columns": {"month": "Month", "channel": "Channel", "visitors": "Unique Visitors"},
+    },
+    "inputs.usage": {
+        "path": "product_events.parquet",
+        "columns": {"user_id": "distinct_id", "account_id": "account_id", "date": "event_date", "feature": "event"},
+    },
+    "inputs.nps": {
+        "path": "nps_responses.csv",
+        "columns": {
+            "responded_at": "Submitted At",
+            "customer_id": "Account ID",
+            "score": "How likely are you to recommend Meridian? (0-10)",
+        },
+    },
 }
 
 
 # --------------------------------------------------------------------------- Loopwise
+
 
 def _loopwise(seed: int = 2026) -> tuple[dict[str, object], dict[str, float]]:
     rng = lambda k: np.random.default_rng([seed, 100 + k])  # noqa: E731
@@ -276,27 +381,51 @@ def _loopwise(seed: int = 2026) -> tuple[dict[str, object], dict[str, float]]:
     wide.insert(0, "plan", plans[lw.plan])
     wide.insert(0, "Customer", ids)
     mrr = lw.grid.sum(0)
-    summary = pd.DataFrame({"Month": labels, "Total MRR": np.round(mrr, 2),
-                            "Paying customers": (lw.grid > 0).sum(0)})
-    metered = (lw.plan >= 2)
+    summary = pd.DataFrame({"Month": labels, "Total MRR": np.round(mrr, 2), "Paying customers": (lw.grid > 0).sum(0)})
+    metered = lw.plan >= 2
     tx = g.usage_transactions(rng(2), axis, lw.grid, metered, ids)
     tx["Currency"] = "USD"
     usage_rev = np.bincount(_month_index(axis, tx["Charged At"]), tx["Amount"], minlength=24)
     mv = g.movements(lw.grid)
-    fin = g.financials(rng(3), axis, {"contracted_recurring": mrr, "uncontracted_recurring": usage_rev,
-                                      "one_off": np.zeros(24)}, mv,
-                       payback=9.0, burn_multiple=2.0, gross_margin=0.78, cash_end=7_900_000.0, sm_lag=0)
-    financials = pd.DataFrame({
-        "month": fin.month, "total_revenue": fin.revenue, "cost_of_revenue": fin.cogs,
-        "sales_and_marketing": fin.sales_marketing, "research_and_development": fin.research_development,
-        "general_and_administrative": fin.general_admin, "net_cash_flow": fin.net_cash_flow,
-        "ending_cash": fin.cash_balance})
-    tr = g.traffic(rng(4), axis, base=9500.0, growth=1.035,
-                   channels={"organic": 0.5, "paid": 0.2, "referral": 0.1, "community": 0.2})
+    fin = g.financials(
+        rng(3),
+        axis,
+        {"contracted_recurring": mrr, "uncontracted_recurring": usage_rev, "one_off": np.zeros(24)},
+        mv,
+        payback=9.0,
+        burn_multiple=2.0,
+        gross_margin=0.78,
+        cash_end=7_900_000.0,
+        sm_lag=0,
+    )
+    financials = pd.DataFrame(
+        {
+            "month": fin.month,
+            "total_revenue": fin.revenue,
+            "cost_of_revenue": fin.cogs,
+            "sales_and_marketing": fin.sales_marketing,
+            "research_and_development": fin.research_development,
+            "general_and_administrative": fin.general_admin,
+            "net_cash_flow": fin.net_cash_flow,
+            "ending_cash": fin.cash_balance,
+        }
+    )
+    tr = g.traffic(
+        rng(4),
+        axis,
+        base=9500.0,
+        growth=1.035,
+        channels={"organic": 0.5, "paid": 0.2, "referral": 0.1, "community": 0.2},
+    )
     traffic = pd.DataFrame({"period": tr.month.astype(str), "source": tr.channel, "visitors": tr.visitors})
     leads = _plg_leads(rng(5), axis, lw)
-    files = {"mrr_export.xlsx": {"Summary": summary, "MRR": wide}, "usage_charges.csv": tx,
-             "financials.csv": financials, "traffic.csv": traffic, "signups.csv": leads}
+    files = {
+        "mrr_export.xlsx": {"Summary": summary, "MRR": wide},
+        "usage_charges.csv": tx,
+        "financials.csv": financials,
+        "traffic.csv": traffic,
+        "signups.csv": leads,
+    }
     return files, _loopwise_story(axis, lw, mv, fin)
 
 
@@ -316,18 +445,40 @@ def _plg_leads(rng: np.random.Generator, axis: np.ndarray, lw: g.LoopwiseData) -
     signup = pql - rng.gamma(1.5, 3.0, len(new)).astype(int)
     created = signup - rng.binomial(3, 0.2, len(new))
     lo = first(axis, 0)
-    conv = pd.DataFrame({"created": np.maximum(created, lo), "signup": np.maximum(signup, lo),
-                         "pql": np.maximum(pql, lo), "customer": paid})
-    rest = g.leads(rng, axis, base=4 * 28.0, growth=1.045, channels=np.array(["x"]), channel_p=np.array([1.0]),
-                   rates=(0.92, 0.3, 0.0), lags=(0.5, 6.0, 1.0))
+    conv = pd.DataFrame(
+        {
+            "created": np.maximum(created, lo),
+            "signup": np.maximum(signup, lo),
+            "pql": np.maximum(pql, lo),
+            "customer": paid,
+        }
+    )
+    rest = g.leads(
+        rng,
+        axis,
+        base=4 * 28.0,
+        growth=1.045,
+        channels=np.array(["x"]),
+        channel_p=np.array([1.0]),
+        rates=(0.92, 0.3, 0.0),
+        lags=(0.5, 6.0, 1.0),
+    )
     df = pd.concat([conv, rest[["created", "signup", "pql", "customer"]]], ignore_index=True)
     df["channel"] = np.array(["organic", "paid", "referral", "community"])[
-        g._pick(rng, np.array([[0.45, 0.25, 0.1, 0.2]]), np.zeros(len(df), int))]
+        g._pick(rng, np.array([[0.45, 0.25, 0.1, 0.2]]), np.zeros(len(df), int))
+    ]
     df = df.sort_values(["created", "signup"], kind="stable").reset_index(drop=True)
     fmt = lambda col: g._strftime(df[col].to_numpy(), "%Y-%m-%d")  # noqa: E731
-    return pd.DataFrame({"workspace_id": g._ids("sg_", len(df), 1, 6), "first_seen_at": fmt("created"),
-                         "signed_up_at": fmt("signup"), "activated_at": fmt("pql"), "converted_at": fmt("customer"),
-                         "utm_channel": df.channel})
+    return pd.DataFrame(
+        {
+            "workspace_id": g._ids("sg_", len(df), 1, 6),
+            "first_seen_at": fmt("created"),
+            "signed_up_at": fmt("signup"),
+            "activated_at": fmt("pql"),
+            "converted_at": fmt("customer"),
+            "utm_channel": df.channel,
+        }
+    )
 
 
 def _loopwise_story(axis, lw: g.LoopwiseData, mv, fin) -> dict[str, float]:
@@ -348,14 +499,20 @@ def _loopwise_story(axis, lw: g.LoopwiseData, mv, fin) -> dict[str, float]:
     gain = (mv["new"] + mv["reactivation"] + mv["expansion"])[q].sum()
     loss = (mv["contraction"] + mv["churn"])[q].sum()
     return {
-        "arr": 12 * mrr[-1], "arr_year_ago": 12 * mrr[-13], "customers": int((grid[:, -1] > 0).sum()),
-        "nrr": nrr(np.ones(grid.shape[0], bool)), "nrr_assisted": nrr(lw.segment == 1),
+        "arr": 12 * mrr[-1],
+        "arr_year_ago": 12 * mrr[-13],
+        "customers": int((grid[:, -1] > 0).sum()),
+        "nrr": nrr(np.ones(grid.shape[0], bool)),
+        "nrr_assisted": nrr(lw.segment == 1),
         "nrr_self_serve": nrr(lw.segment == 0),
-        "churn_ss_q1": churn_q("2026Q1", lw.segment == 0), "churn_ss_q3": churn_q("2026Q3", lw.segment == 0),
+        "churn_ss_q1": churn_q("2026Q1", lw.segment == 0),
+        "churn_ss_q3": churn_q("2026Q3", lw.segment == 0),
         "churn_as_q3": churn_q("2026Q3", lw.segment == 1),
-        "quick_ratio": gain / loss, "burn_multiple": -fin.net_cash_flow.iloc[q].sum() / (12 * (mrr[-1] - mrr[-4])),
+        "quick_ratio": gain / loss,
+        "burn_multiple": -fin.net_cash_flow.iloc[q].sum() / (12 * (mrr[-1] - mrr[-4])),
         "gross_margin_ttm": 1 - fin.cogs.iloc[-12:].sum() / fin.revenue.iloc[-12:].sum(),
-        "reactivations": int(mv["reactivated_customers"].sum()), "cash": fin.cash_balance.iloc[-1],
+        "reactivations": int(mv["reactivated_customers"].sum()),
+        "cash": fin.cash_balance.iloc[-1],
         "monthly_burn": -fin.net_cash_flow.iloc[q].mean(),
         "assisted_share": grid[lw.segment == 1, -1].sum() / mrr[-1],
     }
@@ -366,26 +523,51 @@ LOOPWISE_CONFIG = {
     "policies": {"reactivation_window_months": 12},
     "kpis": {"north_star": ["arr", "nrr", "burn_multiple", "quick_ratio"]},
     "report": {"segments": ["segment=self-serve", "segment=assisted"], "compare": "segment=self-serve,assisted"},
-    "inputs.mrr": {"path": "mrr_export.xlsx", "sheet": "MRR", "layout": "wide", "month_format": "%b %Y",
-                   "columns": {"customer_id": "Customer"}, "dimensions": ["plan", "segment"]},
-    "inputs.transactions": {"path": "usage_charges.csv",
-                            "columns": {"customer_id": "Customer", "date": "Charged At", "amount": "Amount"}},
+    "inputs.mrr": {
+        "path": "mrr_export.xlsx",
+        "sheet": "MRR",
+        "layout": "wide",
+        "month_format": "%b %Y",
+        "columns": {"customer_id": "Customer"},
+        "dimensions": ["plan", "segment"],
+    },
+    "inputs.transactions": {
+        "path": "usage_charges.csv",
+        "columns": {"customer_id": "Customer", "date": "Charged At", "amount": "Amount"},
+    },
     "inputs.financials": {
         "path": "financials.csv",
-        "columns": {"month": "month", "revenue": "total_revenue", "cogs": "cost_of_revenue",
-                    "sales_marketing": "sales_and_marketing", "research_development": "research_and_development",
-                    "general_admin": "general_and_administrative", "net_cash_flow": "net_cash_flow",
-                    "cash_balance": "ending_cash"}},
-    "inputs.traffic": {"path": "traffic.csv",
-                       "columns": {"month": "period", "channel": "source", "visitors": "visitors"}},
-    "inputs.leads": {"path": "signups.csv",
-                     "columns": {"lead_id": "workspace_id", "created_at": "first_seen_at",
-                                 "signup_at": "signed_up_at", "pql_at": "activated_at",
-                                 "customer_at": "converted_at", "channel": "utm_channel"}},
+        "columns": {
+            "month": "month",
+            "revenue": "total_revenue",
+            "cogs": "cost_of_revenue",
+            "sales_marketing": "sales_and_marketing",
+            "research_development": "research_and_development",
+            "general_admin": "general_and_administrative",
+            "net_cash_flow": "net_cash_flow",
+            "cash_balance": "ending_cash",
+        },
+    },
+    "inputs.traffic": {
+        "path": "traffic.csv",
+        "columns": {"month": "period", "channel": "source", "visitors": "visitors"},
+    },
+    "inputs.leads": {
+        "path": "signups.csv",
+        "columns": {
+            "lead_id": "workspace_id",
+            "created_at": "first_seen_at",
+            "signup_at": "signed_up_at",
+            "pql_at": "activated_at",
+            "customer_at": "converted_at",
+            "channel": "utm_channel",
+        },
+    },
 }
 
 
 # --------------------------------------------------------------------------- commentary
+
 
 def _money(x: float, sym: str) -> str:
     return f"{sym}{x / 1e6:.1f}m" if abs(x) >= 1e6 else f"{sym}{x / 1e3:.0f}k"
@@ -499,6 +681,7 @@ reactivation (policy `reactivation_window_months = 12`).
 
 # --------------------------------------------------------------------------- writing companies
 
+
 def _write_files(folder: Path, files: dict[str, object]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, obj in files.items():
@@ -543,8 +726,10 @@ def generate_demo_companies(data_dir: str | Path = "data", *, seed: int = 2026) 
         files, story = make(seed)
         folder = data_dir / slug
         _write_files(folder, files)
-        header = (f"{config['company']['name']}: generated demo company (reportlib demo, seed {seed}).\n"
-                  "Input mappings translate the company's own export columns to reportlib's canonical inputs.")
+        header = (
+            f"{config['company']['name']}: generated demo company (reportlib demo, seed {seed}).\n"
+            "Input mappings translate the company's own export columns to reportlib's canonical inputs."
+        )
         (folder / "company.toml").write_text(_toml(config, header))
         (folder / "commentary.md").write_text(commentary(story))
         out.append(folder)
@@ -555,11 +740,34 @@ def generate_demo_companies(data_dir: str | Path = "data", *, seed: int = 2026) 
 
 Kind = Literal["sales-led", "product-led", "hybrid"]
 _DEFECTS = ("negative_mrr", "missing_column", "duplicate_month", "bad_date")
-_NAMES = ["Arcwise", "Brightlane", "Cobalt Ledger", "Driftwood AI", "Everpine", "Fathom Metrics",
-          "Glasswing", "Harborline", "Ionfield", "Juniper Ops", "Kestrel Pay", "Lumen Desk",
-          "Moonrail", "Northstack", "Orchard HR", "Pinecrest Data", "Quarry Labs", "Ridgeway CRM",
-          "Saltmarsh", "Tidewater", "Umbra Security", "Vantage Grid", "Willowtree", "Xylo Health",
-          "Yardline", "Zephyr Cloud"]
+_NAMES = [
+    "Arcwise",
+    "Brightlane",
+    "Cobalt Ledger",
+    "Driftwood AI",
+    "Everpine",
+    "Fathom Metrics",
+    "Glasswing",
+    "Harborline",
+    "Ionfield",
+    "Juniper Ops",
+    "Kestrel Pay",
+    "Lumen Desk",
+    "Moonrail",
+    "Northstack",
+    "Orchard HR",
+    "Pinecrest Data",
+    "Quarry Labs",
+    "Ridgeway CRM",
+    "Saltmarsh",
+    "Tidewater",
+    "Umbra Security",
+    "Vantage Grid",
+    "Willowtree",
+    "Xylo Health",
+    "Yardline",
+    "Zephyr Cloud",
+]
 
 
 def _mrr_table(m: g.LongMRR, axis: np.ndarray, kind: str, mrr_column: str = "MRR") -> pa.Table:
@@ -568,8 +776,14 @@ def _mrr_table(m: g.LongMRR, axis: np.ndarray, kind: str, mrr_column: str = "MRR
     months = pa.array(axis.astype(str))
     segments = pa.array(g.PROFILES[kind]["segments"])
     decode = lambda idx, d: pa.DictionaryArray.from_arrays(pa.array(idx), d).dictionary_decode()  # noqa: E731
-    return pa.table({"customer": decode(m.cust, ids), "month": decode(m.t.astype(np.int32), months),
-                     mrr_column: pa.array(m.mrr), "segment": decode(m.segment[m.cust].astype(np.int32), segments)})
+    return pa.table(
+        {
+            "customer": decode(m.cust, ids),
+            "month": decode(m.t.astype(np.int32), months),
+            mrr_column: pa.array(m.mrr),
+            "segment": decode(m.segment[m.cust].astype(np.int32), segments),
+        }
+    )
 
 
 def _inject(defect: str, table: pa.Table, fin: pd.DataFrame, config: dict) -> tuple[pa.Table, pd.DataFrame, str]:
@@ -592,10 +806,20 @@ def _inject(defect: str, table: pa.Table, fin: pd.DataFrame, config: dict) -> tu
     return table, fin, "financials has a month written as 'Q3 close'"
 
 
-def generate_company(out_dir: str | Path, *, kind: Kind = "sales-led", customers: int = 500,
-                     months: int = 36, seed: int = 0, currency: str = "EUR", end_month: str = END_MONTH,
-                     name: str | None = None, stage: str | None = None, mrr_format: str = "parquet",
-                     defect: str | None = None) -> Path:
+def generate_company(
+    out_dir: str | Path,
+    *,
+    kind: Kind = "sales-led",
+    customers: int = 500,
+    months: int = 36,
+    seed: int = 0,
+    currency: str = "EUR",
+    end_month: str = END_MONTH,
+    name: str | None = None,
+    stage: str | None = None,
+    mrr_format: str = "parquet",
+    defect: str | None = None,
+) -> Path:
     """Write a generated company (long MRR export, P&L, company.toml) to ``out_dir``.
 
     Vectorised and memory-lean: 100,000 customers x 60 months take a few seconds and
@@ -644,22 +868,42 @@ def generate_company(out_dir: str | Path, *, kind: Kind = "sales-led", customers
     m = g.spell_mrr(rng, customers, months, kind, axis=axis)
     mv = g.long_movements(m)
     profile = {"sales-led": (16.0, 1.5, 0.75), "product-led": (9.0, 2.0, 0.8), "hybrid": (13.0, 1.7, 0.77)}[kind]
-    fin = g.financials(rng, axis, {"contracted_recurring": mv["mrr"], "uncontracted_recurring": np.zeros(months),
-                                   "one_off": np.zeros(months)}, mv, payback=profile[0],
-                       burn_multiple=profile[1], gross_margin=profile[2], cash_end=float(mv["mrr"][-1] * 18))
+    fin = g.financials(
+        rng,
+        axis,
+        {"contracted_recurring": mv["mrr"], "uncontracted_recurring": np.zeros(months), "one_off": np.zeros(months)},
+        mv,
+        payback=profile[0],
+        burn_multiple=profile[1],
+        gross_margin=profile[2],
+        cash_end=float(mv["mrr"][-1] * 18),
+    )
     fin = fin.drop(columns=["subscription", "usage", "services"])
     table = _mrr_table(m, axis, kind)
     stage = stage or ("early" if mv["mrr"][-1] * 12 < 3e6 else "growth" if mv["mrr"][-1] * 12 < 3e7 else "scale")
     segments = g.PROFILES[kind]["segments"]
     config = {
-        "company": {"name": name or out.name.replace("-", " ").title(), "currency": currency,
-                    "stage": stage, "gtm": kind},
+        "company": {
+            "name": name or out.name.replace("-", " ").title(),
+            "currency": currency,
+            "stage": stage,
+            "gtm": kind,
+        },
         "policies": {"cac_lag_months": 1 if kind == "sales-led" else 0},
-        "kpis": {"north_star": ["arr", "nrr", "burn_multiple",
-                                "cac_payback_months" if kind != "product-led" else "quick_ratio"]},
+        "kpis": {
+            "north_star": [
+                "arr",
+                "nrr",
+                "burn_multiple",
+                "cac_payback_months" if kind != "product-led" else "quick_ratio",
+            ]
+        },
         "report": {"segments": [f"segment={segments[-1]}"], "compare": f"segment={segments[0]},{segments[-1]}"},
-        "inputs.mrr": {"path": f"mrr.{mrr_format}", "columns": {"customer_id": "customer", "month": "month",
-                                                                "mrr": "MRR"}, "dimensions": ["segment"]},
+        "inputs.mrr": {
+            "path": f"mrr.{mrr_format}",
+            "columns": {"customer_id": "customer", "month": "month", "mrr": "MRR"},
+            "dimensions": ["segment"],
+        },
         "inputs.financials": {"path": "financials.csv"},
     }
     note = ""
@@ -710,8 +954,10 @@ def generate_portfolio(out_dir: str | Path, n: int, *, seed: int = 0, broken: in
     stages = np.array(["early", "growth", "scale"])
     kinds = np.array(["sales-led", "product-led", "hybrid"])
     currencies = np.array(["EUR", "USD", "GBP"])
-    bad = {int(i): _DEFECTS[k % len(_DEFECTS)]
-           for k, i in enumerate(np.linspace(1, n - 1, broken).round().astype(int) if broken else [])}
+    bad = {
+        int(i): _DEFECTS[k % len(_DEFECTS)]
+        for k, i in enumerate(np.linspace(1, n - 1, broken).round().astype(int) if broken else [])
+    }
     sizes = {"early": (60, 200, 18, 25), "growth": (200, 700, 28, 37), "scale": (700, 1600, 36, 49)}
     paths, manifest = [], []
     for i in range(n):
@@ -720,17 +966,37 @@ def generate_portfolio(out_dir: str | Path, n: int, *, seed: int = 0, broken: in
         customers, months = int(rng.integers(lo, hi)), int(rng.integers(mlo, mhi))
         base = _NAMES[i % len(_NAMES)] + (f" {i // len(_NAMES) + 1}" if i >= len(_NAMES) else "")
         slug = re.sub(r"[^a-z0-9]+", "-", base.lower()).strip("-")
-        path = generate_company(out / slug, kind=str(kind), customers=customers, months=months,
-                                seed=seed * 1000 + i, currency=str(cur), name=base, stage=str(stage),
-                                mrr_format="parquet" if i % 2 else "csv", defect=bad.get(i))
+        path = generate_company(
+            out / slug,
+            kind=str(kind),
+            customers=customers,
+            months=months,
+            seed=seed * 1000 + i,
+            currency=str(cur),
+            name=base,
+            stage=str(stage),
+            mrr_format="parquet" if i % 2 else "csv",
+            defect=bad.get(i),
+        )
         paths.append(path)
-        manifest.append({"path": slug, "name": base, "stage": str(stage), "gtm": str(kind), "currency": str(cur),
-                         "customers": customers, "months": months, "defect": bad.get(i)})
+        manifest.append(
+            {
+                "path": slug,
+                "name": base,
+                "stage": str(stage),
+                "gtm": str(kind),
+                "currency": str(cur),
+                "customers": customers,
+                "months": months,
+                "defect": bad.get(i),
+            }
+        )
     (out / "portfolio.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return paths
 
 
 # --------------------------------------------------------------------------- the demo verb
+
 
 def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_only: bool = False) -> int:
     """Regenerate the demo data (``data_only``) or make the demo board packs.
@@ -751,8 +1017,12 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
             print(f"Generated demo company {folder}")
         if data_only:
             return 0
-    runs = [(folders[0], None, None), (folders[1], None, None), (folders[0], ("segment", "Enterprise"), None),
-            (folders[0], None, ("segment", ("SMB", "Enterprise")))]
+    runs = [
+        (folders[0], None, None),
+        (folders[1], None, None),
+        (folders[0], ("segment", "Enterprise"), None),
+        (folders[0], None, ("segment", ("SMB", "Enterprise"))),
+    ]
     failed = 0
     for folder, segment, compare in runs:
         try:

@@ -4,11 +4,28 @@ One module per concern: ``config`` (company.toml), ``_readers`` (CSV/XLSX/Parque
 ``_schemas`` (each canonical input's columns and rules), ``_mapping`` (a file's own
 columns onto the canonical ones), ``company`` (the validated :class:`Company`).
 """
+
 from __future__ import annotations
 
-from reportlib.inputs.company import (Company, ValidationReport, company_slug, load_company,
-                                      resolve_as_of, validate_company)
+from reportlib.inputs.company import (
+    Company,
+    ValidationReport,
+    company_slug,
+    load_company,
+    resolve_as_of,
+    validate_company,
+)
 from reportlib.inputs.config import CompanyConfig, InputSpec, Policies, load_config
 
-__all__ = ["Company", "CompanyConfig", "InputSpec", "Policies", "ValidationReport", "company_slug",
-           "load_company", "load_config", "resolve_as_of", "validate_company"]
+__all__ = [
+    "Company",
+    "CompanyConfig",
+    "InputSpec",
+    "Policies",
+    "ValidationReport",
+    "company_slug",
+    "load_company",
+    "load_config",
+    "resolve_as_of",
+    "validate_company",
+]

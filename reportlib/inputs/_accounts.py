@@ -17,12 +17,13 @@ Accounts match by their full label (trimmed, case-insensitive, account number in
 as printed) or by a pattern with a trailing ``*``. Naming a parent account, or its
 "Total for ..." line, takes every account under it.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -30,9 +31,19 @@ from reportlib.exceptions import InputError, Problem
 
 ROW = "__row__"
 LONG_COLUMNS = ("account", "section", "group", "month", "amount", ROW)
-FINANCIAL_LINES = ("revenue", "cogs", "sales_marketing", "research_development", "general_admin",
-                   "ebitda", "net_cash_flow", "cash_balance", "revenue_contracted_recurring",
-                   "revenue_uncontracted_recurring", "revenue_one_off")
+FINANCIAL_LINES = (
+    "revenue",
+    "cogs",
+    "sales_marketing",
+    "research_development",
+    "general_admin",
+    "ebitda",
+    "net_cash_flow",
+    "cash_balance",
+    "revenue_contracted_recurring",
+    "revenue_uncontracted_recurring",
+    "revenue_one_off",
+)
 REQUIRED_LINES = ("revenue", "cogs", "sales_marketing")
 
 # The report's own top-level sections, by the words the tools print (QuickBooks, Xero, Sage...).
@@ -48,11 +59,14 @@ _SECTION_RE = {k: re.compile(rf"^({v})$", re.I) for k, v in _SECTIONS.items()}
 SECTION_DEFAULTS = {"revenue": "income", "cogs": "cost_of_sales"}
 # Lines the report computes: never accounts.
 _SUBTOTAL_RE = re.compile(
-    r"^(total\b.*|gross (profit|margin|loss)\b.*|net\b.*|operating (profit|income|loss)\b.*|ebitda)$", re.I)
+    r"^(total\b.*|gross (profit|margin|loss)\b.*|net\b.*|operating (profit|income|loss)\b.*|ebitda)$", re.I
+)
 _TOTAL_OF_RE = re.compile(r"^total(\s+for)?\s+(?P<group>.+)$", re.I)
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 _MONTH_NAME = r"(?P<mon>jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)"
 _PERIOD_RES = (
     # Jan 2026, January 2026, Jan-26, Jan-2026, 30 Jun 26, 30 June 2026
@@ -117,7 +131,7 @@ def parse_amount(cell: object) -> float | None:
 
 @dataclass(frozen=True)
 class _Header:
-    index: int                       # position in the grid
+    index: int  # position in the grid
     label_col: int
     periods: dict[int, pd.Timestamp]  # column position -> month
 
@@ -151,9 +165,15 @@ def read_accounts(cells: pd.DataFrame, *, file: str | None = None) -> pd.DataFra
     grid, rows = _grid(cells)
     header = _find_header(grid)
     if header is None:
-        raise InputError([Problem(
-            "No header row of months was found: a P&L by month needs a row whose cells are periods "
-            "such as 'Jan 2026', 'January 2026' or '2026-01' (give header_row if it is there).", file=file)])
+        raise InputError(
+            [
+                Problem(
+                    "No header row of months was found: a P&L by month needs a row whose cells are periods "
+                    "such as 'Jan 2026', 'January 2026' or '2026-01' (give header_row if it is there).",
+                    file=file,
+                )
+            ]
+        )
     problems = _duplicate_months(grid, rows, header, file)
     records, problems = _account_lines(grid, rows, header, file, problems)
     if problems:
@@ -195,8 +215,12 @@ def _find_header(grid: list[list[object]]) -> _Header | None:
 def _label_column(grid: list[list[object]], header: int, first_period: int) -> int:
     # The column left of the periods holding the most text below the header.
     def texts(j: int) -> int:
-        return sum(1 for row in grid[header + 1:] if j < len(row) and _text(row[j])
-                   and parse_amount(row[j]) is not None and pd.isna(parse_amount(row[j])))
+        return sum(
+            1
+            for row in grid[header + 1 :]
+            if j < len(row) and _text(row[j]) and parse_amount(row[j]) is not None and pd.isna(parse_amount(row[j]))
+        )
+
     return max(range(first_period), key=lambda j: (texts(j), -j))
 
 
@@ -205,10 +229,14 @@ def _duplicate_months(grid, rows, header: _Header, file) -> list[Problem]:
     out = []
     for j, month in sorted(header.periods.items()):
         if month in seen:
-            out.append(Problem(
-                f"Month {month:%Y-%m} appears in two columns ('{_text(grid[header.index][seen[month]])}' and "
-                f"'{_text(grid[header.index][j])}'); a P&L by month needs each month once.",
-                file=file, row=rows[header.index]))
+            out.append(
+                Problem(
+                    f"Month {month:%Y-%m} appears in two columns ('{_text(grid[header.index][seen[month]])}' and "
+                    f"'{_text(grid[header.index][j])}'); a P&L by month needs each month once.",
+                    file=file,
+                    row=rows[header.index],
+                )
+            )
         seen.setdefault(month, j)
     return out
 
@@ -216,7 +244,7 @@ def _duplicate_months(grid, rows, header: _Header, file) -> list[Problem]:
 def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
     records: list[list] = []
     section: str | None = None
-    opened: list[tuple[str, int]] = []   # parent accounts printed above: (label, first record)
+    opened: list[tuple[str, int]] = []  # parent accounts printed above: (label, first record)
     for index in range(header.index + 1, len(grid)):
         row = grid[index]
         label = _text(row[header.label_col]) if header.label_col < len(row) else ""
@@ -235,9 +263,14 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
             continue
         for j, value in values.items():
             if value is not None and pd.isna(value):
-                problems.append(Problem(
-                    f"'{_text(row[j])}' is not an amount (account '{label}', {header.periods[j]:%b %Y}).",
-                    file=file, row=rows[index], column=_text(grid[header.index][j]) or None))
+                problems.append(
+                    Problem(
+                        f"'{_text(row[j])}' is not an amount (account '{label}', {header.periods[j]:%b %Y}).",
+                        file=file,
+                        row=rows[index],
+                        column=_text(grid[header.index][j]) or None,
+                    )
+                )
         for j, month in header.periods.items():
             amount = values[j] if values[j] is not None and not pd.isna(values[j]) else 0.0
             records.append([label, section, None, month, amount, rows[index]])
@@ -266,8 +299,13 @@ def _section_of(label: str) -> str | None:
 # step 2: account lines -> canonical financials
 
 
-def to_financials(accounts: pd.DataFrame, mapping: Mapping[str, Sequence[str] | str] | None = None,
-                  *, file: str | None = None, section_defaults: bool = True) -> pd.DataFrame:
+def to_financials(
+    accounts: pd.DataFrame,
+    mapping: Mapping[str, Sequence[str] | str] | None = None,
+    *,
+    file: str | None = None,
+    section_defaults: bool = True,
+) -> pd.DataFrame:
     """Sum the account lines of each canonical line per month.
 
     Parameters
@@ -296,9 +334,15 @@ def to_financials(accounts: pd.DataFrame, mapping: Mapping[str, Sequence[str] | 
     """
     mapping = {k: [v] if isinstance(v, str) else list(v) for k, v in (mapping or {}).items()}
     lines = _lines(accounts)
-    problems = [Problem(f"'{name}' is not a line of the financials input; use one of: "
-                        + ", ".join(FINANCIAL_LINES) + ".", file=file, column=f"accounts.{name}")
-                for name in mapping if name not in FINANCIAL_LINES]
+    problems = [
+        Problem(
+            f"'{name}' is not a line of the financials input; use one of: " + ", ".join(FINANCIAL_LINES) + ".",
+            file=file,
+            column=f"accounts.{name}",
+        )
+        for name in mapping
+        if name not in FINANCIAL_LINES
+    ]
     chosen: dict[str, list[str]] = {}
     for name, patterns in mapping.items():
         if name in FINANCIAL_LINES:
@@ -309,10 +353,14 @@ def to_financials(accounts: pd.DataFrame, mapping: Mapping[str, Sequence[str] | 
                 chosen[name] = [a for a, s in lines.items() if s.section == section]
     for name in REQUIRED_LINES:
         if not chosen.get(name) and name not in mapping:
-            problems.append(Problem(
-                f"No accounts give {name}: name them under [inputs.financials.accounts], e.g. "
-                f"{name} = [\"6000*\", \"Commissions\"]. Accounts in the file: {_listing(lines, name)}.",
-                file=file, column=f"accounts.{name}"))
+            problems.append(
+                Problem(
+                    f"No accounts give {name}: name them under [inputs.financials.accounts], e.g. "
+                    f'{name} = ["6000*", "Commissions"]. Accounts in the file: {_listing(lines, name)}.',
+                    file=file,
+                    column=f"accounts.{name}",
+                )
+            )
     problems += _twice(chosen, file)
     if problems:
         raise InputError(problems)
@@ -327,7 +375,7 @@ class _Line:
 
 def _lines(accounts: pd.DataFrame) -> dict[str, _Line]:
     first = accounts.drop_duplicates("account")
-    return {a: _Line(s, g) for a, s, g in zip(first["account"], first["section"], first["group"])}
+    return {a: _Line(s, g) for a, s, g in zip(first["account"], first["section"], first["group"], strict=False)}
 
 
 def _chosen(lines: Mapping[str, _Line], name: str, patterns: Iterable[str], file, problems) -> list[str]:
@@ -336,9 +384,14 @@ def _chosen(lines: Mapping[str, _Line], name: str, patterns: Iterable[str], file
     for pattern in patterns:
         hits = matching(lines, pattern)
         if not hits:
-            problems.append(Problem(
-                f"No account of the file matches '{pattern}' (given for {name}). Accounts in the file, "
-                f"closest first: {_listing(lines, pattern)}.", file=file, column=f"accounts.{name}"))
+            problems.append(
+                Problem(
+                    f"No account of the file matches '{pattern}' (given for {name}). Accounts in the file, "
+                    f"closest first: {_listing(lines, pattern)}.",
+                    file=file,
+                    column=f"accounts.{name}",
+                )
+            )
         found += [a for a in hits if a not in found]
     return found
 
@@ -360,6 +413,7 @@ def matching(lines: Mapping[str, _Line], pattern: str) -> list[str]:
             return False
         key = _key(label)
         return key.startswith(wanted[:-1]) if wanted.endswith("*") else key == wanted
+
     return [a for a, line in lines.items() if hit(a) or hit(line.group)]
 
 
@@ -369,10 +423,14 @@ def _twice(chosen: Mapping[str, list[str]], file) -> list[Problem]:
     for name, accounts in chosen.items():
         for account in accounts:
             if account in owner:
-                out.append(Problem(
-                    f"Account '{account}' is matched by both {owner[account]} and {name}; an account may "
-                    "feed one line only (make one of the patterns narrower).", file=file,
-                    column=f"accounts.{name}"))
+                out.append(
+                    Problem(
+                        f"Account '{account}' is matched by both {owner[account]} and {name}; an account may "
+                        "feed one line only (make one of the patterns narrower).",
+                        file=file,
+                        column=f"accounts.{name}",
+                    )
+                )
             else:
                 owner[account] = name
     return out
@@ -395,8 +453,9 @@ def _sum(accounts: pd.DataFrame, chosen: Mapping[str, list[str]]) -> pd.DataFram
     return out
 
 
-def financials_from_cells(cells: pd.DataFrame, mapping: Mapping[str, Sequence[str] | str] | None = None,
-                          *, file: str | None = None) -> pd.DataFrame:
+def financials_from_cells(
+    cells: pd.DataFrame, mapping: Mapping[str, Sequence[str] | str] | None = None, *, file: str | None = None
+) -> pd.DataFrame:
     """:func:`read_accounts` then :func:`to_financials`: a P&L sheet to canonical financials."""
     return to_financials(read_accounts(cells, file=file), mapping, file=file)
 

@@ -6,11 +6,12 @@ of one unit of ``currency`` in the company currency (DESIGN.md). A money input w
 a row whose currency and month have no rate is an error naming both, never a silent
 pass-through.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import pandas as pd
 
@@ -19,8 +20,13 @@ from reportlib.inputs._schemas import SCHEMAS
 
 ROW = "__row__"
 # The date whose month picks the rate, per money input.
-RATE_DATE = {"mrr": ("month",), "contracts": ("signed_date", "start_date"), "transactions": ("date",),
-             "financials": ("month",), "opportunities": ("created_at",)}
+RATE_DATE = {
+    "mrr": ("month",),
+    "contracts": ("signed_date", "start_date"),
+    "transactions": ("date",),
+    "financials": ("month",),
+    "opportunities": ("created_at",),
+}
 FX_COLUMNS = ("currency", "month", "rate")
 
 
@@ -51,25 +57,43 @@ def read_fx(path: Path, display: str = "fx.csv") -> FxRates:
         a currency and month given twice.
     """
     if not path.is_file():
-        raise InputError([Problem(f"The file {display} named in company.toml [fx] does not exist in the "
-                                  "company folder.", file=display)])
+        raise InputError(
+            [
+                Problem(
+                    f"The file {display} named in company.toml [fx] does not exist in the company folder.", file=display
+                )
+            ]
+        )
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     raw.columns = [c.strip().lower() for c in raw.columns]
     missing = [c for c in FX_COLUMNS if c not in raw.columns]
     if missing:
-        raise InputError([Problem(f"{display} needs the columns currency, month, rate; missing: "
-                                  + ", ".join(missing) + ".", file=display)])
+        raise InputError(
+            [
+                Problem(
+                    f"{display} needs the columns currency, month, rate; missing: " + ", ".join(missing) + ".",
+                    file=display,
+                )
+            ]
+        )
     problems: list[Problem] = []
     rates: dict[tuple[str, pd.Period], float] = {}
     for row, (cur, month, rate) in enumerate(raw[list(FX_COLUMNS)].itertuples(index=False), start=2):
         period = pd.Period(pd.to_datetime(month.strip(), errors="coerce"), "M") if month.strip() else None
         value = pd.to_numeric(rate.strip().replace(",", ""), errors="coerce")
         if period is None or pd.isna(period):
-            problems.append(Problem(f"'{month}' is not a month (write 2026-01).", file=display, row=row,
-                                    column="month"))
+            problems.append(
+                Problem(f"'{month}' is not a month (write 2026-01).", file=display, row=row, column="month")
+            )
         elif pd.isna(value) or value <= 0:
-            problems.append(Problem(f"'{rate}' is not a positive rate (the value of one {cur.strip()} in the "
-                                    "company currency).", file=display, row=row, column="rate"))
+            problems.append(
+                Problem(
+                    f"'{rate}' is not a positive rate (the value of one {cur.strip()} in the company currency).",
+                    file=display,
+                    row=row,
+                    column="rate",
+                )
+            )
         elif (key := (cur.strip().upper(), period)) in rates:
             problems.append(Problem(f"{key[0]} {period} has two rates.", file=display, row=row, column="rate"))
         else:
@@ -79,8 +103,9 @@ def read_fx(path: Path, display: str = "fx.csv") -> FxRates:
     return FxRates(rates, display)
 
 
-def convert(frame: pd.DataFrame, input_name: str, company_currency: str, fx: FxRates | None,
-            *, file: str | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def convert(
+    frame: pd.DataFrame, input_name: str, company_currency: str, fx: FxRates | None, *, file: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Convert the money columns of foreign-currency rows to the company currency.
 
     Parameters
@@ -109,8 +134,11 @@ def convert(frame: pd.DataFrame, input_name: str, company_currency: str, fx: FxR
     if not foreign.any():
         return frame, []
     months = _months(frame, input_name)
-    rate = pd.Series([fx.rate(c, m) if fx else None for c, m in zip(currency[foreign], months[foreign])],
-                     index=frame.index[foreign], dtype="float64")
+    rate = pd.Series(
+        [fx.rate(c, m) if fx else None for c, m in zip(currency[foreign], months[foreign], strict=False)],
+        index=frame.index[foreign],
+        dtype="float64",
+    )
     out = frame.copy()
     for column in money_columns(input_name):
         if column in out:
@@ -123,22 +151,36 @@ def _months(frame: pd.DataFrame, input_name: str) -> pd.Series:
     dates = next((frame[c] for c in RATE_DATE[input_name] if c in frame), None)
     if dates is None:
         return pd.Series(pd.NaT, index=frame.index)
-    return pd.to_datetime(dates.astype("object").map(lambda d: d.to_timestamp() if isinstance(d, pd.Period) else d),
-                          errors="coerce").dt.to_period("M")
+    return pd.to_datetime(
+        dates.astype("object").map(lambda d: d.to_timestamp() if isinstance(d, pd.Period) else d), errors="coerce"
+    ).dt.to_period("M")
 
 
 def _missing(frame, currency, months, rate, company_currency, fx, file, input_name) -> list[Problem]:
     gaps = rate[rate.isna()]
     out = []
-    for (cur, month), idx in pd.DataFrame({"c": currency[gaps.index], "m": months[gaps.index]}) \
-            .groupby(["c", "m"], dropna=False).groups.items():
+    for (cur, month), idx in (
+        pd.DataFrame({"c": currency[gaps.index], "m": months[gaps.index]})
+        .groupby(["c", "m"], dropna=False)
+        .groups.items()
+    ):
         rows = sorted(int(r) for r in frame.loc[idx, ROW]) if ROW in frame else []
         where = f"{month}" if not pd.isna(month) else "an unknown month"
-        head = (f"No exchange rate for {cur} in {where}" if fx else
-                f"Amounts in {cur} ({where}) but company.toml has no [fx] table")
-        out.append(Problem(
-            f"{head}: add a line '{cur},{month if not pd.isna(month) else 'YYYY-MM'},<value of 1 {cur} in "
-            f"{company_currency}>' to " + (fx.file if fx else "a CSV named by [fx] path = \"fx.csv\"")
-            + (f" (rows {', '.join(map(str, rows))})." if len(rows) > 1 else "."),
-            file=file, row=rows[0] if len(rows) == 1 else None, column="currency", input=input_name))
+        head = (
+            f"No exchange rate for {cur} in {where}"
+            if fx
+            else f"Amounts in {cur} ({where}) but company.toml has no [fx] table"
+        )
+        out.append(
+            Problem(
+                f"{head}: add a line '{cur},{month if not pd.isna(month) else 'YYYY-MM'},<value of 1 {cur} in "
+                f"{company_currency}>' to "
+                + (fx.file if fx else 'a CSV named by [fx] path = "fx.csv"')
+                + (f" (rows {', '.join(map(str, rows))})." if len(rows) > 1 else "."),
+                file=file,
+                row=rows[0] if len(rows) == 1 else None,
+                column="currency",
+                input=input_name,
+            )
+        )
     return out

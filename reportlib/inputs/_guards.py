@@ -16,6 +16,7 @@ are documented in docs/inputs.md ("Guards"):
 - tenfold jumps: a customer whose MRR is 10x or more its previous month's;
 - ids that differ only by case (``Acme`` and ``ACME``) are a warning: they count as two.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,19 @@ MINOR_UNIT_MEDIAN = 10_000
 ANNUAL_RATIO = 8
 JUMP = 10
 _SHOWN = 5
-_TOTAL_LABEL = re.compile(r"^\s*((grand|sub)[\s-]?)?totals?(\s+(mrr|arr|revenue|amount|all|customers|for\b.*))?"
-                          r"\s*:?\s*$|^\s*sum\s*:?\s*$", re.IGNORECASE)
+_TOTAL_LABEL = re.compile(
+    r"^\s*((grand|sub)[\s-]?)?totals?(\s+(mrr|arr|revenue|amount|all|customers|for\b.*))?"
+    r"\s*:?\s*$|^\s*sum\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 #: The first cell of a report's footer line (Salesforce, HubSpot, QuickBooks, BI tools).
-_FOOTER = re.compile(r"^(copyright\b|©|\(c\)\s|confidential\b|generated (by|on|at)\b|report generated\b|"
-                     r"printed (on|by)\b|powered by\b|all rights reserved|(accrual|cash) basis\b|run (on|at)\b)",
-                     re.IGNORECASE)
+_FOOTER = re.compile(
+    r"^(copyright\b|©|\(c\)\s|confidential\b|generated (by|on|at)\b|report generated\b|"
+    r"printed (on|by)\b|powered by\b|all rights reserved|(accrual|cash) basis\b|run (on|at)\b)",
+    re.IGNORECASE,
+)
 
 
 def _rows(rows: pd.Series) -> str:
@@ -69,9 +75,14 @@ def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.D
     if not hit.any():
         return frame, []
     why = "labelled as a total" if labelled.any() else "its numbers are the sums of the rows above"
-    problem = Problem(f"Row(s) {_rows(frame.loc[hit, ROW])} left out: {why}, not a customer or a month. "
-                      "Totals are recomputed from the rows.", file=display, row=int(frame.loc[hit, ROW].iloc[0]),
-                      severity="warning", input=input_name)
+    problem = Problem(
+        f"Row(s) {_rows(frame.loc[hit, ROW])} left out: {why}, not a customer or a month. "
+        "Totals are recomputed from the rows.",
+        file=display,
+        row=int(frame.loc[hit, ROW].iloc[0]),
+        severity="warning",
+        input=input_name,
+    )
     return frame.loc[~hit].reset_index(drop=True), [problem]
 
 
@@ -81,8 +92,11 @@ def footer_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.
     data = [c for c in frame.columns if c not in (ROW, FILE)]
     end = len(frame)
     while end > 0:
-        cells = [v for v in frame.iloc[end - 1][data] if isinstance(v, str) and v.strip() or
-                 v is not None and not isinstance(v, str) and pd.notna(v)]
+        cells = [
+            v
+            for v in frame.iloc[end - 1][data]
+            if isinstance(v, str) and v.strip() or v is not None and not isinstance(v, str) and pd.notna(v)
+        ]
         if not cells or len(cells) > 2 or not _FOOTER.match(str(cells[0]).strip()):
             break
         end -= 1
@@ -90,12 +104,20 @@ def footer_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.
         return frame, []
     cut = frame.iloc[end:]
     first = next(str(v).strip() for v in cut.iloc[0][data] if isinstance(v, str) and v.strip())
-    return frame.iloc[:end].reset_index(drop=True), [Problem(
-        f"Row(s) {_rows(cut[ROW])} left out: footer line(s) of the report ('{first[:60]}'), not data.",
-        file=display, row=int(cut[ROW].iloc[0]), severity="warning", input=input_name)]
+    return frame.iloc[:end].reset_index(drop=True), [
+        Problem(
+            f"Row(s) {_rows(cut[ROW])} left out: footer line(s) of the report ('{first[:60]}'), not data.",
+            file=display,
+            row=int(cut[ROW].iloc[0]),
+            severity="warning",
+            input=input_name,
+        )
+    ]
 
 
-def _without_footers_and_totals(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _without_footers_and_totals(
+    frame: pd.DataFrame, display: str, input_name: str
+) -> tuple[pd.DataFrame, list[Problem]]:
     frame, footers = footer_rows(frame, display, input_name)
     frame, totals = total_rows(frame, display, input_name)
     return frame, footers + totals
@@ -147,9 +169,12 @@ def no_rows(spec: InputSpec, raw: pd.DataFrame) -> Problem | None:
     """An export with a header but no data rows."""
     if len(raw):
         return None
-    return Problem(f"{spec.path} has no data rows (only a header, or every row was a title, comment, "
-                   f"total or blank line): [inputs.{spec.name}] needs at least one.", file=spec.path,
-                   input=spec.name)
+    return Problem(
+        f"{spec.path} has no data rows (only a header, or every row was a title, comment, "
+        f"total or blank line): [inputs.{spec.name}] needs at least one.",
+        file=spec.path,
+        input=spec.name,
+    )
 
 
 # ======================================================================================
@@ -157,8 +182,13 @@ def no_rows(spec: InputSpec, raw: pd.DataFrame) -> Problem | None:
 
 
 def left_out_by_where(spec: InputSpec, dropped: int, read: int) -> Problem:
-    return Problem(f"{dropped:,} of {read:,} rows left out by where = {spec.where!r}.", file=spec.path,
-                   column=f"inputs.{spec.name}.where", severity="warning", input=spec.name)
+    return Problem(
+        f"{dropped:,} of {read:,} rows left out by where = {spec.where!r}.",
+        file=spec.path,
+        column=f"inputs.{spec.name}.where",
+        severity="warning",
+        input=spec.name,
+    )
 
 
 def rows_kept(spec: InputSpec, read: int, lost: int, frame: pd.DataFrame) -> list[Problem]:
@@ -166,15 +196,26 @@ def rows_kept(spec: InputSpec, read: int, lost: int, frame: pd.DataFrame) -> lis
     if frame is None:
         return []
     if frame.empty:
-        return [Problem(f"No usable row is left in {spec.path} after reading it ({read:,} rows read): "
-                        f"[inputs.{spec.name}] needs at least one.", file=spec.path, input=spec.name)]
+        return [
+            Problem(
+                f"No usable row is left in {spec.path} after reading it ({read:,} rows read): "
+                f"[inputs.{spec.name}] needs at least one.",
+                file=spec.path,
+                input=spec.name,
+            )
+        ]
     kept = 1 - lost / read if read else 1.0
     if kept >= spec.min_rows_kept:
         return []
-    return [Problem(f"Only {read - lost:,} of {read:,} rows ({kept:.0%}) are left after where and bad rows, "
-                    f"below min_rows_kept = {spec.min_rows_kept:g}: the file is probably read wrongly (a "
-                    "date format, a filter). Fix the reading, or lower min_rows_kept if that is intended.",
-                    file=spec.path, input=spec.name)]
+    return [
+        Problem(
+            f"Only {read - lost:,} of {read:,} rows ({kept:.0%}) are left after where and bad rows, "
+            f"below min_rows_kept = {spec.min_rows_kept:g}: the file is probably read wrongly (a "
+            "date format, a filter). Fix the reading, or lower min_rows_kept if that is intended.",
+            file=spec.path,
+            input=spec.name,
+        )
+    ]
 
 
 # ======================================================================================
@@ -216,22 +257,32 @@ def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown
     if not typical >= MINOR_UNIT_MEDIAN:
         return []
     top = frame.loc[monthly.nlargest(_SHOWN).index]
-    return [Problem(
-        f"Every amount is a whole number and the typical monthly value is {typical:,.0f}: these look like "
-        f"cents (minor units), not currency units. {_unit_advice(spec)} Largest rows: {_rows(top[ROW])}.",
-        file=spec.path, row=int(top[ROW].iloc[0]), column=shown.get(money[0], money[0]), input=spec.name)]
+    return [
+        Problem(
+            f"Every amount is a whole number and the typical monthly value is {typical:,.0f}: these look like "
+            f"cents (minor units), not currency units. {_unit_advice(spec)} Largest rows: {_rows(top[ROW])}.",
+            file=spec.path,
+            row=int(top[ROW].iloc[0]),
+            column=shown.get(money[0], money[0]),
+            input=spec.name,
+        )
+    ]
 
 
 def _unit_advice(spec: InputSpec) -> str:
     """What to do about minor units: amount_unit for a mapped file; under a source, which unit
     the source read each money column in (it converts them itself)."""
     if not spec.source:
-        return (f"Set amount_unit = \"cents\" in [inputs.{spec.name}] if they are cents, or amount_unit = "
-                "\"units\" if they really are whole amounts.")
+        return (
+            f'Set amount_unit = "cents" in [inputs.{spec.name}] if they are cents, or amount_unit = '
+            '"units" if they really are whole amounts.'
+        )
     units = SOURCES[spec.source].units if spec.source in SOURCES else {}
     read = ", ".join(f"'{c}' as {u}" for c, u in units.items()) or "its amounts as the tool documents them"
-    return (f"source = \"{spec.source}\" already read {read}: check that the file is that tool's export "
-            "as downloaded (not edited or re-exported in other units).")
+    return (
+        f'source = "{spec.source}" already read {read}: check that the file is that tool\'s export '
+        "as downloaded (not edited or re-exported in other units)."
+    )
 
 
 def _annual_as_monthly(spec: InputSpec, frame: pd.DataFrame, column: str) -> list[Problem]:
@@ -243,11 +294,18 @@ def _annual_as_monthly(spec: InputSpec, frame: pd.DataFrame, column: str) -> lis
     if annual["mrr"].median() < ANNUAL_RATIO * base:
         return []
     high = annual.loc[annual["mrr"] >= ANNUAL_RATIO * base]
-    return [Problem(
-        f"Annual contracts have a monthly value {annual['mrr'].median() / base:.1f}x that of monthly ones "
-        f"(median {annual['mrr'].median():,.2f} against {base:,.2f}): their yearly price looks counted as "
-        f"monthly. Divide it by 12 (compute mrr = '\"Price\" / 12') or map it to tcv. Rows {_rows(high[ROW])}.",
-        file=spec.path, row=int(high[ROW].iloc[0]), column=column, severity="warning", input=spec.name)]
+    return [
+        Problem(
+            f"Annual contracts have a monthly value {annual['mrr'].median() / base:.1f}x that of monthly ones "
+            f"(median {annual['mrr'].median():,.2f} against {base:,.2f}): their yearly price looks counted as "
+            f"monthly. Divide it by 12 (compute mrr = '\"Price\" / 12') or map it to tcv. Rows {_rows(high[ROW])}.",
+            file=spec.path,
+            row=int(high[ROW].iloc[0]),
+            column=column,
+            severity="warning",
+            input=spec.name,
+        )
+    ]
 
 
 def _jumps(spec: InputSpec, frame: pd.DataFrame, column: str) -> list[Problem]:
@@ -271,11 +329,18 @@ def _jumps(spec: InputSpec, frame: pd.DataFrame, column: str) -> list[Problem]:
     if not jump.any():
         return []
     hit = frame.iloc[order[1:][jump]]
-    return [Problem(
-        f"{len(hit):,} customer-month(s) have MRR {JUMP}x or more the month before (e.g. customer "
-        f"{hit['customer_id'].iloc[0]} in {hit['month'].iloc[0]}): check for annual prices, cents or a "
-        f"wrong row. Rows {_rows(hit[ROW])}.", file=spec.path, row=int(hit[ROW].iloc[0]), column=column,
-        severity="warning", input=spec.name)]
+    return [
+        Problem(
+            f"{len(hit):,} customer-month(s) have MRR {JUMP}x or more the month before (e.g. customer "
+            f"{hit['customer_id'].iloc[0]} in {hit['month'].iloc[0]}): check for annual prices, cents or a "
+            f"wrong row. Rows {_rows(hit[ROW])}.",
+            file=spec.path,
+            row=int(hit[ROW].iloc[0]),
+            column=column,
+            severity="warning",
+            input=spec.name,
+        )
+    ]
 
 
 def _sorted(codes: np.ndarray, month: np.ndarray) -> bool:
@@ -296,7 +361,14 @@ def case_variants(spec: InputSpec, ids: pd.Series, rows: pd.Series, file: str, c
     groups = distinct[clash].groupby(lower[clash]).agg(list)
     examples = "; ".join(" and ".join(f"'{v}'" for v in g) for g in groups.head(_SHOWN))
     first = rows[ids.isin(distinct[clash])]
-    return [Problem(f"{len(groups):,} id(s) are written with different letter case ({examples}); they count "
-                    "as different ids. If they are one, write them the same way in the export.",
-                    file=file, row=int(first.iloc[0]) if len(first) else None, column=column,
-                    severity="warning", input=spec.name)]
+    return [
+        Problem(
+            f"{len(groups):,} id(s) are written with different letter case ({examples}); they count "
+            "as different ids. If they are one, write them the same way in the export.",
+            file=file,
+            row=int(first.iloc[0]) if len(first) else None,
+            column=column,
+            severity="warning",
+            input=spec.name,
+        )
+    ]

@@ -4,6 +4,7 @@ Both run on every load of the largest input (mrr), so they work on the same cust
 the revenue engine uses (:func:`reportlib._codes.sorted_codes`, factorised once per column)
 and month ordinals, with bincount and ufunc reductions instead of a pandas groupby.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,7 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
         codes = np.where(missing, -1, ords - low)
         return codes, int(codes.max()) + 1
     if isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
-        codes, uniques = sorted_codes(values)   # shared with the revenue engine
+        codes, uniques = sorted_codes(values)  # shared with the revenue engine
         return codes, len(uniques)
     codes, uniques = pd.factorize(values)
     return np.asarray(codes, dtype=np.int64), len(uniques)
@@ -41,7 +42,7 @@ def duplicated_keys(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     for k in keys:
         codes, n = column_codes(frame[k])
         present &= codes >= 0
-        if size * max(n, 1) >= 2**62:   # too many combinations for one int64: let pandas do it
+        if size * max(n, 1) >= 2**62:  # too many combinations for one int64: let pandas do it
             dup = frame.duplicated(keys, keep=False).to_numpy()
             return pd.Series(dup & present, index=frame.index)
         combined = combined * max(n, 1) + np.maximum(codes, 0)
@@ -62,7 +63,7 @@ def one_month_customers(ids: pd.Series, months: pd.Series, mrr: pd.Series) -> tu
     customer new in the last month has one month by nature): the first ids in sorted
     order (all of them) and how many there are."""
     active = (mrr > 0).to_numpy()
-    if ids.hasnans or months.hasnans:   # rows without a key belong to no customer-month
+    if ids.hasnans or months.hasnans:  # rows without a key belong to no customer-month
         keep = (ids.notna() & months.notna()).to_numpy()
         ids, months, active = ids[keep], months[keep], active[keep]
     if not active.any():

@@ -7,12 +7,13 @@ the rules of the canonical schema, then the whole-table checks (duplicates, gaps
 currencies). Every failure becomes a :class:`Problem` naming the file, the row as the
 user sees it, the column and what is wrong.
 """
+
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,16 +22,32 @@ from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
 from reportlib.inputs._fx import FxRates, convert
 from reportlib.inputs._keys import duplicated_keys
-from reportlib.inputs._readers import (FILE, ROW, ReadError, ReadOptions, file_kind, read_files,
-                                       read_table, resolve_paths)
+from reportlib.inputs._readers import (
+    FILE,
+    ROW,
+    ReadError,
+    ReadOptions,
+    file_kind,
+    read_files,
+    read_table,
+    resolve_paths,
+)
 from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
 from reportlib.inputs._transform import find_source, source_read_options, transform
-from reportlib.inputs._values import (ABSURD, Notes, parse_dates, parse_months, parse_numbers, parse_periods,
-                                      present, text)
+from reportlib.inputs._values import (
+    ABSURD,
+    Notes,
+    parse_dates,
+    parse_months,
+    parse_numbers,
+    parse_periods,
+    present,
+    text,
+)
 from reportlib.inputs.config import InputSpec, did_you_mean
 
-MAX_ROWS = 20          # rows listed per kind of problem; the rest are counted
-_COL = "__col__"       # wide layout: the month column a value came from
+MAX_ROWS = 20  # rows listed per kind of problem; the rest are counted
+_COL = "__col__"  # wide layout: the month column a value came from
 
 
 @dataclass
@@ -47,10 +64,10 @@ class Loaded:
 class _Source:
     """Where a canonical column comes from: a raw column, or a constant."""
 
-    column: str | None          # column in the working frame
-    file: str                   # file name shown to the user
-    shown: str                  # column name shown to the user
-    row: str = ROW              # the row-number column of that file
+    column: str | None  # column in the working frame
+    file: str  # file name shown to the user
+    shown: str  # column name shown to the user
+    row: str = ROW  # the row-number column of that file
     constant: Any = None
 
 
@@ -71,9 +88,19 @@ def load_input(folder: Path, spec: InputSpec, currency: str, fx: FxRates | None 
     out.problems += problems
     if problems:
         return out
-    options = source_read_options(ReadOptions(spec.delimiter, spec.encoding, spec.sheet, spec.header_row,
-                                              spec.comment, spec.footer, spec.member,
-                                              formula_text=spec.layout == "accounts"), source)
+    options = source_read_options(
+        ReadOptions(
+            spec.delimiter,
+            spec.encoding,
+            spec.sheet,
+            spec.header_row,
+            spec.comment,
+            spec.footer,
+            spec.member,
+            formula_text=spec.layout == "accounts",
+        ),
+        source,
+    )
     try:
         paths = resolve_paths(folder, spec.patterns, spec.name)
         out.sources += paths
@@ -83,7 +110,7 @@ def load_input(folder: Path, spec: InputSpec, currency: str, fx: FxRates | None 
         return out
     raw, notes = _guards.without_totals(raw, spec, {file_kind(p) for p in paths})
     out.problems += notes
-    if (empty := _guards.no_rows(spec, raw)):
+    if empty := _guards.no_rows(spec, raw):
         out.problems.append(empty)
         return out
     rows_read, dropped = len(raw), 0
@@ -127,26 +154,45 @@ class _Context:
         self.currency = currency
         self.problems = problems
         self.sources: dict[str, _Source] = {}
-        self.left_out = 0          # rows left out as bad (on_bad_rows = "warn")
+        self.left_out = 0  # rows left out as bad (on_bad_rows = "warn")
 
     # ----------------------------------------------------------------------------------
     # problems
 
-    def problem(self, message: str, *, file: str | None = None, row: int | None = None,
-                column: str | None = None, severity: str = "error") -> None:
-        self.problems.append(Problem(message, file=file or self.spec.path, row=row, column=column,
-                                     severity=severity, input=self.name))
+    def problem(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        self.problems.append(
+            Problem(message, file=file or self.spec.path, row=row, column=column, severity=severity, input=self.name)
+        )
 
-    def row_problems(self, frame: pd.DataFrame, mask: pd.Series, src: _Source,
-                     sentence: Callable[[Any], str], values: pd.Series | None = None,
-                     severity: str = "error") -> None:
+    def row_problems(
+        self,
+        frame: pd.DataFrame,
+        mask: pd.Series,
+        src: _Source,
+        sentence: Callable[[Any], str],
+        values: pd.Series | None = None,
+        severity: str = "error",
+    ) -> None:
         """One problem per distinct sentence (at most MAX_ROWS), its rows listed when several
         rows say the same ("Rows 4, 5, 9 ... (18 rows): ..."), then a count of the rest."""
         if not mask.any():
             return
         hit = frame.loc[mask]
-        shown = (values if values is not None else frame[src.column] if src.column else
-                 pd.Series(src.constant, index=frame.index)).loc[mask]
+        shown = (
+            values
+            if values is not None
+            else frame[src.column]
+            if src.column
+            else pd.Series(src.constant, index=frame.index)
+        ).loc[mask]
         cols = hit[_COL] if (_COL in hit and src.column == "__value__") else None
         groups: dict[tuple[str, str, str], list[int | None]] = {}
         for idx, value in shown.head(_SENTENCES).items():
@@ -155,19 +201,29 @@ class _Context:
             column = str(cols.at[idx]) if cols is not None else src.shown
             groups.setdefault((sentence(value), file, column), []).append(None if pd.isna(row) else int(row))
         for (said, file, column), rows in list(groups.items())[:MAX_ROWS]:
-            self.problem(said if len(rows) == 1 else f"{_rows_listed(rows)}: {said}", file=file, row=rows[0],
-                         column=column, severity=severity)
+            self.problem(
+                said if len(rows) == 1 else f"{_rows_listed(rows)}: {said}",
+                file=file,
+                row=rows[0],
+                column=column,
+                severity=severity,
+            )
         told = sum(len(rows) for rows in list(groups.values())[:MAX_ROWS])
         rest = int(mask.sum()) - told
         if rest > 0:
-            self.problem(f"... and {rest:,} more rows with other values and the same kind of problem in this "
-                         "column.", file=src.file, column=src.shown, severity=severity)
+            self.problem(
+                f"... and {rest:,} more rows with other values and the same kind of problem in this column.",
+                file=src.file,
+                column=src.shown,
+                severity=severity,
+            )
 
     # ----------------------------------------------------------------------------------
     # step 1: files, joins, wide layout, column sources
 
-    def assemble(self, folder: Path, raw: pd.DataFrame, options: ReadOptions,
-                 read: list[Path]) -> tuple[pd.DataFrame, dict[str, _Source] | None]:
+    def assemble(
+        self, folder: Path, raw: pd.DataFrame, options: ReadOptions, read: list[Path]
+    ) -> tuple[pd.DataFrame, dict[str, _Source] | None]:
         spec = self.spec
         n_before = len(self.problems)
         main_cols = [c for c in raw.columns if c not in (ROW, FILE)]
@@ -182,8 +238,11 @@ class _Context:
 
         for canon, col in spec.columns.items():
             if canon in sources and spec.layout == "wide":
-                self.problem(f"In the wide layout the months are the columns; remove {canon} from "
-                             f"[inputs.{self.name}] columns.", file="company.toml", column=f"columns.{canon}")
+                self.problem(
+                    f"In the wide layout the months are the columns; remove {canon} from [inputs.{self.name}] columns.",
+                    file="company.toml",
+                    column=f"columns.{canon}",
+                )
                 continue
             if col not in main_cols:
                 self._missing_column(col, canon, spec.path, main_cols)
@@ -201,24 +260,26 @@ class _Context:
             raw = self._join(folder, raw, i, join, main_cols, options, read, sources)
 
         # Canonical columns the mapping did not name: a constant, or the file's own column.
-        for canon, col in self.schema.items():
+        for canon in self.schema:
             if canon in sources:
                 continue
             if canon in spec.defaults:
-                sources[canon] = _Source(None, "company.toml", f"defaults.{canon}",
-                                         constant=spec.defaults[canon])
+                sources[canon] = _Source(None, "company.toml", f"defaults.{canon}", constant=spec.defaults[canon])
                 continue
             own = _own_column(canon, main_cols)
             if own is not None:
                 sources[canon] = _Source(own, spec.path, own)
         for key, value in spec.defaults.items():
-            if key not in sources:   # a constant dimension, e.g. segment = "All"
+            if key not in sources:  # a constant dimension, e.g. segment = "All"
                 sources[key] = _Source(None, "company.toml", f"defaults.{key}", constant=value)
         for canon in spec.values:
             if canon not in sources:
-                self.problem(f"[inputs.{self.name}.values.{canon}] translates values of '{canon}', "
-                             f"but no column is mapped to {canon}.", file="company.toml",
-                             column=f"values.{canon}")
+                self.problem(
+                    f"[inputs.{self.name}.values.{canon}] translates values of '{canon}', "
+                    f"but no column is mapped to {canon}.",
+                    file="company.toml",
+                    column=f"values.{canon}",
+                )
         self._required(sources, main_cols)
         if len(self.problems) > n_before:
             return raw, None
@@ -227,8 +288,11 @@ class _Context:
     def _missing_column(self, col: str, canon: str | None, file: str, present: list[str]) -> None:
         role = f"mapped to {canon}" if canon else "listed in dimensions"
         hint = did_you_mean(col, present) or (" The file's columns are: " + ", ".join(present[:30]) + ".")
-        self.problem(f"Column '{col}' ({role} in company.toml [inputs.{self.name}]) is not in {file}."
-                     + hint, file=file, column=col)
+        self.problem(
+            f"Column '{col}' ({role} in company.toml [inputs.{self.name}]) is not in {file}." + hint,
+            file=file,
+            column=col,
+        )
 
     def _required(self, sources: dict[str, _Source], main_cols: list[str]) -> None:
         schema = dict(self.schema)
@@ -240,20 +304,37 @@ class _Context:
             if col.required and canon not in sources and canon not in mapped:
                 self.problem(
                     f"No column of {self.spec.path} is mapped to {canon}, which [inputs.{self.name}] "
-                    f"needs. Add {canon} = \"<column name>\" to its columns." + did_you_mean(canon, main_cols),
-                    column=canon)
+                    f'needs. Add {canon} = "<column name>" to its columns.' + did_you_mean(canon, main_cols),
+                    column=canon,
+                )
         if self.name == "contracts" and "tcv" not in sources and "mrr" not in sources:
-            self.problem("Contracts need a value: map either tcv (total contract value) or mrr "
-                         "(monthly value) in [inputs.contracts] columns." + did_you_mean("tcv", main_cols),
-                         column="tcv")
+            self.problem(
+                "Contracts need a value: map either tcv (total contract value) or mrr "
+                "(monthly value) in [inputs.contracts] columns." + did_you_mean("tcv", main_cols),
+                column="tcv",
+            )
 
-    def _join(self, folder: Path, raw: pd.DataFrame, i: int, join, main_cols: list[str],
-              options: ReadOptions, read: list[Path], sources: dict[str, _Source]) -> pd.DataFrame:
+    def _join(
+        self,
+        folder: Path,
+        raw: pd.DataFrame,
+        i: int,
+        join,
+        main_cols: list[str],
+        options: ReadOptions,
+        read: list[Path],
+        sources: dict[str, _Source],
+    ) -> pd.DataFrame:
         path = folder / join.path
         read.append(path)
         try:
-            other = read_table(path, join.path, sheet=join.sheet, input_name=self.name,
-                               options=ReadOptions(options.delimiter, options.encoding))
+            other = read_table(
+                path,
+                join.path,
+                sheet=join.sheet,
+                input_name=self.name,
+                options=ReadOptions(options.delimiter, options.encoding),
+            )
         except ReadError as exc:
             self.problems.append(exc.problem)
             return raw
@@ -263,8 +344,11 @@ class _Context:
             for cols, file in ((main_cols, self.spec.path), (other_cols, join.path)):
                 if key not in cols:
                     ok = False
-                    self.problem(f"The join key '{key}' is not a column of {file}." + did_you_mean(key, cols),
-                                 file=file, column=key)
+                    self.problem(
+                        f"The join key '{key}' is not a column of {file}." + did_you_mean(key, cols),
+                        file=file,
+                        column=key,
+                    )
         for canon, col in join.columns.items():
             if col not in other_cols:
                 ok = False
@@ -280,9 +364,13 @@ class _Context:
             first = other.loc[dup].head(MAX_ROWS)
             for _, r in first.iterrows():
                 key_text = ", ".join(f"{k} '{r[k]}'" for k in keys)
-                self.problem(f"{join.path} has more than one row for {key_text}; a joined file must "
-                             "have one row per key, or every match would be counted twice.",
-                             file=join.path, row=int(r[ROW]), column=keys[0])
+                self.problem(
+                    f"{join.path} has more than one row for {key_text}; a joined file must "
+                    "have one row per key, or every match would be counted twice.",
+                    file=join.path,
+                    row=int(r[ROW]),
+                    column=keys[0],
+                )
             return raw
         prefix = f"__join{i}__"
         wanted = dict.fromkeys(join.columns.values())
@@ -311,15 +399,23 @@ class _Context:
             months = pd.to_datetime(pd.Series(month_cols), format=spec.month_format, errors="coerce")
         else:
             months = parse_dates(pd.Series(month_cols, dtype="object"), None, spec.dayfirst)[0]
-        bad = [c for c, m in zip(month_cols, months) if pd.isna(m)]
+        bad = [c for c, m in zip(month_cols, months, strict=False) if pd.isna(m)]
         for c in bad:
-            self.problem(f"Column '{c}' is not a month. In the wide layout every column other than the "
-                         "customer id and the dimensions must be a month (e.g. 2024-03 or Mar 2024); "
-                         "list other columns in dimensions, or set month_format.", column=c)
+            self.problem(
+                f"Column '{c}' is not a month. In the wide layout every column other than the "
+                "customer id and the dimensions must be a month (e.g. 2024-03 or Mar 2024); "
+                "list other columns in dimensions, or set month_format.",
+                column=c,
+            )
         if bad:
             return None
-        month_of = dict(zip(month_cols, pd.PeriodIndex(months, freq="M").astype(str)))
-        long = raw.melt(id_vars=id_cols + [c for c in (ROW, FILE) if c in raw], value_vars=month_cols, var_name=_COL, value_name="__value__")
+        month_of = dict(zip(month_cols, pd.PeriodIndex(months, freq="M").astype(str), strict=False))
+        long = raw.melt(
+            id_vars=id_cols + [c for c in (ROW, FILE) if c in raw],
+            value_vars=month_cols,
+            var_name=_COL,
+            value_name="__value__",
+        )
         long = long.loc[long["__value__"].notna()]
         if long["__value__"].dtype == object:
             long = long.loc[~long["__value__"].astype(str).str.strip().eq("")]
@@ -334,11 +430,11 @@ class _Context:
         self.sources = sources
         frame = pd.DataFrame(index=raw.index)
         rows = raw[ROW]
-        bad_rows: list[tuple[pd.Series, str, _Source]] = []   # (mask, reason, source)
+        bad_rows: list[tuple[pd.Series, str, _Source]] = []  # (mask, reason, source)
         for name, src in sources.items():
             column = self._values(raw, name, src)
             col = self.schema.get(name)
-            if col is None:          # a dimension: kept as text
+            if col is None:  # a dimension: kept as text
                 frame[name] = text(column)
                 continue
             notes = Notes()
@@ -349,13 +445,19 @@ class _Context:
             said = self._notes(raw, notes, src, column)
             if unparseable.any():
                 bad_rows.append((unparseable, "unparseable", src))
-                self.row_problems_bad(raw, unparseable & ~said, src,
-                                      lambda v, c=col, n=name: _unparseable(v, c, n, self.spec), values=column)
+                self.row_problems_bad(
+                    raw,
+                    unparseable & ~said,
+                    src,
+                    lambda v, c=col, n=name: _unparseable(v, c, n, self.spec),
+                    values=column,
+                )
             if not col.nullable and blank.any():
                 bad_rows.append((blank, f"'{src.shown}' is blank and {name} is required", src))
                 if self.spec.on_bad_rows == "error":
-                    self.row_problems(raw, blank, src, lambda v, n=name: f"{n} is blank; every row needs one.",
-                                      values=column)
+                    self.row_problems(
+                        raw, blank, src, lambda v, n=name: f"{n} is blank; every row needs one.", values=column
+                    )
             self._rules(raw, frame, name, col, src, bad_rows)
         self._row_rules(raw, frame, bad_rows)
         if self.spec.on_bad_rows == "warn" and bad_rows:
@@ -389,9 +491,14 @@ class _Context:
                 said |= mask
             else:
                 rows = raw.loc[mask, src.row].head(5).astype(int).tolist()
-                self.problem(f"{int(mask.sum()):,} value(s) in this column: {sentence} Rows "
-                             f"{', '.join(map(str, rows))}{' ...' if mask.sum() > 5 else ''}.",
-                             file=src.file, row=rows[0], column=src.shown, severity="warning")
+                self.problem(
+                    f"{int(mask.sum()):,} value(s) in this column: {sentence} Rows "
+                    f"{', '.join(map(str, rows))}{' ...' if mask.sum() > 5 else ''}.",
+                    file=src.file,
+                    row=rows[0],
+                    column=src.shown,
+                    severity="warning",
+                )
         return said
 
     def row_problems_bad(self, raw, mask, src, sentence, values=None) -> None:
@@ -410,8 +517,7 @@ class _Context:
             column = column.where(present(column), self.spec.defaults[name])
         return column
 
-    def _parse(self, column: pd.Series, col: Col, name: str,
-               notes: Notes) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def _parse(self, column: pd.Series, col: Col, name: str, notes: Notes) -> tuple[pd.Series, pd.Series, pd.Series]:
         """Parsed values, mask of text that does not parse, mask of blanks."""
         blank = ~present(column)
         spec = self.spec
@@ -437,70 +543,110 @@ class _Context:
             if unknown.any():
                 allowed = ", ".join(col.allowed)
                 # A value outside the list means a missing translation: always an error.
-                self.row_problems(raw, unknown, src, lambda v: (
-                    f"'{str(v).strip()}' is not a known {name}. Allowed: {allowed}. Translate the file's "
-                    f"own values with [inputs.{self.name}.values.{name}] in company.toml."
-                    + did_you_mean(str(v).strip().lower(), col.allowed)), values=self._values(raw, name, src))
+                self.row_problems(
+                    raw,
+                    unknown,
+                    src,
+                    lambda v: (
+                        f"'{str(v).strip()}' is not a known {name}. Allowed: {allowed}. Translate the file's "
+                        f"own values with [inputs.{self.name}.values.{name}] in company.toml."
+                        + did_you_mean(str(v).strip().lower(), col.allowed)
+                    ),
+                    values=self._values(raw, name, src),
+                )
         if col.kind in ("number", "score") and col.min is not None:
             low = values.notna() & (values < col.min)
             if col.kind == "score":
                 out = values.notna() & ((values < col.min) | (values > col.max) | (values % 1 != 0))
                 # A score off the 0-10 scale means the export uses another scale: always an error.
-                self.row_problems(raw, out, src, lambda v: (
-                    f"NPS score {_num(v)} is outside 0-10; NPS needs whole-number scores from 0 to 10."),
-                    values=values)
+                self.row_problems(
+                    raw,
+                    out,
+                    src,
+                    lambda v: f"NPS score {_num(v)} is outside 0-10; NPS needs whole-number scores from 0 to 10.",
+                    values=values,
+                )
             elif low.any():
                 bad_rows.append((low, f"negative {name}", src))
-                self.row_problems_bad(raw, low, src, lambda v: (
-                    f"{name} is negative ({_num(v)}); {_NEGATIVE_WHY.get(self.name, 'it must be 0 or more')}."),
-                    values=values)
+                self.row_problems_bad(
+                    raw,
+                    low,
+                    src,
+                    lambda v: (
+                        f"{name} is negative ({_num(v)}); {_NEGATIVE_WHY.get(self.name, 'it must be 0 or more')}."
+                    ),
+                    values=values,
+                )
 
     def _row_rules(self, raw, frame, bad_rows) -> None:
         if self.name == "contracts":
             if "end_date" in frame and "start_date" in frame:
-                before = frame["end_date"].notna() & frame["start_date"].notna() & (frame["end_date"] < frame["start_date"])
+                before = (
+                    frame["end_date"].notna() & frame["start_date"].notna() & (frame["end_date"] < frame["start_date"])
+                )
                 if self.spec.end_date_exclusive:
-                    before = frame["end_date"].notna() & frame["start_date"].notna() & (frame["end_date"] <= frame["start_date"])
+                    before = (
+                        frame["end_date"].notna()
+                        & frame["start_date"].notna()
+                        & (frame["end_date"] <= frame["start_date"])
+                    )
                 src = self.sources["end_date"]
                 bad_rows.append((before, "ends before it starts", src))
                 if before.any():
-                    said = ("The contract ends on " + frame["end_date"].dt.strftime("%Y-%m-%d")
-                            + " before it starts on " + frame["start_date"].dt.strftime("%Y-%m-%d") + ".")
+                    said = (
+                        "The contract ends on "
+                        + frame["end_date"].dt.strftime("%Y-%m-%d")
+                        + " before it starts on "
+                        + frame["start_date"].dt.strftime("%Y-%m-%d")
+                        + "."
+                    )
                     self.row_problems_bad(raw, before, src, str, values=said)
             tcv = frame["tcv"] if "tcv" in frame else pd.Series(np.nan, index=frame.index)
             mrr = frame["mrr"] if "mrr" in frame else pd.Series(np.nan, index=frame.index)
             neither = tcv.isna() & mrr.isna()
             # rows whose value did not parse are reported already
             already = pd.Series(False, index=frame.index)
-            for m, _, s in bad_rows:
+            for m, _, _s in bad_rows:
                 already |= m
             neither &= ~already
             if neither.any():
                 src = self.sources.get("tcv") or self.sources.get("mrr")
                 bad_rows.append((neither, "no value", src))
-                self.row_problems_bad(raw, neither, src, lambda v: (
-                    "The contract has neither a tcv nor an mrr value; give one of them."))
+                self.row_problems_bad(
+                    raw, neither, src, lambda v: "The contract has neither a tcv nor an mrr value; give one of them."
+                )
             # A total value with no end cannot be spread over a term (METRICS.md: revenue =
             # TCV x fraction served / L); only one-off lines may be open-ended with a TCV.
             kind = frame["revenue_type"] if "revenue_type" in frame else pd.Series("", index=frame.index)
             end = frame["end_date"] if "end_date" in frame else pd.Series(pd.NaT, index=frame.index)
-            endless = (tcv.notna() & mrr.isna() & end.isna() & kind.ne("one_off").fillna(True)
-                       & ~already)
+            endless = tcv.notna() & mrr.isna() & end.isna() & kind.ne("one_off").fillna(True) & ~already
             if endless.any():
                 src = self.sources.get("end_date") or self.sources.get("tcv")
                 bad_rows.append((endless, "no end date", src))
-                self.row_problems_bad(raw, endless, src, lambda v: (
-                    "The recurring contract has a total contract value but no end date, so its "
-                    "value cannot be spread over a term; give an end date or a monthly value (mrr)."))
+                self.row_problems_bad(
+                    raw,
+                    endless,
+                    src,
+                    lambda v: (
+                        "The recurring contract has a total contract value but no end date, so its "
+                        "value cannot be spread over a term; give an end date or a monthly value (mrr)."
+                    ),
+                )
         if self.name == "targets" and "filter" in frame:
             f = frame["filter"]
             bad = f.notna() & ~(f.str.lower().eq("all") | f.str.fullmatch(r"[^=\s]+\s*=\s*\S.*").fillna(False))
             if bad.any():
                 src = self.sources["filter"]
                 bad_rows.append((bad, "bad filter", src))
-                self.row_problems_bad(raw, bad, src, lambda v: (
-                    f"'{v}' is not a target filter; write \"all\" or a dimension filter like \"source=partner\"."),
-                    values=f)
+                self.row_problems_bad(
+                    raw,
+                    bad,
+                    src,
+                    lambda v: (
+                        f'\'{v}\' is not a target filter; write "all" or a dimension filter like "source=partner".'
+                    ),
+                    values=f,
+                )
 
     def _warn_left_out(self, raw: pd.DataFrame, bad_rows) -> None:
         for mask, reason, src in bad_rows:
@@ -509,10 +655,15 @@ class _Context:
             rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
             listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
             more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
-            why = ("the value could not be read" if reason == "unparseable" else reason)
-            self.problem(f"{int(mask.sum()):,} row(s) left out because {why}: "
-                         f"rows {listed}{more}. Set on_bad_rows = \"error\" to stop instead.",
-                         file=src.file, row=rows[0] if rows else None, column=src.shown, severity="warning")
+            why = "the value could not be read" if reason == "unparseable" else reason
+            self.problem(
+                f"{int(mask.sum()):,} row(s) left out because {why}: "
+                f'rows {listed}{more}. Set on_bad_rows = "error" to stop instead.',
+                file=src.file,
+                row=rows[0] if rows else None,
+                column=src.shown,
+                severity="warning",
+            )
 
     # ----------------------------------------------------------------------------------
     # step 3: canonical dtypes and the whole-table checks
@@ -551,8 +702,9 @@ class _Context:
     def _table_checks(self, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
         for name, col in self.schema.items():
             if col.kind == "id" and name in frame:
-                self.problems += _guards.case_variants(self.spec, frame[name], frame[ROW],
-                                                       self.sources[name].file, self.sources[name].shown)
+                self.problems += _guards.case_variants(
+                    self.spec, frame[name], frame[ROW], self.sources[name].file, self.sources[name].shown
+                )
         self._currency(raw, frame)
         self._duplicates(raw, frame)
         self.problems += _guards.suspicious_amounts(self.spec, frame, {k: s.shown for k, s in self.sources.items()})
@@ -576,11 +728,17 @@ class _Context:
             return
         src = self.sources["currency"]
         found = ", ".join(sorted(cur.dropna().unique()))
-        self.row_problems(raw, foreign, src, lambda v: (
-            f"This row is in {v} but the company reports in {self.currency} (currencies in the file: "
-            f"{found}). Export every amount in {self.currency}, or give the rates in company.toml "
-            f"[fx] path = \"fx.csv\" (columns currency, month, rate) to convert them."),
-            values=cur)
+        self.row_problems(
+            raw,
+            foreign,
+            src,
+            lambda v: (
+                f"This row is in {v} but the company reports in {self.currency} (currencies in the file: "
+                f"{found}). Export every amount in {self.currency}, or give the rates in company.toml "
+                f'[fx] path = "fx.csv" (columns currency, month, rate) to convert them.'
+            ),
+            values=cur,
+        )
 
     def _duplicates(self, raw, frame) -> None:
         keys = UNIQUE_KEYS.get(self.name)
@@ -597,11 +755,15 @@ class _Context:
         groups = hit.groupby(keys, sort=False, observed=True)[ROW].agg(list)
         for key, rows in groups.head(MAX_ROWS).items():
             key = key if isinstance(key, tuple) else (key,)
-            what = " and ".join(f"{k} {v}" for k, v in zip(keys, key))
+            what = " and ".join(f"{k} {v}" for k, v in zip(keys, key, strict=False))
             rows = [int(r) for r in rows]
-            self.problem(f"Rows {', '.join(map(str, rows))} repeat {what}; each must appear once"
-                         + (" (one row per customer and month)." if self.name == "mrr" else "."),
-                         file=src.file, row=rows[0], column=src.shown)
+            self.problem(
+                f"Rows {', '.join(map(str, rows))} repeat {what}; each must appear once"
+                + (" (one row per customer and month)." if self.name == "mrr" else "."),
+                file=src.file,
+                row=rows[0],
+                column=src.shown,
+            )
         if len(groups) > MAX_ROWS:
             self.problem(f"... and {len(groups) - MAX_ROWS:,} more repeated keys.", column=src.shown)
 
@@ -615,17 +777,22 @@ class _Context:
         if missing.empty:
             return
         shown = ", ".join(str(m) for m in missing[:MAX_ROWS]) + (
-            f" and {len(missing) - MAX_ROWS} more" if len(missing) > MAX_ROWS else "")
-        why = {"mrr": "no customer has MRR in it, so every customer would look churned and then reactivated",
-               "financials": "unit economics would silently skip it",
-               "traffic": "visitor totals would be understated"}[self.name]
-        self.problem(f"Month(s) {shown} missing inside the history ({full[0]} to {full[-1]}): {why}. "
-                     "Every month between the first and the last must be in the file (with 0 if nothing happened).",
-                     column=self.sources["month"].shown if "month" in self.sources else "month")
+            f" and {len(missing) - MAX_ROWS} more" if len(missing) > MAX_ROWS else ""
+        )
+        why = {
+            "mrr": "no customer has MRR in it, so every customer would look churned and then reactivated",
+            "financials": "unit economics would silently skip it",
+            "traffic": "visitor totals would be understated",
+        }[self.name]
+        self.problem(
+            f"Month(s) {shown} missing inside the history ({full[0]} to {full[-1]}): {why}. "
+            "Every month between the first and the last must be in the file (with 0 if nothing happened).",
+            column=self.sources["month"].shown if "month" in self.sources else "month",
+        )
 
 
-_SENTENCES = 5_000     # offending rows whose sentences are grouped; the rest are counted
-_LISTED = 5            # rows named in a grouped problem
+_SENTENCES = 5_000  # offending rows whose sentences are grouped; the rest are counted
+_LISTED = 5  # rows named in a grouped problem
 
 
 def _rows_listed(rows: list[int | None]) -> str:
@@ -680,8 +847,11 @@ def _num(v: Any) -> str:
 def _unparseable(value: Any, col: Col, name: str, spec: InputSpec) -> str:
     shown = str(value).strip()
     if col.kind == "date":
-        how = f" in the format {spec.date_format}" if spec.date_format else \
-            " (e.g. 2024-03-31; set date_format or dayfirst in company.toml for other formats)"
+        how = (
+            f" in the format {spec.date_format}"
+            if spec.date_format
+            else " (e.g. 2024-03-31; set date_format or dayfirst in company.toml for other formats)"
+        )
         return f"'{shown}' is not a date{how}."
     if col.kind == "month":
         return f"'{shown}' is not a month (e.g. 2024-03 or 2024-03-01)."
@@ -696,8 +866,13 @@ def _unparseable(value: Any, col: Col, name: str, spec: InputSpec) -> str:
     if number is not None and abs(number) > ABSURD:
         return f"{shown} is implausibly large (over {ABSURD:,.0f}); check the export for a misplaced exponent or id."
     if spec.decimal == "," and "." in shown and not spec.thousands:
-        return (f"'{shown}' has a '.' although decimal = \",\": with decimal commas a '.' can only group "
-                "thousands (12.000 = twelve thousand). Check the file's separators, or set thousands.")
+        return (
+            f"'{shown}' has a '.' although decimal = \",\": with decimal commas a '.' can only group "
+            "thousands (12.000 = twelve thousand). Check the file's separators, or set thousands."
+        )
     sep = f" with decimal '{spec.decimal}'" + (f" and thousands '{spec.thousands}'" if spec.thousands else "")
     return f"'{shown}' is not a number{sep if spec.decimal != '.' or spec.thousands else ''}" + (
-        "; set decimal = \",\" in company.toml if the file uses decimal commas." if "," in shown and spec.decimal == "." else ".")
+        '; set decimal = "," in company.toml if the file uses decimal commas.'
+        if "," in shown and spec.decimal == "."
+        else "."
+    )

@@ -7,6 +7,7 @@ the row number as the user sees the file (header = row 1 unless ``header_row`` s
 otherwise, first data row = the next one; Parquet and JSON: record number from 1), and,
 when several files are stacked, a ``__file__`` column naming each row's file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -30,10 +31,19 @@ from reportlib.inputs.config import did_you_mean
 ROW = "__row__"
 FILE = "__file__"
 _DELIMITERS = ",;\t|"
-_KINDS = {".xlsx": "excel", ".xlsm": "excel", ".parquet": "parquet", ".pq": "parquet",
-          ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv",
-          ".txt": "csv"}
-_TITLE_SCAN = 30          # lines looked at to find a header below title lines
+_KINDS = {
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+}
+_TITLE_SCAN = 30  # lines looked at to find a header below title lines
 
 
 class ReadError(Exception):
@@ -51,14 +61,14 @@ class ReadOptions:
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
-    header_row: int | str | None = None    # 1-based, "auto", or None (row 1 unless titles above)
+    header_row: int | str | None = None  # 1-based, "auto", or None (row 1 unless titles above)
     comment: str | None = None
     footer: tuple[str, ...] = ()
     member: str | None = None
-    formula_text: bool = False             # report layouts: an uncalculated formula reads as its text
+    formula_text: bool = False  # report layouts: an uncalculated formula reads as its text
 
 
-CsvOptions = ReadOptions   # the name the mapping used before report layouts
+CsvOptions = ReadOptions  # the name the mapping used before report layouts
 
 
 def file_kind(path: Path | str) -> str:
@@ -86,8 +96,14 @@ def resolve_paths(folder: Path, patterns: tuple[str, ...], input_name: str) -> l
         if glob.has_magic(pattern):
             hits = sorted(Path(p) for p in glob.glob(str(folder / pattern)) if Path(p).is_file())
             if not hits:
-                raise ReadError(Problem(f"No file in the company folder matches {pattern!r}, named in "
-                                        f"company.toml [inputs.{input_name}].", file=pattern, input=input_name))
+                raise ReadError(
+                    Problem(
+                        f"No file in the company folder matches {pattern!r}, named in "
+                        f"company.toml [inputs.{input_name}].",
+                        file=pattern,
+                        input=input_name,
+                    )
+                )
             out += hits
         else:
             out.append(folder / pattern)
@@ -99,7 +115,7 @@ def read_files(folder: Path, paths: list[Path], options: ReadOptions, input_name
     frames = [read_table(p, _display(folder, p), options=options, input_name=input_name) for p in paths]
     if len(frames) == 1 and FILE not in frames[0]:
         return frames[0]
-    for frame, path in zip(frames, paths):
+    for frame, path in zip(frames, paths, strict=False):
         if FILE not in frame:
             frame[FILE] = _display(folder, path)
     return pd.concat(frames, ignore_index=True, sort=False)
@@ -116,8 +132,14 @@ def _display(folder: Path, path: Path) -> str:
 # one file
 
 
-def read_table(path: Path, display: str, *, sheet: str | None = None,
-               options: ReadOptions = ReadOptions(), input_name: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: Path,
+    display: str,
+    *,
+    sheet: str | None = None,
+    options: ReadOptions = ReadOptions(),
+    input_name: str | None = None,
+) -> pd.DataFrame:
     """Read ``path`` into a raw frame with a ``__row__`` column.
 
     Raises
@@ -126,6 +148,7 @@ def read_table(path: Path, display: str, *, sheet: str | None = None,
         When the file is missing, unreadable, in another encoding, the sheet is wrong, or
         spreadsheet formulas have no saved values.
     """
+
     def fail(message: str) -> ReadError:
         return ReadError(Problem(message, file=display, input=input_name))
 
@@ -134,8 +157,10 @@ def read_table(path: Path, display: str, *, sheet: str | None = None,
     if not path.is_file():
         folder = path.parent
         near = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
-        raise fail(f"The file {display} named in company.toml [inputs.{input_name}] does not exist "
-                   "in the company folder." + did_you_mean(path.name, near))
+        raise fail(
+            f"The file {display} named in company.toml [inputs.{input_name}] does not exist "
+            "in the company folder." + did_you_mean(path.name, near)
+        )
     if path.suffix.lower() == ".zip":
         return _read_zip(path, display, options, fail)
     try:
@@ -147,8 +172,9 @@ def read_table(path: Path, display: str, *, sheet: str | None = None,
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported plainly
         detail = str(exc).splitlines()[0] if str(exc) else "no detail"
-        raise fail(f"{display} could not be read as a {file_kind(path).upper()} file "
-                   f"({type(exc).__name__}: {detail}).") from None
+        raise fail(
+            f"{display} could not be read as a {file_kind(path).upper()} file ({type(exc).__name__}: {detail})."
+        ) from None
 
 
 def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFrame:
@@ -158,17 +184,28 @@ def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFr
     except zipfile.BadZipFile:
         raise fail(f"{display} is not a valid zip archive.") from None
     with archive:
-        names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")
-                 and Path(n.lower().removesuffix(".gz")).suffix in _KINDS]
+        names = [
+            n
+            for n in archive.namelist()
+            if not n.endswith("/")
+            and not n.startswith("__MACOSX")
+            and Path(n.lower().removesuffix(".gz")).suffix in _KINDS
+        ]
         if options.member:
-            names = [n for n in names if fnmatch.fnmatch(n.lower(), options.member.lower())
-                     or fnmatch.fnmatch(Path(n).name.lower(), options.member.lower())]
+            names = [
+                n
+                for n in names
+                if fnmatch.fnmatch(n.lower(), options.member.lower())
+                or fnmatch.fnmatch(Path(n).name.lower(), options.member.lower())
+            ]
         if not names:
             what = f"matching member = {options.member!r}" if options.member else "(CSV, XLSX, Parquet or JSON)"
             held = [n for n in archive.namelist() if not n.endswith("/")]
             shown = ", ".join(held[:5]) + (" ..." if len(held) > 5 else "")
-            raise fail(f"{display} holds no data file {what}: it holds {shown or 'nothing'} "
-                       f"({len(held)} file{'s' * (len(held) != 1)}).")
+            raise fail(
+                f"{display} holds no data file {what}: it holds {shown or 'nothing'} "
+                f"({len(held)} file{'s' * (len(held) != 1)})."
+            )
         frames = []
         for name in sorted(names):
             data = io.BytesIO(archive.read(name))
@@ -204,8 +241,11 @@ def _drop_blank_and_footer(frame: pd.DataFrame, footer: tuple[str, ...]) -> pd.D
     if footer and data_cols:
         first = frame[data_cols].bfill(axis=1).iloc[:, 0].astype("string").str.strip().str.lower()
         patterns = [f.lower() for f in footer]
-        blank |= first.map(lambda v: isinstance(v, str) and any(fnmatch.fnmatch(v, p) for p in patterns),
-                           na_action="ignore").fillna(False).astype(bool)
+        blank |= (
+            first.map(lambda v: isinstance(v, str) and any(fnmatch.fnmatch(v, p) for p in patterns), na_action="ignore")
+            .fillna(False)
+            .astype(bool)
+        )
     return frame.loc[~blank].reset_index(drop=True) if blank.any() else frame
 
 
@@ -221,19 +261,31 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
         raise fail(f"{display} could not be opened ({exc.strerror}).") from None
     lines = sample.splitlines()
     if sample.lstrip()[:1] in ("[", "{") and _json_text(sample):
-        raise fail(f"{display} holds JSON, not CSV: rename it to .json (or .jsonl for one record per line) "
-                   "so it is read as JSON.")
+        raise fail(
+            f"{display} holds JSON, not CSV: rename it to .json (or .jsonl for one record per line) "
+            "so it is read as JSON."
+        )
     delimiter = options.delimiter or _sniff(lines, options.comment)
     skip = _comment_lines(text, encoding, options.comment) if options.comment else []
     header = _header_index(lines, delimiter, options, set(skip))
     skip_set = set(skip) | set(range(header))
     try:
-        frame = pd.read_csv(io.BytesIO(text), sep=delimiter, encoding=encoding, dtype=str,
-                            keep_default_na=False, na_values=[""], skip_blank_lines=False, engine="c",
-                            skiprows=sorted(skip_set) or None)
+        frame = pd.read_csv(
+            io.BytesIO(text),
+            sep=delimiter,
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            engine="c",
+            skiprows=sorted(skip_set) or None,
+        )
     except UnicodeDecodeError:
-        raise fail(f"{display} is not encoded as {encoding}; set encoding in company.toml "
-                   "(exports from Excel on Windows are usually \"cp1252\" or \"latin-1\").") from None
+        raise fail(
+            f"{display} is not encoded as {encoding}; set encoding in company.toml "
+            '(exports from Excel on Windows are usually "cp1252" or "latin-1").'
+        ) from None
     except pd.errors.EmptyDataError:
         raise fail(f"{display} is empty: it has no header row.") from None
     except pd.errors.ParserError as exc:
@@ -242,7 +294,7 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     if skip:
         # Data rows are the lines neither skipped nor the header (1-based as an editor shows).
         kept = [i + 1 for i in range(header + 1, header + 1 + len(frame) + len(skip)) if i not in skip_set]
-        frame[ROW] = kept[:len(frame)]
+        frame[ROW] = kept[: len(frame)]
     else:
         frame[ROW] = range(header + 2, header + 2 + len(frame))
     return frame
@@ -253,8 +305,9 @@ def _json_text(sample: str) -> bool:
     return bool(re.match(r'\s*(\[\s*\{|\{\s*")', sample))
 
 
-def _split_failure(display: str, lines: list[str], delimiter: str, header: int, options: ReadOptions,
-                   detail: str) -> str:
+def _split_failure(
+    display: str, lines: list[str], delimiter: str, header: int, options: ReadOptions, detail: str
+) -> str:
     """Why a CSV could not be split, pointing at title or comment lines above the header."""
     rows = list(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
     widths = [sum(bool(c.strip()) for c in r) for r in rows]
@@ -262,13 +315,18 @@ def _split_failure(display: str, lines: list[str], delimiter: str, header: int, 
     marks = {r[0].lstrip()[:1] for r in rows[:widest] if r and r[0].strip()}
     if widest > header and len(marks) == 1 and marks <= {"#", "/", ";", "%"} and not options.comment:
         mark = marks.pop()
-        return (f"{display} starts with lines beginning with '{mark}' (comments): set comment = \"{mark}\" "
-                "in company.toml.")
+        return (
+            f"{display} starts with lines beginning with '{mark}' (comments): set comment = \"{mark}\" in company.toml."
+        )
     if widest > header:
-        return (f"{display}: the header seems to be on row {widest + 1} (the lines above look like titles); "
-                f"set header_row = {widest + 1} in company.toml.")
-    return (f"{display} could not be split into columns with delimiter {delimiter!r} ({detail}); "
-            "set delimiter in company.toml, or header_row if title lines come first.")
+        return (
+            f"{display}: the header seems to be on row {widest + 1} (the lines above look like titles); "
+            f"set header_row = {widest + 1} in company.toml."
+        )
+    return (
+        f"{display} could not be split into columns with delimiter {delimiter!r} ({detail}); "
+        "set delimiter in company.toml, or header_row if title lines come first."
+    )
 
 
 def _comment_lines(text: bytes, encoding: str, prefix: str) -> list[int]:
@@ -281,8 +339,11 @@ def _header_index(lines: list[str], delimiter: str, options: ReadOptions, skip: 
     (one filled cell) above a wider table, in which case the widest of the first lines."""
     if isinstance(options.header_row, int):
         return options.header_row - 1
-    widths = [(i, sum(bool(c.strip()) for c in cells))
-              for i, cells in enumerate(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter)) if i not in skip]
+    widths = [
+        (i, sum(bool(c.strip()) for c in cells))
+        for i, cells in enumerate(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
+        if i not in skip
+    ]
     return _widest_first(widths, options.header_row == "auto")
 
 
@@ -320,7 +381,7 @@ def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -
     records: list[Any] = []
     rows: list[int] = []
     if kind == "json" and _is_json_lines(text):
-        kind = "jsonl"   # e.g. Amplitude's hourly *.json.gz files hold one event per line
+        kind = "jsonl"  # e.g. Amplitude's hourly *.json.gz files hold one event per line
     if kind == "jsonl":
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -336,8 +397,10 @@ def _read_json(data: Any, kind: str, display: str, options: ReadOptions, fail) -
             raise fail(f"{display} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
         records = _records(doc)
         if records is None:
-            raise fail(f"{display} holds no list of records (expected [{{...}}, ...] or an object "
-                       "with one such list, e.g. {\"data\": [...]}).")
+            raise fail(
+                f"{display} holds no list of records (expected [{{...}}, ...] or an object "
+                'with one such list, e.g. {"data": [...]}).'
+            )
         rows = list(range(1, len(records) + 1))
     if not all(isinstance(r, dict) for r in records):
         raise fail(f"{display}: every record must be a JSON object with named fields.")
@@ -392,8 +455,11 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
     _check_formulas(data, sheet, cells, display, fail, options.formula_text)
     if not cells:
         raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
-    skip = {i for i, r in enumerate(cells[:_TITLE_SCAN])
-            if options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment)}
+    skip = {
+        i
+        for i, r in enumerate(cells[:_TITLE_SCAN])
+        if options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment)
+    }
     if isinstance(options.header_row, int):
         header = options.header_row - 1
     else:
@@ -402,14 +468,20 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
     if header >= len(cells):
         raise fail(f"{display} has no row {header + 1} to use as the header (header_row).")
     names = _unique_names(cells[header])
-    body = [(i + 1, r) for i, r in enumerate(cells) if i > header and i not in skip
-            and not (options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment))]
+    body = [
+        (i + 1, r)
+        for i, r in enumerate(cells)
+        if i > header
+        and i not in skip
+        and not (options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment))
+    ]
     width = len(names)
     frame = pd.DataFrame([(r + [None] * width)[:width] for _, r in body], columns=names, dtype=object)
     # Excel stores empty strings for some cleared cells; treat them as blank.
     frame = frame.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
-    frame = frame.loc[:, [bool(str(n).strip()) and not str(n).startswith("Unnamed") or frame[n].notna().any()
-                          for n in names]]
+    frame = frame.loc[
+        :, [bool(str(n).strip()) and not str(n).startswith("Unnamed") or frame[n].notna().any() for n in names]
+    ]
     frame[ROW] = [i for i, _ in body]
     return frame
 
@@ -437,17 +509,18 @@ def _unique_names(header: list[Any]) -> list[str]:
 def _pick_sheet(names: list[str], display: str, sheet: str | None, fail) -> str:
     if sheet is None:
         if len(names) > 1:
-            raise fail(f"{display} has several sheets ({', '.join(names)}); say which one with "
-                       "sheet = \"...\" in company.toml.")
+            raise fail(
+                f'{display} has several sheets ({", ".join(names)}); say which one with sheet = "..." in company.toml.'
+            )
         return names[0]
     if sheet not in names:
-        raise fail(f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}."
-                   + did_you_mean(sheet, names))
+        raise fail(
+            f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}." + did_you_mean(sheet, names)
+        )
     return sheet
 
 
-def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail,
-                    as_text: bool = False) -> None:
+def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail, as_text: bool = False) -> None:
     """Formula cells saved without their computed value read as blank: refuse them by name.
 
     Files written by scripts (not by Excel) often hold formulas that were never calculated;
@@ -462,8 +535,12 @@ def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str
         missing = []
         for r, row in enumerate(book[sheet].iter_rows(values_only=True)):
             for c, v in enumerate(row):
-                if isinstance(v, str) and v.startswith("=") and r < len(values) \
-                        and (c >= len(values[r]) or values[r][c] is None):
+                if (
+                    isinstance(v, str)
+                    and v.startswith("=")
+                    and r < len(values)
+                    and (c >= len(values[r]) or values[r][c] is None)
+                ):
                     missing.append(f"{openpyxl.utils.get_column_letter(c + 1)}{r + 1}")
                     if as_text and c < len(values[r]):
                         values[r][c] = v
@@ -471,6 +548,8 @@ def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str
         book.close()
     if missing and not as_text:
         shown = ", ".join(missing[:20]) + (f" and {len(missing) - 20} more" if len(missing) > 20 else "")
-        raise fail(f"{display} sheet '{sheet}' has formula cells without a saved value ({shown}): they "
-                   "would read as blank. Open the file in Excel or LibreOffice, let it calculate, and save "
-                   "it again (or export the sheet as CSV).")
+        raise fail(
+            f"{display} sheet '{sheet}' has formula cells without a saved value ({shown}): they "
+            "would read as blank. Open the file in Excel or LibreOffice, let it calculate, and save "
+            "it again (or export the sheet as CSV)."
+        )

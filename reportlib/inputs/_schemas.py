@@ -4,6 +4,7 @@ A small declarative schema rather than pandera: every check has to report the fi
 row number and a sentence an analyst understands, which is easier to guarantee with
 boolean masks we build ourselves than by rewriting a schema library's failure cases.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ SCHEMAS: dict[str, dict[str, Col]] = {
         "owner": Col("text"),
     },
     "traffic": {
-        "month": _req("month"),   # or `date`, aggregated to months on load
+        "month": _req("month"),  # or `date`, aggregated to months on load
         "date": Col("date"),
         "visitors": _req("number", min=0),
         "channel": Col("text"),
@@ -111,7 +112,7 @@ SCHEMAS: dict[str, dict[str, Col]] = {
         "metric": _req("text"),
         "target": _req("number"),
         "filter": Col("text"),
-        "dimension": Col("text"),   # the filter under its DESIGN.md name
+        "dimension": Col("text"),  # the filter under its DESIGN.md name
     },
     "usage": {
         "user_id": _req("id"),

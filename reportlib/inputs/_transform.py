@@ -9,19 +9,21 @@ access is disabled and the configuration locked: an expression can read nothing 
 input's files and write nothing. A DuckDB error becomes one :class:`Problem` naming the
 file, the key and DuckDB's message in plain words.
 """
+
 from __future__ import annotations
 
 import fnmatch
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
 import duckdb
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
 from reportlib.inputs._accounts import LONG_COLUMNS, read_accounts, to_financials
-from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs._readers import FILE, ROW, ReadError, ReadOptions, read_files, resolve_paths
+from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs._values import text
 from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
 from reportlib.inputs.sources import SOURCES, Source, get_source
@@ -48,12 +50,26 @@ def find_source(spec: InputSpec) -> tuple[Source | None, list[Problem]]:
         source = get_source(spec.source)
     except KeyError:
         known = ", ".join(sorted(SOURCES)) or "none installed"
-        return None, [Problem(f"{key} = {spec.source!r} is not a known source." + did_you_mean(spec.source, SOURCES)
-                              + f" Known sources: {known}.", file=CONFIG_FILE, column=key, input=spec.name)]
+        return None, [
+            Problem(
+                f"{key} = {spec.source!r} is not a known source."
+                + did_you_mean(spec.source, SOURCES)
+                + f" Known sources: {known}.",
+                file=CONFIG_FILE,
+                column=key,
+                input=spec.name,
+            )
+        ]
     if source.feeds != spec.name:
-        return None, [Problem(f"{key} = {spec.source!r} reads a {source.feeds} export; put it under "
-                              f"[inputs.{source.feeds}], not [inputs.{spec.name}].", file=CONFIG_FILE,
-                              column=key, input=spec.name)]
+        return None, [
+            Problem(
+                f"{key} = {spec.source!r} reads a {source.feeds} export; put it under "
+                f"[inputs.{source.feeds}], not [inputs.{spec.name}].",
+                file=CONFIG_FILE,
+                column=key,
+                input=spec.name,
+            )
+        ]
     return source, []
 
 
@@ -61,14 +77,16 @@ def source_read_options(options: ReadOptions, source: Source | None) -> ReadOpti
     """Reader hints of a known source (comment, footer, header_row) under the user's own keys."""
     if source is None or not source.read:
         return options
-    hints = {k: (tuple(v) if k == "footer" else v) for k, v in source.read.items()
-             if k in ReadOptions.__dataclass_fields__}
+    hints = {
+        k: (tuple(v) if k == "footer" else v) for k, v in source.read.items() if k in ReadOptions.__dataclass_fields__
+    }
     mine = {k: v for k, v in options.__dict__.items() if v is not None and v is not False and v != ()}
     return ReadOptions(**{**options.__dict__, **hints, **mine})
 
 
-def transform(folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadOptions,
-              source: Source | None) -> Transformed:
+def transform(
+    folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadOptions, source: Source | None
+) -> Transformed:
     """Run the input's joins, ``where``, ``compute`` and ``sql`` or ``source`` in DuckDB."""
     out = Transformed(None, spec)
     con = duckdb.connect(config={"threads": 1})
@@ -110,14 +128,20 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     con.register("__frame__", _as_text(frame))
-    columns = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if c != ROW else f'"{c}"'
-                        for c in frame.columns)
+    columns = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if c != ROW else f'"{c}"' for c in frame.columns)
     con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {columns} FROM __frame__')
     con.unregister("__frame__")
 
 
-def _load(con, folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadOptions,
-          source: Source | None, out: Transformed) -> list[tuple[JoinSpec, str, pd.DataFrame]]:
+def _load(
+    con,
+    folder: Path,
+    spec: InputSpec,
+    main: pd.DataFrame,
+    options: ReadOptions,
+    source: Source | None,
+    out: Transformed,
+) -> list[tuple[JoinSpec, str, pd.DataFrame]]:
     _register(con, EXPORT, main)
     if FILE in main and main[FILE].nunique() > 1:
         for file, part in main.groupby(FILE, sort=False):
@@ -128,8 +152,9 @@ def _load(con, folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadO
     for join in spec.join:
         try:
             paths = resolve_paths(folder, (join.path,), spec.name)
-            frame = read_files(folder, paths, replace(options, sheet=join.sheet, header_row=None,
-                                                      footer=(), member=None), spec.name)
+            frame = read_files(
+                folder, paths, replace(options, sheet=join.sheet, header_row=None, footer=(), member=None), spec.name
+            )
         except ReadError as exc:
             out.problems.append(exc.problem)
             continue
@@ -138,8 +163,15 @@ def _load(con, folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadO
         joins.append((join, name, frame))
     if source is not None:
         for table, pattern in source.side_tables.items():
-            hit = next((n for j, n, _ in joins if fnmatch.fnmatch(n, pattern.lower())
-                        or fnmatch.fnmatch(Path(j.path).name.lower(), pattern.lower())), None)
+            hit = next(
+                (
+                    n
+                    for j, n, _ in joins
+                    if fnmatch.fnmatch(n, pattern.lower())
+                    or fnmatch.fnmatch(Path(j.path).name.lower(), pattern.lower())
+                ),
+                None,
+            )
             if hit is not None and hit != table:
                 con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "{hit}"')
     return joins
@@ -149,8 +181,14 @@ def _load(con, folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadO
 # running
 
 
-def _run(con, spec: InputSpec, main: pd.DataFrame, source: Source | None,
-         joins: list[tuple[JoinSpec, str, pd.DataFrame]], out: Transformed) -> pd.DataFrame | None:
+def _run(
+    con,
+    spec: InputSpec,
+    main: pd.DataFrame,
+    source: Source | None,
+    joins: list[tuple[JoinSpec, str, pd.DataFrame]],
+    out: Transformed,
+) -> pd.DataFrame | None:
     main_cols = [c for c in main.columns if c not in (ROW, FILE)]
     columns = dict(spec.columns)
     if source is None:
@@ -159,11 +197,16 @@ def _run(con, spec: InputSpec, main: pd.DataFrame, source: Source | None,
             if mapped is None:
                 return None
             columns.update(mapped)
-    elif (missing := source.missing_columns(main_cols)):
-        out.problems.append(Problem(
-            f"{spec.path} is not a {source.name} export ({source.documentation}): it lacks the column(s) "
-            f"{', '.join(missing)}. Its columns are: {', '.join(main_cols[:30])}.", file=spec.path,
-            column=f"inputs.{spec.name}.source", input=spec.name))
+    elif missing := source.missing_columns(main_cols):
+        out.problems.append(
+            Problem(
+                f"{spec.path} is not a {source.name} export ({source.documentation}): it lacks the column(s) "
+                f"{', '.join(missing)}. Its columns are: {', '.join(main_cols[:30])}.",
+                file=spec.path,
+                column=f"inputs.{spec.name}.source",
+                input=spec.name,
+            )
+        )
         return None
     before = _count(con)
     if spec.where and not _step(con, spec, "where", f'SELECT * FROM "{EXPORT}" WHERE ({spec.where})', out):
@@ -178,9 +221,16 @@ def _run(con, spec: InputSpec, main: pd.DataFrame, source: Source | None,
         return None
     if ROW not in result:
         result[ROW] = range(1, len(result) + 1)
-    out.spec = replace(spec, columns=columns, join=(), compute={}, where=None, sql=None,
-                       layout="long" if spec.layout == "accounts" else spec.layout,
-                       dimensions=spec.dimensions + _extra_columns(spec, source, result))
+    out.spec = replace(
+        spec,
+        columns=columns,
+        join=(),
+        compute={},
+        where=None,
+        sql=None,
+        layout="long" if spec.layout == "accounts" else spec.layout,
+        dimensions=spec.dimensions + _extra_columns(spec, source, result),
+    )
     return result
 
 
@@ -251,16 +301,20 @@ def _cells(con) -> pd.DataFrame:
     return con.execute(f'SELECT * FROM "{EXPORT}" ORDER BY "{ROW}"').df()
 
 
-def _join(con, spec: InputSpec, join: JoinSpec, name: str, frame: pd.DataFrame, main_cols: list[str],
-          out: Transformed) -> dict[str, str] | None:
+def _join(
+    con, spec: InputSpec, join: JoinSpec, name: str, frame: pd.DataFrame, main_cols: list[str], out: Transformed
+) -> dict[str, str] | None:
     """Join ``name`` onto ``export``; the canonical columns it gives (as named in ``export``)."""
     right_cols = [c for c in frame.columns if c not in (ROW, FILE)]
     missing = [(k, spec.path, main_cols) for k in join.on if k not in main_cols]
     missing += [(k, join.path, right_cols) for k in join.right_keys if k not in right_cols]
     missing += [(c, join.path, right_cols) for c in join.columns.values() if c not in right_cols]
     for col, file, cols in missing:
-        out.problems.append(Problem(f"Column '{col}' is not in {file}." + did_you_mean(col, cols),
-                                    file=file, column=col, input=spec.name))
+        out.problems.append(
+            Problem(
+                f"Column '{col}' is not in {file}." + did_you_mean(col, cols), file=file, column=col, input=spec.name
+            )
+        )
     if missing:
         return None
     keys = list(join.right_keys)
@@ -272,7 +326,7 @@ def _join(con, spec: InputSpec, join: JoinSpec, name: str, frame: pd.DataFrame, 
     taken = set(main_cols) | {ROW, FILE}
     renamed = {c: (c if c not in taken else f"{table_name(join.path)}.{c}") for c in right_cols if c not in keys}
     pick = ", ".join(f'r."{c}" AS "{n}"' for c, n in renamed.items())
-    on = " AND ".join(f'e."{left}" = r."{r}"' for left, r in zip(join.on, keys))
+    on = " AND ".join(f'e."{left}" = r."{r}"' for left, r in zip(join.on, keys, strict=False))
     how = "INNER" if join.how == "inner" else "LEFT"
     query = f'SELECT e.*{", " + pick if pick else ""} FROM "{EXPORT}" e {how} JOIN {right} r ON {on}'
     if not _step(con, spec, f"join {join.path}", query, out):
@@ -294,16 +348,24 @@ def _summed(con, name: str, keys: list[str], columns: list[str]) -> str:
 
 def _unique_keys(con, spec: InputSpec, join: JoinSpec, name: str, keys: list[str], out: Transformed) -> bool:
     group = ", ".join(f'"{k}"' for k in keys)
-    dup = con.execute(f'SELECT {group}, list("{ROW}" ORDER BY "{ROW}") FROM "{name}" '
-                      f'WHERE {" AND ".join(f"{chr(34)}{k}{chr(34)} IS NOT NULL" for k in keys)} '
-                      f'GROUP BY {group} HAVING count(*) > 1 ORDER BY 1 LIMIT 20').fetchall()
+    dup = con.execute(
+        f'SELECT {group}, list("{ROW}" ORDER BY "{ROW}") FROM "{name}" '
+        f"WHERE {' AND '.join(f'{chr(34)}{k}{chr(34)} IS NOT NULL' for k in keys)} "
+        f"GROUP BY {group} HAVING count(*) > 1 ORDER BY 1 LIMIT 20"
+    ).fetchall()
     for *key, rows in dup:
-        shown = ", ".join(f"{k} '{v}'" for k, v in zip(keys, key))
-        out.problems.append(Problem(
-            f"{join.path} has more than one row for {shown} (rows {', '.join(map(str, rows))}); a joined "
-            "file must have one row per key, or every match would be counted twice. Set aggregate = "
-            "\"sum\" on the join to add them up instead.", file=join.path, row=int(rows[0]),
-            column=keys[0], input=spec.name))
+        shown = ", ".join(f"{k} '{v}'" for k, v in zip(keys, key, strict=False))
+        out.problems.append(
+            Problem(
+                f"{join.path} has more than one row for {shown} (rows {', '.join(map(str, rows))}); a joined "
+                "file must have one row per key, or every match would be counted twice. Set aggregate = "
+                '"sum" on the join to add them up instead.',
+                file=join.path,
+                row=int(rows[0]),
+                column=keys[0],
+                input=spec.name,
+            )
+        )
     return not dup
 
 
@@ -319,17 +381,26 @@ def sql_problem(spec: InputSpec, key: str, exc: Exception) -> Problem:
     message = str(exc).split("\n\nLINE")[0].strip()
     kind = _KIND.match(message)
     message = _KIND.sub("", message)
-    message = re.sub(r"\nCandidate bindings: (.*)", lambda m: " Did you mean " + m.group(1).split(",")[0]
-                     .replace(f'"{EXPORT}.', '"').strip() + "?", message)
+    message = re.sub(
+        r"\nCandidate bindings: (.*)",
+        lambda m: " Did you mean " + m.group(1).split(",")[0].replace(f'"{EXPORT}.', '"').strip() + "?",
+        message,
+    )
     message = message.replace("\n", " ").replace(" in FROM clause!", ".")
     hint = ""
     if kind and kind.group(1) == "Parser":
-        hint = (" Write DuckDB SQL over the file's own columns: names in double quotes, text in single "
-                "quotes, e.g. \"Status\" = 'active'.")
+        hint = (
+            " Write DuckDB SQL over the file's own columns: names in double quotes, text in single "
+            "quotes, e.g. \"Status\" = 'active'."
+        )
     elif kind and kind.group(1) == "Permission":
         hint = " Expressions may read only this input's own files."
     where = f"inputs.{spec.name}.{key}" if not key.startswith("join") else f"inputs.{spec.name} ({key})"
-    return Problem(f"{where} could not be run: {message[0].lower() + message[1:] if message else 'no detail'}"
-                   + ("" if message.endswith(".") else ".") + hint,
-                   file=spec.path, column=where, input=spec.name)
-
+    return Problem(
+        f"{where} could not be run: {message[0].lower() + message[1:] if message else 'no detail'}"
+        + ("" if message.endswith(".") else ".")
+        + hint,
+        file=spec.path,
+        column=where,
+        input=spec.name,
+    )

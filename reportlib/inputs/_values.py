@@ -9,6 +9,7 @@ zone offsets dropped so the date is the one written in the export. Numbers accep
 ``$1,234.00``, ``(1,234.00)``, ``-`` (blank), ``12%`` and ``1.234,5`` when the separators
 say so; separators that contradict each other, non-finite and absurd values are errors.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,10 @@ _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{2}|\d{4})$")
 _YEAR_MONTH = re.compile(r"^(\d{4})[-/.]?(\d{1,2})$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T](.*))?$")
 _OFFSET = re.compile(r"(?<=\d)(?:\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2}))$")
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 _MONTHS.update({"sept": 9, "mrz": 3, "mai": 5, "okt": 10, "dez": 12})
 
 
@@ -80,8 +83,12 @@ def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         values = s.astype("float64")
         return values, ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
-    if s.dtype == object and s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-                                   na_action="ignore").fillna(False).all():
+    if (
+        s.dtype == object
+        and s.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), na_action="ignore")
+        .fillna(False)
+        .all()
+    ):
         return parse_numbers(pd.to_numeric(s, errors="coerce"))
     cells = s.astype("string").str.strip()
     if decimal == "." and thousands in (None, ","):
@@ -113,11 +120,11 @@ def _number(v: Any, decimal: str, thousands: str | None) -> float | None:
     if t.startswith("(") and t.endswith(")"):
         negative, t = True, t[1:-1].strip()
     if t.endswith("-") and not t.startswith("-"):
-        negative, t = True, t[:-1]       # SAP-style trailing minus
+        negative, t = True, t[:-1]  # SAP-style trailing minus
     if t.startswith("-"):
         negative, t = not negative, t[1:].strip()
     t = _CURRENCY.sub("", t).strip()
-    if t.startswith("-"):                # "$-12" after the symbol is gone
+    if t.startswith("-"):  # "$-12" after the symbol is gone
         negative, t = not negative, t[1:]
     scale = 1.0
     if t.endswith("%"):
@@ -151,8 +158,9 @@ def _separators(t: str, decimal: str, thousands: str | None) -> str | None:
 # dates
 
 
-def parse_dates(s: pd.Series, fmt: str | None = None, dayfirst: bool = False,
-                notes: Notes | None = None) -> tuple[pd.Series, pd.Series]:
+def parse_dates(
+    s: pd.Series, fmt: str | None = None, dayfirst: bool = False, notes: Notes | None = None
+) -> tuple[pd.Series, pd.Series]:
     """datetime64[ns] values and a mask of cells that are not dates.
 
     Time zone offsets are dropped, not converted: an export's date is the one its
@@ -172,8 +180,10 @@ def parse_dates(s: pd.Series, fmt: str | None = None, dayfirst: bool = False,
     return out, out.isna() & present(s)
 
 
-_TZ_NOTE = ("dates carry time-zone offsets; each is read as the local date written in the export "
-            "(the offset is ignored, not converted to UTC).")
+_TZ_NOTE = (
+    "dates carry time-zone offsets; each is read as the local date written in the export "
+    "(the offset is ignored, not converted to UTC)."
+)
 
 
 def _numeric_dates(s: pd.Series, fmt: str | None) -> pd.Series:
@@ -185,13 +195,13 @@ def _numeric_dates(s: pd.Series, fmt: str | None) -> pd.Series:
 
 
 def _epoch(s: pd.Series, unit: str) -> pd.Series:
-    limit = 4e9 if unit == "s" else 4e12          # up to the year 2096
+    limit = 4e9 if unit == "s" else 4e12  # up to the year 2096
     ok = s.between(-limit, limit)
     return pd.to_datetime(s.where(ok), unit=unit, errors="coerce")
 
 
 def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> pd.Series:
-    if s.dtype == object:   # Excel: a mix of real datetimes, numbers and text
+    if s.dtype == object:  # Excel: a mix of real datetimes, numbers and text
         cells = s.map(_cell_text, na_action="ignore").astype("string").str.strip()
     else:
         cells = s.astype("string").str.strip()
@@ -202,8 +212,11 @@ def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> 
     distinct = pd.Series(np.asarray(uniques, dtype=object))
     parsed, issues = _distinct_dates(distinct, fmt, dayfirst)
     values = parsed.to_numpy(dtype="datetime64[ns]")
-    out = pd.Series(np.where(codes >= 0, values[np.clip(codes, 0, None)], np.datetime64("NaT")),
-                    index=s.index, dtype="datetime64[ns]")
+    out = pd.Series(
+        np.where(codes >= 0, values[np.clip(codes, 0, None)], np.datetime64("NaT")),
+        index=s.index,
+        dtype="datetime64[ns]",
+    )
     for severity, sentence, which in issues:
         notes.add(severity, sentence, pd.Series(np.isin(codes, np.flatnonzero(which.to_numpy())), index=s.index))
     return out
@@ -218,8 +231,9 @@ def _cell_text(v: Any) -> str:
     return str(v)
 
 
-def _distinct_dates(u: pd.Series, fmt: str | None, dayfirst: bool
-                    ) -> tuple[pd.Series, list[tuple[str, str, pd.Series]]]:
+def _distinct_dates(
+    u: pd.Series, fmt: str | None, dayfirst: bool
+) -> tuple[pd.Series, list[tuple[str, str, pd.Series]]]:
     """Parse distinct texts; the issues found (severity, sentence, mask over ``u``)."""
     issues: list[tuple[str, str, pd.Series]] = []
     if fmt in EPOCH_UNITS:
@@ -231,10 +245,10 @@ def _distinct_dates(u: pd.Series, fmt: str | None, dayfirst: bool
     out = _to_datetime(u, fmt or "ISO8601")
     if fmt:
         rest = out.isna()
-        if rest.any():   # joined files and Excel cells often use ISO even when the export does not
+        if rest.any():  # joined files and Excel cells often use ISO even when the export does not
             out[rest] = _to_datetime(u[rest], "ISO8601")
         return out, issues
-    refused = pd.Series(False, index=u.index)   # values an error note covers: not parsed further
+    refused = pd.Series(False, index=u.index)  # values an error note covers: not parsed further
     for rule in (_months, _day_month_year, _serials):
         rest = out.isna() & ~refused
         if not rest.any():
@@ -277,8 +291,7 @@ def _months(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
     """``Jan-24``, ``January 2024``, ``11/24``, ``03/2024``, ``202401``, ``2024-3``: first day."""
     out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
     named = u.str.extract(_MONTH_NAME)
-    month = named[0].str.lower().str[:4].map(lambda m: _MONTHS.get(m, _MONTHS.get(str(m)[:3])),
-                                              na_action="ignore")
+    month = named[0].str.lower().str[:4].map(lambda m: _MONTHS.get(m, _MONTHS.get(str(m)[:3])), na_action="ignore")
     year = pd.to_numeric(named[1], errors="coerce")
     year = year.where(year >= 100, year + 2000)
     out = out.fillna(_month_start(year, pd.to_numeric(month, errors="coerce")))
@@ -303,21 +316,31 @@ def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | No
     if day_first.any() and month_first.any():
         minority = month_first if month_first.sum() <= day_first.sum() else day_first
         example_d, example_m = u[day_first].iloc[0], u[month_first].iloc[0]
-        issue = ("error", f"the column mixes day-first dates (e.g. {example_d}) and month-first dates "
-                 f"(e.g. {example_m}), so dates such as 03/04 cannot be read safely; export one format "
-                 "or set date_format.", minority | (first.le(12) & second.le(12)))
+        issue = (
+            "error",
+            f"the column mixes day-first dates (e.g. {example_d}) and month-first dates "
+            f"(e.g. {example_m}), so dates such as 03/04 cannot be read safely; export one format "
+            "or set date_format.",
+            minority | (first.le(12) & second.le(12)),
+        )
         order_dayfirst = day_first.sum() >= month_first.sum()
     else:
         order_dayfirst = bool(day_first.any()) or (dayfirst and not month_first.any())
     day, month = (first, second) if order_dayfirst else (second, first)
-    text = (year.astype("Int64").astype("string") + "-" + month.astype("Int64").astype("string") + "-"
-            + day.astype("Int64").astype("string"))
+    text = (
+        year.astype("Int64").astype("string")
+        + "-"
+        + month.astype("Int64").astype("string")
+        + "-"
+        + day.astype("Int64").astype("string")
+    )
     out = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
     time = parts[3].fillna("")
     timed = time.ne("") & out.notna()
     if timed.any():
-        out[timed] = pd.to_datetime(out[timed].dt.strftime("%Y-%m-%d") + " " + time[timed],
-                                    errors="coerce", format="mixed")
+        out[timed] = pd.to_datetime(
+            out[timed].dt.strftime("%Y-%m-%d") + " " + time[timed], errors="coerce", format="mixed"
+        )
     if issue:
         out[issue[2]] = pd.NaT
     return out, issue
@@ -333,8 +356,9 @@ def _serials(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
 # months and periods
 
 
-def parse_months(s: pd.Series, fmt: str | None = None, dayfirst: bool = False,
-                 notes: Notes | None = None) -> tuple[pd.Series, pd.Series]:
+def parse_months(
+    s: pd.Series, fmt: str | None = None, dayfirst: bool = False, notes: Notes | None = None
+) -> tuple[pd.Series, pd.Series]:
     """``period[M]`` values and a mask of cells that are not months."""
     if isinstance(s.dtype, pd.PeriodDtype):
         return s.dt.asfreq("M"), pd.Series(False, index=s.index)

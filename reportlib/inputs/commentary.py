@@ -7,6 +7,7 @@ brackets (``## Risks and asks (Enterprise)``): a segment pack shows only the blo
 name its segment, a company pack only those that name none. A heading that names no block
 is a ``validate`` warning (:func:`commentary_problems`), never silently dropped.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,16 @@ from pathlib import Path
 from reportlib.exceptions import Problem
 from reportlib.inputs.config import safe_path
 
-__all__ = ["BLOCKS", "COMMENTARY_DIR", "COMMENTARY_FILE", "CommentaryBlock", "commentary_blocks",
-           "commentary_file", "commentary_problems", "parse_commentary"]
+__all__ = [
+    "BLOCKS",
+    "COMMENTARY_DIR",
+    "COMMENTARY_FILE",
+    "CommentaryBlock",
+    "commentary_blocks",
+    "commentary_file",
+    "commentary_problems",
+    "parse_commentary",
+]
 
 COMMENTARY_FILE = "commentary.md"
 COMMENTARY_DIR = "commentary"
@@ -25,14 +34,28 @@ COMMENTARY_DIR = "commentary"
 #: Pack blocks and the heading words that name them (compared lower case, punctuation dropped).
 BLOCKS: dict[str, tuple[str, ...]] = {
     "highlights": ("highlights", "summary", "executive summary", "exec summary", "overview"),
-    "risks": ("risks", "risks and asks", "risks and issues", "risks and mitigations", "lowlights",
-              "concerns", "issues"),
+    "risks": (
+        "risks",
+        "risks and asks",
+        "risks and issues",
+        "risks and mitigations",
+        "lowlights",
+        "concerns",
+        "issues",
+    ),
     "asks": ("asks", "asks of the board", "board asks", "decisions", "decisions needed", "help needed"),
     "revenue_quality": ("revenue quality", "revenue", "revenue quality tiers", "growth"),
     "unit_economics": ("unit economics", "efficiency", "cash", "cash and runway", "runway"),
     "cohort_economics": ("cohort economics", "cohorts", "retention"),
-    "kpi_hierarchy": ("kpi hierarchy", "kpi hierarchy and leading indicators", "leading indicators",
-                      "customer journey", "pipeline", "kpi tree", "go to market"),
+    "kpi_hierarchy": (
+        "kpi hierarchy",
+        "kpi hierarchy and leading indicators",
+        "leading indicators",
+        "customer journey",
+        "pipeline",
+        "kpi tree",
+        "go to market",
+    ),
     "appendix": ("appendix", "data quality", "definitions"),
 }
 _HEADING = re.compile(r"^\s{0,3}#{1,3}\s+(.*?)\s*#*\s*$")
@@ -132,8 +155,14 @@ def commentary_problems(company_dir: str | Path, as_of: object = None) -> list[P
     for path in files:
         for b in parse_commentary(path.read_text(encoding="utf-8")):
             if not b.block and b.text:  # a title heading with nothing under it drops nothing
-                out.append(Problem(f'heading "{b.heading}" names no part of the pack, so its text is not shown; '
-                                   f"use one of {known} (a segment may follow in brackets)",
-                                   file=str(path.relative_to(folder)), row=b.line, severity="warning",
-                                   input="commentary"))
+                out.append(
+                    Problem(
+                        f'heading "{b.heading}" names no part of the pack, so its text is not shown; '
+                        f"use one of {known} (a segment may follow in brackets)",
+                        file=str(path.relative_to(folder)),
+                        row=b.line,
+                        severity="warning",
+                        input="commentary",
+                    )
+                )
     return out

@@ -8,6 +8,7 @@
 problem at once; :func:`validate_company` returns them as a :class:`ValidationReport`
 instead. Neither ever shows a traceback for a mistake in the inputs.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,17 +17,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
 from reportlib.inputs._fx import read_fx
 from reportlib.inputs._keys import one_month_customers
 from reportlib.inputs._mapping import MAX_ROWS, load_input
 from reportlib.inputs._schemas import GIVES
-from reportlib.inputs.config import (CONFIG_FILE, INPUT_NAMES, REVENUE_INPUTS, CompanyConfig,
-                     did_you_mean, load_config, safe_path)
-from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
 from reportlib.inputs.commentary import COMMENTARY_FILE
+from reportlib.inputs.config import (
+    CONFIG_FILE,
+    INPUT_NAMES,
+    REVENUE_INPUTS,
+    CompanyConfig,
+    did_you_mean,
+    load_config,
+    safe_path,
+)
 
-__all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of",
-           "company_slug"]
+__all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of", "company_slug"]
 
 
 @dataclass(frozen=True)
@@ -76,21 +83,33 @@ class Company:
         """
         carrying = {n: f for n, f in self.frames.items() if key in f.columns}
         if not carrying:
-            dims = sorted({c for f in self.frames.values() for c in f.columns
-                           if isinstance(f[c].dtype, pd.StringDtype)})
-            raise ParameterError(f"No input of {self.config.name} has a column '{key}' to segment by."
-                                 + did_you_mean(key, dims)
-                                 + (f" Columns that could be used: {', '.join(dims)}." if dims else ""))
+            dims = sorted(
+                {c for f in self.frames.values() for c in f.columns if isinstance(f[c].dtype, pd.StringDtype)}
+            )
+            raise ParameterError(
+                f"No input of {self.config.name} has a column '{key}' to segment by."
+                + did_you_mean(key, dims)
+                + (f" Columns that could be used: {', '.join(dims)}." if dims else "")
+            )
         values = sorted({str(v) for f in carrying.values() for v in f[key].dropna().unique()})
         if str(value) not in values:
-            raise ParameterError(f"No row of {self.config.name} has {key} = '{value}'."
-                                 + did_you_mean(value, values)
-                                 + f" Values of {key}: {', '.join(values[:30])}"
-                                 + (" ..." if len(values) > 30 else "") + ".")
-        frames = {n: (f.loc[f[key].eq(value).fillna(False)].reset_index(drop=True) if n in carrying else f)
-                  for n, f in self.frames.items()}
-        return replace(self, frames=frames, segment_filter=(key, str(value)),
-                       unfiltered_inputs=[n for n in self.frames if n not in carrying])
+            raise ParameterError(
+                f"No row of {self.config.name} has {key} = '{value}'."
+                + did_you_mean(value, values)
+                + f" Values of {key}: {', '.join(values[:30])}"
+                + (" ..." if len(values) > 30 else "")
+                + "."
+            )
+        frames = {
+            n: (f.loc[f[key].eq(value).fillna(False)].reset_index(drop=True) if n in carrying else f)
+            for n, f in self.frames.items()
+        }
+        return replace(
+            self,
+            frames=frames,
+            segment_filter=(key, str(value)),
+            unfiltered_inputs=[n for n in self.frames if n not in carrying],
+        )
 
 
 @dataclass
@@ -116,8 +135,11 @@ class ValidationReport:
         for file, problems in groups.items():
             lines.append(file)
             for p in problems:
-                where = ", ".join(w for w in (f"row {p.row}" if p.row is not None else "",
-                                              f"column '{p.column}'" if p.column else "") if w)
+                where = ", ".join(
+                    w
+                    for w in (f"row {p.row}" if p.row is not None else "", f"column '{p.column}'" if p.column else "")
+                    if w
+                )
                 label = "error  " if p.severity == "error" else "warning"
                 lines.append(f"  {label} {where + ': ' if where else ''}{p.message}")
             lines.append("")
@@ -145,9 +167,12 @@ def company_slug(folder: str | Path) -> str:
 def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
     folder = Path(path).expanduser().absolute()
     if not folder.is_dir():
-        return folder, None, [Problem(f"{folder} is not a folder; give the company folder that holds "
-                                      f"{CONFIG_FILE} and the exports.")]
-    if (outside := _links_outside(folder, [CONFIG_FILE, COMMENTARY_FILE])):
+        return (
+            folder,
+            None,
+            [Problem(f"{folder} is not a folder; give the company folder that holds {CONFIG_FILE} and the exports.")],
+        )
+    if outside := _links_outside(folder, [CONFIG_FILE, COMMENTARY_FILE]):
         return folder, None, outside
     try:
         config = load_config(folder)
@@ -168,7 +193,7 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         spec = config.inputs.get(name)
         if spec is None:
             continue
-        if (outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name)):
+        if outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name):
             problems += outside
             continue
         loaded = load_input(folder, spec, config.currency, fx)
@@ -178,9 +203,18 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
             frames[name] = loaded.frame
     problems += _company_warnings(config, frames)
     errors = [p for p in problems if p.severity == "error"]
-    company = None if errors else Company(
-        path=folder, slug=company_slug(folder), config=config, frames=frames,
-        warnings=[p for p in problems if p.severity == "warning"], sources=sources)
+    company = (
+        None
+        if errors
+        else Company(
+            path=folder,
+            slug=company_slug(folder),
+            config=config,
+            frames=frames,
+            warnings=[p for p in problems if p.severity == "warning"],
+            sources=sources,
+        )
+    )
     return folder, company, problems
 
 
@@ -238,10 +272,12 @@ def validate_company(path: str | Path, as_of: str | None = None) -> ValidationRe
         except ParameterError as exc:
             problems.append(Problem(str(exc), column="--as-of"))
             company = None
-    return ValidationReport(path=folder,
-                            errors=[p for p in problems if p.severity == "error"],
-                            warnings=[p for p in problems if p.severity == "warning"],
-                            company=company)
+    return ValidationReport(
+        path=folder,
+        errors=[p for p in problems if p.severity == "error"],
+        warnings=[p for p in problems if p.severity == "warning"],
+        company=company,
+    )
 
 
 # ======================================================================================
@@ -264,9 +300,14 @@ def _data_months(company: Company) -> pd.PeriodIndex:
         months = f["transactions"]["date"].dt.to_period("M")
     else:
         # No revenue input: the span of whatever dated input there is (dates or months).
-        cols = [pd.Series(pd.PeriodIndex(fr[c].dropna(), freq="M")) if isinstance(fr[c].dtype, pd.PeriodDtype)
-                else fr[c].dropna().dt.to_period("M") for fr in f.values() for c in fr.columns
-                if pd.api.types.is_datetime64_any_dtype(fr[c]) or isinstance(fr[c].dtype, pd.PeriodDtype)]
+        cols = [
+            pd.Series(pd.PeriodIndex(fr[c].dropna(), freq="M"))
+            if isinstance(fr[c].dtype, pd.PeriodDtype)
+            else fr[c].dropna().dt.to_period("M")
+            for fr in f.values()
+            for c in fr.columns
+            if pd.api.types.is_datetime64_any_dtype(fr[c]) or isinstance(fr[c].dtype, pd.PeriodDtype)
+        ]
         allv = pd.concat(cols).dropna() if cols else pd.Series([], dtype="period[M]")
         if allv.empty:
             return pd.PeriodIndex([], freq="M")
@@ -323,14 +364,22 @@ def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Ti
         raise ParameterError(f"--as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD).")
     served = _last_served(company, months)
     if month < months[0] or month > served:
-        raise ParameterError(f"--as-of {month} is outside the data of {company.config.name}, "
-                             f"which runs from {months[0]} to {served}.")
+        raise ParameterError(
+            f"--as-of {month} is outside the data of {company.config.name}, which runs from {months[0]} to {served}."
+        )
     if month > months[-1]:
-        _warn_once(company, Problem(
-            f"--as-of {month} is after the latest contract signature ({months[-1]}): contracts signed "
-            "after the export was made cannot be in it, so bookings and new business of the later months "
-            "may be understated.", file=company.config.inputs["contracts"].path, column="signed_date",
-            severity="warning", input="contracts"))
+        _warn_once(
+            company,
+            Problem(
+                f"--as-of {month} is after the latest contract signature ({months[-1]}): contracts signed "
+                "after the export was made cannot be in it, so bookings and new business of the later months "
+                "may be understated.",
+                file=company.config.inputs["contracts"].path,
+                column="signed_date",
+                severity="warning",
+                input="contracts",
+            ),
+        )
     return month, date
 
 
@@ -357,9 +406,15 @@ def _warn_once(company: Company, problem: Problem) -> None:
 def _company_warnings(config: CompanyConfig, frames: dict[str, pd.DataFrame]) -> list[Problem]:
     out: list[Problem] = []
     if not any(n in config.inputs for n in REVENUE_INPUTS) and config.inputs:
-        out.append(Problem("No revenue input (mrr, contracts or transactions): revenue sections are "
-                           "left out of the pack; only the sections of the inputs given are reported.",
-                           file=CONFIG_FILE, column="inputs", severity="warning"))
+        out.append(
+            Problem(
+                "No revenue input (mrr, contracts or transactions): revenue sections are "
+                "left out of the pack; only the sections of the inputs given are reported.",
+                file=CONFIG_FILE,
+                column="inputs",
+                severity="warning",
+            )
+        )
     if "mrr" in frames:
         spec = config.inputs["mrr"]
         out += _one_month_customers(frames["mrr"], spec.path)
@@ -379,9 +434,16 @@ def _one_month_customers(mrr: pd.DataFrame, file: str) -> list[Problem]:
         return []
     ids = ", ".join(str(i) for i in once[:MAX_ROWS])
     more = f" and {n - MAX_ROWS:,} more" if n > MAX_ROWS else ""
-    return [Problem(f"{n:,} customer(s) have MRR in only one month ({ids}{more}); check that "
-                    "their other months are not missing from the export (one-off fees do not belong in MRR).",
-                    file=file, column="customer_id", severity="warning", input="mrr")]
+    return [
+        Problem(
+            f"{n:,} customer(s) have MRR in only one month ({ids}{more}); check that "
+            "their other months are not missing from the export (one-off fees do not belong in MRR).",
+            file=file,
+            column="customer_id",
+            severity="warning",
+            input="mrr",
+        )
+    ]
 
 
 def _outliers(totals: pd.Series, what: str, file: str, name: str) -> list[Problem]:
@@ -394,7 +456,14 @@ def _outliers(totals: pd.Series, what: str, file: str, name: str) -> list[Proble
     spike = (totals > 1.5 * prev) & (totals > 1.5 * nxt)
     dip = (totals < 0.5 * prev) & (totals < 0.5 * nxt)
     flagged = totals.loc[(spike | dip) & (base > 0)]
-    return [Problem(f"{what} of {m} ({v:,.0f}) is far from the months around it "
-                    f"({prev[m]:,.0f} before, {nxt[m]:,.0f} after); check that month of the export.",
-                    file=file, column="month", severity="warning", input=name)
-            for m, v in flagged.head(MAX_ROWS).items()]
+    return [
+        Problem(
+            f"{what} of {m} ({v:,.0f}) is far from the months around it "
+            f"({prev[m]:,.0f} before, {nxt[m]:,.0f} after); check that month of the export.",
+            file=file,
+            column="month",
+            severity="warning",
+            input=name,
+        )
+        for m, v in flagged.head(MAX_ROWS).items()
+    ]

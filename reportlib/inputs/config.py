@@ -4,11 +4,11 @@ Every mistake is collected (not just the first) and raised together as one
 :class:`~reportlib.exceptions.ConfigError` whose problems each say which key is wrong and
 what would be right, with a "did you mean" suggestion for misspelled keys.
 """
+
 from __future__ import annotations
 
 import calendar
 import codecs
-
 import difflib
 import re
 import tomllib
@@ -23,8 +23,19 @@ from reportlib.params import parse_compare, parse_segment
 
 CONFIG_FILE = "company.toml"
 
-INPUT_NAMES = ("mrr", "contracts", "transactions", "financials", "leads", "traffic",
-               "opportunities", "targets", "usage", "nps", "reported")
+INPUT_NAMES = (
+    "mrr",
+    "contracts",
+    "transactions",
+    "financials",
+    "leads",
+    "traffic",
+    "opportunities",
+    "targets",
+    "usage",
+    "nps",
+    "reported",
+)
 REVENUE_INPUTS = ("mrr", "contracts", "transactions")
 # Money is never dropped quietly; CRM and analytics rows may be left out with a warning.
 _ERROR_BY_DEFAULT = {"mrr", "contracts", "transactions", "financials"}
@@ -38,13 +49,38 @@ _SECTION_KEYS = {
     "kpis": ("north_star",),
     "report": ("segments", "compare"),
 }
-_INPUT_KEYS = ("path", "sheet", "layout", "columns", "dimensions", "defaults", "values",
-               "date_format", "dayfirst", "join", "on_bad_rows", "delimiter", "encoding",
-               "decimal", "thousands", "end_date_exclusive", "month_format",
-               # reading report layouts and archives
-               "header_row", "comment", "footer", "member", "min_rows_kept",
-               # the transform layer (DuckDB)
-               "source", "where", "compute", "amount_unit", "sql", "accounts")
+_INPUT_KEYS = (
+    "path",
+    "sheet",
+    "layout",
+    "columns",
+    "dimensions",
+    "defaults",
+    "values",
+    "date_format",
+    "dayfirst",
+    "join",
+    "on_bad_rows",
+    "delimiter",
+    "encoding",
+    "decimal",
+    "thousands",
+    "end_date_exclusive",
+    "month_format",
+    # reading report layouts and archives
+    "header_row",
+    "comment",
+    "footer",
+    "member",
+    "min_rows_kept",
+    # the transform layer (DuckDB)
+    "source",
+    "where",
+    "compute",
+    "amount_unit",
+    "sql",
+    "accounts",
+)
 _JOIN_KEYS = ("path", "sheet", "on", "left_on", "right_on", "columns", "how", "aggregate")
 AMOUNT_UNITS = ("units", "cents")
 # Date formats that are not strftime patterns: seconds or milliseconds since 1970.
@@ -74,8 +110,7 @@ class Policies:
         list of tuple of str
             One row per policy, in declaration order.
         """
-        return [(f.name, _show(getattr(self, f.name)), _MEANING[f.name](getattr(self, f.name)))
-                for f in fields(self)]
+        return [(f.name, _show(getattr(self, f.name)), _MEANING[f.name](getattr(self, f.name))) for f in fields(self)]
 
 
 def _show(value: Any) -> str:
@@ -88,41 +123,58 @@ def _show(value: Any) -> str:
 
 _MEANING = {
     "reactivation_window_months": lambda v: (
-        "a customer who returns after any gap is a reactivation" if v is None else
-        f"a customer who returns after a gap of more than {v} months counts as new"),
+        "a customer who returns after any gap is a reactivation"
+        if v is None
+        else f"a customer who returns after a gap of more than {v} months counts as new"
+    ),
     "cac_lag_months": lambda v: (
-        "S&M spend of the same months as the new customers it buys" if not v else
-        f"S&M spend is taken {v} month(s) before the new customers it buys"),
+        "S&M spend of the same months as the new customers it buys"
+        if not v
+        else f"S&M spend is taken {v} month(s) before the new customers it buys"
+    ),
     "ltv_max_lifetime_years": lambda v: (
-        "customer lifetime is 1 / annual logo churn, uncapped" if v is None else
-        f"customer lifetime is 1 / annual logo churn, capped at {v} years"),
+        "customer lifetime is 1 / annual logo churn, uncapped"
+        if v is None
+        else f"customer lifetime is 1 / annual logo churn, capped at {v} years"
+    ),
     "ltv_churn_basis": lambda v: {
         "period": "LTV divides by the annual logo churn point to point (active a year ago, gone now)",
-        "monthly": "LTV divides by 12 x the mean monthly logo churn over the trailing 12 months"}.get(v, v),
+        "monthly": "LTV divides by 12 x the mean monthly logo churn over the trailing 12 months",
+    }.get(v, v),
     "magic_number_basis": lambda v: {
         "net_new": "magic number uses net new ARR",
         "new": "magic number uses new + reactivation ARR",
-        "gross": "magic number uses new + reactivation + expansion ARR"}.get(v, v),
+        "gross": "magic number uses new + reactivation + expansion ARR",
+    }.get(v, v),
     "mrr_includes_uncontracted": lambda v: (
-        "MRR from contracts includes uncontracted recurring lines and transactions" if v else
-        "MRR from contracts counts contracted recurring lines only"),
+        "MRR from contracts includes uncontracted recurring lines and transactions"
+        if v
+        else "MRR from contracts counts contracted recurring lines only"
+    ),
     "sm_allocation": lambda v: {
         "none": "S&M-based KPIs are left blank in segment packs",
         "new_customers": "S&M is allocated to segments pro rata to new customers",
         "new_arr": "S&M is allocated to segments pro rata to new ARR",
-        "arr": "S&M is allocated to segments pro rata to ARR"}.get(v, v),
+        "arr": "S&M is allocated to segments pro rata to ARR",
+    }.get(v, v),
     "fiscal_year_start_month": lambda v: (
-        "quarters and years are calendar quarters and years" if v == 1 else
-        f"the fiscal year starts in {calendar.month_name[v]}; quarter and year windows end on fiscal quarter "
-        "and year ends, labelled like FY2027 Q1 (a fiscal year is named after the calendar year it ends in)"),
+        "quarters and years are calendar quarters and years"
+        if v == 1
+        else f"the fiscal year starts in {calendar.month_name[v]}; quarter and year windows end on fiscal quarter "
+        "and year ends, labelled like FY2027 Q1 (a fiscal year is named after the calendar year it ends in)"
+    ),
     "pacing_amber": lambda v: f"pipeline pace of at least {v:.0%} of target is 'on track'",
     "alert_threshold": lambda v: (
-        f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"),
+        f"adjacent funnel stages moving in opposite directions by more than {v:.0%} raise an alert"
+    ),
 }
 
 # (allowed type(s), check returning an error sentence or None)
 _POLICY_RULES: dict[str, tuple[tuple[type, ...], Any]] = {
-    "reactivation_window_months": ((int,), lambda v: None if v >= 1 else "must be a whole number of months, 1 or more."),
+    "reactivation_window_months": (
+        (int,),
+        lambda v: None if v >= 1 else "must be a whole number of months, 1 or more.",
+    ),
     "cac_lag_months": ((int,), lambda v: None if v >= 0 else "must be 0 or a positive whole number of months."),
     "ltv_max_lifetime_years": ((int, float), lambda v: None if v > 0 else "must be a positive number of years."),
     "ltv_churn_basis": ((str,), lambda v: _one_of(v, ("period", "monthly"))),
@@ -144,8 +196,8 @@ class JoinSpec:
     columns: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
     how: str = "left"
-    right_on: tuple[str, ...] = ()       # the joined file's key columns when named differently
-    aggregate: str | None = None         # "sum": one-to-many side summed per key first
+    right_on: tuple[str, ...] = ()  # the joined file's key columns when named differently
+    aggregate: str | None = None  # "sum": one-to-many side summed per key first
 
     @property
     def right_keys(self) -> tuple[str, ...]:
@@ -178,7 +230,7 @@ class InputSpec:
     thousands: str | None = None
     end_date_exclusive: bool = False
     month_format: str | None = None
-    paths: tuple[str, ...] = ()          # every path or glob given (``path`` is their display)
+    paths: tuple[str, ...] = ()  # every path or glob given (``path`` is their display)
     header_row: int | str | None = None  # 1-based, or "auto"; None: row 1 unless a title is found
     comment: str | None = None
     footer: tuple[str, ...] = ()
@@ -194,8 +246,14 @@ class InputSpec:
     @property
     def needs_transform(self) -> bool:
         """Whether the input goes through DuckDB (a plain mapping does not)."""
-        return bool(self.source or self.where or self.compute or self.sql or self.layout == "accounts"
-                    or any(j.needs_transform for j in self.join))
+        return bool(
+            self.source
+            or self.where
+            or self.compute
+            or self.sql
+            or self.layout == "accounts"
+            or any(j.needs_transform for j in self.join)
+        )
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -207,7 +265,7 @@ class Override:
     """One ``[[overrides]]`` entry: the analyst's value of a KPI for the period ending ``month``."""
 
     kpi: str
-    month: str          # YYYY-MM: the last month of the period given (2026Q3 -> 2026-09)
+    month: str  # YYYY-MM: the last month of the period given (2026Q3 -> 2026-09)
     value: float
     reason: str
 
@@ -225,8 +283,8 @@ class CompanyConfig:
     segments: list[tuple[str, str]] = field(default_factory=list)
     compare: tuple[str, tuple[str, str]] | None = None
     inputs: dict[str, InputSpec] = field(default_factory=dict)
-    fx_path: str | None = None   # [fx] path: CSV of currency, month, rate (1 unit in company currency)
-    fund: FundConfig | None = None   # fund.toml of the portfolio (or --fund); company.toml wins over it
+    fx_path: str | None = None  # [fx] path: CSV of currency, month, rate (1 unit in company currency)
+    fund: FundConfig | None = None  # fund.toml of the portfolio (or --fund); company.toml wins over it
     overrides: tuple[Override, ...] = ()
 
 
@@ -255,16 +313,22 @@ def load_config(path: str | Path) -> CompanyConfig:
     path = Path(path)
     file = path if path.suffix == ".toml" else path / CONFIG_FILE
     if not file.is_file():
-        raise ConfigError([Problem(f"There is no {CONFIG_FILE} in {file.parent}; every company "
-                                   "folder needs one naming the company, its currency and its input files.",
-                                   file=CONFIG_FILE)])
+        raise ConfigError(
+            [
+                Problem(
+                    f"There is no {CONFIG_FILE} in {file.parent}; every company "
+                    "folder needs one naming the company, its currency and its input files.",
+                    file=CONFIG_FILE,
+                )
+            ]
+        )
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError([Problem(f"{CONFIG_FILE} is not a UTF-8 text file.", file=CONFIG_FILE)]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([Problem(_toml_sentence(exc), file=CONFIG_FILE, row=_toml_line(exc))]) from None
-    checker = _Checker(find_fund(file.parent))   # an invalid fund.toml raises its own ConfigError
+    checker = _Checker(find_fund(file.parent))  # an invalid fund.toml raises its own ConfigError
     config = checker.company(data)
     if checker.problems:
         raise ConfigError(checker.problems)
@@ -275,7 +339,7 @@ def _period_month(text: str) -> str | None:
     """``2026-09`` or ``2026Q3`` as the period's last month (``2026-09``); None otherwise."""
     if (m := re.fullmatch(r"(\d{4})-(\d{2})", text.strip())) and 1 <= int(m.group(2)) <= 12:
         return text.strip()
-    if (m := re.fullmatch(r"(\d{4})-?Q([1-4])", text.strip(), re.IGNORECASE)):
+    if m := re.fullmatch(r"(\d{4})-?Q([1-4])", text.strip(), re.IGNORECASE):
         return f"{m.group(1)}-{int(m.group(2)) * 3:02d}"
     return None
 
@@ -293,8 +357,10 @@ def _toml_sentence(exc: tomllib.TOMLDecodeError) -> str:
     m = re.match(r"(.*?)\s*\(at line (\d+), column (\d+)\)", str(exc))
     if m:
         what, line, col = m.groups()
-        return (f"{CONFIG_FILE} is not valid TOML: at line {line}, column {col}: "
-                f"{what[0].lower() + what[1:]}. Check quotes, '=' signs and [section] headers there.")
+        return (
+            f"{CONFIG_FILE} is not valid TOML: at line {line}, column {col}: "
+            f"{what[0].lower() + what[1:]}. Check quotes, '=' signs and [section] headers there."
+        )
     return f"{CONFIG_FILE} is not valid TOML: {exc}."
 
 
@@ -317,13 +383,23 @@ def did_you_mean(word: str, options: Any) -> str:
 def _one_of(value: Any, allowed: tuple[str, ...]) -> str | None:
     if value in allowed:
         return None
-    return "must be one of " + ", ".join(f"'{a}'" for a in allowed) + "," + \
-        (f" not '{value}'." + did_you_mean(value, allowed)).rstrip()
+    return (
+        "must be one of "
+        + ", ".join(f"'{a}'" for a in allowed)
+        + ","
+        + (f" not '{value}'." + did_you_mean(value, allowed)).rstrip()
+    )
 
 
 def _type_name(types: tuple[type, ...]) -> str:
-    names = {bool: "true or false", int: "a whole number", float: "a number", str: "text in quotes",
-             list: "a list like [\"a\", \"b\"]", dict: "a table like { a = \"b\" }"}
+    names = {
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "text in quotes",
+        list: 'a list like ["a", "b"]',
+        dict: 'a table like { a = "b" }',
+    }
     return " or ".join(dict.fromkeys(names[t] for t in types))
 
 
@@ -358,11 +434,13 @@ def safe_path(folder: Path, relative: str) -> tuple[Path, Problem | None]:
         root = folder.resolve(strict=True)
         real = path.resolve(strict=False)
     except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
-        return path, Problem(f"{relative} cannot be opened: its symbolic links go round in a loop.",
-                             file=relative)
+        return path, Problem(f"{relative} cannot be opened: its symbolic links go round in a loop.", file=relative)
     if real != root and root not in real.parents:
-        return path, Problem(f"{relative} is a symbolic link to {real}, outside the company folder "
-                             f"{root}; copy the file into the folder instead.", file=relative)
+        return path, Problem(
+            f"{relative} is a symbolic link to {real}, outside the company folder "
+            f"{root}; copy the file into the folder instead.",
+            file=relative,
+        )
     return path, None
 
 
@@ -380,10 +458,15 @@ class _Checker:
         for key in table:
             if key not in allowed:
                 prefix = f"{where}." if where else ""
-                self.problems.append(Problem(
-                    f"Unknown key '{prefix}{key}' in {CONFIG_FILE}." + did_you_mean(key, allowed)
-                    + (" Valid keys here: " + ", ".join(allowed) + "." if not closest(key, allowed) else ""),
-                    file=CONFIG_FILE, column=f"{prefix}{key}"))
+                self.problems.append(
+                    Problem(
+                        f"Unknown key '{prefix}{key}' in {CONFIG_FILE}."
+                        + did_you_mean(key, allowed)
+                        + (" Valid keys here: " + ", ".join(allowed) + "." if not closest(key, allowed) else ""),
+                        file=CONFIG_FILE,
+                        column=f"{prefix}{key}",
+                    )
+                )
 
     def typed(self, table: dict, key: str, where: str, types: tuple[type, ...], default: Any = None) -> Any:
         if key not in table:
@@ -414,14 +497,14 @@ class _Checker:
         if not name or not str(name).strip():
             self.fail("company.name", "is required: the company's name as the board pack shows it.")
         if not currency:
-            self.fail("company.currency", "is required: the reporting currency as an ISO code, e.g. \"EUR\".")
+            self.fail("company.currency", 'is required: the reporting currency as an ISO code, e.g. "EUR".')
         elif not re.fullmatch(r"[A-Z]{3}", currency):
-            self.fail("company.currency", f"must be a three-letter ISO code such as \"EUR\" or \"USD\", not {currency!r}.")
+            self.fail("company.currency", f'must be a three-letter ISO code such as "EUR" or "USD", not {currency!r}.')
         stage = self.typed(comp, "stage", "company", (str,), "early")
-        if (msg := _one_of(stage, STAGES)):
+        if msg := _one_of(stage, STAGES):
             self.fail("company.stage", msg)
         gtm = self.typed(comp, "gtm", "company", (str,), "hybrid")
-        if (msg := _one_of(gtm, GTMS)):
+        if msg := _one_of(gtm, GTMS):
             self.fail("company.gtm", msg)
 
         policies = self.policies(self.table(data, "policies"))
@@ -434,10 +517,20 @@ class _Checker:
         compare = self.compare(report)
         inputs = self.inputs(self.table(data, "inputs"))
         fx_path = self.fx(self.table(data, "fx"))
-        return CompanyConfig(name=str(name or ""), currency=str(currency or ""), stage=stage, gtm=gtm,
-                             north_star=north_star, policies=policies, segments=segments,
-                             compare=compare, inputs=inputs, fx_path=fx_path, fund=self.fund,
-                             overrides=self.overrides(data.get("overrides", [])))
+        return CompanyConfig(
+            name=str(name or ""),
+            currency=str(currency or ""),
+            stage=stage,
+            gtm=gtm,
+            north_star=north_star,
+            policies=policies,
+            segments=segments,
+            compare=compare,
+            inputs=inputs,
+            fx_path=fx_path,
+            fund=self.fund,
+            overrides=self.overrides(data.get("overrides", [])),
+        )
 
     # --- [[overrides]]: the analyst's values, with a reason ---
 
@@ -483,7 +576,7 @@ class _Checker:
             value = self.typed(table, key, "policies", types)
             if value is None:
                 continue
-            if (msg := rule(value)):
+            if msg := rule(value):
                 self.fail(f"policies.{key}", msg)
                 continue
             values[key] = float(value) if float in types and not isinstance(value, bool) else value
@@ -493,7 +586,7 @@ class _Checker:
         default = (self.fund.north_star if self.fund else None) or DEFAULT_NORTH_STAR
         value = self.typed(table, "north_star", "kpis", (list,), list(default))
         if not all(isinstance(v, str) for v in value):
-            self.fail("kpis.north_star", "must be a list of KPI ids from METRICS.md, e.g. [\"arr\", \"nrr\"].")
+            self.fail("kpis.north_star", 'must be a list of KPI ids from METRICS.md, e.g. ["arr", "nrr"].')
             return list(DEFAULT_NORTH_STAR)
         unknown = [v for v in value if v not in registry.REGISTRY]
         for kpi in unknown:
@@ -512,7 +605,7 @@ class _Checker:
             except ParameterError:
                 seg = None
             if seg is None:
-                self.fail("report.segments", f"entries must look like \"segment=Enterprise\", not {item!r}.")
+                self.fail("report.segments", f'entries must look like "segment=Enterprise", not {item!r}.')
                 continue
             out.append(seg)
         return out
@@ -522,7 +615,7 @@ class _Checker:
         try:
             return parse_compare(text)
         except ParameterError:
-            self.fail("report.compare", f"must look like \"segment=SMB,Enterprise\" (one key, two values), not {text!r}.")
+            self.fail("report.compare", f'must look like "segment=SMB,Enterprise" (one key, two values), not {text!r}.')
             return None
 
     def inputs(self, table: dict) -> dict[str, InputSpec]:
@@ -534,15 +627,20 @@ class _Checker:
                 if spec is not None:
                     specs[name] = spec
         if not table:
-            self.problems.append(Problem(
-                f"{CONFIG_FILE} names no input files: add at least an [inputs.mrr], [inputs.contracts] "
-                "or [inputs.transactions] section.", file=CONFIG_FILE, column="inputs"))
+            self.problems.append(
+                Problem(
+                    f"{CONFIG_FILE} names no input files: add at least an [inputs.mrr], [inputs.contracts] "
+                    "or [inputs.transactions] section.",
+                    file=CONFIG_FILE,
+                    column="inputs",
+                )
+            )
         return specs
 
     def input(self, name: str, table: Any) -> InputSpec | None:
         where = f"inputs.{name}"
         if not isinstance(table, dict):
-            self.fail(where, "must be a table ([inputs.%s] with path and columns)." % name)
+            self.fail(where, f"must be a table ([inputs.{name}] with path and columns).")
             return None
         self.unknown(table, _INPUT_KEYS, where)
         n_before = len(self.problems)
@@ -550,8 +648,17 @@ class _Checker:
         path = ", ".join(paths)
         kw: dict[str, Any] = {"paths": tuple(paths)}
         kw.update(self.transform_keys(name, table, where))
-        for key in ("sheet", "date_format", "delimiter", "encoding", "decimal", "thousands", "month_format",
-                    "comment", "member"):
+        for key in (
+            "sheet",
+            "date_format",
+            "delimiter",
+            "encoding",
+            "decimal",
+            "thousands",
+            "month_format",
+            "comment",
+            "member",
+        ):
             value = self.typed(table, key, where, (str,))
             if value is not None:
                 kw[key] = value
@@ -560,16 +667,17 @@ class _Checker:
         if kw["end_date_exclusive"] and name != "contracts":
             self.fail(f"{where}.end_date_exclusive", "only applies to [inputs.contracts].")
         layout = self.typed(table, "layout", where, (str,), "long")
-        if (msg := _one_of(layout, ("long", "wide", "accounts"))):
+        if msg := _one_of(layout, ("long", "wide", "accounts")):
             self.fail(f"{where}.layout", msg)
         elif layout == "wide" and name != "mrr":
-            self.fail(f"{where}.layout", "\"wide\" (months as columns) is only supported for [inputs.mrr].")
+            self.fail(f"{where}.layout", '"wide" (months as columns) is only supported for [inputs.mrr].')
         elif layout == "accounts" and name != "financials":
-            self.fail(f"{where}.layout", "\"accounts\" (a P&L with accounts as rows) is only supported "
-                      "for [inputs.financials].")
+            self.fail(
+                f"{where}.layout", '"accounts" (a P&L with accounts as rows) is only supported for [inputs.financials].'
+            )
         bad_default = "error" if name in _ERROR_BY_DEFAULT else "warn"
         on_bad = self.typed(table, "on_bad_rows", where, (str,), bad_default)
-        if (msg := _one_of(on_bad, ("error", "warn"))):
+        if msg := _one_of(on_bad, ("error", "warn")):
             self.fail(f"{where}.on_bad_rows", msg)
         for key in ("delimiter", "decimal", "thousands"):
             if key in kw and len(kw[key]) != 1:
@@ -580,8 +688,10 @@ class _Checker:
             try:
                 codecs.lookup(kw["encoding"])
             except LookupError:
-                self.fail(f"{where}.encoding", f"{kw['encoding']!r} is not a known text encoding "
-                          "(try \"utf-8\", \"latin-1\" or \"cp1252\").")
+                self.fail(
+                    f"{where}.encoding",
+                    f'{kw["encoding"]!r} is not a known text encoding (try "utf-8", "latin-1" or "cp1252").',
+                )
         columns = self.str_map(table, "columns", where)
         dimensions = self.typed(table, "dimensions", where, (list,), [])
         if not all(isinstance(d, str) for d in dimensions):
@@ -600,24 +710,37 @@ class _Checker:
             translated[canon] = {str(k): str(v) for k, v in mapping.items()}
         joins = self.joins(table, where, keyed="source" not in table)
         if "source" in table and "amount_unit" in table:
-            self.fail(f"{where}.amount_unit", f"cannot be used with source: source = {table['source']!r} "
-                      "knows the unit its tool writes amounts in and converts them itself.")
+            self.fail(
+                f"{where}.amount_unit",
+                f"cannot be used with source: source = {table['source']!r} "
+                "knows the unit its tool writes amounts in and converts them itself.",
+            )
         if len(self.problems) > n_before:
             return None
-        return InputSpec(name=name, path=path, layout=layout, columns=columns,
-                         dimensions=tuple(dimensions), defaults=dict(defaults), values=translated,
-                         join=joins, on_bad_rows=on_bad, **kw)
+        return InputSpec(
+            name=name,
+            path=path,
+            layout=layout,
+            columns=columns,
+            dimensions=tuple(dimensions),
+            defaults=dict(defaults),
+            values=translated,
+            join=joins,
+            on_bad_rows=on_bad,
+            **kw,
+        )
 
     def paths(self, table: dict, where: str) -> list[str]:
         """``path`` as a list: one file, a glob, or a list of either (stacked)."""
         value = table.get("path")
         if isinstance(value, list):
             if not value or not all(isinstance(v, str) for v in value):
-                self.fail(f"{where}.path", "must be a file name, a glob such as \"exports/*.csv\", or a "
-                          "non-empty list of them.")
+                self.fail(
+                    f"{where}.path", 'must be a file name, a glob such as "exports/*.csv", or a non-empty list of them.'
+                )
                 return [""]
             for v in value:
-                if (why := safe_relative_path(v)):
+                if why := safe_relative_path(v):
                     self.fail(f"{where}.path", f"{v!r} {why}.")
             return list(value)
         return [self.path(table, where)]
@@ -628,14 +751,16 @@ class _Checker:
         kw: dict[str, Any] = {}
         header = self.typed(table, "header_row", where, (int, str))
         if isinstance(header, str) and header != "auto" or isinstance(header, int) and header < 1:
-            self.fail(f"{where}.header_row", f"must be the header's row number as the spreadsheet shows "
-                      f"it (1 or more) or \"auto\", not {header!r}.")
+            self.fail(
+                f"{where}.header_row",
+                f'must be the header\'s row number as the spreadsheet shows it (1 or more) or "auto", not {header!r}.',
+            )
         elif header is not None:
             kw["header_row"] = header
         footer = self.typed(table, "footer", where, (list, str), [])
         footer = [footer] if isinstance(footer, str) else footer
         if not all(isinstance(f, str) for f in footer):
-            self.fail(f"{where}.footer", "must be a list of patterns such as [\"Total*\", \"Copyright*\"].")
+            self.fail(f"{where}.footer", 'must be a list of patterns such as ["Total*", "Copyright*"].')
         else:
             kw["footer"] = tuple(footer)
         share = self.typed(table, "min_rows_kept", where, (int, float), 0.5)
@@ -653,7 +778,7 @@ class _Checker:
         kw["compute"] = self.str_map(table, "compute", where)
         unit = self.typed(table, "amount_unit", where, (str,))
         if unit is not None:
-            if (msg := _one_of(unit, AMOUNT_UNITS)):
+            if msg := _one_of(unit, AMOUNT_UNITS):
                 self.fail(f"{where}.amount_unit", msg)
             kw["amount_unit"] = unit
         kw["accounts"] = self.accounts(name, table, where)
@@ -667,8 +792,10 @@ class _Checker:
         for canon, names in raw.items():
             names = [names] if isinstance(names, str) else names
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                self.fail(f"{where}.accounts.{canon}", "must be a list of account names or patterns "
-                          "such as [\"6000*\", \"Sales Salaries\"].")
+                self.fail(
+                    f"{where}.accounts.{canon}",
+                    'must be a list of account names or patterns such as ["6000*", "Sales Salaries"].',
+                )
                 continue
             out[canon] = tuple(names)
         return out
@@ -679,7 +806,7 @@ class _Checker:
             if "path" not in table:
                 self.fail(f"{where}.path", "is required: the file name of this input inside the company folder.")
             return ""
-        if (why := safe_relative_path(value)):
+        if why := safe_relative_path(value):
             self.fail(f"{where}.path", f"{value!r} {why}.")
         return value
 
@@ -697,7 +824,7 @@ class _Checker:
         if isinstance(raw, dict):
             raw = [raw]
         if not isinstance(raw, list) or not all(isinstance(j, dict) for j in raw):
-            self.fail(f"{where}.join", "must be one or more [[%s.join]] tables with path, on and columns." % where)
+            self.fail(f"{where}.join", f"must be one or more [[{where}.join]] tables with path, on and columns.")
             return ()
         out = []
         for i, j in enumerate(raw, start=1):
@@ -707,8 +834,11 @@ class _Checker:
             on = self.typed(j, "on", jw, (str, list)) or self.typed(j, "left_on", jw, (str, list))
             right_on = self.typed(j, "right_on", jw, (str, list))
             if on is None and keyed:
-                self.fail(f"{jw}.on", "is required: the key column present in both files "
-                          "(or left_on and right_on when they are named differently).")
+                self.fail(
+                    f"{jw}.on",
+                    "is required: the key column present in both files "
+                    "(or left_on and right_on when they are named differently).",
+                )
             on = on or []
             on = (on,) if isinstance(on, str) else tuple(str(o) for o in on)
             right_on = (right_on,) if isinstance(right_on, str) else tuple(str(o) for o in right_on or ())
@@ -718,9 +848,17 @@ class _Checker:
             if aggregate is not None and (msg := _one_of(aggregate, ("sum",))):
                 self.fail(f"{jw}.aggregate", msg)
             how = self.typed(j, "how", jw, (str,), "left")
-            if (msg := _one_of(how, ("left", "inner"))):
+            if msg := _one_of(how, ("left", "inner")):
                 self.fail(f"{jw}.how", msg)
-            out.append(JoinSpec(path=path, on=on, columns=self.str_map(j, "columns", jw),
-                                sheet=self.typed(j, "sheet", jw, (str,)), how=how, right_on=right_on,
-                                aggregate=aggregate))
+            out.append(
+                JoinSpec(
+                    path=path,
+                    on=on,
+                    columns=self.str_map(j, "columns", jw),
+                    sheet=self.typed(j, "sheet", jw, (str,)),
+                    how=how,
+                    right_on=right_on,
+                    aggregate=aggregate,
+                )
+            )
         return tuple(out)

@@ -23,6 +23,7 @@ the same file). A company's own ``company.toml`` wins over it::
 Paths are relative to the folder of ``fund.toml``. Every mistake is collected and raised
 together as one :class:`~reportlib.exceptions.ConfigError`.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -42,10 +43,15 @@ FUND_FILE = "fund.toml"
 FUND_ENV = "REPORTLIB_FUND"
 COLOR_NAMES = ("primary", "accent", "green", "amber", "red")
 LOGO_SUFFIXES = (".png", ".svg")
-_KEYS = {"": ("fund", "branding", "kpis", "notebooks"), "fund": ("name", "currency", "fx"),
-         "branding": ("logo", "colors", "font"), "kpis": ("north_star",), "notebooks": ("path",)}
+_KEYS = {
+    "": ("fund", "branding", "kpis", "notebooks"),
+    "fund": ("name", "currency", "fx"),
+    "branding": ("logo", "colors", "font"),
+    "kpis": ("north_star",),
+    "notebooks": ("path",),
+}
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
-_FONT = re.compile(r"[A-Za-z0-9 ._-]{1,60}")   # a family name, nothing that could end the CSS rule
+_FONT = re.compile(r"[A-Za-z0-9 ._-]{1,60}")  # a family name, nothing that could end the CSS rule
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,14 @@ def load_fund(path: str | Path) -> FundConfig:
     file = Path(path).expanduser().absolute()
     file = file / FUND_FILE if file.is_dir() else file
     if not file.is_file():
-        raise ConfigError([Problem(f"There is no fund file {file}; give the path of a fund.toml "
-                                   "(see README, 'Brand it').", file=FUND_FILE)])
+        raise ConfigError(
+            [
+                Problem(
+                    f"There is no fund file {file}; give the path of a fund.toml (see README, 'Brand it').",
+                    file=FUND_FILE,
+                )
+            ]
+        )
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -130,8 +142,11 @@ class _FundChecker:
         for key in value:
             if key not in allowed:
                 hit = difflib.get_close_matches(key, allowed, n=1)
-                self.fail(f"{name}.{key}", "is not a setting of fund.toml."
-                          + (f" Did you mean '{hit[0]}'?" if hit else f" Known: {', '.join(allowed)}."))
+                self.fail(
+                    f"{name}.{key}",
+                    "is not a setting of fund.toml."
+                    + (f" Did you mean '{hit[0]}'?" if hit else f" Known: {', '.join(allowed)}."),
+                )
         return value
 
     def text(self, table: dict, key: str, where: str) -> str:
@@ -158,37 +173,46 @@ class _FundChecker:
         fund, branding = self.table(data, "fund"), self.table(data, "branding")
         currency = self.text(fund, "currency", "fund")
         if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-            self.fail("fund.currency", f"must be a three-letter ISO code such as \"EUR\", not {currency!r}.")
+            self.fail("fund.currency", f'must be a three-letter ISO code such as "EUR", not {currency!r}.')
         logo = self.file_path(branding, "logo", "branding")
         if logo is not None and logo.suffix.lower() not in LOGO_SUFFIXES:
             self.fail("branding.logo", f"must be a PNG or SVG file, not {logo.name}.")
             logo = None
-        return FundConfig(path=self.file, name=self.text(fund, "name", "fund"), currency=currency,
-                          fx=self.file_path(fund, "fx", "fund"), logo=logo, colors=self.colors(branding),
-                          font=self.font(branding),
-                          north_star=self.north_star(self.table(data, "kpis")),
-                          notebooks=self.file_path(self.table(data, "notebooks"), "path", "notebooks", folder=True))
+        return FundConfig(
+            path=self.file,
+            name=self.text(fund, "name", "fund"),
+            currency=currency,
+            fx=self.file_path(fund, "fx", "fund"),
+            logo=logo,
+            colors=self.colors(branding),
+            font=self.font(branding),
+            north_star=self.north_star(self.table(data, "kpis")),
+            notebooks=self.file_path(self.table(data, "notebooks"), "path", "notebooks", folder=True),
+        )
 
     def font(self, branding: dict) -> str:
         font = self.text(branding, "font", "branding")
         if font and not _FONT.fullmatch(font):
-            self.fail("branding.font", f"must be a font family name such as \"DejaVu Serif\", not {font!r}.")
+            self.fail("branding.font", f'must be a font family name such as "DejaVu Serif", not {font!r}.')
             return ""
         return font
 
     def colors(self, branding: dict) -> dict[str, str]:
         value = branding.get("colors", {})
         if not isinstance(value, dict):
-            self.fail("branding.colors", "must be a table like { primary = \"#0B3C5D\" }.")
+            self.fail("branding.colors", 'must be a table like { primary = "#0B3C5D" }.')
             return {}
         out = {}
         for name, colour in value.items():
             if name not in COLOR_NAMES:
                 hit = difflib.get_close_matches(name, COLOR_NAMES, n=1)
-                self.fail(f"branding.colors.{name}", "is not a colour of the theme."
-                          + (f" Did you mean '{hit[0]}'?" if hit else f" Known: {', '.join(COLOR_NAMES)}."))
+                self.fail(
+                    f"branding.colors.{name}",
+                    "is not a colour of the theme."
+                    + (f" Did you mean '{hit[0]}'?" if hit else f" Known: {', '.join(COLOR_NAMES)}."),
+                )
             elif not isinstance(colour, str) or not _HEX.fullmatch(colour):
-                self.fail(f"branding.colors.{name}", f"must be a colour like \"#1F4E79\", not {colour!r}.")
+                self.fail(f"branding.colors.{name}", f'must be a colour like "#1F4E79", not {colour!r}.')
             else:
                 out[name] = colour.upper()
         return out
@@ -196,7 +220,7 @@ class _FundChecker:
     def north_star(self, kpis: dict) -> list[str]:
         value = kpis.get("north_star", [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail("kpis.north_star", "must be a list of KPI ids from METRICS.md, e.g. [\"arr\", \"nrr\"].")
+            self.fail("kpis.north_star", 'must be a list of KPI ids from METRICS.md, e.g. ["arr", "nrr"].')
             return []
         unknown = [v for v in value if v not in registry.REGISTRY]
         for kpi in unknown:

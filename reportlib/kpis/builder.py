@@ -15,44 +15,83 @@ unit). A blank value is an empty cell with a ``note`` saying why, never 0 or inf
 >>> result = compute_kpis("data/meridian", as_of="2026-09")   # doctest: +SKIP
 >>> write_kpis(result, "out")                                 # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
+from reportlib import registry as reg
+from reportlib.exceptions import Problem
+from reportlib.inputs import Company, load_company, resolve_as_of
+from reportlib.inputs.config import INPUT_NAMES
 from reportlib.kpis import narrative as nar
 from reportlib.kpis.excel import atomic_write, number_format, write_workbook
 from reportlib.kpis.overrides import apply_overrides, mark_overrides, override_columns
-from reportlib.kpis.reconciliation import (billing_vs_pnl, crm_vs_bookings, monthly_amounts,
-                                           reconciliation_problems, reconciliation_table, reported_vs_recomputed)
+from reportlib.kpis.reconciliation import (
+    billing_vs_pnl,
+    crm_vs_bookings,
+    monthly_amounts,
+    reconciliation_problems,
+    reconciliation_table,
+    reported_vs_recomputed,
+)
 from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
-from reportlib import registry as reg
-from reportlib.exceptions import Problem
-from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
-from reportlib.params import parse_compare, parse_segment
-from reportlib.values import finite
-from reportlib.inputs import Company, load_company, resolve_as_of
-from reportlib.inputs.config import INPUT_NAMES
-from reportlib.metrics import (Blank, Value, Window, cohort_gross_profit, cohort_payback, feature_adoption,
-                      funnel, funnel_cohorts, journey_kpis, monthly_cac, note_of, nps_kpis,
-                      movement_actuals, opportunity_cohorts, parse_window, pipeline_by, pipeline_kpis, pipeline_pacing,
-                      segment_share, unit_economics_kpis, unit_economics_series, usage_kpis, usage_series)
+from reportlib.metrics import (
+    Blank,
+    Value,
+    Window,
+    cohort_gross_profit,
+    cohort_payback,
+    feature_adoption,
+    funnel,
+    funnel_cohorts,
+    journey_kpis,
+    monthly_cac,
+    movement_actuals,
+    note_of,
+    nps_kpis,
+    opportunity_cohorts,
+    parse_window,
+    pipeline_by,
+    pipeline_kpis,
+    pipeline_pacing,
+    segment_share,
+    unit_economics_kpis,
+    unit_economics_series,
+    usage_kpis,
+    usage_series,
+)
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
-from reportlib.metrics.unit_economics import cash_runway_series
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
 from reportlib.metrics.movements import MovementSet, arpa_drivers, movement_set, mrr_bridge, mrr_drivers, revenue_kpis
+from reportlib.metrics.unit_economics import cash_runway_series
+from reportlib.params import parse_compare, parse_segment
+from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
+from reportlib.values import finite
 
-__all__ = ["KpiResult", "KPI_COLUMNS", "REGISTRY", "Kpi", "compute_kpis", "write_kpis", "kpi_ids",
-           "benchmark_text", "status", "reconciliation_warnings"]
+__all__ = [
+    "KpiResult",
+    "KPI_COLUMNS",
+    "REGISTRY",
+    "Kpi",
+    "compute_kpis",
+    "write_kpis",
+    "kpi_ids",
+    "benchmark_text",
+    "status",
+    "reconciliation_warnings",
+]
 
 KPI_COLUMNS = ["kpi", "label", "tier", "value", "unit", "prior_value", "change", "benchmark", "status", "note"]
 #: Written after :data:`KPI_COLUMNS` in kpis.csv: which company and month the row is of, and
@@ -61,8 +100,20 @@ EXTRA_COLUMNS = ["company", "as_of", "computed_value", "override_reason"]
 KPI_TREE_COLUMNS = ["kpi", "label", "tier", "parent", "value", "unit", "status"]
 BREAKDOWN_COLUMNS = ["dimension", "segment", "kpi", "label", "unit", "value", "status"]
 #: Revenue KPIs split by segment / dimension value (the granular tier of the hierarchy).
-BREAKDOWN_KPIS = ("arr", "customers", "new_arr", "expansion_arr", "churned_arr", "net_new_arr", "nrr", "grr",
-                  "logo_churn_rate", "arpa", "asp", "quick_ratio")
+BREAKDOWN_KPIS = (
+    "arr",
+    "customers",
+    "new_arr",
+    "expansion_arr",
+    "churned_arr",
+    "net_new_arr",
+    "nrr",
+    "grr",
+    "logo_churn_rate",
+    "arpa",
+    "asp",
+    "quick_ratio",
+)
 MAX_BREAKDOWN_VALUES = 12
 #: Tables DESIGN.md also names at the top of the pack folder (reconciliation.csv, ...).
 TRUST_TABLES = ("reconciliation", "sensitivity", "restatements")
@@ -183,8 +234,12 @@ def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
     if source == "mrr":
         return f["mrr"][["customer_id", "month", "mrr"]]
     if source == "contracts":
-        return contracts_to_mrr(f["contracts"], include_uncontracted=bool(pol.mrr_includes_uncontracted),
-                                months=span, transactions=f.get("transactions"))
+        return contracts_to_mrr(
+            f["contracts"],
+            include_uncontracted=bool(pol.mrr_includes_uncontracted),
+            months=span,
+            transactions=f.get("transactions"),
+        )
     if source == "transactions":
         return transactions_to_mrr(f["transactions"])
     return None
@@ -206,8 +261,14 @@ def _context(company: Company, whole: Company, window: Window, date: pd.Timestam
             mrr = mrr[inside]
         return mrr, movement_set(mrr, months=span)
 
-    key = ("movements", id(company.frames), id(whole.frames), company is whole,
-           bool(company.config.policies.mrr_includes_uncontracted), span)
+    key = (
+        "movements",
+        id(company.frames),
+        id(whole.frames),
+        company is whole,
+        bool(company.config.policies.mrr_includes_uncontracted),
+        span,
+    )
     mrr, mov = _run_cached(key, company.frames, grid)
     # the reactivation window relabels returns only: the grid and the rows are shared
     mov = mov.with_reactivation_window(company.config.policies.reactivation_window_months)
@@ -256,9 +317,15 @@ def _sm_share(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> Mappin
 
 def _unit_values(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> dict[str, Value]:
     """Unit economics on the revenue engine's values ``revenue`` of the same window."""
-    return unit_economics_kpis(ctx.financials, revenue, window, ctx.policies, segment=ctx.company.segment_filter,
-                               segment_share=_sm_share(ctx, window, revenue),
-                               revenue_history_months=_history_months(ctx, window))
+    return unit_economics_kpis(
+        ctx.financials,
+        revenue,
+        window,
+        ctx.policies,
+        segment=ctx.company.segment_filter,
+        segment_share=_sm_share(ctx, window, revenue),
+        revenue_history_months=_history_months(ctx, window),
+    )
 
 
 def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
@@ -267,8 +334,11 @@ def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     contracts, tx, fin = _revenue_inputs(ctx)
     out.update(contract_kpis(contracts, window, transactions=tx, financials=fin))
     out.update(_unit_values(ctx, window, out))
-    out.update(journey_kpis(ctx.frame("leads"), ctx.frame("traffic"), window,
-                            new_arr=out.get("new_arr", Blank("no revenue input"))))
+    out.update(
+        journey_kpis(
+            ctx.frame("leads"), ctx.frame("traffic"), window, new_arr=out.get("new_arr", Blank("no revenue input"))
+        )
+    )
     out.update(pipeline_kpis(ctx.frame("opportunities"), window))
     out.update(usage_kpis(ctx.frame("usage"), window))
     out.update(nps_kpis(ctx.frame("nps"), window))
@@ -284,8 +354,10 @@ def _segment_blanks(ctx: _Ctx, values: dict[str, Value]) -> dict[str, Value]:
     for kpi in REGISTRY.values():
         hit = [n for n in kpi.needs if n in wide]
         if hit:
-            values[kpi.id] = Blank(f"segment pack {key}={value}: the {' and '.join(hit)} input has no {key} "
-                                   "column (company-wide), so it is not computed for one segment")
+            values[kpi.id] = Blank(
+                f"segment pack {key}={value}: the {' and '.join(hit)} input has no {key} "
+                "column (company-wide), so it is not computed for one segment"
+            )
     return values
 
 
@@ -319,7 +391,9 @@ def _complete(company: Company, values: Mapping[str, Value]) -> dict[str, Value]
             out[kpi.id] = Blank(reg.needs_note(kpi.id, missing))
             continue
         v = values.get(kpi.id, Blank("not computed for this company"))
-        out[kpi.id] = v if isinstance(v, Blank) or finite(v) is not None else Blank("cannot be computed (no finite value)")
+        out[kpi.id] = (
+            v if isinstance(v, Blank) or finite(v) is not None else Blank("cannot be computed (no finite value)")
+        )
     return out
 
 
@@ -341,11 +415,20 @@ def _kpi_frame(company: Company, values: Mapping[str, Value], prior: Mapping[str
     for kpi in REGISTRY.values():
         v, p = values[kpi.id], prior[kpi.id]
         delta = nar.change(kpi.id, v, p)
-        rows.append({"kpi": kpi.id, "label": kpi.label, "tier": reg.tier(kpi.id, cfg.north_star),
-                     "value": _cell(v), "unit": kpi.unit, "prior_value": _cell(p),
-                     "change": float("nan") if delta is None else delta,
-                     "benchmark": benchmark_text(kpi.id, cfg.stage, cfg.gtm),
-                     "status": status(kpi.id, v, cfg.stage, cfg.gtm), "note": note_of(v)})
+        rows.append(
+            {
+                "kpi": kpi.id,
+                "label": kpi.label,
+                "tier": reg.tier(kpi.id, cfg.north_star),
+                "value": _cell(v),
+                "unit": kpi.unit,
+                "prior_value": _cell(p),
+                "change": float("nan") if delta is None else delta,
+                "benchmark": benchmark_text(kpi.id, cfg.stage, cfg.gtm),
+                "status": status(kpi.id, v, cfg.stage, cfg.gtm),
+                "note": note_of(v),
+            }
+        )
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 
@@ -355,24 +438,41 @@ def _kpi_tree(kpis: pd.DataFrame) -> pd.DataFrame:
     for r in kpis.itertuples(index=False):
         parents = [p for p in REGISTRY[r.kpi].parents] if r.tier != "north_star" else []
         for parent in parents or [""]:
-            rows.append({"kpi": r.kpi, "label": r.label, "tier": r.tier, "parent": parent, "value": r.value,
-                         "unit": r.unit, "status": r.status})
+            rows.append(
+                {
+                    "kpi": r.kpi,
+                    "label": r.label,
+                    "tier": r.tier,
+                    "parent": parent,
+                    "value": r.value,
+                    "unit": r.unit,
+                    "status": r.status,
+                }
+            )
     return pd.DataFrame(rows, columns=KPI_TREE_COLUMNS)
 
 
 # --- tables ---------------------------------------------------------------------------------
 def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     if ctx.mov is None:
-        empty = cohorts(pd.DataFrame({"customer_id": pd.Series([], dtype="string"),
-                                      "month": pd.Series([], dtype="period[M]"), "mrr": []}))
-        return {"mrr_bridge": pd.DataFrame(columns=_BRIDGE), **{f"cohorts_{k}": empty[k]
-                                                                  for k in ("logo", "nrr", "grr")}}
+        empty = cohorts(
+            pd.DataFrame(
+                {"customer_id": pd.Series([], dtype="string"), "month": pd.Series([], dtype="period[M]"), "mrr": []}
+            )
+        )
+        return {
+            "mrr_bridge": pd.DataFrame(columns=_BRIDGE),
+            **{f"cohorts_{k}": empty[k] for k in ("logo", "nrr", "grr")},
+        }
     monthly, quarterly = cohorts(ctx.mov, "M"), cohorts(ctx.mov, "Q")
     cfg = ctx.company.config
-    out = {"mrr_bridge": mrr_bridge(ctx.mov), "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
-           "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
-           "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
-           "mrr_drivers_monthly": _judged(mrr_drivers(ctx.mov, "M"), "quick_ratio", cfg)}
+    out = {
+        "mrr_bridge": mrr_bridge(ctx.mov),
+        "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
+        "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
+        "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
+        "mrr_drivers_monthly": _judged(mrr_drivers(ctx.mov, "M"), "quick_ratio", cfg),
+    }
     for kind in ("logo", "nrr", "grr"):
         out[f"cohorts_{kind}"] = monthly[kind]
         out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
@@ -380,8 +480,20 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     return out
 
 
-_BRIDGE = ["month", "opening_mrr", "new", "reactivation", "expansion", "contraction", "churn", "closing_mrr",
-           "customers", "new_customers", "reactivated_customers", "churned_customers"]
+_BRIDGE = [
+    "month",
+    "opening_mrr",
+    "new",
+    "reactivation",
+    "expansion",
+    "contraction",
+    "churn",
+    "closing_mrr",
+    "customers",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+]
 
 
 def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -438,8 +550,13 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
     """Monthly and quarterly series in one table, told apart by ``freq``."""
     parts = []
     for freq in ("M", "Q"):
-        s = unit_economics_series(ctx.financials, bridge, freq=freq, policies=ctx.policies,
-                                  opening_month=bridge["month"].min() if len(bridge) else None)
+        s = unit_economics_series(
+            ctx.financials,
+            bridge,
+            freq=freq,
+            policies=ctx.policies,
+            opening_month=bridge["month"].min() if len(bridge) else None,
+        )
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)
 
@@ -447,15 +564,26 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
 def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     leads, traffic = ctx.frame("leads"), ctx.frame("traffic")
     out = {"funnel": funnel(leads, traffic, ctx.window)}
-    out["funnel_cohorts"] = (funnel_cohorts(leads, as_of_date=ctx.as_of_date) if leads is not None
-                             else pd.DataFrame(columns=FUNNEL_COHORT_COLUMNS))
+    out["funnel_cohorts"] = (
+        funnel_cohorts(leads, as_of_date=ctx.as_of_date)
+        if leads is not None
+        else pd.DataFrame(columns=FUNNEL_COHORT_COLUMNS)
+    )
     return out
 
 
 def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
     opps = ctx.frame("opportunities")
-    out = {"pipeline_pacing": pipeline_pacing(ctx.frame("targets"), opps, ctx.as_of_date, ctx.policies,
-                                              leads=ctx.frame("leads"), actuals=movement_actuals(ctx.mov.frame() if ctx.mov is not None else None))}
+    out = {
+        "pipeline_pacing": pipeline_pacing(
+            ctx.frame("targets"),
+            opps,
+            ctx.as_of_date,
+            ctx.policies,
+            leads=ctx.frame("leads"),
+            actuals=movement_actuals(ctx.mov.frame() if ctx.mov is not None else None),
+        )
+    }
     if opps is not None:
         out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
         for by in ("source", "partner", "owner"):
@@ -481,8 +609,9 @@ def _nps_table(nps: pd.DataFrame, window: Window) -> pd.DataFrame:
     rows = []
     for k in range(max(24 // window.months, 1) - 1, -1, -1):
         w = window.shift(k * window.months)
-        rows.append({"period": w.label, "as_of": str(w.as_of),
-                     **{key: _cell(v) for key, v in nps_kpis(nps, w).items()}})
+        rows.append(
+            {"period": w.label, "as_of": str(w.as_of), **{key: _cell(v) for key, v in nps_kpis(nps, w).items()}}
+        )
     return pd.DataFrame(rows)
 
 
@@ -495,9 +624,17 @@ def _breakdowns(ctx: _Ctx, window: Window) -> pd.DataFrame:
             vals = _revenue_values(seg, window)
             for k in BREAKDOWN_KPIS:
                 v = vals.get(k, Blank(""))
-                rows.append({"dimension": dim, "segment": value, "kpi": k, "label": REGISTRY[k].label,
-                             "unit": REGISTRY[k].unit, "value": _cell(v),
-                             "status": status(k, v, cfg.stage, cfg.gtm)})
+                rows.append(
+                    {
+                        "dimension": dim,
+                        "segment": value,
+                        "kpi": k,
+                        "label": REGISTRY[k].label,
+                        "unit": REGISTRY[k].unit,
+                        "value": _cell(v),
+                        "status": status(k, v, cfg.stage, cfg.gtm),
+                    }
+                )
     return pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS)
 
 
@@ -506,11 +643,26 @@ def _dimensions(ctx: _Ctx) -> list[str]:
     if source is None:
         return []
     frame = ctx.company.frames[source]
-    canonical = {"customer_id", "contract_id", "month", "date", "mrr", "tcv", "amount", "revenue_type",
-                 "billing", "start_date", "end_date", "signed_date"}
+    canonical = {
+        "customer_id",
+        "contract_id",
+        "month",
+        "date",
+        "mrr",
+        "tcv",
+        "amount",
+        "revenue_type",
+        "billing",
+        "start_date",
+        "end_date",
+        "signed_date",
+    }
     seg = ctx.company.segment_filter
-    return [c for c in frame.columns if c not in canonical and (seg is None or c != seg[0])
-            and isinstance(frame[c].dtype, pd.StringDtype)]
+    return [
+        c
+        for c in frame.columns
+        if c not in canonical and (seg is None or c != seg[0]) and isinstance(frame[c].dtype, pd.StringDtype)
+    ]
 
 
 def _dimension_values(ctx: _Ctx, dim: str) -> list[str]:
@@ -523,8 +675,7 @@ def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[
     t = _revenue_tables(ctx)
     t.update(_contract_tables(ctx))
     t["unit_economics"] = _unit_economics_table(ctx, t["mrr_bridge"])
-    t["cash_runway"] = _until(cash_runway_series(ctx.financials, ctx.company.segment_filter), "month",
-                              ctx.window.as_of)
+    t["cash_runway"] = _until(cash_runway_series(ctx.financials, ctx.company.segment_filter), "month", ctx.window.as_of)
     t.update(_journey_tables(ctx))
     t.update(_pipeline_tables(ctx, values))
     t.update(_engagement_tables(ctx))
@@ -536,8 +687,10 @@ def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[
 # --- sensitivity ----------------------------------------------------------------------------
 def _with_policies(ctx: _Ctx, policies: Any) -> _Ctx:
     """The same pack under other policies (the inputs and the grid are shared, not copied)."""
+
     def swap(company: Company) -> Company:
         return replace(company, config=replace(company.config, policies=policies))
+
     whole = swap(ctx.whole)
     return replace(ctx, company=whole if ctx.company is ctx.whole else swap(ctx.company), whole=whole)
 
@@ -574,8 +727,9 @@ def _billing_revenue(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> tuple[str
     with_tx = "+transactions" if len(tx) else ""
     if source == "contracts":
         bridge = tables["revenue_bridge"]
-        return f"contracts{with_tx}", pd.Series(bridge["revenue"].to_numpy(dtype=float),
-                                                index=pd.PeriodIndex(bridge["month"], freq="M"))
+        return f"contracts{with_tx}", pd.Series(
+            bridge["revenue"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M")
+        )
     if source == "mrr":
         bridge = tables["mrr_bridge"]
         mrr = pd.Series(bridge["closing_mrr"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
@@ -594,11 +748,16 @@ def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
 
     name, billing = _billing_revenue(ctx, tables)
     bridge = tables.get("revenue_bridge")
-    bookings = (pd.Series(bridge["bookings"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
-                if bridge is not None and len(bridge) else pd.Series(dtype=float))
-    return reconciliation_table(billing_vs_pnl(billing, name, ctx.financials, as_of),
-                                crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
-                                reported_vs_recomputed(ctx.frame("reported"), value_of))
+    bookings = (
+        pd.Series(bridge["bookings"].to_numpy(dtype=float), index=pd.PeriodIndex(bridge["month"], freq="M"))
+        if bridge is not None and len(bridge)
+        else pd.Series(dtype=float)
+    )
+    return reconciliation_table(
+        billing_vs_pnl(billing, name, ctx.financials, as_of),
+        crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
+        reported_vs_recomputed(ctx.frame("reported"), value_of),
+    )
 
 
 def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[Problem]:
@@ -622,8 +781,9 @@ def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[
 
 
 # --- compare --------------------------------------------------------------------------------
-def _compare_tables(whole: Company, compare: tuple[str, tuple[str, str]], window: Window,
-                    date: pd.Timestamp) -> dict[str, pd.DataFrame]:
+def _compare_tables(
+    whole: Company, compare: tuple[str, tuple[str, str]], window: Window, date: pd.Timestamp
+) -> dict[str, pd.DataFrame]:
     """Cohorts (stacked, with a ``segment`` column) and KPIs side by side for exactly two
     values of one dimension."""
     key, (a, b) = compare
@@ -642,18 +802,33 @@ def _compare_tables(whole: Company, compare: tuple[str, tuple[str, str]], window
     rows = []
     for kpi in REGISTRY.values():
         va, vb = results[a][1][kpi.id], results[b][1][kpi.id]
-        rows.append({"kpi": kpi.id, "label": kpi.label, "unit": kpi.unit, a: _cell(va), b: _cell(vb),
-                     "difference": _cell(vb) - _cell(va),
-                     f"status_{a}": status(kpi.id, va, cfg.stage, cfg.gtm),
-                     f"status_{b}": status(kpi.id, vb, cfg.stage, cfg.gtm),
-                     f"note_{a}": note_of(va), f"note_{b}": note_of(vb)})
+        rows.append(
+            {
+                "kpi": kpi.id,
+                "label": kpi.label,
+                "unit": kpi.unit,
+                a: _cell(va),
+                b: _cell(vb),
+                "difference": _cell(vb) - _cell(va),
+                f"status_{a}": status(kpi.id, va, cfg.stage, cfg.gtm),
+                f"status_{b}": status(kpi.id, vb, cfg.stage, cfg.gtm),
+                f"note_{a}": note_of(va),
+                f"note_{b}": note_of(vb),
+            }
+        )
     out["compare_kpis"] = pd.DataFrame(rows).assign(dimension=key)
     return out
 
 
 # --- narrative ------------------------------------------------------------------------------
-def _narrative(company: Company, window: Window, values: Mapping[str, Value], prior: Mapping[str, Value],
-               year: Mapping[str, Value], word: str) -> tuple[dict[str, list[str]], list[nar.Explanation], list[str]]:
+def _narrative(
+    company: Company,
+    window: Window,
+    values: Mapping[str, Value],
+    prior: Mapping[str, Value],
+    year: Mapping[str, Value],
+    word: str,
+) -> tuple[dict[str, list[str]], list[nar.Explanation], list[str]]:
     cfg = company.config
     explanations = nar.summary(cfg.north_star, values, prior, year, cfg.currency, window.months)
     sections = {"summary": [e.sentence for e in explanations]}
@@ -668,31 +843,51 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
     notes = [f"Period: {window.label} ({window.months} month{'s' * (window.months > 1)} ending {window.as_of})."]
     source = company.revenue_source()
     if source == "transactions":
-        notes.append("Revenue basis: monthly revenue from transactions (no MRR or contracts input); "
-                     "movements, retention and cohorts are revenue-based.")
+        notes.append(
+            "Revenue basis: monthly revenue from transactions (no MRR or contracts input); "
+            "movements, retention and cohorts are revenue-based."
+        )
     elif source == "contracts":
-        notes.append("Revenue basis: MRR derived from contracts"
-                     + (" plus uncontracted revenue" if company.config.policies.mrr_includes_uncontracted else "")
-                     + ".")
+        notes.append(
+            "Revenue basis: MRR derived from contracts"
+            + (" plus uncontracted revenue" if company.config.policies.mrr_includes_uncontracted else "")
+            + "."
+        )
     if company.segment_filter:
         key, value = company.segment_filter
         wide = [n for n in company.unfiltered_inputs if n not in ("financials", "targets")]
-        notes.append(f"Segment {key} = {value}: every number is the segment's own"
-                     + (f"; company-wide inputs left out: {', '.join(wide)}" if wide else "")
-                     + ("; company-wide financials are allocated by policy sm_allocation = "
-                        f"{company.config.policies.sm_allocation} or left blank"
-                        if "financials" in company.unfiltered_inputs else "")
-                     + ("; pacing uses only targets whose filter names the segment"
-                        if "targets" in company.unfiltered_inputs else "") + ".")
-    notes += [company.missing_note(n) for n in INPUT_NAMES if not company.has(n)
-              and n not in ("mrr", "contracts", "transactions")]
+        notes.append(
+            f"Segment {key} = {value}: every number is the segment's own"
+            + (f"; company-wide inputs left out: {', '.join(wide)}" if wide else "")
+            + (
+                "; company-wide financials are allocated by policy sm_allocation = "
+                f"{company.config.policies.sm_allocation} or left blank"
+                if "financials" in company.unfiltered_inputs
+                else ""
+            )
+            + (
+                "; pacing uses only targets whose filter names the segment"
+                if "targets" in company.unfiltered_inputs
+                else ""
+            )
+            + "."
+        )
+    notes += [
+        company.missing_note(n)
+        for n in INPUT_NAMES
+        if not company.has(n) and n not in ("mrr", "contracts", "transactions")
+    ]
     return notes
 
 
 # --- public API -----------------------------------------------------------------------------
-def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Period | None = None,
-                 window: str | int = "quarter", segment: tuple[str, str] | str | None = None,
-                 compare: tuple[str, tuple[str, str]] | str | None = None) -> KpiResult:
+def compute_kpis(
+    company_or_dir: Company | str | os.PathLike,
+    as_of: str | pd.Period | None = None,
+    window: str | int = "quarter",
+    segment: tuple[str, str] | str | None = None,
+    compare: tuple[str, tuple[str, str]] | str | None = None,
+) -> KpiResult:
     """Every KPI, table and sentence of a pack for one company (or segment) and window.
 
     Parameters
@@ -715,17 +910,21 @@ def compute_kpis(company_or_dir: Company | str | os.PathLike, as_of: str | pd.Pe
     whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
     company = whole.segment(*seg) if seg else whole
-    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames},
-                    "grids": {}})
+    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
     try:
         return _compute(whole, company, seg, cmp_, as_of, window)
     finally:
         _RUN.reset(run)
 
 
-def _compute(whole: Company, company: Company, seg: tuple[str, str] | None,
-             cmp_: tuple[str, tuple[str, str]] | None, as_of: str | pd.Period | None,
-             window: str | int) -> KpiResult:
+def _compute(
+    whole: Company,
+    company: Company,
+    seg: tuple[str, str] | None,
+    cmp_: tuple[str, tuple[str, str]] | None,
+    as_of: str | pd.Period | None,
+    window: str | int,
+) -> KpiResult:
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
     fiscal = whole.config.policies.fiscal_year_start_month
     # a fiscal year off January: quarter and year windows end on the last fiscal period end
@@ -743,11 +942,25 @@ def _compute(whole: Company, company: Company, seg: tuple[str, str] | None,
     word = REVENUE_WORDS.get(company.revenue_source() or "", "MRR")
     narrative, explanations, alerts = _narrative(company, win, values, prior, year_all, word)
     narrative["sensitivity"] = sensitivity_sentences(tables["sensitivity"], company.config.currency)
-    return KpiResult(kpis=kpis, tables=tables, company=company, window=win, as_of_date=date, values=values,
-                     prior=prior, year_ago={k: year_all[k] for k in company.config.north_star if k in year_all},
-                     narrative=narrative, explanations=explanations, alerts=alerts,
-                     notes=_run_notes(company, word, win), segment=seg, compare=cmp_, revenue_word=word,
-                     year_ago_all=year_all, overrides=applied)
+    return KpiResult(
+        kpis=kpis,
+        tables=tables,
+        company=company,
+        window=win,
+        as_of_date=date,
+        values=values,
+        prior=prior,
+        year_ago={k: year_all[k] for k in company.config.north_star if k in year_all},
+        narrative=narrative,
+        explanations=explanations,
+        alerts=alerts,
+        notes=_run_notes(company, word, win),
+        segment=seg,
+        compare=cmp_,
+        revenue_word=word,
+        year_ago_all=year_all,
+        overrides=applied,
+    )
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
@@ -773,8 +986,11 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     stale += [out / f"{n}.csv" for n in TRUST_TABLES if n not in result.tables]
     for path in stale:
         path.unlink(missing_ok=True)
-    write_workbook(out / "kpis.xlsx", {"KPIs": kpis, **result.tables, "Policies": policies_table(result)},
-                   {"KPIs": _kpi_formats(kpis, result.company.config.currency)})
+    write_workbook(
+        out / "kpis.xlsx",
+        {"KPIs": kpis, **result.tables, "Policies": policies_table(result)},
+        {"KPIs": _kpi_formats(kpis, result.company.config.currency)},
+    )
     return out
 
 

@@ -4,6 +4,7 @@ Written with openpyxl. Values are the very numbers of the CSV files (ratios as f
 shown as percentages by the cell's number format, never rounded in the cell); each sheet
 has a bold, frozen header row and columns wide enough to read.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,7 @@ __all__ = ["FILE_MODE", "number_format", "write_workbook", "atomic_write"]
 
 #: Files of a pack are readable by others (DESIGN.md, "Outputs").
 FILE_MODE = 0o644
-_FORMATS = {"ratio": "0.0%", "multiple": '0.00"x"', "months": "0.0", "days": "0.0", "count": "#,##0",
-            "score": "0.0"}
+_FORMATS = {"ratio": "0.0%", "multiple": '0.00"x"', "months": "0.0", "days": "0.0", "count": "#,##0", "score": "0.0"}
 _SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -47,8 +47,9 @@ def atomic_write(path: Path, write: Any) -> None:
         raise
 
 
-def write_workbook(path: Path, sheets: Mapping[str, pd.DataFrame],
-                   formats: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> Path:
+def write_workbook(
+    path: Path, sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, Mapping[str, Sequence[str]]] | None = None
+) -> Path:
     """One sheet per frame (names cut to Excel's 31 characters, kept unique).
 
     Parameters
@@ -98,8 +99,11 @@ def _fill(sheet: Any, frame: pd.DataFrame, formats: Mapping[str, Sequence[str]] 
     sheet.append([str(c) for c in frame.columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    numeric = [i for i, c in enumerate(frame.columns, start=1) if pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
+    numeric = [
+        i
+        for i, c in enumerate(frame.columns, start=1)
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
     formats = formats or {}
     for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
         sheet.append([_cell(v) for v in row])

@@ -15,12 +15,13 @@ How each north star is explained (METRICS.md "KPI hierarchy"):
   change (signed so that it lengthens or shortens payback) is named.
 * any other north star: the registry child with the largest relative change.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Mapping, Sequence
 
 from reportlib import format as F
 from reportlib import registry as reg
@@ -110,12 +111,15 @@ def explain_arr(cur: Values, prior: Values, year_ago: Values, currency: str | No
     d_year = change("arr", cur.get("arr"), year_ago.get("arr"))
     if arr is None or nna is None:
         note = getattr(cur.get("arr"), "note", "") or getattr(cur.get("net_new_arr"), "note", "")
-        return Explanation("arr", f"ARR cannot be explained this {period}: {note or 'too little history'}.",
-                           "", d_prior, d_year)
+        return Explanation(
+            "arr", f"ARR cannot be explained this {period}: {note or 'too little history'}.", "", d_prior, d_year
+        )
     start = arr - nna
     growth = nna / start if start else None
-    head = (f"ARR {_moved(nna, 'grew', 'fell', 'was flat')} "
-            f"{_pct(abs(growth)) + ' ' if growth and nna else ''}in the {period} to {_money(arr, currency)}")
+    head = (
+        f"ARR {_moved(nna, 'grew', 'fell', 'was flat')} "
+        f"{_pct(abs(growth)) + ' ' if growth and nna else ''}in the {period} to {_money(arr, currency)}"
+    )
     yoy = finite(cur.get("arr_growth_yoy"))
     if yoy is not None:
         head += f" ({_pct(yoy, sign=True)} vs a year ago)"
@@ -124,8 +128,10 @@ def explain_arr(cur: Values, prior: Values, year_ago: Values, currency: str | No
     driver, now, then = _arr_driver(signed, prior)
     moved = ""
     if driver:
-        change_words = (f"{_moved(now - then)} to {_money(now, currency)} from {_money(then, currency)}, "
-                        f"the largest change vs the prior {period}")
+        change_words = (
+            f"{_moved(now - then)} to {_money(now, currency)} from {_money(then, currency)}, "
+            f"the largest change vs the prior {period}"
+        )
         # the largest inflow is often the largest mover too: one clause about it, not two
         moved = f"but {change_words}" if driver == top else f"while {ARR_COMPONENTS[driver][0]} {change_words}"
     tail = f"{inflow} {moved}" if inflow and moved else inflow or moved.split(" ", 1)[-1]
@@ -170,16 +176,18 @@ def explain_nrr(cur: Values, prior: Values, year_ago: Values, currency: str | No
     head = f"NRR was {_pct(nrr)}{_vs('nrr', cur, prior, year_ago, period)}"
     pnrr, pgrr = finite(prior.get("nrr")), finite(prior.get("grr"))
     if grr is None or pnrr is None or pgrr is None:
-        return Explanation("nrr", head + (f"; GRR was {_pct(grr)}." if grr is not None else "."),
-                           "", d_prior, d_year)
+        return Explanation("nrr", head + (f"; GRR was {_pct(grr)}." if grr is not None else "."), "", d_prior, d_year)
     exp, pexp = nrr - grr, pnrr - pgrr
     d_grr, d_exp = grr - pgrr, exp - pexp
     exp_words = f"net expansion of retained customers (NRR - GRR) {_moved(d_exp)} to {_pts(exp)[1:]}"
     rate = finite(cur.get("mrr_expansion_rate"))
     if rate is not None:
         exp_words += f" (MRR expansion rate {_pct(rate)} in the {period})"
-    grr_words = (f"GRR held at {_pct(grr)}" if _pct(grr) == _pct(pgrr)
-                 else f"GRR {_moved(d_grr)} to {_pct(grr)} from {_pct(pgrr)}")
+    grr_words = (
+        f"GRR held at {_pct(grr)}"
+        if _pct(grr) == _pct(pgrr)
+        else f"GRR {_moved(d_grr)} to {_pct(grr)} from {_pct(pgrr)}"
+    )
     if abs(d_grr) >= abs(d_exp):
         driver, text = "grr", f"{grr_words}, explaining most of the change, while {exp_words}"
     else:
@@ -198,29 +206,43 @@ def _log_drivers(factors: dict[str, tuple[object, object, int]]) -> dict[str, fl
     return out
 
 
-def _multiple_head(kpi_id: str, label: str, cur: Values, prior: Values, year_ago: Values, period: str,
-                   missing: str) -> tuple[str | Explanation, float | None, float | None]:
-    """"<Label> was 1.6x (changes)" and the changes; an Explanation instead of the text
+def _multiple_head(
+    kpi_id: str, label: str, cur: Values, prior: Values, year_ago: Values, period: str, missing: str
+) -> tuple[str | Explanation, float | None, float | None]:
+    """ "<Label> was 1.6x (changes)" and the changes; an Explanation instead of the text
     when the value is blank (its note, or ``missing``, says why)."""
     d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
     d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
     value = finite(cur.get(kpi_id))
     if value is None:
         note = getattr(cur.get(kpi_id), "note", "") or missing
-        return (Explanation(kpi_id, f"{label} is not meaningful this {period}: {note}.", "", d_prior, d_year),
-                d_prior, d_year)
-    return f"{label} was {F.multiple(value, context='text')}{_vs(kpi_id, cur, prior, year_ago, period)}", d_prior, d_year
+        return (
+            Explanation(kpi_id, f"{label} is not meaningful this {period}: {note}.", "", d_prior, d_year),
+            d_prior,
+            d_year,
+        )
+    return (
+        f"{label} was {F.multiple(value, context='text')}{_vs(kpi_id, cur, prior, year_ago, period)}",
+        d_prior,
+        d_year,
+    )
 
 
-def explain_burn_multiple(cur: Values, prior: Values, year_ago: Values, currency: str | None,
-                          period: str) -> Explanation:
+def explain_burn_multiple(
+    cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str
+) -> Explanation:
     """Burn multiple = burn / net new ARR; names the factor with the larger log change."""
-    head, d_prior, d_year = _multiple_head("burn_multiple", "Burn multiple", cur, prior, year_ago, period,
-                                           "burn or net new ARR is missing")
+    head, d_prior, d_year = _multiple_head(
+        "burn_multiple", "Burn multiple", cur, prior, year_ago, period, "burn or net new ARR is missing"
+    )
     if isinstance(head, Explanation):
         return head
-    logs = _log_drivers({"burn": (cur.get("burn"), prior.get("burn"), 1),
-                         "net_new_arr": (cur.get("net_new_arr"), prior.get("net_new_arr"), -1)})
+    logs = _log_drivers(
+        {
+            "burn": (cur.get("burn"), prior.get("burn"), 1),
+            "net_new_arr": (cur.get("net_new_arr"), prior.get("net_new_arr"), -1),
+        }
+    )
     if logs is None:
         return Explanation("burn_multiple", head + ".", "", d_prior, d_year)
     driver = max(logs, key=lambda k: abs(logs[k]))
@@ -231,12 +253,12 @@ def explain_burn_multiple(cur: Values, prior: Values, year_ago: Values, currency
         rel = change(k, cur.get(k), prior.get(k))
         return f"{words[k]} {_moved(rel or 0)} {_pct(abs(rel or 0))} to {_money(cur.get(k), currency)}"
 
-    return Explanation("burn_multiple", f"{head}: {part(driver)}, the main driver, while {part(other)}.",
-                       driver, d_prior, d_year)
+    return Explanation(
+        "burn_multiple", f"{head}: {part(driver)}, the main driver, while {part(other)}.", driver, d_prior, d_year
+    )
 
 
-def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: str | None,
-                        period: str) -> Explanation:
+def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:
     """CAC payback = CAC / (ASP x gross margin); names the factor that moved payback most."""
     kpi = "cac_payback_months"
     d_prior = change(kpi, cur.get(kpi), prior.get(kpi))
@@ -246,13 +268,20 @@ def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: 
         note = getattr(cur.get(kpi), "note", "") or "CAC, ASP or gross margin is missing"
         return Explanation(kpi, f"CAC payback is not available this {period}: {note}.", "", d_prior, d_year)
     ppb = finite(prior.get(kpi))
-    verb = f"{_moved((pb - ppb) if ppb is not None else 0, 'lengthened', 'shortened', 'was')} to" \
-        if ppb is not None else "was"
+    verb = (
+        f"{_moved((pb - ppb) if ppb is not None else 0, 'lengthened', 'shortened', 'was')} to"
+        if ppb is not None
+        else "was"
+    )
     head = f"CAC payback {verb} {F.months(pb, context='text')}" + (f" from {ppb:.1f}" if ppb is not None else "")
     gm = "gross_margin_ttm" if finite(cur.get("gross_margin_ttm")) is not None else "gross_margin"
-    logs = _log_drivers({"cac": (cur.get("cac"), prior.get("cac"), 1),
-                         "asp": (cur.get("asp"), prior.get("asp"), -1),
-                         gm: (cur.get(gm), prior.get(gm), -1)})
+    logs = _log_drivers(
+        {
+            "cac": (cur.get("cac"), prior.get("cac"), 1),
+            "asp": (cur.get("asp"), prior.get("asp"), -1),
+            gm: (cur.get(gm), prior.get(gm), -1),
+        }
+    )
     if logs is None:
         return Explanation(kpi, head + ".", "", d_prior, d_year)
     driver = max(logs, key=lambda k: abs(logs[k]))
@@ -262,16 +291,20 @@ def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: 
         return f"{words[k]} {_change(k, change(k, cur.get(k), prior.get(k)))}"
 
     others = [part(k) for k in logs if k != driver]
-    lead = (f"{words[driver]} {_moved(finite(cur.get(driver)) - finite(prior.get(driver)))} "  # type: ignore[operator]
-            f"{_change(driver, change(driver, cur.get(driver), prior.get(driver))).lstrip('+-')} to "
-            f"{_value(driver, cur.get(driver), currency)}")
+    lead = (
+        f"{words[driver]} {_moved(finite(cur.get(driver)) - finite(prior.get(driver)))} "  # type: ignore[operator]
+        f"{_change(driver, change(driver, cur.get(driver), prior.get(driver))).lstrip('+-')} to "
+        f"{_value(driver, cur.get(driver), currency)}"
+    )
     driver_id = "gross_margin" if driver == gm else driver
-    return Explanation(kpi, f"{head}; {lead}, the largest driver, while {' and '.join(others)} moved less.",
-                       driver_id, d_prior, d_year)
+    return Explanation(
+        kpi, f"{head}; {lead}, the largest driver, while {' and '.join(others)} moved less.", driver_id, d_prior, d_year
+    )
 
 
-def explain_generic(kpi_id: str, cur: Values, prior: Values, year_ago: Values, currency: str | None,
-                    period: str) -> Explanation:
+def explain_generic(
+    kpi_id: str, cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str
+) -> Explanation:
     """Any other north star: its value, and the child KPI with the largest relative change."""
     kpi = reg.get(kpi_id)
     d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
@@ -288,26 +321,34 @@ def explain_generic(kpi_id: str, cur: Values, prior: Values, year_ago: Values, c
     if not moves:
         return Explanation(kpi_id, head + ".", "", d_prior, d_year)
     driver = max(moves, key=lambda k: abs(moves[k]))
-    return Explanation(kpi_id, f"{head}; of its drivers, {reg.get(driver).label} moved most "
-                               f"({_pct(moves[driver], sign=True)} to "
-                               f"{_value(driver, cur.get(driver), currency)}).", driver, d_prior, d_year)
+    return Explanation(
+        kpi_id,
+        f"{head}; of its drivers, {reg.get(driver).label} moved most "
+        f"({_pct(moves[driver], sign=True)} to "
+        f"{_value(driver, cur.get(driver), currency)}).",
+        driver,
+        d_prior,
+        d_year,
+    )
 
 
 _INFLOWS = ("new_arr", "reactivation_arr", "expansion_arr")
 _OUTFLOWS = ("contraction_arr", "churned_arr")
 
 
-def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: str | None,
-                        period: str) -> Explanation:
+def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:
     """Quick ratio = ARR added / ARR lost: names the side with the larger log change, then
     the movement on that side whose amount changed most (so a small line that doubled does
     not outrank a large one that moved the ratio)."""
-    head, d_prior, d_year = _multiple_head("quick_ratio", "Quick ratio", cur, prior, year_ago, period,
-                                           "no ARR lost in the period")
+    head, d_prior, d_year = _multiple_head(
+        "quick_ratio", "Quick ratio", cur, prior, year_ago, period, "no ARR lost in the period"
+    )
     if isinstance(head, Explanation):
         return head
-    totals = {side: tuple(sum(finite(v.get(k)) or 0.0 for k in ids) for v in (cur, prior))
-              for side, ids in (("added", _INFLOWS), ("lost", _OUTFLOWS))}
+    totals = {
+        side: tuple(sum(finite(v.get(k)) or 0.0 for k in ids) for v in (cur, prior))
+        for side, ids in (("added", _INFLOWS), ("lost", _OUTFLOWS))
+    }
     logs = _log_drivers({"added": (*totals["added"], 1), "lost": (*totals["lost"], -1)})
     if logs is None:
         return Explanation("quick_ratio", head + ".", "", d_prior, d_year)
@@ -317,19 +358,30 @@ def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: 
     now, before = finite(cur.get(driver)) or 0.0, finite(prior.get(driver)) or 0.0
     other = "lost" if side == "added" else "added"
     rel = (totals[other][0] - totals[other][1]) / totals[other][1] if totals[other][1] else 0.0
-    return Explanation("quick_ratio", f"{head}: {_lower(reg.get(driver).label)} {_moved(now - before)} to "
-                                      f"{_money(now, currency)} from {_money(before, currency)}, "
-                                      f"the main driver, while ARR {other} {_moved(rel)} "
-                                      f"{_pct(abs(rel))} to {_money(totals[other][0], currency)}.",
-                       driver, d_prior, d_year)
+    return Explanation(
+        "quick_ratio",
+        f"{head}: {_lower(reg.get(driver).label)} {_moved(now - before)} to "
+        f"{_money(now, currency)} from {_money(before, currency)}, "
+        f"the main driver, while ARR {other} {_moved(rel)} "
+        f"{_pct(abs(rel))} to {_money(totals[other][0], currency)}.",
+        driver,
+        d_prior,
+        d_year,
+    )
 
 
-_EXPLAINERS = {"arr": explain_arr, "nrr": explain_nrr, "burn_multiple": explain_burn_multiple,
-               "cac_payback_months": explain_cac_payback, "quick_ratio": explain_quick_ratio}
+_EXPLAINERS = {
+    "arr": explain_arr,
+    "nrr": explain_nrr,
+    "burn_multiple": explain_burn_multiple,
+    "cac_payback_months": explain_cac_payback,
+    "quick_ratio": explain_quick_ratio,
+}
 
 
-def explain(kpi_id: str, cur: Values, prior: Values, year_ago: Values, currency: str | None = None,
-            months: int = 3) -> Explanation:
+def explain(
+    kpi_id: str, cur: Values, prior: Values, year_ago: Values, currency: str | None = None, months: int = 3
+) -> Explanation:
     """The explanation of one north star over a window of ``months`` months."""
     period = PERIOD_WORDS.get(months, f"{months} months")
     fn = _EXPLAINERS.get(kpi_id)
@@ -346,9 +398,9 @@ def journey_alerts(cur: Values, prior: Values, threshold: float = 0.10, months: 
     from reportlib.metrics.journey import journey_alerts as _alerts
 
     period = PERIOD_WORDS.get(months, "period")
-    return [f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}."
-            for a in _alerts(cur, prior, threshold)]
-
+    return [
+        f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}." for a in _alerts(cur, prior, threshold)
+    ]
 
 
 def _judged(kpi_id: str, cur: Values, stage: str | None, gtm: str | None, currency: str | None) -> str:
@@ -356,52 +408,83 @@ def _judged(kpi_id: str, cur: Values, stage: str | None, gtm: str | None, curren
     return f"{reg.get(kpi_id).label} {_value(kpi_id, cur.get(kpi_id), currency)}" + (f" ({s})" if s else "")
 
 
-def section_sentences(cur: Values, prior: Values, currency: str | None, stage: str | None, gtm: str | None,
-                      months: int = 3, revenue_word: str = "MRR") -> dict[str, list[str]]:
+def section_sentences(
+    cur: Values,
+    prior: Values,
+    currency: str | None,
+    stage: str | None,
+    gtm: str | None,
+    months: int = 3,
+    revenue_word: str = "MRR",
+) -> dict[str, list[str]]:
     """Short sentences per pack section (revenue_quality, unit_economics, cohort_economics,
     kpi_hierarchy) from the KPI values; a sentence is left out when its KPIs are blank."""
     period = PERIOD_WORDS.get(months, "period")
     has = lambda *ks: all(finite(cur.get(k)) is not None for k in ks)  # noqa: E731
-    out: dict[str, list[str]] = {"revenue_quality": [], "unit_economics": [], "cohort_economics": [],
-                                 "kpi_hierarchy": []}
+    out: dict[str, list[str]] = {
+        "revenue_quality": [],
+        "unit_economics": [],
+        "cohort_economics": [],
+        "kpi_hierarchy": [],
+    }
     rq = out["revenue_quality"]
     if has("revenue_share_contracted_recurring", "revenue_share_uncontracted_recurring"):
-        recurring = finite(cur["revenue_share_contracted_recurring"]) + finite(cur["revenue_share_uncontracted_recurring"])  # type: ignore[operator]
-        rq.append(f"Recurring revenue was {_pct(recurring)} of revenue in the {period} "
-                  f"({_pct(finite(cur['revenue_share_contracted_recurring']))} contracted).")
+        recurring = finite(cur["revenue_share_contracted_recurring"]) + finite(
+            cur["revenue_share_uncontracted_recurring"]
+        )  # type: ignore[operator]
+        rq.append(
+            f"Recurring revenue was {_pct(recurring)} of revenue in the {period} "
+            f"({_pct(finite(cur['revenue_share_contracted_recurring']))} contracted)."
+        )
     if has("bookings", "billings", "revenue"):
-        rq.append(f"Bookings {_money(cur['bookings'], currency)}, billings "
-                  f"{_money(cur['billings'], currency)} and revenue {_money(cur['revenue'], currency)} "
-                  f"in the {period}.")
+        rq.append(
+            f"Bookings {_money(cur['bookings'], currency)}, billings "
+            f"{_money(cur['billings'], currency)} and revenue {_money(cur['revenue'], currency)} "
+            f"in the {period}."
+        )
     if has("carr", "arr"):
         gap = finite(cur["carr"]) - finite(cur["arr"])  # type: ignore[operator]
-        rq.append(f"CARR {_money(cur['carr'], currency)} is {_money(abs(gap), currency)} "
-                  f"{'above' if gap >= 0 else 'below'} ARR: contracts signed but not yet live.")
+        rq.append(
+            f"CARR {_money(cur['carr'], currency)} is {_money(abs(gap), currency)} "
+            f"{'above' if gap >= 0 else 'below'} ARR: contracts signed but not yet live."
+        )
     if has("quick_ratio"):
         rq.append(f"{_judged('quick_ratio', cur, stage, gtm, currency)}: {revenue_word} added per unit lost.")
     ue = [k for k in ("ltv_cac", "cac_payback_months", "magic_number", "burn_multiple", "rule_of_40") if has(k)]
     if ue:
         out["unit_economics"].append("; ".join(_judged(k, cur, stage, gtm, currency) for k in ue) + ".")
     if has("gross_margin", "cac"):
-        out["unit_economics"].append(f"Gross margin {_pct(finite(cur['gross_margin']))} and CAC "
-                                     f"{_money(cur['cac'], currency)} per new customer in the {period}.")
+        out["unit_economics"].append(
+            f"Gross margin {_pct(finite(cur['gross_margin']))} and CAC "
+            f"{_money(cur['cac'], currency)} per new customer in the {period}."
+        )
     if has("nrr", "grr"):
-        out["cohort_economics"].append(f"Of customers active a year ago, {_pct(finite(cur['grr']))} of their "
-                                       f"{revenue_word} was kept (GRR) and {_pct(finite(cur['nrr']))} with "
-                                       f"expansion (NRR).")
+        out["cohort_economics"].append(
+            f"Of customers active a year ago, {_pct(finite(cur['grr']))} of their "
+            f"{revenue_word} was kept (GRR) and {_pct(finite(cur['nrr']))} with "
+            f"expansion (NRR)."
+        )
     if has("logo_churn_rate"):
         out["cohort_economics"].append(f"Logo churn was {_pct(finite(cur['logo_churn_rate']))} in the {period}.")
-    journey = [k for k in ("visitors", "signups", "pqls", "new_customers", "pipeline_created", "win_rate")
-               if has(k)]
+    journey = [k for k in ("visitors", "signups", "pqls", "new_customers", "pipeline_created", "win_rate") if has(k)]
     if journey:
-        out["kpi_hierarchy"].append("; ".join(
-            f"{reg.get(k).label} {_value(k, cur[k], currency)}"
-            + (f" ({_change(k, change(k, cur[k], prior.get(k)))})"
-               if change(k, cur[k], prior.get(k)) is not None else "") for k in journey) + ".")
+        out["kpi_hierarchy"].append(
+            "; ".join(
+                f"{reg.get(k).label} {_value(k, cur[k], currency)}"
+                + (
+                    f" ({_change(k, change(k, cur[k], prior.get(k)))})"
+                    if change(k, cur[k], prior.get(k)) is not None
+                    else ""
+                )
+                for k in journey
+            )
+            + "."
+        )
     return out
 
 
-def summary(north_star: Sequence[str], cur: Values, prior: Values, year_ago: Values, currency: str | None,
-            months: int = 3) -> list[Explanation]:
+def summary(
+    north_star: Sequence[str], cur: Values, prior: Values, year_ago: Values, currency: str | None, months: int = 3
+) -> list[Explanation]:
     """One :class:`Explanation` per north star, in the company's order."""
     return [explain(k, cur, prior, year_ago, currency, months) for k in north_star]

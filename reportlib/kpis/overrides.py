@@ -14,6 +14,7 @@ overridden one feeds (its registry parents, up the hierarchy) says that it was c
 from the data, not from the override. Segment packs are not overridden: an override is
 about the whole company's figure.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -54,16 +55,22 @@ def apply_overrides(values: dict[str, Value], overrides: Sequence[Any], as_of: p
             continue
         computed = values.get(override.kpi)
         applied[override.kpi] = (value_of(computed), override.reason)
-        values[override.kpi] = Noted(override.value, f"Overridden by the analyst: {override.reason} "
-                                                     f"(computed from the data: {_plain(value_of(computed))}).")
+        values[override.kpi] = Noted(
+            override.value,
+            f"Overridden by the analyst: {override.reason} (computed from the data: {_plain(value_of(computed))}).",
+        )
     return applied
 
 
 def override_columns(kpis: pd.DataFrame, applied: Mapping[str, tuple]) -> pd.DataFrame:
     """kpis.csv's ``computed_value`` and ``override_reason`` (blank for a KPI not overridden)."""
-    return pd.DataFrame({"computed_value": [applied[k][0] if k in applied else float("nan") for k in kpis["kpi"]],
-                         "override_reason": [applied[k][1] if k in applied else "" for k in kpis["kpi"]]},
-                        index=kpis.index)
+    return pd.DataFrame(
+        {
+            "computed_value": [applied[k][0] if k in applied else float("nan") for k in kpis["kpi"]],
+            "override_reason": [applied[k][1] if k in applied else "" for k in kpis["kpi"]],
+        },
+        index=kpis.index,
+    )
 
 
 def mark_overrides(kpis: pd.DataFrame, applied: Mapping[str, tuple]) -> pd.DataFrame:
@@ -76,8 +83,9 @@ def mark_overrides(kpis: pd.DataFrame, applied: Mapping[str, tuple]) -> pd.DataF
                 uses.setdefault(parent, []).append(kpi)
     for i, kpi in kpis["kpi"].items():
         if kpi in uses:
-            note = (f"Uses an overridden input ({', '.join(uses[kpi])}): computed from the data's "
-                    f"value, not the override.")
+            note = (
+                f"Uses an overridden input ({', '.join(uses[kpi])}): computed from the data's value, not the override."
+            )
             kpis.at[i, "note"] = f"{kpis.at[i, 'note']} {note}".strip()
     return kpis
 

@@ -7,10 +7,11 @@ difference / |value_b| (blank when value_b is zero or missing), so a positive ga
 first source says more. :func:`reconciliation_problems` turns gaps above 10% (DESIGN.md
 "Guards") and unusable ``reported`` rows into warnings for ``reportlib validate``.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -19,12 +20,21 @@ from reportlib.exceptions import Problem
 from reportlib.metrics import Value, Window, is_blank
 from reportlib.registry import REGISTRY
 
-__all__ = ["RECONCILIATION_COLUMNS", "GAP_WARNING", "GAP_SHOWN_FIRST", "billing_vs_pnl", "crm_vs_bookings",
-           "reported_vs_recomputed", "reconciliation_table", "report_window", "monthly_amounts", "gaps",
-           "reconciliation_problems"]
+__all__ = [
+    "RECONCILIATION_COLUMNS",
+    "GAP_WARNING",
+    "GAP_SHOWN_FIRST",
+    "billing_vs_pnl",
+    "crm_vs_bookings",
+    "reported_vs_recomputed",
+    "reconciliation_table",
+    "report_window",
+    "monthly_amounts",
+    "gaps",
+    "reconciliation_problems",
+]
 
-RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference",
-                          "relative"]
+RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]
 #: A gap above this share of the second source is a validate warning.
 GAP_WARNING = 0.10
 #: The reconciliation page shows gaps above this share first.
@@ -38,9 +48,16 @@ _YEAR = re.compile(r"^FY\s*(\d{4})$", re.IGNORECASE)
 def _rows(source_a: str, source_b: str, kpi: str, a: pd.Series, b: pd.Series) -> pd.DataFrame:
     """Side by side on the periods both series have (index: period labels)."""
     both = a.index.intersection(b.index)
-    return pd.DataFrame({"source_a": source_a, "source_b": source_b, "period": [str(p) for p in both],
-                         "kpi": kpi, "value_a": a.reindex(both).to_numpy(dtype=float),
-                         "value_b": b.reindex(both).to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {
+            "source_a": source_a,
+            "source_b": source_b,
+            "period": [str(p) for p in both],
+            "kpi": kpi,
+            "value_a": a.reindex(both).to_numpy(dtype=float),
+            "value_b": b.reindex(both).to_numpy(dtype=float),
+        }
+    )
 
 
 def monthly_amounts(frame: pd.DataFrame | None, date: str, amount: str) -> pd.Series:
@@ -51,8 +68,9 @@ def monthly_amounts(frame: pd.DataFrame | None, date: str, amount: str) -> pd.Se
     return frame[amount].astype(float).groupby(months).sum()
 
 
-def billing_vs_pnl(billing: pd.Series, billing_source: str, financials: pd.DataFrame | None,
-                   as_of: pd.Period) -> pd.DataFrame:
+def billing_vs_pnl(
+    billing: pd.Series, billing_source: str, financials: pd.DataFrame | None, as_of: pd.Period
+) -> pd.DataFrame:
     """Billing revenue vs P&L revenue per month up to ``as_of``.
 
     Parameters
@@ -98,15 +116,14 @@ def report_window(period: str) -> Window | None:
     text = str(period).strip()
     if _MONTH.match(text):
         return Window(pd.Period(text, freq="M"), 1)
-    if (m := _QUARTER.match(text)):
+    if m := _QUARTER.match(text):
         return Window(pd.Period(f"{m.group(1)}Q{m.group(2)}", freq="Q").asfreq("M", how="end"), 3)
-    if (m := _YEAR.match(text)):
+    if m := _YEAR.match(text):
         return Window(pd.Period(f"{m.group(1)}-12", freq="M"), 12)
     return None
 
 
-def reported_vs_recomputed(reported: pd.DataFrame | None,
-                           value_of: Callable[[str, Window], Value]) -> pd.DataFrame:
+def reported_vs_recomputed(reported: pd.DataFrame | None, value_of: Callable[[str, Window], Value]) -> pd.DataFrame:
     """The company's own figures vs the same KPI and period recomputed.
 
     ``value_of(kpi, window)`` recomputes one KPI; rows whose KPI id or period cannot be used
@@ -118,17 +135,23 @@ def reported_vs_recomputed(reported: pd.DataFrame | None,
     for r in reported.itertuples(index=False):
         window = report_window(r.period)
         value = value_of(r.kpi, window) if window is not None and r.kpi in REGISTRY else None
-        rows.append({"source_a": "reported", "source_b": "recomputed", "period": str(r.period).strip(),
-                     "kpi": r.kpi, "value_a": float(r.value),
-                     "value_b": np.nan if value is None or is_blank(value) else float(value)})
+        rows.append(
+            {
+                "source_a": "reported",
+                "source_b": "recomputed",
+                "period": str(r.period).strip(),
+                "kpi": r.kpi,
+                "value_a": float(r.value),
+                "value_b": np.nan if value is None or is_blank(value) else float(value),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def reconciliation_table(*parts: pd.DataFrame) -> pd.DataFrame:
     """The comparisons stacked, with ``difference`` and ``relative``."""
     frames = [p for p in parts if len(p)]
-    table = (pd.concat(frames, ignore_index=True) if frames
-             else pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6]))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])
     a, b = table["value_a"].astype(float), table["value_b"].astype(float)
     diff = a - b
     # float noise of summing the same cents in another order is no gap
@@ -140,12 +163,18 @@ def reconciliation_table(*parts: pd.DataFrame) -> pd.DataFrame:
 def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFrame:
     """Rows whose |relative| gap exceeds ``threshold``, largest first (the page's first rows)."""
     size = table["relative"].abs()
-    return table[size > threshold].assign(_size=size).sort_values("_size", ascending=False) \
-        .drop(columns="_size").reset_index(drop=True)
+    return (
+        table[size > threshold]
+        .assign(_size=size)
+        .sort_values("_size", ascending=False)
+        .drop(columns="_size")
+        .reset_index(drop=True)
+    )
 
 
-def reconciliation_problems(table: pd.DataFrame, reported: pd.DataFrame | None = None,
-                            threshold: float = GAP_WARNING) -> list[Problem]:
+def reconciliation_problems(
+    table: pd.DataFrame, reported: pd.DataFrame | None = None, threshold: float = GAP_WARNING
+) -> list[Problem]:
     """Warnings for ``reportlib validate``: one per pair of sources that disagree by more than
     ``threshold`` (billing vs P&L, reported vs recomputed; CRM amounts vs bookings differ by
     definition, ACV vs TCV, so they are shown on the page only), and one per reported row
@@ -153,17 +182,35 @@ def reconciliation_problems(table: pd.DataFrame, reported: pd.DataFrame | None =
     out = []
     warned = gaps(table[table["source_b"] != "contracts"], threshold)
     for (a, b, kpi), group in warned.groupby(["source_a", "source_b", "kpi"], sort=False):
-        shown = ", ".join(f"{r.period} ({r.value_a:,.2f} vs {r.value_b:,.2f}, {r.relative:+.1%})"
-                          for r in group.head(5).itertuples())
+        shown = ", ".join(
+            f"{r.period} ({r.value_a:,.2f} vs {r.value_b:,.2f}, {r.relative:+.1%})" for r in group.head(5).itertuples()
+        )
         more = f" and {len(group) - 5} more" if len(group) > 5 else ""
-        out.append(Problem(f"{a} and {b} disagree on {kpi} by more than {threshold:.0%} in {len(group)} "
-                           f"period(s): {shown}{more}.", input=a, severity="warning"))
-    for r in (reported.itertuples(index=False) if reported is not None else ()):
+        out.append(
+            Problem(
+                f"{a} and {b} disagree on {kpi} by more than {threshold:.0%} in {len(group)} period(s): {shown}{more}.",
+                input=a,
+                severity="warning",
+            )
+        )
+    for r in reported.itertuples(index=False) if reported is not None else ():
         if r.kpi not in REGISTRY:
-            out.append(Problem(f"reported KPI '{r.kpi}' is not a KPI id of METRICS.md, so it is not "
-                               "reconciled.", input="reported", column="kpi", severity="warning"))
+            out.append(
+                Problem(
+                    f"reported KPI '{r.kpi}' is not a KPI id of METRICS.md, so it is not reconciled.",
+                    input="reported",
+                    column="kpi",
+                    severity="warning",
+                )
+            )
         elif report_window(r.period) is None:
-            out.append(Problem(f"reported period '{r.period}' of {r.kpi} is not a month (2026-09), a "
-                               "quarter (2026Q3) or a year (FY2026).", input="reported", column="period",
-                               severity="warning"))
+            out.append(
+                Problem(
+                    f"reported period '{r.period}' of {r.kpi} is not a month (2026-09), a "
+                    "quarter (2026Q3) or a year (FY2026).",
+                    input="reported",
+                    column="period",
+                    severity="warning",
+                )
+            )
     return out

@@ -20,12 +20,14 @@ cent (money), 0.1 point (ratios) or half a unit (counts):
 The record is small (a few thousand rows for a company with a few hundred customers), and it
 never holds a customer's raw export, only sums and digests.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,8 +39,17 @@ from reportlib.kpis.builder import KpiResult, compute_kpis
 from reportlib.metrics import Window
 from reportlib.registry import REGISTRY
 
-__all__ = ["RESTATEMENT_COLUMNS", "FINGERPRINT", "fingerprint", "write_record", "find_earlier_pack",
-           "restatements", "restatement_summary", "attach_restatements", "pack_hook"]
+__all__ = [
+    "RESTATEMENT_COLUMNS",
+    "FINGERPRINT",
+    "fingerprint",
+    "write_record",
+    "find_earlier_pack",
+    "restatements",
+    "restatement_summary",
+    "attach_restatements",
+    "pack_hook",
+]
 
 RESTATEMENT_COLUMNS = ["period", "kpi", "reported_before", "now", "change", "cause"]
 FINGERPRINT = Path("_inputs") / "fingerprint.csv"
@@ -94,12 +105,15 @@ def _input_fingerprint(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if name == "contracts" and "mrr" in frame.columns:  # a contract given by mrr books 12 x mrr
             amount = amount.fillna(12 * frame["mrr"].astype(float))
         grouped = pd.DataFrame({"rows": 1, "amount": amount}).groupby([entity, month])
-        out = grouped.agg(rows=("rows", "sum"), amount=("amount", "sum")).join(_digest(frame, [entity, month])
-                                                                               .rename("digest"))
+        out = grouped.agg(rows=("rows", "sum"), amount=("amount", "sum")).join(
+            _digest(frame, [entity, month]).rename("digest")
+        )
         return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c != date_col]
-    parts = [frame[c].astype(float).groupby(month).agg(["size", "sum"]).set_axis(["rows", "amount"], axis=1)
-             .assign(entity=c) for c in numeric]
+    parts = [
+        frame[c].astype(float).groupby(month).agg(["size", "sum"]).set_axis(["rows", "amount"], axis=1).assign(entity=c)
+        for c in numeric
+    ]
     if not parts:  # event inputs: rows per month
         parts = [month.groupby(month).size().rename("rows").to_frame().assign(amount=np.nan, entity="rows")]
     out = pd.concat(parts).join(_digest(frame, [month]).rename("digest"))
@@ -116,7 +130,7 @@ def fingerprint(company: Company) -> pd.DataFrame:
     """
     parts = [_input_fingerprint(n, f) for n, f in company.frames.items() if n in FINGERPRINT_KEYS]
     parts = [p for p in parts if len(p)]
-    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINGERPRINT_COLUMNS))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINGERPRINT_COLUMNS)
 
 
 def write_record(company: Company, folder: Path) -> dict[str, Any]:
@@ -135,8 +149,15 @@ def find_earlier_pack(folder: Path) -> Path | None:
     month, suffix = folder.name[:7], folder.name[7:]
     if not folder.parent.is_dir():
         return None
-    earlier = [p for p in folder.parent.iterdir() if p.is_dir() and not p.name.startswith(".")
-               and p.name[7:] == suffix and p.name[:7] < month and (p / MANIFEST).is_file()]
+    earlier = [
+        p
+        for p in folder.parent.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and p.name[7:] == suffix
+        and p.name[:7] < month
+        and (p / MANIFEST).is_file()
+    ]
     return max(earlier, key=lambda p: p.name[:7], default=None)
 
 
@@ -162,14 +183,24 @@ def _read_earlier(folder: Path) -> _Earlier:
     params = manifest.get("parameters", {})
     as_of = str(params.get("as_of", folder.name[:7]))[:7]
     policies = manifest.get("policies")
-    tables = {n: pd.read_csv(folder / "tables" / f"{n}.csv", dtype={"month": str})
-              for n in BRIDGE_TABLES if (folder / "tables" / f"{n}.csv").is_file()}
+    tables = {
+        n: pd.read_csv(folder / "tables" / f"{n}.csv", dtype={"month": str})
+        for n in BRIDGE_TABLES
+        if (folder / "tables" / f"{n}.csv").is_file()
+    }
     record = folder / FINGERPRINT
-    return _Earlier(folder, as_of, Window.of(as_of, params.get("window", "quarter")), params.get("segment", ""),
-                    Policies(**policies) if policies else None, manifest.get("versions", {}).get("reportlib", ""),
-                    pd.read_csv(folder / "kpis.csv"), tables,
-                    pd.read_csv(record, dtype={"entity": str, "month": str, "digest": str}) if record.is_file()
-                    else None, manifest.get("inputs", {}))
+    return _Earlier(
+        folder,
+        as_of,
+        Window.of(as_of, params.get("window", "quarter")),
+        params.get("segment", ""),
+        Policies(**policies) if policies else None,
+        manifest.get("versions", {}).get("reportlib", ""),
+        pd.read_csv(folder / "kpis.csv"),
+        tables,
+        pd.read_csv(record, dtype={"entity": str, "month": str, "digest": str}) if record.is_file() else None,
+        manifest.get("inputs", {}),
+    )
 
 
 def _long(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame], window: Window) -> pd.DataFrame:
@@ -186,7 +217,10 @@ def _long(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame], window: Window
         table = table[table["month"].astype(str) <= str(window.as_of)]
         for col in (c for c in table.columns if c != "month"):
             unit = "count" if col.endswith("customers") else "currency"
-            rows += [(str(m), f"{name}.{col}", unit, str(m), inputs, v) for m, v in zip(table["month"], table[col])]
+            rows += [
+                (str(m), f"{name}.{col}", unit, str(m), inputs, v)
+                for m, v in zip(table["month"], table[col], strict=False)
+            ]
     return pd.DataFrame(rows, columns=["period", "kpi", "unit", "end", "inputs", "value"])
 
 
@@ -210,10 +244,11 @@ def _input_changes(before: pd.DataFrame | None, now: pd.DataFrame, last: str) ->
     if before is None:
         return pd.DataFrame(columns=cols)
     key = ["input", "entity", "month"]
-    merged = before.merge(now.astype({"month": str, "entity": str, "digest": str}), on=key, how="outer",
-                          suffixes=("_b", "_n"))
+    merged = before.merge(
+        now.astype({"month": str, "entity": str, "digest": str}), on=key, how="outer", suffixes=("_b", "_n")
+    )
     merged = merged[merged["month"] <= last]
-    changed = (merged["digest_b"].astype(str) != merged["digest_n"].astype(str))
+    changed = merged["digest_b"].astype(str) != merged["digest_n"].astype(str)
     out = merged[changed].rename(columns={"amount_b": "before", "amount_n": "now"})
     out = out.assign(change=out["now"].fillna(0) - out["before"].fillna(0))
     return out.sort_values("change", key=lambda s: -s.abs())[cols].reset_index(drop=True)
@@ -221,8 +256,13 @@ def _input_changes(before: pd.DataFrame | None, now: pd.DataFrame, last: str) ->
 
 def _entity_text(row: Any) -> str:
     key = FINGERPRINT_KEYS.get(row.input, (None,))[0]
-    who = {"customer_id": "customer", "opportunity_id": "opportunity", "kpi": "KPI", "metric": "metric",
-           "currency": "currency"}.get(key or "", "")
+    who = {
+        "customer_id": "customer",
+        "opportunity_id": "opportunity",
+        "kpi": "KPI",
+        "metric": "metric",
+        "currency": "currency",
+    }.get(key or "", "")
     return f"{who} {row.entity}" if who else str(row.entity)
 
 
@@ -231,8 +271,9 @@ def _amount(value: float) -> str:
 
 
 def _change_text(row: Any) -> str:
-    return (f"{row.input} {_entity_text(row)} {row.month}: {_amount(row.before)} -> {_amount(row.now)}"
-            f" ({row.change:+,.2f})")
+    return (
+        f"{row.input} {_entity_text(row)} {row.month}: {_amount(row.before)} -> {_amount(row.now)} ({row.change:+,.2f})"
+    )
 
 
 @dataclass(frozen=True)
@@ -244,29 +285,54 @@ class _Cause:
     sentence: str
 
 
-def _causes_for(row: Any, changes: pd.DataFrame, policy_part: bool, data_part: bool,
-                policy_diff: Mapping[str, tuple[Any, Any]], version: tuple[str, str]) -> list[_Cause]:
+def _causes_for(
+    row: Any,
+    changes: pd.DataFrame,
+    policy_part: bool,
+    data_part: bool,
+    policy_diff: Mapping[str, tuple[Any, Any]],
+    version: tuple[str, str],
+) -> list[_Cause]:
     out = []
     if policy_part:
-        out += [_Cause(f"policy:{p}", f"policy changed: {p} {a} -> {b}", f"Policy {p} changed from {a} to {b}")
-                for p, (a, b) in policy_diff.items()]
+        out += [
+            _Cause(f"policy:{p}", f"policy changed: {p} {a} -> {b}", f"Policy {p} changed from {a} to {b}")
+            for p, (a, b) in policy_diff.items()
+        ]
     if data_part:
         relevant = changes[changes["input"].isin(row.inputs + ("fx",)) & (changes["month"] <= row.end)]
         for c in relevant.head(3).itertuples(index=False):
             label = "FX rates changed" if c.input == "fx" else "input changed"
-            out.append(_Cause(f"{c.input}:{c.entity}:{c.month}", f"{label}: {_change_text(c)}",
-                              f"The {c.input} input changed for {_entity_text(c)} in {c.month} "
-                              f"({_amount(c.before)} -> {_amount(c.now)}, {c.change:+,.2f})"))
+            out.append(
+                _Cause(
+                    f"{c.input}:{c.entity}:{c.month}",
+                    f"{label}: {_change_text(c)}",
+                    f"The {c.input} input changed for {_entity_text(c)} in {c.month} "
+                    f"({_amount(c.before)} -> {_amount(c.now)}, {c.change:+,.2f})",
+                )
+            )
         if len(relevant) > 3:
             out.append(_Cause(f"more:{row.kpi}", f"and {len(relevant) - 3} more changed rows", ""))
         if not relevant.empty:
             return out
         if version[0] != version[1]:
-            out.append(_Cause("version", f"package version changed: reportlib {version[0]} -> {version[1]}",
-                              f"reportlib changed from {version[0]} to {version[1]}"))
+            out.append(
+                _Cause(
+                    "version",
+                    f"package version changed: reportlib {version[0]} -> {version[1]}",
+                    f"reportlib changed from {version[0]} to {version[1]}",
+                )
+            )
         else:
-            out.append(_Cause("unexplained", "input changed (the earlier pack kept no row record)" if changes.empty
-                              else "no input, policy, FX or version change found for it", ""))
+            out.append(
+                _Cause(
+                    "unexplained",
+                    "input changed (the earlier pack kept no row record)"
+                    if changes.empty
+                    else "no input, policy, FX or version change found for it",
+                    "",
+                )
+            )
     return out
 
 
@@ -290,9 +356,15 @@ def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, 
     old = _read_earlier(Path(earlier_folder))
     segment = old.segment or None
     now = compute_kpis(company, as_of=old.as_of, window=old.window.months, segment=segment)
-    policy_diff = {} if old.policies is None else {
-        k: (v, getattr(company.config.policies, k)) for k, v in asdict(old.policies).items()
-        if getattr(company.config.policies, k) != v}
+    policy_diff = (
+        {}
+        if old.policies is None
+        else {
+            k: (v, getattr(company.config.policies, k))
+            for k, v in asdict(old.policies).items()
+            if getattr(company.config.policies, k) != v
+        }
+    )
     same_policies = now
     if policy_diff:
         then = replace(company, config=replace(company.config, policies=old.policies))
@@ -300,23 +372,39 @@ def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, 
     key = ["period", "kpi", "unit", "end"]
 
     def recomputed(result: KpiResult, name: str) -> pd.DataFrame:
-        return _long(result.kpis, _texts(result.tables), old.window).drop(columns="inputs") \
-            .rename(columns={"value": name})
+        return (
+            _long(result.kpis, _texts(result.tables), old.window).drop(columns="inputs").rename(columns={"value": name})
+        )
 
-    table = _long(old.kpis, old.tables, old.window).merge(recomputed(now, "now"), on=key) \
+    table = (
+        _long(old.kpis, old.tables, old.window)
+        .merge(recomputed(now, "now"), on=key)
         .merge(recomputed(same_policies, "same_policies"), on=key)
+    )
     table = table[_differs(table["value"], table["now"], table["unit"])]
     changes = _input_changes(old.record, fingerprint(company), old.as_of)
     version = (old.version, __version__)
     rows, causes = [], []
     for r in table.itertuples(index=False):
-        found = _causes_for(r, changes, bool(_differs(pd.Series([r.same_policies]), pd.Series([r.now]),
-                                                      pd.Series([r.unit])).iloc[0]),
-                            bool(_differs(pd.Series([r.value]), pd.Series([r.same_policies]),
-                                          pd.Series([r.unit])).iloc[0]), policy_diff, version)
+        found = _causes_for(
+            r,
+            changes,
+            bool(_differs(pd.Series([r.same_policies]), pd.Series([r.now]), pd.Series([r.unit])).iloc[0]),
+            bool(_differs(pd.Series([r.value]), pd.Series([r.same_policies]), pd.Series([r.unit])).iloc[0]),
+            policy_diff,
+            version,
+        )
         causes.append(found)
-        rows.append({"period": r.period, "kpi": r.kpi, "reported_before": r.value, "now": r.now,
-                     "change": r.now - r.value, "cause": "; ".join(c.text for c in found)})
+        rows.append(
+            {
+                "period": r.period,
+                "kpi": r.kpi,
+                "reported_before": r.value,
+                "now": r.now,
+                "change": r.now - r.value,
+                "cause": "; ".join(c.text for c in found),
+            }
+        )
     out = pd.DataFrame(rows, columns=RESTATEMENT_COLUMNS)
     return out, restatement_summary(out, causes)
 
@@ -328,7 +416,7 @@ def _texts(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list[str]:
     """Up to three sentences on the causes behind the most restated figures."""
     tally: dict[str, list[Any]] = {}
-    for (_, row), found in zip(table.iterrows(), causes):
+    for (_, row), found in zip(table.iterrows(), causes, strict=False):
         for cause in (c for c in found if c.sentence):
             entry = tally.setdefault(cause.key, [cause, 0, None])
             entry[1] += 1
@@ -337,9 +425,14 @@ def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list
     ranked = sorted(tally.values(), key=lambda e: -e[1])[:3]
     out = []
     for cause, count, largest in ranked:
-        tail = "" if largest is None else (
-            f", among them {REGISTRY[largest['kpi']].label} for {largest['period']} "
-            f"({largest['reported_before']:,.2f} -> {largest['now']:,.2f})")
+        tail = (
+            ""
+            if largest is None
+            else (
+                f", among them {REGISTRY[largest['kpi']].label} for {largest['period']} "
+                f"({largest['reported_before']:,.2f} -> {largest['now']:,.2f})"
+            )
+        )
         out.append(f"{cause.sentence}: {count} figure{'s' * (count != 1)} restated{tail}.")
     return out
 

@@ -8,10 +8,12 @@ contracted vs all recurring MRR) rebuild the movements and the money sections; t
 rerun unit economics on the revenue figures already computed. The caller (the builder)
 supplies that recomputation as ``evaluate``, so this module holds only the what, not the how.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -20,8 +22,15 @@ from reportlib import registry
 from reportlib.metrics import Value, is_blank
 from reportlib.registry import REGISTRY, get
 
-__all__ = ["SENSITIVITY_COLUMNS", "ALTERNATIVES", "EFFECTS", "GRID_POLICIES", "sensitivity_table",
-           "sensitivity_sentences", "policy_text"]
+__all__ = [
+    "SENSITIVITY_COLUMNS",
+    "ALTERNATIVES",
+    "EFFECTS",
+    "GRID_POLICIES",
+    "sensitivity_table",
+    "sensitivity_sentences",
+    "policy_text",
+]
 
 SENSITIVITY_COLUMNS = ["kpi", "policy", "policy_value", "kpi_value", "in_force"]
 
@@ -44,8 +53,9 @@ _REVENUE_BASED = tuple(k.id for k in REGISTRY.values() if "revenue" in k.needs)
 #: among the revenue and unit-economics sections (the ones recomputed; revenue_per_lead, the one
 #: journey KPI built on new ARR, is left out).
 EFFECTS: dict[str, frozenset[str]] = {
-    "reactivation_window_months": frozenset({"new_arr", "reactivation_arr", "new_customers", "asp", "cac",
-                                             "ltv_cac", "cac_payback_months"}),
+    "reactivation_window_months": frozenset(
+        {"new_arr", "reactivation_arr", "new_customers", "asp", "cac", "ltv_cac", "cac_payback_months"}
+    ),
     "cac_lag_months": frozenset(_SM),
     "magic_number_basis": frozenset({"magic_number"}),
     "ltv_max_lifetime_years": frozenset({"ltv", "ltv_cac"}),
@@ -78,8 +88,9 @@ def _values_to_try(policy: str, in_force: Any) -> list[Any]:
     return values if in_force in values else values + [in_force]
 
 
-def sensitivity_table(north_star: Iterable[str], policies: Any, evaluate: Evaluate,
-                      applicable: Iterable[str] = tuple(ALTERNATIVES)) -> pd.DataFrame:
+def sensitivity_table(
+    north_star: Iterable[str], policies: Any, evaluate: Evaluate, applicable: Iterable[str] = tuple(ALTERNATIVES)
+) -> pd.DataFrame:
     """Each north star under every value of each applicable policy that changes it.
 
     Parameters
@@ -111,9 +122,15 @@ def sensitivity_table(north_star: Iterable[str], policies: Any, evaluate: Evalua
             values = evaluate(replace(policies, **{policy: value}), policy in GRID_POLICIES)
             for kpi in hit:
                 v = values.get(kpi)
-                rows.append({"kpi": kpi, "policy": policy, "policy_value": policy_text(value),
-                             "kpi_value": float("nan") if is_blank(v) else float(v),  # type: ignore[arg-type]
-                             "in_force": value == current})
+                rows.append(
+                    {
+                        "kpi": kpi,
+                        "policy": policy,
+                        "policy_value": policy_text(value),
+                        "kpi_value": float("nan") if is_blank(v) else float(v),  # type: ignore[arg-type]
+                        "in_force": value == current,
+                    }
+                )
     table = pd.DataFrame(rows, columns=SENSITIVITY_COLUMNS)
     computed = table.groupby(["kpi", "policy"], sort=False)["kpi_value"].transform(lambda s: s.notna().any())
     return table[computed.astype(bool)].reset_index(drop=True)  # a KPI blank under every value says nothing
@@ -130,9 +147,11 @@ def sensitivity_sentences(table: pd.DataFrame, currency: str | None = None) -> l
         now = group[group["in_force"]]
         shown = now["kpi_value"].iloc[0] if len(now) else float("nan")
         reported = "blank as reported" if pd.isna(shown) else f"{_shown(kpi, shown, currency)} as reported"
-        out.append(f"{get(kpi).label} {_shown(kpi, values.min(), currency)} to "
-                   f"{_shown(kpi, values.max(), currency)} depending on {policy}; {reported} "
-                   f"({policy} = {now['policy_value'].iloc[0] if len(now) else '?'}).")
+        out.append(
+            f"{get(kpi).label} {_shown(kpi, values.min(), currency)} to "
+            f"{_shown(kpi, values.max(), currency)} depending on {policy}; {reported} "
+            f"({policy} = {now['policy_value'].iloc[0] if len(now) else '?'})."
+        )
     return out
 
 

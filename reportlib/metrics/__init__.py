@@ -1,5 +1,6 @@
 """Metric definitions of METRICS.md as pure functions: DataFrames in, DataFrames or numbers
 out; no I/O, no plotting."""
+
 from __future__ import annotations
 
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
@@ -9,31 +10,105 @@ __all__ = ["Blank", "Value", "WINDOWS", "Window", "is_blank", "parse_as_of", "pa
 
 # --- revenue engine (movements, cohorts, contracts, grid) ---
 from reportlib.metrics.cohorts import cohorts
-from reportlib.metrics.contracts import (CONTRACT_KPIS, REVENUE_BRIDGE_COLUMNS, TIER_COLUMNS, bookings, contract_arr,
-                        contract_kpis, invoices, recognized_revenue, revenue_bridge, revenue_tiers,
-                        service_months)
+from reportlib.metrics.contracts import (
+    CONTRACT_KPIS,
+    REVENUE_BRIDGE_COLUMNS,
+    TIER_COLUMNS,
+    bookings,
+    contract_arr,
+    contract_kpis,
+    invoices,
+    recognized_revenue,
+    revenue_bridge,
+    revenue_tiers,
+    service_months,
+)
 from reportlib.metrics.grid import MrrGrid, contracts_to_mrr, to_grid, transactions_to_mrr
-from reportlib.metrics.movements import (BRIDGE_COLUMNS, MOVEMENTS, REVENUE_KPIS, arpa_drivers, movements,
-                        mrr_bridge, mrr_drivers, revenue_kpis)
+from reportlib.metrics.movements import (
+    BRIDGE_COLUMNS,
+    MOVEMENTS,
+    REVENUE_KPIS,
+    arpa_drivers,
+    movements,
+    mrr_bridge,
+    mrr_drivers,
+    revenue_kpis,
+)
 
-__all__ += ["cohorts", "CONTRACT_KPIS", "REVENUE_BRIDGE_COLUMNS", "TIER_COLUMNS", "bookings",
-            "contract_arr", "contract_kpis", "invoices", "recognized_revenue", "revenue_bridge",
-            "revenue_tiers", "service_months", "MrrGrid", "contracts_to_mrr", "to_grid",
-            "transactions_to_mrr", "BRIDGE_COLUMNS", "MOVEMENTS", "REVENUE_KPIS", "arpa_drivers",
-            "movements", "mrr_bridge", "mrr_drivers", "revenue_kpis"]
+__all__ += [
+    "cohorts",
+    "CONTRACT_KPIS",
+    "REVENUE_BRIDGE_COLUMNS",
+    "TIER_COLUMNS",
+    "bookings",
+    "contract_arr",
+    "contract_kpis",
+    "invoices",
+    "recognized_revenue",
+    "revenue_bridge",
+    "revenue_tiers",
+    "service_months",
+    "MrrGrid",
+    "contracts_to_mrr",
+    "to_grid",
+    "transactions_to_mrr",
+    "BRIDGE_COLUMNS",
+    "MOVEMENTS",
+    "REVENUE_KPIS",
+    "arpa_drivers",
+    "movements",
+    "mrr_bridge",
+    "mrr_drivers",
+    "revenue_kpis",
+]
 
 # --- unit economics, cohort economics, journey, pipeline, engagement ---
 from reportlib.metrics._noted import Noted, note_of, value_of
-from reportlib.metrics.cohort_economics import (cohort_gross_profit, cohort_payback, compare_segments, monthly_cac,
-                               monthly_gross_margin)
+from reportlib.metrics.cohort_economics import (
+    cohort_gross_profit,
+    cohort_payback,
+    compare_segments,
+    monthly_cac,
+    monthly_gross_margin,
+)
 from reportlib.metrics.engagement import dau_mau, feature_adoption, nps_kpis, usage_kpis, usage_series
 from reportlib.metrics.journey import conversion_by, funnel, funnel_cohorts, journey_alerts, journey_kpis
-from reportlib.metrics.pipeline import (movement_actuals, opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis,
-                                        pipeline_pacing)
+from reportlib.metrics.pipeline import (
+    movement_actuals,
+    opportunity_cohorts,
+    pace_row,
+    pipeline_by,
+    pipeline_kpis,
+    pipeline_pacing,
+)
 from reportlib.metrics.unit_economics import segment_share, unit_economics_kpis, unit_economics_series
 
-__all__ += ["Noted", "note_of", "value_of", "cohort_gross_profit", "cohort_payback", "compare_segments",
-            "monthly_cac", "monthly_gross_margin", "dau_mau", "feature_adoption", "nps_kpis", "usage_kpis",
-            "usage_series", "conversion_by", "funnel", "funnel_cohorts", "journey_alerts", "journey_kpis",
-            "movement_actuals", "opportunity_cohorts", "pace_row", "pipeline_by", "pipeline_kpis", "pipeline_pacing",
-            "segment_share", "unit_economics_kpis", "unit_economics_series"]
+__all__ += [
+    "Noted",
+    "note_of",
+    "value_of",
+    "cohort_gross_profit",
+    "cohort_payback",
+    "compare_segments",
+    "monthly_cac",
+    "monthly_gross_margin",
+    "dau_mau",
+    "feature_adoption",
+    "nps_kpis",
+    "usage_kpis",
+    "usage_series",
+    "conversion_by",
+    "funnel",
+    "funnel_cohorts",
+    "journey_alerts",
+    "journey_kpis",
+    "movement_actuals",
+    "opportunity_cohorts",
+    "pace_row",
+    "pipeline_by",
+    "pipeline_kpis",
+    "pipeline_pacing",
+    "segment_share",
+    "unit_economics_kpis",
+    "unit_economics_series",
+]

@@ -3,6 +3,7 @@
 A month ordinal is pandas' ``Period(..., "M").ordinal``: months since 1970-01. numpy's
 ``datetime64[M]`` uses the same origin, so dates convert without Python objects.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,7 +1,8 @@
 """Grouping keys shared by the funnel and pipeline cohort tables."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 

@@ -6,6 +6,7 @@ METRICS.md asks some values to be reported *with* a note even though they are no
 :class:`Noted` is a ``float`` subclass, so every consumer that treats a KPI as a number
 keeps working, while ``kpis.csv`` can read the note with :func:`note_of`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,7 @@ class Noted(float):
 
     note: str
 
-    def __new__(cls, value: float, note: str) -> "Noted":
+    def __new__(cls, value: float, note: str) -> Noted:
         obj = super().__new__(cls, float(value))
         obj.note = note
         return obj

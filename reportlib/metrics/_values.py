@@ -1,5 +1,6 @@
 """Metric values: a number, or a blank that says why (:mod:`reportlib.values`), and the
 ratio that turns a missing or zero denominator into that blank."""
+
 from __future__ import annotations
 
 from reportlib.values import Blank, Value, is_blank

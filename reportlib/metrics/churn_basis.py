@@ -9,9 +9,10 @@ ARPA is monthly, so a lifetime of 1 / monthly churn months is 1 / (12 x monthly 
 years. Compounding (1 - (1 - m)^12) would be a probability of leaving within a year, not
 the rate whose inverse is the lifetime, and would overstate LTV.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ def annualised_monthly_logo_churn(mov: MovementsLike | None, window: Window) -> 
     as_of = pd.Period(window.as_of, freq="M")
     if as_of - 12 < first:
         return Blank(f"needs 13 months of revenue data up to {as_of}; they start {first}")
-    ttm = np.arange(as_of.ordinal - 11, as_of.ordinal + 1) - m.first   # month columns
+    ttm = np.arange(as_of.ordinal - 11, as_of.ordinal + 1) - m.first  # month columns
     opening = _at(totals["customers"], ttm - 1).astype(float)
     if (opening == 0).any():
         return Blank("a month of the trailing 12 opens with no active customer")

@@ -5,9 +5,11 @@ Cumulative gross profit of a cohort at age k = sum over ages 0..k of cohort MRR 
 margin of that calendar month; cohort CAC = CAC of its acquisition month x cohort size;
 realised payback age = the first k where cumulative gross profit >= cohort CAC.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,10 +18,27 @@ from reportlib.metrics._noted import as_months, policy, value_of
 from reportlib.metrics.grid import period_array
 from reportlib.metrics.unit_economics import monthly_financials
 
-GP_COLUMNS = ["cohort", "age_months", "month", "customers", "mrr", "gross_margin", "gross_profit",
-              "cumulative_gross_profit", "cohort_size", "cohort_cac", "paid_back"]
-PAYBACK_COLUMNS = ["cohort", "cohort_size", "cohort_cac", "payback_age_months",
-                   "cumulative_gross_profit", "latest_age_months"]
+GP_COLUMNS = [
+    "cohort",
+    "age_months",
+    "month",
+    "customers",
+    "mrr",
+    "gross_margin",
+    "gross_profit",
+    "cumulative_gross_profit",
+    "cohort_size",
+    "cohort_cac",
+    "paid_back",
+]
+PAYBACK_COLUMNS = [
+    "cohort",
+    "cohort_size",
+    "cohort_cac",
+    "payback_age_months",
+    "cumulative_gross_profit",
+    "latest_age_months",
+]
 
 
 def monthly_gross_margin(financials: pd.DataFrame) -> pd.Series:
@@ -28,8 +47,9 @@ def monthly_gross_margin(financials: pd.DataFrame) -> pd.Series:
     return ((m["revenue"] - m["cogs"]) / m["revenue"].where(m["revenue"] != 0)).rename("gross_margin")
 
 
-def monthly_cac(financials: pd.DataFrame, bridge: pd.DataFrame, policies: Any = None,
-                share: pd.Series | None = None) -> pd.Series:
+def monthly_cac(
+    financials: pd.DataFrame, bridge: pd.DataFrame, policies: Any = None, share: pd.Series | None = None
+) -> pd.Series:
     """CAC per acquisition month: S&M of month t - ``cac_lag_months`` / new customers of t.
 
     Parameters
@@ -61,7 +81,7 @@ def _cohort_month(label: object) -> pd.Period | None:
     return p.asfreq("M", how="start")
 
 
-_NO_MONTH = np.iinfo(np.int64).min   # the opening cohort: no acquisition month
+_NO_MONTH = np.iinfo(np.int64).min  # the opening cohort: no acquisition month
 
 
 def _ordinal(month: pd.Period | None) -> int:
@@ -74,16 +94,17 @@ def _running_totals(profit: np.ndarray, group: np.ndarray) -> np.ndarray:
     sums, term by term, as ``Series.cumsum`` per group."""
     out = np.full(len(profit), np.nan)
     bounds = np.flatnonzero(np.diff(group)) + 1
-    for lo, hi in zip(np.concatenate([[0], bounds]), np.concatenate([bounds, [len(profit)]])):
+    for lo, hi in zip(np.concatenate([[0], bounds]), np.concatenate([bounds, [len(profit)]]), strict=False):
         part = profit[lo:hi]
         gaps = np.flatnonzero(np.isnan(part))
         end = lo + (gaps[0] if len(gaps) else len(part))
-        out[lo:end] = np.cumsum(part[:end - lo])
+        out[lo:end] = np.cumsum(part[: end - lo])
     return out
 
 
-def cohort_gross_profit(cohorts: pd.DataFrame, financials: pd.DataFrame,
-                        cac: pd.Series | Mapping[Any, float]) -> pd.DataFrame:
+def cohort_gross_profit(
+    cohorts: pd.DataFrame, financials: pd.DataFrame, cac: pd.Series | Mapping[Any, float]
+) -> pd.DataFrame:
     """Cumulative gross profit per cohort and age against the cohort's CAC.
 
     Parameters
@@ -104,7 +125,7 @@ def cohort_gross_profit(cohorts: pd.DataFrame, financials: pd.DataFrame,
         gross margin, since profit after a gap is unknown.
     """
     labels = cohorts["cohort"]
-    starts = {label: _cohort_month(label) for label in pd.unique(labels)}   # tens of labels
+    starts = {label: _cohort_month(label) for label in pd.unique(labels)}  # tens of labels
     start = np.array([_ordinal(starts[label]) for label in labels], dtype=np.int64)
     keep = start != _NO_MONTH
     t = cohorts[keep].copy()
@@ -144,19 +165,20 @@ def cohort_payback(gross_profit: pd.DataFrame) -> pd.DataFrame:
     if gross_profit.empty:
         return pd.DataFrame(columns=PAYBACK_COLUMNS)
     g = gross_profit.groupby("cohort", sort=False)
-    out = pd.DataFrame({
-        "cohort_size": g["cohort_size"].first(),
-        "cohort_cac": g["cohort_cac"].first(),
-        "payback_age_months": gross_profit[gross_profit["paid_back"]].groupby("cohort")["age_months"].min(),
-        "cumulative_gross_profit": g["cumulative_gross_profit"].last(),
-        "latest_age_months": g["age_months"].max(),
-    })
+    out = pd.DataFrame(
+        {
+            "cohort_size": g["cohort_size"].first(),
+            "cohort_cac": g["cohort_cac"].first(),
+            "payback_age_months": gross_profit[gross_profit["paid_back"]].groupby("cohort")["age_months"].min(),
+            "cumulative_gross_profit": g["cumulative_gross_profit"].last(),
+            "latest_age_months": g["age_months"].max(),
+        }
+    )
     out["payback_age_months"] = out["payback_age_months"].astype(float)
     return out.rename_axis("cohort").reset_index()[PAYBACK_COLUMNS]
 
 
-def compare_segments(left: Mapping[str, Any], right: Mapping[str, Any],
-                     labels: tuple[str, str]) -> pd.DataFrame:
+def compare_segments(left: Mapping[str, Any], right: Mapping[str, Any], labels: tuple[str, str]) -> pd.DataFrame:
     """Two segments' KPI dicts side by side: kpi, <A>, <B>, difference (B - A).
 
     Blanks become NaN; the difference is NaN unless both are numbers.

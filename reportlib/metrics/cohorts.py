@@ -14,13 +14,14 @@ With policy ``reactivation_window_months``, a return after a long gap is a ``new
 movement: that customer joins the later cohort for the new spell, and counts as lost in
 its earlier cohort from then on (each spell of life belongs to one cohort).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read, _running
 from reportlib.metrics.grid import months_index
+from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read, _running
 
 __all__ = ["cohorts", "COHORT_COLUMNS"]
 
@@ -33,16 +34,15 @@ def _cells(m: MovementSet) -> dict[str, np.ndarray]:
     shared by the monthly and quarterly tables."""
     if "cohort_cells" not in m.cache:
         values, codes = m.dense()
-        by_month = codes.T   # (months, customers): contiguous when built from a grid
+        by_month = codes.T  # (months, customers): contiguous when built from a grid
         starts = (by_month == NEW) | (by_month == OPENING)
         # start column of the customer's current spell: forward fill of start columns
         months = np.arange(m.n_months, dtype=np.int32)[:, None]
         life = _running(np.maximum, np.where(starts, months, np.int32(-1)))
-        row, col = np.nonzero(values > 0)   # customer-major, the order every sum keeps
+        row, col = np.nonzero(values > 0)  # customer-major, the order every sum keeps
         start = life[col, row]
         mrr = values[row, col]
-        m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr,
-                                   "mrr0": values[row, start]}
+        m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr, "mrr0": values[row, start]}
     return m.cache["cohort_cells"]
 
 
@@ -92,8 +92,7 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
     latest = np.full(n_groups, -1)
     np.maximum.at(latest, group[age == 0], start[age == 0])
     max_age = np.where(latest >= 0, t - 1 - latest, -1)
-    return _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr,
-                   max_age, m.first, quarterly)
+    return _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age, m.first, quarterly)
 
 
 def _is_quarterly(freq: str) -> bool:
@@ -105,8 +104,7 @@ def _is_quarterly(freq: str) -> bool:
     raise ValueError(f"freq must be 'M' or 'Q', not {freq!r}")
 
 
-def _groups(start: np.ndarray, first: int, t: int,
-            quarterly: bool) -> tuple[np.ndarray, list[str], np.ndarray]:
+def _groups(start: np.ndarray, first: int, t: int, quarterly: bool) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Cohort group of every cell from its spell's start column; group 0 is the opening
     cohort (start column 0). Returns groups, labels and each group's first month ordinal."""
     opening = f"<={pd.Period(ordinal=first, freq='M')}"
@@ -126,8 +124,9 @@ def _groups(start: np.ndarray, first: int, t: int,
     return group_of_col[start], labels, starts
 
 
-def _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age,
-            first, quarterly) -> dict[str, pd.DataFrame]:
+def _tables(
+    labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age, first, quarterly
+) -> dict[str, pd.DataFrame]:
     """Long tables of the reported (cohort, age) cells."""
     g_idx, a_idx = [], []
     for g in range(len(labels)):  # loop over cohorts (tens), not customers
@@ -146,34 +145,49 @@ def _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, 
     # age 0 is 100% by definition; write it exactly rather than trust float division
     for arr in (logo, nrr, grr):
         arr[a == 0] = 1.0
-    out = {name: pd.DataFrame({"cohort": label, "age_months": a.astype(np.int64), "value": v})
-           for name, v in (("logo", logo), ("nrr", nrr), ("grr", grr))}
+    out = {
+        name: pd.DataFrame({"cohort": label, "age_months": a.astype(np.int64), "value": v})
+        for name, v in (("logo", logo), ("nrr", nrr), ("grr", grr))
+    }
     start = group_start[g]
-    month = (pd.PeriodIndex.from_ordinals(start + a, freq="M") if not quarterly
-             else pd.PeriodIndex([pd.NaT] * len(a), freq="M"))
-    out["mrr"] = pd.DataFrame({
-        "cohort": label,
-        "cohort_start": pd.PeriodIndex.from_ordinals(start, freq="M"),
-        "age_months": a.astype(np.int64),
-        "month": month,
-        "size": size[g].astype(np.int64),
-        "customers": customers[g, a].astype(np.int64),
-        "mrr": cohort_mrr[g, a],
-        "mrr_age0": mrr_at0[g],
-    })
+    month = (
+        pd.PeriodIndex.from_ordinals(start + a, freq="M")
+        if not quarterly
+        else pd.PeriodIndex([pd.NaT] * len(a), freq="M")
+    )
+    out["mrr"] = pd.DataFrame(
+        {
+            "cohort": label,
+            "cohort_start": pd.PeriodIndex.from_ordinals(start, freq="M"),
+            "age_months": a.astype(np.int64),
+            "month": month,
+            "size": size[g].astype(np.int64),
+            "customers": customers[g, a].astype(np.int64),
+            "mrr": cohort_mrr[g, a],
+            "mrr_age0": mrr_at0[g],
+        }
+    )
     return out
 
 
 def _empty() -> dict[str, pd.DataFrame]:
-    table = pd.DataFrame({"cohort": pd.Series([], dtype="string"),
-                          "age_months": pd.Series([], dtype="int64"),
-                          "value": pd.Series([], dtype="float64")})
-    mrr = pd.DataFrame({"cohort": pd.Series([], dtype="string"),
-                        "cohort_start": pd.Series([], dtype="period[M]"),
-                        "age_months": pd.Series([], dtype="int64"),
-                        "month": pd.Series([], dtype="period[M]"),
-                        "size": pd.Series([], dtype="int64"),
-                        "customers": pd.Series([], dtype="int64"),
-                        "mrr": pd.Series([], dtype="float64"),
-                        "mrr_age0": pd.Series([], dtype="float64")})
+    table = pd.DataFrame(
+        {
+            "cohort": pd.Series([], dtype="string"),
+            "age_months": pd.Series([], dtype="int64"),
+            "value": pd.Series([], dtype="float64"),
+        }
+    )
+    mrr = pd.DataFrame(
+        {
+            "cohort": pd.Series([], dtype="string"),
+            "cohort_start": pd.Series([], dtype="period[M]"),
+            "age_months": pd.Series([], dtype="int64"),
+            "month": pd.Series([], dtype="period[M]"),
+            "size": pd.Series([], dtype="int64"),
+            "customers": pd.Series([], dtype="int64"),
+            "mrr": pd.Series([], dtype="float64"),
+            "mrr_age0": pd.Series([], dtype="float64"),
+        }
+    )
     return {"logo": table, "nrr": table.copy(), "grr": table.copy(), "mrr": mrr}

@@ -20,6 +20,7 @@ Conventions (canonical contracts frame, docs/architecture.md): ``end_date`` is i
 Contracts are few (thousands) next to customer-months, but everything is still vectorised:
 each contract expands to its months with ``np.repeat``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._dates import (day_dates, day_of_month, days_in_month, last_served_month,
-                     month_ordinals, month_start, service_length)
+from reportlib.metrics._dates import (
+    day_dates,
+    day_of_month,
+    days_in_month,
+    last_served_month,
+    month_ordinals,
+    month_start,
+    service_length,
+)
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.grid import month_span, months_index, period_array
 from reportlib.metrics.periods import Window
@@ -46,8 +54,7 @@ __all__ = [
     "service_months",
 ]
 
-REVENUE_BRIDGE_COLUMNS = ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr",
-                          "carr"]
+REVENUE_BRIDGE_COLUMNS = ["month", "bookings", "billings", "revenue", "deferred_revenue", "arr", "carr"]
 BRIDGE_COLUMNS = REVENUE_BRIDGE_COLUMNS
 TIERS = ["contracted_recurring", "uncontracted_recurring", "one_off"]
 TIER_COLUMNS = ["month", *TIERS, "total", "recurring_share"]
@@ -57,17 +64,18 @@ _EPS = 1e-9  # tolerance on L / step when counting invoices (L is a float)
 
 # --------------------------------------------------------------------------- contract arrays
 
+
 @dataclass(frozen=True)
 class _C:
     """Numpy view of a contracts frame."""
 
     frame: pd.DataFrame
-    start: np.ndarray        # datetime64[D]
-    end: np.ndarray          # datetime64[D], NaT = open-ended
-    signed: np.ndarray       # datetime64[D]
+    start: np.ndarray  # datetime64[D]
+    end: np.ndarray  # datetime64[D], NaT = open-ended
+    signed: np.ndarray  # datetime64[D]
     tcv: np.ndarray
     mrr: np.ndarray
-    length: np.ndarray       # L in months, NaN when open-ended
+    length: np.ndarray  # L in months, NaN when open-ended
 
     @property
     def n(self) -> int:
@@ -106,8 +114,7 @@ def _prep(contracts: pd.DataFrame) -> _C:
     end = day_dates(frame["end_date"]) if "end_date" in frame else np.full(n, np.datetime64("NaT"), "datetime64[D]")
     signed = day_dates(frame["signed_date"]) if "signed_date" in frame else start
     signed = np.where(np.isnat(signed), start, signed)
-    num = {k: frame[k].to_numpy(dtype=np.float64) if k in frame else np.full(n, np.nan)
-           for k in ("tcv", "mrr")}
+    num = {k: frame[k].to_numpy(dtype=np.float64) if k in frame else np.full(n, np.nan) for k in ("tcv", "mrr")}
     c = _C(frame, start, end, signed, num["tcv"], num["mrr"], service_length(frame["start_date"], pd.Series(end)))
     bad = c.open_ended & ~c.by_mrr & ~c.one_off_point
     if bad.any():
@@ -119,8 +126,9 @@ def _prep(contracts: pd.DataFrame) -> _C:
 def service_months(contracts: pd.DataFrame) -> pd.Series:
     """Service length L of each contract in months (partial months as days served / days
     in month; NaN when open-ended). 2026-01-01..2026-12-31 has L = 12."""
-    return pd.Series(service_length(contracts["start_date"], contracts["end_date"]),
-                     index=contracts.index, name="service_months")
+    return pd.Series(
+        service_length(contracts["start_date"], contracts["end_date"]), index=contracts.index, name="service_months"
+    )
 
 
 def _default_horizon(c: _C) -> int:
@@ -138,12 +146,15 @@ def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _meta(c: _C, rows: np.ndarray) -> dict[str, np.ndarray]:
-    return {"customer_id": pd.array(c.col("customer_id")[rows], dtype="string"),
-            "contract_id": pd.array(c.col("contract_id")[rows], dtype="string"),
-            "revenue_type": pd.array(c.col("revenue_type")[rows], dtype="string")}
+    return {
+        "customer_id": pd.array(c.col("customer_id")[rows], dtype="string"),
+        "contract_id": pd.array(c.col("contract_id")[rows], dtype="string"),
+        "revenue_type": pd.array(c.col("revenue_type")[rows], dtype="string"),
+    }
 
 
 # --------------------------------------------------------------------------- revenue
+
 
 def recognized_revenue(contracts: pd.DataFrame, *, until: object = None) -> pd.DataFrame:
     """Recognized revenue of every contract in every month it serves.
@@ -187,14 +198,19 @@ def _horizon(c: _C, until: object) -> int:
 
 
 def _empty_revenue() -> pd.DataFrame:
-    return pd.DataFrame({"month": pd.Series([], dtype="period[M]"),
-                         "customer_id": pd.Series([], dtype="string"),
-                         "contract_id": pd.Series([], dtype="string"),
-                         "revenue_type": pd.Series([], dtype="string"),
-                         "revenue": pd.Series([], dtype="float64")})
+    return pd.DataFrame(
+        {
+            "month": pd.Series([], dtype="period[M]"),
+            "customer_id": pd.Series([], dtype="string"),
+            "contract_id": pd.Series([], dtype="string"),
+            "revenue_type": pd.Series([], dtype="string"),
+            "revenue": pd.Series([], dtype="float64"),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- invoices
+
 
 def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
     """Billing schedule: invoices in advance, dated up to the end of ``until``.
@@ -217,8 +233,11 @@ def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
     if c.n == 0:
         return _empty_invoices()
     horizon = _horizon(c, until)
-    billing = (c.frame["billing"].fillna("monthly").to_numpy() if "billing" in c.frame
-               else np.full(c.n, "monthly", dtype=object))
+    billing = (
+        c.frame["billing"].fillna("monthly").to_numpy()
+        if "billing" in c.frame
+        else np.full(c.n, "monthly", dtype=object)
+    )
     upfront = billing == "upfront"
     # open-ended upfront contracts have no total to bill: invoice them annually
     step = pd.Series(billing).map({**STEP, "upfront": 12}).fillna(1).to_numpy(dtype=np.int64)
@@ -242,8 +261,14 @@ def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
     dates = month_start(months) + (day - 1)
     keep = months <= horizon
     rows, months, dates, amount = rows[keep], months[keep], dates[keep], amount[keep]
-    return pd.DataFrame({"date": pd.to_datetime(dates).astype("datetime64[ns]"),
-                         "month": period_array(months), **_meta(c, rows), "amount": amount})
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(dates).astype("datetime64[ns]"),
+            "month": period_array(months),
+            **_meta(c, rows),
+            "amount": amount,
+        }
+    )
 
 
 def _covered(c: _C, rows, k, n, step, upfront, finite) -> np.ndarray:
@@ -264,6 +289,7 @@ def _empty_invoices() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- bookings, ARR
 
+
 def bookings(contracts: pd.DataFrame) -> pd.DataFrame:
     """Bookings of each contract on its signed date: TCV, or 12 x mrr when given as mrr.
 
@@ -275,9 +301,14 @@ def bookings(contracts: pd.DataFrame) -> pd.DataFrame:
     c = _prep(contracts)
     rows = np.arange(c.n)
     value = np.where(c.by_mrr, 12.0 * c.mrr, c.tcv)
-    return pd.DataFrame({"signed_date": pd.to_datetime(c.signed).astype("datetime64[ns]"),
-                         "month": period_array(c.signed.astype("datetime64[M]").astype(np.int64)),
-                         **_meta(c, rows), "bookings": value})
+    return pd.DataFrame(
+        {
+            "signed_date": pd.to_datetime(c.signed).astype("datetime64[ns]"),
+            "month": period_array(c.signed.astype("datetime64[M]").astype(np.int64)),
+            **_meta(c, rows),
+            "bookings": value,
+        }
+    )
 
 
 def contract_arr(contracts: pd.DataFrame, months: object) -> pd.DataFrame:
@@ -312,20 +343,21 @@ def contract_arr(contracts: pd.DataFrame, months: object) -> pd.DataFrame:
         arr = _sum_runs(value, np.maximum(ms, first), np.minimum(served_last, last), first, t)
         signed_m = c.signed.astype("datetime64[M]").astype(np.int64)
         carr_extra = _sum_runs(value, np.maximum(signed_m, first), np.minimum(ms - 1, last), first, t)
-        known = np.minimum(signed_m, ms)          # signed (or live) from this month on
-        carr_extra -= _replaced_by_renewals(c, cr["customer_id"].to_numpy(), value, known,
-                                            served_last, first, t)
+        known = np.minimum(signed_m, ms)  # signed (or live) from this month on
+        carr_extra -= _replaced_by_renewals(c, cr["customer_id"].to_numpy(), value, known, served_last, first, t)
     return pd.DataFrame({"month": months_index(first, last), "arr": arr, "carr": arr + carr_extra})
 
 
-def _replaced_by_renewals(c: _C, customer: np.ndarray, value: np.ndarray, known: np.ndarray,
-                          served_last: np.ndarray, origin: int, t: int) -> np.ndarray:
+def _replaced_by_renewals(
+    c: _C, customer: np.ndarray, value: np.ndarray, known: np.ndarray, served_last: np.ndarray, origin: int, t: int
+) -> np.ndarray:
     """Per month, the annual value of signed contracts that another signed contract of the
     same customer follows (it starts after they end): the renewal's value replaces theirs."""
     idx = np.arange(c.n)
     ends = ~np.isnat(c.end)
     pairs = pd.DataFrame({"customer": customer[ends], "i": idx[ends]}).merge(
-        pd.DataFrame({"customer": customer, "j": idx}), on="customer")
+        pd.DataFrame({"customer": customer, "j": idx}), on="customer"
+    )
     i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
     follows = c.start[j] > c.end[i]
     i, j = i[follows], j[follows]
@@ -335,8 +367,7 @@ def _replaced_by_renewals(c: _C, customer: np.ndarray, value: np.ndarray, known:
     rows, months = _expand(lo, hi)
     # a contract followed by two signed contracts (renewal + add-on) is replaced once
     once = pd.DataFrame({"i": i[rows], "m": months}).drop_duplicates()
-    return np.bincount(once["m"].to_numpy() - origin, weights=value[once["i"].to_numpy()],
-                       minlength=t)[:t]
+    return np.bincount(once["m"].to_numpy() - origin, weights=value[once["i"].to_numpy()], minlength=t)[:t]
 
 
 def _sum_runs(value: np.ndarray, first: np.ndarray, last: np.ndarray, origin: int, t: int) -> np.ndarray:
@@ -348,6 +379,7 @@ def _sum_runs(value: np.ndarray, first: np.ndarray, last: np.ndarray, origin: in
 
 
 # --------------------------------------------------------------------------- monthly totals
+
 
 def _monthly(values: pd.Series, months: pd.Series, first: int, t: int) -> np.ndarray:
     """Sum of ``values`` per month ordinal first..first+t-1; earlier months go to bucket 0
@@ -363,8 +395,9 @@ def _transactions_monthly(transactions: pd.DataFrame | None, first: int, t: int)
     return _monthly(transactions["amount"], transactions["date"], first, t)
 
 
-def revenue_bridge(contracts: pd.DataFrame, months: object = None, *,
-                   transactions: pd.DataFrame | None = None) -> pd.DataFrame:
+def revenue_bridge(
+    contracts: pd.DataFrame, months: object = None, *, transactions: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Bookings, billings, revenue, deferred revenue, ARR and CARR per month.
 
     Parameters
@@ -394,8 +427,7 @@ def revenue_bridge(contracts: pd.DataFrame, months: object = None, *,
     # cumulative figures need every month from the earliest contract on
     origin = first
     if c.n:
-        origin = min(first, int(np.concatenate([c.start, c.signed]).astype("datetime64[M]")
-                                .astype(np.int64).min()))
+        origin = min(first, int(np.concatenate([c.start, c.signed]).astype("datetime64[M]").astype(np.int64).min()))
     t = last - origin + 1
     rev = recognized_revenue(contracts, until=pd.Period(ordinal=last, freq="M"))
     inv = invoices(contracts, until=pd.Period(ordinal=last, freq="M"))
@@ -408,18 +440,28 @@ def revenue_bridge(contracts: pd.DataFrame, months: object = None, *,
     deferred = np.round(np.cumsum(billings) - np.cumsum(revenue), 6) + 0.0
     arr = contract_arr(contracts, (pd.Period(ordinal=origin, freq="M"), pd.Period(ordinal=last, freq="M")))
     sel = slice(first - origin, t)
-    return pd.DataFrame({
-        "month": months_index(first, last),
-        "bookings": booked[sel], "billings": billings[sel], "revenue": revenue[sel],
-        "deferred_revenue": deferred[sel],
-        "arr": arr["arr"].to_numpy()[sel], "carr": arr["carr"].to_numpy()[sel],
-    })[BRIDGE_COLUMNS]
+    return pd.DataFrame(
+        {
+            "month": months_index(first, last),
+            "bookings": booked[sel],
+            "billings": billings[sel],
+            "revenue": revenue[sel],
+            "deferred_revenue": deferred[sel],
+            "arr": arr["arr"].to_numpy()[sel],
+            "carr": arr["carr"].to_numpy()[sel],
+        }
+    )[BRIDGE_COLUMNS]
 
 
 # --------------------------------------------------------------------------- tiers
 
-def revenue_tiers(contracts: pd.DataFrame | None = None, transactions: pd.DataFrame | None = None,
-                  financials: pd.DataFrame | None = None, months: object = None) -> pd.DataFrame:
+
+def revenue_tiers(
+    contracts: pd.DataFrame | None = None,
+    transactions: pd.DataFrame | None = None,
+    financials: pd.DataFrame | None = None,
+    months: object = None,
+) -> pd.DataFrame:
     """Recognized revenue per tier and month, with the recurring share.
 
     From contracts (by ``revenue_type``) plus transactions (uncontracted recurring) when
@@ -435,8 +477,7 @@ def revenue_tiers(contracts: pd.DataFrame | None = None, transactions: pd.DataFr
     has_contracts = contracts is not None and len(contracts) > 0
     has_tx = transactions is not None and len(transactions) > 0
     if has_contracts or has_tx:
-        table = _tiers_from_sources(contracts if has_contracts else None,
-                                    transactions if has_tx else None, months)
+        table = _tiers_from_sources(contracts if has_contracts else None, transactions if has_tx else None, months)
     elif financials is not None and len(financials):
         table = _tiers_from_financials(financials, months)
     else:
@@ -453,12 +494,17 @@ def _tiers_from_sources(contracts, transactions, months) -> pd.DataFrame:
     parts = []
     if contracts is not None:
         rev = recognized_revenue(contracts, until=until)
-        parts.append(pd.DataFrame({"month": rev["month"], "tier": rev["revenue_type"],
-                                   "revenue": rev["revenue"]}))
+        parts.append(pd.DataFrame({"month": rev["month"], "tier": rev["revenue_type"], "revenue": rev["revenue"]}))
     if transactions is not None:
-        parts.append(pd.DataFrame({"month": period_array(month_ordinals(transactions["date"])),
-                                   "tier": "uncontracted_recurring",
-                                   "revenue": transactions["amount"].to_numpy(dtype=np.float64)}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "month": period_array(month_ordinals(transactions["date"])),
+                    "tier": "uncontracted_recurring",
+                    "revenue": transactions["amount"].to_numpy(dtype=np.float64),
+                }
+            )
+        )
     long = pd.concat(parts, ignore_index=True)
     ords = month_ordinals(long["month"])
     if span is None:
@@ -482,21 +528,28 @@ def _tiers_from_financials(financials: pd.DataFrame, months) -> pd.DataFrame:
     table = pd.DataFrame({"month": pd.PeriodIndex(fin["month"], freq="M")})
     cols = [f"revenue_{t}" for t in TIERS]
     present = [c for c in cols if c in fin]
-    for tier, col in zip(TIERS, cols):
+    for tier, col in zip(TIERS, cols, strict=False):
         if present:
             table[tier] = fin[col].to_numpy(dtype=np.float64) if col in fin else 0.0
         else:
             table[tier] = np.nan
-    table["total"] = (table[TIERS].sum(axis=1) if present
-                      else fin["revenue"].to_numpy(dtype=np.float64))
+    table["total"] = table[TIERS].sum(axis=1) if present else fin["revenue"].to_numpy(dtype=np.float64)
     return table.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- KPIs
 
-CONTRACT_KPIS = ["bookings", "billings", "revenue", "deferred_revenue", "contract_arr", "carr",
-                 "revenue_share_contracted_recurring", "revenue_share_uncontracted_recurring",
-                 "revenue_share_one_off"]
+CONTRACT_KPIS = [
+    "bookings",
+    "billings",
+    "revenue",
+    "deferred_revenue",
+    "contract_arr",
+    "carr",
+    "revenue_share_contracted_recurring",
+    "revenue_share_uncontracted_recurring",
+    "revenue_share_one_off",
+]
 
 
 def data_start(contracts: pd.DataFrame | None, transactions: pd.DataFrame | None = None) -> pd.Period | None:
@@ -511,9 +564,12 @@ def data_start(contracts: pd.DataFrame | None, transactions: pd.DataFrame | None
     return pd.Period(min(dates), freq="M") if dates else None
 
 
-def contract_kpis(contracts: pd.DataFrame | None, window: Window,
-                  transactions: pd.DataFrame | None = None,
-                  financials: pd.DataFrame | None = None) -> dict[str, Value]:
+def contract_kpis(
+    contracts: pd.DataFrame | None,
+    window: Window,
+    transactions: pd.DataFrame | None = None,
+    financials: pd.DataFrame | None = None,
+) -> dict[str, Value]:
     """Contract KPIs over the window P (ids of METRICS.md "Contracts").
 
     ``revenue`` is recognized revenue over P from contracts plus transactions (else the
@@ -530,16 +586,18 @@ def contract_kpis(contracts: pd.DataFrame | None, window: Window,
     out: dict[str, Value] = {}
     if has_contracts:
         bridge = revenue_bridge(contracts, (p_first, as_of), transactions=transactions)
-        out.update(bookings=float(bridge["bookings"].sum()), billings=float(bridge["billings"].sum()),
-                   revenue=float(bridge["revenue"].sum()),
-                   deferred_revenue=float(bridge["deferred_revenue"].iloc[-1]),
-                   contract_arr=float(bridge["arr"].iloc[-1]), carr=float(bridge["carr"].iloc[-1]))
+        out.update(
+            bookings=float(bridge["bookings"].sum()),
+            billings=float(bridge["billings"].sum()),
+            revenue=float(bridge["revenue"].sum()),
+            deferred_revenue=float(bridge["deferred_revenue"].iloc[-1]),
+            contract_arr=float(bridge["arr"].iloc[-1]),
+            carr=float(bridge["carr"].iloc[-1]),
+        )
     else:
         note = "no contracts input"
-        out.update({k: Blank(note) for k in ("bookings", "billings", "deferred_revenue",
-                                               "contract_arr", "carr")})
-    tiers = revenue_tiers(contracts if has_contracts else None, transactions, financials,
-                          months=(p_first, as_of))
+        out.update({k: Blank(note) for k in ("bookings", "billings", "deferred_revenue", "contract_arr", "carr")})
+    tiers = revenue_tiers(contracts if has_contracts else None, transactions, financials, months=(p_first, as_of))
     in_p = tiers.loc[(tiers["month"] >= p_first) & (tiers["month"] <= as_of)] if len(tiers) else tiers
     total = float(in_p["total"].sum()) if len(in_p) else 0.0
     if not has_contracts:

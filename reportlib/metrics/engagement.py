@@ -3,9 +3,10 @@
 Usage is canonical: one row per event, user_id, date, optional account_id and feature.
 NPS: responded_at, score 0-10 (Int64), optional customer_id.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -54,10 +55,12 @@ def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
     in_p = window.contains(usage["date"].dt.to_period("M"))
     accounts = _accounts(usage)[in_p].nunique()
     mau = usage.loc[in_m, "user_id"].nunique()
-    return {"dau_mau": dau_mau(usage, window.as_of),
-            "mau": float(mau) if mau else Blank(f"no active users in {window.as_of}"),
-            "active_accounts": float(accounts) if accounts else Blank("no active accounts in the period"),
-            "usage_depth": safe_ratio(float(in_p.sum()), float(accounts), "no active accounts in the period")}
+    return {
+        "dau_mau": dau_mau(usage, window.as_of),
+        "mau": float(mau) if mau else Blank(f"no active users in {window.as_of}"),
+        "active_accounts": float(accounts) if accounts else Blank("no active accounts in the period"),
+        "usage_depth": safe_ratio(float(in_p.sum()), float(accounts), "no active accounts in the period"),
+    }
 
 
 def usage_series(usage: pd.DataFrame) -> pd.DataFrame:
@@ -65,9 +68,13 @@ def usage_series(usage: pd.DataFrame) -> pd.DataFrame:
     events, usage_depth (events per active account)."""
     month = usage["date"].dt.to_period("M").rename("month")
     daily = usage.groupby([month, usage["date"].dt.normalize()])["user_id"].nunique().groupby(level=0).sum()
-    g = pd.DataFrame({"mau": usage.groupby(month)["user_id"].nunique(),
-                      "active_accounts": _accounts(usage).groupby(month).nunique(),
-                      "events": usage.groupby(month).size()})
+    g = pd.DataFrame(
+        {
+            "mau": usage.groupby(month)["user_id"].nunique(),
+            "active_accounts": _accounts(usage).groupby(month).nunique(),
+            "events": usage.groupby(month).size(),
+        }
+    )
     g["dau"] = daily / [p.days_in_month for p in g.index]
     g["dau_mau"] = g["dau"] / g["mau"]
     g["usage_depth"] = g["events"] / g["active_accounts"]
@@ -75,8 +82,7 @@ def usage_series(usage: pd.DataFrame) -> pd.DataFrame:
     return g[["dau", "mau", "dau_mau", "active_accounts", "events", "usage_depth"]].reset_index()
 
 
-def feature_adoption(usage: pd.DataFrame, window: Window,
-                     core_features: Iterable[str] | None = None) -> pd.DataFrame:
+def feature_adoption(usage: pd.DataFrame, window: Window, core_features: Iterable[str] | None = None) -> pd.DataFrame:
     """Share of the window's active accounts that used each feature.
 
     Parameters
@@ -120,6 +126,10 @@ def nps_kpis(nps: pd.DataFrame | None, window: Window) -> dict[str, Value]:
         note = f"no NPS responses in {window.label}"
         return {k: Blank(note) for k in NPS_IDS}
     promoters, detractors = (scores >= 9).mean(), (scores <= 6).mean()
-    return {"nps": float(100.0 * (promoters - detractors)), "nps_responses": float(len(scores)),
-            "nps_promoters": float(promoters), "nps_passives": float(scores.between(7, 8).mean()),
-            "nps_detractors": float(detractors)}
+    return {
+        "nps": float(100.0 * (promoters - detractors)),
+        "nps_responses": float(len(scores)),
+        "nps_promoters": float(promoters),
+        "nps_passives": float(scores.between(7, 8).mean()),
+        "nps_detractors": float(detractors),
+    }

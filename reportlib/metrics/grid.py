@@ -9,9 +9,11 @@ The dense grid (:class:`MrrGrid`) is the engine's workhorse: customers are integ
 (rows, in sorted id order so that results never depend on input row order), months are
 consecutive columns, so "the previous month" is a column shift instead of a join.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,7 @@ MRR_COLUMNS = ["customer_id", "month", "mrr"]
 
 
 # --------------------------------------------------------------------------- month helpers
+
 
 def months_index(first: int, last: int) -> pd.PeriodIndex:
     """Monthly PeriodIndex for the ordinals ``first..last`` inclusive."""
@@ -61,6 +64,7 @@ def month_span(months: object) -> tuple[int, int] | None:
 
 
 # --------------------------------------------------------------------------- dense grid
+
 
 @dataclass(frozen=True)
 class MrrGrid:
@@ -122,16 +126,20 @@ def to_grid(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> Mrr
     # the movements walk the months; ``values`` is the (customers, months) view of it
     flat = (ords - first) * len(customers) + codes
     # bincount sums duplicates and is far faster than a pivot or np.add.at
-    values = np.bincount(flat, weights=frame[value].to_numpy(dtype=np.float64),
-                         minlength=len(customers) * n_months)
+    values = np.bincount(flat, weights=frame[value].to_numpy(dtype=np.float64), minlength=len(customers) * n_months)
     return MrrGrid(customers, first, values.reshape(n_months, len(customers)).T)
 
 
 # --------------------------------------------------------------------------- contracts -> mrr
 
-def contracts_to_mrr(contracts: pd.DataFrame, *, include_uncontracted: bool = False,
-                     months: object = None,
-                     transactions: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def contracts_to_mrr(
+    contracts: pd.DataFrame,
+    *,
+    include_uncontracted: bool = False,
+    months: object = None,
+    transactions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Monthly recurring revenue per customer-month from contracts.
 
     A contracted_recurring contract counts in month m when it serves the last day of m, with
@@ -182,10 +190,8 @@ def _default_contract_span(contracts: pd.DataFrame) -> tuple[int, int] | None:
 
 def monthly_value(contracts: pd.DataFrame) -> np.ndarray:
     """Monthly value of each contract: ``mrr`` when given, else TCV / L."""
-    mrr = contracts["mrr"].to_numpy(dtype=np.float64) if "mrr" in contracts else \
-        np.full(len(contracts), np.nan)
-    tcv = contracts["tcv"].to_numpy(dtype=np.float64) if "tcv" in contracts else \
-        np.full(len(contracts), np.nan)
+    mrr = contracts["mrr"].to_numpy(dtype=np.float64) if "mrr" in contracts else np.full(len(contracts), np.nan)
+    tcv = contracts["tcv"].to_numpy(dtype=np.float64) if "tcv" in contracts else np.full(len(contracts), np.nan)
     length = service_length(contracts["start_date"], contracts["end_date"])
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(np.isnan(mrr), tcv / length, mrr)
@@ -194,9 +200,13 @@ def monthly_value(contracts: pd.DataFrame) -> np.ndarray:
 def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.DataFrame:
     """customer_id, month, mrr rows of the months each contract serves on the last day."""
     if len(c) == 0 or span is None:
-        return pd.DataFrame({"customer_id": pd.Series([], dtype="string"),
-                             "month": pd.Series([], dtype="period[M]"),
-                             "mrr": pd.Series([], dtype="float64")})
+        return pd.DataFrame(
+            {
+                "customer_id": pd.Series([], dtype="string"),
+                "month": pd.Series([], dtype="period[M]"),
+                "mrr": pd.Series([], dtype="float64"),
+            }
+        )
     value = monthly_value(c)
     first = month_ordinals(c["start_date"])
     last = last_served_month(c["end_date"], horizon=span[1])
@@ -206,14 +216,17 @@ def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.
     rows = np.repeat(np.arange(len(c)), n)
     # month of each expanded row = first month of its contract + its position in the run
     offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return pd.DataFrame({
-        "customer_id": c["customer_id"].to_numpy()[rows],
-        "month": period_array(first[rows] + offsets),
-        "mrr": value[rows],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": c["customer_id"].to_numpy()[rows],
+            "month": period_array(first[rows] + offsets),
+            "mrr": value[rows],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- transactions
+
 
 def transactions_to_mrr(transactions: pd.DataFrame) -> pd.DataFrame:
     """Each customer's transaction total per month, as its monthly value.
@@ -226,20 +239,26 @@ def transactions_to_mrr(transactions: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``customer_id, month, mrr`` sorted by customer then month, ``mrr > 0``.
     """
-    frame = pd.DataFrame({
-        "customer_id": transactions["customer_id"].to_numpy(),
-        "month": period_array(month_ordinals(transactions["date"])),
-        "mrr": transactions["amount"].to_numpy(dtype=np.float64),
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": transactions["customer_id"].to_numpy(),
+            "month": period_array(month_ordinals(transactions["date"])),
+            "mrr": transactions["amount"].to_numpy(dtype=np.float64),
+        }
+    )
     return _sum_customer_months(frame)
 
 
 def _sum_customer_months(frame: pd.DataFrame) -> pd.DataFrame:
     """Sum ``mrr`` per customer-month, drop non-positive months, sort by customer, month."""
     if len(frame) == 0:
-        return pd.DataFrame({"customer_id": pd.Series([], dtype="string"),
-                             "month": pd.Series([], dtype="period[M]"),
-                             "mrr": pd.Series([], dtype="float64")})
+        return pd.DataFrame(
+            {
+                "customer_id": pd.Series([], dtype="string"),
+                "month": pd.Series([], dtype="period[M]"),
+                "mrr": pd.Series([], dtype="float64"),
+            }
+        )
     ords = month_ordinals(frame["month"])
     codes, customers = sorted_codes(frame["customer_id"])
     first = int(ords.min())
@@ -249,9 +268,11 @@ def _sum_customer_months(frame: pd.DataFrame) -> pd.DataFrame:
     total = np.bincount(inv, weights=frame["mrr"].to_numpy(dtype=np.float64))
     keep = total > 0
     uniq, total = uniq[keep], total[keep]
-    out = pd.DataFrame({
-        "customer_id": pd.array(customers.to_numpy()[uniq // n_months], dtype="string"),
-        "month": period_array(first + uniq % n_months),
-        "mrr": total,
-    })
+    out = pd.DataFrame(
+        {
+            "customer_id": pd.array(customers.to_numpy()[uniq // n_months], dtype="string"),
+            "month": period_array(first + uniq % n_months),
+            "mrr": total,
+        }
+    )
     return out

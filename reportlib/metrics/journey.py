@@ -5,9 +5,10 @@ Leads are canonical: lead_id, created_at, and whichever of signup_at / pql_at /
 customer_at the export has (NaT = stage not reached; a column absent = the export has no
 such stage). Traffic: month ``period[M]``, visitors, optional channel.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -18,13 +19,38 @@ from reportlib.metrics.periods import Window
 
 #: Lead stages in funnel order, named after their columns without ``_at``.
 LEAD_STAGES = ("created", "signup", "pql", "customer")
-JOURNEY_IDS = ("visitors", "signups", "visitor_to_signup", "pqls", "pqls_growth", "signup_to_pql",
-               "time_to_pql_days", "pql_to_customer", "lead_conversion_rate", "revenue_per_lead")
-FUNNEL_COHORT_COLUMNS = ["cohort", "dimension", "value", "stage_from", "stage_to", "entered",
-                         "converted", "age_months", "mature", "rate"]
+JOURNEY_IDS = (
+    "visitors",
+    "signups",
+    "visitor_to_signup",
+    "pqls",
+    "pqls_growth",
+    "signup_to_pql",
+    "time_to_pql_days",
+    "pql_to_customer",
+    "lead_conversion_rate",
+    "revenue_per_lead",
+)
+FUNNEL_COHORT_COLUMNS = [
+    "cohort",
+    "dimension",
+    "value",
+    "stage_from",
+    "stage_to",
+    "entered",
+    "converted",
+    "age_months",
+    "mature",
+    "rate",
+]
 #: Adjacent journey measures whose opposite moves deserve an alert: (upstream, downstream).
-ADJACENT = (("visitors", "signups"), ("visitors", "visitor_to_signup"), ("signups", "pqls"),
-            ("signups", "signup_to_pql"), ("pqls", "pql_to_customer"))
+ADJACENT = (
+    ("visitors", "signups"),
+    ("visitors", "visitor_to_signup"),
+    ("signups", "pqls"),
+    ("signups", "signup_to_pql"),
+    ("pqls", "pql_to_customer"),
+)
 
 
 def stages(leads: pd.DataFrame) -> list[str]:
@@ -84,8 +110,12 @@ def time_to_pql_days(leads: pd.DataFrame | None, window: Window, how: str = "mea
     return float(days.mean() if how == "mean" else days.median())
 
 
-def journey_kpis(leads: pd.DataFrame | None, traffic: pd.DataFrame | None, window: Window,
-                 new_arr: Value = Blank("new ARR is not available")) -> dict[str, Value]:
+def journey_kpis(
+    leads: pd.DataFrame | None,
+    traffic: pd.DataFrame | None,
+    window: Window,
+    new_arr: Value = Blank("new ARR is not available"),  # noqa: B008  (Blank is frozen: a safe default)
+) -> dict[str, Value]:
     """Every customer-journey KPI of METRICS.md for the window.
 
     Parameters
@@ -150,8 +180,12 @@ def funnel(leads: pd.DataFrame | None, traffic: pd.DataFrame | None, window: Win
     return out
 
 
-def funnel_cohorts(leads: pd.DataFrame, dimensions: Iterable[str] = ("channel", "owner", "segment"),
-                   as_of_date: pd.Timestamp | str | None = None, maturity_quantile: float = 0.9) -> pd.DataFrame:
+def funnel_cohorts(
+    leads: pd.DataFrame,
+    dimensions: Iterable[str] = ("channel", "owner", "segment"),
+    as_of_date: pd.Timestamp | str | None = None,
+    maturity_quantile: float = 0.9,
+) -> pd.DataFrame:
     """Stage-to-stage conversion by the month leads were created (``tables/funnel_cohorts.csv``).
 
     Each pair of adjacent stages the export has (created -> signup -> pql -> customer, or
@@ -185,10 +219,12 @@ def funnel_cohorts(leads: pd.DataFrame, dimensions: Iterable[str] = ("channel", 
     # Nothing after the as-of day is known yet: later leads and later conversions are left out.
     leads = leads[leads["created_at"] < as_of + pd.Timedelta(days=1)]
     cohort = leads["created_at"].dt.to_period("M").rename("cohort")
-    reached = pd.DataFrame({s: leads[f"{s}_at"].notna() & (leads[f"{s}_at"] < as_of + pd.Timedelta(days=1))
-                            for s in present}, index=leads.index)
+    reached = pd.DataFrame(
+        {s: leads[f"{s}_at"].notna() & (leads[f"{s}_at"] < as_of + pd.Timedelta(days=1)) for s in present},
+        index=leads.index,
+    )
     frames = []
-    for a, b in zip(present, present[1:]):
+    for a, b in zip(present, present[1:], strict=False):
         pair = pd.DataFrame({"entered": reached[a], "converted": reached[a] & reached[b]})
         horizon = _maturity_days(leads, a, b, maturity_quantile)
         for dim, key in dimension_keys(leads, dimensions):
@@ -215,8 +251,9 @@ def _maturity_days(leads: pd.DataFrame, a: str, b: str, q: float) -> float:
     return float(np.ceil(days.quantile(q))) if len(days) else 0.0
 
 
-def conversion_by(leads: pd.DataFrame, by: str, stage_from: str = "created",
-                  stage_to: str = "customer") -> pd.DataFrame:
+def conversion_by(
+    leads: pd.DataFrame, by: str, stage_from: str = "created", stage_to: str = "customer"
+) -> pd.DataFrame:
     """Share of leads reaching ``stage_from`` that also reached ``stage_to``, per value of
     ``by`` (e.g. lead-to-customer conversion per channel), all time.
 
@@ -233,8 +270,7 @@ def conversion_by(leads: pd.DataFrame, by: str, stage_from: str = "created",
     return g.sort_values("entered", ascending=False).reset_index()
 
 
-def journey_alerts(current: Mapping[str, Value], prior: Mapping[str, Value],
-                   threshold: float = 0.10) -> list[dict]:
+def journey_alerts(current: Mapping[str, Value], prior: Mapping[str, Value], threshold: float = 0.10) -> list[dict]:
     """Adjacent journey measures moving in opposite directions by more than ``threshold``
     (relative change), e.g. signups up 25% while signup-to-PQL fell 20%.
 
@@ -250,8 +286,15 @@ def journey_alerts(current: Mapping[str, Value], prior: Mapping[str, Value],
             continue
         if (ca > threshold and cb < -threshold) or (ca < -threshold and cb > threshold):
             (up, cu), (down, cd) = ((a, ca), (b, cb)) if ca > 0 else ((b, cb), (a, ca))
-            alerts.append({"up": up, "up_change": cu, "down": down, "down_change": cd,
-                           "message": f"{_label(up)} rose {cu:.0%} while {_label(down)} fell {-cd:.0%}"})
+            alerts.append(
+                {
+                    "up": up,
+                    "up_change": cu,
+                    "down": down,
+                    "down_change": cd,
+                    "message": f"{_label(up)} rose {cu:.0%} while {_label(down)} fell {-cd:.0%}",
+                }
+            )
     return alerts
 
 
@@ -262,5 +305,9 @@ def _change(now: object, before: object) -> float | None:
 
 
 def _label(kpi: str) -> str:
-    return {"visitor_to_signup": "visitor-to-signup", "signup_to_pql": "signup-to-PQL",
-            "pql_to_customer": "PQL-to-customer", "pqls": "PQLs"}.get(kpi, kpi.replace("_", " "))
+    return {
+        "visitor_to_signup": "visitor-to-signup",
+        "signup_to_pql": "signup-to-PQL",
+        "pql_to_customer": "PQL-to-customer",
+        "pqls": "PQLs",
+    }.get(kpi, kpi.replace("_", " "))

@@ -8,16 +8,16 @@ Everything is computed on a dense customer x month grid (:class:`~.grid.MrrGrid`
 previous month is a column shift, "ever active before" a cumulative OR along the row, so
 there is no join and no loop over customers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics._dates import month_ordinals
+from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.grid import MrrGrid, month_span, months_index, period_array, sorted_codes, to_grid
 from reportlib.metrics.periods import Window
 
@@ -39,17 +39,47 @@ __all__ = [
 MOVEMENTS = ["opening", "new", "reactivation", "expansion", "contraction", "churn", "flat"]
 OPENING, NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN, FLAT = range(1, 8)
 MOVEMENT_COLUMNS = ["customer_id", "month", "mrr", "prev_mrr", "movement", "amount"]
-BRIDGE_COLUMNS = ["month", "opening_mrr", "new", "reactivation", "expansion", "contraction",
-                  "churn", "closing_mrr", "customers", "new_customers",
-                  "reactivated_customers", "churned_customers"]
-REVENUE_KPIS = ["mrr", "arr", "customers", "new_arr", "expansion_arr", "reactivation_arr",
-                "contraction_arr", "churned_arr", "net_new_arr", "arr_growth_yoy",
-                "new_customers", "logo_churn_rate", "logo_churn_rate_annual",
-                "gross_mrr_churn_rate", "net_mrr_churn_rate", "mrr_expansion_rate", "nrr",
-                "grr", "quick_ratio", "arpa", "asp"]
+BRIDGE_COLUMNS = [
+    "month",
+    "opening_mrr",
+    "new",
+    "reactivation",
+    "expansion",
+    "contraction",
+    "churn",
+    "closing_mrr",
+    "customers",
+    "new_customers",
+    "reactivated_customers",
+    "churned_customers",
+]
+REVENUE_KPIS = [
+    "mrr",
+    "arr",
+    "customers",
+    "new_arr",
+    "expansion_arr",
+    "reactivation_arr",
+    "contraction_arr",
+    "churned_arr",
+    "net_new_arr",
+    "arr_growth_yoy",
+    "new_customers",
+    "logo_churn_rate",
+    "logo_churn_rate_annual",
+    "gross_mrr_churn_rate",
+    "net_mrr_churn_rate",
+    "mrr_expansion_rate",
+    "nrr",
+    "grr",
+    "quick_ratio",
+    "arpa",
+    "asp",
+]
 
 
 # --------------------------------------------------------------------------- movement codes
+
 
 def movement_codes(values: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
     """int8 movement code of every cell of a customer x month grid (0 = no row).
@@ -130,6 +160,7 @@ def _amounts(code: np.ndarray, mrr: np.ndarray, prev: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- the movement set
 
+
 @dataclass(eq=False)
 class MovementSet:
     """A company's MRR movements as integer arrays: computed once, read by the bridge, the
@@ -178,15 +209,26 @@ class MovementSet:
     def from_grid(cls, grid: MrrGrid, reactivation_window_months: int | None = None) -> MovementSet:
         """Movements of every cell of a customer x month grid."""
         n = len(grid.customers)
-        vt = np.ascontiguousarray(grid.values.T)   # month-major: rows come out sorted by month
+        vt = np.ascontiguousarray(grid.values.T)  # month-major: rows come out sorted by month
         codes = _codes_by_month(vt, reactivation_window_months)
         flat = np.flatnonzero(codes) if n else np.zeros(0, dtype=np.int64)
         col, row = np.divmod(flat, max(n, 1))
         mrr = vt.ravel()[flat]
         prev = np.where(col > 0, vt.ravel()[np.maximum(flat - n, 0)], 0.0)
         code = codes.ravel()[flat]
-        return cls(grid.customers, grid.first, grid.n_months, row, col, code, mrr, prev,
-                   _amounts(code, mrr, prev), grid.values, codes.T)
+        return cls(
+            grid.customers,
+            grid.first,
+            grid.n_months,
+            row,
+            col,
+            code,
+            mrr,
+            prev,
+            _amounts(code, mrr, prev),
+            grid.values,
+            codes.T,
+        )
 
     @classmethod
     def from_frame(cls, mov: pd.DataFrame) -> MovementSet:
@@ -201,22 +243,34 @@ class MovementSet:
             code = np.asarray(move.cat.codes, dtype=np.int8) + 1
         else:
             code = np.asarray(pd.Categorical(move, categories=MOVEMENTS).codes, dtype=np.int8) + 1
-        return cls(customers, span[0], span[1] - span[0] + 1, cust, ords - span[0], code,
-                   mov["mrr"].to_numpy(dtype=np.float64), mov["prev_mrr"].to_numpy(dtype=np.float64),
-                   mov["amount"].to_numpy(dtype=np.float64))
+        return cls(
+            customers,
+            span[0],
+            span[1] - span[0] + 1,
+            cust,
+            ords - span[0],
+            code,
+            mov["mrr"].to_numpy(dtype=np.float64),
+            mov["prev_mrr"].to_numpy(dtype=np.float64),
+            mov["amount"].to_numpy(dtype=np.float64),
+        )
 
     def frame(self) -> pd.DataFrame:
         """The movements table (see :func:`movements`)."""
-        frame = pd.DataFrame({
-            "customer_id": pd.Categorical.from_codes(self.cust, categories=_categories(self.customers)),
-            "month": period_array(self.first + self.col),
-            "mrr": self.mrr,
-            "prev_mrr": self.prev,
-            "movement": pd.Categorical.from_codes(self.code.astype(np.int8) - 1, categories=MOVEMENTS),
-            "amount": self.amount,
-        })
-        frame.attrs["months"] = (str(pd.Period(ordinal=self.first, freq="M")),
-                                 str(pd.Period(ordinal=self.last, freq="M")))
+        frame = pd.DataFrame(
+            {
+                "customer_id": pd.Categorical.from_codes(self.cust, categories=_categories(self.customers)),
+                "month": period_array(self.first + self.col),
+                "mrr": self.mrr,
+                "prev_mrr": self.prev,
+                "movement": pd.Categorical.from_codes(self.code.astype(np.int8) - 1, categories=MOVEMENTS),
+                "amount": self.amount,
+            }
+        )
+        frame.attrs["months"] = (
+            str(pd.Period(ordinal=self.first, freq="M")),
+            str(pd.Period(ordinal=self.last, freq="M")),
+        )
         return frame
 
     def with_reactivation_window(self, months: int | None) -> MovementSet:
@@ -242,12 +296,23 @@ class MovementSet:
             return self
         codes = None
         if self.codes is not None:
-            by_month = np.array(self.codes.T)   # contiguous month-major copy
+            by_month = np.array(self.codes.T)  # contiguous month-major copy
             by_month[self.col[starts], self.cust[starts]] = code[starts]
             codes = by_month.T
-        return MovementSet(self.customers, self.first, self.n_months, self.cust, self.col, code,
-                           self.mrr, self.prev, self.amount, self.values, codes,
-                           {"start_gaps": gaps})
+        return MovementSet(
+            self.customers,
+            self.first,
+            self.n_months,
+            self.cust,
+            self.col,
+            code,
+            self.mrr,
+            self.prev,
+            self.amount,
+            self.values,
+            codes,
+            {"start_gaps": gaps},
+        )
 
     def start_gaps(self) -> np.ndarray:
         """Per row: -2 when the row is not a start (new or reactivation), -1 for a first
@@ -258,7 +323,7 @@ class MovementSet:
             values, _ = self.dense()
             last = last_active_months(np.ascontiguousarray(values.T) > 0)
             col, cust = self.col[starts], self.cust[starts]
-            before = last[col - 1, cust]   # a start is never in month 0
+            before = last[col - 1, cust]  # a start is never in month 0
             gaps[starts] = np.where(before < 0, -1, col - before - 1)
             self.cache["start_gaps"] = gaps
         return self.cache["start_gaps"]
@@ -294,16 +359,18 @@ class MovementSet:
         return self.cache["totals"]
 
 
-def movement_set(mrr: pd.DataFrame, *, reactivation_window_months: int | None = None,
-                 months: object = None) -> MovementSet:
+def movement_set(
+    mrr: pd.DataFrame, *, reactivation_window_months: int | None = None, months: object = None
+) -> MovementSet:
     """:func:`movements` as a :class:`MovementSet`, which every function of this module
     and :func:`~.cohorts.cohorts` accept in place of the frame (and read without
     conversion). Same parameters as :func:`movements`."""
     return MovementSet.from_grid(to_grid(mrr, months), reactivation_window_months)
 
 
-def movements(mrr: pd.DataFrame, *, reactivation_window_months: int | None = None,
-              months: object = None) -> pd.DataFrame:
+def movements(
+    mrr: pd.DataFrame, *, reactivation_window_months: int | None = None, months: object = None
+) -> pd.DataFrame:
     """MRR movement of every customer-month against the month before.
 
     Parameters
@@ -343,7 +410,7 @@ def _categories(customers: pd.Index) -> pd.Index:
 
 # --------------------------------------------------------------------------- reading movements back
 
-MovementsLike = Union[pd.DataFrame, MovementSet]
+MovementsLike = pd.DataFrame | MovementSet
 
 
 def _read(mov: MovementsLike, reactivation_window_months: int | None = None) -> MovementSet:
@@ -377,6 +444,7 @@ def _month_totals(m: MovementSet) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- bridge
 
+
 def mrr_bridge(mov: MovementsLike) -> pd.DataFrame:
     """Monthly MRR bridge: opening + new + reactivation + expansion - contraction - churn
     = closing, with customer counts.
@@ -398,26 +466,30 @@ def mrr_bridge(mov: MovementsLike) -> pd.DataFrame:
     closing = tot["closing"]
     opening = np.concatenate([closing[:1], closing[:-1]])
     amt, cnt = tot["amount"], tot["count"]
-    return pd.DataFrame({
-        "month": months_index(m.first, m.last),
-        "opening_mrr": opening,
-        "new": amt[:, NEW],
-        "reactivation": amt[:, REACTIVATION],
-        "expansion": amt[:, EXPANSION],
-        "contraction": amt[:, CONTRACTION],
-        "churn": amt[:, CHURN],
-        "closing_mrr": closing,
-        "customers": tot["customers"].astype(np.int64),
-        "new_customers": cnt[:, NEW].astype(np.int64),
-        "reactivated_customers": cnt[:, REACTIVATION].astype(np.int64),
-        "churned_customers": cnt[:, CHURN].astype(np.int64),
-    })[BRIDGE_COLUMNS]
+    return pd.DataFrame(
+        {
+            "month": months_index(m.first, m.last),
+            "opening_mrr": opening,
+            "new": amt[:, NEW],
+            "reactivation": amt[:, REACTIVATION],
+            "expansion": amt[:, EXPANSION],
+            "contraction": amt[:, CONTRACTION],
+            "churn": amt[:, CHURN],
+            "closing_mrr": closing,
+            "customers": tot["customers"].astype(np.int64),
+            "new_customers": cnt[:, NEW].astype(np.int64),
+            "reactivated_customers": cnt[:, REACTIVATION].astype(np.int64),
+            "churned_customers": cnt[:, CHURN].astype(np.int64),
+        }
+    )[BRIDGE_COLUMNS]
 
 
 # --------------------------------------------------------------------------- KPIs
 
-def revenue_kpis(mrr_or_movements: MovementsLike, window: Window, *,
-                 reactivation_window_months: int | None = None) -> dict[str, Value]:
+
+def revenue_kpis(
+    mrr_or_movements: MovementsLike, window: Window, *, reactivation_window_months: int | None = None
+) -> dict[str, Value]:
     """Every KPI of METRICS.md "MRR, movements and retention" for a window.
 
     Parameters
@@ -451,12 +523,23 @@ def revenue_kpis(mrr_or_movements: MovementsLike, window: Window, *,
     return {k: out[k] for k in REVENUE_KPIS}
 
 
-def _period_kpis(m: MovementSet, as_of: pd.Period, w: int, now: np.ndarray,
-                 first: pd.Period) -> dict[str, Value]:
+def _period_kpis(m: MovementSet, as_of: pd.Period, w: int, now: np.ndarray, first: pd.Period) -> dict[str, Value]:
     """KPIs over P that need the opening state M - w."""
-    keys = ["new_arr", "expansion_arr", "reactivation_arr", "contraction_arr", "churned_arr",
-            "net_new_arr", "new_customers", "logo_churn_rate", "gross_mrr_churn_rate",
-            "net_mrr_churn_rate", "mrr_expansion_rate", "quick_ratio", "asp"]
+    keys = [
+        "new_arr",
+        "expansion_arr",
+        "reactivation_arr",
+        "contraction_arr",
+        "churned_arr",
+        "net_new_arr",
+        "new_customers",
+        "logo_churn_rate",
+        "gross_mrr_churn_rate",
+        "net_mrr_churn_rate",
+        "mrr_expansion_rate",
+        "quick_ratio",
+        "asp",
+    ]
     start = as_of - w
     out: dict[str, Value] = {}
     if start < first:
@@ -466,14 +549,16 @@ def _period_kpis(m: MovementSet, as_of: pd.Period, w: int, now: np.ndarray,
         lo, hi = m.col_of(start) + 1, m.col_of(as_of)
         in_p = (m.col >= lo) & (m.col <= hi)
         amt = np.bincount(m.code[in_p], weights=m.amount[in_p], minlength=8)
-        new, react, exp, con, churn = (float(amt[c]) for c in (NEW, REACTIVATION, EXPANSION,
-                                                               CONTRACTION, CHURN))
+        new, react, exp, con, churn = (float(amt[c]) for c in (NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN))
         before = m.state(start)
         mrr_start = float(before.sum())
         n_new = len(np.unique(m.cust[in_p & (m.code == NEW)]))
         out = {
-            "new_arr": 12 * new, "expansion_arr": 12 * exp, "reactivation_arr": 12 * react,
-            "contraction_arr": 12 * con, "churned_arr": 12 * churn,
+            "new_arr": 12 * new,
+            "expansion_arr": 12 * exp,
+            "reactivation_arr": 12 * react,
+            "contraction_arr": 12 * con,
+            "churned_arr": 12 * churn,
             "net_new_arr": 12 * (float(now.sum()) - mrr_start),
             "new_customers": float(n_new),
             "logo_churn_rate": _logo_churn(before, now, start),
@@ -482,16 +567,16 @@ def _period_kpis(m: MovementSet, as_of: pd.Period, w: int, now: np.ndarray,
         out["gross_mrr_churn_rate"] = safe_ratio(churn + con, mrr_start, no_start)
         out["net_mrr_churn_rate"] = safe_ratio(churn + con - exp - react, mrr_start, no_start)
         out["mrr_expansion_rate"] = safe_ratio(exp, mrr_start, no_start)
-        out["quick_ratio"] = safe_ratio(new + react + exp, con + churn,
-                                        "no churn or contraction in the period")
+        out["quick_ratio"] = safe_ratio(new + react + exp, con + churn, "no churn or contraction in the period")
         out["asp"] = safe_ratio(new, n_new, "no new customers in the period")
     return out
 
 
 def _logo_churn(before: np.ndarray, now: np.ndarray, start: pd.Period) -> Value:
     was = before > 0
-    return safe_ratio(float((was & ~(now > 0)).sum()), float(was.sum()),
-                      f"no active customers at the start of the period ({start})")
+    return safe_ratio(
+        float((was & ~(now > 0)).sum()), float(was.sum()), f"no active customers at the start of the period ({start})"
+    )
 
 
 def _year_kpis(m: MovementSet, as_of: pd.Period, now: np.ndarray, first: pd.Period) -> dict[str, Value]:
@@ -515,6 +600,7 @@ def _year_kpis(m: MovementSet, as_of: pd.Period, now: np.ndarray, first: pd.Peri
 
 # --------------------------------------------------------------------------- driver tables
 
+
 def _period_ids(m: MovementSet, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
     """Period index of every month column, and the periods (monthly or quarterly)."""
     months = months_index(m.first, m.last)
@@ -525,16 +611,16 @@ def _period_ids(m: MovementSet, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
     quarters = months.asfreq("Q")
     ords = np.asarray(quarters.asi8)
     ids = ords - ords.min() if len(ords) else ords
-    return ids, pd.PeriodIndex.from_ordinals(np.arange(ords.min(), ords.max() + 1), freq="Q") \
-        if len(ords) else pd.PeriodIndex([], freq="Q")
+    return ids, pd.PeriodIndex.from_ordinals(np.arange(ords.min(), ords.max() + 1), freq="Q") if len(
+        ords
+    ) else pd.PeriodIndex([], freq="Q")
 
 
 def _by_period(values: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
     """Sum rows of a per-month array into periods."""
     if values.ndim == 1:
         return np.bincount(ids, weights=values, minlength=n)
-    return np.stack([np.bincount(ids, weights=values[:, j], minlength=n)
-                     for j in range(values.shape[1])], axis=1)
+    return np.stack([np.bincount(ids, weights=values[:, j], minlength=n) for j in range(values.shape[1])], axis=1)
 
 
 def _last_month_of_period(ids: np.ndarray, n: int) -> np.ndarray:
@@ -566,14 +652,16 @@ def arpa_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     prev = _by_period(tot["prev"], ids, n)
     last = _last_month_of_period(ids, n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame({
-            "period": periods,
-            "asp": _ratio(mrr_after[:, NEW], cnt[:, NEW]),
-            "arpa_churned": _ratio(prev[:, CHURN], cnt[:, CHURN]),
-            "arpa_expanded": _ratio(mrr_after[:, EXPANSION], cnt[:, EXPANSION]),
-            "arpa_contracted": _ratio(mrr_after[:, CONTRACTION], cnt[:, CONTRACTION]),
-            "arpa": _ratio(tot["closing"][last], tot["customers"][last].astype(float)),
-        })
+        return pd.DataFrame(
+            {
+                "period": periods,
+                "asp": _ratio(mrr_after[:, NEW], cnt[:, NEW]),
+                "arpa_churned": _ratio(prev[:, CHURN], cnt[:, CHURN]),
+                "arpa_expanded": _ratio(mrr_after[:, EXPANSION], cnt[:, EXPANSION]),
+                "arpa_contracted": _ratio(mrr_after[:, CONTRACTION], cnt[:, CONTRACTION]),
+                "arpa": _ratio(tot["closing"][last], tot["customers"][last].astype(float)),
+            }
+        )
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -598,9 +686,20 @@ def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     bridge = mrr_bridge(mov)
     m_first = bridge["month"].iloc[0] if len(bridge) else None
     if m_first is None:
-        return pd.DataFrame(columns=["period", "opening_mrr", "new", "reactivation",
-                                     "expansion", "contraction", "churn", "closing_mrr",
-                                     "net_new_mrr", "quick_ratio"])
+        return pd.DataFrame(
+            columns=[
+                "period",
+                "opening_mrr",
+                "new",
+                "reactivation",
+                "expansion",
+                "contraction",
+                "churn",
+                "closing_mrr",
+                "net_new_mrr",
+                "quick_ratio",
+            ]
+        )
     key = bridge["month"].dt.asfreq("Q") if freq.upper().startswith("Q") else bridge["month"]
     cols = ["new", "reactivation", "expansion", "contraction", "churn"]
     grouped = bridge.groupby(key.rename("period"), sort=True)
@@ -608,6 +707,7 @@ def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     out.insert(0, "opening_mrr", grouped["opening_mrr"].first())
     out["closing_mrr"] = grouped["closing_mrr"].last()
     out["net_new_mrr"] = out["closing_mrr"] - out["opening_mrr"]
-    out["quick_ratio"] = _ratio((out["new"] + out["reactivation"] + out["expansion"]).to_numpy(),
-                                (out["contraction"] + out["churn"]).to_numpy())
+    out["quick_ratio"] = _ratio(
+        (out["new"] + out["reactivation"] + out["expansion"]).to_numpy(), (out["contraction"] + out["churn"]).to_numpy()
+    )
     return out.reset_index()

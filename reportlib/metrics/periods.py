@@ -3,6 +3,7 @@
 ``as_of`` M is the last month reported; a window of w months is P = the w months ending
 at M; its opening state is month M - w.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,7 @@ def parse_window(window: str | int) -> int:
     try:
         return WINDOWS[str(window).strip().lower()]
     except KeyError:
-        raise ParameterError(
-            f"unknown window '{window}': use month, quarter or year") from None
+        raise ParameterError(f"unknown window '{window}': use month, quarter or year") from None
 
 
 def parse_as_of(as_of: str | pd.Period | pd.Timestamp) -> tuple[pd.Period, pd.Timestamp]:
@@ -39,8 +39,7 @@ def parse_as_of(as_of: str | pd.Period | pd.Timestamp) -> tuple[pd.Period, pd.Ti
             return month, month.to_timestamp(how="end").normalize()
         date = pd.Timestamp(text).normalize()
     except (ValueError, TypeError):
-        raise ParameterError(
-            f"as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD)") from None
+        raise ParameterError(f"as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD)") from None
     return date.to_period("M"), date
 
 
@@ -90,18 +89,18 @@ class Window:
         """Boolean mask of a Series of monthly Periods that fall inside the period."""
         return (months >= self.first) & (months <= self.as_of)
 
-    def shift(self, months: int) -> "Window":
+    def shift(self, months: int) -> Window:
         return Window(self.as_of - months, self.months, self.fiscal_start)
 
-    def prior(self) -> "Window":
+    def prior(self) -> Window:
         """The w months before this period."""
         return self.shift(self.months)
 
-    def year_ago(self) -> "Window":
+    def year_ago(self) -> Window:
         """The same period twelve months earlier."""
         return self.shift(12)
 
-    def ttm(self) -> "Window":
+    def ttm(self) -> Window:
         """The twelve months ending at M."""
         return Window(self.as_of, 12, self.fiscal_start)
 

@@ -4,9 +4,11 @@ usage, NPS" and "Pacing").
 Opportunities are canonical: opportunity_id, created_at, amount, stage, closed_at (NaT
 when open), outcome in {won, lost, open}, optional source / partner / owner.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +19,18 @@ from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.periods import Window
 
 PIPELINE_IDS = ("pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
-PACING_COLUMNS = ["period", "metric", "dimension", "target", "actual", "elapsed_fraction",
-                  "expected_to_date", "pace", "status", "required_run_rate_per_day"]
+PACING_COLUMNS = [
+    "period",
+    "metric",
+    "dimension",
+    "target",
+    "actual",
+    "elapsed_fraction",
+    "expected_to_date",
+    "pace",
+    "status",
+    "required_run_rate_per_day",
+]
 
 
 def _in_window(dates: pd.Series, window: Window) -> pd.Series:
@@ -68,22 +80,31 @@ def _flags(opps: pd.DataFrame, window: Window) -> pd.DataFrame:
     won = closed_in & (outcome == "won")
     amount = opps["amount"].astype(float)
     cycle = (opps["closed_at"] - opps["created_at"]).dt.total_seconds() / 86400.0
-    return pd.DataFrame({
-        "created_amount": amount.where(created, 0.0).fillna(0.0),
-        "opportunities_created": created.astype(int),
-        "won": won.astype(int),
-        "lost": (closed_in & (outcome == "lost")).astype(int),
-        "won_amount": amount.where(won, 0.0).fillna(0.0),
-        "won_cycle": cycle.where(won),
-    }, index=opps.index)
+    return pd.DataFrame(
+        {
+            "created_amount": amount.where(created, 0.0).fillna(0.0),
+            "opportunities_created": created.astype(int),
+            "won": won.astype(int),
+            "lost": (closed_in & (outcome == "lost")).astype(int),
+            "won_amount": amount.where(won, 0.0).fillna(0.0),
+            "won_cycle": cycle.where(won),
+        },
+        index=opps.index,
+    )
 
 
 def _pipeline_stats(opps: pd.DataFrame, window: Window) -> pd.Series:
     f = _flags(opps, window)
-    return pd.Series({"pipeline_created": f["created_amount"].sum(),
-                      "opportunities_created": f["opportunities_created"].sum(),
-                      "won": f["won"].sum(), "lost": f["lost"].sum(),
-                      "won_amount": f["won_amount"].sum(), "sales_cycle_days": f["won_cycle"].mean()})
+    return pd.Series(
+        {
+            "pipeline_created": f["created_amount"].sum(),
+            "opportunities_created": f["opportunities_created"].sum(),
+            "won": f["won"].sum(),
+            "lost": f["lost"].sum(),
+            "won_amount": f["won_amount"].sum(),
+            "sales_cycle_days": f["won_cycle"].mean(),
+        }
+    )
 
 
 def pipeline_by(opportunities: pd.DataFrame, window: Window, by: str) -> pd.DataFrame:
@@ -97,24 +118,50 @@ def pipeline_by(opportunities: pd.DataFrame, window: Window, by: str) -> pd.Data
         per value (missing values as ``(missing)``), largest pipeline first.
     """
     if by not in opportunities.columns:
-        return pd.DataFrame(columns=[by, "pipeline_created", "opportunities_created", "won", "lost",
-                                     "win_rate", "won_amount", "avg_deal_size", "sales_cycle_days"])
+        return pd.DataFrame(
+            columns=[
+                by,
+                "pipeline_created",
+                "opportunities_created",
+                "won",
+                "lost",
+                "win_rate",
+                "won_amount",
+                "avg_deal_size",
+                "sales_cycle_days",
+            ]
+        )
     f = _flags(opportunities, window)
     key = opportunities[by].astype("string").fillna("(missing)").rename(by)
-    g = f.groupby(key).agg(pipeline_created=("created_amount", "sum"),
-                           opportunities_created=("opportunities_created", "sum"),
-                           won=("won", "sum"), lost=("lost", "sum"), won_amount=("won_amount", "sum"),
-                           sales_cycle_days=("won_cycle", "mean"))
+    g = f.groupby(key).agg(
+        pipeline_created=("created_amount", "sum"),
+        opportunities_created=("opportunities_created", "sum"),
+        won=("won", "sum"),
+        lost=("lost", "sum"),
+        won_amount=("won_amount", "sum"),
+        sales_cycle_days=("won_cycle", "mean"),
+    )
     closed = (g["won"] + g["lost"]).replace(0, np.nan)
     g["win_rate"] = g["won"] / closed
     g["avg_deal_size"] = g["won_amount"] / g["won"].replace(0, np.nan)
-    cols = ["pipeline_created", "opportunities_created", "won", "lost", "win_rate", "won_amount",
-            "avg_deal_size", "sales_cycle_days"]
+    cols = [
+        "pipeline_created",
+        "opportunities_created",
+        "won",
+        "lost",
+        "win_rate",
+        "won_amount",
+        "avg_deal_size",
+        "sales_cycle_days",
+    ]
     return g[cols].sort_values("pipeline_created", ascending=False).reset_index()
 
 
-def opportunity_cohorts(opportunities: pd.DataFrame, as_of_date: pd.Timestamp | None = None,
-                        dimensions: Iterable[str] = ("source", "partner", "owner")) -> pd.DataFrame:
+def opportunity_cohorts(
+    opportunities: pd.DataFrame,
+    as_of_date: pd.Timestamp | None = None,
+    dimensions: Iterable[str] = ("source", "partner", "owner"),
+) -> pd.DataFrame:
     """Stage conversion of opportunities by creation month: created -> closed -> won.
 
     The export holds each opportunity's current stage only, so the stages measured are
@@ -126,20 +173,24 @@ def opportunity_cohorts(opportunities: pd.DataFrame, as_of_date: pd.Timestamp | 
         cohort, dimension, value, stage_from, stage_to, entered, converted, age_months
         (full months from the cohort month to the as-of month): the funnel_cohorts layout.
     """
-    as_of = (pd.Timestamp(as_of_date) if as_of_date is not None
-             else opportunities["created_at"].max()).normalize()
+    as_of = (pd.Timestamp(as_of_date) if as_of_date is not None else opportunities["created_at"].max()).normalize()
     cutoff = as_of + pd.Timedelta(days=1)  # nothing after the as-of day is known yet
     opps = opportunities[opportunities["created_at"] < cutoff]
     outcome = _outcome(opps)
     closed = opps["closed_at"].notna() & (opps["closed_at"] < cutoff) & outcome.isin(["won", "lost"])
-    reached = pd.DataFrame({"created": opps["created_at"].notna(), "closed": closed,
-                            "won": closed & (outcome == "won")}, index=opps.index)
+    reached = pd.DataFrame(
+        {"created": opps["created_at"].notna(), "closed": closed, "won": closed & (outcome == "won")}, index=opps.index
+    )
     cohort = opps["created_at"].dt.to_period("M")
     frames = []
     for dim, value in dimension_keys(opps, dimensions):
         for a, b in (("created", "closed"), ("closed", "won")):
             entered, converted = reached[a], reached[a] & reached[b]
-            g = pd.DataFrame({"entered": entered, "converted": converted}).groupby([cohort.rename("cohort"), value]).sum()
+            g = (
+                pd.DataFrame({"entered": entered, "converted": converted})
+                .groupby([cohort.rename("cohort"), value])
+                .sum()
+            )
             g = g.reset_index().rename(columns={value.name: "value"})
             g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
             frames.append(g)
@@ -151,6 +202,7 @@ def opportunity_cohorts(opportunities: pd.DataFrame, as_of_date: pd.Timestamp | 
 
 
 # --- pacing ---------------------------------------------------------------------------
+
 
 def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of a target period written ``2026Q3`` or ``2026-09``."""
@@ -188,10 +240,12 @@ def _opportunity_actual(opps: pd.DataFrame, metric: str, start: pd.Timestamp, en
     created = _between(opps["created_at"], start, end)
     won = _between(opps["closed_at"], start, end) & (outcome == "won")
     amount = opps["amount"].astype(float).fillna(0.0)
-    return {"pipeline_created": lambda: amount[created].sum(),
-            "opportunities_created": lambda: float(created.sum()),
-            "deals_won": lambda: float(won.sum()),
-            "won_amount": lambda: amount[won].sum()}[metric]()
+    return {
+        "pipeline_created": lambda: amount[created].sum(),
+        "opportunities_created": lambda: float(created.sum()),
+        "deals_won": lambda: float(won.sum()),
+        "won_amount": lambda: amount[won].sum(),
+    }[metric]()
 
 
 def _lead_actual(leads: pd.DataFrame, metric: str, start: pd.Timestamp, end: pd.Timestamp) -> float | None:
@@ -204,15 +258,27 @@ def _lead_actual(leads: pd.DataFrame, metric: str, start: pd.Timestamp, end: pd.
 OPPORTUNITY_METRICS = ("pipeline_created", "opportunities_created", "deals_won", "won_amount")
 LEAD_METRICS = {"leads": "created_at", "signups": "signup_at", "pqls": "pql_at", "customers_won": "customer_at"}
 #: Synonyms accepted in targets.csv.
-METRIC_ALIASES = {"won_deals": "deals_won", "wins": "deals_won", "bookings_won": "won_amount",
-                  "new_leads": "leads", "leads_created": "leads"}
+METRIC_ALIASES = {
+    "won_deals": "deals_won",
+    "wins": "deals_won",
+    "bookings_won": "won_amount",
+    "new_leads": "leads",
+    "leads_created": "leads",
+}
 
 Actuals = Mapping[str, Callable[[pd.Timestamp, pd.Timestamp, dict], "float | None"]]
 
 
-def actual_to_date(metric: str, flt: dict[str, str], start: pd.Timestamp, end: pd.Timestamp, *,
-                   opportunities: pd.DataFrame | None = None, leads: pd.DataFrame | None = None,
-                   actuals: Actuals | None = None) -> float | None:
+def actual_to_date(
+    metric: str,
+    flt: dict[str, str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    *,
+    opportunities: pd.DataFrame | None = None,
+    leads: pd.DataFrame | None = None,
+    actuals: Actuals | None = None,
+) -> float | None:
     """The actual of ``metric`` from ``start`` to ``end`` (inclusive), or None when it
     cannot be computed from the inputs given."""
     if actuals and metric in actuals:
@@ -227,8 +293,9 @@ def actual_to_date(metric: str, flt: dict[str, str], start: pd.Timestamp, end: p
     return None
 
 
-def pace_row(target: float, actual: float | None, elapsed_days: int, total_days: int,
-             amber: float = 0.9) -> dict[str, Any]:
+def pace_row(
+    target: float, actual: float | None, elapsed_days: int, total_days: int, amber: float = 0.9
+) -> dict[str, Any]:
     """Pacing of one target (METRICS.md "Pacing").
 
     expected = target x elapsed / total (the as-of day counts as elapsed); pace =
@@ -238,9 +305,15 @@ def pace_row(target: float, actual: float | None, elapsed_days: int, total_days:
     """
     fraction = min(max(elapsed_days, 0), total_days) / total_days
     expected = target * fraction
-    row = {"target": float(target), "actual": np.nan if actual is None else float(actual),
-           "elapsed_fraction": fraction, "expected_to_date": expected,
-           "pace": np.nan, "status": "", "required_run_rate_per_day": np.nan}
+    row = {
+        "target": float(target),
+        "actual": np.nan if actual is None else float(actual),
+        "elapsed_fraction": fraction,
+        "expected_to_date": expected,
+        "pace": np.nan,
+        "status": "",
+        "required_run_rate_per_day": np.nan,
+    }
     if actual is None:
         row["status"] = "no actuals"
         return row
@@ -255,15 +328,17 @@ def pace_row(target: float, actual: float | None, elapsed_days: int, total_days:
 
 #: movement KPIs paced against targets: id -> (movements counted, sign of each, ARR x12 or a count)
 _MOVEMENT_METRICS = {
-    "new_arr": ({"new": 1}, 12), "expansion_arr": ({"expansion": 1}, 12),
-    "reactivation_arr": ({"reactivation": 1}, 12), "contraction_arr": ({"contraction": 1}, 12),
+    "new_arr": ({"new": 1}, 12),
+    "expansion_arr": ({"expansion": 1}, 12),
+    "reactivation_arr": ({"reactivation": 1}, 12),
+    "contraction_arr": ({"contraction": 1}, 12),
     "churned_arr": ({"churn": 1}, 12),
     "net_new_arr": ({"new": 1, "reactivation": 1, "expansion": 1, "contraction": -1, "churn": -1}, 12),
     "new_customers": ({"new": 1}, None),
 }
 
 
-def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], "float | None"]]:
+def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], float | None]]:
     """Actuals of the MRR-movement KPIs (new_arr, net_new_arr, new_customers, ...) for
     :func:`pipeline_pacing`: the months from ``start`` to ``end`` counted whole (month
     figures use the as-of month); ``None`` for a filter, since movements carry no dimension.
@@ -287,6 +362,7 @@ def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timesta
             if scale is None:
                 return float(sum((kind == m).sum() * sign for m, sign in signs.items()))
             return float(scale * sum(rows.loc[kind == m, "amount"].sum() * sign for m, sign in signs.items()))
+
         return of
 
     return {metric: actual(metric) for metric in _MOVEMENT_METRICS}
@@ -302,10 +378,16 @@ def target_filter(target: Any) -> str:
     return "all"
 
 
-def pipeline_pacing(targets: pd.DataFrame | None, opportunities: pd.DataFrame | None,
-                    as_of_date: pd.Timestamp | str, policies: Any = None, *,
-                    leads: pd.DataFrame | None = None, actuals: Actuals | None = None,
-                    current_only: bool = True) -> pd.DataFrame:
+def pipeline_pacing(
+    targets: pd.DataFrame | None,
+    opportunities: pd.DataFrame | None,
+    as_of_date: pd.Timestamp | str,
+    policies: Any = None,
+    *,
+    leads: pd.DataFrame | None = None,
+    actuals: Actuals | None = None,
+    current_only: bool = True,
+) -> pd.DataFrame:
     """Pacing of every target whose period has started (``tables/pipeline_pacing.csv``).
 
     Parameters
@@ -341,8 +423,15 @@ def pipeline_pacing(targets: pd.DataFrame | None, opportunities: pd.DataFrame | 
         if start > as_of or (current_only and end < as_of):
             continue
         flt_text = target_filter(t)
-        actual = actual_to_date(str(t.metric), parse_filter(flt_text), start, min(as_of, end),
-                                opportunities=opportunities, leads=leads, actuals=actuals)
+        actual = actual_to_date(
+            str(t.metric),
+            parse_filter(flt_text),
+            start,
+            min(as_of, end),
+            opportunities=opportunities,
+            leads=leads,
+            actuals=actuals,
+        )
         total = (end - start).days + 1
         row = pace_row(float(t.target), actual, (as_of - start).days + 1, total, amber)
         rows.append({"period": str(t.period), "metric": str(t.metric), "dimension": flt_text, **row})

@@ -5,9 +5,11 @@ Financials are monthly P&L rows (``month`` ``period[M]``, money columns float64,
 dimension columns, several rows per month). The revenue side (ARPA, ASP, new customers,
 net new ARR, churn) comes from the revenue engine's KPI dict, so both sections agree.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,9 +20,18 @@ from reportlib.metrics.churn_basis import ltv_churn
 from reportlib.metrics.periods import Window
 
 #: Money columns that add up across months and dimension rows.
-FLOW_COLUMNS = ("revenue", "cogs", "sales_marketing", "research_development", "general_admin",
-                "ebitda", "net_cash_flow", "revenue_contracted_recurring",
-                "revenue_uncontracted_recurring", "revenue_one_off")
+FLOW_COLUMNS = (
+    "revenue",
+    "cogs",
+    "sales_marketing",
+    "research_development",
+    "general_admin",
+    "ebitda",
+    "net_cash_flow",
+    "revenue_contracted_recurring",
+    "revenue_uncontracted_recurring",
+    "revenue_one_off",
+)
 #: Balances (stocks): summed across segment rows like the flows, never across months.
 STOCK_COLUMNS = ("cash_balance",)
 #: Operating-expense columns subtracted when there is no ebitda column.
@@ -36,8 +47,8 @@ MAGIC_NUMBER_BASES = {
 
 # --- financials ------------------------------------------------------------------------
 
-def monthly_financials(financials: pd.DataFrame | None,
-                       segment: tuple[str, str] | None = None) -> pd.DataFrame:
+
+def monthly_financials(financials: pd.DataFrame | None, segment: tuple[str, str] | None = None) -> pd.DataFrame:
     """Financials summed to one row per month, indexed by monthly ``Period``.
 
     Parameters
@@ -108,6 +119,7 @@ def _months(window: Window, lag: int = 0) -> pd.PeriodIndex:
 
 # --- KPI functions ----------------------------------------------------------------------
 
+
 def gross_margin(monthly: pd.DataFrame, window: Window) -> Value:
     """(revenue - cogs) / revenue over the period."""
     return _gross_margin(monthly, _months(window))
@@ -143,12 +155,16 @@ def ltv(arpa: Value, gm_ttm: Value, churn_annual: Value, max_lifetime_years: flo
     if churn_annual <= 0:
         if max_lifetime_years is None:
             return Blank("no churn in the trailing 12 months: lifetime unbounded; set ltv_max_lifetime_years")
-        return Noted(yearly_gp * max_lifetime_years,
-                     f"no churn in the trailing 12 months: lifetime capped at {max_lifetime_years:g} years")
+        return Noted(
+            yearly_gp * max_lifetime_years,
+            f"no churn in the trailing 12 months: lifetime capped at {max_lifetime_years:g} years",
+        )
     lifetime = 1.0 / churn_annual
     if max_lifetime_years is not None and lifetime > max_lifetime_years:
-        return Noted(yearly_gp * max_lifetime_years,
-                     f"lifetime 1/churn = {lifetime:.1f} years capped at {max_lifetime_years:g} years")
+        return Noted(
+            yearly_gp * max_lifetime_years,
+            f"lifetime 1/churn = {lifetime:.1f} years capped at {max_lifetime_years:g} years",
+        )
     return yearly_gp / churn_annual
 
 
@@ -242,9 +258,14 @@ def cash_runway_series(financials: pd.DataFrame | None, segment: tuple[str, str]
     burn = (-flow.rolling(3, min_periods=3).sum() / 3).reindex(monthly.index)
     burn = burn.where(burn > 0)
     cash = monthly["cash_balance"]
-    out = pd.DataFrame({"month": monthly.index, "cash_balance": cash.to_numpy(dtype=float),
-                        "net_burn_monthly": burn.to_numpy(dtype=float),
-                        "runway_months": (cash / burn).to_numpy(dtype=float)})
+    out = pd.DataFrame(
+        {
+            "month": monthly.index,
+            "cash_balance": cash.to_numpy(dtype=float),
+            "net_burn_monthly": burn.to_numpy(dtype=float),
+            "runway_months": (cash / burn).to_numpy(dtype=float),
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -278,10 +299,8 @@ def rule_of_40(growth: Value, margin: Value, arr_growth: Value, history_months: 
         return float(growth) + float(margin)
     if is_blank(arr_growth):
         return Blank("fewer than 24 months of revenue and no ARR growth a year on year either")
-    reason = (f"only {history_months} months of revenue" if history_months < 24
-              else "revenue growth unavailable")
-    return Noted(float(arr_growth) + float(margin),
-                 f"{reason}: ARR growth year on year used instead of revenue growth")
+    reason = f"only {history_months} months of revenue" if history_months < 24 else "revenue growth unavailable"
+    return Noted(float(arr_growth) + float(margin), f"{reason}: ARR growth year on year used instead of revenue growth")
 
 
 # --- segment packs ----------------------------------------------------------------------
@@ -304,33 +323,52 @@ def segment_share(segment_revenue: Mapping[str, Value], company_revenue: Mapping
         ``{"new_customers": share, "new_arr": share, "arr": share}``; blank when the company
         had none.
     """
-    return {k: safe_ratio(segment_revenue.get(k, Blank("")), company_revenue.get(k, Blank("")),
-                          f"the company had no {k.replace('_', ' ')} in the period")
-            for k in ALLOCATION_BASES}
+    return {
+        k: safe_ratio(
+            segment_revenue.get(k, Blank("")),
+            company_revenue.get(k, Blank("")),
+            f"the company had no {k.replace('_', ' ')} in the period",
+        )
+        for k in ALLOCATION_BASES
+    }
 
 
-def _allocated_spend(spend: Value, financials: pd.DataFrame | None, segment: tuple[str, str] | None,
-                     allocation: str, share: Mapping[str, Value] | float | None) -> Value:
+def _allocated_spend(
+    spend: Value,
+    financials: pd.DataFrame | None,
+    segment: tuple[str, str] | None,
+    allocation: str,
+    share: Mapping[str, Value] | float | None,
+) -> Value:
     """S&M spend attributable to a segment pack (unchanged for a whole-company pack)."""
     if segment is None or has_segment_dimension(financials, segment) or is_blank(spend):
         return spend
     name = f"{segment[0]}={segment[1]}"
     if allocation not in ALLOCATION_BASES:
-        return Blank(f"segment pack {name}: financials are company-wide and sm_allocation = none, "
-                     "so S&M is not split by segment")
+        return Blank(
+            f"segment pack {name}: financials are company-wide and sm_allocation = none, so S&M is not split by segment"
+        )
     value = share.get(allocation, Blank("")) if isinstance(share, Mapping) else share
     if value is None or is_blank(value):
         return Blank(f"segment pack {name}: the segment's share of {allocation} is not known")
-    return Noted(spend * float(value),
-                 f"company S&M allocated by share of {allocation.replace('_', ' ')} ({float(value):.1%})")
+    return Noted(
+        spend * float(value), f"company S&M allocated by share of {allocation.replace('_', ' ')} ({float(value):.1%})"
+    )
 
 
 # --- the section ------------------------------------------------------------------------
 
-def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, Value], window: Window,
-                        policies: Any = None, *, segment: tuple[str, str] | None = None,
-                        segment_share: Mapping[str, Value] | float | None = None,
-                        revenue_history_months: int | None = None) -> dict[str, Value]:
+
+def unit_economics_kpis(
+    financials: pd.DataFrame | None,
+    revenue: Mapping[str, Value],
+    window: Window,
+    policies: Any = None,
+    *,
+    segment: tuple[str, str] | None = None,
+    segment_share: Mapping[str, Value] | float | None = None,
+    revenue_history_months: int | None = None,
+) -> dict[str, Value]:
     """Every unit-economics KPI of METRICS.md for one window.
 
     Parameters
@@ -371,12 +409,16 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     out["gross_margin"] = gross_margin(monthly, window)
     out["gross_margin_ttm"] = gross_margin_ttm(monthly, window)
     spend = sm_spend(monthly, window, int(policy(policies, "cac_lag_months", 0) or 0))
-    out["sm_spend"] = _allocated_spend(spend, financials, segment,
-                                       policy(policies, "sm_allocation", "none"), segment_share)
+    out["sm_spend"] = _allocated_spend(
+        spend, financials, segment, policy(policies, "sm_allocation", "none"), segment_share
+    )
     out["cac"] = cac(out["sm_spend"], get("new_customers"))
-    out["ltv"] = ltv(get("arpa"), out["gross_margin_ttm"],
-                     ltv_churn(revenue, policy(policies, "ltv_churn_basis", "period")),
-                     policy(policies, "ltv_max_lifetime_years", None))
+    out["ltv"] = ltv(
+        get("arpa"),
+        out["gross_margin_ttm"],
+        ltv_churn(revenue, policy(policies, "ltv_churn_basis", "period")),
+        policy(policies, "ltv_max_lifetime_years", None),
+    )
     out["ltv_cac"] = _ratio(out["ltv"], out["cac"], "CAC is zero")
     out["magic_number"] = magic_number(revenue, out["sm_spend"], policy(policies, "magic_number_basis", "net_new"))
     out["cac_payback_months"] = cac_payback_months(out["cac"], get("asp"), out["gross_margin_ttm"])
@@ -387,10 +429,10 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     out["runway_months"] = runway_months(out["cash_balance"], out["net_burn_monthly"])
     out["revenue_growth_yoy"] = revenue_growth_yoy(monthly, window)
     out["ebitda_margin"] = ebitda_margin(monthly, window)
-    history = (revenue_history_months if revenue_history_months is not None
-               else int((monthly.index <= window.as_of).sum()))
-    out["rule_of_40"] = rule_of_40(out["revenue_growth_yoy"], out["ebitda_margin"],
-                                   get("arr_growth_yoy"), history)
+    history = (
+        revenue_history_months if revenue_history_months is not None else int((monthly.index <= window.as_of).sum())
+    )
+    out["rule_of_40"] = rule_of_40(out["revenue_growth_yoy"], out["ebitda_margin"], get("arr_growth_yoy"), history)
     if company_wide:
         _segment_rules(out, segment, policy(policies, "sm_allocation", "none"), segment_share)
     if isinstance(out["sm_spend"], Noted):  # allocated S&M: say so on everything built on it
@@ -400,10 +442,24 @@ def unit_economics_kpis(financials: pd.DataFrame | None, revenue: Mapping[str, V
     return out
 
 
-UNIT_ECONOMICS_IDS = ("gross_margin", "gross_margin_ttm", "sm_spend", "cac", "ltv", "ltv_cac",
-                      "magic_number", "cac_payback_months", "burn", "burn_multiple",
-                      "revenue_growth_yoy", "ebitda_margin", "rule_of_40", "cash_balance",
-                      "net_burn_monthly", "runway_months")
+UNIT_ECONOMICS_IDS = (
+    "gross_margin",
+    "gross_margin_ttm",
+    "sm_spend",
+    "cac",
+    "ltv",
+    "ltv_cac",
+    "magic_number",
+    "cac_payback_months",
+    "burn",
+    "burn_multiple",
+    "revenue_growth_yoy",
+    "ebitda_margin",
+    "rule_of_40",
+    "cash_balance",
+    "net_burn_monthly",
+    "runway_months",
+)
 
 
 def _ratio(num: Value, den: Value, note: str) -> Value:
@@ -413,26 +469,37 @@ def _ratio(num: Value, den: Value, note: str) -> Value:
 
 #: Company figures with no meaning for one segment, even allocated (an allocated cash balance
 #: over an allocated burn is the company's runway; a share of company revenue has no growth).
-_COMPANY_ONLY = ("revenue_growth_yoy", "ebitda_margin", "rule_of_40", "cash_balance", "net_burn_monthly",
-                 "runway_months")
+_COMPANY_ONLY = (
+    "revenue_growth_yoy",
+    "ebitda_margin",
+    "rule_of_40",
+    "cash_balance",
+    "net_burn_monthly",
+    "runway_months",
+)
 #: Figures built on company COGS or burn: kept only when costs are allocated to the segment.
 _ALLOCATED = ("gross_margin", "gross_margin_ttm", "ltv", "burn", "burn_multiple")
 
 
-def _segment_rules(out: dict[str, Value], segment: tuple[str, str], allocation: str,
-                   share: Mapping[str, Value] | float | None) -> None:
+def _segment_rules(
+    out: dict[str, Value], segment: tuple[str, str], allocation: str, share: Mapping[str, Value] | float | None
+) -> None:
     """A segment pack on company-wide financials (METRICS.md "Segment packs"): every number is
     the segment's own, allocated pro rata by the stated policy, or blank with a note; never
     company costs over segment revenue."""
     name = f"{segment[0]}={segment[1]}"
     for k in _COMPANY_ONLY:
-        out[k] = Blank(f"segment pack {name}: a company-wide figure (financials have no {segment[0]} "
-                       "column), not computed for one segment")
+        out[k] = Blank(
+            f"segment pack {name}: a company-wide figure (financials have no {segment[0]} "
+            "column), not computed for one segment"
+        )
     value = share.get(allocation) if isinstance(share, Mapping) else share
     if allocation not in ALLOCATION_BASES or value is None or is_blank(value):
         for k in _ALLOCATED:
-            out[k] = Blank(f"segment pack {name}: financials are company-wide and sm_allocation = "
-                           f"{allocation}, so COGS and burn are not split by segment")
+            out[k] = Blank(
+                f"segment pack {name}: financials are company-wide and sm_allocation = "
+                f"{allocation}, so COGS and burn are not split by segment"
+            )
         return
     basis = f"by share of {allocation.replace('_', ' ')} ({float(value):.1%})"
     if not is_blank(out["burn"]):  # burn allocated; the multiple divides it by the segment's own ARR
@@ -446,14 +513,33 @@ def _segment_rules(out: dict[str, Value], segment: tuple[str, str], allocation: 
 
 # --- series for tables/unit_economics.csv -----------------------------------------------
 
-SERIES_COLUMNS = ["period", "revenue", "cogs", "gross_margin", "gross_margin_ttm", "sm_spend",
-                  "new_customers", "cac", "new_arr", "net_new_arr", "magic_number", "asp",
-                  "cac_payback_months", "burn", "burn_multiple", "ebitda_margin"]
+SERIES_COLUMNS = [
+    "period",
+    "revenue",
+    "cogs",
+    "gross_margin",
+    "gross_margin_ttm",
+    "sm_spend",
+    "new_customers",
+    "cac",
+    "new_arr",
+    "net_new_arr",
+    "magic_number",
+    "asp",
+    "cac_payback_months",
+    "burn",
+    "burn_multiple",
+    "ebitda_margin",
+]
 
 
-def unit_economics_series(financials: pd.DataFrame | None, revenue_series: pd.DataFrame,
-                          freq: str = "M", policies: Any = None,
-                          opening_month: pd.Period | str | None = None) -> pd.DataFrame:
+def unit_economics_series(
+    financials: pd.DataFrame | None,
+    revenue_series: pd.DataFrame,
+    freq: str = "M",
+    policies: Any = None,
+    opening_month: pd.Period | str | None = None,
+) -> pd.DataFrame:
     """Unit economics per month or quarter (``tables/unit_economics.csv``).
 
     Parameters
@@ -508,8 +594,11 @@ def _monthly_frame(fin: pd.DataFrame, bridge: pd.DataFrame, policies: Any) -> pd
     m["revenue"], m["cogs"] = col(fin, "revenue"), col(fin, "cogs")
     m["sm_spend"] = col(fin, "sales_marketing").shift(lag)  # S&M of month t - lag drives month t
     m["net_cash_flow"] = col(fin, "net_cash_flow")
-    m["ebitda"] = col(fin, "ebitda") if "ebitda" in fin.columns else (
-        m["revenue"] - m["cogs"] - sum(fin[c].fillna(0) for c in OPEX_COLUMNS if c in fin.columns))
+    m["ebitda"] = (
+        col(fin, "ebitda")
+        if "ebitda" in fin.columns
+        else (m["revenue"] - m["cogs"] - sum(fin[c].fillna(0) for c in OPEX_COLUMNS if c in fin.columns))
+    )
     for c in ("new", "reactivation", "expansion", "new_customers", "opening_mrr", "closing_mrr"):
         m[c] = col(bridge, c)
     gp = (m["revenue"] - m["cogs"]).rolling(12, min_periods=12).sum()
@@ -520,8 +609,7 @@ def _monthly_frame(fin: pd.DataFrame, bridge: pd.DataFrame, policies: Any) -> pd
 
 
 def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
-    flows = ["revenue", "cogs", "sm_spend", "net_cash_flow", "new", "reactivation", "expansion",
-             "new_customers"]
+    flows = ["revenue", "cogs", "sm_spend", "net_cash_flow", "new", "reactivation", "expansion", "new_customers"]
     if freq == "M":
         g = m.copy()
         g["months"] = 1
@@ -548,8 +636,11 @@ def _series_ratios(g: pd.DataFrame, m: pd.DataFrame, freq: str, basis: str) -> p
     out["cac"] = nz(g["sm_spend"].where(g["sm_spend"] > 0)) / nz(g["new_customers"])
     out["new_arr"] = 12 * g["new"]
     out["net_new_arr"] = 12 * (g["closing_mrr"] - g["opening_mrr"])
-    added = {"net_new": out["net_new_arr"], "new": 12 * (g["new"] + g["reactivation"]),
-             "gross": 12 * (g["new"] + g["reactivation"] + g["expansion"])}.get(basis, out["net_new_arr"])
+    added = {
+        "net_new": out["net_new_arr"],
+        "new": 12 * (g["new"] + g["reactivation"]),
+        "gross": 12 * (g["new"] + g["reactivation"] + g["expansion"]),
+    }.get(basis, out["net_new_arr"])
     out["magic_number"] = added / nz(g["sm_spend"].where(g["sm_spend"] > 0))
     out["asp"] = g["new"] / nz(g["new_customers"])
     out["cac_payback_months"] = out["cac"] / nz(out["asp"] * g["gross_margin_ttm"].where(g["gross_margin_ttm"] > 0))

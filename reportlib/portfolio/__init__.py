@@ -1,5 +1,6 @@
 """Portfolio: every company of a fund in parallel, one failure never stopping the others,
 then the portfolio summary."""
+
 from __future__ import annotations
 
 from reportlib.portfolio.companies import find_companies
@@ -8,5 +9,15 @@ from reportlib.portfolio.gather import gather_kpis
 from reportlib.portfolio.runner import CompanyRun, PortfolioResult, run_portfolio
 from reportlib.portfolio.summary import PortfolioSummary, load_summary, summarize
 
-__all__ = ["CompanyRun", "FxTable", "PortfolioResult", "PortfolioSummary", "find_companies", "gather_kpis",
-           "load_fx", "load_summary", "run_portfolio", "summarize"]
+__all__ = [
+    "CompanyRun",
+    "FxTable",
+    "PortfolioResult",
+    "PortfolioSummary",
+    "find_companies",
+    "gather_kpis",
+    "load_fx",
+    "load_summary",
+    "run_portfolio",
+    "summarize",
+]

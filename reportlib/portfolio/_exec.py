@@ -7,6 +7,7 @@ reason. A worker process that dies (``os._exit``, the OOM killer, a segfault) br
 re-run one at a time, so the one whose worker died is identified and reported, and the
 others still complete.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -32,10 +33,10 @@ class Task:
     """One pack to make: a company folder and an optional segment."""
 
     index: int
-    company: str                      # folder name (slug)
-    company_dir: str                  # absolute path
+    company: str  # folder name (slug)
+    company_dir: str  # absolute path
     segment: tuple[str, str] | None = None
-    size: int = 0                     # input bytes: larger tasks are started first
+    size: int = 0  # input bytes: larger tasks are started first
 
     @property
     def segment_label(self) -> str:
@@ -46,7 +47,7 @@ class Task:
 class Outcome:
     """What came back for one task (plain, picklable values only)."""
 
-    status: str                       # done | skipped | failed
+    status: str  # done | skipped | failed
     seconds: float
     reason: str = ""
     pdf: str | None = None
@@ -80,9 +81,13 @@ def run_task(pack_fn: Callable[..., Any], task: Task, params: dict[str, Any]) ->
     except (Exception, SystemExit) as exc:  # one company never stops the others
         return Outcome("failed", time.perf_counter() - start, reason_of(exc))
     pdf, folder = getattr(result, "pdf", None), getattr(result, "folder", None)
-    return Outcome("skipped" if getattr(result, "skipped", False) else "done",
-                   time.perf_counter() - start, "",
-                   None if pdf is None else str(pdf), None if folder is None else str(folder))
+    return Outcome(
+        "skipped" if getattr(result, "skipped", False) else "done",
+        time.perf_counter() - start,
+        "",
+        None if pdf is None else str(pdf),
+        None if folder is None else str(folder),
+    )
 
 
 def reason_of(exc: BaseException) -> str:
@@ -98,7 +103,7 @@ def reason_of(exc: BaseException) -> str:
             text += f" (+{len(exc.problems) - 1} more)"
     elif isinstance(exc, ReportlibError):
         text = str(exc)
-    elif type(exc).__name__ == "KilledWorker":        # distributed gave up on the task
+    elif type(exc).__name__ == "KilledWorker":  # distributed gave up on the task
         text = WORKER_DIED
     else:
         text = f"{type(exc).__name__}: {exc}"
@@ -123,8 +128,7 @@ class Pool:
         Workers of the default local process pool (default: one per core).
     """
 
-    def __init__(self, executor: Executor | None = None, scheduler: str | None = None,
-                 jobs: int | None = None):
+    def __init__(self, executor: Executor | None = None, scheduler: str | None = None, jobs: int | None = None):
         self._client = None
         self._owned = executor is None
         if executor is not None:
@@ -184,8 +188,9 @@ def _process_pool(workers: int) -> ProcessPoolExecutor:
 # the scheduling loop
 
 
-def run_tasks(pool: Pool, pack_fn: Callable[..., Any], tasks: list[Task],
-              params: dict[str, Any], progress: Progress) -> dict[int, Outcome]:
+def run_tasks(
+    pool: Pool, pack_fn: Callable[..., Any], tasks: list[Task], params: dict[str, Any], progress: Progress
+) -> dict[int, Outcome]:
     """Run every task on ``pool``; no task's failure stops the others.
 
     At most ``pool.capacity`` tasks are in flight, so "running" is what really runs and a
@@ -250,8 +255,7 @@ def _collect(futures, inflight, results, started, progress) -> list[Task]:
     return broken
 
 
-def _after_break(broken: list[Task], alone: set[int], suspects: deque, results, started,
-                 progress) -> None:
+def _after_break(broken: list[Task], alone: set[int], suspects: deque, results, started, progress) -> None:
     """Blame a task that was running alone; re-queue the others to run alone."""
     if len(broken) == 1:
         alone.add(broken[0].index)

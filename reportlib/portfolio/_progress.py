@@ -4,6 +4,7 @@ A thin wrapper over tqdm writing to stderr, so that stdout keeps only the final 
 stderr is not a terminal (a log file, CI) there is no bar: one plain line per finished pack,
 never the bar's redraw frames.
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,10 +30,15 @@ class Progress:
         self._bar: Any = None
         self._plain = enabled and not sys.stderr.isatty()
         if enabled and total and not self._plain:
-            self._bar = tqdm(total=total, desc="portfolio", unit="pack", file=sys.stderr,
-                             dynamic_ncols=True, leave=True,
-                             bar_format="{desc}: {n}/{total} |{bar}| {postfix} "
-                                        "[{elapsed} elapsed, {remaining} left]")
+            self._bar = tqdm(
+                total=total,
+                desc="portfolio",
+                unit="pack",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=True,
+                bar_format="{desc}: {n}/{total} |{bar}| {postfix} [{elapsed} elapsed, {remaining} left]",
+            )
             self._show()
 
     def started(self, running: int) -> None:
@@ -52,8 +58,12 @@ class Progress:
         if self._bar is not None:
             self._bar.update(1)
         elif self._plain:
-            print(f"portfolio: {self.done + self.skipped + self.failed}/{self.total} ({status}); "
-                  f"done {self.done}, skipped {self.skipped}, failed {self.failed}", file=sys.stderr, flush=True)
+            print(
+                f"portfolio: {self.done + self.skipped + self.failed}/{self.total} ({status}); "
+                f"done {self.done}, skipped {self.skipped}, failed {self.failed}",
+                file=sys.stderr,
+                flush=True,
+            )
         self._show()
 
     def close(self) -> None:
@@ -67,5 +77,5 @@ class Progress:
     def _show(self) -> None:
         if self._bar is not None:
             self._bar.set_postfix_str(
-                f"done {self.done}, skipped {self.skipped}, failed {self.failed}, "
-                f"running {self.running}", refresh=True)
+                f"done {self.done}, skipped {self.skipped}, failed {self.failed}, running {self.running}", refresh=True
+            )

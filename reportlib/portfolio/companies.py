@@ -1,4 +1,5 @@
 """Finding a fund's company folders and the packs to make for each of them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ class FundCompany:
     stage: str
     gtm: str
     segments: tuple[tuple[str, str], ...]
-    size: int = 0          # bytes of its input files: big companies are started first
+    size: int = 0  # bytes of its input files: big companies are started first
 
 
 def find_companies(data_dir: str | Path) -> list[Path]:
@@ -34,8 +35,11 @@ def find_companies(data_dir: str | Path) -> list[Path]:
         Sorted by their path relative to ``data_dir``; hidden folders are left out.
     """
     root = Path(data_dir).resolve()
-    found = [p.parent for p in root.rglob("company.toml")
-             if not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])]
+    found = [
+        p.parent
+        for p in root.rglob("company.toml")
+        if not any(part.startswith(".") for part in p.relative_to(root).parts[:-1])
+    ]
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -46,8 +50,9 @@ def describe_company(path: Path, root: Path) -> FundCompany:
         cfg = load_config(path)
     except ConfigError:  # the pack reports the problems as this company's failure
         return FundCompany(path.name, path, path.name, "", "", "", (), size)
-    return FundCompany(path.name, path, cfg.name, cfg.currency, cfg.stage, cfg.gtm,
-                    tuple(tuple(s) for s in cfg.segments), size)
+    return FundCompany(
+        path.name, path, cfg.name, cfg.currency, cfg.stage, cfg.gtm, tuple(tuple(s) for s in cfg.segments), size
+    )
 
 
 def pack_tasks(companies: list[FundCompany], segments: bool) -> list[Task]:

@@ -1,4 +1,5 @@
 """Currency conversion for portfolio sums: monthly rates to the fund currency."""
+
 from __future__ import annotations
 
 import math
@@ -52,15 +53,19 @@ def load_fx(source: str | Path | pd.DataFrame) -> FxTable:
     df.columns = [str(c).strip().lower() for c in df.columns]
     missing = {"currency", "month", "rate"} - set(df.columns)
     if missing:
-        raise ParameterError(f"the fx table lacks column(s) {', '.join(sorted(missing))}; "
-                             "it needs currency, month, rate")
-    rates = pd.DataFrame({"currency": df["currency"].astype(str).str.strip().str.upper(),
-                          "month": _fx_months(df["month"]),
-                          "rate": pd.to_numeric(df["rate"], errors="coerce")})
+        raise ParameterError(
+            f"the fx table lacks column(s) {', '.join(sorted(missing))}; it needs currency, month, rate"
+        )
+    rates = pd.DataFrame(
+        {
+            "currency": df["currency"].astype(str).str.strip().str.upper(),
+            "month": _fx_months(df["month"]),
+            "rate": pd.to_numeric(df["rate"], errors="coerce"),
+        }
+    )
     bad = rates.index[rates["rate"].isna() | (rates["rate"] <= 0)]
     if len(bad):
-        raise ParameterError(f"the fx table has rates that are not positive numbers "
-                             f"(row {int(bad[0]) + 2})")
+        raise ParameterError(f"the fx table has rates that are not positive numbers (row {int(bad[0]) + 2})")
     return FxTable(rates, _fund_currency(df, rates))
 
 

@@ -1,4 +1,5 @@
 """Gathering every company's ``kpis.csv`` into the portfolio's one table."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,20 @@ HISTORY_COLUMNS = ["company", "as_of", "kpi", "value"]
 #: the pack tables whose last month is the last month of the company's data
 _MONTHLY_TABLES = ("mrr_bridge.csv", "revenue_bridge.csv")
 
-KPI_COLUMNS = ["company", "currency", "kpi", "label", "tier", "value", "unit", "prior_value",
-               "change", "benchmark", "status", "note"]
+KPI_COLUMNS = [
+    "company",
+    "currency",
+    "kpi",
+    "label",
+    "tier",
+    "value",
+    "unit",
+    "prior_value",
+    "change",
+    "benchmark",
+    "status",
+    "note",
+]
 
 
 def gather_kpis(folders: dict[str, Path], currencies: dict[str, str]) -> pd.DataFrame:
@@ -39,7 +52,7 @@ def gather_kpis(folders: dict[str, Path], currencies: dict[str, str]) -> pd.Data
         if not path.is_file():
             continue
         df = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        df = df.drop(columns=["company"], errors="ignore")   # kpis.csv names its company too
+        df = df.drop(columns=["company"], errors="ignore")  # kpis.csv names its company too
         df.insert(0, "company", slug)
         df.insert(1, "currency", currencies.get(slug, ""))
         frames.append(df.reindex(columns=KPI_COLUMNS))
@@ -88,9 +101,9 @@ def gather_history(folders: dict[str, Path], north_stars: dict[str, list[str]], 
     for slug, folder in folders.items():
         try:
             table = kpi_history(folder.parent)
-        except ParameterError:   # no pack folder yet (a kpis-only run): nothing to show
+        except ParameterError:  # no pack folder yet (a kpis-only run): nothing to show
             continue
-        table = table[table["as_of"] <= folder.name[:7]].tail(packs)   # none issued after this one
+        table = table[table["as_of"] <= folder.name[:7]].tail(packs)  # none issued after this one
         stars = [k for k in north_stars.get(slug, []) if k in table.columns]
         long = table.melt(id_vars="as_of", value_vars=stars, var_name="kpi", value_name="value")
         long.insert(0, "company", slug)

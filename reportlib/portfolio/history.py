@@ -4,6 +4,7 @@ Each pack folder ``<out>/<company>/<YYYY-MM>[_<key>-<value>]`` holds the ``kpis.
 board was given; the history is those values side by side, one row per as-of, exactly as
 issued (restatements since are in each later pack's ``restatements.csv``).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,11 +44,19 @@ def kpi_history(company_reports: str | os.PathLike, segment: tuple[str, str] | N
     """
     root = Path(company_reports)
     suffix = f"_{segment[0]}-{segment[1]}" if segment else ""
-    packs = sorted(p for p in root.iterdir() if p.is_dir() and _MONTH.match(p.name)
-                   and p.name[7:] == suffix and (p / "kpis.csv").is_file()) if root.is_dir() else []
+    packs = (
+        sorted(
+            p
+            for p in root.iterdir()
+            if p.is_dir() and _MONTH.match(p.name) and p.name[7:] == suffix and (p / "kpis.csv").is_file()
+        )
+        if root.is_dir()
+        else []
+    )
     if not packs:
-        raise ParameterError(f"No pack (a YYYY-MM{suffix} folder with kpis.csv) in {root}; make one with "
-                             "`reportlib pack` first.")
+        raise ParameterError(
+            f"No pack (a YYYY-MM{suffix} folder with kpis.csv) in {root}; make one with `reportlib pack` first."
+        )
     rows = {p.name[:7]: pd.read_csv(p / "kpis.csv").set_index("kpi")["value"] for p in packs}
     order = list(rows[max(rows)].index)
     table = pd.DataFrame(rows).T.reindex(columns=order)

@@ -11,6 +11,7 @@ investors read with benchmark bands, and the companies falling behind.
 Values stay in each company's currency; an optional fx table (currency, month, rate to
 the fund currency) converts the sums and the ARR axis.
 """
+
 from __future__ import annotations
 
 import sys
@@ -44,7 +45,7 @@ class CompanyRun:
 
     company: str
     segment: str
-    status: str            # done | skipped | failed
+    status: str  # done | skipped | failed
     seconds: float
     reason: str = ""
     pdf: Path | None = None
@@ -76,16 +77,26 @@ class PortfolioResult:
 
     def table(self) -> pd.DataFrame:
         """The final table: company, segment, status, seconds, reason."""
-        return pd.DataFrame([[r.company, r.segment, r.status, round(r.seconds, 1), r.reason]
-                             for r in self.rows], columns=TABLE_COLUMNS)
+        return pd.DataFrame(
+            [[r.company, r.segment, r.status, round(r.seconds, 1), r.reason] for r in self.rows], columns=TABLE_COLUMNS
+        )
 
 
-def run_portfolio(data_dir: str | Path, as_of: str | None = None, window: str = "quarter",
-                  jobs: int | None = None, segments: bool = False, scheduler: str | None = None,
-                  force: bool = False, out: str | Path = "reports",
-                  fx: str | Path | pd.DataFrame | None = None, executor: Executor | None = None,
-                  pack_fn: Callable[..., Any] | None = None, summary: bool = True,
-                  progress: bool = True) -> PortfolioResult:
+def run_portfolio(
+    data_dir: str | Path,
+    as_of: str | None = None,
+    window: str = "quarter",
+    jobs: int | None = None,
+    segments: bool = False,
+    scheduler: str | None = None,
+    force: bool = False,
+    out: str | Path = "reports",
+    fx: str | Path | pd.DataFrame | None = None,
+    executor: Executor | None = None,
+    pack_fn: Callable[..., Any] | None = None,
+    summary: bool = True,
+    progress: bool = True,
+) -> PortfolioResult:
     """Make every company's board pack in parallel, then the portfolio summary.
 
     Parameters
@@ -152,8 +163,14 @@ def _execute(tasks, params, pack_fn, executor, scheduler, jobs, show) -> dict[in
 
 
 def _row(task: Task, outcome: Outcome) -> CompanyRun:
-    return CompanyRun(task.company, task.segment_label, outcome.status, outcome.seconds,
-                      outcome.reason, Path(outcome.pdf) if outcome.pdf else None)
+    return CompanyRun(
+        task.company,
+        task.segment_label,
+        outcome.status,
+        outcome.seconds,
+        outcome.reason,
+        Path(outcome.pdf) if outcome.pdf else None,
+    )
 
 
 def _print_table(result: PortfolioResult) -> None:
@@ -174,19 +191,31 @@ def _format_table(table: pd.DataFrame) -> str:
     """The run table as plain text: text left-aligned, seconds right-aligned."""
     cells = table.assign(seconds=table["seconds"].map("{:.1f}".format)).astype(str)
     widths = {c: max(len(c), cells[c].str.len().max()) for c in cells.columns}
+
     def line(values: dict[str, str]) -> str:
-        return "  ".join(values[c].rjust(widths[c]) if c == "seconds" else values[c].ljust(widths[c])
-                         for c in cells.columns).rstrip()
-    return "\n".join([line({c: c for c in cells.columns})]
-                     + [line(row) for row in cells.to_dict("records")])
+        return "  ".join(
+            values[c].rjust(widths[c]) if c == "seconds" else values[c].ljust(widths[c]) for c in cells.columns
+        ).rstrip()
+
+    return "\n".join([line({c: c for c in cells.columns})] + [line(row) for row in cells.to_dict("records")])
 
 
-def _summary_step(result: PortfolioResult, companies: list[FundCompany], tasks: list[Task],
-                  outcomes: dict[int, Outcome], out: Path, as_of: str | None,
-                  fx: FxTable | None, force: bool, pdf: bool) -> None:
-    finished = {t.company: outcomes[t.index] for t in tasks
-                if t.segment is None and outcomes[t.index].status != "failed"
-                and outcomes[t.index].folder}
+def _summary_step(
+    result: PortfolioResult,
+    companies: list[FundCompany],
+    tasks: list[Task],
+    outcomes: dict[int, Outcome],
+    out: Path,
+    as_of: str | None,
+    fx: FxTable | None,
+    force: bool,
+    pdf: bool,
+) -> None:
+    finished = {
+        t.company: outcomes[t.index]
+        for t in tasks
+        if t.segment is None and outcomes[t.index].status != "failed" and outcomes[t.index].folder
+    }
     if not finished:
         result.summary_error = "no company pack finished"
         return
@@ -197,13 +226,25 @@ def _summary_step(result: PortfolioResult, companies: list[FundCompany], tasks: 
     stars = kpis[kpis["tier"] == "north_star"].groupby("company")["kpi"].agg(list).to_dict()
     folder = out / "portfolio" / month
     folder.mkdir(parents=True, exist_ok=True)
-    meta = pd.DataFrame([{"company": c.slug, "name": c.name, "stage": c.stage, "gtm": c.gtm,
-                          "last_month": data_last_month(folders[c.slug])}
-                         for c in companies if c.slug in finished])
+    meta = pd.DataFrame(
+        [
+            {
+                "company": c.slug,
+                "name": c.name,
+                "stage": c.stage,
+                "gtm": c.gtm,
+                "last_month": data_last_month(folders[c.slug]),
+            }
+            for c in companies
+            if c.slug in finished
+        ]
+    )
     summary = summarize(kpis, meta, fx, month, result.table(), gather_history(folders, stars))
     result.kpis_csv = write_summary_tables(summary, folder)
-    write_workbook(folder / PORTFOLIO_XLSX, {"KPIs": summary.kpis, "Companies": summary.companies,
-                                            "Totals": summary.totals, "Runs": summary.runs})
+    write_workbook(
+        folder / PORTFOLIO_XLSX,
+        {"KPIs": summary.kpis, "Companies": summary.companies, "Totals": summary.totals, "Runs": summary.runs},
+    )
     if not pdf:
         return
     try:

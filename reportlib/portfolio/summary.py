@@ -3,6 +3,7 @@
 All computation is here; the summary notebook (``notebooks/portfolio/summary.ipynb``) only
 draws what :func:`load_summary` reads back.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,16 +25,27 @@ from reportlib.render.export import assemble_pdf, export_pdfs
 from reportlib.render.run import run_section
 from reportlib.resources import notebooks_dir
 
-__all__ = ["LEAGUE_KPIS", "MONEY_KPIS", "SCATTERS", "SUMMARY_NOTEBOOK", "SUM_KPIS", "TABLE_COLUMNS",
-           "PortfolioSummary", "best_corner", "load_summary", "render_summary", "scatter_caption", "summarize",
-           "write_summary_tables"]
+__all__ = [
+    "LEAGUE_KPIS",
+    "MONEY_KPIS",
+    "SCATTERS",
+    "SUMMARY_NOTEBOOK",
+    "SUM_KPIS",
+    "TABLE_COLUMNS",
+    "PortfolioSummary",
+    "best_corner",
+    "load_summary",
+    "render_summary",
+    "scatter_caption",
+    "summarize",
+    "write_summary_tables",
+]
 
 TABLE_COLUMNS = ["company", "segment", "status", "seconds", "reason"]
 SUMMARY_NOTEBOOK = notebooks_dir() / "portfolio" / "summary.ipynb"
 
 # the investor scatter plots: (x kpi, y kpi)
-SCATTERS = [("arr_growth_yoy", "burn_multiple"), ("nrr", "grr"),
-            ("magic_number", "cac_payback_months")]
+SCATTERS = [("arr_growth_yoy", "burn_multiple"), ("nrr", "grr"), ("magic_number", "cac_payback_months")]
 
 
 def _bands() -> dict[str, tuple[float, float]]:
@@ -44,8 +56,16 @@ def _bands() -> dict[str, tuple[float, float]]:
 
 MONEY_KPIS = frozenset(reg.ids_with_unit("currency"))
 SUM_KPIS = ["arr", "mrr", "net_new_arr", "new_arr", "churned_arr", "burn", "customers"]
-_WIDE_KPIS = ["arr", "arr_growth_yoy", "burn_multiple", "nrr", "grr", "magic_number",
-              "cac_payback_months", "runway_months"]
+_WIDE_KPIS = [
+    "arr",
+    "arr_growth_yoy",
+    "burn_multiple",
+    "nrr",
+    "grr",
+    "magic_number",
+    "cac_payback_months",
+    "runway_months",
+]
 #: columns of the league table after each company's north stars
 LEAGUE_KPIS = ["arr_growth_yoy", "runway_months"]
 #: a company is stale when its data ends more than this many months before the as-of
@@ -89,9 +109,14 @@ class PortfolioSummary:
     bands: dict[str, tuple[float, float]] = field(default_factory=_bands)
 
 
-def summarize(kpis: pd.DataFrame, meta: pd.DataFrame | None = None, fx: FxTable | None = None,
-              as_of: str = "", runs: pd.DataFrame | None = None,
-              history: pd.DataFrame | None = None) -> PortfolioSummary:
+def summarize(
+    kpis: pd.DataFrame,
+    meta: pd.DataFrame | None = None,
+    fx: FxTable | None = None,
+    as_of: str = "",
+    runs: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+) -> PortfolioSummary:
     """Compute the summary from ``portfolio_kpis.csv`` rows.
 
     Parameters
@@ -119,10 +144,15 @@ def summarize(kpis: pd.DataFrame, meta: pd.DataFrame | None = None, fx: FxTable 
         rates = [fx.rate(c, as_of) for c in companies["currency"]]
         companies["fx_rate"] = rates
         companies["arr_fund"] = companies["arr"] * companies["fx_rate"]
-    return PortfolioSummary(as_of, kpis, companies, _totals(kpis, fx, as_of),
-                            runs if runs is not None else pd.DataFrame(columns=TABLE_COLUMNS),
-                            fx.fund_currency if fx else None,
-                            history if history is not None else pd.DataFrame(columns=HISTORY_COLUMNS))
+    return PortfolioSummary(
+        as_of,
+        kpis,
+        companies,
+        _totals(kpis, fx, as_of),
+        runs if runs is not None else pd.DataFrame(columns=TABLE_COLUMNS),
+        fx.fund_currency if fx else None,
+        history if history is not None else pd.DataFrame(columns=HISTORY_COLUMNS),
+    )
 
 
 def _stale(last_months: pd.Series, as_of: str) -> pd.Series:
@@ -146,20 +176,21 @@ def best_corner(x: str, y: str) -> str:
 
 def scatter_caption(x: str, y: str) -> str:
     """The sentence under a scatter's title: which corner is better and why, from the axes."""
+
     def side(kpi: str) -> str:
         return f"{'higher' if reg.get(kpi).direction == 'higher' else 'lower'} {reg.short_label(kpi)}"
+
     better = best_corner(x, y)
-    opposite = " ".join({"top": "bottom", "bottom": "top", "left": "right", "right": "left"}[w]
-                        for w in better.split())
-    return (f"Better companies sit {better} ({side(x)}, {side(y)}); the {opposite} corner is the "
-            "weakest on both.")
+    opposite = " ".join({"top": "bottom", "bottom": "top", "left": "right", "right": "left"}[w] for w in better.split())
+    return f"Better companies sit {better} ({side(x)}, {side(y)}); the {opposite} corner is the weakest on both."
 
 
 def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:
     order = list(dict.fromkeys(kpis["company"]))
     value = kpis.pivot_table(index="company", columns="kpi", values="value", aggfunc="first")
     status = kpis.assign(status=text_column(kpis["status"])).pivot_table(
-        index="company", columns="kpi", values="status", aggfunc="first")
+        index="company", columns="kpi", values="status", aggfunc="first"
+    )
     frame = pd.DataFrame({"company": order})
     frame["currency"] = frame["company"].map(kpis.groupby("company")["currency"].first())
     for kpi in _WIDE_KPIS:
@@ -184,8 +215,11 @@ def _behind_reasons(rows: pd.DataFrame) -> list[str]:
     """Why a company is falling behind: red statuses of its north stars and the scatter
     KPIs, and ARR shrinking year on year."""
     watched = set(rows.loc[rows["tier"] == "north_star", "kpi"]) | set(_WIDE_KPIS)
-    reasons = [f"{r.label or r.kpi} below benchmark"
-               for r in rows.itertuples() if r.kpi in watched and str(r.status).lower() == "red"]
+    reasons = [
+        f"{r.label or r.kpi} below benchmark"
+        for r in rows.itertuples()
+        if r.kpi in watched and str(r.status).lower() == "red"
+    ]
     growth = rows.loc[rows["kpi"] == "arr_growth_yoy", "value"]
     if len(growth) and pd.notna(growth.iloc[0]) and growth.iloc[0] < 0:
         reasons.append("ARR shrinking year on year")
@@ -195,19 +229,27 @@ def _behind_reasons(rows: pd.DataFrame) -> list[str]:
 def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
     rows = kpis[kpis["kpi"].isin(SUM_KPIS) & kpis["value"].notna()]
     labels = kpis.groupby("kpi")["label"].first()
-    out = [{"kpi": k, "label": labels.get(k, k), "scope": "currency", "unit": reg.unit(k),
+    out = [
+        {
+            "kpi": k,
+            "label": labels.get(k, k),
+            "scope": "currency",
+            "unit": reg.unit(k),
             "currency": ccy,
             "value": g["value"].sum(),
-            "companies": len(g), "note": ""}
-           for (k, ccy), g in rows.groupby(["kpi", "currency"], sort=False)]
+            "companies": len(g),
+            "note": "",
+        }
+        for (k, ccy), g in rows.groupby(["kpi", "currency"], sort=False)
+    ]
     if fx is not None:
         for k, g in rows.groupby("kpi", sort=False):
             out.append(_fund_total(k, labels.get(k, k), g, fx, as_of))
-    frame = pd.DataFrame(out, columns=["kpi", "label", "scope", "unit", "currency", "value", "companies",
-                                       "note"])
+    frame = pd.DataFrame(out, columns=["kpi", "label", "scope", "unit", "currency", "value", "companies", "note"])
     frame["_order"] = frame["kpi"].map({k: i for i, k in enumerate(SUM_KPIS)})
-    return frame.sort_values(["_order", "scope", "currency"], kind="stable").drop(columns="_order") \
-        .reset_index(drop=True)
+    return (
+        frame.sort_values(["_order", "scope", "currency"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    )
 
 
 def _fund_total(kpi: str, label: str, rows: pd.DataFrame, fx: FxTable, as_of: str) -> dict:
@@ -215,14 +257,25 @@ def _fund_total(kpi: str, label: str, rows: pd.DataFrame, fx: FxTable, as_of: st
     rates = rows["currency"].map(lambda c: fx.rate(c, as_of)) if money else pd.Series(1.0, rows.index)
     missing = sorted(set(rows.loc[rates.isna(), "currency"]))
     note = f"no fx rate for {', '.join(missing)} at {as_of}; left out" if missing else ""
-    return {"kpi": kpi, "label": label, "scope": "fund", "unit": reg.unit(kpi),
-            "currency": fx.fund_currency if money else "",
-            "value": float((rows["value"] * rates).sum()), "companies": int(rates.notna().sum()),
-            "note": note}
+    return {
+        "kpi": kpi,
+        "label": label,
+        "scope": "fund",
+        "unit": reg.unit(kpi),
+        "currency": fx.fund_currency if money else "",
+        "value": float((rows["value"] * rates).sum()),
+        "companies": int(rates.notna().sum()),
+        "note": note,
+    }
 
 
-_FILES = {"kpis": "portfolio_kpis.csv", "companies": "portfolio_companies.csv",
-          "totals": "portfolio_totals.csv", "runs": "portfolio_runs.csv", "history": "portfolio_history.csv"}
+_FILES = {
+    "kpis": "portfolio_kpis.csv",
+    "companies": "portfolio_companies.csv",
+    "totals": "portfolio_totals.csv",
+    "runs": "portfolio_runs.csv",
+    "history": "portfolio_history.csv",
+}
 
 
 def write_summary_tables(summary: PortfolioSummary, folder: Path) -> Path:
@@ -254,8 +307,7 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
     """
     folder = Path(folder)
     meta = json.loads((folder / "portfolio.json").read_text())
-    frames = {attr: pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
-              for attr, name in _FILES.items()}
+    frames = {attr: pd.read_csv(folder / name, keep_default_na=False, na_values=[""]) for attr, name in _FILES.items()}
     for col in ("label", "tier", "unit", "benchmark", "status", "note"):
         frames["kpis"][col] = text_column(frames["kpis"][col])
     comp = frames["companies"]
@@ -297,8 +349,13 @@ def render_summary(folder: Path, as_of: str, force: bool) -> Path | None:
     run_section(SUMMARY_NOTEBOOK, executed, {"portfolio_dir": str(folder)}).raise_for_error()
     pages = export_pdfs([executed], folder / ".pdf-tmp", footer=False)
     try:
-        assemble_pdf(pages, pdf, company="Portfolio summary", period=f"as of {period_label(as_of, 'month')}",
-                     bookmarks=["Portfolio summary"])
+        assemble_pdf(
+            pages,
+            pdf,
+            company="Portfolio summary",
+            period=f"as of {period_label(as_of, 'month')}",
+            bookmarks=["Portfolio summary"],
+        )
     finally:
         for page in pages:
             page.unlink(missing_ok=True)

@@ -1,5 +1,6 @@
 """Render: section notebooks executed by papermill (``run``), printed by Chromium
 (``chromium``, ``export``) and assembled into one PDF (``assemble``)."""
+
 from __future__ import annotations
 
 from reportlib.render.export import BoardPDFExporter, assemble_pdf, export_pdfs, find_chromium

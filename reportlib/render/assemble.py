@@ -5,6 +5,7 @@ over the whole deck ("page 7 / 23"), not per section. The stamp is a few PDF tex
 operators in Helvetica (one of the 14 standard fonts every viewer has), so no font
 file or PDF library beyond pypdf is needed.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,12 +20,101 @@ from reportlib.exceptions import ExportError
 # Helvetica advance widths (1/1000 em) for ASCII 32..126, from the standard AFM; used to
 # right-align the footer. Anything else counts as 556 (an average glyph).
 _HELVETICA = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+    278,
+    278,
+    355,
+    556,
+    556,
+    889,
+    667,
+    191,
+    333,
+    333,
+    389,
+    584,
+    278,
+    333,
+    278,
+    278,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    556,
+    278,
+    278,
+    584,
+    584,
+    584,
+    556,
+    1015,
+    667,
+    667,
+    722,
+    722,
+    667,
+    611,
+    778,
+    722,
+    278,
+    500,
+    667,
+    556,
+    833,
+    722,
+    778,
+    667,
+    778,
+    722,
+    667,
+    611,
+    722,
+    667,
+    944,
+    667,
+    667,
+    611,
+    278,
+    278,
+    278,
+    469,
+    556,
+    333,
+    556,
+    556,
+    500,
+    556,
+    556,
+    278,
+    556,
+    556,
+    222,
+    222,
+    500,
+    222,
+    833,
+    556,
+    556,
+    556,
+    556,
+    333,
+    500,
+    278,
+    556,
+    500,
+    722,
+    500,
+    500,
+    500,
+    334,
+    260,
+    334,
+    584,
 ]
 _WIDTH_OVERRIDES = {"·": 278, "–": 556, "—": 1000, "é": 556, "ü": 556}
 _FONT_SIZE = 8.0
@@ -48,16 +138,23 @@ def _pdf_string(text: str) -> bytes:
 def _footer_overlay(width: float, height: float, text: str, margin_right: float, baseline: float):
     x = width - margin_right - _text_width(text, _FONT_SIZE)
     r, g, b = _FOOTER_GREY
-    ops = (f"q BT /RLFooter {_FONT_SIZE:g} Tf {r} {g} {b} rg 1 0 0 1 {x:.2f} {baseline:.2f} Tm ".encode()
-           + _pdf_string(text) + b" Tj ET Q")
+    ops = (
+        f"q BT /RLFooter {_FONT_SIZE:g} Tf {r} {g} {b} rg 1 0 0 1 {x:.2f} {baseline:.2f} Tm ".encode()
+        + _pdf_string(text)
+        + b" Tj ET Q"
+    )
     overlay = PageObject.create_blank_page(width=width, height=height)
-    font = DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-    })
-    overlay[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/Font"): DictionaryObject({NameObject("/RLFooter"): font})})
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+        }
+    )
+    overlay[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/RLFooter"): font})}
+    )
     stream = DecodedStreamObject()
     stream.set_data(ops)
     overlay[NameObject("/Contents")] = stream
@@ -73,8 +170,16 @@ def _stamp(writer: PdfWriter, stamps: Mapping[str, Path]) -> None:
             page.merge_page(stamp)
 
 
-def assemble_pdf(section_pdfs: Sequence[Path], out_pdf: Path, *, company: str, period: str,
-                 bookmarks: Sequence[str], footer: bool = True, stamps: Mapping[str, Path] | None = None) -> int:
+def assemble_pdf(
+    section_pdfs: Sequence[Path],
+    out_pdf: Path,
+    *,
+    company: str,
+    period: str,
+    bookmarks: Sequence[str],
+    footer: bool = True,
+    stamps: Mapping[str, Path] | None = None,
+) -> int:
     """Join section PDFs into one deck.
 
     Parameters

@@ -5,6 +5,7 @@ NUL-terminated JSON messages): no TCP port, no websocket library, nothing that a
 network or a busy machine can refuse. One :class:`Chromium` is started per pack and
 prints every section in its own tab, concurrently.
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,10 +35,20 @@ INSTALL_HINT = (
 # without the background-networking ones Chromium's own update/sync calls are refused
 # and slow the start down.
 _QUIET_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars", "--mute-audio",
-    "--no-default-browser-check", "--remote-debugging-pipe",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--no-default-browser-check",
+    "--remote-debugging-pipe",
 )
 # Flags that keep the printed page offline, whatever a company's files put into it (the
 # template's Content-Security-Policy is the first wall, these are the second): every
@@ -45,9 +56,13 @@ _QUIET_FLAGS = (
 # otherwise bypass), no host name resolves, and a file:// page may not read other files
 # through scripts.
 _OFFLINE_FLAGS = (
-    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-    "--host-resolver-rules=MAP * ~NOTFOUND", "--disable-remote-fonts",
-    "--disable-file-system", "--disable-notifications", "--disable-webgl",
+    "--proxy-server=http://127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--disable-remote-fonts",
+    "--disable-file-system",
+    "--disable-notifications",
+    "--disable-webgl",
 )
 _FLAGS = _QUIET_FLAGS + _OFFLINE_FLAGS
 _PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -56,9 +71,12 @@ _PATH_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-s
 def _playwright_browsers() -> list[Path]:
     """Chromium builds installed by ``playwright install`` (newest first)."""
     root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or str(Path.home() / ".cache" / "ms-playwright")
-    patterns = ("chromium-*/chrome-linux*/chrome", "chromium_headless_shell-*/chrome-linux*/headless_shell",
-                "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
-                "chromium-*/chrome-win*/chrome.exe")
+    patterns = (
+        "chromium-*/chrome-linux*/chrome",
+        "chromium_headless_shell-*/chrome-linux*/headless_shell",
+        "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
+        "chromium-*/chrome-win*/chrome.exe",
+    )
     found = [Path(p) for pat in patterns for p in glob.glob(os.path.join(root, pat))]
     return sorted(found, key=lambda p: p.parts[-3] if len(p.parts) > 2 else str(p), reverse=True)
 
@@ -173,9 +191,15 @@ class Chromium:
 
         args = [str(self.executable), *_FLAGS, f"--user-data-dir={self._profile}", "about:blank"]
         try:
-            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, preexec_fn=_move_fds, close_fds=False,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=_move_fds,
+                close_fds=False,
+                start_new_session=True,
+            )
         except OSError as exc:
             for fd in (cmd_r, cmd_w, res_r, res_w):
                 os.close(fd)
@@ -205,8 +229,11 @@ class Chromium:
         except subprocess.TimeoutExpired:
             code = None
         ended = f"exited with code {code}" if code is not None else "closed its pipe"
-        self._fail_all(ExportError(f"Chromium ({self.executable}) {ended} before answering; "
-                                   "it cannot print the PDF. " + INSTALL_HINT))
+        self._fail_all(
+            ExportError(
+                f"Chromium ({self.executable}) {ended} before answering; it cannot print the PDF. " + INSTALL_HINT
+            )
+        )
 
     def _dispatch(self, msg: dict[str, Any]) -> None:
         with self._lock:
@@ -258,8 +285,9 @@ class Chromium:
         try:
             return self.send(method, params, session).result(self.timeout)
         except TimeoutError as exc:
-            raise ExportError(f"Chromium ({self.executable}) did not answer {method} "
-                              f"within {self.timeout:.0f}s") from exc
+            raise ExportError(
+                f"Chromium ({self.executable}) did not answer {method} within {self.timeout:.0f}s"
+            ) from exc
 
     def expect(self, session: str, event: str) -> Future:
         """A future for the next ``event`` in ``session`` (register before triggering it)."""
@@ -284,13 +312,16 @@ class Chromium:
             try:
                 loaded.result(self.timeout)
             except TimeoutError as exc:
-                raise ExportError(f"Chromium ({self.executable}) did not load {html} "
-                                  f"within {self.timeout:.0f}s") from exc
+                raise ExportError(
+                    f"Chromium ({self.executable}) did not load {html} within {self.timeout:.0f}s"
+                ) from exc
             # Web fonts and images must be decoded before layout is final.
-            self.call("Runtime.evaluate", {"expression": "document.fonts.ready.then(() => true)",
-                                           "awaitPromise": True}, session=session)
-            result = self.call("Page.printToPDF", {**options, "transferMode": "ReturnAsBase64"},
-                               session=session)
+            self.call(
+                "Runtime.evaluate",
+                {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True},
+                session=session,
+            )
+            result = self.call("Page.printToPDF", {**options, "transferMode": "ReturnAsBase64"}, session=session)
             return base64.b64decode(result["data"])
         finally:
             try:

@@ -9,6 +9,7 @@ Inside a pack every section is printed without a footer (one shared browser, tab
 parallel) and :func:`assemble_pdf` stamps the footer over the whole deck, so that page
 numbers run from the cover to the appendix.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,15 @@ from reportlib.render.assemble import assemble_pdf
 from reportlib.render.chromium import Chromium, find_chromium
 from reportlib.resources import templates_dir
 
-__all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "Chromium",
-           "TEMPLATES_DIR", "logo_stamps"]
+__all__ = [
+    "BoardPDFExporter",
+    "assemble_pdf",
+    "export_pdfs",
+    "find_chromium",
+    "Chromium",
+    "TEMPLATES_DIR",
+    "logo_stamps",
+]
 
 #: ``templates/`` at the top of the repository (DESIGN.md's layout); an installed copy
 #: under ``<prefix>/share/jupyter/nbconvert/templates/boardpack`` is found by nbconvert too.
@@ -92,9 +100,18 @@ class BoardPDFExporter(HTMLExporter):
     # -- rendering ------------------------------------------------------------------------
     def _init_resources(self, resources: dict[str, Any]) -> dict[str, Any]:
         resources = super()._init_resources(resources)
-        resources["boardpack"] = {name: getattr(self, name) for name in (
-            "page_width", "page_height", "margin_top", "margin_right", "margin_bottom", "margin_left",
-            "theme_css")}
+        resources["boardpack"] = {
+            name: getattr(self, name)
+            for name in (
+                "page_width",
+                "page_height",
+                "margin_top",
+                "margin_right",
+                "margin_bottom",
+                "margin_left",
+                "theme_css",
+            )
+        }
         return resources
 
     def to_html(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
@@ -112,10 +129,15 @@ class BoardPDFExporter(HTMLExporter):
     def print_options(self, company: str = "", period: str = "") -> dict[str, Any]:
         """``Page.printToPDF`` options for this exporter's page geometry and footer."""
         opts: dict[str, Any] = {
-            "paperWidth": self.page_width, "paperHeight": self.page_height, "landscape": False,
-            "marginTop": self.margin_top, "marginBottom": self.margin_bottom,
-            "marginLeft": self.margin_left, "marginRight": self.margin_right,
-            "printBackground": True, "preferCSSPageSize": False,
+            "paperWidth": self.page_width,
+            "paperHeight": self.page_height,
+            "landscape": False,
+            "marginTop": self.margin_top,
+            "marginBottom": self.margin_bottom,
+            "marginLeft": self.margin_left,
+            "marginRight": self.margin_right,
+            "printBackground": True,
+            "preferCSSPageSize": False,
             "displayHeaderFooter": self.footer,
         }
         if self.footer:
@@ -125,7 +147,8 @@ class BoardPDFExporter(HTMLExporter):
             opts["footerTemplate"] = (
                 '<div style="width:100%;font-family:Liberation Sans,DejaVu Sans,Arial,sans-serif;'
                 f'font-size:8px;color:#616e7c;text-align:right;padding:0 {self.margin_right}in 0.15in 0;">'
-                f'{label}page <span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+                f'{label}page <span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+            )
         return opts
 
     def print_html(self, html: str, company: str = "", period: str = "") -> bytes:
@@ -168,8 +191,9 @@ def _company_name(company_dir: str | None) -> str:
         return path.name
 
 
-def export_pdfs(notebooks: Sequence[Path], pdf_dir: Path, *, browser: Chromium | None = None,
-                footer: bool = False, workers: int = 4) -> list[Path]:
+def export_pdfs(
+    notebooks: Sequence[Path], pdf_dir: Path, *, browser: Chromium | None = None, footer: bool = False, workers: int = 4
+) -> list[Path]:
     """Export executed notebooks to one PDF each, printing in parallel tabs.
 
     Parameters
@@ -201,8 +225,7 @@ def export_pdfs(notebooks: Sequence[Path], pdf_dir: Path, *, browser: Chromium |
             browser.close()
 
 
-def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False,
-               theme_css: str = "") -> Path:
+def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False, theme_css: str = "") -> Path:
     """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser, in the
     theme whose CSS variables are ``theme_css`` (the default look when empty)."""
     exporter = BoardPDFExporter(footer=footer, theme_css=theme_css)
@@ -222,15 +245,17 @@ def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool
     return out
 
 
-
 #: Where the logo goes: on the cover top right (large), on the other pages in the footer's
 #: left corner (small); inches from the page edges.
-_LOGO_PLACES = {"cover": "top: 0.45in; right: 0.55in; height: 0.9in; max-width: 3in;",
-                "footer": "bottom: 0.16in; left: 0.55in; height: 0.28in; max-width: 1.4in;"}
+_LOGO_PLACES = {
+    "cover": "top: 0.45in; right: 0.55in; height: 0.9in; max-width: 3in;",
+    "footer": "bottom: 0.16in; left: 0.55in; height: 0.28in; max-width: 1.4in;",
+}
 
 
-def logo_stamps(logo_uri: str, folder: Path, browser: Chromium, page_width: float = 13.333,
-                page_height: float = 7.5) -> dict[str, Path]:
+def logo_stamps(
+    logo_uri: str, folder: Path, browser: Chromium, page_width: float = 13.333, page_height: float = 7.5
+) -> dict[str, Path]:
     """One-page PDFs holding only the logo where it goes (``cover`` and ``footer``), for
     :func:`assemble_pdf` to stamp over the deck's pages. Chromium draws PNG and SVG alike.
 
@@ -244,15 +269,24 @@ def logo_stamps(logo_uri: str, folder: Path, browser: Chromium, page_width: floa
         A running browser.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    options = {"paperWidth": page_width, "paperHeight": page_height, "marginTop": 0, "marginBottom": 0,
-               "marginLeft": 0, "marginRight": 0, "printBackground": False, "displayHeaderFooter": False}
+    options = {
+        "paperWidth": page_width,
+        "paperHeight": page_height,
+        "marginTop": 0,
+        "marginBottom": 0,
+        "marginLeft": 0,
+        "marginRight": 0,
+        "printBackground": False,
+        "displayHeaderFooter": False,
+    }
     stamps = {}
     for place, css in _LOGO_PLACES.items():
         html = folder / f"logo_{place}.html"
         html.write_text(
             '<!doctype html><meta charset="utf-8"><style>@page { margin: 0; } html, body { margin: 0; '
             f'background: transparent; }} img {{ position: fixed; {css} }}</style><img src="{escape(logo_uri)}">',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         stamps[place] = folder / f"logo_{place}.pdf"
         stamps[place].write_bytes(browser.print_pdf(html, options))
         html.unlink()

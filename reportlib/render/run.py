@@ -5,6 +5,7 @@ directory is never changed (``cwd=None``), so several runs can share one process
 The runner takes any :class:`concurrent.futures.Executor`: a process pool on one
 machine, or ``distributed.Client(address).get_executor()`` across a Dask cluster.
 """
+
 from __future__ import annotations
 
 import logging
@@ -143,8 +144,11 @@ class _FastReady:
                 msg = await self.iopub_channel.get_msg(timeout=timeout)
             except Empty:
                 return False
-            if (msg.get("msg_type") == "status" and msg.get("content", {}).get("execution_state") == "idle"
-                    and msg.get("parent_header", {}).get("msg_id") == msg_id):
+            if (
+                msg.get("msg_type") == "status"
+                and msg.get("content", {}).get("execution_state") == "idle"
+                and msg.get("parent_header", {}).get("msg_id") == msg_id
+            ):
                 return True
 
 
@@ -242,8 +246,9 @@ async def _execute(km: Any, code: str, timeout: float) -> None:
     client.start_channels()
     try:
         await client.wait_for_ready(timeout=timeout)
-        reply = await client.execute_interactive(code, store_history=False, timeout=timeout,
-                                                 output_hook=lambda msg: None)
+        reply = await client.execute_interactive(
+            code, store_history=False, timeout=timeout, output_hook=lambda msg: None
+        )
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"the kernel failed to run set-up code: {reply['content'].get('evalue')}")
     finally:
@@ -258,8 +263,13 @@ def _discard_kernel() -> None:
 
 
 #: Imported into each warm kernel while the pack computes its KPIs (missing ones are skipped).
-WARM_IMPORTS = ("pandas", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "reportlib.deck.report",
-                "reportlib.deck.charts")
+WARM_IMPORTS = (
+    "pandas",
+    "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
+    "reportlib.deck.report",
+    "reportlib.deck.charts",
+)
 
 
 def _warm(imports: Sequence[str], start_timeout: float = 60.0) -> float:
@@ -334,9 +344,14 @@ def _code_cell_number(nb_path: Path, cell_index: int) -> int | None:
     return None
 
 
-def run_section(notebook: Path | str, output: Path | str, parameters: Mapping[str, Any],
-                start_timeout: float = 60.0, execution_timeout: float | None = 600.0,
-                reuse_kernel: bool = False) -> SectionRun:
+def run_section(
+    notebook: Path | str,
+    output: Path | str,
+    parameters: Mapping[str, Any],
+    start_timeout: float = 60.0,
+    execution_timeout: float | None = 600.0,
+    reuse_kernel: bool = False,
+) -> SectionRun:
     """Execute one notebook with papermill; never raises for a failing cell.
 
     A kernel that fails to start (``RuntimeError``/``TimeoutError`` from
@@ -353,14 +368,21 @@ def run_section(notebook: Path | str, output: Path | str, parameters: Mapping[st
             cell, error = run
             if cell == "retry" and attempt == 1:
                 continue
-            return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt,
-                              None if cell == "retry" else cell, error)
+            return SectionRun(
+                name, notebook, output, time.perf_counter() - t0, attempt, None if cell == "retry" else cell, error
+            )
         return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt)
     raise AssertionError("unreachable")
 
 
-def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_timeout: float,
-             execution_timeout: float | None, reuse_kernel: bool) -> None | tuple[Any, str]:
+def _attempt(
+    notebook: Path,
+    output: Path,
+    parameters: Mapping[str, Any],
+    start_timeout: float,
+    execution_timeout: float | None,
+    reuse_kernel: bool,
+) -> None | tuple[Any, str]:
     """One papermill run: None when it succeeded, else ``(cell, error)``; ``cell`` is
     ``"retry"`` when the kernel did not start. A warm kernel that saw any failure is
     discarded, never reused."""
@@ -371,9 +393,18 @@ def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_
         if reuse_kernel:
             engine["km"] = _warm_kernel(start_timeout)
         pm.execute_notebook(
-            str(notebook), str(output), parameters=dict(parameters), kernel_name=KERNEL,
-            cwd=None, progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            start_timeout=start_timeout, execution_timeout=execution_timeout, **engine)
+            str(notebook),
+            str(output),
+            parameters=dict(parameters),
+            kernel_name=KERNEL,
+            cwd=None,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            start_timeout=start_timeout,
+            execution_timeout=execution_timeout,
+            **engine,
+        )
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else str(exc.ename)
         cell = _code_cell_number(output, exc.cell_index)
@@ -391,8 +422,14 @@ def _attempt(notebook: Path, output: Path, parameters: Mapping[str, Any], start_
     return failure
 
 
-def _submit_all(executor: Executor, notebooks: Sequence[Path], outputs: Sequence[Path],
-                params: Mapping[str, Any], reuse: bool, expected: Mapping[str, float] | None) -> list[Future]:
+def _submit_all(
+    executor: Executor,
+    notebooks: Sequence[Path],
+    outputs: Sequence[Path],
+    params: Mapping[str, Any],
+    reuse: bool,
+    expected: Mapping[str, float] | None,
+) -> list[Future]:
     # Longest expected section first (from a previous run's timings): the pool then
     # finishes sooner than in notebook order, where a long section may start last.
     order = sorted(range(len(notebooks)), key=lambda i: -(expected or {}).get(section_name(notebooks[i]), 0.0))
@@ -402,10 +439,16 @@ def _submit_all(executor: Executor, notebooks: Sequence[Path], outputs: Sequence
     return [futures[i] for i in range(len(notebooks))]
 
 
-def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out_dir: Path | str,
-                 executor: Executor | None = None, jobs: int | None = None,
-                 on_done: Callable[[SectionRun], None] | None = None,
-                 reuse_kernels: bool = True, expected: Mapping[str, float] | None = None) -> list[SectionRun]:
+def run_sections(
+    notebooks: Iterable[Path | str],
+    params: Mapping[str, Any],
+    out_dir: Path | str,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    on_done: Callable[[SectionRun], None] | None = None,
+    reuse_kernels: bool = True,
+    expected: Mapping[str, float] | None = None,
+) -> list[SectionRun]:
     """Execute section notebooks in parallel and return their runs in notebook order.
 
     Parameters
@@ -453,18 +496,25 @@ def run_sections(notebooks: Iterable[Path | str], params: Mapping[str, Any], out
         return _run_inline(notebooks, outputs, params, on_done, reuse_kernels)
     own = executor is None
     if own:
-        executor = ProcessPoolExecutor(max_workers=min(jobs or default_jobs(), len(notebooks)),
-                                       initializer=die_with_parent)
+        executor = ProcessPoolExecutor(
+            max_workers=min(jobs or default_jobs(), len(notebooks)), initializer=die_with_parent
+        )
     try:
-        return _collect(_submit_all(executor, notebooks, outputs, params, reuse_kernels, expected), notebooks, outputs,
-                        on_done)
+        return _collect(
+            _submit_all(executor, notebooks, outputs, params, reuse_kernels, expected), notebooks, outputs, on_done
+        )
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_inline(notebooks: Sequence[Path], outputs: Sequence[Path], params: Mapping[str, Any],
-                on_done: Callable[[SectionRun], None] | None, reuse: bool) -> list[SectionRun]:
+def _run_inline(
+    notebooks: Sequence[Path],
+    outputs: Sequence[Path],
+    params: Mapping[str, Any],
+    on_done: Callable[[SectionRun], None] | None,
+    reuse: bool,
+) -> list[SectionRun]:
     runs: list[SectionRun] = []
     for nb, out in zip(notebooks, outputs, strict=True):
         run = run_section(nb, out, params, reuse_kernel=reuse)
@@ -472,7 +522,7 @@ def _run_inline(notebooks: Sequence[Path], outputs: Sequence[Path], params: Mapp
         if on_done:
             on_done(run)
         if not run.ok:
-            runs += [_cancelled(n, o) for n, o in zip(notebooks[len(runs):], outputs[len(runs):], strict=True)]
+            runs += [_cancelled(n, o) for n, o in zip(notebooks[len(runs) :], outputs[len(runs) :], strict=True)]
             break
     return runs
 
@@ -481,8 +531,12 @@ def _cancelled(nb: Path, out: Path) -> SectionRun:
     return SectionRun(section_name(nb), nb, out, 0.0, 0, None, "not run: an earlier section failed")
 
 
-def _collect(futures: list[Future], notebooks: Sequence[Path], outputs: Sequence[Path],
-             on_done: Callable[[SectionRun], None] | None) -> list[SectionRun]:
+def _collect(
+    futures: list[Future],
+    notebooks: Sequence[Path],
+    outputs: Sequence[Path],
+    on_done: Callable[[SectionRun], None] | None,
+) -> list[SectionRun]:
     results: dict[int, SectionRun] = {}
     index = {id(f): i for i, f in enumerate(futures)}
     pending = set(futures)
@@ -497,8 +551,15 @@ def _collect(futures: list[Future], notebooks: Sequence[Path], outputs: Sequence
             try:
                 run = fut.result()
             except Exception as exc:  # noqa: BLE001 - a worker died: report it as the section's error
-                run = SectionRun(section_name(notebooks[i]), notebooks[i], outputs[i], 0.0, 1, None,
-                                 f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}")
+                run = SectionRun(
+                    section_name(notebooks[i]),
+                    notebooks[i],
+                    outputs[i],
+                    0.0,
+                    1,
+                    None,
+                    f"worker failed: {type(exc).__name__}: {_one_line(str(exc))}",
+                )
             results[i] = run
             if on_done:
                 on_done(run)

@@ -5,6 +5,7 @@ block; :func:`init_folder` (``reportlib init DIR``) writes a commented company.t
 a folder; :func:`write_template` (``reportlib template OUT.xlsx``) writes the workbook
 for companies without tool exports, read back by :func:`template_toml`.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.onboard._init import Started, init_folder

@@ -6,6 +6,7 @@ R&D and G&A by the words of their names (a guess, marked TODO). A canonical-layo
 maps the columns found; a required column it lacks gets a default marked TODO when the
 schema allows a sensible one (contracts: recurring, billed monthly), else a TODO comment.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,16 @@ from reportlib.inputs.onboard._recognise import Recognised
 
 TODO = "# TODO:"
 #: Expense account words -> the canonical line they most likely feed.
-_LINE_WORDS = (("sales_marketing", r"market|advertis|sales|commission|promotion|events?|lead gen|sem\b|seo\b"),
-               ("research_development", r"research|develop|engineer|product|software dev|r&d"))
+_LINE_WORDS = (
+    ("sales_marketing", r"market|advertis|sales|commission|promotion|events?|lead gen|sem\b|seo\b"),
+    ("research_development", r"research|develop|engineer|product|software dev|r&d"),
+)
 #: A default a required column may take when the file lacks it, and why.
-_DEFAULTS = {("contracts", "revenue_type"): ("contracted_recurring", "every contract recurring"),
-             ("contracts", "billing"): ("monthly", "every contract billed monthly"),
-             ("opportunities", "stage"): ("unknown", "no stage column")}
+_DEFAULTS = {
+    ("contracts", "revenue_type"): ("contracted_recurring", "every contract recurring"),
+    ("contracts", "billing"): ("monthly", "every contract billed monthly"),
+    ("opportunities", "stage"): ("unknown", "no stage column"),
+}
 
 
 def toml_string(value: str) -> str:
@@ -35,8 +40,10 @@ def input_block(rec: Recognised, path: str) -> str:
     if rec.fx:
         return f"[fx]\npath = {toml_string(path)}   # currency, month, rate: value of 1 unit in the company currency"
     if rec.input is None:
-        return (f"{TODO} {path} was not recognised as a known export or a canonical input; map its columns\n"
-                "#       under the [inputs.X] it feeds (docs/inputs.md lists every input and column).")
+        return (
+            f"{TODO} {path} was not recognised as a known export or a canonical input; map its columns\n"
+            "#       under the [inputs.X] it feeds (docs/inputs.md lists every input and column)."
+        )
     lines = [f"[inputs.{rec.input}]"]
     if rec.source:
         lines += [f"source = {toml_string(rec.source)}"]
@@ -64,20 +71,22 @@ def _mapped(rec: Recognised) -> list[str]:
         out.append("defaults = { " + ", ".join(f"{c} = {toml_string(v)}" for c, (v, _) in defaults.items()) + " }")
     for column in rec.missing:
         if (rec.input, column) not in _DEFAULTS:
-            out.append(f"{TODO} no column found for {column}: columns.{column} = \"<the file's column>\"")
+            out.append(f'{TODO} no column found for {column}: columns.{column} = "<the file\'s column>"')
     return out
 
 
 def accounts_block(accounts: pd.DataFrame) -> list[str]:
     """``[inputs.financials.accounts]`` guessed from the expense accounts' names."""
-    lines = ["# revenue and cogs come from the report's income and cost-of-sales sections.",
-             "[inputs.financials.accounts]"]
+    lines = [
+        "# revenue and cogs come from the report's income and cost-of-sales sections.",
+        "[inputs.financials.accounts]",
+    ]
     expenses = accounts.loc[accounts["section"].isin(["expenses", "other_expenses"])]
     names = list(dict.fromkeys(expenses["account"]))
     chosen: dict[str, list[str]] = {"sales_marketing": [], "research_development": [], "general_admin": []}
     for name in names:
         first = accounts.loc[accounts["account"] == name].iloc[0]
-        words = f"{name} {first['group'] or ''}"   # a sub-account says little; its parent more
+        words = f"{name} {first['group'] or ''}"  # a sub-account says little; its parent more
         line = next((ln for ln, pattern in _LINE_WORDS if re.search(pattern, words, re.I)), "general_admin")
         if first["section"] == "expenses":
             chosen[line].append(name)
@@ -86,4 +95,3 @@ def accounts_block(accounts: pd.DataFrame) -> list[str]:
         if picked or line == "sales_marketing":
             lines.append(f"{line} = [" + ", ".join(toml_string(a) for a in picked) + "]")
     return lines
-

@@ -6,6 +6,7 @@ block, a second one of the same input is left as a comment, a known source's sid
 ``[fx]`` path. What cannot be told is a ``# TODO:`` line; the file validates as written.
 An existing company.toml is never overwritten.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,18 +49,20 @@ def init_folder(folder: str | Path, *, name: str | None = None, currency: str = 
     recognised = [recognise(p) for p in files]
     text = starter_toml(folder, recognised, name=name, currency=currency)
     target.write_text(text, encoding="utf-8")
-    todos = tuple(line[line.index(TODO):].strip() for line in text.splitlines() if TODO in line)
+    todos = tuple(line[line.index(TODO) :].strip() for line in text.splitlines() if TODO in line)
     return Started(target, todos, tuple(recognised))
 
 
-def starter_toml(folder: Path, recognised: list[Recognised], *, name: str | None = None,
-                 currency: str = "USD") -> str:
+def starter_toml(folder: Path, recognised: list[Recognised], *, name: str | None = None, currency: str = "USD") -> str:
     """The company.toml text for ``recognised`` files of ``folder``."""
     title = name or re.sub(r"[_-]+", " ", folder.resolve().name).strip().title()
-    parts = [f"# Written by `reportlib init` from the files of this folder: check every {TODO.split()[1]} line,",
-             "# then run `reportlib validate .` (docs/inputs.md is the reference of every key).",
-             "[company]", f"name = {toml_string(title)}",
-             f"currency = {toml_string(currency)}   {TODO} the currency the exports' amounts are in"]
+    parts = [
+        f"# Written by `reportlib init` from the files of this folder: check every {TODO.split()[1]} line,",
+        "# then run `reportlib validate .` (docs/inputs.md is the reference of every key).",
+        "[company]",
+        f"name = {toml_string(title)}",
+        f"currency = {toml_string(currency)}   {TODO} the currency the exports' amounts are in",
+    ]
     taken: dict[str, Recognised] = {}
     sides = _side_files(recognised)
     for rec in sorted(recognised, key=_order):
@@ -71,10 +74,16 @@ def starter_toml(folder: Path, recognised: list[Recognised], *, name: str | None
         elif rec.input in taken:
             first = taken[rec.input]
             same = (rec.source, rec.layout) == (first.source, first.layout)
-            parts += ["", f"{TODO} {path} is another {rec.input} file"
-                      + (f"; to stack it with {first.path.name}, give path = [...] with both names." if same else
-                         f" ({rec.source or 'own columns'}) than {first.path.name} "
-                         f"({first.source or 'own columns'}): an input reads one kind of export, keep one.")]
+            parts += [
+                "",
+                f"{TODO} {path} is another {rec.input} file"
+                + (
+                    f"; to stack it with {first.path.name}, give path = [...] with both names."
+                    if same
+                    else f" ({rec.source or 'own columns'}) than {first.path.name} "
+                    f"({first.source or 'own columns'}): an input reads one kind of export, keep one."
+                ),
+            ]
         else:
             block = input_block(rec, path)
             parts += ["", block]
@@ -114,6 +123,7 @@ def _side_files(recognised: list[Recognised]) -> _Sides:
 
 def _join(side: Recognised, main: Recognised) -> str:
     table = SOURCES[main.source].side_table_for(side.path.name.lower().split(".")[0])
-    return (f"\n[[inputs.{main.input}.join]]\npath = {toml_string(side.path.name)}   "
-            f"# the {table} export {main.source} reads beside the main file")
-
+    return (
+        f"\n[[inputs.{main.input}.join]]\npath = {toml_string(side.path.name)}   "
+        f"# the {table} export {main.source} reads beside the main file"
+    )

@@ -4,6 +4,7 @@ For each column: its type as the values show it (number, date with the formats f
 epoch seconds, text), blanks and a few samples; the header row; the known source it
 was recognised as; and a suggested ``[inputs.X]`` block (see :mod:`._blocks`).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,10 +21,25 @@ from reportlib.inputs.onboard._recognise import Recognised, recognise
 from reportlib.inputs.sources import SOURCES
 
 #: Date and time layouts looked for, as strptime formats (the first that reads every sample wins).
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ",
-                "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z", "%Y%m%d",
-                "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%d.%m.%Y", "%Y-%m",
-                "%b %Y", "%B %Y", "%d %b %Y")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y%m%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y-%m",
+    "%b %Y",
+    "%B %Y",
+    "%d %b %Y",
+)
 _SAMPLE = 200
 
 
@@ -127,7 +143,8 @@ def date_formats(values: pd.Series) -> tuple[str, ...]:
     found: list[str] = []
     for value in dict.fromkeys(str(v).strip() for v in values):
         fmt = next((f for f in found if _reads(f, value)), None) or next(
-            (f for f in DATE_FORMATS if _reads(f, value)), None)
+            (f for f in DATE_FORMATS if _reads(f, value)), None
+        )
         if fmt is None:
             return ()
         if fmt not in found:

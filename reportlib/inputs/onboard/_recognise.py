@@ -6,6 +6,7 @@ columns are all present wins, the most specific (most required columns) first. A
 report is recognised by its row of months; a file in the canonical layout by its column
 names. Every file is read once per distinct set of reader hints.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,13 @@ from reportlib.inputs._transform import source_read_options
 from reportlib.inputs.sources import SOURCES, Source
 
 #: Words a QuickBooks or Xero P&L prints that the other does not.
-_PNL_MARKS = {"quickbooks_pnl": re.compile(r"^(distribution account|(accrual|cash) basis\b.*|total for .+)$", re.I),
-              "xero_pnl": re.compile(r"^(trading income|total trading income|operating expenses|account)$", re.I)}
+_PNL_MARKS = {
+    "quickbooks_pnl": re.compile(r"^(distribution account|(accrual|cash) basis\b.*|total for .+)$", re.I),
+    "xero_pnl": re.compile(r"^(trading income|total trading income|operating expenses|account)$", re.I),
+}
 
 
-@dataclass(eq=False)   # compared and hashed by identity: one per file
+@dataclass(eq=False)  # compared and hashed by identity: one per file
 class Recognised:
     """One file and what it was taken for.
 
@@ -114,8 +117,11 @@ def _pnl(frame: pd.DataFrame | None) -> tuple[str | None, pd.DataFrame] | None:
         return None
     if accounts.empty:
         return None
-    cells = {str(v).strip() for v in frame.drop(columns=[ROW, FILE], errors="ignore").to_numpy().ravel()
-             if isinstance(v, str)} | {str(c).strip() for c in frame.columns}
+    cells = {
+        str(v).strip()
+        for v in frame.drop(columns=[ROW, FILE], errors="ignore").to_numpy().ravel()
+        if isinstance(v, str)
+    } | {str(c).strip() for c in frame.columns}
     scores = {name: sum(bool(mark.match(c)) for c in cells) for name, mark in _PNL_MARKS.items()}
     best = max(scores, key=scores.get)
     return (best if scores[best] else None), accounts

@@ -7,6 +7,7 @@ adding a tool is adding a module. :func:`get_source` is the one lookup.
 >>> get_source("stripe_subscriptions").feeds
 'contracts'
 """
+
 from __future__ import annotations
 
 import importlib

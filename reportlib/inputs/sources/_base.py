@@ -6,6 +6,7 @@ written in the file, plus ``"__row__"``) that gives the canonical columns of its
 The transform layer loads the files, checks the columns, runs :meth:`Source.run` and
 then the usual canonical mapping and validation.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -78,21 +79,26 @@ class Source:
 
     def side_table_for(self, stem: str) -> str | None:
         """The side table a join file with this stem gives (globs matched case-insensitively)."""
-        return next((t for t, glob in self.side_tables.items()
-                     if fnmatch.fnmatchcase(stem.casefold(), glob.casefold())), None)
+        return next(
+            (t for t, glob in self.side_tables.items() if fnmatch.fnmatchcase(stem.casefold(), glob.casefold())), None
+        )
 
-    def column_problem(self, columns: Iterable[str], file: str | None = None,
-                       input: str | None = None) -> Problem | None:
+    def column_problem(
+        self, columns: Iterable[str], file: str | None = None, input: str | None = None
+    ) -> Problem | None:
         """One problem naming the missing ``required`` columns and the export expected, or None."""
         missing = self.missing_columns(columns)
         if not missing:
             return None
         listed = ", ".join(f"'{c}'" for c in missing)
-        return Problem(f'This file is not the export source = "{self.name}" reads: it has no column '
-                       f"{listed}. Expected: {self.documentation}, with the columns "
-                       f"{', '.join(self.required)}. Send that export as the tool writes it, "
-                       "or remove `source` and map the columns yourself.",
-                       file=file, input=input)
+        return Problem(
+            f'This file is not the export source = "{self.name}" reads: it has no column '
+            f"{listed}. Expected: {self.documentation}, with the columns "
+            f"{', '.join(self.required)}. Send that export as the tool writes it, "
+            "or remove `source` and map the columns yourself.",
+            file=file,
+            input=input,
+        )
 
     def run(self, con: DuckDBPyConnection) -> pd.DataFrame:
         """Execute ``sql`` (or ``frame`` on the ``export`` cells) on ``con``.
@@ -105,9 +111,15 @@ class Source:
         absent = [t for t in self.side_tables if not _has_table(con, t)]
         needed = [t for t in absent if t not in self.optional_tables]
         if needed:
-            raise InputError([Problem(
-                f'source = "{self.name}" needs the {t} file as a [[join]] (a file whose name '
-                f"matches {self.side_tables[t]}).") for t in needed])
+            raise InputError(
+                [
+                    Problem(
+                        f'source = "{self.name}" needs the {t} file as a [[join]] (a file whose name '
+                        f"matches {self.side_tables[t]})."
+                    )
+                    for t in needed
+                ]
+            )
         return con.execute(_with_empty_tables(self.sql, {t: self.optional_tables[t] for t in absent})).df()
 
 
@@ -116,7 +128,9 @@ def _with_empty_tables(sql: str, tables: Mapping[str, tuple[str, ...]]) -> str:
         return sql
     ctes = ", ".join(
         f"{_quote(t)} AS (SELECT {', '.join(f'NULL::VARCHAR AS {_quote(c)}' for c in cols)}, "
-        f"NULL::BIGINT AS {ROW} WHERE false)" for t, cols in tables.items())
+        f"NULL::BIGINT AS {ROW} WHERE false)"
+        for t, cols in tables.items()
+    )
     return f"WITH {ctes} SELECT * FROM (\n{sql}\n)"
 
 

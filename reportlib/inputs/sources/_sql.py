@@ -7,9 +7,10 @@ older ``Start (UTC)``). :func:`with_optional_columns` (a FROM item) and
 lacks it, so one query reads every variant; the other helpers spell the parsing each
 tool needs once.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def q(column: str) -> str:
@@ -52,8 +53,15 @@ def number(expr: str, default: str | None = None, *, exact: bool = False) -> str
 
 
 #: What billing tools write: ``2026-01-05 10:12[:00[.123]]``, ISO ``...T10:12:00[.123][Z]``, a date.
-TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f",
-                     "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+TIMESTAMP_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S.%fZ",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d",
+)
 
 
 def timestamp(expr: str, formats: Iterable[str] = TIMESTAMP_FORMATS) -> str:
@@ -76,8 +84,10 @@ def epoch(expr: str) -> str:
 
 def truthy(expr: str) -> str:
     """A boolean cell (true/false, yes/no, 1/0) as BOOLEAN; NULL when blank."""
-    return (f"CASE WHEN lower(TRIM({expr})) IN ('true', 'yes', '1', 'y') THEN true "
-            f"WHEN lower(TRIM({expr})) IN ('false', 'no', '0', 'n') THEN false END")
+    return (
+        f"CASE WHEN lower(TRIM({expr})) IN ('true', 'yes', '1', 'y') THEN true "
+        f"WHEN lower(TRIM({expr})) IN ('false', 'no', '0', 'n') THEN false END"
+    )
 
 
 def label(expr: str) -> str:

@@ -34,6 +34,7 @@ MRR (so the inclusive end is the day before); ``plan_amount`` is per unit (multi
 the quantity); ``week`` intervals give no mrr (Baremetrics' weekly factor is not
 documented), so validation names the row.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -53,9 +54,19 @@ WITH s AS (
         coalesce(nullif(trim("plan_name"), ''), nullif(trim("plan_oid"), '')) AS plan,
         CAST(try_strptime(trim("subscription_started_at"), '%Y-%m-%d') AS DATE) AS started,
         nullif(trim("subscription_canceled_at"), '')            AS canceled_text
-    FROM {with_optional_columns("export", ["plan_interval_count", "subscription_quantity",
-                                           "plan_currency", "plan_name", "plan_oid",
-                                           "subscription_canceled_at"])}
+    FROM {
+    with_optional_columns(
+        "export",
+        [
+            "plan_interval_count",
+            "subscription_quantity",
+            "plan_currency",
+            "plan_name",
+            "plan_oid",
+            "subscription_canceled_at",
+        ],
+    )
+}
 ), n AS (
     SELECT *,
         interval_count * CASE interval_unit WHEN 'month' THEN 1 WHEN 'year' THEN 12 END AS months,
@@ -84,8 +95,10 @@ FROM n
 SOURCE = Source(
     name="baremetrics_subscriptions",
     feeds="contracts",
-    documentation=("the Baremetrics manual subscription import sheet (help.baremetrics.com "
-                   "'Manual Subscription Import Guide'), plan_amount in cents"),
+    documentation=(
+        "the Baremetrics manual subscription import sheet (help.baremetrics.com "
+        "'Manual Subscription Import Guide'), plan_amount in cents"
+    ),
     required=("plan_amount", "plan_interval", "customer_oid", "subscription_oid", "subscription_started_at"),
     sql=_SQL,
     read={"header_row": "auto"},

@@ -48,6 +48,7 @@ and every addon in the file is recurring; coupons are not applied
 HH:MM:SS]``. The export is a snapshot: each subscription is valued at its plan,
 quantity and addons on the export day for its whole history.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -79,11 +80,23 @@ WITH a AS (
         {timestamp('"subscriptions.current_term_end"')}           AS term_end,
         {timestamp('"subscriptions.created_at"')}                 AS created_at,
         {timestamp('"subscriptions.cancelled_at"')}               AS cancelled_at
-    FROM {with_optional_columns("export", [
-        "subscriptions.billing_period", "subscriptions.billing_period_unit",
-        "subscriptions.currency_code", "subscriptions.plan_id", "subscriptions.started_at",
-        "subscriptions.start_date", "subscriptions.trial_end", "subscriptions.current_term_start",
-        "subscriptions.current_term_end", "subscriptions.cancelled_at"])}
+    FROM {
+    with_optional_columns(
+        "export",
+        [
+            "subscriptions.billing_period",
+            "subscriptions.billing_period_unit",
+            "subscriptions.currency_code",
+            "subscriptions.plan_id",
+            "subscriptions.started_at",
+            "subscriptions.start_date",
+            "subscriptions.trial_end",
+            "subscriptions.current_term_start",
+            "subscriptions.current_term_end",
+            "subscriptions.cancelled_at",
+        ],
+    )
+}
 ), n AS (
     SELECT s.*,
         coalesce(a.addon_amount, 0) AS addon_amount,
@@ -117,15 +130,22 @@ WHERE status IN ('active', 'non renewing')
 SOURCE = Source(
     name="chargebee_subscriptions",
     feeds="contracts",
-    documentation=("Chargebee's Export Data > Subscriptions zip: Subscriptions.csv (with "
-                   "SubscriptionAddons.csv as a join), valued by Chargebee's Regular MRR "
-                   "(chargebee.com/docs/billing/2.0/reports-and-analytics/flexi-mrr-vs-regular-mrr)"),
-    required=("subscriptions.id", "customers.id", "subscriptions.status",
-              "subscriptions.plan_quantity", "subscriptions.plan_unit_price", "subscriptions.created_at"),
+    documentation=(
+        "Chargebee's Export Data > Subscriptions zip: Subscriptions.csv (with "
+        "SubscriptionAddons.csv as a join), valued by Chargebee's Regular MRR "
+        "(chargebee.com/docs/billing/2.0/reports-and-analytics/flexi-mrr-vs-regular-mrr)"
+    ),
+    required=(
+        "subscriptions.id",
+        "customers.id",
+        "subscriptions.status",
+        "subscriptions.plan_quantity",
+        "subscriptions.plan_unit_price",
+        "subscriptions.created_at",
+    ),
     sql=_SQL,
     side_tables={"addons": "*addon*"},
-    optional_tables={"addons": ("Subscription Id", "Addon Id", "Addon Quantity", "Addon Unit Price",
-                                "Addon Amount")},
+    optional_tables={"addons": ("Subscription Id", "Addon Id", "Addon Quantity", "Addon Unit Price", "Addon Amount")},
     units={"subscriptions.plan_unit_price": "major", "Addon Unit Price": "major", "Addon Amount": "major"},
 )
 

@@ -40,6 +40,7 @@ file, ``activity-mrr-movement``, ``date``, ``customer-uuid``..., needs its heade
 to them; the rule is unchanged). A running balance below 0 (an export that starts after a customer's
 ``new_biz``) is kept, so validation reports a negative MRR at that row.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -86,9 +87,11 @@ WHERE month_start IS NULL OR movement_cents IS NULL
 SOURCE = Source(
     name="chartmogul_activities",
     feeds="mrr",
-    documentation=("ChartMogul's MRR movements (activities) export, the documented MRR Movements "
-                   "dataset (dev.chartmogul.com/docs/destinations/calculated-data/mrr-movements), "
-                   "MRR_MOVEMENT in cents"),
+    documentation=(
+        "ChartMogul's MRR movements (activities) export, the documented MRR Movements "
+        "dataset (dev.chartmogul.com/docs/destinations/calculated-data/mrr-movements), "
+        "MRR_MOVEMENT in cents"
+    ),
     required=("DATE", "MRR_MOVEMENT", "CUSTOMER_UUID"),
     sql=_SQL,
     units={"MRR_MOVEMENT": "cents", "MRR": "cents"},

@@ -19,6 +19,7 @@ is reported and left out by the usual validation), date = ``event_time`` (not th
 hour in the member's file name), feature = ``event_type``, account_id = the first value of
 group type ``company`` (else ``account``).
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -45,7 +46,7 @@ MIXPANEL_EVENTS = Source(
     name="mixpanel_events",
     feeds="usage",
     documentation="Mixpanel docs 'Export Methods' and Raw Event Export API reference (JSONL, epoch "
-                  "seconds, no deduplication: event, distinct_id, time, $insert_id)",
+    "seconds, no deduplication: event, distinct_id, time, $insert_id)",
     required=("event",),
     sql=f"""{with_optional(_flat("properties", *_MP_FIELDS))}
 SELECT {_field("properties", "distinct_id")} AS user_id,
@@ -62,15 +63,18 @@ ORDER BY "__row__"
 )
 
 # groups is {group type: [values]}: the first value of type company (else account)
-_GROUP = ("COALESCE(" + ", ".join(
-    f"json_extract_string({q(c)}, '$[0]'), NULLIF(TRIM({q(c)}), '')" for c in ("groups.company", "groups.account"))
-    + ", json_extract_string(\"groups\", '$.company[0]'), json_extract_string(\"groups\", '$.account[0]'))")
+_GROUP = (
+    "COALESCE("
+    + ", ".join(
+        f"json_extract_string({q(c)}, '$[0]'), NULLIF(TRIM({q(c)}), '')" for c in ("groups.company", "groups.account")
+    )
+    + ", json_extract_string(\"groups\", '$.company[0]'), json_extract_string(\"groups\", '$.account[0]'))"
+)
 
 AMPLITUDE_EVENTS = Source(
     name="amplitude_events",
     feeds="usage",
-    documentation="Amplitude Export API doc (zip of gzipped JSON lines, UTC; user_id, event_time, "
-                  "event_type, groups)",
+    documentation="Amplitude Export API doc (zip of gzipped JSON lines, UTC; user_id, event_time, event_type, groups)",
     required=("event_type", "event_time"),
     sql=f"""{with_optional(("user_id", "groups", "groups.company", "groups.account"))}
 SELECT NULLIF(TRIM("user_id"), '') AS user_id,

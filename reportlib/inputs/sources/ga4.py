@@ -12,20 +12,25 @@ month and channel, summing the daily rows (GA4 users are not additive across day
 "visitors as the sum of daily users", as METRICS.md's sum over P implies). ``Date`` is
 ``YYYYMMDD`` (a ``Month`` column ``YYYYMM`` is read too); a ``Grand total`` row is left out.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
 from reportlib.inputs.sources._sql import first, number, with_optional
 
-_CHANNEL = ("Session primary channel group (Default Channel Group)", "Session default channel group",
-            "First user primary channel group (Default Channel Group)", "Default channel group")
+_CHANNEL = (
+    "Session primary channel group (Default Channel Group)",
+    "Session default channel group",
+    "First user primary channel group (Default Channel Group)",
+    "Default channel group",
+)
 _DAY = "try_strptime(TRIM(\"Date\"), ['%Y%m%d', '%Y-%m-%d'])"
 
 GA4_TRAFFIC = Source(
     name="ga4_traffic",
     feeds="traffic",
     documentation="GA4 Reports > Acquisition > Traffic acquisition > Download CSV, as quoted in a public "
-                  "mapping spec and read by public parsers; Users = active users (idimension.com)",
+    "mapping spec and read by public parsers; Users = active users (idimension.com)",
     required=("Date", "Sessions"),
     sql=f"""{with_optional(_CHANNEL + ("Users", "Active users", "Total users"))}
 SELECT CAST(date_trunc('month', {_DAY}) AS DATE) AS month,

@@ -22,6 +22,7 @@ stage, a policy the pack states), customer_at = Became a Customer Date, channel 
 Source, owner = Contact owner; SQL and opportunity dates and the lifecycle stage kept as
 dimensions.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -37,7 +38,7 @@ HUBSPOT_DEALS = Source(
     name="hubspot_deals",
     feeds="opportunities",
     documentation="HubSpot deals export (CRM > Deals > Export) as in bbecht/demand-gen-claude-skills "
-                  "export-guide.md and HubSpot deal property labels (Is Closed Won = hs_is_closed_won)",
+    "export-guide.md and HubSpot deal property labels (Is Closed Won = hs_is_closed_won)",
     required=("Record ID", "Deal Stage", "Create Date", "Amount"),
     sql=f"""{with_optional(("Is Closed Won", "Is Closed Lost", "Close Date", "Pipeline", "Deal owner", "Deal Name"))}
 SELECT {q("Record ID")} AS opportunity_id,
@@ -65,7 +66,7 @@ HUBSPOT_CONTACTS = Source(
     name="hubspot_contacts",
     feeds="leads",
     documentation="HubSpot contacts export with lifecycle-stage date properties (Became a ... Date) "
-                  "as printed by real portals' property lists and exported contact files",
+    "as printed by real portals' property lists and exported contact files",
     required=("Record ID", "Create Date", "Lifecycle Stage"),
     sql=f"""{with_optional(tuple(_STAGE_DATES.values()) + ("Original Source", "Contact owner"))}
 SELECT {q("Record ID")} AS lead_id,

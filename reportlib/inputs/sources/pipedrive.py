@@ -12,6 +12,7 @@ the deal's own currency, given as ``currency`` so that the company's ``[fx]`` ra
 it (``Deal - Currency of value`` is the alternative header). Assumed: datetimes
 ``YYYY-MM-DD HH:MM:SS``; no source column (Pipedrive's source fields not verified).
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -24,11 +25,23 @@ PIPEDRIVE_DEALS = Source(
     name="pipedrive_deals",
     feeds="opportunities",
     documentation="Pipedrive deals CSV export as documented by public code/READMEs of real exports "
-                  "(Deal - Status open/won/lost, Deal - Won time / Lost time); see module docstring",
+    "(Deal - Status open/won/lost, Deal - Won time / Lost time); see module docstring",
     required=("Deal - ID", "Deal - Value", "Deal - Status", "Deal - Deal created"),
-    sql=f"""{with_optional(("Deal - Currency", "Deal - Currency of value", "Deal - Stage", "Deal - Pipeline",
-                         "Deal - Owner", "Deal - Won time", "Deal - Lost time", "Deal - Deal closed on",
-                         "Deal - Title"))}
+    sql=f"""{
+        with_optional(
+            (
+                "Deal - Currency",
+                "Deal - Currency of value",
+                "Deal - Stage",
+                "Deal - Pipeline",
+                "Deal - Owner",
+                "Deal - Won time",
+                "Deal - Lost time",
+                "Deal - Deal closed on",
+                "Deal - Title",
+            )
+        )
+    }
 SELECT {q("Deal - ID")} AS opportunity_id,
        {date(q("Deal - Deal created"), _DATES)} AS created_at,
        {number(q("Deal - Value"))} AS amount,

@@ -19,6 +19,7 @@ The ``frame`` hook returns the long accounts frame of
 :func:`reportlib.inputs._accounts.read_accounts`; the transform layer then applies
 :func:`reportlib.inputs._accounts.to_financials` with the company's accounts mapping.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs._accounts import read_accounts
@@ -28,7 +29,7 @@ QUICKBOOKS_PNL = Source(
     name="quickbooks_pnl",
     feeds="financials",
     documentation="QuickBooks Online Profit and Loss by Month export as parsed by public code "
-                  "(closethebooks qbo_exports.py, a QBO P&L-by-month CSV parser); see module docstring",
+    "(closethebooks qbo_exports.py, a QBO P&L-by-month CSV parser); see module docstring",
     required=(),
     sql="",
     read={"header_row": None, "formula_text": True},

@@ -63,6 +63,7 @@ column); a line of less than a month (daily or weekly prices) has no mrr and val
 names it; a line whose period is not 1, 3 or 12 months is billed ``upfront`` (it is one
 invoice for its whole period).
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -88,9 +89,23 @@ WITH s AS (
         {timestamp('"Trial End (UTC)"')}      AS trial_end_at,
         coalesce({timestamp('"Ended At (UTC)"')}, {timestamp('"Canceled At (UTC)"')},
                  {timestamp('"Current Period End (UTC)"')}) AS ended_at
-    FROM {with_optional_columns("export", ["Interval Count", "Start Date (UTC)", "Start (UTC)",
-                                           "Trial End (UTC)", "Ended At (UTC)", "Canceled At (UTC)",
-                                           "Current Period End (UTC)", "Coupon", "Currency", "Plan"])}
+    FROM {
+    with_optional_columns(
+        "export",
+        [
+            "Interval Count",
+            "Start Date (UTC)",
+            "Start (UTC)",
+            "Trial End (UTC)",
+            "Ended At (UTC)",
+            "Canceled At (UTC)",
+            "Current Period End (UTC)",
+            "Coupon",
+            "Currency",
+            "Plan",
+        ],
+    )
+}
 ), c AS (
     SELECT
         trim("id")                                AS coupon_id,
@@ -141,9 +156,11 @@ WHERE status IN ('active', 'past_due')
 SUBSCRIPTIONS = Source(
     name="stripe_subscriptions",
     feeds="contracts",
-    documentation=("the Stripe Dashboard subscriptions export (Subscriptions > Export, CSV), valued "
-                   "by Stripe's Billing analytics MRR rules (docs.stripe.com/billing/subscriptions/"
-                   "analytics/glossary)"),
+    documentation=(
+        "the Stripe Dashboard subscriptions export (Subscriptions > Export, CSV), valued "
+        "by Stripe's Billing analytics MRR rules (docs.stripe.com/billing/subscriptions/"
+        "analytics/glossary)"
+    ),
     required=("id", "Customer ID", "Status", "Quantity", "Interval", "Amount", "Created (UTC)"),
     sql=_SUBSCRIPTIONS_SQL,
     side_tables={"coupons": "*coupon*"},
@@ -191,11 +208,16 @@ WHERE line_type = 'subscription'
 INVOICE_LINES = Source(
     name="stripe_invoice_lines",
     feeds="contracts",
-    documentation=("a Stripe Sigma result of invoice_line_items joined to invoices (customer_id, "
-                   "invoice_status), amounts in cents, one row per billed period"),
+    documentation=(
+        "a Stripe Sigma result of invoice_line_items joined to invoices (customer_id, "
+        "invoice_status), amounts in cents, one row per billed period"
+    ),
     required=("id", "customer_id", "type", "proration", "amount", "period_start", "period_end"),
     sql=_INVOICE_LINES_SQL,
     units={"amount": "cents"},
 )
 
-SOURCES = (SUBSCRIPTIONS, INVOICE_LINES,)
+SOURCES = (
+    SUBSCRIPTIONS,
+    INVOICE_LINES,
+)

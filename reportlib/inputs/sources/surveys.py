@@ -17,6 +17,7 @@ responded_at = Submit Date (not Start Date), score = the column whose header ask
 likely ... recommend" (or a column named ``score``/``nps``), customer_id = hidden field
 ``customer_id``; partial responses (no Submit Date, Response Type ``partial``) are left out.
 """
+
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
@@ -26,7 +27,7 @@ DELIGHTED_RESPONSES = Source(
     name="delighted_responses",
     feeds="nps",
     documentation="Delighted API 'Listing survey responses' and 'Adding survey responses' "
-                  "(JSON array, created_at Unix seconds, person_properties.customer_id)",
+    "(JSON array, created_at Unix seconds, person_properties.customer_id)",
     required=("score", "created_at", "survey_type"),
     sql=f"""{with_optional(("person_properties", "person_properties.customer_id"))}
 SELECT {epoch(q("created_at"))} AS responded_at,
@@ -44,7 +45,7 @@ TYPEFORM_RESPONSES = Source(
     name="typeform_responses",
     feeds="nps",
     documentation="Typeform Results > Responses > Download CSV as in real downloads pasted in public "
-                  "repositories (question text headers, Response Type, Submit Date (UTC))",
+    "repositories (question text headers, Response Type, Submit Date (UTC))",
     required=("#", "Submit Date (UTC)"),
     sql=f"""{with_optional(("Response Type", "customer_id"))}
 SELECT {timestamp(q("Submit Date (UTC)"), ("%Y-%m-%d %H:%M:%S",))} AS responded_at,

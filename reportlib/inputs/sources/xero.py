@@ -14,6 +14,7 @@ API's ``30 Jun 26`` is read too), no Total column, zero printed as ``0.00``.
 
 The ``frame`` hook returns the long accounts frame (see :mod:`reportlib.inputs._accounts`).
 """
+
 from __future__ import annotations
 
 from reportlib.inputs._accounts import read_accounts
@@ -23,7 +24,7 @@ XERO_PNL = Source(
     name="xero_pnl",
     feeds="financials",
     documentation="Xero Help 'Profit and Loss report', Xero API report structure, a public Xero P&L "
-                  "XLSX parser (months newest first); see module docstring",
+    "XLSX parser (months newest first); see module docstring",
     required=(),
     sql="",
     read={"header_row": None, "formula_text": True},
