@@ -192,6 +192,7 @@ RC = {
     "savefig.bbox": "tight",
     "figure.constrained_layout.use": True,
     "text.color": INK,
+    "text.parse_math": False,  # "$15k ... $15k" is money, not mathtext (and never a crash)
     "lines.linewidth": 2.6,
     "lines.solid_capstyle": "round",
     "patch.edgecolor": PAPER,
