@@ -80,12 +80,21 @@ def _is_split(head: str, tail: str) -> bool:
     return False
 
 
+def _starts_its_line(b: dict, a: dict, words: list[dict]) -> bool:
+    """``b`` is the first word of its line in ``a``'s column: a wrapped cell continues there,
+    while "mo" in "−2.8 mo vs prior quarter" under a tile's "17" is only the line's second word."""
+    height = a["bottom"] - a["top"]
+    return not any(
+        c is not b and abs(c["top"] - b["top"]) < 1.0 and a["x0"] - 1.5 * height <= c["x0"] < b["x0"] for c in words
+    )
+
+
 def splits(words: list[dict]) -> list[tuple[str, str]]:
     """Words continued on the next line of the same cell where the break cuts a token."""
     found = []
     for a in words:
         for b in words:
-            if b is not a and _below(a, b) and _is_split(a["text"], b["text"]):
+            if b is not a and _below(a, b) and _is_split(a["text"], b["text"]) and _starts_its_line(b, a, words):
                 found.append((a["text"], b["text"]))
     return found
 

@@ -18,7 +18,8 @@ from reportlib.pack import build_pack
 from reportlib.portfolio import run_portfolio
 
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium")
-BOARD_REWORK = pytest.mark.xfail(strict=False, reason="board rework")
+#: The one known violation left: an appendix page of Loopwise's self-serve pack is 32% filled.
+KNOWN = {"loopwise-segment": pytest.mark.xfail(strict=True, reason="appendix page 9 is 32% filled (issue 13)")}
 KINDS = ["company", "segment", "compare"]
 
 
@@ -45,7 +46,10 @@ def _cases() -> list:
     cases = [pytest.param("portfolio", id="portfolio")]
     for company in DEMO_COMPANIES:
         cases += [
-            pytest.param(f"{company.name}-{kind}", id=f"{company.name}-{kind}", marks=BOARD_REWORK) for kind in KINDS
+            pytest.param(
+                f"{company.name}-{kind}", id=f"{company.name}-{kind}", marks=KNOWN.get(f"{company.name}-{kind}", ())
+            )
+            for kind in KINDS
         ]
     return cases
 
