@@ -210,6 +210,15 @@ def cli(quiet: bool, verbose: bool) -> None:
     _Say.level = 0 if quiet else 2 if verbose else 1
 
 
+_compare_option = click.option(
+    "--compare",
+    type=_Parsed(parse_compare, "KEY=A,B"),
+    default=None,
+    metavar="KEY=A,B",
+    help="Side-by-side cohort and retention views of two values of one dimension.",
+)
+
+
 @cli.command(context_settings=_CONTEXT)
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option(
@@ -278,13 +287,7 @@ def _validate_portfolio(folder: Path, as_of: str | None) -> int:
 @cli.command(context_settings=_CONTEXT)
 @click.argument("company_dir", type=click.Path(path_type=Path))
 @_period_options
-@click.option(
-    "--compare",
-    type=_Parsed(parse_compare, "KEY=A,B"),
-    default=None,
-    metavar="KEY=A,B",
-    help="Side-by-side cohort and retention views of two values of one dimension.",
-)
+@_compare_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
@@ -320,13 +323,7 @@ def kpis(
 @cli.command(context_settings=_CONTEXT)
 @click.argument("company_dir", type=click.Path(path_type=Path))
 @_period_options
-@click.option(
-    "--compare",
-    type=_Parsed(parse_compare, "KEY=A,B"),
-    default=None,
-    metavar="KEY=A,B",
-    help="Side-by-side cohort and retention views of two values of one dimension.",
-)
+@_compare_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
