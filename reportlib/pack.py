@@ -35,6 +35,7 @@ from reportlib.exceptions import ExportError, ParameterError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
+from reportlib.kpis.builder import write_kpis_workbook
 from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import parse_compare, parse_segment, period_label
 from reportlib.registry import SECTION_TITLES
@@ -126,6 +127,7 @@ class _Run:
     runs: list[SectionRun] = field(default_factory=list)
     pdfs: list[Path] = field(default_factory=list)
     pages: int = 0
+    workbook: Future | None = None
 
     @contextmanager
     def timed(self, step: str) -> Iterator[None]:
@@ -265,6 +267,7 @@ def build_pack(
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             run.restatements = _restate(run)
             _write_tables(run.result, run.staging, run.parameters)
+        run.workbook = _start_workbook(run, cleanup)
         _check_chromium(run.browser)
         printer = cleanup.enter_context(
             _Printer(run.staging / "_build", run.browser, len(run.request.sections), run.request.theme)
@@ -277,6 +280,8 @@ def build_pack(
         run.timings["export"] = dict(printer.seconds)
         with run.timed("assemble"):
             run.pages = _assemble(run)
+        with run.timed("workbook_wait"):
+            run.workbook.result()  # its error, if any, fails the pack here
         _tidy_staging(run)
         run.timings["total"] = round(time.perf_counter() - started, 3)
         _write_manifest(run)
@@ -491,7 +496,7 @@ def _restate(run: _Run) -> dict[str, Any]:
 def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> None:
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
     that the section notebooks read it instead of recomputing (one computation per pack)."""
-    write_kpis(result, staging)
+    write_kpis(result, staging, workbook=False)
     write_cache(
         result,
         staging,
@@ -501,6 +506,20 @@ def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) 
         parameters["segment"],
         parameters["compare"],
     )
+
+
+def _start_workbook(run: _Run, cleanup: ExitStack) -> Future:
+    """``kpis.xlsx`` written on a thread while the notebooks run: no notebook reads it, and
+    the main process mostly waits for kernels and Chromium meanwhile. The thread is waited
+    for before the pack ends however it ends (it must not write into a removed folder)."""
+    writer = cleanup.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook"))
+    started = time.perf_counter()
+
+    def write() -> None:
+        write_kpis_workbook(run.result, run.staging)
+        run.timings["workbook"] = round(time.perf_counter() - started, 3)
+
+    return writer.submit(write)
 
 
 # -- steps: run notebooks, print them ----------------------------------------------------------------

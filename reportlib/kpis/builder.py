@@ -87,6 +87,7 @@ __all__ = [
     "Kpi",
     "compute_kpis",
     "write_kpis",
+    "write_kpis_workbook",
     "kpi_ids",
     "benchmark_text",
     "status",
@@ -963,11 +964,13 @@ def _compute(
     )
 
 
-def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
+def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = True) -> Path:
     """Write ``kpis.csv``, ``kpis.xlsx`` and ``tables/<name>.csv`` into ``out_dir`` (created);
     each file is replaced atomically, mode 0644, and tables of an earlier run that this run
     does not make are removed. Blank values are empty cells. The trust tables
     (:data:`TRUST_TABLES`) are also written at the top of ``out_dir``, where DESIGN.md puts them.
+    ``workbook=False`` leaves ``kpis.xlsx`` to :func:`write_kpis_workbook` (the pack writes it
+    while its notebooks run).
 
     Returns
     -------
@@ -986,12 +989,20 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike) -> Path:
     stale += [out / f"{n}.csv" for n in TRUST_TABLES if n not in result.tables]
     for path in stale:
         path.unlink(missing_ok=True)
-    write_workbook(
-        out / "kpis.xlsx",
+    if workbook:
+        write_kpis_workbook(result, out, kpis)
+    return out
+
+
+def write_kpis_workbook(result: KpiResult, out_dir: str | os.PathLike, kpis: pd.DataFrame | None = None) -> Path:
+    """``kpis.xlsx`` in ``out_dir``: the KPIs (``kpis``, default :func:`kpis_csv`), every
+    table and the policies, one sheet each (see :func:`reportlib.kpis.excel.write_workbook`)."""
+    kpis = kpis_csv(result) if kpis is None else kpis
+    return write_workbook(
+        Path(out_dir) / "kpis.xlsx",
         {"KPIs": kpis, **result.tables, "Policies": policies_table(result)},
         {"KPIs": _kpi_formats(kpis, result.company.config.currency)},
     )
-    return out
 
 
 def kpis_csv(result: KpiResult) -> pd.DataFrame:

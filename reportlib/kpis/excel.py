@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -24,6 +25,7 @@ __all__ = ["FILE_MODE", "number_format", "write_workbook", "atomic_write"]
 #: Files of a pack are readable by others (DESIGN.md, "Outputs").
 FILE_MODE = 0o644
 _FORMATS = {"ratio": "0.0%", "multiple": '0.00"x"', "months": "0.0", "days": "0.0", "count": "#,##0", "score": "0.0"}
+_BOLD = Font(bold=True)
 _SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -62,8 +64,8 @@ def write_workbook(
         Sheet name -> column -> one number format per row (the KPI sheet: each KPI in its
         unit's format). Other numeric cells: ``#,##0.00``.
     """
-    book = Workbook()
-    book.remove(book.active)
+    # write-only: rows stream to the file as they are added, no cell objects kept
+    book = Workbook(write_only=True)
     used: set[str] = set()
     for name, frame in sheets.items():
         sheet = book.create_sheet(_sheet_name(name, used))
@@ -96,25 +98,33 @@ def _cell(value: Any) -> Any:
 
 
 def _fill(sheet: Any, frame: pd.DataFrame, formats: Mapping[str, Sequence[str]] | None) -> None:
-    sheet.append([str(c) for c in frame.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    numeric = [
-        i
-        for i, c in enumerate(frame.columns, start=1)
-        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-    ]
-    formats = formats or {}
-    for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-        sheet.append([_cell(v) for v in row])
-        for i in numeric:
-            cell = sheet.cell(row=r, column=i)
-            given = formats.get(frame.columns[i - 1])
-            if given is not None:
-                cell.number_format = given[r - 2]
-            elif isinstance(cell.value, float):
-                cell.number_format = "#,##0.00"
+    """Header (bold, frozen), rows, number formats and column widths of one sheet; widths
+    and panes are set before the rows, as a write-only sheet needs."""
     sheet.freeze_panes = "A2"
     for i, column in enumerate(frame.columns, start=1):
         width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
         sheet.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
+    sheet.append([_styled(sheet, str(c), font=_BOLD) for c in frame.columns])
+    numeric = [
+        i
+        for i, c in enumerate(frame.columns)
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+    given = [(formats or {}).get(frame.columns[i]) for i in numeric]
+    for r, row in enumerate(frame.itertuples(index=False, name=None)):
+        cells = [_cell(v) for v in row]
+        for i, fmt in zip(numeric, given, strict=True):
+            if fmt is not None:  # a blank cell keeps its KPI's format too
+                cells[i] = _styled(sheet, cells[i], number_format=fmt[r])
+            elif isinstance(cells[i], float):
+                cells[i] = _styled(sheet, cells[i], number_format="#,##0.00")
+        sheet.append(cells)
+
+
+def _styled(sheet: Any, value: Any, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
