@@ -21,7 +21,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -266,8 +266,7 @@ def build_pack(
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             run.restatements = _restate(run)
-            _write_tables(run.result, run.staging, run.parameters)
-        run.workbook = _start_workbook(run, cleanup)
+            run.workbook = _write_tables(run.result, run.staging, run.parameters)
         _check_chromium(run.browser)
         printer = cleanup.enter_context(
             _Printer(run.staging / "_build", run.browser, len(run.request.sections), run.request.theme)
@@ -281,7 +280,7 @@ def build_pack(
         with run.timed("assemble"):
             run.pages = _assemble(run)
         with run.timed("workbook_wait"):
-            run.workbook.result()  # its error, if any, fails the pack here
+            _finish_workbook(run)  # its error, if any, fails the pack here
         _tidy_staging(run)
         run.timings["total"] = round(time.perf_counter() - started, 3)
         _write_manifest(run)
@@ -493,9 +492,13 @@ def _restate(run: _Run) -> dict[str, Any]:
     return restatement_record(run.result, run.company, run.folder, run.staging)
 
 
-def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> None:
+def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> Future:
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
-    that the section notebooks read it instead of recomputing (one computation per pack)."""
+    that the section notebooks read it instead of recomputing (one computation per pack).
+
+    ``kpis.xlsx`` is written on a thread while the notebooks run (no notebook reads it, and
+    the main process mostly waits for kernels and Chromium meanwhile): the returned future
+    gives its seconds, see :func:`_finish_workbook`."""
     write_kpis(result, staging, workbook=False)
     write_cache(
         result,
@@ -506,20 +509,23 @@ def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) 
         parameters["segment"],
         parameters["compare"],
     )
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook")
+    try:
+        return writer.submit(_timed, write_kpis_workbook, result, staging)
+    finally:
+        writer.shutdown(wait=False)  # the thread ends with its one job
 
 
-def _start_workbook(run: _Run, cleanup: ExitStack) -> Future:
-    """``kpis.xlsx`` written on a thread while the notebooks run: no notebook reads it, and
-    the main process mostly waits for kernels and Chromium meanwhile. The thread is waited
-    for before the pack ends however it ends (it must not write into a removed folder)."""
-    writer = cleanup.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook"))
-    started = time.perf_counter()
+def _timed(fn: Any, *args: Any) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return round(time.perf_counter() - start, 3)
 
-    def write() -> None:
-        write_kpis_workbook(run.result, run.staging)
-        run.timings["workbook"] = round(time.perf_counter() - started, 3)
 
-    return writer.submit(write)
+def _finish_workbook(run: _Run) -> None:
+    """Wait for ``kpis.xlsx`` (raising its error) and record its seconds."""
+    if isinstance(run.workbook, Future):
+        run.timings["workbook"] = run.workbook.result()
 
 
 # -- steps: run notebooks, print them ----------------------------------------------------------------
@@ -698,6 +704,8 @@ def _clean_up(run: _Run) -> None:
     if run.browser is not None:
         run.browser.close()
     processes.end_pool(run.pool)
+    if isinstance(run.workbook, Future):
+        wait([run.workbook])  # not writing into a folder about to be removed
     if run.staging != Path() and run.staging.exists():
         shutil.rmtree(run.staging, ignore_errors=True)
         _remove_empty_parents(run.folder.parent, run.request.out)
