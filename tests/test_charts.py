@@ -911,3 +911,154 @@ def test_owner_bars_are_the_tables_pipeline_and_wins():
     assert widths == pytest.approx([2e6, 1e6, 3e5, 6e5])
     assert any("40% win rate" in tx.get_text() for tx in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)
+
+
+# ---------------------------------------------------------------------------------------
+# per chart module: what is drawn is the table's numbers and statuses
+# ---------------------------------------------------------------------------------------
+def _hex(patch):
+    return matplotlib.colors.to_hex(patch.get_facecolor())
+
+
+# --- tiles --------------------------------------------------------------------------------
+def test_tiles_take_their_stripe_colour_from_the_status_column():
+    fig = CHARTS["kpi_tiles"]()
+    tiles = [ax for ax in fig.axes if ax.patches]
+    # patch 0 is the tinted tile, patch 1 its status stripe; statuses "", green, amber, ""
+    assert [_hex(ax.patches[1]) for ax in tiles] == [S.status_color(s).lower() for s in ["", "green", "amber", ""]]
+    assert [_hex(ax.patches[0]) for ax in tiles][1] == S.STATUS_TINTS["green"].lower()
+    matplotlib.pyplot.close(fig)
+
+
+def test_sparkline_points_are_the_series():
+    ax = charts.sparkline(pd.Series([1.0, 3.0, np.nan, 5.0]), "red")
+    line = ax.lines[0]
+    assert list(line.get_ydata()[[0, 1, 3]]) == [1.0, 3.0, 5.0] and np.isnan(line.get_ydata()[2])
+    assert line.get_color() == S.status_color("red")
+    assert list(ax.lines[1].get_ydata()) == [5.0]  # the last point marked
+    matplotlib.pyplot.close(ax.figure)
+
+
+# --- revenue -------------------------------------------------------------------------------
+def test_revenue_tiers_stack_the_tables_tiers_and_draw_its_recurring_share():
+    t = revenue_tiers(3)
+    ax = charts.revenue_tiers(t, "EUR")
+    bars = ax.patches
+    # 3 months x 3 tiers in tier order; each stacked on the ones below
+    assert [p.get_height() for p in bars[:3]] == pytest.approx(list(t["contracted_recurring"]))
+    assert [p.get_height() for p in bars[3:6]] == pytest.approx([8e3] * 3)
+    assert [p.get_y() for p in bars[6:9]] == pytest.approx(list(t["contracted_recurring"] + 8e3))
+    share = ax.figure.axes[1].lines[0]
+    assert list(share.get_ydata()) == pytest.approx(list(t["recurring_share"]))
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_mrr_movements_stack_gains_up_and_losses_down():
+    bridge = mrr_bridge(3)
+    ax = charts.mrr_movements(bridge, "EUR")
+    heights = [p.get_height() for p in ax.patches]
+    # new, reactivation, expansion, contraction, churn: three months each, losses negative
+    assert heights[:3] == pytest.approx(list(bridge["new"]))
+    assert heights[9:12] == pytest.approx(list(-bridge["contraction"]))
+    assert heights[12:15] == pytest.approx(list(-bridge["churn"]))
+    assert [p.get_y() for p in ax.patches[12:15]] == pytest.approx(list(-bridge["contraction"]))
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_arpa_driver_lines_are_the_tables_columns():
+    t = pd.DataFrame(
+        dict(
+            period=pd.PeriodIndex(["2026Q2", "2026Q3"], freq="Q"),
+            asp=[900.0, 1000.0],
+            arpa_churned=[400.0, 350.0],
+            arpa_expanded=[1500.0, 1600.0],
+            arpa_contracted=[800.0, 700.0],
+            arpa=[1000.0, 1050.0],
+        )
+    )
+    ax = charts.arpa_drivers(t, "EUR")
+    lines = {ln.get_label(): list(ln.get_ydata()) for ln in ax.lines}
+    assert lines["ASP (new customers)"] == [900.0, 1000.0] and lines["ARPA (all customers)"] == [1000.0, 1050.0]
+    assert lines["Churned customers"] == [400.0, 350.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Q2 26", "Q3 26"]
+    matplotlib.pyplot.close(ax.figure)
+
+
+# --- cohorts ------------------------------------------------------------------------------
+def test_cohort_payback_bars_are_cac_and_gross_profit_coloured_by_payback():
+    ax = CHARTS["cohort_payback"]()
+    cac, gp = ax.patches[:3], ax.patches[3:6]
+    assert [p.get_height() for p in cac] == pytest.approx([2e4, 2.2e4, 2.5e4])
+    assert [p.get_height() for p in gp] == pytest.approx([2.4e4, 1.5e4, 8e3])
+    # payback_age_months 5 (paid back: green), blank, blank (not yet: amber)
+    assert [_hex(p) for p in gp] == [S.GREEN.lower(), S.AMBER.lower(), S.AMBER.lower()]
+    assert {"month 5", "not yet"} <= {t.get_text() for t in ax.texts}
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_cohort_compare_draws_each_segments_cohort_values():
+    smb = cohorts("nrr", n=3).assign(segment="SMB")
+    ent = cohorts("nrr", n=3).assign(segment="Enterprise", value=lambda d: d["value"] + 0.1)
+    fig = charts.cohort_compare({"nrr": pd.concat([smb, ent])}, ["SMB", "Enterprise"])
+    left, right = fig.axes[:2]
+    # line 0 is the 100% reference; then one line per cohort, the opening cohort first
+    first = smb[smb["cohort"] == "<=2025-10"].sort_values("age_months")["value"]
+    assert list(left.lines[1].get_ydata()) == pytest.approx(list(first))
+    assert list(right.lines[1].get_ydata()) == pytest.approx(list(first + 0.1))
+    matplotlib.pyplot.close(fig)
+
+
+# --- segments -----------------------------------------------------------------------------
+def test_segment_compare_scales_each_row_to_its_larger_value_in_status_colours():
+    ax = CHARTS["segment_compare"]()
+    bars = ax.patches
+    # ARR 400k vs 900k -> 0.444, 1.0; NRR 95% vs 110% -> 0.864, 1.0
+    assert [p.get_width() for p in bars] == pytest.approx([4 / 9, 1.0, 0.95 / 1.1, 1.0])
+    # no status on the ARR row: the segments' colours; NRR amber and green from status_<segment>
+    assert [_hex(p) for p in bars] == [
+        S.PRIMARY.lower(),
+        S.SECONDARY.lower(),
+        S.AMBER.lower(),
+        S.GREEN.lower(),
+    ]
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_breakdown_bars_are_the_tables_values_largest_first():
+    ax = CHARTS["breakdown_bars"]()
+    assert [p.get_width() for p in ax.patches] == [300, 200, 50]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["paid", "organic", "partner"]
+    matplotlib.pyplot.close(ax.figure)
+
+
+# --- hierarchy ----------------------------------------------------------------------------
+def test_kpi_tree_boxes_carry_the_tables_statuses_and_values():
+    fig = CHARTS["kpi_tree"]()
+    ax = fig.axes[0]
+    stripes = [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)]
+    # NRR (green) is a north star: its stripe is green; the rest are not judged
+    assert sorted(_hex(p) for p in stripes).count(S.GREEN.lower()) == 1
+    texts = [t.get_text() for t in ax.texts]
+    assert "€1.2M" in texts and "104%" in texts and "€80k" in texts
+    matplotlib.pyplot.close(fig)
+
+
+# --- product ------------------------------------------------------------------------------
+def test_nps_bars_stack_the_tables_shares():
+    fig = CHARTS["usage_nps"]()
+    panels = fig.subfigs[1].axes  # under the headline figures
+    nps_ax = next(ax for ax in panels if ax.get_title(loc="left").startswith("NPS"))
+    heights = [p.get_height() for p in nps_ax.patches]
+    # detractors, passives, promoters for two periods
+    assert heights == pytest.approx([0.34, 0.13, 0.42, 0.45, 0.24, 0.42])
+    adoption = next(ax for ax in panels if ax.get_title(loc="left") == "Core-feature adoption")
+    assert [p.get_width() for p in adoption.patches] == pytest.approx([150 / 160, 0.5, 0.125])
+    matplotlib.pyplot.close(fig)
+
+
+# --- trends -------------------------------------------------------------------------------
+def test_trend_lines_are_the_tables_columns():
+    t = revenue_bridge(4)
+    ax = charts.trend(t, ["arr", "carr"], unit="currency", currency="EUR")
+    assert [list(ln.get_ydata()) for ln in ax.lines] == [list(t["arr"]), list(t["carr"])]
+    matplotlib.pyplot.close(ax.figure)
