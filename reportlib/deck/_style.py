@@ -19,8 +19,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
-import seaborn as sns
+import matplotlib as mpl
 from cycler import cycler
 from matplotlib.ticker import FuncFormatter
 
@@ -66,10 +65,11 @@ class Theme:
         return rc
 
     def apply(self) -> None:
-        """Make this the theme of the session: module colours, matplotlib and seaborn."""
+        """Make this the theme of the session: module colours and matplotlib's rc parameters
+        (seaborn's white style and notebook context, then the theme's)."""
         use_theme(self)
-        sns.set_theme(style="white", rc=self.rc_params())
-        plt.rcParams.update(self.rc_params())
+        mpl.rcParams.update(SEABORN_WHITE)
+        mpl.rcParams.update(self.rc_params())
 
     def css(self) -> str:
         """The page's CSS variables (templates/boardpack/static/boardpack.css reads them)."""
@@ -203,6 +203,33 @@ RC = {
 }
 
 
+#: What ``seaborn.set_theme(style="white")`` sets (its white style and notebook context) that
+#: :data:`RC` does not: the base :meth:`Theme.apply` lays under the theme, written out so
+#: that importing the style does not import seaborn and pyplot (the pack process reads the
+#: theme, it draws nothing). seaborn's default colormap is left out (no chart uses one).
+SEABORN_WHITE: dict[str, Any] = {
+    "axes.spines.bottom": True,
+    "axes.spines.left": True,
+    "grid.linestyle": "-",
+    "legend.title_fontsize": 12,
+    "lines.markersize": 6,
+    "patch.force_edgecolor": True,
+    "patch.linewidth": 1,
+    "xtick.bottom": False,
+    "xtick.direction": "out",
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4,
+    "xtick.minor.width": 1,
+    "xtick.top": False,
+    "ytick.direction": "out",
+    "ytick.left": False,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4,
+    "ytick.minor.width": 1,
+    "ytick.right": False,
+}
+
+
 def rc_params() -> dict[str, Any]:
     """matplotlib rc parameters of the theme in use."""
     return THEME.rc_params()
@@ -211,13 +238,13 @@ def rc_params() -> dict[str, Any]:
 @contextlib.contextmanager
 def board_style() -> Iterator[None]:
     """Context in which matplotlib draws in the board-deck style."""
-    with plt.rc_context(rc_params()):
+    with mpl.rc_context(rc_params()):
         yield
 
 
 def apply_board_style() -> None:
     """Set the board-deck style for the rest of the session (notebooks call this once)."""
-    plt.rcParams.update(rc_params())
+    mpl.rcParams.update(rc_params())
 
 
 # --- statuses ------------------------------------------------------------------------------
