@@ -73,7 +73,7 @@ def _bar_row(ax: Axes, row: Mapping[str, object], bands: Sequence[Band], currenc
         text = F.value(v, str(row["unit"]), currency)
         ax.text(max(v, 0) + (hi - lo) * 0.012, 0.5, text, va="center", fontsize=13.5, fontweight="bold", color=S.INK)
     else:
-        why = str(row["note"]) if not is_blank(row.get("note")) else "not available"
+        why = str(row["note"]) if not is_blank(row["note"]) else "not available"
         ax.text(0, 0.5, "– " + why, va="center", fontsize=12, color=S.MUTED, style="italic")
     ax.axvline(0, color=S.MUTED, lw=0.8)
 
