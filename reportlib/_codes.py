@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["factorized", "share_codes", "sorted_codes", "take_codes"]
+__all__ = ["factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
 
 
 @dataclass
@@ -155,3 +155,10 @@ def take_codes(
     column = pd.Series(pd.array(dictionary.take(indices), dtype="string"), index=index, name=name)
     _remember(_arrow(column), _Codes(_frozen(codes, pd.Index(pd.array(dictionary, dtype="string")))))
     return column
+
+
+def per_row(values: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
+    """``values[codes]``: each row's value from one value per code, ``fill`` where the code
+    is -1 (missing). One gather: code -1 reads the ``fill`` appended at the end."""
+    values = np.asarray(values)
+    return np.append(values, np.array([fill], dtype=values.dtype))[codes]

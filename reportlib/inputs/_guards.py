@@ -24,7 +24,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from reportlib._codes import factorized
+from reportlib._codes import factorized, per_row
 from reportlib.exceptions import Problem
 from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
@@ -383,7 +383,7 @@ def case_variants(spec: InputSpec, ids: pd.Series, rows: pd.Series, file: str, c
         return []
     groups = distinct[clash].groupby(lower[clash]).agg(list)
     examples = "; ".join(" and ".join(f"'{v}'" for v in g) for g in groups.head(_SHOWN))
-    first = rows[_by_code(clash.to_numpy(), codes)]
+    first = rows[per_row(clash.to_numpy(), codes, False)]
     return [
         Problem(
             f"{len(groups):,} id(s) are written with different letter case ({examples}); they count "
@@ -395,8 +395,3 @@ def case_variants(spec: InputSpec, ids: pd.Series, rows: pd.Series, file: str, c
             input=spec.name,
         )
     ]
-
-
-def _by_code(flags: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Rows whose code's flag is set (never a missing value, code -1)."""
-    return (codes >= 0) & flags[np.maximum(codes, 0)]

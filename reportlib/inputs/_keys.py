@@ -23,9 +23,12 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Integer codes (-1 = missing) of a key column and the number of distinct values."""
     if isinstance(values.dtype, pd.PeriodDtype):
         ords = values.array.asi8
-        missing = values.isna().to_numpy()
+        missing = ords == _NAT
         if missing.all():
             return np.full(len(values), -1, dtype=np.int64), 0
+        if not missing.any():
+            low = int(ords.min())
+            return ords - low, int(ords.max()) - low + 1
         low = int(ords[~missing].min())
         codes = np.where(missing, -1, ords - low)
         return codes, int(codes.max()) + 1
@@ -36,29 +39,35 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, int]:
 def duplicated_keys(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     """Rows whose key (all columns present) appears more than once: pandas'
     ``duplicated(keys, keep=False)`` on rows without a missing key, on integer codes."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    present = np.ones(len(frame), dtype=bool)
-    size = 1
+    combined, present, size = None, None, 1
     for k in keys:
         codes, n = column_codes(frame[k])
-        present &= codes >= 0
-        if size * max(n, 1) >= 2**62:  # too many combinations for one int64: let pandas do it
+        n = max(n, 1)
+        missing = codes < 0
+        if missing.any():
+            present = ~missing if present is None else present & ~missing
+            codes = np.maximum(codes, 0)
+        if size * n >= 2**62:  # too many combinations for one int64: let pandas do it
             dup = frame.duplicated(keys, keep=False).to_numpy()
-            return pd.Series(dup & present, index=frame.index)
-        combined = combined * max(n, 1) + np.maximum(codes, 0)
-        size *= max(n, 1)
-    combined = combined[present]
+            return pd.Series(dup if present is None else dup & present, index=frame.index)
+        combined = codes if combined is None else combined * n + codes
+        size *= n
+    if present is not None:
+        combined = combined[present]
+    dup = np.zeros(len(frame), dtype=bool)
     if size <= _DENSE_FACTOR * max(len(combined), 1):
         seen = np.zeros(size, dtype=bool)
         seen[combined] = True
         if np.count_nonzero(seen) == len(combined):  # the usual case: no key repeats
-            return pd.Series(np.zeros(len(frame), dtype=bool), index=frame.index)
+            return pd.Series(dup, index=frame.index)
         counts = np.bincount(combined, minlength=size)[combined]
     else:
         _, inverse, counts = np.unique(combined, return_inverse=True, return_counts=True)
         counts = counts[inverse]
-    dup = np.zeros(len(frame), dtype=bool)
-    dup[present] = counts > 1
+    if present is None:
+        dup = counts > 1
+    else:
+        dup[present] = counts > 1
     return pd.Series(dup, index=frame.index)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportlib._codes import factorized, share_codes, take_codes
+from reportlib._codes import factorized, per_row, share_codes, take_codes
 
 # Larger than any amount a company reports (1e15 = a million billion): a parse accident.
 ABSURD = 1e15
@@ -66,7 +66,7 @@ def present(s: pd.Series) -> pd.Series:
     if _arrow_text(s):  # once per distinct text
         codes, distinct = factorized(s)
         filled = np.asarray(distinct.str.strip() != "", dtype=bool)
-        return pd.Series(_by_code(filled, codes, False), index=s.index, name=s.name)
+        return pd.Series(per_row(filled, codes, False), index=s.index, name=s.name)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
     return s.notna()
@@ -99,15 +99,8 @@ def _stripped(s: pd.Series) -> pd.Series:
         return out
     # Distinct texts that strip to the same one (or to blank) merge: renumber the few distinct.
     merged, kept = pd.factorize(clean.where(~blank))
-    codes = _by_code(merged.astype(np.int64), codes, -1)
+    codes = per_row(merged.astype(np.int64), codes, -1)
     return take_codes(codes, pd.Index(kept), index=s.index, name=s.name)
-
-
-def _by_code(values: np.ndarray, codes: np.ndarray, fill: Any) -> np.ndarray:
-    """``values[codes]`` with ``fill`` where the code is -1 (missing)."""
-    if not len(values):
-        return np.full(len(codes), fill, dtype=values.dtype)
-    return np.where(codes >= 0, values[codes], fill)
 
 
 # ======================================================================================
@@ -247,7 +240,7 @@ def _epoch(s: pd.Series, unit: str) -> pd.Series:
 
 def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> pd.Series:
     codes, values = _text_date_codes(s, fmt, dayfirst, notes)
-    return pd.Series(_by_code(values, codes, np.datetime64("NaT", "ns")), index=s.index, dtype="datetime64[ns]")
+    return pd.Series(per_row(values, codes, np.datetime64("NaT", "ns")), index=s.index, dtype="datetime64[ns]")
 
 
 def _text_date_codes(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +252,7 @@ def _text_date_codes(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes
     distinct = pd.Series(np.asarray(uniques, dtype=object))
     parsed, issues = _distinct_dates(distinct, fmt, dayfirst)
     for severity, sentence, which in issues:
-        notes.add(severity, sentence, pd.Series(_by_code(which.to_numpy(dtype=bool), codes, False), index=s.index))
+        notes.add(severity, sentence, pd.Series(per_row(which.to_numpy(dtype=bool), codes, False), index=s.index))
     return codes, parsed.to_numpy(dtype="datetime64[ns]")
 
 
@@ -432,7 +425,7 @@ def _parse_to_months(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes
         ordinals = _month_ordinals(dates.to_numpy(dtype="datetime64[ns]"))
     else:
         codes, values = _text_date_codes(s, fmt, dayfirst, notes)
-        ordinals = _by_code(_month_ordinals(values), codes, _NAT)
+        ordinals = per_row(_month_ordinals(values), codes, _NAT)
         bad = pd.Series(ordinals == _NAT, index=s.index) & present(s)
     months = pd.Series(pd.arrays.PeriodArray(ordinals, dtype="period[M]"), index=s.index)
     return months, bad
