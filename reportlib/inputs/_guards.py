@@ -67,8 +67,8 @@ def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.D
         return frame, []
     labelled = pd.Series(False, index=frame.index)
     for column in data[:3]:
-        # Once per distinct value: an id column of 300k rows has far fewer labels.
-        codes, distinct = pd.factorize(frame[column])
+        # Once per distinct value (codes cached on the column, reused when it is parsed).
+        codes, distinct = factorized(frame[column])
         total = np.array([isinstance(v, str) and bool(_TOTAL_LABEL.fullmatch(v)) for v in distinct], dtype=bool)
         if total.any():
             labelled |= pd.Series((codes >= 0) & total[np.clip(codes, 0, None)], index=frame.index)
