@@ -83,13 +83,6 @@ def one_month_customers(ids: pd.Series, months: pd.Series, mrr: pd.Series) -> tu
         return pd.Index([]), 0
     codes, customers = sorted_codes(ids)
     cust, month = codes[active], months.array.asi8[active]
-    low, high = int(month.min()), int(month.max())
-    if len(customers) * (high - low + 1) <= _DENSE_FACTOR * len(cust):
-        # which months each customer has MRR in, as a customers x months grid of flags
-        seen = np.zeros((len(customers), high - low + 1), dtype=bool)
-        seen[cust, month - low] = True
-        once = (np.count_nonzero(seen, axis=1) == 1) & ~seen[:, -1]
-        return customers[once], int(once.sum())
     first = np.full(len(customers), np.iinfo(np.int64).max)
     last = np.full(len(customers), np.iinfo(np.int64).min)
     np.minimum.at(first, cust, month)
