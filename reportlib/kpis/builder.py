@@ -753,11 +753,19 @@ def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
         if bridge is not None and len(bridge)
         else pd.Series(dtype=float)
     )
+    # a segment's revenue is only part of a company-wide P&L: comparing them would show a gap
+    # that is no error (METRICS.md "Segment packs"), so that pair is left out
+    pnl = None if _company_wide_financials(ctx.company) else ctx.financials
     return reconciliation_table(
-        billing_vs_pnl(billing, name, ctx.financials, as_of),
+        billing_vs_pnl(billing, name, pnl, as_of),
         crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
         reported_vs_recomputed(ctx.frame("reported"), value_of),
     )
+
+
+def _company_wide_financials(company: Company) -> bool:
+    """A segment pack whose financials have no column for the segment's key."""
+    return company.segment_filter is not None and "financials" in company.unfiltered_inputs
 
 
 def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[Problem]:
@@ -871,6 +879,11 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
                 else ""
             )
             + "."
+        )
+    if _company_wide_financials(company):
+        notes.append(
+            f"Revenue is not reconciled with the P&L for {company.segment_filter[1]}: the P&L covers the whole "
+            "company, so the segment's revenue is only a part of it."
         )
     notes += [
         company.missing_note(n)
