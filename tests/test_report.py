@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from reportlib import format as F
+from reportlib import registry as reg
 from reportlib.deck import report
 
 
@@ -423,7 +424,7 @@ def test_quick_ratio_title_counts_the_quarters_below_green(company):
 
 def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(company, monkeypatch):
     res = fake_result(company)
-    note = "segment pack segment=SMB: financials are company-wide"
+    note = "Not shown for SMB: sales & marketing spend is company-wide and the company's policies allocate none of it to segments."
     res.kpis = pd.concat(
         [
             res.kpis,
@@ -444,7 +445,10 @@ def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(compan
     monkeypatch.setattr(report, "note", shown.append)
     report.blank_kpi_notes(res)
     # ... and appear once, with the note that says why
-    assert shown == [f"Left blank: CAC and Burn multiple ({note})."]  # in the table's order
+    assert shown == [  # in the table's order, one plain sentence
+        "CAC and Burn multiple are not shown for SMB: sales & marketing spend is company-wide and the "
+        "company's policies allocate none of it to segments."
+    ]
 
 
 def test_sensitivity_title_states_the_widest_range(company):
@@ -460,3 +464,29 @@ def test_sensitivity_title_states_the_widest_range(company):
     )
     # LTV:CAC spreads (5.6 - 3.1) / 5.6 = 45%, ARR 1%: the LTV:CAC range is the title
     assert report.sensitivity_title(res) == "LTV:CAC 3.1x to 5.6x depending on the churn basis; 5.6x as reported"
+
+
+def test_a_blank_kpi_note_reads_as_a_plain_sentence():
+    # a segment's note keeps its facts (the segment, what is company-wide, the policy's choice)
+    seg = ("segment", "Enterprise")
+    sm = reg.unallocated_note(seg, "sales & marketing spend", "none")
+    assert sm == (
+        "Not shown for Enterprise: sales & marketing spend is company-wide and the company's policies "
+        "allocate none of it to segments."
+    )
+    assert reg.company_wide_note(seg, ["traffic", "nps"]) == (
+        "Not shown for Enterprise: website traffic and the NPS survey are company-wide (not split by segment)."
+    )
+    assert reg.unallocated_note(seg, "sales & marketing spend", "new_arr") == (
+        "Not shown for Enterprise: sales & marketing spend is company-wide and Enterprise's share of new ARR, "
+        "which would allocate it, is not known for the period."
+    )
+    assert reg.not_shown("Magic number", sm) == (
+        "Magic number is not shown for Enterprise: sales & marketing spend is company-wide and the company's "
+        "policies allocate none of it to segments."
+    )
+    # a missing input names what the company did not send, not the config file
+    assert (
+        reg.not_shown("Win rate", reg.needs_note("win_rate"))
+        == "Win rate is not shown: the company sent no CRM pipeline."
+    )
