@@ -490,3 +490,33 @@ def test_a_blank_kpi_note_reads_as_a_plain_sentence():
         reg.not_shown("Win rate", reg.needs_note("win_rate"))
         == "Win rate is not shown: the company sent no CRM pipeline."
     )
+
+
+def test_sensitivity_values_list_each_alternative_under_a_short_chart(company):
+    res = fake_result(company)
+    res.tables["sensitivity"] = pd.DataFrame(
+        dict(
+            kpi=["burn_multiple"] * 3,
+            policy=["sm_allocation"] * 3,
+            policy_value=["none", "new_arr", "arr"],
+            kpi_value=[float("nan"), 2.37, 2.03],
+            in_force=[True, False, False],
+        )
+    )
+    rows = report.sensitivity_values(res).data
+    assert list(rows["choice"]) == [
+        "The S&M allocation: none (in force)",
+        "The S&M allocation: new_arr",
+        "The S&M allocation: arr",
+    ]
+    assert list(rows["meaning"]) == [
+        "S&M-based KPIs are left blank in segment packs",
+        "S&M is allocated to segments pro rata to new ARR",
+        "S&M is allocated to segments pro rata to ARR",
+    ]
+    assert list(rows["value"]) == ["not shown", "2.4x", "2.0x"]
+    # three (KPI, policy) rows make a chart tall enough to say it alone: no list
+    res.tables["sensitivity"] = pd.concat(
+        [res.tables["sensitivity"].assign(kpi=k) for k in ("burn_multiple", "cac", "ltv_cac")], ignore_index=True
+    ).assign(kpi_value=lambda t: t["kpi_value"].fillna(1.0))
+    assert report.sensitivity_values(res) is None

@@ -552,7 +552,7 @@ def kpi_table(
     if not rows.empty:
         out["Benchmark"] = ["" if is_blank(b) else str(b) for b in rows["benchmark"]]
         out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
-        out["Note"] = ["" if is_blank(n) else str(n) for n in rows["note"]]
+        out["Note"] = ["" if is_blank(n) else reg.plain_needs(str(n)) for n in rows["note"]]
         if not any(out["Note"]):
             out = out.drop(columns="Note")
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
@@ -1579,7 +1579,9 @@ def reconciliation_rows(result: KpiResult, max_rows: int = 12) -> pd.DataFrame:
     t = table(result, "reconciliation")
     if t.empty:
         return t
-    order = t["relative"].abs().sort_values(ascending=False, na_position="last").index
+    # the largest gaps first; among equal gaps (all within a cent) the latest periods
+    key = t.assign(_gap=t["relative"].abs(), _period=t["period"].astype(str))
+    order = key.sort_values(["_gap", "_period"], ascending=[False, False], na_position="last").index
     return t.loc[order].head(max_rows).reset_index(drop=True)
 
 
@@ -1592,7 +1594,7 @@ def reconciliation_title(result: KpiResult) -> str:
     parts = []
     for (a, b, kpi), g in t.groupby(["source_a", "source_b", "kpi"], sort=False):
         big = int((g["relative"].abs() > RECONCILIATION_GAP).sum())
-        what = f"{kpi.replace('_', ' ')} in {a} vs {b}"
+        what = f"{kpi.replace('_', ' ')} in {_lower_first(SOURCE_WORDS.get(a, a))} vs {_lower_first(SOURCE_WORDS.get(b, b))}"
         parts.append(
             (
                 -big,
@@ -1606,14 +1608,41 @@ def reconciliation_title(result: KpiResult) -> str:
     return page_title(result, text[:1].upper() + text[1:])
 
 
+#: The reconciliation's source names as a board reads them.
+SOURCE_WORDS = {
+    "contracts": "Contracts",
+    "contracts+transactions": "Contracts + usage charges",
+    "mrr": "MRR export",
+    "mrr+transactions": "MRR + usage charges",
+    "transactions": "Usage charges",
+    "financials": "P&L",
+    "opportunities": "CRM (won deals)",
+    "reported": "Company's report",
+    "recomputed": "Recomputed",
+}
+
+
 def reconciliation_table(result: KpiResult) -> Any:
     t = reconciliation_rows(result)
+    t = t.assign(**{c: t[c].map(lambda v: SOURCE_WORDS.get(str(v), str(v))) for c in ("source_a", "source_b")})
     return styled(
         t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
         {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"},
         result,
         labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B", "relative": "Gap"},
     )
+
+
+def reconciliation_note(result: KpiResult) -> None:
+    """Under the reconciliation table: why CRM amounts and contract bookings may differ (so
+    that an expected gap does not read as an error)."""
+    t = table(result, "reconciliation")
+    if not t.empty and (t["source_a"] == "opportunities").any():
+        note(
+            "CRM deal amounts and contract bookings differ by definition (a deal's amount is often its first-year "
+            "value, bookings the contract's total value), so a gap between them is expected; billing and the P&L "
+            "should agree."
+        )
 
 
 def restatements_title(result: KpiResult) -> str:
