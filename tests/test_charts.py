@@ -843,3 +843,13 @@ def test_owner_bars_are_the_tables_pipeline_and_wins():
     assert widths == pytest.approx([2e6, 1e6, 3e5, 6e5])
     assert any("40% win rate" in tx.get_text() for tx in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)
+
+
+def test_money_axis_ticks_never_print_alike():
+    from reportlib.deck._style import money_formatter
+
+    # an ARR bridge axis from €1.0M to €1.4M by €50k: one significant digit more than the default
+    ticks = [1.0e6 + 50e3 * i for i in range(9)]
+    labels = money_formatter("EUR").format_ticks(ticks)
+    assert labels[:3] == ["€1M", "€1.05M", "€1.1M"] and len(set(labels)) == 9
+    assert money_formatter("EUR").format_ticks([0, 5e5, 1e6]) == ["€0", "€500k", "€1M"]  # unchanged when distinct

@@ -217,9 +217,20 @@ def status_color(status: Any) -> str:
 
 # --- matplotlib tick formatters ----------------------------------------------------------
 def money_formatter(currency: str | None = None):
+    """Money on an axis; ticks that would print alike (€1.1M three times on an axis from
+    €1.0M to €1.4M) get more significant digits until they differ."""
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda x, _pos=None: F.money(x, currency))
+    class _DistinctMoney(FuncFormatter):
+        def format_ticks(self, values):
+            labels = [F.money(v, currency) for v in values]
+            for sig in (2, 3, 4):
+                if len(set(labels)) == len(labels):
+                    break
+                labels = [F.money(v, currency, sig=sig) for v in values]
+            return labels
+
+    return _DistinctMoney(lambda x, _pos=None: F.money(x, currency))
 
 
 def pct_formatter(decimals: int = 0):
