@@ -520,3 +520,10 @@ def test_sensitivity_values_list_each_alternative_under_a_short_chart(company):
         [res.tables["sensitivity"].assign(kpi=k) for k in ("burn_multiple", "cac", "ltv_cac")], ignore_index=True
     ).assign(kpi_value=lambda t: t["kpi_value"].fillna(1.0))
     assert report.sensitivity_values(res) is None
+
+
+def test_funnel_title_names_a_funnel_that_starts_at_leads(company):
+    res = fake_result(company)
+    # no traffic input (a segment pack): the funnel starts at the leads created
+    res.tables["funnel"] = pd.DataFrame(dict(stage=["created", "signup", "pql", "customer"], count=[483, 304, 92, 37]))
+    assert report.funnel_title(res).startswith("Of 483 leads created this quarter, 37 became customers")

@@ -1435,14 +1435,19 @@ def runway_title(result: KpiResult) -> str:
     )
 
 
+#: A funnel's first stage as a title names it ("created" is the stage of new leads).
+STAGE_WORDS = {"created": "leads created", "signup": "sign-ups", "pql": "PQLs"}
+
+
 def funnel_title(result: KpiResult) -> str:
     """'Of 49,049 visitors, 54 became customers; revenue per lead €1.8k, 10.8 days to PQL'."""
     t = table(result, "funnel")
     if t.empty:
         return page_title(result, "The customer journey this period")
     first, last = t.iloc[0], t.iloc[-1]
+    stage = STAGE_WORDS.get(str(first["stage"]), str(first["stage"]).replace("_", " "))
     head = (
-        f"Of {F.number(first['count'], context='text')} {str(first['stage']).replace('_', ' ')} this "
+        f"Of {F.number(first['count'], context='text')} {stage} this "
         f"{period_word(result)}, {F.number(last['count'], context='text')} became "
         f"{str(last['stage']).replace('_', ' ')}s"
     )
