@@ -1530,6 +1530,7 @@ def sensitivity_values(result: KpiResult) -> Any:
     if t.empty or t.groupby(["kpi", "policy"], sort=False).ngroups > SENSITIVITY_LISTED:
         return None
     cur = currency(result)
+    t = t.sort_values("kpi", key=lambda k: k.map({v: i for i, v in enumerate(dict.fromkeys(k))}), kind="stable")
     rows = pd.DataFrame(
         {
             "kpi": [reg.get(k).label for k in t["kpi"]],
