@@ -16,6 +16,7 @@ and 24 are amber; ``burn_multiple`` 1.0 is green and 2.0 amber; ``nrr`` 1.0 is a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -1041,6 +1042,81 @@ def needs_text(inputs: Iterable[str], joiner: str = "and") -> str:
     needs = list(inputs)
     labels = [INPUT_LABELS.get(n, f"a {n} input") for n in needs if n != "revenue" or len(needs) == 1]
     return "needs " + f" {joiner} ".join(labels or [INPUT_LABELS["revenue"]])
+
+
+#: Each input as a board member names it (and whether the name is plural), for the notes of
+#: a segment pack.
+INPUT_WORDS = {
+    "financials": ("the P&L and cash figures", True),
+    "traffic": ("website traffic", False),
+    "leads": ("the leads and sign-ups data", False),
+    "opportunities": ("the CRM pipeline", False),
+    "usage": ("product usage", False),
+    "nps": ("the NPS survey", False),
+    "targets": ("the targets", True),
+    "transactions": ("the usage charges", True),
+    "mrr": ("the MRR export", False),
+    "contracts": ("the contracts", True),
+}
+#: ``sm_allocation`` bases as a sentence names them.
+ALLOCATION_WORDS = {"new_customers": "new customers", "new_arr": "new ARR", "arr": "ARR"}
+
+
+def segment_blank_note(segment: tuple[str, str], reason: str) -> str:
+    """The note of a KPI left blank in a segment pack, as a board member reads it:
+    "Not shown for Enterprise: website traffic is company-wide (not split by segment)."."""
+    return f"Not shown for {segment[1]}: {reason}."
+
+
+def not_shown(names: str, note: str, plural: bool = False) -> str:
+    """A blank KPI's note as a sentence about it: 'Burn multiple is not shown for SMB: the cost
+    of revenue and cash burn are company-wide and ...'."""
+    verb = "are" if plural else "is"
+    note = note.strip().rstrip(".")
+    if note.startswith("Not shown for "):
+        return f"{names} {verb} n{note[1:]}."
+    return f"{names} {verb} not shown: {plain_needs(note)}." if note else f"{names} {verb} not shown."
+
+
+def plain_needs(note: str) -> str:
+    """'needs an opportunities input (company.toml [inputs.opportunities])' as a board member
+    reads it: 'the company sent no CRM pipeline'; any other note unchanged."""
+    names = re.findall(r"\[inputs\.(\w+)\]", note)
+    if not note.startswith("needs ") or not names:
+        return note
+    words = [INPUT_WORDS.get(n, (f"{n} data", False))[0].removeprefix("the ") for n in names]
+    return "the company sent no " + (
+        " or ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " or " + words[-1]
+    )
+
+
+def input_words(inputs: Iterable[str]) -> tuple[str, bool]:
+    """'website traffic and the NPS survey', plural: the inputs as a sentence names them."""
+    words = [INPUT_WORDS.get(n, (f"the {n} data", False)) for n in inputs]
+    names = [w for w, _ in words]
+    listed = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed, len(words) > 1 or any(p for _, p in words)
+
+
+def company_wide_note(segment: tuple[str, str], inputs: Iterable[str]) -> str:
+    """A KPI that needs inputs with no column for the segment's key."""
+    words, plural = input_words(inputs)
+    return segment_blank_note(segment, f"{words} {'are' if plural else 'is'} company-wide (not split by {segment[0]})")
+
+
+def unallocated_note(segment: tuple[str, str], what: str, allocation: str, plural: bool = False) -> str:
+    """A KPI built on company-wide costs (``what``: "sales & marketing spend") left blank:
+    the ``sm_allocation`` policy allocates none, or the segment's share of its basis is unknown."""
+    verb, it = ("are", "them") if plural else ("is", "it")
+    if allocation in ALLOCATION_WORDS:
+        return segment_blank_note(
+            segment,
+            f"{what} {verb} company-wide and {segment[1]}'s share of {ALLOCATION_WORDS[allocation]}, which would "
+            f"allocate {it}, is not known for the period",
+        )
+    return segment_blank_note(
+        segment, f"{what} {verb} company-wide and the company's policies allocate none of {it} to {segment[0]}s"
+    )
 
 
 def short_label(kpi_id: str) -> str:

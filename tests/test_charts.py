@@ -1062,3 +1062,13 @@ def test_trend_lines_are_the_tables_columns():
     ax = charts.trend(t, ["arr", "carr"], unit="currency", currency="EUR")
     assert [list(ln.get_ydata()) for ln in ax.lines] == [list(t["arr"]), list(t["carr"])]
     matplotlib.pyplot.close(ax.figure)
+
+
+def test_money_axis_ticks_never_print_alike():
+    money_formatter = S.money_formatter
+
+    # an ARR bridge axis from €1.0M to €1.4M by €50k: one significant digit more than the default
+    ticks = [1.0e6 + 50e3 * i for i in range(9)]
+    labels = money_formatter("EUR").format_ticks(ticks)
+    assert labels[:3] == ["€1M", "€1.05M", "€1.1M"] and len(set(labels)) == 9
+    assert money_formatter("EUR").format_ticks([0, 5e5, 1e6]) == ["€0", "€500k", "€1M"]  # unchanged when distinct

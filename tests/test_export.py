@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -14,7 +15,8 @@ from pypdf import PdfReader, PdfWriter
 
 from conftest import FIXTURES, chromium_available
 from reportlib.exceptions import ExportError
-from reportlib.render.export import TEMPLATES_DIR, BoardPDFExporter, assemble_pdf, find_chromium
+from reportlib.render.assemble import empty_pdf
+from reportlib.render.export import TEMPLATES_DIR, BoardPDFExporter, assemble_pdf, find_chromium, shows_anything
 from reportlib.render.run import run_sections
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -155,3 +157,12 @@ def test_long_tables_break_between_rows_and_nothing_is_clipped(executed: dict[st
     text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True).stdout
     assert "A long table" in reader.pages[0].extract_text()  # no blank first page
     assert "row 1\n" in text and "row 80" in text and text.count("word") == 60
+
+
+def test_a_section_that_shows_nothing_prints_no_page():
+    quiet = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    quiet.cells[0].outputs = [nbformat.v4.new_output("stream", name="stderr", text="a log line\n")]
+    assert not shows_anything(quiet)  # a log line is no page
+    quiet.cells[0].outputs.append(nbformat.v4.new_output("display_data", data={"text/html": "<h2>A title</h2>"}))
+    assert shows_anything(quiet)
+    assert len(PdfReader(io.BytesIO(empty_pdf())).pages) == 0  # assemble_pdf skips it: no page, no bookmark

@@ -18,8 +18,6 @@ from reportlib.pack import build_pack
 from reportlib.portfolio import run_portfolio
 
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium")
-#: The one known violation left: an appendix page of Loopwise's self-serve pack is 32% filled.
-KNOWN = {"loopwise-segment": pytest.mark.xfail(strict=True, reason="appendix page 9 is 32% filled (issue 13)")}
 KINDS = ["company", "segment", "compare"]
 
 
@@ -45,12 +43,7 @@ def packs(tmp_path_factory) -> dict[str, object]:
 def _cases() -> list:
     cases = [pytest.param("portfolio", id="portfolio")]
     for company in DEMO_COMPANIES:
-        cases += [
-            pytest.param(
-                f"{company.name}-{kind}", id=f"{company.name}-{kind}", marks=KNOWN.get(f"{company.name}-{kind}", ())
-            )
-            for kind in KINDS
-        ]
+        cases += [pytest.param(f"{company.name}-{kind}", id=f"{company.name}-{kind}") for kind in KINDS]
     return cases
 
 

@@ -155,13 +155,13 @@ def test_missing_months_are_blank_not_partial_sums():
 def test_segment_pack_blanks_sm_kpis_without_allocation():
     k = kpis(segment=("segment", "SMB"))
     for kpi in ("sm_spend", "cac", "ltv_cac", "magic_number", "cac_payback_months"):
-        assert isinstance(k[kpi], Blank) and "sm_allocation" in k[kpi].note
+        assert isinstance(k[kpi], Blank) and "policies allocate none of it to segments" in k[kpi].note
     # stricter segment rules: COGS and burn are company-wide too, so everything built on them
     # is blank, and company-only figures (growth, margin, cash, runway) are never shown
     for kpi in ("gross_margin", "gross_margin_ttm", "ltv", "burn", "burn_multiple"):
-        assert isinstance(k[kpi], Blank) and "COGS and burn are not split" in k[kpi].note
+        assert isinstance(k[kpi], Blank) and "cost of revenue and cash burn are company-wide" in k[kpi].note
     for kpi in ("revenue_growth_yoy", "ebitda_margin", "rule_of_40", "cash_balance", "runway_months"):
-        assert isinstance(k[kpi], Blank) and "company-wide figure" in k[kpi].note
+        assert isinstance(k[kpi], Blank) and "P&L and cash figures are company-wide" in k[kpi].note
 
 
 @pytest.mark.parametrize("basis, share", [("new_customers", 0.4), ("new_arr", 0.25)])

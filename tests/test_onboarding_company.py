@@ -146,6 +146,9 @@ def test_go_to_market_only_folder_makes_a_pack(tmp_path):
     flat = " ".join(text.split())
     for figure in ("6,781", "Win rate", "50%"):  # visitors and win rate (Q1, by hand)
         assert figure in flat, figure
-    assert "needs a revenue input" in flat and "Traceback" not in flat
+    # NPS and pipeline created on the summary's tiles and in its title, not only in kpis.csv
+    assert "Go-to-market in Q1 2026: pipeline created $147k, win rate 50%, NPS 25" in flat
+    assert "ARR and NRR are not shown: the company sent no MRR export, contracts or usage charges." in flat
+    assert "Traceback" not in flat
     kpis = read_kpis(tmp_path / "out" / "gtm_only" / "2026-03" / "kpis.csv")
     assert float(kpis["nps"]) == pytest.approx(HAND["nps"]) and float(kpis["pipeline_created"]) == 147_000

@@ -460,3 +460,19 @@ def test_gather_history_keeps_the_last_four_packs_up_to_the_as_of(tmp_path):
     kpis = pd.DataFrame(_kpi_rows("a", "USD", {"arr": 500.0, "nrr": 1.04}))
     table = pc.history_markdown(history, companies, kpis)
     assert "Oct 2026</span> | $500 | 104% |" in table  # nrr 1 + 4/100
+
+
+def test_scatter_title_names_the_leader_on_each_axis():
+    from reportlib.portfolio.summary import scatter_title
+
+    companies = pd.DataFrame(
+        {"name": ["A", "B", "C"], "arr_growth_yoy": [1.17, 0.51, None], "burn_multiple": [1.7, 1.6, 0.9]}
+    )
+    # C has no growth: left out. Growth: higher is better (A, 117%); burn multiple: lower (B, 1.6x)
+    assert scatter_title(companies, "arr_growth_yoy", "burn_multiple") == (
+        "A leads on ARR growth (YoY) at 117%, B on burn multiple at 1.6x"
+    )
+    companies.loc[0, "burn_multiple"] = 1.2  # A now leads on both
+    assert scatter_title(companies, "arr_growth_yoy", "burn_multiple") == (
+        "A leads on both ARR growth (YoY) at 117% and burn multiple at 1.2x"
+    )

@@ -143,3 +143,27 @@ def test_report_window(period, as_of, months):
     window = report_window(period)
     assert (str(window.as_of), window.months) == (as_of, months)
     assert report_window("H1 2026") is None
+
+
+def test_segment_pack_never_reconciles_segment_revenue_with_the_company_pnl(tmp_path):
+    """Contracts and opportunities carry a segment (K1, K2, O1-O4 in A; K3 in B); the P&L and
+    the reported figures are company-wide, so the A pack compares only its own CRM with its
+    own bookings: Q4 12,000 vs 12,000 (K1); Q1 won 5,000 vs 6,000 (K2, 12 x 500); Q2 won
+    1,000 (O4) vs 0 (K3 is B)."""
+    folder = company(tmp_path / "recon")
+    for name, segments in (("contracts.csv", ["A", "A", "B"]), ("opps.csv", ["A"] * 4)):
+        frame = pd.read_csv(folder / name)
+        frame.assign(segment=segments).to_csv(folder / name, index=False)
+    toml = folder / "company.toml"
+    text = toml.read_text().replace('path = "contracts.csv"\n', 'path = "contracts.csv"\ndimensions = ["segment"]\n')
+    toml.write_text(text.replace('path = "opps.csv"\n', 'path = "opps.csv"\ndimensions = ["segment"]\n'))
+    result = compute_kpis(folder, as_of="2026-06", segment=("segment", "A"))
+    table = result.tables["reconciliation"]
+    assert set(zip(table["source_a"], table["source_b"], strict=True)) == {("opportunities", "contracts")}
+    rows = {r.period: (r.value_a, r.value_b) for r in table.itertuples()}
+    assert rows == {"2025Q4": (12000.0, 12000.0), "2026Q1": (5000.0, 6000.0), "2026Q2": (1000.0, 0.0)}
+    # the pack says so in plain words (the appendix prints the run's notes)
+    assert (
+        "Revenue is not reconciled with the P&L for A: the P&L covers the whole company, "
+        "so the segment's revenue is only a part of it." in result.notes
+    )

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from reportlib import format as F
+from reportlib import registry as reg
 from reportlib.deck import report
 
 
@@ -423,7 +424,7 @@ def test_quick_ratio_title_counts_the_quarters_below_green(company):
 
 def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(company, monkeypatch):
     res = fake_result(company)
-    note = "segment pack segment=SMB: financials are company-wide"
+    note = "Not shown for SMB: sales & marketing spend is company-wide and the company's policies allocate none of it to segments."
     res.kpis = pd.concat(
         [
             res.kpis,
@@ -444,7 +445,10 @@ def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(compan
     monkeypatch.setattr(report, "note", shown.append)
     report.blank_kpi_notes(res)
     # ... and appear once, with the note that says why
-    assert shown == [f"Left blank: CAC and Burn multiple ({note})."]  # in the table's order
+    assert shown == [  # in the table's order, one plain sentence
+        "CAC and Burn multiple are not shown for SMB: sales & marketing spend is company-wide and the "
+        "company's policies allocate none of it to segments."
+    ]
 
 
 def test_sensitivity_title_states_the_widest_range(company):
@@ -460,3 +464,66 @@ def test_sensitivity_title_states_the_widest_range(company):
     )
     # LTV:CAC spreads (5.6 - 3.1) / 5.6 = 45%, ARR 1%: the LTV:CAC range is the title
     assert report.sensitivity_title(res) == "LTV:CAC 3.1x to 5.6x depending on the churn basis; 5.6x as reported"
+
+
+def test_a_blank_kpi_note_reads_as_a_plain_sentence():
+    # a segment's note keeps its facts (the segment, what is company-wide, the policy's choice)
+    seg = ("segment", "Enterprise")
+    sm = reg.unallocated_note(seg, "sales & marketing spend", "none")
+    assert sm == (
+        "Not shown for Enterprise: sales & marketing spend is company-wide and the company's policies "
+        "allocate none of it to segments."
+    )
+    assert reg.company_wide_note(seg, ["traffic", "nps"]) == (
+        "Not shown for Enterprise: website traffic and the NPS survey are company-wide (not split by segment)."
+    )
+    assert reg.unallocated_note(seg, "sales & marketing spend", "new_arr") == (
+        "Not shown for Enterprise: sales & marketing spend is company-wide and Enterprise's share of new ARR, "
+        "which would allocate it, is not known for the period."
+    )
+    assert reg.not_shown("Magic number", sm) == (
+        "Magic number is not shown for Enterprise: sales & marketing spend is company-wide and the company's "
+        "policies allocate none of it to segments."
+    )
+    # a missing input names what the company did not send, not the config file
+    assert (
+        reg.not_shown("Win rate", reg.needs_note("win_rate"))
+        == "Win rate is not shown: the company sent no CRM pipeline."
+    )
+
+
+def test_sensitivity_values_list_each_alternative_under_a_short_chart(company):
+    res = fake_result(company)
+    res.tables["sensitivity"] = pd.DataFrame(
+        dict(
+            kpi=["burn_multiple"] * 3,
+            policy=["sm_allocation"] * 3,
+            policy_value=["none", "new_arr", "arr"],
+            kpi_value=[float("nan"), 2.37, 2.03],
+            in_force=[True, False, False],
+        )
+    )
+    rows = report.sensitivity_values(res).data
+    assert list(rows["choice"]) == [
+        "The S&M allocation: none (in force)",
+        "The S&M allocation: new_arr",
+        "The S&M allocation: arr",
+    ]
+    assert list(rows["meaning"]) == [
+        "S&M-based KPIs are left blank in segment packs",
+        "S&M is allocated to segments pro rata to new ARR",
+        "S&M is allocated to segments pro rata to ARR",
+    ]
+    assert list(rows["value"]) == ["not shown", "2.4x", "2.0x"]
+    # three (KPI, policy) rows make a chart tall enough to say it alone: no list
+    res.tables["sensitivity"] = pd.concat(
+        [res.tables["sensitivity"].assign(kpi=k) for k in ("burn_multiple", "cac", "ltv_cac")], ignore_index=True
+    ).assign(kpi_value=lambda t: t["kpi_value"].fillna(1.0))
+    assert report.sensitivity_values(res) is None
+
+
+def test_funnel_title_names_a_funnel_that_starts_at_leads(company):
+    res = fake_result(company)
+    # no traffic input (a segment pack): the funnel starts at the leads created
+    res.tables["funnel"] = pd.DataFrame(dict(stage=["created", "signup", "pql", "customer"], count=[483, 304, 92, 37]))
+    assert report.funnel_title(res).startswith("Of 483 leads created this quarter, 37 became customers")

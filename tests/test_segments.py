@@ -120,3 +120,20 @@ def test_allocated_burn_multiple_is_the_segments_share_over_its_own_arr(meridian
     assert seg["burn_multiple"] == pytest.approx(company["burn"] * share / seg["net_new_arr"])
     assert seg["sm_spend"] == pytest.approx(company["sm_spend"] * share)
     assert seg["cac"] == pytest.approx(company["sm_spend"] * share / seg["new_customers"])
+
+
+def test_segment_blank_notes_are_plain_sentences(meridian) -> None:
+    notes = meridian["segment"].kpis.set_index("kpi")["note"]
+    # Meridian's financials have no segment column and sm_allocation is left at none
+    assert notes["burn_multiple"] == (
+        "Not shown for Enterprise: the cost of revenue and cash burn are company-wide and the company's "
+        "policies allocate none of them to segments."
+    )
+    assert notes["cac"] == (
+        "Not shown for Enterprise: sales & marketing spend is company-wide and the company's policies "
+        "allocate none of it to segments."
+    )
+    assert notes["visitors"] == "Not shown for Enterprise: website traffic is company-wide (not split by segment)."
+    # no config syntax in what a board reads
+    for note in notes.dropna():
+        assert "segment pack" not in note and "sm_allocation" not in note and "=" not in note, note

@@ -260,9 +260,26 @@ def status_color(status: object) -> str:
 
 
 # --- matplotlib tick formatters ----------------------------------------------------------
+class _DistinctMoney(FuncFormatter):
+    """Money ticks that never print alike: more significant digits until they differ."""
+
+    def __init__(self, currency: str | None = None) -> None:
+        super().__init__(lambda x, _pos=None: F.money(x, currency))
+        self.currency = currency
+
+    def format_ticks(self, values):
+        labels = [F.money(v, self.currency) for v in values]
+        for sig in (2, 3, 4):
+            if len(set(labels)) == len(labels):
+                break
+            labels = [F.money(v, self.currency, sig=sig) for v in values]
+        return labels
+
+
 def money_formatter(currency: str | None = None) -> FuncFormatter:
-    """Ticks as money in ``currency`` ("€1.2M")."""
-    return FuncFormatter(lambda x, _pos=None: F.money(x, currency))
+    """Ticks as money in ``currency`` ("€1.2M"); ticks that would print alike (€1.1M three
+    times on an axis from €1.0M to €1.4M) get more significant digits until they differ."""
+    return _DistinctMoney(currency)
 
 
 def pct_formatter(decimals: int = 0) -> FuncFormatter:

@@ -10,6 +10,7 @@ notes. Everything here is presentation: picking rows, formatting numbers, choosi
 from __future__ import annotations
 
 import pickle
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from reportlib import registry as reg
 from reportlib.deck import _style as S
 from reportlib.deck._html import bullets, esc, escaped_styler, markdown, paragraph, show_html
 from reportlib.inputs.commentary import BLOCKS, commentary_blocks
+from reportlib.inputs.config import policy_meaning
 from reportlib.kpis import KpiResult
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
@@ -263,6 +265,13 @@ def has_input(result: KpiResult, name: str) -> bool:
     return name in frames
 
 
+def has_revenue(result: KpiResult) -> bool:
+    """Whether the company sent a revenue input (MRR, contracts or transactions): a folder of
+    go-to-market exports only has no revenue pages (its KPI table says why)."""
+    source = getattr(company_of(result), "revenue_source", None)
+    return bool(callable(source) and source())
+
+
 def table(result: KpiResult, name: str) -> pd.DataFrame:
     """A table of the result (empty DataFrame when absent)."""
     t = (getattr(result, "tables", None) or {}).get(name)
@@ -448,7 +457,12 @@ def _kicker(section: str, result: Any = None) -> str:
 def title(text: str, section: str | None = None, result: KpiResult = None) -> None:
     """Show a slide title (a level-2 heading starts a page in the exported deck). With
     ``section`` (a section's first page) a small line naming the section comes first."""
-    show_html((_kicker(section, result) if section else "") + f"<h2>{esc(text)}</h2>\n")
+    # a signed figure never breaks after its sign ("−" at a line's end, "$376k" on the next)
+    heading = _SIGNED.sub(lambda m: f'<span style="white-space: nowrap">{m.group(0)}</span>', esc(text))
+    show_html((_kicker(section, result) if section else "") + f"<h2>{heading}</h2>\n")
+
+
+_SIGNED = re.compile(r"(?<!\S)[+−-][^\s<]+")
 
 
 def section_intro(result: KpiResult, section: str, fallback: str | None = None, title: str | None = None) -> None:
@@ -538,7 +552,7 @@ def kpi_table(
     if not rows.empty:
         out["Benchmark"] = ["" if is_blank(b) else str(b) for b in rows["benchmark"]]
         out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
-        out["Note"] = ["" if is_blank(n) else str(n) for n in rows["note"]]
+        out["Note"] = ["" if is_blank(n) else reg.plain_needs(str(n)) for n in rows["note"]]
         if not any(out["Note"]):
             out = out.drop(columns="Note")
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []
@@ -1204,7 +1218,8 @@ def _name(result: KpiResult, kpi: str) -> str:
 def pack_kpi_ids(result: KpiResult) -> list[str]:
     """The KPIs of the pack's one table: the north stars, then :data:`PACK_KPIS`."""
     ns = list(north_star(result)["kpi"]) if not north_star(result).empty else []
-    return ns + [k for k in PACK_KPIS if k not in ns]
+    more = (*PACK_KPIS, *GO_TO_MARKET_KPIS, "nps") if go_to_market_only(result) else PACK_KPIS
+    return ns + [k for k in dict.fromkeys(more) if k not in ns]
 
 
 def _shown_rows(result: KpiResult, kpis: Sequence[str]) -> pd.DataFrame:
@@ -1228,15 +1243,21 @@ def pack_kpi_table(result: KpiResult) -> Any:
 def blank_kpi_notes(result: KpiResult) -> None:
     """Under the KPI table: the pack's KPIs left blank, grouped by the reason their notes
     give (in a segment pack, the company-wide figures), one plain line per reason."""
-    rows = kpi_rows(result, pack_kpi_ids(result))
+    for line in _blank_reasons(result, pack_kpi_ids(result)):
+        note(line)
+
+
+def _blank_reasons(result: KpiResult, kpis: Sequence[str]) -> list[str]:
+    """The blank ones of ``kpis`` grouped by the reason their notes give, one plain sentence
+    per reason: 'CAC and burn multiple are not shown for SMB: ...'."""
+    rows = kpi_rows(result, kpis)
     if rows.empty:
-        return
+        return []
     blank = rows[rows["value"].isna()]
     reasons: dict[str, list[str]] = {}
     for k, n in zip(blank["kpi"], blank["note"], strict=False):
         reasons.setdefault("" if is_blank(n) else str(n).strip().rstrip("."), []).append(short_name(result, str(k)))
-    for reason, names in reasons.items():
-        note(f"Left blank: {_and(names)}" + (f" ({reason})." if reason else "."))
+    return [reg.not_shown(_and(names), reason, plural=len(names) > 1) for reason, names in reasons.items()]
 
 
 #: A page-long table (the KPIs, the definitions): smaller type, so that it fits one page.
@@ -1265,8 +1286,34 @@ def pack_kpi_title(result: KpiResult) -> str:
     )
 
 
+#: The executive summary's tiles when every north star is blank: a company that sent only
+#: go-to-market exports (CRM, leads, traffic, NPS) sees what it did send.
+GO_TO_MARKET_TILES = ("pipeline_created", "win_rate", "nps", "avg_deal_size", "visitors", "new_customers")
+
+
+def go_to_market_only(result: KpiResult) -> bool:
+    """True when no north star has a value but a go-to-market tile has."""
+    ns = north_star(result)
+    tiles = kpi_rows(result, GO_TO_MARKET_TILES, keep_blank=False)
+    return not tiles.empty and (ns.empty or ns["value"].isna().all())
+
+
+def _lower_first(name: str) -> str:
+    """'Win rate' -> 'win rate' in a sentence; 'NPS' stays."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def _go_to_market_title(result: KpiResult) -> str:
+    """'Go-to-market in Q1 2026: pipeline created $147k, win rate 50%, NPS 25'."""
+    rows = kpi_rows(result, GO_TO_MARKET_TILES, keep_blank=False).head(3)
+    said = [f"{_lower_first(short_name(result, str(k)))} {fmt_kpi(result, str(k))}" for k in rows["kpi"]]
+    return page_title(result, f"Go-to-market in {period_label(result)}: {', '.join(said)}")
+
+
 def summary_title(result: KpiResult) -> str:
     """The executive summary's title: the first north star's sentence, up to its first clause."""
+    if go_to_market_only(result):
+        return _go_to_market_title(result)
     sentences = narrative(result, "summary")
     return page_title(result, short(sentences[0], 80) if sentences else f"Executive summary, {period_label(result)}")
 
@@ -1276,14 +1323,28 @@ def summary_tiles(result: KpiResult) -> pd.DataFrame:
     ns = north_star(result)
     cash = kpi_rows(result, [k for k in CASH_KPIS if k not in set(ns.get("kpi", []))], keep_blank=False)
     rows = pd.concat([ns, cash], ignore_index=True) if not cash.empty else ns
+    if go_to_market_only(result):
+        rows = kpi_rows(result, GO_TO_MARKET_TILES, keep_blank=False)
     if not rows.empty:  # six tiles to a row: the short names fit a tile's width
         rows = rows.assign(label=[short_name(result, str(k)) for k in rows["kpi"]])
+        if "note" in rows:  # a segment's long reason is in "What moved": the tile names it only
+            rows["note"] = rows["note"].map(_tile_note)
     return rows
+
+
+def _tile_note(n: Any) -> Any:
+    """'Not shown for SMB: a company-wide figure (see What moved)' for a segment's blank."""
+    text = "" if is_blank(n) else str(n)
+    if text.startswith("Not shown for "):
+        return text.split(":", 1)[0] + ": a company-wide figure (see What moved)."
+    return n
 
 
 def what_moved(result: KpiResult) -> None:
     """'What moved': one sentence per north star naming the KPI that explains its change."""
     sentences = narrative(result, "summary")
+    if go_to_market_only(result):  # the blank north stars, one plain line per reason
+        sentences = _blank_reasons(result, list(north_star(result)["kpi"]))
     if sentences:
         show_html("<p><strong>What moved</strong></p>\n" + bullets(sentences))
 
@@ -1374,14 +1435,19 @@ def runway_title(result: KpiResult) -> str:
     )
 
 
+#: A funnel's first stage as a title names it ("created" is the stage of new leads).
+STAGE_WORDS = {"created": "leads created", "signup": "sign-ups", "pql": "PQLs"}
+
+
 def funnel_title(result: KpiResult) -> str:
     """'Of 49,049 visitors, 54 became customers; revenue per lead €1.8k, 10.8 days to PQL'."""
     t = table(result, "funnel")
     if t.empty:
         return page_title(result, "The customer journey this period")
     first, last = t.iloc[0], t.iloc[-1]
+    stage = STAGE_WORDS.get(str(first["stage"]), str(first["stage"]).replace("_", " "))
     head = (
-        f"Of {F.number(first['count'], context='text')} {str(first['stage']).replace('_', ' ')} this "
+        f"Of {F.number(first['count'], context='text')} {stage} this "
         f"{period_word(result)}, {F.number(last['count'], context='text')} became "
         f"{str(last['stage']).replace('_', ' ')}s"
     )
@@ -1451,6 +1517,39 @@ POLICY_WORDS = {
 }
 
 
+#: Definition choices the sensitivity page lists one by one under its chart; more would not
+#: fit the page, and the chart then says it alone.
+SENSITIVITY_LISTED = 2
+
+
+def sensitivity_values(result: KpiResult) -> Any:
+    """Under a short sensitivity chart (at most :data:`SENSITIVITY_LISTED` rows): each
+    alternative with what it means and the value it gives, the one in force marked; None
+    when the chart has more rows."""
+    t = sensitivity_table(result)
+    if t.empty or t.groupby(["kpi", "policy"], sort=False).ngroups > SENSITIVITY_LISTED:
+        return None
+    cur = currency(result)
+    t = t.sort_values("kpi", key=lambda k: k.map({v: i for i, v in enumerate(dict.fromkeys(k))}), kind="stable")
+    rows = pd.DataFrame(
+        {
+            "kpi": [reg.get(k).label for k in t["kpi"]],
+            "choice": [
+                f"{policy_words(p)[:1].upper()}{policy_words(p)[1:]}: {v}" + (" (in force)" if now else "")
+                for p, v, now in zip(
+                    t["policy"], t["policy_value"].astype(str), t["in_force"].astype(bool), strict=True
+                )
+            ],
+            "meaning": [policy_meaning(p, str(v)) for p, v in zip(t["policy"], t["policy_value"], strict=True)],
+            "value": [
+                "not shown" if is_blank(v) else F.value(v, reg.get(k).unit, cur)
+                for k, v in zip(t["kpi"], t["kpi_value"], strict=True)
+            ],
+        }
+    )
+    return styled(rows, result=result, labels={"kpi": "KPI", "choice": "Definition choice", "value": "Value"})
+
+
 def policy_words(policy: str) -> str:
     return POLICY_WORDS.get(policy, "the " + policy.replace("_", " "))
 
@@ -1486,7 +1585,9 @@ def reconciliation_rows(result: KpiResult, max_rows: int = 12) -> pd.DataFrame:
     t = table(result, "reconciliation")
     if t.empty:
         return t
-    order = t["relative"].abs().sort_values(ascending=False, na_position="last").index
+    # the largest gaps first; among equal gaps (all within a cent) the latest periods
+    key = t.assign(_gap=t["relative"].abs(), _period=t["period"].astype(str))
+    order = key.sort_values(["_gap", "_period"], ascending=[False, False], na_position="last").index
     return t.loc[order].head(max_rows).reset_index(drop=True)
 
 
@@ -1499,7 +1600,7 @@ def reconciliation_title(result: KpiResult) -> str:
     parts = []
     for (a, b, kpi), g in t.groupby(["source_a", "source_b", "kpi"], sort=False):
         big = int((g["relative"].abs() > RECONCILIATION_GAP).sum())
-        what = f"{kpi.replace('_', ' ')} in {a} vs {b}"
+        what = f"{kpi.replace('_', ' ')} in {_lower_first(SOURCE_WORDS.get(a, a))} vs {_lower_first(SOURCE_WORDS.get(b, b))}"
         parts.append(
             (
                 -big,
@@ -1513,14 +1614,41 @@ def reconciliation_title(result: KpiResult) -> str:
     return page_title(result, text[:1].upper() + text[1:])
 
 
+#: The reconciliation's source names as a board reads them.
+SOURCE_WORDS = {
+    "contracts": "Contracts",
+    "contracts+transactions": "Contracts + usage charges",
+    "mrr": "MRR export",
+    "mrr+transactions": "MRR + usage charges",
+    "transactions": "Usage charges",
+    "financials": "P&L",
+    "opportunities": "CRM (won deals)",
+    "reported": "Company's report",
+    "recomputed": "Recomputed",
+}
+
+
 def reconciliation_table(result: KpiResult) -> Any:
     t = reconciliation_rows(result)
+    t = t.assign(**{c: t[c].map(lambda v: SOURCE_WORDS.get(str(v), str(v))) for c in ("source_a", "source_b")})
     return styled(
         t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
         {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"},
         result,
         labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B", "relative": "Gap"},
     )
+
+
+def reconciliation_note(result: KpiResult) -> None:
+    """Under the reconciliation table: why CRM amounts and contract bookings may differ (so
+    that an expected gap does not read as an error)."""
+    t = table(result, "reconciliation")
+    if not t.empty and (t["source_a"] == "opportunities").any():
+        note(
+            "CRM deal amounts and contract bookings differ by definition (a deal's amount is often its first-year "
+            "value, bookings the contract's total value), so a gap between them is expected; billing and the P&L "
+            "should agree."
+        )
 
 
 def restatements_title(result: KpiResult) -> str:

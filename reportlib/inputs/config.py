@@ -113,6 +113,23 @@ class Policies:
         return [(f.name, _show(getattr(self, f.name)), _MEANING[f.name](getattr(self, f.name))) for f in fields(self)]
 
 
+def policy_meaning(name: str, text: str) -> str:
+    """What one value of a policy means, from its printed form ("none", "3", "false",
+    "new_arr"): the definitions page's wording for values not in force too."""
+    if name not in _MEANING:
+        return text
+    words = {"none": None, "true": True, "false": False}
+    value: Any = words.get(text, text)
+    if isinstance(value, str):
+        try:
+            value = int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            pass
+    meaning = _MEANING[name](value)
+    # a word-valued policy ("none" in sm_allocation) means its word, not Python's None
+    return meaning if isinstance(meaning, str) else str(_MEANING[name](text))
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "none"

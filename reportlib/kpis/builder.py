@@ -351,14 +351,10 @@ def _segment_blanks(ctx: _Ctx, values: dict[str, Value]) -> dict[str, Value]:
     wide = ctx.company_wide()
     if not wide:
         return values
-    key, value = ctx.company.segment_filter
     for kpi in REGISTRY.values():
         hit = [n for n in kpi.needs if n in wide]
         if hit:
-            values[kpi.id] = Blank(
-                f"segment pack {key}={value}: the {' and '.join(hit)} input has no {key} "
-                "column (company-wide), so it is not computed for one segment"
-            )
+            values[kpi.id] = Blank(reg.company_wide_note(ctx.company.segment_filter, hit))
     return values
 
 
@@ -754,11 +750,19 @@ def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
         if bridge is not None and len(bridge)
         else pd.Series(dtype=float)
     )
+    # a segment's revenue is only part of a company-wide P&L: comparing them would show a gap
+    # that is no error (METRICS.md "Segment packs"), so that pair is left out
+    pnl = None if _company_wide_financials(ctx.company) else ctx.financials
     return reconciliation_table(
-        billing_vs_pnl(billing, name, ctx.financials, as_of),
+        billing_vs_pnl(billing, name, pnl, as_of),
         crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
         reported_vs_recomputed(ctx.frame("reported"), value_of),
     )
+
+
+def _company_wide_financials(company: Company) -> bool:
+    """A segment pack whose financials have no column for the segment's key."""
+    return company.segment_filter is not None and "financials" in company.unfiltered_inputs
 
 
 def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[Problem]:
@@ -840,6 +844,36 @@ def _narrative(
     return sections, explanations, alerts
 
 
+def _segment_note(company: Company) -> str:
+    """What a segment pack shows, in plain words: 'Enterprise only: every number is the
+    segment's own. Website traffic and the NPS survey are company-wide, so the figures built on
+    them are not shown; ...'."""
+    key, value = company.segment_filter
+    parts = [f"{value[:1].upper()}{value[1:]} only: every number is the segment's own"]
+    wide = [n for n in company.unfiltered_inputs if n not in ("financials", "targets")]
+    if wide:
+        words, plural = reg.input_words(wide)
+        parts.append(
+            f"{words[:1].upper()}{words[1:]} {'are' if plural else 'is'} company-wide, so the figures built on "
+            f"{'them' if plural else 'it'} are not shown"
+        )
+    if "financials" in company.unfiltered_inputs:
+        allocation = company.config.policies.sm_allocation
+        parts.append(
+            "the P&L is company-wide: "
+            + (
+                f"costs are allocated to {value} by its share of {reg.ALLOCATION_WORDS[allocation]}"
+                if allocation in reg.ALLOCATION_WORDS
+                else "the company's policies allocate none of its costs to segments, so the figures built on them "
+                "are not shown"
+            )
+            + f" (policy sm_allocation = {allocation})"
+        )
+    if "targets" in company.unfiltered_inputs:
+        parts.append(f"pacing uses only the targets set for {key} {value}")
+    return parts[0] + ". " + "; ".join(p[:1].upper() + p[1:] if i == 0 else p for i, p in enumerate(parts[1:])) + "."
+
+
 def _run_notes(company: Company, word: str, window: Window) -> list[str]:
     notes = [f"Period: {window.label} ({window.months} month{'s' * (window.months > 1)} ending {window.as_of})."]
     source = company.revenue_source()
@@ -855,23 +889,11 @@ def _run_notes(company: Company, word: str, window: Window) -> list[str]:
             + "."
         )
     if company.segment_filter:
-        key, value = company.segment_filter
-        wide = [n for n in company.unfiltered_inputs if n not in ("financials", "targets")]
+        notes.append(_segment_note(company))
+    if _company_wide_financials(company):
         notes.append(
-            f"Segment {key} = {value}: every number is the segment's own"
-            + (f"; company-wide inputs left out: {', '.join(wide)}" if wide else "")
-            + (
-                "; company-wide financials are allocated by policy sm_allocation = "
-                f"{company.config.policies.sm_allocation} or left blank"
-                if "financials" in company.unfiltered_inputs
-                else ""
-            )
-            + (
-                "; pacing uses only targets whose filter names the segment"
-                if "targets" in company.unfiltered_inputs
-                else ""
-            )
-            + "."
+            f"Revenue is not reconciled with the P&L for {company.segment_filter[1]}: the P&L covers the whole "
+            "company, so the segment's revenue is only a part of it."
         )
     notes += [
         company.missing_note(n)

@@ -172,7 +172,7 @@ def explain_nrr(cur: Values, prior: Values, year_ago: Values, currency: str | No
     d_year = change("nrr", cur.get("nrr"), year_ago.get("nrr"))
     if nrr is None:
         note = getattr(cur.get("nrr"), "note", "") or "too little history"
-        return Explanation("nrr", f"NRR is not available: {note}.", "", d_prior, d_year)
+        return Explanation("nrr", _blank_sentence("NRR", note, "", "not available"), "", d_prior, d_year)
     head = f"NRR was {_pct(nrr)}{_vs('nrr', cur, prior, year_ago, period)}"
     pnrr, pgrr = finite(prior.get("nrr")), finite(prior.get("grr"))
     if grr is None or pnrr is None or pgrr is None:
@@ -206,6 +206,14 @@ def _log_drivers(factors: dict[str, tuple[object, object, int]]) -> dict[str, fl
     return out
 
 
+def _blank_sentence(label: str, note: str, period: str, why: str = "not meaningful") -> str:
+    """Why a north star is blank: 'Burn multiple is not shown for SMB: ...' for a segment's
+    company-wide figure, else 'Burn multiple is not meaningful this quarter: ...'."""
+    if note.startswith("Not shown for "):
+        return reg.not_shown(label, note)
+    return f"{label} is {why}{f' this {period}' if period else ''}: {note}."
+
+
 def _multiple_head(
     kpi_id: str, label: str, cur: Values, prior: Values, year_ago: Values, period: str, missing: str
 ) -> tuple[str | Explanation, float | None, float | None]:
@@ -217,7 +225,7 @@ def _multiple_head(
     if value is None:
         note = getattr(cur.get(kpi_id), "note", "") or missing
         return (
-            Explanation(kpi_id, f"{label} is not meaningful this {period}: {note}.", "", d_prior, d_year),
+            Explanation(kpi_id, _blank_sentence(label, note, period), "", d_prior, d_year),
             d_prior,
             d_year,
         )
@@ -266,7 +274,7 @@ def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: 
     pb = finite(cur.get(kpi))
     if pb is None:
         note = getattr(cur.get(kpi), "note", "") or "CAC, ASP or gross margin is missing"
-        return Explanation(kpi, f"CAC payback is not available this {period}: {note}.", "", d_prior, d_year)
+        return Explanation(kpi, _blank_sentence("CAC payback", note, period, "not available"), "", d_prior, d_year)
     ppb = finite(prior.get(kpi))
     verb = (
         f"{_moved((pb - ppb) if ppb is not None else 0, 'lengthened', 'shortened', 'was')} to"
@@ -311,7 +319,7 @@ def explain_generic(
     d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
     if finite(cur.get(kpi_id)) is None:
         note = getattr(cur.get(kpi_id), "note", "") or "not available"
-        return Explanation(kpi_id, f"{kpi.label} is not available this {period}: {note}.", "", d_prior, d_year)
+        return Explanation(kpi_id, _blank_sentence(kpi.label, note, period, "not available"), "", d_prior, d_year)
     head = f"{kpi.label} was {_value(kpi_id, cur.get(kpi_id), currency)}{_vs(kpi_id, cur, prior, year_ago, period)}"
     moves = {}
     for child in reg.children(kpi_id):

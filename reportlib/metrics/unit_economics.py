@@ -18,6 +18,7 @@ from reportlib.metrics._noted import Noted, as_months, first_blank, policy
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.churn_basis import ltv_churn
 from reportlib.metrics.periods import Window
+from reportlib.registry import company_wide_note, unallocated_note
 
 #: Money columns that add up across months and dimension rows.
 FLOW_COLUMNS = (
@@ -343,14 +344,11 @@ def _allocated_spend(
     """S&M spend attributable to a segment pack (unchanged for a whole-company pack)."""
     if segment is None or has_segment_dimension(financials, segment) or is_blank(spend):
         return spend
-    name = f"{segment[0]}={segment[1]}"
     if allocation not in ALLOCATION_BASES:
-        return Blank(
-            f"segment pack {name}: financials are company-wide and sm_allocation = none, so S&M is not split by segment"
-        )
+        return Blank(unallocated_note(segment, "sales & marketing spend", allocation))
     value = share.get(allocation, Blank("")) if isinstance(share, Mapping) else share
     if value is None or is_blank(value):
-        return Blank(f"segment pack {name}: the segment's share of {allocation} is not known")
+        return Blank(unallocated_note(segment, "sales & marketing spend", allocation))
     return Noted(
         spend * float(value), f"company S&M allocated by share of {allocation.replace('_', ' ')} ({float(value):.1%})"
     )
@@ -487,19 +485,12 @@ def _segment_rules(
     """A segment pack on company-wide financials (METRICS.md "Segment packs"): every number is
     the segment's own, allocated pro rata by the stated policy, or blank with a note; never
     company costs over segment revenue."""
-    name = f"{segment[0]}={segment[1]}"
     for k in _COMPANY_ONLY:
-        out[k] = Blank(
-            f"segment pack {name}: a company-wide figure (financials have no {segment[0]} "
-            "column), not computed for one segment"
-        )
+        out[k] = Blank(company_wide_note(segment, ["financials"]))
     value = share.get(allocation) if isinstance(share, Mapping) else share
     if allocation not in ALLOCATION_BASES or value is None or is_blank(value):
         for k in _ALLOCATED:
-            out[k] = Blank(
-                f"segment pack {name}: financials are company-wide and sm_allocation = "
-                f"{allocation}, so COGS and burn are not split by segment"
-            )
+            out[k] = Blank(unallocated_note(segment, "the cost of revenue and cash burn", allocation, plural=True))
         return
     basis = f"by share of {allocation.replace('_', ' ')} ({float(value):.1%})"
     if not is_blank(out["burn"]):  # burn allocated; the multiple divides it by the segment's own ARR

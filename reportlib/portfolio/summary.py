@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportlib import __version__
+from reportlib import format as fmt
 from reportlib import registry as reg
 from reportlib.params import period_label
 from reportlib.portfolio.fx import FxTable
@@ -37,6 +38,7 @@ __all__ = [
     "load_summary",
     "render_summary",
     "scatter_caption",
+    "scatter_title",
     "summarize",
     "write_summary_tables",
 ]
@@ -183,6 +185,36 @@ def scatter_caption(x: str, y: str) -> str:
     better = best_corner(x, y)
     opposite = " ".join({"top": "bottom", "bottom": "top", "left": "right", "right": "left"}[w] for w in better.split())
     return f"Better companies sit {better} ({side(x)}, {side(y)}); the {opposite} corner is the weakest on both."
+
+
+def scatter_title(companies: pd.DataFrame, x: str, y: str) -> str:
+    """A scatter page's title stating its message: which company leads on each axis.
+
+    'Loopwise leads on ARR growth (YoY) at 117%, Meridian Analytics on burn multiple at 1.6x';
+    'X leads on both NRR at 104% and GRR at 90%' when one company leads on both axes.
+    ``companies`` is :attr:`PortfolioSummary.companies` (``name`` and one column per KPI).
+    """
+    data = companies.dropna(subset=[x, y])
+    label = {k: _in_sentence(reg.short_label(k)) for k in (x, y)}
+    if data.empty:
+        return f"{label[x]} vs {label[y]}: no company has both"
+
+    def lead(kpi: str) -> tuple[str, str]:
+        best = data[kpi].idxmax() if reg.get(kpi).direction == "higher" else data[kpi].idxmin()
+        shown = fmt.value(data.at[best, kpi], reg.get(kpi).unit, context="text")
+        return str(data.at[best, "name"]), f"{label[kpi]} at {shown}"
+
+    (who_x, on_x), (who_y, on_y) = lead(x), lead(y)
+    if len(data) == 1:
+        return f"Only {who_x} has both {on_x} and {on_y}"
+    if who_x == who_y:
+        return f"{who_x} leads on both {on_x} and {on_y}"
+    return f"{who_x} leads on {on_x}, {who_y} on {on_y}"
+
+
+def _in_sentence(name: str) -> str:
+    """'Burn multiple' -> 'burn multiple' inside a sentence; 'NRR', 'CAC payback' stay."""
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
 
 
 def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFrame:

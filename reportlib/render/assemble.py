@@ -8,6 +8,7 @@ file or PDF library beyond pypdf is needed.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -159,6 +160,13 @@ def _footer_overlay(width: float, height: float, text: str, margin_right: float,
     stream.set_data(ops)
     overlay[NameObject("/Contents")] = stream
     return overlay
+
+
+def empty_pdf() -> bytes:
+    """A PDF of no pages: a section with nothing to show (:func:`assemble_pdf` skips it)."""
+    buffer = io.BytesIO()
+    PdfWriter().write(buffer)
+    return buffer.getvalue()
 
 
 def _stamp(writer: PdfWriter, stamps: Mapping[str, Path]) -> None:

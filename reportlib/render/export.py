@@ -26,7 +26,7 @@ from nbconvert.exporters import HTMLExporter
 from traitlets import Bool, Float, Unicode, default
 
 from reportlib.params import period_label
-from reportlib.render.assemble import assemble_pdf
+from reportlib.render.assemble import assemble_pdf, empty_pdf
 from reportlib.render.chromium import Chromium, find_chromium
 from reportlib.resources import templates_dir
 
@@ -228,9 +228,14 @@ def export_pdfs(
 def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool = False, theme_css: str = "") -> Path:
     """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser, in the
     theme whose CSS variables are ``theme_css`` (the default look when empty)."""
+    nb = nbformat.read(str(notebook), as_version=4)
+    out = pdf_dir / f"{notebook.stem}.pdf"
+    if not shows_anything(nb):  # no page at all rather than a blank one (assemble_pdf skips it)
+        pdf_dir.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(empty_pdf())
+        return out
     exporter = BoardPDFExporter(footer=footer, theme_css=theme_css)
     exporter.browser = browser
-    nb = nbformat.read(str(notebook), as_version=4)
     html, _ = exporter.to_html(nb, {"metadata": {"name": notebook.stem}})
     pdf_dir.mkdir(parents=True, exist_ok=True)
     html_path = pdf_dir / f"{notebook.stem}.html"
@@ -240,9 +245,19 @@ def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool
         pdf = exporter.print_file(html_path, company, period)
     finally:
         html_path.unlink(missing_ok=True)
-    out = pdf_dir / f"{notebook.stem}.pdf"
     out.write_bytes(pdf)
     return out
+
+
+def shows_anything(nb: Any) -> bool:
+    """Whether an executed section notebook displays anything (a title, a table, a figure): a
+    section whose inputs are all absent (a go-to-market-only company's revenue pages) shows
+    nothing; its log lines on stderr do not count."""
+    return any(
+        output.get("output_type") in ("display_data", "execute_result")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
 
 
 #: Where the logo goes: on the cover top right (large), on the other pages in the footer's

@@ -58,11 +58,14 @@ def _range_row(ax: Axes, kpi: str, g: pd.DataFrame, half: float, currency: str |
             )
         else:
             shown.setdefault(text, []).append(label)
+    placed: list[float] = []  # a label close to the one before it goes a line lower
     for text, labels in shown.items():
         if text == now_text:
             continue
         r = float(rel[[t == text for t in texts]][0])
-        ax.text(r, -0.42, f"{text} ({', '.join(labels)})", ha="center", va="top", fontsize=10.5, color=S.MUTED)
+        y = -0.42 if all(abs(r - q) > 0.3 * half for q in placed) else -0.85
+        placed.append(r)
+        ax.text(r, y, f"{text} ({', '.join(labels)})", ha="center", va="top", fontsize=10.5, color=S.MUTED)
     ax.text(1 - half, 0, f"{reg.get(kpi).label}\nby {words}  ", ha="right", va="center", fontsize=11.5, color=S.INK)
     ax.set_axis_off()
 
