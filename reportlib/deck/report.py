@@ -14,18 +14,33 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from IPython.display import display
+from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
 
 from reportlib import format as F
 from reportlib import params
 from reportlib import registry as reg
 from reportlib.deck import _style as S
+from reportlib.deck import charts
 from reportlib.deck._html import bullets, esc, escaped_styler, markdown, paragraph, show_html
+from reportlib.inputs import Company
 from reportlib.inputs.commentary import BLOCKS, commentary_blocks
-from reportlib.kpis import KpiResult
+from reportlib.kpis import KpiResult, compute_kpis
+from reportlib.metrics import parse_window
 from reportlib.params import parse_compare, parse_segment  # noqa: F401  (used by the notebooks too)
 from reportlib.resources import notebooks_dir
 from reportlib.values import is_blank
+
+try:  # crisp figures in Jupyter; outside IPython there is nothing to configure
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+except ImportError:  # pragma: no cover - an optional extra of the notebook kernel
+    set_matplotlib_formats = None
+
+#: A papermill parameter: "" means "the default".
+Param = str | None
 
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
@@ -54,7 +69,11 @@ def resolve_company_dir(company_dir: str | Path) -> Path:
 
 
 def cache_key(
-    company_dir: str | Path, as_of: Any = None, window: str = "quarter", segment: Any = "", compare: Any = ""
+    company_dir: str | Path,
+    as_of: Param = None,
+    window: str = "quarter",
+    segment: str | tuple[str, str] | None = "",
+    compare: str | tuple[str, tuple[str, str]] | None = "",
 ) -> dict[str, Any]:
     """The parameters a cached result must match (normalised)."""
     return {
@@ -74,10 +93,10 @@ def write_cache(
     result: KpiResult,
     output_dir: str | Path,
     company_dir: str | Path,
-    as_of: Any = None,
+    as_of: Param = None,
     window: str = "quarter",
-    segment: Any = "",
-    compare: Any = "",
+    segment: str | tuple[str, str] | None = "",
+    compare: str | tuple[str, tuple[str, str]] | None = "",
 ) -> Path:
     """Pickle ``result`` with its parameters to ``output_dir/_cache/kpi_result.pkl`` (for the
     pack runner: the section notebooks then read it instead of recomputing)."""
@@ -95,13 +114,7 @@ def write_cache(
     return path
 
 
-def _as_of_of(result: KpiResult) -> str | None:
-    w = getattr(result, "window", None)
-    a = getattr(w, "as_of", None)
-    return None if a is None else str(a)
-
-
-def _cached(output_dir: Any, key: dict[str, Any]) -> Any | None:
+def _cached(output_dir: str | Path | None, key: dict[str, Any]) -> KpiResult | None:
     if not output_dir:
         return None
     path = cache_path(output_dir)
@@ -112,17 +125,18 @@ def _cached(output_dir: Any, key: dict[str, Any]) -> Any | None:
             payload = pickle.load(fh)
     except Exception:  # noqa: BLE001  - a stale or foreign cache is recomputed, never trusted
         return None
-    if isinstance(payload, Mapping) and "result" in payload:
-        params = dict(payload.get("params") or {})
-        result = payload["result"]
-    else:  # a bare KpiResult (what the pack runner writes): check what it says about itself
+    if isinstance(payload, KpiResult):  # a bare result: check what it says about itself
         return payload if _result_matches(payload, key) else None
+    if not (isinstance(payload, Mapping) and isinstance(payload.get("result"), KpiResult)):
+        return None
+    params = dict(payload.get("params") or {})
+    result = payload["result"]
     cached = {k: params.get(k) for k in key}
     want = dict(key)
     # the runner may cache with the resolved as-of while notebooks pass "" (default)
     if want["as_of"] is None or cached["as_of"] is None:
         want["as_of"] = cached["as_of"] = None
-    elif _as_of_of(result) is not None and str(want["as_of"])[:7] == _as_of_of(result)[:7]:
+    elif str(want["as_of"])[:7] == str(result.window.as_of)[:7]:
         cached["as_of"] = want["as_of"]
     if all(_same_tuple(cached[k], want[k]) for k in want):
         return result
@@ -130,49 +144,32 @@ def _cached(output_dir: Any, key: dict[str, Any]) -> Any | None:
 
 
 def _result_matches(result: KpiResult, key: Mapping[str, Any]) -> bool:
-    """A bare cached result matches when its company folder, as-of month, window length
-    and (when it records them) segment and comparison are the ones asked for. The cache
-    lives in one pack's own folder, so what the result does not record is that pack's."""
-    if not hasattr(result, "kpis"):
-        return False
-    comp = getattr(result, "company", None)
-    path = getattr(comp, "path", None)
-    if path is not None and str(Path(path).resolve()) != key["company_dir"]:
-        return False
-    if key["as_of"] and _as_of_of(result) is not None and str(key["as_of"])[:7] != _as_of_of(result)[:7]:
-        return False
-    w = getattr(result, "window", None)
-    if w is not None and hasattr(w, "months"):
-        try:
-            from reportlib.metrics import parse_window
-
-            n = w.months if isinstance(w.months, int) else len(w.months)
-            if n != parse_window(key["window"]):
-                return False
-        except Exception:  # noqa: BLE001
-            pass
-    for attr in ("segment", "compare"):
-        if hasattr(result, attr) and not _same_tuple(getattr(result, attr) or None, key[attr]):
-            return False
-    return True
+    """A bare cached result matches when its company folder, as-of month, window length,
+    segment and comparison are the ones asked for."""
+    return (
+        str(Path(result.company.path).resolve()) == key["company_dir"]
+        and (not key["as_of"] or str(key["as_of"])[:7] == str(result.window.as_of)[:7])
+        and result.window.months == parse_window(key["window"])
+        and _same_tuple(result.segment, key["segment"])
+        and _same_tuple(result.compare, key["compare"])
+    )
 
 
-def _same_tuple(a: Any, b: Any) -> bool:
-    def flat(x):
-        if isinstance(x, (list, tuple)):
-            return tuple(flat(i) for i in x)
-        return x
+def _flat(x: object) -> object:
+    return tuple(_flat(i) for i in x) if isinstance(x, (list, tuple)) else x
 
-    return flat(a) == flat(b)
+
+def _same_tuple(a: object, b: object) -> bool:
+    return _flat(a) == _flat(b)
 
 
 def load_report(
     company_dir: str | Path,
-    as_of: Any = None,
+    as_of: Param = None,
     window: str = "quarter",
-    segment: Any = "",
-    compare: Any = "",
-    output_dir: Any = "",
+    segment: str | tuple[str, str] | None = "",
+    compare: str | tuple[str, tuple[str, str]] | None = "",
+    output_dir: str | Path | None = "",
 ) -> KpiResult:
     """The :class:`~reportlib.kpis.KpiResult` of a company for the given parameters.
 
@@ -183,52 +180,42 @@ def load_report(
     key = cache_key(company_dir, as_of, window, segment, compare)
     result = _cached(output_dir, key)
     if result is None:
-        from reportlib.kpis import compute_kpis
-
         result = compute_kpis(
             key["company_dir"], as_of=key["as_of"], window=key["window"], segment=key["segment"], compare=key["compare"]
         )
-    if isinstance(result, KpiResult):  # the fund's colours and font
-        S.Theme.from_fund(result.company.config.fund).apply()
+    S.Theme.from_fund(result.company.config.fund).apply()  # the fund's colours and font
     return result
 
 
 def setup() -> None:
     """Board-deck style for charts and crisp figures in the exported pages."""
-    from reportlib.deck import charts
-
     charts.apply_board_style()
-    try:
-        from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-        set_matplotlib_formats("svg")
-    except Exception:  # noqa: BLE001  - outside IPython there is nothing to configure
-        pass
+    if set_matplotlib_formats is not None:
+        try:
+            set_matplotlib_formats("svg")
+        except Exception:  # noqa: BLE001  - outside IPython there is nothing to configure
+            pass
     pd.set_option("display.max_columns", 30)
 
 
 # ---------------------------------------------------------------------------------------
 # facts about the result
 # ---------------------------------------------------------------------------------------
-def company_of(result_or_company: Any) -> Any:
-    return getattr(result_or_company, "company", result_or_company)
+def company_of(result: KpiResult) -> Company:
+    """The (segmented) company the result is of."""
+    return result.company
 
 
 def currency(result: KpiResult) -> str:
-    comp = company_of(result)
-    cfg = getattr(comp, "config", None)
-    return str(getattr(cfg, "currency", "") or "")
+    return result.company.config.currency
 
 
 def company_name(result: KpiResult) -> str:
-    comp = company_of(result)
-    cfg = getattr(comp, "config", None)
-    return str(getattr(cfg, "name", None) or getattr(comp, "slug", "") or "")
+    return result.company.config.name or result.company.slug
 
 
 def window_months(result: KpiResult) -> int:
-    w = getattr(result, "window", None)
-    return int(getattr(w, "months", 3) if isinstance(getattr(w, "months", 3), int) else len(w.months))
+    return result.window.months
 
 
 def period_word(result: KpiResult) -> str:
@@ -237,36 +224,25 @@ def period_word(result: KpiResult) -> str:
 
 def period_label(result: KpiResult) -> str:
     """The period's one label (:func:`reportlib.params.period_label`): 'Q3 2026', 'Sep 2026'."""
-    w = getattr(result, "window", None)
-    if getattr(w, "as_of", None) is None:
-        return ""
-    return params.period_label(w.as_of, w.months)
+    return params.period_label(result.window.as_of, result.window.months)
 
 
-def segment_label(result: KpiResult, segment: Any = "") -> str:
-    seg = parse_segment(segment) if segment else getattr(result, "segment", None)
+def segment_label(result: KpiResult, segment: str | tuple[str, str] | None = "") -> str:
+    seg = parse_segment(segment) if segment else result.segment
     if not seg:
         return "All customers"
-    try:
-        key, value = seg
-    except (TypeError, ValueError):
-        return str(seg)
+    key, value = seg
     return f"{str(key).replace('_', ' ').capitalize()}: {value}"
 
 
 def has_input(result: KpiResult, name: str) -> bool:
-    comp = company_of(result)
-    has = getattr(comp, "has", None)
-    if callable(has):
-        return bool(has(name))
-    frames = getattr(comp, "frames", {}) or {}
-    return name in frames
+    return result.company.has(name)
 
 
 def table(result: KpiResult, name: str) -> pd.DataFrame:
     """A table of the result (empty DataFrame when absent)."""
-    t = (getattr(result, "tables", None) or {}).get(name)
-    return t if isinstance(t, pd.DataFrame) else pd.DataFrame()
+    t = result.tables.get(name)
+    return pd.DataFrame() if t is None else t
 
 
 def has_table(result: KpiResult, name: str, columns: Sequence[str] | None = None) -> bool:
@@ -276,18 +252,16 @@ def has_table(result: KpiResult, name: str, columns: Sequence[str] | None = None
     if t.empty:
         return False
     if columns is not None:
-        t = t[[c for c in columns if c in t.columns]]
+        t = t[list(columns)]
     num = t.select_dtypes("number")
     return num.empty or bool(num.notna().any().any())
 
 
 def kpi_row(result: KpiResult, kpi: str) -> dict[str, Any]:
     """The kpis.csv row of one KPI as a dict (a blank row with a note when absent)."""
-    df = getattr(result, "kpis", None)
-    if isinstance(df, pd.DataFrame) and not df.empty:
-        hit = df[df["kpi"] == kpi]
-        if not hit.empty:
-            return hit.iloc[0].to_dict()
+    hit = result.kpis[result.kpis["kpi"] == kpi]
+    if not hit.empty:
+        return hit.iloc[0].to_dict()
     return {
         "kpi": kpi,
         "label": _label(kpi),
@@ -302,17 +276,16 @@ def kpi_row(result: KpiResult, kpi: str) -> dict[str, Any]:
     }
 
 
-def kpi_value(result: KpiResult, kpi: str) -> Any:
+def kpi_value(result: KpiResult, kpi: str) -> float:
     return kpi_row(result, kpi).get("value")
 
 
 def kpi_rows(
     result: KpiResult, kpis: Iterable[str] | None = None, tier: str | None = None, keep_blank: bool = True
 ) -> pd.DataFrame:
-    """Rows of kpis.csv in the order asked, with ``change_yoy`` / ``year_ago`` when known."""
-    df = getattr(result, "kpis", None)
-    if not isinstance(df, pd.DataFrame):
-        return pd.DataFrame()
+    """Rows of kpis.csv in the order asked, with ``change_yoy`` / ``year_ago`` (the north
+    stars' change against and value a year earlier; blank for the other KPIs)."""
+    df = result.kpis
     if tier is not None:
         df = df[df["tier"] == tier]
     if kpis is not None:
@@ -320,22 +293,16 @@ def kpi_rows(
         df = df.set_index("kpi").loc[order].reset_index()
     if not keep_blank:
         df = df[df["value"].notna()]
-    df = df.copy()
-    ya = getattr(result, "year_ago", None) or {}
-    if "year_ago" not in df.columns:
-        df["year_ago"] = [_plain(ya.get(k)) for k in df["kpi"]]
-    yoy = {
-        getattr(e, "kpi", None): getattr(e, "change_year_ago", None)
-        for e in (getattr(result, "explanations", None) or [])
-    }
-    if "change_yoy" not in df.columns:
-        df["change_yoy"] = [_plain(yoy.get(k)) for k in df["kpi"]]
-    return df.reset_index(drop=True)
+    yoy = {e.kpi: e.change_year_ago for e in result.explanations}
+    return df.assign(
+        year_ago=[_plain(result.year_ago.get(k)) for k in df["kpi"]],
+        change_yoy=[_plain(yoy.get(k)) for k in df["kpi"]],
+    ).reset_index(drop=True)
 
 
 def north_star(result: KpiResult) -> pd.DataFrame:
     """North-star rows in the company's order."""
-    order = list(getattr(getattr(company_of(result), "config", None), "north_star", []) or [])
+    order = result.north_star
     rows = kpi_rows(result, tier="north_star")
     if order and not rows.empty:
         rows = kpi_rows(
@@ -344,7 +311,7 @@ def north_star(result: KpiResult) -> pd.DataFrame:
     return rows
 
 
-def _plain(v: Any) -> Any:
+def _plain(v: object) -> float | None:
     return None if is_blank(v) else float(v)
 
 
@@ -363,33 +330,21 @@ def fmt_kpi(result: KpiResult, kpi: str) -> str:
 
 
 def sparklines(result: KpiResult) -> dict[str, pd.Series]:
-    """Monthly history of the north stars for tile sparklines, from the result's tables
-    (``kpi_history`` / ``north_star_history`` long tables when present; ARR follows the
-    closing MRR of ``mrr_bridge``, which has the same shape)."""
-    out: dict[str, pd.Series] = {}
-    for name in ("kpi_history", "north_star_history", "kpi_trends"):
-        t = table(result, name)
-        if not t.empty and {"kpi", "value"} <= set(t.columns):
-            mcol = next((c for c in ("month", "period") if c in t.columns), None)
-            for k, g in t.groupby("kpi", sort=False):
-                out[str(k)] = pd.Series(g["value"].to_numpy(dtype=float), index=g[mcol] if mcol else None)
+    """Monthly history for the tiles' sparklines: ARR (and MRR) follow the closing MRR of
+    ``mrr_bridge`` (the same shape), the last 24 months."""
     b = table(result, "mrr_bridge")
-    if "arr" not in out and not b.empty and "closing_mrr" in b.columns:
-        out["arr"] = pd.Series(b["closing_mrr"].to_numpy(dtype=float), index=b["month"]).tail(24)
-    if "mrr" not in out and "arr" in out:
-        out["mrr"] = out["arr"]
-    return out
+    if b.empty:
+        return {}
+    arr = pd.Series(b["closing_mrr"].to_numpy(dtype=float), index=b["month"]).tail(24)
+    return {"arr": arr, "mrr": arr}
 
 
 # ---------------------------------------------------------------------------------------
 # words: titles, narrative, commentary, notes
 # ---------------------------------------------------------------------------------------
 def narrative(result: KpiResult, section: str) -> list[str]:
-    n = getattr(result, "narrative", None) or {}
-    sentences = n.get(section) or []
-    if isinstance(sentences, str):
-        sentences = [sentences]
-    return [str(s) for s in sentences if str(s).strip()]
+    """The generated sentences of one section of the pack (none when it has none)."""
+    return [s for s in result.narrative.get(section, []) if s.strip()]
 
 
 def short(sentence: str, limit: int = 90) -> str:
@@ -416,28 +371,21 @@ def headline(result: KpiResult, section: str, fallback: str) -> str:
 _BLOCK_OF_SECTION = {"summary": "highlights"}
 
 
-def commentary_sections(company: Any) -> dict[str, str]:
+def commentary_sections(result: KpiResult) -> dict[str, str]:
     """The analyst's commentary of one pack, block id -> text
     (:func:`reportlib.inputs.commentary.commentary_blocks`): the as-of month's
     ``commentary/<YYYY-MM>.md`` when there is one, else ``commentary.md``; in a segment pack
-    only the headings that name its segment, in a company pack only those that name none.
-    ``company``: a KpiResult, a Company or a company folder."""
-    comp = company_of(company)
-    path = getattr(comp, "path", comp)
-    if not isinstance(path, (str, Path)):
-        return {}
-    seg = getattr(company, "segment", None) or getattr(comp, "segment_filter", None)
-    seg_value = str(seg[1]) if isinstance(seg, (tuple, list)) and len(seg) == 2 else ""
-    return commentary_blocks(path, as_of(company) if hasattr(company, "window") else None, seg_value)
+    only the headings that name its segment, in a company pack only those that name none."""
+    return commentary_blocks(result.company.path, as_of(result), segment_value(result))
 
 
-def commentary(company: Any, section: str) -> str:
+def commentary(result: KpiResult, section: str) -> str:
     """The analyst's commentary for one block of the pack ("" when there is none): highlights
     (the ``summary`` heading), risks, asks, or a page family (revenue_quality, ...)."""
-    return commentary_sections(company).get(_BLOCK_OF_SECTION.get(section, section), "")
+    return commentary_sections(result).get(_BLOCK_OF_SECTION.get(section, section), "")
 
 
-def _kicker(section: str, result: Any = None) -> str:
+def _kicker(section: str, result: KpiResult | None = None) -> str:
     """The small line above a section's first title: 'Appendix · Meridian · Q3 2026'."""
     kicker = reg.SECTION_TITLES.get(section, section)
     if result is not None:
@@ -445,7 +393,7 @@ def _kicker(section: str, result: Any = None) -> str:
     return paragraph(kicker, "bp-muted")
 
 
-def title(text: str, section: str | None = None, result: KpiResult = None) -> None:
+def title(text: str, section: str | None = None, result: KpiResult | None = None) -> None:
     """Show a slide title (a level-2 heading starts a page in the exported deck). With
     ``section`` (a section's first page) a small line naming the section comes first."""
     show_html((_kicker(section, result) if section else "") + f"<h2>{esc(text)}</h2>\n")
@@ -511,7 +459,7 @@ def kpi_table(
     tier: str | None = None,
     keep_blank: bool = True,
     year_ago: bool = False,
-) -> Any:
+) -> Styler:
     """A Styler of KPI rows: KPI, value, prior period, change, benchmark, status (coloured),
     note; numbers formatted for each KPI's unit."""
     rows = kpi_rows(result, kpis, tier, keep_blank)
@@ -612,7 +560,7 @@ _ACRONYMS = {
 }
 
 
-def header(column: Any) -> str:
+def header(column: object) -> str:
     """A column name as a table header: snake_case -> Sentence case, acronyms kept
     ('kpi' -> 'KPI', 'new_arr' -> 'New ARR')."""
     words = str(column).replace("_", " ").split(" ")
@@ -626,10 +574,10 @@ def header(column: Any) -> str:
 def styled(
     df: pd.DataFrame,
     formats: Mapping[str, str] | None = None,
-    result: KpiResult = None,
+    result: KpiResult | None = None,
     labels: Mapping[str, str] | None = None,
     max_rows: int = 14,
-) -> Any:
+) -> Styler:
     """A Styler of any table: columns formatted by ``formats`` (column -> money / pct /
     count / multiple / months / days), index hidden, columns renamed by ``labels`` (else
     snake_case -> Sentence case), at most ``max_rows`` rows (a page holds about that many)."""
@@ -654,37 +602,31 @@ def styled(
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
 
 
-def show(obj: Any) -> None:
+def show(obj: Figure | Styler | pd.DataFrame) -> None:
     """Display a figure or a table and release the figure."""
-    from IPython.display import display
-
     display(obj)
-    try:
-        import matplotlib.pyplot as plt
-        from matplotlib.figure import Figure
-
-        if isinstance(obj, Figure):
-            plt.close(obj)
-    except Exception:  # noqa: BLE001
-        pass
+    if isinstance(obj, Figure):
+        plt.close(obj)
 
 
 # ---------------------------------------------------------------------------------------
 # cover and appendix facts
 # ---------------------------------------------------------------------------------------
-def cover_facts(result: KpiResult, segment: Any = "", compare: Any = "") -> pd.DataFrame:
+def cover_facts(
+    result: KpiResult,
+    segment: str | tuple[str, str] | None = "",
+    compare: str | tuple[str, tuple[str, str]] | None = "",
+) -> pd.DataFrame:
     """The cover's facts: company, period, segment, currency, data as of, generated on."""
-    comp = company_of(result)
-    cfg = getattr(comp, "config", None)
-    w = getattr(result, "window", None)
+    cfg = result.company.config
     cmp = parse_compare(compare) if compare else None
     rows = [
         ("Company", company_name(result)),
-        ("Period", f"{period_label(result)} ({period_word(result)} to {getattr(w, 'as_of', '')})"),
+        ("Period", f"{period_label(result)} ({period_word(result)} to {result.window.as_of})"),
         ("Customers", segment_label(result, segment)),
         ("Currency", currency(result)),
-        ("Data as of", str(getattr(w, "as_of", ""))),
-        ("Stage · go-to-market", f"{getattr(cfg, 'stage', '')} · {getattr(cfg, 'gtm', '')}"),
+        ("Data as of", str(result.window.as_of)),
+        ("Stage · go-to-market", f"{cfg.stage or ''} · {cfg.gtm or ''}"),
         ("Generated on", pd.Timestamp.now().strftime("%d %B %Y")),
     ]
     if cmp:
@@ -694,40 +636,33 @@ def cover_facts(result: KpiResult, segment: Any = "", compare: Any = "") -> pd.D
 
 def warnings_table(result: KpiResult) -> pd.DataFrame:
     """Data-quality warnings of the inputs: input, file, row, column, message."""
-    comp = company_of(result)
-    probs = list(getattr(comp, "warnings", []) or [])
     rows = [
         {
-            "input": getattr(p, "input", "") or "",
-            "file": Path(str(getattr(p, "file", "") or "")).name,
-            "row": "" if getattr(p, "row", None) is None else str(p.row),
-            "column": getattr(p, "column", "") or "",
-            "warning": getattr(p, "message", str(p)),
+            "input": p.input or "",
+            "file": Path(p.file or "").name,
+            "row": "" if p.row is None else str(p.row),
+            "column": p.column or "",
+            "warning": p.message,
         }
-        for p in probs
+        for p in result.company.warnings
     ]
     return pd.DataFrame(rows, columns=["input", "file", "row", "column", "warning"])
 
 
 def notes_list(result: KpiResult) -> list[str]:
-    return [str(n) for n in (getattr(result, "notes", None) or [])]
+    return list(result.notes)
 
 
 def policies_table(result: KpiResult) -> pd.DataFrame:
-    cfg = getattr(company_of(result), "config", None)
-    pol = getattr(cfg, "policies", None)
-    describe = getattr(pol, "describe", None)
-    rows = describe() if callable(describe) else []
-    return pd.DataFrame(rows, columns=["policy", "value", "meaning"])
+    return pd.DataFrame(result.company.config.policies.describe(), columns=["policy", "value", "meaning"])
 
 
 def definitions_table(result: KpiResult, section: str | None = None) -> pd.DataFrame:
     """KPI definitions (registry) for the KPIs present in the result, with their benchmark."""
-    df = getattr(result, "kpis", None)
-    ids = list(df["kpi"]) if isinstance(df, pd.DataFrame) else []
+    df = result.kpis
     rows = []
-    bench = dict(zip(df["kpi"], df["benchmark"], strict=False)) if isinstance(df, pd.DataFrame) else {}
-    for k in ids:
+    bench = dict(zip(df["kpi"], df["benchmark"], strict=True))
+    for k in df["kpi"]:
         spec = reg.REGISTRY.get(k)
         if spec is None:
             continue
@@ -740,12 +675,10 @@ def definitions_table(result: KpiResult, section: str | None = None) -> pd.DataF
 
 def inputs_table(result: KpiResult) -> pd.DataFrame:
     """Inputs used: logical input, files, rows."""
-    comp = company_of(result)
-    frames = getattr(comp, "frames", {}) or {}
-    sources = getattr(comp, "sources", {}) or {}
+    comp = result.company
     rows = [
-        {"input": name, "files": ", ".join(Path(str(p)).name for p in sources.get(name, [])), "rows": len(frame)}
-        for name, frame in frames.items()
+        {"input": name, "files": ", ".join(Path(p).name for p in comp.sources.get(name, [])), "rows": len(frame)}
+        for name, frame in comp.frames.items()
     ]
     return pd.DataFrame(rows, columns=["input", "files", "rows"])
 
@@ -827,20 +760,20 @@ def hierarchy(result: KpiResult, max_children: int = 4, max_granular: int = 2) -
     status) for :func:`reportlib.deck.charts.kpi_tree`, over the KPIs that have a value: the
     edges of the result's ``kpi_tree`` table (else the registry's). Under each north star
     the KPI the narrative names as its driver comes first."""
-    rows = getattr(result, "kpis", None)
-    if not isinstance(rows, pd.DataFrame) or rows.empty:
+    rows = result.kpis
+    if rows.empty:
         return pd.DataFrame()
     have = {k: r for k, r in zip(rows["kpi"], rows.to_dict("records"), strict=False) if not is_blank(r.get("value"))}
     edges = table(result, "kpi_tree")
     children: dict[str, list[str]] = {}
-    if not edges.empty and "parent" in edges.columns:
+    if not edges.empty:
         for k, p in zip(edges["kpi"], edges["parent"], strict=False):
             if not is_blank(p):
                 children.setdefault(str(p), []).append(str(k))
     else:
         for k in have:
             children[k] = reg.children(k) if k in reg.REGISTRY else []
-    drivers = {getattr(e, "kpi", None): getattr(e, "driver", "") for e in (getattr(result, "explanations", None) or [])}
+    drivers = {e.kpi: e.driver for e in result.explanations}
     rank = {"diagnostic": 0, "granular": 1, "north_star": 2}
     out, seen = [], set()
     for ns in north_star(result).to_dict("records"):
@@ -890,9 +823,9 @@ def kpi_tree_title(result: KpiResult) -> str:
     return "KPI tree: " + "; ".join(parts)
 
 
-def as_of(result: KpiResult) -> Any:
+def as_of(result: KpiResult) -> pd.Period:
     """The report's as-of month (a ``pd.Period``), e.g. for marking a quarter still running."""
-    return getattr(getattr(result, "window", None), "as_of", None)
+    return result.window.as_of
 
 
 # ---------------------------------------------------------------------------------------
@@ -914,11 +847,9 @@ def engagement_kpis(result: KpiResult) -> pd.DataFrame:
 def engagement_note(result: KpiResult) -> None:
     """In a segment pack, a note when the usage / NPS inputs carry no segment column (their
     figures are then the whole company's)."""
-    comp = company_of(result)
-    whole = [
-        n for n in ("usage", "nps") if n in (getattr(comp, "unfiltered_inputs", None) or []) and has_input(result, n)
-    ]
-    seg = getattr(comp, "segment_filter", None)
+    comp = result.company
+    whole = [n for n in ("usage", "nps") if n in comp.unfiltered_inputs and has_input(result, n)]
+    seg = comp.segment_filter
     if whole and seg:
         what = " and ".join({"usage": "Product usage", "nps": "NPS"}[n] for n in whole)
         inputs = " and ".join(whole) + (" inputs have" if len(whole) > 1 else " input has")
@@ -943,7 +874,7 @@ def engagement_title(result: KpiResult) -> str:
 
 
 def alerts(result: KpiResult) -> list[str]:
-    return [str(a) for a in (getattr(result, "alerts", None) or [])]
+    return list(result.alerts)
 
 
 def show_alerts(result: KpiResult, empty: str = "") -> None:
@@ -960,7 +891,11 @@ def show_bullets(items: Iterable[str]) -> None:
         show_html(bullets(items))
 
 
-def cover(result: KpiResult, segment: Any = "", compare: Any = "") -> None:
+def cover(
+    result: KpiResult,
+    segment: str | tuple[str, str] | None = "",
+    compare: str | tuple[str, tuple[str, str]] | None = "",
+) -> None:
     """The cover page: company, period, segment, currency, data as of, generated on."""
     seg = segment_label(result, segment)
     show_html(
@@ -1008,34 +943,20 @@ def compare_table(result: KpiResult, kpis: Sequence[str] | None = COMPARE_KPIS) 
     """The two-segment comparison (``compare_kpis``: kpi, label, unit, <A>, <B>,
     difference, status_<A>, status_<B>, note_<A>, note_<B>), the rows of ``kpis`` in that
     order (all rows with ``kpis=None``) that have a value for at least one segment."""
-    t = first_table(result, "compare_kpis", "segment_compare", "compare")
-    if t.empty or "kpi" not in t.columns:
+    t = table(result, "compare_kpis")
+    if t.empty or result.compare is None:
         return pd.DataFrame()
-    t = t.copy()
-    if "label" not in t.columns:
-        t.insert(1, "label", [_label(k) for k in t["kpi"]])
-    if "unit" not in t.columns:
-        t["unit"] = [_unit(k) for k in t["kpi"]]
     if kpis is not None:
         order = [k for k in kpis if k in set(t["kpi"])]
         t = t.set_index("kpi").loc[order].reset_index()
-    sides = _compare_columns(t)
-    if sides:
-        t = t[t[sides].notna().any(axis=1)]
-    return t.reset_index(drop=True)
+    sides = list(result.compare[1])
+    return t[t[sides].notna().any(axis=1)].reset_index(drop=True)
 
 
-def _compare_columns(t: pd.DataFrame) -> list[str]:
-    meta = {"kpi", "label", "unit", "difference", "tier", "dimension", "benchmark", "note"}
-    return [c for c in t.columns if c not in meta and not str(c).startswith(("status_", "note_"))][:2]
-
-
-def compare_segments(result: KpiResult, compare: Any = "") -> list[str]:
-    """The two compared values (e.g. ["SMB", "Enterprise"])."""
-    cmp = parse_compare(compare) if compare else getattr(result, "compare", None)
-    if cmp:
-        return [str(cmp[1][0]), str(cmp[1][1])]
-    return _compare_columns(first_table(result, "compare_kpis", "segment_compare", "compare"))
+def compare_segments(result: KpiResult, compare: str | tuple[str, tuple[str, str]] | None = "") -> list[str]:
+    """The two compared values (e.g. ["SMB", "Enterprise"]); none in a pack without a comparison."""
+    cmp = parse_compare(compare) if compare else result.compare
+    return [str(cmp[1][0]), str(cmp[1][1])] if cmp else []
 
 
 def has_compare(result: KpiResult) -> bool:
@@ -1048,14 +969,14 @@ def compare_cohorts(result: KpiResult, kinds: Sequence[str] = ("nrr", "logo")) -
     out = {}
     for k in kinds:
         t = table(result, f"compare_cohorts_{k}")
-        if not t.empty and "segment" in t.columns:
+        if not t.empty:
             out[k] = t
     return out
 
 
 def compare_title(
     result: KpiResult,
-    compare: Any = "",
+    compare: str | tuple[str, tuple[str, str]] | None = "",
     kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
     what: str = "",
 ) -> str:
@@ -1078,18 +999,14 @@ def compare_title(
     return f"{head}: " + ", ".join(parts) if parts else f"{head}: the two segments side by side"
 
 
-def compare_cohorts_title(result: KpiResult, compare: Any = "") -> str:
+def compare_cohorts_title(result: KpiResult, compare: str | tuple[str, tuple[str, str]] | None = "") -> str:
     """'SMB vs Enterprise cohorts: GRR 64% vs 96%, logo churn 5.8% vs 0.0%'."""
     return compare_title(result, compare, (("grr", "GRR"), ("logo_churn_rate", "logo churn")), "cohorts")
 
 
 def tables_like(result: KpiResult, prefix: str) -> dict[str, pd.DataFrame]:
     """Non-empty tables whose name starts with ``prefix`` (e.g. 'pipeline_by_')."""
-    return {
-        n: t
-        for n, t in (getattr(result, "tables", None) or {}).items()
-        if n.startswith(prefix) and isinstance(t, pd.DataFrame) and not t.empty
-    }
+    return {n: t for n, t in result.tables.items() if n.startswith(prefix) and not t.empty}
 
 
 def missing_notes(result: KpiResult, wanted: Sequence[tuple[str | Sequence[str], str]]) -> None:
@@ -1107,7 +1024,7 @@ def kpi_note(result: KpiResult, kpi: str, what: str) -> None:
     note(f"{what} is left out: {'' if is_blank(n) else n}.")
 
 
-def breakdown_table(result: KpiResult, dimension: str | None = None) -> Any:
+def breakdown_table(result: KpiResult, dimension: str | None = None) -> Styler | None:
     """The granular view: revenue KPIs (rows) by each value of one dimension (columns),
     formatted; from the ``breakdowns`` table."""
     t = table(result, "breakdowns")
@@ -1178,8 +1095,7 @@ SUMMARY_BLOCKS = (("highlights", "Highlights"), ("risks", "Risks"), ("asks", "As
 
 def segment_value(result: KpiResult) -> str:
     """The segment a segment pack is about ("" in a company pack)."""
-    seg = getattr(result, "segment", None)
-    return str(seg[1]) if isinstance(seg, (tuple, list)) and len(seg) == 2 else ""
+    return "" if result.segment is None else str(result.segment[1])
 
 
 def page_title(result: KpiResult, text: str) -> str:
@@ -1219,7 +1135,7 @@ def _shown_rows(result: KpiResult, kpis: Sequence[str]) -> pd.DataFrame:
     return rows[keep].reset_index(drop=True)
 
 
-def pack_kpi_table(result: KpiResult) -> Any:
+def pack_kpi_table(result: KpiResult) -> Styler:
     """The pack's one KPI table (:func:`pack_kpi_ids`), with the year-ago column."""
     rows = kpi_rows(result, pack_kpi_ids(result), keep_blank=False)
     return kpi_table(result, list(rows["kpi"]), year_ago=True).set_table_styles(_COMPACT_CSS, overwrite=False)
@@ -1513,7 +1429,7 @@ def reconciliation_title(result: KpiResult) -> str:
     return page_title(result, text[:1].upper() + text[1:])
 
 
-def reconciliation_table(result: KpiResult) -> Any:
+def reconciliation_table(result: KpiResult) -> Styler:
     t = reconciliation_rows(result)
     return styled(
         t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
@@ -1524,11 +1440,11 @@ def reconciliation_table(result: KpiResult) -> Any:
 
 
 def restatements_title(result: KpiResult) -> str:
-    n = getattr(result, "narrative", None) or {}
-    return page_title(result, str(n.get("restatements_title") or "Restated since the last pack"))
+    said = narrative(result, "restatements_title")
+    return page_title(result, said[0] if said else "Restated since the last pack")
 
 
-def restatements_table(result: KpiResult) -> Any:
+def restatements_table(result: KpiResult) -> Styler:
     t = table(result, "restatements")
     return styled(t.head(12), {"reported_before": "number", "now": "number", "change": "number"}, result)
 
@@ -1592,7 +1508,7 @@ def data_quality_title(result: KpiResult) -> str:
     return f"The definitions' policies in force; {head[:1].lower()}{head[1:]}"
 
 
-def compact(styler: Any) -> Any:
+def compact(styler: Styler) -> Styler:
     """A page-long table in smaller type (:data:`_COMPACT_CSS`)."""
     return styler.set_table_styles(_COMPACT_CSS, overwrite=False)
 
@@ -1611,7 +1527,7 @@ def unit_economics_blanks_title(result: KpiResult) -> str:
     return page_title(result, "Unit economics and cash are left blank: the notes say why")
 
 
-def unit_economics_blanks(result: KpiResult) -> Any:
+def unit_economics_blanks(result: KpiResult) -> Styler:
     """The unit-economics and cash KPIs with the notes that say why each is blank (a segment
     pack on company-wide financials), so that the section shows its reason, not an empty page."""
     return kpi_table(result, [*UNIT_ECONOMICS_KPIS, *CASH_KPIS])
@@ -1642,7 +1558,7 @@ def go_to_market_blanks_title(result: KpiResult) -> str:
     return page_title(result, "Go-to-market figures are left out of this pack: the notes say why")
 
 
-def go_to_market_blanks(result: KpiResult) -> Any:
+def go_to_market_blanks(result: KpiResult) -> Styler:
     """The go-to-market KPIs with the notes that say why each is blank, so that the section
     shows its reason, not an empty page."""
     return kpi_table(result, GO_TO_MARKET_KPIS)
