@@ -44,8 +44,6 @@ LAZY_PENDING = {
     "reportlib/deck/_style.py",
     "reportlib/deck/charts.py",
     "reportlib/deck/portfolio_charts.py",
-    "reportlib/deck/report.py",
-    "reportlib/kpis/narrative.py",
 }
 
 

@@ -122,10 +122,10 @@ def test_generic_north_star_uses_registry_children():
 def test_journey_alert_on_opposite_moves():
     cur = {"signups": 125, "signup_to_pql": 0.16, "visitors": 1000, "visitor_to_signup": 0.125}
     prior = {"signups": 100, "signup_to_pql": 0.20, "visitors": 1000, "visitor_to_signup": 0.10}
-    alerts = nar.journey_alerts(cur, prior, threshold=0.10)
+    alerts = nar.journey_alert_sentences(cur, prior, threshold=0.10)
     assert len(alerts) == 1 and alerts[0].startswith("Signups rose 25% while signup-to-PQL fell 20%")
     assert alerts[0].endswith("vs the prior quarter.")
-    assert nar.journey_alerts(cur, prior, threshold=0.30) == []
+    assert nar.journey_alert_sentences(cur, prior, threshold=0.30) == []
 
 
 @pytest.mark.parametrize(

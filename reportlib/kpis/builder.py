@@ -833,7 +833,7 @@ def _narrative(
     explanations = nar.summary(cfg.north_star, values, prior, year, cfg.currency, window.months)
     sections = {"summary": [e.sentence for e in explanations]}
     sections.update(nar.section_sentences(values, prior, cfg.currency, cfg.stage, cfg.gtm, window.months, word))
-    alerts = nar.journey_alerts(values, prior, cfg.policies.alert_threshold, window.months)
+    alerts = nar.journey_alert_sentences(values, prior, cfg.policies.alert_threshold, window.months)
     if alerts:
         sections["kpi_hierarchy"] = sections.get("kpi_hierarchy", []) + alerts
     return sections, explanations, alerts

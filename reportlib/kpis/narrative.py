@@ -25,6 +25,7 @@ from functools import partial
 
 from reportlib import format as F
 from reportlib import registry as reg
+from reportlib.metrics.journey import journey_alerts
 from reportlib.params import PERIOD_WORDS
 from reportlib.values import finite
 
@@ -391,15 +392,14 @@ def explain(
 
 
 # --- alerts and section sentences ----------------------------------------------------------
-def journey_alerts(cur: Values, prior: Values, threshold: float = 0.10, months: int = 3) -> list[str]:
+def journey_alert_sentences(cur: Values, prior: Values, threshold: float = 0.10, months: int = 3) -> list[str]:
     """Adjacent journey stages moving in opposite directions by more than ``threshold``
     (relative change) against the prior period, e.g. signups up while signup-to-PQL falls
     (:func:`reportlib.metrics.journey.journey_alerts`), as sentences."""
-    from reportlib.metrics.journey import journey_alerts as _alerts
-
     period = PERIOD_WORDS.get(months, "period")
     return [
-        f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}." for a in _alerts(cur, prior, threshold)
+        f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}."
+        for a in journey_alerts(cur, prior, threshold)
     ]
 
 
