@@ -67,7 +67,6 @@ from reportlib.metrics._noted import Noted, note_of, value_of
 from reportlib.metrics.cohort_economics import (
     cohort_gross_profit,
     cohort_payback,
-    compare_segments,
     monthly_cac,
     monthly_gross_margin,
 )
@@ -89,7 +88,6 @@ __all__ += [
     "value_of",
     "cohort_gross_profit",
     "cohort_payback",
-    "compare_segments",
     "monthly_cac",
     "monthly_gross_margin",
     "dau_mau",
