@@ -192,14 +192,17 @@ def test_the_checker_catches_a_deliberate_violation(tmp_path: Path, files: dict[
 
 
 def _subpackages(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if (p / "__init__.py").is_file())
+    """Every package under ``root`` (``inputs``, ``inputs/sources``, ...)."""
+    return sorted(p.parent for p in root.rglob("__init__.py") if p.parent != root)
 
 
-@pytest.mark.parametrize("package", _subpackages(PACKAGE), ids=lambda p: p.name)
+@pytest.mark.parametrize("package", _subpackages(PACKAGE), ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -> None:
     tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
     docstring = ast.get_docstring(tree)
     assert docstring and docstring.strip(), f"{package.name}/__init__.py has no docstring"
+    concern = docstring.split("\n\n")[0]
+    assert "\n" not in concern and len(concern) <= 100, f"{package.name}: the concern is not one line: {concern!r}"
     exported = [
         node.value
         for node in tree.body
@@ -214,9 +217,9 @@ def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -
 def test_subpackage_all_names_exist() -> None:
     """``__all__`` names what the package really has."""
     for package in _subpackages(PACKAGE):
-        module = importlib.import_module(f"reportlib.{package.name}")
+        module = importlib.import_module(_module_name(package / "__init__.py", PACKAGE))
         missing = [n for n in module.__all__ if not hasattr(module, n)]
-        assert missing == [], f"reportlib.{package.name}.__all__ names {missing}"
+        assert missing == [], f"{module.__name__}.__all__ names {missing}"
 
 
 def test_imports_inside_functions_only_where_justified() -> None:

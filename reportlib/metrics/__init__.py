@@ -1,5 +1,7 @@
-"""Metric definitions of METRICS.md as pure functions: DataFrames in, DataFrames or numbers
-out; no I/O, no plotting."""
+"""Metrics: the definitions of METRICS.md as pure functions, no I/O and no plotting.
+
+DataFrames in, DataFrames or numbers out.
+"""
 
 from __future__ import annotations
 
