@@ -19,7 +19,7 @@ import pytest
 from test_kpis import tiny_company
 
 from reportlib import format as F
-from reportlib.deck import charts, report
+from reportlib.deck import _load, _summary, charts, report
 from reportlib.exceptions import ParameterError
 from reportlib.kpis import KpiResult, compute_kpis
 from reportlib.kpis.sensitivity import SENSITIVITY_COLUMNS
@@ -61,7 +61,7 @@ def _fail(*args, **kwargs):
 def test_cache_hit_returns_the_pickled_result_without_computing(tiny, folder, tmp_path, monkeypatch):
     out = tmp_path / "pack"
     report.write_cache(tiny, out, folder, AS_OF, "quarter", "", "")
-    monkeypatch.setattr(report, "compute_kpis", _fail)
+    monkeypatch.setattr(_load, "compute_kpis", _fail)
     got = report.load_report(str(folder), AS_OF, "quarter", "", "", str(out))
     assert isinstance(got, KpiResult) and got.kpis.equals(tiny.kpis)
     # the default as-of ("") matches a cache written for a resolved month
@@ -73,7 +73,7 @@ def test_bare_pickle_from_the_pack_runner_is_used_when_it_matches(tiny, folder, 
     (out / "_cache").mkdir(parents=True)
     with open(out / "_cache" / "kpi_result.pkl", "wb") as f:
         pickle.dump(tiny, f)
-    monkeypatch.setattr(report, "compute_kpis", _fail)
+    monkeypatch.setattr(_load, "compute_kpis", _fail)
     assert report.load_report(str(folder), AS_OF, "quarter", "", "", str(out)).company.path == folder
 
 
@@ -90,7 +90,7 @@ def test_cache_miss_on_other_parameters_computes(tiny, folder, tmp_path, monkeyp
     else:
         report.write_cache(tiny, out, folder, AS_OF, "quarter", "", "")
     calls = []
-    monkeypatch.setattr(report, "compute_kpis", lambda *a, **k: calls.append((a, k)) or tiny)
+    monkeypatch.setattr(_load, "compute_kpis", lambda *a, **k: calls.append((a, k)) or tiny)
     params = dict(as_of=AS_OF, window="quarter", segment="", compare="") | change
     assert report.load_report(str(folder), output_dir=str(out), **params) is tiny
     ((args, kwargs),) = calls
@@ -101,7 +101,7 @@ def test_cache_miss_on_other_parameters_computes(tiny, folder, tmp_path, monkeyp
 
 def test_no_output_dir_or_corrupt_cache_computes(tiny, folder, tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(report, "compute_kpis", lambda *a, **k: calls.append(a) or tiny)
+    monkeypatch.setattr(_load, "compute_kpis", lambda *a, **k: calls.append(a) or tiny)
     assert report.load_report(str(folder)) is tiny
     out = tmp_path / "pack"
     (out / "_cache").mkdir(parents=True)
@@ -291,7 +291,7 @@ def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(tiny, 
     assert "(net negative churn)" in html
     assert "Burn multiple" not in html  # blank rows leave the table ...
     shown = []
-    monkeypatch.setattr(report, "note", shown.append)
+    monkeypatch.setattr(_summary, "note", shown.append)
     report.blank_kpi_notes(res)
     # ... and appear once per reason, with the note that says why, in the table's order
     assert shown == [

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from IPython.display import HTML
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+from pandas.io.formats.style import Styler
 from test_kpis import tiny_company
 
 from conftest import chromium_available
 from reportlib import cli
-from reportlib.deck import _html, report
+from reportlib.deck import _html, _tables, report
 from reportlib.exceptions import Problem
 from reportlib.inputs.commentary import commentary_blocks
 from reportlib.kpis import KpiResult, compute_kpis
@@ -40,8 +42,12 @@ def _no_markup(html: str) -> None:
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """HTML the deck helpers display, in order."""
     out: list[str] = []
-    monkeypatch.setattr(report, "show_html", out.append)
-    monkeypatch.setattr(report, "show", lambda obj: out.append(obj.to_html()))
+
+    def display(obj: HTML | Styler) -> None:
+        out.append(obj.data if isinstance(obj, HTML) else obj.to_html())
+
+    monkeypatch.setattr(_html, "display", display)  # show_html
+    monkeypatch.setattr(_tables, "display", display)  # show: a table
     return out
 
 
