@@ -11,6 +11,7 @@ import pandas as pd
 
 from reportlib import format as F
 from reportlib.deck._facts import currency, table
+from reportlib.deck._load import CompareParam
 from reportlib.kpis import KpiResult
 from reportlib.params import parse_compare
 from reportlib.values import is_blank
@@ -48,7 +49,7 @@ def compare_table(result: KpiResult, kpis: Sequence[str] | None = COMPARE_KPIS) 
     return t[t[sides].notna().any(axis=1)].reset_index(drop=True)
 
 
-def compare_segments(result: KpiResult, compare: str | tuple[str, tuple[str, str]] | None = "") -> list[str]:
+def compare_segments(result: KpiResult, compare: CompareParam = "") -> list[str]:
     """The two compared values (e.g. ["SMB", "Enterprise"]); none in a pack without a comparison."""
     cmp = parse_compare(compare) if compare else result.compare
     return [str(cmp[1][0]), str(cmp[1][1])] if cmp else []
@@ -71,7 +72,7 @@ def compare_cohorts(result: KpiResult, kinds: Sequence[str] = ("nrr", "logo")) -
 
 def compare_title(
     result: KpiResult,
-    compare: str | tuple[str, tuple[str, str]] | None = "",
+    compare: CompareParam = "",
     kpis: Sequence[tuple[str, str]] = (("nrr", "NRR"), ("arr", "ARR")),
     what: str = "",
 ) -> str:
@@ -94,6 +95,6 @@ def compare_title(
     return f"{head}: " + ", ".join(parts) if parts else f"{head}: the two segments side by side"
 
 
-def compare_cohorts_title(result: KpiResult, compare: str | tuple[str, tuple[str, str]] | None = "") -> str:
+def compare_cohorts_title(result: KpiResult, compare: CompareParam = "") -> str:
     """'SMB vs Enterprise cohorts: GRR 64% vs 96%, logo churn 5.8% vs 0.0%'."""
     return compare_title(result, compare, (("grr", "GRR"), ("logo_churn_rate", "logo churn")), "cohorts")

@@ -13,6 +13,7 @@ import pandas as pd
 from reportlib import format as F
 from reportlib import params
 from reportlib import registry as reg
+from reportlib.deck._load import SegmentParam
 from reportlib.inputs import Company
 from reportlib.kpis import KpiResult
 from reportlib.params import parse_segment
@@ -45,7 +46,7 @@ def period_label(result: KpiResult) -> str:
     return params.period_label(result.window.as_of, result.window.months)
 
 
-def segment_label(result: KpiResult, segment: str | tuple[str, str] | None = "") -> str:
+def segment_label(result: KpiResult, segment: SegmentParam = "") -> str:
     seg = parse_segment(segment) if segment else result.segment
     if not seg:
         return "All customers"

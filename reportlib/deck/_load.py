@@ -27,6 +27,10 @@ except ImportError:  # pragma: no cover - an optional extra of the notebook kern
 
 #: A papermill parameter: "" means "the default".
 Param = str | None
+#: The segment parameter: "key=value" (papermill), its parsed (key, value), or none.
+SegmentParam = str | tuple[str, str] | None
+#: The comparison parameter: "key=a,b" (papermill), its parsed (key, (a, b)), or none.
+CompareParam = str | tuple[str, tuple[str, str]] | None
 CACHE_DIR = "_cache"
 CACHE_FILE = "kpi_result.pkl"
 CACHE_VERSION = 1
@@ -51,8 +55,8 @@ def cache_key(
     company_dir: str | Path,
     as_of: Param = None,
     window: str = "quarter",
-    segment: str | tuple[str, str] | None = "",
-    compare: str | tuple[str, tuple[str, str]] | None = "",
+    segment: SegmentParam = "",
+    compare: CompareParam = "",
 ) -> dict[str, Any]:
     """The parameters a cached result must match (normalised)."""
     return {
@@ -74,8 +78,8 @@ def write_cache(
     company_dir: str | Path,
     as_of: Param = None,
     window: str = "quarter",
-    segment: str | tuple[str, str] | None = "",
-    compare: str | tuple[str, tuple[str, str]] | None = "",
+    segment: SegmentParam = "",
+    compare: CompareParam = "",
 ) -> Path:
     """Pickle ``result`` with its parameters to ``output_dir/_cache/kpi_result.pkl`` (for the
     pack runner: the section notebooks then read it instead of recomputing)."""
@@ -146,8 +150,8 @@ def load_report(
     company_dir: str | Path,
     as_of: Param = None,
     window: str = "quarter",
-    segment: str | tuple[str, str] | None = "",
-    compare: str | tuple[str, tuple[str, str]] | None = "",
+    segment: SegmentParam = "",
+    compare: CompareParam = "",
     output_dir: str | Path | None = "",
 ) -> KpiResult:
     """The :class:`~reportlib.kpis.KpiResult` of a company for the given parameters.

@@ -5,6 +5,8 @@ Behind :mod:`reportlib.deck.report`, which the notebooks import.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -262,12 +264,13 @@ def funnel_title(result: KpiResult) -> str:
         f"{period_word(result)}, {F.number(last['count'], context='text')} became "
         f"{str(last['stage']).replace('_', ' ')}s"
     )
-    extra = [
-        f"{_name(result, k)} {_said(result, k)}"
-        for k in ("revenue_per_lead", "time_to_pql_days")
-        if not is_blank(kpi_value(result, k))
-    ]
+    extra = _phrases(result, ("revenue_per_lead", "time_to_pql_days"))
     return page_title(result, head + (f"; {', '.join(extra)}" if extra else ""))
+
+
+def _phrases(result: KpiResult, kpis: Sequence[str]) -> list[str]:
+    """'revenue per lead €1.8k', ... for the KPIs of ``kpis`` that have a value."""
+    return [f"{_name(result, k)} {_said(result, k)}" for k in kpis if not is_blank(kpi_value(result, k))]
 
 
 def owner_title(result: KpiResult) -> str:
@@ -280,11 +283,7 @@ def owner_title(result: KpiResult) -> str:
         if top is not None
         else "Pipeline by owner"
     )
-    extra = [
-        f"{_name(result, k)} {_said(result, k)}"
-        for k in ("avg_deal_size", "sales_cycle_days")
-        if not is_blank(kpi_value(result, k))
-    ]
+    extra = _phrases(result, ("avg_deal_size", "sales_cycle_days"))
     return page_title(result, head + (f"; {', '.join(extra)} overall" if extra else ""))
 
 

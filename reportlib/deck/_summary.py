@@ -23,6 +23,7 @@ from reportlib.deck._facts import (
     short_name,
 )
 from reportlib.deck._html import bullets, esc, markdown, show_html
+from reportlib.deck._load import CompareParam, SegmentParam
 from reportlib.deck._tables import _COMPACT_CSS, cover_facts, kpi_table, show, styled
 from reportlib.deck._words import _and, _name, commentary_sections, narrative, note, page_title, short
 from reportlib.kpis import KpiResult
@@ -31,8 +32,8 @@ from reportlib.values import is_blank
 
 def cover(
     result: KpiResult,
-    segment: str | tuple[str, str] | None = "",
-    compare: str | tuple[str, tuple[str, str]] | None = "",
+    segment: SegmentParam = "",
+    compare: CompareParam = "",
 ) -> None:
     """The cover page: company, period, segment, currency, data as of, generated on."""
     seg = segment_label(result, segment)

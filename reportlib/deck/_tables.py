@@ -29,6 +29,7 @@ from reportlib.deck._facts import (
     table,
 )
 from reportlib.deck._html import esc, escaped_styler
+from reportlib.deck._load import CompareParam, SegmentParam
 from reportlib.kpis import KpiResult
 from reportlib.params import parse_compare
 from reportlib.values import is_blank
@@ -195,8 +196,8 @@ def show(obj: Figure | Styler | pd.DataFrame) -> None:
 
 def cover_facts(
     result: KpiResult,
-    segment: str | tuple[str, str] | None = "",
-    compare: str | tuple[str, tuple[str, str]] | None = "",
+    segment: SegmentParam = "",
+    compare: CompareParam = "",
 ) -> pd.DataFrame:
     """The cover's facts: company, period, segment, currency, data as of, generated on."""
     cfg = result.company.config
