@@ -222,7 +222,7 @@ def revenue_view_title(result: KpiResult) -> str:
 def quick_ratio_title(result: KpiResult) -> str:
     """'Quick ratio 5.6x: MRR added per MRR lost; 2 of the last 13 quarters below green'."""
     t = table(result, "mrr_drivers")
-    below = int(sum(S.status_key(s) in ("amber", "red") for s in t.get("status", [])))
+    below = 0 if t.empty else int(sum(S.status_key(s) in ("amber", "red") for s in t["status"]))
     tail = f"; {below} of the last {len(t)} quarters below green" if len(t) else ""
     value = "" if is_blank(kpi_value(result, "quick_ratio")) else f" {fmt_kpi(result, 'quick_ratio')}"
     return page_title(result, f"Quick ratio{value}: MRR added per MRR lost{tail}")
@@ -293,7 +293,7 @@ def pacing_title(result: KpiResult) -> str:
     if t.empty:
         return page_title(result, "Leading indicators against target")
     behind = t[t["status"].astype(str) == "behind"]
-    names = [str(d).split("=", 1)[-1] for d in behind.get("dimension", [])]
+    names = [str(d).split("=", 1)[-1] for d in behind["dimension"]]
     tail = f" ({_and(names)})" if names else ""
     return page_title(
         result, f"Against target, paced for the {period_word(result)}: {len(behind)} of {len(t)} behind pace{tail}"

@@ -134,7 +134,7 @@ def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
     """'Burn multiple and CAC payback amber; NRR, LTV:CAC and magic number green', worst first."""
     rows = kpi_rows(result, kpis, keep_blank=False)
     by_status: dict[str, list[str]] = {}
-    for k, st in zip(rows.get("kpi", []), rows.get("status", []), strict=False):
+    for k, st in zip(rows["kpi"], rows["status"], strict=True):
         key = S.status_key(st)
         if key:
             by_status.setdefault(key, []).append(_name(result, str(k)))
@@ -161,7 +161,7 @@ def summary_title(result: KpiResult) -> str:
 def summary_tiles(result: KpiResult) -> pd.DataFrame:
     """The executive summary's tiles: the north stars, then cash and runway when known."""
     ns = north_star(result)
-    cash = kpi_rows(result, [k for k in CASH_KPIS if k not in set(ns.get("kpi", []))], keep_blank=False)
+    cash = kpi_rows(result, [k for k in CASH_KPIS if k not in set(ns["kpi"])], keep_blank=False)
     rows = pd.concat([ns, cash], ignore_index=True) if not cash.empty else ns
     if not rows.empty:  # six tiles to a row: the short names fit a tile's width
         rows = rows.assign(label=[short_name(result, str(k)) for k in rows["kpi"]])

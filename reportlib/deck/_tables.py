@@ -56,7 +56,7 @@ def kpi_table(
     period = period_word(result)
     out = pd.DataFrame(
         {
-            "KPI": rows.get("label", rows.get("kpi", pd.Series(dtype=str))),
+            "KPI": rows["label"],
             "Value": [F.value(v, u, cur) for v, u in zip(rows["value"], rows["unit"], strict=False)]
             if not rows.empty
             else [],
