@@ -28,9 +28,8 @@ from reportlib.deck._facts import (
     short_name,
     table,
 )
-from reportlib.deck._summary import CASH_KPIS, UNIT_ECONOMICS_KPIS, _status_phrase
 from reportlib.deck._tables import breakdown_dimensions, kpi_table
-from reportlib.deck._words import _and, _name, _said, note, page_title
+from reportlib.deck._words import _and, _name, _said, _status_phrase, note, page_title
 from reportlib.kpis import KpiResult
 from reportlib.values import is_blank
 
@@ -226,6 +225,12 @@ def quick_ratio_title(result: KpiResult) -> str:
     tail = f"; {below} of the last {len(t)} quarters below green" if len(t) else ""
     value = "" if is_blank(kpi_value(result, "quick_ratio")) else f" {fmt_kpi(result, 'quick_ratio')}"
     return page_title(result, f"Quick ratio{value}: MRR added per MRR lost{tail}")
+
+
+#: The executive summary's tiles after the north stars.
+CASH_KPIS = ("cash_balance", "runway_months")
+#: The KPIs judged on the unit-economics page.
+UNIT_ECONOMICS_KPIS = ("ltv_cac", "cac_payback_months", "magic_number", "burn_multiple", "rule_of_40")
 
 
 def has_unit_economics(result: KpiResult) -> bool:

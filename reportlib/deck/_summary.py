@@ -11,7 +11,6 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from reportlib import registry as reg
-from reportlib.deck import _style as S
 from reportlib.deck._facts import (
     company_name,
     kpi_rows,
@@ -24,8 +23,9 @@ from reportlib.deck._facts import (
 )
 from reportlib.deck._html import bullets, esc, markdown, show_html
 from reportlib.deck._load import CompareParam, SegmentParam
+from reportlib.deck._pages import CASH_KPIS
 from reportlib.deck._tables import _COMPACT_CSS, cover_facts, kpi_table, show, styled
-from reportlib.deck._words import _and, _name, commentary_sections, narrative, note, page_title, short
+from reportlib.deck._words import _and, _status_phrase, commentary_sections, narrative, note, page_title, short
 from reportlib.kpis import KpiResult
 from reportlib.values import is_blank
 
@@ -84,10 +84,6 @@ PACK_KPIS = (
     "avg_deal_size",
     "sales_cycle_days",
 )
-#: The executive summary's tiles after the north stars.
-CASH_KPIS = ("cash_balance", "runway_months")
-#: The KPIs judged on the unit-economics page.
-UNIT_ECONOMICS_KPIS = ("ltv_cac", "cac_payback_months", "magic_number", "burn_multiple", "rule_of_40")
 #: The commentary blocks of the executive summary, with their headings on the page.
 SUMMARY_BLOCKS = (("highlights", "Highlights"), ("risks", "Risks"), ("asks", "Asks of the board"))
 
@@ -128,17 +124,6 @@ def blank_kpi_notes(result: KpiResult) -> None:
         reasons.setdefault("" if is_blank(n) else str(n).strip().rstrip("."), []).append(short_name(result, str(k)))
     for reason, names in reasons.items():
         note(f"Left blank: {_and(names)}" + (f" ({reason})." if reason else "."))
-
-
-def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
-    """'Burn multiple and CAC payback amber; NRR, LTV:CAC and magic number green', worst first."""
-    rows = kpi_rows(result, kpis, keep_blank=False)
-    by_status: dict[str, list[str]] = {}
-    for k, st in zip(rows["kpi"], rows["status"], strict=True):
-        key = S.status_key(st)
-        if key:
-            by_status.setdefault(key, []).append(_name(result, str(k)))
-    return "; ".join(f"{_and(by_status[st])} {st}" for st in ("red", "amber", "green") if by_status.get(st))
 
 
 def pack_kpi_title(result: KpiResult) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 
 from reportlib import format as F
 from reportlib import registry as reg
+from reportlib.deck import _style as S
 from reportlib.deck._facts import (
     alerts,
     as_of,
@@ -16,6 +17,7 @@ from reportlib.deck._facts import (
     currency,
     has_input,
     kpi_row,
+    kpi_rows,
     period_label,
     segment_value,
     short_name,
@@ -206,3 +208,14 @@ def page(result: KpiResult, text: str, section: str) -> None:
     first = section not in _KICKED
     _KICKED.add(section)
     title(text, section if first else None, result if first else None)
+
+
+def _status_phrase(result: KpiResult, kpis: Sequence[str]) -> str:
+    """'Burn multiple and CAC payback amber; NRR, LTV:CAC and magic number green', worst first."""
+    rows = kpi_rows(result, kpis, keep_blank=False)
+    by_status: dict[str, list[str]] = {}
+    for k, st in zip(rows["kpi"], rows["status"], strict=True):
+        key = S.status_key(st)
+        if key:
+            by_status.setdefault(key, []).append(_name(result, str(k)))
+    return "; ".join(f"{_and(by_status[st])} {st}" for st in ("red", "amber", "green") if by_status.get(st))

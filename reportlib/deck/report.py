@@ -77,9 +77,11 @@ from reportlib.deck._load import (
     write_cache,
 )
 from reportlib.deck._pages import (
+    CASH_KPIS,
     ENGAGEMENT_KPIS,
     GO_TO_MARKET_KPIS,
     GO_TO_MARKET_TABLES,
+    UNIT_ECONOMICS_KPIS,
     arr_bridge,
     arr_bridge_title,
     breakdown_dimension,
@@ -106,10 +108,8 @@ from reportlib.deck._pages import (
 )
 from reportlib.deck._summary import (
     AREA_BLOCKS,
-    CASH_KPIS,
     PACK_KPIS,
     SUMMARY_BLOCKS,
-    UNIT_ECONOMICS_KPIS,
     area_commentary,
     area_commentary_title,
     blank_kpi_notes,
