@@ -40,11 +40,7 @@ LAZY_ALLOWED = {
     ("reportlib/portfolio/_exec.py", "distributed"): "optional backend, ~1 s to import, only with --scheduler",
 }
 #: Files of other branches still to be cleaned (issue 9): the lead empties this list after the merge.
-LAZY_PENDING = {
-    "reportlib/deck/_style.py",
-    "reportlib/deck/charts.py",
-    "reportlib/deck/portfolio_charts.py",
-}
+LAZY_PENDING: set[str] = set()
 
 
 def _module_name(path: Path, root: Path) -> str:

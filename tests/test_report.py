@@ -212,11 +212,11 @@ def test_compare_pack_wires_compare_kpis_and_compare_cohorts(compared):
         "SMB vs Enterprise cohorts: GRR 100% vs 0.0%, logo churn 0.0% vs 100%"
     )
 
-    fig = charts.segment_compare(t, report.compare_segments(compared), "EUR")
-    texts = " | ".join(x.get_text() for x in fig.axes[0].texts)
+    ax = charts.segment_compare(t, report.compare_segments(compared), "EUR")  # axes-level: its Axes
+    texts = " | ".join(x.get_text() for x in ax.texts)
     assert "No comparison" not in texts
     assert "€2.2k" in texts and "€0" in texts and "100%" in texts
-    matplotlib.pyplot.close(fig)
+    matplotlib.pyplot.close(ax.figure)
 
     cohorts = report.compare_cohorts(compared)
     assert list(cohorts) == ["nrr", "logo"]
