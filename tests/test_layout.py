@@ -40,10 +40,7 @@ LAZY_ALLOWED = {
     ("reportlib/portfolio/_exec.py", "distributed"): "optional backend, ~1 s to import, only with --scheduler",
 }
 #: Files of other branches still to be cleaned (issue 9): the lead empties this list after the merge.
-LAZY_PENDING = {
-    "reportlib/deck/report.py",
-    "reportlib/kpis/narrative.py",
-}
+LAZY_PENDING: set[str] = set()
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -191,14 +188,17 @@ def test_the_checker_catches_a_deliberate_violation(tmp_path: Path, files: dict[
 
 
 def _subpackages(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if (p / "__init__.py").is_file())
+    """Every package under ``root`` (``inputs``, ``inputs/sources``, ...)."""
+    return sorted(p.parent for p in root.rglob("__init__.py") if p.parent != root)
 
 
-@pytest.mark.parametrize("package", _subpackages(PACKAGE), ids=lambda p: p.name)
+@pytest.mark.parametrize("package", _subpackages(PACKAGE), ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -> None:
     tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
     docstring = ast.get_docstring(tree)
     assert docstring and docstring.strip(), f"{package.name}/__init__.py has no docstring"
+    concern = docstring.split("\n\n")[0]
+    assert "\n" not in concern and len(concern) <= 100, f"{package.name}: the concern is not one line: {concern!r}"
     exported = [
         node.value
         for node in tree.body
@@ -213,9 +213,9 @@ def test_every_subpackage_says_its_concern_and_its_public_names(package: Path) -
 def test_subpackage_all_names_exist() -> None:
     """``__all__`` names what the package really has."""
     for package in _subpackages(PACKAGE):
-        module = importlib.import_module(f"reportlib.{package.name}")
+        module = importlib.import_module(_module_name(package / "__init__.py", PACKAGE))
         missing = [n for n in module.__all__ if not hasattr(module, n)]
-        assert missing == [], f"reportlib.{package.name}.__all__ names {missing}"
+        assert missing == [], f"{module.__name__}.__all__ names {missing}"
 
 
 def test_imports_inside_functions_only_where_justified() -> None:
@@ -228,3 +228,87 @@ def test_imports_inside_functions_only_where_justified() -> None:
         if (rel, name.split(".")[0]) not in LAZY_ALLOWED:
             found.append(f"{rel}:{line}: {name}")
     assert found == []
+
+
+#: Names defined in more than one sub-package on purpose: name -> (the packages, why).
+#: Keyed by package, not file, so that a module split inside a package changes nothing.
+SAME_NAME_ALLOWED: dict[str, tuple[frozenset[str], str]] = {
+    **{
+        name: (
+            frozenset({"metrics", "deck"}),
+            "a chart is named after the metrics table it draws (charts.funnel draws metrics.funnel's "
+            "table), as seaborn names a plot after what it shows; the notebooks call these names",
+        )
+        for name in ("arpa_drivers", "cohort_payback", "funnel", "funnel_cohorts", "revenue_tiers")
+    },
+    **{
+        name: (
+            frozenset({"params", "deck"}),
+            "the notebooks' one-line accessor of a KpiResult's period over params' one implementation",
+        )
+        for name in ("period_label", "period_word")
+    },
+    **{
+        name: (
+            frozenset({"metrics", "demo"}),
+            "the demo generator works on a numpy customers x months array and stays independent of "
+            "metrics, so that the demo data is not produced by the code it checks",
+        )
+        for name in ("month_start", "movements")
+    },
+    "number": (
+        frozenset({"format", "inputs"}),
+        "inputs.sources._sql.number builds the SQL that reads a number cell; format.number writes one",
+    ),
+}
+
+
+def definitions(root: Path) -> dict[str, list[str]]:
+    """Public name -> the modules that define it with a top-level ``def`` or ``class``
+    (imports and re-exports do not count)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith(
+                "_"
+            ):
+                found.setdefault(node.name, []).append(_module_name(path, root))
+    return found
+
+
+def defined_twice(root: Path) -> list[str]:
+    """Every public name defined in two modules, unless :data:`SAME_NAME_ALLOWED` says why."""
+    problems = []
+    for name, modules in definitions(root).items():
+        if len(modules) < 2:
+            continue
+        packages = [_component(m, root) for m in modules]
+        allowed = SAME_NAME_ALLOWED.get(name)
+        if allowed and len(set(packages)) == len(packages) and set(packages) <= allowed[0]:
+            continue
+        problems.append(f"{name}: {', '.join(modules)}")
+    return problems
+
+
+def test_every_public_name_has_one_home() -> None:
+    assert defined_twice(PACKAGE) == []
+
+
+def test_the_one_home_check_catches_a_copy(tmp_path: Path) -> None:
+    root = _fake_package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "params.py": "def period_label(as_of, months): ...\ndef parse_segment(text): ...\n",
+            "deck/__init__.py": "",
+            "deck/report.py": "from reportlib.params import parse_segment\ndef period_label(result): ...\n",
+            # a second copy inside deck is not the notebooks' accessor the allow-list names
+            "deck/_titles.py": "def period_label(result): ...\n",
+            "inputs/__init__.py": "",
+            "inputs/config.py": "def parse_segment(text): ...\nclass _Private: ...\n",
+        },
+    )
+    assert defined_twice(root) == [
+        "period_label: reportlib.deck._titles, reportlib.deck.report, reportlib.params",
+        "parse_segment: reportlib.inputs.config, reportlib.params",
+    ]

@@ -9,10 +9,8 @@ import pytest
 
 from reportlib.inputs.config import Policies
 from reportlib.metrics import (
-    Blank,
     cohort_gross_profit,
     cohort_payback,
-    compare_segments,
     monthly_cac,
     monthly_gross_margin,
 )
@@ -80,12 +78,8 @@ def test_not_yet_paid_back_and_missing_margin():
     assert math.isnan(gp[(gp.cohort == "2026-02") & (gp.age_months == 3)]["cumulative_gross_profit"].iloc[0])
 
 
-def test_monthly_gross_margin_and_compare_segments():
+def test_monthly_gross_margin():
     assert monthly_gross_margin(financials()).tolist() == [0.5, 0.5, 0.6, 0.75, 0.8, 0.8]
-    t = compare_segments({"nrr": 1.1, "cac": Blank("x")}, {"nrr": 0.9, "cac": 10.0}, ("SMB", "Enterprise"))
-    assert list(t.columns) == ["kpi", "SMB", "Enterprise", "difference"]
-    assert t.set_index("kpi").loc["nrr", "difference"] == pytest.approx(-0.2)
-    assert math.isnan(t.set_index("kpi").loc["cac", "difference"])
 
 
 def test_size_column_of_the_revenue_engine_is_used():

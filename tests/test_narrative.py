@@ -122,10 +122,10 @@ def test_generic_north_star_uses_registry_children():
 def test_journey_alert_on_opposite_moves():
     cur = {"signups": 125, "signup_to_pql": 0.16, "visitors": 1000, "visitor_to_signup": 0.125}
     prior = {"signups": 100, "signup_to_pql": 0.20, "visitors": 1000, "visitor_to_signup": 0.10}
-    alerts = nar.journey_alerts(cur, prior, threshold=0.10)
+    alerts = nar.journey_alert_sentences(cur, prior, threshold=0.10)
     assert len(alerts) == 1 and alerts[0].startswith("Signups rose 25% while signup-to-PQL fell 20%")
     assert alerts[0].endswith("vs the prior quarter.")
-    assert nar.journey_alerts(cur, prior, threshold=0.30) == []
+    assert nar.journey_alert_sentences(cur, prior, threshold=0.30) == []
 
 
 @pytest.mark.parametrize(
@@ -145,12 +145,12 @@ def test_fmt_currency(value, currency, text):
 
 
 def test_change_convention():
-    assert nar.change("arr", 110.0, 100.0) == pytest.approx(0.10)  # currency: relative
-    assert nar.change("customers", 90, 100) == pytest.approx(-0.10)  # count: relative
-    assert nar.change("nrr", 1.02, 1.00) == pytest.approx(0.02)  # ratio: difference
-    assert nar.change("net_new_arr", 50.0, -100.0) == pytest.approx(1.5)  # against |prior|
-    assert nar.change("arr", 1.0, 0.0) is None
-    assert nar.change("arr", Blank("x"), 1.0) is None
+    assert nar.kpi_change("arr", 110.0, 100.0) == pytest.approx(0.10)  # currency: relative
+    assert nar.kpi_change("customers", 90, 100) == pytest.approx(-0.10)  # count: relative
+    assert nar.kpi_change("nrr", 1.02, 1.00) == pytest.approx(0.02)  # ratio: difference
+    assert nar.kpi_change("net_new_arr", 50.0, -100.0) == pytest.approx(1.5)  # against |prior|
+    assert nar.kpi_change("arr", 1.0, 0.0) is None
+    assert nar.kpi_change("arr", Blank("x"), 1.0) is None
 
 
 def test_section_sentences_skip_blanks():

@@ -1,133 +1,120 @@
-"""reportlib.deck.report: the KPI-result cache, parameters, commentary and formatting helpers."""
+"""reportlib.deck.report: the KPI-result cache, parameters, commentary and formatting helpers.
+
+Every result here is a real :class:`~reportlib.kpis.KpiResult` of the tiny hand-computed
+company of test_kpis (A: 100 a month, SMB; B: 200 until 2026-01, Enterprise; C: new in
+2026-02 at 50, 80 in 2026-03, SMB), so that the contract between kpis and the deck is the
+one under test. Where a page needs a figure the tiny company has not got (usage, a
+sensitivity range), the real result is copied with that one table or row changed.
+"""
 
 from __future__ import annotations
 
 import pickle
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
+import matplotlib
 import pandas as pd
 import pytest
+from test_kpis import tiny_company
 
 from reportlib import format as F
 from reportlib import registry as reg
-from reportlib.deck import report
+from reportlib.deck import _load, _summary, charts, report
+from reportlib.exceptions import ParameterError
+from reportlib.kpis import KpiResult, compute_kpis
+from reportlib.kpis.sensitivity import SENSITIVITY_COLUMNS
+
+matplotlib.use("Agg")
+
+AS_OF = "2026-03"
 
 
-class _Company(SimpleNamespace):
-    def has(self, name):
-        return name in self.frames
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tiny_company(tmp_path_factory.mktemp("report") / "tiny")
 
 
-def fake_result(path: Path, as_of: str = "2026-09", months: int = 3, **extra):
-    company = _Company(
-        path=path,
-        slug=path.name,
-        warnings=[],
-        frames={"mrr": pd.DataFrame()},
-        sources={},
-        config=SimpleNamespace(
-            name="Acme", currency="EUR", north_star=["arr"], stage="growth", gtm="sales-led", policies=None
-        ),
-    )
-    kpis = pd.DataFrame(
-        [
-            dict(
-                kpi="arr",
-                label="ARR",
-                tier="north_star",
-                value=1.2e6,
-                unit="currency",
-                prior_value=1.0e6,
-                change=0.2,
-                benchmark="",
-                status="",
-                note="",
-            )
-        ]
-    )
-    return SimpleNamespace(
-        kpis=kpis,
-        tables={},
-        company=company,
-        window=SimpleNamespace(as_of=pd.Period(as_of, "M"), months=months),
-        year_ago={"arr": 8e5},
-        narrative={"summary": ["ARR grew 20% to €1.2M."]},
-        alerts=[],
-        notes=[],
-        explanations=[],
-        **extra,
-    )
+@pytest.fixture(scope="module")
+def tiny(folder) -> KpiResult:
+    return compute_kpis(folder, as_of=AS_OF)
 
 
-@pytest.fixture
-def company(tmp_path):
-    d = tmp_path / "acme"
-    d.mkdir()
-    (d / "company.toml").write_text("[company]\nname='Acme'\ncurrency='EUR'\n")
-    return d
+@pytest.fixture(scope="module")
+def compared(folder) -> KpiResult:
+    return compute_kpis(folder, as_of=AS_OF, compare="segment=SMB,Enterprise")
 
 
-def test_cache_hit_returns_the_pickled_result_without_computing(company, tmp_path, monkeypatch):
+def with_kpis(result: KpiResult, **values: dict) -> KpiResult:
+    """The result with some kpis.csv cells changed: ``kpi={"column": value, ...}``."""
+    kpis = result.kpis.copy()
+    for kpi, cells in values.items():
+        for column, value in cells.items():
+            kpis.loc[kpis["kpi"] == kpi, column] = value
+    return replace(result, kpis=kpis)
+
+
+def _fail(*args, **kwargs):
+    pytest.fail("computed despite the cache")
+
+
+# --- cache and parameters ----------------------------------------------------------------------
+def test_cache_hit_returns_the_pickled_result_without_computing(tiny, folder, tmp_path, monkeypatch):
     out = tmp_path / "pack"
-    res = fake_result(company)
-    report.write_cache(res, out, company, "2026-09", "quarter", "", "")
-    import reportlib.kpis as kpis_mod
-
-    monkeypatch.setattr(kpis_mod, "compute_kpis", lambda *a, **k: pytest.fail("computed despite the cache"))
-    got = report.load_report(str(company), "2026-09", "quarter", "", "", str(out))
-    assert got.kpis.equals(res.kpis)
+    report.write_cache(tiny, out, folder, AS_OF, "quarter", "", "")
+    monkeypatch.setattr(_load, "compute_kpis", _fail)
+    got = report.load_report(str(folder), AS_OF, "quarter", "", "", str(out))
+    assert isinstance(got, KpiResult) and got.kpis.equals(tiny.kpis)
     # the default as-of ("") matches a cache written for a resolved month
-    assert report.load_report(str(company), "", "quarter", "", "", str(out)) is not None
+    assert report.load_report(str(folder), "", "quarter", "", "", str(out)).kpis.equals(tiny.kpis)
 
 
-def test_bare_pickle_from_the_pack_runner_is_used_when_it_matches(company, tmp_path, monkeypatch):
+def test_bare_pickle_from_the_pack_runner_is_used_when_it_matches(tiny, folder, tmp_path, monkeypatch):
     out = tmp_path / "pack"
     (out / "_cache").mkdir(parents=True)
     with open(out / "_cache" / "kpi_result.pkl", "wb") as f:
-        pickle.dump(fake_result(company, segment=None, compare=None), f)
-    import reportlib.kpis as kpis_mod
-
-    monkeypatch.setattr(kpis_mod, "compute_kpis", lambda *a, **k: pytest.fail("computed despite the cache"))
-    assert report.load_report(str(company), "2026-09", "quarter", "", "", str(out)).company.path == company
+        pickle.dump(tiny, f)
+    monkeypatch.setattr(_load, "compute_kpis", _fail)
+    assert report.load_report(str(folder), AS_OF, "quarter", "", "", str(out)).company.path == folder
 
 
 @pytest.mark.parametrize(
     "change",
-    [dict(as_of="2026-06"), dict(window="year"), dict(segment="segment=SMB"), dict(compare="segment=SMB,Enterprise")],
+    [dict(as_of="2025-12"), dict(window="year"), dict(segment="segment=SMB"), dict(compare="segment=SMB,Enterprise")],
 )
-def test_cache_miss_on_other_parameters_computes(company, tmp_path, monkeypatch, change):
+@pytest.mark.parametrize("bare", [False, True])
+def test_cache_miss_on_other_parameters_computes(tiny, folder, tmp_path, monkeypatch, change, bare):
     out = tmp_path / "pack"
-    report.write_cache(fake_result(company), out, company, "2026-09", "quarter", "", "")
+    if bare:
+        (out / "_cache").mkdir(parents=True)
+        (out / "_cache" / "kpi_result.pkl").write_bytes(pickle.dumps(tiny))
+    else:
+        report.write_cache(tiny, out, folder, AS_OF, "quarter", "", "")
     calls = []
-    import reportlib.kpis as kpis_mod
-
-    monkeypatch.setattr(kpis_mod, "compute_kpis", lambda *a, **k: calls.append((a, k)) or "computed")
-    params = dict(as_of="2026-09", window="quarter", segment="", compare="") | change
-    assert report.load_report(str(company), output_dir=str(out), **params) == "computed"
+    monkeypatch.setattr(_load, "compute_kpis", lambda *a, **k: calls.append((a, k)) or tiny)
+    params = dict(as_of=AS_OF, window="quarter", segment="", compare="") | change
+    assert report.load_report(str(folder), output_dir=str(out), **params) is tiny
     ((args, kwargs),) = calls
-    assert args[0] == str(company.resolve())
+    assert args[0] == str(folder.resolve())
     assert kwargs["segment"] == report.parse_segment(params["segment"])
     assert kwargs["compare"] == report.parse_compare(params["compare"])
 
 
-def test_no_output_dir_or_corrupt_cache_computes(company, tmp_path, monkeypatch):
-    import reportlib.kpis as kpis_mod
-
-    monkeypatch.setattr(kpis_mod, "compute_kpis", lambda *a, **k: "computed")
-    assert report.load_report(str(company)) == "computed"
+def test_no_output_dir_or_corrupt_cache_computes(tiny, folder, tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(_load, "compute_kpis", lambda *a, **k: calls.append(a) or tiny)
+    assert report.load_report(str(folder)) is tiny
     out = tmp_path / "pack"
     (out / "_cache").mkdir(parents=True)
     (out / "_cache" / "kpi_result.pkl").write_bytes(b"not a pickle")
-    assert report.load_report(str(company), output_dir=str(out)) == "computed"
+    assert report.load_report(str(folder), output_dir=str(out)) is tiny
+    assert len(calls) == 2
 
 
 def test_parameters_parse():
     assert report.parse_segment("segment=Enterprise") == ("segment", "Enterprise")
     assert report.parse_segment("") is None
     assert report.parse_compare("segment=SMB,Enterprise") == ("segment", ("SMB", "Enterprise"))
-    from reportlib.exceptions import ParameterError
-
     with pytest.raises(ParameterError):
         report.parse_compare("segment=SMB")
 
@@ -139,30 +126,55 @@ def test_relative_company_dir_resolves_from_the_notebooks_folder(monkeypatch, tm
     )
 
 
-def test_commentary_is_split_by_section_heading(company):
-    (company / "commentary.md").write_text(
+# --- words ---------------------------------------------------------------------------------------
+def test_commentary_is_split_by_section_heading(tiny, tmp_path):
+    (tmp_path / "commentary.md").write_text(
         "# Executive summary\nA strong quarter.\n\n## Revenue quality\nSMB churn.\n\n## Unknown\nignored\n"
         "## KPI hierarchy and leading indicators\nPartner pipeline behind.\n"
     )
-    assert report.commentary(company, "summary") == "A strong quarter."
-    assert report.commentary(company, "revenue_quality") == "SMB churn."
-    assert report.commentary(company, "kpi_hierarchy") == "Partner pipeline behind."
-    assert report.commentary(company, "appendix") == ""
-    assert report.commentary(fake_result(company), "summary") == "A strong quarter."
+    res = replace(tiny, company=replace(tiny.company, path=tmp_path))
+    assert report.commentary(res, "summary") == "A strong quarter."
+    assert report.commentary(res, "revenue_quality") == "SMB churn."
+    assert report.commentary(res, "kpi_hierarchy") == "Partner pipeline behind."
+    assert report.commentary(res, "appendix") == ""
+    assert report.commentary(tiny, "summary") == ""  # the tiny folder has none
 
 
-def test_kpi_row_and_formatting(company):
-    res = fake_result(company)
-    assert report.kpi_row(res, "arr")["value"] == 1.2e6
-    assert report.kpi_row(res, "nope")["note"] == "not computed"
-    assert report.fmt_kpi(res, "arr") == "€1.2M"
+def test_kpi_row_and_formatting(tiny):
+    # ARR = 12 x (A 100 + C 80) = 2,160; a quarter earlier 12 x (A 100 + B 200) = 3,600
+    assert report.kpi_row(tiny, "arr")["value"] == pytest.approx(2160.0)
+    assert report.kpi_row(tiny, "nope")["note"] == "not computed"
+    assert report.fmt_kpi(tiny, "arr") == "€2.2k"
     assert F.money(850_000, "USD") == "$850k"
     assert F.percent(0.85) == "85%"
-    assert report.period_label(res) == "Q3 2026"
-    assert report.headline(res, "summary", "x") == "ARR grew 20% to €1.2M"
-    assert report.arr_bridge(res) == {"opening": 1.0e6, "closing": 1.2e6}
-    html = report.kpi_table(res).to_html()
-    assert "€1.2M" in html and "+20%" in html
+    assert report.period_label(tiny) == "Q1 2026"
+    assert report.period_word(tiny) == "quarter"
+    assert report.headline(tiny, "summary", "x") == "ARR fell 40% in the quarter to €2.2k (-40% vs a year ago)"
+    # 3,600 + new 12 x 50 + expansion 12 x 30 - churn 12 x 200 = 2,160
+    assert report.arr_bridge(tiny) == {
+        "opening": 3600.0,
+        "new": 600.0,
+        "reactivation": 0.0,
+        "expansion": 360.0,
+        "contraction": 0.0,
+        "churn": 2400.0,
+        "closing": 2160.0,
+    }
+    assert report.arr_bridge_title(tiny) == "ARR €3.6k → €2.2k in Q1 2026: +€600 new, +€360 expansion, −€2.4k churn"
+    html = report.kpi_table(tiny, ["arr"]).to_html()
+    assert ">€2.2k<" in html and ">€3.6k<" in html and ">−40%<" in html  # 2160 / 3600 - 1
+
+
+def test_kpi_rows_carry_the_north_stars_year_ago(tiny):
+    rows = report.kpi_rows(tiny, ["arr", "mrr"]).set_index("kpi")
+    assert rows.loc["arr", "year_ago"] == pytest.approx(3600.0)  # 2025-03: 12 x (100 + 200)
+    assert rows.loc["arr", "change_yoy"] == pytest.approx(-0.4)  # 2160 / 3600 - 1
+    assert pd.isna(rows.loc["mrr", "year_ago"])  # not a north star
+
+
+def test_sparklines_follow_the_closing_mrr(tiny):
+    arr = report.sparklines(tiny)["arr"]
+    assert len(arr) == 15 and list(arr.tail(3)) == [300.0, 150.0, 180.0]  # Jan A+B, Feb A+C 50, Mar A+C 80
 
 
 def test_short_titles_cut_long_sentences_at_a_clause():
@@ -171,122 +183,43 @@ def test_short_titles_cut_long_sentences_at_a_clause():
     assert report.short("Short sentence.") == "Short sentence"
 
 
-# --- the two-segment comparison ------------------------------------------------------------
-def _compare_result(company):
-    """A result shaped like compute_kpis(..., compare=("segment", ("SMB", "Enterprise")))."""
-    kpis = pd.DataFrame(
-        [
-            dict(
-                kpi="arr",
-                label="ARR",
-                unit="currency",
-                SMB=1.28e6,
-                Enterprise=1.26e7,
-                difference=1.13e7,
-                status_SMB="",
-                status_Enterprise="",
-                note_SMB="",
-                note_Enterprise="",
-                dimension="segment",
-            ),
-            dict(
-                kpi="nrr",
-                label="Net revenue retention",
-                unit="ratio",
-                SMB=0.67,
-                Enterprise=1.15,
-                difference=0.48,
-                status_SMB="red",
-                status_Enterprise="green",
-                note_SMB="",
-                note_Enterprise="",
-                dimension="segment",
-            ),
-            dict(
-                kpi="quick_ratio",
-                label="Quick ratio",
-                unit="multiple",
-                SMB=2.7,
-                Enterprise=float("nan"),
-                difference=float("nan"),
-                status_SMB="red",
-                status_Enterprise="",
-                note_SMB="",
-                note_Enterprise="no churn or contraction in the period",
-                dimension="segment",
-            ),
-            dict(
-                kpi="cac",
-                label="CAC",
-                unit="currency",
-                SMB=float("nan"),
-                Enterprise=float("nan"),
-                difference=float("nan"),
-                status_SMB="",
-                status_Enterprise="",
-                note_SMB="company-wide",
-                note_Enterprise="company-wide",
-                dimension="segment",
-            ),
-            dict(
-                kpi="grr",
-                label="Gross revenue retention",
-                unit="ratio",
-                SMB=0.64,
-                Enterprise=0.96,
-                difference=0.32,
-                status_SMB="",
-                status_Enterprise="",
-                note_SMB="",
-                note_Enterprise="",
-                dimension="segment",
-            ),
-        ]
+def test_appendix_facts_are_the_results_own(tiny):
+    facts = dict(zip(*report.cover_facts(tiny).T.to_numpy(), strict=True))
+    assert facts["Company"] == "Tiny" and facts["Period"] == "Q1 2026 (quarter to 2026-03)"
+    assert facts["Stage · go-to-market"] == "early · sales-led"
+    # 15 months of A + 13 of B + 2 of C = 30 rows
+    assert report.inputs_table(tiny).to_dict("records") == [{"input": "mrr", "files": "mrr.csv", "rows": 30}]
+    assert list(report.policies_table(tiny).columns) == ["policy", "value", "meaning"]
+    assert report.warnings_table(tiny).empty
+
+
+def test_restatements_title_is_the_narratives_sentence(tiny):
+    assert report.restatements_title(tiny) == "Restated since the last pack"
+    res = replace(tiny, narrative={**tiny.narrative, "restatements_title": ["Restated since the 2026-02 pack"]})
+    assert report.restatements_title(res) == "Restated since the 2026-02 pack"
+
+
+# --- the two-segment comparison --------------------------------------------------------------------
+def test_compare_pack_wires_compare_kpis_and_compare_cohorts(compared):
+    assert report.has_compare(compared)
+    assert report.compare_segments(compared, "segment=SMB,Enterprise") == ["SMB", "Enterprise"]
+    assert report.compare_segments(compared) == ["SMB", "Enterprise"]  # from the result itself
+    t = report.compare_table(compared)
+    # the page's KPIs in their order; Enterprise has no customer left in March
+    assert list(t["kpi"]) == list(report.COMPARE_KPIS[:-1])  # LTV is blank for both (no financials)
+    # NRR: SMB keeps A's 100 of 100 a year ago; Enterprise keeps 0 of B's 200
+    assert report.compare_title(compared) == "SMB vs Enterprise: NRR 100% vs 0.0%, ARR €2.2k vs €0"
+    assert report.compare_cohorts_title(compared) == (
+        "SMB vs Enterprise cohorts: GRR 100% vs 0.0%, logo churn 0.0% vs 100%"
     )
 
-    def cohorts(seg, slope):
-        return [
-            dict(cohort=c, age_months=a, value=1 + slope * a, segment=seg)
-            for c in ("<=2025-01", "2025-02", "2025-03")
-            for a in range(6)
-        ]
-
-    nrr = pd.DataFrame(cohorts("SMB", -0.05) + cohorts("Enterprise", 0.02))
-    logo = pd.DataFrame(cohorts("SMB", -0.04) + cohorts("Enterprise", 0.0))
-    res = fake_result(company, compare=("segment", ("SMB", "Enterprise")))
-    res.tables = {
-        "compare_kpis": kpis,
-        "compare_cohorts_nrr": nrr,
-        "compare_cohorts_logo": logo,
-        "compare_cohorts_grr": logo.copy(),
-    }
-    return res
-
-
-def test_compare_pack_wires_compare_kpis_and_compare_cohorts(company):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from reportlib.deck import charts
-
-    res = _compare_result(company)
-    assert report.has_compare(res)
-    assert report.compare_segments(res, "segment=SMB,Enterprise") == ["SMB", "Enterprise"]
-    assert report.compare_segments(res) == ["SMB", "Enterprise"]  # from the result itself
-    t = report.compare_table(res)
-    # the page's KPIs in their order; a KPI blank for both segments (CAC) is left out
-    assert list(t["kpi"]) == ["arr", "nrr", "grr", "quick_ratio"]
-    assert report.compare_title(res) == "SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M"
-    assert report.compare_cohorts_title(res).startswith("SMB vs Enterprise cohorts: GRR 64% vs 96%")
-
-    ax = charts.segment_compare(t, report.compare_segments(res), "EUR")  # axes-level: its Axes
+    ax = charts.segment_compare(t, report.compare_segments(compared), "EUR")  # axes-level: its Axes
     texts = " | ".join(x.get_text() for x in ax.texts)
     assert "No comparison" not in texts
-    assert "€1.3M" in texts and "€12.6M" in texts and "115%" in texts
-    assert "no churn or contraction" in texts  # a blank value says why
+    assert "€2.2k" in texts and "€0" in texts and "100%" in texts
     matplotlib.pyplot.close(ax.figure)
 
-    cohorts = report.compare_cohorts(res)
+    cohorts = report.compare_cohorts(compared)
     assert list(cohorts) == ["nrr", "logo"]
     fig = charts.cohort_compare(cohorts, ["SMB", "Enterprise"])
     titles = [ax.get_title(loc="left") for ax in fig.axes]
@@ -296,83 +229,33 @@ def test_compare_pack_wires_compare_kpis_and_compare_cohorts(company):
         "SMB: logo retention",
         "Enterprise: logo retention",
     ]
-    assert all(len(ax.lines) >= 3 for ax in fig.axes)  # one curve per cohort (+ the 100% line)
     matplotlib.pyplot.close(fig)
 
 
-def test_no_comparison_tables_means_no_compare_page(company):
-    res = fake_result(company)
-    assert not report.has_compare(res)
-    assert report.compare_cohorts(res) == {}
+def test_no_comparison_tables_means_no_compare_page(tiny):
+    assert not report.has_compare(tiny)
+    assert report.compare_cohorts(tiny) == {}
+    assert report.compare_segments(tiny) == []
 
 
-def test_kpi_tree_title_is_generated_from_the_north_star_statuses(company):
-    res = fake_result(company)
-    res.company.config.north_star = ["arr", "nrr", "burn_multiple", "cac_payback_months"]
-    res.kpis = pd.DataFrame(
-        [
-            dict(kpi="arr", label="ARR", tier="north_star", value=1.2e6, unit="currency", status=""),
-            dict(kpi="nrr", label="Net revenue retention", tier="north_star", value=1.04, unit="ratio", status="green"),
-            dict(
-                kpi="burn_multiple",
-                label="Burn multiple",
-                tier="north_star",
-                value=1.6,
-                unit="multiple",
-                status="amber",
-            ),
-            dict(
-                kpi="cac_payback_months",
-                label="CAC payback",
-                tier="north_star",
-                value=17.0,
-                unit="months",
-                status="amber",
-            ),
-        ]
-    ).assign(prior_value=float("nan"), change=float("nan"), benchmark="", note="")
+# --- the pack's generated page titles ------------------------------------------------------------
+def test_kpi_tree_title_is_generated_from_the_north_star_statuses(tiny):
+    # tiny: NRR 100 / 300 is red; ARR has no band; burn multiple and CAC payback are blank
+    assert report.kpi_tree_title(tiny) == "KPI tree: NRR is red"
+    res = with_kpis(
+        tiny,
+        nrr={"status": "green"},
+        burn_multiple={"value": 1.6, "status": "amber"},
+        cac_payback_months={"value": 17.0, "status": "amber"},
+    )
     assert report.kpi_tree_title(res) == "KPI tree: Burn multiple and CAC payback are amber; NRR green"
-    res.kpis.loc[res.kpis["kpi"] == "burn_multiple", "status"] = "red"
+    res = with_kpis(res, burn_multiple={"status": "red"})
     assert report.kpi_tree_title(res) == "KPI tree: Burn multiple is red; CAC payback amber; NRR green"
 
 
-def test_engagement_page_title_and_presence(company):
-    res = fake_result(company)
-    assert not report.has_engagement(res)
-    res.kpis = pd.concat(
-        [
-            res.kpis,
-            pd.DataFrame(
-                [
-                    dict(
-                        kpi="dau_mau",
-                        label="DAU/MAU",
-                        tier="granular",
-                        value=0.2647,
-                        unit="ratio",
-                        prior_value=float("nan"),
-                        change=float("nan"),
-                        benchmark="",
-                        status="",
-                        note="",
-                    ),
-                    dict(
-                        kpi="nps",
-                        label="NPS",
-                        tier="granular",
-                        value=29.23,
-                        unit="score",
-                        prior_value=-10.0,
-                        change=39.23,
-                        benchmark="",
-                        status="",
-                        note="",
-                    ),
-                ]
-            ),
-        ],
-        ignore_index=True,
-    )
+def test_engagement_page_title_and_presence(tiny):
+    assert not report.has_engagement(tiny)  # no usage or NPS input
+    res = with_kpis(tiny, dau_mau={"value": 0.2647}, nps={"value": 29.23, "prior_value": -10.0, "change": 39.23})
     assert report.has_engagement(res)
     assert report.engagement_title(res) == "Product usage and NPS: DAU/MAU 26%, NPS 29 (+39 vs prior quarter)"
     assert list(report.engagement_kpis(res)["kpi"]) == ["dau_mau", "nps"]
@@ -387,81 +270,51 @@ def test_table_headers_keep_acronyms():
     assert ">KPI<" in html and ">Kpi<" not in html
 
 
-# --- the pack's generated page titles ---------------------------------------------------------
-def _row(kpi, value, unit="ratio", status="", note="", prior=float("nan")):
-    return dict(
-        kpi=kpi,
-        label=report._label(kpi),
-        tier="diagnostic",
-        value=value,
-        unit=unit,
-        prior_value=prior,
-        change=float("nan"),
-        benchmark="",
-        status=status,
-        note=note,
+def test_segment_pack_titles_name_the_segment(folder, tiny):
+    smb = compute_kpis(folder, as_of=AS_OF, segment="segment=SMB")
+    # SMB ARR: 12 x A 100 = 1,200 in December, 12 x (100 + 80) = 2,160 in March: +80%
+    assert report.summary_title(smb) == "SMB: ARR grew 80% in the quarter to €2.2k (+80% vs a year ago)"
+    assert report.segment_label(smb) == "Segment: SMB"
+    assert report.page_title(tiny, "ARR grew") == "ARR grew"
+
+
+def test_quick_ratio_title_counts_the_quarters_below_green(tiny):
+    # 2025 quarters: nothing added or lost (no ratio, no status); 2026Q1: (50 new + 30
+    # expansion) / 200 churned = 0.4, red: 1 of the 5 quarters below green
+    assert report.quick_ratio_title(tiny) == (
+        "Quick ratio 0.4x: MRR added per MRR lost; 1 of the last 5 quarters below green"
     )
 
 
-def test_segment_pack_titles_name_the_segment(company):
-    res = fake_result(company, segment=("segment", "Enterprise"))
-    assert report.summary_title(res) == "Enterprise: ARR grew 20% to €1.2M"
-    assert report.page_title(fake_result(company), "ARR grew") == "ARR grew"
-
-
-def test_quick_ratio_title_counts_the_quarters_below_green(company):
-    drivers = pd.DataFrame(dict(period=["2026Q1", "2026Q2", "2026Q3"], status=["green", "amber", "red"]))
-    res = fake_result(
-        company,
-    )
-    res.tables["mrr_drivers"] = drivers
-    res.kpis = pd.concat([res.kpis, pd.DataFrame([_row("quick_ratio", 4.2, "multiple")])], ignore_index=True)
-    # amber + red = 2 of 3
-    assert report.quick_ratio_title(res) == (
-        "Quick ratio 4.2x: MRR added per MRR lost; 2 of the last 3 quarters below green"
-    )
-
-
-def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(company, monkeypatch):
-    res = fake_result(company)
-    note = "Not shown for SMB: sales & marketing spend is company-wide and the company's policies allocate none of it to segments."
-    res.kpis = pd.concat(
-        [
-            res.kpis,
-            pd.DataFrame(
-                [
-                    _row("net_mrr_churn_rate", -0.017),
-                    _row("burn_multiple", float("nan"), "multiple", note=note),
-                    _row("cac", float("nan"), "currency", note=note),
-                ]
-            ),
-        ],
-        ignore_index=True,
-    )
+def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(tiny, monkeypatch):
+    res = with_kpis(tiny, net_mrr_churn_rate={"value": -0.017})
     html = report.pack_kpi_table(res).to_html()
     assert "(net negative churn)" in html
     assert "Burn multiple" not in html  # blank rows leave the table ...
     shown = []
-    monkeypatch.setattr(report, "note", shown.append)
+    monkeypatch.setattr(_summary, "note", shown.append)
     report.blank_kpi_notes(res)
-    # ... and appear once, with the note that says why
-    assert shown == [  # in the table's order, one plain sentence
-        "CAC and Burn multiple are not shown for SMB: sales & marketing spend is company-wide and the "
-        "company's policies allocate none of it to segments."
+    # ... and appear once per reason, with the note that says why, in the table's order
+    assert shown == [
+        "Burn multiple, CAC payback, Gross margin (TTM), CAC, LTV:CAC, Magic number, Rule of 40, "
+        "Cash balance and Runway are not shown: the company sent no P&L and cash figures.",
+        "Win rate, Average deal size and Sales cycle are not shown: the company sent no CRM pipeline.",
     ]
 
 
-def test_sensitivity_title_states_the_widest_range(company):
-    res = fake_result(company)
-    res.tables["sensitivity"] = pd.DataFrame(
+def test_sensitivity_title_states_the_widest_range(tiny):
+    assert report.sensitivity_table(tiny).empty  # no financials: no policy moves a north star
+    table = pd.DataFrame(
         dict(
             kpi=["ltv_cac"] * 2 + ["arr"] * 2,
             policy=["ltv_churn_basis"] * 2 + ["mrr_includes_uncontracted"] * 2,
             policy_value=["period", "monthly", "false", "true"],
             kpi_value=[5.6, 3.1, 1.0e6, 1.01e6],
             in_force=[True, False, True, False],
-        )
+        ),
+        columns=SENSITIVITY_COLUMNS,
     )
+    res = replace(tiny, tables={**tiny.tables, "sensitivity": table})
     # LTV:CAC spreads (5.6 - 3.1) / 5.6 = 45%, ARR 1%: the LTV:CAC range is the title
     assert report.sensitivity_title(res) == "LTV:CAC 3.1x to 5.6x depending on the churn basis; 5.6x as reported"
 
@@ -492,18 +345,18 @@ def test_a_blank_kpi_note_reads_as_a_plain_sentence():
     )
 
 
-def test_sensitivity_values_list_each_alternative_under_a_short_chart(company):
-    res = fake_result(company)
-    res.tables["sensitivity"] = pd.DataFrame(
+def test_sensitivity_values_list_each_alternative_under_a_short_chart(tiny):
+    table = pd.DataFrame(
         dict(
             kpi=["burn_multiple"] * 3,
             policy=["sm_allocation"] * 3,
             policy_value=["none", "new_arr", "arr"],
             kpi_value=[float("nan"), 2.37, 2.03],
             in_force=[True, False, False],
-        )
+        ),
+        columns=SENSITIVITY_COLUMNS,
     )
-    rows = report.sensitivity_values(res).data
+    rows = report.sensitivity_values(replace(tiny, tables={**tiny.tables, "sensitivity": table})).data
     assert list(rows["choice"]) == [
         "The S&M allocation: none (in force)",
         "The S&M allocation: new_arr",
@@ -516,14 +369,16 @@ def test_sensitivity_values_list_each_alternative_under_a_short_chart(company):
     ]
     assert list(rows["value"]) == ["not shown", "2.4x", "2.0x"]
     # three (KPI, policy) rows make a chart tall enough to say it alone: no list
-    res.tables["sensitivity"] = pd.concat(
-        [res.tables["sensitivity"].assign(kpi=k) for k in ("burn_multiple", "cac", "ltv_cac")], ignore_index=True
-    ).assign(kpi_value=lambda t: t["kpi_value"].fillna(1.0))
-    assert report.sensitivity_values(res) is None
+    three = pd.concat([table.assign(kpi=k) for k in ("burn_multiple", "cac", "ltv_cac")], ignore_index=True).assign(
+        kpi_value=lambda t: t["kpi_value"].fillna(1.0)
+    )
+    assert report.sensitivity_values(replace(tiny, tables={**tiny.tables, "sensitivity": three})) is None
 
 
-def test_funnel_title_names_a_funnel_that_starts_at_leads(company):
-    res = fake_result(company)
+def test_funnel_title_names_a_funnel_that_starts_at_leads(tiny):
     # no traffic input (a segment pack): the funnel starts at the leads created
-    res.tables["funnel"] = pd.DataFrame(dict(stage=["created", "signup", "pql", "customer"], count=[483, 304, 92, 37]))
-    assert report.funnel_title(res).startswith("Of 483 leads created this quarter, 37 became customers")
+    funnel = pd.DataFrame(dict(stage=["created", "signup", "pql", "customer"], count=[483, 304, 92, 37]))
+    res = replace(tiny, tables={**tiny.tables, "funnel": funnel})
+    assert report.funnel_title(res).startswith(
+        f"Of 483 leads created this {report.period_word(res)}, 37 became customers"
+    )

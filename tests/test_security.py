@@ -9,16 +9,22 @@ import os
 import re
 import subprocess
 import threading
+from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from IPython.display import HTML
 from nbformat.v4 import new_code_cell, new_notebook, new_output
+from pandas.io.formats.style import Styler
+from test_kpis import tiny_company
 
 from conftest import chromium_available
 from reportlib import cli
-from reportlib.deck import _html, report
+from reportlib.deck import _html, _tables, report
+from reportlib.exceptions import Problem
+from reportlib.inputs.commentary import commentary_blocks
+from reportlib.kpis import KpiResult, compute_kpis
 from reportlib.render import chromium
 from reportlib.render.export import BoardPDFExporter
 
@@ -36,34 +42,41 @@ def _no_markup(html: str) -> None:
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """HTML the deck helpers display, in order."""
     out: list[str] = []
-    monkeypatch.setattr(report, "show_html", out.append)
-    monkeypatch.setattr(report, "show", lambda obj: out.append(obj.to_html()))
+
+    def display(obj: HTML | Styler) -> None:
+        out.append(obj.data if isinstance(obj, HTML) else obj.to_html())
+
+    monkeypatch.setattr(_html, "display", display)  # show_html
+    monkeypatch.setattr(_tables, "display", display)  # show: a table
     return out
 
 
-def _result(tmp_path: Path, commentary: str = "") -> SimpleNamespace:
-    """A stand-in KpiResult carrying the hostile string wherever a company's files reach."""
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> KpiResult:
+    return compute_kpis(tiny_company(tmp_path_factory.mktemp("security") / "tiny"), as_of="2026-03")
+
+
+def _result(tiny: KpiResult, tmp_path: Path, commentary: str = "") -> KpiResult:
+    """A real KpiResult carrying the hostile string wherever a company's files reach."""
     folder = tmp_path / "co"
     folder.mkdir(exist_ok=True)
     if commentary:
         (folder / "commentary.md").write_text(commentary, encoding="utf-8")
-    cfg = SimpleNamespace(name=HOSTILE, currency="EUR", stage="Series A", gtm=HOSTILE, policies=None)
-    company = SimpleNamespace(
+    cfg = replace(tiny.company.config, name=HOSTILE, stage="Series A", gtm=HOSTILE)
+    company = replace(
+        tiny.company,
         path=folder,
         config=cfg,
         slug="co",
-        warnings=[SimpleNamespace(input="mrr", file=f"/x/{HOSTILE}.csv", row=3, column=HOSTILE, message=HOSTILE)],
+        warnings=[Problem(HOSTILE, file=f"/x/{HOSTILE}.csv", row=3, column=HOSTILE, input="mrr")],
     )
-    window = SimpleNamespace(as_of=pd.Timestamp("2026-09-30"), months=3)
-    return SimpleNamespace(
+    return replace(
+        tiny,
         company=company,
-        window=window,
         narrative={"summary": [HOSTILE, HOSTILE]},
         segment=("segment", HOSTILE),
         notes=[HOSTILE],
         alerts=[HOSTILE],
-        kpis=pd.DataFrame(),
-        tables={},
     )
 
 
@@ -93,7 +106,7 @@ def test_markdown_keeps_formatting_but_no_html_images_or_bad_links() -> None:
         lambda r: report.section_intro(r, "summary"),
         lambda r: report.section_intro(r, "summary", title=HOSTILE),
         # a company pack (no segment): the commentary's "Summary" heading names no segment
-        lambda r: report.show_commentary(SimpleNamespace(**{**vars(r), "segment": None}), "summary"),
+        lambda r: report.show_commentary(replace(r, segment=None), "summary"),
         lambda r: report.note(HOSTILE),
         lambda r: report.show_text(HOSTILE),
         lambda r: report.show_alerts(r),
@@ -113,8 +126,8 @@ def test_markdown_keeps_formatting_but_no_html_images_or_bad_links() -> None:
         "cover",
     ],
 )
-def test_every_text_entry_point_escapes(call, shown: list[str], tmp_path: Path) -> None:
-    call(_result(tmp_path, f"# Summary\n\n{HOSTILE}\n"))
+def test_every_text_entry_point_escapes(call, shown: list[str], tiny: KpiResult, tmp_path: Path) -> None:
+    call(_result(tiny, tmp_path, f"# Summary\n\n{HOSTILE}\n"))
     assert shown
     for html in shown:
         assert not re.search(r"<\s*(iframe|script|img)\b", html, re.I), html
@@ -131,8 +144,8 @@ def test_every_text_entry_point_escapes(call, shown: list[str], tmp_path: Path) 
     ],
     ids=["warnings", "styled-header-and-cells", "cover-facts", "kpi-table"],
 )
-def test_tables_escape_cells_and_headers(make, tmp_path: Path) -> None:
-    result = _result(tmp_path)
+def test_tables_escape_cells_and_headers(make, tiny: KpiResult, tmp_path: Path) -> None:
+    result = _result(tiny, tmp_path)
     result.kpis = pd.DataFrame(
         {
             "kpi": ["arr"],
@@ -150,8 +163,8 @@ def test_tables_escape_cells_and_headers(make, tmp_path: Path) -> None:
     _no_markup(make(result).to_html())
 
 
-def test_breakdown_table_escapes_segment_values_used_as_headers(tmp_path: Path) -> None:
-    result = _result(tmp_path)
+def test_breakdown_table_escapes_segment_values_used_as_headers(tiny: KpiResult, tmp_path: Path) -> None:
+    result = _result(tiny, tmp_path)
     result.tables = {
         "breakdowns": pd.DataFrame(
             {
@@ -286,10 +299,10 @@ def test_safe_path_follows_links_and_refuses_those_that_leave(tmp_path: Path) ->
         problem = safe_path(company, relative)[1]
         assert problem is not None and problem.file == relative and words in problem.message
     # the deck never reads a commentary linked from elsewhere, even if validation was skipped
-    assert report.commentary(SimpleNamespace(path=company), "summary") == ""
+    assert commentary_blocks(company) == {}
     (company / "commentary.md").unlink()
     (company / "commentary.md").write_text("# Summary\n\nOwn words\n", encoding="utf-8")
-    assert report.commentary(SimpleNamespace(path=company), "summary") == "Own words"
+    assert commentary_blocks(company) == {"highlights": "Own words"}
 
 
 @pytest.mark.parametrize(

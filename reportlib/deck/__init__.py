@@ -1,5 +1,7 @@
-"""Deck: what the notebooks call to show a pack: number formats, the board style, the charts
-and the notebook-facing helpers (``report``). Draws; never computes a metric."""
+"""Deck: what the notebooks call to show a pack; draws, never computes a metric.
+
+Number formats, the board style, the charts and the notebook-facing helpers (``report``).
+"""
 
 from __future__ import annotations
 

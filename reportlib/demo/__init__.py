@@ -1,5 +1,7 @@
-"""Demo: seeded synthetic companies (``generator``: the story; ``companies``: the files and
-company.toml written for them) and the ``make demo`` run. Not part of the product's core."""
+"""Demo: seeded synthetic companies and the ``make demo`` run, beside the product's core.
+
+``generator``: the story; ``companies``: the files and company.toml written for them.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""KPIs: one company (or segment) and one window -> kpis.csv, the tables behind every chart
-and the narrative sentences (``builder``, ``narrative``)."""
+"""KPIs: one company (or segment) and one window -> kpis.csv, the tables and the narrative.
+
+The tables are those behind every chart; ``builder`` assembles, ``narrative`` writes the sentences.
+"""
 
 from __future__ import annotations
 

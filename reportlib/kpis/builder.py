@@ -39,10 +39,10 @@ from reportlib.kpis.reconciliation import (
     crm_vs_bookings,
     monthly_amounts,
     reconciliation_problems,
-    reconciliation_table,
     reported_vs_recomputed,
+    stack_reconciliation,
 )
-from reportlib.kpis.sensitivity import ALTERNATIVES, sensitivity_sentences, sensitivity_table
+from reportlib.kpis.sensitivity import ALTERNATIVES, policy_sensitivity, sensitivity_sentences
 from reportlib.metrics import (
     Blank,
     Value,
@@ -411,7 +411,7 @@ def _kpi_frame(company: Company, values: Mapping[str, Value], prior: Mapping[str
     rows = []
     for kpi in REGISTRY.values():
         v, p = values[kpi.id], prior[kpi.id]
-        delta = nar.change(kpi.id, v, p)
+        delta = nar.kpi_change(kpi.id, v, p)
         rows.append(
             {
                 "kpi": kpi.id,
@@ -712,7 +712,7 @@ def _sensitivity(ctx: _Ctx, window: Window) -> pd.DataFrame:
         applicable.append("sm_allocation")
     if ctx.company.revenue_source() == "contracts":
         applicable.append("mrr_includes_uncontracted")
-    return sensitivity_table(ctx.company.config.north_star, ctx.policies, evaluate, applicable)
+    return policy_sensitivity(ctx.company.config.north_star, ctx.policies, evaluate, applicable)
 
 
 # --- reconciliation ---------------------------------------------------------------------------
@@ -753,7 +753,7 @@ def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
     # a segment's revenue is only part of a company-wide P&L: comparing them would show a gap
     # that is no error (METRICS.md "Segment packs"), so that pair is left out
     pnl = None if _company_wide_financials(ctx.company) else ctx.financials
-    return reconciliation_table(
+    return stack_reconciliation(
         billing_vs_pnl(billing, name, pnl, as_of),
         crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
         reported_vs_recomputed(ctx.frame("reported"), value_of),
@@ -838,7 +838,7 @@ def _narrative(
     explanations = nar.summary(cfg.north_star, values, prior, year, cfg.currency, window.months)
     sections = {"summary": [e.sentence for e in explanations]}
     sections.update(nar.section_sentences(values, prior, cfg.currency, cfg.stage, cfg.gtm, window.months, word))
-    alerts = nar.journey_alerts(values, prior, cfg.policies.alert_threshold, window.months)
+    alerts = nar.journey_alert_sentences(values, prior, cfg.policies.alert_threshold, window.months)
     if alerts:
         sections["kpi_hierarchy"] = sections.get("kpi_hierarchy", []) + alerts
     return sections, explanations, alerts
@@ -1022,7 +1022,7 @@ def write_kpis_workbook(result: KpiResult, out_dir: str | os.PathLike, kpis: pd.
     kpis = kpis_csv(result) if kpis is None else kpis
     return write_workbook(
         Path(out_dir) / "kpis.xlsx",
-        {"KPIs": kpis, **result.tables, "Policies": policies_table(result)},
+        {"KPIs": kpis, **result.tables, "Policies": policies_sheet(result)},
         {"KPIs": _kpi_formats(kpis, result.company.config.currency)},
     )
 
@@ -1036,8 +1036,8 @@ def kpis_csv(result: KpiResult) -> pd.DataFrame:
     return kpis[KPI_COLUMNS + EXTRA_COLUMNS]
 
 
-def policies_table(result: KpiResult) -> pd.DataFrame:
-    """The policies in force (name, value, meaning) and the overrides applied."""
+def policies_sheet(result: KpiResult) -> pd.DataFrame:
+    """The workbook's Policies sheet: the policies in force (name, value, meaning) and the overrides applied."""
     rows = [("policy", *row) for row in result.company.config.policies.describe()]
     values = result.kpis.set_index("kpi")["value"]
     rows += [("override", kpi, _plain_number(values[kpi]), reason) for kpi, (_, reason) in result.overrides.items()]

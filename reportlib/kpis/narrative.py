@@ -25,6 +25,7 @@ from functools import partial
 
 from reportlib import format as F
 from reportlib import registry as reg
+from reportlib.metrics.journey import journey_alerts
 from reportlib.params import PERIOD_WORDS
 from reportlib.values import finite
 
@@ -55,7 +56,7 @@ class Explanation:
 
 
 # --- numbers and formatting ---------------------------------------------------------------
-def change(kpi_id: str, value: object, prior: object) -> float | None:
+def kpi_change(kpi_id: str, value: object, prior: object) -> float | None:
     """kpis.csv's ``change``: relative change (value / prior - 1, against |prior|) for
     currency and count KPIs, absolute difference for every other unit; None when either
     side is blank or a relative change has a zero base."""
@@ -93,8 +94,8 @@ def _moved(delta: float, up: str = "rose", down: str = "fell", flat: str = "held
 
 def _vs(kpi_id: str, cur: Values, prior: Values, year_ago: Values, period: str) -> str:
     parts = []
-    d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
-    d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
+    d_prior = kpi_change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
+    d_year = kpi_change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
     if d_prior is not None:
         parts.append(f"{_change(kpi_id, d_prior)} vs the prior {period}")
     if d_year is not None:
@@ -107,8 +108,8 @@ def explain_arr(cur: Values, prior: Values, year_ago: Values, currency: str | No
     """ARR's change, the largest inflow's share of net new ARR, and the component of the
     ARR bridge that moved most against the prior period."""
     arr, nna = finite(cur.get("arr")), finite(cur.get("net_new_arr"))
-    d_prior = change("arr", cur.get("arr"), prior.get("arr"))
-    d_year = change("arr", cur.get("arr"), year_ago.get("arr"))
+    d_prior = kpi_change("arr", cur.get("arr"), prior.get("arr"))
+    d_year = kpi_change("arr", cur.get("arr"), year_ago.get("arr"))
     if arr is None or nna is None:
         note = getattr(cur.get("arr"), "note", "") or getattr(cur.get("net_new_arr"), "note", "")
         return Explanation(
@@ -168,8 +169,8 @@ def _top_inflow(signed: dict[str, float], nna: float, currency: str | None) -> t
 def explain_nrr(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:
     """NRR = GRR + net expansion of retained customers; names whichever moved more."""
     nrr, grr = finite(cur.get("nrr")), finite(cur.get("grr"))
-    d_prior = change("nrr", cur.get("nrr"), prior.get("nrr"))
-    d_year = change("nrr", cur.get("nrr"), year_ago.get("nrr"))
+    d_prior = kpi_change("nrr", cur.get("nrr"), prior.get("nrr"))
+    d_year = kpi_change("nrr", cur.get("nrr"), year_ago.get("nrr"))
     if nrr is None:
         note = getattr(cur.get("nrr"), "note", "") or "too little history"
         return Explanation("nrr", _blank_sentence("NRR", note, "", "not available"), "", d_prior, d_year)
@@ -219,8 +220,8 @@ def _multiple_head(
 ) -> tuple[str | Explanation, float | None, float | None]:
     """ "<Label> was 1.6x (changes)" and the changes; an Explanation instead of the text
     when the value is blank (its note, or ``missing``, says why)."""
-    d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
-    d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
+    d_prior = kpi_change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
+    d_year = kpi_change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
     value = finite(cur.get(kpi_id))
     if value is None:
         note = getattr(cur.get(kpi_id), "note", "") or missing
@@ -258,7 +259,7 @@ def explain_burn_multiple(
     words = {"burn": "burn", "net_new_arr": "net new ARR"}
 
     def part(k: str) -> str:
-        rel = change(k, cur.get(k), prior.get(k))
+        rel = kpi_change(k, cur.get(k), prior.get(k))
         return f"{words[k]} {_moved(rel or 0)} {_pct(abs(rel or 0))} to {_money(cur.get(k), currency)}"
 
     return Explanation(
@@ -269,8 +270,8 @@ def explain_burn_multiple(
 def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:
     """CAC payback = CAC / (ASP x gross margin); names the factor that moved payback most."""
     kpi = "cac_payback_months"
-    d_prior = change(kpi, cur.get(kpi), prior.get(kpi))
-    d_year = change(kpi, cur.get(kpi), year_ago.get(kpi))
+    d_prior = kpi_change(kpi, cur.get(kpi), prior.get(kpi))
+    d_year = kpi_change(kpi, cur.get(kpi), year_ago.get(kpi))
     pb = finite(cur.get(kpi))
     if pb is None:
         note = getattr(cur.get(kpi), "note", "") or "CAC, ASP or gross margin is missing"
@@ -296,12 +297,12 @@ def explain_cac_payback(cur: Values, prior: Values, year_ago: Values, currency: 
     words = {"cac": "CAC", "asp": "ASP", gm: "gross margin"}
 
     def part(k: str) -> str:
-        return f"{words[k]} {_change(k, change(k, cur.get(k), prior.get(k)))}"
+        return f"{words[k]} {_change(k, kpi_change(k, cur.get(k), prior.get(k)))}"
 
     others = [part(k) for k in logs if k != driver]
     lead = (
         f"{words[driver]} {_moved(finite(cur.get(driver)) - finite(prior.get(driver)))} "  # type: ignore[operator]
-        f"{_change(driver, change(driver, cur.get(driver), prior.get(driver))).lstrip('+-')} to "
+        f"{_change(driver, kpi_change(driver, cur.get(driver), prior.get(driver))).lstrip('+-')} to "
         f"{_value(driver, cur.get(driver), currency)}"
     )
     driver_id = "gross_margin" if driver == gm else driver
@@ -315,8 +316,8 @@ def explain_generic(
 ) -> Explanation:
     """Any other north star: its value, and the child KPI with the largest relative change."""
     kpi = reg.get(kpi_id)
-    d_prior = change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
-    d_year = change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
+    d_prior = kpi_change(kpi_id, cur.get(kpi_id), prior.get(kpi_id))
+    d_year = kpi_change(kpi_id, cur.get(kpi_id), year_ago.get(kpi_id))
     if finite(cur.get(kpi_id)) is None:
         note = getattr(cur.get(kpi_id), "note", "") or "not available"
         return Explanation(kpi_id, _blank_sentence(kpi.label, note, period, "not available"), "", d_prior, d_year)
@@ -399,15 +400,14 @@ def explain(
 
 
 # --- alerts and section sentences ----------------------------------------------------------
-def journey_alerts(cur: Values, prior: Values, threshold: float = 0.10, months: int = 3) -> list[str]:
+def journey_alert_sentences(cur: Values, prior: Values, threshold: float = 0.10, months: int = 3) -> list[str]:
     """Adjacent journey stages moving in opposite directions by more than ``threshold``
     (relative change) against the prior period, e.g. signups up while signup-to-PQL falls
     (:func:`reportlib.metrics.journey.journey_alerts`), as sentences."""
-    from reportlib.metrics.journey import journey_alerts as _alerts
-
     period = PERIOD_WORDS.get(months, "period")
     return [
-        f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}." for a in _alerts(cur, prior, threshold)
+        f"{a['message'][:1].upper()}{a['message'][1:]} vs the prior {period}."
+        for a in journey_alerts(cur, prior, threshold)
     ]
 
 
@@ -480,8 +480,8 @@ def section_sentences(
             "; ".join(
                 f"{reg.get(k).label} {_value(k, cur[k], currency)}"
                 + (
-                    f" ({_change(k, change(k, cur[k], prior.get(k)))})"
-                    if change(k, cur[k], prior.get(k)) is not None
+                    f" ({_change(k, kpi_change(k, cur[k], prior.get(k)))})"
+                    if kpi_change(k, cur[k], prior.get(k)) is not None
                     else ""
                 )
                 for k in journey

@@ -27,7 +27,7 @@ __all__ = [
     "billing_vs_pnl",
     "crm_vs_bookings",
     "reported_vs_recomputed",
-    "reconciliation_table",
+    "stack_reconciliation",
     "report_window",
     "monthly_amounts",
     "gaps",
@@ -148,7 +148,7 @@ def reported_vs_recomputed(reported: pd.DataFrame | None, value_of: Callable[[st
     return pd.DataFrame(rows)
 
 
-def reconciliation_table(*parts: pd.DataFrame) -> pd.DataFrame:
+def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
     """The comparisons stacked, with ``difference`` and ``relative``."""
     frames = [p for p in parts if len(p)]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])

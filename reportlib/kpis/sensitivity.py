@@ -27,7 +27,7 @@ __all__ = [
     "ALTERNATIVES",
     "EFFECTS",
     "GRID_POLICIES",
-    "sensitivity_table",
+    "policy_sensitivity",
     "sensitivity_sentences",
     "policy_text",
 ]
@@ -88,7 +88,7 @@ def _values_to_try(policy: str, in_force: Any) -> list[Any]:
     return values if in_force in values else values + [in_force]
 
 
-def sensitivity_table(
+def policy_sensitivity(
     north_star: Iterable[str], policies: Any, evaluate: Evaluate, applicable: Iterable[str] = tuple(ALTERNATIVES)
 ) -> pd.DataFrame:
     """Each north star under every value of each applicable policy that changes it.

@@ -1,5 +1,7 @@
-"""Metric definitions of METRICS.md as pure functions: DataFrames in, DataFrames or numbers
-out; no I/O, no plotting."""
+"""Metrics: the definitions of METRICS.md as pure functions, no I/O and no plotting.
+
+DataFrames in, DataFrames or numbers out.
+"""
 
 from __future__ import annotations
 
@@ -67,7 +69,6 @@ from reportlib.metrics._noted import Noted, note_of, value_of
 from reportlib.metrics.cohort_economics import (
     cohort_gross_profit,
     cohort_payback,
-    compare_segments,
     monthly_cac,
     monthly_gross_margin,
 )
@@ -89,7 +90,6 @@ __all__ += [
     "value_of",
     "cohort_gross_profit",
     "cohort_payback",
-    "compare_segments",
     "monthly_cac",
     "monthly_gross_margin",
     "dau_mau",

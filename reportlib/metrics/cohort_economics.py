@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._noted import as_months, policy, value_of
+from reportlib.metrics._noted import as_months, policy
 from reportlib.metrics.grid import period_array
 from reportlib.metrics.unit_economics import monthly_financials
 
@@ -176,14 +176,3 @@ def cohort_payback(gross_profit: pd.DataFrame) -> pd.DataFrame:
     )
     out["payback_age_months"] = out["payback_age_months"].astype(float)
     return out.rename_axis("cohort").reset_index()[PAYBACK_COLUMNS]
-
-
-def compare_segments(left: Mapping[str, Any], right: Mapping[str, Any], labels: tuple[str, str]) -> pd.DataFrame:
-    """Two segments' KPI dicts side by side: kpi, <A>, <B>, difference (B - A).
-
-    Blanks become NaN; the difference is NaN unless both are numbers.
-    """
-    keys = [k for k in left if k in right]
-    a = np.array([value_of(left[k]) for k in keys], dtype=float)
-    b = np.array([value_of(right[k]) for k in keys], dtype=float)
-    return pd.DataFrame({"kpi": keys, labels[0]: a, labels[1]: b, "difference": b - a})

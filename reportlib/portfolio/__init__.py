@@ -1,5 +1,7 @@
-"""Portfolio: every company of a fund in parallel, one failure never stopping the others,
-then the portfolio summary."""
+"""Portfolio: every company of a fund in parallel, then the portfolio summary.
+
+One company's failure never stops the others.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Render: section notebooks executed by papermill (``run``), printed by Chromium
-(``chromium``, ``export``) and assembled into one PDF (``assemble``)."""
+"""Render: section notebooks executed, printed by Chromium and assembled into one PDF.
+
+Papermill runs them (``run``), Chromium prints (``chromium``, ``export``), ``assemble`` joins.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The chart modules behind :mod:`reportlib.deck.charts`, one per page family (revenue,
-cohorts, unit economics, cash, journey, pipeline, ...); import them through the facade."""
+"""Charts: the modules behind :mod:`reportlib.deck.charts`, one per page family.
+
+Revenue, cohorts, unit economics, cash, journey, pipeline, ...; import them through the facade.
+"""
 
 from __future__ import annotations
 

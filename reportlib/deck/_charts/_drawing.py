@@ -31,7 +31,7 @@ R = TypeVar("R")
 MAX_PERIOD_TICKS = 14
 
 
-def styled(fn: Callable[P, R]) -> Callable[P, R]:
+def in_board_style(fn: Callable[P, R]) -> Callable[P, R]:
     """Draw ``fn`` in the board-deck style (rc parameters of the theme in use)."""
 
     @functools.wraps(fn)
@@ -49,7 +49,7 @@ def axes_for(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return ax
 
 
-def note(ax: Axes, text: str) -> None:
+def axes_note(ax: Axes, text: str) -> None:
     """``text`` in the middle of ``ax``, axes hidden (a chart with nothing to draw)."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=15, color=S.MUTED, wrap=True)
     ax.set_axis_off()
@@ -59,15 +59,15 @@ def empty(ax: Axes | None, text: str, size: tuple[float, float] = S.FULL) -> Axe
     """The note that replaces an empty chart, on ``ax`` or on a one-line figure."""
     if ax is None:
         _, ax = plt.subplots(figsize=(size[0], 1.2))
-    note(ax, text)
+    axes_note(ax, text)
     return ax
 
 
-@styled
+@in_board_style
 def message_figure(text: str, size: tuple[float, float] = (12.6, 1.2)) -> Figure:
     """A figure holding one line of text (used when a chart has nothing to draw)."""
     fig, ax = plt.subplots(figsize=size)
-    note(ax, text)
+    axes_note(ax, text)
     return fig
 
 

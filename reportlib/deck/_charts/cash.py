@@ -12,9 +12,9 @@ from reportlib.deck._charts._drawing import (
     axes_for,
     empty,
     format_time_axis,
+    in_board_style,
     legend_below,
     money_label,
-    styled,
     to_timestamps,
 )
 from reportlib.values import is_blank
@@ -22,7 +22,7 @@ from reportlib.values import is_blank
 __all__ = ["runway"]
 
 
-@styled
+@in_board_style
 def runway(
     cash: pd.DataFrame,
     currency: str | None = None,

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MultipleLocator
 
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import axes_for, empty, money_label, styled
+from reportlib.deck._charts._drawing import axes_for, empty, in_board_style, money_label
 
 __all__ = ["cohort_compare", "cohort_heatmap", "cohort_payback"]
 
@@ -134,7 +134,7 @@ def _extend(vals: np.ndarray, vmin: float, vmax: float) -> str:
     return "both" if below and above else "min" if below else "max" if above else "neither"
 
 
-@styled
+@in_board_style
 def cohort_heatmap(
     table: pd.DataFrame,
     kind: str = "logo",
@@ -211,7 +211,7 @@ def _cohort_curves(ax: Axes, cohorts: pd.DataFrame, segment: str) -> None:
         ax.text(0.5, 0.5, f"No {segment} cohorts", transform=ax.transAxes, ha="center", va="center", color=S.MUTED)
 
 
-@styled
+@in_board_style
 def cohort_compare(
     tables: Mapping[str, pd.DataFrame],
     segments: Sequence[str],
@@ -273,7 +273,7 @@ def cohort_compare(
     return fig
 
 
-@styled
+@in_board_style
 def cohort_payback(
     payback: pd.DataFrame,
     currency: str | None = None,

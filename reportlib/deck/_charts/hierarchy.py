@@ -11,7 +11,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from reportlib import format as F
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import empty, shorten, styled
+from reportlib.deck._charts._drawing import empty, in_board_style, shorten
 from reportlib.values import is_blank
 
 __all__ = ["kpi_tree"]
@@ -84,7 +84,7 @@ def _box(
     ax.text(x + w - 0.03, yy, value, va="center", ha="right", fontsize=size, fontweight="bold", color=S.INK, zorder=4)
 
 
-@styled
+@in_board_style
 def kpi_tree(
     hierarchy: pd.DataFrame,
     currency: str | None = None,

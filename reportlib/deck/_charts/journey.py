@@ -14,8 +14,8 @@ from reportlib.deck._charts._drawing import (
     axes_for,
     empty,
     format_time_axis,
+    in_board_style,
     legend_below,
-    styled,
     to_timestamps,
 )
 from reportlib.values import is_blank
@@ -37,7 +37,7 @@ def stage_label(stage: str) -> str:
     return STAGE_LABELS.get(str(stage).lower(), str(stage).replace("_", " ").capitalize())
 
 
-@styled
+@in_board_style
 def funnel(
     stages: pd.DataFrame,
     title: str = "Customer journey this period",
@@ -103,7 +103,7 @@ def funnel(
     return ax
 
 
-@styled
+@in_board_style
 def funnel_cohorts(
     cohorts: pd.DataFrame,
     dimension: str = "all",

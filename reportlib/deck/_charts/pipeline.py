@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 from reportlib import format as F
 from reportlib import registry as reg
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import axes_for, empty, legend_below, money_label, styled
+from reportlib.deck._charts._drawing import axes_for, empty, in_board_style, legend_below, money_label
 from reportlib.values import finite, is_blank
 
 __all__ = ["owner_bars", "pacing"]
@@ -45,7 +45,7 @@ def _pacing_row(ax: Axes, i: int, r: dict[str, object], currency: str | None) ->
     ax.text(-0.02, i, name, va="center", ha="right", fontsize=13, color=S.INK)
 
 
-@styled
+@in_board_style
 def pacing(
     targets: pd.DataFrame,
     currency: str | None = None,
@@ -106,7 +106,7 @@ def _owner_facts(r: dict[str, object], currency: str | None) -> str:
     return " · ".join(parts)
 
 
-@styled
+@in_board_style
 def owner_bars(
     owners: pd.DataFrame, currency: str | None = None, ax: Axes | None = None, size: tuple[float, float] = S.FULL
 ) -> Axes:

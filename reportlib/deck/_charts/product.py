@@ -13,7 +13,7 @@ from matplotlib.figure import Figure, SubFigure
 
 from reportlib import format as F
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import empty, fit_text, legend_below, period_labels, shorten, styled
+from reportlib.deck._charts._drawing import empty, fit_text, in_board_style, legend_below, period_labels, shorten
 from reportlib.values import is_blank
 
 __all__ = ["usage_nps"]
@@ -120,7 +120,7 @@ def _nps_panel(ax: Axes, nps: pd.DataFrame) -> None:
     legend_below(ax, ncols=3, fontsize=11)
 
 
-@styled
+@in_board_style
 def usage_nps(
     kpis: pd.DataFrame,
     adoption: pd.DataFrame,

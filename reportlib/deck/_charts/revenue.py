@@ -19,11 +19,11 @@ from reportlib.deck._charts._drawing import (
     axes_for,
     empty,
     format_time_axis,
+    in_board_style,
     legend_below,
     money_label,
     period_labels,
     period_ticks,
-    styled,
     to_timestamps,
 )
 
@@ -85,7 +85,7 @@ def _floating_bars(steps: list[str], amounts: list[float]) -> tuple[list[float],
     return bottoms, heights, colors
 
 
-@styled
+@in_board_style
 def arr_waterfall(
     bridge: Mapping[str, float],
     currency: str | None = None,
@@ -158,7 +158,7 @@ def arr_waterfall(
 
 
 # --- revenue by tier, revenue lines -----------------------------------------------------------
-@styled
+@in_board_style
 def revenue_tiers(
     tiers: pd.DataFrame,
     currency: str | None = None,
@@ -245,7 +245,7 @@ def _end_label(ax: Axes, date: pd.Timestamp, value: float, currency: str | None,
     ax.text(date, value, " " + F.money(value, currency), va=va, ha="left", fontsize=12, color=color, fontweight="bold")
 
 
-@styled
+@in_board_style
 def revenue_lines(
     revenue_bridge: pd.DataFrame,
     currency: str | None = None,
@@ -330,7 +330,7 @@ def _stacked_movements(ax: Axes, table: pd.DataFrame, width: float) -> tuple[np.
     return pos, neg
 
 
-@styled
+@in_board_style
 def mrr_movements(
     bridge: pd.DataFrame,
     currency: str | None = None,
@@ -426,7 +426,7 @@ def _quick_ratio_panel(axq: Axes, drivers: pd.DataFrame) -> None:
     axq.set_ylabel("Quick ratio")
 
 
-@styled
+@in_board_style
 def quick_ratio_bars(
     drivers: pd.DataFrame,
     currency: str | None = None,
@@ -478,7 +478,7 @@ ARPA_SERIES = {
 }
 
 
-@styled
+@in_board_style
 def arpa_drivers(
     drivers: pd.DataFrame,
     currency: str | None = None,

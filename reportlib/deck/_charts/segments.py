@@ -10,7 +10,7 @@ from matplotlib.axes import Axes
 
 from reportlib import format as F
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import axes_for, empty, shorten, styled
+from reportlib.deck._charts._drawing import axes_for, empty, in_board_style, shorten
 from reportlib.values import finite, is_blank
 
 __all__ = ["breakdown_bars", "segment_compare"]
@@ -43,7 +43,7 @@ def _compare_row(ax: Axes, i: int, r: dict[str, object], segments: Sequence[str]
     ax.text(-0.03, i, shorten(r["label"], 30), ha="right", va="center", fontsize=13, color=S.INK)
 
 
-@styled
+@in_board_style
 def segment_compare(
     kpis: pd.DataFrame,
     segments: Sequence[str],
@@ -89,7 +89,7 @@ def segment_compare(
     return ax
 
 
-@styled
+@in_board_style
 def breakdown_bars(
     table: pd.DataFrame,
     value: str,

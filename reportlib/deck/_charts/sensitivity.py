@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from reportlib import format as F
 from reportlib import registry as reg
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import empty, styled
+from reportlib.deck._charts._drawing import empty, in_board_style
 
 __all__ = ["sensitivity_ranges"]
 
@@ -70,7 +70,7 @@ def _range_row(ax: Axes, kpi: str, g: pd.DataFrame, half: float, currency: str |
     ax.set_axis_off()
 
 
-@styled
+@in_board_style
 def sensitivity_ranges(
     sensitivity: pd.DataFrame,
     currency: str | None = None,

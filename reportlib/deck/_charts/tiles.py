@@ -15,7 +15,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from reportlib import format as F
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import axes_for, empty, fit_text, pack_parts, styled
+from reportlib.deck._charts._drawing import axes_for, empty, fit_text, in_board_style, pack_parts
 from reportlib.values import Value, is_blank
 
 __all__ = ["kpi_tiles", "sparkline"]
@@ -34,7 +34,7 @@ def _draw_sparkline(ax: Axes, series: pd.Series, color: str) -> None:
     ax.margins(x=0.02, y=0.15)
 
 
-@styled
+@in_board_style
 def sparkline(
     series: pd.Series, status: str = "", ax: Axes | None = None, size: tuple[float, float] = (3.0, 0.8)
 ) -> Axes:
@@ -80,7 +80,7 @@ def _change_lines(
     return lines
 
 
-@styled
+@in_board_style
 def kpi_tiles(
     rows: pd.DataFrame,
     currency: str | None = None,

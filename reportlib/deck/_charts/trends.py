@@ -13,16 +13,16 @@ from reportlib.deck._charts._drawing import (
     axes_for,
     empty,
     format_time_axis,
+    in_board_style,
     legend_below,
     money_label,
-    styled,
     to_timestamps,
 )
 
 __all__ = ["trend"]
 
 
-@styled
+@in_board_style
 def trend(
     table: pd.DataFrame,
     columns: Sequence[str],

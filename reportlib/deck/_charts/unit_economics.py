@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from reportlib import format as F
 from reportlib import registry as reg
 from reportlib.deck import _style as S
-from reportlib.deck._charts._drawing import empty, styled, wrap
+from reportlib.deck._charts._drawing import empty, in_board_style, wrap
 from reportlib.values import finite, is_blank
 
 __all__ = ["benchmark_bars"]
@@ -78,7 +78,7 @@ def _bar_row(ax: Axes, row: Mapping[str, object], bands: Sequence[Band], currenc
     ax.axvline(0, color=S.MUTED, lw=0.8)
 
 
-@styled
+@in_board_style
 def benchmark_bars(
     kpis: pd.DataFrame,
     currency: str | None = None,

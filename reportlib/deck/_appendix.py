@@ -1,0 +1,219 @@
+"""The appendix pages: definition sensitivity, reconciliation, restatements, data quality.
+
+Behind :mod:`reportlib.deck.report`, which the notebooks import.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from reportlib import format as F
+from reportlib import registry as reg
+from reportlib.deck._facts import _label, currency, table
+from reportlib.deck._summary import _shown_rows, pack_kpi_ids
+from reportlib.deck._tables import definitions_table, styled, warnings_table
+from reportlib.deck._words import _lower_first, narrative, note, page_title
+from reportlib.inputs.config import policy_meaning
+from reportlib.kpis import KpiResult
+from reportlib.values import is_blank
+
+
+def sensitivity_table(result: KpiResult) -> pd.DataFrame:
+    """The ``sensitivity`` rows of the pages' KPIs whose value moves with a policy."""
+    t = table(result, "sensitivity")
+    if t.empty:
+        return t
+    # a range that prints as one value ("104% to 104%") tells a board nothing: left out
+    cur = currency(result)
+    keep = [
+        (kpi, policy)
+        for (kpi, policy), g in t.groupby(["kpi", "policy"], sort=False)
+        if len({F.value(v, reg.get(kpi).unit, cur) for v in g["kpi_value"].dropna()}) > 1
+    ]
+    return t[[pair in keep for pair in zip(t["kpi"], t["policy"], strict=False)]].reset_index(drop=True)
+
+
+#: The definition choices behind the sensitivity page, as a board reads them.
+POLICY_WORDS = {
+    "cac_lag_months": "the CAC lag",
+    "ltv_churn_basis": "the churn basis",
+    "reactivation_window_months": "the reactivation window",
+    "mrr_includes_uncontracted": "counting uncontracted MRR",
+    "magic_number_basis": "the magic-number basis",
+    "ltv_max_lifetime_years": "the LTV lifetime cap",
+    "sm_allocation": "the S&M allocation",
+}
+
+
+#: Definition choices the sensitivity page lists one by one under its chart; more would not
+#: fit the page, and the chart then says it alone.
+SENSITIVITY_LISTED = 2
+
+
+def sensitivity_values(result: KpiResult) -> Styler | None:
+    """Under a short sensitivity chart (at most :data:`SENSITIVITY_LISTED` rows): each
+    alternative with what it means and the value it gives, the one in force marked; None
+    when the chart has more rows."""
+    t = sensitivity_table(result)
+    if t.empty or t.groupby(["kpi", "policy"], sort=False).ngroups > SENSITIVITY_LISTED:
+        return None
+    cur = currency(result)
+    t = t.sort_values("kpi", key=lambda k: k.map({v: i for i, v in enumerate(dict.fromkeys(k))}), kind="stable")
+    rows = pd.DataFrame(
+        {
+            "kpi": [reg.get(k).label for k in t["kpi"]],
+            "choice": [
+                f"{policy_words(p)[:1].upper()}{policy_words(p)[1:]}: {v}" + (" (in force)" if now else "")
+                for p, v, now in zip(
+                    t["policy"], t["policy_value"].astype(str), t["in_force"].astype(bool), strict=True
+                )
+            ],
+            "meaning": [policy_meaning(p, str(v)) for p, v in zip(t["policy"], t["policy_value"], strict=True)],
+            "value": [
+                "not shown" if is_blank(v) else F.value(v, reg.get(k).unit, cur)
+                for k, v in zip(t["kpi"], t["kpi_value"], strict=True)
+            ],
+        }
+    )
+    return styled(rows, result=result, labels={"kpi": "KPI", "choice": "Definition choice", "value": "Value"})
+
+
+def policy_words(policy: str) -> str:
+    return POLICY_WORDS.get(policy, "the " + policy.replace("_", " "))
+
+
+def sensitivity_title(result: KpiResult) -> str:
+    """The widest range of a north star under the definitions' alternatives: 'CAC payback
+    16.3-21.4 months depending on the CAC lag; 16.6 as reported'."""
+    t = sensitivity_table(result)
+    if t.empty:
+        return page_title(result, "No north star moves with the alternative definitions")
+    g = t.groupby(["kpi", "policy"], sort=False)["kpi_value"]
+    rel = (g.max() - g.min()) / g.max().abs().clip(lower=1e-9)
+    kpi, policy = rel.idxmax()
+    rows = t[(t["kpi"] == kpi) & (t["policy"] == policy)]
+    unit, cur = reg.get(kpi).unit, currency(result)
+    lo, hi = (F.value(v, unit, cur, context="text") for v in (rows["kpi_value"].min(), rows["kpi_value"].max()))
+    now = rows[rows["in_force"].astype(bool)]["kpi_value"]
+    reported = (
+        ""
+        if not len(now)
+        else "; blank as reported"
+        if is_blank(now.iloc[0])
+        else f"; {F.value(now.iloc[0], unit, cur, context='text')} as reported"
+    )
+    return page_title(result, f"{reg.get(kpi).label} {lo} to {hi} depending on {policy_words(policy)}{reported}")
+
+
+RECONCILIATION_GAP = 0.05
+
+
+def reconciliation_rows(result: KpiResult, max_rows: int = 12) -> pd.DataFrame:
+    """The largest gaps between sources first (those above 5% lead)."""
+    t = table(result, "reconciliation")
+    if t.empty:
+        return t
+    # the largest gaps first; among equal gaps (all within a cent) the latest periods
+    key = t.assign(_gap=t["relative"].abs(), _period=t["period"].astype(str))
+    order = key.sort_values(["_gap", "_period"], ascending=[False, False], na_position="last").index
+    return t.loc[order].head(max_rows).reset_index(drop=True)
+
+
+def reconciliation_title(result: KpiResult) -> str:
+    """'Revenue: contracts vs financials within 5% in all 36 months; bookings: opportunities vs
+    contracts above 5% in 13 of 13' (the pairs with gaps first)."""
+    t = table(result, "reconciliation")
+    if t.empty:
+        return page_title(result, "No two sources to reconcile")
+    parts = []
+    for (a, b, kpi), g in t.groupby(["source_a", "source_b", "kpi"], sort=False):
+        big = int((g["relative"].abs() > RECONCILIATION_GAP).sum())
+        what = f"{kpi.replace('_', ' ')} in {_lower_first(SOURCE_WORDS.get(a, a))} vs {_lower_first(SOURCE_WORDS.get(b, b))}"
+        parts.append(
+            (
+                -big,
+                f"{what} differs by over 5% in {big} of {len(g)} periods"
+                if big
+                else f"{what} agrees within 5% in all {len(g)} periods",
+            )
+        )
+    parts.sort(key=lambda p: p[0])
+    text = "; ".join(p[1] for p in parts[:2])
+    return page_title(result, text[:1].upper() + text[1:])
+
+
+#: The reconciliation's source names as a board reads them.
+SOURCE_WORDS = {
+    "contracts": "Contracts",
+    "contracts+transactions": "Contracts + usage charges",
+    "mrr": "MRR export",
+    "mrr+transactions": "MRR + usage charges",
+    "transactions": "Usage charges",
+    "financials": "P&L",
+    "opportunities": "CRM (won deals)",
+    "reported": "Company's report",
+    "recomputed": "Recomputed",
+}
+
+
+def reconciliation_table(result: KpiResult) -> Styler:
+    t = reconciliation_rows(result)
+    t = t.assign(**{c: t[c].map(lambda v: SOURCE_WORDS.get(str(v), str(v))) for c in ("source_a", "source_b")})
+    return styled(
+        t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
+        {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"},
+        result,
+        labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B", "relative": "Gap"},
+    )
+
+
+def reconciliation_note(result: KpiResult) -> None:
+    """Under the reconciliation table: why CRM amounts and contract bookings may differ (so
+    that an expected gap does not read as an error)."""
+    t = table(result, "reconciliation")
+    if not t.empty and (t["source_a"] == "opportunities").any():
+        note(
+            "CRM deal amounts and contract bookings differ by definition (a deal's amount is often its first-year "
+            "value, bookings the contract's total value), so a gap between them is expected; billing and the P&L "
+            "should agree."
+        )
+
+
+def restatements_title(result: KpiResult) -> str:
+    said = narrative(result, "restatements_title")
+    return page_title(result, said[0] if said else "Restated since the last pack")
+
+
+def restatements_table(result: KpiResult) -> Styler:
+    t = table(result, "restatements")
+    return styled(t.head(12), {"reported_before": "number", "now": "number", "change": "number"}, result)
+
+
+def definitions_for_pages(result: KpiResult) -> pd.DataFrame:
+    """Definitions of the KPIs on the pack's pages only (those of its KPI table)."""
+    d = definitions_table(result)
+    labels = {_label(k) for k in _shown_rows(result, pack_kpi_ids(result))["kpi"]}
+    return d[d["kpi"].isin(labels)].reset_index(drop=True)
+
+
+def data_quality_title(result: KpiResult) -> str:
+    """'Data quality: 3 warnings in the inputs; the policies in force' or 'all checks passed'."""
+    n = len(warnings_table(result))
+    shown = f" ({min(n, 3)} shown here, all in the validate report)" if n > 3 else ""
+    head = (
+        f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs{shown}"
+        if n
+        else "Data quality: all checks passed"
+    )
+    return f"The definitions' policies in force; {head[:1].lower()}{head[1:]}"
+
+
+def sensitivity_note(result: KpiResult) -> None:
+    """On the appendix's policies page when no north star moves with a definition: one line
+    saying so (the sensitivity page is then left out)."""
+    if sensitivity_table(result).empty:
+        note(
+            "Definition sensitivity: no north star changes under the policies' alternative values "
+            "in this pack, so there is no sensitivity page (sensitivity.csv)."
+        )
