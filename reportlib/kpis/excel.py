@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["FILE_MODE", "number_format", "write_workbook", "atomic_write"]
@@ -238,6 +239,8 @@ def _column_cells(
     given = given if numeric else None
     plain = styles.of("#,##0.00") if numeric else 0
     head = f'<c r="{letter}'
+    if column.dtype.kind in "fi":  # numpy floats and ints: no per-value type tests
+        return _number_cells(column.to_numpy(), head, given, plain if column.dtype.kind == "f" else 0, styles)
     out = []
     for i, raw in enumerate(column.tolist()):
         value = _cell(raw)
@@ -252,6 +255,18 @@ def _column_cells(
             text = _text(str(value))
             out.append((head, f'" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'))
     return out
+
+
+def _number_cells(
+    values: np.ndarray, head: str, given: Sequence[str] | None, style: int, styles: _Styles
+) -> list[tuple[str, str]]:
+    """:func:`_column_cells` of a numpy number column (``style`` unless ``given``)."""
+    per_row = [styles.of(f) for f in given] if given is not None else [style] * len(values)
+    finite = np.isfinite(values).tolist() if values.dtype.kind == "f" else [True] * len(values)
+    return [
+        (head, f'" s="{s}"><v>{v!r}</v></c>' if s else f'"><v>{v!r}</v></c>') if ok else ("", "")
+        for v, ok, s in zip(values.tolist(), finite, per_row, strict=True)
+    ]
 
 
 def _text(value: str) -> str:
