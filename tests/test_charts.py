@@ -1,5 +1,7 @@
-"""Charts: every function returns a Figure with labelled axes and formatted ticks, drawn
-from small hand-made tables shaped like the DESIGN.md tables."""
+"""Charts: every function draws what its table says (bar heights, line points, cell values,
+colours from the ``status`` columns) and returns its Axes (a page of several panels: its
+Figure), with labelled axes and formatted ticks, from small hand-made tables shaped like
+the DESIGN.md tables. Sections follow the chart modules in ``reportlib/deck/_charts/``."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from reportlib import format as F  # noqa: E402
 from reportlib.deck import _style as S  # noqa: E402
 from reportlib.deck import charts  # noqa: E402
+from reportlib.deck._charts import revenue  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -220,6 +224,22 @@ def pacing_table():
     )
 
 
+def compare_row(kpi, label, unit, smb, enterprise, status_smb="", status_enterprise=""):
+    """A row of ``compare_kpis`` for the segments SMB and Enterprise."""
+    return dict(
+        kpi=kpi,
+        label=label,
+        unit=unit,
+        SMB=smb,
+        Enterprise=enterprise,
+        difference=enterprise - smb,
+        status_SMB=status_smb,
+        status_Enterprise=status_enterprise,
+        note_SMB="",
+        note_Enterprise="",
+    )
+
+
 def usage_rows():
     return pd.DataFrame(
         [
@@ -258,9 +278,13 @@ def nps_table():
 
 CHARTS = {
     "kpi_tiles": lambda: charts.kpi_tiles(
-        kpi_rows(), "EUR", sparklines={"arr": [1, 2, 3, 4]}, year_ago={"arr": 900_000.0}
+        kpi_rows(), "EUR", sparklines={"arr": pd.Series([1.0, 2.0, 3.0, 4.0])}, year_ago={"arr": 900_000.0}
     ),
-    "arr_waterfall": lambda: charts.arr_waterfall(mrr_bridge(3), "EUR", measure="MRR"),
+    "arr_waterfall": lambda: charts.arr_waterfall(
+        {"opening": 1e5, "new": 6e3, "expansion": 2e3, "contraction": 1e3, "churn": 2e3, "closing": 1.05e5},
+        "EUR",
+        measure="MRR",
+    ),
     "arr_waterfall_dict": lambda: charts.arr_waterfall(
         {
             "opening": 1e6,
@@ -292,7 +316,7 @@ CHARTS = {
     "quick_ratio_bars": lambda: charts.quick_ratio_bars(
         pd.DataFrame(
             dict(
-                quarter=["2026Q1", "2026Q2", "2026Q3"],
+                period=pd.PeriodIndex(["2026Q1", "2026Q2", "2026Q3"], freq="Q"),
                 new=[3e4, 4e4, 5e4],
                 reactivation=[0, 1e3, 0],
                 expansion=[5e3, 6e3, 7e3],
@@ -321,15 +345,15 @@ CHARTS = {
     "segment_compare": lambda: charts.segment_compare(
         pd.DataFrame(
             [
-                dict(kpi="arr", label="ARR", unit="currency", SMB=4e5, Enterprise=9e5),
-                dict(kpi="nrr", label="NRR", unit="ratio", SMB=0.95, Enterprise=1.1),
+                compare_row("arr", "ARR", "currency", 4e5, 9e5),
+                compare_row("nrr", "NRR", "ratio", 0.95, 1.1, "amber", "green"),
             ]
         ),
         ["SMB", "Enterprise"],
         "EUR",
     ),
     "breakdown_bars": lambda: charts.breakdown_bars(
-        pd.DataFrame(dict(channel=["paid", "organic", "partner"], leads=[300, 200, 50])), "leads", "channel"
+        pd.DataFrame(dict(channel=["paid", "organic", "partner"], leads=[300, 200, 50])), "leads", label="channel"
     ),
     "trend": lambda: charts.trend(revenue_bridge(), ["arr", "carr"], unit="currency", currency="EUR"),
     "usage_nps": lambda: charts.usage_nps(usage_rows(), adoption_table(), nps_table(), "prior quarter"),
@@ -340,15 +364,51 @@ CHARTS = {
         },
         ["SMB", "Enterprise"],
     ),
-    "sparkline": lambda: charts.sparkline([1, 3, 2, 5], "green"),
+    "sparkline": lambda: charts.sparkline(pd.Series([1.0, 3.0, 2.0, 5.0]), "green"),
+}
+#: Pages of several panels return their Figure; every other chart is axes-level.
+FIGURE_LEVEL = {
+    "kpi_tiles",
+    "revenue_lines",
+    "quick_ratio_bars",
+    "benchmark_bars",
+    "kpi_tree",
+    "usage_nps",
+    "cohort_compare",
 }
 
 
+def _figure(drawn):
+    return drawn if isinstance(drawn, Figure) else drawn.figure
+
+
+def _axes(drawn):
+    """The chart's (first) Axes."""
+    return drawn.axes[0] if isinstance(drawn, Figure) else drawn
+
+
 @pytest.mark.parametrize("name", sorted(CHARTS))
-def test_every_chart_returns_a_figure(name):
-    fig = CHARTS[name]()
-    assert isinstance(fig, Figure)
-    fig.canvas.draw()  # lays out without error
+def test_every_chart_returns_its_axes_or_its_page_figure(name):
+    drawn = CHARTS[name]()
+    assert isinstance(drawn, Figure if name in FIGURE_LEVEL else Axes)
+    _figure(drawn).canvas.draw()  # lays out without error
+    matplotlib.pyplot.close(_figure(drawn))
+
+
+@pytest.mark.parametrize("name", ["funnel", "arr_waterfall", "runway", "pacing", "cohort_heatmap"])
+def test_axes_level_charts_draw_on_the_axes_they_are_given(name):
+    fig, (left, right) = matplotlib.pyplot.subplots(1, 2)
+    tables = {
+        "funnel": lambda ax: charts.funnel(_funnel_table(), ax=ax),
+        "arr_waterfall": lambda ax: charts.arr_waterfall({"opening": 1e5, "new": 2e4, "closing": 1.2e5}, ax=ax),
+        "runway": lambda ax: charts.runway(_runway_table(), "EUR", ax=ax),
+        "pacing": lambda ax: charts.pacing(pacing_table(), "EUR", ax=ax),
+        "cohort_heatmap": lambda ax: charts.cohort_heatmap(cohorts("logo", n=4), ax=ax),
+    }
+    before = matplotlib.pyplot.get_fignums()
+    assert tables[name](right) is right
+    assert matplotlib.pyplot.get_fignums() == before  # no new figure
+    assert right.patches or right.images and not left.patches
     matplotlib.pyplot.close(fig)
 
 
@@ -362,7 +422,7 @@ def _tick_texts(ax, axis="y"):
     "name", ["arr_waterfall", "revenue_tiers", "revenue_lines", "mrr_movements", "quick_ratio_bars", "trend"]
 )
 def test_money_axes_are_labelled_and_formatted_in_the_currency(name):
-    fig = CHARTS[name]()
+    fig = _figure(CHARTS[name]())
     ax = fig.axes[0]
     assert ax.get_ylabel(), f"{name}: y axis has no label"
     texts = _tick_texts(ax)
@@ -371,7 +431,7 @@ def test_money_axes_are_labelled_and_formatted_in_the_currency(name):
 
 
 def test_time_axes_read_as_months():
-    fig = CHARTS["revenue_lines"]()
+    fig = _figure(CHARTS["revenue_lines"]())
     texts = _tick_texts(fig.axes[0], "x")
     assert texts and all(len(t.split()) == 2 for t in texts), texts  # e.g. "Jan 26"
     matplotlib.pyplot.close(fig)
@@ -409,7 +469,7 @@ def test_status_colours_are_one_palette():
 
 
 def test_cohort_heatmap_annotates_percentages_and_puts_the_opening_cohort_first():
-    fig = charts.cohort_heatmap(cohorts("logo"), "logo")
+    fig = _figure(charts.cohort_heatmap(cohorts("logo"), "logo"))
     ax = fig.axes[0]
     texts = [t.get_text() for t in ax.texts]
     assert "100" in texts and "96" in texts  # age 0 and age 1 of the logo triangle
@@ -422,7 +482,7 @@ def test_cohort_heatmap_annotates_percentages_and_puts_the_opening_cohort_first(
 
 
 def test_waterfall_labels_every_step():
-    fig = CHARTS["arr_waterfall_dict"]()
+    fig = _figure(CHARTS["arr_waterfall_dict"]())
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == [
         "Opening",
@@ -439,7 +499,7 @@ def test_waterfall_labels_every_step():
 
 
 def test_tiles_show_value_change_status_and_note():
-    fig = CHARTS["kpi_tiles"]()
+    fig = _figure(CHARTS["kpi_tiles"]())
     texts = " | ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert "€1.2M" in texts and "+12% vs prior period" in texts and "€900k a year ago" in texts
     assert "104%" in texts and "+3 pts" in texts
@@ -448,18 +508,17 @@ def test_tiles_show_value_change_status_and_note():
 
 
 def test_benchmark_bars_colour_by_status():
-    fig = CHARTS["benchmark_bars"]()
+    fig = _figure(CHARTS["benchmark_bars"]())
     colors = {matplotlib.colors.to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}
     assert {charts.GREEN.lower(), charts.AMBER.lower(), charts.RED.lower()} <= colors
     matplotlib.pyplot.close(fig)
 
 
 def test_empty_tables_give_a_note_not_an_error():
-    for fn in (charts.revenue_tiers, charts.revenue_lines, charts.funnel, charts.cohort_payback):
-        fig = fn(pd.DataFrame())
-        assert isinstance(fig, Figure)
+    for fn in (charts.revenue_tiers, charts.revenue_lines, charts.funnel, charts.cohort_payback, charts.pacing):
+        fig = _figure(fn(pd.DataFrame()))
+        assert fig.axes[0].texts[0].get_text().startswith(("No ", "Cohort payback needs"))
         matplotlib.pyplot.close(fig)
-    assert isinstance(charts.pacing(pd.DataFrame()), Figure)
 
 
 # --- the lead's review: nothing clipped, nothing covered, scales that show differences ------
@@ -472,7 +531,9 @@ def _inside(artist, box, renderer):
 def test_tile_texts_stay_inside_their_tile_at_any_tile_count(n):
     long_bench = "> 100% green · 90–100% amber · < 90% red"
     rows = pd.concat([kpi_rows()] * 2, ignore_index=True).head(n).assign(benchmark=long_bench, status="green")
-    fig = charts.kpi_tiles(rows, "EUR", sparklines={"arr": [1, 2, 3, 4]}, period_label="prior quarter")
+    fig = charts.kpi_tiles(
+        rows, "EUR", sparklines={"arr": pd.Series([1.0, 2.0, 3.0, 4.0])}, period_label="prior quarter"
+    )
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     tiles = [ax for ax in fig.axes if ax.patches]  # the tile axes (sparklines have none)
@@ -487,17 +548,19 @@ def test_tile_texts_stay_inside_their_tile_at_any_tile_count(n):
 
 
 def test_waterfall_axis_starts_near_the_smaller_of_opening_and_closing():
-    fig = charts.arr_waterfall(
-        {
-            "opening": 17.9e6,
-            "new": 1.38e6,
-            "reactivation": 2.9e4,
-            "expansion": 6.3e5,
-            "contraction": 2.4e4,
-            "churn": 3.4e5,
-            "closing": 19.5e6,
-        },
-        "EUR",
+    fig = _figure(
+        charts.arr_waterfall(
+            {
+                "opening": 17.9e6,
+                "new": 1.38e6,
+                "reactivation": 2.9e4,
+                "expansion": 6.3e5,
+                "contraction": 2.4e4,
+                "churn": 3.4e5,
+                "closing": 19.5e6,
+            },
+            "EUR",
+        )
     )
     ax = fig.axes[0]
     low = ax.get_ylim()[0]
@@ -505,7 +568,7 @@ def test_waterfall_axis_starts_near_the_smaller_of_opening_and_closing():
     assert any("not zero" in t.get_text() for t in ax.texts)
     matplotlib.pyplot.close(fig)
     # movements as large as the levels (an early company): the axis keeps its zero
-    fig = charts.arr_waterfall({"opening": 1e5, "new": 2e5, "churn": 5e4, "closing": 2.5e5}, "EUR")
+    fig = _figure(charts.arr_waterfall({"opening": 1e5, "new": 2e5, "churn": 5e4, "closing": 2.5e5}, "EUR"))
     assert fig.axes[0].get_ylim()[0] == 0
     assert not any("not zero" in t.get_text() for t in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)
@@ -514,7 +577,7 @@ def test_waterfall_axis_starts_near_the_smaller_of_opening_and_closing():
 def test_retention_heatmap_scale_follows_the_values_and_labels_stay_readable():
     t = cohorts("logo")
     t["value"] = 1 - 0.025 * t["age_months"]  # 80-100%: a 0-100% scale would be uniformly dark
-    fig = charts.cohort_heatmap(t, "grr")
+    fig = _figure(charts.cohort_heatmap(t, "grr"))
     ax = fig.axes[0]
     vmin, vmax = ax.images[0].get_clim()
     assert 0.8 - 1e-9 <= vmin <= 0.85 and vmax == 1.0
@@ -530,6 +593,7 @@ def test_a_quarter_still_running_is_labelled_to_date():
         dict(
             period=pd.PeriodIndex(["2026Q2", "2026Q3", "2026Q4"], freq="Q"),
             new=[3e4, 4e4, 1e4],
+            reactivation=[0.0, 0.0, 0.0],
             expansion=[5e3, 6e3, 2e3],
             contraction=[1e3, 2e3, 5e2],
             churn=[8e3, 9e3, 2e3],
@@ -537,18 +601,18 @@ def test_a_quarter_still_running_is_labelled_to_date():
             status=["amber", "amber", "amber"],
         )
     )
-    fig = charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-10", "M"))
+    fig = _figure(charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-10", "M")))
     labels = [t.get_text() for t in fig.axes[1].get_xticklabels()]
     assert labels == ["Q2 26", "Q3 26", "Q4 26\n(to date)"]
     matplotlib.pyplot.close(fig)
-    fig = charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-12", "M"))
+    fig = _figure(charts.quick_ratio_bars(df, "EUR", as_of=pd.Period("2026-12", "M")))
     assert [t.get_text() for t in fig.axes[1].get_xticklabels()][-1] == "Q4 26"
     matplotlib.pyplot.close(fig)
 
 
 @pytest.mark.parametrize("name", ["revenue_tiers", "trend", "mrr_movements"])
 def test_line_chart_legends_sit_below_the_plot(name):
-    fig = CHARTS[name]()
+    fig = _figure(CHARTS[name]())
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
@@ -563,7 +627,7 @@ def test_funnel_cohort_legend_does_not_cover_the_lines():
         dict(dimension="all", cohort=m, stage_from="signup", stage_to="pql", entered=100, converted=95, rate=0.95)
         for m in months(12)
     ]
-    fig = charts.funnel_cohorts(pd.DataFrame(rows))
+    fig = _figure(charts.funnel_cohorts(pd.DataFrame(rows)))
     fig.canvas.draw()
     ax = fig.axes[0]
     renderer = fig.canvas.get_renderer()
@@ -572,7 +636,7 @@ def test_funnel_cohort_legend_does_not_cover_the_lines():
 
 
 def test_usage_nps_shows_headline_figures_adoption_and_nps_split():
-    fig = CHARTS["usage_nps"]()
+    fig = _figure(CHARTS["usage_nps"]())
     texts = " | ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
     assert "26%" in texts and "1,569" in texts and "363" in texts and "+39 vs prior quarter" in texts
     assert "API" in texts and "Data connectors" in texts and "94%" in texts
@@ -601,7 +665,7 @@ def _funnel_table():
 
 
 def test_funnel_writes_the_tables_conversions_and_counts():
-    fig = charts.funnel(_funnel_table())
+    fig = _figure(charts.funnel(_funnel_table()))
     texts = [t.get_text() for t in fig.axes[0].texts]
     # one "↓ x% convert" per stage after the first, from conversion_from_previous (1 decimal)
     assert [t for t in texts if t.startswith("↓")] == ["↓ 7.5% convert", "↓ 20.0% convert", "↓ 15.0% convert"]
@@ -621,7 +685,7 @@ def test_funnel_bar_widths_follow_the_counts(counts):
             conversion_from_previous=[np.nan, counts[1] / counts[0], counts[2] / counts[1]],
         )
     )
-    fig = charts.funnel(table)
+    fig = _figure(charts.funnel(table))
     widths = [p.get_width() for p in fig.axes[0].patches]
     assert widths == pytest.approx(counts)
     assert not any("log" in t.get_text() for t in fig.axes[0].texts)
@@ -660,7 +724,7 @@ def test_funnel_cohort_lines_are_the_tables_rates():
                 rate=b,
             )
         )
-    fig = charts.funnel_cohorts(pd.DataFrame(rows))
+    fig = _figure(charts.funnel_cohorts(pd.DataFrame(rows)))
     lines = {ln.get_label(): list(ln.get_ydata()) for ln in fig.axes[0].lines}
     assert lines["Leads → Sign-ups"] == pytest.approx([0.5, 0.4, 0.3])
     assert lines["Sign-ups → Customers"] == pytest.approx([0.2, 0.25, 0.1])
@@ -670,7 +734,7 @@ def test_funnel_cohort_lines_are_the_tables_rates():
 def _quick_ratio_table(status):
     return pd.DataFrame(
         dict(
-            quarter=["2026Q1", "2026Q2", "2026Q3"],
+            period=pd.PeriodIndex(["2026Q1", "2026Q2", "2026Q3"], freq="Q"),
             new=[3e4, 4e4, 5e4],
             reactivation=[0.0, 1e3, 0.0],
             expansion=[5e3, 6e3, 7e3],
@@ -685,7 +749,7 @@ def _quick_ratio_table(status):
 @pytest.mark.parametrize("status", [["amber", "amber", "green"], ["red", "green", "amber"]])
 def test_quick_ratio_bars_are_coloured_by_the_tables_status(status):
     # the colour comes from the status column (the kpis layer judged it), never re-judged
-    fig = charts.quick_ratio_bars(_quick_ratio_table(status), "EUR")
+    fig = _figure(charts.quick_ratio_bars(_quick_ratio_table(status), "EUR"))
     axq = fig.axes[1]
     bars = [p for p in axq.patches if p.get_height() > 0]
     assert [matplotlib.colors.to_hex(p.get_facecolor()) for p in bars] == [S.status_color(s).lower() for s in status]
@@ -694,7 +758,7 @@ def test_quick_ratio_bars_are_coloured_by_the_tables_status(status):
 
 
 def test_quick_ratio_movement_bars_stack_the_tables_amounts():
-    fig = charts.quick_ratio_bars(_quick_ratio_table(["amber", "amber", "green"]), "EUR")
+    fig = _figure(charts.quick_ratio_bars(_quick_ratio_table(["amber", "amber", "green"]), "EUR"))
     heights = sorted(round(p.get_height()) for p in fig.axes[0].patches if p.get_width() > 0)
     # new, reactivation, expansion up; contraction, churn down (negative heights)
     want = sorted([3e4, 4e4, 5e4, 0, 1e3, 0, 5e3, 6e3, 7e3, -1e3, -2e3, -1e3, -8e3, -9e3, -5e3])
@@ -704,7 +768,7 @@ def test_quick_ratio_movement_bars_stack_the_tables_amounts():
 
 def test_benchmark_bars_and_tiles_take_their_colours_from_the_status_column():
     rows = unit_rows()
-    fig = charts.benchmark_bars(rows, "EUR")
+    fig = _figure(charts.benchmark_bars(rows, "EUR"))
     colours = {matplotlib.colors.to_hex(p.get_facecolor()) for ax in fig.axes for p in ax.patches}
     for st in ("green", "amber", "red"):
         assert S.status_color(st).lower() in colours
@@ -713,7 +777,7 @@ def test_benchmark_bars_and_tiles_take_their_colours_from_the_status_column():
 
 def test_cohort_heatmap_cells_are_the_tables_values():
     table = cohorts("logo", n=4)
-    fig = charts.cohort_heatmap(table, "logo")
+    fig = _figure(charts.cohort_heatmap(table, "logo"))
     ax = fig.axes[0]
     image = ax.images[0].get_array()
     # row i = cohort i, column = age: logo value 1 - 0.04 * age
@@ -733,7 +797,7 @@ def test_waterfall_steps_are_the_bridges_amounts():
         "churn": 6e4,
         "closing": 1.18e6,
     }
-    fig = charts.arr_waterfall(bridge, "USD")
+    fig = _figure(charts.arr_waterfall(bridge, "USD"))
     heights = [abs(p.get_height()) for p in fig.axes[0].patches if p.get_width() > 0]
     # each step's bar is as tall as its amount (the floating bars of a waterfall)
     for amount in (2e5, 1e4, 5e4, 2e4, 6e4):
@@ -742,7 +806,7 @@ def test_waterfall_steps_are_the_bridges_amounts():
 
 
 def test_pacing_bars_are_actual_over_target_in_the_status_colour():
-    fig = charts.pacing(pacing_table(), "EUR")
+    fig = _figure(charts.pacing(pacing_table(), "EUR"))
     ax = fig.axes[0]
     filled = [p for p in ax.patches if p.get_facecolor()[3] > 0]
     # actual / target: 500k / 900k and 100k / 300k; on track = amber, behind = red
@@ -759,7 +823,7 @@ def test_quick_ratio_axis_is_capped_and_outliers_keep_their_value():
     # bands 3 (amber) and 5 (green) -> cap = 2.5 x 5 = 12.5x; a 20.2x quarter is drawn at the
     # cap, hatched, and labelled with its own value
     table = _quick_ratio_table(["green", "green", "green"]).assign(quick_ratio=[5.2, 20.2, 9.9])
-    fig = charts.quick_ratio_bars(table, "EUR")
+    fig = _figure(charts.quick_ratio_bars(table, "EUR"))
     axq = fig.axes[1]
     bars = [p for p in axq.patches if p.get_height() > 0]
     assert [p.get_height() for p in bars] == pytest.approx([5.2, 12.5, 9.9])
@@ -776,18 +840,18 @@ def test_revenue_lines_treat_the_first_month_of_data_as_the_opening_book():
     t = revenue_bridge(6)
     t.loc[0, ["arr", "carr", "bookings", "billings", "revenue"]] = [0.0, 3e4, 3e4, 0.0, 0.0]
     t.loc[1, "bookings"] = 5e6
-    fig = charts.revenue_lines(t, "EUR")
+    fig = _figure(charts.revenue_lines(t, "EUR"))
     flows, stocks = fig.axes[0], fig.axes[1]
-    bookings = next(ln for ln in flows.lines if ln.get_label() == charts._LINE_LABELS["bookings"])
+    bookings = next(ln for ln in flows.lines if ln.get_label() == revenue.LINE_LABELS["bookings"])
     assert list(bookings.get_ydata()) == pytest.approx(list(t["bookings"].iloc[2:]))
-    arr = next(ln for ln in stocks.lines if ln.get_label() == charts._LINE_LABELS["arr"])
+    arr = next(ln for ln in stocks.lines if ln.get_label() == revenue.LINE_LABELS["arr"])
     assert list(arr.get_ydata()) == pytest.approx(list(t["arr"].iloc[2:]))
     assert min(arr.get_ydata()) > 0
     matplotlib.pyplot.close(fig)
 
 
-def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
-    t = pd.DataFrame(
+def _runway_table():
+    return pd.DataFrame(
         dict(
             month=months(4),
             cash_balance=[10e6, 9.5e6, 9e6, 8.4e6],
@@ -795,7 +859,11 @@ def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
             runway_months=[np.nan, np.nan, 18.0, 8.4e6 / 0.55e6],
         )
     )
-    fig = charts.runway(t, "EUR")
+
+
+def test_runway_bars_are_the_cash_balance_and_the_line_the_burn():
+    t = _runway_table()
+    fig = _figure(charts.runway(t, "EUR"))
     ax = fig.axes[0]
     assert [p.get_height() for p in ax.patches] == pytest.approx([10e6, 9.5e6, 9e6, 8.4e6])
     burn = fig.axes[1].lines[0].get_ydata()
@@ -815,7 +883,7 @@ def test_sensitivity_rows_put_the_reported_value_at_one_on_a_shared_scale():
             in_force=[True, False, False, True, False],
         )
     )
-    fig = charts.sensitivity_ranges(t, "EUR")
+    fig = _figure(charts.sensitivity_ranges(t, "EUR"))
     first, second = fig.axes
     dots = lambda ax: [ln.get_xdata()[0] for ln in ax.lines if ln.get_marker() == "o"]  # noqa: E731
     # LTV:CAC 3.1 / 5.6 = 0.5536; CAC payback 17.0 / 16.6 = 1.0241, 21.4 / 16.6 = 1.2892
@@ -837,9 +905,160 @@ def test_owner_bars_are_the_tables_pipeline_and_wins():
             sales_cycle_days=[80.0, 30.0],
         )
     )
-    fig = charts.owner_bars(t, "EUR")
+    fig = _figure(charts.owner_bars(t, "EUR"))
     widths = [p.get_width() for p in fig.axes[0].patches]
     # sorted by won ascending (A then B bottom-up): pipeline bars then won bars
     assert widths == pytest.approx([2e6, 1e6, 3e5, 6e5])
     assert any("40% win rate" in tx.get_text() for tx in fig.axes[0].texts)
     matplotlib.pyplot.close(fig)
+
+
+# ---------------------------------------------------------------------------------------
+# per chart module: what is drawn is the table's numbers and statuses
+# ---------------------------------------------------------------------------------------
+def _hex(patch):
+    return matplotlib.colors.to_hex(patch.get_facecolor())
+
+
+# --- tiles --------------------------------------------------------------------------------
+def test_tiles_take_their_stripe_colour_from_the_status_column():
+    fig = CHARTS["kpi_tiles"]()
+    tiles = [ax for ax in fig.axes if ax.patches]
+    # patch 0 is the tinted tile, patch 1 its status stripe; statuses "", green, amber, ""
+    assert [_hex(ax.patches[1]) for ax in tiles] == [S.status_color(s).lower() for s in ["", "green", "amber", ""]]
+    assert [_hex(ax.patches[0]) for ax in tiles][1] == S.STATUS_TINTS["green"].lower()
+    matplotlib.pyplot.close(fig)
+
+
+def test_sparkline_points_are_the_series():
+    ax = charts.sparkline(pd.Series([1.0, 3.0, np.nan, 5.0]), "red")
+    line = ax.lines[0]
+    assert list(line.get_ydata()[[0, 1, 3]]) == [1.0, 3.0, 5.0] and np.isnan(line.get_ydata()[2])
+    assert line.get_color() == S.status_color("red")
+    assert list(ax.lines[1].get_ydata()) == [5.0]  # the last point marked
+    matplotlib.pyplot.close(ax.figure)
+
+
+# --- revenue -------------------------------------------------------------------------------
+def test_revenue_tiers_stack_the_tables_tiers_and_draw_its_recurring_share():
+    t = revenue_tiers(3)
+    ax = charts.revenue_tiers(t, "EUR")
+    bars = ax.patches
+    # 3 months x 3 tiers in tier order; each stacked on the ones below
+    assert [p.get_height() for p in bars[:3]] == pytest.approx(list(t["contracted_recurring"]))
+    assert [p.get_height() for p in bars[3:6]] == pytest.approx([8e3] * 3)
+    assert [p.get_y() for p in bars[6:9]] == pytest.approx(list(t["contracted_recurring"] + 8e3))
+    share = ax.figure.axes[1].lines[0]
+    assert list(share.get_ydata()) == pytest.approx(list(t["recurring_share"]))
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_mrr_movements_stack_gains_up_and_losses_down():
+    bridge = mrr_bridge(3)
+    ax = charts.mrr_movements(bridge, "EUR")
+    heights = [p.get_height() for p in ax.patches]
+    # new, reactivation, expansion, contraction, churn: three months each, losses negative
+    assert heights[:3] == pytest.approx(list(bridge["new"]))
+    assert heights[9:12] == pytest.approx(list(-bridge["contraction"]))
+    assert heights[12:15] == pytest.approx(list(-bridge["churn"]))
+    assert [p.get_y() for p in ax.patches[12:15]] == pytest.approx(list(-bridge["contraction"]))
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_arpa_driver_lines_are_the_tables_columns():
+    t = pd.DataFrame(
+        dict(
+            period=pd.PeriodIndex(["2026Q2", "2026Q3"], freq="Q"),
+            asp=[900.0, 1000.0],
+            arpa_churned=[400.0, 350.0],
+            arpa_expanded=[1500.0, 1600.0],
+            arpa_contracted=[800.0, 700.0],
+            arpa=[1000.0, 1050.0],
+        )
+    )
+    ax = charts.arpa_drivers(t, "EUR")
+    lines = {ln.get_label(): list(ln.get_ydata()) for ln in ax.lines}
+    assert lines["ASP (new customers)"] == [900.0, 1000.0] and lines["ARPA (all customers)"] == [1000.0, 1050.0]
+    assert lines["Churned customers"] == [400.0, 350.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Q2 26", "Q3 26"]
+    matplotlib.pyplot.close(ax.figure)
+
+
+# --- cohorts ------------------------------------------------------------------------------
+def test_cohort_payback_bars_are_cac_and_gross_profit_coloured_by_payback():
+    ax = CHARTS["cohort_payback"]()
+    cac, gp = ax.patches[:3], ax.patches[3:6]
+    assert [p.get_height() for p in cac] == pytest.approx([2e4, 2.2e4, 2.5e4])
+    assert [p.get_height() for p in gp] == pytest.approx([2.4e4, 1.5e4, 8e3])
+    # payback_age_months 5 (paid back: green), blank, blank (not yet: amber)
+    assert [_hex(p) for p in gp] == [S.GREEN.lower(), S.AMBER.lower(), S.AMBER.lower()]
+    assert {"month 5", "not yet"} <= {t.get_text() for t in ax.texts}
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_cohort_compare_draws_each_segments_cohort_values():
+    smb = cohorts("nrr", n=3).assign(segment="SMB")
+    ent = cohorts("nrr", n=3).assign(segment="Enterprise", value=lambda d: d["value"] + 0.1)
+    fig = charts.cohort_compare({"nrr": pd.concat([smb, ent])}, ["SMB", "Enterprise"])
+    left, right = fig.axes[:2]
+    # line 0 is the 100% reference; then one line per cohort, the opening cohort first
+    first = smb[smb["cohort"] == "<=2025-10"].sort_values("age_months")["value"]
+    assert list(left.lines[1].get_ydata()) == pytest.approx(list(first))
+    assert list(right.lines[1].get_ydata()) == pytest.approx(list(first + 0.1))
+    matplotlib.pyplot.close(fig)
+
+
+# --- segments -----------------------------------------------------------------------------
+def test_segment_compare_scales_each_row_to_its_larger_value_in_status_colours():
+    ax = CHARTS["segment_compare"]()
+    bars = ax.patches
+    # ARR 400k vs 900k -> 0.444, 1.0; NRR 95% vs 110% -> 0.864, 1.0
+    assert [p.get_width() for p in bars] == pytest.approx([4 / 9, 1.0, 0.95 / 1.1, 1.0])
+    # no status on the ARR row: the segments' colours; NRR amber and green from status_<segment>
+    assert [_hex(p) for p in bars] == [
+        S.PRIMARY.lower(),
+        S.SECONDARY.lower(),
+        S.AMBER.lower(),
+        S.GREEN.lower(),
+    ]
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_breakdown_bars_are_the_tables_values_largest_first():
+    ax = CHARTS["breakdown_bars"]()
+    assert [p.get_width() for p in ax.patches] == [300, 200, 50]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["paid", "organic", "partner"]
+    matplotlib.pyplot.close(ax.figure)
+
+
+# --- hierarchy ----------------------------------------------------------------------------
+def test_kpi_tree_boxes_carry_the_tables_statuses_and_values():
+    fig = CHARTS["kpi_tree"]()
+    ax = fig.axes[0]
+    stripes = [p for p in ax.patches if isinstance(p, matplotlib.patches.Rectangle)]
+    # NRR (green) is a north star: its stripe is green; the rest are not judged
+    assert sorted(_hex(p) for p in stripes).count(S.GREEN.lower()) == 1
+    texts = [t.get_text() for t in ax.texts]
+    assert "€1.2M" in texts and "104%" in texts and "€80k" in texts
+    matplotlib.pyplot.close(fig)
+
+
+# --- product ------------------------------------------------------------------------------
+def test_nps_bars_stack_the_tables_shares():
+    fig = CHARTS["usage_nps"]()
+    panels = fig.subfigs[1].axes  # under the headline figures
+    nps_ax = next(ax for ax in panels if ax.get_title(loc="left").startswith("NPS"))
+    heights = [p.get_height() for p in nps_ax.patches]
+    # detractors, passives, promoters for two periods
+    assert heights == pytest.approx([0.34, 0.13, 0.42, 0.45, 0.24, 0.42])
+    adoption = next(ax for ax in panels if ax.get_title(loc="left") == "Core-feature adoption")
+    assert [p.get_width() for p in adoption.patches] == pytest.approx([150 / 160, 0.5, 0.125])
+    matplotlib.pyplot.close(fig)
+
+
+# --- trends -------------------------------------------------------------------------------
+def test_trend_lines_are_the_tables_columns():
+    t = revenue_bridge(4)
+    ax = charts.trend(t, ["arr", "carr"], unit="currency", currency="EUR")
+    assert [list(ln.get_ydata()) for ln in ax.lines] == [list(t["arr"]), list(t["carr"])]
+    matplotlib.pyplot.close(ax.figure)

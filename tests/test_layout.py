@@ -41,9 +41,6 @@ LAZY_ALLOWED = {
 }
 #: Files of other branches still to be cleaned (issue 9): the lead empties this list after the merge.
 LAZY_PENDING = {
-    "reportlib/deck/_style.py",
-    "reportlib/deck/charts.py",
-    "reportlib/deck/portfolio_charts.py",
     "reportlib/deck/report.py",
     "reportlib/kpis/narrative.py",
 }

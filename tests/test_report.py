@@ -278,12 +278,12 @@ def test_compare_pack_wires_compare_kpis_and_compare_cohorts(company):
     assert report.compare_title(res) == "SMB vs Enterprise: NRR 67% vs 115%, ARR €1.3M vs €12.6M"
     assert report.compare_cohorts_title(res).startswith("SMB vs Enterprise cohorts: GRR 64% vs 96%")
 
-    fig = charts.segment_compare(t, report.compare_segments(res), "EUR")
-    texts = " | ".join(x.get_text() for x in fig.axes[0].texts)
+    ax = charts.segment_compare(t, report.compare_segments(res), "EUR")  # axes-level: its Axes
+    texts = " | ".join(x.get_text() for x in ax.texts)
     assert "No comparison" not in texts
     assert "€1.3M" in texts and "€12.6M" in texts and "115%" in texts
     assert "no churn or contraction" in texts  # a blank value says why
-    matplotlib.pyplot.close(fig)
+    matplotlib.pyplot.close(ax.figure)
 
     cohorts = report.compare_cohorts(res)
     assert list(cohorts) == ["nrr", "logo"]

@@ -13,11 +13,18 @@ Nothing here computes a metric; numbers become text in :mod:`reportlib.format`.
 from __future__ import annotations
 
 import base64
+import contextlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import matplotlib as mpl
+from cycler import cycler
+from matplotlib.ticker import FuncFormatter
+
 from reportlib import format as F
+from reportlib.inputs.fund import FundConfig
 from reportlib.values import is_blank
 
 _FONTS = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"]
@@ -40,7 +47,7 @@ class Theme:
     logo: str = ""  # absolute path of a PNG or SVG, "" = none
 
     @classmethod
-    def from_fund(cls, fund: Any) -> Theme:
+    def from_fund(cls, fund: FundConfig | None) -> Theme:
         """The theme of a :class:`~reportlib.inputs.fund.FundConfig` (None: the default theme)."""
         if fund is None:
             return cls()
@@ -52,21 +59,17 @@ class Theme:
 
     def rc_params(self) -> dict[str, Any]:
         """matplotlib rc parameters in this theme (also given to seaborn)."""
-        from cycler import cycler
-
         rc = dict(RC)
         rc["font.sans-serif"] = self.fonts
         rc["axes.prop_cycle"] = cycler(color=[self.primary, *SERIES[1:-1], self.accent])
         return rc
 
     def apply(self) -> None:
-        """Make this the theme of the session: module colours, matplotlib and seaborn."""
-        import matplotlib.pyplot as plt
-        import seaborn as sns
-
+        """Make this the theme of the session: module colours and matplotlib's rc parameters
+        (seaborn's white style and notebook context, then the theme's)."""
         use_theme(self)
-        sns.set_theme(style="white", rc=self.rc_params())
-        plt.rcParams.update(self.rc_params())
+        mpl.rcParams.update(SEABORN_WHITE)
+        mpl.rcParams.update(self.rc_params())
 
     def css(self) -> str:
         """The page's CSS variables (templates/boardpack/static/boardpack.css reads them)."""
@@ -173,7 +176,7 @@ RC = {
     "axes.grid": True,
     "axes.grid.axis": "y",
     "axes.axisbelow": True,
-    "axes.prop_cycle": None,  # filled below (cycler import kept lazy)
+    "axes.prop_cycle": None,  # the theme's series colours (Theme.rc_params)
     "grid.color": GRID,
     "grid.linewidth": 0.8,
     "xtick.color": MUTED,
@@ -200,41 +203,78 @@ RC = {
 }
 
 
+#: What ``seaborn.set_theme(style="white")`` sets (its white style and notebook context) that
+#: :data:`RC` does not: the base :meth:`Theme.apply` lays under the theme, written out so
+#: that importing the style does not import seaborn and pyplot (the pack process reads the
+#: theme, it draws nothing). seaborn's default colormap is left out (no chart uses one).
+SEABORN_WHITE: dict[str, Any] = {
+    "axes.spines.bottom": True,
+    "axes.spines.left": True,
+    "grid.linestyle": "-",
+    "legend.title_fontsize": 12,
+    "lines.markersize": 6,
+    "patch.force_edgecolor": True,
+    "patch.linewidth": 1,
+    "xtick.bottom": False,
+    "xtick.direction": "out",
+    "xtick.major.width": 1.25,
+    "xtick.minor.size": 4,
+    "xtick.minor.width": 1,
+    "xtick.top": False,
+    "ytick.direction": "out",
+    "ytick.left": False,
+    "ytick.major.width": 1.25,
+    "ytick.minor.size": 4,
+    "ytick.minor.width": 1,
+    "ytick.right": False,
+}
+
+
 def rc_params() -> dict[str, Any]:
     """matplotlib rc parameters of the theme in use."""
     return THEME.rc_params()
 
 
+@contextlib.contextmanager
+def board_style() -> Iterator[None]:
+    """Context in which matplotlib draws in the board-deck style."""
+    with mpl.rc_context(rc_params()):
+        yield
+
+
+def apply_board_style() -> None:
+    """Set the board-deck style for the rest of the session (notebooks call this once)."""
+    mpl.rcParams.update(rc_params())
+
+
 # --- statuses ------------------------------------------------------------------------------
-def status_key(status: Any) -> str:
+def status_key(status: object) -> str:
+    """The status bucket of a ``status`` cell: green, amber, red or "" (blank, unknown)."""
     s = "" if is_blank(status) else str(status).strip().lower()
     return s if s in STATUS_COLORS else ""
 
 
-def status_color(status: Any) -> str:
+def status_color(status: object) -> str:
+    """The colour of a ``status`` cell (:data:`STATUS_COLORS`)."""
     return STATUS_COLORS[status_key(status)]
 
 
 # --- matplotlib tick formatters ----------------------------------------------------------
-def money_formatter(currency: str | None = None):
-    from matplotlib.ticker import FuncFormatter
-
+def money_formatter(currency: str | None = None) -> FuncFormatter:
+    """Ticks as money in ``currency`` ("€1.2M")."""
     return FuncFormatter(lambda x, _pos=None: F.money(x, currency))
 
 
-def pct_formatter(decimals: int = 0):
-    from matplotlib.ticker import FuncFormatter
-
+def pct_formatter(decimals: int = 0) -> FuncFormatter:
+    """Ticks as percentages of fractions ("85%")."""
     return FuncFormatter(lambda x, _pos=None: F.percent(x, decimals=decimals))
 
 
-def number_formatter():
-    from matplotlib.ticker import FuncFormatter
-
+def number_formatter() -> FuncFormatter:
+    """Ticks as plain numbers ("1,200")."""
     return FuncFormatter(lambda x, _pos=None: F.number(x))
 
 
-def value_formatter(unit: Any, currency: str | None = None):
-    from matplotlib.ticker import FuncFormatter
-
+def value_formatter(unit: str, currency: str | None = None) -> FuncFormatter:
+    """Ticks in a KPI unit (registry units: currency, ratio, multiple, months, ...)."""
     return FuncFormatter(lambda x, _pos=None: F.value(x, unit, currency))

@@ -15,11 +15,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from reportlib import format as F
 from reportlib.deck import _style as S
+from reportlib.deck._charts._drawing import message_figure
 from reportlib.deck._html import md_text
-from reportlib.deck.charts import board_style, message_figure
+from reportlib.deck._style import board_style
 from reportlib.values import is_blank
 
 __all__ = [
@@ -145,7 +147,7 @@ def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> Non
     fig.text(xs[0] + 0.005, y, name[:30], fontsize=12, fontweight="bold", color=color, va="center")
     gtm = _GTM.get(str(comp.gtm), comp.gtm)
     meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not is_blank(v))
-    stale = bool(getattr(comp, "stale", False))
+    stale = bool(comp.stale)
     fig.text(
         xs[1] + 0.005, y + (0.012 if stale else 0), meta, fontsize=10, color=S.MUTED, va="bottom" if stale else "center"
     )
@@ -162,10 +164,15 @@ def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> Non
 
 
 def _kpi_cell(
-    fig: Figure, cell: tuple[float, float], y: float, h: float, row: Any, unit: Any, currency: str, star: bool
+    fig: Figure,
+    cell: tuple[float, float],
+    y: float,
+    h: float,
+    row: pd.Series | None,
+    unit: str | None,
+    currency: str,
+    star: bool,
 ) -> None:
-    from matplotlib.patches import Rectangle
-
     x, w = cell
     if row is None:
         fig.text(x + 0.005, y, "–", fontsize=12, color=S.MUTED, va="center")

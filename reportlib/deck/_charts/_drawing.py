@@ -1,0 +1,224 @@
+"""Drawing helpers shared by the chart modules: the board style around a drawing, an Axes
+to draw on, the note that replaces an empty chart, period labels, time axes, legends
+under the plot and text that fits its box. Nothing here reads a table's meaning."""
+
+from __future__ import annotations
+
+import functools
+import math
+import textwrap
+from collections.abc import Callable, Iterable, Sequence
+from typing import ParamSpec, TypeVar
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
+from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
+
+from reportlib.deck import _style as S
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: At most this many period labels under a bar chart (every n-th period beyond it).
+MAX_PERIOD_TICKS = 14
+
+
+def styled(fn: Callable[P, R]) -> Callable[P, R]:
+    """Draw ``fn`` in the board-deck style (rc parameters of the theme in use)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with S.board_style():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def axes_for(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    """``ax``, or the Axes of a new figure of ``size`` inches when it is None."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def note(ax: Axes, text: str) -> None:
+    """``text`` in the middle of ``ax``, axes hidden (a chart with nothing to draw)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=15, color=S.MUTED, wrap=True)
+    ax.set_axis_off()
+
+
+def empty(ax: Axes | None, text: str, size: tuple[float, float] = S.FULL) -> Axes:
+    """The note that replaces an empty chart, on ``ax`` or on a one-line figure."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(size[0], 1.2))
+    note(ax, text)
+    return ax
+
+
+@styled
+def message_figure(text: str, size: tuple[float, float] = (12.6, 1.2)) -> Figure:
+    """A figure holding one line of text (used when a chart has nothing to draw)."""
+    fig, ax = plt.subplots(figsize=size)
+    note(ax, text)
+    return fig
+
+
+# --- periods and time axes ------------------------------------------------------------------
+def to_timestamps(values: Iterable[pd.Period | pd.Timestamp | str]) -> pd.DatetimeIndex:
+    """Month or quarter periods (or their text, "2026-09", "2026Q3") as the timestamps of
+    their first day, for a date axis."""
+    out = []
+    for v in values:
+        if isinstance(v, pd.Period):
+            out.append(v.to_timestamp())
+        elif isinstance(v, str) and "Q" in v.upper() and len(v) <= 7:
+            out.append(pd.Period(v.upper(), freq="Q").to_timestamp())
+        else:
+            out.append(pd.Timestamp(str(v)) if not isinstance(v, pd.Timestamp) else v)
+    return pd.DatetimeIndex(out)
+
+
+def period_labels(values: Iterable[pd.Period | str], as_of: pd.Period | None = None) -> list[str]:
+    """'Q3 26' / 'Sep 26' per period (text is read as a month); with ``as_of`` (the
+    report's month) a period that ends after it is still running and is labelled
+    '(to date)' on a second line."""
+    cutoff = None if as_of is None else pd.Period(str(as_of)[:7], freq="M")
+    labels = []
+    for v in values:
+        p = v if isinstance(v, pd.Period) else pd.Period(str(v), freq="M")
+        text = f"Q{p.quarter} {p.year % 100:02d}" if p.freqstr.startswith("Q") else p.strftime("%b %y")
+        if cutoff is not None and p.asfreq("M", how="end") > cutoff:
+            text += "\n(to date)"
+        labels.append(text)
+    return labels
+
+
+def period_ticks(ax: Axes, labels: Sequence[str]) -> None:
+    """One period label per bar position 0..n-1, every n-th one when there are many."""
+    x = np.arange(len(labels))
+    step = max(1, math.ceil(len(x) / MAX_PERIOD_TICKS))
+    ax.set_xticks(x[::step], list(labels)[::step])
+
+
+def format_time_axis(ax: Axes, dates: pd.DatetimeIndex, narrow: bool = False) -> None:
+    """Month ticks ('Jan 26') spaced for the span shown."""
+    span = len(dates)
+    if span > (14 if narrow else 30):
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7) if span <= 48 else (1,)))
+    elif span > 18:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    elif span > 8:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 3, 5, 7, 9, 11)))
+    else:
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %y"))
+    ax.margins(x=0.01)
+
+
+def money_label(currency: str | None, what: str) -> str:
+    """An axis label with its currency: 'ARR (EUR)'."""
+    return f"{what} ({currency})" if currency else what
+
+
+# --- legends -----------------------------------------------------------------------------------
+def legend_below(
+    ax: Axes,
+    handles: Sequence[object] | None = None,
+    labels: Sequence[str] | None = None,
+    ncols: int | None = None,
+    fontsize: float | None = None,
+) -> Legend | None:
+    """The legend under the plot area (below the tick labels and the x-axis label), left
+    aligned with the axes, so that it never covers data; constrained layout makes room."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    fs = fontsize if fontsize is not None else plt.rcParams["legend.fontsize"]
+    tick_fs = plt.rcParams["xtick.labelsize"]
+    tick_fs = tick_fs if isinstance(tick_fs, (int, float)) else 12.5
+    lines = max((str(t.get_text()).count("\n") + 1 for t in ax.get_xticklabels()), default=1)
+    drop = 8 + tick_fs * 1.25 * lines + (plt.rcParams["axes.labelsize"] * 1.4 if ax.get_xlabel() else 0)
+    root = ax.get_figure(root=True)  # (a subfigure's axes: its figure is the subfigure)
+    trans = offset_copy(ax.transAxes, fig=root, x=0, y=-drop, units="points")
+    # no wider than the axes (a wider legend would make the layout shrink the plot)
+    fs_pt = fs if isinstance(fs, (int, float)) else 12.5
+    avail_in = root.get_figwidth() * ax.get_position().width
+    texts = [str(t) for t in labels or []]
+
+    def width_in(c: int) -> float:  # matplotlib fills a legend column by column
+        rows = math.ceil(len(texts) / c)
+        cols = [texts[j * rows : (j + 1) * rows] for j in range(c)]
+        return sum(max(len(t) for t in col) * fs_pt * 0.48 / 72 + 0.7 for col in cols if col)
+
+    ncols = min(ncols or 6, len(handles))
+    while ncols > 1 and width_in(ncols) > avail_in:
+        ncols -= 1
+    return ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(0, 0),
+        bbox_transform=trans,
+        ncols=ncols,
+        fontsize=fs,
+        borderaxespad=0,
+    )
+
+
+# --- text that fits ----------------------------------------------------------------------------
+def wrap(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters ("" stays "")."""
+    return "\n".join(textwrap.wrap(str(text), width)) if text else ""
+
+
+def shorten(text: object, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis."""
+    s = str(text)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _text_width(text: Text, renderer: RendererBase) -> float:
+    return text.get_window_extent(renderer=renderer).width
+
+
+def fit_text(text: Text, max_px: float, renderer: RendererBase, min_size: float = 9.0) -> None:
+    """Shrink a text's font until it is at most ``max_px`` wide (down to ``min_size``; a
+    label still too wide is then wrapped onto two lines)."""
+    size = text.get_fontsize()
+    while _text_width(text, renderer) > max_px and size > min_size:
+        size = max(min_size, size - 1)
+        text.set_fontsize(size)
+    if _text_width(text, renderer) > max_px and "\n" not in text.get_text():
+        words = text.get_text().split()
+        for k in range(len(words) - 1, 0, -1):
+            text.set_text(" ".join(words[:k]) + "\n" + " ".join(words[k:]))
+            if _text_width(text, renderer) <= max_px:
+                return
+
+
+def pack_parts(text: str, max_px: float, renderer: RendererBase, fontsize: float = 10, sep: str = " · ") -> list[str]:
+    """``text`` split at ``sep`` (else at spaces) into lines no wider than ``max_px``
+    (at most three)."""
+    prop = FontProperties(size=fontsize)
+
+    def width(s: str) -> float:
+        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+
+    parts = text.split(sep) if sep in text else text.split(" ")
+    joiner = sep if sep in text else " "
+    lines: list[str] = []
+    for part in parts:
+        if lines and width(lines[-1] + joiner + part) <= max_px:
+            lines[-1] = lines[-1] + joiner + part
+        else:
+            lines.append(part)
+    return lines[:3]
