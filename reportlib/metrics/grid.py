@@ -5,9 +5,10 @@ METRICS.md "MRR from contracts": a contracted_recurring contract counts in month
 serves the last day of m, with its monthly value (TCV / L, or its mrr). When transactions are
 the only revenue source, each customer's transaction total per month is its monthly value.
 
-The dense grid (:class:`MrrGrid`) is the engine's workhorse: customers are integer codes
-(rows, in sorted id order so that results never depend on input row order), months are
-consecutive columns, so "the previous month" is a column shift instead of a join.
+:func:`customer_months` turns an mrr frame into integer arrays (customers as codes in
+sorted id order, so that results never depend on input row order; months as columns from
+the first month): what the movements are computed from. The dense grid (:class:`MrrGrid`,
+:func:`to_grid`) is the same data as a customer x month array, for callers that want one.
 """
 
 from __future__ import annotations

@@ -4,9 +4,12 @@ Customer c is active in month m when mrr(c, m) > 0 (a missing row is 0). Each mo
 compared with the month before: new, reactivation, expansion, contraction, churn or flat.
 The first month of data is the opening balance: its rows are ``opening``, not movements.
 
-Everything is computed on a dense customer x month grid (:class:`~.grid.MrrGrid`): the
-previous month is a column shift, "ever active before" a cumulative OR along the row, so
-there is no join and no loop over customers.
+Everything is computed on integer codes (customers factorised once, months as ordinals)
+into one :class:`MovementSet`: the rows sorted by month then customer, built by one sweep
+over the months that carries each customer's previous MRR and last active month, so there
+is no join, no loop over customers and no customer x month grid (most of whose cells are
+empty in a real company). The bridge, KPIs, drivers, churn bases, cohorts and policy
+variants all read that one set.
 """
 
 from __future__ import annotations
