@@ -1,10 +1,19 @@
-"""Integer codes of id columns, computed once per column and shared by every layer.
+"""Integer codes of id and text columns, computed once per column and shared by every layer.
 
-Hashing millions of string ids is the single largest cost of a large company: validation
-(duplicate customer-months, one-month customers) and the revenue engine (the customer x
-month grid) all need the same codes. They are cached on the column's immutable Arrow
-array, so every check and metric reading the same loaded column pays for one
-factorisation; a filtered or rebuilt column is a new array and is factorised afresh.
+Hashing millions of strings is the single largest cost of a large company: parsing
+(blank cells, stripped text, the few distinct month strings), validation (duplicate
+customer-months, one-month customers, jumps, ids differing by case) and the revenue engine
+(the customer x month grid) all need the same codes. They are cached on the column's
+immutable Arrow array, so every step reading the same loaded column pays for one hash
+pass; a filtered or rebuilt column is a new array and is factorised afresh, unless the
+step that built it says it holds the same values row for row (:func:`share_codes`).
+
+Two numberings of the same column, both cached:
+
+- :func:`factorized`: codes in order of first appearance (``-1`` = missing), as
+  :func:`pandas.factorize` numbers them; what the checks that report "the first" use.
+- :func:`sorted_codes`: codes in sorted id order, no missing allowed; what the engine uses,
+  so that every result is independent of the input's row order.
 
 Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from reportlib.
 """
@@ -12,14 +21,82 @@ Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from 
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-__all__ = ["sorted_codes"]
+__all__ = ["factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
 
-#: id(arrow array) -> (codes, uniques); entries leave when the array is garbage-collected.
-_CACHE: dict[int, tuple[np.ndarray, pd.Index]] = {}
+
+@dataclass
+class _Codes:
+    """The cached numberings of one Arrow array (read-only arrays)."""
+
+    first: tuple[np.ndarray, pd.Index]  # first-appearance order, -1 = missing
+    ordered: tuple[np.ndarray, pd.Index] | None = None  # sorted order (computed on demand)
+
+
+#: id(arrow array) -> its codes; entries leave when the array is garbage-collected.
+_CACHE: dict[int, _Codes] = {}
+
+
+def _arrow(values) -> pa.ChunkedArray | pa.Array | None:
+    """The immutable Arrow array behind a Series, Index or array (None for numpy data)."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.array
+    return getattr(values, "_pa_array", None)
+
+
+def _remember(arrow, entry: _Codes) -> _Codes:
+    key = id(arrow)
+    if key not in _CACHE:
+        weakref.finalize(arrow, _CACHE.pop, key, None)
+    _CACHE[key] = entry
+    return entry
+
+
+def _entry(values) -> _Codes:
+    arrow = _arrow(values)
+    if arrow is not None and id(arrow) in _CACHE:
+        return _CACHE[id(arrow)]
+    entry = _Codes(_frozen(*_factorize(values, arrow)))
+    return entry if arrow is None else _remember(arrow, entry)
+
+
+def _frozen(codes: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    codes = np.asarray(codes, dtype=np.int64)
+    codes.flags.writeable = False  # shared by every caller from now on
+    return codes, uniques
+
+
+def _factorize(values, arrow) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        return np.asarray(values.codes), pd.Index(values.categories)
+    if arrow is not None and _is_text(arrow.type):
+        # what pandas' factorize of an Arrow string array does, without its extra copies
+        encoded = arrow.dictionary_encode()
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        indices = encoded.indices.fill_null(-1) if encoded.indices.null_count else encoded.indices
+        uniques = pd.Index(pd.array(encoded.dictionary, dtype=values.dtype))
+        return indices.to_numpy(zero_copy_only=False).astype(np.int64), uniques
+    codes, uniques = pd.factorize(values if not isinstance(values, np.ndarray) else pd.array(values))
+    return codes, pd.Index(uniques)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+
+
+def factorized(ids: pd.Series | pd.Index | np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of ``ids`` in order of first appearance, ``-1`` for a missing value,
+    and the distinct values (read-only int64 array, Index): :func:`pandas.factorize`,
+    cached on an Arrow-backed column."""
+    return _entry(ids).first
 
 
 def sorted_codes(ids: pd.Series | pd.Index | np.ndarray) -> tuple[np.ndarray, pd.Index]:
@@ -33,31 +110,55 @@ def sorted_codes(ids: pd.Series | pd.Index | np.ndarray) -> tuple[np.ndarray, pd
     ValueError
         When an id is missing.
     """
-    values = ids.array if isinstance(ids, (pd.Series, pd.Index)) else pd.array(ids)
-    arrow = getattr(values, "_pa_array", None)  # Arrow-backed strings: immutable, cacheable
-    if arrow is not None and id(arrow) in _CACHE:
-        return _CACHE[id(arrow)]
-    result = _factorize_sorted(values)
-    if arrow is not None:
-        key = id(arrow)
-        result[0].flags.writeable = False  # shared by every caller from now on
-        _CACHE[key] = result
-        weakref.finalize(arrow, _CACHE.pop, key, None)
-    return result
+    entry = _entry(ids)
+    if entry.ordered is None:
+        codes, uniques = entry.first
+        if (codes < 0).any():
+            raise ValueError("customer_id has missing values")
+        if len(uniques) > 1 and not uniques.is_monotonic_increasing:
+            order = uniques.argsort()
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            codes, uniques = rank[codes], uniques[order]
+        entry.ordered = _frozen(codes, uniques)
+    return entry.ordered
 
 
-def _factorize_sorted(values) -> tuple[np.ndarray, pd.Index]:
-    if isinstance(values, pd.Categorical):
-        codes, uniques = np.asarray(values.codes), pd.Index(values.categories)
-    else:
-        codes, uniques = pd.factorize(values)
-        uniques = pd.Index(uniques)
-    if (codes < 0).any():
-        raise ValueError("customer_id has missing values")
-    if len(uniques) > 1 and not uniques.is_monotonic_increasing:
-        order = uniques.argsort()
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        codes = rank[codes]
-        uniques = uniques[order]
-    return codes.astype(np.int64, copy=False), uniques
+def share_codes(source: pd.Series | pd.Index, target: pd.Series | pd.Index) -> None:
+    """Let ``target`` (the same values as ``source``, row for row, e.g. after a cast) use the
+    codes of ``source``, computed or not yet."""
+    src, dst = _arrow(source), _arrow(target)
+    if dst is None or dst is src or src is None:
+        return
+    entry, dtype = _entry(source), target.dtype
+    if entry.first[1].dtype == dtype:
+        _remember(dst, entry)
+        return
+    # the distinct values in the target's own dtype (``str`` and ``string`` differ in missing values)
+    _remember(
+        dst,
+        _Codes(
+            (entry.first[0], entry.first[1].astype(dtype)),
+            None if entry.ordered is None else (entry.ordered[0], entry.ordered[1].astype(dtype)),
+        ),
+    )
+
+
+def take_codes(
+    codes: np.ndarray, uniques: pd.Index, *, index: pd.Index | None = None, name: object = None
+) -> pd.Series:
+    """The ``string`` column whose row ``i`` is ``uniques[codes[i]]`` (missing where the code
+    is -1), built by Arrow and born with these codes: ``uniques`` must be distinct and
+    numbered in order of first appearance in ``codes``, as :func:`factorized` numbers them."""
+    dictionary = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+    indices = pa.array(codes, mask=codes < 0, type=pa.int64())
+    column = pd.Series(pd.array(dictionary.take(indices), dtype="string"), index=index, name=name)
+    _remember(_arrow(column), _Codes(_frozen(codes, pd.Index(pd.array(dictionary, dtype="string")))))
+    return column
+
+
+def per_row(values: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:
+    """``values[codes]``: each row's value from one value per code, ``fill`` where the code
+    is -1 (missing). One gather: code -1 reads the ``fill`` appended at the end."""
+    values = np.asarray(values)
+    return np.append(values, np.array([fill], dtype=values.dtype))[codes]

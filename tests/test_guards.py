@@ -97,6 +97,16 @@ def test_tenfold_mrr_jump_names_the_rows(tmp_path):
     assert "customer b in 2024-02" in w.message and w.row == 5
 
 
+def test_tenfold_jumps_are_listed_by_customer_then_month(tmp_path):
+    # b (first seen, row 2) jumps 50 -> 600 (12x) in 2024-02 on row 2; a 10 -> 100 (10x) on row 4:
+    # listed in order of first appearance of the customer, then month, not in row order of the file.
+    body = "customer_id,month,mrr\nb,2024-02,600\na,2024-01,10\na,2024-02,100\nb,2024-01,50\n"
+    company = load_company(make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": body}))
+    (w,) = [w for w in company.warnings if "10x or more" in w.message]
+    assert w.message.startswith("2 customer-month(s)") and "customer b in 2024-02" in w.message
+    assert "Rows 2, 4." in w.message and w.row == 2
+
+
 def test_ids_differing_only_by_case_are_a_warning(tmp_path):
     body = "customer_id,month,mrr\nAcme,2024-01,10\nACME,2024-01,20\nbeta,2024-01,5\n"
     company = load_company(make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": body}))

@@ -1,4 +1,5 @@
-"""The whole-table checks on integer codes agree with the plain pandas statements they replace."""
+"""The whole-table checks and the parsing on integer codes agree with the plain pandas statements
+they replace."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportlib.inputs._keys import duplicated_keys, one_month_customers
+from reportlib._codes import factorized, per_row, sorted_codes
+from reportlib.inputs._keys import _DENSE_FACTOR, duplicated_keys, month_gaps, one_month_customers, previous_rows
+from reportlib.inputs._values import parse_dates, parse_months, present, text
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FIRST = pd.Period("2024-01", freq="M")
@@ -73,3 +76,90 @@ def test_duplicated_keys_many_combinations_fall_back_to_sorting():
     frame.loc[30, "month"] = frame.loc[0, "month"]  # row 30 repeats row 0: c0, 2020-01
     dup = duplicated_keys(frame, ["customer_id", "month"])
     assert list(np.flatnonzero(dup)) == [0, 30]
+
+
+# --------------------------------------------------------------------------- parsing on distinct values
+
+CELLS = st.one_of(st.none(), st.sampled_from(["a", " a", "a ", "B", "b", "", "  ", "2024-01", " 2024-01 ", "Jan-24"]))
+
+
+@SETTINGS
+@given(st.lists(CELLS, max_size=30), st.sampled_from(["str", "string"]))
+def test_text_and_present_on_codes_are_the_pandas_statements(cells, dtype):
+    s = pd.Series(cells, dtype=dtype, index=range(100, 100 + len(cells)), name="c")
+    stripped = s.astype("string").str.strip()
+    expected = stripped.mask(stripped.eq(""))
+    pd.testing.assert_series_equal(text(s), expected)
+    filled = s.notna() & s.astype("string").str.strip().ne("").fillna(False)
+    assert present(s).tolist() == filled.tolist() and list(present(s).index) == list(s.index)
+    # the cleaned column is born with its codes: pandas' own numbering of it
+    codes, uniques = factorized(text(s))
+    want_codes, want_uniques = pd.factorize(expected)
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+
+
+MONTH_TEXTS = st.one_of(
+    st.none(), st.sampled_from(["2024-01", " 2024-02", "Jan-24", "03/2024", "2024-13", "", "soon", "2023-12-31"])
+)
+
+
+@SETTINGS
+@given(st.lists(MONTH_TEXTS, max_size=30), st.sampled_from(["str", "string", object]))
+def test_months_parsed_once_per_text_are_the_dates_to_period(cells, dtype):
+    s = pd.Series(cells, dtype=dtype)
+    months, bad = parse_months(s)
+    dates, bad_dates = parse_dates(s)
+    assert months.tolist() == dates.dt.to_period("M").tolist()
+    assert bad.tolist() == bad_dates.tolist()
+
+
+def test_shared_codes_follow_a_cast_and_are_computed_once():
+    raw = pd.Series(["b", "a", "b"], dtype="str")
+    cleaned = text(raw)  # nothing to strip: the same values, a new Arrow array
+    assert factorized(cleaned)[0] is factorized(cleaned)[0]  # cached
+    codes, customers = sorted_codes(cleaned)
+    assert codes.tolist() == [1, 0, 1] and list(customers) == ["a", "b"] and customers.dtype == "string"
+
+
+def test_per_row_fills_missing_codes():
+    # code -1 (missing) reads the fill; 0 and 1 their values
+    assert per_row(np.array([10, 20]), np.array([1, -1, 0]), 0).tolist() == [20, 0, 10]
+    assert per_row(np.array([], dtype=bool), np.array([-1, -1]), False).tolist() == [False, False]
+
+
+# --------------------------------------------------------------------------- each customer's month before
+
+
+@SETTINGS
+@given(st.sets(st.tuples(st.integers(0, 4), st.integers(0, 6)), max_size=25), st.randoms(use_true_random=False))
+def test_previous_rows_is_the_lookup_of_the_month_before(pairs, rnd):
+    rows = list(pairs)
+    rnd.shuffle(rows)
+    codes = np.array([c for c, _ in rows], dtype=np.int64)
+    months = np.array([600 + m for _, m in rows], dtype=np.int64)
+    where = {key: i for i, key in enumerate(rows)}
+    expected = [where.get((c, m - 1), -1) for c, m in rows]
+    found = previous_rows(codes, months)
+    if found is None:  # only when customers x months is too sparse for the dense lookup
+        assert not rows or (np.ptp(months) + 1) * (codes.max() + 1) > _DENSE_FACTOR * len(rows)
+    else:
+        assert found.tolist() == expected
+
+
+def test_previous_rows_leaves_repeated_or_missing_keys_to_the_sort():
+    months = np.array([600, 601, 601])
+    assert previous_rows(np.array([0, 0, 0]), months) is None  # customer 0 twice in month 601
+    assert previous_rows(np.array([0, -1, 1]), months) is None  # a missing id
+
+
+@SETTINGS
+@given(st.lists(st.one_of(st.none(), st.integers(0, 8)), max_size=20))
+def test_month_gaps_are_the_period_range_difference(offsets):
+    months = pd.Series(pd.PeriodIndex([pd.NaT if o is None else FIRST + o for o in offsets], freq="M"))
+    full, missing = month_gaps(months)
+    present = months.dropna()
+    if present.empty:
+        assert full.empty and missing.empty
+        return
+    want = pd.period_range(present.min(), present.max(), freq="M")
+    assert list(full) == list(want) and list(missing) == list(want.difference(pd.PeriodIndex(present.unique())))

@@ -24,7 +24,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from reportlib._codes import factorized, per_row
 from reportlib.exceptions import Problem
+from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
 from reportlib.inputs._values import parse_numbers
 from reportlib.inputs.config import InputSpec
@@ -65,8 +67,8 @@ def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.D
         return frame, []
     labelled = pd.Series(False, index=frame.index)
     for column in data[:3]:
-        # Once per distinct value: an id column of 300k rows has far fewer labels.
-        codes, distinct = pd.factorize(frame[column])
+        # Once per distinct value (codes cached on the column, reused when it is parsed).
+        codes, distinct = factorized(frame[column])
         total = np.array([isinstance(v, str) and bool(_TOTAL_LABEL.fullmatch(v)) for v in distinct], dtype=bool)
         if total.any():
             labelled |= pd.Series((codes >= 0) & total[np.clip(codes, 0, None)], index=frame.index)
@@ -249,9 +251,12 @@ def _monthly_value(name: str, frame: pd.DataFrame) -> pd.Series | None:
 
 def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown: dict[str, str]) -> list[Problem]:
     money = [c for c in ("mrr", "tcv") if c in frame]
-    values = np.concatenate([frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in money])
+    columns = [frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in money]
+    if any(_has_cents(v[:1000]) for v in columns):  # usually settled by the first rows
+        return []
+    values = np.concatenate(columns)
     values = values[np.isfinite(values) & (values != 0)]
-    if len(values) < 3 or (np.mod(values, 1) != 0).any():
+    if len(values) < 3 or _has_cents(values):
         return []
     typical = monthly[monthly > 0].median()
     if not typical >= MINOR_UNIT_MEDIAN:
@@ -267,6 +272,12 @@ def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown
             input=spec.name,
         )
     ]
+
+
+def _has_cents(values: np.ndarray) -> bool:
+    """Some finite amount is not a whole number."""
+    with np.errstate(invalid="ignore"):
+        return bool((np.mod(values[np.isfinite(values)], 1) != 0).any())
 
 
 def _unit_advice(spec: InputSpec) -> str:
@@ -309,26 +320,34 @@ def _annual_as_monthly(spec: InputSpec, frame: pd.DataFrame, column: str) -> lis
 
 
 def _jumps(spec: InputSpec, frame: pd.DataFrame, column: str) -> list[Problem]:
-    """Customers whose MRR is 10x or more the month before.
+    """Customers whose MRR is 10x or more the month before, listed by customer (in order of
+    first appearance) and month.
 
-    Exports are usually sorted by customer and month: the rows are then compared as they
-    are (codes in order of first appearance rise with the rows), and sorted first only
-    when they are not (the sort costs seconds on millions of rows).
+    Each row finds its customer's previous month on the column's cached customer codes and
+    the month ordinals (:func:`previous_rows`): no sort of millions of rows. Keys that are
+    missing or repeated (an error reported elsewhere) are compared as sorted rows instead.
     """
     if not isinstance(frame["month"].dtype, pd.PeriodDtype) or len(frame) < 2:
         return []
-    codes = pd.factorize(frame["customer_id"])[0]
+    codes = factorized(frame["customer_id"])[0]
     month = frame["month"].array.asi8
-    order = np.arange(len(frame))
-    if not _sorted(codes, month):
-        order = np.lexsort((month, codes))
-        codes, month = codes[order], month[order]
-    v = frame["mrr"].to_numpy(dtype="float64", na_value=np.nan)[order]
-    follows = (codes[1:] == codes[:-1]) & (month[1:] == month[:-1] + 1)
-    jump = follows & (v[:-1] > 0) & (v[1:] >= JUMP * v[:-1])
-    if not jump.any():
+    v = frame["mrr"].to_numpy(dtype="float64", na_value=np.nan)
+    before = previous_rows(codes, month)
+    if before is not None:
+        now = np.flatnonzero(before >= 0)
+        then = before[now]
+        hits = now[(v[then] > 0) & (v[now] >= JUMP * v[then])]
+        hits = hits[np.lexsort((month[hits], codes[hits]))]
+    else:
+        order = np.arange(len(frame))
+        if not _sorted(codes, month):
+            order = np.lexsort((month, codes))
+        c, m, w = codes[order], month[order], v[order]
+        follows = (c[1:] == c[:-1]) & (m[1:] == m[:-1] + 1)
+        hits = order[1:][follows & (w[:-1] > 0) & (w[1:] >= JUMP * w[:-1])]
+    if not len(hits):
         return []
-    hit = frame.iloc[order[1:][jump]]
+    hit = frame.iloc[hits]
     return [
         Problem(
             f"{len(hit):,} customer-month(s) have MRR {JUMP}x or more the month before (e.g. customer "
@@ -350,17 +369,21 @@ def _sorted(codes: np.ndarray, month: np.ndarray) -> bool:
 
 
 def case_variants(spec: InputSpec, ids: pd.Series, rows: pd.Series, file: str, column: str) -> list[Problem]:
-    """Ids equal but for letter case: probably one customer written twice."""
-    distinct = pd.Series(ids.dropna().unique())
-    if distinct.empty:
+    """Ids equal but for letter case: probably one customer written twice.
+
+    Worked out on the distinct ids (the column's cached codes), lower-cased once each.
+    """
+    codes, found = factorized(ids)
+    if not len(found):
         return []
+    distinct = pd.Series(found)
     lower = distinct.str.lower()
     clash = lower.duplicated(keep=False)
     if not clash.any():
         return []
     groups = distinct[clash].groupby(lower[clash]).agg(list)
     examples = "; ".join(" and ".join(f"'{v}'" for v in g) for g in groups.head(_SHOWN))
-    first = rows[ids.isin(distinct[clash])]
+    first = rows[per_row(clash.to_numpy(), codes, False)]
     return [
         Problem(
             f"{len(groups):,} id(s) are written with different letter case ({examples}); they count "

@@ -21,7 +21,7 @@ import pandas as pd
 from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
 from reportlib.inputs._fx import FxRates, convert
-from reportlib.inputs._keys import duplicated_keys
+from reportlib.inputs._keys import duplicated_keys, month_gaps
 from reportlib.inputs._readers import (
     FILE,
     ROW,
@@ -768,12 +768,7 @@ class _Context:
             self.problem(f"... and {len(groups) - MAX_ROWS:,} more repeated keys.", column=src.shown)
 
     def _gaps(self, frame) -> None:
-        months = frame["month"].dropna()
-        if months.empty:
-            return
-        present = pd.PeriodIndex(months.unique(), freq="M")
-        full = pd.period_range(present.min(), present.max(), freq="M")
-        missing = full.difference(present)
+        full, missing = month_gaps(frame["month"])
         if missing.empty:
             return
         shown = ", ".join(str(m) for m in missing[:MAX_ROWS]) + (

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportlib._codes import factorized, per_row, share_codes, take_codes
+
 # Larger than any amount a company reports (1e15 = a million billion): a parse accident.
 ABSURD = 1e15
 EPOCH_UNITS = {"epoch": "s", "%s": "s", "epoch_ms": "ms"}
@@ -61,6 +63,10 @@ class Notes:
 
 def present(s: pd.Series) -> pd.Series:
     """Cells that hold something (not missing, not only spaces)."""
+    if _arrow_text(s):  # once per distinct text
+        codes, distinct = factorized(s)
+        filled = np.asarray(distinct.str.strip() != "", dtype=bool)
+        return pd.Series(per_row(filled, codes, False), index=s.index, name=s.name)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
         return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
     return s.notna()
@@ -68,10 +74,33 @@ def present(s: pd.Series) -> pd.Series:
 
 def text(s: pd.Series) -> pd.Series:
     """Text dtype with surrounding spaces removed; numbers from Excel keep a clean form."""
+    if _arrow_text(s):
+        return _stripped(s)
     if pd.api.types.is_float_dtype(s) and s.dropna().mod(1).eq(0).all():
         s = s.astype("Int64")
     out = s.astype("string").str.strip()
     return out.mask(out.eq(""))
+
+
+def _arrow_text(s: pd.Series) -> bool:
+    """An Arrow-backed text column (what the readers give): its codes are cached."""
+    return isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow"
+
+
+def _stripped(s: pd.Series) -> pd.Series:
+    """:func:`text` of an Arrow text column, worked out on its distinct values: an export of
+    millions of rows repeats a few thousand ids and a few dozen months."""
+    codes, distinct = factorized(s)
+    clean = distinct.str.strip()
+    blank = np.asarray(clean == "", dtype=bool)
+    if not (blank.any() or np.asarray(clean != distinct).any()):
+        out = s.astype("string")
+        share_codes(s, out)  # same values, row for row
+        return out
+    # Distinct texts that strip to the same one (or to blank) merge: renumber the few distinct.
+    merged, kept = pd.factorize(clean.where(~blank))
+    codes = per_row(merged.astype(np.int64), codes, -1)
+    return take_codes(codes, pd.Index(kept), index=s.index, name=s.name)
 
 
 # ======================================================================================
@@ -180,6 +209,15 @@ def parse_dates(
     return out, out.isna() & present(s)
 
 
+def _dated(s: pd.Series) -> bool:
+    """Datetimes or numbers (serials, epochs), not text: parsed as a whole column."""
+    return (
+        isinstance(s.dtype, pd.DatetimeTZDtype)
+        or pd.api.types.is_datetime64_any_dtype(s)
+        or (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s))
+    )
+
+
 _TZ_NOTE = (
     "dates carry time-zone offsets; each is read as the local date written in the export "
     "(the offset is ignored, not converted to UTC)."
@@ -201,25 +239,33 @@ def _epoch(s: pd.Series, unit: str) -> pd.Series:
 
 
 def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> pd.Series:
+    codes, values = _text_date_codes(s, fmt, dayfirst, notes)
+    return pd.Series(per_row(values, codes, np.datetime64("NaT", "ns")), index=s.index, dtype="datetime64[ns]")
+
+
+def _text_date_codes(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the cells' distinct texts (-1 = blank) and the date of each text (NaT when
+    it is not one): a date column of millions of rows has a few thousand distinct texts."""
+    codes, uniques = _distinct_cells(s)
+    if not len(uniques):
+        return codes, np.array([], dtype="datetime64[ns]")
+    distinct = pd.Series(np.asarray(uniques, dtype=object))
+    parsed, issues = _distinct_dates(distinct, fmt, dayfirst)
+    for severity, sentence, which in issues:
+        notes.add(severity, sentence, pd.Series(per_row(which.to_numpy(dtype=bool), codes, False), index=s.index))
+    return codes, parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _distinct_cells(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 = blank) and distinct texts of the cells, stripped, in order of first appearance."""
+    if _arrow_text(s):
+        return factorized(text(s))  # cached with the column
     if s.dtype == object:  # Excel: a mix of real datetimes, numbers and text
         cells = s.map(_cell_text, na_action="ignore").astype("string").str.strip()
     else:
         cells = s.astype("string").str.strip()
-    cells = cells.mask(cells.eq(""))
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    if not len(uniques):
-        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    distinct = pd.Series(np.asarray(uniques, dtype=object))
-    parsed, issues = _distinct_dates(distinct, fmt, dayfirst)
-    values = parsed.to_numpy(dtype="datetime64[ns]")
-    out = pd.Series(
-        np.where(codes >= 0, values[np.clip(codes, 0, None)], np.datetime64("NaT")),
-        index=s.index,
-        dtype="datetime64[ns]",
-    )
-    for severity, sentence, which in issues:
-        notes.add(severity, sentence, pd.Series(np.isin(codes, np.flatnonzero(which.to_numpy())), index=s.index))
-    return out
+    codes, uniques = pd.factorize(cells.mask(cells.eq("")), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
 
 
 def _cell_text(v: Any) -> str:
@@ -362,12 +408,35 @@ def parse_months(
     """``period[M]`` values and a mask of cells that are not months."""
     if isinstance(s.dtype, pd.PeriodDtype):
         return s.dt.asfreq("M"), pd.Series(False, index=s.index)
-    dates, bad = parse_dates(s, fmt, dayfirst, notes)
+    notes = notes if notes is not None else Notes()
+    months, bad = _parse_to_months(s, fmt, dayfirst, notes)
     if fmt and bad.any():
-        more, still = parse_dates(s[bad], None, dayfirst, notes)
-        dates.loc[bad] = more
+        more, still = _parse_to_months(s[bad], None, dayfirst, notes)
+        months.loc[bad] = more
         bad.loc[bad] = still
-    return dates.dt.to_period("M"), bad
+    return months, bad
+
+
+def _parse_to_months(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_dates` to months; text is parsed once per distinct text and each row
+    takes its month ordinal by code (no column of dates in between)."""
+    if _dated(s):
+        dates, bad = parse_dates(s, fmt, dayfirst, notes)
+        ordinals = _month_ordinals(dates.to_numpy(dtype="datetime64[ns]"))
+    else:
+        codes, values = _text_date_codes(s, fmt, dayfirst, notes)
+        ordinals = per_row(_month_ordinals(values), codes, _NAT)
+        bad = pd.Series(ordinals == _NAT, index=s.index) & present(s)
+    months = pd.Series(pd.arrays.PeriodArray(ordinals, dtype="period[M]"), index=s.index)
+    return months, bad
+
+
+_NAT = np.iinfo(np.int64).min  # NaT as an int64, for datetimes and periods alike
+
+
+def _month_ordinals(dates: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 (a ``period[M]`` ordinal) of datetime64 values, NaT kept."""
+    return dates.astype("datetime64[M]").astype(np.int64)
 
 
 _PERIOD = re.compile(r"^\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))$")
