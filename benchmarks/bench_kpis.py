@@ -154,7 +154,8 @@ def _spawn(engine: str, folder: Path, out: Path, repeats: int) -> dict:
 
 def bridges_agree(out: Path) -> bool:
     """reportlib's mrr_bridge and the SQL bridge agree on every month, to the cent."""
-    ours = pd.read_csv(out / "tables" / "mrr_bridge.csv")
+    # `kpis --out OUT` writes into OUT/<company>/<as_of>/
+    ours = pd.read_csv(next(out.glob("**/tables/mrr_bridge.csv")))
     ref = pd.read_csv(out / "duckdb_bridge.csv")
     if len(ours) != len(ref):
         return False

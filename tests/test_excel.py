@@ -7,6 +7,7 @@ import math
 import stat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -109,3 +110,32 @@ def test_quarters_as_of(tmp_path: Path) -> None:
     )
     assert main(["kpis", str(company), "--as-of", "FY2026Q3", "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "tiny" / "2025-12" / "kpis.csv").is_file()  # Oct-Dec 2025
+
+
+def test_workbook_cells_round_trip_through_openpyxl(tmp_path: Path) -> None:
+    """The hand-written SpreadsheetML reads back cell for cell: text escaped (a control
+    character XML cannot hold is dropped), blanks empty, numbers formatted per column."""
+    from reportlib.kpis.excel import write_workbook
+
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(["a & <b>", "tab\x01stop", None], dtype="string"),
+            "flag": [True, False, True],
+            "count": np.array([1, 2, 3], dtype=np.int64),
+            "money": [1.5, float("nan"), 0.1 + 0.2],
+            "month": pd.period_range("2026-01", periods=3, freq="M"),
+        }
+    )
+    wide = pd.DataFrame({f"c{i}": [i] for i in range(28)})  # columns past Z: AA, AB
+    path = write_workbook(tmp_path / "t.xlsx", {"T": frame, "wide": wide}, {"T": {"count": ["0", "0.0", "0.00"]}})
+    book = load_workbook(path)
+    rows = list(book["T"].values)
+    assert rows[0] == ("text", "flag", "count", "money", "month")
+    assert rows[1] == ("a & <b>", True, 1, 1.5, "2026-01")
+    assert rows[2] == ("tabstop", False, 2, None, "2026-02")
+    assert rows[3] == (None, True, 3, 0.30000000000000004, "2026-03")  # 0.1 + 0.2 exactly as stored
+    sheet = book["T"]
+    assert sheet["A1"].font.bold and sheet.freeze_panes == "A2"
+    assert [sheet.cell(row=r, column=3).number_format for r in (2, 3, 4)] == ["0", "0.0", "0.00"]
+    assert sheet["D2"].number_format == "#,##0.00" and sheet["B2"].number_format == "General"
+    assert list(book["wide"].values)[1][26:] == (26, 27) and book["wide"]["AB1"].value == "c27"

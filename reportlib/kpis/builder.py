@@ -68,6 +68,7 @@ from reportlib.metrics import (
     usage_kpis,
     usage_series,
 )
+from reportlib.metrics._dates import month_ordinals
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
@@ -253,11 +254,13 @@ def _context(company: Company, whole: Company, window: Window, date: pd.Timestam
     full = _run_cached(("mrr", id(whole.frames), include), whole.frames, lambda: _revenue_mrr(whole))
     if full is None or full.empty:
         return _Ctx(company, whole, window, date, None, None, None)
-    span = (pd.Period(full["month"].min(), "M"), window.as_of)
+    first = _run_cached(("first month", id(full)), whole.frames, lambda: int(month_ordinals(full["month"]).min()))
+    span = (pd.Period(ordinal=first, freq="M"), window.as_of)
 
     def grid() -> tuple[pd.DataFrame, MovementSet]:
         mrr = full if company is whole else _revenue_mrr(company, span)
-        inside = (mrr["month"] >= span[0]) & (mrr["month"] <= span[1])
+        ords = month_ordinals(mrr["month"])
+        inside = (ords >= span[0].ordinal) & (ords <= span[1].ordinal)
         if not inside.all():  # a copy only when needed: the loaded column keeps its cached codes
             mrr = mrr[inside]
         return mrr, movement_set(mrr, months=span)
@@ -296,9 +299,12 @@ def _run_cached(key: tuple, frames: dict, compute: Callable[[], Any]) -> Any:
 def _revenue_values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     if ctx.mov is None:
         return {}
-    out = revenue_kpis(ctx.mov, window)
-    out[MONTHLY_CHURN_KEY] = annualised_monthly_logo_churn(ctx.mov, window)  # ltv_churn_basis
-    return out
+    cached = ctx.mov.cache.setdefault("revenue_kpis", {})  # the same window is asked for often
+    if window not in cached:
+        out = revenue_kpis(ctx.mov, window)
+        out[MONTHLY_CHURN_KEY] = annualised_monthly_logo_churn(ctx.mov, window)  # ltv_churn_basis
+        cached[window] = out
+    return dict(cached[window])
 
 
 def _history_months(ctx: _Ctx, window: Window) -> int | None:
@@ -578,7 +584,7 @@ def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.Dat
             ctx.as_of_date,
             ctx.policies,
             leads=ctx.frame("leads"),
-            actuals=movement_actuals(ctx.mov.frame() if ctx.mov is not None else None),
+            actuals=movement_actuals(ctx.mov),
         )
     }
     if opps is not None:

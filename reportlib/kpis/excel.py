@@ -1,6 +1,6 @@
 """Excel workbooks for pasting into the fund's model: ``kpis.xlsx`` and ``portfolio_kpis.xlsx``.
 
-Written with openpyxl. Values are the very numbers of the CSV files (ratios as fractions,
+Written as SpreadsheetML directly (see :func:`write_workbook`). Values are the very numbers of the CSV files (ratios as fractions,
 shown as percentages by the cell's number format, never rounded in the cell); each sheet
 has a bold, frozen header row and columns wide enough to read.
 """
@@ -9,23 +9,22 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 __all__ = ["FILE_MODE", "number_format", "write_workbook", "atomic_write"]
 
 #: Files of a pack are readable by others (DESIGN.md, "Outputs").
 FILE_MODE = 0o644
 _FORMATS = {"ratio": "0.0%", "multiple": '0.00"x"', "months": "0.0", "days": "0.0", "count": "#,##0", "score": "0.0"}
-_BOLD = Font(bold=True)
 _SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
@@ -49,31 +48,6 @@ def atomic_write(path: Path, write: Any) -> None:
         raise
 
 
-def write_workbook(
-    path: Path, sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, Mapping[str, Sequence[str]]] | None = None
-) -> Path:
-    """One sheet per frame (names cut to Excel's 31 characters, kept unique).
-
-    Parameters
-    ----------
-    path : Path
-        The ``.xlsx`` file (replaced atomically).
-    sheets : mapping
-        Sheet name -> frame, in order.
-    formats : mapping, optional
-        Sheet name -> column -> one number format per row (the KPI sheet: each KPI in its
-        unit's format). Other numeric cells: ``#,##0.00``.
-    """
-    # write-only: rows stream to the file as they are added, no cell objects kept
-    book = Workbook(write_only=True)
-    used: set[str] = set()
-    for name, frame in sheets.items():
-        sheet = book.create_sheet(_sheet_name(name, used))
-        _fill(sheet, frame, (formats or {}).get(name))
-    atomic_write(Path(path), lambda tmp: book.save(tmp))
-    return Path(path)
-
-
 def _sheet_name(name: str, used: set[str]) -> str:
     base = str(name).translate(_SHEET_CHARS)[:31] or "sheet"
     candidate, n = base, 2
@@ -85,8 +59,8 @@ def _sheet_name(name: str, used: set[str]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """A value openpyxl writes: blanks (NaN, None, NaT) as empty cells, numpy as Python."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    """A cell's value: blanks (NaN, None, NA, NaT) as empty cells, numpy as Python."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):
         value = value.item()
@@ -97,34 +71,219 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _fill(sheet: Any, frame: pd.DataFrame, formats: Mapping[str, Sequence[str]] | None) -> None:
-    """Header (bold, frozen), rows, number formats and column widths of one sheet; widths
-    and panes are set before the rows, as a write-only sheet needs."""
-    sheet.freeze_panes = "A2"
-    for i, column in enumerate(frame.columns, start=1):
-        width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(10, width + 2), 60)
-    sheet.append([_styled(sheet, str(c), font=_BOLD) for c in frame.columns])
-    numeric = [
-        i
-        for i, c in enumerate(frame.columns)
-        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+def write_workbook(
+    path: Path, sheets: Mapping[str, pd.DataFrame], formats: Mapping[str, Mapping[str, Sequence[str]]] | None = None
+) -> Path:
+    """One sheet per frame (names cut to Excel's 31 characters, kept unique).
+
+    The SpreadsheetML is written directly, a column at a time (a pack's workbook has tens of
+    thousands of cells; a cell object per value would cost seconds): inline strings, a bold
+    frozen header row, widths from the first 200 values.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.xlsx`` file (replaced atomically).
+    sheets : mapping
+        Sheet name -> frame, in order.
+    formats : mapping, optional
+        Sheet name -> column -> one number format per row (the KPI sheet: each KPI in its
+        unit's format). Other numeric cells: ``#,##0.00``.
+    """
+    styles = _Styles()
+    used: set[str] = set()
+    names, parts = [], []
+    for name, frame in sheets.items():
+        names.append(_sheet_name(name, used))
+        parts.append(_sheet_xml(frame, (formats or {}).get(name) or {}, styles))
+
+    def save(tmp: Path) -> None:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+            book.writestr("[Content_Types].xml", _content_types(len(parts)))
+            book.writestr("_rels/.rels", _ROOT_RELS)
+            book.writestr("xl/workbook.xml", _workbook_xml(names))
+            book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(parts)))
+            book.writestr("xl/styles.xml", styles.xml())
+            for i, xml in enumerate(parts, start=1):
+                book.writestr(f"xl/worksheets/sheet{i}.xml", xml)
+
+    atomic_write(Path(path), save)
+    return Path(path)
+
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+#: Characters XML 1.0 does not allow (openpyxl refuses them too): dropped from text cells.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _content_types(n: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, n + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{sheets}</Types>"
+    )
+
+
+def _workbook_xml(names: list[str]) -> str:
+    sheets = "".join(
+        f'<sheet name="{escape(name, _QUOTE)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook {_NS} xmlns:r="{_REL_NS}">'
+        f"<sheets>{sheets}</sheets></workbook>"
+    )
+
+
+def _workbook_rels(n: int) -> str:
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, n + 1)
+    )
+    rels += f'<Relationship Id="rId{n + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>'
+    )
+
+
+_QUOTE = {'"': "&quot;"}
+
+
+class _Styles:
+    """Cell styles of a workbook: 0 plain, 1 bold (headers), then one per number format."""
+
+    def __init__(self) -> None:
+        self.formats: dict[str, int] = {}
+
+    def of(self, number_format: str) -> int:
+        """The style index of a number format."""
+        if number_format not in self.formats:
+            self.formats[number_format] = len(self.formats) + 2
+        return self.formats[number_format]
+
+    def xml(self) -> str:
+        fmts = "".join(
+            f'<numFmt numFmtId="{164 + i}" formatCode="{escape(code, _QUOTE)}"/>' for i, code in enumerate(self.formats)
+        )
+        xfs = "".join(
+            f'<xf numFmtId="{164 + i}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+            for i in range(len(self.formats))
+        )
+        numbers = f'<numFmts count="{len(self.formats)}">{fmts}</numFmts>' if fmts else ""
+        return (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet {_NS}>{numbers}'
+            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            f'<cellXfs count="{len(self.formats) + 2}">'
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            f"{xfs}</cellXfs>"
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+        )
+
+
+def _sheet_xml(frame: pd.DataFrame, formats: Mapping[str, Sequence[str]], styles: _Styles) -> str:
+    letters = [_column_letter(i) for i in range(1, len(frame.columns) + 1)]
+    header = "".join(
+        f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{_text(str(c))}</t></is></c>'
+        for letter, c in zip(letters, frame.columns, strict=True)
+    )
+    columns = [
+        _column_cells(frame.iloc[:, j], letters[j], formats.get(frame.columns[j]), styles)
+        for j in range(len(frame.columns))
     ]
-    given = [(formats or {}).get(frame.columns[i]) for i in numeric]
-    for r, row in enumerate(frame.itertuples(index=False, name=None)):
-        cells = [_cell(v) for v in row]
-        for i, fmt in zip(numeric, given, strict=True):
-            if fmt is not None:  # a blank cell keeps its KPI's format too
-                cells[i] = _styled(sheet, cells[i], number_format=fmt[r])
-            elif isinstance(cells[i], float):
-                cells[i] = _styled(sheet, cells[i], number_format="#,##0.00")
-        sheet.append(cells)
+    rows = [f'<row r="1">{header}</row>']
+    for r, cells in enumerate(zip(*columns, strict=True), start=2):
+        number = str(r)
+        rows.append(f'<row r="{number}">{"".join(head + number + tail for head, tail in cells if head)}</row>')
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{_width(frame.iloc[:, i - 1], c)}" customWidth="1"/>'
+        for i, c in enumerate(frame.columns, start=1)
+    )
+    cols = f"<cols>{widths}</cols>" if widths else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
+        f"{cols}<sheetData>{''.join(rows)}</sheetData></worksheet>"
+    )
 
 
-def _styled(sheet: Any, value: Any, font: Font | None = None, number_format: str | None = None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if font is not None:
-        cell.font = font
-    if number_format is not None:
-        cell.number_format = number_format
-    return cell
+def _column_cells(
+    column: pd.Series, letter: str, given: Sequence[str] | None, styles: _Styles
+) -> list[tuple[str, str]]:
+    """The ``<c>`` elements of one column, split where the row number goes (``("", "")``
+    for an empty cell)."""
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    given = given if numeric else None
+    plain = styles.of("#,##0.00") if numeric else 0
+    head = f'<c r="{letter}'
+    if column.dtype.kind in "fi":  # numpy floats and ints: no per-value type tests
+        return _number_cells(column.to_numpy(), head, given, plain if column.dtype.kind == "f" else 0, styles)
+    out = []
+    for i, raw in enumerate(column.tolist()):
+        value = _cell(raw)
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            out.append(("", ""))
+        elif isinstance(value, bool):
+            out.append((head, f'" t="b"><v>{int(value)}</v></c>'))
+        elif isinstance(value, (int, float)):
+            style = styles.of(given[i]) if given is not None else plain if isinstance(value, float) else 0
+            out.append((head, f'" s="{style}"><v>{value!r}</v></c>' if style else f'"><v>{value!r}</v></c>'))
+        else:
+            text = _text(str(value))
+            out.append((head, f'" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'))
+    return out
+
+
+def _number_cells(
+    values: np.ndarray, head: str, given: Sequence[str] | None, style: int, styles: _Styles
+) -> list[tuple[str, str]]:
+    """:func:`_column_cells` of a numpy number column (``style`` unless ``given``)."""
+    per_row = [styles.of(f) for f in given] if given is not None else [style] * len(values)
+    finite = np.isfinite(values).tolist() if values.dtype.kind == "f" else [True] * len(values)
+    return [
+        (head, f'" s="{s}"><v>{v!r}</v></c>' if s else f'"><v>{v!r}</v></c>') if ok else ("", "")
+        for v, ok, s in zip(values.tolist(), finite, per_row, strict=True)
+    ]
+
+
+def _text(value: str) -> str:
+    """Text as XML character data (characters XML cannot hold are dropped)."""
+    return escape(_ILLEGAL.sub("", value))
+
+
+def _width(column: pd.Series, name: object) -> int:
+    """Wide enough for the header and the first 200 values, between 10 and 60."""
+    width = max([len(str(name))] + [len(str(v)) for v in column.head(200)])
+    return min(max(10, width + 2), 60)
+
+
+def _column_letter(index: int) -> str:
+    """Excel's column name of a 1-based index (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

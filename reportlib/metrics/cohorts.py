@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib.metrics.grid import months_index
-from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read, _running
+from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read
 
 __all__ = ["cohorts", "COHORT_COLUMNS"]
 
@@ -29,20 +29,18 @@ COHORT_COLUMNS = ["cohort", "age_months", "value"]
 
 
 def _cells(m: MovementSet) -> dict[str, np.ndarray]:
-    """Every active customer-month (row-major: customer, then month) with its spell's start
+    """Every active customer-month (customer by customer, then month) with its spell's start
     column, its age and its MRR now and at age 0; computed once per movement set and
     shared by the monthly and quarterly tables."""
     if "cohort_cells" not in m.cache:
-        values, codes = m.dense()
-        by_month = codes.T  # (months, customers): contiguous when built from a grid
-        starts = (by_month == NEW) | (by_month == OPENING)
-        # start column of the customer's current spell: forward fill of start columns
-        months = np.arange(m.n_months, dtype=np.int32)[:, None]
-        life = _running(np.maximum, np.where(starts, months, np.int32(-1)))
-        row, col = np.nonzero(values > 0)  # customer-major, the order every sum keeps
-        start = life[col, row]
-        mrr = values[row, col]
-        m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr, "mrr0": values[row, start]}
+        order = m.active_order()  # customer-major: the order every sum keeps
+        code, col, mrr = m.code[order], m.col[order], m.mrr[order]
+        # a customer's first active month is always a start (opening or new), so the latest
+        # start up to a row never reaches back into the customer before
+        starts = (code == NEW) | (code == OPENING)
+        spell = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0)) if len(order) else order
+        start = col[spell]
+        m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr, "mrr0": mrr[spell]}
     return m.cache["cohort_cells"]
 
 

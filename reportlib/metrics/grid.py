@@ -5,9 +5,10 @@ METRICS.md "MRR from contracts": a contracted_recurring contract counts in month
 serves the last day of m, with its monthly value (TCV / L, or its mrr). When transactions are
 the only revenue source, each customer's transaction total per month is its monthly value.
 
-The dense grid (:class:`MrrGrid`) is the engine's workhorse: customers are integer codes
-(rows, in sorted id order so that results never depend on input row order), months are
-consecutive columns, so "the previous month" is a column shift instead of a join.
+:func:`customer_months` turns an mrr frame into integer arrays (customers as codes in
+sorted id order, so that results never depend on input row order; months as columns from
+the first month): what the movements are computed from. The dense grid (:class:`MrrGrid`,
+:func:`to_grid`) is the same data as a customer x month array, for callers that want one.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from reportlib._codes import sorted_codes
 from reportlib.metrics._dates import last_served_month, month_ordinals, service_length
 
 __all__ = [
+    "CustomerMonths",
     "MrrGrid",
     "contracts_to_mrr",
+    "customer_months",
     "month_span",
     "months_index",
     "sorted_codes",
@@ -98,6 +101,51 @@ class MrrGrid:
         return months_index(self.first, self.last)
 
 
+@dataclass(frozen=True)
+class CustomerMonths:
+    """The customer-month rows of an mrr frame as integer arrays, in input order.
+
+    Attributes
+    ----------
+    customers : pd.Index
+        Sorted customer ids; ``cust`` indexes them.
+    first, n_months : int
+        Month ordinal of column 0 and the number of months spanned.
+    cust, col : np.ndarray
+        Customer code and month column (0 = ``first``) of each row inside the span.
+    value : np.ndarray
+        The row's value (float64; duplicates not yet summed).
+    """
+
+    customers: pd.Index
+    first: int
+    n_months: int
+    cust: np.ndarray
+    col: np.ndarray
+    value: np.ndarray
+
+
+def customer_months(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> CustomerMonths:
+    """Integer codes of ``mrr``'s customers and months (see :func:`to_grid` for the
+    parameters); rows outside the months are dropped."""
+    ords = month_ordinals(mrr["month"])
+    span = month_span(months)
+    if span is None:
+        span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
+    first, last = span
+    keep = (ords >= first) & (ords <= last)
+    frame = mrr if keep.all() else mrr.loc[keep]
+    codes, customers = sorted_codes(frame["customer_id"])
+    return CustomerMonths(
+        customers,
+        first,
+        max(last - first + 1, 0),
+        codes,
+        ords[keep] - first,
+        frame[value].to_numpy(dtype=np.float64),
+    )
+
+
 def to_grid(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> MrrGrid:
     """Dense customer x month grid of ``mrr[value]`` (duplicate customer-months are summed).
 
@@ -112,22 +160,13 @@ def to_grid(mrr: pd.DataFrame, months: object = None, value: str = "mrr") -> Mrr
     value : str
         The column to place in the grid.
     """
-    ords = month_ordinals(mrr["month"])
-    span = month_span(months)
-    if span is None:
-        span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
-    first, last = span
-    keep = (ords >= first) & (ords <= last)
-    frame = mrr if keep.all() else mrr.loc[keep]
-    ords = ords[keep]
-    codes, customers = sorted_codes(frame["customer_id"])
-    n_months = max(last - first + 1, 0)
-    # month-major cells: an export sorted by month writes each month's block in order, and
-    # the movements walk the months; ``values`` is the (customers, months) view of it
-    flat = (ords - first) * len(customers) + codes
+    cm = customer_months(mrr, months, value)
+    n = len(cm.customers)
+    # month-major cells: ``values`` is the (customers, months) view of it
+    flat = cm.col * n + cm.cust
     # bincount sums duplicates and is far faster than a pivot or np.add.at
-    values = np.bincount(flat, weights=frame[value].to_numpy(dtype=np.float64), minlength=len(customers) * n_months)
-    return MrrGrid(customers, first, values.reshape(n_months, len(customers)).T)
+    values = np.bincount(flat, weights=cm.value, minlength=n * cm.n_months)
+    return MrrGrid(cm.customers, cm.first, values.reshape(cm.n_months, n).T)
 
 
 # --------------------------------------------------------------------------- contracts -> mrr

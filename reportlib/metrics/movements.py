@@ -4,9 +4,12 @@ Customer c is active in month m when mrr(c, m) > 0 (a missing row is 0). Each mo
 compared with the month before: new, reactivation, expansion, contraction, churn or flat.
 The first month of data is the opening balance: its rows are ``opening``, not movements.
 
-Everything is computed on a dense customer x month grid (:class:`~.grid.MrrGrid`): the
-previous month is a column shift, "ever active before" a cumulative OR along the row, so
-there is no join and no loop over customers.
+Everything is computed on integer codes (customers factorised once, months as ordinals)
+into one :class:`MovementSet`: the rows sorted by month then customer, built by one sweep
+over the months that carries each customer's previous MRR and last active month, so there
+is no join, no loop over customers and no customer x month grid (most of whose cells are
+empty in a real company). The bridge, KPIs, drivers, churn bases, cohorts and policy
+variants all read that one set.
 """
 
 from __future__ import annotations
@@ -18,7 +21,15 @@ import pandas as pd
 
 from reportlib.metrics._dates import month_ordinals
 from reportlib.metrics._values import Blank, Value, safe_ratio
-from reportlib.metrics.grid import MrrGrid, month_span, months_index, period_array, sorted_codes, to_grid
+from reportlib.metrics.grid import (
+    CustomerMonths,
+    MrrGrid,
+    customer_months,
+    month_span,
+    months_index,
+    period_array,
+    sorted_codes,
+)
 from reportlib.metrics.periods import Window
 
 __all__ = [
@@ -78,100 +89,20 @@ REVENUE_KPIS = [
 ]
 
 
-# --------------------------------------------------------------------------- movement codes
-
-
-def movement_codes(values: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
-    """int8 movement code of every cell of a customer x month grid (0 = no row).
-
-    Parameters
-    ----------
-    values : np.ndarray
-        (customers, months) float grid of MRR.
-    reactivation_window_months : int, optional
-        Policy: a gap of inactive months longer than this counts as ``new``.
-    """
-    return _codes_by_month(np.ascontiguousarray(values.T), reactivation_window_months).T
-
-
-def _running(op: np.ufunc, by_month: np.ndarray) -> np.ndarray:
-    """``op.accumulate(by_month, axis=0)`` month after month: one vectorised step per month
-    over every customer, instead of numpy's per-customer walk down a column."""
-    out = np.empty_like(by_month)
-    if len(by_month):
-        out[0] = by_month[0]
-    for k in range(1, len(by_month)):
-        op(out[k - 1], by_month[k], out=out[k])
-    return out
-
-
-def last_active_months(active: np.ndarray) -> np.ndarray:
-    """Month-major (months, customers): the latest month index <= m with activity, -1 before
-    the first."""
-    months = np.arange(len(active), dtype=np.int32)[:, None]
-    return _running(np.maximum, np.where(active, months, np.int32(-1)))
-
-
-def _codes_by_month(vt: np.ndarray, reactivation_window_months: int | None = None) -> np.ndarray:
-    """:func:`movement_codes` on the month-major grid (months, customers): every step works
-    on whole contiguous months, and the previous month is the row above."""
-    t, n = vt.shape
-    codes = np.zeros((t, n), dtype=np.int8)
-    if t == 0:
-        return codes
-    active = vt > 0
-    codes[0] = np.where(active[0], OPENING, 0)
-    if t == 1:
-        return codes
-    cur, prev = vt[1:], vt[:-1]
-    act, pact = active[1:], active[:-1]
-    # active at any month before m: cumulative OR up to m-1
-    ever_before = _running(np.logical_or, active)[:-1]
-    starts = act & ~pact
-    new = starts & ~ever_before
-    if reactivation_window_months is not None:
-        months = np.arange(t, dtype=np.int32)[:, None]
-        last_active = last_active_months(active)[:-1]
-        gap = months[1:] - last_active - 1  # inactive months between the two active spells
-        new |= starts & ever_before & (gap > reactivation_window_months)
-    body = codes[1:]
-    both = act & pact
-    body[both & (cur > prev)] = EXPANSION
-    body[both & (cur < prev)] = CONTRACTION
-    body[both & (cur == prev)] = FLAT
-    body[pact & ~act] = CHURN
-    body[starts] = REACTIVATION
-    body[new] = NEW
-    return codes
-
-
-def _amounts(code: np.ndarray, mrr: np.ndarray, prev: np.ndarray) -> np.ndarray:
-    """Movement amount: |change| for expansion / contraction, mrr for new / reactivation,
-    mrr before churn for churn, 0 for flat and opening rows."""
-    amount = np.zeros(len(code))
-    starts = (code == NEW) | (code == REACTIVATION)
-    amount[starts] = mrr[starts]
-    changed = (code == EXPANSION) | (code == CONTRACTION)
-    amount[changed] = np.abs(mrr[changed] - prev[changed])
-    churn = code == CHURN
-    amount[churn] = prev[churn]
-    return amount
-
-
 # --------------------------------------------------------------------------- the movement set
 
 
 @dataclass(eq=False)
 class MovementSet:
     """A company's MRR movements as integer arrays: computed once, read by the bridge, the
-    KPIs, the cohorts and the drivers.
+    KPIs, the cohorts, the drivers and every policy variant.
 
     One row per customer-month where the customer is active at m or at m-1, sorted by month,
-    then customer (the rows of :func:`movements`). Built from a grid (:meth:`from_grid`), it
-    keeps the dense grids of MRR and of movement codes (customers x months; the codes are a
-    view of a month-major array) too, so that a month's state is a column and cohorts need
-    no rebuild. Derived arrays (monthly totals, cohort cells) are
-    cached on first use; the arrays are never modified.
+    then customer (the rows of :func:`movements`), so a month (or a window of months) is a
+    contiguous slice. There is no customer x month grid: a month's state is a slice, and
+    the cohorts read the active rows in customer order (:meth:`active_order`). Derived
+    arrays (monthly totals, cohort cells, start gaps) are cached on first use; the arrays
+    are never modified, so policy variants (:meth:`with_reactivation_window`) share them.
 
     Attributes
     ----------
@@ -194,8 +125,6 @@ class MovementSet:
     mrr: np.ndarray
     prev: np.ndarray
     amount: np.ndarray
-    values: np.ndarray | None = field(default=None, repr=False)
-    codes: np.ndarray | None = field(default=None, repr=False)
     cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -206,29 +135,16 @@ class MovementSet:
         return pd.Period(month, freq="M").ordinal - self.first
 
     @classmethod
+    def from_rows(cls, rows: CustomerMonths, reactivation_window_months: int | None = None) -> MovementSet:
+        """Movements of customer-month rows (duplicates summed, a missing month is 0)."""
+        return _sweep(rows).with_reactivation_window(reactivation_window_months)
+
+    @classmethod
     def from_grid(cls, grid: MrrGrid, reactivation_window_months: int | None = None) -> MovementSet:
         """Movements of every cell of a customer x month grid."""
-        n = len(grid.customers)
-        vt = np.ascontiguousarray(grid.values.T)  # month-major: rows come out sorted by month
-        codes = _codes_by_month(vt, reactivation_window_months)
-        flat = np.flatnonzero(codes) if n else np.zeros(0, dtype=np.int64)
-        col, row = np.divmod(flat, max(n, 1))
-        mrr = vt.ravel()[flat]
-        prev = np.where(col > 0, vt.ravel()[np.maximum(flat - n, 0)], 0.0)
-        code = codes.ravel()[flat]
-        return cls(
-            grid.customers,
-            grid.first,
-            grid.n_months,
-            row,
-            col,
-            code,
-            mrr,
-            prev,
-            _amounts(code, mrr, prev),
-            grid.values,
-            codes.T,
-        )
+        cust, col = np.nonzero(grid.values)
+        rows = CustomerMonths(grid.customers, grid.first, grid.n_months, cust, col, grid.values[cust, col])
+        return cls.from_rows(rows, reactivation_window_months)
 
     @classmethod
     def from_frame(cls, mov: pd.DataFrame) -> MovementSet:
@@ -260,7 +176,7 @@ class MovementSet:
         frame = pd.DataFrame(
             {
                 "customer_id": pd.Categorical.from_codes(self.cust, categories=_categories(self.customers)),
-                "month": period_array(self.first + self.col),
+                "month": period_array(self.first + self.col.astype(np.int64)),
                 "mrr": self.mrr,
                 "prev_mrr": self.prev,
                 "movement": pd.Categorical.from_codes(self.code.astype(np.int8) - 1, categories=MOVEMENTS),
@@ -287,18 +203,14 @@ class MovementSet:
 
     def _relabelled(self, months: int | None) -> MovementSet:
         gaps = self.start_gaps()
-        starts = gaps >= -1
-        never, gap = gaps[starts] == -1, gaps[starts]
-        is_new = never | ((gap > months) if months is not None else False)
+        starts = np.flatnonzero(gaps >= -1)
+        gap = gaps[starts]
+        is_new = (gap == -1) | ((gap > months) if months is not None else False)
         code = self.code.copy()
         code[starts] = np.where(is_new, NEW, REACTIVATION).astype(code.dtype)
-        if np.array_equal(code, self.code):
+        if np.array_equal(code[starts], self.code[starts]):
             return self
-        codes = None
-        if self.codes is not None:
-            by_month = np.array(self.codes.T)  # contiguous month-major copy
-            by_month[self.col[starts], self.cust[starts]] = code[starts]
-            codes = by_month.T
+        shared = {k: self.cache[k] for k in ("start_gaps", "active_order", "bounds") if k in self.cache}
         return MovementSet(
             self.customers,
             self.first,
@@ -309,54 +221,199 @@ class MovementSet:
             self.mrr,
             self.prev,
             self.amount,
-            self.values,
-            codes,
-            {"start_gaps": gaps},
+            {**shared, "starts": starts, "relabelled_from": self},
         )
 
     def start_gaps(self) -> np.ndarray:
         """Per row: -2 when the row is not a start (new or reactivation), -1 for a first
         start, else the inactive months since the customer's last active month."""
         if "start_gaps" not in self.cache:
+            order = self.active_order()  # active rows, customer by customer
+            cust, col, code = self.cust[order], self.col[order], self.code[order]
+            same = np.zeros(len(order), dtype=bool)
+            same[1:] = cust[1:] == cust[:-1]
+            before = np.empty_like(col)
+            before[1:] = col[:-1]
+            starts = (code == NEW) | (code == REACTIVATION)
             gaps = np.full(len(self.code), -2, dtype=np.int32)
-            starts = np.flatnonzero((self.code == NEW) | (self.code == REACTIVATION))
-            values, _ = self.dense()
-            last = last_active_months(np.ascontiguousarray(values.T) > 0)
-            col, cust = self.col[starts], self.cust[starts]
-            before = last[col - 1, cust]  # a start is never in month 0
-            gaps[starts] = np.where(before < 0, -1, col - before - 1)
+            gaps[order[starts]] = np.where(same[starts], col[starts] - before[starts] - 1, -1)
             self.cache["start_gaps"] = gaps
         return self.cache["start_gaps"]
 
+    def active_order(self) -> np.ndarray:
+        """Indices of the rows with MRR > 0, customer by customer, month by month."""
+        if "active_order" not in self.cache:
+            active = np.flatnonzero(self.mrr > 0)
+            self.cache["active_order"] = active[np.lexsort((self.col[active], self.cust[active]))]
+        return self.cache["active_order"]
+
+    def rows_of(self, lo: int, hi: int) -> slice | np.ndarray:
+        """The rows of month columns ``lo..hi`` (a slice: rows are sorted by month)."""
+        if "bounds" not in self.cache:
+            sorted_ = len(self.col) < 2 or bool((self.col[1:] >= self.col[:-1]).all())
+            self.cache["bounds"] = np.searchsorted(self.col, np.arange(self.n_months + 1)) if sorted_ else None
+        bounds = self.cache["bounds"]
+        if bounds is None:  # a hand-made frame out of month order
+            return np.flatnonzero((self.col >= lo) & (self.col <= hi))
+        lo, hi = max(lo, 0), min(hi, self.n_months - 1)
+        return slice(int(bounds[lo]), int(bounds[hi + 1])) if lo <= hi else slice(0, 0)
+
     def dense(self) -> tuple[np.ndarray, np.ndarray]:
-        """(customers, months) grids of MRR and of movement codes."""
-        if self.values is None:
-            shape = (len(self.customers), self.n_months)
-            values, codes = np.zeros(shape), np.zeros(shape, dtype=np.int8)
-            values[self.cust, self.col] = self.mrr
-            codes[self.cust, self.col] = self.code
-            self.values, self.codes = values, codes
-        return self.values, self.codes
+        """(customers, months) grids of MRR and of movement codes (for inspection; the
+        engine never builds them)."""
+        shape = (len(self.customers), self.n_months)
+        values, codes = np.zeros(shape), np.zeros(shape, dtype=np.int8)
+        values[self.cust, self.col] = self.mrr
+        codes[self.cust, self.col] = self.code
+        return values, codes
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.dense()[0]
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.dense()[1]
 
     def state(self, month: pd.Period) -> np.ndarray:
         """MRR of every customer (by code) at ``month``; zeros outside the data."""
         k = self.col_of(month)
-        if self.values is not None:
-            if not 0 <= k < self.n_months:
-                return np.zeros(len(self.customers))
-            column = self.values[:, k]
-            return np.where(column > 0, column, 0.0)
         out = np.zeros(len(self.customers))
-        sel = (self.col == k) & (self.mrr > 0)
-        out[self.cust[sel]] = self.mrr[sel]
+        if 0 <= k < self.n_months:
+            rows = self.rows_of(k, k)
+            mrr = self.mrr[rows]
+            active = mrr > 0
+            out[self.cust[rows][active]] = mrr[active]
         return out
 
     def totals(self) -> dict[str, np.ndarray]:
         """Per month (length n_months): amount, count, mrr after and before per movement
         code (shape (n_months, 8)), closing MRR and active customers."""
         if "totals" not in self.cache:
-            self.cache["totals"] = _month_totals(self)
+            base = self.cache.get("relabelled_from")
+            self.cache["totals"] = _month_totals(self) if base is None else _relabelled_totals(self, base.totals())
         return self.cache["totals"]
+
+
+def _sweep(rows: CustomerMonths) -> MovementSet:
+    """The movement rows of customer-month rows, month after month.
+
+    Each month is one vectorised step over a per-customer state (MRR last month, last active
+    month, active months so far) the size of the customer list: memory is the rows plus a
+    few customer-sized vectors, never a customer x month grid, and each step stays in
+    cache. Returns the rows under the default policy (any return reactivates) with every
+    start's gap, from which :meth:`MovementSet.with_reactivation_window` relabels.
+    """
+    n, t = len(rows.customers), rows.n_months
+    cust, col, value = rows.cust, rows.col, rows.value
+    if len(col) > 1 and not (col[1:] >= col[:-1]).all():
+        # month-major; stable, so duplicates are summed in input order as a grid would
+        order = np.argsort(col.astype(np.int16) if t < 2**15 else col, kind="stable")
+        cust, col, value = cust[order], col[order], value[order]
+    bounds = np.searchsorted(col, np.arange(t + 1))
+    # every active customer-month is a row, and so is at most one churn month after each:
+    # the arrays are sized for that, and the pages never written are never touched
+    out = _Rows(2 * len(value))
+    prev_mrr, prev_active = np.zeros(n), np.zeros(n, dtype=bool)
+    last = np.full(n, -1, dtype=np.int32)  # last active month column so far
+    seen = np.zeros(n, dtype=np.int64)  # active months so far: a row's place in its customer's run
+    for k in range(t):
+        block = slice(bounds[k], bounds[k + 1])
+        # float even for an empty month (bincount of nothing is integer)
+        now = np.bincount(cust[block], weights=value[block], minlength=n).astype(np.float64, copy=False)
+        active = now > 0
+        who = np.flatnonzero(active | prev_active)  # ascending customer codes
+        rows_k = out.take(len(who))
+        rows_k["cust"][:] = who
+        rows_k["col"][:] = k
+        a, pa = active[who], prev_active[who]
+        mrr, prev = rows_k["mrr"], rows_k["prev"]
+        np.take(now, who, out=mrr)
+        np.take(prev_mrr, who, out=prev)
+        code, amount, gap, rank = rows_k["code"], rows_k["amount"], rows_k["gap"], rows_k["rank"]
+        gap[:], rank[:] = -2, -1
+        if k == 0:
+            code[:], amount[:] = OPENING, 0.0
+        else:
+            _month_codes(code, amount, gap, a, pa, mrr, prev, last[who], k)
+        on = who[a]
+        rank[a] = seen[on]
+        seen[on] += 1
+        last[on] = k
+        prev_mrr, prev_active = now, active
+    rows_out = out.done()
+    m = MovementSet(
+        rows.customers,
+        rows.first,
+        t,
+        rows_out["cust"],
+        rows_out["col"],
+        rows_out["code"],
+        rows_out["mrr"],
+        rows_out["prev"],
+        rows_out["amount"],
+    )
+    m.cache["bounds"] = np.asarray(out.bounds, dtype=np.int64)
+    m.cache["start_gaps"] = rows_out["gap"]
+    m.cache["active_order"] = _customer_order(rows_out["cust"], rows_out["rank"], seen)
+    return m
+
+
+def _month_codes(code, amount, gap, a, pa, mrr, prev, last, k) -> None:
+    """Fill the movement code, amount and start gap of one month's rows (k > 0) from the
+    rows' activity now (``a``) and the month before (``pa``) and their last active month."""
+    both = a & pa
+    code[:] = FLAT
+    code[both & (mrr > prev)] = EXPANSION
+    code[both & (mrr < prev)] = CONTRACTION
+    changed = both & (mrr != prev)
+    amount[:] = 0.0
+    amount[changed] = np.abs(mrr[changed] - prev[changed])
+    churn = pa & ~a
+    code[churn] = CHURN
+    amount[churn] = prev[churn]
+    starts = a & ~pa
+    before = last[starts]
+    code[starts] = np.where(before < 0, NEW, REACTIVATION)
+    amount[starts] = mrr[starts]
+    gap[starts] = np.where(before < 0, -1, k - 1 - before)
+
+
+class _Rows:
+    """Column buffers the sweep appends a month of rows to (no concatenation at the end)."""
+
+    DTYPES = {
+        "cust": np.int64,
+        "col": np.int32,
+        "code": np.int8,
+        "mrr": np.float64,
+        "prev": np.float64,
+        "amount": np.float64,
+        "gap": np.int32,
+        "rank": np.int64,
+    }
+
+    def __init__(self, capacity: int) -> None:
+        self.columns = {name: np.empty(capacity, dtype=dtype) for name, dtype in self.DTYPES.items()}
+        self.bounds = [0]
+
+    def take(self, size: int) -> dict[str, np.ndarray]:
+        lo = self.bounds[-1]
+        self.bounds.append(lo + size)
+        return {name: column[lo : lo + size] for name, column in self.columns.items()}
+
+    def done(self) -> dict[str, np.ndarray]:
+        return {name: column[: self.bounds[-1]] for name, column in self.columns.items()}
+
+
+def _customer_order(cust: np.ndarray, rank: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """Indices of the rows with ``rank >= 0`` ordered customer by customer, then by rank
+    (a counting sort: ``runs`` holds each customer's number of ranked rows)."""
+    ranked = np.flatnonzero(rank >= 0)
+    start = np.cumsum(runs) - runs
+    order = np.empty(len(ranked), dtype=np.int64)
+    order[start[cust[ranked]] + rank[ranked]] = ranked
+    return order
 
 
 def movement_set(
@@ -365,7 +422,7 @@ def movement_set(
     """:func:`movements` as a :class:`MovementSet`, which every function of this module
     and :func:`~.cohorts.cohorts` accept in place of the frame (and read without
     conversion). Same parameters as :func:`movements`."""
-    return MovementSet.from_grid(to_grid(mrr, months), reactivation_window_months)
+    return MovementSet.from_rows(customer_months(mrr, months), reactivation_window_months)
 
 
 def movements(
@@ -440,6 +497,22 @@ def _month_totals(m: MovementSet) -> dict[str, np.ndarray]:
         "closing": np.bincount(m.col, weights=m.mrr, minlength=t),
         "customers": np.bincount(m.col[active], minlength=t),
     }
+
+
+def _relabelled_totals(m: MovementSet, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """:func:`_month_totals` of a relabelled set from its base's: only the new and
+    reactivation columns change, and they are summed over the start rows alone (in row
+    order, so every sum is the very same as a full recount)."""
+    starts = m.cache["starts"]
+    col, code = m.col[starts], m.code[starts]
+    out = {k: v.copy() if v.ndim == 2 else v for k, v in base.items()}
+    for c in (NEW, REACTIVATION):
+        rows = starts[code == c]
+        at = col[code == c]
+        out["count"][:, c] = np.bincount(at, minlength=m.n_months)
+        for name, values in (("amount", m.amount), ("mrr", m.mrr), ("prev", m.prev)):
+            out[name][:, c] = np.bincount(at, weights=values[rows], minlength=m.n_months)
+    return out
 
 
 # --------------------------------------------------------------------------- bridge
@@ -547,12 +620,13 @@ def _period_kpis(m: MovementSet, as_of: pd.Period, w: int, now: np.ndarray, firs
         out = {k: Blank(note) for k in keys}
     else:
         lo, hi = m.col_of(start) + 1, m.col_of(as_of)
-        in_p = (m.col >= lo) & (m.col <= hi)
-        amt = np.bincount(m.code[in_p], weights=m.amount[in_p], minlength=8)
+        in_p = m.rows_of(lo, hi)
+        code = m.code[in_p]
+        amt = np.bincount(code, weights=m.amount[in_p], minlength=8)
         new, react, exp, con, churn = (float(amt[c]) for c in (NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN))
         before = m.state(start)
         mrr_start = float(before.sum())
-        n_new = len(np.unique(m.cust[in_p & (m.code == NEW)]))
+        n_new = len(np.unique(m.cust[in_p][code == NEW]))
         out = {
             "new_arr": 12 * new,
             "expansion_arr": 12 * exp,

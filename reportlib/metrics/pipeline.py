@@ -16,6 +16,7 @@ import pandas as pd
 from reportlib.metrics._groups import dimension_keys
 from reportlib.metrics._noted import policy
 from reportlib.metrics._values import Blank, Value, safe_ratio
+from reportlib.metrics.movements import MovementSet
 from reportlib.metrics.periods import Window
 
 PIPELINE_IDS = ("pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
@@ -338,18 +339,27 @@ _MOVEMENT_METRICS = {
 }
 
 
-def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], float | None]]:
+def movement_actuals(
+    mov: pd.DataFrame | MovementSet | None,
+) -> dict[str, Callable[[pd.Timestamp, pd.Timestamp, dict], float | None]]:
     """Actuals of the MRR-movement KPIs (new_arr, net_new_arr, new_customers, ...) for
     :func:`pipeline_pacing`: the months from ``start`` to ``end`` counted whole (month
     figures use the as-of month); ``None`` for a filter, since movements carry no dimension.
 
     Parameters
     ----------
-    mov : DataFrame or None
-        :func:`reportlib.metrics.movements.movements`.
+    mov : DataFrame, MovementSet or None
+        :func:`reportlib.metrics.movements.movements` (a set is turned into that frame
+        only when an actual is first asked for: most companies have no targets).
     """
-    if mov is None or mov.empty:
+    if mov is None or (len(mov.code) == 0 if isinstance(mov, MovementSet) else mov.empty):
         return {}
+    tables = [] if isinstance(mov, MovementSet) else [mov]
+
+    def frame() -> pd.DataFrame:
+        if not tables:
+            tables.append(mov.frame())
+        return tables[0]
 
     def actual(metric: str) -> Callable[[pd.Timestamp, pd.Timestamp, dict], float | None]:
         signs, scale = _MOVEMENT_METRICS[metric]
@@ -357,7 +367,8 @@ def movement_actuals(mov: pd.DataFrame | None) -> dict[str, Callable[[pd.Timesta
         def of(start: pd.Timestamp, end: pd.Timestamp, flt: dict) -> float | None:
             if flt:
                 return None
-            rows = mov[(mov["month"] >= start.to_period("M")) & (mov["month"] <= end.to_period("M"))]
+            table = frame()
+            rows = table[(table["month"] >= start.to_period("M")) & (table["month"] <= end.to_period("M"))]
             kind = rows["movement"].astype(str)
             if scale is None:
                 return float(sum((kind == m).sum() * sign for m, sign in signs.items()))
