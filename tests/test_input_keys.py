@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,6 +120,48 @@ def test_shared_codes_follow_a_cast_and_are_computed_once():
     assert factorized(cleaned)[0] is factorized(cleaned)[0]  # cached
     codes, customers = sorted_codes(cleaned)
     assert codes.tolist() == [1, 0, 1] and list(customers) == ["a", "b"] and customers.dtype == "string"
+
+
+# ids of one byte length are hashed as one or two integer words: the same codes as pandas
+EQUAL_WIDTH = st.tuples(
+    st.sampled_from(["", "c", "cus_", "é-", "ÿÿÿÿÿÿÿ", "x\x00"]), st.integers(1, 15), st.sampled_from(["0", " "])
+)
+
+
+@SETTINGS
+@given(
+    EQUAL_WIDTH,
+    st.lists(st.integers(0, 40), min_size=1, max_size=40),
+    st.sampled_from([pa.string(), pa.large_string()]),
+    st.lists(st.integers(1, 12), max_size=4),
+    st.integers(0, 2),
+)
+def test_factorized_equal_width_ids_are_pandas_factorize(form, numbers, kind, cuts, skip):
+    prefix, digits, pad = form
+    values = [prefix + format(n, f"{pad}>{digits}") for n in numbers]  # one byte length per list
+    # chunked as a reader gives them (slices: buffers with offsets), some rows skipped
+    array = pa.array(["skipped"] * skip + values, type=kind).slice(skip)
+    bounds = sorted({min(c, len(values)) for c in cuts} | {0, len(values)})
+    chunked = pa.chunked_array([array.slice(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)], type=kind)
+    column = pd.Series(pd.arrays.ArrowStringArray(chunked))
+    codes, uniques = factorized(column)
+    want_codes, want_uniques = pd.factorize(pd.Series(values, dtype="string"))
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+    assert uniques.dtype == column.dtype
+
+
+def test_factorized_long_columns_of_few_or_many_ids():
+    rng = np.random.default_rng(3)
+    many = np.char.add("acct_", rng.integers(0, 10**9, 20_000).astype("U9").astype(object))  # varied lengths
+    fixed = np.char.add("acct_", np.char.zfill(rng.integers(0, 10**9, 20_000).astype("U9"), 9)).astype(object)
+    few = rng.choice(np.array(["2024-01", "2024-02", "2024-03"], dtype=object), 20_000)  # Arrow's hash
+    for values in (many, fixed, few):
+        column = pd.Series(values, dtype="str")
+        codes, uniques = factorized(column)
+        want_codes, want_uniques = pd.factorize(values)
+        assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+        ranks, ordered = sorted_codes(column)
+        assert list(ordered) == sorted(want_uniques) and (ordered[ranks] == column).all()
 
 
 def test_per_row_fills_missing_codes():
