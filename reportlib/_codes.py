@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
+__all__ = ["decoded", "factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
 
 
 @dataclass
@@ -245,16 +245,37 @@ def share_codes(source: pd.Series | pd.Index, target: pd.Series | pd.Index) -> N
 
 
 def take_codes(
-    codes: np.ndarray, uniques: pd.Index, *, index: pd.Index | None = None, name: object = None
+    codes: np.ndarray,
+    uniques: pd.Index,
+    *,
+    index: pd.Index | None = None,
+    name: object = None,
+    dtype: str | pd.StringDtype = "string",
 ) -> pd.Series:
-    """The ``string`` column whose row ``i`` is ``uniques[codes[i]]`` (missing where the code
-    is -1), built by Arrow and born with these codes: ``uniques`` must be distinct and
+    """The text column (``dtype``) whose row ``i`` is ``uniques[codes[i]]`` (missing where the
+    code is -1), built by Arrow and born with these codes: ``uniques`` must be distinct and
     numbered in order of first appearance in ``codes``, as :func:`factorized` numbers them."""
     dictionary = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
     indices = pa.array(codes, mask=codes < 0, type=pa.int64())
-    column = pd.Series(pd.array(dictionary.take(indices), dtype="string"), index=index, name=name)
-    _remember(_arrow(column), _Codes(_frozen(codes, pd.Index(pd.array(dictionary, dtype="string")))))
+    column = pd.Series(pd.array(dictionary.take(indices), dtype=dtype), index=index, name=name)
+    _remember(_arrow(column), _Codes(_frozen(codes, pd.Index(pd.array(dictionary, dtype=dtype)))))
     return column
+
+
+def decoded(values: pd.Series, dtype: str | pd.StringDtype) -> pd.Series:
+    """The text column (``dtype``) of a categorical one (a Parquet reader's dictionary-encoded
+    column), born with its codes: the few distinct texts are never hashed again."""
+    categorical = values.array
+    codes = np.asarray(categorical.codes, dtype=np.int64)
+    valid = codes >= 0
+    first = np.full(len(codes), -1, dtype=np.int64)
+    if valid.all():
+        first, kept = _factorize_keys(codes, len(categorical.categories))
+    elif valid.any():
+        first[valid], kept = _factorize_keys(codes[valid], len(categorical.categories))
+    else:
+        kept = np.array([], dtype=np.int64)
+    return take_codes(first, categorical.categories[kept], index=values.index, name=values.name, dtype=dtype)
 
 
 def per_row(values: np.ndarray, codes: np.ndarray, fill: object) -> np.ndarray:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reportlib._codes import factorized, per_row, sorted_codes
 from reportlib.inputs._keys import _DENSE_FACTOR, duplicated_keys, month_gaps, one_month_customers, previous_rows
+from reportlib.inputs._readers import _few_distinct_texts, _read_parquet
 from reportlib.inputs._values import parse_dates, parse_months, present, text
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -206,3 +207,18 @@ def test_month_gaps_are_the_period_range_difference(offsets):
         return
     want = pd.period_range(present.min(), present.max(), freq="M")
     assert list(full) == list(want) and list(missing) == list(want.difference(pd.PeriodIndex(present.unique())))
+
+
+def test_parquet_text_of_few_values_comes_with_its_codes(tmp_path):
+    # 3 plans and a blank over 20,000 rows in 4 row groups: read from the dictionary pages
+    plans = np.array(["pro", None, "basic", "team"], dtype=object)[np.arange(20_000) % 7 % 4]
+    ids = np.char.add("c", np.arange(20_000).astype("U5")).astype(object)  # 20,000 distinct: decoded
+    frame = pd.DataFrame({"id": ids, "plan": plans, "mrr": np.arange(20_000.0)}, index=pd.RangeIndex(20_000))
+    path = tmp_path / "plans.parquet"
+    frame.to_parquet(path, row_group_size=5_000)
+    assert _few_distinct_texts(path) == ["plan"]
+    read = _read_parquet(path)
+    pd.testing.assert_frame_equal(read, pd.read_parquet(path), check_exact=True)
+    codes, uniques = factorized(read["plan"])
+    want_codes, want_uniques = pd.factorize(plans)  # pro, basic, team; the blank is -1
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques) == ["pro", "basic", "team"]

@@ -22,9 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from reportlib._codes import decoded
 from reportlib.exceptions import Problem
 from reportlib.inputs.config import did_you_mean
 
@@ -44,6 +48,7 @@ _KINDS = {
     ".txt": "csv",
 }
 _TITLE_SCAN = 30  # lines looked at to find a header below title lines
+_SMALL_PAGE = 32_768  # bytes of a Parquet dictionary page read as a dictionary
 
 
 class ReadError(Exception):
@@ -220,7 +225,7 @@ def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFr
 
 def _read_one(data: Any, kind: str, display: str, options: ReadOptions, fail) -> pd.DataFrame:
     if kind == "parquet":
-        frame = pd.read_parquet(data)
+        frame = _read_parquet(data)
         frame.columns = [str(c).strip() for c in frame.columns]
         # Parquet has no header row: record 1 is the first row.
         frame[ROW] = range(1, len(frame) + 1)
@@ -232,6 +237,43 @@ def _read_one(data: Any, kind: str, display: str, options: ReadOptions, fail) ->
     else:
         frame = _read_csv(data, display, options, fail)
     return _drop_blank_and_footer(frame, options.footer)
+
+
+def _read_parquet(data: Any) -> pd.DataFrame:
+    """The file as pandas reads it; text columns of few distinct values (months, plans) are
+    taken from the file's dictionary pages with their codes, instead of decoded and hashed."""
+    few = _few_distinct_texts(data)
+    if hasattr(data, "seek"):
+        data.seek(0)
+    if not few:
+        return pd.read_parquet(data)
+    frame = pd.read_parquet(data, read_dictionary=few)
+    text = pd.StringDtype(na_value=np.nan)  # what pandas reads a Parquet text column as
+    for name in few:
+        if name in frame.columns and isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = decoded(frame[name], text)
+    return frame
+
+
+def _few_distinct_texts(data: Any) -> list[str]:
+    """Text columns whose every row group is dictionary-encoded with a small dictionary page
+    (a few distinct values repeated): far below the writers' dictionary size limit (1 MiB),
+    so no page falls back to plain values, which the reader would have to hash again."""
+    meta = pq.read_metadata(data)
+    schema = meta.schema.to_arrow_schema()
+    index = set(map(str, (schema.pandas_metadata or {}).get("index_columns", [])))
+    texts = {f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)} - index
+    small: dict[str, bool] = {}
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for j in range(group.num_columns):
+            chunk = group.column(j)
+            name = chunk.path_in_schema
+            if name in texts:
+                page = chunk.data_page_offset - (chunk.dictionary_page_offset or 0)
+                fits = chunk.has_dictionary_page and 0 < page <= _SMALL_PAGE and page * 16 <= chunk.num_values
+                small[name] = small.get(name, True) and fits
+    return [name for name, fits in small.items() if fits]
 
 
 def _drop_blank_and_footer(frame: pd.DataFrame, footer: tuple[str, ...]) -> pd.DataFrame:
