@@ -244,6 +244,14 @@ def share_codes(source: pd.Series | pd.Index, target: pd.Series | pd.Index) -> N
     )
 
 
+def _in_first_appearance_order(codes: np.ndarray, size: int) -> bool:
+    """Every code in ``range(size)`` used, none missing, each new one the next number."""
+    if not len(codes) or codes[0] != 0 or codes.min() < 0:
+        return False
+    highest = np.maximum.accumulate(codes)
+    return int(highest[-1]) == size - 1 and bool((codes[1:] <= highest[:-1] + 1).all())
+
+
 def take_codes(
     codes: np.ndarray,
     uniques: pd.Index,
@@ -269,7 +277,9 @@ def decoded(values: pd.Series, dtype: str | pd.StringDtype) -> pd.Series:
     codes = np.asarray(categorical.codes, dtype=np.int64)
     valid = codes >= 0
     first = np.full(len(codes), -1, dtype=np.int64)
-    if valid.all():
+    if _in_first_appearance_order(codes, len(categorical.categories)):
+        first, kept = codes, np.arange(len(categorical.categories))  # the usual Parquet dictionary
+    elif valid.all():
         first, kept = _factorize_keys(codes, len(categorical.categories))
     elif valid.any():
         first[valid], kept = _factorize_keys(codes[valid], len(categorical.categories))

@@ -213,12 +213,15 @@ def test_parquet_text_of_few_values_comes_with_its_codes(tmp_path):
     # 3 plans and a blank over 20,000 rows in 4 row groups: read from the dictionary pages
     plans = np.array(["pro", None, "basic", "team"], dtype=object)[np.arange(20_000) % 7 % 4]
     ids = np.char.add("c", np.arange(20_000).astype("U5")).astype(object)  # 20,000 distinct: decoded
-    frame = pd.DataFrame({"id": ids, "plan": plans, "mrr": np.arange(20_000.0)}, index=pd.RangeIndex(20_000))
+    tiers = np.array(["b", "a", "c"], dtype=object)[np.arange(20_000) % 3]  # no blank: codes kept as read
+    frame = pd.DataFrame({"id": ids, "plan": plans, "tier": tiers, "mrr": np.arange(20_000.0)})
     path = tmp_path / "plans.parquet"
     frame.to_parquet(path, row_group_size=5_000)
-    assert _few_distinct_texts(path) == ["plan"]
+    assert _few_distinct_texts(path) == ["plan", "tier"]
     read = _read_parquet(path)
     pd.testing.assert_frame_equal(read, pd.read_parquet(path), check_exact=True)
     codes, uniques = factorized(read["plan"])
     want_codes, want_uniques = pd.factorize(plans)  # pro, basic, team; the blank is -1
     assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques) == ["pro", "basic", "team"]
+    codes, uniques = factorized(read["tier"])
+    assert codes.tolist() == (np.arange(20_000) % 3).tolist() and list(uniques) == ["b", "a", "c"]
