@@ -78,7 +78,7 @@ def _factorize(values, arrow) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values, pd.Categorical):
         return np.asarray(values.codes), pd.Index(values.categories)
     if arrow is not None and _is_text(arrow.type):
-        words = _fixed_width_words(arrow)
+        words = None if _few_distinct(arrow) else _fixed_width_words(arrow)
         if words is not None:
             codes, distinct = _factorize_words(words, _width(arrow))
             return codes, pd.Index(pd.array(distinct, dtype=values.dtype))
@@ -122,7 +122,7 @@ def _fixed_width_words(arrow: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
     ):
         return None
     width = _width(arrow)
-    if not 0 < width <= _MAX_WIDTH or _few_distinct(arrow):
+    if not 0 < width <= _MAX_WIDTH:
         return None
     offset_type = np.int64 if pa.types.is_large_string(arrow.type) else np.int32
     n_words = -(-width // 8)
@@ -144,6 +144,17 @@ def _fixed_width_words(arrow: pa.ChunkedArray | pa.Array) -> np.ndarray | None:
         )
         row += n
     return out.view(np.int64)
+
+
+def _argsort(uniques: pd.Index) -> np.ndarray:
+    """``uniques.argsort()`` of distinct values; ids of one byte length are sorted as their
+    big-endian words (the same byte order as Arrow's string sort) rather than as strings."""
+    arrow = _arrow(uniques)
+    words = None if arrow is None else _fixed_width_words(arrow)
+    if words is None:
+        return uniques.argsort()
+    keys = words.byteswap().view(np.uint64)  # big-endian: integer order is byte order
+    return np.lexsort(keys.T[::-1])
 
 
 def _few_distinct(arrow: pa.ChunkedArray | pa.Array) -> bool:
@@ -216,7 +227,7 @@ def sorted_codes(ids: pd.Series | pd.Index | np.ndarray) -> tuple[np.ndarray, pd
         if (codes < 0).any():
             raise ValueError("customer_id has missing values")
         if len(uniques) > 1 and not uniques.is_monotonic_increasing:
-            order = uniques.argsort()
+            order = _argsort(uniques)
             rank = np.empty(len(order), dtype=np.int64)
             rank[order] = np.arange(len(order))
             codes, uniques = rank[codes], uniques[order]
