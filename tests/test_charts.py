@@ -17,7 +17,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from reportlib import format as F  # noqa: E402
 from reportlib.deck import _style as S  # noqa: E402
-from reportlib.deck import charts  # noqa: E402
+from reportlib.deck import charts, portfolio_charts  # noqa: E402
 from reportlib.deck._charts import revenue  # noqa: E402
 
 
@@ -1080,3 +1080,33 @@ def test_money_axis_ticks_never_print_alike():
     labels = money_formatter("EUR").format_ticks(ticks)
     assert labels[:3] == ["€1M", "€1.05M", "€1.1M"] and len(set(labels)) == 9
     assert money_formatter("EUR").format_ticks([0, 5e5, 1e6]) == ["€0", "€500k", "€1M"]  # unchanged when distinct
+
+
+def test_portfolio_scatter_puts_each_company_at_its_values_in_its_worse_status():
+    companies = pd.DataFrame(
+        dict(
+            name=["Acme", "Beta", "Gamma"],
+            arr_growth_yoy=[0.5, 1.2, None],  # Gamma has no growth: left off the plot
+            arr_growth_yoy_status=["green", "amber", ""],
+            burn_multiple=[2.6, 1.1, 1.0],
+            burn_multiple_status=["red", "green", "green"],
+            behind=[True, False, False],
+        )
+    )
+    kpis = pd.DataFrame(
+        dict(kpi=["arr_growth_yoy", "burn_multiple"], unit=["pct", "multiple"], label=["ARR growth", "Burn"])
+    )
+    fig = portfolio_charts.scatter(companies, kpis, "arr_growth_yoy", "burn_multiple", {})
+    ax = fig.axes[0]
+    dots = [c for c in ax.collections if len(c.get_offsets())]
+    assert [tuple(d.get_offsets()[0]) for d in dots] == [(0.5, 2.6), (1.2, 1.1)]
+    # the worse of the two statuses: Acme green/red -> red, Beta amber/green -> amber
+    assert [matplotlib.colors.to_hex(d.get_facecolor()[0]) for d in dots] == [
+        S.status_color("red").lower(),
+        S.status_color("amber").lower(),
+    ]
+    labels = {t.get_text(): t for t in ax.texts if t.get_text() in ("Acme", "Beta")}
+    assert matplotlib.colors.to_hex(labels["Acme"].get_color()) == matplotlib.colors.to_hex(S.RED)  # behind
+    assert matplotlib.colors.to_hex(labels["Beta"].get_color()) == matplotlib.colors.to_hex(S.INK)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("ARR growth", "Burn")
+    matplotlib.pyplot.close(fig)

@@ -276,15 +276,15 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
     else:
         area = pd.Series(160.0, data.index)
     offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
-    for comp, s, offset in zip(data.itertuples(), area, offsets, strict=False):
+    for comp, s, offset in zip(data.to_dict("records"), area, offsets, strict=False):
         status = max(
-            (getattr(comp, f"{x}_status"), getattr(comp, f"{y}_status")),
+            (comp[f"{x}_status"], comp[f"{y}_status"]),
             key=lambda v: _STATUS_RANK.get(S.status_key(v), 0),
         )
         color = S.status_color(status)
         ax.scatter(
-            getattr(comp, x),
-            getattr(comp, y),
+            comp[x],
+            comp[y],
             s=float(s),
             color=color,
             alpha=0.85,
@@ -292,10 +292,10 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
             linewidth=1.2,
             zorder=3,
         )
-        behind = bool(comp.behind)
+        behind = bool(comp["behind"])
         ax.annotate(
-            str(comp.name)[:22],
-            (getattr(comp, x), getattr(comp, y)),
+            str(comp["name"])[:22],
+            (comp[x], comp[y]),
             xytext=offset,
             textcoords="offset points",
             fontsize=10.5,
