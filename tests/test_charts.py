@@ -819,6 +819,14 @@ def test_pacing_bars_are_actual_over_target_in_the_status_colour():
     matplotlib.pyplot.close(fig)
 
 
+def test_pacing_rows_name_a_targets_filter_by_its_values():
+    table = pacing_table().assign(dimension=["all", "source=inbound,segment=SMB"])
+    fig = _figure(charts.pacing(table, "EUR"))
+    names = [t.get_text() for t in fig.axes[0].texts if t.get_ha() == "right"]
+    assert names == ["Pipeline created", "Pipeline created · inbound, SMB"]
+    matplotlib.pyplot.close(fig)
+
+
 def test_quick_ratio_axis_is_capped_and_outliers_keep_their_value():
     # bands 3 (amber) and 5 (green) -> cap = 2.5 x 5 = 12.5x; a 20.2x quarter is drawn at the
     # cap, hatched, and labelled with its own value

@@ -165,4 +165,11 @@ def test_a_section_that_shows_nothing_prints_no_page():
     assert not shows_anything(quiet)  # a log line is no page
     quiet.cells[0].outputs.append(nbformat.v4.new_output("display_data", data={"text/html": "<h2>A title</h2>"}))
     assert shows_anything(quiet)
+    # a Markdown heading or printed text is a page too (the fixture cover is both)
+    heading = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Fixture Co")])
+    assert shows_anything(heading)
+    printed = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    printed.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    assert shows_anything(printed)
+    assert not shows_anything(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("  ")]))
     assert len(PdfReader(io.BytesIO(empty_pdf())).pages) == 0  # assemble_pdf skips it: no page, no bookmark

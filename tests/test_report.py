@@ -276,6 +276,10 @@ def test_segment_pack_titles_name_the_segment(folder, tiny):
     assert report.summary_title(smb) == "SMB: ARR grew 80% in the quarter to €2.2k (+80% vs a year ago)"
     assert report.segment_label(smb) == "Segment: SMB"
     assert report.page_title(tiny, "ARR grew") == "ARR grew"
+    # a segment named in lower case still starts the title with a capital
+    selfserve = replace(smb, segment=("segment", "self-serve"))
+    assert report.page_title(selfserve, "ARR grew") == "Self-serve: ARR grew"
+    assert report.page_title(tiny, "self-serve vs assisted: NRR") == "Self-serve vs assisted: NRR"
 
 
 def test_quick_ratio_title_counts_the_quarters_below_green(tiny):

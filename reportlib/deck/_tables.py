@@ -187,8 +187,11 @@ def styled(
     return sty.set_table_styles(_TABLE_CSS, overwrite=False)
 
 
-def show(obj: Figure | Styler | pd.DataFrame) -> None:
-    """Display a figure or a table and release the figure."""
+def show(obj: Figure | Styler | pd.DataFrame | None) -> None:
+    """Display a figure or a table and release the figure; None (a helper with nothing to
+    show, e.g. :func:`sensitivity_values` under a tall chart) displays nothing."""
+    if obj is None:
+        return
     display(obj)
     if isinstance(obj, Figure):
         plt.close(obj)

@@ -192,9 +192,11 @@ def kpi_note(result: KpiResult, kpi: str, what: str) -> None:
 
 def page_title(result: KpiResult, text: str) -> str:
     """A page's title; in a segment pack it names the segment first, so that no number on
-    the page reads as the company's ("Enterprise: ARR grew 9% ...")."""
+    the page reads as the company's ("Enterprise: ARR grew 9% ..."). It starts with a capital
+    even when a segment's name does not ("Self-serve vs assisted: ...")."""
     seg = segment_value(result)
-    return f"{seg}: {text}" if seg and not text.startswith(f"{seg}:") else text
+    text = f"{seg}: {text}" if seg and not text.startswith(f"{seg}:") else text
+    return text[:1].upper() + text[1:]
 
 
 def _said(result: KpiResult, kpi: str) -> str:

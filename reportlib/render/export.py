@@ -250,11 +250,13 @@ def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool
 
 
 def shows_anything(nb: Any) -> bool:
-    """Whether an executed section notebook displays anything (a title, a table, a figure): a
-    section whose inputs are all absent (a go-to-market-only company's revenue pages) shows
-    nothing; its log lines on stderr do not count."""
-    return any(
+    """Whether an executed section notebook displays anything (a Markdown cell, a title, a
+    table, a figure, printed text): a section whose inputs are all absent (a go-to-market-only
+    company's revenue pages) shows nothing; its log lines on stderr do not count (the template
+    hides them)."""
+    return any(cell.cell_type == "markdown" and cell.source.strip() for cell in nb.cells) or any(
         output.get("output_type") in ("display_data", "execute_result")
+        or (output.get("output_type") == "stream" and output.get("name") == "stdout")
         for cell in nb.cells
         for output in cell.get("outputs", [])
     )

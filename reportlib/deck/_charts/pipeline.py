@@ -41,8 +41,16 @@ def _pacing_row(ax: Axes, i: int, r: dict[str, object], currency: str | None) ->
         txt += f"  ·  {status}"
     ax.text(max(1.0, actual / scale) + 0.02, i, txt, va="center", fontsize=12.5, color=S.INK)
     dim = "" if is_blank(r["dimension"]) else str(r["dimension"])
-    name = str(r["metric"]).replace("_", " ").capitalize() + ("" if dim in ("", "all") else f" · {dim}")
+    name = str(r["metric"]).replace("_", " ").capitalize() + ("" if dim in ("", "all") else f" · {filter_words(dim)}")
     ax.text(-0.02, i, name, va="center", ha="right", fontsize=13, color=S.INK)
+
+
+def filter_words(dimension: str) -> str:
+    """A target's filter as a board reads it: 'source=inbound' -> 'inbound',
+    'source=partner,segment=SMB' -> 'partner, SMB' (the values say it; the column names are
+    the export's)."""
+    parts = [p.split("=", 1)[-1].strip() for p in dimension.split(",") if p.strip()]
+    return ", ".join(parts) or dimension
 
 
 @in_board_style
