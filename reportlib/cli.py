@@ -306,7 +306,7 @@ def kpis(
       reportlib kpis data/meridian --as-of 2026Q3 --out reports
     """
     from reportlib.kpis import compute_kpis, write_kpis
-    from reportlib.pack import pack_folder
+    from reportlib.params import pack_folder
 
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "kpis")

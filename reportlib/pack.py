@@ -31,13 +31,13 @@ from typing import Any
 from reportlib import __version__, processes
 from reportlib.deck._style import Theme
 from reportlib.deck.report import write_cache
-from reportlib.exceptions import ExportError, ParameterError
+from reportlib.exceptions import ExportError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
 from reportlib.kpis.builder import write_kpis_workbook
 from reportlib.kpis.restatements import pack_hook as restatement_record
-from reportlib.params import parse_compare, parse_segment, period_label
+from reportlib.params import pack_folder, parse_compare, parse_segment, period_label, safe_name
 from reportlib.registry import SECTION_TITLES
 from reportlib.render.chromium import Chromium
 from reportlib.render.export import assemble_pdf, export_one, logo_stamps
@@ -106,7 +106,7 @@ class PackRequest:
     @property
     def slug_root(self) -> Path:
         """``<out>/<slug>``: where this company's packs (and staging folders) live."""
-        return self.out / _safe(company_slug(self.company_dir))
+        return self.out / safe_name(company_slug(self.company_dir))
 
 
 @dataclass
@@ -138,29 +138,6 @@ class _Run:
 
 
 # -- names and paths ---------------------------------------------------------------------------
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "x"
-
-
-def pack_folder(out: Path | str, slug: str, as_of: Any, segment: Any = None, compare: Any = None) -> Path:
-    """``<out>/<slug>/<YYYY-MM>[_<key>-<value>][_compare-<key>-<A>-vs-<B>]``.
-
-    ``as_of`` may be a ``YYYY-MM`` or ``YYYY-MM-DD`` string or a pandas Period/Timestamp;
-    the folder always uses the month. ``segment`` is ``(key, value)`` or ``"key=value"``,
-    ``compare`` is ``(key, (A, B))`` or ``"key=A,B"``.
-    """
-    match = re.match(r"^(\d{4})-(\d{1,2})", str(as_of))
-    if not match:
-        raise ParameterError(f"as-of '{as_of}' is not a month (YYYY-MM)")
-    name = f"{match.group(1)}-{int(match.group(2)):02d}"
-    seg, cmp_ = parse_segment(segment), parse_compare(compare)
-    if seg:
-        name += f"_{_safe(seg[0])}-{_safe(seg[1])}"
-    if cmp_:
-        name += f"_compare-{_safe(cmp_[0])}-{_safe(cmp_[1][0])}-vs-{_safe(cmp_[1][1])}"
-    return Path(out).resolve() / _safe(slug) / name
-
-
 def section_notebooks(folder: Path | None = None, custom: Path | None = None) -> list[Path]:
     """The section notebooks ``NN_<section>.ipynb`` of ``folder`` in order of their names.
 

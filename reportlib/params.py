@@ -6,6 +6,8 @@ nothing of the package but :mod:`reportlib.exceptions`.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,10 +20,12 @@ __all__ = [
     "Compare",
     "Segment",
     "fiscal_period_end",
+    "pack_folder",
     "parse_compare",
     "parse_segment",
     "period_label",
     "period_word",
+    "safe_name",
 ]
 
 #: ``--window`` name -> months.
@@ -118,3 +122,27 @@ def parse_compare(compare: Any) -> Compare | None:
     if not sep or not key.strip() or len(parts) != 2:
         raise ParameterError(f"compare must look like KEY=A,B (e.g. segment=SMB,Enterprise), not {compare!r}")
     return key.strip(), (parts[0], parts[1])
+
+
+def safe_name(text: str) -> str:
+    """``text`` as one file-name part: runs of other characters than letters, digits, ``._-`` become ``-``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "x"
+
+
+def pack_folder(out: Path | str, slug: str, as_of: Any, segment: Any = None, compare: Any = None) -> Path:
+    """``<out>/<slug>/<YYYY-MM>[_<key>-<value>][_compare-<key>-<A>-vs-<B>]``.
+
+    ``as_of`` may be a ``YYYY-MM`` or ``YYYY-MM-DD`` string or a pandas Period/Timestamp;
+    the folder always uses the month. ``segment`` is ``(key, value)`` or ``"key=value"``,
+    ``compare`` is ``(key, (A, B))`` or ``"key=A,B"``.
+    """
+    match = re.match(r"^(\d{4})-(\d{1,2})", str(as_of))
+    if not match:
+        raise ParameterError(f"as-of '{as_of}' is not a month (YYYY-MM)")
+    name = f"{match.group(1)}-{int(match.group(2)):02d}"
+    seg, cmp_ = parse_segment(segment), parse_compare(compare)
+    if seg:
+        name += f"_{safe_name(seg[0])}-{safe_name(seg[1])}"
+    if cmp_:
+        name += f"_compare-{safe_name(cmp_[0])}-{safe_name(cmp_[1][0])}-vs-{safe_name(cmp_[1][1])}"
+    return Path(out).resolve() / safe_name(slug) / name

@@ -9,7 +9,7 @@ import pytest
 
 from reportlib.inputs.config import Policies
 from reportlib.metrics import Blank, Noted, Window, is_blank, note_of, unit_economics_kpis, unit_economics_series
-from reportlib.metrics.unit_economics import ltv
+from reportlib.metrics.unit_economics import ltv, monthly_financials
 
 Q4 = Window(pd.Period("2026-12", "M"), 3)
 SM_2026 = {7: 700.0, 8: 800.0, 9: 900.0, 10: 1000.0, 11: 1100.0, 12: 1200.0}
@@ -150,6 +150,23 @@ def test_missing_months_are_blank_not_partial_sums():
     k = kpis(fin)
     assert isinstance(k["sm_spend"], Blank) and "2026-11" in k["sm_spend"].note
     assert isinstance(k["gross_margin"], Blank)
+
+
+def test_months_outside_the_financials_are_blank_on_both_sides():
+    # financials 2025-01..2026-10 only: Q4 2026 lacks Nov and Dec
+    late = kpis(financials().iloc[:22])
+    assert late["sm_spend"].note == "financials do not cover sales_marketing for 2026-11 to 2026-12 (2 months)"
+    # financials 2025-12..2026-12 only: the TTM a year earlier (2025-01..2025-12) lacks Jan-Nov 2025
+    early = kpis(financials(months=13))
+    assert early["revenue_growth_yoy"].note.endswith("revenue for 2025-01 to 2025-11 (11 months)")
+    # the quarter itself is fully there: S&M Oct-Dec 2026 = 1000 + 1100 + 1200 = 3300
+    assert early["sm_spend"] == 3300.0
+
+
+def test_monthly_financials_given_by_the_caller_give_the_same_kpis():
+    fin = financials()
+    given = kpis(fin, monthly=monthly_financials(fin))
+    assert {k: note_of(v) or v for k, v in given.items()} == {k: note_of(v) or v for k, v in kpis(fin).items()}
 
 
 def test_segment_pack_blanks_sm_kpis_without_allocation():

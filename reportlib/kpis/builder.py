@@ -76,7 +76,7 @@ from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_t
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
 from reportlib.metrics.movements import MovementSet, arpa_drivers, movement_set, mrr_bridge, mrr_drivers, revenue_kpis
-from reportlib.metrics.unit_economics import cash_runway_series
+from reportlib.metrics.unit_economics import cash_runway_series, monthly_financials
 from reportlib.params import parse_compare, parse_segment
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
 from reportlib.values import finite
@@ -227,7 +227,19 @@ class _Ctx:
     @property
     def financials(self) -> pd.DataFrame | None:
         fin = self.frame("financials")
-        return None if fin is None else fin[fin["month"] <= self.window.as_of]
+        if fin is None:
+            return None
+        key = ("financials", id(self.company.frames), self.window.as_of)
+        return _run_cached(key, self.company.frames, lambda: fin[fin["month"] <= self.window.as_of])
+
+    def monthly_financials(self) -> pd.DataFrame | None:
+        """The financials summed per month (for unit economics), once per run; policies do not change them."""
+        fin = self.financials
+        if fin is None or fin.empty:
+            return None
+        seg = self.company.segment_filter
+        key = ("monthly financials", id(self.company.frames), self.window.as_of, seg)
+        return _run_cached(key, self.company.frames, lambda: monthly_financials(fin, seg))
 
 
 def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
@@ -332,6 +344,7 @@ def _unit_values(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> dic
         segment=ctx.company.segment_filter,
         segment_share=_sm_share(ctx, window, revenue),
         revenue_history_months=_history_months(ctx, window),
+        monthly=ctx.monthly_financials(),
     )
 
 
