@@ -75,7 +75,15 @@ from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMN
 from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
-from reportlib.metrics.movements import MovementSet, arpa_drivers, movement_set, mrr_bridge, mrr_drivers, revenue_kpis
+from reportlib.metrics.movements import (
+    BRIDGE_COLUMNS,
+    MovementSet,
+    arpa_drivers,
+    movement_set,
+    mrr_bridge,
+    mrr_drivers,
+    revenue_kpis,
+)
 from reportlib.metrics.unit_economics import cash_runway_series, monthly_financials
 from reportlib.params import parse_compare, parse_segment
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
@@ -477,7 +485,7 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
             )
         )
         return {
-            "mrr_bridge": pd.DataFrame(columns=_BRIDGE),
+            "mrr_bridge": pd.DataFrame(columns=BRIDGE_COLUMNS),
             **{f"cohorts_{k}": empty[k] for k in ("logo", "nrr", "grr")},
         }
     monthly, quarterly = cohorts(ctx.mov, "M"), cohorts(ctx.mov, "Q")
@@ -494,22 +502,6 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
         out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
     out.update(_cohort_economics(ctx, out["mrr_bridge"], monthly["mrr"]))
     return out
-
-
-_BRIDGE = [
-    "month",
-    "opening_mrr",
-    "new",
-    "reactivation",
-    "expansion",
-    "contraction",
-    "churn",
-    "closing_mrr",
-    "customers",
-    "new_customers",
-    "reactivated_customers",
-    "churned_customers",
-]
 
 
 def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame) -> dict[str, pd.DataFrame]:
