@@ -5,7 +5,10 @@ The company (:mod:`benchmarks._sparse`, cached under benchmarks/out/): 320,000 c
 and string months in Parquet; and 64,000 customers (about 1.2M) to show how cost grows.
 
 Per size, each run in its own subprocess (so max RSS is that run's peak, interpreter and
-imports included; the timing starts after the imports):
+imports included). The timing starts after each engine's imports, as a warm CLI or notebook
+would have them: for ``kpis`` the CLI and ``reportlib.kpis`` (what the verb runs: pandas,
+pyarrow, the whole engine), for ``duckdb`` the duckdb module and pandas (its ``.df()``). The
+import seconds are printed in a column of their own, so nothing is hidden:
 
 - ``kpis``: the whole CLI run, ``reportlib kpis DIR --out OUT``: load, validate, every KPI
   and table, write.
@@ -26,6 +29,7 @@ printed beside them because on a shared machine wall time measures the neighbour
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
@@ -103,15 +107,18 @@ def run_duckdb(folder: Path, out: Path) -> None:
     bridge.to_csv(out / "duckdb_bridge.csv", index=False)
 
 
+# what each engine imports before its timer starts (and prints as its import seconds)
+IMPORTS = {"kpis": ("reportlib.cli", "reportlib.kpis"), "duckdb": ("duckdb", "pandas")}
+
+
 def _child(engine: str, folder: Path, out: Path) -> None:
-    """Run one engine once in this fresh process (imports done first, as a warm CLI would
-    have them); print JSON with wall and CPU seconds (all threads) and the peak RSS."""
+    """Run one engine once in this fresh process, its imports done first (as a warm CLI
+    would have them) and timed apart; print JSON with wall and CPU seconds (all threads),
+    the import seconds and the peak RSS."""
     run = {"kpis": run_kpis, "duckdb": run_duckdb}[engine]
     i0 = time.perf_counter()
-    import duckdb  # noqa: F401
-
-    import reportlib.cli  # noqa: F401
-
+    for module in IMPORTS[engine]:
+        importlib.import_module(module)
     imports = time.perf_counter() - i0
     w0, c0 = time.perf_counter(), time.process_time()
     run(folder, out)
@@ -146,7 +153,12 @@ def _spawn(engine: str, folder: Path, out: Path, repeats: int) -> dict:
             raise RuntimeError(f"{engine} on {folder.name} failed:\n{proc.stderr[-3000:]}")
         runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     best = min(runs, key=lambda r: r["seconds"])
-    return {**best, "cpu_seconds": min(r["cpu_seconds"] for r in runs), "peak_gib": max(r["peak_gib"] for r in runs)}
+    return {
+        **best,
+        "cpu_seconds": min(r["cpu_seconds"] for r in runs),
+        "import_seconds": min(r["import_seconds"] for r in runs),
+        "peak_gib": max(r["peak_gib"] for r in runs),
+    }
 
 
 # --------------------------------------------------------------------------- checks and report
@@ -177,14 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeat or (1 if args.quick else 2)
     print(
         f"kpis = `reportlib kpis DIR --out OUT` (load, validate, every KPI and table, write); "
-        f"duckdb = SQL MRR bridge, {THREADS} threads"
+        f"duckdb = SQL MRR bridge, {THREADS} threads; seconds exclude each engine's imports "
+        f"(kpis: {', '.join(IMPORTS['kpis'])}; duckdb: {', '.join(IMPORTS['duckdb'])}), shown as import s"
     )
     print(
         f"best of {repeats} runs, each in a fresh process; peak = highest max RSS of a run's process; "
         f"{os.cpu_count()} cores, {_load()}"
     )
     print(
-        f"{'customer-months':>16} {'engine':>7} {'seconds':>8} {'cpu s':>7} {'peak GiB':>9} "
+        f"{'customer-months':>16} {'engine':>7} {'seconds':>8} {'cpu s':>7} {'import s':>8} {'peak GiB':>9} "
         f"{'vs duckdb':>9} {'cpu vs':>7} {'bridge':>7}"
     )
     results = []
@@ -199,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             rel = f"{r['seconds'] / ref['seconds']:.2f}x" if r is ours else ""
             cpu = f"{r['cpu_seconds'] / ref['cpu_seconds']:.2f}x" if r is ours else ""
             print(
-                f"{n_rows:>16,} {r['engine']:>7} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.2f} "
+                f"{n_rows:>16,} {r['engine']:>7} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.2f} {r['import_seconds']:>8.2f} "
                 f"{r['peak_gib']:>9.2f} {rel:>9} {cpu:>7} {('same' if same else 'DIFFER') if r is ours else '':>7}",
                 flush=True,
             )
