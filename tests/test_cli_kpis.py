@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from inputs_helpers import make
 from test_kpis import DESIGN_TABLES, tiny_company
 
 from conftest import SALES_LED
 from reportlib import cli
 from reportlib import registry as reg
 from reportlib.cli import main
-from reportlib.kpis import KPI_COLUMNS
+from reportlib.exceptions import InputError
+from reportlib.inputs import load_company
+from reportlib.kpis import KPI_COLUMNS, compute_kpis
 from reportlib.kpis.builder import EXTRA_COLUMNS
 
 
@@ -106,3 +109,40 @@ def test_kpis_verb_does_not_load_the_pack_stack():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert modules and out.stdout.strip() == "[]", (modules, out.stdout, out.stderr)
+
+
+# -- the whole-table checks run beside the KPIs (compute_kpis from a folder) ------------------
+_MRR_TOML = '[inputs.mrr]\npath = "mrr.csv"\ncolumns = { customer_id = "Customer", month = "Month", mrr = "MRR" }\n'
+
+
+def test_an_error_of_the_checks_run_beside_fails_the_run_like_a_load(tmp_path, capsys):
+    """Customer a repeats 2024-02 (rows 2 and 3): the duplicate check, run on another thread
+    while the KPIs are computed, fails the run with exactly the problems load_company
+    raises, and nothing is written."""
+    rows = "Customer,Month,MRR\na,2024-01,100\na,2024-02,100\na,2024-02,120\nb,2024-01,50\nb,2024-02,50\n"
+    folder = make(tmp_path, _MRR_TOML, {"mrr.csv": rows})
+    with pytest.raises(InputError) as loaded:
+        load_company(folder)
+    with pytest.raises(InputError) as computed:
+        compute_kpis(folder)
+    assert computed.value.problems == loaded.value.problems
+    assert computed.value.warnings == loaded.value.warnings
+    assert any("repeat customer_id a and month 2024-02" in p.message for p in computed.value.problems)
+    assert main(["kpis", str(folder), "--out", str(tmp_path / "out")]) == 1
+    assert "repeat" in capsys.readouterr().err
+    assert not list((tmp_path / "out").glob("**/*.csv"))
+
+
+def test_the_warnings_of_the_checks_run_beside_are_those_of_a_load(tmp_path):
+    """b has MRR in 2024-01 only (a one-month customer, not in the last month) and a's MRR
+    goes 100 -> 1,000 in 2024-03 (10x the month before: a jump): the same warnings, in the
+    same order, as load_company gives."""
+    rows = (
+        "Customer,Month,MRR\na,2024-01,100\na,2024-02,100\na,2024-03,1000\nb,2024-01,50\n"
+        "c,2024-01,10\nc,2024-02,10\nc,2024-03,10\n"
+    )
+    folder = make(tmp_path, _MRR_TOML, {"mrr.csv": rows})
+    loaded = load_company(folder).warnings
+    computed = compute_kpis(folder).company.warnings
+    assert computed == loaded
+    assert any("only one month" in p.message for p in loaded) and any("10x" in p.message for p in loaded)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from reportlib.inputs.company import (
     Company,
+    UncheckedCompany,
     ValidationReport,
     company_slug,
     load_company,
+    open_company,
     resolve_as_of,
     validate_company,
 )
@@ -22,10 +24,12 @@ __all__ = [
     "CompanyConfig",
     "InputSpec",
     "Policies",
+    "UncheckedCompany",
     "ValidationReport",
     "company_slug",
     "load_company",
     "load_config",
+    "open_company",
     "resolve_as_of",
     "validate_company",
 ]

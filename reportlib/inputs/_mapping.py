@@ -10,6 +10,7 @@ user sees it, the column and what is wrong.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,10 @@ class Loaded:
     frame: pd.DataFrame | None
     problems: list[Problem] = field(default_factory=list)
     sources: list[Path] = field(default_factory=list)
+    # With ``defer_checks``: the whole-table checks, left to be run later (on another
+    # thread); they return their problems, whose place is ``problems[checks_at]``.
+    checks: Callable[[], list[Problem]] | None = None
+    checks_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,19 @@ class _Source:
 # entry point
 
 
-def load_input(folder: Path, spec: InputSpec, currency: str, fx: FxRates | None = None) -> Loaded:
+def load_input(
+    folder: Path, spec: InputSpec, currency: str, fx: FxRates | None = None, defer_checks: bool = False
+) -> Loaded:
     """Load, map and check one canonical input of the company in ``folder``.
 
     Read the file(s); without a transform key, map them directly (the fast canonical
     path); with one (``source``, ``where``, ``compute``, ``sql``, a keyed or summed
     join), run them through DuckDB first. Then map, parse, check, and guard. With ``fx``
-    (the company's ``[fx]`` rates) rows in another currency are converted.
+    (the company's ``[fx]`` rates) rows in another currency are converted. With
+    ``defer_checks`` the whole-table checks (duplicates, gaps, currencies, suspicious
+    amounts) are not run but returned as ``Loaded.checks``, and the frame is returned as
+    if they found nothing: the caller runs them beside its own work and must not use the
+    frame when they find an error.
     """
     out = Loaded(spec.name, None)
     source, problems = find_source(spec)
@@ -127,7 +138,9 @@ def load_input(folder: Path, spec: InputSpec, currency: str, fx: FxRates | None 
     raw, sources = ctx.assemble(folder, raw, options, out.sources)
     if sources is None:
         return out
-    frame = ctx.build(raw, sources)
+    frame = ctx.build(raw, sources, defer_checks)
+    if ctx.checks is not None:
+        out.checks, out.checks_at = ctx.checks, len(out.problems)
     if frame is not None:
         out.problems += _guards.rows_kept(spec, rows_read, dropped + ctx.left_out, frame)
     out.frame = frame
@@ -155,6 +168,7 @@ class _Context:
         self.problems = problems
         self.sources: dict[str, _Source] = {}
         self.left_out = 0  # rows left out as bad (on_bad_rows = "warn")
+        self.checks: Callable[[], list[Problem]] | None = None  # the whole-table checks, deferred
 
     # ----------------------------------------------------------------------------------
     # problems
@@ -425,7 +439,7 @@ class _Context:
     # ----------------------------------------------------------------------------------
     # step 2: values
 
-    def build(self, raw: pd.DataFrame, sources: dict[str, _Source]) -> pd.DataFrame | None:
+    def build(self, raw: pd.DataFrame, sources: dict[str, _Source], defer_checks: bool = False) -> pd.DataFrame | None:
         n_before = sum(p.severity == "error" for p in self.problems)
         self.sources = sources
         frame = pd.DataFrame(index=raw.index)
@@ -469,7 +483,10 @@ class _Context:
         frame = self._finish(frame)
         frame[ROW] = rows
         frame = self._converted(raw, frame)
-        self._table_checks(raw, frame)
+        if defer_checks:
+            self.checks = self._checks_later(raw, frame)
+        else:
+            self._table_checks(raw, frame)
         errors = sum(p.severity == "error" for p in self.problems)
         frame = frame.drop(columns=[ROW]).reset_index(drop=True)
         if self.name == "traffic":
@@ -710,6 +727,18 @@ class _Context:
         self.problems += _guards.suspicious_amounts(self.spec, frame, {k: s.shown for k, s in self.sources.items()})
         if self.name in MONTHLY_SERIES and "month" in frame:
             self._gaps(frame)
+
+    def _checks_later(self, raw: pd.DataFrame, frame: pd.DataFrame) -> Callable[[], list[Problem]]:
+        """:meth:`_table_checks` as a call for later, its problems in a list of its own (the
+        frames are only read, so another thread may run it beside the KPI computation)."""
+        later = copy.copy(self)
+        later.problems = []
+
+        def run() -> list[Problem]:
+            later._table_checks(raw, frame)
+            return later.problems
+
+        return run
 
     def _converted(self, raw, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows in another currency converted through the company's ``[fx]`` rates."""

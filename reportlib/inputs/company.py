@@ -12,6 +12,7 @@ instead. Neither ever shows a traceback for a mistake in the inputs.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,7 +34,16 @@ from reportlib.inputs.config import (
     safe_path,
 )
 
-__all__ = ["Company", "ValidationReport", "load_company", "validate_company", "resolve_as_of", "company_slug"]
+__all__ = [
+    "Company",
+    "UncheckedCompany",
+    "ValidationReport",
+    "company_slug",
+    "load_company",
+    "open_company",
+    "resolve_as_of",
+    "validate_company",
+]
 
 
 @dataclass(frozen=True)
@@ -164,20 +174,33 @@ def company_slug(folder: str | Path) -> str:
     return slug or "company"
 
 
+#: Checks left for later: (the index in the problem list where their problems belong, the checks)
+_Later = list[tuple[int, Callable[[], list[Problem]]]]
+
+
 def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
+    folder, company, problems, _ = _gather(path)
+    return folder, company, problems
+
+
+def _gather(path: str | Path, defer_checks: bool = False) -> tuple[Path, Company | None, list[Problem], _Later]:
+    """Load and check every input; with ``defer_checks`` the whole-table and company-level
+    checks are returned, not run, and the company is made as if they found nothing."""
+    later: _Later = []
     folder = Path(path).expanduser().absolute()
     if not folder.is_dir():
         return (
             folder,
             None,
             [Problem(f"{folder} is not a folder; give the company folder that holds {CONFIG_FILE} and the exports.")],
+            later,
         )
     if outside := _links_outside(folder, [CONFIG_FILE, COMMENTARY_FILE]):
-        return folder, None, outside
+        return folder, None, outside, later
     try:
         config = load_config(folder)
     except ConfigError as exc:
-        return folder, None, exc.problems + exc.warnings
+        return folder, None, exc.problems + exc.warnings, later
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
@@ -196,12 +219,18 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         if outside := _links_outside(folder, [spec.path, *(j.path for j in spec.join)], name):
             problems += outside
             continue
-        loaded = load_input(folder, spec, config.currency, fx)
+        loaded = load_input(folder, spec, config.currency, fx, defer_checks)
+        if loaded.checks is not None:
+            later.append((len(problems) + loaded.checks_at, loaded.checks))
         problems += loaded.problems
         sources[name] = loaded.sources
         if loaded.frame is not None:
             frames[name] = loaded.frame
-    problems += _company_warnings(config, frames)
+    if defer_checks:
+        loaded_frames = dict(frames)
+        later.append((len(problems), lambda: _company_warnings(config, loaded_frames)))
+    else:
+        problems += _company_warnings(config, frames)
     errors = [p for p in problems if p.severity == "error"]
     company = (
         None
@@ -215,7 +244,7 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
             sources=sources,
         )
     )
-    return folder, company, problems
+    return folder, company, problems, later
 
 
 def _links_outside(folder: Path, relatives: list[str], input_name: str | None = None) -> list[Problem]:
@@ -248,6 +277,55 @@ def load_company(path: str | Path) -> Company:
             raise ConfigError(problems, company=folder.name)
         raise InputError(problems, company=folder.name)
     return company
+
+
+@dataclass
+class UncheckedCompany:
+    """A company from :func:`open_company`: its frames are usable, its whole-table and
+    company-level checks (duplicates, gaps, suspicious amounts, one-month customers) not yet
+    run. They only read the frames, so :meth:`run_checks` may run on another thread beside
+    a computation on them; :meth:`finish` then gives what :func:`load_company` gives."""
+
+    company: Company
+    problems: list[Problem]  # found before the checks
+    later: _Later
+
+    def run_checks(self) -> list[Problem]:
+        """Run the checks; every problem of the load, in the order :func:`load_company` finds them."""
+        found = [run() for _, run in self.later]
+        problems = list(self.problems)
+        for (at, _), more in reversed(list(zip(self.later, found, strict=True))):
+            problems[at:at] = more  # from the back, so the earlier places stay put
+        return problems
+
+    def finish(self, problems: list[Problem]) -> Company:
+        """The company with the checks' warnings (``problems`` from :meth:`run_checks`) before
+        those added since (as-of warnings); raises what :func:`load_company` raises when a
+        check found an error."""
+        if any(p.severity == "error" for p in problems):
+            # An input the checks refuse is left out of a load, which changes what the later
+            # checks see: the plain load says it exactly, every problem at once.
+            load_company(self.company.path)
+            raise InputError(problems, company=self.company.path.name)  # not reached
+        loaded = [p for p in problems if p.severity == "warning"]
+        since = self.company.warnings[sum(p.severity == "warning" for p in self.problems) :]
+        self.company.warnings[:] = loaded + [w for w in since if w not in loaded]
+        return self.company
+
+
+def open_company(path: str | Path) -> UncheckedCompany:
+    """:func:`load_company` with the whole-table checks left to run (see :class:`UncheckedCompany`).
+
+    Raises
+    ------
+    InputError
+        As :func:`load_company` when an error is found before the checks.
+    """
+    folder, company, problems, later = _gather(path, defer_checks=True)
+    if company is None:
+        load_company(folder)  # raises every problem, the checks' included
+        raise InputError(problems, company=folder.name)  # not reached
+    return UncheckedCompany(company, problems, later)
 
 
 def validate_company(path: str | Path, as_of: str | None = None) -> ValidationReport:

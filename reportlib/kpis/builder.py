@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +30,7 @@ import pandas as pd
 
 from reportlib import registry as reg
 from reportlib.exceptions import Problem
-from reportlib.inputs import Company, load_company, resolve_as_of
+from reportlib.inputs import Company, open_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES
 from reportlib.kpis import narrative as nar
 from reportlib.kpis.excel import atomic_write, number_format, write_workbook
@@ -941,8 +942,30 @@ def compute_kpis(
     -------
     KpiResult
     """
-    whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
+    if isinstance(company_or_dir, Company):
+        return _compute_company(company_or_dir, seg, cmp_, as_of, window)
+    # From a folder: the inputs' whole-table checks run on a second core beside the KPIs
+    # (numpy and Arrow release the GIL); an error they find fails the run, as a load would.
+    unchecked = open_company(company_or_dir)
+    with ThreadPoolExecutor(1, thread_name_prefix="reportlib-checks") as pool:
+        checks = pool.submit(unchecked.run_checks)
+        try:
+            result = _compute_company(unchecked.company, seg, cmp_, as_of, window)
+        except Exception:
+            unchecked.finish(checks.result())  # an input error explains the failure: raise it instead
+            raise
+        unchecked.finish(checks.result())
+    return result
+
+
+def _compute_company(
+    whole: Company,
+    seg: tuple[str, str] | None,
+    cmp_: tuple[str, tuple[str, str]] | None,
+    as_of: str | pd.Period | None,
+    window: str | int,
+) -> KpiResult:
     company = whole.segment(*seg) if seg else whole
     run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
     try:
