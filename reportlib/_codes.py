@@ -21,6 +21,7 @@ Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from 
 from __future__ import annotations
 
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["decoded", "factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
+__all__ = ["decoded", "factorize_ahead", "factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
 
 
 @dataclass
@@ -62,8 +63,36 @@ def _entry(values) -> _Codes:
     arrow = _arrow(values)
     if arrow is not None and id(arrow) in _CACHE:
         return _CACHE[id(arrow)]
+    if arrow is not None and (ahead := _AHEAD.get(id(arrow))) is not None:
+        return ahead.result()
     entry = _Codes(_frozen(*_factorize(values, arrow)))
     return entry if arrow is None else _remember(arrow, entry)
+
+
+#: id(arrow array) -> the codes being computed on the second thread (:func:`factorize_ahead`).
+_AHEAD: dict[int, Future] = {}
+_POOL: list[ThreadPoolExecutor] = []  # made on first use
+
+
+def factorize_ahead(columns: list[pd.Series]) -> None:
+    """Start the codes of Arrow-backed ``columns`` on a second thread (numpy and pandas'
+    integer hashing release the GIL): a reader calls it on the large id columns it has just
+    read, and goes on with the other columns while they are factorised. :func:`factorized`
+    and :func:`sorted_codes` wait for them."""
+    for values in columns:
+        arrow = _arrow(values)
+        if arrow is None or id(arrow) in _CACHE or id(arrow) in _AHEAD:
+            continue
+        if not _POOL:
+            _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="reportlib-codes"))
+        _AHEAD[id(arrow)] = _POOL[0].submit(_factorized_now, values, arrow)
+
+
+def _factorized_now(values, arrow) -> _Codes:
+    try:
+        return _remember(arrow, _Codes(_frozen(*_factorize(values, arrow))))
+    finally:
+        _AHEAD.pop(id(arrow), None)
 
 
 def _frozen(codes: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]:

@@ -9,6 +9,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reportlib import _codes
 from reportlib._codes import factorized, per_row, sorted_codes
 from reportlib.inputs._keys import _DENSE_FACTOR, duplicated_keys, month_gaps, one_month_customers, previous_rows
 from reportlib.inputs._readers import _few_distinct_texts, _read_parquet
@@ -225,3 +226,24 @@ def test_parquet_text_of_few_values_comes_with_its_codes(tmp_path):
     assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques) == ["pro", "basic", "team"]
     codes, uniques = factorized(read["tier"])
     assert codes.tolist() == (np.arange(20_000) % 3).tolist() and list(uniques) == ["b", "a", "c"]
+
+
+def test_large_parquet_ids_are_factorised_ahead_once(tmp_path, monkeypatch):
+    # 150,000 rows (over _AHEAD_ROWS): the id column (100,000 distinct ids, too many for the
+    # file's small dictionary pages) is factorised on the second thread while the month column is decoded; the
+    # parse then waits for those codes and hashes nothing again.
+    ids = np.char.add("cus_", np.char.zfill((np.arange(150_000) * 7 % 100_000).astype("U5"), 5)).astype(object)
+    months = np.array(["2024-01", "2024-02"], dtype=object)[np.arange(150_000) % 2]
+    path = tmp_path / "mrr.parquet"
+    pd.DataFrame({"id": ids, "month": months, "mrr": 1.0}).to_parquet(path)
+    calls = []
+    factorize = _codes._factorize
+    monkeypatch.setattr(
+        _codes, "_factorize", lambda values, arrow: calls.append(len(values)) or factorize(values, arrow)
+    )
+    read = _read_parquet(path)
+    codes, uniques = factorized(read["id"])
+    want_codes, want_uniques = pd.factorize(ids)
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
+    assert factorized(read["id"])[0] is codes and present(read["id"]).all()
+    assert calls == [150_000]  # the id column once (the month column came with its codes)

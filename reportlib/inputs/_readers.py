@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reportlib._codes import decoded
+from reportlib._codes import decoded, factorize_ahead
 from reportlib.exceptions import Problem
 from reportlib.inputs.config import did_you_mean
 
@@ -241,18 +241,27 @@ def _read_one(data: Any, kind: str, display: str, options: ReadOptions, fail) ->
 
 def _read_parquet(data: Any) -> pd.DataFrame:
     """The file as pandas reads it; text columns of few distinct values (months, plans) are
-    taken from the file's dictionary pages with their codes, instead of decoded and hashed."""
+    taken from the file's dictionary pages with their codes, instead of decoded and hashed.
+    Large text columns of many values (ids) are factorised on a second thread meanwhile."""
     few = _few_distinct_texts(data)
     if hasattr(data, "seek"):
         data.seek(0)
+    frame = pd.read_parquet(data, read_dictionary=few) if few else pd.read_parquet(data)
+    if len(frame) >= _AHEAD_ROWS:
+        factorize_ahead(
+            [frame[c] for c in frame.columns if c not in few and isinstance(frame[c].dtype, pd.StringDtype)]
+        )
     if not few:
-        return pd.read_parquet(data)
-    frame = pd.read_parquet(data, read_dictionary=few)
+        return frame
     text = pd.StringDtype(na_value=np.nan)  # what pandas reads a Parquet text column as
     for name in few:
         if name in frame.columns and isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = decoded(frame[name], text)
     return frame
+
+
+#: Files of this many rows have their id columns factorised on a second thread while read.
+_AHEAD_ROWS = 100_000
 
 
 def _few_distinct_texts(data: Any) -> list[str]:

@@ -489,7 +489,7 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
             "mrr_bridge": pd.DataFrame(columns=BRIDGE_COLUMNS),
             **{f"cohorts_{k}": empty[k] for k in ("logo", "nrr", "grr")},
         }
-    monthly, quarterly = cohorts(ctx.mov, "M"), cohorts(ctx.mov, "Q")
+    monthly, quarterly = _cohort_tables(ctx.mov)
     cfg = ctx.company.config
     out = {
         "mrr_bridge": mrr_bridge(ctx.mov),
@@ -503,6 +503,23 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
         out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
     out.update(_cohort_economics(ctx, out["mrr_bridge"], monthly["mrr"]))
     return out
+
+
+def _cohort_tables(mov: MovementSet) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Monthly and quarterly cohorts of ``mov``: those :func:`_cohorts_ahead` is computing, else now."""
+    ahead = mov.cache.get(_COHORTS_AHEAD)
+    return ahead.result() if ahead is not None else (cohorts(mov, "M"), cohorts(mov, "Q"))
+
+
+_COHORTS_AHEAD = "cohort tables ahead"  # the MovementSet cache key of _cohorts_ahead's future
+
+
+def _cohorts_ahead(ctx: _Ctx, pool: ThreadPoolExecutor) -> None:
+    """Start the cohort tables of the pack's movements on ``pool``: numpy work (it releases
+    the GIL) that needs nothing but the movement set, done on the second core while this
+    thread computes the KPIs of three windows."""
+    if ctx.mov is not None and _COHORTS_AHEAD not in ctx.mov.cache:
+        ctx.mov.cache[_COHORTS_AHEAD] = pool.submit(lambda m=ctx.mov: (cohorts(m, "M"), cohorts(m, "Q")))
 
 
 def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -987,11 +1004,17 @@ def _compute(
     # a fiscal year off January: quarter and year windows end on the last fiscal period end
     win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
     ctx = _context(company, whole, win, date)
-    values, prior = _values(ctx, win), _values(ctx, win.prior())
-    year_all = _values(ctx, win.year_ago())
-    applied = {} if seg else apply_overrides(values, whole.config.overrides, win.as_of)
-    kpis = mark_overrides(_kpi_frame(company, values, prior), applied)
-    tables = _tables(ctx, kpis, values)
+    with ThreadPoolExecutor(1, thread_name_prefix="reportlib-cohorts") as pool:
+        _cohorts_ahead(ctx, pool)
+        try:
+            values, prior = _values(ctx, win), _values(ctx, win.prior())
+            year_all = _values(ctx, win.year_ago())
+            applied = {} if seg else apply_overrides(values, whole.config.overrides, win.as_of)
+            kpis = mark_overrides(_kpi_frame(company, values, prior), applied)
+            tables = _tables(ctx, kpis, values)
+        finally:
+            if ctx.mov is not None:  # the tables hold the result; a failed run leaves no future behind
+                ctx.mov.cache.pop(_COHORTS_AHEAD, None)
     tables["sensitivity"] = _sensitivity(ctx, win)
     tables["reconciliation"] = _reconciliation(ctx, tables)
     if cmp_:
