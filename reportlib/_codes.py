@@ -20,6 +20,7 @@ Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from 
 
 from __future__ import annotations
 
+import os
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -63,29 +64,31 @@ def _entry(values) -> _Codes:
     arrow = _arrow(values)
     if arrow is not None and id(arrow) in _CACHE:
         return _CACHE[id(arrow)]
-    if arrow is not None and (ahead := _AHEAD.get(id(arrow))) is not None:
-        return ahead.result()
+    if arrow is not None and (ahead := _AHEAD.get(id(arrow))) is not None and ahead[0] == os.getpid():
+        return ahead[1].result()
     entry = _Codes(_frozen(*_factorize(values, arrow)))
     return entry if arrow is None else _remember(arrow, entry)
 
 
-#: id(arrow array) -> the codes being computed on the second thread (:func:`factorize_ahead`).
-_AHEAD: dict[int, Future] = {}
-_POOL: list[ThreadPoolExecutor] = []  # made on first use
+#: id(arrow array) -> (process id, the codes being computed on the second thread); a forked
+#: child has neither the thread nor its result, so it keeps only its own process's entries.
+_AHEAD: dict[int, tuple[int, Future]] = {}
+_POOL: dict[int, ThreadPoolExecutor] = {}  # process id -> its pool, made on first use
 
 
 def factorize_ahead(columns: list[pd.Series]) -> None:
-    """Start the codes of Arrow-backed ``columns`` on a second thread (numpy and pandas'
-    integer hashing release the GIL): a reader calls it on the large id columns it has just
+    """Start the codes of Arrow-backed ``columns`` on a second thread (their numpy steps
+    release the GIL): a reader calls it on the large id columns it has just
     read, and goes on with the other columns while they are factorised. :func:`factorized`
     and :func:`sorted_codes` wait for them."""
     for values in columns:
         arrow = _arrow(values)
         if arrow is None or id(arrow) in _CACHE or id(arrow) in _AHEAD:
             continue
-        if not _POOL:
-            _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="reportlib-codes"))
-        _AHEAD[id(arrow)] = _POOL[0].submit(_factorized_now, values, arrow)
+        pid = os.getpid()
+        if pid not in _POOL:
+            _POOL[pid] = ThreadPoolExecutor(1, thread_name_prefix="reportlib-codes")
+        _AHEAD[id(arrow)] = (pid, _POOL[pid].submit(_factorized_now, values, arrow))
 
 
 def _factorized_now(values, arrow) -> _Codes:

@@ -3,6 +3,9 @@ they replace."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -247,3 +250,15 @@ def test_large_parquet_ids_are_factorised_ahead_once(tmp_path, monkeypatch):
     assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
     assert factorized(read["id"])[0] is codes and present(read["id"]).all()
     assert calls == [150_000]  # the id column once (the month column came with its codes)
+
+
+def test_codes_started_in_another_process_are_not_waited_for():
+    # A forked child inherits the parent's pending entry but not its thread: the codes are
+    # computed again in the child instead of waiting for a future that never ends.
+    column = pd.Series(["b", "a", "b"], dtype="str")
+    key = id(column.array._pa_array)
+    _codes._AHEAD[key] = (os.getpid() + 1, Future())  # never resolved
+    try:
+        assert factorized(column)[0].tolist() == [0, 1, 0]
+    finally:
+        _codes._AHEAD.pop(key, None)
