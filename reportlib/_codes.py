@@ -20,6 +20,7 @@ Beside :mod:`reportlib.values` at the bottom of the chain: imports nothing from 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +40,7 @@ class _Codes:
 
     first: tuple[np.ndarray, pd.Index]  # first-appearance order, -1 = missing
     ordered: tuple[np.ndarray, pd.Index] | None = None  # sorted order (computed on demand)
+    ordering: tuple[int, Future] | None = None  # (process id, ``ordered`` being computed ahead)
 
 
 #: id(arrow array) -> its codes; entries leave when the array is garbage-collected.
@@ -88,12 +90,16 @@ def factorize_ahead(columns: list[pd.Series]) -> None:
         pid = os.getpid()
         if pid not in _POOL:
             _POOL[pid] = ThreadPoolExecutor(1, thread_name_prefix="reportlib-codes")
-        _AHEAD[id(arrow)] = (pid, _POOL[pid].submit(_factorized_now, values, arrow))
+        _AHEAD[id(arrow)] = (pid, _POOL[pid].submit(_factorized_now, values, arrow, _POOL[pid]))
 
 
-def _factorized_now(values, arrow) -> _Codes:
+def _factorized_now(values, arrow, pool: ThreadPoolExecutor) -> _Codes:
+    """Both numberings on ``pool``'s thread: the first-appearance codes, made available as
+    soon as they are done, then the sorted ones (the engine's, next in the queue)."""
     try:
-        return _remember(arrow, _Codes(_frozen(*_factorize(values, arrow))))
+        entry = _Codes(_frozen(*_factorize(values, arrow)))
+        entry.ordering = (os.getpid(), pool.submit(_order, entry))
+        return _remember(arrow, entry)
     finally:
         _AHEAD.pop(id(arrow), None)
 
@@ -254,17 +260,25 @@ def sorted_codes(ids: pd.Series | pd.Index | np.ndarray) -> tuple[np.ndarray, pd
         When an id is missing.
     """
     entry = _entry(ids)
+    if entry.ordered is None and entry.ordering is not None and entry.ordering[0] == os.getpid():
+        with contextlib.suppress(ValueError):  # a missing id: raised below, in this thread
+            entry.ordering[1].result()
     if entry.ordered is None:
-        codes, uniques = entry.first
-        if (codes < 0).any():
-            raise ValueError("customer_id has missing values")
-        if len(uniques) > 1 and not uniques.is_monotonic_increasing:
-            order = _argsort(uniques)
-            rank = np.empty(len(order), dtype=np.int64)
-            rank[order] = np.arange(len(order))
-            codes, uniques = rank[codes], uniques[order]
-        entry.ordered = _frozen(codes, uniques)
+        _order(entry)
     return entry.ordered
+
+
+def _order(entry: _Codes) -> None:
+    """Fill ``entry.ordered`` (ValueError when an id is missing)."""
+    codes, uniques = entry.first
+    if (codes < 0).any():
+        raise ValueError("customer_id has missing values")
+    if len(uniques) > 1 and not uniques.is_monotonic_increasing:
+        order = _argsort(uniques)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes, uniques = rank[codes], uniques[order]
+    entry.ordered = _frozen(codes, uniques)
 
 
 def share_codes(source: pd.Series | pd.Index, target: pd.Series | pd.Index) -> None:
@@ -278,13 +292,23 @@ def share_codes(source: pd.Series | pd.Index, target: pd.Series | pd.Index) -> N
         _remember(dst, entry)
         return
     # the distinct values in the target's own dtype (``str`` and ``string`` differ in missing values)
-    _remember(
-        dst,
-        _Codes(
-            (entry.first[0], entry.first[1].astype(dtype)),
-            None if entry.ordered is None else (entry.ordered[0], entry.ordered[1].astype(dtype)),
-        ),
+    shared = _Codes(
+        (entry.first[0], entry.first[1].astype(dtype)),
+        None if entry.ordered is None else (entry.ordered[0], entry.ordered[1].astype(dtype)),
     )
+    pid = os.getpid()
+    if shared.ordered is None and entry.ordering is not None and entry.ordering[0] == pid:
+        # the source's sorted codes are being computed ahead: these follow them on that thread
+        shared.ordering = (pid, _POOL[pid].submit(_order_like, entry, shared))
+    _remember(dst, shared)
+
+
+def _order_like(source: _Codes, entry: _Codes) -> None:
+    """Fill ``entry.ordered`` from ``source``'s (the same values in another dtype)."""
+    if source.ordered is None:
+        _order(source)  # ValueError when an id is missing
+    codes, uniques = source.ordered
+    entry.ordered = (codes, uniques.astype(entry.first[1].dtype))
 
 
 def _in_first_appearance_order(codes: np.ndarray, size: int) -> bool:

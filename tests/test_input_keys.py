@@ -244,12 +244,20 @@ def test_large_parquet_ids_are_factorised_ahead_once(tmp_path, monkeypatch):
     monkeypatch.setattr(
         _codes, "_factorize", lambda values, arrow: calls.append(len(values)) or factorize(values, arrow)
     )
+    orders = []
+    order = _codes._order
+    monkeypatch.setattr(_codes, "_order", lambda entry: orders.append(len(entry.first[0])) or order(entry))
     read = _read_parquet(path)
     codes, uniques = factorized(read["id"])
     want_codes, want_uniques = pd.factorize(ids)
     assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
     assert factorized(read["id"])[0] is codes and present(read["id"]).all()
     assert calls == [150_000]  # the id column once (the month column came with its codes)
+    # the sorted codes follow on the same thread, also for the column cast to "string" by text()
+    cleaned = text(read["id"])
+    ranks, ordered = sorted_codes(cleaned)
+    assert list(ordered) == sorted(want_uniques) and (ordered[ranks] == cleaned).all()
+    assert ordered.dtype == "string" and orders == [150_000]
 
 
 def test_codes_started_in_another_process_are_not_waited_for():
