@@ -210,7 +210,7 @@ class MovementSet:
         code[starts] = np.where(is_new, NEW, REACTIVATION).astype(code.dtype)
         if np.array_equal(code[starts], self.code[starts]):
             return self
-        shared = {k: self.cache[k] for k in ("start_gaps", "active_order", "bounds") if k in self.cache}
+        shared = {k: self.cache[k] for k in ("start_gaps", "active_order", _RANKS, "bounds") if k in self.cache}
         return MovementSet(
             self.customers,
             self.first,
@@ -243,8 +243,11 @@ class MovementSet:
     def active_order(self) -> np.ndarray:
         """Indices of the rows with MRR > 0, customer by customer, month by month."""
         if "active_order" not in self.cache:
-            active = np.flatnonzero(self.mrr > 0)
-            self.cache["active_order"] = active[np.lexsort((self.col[active], self.cust[active]))]
+            if _RANKS in self.cache:  # from the sweep: a counting sort, done by its first reader
+                self.cache["active_order"] = _customer_order(*self.cache[_RANKS])
+            else:
+                active = np.flatnonzero(self.mrr > 0)
+                self.cache["active_order"] = active[np.lexsort((self.col[active], self.cust[active]))]
         return self.cache["active_order"]
 
     def rows_of(self, lo: int, hi: int) -> slice | np.ndarray:
@@ -355,8 +358,12 @@ def _sweep(rows: CustomerMonths) -> MovementSet:
     )
     m.cache["bounds"] = np.asarray(out.bounds, dtype=np.int64)
     m.cache["start_gaps"] = rows_out["gap"]
-    m.cache["active_order"] = _customer_order(rows_out["cust"], rows_out["rank"], seen)
+    # the cohorts' customer order, sorted when they first ask (on their own thread in a kpis run)
+    m.cache[_RANKS] = (rows_out["cust"], rows_out["rank"], seen)
     return m
+
+
+_RANKS = "active ranks"  # cache key: (cust, rank, runs) of the sweep, for _customer_order
 
 
 def _month_codes(code, amount, gap, a, pa, mrr, prev, last, k) -> None:
