@@ -28,10 +28,12 @@ from typing import Any
 import pandas as pd
 
 from reportlib import registry as reg
+from reportlib._store import Mode, Store
 from reportlib.exceptions import Problem
 from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES
 from reportlib.kpis import narrative as nar
+from reportlib.kpis._cache import result_key
 from reportlib.kpis.excel import atomic_write, number_format, write_workbook
 from reportlib.kpis.overrides import apply_overrides, mark_overrides, override_columns
 from reportlib.kpis.reconciliation import (
@@ -128,6 +130,8 @@ MAX_BREAKDOWN_VALUES = 12
 #: Tables DESIGN.md also names at the top of the pack folder (reconciliation.csv, ...).
 TRUST_TABLES = ("reconciliation", "sensitivity", "restatements")
 REVENUE_WORDS = {"mrr": "MRR", "contracts": "MRR", "transactions": "monthly revenue"}
+#: The store's folder of computed results (see :mod:`reportlib.kpis._cache`).
+STORE_KIND = "kpis"
 
 
 def kpi_ids() -> list[str]:
@@ -921,6 +925,8 @@ def compute_kpis(
     window: str | int = "quarter",
     segment: tuple[str, str] | str | None = None,
     compare: tuple[str, tuple[str, str]] | str | None = None,
+    *,
+    cache: Mode = Mode.OFF,
 ) -> KpiResult:
     """Every KPI, table and sentence of a pack for one company (or segment) and window.
 
@@ -936,13 +942,35 @@ def compute_kpis(
         Restrict every input carrying ``key`` to ``value``.
     compare : (key, (a, b)) or "key=a,b", optional
         Add side-by-side tables for exactly two values of one dimension.
+    cache : Mode
+        ``Mode.USE``: read the result back from the store when the inputs (the company's
+        ``digest``) and parameters are unchanged, else compute and store it (see
+        :mod:`reportlib.kpis._cache`); ``Mode.REFRESH``: compute and store; ``Mode.OFF``
+        (default): neither. A folder is loaded with the same mode.
 
     Returns
     -------
     KpiResult
+        A stored result is a fresh copy: changing it (restatements) does not change the store.
     """
-    whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
+    whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir, cache=cache)
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
+    key = result_key(whole, seg, cmp_, as_of, window) if cache.writes else None
+    if key and cache.reads:
+        resolve_as_of(whole, None if as_of is None else str(as_of))  # today's date: checked on a hit too
+        if isinstance(hit := Store(STORE_KIND).get(key), KpiResult):
+            return hit
+    result = _computed(whole, seg, cmp_, as_of, window)
+    return Store(STORE_KIND).put(key, result) if key else result
+
+
+def _computed(
+    whole: Company,
+    seg: tuple[str, str] | None,
+    cmp_: tuple[str, tuple[str, str]] | None,
+    as_of: str | pd.Period | None,
+    window: str | int,
+) -> KpiResult:
     company = whole.segment(*seg) if seg else whole
     run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
     try:
