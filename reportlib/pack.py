@@ -254,7 +254,7 @@ def build_pack(
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             run.restatements = _restate(run)
-            run.workbook = _write_tables(run.result, run.staging, run.parameters)
+            run.workbook = _write_tables(run.result, run.staging, run.parameters, run.request.cache)
         _check_chromium(run.browser)
         printer = cleanup.enter_context(
             _Printer(run.staging / "_build", run.browser, len(run.request.sections), run.request.theme)
@@ -486,17 +486,17 @@ def _compute_kpis(request: PackRequest, company: Company, as_of: str) -> KpiResu
 def _restate(run: _Run) -> dict[str, Any]:
     """Restatements against the latest earlier pack beside the folder (added to the result),
     and the record the next pack compares with, written into staging; manifest entries."""
-    return restatement_record(run.result, run.company, run.folder, run.staging)
+    return restatement_record(run.result, run.company, run.folder, run.staging, run.request.cache)
 
 
-def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> Future:
+def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str], cache: Mode) -> Future:
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
     that the section notebooks read it instead of recomputing (one computation per pack).
 
     ``kpis.xlsx`` is written on a thread while the notebooks run (no notebook reads it, and
     the main process mostly waits for kernels and Chromium meanwhile): the returned future
     gives its seconds, see :func:`_finish_workbook`."""
-    write_kpis(result, staging, workbook=False)
+    write_kpis(result, staging, workbook=False, cache=cache)
     write_cache(
         result,
         staging,
