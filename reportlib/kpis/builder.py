@@ -968,11 +968,12 @@ def compute_kpis(
     if key and cache.reads:
         resolve_as_of(whole, None if as_of is None else str(as_of))  # today's date: checked on a hit too
         if isinstance(hit := Store(STORE_KIND).get(key), KpiResult):
-            return hit
+            # stored without its company: the one given has the same inputs and config (the key)
+            return replace(hit, company=whole.segment(*seg) if seg else whole)
     result = _computed(whole, seg, cmp_, as_of, window)
     if key:
         result.digest = key
-        Store(STORE_KIND).put(key, result)
+        Store(STORE_KIND).put(key, replace(result, company=None))  # the frames are stored once, as inputs
     return result
 
 

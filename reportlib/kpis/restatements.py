@@ -149,17 +149,25 @@ def fingerprint(company: Company) -> pd.DataFrame:
 
 def stored_fingerprint(company: Company, cache: Mode = Mode.OFF) -> pd.DataFrame:
     """:func:`fingerprint`, read back from the store when ``cache`` reads and the company
-    was loaded through it: the record depends only on the rows, i.e. on the key of the
-    loaded inputs (``Company.digest``), the segment and the code."""
+    was loaded through it (see :func:`_stored_record`)."""
+    return _stored_record(company, cache)[0]
+
+
+def _stored_record(company: Company, cache: Mode) -> tuple[pd.DataFrame, bytes]:
+    """The record and its CSV text, from the store or made (and stored): the record depends
+    only on the rows, i.e. on the key of the loaded inputs (``Company.digest``), the segment
+    and the code."""
     key = (
         digest(STORE_KIND, company.digest, company.segment_filter, code_digest(), library_versions())
         if company.digest and cache.writes
         else None
     )
-    if key and cache.reads and isinstance(hit := Store(STORE_KIND).get(key), pd.DataFrame):
+    hit = Store(STORE_KIND).get(key) if key and cache.reads else None
+    if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], pd.DataFrame) and isinstance(hit[1], bytes):
         return hit
     found = fingerprint(company)
-    return Store(STORE_KIND).put(key, found) if key else found
+    record = (found, found.to_csv(index=False).encode("utf-8"))
+    return Store(STORE_KIND).put(key, record) if key else record
 
 
 def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
@@ -167,7 +175,7 @@ def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict
     next pack needs (``policies``). ``cache``: see :func:`stored_fingerprint`."""
     path = Path(folder) / FINGERPRINT
     path.parent.mkdir(parents=True, exist_ok=True)
-    stored_fingerprint(company, cache).to_csv(path, index=False)
+    path.write_bytes(_stored_record(company, cache)[1])
     return {"policies": asdict(company.config.policies)}
 
 
