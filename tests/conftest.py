@@ -18,6 +18,7 @@ SALES_LED = DATA / "meridian"  # sales-led B2B demo company, 36 months, EUR
 PRODUCT_LED = DATA / "loopwise"  # product-led demo company, 24 months, USD
 DEMO_COMPANIES = [SALES_LED, PRODUCT_LED]
 
+
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test has a store of its own (``$REPORTLIB_CACHE``, see reportlib._store): no test
