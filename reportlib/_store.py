@@ -26,6 +26,7 @@ import os
 import pickle
 import platform
 import tempfile
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ MAX_BYTES = 2 << 30
 #: arithmetic, the DuckDB transforms, the pickled objects themselves).
 VERSIONED = ("pandas", "numpy", "pyarrow", "duckdb", "openpyxl", "pandera")
 _SUFFIX = ".pkl"
+#: Seconds after which a temporary file is a dead writer's leftover (removed on eviction).
+_STALE_TMP = 3600
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -174,14 +177,17 @@ class Store:
 
     def evict(self) -> None:
         """Remove the least recently used entries (every kind) until the root is within
-        :attr:`max_bytes`."""
-        entries = []
-        for path in self.root.glob(f"*/*{_SUFFIX}"):
+        :attr:`max_bytes`, and temporary files a killed writer left an hour ago or more."""
+        entries, now = [], time.time()
+        for path in self.root.glob("*/*"):
             try:
                 stat = path.stat()
             except OSError:
                 continue
-            entries.append((stat.st_mtime, stat.st_size, path))
+            if path.suffix == _SUFFIX:
+                entries.append((stat.st_mtime, stat.st_size, path))
+            elif path.suffix == ".tmp" and now - stat.st_mtime > _STALE_TMP:
+                path.unlink(missing_ok=True)
         total = sum(size for _, size, _ in entries)
         for _, size, path in sorted(entries, key=lambda e: e[0]):
             if total <= self.max_bytes:

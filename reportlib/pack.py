@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlib import __version__, processes
-from reportlib._store import Mode
+from reportlib._store import Mode, file_digest
 from reportlib.deck._style import Theme
 from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError
@@ -372,8 +372,8 @@ def _plan(request: PackRequest, company: Company, as_of: str) -> tuple[Path, dic
         "parameters": parameters,
         "versions": _versions(),
         "inputs": _input_hashes(company),
-        "notebooks": {p.name: _sha256(p) for p in request.sections},
-        "fund": {str(f): _sha256(f) for f in request.fund.files()} if request.fund else {},
+        "notebooks": {p.name: file_digest(p) for p in request.sections},
+        "fund": {str(f): file_digest(f) for f in request.fund.files()} if request.fund else {},
         "template": _tree_hash(templates_dir()),
     }
     return folder, parameters, fingerprint
@@ -383,15 +383,7 @@ def _tree_hash(folder: Path) -> str:
     """One sha256 over every file of ``folder`` (names and contents): the nbconvert template."""
     h = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(folder)).encode() + b"\0" + _sha256(path).encode())
-    return h.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + file_digest(path).encode())
     return h.hexdigest()
 
 
@@ -407,7 +399,7 @@ def _input_hashes(company: Company) -> dict[str, str]:
             key = str(f.relative_to(root))
         except ValueError:
             key = str(f)
-        out[key] = _sha256(f)
+        out[key] = file_digest(f)
     return out
 
 

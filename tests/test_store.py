@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import os
 import pickle
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from inputs_helpers import make
 
 import reportlib.inputs._cache as inputs_cache
 import reportlib.inputs.company as company_module
 import reportlib.kpis._cache as kpis_cache
 import reportlib.kpis.builder as builder
+from conftest import SALES_LED
 from reportlib._store import CACHE_ENV, Mode, Store, cache_root, code_digest, digest
 from reportlib.cli import main
 from reportlib.deck.report import commentary_sections
@@ -28,8 +31,6 @@ from reportlib.inputs import load_company, validate_company
 from reportlib.kpis import compute_kpis, write_kpis
 from reportlib.kpis.restatements import write_record
 from reportlib.pack import _resolve_parameters, _validate
-from tests.conftest import SALES_LED
-from tests.inputs_helpers import make
 
 # Customers A and B from 2025-10 to 2026-03 (A: 100 a month, B: 50 a month, B ends 2026-01),
 # C only in 2025-11 (one month, not the last: a load warning). Two files, one glob.
@@ -121,6 +122,17 @@ def test_store_evicts_the_least_recently_used(tmp_path: Path) -> None:
     store.put("new", b"y" * 10_000)
     assert store.get("mid") is None
     assert store.get("old") is not None and store.get("new") is not None
+
+
+def test_store_removes_a_dead_writers_temporary_file(tmp_path: Path) -> None:
+    store = Store("things", root=tmp_path)
+    store.put("k", 1)
+    old, fresh = store.path("k").with_name(".k-old.tmp"), store.path("k").with_name(".k-new.tmp")
+    for tmp in (old, fresh):
+        tmp.write_bytes(b"half an entry")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))  # two hours ago: its writer is gone
+    store.put("k2", 2)
+    assert not old.exists() and fresh.exists() and store.get("k") == 1
 
 
 def test_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
