@@ -161,7 +161,8 @@ class Store:
         written is skipped silently (the run goes on without it)."""
         path = self.path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)  # entries are pickles: the user's own
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}-", suffix=".tmp", dir=path.parent)
         except OSError:
             return value
