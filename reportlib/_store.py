@@ -104,7 +104,9 @@ def code_digest() -> str:
     """sha256 over every source and data file of the installed reportlib package (names
     and bytes), so that an edited editable install misses, not only a version bump.
     Computed once per process."""
-    files = sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files = sorted(
+        p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
     return digest(*((p.relative_to(_PACKAGE).as_posix(), file_digest(p)) for p in files))
 
 
