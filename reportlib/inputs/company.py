@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib._store import Mode, Store
 from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
+from reportlib.inputs._cache import company_key
 from reportlib.inputs._fx import read_fx
 from reportlib.inputs._keys import one_month_customers
 from reportlib.inputs._mapping import MAX_ROWS, load_input
@@ -52,7 +54,10 @@ class Company:
 
     ``segment_filter`` is the ``(key, value)`` this company was restricted to (None for
     the whole company) and ``unfiltered_inputs`` the inputs that do not carry that key
-    and so stay company-wide (e.g. financials in a segment pack).
+    and so stay company-wide (e.g. financials in a segment pack). ``digest`` is the store
+    key of the inputs it was loaded from (:mod:`reportlib.inputs._cache`; "" when it was
+    loaded without the store): the KPI cache builds on it, so only :meth:`segment` (whose
+    filter is part of the KPI key) may derive a company with other frames from it.
     """
 
     path: Path
@@ -63,6 +68,7 @@ class Company:
     sources: dict[str, list[Path]] = field(default_factory=dict)
     segment_filter: tuple[str, str] | None = None
     unfiltered_inputs: list[str] = field(default_factory=list)
+    digest: str = field(default="", compare=False, repr=False)
 
     def has(self, name: str) -> bool:
         """Whether input ``name`` was given (and has at least the frame, maybe empty)."""
@@ -167,6 +173,9 @@ class ValidationReport:
 
 # ======================================================================================
 
+#: The store's folder of validated companies, by the key of their inputs.
+STORE_KIND = "inputs"
+
 
 def company_slug(folder: str | Path) -> str:
     """A folder-name slug safe for output paths: lower-case letters, digits, ``-``, ``_``, ``.``."""
@@ -178,29 +187,51 @@ def company_slug(folder: str | Path) -> str:
 _Later = list[tuple[int, Callable[[], list[Problem]]]]
 
 
-def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
-    folder, company, problems, _ = _gather(path)
+def _collect(path: str | Path, cache: Mode = Mode.OFF) -> tuple[Path, Company | None, list[Problem]]:
+    """The folder, its company (None with errors) and every problem; with ``cache`` the
+    company is read from / written to the store (:mod:`reportlib.inputs._cache`), warnings
+    included. company.toml and the links are checked on every call, hit or miss."""
+    folder, company, problems, _, key = _gather(path, cache)
+    if company is not None and key:
+        Store(STORE_KIND).put(key, company)
     return folder, company, problems
 
 
-def _gather(path: str | Path, defer_checks: bool = False) -> tuple[Path, Company | None, list[Problem], _Later]:
-    """Load and check every input; with ``defer_checks`` the whole-table and company-level
-    checks are returned, not run, and the company is made as if they found nothing."""
-    later: _Later = []
+def _gather(
+    path: str | Path, cache: Mode = Mode.OFF, defer_checks: bool = False
+) -> tuple[Path, Company | None, list[Problem], _Later, str | None]:
+    """:func:`_collect` without the store's put: also the checks left for later (with
+    ``defer_checks``: the whole-table and company-level checks are returned, not run, and
+    the company is made as if they found nothing) and the store key of a company loaded
+    (None: a store hit, or no store)."""
     folder = Path(path).expanduser().absolute()
     if not folder.is_dir():
         return (
             folder,
             None,
             [Problem(f"{folder} is not a folder; give the company folder that holds {CONFIG_FILE} and the exports.")],
-            later,
+            [],
+            None,
         )
     if outside := _links_outside(folder, [CONFIG_FILE, COMMENTARY_FILE]):
-        return folder, None, outside, later
+        return folder, None, outside, [], None
     try:
         config = load_config(folder)
     except ConfigError as exc:
-        return folder, None, exc.problems + exc.warnings, later
+        return folder, None, exc.problems + exc.warnings, [], None
+    key = company_key(folder, config) if cache.writes else None
+    if key and cache.reads and isinstance(hit := Store(STORE_KIND).get(key), Company):
+        return folder, hit, list(hit.warnings), [], None
+    company, problems, later = _load(folder, config, key or "", defer_checks)
+    return folder, company, problems, later, key
+
+
+def _load(
+    folder: Path, config: CompanyConfig, key: str, defer_checks: bool = False
+) -> tuple[Company | None, list[Problem], _Later]:
+    """Every input of ``config`` read, mapped and checked: the company (None with errors),
+    every problem and the checks left for later (``defer_checks``)."""
+    later: _Later = []
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
@@ -242,9 +273,10 @@ def _gather(path: str | Path, defer_checks: bool = False) -> tuple[Path, Company
             frames=frames,
             warnings=[p for p in problems if p.severity == "warning"],
             sources=sources,
+            digest=key,
         )
     )
-    return folder, company, problems, later
+    return company, problems, later
 
 
 def _links_outside(folder: Path, relatives: list[str], input_name: str | None = None) -> list[Problem]:
@@ -253,13 +285,17 @@ def _links_outside(folder: Path, relatives: list[str], input_name: str | None = 
     return [replace(p, input=input_name) for p in found if p is not None]
 
 
-def load_company(path: str | Path) -> Company:
+def load_company(path: str | Path, *, cache: Mode = Mode.OFF) -> Company:
     """Load and validate a company folder.
 
     Parameters
     ----------
     path
         Folder holding ``company.toml`` and the files it names.
+    cache
+        ``Mode.USE``: read the validated company back from the store when none of its
+        inputs changed (see :mod:`reportlib.inputs._cache`) and store it after a load;
+        ``Mode.REFRESH``: load and store; ``Mode.OFF`` (default): neither.
 
     Returns
     -------
@@ -271,7 +307,7 @@ def load_company(path: str | Path) -> Company:
     InputError
         Holding every problem found (a :class:`ConfigError` when company.toml itself is wrong).
     """
-    folder, company, problems = _collect(path)
+    folder, company, problems = _collect(path, cache)
     if company is None:
         if problems and all(p.file == CONFIG_FILE for p in problems if p.severity == "error"):
             raise ConfigError(problems, company=folder.name)
@@ -289,6 +325,7 @@ class UncheckedCompany:
     company: Company
     problems: list[Problem]  # found before the checks
     later: _Later
+    key: str | None = None  # the store key of a company to store once checked
 
     def run_checks(self) -> list[Problem]:
         """Run the checks; every problem of the load, in the order :func:`load_company` finds them."""
@@ -300,8 +337,8 @@ class UncheckedCompany:
 
     def finish(self, problems: list[Problem]) -> Company:
         """The company with the checks' warnings (``problems`` from :meth:`run_checks`) before
-        those added since (as-of warnings); raises what :func:`load_company` raises when a
-        check found an error."""
+        those added since (as-of warnings), stored as :func:`load_company` would store it;
+        raises what :func:`load_company` raises when a check found an error."""
         if any(p.severity == "error" for p in problems):
             # An input the checks refuse is left out of a load, which changes what the later
             # checks see: the plain load says it exactly, every problem at once.
@@ -309,26 +346,29 @@ class UncheckedCompany:
             raise InputError(problems, company=self.company.path.name)  # not reached
         loaded = [p for p in problems if p.severity == "warning"]
         since = self.company.warnings[sum(p.severity == "warning" for p in self.problems) :]
+        if self.key:
+            Store(STORE_KIND).put(self.key, replace(self.company, warnings=loaded))
         self.company.warnings[:] = loaded + [w for w in since if w not in loaded]
         return self.company
 
 
-def open_company(path: str | Path) -> UncheckedCompany:
-    """:func:`load_company` with the whole-table checks left to run (see :class:`UncheckedCompany`).
+def open_company(path: str | Path, *, cache: Mode = Mode.OFF) -> UncheckedCompany:
+    """:func:`load_company` with the whole-table checks left to run (see
+    :class:`UncheckedCompany`); a company read back from the store has none left.
 
     Raises
     ------
     InputError
         As :func:`load_company` when an error is found before the checks.
     """
-    folder, company, problems, later = _gather(path, defer_checks=True)
+    folder, company, problems, later, key = _gather(path, cache, defer_checks=True)
     if company is None:
         load_company(folder)  # raises every problem, the checks' included
         raise InputError(problems, company=folder.name)  # not reached
-    return UncheckedCompany(company, problems, later)
+    return UncheckedCompany(company, problems, later, key)
 
 
-def validate_company(path: str | Path, as_of: str | None = None) -> ValidationReport:
+def validate_company(path: str | Path, as_of: str | None = None, *, cache: Mode = Mode.OFF) -> ValidationReport:
     """Check a company folder and return every problem instead of raising.
 
     Parameters
@@ -337,12 +377,15 @@ def validate_company(path: str | Path, as_of: str | None = None) -> ValidationRe
         The company folder.
     as_of
         Optional month to check against the data (``YYYY-MM`` or a date).
+    cache
+        As :func:`load_company`: a stored company comes with the warnings found when it
+        was loaded; errors are never stored.
 
     Returns
     -------
     ValidationReport
     """
-    folder, company, problems = _collect(path)
+    folder, company, problems = _collect(path, cache)
     if company is not None and as_of is not None:
         try:
             resolve_as_of(company, as_of)
