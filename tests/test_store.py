@@ -60,9 +60,9 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     seen: list[Path] = []
     real = company_module._load
 
-    def counted(folder, config, key):
+    def counted(folder, config, key, *defer_checks):
         seen.append(folder)
-        return real(folder, config, key)
+        return real(folder, config, key, *defer_checks)
 
     monkeypatch.setattr(company_module, "_load", counted)
     return seen
