@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys
+from reportlib.metrics._groups import dimension_keys, per_cohort
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -231,10 +231,10 @@ def funnel_cohorts(
             g = pair.groupby([cohort, key]).sum().reset_index()
             g.columns = ["cohort", "value", "entered", "converted"]
             g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
-            g["mature"] = [(as_of - c.end_time).days >= horizon for c in g["cohort"]]
+            g["mature"] = per_cohort(g["cohort"], lambda c, h=horizon: (as_of - c.end_time).days >= h)
             frames.append(g)
     out = pd.concat(frames, ignore_index=True)
-    out["age_months"] = [(as_of.to_period("M") - c).n for c in out["cohort"]]
+    out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)
     out["rate"] = out["converted"] / out["entered"].replace(0, np.nan)
     return out[FUNNEL_COHORT_COLUMNS].astype({"entered": int, "converted": int, "mature": bool})

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys
+from reportlib.metrics._groups import dimension_keys, per_cohort
 from reportlib.metrics._noted import policy
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.movements import MovementSet
@@ -196,7 +196,7 @@ def opportunity_cohorts(
             g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
             frames.append(g)
     out = pd.concat(frames, ignore_index=True)
-    out["age_months"] = [(as_of.to_period("M") - c).n for c in out["cohort"]]
+    out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)
     cols = ["cohort", "dimension", "value", "stage_from", "stage_to", "entered", "converted", "age_months"]
     return out[cols].astype({"entered": int, "converted": int})
