@@ -24,6 +24,7 @@ each contract expands to its months with ``np.repeat``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,7 @@ _EPS = 1e-9  # tolerance on L / step when counting invoices (L is a float)
 
 @dataclass(frozen=True)
 class _C:
-    """Numpy view of a contracts frame."""
+    """Numpy view of a contracts frame (the masks worked out once, on first use)."""
 
     frame: pd.DataFrame
     start: np.ndarray  # datetime64[D]
@@ -81,15 +82,15 @@ class _C:
     def n(self) -> int:
         return len(self.start)
 
-    @property
+    @cached_property
     def by_mrr(self) -> np.ndarray:
         return ~np.isnan(self.mrr)
 
-    @property
+    @cached_property
     def open_ended(self) -> np.ndarray:
         return np.isnat(self.end)
 
-    @property
+    @cached_property
     def one_off_point(self) -> np.ndarray:
         """One-off lines without an end date: all revenue in the start month."""
         return (self.frame["revenue_type"].to_numpy() == "one_off") & self.open_ended
@@ -173,7 +174,10 @@ def recognized_revenue(contracts: pd.DataFrame, *, until: object = None) -> pd.D
     DataFrame
         ``month, customer_id, contract_id, revenue_type, revenue``.
     """
-    c = _prep(contracts)
+    return _recognized(_prep(contracts), until)
+
+
+def _recognized(c: _C, until: object) -> pd.DataFrame:
     if c.n == 0:
         return _empty_revenue()
     horizon = _horizon(c, until)
@@ -230,7 +234,10 @@ def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
     DataFrame
         ``date, month, customer_id, contract_id, revenue_type, amount``.
     """
-    c = _prep(contracts)
+    return _invoices(_prep(contracts), until)
+
+
+def _invoices(c: _C, until: object) -> pd.DataFrame:
     if c.n == 0:
         return _empty_invoices()
     horizon = _horizon(c, until)
@@ -299,7 +306,10 @@ def bookings(contracts: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``signed_date, month, customer_id, contract_id, revenue_type, bookings``.
     """
-    c = _prep(contracts)
+    return _bookings(_prep(contracts))
+
+
+def _bookings(c: _C) -> pd.DataFrame:
     rows = np.arange(c.n)
     value = np.where(c.by_mrr, 12.0 * c.mrr, c.tcv)
     return pd.DataFrame(
@@ -417,7 +427,18 @@ def revenue_bridge(
     DataFrame
         Exactly ``month, bookings, billings, revenue, deferred_revenue, arr, carr``.
     """
-    c = _prep(contracts)
+    return _bridge(contracts, _prep(contracts), months, transactions)
+
+
+def _bridge(
+    contracts: pd.DataFrame,
+    c: _C,
+    months: object,
+    transactions: pd.DataFrame | None,
+    rev: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`revenue_bridge` of the prepared ``c`` (``rev``: its recognised revenue up to
+    the last month, when the caller has it already)."""
     span = month_span(months)
     if span is None:
         if c.n == 0:
@@ -430,9 +451,10 @@ def revenue_bridge(
     if c.n:
         origin = min(first, int(np.concatenate([c.start, c.signed]).astype("datetime64[M]").astype(np.int64).min()))
     t = last - origin + 1
-    rev = recognized_revenue(contracts, until=pd.Period(ordinal=last, freq="M"))
-    inv = invoices(contracts, until=pd.Period(ordinal=last, freq="M"))
-    book = bookings(contracts)
+    if rev is None:
+        rev = _recognized(c, pd.Period(ordinal=last, freq="M"))
+    inv = _invoices(c, pd.Period(ordinal=last, freq="M"))
+    book = _bookings(c)
     tx = _transactions_monthly(transactions, origin, t)
     revenue = _monthly(rev["revenue"], rev["month"], origin, t) + tx
     billings = _monthly(inv["amount"], inv["month"], origin, t) + tx
@@ -475,10 +497,15 @@ def revenue_tiers(
         ``month, contracted_recurring, uncontracted_recurring, one_off, total,
         recurring_share`` (NaN when total is 0).
     """
+    return _tiers(contracts, transactions, financials, months)
+
+
+def _tiers(contracts, transactions, financials, months, rev: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`revenue_tiers`, with the contracts' recognised revenue ``rev`` when the caller has it."""
     has_contracts = contracts is not None and len(contracts) > 0
     has_tx = transactions is not None and len(transactions) > 0
     if has_contracts or has_tx:
-        table = _tiers_from_sources(contracts if has_contracts else None, transactions if has_tx else None, months)
+        table = _tiers_from_sources(contracts if has_contracts else None, transactions if has_tx else None, months, rev)
     elif financials is not None and len(financials):
         table = _tiers_from_financials(financials, months)
     else:
@@ -489,12 +516,13 @@ def revenue_tiers(
     return table[TIER_COLUMNS]
 
 
-def _tiers_from_sources(contracts, transactions, months) -> pd.DataFrame:
+def _tiers_from_sources(contracts, transactions, months, rev: pd.DataFrame | None = None) -> pd.DataFrame:
     span = month_span(months)
     until = pd.Period(ordinal=span[1], freq="M") if span else None
     parts = []
     if contracts is not None:
-        rev = recognized_revenue(contracts, until=until)
+        if rev is None:
+            rev = recognized_revenue(contracts, until=until)
         parts.append(pd.DataFrame({"month": rev["month"], "tier": rev["revenue_type"], "revenue": rev["revenue"]}))
     if transactions is not None:
         parts.append(
@@ -585,8 +613,11 @@ def contract_kpis(
         note = f"the period starts {p_first}, before the revenue data (it starts {first})"
         return {k: Blank(note) for k in CONTRACT_KPIS}
     out: dict[str, Value] = {}
+    rev = None  # recognised revenue up to M: shared by the bridge and the tiers
     if has_contracts:
-        bridge = revenue_bridge(contracts, (p_first, as_of), transactions=transactions)
+        c = _prep(contracts)
+        rev = _recognized(c, as_of)
+        bridge = _bridge(contracts, c, (p_first, as_of), transactions, rev)
         out.update(
             bookings=float(bridge["bookings"].sum()),
             billings=float(bridge["billings"].sum()),
@@ -598,7 +629,7 @@ def contract_kpis(
     else:
         note = "no contracts input"
         out.update({k: Blank(note) for k in ("bookings", "billings", "deferred_revenue", "contract_arr", "carr")})
-    tiers = revenue_tiers(contracts if has_contracts else None, transactions, financials, months=(p_first, as_of))
+    tiers = _tiers(contracts if has_contracts else None, transactions, financials, (p_first, as_of), rev)
     in_p = tiers.loc[(tiers["month"] >= p_first) & (tiers["month"] <= as_of)] if len(tiers) else tiers
     total = float(in_p["total"].sum()) if len(in_p) else 0.0
     if not has_contracts:
