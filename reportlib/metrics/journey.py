@@ -223,15 +223,24 @@ def funnel_cohorts(
         {s: leads[f"{s}_at"].notna() & (leads[f"{s}_at"] < as_of + pd.Timedelta(days=1)) for s in present},
         index=leads.index,
     )
+    days_after = {}  # cohort -> whole days from its last moment to the as-of day
+
+    def ended(c: pd.Period) -> int:
+        if c not in days_after:
+            days_after[c] = (as_of - c.end_time).days
+        return days_after[c]
+
     frames = []
     for a, b in zip(present, present[1:], strict=False):
-        pair = pd.DataFrame({"entered": reached[a], "converted": reached[a] & reached[b]})
         horizon = _maturity_days(leads, a, b, maturity_quantile)
         for dim, key in dimension_keys(leads, dimensions):
-            g = pair.groupby([cohort, key]).sum().reset_index()
-            g.columns = ["cohort", "value", "entered", "converted"]
+            # grouped by columns, not Series: pandas formats a Series key to look it up
+            pair = pd.DataFrame(
+                {"cohort": cohort, "value": key, "entered": reached[a], "converted": reached[a] & reached[b]}
+            )
+            g = pair.groupby(["cohort", "value"]).sum().reset_index()
             g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
-            g["mature"] = per_cohort(g["cohort"], lambda c, h=horizon: (as_of - c.end_time).days >= h)
+            g["mature"] = per_cohort(g["cohort"], lambda c, h=horizon: ended(c) >= h)
             frames.append(g)
     out = pd.concat(frames, ignore_index=True)
     out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)

@@ -134,7 +134,8 @@ def pipeline_by(opportunities: pd.DataFrame, window: Window, by: str) -> pd.Data
         )
     f = _flags(opportunities, window)
     key = opportunities[by].astype("string").fillna("(missing)").rename(by)
-    g = f.groupby(key).agg(
+    # by a column where it can be one (pandas formats a Series key to look it up)
+    g = (f.assign(**{by: key}).groupby(by) if by not in f.columns else f.groupby(key)).agg(
         pipeline_created=("created_amount", "sum"),
         opportunities_created=("opportunities_created", "sum"),
         won=("won", "sum"),
@@ -187,12 +188,13 @@ def opportunity_cohorts(
     for dim, value in dimension_keys(opps, dimensions):
         for a, b in (("created", "closed"), ("closed", "won")):
             entered, converted = reached[a], reached[a] & reached[b]
+            # grouped by columns, not Series: pandas formats a Series key to look it up
             g = (
-                pd.DataFrame({"entered": entered, "converted": converted})
-                .groupby([cohort.rename("cohort"), value])
+                pd.DataFrame({"cohort": cohort, "value": value, "entered": entered, "converted": converted})
+                .groupby(["cohort", "value"])
                 .sum()
+                .reset_index()
             )
-            g = g.reset_index().rename(columns={value.name: "value"})
             g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
             frames.append(g)
     out = pd.concat(frames, ignore_index=True)
