@@ -230,18 +230,25 @@ def funnel_cohorts(
             days_after[c] = (as_of - c.end_time).days
         return days_after[c]
 
+    pairs = list(zip(present, present[1:], strict=False))
+    flags = {}  # per stage pair k: entered_k and converted_k, summed by one groupby per dimension
+    for k, (a, b) in enumerate(pairs):
+        flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
+    # grouped by columns, not Series: pandas formats a Series key to look it up
+    sums = [
+        pd.DataFrame({"cohort": cohort, "value": key, **flags}).groupby(["cohort", "value"]).sum().reset_index()
+        for _, key in dimension_keys(leads, dimensions)
+    ]
     frames = []
-    for a, b in zip(present, present[1:], strict=False):
+    for k, (a, b) in enumerate(pairs):
         horizon = _maturity_days(leads, a, b, maturity_quantile)
-        for dim, key in dimension_keys(leads, dimensions):
-            # grouped by columns, not Series: pandas formats a Series key to look it up
-            pair = pd.DataFrame(
-                {"cohort": cohort, "value": key, "entered": reached[a], "converted": reached[a] & reached[b]}
-            )
-            g = pair.groupby(["cohort", "value"]).sum().reset_index()
-            g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
-            g["mature"] = per_cohort(g["cohort"], lambda c, h=horizon: ended(c) >= h)
-            frames.append(g)
+        for (dim, _), summed in zip(dimension_keys(leads, dimensions), sums, strict=True):
+            # one frame built at once: each column added later re-creates the column labels
+            g = {"cohort": summed["cohort"], "value": summed["value"]}
+            g.update(entered=summed[f"entered_{k}"], converted=summed[f"converted_{k}"])
+            g.update(dimension=dim, stage_from=a, stage_to=b)
+            g["mature"] = per_cohort(summed["cohort"], lambda c, h=horizon: ended(c) >= h)
+            frames.append(pd.DataFrame(g))
     out = pd.concat(frames, ignore_index=True)
     out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)

@@ -184,19 +184,20 @@ def opportunity_cohorts(
         {"created": opps["created_at"].notna(), "closed": closed, "won": closed & (outcome == "won")}, index=opps.index
     )
     cohort = opps["created_at"].dt.to_period("M")
+    pairs = (("created", "closed"), ("closed", "won"))
+    flags = {}  # per stage pair k: entered_k and converted_k, summed by one groupby per dimension
+    for k, (a, b) in enumerate(pairs):
+        flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
     frames = []
     for dim, value in dimension_keys(opps, dimensions):
-        for a, b in (("created", "closed"), ("closed", "won")):
-            entered, converted = reached[a], reached[a] & reached[b]
-            # grouped by columns, not Series: pandas formats a Series key to look it up
-            g = (
-                pd.DataFrame({"cohort": cohort, "value": value, "entered": entered, "converted": converted})
-                .groupby(["cohort", "value"])
-                .sum()
-                .reset_index()
-            )
-            g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
-            frames.append(g)
+        # grouped by columns, not Series: pandas formats a Series key to look it up
+        summed = pd.DataFrame({"cohort": cohort, "value": value, **flags}).groupby(["cohort", "value"]).sum()
+        summed = summed.reset_index()
+        for k, (a, b) in enumerate(pairs):
+            # one frame built at once: each column added later re-creates the column labels
+            g = {"cohort": summed["cohort"], "value": summed["value"]}
+            g.update(entered=summed[f"entered_{k}"], converted=summed[f"converted_{k}"])
+            frames.append(pd.DataFrame({**g, "dimension": dim, "stage_from": a, "stage_to": b}))
     out = pd.concat(frames, ignore_index=True)
     out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)
