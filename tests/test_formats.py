@@ -3,6 +3,7 @@ and numbers as exports write them; reading that cannot be silently wrong (issue 
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import json
@@ -123,6 +124,20 @@ def test_epoch_excel_serial_and_percent_s():
     assert parse_dates(pd.Series([45292.0]))[0].iloc[0] == pd.Timestamp("2024-01-01")
     values, bad = parse_dates(pd.Series(["1704067200", "soon"]), "epoch")
     assert bad.tolist() == [False, True]
+
+
+def test_object_dates_and_text_are_read_once_per_distinct_value_with_blanks_kept():
+    # Parquet dates arrive as datetime.date objects; Excel text as str objects with spaces.
+    # Rows: 2024-01-02, blank (None), 2024-01-01, blank (NaN), 2024-01-02 again.
+    days = pd.Series([dt.date(2024, 1, 2), None, dt.date(2024, 1, 1), np.nan, dt.date(2024, 1, 2)], dtype=object)
+    values, bad = parse_dates(days)
+    assert values.tolist()[::2] == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+    assert values.isna().tolist() == [False, True, False, True, False] and not bad.any()
+    # " 2024-03-01" and "2024-03-01 " are one date; "  " is blank, not bad; "soon" is bad.
+    texts = pd.Series([" 2024-03-01", "soon", "2024-03-01 ", "  "], dtype=object)
+    values, bad = parse_dates(texts)
+    assert values.tolist()[0] == values.tolist()[2] == pd.Timestamp("2024-03-01")
+    assert bad.tolist() == [False, True, False, False]
 
 
 def test_day_month_order_is_one_per_column():

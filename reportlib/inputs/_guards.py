@@ -171,7 +171,8 @@ def _first_and_last_numbers(frame: pd.DataFrame, data: list[str]) -> dict[str, t
     Text columns are parsed in one call, stacked: parsing text is cell by cell, so each
     column's numbers are those it would get alone, without a call's fixed cost per column
     (most of the time this check took on a small company)."""
-    sample = pd.concat([frame.iloc[:-1].iloc[:50], frame.iloc[[-1]]])
+    n = len(frame)
+    sample = frame.take(np.r_[np.arange(min(n - 1, 50)), n - 1])  # the first 50 rows above the last, and the last
     size = len(sample)
     texts = [c for c in data if isinstance(sample[c].dtype, pd.StringDtype)]
     parsed = {c: parse_numbers(sample[c])[0] for c in data if c not in texts}

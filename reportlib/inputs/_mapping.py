@@ -442,20 +442,21 @@ class _Context:
     def build(self, raw: pd.DataFrame, sources: dict[str, _Source], defer_checks: bool = False) -> pd.DataFrame | None:
         n_before = sum(p.severity == "error" for p in self.problems)
         self.sources = sources
-        frame = pd.DataFrame(index=raw.index)
+        # the parsed columns, made a frame at once: each column added to a frame re-creates its labels
+        columns: dict[str, pd.Series] = {}
         rows = raw[ROW]
         bad_rows: list[tuple[pd.Series, str, _Source]] = []  # (mask, reason, source)
         for name, src in sources.items():
             column = self._values(raw, name, src)
             col = self.schema.get(name)
             if col is None:  # a dimension: kept as text
-                frame[name] = text(column)
+                columns[name] = text(column)
                 continue
             notes = Notes()
             parsed, unparseable, blank = self._parse(column, col, name, notes)
             if self.spec.amount_unit == "cents" and name in MONEY.get(self.name, ()):
                 parsed = parsed / 100
-            frame[name] = parsed
+            columns[name] = parsed
             said = self._notes(raw, notes, src, column)
             if unparseable.any():
                 bad_rows.append((unparseable, "unparseable", src))
@@ -472,7 +473,8 @@ class _Context:
                     self.row_problems(
                         raw, blank, src, lambda v, n=name: f"{n} is blank; every row needs one.", values=column
                     )
-            self._rules(raw, frame, name, col, src, bad_rows)
+            self._rules(raw, parsed, name, col, src, bad_rows)
+        frame = pd.DataFrame(columns, index=raw.index)
         self._row_rules(raw, frame, bad_rows)
         if self.spec.on_bad_rows == "warn" and bad_rows:
             keep = ~pd.concat([m for m, _, _ in bad_rows], axis=1).any(axis=1)
@@ -553,8 +555,7 @@ class _Context:
             values, bad = parse_numbers(column, spec.decimal, spec.thousands)
         return values, bad & ~blank, blank
 
-    def _rules(self, raw, frame, name: str, col: Col, src: _Source, bad_rows) -> None:
-        values = frame[name]
+    def _rules(self, raw, values: pd.Series, name: str, col: Col, src: _Source, bad_rows) -> None:
         if col.kind == "category":
             unknown = present(values) & ~values.isin(col.allowed)
             if unknown.any():

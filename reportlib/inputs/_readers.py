@@ -47,6 +47,7 @@ _KINDS = {
     ".tsv": "csv",
     ".txt": "csv",
 }
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s/>]")  # a cell's formula, any namespace prefix
 _TITLE_SCAN = 30  # lines looked at to find a header below title lines
 _SMALL_PAGE = 32_768  # bytes of a Parquet dictionary page read as a dictionary
 
@@ -501,9 +502,11 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
     try:
         sheet = _pick_sheet(book.sheetnames, display, options.sheet, fail)
         cells = [list(r) for r in book[sheet].iter_rows(values_only=True)]
+        formulas = _has_formulas(book[sheet])
     finally:
         book.close()
-    _check_formulas(data, sheet, cells, display, fail, options.formula_text)
+    if formulas:
+        _check_formulas(data, sheet, cells, display, fail, options.formula_text)
     if not cells:
         raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
     skip = {
@@ -569,6 +572,16 @@ def _pick_sheet(names: list[str], display: str, sheet: str | None, fail) -> str:
             f"{display} has no sheet named '{sheet}'. Its sheets are: {', '.join(names)}." + did_you_mean(sheet, names)
         )
     return sheet
+
+
+def _has_formulas(worksheet: Any) -> bool:
+    """Whether the sheet's XML holds a formula element (``<f>``): without one, the second
+    pass of :func:`_check_formulas` (as long as the first) would find nothing."""
+    source = getattr(worksheet, "_get_source", None)  # openpyxl's read-only sheet
+    if source is None:
+        return True
+    with source() as xml:
+        return _FORMULA_ELEMENT.search(xml.read()) is not None
 
 
 def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str, fail, as_text: bool = False) -> None:

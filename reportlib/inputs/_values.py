@@ -67,9 +67,17 @@ def present(s: pd.Series) -> pd.Series:
         codes, distinct = factorized(s)
         filled = np.asarray(distinct.str.strip() != "", dtype=bool)
         return pd.Series(per_row(filled, codes, False), index=s.index, name=s.name)
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _ONE_TEXT_PER_VALUE:
+        codes, objects = pd.factorize(s.to_numpy(), use_na_sentinel=True)  # once per distinct value
+        filled = _filled_text(pd.Series(objects, dtype=object)).to_numpy(dtype=bool)
+        return pd.Series(per_row(filled, codes, False), index=s.index, name=s.name)
     if s.dtype == object or pd.api.types.is_string_dtype(s):
-        return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
+        return _filled_text(s)
     return s.notna()
+
+
+def _filled_text(s: pd.Series) -> pd.Series:
+    return s.notna() & s.astype("string").str.strip().ne("").fillna(False)
 
 
 def text(s: pd.Series) -> pd.Series:
@@ -260,12 +268,22 @@ def _distinct_cells(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes (-1 = blank) and distinct texts of the cells, stripped, in order of first appearance."""
     if _arrow_text(s):
         return factorized(text(s))  # cached with the column
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in _ONE_TEXT_PER_VALUE:
+        # Parquet dates (or Excel text): formatted once per distinct value, not per cell.
+        first, objects = pd.factorize(s.to_numpy(), use_na_sentinel=True)
+        codes, uniques = _distinct_cells(pd.Series(objects, dtype=object).map(_cell_text).astype("string"))
+        return per_row(codes, first, -1), uniques
     if s.dtype == object:  # Excel: a mix of real datetimes, numbers and text
         cells = s.map(_cell_text, na_action="ignore").astype("string").str.strip()
     else:
         cells = s.astype("string").str.strip()
     codes, uniques = pd.factorize(cells.mask(cells.eq("")), use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+#: Object columns of one type whose equal values (one hash) always have the same text; not
+#: numbers (``1 == True``) nor aware datetimes (equal instants in two offsets).
+_ONE_TEXT_PER_VALUE = {"date", "string"}
 
 
 def _cell_text(v: Any) -> str:

@@ -32,7 +32,7 @@ from reportlib import registry as reg
 from reportlib._store import Mode, Store, digest
 from reportlib.exceptions import Problem
 from reportlib.inputs import Company, open_company, resolve_as_of
-from reportlib.inputs.config import INPUT_NAMES
+from reportlib.inputs.config import INPUT_NAMES, REVENUE_INPUTS
 from reportlib.kpis import narrative as nar
 from reportlib.kpis._cache import result_key
 from reportlib.kpis.excel import atomic_write, number_format, write_workbook
@@ -657,9 +657,11 @@ def _nps_table(nps: pd.DataFrame, window: Window) -> pd.DataFrame:
 def _breakdowns(ctx: _Ctx, window: Window) -> pd.DataFrame:
     """Revenue KPIs split by each dimension of the revenue input (granular tier)."""
     cfg, rows = ctx.company.config, []
+    # A breakdown needs only the revenue grid: the other inputs are not filtered per value.
+    revenue = replace(ctx.company, frames={n: f for n, f in ctx.company.frames.items() if n in REVENUE_INPUTS})
     for dim in _dimensions(ctx):
         for value in _dimension_values(ctx, dim):
-            seg = _context(ctx.company.segment(dim, value), ctx.whole, window, ctx.as_of_date)
+            seg = _context(revenue.segment(dim, value), ctx.whole, window, ctx.as_of_date)
             vals = _revenue_values(seg, window)
             for k in BREAKDOWN_KPIS:
                 v = vals.get(k, Blank(""))

@@ -24,6 +24,7 @@ each contract expands to its months with ``np.repeat``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,7 @@ _EPS = 1e-9  # tolerance on L / step when counting invoices (L is a float)
 
 @dataclass(frozen=True)
 class _C:
-    """Numpy view of a contracts frame."""
+    """Numpy view of a contracts frame (the masks worked out once, on first use)."""
 
     frame: pd.DataFrame
     start: np.ndarray  # datetime64[D]
@@ -81,15 +82,15 @@ class _C:
     def n(self) -> int:
         return len(self.start)
 
-    @property
+    @cached_property
     def by_mrr(self) -> np.ndarray:
         return ~np.isnan(self.mrr)
 
-    @property
+    @cached_property
     def open_ended(self) -> np.ndarray:
         return np.isnat(self.end)
 
-    @property
+    @cached_property
     def one_off_point(self) -> np.ndarray:
         """One-off lines without an end date: all revenue in the start month."""
         return (self.frame["revenue_type"].to_numpy() == "one_off") & self.open_ended
@@ -145,11 +146,12 @@ def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return rows, first[rows] + offsets
 
 
-def _meta(c: _C, rows: np.ndarray) -> dict[str, np.ndarray]:
+def _meta(c: _C, rows: np.ndarray) -> dict[str, pd.api.extensions.ExtensionArray]:
+    # Text once per contract, then taken per row: converting the rows' Python strings one
+    # by one cost more than the revenue arithmetic on a small company.
     return {
-        "customer_id": pd.array(c.col("customer_id")[rows], dtype="string"),
-        "contract_id": pd.array(c.col("contract_id")[rows], dtype="string"),
-        "revenue_type": pd.array(c.col("revenue_type")[rows], dtype="string"),
+        name: pd.array(c.frame[name], dtype="string").take(rows)
+        for name in ("customer_id", "contract_id", "revenue_type")
     }
 
 
@@ -172,7 +174,10 @@ def recognized_revenue(contracts: pd.DataFrame, *, until: object = None) -> pd.D
     DataFrame
         ``month, customer_id, contract_id, revenue_type, revenue``.
     """
-    c = _prep(contracts)
+    return _recognized(_prep(contracts), until)
+
+
+def _recognized(c: _C, until: object) -> pd.DataFrame:
     if c.n == 0:
         return _empty_revenue()
     horizon = _horizon(c, until)
@@ -229,7 +234,10 @@ def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
     DataFrame
         ``date, month, customer_id, contract_id, revenue_type, amount``.
     """
-    c = _prep(contracts)
+    return _invoices(_prep(contracts), until)
+
+
+def _invoices(c: _C, until: object) -> pd.DataFrame:
     if c.n == 0:
         return _empty_invoices()
     horizon = _horizon(c, until)
@@ -298,7 +306,10 @@ def bookings(contracts: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``signed_date, month, customer_id, contract_id, revenue_type, bookings``.
     """
-    c = _prep(contracts)
+    return _bookings(_prep(contracts))
+
+
+def _bookings(c: _C) -> pd.DataFrame:
     rows = np.arange(c.n)
     value = np.where(c.by_mrr, 12.0 * c.mrr, c.tcv)
     return pd.DataFrame(
@@ -344,7 +355,9 @@ def contract_arr(contracts: pd.DataFrame, months: object) -> pd.DataFrame:
         signed_m = c.signed.astype("datetime64[M]").astype(np.int64)
         carr_extra = _sum_runs(value, np.maximum(signed_m, first), np.minimum(ms - 1, last), first, t)
         known = np.minimum(signed_m, ms)  # signed (or live) from this month on
-        carr_extra -= _replaced_by_renewals(c, cr["customer_id"].to_numpy(), value, known, served_last, first, t)
+        # customers as integer codes (missing = -1, still equal to each other): a faster join than text
+        customer = pd.factorize(cr["customer_id"])[0]
+        carr_extra -= _replaced_by_renewals(c, customer, value, known, served_last, first, t)
     return pd.DataFrame({"month": months_index(first, last), "arr": arr, "carr": arr + carr_extra})
 
 
@@ -416,7 +429,18 @@ def revenue_bridge(
     DataFrame
         Exactly ``month, bookings, billings, revenue, deferred_revenue, arr, carr``.
     """
-    c = _prep(contracts)
+    return _bridge(contracts, _prep(contracts), months, transactions)
+
+
+def _bridge(
+    contracts: pd.DataFrame,
+    c: _C,
+    months: object,
+    transactions: pd.DataFrame | None,
+    rev: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """:func:`revenue_bridge` of the prepared ``c`` (``rev``: its recognised revenue up to
+    the last month, when the caller has it already)."""
     span = month_span(months)
     if span is None:
         if c.n == 0:
@@ -429,9 +453,10 @@ def revenue_bridge(
     if c.n:
         origin = min(first, int(np.concatenate([c.start, c.signed]).astype("datetime64[M]").astype(np.int64).min()))
     t = last - origin + 1
-    rev = recognized_revenue(contracts, until=pd.Period(ordinal=last, freq="M"))
-    inv = invoices(contracts, until=pd.Period(ordinal=last, freq="M"))
-    book = bookings(contracts)
+    if rev is None:
+        rev = _recognized(c, pd.Period(ordinal=last, freq="M"))
+    inv = _invoices(c, pd.Period(ordinal=last, freq="M"))
+    book = _bookings(c)
     tx = _transactions_monthly(transactions, origin, t)
     revenue = _monthly(rev["revenue"], rev["month"], origin, t) + tx
     billings = _monthly(inv["amount"], inv["month"], origin, t) + tx
@@ -474,10 +499,15 @@ def revenue_tiers(
         ``month, contracted_recurring, uncontracted_recurring, one_off, total,
         recurring_share`` (NaN when total is 0).
     """
+    return _tiers(contracts, transactions, financials, months)
+
+
+def _tiers(contracts, transactions, financials, months, rev: pd.DataFrame | None = None) -> pd.DataFrame:
+    """:func:`revenue_tiers`, with the contracts' recognised revenue ``rev`` when the caller has it."""
     has_contracts = contracts is not None and len(contracts) > 0
     has_tx = transactions is not None and len(transactions) > 0
     if has_contracts or has_tx:
-        table = _tiers_from_sources(contracts if has_contracts else None, transactions if has_tx else None, months)
+        table = _tiers_from_sources(contracts if has_contracts else None, transactions if has_tx else None, months, rev)
     elif financials is not None and len(financials):
         table = _tiers_from_financials(financials, months)
     else:
@@ -488,12 +518,13 @@ def revenue_tiers(
     return table[TIER_COLUMNS]
 
 
-def _tiers_from_sources(contracts, transactions, months) -> pd.DataFrame:
+def _tiers_from_sources(contracts, transactions, months, rev: pd.DataFrame | None = None) -> pd.DataFrame:
     span = month_span(months)
     until = pd.Period(ordinal=span[1], freq="M") if span else None
     parts = []
     if contracts is not None:
-        rev = recognized_revenue(contracts, until=until)
+        if rev is None:
+            rev = recognized_revenue(contracts, until=until)
         parts.append(pd.DataFrame({"month": rev["month"], "tier": rev["revenue_type"], "revenue": rev["revenue"]}))
     if transactions is not None:
         parts.append(
@@ -584,8 +615,11 @@ def contract_kpis(
         note = f"the period starts {p_first}, before the revenue data (it starts {first})"
         return {k: Blank(note) for k in CONTRACT_KPIS}
     out: dict[str, Value] = {}
+    rev = None  # recognised revenue up to M: shared by the bridge and the tiers
     if has_contracts:
-        bridge = revenue_bridge(contracts, (p_first, as_of), transactions=transactions)
+        c = _prep(contracts)
+        rev = _recognized(c, as_of)
+        bridge = _bridge(contracts, c, (p_first, as_of), transactions, rev)
         out.update(
             bookings=float(bridge["bookings"].sum()),
             billings=float(bridge["billings"].sum()),
@@ -597,7 +631,7 @@ def contract_kpis(
     else:
         note = "no contracts input"
         out.update({k: Blank(note) for k in ("bookings", "billings", "deferred_revenue", "contract_arr", "carr")})
-    tiers = revenue_tiers(contracts if has_contracts else None, transactions, financials, months=(p_first, as_of))
+    tiers = _tiers(contracts if has_contracts else None, transactions, financials, (p_first, as_of), rev)
     in_p = tiers.loc[(tiers["month"] >= p_first) & (tiers["month"] <= as_of)] if len(tiers) else tiers
     total = float(in_p["total"].sum()) if len(in_p) else 0.0
     if not has_contracts:

@@ -257,7 +257,7 @@ def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.
     offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     return pd.DataFrame(
         {
-            "customer_id": c["customer_id"].to_numpy()[rows],
+            "customer_id": pd.array(c["customer_id"], dtype="string").take(rows),  # Arrow text, no Python strings
             "month": period_array(first[rows] + offsets),
             "mrr": value[rows],
         }
@@ -309,7 +309,7 @@ def _sum_customer_months(frame: pd.DataFrame) -> pd.DataFrame:
     uniq, total = uniq[keep], total[keep]
     out = pd.DataFrame(
         {
-            "customer_id": pd.array(customers.to_numpy()[uniq // n_months], dtype="string"),
+            "customer_id": pd.array(customers, dtype="string").take(uniq // n_months),
             "month": period_array(first + uniq % n_months),
             "mrr": total,
         }

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys
+from reportlib.metrics._groups import dimension_keys, per_cohort
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -223,18 +223,34 @@ def funnel_cohorts(
         {s: leads[f"{s}_at"].notna() & (leads[f"{s}_at"] < as_of + pd.Timedelta(days=1)) for s in present},
         index=leads.index,
     )
+    days_after = {}  # cohort -> whole days from its last moment to the as-of day
+
+    def ended(c: pd.Period) -> int:
+        if c not in days_after:
+            days_after[c] = (as_of - c.end_time).days
+        return days_after[c]
+
+    pairs = list(zip(present, present[1:], strict=False))
+    flags = {}  # per stage pair k: entered_k and converted_k, summed by one groupby per dimension
+    for k, (a, b) in enumerate(pairs):
+        flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
+    # grouped by columns, not Series: pandas formats a Series key to look it up
+    sums = [
+        pd.DataFrame({"cohort": cohort, "value": key, **flags}).groupby(["cohort", "value"]).sum().reset_index()
+        for _, key in dimension_keys(leads, dimensions)
+    ]
     frames = []
-    for a, b in zip(present, present[1:], strict=False):
-        pair = pd.DataFrame({"entered": reached[a], "converted": reached[a] & reached[b]})
+    for k, (a, b) in enumerate(pairs):
         horizon = _maturity_days(leads, a, b, maturity_quantile)
-        for dim, key in dimension_keys(leads, dimensions):
-            g = pair.groupby([cohort, key]).sum().reset_index()
-            g.columns = ["cohort", "value", "entered", "converted"]
-            g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
-            g["mature"] = [(as_of - c.end_time).days >= horizon for c in g["cohort"]]
-            frames.append(g)
+        for (dim, _), summed in zip(dimension_keys(leads, dimensions), sums, strict=True):
+            # one frame built at once: each column added later re-creates the column labels
+            g = {"cohort": summed["cohort"], "value": summed["value"]}
+            g.update(entered=summed[f"entered_{k}"], converted=summed[f"converted_{k}"])
+            g.update(dimension=dim, stage_from=a, stage_to=b)
+            g["mature"] = per_cohort(summed["cohort"], lambda c, h=horizon: ended(c) >= h)
+            frames.append(pd.DataFrame(g))
     out = pd.concat(frames, ignore_index=True)
-    out["age_months"] = [(as_of.to_period("M") - c).n for c in out["cohort"]]
+    out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)
     out["rate"] = out["converted"] / out["entered"].replace(0, np.nan)
     return out[FUNNEL_COHORT_COLUMNS].astype({"entered": int, "converted": int, "mature": bool})

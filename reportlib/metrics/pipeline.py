@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys
+from reportlib.metrics._groups import dimension_keys, per_cohort
 from reportlib.metrics._noted import policy
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.movements import MovementSet
@@ -134,7 +134,8 @@ def pipeline_by(opportunities: pd.DataFrame, window: Window, by: str) -> pd.Data
         )
     f = _flags(opportunities, window)
     key = opportunities[by].astype("string").fillna("(missing)").rename(by)
-    g = f.groupby(key).agg(
+    # by a column where it can be one (pandas formats a Series key to look it up)
+    g = (f.assign(**{by: key}).groupby(by) if by not in f.columns else f.groupby(key)).agg(
         pipeline_created=("created_amount", "sum"),
         opportunities_created=("opportunities_created", "sum"),
         won=("won", "sum"),
@@ -183,20 +184,22 @@ def opportunity_cohorts(
         {"created": opps["created_at"].notna(), "closed": closed, "won": closed & (outcome == "won")}, index=opps.index
     )
     cohort = opps["created_at"].dt.to_period("M")
+    pairs = (("created", "closed"), ("closed", "won"))
+    flags = {}  # per stage pair k: entered_k and converted_k, summed by one groupby per dimension
+    for k, (a, b) in enumerate(pairs):
+        flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
     frames = []
     for dim, value in dimension_keys(opps, dimensions):
-        for a, b in (("created", "closed"), ("closed", "won")):
-            entered, converted = reached[a], reached[a] & reached[b]
-            g = (
-                pd.DataFrame({"entered": entered, "converted": converted})
-                .groupby([cohort.rename("cohort"), value])
-                .sum()
-            )
-            g = g.reset_index().rename(columns={value.name: "value"})
-            g["dimension"], g["stage_from"], g["stage_to"] = dim, a, b
-            frames.append(g)
+        # grouped by columns, not Series: pandas formats a Series key to look it up
+        summed = pd.DataFrame({"cohort": cohort, "value": value, **flags}).groupby(["cohort", "value"]).sum()
+        summed = summed.reset_index()
+        for k, (a, b) in enumerate(pairs):
+            # one frame built at once: each column added later re-creates the column labels
+            g = {"cohort": summed["cohort"], "value": summed["value"]}
+            g.update(entered=summed[f"entered_{k}"], converted=summed[f"converted_{k}"])
+            frames.append(pd.DataFrame({**g, "dimension": dim, "stage_from": a, "stage_to": b}))
     out = pd.concat(frames, ignore_index=True)
-    out["age_months"] = [(as_of.to_period("M") - c).n for c in out["cohort"]]
+    out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)
     cols = ["cohort", "dimension", "value", "stage_from", "stage_to", "entered", "converted", "age_months"]
     return out[cols].astype({"entered": int, "converted": int})
