@@ -277,13 +277,19 @@ WARM_IMPORTS = (
 #: table templates are loaded before the first section rather than during it.
 WARM_CALLS = ("reportlib.deck.report.warm_drawing",)
 
+#: Ends the warm-up: what the kernel holds now (modules, fonts, templates) lives as long as
+#: the kernel, so it is moved out of the garbage collector's reach. The reset between
+#: notebooks ends in a full collection (IPython's), which would otherwise walk all of it
+#: again: 0.15-0.2 s of CPU per section, 0.03 s after the freeze.
+_FREEZE_CODE = "import gc as _gc\n_gc.collect()\n_gc.freeze()\ndel _gc\n"
+
 
 def _warm(imports: Sequence[str], start_timeout: float = 60.0, calls: Sequence[str] = WARM_CALLS) -> float:
     """Start (or reset) this worker's kernel, import ``imports`` in it and call ``calls``
     (dotted names of functions without arguments); returns seconds."""
     t0 = time.perf_counter()
     code = "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in imports)
-    code += "".join(f"try:\n    {c}()\nexcept Exception:\n    pass\n" for c in calls)
+    code += "".join(f"try:\n    {c}()\nexcept Exception:\n    pass\n" for c in calls) + _FREEZE_CODE
     try:
         km = _warm_kernel(start_timeout)
         run_sync(_execute)(km, code, start_timeout)
