@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench system-deps install clean data
+.PHONY: demo test lint bench system-deps install clean data bytecode
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The package's bytecode, written once: the environment may set PYTHONDONTWRITEBYTECODE, and
+# then every notebook kernel and portfolio worker would compile reportlib again (~0.5 s each).
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q reportlib
 
 # Chromium prints the PDF and poppler's pdftotext/pdftoppm check it. Installed with apt-get
 # when missing and we are allowed to (root, or passwordless sudo); otherwise we say how.
@@ -37,7 +42,7 @@ system-deps:
 data: $(STAMP)
 	$(BIN)/reportlib demo --data-only --data-dir data
 
-demo: $(STAMP) system-deps
+demo: bytecode system-deps
 	$(BIN)/reportlib demo --data-dir data --out reports
 
 # ruff's rules are in pyproject.toml ([tool.ruff]); `make test` lints first.
@@ -45,10 +50,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check reportlib tests benchmarks
 	$(BIN)/ruff format --check reportlib tests benchmarks
 
-test: lint system-deps
+test: lint bytecode system-deps
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-bench: $(STAMP) system-deps
+bench: bytecode system-deps
 	$(BIN)/python -m benchmarks
 
 clean:
