@@ -24,6 +24,7 @@ from typing import Any
 import click
 
 from reportlib import __version__
+from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import parse_compare, parse_segment
 from reportlib.processes import Terminated, raise_on_signals
@@ -151,6 +152,21 @@ def _fund_option(func: Callable) -> Callable:
     )(func)
 
 
+def _cache_option(func: Callable) -> Callable:
+    return click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Load the inputs and compute the KPIs from scratch, neither reading nor writing the cache "
+        "of validated inputs and KPI results ($REPORTLIB_CACHE, default ~/.cache/reportlib).",
+    )(func)
+
+
+def _cache_mode(no_cache: bool, force: bool = False) -> Mode:
+    """``--no-cache``: no store; ``--force``: computed again and stored; else reused."""
+    return Mode.OFF if no_cache else Mode.REFRESH if force else Mode.USE
+
+
 def _use_fund(fund: Path | None) -> None:
     """``--fund FILE`` for this run and every process it starts (workers, kernels)."""
     if fund is not None:
@@ -229,7 +245,8 @@ _compare_option = click.option(
     metavar="PERIOD",
     help="Also check that this month (2026-09, 2026Q3) is inside the data.",
 )
-def validate(folder: Path, as_of: str | None) -> int:
+@_cache_option
+def validate(folder: Path, as_of: str | None, no_cache: bool) -> int:
     """Check a company folder, or every company of a portfolio folder, and list every problem.
 
     One company: each problem with its file, row and column. A portfolio folder: one line
@@ -240,22 +257,23 @@ def validate(folder: Path, as_of: str | None) -> int:
       reportlib validate data/meridian
       reportlib validate data
     """
+    cache = _cache_mode(no_cache)
     if not (folder / CONFIG_FILE).is_file() and folder.is_dir() and _companies_in(folder):
-        return _validate_portfolio(folder, _fiscal_as_of(as_of, _companies_in(folder)))
+        return _validate_portfolio(folder, _fiscal_as_of(as_of, _companies_in(folder)), cache)
     as_of = _fiscal_as_of(as_of, [folder])
-    report = _validate_one(folder, as_of)
+    report = _validate_one(folder, as_of, cache)
     click.echo(report.render())
     if not folder.exists() and (hint := _did_you_mean(folder).strip()):
         click.echo(hint)
     return 1 if report.errors else 0
 
 
-def _validate_one(folder: Path, as_of: str | None) -> Any:
+def _validate_one(folder: Path, as_of: str | None, cache: Mode) -> Any:
     from reportlib.inputs import validate_company
     from reportlib.inputs.commentary import commentary_problems
     from reportlib.kpis.builder import reconciliation_warnings
 
-    report = validate_company(folder, as_of=as_of)
+    report = validate_company(folder, as_of=as_of, cache=cache)
     if report.ok and report.company is not None:  # sources that disagree (reconciliation.csv)
         report.warnings.extend(reconciliation_warnings(report.company))
     if folder.is_dir():  # commentary headings the pack would not show
@@ -263,12 +281,12 @@ def _validate_one(folder: Path, as_of: str | None) -> Any:
     return report
 
 
-def _validate_portfolio(folder: Path, as_of: str | None) -> int:
+def _validate_portfolio(folder: Path, as_of: str | None, cache: Mode) -> int:
     failed = 0
     companies = _companies_in(folder)
     width = max(len(p.name) for p in companies)
     for company in companies:
-        report = _validate_one(company, as_of)
+        report = _validate_one(company, as_of, cache)
         warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
         if report.errors:
             failed += 1
@@ -296,8 +314,16 @@ def _validate_portfolio(folder: Path, as_of: str | None) -> int:
     help="Output root: files go to OUT/<company>/<as_of>/ like `pack`.",
 )
 @_fund_option
+@_cache_option
 def kpis(
-    company_dir: Path, as_of: str | None, window: str, segment: Any, compare: Any, out: Path, fund: Path | None
+    company_dir: Path,
+    as_of: str | None,
+    window: str,
+    segment: Any,
+    compare: Any,
+    out: Path,
+    fund: Path | None,
+    no_cache: bool,
 ) -> int:
     """Compute kpis.csv, kpis.xlsx and the tables of one company, without notebooks or PDF.
 
@@ -311,9 +337,10 @@ def kpis(
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "kpis")
     as_of = _fiscal_as_of(as_of, [company_dir])
-    result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment, compare=compare)
+    cache = _cache_mode(no_cache)
+    result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, cache=cache)
     folder = pack_folder(out, result.company.slug, as_of or str(result.as_of_date.to_period("M")), segment, compare)
-    write_kpis(result, folder)
+    write_kpis(result, folder, cache=cache)
     _Say.info(
         f"Wrote {folder / 'kpis.csv'}, {folder / 'kpis.xlsx'} and {len(result.tables)} tables in {folder / 'tables'}"
     )
@@ -331,8 +358,13 @@ def kpis(
     show_default=True,
     help="Output root: the pack goes to OUT/<company>/<as_of>/.",
 )
-@click.option("--force", is_flag=True, help="Remake the pack even when nothing that changes it changed.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Remake the pack even when nothing that changes it changed, from a fresh load of the inputs.",
+)
 @_fund_option
+@_cache_option
 def pack(
     company_dir: Path,
     as_of: str | None,
@@ -342,11 +374,14 @@ def pack(
     out: Path,
     force: bool,
     fund: Path | None,
+    no_cache: bool,
 ) -> int:
     """Make the board-pack PDF of one company (or one segment of it).
 
     An unchanged pack (same parameters, inputs, notebooks, fund settings, template and
-    version) is not remade; --force remakes it.
+    version) is not remade; --force remakes it. A pack remade after a change that leaves
+    its inputs alone (the commentary, a notebook) reuses the validated inputs and the KPIs
+    of the last run from the cache; --force (or --no-cache) loads and computes them again.
 
     \b
     Example:
@@ -358,7 +393,16 @@ def pack(
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "pack")
     as_of = _fiscal_as_of(as_of, [company_dir])
-    result = build_pack(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, out=out, force=force)
+    result = build_pack(
+        company_dir,
+        as_of=as_of,
+        window=window,
+        segment=segment,
+        compare=compare,
+        out=out,
+        force=force,
+        cache=not no_cache,
+    )
     if result.skipped:
         _Say.info(f"{result.pdf} is unchanged (same inputs and settings); --force remakes it")
     else:

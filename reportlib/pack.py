@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlib import __version__, processes
+from reportlib._store import Mode, file_digest
 from reportlib.deck._style import Theme
 from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError
@@ -97,6 +98,7 @@ class PackRequest:
     force: bool = False
     executor: Executor | None = None
     fund: FundConfig | None = None
+    cache: Mode = Mode.USE
 
     @property
     def theme(self) -> Theme:
@@ -177,6 +179,7 @@ def build_pack(
     *,
     notebooks: Sequence[Path] | None = None,
     fund: Path | str | None = None,
+    cache: bool = True,
 ) -> PackResult:
     """Make one company's board pack.
 
@@ -197,7 +200,9 @@ def build_pack(
     jobs : int, optional
         Section notebooks run at once (default one per core; 1 = in this process).
     force : bool
-        Rebuild even when the existing pack has the same parameters, version and inputs.
+        Rebuild even when the existing pack has the same parameters, version and inputs, and
+        load the inputs and compute the KPIs again instead of reading them from the store
+        (the fresh ones are stored).
     executor : concurrent.futures.Executor, optional
         Runs the section notebooks instead of a new process pool.
     notebooks : sequence of Path, optional
@@ -205,6 +210,10 @@ def build_pack(
     fund : path, optional
         The fund.toml (default ``$REPORTLIB_FUND``, else ``fund.toml`` beside the company
         folder): branding, default north stars and the fund's section notebooks.
+    cache : bool
+        Reuse the validated inputs and the KPI result of an earlier run whose inputs,
+        parameters and code are the same (``reportlib._store``; the notebooks, and so the
+        commentary, always run again). False: neither read nor write the store.
 
     Returns
     -------
@@ -225,7 +234,9 @@ def build_pack(
     """
     started = time.perf_counter()
     run = _Run(
-        _resolve_parameters(company_dir, as_of, window, segment, compare, out, jobs, force, executor, notebooks, fund)
+        _resolve_parameters(
+            company_dir, as_of, window, segment, compare, out, jobs, force, executor, notebooks, fund, cache
+        )
     )
     with ExitStack() as cleanup:
         cleanup.callback(_clean_up, run)
@@ -243,7 +254,7 @@ def build_pack(
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             run.restatements = _restate(run)
-            run.workbook = _write_tables(run.result, run.staging, run.parameters)
+            run.workbook = _write_tables(run.result, run.staging, run.parameters, run.request.cache)
         _check_chromium(run.browser)
         printer = cleanup.enter_context(
             _Printer(run.staging / "_build", run.browser, len(run.request.sections), run.request.theme)
@@ -279,6 +290,7 @@ def _resolve_parameters(
     executor: Executor | None,
     notebooks: Sequence[Path] | None,
     fund: Path | str | None,
+    cache: bool = True,
 ) -> PackRequest:
     fund_config = find_fund(company_dir, fund)
     custom = fund_config.notebooks if fund_config else None
@@ -299,6 +311,7 @@ def _resolve_parameters(
         force,
         executor,
         fund_config,
+        Mode.OFF if not cache else Mode.REFRESH if force else Mode.USE,
     )
 
 
@@ -335,7 +348,7 @@ def _process_pool(request: PackRequest) -> Executor | None:
 # -- step: validate ---------------------------------------------------------------------------------
 def _validate(request: PackRequest) -> tuple[Company, str]:
     """The validated company (restricted to the segment) and the reported month."""
-    company = load_company(request.company_dir)
+    company = load_company(request.company_dir, cache=request.cache)
     if request.segment:
         company.segment(*request.segment)  # fails early (ParameterError) on an unknown dimension
     month, _date = resolve_as_of(company, request.as_of)
@@ -359,8 +372,8 @@ def _plan(request: PackRequest, company: Company, as_of: str) -> tuple[Path, dic
         "parameters": parameters,
         "versions": _versions(),
         "inputs": _input_hashes(company),
-        "notebooks": {p.name: _sha256(p) for p in request.sections},
-        "fund": {str(f): _sha256(f) for f in request.fund.files()} if request.fund else {},
+        "notebooks": {p.name: file_digest(p) for p in request.sections},
+        "fund": {str(f): file_digest(f) for f in request.fund.files()} if request.fund else {},
         "template": _tree_hash(templates_dir()),
     }
     return folder, parameters, fingerprint
@@ -370,15 +383,7 @@ def _tree_hash(folder: Path) -> str:
     """One sha256 over every file of ``folder`` (names and contents): the nbconvert template."""
     h = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(str(path.relative_to(folder)).encode() + b"\0" + _sha256(path).encode())
-    return h.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+        h.update(str(path.relative_to(folder)).encode() + b"\0" + file_digest(path).encode())
     return h.hexdigest()
 
 
@@ -394,7 +399,7 @@ def _input_hashes(company: Company) -> dict[str, str]:
             key = str(f.relative_to(root))
         except ValueError:
             key = str(f)
-        out[key] = _sha256(f)
+        out[key] = file_digest(f)
     return out
 
 
@@ -460,23 +465,30 @@ def _open_staging(request: PackRequest, folder: Path) -> Path:
 
 # -- steps: compute KPIs, write tables ------------------------------------------------------------
 def _compute_kpis(request: PackRequest, company: Company, as_of: str) -> KpiResult:
-    return compute_kpis(company, as_of=as_of, window=request.window, segment=request.segment, compare=request.compare)
+    return compute_kpis(
+        company,
+        as_of=as_of,
+        window=request.window,
+        segment=request.segment,
+        compare=request.compare,
+        cache=request.cache,
+    )
 
 
 def _restate(run: _Run) -> dict[str, Any]:
     """Restatements against the latest earlier pack beside the folder (added to the result),
     and the record the next pack compares with, written into staging; manifest entries."""
-    return restatement_record(run.result, run.company, run.folder, run.staging)
+    return restatement_record(run.result, run.company, run.folder, run.staging, run.request.cache)
 
 
-def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str]) -> Future:
+def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str], cache: Mode) -> Future:
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
     that the section notebooks read it instead of recomputing (one computation per pack).
 
     ``kpis.xlsx`` is written on a thread while the notebooks run (no notebook reads it, and
     the main process mostly waits for kernels and Chromium meanwhile): the returned future
     gives its seconds, see :func:`_finish_workbook`."""
-    write_kpis(result, staging, workbook=False)
+    write_kpis(result, staging, workbook=False, cache=cache)
     write_cache(
         result,
         staging,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,26 @@ EXTERNAL = SHARED / "data" / "external"
 SALES_LED = DATA / "meridian"  # sales-led B2B demo company, 36 months, EUR
 PRODUCT_LED = DATA / "loopwise"  # product-led demo company, 24 months, USD
 DEMO_COMPANIES = [SALES_LED, PRODUCT_LED]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A store for a module's own module-scoped fixtures (a pack made once for many tests):
+    autouse fixtures come first in their scope, so none of them reaches ~/.cache/reportlib."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("module-cache")
+        patch.setenv("REPORTLIB_CACHE", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(_module_cache: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has a store of its own (``$REPORTLIB_CACHE``, see reportlib._store): no test
+    reads what another wrote, and none touches the user's ~/.cache/reportlib."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("REPORTLIB_CACHE", str(folder))
+    return folder
+
 
 needs_external = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/data/external is absent")
 

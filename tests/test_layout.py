@@ -2,8 +2,8 @@
 
 Layers, bottom to top (a module may import its own layer and the ones below it):
 
-    exceptions < registry, params, resources, format, values, processes, _codes < inputs < metrics < kpis
-    < deck < render < pack < portfolio < cli
+    exceptions < registry, params, resources, format, values, processes, _codes, _store < inputs
+    < metrics < kpis < deck < render < pack < portfolio < cli
 
 ``demo`` sits beside the chain: it may import anything, and only ``cli`` imports it.
 Every import counts, including those inside functions.
@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reportlib"
 
 LAYERS: list[set[str]] = [
     {"exceptions", ""},  # "" is the package root (reportlib/__init__: version, exceptions)
-    {"registry", "params", "resources", "format", "values", "processes", "_codes"},
+    {"registry", "params", "resources", "format", "values", "processes", "_codes", "_store"},
     {"inputs"},
     {"metrics"},
     {"kpis"},

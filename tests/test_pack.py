@@ -58,7 +58,9 @@ def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         return SimpleNamespace(notes=["a note"], kpis=None)
 
     monkeypatch.setattr(pack, "_compute_kpis", compute)
-    monkeypatch.setattr(pack, "_write_tables", lambda result, out, params: (out / "kpis.csv").write_text("kpi\n"))
+    monkeypatch.setattr(
+        pack, "_write_tables", lambda result, out, params, cache: (out / "kpis.csv").write_text("kpi\n")
+    )
     return calls
 
 

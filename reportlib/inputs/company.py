@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib._store import Mode, Store
 from reportlib.exceptions import ConfigError, InputError, ParameterError, Problem
+from reportlib.inputs._cache import company_key
 from reportlib.inputs._fx import read_fx
 from reportlib.inputs._keys import one_month_customers
 from reportlib.inputs._mapping import MAX_ROWS, load_input
@@ -42,7 +44,10 @@ class Company:
 
     ``segment_filter`` is the ``(key, value)`` this company was restricted to (None for
     the whole company) and ``unfiltered_inputs`` the inputs that do not carry that key
-    and so stay company-wide (e.g. financials in a segment pack).
+    and so stay company-wide (e.g. financials in a segment pack). ``digest`` is the store
+    key of the inputs it was loaded from (:mod:`reportlib.inputs._cache`; "" when it was
+    loaded without the store): the KPI cache builds on it, so only :meth:`segment` (whose
+    filter is part of the KPI key) may derive a company with other frames from it.
     """
 
     path: Path
@@ -53,6 +58,7 @@ class Company:
     sources: dict[str, list[Path]] = field(default_factory=dict)
     segment_filter: tuple[str, str] | None = None
     unfiltered_inputs: list[str] = field(default_factory=list)
+    digest: str = field(default="", compare=False, repr=False)
 
     def has(self, name: str) -> bool:
         """Whether input ``name`` was given (and has at least the frame, maybe empty)."""
@@ -157,6 +163,9 @@ class ValidationReport:
 
 # ======================================================================================
 
+#: The store's folder of validated companies, by the key of their inputs.
+STORE_KIND = "inputs"
+
 
 def company_slug(folder: str | Path) -> str:
     """A folder-name slug safe for output paths: lower-case letters, digits, ``-``, ``_``, ``.``."""
@@ -164,7 +173,10 @@ def company_slug(folder: str | Path) -> str:
     return slug or "company"
 
 
-def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
+def _collect(path: str | Path, cache: Mode = Mode.OFF) -> tuple[Path, Company | None, list[Problem]]:
+    """The folder, its company (None with errors) and every problem; with ``cache`` the
+    company is read from / written to the store (:mod:`reportlib.inputs._cache`), warnings
+    included. company.toml and the links are checked on every call, hit or miss."""
     folder = Path(path).expanduser().absolute()
     if not folder.is_dir():
         return (
@@ -178,6 +190,18 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
         config = load_config(folder)
     except ConfigError as exc:
         return folder, None, exc.problems + exc.warnings
+    key = company_key(folder, config) if cache.writes else None
+    if key and cache.reads and isinstance(hit := Store(STORE_KIND).get(key), Company):
+        return folder, hit, list(hit.warnings)
+    company, problems = _load(folder, config, key or "")
+    if company is not None and key:
+        Store(STORE_KIND).put(key, company)
+    return folder, company, problems
+
+
+def _load(folder: Path, config: CompanyConfig, key: str) -> tuple[Company | None, list[Problem]]:
+    """Every input of ``config`` read, mapped and checked: the company (None with errors)
+    and every problem."""
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     sources: dict[str, list[Path]] = {}
@@ -213,9 +237,10 @@ def _collect(path: str | Path) -> tuple[Path, Company | None, list[Problem]]:
             frames=frames,
             warnings=[p for p in problems if p.severity == "warning"],
             sources=sources,
+            digest=key,
         )
     )
-    return folder, company, problems
+    return company, problems
 
 
 def _links_outside(folder: Path, relatives: list[str], input_name: str | None = None) -> list[Problem]:
@@ -224,13 +249,17 @@ def _links_outside(folder: Path, relatives: list[str], input_name: str | None = 
     return [replace(p, input=input_name) for p in found if p is not None]
 
 
-def load_company(path: str | Path) -> Company:
+def load_company(path: str | Path, *, cache: Mode = Mode.OFF) -> Company:
     """Load and validate a company folder.
 
     Parameters
     ----------
     path
         Folder holding ``company.toml`` and the files it names.
+    cache
+        ``Mode.USE``: read the validated company back from the store when none of its
+        inputs changed (see :mod:`reportlib.inputs._cache`) and store it after a load;
+        ``Mode.REFRESH``: load and store; ``Mode.OFF`` (default): neither.
 
     Returns
     -------
@@ -242,7 +271,7 @@ def load_company(path: str | Path) -> Company:
     InputError
         Holding every problem found (a :class:`ConfigError` when company.toml itself is wrong).
     """
-    folder, company, problems = _collect(path)
+    folder, company, problems = _collect(path, cache)
     if company is None:
         if problems and all(p.file == CONFIG_FILE for p in problems if p.severity == "error"):
             raise ConfigError(problems, company=folder.name)
@@ -250,7 +279,7 @@ def load_company(path: str | Path) -> Company:
     return company
 
 
-def validate_company(path: str | Path, as_of: str | None = None) -> ValidationReport:
+def validate_company(path: str | Path, as_of: str | None = None, *, cache: Mode = Mode.OFF) -> ValidationReport:
     """Check a company folder and return every problem instead of raising.
 
     Parameters
@@ -259,12 +288,15 @@ def validate_company(path: str | Path, as_of: str | None = None) -> ValidationRe
         The company folder.
     as_of
         Optional month to check against the data (``YYYY-MM`` or a date).
+    cache
+        As :func:`load_company`: a stored company comes with the warnings found when it
+        was loaded; errors are never stored.
 
     Returns
     -------
     ValidationReport
     """
-    folder, company, problems = _collect(path)
+    folder, company, problems = _collect(path, cache)
     if company is not None and as_of is not None:
         try:
             resolve_as_of(company, as_of)

@@ -28,10 +28,12 @@ from typing import Any
 import pandas as pd
 
 from reportlib import registry as reg
+from reportlib._store import Mode, Store, digest
 from reportlib.exceptions import Problem
 from reportlib.inputs import Company, load_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES
 from reportlib.kpis import narrative as nar
+from reportlib.kpis._cache import result_key
 from reportlib.kpis.excel import atomic_write, number_format, write_workbook
 from reportlib.kpis.overrides import apply_overrides, mark_overrides, override_columns
 from reportlib.kpis.reconciliation import (
@@ -128,6 +130,12 @@ MAX_BREAKDOWN_VALUES = 12
 #: Tables DESIGN.md also names at the top of the pack folder (reconciliation.csv, ...).
 TRUST_TABLES = ("reconciliation", "sensitivity", "restatements")
 REVENUE_WORDS = {"mrr": "MRR", "contracts": "MRR", "transactions": "monthly revenue"}
+#: The store's folder of computed results (see :mod:`reportlib.kpis._cache`), and of the
+#: CSV text written from them.
+STORE_KIND = "kpis"
+CSV_KIND = "kpis-csv"
+#: Tables added to a result after it is computed (from an earlier pack: not in its key).
+UNSTORED_TABLES = ("restatements",)
 
 
 def kpi_ids() -> list[str]:
@@ -181,6 +189,11 @@ class KpiResult:
     year_ago_all: dict[str, Value] = field(default_factory=dict, repr=False)
     #: KPI id -> (computed value, reason) of each ``[[overrides]]`` applied to this window.
     overrides: dict[str, tuple[float, str]] = field(default_factory=dict)
+    #: The store key of the result as :func:`compute_kpis` made it ("" outside the store):
+    #: :func:`write_kpis` reuses the CSV text of its tables by it. Nothing changes a
+    #: result's tables after it is computed except the pack's restatements, which add
+    #: their own table (:data:`UNSTORED_TABLES`, never reused).
+    digest: str = field(default="", compare=False, repr=False)
 
     @property
     def north_star(self) -> list[str]:
@@ -921,6 +934,8 @@ def compute_kpis(
     window: str | int = "quarter",
     segment: tuple[str, str] | str | None = None,
     compare: tuple[str, tuple[str, str]] | str | None = None,
+    *,
+    cache: Mode = Mode.OFF,
 ) -> KpiResult:
     """Every KPI, table and sentence of a pack for one company (or segment) and window.
 
@@ -936,13 +951,39 @@ def compute_kpis(
         Restrict every input carrying ``key`` to ``value``.
     compare : (key, (a, b)) or "key=a,b", optional
         Add side-by-side tables for exactly two values of one dimension.
+    cache : Mode
+        ``Mode.USE``: read the result back from the store when the inputs (the company's
+        ``digest``) and parameters are unchanged, else compute and store it (see
+        :mod:`reportlib.kpis._cache`); ``Mode.REFRESH``: compute and store; ``Mode.OFF``
+        (default): neither. A folder is loaded with the same mode.
 
     Returns
     -------
     KpiResult
+        A stored result is a fresh copy: changing it (restatements) does not change the store.
     """
-    whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir)
+    whole = company_or_dir if isinstance(company_or_dir, Company) else load_company(company_or_dir, cache=cache)
     seg, cmp_ = parse_segment(segment), parse_compare(compare)
+    key = result_key(whole, seg, cmp_, as_of, window) if cache.writes else None
+    if key and cache.reads:
+        resolve_as_of(whole, None if as_of is None else str(as_of))  # today's date: checked on a hit too
+        if isinstance(hit := Store(STORE_KIND).get(key), KpiResult):
+            # stored without its company: the one given has the same inputs and config (the key)
+            return replace(hit, company=whole.segment(*seg) if seg else whole)
+    result = _computed(whole, seg, cmp_, as_of, window)
+    if key:
+        result.digest = key
+        Store(STORE_KIND).put(key, replace(result, company=None))  # the frames are stored once, as inputs
+    return result
+
+
+def _computed(
+    whole: Company,
+    seg: tuple[str, str] | None,
+    cmp_: tuple[str, tuple[str, str]] | None,
+    as_of: str | pd.Period | None,
+    window: str | int,
+) -> KpiResult:
     company = whole.segment(*seg) if seg else whole
     run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
     try:
@@ -997,13 +1038,14 @@ def _compute(
     )
 
 
-def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = True) -> Path:
+def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = True, *, cache: Mode = Mode.OFF) -> Path:
     """Write ``kpis.csv``, ``kpis.xlsx`` and ``tables/<name>.csv`` into ``out_dir`` (created);
     each file is replaced atomically, mode 0644, and tables of an earlier run that this run
     does not make are removed. Blank values are empty cells. The trust tables
     (:data:`TRUST_TABLES`) are also written at the top of ``out_dir``, where DESIGN.md puts them.
     ``workbook=False`` leaves ``kpis.xlsx`` to :func:`write_kpis_workbook` (the pack writes it
-    while its notebooks run).
+    while its notebooks run). With ``cache`` the CSV text of a result read from the store
+    (its ``digest``) is read back too, byte for byte what it was written as.
 
     Returns
     -------
@@ -1012,19 +1054,38 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = T
     """
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    kpis = kpis_csv(result)
-    _write_csv(kpis, out / "kpis.csv")
-    for name, table in result.tables.items():
-        _write_csv(table, out / "tables" / f"{name}.csv")
-        if name in TRUST_TABLES:
-            _write_csv(table, out / f"{name}.csv")
+    for relative, text in _csv_texts(result, cache).items():
+        atomic_write(out / relative, lambda tmp, text=text: tmp.write_bytes(text))
     stale = [p for p in (out / "tables").glob("*.csv") if p.stem not in result.tables]
     stale += [out / f"{n}.csv" for n in TRUST_TABLES if n not in result.tables]
     for path in stale:
         path.unlink(missing_ok=True)
     if workbook:
-        write_kpis_workbook(result, out, kpis)
+        write_kpis_workbook(result, out)
     return out
+
+
+def _csv_texts(result: KpiResult, cache: Mode) -> dict[str, bytes]:
+    """Relative path -> the CSV bytes :func:`write_kpis` writes: from the store when the
+    result is a stored one (``cache`` reads), made (and stored) otherwise."""
+    key = digest(CSV_KIND, result.digest) if result.digest and cache.writes else None
+    stored = Store(CSV_KIND).get(key) if key and cache.reads else None
+    stored = stored if isinstance(stored, dict) else {}
+    reused = stored.get("kpis.csv")
+    texts = {"kpis.csv": reused if reused is not None else _csv_bytes(kpis_csv(result))}
+    for name, table in result.tables.items():
+        reused = stored.get(f"tables/{name}.csv") if name not in UNSTORED_TABLES else None
+        texts[f"tables/{name}.csv"] = reused if reused is not None else _csv_bytes(table)
+        if name in TRUST_TABLES:
+            texts[f"{name}.csv"] = texts[f"tables/{name}.csv"]
+    keep = {p: t for p, t in texts.items() if Path(p).stem not in UNSTORED_TABLES}
+    if key and keep != stored:
+        Store(CSV_KIND).put(key, keep)
+    return texts
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
 
 
 def write_kpis_workbook(result: KpiResult, out_dir: str | os.PathLike, kpis: pd.DataFrame | None = None) -> Path:
@@ -1065,7 +1126,3 @@ def _kpi_formats(kpis: pd.DataFrame, currency: str) -> dict[str, list[str]]:
     in_unit = [number_format(u, currency) for u in kpis["unit"]]
     change = ["0.0%" if u in ("currency", "count") else number_format(u, currency) for u in kpis["unit"]]
     return {"value": in_unit, "prior_value": in_unit, "computed_value": in_unit, "change": change}
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))

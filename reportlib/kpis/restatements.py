@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib import __version__
+from reportlib._store import Mode, Store, code_digest, digest, library_versions
 from reportlib.inputs import Company
 from reportlib.inputs.config import Policies
 from reportlib.kpis.builder import KpiResult, compute_kpis
@@ -43,6 +44,7 @@ __all__ = [
     "RESTATEMENT_COLUMNS",
     "FINGERPRINT",
     "fingerprint",
+    "stored_fingerprint",
     "write_record",
     "find_earlier_pack",
     "restatements",
@@ -55,6 +57,8 @@ RESTATEMENT_COLUMNS = ["period", "kpi", "reported_before", "now", "change", "cau
 FINGERPRINT = Path("_inputs") / "fingerprint.csv"
 FINGERPRINT_COLUMNS = ["input", "entity", "month", "rows", "amount", "digest"]
 MANIFEST = "manifest.json"
+#: The store's folder of records (the fingerprint of a loaded company's rows).
+STORE_KIND = "record"
 
 #: input -> (entity column or None, date column giving the month, amount column or None).
 #: Without an entity column each numeric column is its own entity (a P&L line, visitors).
@@ -143,12 +147,35 @@ def fingerprint(company: Company) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FINGERPRINT_COLUMNS)
 
 
-def write_record(company: Company, folder: Path) -> dict[str, Any]:
+def stored_fingerprint(company: Company, cache: Mode = Mode.OFF) -> pd.DataFrame:
+    """:func:`fingerprint`, read back from the store when ``cache`` reads and the company
+    was loaded through it (see :func:`_stored_record`)."""
+    return _stored_record(company, cache)[0]
+
+
+def _stored_record(company: Company, cache: Mode) -> tuple[pd.DataFrame, bytes]:
+    """The record and its CSV text, from the store or made (and stored): the record depends
+    only on the rows, i.e. on the key of the loaded inputs (``Company.digest``), the segment
+    and the code."""
+    key = (
+        digest(STORE_KIND, company.digest, company.segment_filter, code_digest(), library_versions())
+        if company.digest and cache.writes
+        else None
+    )
+    hit = Store(STORE_KIND).get(key) if key and cache.reads else None
+    if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], pd.DataFrame) and isinstance(hit[1], bytes):
+        return hit
+    found = fingerprint(company)
+    record = (found, found.to_csv(index=False).encode("utf-8"))
+    return Store(STORE_KIND).put(key, record) if key else record
+
+
+def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
     """Write ``_inputs/fingerprint.csv`` into a pack folder; return the manifest entries the
-    next pack needs (``policies``)."""
+    next pack needs (``policies``). ``cache``: see :func:`stored_fingerprint`."""
     path = Path(folder) / FINGERPRINT
     path.parent.mkdir(parents=True, exist_ok=True)
-    fingerprint(company).to_csv(path, index=False)
+    path.write_bytes(_stored_record(company, cache)[1])
     return {"policies": asdict(company.config.policies)}
 
 
@@ -346,7 +373,7 @@ def _causes_for(
     return out
 
 
-def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, list[str]]:
+def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF) -> tuple[pd.DataFrame, list[str]]:
     """Every figure of an earlier pack's periods that the data now restates, with its cause.
 
     Parameters
@@ -355,6 +382,9 @@ def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, 
         The earlier pack's folder (kpis.csv, tables/, manifest.json, _inputs/).
     company : Company
         Today's (whole) company.
+    cache : Mode
+        How the recomputations of the earlier periods use the store (see
+        :func:`~reportlib.kpis.compute_kpis`).
 
     Returns
     -------
@@ -365,7 +395,7 @@ def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, 
     """
     old = _read_earlier(Path(earlier_folder))
     segment = old.segment or None
-    now = compute_kpis(company, as_of=old.as_of, window=old.window.months, segment=segment)
+    now = compute_kpis(company, as_of=old.as_of, window=old.window.months, segment=segment, cache=cache)
     policy_diff = (
         {}
         if old.policies is None
@@ -378,7 +408,8 @@ def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, 
     same_policies = now
     if policy_diff:
         then = replace(company, config=replace(company.config, policies=old.policies))
-        same_policies = compute_kpis(then, as_of=old.as_of, window=old.window.months, segment=segment)
+        # another config: another key (its repr is in the KPI key), so the store is safe here
+        same_policies = compute_kpis(then, as_of=old.as_of, window=old.window.months, segment=segment, cache=cache)
     key = ["period", "kpi", "unit", "end"]
 
     def recomputed(result: KpiResult, name: str) -> pd.DataFrame:
@@ -392,7 +423,7 @@ def restatements(earlier_folder: Path, company: Company) -> tuple[pd.DataFrame, 
         .merge(recomputed(same_policies, "same_policies"), on=key)
     )
     table = table[_differs(table["value"], table["now"], table["unit"])]
-    changes = _input_changes(old.record, fingerprint(company), old.as_of)
+    changes = _input_changes(old.record, stored_fingerprint(company, cache), old.as_of)
     version = (old.version, __version__)
     rows, causes = [], []
     for r in table.itertuples(index=False):
@@ -447,26 +478,29 @@ def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list
     return out
 
 
-def attach_restatements(result: KpiResult, earlier: Path | None, company: Company) -> KpiResult:
+def attach_restatements(result: KpiResult, earlier: Path | None, company: Company, cache: Mode = Mode.OFF) -> KpiResult:
     """Add ``restatements`` (table) and the narrative ``restatements`` sentences and title to a
     pack's result when there is an earlier pack; unchanged otherwise."""
     if earlier is None:
         return result
-    table, summary = restatements(earlier, company)
+    table, summary = restatements(earlier, company, cache)
     result.tables["restatements"] = table
     result.narrative["restatements_title"] = [f"Restated since the {earlier.name[:7]} pack"]
     result.narrative["restatements"] = summary or [f"Nothing the {earlier.name[:7]} pack reported has been restated."]
     return result
 
 
-def pack_hook(result: KpiResult, company: Company, folder: Path, staging: Path) -> dict[str, Any]:
+def pack_hook(
+    result: KpiResult, company: Company, folder: Path, staging: Path, cache: Mode = Mode.OFF
+) -> dict[str, Any]:
     """The pack step: restatements against the latest earlier pack beside ``folder``, and the
-    record the next pack will compare with, written into ``staging``.
+    record the next pack will compare with, written into ``staging`` (``cache``: how both
+    use the store).
 
     Returns
     -------
     dict
         Entries for the manifest (``policies``).
     """
-    attach_restatements(result, find_earlier_pack(folder), company)
-    return write_record(company, staging)
+    attach_restatements(result, find_earlier_pack(folder), company, cache)
+    return write_record(company, staging, cache)

@@ -1,0 +1,199 @@
+"""A small content-addressed store of computed objects, shared by the inputs and kpis layers.
+
+An entry is a pickle named by the sha256 of everything the object depends on (its *key*,
+built by the caller from :func:`file_digest`, :func:`code_digest`, :func:`library_versions`
+and its own parameters). A re-run whose key is unchanged reads the object back instead of
+computing it again; anything that changes the key misses, so an entry is never updated in
+place and never goes stale -- it is only left unused and evicted.
+
+Where: ``$REPORTLIB_CACHE`` if set, else ``$XDG_CACHE_HOME/reportlib``, else
+``~/.cache/reportlib``. Writes go to a temporary file renamed into place (a reader sees a
+whole entry or none); an entry that is missing, truncated or does not unpickle (another
+pandas) is a miss; the store keeps to :data:`MAX_BYTES` by removing the least recently used
+entries. A store that cannot be written (read-only home) is silently not used.
+
+>>> store = Store("kpis")                       # doctest: +SKIP
+>>> key = digest("v1", file_digest(path), "2026-09")  # doctest: +SKIP
+>>> store.get(key) or store.put(key, compute())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import os
+import pickle
+import platform
+import tempfile
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CACHE_ENV",
+    "MAX_BYTES",
+    "Mode",
+    "Store",
+    "cache_root",
+    "code_digest",
+    "digest",
+    "file_digest",
+    "library_versions",
+]
+
+#: Overrides where the store lives (tests point it at a temporary folder).
+CACHE_ENV = "REPORTLIB_CACHE"
+#: The store's size bound; the least recently used entries go first beyond it.
+MAX_BYTES = 2 << 30
+#: Libraries whose version can change a loaded frame or a computed number (readers, parsing,
+#: arithmetic, the DuckDB transforms, the pickled objects themselves).
+VERSIONED = ("pandas", "numpy", "pyarrow", "duckdb", "openpyxl", "pandera")
+_SUFFIX = ".pkl"
+#: Seconds after which a temporary file is a dead writer's leftover (removed on eviction).
+_STALE_TMP = 3600
+_PACKAGE = Path(__file__).resolve().parent
+
+
+class Mode(enum.Enum):
+    """How a run uses the store: ``USE`` reads and writes, ``REFRESH`` (``--force``) computes
+    again and writes the fresh entry, ``OFF`` (``--no-cache``) neither reads nor writes."""
+
+    USE = "use"
+    REFRESH = "refresh"
+    OFF = "off"
+
+    @property
+    def reads(self) -> bool:
+        return self is Mode.USE
+
+    @property
+    def writes(self) -> bool:
+        return self is not Mode.OFF
+
+
+def cache_root() -> Path:
+    """``$REPORTLIB_CACHE``, else ``$XDG_CACHE_HOME/reportlib``, else ``~/.cache/reportlib``."""
+    if given := os.environ.get(CACHE_ENV):
+        return Path(given).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "reportlib"
+
+
+def digest(*parts: Any) -> str:
+    """One sha256 over ``parts`` (each as its ``repr``: dataclasses, tuples, text and numbers
+    give the same text in every process), separated so that ``("ab", "c") != ("a", "bc")``."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (OSError when it cannot be read)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """sha256 over every source and data file of the installed reportlib package (names
+    and bytes), so that an edited editable install misses, not only a version bump.
+    Computed once per process."""
+    files = sorted(
+        p for p in _PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    )
+    return digest(*((p.relative_to(_PACKAGE).as_posix(), file_digest(p)) for p in files))
+
+
+@functools.cache
+def library_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of Python and of every library in :data:`VERSIONED`."""
+    found = [("python", platform.python_version())]
+    for name in VERSIONED:
+        try:
+            found.append((name, version(name)))
+        except PackageNotFoundError:
+            found.append((name, ""))
+    return tuple(found)
+
+
+class Store:
+    """One kind of entry (``inputs``, ``kpis``) under :func:`cache_root`.
+
+    Parameters
+    ----------
+    kind : str
+        The sub-folder; also part of every key, so kinds never collide.
+    root : Path, optional
+        Default :func:`cache_root` (read when the store is made).
+    max_bytes : int
+        The whole root's bound (every kind), checked after each write.
+    """
+
+    def __init__(self, kind: str, root: Path | None = None, max_bytes: int = MAX_BYTES) -> None:
+        self.kind = kind
+        self.root = Path(root) if root is not None else cache_root()
+        self.max_bytes = max_bytes
+
+    def path(self, key: str) -> Path:
+        return self.root / self.kind / f"{key}{_SUFFIX}"
+
+    def get(self, key: str) -> Any | None:
+        """The object stored under ``key``; None when there is none or it cannot be read
+        (missing, truncated, written by other library versions): a miss, never an error."""
+        path = self.path(key)
+        try:
+            with open(path, "rb") as f:
+                found = pickle.load(f)
+        except Exception:  # noqa: BLE001 -- any unreadable entry is a miss, by design
+            return None
+        try:
+            os.utime(path)  # recently used: evicted last
+        except OSError:
+            pass
+        return found
+
+    def put(self, key: str, value: Any) -> Any:
+        """Store ``value`` under ``key`` (atomically) and return it; a store that cannot be
+        written is skipped silently (the run goes on without it)."""
+        path = self.path(key)
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)  # entries are pickles: the user's own
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}-", suffix=".tmp", dir=path.parent)
+        except OSError:
+            return value
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except Exception:  # noqa: BLE001 -- a full disk or an unpicklable object: no entry
+            Path(tmp).unlink(missing_ok=True)
+            return value
+        self.evict()
+        return value
+
+    def evict(self) -> None:
+        """Remove the least recently used entries (every kind) until the root is within
+        :attr:`max_bytes`, and temporary files a killed writer left an hour ago or more."""
+        entries, now = [], time.time()
+        for path in self.root.glob("*/*"):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if path.suffix == _SUFFIX:
+                entries.append((stat.st_mtime, stat.st_size, path))
+            elif path.suffix == ".tmp" and now - stat.st_mtime > _STALE_TMP:
+                path.unlink(missing_ok=True)
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries, key=lambda e: e[0]):
+            if total <= self.max_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size

@@ -1,0 +1,333 @@
+"""The store (reportlib._store) and its use: the validated company (inputs/_cache.py) and the
+KPI result (kpis/_cache.py) read back only when nothing they depend on changed.
+
+Every test has its own store (conftest's autouse ``_own_cache``). A hit is proven by making
+the work impossible (the loader or the KPI computation monkeypatched to fail); a miss by
+counting the calls of the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from inputs_helpers import make
+
+import reportlib.inputs._cache as inputs_cache
+import reportlib.inputs.company as company_module
+import reportlib.kpis._cache as kpis_cache
+import reportlib.kpis.builder as builder
+from conftest import SALES_LED
+from reportlib._store import CACHE_ENV, Mode, Store, cache_root, code_digest, digest
+from reportlib.cli import main
+from reportlib.deck.report import commentary_sections
+from reportlib.exceptions import InputError
+from reportlib.inputs import load_company, validate_company
+from reportlib.kpis import compute_kpis, write_kpis
+from reportlib.kpis.restatements import write_record
+from reportlib.pack import _resolve_parameters, _validate
+
+# Customers A and B from 2025-10 to 2026-03 (A: 100 a month, B: 50 a month, B ends 2026-01),
+# C only in 2025-11 (one month, not the last: a load warning). Two files, one glob.
+MRR_2025 = "Customer,Month,MRR\nA,2025-10,100\nA,2025-11,100\nA,2025-12,100\nB,2025-10,50\nB,2025-11,50\n"
+MRR_2025 += "B,2025-12,50\nC,2025-11,30\n"
+MRR_2026 = "Customer,Month,MRR\nA,2026-01,100\nA,2026-02,100\nA,2026-03,100\nB,2026-01,50\n"
+TOML = (
+    '[inputs.mrr]\npath = "mrr/*.csv"\n'
+    'columns = { customer_id = "Customer", month = "Month", mrr = "MRR" }\n'
+    'defaults = { plan = "Pro" }\n'
+)
+COMMENTARY = "# Acme\n\n## Highlights\n\nThe first words.\n"
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    return make(
+        tmp_path,
+        TOML,
+        {"mrr/2025.csv": MRR_2025, "mrr/2026.csv": MRR_2026, "commentary.md": COMMENTARY},
+    )
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The folders really loaded (not read from the store), in order."""
+    seen: list[Path] = []
+    real = company_module._load
+
+    def counted(folder, config, key):
+        seen.append(folder)
+        return real(folder, config, key)
+
+    monkeypatch.setattr(company_module, "_load", counted)
+    return seen
+
+
+@pytest.fixture
+def computes(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """The KPI computations really run (not read from the store): (segment, as_of)."""
+    seen: list[tuple] = []
+    real = builder._computed
+
+    def counted(whole, seg, cmp_, as_of, window):
+        seen.append((seg, as_of))
+        return real(whole, seg, cmp_, as_of, window)
+
+    monkeypatch.setattr(builder, "_computed", counted)
+    return seen
+
+
+def _fail(*args, **kwargs):
+    raise AssertionError("the store was expected to answer")
+
+
+def _entries(kind: str) -> list[Path]:
+    return sorted((cache_root() / kind).glob("*.pkl"))
+
+
+# -- the store itself ----------------------------------------------------------------------------
+def test_store_round_trip_and_misses(tmp_path: Path) -> None:
+    store = Store("things", root=tmp_path)
+    assert store.get("nothing") is None
+    assert store.put("k1", {"a": 1}) == {"a": 1}
+    assert store.get("k1") == {"a": 1}
+    assert not list(tmp_path.rglob("*.tmp"))  # written to a temporary file, renamed in place
+    store.path("k1").write_bytes(b"not a pickle")  # corrupt
+    assert store.get("k1") is None
+    store.put("k2", list(range(1000)))
+    store.path("k2").write_bytes(store.path("k2").read_bytes()[:20])  # truncated
+    assert store.get("k2") is None
+
+
+def test_store_unreadable_entry_is_a_miss(tmp_path: Path) -> None:
+    # a pickle naming a class that does not exist (an entry written by other code)
+    store = Store("things", root=tmp_path)
+    store.path("k").parent.mkdir(parents=True)
+    store.path("k").write_bytes(pickle.dumps(Path("x")).replace(b"PosixPath", b"NoSuchPath"))
+    assert store.get("k") is None
+
+
+def test_store_evicts_the_least_recently_used(tmp_path: Path) -> None:
+    # three entries of 10,000 bytes (+ pickle framing) under a bound of 25,000: the oldest goes
+    store = Store("things", root=tmp_path, max_bytes=25_000)
+    for n, key in enumerate(("old", "mid")):
+        store.put(key, b"x" * 10_000)
+        os.utime(store.path(key), (1_000_000 + n, 1_000_000 + n))
+    assert store.get("old") is not None  # a hit makes "old" the most recently used
+    store.put("new", b"y" * 10_000)
+    assert store.get("mid") is None
+    assert store.get("old") is not None and store.get("new") is not None
+
+
+def test_store_removes_a_dead_writers_temporary_file(tmp_path: Path) -> None:
+    store = Store("things", root=tmp_path)
+    store.put("k", 1)
+    old, fresh = store.path("k").with_name(".k-old.tmp"), store.path("k").with_name(".k-new.tmp")
+    for tmp in (old, fresh):
+        tmp.write_bytes(b"half an entry")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))  # two hours ago: its writer is gone
+    store.put("k2", 2)
+    assert not old.exists() and fresh.exists() and store.get("k") == 1
+
+
+def test_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
+    assert cache_root() == tmp_path / "mine"
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "reportlib"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_root() == tmp_path / "home" / ".cache" / "reportlib"
+
+
+def test_digest_separates_its_parts() -> None:
+    assert digest("ab", "c") != digest("a", "bc")
+    assert digest(("x", 1)) == digest(("x", 1))
+    assert len(code_digest()) == 64
+
+
+# -- the validated company -------------------------------------------------------------------------
+def test_company_hit_does_not_load(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = load_company(acme, cache=Mode.USE)
+    monkeypatch.setattr(company_module, "_load", _fail)
+    again = load_company(acme, cache=Mode.USE)
+    pd.testing.assert_frame_equal(again.frames["mrr"], first.frames["mrr"])
+    assert again.warnings == first.warnings and again.sources == first.sources
+    assert again.digest == first.digest != ""
+
+
+def test_off_and_refresh(acme: Path, loads: list[Path]) -> None:
+    load_company(acme)  # Mode.OFF by default: nothing stored
+    assert _entries("inputs") == []
+    load_company(acme, cache=Mode.REFRESH)
+    load_company(acme, cache=Mode.REFRESH)  # --force: loads again, stores the fresh one
+    assert len(loads) == 3 and len(_entries("inputs")) == 1
+    load_company(acme, cache=Mode.USE)
+    assert len(loads) == 3
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["one byte of an input", "company.toml", "a new file matching the glob", "fund.toml", "the code"],
+)
+def test_company_misses_when_what_it_depends_on_changes(
+    change: str, acme: Path, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = load_company(acme, cache=Mode.USE)
+    if change == "one byte of an input":
+        (acme / "mrr" / "2026.csv").write_text(MRR_2026.replace("A,2026-03,100", "A,2026-03,101"))
+    elif change == "company.toml":
+        (acme / "company.toml").write_text((acme / "company.toml").read_text().replace('"Pro"', '"Team"'))
+    elif change == "a new file matching the glob":
+        (acme / "mrr" / "2026b.csv").write_text("Customer,Month,MRR\nD,2026-03,70\n")
+    elif change == "fund.toml":
+        (acme.parent / "fund.toml").write_text('[kpis]\nnorth_star = ["arr", "nrr", "mrr"]\n')
+    else:
+        monkeypatch.setattr(inputs_cache, "code_digest", lambda: "edited")
+    after = load_company(acme, cache=Mode.USE)
+    assert len(loads) == 2 and after.digest != before.digest
+    mrr = after.frames["mrr"]
+    if change == "one byte of an input":
+        assert mrr.loc[mrr["customer_id"].eq("A"), "mrr"].sum() == 601  # 5 x 100 + 101
+    elif change == "company.toml":
+        assert set(mrr["plan"]) == {"Team"}
+    elif change == "a new file matching the glob":
+        assert "D" in set(mrr["customer_id"])
+    elif change == "fund.toml":
+        assert after.config.north_star == ["arr", "nrr", "mrr"]
+
+
+def test_commentary_is_not_an_input(acme: Path, loads: list[Path], computes: list[tuple]) -> None:
+    result = compute_kpis(load_company(acme, cache=Mode.USE), cache=Mode.USE)
+    assert commentary_sections(result)["highlights"] == "The first words."
+    (acme / "commentary.md").write_text(COMMENTARY.replace("The first words.", "Words written since."))
+    again = compute_kpis(load_company(acme, cache=Mode.USE), cache=Mode.USE)
+    assert len(loads) == 1 and len(computes) == 1  # both read back
+    # what the notebooks show (deck.report reads the company folder's commentary at run time)
+    assert commentary_sections(again)["highlights"] == "Words written since."
+
+
+def test_corrupt_entry_is_a_silent_miss(acme: Path, loads: list[Path]) -> None:
+    first = load_company(acme, cache=Mode.USE)
+    for entry in _entries("inputs"):
+        entry.write_bytes(b"\x80\x05garbage")
+    again = load_company(acme, cache=Mode.USE)
+    assert len(loads) == 2
+    pd.testing.assert_frame_equal(again.frames["mrr"], first.frames["mrr"])
+    load_company(acme, cache=Mode.USE)  # the fresh entry replaced the corrupt one
+    assert len(loads) == 2
+
+
+def test_warnings_are_replayed_on_a_hit(acme: Path, loads: list[Path], capsys: pytest.CaptureFixture) -> None:
+    cold = validate_company(acme, cache=Mode.USE)
+    warm = validate_company(acme, cache=Mode.USE)
+    assert len(loads) == 1
+    assert any("only one month" in w.message for w in cold.warnings)  # customer C
+    assert warm.warnings == cold.warnings and warm.render() == cold.render()
+    # the CLI prints the same report on a hit
+    assert main(["validate", str(acme)]) == 0
+    first = capsys.readouterr().out
+    assert main(["validate", str(acme)]) == 0
+    assert capsys.readouterr().out == first and "only one month" in first
+
+
+def test_nothing_is_stored_when_the_inputs_have_errors(acme: Path, loads: list[Path]) -> None:
+    (acme / "mrr" / "2026.csv").write_text(MRR_2026.replace("A,2026-03,100", "A,2026-03,lots"))
+    for _ in range(2):
+        with pytest.raises(InputError, match="lots"):
+            load_company(acme, cache=Mode.USE)
+    assert len(loads) == 2 and _entries("inputs") == []
+
+
+# -- the KPI result ----------------------------------------------------------------------------------
+def test_kpi_hit_does_not_compute(acme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    company = load_company(acme, cache=Mode.USE)
+    first = compute_kpis(company, as_of="2026-03", cache=Mode.USE)
+    monkeypatch.setattr(builder, "_computed", _fail)
+    again = compute_kpis(load_company(acme, cache=Mode.USE), as_of="2026-03", cache=Mode.USE)
+    pd.testing.assert_frame_equal(again.kpis, first.kpis)
+    assert again.tables.keys() == first.tables.keys()
+    for name, table in first.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], table)
+    assert again.narrative == first.narrative and again.company.path == acme
+    # MRR of 2026-03 is A's 100 alone (B ended in 2026-01): the stored number, not a stale one
+    assert again.value("mrr") == first.value("mrr") == 100
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"as_of": "2026-02"}, {"segment": "plan=Pro"}, {"window": "month"}, {"code": True}, {"input": True}],
+)
+def test_kpi_misses_when_a_parameter_changes(
+    other: dict, acme: Path, computes: list[tuple], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compute_kpis(load_company(acme, cache=Mode.USE), as_of="2026-03", cache=Mode.USE)
+    if other.pop("code", False):
+        monkeypatch.setattr(kpis_cache, "code_digest", lambda: "edited")
+    if other.pop("input", False):
+        (acme / "mrr" / "2026.csv").write_text(MRR_2026.replace("A,2026-03,100", "A,2026-03,90"))
+    params = {"as_of": "2026-03", **other}
+    result = compute_kpis(load_company(acme, cache=Mode.USE), cache=Mode.USE, **params)
+    assert len(computes) == 2
+    if params["as_of"] == "2026-03" and "segment" not in other and "window" not in other:
+        assert result.value("mrr") in (100, 90)  # the code changed (100) or A's March did (90)
+
+
+def test_policies_replaced_after_loading_are_another_key(acme: Path, computes: list[tuple]) -> None:
+    # restatements recompute with an earlier pack's policies on the same loaded company
+    company = load_company(acme, cache=Mode.USE)
+    compute_kpis(company, cache=Mode.USE)
+    other = replace(
+        company, config=replace(company.config, policies=replace(company.config.policies, cac_lag_months=2))
+    )
+    compute_kpis(other, cache=Mode.USE)
+    assert len(computes) == 2
+
+
+def test_outputs_are_byte_identical_cold_and_warm(tmp_path: Path) -> None:
+    """kpis.csv, the tables and the row record of a demo company: written from a fresh
+    computation (cold, ``--force``: stored), then from the store (warm)."""
+    folders = {}
+    for mode in (Mode.REFRESH, Mode.USE):
+        company = load_company(SALES_LED, cache=mode)
+        result = compute_kpis(company, as_of="2026-09", cache=mode)
+        folders[mode] = write_kpis(result, tmp_path / mode.value, workbook=False, cache=mode)
+        write_record(company, folders[mode], mode)
+    assert _entries("kpis") and _entries("kpis-csv") and _entries("record")
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    cold = files(folders[Mode.REFRESH])
+    assert "kpis.csv" in cold and "tables/mrr_bridge.csv" in cold and "_inputs/fingerprint.csv" in cold
+    assert files(folders[Mode.USE]) == cold
+
+
+# -- where the store is used: the pack and the CLI --------------------------------------------------
+def test_pack_modes(acme: Path, loads: list[Path]) -> None:
+    def request(force: bool, cache: bool = True):
+        return _resolve_parameters(
+            acme, None, "quarter", None, None, acme.parent / "out", 1, force, None, None, None, cache
+        )
+
+    use, forced, off = request(False), request(True), request(False, cache=False)
+    assert (use.cache, forced.cache, off.cache) == (Mode.USE, Mode.REFRESH, Mode.OFF)
+    company, as_of = _validate(use)
+    _validate(use)
+    assert len(loads) == 1 and as_of == "2026-03" and company.digest
+    _validate(forced)  # --force: a clean rebuild (stored for the next run)
+    _validate(off)  # --no-cache
+    assert len(loads) == 3
+
+
+def test_cli_kpis_no_cache(acme: Path, tmp_path: Path) -> None:
+    assert main(["kpis", str(acme), "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+    assert _entries("inputs") == [] and _entries("kpis") == []
+    assert main(["kpis", str(acme), "--out", str(tmp_path / "b")]) == 0
+    assert len(_entries("inputs")) == 1 and len(_entries("kpis")) == 1
