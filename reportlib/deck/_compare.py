@@ -43,7 +43,8 @@ def compare_table(result: KpiResult, kpis: Sequence[str] | None = COMPARE_KPIS) 
     if t.empty or result.compare is None:
         return pd.DataFrame()
     if kpis is not None:
-        order = [k for k in kpis if k in set(t["kpi"])]
+        present = set(t["kpi"])
+        order = [k for k in kpis if k in present]
         t = t.set_index("kpi").loc[order].reset_index()
     sides = list(result.compare[1])
     return t[t[sides].notna().any(axis=1)].reset_index(drop=True)

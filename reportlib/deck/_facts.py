@@ -114,7 +114,8 @@ def kpi_rows(
     if tier is not None:
         df = df[df["tier"] == tier]
     if kpis is not None:
-        order = [k for k in kpis if k in set(df["kpi"])]
+        present = set(df["kpi"])
+        order = [k for k in kpis if k in present]
         df = df.set_index("kpi").loc[order].reset_index()
     if not keep_blank:
         df = df[df["value"].notna()]
@@ -130,9 +131,8 @@ def north_star(result: KpiResult) -> pd.DataFrame:
     order = result.north_star
     rows = kpi_rows(result, tier="north_star")
     if order and not rows.empty:
-        rows = kpi_rows(
-            result, [k for k in order if k in set(rows["kpi"])] + [k for k in rows["kpi"] if k not in order]
-        )
+        present = list(rows["kpi"])
+        rows = kpi_rows(result, [k for k in order if k in present] + [k for k in present if k not in order])
     return rows
 
 

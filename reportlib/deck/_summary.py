@@ -100,7 +100,8 @@ SUMMARY_BLOCKS = (("highlights", "Highlights"), ("risks", "Risks"), ("asks", "As
 
 def pack_kpi_ids(result: KpiResult) -> list[str]:
     """The KPIs of the pack's one table: the north stars, then :data:`PACK_KPIS`."""
-    ns = list(north_star(result)["kpi"]) if not north_star(result).empty else []
+    stars = north_star(result)
+    ns = list(stars["kpi"]) if not stars.empty else []
     more = (*PACK_KPIS, *GO_TO_MARKET_KPIS, "nps") if go_to_market_only(result) else PACK_KPIS
     return ns + [k for k in dict.fromkeys(more) if k not in ns]
 
@@ -184,7 +185,8 @@ def summary_title(result: KpiResult) -> str:
 def summary_tiles(result: KpiResult) -> pd.DataFrame:
     """The executive summary's tiles: the north stars, then cash and runway when known."""
     ns = north_star(result)
-    cash = kpi_rows(result, [k for k in CASH_KPIS if k not in set(ns["kpi"])], keep_blank=False)
+    shown = set(ns["kpi"])
+    cash = kpi_rows(result, [k for k in CASH_KPIS if k not in shown], keep_blank=False)
     rows = pd.concat([ns, cash], ignore_index=True) if not cash.empty else ns
     if go_to_market_only(result):
         rows = kpi_rows(result, GO_TO_MARKET_TILES, keep_blank=False)

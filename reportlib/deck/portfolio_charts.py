@@ -394,7 +394,8 @@ def history_markdown(history: pd.DataFrame, companies: pd.DataFrame, kpis: pd.Da
     if history.empty:
         return "No earlier pack was found under the output folder."
     units, labels = _units(kpis), _labels(kpis)
-    cols = [k for k in _north_stars(companies) if k in set(history["kpi"])]
+    present = set(history["kpi"])
+    cols = [k for k in _north_stars(companies) if k in present]
     names = companies.set_index("company")["name"].to_dict()
     currency = companies.set_index("company")["currency"].to_dict()
     lines = [

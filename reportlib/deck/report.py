@@ -79,6 +79,7 @@ from reportlib.deck._load import (
     load_report,
     resolve_company_dir,
     setup,
+    warm_drawing,
     write_cache,
 )
 from reportlib.deck._pages import (
@@ -304,6 +305,7 @@ __all__ = [
     "unit_economics_blanks",
     "unit_economics_blanks_title",
     "unit_economics_title",
+    "warm_drawing",
     "warnings_table",
     "what_moved",
     "window_months",
