@@ -317,6 +317,7 @@ def _sweep(rows: CustomerMonths) -> MovementSet:
     # every active customer-month is a row, and so is at most one churn month after each:
     # the arrays are sized for that, and the pages never written are never touched
     out = _Rows(2 * len(value))
+    totals = _Totals(t)
     prev_mrr, prev_active = np.zeros(n), np.zeros(n, dtype=bool)
     last = np.full(n, -1, dtype=np.int32)  # last active month column so far
     seen = np.zeros(n, dtype=np.int64)  # active months so far: a row's place in its customer's run
@@ -343,6 +344,7 @@ def _sweep(rows: CustomerMonths) -> MovementSet:
         rank[a] = seen[on]
         seen[on] += 1
         last[on] = k
+        totals.add(k, code, amount, mrr, prev, len(on))
         prev_mrr, prev_active = now, active
     rows_out = out.done()
     m = MovementSet(
@@ -358,6 +360,7 @@ def _sweep(rows: CustomerMonths) -> MovementSet:
     )
     m.cache["bounds"] = np.asarray(out.bounds, dtype=np.int64)
     m.cache["start_gaps"] = rows_out["gap"]
+    m.cache["totals"] = totals.done()
     # the cohorts' customer order, sorted when they first ask (on their own thread in a kpis run)
     m.cache[_RANKS] = (rows_out["cust"], rows_out["rank"], seen)
     return m
@@ -368,22 +371,53 @@ _RANKS = "active ranks"  # cache key: (cust, rank, runs) of the sweep, for _cust
 
 def _month_codes(code, amount, gap, a, pa, mrr, prev, last, k) -> None:
     """Fill the movement code, amount and start gap of one month's rows (k > 0) from the
-    rows' activity now (``a``) and the month before (``pa``) and their last active month."""
+    rows' activity now (``a``) and the month before (``pa``) and their last active month.
+
+    Every row is active now or the month before, so it is a start (new or reactivation),
+    a churn or a change (expansion, contraction or flat): three choices, each a select."""
     both = a & pa
-    code[:] = FLAT
-    code[both & (mrr > prev)] = EXPANSION
-    code[both & (mrr < prev)] = CONTRACTION
-    changed = both & (mrr != prev)
-    amount[:] = 0.0
-    amount[changed] = np.abs(mrr[changed] - prev[changed])
-    churn = pa & ~a
-    code[churn] = CHURN
-    amount[churn] = prev[churn]
-    starts = a & ~pa
-    before = last[starts]
-    code[starts] = np.where(before < 0, NEW, REACTIVATION)
-    amount[starts] = mrr[starts]
-    gap[starts] = np.where(before < 0, -1, k - 1 - before)
+    first_start = last < 0
+    change = np.where(mrr > prev, _EXPANSION, np.where(mrr < prev, _CONTRACTION, _FLAT))
+    code[:] = np.where(both, change, np.where(a, np.where(first_start, _NEW, _REACTIVATION), _CHURN))
+    moved = np.where(mrr != prev, np.abs(mrr - prev), 0.0)
+    amount[:] = np.where(both, moved, np.where(a, mrr, prev))
+    gap[:] = np.where(a & ~pa, np.where(first_start, -1, k - 1 - last), -2)
+
+
+_NEW, _REACTIVATION, _EXPANSION, _CONTRACTION, _CHURN, _FLAT = (
+    np.int8(c) for c in (NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN, FLAT)
+)
+
+
+class _Totals:
+    """:func:`_month_totals` summed month by month in the sweep, while the month's rows are
+    in cache: each month's sums add its rows in row order, as the whole-set count does, so
+    every total is the very same."""
+
+    def __init__(self, n_months: int) -> None:
+        self.by_code = {name: np.zeros((n_months, 8)) for name in ("amount", "mrr", "prev")}
+        self.count = np.zeros((n_months, 8), dtype=np.intp)
+        self.closing = np.zeros(n_months)
+        self.customers = np.zeros(n_months, dtype=np.intp)
+
+    def add(self, k: int, code, amount, mrr, prev, customers: int) -> None:
+        key = code.astype(np.intp)
+        self.count[k] = np.bincount(key, minlength=8)
+        for name, values in (("amount", amount), ("mrr", mrr), ("prev", prev)):
+            self.by_code[name][k] = np.bincount(key, weights=values, minlength=8)
+        self.closing[k] = np.add.accumulate(mrr)[-1] if len(mrr) else 0.0  # in row order
+        self.customers[k] = customers
+
+    def done(self) -> dict[str, np.ndarray]:
+        by_code = self.by_code
+        return {
+            "amount": by_code["amount"],
+            "count": self.count,
+            "mrr": by_code["mrr"],
+            "prev": by_code["prev"],
+            "closing": self.closing,
+            "customers": self.customers,
+        }
 
 
 class _Rows:
