@@ -312,11 +312,14 @@ def _order_like(source: _Codes, entry: _Codes) -> None:
 
 
 def _in_first_appearance_order(codes: np.ndarray, size: int) -> bool:
-    """Every code in ``range(size)`` used, none missing, each new one the next number."""
+    """Every code in ``range(size)`` used, none missing, each new one the next number.
+
+    ``codes`` may be a small integer type (a categorical's): the running maximum then
+    steps by at most one, and its steps never overflow."""
     if not len(codes) or codes[0] != 0 or codes.min() < 0:
         return False
     highest = np.maximum.accumulate(codes)
-    return int(highest[-1]) == size - 1 and bool((codes[1:] <= highest[:-1] + 1).all())
+    return int(highest[-1]) == size - 1 and (len(codes) < 2 or int(np.diff(highest).max()) <= 1)
 
 
 def take_codes(
@@ -341,17 +344,19 @@ def decoded(values: pd.Series, dtype: str | pd.StringDtype) -> pd.Series:
     """The text column (``dtype``) of a categorical one (a Parquet reader's dictionary-encoded
     column), born with its codes: the few distinct texts are never hashed again."""
     categorical = values.array
-    codes = np.asarray(categorical.codes, dtype=np.int64)
-    valid = codes >= 0
-    first = np.full(len(codes), -1, dtype=np.int64)
-    if _in_first_appearance_order(codes, len(categorical.categories)):
-        first, kept = codes, np.arange(len(categorical.categories))  # the usual Parquet dictionary
-    elif valid.all():
-        first, kept = _factorize_keys(codes, len(categorical.categories))
-    elif valid.any():
-        first[valid], kept = _factorize_keys(codes[valid], len(categorical.categories))
+    size = len(categorical.categories)
+    if _in_first_appearance_order(np.asarray(categorical.codes), size):  # checked in their own small type
+        first, kept = np.asarray(categorical.codes, dtype=np.int64), np.arange(size)  # the usual Parquet dictionary
     else:
-        kept = np.array([], dtype=np.int64)
+        codes = np.asarray(categorical.codes, dtype=np.int64)
+        valid = codes >= 0
+        first = np.full(len(codes), -1, dtype=np.int64)
+        if valid.all():
+            first, kept = _factorize_keys(codes, size)
+        elif valid.any():
+            first[valid], kept = _factorize_keys(codes[valid], size)
+        else:
+            kept = np.array([], dtype=np.int64)
     return take_codes(first, categorical.categories[kept], index=values.index, name=values.name, dtype=dtype)
 
 
