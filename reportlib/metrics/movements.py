@@ -202,15 +202,16 @@ class MovementSet:
         return variants[months]
 
     def _relabelled(self, months: int | None) -> MovementSet:
-        gaps = self.start_gaps()
-        starts = np.flatnonzero(gaps >= -1)
-        gap = gaps[starts]
+        starts, gap = self.starts()
         is_new = (gap == -1) | ((gap > months) if months is not None else False)
-        code = self.code.copy()
-        code[starts] = np.where(is_new, NEW, REACTIVATION).astype(code.dtype)
-        if np.array_equal(code[starts], self.code[starts]):
+        labels = np.where(is_new, NEW, REACTIVATION).astype(self.code.dtype)
+        if np.array_equal(labels, self.code[starts]):
             return self
-        shared = {k: self.cache[k] for k in ("start_gaps", "active_order", _RANKS, "bounds") if k in self.cache}
+        code = self.code.copy()
+        code[starts] = labels
+        shared = {
+            k: self.cache[k] for k in ("start_gaps", "active_order", _RANKS, "bounds", "start rows") if k in self.cache
+        }
         return MovementSet(
             self.customers,
             self.first,
@@ -239,6 +240,15 @@ class MovementSet:
             gaps[order[starts]] = np.where(same[starts], col[starts] - before[starts] - 1, -1)
             self.cache["start_gaps"] = gaps
         return self.cache["start_gaps"]
+
+    def starts(self) -> tuple[np.ndarray, np.ndarray]:
+        """The start rows (new or reactivation) and their gaps (see :meth:`start_gaps`),
+        shared by every policy variant."""
+        if "start rows" not in self.cache:
+            gaps = self.start_gaps()
+            starts = np.flatnonzero(gaps >= -1)
+            self.cache["start rows"] = (starts, gaps[starts])
+        return self.cache["start rows"]
 
     def active_order(self) -> np.ndarray:
         """Indices of the rows with MRR > 0, customer by customer, month by month."""
