@@ -30,7 +30,7 @@ COHORT_COLUMNS = ["cohort", "age_months", "value"]
 
 def _cells(m: MovementSet) -> dict[str, np.ndarray]:
     """Every active customer-month (customer by customer, then month) with its spell's start
-    column, its age and its MRR now and at age 0; computed once per movement set and
+    column, its age, its MRR and the part GRR keeps (at most its MRR at age 0); computed once per movement set and
     shared by the monthly and quarterly tables."""
     if "cohort_cells" not in m.cache:
         order = m.active_order()  # customer-major: the order every sum keeps
@@ -40,7 +40,14 @@ def _cells(m: MovementSet) -> dict[str, np.ndarray]:
         starts = (code == NEW) | (code == OPENING)
         spell = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0)) if len(order) else order
         start = col[spell]
-        m.cache["cohort_cells"] = {"start": start, "age": col - start, "mrr": mrr, "mrr0": mrr[spell]}
+        age = col - start
+        m.cache["cohort_cells"] = {
+            "start": start,
+            "age": age,
+            "mrr": mrr,
+            "kept": np.minimum(mrr, mrr[spell]),  # what GRR keeps of a cell: at most its MRR at age 0
+            "joined": age == 0,  # the cells at age 0
+        }
     return m.cache["cohort_cells"]
 
 
@@ -72,7 +79,7 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
         return _empty()
     t = m.n_months
     cells = _cells(m)
-    start, age, mrr, mrr0 = cells["start"], cells["age"], cells["mrr"], cells["mrr0"]
+    start, age, mrr = cells["start"], cells["age"], cells["mrr"]
     group, labels, group_start = _groups(start, m.first, t, quarterly)
     n_groups = len(labels)
     key = group * t + age
@@ -84,11 +91,12 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
 
     customers = total(None)
     cohort_mrr = total(mrr)
-    grr_mrr = total(np.minimum(mrr, mrr0))
+    grr_mrr = total(cells["kept"])
     size, mrr_at0 = customers[:, 0].copy(), cohort_mrr[:, 0].copy()
     # the last age every member has reached: data end - latest joiner's start column
     latest = np.full(n_groups, -1)
-    np.maximum.at(latest, group[age == 0], start[age == 0])
+    joined = cells["joined"]
+    np.maximum.at(latest, group[joined], start[joined])
     max_age = np.where(latest >= 0, t - 1 - latest, -1)
     return _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age, m.first, quarterly)
 
