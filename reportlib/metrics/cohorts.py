@@ -46,7 +46,7 @@ def _cells(m: MovementSet) -> dict[str, np.ndarray]:
             "age": age,
             "mrr": mrr,
             "kept": np.minimum(mrr, mrr[spell]),  # what GRR keeps of a cell: at most its MRR at age 0
-            "joined": age == 0,  # the cells at age 0
+            "joiners": np.bincount(start[age == 0], minlength=m.n_months),  # customers joining per column
         }
     return m.cache["cohort_cells"]
 
@@ -95,8 +95,8 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
     size, mrr_at0 = customers[:, 0].copy(), cohort_mrr[:, 0].copy()
     # the last age every member has reached: data end - latest joiner's start column
     latest = np.full(n_groups, -1)
-    joined = cells["joined"]
-    np.maximum.at(latest, group[joined], start[joined])
+    joined_cols = np.flatnonzero(cells["joiners"])  # the start columns of the age-0 cells
+    np.maximum.at(latest, _groups(joined_cols, m.first, t, quarterly)[0], joined_cols)
     max_age = np.where(latest >= 0, t - 1 - latest, -1)
     return _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age, m.first, quarterly)
 
