@@ -210,7 +210,9 @@ class MovementSet:
         code = self.code.copy()
         code[starts] = labels
         shared = {
-            k: self.cache[k] for k in ("start_gaps", "active_order", _RANKS, "bounds", "start rows") if k in self.cache
+            k: self.cache[k]
+            for k in ("start_gaps", "active_order", _RANKS, "bounds", "start rows", "start values")
+            if k in self.cache
         }
         return MovementSet(
             self.customers,
@@ -249,6 +251,15 @@ class MovementSet:
             starts = np.flatnonzero(gaps >= -1)
             self.cache["start rows"] = (starts, gaps[starts])
         return self.cache["start rows"]
+
+    def start_values(self) -> dict[str, np.ndarray]:
+        """Month column, amount, MRR and MRR before of the start rows (:meth:`starts`): the
+        same in every policy variant, which relabels them only."""
+        if "start values" not in self.cache:
+            starts = self.starts()[0]
+            columns = {"col": self.col, "amount": self.amount, "mrr": self.mrr, "prev": self.prev}
+            self.cache["start values"] = {name: values[starts] for name, values in columns.items()}
+        return self.cache["start values"]
 
     def active_order(self) -> np.ndarray:
         """Indices of the rows with MRR > 0, customer by customer, month by month."""
@@ -555,14 +566,15 @@ def _relabelled_totals(m: MovementSet, base: dict[str, np.ndarray]) -> dict[str,
     reactivation columns change, and they are summed over the start rows alone (in row
     order, so every sum is the very same as a full recount)."""
     starts = m.cache["starts"]
-    col, code = m.col[starts], m.code[starts]
+    at_start = m.cache["relabelled_from"].start_values()  # found once, shared by every variant
+    code = m.code[starts]
     out = {k: v.copy() if v.ndim == 2 else v for k, v in base.items()}
     for c in (NEW, REACTIVATION):
-        rows = starts[code == c]
-        at = col[code == c]
+        rows = code == c
+        at = at_start["col"][rows]
         out["count"][:, c] = np.bincount(at, minlength=m.n_months)
-        for name, values in (("amount", m.amount), ("mrr", m.mrr), ("prev", m.prev)):
-            out[name][:, c] = np.bincount(at, weights=values[rows], minlength=m.n_months)
+        for name in ("amount", "mrr", "prev"):
+            out[name][:, c] = np.bincount(at, weights=at_start[name][rows], minlength=m.n_months)
     return out
 
 
