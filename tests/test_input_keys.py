@@ -270,3 +270,17 @@ def test_codes_started_in_another_process_are_not_waited_for():
         assert factorized(column)[0].tolist() == [0, 1, 0]
     finally:
         _codes._AHEAD.pop(key, None)
+
+
+def test_decoded_checks_dictionary_order_on_the_small_codes():
+    # 128 categories: int8 codes reach 127 and repeat after it, where a running maximum + 1 would wrap around
+    months = pd.Index([f"m{i:03d}" for i in range(128)])
+    codes = np.concatenate([np.arange(128), [127, 0]]).astype(np.int8)
+    in_order = pd.Categorical.from_codes(codes, categories=months)
+    assert _codes._in_first_appearance_order(np.asarray(in_order.codes), 128)
+    # codes 0, 2, 1: "m002" appears second, so the column is renumbered 0, 1, 2 with uniques m000, m002, m001
+    shuffled = pd.Series(pd.Categorical.from_codes(np.array([0, 2, 1, -1], dtype=np.int8), categories=months[:3]))
+    column = _codes.decoded(shuffled, "string")
+    assert column.tolist()[:3] == ["m000", "m002", "m001"] and pd.isna(column.iloc[3])
+    codes, uniques = factorized(column)
+    assert codes.tolist() == [0, 1, 2, -1] and list(uniques) == ["m000", "m002", "m001"]
