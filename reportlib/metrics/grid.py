@@ -134,14 +134,14 @@ def customer_months(mrr: pd.DataFrame, months: object = None, value: str = "mrr"
         span = (int(ords.min()), int(ords.max())) if len(ords) else (0, -1)
     first, last = span
     keep = (ords >= first) & (ords <= last)
-    frame = mrr if keep.all() else mrr.loc[keep]
+    frame, ords = (mrr, ords) if keep.all() else (mrr.loc[keep], ords[keep])
     codes, customers = sorted_codes(frame["customer_id"])
     return CustomerMonths(
         customers,
         first,
         max(last - first + 1, 0),
         codes,
-        ords[keep] - first,
+        ords - first,
         frame[value].to_numpy(dtype=np.float64),
     )
 
