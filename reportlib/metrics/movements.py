@@ -211,7 +211,7 @@ class MovementSet:
         code[starts] = labels
         shared = {
             k: self.cache[k]
-            for k in ("start_gaps", "active_order", _RANKS, "bounds", "start rows", "start values")
+            for k in ("start_gaps", "active_order", _RANKS, "bounds", "start rows", "start values", "states")
             if k in self.cache
         }
         return MovementSet(
@@ -300,15 +300,20 @@ class MovementSet:
         return self.dense()[1]
 
     def state(self, month: pd.Period) -> np.ndarray:
-        """MRR of every customer (by code) at ``month``; zeros outside the data."""
+        """MRR of every customer (by code) at ``month``; zeros outside the data. Read-only:
+        kept for the next window or policy variant that asks for the same month."""
         k = self.col_of(month)
-        out = np.zeros(len(self.customers))
-        if 0 <= k < self.n_months:
-            rows = self.rows_of(k, k)
-            mrr = self.mrr[rows]
-            active = mrr > 0
-            out[self.cust[rows][active]] = mrr[active]
-        return out
+        states = self.cache.setdefault("states", {})
+        if k not in states:
+            out = np.zeros(len(self.customers))
+            if 0 <= k < self.n_months:
+                rows = self.rows_of(k, k)
+                mrr = self.mrr[rows]
+                active = mrr > 0
+                out[self.cust[rows][active]] = mrr[active]
+            out.flags.writeable = False
+            states[k] = out
+        return states[k]
 
     def totals(self) -> dict[str, np.ndarray]:
         """Per month (length n_months): amount, count, mrr after and before per movement
