@@ -27,9 +27,12 @@ import pickle
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 __all__ = [
     "CACHE_ENV",
@@ -157,6 +160,14 @@ class Store:
         except OSError:
             pass
         return found
+
+    def fetch(self, key: str | None, mode: Mode, make: Callable[[], _T], valid: Callable[[Any], bool]) -> _T:
+        """The object stored under ``key`` when ``mode`` reads and ``valid`` accepts it; else
+        ``make()``, stored when ``mode`` writes. Without a key: ``make()``, nothing stored."""
+        if key is not None and mode.reads and (hit := self.get(key)) is not None and valid(hit):
+            return hit
+        value = make()
+        return self.put(key, value) if key is not None and mode.writes else value
 
     def put(self, key: str, value: Any) -> Any:
         """Store ``value`` under ``key`` (atomically) and return it; a store that cannot be

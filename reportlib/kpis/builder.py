@@ -1121,21 +1121,27 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = T
 
 
 def _csv_texts(result: KpiResult, cache: Mode) -> dict[str, bytes]:
-    """Relative path -> the CSV bytes :func:`write_kpis` writes: from the store when the
-    result is a stored one (``cache`` reads), made (and stored) otherwise."""
-    key = digest(CSV_KIND, result.digest) if result.digest and cache.writes else None
-    stored = Store(CSV_KIND).get(key) if key and cache.reads else None
-    stored = stored if isinstance(stored, dict) else {}
-    reused = stored.get("kpis.csv")
-    texts = {"kpis.csv": reused if reused is not None else _csv_bytes(kpis_csv(result))}
-    for name, table in result.tables.items():
-        reused = stored.get(f"tables/{name}.csv") if name not in UNSTORED_TABLES else None
-        texts[f"tables/{name}.csv"] = reused if reused is not None else _csv_bytes(table)
+    """Relative path -> the CSV bytes :func:`write_kpis` writes: those of a stored result (its
+    ``digest``) from the store when ``cache`` reads, made (and stored) otherwise; the tables
+    added after the computation (:data:`UNSTORED_TABLES`) always made."""
+    key = digest(CSV_KIND, result.digest) if result.digest else None
+    stored = [n for n in result.tables if n not in UNSTORED_TABLES]
+    texts = Store(CSV_KIND).fetch(
+        key,
+        cache,
+        lambda: {"kpis.csv": _csv_bytes(kpis_csv(result)), **_table_texts(result, stored)},
+        lambda value: isinstance(value, dict),
+    )
+    return {**texts, **_table_texts(result, [n for n in result.tables if n in UNSTORED_TABLES])}
+
+
+def _table_texts(result: KpiResult, names: list[str]) -> dict[str, bytes]:
+    """``tables/<name>.csv`` of each table named, and the trust tables' copy at the top."""
+    texts = {}
+    for name in names:
+        texts[f"tables/{name}.csv"] = text = _csv_bytes(result.tables[name])
         if name in TRUST_TABLES:
-            texts[f"{name}.csv"] = texts[f"tables/{name}.csv"]
-    keep = {p: t for p, t in texts.items() if Path(p).stem not in UNSTORED_TABLES}
-    if key and keep != stored:
-        Store(CSV_KIND).put(key, keep)
+            texts[f"{name}.csv"] = text
     return texts
 
 

@@ -159,15 +159,24 @@ def _stored_record(company: Company, cache: Mode) -> tuple[pd.DataFrame, bytes]:
     and the code."""
     key = (
         digest(STORE_KIND, company.digest, company.segment_filter, code_digest(), library_versions())
-        if company.digest and cache.writes
+        if company.digest
         else None
     )
-    hit = Store(STORE_KIND).get(key) if key and cache.reads else None
-    if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[0], pd.DataFrame) and isinstance(hit[1], bytes):
-        return hit
+    return Store(STORE_KIND).fetch(key, cache, lambda: _record(company), _is_record)
+
+
+def _record(company: Company) -> tuple[pd.DataFrame, bytes]:
     found = fingerprint(company)
-    record = (found, found.to_csv(index=False).encode("utf-8"))
-    return Store(STORE_KIND).put(key, record) if key else record
+    return found, found.to_csv(index=False).encode("utf-8")
+
+
+def _is_record(value: Any) -> bool:
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and isinstance(value[0], pd.DataFrame)
+        and isinstance(value[1], bytes)
+    )
 
 
 def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
