@@ -13,9 +13,11 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from reportlib.deck import _style as S
 from reportlib.deck import charts
+from reportlib.deck._charts._drawing import settle_ticks
 from reportlib.deck._html import escaped_styler
 from reportlib.kpis import KpiResult, compute_kpis
 from reportlib.metrics import parse_window
@@ -23,9 +25,10 @@ from reportlib.params import parse_compare, parse_segment
 from reportlib.resources import notebooks_dir
 
 try:  # crisp figures in Jupyter; outside IPython there is nothing to configure
+    from IPython import get_ipython
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 except ImportError:  # pragma: no cover - an optional extra of the notebook kernel
-    set_matplotlib_formats = None
+    get_ipython = set_matplotlib_formats = None
 
 
 #: A papermill parameter: "" means "the default".
@@ -179,9 +182,20 @@ def setup() -> None:
     if set_matplotlib_formats is not None:
         try:
             set_matplotlib_formats("svg")
+            _print_settled()
         except Exception:  # noqa: BLE001  - outside IPython there is nothing to configure
             pass
     pd.set_option("display.max_columns", 30)
+
+
+def _print_settled() -> None:
+    """Have IPython print each figure it displays as SVG after :func:`settle_ticks` (the
+    same picture, printed with less repeated work). ``set_matplotlib_formats`` has just
+    registered the plain printer, so a second :func:`setup` in the same kernel wraps it
+    once again, not twice."""
+    svg = get_ipython().display_formatter.formatters["image/svg+xml"]
+    printer = svg.lookup_by_type(Figure)
+    svg.for_type(Figure, lambda fig: printer(settle_ticks(fig)))
 
 
 def warm_drawing() -> None:

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FixedLocator, MultipleLocator
 from matplotlib.transforms import offset_copy
 
 from reportlib.deck import _style as S
@@ -126,6 +127,35 @@ def format_time_axis(ax: Axes, dates: pd.DatetimeIndex, narrow: bool = False) ->
 def money_label(currency: str | None, what: str) -> str:
     """An axis label with its currency: 'ARR (EUR)'."""
     return f"{what} ({currency})" if currency else what
+
+
+# --- a finished figure, before it is printed ----------------------------------------------------
+#: Tick locators whose ticks follow from the view limits alone (not from the axes' size,
+#: which the layout changes while the figure is printed).
+_LIMITS_ONLY = (mdates.RRuleLocator, MultipleLocator)
+
+
+def settle_ticks(fig: Figure) -> Figure:
+    """``fig`` with the work matplotlib repeats at every pass of printing it done once.
+
+    Printing a figure with constrained layout and a tight bounding box measures each axis
+    five to eight times, and each time asks the tick locator for its ticks, formats them
+    and places the axis label beside them. For a finished figure (nothing is drawn on it
+    after this) the outcome of each pass is the same, so: ticks that depend on the view
+    limits only (month ticks, a fixed step) are computed once and fixed, month labels with
+    them, and an axis without a label stops being measured for placing that empty label.
+    The printed figure is the same."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            locator = axis.get_major_locator()
+            if isinstance(locator, _LIMITS_ONLY):
+                ticks = locator()
+                axis.set_major_locator(FixedLocator(ticks))
+                if isinstance(axis.get_major_formatter(), mdates.DateFormatter):
+                    axis.set_major_formatter(FixedFormatter(axis.get_major_formatter().format_ticks(ticks)))
+            if not axis.label.get_text():
+                axis.set_label_coords(0.5, 0.5)  # nothing to show: a fixed place, never measured
+    return fig
 
 
 # --- legends -----------------------------------------------------------------------------------
