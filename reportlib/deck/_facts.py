@@ -84,9 +84,9 @@ def has_table(result: KpiResult, name: str, columns: Sequence[str] | None = None
 
 def kpi_row(result: KpiResult, kpi: str) -> dict[str, Any]:
     """The kpis.csv row of one KPI as a dict (a blank row with a note when absent)."""
-    hit = result.kpis[result.kpis["kpi"] == kpi]
-    if not hit.empty:
-        return hit.iloc[0].to_dict()
+    ids = result.kpis["kpi"].tolist()  # a list lookup: a mask over the string column costs more
+    if kpi in ids:
+        return result.kpis.iloc[ids.index(kpi)].to_dict()
     return {
         "kpi": kpi,
         "label": _label(kpi),
