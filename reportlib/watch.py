@@ -28,10 +28,10 @@ from reportlib.session import Session
 __all__ = ["watched_files", "watch_pack"]
 
 #: Seconds between two looks at the files.
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 #: A change is acted on once the files stayed the same this long (an editor's save is
 #: often a write, a rename and a second write).
-SETTLE_SECONDS = 0.3
+SETTLE_SECONDS = 0.25
 
 Snapshot = dict[Path, tuple[int, int]]
 

@@ -170,7 +170,22 @@ def load_report(
             key["company_dir"], as_of=key["as_of"], window=key["window"], segment=key["segment"], compare=key["compare"]
         )
     S.Theme.from_fund(result.company.config.fund).apply()  # the fund's colours and font
+    _SHOWN_SECTIONS.clear()  # a new notebook run: its sections have shown no page yet
     return result
+
+
+#: The sections that showed a page in this notebook's run. A kept kernel runs many
+#: notebooks, of many packs (a pack's pool, a portfolio worker, ``--watch``), and keeps
+#: this module between them: :func:`load_report`, every notebook's first call, empties it.
+_SHOWN_SECTIONS: set[str] = set()
+
+
+def first_page_of(section: str) -> bool:
+    """Whether this is the first page ``section`` shows in this notebook's run (the page
+    that gets the small line naming the section); the section is marked as shown."""
+    first = section not in _SHOWN_SECTIONS
+    _SHOWN_SECTIONS.add(section)
+    return first
 
 
 def setup() -> None:
