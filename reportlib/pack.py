@@ -30,8 +30,8 @@ from typing import Any
 
 from reportlib import __version__, processes
 from reportlib._store import Mode, file_digest
+from reportlib.deck._result_cache import write_cache
 from reportlib.deck._style import Theme
-from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.inputs.fund import FundConfig, find_fund
