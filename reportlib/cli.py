@@ -363,6 +363,12 @@ def kpis(
     is_flag=True,
     help="Remake the pack even when nothing that changes it changed, from a fresh load of the inputs.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Stay running and remake the pack each time a file it reads is saved (the commentary, "
+    "company.toml, an input, a notebook), with its kernels and browser kept warm; Ctrl-C ends it.",
+)
 @_fund_option
 @_cache_option
 def pack(
@@ -373,6 +379,7 @@ def pack(
     compare: Any,
     out: Path,
     force: bool,
+    watch: bool,
     fund: Path | None,
     no_cache: bool,
 ) -> int:
@@ -387,28 +394,48 @@ def pack(
     Example:
       reportlib pack data/meridian --as-of 2026Q3
       reportlib pack data/meridian --segment segment=Enterprise --force
+      reportlib pack data/meridian --watch
     """
     from reportlib.pack import build_pack
 
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "pack")
     as_of = _fiscal_as_of(as_of, [company_dir])
-    result = build_pack(
-        company_dir,
-        as_of=as_of,
-        window=window,
-        segment=segment,
-        compare=compare,
-        out=out,
-        force=force,
-        cache=not no_cache,
-    )
+    options = dict(as_of=as_of, window=window, segment=segment, compare=compare, out=out, cache=not no_cache)
+    if watch:
+        return _watch(company_dir, force=force, **options)
+    _say_pack(build_pack(company_dir, force=force, **options))
+    return 0
+
+
+def _watch(company_dir: Path, **options: Any) -> int:
+    """``pack --watch``: each pack (or the mistake that stopped it) is told as it happens;
+    Ctrl-C is the way out, not an error."""
+    from reportlib.watch import watch_pack
+
+    def report(outcome: Any) -> None:
+        if isinstance(outcome, BaseException):
+            click.echo(_explain(outcome), err=True)
+            click.echo("  (the previous pack is kept; waiting for the next save)", err=True)
+        elif outcome.skipped:
+            _Say.info(f"{outcome.pdf} is unchanged (the saved files are as they were for it)")
+        else:
+            _say_pack(outcome)
+
+    _Say.info(f"Watching {company_dir} (Ctrl-C to stop)")
+    try:
+        watch_pack(company_dir, report, **options)
+    except KeyboardInterrupt:
+        _Say.info("stopped watching")
+    return 0
+
+
+def _say_pack(result: Any) -> None:
     if result.skipped:
         _Say.info(f"{result.pdf} is unchanged (same inputs and settings); --force remakes it")
     else:
         _Say.info(f"Wrote {result.pdf}")
         _Say.detail(f"  in {result.seconds:.1f} s; the executed notebooks are in {result.folder / 'notebooks'}")
-    return 0
 
 
 @cli.command(context_settings=_CONTEXT)
@@ -603,6 +630,16 @@ def _os_sentence(exc: OSError) -> str:
     return f"{exc.strerror or exc}{':' + where if where else ''}."
 
 
+def _explain(exc: BaseException) -> str:
+    """What a user's mistake, or a folder or disk problem, means: the sentence(s) printed
+    instead of a traceback."""
+    if isinstance(exc, InputError):
+        return "\n".join([str(exc), *(f"  warning: {w}" for w in exc.warnings)])
+    if isinstance(exc, OSError):
+        return f"error: {_os_sentence(exc)}"
+    return f"error: {exc}"
+
+
 _LOUDNESS = ("-q", "--quiet", "-v", "--verbose")
 
 
@@ -622,16 +659,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:  # a wrong option or argument
         exc.show()
         return exc.exit_code
-    except InputError as exc:
-        click.echo(str(exc), err=True)
-        for w in exc.warnings:
-            click.echo(f"  warning: {w}", err=True)
-        return 1
-    except (ParameterError, ReportlibError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        return 1
-    except OSError as exc:  # the output folder or the disk, not a bug: a sentence, no traceback
-        click.echo(f"error: {_os_sentence(exc)}", err=True)
+    except (ReportlibError, OSError) as exc:  # a user's mistake, the folder or the disk: no traceback
+        click.echo(_explain(exc), err=True)
         return 1
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("interrupted", err=True)

@@ -30,8 +30,8 @@ from typing import Any
 
 from reportlib import __version__, processes
 from reportlib._store import Mode, file_digest
+from reportlib.deck._result_cache import write_cache
 from reportlib.deck._style import Theme
-from reportlib.deck.report import write_cache
 from reportlib.exceptions import ExportError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.inputs.fund import FundConfig, find_fund
@@ -44,6 +44,7 @@ from reportlib.render.chromium import Chromium
 from reportlib.render.export import assemble_pdf, export_one, logo_stamps
 from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
 from reportlib.resources import notebooks_dir, templates_dir
+from reportlib.session import Session
 
 __all__ = [
     "KPI_CACHE",
@@ -99,6 +100,7 @@ class PackRequest:
     executor: Executor | None = None
     fund: FundConfig | None = None
     cache: Mode = Mode.USE
+    session: Session | None = None
 
     @property
     def theme(self) -> Theme:
@@ -180,6 +182,7 @@ def build_pack(
     notebooks: Sequence[Path] | None = None,
     fund: Path | str | None = None,
     cache: bool = True,
+    session: Session | None = None,
 ) -> PackResult:
     """Make one company's board pack.
 
@@ -214,6 +217,10 @@ def build_pack(
         Reuse the validated inputs and the KPI result of an earlier run whose inputs,
         parameters and code are the same (``reportlib._store``; the notebooks, and so the
         commentary, always run again). False: neither read nor write the store.
+    session : Session, optional
+        Warm kernels and a Chromium kept from one pack to the next
+        (:class:`reportlib.session.Session`): this pack runs its notebooks on the
+        session's kernels and prints in its browser, and leaves both running.
 
     Returns
     -------
@@ -235,7 +242,7 @@ def build_pack(
     started = time.perf_counter()
     run = _Run(
         _resolve_parameters(
-            company_dir, as_of, window, segment, compare, out, jobs, force, executor, notebooks, fund, cache
+            company_dir, as_of, window, segment, compare, out, jobs, force, executor, notebooks, fund, cache, session
         )
     )
     with ExitStack() as cleanup:
@@ -250,7 +257,7 @@ def build_pack(
             )
         run.pool = run.pool or _process_pool(run.request)  # forked before this process starts threads
         run.staging = _open_staging(run.request, run.folder)
-        run.browser = _start_chromium()
+        run.browser = _start_chromium(run.request)
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             run.restatements = _restate(run)
@@ -291,6 +298,7 @@ def _resolve_parameters(
     notebooks: Sequence[Path] | None,
     fund: Path | str | None,
     cache: bool = True,
+    session: Session | None = None,
 ) -> PackRequest:
     fund_config = find_fund(company_dir, fund)
     custom = fund_config.notebooks if fund_config else None
@@ -309,9 +317,10 @@ def _resolve_parameters(
         sections,
         jobs,
         force,
-        executor,
+        executor or (session.executor() if session else None),  # the session's warm kernels
         fund_config,
         Mode.OFF if not cache else Mode.REFRESH if force else Mode.USE,
+        session,
     )
 
 
@@ -438,10 +447,11 @@ def _unchanged(folder: Path, fingerprint: dict[str, Any], force: bool) -> bool:
 
 
 # -- step: check Chromium ---------------------------------------------------------------------------
-def _start_chromium() -> Chromium:
-    """Start the browser now (no binary: an error naming where it looked); it answers
-    while the KPIs are computed and is checked by :func:`_check_chromium`."""
-    return Chromium(wait=False)
+def _start_chromium(request: PackRequest) -> Chromium:
+    """Start the browser now (no binary: an error naming where it looked), or take the
+    session's running one; it answers while the KPIs are computed and is checked by
+    :func:`_check_chromium`."""
+    return request.session.browser() if request.session else Chromium(wait=False)
 
 
 def _check_chromium(browser: Chromium) -> None:
@@ -690,7 +700,7 @@ def _close_pool(run: _Run) -> None:
 def _clean_up(run: _Run) -> None:
     """Stop the browser and whatever workers are left (killed: the run failed), then
     remove a staging folder that was not swapped in."""
-    if run.browser is not None:
+    if run.browser is not None and run.request.session is None:  # a session's browser stays
         run.browser.close()
     processes.end_pool(run.pool)
     if isinstance(run.workbook, Future):

@@ -72,7 +72,11 @@ def die_with_parent(parent: int | None = None) -> None:
 
     ``PR_SET_PDEATHSIG`` where Linux offers it, else a daemon thread polling
     :func:`os.getppid`. A parent that died before the call is noticed too.
+
+    Ctrl-C is left to the parent: the terminal sends SIGINT to every process of the
+    group, and an idle worker would print a traceback for it; the parent ends its pool.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid() if parent is None else parent
     if not _set_pdeathsig(signal.SIGKILL):
         threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()

@@ -6,8 +6,11 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+import reportlib.pack as pack
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -60,3 +63,50 @@ def external_company(tmp_path: Path, name: str) -> Path:
         if f.is_file() and f.name != "company.toml":
             shutil.copy(f, company / f.name)
     return company
+
+
+# -- a small company for the pack's mechanics (tests/test_pack.py, test_session.py, test_watch.py)
+PACK_TOML = """\
+[company]
+name = "Fixture Co"
+currency = "EUR"
+stage = "early"
+gtm = "sales-led"
+
+[inputs.mrr]
+path = "mrr.csv"
+columns = { customer_id = "customer", month = "month", mrr = "mrr" }
+dimensions = ["segment"]
+"""
+PACK_CSV = (
+    "customer,month,mrr,segment\na,2026-07,100,SMB\na,2026-08,110,SMB\na,2026-09,120,SMB\n"
+    "b,2026-07,50,Enterprise\nb,2026-08,50,Enterprise\nb,2026-09,60,Enterprise\n"
+)
+#: Section notebooks that need no KPIs (the pack's mechanics, not its content).
+PACK_NOTEBOOKS = [FIXTURES / "notebooks" / n for n in ("00_cover.ipynb", "01_ok.ipynb", "03_long_table.ipynb")]
+
+
+@pytest.fixture()
+def pack_company(tmp_path: Path) -> Path:
+    """``fixture-co``: two customers over three months, with a segment."""
+    folder = tmp_path / "fixture-co"
+    folder.mkdir()
+    (folder / "company.toml").write_text(PACK_TOML)
+    (folder / "mrr.csv").write_text(PACK_CSV)
+    return folder
+
+
+@pytest.fixture()
+def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """The pack mechanics are tested with the fixture notebooks, which need no KPIs."""
+    calls: list[tuple] = []
+
+    def compute(request, company, as_of):
+        calls.append((as_of, request.window, request.segment, request.compare))
+        return SimpleNamespace(notes=["a note"], kpis=None)
+
+    monkeypatch.setattr(pack, "_compute_kpis", compute)
+    monkeypatch.setattr(
+        pack, "_write_tables", lambda result, out, params, cache: (out / "kpis.csv").write_text("kpi\n")
+    )
+    return calls

@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"kpis"},
     {"deck"},
     {"render"},
-    {"pack"},
+    {"pack", "session", "watch"},
     {"portfolio"},
     {"cli", "__main__"},
 ]

@@ -6,62 +6,19 @@ import json
 import re
 import subprocess
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
 
 import reportlib.pack as pack
-from conftest import FIXTURES, SALES_LED, chromium_available
+from conftest import FIXTURES, PACK_CSV, PACK_NOTEBOOKS, SALES_LED, chromium_available
 from reportlib.cli import main
 from reportlib.exceptions import InputError
 
 NOTEBOOKS = FIXTURES / "notebooks"
-GOOD = [NOTEBOOKS / "00_cover.ipynb", NOTEBOOKS / "01_ok.ipynb", NOTEBOOKS / "03_long_table.ipynb"]
+GOOD = PACK_NOTEBOOKS
 FAILING = [NOTEBOOKS / "00_cover.ipynb", NOTEBOOKS / "02_fails.ipynb", NOTEBOOKS / "01_ok.ipynb"]
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
-
-TOML = """\
-[company]
-name = "Fixture Co"
-currency = "EUR"
-stage = "early"
-gtm = "sales-led"
-
-[inputs.mrr]
-path = "mrr.csv"
-columns = { customer_id = "customer", month = "month", mrr = "mrr" }
-dimensions = ["segment"]
-"""
-CSV = (
-    "customer,month,mrr,segment\na,2026-07,100,SMB\na,2026-08,110,SMB\na,2026-09,120,SMB\n"
-    "b,2026-07,50,Enterprise\nb,2026-08,50,Enterprise\nb,2026-09,60,Enterprise\n"
-)
-
-
-@pytest.fixture()
-def company(tmp_path: Path) -> Path:
-    folder = tmp_path / "fixture-co"
-    folder.mkdir()
-    (folder / "company.toml").write_text(TOML)
-    (folder / "mrr.csv").write_text(CSV)
-    return folder
-
-
-@pytest.fixture()
-def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    """The pack mechanics are tested with the fixture notebooks, which need no KPIs."""
-    calls: list[tuple] = []
-
-    def compute(request, company, as_of):
-        calls.append((as_of, request.window, request.segment, request.compare))
-        return SimpleNamespace(notes=["a note"], kpis=None)
-
-    monkeypatch.setattr(pack, "_compute_kpis", compute)
-    monkeypatch.setattr(
-        pack, "_write_tables", lambda result, out, params, cache: (out / "kpis.csv").write_text("kpi\n")
-    )
-    return calls
 
 
 def test_pack_folder_names() -> None:
@@ -76,21 +33,21 @@ def test_pack_folder_names() -> None:
 
 
 def test_input_problems_stop_everything_before_notebooks(
-    company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pack_company: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (company / "mrr.csv").write_text("customer,month,mrr\na,2026-07,-5\n")
+    (pack_company / "mrr.csv").write_text("customer,month,mrr\na,2026-07,-5\n")
     monkeypatch.setattr(pack, "_compute_kpis", lambda *a: pytest.fail("KPIs computed for bad inputs"))
     out = tmp_path / "reports"
     with pytest.raises(InputError):
-        pack.build_pack(company, out=out, notebooks=GOOD)
+        pack.build_pack(pack_company, out=out, notebooks=GOOD)
     assert not out.exists()
 
 
 @pytest.mark.chromium
 @needs_chromium
-def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: Path, fake_kpis) -> None:
+def test_pack_is_complete_then_skipped_when_unchanged(pack_company: Path, tmp_path: Path, fake_kpis) -> None:
     out = tmp_path / "reports"
-    first = pack.build_pack(company, out=out, notebooks=GOOD, jobs=2)
+    first = pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=2)
     assert first.folder == out / "fixture-co" / "2026-09" and not first.skipped
     assert sorted(p.name for p in first.folder.iterdir()) == [
         "_inputs",
@@ -119,34 +76,34 @@ def test_pack_is_complete_then_skipped_when_unchanged(company: Path, tmp_path: P
     for code in ("import ", "In [", "reportlib.", "display("):
         assert code not in text
 
-    assert pack.build_pack(company, out=out, notebooks=GOOD).skipped
-    (company / "mrr.csv").write_text(CSV.replace("120", "125"))
-    assert not pack.build_pack(company, out=out, notebooks=GOOD, jobs=1).skipped
-    assert not pack.build_pack(company, out=out, notebooks=GOOD, jobs=1, force=True).skipped
+    assert pack.build_pack(pack_company, out=out, notebooks=GOOD).skipped
+    (pack_company / "mrr.csv").write_text(PACK_CSV.replace("120", "125"))
+    assert not pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=1).skipped
+    assert not pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=1, force=True).skipped
     assert len(fake_kpis) == 3
 
 
 @pytest.mark.chromium
 @needs_chromium
 def test_failing_section_exits_1_and_keeps_the_previous_pack(
-    company: Path, tmp_path: Path, fake_kpis, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    pack_company: Path, tmp_path: Path, fake_kpis, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     out = tmp_path / "reports"
     monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: GOOD)
-    assert main(["pack", str(company), "--as-of", "2026-09", "--out", str(out)]) == 0
+    assert main(["pack", str(pack_company), "--as-of", "2026-09", "--out", str(out)]) == 0
     folder = out / "fixture-co" / "2026-09"
     before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
 
     monkeypatch.setattr(pack, "section_notebooks", lambda folder=None: FAILING)
     capsys.readouterr()
-    assert main(["pack", str(company), "--as-of", "2026-09", "--out", str(out)]) == 1
+    assert main(["pack", str(pack_company), "--as-of", "2026-09", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "02_fails" in err and "cell 4" in err and "ValueError: the numbers do not add up" in err
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before  # previous pack intact
     assert [p.name for p in folder.parent.iterdir()] == ["2026-09"]  # no partial folder
 
     # A failing segment pack writes no folder at all.
-    assert main(["pack", str(company), "--segment", "segment=SMB", "--out", str(out)]) == 1
+    assert main(["pack", str(pack_company), "--segment", "segment=SMB", "--out", str(out)]) == 1
     assert not (folder.parent / "2026-09_segment-SMB").exists()
 
 

@@ -20,7 +20,7 @@ from test_kpis import tiny_company
 
 from reportlib import format as F
 from reportlib import registry as reg
-from reportlib.deck import _load, _summary, charts, report
+from reportlib.deck import _html, _load, _summary, charts, report
 from reportlib.exceptions import ParameterError
 from reportlib.kpis import KpiResult, compute_kpis
 from reportlib.kpis.sensitivity import SENSITIVITY_COLUMNS
@@ -397,3 +397,22 @@ def test_funnel_title_names_a_funnel_that_starts_at_leads(tiny):
     assert report.funnel_title(res).startswith(
         f"Of 483 leads created this {report.period_word(res)}, 37 became customers"
     )
+
+
+# --- one notebook's run in a kept kernel ---------------------------------------------------------
+def test_each_notebook_run_names_its_section_on_its_first_page_even_in_a_kept_kernel(
+    tiny, folder, tmp_path, monkeypatch
+):
+    """A kept kernel runs one notebook after another (the pack's pool, a portfolio worker,
+    --watch): the second run of a section must still get its small kicker line, which
+    only the first page of a section shows."""
+    shown: list[str] = []
+    monkeypatch.setattr(_html, "display", lambda obj: shown.append(obj.data))
+    out = tmp_path / "pack"
+    report.write_cache(tiny, out, folder, AS_OF, "quarter", "", "")
+    for _run in range(2):  # the same notebook, twice in this process
+        result = report.load_report(str(folder), AS_OF, "quarter", "", "", str(out))
+        report.page(result, "ARR grew", "revenue_quality")
+        report.page(result, "NRR held", "revenue_quality")
+    kickers = ["Growth and revenue quality ·" in html for html in shown]
+    assert kickers == [True, False, True, False]

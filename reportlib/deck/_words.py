@@ -24,6 +24,7 @@ from reportlib.deck._facts import (
     short_name,
 )
 from reportlib.deck._html import bullets, esc, markdown, paragraph, show_html
+from reportlib.deck._load import first_page_of
 from reportlib.inputs.commentary import BLOCKS, commentary_blocks
 from reportlib.kpis import KpiResult
 from reportlib.values import is_blank
@@ -211,15 +212,10 @@ def _name(result: KpiResult, kpi: str) -> str:
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 
-#: Sections whose small kicker line was shown (one notebook runs in one kernel).
-_KICKED: set[str] = set()
-
-
 def page(result: KpiResult, text: str, section: str) -> None:
     """A page's title; the first page a section shows also gets the small line naming the
     section (whichever of its pages the inputs let through first)."""
-    first = section not in _KICKED
-    _KICKED.add(section)
+    first = first_page_of(section)
     title(text, section if first else None, result if first else None)
 
 

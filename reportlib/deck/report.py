@@ -69,19 +69,7 @@ from reportlib.deck._facts import (
     tables_like,
     window_months,
 )
-from reportlib.deck._load import (
-    CACHE_DIR,
-    CACHE_FILE,
-    CACHE_VERSION,
-    Param,
-    cache_key,
-    cache_path,
-    load_report,
-    resolve_company_dir,
-    setup,
-    warm_drawing,
-    write_cache,
-)
+from reportlib.deck._load import load_report, setup, warm_drawing
 from reportlib.deck._pages import (
     CASH_KPIS,
     ENGAGEMENT_KPIS,
@@ -112,6 +100,16 @@ from reportlib.deck._pages import (
     unit_economics_blanks,
     unit_economics_blanks_title,
     unit_economics_title,
+)
+from reportlib.deck._result_cache import (
+    CACHE_DIR,
+    CACHE_FILE,
+    CACHE_VERSION,
+    Param,
+    cache_key,
+    cache_path,
+    resolve_company_dir,
+    write_cache,
 )
 from reportlib.deck._summary import (
     AREA_BLOCKS,

@@ -10,7 +10,9 @@ others still complete.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
+import multiprocessing.util
 import os
 import time
 from collections import deque
@@ -21,8 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportlib.exceptions import InputError, ReportlibError
+from reportlib.pack import PackResult, build_pack
 from reportlib.portfolio._progress import Progress
 from reportlib.processes import die_with_parent, end_pool
+from reportlib.session import Session
 
 WORKER_DIED = "worker process died"
 _MAX_REASON = 300
@@ -88,6 +92,24 @@ def run_task(pack_fn: Callable[..., Any], task: Task, params: dict[str, Any]) ->
         None if pdf is None else str(pdf),
         None if folder is None else str(folder),
     )
+
+
+def pack_in_worker_session(company_dir: str, **params: Any) -> PackResult:
+    """:func:`reportlib.pack.build_pack` in this worker's :class:`~reportlib.session.Session`.
+
+    The portfolio's default ``pack_fn``: a worker makes one company after another, and
+    its Chromium (like its kept kernel) serves them all instead of one browser being
+    started and ended per company.
+    """
+    return build_pack(company_dir, session=_worker_session(), **params)
+
+
+@functools.cache
+def _worker_session() -> Session:
+    """One session per worker process, closed when the process exits."""
+    session = Session(jobs=1)
+    multiprocessing.util.Finalize(session, session.close, exitpriority=10)
+    return session
 
 
 def reason_of(exc: BaseException) -> str:

@@ -25,8 +25,7 @@ import pandas as pd
 
 from reportlib.exceptions import ParameterError
 from reportlib.kpis.excel import write_workbook
-from reportlib.pack import build_pack
-from reportlib.portfolio._exec import Outcome, Pool, Task, reason_of, run_tasks
+from reportlib.portfolio._exec import Outcome, Pool, Task, pack_in_worker_session, reason_of, run_tasks
 from reportlib.portfolio._progress import Progress
 from reportlib.portfolio.companies import FundCompany, describe_company, find_companies, pack_tasks
 from reportlib.portfolio.fx import FxTable, load_fx
@@ -120,8 +119,9 @@ def run_portfolio(
     executor
         Any ``concurrent.futures.Executor`` to use instead (not shut down here).
     pack_fn
-        The function making one pack (default :func:`reportlib.pack.build_pack`); it must
-        be picklable for process and Dask executors.
+        The function making one pack (default :func:`reportlib.pack.build_pack` in each
+        worker's kept session, :func:`pack_in_worker_session`); it must be picklable for
+        process and Dask executors.
     summary
         Print the summary PDF (the summary tables are always written).
     progress
@@ -139,7 +139,7 @@ def run_portfolio(
     companies = [describe_company(p, data_dir) for p in find_companies(data_dir)]
     tasks = pack_tasks(companies, segments)
     params = {"as_of": as_of, "window": window, "out": str(out), "force": force}
-    outcomes = _execute(tasks, params, pack_fn or build_pack, executor, scheduler, jobs, progress)
+    outcomes = _execute(tasks, params, pack_fn or pack_in_worker_session, executor, scheduler, jobs, progress)
     result = PortfolioResult(rows=[_row(t, outcomes[t.index]) for t in tasks])
     _summary_step(result, companies, tasks, outcomes, out, as_of, fx_table, force, summary)
     if progress:

@@ -167,6 +167,12 @@ class Chromium:
         raise error
 
     @property
+    def alive(self) -> bool:
+        """Whether the browser is still running and its pipe open (a kept browser is
+        checked before reuse)."""
+        return self._gone is None and self._proc.poll() is None
+
+    @property
     def version(self) -> str:
         """The browser's product string, e.g. ``HeadlessChrome/120.0``."""
         return self.ready()

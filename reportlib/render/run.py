@@ -35,7 +35,7 @@ from papermill.exceptions import PapermillExecutionError
 from reportlib.exceptions import SectionError
 from reportlib.processes import die_with_parent
 
-__all__ = ["SectionRun", "run_section", "run_sections", "section_name", "default_jobs", "warm_up"]
+__all__ = ["SectionRun", "release_kernel", "run_section", "run_sections", "section_name", "default_jobs", "warm_up"]
 
 KERNEL = "python3"
 _START_ERRORS = (RuntimeError, TimeoutError, ConnectionError)
@@ -253,6 +253,12 @@ async def _execute(km: Any, code: str, timeout: float) -> None:
             raise RuntimeError(f"the kernel failed to run set-up code: {reply['content'].get('evalue')}")
     finally:
         km.close_clients()
+
+
+def release_kernel() -> None:
+    """End this thread's kept kernel now, if it has one (a session that ran its
+    notebooks in this thread is closing; otherwise the kernel ends with the process)."""
+    _discard_kernel()
 
 
 def _discard_kernel() -> None:
