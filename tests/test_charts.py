@@ -22,7 +22,7 @@ from reportlib import format as F  # noqa: E402
 from reportlib.deck import _style as S  # noqa: E402
 from reportlib.deck import charts, portfolio_charts  # noqa: E402
 from reportlib.deck._charts import revenue  # noqa: E402
-from reportlib.deck._charts._drawing import settle_ticks  # noqa: E402
+from reportlib.deck._charts._drawing import settled_ticks  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -443,17 +443,20 @@ def _svg(fig) -> str:
 
 
 @pytest.mark.parametrize("name", ["revenue_lines", "trend", "cohort_nrr", "quick_ratio_bars"])
-def test_settled_ticks_print_the_same_figure(name):
+def test_settled_ticks_print_the_same_figure_and_leave_it_as_it_was(name):
     plain, settled = _figure(CHARTS[name]()), _figure(CHARTS[name]())
-    settle_ticks(settled)
-    # the month ticks (and the heatmap's colour-bar steps) are fixed once; an unlabelled axis
-    # is no longer measured for its label
-    locators = [type(axis.get_major_locator()) for ax in settled.axes for axis in (ax.xaxis, ax.yaxis)]
-    assert FixedLocator in locators
-    assert not any(
-        axis._autolabelpos for ax in settled.axes for axis in (ax.xaxis, ax.yaxis) if not axis.label.get_text()
-    )
-    assert _svg(settled) == _svg(plain)
+    before = [(a.get_major_locator(), a.get_major_formatter()) for ax in settled.axes for a in (ax.xaxis, ax.yaxis)]
+    with settled_ticks(settled):
+        # the month ticks (and the heatmap's colour-bar steps) are fixed once; an unlabelled
+        # axis is no longer measured for its label
+        assert FixedLocator in [type(a.get_major_locator()) for ax in settled.axes for a in (ax.xaxis, ax.yaxis)]
+        assert not any(a._autolabelpos for ax in settled.axes for a in (ax.xaxis, ax.yaxis) if not a.get_label_text())
+        svg = _svg(settled)
+    assert svg == _svg(plain)
+    assert [
+        (a.get_major_locator(), a.get_major_formatter()) for ax in settled.axes for a in (ax.xaxis, ax.yaxis)
+    ] == before
+    assert all(a._autolabelpos for ax in settled.axes for a in (ax.xaxis, ax.yaxis))
     matplotlib.pyplot.close(plain)
     matplotlib.pyplot.close(settled)
 

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from reportlib.deck import _style as S
 from reportlib.deck import charts
-from reportlib.deck._charts._drawing import settle_ticks
+from reportlib.deck._charts._drawing import settled_ticks
 from reportlib.deck._html import escaped_styler
 from reportlib.deck._result_cache import (
     CompareParam,
@@ -85,13 +85,18 @@ def setup() -> None:
 
 
 def _print_settled() -> None:
-    """Have IPython print each figure it displays as SVG after :func:`settle_ticks` (the
+    """Have IPython print each figure it displays as SVG within :func:`settled_ticks` (the
     same picture, printed with less repeated work). ``set_matplotlib_formats`` has just
     registered the plain printer, so a second :func:`setup` in the same kernel wraps it
     once again, not twice."""
     svg = get_ipython().display_formatter.formatters["image/svg+xml"]
     printer = svg.lookup_by_type(Figure)
-    svg.for_type(Figure, lambda fig: printer(settle_ticks(fig)))
+
+    def print_settled(fig: Figure) -> str | bytes | None:
+        with settled_ticks(fig):
+            return printer(fig)
+
+    svg.for_type(Figure, print_settled)
 
 
 def warm_drawing() -> None:

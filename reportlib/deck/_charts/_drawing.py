@@ -4,10 +4,11 @@ under the plot and text that fits its box. Nothing here reads a table's meaning.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ParamSpec, TypeVar
 
 import matplotlib.dates as mdates
@@ -135,27 +136,38 @@ def money_label(currency: str | None, what: str) -> str:
 _LIMITS_ONLY = (mdates.RRuleLocator, MultipleLocator)
 
 
-def settle_ticks(fig: Figure) -> Figure:
-    """``fig`` with the work matplotlib repeats at every pass of printing it done once.
+@contextlib.contextmanager
+def settled_ticks(fig: Figure) -> Iterator[Figure]:
+    """``fig`` with the work matplotlib repeats at every pass of printing it done once,
+    for as long as the block lasts (then the figure is as it was).
 
     Printing a figure with constrained layout and a tight bounding box measures each axis
     five to eight times, and each time asks the tick locator for its ticks, formats them
-    and places the axis label beside them. For a finished figure (nothing is drawn on it
-    after this) the outcome of each pass is the same, so: ticks that depend on the view
-    limits only (month ticks, a fixed step) are computed once and fixed, month labels with
-    them, and an axis without a label stops being measured for placing that empty label.
-    The printed figure is the same."""
+    and places the axis label beside them. Within one print the outcome is the same every
+    time, so: ticks that depend on the view limits only (month ticks, a fixed step) are
+    computed once and fixed, month labels with them, and an axis without a label stops
+    being measured to place that empty label. The printed figure is the same."""
+    undo: list[Callable[[], None]] = []
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
-            locator = axis.get_major_locator()
+            locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
             if isinstance(locator, _LIMITS_ONLY):
                 ticks = locator()
                 axis.set_major_locator(FixedLocator(ticks))
-                if isinstance(axis.get_major_formatter(), mdates.DateFormatter):
-                    axis.set_major_formatter(FixedFormatter(axis.get_major_formatter().format_ticks(ticks)))
-            if not axis.label.get_text():
-                axis.set_label_coords(0.5, 0.5)  # nothing to show: a fixed place, never measured
-    return fig
+                if isinstance(formatter, mdates.DateFormatter):
+                    axis.set_major_formatter(FixedFormatter(formatter.format_ticks(ticks)))
+                undo += [functools.partial(axis.set_major_locator, locator)]
+                undo += [functools.partial(axis.set_major_formatter, formatter)]
+            # matplotlib's switch for placing the label beside the tick labels (private;
+            # should it go, nothing is skipped and nothing breaks)
+            if getattr(axis, "_autolabelpos", False) and not axis.label.get_text():
+                axis._autolabelpos = False
+                undo += [functools.partial(setattr, axis, "_autolabelpos", True)]
+    try:
+        yield fig
+    finally:
+        for step in reversed(undo):
+            step()
 
 
 # --- legends -----------------------------------------------------------------------------------
