@@ -36,11 +36,17 @@ SETTLE_SECONDS = 0.25
 Snapshot = dict[Path, tuple[int, int]]
 
 
-def watched_files(company_dir: Path | str, fund: Path | str | None = None) -> list[Path]:
+def watched_files(company_dir: Path | str, fund: Path | str | None = None, out: Path | str | None = None) -> list[Path]:
     """Every file a pack of ``company_dir`` reads: the company folder's files (hidden
-    files and editors' swap files aside), the section notebooks and the fund's files."""
+    files, editors' swap files and the packs' folder ``out`` aside), the section notebooks
+    and the fund's files."""
     root = Path(company_dir).resolve()
-    files = [p for p in root.rglob("*") if p.is_file() and not _scratch(p.relative_to(root))]
+    packs = Path(out).resolve() if out is not None else None
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not _scratch(p.relative_to(root)) and not (packs and p.is_relative_to(packs))
+    ]
     fund_config = find_fund(root, fund)
     custom = fund_config.notebooks if fund_config else None
     files += section_notebooks(custom=custom) if custom else section_notebooks()
@@ -65,15 +71,15 @@ def _snapshot(files: Iterable[Path]) -> Snapshot:
     return out
 
 
-def _look(company_dir: Path, fund: Path | str | None) -> Snapshot:
-    return _snapshot(watched_files(company_dir, fund))
+def _look(company_dir: Path, options: dict[str, Any]) -> Snapshot:
+    return _snapshot(watched_files(company_dir, options.get("fund"), options.get("out", "reports")))
 
 
-def _settled(company_dir: Path, fund: Path | str | None, stop: threading.Event) -> Snapshot:
+def _settled(company_dir: Path, options: dict[str, Any], stop: threading.Event) -> Snapshot:
     """The files once they stopped changing for :data:`SETTLE_SECONDS`."""
-    last = _look(company_dir, fund)
+    last = _look(company_dir, options)
     while not stop.wait(SETTLE_SECONDS):
-        now = _look(company_dir, fund)
+        now = _look(company_dir, options)
         if now == last:
             return now
         last = now
@@ -111,17 +117,16 @@ def watch_pack(
     """
     stop = stop or threading.Event()
     company_dir = Path(company_dir).resolve()
-    fund = pack_options.get("fund")
     own = session is None
     session = session or Session(pack_options.get("jobs"), len(section_notebooks()))
     try:
-        seen = _look(company_dir, fund)
+        seen = _look(company_dir, pack_options)
         _attempt(company_dir, session, report, pack_options)
         pack_options["force"] = False
         while not stop.wait(poll):
-            if _look(company_dir, fund) == seen:
+            if _look(company_dir, pack_options) == seen:
                 continue
-            seen = _settled(company_dir, fund, stop)
+            seen = _settled(company_dir, pack_options, stop)
             if not stop.is_set():
                 _attempt(company_dir, session, report, pack_options)
     finally:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -16,6 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from conftest import FIXTURES, chromium_available
 from reportlib.exceptions import ExportError
 from reportlib.render.assemble import empty_pdf
+from reportlib.render.chromium import Chromium
 from reportlib.render.export import TEMPLATES_DIR, BoardPDFExporter, assemble_pdf, find_chromium, shows_anything
 from reportlib.render.run import run_sections
 
@@ -173,3 +175,30 @@ def test_a_section_that_shows_nothing_prints_no_page():
     assert shows_anything(printed)
     assert not shows_anything(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("  ")]))
     assert len(PdfReader(io.BytesIO(empty_pdf())).pages) == 0  # assemble_pdf skips it: no page, no bookmark
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_a_tab_whose_page_printed_prints_the_next_page_and_a_failed_one_is_closed(tmp_path: Path) -> None:
+    pages = []
+    for word in ("Alpha", "Bravo", "Charlie"):
+        page = tmp_path / f"{word}.html"
+        page.write_text(f"<html><body><h1>{word}</h1></body></html>")
+        pages.append(page)
+    options = {"paperWidth": 13.333, "paperHeight": 7.5}
+
+    def tabs(browser: Chromium) -> int:
+        return sum(t["type"] == "page" for t in browser.call("Target.getTargets")["targetInfos"])
+
+    with Chromium() as browser:
+        opened = tabs(browser)  # the browser's own about:blank
+        texts = [PdfReader(io.BytesIO(browser.print_pdf(p, options))).pages[0].extract_text() for p in pages]
+        assert texts == ["Alpha", "Bravo", "Charlie"]  # each print shows its own page, not the last one
+        assert tabs(browser) == opened + 1  # one tab printed all three
+        with pytest.raises(ExportError, match="could not open"):
+            browser.print_pdf(tmp_path / "missing.html", options)
+        deadline = time.monotonic() + 10  # the tab is closed without waiting for the answer
+        while tabs(browser) != opened and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert tabs(browser) == opened  # the tab that failed was closed, not kept
+        assert "Alpha" in PdfReader(io.BytesIO(browser.print_pdf(pages[0], options))).pages[0].extract_text()

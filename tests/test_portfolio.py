@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from pypdf import PdfReader
 
 from conftest import chromium_available
 from reportlib.exceptions import InputError, Problem
@@ -363,17 +364,22 @@ def test_real_packs_and_summary_pdf(tmp_path, capsys):
     from reportlib.cli import main
 
     data = tmp_path / "data"
-    make_portfolio(data, n=2, broken=1)
+    make_portfolio(data, n=3, broken=1)
     out = tmp_path / "reports"
-    assert main(["portfolio", str(data), "--jobs", "2", "--out", str(out)]) == 1
+    # one worker: the second company's pack runs in the kernel and browser the first one used
+    assert main(["portfolio", str(data), "--jobs", "1", "--out", str(out)]) == 1
     printed = capsys.readouterr().out
     assert "failed" in printed and "done" in printed
-    assert len(list(out.glob("*/*/board-pack.pdf"))) == 1
+    packs = sorted(out.glob("*/*/board-pack.pdf"))
+    assert len(packs) == 2
+    for pdf in packs:  # each pack whole: every section's first page names the section
+        text = "".join(page.extract_text() or "" for page in PdfReader(pdf).pages)
+        assert "Growth and revenue quality · " in text and "Appendix · " in text, pdf
     summary = next((out / "portfolio").glob("*/portfolio-summary.pdf"))
     assert summary.stat().st_size > 10_000
     stamp = summary.stat().st_mtime_ns
     again = run_portfolio(data, out=out, jobs=2, progress=False)
-    assert sorted(r.status for r in again.rows) == ["failed", "skipped"]
+    assert sorted(r.status for r in again.rows) == ["failed", "skipped", "skipped"]
     assert again.summary_pdf == summary and summary.stat().st_mtime_ns == stamp
 
 

@@ -23,7 +23,9 @@ def test_watched_files_are_the_company_files_the_notebooks_and_not_scratch(pack_
     (pack_company / "commentary.md~").write_text("backup")
     (pack_company / ".git").mkdir()
     (pack_company / ".git" / "HEAD").write_text("ref")
-    files = watch.watched_files(pack_company)
+    (pack_company / "reports" / "fixture-co").mkdir(parents=True)  # packs written inside the folder
+    (pack_company / "reports" / "fixture-co" / "board-pack.pdf").write_bytes(b"%PDF")
+    files = watch.watched_files(pack_company, out=pack_company / "reports")
     mine = sorted(p.name for p in files if p.parent == pack_company.resolve())
     assert mine == ["commentary.md", "company.toml", "mrr.csv"]
     assert {p.name for p in files} >= {"01_summary.ipynb", "06_appendix.ipynb"}  # the section notebooks

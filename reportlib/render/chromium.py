@@ -2,8 +2,10 @@
 
 The browser is driven over ``--remote-debugging-pipe`` (file descriptors 3 and 4,
 NUL-terminated JSON messages): no TCP port, no websocket library, nothing that a closed
-network or a busy machine can refuse. One :class:`Chromium` is started per pack and
-prints every section in its own tab, concurrently.
+network or a busy machine can refuse. One :class:`Chromium` is started per pack (or kept
+by a :class:`reportlib.session.Session`) and prints the sections concurrently, each in a
+tab of its own; a tab whose page printed is reused for the next page, since opening a tab
+starts a renderer (about a third of a section's printing).
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ class Chromium:
     """A headless Chromium controlled over the DevTools pipe.
 
     Use as a context manager; :meth:`print_pdf` may be called from several threads
-    at once (each call opens its own tab). The browser runs in its own process group,
+    at once (each call has a tab to itself: an idle one, else a new one). The browser runs in its own process group,
     which :meth:`close` ends as a whole; it is killed too when the thread that started
     it dies (Linux), so it never outlives its pack.
 
@@ -136,6 +138,7 @@ class Chromium:
         self._next_id = 0
         self._pending: dict[int, Future] = {}
         self._waiters: dict[tuple[str, str], list[Future]] = {}
+        self._idle_tabs: list[tuple[str, str]] = []  # (target, session) whose page printed
         self._gone: ExportError | None = None
         self._proc = self._launch()
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
@@ -306,34 +309,60 @@ class Chromium:
 
     # -- public -------------------------------------------------------------------------
     def print_pdf(self, html: Path, options: dict[str, Any]) -> bytes:
-        """Open ``html`` (a local file) in a new tab and return ``Page.printToPDF`` bytes."""
-        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        """Open ``html`` (a local file) in a tab and return ``Page.printToPDF`` bytes.
+
+        The tab is kept for a later call once the page printed; a tab that saw any error is
+        closed instead, never reused."""
+        target, session = self._take_tab()
+        printed = False
         try:
-            self.call("Page.enable", session=session)
-            loaded = self.expect(session, "Page.loadEventFired")
-            nav = self.call("Page.navigate", {"url": Path(html).resolve().as_uri()}, session=session)
-            if nav.get("errorText"):
-                raise ExportError(f"Chromium could not open {html}: {nav['errorText']}")
-            try:
-                loaded.result(self.timeout)
-            except TimeoutError as exc:
-                raise ExportError(
-                    f"Chromium ({self.executable}) did not load {html} within {self.timeout:.0f}s"
-                ) from exc
-            # Web fonts and images must be decoded before layout is final.
-            self.call(
-                "Runtime.evaluate",
-                {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True},
-                session=session,
-            )
-            result = self.call("Page.printToPDF", {**options, "transferMode": "ReturnAsBase64"}, session=session)
-            return base64.b64decode(result["data"])
+            pdf = self._print_in(session, html, options)
+            printed = True
+            return pdf
         finally:
-            try:
-                self.send("Target.closeTarget", {"targetId": target})
-            except ExportError:
-                pass  # the browser is gone: nothing left to close
+            if printed:
+                with self._lock:
+                    self._idle_tabs.append((target, session))
+            else:
+                self._close_tab(target)
+
+    def _take_tab(self) -> tuple[str, str]:
+        with self._lock:
+            if self._idle_tabs:
+                return self._idle_tabs.pop()
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        try:
+            session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            self.call("Page.enable", session=session)
+        except ExportError:
+            self._close_tab(target)
+            raise
+        return target, session
+
+    def _close_tab(self, target: str) -> None:
+        try:
+            self.send("Target.closeTarget", {"targetId": target})
+        except ExportError:
+            pass  # the browser is gone: nothing left to close
+
+    def _print_in(self, session: str, html: Path, options: dict[str, Any]) -> bytes:
+        """Navigate the tab of ``session`` to ``html``, wait for it, print it."""
+        loaded = self.expect(session, "Page.loadEventFired")
+        nav = self.call("Page.navigate", {"url": Path(html).resolve().as_uri()}, session=session)
+        if nav.get("errorText"):
+            raise ExportError(f"Chromium could not open {html}: {nav['errorText']}")
+        try:
+            loaded.result(self.timeout)
+        except TimeoutError as exc:
+            raise ExportError(f"Chromium ({self.executable}) did not load {html} within {self.timeout:.0f}s") from exc
+        # Web fonts and images must be decoded before layout is final.
+        self.call(
+            "Runtime.evaluate",
+            {"expression": "document.fonts.ready.then(() => true)", "awaitPromise": True},
+            session=session,
+        )
+        result = self.call("Page.printToPDF", {**options, "transferMode": "ReturnAsBase64"}, session=session)
+        return base64.b64decode(result["data"])
 
     def close(self) -> None:
         """Stop the browser (its whole process group) and remove its temporary profile."""
