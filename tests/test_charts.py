@@ -5,6 +5,8 @@ the DESIGN.md tables. Sections follow the chart modules in ``reportlib/deck/_cha
 
 from __future__ import annotations
 
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -14,11 +16,13 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FixedLocator  # noqa: E402
 
 from reportlib import format as F  # noqa: E402
 from reportlib.deck import _style as S  # noqa: E402
 from reportlib.deck import charts, portfolio_charts  # noqa: E402
 from reportlib.deck._charts import revenue  # noqa: E402
+from reportlib.deck._charts._drawing import settled_ticks  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -428,6 +432,33 @@ def test_money_axes_are_labelled_and_formatted_in_the_currency(name):
     texts = _tick_texts(ax)
     assert texts and all(t.lstrip("−-").startswith(("€", "$")) for t in texts), texts
     matplotlib.pyplot.close(fig)
+
+
+def _svg(fig) -> str:
+    """The figure as IPython prints it in a notebook (tight box), ids and date made stable."""
+    out = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "test"}):
+        fig.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["revenue_lines", "trend", "cohort_nrr", "quick_ratio_bars"])
+def test_settled_ticks_print_the_same_figure_and_leave_it_as_it_was(name):
+    plain, settled = _figure(CHARTS[name]()), _figure(CHARTS[name]())
+    before = [(a.get_major_locator(), a.get_major_formatter()) for ax in settled.axes for a in (ax.xaxis, ax.yaxis)]
+    with settled_ticks(settled):
+        # the month ticks (and the heatmap's colour-bar steps) are fixed once; an unlabelled
+        # axis is no longer measured for its label
+        assert FixedLocator in [type(a.get_major_locator()) for ax in settled.axes for a in (ax.xaxis, ax.yaxis)]
+        assert not any(a._autolabelpos for ax in settled.axes for a in (ax.xaxis, ax.yaxis) if not a.get_label_text())
+        svg = _svg(settled)
+    assert svg == _svg(plain)
+    assert [
+        (a.get_major_locator(), a.get_major_formatter()) for ax in settled.axes for a in (ax.xaxis, ax.yaxis)
+    ] == before
+    assert all(a._autolabelpos for ax in settled.axes for a in (ax.xaxis, ax.yaxis))
+    matplotlib.pyplot.close(plain)
+    matplotlib.pyplot.close(settled)
 
 
 def test_time_axes_read_as_months():

@@ -172,6 +172,17 @@ def test_kpi_rows_carry_the_north_stars_year_ago(tiny):
     assert pd.isna(rows.loc["mrr", "year_ago"])  # not a north star
 
 
+def test_kpi_rows_come_in_the_order_asked_and_skip_unknown_ids(tiny):
+    rows = report.kpi_rows(tiny, ["mrr", "no_such_kpi", "arr", "mrr"])
+    assert list(rows["kpi"]) == ["mrr", "arr", "mrr"] and list(rows.index) == [0, 1, 2]
+    assert rows.loc[1, "value"] == pytest.approx(2160.0)  # March: 12 x (100 + 80)
+    assert report.kpi_rows(tiny, []).empty and list(report.kpi_rows(tiny, [])) == list(rows)
+    # kpis.csv lists the north stars in registry order; the pages show the company's order
+    stars = report.kpi_rows(tiny, tier="north_star")
+    assert list(stars["kpi"]) == ["arr", "nrr", "cac_payback_months", "burn_multiple"]
+    assert list(report.north_star(tiny)["kpi"]) == ["arr", "nrr", "burn_multiple", "cac_payback_months"]
+
+
 def test_sparklines_follow_the_closing_mrr(tiny):
     arr = report.sparklines(tiny)["arr"]
     assert len(arr) == 15 and list(arr.tail(3)) == [300.0, 150.0, 180.0]  # Jan A+B, Feb A+C 50, Mar A+C 80

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
 from reportlib.deck import _style as S
 from reportlib.deck import charts
+from reportlib.deck._charts._drawing import settled_ticks
 from reportlib.deck._html import escaped_styler
 from reportlib.deck._result_cache import (
     CompareParam,
@@ -25,9 +27,10 @@ from reportlib.deck._result_cache import (
 from reportlib.kpis import KpiResult, compute_kpis
 
 try:  # crisp figures in Jupyter; outside IPython there is nothing to configure
+    from IPython import get_ipython
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 except ImportError:  # pragma: no cover - an optional extra of the notebook kernel
-    set_matplotlib_formats = None
+    get_ipython = set_matplotlib_formats = None
 
 
 def load_report(
@@ -75,9 +78,25 @@ def setup() -> None:
     if set_matplotlib_formats is not None:
         try:
             set_matplotlib_formats("svg")
+            _print_settled()
         except Exception:  # noqa: BLE001  - outside IPython there is nothing to configure
             pass
     pd.set_option("display.max_columns", 30)
+
+
+def _print_settled() -> None:
+    """Have IPython print each figure it displays as SVG within :func:`settled_ticks` (the
+    same picture, printed with less repeated work). ``set_matplotlib_formats`` has just
+    registered the plain printer, so a second :func:`setup` in the same kernel wraps it
+    once again, not twice."""
+    svg = get_ipython().display_formatter.formatters["image/svg+xml"]
+    printer = svg.lookup_by_type(Figure)
+
+    def print_settled(fig: Figure) -> str | bytes | None:
+        with settled_ticks(fig):
+            return printer(fig)
+
+    svg.for_type(Figure, print_settled)
 
 
 def warm_drawing() -> None:

@@ -4,10 +4,11 @@ under the plot and text that fits its box. Nothing here reads a table's meaning.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ParamSpec, TypeVar
 
 import matplotlib.dates as mdates
@@ -20,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FixedLocator, MultipleLocator
 from matplotlib.transforms import offset_copy
 
 from reportlib.deck import _style as S
@@ -126,6 +128,46 @@ def format_time_axis(ax: Axes, dates: pd.DatetimeIndex, narrow: bool = False) ->
 def money_label(currency: str | None, what: str) -> str:
     """An axis label with its currency: 'ARR (EUR)'."""
     return f"{what} ({currency})" if currency else what
+
+
+# --- a finished figure, before it is printed ----------------------------------------------------
+#: Tick locators whose ticks follow from the view limits alone (not from the axes' size,
+#: which the layout changes while the figure is printed).
+_LIMITS_ONLY = (mdates.RRuleLocator, MultipleLocator)
+
+
+@contextlib.contextmanager
+def settled_ticks(fig: Figure) -> Iterator[Figure]:
+    """``fig`` with the work matplotlib repeats at every pass of printing it done once,
+    for as long as the block lasts (then the figure is as it was).
+
+    Printing a figure with constrained layout and a tight bounding box measures each axis
+    five to eight times, and each time asks the tick locator for its ticks, formats them
+    and places the axis label beside them. Within one print the outcome is the same every
+    time, so: ticks that depend on the view limits only (month ticks, a fixed step) are
+    computed once and fixed, month labels with them, and an axis without a label stops
+    being measured to place that empty label. The printed figure is the same."""
+    undo: list[Callable[[], None]] = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
+            if isinstance(locator, _LIMITS_ONLY):
+                ticks = locator()
+                axis.set_major_locator(FixedLocator(ticks))
+                if isinstance(formatter, mdates.DateFormatter):
+                    axis.set_major_formatter(FixedFormatter(formatter.format_ticks(ticks)))
+                undo += [functools.partial(axis.set_major_locator, locator)]
+                undo += [functools.partial(axis.set_major_formatter, formatter)]
+            # matplotlib's switch for placing the label beside the tick labels (private;
+            # should it go, nothing is skipped and nothing breaks)
+            if getattr(axis, "_autolabelpos", False) and not axis.label.get_text():
+                axis._autolabelpos = False
+                undo += [functools.partial(setattr, axis, "_autolabelpos", True)]
+    try:
+        yield fig
+    finally:
+        for step in reversed(undo):
+            step()
 
 
 # --- legends -----------------------------------------------------------------------------------
