@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -664,10 +664,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("interrupted", err=True)
-        return 130
+        _exit_now(130)
     except Terminated:
         click.echo("terminated", err=True)
-        return 143
+        _exit_now(143)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """End the process once an interrupt's clean-up ran (children ended, nothing
+    half-written), without waiting for its threads: the interrupt was raised wherever the
+    main thread was, possibly inside a lock that a printing thread now waits for forever,
+    and the interpreter's exit would join that thread."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -557,8 +557,11 @@ class _Printer:
     def __enter__(self) -> _Printer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        # After a failure (SIGTERM or Ctrl-C included: raised anywhere in this thread, even
+        # inside a lock a printing thread then waits for) the clean-up goes on at once
+        # rather than waiting for the printing threads; it closes the browser they print in.
+        self.pool.shutdown(wait=exc_type is None, cancel_futures=True)
 
 
 def _run_notebooks(run: _Run, printer: _Printer) -> list[SectionRun]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from pypdf import PdfReader
 import reportlib.pack as pack
 from conftest import FIXTURES, PACK_CSV, PACK_NOTEBOOKS, SALES_LED, chromium_available
 from reportlib.cli import main
+from reportlib.deck._style import Theme
 from reportlib.exceptions import InputError
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -149,3 +152,16 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
     for row in rows:
         shown = F.value(float(row["value"]), reg.get(row["kpi"]).unit, currency, context="text")
         assert shown in summary_text, row["kpi"]
+
+
+def test_a_failed_run_does_not_wait_for_its_printing_threads(tmp_path: Path) -> None:
+    """SIGTERM or Ctrl-C may be raised in the main thread inside a lock a printing thread
+    then waits for (seen: logging's); the clean-up must go on, not join that thread."""
+    stuck = threading.Event()
+    printer = pack._Printer(tmp_path, browser=None, workers=1, theme=Theme())
+    printer.pool.submit(stuck.wait, 30)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), printer:
+        raise KeyboardInterrupt
+    assert time.monotonic() - started < 5
+    stuck.set()
