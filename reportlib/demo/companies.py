@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from reportlib.demo import generator as g
 from reportlib.pack import build_pack
+from reportlib.session import Session
 
 __all__ = ["generate_company", "generate_demo_companies", "generate_portfolio", "run_demo"]
 
@@ -1024,14 +1025,15 @@ def run_demo(data_dir: str | Path = "data", out: str | Path = "reports", data_on
         (folders[0], None, ("segment", ("SMB", "Enterprise"))),
     ]
     failed = 0
-    for folder, segment, compare in runs:
-        try:
-            result = build_pack(folder, as_of=END_MONTH, segment=segment, compare=compare, out=out)
-        except Exception as exc:  # noqa: BLE001 - one failing pack must not stop the others
-            failed += 1
-            print(f"FAILED {folder.name}{_label(segment, compare)}: {exc}")
-            continue
-        print(f"Wrote {result.pdf}")
+    with Session() as session:  # one start of the kernels and the browser for the four packs
+        for folder, segment, compare in runs:
+            try:
+                result = build_pack(folder, as_of=END_MONTH, segment=segment, compare=compare, out=out, session=session)
+            except Exception as exc:  # noqa: BLE001 - one failing pack must not stop the others
+                failed += 1
+                print(f"FAILED {folder.name}{_label(segment, compare)}: {exc}")
+                continue
+            print(f"Wrote {result.pdf}")
     return 1 if failed else 0
 
 
