@@ -84,13 +84,6 @@ class Session:
                 self.browsers_started += 1
             return self._browser
 
-    def discard_kernels(self) -> None:
-        """End the pool after a failed pack (a section may still be running in it); the
-        next pack starts fresh kernels."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        processes.end_pool(pool)
-
     def close(self) -> None:
         """End the kernels and the browser (for ``jobs=1``, the kept kernel of the
         thread that closes the session, the one its packs ran in)."""
