@@ -101,13 +101,14 @@ def floor_seconds(sections: int, jobs: int, work: Path) -> tuple[float, float, f
     return papermill_s, time.perf_counter() - t0, fresh_s
 
 
-def pack_seconds(company: Path, out: Path, jobs: int, force: bool = True) -> tuple[float, dict]:
+def pack_seconds(company: Path, out: Path, **options: Any) -> tuple[float, dict]:
+    """Seconds of one ``build_pack`` (``options``: ``jobs``, ``force``, ``session``) and its manifest."""
     import json
 
     from reportlib.pack import build_pack
 
     t0 = time.perf_counter()
-    result = build_pack(company, out=out, jobs=jobs, force=force)
+    result = build_pack(company, out=out, **options)
     seconds = time.perf_counter() - t0
     assert not result.skipped, "the pack was skipped: nothing was measured"
     return seconds, json.loads(result.manifest.read_text())
@@ -119,10 +120,10 @@ def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[tuple
     the same."""
     copy = work / "companies" / str(run) / company.name
     shutil.copytree(company, copy)
-    cold = pack_seconds(copy, work / "reports", jobs, force=True)
+    cold = pack_seconds(copy, work / "reports", jobs=jobs, force=True)
     with open(copy / "commentary.md", "a", encoding="utf-8") as f:
         f.write(f"\nA sentence the analyst added on re-run {run}.\n")
-    return cold, pack_seconds(copy, work / "reports", jobs, force=False)
+    return cold, pack_seconds(copy, work / "reports", jobs=jobs, force=False)
 
 
 def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict]:
@@ -134,22 +135,10 @@ def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict
     copy = work / "watched" / str(run) / company.name
     shutil.copytree(company, copy)
     with Session(jobs, len(section_notebooks())) as session:
-        pack_seconds_in(copy, work / "watched-reports", session)
+        pack_seconds(copy, work / "watched-reports", session=session)
         with open(copy / "commentary.md", "a", encoding="utf-8") as f:
             f.write(f"\nA sentence the analyst saved while watching, run {run}.\n")
-        return pack_seconds_in(copy, work / "watched-reports", session)
-
-
-def pack_seconds_in(company: Path, out: Path, session: Any) -> tuple[float, dict]:
-    import json
-
-    from reportlib.pack import build_pack
-
-    t0 = time.perf_counter()
-    result = build_pack(company, out=out, session=session)
-    seconds = time.perf_counter() - t0
-    assert not result.skipped, "the pack was skipped: nothing was measured"
-    return seconds, json.loads(result.manifest.read_text())
+        return pack_seconds(copy, work / "watched-reports", session=session)
 
 
 def _print_pack(label: str, pack: float, manifest: dict, floor: float) -> bool:

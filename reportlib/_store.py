@@ -67,6 +67,11 @@ class Mode(enum.Enum):
     REFRESH = "refresh"
     OFF = "off"
 
+    @classmethod
+    def of(cls, cache: bool = True, force: bool = False) -> Mode:
+        """The mode of a run: no cache (``--no-cache``) is ``OFF``, ``force`` ``REFRESH``."""
+        return cls.OFF if not cache else cls.REFRESH if force else cls.USE
+
     @property
     def reads(self) -> bool:
         return self is Mode.USE
@@ -94,12 +99,31 @@ def digest(*parts: Any) -> str:
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes (OSError when it cannot be read)."""
+    """sha256 of a file's bytes (OSError when it cannot be read).
+
+    A pack hashes each input twice (the store's key, the pack's manifest) and ``--watch``
+    hashes them again at every save: the digest is kept for a file whose size, times and
+    inode are unchanged. Only for a file last changed at least :data:`_SETTLED` seconds ago:
+    a write within the file system's timestamp granularity (a few ms) would leave them
+    unchanged (git's "racy" files)."""
+    st = os.stat(path)
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+    name = os.path.abspath(path)
+    if (known := _DIGESTS.get(name)) is not None and known[0] == stamp:
+        return known[1]
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= _SETTLED * 1e9:
+        _DIGESTS[name] = (stamp, h.hexdigest())
     return h.hexdigest()
+
+
+#: absolute path -> (size, mtime, ctime, inode, device) when hashed, its digest.
+_DIGESTS: dict[str, tuple[tuple[int, ...], str]] = {}
+#: Seconds since a file's last change after which its stat identifies its bytes.
+_SETTLED = 2.0
 
 
 @functools.cache

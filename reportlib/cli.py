@@ -162,11 +162,6 @@ def _cache_option(func: Callable) -> Callable:
     )(func)
 
 
-def _cache_mode(no_cache: bool, force: bool = False) -> Mode:
-    """``--no-cache``: no store; ``--force``: computed again and stored; else reused."""
-    return Mode.OFF if no_cache else Mode.REFRESH if force else Mode.USE
-
-
 def _use_fund(fund: Path | None) -> None:
     """``--fund FILE`` for this run and every process it starts (workers, kernels)."""
     if fund is not None:
@@ -257,7 +252,7 @@ def validate(folder: Path, as_of: str | None, no_cache: bool) -> int:
       reportlib validate data/meridian
       reportlib validate data
     """
-    cache = _cache_mode(no_cache)
+    cache = Mode.of(cache=not no_cache)
     if not (folder / CONFIG_FILE).is_file() and folder.is_dir() and _companies_in(folder):
         return _validate_portfolio(folder, _fiscal_as_of(as_of, _companies_in(folder)), cache)
     as_of = _fiscal_as_of(as_of, [folder])
@@ -337,7 +332,7 @@ def kpis(
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "kpis")
     as_of = _fiscal_as_of(as_of, [company_dir])
-    cache = _cache_mode(no_cache)
+    cache = Mode.of(cache=not no_cache)
     result = compute_kpis(company_dir, as_of=as_of, window=window, segment=segment, compare=compare, cache=cache)
     folder = pack_folder(out, result.company.slug, as_of or str(result.as_of_date.to_period("M")), segment, compare)
     write_kpis(result, folder, cache=cache)

@@ -53,6 +53,7 @@ __all__ = [
     "PackRequest",
     "PackResult",
     "build_pack",
+    "fund_sections",
     "pack_folder",
     "section_notebooks",
     "section_title",
@@ -159,6 +160,13 @@ def section_notebooks(folder: Path | None = None, custom: Path | None = None) ->
         else:
             sections.pop(name, None)
     return [sections[name] for name in sorted(sections)]
+
+
+def fund_sections(fund: FundConfig | None) -> list[Path]:
+    """The section notebooks a pack runs under ``fund``: the built-in ones, changed by the
+    fund's ``[notebooks] path`` when it has one (see :func:`section_notebooks`)."""
+    custom = fund.notebooks if fund else None
+    return section_notebooks(custom=custom) if custom else section_notebooks()
 
 
 def section_title(notebook: Path) -> str:
@@ -301,9 +309,8 @@ def _resolve_parameters(
     session: Session | None = None,
 ) -> PackRequest:
     fund_config = find_fund(company_dir, fund)
-    custom = fund_config.notebooks if fund_config else None
     if notebooks is None:
-        notebooks = section_notebooks(custom=custom) if custom else section_notebooks()
+        notebooks = fund_sections(fund_config)
     sections = tuple(Path(p).resolve() for p in notebooks)
     if not sections:
         raise ExportError(f"no section notebooks (NN_<section>.ipynb) in {NOTEBOOKS_DIR}")
@@ -319,7 +326,7 @@ def _resolve_parameters(
         force,
         executor or (session.executor() if session else None),  # the session's warm kernels
         fund_config,
-        Mode.OFF if not cache else Mode.REFRESH if force else Mode.USE,
+        Mode.of(cache, force),
         session,
     )
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from reportlib.exceptions import ReportlibError
 from reportlib.inputs.fund import find_fund
-from reportlib.pack import PackResult, build_pack, section_notebooks
+from reportlib.pack import PackResult, build_pack, fund_sections, section_notebooks
 from reportlib.session import Session
 
 __all__ = ["watched_files", "watch_pack"]
@@ -48,9 +48,7 @@ def watched_files(company_dir: Path | str, fund: Path | str | None = None, out: 
         if p.is_file() and not _scratch(p.relative_to(root)) and not (packs and p.is_relative_to(packs))
     ]
     fund_config = find_fund(root, fund)
-    custom = fund_config.notebooks if fund_config else None
-    files += section_notebooks(custom=custom) if custom else section_notebooks()
-    files += fund_config.files() if fund_config else []
+    files += fund_sections(fund_config) + (fund_config.files() if fund_config else [])
     return sorted(set(files))
 
 

@@ -8,6 +8,7 @@ counting the calls of the real one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import time
@@ -18,6 +19,7 @@ import pandas as pd
 import pytest
 from inputs_helpers import make
 
+import reportlib._store as store
 import reportlib.inputs._cache as inputs_cache
 import reportlib.inputs.company as company_module
 import reportlib.kpis._cache as kpis_cache
@@ -331,3 +333,22 @@ def test_cli_kpis_no_cache(acme: Path, tmp_path: Path) -> None:
     assert _entries("inputs") == [] and _entries("kpis") == []
     assert main(["kpis", str(acme), "--out", str(tmp_path / "b")]) == 0
     assert len(_entries("inputs")) == 1 and len(_entries("kpis")) == 1
+
+
+def test_a_file_digest_is_kept_while_the_file_is_unchanged_and_only_once_it_settled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "mrr.csv"
+    path.write_bytes(b"customer,month,mrr\na,2026-01,100\n")
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert store.file_digest(path) == sha
+    assert str(path) not in store._DIGESTS  # just written: its stat may not show the next write
+
+    monkeypatch.setattr(store, "_SETTLED", 0.0)
+    assert store.file_digest(path) == sha and store._DIGESTS[str(path)][1] == sha
+    store._DIGESTS[str(path)] = (store._DIGESTS[str(path)][0], "kept")
+    assert store.file_digest(path) == "kept"  # the same stat: read from memory, not hashed
+    before = path.stat().st_mtime_ns
+    path.write_bytes(b"customer,month,mrr\na,2026-01,250\n")  # same size
+    os.utime(path, ns=(before + 10**9, before + 10**9))  # its new time (a write's, past a coarse clock tick)
+    assert store.file_digest(path) == hashlib.sha256(path.read_bytes()).hexdigest()
