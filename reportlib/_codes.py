@@ -75,7 +75,7 @@ def _entry(values) -> _Codes:
 #: id(arrow array) -> (process id, the codes being computed on the second thread); a forked
 #: child has neither the thread nor its result, so it keeps only its own process's entries.
 _AHEAD: dict[int, tuple[int, Future]] = {}
-_POOL: dict[int, ThreadPoolExecutor] = {}  # process id -> its pool, made on first use
+_POOL: dict[tuple[int, str], ThreadPoolExecutor] = {}  # (process id, name) -> pool, see _pool
 
 
 def factorize_ahead(columns: list[pd.Series]) -> None:
@@ -87,17 +87,24 @@ def factorize_ahead(columns: list[pd.Series]) -> None:
         arrow = _arrow(values)
         if arrow is None or id(arrow) in _CACHE or id(arrow) in _AHEAD:
             continue
-        pid = os.getpid()
-        if pid not in _POOL:
-            _POOL[pid] = ThreadPoolExecutor(1, thread_name_prefix="reportlib-codes")
-        _AHEAD[id(arrow)] = (pid, _POOL[pid].submit(_factorized_now, values, arrow, _POOL[pid]))
+        pool = _pool("reportlib-codes")
+        _AHEAD[id(arrow)] = (os.getpid(), pool.submit(_factorized_now, values, arrow, pool))
+
+
+def _pool(name: str) -> ThreadPoolExecutor:
+    """This process's one-thread pool of that name, made on first use."""
+    key = (os.getpid(), name)
+    if key not in _POOL:
+        _POOL[key] = ThreadPoolExecutor(1, thread_name_prefix=name)
+    return _POOL[key]
 
 
 def _factorized_now(values, arrow, pool: ThreadPoolExecutor) -> _Codes:
     """Both numberings on ``pool``'s thread: the first-appearance codes, made available as
-    soon as they are done, then the sorted ones (the engine's, next in the queue)."""
+    soon as they are done, then the sorted ones (the engine's, next in the queue). Large
+    id columns are split in two halves, the second factorised on a helper thread."""
     try:
-        entry = _Codes(_frozen(*_factorize(values, arrow)))
+        entry = _Codes(_frozen(*_factorize(values, arrow, _pool("reportlib-codes-half"))))
         entry.ordering = (os.getpid(), pool.submit(_order, entry))
         return _remember(arrow, entry)
     finally:
@@ -110,16 +117,16 @@ def _frozen(codes: np.ndarray, uniques: pd.Index) -> tuple[np.ndarray, pd.Index]
     return codes, uniques
 
 
-def _factorize(values, arrow) -> tuple[np.ndarray, pd.Index]:
+def _factorize(values, arrow, helper: ThreadPoolExecutor | None = None) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values, (pd.Series, pd.Index)):
         values = values.array
     if isinstance(values, pd.Categorical):
         return np.asarray(values.codes), pd.Index(values.categories)
     if arrow is not None and _is_text(arrow.type):
-        words = None if _few_distinct(arrow) else _fixed_width_words(arrow)
-        if words is not None:
-            codes, distinct = _factorize_words(words, _width(arrow))
-            return codes, pd.Index(pd.array(distinct, dtype=values.dtype))
+        found = None if _few_distinct(arrow) else _word_codes_in_halves(arrow, helper)
+        if found is not None:
+            codes, parts = found
+            return codes, pd.Index(pd.array(_word_texts(parts, _width(arrow)), dtype=values.dtype))
         # what pandas' factorize of an Arrow string array does, without its extra copies
         encoded = arrow.dictionary_encode()
         if isinstance(encoded, pa.ChunkedArray):
@@ -202,8 +209,37 @@ def _few_distinct(arrow: pa.ChunkedArray | pa.Array) -> bool:
     return pc.count_distinct(sample).as_py() * 16 <= len(sample)
 
 
-def _factorize_words(words: np.ndarray, width: int) -> tuple[np.ndarray, pa.Array]:
-    """First-appearance codes of the rows of ``words`` and the distinct values as text.
+#: Id columns of this many rows are factorised in two halves at once (with a helper thread).
+_SPLIT_ROWS = 1_000_000
+
+
+def _word_codes_in_halves(arrow, helper: ThreadPoolExecutor | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_word_codes` of the whole array; a large one in two halves, the second on
+    ``helper``'s thread (the numpy steps release the GIL), their distinct words then
+    factorised once more: the first half's come first, then the second half's new ones in
+    their order, so the codes are the whole column's order of first appearance."""
+    if helper is None or len(arrow) < _SPLIT_ROWS:
+        return _word_codes(arrow)
+    half = len(arrow) // 2
+    later = helper.submit(_word_codes, arrow.slice(half))
+    first = _word_codes(arrow.slice(0, half))
+    second = later.result()
+    if first is None or second is None or _width(arrow.slice(half)) != _width(arrow):
+        return None
+    (head, head_words), (tail, tail_words) = first, second
+    merged, words = _distinct_words(np.concatenate([head_words, tail_words]))
+    return np.concatenate([head, merged[len(head_words) :][tail]]), words
+
+
+def _word_codes(arrow) -> tuple[np.ndarray, np.ndarray] | None:
+    """First-appearance codes of fixed-width text and its distinct values as word rows;
+    None when the values are not of one byte length (see :func:`_fixed_width_words`)."""
+    words = _fixed_width_words(arrow)
+    return None if words is None else _distinct_words(words)
+
+
+def _distinct_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First-appearance codes of the rows of ``words`` and the distinct rows.
 
     Each word column is factorised alone, then the pair of codes (a row's key, below
     rows**2 so it fits an int64): codes in order of first appearance, as a string hash gives.
@@ -216,11 +252,15 @@ def _factorize_words(words: np.ndarray, width: int) -> tuple[np.ndarray, pa.Arra
         previous, current = np.divmod(distinct_keys, len(word_values))
         parts = [p[previous] for p in parts] + [word_values[current]]
         codes = keys
-    raw = np.stack(parts, axis=1).astype(np.int64).view(np.uint8)[:, :width]
-    texts = pa.LargeStringArray.from_buffers(
+    return codes, np.stack(parts, axis=1).astype(np.int64)
+
+
+def _word_texts(words: np.ndarray, width: int) -> pa.Array:
+    """The text of word rows of ``width`` bytes (zero padding cut off)."""
+    raw = np.ascontiguousarray(words).view(np.uint8)[:, :width]
+    return pa.LargeStringArray.from_buffers(
         len(raw), pa.py_buffer(np.arange(len(raw) + 1, dtype=np.int64) * width), pa.py_buffer(raw.tobytes())
     )
-    return codes, texts
 
 
 def _factorize_keys(keys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -299,7 +339,7 @@ def share_codes(source: pd.Series | pd.Index, target: pd.Series | pd.Index) -> N
     pid = os.getpid()
     if shared.ordered is None and entry.ordering is not None and entry.ordering[0] == pid:
         # the source's sorted codes are being computed ahead: these follow them on that thread
-        shared.ordering = (pid, _POOL[pid].submit(_order_like, entry, shared))
+        shared.ordering = (pid, _pool("reportlib-codes").submit(_order_like, entry, shared))
     _remember(dst, shared)
 
 

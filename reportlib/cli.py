@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from reportlib import __version__
+from reportlib._memory import keep_freed_memory
 from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import parse_compare, parse_segment
@@ -642,6 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit code (0 fine, 1 a problem, 2 a wrong option, 130 Ctrl-C,
     143 SIGTERM)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    keep_freed_memory()  # large runs reuse freed arrays instead of faulting in new memory
     # -q / -v are the group's, but analysts type them after the verb too
     loud = [a for a in args if a in _LOUDNESS]
     args = loud + [a for a in args if a not in _LOUDNESS]

@@ -4,11 +4,12 @@ they replace."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -242,7 +243,7 @@ def test_large_parquet_ids_are_factorised_ahead_once(tmp_path, monkeypatch):
     calls = []
     factorize = _codes._factorize
     monkeypatch.setattr(
-        _codes, "_factorize", lambda values, arrow: calls.append(len(values)) or factorize(values, arrow)
+        _codes, "_factorize", lambda values, *rest: calls.append(len(values)) or factorize(values, *rest)
     )
     orders = []
     order = _codes._order
@@ -258,6 +259,35 @@ def test_large_parquet_ids_are_factorised_ahead_once(tmp_path, monkeypatch):
     ranks, ordered = sorted_codes(cleaned)
     assert list(ordered) == sorted(want_uniques) and (ordered[ranks] == cleaned).all()
     assert ordered.dtype == "string" and orders == [150_000]
+
+
+def test_ids_factorised_in_two_halves_keep_the_whole_columns_first_appearance(monkeypatch):
+    # halves "b a b c" | "a d c d": the first half numbers b=0, a=1, c=2; the second half's
+    # own numbering (a, d, c) is mapped onto the whole column's, d being new there: 3
+    monkeypatch.setattr(_codes, "_SPLIT_ROWS", 0)
+    column = pa.array(list("babcadcd"), type=pa.large_string())
+    with ThreadPoolExecutor(1) as helper:
+        codes, words = _codes._word_codes_in_halves(column, helper)
+        assert codes.tolist() == [0, 1, 0, 2, 1, 3, 2, 3]
+        assert _codes._word_texts(words, 1).to_pylist() == ["b", "a", "c", "d"]
+        # ids of another length in the second half: no words, the caller hashes the text
+        assert _codes._word_codes_in_halves(pa.array(["ab", "cd", "e", "fg"]), helper) is None
+
+
+@SETTINGS
+@given(st.lists(st.integers(0, 30), min_size=2, max_size=60), st.integers(1, 3))
+def test_factorized_in_halves_is_pandas_factorize(numbers, width):
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(_codes, "_SPLIT_ROWS", 2)
+    try:
+        values = [f"id{n:0{width}d}"[-(width + 2) :] for n in numbers]
+        column = pd.Series(pd.array(values, dtype="string"))
+        with ThreadPoolExecutor(1) as helper:
+            codes, uniques = _codes._factorize(column, _codes._arrow(column), helper)
+    finally:
+        monkeypatch.undo()
+    want_codes, want_uniques = pd.factorize(pd.Series(values, dtype="string"))
+    assert codes.tolist() == want_codes.tolist() and list(uniques) == list(want_uniques)
 
 
 def test_codes_started_in_another_process_are_not_waited_for():

@@ -2,7 +2,7 @@
 
 Layers, bottom to top (a module may import its own layer and the ones below it):
 
-    exceptions < registry, params, resources, format, values, processes, _codes, _store < inputs
+    exceptions < registry, params, resources, format, values, processes, _codes, _memory, _store < inputs
     < metrics < kpis < deck < render < pack < portfolio < cli
 
 ``demo`` sits beside the chain: it may import anything, and only ``cli`` imports it.
@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reportlib"
 
 LAYERS: list[set[str]] = [
     {"exceptions", ""},  # "" is the package root (reportlib/__init__: version, exceptions)
-    {"registry", "params", "resources", "format", "values", "processes", "_codes", "_store"},
+    {"registry", "params", "resources", "format", "values", "processes", "_codes", "_memory", "_store"},
     {"inputs"},
     {"metrics"},
     {"kpis"},

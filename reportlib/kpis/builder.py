@@ -492,29 +492,34 @@ def _kpi_tree(kpis: pd.DataFrame) -> pd.DataFrame:
 
 # --- tables ---------------------------------------------------------------------------------
 def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
+    """The MRR bridge and its drivers: what the movements give without the cohort tables."""
     if ctx.mov is None:
-        empty = cohorts(
-            pd.DataFrame(
-                {"customer_id": pd.Series([], dtype="string"), "month": pd.Series([], dtype="period[M]"), "mrr": []}
-            )
-        )
-        return {
-            "mrr_bridge": pd.DataFrame(columns=BRIDGE_COLUMNS),
-            **{f"cohorts_{k}": empty[k] for k in ("logo", "nrr", "grr")},
-        }
-    monthly, quarterly = _cohort_tables(ctx.mov)
+        return {"mrr_bridge": pd.DataFrame(columns=BRIDGE_COLUMNS)}
     cfg = ctx.company.config
-    out = {
+    return {
         "mrr_bridge": mrr_bridge(ctx.mov),
         "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
         "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
         "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
         "mrr_drivers_monthly": _judged(mrr_drivers(ctx.mov, "M"), "quick_ratio", cfg),
     }
+
+
+def _cohort_section(ctx: _Ctx, bridge: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Cohort tables (logo, NRR, GRR; monthly and quarterly) and cohort economics."""
+    if ctx.mov is None:
+        empty = cohorts(
+            pd.DataFrame(
+                {"customer_id": pd.Series([], dtype="string"), "month": pd.Series([], dtype="period[M]"), "mrr": []}
+            )
+        )
+        return {f"cohorts_{k}": empty[k] for k in ("logo", "nrr", "grr")}
+    monthly, quarterly = _cohort_tables(ctx.mov)
+    out = {}
     for kind in ("logo", "nrr", "grr"):
         out[f"cohorts_{kind}"] = monthly[kind]
         out[f"cohorts_{kind}_quarterly"] = quarterly[kind]
-    out.update(_cohort_economics(ctx, out["mrr_bridge"], monthly["mrr"]))
+    out.update(_cohort_economics(ctx, bridge, monthly["mrr"]))
     return out
 
 
@@ -713,16 +718,17 @@ def _dimension_values(ctx: _Ctx, dim: str) -> list[str]:
 
 
 def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[str, pd.DataFrame]:
-    t = _revenue_tables(ctx)
-    t.update(_contract_tables(ctx))
-    t["unit_economics"] = _unit_economics_table(ctx, t["mrr_bridge"])
+    revenue = _revenue_tables(ctx)
+    t = _contract_tables(ctx)
+    t["unit_economics"] = _unit_economics_table(ctx, revenue["mrr_bridge"])
     t["cash_runway"] = _until(cash_runway_series(ctx.financials, ctx.company.segment_filter), "month", ctx.window.as_of)
     t.update(_journey_tables(ctx))
     t.update(_pipeline_tables(ctx, values))
     t.update(_engagement_tables(ctx))
     t["kpi_tree"] = _kpi_tree(kpis)
     t["breakdowns"] = _breakdowns(ctx, ctx.window)
-    return t
+    # the cohorts last: they wait for the second thread, which the tables above overlap
+    return {**revenue, **_cohort_section(ctx, revenue["mrr_bridge"]), **t}
 
 
 # --- sensitivity ----------------------------------------------------------------------------
@@ -1061,11 +1067,12 @@ def _compute(
             year_all = _values(ctx, win.year_ago())
             applied = {} if seg else apply_overrides(values, whole.config.overrides, win.as_of)
             kpis = mark_overrides(_kpi_frame(company, values, prior), applied)
+            sensitivity = _sensitivity(ctx, win)  # while the cohorts are computed, as the tables are
             tables = _tables(ctx, kpis, values)
         finally:
             if ctx.mov is not None:  # the tables hold the result; a failed run leaves no future behind
                 ctx.mov.cache.pop(_COHORTS_AHEAD, None)
-    tables["sensitivity"] = _sensitivity(ctx, win)
+    tables["sensitivity"] = sensitivity
     tables["reconciliation"] = _reconciliation(ctx, tables)
     if cmp_:
         tables.update(_compare_tables(whole, cmp_, win, date))
