@@ -20,7 +20,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -517,14 +517,14 @@ def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str], 
     )
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook")
     try:
-        return writer.submit(_timed, write_kpis_workbook, result, staging)
+        return writer.submit(_timed, lambda: write_kpis_workbook(result, staging, cache=cache))
     finally:
         writer.shutdown(wait=False)  # the thread ends with its one job
 
 
-def _timed(fn: Any, *args: Any) -> float:
+def _timed(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
-    fn(*args)
+    fn()
     return round(time.perf_counter() - start, 3)
 
 

@@ -311,6 +311,26 @@ def test_outputs_are_byte_identical_cold_and_warm(tmp_path: Path) -> None:
     assert files(folders[Mode.USE]) == cold
 
 
+def test_workbook_of_a_stored_result_is_copied_not_built(acme: Path, tmp_path: Path, monkeypatch) -> None:
+    result = compute_kpis(load_company(acme, cache=Mode.USE), as_of="2026-03", cache=Mode.USE)
+    built = []
+    write = builder.write_workbook
+    monkeypatch.setattr(builder, "write_workbook", lambda *a, **k: built.append(1) or write(*a, **k))
+    cold = builder.write_kpis_workbook(result, tmp_path / "cold", cache=Mode.USE).read_bytes()
+    assert built == [1] and len(_entries("kpis-xlsx")) == 1
+    warm = builder.write_kpis_workbook(result, tmp_path / "warm", cache=Mode.USE).read_bytes()
+    assert built == [1] and warm == cold  # copied from the store, byte for byte
+    (tmp_path / "warm" / "kpis.xlsx").write_bytes(b"an older workbook")
+    builder.write_kpis_workbook(result, tmp_path / "warm", cache=Mode.USE)
+    assert (tmp_path / "warm" / "kpis.xlsx").read_bytes() == cold  # an older file is replaced
+    # a table added after the computation (restatements from an earlier pack) is another key
+    restated = replace(result, tables={**result.tables, "restatements": pd.DataFrame({"kpi": ["mrr"]})})
+    builder.write_kpis_workbook(restated, tmp_path / "restated", cache=Mode.USE)
+    assert built == [1, 1] and len(_entries("kpis-xlsx")) == 2
+    builder.write_kpis_workbook(result, tmp_path / "off", cache=Mode.OFF)  # --no-cache: built
+    assert built == [1, 1, 1]
+
+
 # -- where the store is used: the pack and the CLI --------------------------------------------------
 def test_pack_modes(acme: Path, loads: list[Path]) -> None:
     def request(force: bool, cache: bool = True):

@@ -135,6 +135,7 @@ REVENUE_WORDS = {"mrr": "MRR", "contracts": "MRR", "transactions": "monthly reve
 #: CSV text written from them.
 STORE_KIND = "kpis"
 CSV_KIND = "kpis-csv"
+WORKBOOK_KIND = "kpis-xlsx"
 #: Tables added to a result after it is computed (from an earlier pack: not in its key).
 UNSTORED_TABLES = ("restatements",)
 
@@ -1123,7 +1124,7 @@ def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = T
     for path in stale:
         path.unlink(missing_ok=True)
     if workbook:
-        write_kpis_workbook(result, out)
+        write_kpis_workbook(result, out, cache=cache)
     return out
 
 
@@ -1156,12 +1157,33 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def write_kpis_workbook(result: KpiResult, out_dir: str | os.PathLike, kpis: pd.DataFrame | None = None) -> Path:
+def write_kpis_workbook(
+    result: KpiResult, out_dir: str | os.PathLike, kpis: pd.DataFrame | None = None, *, cache: Mode = Mode.OFF
+) -> Path:
     """``kpis.xlsx`` in ``out_dir``: the KPIs (``kpis``, default :func:`kpis_csv`), every
-    table and the policies, one sheet each (see :func:`reportlib.kpis.excel.write_workbook`)."""
+    table and the policies, one sheet each (see :func:`reportlib.kpis.excel.write_workbook`).
+    With ``cache`` the workbook of a stored result (its ``digest``, and the text of the tables
+    added since, :data:`UNSTORED_TABLES`) is copied from the store: an analyst's re-run of a
+    pack whose numbers did not change does not build it again."""
+    path = Path(out_dir) / "kpis.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kpis is None and result.digest:
+        added = {n: _csv_bytes(result.tables[n]) for n in UNSTORED_TABLES if n in result.tables}
+        built: list[bool] = []
+
+        def build() -> bytes:
+            built.append(True)
+            return write_kpis_workbook(result, path.parent, kpis_csv(result)).read_bytes()
+
+        book = Store(WORKBOOK_KIND).fetch(
+            digest(WORKBOOK_KIND, result.digest, added), cache, build, lambda value: isinstance(value, bytes)
+        )
+        if not built:  # the stored workbook: copied, not built again
+            atomic_write(path, lambda tmp: tmp.write_bytes(book))
+        return path
     kpis = kpis_csv(result) if kpis is None else kpis
     return write_workbook(
-        Path(out_dir) / "kpis.xlsx",
+        path,
         {"KPIs": kpis, **result.tables, "Policies": policies_sheet(result)},
         {"KPIs": _kpi_formats(kpis, result.company.config.currency)},
     )
