@@ -24,11 +24,11 @@ from typing import Any, NoReturn
 import click
 
 from reportlib import __version__
-from reportlib._memory import keep_freed_memory
+from reportlib._memory import keep_freed_memory, settle_imports
 from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import parse_compare, parse_segment
-from reportlib.processes import Terminated, raise_on_signals
+from reportlib.processes import Terminated, interrupted, raise_on_signals
 
 CONFIG_FILE = "company.toml"
 FUND_FILE = "fund.toml"
@@ -330,6 +330,7 @@ def kpis(
     from reportlib.kpis import compute_kpis, write_kpis
     from reportlib.params import pack_folder
 
+    settle_imports()
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "kpis")
     as_of = _fiscal_as_of(as_of, [company_dir])
@@ -394,6 +395,7 @@ def pack(
     """
     from reportlib.pack import build_pack
 
+    settle_imports()
     _use_fund(fund)
     company_dir = _company_folder(company_dir, "pack")
     as_of = _fiscal_as_of(as_of, [company_dir])
@@ -646,7 +648,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     keep_freed_memory()  # large runs reuse freed arrays instead of faulting in new memory
     # -q / -v are the group's, but analysts type them after the verb too
     loud = [a for a in args if a in _LOUDNESS]
-    args = loud + [a for a in args if a not in _LOUDNESS]
+    code = _run(loud + [a for a in args if a not in _LOUDNESS])
+    if (signal_code := interrupted()) is not None:
+        # an interrupt whose exception an error of its clean-up replaced (told above as that
+        # error): still the interrupt's exit, at once (see _exit_now); a watch stopped by
+        # Ctrl-C ends as it said, with 0
+        _exit_now(code if code == 0 else signal_code)
+    return code
+
+
+def _run(args: list[str]) -> int:
     try:
         with raise_on_signals():
             code = cli.main(args=args, prog_name="reportlib", standalone_mode=False)

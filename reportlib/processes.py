@@ -24,15 +24,27 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing import popen_fork as _popen_fork
 from pathlib import Path
+from types import FrameType
 
-__all__ = ["Terminated", "die_with_parent", "end_pool", "pid_alive", "raise_on_signals", "remove_stale", "staging_name"]
+__all__ = [
+    "Terminated",
+    "die_with_parent",
+    "end_pool",
+    "interrupted",
+    "pid_alive",
+    "raise_on_signals",
+    "remove_stale",
+    "staging_name",
+]
 
 _PR_SET_PDEATHSIG = 1
 _WATCH_SECONDS = 0.5
@@ -106,22 +118,75 @@ def end_pool(pool: Executor | None) -> None:
     pool.shutdown(wait=bool(processes), cancel_futures=True)
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
+_RECEIVED: list[int] = []  # the interrupting signals the main thread received in raise_on_signals
+_DEFERRED: list[int] = []  # an interrupt waiting for a place where raising it is safe
+_RETRY_SECONDS = 0.01
+#: Code during which an exception must not be raised: the parent's side of a fork, where
+#: Python's at-fork callbacks run and an exception raised in one is printed and dropped.
+_FORK_CODES = {_popen_fork.Popen._launch.__code__, subprocess.Popen._execute_child.__code__}
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    _RECEIVED.append(signum)
+    _interrupt_when_safe(signum, frame)
+
+
+def _interrupt_when_safe(signum: int, frame: FrameType | None) -> None:
+    """Raise the interrupt's exception here, unless here is unsafe (:func:`_unsafe`): then
+    it is raised 10 ms later, wherever the main thread is by then (SIGALRM, same check)."""
+    if _unsafe(frame):
+        _DEFERRED[:] = [signum]
+        signal.setitimer(signal.ITIMER_REAL, _RETRY_SECONDS)
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated(signum)
+
+
+def _retry_interrupt(signum: int, frame: FrameType | None) -> None:
+    if _DEFERRED:
+        _interrupt_when_safe(_DEFERRED.pop(), frame)
+
+
+def _unsafe(frame: FrameType | None) -> bool:
+    """Whether raising an exception in ``frame`` could hang the run or lose the interrupt:
+    within :mod:`logging`, which takes its locks without a ``with`` (an exception between
+    the acquire and the ``try`` leaves the lock held, and every later log call of any
+    thread waits for ever), or within a fork (see ``_FORK_CODES``)."""
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module == "logging" or module.startswith("logging.") or frame.f_code in _FORK_CODES:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def interrupted() -> int | None:
+    """The exit code of the first interrupt received within :func:`raise_on_signals` (130
+    Ctrl-C, 143 SIGTERM), None without one. An interrupt's exception can be lost on its way
+    (an error raised by a clean-up replaces it); this stays."""
+    return 128 + _RECEIVED[0] if _RECEIVED else None
 
 
 @contextmanager
 def raise_on_signals() -> Iterator[None]:
-    """Within the block SIGTERM raises :class:`Terminated` in the main thread (SIGINT
-    already raises ``KeyboardInterrupt``), so ``finally`` clauses end the children."""
+    """Within the block SIGTERM raises :class:`Terminated` and SIGINT ``KeyboardInterrupt``
+    in the main thread, so ``finally`` clauses end the children; :func:`interrupted` tells
+    afterwards that one came. The exception is raised where the main thread is, unless
+    that is inside :mod:`logging` or a fork: then as soon as it is out (see :func:`_unsafe`)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _RECEIVED.clear()
+    _DEFERRED.clear()
+    handlers = {signal.SIGTERM: _raise_interrupt, signal.SIGINT: _raise_interrupt, signal.SIGALRM: _retry_interrupt}
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def pid_alive(pid: int) -> bool:

@@ -196,3 +196,57 @@ def test_an_unwritable_output_folder_is_a_message_not_a_traceback(tmp_path: Path
     assert "Traceback" not in proc.stderr
     assert str(out) in proc.stderr and "--out" in proc.stderr
     assert "permission denied" in proc.stderr or "read-only" in proc.stderr
+
+
+def test_signals_in_the_block_raise_in_the_main_thread_and_are_remembered() -> None:
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    with pytest.raises(processes.Terminated), processes.raise_on_signals():
+        signal.raise_signal(signal.SIGTERM)
+    assert processes.interrupted() == 143  # 128 + SIGTERM (15)
+    with pytest.raises(KeyboardInterrupt), processes.raise_on_signals():
+        signal.raise_signal(signal.SIGINT)
+    assert processes.interrupted() == 130  # 128 + SIGINT (2)
+    with processes.raise_on_signals():
+        pass
+    assert processes.interrupted() is None  # each block starts afresh
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_an_interrupt_replaced_by_a_clean_up_error_still_ends_the_process_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGTERM mid-run, then the clean-up fails (the disk, say): the error replaces Terminated
+    # on its way up, and the interpreter's exit would join threads that may wait for ever on
+    # a lock the interrupted main thread held. The CLI still ends with 143, without that exit.
+    import reportlib.cli as cli
+
+    def interrupted_then_failing_clean_up(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        finally:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "_validate_one", interrupted_then_failing_clean_up)
+    monkeypatch.setattr(cli, "_exit_now", lambda code: (_ for _ in ()).throw(SystemExit(code)))
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["validate", str(SALES_LED)])
+    assert ended.value.code == 143
+
+
+def test_an_interrupt_inside_logging_is_raised_once_out_of_it() -> None:
+    # raised inside logging (between a lock's acquire and its try, say) it would leave the
+    # lock held for ever; raised inside a fork's at-fork callbacks it would be dropped
+    import logging
+
+    namespace: dict = {"__name__": "logging", "sys": sys}
+    exec("def where():\n    return sys._getframe()", namespace)  # a frame of the logging module
+    in_logging = namespace["where"]()
+    assert processes._unsafe(in_logging) and not processes._unsafe(sys._getframe())
+    assert logging.getLogger().handlers is not None
+    with pytest.raises(processes.Terminated), processes.raise_on_signals():
+        processes._interrupt_when_safe(signal.SIGTERM, in_logging)  # deferred: nothing raised here
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:  # raised by the retry, 10 ms later, here
+            time.sleep(0.001)
+        pytest.fail("the deferred interrupt never came")
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -54,3 +54,13 @@ def test_settings_are_applied_once_and_the_outcome_kept(monkeypatch):
 def test_elsewhere_than_linux_nothing_changes(monkeypatch):
     monkeypatch.setattr(_memory.sys, "platform", "darwin")
     assert _memory._apply() is False
+
+
+def test_settled_imports_are_left_out_of_the_collectors_scans():
+    import gc
+
+    try:
+        _memory.settle_imports()
+        assert gc.get_freeze_count() > 0  # the modules imported so far, at least
+    finally:
+        gc.unfreeze()
