@@ -1167,26 +1167,31 @@ def write_kpis_workbook(
     pack whose numbers did not change does not build it again."""
     path = Path(out_dir) / "kpis.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if kpis is None and result.digest:
-        added = {n: _csv_bytes(result.tables[n]) for n in UNSTORED_TABLES if n in result.tables}
-        built: list[bool] = []
+    if kpis is not None or not result.digest:
+        return _build_workbook(result, path, kpis_csv(result) if kpis is None else kpis)
+    added = {n: _csv_bytes(result.tables[n]) for n in UNSTORED_TABLES if n in result.tables}
+    built: list[bool] = []  # whether the store had no workbook and this call built one
 
-        def build() -> bytes:
-            built.append(True)
-            return write_kpis_workbook(result, path.parent, kpis_csv(result)).read_bytes()
+    def build() -> bytes:
+        built.append(True)
+        return _build_workbook(result, path, kpis_csv(result)).read_bytes()
 
-        book = Store(WORKBOOK_KIND).fetch(
-            digest(WORKBOOK_KIND, result.digest, added), cache, build, lambda value: isinstance(value, bytes)
-        )
-        if not built:  # the stored workbook: copied, not built again
-            atomic_write(path, lambda tmp: tmp.write_bytes(book))
-        return path
-    kpis = kpis_csv(result) if kpis is None else kpis
+    book = Store(WORKBOOK_KIND).fetch(digest(WORKBOOK_KIND, result.digest, added), cache, build, _is_bytes)
+    if not built:  # the stored workbook: copied, not built again
+        atomic_write(path, lambda tmp: tmp.write_bytes(book))
+    return path
+
+
+def _build_workbook(result: KpiResult, path: Path, kpis: pd.DataFrame) -> Path:
     return write_workbook(
         path,
         {"KPIs": kpis, **result.tables, "Policies": policies_sheet(result)},
         {"KPIs": _kpi_formats(kpis, result.company.config.currency)},
     )
+
+
+def _is_bytes(value: Any) -> bool:
+    return isinstance(value, bytes)
 
 
 def kpis_csv(result: KpiResult) -> pd.DataFrame:
