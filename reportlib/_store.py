@@ -52,7 +52,7 @@ CACHE_ENV = "REPORTLIB_CACHE"
 MAX_BYTES = 2 << 30
 #: Libraries whose version can change a loaded frame or a computed number (readers, parsing,
 #: arithmetic, the DuckDB transforms, the pickled objects themselves).
-VERSIONED = ("pandas", "numpy", "pyarrow", "duckdb", "openpyxl", "pandera")
+VERSIONED = ("pandas", "numpy", "pyarrow", "duckdb", "openpyxl", "python-calamine", "pandera")
 _SUFFIX = ".pkl"
 #: Seconds after which a temporary file is a dead writer's leftover (removed on eviction).
 _STALE_TMP = 3600

@@ -1,0 +1,208 @@
+"""One XLSX sheet's cells read by calamine (Rust), as openpyxl's read-only reader gives them.
+
+openpyxl parses a sheet's XML cell by cell in Python: 0.3-0.5 s for a 1,200 x 27 MRR
+export, most of what validating such a company takes. calamine reads it in a few
+milliseconds. Their values differ only in kind, and :func:`sheet_cells` maps them back
+to openpyxl's: a blank cell is None (calamine: ""), a date without a time is a datetime at
+midnight (calamine: a date), a whole number is an int (openpyxl reads ``<v>5</v>`` as 5).
+
+A sheet whose reading could differ in any other way is left to openpyxl (the function
+returns None): formulas (their cached values are checked by openpyxl), error cells,
+ISO-date cells, the 1904 date system, sheets other than worksheets, a missing or too small
+``<dimension>``, rows without their number, a number written with a point or an exponent
+whose value is whole (openpyxl: a float), a whole number of 2**53 or more (calamine reads
+it as a float), and number formats outside :data:`SAME_FORMATS`, those both readers are
+checked to turn into the same values (tests/test_xlsx.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
+
+import python_calamine
+
+#: Built-in number formats (by id) read the same by both: numbers, percentages, and dates
+#: without a time of day or with one (mm-dd-yy, d-mmm-yy, d-mmm, mmm-yy, m/d/yy h:mm).
+_SAME_BUILTIN = frozenset({0, 1, 2, 3, 4, 9, 10, 14, 15, 16, 17, 22, 37, 38, 39, 40})
+#: Custom number formats read the same by both (what pandas, Excel and the usual exports write).
+SAME_FORMATS = frozenset(
+    {
+        "General",
+        "0",
+        "0.0",
+        "0.00",
+        "#,##0",
+        "#,##0.0",
+        "#,##0.00",
+        "#,##0;(#,##0)",
+        "#,##0.00;(#,##0.00)",
+        "#,##0;[Red]-#,##0",
+        "#,##0.00;[Red]-#,##0.00",
+        "0%",
+        "0.0%",
+        "0.00%",
+        '"$"#,##0',
+        '"$"#,##0.00',
+        "yyyy-mm-dd",
+        "YYYY-MM-DD",
+        "yyyy-mm-dd h:mm:ss",
+        "yyyy-mm-dd hh:mm:ss",
+        "YYYY-MM-DD HH:MM:SS",
+        "dd/mm/yyyy",
+        "mm/dd/yyyy",
+        "d/m/yyyy",
+        "m/d/yyyy",
+        "dd.mm.yyyy",
+        "dd/mm/yyyy hh:mm",
+        "mmm yyyy",
+        "mmm-yy",
+        "mmm yy",
+        "dd-mmm-yy",
+        "d-mmm-yy",
+        "dd mmm yyyy",
+    }
+)
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_WORKSHEET = _REL + "/worksheet"
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_ODD_CELL = re.compile(rb"""t=["'][ed]["']""")  # an error or an ISO-date cell
+_DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s+ref=["']([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?["']""")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb"""<(?:\w+:)?row\s[^>]*?\br=["'](\d+)["']""")
+_POINT_NUMBER = re.compile(rb"<(?:\w+:)?v>([^<.eE]*[.eE][^<]*)<")
+_EXACT = 2**53
+_LAST_DATE = 2_958_465  # 9999-12-31
+_DATE_BUILTIN = frozenset({14, 15, 16, 17, 22})
+_MIDNIGHT = dt.time()
+
+
+def sheet_cells(data: Any, sheet: str | None, pick_sheet) -> tuple[str, list[list[Any]]] | None:
+    """The chosen sheet's name and its rows of cells from A1 as openpyxl's read-only,
+    data-only ``iter_rows(values_only=True)`` gives them (as lists), or None when the sheet
+    is left to openpyxl (see the module docstring). ``pick_sheet(names, sheet)`` chooses
+    the sheet among the workbook's names (raising the reader's error for a wrong one)."""
+    try:
+        with zipfile.ZipFile(data) as archive:
+            found = _sheet_xml(archive, sheet, pick_sheet)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, ValueError):
+        return None
+    if found is None:
+        return None
+    name, xml, dates = found
+    shape = _shape(xml)
+    if shape is None:
+        return None
+    if isinstance(data, io.IOBase):
+        data.seek(0)
+    try:
+        with _open(data) as book:
+            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except python_calamine.CalamineError:
+        return None
+    cells = _as_openpyxl(values, *shape, dates)
+    return None if cells is None else (name, cells)
+
+
+def _open(data: Any) -> python_calamine.CalamineWorkbook:
+    if isinstance(data, (str, Path)):
+        return python_calamine.CalamineWorkbook.from_path(str(data))
+    return python_calamine.CalamineWorkbook.from_filelike(data)
+
+
+def _sheet_xml(archive: zipfile.ZipFile, sheet: str | None, pick_sheet) -> tuple[str, bytes, bool] | None:
+    """The chosen sheet's name, its XML and whether the workbook has date styles, when the
+    workbook and its styles are plain."""
+    book = archive.read("xl/workbook.xml")
+    dates = _date_styles(archive)
+    if b"date1904" in book or dates is None:
+        return None
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): (r.get("Type"), r.get("Target", "")) for r in rels.iter(f"{{{_PACKAGE_REL}}}Relationship")}
+    sheets = [
+        (s.get("name", ""), targets.get(s.get(f"{{{_REL}}}id"), ("", "")))
+        for s in ElementTree.fromstring(book).iter(f"{{{_MAIN}}}sheet")
+    ]
+    if not sheets or any(kind != _WORKSHEET for _, (kind, _) in sheets):
+        return None
+    chosen = pick_sheet([n for n, _ in sheets], sheet)
+    target = dict(sheets)[chosen][1]
+    path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+    return chosen, archive.read(path), dates
+
+
+def _date_styles(archive: zipfile.ZipFile) -> bool | None:
+    """Whether a cell style formats dates; None when a style's number format is not one
+    both readers read alike."""
+    try:
+        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except KeyError:
+        return False
+    custom = {f.get("numFmtId"): f.get("formatCode") for f in styles.iter(f"{{{_MAIN}}}numFmt")}
+    xfs = styles.find(f"{{{_MAIN}}}cellXfs")
+    dates = False
+    for xf in xfs if xfs is not None else ():
+        number_format = xf.get("numFmtId", "0")
+        if number_format in custom:
+            if custom[number_format] not in SAME_FORMATS:
+                return None
+            dates |= any(c in custom[number_format].lower() for c in "ymd")
+        elif not number_format.isdigit() or int(number_format) not in _SAME_BUILTIN:
+            return None
+        else:
+            dates |= int(number_format) in _DATE_BUILTIN
+    return dates
+
+
+def _shape(xml: bytes) -> tuple[int, int] | None:
+    """(rows, columns) openpyxl yields for the sheet, or None when it is not plain."""
+    if _FORMULA.search(xml) or _ODD_CELL.search(xml):
+        return None
+    if any(float(v).is_integer() for v in _POINT_NUMBER.findall(xml)):
+        return None
+    dimension = _DIMENSION.search(xml)
+    numbers = _ROW_NUMBER.findall(xml)
+    if dimension is None or len(numbers) != len(_ROW.findall(xml)):
+        return None
+    last_column, last_row = dimension.group(3) or dimension.group(1), dimension.group(4) or dimension.group(2)
+    # openpyxl stops at the dimension's last row, or at the last row element before it
+    rows = min(int(last_row), max((int(n) for n in numbers), default=0))
+    return rows, _column_number(last_column.decode())
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _as_openpyxl(values: list[list[Any]], rows: int, width: int, dates: bool) -> list[list[Any]] | None:
+    """calamine's rows as openpyxl's: ``rows`` rows of ``width`` cells; None when calamine
+    holds a value outside them or one openpyxl may read otherwise: a whole number it may
+    have rounded (2**53 or more), a time of day (calamine: also a negative date), with date
+    styles a number beyond 9999-12-31 (a date openpyxl reads as #VALUE!, calamine as the number)."""
+    if len(values) > rows or (values and len(values[0]) > width):
+        return None
+    out = []
+    pad = [None] * (width - len(values[0])) if values else []
+    top = _LAST_DATE if dates else _EXACT
+    for row in values:
+        kinds = set(map(type, row))
+        if dt.time in kinds or float in kinds and any(type(v) is float and abs(v) > top for v in row):
+            return None
+        cells = [
+            int(v) if type(v) is float and v.is_integer() else None if v == "" and type(v) is str else v for v in row
+        ]
+        if dt.date in kinds:
+            cells = [dt.datetime.combine(v, _MIDNIGHT) if type(v) is dt.date else v for v in cells]
+        out.append(cells + pad)
+    out += [[None] * width for _ in range(rows - len(values))]
+    return out
