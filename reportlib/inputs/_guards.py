@@ -69,7 +69,10 @@ def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.D
     for column in data[:3]:
         # Once per distinct value (codes cached on the column, reused when it is parsed).
         codes, distinct = factorized(frame[column])
-        total = np.array([isinstance(v, str) and bool(_TOTAL_LABEL.fullmatch(v)) for v in distinct], dtype=bool)
+        # a list, not the Index: iterating an Arrow-backed Index boxes each value slowly
+        total = np.array(
+            [isinstance(v, str) and bool(_TOTAL_LABEL.fullmatch(v)) for v in distinct.tolist()], dtype=bool
+        )
         if total.any():
             labelled |= pd.Series((codes >= 0) & total[np.clip(codes, 0, None)], index=frame.index)
     summed = _sum_row(frame, data)
