@@ -240,6 +240,20 @@ def invoices(contracts: pd.DataFrame, until: object = None) -> pd.DataFrame:
 def _invoices(c: _C, until: object) -> pd.DataFrame:
     if c.n == 0:
         return _empty_invoices()
+    rows, months, dates, amount = _invoice_schedule(c, until)
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(dates).astype("datetime64[ns]"),
+            "month": period_array(months),
+            **_meta(c, rows),
+            "amount": amount,
+        }
+    )
+
+
+def _invoice_schedule(c: _C, until: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Contract row, month ordinal, date and amount of every invoice of :func:`invoices`
+    (``c.n`` > 0): the bridge sums the amounts by month without the table around them."""
     horizon = _horizon(c, until)
     billing = (
         c.frame["billing"].fillna("monthly").to_numpy()
@@ -268,15 +282,7 @@ def _invoices(c: _C, until: object) -> pd.DataFrame:
     day = np.minimum(day_of_month(c.start[rows]), days_in_month(months))
     dates = month_start(months) + (day - 1)
     keep = months <= horizon
-    rows, months, dates, amount = rows[keep], months[keep], dates[keep], amount[keep]
-    return pd.DataFrame(
-        {
-            "date": pd.to_datetime(dates).astype("datetime64[ns]"),
-            "month": period_array(months),
-            **_meta(c, rows),
-            "amount": amount,
-        }
-    )
+    return rows[keep], months[keep], dates[keep], amount[keep]
 
 
 def _covered(c: _C, rows, k, n, step, upfront, finite) -> np.ndarray:
@@ -311,15 +317,20 @@ def bookings(contracts: pd.DataFrame) -> pd.DataFrame:
 
 def _bookings(c: _C) -> pd.DataFrame:
     rows = np.arange(c.n)
-    value = np.where(c.by_mrr, 12.0 * c.mrr, c.tcv)
+    months, value = _booked(c)
     return pd.DataFrame(
         {
             "signed_date": pd.to_datetime(c.signed).astype("datetime64[ns]"),
-            "month": period_array(c.signed.astype("datetime64[M]").astype(np.int64)),
+            "month": period_array(months),
             **_meta(c, rows),
             "bookings": value,
         }
     )
+
+
+def _booked(c: _C) -> tuple[np.ndarray, np.ndarray]:
+    """Signed month ordinal and booking value of each contract (:func:`bookings`)."""
+    return c.signed.astype("datetime64[M]").astype(np.int64), np.where(c.by_mrr, 12.0 * c.mrr, c.tcv)
 
 
 def contract_arr(contracts: pd.DataFrame, months: object) -> pd.DataFrame:
@@ -397,9 +408,14 @@ def _sum_runs(value: np.ndarray, first: np.ndarray, last: np.ndarray, origin: in
 def _monthly(values: pd.Series, months: pd.Series, first: int, t: int) -> np.ndarray:
     """Sum of ``values`` per month ordinal first..first+t-1; earlier months go to bucket 0
     when ``first`` is the start of a cumulative range (caller's choice), later ones dropped."""
-    ords = month_ordinals(months) - first
+    return _by_month(values.to_numpy(dtype=np.float64), month_ordinals(months), first, t)
+
+
+def _by_month(values: np.ndarray, ordinals: np.ndarray, first: int, t: int) -> np.ndarray:
+    """:func:`_monthly` of arrays: float values and their month ordinals."""
+    ords = ordinals - first
     keep = (ords >= 0) & (ords < t)
-    return np.bincount(ords[keep], weights=values.to_numpy(dtype=np.float64)[keep], minlength=t)
+    return np.bincount(ords[keep], weights=values[keep], minlength=t)
 
 
 def _transactions_monthly(transactions: pd.DataFrame | None, first: int, t: int) -> np.ndarray:
@@ -455,12 +471,15 @@ def _bridge(
     t = last - origin + 1
     if rev is None:
         rev = _recognized(c, pd.Period(ordinal=last, freq="M"))
-    inv = _invoices(c, pd.Period(ordinal=last, freq="M"))
-    book = _bookings(c)
     tx = _transactions_monthly(transactions, origin, t)
     revenue = _monthly(rev["revenue"], rev["month"], origin, t) + tx
-    billings = _monthly(inv["amount"], inv["month"], origin, t) + tx
-    booked = _monthly(book["bookings"], book["month"], origin, t)
+    # invoices and bookings summed by month from their arrays: their tables (dates, ids and
+    # types taken per invoice) are not needed here
+    billings = tx.copy()
+    if c.n:
+        _, months, _, amount = _invoice_schedule(c, pd.Period(ordinal=last, freq="M"))
+        billings += _by_month(amount.astype(np.float64), months, origin, t)
+    booked = _by_month(*reversed(_booked(c)), origin, t) if c.n else np.zeros(t)
     # round away float noise of the running difference (a settled contract shows 0, not -7e-12)
     deferred = np.round(np.cumsum(billings) - np.cumsum(revenue), 6) + 0.0
     arr = contract_arr(contracts, (pd.Period(ordinal=origin, freq="M"), pd.Period(ordinal=last, freq="M")))
