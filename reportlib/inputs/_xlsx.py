@@ -11,8 +11,10 @@ returns None): formulas (their cached values are checked by openpyxl), error cel
 ISO-date cells, the 1904 date system, sheets other than worksheets, a missing or too small
 ``<dimension>``, rows without their number, a number written with a point or an exponent
 whose value is whole (openpyxl: a float), a whole number of 2**53 or more (calamine reads
-it as a float), and number formats outside :data:`SAME_FORMATS`, those both readers are
-checked to turn into the same values (tests/test_xlsx.py).
+it as a float), a time of day or a negative number under a date format, a date-formatted
+number past 9999-12-31 (openpyxl: #VALUE!), and number formats outside
+:data:`SAME_FORMATS`, those both readers are checked to turn into the same values
+(tests/test_xlsx.py).
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ _ODD_CELL = re.compile(rb"""t=["'][ed]["']""")  # an error or an ISO-date cell
 _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s+ref=["']([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?["']""")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _ROW_NUMBER = re.compile(rb"""<(?:\w+:)?row\s[^>]*?\br=["'](\d+)["']""")
+_LONG_NUMBER = re.compile(rb"<(?:\w+:)?v>(\d[^<]{6,})<")  # 7 characters or more: 2958466, 3.1E+6
+_STYLE = re.compile(rb"""\ss=["'](\d+)["']""")
+_TYPE = re.compile(rb"""\st=["'](?!n["'])""")  # a cell of text, a boolean...: not a number
 _POINT_NUMBER = re.compile(rb"<(?:\w+:)?v>([^<.eE]*[.eE][^<]*)<")
 _EXACT = 2**53
 _LAST_DATE = 2_958_465  # 9999-12-31
@@ -98,7 +103,7 @@ def sheet_cells(data: Any, sheet: str | None, pick_sheet) -> tuple[str, list[lis
         return None
     name, xml, dates = found
     shape = _shape(xml)
-    if shape is None:
+    if shape is None or _dated_past_9999(xml, dates):
         return None
     if isinstance(data, io.IOBase):
         data.seek(0)
@@ -107,7 +112,7 @@ def sheet_cells(data: Any, sheet: str | None, pick_sheet) -> tuple[str, list[lis
             values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except python_calamine.CalamineError:
         return None
-    cells = _as_openpyxl(values, *shape, dates)
+    cells = _as_openpyxl(values, *shape)
     return None if cells is None else (name, cells)
 
 
@@ -117,9 +122,9 @@ def _open(data: Any) -> python_calamine.CalamineWorkbook:
     return python_calamine.CalamineWorkbook.from_filelike(data)
 
 
-def _sheet_xml(archive: zipfile.ZipFile, sheet: str | None, pick_sheet) -> tuple[str, bytes, bool] | None:
-    """The chosen sheet's name, its XML and whether the workbook has date styles, when the
-    workbook and its styles are plain."""
+def _sheet_xml(archive: zipfile.ZipFile, sheet: str | None, pick_sheet) -> tuple[str, bytes, set[int]] | None:
+    """The chosen sheet's name, its XML and the workbook's date styles, when the workbook
+    and its styles are plain."""
     book = archive.read("xl/workbook.xml")
     dates = _date_styles(archive)
     if b"date1904" in book or dates is None:
@@ -138,27 +143,47 @@ def _sheet_xml(archive: zipfile.ZipFile, sheet: str | None, pick_sheet) -> tuple
     return chosen, archive.read(path), dates
 
 
-def _date_styles(archive: zipfile.ZipFile) -> bool | None:
-    """Whether a cell style formats dates; None when a style's number format is not one
-    both readers read alike."""
+def _date_styles(archive: zipfile.ZipFile) -> set[int] | None:
+    """The cell styles (their index) that format dates; None when a style's number format
+    is not one both readers read alike."""
     try:
         styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
     except KeyError:
-        return False
+        return set()
     custom = {f.get("numFmtId"): f.get("formatCode") for f in styles.iter(f"{{{_MAIN}}}numFmt")}
     xfs = styles.find(f"{{{_MAIN}}}cellXfs")
-    dates = False
-    for xf in xfs if xfs is not None else ():
+    dates = set()
+    for index, xf in enumerate(xfs if xfs is not None else ()):
         number_format = xf.get("numFmtId", "0")
         if number_format in custom:
             if custom[number_format] not in SAME_FORMATS:
                 return None
-            dates |= any(c in custom[number_format].lower() for c in "ymd")
+            if any(c in custom[number_format].lower() for c in "ymd"):
+                dates.add(index)
         elif not number_format.isdigit() or int(number_format) not in _SAME_BUILTIN:
             return None
-        else:
-            dates |= int(number_format) in _DATE_BUILTIN
+        elif int(number_format) in _DATE_BUILTIN:
+            dates.add(index)
     return dates
+
+
+def _dated_past_9999(xml: bytes, dates: set[int]) -> bool:
+    """Whether a cell of a date style holds a number past 9999-12-31 (a serial of 7 digits or
+    more): openpyxl reads it as #VALUE!, calamine as the number. Amounts of millions in
+    number cells beside a date column are not such cells."""
+    if not dates:
+        return False
+    for found in _LONG_NUMBER.finditer(xml):
+        try:
+            if float(found.group(1)) <= _LAST_DATE:
+                continue
+        except ValueError:
+            continue
+        cell = xml[xml.rfind(b"<", 0, found.start()) : found.start()]  # the <c ...> tag before <v>
+        style = _STYLE.search(cell)
+        if _TYPE.search(cell) is None and int(style.group(1) if style else 0) in dates:
+            return True
+    return False
 
 
 def _shape(xml: bytes) -> tuple[int, int] | None:
@@ -184,19 +209,17 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _as_openpyxl(values: list[list[Any]], rows: int, width: int, dates: bool) -> list[list[Any]] | None:
+def _as_openpyxl(values: list[list[Any]], rows: int, width: int) -> list[list[Any]] | None:
     """calamine's rows as openpyxl's: ``rows`` rows of ``width`` cells; None when calamine
     holds a value outside them or one openpyxl may read otherwise: a whole number it may
-    have rounded (2**53 or more), a time of day (calamine: also a negative date), with date
-    styles a number beyond 9999-12-31 (a date openpyxl reads as #VALUE!, calamine as the number)."""
+    have rounded (2**53 or more), a time of day (calamine: also a negative date)."""
     if len(values) > rows or (values and len(values[0]) > width):
         return None
     out = []
     pad = [None] * (width - len(values[0])) if values else []
-    top = _LAST_DATE if dates else _EXACT
     for row in values:
         kinds = set(map(type, row))
-        if dt.time in kinds or float in kinds and any(type(v) is float and abs(v) > top for v in row):
+        if dt.time in kinds or float in kinds and any(type(v) is float and abs(v) >= _EXACT for v in row):
             return None
         cells = [
             int(v) if type(v) is float and v.is_integer() else None if v == "" and type(v) is str else v for v in row
