@@ -43,7 +43,10 @@ def _assert_same_contents(committed: Path, fresh: Path) -> None:
     for name in names:
         a, b = committed / name, fresh / name
         if a.suffix == ".xlsx":
-            sa, sb = pd.read_excel(a, sheet_name=None), pd.read_excel(b, sheet_name=None)
+            sa, sb = (
+                pd.read_excel(a, sheet_name=None, engine="openpyxl"),
+                pd.read_excel(b, sheet_name=None, engine="openpyxl"),
+            )
             assert list(sa) == list(sb), name
             for sheet in sa:
                 pd.testing.assert_frame_equal(sa[sheet], sb[sheet], obj=f"{name} [{sheet}]")
