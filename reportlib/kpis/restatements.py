@@ -92,13 +92,25 @@ def _month_text(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip()
 
 
+def _as_text(column: pd.Series) -> pd.Series:
+    """``column.astype("string")``; a datetime column formatted once per distinct value (its
+    format, with or without the time of day, depends on the set of values only): formatting
+    is most of a row digest's cost, and a date column repeats a few hundred days."""
+    if not pd.api.types.is_datetime64_dtype(column):
+        return column.astype("string")
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    text = pd.Series(distinct).astype("string").array  # NaT has code -1: taken as missing
+    return pd.Series(text.take(codes, allow_fill=True), index=column.index, name=column.name)
+
+
 def _digest(frame: pd.DataFrame, keys: list[pd.Series]) -> pd.Series:
     """Order-independent digest of the rows of each group: the sum of row hashes mod 2**64.
 
     Summed as two 32-bit halves (exact in int64 for fewer than 2**31 rows a group), then
     recombined with uint64 arithmetic, which wraps mod 2**64: one vectorised groupby instead
     of a Python call per group."""
-    hashed = pd.util.hash_pandas_object(frame[sorted(frame.columns)].astype("string"), index=False).to_numpy()
+    text = pd.DataFrame({c: _as_text(frame[c]) for c in sorted(frame.columns)}, index=frame.index)
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
     halves = pd.DataFrame(
         {"low": (hashed & np.uint64(0xFFFFFFFF)).astype(np.int64), "high": (hashed >> np.uint64(32)).astype(np.int64)},
         index=frame.index,
@@ -119,15 +131,13 @@ def _input_fingerprint(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         if name == "contracts" and "mrr" in frame.columns:  # a contract given by mrr books 12 x mrr
             amount = amount.fillna(12 * frame["mrr"].astype(float))
         grouped = pd.DataFrame({"rows": 1, "amount": amount}).groupby([entity, month])
-        out = grouped.agg(rows=("rows", "sum"), amount=("amount", "sum")).join(
-            _digest(frame, [entity, month]).rename("digest")
-        )
+        out = grouped.sum().join(_digest(frame, [entity, month]).rename("digest"))
         return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c != date_col]
-    parts = [
-        frame[c].astype(float).groupby(month).agg(["size", "sum"]).set_axis(["rows", "amount"], axis=1).assign(entity=c)
-        for c in numeric
-    ]
+    # one groupby for every numeric column (a P&L has ten): the same sums, column by column
+    sums = frame[numeric].astype(float).groupby(month).sum() if numeric else None
+    sizes = month.groupby(month).size()
+    parts = [pd.DataFrame({"rows": sizes, "amount": sums[c], "entity": c}) for c in numeric]
     if not parts:  # event inputs: rows per month
         parts = [month.groupby(month).size().rename("rows").to_frame().assign(amount=np.nan, entity="rows")]
     out = pd.concat(parts).join(_digest(frame, [month]).rename("digest"))
