@@ -615,9 +615,11 @@ def _run_notebooks(run: _Run, printer: _Printer) -> list[SectionRun]:
 
 # -- steps: reuse unchanged sections, keep the ones that ran ---------------------------------------
 def _unchanged_sections(run: _Run) -> tuple[dict[str, str], dict[str, reuse.StoredSection]]:
-    """Each section's store key (none when the result has no store key or the store is
-    off) and the sections whose stored pages still hold: same context, and every
-    commentary block and file they read unchanged (:mod:`reportlib.render.reuse`)."""
+    """Each plain section's store key (none when the result has no store key or the store
+    is off; a notebook that is not plain always runs, see
+    :func:`reportlib.render.reuse.plain_notebook`) and the sections whose stored pages
+    still hold: same context, and every commentary block and file they read unchanged
+    (:mod:`reportlib.render.reuse`)."""
     fingerprint = result_fingerprint(run.result)
     if fingerprint is None or not run.request.cache.writes:
         return {}, {}
@@ -634,7 +636,7 @@ def _unchanged_sections(run: _Run) -> tuple[dict[str, str], dict[str, reuse.Stor
         run.request.theme.css(),
         run.browser.version,
     )
-    keys = {s.stem: reuse.section_key(s, context) for s in run.request.sections}
+    keys = {s.stem: reuse.section_key(s, context) for s in run.request.sections if reuse.plain_notebook(s)}
     found = {stem: hit for stem, key in keys.items() if (hit := reuse.reusable(key, run.request.cache)) is not None}
     return keys, found
 

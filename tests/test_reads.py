@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
+import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,6 +84,19 @@ def test_a_file_changed_while_the_section_ran_gives_no_record(armed: Path) -> No
     extra.write_text("old")
     extra.read_text()
     extra.write_text("newer")  # the section read "old"; a record of "newer" would be a lie
+    assert _reads.report() is None
+
+
+@pytest.mark.parametrize(
+    "opaque",
+    [
+        lambda: subprocess.run(["true"], check=True),  # another program may read anything
+        lambda: socket.getaddrinfo("localhost", 80),  # so may a server
+        lambda: sqlite3.connect(":memory:").close(),
+    ],
+)
+def test_a_program_a_connection_or_a_database_leave_no_record(armed: Path, opaque) -> None:
+    opaque()
     assert _reads.report() is None
 
 

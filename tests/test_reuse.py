@@ -64,6 +64,31 @@ def test_a_stored_section_whose_reads_changed_is_not_reused(tmp_path: Path) -> N
     assert reuse.reusable(key, Mode.USE) is None
 
 
+@pytest.mark.parametrize(
+    "code, plain",
+    [
+        ("from reportlib.deck import charts, report\nimport matplotlib.pyplot as plt\nfrom pathlib import Path", True),
+        ("from IPython.display import Markdown, display\nimport json, csv", True),
+        ("import pandas as pd", False),  # pd.read_parquet reads in native code: unseen
+        ("import duckdb", False),
+        ("from datetime import date", False),  # the clock: a page of today is not reusable
+        ("!ls", False),
+        ("%time 1 + 1", False),
+        ("__import__('os').system('true')", False),
+        ("exec('import os')", False),
+        ("from . import mine", False),
+    ],
+)
+def test_only_plain_notebooks_are_kept(tmp_path: Path, code: str, plain: bool) -> None:
+    assert reuse.plain_notebook(_notebook(tmp_path / "01_x.ipynb", code)) is plain
+
+
+def test_the_built_in_sections_are_plain() -> None:
+    from reportlib.pack import section_notebooks
+
+    assert section_notebooks() and all(reuse.plain_notebook(nb) for nb in section_notebooks())
+
+
 def _notebook(path: Path, code: str) -> Path:
     nb = new_notebook(
         cells=[new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}), new_code_cell(code)],

@@ -13,7 +13,11 @@ kernel records it here:
 * every other file it opened for reading, and every folder it listed (a customised
   notebook may read a CSV of its own), through an audit hook (:func:`sys.addaudithook`).
   Python's and the libraries' own files, reportlib's code, system folders and the pack's
-  own output folder are left out: the pack's key covers them.
+  own output folder are left out: the pack's key covers them. A notebook that starts
+  another program, opens a connection or a database (:data:`OPAQUE_EVENTS`) gets no
+  record: what it read cannot be told. Files read by native code (a Parquet file through
+  pyarrow, a CSV through DuckDB) raise no audit event; the pack therefore only reuses
+  notebooks whose imports cannot do that (:func:`reportlib.render.reuse.plain_notebook`).
 
 The runner arms the record before a notebook runs (:func:`arm`) and takes it after
 (:func:`report`: JSON text, None when the run cannot be described, e.g. a file changed
@@ -50,6 +54,27 @@ __all__ = ["arm", "commentary_read", "report", "unchanged", "untracked"]
 RECORD_VERSION = 1
 #: A section that opened more files than this is not described (and so always runs).
 MAX_FILES = 500
+#: Events after which a notebook's reads cannot be told (another program, the network, a
+#: database, native code): its record is dropped, so the section always runs.
+OPAQUE_EVENTS = frozenset(
+    {
+        "subprocess.Popen",
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "pty.spawn",
+        "socket.connect",
+        "socket.getaddrinfo",
+        "urllib.Request",
+        "http.client.connect",
+        "sqlite3.connect",
+        "ctypes.dlopen",
+        "webbrowser.open",
+    }
+)
 #: System folders: the machine's, not the company's (like the libraries, not recorded).
 _SYSTEM = ("/usr", "/etc", "/proc", "/sys", "/dev", "/lib", "/lib64", "/bin", "/sbin", "/run", "/var/lib")
 _ACCESS = getattr(os, "O_ACCMODE", 3)
@@ -149,7 +174,12 @@ def untracked() -> Iterator[None]:
 
 # -- the audit hook ------------------------------------------------------------------------------
 def _audit(event: str, args: tuple) -> None:
-    if _current is None or event not in ("open", "os.listdir", "os.scandir") or getattr(_state, "depth", 0):
+    if _current is None or getattr(_state, "depth", 0):
+        return
+    if event in OPAQUE_EVENTS:
+        _current.broken = True
+        return
+    if event not in ("open", "os.listdir", "os.scandir"):
         return
     _state.depth = 1  # the hook's own stat and listing are not recorded
     try:
