@@ -100,6 +100,14 @@ def test_a_program_a_connection_or_a_database_leave_no_record(armed: Path, opaqu
     assert _reads.report() is None
 
 
+def test_a_file_removed_while_the_section_ran_gives_no_record(armed: Path) -> None:
+    extra = armed / "extra.csv"
+    extra.write_text("old")
+    extra.read_text()
+    extra.unlink()
+    assert _reads.report() is None
+
+
 def test_nothing_armed_nothing_recorded_and_bad_records_never_hold(tmp_path: Path) -> None:
     (tmp_path / "f.txt").write_text("x")
     (tmp_path / "f.txt").read_text()

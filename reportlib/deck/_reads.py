@@ -123,9 +123,12 @@ def report() -> str | None:
     files = {}
     with untracked():
         for path, stamp in sorted(record.files.items()):
-            if _stamp(path) != stamp:
+            try:
+                if _stamp(path) != stamp:
+                    return None
+                files[path] = _file_digest(path)
+            except OSError:  # removed since it was read
                 return None
-            files[path] = _file_digest(path)
     return json.dumps(
         {
             "version": RECORD_VERSION,
