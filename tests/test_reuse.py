@@ -174,3 +174,24 @@ def test_only_sections_whose_reads_changed_run_again(pack_company: Path, tmp_pat
     (pack_company / "plan.txt").write_text("Hire four sellers.")
     again = pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False)
     assert not again.skipped and "Hire four sellers." in _text(again.pdf)
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_session_reuses_sections_in_its_kept_kernels(pack_company: Path, tmp_path: Path, sections, jobs) -> None:
+    """``reportlib pack --watch`` and a portfolio worker make their packs in a Session: its
+    kernels (a pool's, or this thread's for one job) record the reads as well."""
+    from reportlib.session import Session
+
+    (pack_company / "plan.txt").write_text("Hire two sellers.")
+    (pack_company / "commentary.md").write_text(COMMENTARY)
+    out = tmp_path / "reports"
+    with Session(jobs, len(sections)) as session:
+        first = pack.build_pack(pack_company, out=out, notebooks=sections, session=session)
+        assert json.loads(first.manifest.read_text())["reused_sections"] == []
+        (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+        again = pack.build_pack(pack_company, out=out, notebooks=sections, session=session)
+    assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
+    assert "One customer is a third of ARR." in _text(again.pdf)
