@@ -12,7 +12,10 @@ Each company is measured twice, on a copy of its folder and with a store of its 
 loaded and KPIs computed from scratch, as a first run), then *warm*, the analyst's re-run
 after an edit of ``commentary.md``: the pack is remade (its commentary changed) but the
 validated inputs and the KPI result are read back from the store (``reportlib._store``), so
-only the notebooks, printing and assembly run again. A third figure is that re-run in
+only the notebooks, printing and assembly run again -- and of those only the sections whose
+notebook or reads changed (:mod:`reportlib.render.reuse`; the edit adds a sentence to the
+revenue quality commentary, which the executive summary shows, so the summary runs again and
+the six other sections are copied from the store). A third figure is that re-run in
 ``reportlib pack --watch`` (:mod:`reportlib.watch`): the same pack made in a
 :class:`reportlib.session.Session` whose kernels and browser are already running (the
 watch's first pack started them), as the analyst sees it after saving the commentary (plus
@@ -114,6 +117,16 @@ def pack_seconds(company: Path, out: Path, **options: Any) -> tuple[float, dict]
     return seconds, json.loads(result.manifest.read_text())
 
 
+def _edit_commentary(company: Path, sentence: str) -> None:
+    """The analyst's edit: a sentence added to the revenue quality commentary (a block the
+    pack shows, on the summary's "by area" page), else at the end of the file."""
+    path = company / "commentary.md"
+    text = path.read_text(encoding="utf-8")
+    heading = "## Revenue quality\n"
+    edited = text.replace(heading, f"{heading}\n{sentence}\n", 1) if heading in text else f"{text}\n{sentence}\n"
+    path.write_text(edited, encoding="utf-8")
+
+
 def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[tuple[float, dict], tuple[float, dict]]:
     """The pack of a copy of ``company`` from scratch (``force``), then again after an edit of
     its commentary (the store reused). The copy keeps the folder name, so the pack folder is
@@ -121,8 +134,7 @@ def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[tuple
     copy = work / "companies" / str(run) / company.name
     shutil.copytree(company, copy)
     cold = pack_seconds(copy, work / "reports", jobs=jobs, force=True)
-    with open(copy / "commentary.md", "a", encoding="utf-8") as f:
-        f.write(f"\nA sentence the analyst added on re-run {run}.\n")
+    _edit_commentary(copy, f"A sentence the analyst added on re-run {run}.")
     return cold, pack_seconds(copy, work / "reports", jobs=jobs, force=False)
 
 
@@ -136,16 +148,17 @@ def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict
     shutil.copytree(company, copy)
     with Session(jobs, len(section_notebooks())) as session:
         pack_seconds(copy, work / "watched-reports", session=session)
-        with open(copy / "commentary.md", "a", encoding="utf-8") as f:
-            f.write(f"\nA sentence the analyst saved while watching, run {run}.\n")
+        _edit_commentary(copy, f"A sentence the analyst saved while watching, run {run}.")
         return pack_seconds(copy, work / "watched-reports", session=session)
 
 
 def _print_pack(label: str, pack: float, manifest: dict, floor: float) -> bool:
     t = manifest.get("timings", {})
     overhead = float(t.get("validate", 0.0)) + float(t.get("kpis", 0.0))
+    reused = manifest.get("reused_sections") or []
     print(
-        f"{label}: pack {pack:6.2f} s, {manifest.get('pages')} pages  (validate {t.get('validate')} s, kpis"
+        f"{label}: pack {pack:6.2f} s, {manifest.get('pages')} pages, {len(reused)} sections reused"
+        f"  (validate {t.get('validate')} s, kpis"
         f" {t.get('kpis')} s, notebooks {t.get('notebooks')} s, export wait {t.get('export_wait')} s,"
         f" assemble {t.get('assemble')} s)"
     )

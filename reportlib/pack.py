@@ -2,8 +2,9 @@
 
 :func:`build_pack` reads top-down as the steps it takes: resolve the parameters ->
 validate the inputs -> skip an unchanged pack -> stage -> start Chromium -> compute the
-KPIs -> restate earlier packs -> write the tables -> check Chromium -> run the section notebooks -> print them ->
-assemble the PDF -> write the manifest -> swap the pack in. Each step is a short function of the run's
+KPIs -> restate earlier packs -> write the tables -> check Chromium -> find the sections
+that need not run again -> run the other section notebooks -> print them -> assemble the
+PDF -> keep the sections that ran -> write the manifest -> swap the pack in. Each step is a short function of the run's
 parameters (:class:`PackRequest`, frozen) and of what earlier steps made (:class:`_Run`).
 
 Everything is built in a staging folder next to the target (same filesystem) and swapped
@@ -29,17 +30,19 @@ from pathlib import Path
 from typing import Any
 
 from reportlib import __version__, processes
-from reportlib._store import Mode, file_digest
+from reportlib._store import Mode, code_digest, file_digest, library_versions
+from reportlib.deck._reads import unchanged
 from reportlib.deck._result_cache import write_cache
 from reportlib.deck._style import Theme
 from reportlib.exceptions import ExportError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
-from reportlib.kpis.builder import write_kpis_workbook
+from reportlib.kpis.builder import result_fingerprint, write_kpis_workbook
 from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import pack_folder, parse_compare, parse_segment, period_label, safe_name
 from reportlib.registry import SECTION_TITLES
+from reportlib.render import reuse
 from reportlib.render.chromium import Chromium
 from reportlib.render.export import assemble_pdf, export_one, logo_stamps
 from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
@@ -130,6 +133,8 @@ class _Run:
     result: KpiResult | None = None
     restatements: dict[str, Any] = field(default_factory=dict)
     runs: list[SectionRun] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
+    reused: dict[str, reuse.StoredSection] = field(default_factory=dict)
     pdfs: list[Path] = field(default_factory=list)
     pages: int = 0
     workbook: Future | None = None
@@ -271,17 +276,19 @@ def build_pack(
             run.restatements = _restate(run)
             run.workbook = _write_tables(run.result, run.staging, run.parameters, run.request.cache)
         _check_chromium(run.browser)
+        run.keys, run.reused = _unchanged_sections(run)
         printer = cleanup.enter_context(
             _Printer(run.staging / "_build", run.browser, len(run.request.sections), run.request.theme)
         )
         with run.timed("notebooks"):
             run.runs = _run_notebooks(run, printer)
-        run.timings["sections"] = {r.section: round(r.seconds, 3) for r in run.runs}
+        run.timings["sections"] = {r.section: round(r.seconds, 3) for r in run.runs if r.section not in run.reused}
         with run.timed("export_wait"):
             run.pdfs = printer.results([s.stem for s in run.request.sections])
         run.timings["export"] = dict(printer.seconds)
         with run.timed("assemble"):
             run.pages = _assemble(run)
+        _keep_sections(run)
         with run.timed("workbook_wait"):
             _finish_workbook(run)  # its error, if any, fails the pack here
         _tidy_staging(run)
@@ -450,7 +457,11 @@ def _unchanged(folder: Path, fingerprint: dict[str, Any], force: bool) -> bool:
         old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return _skip_key(old) == _skip_key(fingerprint) and (folder / PDF_NAME).is_file()
+    return (
+        _skip_key(old) == _skip_key(fingerprint)
+        and (folder / PDF_NAME).is_file()
+        and all(unchanged(json.dumps(reads)) for reads in dict(old.get("reads") or {}).values())
+    )
 
 
 # -- step: check Chromium ---------------------------------------------------------------------------
@@ -549,6 +560,15 @@ class _Printer:
     def submit(self, notebook: Path) -> None:
         self.jobs[notebook.stem] = self.pool.submit(self._export, notebook)
 
+    def reuse(self, stem: str, pdf: bytes) -> None:
+        """A section printed by an earlier pack (:mod:`reportlib.render.reuse`): its pages as they were."""
+        path = self.pdf_dir / f"{stem}.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+        done: Future = Future()
+        done.set_result(path)
+        self.jobs[stem] = done
+
     def _export(self, notebook: Path) -> Path:
         start = time.perf_counter()
         pdf = export_one(notebook, self.pdf_dir, self.browser, footer=False, theme_css=self.theme_css)
@@ -572,21 +592,72 @@ class _Printer:
 
 
 def _run_notebooks(run: _Run, printer: _Printer) -> list[SectionRun]:
-    """Every section notebook, each printed as soon as it finishes; the first failure raises."""
+    """Every section notebook, each printed as soon as it finishes (a reused section is
+    copied instead, see :func:`_unchanged_sections`); the first failure raises."""
     request, staging = run.request, run.staging
+    for stem, stored in run.reused.items():
+        _copy_reused(stem, stored, staging / "notebooks", printer)
     runs = run_sections(
-        request.sections,
+        [s for s in request.sections if s.stem not in run.reused],
         {**run.parameters, "output_dir": str(staging)},
         staging / "notebooks",
         executor=run.pool or request.executor,
         jobs=request.jobs,
         expected=_expected(request.sections, run.folder),
         on_done=lambda done: printer.submit(done.output) if done.ok else None,
+        track_reads=True,  # for the store and for the next run's check of an unchanged pack
     )
     failed = [r for r in runs if not r.ok and r.attempts > 0]
     if failed:
         failed[0].raise_for_error()
-    return runs
+    ran = {r.section: r for r in runs}
+    return [ran.get(s.stem) or SectionRun(s.stem, s, staging / "notebooks" / s.name, 0.0, 0) for s in request.sections]
+
+
+# -- steps: reuse unchanged sections, keep the ones that ran ---------------------------------------
+def _unchanged_sections(run: _Run) -> tuple[dict[str, str], dict[str, reuse.StoredSection]]:
+    """Each plain section's store key (none when the result has no store key or the store
+    is off; a notebook that is not plain always runs, see
+    :func:`reportlib.render.reuse.plain_notebook`) and the sections whose stored pages
+    still hold: same context, and every commentary block and file they read unchanged
+    (:mod:`reportlib.render.reuse`)."""
+    fingerprint = result_fingerprint(run.result)
+    if fingerprint is None or not run.request.cache.writes:
+        return {}, {}
+    f = run.fingerprint
+    context = (
+        run.parameters,
+        str(run.folder),
+        fingerprint,
+        code_digest(),
+        library_versions(),
+        f["versions"],
+        f["fund"],
+        f["template"],
+        run.request.theme.css(),
+        run.browser.version,
+    )
+    keys = {s.stem: reuse.section_key(s, context) for s in run.request.sections if reuse.plain_notebook(s)}
+    found = {stem: hit for stem, key in keys.items() if (hit := reuse.reusable(key, run.request.cache)) is not None}
+    return keys, found
+
+
+def _copy_reused(stem: str, stored: reuse.StoredSection, notebooks: Path, printer: _Printer) -> None:
+    """A reused section's executed notebook into staging and its pages to the printer."""
+    notebooks.mkdir(parents=True, exist_ok=True)
+    (notebooks / f"{stem}.ipynb").write_bytes(stored.notebook)
+    printer.reuse(stem, stored.pdf)
+
+
+def _keep_sections(run: _Run) -> None:
+    """Store each section that ran with what it read, its executed notebook (pointing at
+    the pack's folder) and its pages, for the next pack of the same context."""
+    pdfs = dict(zip([s.stem for s in run.request.sections], run.pdfs, strict=True))
+    for section in run.runs:
+        key = run.keys.get(section.section)
+        if key and section.reads and section.section not in run.reused:
+            text = _relocated(section.output.read_text(encoding="utf-8"), run.staging, run.folder)
+            reuse.keep(key, run.request.cache, section.reads, text.encode("utf-8"), pdfs[section.section].read_bytes())
 
 
 def _last_timings(folder: Path) -> dict[str, float]:
@@ -615,9 +686,7 @@ def _expected(sections: Sequence[Path], folder: Path) -> dict[str, float]:
     """Expected seconds per section: the last pack's timings in ``folder`` where there are
     some, else an estimate from each notebook's code (see :func:`_estimate`)."""
     last = _last_timings(folder)
-    if all(s.stem in last for s in sections):
-        return last
-    return {s.stem: _estimate(s) for s in sections}
+    return {s.stem: last.get(s.stem, _estimate(s)) for s in sections}
 
 
 # -- step: assemble ---------------------------------------------------------------------------------
@@ -651,10 +720,16 @@ def _relocate(notebook: Path, staging: Path, folder: Path) -> None:
     The staging path is unique (it holds a pid and a random id), so a plain text
     replacement of its JSON-escaped form touches nothing else.
     """
-    old, new = json.dumps(str(staging))[1:-1], json.dumps(str(folder))[1:-1]
     text = notebook.read_text(encoding="utf-8")
-    if old in text:
-        notebook.write_text(text.replace(old, new), encoding="utf-8")
+    relocated = _relocated(text, staging, folder)
+    if relocated != text:
+        notebook.write_text(relocated, encoding="utf-8")
+
+
+def _relocated(text: str, staging: Path, folder: Path) -> str:
+    """An executed notebook's text with the staging folder replaced by the pack's folder."""
+    old, new = json.dumps(str(staging))[1:-1], json.dumps(str(folder))[1:-1]
+    return text.replace(old, new)
 
 
 # -- step: manifest -----------------------------------------------------------------------------------
@@ -662,6 +737,14 @@ def _warnings(company: Company, result: KpiResult) -> list[str]:
     items = [str(w) for w in getattr(company, "warnings", [])]
     items += [str(n) for n in getattr(result, "notes", [])]
     return list(dict.fromkeys(items))
+
+
+def _section_reads(run: _Run) -> dict[str, Any]:
+    """What each section read besides the KPI result (:mod:`reportlib.deck._reads`), where
+    known: the next run checks it before it skips this pack as unchanged."""
+    reads = {r.section: r.reads for r in run.runs if r.reads}
+    reads.update({stem: stored.reads for stem, stored in run.reused.items()})
+    return {stem: json.loads(text) for stem, text in sorted(reads.items())}
 
 
 def _write_manifest(run: _Run) -> None:
@@ -675,6 +758,8 @@ def _write_manifest(run: _Run) -> None:
         "template": fingerprint["template"],
         **run.restatements,
         "pages": run.pages,
+        "reused_sections": sorted(run.reused),
+        "reads": _section_reads(run),
         "warnings": _warnings(run.company, run.result),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "timings": run.timings,

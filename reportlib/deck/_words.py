@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from reportlib import format as F
 from reportlib import registry as reg
+from reportlib.deck import _reads
 from reportlib.deck import _style as S
 from reportlib.deck._facts import (
     alerts,
@@ -66,14 +68,26 @@ def commentary_sections(result: KpiResult) -> dict[str, str]:
     """The analyst's commentary of one pack, block id -> text
     (:func:`reportlib.inputs.commentary.commentary_blocks`): the as-of month's
     ``commentary/<YYYY-MM>.md`` when there is one, else ``commentary.md``; in a segment pack
-    only the headings that name its segment, in a company pack only those that name none."""
-    return commentary_blocks(result.company.path, as_of(result), segment_value(result))
+    only the headings that name its segment, in a company pack only those that name none.
+    The notebook's run records that it read every block (:mod:`reportlib.deck._reads`)."""
+    return _commentary_of(result, None)
 
 
 def commentary(result: KpiResult, section: str) -> str:
     """The analyst's commentary for one block of the pack ("" when there is none): highlights
-    (the ``summary`` heading), risks, asks, or a page family (revenue_quality, ...)."""
-    return commentary_sections(result).get(_BLOCK_OF_SECTION.get(section, section), "")
+    (the ``summary`` heading), risks, asks, or a page family (revenue_quality, ...). The
+    notebook's run records that it read this block only."""
+    return _commentary_of(result, _BLOCK_OF_SECTION.get(section, section))
+
+
+def _commentary_of(result: KpiResult, block: str | None) -> Any:
+    """Every block (``block`` None) or one block's text, recorded as read."""
+    where = (result.company.path, as_of(result), segment_value(result))
+    with _reads.untracked():  # recorded by block below, not as a file
+        blocks = commentary_blocks(*where)
+    seen = blocks if block is None else blocks.get(block, "")
+    _reads.commentary_read(*where, block, seen)
+    return seen
 
 
 def _kicker(section: str, result: KpiResult | None = None) -> str:

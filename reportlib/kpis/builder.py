@@ -100,6 +100,7 @@ __all__ = [
     "compute_kpis",
     "write_kpis",
     "write_kpis_workbook",
+    "result_fingerprint",
     "kpi_ids",
     "benchmark_text",
     "status",
@@ -138,6 +139,8 @@ CSV_KIND = "kpis-csv"
 WORKBOOK_KIND = "kpis-xlsx"
 #: Tables added to a result after it is computed (from an earlier pack: not in its key).
 UNSTORED_TABLES = ("restatements",)
+#: Narrative entries added with them (:func:`reportlib.kpis.restatements.attach_restatements`).
+UNSTORED_NARRATIVE = ("restatements", "restatements_title")
 
 
 def kpi_ids() -> list[str]:
@@ -1151,6 +1154,17 @@ def _table_texts(result: KpiResult, names: list[str]) -> dict[str, bytes]:
         if name in TRUST_TABLES:
             texts[f"{name}.csv"] = text
     return texts
+
+
+def result_fingerprint(result: KpiResult) -> str | None:
+    """What identifies a pack's result: its store key (``digest``) and what the pack added
+    since (:data:`UNSTORED_TABLES`, :data:`UNSTORED_NARRATIVE`); None for a result computed
+    outside the store (no key: nothing made from it can be reused)."""
+    if not getattr(result, "digest", ""):
+        return None
+    added = {n: _csv_bytes(result.tables[n]) for n in UNSTORED_TABLES if n in result.tables}
+    words = {n: result.narrative[n] for n in UNSTORED_NARRATIVE if n in result.narrative}
+    return digest("result", result.digest, added, words)
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:

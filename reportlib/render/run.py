@@ -8,6 +8,7 @@ machine, or ``distributed.Client(address).get_executor()`` across a Dask cluster
 
 from __future__ import annotations
 
+import ast
 import logging
 import multiprocessing.util
 import os
@@ -55,6 +56,9 @@ class SectionRun:
     attempts: int = 1
     cell: int | None = None
     error: str | None = None
+    #: What the notebook read besides the KPI result (``reportlib.deck._reads``, JSON), when
+    #: it ran with ``track_reads`` in a kept kernel and its reads could be told; else None.
+    reads: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -213,14 +217,14 @@ def _shutdown(km: Any) -> None:
         pass
 
 
-def _warm_kernel(start_timeout: float) -> Any:
+def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
     """This thread's reusable ``python3`` kernel, reset to an empty namespace.
 
     Starting a kernel and importing pandas/matplotlib costs seconds; a section notebook
     itself often takes less. A kernel is therefore kept per worker thread and reset
     between notebooks (``InteractiveShell.reset(new_session=True)``: no variables, no
-    history, execution count back to 1; modules stay imported). It is discarded after
-    any failure.
+    history, execution count back to 1; modules stay imported), then ``setup`` (code) is
+    run in it. It is discarded after any failure.
     """
     km = getattr(_local, "km", None)
     if km is not None and not run_sync(km.is_alive)():
@@ -232,27 +236,53 @@ def _warm_kernel(start_timeout: float) -> Any:
         _local.km = km
         # Worker processes skip atexit; multiprocessing's finalizers run in both.
         _local.finalizer = multiprocessing.util.Finalize(km, _shutdown, args=(km,), exitpriority=10)
+        if setup:
+            run_sync(_execute)(km, setup, start_timeout)
     else:
-        run_sync(_reset)(km, start_timeout)
+        run_sync(_execute)(km, _RESET_CODE + setup, start_timeout)
     return km
 
 
-async def _reset(km: Any, timeout: float) -> None:
-    await _execute(km, _RESET_CODE, timeout)
-
-
-async def _execute(km: Any, code: str, timeout: float) -> None:
+async def _execute(km: Any, code: str, timeout: float, expression: str | None = None) -> Any:
+    """Run ``code`` in the kernel; the value of ``expression`` after it (a Python literal,
+    sent back as its repr), else None."""
     client = km.client()
     client.start_channels()
     try:
         await client.wait_for_ready(timeout=timeout)
+        wanted = {"value": expression} if expression else {}
         reply = await client.execute_interactive(
-            code, store_history=False, timeout=timeout, output_hook=lambda msg: None
+            code, store_history=False, timeout=timeout, output_hook=lambda msg: None, user_expressions=wanted
         )
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"the kernel failed to run set-up code: {reply['content'].get('evalue')}")
+        value = reply["content"].get("user_expressions", {}).get("value", {})
+        return ast.literal_eval(value["data"]["text/plain"]) if value.get("status") == "ok" else None
     finally:
         km.close_clients()
+
+
+#: Starts the record of what the next notebook reads (``reportlib.deck._reads``); a kernel
+#: without reportlib records nothing (its sections are then never reused).
+_ARM_READS = """\
+try:
+    import reportlib.deck._reads as _reads
+    _reads.arm({output_dir!r})
+    del _reads
+except Exception:
+    pass
+"""
+#: The record of the notebook that just ran (JSON text or None).
+_TAKE_READS = "__import__('reportlib.deck._reads', fromlist=['report']).report()"
+
+
+def _take_reads(km: Any, timeout: float) -> str | None:
+    """The record of what the notebook that just ran read; None when it cannot be had."""
+    try:
+        reads = run_sync(_execute)(km, "", timeout, _TAKE_READS)
+    except Exception:  # noqa: BLE001 -- no record only means the section is not reused
+        return None
+    return reads if isinstance(reads, str) else None
 
 
 def release_kernel() -> None:
@@ -374,19 +404,23 @@ def run_section(
     start_timeout: float = 60.0,
     execution_timeout: float | None = 600.0,
     reuse_kernel: bool = False,
+    track_reads: bool = False,
 ) -> SectionRun:
     """Execute one notebook with papermill; never raises for a failing cell.
 
     A kernel that fails to start (``RuntimeError``/``TimeoutError`` from
     jupyter_client) is retried once, since that is usually a transient race for ports
     or a slow machine; a failing cell is not retried. With ``reuse_kernel`` the
-    notebook runs in this thread's warm kernel, reset first (see :func:`_warm_kernel`).
+    notebook runs in this thread's warm kernel, reset first (see :func:`_warm_kernel`);
+    with ``track_reads`` too, the kernel records what the notebook read besides the KPI
+    result (:mod:`reportlib.deck._reads`; :attr:`SectionRun.reads`).
     """
     notebook, output = Path(notebook).resolve(), Path(output).resolve()
     name = section_name(notebook)
+    track = track_reads and reuse_kernel
     t0 = time.perf_counter()
     for attempt in (1, 2):
-        run = _attempt(notebook, output, parameters, start_timeout, execution_timeout, reuse_kernel)
+        run, reads = _attempt(notebook, output, parameters, start_timeout, execution_timeout, reuse_kernel, track)
         if isinstance(run, tuple):
             cell, error = run
             if cell == "retry" and attempt == 1:
@@ -394,7 +428,7 @@ def run_section(
             return SectionRun(
                 name, notebook, output, time.perf_counter() - t0, attempt, None if cell == "retry" else cell, error
             )
-        return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt)
+        return SectionRun(name, notebook, output, time.perf_counter() - t0, attempt, reads=reads)
     raise AssertionError("unreachable")
 
 
@@ -405,16 +439,19 @@ def _attempt(
     start_timeout: float,
     execution_timeout: float | None,
     reuse_kernel: bool,
-) -> None | tuple[Any, str]:
-    """One papermill run: None when it succeeded, else ``(cell, error)``; ``cell`` is
-    ``"retry"`` when the kernel did not start. A warm kernel that saw any failure is
-    discarded, never reused."""
+    track_reads: bool = False,
+) -> tuple[None | tuple[Any, str], str | None]:
+    """One papermill run: (None, its reads) when it succeeded, else ``((cell, error),
+    None)``; ``cell`` is ``"retry"`` when the kernel did not start. A warm kernel that saw
+    any failure is discarded, never reused."""
     _quiet_papermill()
     engine: dict[str, Any] = {"kernel_manager_class": _TrackingKernelManager}
     failure: None | tuple[Any, str] = None
+    reads = None
     try:
         if reuse_kernel:
-            engine["km"] = _warm_kernel(start_timeout)
+            arm = _ARM_READS.format(output_dir=str(parameters.get("output_dir") or "")) if track_reads else ""
+            engine["km"] = _warm_kernel(start_timeout, arm)
         pm.execute_notebook(
             str(notebook),
             str(output),
@@ -428,6 +465,8 @@ def _attempt(
             execution_timeout=execution_timeout,
             **engine,
         )
+        if track_reads:
+            reads = _take_reads(engine["km"], start_timeout)
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else str(exc.ename)
         cell = _code_cell_number(output, exc.cell_index)
@@ -442,7 +481,7 @@ def _attempt(
                 engine["km"].close_clients()
             if failure is not None or sys.exc_info()[0] is not None:
                 _discard_kernel()
-    return failure
+    return failure, reads
 
 
 def _submit_all(
@@ -452,13 +491,16 @@ def _submit_all(
     params: Mapping[str, Any],
     reuse: bool,
     expected: Mapping[str, float] | None,
+    track_reads: bool = False,
 ) -> list[Future]:
     # Longest expected section first (from a previous run's timings): the pool then
     # finishes sooner than in notebook order, where a long section may start last.
     order = sorted(range(len(notebooks)), key=lambda i: -(expected or {}).get(section_name(notebooks[i]), 0.0))
     futures: dict[int, Future] = {}
     for i in order:
-        futures[i] = executor.submit(run_section, notebooks[i], outputs[i], dict(params), reuse_kernel=reuse)
+        futures[i] = executor.submit(
+            run_section, notebooks[i], outputs[i], dict(params), reuse_kernel=reuse, track_reads=track_reads
+        )
     return [futures[i] for i in range(len(notebooks))]
 
 
@@ -471,6 +513,7 @@ def run_sections(
     on_done: Callable[[SectionRun], None] | None = None,
     reuse_kernels: bool = True,
     expected: Mapping[str, float] | None = None,
+    track_reads: bool = False,
 ) -> list[SectionRun]:
     """Execute section notebooks in parallel and return their runs in notebook order.
 
@@ -497,6 +540,9 @@ def run_sections(
     expected : mapping, optional
         Expected seconds per section name (e.g. from the last manifest); the longest
         sections are started first.
+    track_reads : bool
+        Record what each notebook reads besides the KPI result (in kept kernels only):
+        :attr:`SectionRun.reads`, for the pack's reuse of unchanged sections.
 
     Returns
     -------
@@ -516,7 +562,7 @@ def run_sections(
     if not notebooks:
         return []
     if executor is None and (jobs == 1 or len(notebooks) == 1):
-        return _run_inline(notebooks, outputs, params, on_done, reuse_kernels)
+        return _run_inline(notebooks, outputs, params, on_done, reuse_kernels, track_reads)
     own = executor is None
     if own:
         executor = ProcessPoolExecutor(
@@ -524,7 +570,10 @@ def run_sections(
         )
     try:
         return _collect(
-            _submit_all(executor, notebooks, outputs, params, reuse_kernels, expected), notebooks, outputs, on_done
+            _submit_all(executor, notebooks, outputs, params, reuse_kernels, expected, track_reads),
+            notebooks,
+            outputs,
+            on_done,
         )
     finally:
         if own:
@@ -537,10 +586,11 @@ def _run_inline(
     params: Mapping[str, Any],
     on_done: Callable[[SectionRun], None] | None,
     reuse: bool,
+    track_reads: bool = False,
 ) -> list[SectionRun]:
     runs: list[SectionRun] = []
     for nb, out in zip(notebooks, outputs, strict=True):
-        run = run_section(nb, out, params, reuse_kernel=reuse)
+        run = run_section(nb, out, params, reuse_kernel=reuse, track_reads=track_reads)
         runs.append(run)
         if on_done:
             on_done(run)

@@ -1,0 +1,197 @@
+"""Printed sections reused while nothing they read changed (reportlib.render.reuse, and the
+pack's steps around it).
+
+The story: an analyst packs Fixture Co with three sections (one shows a table the analyst
+keeps beside the inputs, ``plan.txt``; one shows the commentary's risks; one shows a fixed
+page), then edits the highlights, then the risks, then the plan. Each pack must show exactly
+what a pack from scratch shows, and run only the sections whose reads changed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+import reportlib.pack as pack
+from conftest import chromium_available
+from reportlib._store import Mode
+from reportlib.render import reuse
+
+needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
+PARAMETERS = 'company_dir = ""\nas_of = ""\nwindow = "quarter"\nsegment = ""\ncompare = ""\noutput_dir = ""'
+COMMENTARY = "## Highlights\n\nARR grew.\n\n## Risks\n\nOne customer is half of ARR.\n"
+
+
+def _record(files: list[tuple[Path, str]] = ()) -> str:
+    return json.dumps({"version": 1, "commentary": [], "files": [[str(p), sha] for p, sha in files], "folders": []})
+
+
+def test_a_section_is_kept_and_given_back_only_as_the_mode_allows(tmp_path: Path) -> None:
+    nb = tmp_path / "01_x.ipynb"
+    nb.write_text("{}")
+    key = reuse.section_key(nb, ("context", 1))
+    assert key == reuse.section_key(nb, ("context", 1)) != reuse.section_key(nb, ("context", 2))
+
+    reuse.keep(key, Mode.OFF, _record(), b"notebook", b"%PDF")  # --no-cache: nothing stored
+    assert reuse.reusable(key, Mode.USE) is None
+    reuse.keep(key, Mode.USE, None, b"notebook", b"%PDF")  # reads unknown: never stored
+    assert reuse.reusable(key, Mode.USE) is None
+
+    reuse.keep(key, Mode.REFRESH, _record(), b"notebook", b"%PDF")  # --force stores what ran
+    stored = reuse.reusable(key, Mode.USE)
+    assert (stored.notebook, stored.pdf) == (b"notebook", b"%PDF")
+    assert reuse.reusable(key, Mode.REFRESH) is None and reuse.reusable(key, Mode.OFF) is None
+
+    nb.write_text('{"edited": 1}')  # another notebook: another key
+    assert reuse.reusable(reuse.section_key(nb, ("context", 1)), Mode.USE) is None
+
+
+def test_a_stored_section_whose_reads_changed_is_not_reused(tmp_path: Path) -> None:
+    nb, plan = tmp_path / "01_x.ipynb", tmp_path / "plan.txt"
+    nb.write_text("{}")
+    plan.write_text("old")
+    from reportlib._store import file_digest
+
+    key = reuse.section_key(nb, "context")
+    reuse.keep(key, Mode.USE, _record([(plan, file_digest(plan))]), b"nb", b"%PDF")
+    assert reuse.reusable(key, Mode.USE) is not None
+    plan.write_text("new")
+    assert reuse.reusable(key, Mode.USE) is None
+
+
+@pytest.mark.parametrize(
+    "code, plain",
+    [
+        ("from reportlib.deck import charts, report\nimport matplotlib.pyplot as plt\nfrom pathlib import Path", True),
+        ("from IPython.display import Markdown, display\nimport json, csv", True),
+        ("import pandas as pd", False),  # pd.read_parquet reads in native code: unseen
+        ("import duckdb", False),
+        ("from datetime import date", False),  # the clock: a page of today is not reusable
+        ("!ls", False),
+        ("%time 1 + 1", False),
+        ("__import__('os').system('true')", False),
+        ("exec('import os')", False),
+        ("from . import mine", False),
+    ],
+)
+def test_only_plain_notebooks_are_kept(tmp_path: Path, code: str, plain: bool) -> None:
+    assert reuse.plain_notebook(_notebook(tmp_path / "01_x.ipynb", code)) is plain
+
+
+def test_the_built_in_sections_are_plain() -> None:
+    from reportlib.pack import section_notebooks
+
+    assert section_notebooks() and all(reuse.plain_notebook(nb) for nb in section_notebooks())
+
+
+def _notebook(path: Path, code: str) -> Path:
+    nb = new_notebook(
+        cells=[new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]}), new_code_cell(code)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(nb, str(path))
+    return path
+
+
+@pytest.fixture()
+def sections(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    show = "from IPython.display import Markdown, display\n"
+    return [
+        _notebook(
+            folder / "01_plan.ipynb",
+            show + "from pathlib import Path\n"
+            'display(Markdown("## The plan\\n\\n" + Path(company_dir, "plan.txt").read_text()))',
+        ),
+        _notebook(
+            folder / "02_risks.ipynb",
+            show + "from reportlib.deck import report\n"
+            "result = report.load_report(company_dir, as_of, window, segment, compare, output_dir)\n"
+            'display(Markdown("## Risks\\n\\n" + report.commentary(result, "risks")))',
+        ),
+        _notebook(folder / "03_fixed.ipynb", show + 'display(Markdown("## A fixed page\\n\\nNothing to read."))'),
+    ]
+
+
+def _text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _pack(company: Path, out: Path, sections: list[Path], **options) -> tuple[list[str], str]:
+    made = pack.build_pack(company, out=out, notebooks=sections, jobs=2, **options)
+    assert not made.skipped
+    manifest = json.loads(made.manifest.read_text())
+    scratch = pack.build_pack(
+        company, out=out.with_name(out.name + "-scratch"), notebooks=sections, cache=False, force=True
+    )
+    assert _text(made.pdf) == _text(scratch.pdf)  # exactly what a pack from scratch shows
+    return manifest["reused_sections"], _text(made.pdf)
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@needs_chromium
+def test_only_sections_whose_reads_changed_run_again(pack_company: Path, tmp_path: Path, sections) -> None:
+    (pack_company / "plan.txt").write_text("Hire two sellers.")
+    (pack_company / "commentary.md").write_text(COMMENTARY)
+    out = tmp_path / "reports"
+
+    reused, text = _pack(pack_company, out, sections)
+    assert reused == [] and "Hire two sellers." in text and "One customer is half of ARR." in text
+    manifest = json.loads((out / "fixture-co" / "2026-09" / "manifest.json").read_text())
+    assert [f[0] for f in manifest["reads"]["01_plan"]["files"]] == [str(pack_company / "plan.txt")]
+    assert [c[3] for c in manifest["reads"]["02_risks"]["commentary"]] == ["risks"]
+    # the reused section's notebook points at the pack's folder, as one that ran
+    assert ".staging-" not in (out / "fixture-co" / "2026-09" / "notebooks" / "01_plan.ipynb").read_text()
+
+    (pack_company / "commentary.md").write_text(COMMENTARY.replace("ARR grew.", "ARR grew 40%."))
+    reused, _ = _pack(pack_company, out, sections)  # no section shows the highlights
+    assert reused == ["01_plan", "02_risks", "03_fixed"]
+
+    (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+    reused, text = _pack(pack_company, out, sections)
+    assert reused == ["01_plan", "03_fixed"] and "One customer is a third of ARR." in text
+
+    # plan.txt is no input of the company: the pack is remade because a section read it
+    (pack_company / "plan.txt").write_text("Hire three sellers.")
+    reused, text = _pack(pack_company, out, sections)
+    assert reused == ["02_risks", "03_fixed"] and "Hire three sellers." in text
+    assert pack.build_pack(pack_company, out=out, notebooks=sections).skipped
+
+    forced = pack.build_pack(pack_company, out=out, notebooks=sections, force=True)
+    assert json.loads(forced.manifest.read_text())["reused_sections"] == []
+
+    # without the store as well: the pack is skipped unless a file a section read changed
+    plain = tmp_path / "plain"
+    assert not pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False).skipped
+    assert pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False).skipped
+    (pack_company / "plan.txt").write_text("Hire four sellers.")
+    again = pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False)
+    assert not again.skipped and "Hire four sellers." in _text(again.pdf)
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_session_reuses_sections_in_its_kept_kernels(pack_company: Path, tmp_path: Path, sections, jobs) -> None:
+    """``reportlib pack --watch`` and a portfolio worker make their packs in a Session: its
+    kernels (a pool's, or this thread's for one job) record the reads as well."""
+    from reportlib.session import Session
+
+    (pack_company / "plan.txt").write_text("Hire two sellers.")
+    (pack_company / "commentary.md").write_text(COMMENTARY)
+    out = tmp_path / "reports"
+    with Session(jobs, len(sections)) as session:
+        first = pack.build_pack(pack_company, out=out, notebooks=sections, session=session)
+        assert json.loads(first.manifest.read_text())["reused_sections"] == []
+        (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+        again = pack.build_pack(pack_company, out=out, notebooks=sections, session=session)
+    assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
+    assert "One customer is a third of ARR." in _text(again.pdf)
