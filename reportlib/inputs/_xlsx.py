@@ -94,53 +94,61 @@ def sheet_cells(data: Any, sheet: str | None, pick_sheet) -> tuple[str, list[lis
     data-only ``iter_rows(values_only=True)`` gives them (as lists), or None when the sheet
     is left to openpyxl (see the module docstring). ``pick_sheet(names, sheet)`` chooses
     the sheet among the workbook's names (raising the reader's error for a wrong one)."""
+    book = _plain_book(data)
+    if book is None:
+        return None
+    sheets, dates = book
+    name = pick_sheet(list(sheets), sheet)
+    try:
+        cells = _sheet(data, name, sheets[name], dates)
+    except Exception:  # noqa: BLE001 -- anything unforeseen: openpyxl reads it (and says what is wrong)
+        return None
+    return None if cells is None else (name, cells)
+
+
+def _plain_book(data: Any) -> tuple[dict[str, str], set[int]] | None:
+    """The workbook's sheets (name -> XML part, in order) and date styles, when the workbook
+    is plain: worksheets only, the 1900 date system, number formats read alike."""
     try:
         with zipfile.ZipFile(data) as archive:
-            found = _sheet_xml(archive, sheet, pick_sheet)
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, ValueError):
+            book = archive.read("xl/workbook.xml")
+            dates = _date_styles(archive)
+            if b"date1904" in book or dates is None:
+                return None
+            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            listed = list(ElementTree.fromstring(book).iter(f"{{{_MAIN}}}sheet"))
+    except Exception:  # noqa: BLE001 -- not a workbook, or a broken one: openpyxl reports it
         return None
-    if found is None:
-        return None
-    name, xml, dates = found
+    targets = {r.get("Id"): (r.get("Type"), r.get("Target", "")) for r in rels.iter(f"{{{_PACKAGE_REL}}}Relationship")}
+    sheets = {}
+    for element in listed:
+        kind, target = targets.get(element.get(f"{{{_REL}}}id"), ("", ""))
+        if kind != _WORKSHEET or element.get("name", "") in sheets:
+            return None
+        sheets[element.get("name", "")] = (
+            target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        )
+    return (sheets, dates) if sheets else None
+
+
+def _sheet(data: Any, name: str, part: str, dates: set[int]) -> list[list[Any]] | None:
+    """The sheet's cells read by calamine as openpyxl's, or None (see :func:`sheet_cells`)."""
+    with zipfile.ZipFile(data) as archive:
+        xml = archive.read(part)
     shape = _shape(xml)
     if shape is None or _dated_past_9999(xml, dates):
         return None
     if isinstance(data, io.IOBase):
         data.seek(0)
-    try:
-        with _open(data) as book:
-            values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except python_calamine.CalamineError:
-        return None
-    cells = _as_openpyxl(values, *shape)
-    return None if cells is None else (name, cells)
+    with _open(data) as book:
+        values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return _as_openpyxl(values, *shape)
 
 
 def _open(data: Any) -> python_calamine.CalamineWorkbook:
     if isinstance(data, (str, Path)):
         return python_calamine.CalamineWorkbook.from_path(str(data))
     return python_calamine.CalamineWorkbook.from_filelike(data)
-
-
-def _sheet_xml(archive: zipfile.ZipFile, sheet: str | None, pick_sheet) -> tuple[str, bytes, set[int]] | None:
-    """The chosen sheet's name, its XML and the workbook's date styles, when the workbook
-    and its styles are plain."""
-    book = archive.read("xl/workbook.xml")
-    dates = _date_styles(archive)
-    if b"date1904" in book or dates is None:
-        return None
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): (r.get("Type"), r.get("Target", "")) for r in rels.iter(f"{{{_PACKAGE_REL}}}Relationship")}
-    sheets = [
-        (s.get("name", ""), targets.get(s.get(f"{{{_REL}}}id"), ("", "")))
-        for s in ElementTree.fromstring(book).iter(f"{{{_MAIN}}}sheet")
-    ]
-    if not sheets or any(kind != _WORKSHEET for _, (kind, _) in sheets):
-        return None
-    chosen = pick_sheet([n for n, _ in sheets], sheet)
-    target = dict(sheets)[chosen][1]
-    path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-    return chosen, archive.read(path), dates
 
 
 def _date_styles(archive: zipfile.ZipFile) -> set[int] | None:
