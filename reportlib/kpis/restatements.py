@@ -139,7 +139,7 @@ def _input_fingerprint(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     sizes = month.groupby(month).size()
     parts = [pd.DataFrame({"rows": sizes, "amount": sums[c], "entity": c}) for c in numeric]
     if not parts:  # event inputs: rows per month
-        parts = [month.groupby(month).size().rename("rows").to_frame().assign(amount=np.nan, entity="rows")]
+        parts = [sizes.rename("rows").to_frame().assign(amount=np.nan, entity="rows")]
     out = pd.concat(parts).join(_digest(frame, [month]).rename("digest"))
     return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
 

@@ -475,11 +475,13 @@ def _bridge(
     revenue = _monthly(rev["revenue"], rev["month"], origin, t) + tx
     # invoices and bookings summed by month from their arrays: their tables (dates, ids and
     # types taken per invoice) are not needed here
-    billings = tx.copy()
+    billed, booked = np.zeros(t), np.zeros(t)
     if c.n:
         _, months, _, amount = _invoice_schedule(c, pd.Period(ordinal=last, freq="M"))
-        billings += _by_month(amount.astype(np.float64), months, origin, t)
-    booked = _by_month(*reversed(_booked(c)), origin, t) if c.n else np.zeros(t)
+        billed = _by_month(amount.astype(np.float64, copy=False), months, origin, t)
+        signed, value = _booked(c)
+        booked = _by_month(value, signed, origin, t)
+    billings = billed + tx
     # round away float noise of the running difference (a settled contract shows 0, not -7e-12)
     deferred = np.round(np.cumsum(billings) - np.cumsum(revenue), 6) + 0.0
     arr = contract_arr(contracts, (pd.Period(ordinal=origin, freq="M"), pd.Period(ordinal=last, freq="M")))
