@@ -194,3 +194,52 @@ def test_millions_beside_a_date_column_are_read_by_calamine():
 
 def test_not_a_workbook_is_left_to_openpyxl():
     assert _fast(io.BytesIO(b"customer_id,month,mrr\n")) is None
+
+
+def test_an_empty_text_cell_is_left_to_openpyxl():
+    """openpyxl reads an empty text cell as "", a blank one as None; calamine reads "" for
+    both. Inline (another writer's ``<is><t/></is>``) or shared, the sheet is left to openpyxl."""
+    book = _one_cell_book(7)
+    inline = _rewritten(book, b'<c r="B2" t="n"><v>7</v></c>', b'<c r="B2" t="inlineStr"><is><t></t></is></c>')
+    assert _openpyxl_cells(inline, "Sheet")[1] == [1, ""]
+    assert _fast(inline) is None
+
+    shared = _with_shared_strings(
+        _rewritten(book, b'<c r="B2" t="n"><v>7</v></c>', b'<c r="B2" t="s"><v>1</v></c>'), [b"kept", b""]
+    )
+    assert _openpyxl_cells(shared, "Sheet")[1] == [1, ""]
+    assert _fast(shared) is None
+    readable = _with_shared_strings(
+        _rewritten(book, b'<c r="B2" t="n"><v>7</v></c>', b'<c r="B2" t="s"><v>0</v></c>'), [b"kept"]
+    )
+    fast = _fast(readable)
+    assert fast is not None and fast[1] == _openpyxl_cells(readable, "Sheet") == [["a", "b"], [1, "kept"]]
+
+
+def _with_shared_strings(book: io.BytesIO, strings: list[bytes]) -> io.BytesIO:
+    """``book`` with a shared strings part holding ``strings`` (as Excel saves text)."""
+    sst = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b"".join(b"<si><t>" + s + b"</t></si>" for s in strings)
+        + b"</sst>"
+    )
+    kind = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    book.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdS" Type="' + kind + b'" Target="sharedStrings.xml"/></Relationships>',
+                )
+            dst.writestr(item, data)
+        dst.writestr("xl/sharedStrings.xml", sst)
+    return out

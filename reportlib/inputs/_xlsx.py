@@ -8,7 +8,8 @@ midnight (calamine: a date), a whole number is an int (openpyxl reads ``<v>5</v>
 
 A sheet whose reading could differ in any other way is left to openpyxl (the function
 returns None): formulas (their cached values are checked by openpyxl), error cells,
-ISO-date cells, the 1904 date system, sheets other than worksheets, a missing or too small
+ISO-date cells, an empty text cell (openpyxl: "", calamine: "" as for a blank cell), the
+1904 date system, sheets other than worksheets, a missing or too small
 ``<dimension>``, rows without their number, a number written with a point or an exponent
 whose value is whole (openpyxl: a float), a whole number of 2**53 or more (calamine reads
 it as a float), a time of day or a negative number under a date format, a date-formatted
@@ -83,6 +84,10 @@ _LONG_NUMBER = re.compile(rb"<(?:\w+:)?v>(\d[^<]{6,})<")  # 7 characters or more
 _STYLE = re.compile(rb"""\ss=["'](\d+)["']""")
 _TYPE = re.compile(rb"""\st=["'](?!n["'])""")  # a cell of text, a boolean...: not a number
 _POINT_NUMBER = re.compile(rb"<(?:\w+:)?v>([^<.eE]*[.eE][^<]*)<")
+#: A text element with no text: an empty text cell (openpyxl reads "", calamine "" as for a
+#: blank cell, which openpyxl reads as None).
+_EMPTY_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?(?:/>|></(?:\w+:)?t>)")
+_SHARED_STRINGS = "xl/sharedStrings.xml"
 _EXACT = 2**53
 _LAST_DATE = 2_958_465  # 9999-12-31
 _DATE_BUILTIN = frozenset({14, 15, 16, 17, 22})
@@ -135,8 +140,9 @@ def _sheet(data: Any, name: str, part: str, dates: set[int]) -> list[list[Any]] 
     """The sheet's cells read by calamine as openpyxl's, or None (see :func:`sheet_cells`)."""
     with zipfile.ZipFile(data) as archive:
         xml = archive.read(part)
+        texts = archive.read(_SHARED_STRINGS) if _SHARED_STRINGS in archive.namelist() else b""
     shape = _shape(xml)
-    if shape is None or _dated_past_9999(xml, dates):
+    if shape is None or _dated_past_9999(xml, dates) or _EMPTY_TEXT.search(xml) or _EMPTY_TEXT.search(texts):
         return None
     if isinstance(data, io.IOBase):
         data.seek(0)
