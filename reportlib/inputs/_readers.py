@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -553,6 +552,8 @@ def _excel_cells(data: Any, display: str, options: ReadOptions, fail) -> tuple[s
         return fast
     if isinstance(data, io.IOBase):
         data.seek(0)
+    import openpyxl  # only for a sheet calamine leaves to it (see LAZY_ALLOWED in tests/test_layout.py)
+
     book = openpyxl.load_workbook(data, read_only=True, data_only=True)
     try:
         sheet = _pick_sheet(book.sheetnames, display, options.sheet, fail)
@@ -619,6 +620,8 @@ def _check_formulas(data: Any, sheet: str, values: list[list[Any]], display: str
     """
     if isinstance(data, io.BytesIO):
         data.seek(0)
+    import openpyxl  # as above: only when the sheet was left to openpyxl
+
     book = openpyxl.load_workbook(data, read_only=True, data_only=False)
     try:
         missing = []
