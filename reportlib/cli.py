@@ -159,7 +159,7 @@ def _cache_option(func: Callable) -> Callable:
         "no_cache",
         is_flag=True,
         help="Load the inputs and compute the KPIs from scratch, neither reading nor writing the cache "
-        "of validated inputs and KPI results ($REPORTLIB_CACHE, default ~/.cache/reportlib).",
+        "of validated inputs, KPI results and printed sections ($REPORTLIB_CACHE, default ~/.cache/reportlib).",
     )(func)
 
 
@@ -358,7 +358,8 @@ def kpis(
 @click.option(
     "--force",
     is_flag=True,
-    help="Remake the pack even when nothing that changes it changed, from a fresh load of the inputs.",
+    help="Remake the pack even when nothing that changes it changed, from a fresh load of the inputs, "
+    "running every section notebook.",
 )
 @click.option(
     "--watch",
@@ -383,9 +384,12 @@ def pack(
     """Make the board-pack PDF of one company (or one segment of it).
 
     An unchanged pack (same parameters, inputs, notebooks, fund settings, template and
-    version) is not remade; --force remakes it. A pack remade after a change that leaves
-    its inputs alone (the commentary, a notebook) reuses the validated inputs and the KPIs
-    of the last run from the cache; --force (or --no-cache) loads and computes them again.
+    version, and every file a section read) is not remade; --force remakes it. A pack
+    remade after a change that leaves its inputs alone (the commentary, a notebook) reuses
+    the validated inputs and the KPIs of the last run from the cache, and the printed
+    sections whose notebook and reads did not change (an edit of one commentary block runs
+    the sections that show it); --force (or --no-cache) loads, computes and runs everything
+    again.
 
     \b
     Example:
