@@ -21,6 +21,7 @@ import reportlib.pack as pack
 from conftest import chromium_available
 from reportlib._store import Mode
 from reportlib.render import reuse
+from reportlib.session import Session
 
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
 PARAMETERS = 'company_dir = ""\nas_of = ""\nwindow = "quarter"\nsegment = ""\ncompare = ""\noutput_dir = ""'
@@ -123,12 +124,12 @@ def _text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def _pack(company: Path, out: Path, sections: list[Path], **options) -> tuple[list[str], str]:
-    made = pack.build_pack(company, out=out, notebooks=sections, jobs=2, **options)
+def _pack(company: Path, out: Path, sections: list[Path], session: Session) -> tuple[list[str], str]:
+    made = pack.build_pack(company, out=out, notebooks=sections, session=session)
     assert not made.skipped
     manifest = json.loads(made.manifest.read_text())
     scratch = pack.build_pack(
-        company, out=out.with_name(out.name + "-scratch"), notebooks=sections, cache=False, force=True
+        company, out=out.with_name(out.name + "-scratch"), notebooks=sections, cache=False, force=True, session=session
     )
     assert _text(made.pdf) == _text(scratch.pdf)  # exactly what a pack from scratch shows
     return manifest["reused_sections"], _text(made.pdf)
@@ -138,41 +139,46 @@ def _pack(company: Path, out: Path, sections: list[Path], **options) -> tuple[li
 @pytest.mark.slow
 @needs_chromium
 def test_only_sections_whose_reads_changed_run_again(pack_company: Path, tmp_path: Path, sections) -> None:
+    """In a Session (``reportlib pack --watch``, a portfolio worker): warm kernels, quick packs."""
     (pack_company / "plan.txt").write_text("Hire two sellers.")
     (pack_company / "commentary.md").write_text(COMMENTARY)
     out = tmp_path / "reports"
+    with Session(2, len(sections)) as session:
+        _story(pack_company, tmp_path, out, sections, session)
 
-    reused, text = _pack(pack_company, out, sections)
+
+def _story(company: Path, tmp_path: Path, out: Path, sections: list[Path], session: Session) -> None:
+    reused, text = _pack(company, out, sections, session)
     assert reused == [] and "Hire two sellers." in text and "One customer is half of ARR." in text
     manifest = json.loads((out / "fixture-co" / "2026-09" / "manifest.json").read_text())
-    assert [f[0] for f in manifest["reads"]["01_plan"]["files"]] == [str(pack_company / "plan.txt")]
+    assert [f[0] for f in manifest["reads"]["01_plan"]["files"]] == [str(company / "plan.txt")]
     assert [c[3] for c in manifest["reads"]["02_risks"]["commentary"]] == ["risks"]
     # the reused section's notebook points at the pack's folder, as one that ran
     assert ".staging-" not in (out / "fixture-co" / "2026-09" / "notebooks" / "01_plan.ipynb").read_text()
 
-    (pack_company / "commentary.md").write_text(COMMENTARY.replace("ARR grew.", "ARR grew 40%."))
-    reused, _ = _pack(pack_company, out, sections)  # no section shows the highlights
+    (company / "commentary.md").write_text(COMMENTARY.replace("ARR grew.", "ARR grew 40%."))
+    reused, _ = _pack(company, out, sections, session)  # no section shows the highlights
     assert reused == ["01_plan", "02_risks", "03_fixed"]
 
-    (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
-    reused, text = _pack(pack_company, out, sections)
+    (company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+    reused, text = _pack(company, out, sections, session)
     assert reused == ["01_plan", "03_fixed"] and "One customer is a third of ARR." in text
 
     # plan.txt is no input of the company: the pack is remade because a section read it
-    (pack_company / "plan.txt").write_text("Hire three sellers.")
-    reused, text = _pack(pack_company, out, sections)
+    (company / "plan.txt").write_text("Hire three sellers.")
+    reused, text = _pack(company, out, sections, session)
     assert reused == ["02_risks", "03_fixed"] and "Hire three sellers." in text
-    assert pack.build_pack(pack_company, out=out, notebooks=sections).skipped
+    assert pack.build_pack(company, out=out, notebooks=sections, session=session).skipped
 
-    forced = pack.build_pack(pack_company, out=out, notebooks=sections, force=True)
+    forced = pack.build_pack(company, out=out, notebooks=sections, force=True, session=session)
     assert json.loads(forced.manifest.read_text())["reused_sections"] == []
 
     # without the store as well: the pack is skipped unless a file a section read changed
     plain = tmp_path / "plain"
-    assert not pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False).skipped
-    assert pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False).skipped
-    (pack_company / "plan.txt").write_text("Hire four sellers.")
-    again = pack.build_pack(pack_company, out=plain, notebooks=sections, cache=False)
+    assert not pack.build_pack(company, out=plain, notebooks=sections, cache=False, session=session).skipped
+    assert pack.build_pack(company, out=plain, notebooks=sections, cache=False, session=session).skipped
+    (company / "plan.txt").write_text("Hire four sellers.")
+    again = pack.build_pack(company, out=plain, notebooks=sections, cache=False, session=session)
     assert not again.skipped and "Hire four sellers." in _text(again.pdf)
 
 
@@ -180,18 +186,15 @@ def test_only_sections_whose_reads_changed_run_again(pack_company: Path, tmp_pat
 @pytest.mark.slow
 @needs_chromium
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_session_reuses_sections_in_its_kept_kernels(pack_company: Path, tmp_path: Path, sections, jobs) -> None:
-    """``reportlib pack --watch`` and a portfolio worker make their packs in a Session: its
-    kernels (a pool's, or this thread's for one job) record the reads as well."""
-    from reportlib.session import Session
-
+def test_a_pack_with_kernels_of_its_own_reuses_sections_too(pack_company: Path, tmp_path: Path, sections, jobs) -> None:
+    """A one-off ``reportlib pack``: its own pool's kernels, or for one job this thread's kept
+    kernel, record the reads as well."""
     (pack_company / "plan.txt").write_text("Hire two sellers.")
     (pack_company / "commentary.md").write_text(COMMENTARY)
     out = tmp_path / "reports"
-    with Session(jobs, len(sections)) as session:
-        first = pack.build_pack(pack_company, out=out, notebooks=sections, session=session)
-        assert json.loads(first.manifest.read_text())["reused_sections"] == []
-        (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
-        again = pack.build_pack(pack_company, out=out, notebooks=sections, session=session)
+    first = pack.build_pack(pack_company, out=out, notebooks=sections, jobs=jobs)
+    assert json.loads(first.manifest.read_text())["reused_sections"] == []
+    (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+    again = pack.build_pack(pack_company, out=out, notebooks=sections, jobs=jobs)
     assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
     assert "One customer is a third of ARR." in _text(again.pdf)
