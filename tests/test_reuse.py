@@ -19,7 +19,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import reportlib.pack as pack
 from conftest import chromium_available
-from reportlib._store import Mode
+from reportlib._store import Mode, file_digest
 from reportlib.render import reuse
 from reportlib.session import Session
 
@@ -56,8 +56,6 @@ def test_a_stored_section_whose_reads_changed_is_not_reused(tmp_path: Path) -> N
     nb, plan = tmp_path / "01_x.ipynb", tmp_path / "plan.txt"
     nb.write_text("{}")
     plan.write_text("old")
-    from reportlib._store import file_digest
-
     key = reuse.section_key(nb, "context")
     reuse.keep(key, Mode.USE, _record([(plan, file_digest(plan))]), b"nb", b"%PDF")
     assert reuse.reusable(key, Mode.USE) is not None
@@ -85,9 +83,7 @@ def test_only_plain_notebooks_are_kept(tmp_path: Path, code: str, plain: bool) -
 
 
 def test_the_built_in_sections_are_plain() -> None:
-    from reportlib.pack import section_notebooks
-
-    assert section_notebooks() and all(reuse.plain_notebook(nb) for nb in section_notebooks())
+    assert pack.section_notebooks() and all(reuse.plain_notebook(nb) for nb in pack.section_notebooks())
 
 
 def _notebook(path: Path, code: str) -> Path:
