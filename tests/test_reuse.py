@@ -194,3 +194,35 @@ def test_a_pack_with_kernels_of_its_own_reuses_sections_too(pack_company: Path, 
     again = pack.build_pack(pack_company, out=out, notebooks=sections, jobs=jobs)
     assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
     assert "One customer is a third of ARR." in _text(again.pdf)
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@needs_chromium
+def test_a_re_run_whose_kpis_are_stored_warms_no_kernel_ahead(
+    pack_company: Path, tmp_path: Path, sections, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kernels warm up beside the KPI computation; a re-run whose KPIs come from the store
+    (an edit of the commentary) starts a kernel only for a section that runs."""
+    from reportlib.inputs import load_company
+    from reportlib.kpis.builder import is_stored
+
+    warmed: list[int] = []
+    real_warm_up = pack.warm_up
+    monkeypatch.setattr(pack, "warm_up", lambda pool, workers: warmed.append(workers) or real_warm_up(pool, workers))
+    (pack_company / "plan.txt").write_text("Hire two sellers.")
+    (pack_company / "commentary.md").write_text(COMMENTARY)
+    out = tmp_path / "reports"
+    company = load_company(pack_company, cache=Mode.USE)
+    assert not is_stored(company, "2026-09")
+
+    pack.build_pack(pack_company, out=out, notebooks=sections, jobs=2)  # the first pack
+    assert warmed == [2] and is_stored(company, "2026-09") and not is_stored(company, "2026-09", cache=Mode.REFRESH)
+    (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+    again = pack.build_pack(pack_company, out=out, notebooks=sections, jobs=2)
+    assert warmed == [2] and json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
+    assert "One customer is a third of ARR." in _text(again.pdf)
+
+    (pack_company / "mrr.csv").write_text((pack_company / "mrr.csv").read_text().replace("120", "125"))
+    pack.build_pack(pack_company, out=out, notebooks=sections, jobs=2)  # new data: KPIs computed
+    assert warmed == [2, 2]

@@ -101,6 +101,7 @@ __all__ = [
     "write_kpis",
     "write_kpis_workbook",
     "result_fingerprint",
+    "is_stored",
     "kpi_ids",
     "benchmark_text",
     "status",
@@ -1011,6 +1012,23 @@ def compute_kpis(
         unchecked.finish(checks.result())
     keep()
     return result
+
+
+def is_stored(
+    company: Company,
+    as_of: str | pd.Period | None = None,
+    window: str | int = "quarter",
+    segment: Any = None,
+    compare: Any = None,
+    cache: Mode = Mode.USE,
+) -> bool:
+    """Whether :func:`compute_kpis` of this (loaded, whole) company and these parameters
+    would read its result back from the store rather than compute it: the pack's hint that
+    a run is an analyst's re-run (the commentary or a notebook changed, not the data)."""
+    if not cache.reads:
+        return False
+    key = result_key(company, parse_segment(segment), parse_compare(compare), as_of, window)
+    return key is not None and Store(STORE_KIND).path(key).is_file()
 
 
 def _stored_or_computed(
