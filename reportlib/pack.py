@@ -480,7 +480,7 @@ def _unchanged(folder: Path, fingerprint: dict[str, Any], force: bool) -> bool:
     return (
         _skip_key(old) == _skip_key(fingerprint)
         and (folder / PDF_NAME).is_file()
-        and all(unchanged(json.dumps(reads)) for reads in dict(old.get("reads") or {}).values())
+        and all(unchanged(reads) for reads in dict(old.get("reads") or {}).values())
     )
 
 
@@ -675,7 +675,7 @@ def _keep_sections(run: _Run) -> None:
     pdfs = dict(zip([s.stem for s in run.request.sections], run.pdfs, strict=True))
     for section in run.runs:
         key = run.keys.get(section.section)
-        if key and section.reads and section.section not in run.reused:
+        if key and section.reads:  # a reused section has no reads of this run: kept already
             text = _relocated(section.output.read_text(encoding="utf-8"), run.staging, run.folder)
             reuse.keep(key, run.request.cache, section.reads, text.encode("utf-8"), pdfs[section.section].read_bytes())
 

@@ -27,6 +27,7 @@ record still holds; anything it cannot check means "run it again".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -107,7 +108,8 @@ def arm(output_dir: str | os.PathLike | None = "") -> None:
         if not _hooked:
             sys.addaudithook(_audit)  # cannot be removed: it does nothing unless armed
             _hooked = True
-        _skipped = _skipped_roots() + ((_real(output_dir),) if output_dir else ())
+        # the store's place is read from the environment each time; the rest is fixed
+        _skipped = _skipped_roots() + (_real(cache_root()),) + ((_real(output_dir),) if output_dir else ())
         _current = _Record(str(output_dir or ""))
 
 
@@ -148,10 +150,11 @@ def commentary_read(company_dir: object, as_of: object, segment: object, block: 
         record.commentary[key] = _text_digest(seen)
 
 
-def unchanged(record: str | None) -> bool:
-    """Whether everything a stored section read (its :func:`report`) is as it was."""
+def unchanged(record: str | Mapping[str, Any] | None) -> bool:
+    """Whether everything a stored section read (its :func:`report`, as text or parsed) is
+    as it was."""
     try:
-        reads = json.loads(record or "")
+        reads = record if isinstance(record, Mapping) else json.loads(record or "")
         if reads.get("version") != RECORD_VERSION:
             return False
         return (
@@ -222,9 +225,11 @@ def _under_skipped(path: str) -> bool:
     return any(path == root or path.startswith(root + os.sep) for root in _skipped)
 
 
+@functools.cache
 def _skipped_roots() -> tuple[str, ...]:
     """Folders whose files are the environment's, not the section's inputs: Python and its
-    libraries, reportlib's code, the kernel's and matplotlib's own files, the store."""
+    libraries, reportlib's code, the kernel's and matplotlib's own files (worked out once
+    per kernel: the same for every notebook it runs)."""
     roots = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *_SYSTEM]
     roots.append(str(Path(__file__).resolve().parents[1]))  # reportlib: the code digest covers it
     roots += [p for p in sys.path if p and os.path.isdir(p) and "-packages" in p]
@@ -233,7 +238,7 @@ def _skipped_roots() -> tuple[str, ...]:
 
 
 def _tool_dirs() -> list[str]:
-    found = [str(cache_root())]
+    found = []
     for where in (
         getattr(matplotlib, "get_cachedir", None),
         getattr(matplotlib, "get_configdir", None),

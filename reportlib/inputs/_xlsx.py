@@ -99,30 +99,34 @@ def sheet_cells(data: Any, sheet: str | None, pick_sheet) -> tuple[str, list[lis
     data-only ``iter_rows(values_only=True)`` gives them (as lists), or None when the sheet
     is left to openpyxl (see the module docstring). ``pick_sheet(names, sheet)`` chooses
     the sheet among the workbook's names (raising the reader's error for a wrong one)."""
-    book = _plain_book(data)
-    if book is None:
-        return None
-    sheets, dates = book
-    name = pick_sheet(list(sheets), sheet)
     try:
-        cells = _sheet(data, name, sheets[name], dates)
-    except Exception:  # noqa: BLE001 -- anything unforeseen: openpyxl reads it (and says what is wrong)
+        archive = zipfile.ZipFile(data)
+    except Exception:  # noqa: BLE001 -- not a workbook, or a broken one: openpyxl reports it
         return None
+    with archive:  # opened once: the workbook's parts, then the chosen sheet's
+        book = _plain_book(archive)
+        if book is None:
+            return None
+        sheets, dates = book
+        name = pick_sheet(list(sheets), sheet)
+        try:
+            cells = _sheet(data, archive, name, sheets[name], dates)
+        except Exception:  # noqa: BLE001 -- anything unforeseen: openpyxl reads it (and says what is wrong)
+            return None
     return None if cells is None else (name, cells)
 
 
-def _plain_book(data: Any) -> tuple[dict[str, str], set[int]] | None:
+def _plain_book(archive: zipfile.ZipFile) -> tuple[dict[str, str], set[int]] | None:
     """The workbook's sheets (name -> XML part, in order) and date styles, when the workbook
     is plain: worksheets only, the 1900 date system, number formats read alike."""
     try:
-        with zipfile.ZipFile(data) as archive:
-            book = archive.read("xl/workbook.xml")
-            dates = _date_styles(archive)
-            if b"date1904" in book or dates is None:
-                return None
-            rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            listed = list(ElementTree.fromstring(book).iter(f"{{{_MAIN}}}sheet"))
-    except Exception:  # noqa: BLE001 -- not a workbook, or a broken one: openpyxl reports it
+        book = archive.read("xl/workbook.xml")
+        dates = _date_styles(archive)
+        if b"date1904" in book or dates is None:
+            return None
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        listed = list(ElementTree.fromstring(book).iter(f"{{{_MAIN}}}sheet"))
+    except Exception:  # noqa: BLE001 -- a broken workbook: openpyxl reports it
         return None
     targets = {r.get("Id"): (r.get("Type"), r.get("Target", "")) for r in rels.iter(f"{{{_PACKAGE_REL}}}Relationship")}
     sheets = {}
@@ -136,11 +140,10 @@ def _plain_book(data: Any) -> tuple[dict[str, str], set[int]] | None:
     return (sheets, dates) if sheets else None
 
 
-def _sheet(data: Any, name: str, part: str, dates: set[int]) -> list[list[Any]] | None:
+def _sheet(data: Any, archive: zipfile.ZipFile, name: str, part: str, dates: set[int]) -> list[list[Any]] | None:
     """The sheet's cells read by calamine as openpyxl's, or None (see :func:`sheet_cells`)."""
-    with zipfile.ZipFile(data) as archive:
-        xml = archive.read(part)
-        texts = archive.read(_SHARED_STRINGS) if _SHARED_STRINGS in archive.namelist() else b""
+    xml = archive.read(part)
+    texts = archive.read(_SHARED_STRINGS) if _SHARED_STRINGS in archive.namelist() else b""
     shape = _shape(xml)
     if shape is None or _dated_past_9999(xml, dates) or _EMPTY_TEXT.search(xml) or _EMPTY_TEXT.search(texts):
         return None

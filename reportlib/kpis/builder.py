@@ -1194,21 +1194,21 @@ def write_kpis_workbook(
 ) -> Path:
     """``kpis.xlsx`` in ``out_dir``: the KPIs (``kpis``, default :func:`kpis_csv`), every
     table and the policies, one sheet each (see :func:`reportlib.kpis.excel.write_workbook`).
-    With ``cache`` the workbook of a stored result (its ``digest``, and the text of the tables
-    added since, :data:`UNSTORED_TABLES`) is copied from the store: an analyst's re-run of a
+    With ``cache`` the workbook of a stored result (:func:`result_fingerprint`: its
+    ``digest`` and what was added since) is copied from the store: an analyst's re-run of a
     pack whose numbers did not change does not build it again."""
     path = Path(out_dir) / "kpis.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if kpis is not None or not result.digest:
+    fingerprint = result_fingerprint(result)
+    if kpis is not None or fingerprint is None:
         return _build_workbook(result, path, kpis_csv(result) if kpis is None else kpis)
-    added = {n: _csv_bytes(result.tables[n]) for n in UNSTORED_TABLES if n in result.tables}
     built: list[bool] = []  # whether the store had no workbook and this call built one
 
     def build() -> bytes:
         built.append(True)
         return _build_workbook(result, path, kpis_csv(result)).read_bytes()
 
-    book = Store(WORKBOOK_KIND).fetch(digest(WORKBOOK_KIND, result.digest, added), cache, build, _is_bytes)
+    book = Store(WORKBOOK_KIND).fetch(digest(WORKBOOK_KIND, fingerprint), cache, build, _is_bytes)
     if not built:  # the stored workbook: copied, not built again
         atomic_write(path, lambda tmp: tmp.write_bytes(book))
     return path
