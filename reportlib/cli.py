@@ -29,6 +29,7 @@ from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import parse_compare, parse_segment
 from reportlib.processes import Terminated, interrupted, raise_on_signals
+from reportlib.serve import IDLE_MINUTES, ServerBusy, run_server, serving_session, stop_server
 
 CONFIG_FILE = "company.toml"
 FUND_FILE = "fund.toml"
@@ -367,6 +368,11 @@ def kpis(
     help="Stay running and remake the pack each time a file it reads is saved (the commentary, "
     "company.toml, an input, a notebook), with its kernels and browser kept warm; Ctrl-C ends it.",
 )
+@click.option(
+    "--no-server",
+    is_flag=True,
+    help="Make the pack in this command even when `reportlib serve` runs in this folder.",
+)
 @_fund_option
 @_cache_option
 def pack(
@@ -378,6 +384,7 @@ def pack(
     out: Path,
     force: bool,
     watch: bool,
+    no_server: bool,
     fund: Path | None,
     no_cache: bool,
 ) -> int:
@@ -390,6 +397,9 @@ def pack(
     sections whose notebook and reads did not change (an edit of one commentary block runs
     the sections that show it); --force (or --no-cache) loads, computes and runs everything
     again.
+
+    When `reportlib serve` runs in this folder, the pack is made there, on its warm kernels
+    and browser (seconds sooner); --no-server makes it here.
 
     \b
     Example:
@@ -406,7 +416,7 @@ def pack(
     options = dict(as_of=as_of, window=window, segment=segment, compare=compare, out=out, cache=not no_cache)
     if watch:
         return _watch(company_dir, force=force, **options)
-    _say_pack(build_pack(company_dir, force=force, **options))
+    _say_pack(build_pack(company_dir, force=force, session=serving_session(), **options))
     return 0
 
 
@@ -429,6 +439,45 @@ def _watch(company_dir: Path, **options: Any) -> int:
         watch_pack(company_dir, report, **options)
     except KeyboardInterrupt:
         _Say.info("stopped watching")
+    return 0
+
+
+@cli.command(context_settings=_CONTEXT)
+@click.option("--jobs", type=int, default=None, help="Kernels kept warm (default: one per core).")
+@click.option(
+    "--idle",
+    type=click.FloatRange(min=0.1),
+    default=IDLE_MINUTES,
+    show_default=True,
+    help="Stop after this many minutes without a pack.",
+)
+@click.option("--stop", is_flag=True, help="Stop the server of this folder and return.")
+def serve(jobs: int | None, idle: float, stop: bool) -> int:
+    """Keep kernels and a browser warm for the packs made in this folder.
+
+    While it runs, `reportlib pack` run in this folder (with the same reportlib, Python and
+    REPORTLIB_* settings) is made by the server: the same pack, messages and exit code,
+    without starting Python's libraries, two kernels and Chromium first. One pack runs at a
+    time; Ctrl-C in a pack's command abandons that pack. Ctrl-C here, `reportlib serve
+    --stop` or --idle minutes without a pack stop the server.
+
+    \b
+    Example:
+      reportlib serve &
+      reportlib pack data/meridian          # made by the server
+      reportlib serve --stop
+    """
+    if stop:
+        if not stop_server():
+            raise ParameterError(f"no pack server runs for {Path.cwd()}.")
+        _Say.info("the pack server stopped")
+        return 0
+    try:
+        run_server(jobs, idle, say=_Say.info)
+    except ServerBusy as exc:
+        raise ParameterError(str(exc)) from None
+    except KeyboardInterrupt:
+        _Say.info("the pack server stopped")
     return 0
 
 
@@ -664,8 +713,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: list[str]) -> int:
     try:
         with raise_on_signals():
-            code = cli.main(args=args, prog_name="reportlib", standalone_mode=False)
-            return code if isinstance(code, int) else 0
+            return _outcome(args)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted", err=True)
+        _exit_now(130)
+    except Terminated:
+        click.echo("terminated", err=True)
+        _exit_now(143)
+
+
+def _outcome(args: list[str]) -> int:
+    """The exit code of ``reportlib ARGS``; a user's mistake is told, an interrupt raised."""
+    try:
+        code = cli.main(args=args, prog_name="reportlib", standalone_mode=False)
+        return code if isinstance(code, int) else 0
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.ClickException as exc:  # a wrong option or argument
@@ -674,12 +735,16 @@ def _run(args: list[str]) -> int:
     except (ReportlibError, OSError) as exc:  # a user's mistake, the folder or the disk: no traceback
         click.echo(_explain(exc), err=True)
         return 1
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        click.echo("interrupted", err=True)
-        _exit_now(130)
-    except Terminated:
-        click.echo("terminated", err=True)
-        _exit_now(143)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+
+
+def served(args: list[str]) -> int:
+    """``reportlib ARGS`` run by the pack server (:mod:`reportlib.serve`) for a command: the
+    same parsing, messages and exit code; an interrupt (the command's Ctrl-C) is raised to
+    the server, which stays up."""
+    with raise_on_signals():
+        return _outcome(args)
 
 
 def _exit_now(code: int) -> NoReturn:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
+import psutil
 import pytest
 
 import reportlib.pack as pack
@@ -110,3 +111,20 @@ def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         pack, "_write_tables", lambda result, out, params, cache: (out / "kpis.csv").write_text("kpi\n")
     )
     return calls
+
+
+#: Set on a command a test starts: every process it starts (pool workers, kernels, Chromium)
+#: inherits it, so a process still carrying it after the command ended is a leftover.
+MARKER = "REPORTLIB_TEST_MARKER"
+
+
+def marked_processes(marker: str) -> list[psutil.Process]:
+    """Live processes carrying ``marker`` (zombies have no environment left and are not counted)."""
+    found = []
+    for proc in psutil.process_iter(["pid"]):
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.environ().get(MARKER) == marker:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found

@@ -20,26 +20,14 @@ import psutil
 import pytest
 
 import reportlib.pack as pack
-from conftest import FIXTURES, ROOT, SALES_LED, chromium_available
+from conftest import FIXTURES, MARKER, ROOT, SALES_LED, chromium_available
+from conftest import marked_processes as _marked
 from reportlib import processes
 from reportlib.exceptions import ExportError
 from reportlib.render.chromium import Chromium
 
-MARKER = "REPORTLIB_TEST_MARKER"
 GOOD = [FIXTURES / "notebooks" / "00_cover.ipynb", FIXTURES / "notebooks" / "01_ok.ipynb"]
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
-
-
-def _marked(marker: str) -> list[psutil.Process]:
-    """Live processes carrying ``marker`` (zombies have no environment left and are not counted)."""
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        try:
-            if proc.status() != psutil.STATUS_ZOMBIE and proc.environ().get(MARKER) == marker:
-                found.append(proc)
-        except psutil.Error:
-            continue
-    return found
 
 
 def _kernels(marker: str) -> list[psutil.Process]:

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import FIXTURES
 from reportlib.exceptions import SectionError
+from reportlib.render import run as runner
 from reportlib.render.run import SectionRun, run_section, run_sections
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -82,3 +83,20 @@ def test_kernel_that_never_starts_is_reported(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(papermill, "execute_notebook", broken)
     run = run_section(OK, tmp_path / "ok.ipynb", PARAMS)
     assert not run.ok and run.attempts == 2 and "kernel could not start" in (run.error or "")
+
+
+def test_a_kept_kernel_is_kept_when_the_caller_handles_an_exception(tmp_path: Path) -> None:
+    # A pool worker forked while its parent handled an exception (the pack server replacing
+    # its kernels after a failed pack) inherits that exception as "being handled": a good run
+    # must still keep its kernel, not start a new one for every section.
+    try:
+        raise ValueError("handled by the caller")
+    except ValueError:
+        first = run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True)
+        kept = runner._local.km
+        second = run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True)
+    try:
+        assert first.ok and second.ok
+        assert kept is not None and runner._local.km is kept  # the same kernel ran both
+    finally:
+        runner.release_kernel()

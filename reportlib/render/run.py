@@ -14,7 +14,6 @@ import multiprocessing.util
 import os
 import re
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -447,7 +446,7 @@ def _attempt(
     _quiet_papermill()
     engine: dict[str, Any] = {"kernel_manager_class": _TrackingKernelManager}
     failure: None | tuple[Any, str] = None
-    reads = None
+    reads, finished = None, False
     try:
         if reuse_kernel:
             arm = _ARM_READS.format(output_dir=str(parameters.get("output_dir") or "")) if track_reads else ""
@@ -467,6 +466,7 @@ def _attempt(
         )
         if track_reads:
             reads = _take_reads(engine["km"], start_timeout)
+        finished = True
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else str(exc.ename)
         cell = _code_cell_number(output, exc.cell_index)
@@ -479,7 +479,9 @@ def _attempt(
         if reuse_kernel:
             if "km" in engine:
                 engine["km"].close_clients()
-            if failure is not None or sys.exc_info()[0] is not None:
+            # not sys.exc_info(): in a worker forked while its parent handled an exception,
+            # that exception is still "being handled" in the inherited frames below
+            if failure is not None or not finished:
                 _discard_kernel()
     return failure, reads
 
