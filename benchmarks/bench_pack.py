@@ -19,7 +19,10 @@ the six other sections are copied from the store). A third figure is that re-run
 ``reportlib pack --watch`` (:mod:`reportlib.watch`): the same pack made in a
 :class:`reportlib.session.Session` whose kernels and browser are already running (the
 watch's first pack started them), as the analyst sees it after saving the commentary (plus
-at most the watch's poll and settle time, printed, to notice the save).
+at most the watch's poll and settle time, printed, to notice the save). Two more are the
+cold pack and the re-run as ``reportlib pack`` commands while ``reportlib serve``
+(:mod:`reportlib.serve`) runs in their folder, its kernels warm: the command's own start is
+counted, the server's start is not.
 
 The floor's notebooks run exactly as the pack runs its sections: the same runner
 (``reportlib.render.run.run_sections``), a process pool of the same size, and one kernel per
@@ -152,6 +155,43 @@ def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict
         return pack_seconds(copy, work / "watched-reports", session=session)
 
 
+def served(company: Path, work: Path, run: int) -> tuple[tuple[float, dict], tuple[float, dict]]:
+    """``reportlib pack`` commands made by a running ``reportlib serve`` (:mod:`reportlib.serve`),
+    seconds as the analyst sees them (the command's own start included): the pack of a copy of
+    ``company`` from scratch (``--force``), then again after an edit of its commentary."""
+    import json
+    import subprocess
+
+    folder = work / "served" / str(run)
+    copy = folder / company.name
+    shutil.copytree(company, copy)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(work / "run"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "reportlib"]
+    server = subprocess.Popen([*command, "serve"], cwd=folder, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().startswith("Serving"), "the server did not start"  # its kernels warm
+        manifest = copy.parent / "reports" / company.name
+
+        def pack(*options: str) -> tuple[float, dict]:
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [*command, "pack", company.name, "--out", "reports", *options],
+                cwd=folder,
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )
+            seconds = time.perf_counter() - t0
+            assert done.returncode == 0, "a served pack failed"
+            return seconds, json.loads(next(manifest.glob("*/manifest.json")).read_text())
+
+        cold = pack("--force")
+        _edit_commentary(copy, f"A sentence the analyst added, served run {run}.")
+        return cold, pack()
+    finally:
+        subprocess.run([*command, "serve", "--stop"], cwd=folder, env=env, capture_output=True)
+        server.wait(60)
+
+
 def _print_pack(label: str, pack: float, manifest: dict, floor: float) -> bool:
     t = manifest.get("timings", {})
     overhead = float(t.get("validate", 0.0)) + float(t.get("kpis", 0.0))
@@ -183,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     sections, jobs = len(section_notebooks()), default_jobs()
     floors, cold, warm = [], {c.name: [] for c in companies}, {c.name: [] for c in companies}
     watch: dict[str, list] = {c.name: [] for c in companies}
+    serve_cold: dict[str, list] = {c.name: [] for c in companies}
+    serve_warm: dict[str, list] = {c.name: [] for c in companies}
     saved = os.environ.get("REPORTLIB_CACHE")
     with tempfile.TemporaryDirectory(prefix="bench-pack-") as tmp:
         work = Path(tmp)
@@ -195,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                     cold[company.name].append(first)
                     warm[company.name].append(again)
                     watch[company.name].append(watched(company, work, jobs, run))
+                    first, again = served(company, work, run)
+                    serve_cold[company.name].append(first)
+                    serve_warm[company.name].append(again)
         finally:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
     papermill_s, chromium_s, fresh_s = min(floors, key=lambda f: f[0] + f[1])
@@ -212,6 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         ok &= _print_pack(f"{name} cold", *min(cold[name], key=lambda p: p[0]), floor)
         ok &= _print_pack(f"{name} warm (commentary edited)", *min(warm[name], key=lambda p: p[0]), floor)
         ok &= _print_pack(f"{name} --watch (commentary saved)", *min(watch[name], key=lambda p: p[0]), floor)
+        ok &= _print_pack(f"{name} cold, `reportlib serve` running", *min(serve_cold[name], key=lambda p: p[0]), floor)
+        ok &= _print_pack(
+            f"{name} CLI re-run (commentary edited), `reportlib serve` running",
+            *min(serve_warm[name], key=lambda p: p[0]),
+            floor,
+        )
     print(
         f"  (--watch notices a save within {POLL_SECONDS + SETTLE_SECONDS:.2f} s: it looks every {POLL_SECONDS} s"
         f" and waits {SETTLE_SECONDS} s for the files to settle)"

@@ -261,8 +261,8 @@ class _Server:
         from reportlib.session import Session
 
         session = Session(self.jobs, self.sections)
-        session.executor()  # kernels warm from now on
         session.browser()
+        session.wait_warm(120)  # the first pack starts with its first section
         return session
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ started again on the next pack; the kernels of a failed pack are replaced, never
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 
 from reportlib import processes
 from reportlib.render.chromium import Chromium
@@ -49,6 +49,7 @@ class Session:
         self.workers = min(jobs or default_jobs(), max(1, sections))
         self._pool: ProcessPoolExecutor | None = None
         self._browser: Chromium | None = None
+        self._warming: list[Future] = []
         self._lock = threading.Lock()
         self.browsers_started = 0
 
@@ -65,8 +66,14 @@ class Session:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=processes.die_with_parent)
-                warm_up(self._pool, self.workers)
+                self._warming = warm_up(self._pool, self.workers)
             return self._pool
+
+    def wait_warm(self, timeout: float | None = None) -> None:
+        """Start the kernels if need be and wait (at most ``timeout`` seconds) until they
+        are warm: a pack made now starts with its first section."""
+        self.executor()
+        wait(self._warming, timeout)
 
     def browser(self) -> Chromium:
         """The session's Chromium, started now if there is none or the last one died.
