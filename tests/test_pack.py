@@ -17,6 +17,7 @@ from conftest import FIXTURES, PACK_CSV, PACK_NOTEBOOKS, SALES_LED, chromium_ava
 from reportlib.cli import main
 from reportlib.deck._style import Theme
 from reportlib.exceptions import InputError
+from reportlib.inputs.commentary import commentary_blocks
 
 NOTEBOOKS = FIXTURES / "notebooks"
 GOOD = PACK_NOTEBOOKS
@@ -136,6 +137,18 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
 
     # The summary section's pages show the north-star values of kpis.csv.
     starts = [reader.get_destination_page_number(o) for o in reader.outline] + [len(reader.pages)]
+
+    # The analyst's "## Appendix" notes are on the appendix's pages (DESIGN: each heading's
+    # commentary is placed on that section's pages), not dropped.
+    appendix = next(i for i, s in enumerate(sections) if "appendix" in s.stem)
+    appendix_text = subprocess.run(
+        ["pdftotext", "-f", str(starts[appendix] + 1), "-l", str(starts[appendix + 1]), str(result.pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    notes = commentary_blocks(SALES_LED)["appendix"]
+    assert "Contracts come from the billing system export" in notes
+    assert " ".join(notes.split()[:12]) in " ".join(appendix_text.split())
     summary = next(i for i, s in enumerate(sections) if "summary" in s.stem)
     summary_text = subprocess.run(
         ["pdftotext", "-f", str(starts[summary] + 1), "-l", str(starts[summary + 1]), str(result.pdf), "-"],

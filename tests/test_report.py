@@ -20,7 +20,7 @@ from test_kpis import tiny_company
 
 from reportlib import format as F
 from reportlib import registry as reg
-from reportlib.deck import _html, _load, _summary, charts, report
+from reportlib.deck import _html, _load, _summary, _words, charts, report
 from reportlib.exceptions import ParameterError
 from reportlib.kpis import KpiResult, compute_kpis
 from reportlib.kpis.sensitivity import SENSITIVITY_COLUMNS
@@ -138,6 +138,20 @@ def test_commentary_is_split_by_section_heading(tiny, tmp_path):
     assert report.commentary(res, "kpi_hierarchy") == "Partner pipeline behind."
     assert report.commentary(res, "appendix") == ""
     assert report.commentary(tiny, "summary") == ""  # the tiny folder has none
+
+
+def test_commentary_once_shows_the_block_on_the_first_page_only(tiny, tmp_path, monkeypatch):
+    # the appendix's pages are each optional: its notes go on the first one there is
+    (tmp_path / "commentary.md").write_text("## Appendix\nContracts come from billing.\n")
+    res = replace(tiny, company=replace(tiny.company, path=tmp_path))
+    shown: list[str] = []
+    monkeypatch.setattr(_words, "show_html", shown.append)
+    notes = report.commentary_once(res, "appendix")
+    notes()  # first page
+    notes()  # second page: nothing
+    assert len(shown) == 1 and "Contracts come from billing." in shown[0] and "Analyst commentary" in shown[0]
+    report.commentary_once(tiny, "appendix")()  # no notes: nothing at all
+    assert len(shown) == 1
 
 
 def test_kpi_row_and_formatting(tiny):

@@ -6,7 +6,7 @@ Behind :mod:`reportlib.deck.report`, which the notebooks import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from reportlib import format as F
@@ -136,6 +136,20 @@ def show_commentary(result: KpiResult, section: str) -> None:
     text = commentary(result, section)
     if text:
         show_html(f"<blockquote>\n<p><strong>Analyst commentary</strong></p>\n{markdown(text)}</blockquote>\n")
+
+
+def commentary_once(result: KpiResult, section: str) -> Callable[[], None]:
+    """A function showing the analyst's commentary for ``section`` the first time it is
+    called, then nothing: a section whose pages are each optional calls it after every page,
+    so that the commentary lands on the first page there is."""
+    shown: list[bool] = []
+
+    def show_once() -> None:
+        if not shown:
+            shown.append(True)
+            show_commentary(result, section)
+
+    return show_once
 
 
 def note(text: str) -> None:

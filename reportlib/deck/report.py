@@ -148,6 +148,7 @@ from reportlib.deck._tables import (
 from reportlib.deck._words import (
     SECTIONS,
     commentary,
+    commentary_once,
     commentary_sections,
     headline,
     kpi_note,
@@ -290,6 +291,7 @@ __all__ = [
     "show",
     "show_alerts",
     "show_bullets",
+    "commentary_once",
     "show_commentary",
     "show_text",
     "sparklines",
