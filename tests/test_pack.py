@@ -135,26 +135,21 @@ def test_demo_pack_pdf(tmp_path: Path) -> None:
         assert code not in text, code
     assert re.search(rf"page {len(reader.pages)} / {len(reader.pages)}", text)
 
-    # The summary section's pages show the north-star values of kpis.csv.
     starts = [reader.get_destination_page_number(o) for o in reader.outline] + [len(reader.pages)]
+
+    def section_text(word: str) -> str:
+        i = next(i for i, s in enumerate(sections) if word in s.stem)
+        pages = ["-f", str(starts[i] + 1), "-l", str(starts[i + 1])]
+        return subprocess.run(["pdftotext", *pages, str(result.pdf), "-"], capture_output=True, text=True).stdout
 
     # The analyst's "## Appendix" notes are on the appendix's pages (DESIGN: each heading's
     # commentary is placed on that section's pages), not dropped.
-    appendix = next(i for i, s in enumerate(sections) if "appendix" in s.stem)
-    appendix_text = subprocess.run(
-        ["pdftotext", "-f", str(starts[appendix] + 1), "-l", str(starts[appendix + 1]), str(result.pdf), "-"],
-        capture_output=True,
-        text=True,
-    ).stdout
     notes = commentary_blocks(SALES_LED)["appendix"]
     assert "Contracts come from the billing system export" in notes
-    assert " ".join(notes.split()[:12]) in " ".join(appendix_text.split())
-    summary = next(i for i, s in enumerate(sections) if "summary" in s.stem)
-    summary_text = subprocess.run(
-        ["pdftotext", "-f", str(starts[summary] + 1), "-l", str(starts[summary + 1]), str(result.pdf), "-"],
-        capture_output=True,
-        text=True,
-    ).stdout
+    assert " ".join(notes.split()[:12]) in " ".join(section_text("appendix").split())
+
+    # The summary section's pages show the north-star values of kpis.csv.
+    summary_text = section_text("summary")
     rows = [r for r in csv.DictReader(open(result.folder / "kpis.csv")) if r["tier"] == "north_star" and r["value"]]
     assert rows
     from reportlib import format as F
