@@ -14,8 +14,8 @@ segment or comparison, for as long as it runs:
   libraries and ``REPORTLIB_*`` settings, sends its arguments there; the server runs the
   very command (:func:`reportlib.cli.served`: same parsing, messages, files and exit code) on
   its warm session and sends back what it printed. Anything else -- no server here, a server
-  of other code or settings, ``--watch``, ``--no-server``, a server that stops mid-way --
-  makes the pack in the command itself, as without a server.
+  of other code or settings, ``--watch``, ``--no-server``, a server that stops or fails
+  mid-way -- makes the pack in the command itself, as without a server.
 
 The folder and the settings are part of the match because the server's kernels and browser
 were started there and with those: a custom section that opens ``plan.txt`` reads the
@@ -154,6 +154,9 @@ def _exchange(conn: socket.socket, request: dict[str, Any], out: Any, err: Any) 
                 "note: the pack server of this folder runs other code or settings; making the pack here"
                 " (`reportlib serve --stop` ends that server)\n"
             )
+            return None
+        if "local" in message:
+            err.write(f"note: the pack server failed ({message['local']}); making the pack here\n")
             return None
         if "exit" in message:
             return int(message["exit"])
@@ -296,12 +299,16 @@ class _Server:
         args = [str(a) for a in request["args"]]
         t0 = time.perf_counter()
         code = self._serve(conn, args)
-        self.say(f"reportlib {' '.join(args)}: exit {code} in {time.perf_counter() - t0:.1f} s")
+        took = time.perf_counter() - t0
+        self.say(f"{time.strftime('%H:%M:%S')} reportlib {' '.join(args)}: exit {code} in {took:.1f} s")
+        if isinstance(code, int):
+            _send(conn, {"exit": code})  # after the log line: the command ends last
         return None
 
     def _serve(self, conn: socket.socket, args: list[str]) -> int | str:
-        """Run the command on the warm session, its output sent as it comes; a command
-        abandoned by its caller (Ctrl-C there) is interrupted here."""
+        """Run the command on the warm session, its output sent as it comes: its exit code,
+        else what became of it. A command abandoned by its caller (Ctrl-C there) is
+        interrupted here."""
         global _session
         watch = _Abandoned(conn)
         environ = dict(os.environ)  # --fund sets REPORTLIB_FUND for its own run only
@@ -320,13 +327,11 @@ class _Server:
             os.environ.update(environ)
         if watch.abandoned:  # the pack's own clean-up ran; the session's kernels stay usable
             return "abandoned"
-        if failure is not None:  # a fault of the server's: its kernels and browser are replaced
-            _send(conn, {"err": f"error: the pack server failed: {type(failure).__name__}: {failure}\n"})
-            _send(conn, {"exit": 1})
-            self.session.close()
+        if failure is not None:  # not a user's mistake: the command makes the pack itself
+            _send(conn, {"local": f"{type(failure).__name__}: {failure}"})
+            self.session.close()  # and this server starts afresh
             self.session = self._new_session()  # outside the handler: see render.run._attempt
-            return f"failed: {type(failure).__name__}"
-        _send(conn, {"exit": code})
+            return f"failed ({type(failure).__name__}: {failure}); the command makes the pack itself"
         return code
 
 

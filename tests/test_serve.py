@@ -255,3 +255,62 @@ def test_the_server_module_imports_nothing_heavy() -> None:
     )
     assert out.stdout.strip() == "[]", out.stderr
     assert serve.TOOLCHAIN  # the versions a server must share with its commands
+
+
+@pytest.fixture
+def server_thread(runtime: Path, monkeypatch: pytest.MonkeyPatch):
+    """A real server in this process, kept light: ``jobs=1`` (no kernels, its browser only)
+    and the command it runs replaced by ``commands`` (args[1] -> what to do)."""
+    from reportlib import cli
+
+    commands: dict = {}
+
+    def served(args: list[str]) -> int:
+        return commands[args[1]]()
+
+    monkeypatch.setattr(cli, "served", served)
+    said: list[str] = []
+    ready = threading.Event()
+    thread = threading.Thread(
+        target=serve.run_server, args=(1, 5.0), kwargs={"say": said.append, "ready": lambda p: ready.set()}, daemon=True
+    )
+    thread.start()
+    assert ready.wait(60), said
+    yield commands, said
+    assert serve.stop_server()
+    thread.join(30)
+    assert not thread.is_alive() and not socket_path().exists()
+
+
+@needs_chromium
+def test_the_server_streams_output_and_keeps_no_setting(server_thread, monkeypatch) -> None:
+    commands, said = server_thread
+
+    def pack_with_a_fund() -> int:
+        print("Wrote a.pdf")
+        print("warning: w", file=sys.stderr)
+        os.environ["REPORTLIB_FUND"] = "/elsewhere/fund.toml"  # what --fund does, for its run only
+        return 0
+
+    commands["a"] = pack_with_a_fund
+    out, err = io.StringIO(), io.StringIO()
+    assert forward(["pack", "a"], out, err) == 0
+    assert (out.getvalue(), err.getvalue()) == ("Wrote a.pdf\n", "warning: w\n")
+    assert "REPORTLIB_FUND" not in os.environ
+    assert any(line.endswith("reportlib pack a: exit 0 in 0.0 s") for line in said)
+
+
+@needs_chromium
+def test_a_server_fault_leaves_the_pack_to_the_command(server_thread) -> None:
+    commands, said = server_thread
+
+    def broken() -> int:
+        raise RuntimeError("a bug of the server's")
+
+    commands["b"] = broken
+    commands["c"] = lambda: 0
+    err = io.StringIO()
+    assert forward(["pack", "b"], io.StringIO(), err) is None  # the command makes it itself
+    assert "the pack server failed (RuntimeError: a bug of the server's); making the pack here" in err.getvalue()
+    assert forward(["pack", "c"], io.StringIO(), io.StringIO()) == 0  # and the server goes on
+    assert any("reportlib pack b: exit failed (RuntimeError" in line for line in said)
