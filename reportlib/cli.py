@@ -29,7 +29,7 @@ from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import parse_compare, parse_segment
 from reportlib.processes import Terminated, interrupted, raise_on_signals
-from reportlib.serve import IDLE_MINUTES, ServerBusy, run_server, serving_session, stop_server
+from reportlib.serve import IDLE_MINUTES, ServerError, run_server, serving_session, stop_server
 
 CONFIG_FILE = "company.toml"
 FUND_FILE = "fund.toml"
@@ -474,7 +474,7 @@ def serve(jobs: int | None, idle: float, stop: bool) -> int:
         return 0
     try:
         run_server(jobs, idle, say=_Say.info)
-    except ServerBusy as exc:
+    except ServerError as exc:
         raise ParameterError(str(exc)) from None
     except KeyboardInterrupt:
         _Say.info("the pack server stopped")

@@ -46,7 +46,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-__all__ = ["forward", "run_server", "serving_session", "socket_path", "stop_server", "ServerBusy"]
+__all__ = ["forward", "run_server", "serving_session", "socket_path", "stop_server", "ServerError"]
 
 #: The pack toolchain's libraries: a server of other versions is not used.
 TOOLCHAIN = (
@@ -73,10 +73,13 @@ _LOCAL_OPTIONS = {"--watch", "--no-server", "-h", "--help"}
 _GROUP_OPTIONS = {"-q", "--quiet", "-v", "--verbose"}
 
 _session: Any = None  # the Session of the request being served, in the server process
+#: Unix sockets and user ids: Linux and macOS (elsewhere every pack is made by its command).
+SUPPORTED = hasattr(socket, "AF_UNIX") and hasattr(os, "getuid")
 
 
-class ServerBusy(RuntimeError):
-    """A server already answers in this folder."""
+class ServerError(RuntimeError):
+    """No pack server can start here: one already answers in this folder, or the system has
+    no Unix sockets."""
 
 
 # -- where and which ----------------------------------------------------------------------------
@@ -127,7 +130,7 @@ def forward(args: Sequence[str], out: Any = None, err: Any = None) -> int | None
     its messages went to ``out`` and ``err`` (default stdout and stderr); None when the
     command must make it itself (no server here, another key, the server stopped)."""
     out, err = out or sys.stdout, err or sys.stderr
-    if not servable(args):
+    if not SUPPORTED or not servable(args):
         return None
     try:
         path = socket_path()
@@ -204,8 +207,10 @@ def run_server(
     """Serve the packs of this folder until Ctrl-C (``KeyboardInterrupt``, which the caller
     sees), ``reportlib serve --stop`` or ``idle_minutes`` without a request.
 
-    Raises :class:`ServerBusy` when a server already answers here.
+    Raises :class:`ServerError` when a server already answers here.
     """
+    if not SUPPORTED:
+        raise ServerError("the pack server needs Unix sockets (Linux, macOS); make each pack with `reportlib pack`")
     path = socket_path()
     listener = _listen(path)
     try:
@@ -233,7 +238,7 @@ def _listen(path: Path) -> socket.socket:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         else:
-            raise ServerBusy(f"a pack server already runs for {Path.cwd()} (`reportlib serve --stop` ends it)")
+            raise ServerError(f"a pack server already runs for {Path.cwd()} (`reportlib serve --stop` ends it)")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old = os.umask(0o177)  # the socket file is the user's alone from its first instant
     try:
@@ -371,6 +376,8 @@ class _Abandoned:
     The signal is sent only inside the block (the lock), so that it lands in the command."""
 
     def __init__(self, conn: socket.socket):
+        # a server run from another thread (a test, an embedding) lets an abandoned pack finish
+        self.interrupts = threading.current_thread() is threading.main_thread()
         self.conn, self.abandoned = conn, False
         self._lock, self._done = threading.Lock(), False
 
@@ -388,6 +395,6 @@ class _Abandoned:
         except OSError:
             gone = True
         with self._lock:
-            if gone and not self._done:
+            if gone and not self._done and self.interrupts:
                 self.abandoned = True
                 signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)

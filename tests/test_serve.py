@@ -88,6 +88,13 @@ def test_no_server_or_a_dead_one_leaves_the_pack_to_the_command(runtime: Path) -
     assert path.exists() and forward(["pack", "x"]) is None
 
 
+def test_without_unix_sockets_every_pack_is_the_commands(runtime: Path, monkeypatch) -> None:
+    monkeypatch.setattr(serve, "SUPPORTED", False)  # Windows
+    assert forward(["pack", "x"]) is None
+    with pytest.raises(serve.ServerError, match="needs Unix sockets"):
+        serve.run_server()
+
+
 def _fake_server(path: Path, replies: list[dict], received: list[dict]) -> threading.Thread:
     """A listener answering one request with ``replies`` (the server's side of the protocol)."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
