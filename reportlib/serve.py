@@ -36,6 +36,7 @@ import hashlib
 import io
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -68,6 +69,8 @@ TOOLCHAIN = (
 #: the user's files are found.
 ENVIRONMENT = ("PATH", "HOME", "XDG_CACHE_HOME", "PLAYWRIGHT_BROWSERS_PATH")
 IDLE_MINUTES = 60.0
+#: Seconds after which a command whose pack has not started says that it waits its turn.
+WAIT_NOTE_SECONDS = 1.0
 #: Options that keep a ``pack`` in the command (``-h``: click prints the help itself).
 _LOCAL_OPTIONS = {"--watch", "--no-server", "-h", "--help"}
 _GROUP_OPTIONS = {"-q", "--quiet", "-v", "--verbose"}
@@ -151,7 +154,12 @@ def forward(args: Sequence[str], out: Any = None, err: Any = None) -> int | None
 
 def _exchange(conn: socket.socket, request: dict[str, Any], out: Any, err: Any) -> int | None:
     conn.sendall(json.dumps(request).encode() + b"\n")
+    if not select.select([conn], [], [], WAIT_NOTE_SECONDS)[0]:  # no "started" yet: it is busy
+        err.write("waiting for the pack server: it is making another pack\n")
+        err.flush()
     for message in _messages(conn):
+        if "started" in message:
+            continue
         if "other" in message:
             err.write(
                 "note: the pack server of this folder runs other code or settings; making the pack here"
@@ -178,7 +186,7 @@ def _messages(conn: socket.socket) -> Iterator[dict[str, Any]]:
 
 def stop_server(timeout: float = 30.0) -> bool:
     """Stop this folder's server (it finishes the pack it is making first); False when
-    none runs here."""
+    none runs here. ``timeout``: seconds to reach it."""
     try:
         path = socket_path()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -187,8 +195,12 @@ def stop_server(timeout: float = 30.0) -> bool:
     except OSError:
         return False
     with conn:
-        conn.sendall(json.dumps({"stop": True}).encode() + b"\n")
-        return any("exit" in m for m in _messages(conn))
+        conn.settimeout(None)  # a pack being made ends first, however long it takes
+        try:
+            conn.sendall(json.dumps({"stop": True}).encode() + b"\n")
+            return any("exit" in m for m in _messages(conn))
+        except OSError:  # the server ended meanwhile
+            return False
 
 
 # -- the server's side --------------------------------------------------------------------------
@@ -301,6 +313,7 @@ class _Server:
         if request.get("key") != self.key or not isinstance(request.get("args"), list):
             _send(conn, {"other": True})
             return None
+        _send(conn, {"started": True})  # the command stops waiting for another's pack
         args = [str(a) for a in request["args"]]
         t0 = time.perf_counter()
         code = self._serve(conn, args)

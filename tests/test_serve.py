@@ -95,8 +95,9 @@ def test_without_unix_sockets_every_pack_is_the_commands(runtime: Path, monkeypa
         serve.run_server()
 
 
-def _fake_server(path: Path, replies: list[dict], received: list[dict]) -> threading.Thread:
-    """A listener answering one request with ``replies`` (the server's side of the protocol)."""
+def _fake_server(path: Path, replies: list[dict], received: list[dict], delay: float = 0.0) -> threading.Thread:
+    """A listener answering one request with ``replies`` (the server's side of the protocol),
+    after ``delay`` seconds (busy with another command's pack)."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(1)
@@ -105,6 +106,7 @@ def _fake_server(path: Path, replies: list[dict], received: list[dict]) -> threa
         conn, _ = listener.accept()
         with conn, listener:
             received.append(json.loads(conn.makefile("rb").readline()))
+            time.sleep(delay)
             for reply in replies:
                 conn.sendall(json.dumps(reply).encode() + b"\n")
 
@@ -113,10 +115,24 @@ def _fake_server(path: Path, replies: list[dict], received: list[dict]) -> threa
     return thread
 
 
+def test_a_command_says_when_it_waits_for_anothers_pack(runtime: Path) -> None:
+    received: list[dict] = []
+    thread = _fake_server(socket_path(), [{"started": True}, {"exit": 0}], received, delay=1.5)
+    stderr = io.StringIO()
+    assert forward(["pack", "meridian"], io.StringIO(), stderr) == 0
+    thread.join(5)
+    assert stderr.getvalue() == "waiting for the pack server: it is making another pack\n"
+
+
 @pytest.mark.parametrize(
     "replies, code, out, err",
     [
-        ([{"out": "Wrote a.pdf\n"}, {"err": "warning: w\n"}, {"exit": 0}], 0, "Wrote a.pdf\n", "warning: w\n"),
+        (
+            [{"started": True}, {"out": "Wrote a.pdf\n"}, {"err": "warning: w\n"}, {"exit": 0}],
+            0,
+            "Wrote a.pdf\n",
+            "warning: w\n",
+        ),
         ([{"err": "error: nothere does not exist.\n"}, {"exit": 1}], 1, "", "error: nothere does not exist.\n"),
         ([{"other": True}], None, "", "runs other code or settings"),  # then made here
         ([{"out": "half"}], None, "half", "stopped during the pack"),  # server gone mid-way
