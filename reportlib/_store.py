@@ -138,10 +138,11 @@ def code_digest() -> str:
 
 
 @functools.cache
-def library_versions() -> tuple[tuple[str, str], ...]:
-    """(name, version) of Python and of every library in :data:`VERSIONED`."""
+def library_versions(names: tuple[str, ...] = VERSIONED) -> tuple[tuple[str, str], ...]:
+    """(name, version) of Python and of every library in ``names`` (default
+    :data:`VERSIONED`; "" for one not installed)."""
     found = [("python", platform.python_version())]
-    for name in VERSIONED:
+    for name in names:
         try:
             found.append((name, version(name)))
         except PackageNotFoundError:

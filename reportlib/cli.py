@@ -712,9 +712,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: list[str]) -> int:
     try:
-        with raise_on_signals():
-            return _outcome(args)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+        return served(args)
+    except KeyboardInterrupt:  # click's Abort included (see _outcome)
         click.echo("interrupted", err=True)
         _exit_now(130)
     except Terminated:
@@ -740,9 +739,9 @@ def _outcome(args: list[str]) -> int:
 
 
 def served(args: list[str]) -> int:
-    """``reportlib ARGS`` run by the pack server (:mod:`reportlib.serve`) for a command: the
-    same parsing, messages and exit code; an interrupt (the command's Ctrl-C) is raised to
-    the server, which stays up."""
+    """``reportlib ARGS`` with SIGINT and SIGTERM raised as interrupts: the exit code of a
+    command run here (:func:`_run`, which ends the process on an interrupt) or by the pack
+    server (:mod:`reportlib.serve`, which stays up)."""
     with raise_on_signals():
         return _outcome(args)
 

@@ -39,32 +39,19 @@ import os
 import select
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 __all__ = ["forward", "run_server", "serving_session", "socket_path", "stop_server", "ServerError"]
 
-#: The pack toolchain's libraries: a server of other versions is not used.
-TOOLCHAIN = (
-    "pandas",
-    "numpy",
-    "pyarrow",
-    "duckdb",
-    "openpyxl",
-    "python-calamine",
-    "pandera",
-    "matplotlib",
-    "papermill",
-    "nbclient",
-    "nbconvert",
-    "ipykernel",
-    "jupyter_client",
-)
+#: The pack's libraries besides the store's (``reportlib._store.VERSIONED``): a server of
+#: other versions is not used.
+TOOLCHAIN = ("matplotlib", "papermill", "nbclient", "nbconvert", "ipykernel", "jupyter_client")
 #: Settings read from the environment besides ``REPORTLIB_*``: where Chromium, the store and
 #: the user's files are found.
 ENVIRONMENT = ("PATH", "HOME", "XDG_CACHE_HOME", "PLAYWRIGHT_BROWSERS_PATH")
@@ -93,8 +80,8 @@ def runtime_dir() -> Path:
     base = os.environ.get("XDG_RUNTIME_DIR")
     folder = Path(base) / "reportlib" if base else Path("/tmp") / f"reportlib-{os.getuid()}"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    st = folder.lstat()
-    if st.st_uid != os.getuid() or st.st_mode & 0o077 or not folder.is_dir() or folder.is_symlink():
+    st = folder.lstat()  # a symbolic link is not a directory here
+    if st.st_uid != os.getuid() or st.st_mode & 0o077 or not stat.S_ISDIR(st.st_mode):
         raise PermissionError(f"{folder} is not a private folder of this user: no pack server is used")
     return folder
 
@@ -108,14 +95,9 @@ def socket_path(cwd: Path | None = None) -> Path:
 def server_key(cwd: Path | None = None) -> str:
     """What a command and a server must share for the server to make the command's pack:
     reportlib's code, Python, the toolchain's versions, the folder and the settings."""
-    from reportlib._store import code_digest  # stdlib only; 0.15 s, paid when a server runs
+    from reportlib._store import VERSIONED, code_digest, library_versions  # 0.15 s: only when a server runs
 
-    versions = []
-    for name in TOOLCHAIN:
-        try:
-            versions.append((name, version(name)))
-        except PackageNotFoundError:
-            versions.append((name, ""))
+    versions = library_versions(VERSIONED + TOOLCHAIN)
     settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("REPORTLIB_") or k in ENVIRONMENT)
     parts = [code_digest(), sys.executable, sys.version, versions, str((cwd or Path.cwd()).resolve()), settings]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

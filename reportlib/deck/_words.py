@@ -142,11 +142,12 @@ def commentary_once(result: KpiResult, section: str) -> Callable[[], None]:
     """A function showing the analyst's commentary for ``section`` the first time it is
     called, then nothing: a section whose pages are each optional calls it after every page,
     so that the commentary lands on the first page there is."""
-    shown: list[bool] = []
+    shown = False
 
     def show_once() -> None:
+        nonlocal shown
         if not shown:
-            shown.append(True)
+            shown = True
             show_commentary(result, section)
 
     return show_once
