@@ -125,11 +125,22 @@ NOTEBOOK_RUNS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def kept_kernel():
+    """The notebook runs of this module share one kernel per test worker, reset between
+    notebooks, as a pack's workers do (``run_section(..., reuse_kernel=True)``: papermill
+    on a kept kernel), so that each run pays for its charts, not for a kernel's start; it
+    ends with the module. The nbval test below runs each notebook in a fresh kernel, as an
+    analyst opens it."""
+    from reportlib.render import run as runner
+
+    yield runner.run_section
+    runner.release_kernel()
+
+
 @pytest.mark.notebooks
 @pytest.mark.parametrize("run,name", NOTEBOOK_RUNS)
-def test_notebook_runs_with_papermill(name, run, cached_results, tmp_path):
-    import papermill as pm
-
+def test_notebook_runs_with_papermill(name, run, cached_results, kept_kernel, tmp_path):
     spec = RUNS[run]
     if run not in cached_results:
         pytest.skip(f"{spec['company']} is absent")
@@ -143,14 +154,8 @@ def test_notebook_runs_with_papermill(name, run, cached_results, tmp_path):
         "output_dir": str(folder),
     }
     out = tmp_path / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(out),
-        parameters=params,
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(tmp_path),
-    )
+    section = kept_kernel(NOTEBOOKS / f"{name}.ipynb", out, params, reuse_kernel=True)
+    assert section.ok, section.error
     nb = nbformat.read(out, as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -34,6 +35,32 @@ def test_pack_folder_names() -> None:
         "/r/acme/2026-09_compare-segment-SMB-vs-Enterprise"
     )
     assert pack.section_title(Path("05_kpi_hierarchy.ipynb")) == "Go-to-market"
+
+
+def test_the_pack_process_does_not_load_the_drawing_stack() -> None:
+    """The pack's own process validates, computes, prints and assembles; only its kernels
+    draw. matplotlib and IPython (0.4 s of imports) stay out of it: the theme it reads for
+    the page CSS imports matplotlib only to draw, and the record of a section's reads only
+    in a kernel."""
+    code = (
+        "import sys, reportlib.cli, reportlib.pack, reportlib.portfolio\n"
+        "print(sorted({'matplotlib', 'IPython', 'seaborn'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_the_theme_draws_in_its_colours_once_matplotlib_is_loaded() -> None:
+    import matplotlib as mpl
+
+    theme = Theme(primary="#112233")
+    assert theme.rc_params()["axes.prop_cycle"].by_key()["color"][0] == "#112233"
+    from reportlib.deck import _style as S
+
+    formatter = S.money_formatter("EUR")
+    assert isinstance(formatter, mpl.ticker.FuncFormatter) and formatter(1_200_000, 0) == "€1.2M"
+    assert S.money_formatter("EUR").__class__ is formatter.__class__  # one class, made once
+    assert S.pct_formatter()(0.85) == "85%"
 
 
 def test_input_problems_stop_everything_before_notebooks(

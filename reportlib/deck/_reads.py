@@ -42,13 +42,6 @@ from typing import Any
 from reportlib._store import cache_root, file_digest
 from reportlib.inputs.commentary import commentary_blocks
 
-try:  # the kernel's own folders (skipped); outside a kernel there are none to skip
-    import matplotlib
-    from IPython.paths import get_ipython_dir
-    from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
-except ImportError:  # pragma: no cover - the notebook extras are not installed
-    matplotlib = get_ipython_dir = jupyter_data_dir = jupyter_runtime_dir = None
-
 __all__ = ["arm", "commentary_read", "report", "unchanged", "untracked"]
 
 #: Bumped when what a record holds changes (a stored section of older rules is not reused).
@@ -238,6 +231,15 @@ def _skipped_roots() -> tuple[str, ...]:
 
 
 def _tool_dirs() -> list[str]:
+    """The kernel's and matplotlib's own folders. Imported here, not at the top: the pack's
+    own process reads this module (:func:`unchanged`) and never draws, and importing
+    matplotlib and IPython there cost 0.4 s of every command; in a kernel both are loaded."""
+    try:
+        import matplotlib
+        from IPython.paths import get_ipython_dir
+        from jupyter_core.paths import jupyter_data_dir, jupyter_runtime_dir
+    except ImportError:  # pragma: no cover - the notebook extras are not installed
+        matplotlib = get_ipython_dir = jupyter_data_dir = jupyter_runtime_dir = None
     found = []
     for where in (
         getattr(matplotlib, "get_cachedir", None),

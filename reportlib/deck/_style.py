@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib as mpl
 from cycler import cycler
-from matplotlib.ticker import FuncFormatter
 
 from reportlib import format as F
 from reportlib.inputs.fund import FundConfig
 from reportlib.values import is_blank
+
+if TYPE_CHECKING:
+    from matplotlib.ticker import FuncFormatter
+
+# matplotlib is imported where a chart is drawn, not at the top: the pack's own process reads
+# the theme (its CSS and logo) and draws nothing, and importing matplotlib there cost 0.2 s
+# of every pack command.
 
 _FONTS = ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"]
 
@@ -67,6 +73,8 @@ class Theme:
     def apply(self) -> None:
         """Make this the theme of the session: module colours and matplotlib's rc parameters
         (seaborn's white style and notebook context, then the theme's)."""
+        import matplotlib as mpl
+
         use_theme(self)
         mpl.rcParams.update(SEABORN_WHITE)
         mpl.rcParams.update(self.rc_params())
@@ -241,12 +249,16 @@ def rc_params() -> dict[str, Any]:
 @contextlib.contextmanager
 def board_style() -> Iterator[None]:
     """Context in which matplotlib draws in the board-deck style."""
+    import matplotlib as mpl
+
     with mpl.rc_context(rc_params()):
         yield
 
 
 def apply_board_style() -> None:
     """Set the board-deck style for the rest of the session (notebooks call this once)."""
+    import matplotlib as mpl
+
     mpl.rcParams.update(rc_params())
 
 
@@ -263,38 +275,50 @@ def status_color(status: object) -> str:
 
 
 # --- matplotlib tick formatters ----------------------------------------------------------
-class _DistinctMoney(FuncFormatter):
-    """Money ticks that never print alike: more significant digits until they differ."""
+@functools.cache
+def _distinct_money() -> type[FuncFormatter]:
+    from matplotlib.ticker import FuncFormatter
 
-    def __init__(self, currency: str | None = None) -> None:
-        super().__init__(lambda x, _pos=None: F.money(x, currency))
-        self.currency = currency
+    class DistinctMoney(FuncFormatter):
+        """Money ticks that never print alike: more significant digits until they differ."""
 
-    def format_ticks(self, values):
-        labels = [F.money(v, self.currency) for v in values]
-        for sig in (2, 3, 4):
-            if len(set(labels)) == len(labels):
-                break
-            labels = [F.money(v, self.currency, sig=sig) for v in values]
-        return labels
+        def __init__(self, currency: str | None = None) -> None:
+            super().__init__(lambda x, _pos=None: F.money(x, currency))
+            self.currency = currency
+
+        def format_ticks(self, values):
+            labels = [F.money(v, self.currency) for v in values]
+            for sig in (2, 3, 4):
+                if len(set(labels)) == len(labels):
+                    break
+                labels = [F.money(v, self.currency, sig=sig) for v in values]
+            return labels
+
+    return DistinctMoney
+
+
+def _func_formatter(fn: Any) -> FuncFormatter:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(fn)
 
 
 def money_formatter(currency: str | None = None) -> FuncFormatter:
     """Ticks as money in ``currency`` ("€1.2M"); ticks that would print alike (€1.1M three
     times on an axis from €1.0M to €1.4M) get more significant digits until they differ."""
-    return _DistinctMoney(currency)
+    return _distinct_money()(currency)
 
 
 def pct_formatter(decimals: int = 0) -> FuncFormatter:
     """Ticks as percentages of fractions ("85%")."""
-    return FuncFormatter(lambda x, _pos=None: F.percent(x, decimals=decimals))
+    return _func_formatter(lambda x, _pos=None: F.percent(x, decimals=decimals))
 
 
 def number_formatter() -> FuncFormatter:
     """Ticks as plain numbers ("1,200")."""
-    return FuncFormatter(lambda x, _pos=None: F.number(x))
+    return _func_formatter(lambda x, _pos=None: F.number(x))
 
 
 def value_formatter(unit: str, currency: str | None = None) -> FuncFormatter:
     """Ticks in a KPI unit (registry units: currency, ratio, multiple, months, ...)."""
-    return FuncFormatter(lambda x, _pos=None: F.value(x, unit, currency))
+    return _func_formatter(lambda x, _pos=None: F.value(x, unit, currency))
