@@ -55,6 +55,13 @@ LAZY_ALLOWED = {
         " command; the kernels, which draw, have it loaded"
     ),
     **{
+        (path, "duckdb"): (
+            "the transform layer's engine, 0.1 s to import: loaded when an input has a transform or a"
+            " source; a section kernel, which unpickles the company, never runs one"
+        )
+        for path in ("reportlib/inputs/_transform.py", "reportlib/inputs/sources/_base.py")
+    },
+    **{
         ("reportlib/deck/_reads.py", top): (
             "the kernel's own folders, worked out only in a kernel (where these are loaded); the pack's"
             " process reads this module to check a stored section and would pay 0.4 s to import them"

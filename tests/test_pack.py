@@ -50,6 +50,16 @@ def test_the_pack_process_does_not_load_the_drawing_stack() -> None:
     assert out.stdout.strip() == "[]", out.stderr
 
 
+def test_a_section_kernel_does_not_load_the_transform_engine() -> None:
+    """What a kernel imports to draw (reportlib.render.run.WARM_IMPORTS) leaves DuckDB out:
+    the kernel unpickles a loaded company and never transforms an input."""
+    from reportlib.render.run import WARM_IMPORTS
+
+    code = "import sys\n" + "".join(f"import {m}\n" for m in WARM_IMPORTS) + "print('duckdb' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
 def test_the_theme_draws_in_its_colours_once_matplotlib_is_loaded() -> None:
     import matplotlib as mpl
 

@@ -16,8 +16,8 @@ import fnmatch
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
@@ -27,6 +27,9 @@ from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs._values import text
 from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
 from reportlib.inputs.sources import SOURCES, Source, get_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from duckdb import DuckDBPyConnection
 
 EXPORT = "export"
 
@@ -88,6 +91,8 @@ def transform(
     folder: Path, spec: InputSpec, main: pd.DataFrame, options: ReadOptions, source: Source | None
 ) -> Transformed:
     """Run the input's joins, ``where``, ``compute`` and ``sql`` or ``source`` in DuckDB."""
+    import duckdb  # here, not at the top: most inputs need no transform, and kernels none
+
     out = Transformed(None, spec)
     con = duckdb.connect(config={"threads": 1})
     try:
@@ -126,7 +131,7 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+def _register(con: DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
     con.register("__frame__", _as_text(frame))
     columns = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if c != ROW else f'"{c}"' for c in frame.columns)
     con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {columns} FROM __frame__')
@@ -252,6 +257,8 @@ def _columns(con, table: str = EXPORT) -> list[str]:
 
 def _step(con, spec: InputSpec, key: str, query: str, out: Transformed) -> bool:
     """Replace ``export`` by ``query``; False (and a problem) when DuckDB refuses it."""
+    import duckdb
+
     try:
         con.execute(f'CREATE OR REPLACE TEMP TABLE "__step__" AS {query}')
         con.execute(f'DROP TABLE "{EXPORT}"')
@@ -272,6 +279,8 @@ def _compute(con, spec: InputSpec, canon: str, expression: str, out: Transformed
 
 
 def _result(con, spec: InputSpec, source: Source | None, out: Transformed) -> pd.DataFrame | None:
+    import duckdb
+
     try:
         if source is not None and source.frame is not None:
             result = source.frame(_cells(con))

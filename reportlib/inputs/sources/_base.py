@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
@@ -135,6 +134,8 @@ def _with_empty_tables(sql: str, tables: Mapping[str, tuple[str, ...]]) -> str:
 
 
 def _has_table(con: DuckDBPyConnection, name: str) -> bool:
+    import duckdb  # here, not at the top: a kernel unpickling a company never runs a source
+
     try:
         con.execute(f"SELECT 1 FROM {_quote(name)} LIMIT 0")
     except duckdb.CatalogException:
