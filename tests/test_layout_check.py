@@ -16,6 +16,7 @@ from conftest import DEMO_COMPANIES, chromium_available
 from reportlib.inputs.config import load_config
 from reportlib.pack import build_pack
 from reportlib.portfolio import run_portfolio
+from reportlib.session import Session
 
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium")
 KINDS = ["company", "segment", "compare"]
@@ -33,10 +34,14 @@ def packs(tmp_path_factory) -> dict[str, object]:
     pdfs = {"portfolio": result.summary_pdf}
     for row in result.rows:
         pdfs[f"{row.company}-company"] = row.pdf
-    for company in DEMO_COMPANIES:
-        report = load_config(data / company.name)
-        pdfs[f"{company.name}-segment"] = build_pack(data / company.name, segment=report.segments[0], out=out).pdf
-        pdfs[f"{company.name}-compare"] = build_pack(data / company.name, compare=report.compare, out=out).pdf
+    with Session() as session:  # the four packs on the same warm kernels and browser
+        for company in DEMO_COMPANIES:
+            report = load_config(data / company.name)
+            folder = data / company.name
+            pdfs[f"{company.name}-segment"] = build_pack(
+                folder, segment=report.segments[0], out=out, session=session
+            ).pdf
+            pdfs[f"{company.name}-compare"] = build_pack(folder, compare=report.compare, out=out, session=session).pdf
     return pdfs
 
 
