@@ -111,6 +111,26 @@ def test_no_output_dir_or_corrupt_cache_computes(tiny, folder, tmp_path, monkeyp
     assert len(calls) == 2
 
 
+def test_without_a_pack_cache_the_result_comes_through_the_store(tmp_path, monkeypatch):
+    """A notebook opened in Jupyter (no ``output_dir``): the first load computes and stores
+    the result, the next one (another notebook, a re-run) reads it back; an input changed
+    on disk computes it again."""
+    from reportlib.kpis import builder
+
+    folder = tiny_company(tmp_path / "tiny")
+    first = report.load_report(str(folder), AS_OF)
+    monkeypatch.setattr(builder, "_computed", _fail)
+    again = report.load_report(str(folder), AS_OF)
+    assert again is not first and again.kpis.equals(first.kpis)
+    monkeypatch.undo()
+    computed = []
+    monkeypatch.setattr(builder, "_computed", lambda *a: computed.append(a) or first)
+    mrr = next(folder.glob("*.csv"))
+    mrr.write_text(mrr.read_text() + "\n")
+    report.load_report(str(folder), AS_OF)
+    assert len(computed) == 1
+
+
 def test_parameters_parse():
     assert report.parse_segment("segment=Enterprise") == ("segment", "Enterprise")
     assert report.parse_segment("") is None

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from reportlib._store import Mode
 from reportlib.deck import _style as S
 from reportlib.deck import charts
 from reportlib.deck._charts._drawing import settled_ticks
@@ -45,13 +46,21 @@ def load_report(
 
     When ``output_dir`` holds ``_cache/kpi_result.pkl`` written for the same parameters
     (:func:`write_cache`), that result is returned; otherwise it is computed with
-    :func:`reportlib.kpis.compute_kpis`. Parameters are the notebooks' papermill
-    parameters: strings, ``""`` meaning "default"."""
+    :func:`reportlib.kpis.compute_kpis`, through the store (``Mode.USE``): a notebook opened
+    in Jupyter after a pack, or the next notebook of a run of them, reads the result the
+    pack or the first one stored for the same inputs, parameters and code instead of
+    computing it again (seconds each). Parameters are the notebooks' papermill parameters:
+    strings, ``""`` meaning "default"."""
     key = cache_key(company_dir, as_of, window, segment, compare)
     result = cached_result(output_dir, key)
     if result is None:
         result = compute_kpis(
-            key["company_dir"], as_of=key["as_of"], window=key["window"], segment=key["segment"], compare=key["compare"]
+            key["company_dir"],
+            as_of=key["as_of"],
+            window=key["window"],
+            segment=key["segment"],
+            compare=key["compare"],
+            cache=Mode.USE,
         )
     S.Theme.from_fund(result.company.config.fund).apply()  # the fund's colours and font
     _SHOWN_SECTIONS.clear()  # a new notebook run: its sections have shown no page yet
