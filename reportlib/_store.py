@@ -43,6 +43,7 @@ __all__ = [
     "code_digest",
     "digest",
     "file_digest",
+    "is_pair",
     "library_versions",
 ]
 
@@ -233,3 +234,18 @@ class Store:
                 break
             path.unlink(missing_ok=True)
             total -= size
+
+
+def is_pair(first: type, second: type) -> Callable[[Any], bool]:
+    """A ``valid`` check for :meth:`Store.fetch`: the stored value is a ``(first, second)``
+    tuple (an entry of another shape, from older code, is made again)."""
+
+    def valid(value: Any) -> bool:
+        return (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and isinstance(value[0], first)
+            and isinstance(value[1], second)
+        )
+
+    return valid

@@ -11,9 +11,11 @@ import pytest
 import reportlib.pack as pack
 from conftest import FIXTURES, chromium_available
 from reportlib import __version__
+from reportlib._store import Mode
 from reportlib.cli import main
 from reportlib.inputs import load_company
-from reportlib.kpis import compute_kpis, write_kpis
+from reportlib.kpis import builder, compute_kpis, write_kpis
+from reportlib.kpis._cache import result_key
 from reportlib.kpis.restatements import (
     FINGERPRINT,
     RESTATEMENT_COLUMNS,
@@ -84,6 +86,37 @@ def test_backdated_churn_and_a_policy_change_are_named(tmp_path):
     assert len(summary) == 2
     assert summary[0].startswith("The mrr input changed for customer B in 2026-06 (200.00 -> none, -200.00): ")
     assert summary[1].startswith("Policy cac_lag_months changed from 0 to 1: ")
+
+
+def test_the_earlier_periods_figures_are_those_of_a_whole_result(tmp_path):
+    """period_figures (what a restatement compares) gives kpis.csv's rows and the bridges
+    exactly as compute_kpis does, for the company and a segment, without the rest."""
+    folder = company(tmp_path / "restate", V2)
+    whole = load_company(folder)
+    kpis, tables = builder.period_figures(whole, "2026-06", 3)
+    full = compute_kpis(whole, as_of="2026-06", window="quarter")
+    pd.testing.assert_frame_equal(kpis, full.kpis)
+    assert set(tables) == {"mrr_bridge", "revenue_bridge"}
+    pd.testing.assert_frame_equal(tables["mrr_bridge"], full.tables["mrr_bridge"])
+    pd.testing.assert_frame_equal(tables["revenue_bridge"], full.tables["revenue_bridge"])
+    # the 2026-06 closing MRR: A 100 + B 200 + C 50
+    assert tables["mrr_bridge"].set_index("month").loc[pd.Period("2026-06"), "closing_mrr"] == 350.0
+
+
+def test_the_earlier_periods_figures_come_from_the_store(tmp_path, monkeypatch):
+    """A whole result stored for the period (the earlier pack's own, same inputs) is read
+    back, "quarter" and 3 months being one key; else the figures alone are computed once
+    and stored."""
+    folder = company(tmp_path / "restate", V2)
+    whole = load_company(folder, cache=Mode.USE)
+    assert result_key(whole, None, None, "2026-06", "quarter") == result_key(whole, None, None, "2026-06", 3)
+    computed = builder.period_figures(whole, "2026-06", 3, cache=Mode.USE)  # nothing stored: computed
+    monkeypatch.setattr(builder, "_figures", lambda *a: pytest.fail("computed again"))
+    again = builder.period_figures(whole, "2026-06", 3, cache=Mode.USE)
+    pd.testing.assert_frame_equal(again[0], computed[0])
+    full = compute_kpis(whole, as_of="2026-09", window="quarter", cache=Mode.USE)  # a pack's, stored
+    stored = builder.period_figures(whole, "2026-09", 3, cache=Mode.USE)
+    pd.testing.assert_frame_equal(stored[0], full.kpis)
 
 
 def test_record_and_earlier_pack(tmp_path):

@@ -372,3 +372,14 @@ def test_a_file_digest_is_kept_while_the_file_is_unchanged_and_only_once_it_sett
     path.write_bytes(b"customer,month,mrr\na,2026-01,250\n")  # same size
     os.utime(path, ns=(before + 10**9, before + 10**9))  # its new time (a write's, past a coarse clock tick)
     assert store.file_digest(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_stored_pair_of_another_shape_is_made_again(tmp_path):
+    """fetch's ``is_pair`` check: an entry of another shape (older code) is not returned."""
+    valid = store.is_pair(pd.DataFrame, bytes)
+    assert valid((pd.DataFrame(), b"x"))
+    assert not valid((pd.DataFrame(), "x")) and not valid([pd.DataFrame(), b"x"]) and not valid((b"x",))
+    shelf = Store("pairs")
+    shelf.put("k", ("old", "shape"))
+    made = shelf.fetch("k", Mode.USE, lambda: (pd.DataFrame({"a": [1]}), b"new"), valid)
+    assert made[1] == b"new" and shelf.fetch("k", Mode.USE, lambda: pytest.fail("made twice"), valid)[1] == b"new"

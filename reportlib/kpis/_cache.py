@@ -29,6 +29,7 @@ from typing import Any
 
 from reportlib._store import code_digest, digest, library_versions
 from reportlib.inputs import Company
+from reportlib.metrics import parse_window
 
 __all__ = ["KEY_VERSION", "result_key"]
 
@@ -45,7 +46,8 @@ def result_key(whole: Company, segment: Any, compare: Any, as_of: Any, window: A
         (name, len(frame), tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)))
         for name, frame in sorted(whole.frames.items())
     )
-    parameters = (None if as_of is None else str(as_of), str(window), segment, compare)
+    # the window as its months: "quarter" and 3 (a restatement's recomputation) are one result
+    parameters = (None if as_of is None else str(as_of), str(parse_window(window)), segment, compare)
     return digest(
         "kpis",
         KEY_VERSION,

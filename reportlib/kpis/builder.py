@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from reportlib import registry as reg
-from reportlib._store import Mode, Store, digest
+from reportlib._store import Mode, Store, digest, is_pair
 from reportlib.exceptions import Problem
 from reportlib.inputs import Company, open_company, resolve_as_of
 from reportlib.inputs.config import INPUT_NAMES, REVENUE_INPUTS
@@ -102,6 +102,7 @@ __all__ = [
     "write_kpis_workbook",
     "result_fingerprint",
     "is_stored",
+    "period_figures",
     "kpi_ids",
     "benchmark_text",
     "status",
@@ -1077,18 +1078,13 @@ def _compute(
     as_of: str | pd.Period | None,
     window: str | int,
 ) -> KpiResult:
-    month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
-    fiscal = whole.config.policies.fiscal_year_start_month
-    # a fiscal year off January: quarter and year windows end on the last fiscal period end
-    win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
+    win, date = _window(whole, as_of, window)
     ctx = _context(company, whole, win, date)
     with ThreadPoolExecutor(1, thread_name_prefix="reportlib-cohorts") as pool:
         _cohorts_ahead(ctx, pool)
         try:
-            values, prior = _values(ctx, win), _values(ctx, win.prior())
+            values, prior, applied, kpis = _kpi_table(ctx, seg)
             year_all = _values(ctx, win.year_ago())
-            applied = {} if seg else apply_overrides(values, whole.config.overrides, win.as_of)
-            kpis = mark_overrides(_kpi_frame(company, values, prior), applied)
             sensitivity = _sensitivity(ctx, win)  # while the cohorts are computed, as the tables are
             tables = _tables(ctx, kpis, values)
         finally:
@@ -1120,6 +1116,78 @@ def _compute(
         year_ago_all=year_all,
         overrides=applied,
     )
+
+
+def _window(whole: Company, as_of: str | pd.Period | None, window: str | int) -> tuple[Window, pd.Timestamp]:
+    """The reported window and the as-of date; a fiscal year off January ends quarter and
+    year windows on the last fiscal period end."""
+    month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
+    fiscal = whole.config.policies.fiscal_year_start_month
+    return (Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)), date
+
+
+def _kpi_table(
+    ctx: _Ctx, seg: tuple[str, str] | None
+) -> tuple[dict[str, Value], dict[str, Value], dict[str, Any], pd.DataFrame]:
+    """The window's values, the prior window's, the overrides applied (the whole company
+    only) and kpis.csv's rows."""
+    values, prior = _values(ctx, ctx.window), _values(ctx, ctx.window.prior())
+    applied = {} if seg else apply_overrides(values, ctx.whole.config.overrides, ctx.window.as_of)
+    return values, prior, applied, mark_overrides(_kpi_frame(ctx.company, values, prior), applied)
+
+
+#: The store's folder of :func:`period_figures` (another kind than a whole result's).
+FIGURES_KIND = "kpi-figures"
+
+
+def period_figures(
+    whole: Company,
+    as_of: str | pd.Period | None,
+    window: str | int = "quarter",
+    segment: tuple[str, str] | str | None = None,
+    *,
+    cache: Mode = Mode.OFF,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """kpis.csv's rows and the monthly MRR and revenue bridges of one period: what a later
+    pack compares to tell what it restates (:mod:`reportlib.kpis.restatements`).
+
+    The same figures as :func:`compute_kpis` gives, without the pack's other tables, its
+    sensitivity, reconciliation and narrative (two thirds of its work): a stored whole result
+    when there is one (the earlier pack's own, when the inputs did not change), else these
+    figures alone, stored as such (``cache`` as for :func:`compute_kpis`).
+
+    Returns
+    -------
+    (DataFrame, dict)
+        :data:`KPI_COLUMNS` rows; ``mrr_bridge`` and ``revenue_bridge``.
+    """
+    seg = parse_segment(segment)
+    if is_stored(whole, as_of, window, seg, None, cache):
+        result = compute_kpis(whole, as_of, window, seg, cache=cache)
+        return result.kpis, {n: result.tables[n] for n in FIGURE_TABLES if n in result.tables}
+    full = result_key(whole, seg, None, as_of, window) if cache.writes else None
+    key = digest(FIGURES_KIND, full) if full else None
+    return Store(FIGURES_KIND).fetch(
+        key, cache, lambda: _figures(whole, seg, as_of, window), is_pair(pd.DataFrame, dict)
+    )
+
+
+#: The tables of :func:`period_figures`.
+FIGURE_TABLES = ("mrr_bridge", "revenue_bridge")
+
+
+def _figures(
+    whole: Company, seg: tuple[str, str] | None, as_of: str | pd.Period | None, window: str | int
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    company = whole.segment(*seg) if seg else whole
+    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
+    try:
+        ctx = _context(company, whole, *_window(whole, as_of, window))
+        kpis = _kpi_table(ctx, seg)[3]
+        tables = {"mrr_bridge": _revenue_tables(ctx)["mrr_bridge"], **_contract_tables(ctx)}
+    finally:
+        _RUN.reset(run)
+    return kpis, {n: tables[n] for n in FIGURE_TABLES}
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = True, *, cache: Mode = Mode.OFF) -> Path:

@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from reportlib import __version__
-from reportlib._store import Mode, Store, code_digest, digest, library_versions
+from reportlib._store import Mode, Store, code_digest, digest, is_pair, library_versions
 from reportlib.inputs import Company
 from reportlib.inputs.config import Policies
-from reportlib.kpis.builder import KpiResult, compute_kpis
+from reportlib.kpis.builder import KpiResult, period_figures
 from reportlib.metrics import Window
 from reportlib.registry import REGISTRY
 
@@ -172,21 +172,12 @@ def _stored_record(company: Company, cache: Mode) -> tuple[pd.DataFrame, bytes]:
         if company.digest
         else None
     )
-    return Store(STORE_KIND).fetch(key, cache, lambda: _record(company), _is_record)
+    return Store(STORE_KIND).fetch(key, cache, lambda: _record(company), is_pair(pd.DataFrame, bytes))
 
 
 def _record(company: Company) -> tuple[pd.DataFrame, bytes]:
     found = fingerprint(company)
     return found, found.to_csv(index=False).encode("utf-8")
-
-
-def _is_record(value: Any) -> bool:
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and isinstance(value[0], pd.DataFrame)
-        and isinstance(value[1], bytes)
-    )
 
 
 def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
@@ -403,7 +394,8 @@ def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF)
         Today's (whole) company.
     cache : Mode
         How the recomputations of the earlier periods use the store (see
-        :func:`~reportlib.kpis.compute_kpis`).
+        :func:`~reportlib.kpis.compute_kpis`; the earlier periods' figures alone are
+        computed, :func:`~reportlib.kpis.builder.period_figures`).
 
     Returns
     -------
@@ -414,7 +406,7 @@ def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF)
     """
     old = _read_earlier(Path(earlier_folder))
     segment = old.segment or None
-    now = compute_kpis(company, as_of=old.as_of, window=old.window.months, segment=segment, cache=cache)
+    now = period_figures(company, old.as_of, old.window.months, segment, cache=cache)
     policy_diff = (
         {}
         if old.policies is None
@@ -428,13 +420,12 @@ def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF)
     if policy_diff:
         then = replace(company, config=replace(company.config, policies=old.policies))
         # another config: another key (its repr is in the KPI key), so the store is safe here
-        same_policies = compute_kpis(then, as_of=old.as_of, window=old.window.months, segment=segment, cache=cache)
+        same_policies = period_figures(then, old.as_of, old.window.months, segment, cache=cache)
     key = ["period", "kpi", "unit", "end"]
 
-    def recomputed(result: KpiResult, name: str) -> pd.DataFrame:
-        return (
-            _long(result.kpis, _texts(result.tables), old.window).drop(columns="inputs").rename(columns={"value": name})
-        )
+    def recomputed(figures: tuple[pd.DataFrame, dict[str, pd.DataFrame]], name: str) -> pd.DataFrame:
+        kpis, tables = figures
+        return _long(kpis, _texts(tables), old.window).drop(columns="inputs").rename(columns={"value": name})
 
     table = (
         _long(old.kpis, old.tables, old.window)
