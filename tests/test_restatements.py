@@ -15,6 +15,7 @@ from reportlib._store import Mode
 from reportlib.cli import main
 from reportlib.inputs import load_company
 from reportlib.kpis import builder, compute_kpis, write_kpis
+from reportlib.kpis import restatements as restated
 from reportlib.kpis._cache import result_key
 from reportlib.kpis.restatements import (
     FINGERPRINT,
@@ -117,6 +118,26 @@ def test_the_earlier_periods_figures_come_from_the_store(tmp_path, monkeypatch):
     full = compute_kpis(whole, as_of="2026-09", window="quarter", cache=Mode.USE)  # a pack's, stored
     stored = builder.period_figures(whole, "2026-09", 3, cache=Mode.USE)
     pd.testing.assert_frame_equal(stored[0], full.kpis)
+
+
+@pytest.mark.parametrize("cache", [Mode.OFF, Mode.REFRESH])
+def test_the_pack_step_makes_todays_record_once(tmp_path, monkeypatch, cache):
+    """The pack's restatement step compares today's record with the earlier pack's and then
+    keeps it for the next pack: one fingerprint of the rows, not two, whatever the store."""
+    folder = company(tmp_path / "restate", V1)
+    reports = tmp_path / "reports"
+    issue(folder, reports, "2026-06")
+    company(folder, V2, backdated_churn=True)
+    whole = load_company(folder, cache=cache)
+    made = []
+    monkeypatch.setattr(restated, "fingerprint", lambda c: made.append(c) or fingerprint(c))
+    result = compute_kpis(whole, as_of="2026-09")
+    staging = tmp_path / "staging"
+    restated.pack_hook(result, whole, reports / "restate" / "2026-09", staging, cache)
+    assert len(made) == 1
+    assert "2026-06" in set(result.tables["restatements"]["period"])  # B's backdated churn
+    kept = pd.read_csv(staging / FINGERPRINT, dtype={"entity": str, "month": str, "digest": str})
+    assert kept.set_index(["input", "entity", "month"]).loc[("mrr", "C", "2026-09"), "amount"] == 50.0
 
 
 def test_record_and_earlier_pack(tmp_path):

@@ -183,9 +183,13 @@ def _record(company: Company) -> tuple[pd.DataFrame, bytes]:
 def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
     """Write ``_inputs/fingerprint.csv`` into a pack folder; return the manifest entries the
     next pack needs (``policies``). ``cache``: see :func:`stored_fingerprint`."""
+    return _write_record(_stored_record(company, cache)[1], company, folder)
+
+
+def _write_record(text: bytes, company: Company, folder: Path) -> dict[str, Any]:
     path = Path(folder) / FINGERPRINT
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_stored_record(company, cache)[1])
+    path.write_bytes(text)
     return {"policies": asdict(company.config.policies)}
 
 
@@ -383,7 +387,9 @@ def _causes_for(
     return out
 
 
-def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF) -> tuple[pd.DataFrame, list[str]]:
+def restatements(
+    earlier_folder: Path, company: Company, cache: Mode = Mode.OFF, record: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Every figure of an earlier pack's periods that the data now restates, with its cause.
 
     Parameters
@@ -396,6 +402,9 @@ def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF)
         How the recomputations of the earlier periods use the store (see
         :func:`~reportlib.kpis.compute_kpis`; the earlier periods' figures alone are
         computed, :func:`~reportlib.kpis.builder.period_figures`).
+    record : DataFrame, optional
+        Today's :func:`fingerprint` of ``company``, when the caller has it (else made, or
+        read from the store).
 
     Returns
     -------
@@ -433,7 +442,7 @@ def restatements(earlier_folder: Path, company: Company, cache: Mode = Mode.OFF)
         .merge(recomputed(same_policies, "same_policies"), on=key)
     )
     table = table[_differs(table["value"], table["now"], table["unit"])]
-    changes = _input_changes(old.record, stored_fingerprint(company, cache), old.as_of)
+    changes = _input_changes(old.record, stored_fingerprint(company, cache) if record is None else record, old.as_of)
     version = (old.version, __version__)
     rows, causes = [], []
     for r in table.itertuples(index=False):
@@ -488,12 +497,19 @@ def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list
     return out
 
 
-def attach_restatements(result: KpiResult, earlier: Path | None, company: Company, cache: Mode = Mode.OFF) -> KpiResult:
+def attach_restatements(
+    result: KpiResult,
+    earlier: Path | None,
+    company: Company,
+    cache: Mode = Mode.OFF,
+    record: pd.DataFrame | None = None,
+) -> KpiResult:
     """Add ``restatements`` (table) and the narrative ``restatements`` sentences and title to a
-    pack's result when there is an earlier pack; unchanged otherwise."""
+    pack's result when there is an earlier pack; unchanged otherwise (``record``: see
+    :func:`restatements`)."""
     if earlier is None:
         return result
-    table, summary = restatements(earlier, company, cache)
+    table, summary = restatements(earlier, company, cache, record)
     result.tables["restatements"] = table
     result.narrative["restatements_title"] = [f"Restated since the {earlier.name[:7]} pack"]
     result.narrative["restatements"] = summary or [f"Nothing the {earlier.name[:7]} pack reported has been restated."]
@@ -512,5 +528,6 @@ def pack_hook(
     dict
         Entries for the manifest (``policies``).
     """
-    attach_restatements(result, find_earlier_pack(folder), company, cache)
-    return write_record(company, staging, cache)
+    record, text = _stored_record(company, cache)  # made once: compared with the earlier pack's, then kept
+    attach_restatements(result, find_earlier_pack(folder), company, cache, record)
+    return _write_record(text, company, staging)
