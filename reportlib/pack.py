@@ -137,7 +137,7 @@ class _Run:
     reused: dict[str, reuse.StoredSection] = field(default_factory=dict)
     pdfs: list[Path] = field(default_factory=list)
     pages: int = 0
-    workbook: Future | None = None
+    writes: dict[str, Future] = field(default_factory=dict)
 
     @contextmanager
     def timed(self, step: str) -> Iterator[None]:
@@ -274,8 +274,8 @@ def build_pack(
         run.browser = _start_chromium(run.request)
         with run.timed("kpis"):
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
-            run.restatements = _restate(run)
-            run.workbook = _write_tables(run.result, run.staging, run.parameters, run.request.cache)
+            run.restatements, keep_record = _restate(run)
+            run.writes = _write_tables(run.result, run.staging, run.parameters, run.request.cache, keep_record)
         _check_chromium(run.browser)
         run.keys, run.reused = _unchanged_sections(run)
         printer = cleanup.enter_context(
@@ -291,7 +291,7 @@ def build_pack(
             run.pages = _assemble(run)
         _keep_sections(run)
         with run.timed("workbook_wait"):
-            _finish_workbook(run)  # its error, if any, fails the pack here
+            _finish_writes(run)  # their error, if any, fails the pack here
         _tidy_staging(run)
         run.timings["total"] = round(time.perf_counter() - started, 3)
         _write_manifest(run)
@@ -523,19 +523,22 @@ def _compute_kpis(request: PackRequest, company: Company, as_of: str) -> KpiResu
     )
 
 
-def _restate(run: _Run) -> dict[str, Any]:
-    """Restatements against the latest earlier pack beside the folder (added to the result),
-    and the record the next pack compares with, written into staging; manifest entries."""
+def _restate(run: _Run) -> tuple[dict[str, Any], Callable[[], Any]]:
+    """Restatements against the latest earlier pack beside the folder (added to the result);
+    manifest entries, and the call that writes the record the next pack compares with into
+    staging (run while the notebooks run, see :func:`_write_tables`)."""
     return restatement_record(run.result, run.company, run.folder, run.staging, run.request.cache)
 
 
-def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str], cache: Mode) -> Future:
+def _write_tables(
+    result: KpiResult, staging: Path, parameters: dict[str, str], cache: Mode, keep_record: Callable[[], Any]
+) -> dict[str, Future]:
     """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
     that the section notebooks read it instead of recomputing (one computation per pack).
 
-    ``kpis.xlsx`` is written on a thread while the notebooks run (no notebook reads it, and
-    the main process mostly waits for kernels and Chromium meanwhile): the returned future
-    gives its seconds, see :func:`_finish_workbook`."""
+    ``kpis.xlsx`` and the input record (``keep_record``) are written on a thread while the
+    notebooks run (no notebook reads them, and the main process mostly waits for kernels and
+    Chromium meanwhile): the returned futures give their seconds, see :func:`_finish_writes`."""
     write_kpis(result, staging, workbook=False, cache=cache)
     write_cache(
         result,
@@ -546,11 +549,14 @@ def _write_tables(result: KpiResult, staging: Path, parameters: dict[str, str], 
         parameters["segment"],
         parameters["compare"],
     )
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook")
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-writes")
     try:
-        return writer.submit(_timed, lambda: write_kpis_workbook(result, staging, cache=cache))
+        return {
+            "input_record": writer.submit(_timed, keep_record),
+            "workbook": writer.submit(_timed, lambda: write_kpis_workbook(result, staging, cache=cache)),
+        }
     finally:
-        writer.shutdown(wait=False)  # the thread ends with its one job
+        writer.shutdown(wait=False)  # the thread ends with its jobs
 
 
 def _timed(fn: Callable[[], Any]) -> float:
@@ -559,10 +565,11 @@ def _timed(fn: Callable[[], Any]) -> float:
     return round(time.perf_counter() - start, 3)
 
 
-def _finish_workbook(run: _Run) -> None:
-    """Wait for ``kpis.xlsx`` (raising its error) and record its seconds."""
-    if isinstance(run.workbook, Future):
-        run.timings["workbook"] = run.workbook.result()
+def _finish_writes(run: _Run) -> None:
+    """Wait for ``kpis.xlsx`` and the input record (raising an error of theirs) and record
+    their seconds."""
+    for name, written in run.writes.items():
+        run.timings[name] = written.result()
 
 
 # -- steps: run notebooks, print them ----------------------------------------------------------------
@@ -818,8 +825,7 @@ def _clean_up(run: _Run) -> None:
     if run.browser is not None and run.request.session is None:  # a session's browser stays
         run.browser.close()
     processes.end_pool(run.pool)
-    if isinstance(run.workbook, Future):
-        wait([run.workbook])  # not writing into a folder about to be removed
+    wait(run.writes.values())  # not writing into a folder about to be removed
     if run.staging != Path() and run.staging.exists():
         shutil.rmtree(run.staging, ignore_errors=True)
         _remove_empty_parents(run.folder.parent, run.request.out)

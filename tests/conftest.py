@@ -106,10 +106,13 @@ def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         calls.append((as_of, request.window, request.segment, request.compare))
         return SimpleNamespace(notes=["a note"], kpis=None)
 
+    def write_tables(result, out, params, cache, keep_record) -> dict:
+        (out / "kpis.csv").write_text("kpi\n")
+        keep_record()
+        return {}
+
     monkeypatch.setattr(pack, "_compute_kpis", compute)
-    monkeypatch.setattr(
-        pack, "_write_tables", lambda result, out, params, cache: (out / "kpis.csv").write_text("kpi\n")
-    )
+    monkeypatch.setattr(pack, "_write_tables", write_tables)
     return calls
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -133,11 +134,28 @@ def test_the_pack_step_makes_todays_record_once(tmp_path, monkeypatch, cache):
     monkeypatch.setattr(restated, "fingerprint", lambda c: made.append(c) or fingerprint(c))
     result = compute_kpis(whole, as_of="2026-09")
     staging = tmp_path / "staging"
-    restated.pack_hook(result, whole, reports / "restate" / "2026-09", staging, cache)
+    entries, keep = restated.pack_hook(result, whole, reports / "restate" / "2026-09", staging, cache)
+    assert entries == {"policies": asdict(whole.config.policies)}
+    keep()
     assert len(made) == 1
     assert "2026-06" in set(result.tables["restatements"]["period"])  # B's backdated churn
     kept = pd.read_csv(staging / FINGERPRINT, dtype={"entity": str, "month": str, "digest": str})
     assert kept.set_index(["input", "entity", "month"]).loc[("mrr", "C", "2026-09"), "amount"] == 50.0
+
+
+def test_a_first_pack_leaves_its_record_to_be_written_while_its_notebooks_run(tmp_path, monkeypatch):
+    """Without an earlier pack nothing needs today's record before the pages: the step
+    makes none, and its call makes and writes it (the pack runs it beside the notebooks)."""
+    folder = company(tmp_path / "restate", V1)
+    whole = load_company(folder)
+    made = []
+    monkeypatch.setattr(restated, "fingerprint", lambda c: made.append(c) or fingerprint(c))
+    result = compute_kpis(whole, as_of="2026-06")
+    staging = tmp_path / "staging"
+    _, keep = restated.pack_hook(result, whole, tmp_path / "reports" / "restate" / "2026-06", staging)
+    assert made == [] and "restatements" not in result.tables and not (staging / FINGERPRINT).exists()
+    keep()
+    assert len(made) == 1 and (staging / FINGERPRINT).is_file()
 
 
 def test_record_and_earlier_pack(tmp_path):

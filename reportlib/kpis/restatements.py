@@ -24,7 +24,7 @@ never holds a customer's raw export, only sums and digests.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -518,16 +518,23 @@ def attach_restatements(
 
 def pack_hook(
     result: KpiResult, company: Company, folder: Path, staging: Path, cache: Mode = Mode.OFF
-) -> dict[str, Any]:
-    """The pack step: restatements against the latest earlier pack beside ``folder``, and the
-    record the next pack will compare with, written into ``staging`` (``cache``: how both
-    use the store).
+) -> tuple[dict[str, Any], Callable[[], Any]]:
+    """The pack step: restatements against the latest earlier pack beside ``folder``, added
+    to ``result``, and the record the next pack will compare with (``cache``: how both use
+    the store).
 
     Returns
     -------
-    dict
-        Entries for the manifest (``policies``).
+    (dict, callable)
+        Entries for the manifest (``policies``), and the call that writes the record into
+        ``staging``. With an earlier pack the record was made now, for the comparison, and
+        the call only writes it; without one the call makes it: no page reads it, so the
+        pack runs the call while its notebooks run.
     """
+    entries = {"policies": asdict(company.config.policies)}
+    earlier = find_earlier_pack(folder)
+    if earlier is None:
+        return entries, lambda: write_record(company, staging, cache)
     record, text = _stored_record(company, cache)  # made once: compared with the earlier pack's, then kept
-    attach_restatements(result, find_earlier_pack(folder), company, cache, record)
-    return _write_record(text, company, staging)
+    attach_restatements(result, earlier, company, cache, record)
+    return entries, lambda: _write_record(text, company, staging)
