@@ -18,8 +18,9 @@ unit). A blank value is an empty cell with a ``note`` saying why, never 0 or inf
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -500,10 +501,10 @@ def _kpi_tree(kpis: pd.DataFrame) -> pd.DataFrame:
 def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     """The MRR bridge and its drivers: what the movements give without the cohort tables."""
     if ctx.mov is None:
-        return {"mrr_bridge": pd.DataFrame(columns=BRIDGE_COLUMNS)}
+        return {"mrr_bridge": _mrr_bridge(ctx)}
     cfg = ctx.company.config
     return {
-        "mrr_bridge": mrr_bridge(ctx.mov),
+        "mrr_bridge": _mrr_bridge(ctx),
         "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
         "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
         "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
@@ -577,16 +578,25 @@ def _monthly_share(ctx: _Ctx, bridge: pd.DataFrame) -> pd.Series | None:
     return (segment / company.where(company > 0)).rename("share")
 
 
+def _mrr_bridge(ctx: _Ctx) -> pd.DataFrame:
+    return pd.DataFrame(columns=BRIDGE_COLUMNS) if ctx.mov is None else mrr_bridge(ctx.mov)
+
+
 def _contract_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     """Revenue bridge (contracts only) and revenue tiers, monthly up to the as-of month."""
-    as_of = ctx.window.as_of
     contracts, tx, fin = _revenue_inputs(ctx)
+    tiers = revenue_tiers(contracts, tx, fin)
+    return {"revenue_bridge": _revenue_bridge(ctx), "revenue_tiers": _until(tiers, "month", ctx.window.as_of)}
+
+
+def _revenue_bridge(ctx: _Ctx) -> pd.DataFrame:
+    """The contracts' revenue bridge, monthly up to the as-of month (empty without contracts)."""
+    contracts, tx, _ = _revenue_inputs(ctx)
     if contracts is not None and len(contracts):
         bridge = revenue_bridge(contracts, transactions=tx)
     else:
         bridge = pd.DataFrame(columns=CONTRACT_BRIDGE_COLUMNS)
-    tiers = revenue_tiers(contracts, tx, fin)
-    return {"revenue_bridge": _until(bridge, "month", as_of), "revenue_tiers": _until(tiers, "month", as_of)}
+    return _until(bridge, "month", ctx.window.as_of)
 
 
 def _until(table: pd.DataFrame, column: str, as_of: pd.Period) -> pd.DataFrame:
@@ -1063,9 +1073,16 @@ def _computed(
     window: str | int,
 ) -> KpiResult:
     company = whole.segment(*seg) if seg else whole
+    with _one_run(whole, company):
+        return _compute(whole, company, seg, cmp_, as_of, window)
+
+
+@contextlib.contextmanager
+def _one_run(whole: Company, company: Company) -> Iterator[None]:
+    """A computation whose revenue grids are kept while it lasts (:data:`_RUN`)."""
     run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
     try:
-        return _compute(whole, company, seg, cmp_, as_of, window)
+        yield
     finally:
         _RUN.reset(run)
 
@@ -1164,7 +1181,7 @@ def period_figures(
     seg = parse_segment(segment)
     if is_stored(whole, as_of, window, seg, None, cache):
         result = compute_kpis(whole, as_of, window, seg, cache=cache)
-        return result.kpis, {n: result.tables[n] for n in FIGURE_TABLES if n in result.tables}
+        return result.kpis, {n: result.tables[n] for n in ("mrr_bridge", "revenue_bridge")}
     full = result_key(whole, seg, None, as_of, window) if cache.writes else None
     key = digest(FIGURES_KIND, full) if full else None
     return Store(FIGURES_KIND).fetch(
@@ -1172,22 +1189,13 @@ def period_figures(
     )
 
 
-#: The tables of :func:`period_figures`.
-FIGURE_TABLES = ("mrr_bridge", "revenue_bridge")
-
-
 def _figures(
     whole: Company, seg: tuple[str, str] | None, as_of: str | pd.Period | None, window: str | int
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     company = whole.segment(*seg) if seg else whole
-    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
-    try:
+    with _one_run(whole, company):
         ctx = _context(company, whole, *_window(whole, as_of, window))
-        kpis = _kpi_table(ctx, seg)[3]
-        tables = {"mrr_bridge": _revenue_tables(ctx)["mrr_bridge"], **_contract_tables(ctx)}
-    finally:
-        _RUN.reset(run)
-    return kpis, {n: tables[n] for n in FIGURE_TABLES}
+        return _kpi_table(ctx, seg)[3], {"mrr_bridge": _mrr_bridge(ctx), "revenue_bridge": _revenue_bridge(ctx)}
 
 
 def write_kpis(result: KpiResult, out_dir: str | os.PathLike, workbook: bool = True, *, cache: Mode = Mode.OFF) -> Path:
