@@ -15,7 +15,10 @@ validated inputs and the KPI result are read back from the store (``reportlib._s
 only the notebooks, printing and assembly run again -- and of those only the sections whose
 notebook or reads changed (:mod:`reportlib.render.reuse`; the edit adds a sentence to the
 revenue quality commentary, which the executive summary shows, so the summary runs again and
-the six other sections are copied from the store). A third figure is that re-run in
+the six other sections are copied from the store). *Next month* is the pack every month after
+a company's first: last month's pack lies beside it, so the pack restates last month's
+figures (``--force``: inputs loaded and both months' figures computed afresh, as after a new
+export). A third figure is that re-run in
 ``reportlib pack --watch`` (:mod:`reportlib.watch`): the same pack made in a
 :class:`reportlib.session.Session` whose kernels and browser are already running (the
 watch's first pack started them), as the analyst sees it after saving the commentary (plus
@@ -141,6 +144,20 @@ def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[tuple
     return cold, pack_seconds(copy, work / "reports", jobs=jobs, force=False)
 
 
+def next_month(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict]:
+    """The month's pack of a copy of ``company`` with last month's pack beside it, as every
+    pack after a company's first is made: the pack restates last month's figures
+    (:mod:`reportlib.kpis.restatements`). ``force``, as after a new export: the inputs are
+    loaded, and this month's and last month's figures computed, afresh."""
+    from reportlib.inputs import load_company, resolve_as_of
+
+    copy = work / "next-month" / str(run) / company.name
+    shutil.copytree(company, copy)
+    month, _ = resolve_as_of(load_company(copy), None)
+    pack_seconds(copy, work / "next-month-reports", jobs=jobs, as_of=str(month - 1))
+    return pack_seconds(copy, work / "next-month-reports", jobs=jobs, force=True)
+
+
 def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict]:
     """The re-make of a copy of ``company`` after a commentary edit, in a session whose
     kernels and browser its first pack started (``reportlib pack --watch``)."""
@@ -225,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     watch: dict[str, list] = {c.name: [] for c in companies}
     serve_cold: dict[str, list] = {c.name: [] for c in companies}
     serve_warm: dict[str, list] = {c.name: [] for c in companies}
+    following: dict[str, list] = {c.name: [] for c in companies}
     saved = os.environ.get("REPORTLIB_CACHE")
     with tempfile.TemporaryDirectory(prefix="bench-pack-") as tmp:
         work = Path(tmp)
@@ -236,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                     first, again = cold_and_warm(company, work, jobs, run)
                     cold[company.name].append(first)
                     warm[company.name].append(again)
+                    following[company.name].append(next_month(company, work, jobs, run))
                     watch[company.name].append(watched(company, work, jobs, run))
                     first, again = served(company, work, run)
                     serve_cold[company.name].append(first)
@@ -256,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in cold:
         ok &= _print_pack(f"{name} cold", *min(cold[name], key=lambda p: p[0]), floor)
         ok &= _print_pack(f"{name} warm (commentary edited)", *min(warm[name], key=lambda p: p[0]), floor)
+        ok &= _print_pack(
+            f"{name} next month (last month's pack beside it, --force)",
+            *min(following[name], key=lambda p: p[0]),
+            floor,
+        )
         ok &= _print_pack(f"{name} --watch (commentary saved)", *min(watch[name], key=lambda p: p[0]), floor)
         ok &= _print_pack(f"{name} cold, `reportlib serve` running", *min(serve_cold[name], key=lambda p: p[0]), floor)
         ok &= _print_pack(
