@@ -244,6 +244,44 @@ def test_restatements_title_is_the_narratives_sentence(tiny):
     assert report.restatements_title(res) == "Restated since the 2026-02 pack"
 
 
+def _restated(tiny: KpiResult, rows: list[tuple]) -> KpiResult:
+    table = pd.DataFrame(rows, columns=["period", "kpi", "reported_before", "now", "change", "cause"])
+    return replace(
+        tiny,
+        tables={**tiny.tables, "restatements": table},
+        narrative={**tiny.narrative, "restatements_title": ["Restated since the 2026-02 pack"]},
+    )
+
+
+def test_restated_figures_read_as_a_board_reads_them(tiny):
+    """Labels instead of ids, each value in its unit and the company's currency, the change
+    signed; the title counts the figures and names the causes."""
+    policy, churn = "policy changed: cac_lag_months 0 -> 1", "input changed: mrr customer B 2026-03: 200.00 -> none"
+    res = _restated(
+        tiny,
+        [
+            ("Q1 2026", "sm_spend", 1500.0, 1200.0, -300.0, policy),
+            ("Q1 2026", "cac_payback_months", 18.3, 16.9, -1.4, policy),
+            ("Q1 2026", "nrr", 1.04, 1.07, 0.03, f"{policy}; {churn}"),
+            ("2026-03", "mrr_bridge.churn", 0.0, 200.0, 200.0, churn),
+            ("2026-03", "revenue_bridge.bookings", 5_037_625.08, 5_042_625.08, 5000.0, churn),
+        ],
+    )
+    title = report.restatements_title(res)
+    assert title.endswith("5 figures restated since the 2026-02 pack: policy changed, input changed"), title
+    html = report.restatements_table(res).to_html()
+    for cell in ("S&amp;M spend", "€1.5k", "€1.2k", "−€300", "CAC payback", "−1.4 mo", "+3 pts"):
+        assert cell in html, cell
+    assert "MRR bridge: churn" in html and "+€200" in html and "Revenue bridge: bookings" in html
+    assert "sm_spend" not in html and "revenue_bridge." not in html
+
+
+def test_restated_figures_beyond_a_page_are_counted(tiny):
+    rows = [(f"Q{q} 2025", "arr", 100.0, 90.0, -10.0, "input changed") for q in range(1, 5)] * 3
+    html = report.restatements_table(_restated(tiny, rows)).to_html()
+    assert html.count("ARR") == 8 and "… and 4 more in tables/restatements.csv" in html
+
+
 # --- the two-segment comparison --------------------------------------------------------------------
 def test_compare_pack_wires_compare_kpis_and_compare_cohorts(compared):
     assert report.has_compare(compared)

@@ -12,11 +12,12 @@ from reportlib import format as F
 from reportlib import registry as reg
 from reportlib.deck._facts import _label, currency, table
 from reportlib.deck._summary import _shown_rows, pack_kpi_ids
-from reportlib.deck._tables import definitions_table, styled, warnings_table
+from reportlib.deck._tables import definitions_table, header, styled, warnings_table
 from reportlib.deck._words import _lower_first, narrative, note, page_title
 from reportlib.inputs.config import policy_meaning
 from reportlib.kpis import KpiResult
-from reportlib.values import is_blank
+from reportlib.kpis.restatements import figure_unit
+from reportlib.values import finite, is_blank
 
 
 def sensitivity_table(result: KpiResult) -> pd.DataFrame:
@@ -181,13 +182,66 @@ def reconciliation_note(result: KpiResult) -> None:
 
 
 def restatements_title(result: KpiResult) -> str:
+    """'13 figures restated since the 2026-09 pack: policy changed, input changed' (the
+    narrative's sentence alone when nothing is restated)."""
     said = narrative(result, "restatements_title")
-    return page_title(result, said[0] if said else "Restated since the last pack")
+    since = said[0] if said else "Restated since the last pack"
+    t = table(result, "restatements")
+    if t.empty:
+        return page_title(result, since)
+    kinds = dict.fromkeys(part.split(":")[0].strip() for cause in t["cause"] for part in str(cause).split("; "))
+    what = f"{len(t)} figure{'s' * (len(t) != 1)} {_lower_first(since)}"
+    return page_title(result, f"{what}: {', '.join(k for k in kinds if k)}" if any(kinds) else what)
+
+
+#: Restated figures on the page; the table says how many more restatements.csv holds.
+RESTATED_ROWS = 8
 
 
 def restatements_table(result: KpiResult) -> Styler:
+    """The restated figures as a board reads them: each KPI by its label (a bridge line as
+    'Revenue bridge: bookings'), each value in its unit and currency, the change signed."""
     t = table(result, "restatements")
-    return styled(t.head(12), {"reported_before": "number", "now": "number", "change": "number"}, result)
+    cur = currency(result)
+    shown = t.head(RESTATED_ROWS)
+    units = [figure_unit(k) for k in shown["kpi"]]
+    rows = pd.DataFrame(
+        {
+            "period": shown["period"].astype(str),
+            "figure": [_figure_label(k) for k in shown["kpi"]],
+            "reported_before": [F.value(v, u, cur) for v, u in zip(shown["reported_before"], units, strict=True)],
+            "now": [F.value(v, u, cur) for v, u in zip(shown["now"], units, strict=True)],
+            "change": [_signed(v, u, cur) for v, u in zip(shown["change"], units, strict=True)],
+            "cause": shown["cause"].astype(str),
+        }
+    )
+    if len(t) > RESTATED_ROWS:
+        more = len(t) - RESTATED_ROWS
+        rows.loc[len(rows)] = ["", f"… and {more} more in tables/restatements.csv", "", "", "", ""]
+    sty = styled(rows, result=result, max_rows=RESTATED_ROWS + 1)
+    return sty.set_properties(subset=["period", "reported_before", "now", "change"], **{"white-space": "nowrap"})
+
+
+#: A bridge line's name on the page.
+_BRIDGES = {"mrr_bridge": "MRR bridge", "revenue_bridge": "Revenue bridge"}
+
+
+def _figure_label(figure: str) -> str:
+    """A KPI's label; a bridge line ('revenue_bridge.bookings') as 'Revenue bridge: bookings'."""
+    bridge, _, line = str(figure).partition(".")
+    if line and bridge in _BRIDGES:
+        return f"{_BRIDGES[bridge]}: {_lower_first(header(line))}"
+    return _label(str(figure))
+
+
+def _signed(change: object, unit: str, cur: str | None) -> str:
+    """A restated figure's change in its unit, signed ('+€5k', '−1.4 mo', '+3 pts')."""
+    v = finite(change)
+    if v is None:
+        return "–"
+    if F.unit_kind(unit) == "pct":
+        return F.points(v)
+    return ("+" if v > 0 else "−" if v < 0 else "±") + F.value(abs(v), unit, cur)
 
 
 def definitions_for_pages(result: KpiResult) -> pd.DataFrame:

@@ -51,6 +51,7 @@ __all__ = [
     "restatement_summary",
     "attach_restatements",
     "pack_hook",
+    "figure_unit",
 ]
 
 RESTATEMENT_COLUMNS = ["period", "kpi", "reported_before", "now", "change", "cause"]
@@ -267,12 +268,20 @@ def _long(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame], window: Window
             continue
         table = table[table["month"].astype(str) <= str(window.as_of)]
         for col in (c for c in table.columns if c != "month"):
-            unit = "count" if col.endswith("customers") else "currency"
+            unit = figure_unit(f"{name}.{col}")
             rows += [
                 (str(m), f"{name}.{col}", unit, str(m), inputs, v)
                 for m, v in zip(table["month"], table[col], strict=False)
             ]
     return pd.DataFrame(rows, columns=["period", "kpi", "unit", "end", "inputs", "value"])
+
+
+def figure_unit(figure: str) -> str:
+    """The unit of a compared figure: a KPI's (the registry's), a bridge line's currency, or
+    count for its customers ('mrr_bridge.customers')."""
+    if figure in REGISTRY:
+        return REGISTRY[figure].unit
+    return "count" if figure.endswith("customers") else "currency"
 
 
 def _needed_inputs(needs: Iterable[str]) -> tuple[str, ...]:
