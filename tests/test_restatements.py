@@ -87,7 +87,10 @@ def test_backdated_churn_and_a_policy_change_are_named(tmp_path):
     assert not any(p < "2026-06" for p in table["period"] if p[:2] == "20")
     assert len(summary) == 2
     assert summary[0].startswith("The mrr input changed for customer B in 2026-06 (200.00 -> none, -200.00): ")
+    # the largest figure each cause restated, in its unit and the company's currency
+    assert summary[0].endswith("among them ARR for Q2 2026 (€4.2k -> €1.8k).")
     assert summary[1].startswith("Policy cac_lag_months changed from 0 to 1: ")
+    assert summary[1].endswith("among them S&M spend for Q2 2026 (€1.5k -> €1.2k).")
 
 
 def test_the_earlier_periods_figures_are_those_of_a_whole_result(tmp_path):

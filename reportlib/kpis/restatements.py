@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib import __version__
+from reportlib import format as F
 from reportlib._store import Mode, Store, code_digest, digest, is_pair, library_versions
 from reportlib.inputs import Company
 from reportlib.inputs.config import Policies
@@ -284,6 +285,10 @@ def figure_unit(figure: str) -> str:
     return "count" if figure.endswith("customers") else "currency"
 
 
+def _figure(value: float, figure: str, currency: str | None) -> str:
+    return F.value(value, figure_unit(figure), currency, context="text")
+
+
 def _needed_inputs(needs: Iterable[str]) -> tuple[str, ...]:
     out: list[str] = []
     for need in needs:
@@ -475,15 +480,16 @@ def restatements(
             }
         )
     out = pd.DataFrame(rows, columns=RESTATEMENT_COLUMNS)
-    return out, restatement_summary(out, causes)
+    return out, restatement_summary(out, causes, company.config.currency)
 
 
 def _texts(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {n: t.assign(month=t["month"].astype(str)) for n, t in tables.items() if n in BRIDGE_TABLES}
 
 
-def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list[str]:
-    """Up to three sentences on the causes behind the most restated figures."""
+def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]], currency: str | None = None) -> list[str]:
+    """Up to three sentences on the causes behind the most restated figures (the largest
+    figure restated by each in its unit and ``currency``: '€2.0M -> €2.1M')."""
     tally: dict[str, list[Any]] = {}
     for (_, row), found in zip(table.iterrows(), causes, strict=False):
         for cause in (c for c in found if c.sentence):
@@ -499,7 +505,8 @@ def restatement_summary(table: pd.DataFrame, causes: list[list[_Cause]]) -> list
             if largest is None
             else (
                 f", among them {REGISTRY[largest['kpi']].label} for {largest['period']} "
-                f"({largest['reported_before']:,.2f} -> {largest['now']:,.2f})"
+                f"({_figure(largest['reported_before'], largest['kpi'], currency)} -> "
+                f"{_figure(largest['now'], largest['kpi'], currency)})"
             )
         )
         out.append(f"{cause.sentence}: {count} figure{'s' * (count != 1)} restated{tail}.")
