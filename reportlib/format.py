@@ -26,6 +26,7 @@ __all__ = [
     "change",
     "currency_symbol",
     "days",
+    "difference",
     "money",
     "months",
     "multiple",
@@ -236,12 +237,20 @@ def change(delta: object, unit: object = None, currency: str | None = None, *, c
     if v is None:
         return _BLANK[context]
     kind = unit_kind(unit)
-    if kind == "pct":
-        return points(v, context=context)
-    if kind in _ABSOLUTE or kind == "score":
-        sign = "+" if v > 0 else _MINUS[context] if v < 0 else "±"
-        return sign + value(abs(v), unit, currency, context=context)
+    if kind == "pct" or kind in _ABSOLUTE or kind == "score":
+        return difference(v, unit, currency, context=context)
     return percent(v, context=context, decimals=0 if context == "table" else None, sign=True)
+
+
+def difference(delta: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:
+    """A signed difference in ``unit`` ('+€5k', '−1.4 mo'); points for ratios ('+3 pts')."""
+    v = finite(delta)
+    if v is None:
+        return _BLANK[context]
+    if unit_kind(unit) == "pct":
+        return points(v, context=context)
+    sign = "+" if v > 0 else _MINUS[context] if v < 0 else "±"
+    return sign + value(abs(v), unit, currency, context=context)
 
 
 _ABSOLUTE = {"multiple": multiple, "months": months, "days": days}

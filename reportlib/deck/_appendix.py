@@ -17,7 +17,7 @@ from reportlib.deck._words import _lower_first, narrative, note, page_title
 from reportlib.inputs.config import policy_meaning
 from reportlib.kpis import KpiResult
 from reportlib.kpis.restatements import figure_unit
-from reportlib.values import finite, is_blank
+from reportlib.values import is_blank
 
 
 def sensitivity_table(result: KpiResult) -> pd.DataFrame:
@@ -211,7 +211,7 @@ def restatements_table(result: KpiResult) -> Styler:
             "figure": [_figure_label(k) for k in shown["kpi"]],
             "reported_before": [F.value(v, u, cur) for v, u in zip(shown["reported_before"], units, strict=True)],
             "now": [F.value(v, u, cur) for v, u in zip(shown["now"], units, strict=True)],
-            "change": [_signed(v, u, cur) for v, u in zip(shown["change"], units, strict=True)],
+            "change": [F.difference(v, u, cur) for v, u in zip(shown["change"], units, strict=True)],
             "cause": shown["cause"].astype(str),
         }
     )
@@ -232,16 +232,6 @@ def _figure_label(figure: str) -> str:
     if line and bridge in _BRIDGES:
         return f"{_BRIDGES[bridge]}: {_lower_first(header(line))}"
     return _label(str(figure))
-
-
-def _signed(change: object, unit: str, cur: str | None) -> str:
-    """A restated figure's change in its unit, signed ('+€5k', '−1.4 mo', '+3 pts')."""
-    v = finite(change)
-    if v is None:
-        return "–"
-    if F.unit_kind(unit) == "pct":
-        return F.points(v)
-    return ("+" if v > 0 else "−" if v < 0 else "±") + F.value(abs(v), unit, cur)
 
 
 def definitions_for_pages(result: KpiResult) -> pd.DataFrame:

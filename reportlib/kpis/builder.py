@@ -1179,10 +1179,9 @@ def period_figures(
         :data:`KPI_COLUMNS` rows; ``mrr_bridge`` and ``revenue_bridge``.
     """
     seg = parse_segment(segment)
-    if is_stored(whole, as_of, window, seg, None, cache):
-        result = compute_kpis(whole, as_of, window, seg, cache=cache)
-        return result.kpis, {n: result.tables[n] for n in ("mrr_bridge", "revenue_bridge")}
     full = result_key(whole, seg, None, as_of, window) if cache.writes else None
+    if full and cache.reads and isinstance(hit := Store(STORE_KIND).get(full), KpiResult):
+        return hit.kpis, {n: hit.tables[n] for n in ("mrr_bridge", "revenue_bridge")}
     key = digest(FIGURES_KIND, full) if full else None
     return Store(FIGURES_KIND).fetch(
         key, cache, lambda: _figures(whole, seg, as_of, window), is_pair(pd.DataFrame, dict)

@@ -185,13 +185,18 @@ def _record(company: Company) -> tuple[pd.DataFrame, bytes]:
 def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
     """Write ``_inputs/fingerprint.csv`` into a pack folder; return the manifest entries the
     next pack needs (``policies``). ``cache``: see :func:`stored_fingerprint`."""
-    return _write_record(_stored_record(company, cache)[1], company, folder)
+    _write_record(_stored_record(company, cache)[1], folder)
+    return _manifest_entries(company)
 
 
-def _write_record(text: bytes, company: Company, folder: Path) -> dict[str, Any]:
+def _write_record(text: bytes, folder: Path) -> None:
     path = Path(folder) / FINGERPRINT
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text)
+
+
+def _manifest_entries(company: Company) -> dict[str, Any]:
+    """What the next pack reads from the manifest besides the record: the policies."""
     return {"policies": asdict(company.config.policies)}
 
 
@@ -547,10 +552,9 @@ def pack_hook(
         the call only writes it; without one the call makes it: no page reads it, so the
         pack runs the call while its notebooks run.
     """
-    entries = {"policies": asdict(company.config.policies)}
     earlier = find_earlier_pack(folder)
     if earlier is None:
-        return entries, lambda: write_record(company, staging, cache)
+        return _manifest_entries(company), lambda: write_record(company, staging, cache)
     record, text = _stored_record(company, cache)  # made once: compared with the earlier pack's, then kept
     attach_restatements(result, earlier, company, cache, record)
-    return entries, lambda: _write_record(text, company, staging)
+    return _manifest_entries(company), lambda: _write_record(text, staging)
