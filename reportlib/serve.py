@@ -243,6 +243,20 @@ def _listen(path: Path) -> socket.socket:
     return listener
 
 
+def _folder_theme_css() -> str:
+    """The look of this folder's packs: the theme of the fund a company folder here belongs
+    to (``$REPORTLIB_FUND``, else ``fund.toml`` here), else the default; the default too when
+    that fund file is invalid (each pack names its problems)."""
+    from reportlib.deck._style import Theme
+    from reportlib.exceptions import ReportlibError
+    from reportlib.inputs.fund import find_fund
+
+    try:
+        return Theme.from_fund(find_fund(Path.cwd() / "company")).css()  # any folder here
+    except (ReportlibError, OSError):
+        return Theme.from_fund(None).css()
+
+
 class _Server:
     """The warm session, the library imported, and one request at a time."""
 
@@ -264,7 +278,7 @@ class _Server:
 
         session = Session(self.jobs, self.sections)
         session.browser()
-        session.wait_warm(120)  # the first pack starts with its first section
+        session.wait_warm(120, _folder_theme_css())  # the first pack starts with its first section
         return session
 
     def close(self) -> None:

@@ -19,7 +19,9 @@ import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 
 from reportlib import processes
+from reportlib.exceptions import ExportError
 from reportlib.render.chromium import Chromium
+from reportlib.render.export import warm_printing
 from reportlib.render.run import default_jobs, release_kernel, warm_up
 
 __all__ = ["Session"]
@@ -49,6 +51,7 @@ class Session:
         self.workers = min(jobs or default_jobs(), max(1, sections))
         self._pool: ProcessPoolExecutor | None = None
         self._browser: Chromium | None = None
+        self._warm_browser: Chromium | None = None  # the browser that printed its first page
         self._warming: list[Future] = []
         self._lock = threading.Lock()
         self.browsers_started = 0
@@ -69,10 +72,19 @@ class Session:
                 self._warming = warm_up(self._pool, self.workers)
             return self._pool
 
-    def wait_warm(self, timeout: float | None = None) -> None:
-        """Start the kernels if need be and wait (at most ``timeout`` seconds) until they
-        are warm: a pack made now starts with its first section."""
+    def wait_warm(self, timeout: float | None = None, theme_css: str = "") -> None:
+        """Start the kernels and the browser if need be, have the browser print its first
+        page (:func:`reportlib.render.export.warm_printing`, in the look ``theme_css``) while
+        the kernels warm, and wait (at most ``timeout`` seconds) until they are warm: a pack
+        made now starts with its first section and prints at the browser's full speed."""
         self.executor()
+        browser = self.browser()
+        if browser is not self._warm_browser:
+            try:
+                warm_printing(browser, theme_css)
+                self._warm_browser = browser
+            except ExportError:  # the pack names a browser that cannot print, with its remedy
+                pass
         wait(self._warming, timeout)
 
     def browser(self) -> Chromium:

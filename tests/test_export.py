@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +19,15 @@ from conftest import FIXTURES, chromium_available
 from reportlib.exceptions import ExportError
 from reportlib.render.assemble import empty_pdf
 from reportlib.render.chromium import Chromium
-from reportlib.render.export import TEMPLATES_DIR, BoardPDFExporter, assemble_pdf, find_chromium, shows_anything
+from reportlib.render.export import (
+    TEMPLATES_DIR,
+    BoardPDFExporter,
+    _shared_exporter,
+    assemble_pdf,
+    find_chromium,
+    shows_anything,
+    warm_printing,
+)
 from reportlib.render.run import run_sections
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -202,3 +211,27 @@ def test_a_tab_whose_page_printed_prints_the_next_page_and_a_failed_one_is_close
             time.sleep(0.05)
         assert tabs(browser) == opened  # the tab that failed was closed, not kept
         assert "Alpha" in PdfReader(io.BytesIO(browser.print_pdf(pages[0], options))).pages[0].extract_text()
+
+
+@needs_chromium
+def test_warm_printing_prints_a_page_like_the_decks_and_keeps_the_looks_exporter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its scratch folder, to see it removed
+    css = ":root { --bp-primary: #123456; }"
+    printed: list[bytes] = []
+    with Chromium() as browser:
+        plain = browser.print_pdf
+        monkeypatch.setattr(
+            browser, "print_pdf", lambda html, options: printed.append(plain(html, options)) or printed[-1]
+        )
+        seconds = warm_printing(browser, css)
+    assert seconds > 0 and len(printed) == 1
+    text = " ".join(PdfReader(io.BytesIO(printed[0])).pages[0].extract_text().split())
+    # a title, bold text, a table and a chart's live SVG text: what a section's first page has
+    for shown in ("A page printed to warm the browser", "bold", "NRR", "112%", "Net revenue retention 112%"):
+        assert shown in text, text
+    hits = _shared_exporter.cache_info().hits
+    _shared_exporter(False, css)  # the pack's printer for that look: already made, not compiled again
+    assert _shared_exporter.cache_info().hits == hits + 1
+    assert list(tmp_path.iterdir()) == []  # nothing left behind

@@ -337,3 +337,15 @@ def test_a_server_fault_leaves_the_pack_to_the_command(server_thread) -> None:
     assert "the pack server failed (RuntimeError: a bug of the server's); making the pack here" in err.getvalue()
     assert forward(["pack", "c"], io.StringIO(), io.StringIO()) == 0  # and the server goes on
     assert any("reportlib pack b: exit failed (RuntimeError" in line for line in said)
+
+
+def test_the_servers_browser_warms_in_the_folders_look(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportlib.deck._style import Theme
+
+    monkeypatch.delenv("REPORTLIB_FUND", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert serve._folder_theme_css() == Theme().css()  # no fund here: the default look
+    (tmp_path / "fund.toml").write_text('[fund]\nname = "N"\n\n[branding]\ncolors = { primary = "#123456" }\n')
+    assert "--bp-primary: #123456" in serve._folder_theme_css()  # the fund's packs' look
+    (tmp_path / "fund.toml").write_text("[branding]\ncolours = {}\n")  # invalid: each pack says why
+    assert serve._folder_theme_css() == Theme().css()

@@ -9,7 +9,7 @@ import pytest
 
 import reportlib.pack as pack
 from conftest import PACK_NOTEBOOKS, chromium_available
-from reportlib.exceptions import SectionError
+from reportlib.exceptions import ExportError, SectionError
 from reportlib.portfolio._exec import _worker_session, pack_in_worker_session
 from reportlib.session import Session
 
@@ -68,3 +68,31 @@ def test_a_portfolio_worker_keeps_its_session_through_failures_and_companies(
     finally:
         _worker_session().close()
         _worker_session.cache_clear()
+
+
+def test_waiting_warm_prints_the_browsers_first_page_once_per_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reportlib.session as session_module
+
+    warmed: list[tuple[object, str]] = []
+    monkeypatch.setattr(session_module, "warm_printing", lambda browser, css: warmed.append((browser, css)) or 0.1)
+    with Session(jobs=1) as session:  # inline: no kernels, the browser only
+        session.wait_warm(30, ":root { --bp-primary: #123456; }")
+        session.wait_warm(30)
+        first = session.browser()
+        assert warmed == [(first, ":root { --bp-primary: #123456; }")]  # the same browser: once
+        first._proc.kill()  # a new browser prints its own first page
+        first._proc.wait(5)
+        session.wait_warm(30)
+        assert len(warmed) == 2 and warmed[1][0] is session.browser() is not first
+
+
+def test_a_browser_that_cannot_print_leaves_the_error_to_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reportlib.session as session_module
+
+    def cannot_print(browser: object, css: str) -> float:
+        raise ExportError("Chromium could not print")
+
+    monkeypatch.setattr(session_module, "warm_printing", cannot_print)
+    with Session(jobs=1) as session:
+        session.wait_warm(30)  # no error here: the pack checks its browser and names the remedy
+        assert session._warm_browser is None
