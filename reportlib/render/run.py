@@ -232,13 +232,17 @@ def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
     if km is None:
         km = _TrackingKernelManager(kernel_name=KERNEL)
         run_sync(km.start_kernel)()
-        _local.km = km
+        _local.km, _local.frozen = km, False
         # Worker processes skip atexit; multiprocessing's finalizers run in both.
         _local.finalizer = multiprocessing.util.Finalize(km, _shutdown, args=(km,), exitpriority=10)
         if setup:
             run_sync(_execute)(km, setup, start_timeout)
     else:
-        run_sync(_execute)(km, _RESET_CODE + setup, start_timeout)
+        # a kernel never warmed up (one kept in this thread, jobs=1: a portfolio worker's)
+        # freezes at its first reset, once its first notebook has imported what it uses
+        freeze = "" if getattr(_local, "frozen", False) else _FREEZE_CODE
+        run_sync(_execute)(km, _RESET_CODE + freeze + setup, start_timeout)
+        _local.frozen = True
     return km
 
 
@@ -293,6 +297,7 @@ def release_kernel() -> None:
 def _discard_kernel() -> None:
     finalizer = getattr(_local, "finalizer", None)
     _local.km = _local.finalizer = None
+    _local.frozen = False
     if finalizer is not None:
         finalizer()  # shuts the kernel down now
 
@@ -312,10 +317,11 @@ WARM_IMPORTS = (
 #: table templates are loaded before the first section rather than during it.
 WARM_CALLS = ("reportlib.deck.report.warm_drawing",)
 
-#: Ends the warm-up: what the kernel holds now (modules, fonts, templates) lives as long as
-#: the kernel, so it is moved out of the garbage collector's reach. The reset between
-#: notebooks ends in a full collection (IPython's), which would otherwise walk all of it
-#: again: 0.15-0.2 s of CPU per section, 0.03 s after the freeze.
+#: Ends the warm-up (or, in a kernel that had none, its first reset): what the kernel holds
+#: now (modules, fonts, templates) lives as long as the kernel, so it is moved out of the
+#: garbage collector's reach. The reset between notebooks ends in a full collection
+#: (IPython's), which would otherwise walk all of it again: 0.065 s of CPU per section on a
+#: quiet machine (0.15-0.2 s on a busy one), 0.001 s after the freeze.
 _FREEZE_CODE = "import gc as _gc\n_gc.collect()\n_gc.freeze()\ndel _gc\n"
 
 
@@ -328,6 +334,7 @@ def _warm(imports: Sequence[str], start_timeout: float = 60.0, calls: Sequence[s
     try:
         km = _warm_kernel(start_timeout)
         run_sync(_execute)(km, code, start_timeout)
+        _local.frozen = True
     except Exception:  # noqa: BLE001 - warming is an optimisation; the real run retries
         _discard_kernel()
     return time.perf_counter() - t0
