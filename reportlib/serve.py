@@ -277,7 +277,6 @@ class _Server:
         from reportlib.session import Session
 
         session = Session(self.jobs, self.sections)
-        session.browser()
         session.wait_warm(120, _folder_theme_css())  # the first pack starts with its first section
         return session
 

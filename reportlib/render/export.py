@@ -234,16 +234,21 @@ def export_one(notebook: Path, pdf_dir: Path, browser: Chromium, *, footer: bool
     """Export one executed notebook to ``pdf_dir/<stem>.pdf`` with a shared browser, in the
     theme whose CSS variables are ``theme_css`` (the default look when empty)."""
     nb = nbformat.read(str(notebook), as_version=4)
-    out = pdf_dir / f"{notebook.stem}.pdf"
+    return _export_node(nb, notebook.stem, pdf_dir, browser, footer=footer, theme_css=theme_css)
+
+
+def _export_node(nb: Any, stem: str, pdf_dir: Path, browser: Chromium, *, footer: bool, theme_css: str) -> Path:
+    """:func:`export_one` of a notebook already in memory, named ``stem``."""
+    out = pdf_dir / f"{stem}.pdf"
     if not shows_anything(nb):  # no page at all rather than a blank one (assemble_pdf skips it)
         pdf_dir.mkdir(parents=True, exist_ok=True)
         out.write_bytes(empty_pdf())
         return out
     exporter, lock = _shared_exporter(footer, theme_css)
     with lock:  # rendering registers per-notebook filters on the exporter: one at a time
-        html, _ = exporter.to_html(nb, {"metadata": {"name": notebook.stem}})
+        html, _ = exporter.to_html(nb, {"metadata": {"name": stem}})
     pdf_dir.mkdir(parents=True, exist_ok=True)
-    html_path = pdf_dir / f"{notebook.stem}.html"
+    html_path = pdf_dir / f"{stem}.html"
     html_path.write_text(html, encoding="utf-8")
     try:
         company, period = exporter._footer_labels(nb)
@@ -286,9 +291,7 @@ def warm_printing(browser: Chromium, theme_css: str = "") -> float:
         ]
     )
     with tempfile.TemporaryDirectory(prefix="reportlib-warm-") as tmp:
-        notebook = Path(tmp) / "warm.ipynb"
-        nbformat.write(nb, str(notebook))
-        export_one(notebook, Path(tmp), browser, theme_css=theme_css)
+        _export_node(nb, "warm", Path(tmp), browser, footer=False, theme_css=theme_css)
     return time.perf_counter() - start
 
 

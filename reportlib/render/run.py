@@ -168,6 +168,9 @@ class _TrackingKernelManager(AsyncKernelManager):
     "running over TCP without encryption" warning to the user's terminal.
     """
 
+    #: Whether the kernel has frozen what it imported (:data:`_FREEZE_CODE`).
+    frozen = False
+
     def __init__(self, **kwargs: Any) -> None:
         ipc = _ipc_dir()
         if ipc is not None:
@@ -232,7 +235,7 @@ def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
     if km is None:
         km = _TrackingKernelManager(kernel_name=KERNEL)
         run_sync(km.start_kernel)()
-        _local.km, _local.frozen = km, False
+        _local.km = km
         # Worker processes skip atexit; multiprocessing's finalizers run in both.
         _local.finalizer = multiprocessing.util.Finalize(km, _shutdown, args=(km,), exitpriority=10)
         if setup:
@@ -240,9 +243,9 @@ def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
     else:
         # a kernel never warmed up (one kept in this thread, jobs=1: a portfolio worker's)
         # freezes at its first reset, once its first notebook has imported what it uses
-        freeze = "" if getattr(_local, "frozen", False) else _FREEZE_CODE
+        freeze = "" if km.frozen else _FREEZE_CODE
         run_sync(_execute)(km, _RESET_CODE + freeze + setup, start_timeout)
-        _local.frozen = True
+        km.frozen = True
     return km
 
 
@@ -297,7 +300,6 @@ def release_kernel() -> None:
 def _discard_kernel() -> None:
     finalizer = getattr(_local, "finalizer", None)
     _local.km = _local.finalizer = None
-    _local.frozen = False
     if finalizer is not None:
         finalizer()  # shuts the kernel down now
 
@@ -334,7 +336,7 @@ def _warm(imports: Sequence[str], start_timeout: float = 60.0, calls: Sequence[s
     try:
         km = _warm_kernel(start_timeout)
         run_sync(_execute)(km, code, start_timeout)
-        _local.frozen = True
+        km.frozen = True
     except Exception:  # noqa: BLE001 - warming is an optimisation; the real run retries
         _discard_kernel()
     return time.perf_counter() - t0
