@@ -1,18 +1,38 @@
 """How the pack and portfolio benchmarks print a figure: value, target, ratio, machine load.
 
 The machine is shared, so every figure carries the load average at the moment it was
-measured; ratios measured in the same run are the figures to trust.
+measured; ratios measured in the same run are the figures to trust. Each benchmark's header
+also gives the cost of fresh memory (:func:`fresh_memory`): on this build machine (a virtual
+machine whose idle memory the host takes back) the first touch of a page costs from 0.15 to
+more than 3 s per GiB, and a large run pays it for every page it touches first, so the same
+command can take twice as long from one minute to the next with no other process running.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+
+#: Run in a fresh process (a fresh address space): seconds to first touch 256 MiB.
+_PROBE = "import time, numpy as np; t = time.perf_counter(); np.ones(2**25); print(time.perf_counter() - t)"
 
 
 def load() -> str:
     """``load 1.05 2.90 3.40 on 2 cores`` (1, 5 and 15 minute load averages)."""
     one, five, fifteen = os.getloadavg()
     return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def fresh_memory() -> str:
+    """``fresh memory 0.15 s/GiB``: what a new process pays to first touch its memory now
+    (256 MiB written once in a process of its own), the figure that says whether a large run
+    was slowed by the machine's memory rather than by the code."""
+    try:
+        out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=60, check=True)
+        return f"fresh memory {float(out.stdout) * 4:.2f} s/GiB"
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return "fresh memory: not measured"
 
 
 def figure(name: str, value: float, target: float, unit: str = "s") -> bool:

@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks._report import fresh_memory
 from benchmarks._sparse import company_folder, rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -232,7 +233,9 @@ def _verdict(results: list[tuple[int, dict, dict, bool]], quick: bool) -> int:
         (f"memory growth for {scale:.1f}x rows (at most linear)", growth, scale, "x"),
     ]
     ok = all(same for *_, same in results)
-    print(f"targets ({_load()}):" + (" [--quick: sizes below the 6M of the targets]" if quick else ""))
+    print(
+        f"targets ({_load()}, {fresh_memory()}):" + (" [--quick: sizes below the 6M of the targets]" if quick else "")
+    )
     for label, value, target, unit in checks:
         met = value <= target
         ok &= met

@@ -54,7 +54,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import figure, load
+from benchmarks._report import figure, fresh_memory, load
 from reportlib.watch import POLL_SECONDS, SETTLE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
     papermill_s, chromium_s, fresh_s = min(floors, key=lambda f: f[0] + f[1])
     floor = papermill_s + chromium_s
-    print(f"sections: {sections}, workers: {jobs}  [{load()}]")
+    print(f"sections: {sections}, workers: {jobs}  [{load()}, {fresh_memory()}]")
     print(
         f"floor: {floor:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels reused"
         f" as in the pack {papermill_s:.2f} s + one Chromium print {chromium_s:.2f} s)"

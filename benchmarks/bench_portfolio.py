@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import figure, load
+from benchmarks._report import figure, fresh_memory, load
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.55
@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _row("LocalCluster 2", wall, seconds, bad)
             walls["dask"], failed = wall, failed + bad
     per_company = walls[1] / n
-    print(f"per-company cost: {per_company:.2f} s at one worker (runner included)  [{load()}]")
+    print(f"per-company cost: {per_company:.2f} s at one worker (runner included)  [{load()}, {fresh_memory()}]")
     ok = figure("jobs 2 / jobs 1", walls[2] / walls[1], TARGET_RATIO, "x")
     scaled = FUND * per_company * walls[2] / walls[1]
     print(
