@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from dataclasses import dataclass, field
 
 #: Run in a fresh process (a fresh address space): seconds to first touch 256 MiB.
 _PROBE = "import time, numpy as np; t = time.perf_counter(); np.ones(2**25); print(time.perf_counter() - t)"
@@ -44,3 +46,47 @@ def figure(name: str, value: float, target: float, unit: str = "s") -> bool:
         flush=True,
     )
     return ok
+
+
+def _busy_ticks() -> tuple[int, int] | None:
+    """(busy, stolen) clock ticks of the whole machine since boot, from ``/proc/stat``: busy is
+    user, nice, system, irq and softirq (guest time is inside user); idle, iowait and the steal
+    of the virtual machine's host are not work done here."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + irq + softirq, steal
+
+
+@dataclass
+class Busy:
+    """CPU the whole machine did while the block ran: ``with Busy() as b: ...``, then
+    ``b.cpu`` core-seconds over ``b.wall`` seconds, ``b.cores`` busy on average.
+
+    On a quiet machine that is the measured command's own work, every process of it (kernels,
+    Chromium, workers). It bounds what more cores could give: ``cpu / cores`` seconds is the
+    least the same work can take. ``cpu`` is None where ``/proc/stat`` is not readable."""
+
+    cpu: float | None = None
+    stolen: float | None = None
+    wall: float = 0.0
+    _start: tuple[float, tuple[int, int] | None] = field(default=(0.0, None), repr=False)
+
+    @property
+    def cores(self) -> float | None:
+        return None if self.cpu is None or not self.wall else self.cpu / self.wall
+
+    def __enter__(self) -> Busy:
+        self._start = (time.perf_counter(), _busy_ticks())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        started, before = self._start
+        self.wall = time.perf_counter() - started
+        after = _busy_ticks()
+        if before and after:
+            tick = os.sysconf("SC_CLK_TCK")
+            self.cpu, self.stolen = (after[0] - before[0]) / tick, (after[1] - before[1]) / tick

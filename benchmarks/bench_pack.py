@@ -38,6 +38,12 @@ Every figure is printed against its target with the ratio and the machine's load
 average at the time (the machine is shared: the ratio to the floor measured in the same
 run is the figure to trust).
 
+Each pack and the floor also print the CPU the machine did meanwhile (``/proc/stat``, every
+process: the pack's, its kernels', Chromium's) and the least time that work could take on
+this machine's cores (CPU seconds / cores), as a multiple of the floor: a pack whose work
+alone is more than 1.5x the floor's time cannot meet the target on these cores, however its
+steps are arranged.
+
 ``python -m benchmarks pack`` (``--quick``: meridian only) or
 ``python benchmarks/bench_pack.py [--repeat N] [--companies meridian loopwise]``.
 """
@@ -52,9 +58,9 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from benchmarks._report import figure, fresh_memory, load
+from benchmarks._report import Busy, figure, fresh_memory, load
 from reportlib.watch import POLL_SECONDS, SETTLE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,18 +90,38 @@ def _papermill(src: str, dst: str) -> None:
     assert run.ok, run.error
 
 
-def floor_seconds(sections: int, jobs: int, work: Path) -> tuple[float, float, float]:
-    """(papermill seconds with the pack's runner, chromium seconds, papermill seconds with
-    a fresh kernel per notebook) for the toolchain alone."""
+class Floor(NamedTuple):
+    """The toolchain alone: papermill seconds with the pack's runner, one Chromium print's
+    seconds, papermill seconds with a fresh kernel per notebook, and the CPU seconds of the
+    first two (None where ``/proc/stat`` is not readable)."""
+
+    papermill: float
+    chromium: float
+    fresh: float
+    cpu: float | None
+
+    @property
+    def seconds(self) -> float:
+        return self.papermill + self.chromium
+
+
+class Measured(NamedTuple):
+    """One pack: seconds, its manifest, and the CPU seconds the machine did meanwhile."""
+
+    seconds: float
+    manifest: dict
+    cpu: float | None
+
+
+def floor_seconds(sections: int, jobs: int, work: Path) -> Floor:
+    """The toolchain alone, measured here (:class:`Floor`)."""
     from reportlib.render.chromium import Chromium
     from reportlib.render.run import run_sections
 
     nbs = [_empty_notebook(work / f"{i:02d}_empty.ipynb") for i in range(sections)]
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with Busy() as papermill, ProcessPoolExecutor(max_workers=jobs) as pool:
         runs = run_sections(nbs, {"as_of": "2026-09"}, work / "floor-out", executor=pool, reuse_kernels=True)
     assert all(r.ok for r in runs), [r.error for r in runs if not r.ok]
-    papermill_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -104,23 +130,22 @@ def floor_seconds(sections: int, jobs: int, work: Path) -> tuple[float, float, f
 
     html = work / "page.html"
     html.write_text("<html><body><h1>One page</h1><p>Board pack floor.</p></body></html>")
-    t0 = time.perf_counter()
-    with Chromium() as browser:
+    with Busy() as chromium, Chromium() as browser:
         browser.print_pdf(html, {"paperWidth": 13.333, "paperHeight": 7.5, "printBackground": True})
-    return papermill_s, time.perf_counter() - t0, fresh_s
+    cpu = None if papermill.cpu is None or chromium.cpu is None else papermill.cpu + chromium.cpu
+    return Floor(papermill.wall, chromium.wall, fresh_s, cpu)
 
 
-def pack_seconds(company: Path, out: Path, **options: Any) -> tuple[float, dict]:
-    """Seconds of one ``build_pack`` (``options``: ``jobs``, ``force``, ``session``) and its manifest."""
+def pack_seconds(company: Path, out: Path, **options: Any) -> Measured:
+    """One ``build_pack`` (``options``: ``jobs``, ``force``, ``session``), measured."""
     import json
 
     from reportlib.pack import build_pack
 
-    t0 = time.perf_counter()
-    result = build_pack(company, out=out, **options)
-    seconds = time.perf_counter() - t0
+    with Busy() as busy:
+        result = build_pack(company, out=out, **options)
     assert not result.skipped, "the pack was skipped: nothing was measured"
-    return seconds, json.loads(result.manifest.read_text())
+    return Measured(busy.wall, json.loads(result.manifest.read_text()), busy.cpu)
 
 
 def _edit_commentary(company: Path, sentence: str) -> None:
@@ -133,7 +158,7 @@ def _edit_commentary(company: Path, sentence: str) -> None:
     path.write_text(edited, encoding="utf-8")
 
 
-def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[tuple[float, dict], tuple[float, dict]]:
+def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[Measured, Measured]:
     """The pack of a copy of ``company`` from scratch (``force``), then again after an edit of
     its commentary (the store reused). The copy keeps the folder name, so the pack folder is
     the same."""
@@ -144,7 +169,7 @@ def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[tuple
     return cold, pack_seconds(copy, work / "reports", jobs=jobs, force=False)
 
 
-def next_month(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict]:
+def next_month(company: Path, work: Path, jobs: int, run: int) -> Measured:
     """The month's pack of a copy of ``company`` with last month's pack beside it, as every
     pack after a company's first is made: the pack restates last month's figures
     (:mod:`reportlib.kpis.restatements`). ``force``, as after a new export: the inputs are
@@ -158,7 +183,7 @@ def next_month(company: Path, work: Path, jobs: int, run: int) -> tuple[float, d
     return pack_seconds(copy, work / "next-month-reports", jobs=jobs, force=True)
 
 
-def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict]:
+def watched(company: Path, work: Path, jobs: int, run: int) -> Measured:
     """The re-make of a copy of ``company`` after a commentary edit, in a session whose
     kernels and browser its first pack started (``reportlib pack --watch``)."""
     from reportlib.pack import section_notebooks
@@ -172,7 +197,7 @@ def watched(company: Path, work: Path, jobs: int, run: int) -> tuple[float, dict
         return pack_seconds(copy, work / "watched-reports", session=session)
 
 
-def served(company: Path, work: Path, run: int) -> tuple[tuple[float, dict], tuple[float, dict]]:
+def served(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
     """``reportlib pack`` commands made by a running ``reportlib serve`` (:mod:`reportlib.serve`),
     seconds as the analyst sees them (the command's own start included): the pack of a copy of
     ``company`` from scratch (``--force``), then again after an edit of its commentary."""
@@ -189,17 +214,16 @@ def served(company: Path, work: Path, run: int) -> tuple[tuple[float, dict], tup
         assert server.stdout.readline().startswith("Serving"), "the server did not start"  # its kernels warm
         manifest = copy.parent / "reports" / company.name
 
-        def pack(*options: str) -> tuple[float, dict]:
-            t0 = time.perf_counter()
-            done = subprocess.run(
-                [*command, "pack", company.name, "--out", "reports", *options],
-                cwd=folder,
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-            seconds = time.perf_counter() - t0
+        def pack(*options: str) -> Measured:
+            with Busy() as busy:  # the server's CPU included: it does the pack's work
+                done = subprocess.run(
+                    [*command, "pack", company.name, "--out", "reports", *options],
+                    cwd=folder,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                )
             assert done.returncode == 0, "a served pack failed"
-            return seconds, json.loads(next(manifest.glob("*/manifest.json")).read_text())
+            return Measured(busy.wall, json.loads(next(manifest.glob("*/manifest.json")).read_text()), busy.cpu)
 
         cold = pack("--force")
         _edit_commentary(copy, f"A sentence the analyst added, served run {run}.")
@@ -209,17 +233,23 @@ def served(company: Path, work: Path, run: int) -> tuple[tuple[float, dict], tup
         server.wait(60)
 
 
-def _print_pack(label: str, pack: float, manifest: dict, floor: float) -> bool:
-    t = manifest.get("timings", {})
+def _print_pack(label: str, pack: Measured, floor: Floor, cores: int) -> bool:
+    t = pack.manifest.get("timings", {})
     overhead = float(t.get("validate", 0.0)) + float(t.get("kpis", 0.0))
-    reused = manifest.get("reused_sections") or []
+    reused = pack.manifest.get("reused_sections") or []
     print(
-        f"{label}: pack {pack:6.2f} s, {manifest.get('pages')} pages, {len(reused)} sections reused"
+        f"{label}: pack {pack.seconds:6.2f} s, {pack.manifest.get('pages')} pages, {len(reused)} sections reused"
         f"  (validate {t.get('validate')} s, kpis"
         f" {t.get('kpis')} s, notebooks {t.get('notebooks')} s, export wait {t.get('export_wait')} s,"
         f" assemble {t.get('assemble')} s)"
     )
-    ok = figure(f"{label}: pack / floor", pack / floor, TARGET, "x")
+    if pack.cpu is not None:
+        least = pack.cpu / cores
+        print(
+            f"  CPU {pack.cpu:.1f} s ({pack.cpu / pack.seconds:.2f} cores busy): on {cores} cores this work"
+            f" takes at least {least:.2f} s, {least / floor.seconds:.2f}x the floor"
+        )
+    ok = figure(f"{label}: pack / floor", pack.seconds / floor.seconds, TARGET, "x")
     return figure(f"{label}: fixed overhead (validate + kpis)", overhead, TARGET_OVERHEAD, " s") and ok
 
 
@@ -261,32 +291,29 @@ def main(argv: list[str] | None = None) -> int:
                     serve_warm[company.name].append(again)
         finally:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
-    papermill_s, chromium_s, fresh_s = min(floors, key=lambda f: f[0] + f[1])
-    floor = papermill_s + chromium_s
+    floor = min(floors, key=lambda f: f.seconds)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     print(f"sections: {sections}, workers: {jobs}  [{load()}, {fresh_memory()}]")
     print(
-        f"floor: {floor:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels reused"
-        f" as in the pack {papermill_s:.2f} s + one Chromium print {chromium_s:.2f} s)"
+        f"floor: {floor.seconds:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels"
+        f" reused as in the pack {floor.papermill:.2f} s + one Chromium print {floor.chromium:.2f} s)"
+        + ("" if floor.cpu is None else f", CPU {floor.cpu:.1f} s")
     )
     print(
-        f"       [papermill default, a fresh kernel per notebook: {fresh_s:.2f} s; that floor: {fresh_s + chromium_s:.2f} s]"
+        f"       [papermill default, a fresh kernel per notebook: {floor.fresh:.2f} s;"
+        f" that floor: {floor.fresh + floor.chromium:.2f} s]"
     )
     ok = True
     for name in cold:
-        ok &= _print_pack(f"{name} cold", *min(cold[name], key=lambda p: p[0]), floor)
-        ok &= _print_pack(f"{name} warm (commentary edited)", *min(warm[name], key=lambda p: p[0]), floor)
-        ok &= _print_pack(
-            f"{name} next month (last month's pack beside it, --force)",
-            *min(following[name], key=lambda p: p[0]),
-            floor,
-        )
-        ok &= _print_pack(f"{name} --watch (commentary saved)", *min(watch[name], key=lambda p: p[0]), floor)
-        ok &= _print_pack(f"{name} cold, `reportlib serve` running", *min(serve_cold[name], key=lambda p: p[0]), floor)
-        ok &= _print_pack(
-            f"{name} CLI re-run (commentary edited), `reportlib serve` running",
-            *min(serve_warm[name], key=lambda p: p[0]),
-            floor,
-        )
+        for label, runs in (
+            ("cold", cold),
+            ("warm (commentary edited)", warm),
+            ("next month (last month's pack beside it, --force)", following),
+            ("--watch (commentary saved)", watch),
+            ("cold, `reportlib serve` running", serve_cold),
+            ("CLI re-run (commentary edited), `reportlib serve` running", serve_warm),
+        ):
+            ok &= _print_pack(f"{name} {label}", min(runs[name], key=lambda p: p.seconds), floor, cores)
     print(
         f"  (--watch notices a save within {POLL_SECONDS + SETTLE_SECONDS:.2f} s: it looks every {POLL_SECONDS} s"
         f" and waits {SETTLE_SECONDS} s for the files to settle)"
