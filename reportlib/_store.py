@@ -57,6 +57,13 @@ VERSIONED = ("pandas", "numpy", "pyarrow", "duckdb", "openpyxl", "python-calamin
 _SUFFIX = ".pkl"
 #: Seconds after which a temporary file is a dead writer's leftover (removed on eviction).
 _STALE_TMP = 3600
+#: A write rescans the store only when this process has not scanned it for this long, or
+#: when the bytes it found then plus those it has written since pass the bound. A scan stats
+#: every entry (0.02 s at 1,000 entries, about ten times that for a full store), and a pack
+#: writes a dozen entries; another process's writes are seen at the next scan.
+_RESCAN_SECONDS = 60.0
+#: Per root: [time.monotonic() of this process's last scan, bytes found then + written since].
+_scans: dict[Path, list[float]] = {}
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -161,7 +168,8 @@ class Store:
     root : Path, optional
         Default :func:`cache_root` (read when the store is made).
     max_bytes : int
-        The whole root's bound (every kind), checked after each write.
+        The whole root's bound (every kind), checked after each write (by a scan of the
+        root at most every :data:`_RESCAN_SECONDS`, unless the write may pass the bound).
     """
 
     def __init__(self, kind: str, root: Path | None = None, max_bytes: int = MAX_BYTES) -> None:
@@ -208,12 +216,24 @@ class Store:
         try:
             with os.fdopen(fd, "wb") as f:
                 pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+                written = f.tell()
             os.replace(tmp, path)
         except Exception:  # noqa: BLE001 -- a full disk or an unpicklable object: no entry
             Path(tmp).unlink(missing_ok=True)
             return value
-        self.evict()
+        self._evict_when_due(written)
         return value
+
+    def _evict_when_due(self, written: int) -> None:
+        """:meth:`evict` after a write of ``written`` bytes, unless this process scanned the
+        root less than :data:`_RESCAN_SECONDS` ago and what it found then plus what it wrote
+        since is still within :attr:`max_bytes`."""
+        last = _scans.get(self.root)
+        if last is not None:
+            last[1] += written
+            if time.monotonic() - last[0] < _RESCAN_SECONDS and last[1] <= self.max_bytes:
+                return
+        self.evict()
 
     def evict(self) -> None:
         """Remove the least recently used entries (every kind) until the root is within
@@ -234,6 +254,7 @@ class Store:
                 break
             path.unlink(missing_ok=True)
             total -= size
+        _scans[self.root] = [time.monotonic(), total]
 
 
 def is_pair(first: type, second: type) -> Callable[[Any], bool]:

@@ -133,8 +133,55 @@ def test_store_removes_a_dead_writers_temporary_file(tmp_path: Path) -> None:
     for tmp in (old, fresh):
         tmp.write_bytes(b"half an entry")
     os.utime(old, (time.time() - 7200, time.time() - 7200))  # two hours ago: its writer is gone
-    store.put("k2", 2)
+    store.evict()  # the next scan of the store
     assert not old.exists() and fresh.exists() and store.get("k") == 1
+
+
+def _count_scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    scans = [0]
+    real = Store.evict
+
+    def counted(self: Store) -> None:
+        scans[0] += 1
+        real(self)
+
+    monkeypatch.setattr(Store, "evict", counted)
+    return scans
+
+
+def test_a_write_scans_the_store_once_a_minute_while_it_stays_within_its_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pack writes a dozen entries: one scan of the store (each stats every entry), not twelve
+    scans = _count_scans(monkeypatch)
+    things = Store("things", root=tmp_path, max_bytes=1_000_000)
+    for n in range(12):
+        things.put(f"k{n}", b"x" * 1_000)
+    assert scans[0] == 1
+    assert all(things.get(f"k{n}") is not None for n in range(12))
+    # a minute later the next write scans again (another process may have written meanwhile)
+    store._scans[tmp_path][0] -= store._RESCAN_SECONDS + 1  # the last scan, a minute ago
+    things.put("later", b"y")
+    assert scans[0] == 2
+
+
+def test_a_write_that_may_pass_the_bound_scans_and_evicts_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # entries of 10,000 bytes under a bound of 25,000: "a" and "b" fit (one scan, the first
+    # write's); "c" may pass the bound, so its write scans at once and evicts "a", the least
+    # recently used
+    scans = _count_scans(monkeypatch)
+    things = Store("things", root=tmp_path, max_bytes=25_000)
+    things.put("a", b"x" * 10_000)
+    things.put("b", b"x" * 10_000)
+    assert scans[0] == 1  # 2 x 10,000 and their framing: within the bound
+    os.utime(things.path("a"), (1_000_000, 1_000_000))
+    things.put("c", b"x" * 10_000)
+    assert scans[0] == 2
+    assert things.get("a") is None and things.get("b") is not None and things.get("c") is not None
+    on_disk = sum(p.stat().st_size for p in tmp_path.rglob("*.pkl"))
+    assert on_disk <= 25_000 and store._scans[tmp_path][1] == on_disk
 
 
 def test_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
