@@ -56,11 +56,34 @@ def test_elsewhere_than_linux_nothing_changes(monkeypatch):
     assert _memory._apply() is False
 
 
-def test_settled_imports_are_left_out_of_the_collectors_scans():
+def test_settled_imports_are_left_out_of_the_collectors_scans(monkeypatch):
     import gc
 
+    monkeypatch.setattr(_memory, "_settled", [])
     try:
         _memory.settle_imports()
         assert gc.get_freeze_count() > 0  # the modules imported so far, at least
     finally:
+        gc.unfreeze()
+
+
+def test_a_process_running_pack_after_pack_settles_its_imports_once(monkeypatch):
+    # `reportlib serve` runs every pack command in one process: a second freeze would keep
+    # the garbage the previous pack left for the collector (here 1,000 lists in cycles) forever
+    import gc
+
+    monkeypatch.setattr(_memory, "_settled", [])
+    gc.disable()  # no automatic collection while the garbage is made
+    try:
+        _memory.settle_imports()
+        frozen = gc.get_freeze_count()
+        for _ in range(1_000):
+            cycle: list = []
+            cycle.append(cycle)
+        del cycle
+        _memory.settle_imports()  # the next pack's command
+        assert gc.get_freeze_count() == frozen
+        assert gc.collect() >= 1_000  # the previous pack's garbage is still the collector's to free
+    finally:
+        gc.enable()
         gc.unfreeze()
