@@ -48,17 +48,22 @@ def figure(name: str, value: float, target: float, unit: str = "s") -> bool:
     return ok
 
 
-def _busy_ticks() -> tuple[int, int] | None:
-    """(busy, stolen) clock ticks of the whole machine since boot, from ``/proc/stat``: busy is
-    user, nice, system, irq and softirq (guest time is inside user); idle, iowait and the steal
-    of the virtual machine's host are not work done here."""
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _busy_ticks() -> int | None:
+    """Busy clock ticks of the whole machine since boot, from ``/proc/stat``: user, nice,
+    system, irq and softirq (guest time is inside user); idle, iowait and the steal of the
+    virtual machine's host are not work done here."""
     try:
         with open("/proc/stat", encoding="ascii") as f:
             fields = [int(v) for v in f.readline().split()[1:]]
     except (OSError, ValueError):
         return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
-    return user + nice + system + irq + softirq, steal
+    user, nice, system, _idle, _iowait, irq, softirq = (fields + [0] * 7)[:7]
+    return user + nice + system + irq + softirq
 
 
 @dataclass
@@ -71,9 +76,8 @@ class Busy:
     least the same work can take. ``cpu`` is None where ``/proc/stat`` is not readable."""
 
     cpu: float | None = None
-    stolen: float | None = None
     wall: float = 0.0
-    _start: tuple[float, tuple[int, int] | None] = field(default=(0.0, None), repr=False)
+    _start: tuple[float, int | None] = field(default=(0.0, None), repr=False)
 
     @property
     def cores(self) -> float | None:
@@ -87,6 +91,5 @@ class Busy:
         started, before = self._start
         self.wall = time.perf_counter() - started
         after = _busy_ticks()
-        if before and after:
-            tick = os.sysconf("SC_CLK_TCK")
-            self.cpu, self.stolen = (after[0] - before[0]) / tick, (after[1] - before[1]) / tick
+        if before is not None and after is not None:
+            self.cpu = (after - before) / os.sysconf("SC_CLK_TCK")

@@ -60,7 +60,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from benchmarks._report import Busy, figure, fresh_memory, load
+from benchmarks._report import Busy, cores, figure, fresh_memory, load
 from reportlib.watch import POLL_SECONDS, SETTLE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,7 +233,7 @@ def served(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
         server.wait(60)
 
 
-def _print_pack(label: str, pack: Measured, floor: Floor, cores: int) -> bool:
+def _print_pack(label: str, pack: Measured, floor: Floor, machine_cores: int) -> bool:
     t = pack.manifest.get("timings", {})
     overhead = float(t.get("validate", 0.0)) + float(t.get("kpis", 0.0))
     reused = pack.manifest.get("reused_sections") or []
@@ -244,9 +244,9 @@ def _print_pack(label: str, pack: Measured, floor: Floor, cores: int) -> bool:
         f" assemble {t.get('assemble')} s)"
     )
     if pack.cpu is not None:
-        least = pack.cpu / cores
+        least = pack.cpu / machine_cores
         print(
-            f"  CPU {pack.cpu:.1f} s ({pack.cpu / pack.seconds:.2f} cores busy): on {cores} cores this work"
+            f"  CPU {pack.cpu:.1f} s ({pack.cpu / pack.seconds:.2f} cores busy): on {machine_cores} cores this work"
             f" takes at least {least:.2f} s, {least / floor.seconds:.2f}x the floor"
         )
     ok = figure(f"{label}: pack / floor", pack.seconds / floor.seconds, TARGET, "x")
@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
     floor = min(floors, key=lambda f: f.seconds)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    machine_cores = cores()
     print(f"sections: {sections}, workers: {jobs}  [{load()}, {fresh_memory()}]")
     print(
         f"floor: {floor.seconds:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels"
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             ("cold, `reportlib serve` running", serve_cold),
             ("CLI re-run (commentary edited), `reportlib serve` running", serve_warm),
         ):
-            ok &= _print_pack(f"{name} {label}", min(runs[name], key=lambda p: p.seconds), floor, cores)
+            ok &= _print_pack(f"{name} {label}", min(runs[name], key=lambda p: p.seconds), floor, machine_cores)
     print(
         f"  (--watch notices a save within {POLL_SECONDS + SETTLE_SECONDS:.2f} s: it looks every {POLL_SECONDS} s"
         f" and waits {SETTLE_SECONDS} s for the files to settle)"

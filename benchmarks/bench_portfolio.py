@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Busy, figure, fresh_memory, load
+from benchmarks._report import Busy, cores, figure, fresh_memory, load
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.55
@@ -112,8 +111,8 @@ def _run_fresh(data: Path, out: Path, jobs: int, pack: str, dask: bool = False) 
 
 def _row(label: str, wall: float, seconds: list[float], failed: int, busy: Busy, overhead: str = "-") -> None:
     mean = sum(seconds) / max(len(seconds), 1)
-    cores = "-" if busy.cores is None else f"{busy.cores:.2f}"
-    print(f"{label:>14} {wall:>8.1f} {mean:>12.2f} {overhead:>19} {cores:>11} {failed:>7}  [{load()}]", flush=True)
+    busy_cores = "-" if busy.cores is None else f"{busy.cores:.2f}"
+    print(f"{label:>14} {wall:>8.1f} {mean:>12.2f} {overhead:>19} {busy_cores:>11} {failed:>7}  [{load()}]", flush=True)
 
 
 def _least_ratio(busy: Busy, cores: int) -> None:
@@ -141,11 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv if argv is not None else [])
     n = args.companies
     dask = not args.no_dask and importlib.util.find_spec("distributed") is not None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    machine_cores = cores()
     with tempfile.TemporaryDirectory(prefix="bench-portfolio-") as tmp:
         data = Path(tmp) / "data"
         generate_portfolio(data, n, seed=0, broken=0)
-        print(f"portfolio: {n} generated companies, {args.pack} packs, {cores} cores")
+        print(f"portfolio: {n} generated companies, {args.pack} packs, {machine_cores} cores")
         print(
             f"{'run':>14} {'wall s':>8} {'mean pack s':>12} {'overhead s/company':>19} {'cores busy':>11} {'failed':>7}"
         )
@@ -164,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     per_company = walls[1] / n
     print(f"per-company cost: {per_company:.2f} s at one worker (runner included)  [{load()}, {fresh_memory()}]")
     ok = figure("jobs 2 / jobs 1", walls[2] / walls[1], TARGET_RATIO, "x")
-    _least_ratio(busy[1], cores)
+    _least_ratio(busy[1], machine_cores)
     scaled = FUND * per_company * walls[2] / walls[1]
     print(
         f"{FUND} companies at --jobs 2, extrapolated: {FUND} x {per_company:.2f} s x {walls[2] / walls[1]:.2f}"

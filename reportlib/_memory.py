@@ -36,6 +36,7 @@ _M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8
 _SETTINGS = {_M_TRIM_THRESHOLD: 2**31 - 1, _M_MMAP_MAX: 0, _M_ARENA_MAX: 1}
 
 _done: list[bool] = []  # the outcome of the first call: settings apply to the whole process
+_settled: list[bool] = []  # whether this process has frozen its imports (settle_imports)
 
 
 def keep_freed_memory() -> bool:
@@ -72,6 +73,3 @@ def settle_imports() -> None:
     if not _settled:
         _settled.append(True)
         gc.freeze()
-
-
-_settled: list[bool] = []  # whether this process has frozen its imports
