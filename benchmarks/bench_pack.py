@@ -158,18 +158,18 @@ def _edit_commentary(company: Path, sentence: str) -> None:
     path.write_text(edited, encoding="utf-8")
 
 
-def cold_and_warm(company: Path, work: Path, jobs: int, run: int) -> tuple[Measured, Measured]:
+def cold_and_warm(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
     """The pack of a copy of ``company`` from scratch (``force``), then again after an edit of
     its commentary (the store reused). The copy keeps the folder name, so the pack folder is
-    the same."""
+    the same. No ``jobs``, as ``reportlib pack`` makes them: the pack picks its kernels."""
     copy = work / "companies" / str(run) / company.name
     shutil.copytree(company, copy)
-    cold = pack_seconds(copy, work / "reports", jobs=jobs, force=True)
+    cold = pack_seconds(copy, work / "reports", force=True)
     _edit_commentary(copy, f"A sentence the analyst added on re-run {run}.")
-    return cold, pack_seconds(copy, work / "reports", jobs=jobs, force=False)
+    return cold, pack_seconds(copy, work / "reports", force=False)
 
 
-def next_month(company: Path, work: Path, jobs: int, run: int) -> Measured:
+def next_month(company: Path, work: Path, run: int) -> Measured:
     """The month's pack of a copy of ``company`` with last month's pack beside it, as every
     pack after a company's first is made: the pack restates last month's figures
     (:mod:`reportlib.kpis.restatements`). ``force``, as after a new export: the inputs are
@@ -179,8 +179,8 @@ def next_month(company: Path, work: Path, jobs: int, run: int) -> Measured:
     copy = work / "next-month" / str(run) / company.name
     shutil.copytree(company, copy)
     month, _ = resolve_as_of(load_company(copy), None)
-    pack_seconds(copy, work / "next-month-reports", jobs=jobs, as_of=str(month - 1))
-    return pack_seconds(copy, work / "next-month-reports", jobs=jobs, force=True)
+    pack_seconds(copy, work / "next-month-reports", as_of=str(month - 1))
+    return pack_seconds(copy, work / "next-month-reports", force=True)
 
 
 def watched(company: Path, work: Path, jobs: int, run: int) -> Measured:
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--companies", nargs="+", default=COMPANIES, help="demo companies under data/")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
-    from reportlib.pack import section_notebooks
+    from reportlib.pack import pack_workers, section_notebooks
     from reportlib.render.run import default_jobs
 
     companies = [ROOT / "data" / name for name in args.companies]
@@ -281,10 +281,10 @@ def main(argv: list[str] | None = None) -> int:
             for run in range(max(1, args.repeat)):
                 floors.append(floor_seconds(sections, jobs, work))
                 for company in companies:
-                    first, again = cold_and_warm(company, work, jobs, run)
+                    first, again = cold_and_warm(company, work, run)
                     cold[company.name].append(first)
                     warm[company.name].append(again)
-                    following[company.name].append(next_month(company, work, jobs, run))
+                    following[company.name].append(next_month(company, work, run))
                     watch[company.name].append(watched(company, work, jobs, run))
                     first, again = served(company, work, run)
                     serve_cold[company.name].append(first)
@@ -293,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
     floor = min(floors, key=lambda f: f.seconds)
     machine_cores = cores()
-    print(f"sections: {sections}, workers: {jobs}  [{load()}, {fresh_memory()}]")
+    print(
+        f"sections: {sections}; workers: the floor and served packs {jobs}, one-off packs {pack_workers(True)}"
+        f" when their KPIs compute, else {pack_workers(False)}  [{load()}, {fresh_memory()}]"
+    )
     print(
         f"floor: {floor.seconds:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels"
         f" reused as in the pack {floor.papermill:.2f} s + one Chromium print {floor.chromium:.2f} s)"

@@ -37,6 +37,30 @@ def test_pack_folder_names() -> None:
     assert pack.section_title(Path("05_kpi_hierarchy.ipynb")) == "Go-to-market"
 
 
+@pytest.mark.parametrize(("cores", "warming", "idle"), [(1, 1, 1), (2, 1, 2), (4, 3, 4), (8, 7, 8)])
+def test_pack_workers_leave_a_core_to_the_kpis_while_kernels_warm(monkeypatch, cores, warming, idle) -> None:
+    # while kernels warm up ahead, this process computes the KPIs on a core of its own;
+    # when the KPIs come from the store, every core runs a section
+    monkeypatch.setattr(pack, "default_jobs", lambda: cores)
+    assert pack.pack_workers(True) == warming
+    assert pack.pack_workers(False) == idle
+
+
+@pytest.mark.parametrize(("jobs", "warm", "workers"), [(None, True, 1), (None, False, 2), (2, True, 2), (3, False, 3)])
+def test_the_pack_pool_has_the_workers_asked_for_else_pack_workers(monkeypatch, tmp_path, jobs, warm, workers) -> None:
+    monkeypatch.setattr(pack, "default_jobs", lambda: 2)
+    warmed: list[int] = []
+    monkeypatch.setattr(pack, "warm_up", lambda pool, n: warmed.append(n))
+    sections = tuple(tmp_path / f"0{i}_s.ipynb" for i in range(7))
+    request = pack.PackRequest(tmp_path, None, "quarter", None, None, tmp_path, sections, jobs)
+    pool = pack._process_pool(request, warm=warm)
+    try:
+        assert pool._max_workers == workers
+        assert warmed == ([workers] if warm else [])
+    finally:
+        pool.shutdown(wait=True)
+
+
 def test_the_pack_process_does_not_load_the_drawing_stack() -> None:
     """The pack's own process validates, computes, prints and assembles; only its kernels
     draw. matplotlib and IPython (0.4 s of imports) stay out of it: the theme it reads for
