@@ -27,12 +27,15 @@ cold pack and the re-run as ``reportlib pack`` commands while ``reportlib serve`
 (:mod:`reportlib.serve`) runs in their folder, its kernels warm: the command's own start is
 counted, the server's start is not.
 
-The floor's notebooks run exactly as the pack runs its sections: the same runner
-(``reportlib.render.run.run_sections``), a process pool of the same size, and one kernel per
-worker reused (reset) from notebook to notebook. The pack's kernel reuse therefore is not
-counted as a gain over the floor; what the ratio shows is the work of the pack itself
-(inputs, KPIs, charts, tables, printing real pages). For reference the papermill-default
-floor (a fresh kernel per notebook) is printed too.
+The floor's notebooks run as the pack runs its sections: the same runner
+(``reportlib.render.run.run_sections``), a process pool of one worker per core (the pool of a
+served pack, and of a one-off pack whose KPIs come from the store; a one-off pack whose KPIs
+compute warms one kernel fewer, :func:`reportlib.pack.pack_workers`, which only makes the
+floor the quicker of the two), and one kernel per worker reused (reset) from notebook to
+notebook. The pack's kernel reuse therefore is not counted as a gain over the floor; what the
+ratio shows is the work of the pack itself (inputs, KPIs, charts, tables, printing real
+pages). For reference the papermill-default floor (a fresh kernel per notebook) is printed
+too. The one-off packs are made without ``jobs``, as ``reportlib pack`` makes them.
 
 Every figure is printed against its target with the ratio and the machine's load
 average at the time (the machine is shared: the ratio to the floor measured in the same
