@@ -375,12 +375,25 @@ def _process_pool(request: PackRequest, warm: bool = True) -> Executor | None:
 
 
 def pack_workers(warm: bool) -> int:
-    """Kernels of a pack's own pool when the caller did not say (``jobs``): one per core,
-    less the core this process keeps busy loading the inputs and computing the KPIs while
-    kernels warm up ahead (``warm``). A kernel more would only take that core from the KPIs
-    and pay a second start and import of pandas and matplotlib; measured on 2 cores, a cold
-    Meridian pack with one kernel warmed ahead: 6.9-8.3 s and 9.4-11.1 CPU s, against
-    7.9-8.5 s and 12.3-13.3 CPU s with two."""
+    """Kernels of a pack's own pool when the caller did not say (``jobs``).
+
+    One per core, less the core this process keeps busy loading the inputs and computing
+    the KPIs while the kernels warm up ahead. A kernel more would only take that core from
+    the KPIs and pay a second start and import of pandas and matplotlib: measured on 2
+    cores, a cold Meridian pack with one kernel warmed ahead took 6.9-8.3 s and 9.4-11.1 CPU
+    s, against 7.9-8.5 s and 12.3-13.3 CPU s with two.
+
+    Parameters
+    ----------
+    warm : bool
+        Whether the kernels warm up while this process computes the KPIs (a pack whose
+        KPIs come from the store starts its kernels with its sections instead).
+
+    Returns
+    -------
+    int
+        At least 1.
+    """
     return max(1, default_jobs() - 1) if warm else default_jobs()
 
 
