@@ -25,7 +25,9 @@ watch's first pack started them), as the analyst sees it after saving the commen
 at most the watch's poll and settle time, printed, to notice the save). Two more are the
 cold pack and the re-run as ``reportlib pack`` commands while ``reportlib serve``
 (:mod:`reportlib.serve`) runs in their folder, its kernels warm: the command's own start is
-counted, the server's start is not.
+counted, the server's start is not. The last two are the same as commands with no server:
+the command's start and imports counted, its kernel warmed ahead of them
+(:mod:`reportlib.render.ahead`), as an analyst without ``--watch`` or a server waits.
 
 The floor's notebooks run as the pack runs its sections: the same runner
 (``reportlib.render.run.run_sections``), a process pool of one worker per core (the pool of a
@@ -236,6 +238,31 @@ def served(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
         server.wait(60)
 
 
+def commands(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
+    """The cold pack and the re-run after a commentary edit as ``reportlib pack`` commands
+    with no server (``--no-server``), seconds as the analyst sees them: the command's start,
+    its imports and its kernel warmed ahead of them (:mod:`reportlib.render.ahead`)
+    included."""
+    import json
+    import subprocess
+
+    folder = work / "commands" / str(run)
+    copy = folder / company.name
+    shutil.copytree(company, copy)
+    command = [sys.executable, "-m", "reportlib", "pack", company.name, "--out", "reports", "--no-server"]
+
+    def pack(*options: str) -> Measured:
+        with Busy() as busy:
+            done = subprocess.run([*command, *options], cwd=folder, stdout=subprocess.DEVNULL)
+        assert done.returncode == 0, "a pack command failed"
+        manifest = next((folder / "reports" / company.name).glob("*/manifest.json"))
+        return Measured(busy.wall, json.loads(manifest.read_text()), busy.cpu)
+
+    cold = pack("--force")
+    _edit_commentary(copy, f"A sentence the analyst added before the command, run {run}.")
+    return cold, pack()
+
+
 def _print_pack(label: str, pack: Measured, floor: Floor, machine_cores: int) -> bool:
     t = pack.manifest.get("timings", {})
     overhead = float(t.get("validate", 0.0)) + float(t.get("kpis", 0.0))
@@ -275,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     watch: dict[str, list] = {c.name: [] for c in companies}
     serve_cold: dict[str, list] = {c.name: [] for c in companies}
     serve_warm: dict[str, list] = {c.name: [] for c in companies}
+    command_cold: dict[str, list] = {c.name: [] for c in companies}
+    command_warm: dict[str, list] = {c.name: [] for c in companies}
     following: dict[str, list] = {c.name: [] for c in companies}
     saved = os.environ.get("REPORTLIB_CACHE")
     with tempfile.TemporaryDirectory(prefix="bench-pack-") as tmp:
@@ -292,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
                     first, again = served(company, work, run)
                     serve_cold[company.name].append(first)
                     serve_warm[company.name].append(again)
+                    first, again = commands(company, work, run)
+                    command_cold[company.name].append(first)
+                    command_warm[company.name].append(again)
         finally:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
     floor = min(floors, key=lambda f: f.seconds)
@@ -318,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             ("--watch (commentary saved)", watch),
             ("cold, `reportlib serve` running", serve_cold),
             ("CLI re-run (commentary edited), `reportlib serve` running", serve_warm),
+            ("cold as a command (`reportlib pack --force`, its start included)", command_cold),
+            ("CLI re-run (commentary edited) as a command, no server", command_warm),
         ):
             ok &= _print_pack(f"{name} {label}", min(runs[name], key=lambda p: p.seconds), floor, machine_cores)
     print(

@@ -407,17 +407,24 @@ def pack(
       reportlib pack data/meridian --segment segment=Enterprise --force
       reportlib pack data/meridian --watch
     """
-    from reportlib.pack import build_pack
+    from reportlib.render import ahead
 
-    settle_imports()
-    _use_fund(fund)
-    company_dir = _company_folder(company_dir, "pack")
-    as_of = _fiscal_as_of(as_of, [company_dir])
-    options = dict(as_of=as_of, window=window, segment=segment, compare=compare, out=out, cache=not no_cache)
-    if watch:
-        return _watch(company_dir, force=force, **options)
-    _say_pack(build_pack(company_dir, force=force, session=serving_session(), **options))
-    return 0
+    if not watch and serving_session() is None and (company_dir / CONFIG_FILE).is_file():
+        ahead.start()  # the pack's kernels warm while this command imports the library
+    try:
+        from reportlib.pack import build_pack
+
+        settle_imports()
+        _use_fund(fund)
+        company_dir = _company_folder(company_dir, "pack")
+        as_of = _fiscal_as_of(as_of, [company_dir])
+        options = dict(as_of=as_of, window=window, segment=segment, compare=compare, out=out, cache=not no_cache)
+        if watch:
+            return _watch(company_dir, force=force, **options)
+        _say_pack(build_pack(company_dir, force=force, session=serving_session(), **options))
+        return 0
+    finally:
+        ahead.discard()  # the kernels of a pack that never began (the pack took them otherwise)
 
 
 def _watch(company_dir: Path, **options: Any) -> int:

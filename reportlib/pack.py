@@ -42,10 +42,10 @@ from reportlib.kpis.builder import is_stored, result_fingerprint, write_kpis_wor
 from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import pack_folder, parse_compare, parse_segment, period_label, safe_name
 from reportlib.registry import SECTION_TITLES
-from reportlib.render import reuse
+from reportlib.render import ahead, reuse
 from reportlib.render.chromium import Chromium
 from reportlib.render.export import assemble_pdf, export_one, logo_stamps
-from reportlib.render.run import SectionRun, default_jobs, run_sections, warm_up
+from reportlib.render.run import SectionRun, run_sections, warm_up
 from reportlib.resources import notebooks_dir, templates_dir
 from reportlib.session import Session
 
@@ -342,11 +342,22 @@ def _resolve_parameters(
 
 # -- step: kernels warm up while the inputs are validated ---------------------------------------------
 def _warm_kernels_unless_skippable(request: PackRequest) -> Executor | None:
-    """Kernels take seconds to start and import pandas/matplotlib: when this run cannot be
-    skipped, they warm up while the inputs are validated (on the otherwise idle cores)."""
+    """Kernels take seconds to start and import pandas/matplotlib: the ones the command
+    started ahead (:mod:`reportlib.render.ahead`), else, when this run cannot be skipped,
+    kernels that warm up while the inputs are validated (on the otherwise idle cores)."""
+    started = ahead.take()
+    if started is not None and _process_pool_wanted(request):
+        return started
+    processes.end_pool(started)
     if _may_skip(request):
         return None
     return _process_pool(request)
+
+
+def _process_pool_wanted(request: PackRequest) -> bool:
+    """Whether this pack runs its sections in a process pool of its own (not in this
+    process, ``jobs=1``, nor on the caller's executor or session)."""
+    return request.executor is None and request.jobs != 1 and len(request.sections) > 1
 
 
 def _may_skip(request: PackRequest) -> bool:
@@ -363,7 +374,7 @@ def _process_pool(request: PackRequest, warm: bool = True) -> Executor | None:
     (``warm``; else each worker starts its kernel with its first section); None when the
     caller gave an executor or asked for an in-process run (``jobs=1``). Its workers are
     forked now, and die with this process (:func:`reportlib.processes.die_with_parent`)."""
-    if request.executor is not None or request.jobs == 1 or len(request.sections) < 2:
+    if not _process_pool_wanted(request):
         return None
     workers = min(request.jobs or pack_workers(warm), len(request.sections))
     pool = ProcessPoolExecutor(max_workers=workers, initializer=processes.die_with_parent)
@@ -394,7 +405,7 @@ def pack_workers(warm: bool) -> int:
     int
         At least 1.
     """
-    return max(1, default_jobs() - 1) if warm else default_jobs()
+    return ahead.workers() if warm else processes.default_jobs()
 
 
 def _kpis_stored(run: _Run) -> bool:

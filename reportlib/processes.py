@@ -37,6 +37,7 @@ from types import FrameType
 
 __all__ = [
     "Terminated",
+    "default_jobs",
     "die_with_parent",
     "end_pool",
     "interrupted",
@@ -77,6 +78,14 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(_WATCH_SECONDS)
     os._exit(1)
+
+
+def default_jobs() -> int:
+    """About one worker per core (each worker drives one kernel, which does the work)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def die_with_parent(parent: int | None = None) -> None:

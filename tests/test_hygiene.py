@@ -105,6 +105,38 @@ def test_sigkill_leaves_no_process_and_the_next_run_removes_its_staging(tmp_path
     assert not stale[0].exists() and _staging(out) == []
 
 
+@pytest.mark.slow
+@pytest.mark.chromium
+@needs_chromium
+def test_an_unchanged_pack_ends_its_kernel_started_ahead_without_a_word(tmp_path: Path) -> None:
+    # the command starts a kernel before it knows the pack is unchanged (render.ahead):
+    # the skip ends it at once, and nothing is left or said
+    out = tmp_path / "reports"
+    out.mkdir()
+    first = _start_pack(out, uuid.uuid4().hex)
+    assert first.wait(300) == 0, first.communicate()[1][-2000:]
+    marker = uuid.uuid4().hex
+    again = _start_pack(out, marker)
+    stdout, stderr = again.communicate(timeout=120)
+    assert again.returncode == 0 and "unchanged" in stdout
+    assert stderr == ""
+    assert _until(lambda: not _marked(marker), 30), [p.cmdline() for p in _marked(marker)]
+
+
+def test_stale_kernel_folders_go_those_of_live_workers_stay(tmp_path: Path) -> None:
+    from reportlib.render.run import remove_stale_ipc_dirs
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    gone = tmp_path / f"rl-kernel-{dead.pid}-abc"
+    live = tmp_path / f"rl-kernel-{os.getpid()}-def"
+    other = tmp_path / "rl-kernel-xyz"  # not named after a process: not ours to judge
+    for folder in (gone, live, other):
+        (folder / "k-1").mkdir(parents=True)
+    remove_stale_ipc_dirs(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (live, other))
+
+
 def test_remove_stale_keeps_live_runs(tmp_path: Path) -> None:
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -142,6 +174,11 @@ def test_the_cli_names_a_broken_chromium(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1
     assert "/bin/false" in proc.stderr and "Traceback" not in proc.stderr
+    # however soon it exits, the same sentence: its exit code and the remedy
+    assert "exited with code 1 before answering" in proc.stderr and "apt-get install chromium" in proc.stderr
+    # the kernel warming meanwhile ends with its worker without a word (its stderr is this
+    # command's, read here to its end: the kernel's included)
+    assert "Parent appears to have exited" not in proc.stderr and "WARNING" not in proc.stderr
     assert not out.exists() or list(out.rglob("*.ipynb")) == []
 
 

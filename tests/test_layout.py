@@ -46,6 +46,10 @@ LAZY_ALLOWED = {
         "reportlib",
     ): "reportlib.cli: a pack the folder's server makes never imports pandas or click",
     ("reportlib/portfolio/_exec.py", "distributed"): "optional backend, ~1 s to import, only with --scheduler",
+    ("reportlib/render/ahead.py", "reportlib"): (
+        "reportlib.render.run (papermill, jupyter_client): imported by the forked worker that warms a"
+        " kernel, while the command, which forked it first, imports the library"
+    ),
     ("reportlib/inputs/_readers.py", "openpyxl"): (
         "0.2 s of CPU to import, needed only for a sheet calamine leaves to it (formulas, odd cells):"
         " the section kernels, which unpickle a company, and most packs never load it"

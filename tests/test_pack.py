@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 
 import reportlib.pack as pack
 from conftest import FIXTURES, PACK_CSV, PACK_NOTEBOOKS, SALES_LED, chromium_available
+from reportlib import processes
 from reportlib.cli import main
 from reportlib.deck._style import Theme
 from reportlib.exceptions import InputError
@@ -41,14 +43,14 @@ def test_pack_folder_names() -> None:
 def test_pack_workers_leave_a_core_to_the_kpis_while_kernels_warm(monkeypatch, cores, warming, idle) -> None:
     # while kernels warm up ahead, this process computes the KPIs on a core of its own;
     # when the KPIs come from the store, every core runs a section
-    monkeypatch.setattr(pack, "default_jobs", lambda: cores)
+    monkeypatch.setattr(processes, "default_jobs", lambda: cores)
     assert pack.pack_workers(True) == warming
     assert pack.pack_workers(False) == idle
 
 
 @pytest.mark.parametrize(("jobs", "warm", "workers"), [(None, True, 1), (None, False, 2), (2, True, 2), (3, False, 3)])
 def test_the_pack_pool_has_the_workers_asked_for_else_pack_workers(monkeypatch, tmp_path, jobs, warm, workers) -> None:
-    monkeypatch.setattr(pack, "default_jobs", lambda: 2)
+    monkeypatch.setattr(processes, "default_jobs", lambda: 2)
     warmed: list[int] = []
     monkeypatch.setattr(pack, "warm_up", lambda pool, n: warmed.append(n))
     sections = tuple(tmp_path / f"0{i}_s.ipynb" for i in range(7))
@@ -59,6 +61,35 @@ def test_the_pack_pool_has_the_workers_asked_for_else_pack_workers(monkeypatch, 
         assert warmed == ([workers] if warm else [])
     finally:
         pool.shutdown(wait=True)
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_a_pack_takes_the_kernels_started_ahead_and_ends_them(tmp_path, monkeypatch) -> None:
+    from reportlib.render import ahead
+
+    ahead.start(1)
+    started = ahead._pool
+    closed: list[object] = []
+    close = pack._close_pool
+    monkeypatch.setattr(pack, "_close_pool", lambda run: (closed.append(run.pool), close(run)))
+    result = pack.build_pack(SALES_LED, out=tmp_path / "reports", notebooks=GOOD, force=True)
+    assert result.pdf.is_file() and not result.skipped
+    assert ahead.take() is None and closed == [started]  # run on them, then shut down
+
+
+def test_kernels_started_ahead_are_ended_when_the_pack_runs_in_this_process(tmp_path, monkeypatch) -> None:
+    from reportlib.render import ahead
+
+    monkeypatch.setattr(ahead, "_warm_in_worker", os.getpid)
+    ahead.start(1)
+    workers = list(ahead._pool._processes.values())
+    request = pack.PackRequest(tmp_path, None, "quarter", None, None, tmp_path, tuple(GOOD), 1)
+    assert pack._warm_kernels_unless_skippable(request) is None  # jobs=1: not its kind of pool
+    assert ahead.take() is None
+    for worker in workers:
+        worker.join(10)
+        assert not worker.is_alive()
 
 
 def test_the_pack_process_does_not_load_the_drawing_stack() -> None:

@@ -5,7 +5,25 @@ Papermill runs them (``run``), Chromium prints (``chromium``, ``export``), ``ass
 
 from __future__ import annotations
 
-from reportlib.render.export import BoardPDFExporter, assemble_pdf, export_pdfs, find_chromium
-from reportlib.render.run import run_section, run_sections
+from importlib import import_module
+from typing import Any
 
 __all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "run_section", "run_sections"]
+
+# Imported on first use, as the top package does: importing ``reportlib.render.run`` (a pool
+# worker warming a kernel, :mod:`reportlib.render.ahead`) then costs papermill alone, not
+# nbconvert and pandas too.
+_LAZY = {
+    "BoardPDFExporter": "reportlib.render.export",
+    "assemble_pdf": "reportlib.render.export",
+    "export_pdfs": "reportlib.render.export",
+    "find_chromium": "reportlib.render.export",
+    "run_section": "reportlib.render.run",
+    "run_sections": "reportlib.render.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'reportlib.render' has no attribute {name!r}")

@@ -145,9 +145,13 @@ class Chromium:
         self._reader.start()
         try:
             self._version = self.send("Browser.getVersion")
-        except ExportError:
-            self.close()  # it exited at once (REPORTLIB_CHROMIUM=/bin/false)
-            raise
+        except ExportError as exc:
+            # it exited at once (REPORTLIB_CHROMIUM=/bin/false): told as when it exits a
+            # moment later, its exit code and the remedy, which the reader finds
+            self._reader.join(self.timeout)
+            error = self._gone or exc
+            self.close()
+            raise error from None
         if wait:
             self.ready()
 

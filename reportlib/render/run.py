@@ -33,9 +33,19 @@ from nbclient.exceptions import CellControlSignal
 from papermill.exceptions import PapermillExecutionError
 
 from reportlib.exceptions import SectionError
-from reportlib.processes import die_with_parent
+from reportlib.processes import default_jobs, die_with_parent, pid_alive
 
-__all__ = ["SectionRun", "release_kernel", "run_section", "run_sections", "section_name", "default_jobs", "warm_up"]
+__all__ = [
+    "SectionRun",
+    "default_jobs",
+    "release_kernel",
+    "remove_stale_ipc_dirs",
+    "run_section",
+    "run_sections",
+    "section_name",
+    "warm_kernel",
+    "warm_up",
+]
 
 KERNEL = "python3"
 _START_ERRORS = (RuntimeError, TimeoutError, ConnectionError)
@@ -74,18 +84,16 @@ def section_name(notebook: Path | str) -> str:
     return Path(notebook).stem
 
 
-def default_jobs() -> int:
-    """About one worker per core (each worker drives one kernel, which does the work)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _one_line(text: str) -> str:
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(text)).strip()
     return text.splitlines()[0].strip() if text else ""
 
+
+#: A kept kernel logs errors only: its warnings reach the user's terminal (the kernel's stderr
+#: is the command's), and the one a kernel gives when its worker was ended for it (a failed
+#: or skipped pack, "Parent appears to have exited, shutting down.") came after the command's
+#: own message. A kernel that cannot start still prints its traceback.
+_QUIET_KERNEL = ("--IPKernelApp.log_level=ERROR",)
 
 _RESET_CODE = """\
 get_ipython().reset(new_session=True)
@@ -97,12 +105,27 @@ del _sys
 _local = threading.local()
 
 
+_IPC_PREFIX = "rl-kernel-"
+
+
 def _ipc_dir() -> str | None:
-    """A private (0700), short folder for a kernel's IPC sockets; None where IPC is not
-    available (Windows), in which case kernels fall back to TCP."""
+    """A private (0700), short folder for a kernel's IPC sockets, named after this process
+    (the worker that owns the kernel); None where IPC is not available (Windows), in which
+    case kernels fall back to TCP."""
     if os.name == "nt":
         return None
-    return tempfile.mkdtemp(prefix="rl-kernel-")
+    remove_stale_ipc_dirs()
+    return tempfile.mkdtemp(prefix=f"{_IPC_PREFIX}{os.getpid()}-")
+
+
+def remove_stale_ipc_dirs(root: Path | None = None) -> None:
+    """Remove the IPC folders of workers that are gone: a failed, interrupted or skipped
+    pack ends its pool at once, killing workers that cannot remove their kernel's folder;
+    the next kernel to start does (in ``root``, default the temporary folder)."""
+    for path in Path(root or tempfile.gettempdir()).glob(f"{_IPC_PREFIX}*-*"):
+        pid = path.name[len(_IPC_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class _FastReady:
@@ -234,7 +257,7 @@ def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
         km = None
     if km is None:
         km = _TrackingKernelManager(kernel_name=KERNEL)
-        run_sync(km.start_kernel)()
+        run_sync(km.start_kernel)(extra_arguments=list(_QUIET_KERNEL))
         _local.km = km
         # Worker processes skip atexit; multiprocessing's finalizers run in both.
         _local.finalizer = multiprocessing.util.Finalize(km, _shutdown, args=(km,), exitpriority=10)
@@ -327,7 +350,7 @@ WARM_CALLS = ("reportlib.deck.report.warm_drawing",)
 _FREEZE_CODE = "import gc as _gc\n_gc.collect()\n_gc.freeze()\ndel _gc\n"
 
 
-def _warm(imports: Sequence[str], start_timeout: float = 60.0, calls: Sequence[str] = WARM_CALLS) -> float:
+def warm_kernel(imports: Sequence[str], start_timeout: float = 60.0, calls: Sequence[str] = WARM_CALLS) -> float:
     """Start (or reset) this worker's kernel, import ``imports`` in it and call ``calls``
     (dotted names of functions without arguments); returns seconds."""
     t0 = time.perf_counter()
@@ -351,7 +374,7 @@ def warm_up(
     Submit this right after creating the pool and before the KPI step, so that kernel
     start-up and imports overlap with work the pack does anyway.
     """
-    return [executor.submit(_warm, tuple(imports), 60.0, tuple(calls)) for _ in range(workers)]
+    return [executor.submit(warm_kernel, tuple(imports), 60.0, tuple(calls)) for _ in range(workers)]
 
 
 class _QuietPapermill:
