@@ -9,8 +9,9 @@ leave idle (this module imports nothing heavy; a worker imports
 from then on; a pool the pack did not take (a mistake in the arguments, a pack that turned
 out unchanged) is ended with :func:`discard`.
 
-Measured on 2 cores, a Meridian re-run after a commentary edit made by the command: 4.8-5.4 s
-with its kernel warmed ahead, against 6.3-6.8 s when the pack started it.
+Measured on 2 cores, interleaved: a Meridian re-run after a commentary edit made by the
+command took 4.5-5.8 s with its kernel warmed ahead, against 5.7-7.0 s when the pack started
+it; a cold ``--force`` pack 8.1-8.8 s against 8.6-9.5 s.
 """
 
 from __future__ import annotations
