@@ -48,11 +48,6 @@ def figure(name: str, value: float, target: float, unit: str = "s") -> bool:
     return ok
 
 
-def cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def _busy_ticks() -> int | None:
     """Busy clock ticks of the whole machine since boot, from ``/proc/stat``: user, nice,
     system, irq and softirq (guest time is inside user); idle, iowait and the steal of the

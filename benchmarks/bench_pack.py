@@ -65,7 +65,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from benchmarks._report import Busy, cores, figure, fresh_memory, load
+from benchmarks._report import Busy, figure, fresh_memory, load
 from reportlib.watch import POLL_SECONDS, SETTLE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,11 +202,35 @@ def watched(company: Path, work: Path, jobs: int, run: int) -> Measured:
         return pack_seconds(copy, work / "watched-reports", session=session)
 
 
+def _pack_command(copy: Path, env: dict[str, str] | None, *options: str) -> Measured:
+    """``reportlib pack`` of the company folder ``copy`` as a command run beside it, measured
+    as the analyst sees it (the command's own start included; the CPU of every process, a
+    server's too)."""
+    import json
+    import subprocess
+
+    command = [sys.executable, "-m", "reportlib", "pack", copy.name, "--out", "reports", *options]
+    with Busy() as busy:
+        done = subprocess.run(command, cwd=copy.parent, env=env, stdout=subprocess.DEVNULL)
+    assert done.returncode == 0, f"`reportlib pack {' '.join(options)}` failed"
+    manifest = next((copy.parent / "reports" / copy.name).glob("*/manifest.json"))
+    return Measured(busy.wall, json.loads(manifest.read_text()), busy.cpu)
+
+
+def _cold_then_edited(
+    copy: Path, env: dict[str, str] | None, sentence: str, *options: str
+) -> tuple[Measured, Measured]:
+    """:func:`_pack_command` from scratch (``--force``), then again after ``sentence`` was
+    added to the commentary."""
+    cold = _pack_command(copy, env, "--force", *options)
+    _edit_commentary(copy, sentence)
+    return cold, _pack_command(copy, env, *options)
+
+
 def served(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
     """``reportlib pack`` commands made by a running ``reportlib serve`` (:mod:`reportlib.serve`),
     seconds as the analyst sees them (the command's own start included): the pack of a copy of
     ``company`` from scratch (``--force``), then again after an edit of its commentary."""
-    import json
     import subprocess
 
     folder = work / "served" / str(run)
@@ -217,22 +241,7 @@ def served(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
     server = subprocess.Popen([*command, "serve"], cwd=folder, env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout.readline().startswith("Serving"), "the server did not start"  # its kernels warm
-        manifest = copy.parent / "reports" / company.name
-
-        def pack(*options: str) -> Measured:
-            with Busy() as busy:  # the server's CPU included: it does the pack's work
-                done = subprocess.run(
-                    [*command, "pack", company.name, "--out", "reports", *options],
-                    cwd=folder,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                )
-            assert done.returncode == 0, "a served pack failed"
-            return Measured(busy.wall, json.loads(next(manifest.glob("*/manifest.json")).read_text()), busy.cpu)
-
-        cold = pack("--force")
-        _edit_commentary(copy, f"A sentence the analyst added, served run {run}.")
-        return cold, pack()
+        return _cold_then_edited(copy, env, f"A sentence the analyst added, served run {run}.")
     finally:
         subprocess.run([*command, "serve", "--stop"], cwd=folder, env=env, capture_output=True)
         server.wait(60)
@@ -243,24 +252,9 @@ def commands(company: Path, work: Path, run: int) -> tuple[Measured, Measured]:
     with no server (``--no-server``), seconds as the analyst sees them: the command's start,
     its imports and its kernel warmed ahead of them (:mod:`reportlib.render.ahead`)
     included."""
-    import json
-    import subprocess
-
-    folder = work / "commands" / str(run)
-    copy = folder / company.name
+    copy = work / "commands" / str(run) / company.name
     shutil.copytree(company, copy)
-    command = [sys.executable, "-m", "reportlib", "pack", company.name, "--out", "reports", "--no-server"]
-
-    def pack(*options: str) -> Measured:
-        with Busy() as busy:
-            done = subprocess.run([*command, *options], cwd=folder, stdout=subprocess.DEVNULL)
-        assert done.returncode == 0, "a pack command failed"
-        manifest = next((folder / "reports" / company.name).glob("*/manifest.json"))
-        return Measured(busy.wall, json.loads(manifest.read_text()), busy.cpu)
-
-    cold = pack("--force")
-    _edit_commentary(copy, f"A sentence the analyst added before the command, run {run}.")
-    return cold, pack()
+    return _cold_then_edited(copy, None, f"A sentence the analyst added before the command, run {run}.", "--no-server")
 
 
 def _print_pack(label: str, pack: Measured, floor: Floor, machine_cores: int) -> bool:
@@ -290,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
 
     from reportlib.pack import pack_workers, section_notebooks
-    from reportlib.render.run import default_jobs
+    from reportlib.processes import default_jobs
 
     companies = [ROOT / "data" / name for name in args.companies]
     missing = [c for c in companies if not (c / "company.toml").is_file()]
@@ -327,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.environ.pop("REPORTLIB_CACHE") if saved is None else os.environ.update(REPORTLIB_CACHE=saved)
     floor = min(floors, key=lambda f: f.seconds)
-    machine_cores = cores()
+    machine_cores = default_jobs()  # the cores this process may run on
     print(
         f"sections: {sections}; workers: the floor and served packs {jobs}, one-off packs {pack_workers(True)}"
         f" when their KPIs compute, else {pack_workers(False)}  [{load()}, {fresh_memory()}]"

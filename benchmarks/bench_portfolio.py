@@ -41,7 +41,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks._report import Busy, cores, figure, fresh_memory, load
+from benchmarks._report import Busy, figure, fresh_memory, load
+from reportlib.processes import default_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATIO = 0.55
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv if argv is not None else [])
     n = args.companies
     dask = not args.no_dask and importlib.util.find_spec("distributed") is not None
-    machine_cores = cores()
+    machine_cores = default_jobs()  # the cores this process may run on
     with tempfile.TemporaryDirectory(prefix="bench-portfolio-") as tmp:
         data = Path(tmp) / "data"
         generate_portfolio(data, n, seed=0, broken=0)

@@ -214,11 +214,12 @@ def staging_name(name: str, kind: str = "staging") -> str:
     return f".{name}.{kind}-{os.getpid()}-{os.urandom(4).hex()}"
 
 
-_STALE = re.compile(r"^\..+\.(?:staging|old)-(?P<pid>\d+)-[0-9a-f]+$")
+_STALE = re.compile(r"^\..+\.(?:staging|old|ipc)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
 def remove_stale(folder: Path) -> list[Path]:
-    """Remove the staging folders in ``folder`` whose run's process is gone; returns them."""
+    """Remove the folders named by :func:`staging_name` in ``folder`` (a pack's staging and
+    old folders, a kernel's IPC folder) whose process is gone; returns them."""
     removed = []
     try:
         entries = list(folder.iterdir())

@@ -22,7 +22,7 @@ from reportlib import processes
 from reportlib.exceptions import ExportError
 from reportlib.render.chromium import Chromium
 from reportlib.render.export import warm_printing
-from reportlib.render.run import default_jobs, release_kernel, warm_up
+from reportlib.render.run import release_kernel, warm_up
 
 __all__ = ["Session"]
 
@@ -48,7 +48,7 @@ class Session:
 
     def __init__(self, jobs: int | None = None, sections: int = 7):
         self.jobs = jobs
-        self.workers = min(jobs or default_jobs(), max(1, sections))
+        self.workers = min(jobs or processes.default_jobs(), max(1, sections))
         self._pool: ProcessPoolExecutor | None = None
         self._browser: Chromium | None = None
         self._warm_browser: Chromium | None = None  # the browser that printed its first page

@@ -124,16 +124,14 @@ def test_an_unchanged_pack_ends_its_kernel_started_ahead_without_a_word(tmp_path
 
 
 def test_stale_kernel_folders_go_those_of_live_workers_stay(tmp_path: Path) -> None:
-    from reportlib.render.run import remove_stale_ipc_dirs
-
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    gone = tmp_path / f"rl-kernel-{dead.pid}-abc"
-    live = tmp_path / f"rl-kernel-{os.getpid()}-def"
+    gone = tmp_path / f".rl-kernel.ipc-{dead.pid}-abc"
+    live = tmp_path / f".rl-kernel.ipc-{os.getppid()}-def"
     other = tmp_path / "rl-kernel-xyz"  # not named after a process: not ours to judge
     for folder in (gone, live, other):
         (folder / "k-1").mkdir(parents=True)
-    remove_stale_ipc_dirs(tmp_path)
+    processes.remove_stale(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (live, other))
 
 

@@ -33,13 +33,11 @@ from nbclient.exceptions import CellControlSignal
 from papermill.exceptions import PapermillExecutionError
 
 from reportlib.exceptions import SectionError
-from reportlib.processes import default_jobs, die_with_parent, pid_alive
+from reportlib.processes import default_jobs, die_with_parent, remove_stale, staging_name
 
 __all__ = [
     "SectionRun",
-    "default_jobs",
     "release_kernel",
-    "remove_stale_ipc_dirs",
     "run_section",
     "run_sections",
     "section_name",
@@ -105,27 +103,21 @@ del _sys
 _local = threading.local()
 
 
-_IPC_PREFIX = "rl-kernel-"
-
-
 def _ipc_dir() -> str | None:
     """A private (0700), short folder for a kernel's IPC sockets, named after this process
-    (the worker that owns the kernel); None where IPC is not available (Windows), in which
-    case kernels fall back to TCP."""
+    (the worker that owns the kernel) as staging folders are; None where IPC is not
+    available (Windows), in which case kernels fall back to TCP.
+
+    A failed, interrupted or skipped pack ends its pool at once, killing workers that cannot
+    remove their kernel's folder: the next kernel to start removes those
+    (:func:`reportlib.processes.remove_stale`)."""
     if os.name == "nt":
         return None
-    remove_stale_ipc_dirs()
-    return tempfile.mkdtemp(prefix=f"{_IPC_PREFIX}{os.getpid()}-")
-
-
-def remove_stale_ipc_dirs(root: Path | None = None) -> None:
-    """Remove the IPC folders of workers that are gone: a failed, interrupted or skipped
-    pack ends its pool at once, killing workers that cannot remove their kernel's folder;
-    the next kernel to start does (in ``root``, default the temporary folder)."""
-    for path in Path(root or tempfile.gettempdir()).glob(f"{_IPC_PREFIX}*-*"):
-        pid = path.name[len(_IPC_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
+    root = Path(tempfile.gettempdir())
+    remove_stale(root)
+    path = root / staging_name("rl-kernel", "ipc")
+    path.mkdir(mode=0o700)
+    return str(path)
 
 
 class _FastReady:
