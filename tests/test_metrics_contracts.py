@@ -302,3 +302,63 @@ def test_a_period_before_the_data_is_blank_not_a_partial_sum():
     assert q["revenue"] == pytest.approx(25_000)
     # Q1 2026 starts exactly at the data's first month: computed
     assert contract_kpis(YEAR, Window.of("2026-03", "quarter"))["bookings"] == pytest.approx(100_000)
+
+
+# ----------------------------------------------- one history read for every window, exactly
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from reportlib.metrics.contracts import contract_history  # noqa: E402
+
+_CONTRACT = st.tuples(
+    st.sampled_from(["acme", "bolt", "core"]),
+    st.integers(0, 30),  # start: months after 2024-01
+    st.one_of(st.none(), st.integers(1, 30)),  # months served; None: open-ended (mrr given)
+    st.integers(0, 3),  # signed this many months before the start
+    st.floats(100, 50_000),
+    st.sampled_from(["contracted_recurring", "one_off"]),
+    st.sampled_from(["monthly", "quarterly", "annual", "upfront"]),
+)
+
+
+def _random_contracts(rows) -> pd.DataFrame:
+    out = []
+    for k, (customer, start, length, early, value, kind, billing) in enumerate(rows):
+        first = pd.Period("2024-01", "M") + start
+        end = None if length is None else str((first + length - 1).end_time.date())
+        signed = str((first - early).start_time.date())
+        tcv, mrr = (NA, value / 12) if length is None else (value, NA)
+        out.append((f"k{k}", customer, str(first.start_time.date()), end, signed, tcv, mrr, kind, billing))
+    return contracts(*out)
+
+
+_PAYMENT = st.tuples(st.integers(-6, 40), st.floats(1, 900))  # months after 2024-01 (earlier too), amount
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(_CONTRACT, min_size=1, max_size=8),
+    st.lists(_PAYMENT, max_size=4),
+    st.integers(-6, 40),
+    st.sampled_from([1, 3, 12]),
+)
+def test_contract_kpis_read_from_the_history_are_the_windows_own(rows, payments, as_of, months):
+    """Property: the KPIs of any window read from :func:`contract_history` equal those of
+    the window's own bridge, to the last bit (transactions before the first contract and
+    windows past the last month included: those are computed for the window), and the
+    history's tables are the bridge and tiers over all months."""
+    frame = _random_contracts(rows)
+    tx = pd.DataFrame(
+        {
+            "date": [(pd.Period("2024-01", "M") + m).start_time + pd.Timedelta(days=9) for m, _ in payments],
+            "amount": [a for _, a in payments],
+        }
+    )
+    tx = tx if len(tx) else None
+    history = contract_history(frame, tx)
+    window = Window(pd.Period("2024-01", "M") + as_of, months)
+    own = contract_kpis(frame, window, transactions=tx)
+    read = contract_kpis(frame, window, transactions=tx, history=history)
+    assert {k: repr(v) for k, v in read.items()} == {k: repr(v) for k, v in own.items()}
+    pd.testing.assert_frame_equal(history.bridge, revenue_bridge(frame, transactions=tx), check_exact=True)
+    pd.testing.assert_frame_equal(history.tiers, revenue_tiers(frame, tx), check_exact=True)

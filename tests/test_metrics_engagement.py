@@ -73,3 +73,68 @@ def test_nps_by_hand():
     assert k["nps_responses"] == 10.0  # the May response is outside Q3
     assert nps_kpis(nps.assign(score=pd.array([0] * 11, dtype="Int64")), Q3)["nps"] == -100.0
     assert isinstance(nps_kpis(nps, SEP)["nps"], Blank)
+
+
+# -------------------------------------------------- integer codes agree with the text counts
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_EVENT = st.tuples(
+    st.sampled_from(["u1", "u2", "u3", "a1", None]),  # a user may share an id with an account
+    st.one_of(st.none(), st.integers(0, 120)),  # days after 2026-06-01; None: no date
+    st.sampled_from(["a1", "a2", "u3", None]),
+)
+
+
+def _events(rows) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["user_id", "day", "account_id"])
+    day = pd.to_timedelta(frame["day"].astype("Float64").astype(float), unit="D")
+    frame["date"] = pd.Timestamp("2026-06-01") + day
+    frame["feature"] = "reports"
+    return frame.drop(columns="day").astype({"user_id": "string", "account_id": "string"})
+
+
+def _text_usage_kpis(usage: pd.DataFrame, window: Window) -> tuple:
+    """The text-based reference: nunique on ids (missing account: the user, as text)."""
+    months = usage["date"].dt.to_period("M")
+    in_m, in_p = months == window.as_of, window.contains(months)
+    accounts = usage["account_id"].fillna(usage["user_id"])[in_p].nunique()
+    events = usage[in_m]
+    daily = events.groupby(events["date"].dt.normalize())["user_id"].nunique().sum()
+    return accounts, usage.loc[in_m, "user_id"].nunique(), int(daily), int(in_p.sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_EVENT, min_size=1, max_size=40))
+def test_usage_kpis_count_as_text_ids_do(rows):
+    """Property: accounts, MAU, the summed daily users and the events of every window
+    equal nunique counts on the id text, with missing users, dates and accounts."""
+    usage = _events(rows)
+    for window in (SEP, Q3, Window(pd.Period("2026-07", "M"), 3)):
+        accounts, mau, daily, events = _text_usage_kpis(usage, window)
+        out = usage_kpis(usage, window)
+        assert out["mau"] == float(mau) if mau else isinstance(out["mau"], Blank)
+        assert out["active_accounts"] == float(accounts) if accounts else isinstance(out["active_accounts"], Blank)
+        if mau:
+            assert out["dau_mau"] == daily / window.as_of.days_in_month / mau
+        if accounts:
+            assert out["usage_depth"] == events / accounts
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_EVENT, min_size=1, max_size=40))
+def test_usage_series_counts_as_text_ids_do(rows):
+    """Property: each month's MAU, accounts, events and daily users equal the pandas
+    groupby of the id text; an event without a date is in no month."""
+    usage = _events(rows)
+    month = usage["date"].dt.to_period("M").rename("month")
+    mau = usage.groupby(month)["user_id"].nunique()
+    accounts = usage["account_id"].fillna(usage["user_id"]).groupby(month).nunique()
+    daily = usage.groupby([month, usage["date"].dt.normalize()])["user_id"].nunique().groupby(level=0).sum()
+    out = usage_series(usage).set_index("month")
+    assert list(out.index) == [str(m) for m in mau.index]
+    assert out["mau"].tolist() == mau.tolist()
+    assert out["active_accounts"].tolist() == accounts.tolist()
+    assert out["events"].tolist() == usage.groupby(month).size().tolist()
+    days = [m.days_in_month for m in mau.index]
+    assert out["dau"].tolist() == (daily / days).tolist()

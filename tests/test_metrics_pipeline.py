@@ -174,7 +174,7 @@ def test_opportunity_cohorts_as_of_cut():
     assert jul.loc["created", ["entered", "converted"]].tolist() == [2, 1]  # o2 closes 09-19
 
 
-from hypothesis import given  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
@@ -220,3 +220,56 @@ def test_new_arr_targets_are_paced_from_movements_and_dimension_is_the_filter():
     assert total["pace"] == pytest.approx(600 / (1200 * 62 / 92)) and total["status"] == "behind"
     # a filter cannot be applied to movements (no dimension): no actuals, never a company figure
     assert out[out["dimension"] == "segment=SMB"].iloc[0]["status"] == "no actuals"
+
+
+_OPP = st.tuples(
+    st.integers(0, 150),  # created: days after 2026-05-01
+    st.one_of(st.none(), st.integers(0, 90)),  # closed this many days later; None: open
+    st.sampled_from(["won", "lost"]),
+    st.one_of(st.none(), st.floats(0, 10_000)),
+    st.sampled_from(["inbound", "partner", None]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_OPP, min_size=1, max_size=25))
+def test_pipeline_by_is_the_named_aggregation(rows):
+    """Property: :func:`pipeline_by` (one sum and one mean per split) gives the rows,
+    order and dtypes of the named aggregation it replaced, for every column of
+    :func:`pipeline_by_each`."""
+    from reportlib.metrics.pipeline import _flags, pipeline_by_each
+
+    start = pd.Timestamp("2026-05-01")
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": [f"o{k}" for k in range(len(rows))],
+            "created_at": [start + pd.Timedelta(days=c) for c, *_ in rows],
+            "closed_at": [pd.NaT if d is None else start + pd.Timedelta(days=c + d) for c, d, *_ in rows],
+            "outcome": [o if d is not None else "open" for _, d, o, *_ in rows],
+            "amount": [a for *_, a, _ in rows],
+            "source": [s for *_, s in rows],
+        }
+    ).astype({"opportunity_id": "string", "outcome": "string", "source": "string"})
+    frame["stage"] = frame["outcome"]
+    flags = _flags(frame, Q3)
+    key = frame["source"].astype("string").fillna("(missing)").rename("source")
+    g = (
+        flags.assign(source=key)
+        .groupby("source")
+        .agg(
+            pipeline_created=("created_amount", "sum"),
+            opportunities_created=("opportunities_created", "sum"),
+            won=("won", "sum"),
+            lost=("lost", "sum"),
+            won_amount=("won_amount", "sum"),
+            sales_cycle_days=("won_cycle", "mean"),
+        )
+    )
+    g["win_rate"] = g["won"] / (g["won"] + g["lost"]).replace(0, float("nan"))
+    g["avg_deal_size"] = g["won_amount"] / g["won"].replace(0, float("nan"))
+    cols = ["pipeline_created", "opportunities_created", "won", "lost", "win_rate", "won_amount"]
+    expected = g[[*cols, "avg_deal_size", "sales_cycle_days"]].sort_values("pipeline_created", ascending=False)
+    split = pipeline_by_each(frame, Q3, ["source", "partner"])
+    pd.testing.assert_frame_equal(split["source"], expected.reset_index(), check_exact=True)
+    pd.testing.assert_frame_equal(split["source"], pipeline_by(frame, Q3, "source"), check_exact=True)
+    assert split["partner"].empty and split["partner"].columns[0] == "partner"

@@ -63,7 +63,7 @@ from reportlib.metrics import (
     nps_kpis,
     opportunity_cohorts,
     parse_window,
-    pipeline_by,
+    pipeline_by_each,
     pipeline_kpis,
     pipeline_pacing,
     segment_share,
@@ -76,7 +76,7 @@ from reportlib.metrics._dates import month_ordinals
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
-from reportlib.metrics.contracts import contract_kpis, revenue_bridge, revenue_tiers
+from reportlib.metrics.contracts import ContractHistory, contract_history, contract_kpis, revenue_tiers
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
 from reportlib.metrics.movements import (
@@ -381,7 +381,7 @@ def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     """Every section's KPIs for one window, with "needs ... input" notes for absent inputs."""
     out: dict[str, Value] = dict(_revenue_values(ctx, window))
     contracts, tx, fin = _revenue_inputs(ctx)
-    out.update(contract_kpis(contracts, window, transactions=tx, financials=fin))
+    out.update(contract_kpis(contracts, window, transactions=tx, financials=fin, history=_contract_history(ctx)))
     out.update(_unit_values(ctx, window, out))
     out.update(
         journey_kpis(
@@ -584,19 +584,30 @@ def _mrr_bridge(ctx: _Ctx) -> pd.DataFrame:
 
 def _contract_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     """Revenue bridge (contracts only) and revenue tiers, monthly up to the as-of month."""
-    contracts, tx, fin = _revenue_inputs(ctx)
-    tiers = revenue_tiers(contracts, tx, fin)
+    history = _contract_history(ctx)
+    if history is None:
+        contracts, tx, fin = _revenue_inputs(ctx)
+        tiers = revenue_tiers(contracts, tx, fin)
+    else:
+        tiers = history.tiers
     return {"revenue_bridge": _revenue_bridge(ctx), "revenue_tiers": _until(tiers, "month", ctx.window.as_of)}
 
 
 def _revenue_bridge(ctx: _Ctx) -> pd.DataFrame:
     """The contracts' revenue bridge, monthly up to the as-of month (empty without contracts)."""
-    contracts, tx, _ = _revenue_inputs(ctx)
-    if contracts is not None and len(contracts):
-        bridge = revenue_bridge(contracts, transactions=tx)
-    else:
-        bridge = pd.DataFrame(columns=CONTRACT_BRIDGE_COLUMNS)
+    history = _contract_history(ctx)
+    bridge = pd.DataFrame(columns=CONTRACT_BRIDGE_COLUMNS) if history is None else history.bridge
     return _until(bridge, "month", ctx.window.as_of)
+
+
+def _contract_history(ctx: _Ctx) -> ContractHistory | None:
+    """The contracts' bridge and tiers over all their months, once per run (every window's
+    contract KPIs and the tables read them); None without contracts."""
+    contracts, tx, _ = _revenue_inputs(ctx)
+    if contracts is None or not len(contracts):
+        return None
+    key = ("contract history", id(contracts), id(tx))
+    return _run_cached(key, ctx.company.frames, lambda: contract_history(contracts, tx))
 
 
 def _until(table: pd.DataFrame, column: str, as_of: pd.Period) -> pd.DataFrame:
@@ -646,9 +657,8 @@ def _pipeline_tables(ctx: _Ctx, values: Mapping[str, Value]) -> dict[str, pd.Dat
     }
     if opps is not None:
         out["opportunity_cohorts"] = opportunity_cohorts(opps, ctx.as_of_date)
-        for by in ("source", "partner", "owner"):
-            if by in opps.columns:
-                out[f"pipeline_by_{by}"] = pipeline_by(opps, ctx.window, by)
+        present = [by for by in ("source", "partner", "owner") if by in opps.columns]
+        out.update({f"pipeline_by_{by}": t for by, t in pipeline_by_each(opps, ctx.window, present).items()})
     return out
 
 

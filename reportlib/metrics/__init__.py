@@ -79,6 +79,7 @@ from reportlib.metrics.pipeline import (
     opportunity_cohorts,
     pace_row,
     pipeline_by,
+    pipeline_by_each,
     pipeline_kpis,
     pipeline_pacing,
 )
@@ -106,6 +107,7 @@ __all__ += [
     "opportunity_cohorts",
     "pace_row",
     "pipeline_by",
+    "pipeline_by_each",
     "pipeline_kpis",
     "pipeline_pacing",
     "segment_share",

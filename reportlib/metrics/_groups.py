@@ -26,3 +26,29 @@ def per_cohort(cohorts: pd.Series, value: Callable[[pd.Period], Any]) -> list[An
     if (codes < 0).any():
         return [value(c) for c in cohorts]
     return np.array([value(c) for c in distinct] + [None], dtype=object)[codes].tolist()
+
+
+def sums_by_cohort(cohort: pd.Series, value: pd.Series, flags: dict[str, pd.Series]) -> pd.DataFrame:
+    """Each boolean flag counted per (cohort, value): the rows of
+    ``DataFrame({"cohort": cohort, "value": value, **flags}).groupby(["cohort", "value"]).sum()
+    .reset_index()`` (groups in sorted order, a missing key left out), from integer codes
+    and ``np.bincount``: a cohort table sums four dimensions, and the groupby's own
+    overhead was most of the table's time on a company of a few thousand rows."""
+    c_codes, c_values = pd.factorize(cohort, sort=True)
+    v_codes, v_values = pd.factorize(value, sort=True)
+    keep = (c_codes >= 0) & (v_codes >= 0)
+    combined = c_codes[keep].astype(np.int64) * max(len(v_values), 1) + v_codes[keep]
+    groups, inverse = np.unique(combined, return_inverse=True)
+    n = len(groups)
+    counts = {
+        name: np.bincount(inverse, weights=flag.to_numpy(dtype=np.float64)[keep], minlength=n).astype(np.int64)
+        for name, flag in flags.items()
+    }
+    width = max(len(v_values), 1)
+    return pd.DataFrame(
+        {
+            "cohort": c_values.take(groups // width),
+            "value": v_values.take(groups % width),
+            **counts,
+        }
+    )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,9 @@ __all__ = [
     "REVENUE_BRIDGE_COLUMNS",
     "TIER_COLUMNS",
     "bookings",
+    "ContractHistory",
     "contract_arr",
+    "contract_history",
     "contract_kpis",
     "invoices",
     "recognized_revenue",
@@ -616,17 +619,61 @@ def data_start(contracts: pd.DataFrame | None, transactions: pd.DataFrame | None
     return pd.Period(min(dates), freq="M") if dates else None
 
 
+class ContractHistory(NamedTuple):
+    """The monthly revenue bridge and revenue tiers of a contracts frame, computed once for
+    every window a run asks for (:func:`contract_history`)."""
+
+    bridge: pd.DataFrame  # revenue_bridge(contracts, transactions=...)
+    tiers: pd.DataFrame  # revenue_tiers(contracts, transactions)
+
+    def bridge_rows(self, first: pd.Period, last: pd.Period) -> pd.DataFrame | None:
+        """Months first..last of the bridge, or None when it does not hold them all."""
+        return _rows(self.bridge, first, last)
+
+    def tier_rows(self, first: pd.Period, last: pd.Period) -> pd.DataFrame | None:
+        """Months first..last of the tiers, or None when they do not hold them all."""
+        return _rows(self.tiers, first, last)
+
+
+def _rows(table: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.DataFrame | None:
+    if table.empty:
+        return None
+    start = month_ordinals(table["month"])[0]
+    lo, hi = first.ordinal - start, last.ordinal - start
+    return table.iloc[lo : hi + 1] if 0 <= lo <= hi < len(table) else None
+
+
+def contract_history(contracts: pd.DataFrame, transactions: pd.DataFrame | None = None) -> ContractHistory:
+    """:func:`revenue_bridge` and :func:`revenue_tiers` of non-empty ``contracts`` over all
+    their months, from one preparation and one recognised-revenue expansion.
+
+    A month's figures do not depend on how far the bridge runs (open-ended contracts are
+    recognised, billed and counted in ARR up to the horizon; every sum runs month by month
+    from the first contract), so :func:`contract_kpis` reads any window inside it: the same
+    numbers as a bridge of that window alone, at a third of the cost of three windows.
+    """
+    c = _prep(contracts)
+    rev = _recognized(c, None)
+    return ContractHistory(
+        _bridge(contracts, c, None, transactions, rev), _tiers(contracts, transactions, None, None, rev)
+    )
+
+
 def contract_kpis(
     contracts: pd.DataFrame | None,
     window: Window,
     transactions: pd.DataFrame | None = None,
     financials: pd.DataFrame | None = None,
+    *,
+    history: ContractHistory | None = None,
 ) -> dict[str, Value]:
     """Contract KPIs over the window P (ids of METRICS.md "Contracts").
 
     ``revenue`` is recognized revenue over P from contracts plus transactions (else the
     financials' revenue); ``deferred_revenue``, ``contract_arr`` and ``carr`` are at M.
-    Tier shares: each tier's revenue over P / total revenue over P.
+    Tier shares: each tier's revenue over P / total revenue over P. ``history``: the
+    contracts' :func:`contract_history`, read where it holds the window's months (a run
+    asks for several windows of the same contracts).
     """
     as_of, w = pd.Period(window.as_of, freq="M"), window.months
     p_first = as_of - (w - 1)
@@ -636,11 +683,8 @@ def contract_kpis(
         note = f"the period starts {p_first}, before the revenue data (it starts {first})"
         return {k: Blank(note) for k in CONTRACT_KPIS}
     out: dict[str, Value] = {}
-    rev = None  # recognised revenue up to M: shared by the bridge and the tiers
     if has_contracts:
-        c = _prep(contracts)
-        rev = _recognized(c, as_of)
-        bridge = _bridge(contracts, c, (p_first, as_of), transactions, rev)
+        bridge, in_p = _window_bridge_and_tiers(contracts, transactions, financials, p_first, as_of, history)
         out.update(
             bookings=float(bridge["bookings"].sum()),
             billings=float(bridge["billings"].sum()),
@@ -652,8 +696,7 @@ def contract_kpis(
     else:
         note = "no contracts input"
         out.update({k: Blank(note) for k in ("bookings", "billings", "deferred_revenue", "contract_arr", "carr")})
-    tiers = _tiers(contracts if has_contracts else None, transactions, financials, (p_first, as_of), rev)
-    in_p = tiers.loc[(tiers["month"] >= p_first) & (tiers["month"] <= as_of)] if len(tiers) else tiers
+        in_p = _in_period(_tiers(None, transactions, financials, (p_first, as_of)), p_first, as_of)
     total = float(in_p["total"].sum()) if len(in_p) else 0.0
     if not has_contracts:
         out["revenue"] = total if len(in_p) else Blank("no revenue data for the period")
@@ -664,3 +707,29 @@ def contract_kpis(
         else:
             out[key] = safe_ratio(float(in_p[tier].sum()), total, "no revenue in the period")
     return {k: out[k] for k in CONTRACT_KPIS}
+
+
+def _window_bridge_and_tiers(
+    contracts: pd.DataFrame,
+    transactions: pd.DataFrame | None,
+    financials: pd.DataFrame | None,
+    p_first: pd.Period,
+    as_of: pd.Period,
+    history: ContractHistory | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The bridge and the tiers of months p_first..as_of: read from ``history`` when it holds
+    them, else computed for the window (recognised revenue up to M shared by both)."""
+    if history is not None:
+        bridge, tiers = history.bridge_rows(p_first, as_of), history.tier_rows(p_first, as_of)
+        # the history's bridge starts at the first contract: a window before it (transactions
+        # earlier than any contract) counts from its own first month
+        if bridge is not None and tiers is not None:
+            return bridge, tiers
+    c = _prep(contracts)
+    rev = _recognized(c, as_of)
+    bridge = _bridge(contracts, c, (p_first, as_of), transactions, rev)
+    return bridge, _in_period(_tiers(contracts, transactions, financials, (p_first, as_of), rev), p_first, as_of)
+
+
+def _in_period(tiers: pd.DataFrame, p_first: pd.Period, as_of: pd.Period) -> pd.DataFrame:
+    return tiers.loc[(tiers["month"] >= p_first) & (tiers["month"] <= as_of)] if len(tiers) else tiers

@@ -7,10 +7,13 @@ NPS: responded_at, score 0-10 (Int64), optional customer_id.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from reportlib._codes import factorized
+from reportlib.metrics._dates import day_dates
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -25,18 +28,63 @@ def _accounts(usage: pd.DataFrame) -> pd.Series:
     return usage["user_id"].astype("string")
 
 
+class _Events(NamedTuple):
+    """Each event's month and day ordinals (NaT: the int64 minimum, in no month) and its
+    user's and account's integer codes (-1: missing): distinct counts by ``np.unique`` on
+    integers instead of ``nunique`` on text, which was most of the usage KPIs' time."""
+
+    month: np.ndarray
+    day: np.ndarray
+    user: np.ndarray
+    account: np.ndarray
+
+    @classmethod
+    def of(cls, usage: pd.DataFrame) -> _Events:
+        days = day_dates(usage["date"])
+        user = factorized(usage["user_id"])[0]
+        if "account_id" in usage.columns:
+            account = factorized(usage["account_id"])[0]
+            if (account < 0).any():  # the user stands in, as text (an account and a user may share an id)
+                account = pd.factorize(_accounts(usage))[0]
+        else:
+            account = user
+        return cls(days.astype("datetime64[M]").astype(np.int64), days.astype(np.int64), user, account)
+
+    def in_months(self, first: pd.Period, last: pd.Period) -> np.ndarray:
+        return (self.month >= first.ordinal) & (self.month <= last.ordinal)
+
+
+def _distinct(codes: np.ndarray) -> int:
+    """How many distinct codes, missing (-1) left out: ``Series.nunique()``."""
+    return len(pd.unique(codes[codes >= 0]))
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The ``a`` of each distinct (a, b) pair of the rows with ``b`` present, in no
+    particular order (``a``: non-negative codes or dated ordinals; hashed, not sorted)."""
+    keep = b >= 0
+    if not keep.any():
+        return np.empty(0, np.int64)
+    width = int(b.max()) + 1
+    return pd.unique(a[keep].astype(np.int64) * width + b[keep]) // width
+
+
 def dau_mau(usage: pd.DataFrame, month: pd.Period) -> Value:
     """Mean daily active users over every calendar day of ``month`` / monthly active users.
 
     A day without events counts as zero active users.
     """
-    in_m = usage["date"].dt.to_period("M") == month
-    events = usage[in_m]
-    mau = events["user_id"].nunique()
+    return _dau_mau(_Events.of(usage), pd.Period(month, freq="M"))
+
+
+def _dau_mau(events: _Events, month: pd.Period) -> Value:
+    in_m = events.in_months(month, month)
+    mau = _distinct(events.user[in_m])
     if mau == 0:
         return Blank(f"no active users in {month}")
-    dau = events.groupby(events["date"].dt.normalize())["user_id"].nunique()
-    return float(dau.sum() / month.days_in_month / mau)
+    # the daily distinct users summed over the month: the distinct (day, user) pairs
+    daily = len(_distinct_pairs(events.day[in_m], events.user[in_m]))
+    return float(daily / month.days_in_month / mau)
 
 
 def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
@@ -51,12 +99,13 @@ def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
     if usage is None:
         note = "no usage input: add a product usage export for DAU/MAU and adoption"
         return {k: Blank(note) for k in USAGE_IDS}
-    in_m = usage["date"].dt.to_period("M") == window.as_of
-    in_p = window.contains(usage["date"].dt.to_period("M"))
-    accounts = _accounts(usage)[in_p].nunique()
-    mau = usage.loc[in_m, "user_id"].nunique()
+    events = _Events.of(usage)
+    as_of = pd.Period(window.as_of, freq="M")
+    in_p = events.in_months(window.first, as_of)
+    accounts = _distinct(events.account[in_p])
+    mau = _distinct(events.user[events.in_months(as_of, as_of)])
     return {
-        "dau_mau": dau_mau(usage, window.as_of),
+        "dau_mau": _dau_mau(events, as_of),
         "mau": float(mau) if mau else Blank(f"no active users in {window.as_of}"),
         "active_accounts": float(accounts) if accounts else Blank("no active accounts in the period"),
         "usage_depth": safe_ratio(float(in_p.sum()), float(accounts), "no active accounts in the period"),
@@ -66,20 +115,37 @@ def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
 def usage_series(usage: pd.DataFrame) -> pd.DataFrame:
     """Per month: dau (mean over the calendar days), mau, dau_mau, active_accounts,
     events, usage_depth (events per active account)."""
-    month = usage["date"].dt.to_period("M").rename("month")
-    daily = usage.groupby([month, usage["date"].dt.normalize()])["user_id"].nunique().groupby(level=0).sum()
+    events = _Events.of(usage)
+    dated = events.month != np.iinfo(np.int64).min  # an event without a date is in no month
+    months, month_code = np.unique(events.month[dated], return_inverse=True)
+    n = len(months)
+
+    def per_month(codes: np.ndarray) -> np.ndarray:
+        return np.bincount(_distinct_pairs(month_code, codes[dated]), minlength=n)
+
+    index = pd.PeriodIndex.from_ordinals(months, freq="M").rename("month")
     g = pd.DataFrame(
         {
-            "mau": usage.groupby(month)["user_id"].nunique(),
-            "active_accounts": _accounts(usage).groupby(month).nunique(),
-            "events": usage.groupby(month).size(),
-        }
+            "mau": per_month(events.user),
+            "active_accounts": per_month(events.account),
+            "events": np.bincount(month_code, minlength=n),
+        },
+        index=index,
     )
+    daily = _daily_users(events, dated, months)
     g["dau"] = daily / [p.days_in_month for p in g.index]
     g["dau_mau"] = g["dau"] / g["mau"]
     g["usage_depth"] = g["events"] / g["active_accounts"]
     g.index = g.index.astype(str)
     return g[["dau", "mau", "dau_mau", "active_accounts", "events", "usage_depth"]].reset_index()
+
+
+def _daily_users(events: _Events, dated: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Per month of ``months`` (sorted ordinals), the daily distinct users summed over its
+    days: its distinct (day, user) pairs."""
+    days = _distinct_pairs(events.day[dated], events.user[dated])
+    day_months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return np.bincount(np.searchsorted(months, day_months), minlength=len(months))
 
 
 def feature_adoption(usage: pd.DataFrame, window: Window, core_features: Iterable[str] | None = None) -> pd.DataFrame:

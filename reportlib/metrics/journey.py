@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys, per_cohort
+from reportlib.metrics._groups import dimension_keys, per_cohort, sums_by_cohort
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -235,10 +235,7 @@ def funnel_cohorts(
     for k, (a, b) in enumerate(pairs):
         flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
     # grouped by columns, not Series: pandas formats a Series key to look it up
-    sums = [
-        pd.DataFrame({"cohort": cohort, "value": key, **flags}).groupby(["cohort", "value"]).sum().reset_index()
-        for _, key in dimension_keys(leads, dimensions)
-    ]
+    sums = [sums_by_cohort(cohort, key, flags) for _, key in dimension_keys(leads, dimensions)]
     frames = []
     for k, (a, b) in enumerate(pairs):
         horizon = _maturity_days(leads, a, b, maturity_quantile)
