@@ -572,13 +572,13 @@ def _restate(run: _Run) -> tuple[dict[str, Any], Callable[[], Any]]:
 def _write_tables(
     result: KpiResult, staging: Path, parameters: dict[str, str], cache: Mode, keep_record: Callable[[], Any]
 ) -> dict[str, Future]:
-    """``kpis.csv`` and ``tables/``, and the KpiResult where ``load_report`` looks for it, so
-    that the section notebooks read it instead of recomputing (one computation per pack).
+    """The KpiResult where ``load_report`` looks for it, so that the section notebooks read it
+    instead of recomputing (one computation per pack); ``kpis.csv`` and ``tables/``.
 
-    ``kpis.xlsx`` and the input record (``keep_record``) are written on a thread while the
-    notebooks run (no notebook reads them, and the main process mostly waits for kernels and
-    Chromium meanwhile): the returned futures give their seconds, see :func:`_finish_writes`."""
-    write_kpis(result, staging, workbook=False, cache=cache)
+    ``kpis.csv``, ``tables/``, ``kpis.xlsx`` and the input record (``keep_record``) are
+    written on a thread while the notebooks run (no notebook reads them, and the main process
+    mostly waits for kernels and Chromium meanwhile): the returned futures give their seconds,
+    see :func:`_finish_writes`."""
     write_cache(
         result,
         staging,
@@ -591,6 +591,7 @@ def _write_tables(
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-writes")
     try:
         return {
+            "tables": writer.submit(_timed, lambda: write_kpis(result, staging, workbook=False, cache=cache)),
             "input_record": writer.submit(_timed, keep_record),
             "workbook": writer.submit(_timed, lambda: write_kpis_workbook(result, staging, cache=cache)),
         }

@@ -33,6 +33,7 @@ _DASHES = {"-", "\u2013", "\u2014", "--"}
 _CURRENCY = re.compile(r"^([A-Z]{3}\s*)|(\s*[A-Z]{3})$|[$€£¥₹]")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_DIGIT = re.compile(r"\d")  # every number _PLAIN accepts has one
 
 _MONTH_NAME = re.compile(r"^([A-Za-z]{3,9})\.?[-\s/.']*(\d{2}|\d{4})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.-](\d{2}|\d{4})$")
@@ -139,13 +140,19 @@ def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None
     if rest.any():
         # Once per distinct text: exports repeat the same few formatted amounts.
         codes, distinct = pd.factorize(cells[rest])
-        parsed = [_number(v, decimal, thousands) for v in distinct]
+        parsed = [_number(v, decimal, thousands) if _DIGIT.search(v) else _digitless(v) for v in distinct]
         refused = np.array([v is None for v in parsed], dtype=bool)
         numbers = np.array([np.nan if v is None else v for v in parsed], dtype="float64")
         values.loc[rest] = numbers[codes]
         bad.loc[rest] = refused[codes]
     bad |= ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
     return values, bad
+
+
+def _digitless(v: str) -> float | None:
+    """:func:`_number` of a text without a digit (a name, a status): NaN for a dash, else
+    None, without its cleaning (most texts of an export's sample are not numbers)."""
+    return math.nan if v.strip() in _DASHES else None
 
 
 def _number(v: Any, decimal: str, thousands: str | None) -> float | None:
@@ -352,19 +359,25 @@ def _month_start(years: pd.Series, months: pd.Series) -> pd.Series:
 
 
 def _months(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
-    """``Jan-24``, ``January 2024``, ``11/24``, ``03/2024``, ``202401``, ``2024-3``: first day."""
+    """``Jan-24``, ``January 2024``, ``11/24``, ``03/2024``, ``202401``, ``2024-3``: first day.
+
+    A layout no text has is skipped: its month starts would all be NaT, and building them
+    was most of the time of a column of days (``31/01/2024``) read on a small company."""
     out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
     named = u.str.extract(_MONTH_NAME)
-    month = named[0].str.lower().str[:4].map(lambda m: _MONTHS.get(m, _MONTHS.get(str(m)[:3])), na_action="ignore")
-    year = pd.to_numeric(named[1], errors="coerce")
-    year = year.where(year >= 100, year + 2000)
-    out = out.fillna(_month_start(year, pd.to_numeric(month, errors="coerce")))
+    if named[0].notna().any():
+        month = named[0].str.lower().str[:4].map(lambda m: _MONTHS.get(m, _MONTHS.get(str(m)[:3])), na_action="ignore")
+        year = pd.to_numeric(named[1], errors="coerce")
+        year = year.where(year >= 100, year + 2000)
+        out = out.fillna(_month_start(year, pd.to_numeric(month, errors="coerce")))
     my = u.str.extract(_MONTH_YEAR)
-    year = pd.to_numeric(my[1], errors="coerce")
-    year = year.where(year >= 100, year + 2000)
-    out = out.fillna(_month_start(year, pd.to_numeric(my[0], errors="coerce")))
+    if my[0].notna().any():
+        year = pd.to_numeric(my[1], errors="coerce")
+        year = year.where(year >= 100, year + 2000)
+        out = out.fillna(_month_start(year, pd.to_numeric(my[0], errors="coerce")))
     ym = u.str.extract(_YEAR_MONTH)
-    out = out.fillna(_month_start(pd.to_numeric(ym[0], errors="coerce"), pd.to_numeric(ym[1], errors="coerce")))
+    if ym[0].notna().any():
+        out = out.fillna(_month_start(pd.to_numeric(ym[0], errors="coerce"), pd.to_numeric(ym[1], errors="coerce")))
     return out, None
 
 
