@@ -261,12 +261,13 @@ class _Ctx:
         key = ("financials", id(self.company.frames), self.window.as_of)
         return _run_cached(key, self.company.frames, lambda: fin[fin["month"] <= self.window.as_of])
 
-    def monthly_financials(self) -> pd.DataFrame | None:
-        """The financials summed per month (for unit economics), once per run; policies do not change them."""
+    def monthly_financials(self, by_segment: bool = True) -> pd.DataFrame | None:
+        """The financials summed per month (for unit economics), once per run; policies do
+        not change them. ``by_segment``: only the segment's rows where they carry its key."""
         fin = self.financials
         if fin is None or fin.empty:
             return None
-        seg = self.company.segment_filter
+        seg = self.company.segment_filter if by_segment else None
         key = ("monthly financials", id(self.company.frames), self.window.as_of, seg)
         return _run_cached(key, self.company.frames, lambda: monthly_financials(fin, seg))
 
@@ -557,7 +558,9 @@ def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame)
         share = _monthly_share(ctx, bridge)
         if share is None:
             return {}
-    gp = cohort_gross_profit(cohort_mrr, fin, monthly_cac(fin, bridge, ctx.policies, share=share))
+    monthly = ctx.monthly_financials(by_segment=False)
+    cac = monthly_cac(fin, bridge, ctx.policies, share=share, monthly=monthly)
+    gp = cohort_gross_profit(cohort_mrr, fin, cac, monthly=monthly)
     return {"cohort_gross_profit": gp, "cohort_payback": cohort_payback(gp)}
 
 
@@ -627,6 +630,7 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
             freq=freq,
             policies=ctx.policies,
             opening_month=bridge["month"].min() if len(bridge) else None,
+            monthly=ctx.monthly_financials(by_segment=False),
         )
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)
@@ -747,7 +751,8 @@ def _tables(ctx: _Ctx, kpis: pd.DataFrame, values: Mapping[str, Value]) -> dict[
     revenue = _revenue_tables(ctx)
     t = _contract_tables(ctx)
     t["unit_economics"] = _unit_economics_table(ctx, revenue["mrr_bridge"])
-    t["cash_runway"] = _until(cash_runway_series(ctx.financials, ctx.company.segment_filter), "month", ctx.window.as_of)
+    runway = cash_runway_series(ctx.financials, ctx.company.segment_filter, monthly=ctx.monthly_financials())
+    t["cash_runway"] = _until(runway, "month", ctx.window.as_of)
     t.update(_journey_tables(ctx))
     t.update(_pipeline_tables(ctx, values))
     t.update(_engagement_tables(ctx))

@@ -41,14 +41,20 @@ PAYBACK_COLUMNS = [
 ]
 
 
-def monthly_gross_margin(financials: pd.DataFrame) -> pd.Series:
-    """(revenue - cogs) / revenue per month (NaN for a month without revenue)."""
-    m = monthly_financials(financials)
+def monthly_gross_margin(financials: pd.DataFrame, *, monthly: pd.DataFrame | None = None) -> pd.Series:
+    """(revenue - cogs) / revenue per month (NaN for a month without revenue); ``monthly``:
+    ``monthly_financials(financials)`` when the caller has it."""
+    m = monthly_financials(financials) if monthly is None else monthly
     return ((m["revenue"] - m["cogs"]) / m["revenue"].where(m["revenue"] != 0)).rename("gross_margin")
 
 
 def monthly_cac(
-    financials: pd.DataFrame, bridge: pd.DataFrame, policies: Any = None, share: pd.Series | None = None
+    financials: pd.DataFrame,
+    bridge: pd.DataFrame,
+    policies: Any = None,
+    share: pd.Series | None = None,
+    *,
+    monthly: pd.DataFrame | None = None,
 ) -> pd.Series:
     """CAC per acquisition month: S&M of month t - ``cac_lag_months`` / new customers of t.
 
@@ -60,9 +66,11 @@ def monthly_cac(
     share : Series, optional
         A segment's share of the company per month (``sm_allocation``), indexed by month:
         company S&M is allocated pro rata before it is divided by the segment's customers.
+    monthly : DataFrame, optional
+        ``monthly_financials(financials)`` when the caller has it.
     """
     lag = int(policy(policies, "cac_lag_months", 0) or 0)
-    sm = monthly_financials(financials)["sales_marketing"]
+    sm = (monthly_financials(financials) if monthly is None else monthly)["sales_marketing"]
     new = pd.Series(bridge["new_customers"].to_numpy(dtype=float), index=as_months(bridge["month"]))
     spend = sm.reindex(new.index - lag)
     spend.index = new.index
@@ -103,7 +111,11 @@ def _running_totals(profit: np.ndarray, group: np.ndarray) -> np.ndarray:
 
 
 def cohort_gross_profit(
-    cohorts: pd.DataFrame, financials: pd.DataFrame, cac: pd.Series | Mapping[Any, float]
+    cohorts: pd.DataFrame,
+    financials: pd.DataFrame,
+    cac: pd.Series | Mapping[Any, float],
+    *,
+    monthly: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Cumulative gross profit per cohort and age against the cohort's CAC.
 
@@ -117,6 +129,8 @@ def cohort_gross_profit(
         Gross margin per calendar month.
     cac : Series or dict
         CAC of each acquisition month (see :func:`monthly_cac`), keyed by monthly Period.
+    monthly : DataFrame, optional
+        ``monthly_financials(financials)`` when the caller has it.
 
     Returns
     -------
@@ -135,7 +149,7 @@ def cohort_gross_profit(
     t["start"] = period_array(start)
     month = start + t["age_months"].to_numpy(dtype=np.int64)
     t["month"] = period_array(month)
-    gm = monthly_gross_margin(financials)
+    gm = monthly_gross_margin(financials, monthly=monthly)
     t["gross_margin"] = gm.reindex(pd.PeriodIndex(t["month"])).to_numpy(dtype=float)
     t["gross_profit"] = t["mrr"].astype(float) * t["gross_margin"]
     t = t.sort_values(["start", "age_months"])

@@ -244,19 +244,21 @@ def runway_months(cash: Value, monthly_burn: Value) -> Value:
 CASH_RUNWAY_COLUMNS = ["month", "cash_balance", "net_burn_monthly", "runway_months"]
 
 
-def cash_runway_series(financials: pd.DataFrame | None, segment: tuple[str, str] | None = None) -> pd.DataFrame:
+def cash_runway_series(
+    financials: pd.DataFrame | None, segment: tuple[str, str] | None = None, *, monthly: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Cash balance, monthly net burn and months of runway for every month of the financials.
 
     ``net_burn_monthly`` is minus the net cash flow averaged over the 3 months ending at the
     month (as :func:`net_burn_monthly`), blank while fewer than 3 months are known and when
     the company generated cash; ``runway_months`` = cash balance / that burn. Empty for a
     segment whose financials are company-wide (an allocated cash balance is not the
-    segment's)."""
+    segment's). ``monthly``: ``monthly_financials(financials, segment)`` when the caller has it."""
     empty = pd.DataFrame(columns=CASH_RUNWAY_COLUMNS)
     company_wide = segment is not None and not has_segment_dimension(financials, segment)
     if financials is None or financials.empty or company_wide:
         return empty
-    monthly = monthly_financials(financials, segment)
+    monthly = monthly_financials(financials, segment) if monthly is None else monthly
     if "cash_balance" not in monthly.columns or "net_cash_flow" not in monthly.columns:
         return empty
     # burn over 3 calendar months: a gap in the months leaves the window short, hence blank
@@ -539,6 +541,8 @@ def unit_economics_series(
     freq: str = "M",
     policies: Any = None,
     opening_month: pd.Period | str | None = None,
+    *,
+    monthly: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Unit economics per month or quarter (``tables/unit_economics.csv``).
 
@@ -558,6 +562,9 @@ def unit_economics_series(
         The first month of the MRR data (the opening balance): its new, expansion and
         reactivation MRR and new customers are not flows, so they are blank (NaN), and so
         is every period and ratio built on them.
+    monthly : DataFrame, optional
+        ``monthly_financials(financials)`` when the caller has it (a run asks for months
+        and quarters).
 
     Returns
     -------
@@ -568,7 +575,7 @@ def unit_economics_series(
     """
     if freq not in ("M", "Q"):
         raise ValueError("freq must be 'M' or 'Q'")
-    monthly = monthly_financials(financials)
+    monthly = monthly_financials(financials) if monthly is None else monthly
     bridge = revenue_series.copy()
     bridge.index = as_months(bridge["month"]).rename("month")
     months = bridge.index.union(monthly.index).sort_values()
