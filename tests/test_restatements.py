@@ -161,6 +161,27 @@ def test_a_first_pack_leaves_its_record_to_be_written_while_its_notebooks_run(tm
     assert len(made) == 1 and (staging / FINGERPRINT).is_file()
 
 
+def test_an_earlier_pack_with_nothing_restated_leaves_the_record_to_the_notebooks_time(tmp_path, monkeypatch):
+    """With an earlier pack whose figures all hold (the same inputs a month on), no cause is
+    looked for: the step makes no record (a tenth of a second on a demo company), says that
+    nothing was restated, and its call makes and writes the record, byte for byte the one a
+    comparison would have kept."""
+    folder = company(tmp_path / "restate", V2)
+    reports = tmp_path / "reports"
+    issue(folder, reports, "2026-06")
+    whole = load_company(folder)
+    made = []
+    monkeypatch.setattr(restated, "fingerprint", lambda c: made.append(c) or fingerprint(c))
+    result = compute_kpis(whole, as_of="2026-09")
+    staging = tmp_path / "staging"
+    _, keep = restated.pack_hook(result, whole, reports / "restate" / "2026-09", staging)
+    assert made == [] and result.tables["restatements"].empty
+    assert result.narrative["restatements"] == ["Nothing the 2026-06 pack reported has been restated."]
+    keep()
+    assert len(made) == 1
+    assert (staging / FINGERPRINT).read_bytes() == (reports / "restate" / "2026-06" / FINGERPRINT).read_bytes()
+
+
 def test_record_and_earlier_pack(tmp_path):
     folder = company(tmp_path / "restate", V1)
     record = fingerprint(load_company(folder))

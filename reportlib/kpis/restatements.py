@@ -407,7 +407,10 @@ def _causes_for(
 
 
 def restatements(
-    earlier_folder: Path, company: Company, cache: Mode = Mode.OFF, record: pd.DataFrame | None = None
+    earlier_folder: Path,
+    company: Company,
+    cache: Mode = Mode.OFF,
+    record: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Every figure of an earlier pack's periods that the data now restates, with its cause.
 
@@ -421,9 +424,10 @@ def restatements(
         How the recomputations of the earlier periods use the store (see
         :func:`~reportlib.kpis.compute_kpis`; the earlier periods' figures alone are
         computed, :func:`~reportlib.kpis.builder.period_figures`).
-    record : DataFrame, optional
-        Today's :func:`fingerprint` of ``company``, when the caller has it (else made, or
-        read from the store).
+    record : DataFrame or callable, optional
+        Today's :func:`fingerprint` of ``company``, or the call that gives it, when the caller
+        has it (else made, or read from the store). It is only asked for when a figure is
+        restated: the causes come from it.
 
     Returns
     -------
@@ -461,7 +465,10 @@ def restatements(
         .merge(recomputed(same_policies, "same_policies"), on=key)
     )
     table = table[_differs(table["value"], table["now"], table["unit"])]
-    changes = _input_changes(old.record, stored_fingerprint(company, cache) if record is None else record, old.as_of)
+    changes = None  # from the record of today's inputs (a tenth of a second): only for causes to find
+    if len(table):
+        today = stored_fingerprint(company, cache) if record is None else record
+        changes = _input_changes(old.record, today() if callable(today) else today, old.as_of)
     version = (old.version, __version__)
     rows, causes = [], []
     for r in table.itertuples(index=False):
@@ -523,7 +530,7 @@ def attach_restatements(
     earlier: Path | None,
     company: Company,
     cache: Mode = Mode.OFF,
-    record: pd.DataFrame | None = None,
+    record: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
 ) -> KpiResult:
     """Add ``restatements`` (table) and the narrative ``restatements`` sentences and title to a
     pack's result when there is an earlier pack; unchanged otherwise (``record``: see
@@ -548,13 +555,20 @@ def pack_hook(
     -------
     (dict, callable)
         Entries for the manifest (``policies``), and the call that writes the record into
-        ``staging``. With an earlier pack the record was made now, for the comparison, and
-        the call only writes it; without one the call makes it: no page reads it, so the
-        pack runs the call while its notebooks run.
+        ``staging``. When the comparison with an earlier pack needed the record (a figure is
+        restated) it was made then, and the call only writes it; otherwise the call makes it:
+        no page reads it, so the pack runs the call while its notebooks run.
     """
     earlier = find_earlier_pack(folder)
-    if earlier is None:
-        return _manifest_entries(company), lambda: write_record(company, staging, cache)
-    record, text = _stored_record(company, cache)  # made once: compared with the earlier pack's, then kept
-    attach_restatements(result, earlier, company, cache, record)
-    return _manifest_entries(company), lambda: _write_record(text, staging)
+    made: list[tuple[pd.DataFrame, bytes]] = []  # made once: compared with the earlier pack's, then kept
+
+    def record() -> pd.DataFrame:
+        if not made:
+            made.append(_stored_record(company, cache))
+        return made[0][0]
+
+    if earlier is not None:
+        attach_restatements(result, earlier, company, cache, record)
+    return _manifest_entries(
+        company
+    ), lambda: _write_record(made[0][1], staging) if made else write_record(company, staging, cache)
