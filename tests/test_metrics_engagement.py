@@ -138,3 +138,37 @@ def test_usage_series_counts_as_text_ids_do(rows):
     assert out["events"].tolist() == usage.groupby(month).size().tolist()
     days = [m.days_in_month for m in mau.index]
     assert out["dau"].tolist() == (daily / days).tolist()
+
+
+_RESPONSE = st.tuples(st.one_of(st.none(), st.integers(0, 200)), st.one_of(st.none(), st.integers(0, 10)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_RESPONSE, max_size=30))
+def test_nps_of_every_window_is_the_pandas_shares(rows):
+    """Property: :func:`nps_kpis_each` gives each window the response count and the shares
+    that pandas' mean of the boolean scores gives, bit for bit, with unanswered and undated
+    responses left out, and a blank window says so."""
+    from reportlib.metrics import nps_kpis_each
+
+    frame = pd.DataFrame(
+        {
+            "responded_at": pd.Series(
+                [pd.NaT if d is None else pd.Timestamp("2026-01-01") + pd.Timedelta(days=d) for d, _ in rows],
+                dtype="datetime64[ns]",
+            ),
+            "score": pd.array([s for _, s in rows], dtype="Int64"),
+        }
+    )
+    windows = [Window(pd.Period("2026-01", "M") + k, m) for k in range(0, 7, 2) for m in (1, 3)]
+    for window, got in zip(windows, nps_kpis_each(frame, windows), strict=True):
+        dated = frame["responded_at"].notna() & window.contains(frame["responded_at"].dt.to_period("M"))
+        scores = frame.loc[dated, "score"].dropna().astype(int)
+        if scores.empty:
+            assert all(isinstance(v, Blank) for v in got.values())
+            continue
+        assert got["nps_responses"] == len(scores)
+        assert got["nps_promoters"] == float((scores >= 9).mean())
+        assert got["nps_detractors"] == float((scores <= 6).mean())
+        assert got["nps_passives"] == float(scores.between(7, 8).mean())
+        assert got["nps"] == float(100.0 * ((scores >= 9).mean() - (scores <= 6).mean()))

@@ -61,6 +61,7 @@ from reportlib.metrics import (
     movement_actuals,
     note_of,
     nps_kpis,
+    nps_kpis_each,
     opportunity_cohorts,
     parse_window,
     pipeline_by_each,
@@ -680,13 +681,13 @@ def _engagement_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
 
 def _nps_table(nps: pd.DataFrame, window: Window) -> pd.DataFrame:
     """NPS and its three shares for each window-long period of the last two years."""
-    rows = []
-    for k in range(max(24 // window.months, 1) - 1, -1, -1):
-        w = window.shift(k * window.months)
-        rows.append(
-            {"period": w.label, "as_of": str(w.as_of), **{key: _cell(v) for key, v in nps_kpis(nps, w).items()}}
-        )
-    return pd.DataFrame(rows)
+    windows = [window.shift(k * window.months) for k in range(max(24 // window.months, 1) - 1, -1, -1)]
+    return pd.DataFrame(
+        [
+            {"period": w.label, "as_of": str(w.as_of), **{key: _cell(v) for key, v in values.items()}}
+            for w, values in zip(windows, nps_kpis_each(nps, windows), strict=True)
+        ]
+    )
 
 
 def _breakdowns(ctx: _Ctx, window: Window) -> pd.DataFrame:

@@ -72,7 +72,7 @@ from reportlib.metrics.cohort_economics import (
     monthly_cac,
     monthly_gross_margin,
 )
-from reportlib.metrics.engagement import dau_mau, feature_adoption, nps_kpis, usage_kpis, usage_series
+from reportlib.metrics.engagement import dau_mau, feature_adoption, nps_kpis, nps_kpis_each, usage_kpis, usage_series
 from reportlib.metrics.journey import conversion_by, funnel, funnel_cohorts, journey_alerts, journey_kpis
 from reportlib.metrics.pipeline import (
     movement_actuals,
@@ -96,6 +96,7 @@ __all__ += [
     "dau_mau",
     "feature_adoption",
     "nps_kpis",
+    "nps_kpis_each",
     "usage_kpis",
     "usage_series",
     "conversion_by",

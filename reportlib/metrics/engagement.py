@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib._codes import factorized
-from reportlib.metrics._dates import day_dates
+from reportlib.metrics._dates import day_dates, month_ordinals
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -167,7 +167,7 @@ def feature_adoption(usage: pd.DataFrame, window: Window, core_features: Iterabl
     cols = ["feature", "accounts_using", "active_accounts", "adoption"]
     if "feature" not in usage.columns:
         return pd.DataFrame(columns=cols)
-    in_p = window.contains(usage["date"].dt.to_period("M"))
+    in_p = window.dated(usage["date"])
     accounts = _accounts(usage)[in_p]
     features = usage.loc[in_p, "feature"].astype("string")
     active = accounts.nunique()
@@ -183,19 +183,33 @@ def feature_adoption(usage: pd.DataFrame, window: Window, core_features: Iterabl
 def nps_kpis(nps: pd.DataFrame | None, window: Window) -> dict[str, Value]:
     """NPS over responses in the window: % promoters (9-10) - % detractors (0-6), on
     -100..100, with the three shares as fractions and the response count."""
+    return nps_kpis_each(nps, [window])[0]
+
+
+def nps_kpis_each(nps: pd.DataFrame | None, windows: Iterable[Window]) -> list[dict[str, Value]]:
+    """:func:`nps_kpis` of each window, the responses' months and scores read once (a pack's
+    NPS table asks for every period of two years)."""
+    windows = list(windows)
     if nps is None:
         note = "no nps input: add a survey export for NPS"
-        return {k: Blank(note) for k in NPS_IDS}
-    in_p = nps["responded_at"].notna() & window.contains(nps["responded_at"].dt.to_period("M"))
-    scores = nps.loc[in_p, "score"].dropna().astype(int)
-    if scores.empty:
+        return [{k: Blank(note) for k in NPS_IDS} for _ in windows]
+    answered = nps["responded_at"].notna() & nps["score"].notna()
+    months = month_ordinals(nps.loc[answered, "responded_at"])
+    scores = nps.loc[answered, "score"].astype(int).to_numpy()
+    return [_nps(scores[(months >= w.first.ordinal) & (months <= w.as_of.ordinal)], w) for w in windows]
+
+
+def _nps(scores: np.ndarray, window: Window) -> dict[str, Value]:
+    if not len(scores):
         note = f"no NPS responses in {window.label}"
         return {k: Blank(note) for k in NPS_IDS}
-    promoters, detractors = (scores >= 9).mean(), (scores <= 6).mean()
+    # shares as pandas' mean of a boolean column gives them: the count over the responses
+    n = len(scores)
+    promoters, detractors = np.count_nonzero(scores >= 9) / n, np.count_nonzero(scores <= 6) / n
     return {
         "nps": float(100.0 * (promoters - detractors)),
-        "nps_responses": float(len(scores)),
+        "nps_responses": float(n),
         "nps_promoters": float(promoters),
-        "nps_passives": float(scores.between(7, 8).mean()),
+        "nps_passives": float(np.count_nonzero((scores >= 7) & (scores <= 8)) / n),
         "nps_detractors": float(detractors),
     }

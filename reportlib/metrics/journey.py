@@ -66,7 +66,7 @@ def _count_in(leads: pd.DataFrame | None, stage: str, window: Window) -> Value:
     if col not in leads.columns:
         return Blank(f"the leads export has no {stage} stage ({col})")
     dates = leads[col]
-    return float((dates.notna() & window.contains(dates.dt.to_period("M"))).sum())
+    return float(window.dated(dates).sum())
 
 
 def visitors(traffic: pd.DataFrame | None, window: Window) -> Value:
@@ -103,7 +103,7 @@ def time_to_pql_days(leads: pd.DataFrame | None, window: Window, how: str = "mea
     """Mean (or median) of pql_at - signup_at over leads with pql_at in the window."""
     if leads is None or "pql_at" not in leads.columns or "signup_at" not in leads.columns:
         return Blank("the leads export lacks signup or PQL dates")
-    in_p = leads["pql_at"].notna() & window.contains(leads["pql_at"].dt.to_period("M"))
+    in_p = window.dated(leads["pql_at"])
     days = _days_between(leads[in_p], "signup", "pql").dropna()
     if days.empty:
         return Blank("no PQLs with a signup date in the period")
@@ -167,7 +167,7 @@ def funnel(leads: pd.DataFrame | None, traffic: pd.DataFrame | None, window: Win
         row = {"stage": stage, "count": count}
         if previous is not None:
             col = leads[f"{stage}_at"]
-            in_p = col.notna() & window.contains(col.dt.to_period("M"))
+            in_p = window.dated(col)
             days = _days_between(leads[in_p], previous, stage).dropna()
             row["median_days"] = days.median() if len(days) else np.nan
             row["mean_days"] = days.mean() if len(days) else np.nan

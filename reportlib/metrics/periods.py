@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reportlib.exceptions import ParameterError
+from reportlib.metrics._dates import month_ordinals
 from reportlib.params import WINDOWS, fiscal_period_end, period_label
 
 
@@ -88,6 +89,15 @@ class Window:
     def contains(self, months: pd.Series) -> pd.Series:
         """Boolean mask of a Series of monthly Periods that fall inside the period."""
         return (months >= self.first) & (months <= self.as_of)
+
+    def dated(self, dates: pd.Series) -> pd.Series:
+        """Boolean mask of a Series of datetimes whose month falls inside the period (NaT
+        never does): :meth:`contains` of their months, on month ordinals rather than boxed
+        Periods."""
+        local = dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates  # wall time
+        months = month_ordinals(local)
+        inside = dates.notna().to_numpy() & (months >= self.first.ordinal) & (months <= self.as_of.ordinal)
+        return pd.Series(inside, index=dates.index)
 
     def shift(self, months: int) -> Window:
         return Window(self.as_of - months, self.months, self.fiscal_start)

@@ -36,8 +36,7 @@ PACING_COLUMNS = [
 
 def _in_window(dates: pd.Series, window: Window) -> pd.Series:
     """Rows whose date falls in one of the window's months (NaT never does)."""
-    months = dates.dt.to_period("M")
-    return dates.notna() & window.contains(months)
+    return window.dated(dates)
 
 
 def _outcome(opps: pd.DataFrame) -> pd.Series:
