@@ -276,6 +276,23 @@ def test_md_text_is_literal_inside_markdown_tables() -> None:
     assert markdown2html(pc.failures_markdown(runs)).count("<td") == 3
 
 
+def test_md_text_shows_quotes_and_ampersands_as_written() -> None:
+    """A failed pack's reason reads as its sentence: ``'``, ``"`` and ``&`` are printed as
+    themselves, not as the entity text ``&#x27;`` (their escape and Markdown's used to stack)."""
+    import html as html_lib
+
+    from nbconvert.filters.markdown import markdown2html
+
+    from reportlib.deck import portfolio_charts as pc
+
+    reason = "column 'MRR': a credit belongs in the month's lower MRR, not a \"negative\" row (P&L <1>)"
+    runs = pd.DataFrame({"status": ["failed"], "company": ["O'Brien & Co"], "segment": [""], "reason": [reason]})
+    rendered = markdown2html(pc.failures_markdown(runs))
+    text = html_lib.unescape(re.sub(r"<[^>]+>", "", rendered))
+    assert reason in text and "O'Brien & Co" in text
+    assert "&#x27;" not in text and "&amp;" not in text and "<1>" not in rendered
+
+
 def test_safe_path_follows_links_and_refuses_those_that_leave(tmp_path: Path) -> None:
     from reportlib.inputs.config import safe_path
 

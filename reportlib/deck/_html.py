@@ -36,9 +36,15 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]()#!|~{}:])")  # ':' stops bare-
 
 def md_text(value: Any) -> str:
     """``value`` as literal text inside Markdown that nbconvert renders (the portfolio
-    summary's tables): :func:`esc`, then Markdown's punctuation backslash-escaped, so that
-    it can be neither markup, nor a link or an image, nor break out of a table cell."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", esc(value).replace("\n", " "))
+    summary's tables): ``& < >`` escaped, then Markdown's punctuation backslash-escaped, so
+    that it can be neither markup, nor a link or an image, nor break out of a table cell.
+
+    Quotes stay as they are: text between tags cannot leave its element by a quote, and the
+    ``&#x27;`` that :func:`esc` writes for ``'`` has a ``#``, which the punctuation escape
+    turns into the literal text ``&#x27;`` on the page (a failed pack's "the month's lower
+    MRR" was printed so)."""
+    text = escape("" if value is None else str(value), quote=False)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text.replace("\n", " "))
 
 
 def _markdown_parser() -> MarkdownIt:
