@@ -482,7 +482,9 @@ def _input_hashes(company: Company) -> dict[str, str]:
 
 
 def _versions() -> dict[str, str]:
-    out = {"reportlib": __version__}
+    """The package's version and its code's digest (an edited install, or a fix released
+    under the same version, makes the pack again), and the toolchain's versions."""
+    out = {"reportlib": __version__, "reportlib_code": code_digest()}
     for name in _VERSIONED:
         try:
             out[name] = version(name)
@@ -493,11 +495,12 @@ def _versions() -> dict[str, str]:
 
 # -- step: skip an unchanged pack -----------------------------------------------------------------
 def _skip_key(manifest: dict[str, Any]) -> Any:
-    """Everything that changes the pack: parameters, package version, inputs, section
-    notebooks, the fund's settings and files, the template."""
+    """Everything that changes the pack: parameters, package version and code, inputs,
+    section notebooks, the fund's settings and files, the template."""
     return (
         manifest.get("parameters"),
         manifest.get("versions", {}).get("reportlib"),
+        manifest.get("versions", {}).get("reportlib_code"),
         manifest.get("inputs"),
         manifest.get("notebooks"),
         manifest.get("fund"),

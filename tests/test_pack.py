@@ -141,7 +141,9 @@ def test_input_problems_stop_everything_before_notebooks(
 
 @pytest.mark.chromium
 @needs_chromium
-def test_pack_is_complete_then_skipped_when_unchanged(pack_company: Path, tmp_path: Path, fake_kpis) -> None:
+def test_pack_is_complete_then_skipped_when_unchanged(
+    pack_company: Path, tmp_path: Path, fake_kpis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "reports"
     first = pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=2)
     assert first.folder == out / "fixture-co" / "2026-09" and not first.skipped
@@ -173,10 +175,14 @@ def test_pack_is_complete_then_skipped_when_unchanged(pack_company: Path, tmp_pa
         assert code not in text
 
     assert pack.build_pack(pack_company, out=out, notebooks=GOOD).skipped
+    # edited code under the same version number (an editable install, a fix): made again
+    monkeypatch.setattr(pack, "code_digest", lambda: "edited code")
+    assert not pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=1).skipped
+    assert pack.build_pack(pack_company, out=out, notebooks=GOOD).skipped
     (pack_company / "mrr.csv").write_text(PACK_CSV.replace("120", "125"))
     assert not pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=1).skipped
     assert not pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=1, force=True).skipped
-    assert len(fake_kpis) == 3
+    assert len(fake_kpis) == 4
 
 
 @pytest.mark.chromium

@@ -360,7 +360,7 @@ def test_gather_kpis_stacks_each_company(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not (HAVE_PACK and HAVE_GENERATOR), reason="build_pack / generate_portfolio not built yet")
 @pytest.mark.skipif(not chromium_available(), reason="no Chromium")
-def test_real_packs_and_summary_pdf(tmp_path, capsys):
+def test_real_packs_and_summary_pdf(tmp_path, capsys, monkeypatch):
     from reportlib.cli import main
 
     data = tmp_path / "data"
@@ -381,6 +381,12 @@ def test_real_packs_and_summary_pdf(tmp_path, capsys):
     again = run_portfolio(data, out=out, jobs=2, progress=False)
     assert sorted(r.status for r in again.rows) == ["failed", "skipped", "skipped"]
     assert again.summary_pdf == summary and summary.stat().st_mtime_ns == stamp
+    # the summary's code edited under the same version: drawn again
+    import reportlib.portfolio.summary as summary_module
+
+    monkeypatch.setattr(summary_module, "code_digest", lambda: "edited code")
+    run_portfolio(data, out=out, jobs=1, progress=False)
+    assert summary.stat().st_mtime_ns != stamp
 
 
 def _kpi_rows(company: str, currency: str, values: dict[str, float]) -> list[dict]:

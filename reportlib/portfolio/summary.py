@@ -18,6 +18,7 @@ import pandas as pd
 from reportlib import __version__
 from reportlib import format as fmt
 from reportlib import registry as reg
+from reportlib._store import code_digest
 from reportlib.params import period_label
 from reportlib.portfolio.fx import FxTable
 from reportlib.portfolio.gather import HISTORY_COLUMNS, text_column
@@ -355,22 +356,23 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
 
 def _summary_hash(folder: Path) -> str:
     """What the summary PDF shows: the tables (of the run table only the failures, not
-    the timings), the notebook and the package version."""
+    the timings), the notebook, the package version and its code's digest (a fix of the
+    summary's drawing makes it again, as it makes the packs again)."""
     h = hashlib.sha256()
     for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals", "history"))]:
         h.update((folder / name).read_bytes())
     runs = pd.read_csv(folder / _FILES["runs"], keep_default_na=False)
     h.update(runs.loc[runs["status"] == "failed", ["company", "segment", "reason"]].to_csv().encode())
     h.update(SUMMARY_NOTEBOOK.read_bytes())
-    h.update(__version__.encode())
+    h.update(__version__.encode() + b"\0" + code_digest().encode())
     return h.hexdigest()
 
 
 def render_summary(folder: Path, as_of: str, force: bool) -> Path | None:
     """Run the summary notebook with papermill and print it with the pack's exporter.
 
-    Skipped (the existing PDF returned) when the tables, notebook and package version
-    are unchanged since the last summary, unless ``force``.
+    Skipped (the existing PDF returned) when the tables, notebook, package version and
+    code are unchanged since the last summary, unless ``force``.
     """
     pdf, stamp = folder / "portfolio-summary.pdf", folder / "summary.sha256"
     digest = _summary_hash(folder)
