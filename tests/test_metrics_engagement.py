@@ -172,3 +172,22 @@ def test_nps_of_every_window_is_the_pandas_shares(rows):
         assert got["nps_detractors"] == float((scores <= 6).mean())
         assert got["nps_passives"] == float(scores.between(7, 8).mean())
         assert got["nps"] == float(100.0 * ((scores >= 9).mean() - (scores <= 6).mean()))
+
+
+def test_usage_reads_aware_dates_on_their_own_clock():
+    """An event at 23:30 New York time on 31 March is March's, as its month Period says,
+    though it is 1 April in UTC: a counts in March on two days, b in April."""
+    usage = pd.DataFrame(
+        {
+            "user_id": pd.array(["a", "b", "a"], dtype="string"),
+            "date": pd.to_datetime(["2026-03-31 23:30", "2026-04-01 01:00", "2026-03-02 10:00"]).tz_localize(
+                "America/New_York"
+            ),
+            "account_id": pd.array(["x", "y", "x"], dtype="string"),
+        }
+    )
+    march = usage_kpis(usage, Window(pd.Period("2026-03", "M"), 1))
+    assert march["mau"] == 1.0 and march["usage_depth"] == 2.0
+    assert march["dau_mau"] == 2 / 31 / 1
+    series = usage_series(usage)
+    assert series["month"].tolist() == ["2026-03", "2026-04"] and series["events"].tolist() == [2, 1]

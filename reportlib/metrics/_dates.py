@@ -24,6 +24,12 @@ def month_ordinals(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
     return np.asarray(index.asi8, dtype=np.int64)
 
 
+def wall_time(dates: pd.Series) -> pd.Series:
+    """Datetimes as their own clock shows them: an aware Series loses its zone, not its hour
+    (as ``dt.to_period`` and ``dt.normalize`` read it); a naive one is returned as is."""
+    return dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates
+
+
 def day_dates(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
     """``datetime64[D]`` array (NaT kept) from a datetime Series or array."""
     arr = pd.DatetimeIndex(values) if not isinstance(values, np.ndarray) else values

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib._codes import factorized
-from reportlib.metrics._dates import day_dates, month_ordinals
+from reportlib.metrics._dates import day_dates, month_ordinals, wall_time
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -40,7 +40,7 @@ class _Events(NamedTuple):
 
     @classmethod
     def of(cls, usage: pd.DataFrame) -> _Events:
-        days = day_dates(usage["date"])
+        days = day_dates(wall_time(usage["date"]))
         user = factorized(usage["user_id"])[0]
         if "account_id" in usage.columns:
             account = factorized(usage["account_id"])[0]
@@ -194,7 +194,7 @@ def nps_kpis_each(nps: pd.DataFrame | None, windows: Iterable[Window]) -> list[d
         note = "no nps input: add a survey export for NPS"
         return [{k: Blank(note) for k in NPS_IDS} for _ in windows]
     answered = nps["responded_at"].notna() & nps["score"].notna()
-    months = month_ordinals(nps.loc[answered, "responded_at"])
+    months = month_ordinals(wall_time(nps.loc[answered, "responded_at"]))
     scores = nps.loc[answered, "score"].astype(int).to_numpy()
     return [_nps(scores[(months >= w.first.ordinal) & (months <= w.as_of.ordinal)], w) for w in windows]
 

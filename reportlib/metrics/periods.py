@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from reportlib.exceptions import ParameterError
-from reportlib.metrics._dates import month_ordinals
+from reportlib.metrics._dates import month_ordinals, wall_time
 from reportlib.params import WINDOWS, fiscal_period_end, period_label
 
 
@@ -94,8 +94,7 @@ class Window:
         """Boolean mask of a Series of datetimes whose month falls inside the period (NaT
         never does): :meth:`contains` of their months, on month ordinals rather than boxed
         Periods."""
-        local = dates.dt.tz_localize(None) if isinstance(dates.dtype, pd.DatetimeTZDtype) else dates  # wall time
-        months = month_ordinals(local)
+        months = month_ordinals(wall_time(dates))
         inside = dates.notna().to_numpy() & (months >= self.first.ordinal) & (months <= self.as_of.ordinal)
         return pd.Series(inside, index=dates.index)
 
