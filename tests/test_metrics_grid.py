@@ -85,3 +85,46 @@ def test_dense_grid_sorted_and_summed():
     wider = to_grid(frame, months=("2025-12", "2026-02"))
     assert list(wider.customers) == ["a"]
     np.testing.assert_array_equal(wider.values, [[0, 2, 4]])
+
+
+# ------------------------------------- the grid on customer codes is the grid on id text
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LINE = st.tuples(
+    st.sampled_from(["acme", "bolt", "Core", "acme "]),  # ids differing by case and space stay apart
+    st.integers(0, 30),  # start: months after 2024-01
+    st.one_of(st.none(), st.integers(1, 30)),  # months served; None: open-ended (mrr given)
+    st.floats(0, 50_000),  # zero lines too
+    st.sampled_from(["contracted_recurring", "uncontracted_recurring", "one_off"]),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(_LINE, min_size=1, max_size=10), st.one_of(st.none(), st.tuples(st.integers(-3, 20), st.integers(0, 40)))
+)
+def test_contracts_to_mrr_on_codes_is_the_text_path(lines, months):
+    """Property: the customer-months summed on the contracts' customer codes are, row for
+    row and bit for bit, those of the expanded id text (duplicate lines of one customer
+    summed in line order, zero months dropped), with the company's span or a given one."""
+    from reportlib.metrics.grid import _contract_month_values, _default_contract_span, _sum_customer_months
+
+    rows = []
+    for k, (customer, start, length, value, kind) in enumerate(lines):
+        first = pd.Period("2024-01", "M") + start
+        end = None if length is None else str((first + length - 1).end_time.date())
+        tcv, mrr = (NA, value / 12) if length is None else (value, NA)
+        rows.append((f"k{k}", customer, str(first.start_time.date()), end, None, tcv, mrr, kind, "monthly"))
+    frame = contracts(*rows)
+    span = None
+    if months is not None:
+        lo = pd.Period("2024-01", "M") + months[0]
+        span = (lo, lo + months[1])
+    for include in (False, True):
+        got = contracts_to_mrr(frame, include_uncontracted=include, months=span)
+        types = ["contracted_recurring"] + (["uncontracted_recurring"] if include else [])
+        lines_in = frame.loc[frame["revenue_type"].isin(types)]
+        ords = (span[0].ordinal, span[1].ordinal) if span else _default_contract_span(frame)
+        expected = _sum_customer_months(_contract_month_values(lines_in, ords))
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)

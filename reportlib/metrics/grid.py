@@ -207,6 +207,10 @@ def contracts_to_mrr(
     types = ["contracted_recurring"] + (["uncontracted_recurring"] if include_uncontracted else [])
     c = contracts.loc[contracts["revenue_type"].isin(types)]
     span = month_span(months) or _default_contract_span(contracts)
+    if not (include_uncontracted and transactions is not None and len(transactions)):
+        summed = _contract_customer_months(c, span)
+        if summed is not None:
+            return summed
     parts = [_contract_month_values(c, span)]
     if include_uncontracted and transactions is not None and len(transactions):
         t = transactions_to_mrr(transactions)
@@ -264,6 +268,28 @@ def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.
     )
 
 
+def _contract_customer_months(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.DataFrame | None:
+    """:func:`_sum_customer_months` of :func:`_contract_month_values`, on the contracts'
+    customer codes: the months are expanded as codes, never as customer id text taken per
+    month and hashed again (most of a small company's grid). None when a customer id is
+    missing (the text path says so where it matters)."""
+    if len(c) == 0 or span is None:
+        return _sum_customer_months(_contract_month_values(c, span))
+    try:
+        codes, customers = sorted_codes(c["customer_id"])
+    except ValueError:
+        return None
+    value = monthly_value(c)
+    first = np.maximum(month_ordinals(c["start_date"]), span[0])
+    last = np.minimum(last_served_month(c["end_date"], horizon=span[1]), span[1])
+    n = np.clip(last - first + 1, 0, None)
+    rows = np.repeat(np.arange(len(c)), n)
+    if not len(rows):
+        return _sum_customer_months(_contract_month_values(c, span))
+    months = first[rows] + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
+    return _summed(codes[rows], customers, months, value[rows])
+
+
 # --------------------------------------------------------------------------- transactions
 
 
@@ -298,13 +324,18 @@ def _sum_customer_months(frame: pd.DataFrame) -> pd.DataFrame:
                 "mrr": pd.Series([], dtype="float64"),
             }
         )
-    ords = month_ordinals(frame["month"])
     codes, customers = sorted_codes(frame["customer_id"])
+    return _summed(codes, customers, month_ordinals(frame["month"]), frame["mrr"].to_numpy(dtype=np.float64))
+
+
+def _summed(codes: np.ndarray, customers: pd.Index, ords: np.ndarray, mrr: np.ndarray) -> pd.DataFrame:
+    """Rows (customer code, month ordinal, value) summed per customer-month in row order,
+    the non-positive months dropped, sorted by customer then month."""
     first = int(ords.min())
     n_months = int(ords.max()) - first + 1
     key = codes * n_months + (ords - first)
     uniq, inv = np.unique(key, return_inverse=True)
-    total = np.bincount(inv, weights=frame["mrr"].to_numpy(dtype=np.float64))
+    total = np.bincount(inv, weights=mrr)
     keep = total > 0
     uniq, total = uniq[keep], total[keep]
     out = pd.DataFrame(
