@@ -41,3 +41,15 @@ def test_sums_by_cohort_is_the_groupby_sum(rows, text):
     flags = {"a": pd.Series([a for *_, a, _ in rows]), "b": pd.Series([b for *_, b in rows])}
     expected = pd.DataFrame({"cohort": cohort, "value": value, **flags}).groupby(["cohort", "value"]).sum()
     pd.testing.assert_frame_equal(sums_by_cohort(cohort, value, flags), expected.reset_index(), check_exact=True)
+
+
+def test_summed_by_dimension_stacks_each_dimension_in_order():
+    from reportlib.metrics._groups import dimension_keys, summed_by_dimension
+
+    frame = pd.DataFrame({"channel": pd.array(["web", None, "web"], dtype="string")})
+    cohort = pd.Series(pd.PeriodIndex(["2026-01", "2026-01", "2026-02"], freq="M"))
+    flags = {"entered": pd.Series([True, True, True]), "converted": pd.Series([True, False, True])}
+    out = summed_by_dimension(cohort, dimension_keys(frame, ["channel", "absent"]), flags)
+    assert out["dimension"].tolist() == ["all", "all", "channel", "channel", "channel"]
+    assert out["value"].tolist() == ["all", "all", "(missing)", "web", "web"]
+    assert out["entered"].tolist() == [2, 1, 1, 1, 1] and out["converted"].tolist() == [1, 1, 0, 1, 1]

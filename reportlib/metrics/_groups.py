@@ -52,3 +52,13 @@ def sums_by_cohort(cohort: pd.Series, value: pd.Series, flags: dict[str, pd.Seri
             **counts,
         }
     )
+
+
+def summed_by_dimension(
+    cohort: pd.Series, keys: list[tuple[str, pd.Series]], flags: dict[str, pd.Series]
+) -> pd.DataFrame:
+    """:func:`sums_by_cohort` of each dimension of :func:`dimension_keys`, stacked in their
+    order with the dimension's name (``dimension``): one frame for a table's stage pairs to
+    share, rather than one per pair and dimension."""
+    parts = [sums_by_cohort(cohort, key, flags).assign(dimension=dim) for dim, key in keys]
+    return pd.concat(parts, ignore_index=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys, per_cohort, sums_by_cohort
+from reportlib.metrics._groups import dimension_keys, per_cohort, summed_by_dimension as _summed_by_dimension
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -235,17 +235,16 @@ def funnel_cohorts(
     for k, (a, b) in enumerate(pairs):
         flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
     # grouped by columns, not Series: pandas formats a Series key to look it up
-    sums = [sums_by_cohort(cohort, key, flags) for _, key in dimension_keys(leads, dimensions)]
+    summed = _summed_by_dimension(cohort, dimension_keys(leads, dimensions), flags)
     frames = []
     for k, (a, b) in enumerate(pairs):
         horizon = _maturity_days(leads, a, b, maturity_quantile)
-        for (dim, _), summed in zip(dimension_keys(leads, dimensions), sums, strict=True):
-            # one frame built at once: each column added later re-creates the column labels
-            g = {"cohort": summed["cohort"], "value": summed["value"]}
-            g.update(entered=summed[f"entered_{k}"], converted=summed[f"converted_{k}"])
-            g.update(dimension=dim, stage_from=a, stage_to=b)
-            g["mature"] = per_cohort(summed["cohort"], lambda c, h=horizon: ended(c) >= h)
-            frames.append(pd.DataFrame(g))
+        # one frame built at once: each column added later re-creates the column labels
+        g = {"cohort": summed["cohort"], "value": summed["value"]}
+        g.update(entered=summed[f"entered_{k}"], converted=summed[f"converted_{k}"])
+        g.update(dimension=summed["dimension"], stage_from=a, stage_to=b)
+        g["mature"] = per_cohort(summed["cohort"], lambda c, h=horizon: ended(c) >= h)
+        frames.append(pd.DataFrame(g))
     out = pd.concat(frames, ignore_index=True)
     out["age_months"] = per_cohort(out["cohort"], lambda c: (as_of.to_period("M") - c).n)
     out["cohort"] = out["cohort"].astype(str)
