@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from reportlib.metrics._groups import dimension_keys, per_cohort, summed_by_dimension as _summed_by_dimension
+from reportlib.metrics._groups import dimension_keys, per_cohort, summed_by_dimension
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.periods import Window
 
@@ -235,7 +235,7 @@ def funnel_cohorts(
     for k, (a, b) in enumerate(pairs):
         flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
     # grouped by columns, not Series: pandas formats a Series key to look it up
-    summed = _summed_by_dimension(cohort, dimension_keys(leads, dimensions), flags)
+    summed = summed_by_dimension(cohort, dimension_keys(leads, dimensions), flags)
     frames = []
     for k, (a, b) in enumerate(pairs):
         horizon = _maturity_days(leads, a, b, maturity_quantile)
