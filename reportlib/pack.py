@@ -38,7 +38,7 @@ from reportlib.exceptions import ExportError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
-from reportlib.kpis.builder import is_stored, result_fingerprint, write_kpis_workbook
+from reportlib.kpis.builder import is_stored, result_fingerprint, shared_grids, write_kpis_workbook
 from reportlib.kpis.restatements import pack_hook as restatement_record
 from reportlib.params import pack_folder, parse_compare, parse_segment, period_label, safe_name
 from reportlib.registry import SECTION_TITLES
@@ -272,7 +272,7 @@ def build_pack(
         # forked before this process starts threads; kernels warmed ahead only when the KPIs compute
         run.pool = run.pool or _process_pool(run.request, warm=not _kpis_stored(run))
         run.staging = _open_staging(run.request, run.folder)
-        with run.timed("kpis"):
+        with run.timed("kpis"), shared_grids():  # the restatements' figures reuse the KPIs' grids
             run.result = _compute_kpis(run.request, run.company, run.parameters["as_of"])
             run.restatements, keep_record = _restate(run)
             run.writes = _write_tables(run.result, run.staging, run.parameters, run.request.cache, keep_record)

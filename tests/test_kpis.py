@@ -282,3 +282,29 @@ def test_runs_in_seconds(demo_dirs, name):
     start = time.perf_counter()
     compute_kpis(demo_dirs[name])
     assert time.perf_counter() - start < 20
+
+
+def test_shared_grids_let_a_restated_periods_figures_reuse_the_kpis_contract_history(monkeypatch):
+    """Inside :func:`shared_grids` (the pack's KPI step) the earlier period's figures that the
+    restatements recompute read the contracts' history the KPIs made, instead of making it
+    again; the figures are those computed alone."""
+    import importlib
+
+    from reportlib.inputs import load_company
+    from reportlib.kpis.builder import period_figures, shared_grids
+
+    builder = importlib.import_module("reportlib.kpis.builder")
+    company = load_company(SALES_LED)
+    alone = period_figures(company, "2026-06", "quarter")
+    made = []
+    real = builder.contract_history
+    monkeypatch.setattr(builder, "contract_history", lambda *a: made.append(1) or real(*a))
+    with shared_grids():
+        compute_kpis(company, window="quarter")
+        shared = period_figures(company, "2026-06", "quarter")
+    assert len(made) == 1
+    pd.testing.assert_frame_equal(shared[0], alone[0], check_exact=True)
+    for name, table in alone[1].items():
+        pd.testing.assert_frame_equal(shared[1][name], table, check_exact=True)
+    compute_kpis(company, window="quarter")  # outside: a run of its own again
+    assert len(made) == 2

@@ -105,6 +105,7 @@ __all__ = [
     "result_fingerprint",
     "is_stored",
     "period_figures",
+    "shared_grids",
     "kpi_ids",
     "benchmark_text",
     "status",
@@ -1095,8 +1096,32 @@ def _computed(
 
 @contextlib.contextmanager
 def _one_run(whole: Company, company: Company) -> Iterator[None]:
-    """A computation whose revenue grids are kept while it lasts (:data:`_RUN`)."""
-    run = _RUN.set({"frames": {id(whole.frames): whole.frames, id(company.frames): company.frames}, "grids": {}})
+    """A computation whose revenue grids are kept while it lasts (:data:`_RUN`); inside
+    another (or :func:`shared_grids`) its grids are kept with that one's."""
+    frames = {id(whole.frames): whole.frames, id(company.frames): company.frames}
+    outer = _RUN.get()
+    if outer is not None:
+        outer["frames"].update(frames)
+        yield
+        return
+    run = _RUN.set({"frames": frames, "grids": {}})
+    try:
+        yield
+    finally:
+        _RUN.reset(run)
+
+
+@contextlib.contextmanager
+def shared_grids() -> Iterator[None]:
+    """The computations inside share the revenue grids they have in common, as one
+    :func:`compute_kpis` shares them between its windows: a pack's KPIs and the earlier
+    period's figures its restatements recompute (:func:`period_figures`) read the same
+    contracts' history and company MRR grid (every grid's key holds what it depends on:
+    the frames, the months and the revenue policies). Kept until the block ends."""
+    if _RUN.get() is not None:
+        yield
+        return
+    run = _RUN.set({"frames": {}, "grids": {}})
     try:
         yield
     finally:
