@@ -633,9 +633,8 @@ def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 def _series_ratios(g: pd.DataFrame, m: pd.DataFrame, freq: str, basis: str) -> pd.DataFrame:
     nz = lambda s: s.where(s != 0)  # noqa: E731  # a zero denominator gives NaN, never inf
-    out = pd.DataFrame(index=g.index)
-    out["period"] = [str(p) for p in g.index]
-    out["revenue"], out["cogs"] = g["revenue"], g["cogs"]
+    # the columns gathered, then made a frame at once: each column added to a frame re-creates it
+    out: dict[str, Any] = {"period": [str(p) for p in g.index], "revenue": g["revenue"], "cogs": g["cogs"]}
     out["gross_margin"] = (g["revenue"] - g["cogs"]) / nz(g["revenue"])
     out["gross_margin_ttm"] = g["gross_margin_ttm"]
     out["sm_spend"] = g["sm_spend"]
@@ -654,4 +653,4 @@ def _series_ratios(g: pd.DataFrame, m: pd.DataFrame, freq: str, basis: str) -> p
     out["burn"] = (-g["net_cash_flow"]).where(g["net_cash_flow"] < 0)
     out["burn_multiple"] = out["burn"] / out["net_new_arr"].where(out["net_new_arr"] > 0)
     out["ebitda_margin"] = g["ebitda_ttm"] / nz(g["revenue_ttm"])
-    return out[SERIES_COLUMNS].reset_index(drop=True)
+    return pd.DataFrame(out, index=g.index)[SERIES_COLUMNS].reset_index(drop=True)
