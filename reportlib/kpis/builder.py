@@ -1098,17 +1098,9 @@ def _computed(
 def _one_run(whole: Company, company: Company) -> Iterator[None]:
     """A computation whose revenue grids are kept while it lasts (:data:`_RUN`); inside
     another (or :func:`shared_grids`) its grids are kept with that one's."""
-    frames = {id(whole.frames): whole.frames, id(company.frames): company.frames}
-    outer = _RUN.get()
-    if outer is not None:
-        outer["frames"].update(frames)
+    with shared_grids():
+        _RUN.get()["frames"].update({id(whole.frames): whole.frames, id(company.frames): company.frames})
         yield
-        return
-    run = _RUN.set({"frames": frames, "grids": {}})
-    try:
-        yield
-    finally:
-        _RUN.reset(run)
 
 
 @contextlib.contextmanager

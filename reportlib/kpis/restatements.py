@@ -23,6 +23,7 @@ never holds a customer's raw export, only sums and digests.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -560,15 +561,7 @@ def pack_hook(
         no page reads it, so the pack runs the call while its notebooks run.
     """
     earlier = find_earlier_pack(folder)
-    made: list[tuple[pd.DataFrame, bytes]] = []  # made once: compared with the earlier pack's, then kept
-
-    def record() -> pd.DataFrame:
-        if not made:
-            made.append(_stored_record(company, cache))
-        return made[0][0]
-
+    record = functools.cache(lambda: _stored_record(company, cache))  # made once, when first asked for
     if earlier is not None:
-        attach_restatements(result, earlier, company, cache, record)
-    return _manifest_entries(
-        company
-    ), lambda: _write_record(made[0][1], staging) if made else write_record(company, staging, cache)
+        attach_restatements(result, earlier, company, cache, lambda: record()[0])
+    return _manifest_entries(company), lambda: _write_record(record()[1], staging)

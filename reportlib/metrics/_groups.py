@@ -37,14 +37,14 @@ def sums_by_cohort(cohort: pd.Series, value: pd.Series, flags: dict[str, pd.Seri
     c_codes, c_values = pd.factorize(cohort, sort=True)
     v_codes, v_values = pd.factorize(value, sort=True)
     keep = (c_codes >= 0) & (v_codes >= 0)
-    combined = c_codes[keep].astype(np.int64) * max(len(v_values), 1) + v_codes[keep]
+    width = max(len(v_values), 1)
+    combined = c_codes[keep].astype(np.int64) * width + v_codes[keep]
     groups, inverse = np.unique(combined, return_inverse=True)
     n = len(groups)
     counts = {
         name: np.bincount(inverse, weights=flag.to_numpy(dtype=np.float64)[keep], minlength=n).astype(np.int64)
         for name, flag in flags.items()
     }
-    width = max(len(v_values), 1)
     return pd.DataFrame(
         {
             "cohort": c_values.take(groups // width),

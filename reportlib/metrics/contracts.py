@@ -626,13 +626,11 @@ class ContractHistory(NamedTuple):
     bridge: pd.DataFrame  # revenue_bridge(contracts, transactions=...)
     tiers: pd.DataFrame  # revenue_tiers(contracts, transactions)
 
-    def bridge_rows(self, first: pd.Period, last: pd.Period) -> pd.DataFrame | None:
-        """Months first..last of the bridge, or None when it does not hold them all."""
-        return _rows(self.bridge, first, last)
-
-    def tier_rows(self, first: pd.Period, last: pd.Period) -> pd.DataFrame | None:
-        """Months first..last of the tiers, or None when they do not hold them all."""
-        return _rows(self.tiers, first, last)
+    def months(self, first: pd.Period, last: pd.Period) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """Months first..last of the bridge and of the tiers, or None when either does not
+        hold them all."""
+        bridge, tiers = _rows(self.bridge, first, last), _rows(self.tiers, first, last)
+        return None if bridge is None or tiers is None else (bridge, tiers)
 
 
 def _rows(table: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.DataFrame | None:
@@ -719,12 +717,11 @@ def _window_bridge_and_tiers(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The bridge and the tiers of months p_first..as_of: read from ``history`` when it holds
     them, else computed for the window (recognised revenue up to M shared by both)."""
-    if history is not None:
-        bridge, tiers = history.bridge_rows(p_first, as_of), history.tier_rows(p_first, as_of)
-        # the history's bridge starts at the first contract: a window before it (transactions
-        # earlier than any contract) counts from its own first month
-        if bridge is not None and tiers is not None:
-            return bridge, tiers
+    # the history's bridge starts at the first contract: a window before it (transactions
+    # earlier than any contract) counts from its own first month
+    held = history.months(p_first, as_of) if history is not None else None
+    if held is not None:
+        return held
     c = _prep(contracts)
     rev = _recognized(c, as_of)
     bridge = _bridge(contracts, c, (p_first, as_of), transactions, rev)

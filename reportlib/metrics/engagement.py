@@ -50,9 +50,6 @@ class _Events(NamedTuple):
             account = user
         return cls(days.astype("datetime64[M]").astype(np.int64), days.astype(np.int64), user, account)
 
-    def in_months(self, first: pd.Period, last: pd.Period) -> np.ndarray:
-        return (self.month >= first.ordinal) & (self.month <= last.ordinal)
-
 
 def _distinct(codes: np.ndarray) -> int:
     """How many distinct codes, missing (-1) left out: ``Series.nunique()``."""
@@ -78,7 +75,7 @@ def dau_mau(usage: pd.DataFrame, month: pd.Period) -> Value:
 
 
 def _dau_mau(events: _Events, month: pd.Period) -> Value:
-    in_m = events.in_months(month, month)
+    in_m = events.month == month.ordinal
     mau = _distinct(events.user[in_m])
     if mau == 0:
         return Blank(f"no active users in {month}")
@@ -101,9 +98,9 @@ def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
         return {k: Blank(note) for k in USAGE_IDS}
     events = _Events.of(usage)
     as_of = pd.Period(window.as_of, freq="M")
-    in_p = events.in_months(window.first, as_of)
+    in_p = window.holds(events.month)
     accounts = _distinct(events.account[in_p])
-    mau = _distinct(events.user[events.in_months(as_of, as_of)])
+    mau = _distinct(events.user[events.month == as_of.ordinal])
     return {
         "dau_mau": _dau_mau(events, as_of),
         "mau": float(mau) if mau else Blank(f"no active users in {window.as_of}"),
@@ -196,7 +193,7 @@ def nps_kpis_each(nps: pd.DataFrame | None, windows: Iterable[Window]) -> list[d
     answered = nps["responded_at"].notna() & nps["score"].notna()
     months = month_ordinals(wall_time(nps.loc[answered, "responded_at"]))
     scores = nps.loc[answered, "score"].astype(int).to_numpy()
-    return [_nps(scores[(months >= w.first.ordinal) & (months <= w.as_of.ordinal)], w) for w in windows]
+    return [_nps(scores[w.holds(months)], w) for w in windows]
 
 
 def _nps(scores: np.ndarray, window: Window) -> dict[str, Value]:

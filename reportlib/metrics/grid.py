@@ -240,6 +240,18 @@ def monthly_value(contracts: pd.DataFrame) -> np.ndarray:
         return np.where(np.isnan(mrr), tcv / length, mrr)
 
 
+def _served_months(c: pd.DataFrame, span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(contract row, month ordinal) of every month inside ``span`` each contract serves on
+    its last day."""
+    first = np.maximum(month_ordinals(c["start_date"]), span[0])
+    last = np.minimum(last_served_month(c["end_date"], horizon=span[1]), span[1])
+    n = np.clip(last - first + 1, 0, None)
+    rows = np.repeat(np.arange(len(c)), n)
+    # month of each expanded row = first month of its contract + its position in the run
+    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return rows, first[rows] + offsets
+
+
 def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.DataFrame:
     """customer_id, month, mrr rows of the months each contract serves on the last day."""
     if len(c) == 0 or span is None:
@@ -250,20 +262,12 @@ def _contract_month_values(c: pd.DataFrame, span: tuple[int, int] | None) -> pd.
                 "mrr": pd.Series([], dtype="float64"),
             }
         )
-    value = monthly_value(c)
-    first = month_ordinals(c["start_date"])
-    last = last_served_month(c["end_date"], horizon=span[1])
-    first = np.maximum(first, span[0])
-    last = np.minimum(last, span[1])
-    n = np.clip(last - first + 1, 0, None)
-    rows = np.repeat(np.arange(len(c)), n)
-    # month of each expanded row = first month of its contract + its position in the run
-    offsets = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    rows, months = _served_months(c, span)
     return pd.DataFrame(
         {
             "customer_id": pd.array(c["customer_id"], dtype="string").take(rows),  # Arrow text, no Python strings
-            "month": period_array(first[rows] + offsets),
-            "mrr": value[rows],
+            "month": period_array(months),
+            "mrr": monthly_value(c)[rows],
         }
     )
 
@@ -279,15 +283,10 @@ def _contract_customer_months(c: pd.DataFrame, span: tuple[int, int] | None) -> 
         codes, customers = sorted_codes(c["customer_id"])
     except ValueError:
         return None
-    value = monthly_value(c)
-    first = np.maximum(month_ordinals(c["start_date"]), span[0])
-    last = np.minimum(last_served_month(c["end_date"], horizon=span[1]), span[1])
-    n = np.clip(last - first + 1, 0, None)
-    rows = np.repeat(np.arange(len(c)), n)
+    rows, months = _served_months(c, span)
     if not len(rows):
         return _sum_customer_months(_contract_month_values(c, span))
-    months = first[rows] + (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n))
-    return _summed(codes[rows], customers, months, value[rows])
+    return _summed(codes[rows], customers, months, monthly_value(c)[rows])
 
 
 # --------------------------------------------------------------------------- transactions

@@ -234,7 +234,6 @@ def funnel_cohorts(
     flags = {}  # per stage pair k: entered_k and converted_k, summed by one groupby per dimension
     for k, (a, b) in enumerate(pairs):
         flags[f"entered_{k}"], flags[f"converted_{k}"] = reached[a], reached[a] & reached[b]
-    # grouped by columns, not Series: pandas formats a Series key to look it up
     summed = summed_by_dimension(cohort, dimension_keys(leads, dimensions), flags)
     frames = []
     for k, (a, b) in enumerate(pairs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reportlib.exceptions import ParameterError
@@ -94,9 +95,12 @@ class Window:
         """Boolean mask of a Series of datetimes whose month falls inside the period (NaT
         never does): :meth:`contains` of their months, on month ordinals rather than boxed
         Periods."""
-        months = month_ordinals(wall_time(dates))
-        inside = dates.notna().to_numpy() & (months >= self.first.ordinal) & (months <= self.as_of.ordinal)
+        inside = dates.notna().to_numpy() & self.holds(month_ordinals(wall_time(dates)))
         return pd.Series(inside, index=dates.index)
+
+    def holds(self, months: np.ndarray) -> np.ndarray:
+        """Boolean mask of month ordinals inside the period (:meth:`contains` on integers)."""
+        return (months >= self.first.ordinal) & (months <= self.as_of.ordinal)
 
     def shift(self, months: int) -> Window:
         return Window(self.as_of - months, self.months, self.fiscal_start)

@@ -34,11 +34,6 @@ PACING_COLUMNS = [
 ]
 
 
-def _in_window(dates: pd.Series, window: Window) -> pd.Series:
-    """Rows whose date falls in one of the window's months (NaT never does)."""
-    return window.dated(dates)
-
-
 def _outcome(opps: pd.DataFrame) -> pd.Series:
     return opps["outcome"].astype("string").str.lower().fillna("")  # NA would poison masks
 
@@ -75,8 +70,8 @@ def _blank_nan(value: float, note: str) -> Value:
 def _flags(opps: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Per opportunity: created / won / lost in the window, amount and cycle days."""
     outcome = _outcome(opps)
-    closed_in = _in_window(opps["closed_at"], window)
-    created = _in_window(opps["created_at"], window)
+    closed_in = window.dated(opps["closed_at"])
+    created = window.dated(opps["created_at"])
     won = closed_in & (outcome == "won")
     amount = opps["amount"].astype(float)
     cycle = (opps["closed_at"] - opps["created_at"]).dt.total_seconds() / 86400.0
