@@ -90,6 +90,20 @@ def test_page_breaks_at_level_two_headings_and_tagged_cells(executed: dict[str, 
     assert body.count('class="bp-page-break"') == 3
 
 
+def test_an_output_shows_its_richest_form_and_the_page_is_not_parsed_again() -> None:
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>chart</text></svg>'
+    data = {"text/plain": "<Figure size 10x10>", "image/svg+xml": svg, "text/html": "<p>table</p>"}
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("display_data", data=data)])]
+    )
+    html, _ = BoardPDFExporter().to_html(nb)
+    # nbconvert's type filter keeps one form per output, the richest (HTML before SVG before text)
+    assert "<p>table</p>" in html and "<text>chart</text>" not in html and "Figure size" not in html
+    # written as the template wrote it: no BeautifulSoup round trip (alt texts, tab stops)
+    assert 'tabindex="0"' not in html
+    assert '<meta http-equiv="Content-Security-Policy"' in html
+
+
 def test_chromium_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "my-chrome"
     fake.write_text("#!/bin/sh\n")
