@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -87,3 +88,19 @@ def test_a_process_running_pack_after_pack_settles_its_imports_once(monkeypatch)
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("jemalloc", "jemalloc")])
+def test_arrow_takes_its_buffers_from_malloc_unless_the_user_chose_a_pool(chosen, expected):
+    script = (
+        "import pyarrow as pa\n"
+        "from reportlib._memory import keep_freed_memory\n"
+        "assert keep_freed_memory()\n"
+        "print(pa.default_memory_pool().backend_name)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    assert run.stdout.strip() == expected
