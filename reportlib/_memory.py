@@ -32,6 +32,8 @@ import gc
 import os
 import sys
 
+import pyarrow as pa
+
 __all__ = ["keep_freed_memory", "settle_imports"]
 
 # mallopt parameters (glibc's malloc.h)
@@ -75,8 +77,6 @@ def _arrow_from_malloc() -> None:
     """Arrow's buffers from ``malloc`` too (see the module docstring), unless the user chose
     Arrow's pool."""
     if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        import pyarrow as pa  # noqa: PLC0415 -- already imported by the command line's own modules
-
         pa.set_memory_pool(pa.system_memory_pool())
 
 
