@@ -104,3 +104,20 @@ def test_arrow_takes_its_buffers_from_malloc_unless_the_user_chose_a_pool(chosen
         env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
     assert run.stdout.strip() == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "False"), ("1", "True")])
+def test_numpy_asks_no_huge_pages_unless_the_user_chose(chosen, expected):
+    script = (
+        "import numpy as np\n"
+        "from reportlib._memory import keep_freed_memory\n"
+        "assert keep_freed_memory()\n"
+        "setter = (getattr(np, '_core', None) or np.core).multiarray._set_madvise_hugepage\n"
+        "print(setter(False))\n"  # returns the setting it replaces
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if chosen:
+        env["NUMPY_MADVISE_HUGEPAGE"] = chosen
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    assert run.stdout.strip() == expected
