@@ -90,34 +90,27 @@ def test_a_process_running_pack_after_pack_settles_its_imports_once(monkeypatch)
         gc.unfreeze()
 
 
+def _after_the_settings(setting: str, chosen: str | None, prints: str) -> str:
+    """What ``prints`` (an expression) is in a fresh process after :func:`keep_freed_memory`,
+    the environment variable ``setting`` set to ``chosen`` (or unset)."""
+    script = f"import numpy as np, pyarrow as pa\nfrom reportlib._memory import keep_freed_memory\nassert keep_freed_memory()\nprint({prints})\n"
+    env = {k: v for k, v in os.environ.items() if k != setting}
+    if chosen:
+        env[setting] = chosen
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    return run.stdout.strip()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 @pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("jemalloc", "jemalloc")])
 def test_arrow_takes_its_buffers_from_malloc_unless_the_user_chose_a_pool(chosen, expected):
-    script = (
-        "import pyarrow as pa\n"
-        "from reportlib._memory import keep_freed_memory\n"
-        "assert keep_freed_memory()\n"
-        "print(pa.default_memory_pool().backend_name)\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    if chosen:
-        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
-    assert run.stdout.strip() == expected
+    pool = _after_the_settings("ARROW_DEFAULT_MEMORY_POOL", chosen, "pa.default_memory_pool().backend_name")
+    assert pool == expected
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 @pytest.mark.parametrize(("chosen", "expected"), [(None, "False"), ("1", "True")])
 def test_numpy_asks_no_huge_pages_unless_the_user_chose(chosen, expected):
-    script = (
-        "import numpy as np\n"
-        "from reportlib._memory import keep_freed_memory\n"
-        "assert keep_freed_memory()\n"
-        "setter = (getattr(np, '_core', None) or np.core).multiarray._set_madvise_hugepage\n"
-        "print(setter(False))\n"  # returns the setting it replaces
-    )
-    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
-    if chosen:
-        env["NUMPY_MADVISE_HUGEPAGE"] = chosen
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
-    assert run.stdout.strip() == expected
+    # the setter returns the setting it replaces
+    setter = "(getattr(np, '_core', None) or np.core).multiarray._set_madvise_hugepage(False)"
+    assert _after_the_settings("NUMPY_MADVISE_HUGEPAGE", chosen, setter) == expected
