@@ -70,12 +70,42 @@ def test_a_pack_takes_the_kernels_started_ahead_and_ends_them(tmp_path, monkeypa
 
     ahead.start(1)
     started = ahead._pool
-    closed: list[object] = []
-    close = pack._close_pool
-    monkeypatch.setattr(pack, "_close_pool", lambda run: (closed.append(run.pool), close(run)))
+    workers = list(started._processes.values())
+    released: list[object] = []
+    release = pack._release_kernels
+    monkeypatch.setattr(pack, "_release_kernels", lambda run: (released.append(run.pool), release(run)))
     result = pack.build_pack(SALES_LED, out=tmp_path / "reports", notebooks=GOOD, force=True)
     assert result.pdf.is_file() and not result.skipped
-    assert ahead.take() is None and closed == [started]  # run on them, then shut down
+    assert ahead.take() is None and released == [started]  # run on them, then shut down
+    assert not any(worker.is_alive() for worker in workers)
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_kernels_and_browser_end_beside_the_last_steps_and_before_the_pack_returns(tmp_path, monkeypatch):
+    seen: dict[str, object] = {}
+    assemble, manifest, close_browser = pack._assemble, pack._write_manifest, pack.Chromium.close
+    browsers: list[pack.Chromium] = []
+
+    def assembling(run):  # the kernels are ending; the browser may still stamp a logo
+        seen["assembling"] = (run.pool, run.browser is not None, len(run.releases))
+        return assemble(run)
+
+    def writing_manifest(run):  # the browser is ending too
+        seen["manifest"] = (run.browser, list(run.releases))
+        return manifest(run)
+
+    monkeypatch.setattr(pack, "_assemble", assembling)
+    monkeypatch.setattr(pack, "_write_manifest", writing_manifest)
+    monkeypatch.setattr(pack.Chromium, "close", lambda self: (browsers.append(self), close_browser(self)))
+    result = pack.build_pack(SALES_LED, out=tmp_path / "reports", notebooks=GOOD, force=True)
+    assert result.pdf.is_file()
+    assert seen["assembling"] == (None, True, 1)
+    browser, ending = seen["manifest"]
+    assert browser is None and len(ending) == 2
+    assert all(done.done() for done in ending)  # ended by the time the pack returned
+    assert len(browsers) == 1 and browsers[0]._proc.poll() is not None
+    assert "Chrome/" in json.loads(result.manifest.read_text())["versions"]["chromium"]
 
 
 def test_kernels_started_ahead_are_ended_when_the_pack_runs_in_this_process(tmp_path, monkeypatch) -> None:

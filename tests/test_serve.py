@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -331,7 +332,7 @@ def test_the_server_streams_output_and_keeps_no_setting(server_thread, monkeypat
     assert forward(["pack", "a"], out, err) == 0
     assert (out.getvalue(), err.getvalue()) == ("Wrote a.pdf\n", "warning: w\n")
     assert "REPORTLIB_FUND" not in os.environ
-    assert any(line.endswith("reportlib pack a: exit 0 in 0.0 s") for line in said)
+    assert any(re.search(r"reportlib pack a: exit 0 in \d+\.\d s$", line) for line in said)  # any time: a busy machine
 
 
 @needs_chromium
