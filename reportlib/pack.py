@@ -3,8 +3,9 @@
 :func:`build_pack` reads top-down as the steps it takes: resolve the parameters ->
 validate the inputs -> skip an unchanged pack -> stage -> start Chromium -> compute the
 KPIs -> restate earlier packs -> write the tables -> check Chromium -> find the sections
-that need not run again -> run the other section notebooks -> print them -> assemble the
-PDF -> keep the sections that ran -> write the manifest -> swap the pack in. Each step is a short function of the run's
+that need not run again -> run the other section notebooks -> release the kernels -> print
+them -> assemble the PDF -> release the browser -> keep the sections that ran -> write the
+manifest -> swap the pack in. Each step is a short function of the run's
 parameters (:class:`PackRequest`, frozen) and of what earlier steps made (:class:`_Run`).
 
 Everything is built in a staging folder next to the target (same filesystem) and swapped
