@@ -864,8 +864,9 @@ def _swap_in(staging: Path, folder: Path) -> None:
 def _release_kernels(run: _Run) -> None:
     """Every section has run: the pack's own workers (and their kernels) end politely on a
     thread while the last pages print and the deck is assembled, rather than after it (about
-    0.2 s at the end of every pack). A caller's executor or session keeps its kernels."""
-    pool, run.pool = run.pool, None
+    0.2 s at the end of every pack). A caller's executor or session keeps its kernels. The
+    pool stays the run's until it has ended: a run that fails meanwhile kills what is left."""
+    pool = run.pool
     if pool is not None:
         _release(run, lambda: pool.shutdown(wait=True, cancel_futures=True))
 
@@ -899,6 +900,7 @@ def _released(run: _Run) -> None:
     """After a good run: the kernels and the browser have ended (an error ending them is raised)."""
     for done in run.releases:
         done.result()
+    run.pool = None
 
 
 def _clean_up(run: _Run) -> None:

@@ -19,7 +19,7 @@ from conftest import FIXTURES, PACK_CSV, PACK_NOTEBOOKS, SALES_LED, chromium_ava
 from reportlib import processes
 from reportlib.cli import main
 from reportlib.deck._style import Theme
-from reportlib.exceptions import InputError
+from reportlib.exceptions import ExportError, InputError
 from reportlib.inputs.commentary import commentary_blocks
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -88,7 +88,7 @@ def test_kernels_and_browser_end_beside_the_last_steps_and_before_the_pack_retur
     browsers: list[pack.Chromium] = []
 
     def assembling(run):  # the kernels are ending; the browser may still stamp a logo
-        seen["assembling"] = (run.pool, run.browser is not None, len(run.releases))
+        seen["assembling"] = (run.browser is not None, len(run.releases))
         return assemble(run)
 
     def writing_manifest(run):  # the browser is ending too
@@ -100,12 +100,30 @@ def test_kernels_and_browser_end_beside_the_last_steps_and_before_the_pack_retur
     monkeypatch.setattr(pack.Chromium, "close", lambda self: (browsers.append(self), close_browser(self)))
     result = pack.build_pack(SALES_LED, out=tmp_path / "reports", notebooks=GOOD, force=True)
     assert result.pdf.is_file()
-    assert seen["assembling"] == (None, True, 1)
+    assert seen["assembling"] == (True, 1)
     browser, ending = seen["manifest"]
     assert browser is None and len(ending) == 2
     assert all(done.done() for done in ending)  # ended by the time the pack returned
     assert len(browsers) == 1 and browsers[0]._proc.poll() is not None
     assert "Chrome/" in json.loads(result.manifest.read_text())["versions"]["chromium"]
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_a_pack_failing_after_its_kernels_were_released_ends_them_and_leaves_nothing(tmp_path, monkeypatch):
+    from reportlib.render import ahead
+
+    ahead.start(1)
+    workers = list(ahead._pool._processes.values())
+
+    def failing(run):
+        raise ExportError("the deck could not be assembled")
+
+    monkeypatch.setattr(pack, "_assemble", failing)
+    with pytest.raises(ExportError, match="could not be assembled"):
+        pack.build_pack(SALES_LED, out=tmp_path / "reports", notebooks=GOOD, force=True)
+    assert not any(worker.is_alive() for worker in workers)
+    assert not list((tmp_path / "reports").rglob(".*.staging-*"))
 
 
 def test_kernels_started_ahead_are_ended_when_the_pack_runs_in_this_process(tmp_path, monkeypatch) -> None:
