@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -711,7 +710,7 @@ def _unchanged_sections(run: _Run) -> tuple[dict[str, str], dict[str, reuse.Stor
         f["fund"],
         f["template"],
         run.request.theme.css(),
-        run.browser.version,
+        run.chromium,
     )
     keys = {s.stem: reuse.section_key(s, context) for s in run.request.sections if reuse.plain_notebook(s)}
     found = {stem: hit for stem, key in keys.items() if (hit := reuse.reusable(key, run.request.cache)) is not None}
@@ -882,18 +881,9 @@ def _release_browser(run: _Run) -> None:
 
 
 def _release(run: _Run, end: Callable[[], None]) -> None:
-    done: Future = Future()
-
-    def ending() -> None:
-        try:
-            end()
-        except BaseException as exc:  # noqa: BLE001 -- raised where the run waits for it (_released)
-            done.set_exception(exc)
-        else:
-            done.set_result(None)
-
-    threading.Thread(target=ending, name="reportlib-release", daemon=True).start()
-    run.releases.append(done)
+    ending = ThreadPoolExecutor(1, thread_name_prefix="reportlib-release")
+    run.releases.append(ending.submit(end))  # its error is raised where the run waits (_released)
+    ending.shutdown(wait=False)  # the thread ends with its one job
 
 
 def _released(run: _Run) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -131,3 +132,18 @@ def marked_processes(marker: str) -> list[psutil.Process]:
         except psutil.Error:
             continue
     return found
+
+
+def until(condition, seconds: float, step: float = 0.1) -> bool:
+    """Whether ``condition()`` holds within ``seconds`` (asked every ``step`` seconds)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def staging_folders(out: Path) -> list[Path]:
+    """The staging folders of packs under way (or left by a killed run) in reports folder ``out``."""
+    return sorted(out.glob("*/.*.staging-*"))

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, until
 from reportlib import processes
 from reportlib.render import ahead
 
@@ -17,13 +16,6 @@ from reportlib.render import ahead
 def _pid() -> int:
     """Stands in for a kernel's warm-up in a worker (module level: it is pickled by name)."""
     return os.getpid()
-
-
-def _until(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.1)
-    return condition()
 
 
 def test_the_module_imports_nothing_heavy() -> None:
@@ -65,7 +57,7 @@ def test_discard_ends_a_pool_nobody_took(monkeypatch) -> None:
     assert workers and all(w.is_alive() for w in workers)
     ahead.discard()
     assert ahead.take() is None
-    assert _until(lambda: not any(w.is_alive() for w in workers), 10)
+    assert until(lambda: not any(w.is_alive() for w in workers), 10)
     ahead.discard()  # nothing left: nothing to do
 
 
@@ -75,6 +67,6 @@ def test_a_second_start_ends_the_first_pool(monkeypatch) -> None:
     first = list(ahead._pool._processes.values())
     ahead.start(1)
     try:
-        assert _until(lambda: not any(w.is_alive() for w in first), 10)
+        assert until(lambda: not any(w.is_alive() for w in first), 10)
     finally:
         ahead.discard()

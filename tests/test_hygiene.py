@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 import reportlib.pack as pack
-from conftest import FIXTURES, MARKER, ROOT, SALES_LED, chromium_available
+from conftest import FIXTURES, MARKER, ROOT, SALES_LED, chromium_available, staging_folders, until
 from conftest import marked_processes as _marked
 from reportlib import processes
 from reportlib.exceptions import ExportError
@@ -41,15 +41,6 @@ def _kernels(marker: str) -> list[psutil.Process]:
     return out
 
 
-def _until(condition, seconds: float, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
-
-
 def _start_pack(out: Path, marker: str, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "reportlib.cli", "pack", str(SALES_LED), "--out", str(out)],
@@ -61,16 +52,12 @@ def _start_pack(out: Path, marker: str, **env: str) -> subprocess.Popen:
     )
 
 
-def _staging(out: Path) -> list[Path]:
-    return sorted(out.glob("*/.*.staging-*"))
-
-
 def _kill_mid_run(tmp_path: Path, signum: int) -> tuple[subprocess.Popen, Path, str]:
     out, marker = tmp_path / "reports", uuid.uuid4().hex
     out.mkdir()
     proc = _start_pack(out, marker)
     # mid-run: kernels are up and the staging folder exists
-    started = _until(lambda: proc.poll() is None and _kernels(marker) and _staging(out), 120)
+    started = until(lambda: proc.poll() is None and _kernels(marker) and staging_folders(out), 120)
     assert started, f"the pack never got going: {proc.communicate()[1][-2000:]}"
     proc.send_signal(signum)
     proc.wait(60)
@@ -84,8 +71,8 @@ def test_sigterm_mid_run_ends_every_child_and_leaves_no_staging(tmp_path: Path) 
     proc, out, marker = _kill_mid_run(tmp_path, signal.SIGTERM)
     assert proc.returncode == 143
     assert "Traceback" not in proc.stderr.read()
-    assert _until(lambda: not _marked(marker), 5), [p.cmdline() for p in _marked(marker)]
-    assert _staging(out) == []
+    assert until(lambda: not _marked(marker), 5), [p.cmdline() for p in _marked(marker)]
+    assert staging_folders(out) == []
 
 
 @pytest.mark.slow
@@ -95,14 +82,14 @@ def test_sigkill_leaves_no_process_and_the_next_run_removes_its_staging(tmp_path
     proc, out, marker = _kill_mid_run(tmp_path, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
     # nothing ran clean-up: the children notice their parent is gone by themselves
-    assert _until(lambda: not _marked(marker), 5), [p.cmdline() for p in _marked(marker)]
-    stale = _staging(out)
+    assert until(lambda: not _marked(marker), 5), [p.cmdline() for p in _marked(marker)]
+    stale = staging_folders(out)
     assert len(stale) == 1 and f"-{proc.pid}-" in stale[0].name
     # The next run (here one that stops at the Chromium check) removes the dead run's folder.
     again = _start_pack(out, uuid.uuid4().hex, REPORTLIB_CHROMIUM="/bin/false")
     _, err = again.communicate(timeout=300)
     assert again.returncode == 1 and "/bin/false" in err
-    assert not stale[0].exists() and _staging(out) == []
+    assert not stale[0].exists() and staging_folders(out) == []
 
 
 @pytest.mark.slow
@@ -120,7 +107,7 @@ def test_an_unchanged_pack_ends_its_kernel_started_ahead_without_a_word(tmp_path
     stdout, stderr = again.communicate(timeout=120)
     assert again.returncode == 0 and "unchanged" in stdout
     assert stderr == ""
-    assert _until(lambda: not _marked(marker), 30), [p.cmdline() for p in _marked(marker)]
+    assert until(lambda: not _marked(marker), 30), [p.cmdline() for p in _marked(marker)]
 
 
 def test_stale_kernel_folders_go_those_of_live_workers_stay(tmp_path: Path) -> None:
@@ -158,7 +145,7 @@ def test_a_broken_chromium_fails_before_any_notebook_naming_the_binary(
     with pytest.raises(ExportError, match="/bin/false"):
         pack.build_pack(SALES_LED, out=out, notebooks=GOOD, jobs=1)
     assert time.monotonic() - start < 60
-    assert list(out.rglob("*.pdf")) == [] and _staging(out) == []
+    assert list(out.rglob("*.pdf")) == [] and staging_folders(out) == []
 
 
 def test_the_cli_names_a_broken_chromium(tmp_path: Path) -> None:

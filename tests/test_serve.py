@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MARKER, ROOT, SALES_LED, chromium_available
+from conftest import MARKER, ROOT, SALES_LED, chromium_available, staging_folders, until
 from conftest import marked_processes as _marked
 from reportlib import serve
 from reportlib.serve import forward, servable, server_key, socket_path
@@ -189,17 +189,6 @@ class _Log:
         raise AssertionError(f"the server never said {text!r}: {self.lines}")
 
 
-def _wait_for_staging(company_out: Path, seconds: float = 60) -> None:
-    """Until a pack's staging folder is in ``company_out``: its KPIs are done and its
-    sections are running (a fixed sleep raced a pack that got faster)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if company_out.is_dir() and any(".staging-" in p.name for p in company_out.iterdir()):
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"no pack started in {company_out}")
-
-
 @pytest.mark.slow
 @pytest.mark.chromium
 @needs_chromium
@@ -254,7 +243,8 @@ def test_a_served_pack_is_the_commands_own_and_the_server_stops_clean(runtime: P
             stderr=subprocess.PIPE,
             text=True,
         )
-        _wait_for_staging(work / "abandoned" / "meridian")  # the pack is under way in the server
+        # once the pack is under way in the server (a fixed sleep raced a pack that got faster)
+        assert until(lambda: staging_folders(work / "abandoned"), 60, step=0.02), "no pack started"
         command.send_signal(signal.SIGINT)
         _, err = command.communicate(timeout=60)
         assert command.returncode == 130 and "interrupted" in err
