@@ -124,3 +124,31 @@ def test_a_kept_kernel_never_warmed_up_freezes_once_after_its_first_notebook(tmp
         assert frozen() == 0
     finally:
         runner.release_kernel()
+
+
+def test_a_kept_kernel_has_one_client_for_its_reset_notebooks_and_reads(tmp_path: Path) -> None:
+    # One client (sockets, heartbeat thread, handshake) for the kernel's whole life instead of
+    # three per section: the reset, papermill and the reads all use it; it closes with the kernel.
+    try:
+        first = run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True, track_reads=True)
+        client = runner._local.km.client()
+        second = run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True, track_reads=True)
+        assert first.ok and second.ok and first.reads is not None and second.reads is not None
+        assert runner._local.km.client() is client and client.channels_running
+        # a value asked after papermill's run comes back on the same client (nothing stale taken)
+        assert runner.run_sync(runner._execute)(runner._local.km, "x = 41", 30, "x + 1") == 42
+    finally:
+        runner.release_kernel()
+    assert client.stopped and not client.channels_running
+
+
+def test_a_kernel_whose_client_was_closed_gets_a_new_one(tmp_path: Path) -> None:
+    try:
+        assert run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True).ok
+        km = runner._local.km
+        old = km.client()
+        old.stop_channels()  # as nbclient does when it owns the kernel
+        assert run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True).ok
+        assert runner._local.km is km and km.client() is not old and km.client().channels_running
+    finally:
+        runner.release_kernel()
