@@ -336,7 +336,7 @@ def _resolve_parameters(
         parse_compare(compare),
         Path(out).resolve(),
         sections,
-        jobs,
+        1 if jobs is None and session is not None and session.inline else jobs,  # the session's kept kernel
         force,
         executor or (session.executor() if session else None),  # the session's warm kernels
         fund_config,

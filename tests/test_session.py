@@ -41,6 +41,30 @@ def test_two_packs_share_one_browser_and_one_pool(pack_company: Path, tmp_path: 
     assert pool._shutdown_thread  # and its pool
 
 
+def test_a_pack_in_a_one_job_session_runs_in_its_kept_kernel_without_being_told(
+    pack_company: Path, tmp_path: Path, fake_kpis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Session(jobs=1) keeps only the browser and runs the notebooks here, in this thread's
+    # kernel: a pack given it and no ``jobs`` uses that kernel rather than a pool of its own.
+    from reportlib.render import run as runner
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the pack started a process pool of its own")
+
+    monkeypatch.setattr(pack, "ProcessPoolExecutor", no_pool)
+    out = tmp_path / "reports"
+    try:
+        with Session(jobs=1, sections=len(PACK_NOTEBOOKS)) as session:
+            assert session.inline
+            first = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session)
+            kernel = runner._local.km
+            second = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session, force=True)
+            assert first.pdf.is_file() and not second.skipped
+            assert kernel is not None and runner._local.km is kernel  # both packs, one kept kernel
+    finally:
+        runner.release_kernel()
+
+
 def test_a_portfolio_worker_keeps_its_session_through_failures_and_companies(
     tmp_path: Path, pack_company: Path, fake_kpis
 ) -> None:
