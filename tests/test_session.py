@@ -53,16 +53,13 @@ def test_a_pack_in_a_one_job_session_runs_in_its_kept_kernel_without_being_told(
 
     monkeypatch.setattr(pack, "ProcessPoolExecutor", no_pool)
     out = tmp_path / "reports"
-    try:
-        with Session(jobs=1, sections=len(PACK_NOTEBOOKS)) as session:
-            assert session.inline
-            first = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session)
-            kernel = runner._local.km
-            second = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session, force=True)
-            assert first.pdf.is_file() and not second.skipped
-            assert kernel is not None and runner._local.km is kernel  # both packs, one kept kernel
-    finally:
-        runner.release_kernel()
+    with Session(jobs=1, sections=len(PACK_NOTEBOOKS)) as session:  # closing it ends the kept kernel
+        assert session.inline
+        first = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session)
+        kernel = runner._local.km
+        second = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session, force=True)
+        assert first.pdf.is_file() and not second.skipped
+        assert kernel is not None and runner._local.km is kernel  # both packs, one kept kernel
 
 
 def test_a_portfolio_worker_keeps_its_session_through_failures_and_companies(
