@@ -1,12 +1,14 @@
 """``reportlib`` and ``python -m reportlib``: a pack the folder's server makes
 (:mod:`reportlib.serve`) is sent there before anything heavy is imported; everything else
-runs :func:`reportlib.cli.main`."""
+runs :func:`reportlib.cli.main`, a large company's heap faulted in meanwhile
+(:func:`reportlib._memory.warm_heap_for`)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
+from reportlib._memory import warm_heap_for
 from reportlib.serve import forward
 
 
@@ -16,6 +18,7 @@ def entry(argv: Sequence[str] | None = None) -> int:
     code = forward(args)
     if code is not None:
         return code
+    warm_heap_for(args)  # a large company's heap, on the second core while the imports run
     from reportlib.cli import main as run_here  # pandas and click: only for a command made here
 
     return run_here(args)

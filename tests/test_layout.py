@@ -45,6 +45,13 @@ LAZY_ALLOWED = {
         "reportlib/__main__.py",
         "reportlib",
     ): "reportlib.cli: a pack the folder's server makes never imports pandas or click",
+    **{
+        ("reportlib/_memory.py", top): (
+            "the command imports this module before numpy and pyarrow, to start faulting in a large"
+            " company's heap on the second core while it imports them (warm_heap_for)"
+        )
+        for top in ("numpy", "pyarrow")
+    },
     ("reportlib/portfolio/_exec.py", "distributed"): "optional backend, ~1 s to import, only with --scheduler",
     ("reportlib/render/ahead.py", "reportlib"): (
         "reportlib.render.run (papermill, jupyter_client): imported by the forked worker that warms a"

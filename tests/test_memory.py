@@ -114,3 +114,109 @@ def test_numpy_asks_no_huge_pages_unless_the_user_chose(chosen, expected):
     # the setter returns the setting it replaces
     setter = "(getattr(np, '_core', None) or np.core).multiarray._set_madvise_hugepage(False)"
     assert _after_the_settings("NUMPY_MADVISE_HUGEPAGE", chosen, setter) == expected
+
+
+# --- the heap warmed ahead of a large company's run (warm_heap_for) ---------------------------
+def _company(tmp_path, inputs: str, files: dict[str, int]):
+    """A company folder whose company.toml has ``inputs`` and whose files have these sizes."""
+    (tmp_path / "company.toml").write_text(f'[company]\nname = "Acme"\n\n{inputs}', encoding="utf-8")
+    for name, size in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            f.truncate(size)  # sparse: the size is what counts
+    return tmp_path
+
+
+def test_the_heap_expected_counts_the_inputs_by_kind(tmp_path):
+    folder = _company(
+        tmp_path,
+        '[inputs.mrr]\npath = "exports/*.parquet"\n[inputs.financials]\npath = ["pnl.csv", "more.xlsx"]\n',
+        {"exports/a.parquet": 1_000_000, "exports/b.parquet": 2_000_000, "pnl.csv": 400_000, "more.xlsx": 9_000_000},
+    )
+    files = sorted(p.name for p in _memory._input_files(folder))
+    assert files == ["a.parquet", "b.parquet", "more.xlsx", "pnl.csv"]
+    # Parquet 20 bytes of heap per byte, CSV 6.5, Excel not counted
+    assert _memory.expected_heap(_memory._input_files(folder)) == 20 * 3_000_000 + 6.5 * 400_000
+
+
+def test_only_a_command_that_loads_a_company_here_names_its_folder(tmp_path):
+    folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.csv"\n', {"mrr.csv": 10})
+    assert _memory._company_folder(["kpis", str(folder), "--out", "x"]) == folder
+    assert _memory._company_folder(["-v", "validate", "--no-cache", str(folder)]) == folder
+    assert _memory._company_folder(["kpis", "--as-of", "2026Q3", str(folder)]) == folder
+    assert _memory._company_folder(["pack", str(folder)]) is None  # its kernel takes the second core
+    assert _memory._company_folder(["kpis", str(tmp_path / "missing")]) is None
+    assert _memory._company_folder(["kpis"]) is None
+
+
+def test_a_broken_or_strange_configuration_warms_nothing_and_raises_nothing(tmp_path):
+    (tmp_path / "company.toml").write_text("[inputs.mrr\npath = ", encoding="utf-8")
+    assert _memory._input_files(tmp_path) == []
+    _company(tmp_path, '[inputs.mrr]\npath = "/etc/*"\n[inputs.x]\npath = "../up.csv"\n[inputs.y]\npath = 3\n', {})
+    assert _memory._input_files(tmp_path) == []
+    assert _memory.warm_heap_for(["kpis", str(tmp_path)]) is None
+
+
+def test_a_small_company_warms_nothing(tmp_path, monkeypatch):
+    folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.csv"\n', {"mrr.csv": 5_000_000})  # 32 MB of heap
+    monkeypatch.setattr(_memory, "_fault_in", lambda size: pytest.fail("warmed"))
+    assert _memory.warm_heap_for(["kpis", str(folder)]) is None
+
+
+def test_the_warm_up_is_capped_by_the_memory_available(tmp_path, monkeypatch):
+    folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.parquet"\n', {"mrr.parquet": 500_000_000})
+    sizes = []
+    monkeypatch.setattr(_memory, "_fault_in", sizes.append)
+    monkeypatch.setattr(_memory, "_keep_in_malloc", lambda: True)
+    monkeypatch.setattr(_memory, "_available_bytes", lambda: 4 * 2**30)
+    _memory.warm_heap_for(["kpis", str(folder)]).join()
+    monkeypatch.setattr(_memory, "_available_bytes", lambda: 64 * 2**30)
+    _memory.warm_heap_for(["kpis", str(folder)]).join()
+    monkeypatch.setattr(_memory, "_available_bytes", lambda: 256 * 2**20)
+    assert _memory.warm_heap_for(["kpis", str(folder)]) is None  # a quarter: 64 MiB, too little to bother
+    assert sizes == [2**30, _memory._HEAP_MAX]  # a quarter of 4 GiB; at most 1.5 GiB (under the trim threshold)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_a_warmed_heap_is_reused_by_the_run_without_faulting_pages_in_again(tmp_path):
+    # a company needing about 260 MB of heap: after the warm-up, 200 MB of new arrays fault in
+    # almost nothing (without it, 51,200 pages of 4 KiB)
+    folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.parquet"\n', {"mrr.parquet": 13_000_000})
+    script = textwrap.dedent(
+        """
+        import resource, sys
+        from reportlib._memory import warm_heap_for
+        thread = warm_heap_for(["kpis", sys.argv[1]]) if sys.argv[2] == "warm" else None
+        import numpy as np
+        from reportlib._memory import keep_freed_memory
+        assert keep_freed_memory()
+        if thread is not None:
+            thread.join()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        arrays = [np.ones(25_000_000 // 4) for _ in range(4)]  # 4 x 50 MB, written
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+        """
+    )
+    faults = {
+        mode: int(
+            subprocess.run(
+                [sys.executable, "-c", script, str(folder), mode], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for mode in ("warm", "cold")
+    }
+    assert faults["cold"] > 40_000 and faults["warm"] * 20 < faults["cold"], faults
+
+
+def test_the_command_line_warms_before_its_imports(monkeypatch):
+    # reportlib.__main__ calls it with the arguments, after the server had its chance
+    import reportlib.__main__ as entry_point
+
+    calls = []
+    monkeypatch.setattr(entry_point, "forward", lambda args: 0)
+    monkeypatch.setattr(entry_point, "warm_heap_for", calls.append)
+    assert entry_point.entry(["pack", "x"]) == 0 and calls == []  # the server made it
+    monkeypatch.setattr(entry_point, "forward", lambda args: None)
+    monkeypatch.setattr("reportlib.cli.main", lambda args: 7)
+    assert entry_point.entry(["kpis", "x"]) == 7 and calls == [["kpis", "x"]]
