@@ -52,9 +52,13 @@ def test_settings_are_applied_once_and_the_outcome_kept(monkeypatch):
     assert calls == [1]
 
 
-def test_elsewhere_than_linux_nothing_changes(monkeypatch):
+def test_elsewhere_than_linux_nothing_changes(monkeypatch, tmp_path):
+    monkeypatch.setattr(_memory, "_malloc_done", [])  # this process applied them already
     monkeypatch.setattr(_memory.sys, "platform", "darwin")
     assert _memory._apply() is False
+    large = _company(tmp_path, '[inputs.mrr]\npath = "mrr.parquet"\n', {"mrr.parquet": 50_000_000})  # 1 GB of heap
+    monkeypatch.setattr(_memory, "_fault_in", lambda size: pytest.fail("warmed"))
+    assert _memory.warm_heap_for(["kpis", str(large)]) is None
 
 
 def test_settled_imports_are_left_out_of_the_collectors_scans(monkeypatch):

@@ -270,3 +270,35 @@ def test_sweep_totals_are_each_months_rows_summed_in_order(cells):
         assert totals["closing"][k] == (np.add.accumulate(mrr)[-1] if len(mrr) else 0.0)
         assert totals["customers"][k] == np.count_nonzero(mrr > 0)
     assert totals["amount"].dtype == np.float64 and totals["count"].dtype == np.intp
+
+
+def test_a_sweep_whose_rows_outgrow_its_first_buffers_gives_the_same_movements(monkeypatch):
+    """Every customer churns the month after it starts: twice as many rows as input rows, more
+    than the sweep's first buffers hold (the rows plus an eighth plus 1,024), so they grow
+    while the months are swept; the movements are those of buffers sized for the worst case."""
+    import importlib
+
+    from reportlib.metrics.grid import CustomerMonths
+
+    mv = importlib.import_module("reportlib.metrics.movements")
+    n = 4_000  # customers, one month each, a thousand starting in each of four months
+    rows = CustomerMonths(
+        pd.Index([f"c{k:05d}" for k in range(n)]),
+        600,
+        6,
+        np.arange(n, dtype=np.int64),
+        np.repeat(np.arange(4, dtype=np.int64), n // 4),
+        np.full(n, 10.0),
+    )
+    grown = mv._sweep(rows)
+    assert len(grown.cust) == 2 * n  # a row when active (opening or new), one when churned
+    assert np.count_nonzero(grown.code == mv.CHURN) == n and len(grown.cust) > n + n // 8 + 1_024
+
+    roomy = mv._Rows.__init__
+    monkeypatch.setattr(mv._Rows, "__init__", lambda self, capacity: roomy(self, 2 * n))
+    worst_case = mv._sweep(rows)
+    for name in ("cust", "col", "code", "mrr", "prev", "amount"):
+        assert np.array_equal(getattr(grown, name), getattr(worst_case, name)), name
+    for key in ("start_gaps", "bounds"):
+        assert np.array_equal(grown.cache[key], worst_case.cache[key]), key
+    assert all(np.array_equal(grown.totals()[k], worst_case.totals()[k]) for k in grown.totals())

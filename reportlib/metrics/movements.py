@@ -340,9 +340,10 @@ def _sweep(rows: CustomerMonths) -> MovementSet:
         order = np.argsort(col.astype(np.int16) if t < 2**15 else col, kind="stable")
         cust, col, value = cust[order], col[order], value[order]
     bounds = np.searchsorted(col, np.arange(t + 1))
-    # every active customer-month is a row, and so is at most one churn month after each:
-    # the arrays are sized for that, and the pages never written are never touched
-    out = _Rows(2 * len(value))
+    # every active customer-month is a row, and so is the churn month after each spell: sized
+    # for a spell of eight months on average and grown if need be (buffers sized for the
+    # worst case, twice the rows, would not fit the heap's freed blocks and take new pages)
+    out = _Rows(len(value) + len(value) // 8 + 1024)
     totals = _Totals(t)
     prev_mrr, prev_active = np.zeros(n), np.zeros(n, dtype=bool)
     last = np.full(n, -1, dtype=np.int32)  # last active month column so far
@@ -466,8 +467,19 @@ class _Rows:
 
     def take(self, size: int) -> dict[str, np.ndarray]:
         lo = self.bounds[-1]
+        if lo + size > len(self.columns["cust"]):
+            self._grow(lo + size)
         self.bounds.append(lo + size)
         return {name: column[lo : lo + size] for name, column in self.columns.items()}
+
+    def _grow(self, needed: int) -> None:
+        """Larger buffers holding the rows so far (a month's rows are taken after this)."""
+        capacity = max(needed, len(self.columns["cust"]) * 3 // 2)
+        filled = self.bounds[-1]
+        for name, column in self.columns.items():
+            bigger = np.empty(capacity, dtype=column.dtype)
+            bigger[:filled] = column[:filled]
+            self.columns[name] = bigger
 
     def done(self) -> dict[str, np.ndarray]:
         return {name: column[: self.bounds[-1]] for name, column in self.columns.items()}
