@@ -146,13 +146,15 @@ def settle_imports() -> None:
 
 
 # --- the heap faulted in ahead, while the command imports ------------------------------------
-#: Commands that load a company's inputs in this process (``pack`` is left out: its kernel
-#: warms on the second core meanwhile).
-_LOADING_VERBS = frozenset({"kpis", "validate"})
+#: Commands whose run is warmed: ``kpis`` loads and computes a company in this process.
+#: ``validate`` gained 0.05 s of 1.77 on the 6M company for 0.25 GiB more at its peak (it
+#: needs less heap than the estimate) and ``pack``'s kernel warms on the second core
+#: meanwhile: both are left out.
+_LOADING_VERBS = frozenset({"kpis"})
 _CONFIG = "company.toml"  # reportlib.inputs.config.CONFIG_FILE (that module imports pandas)
 #: Heap warmed per byte of an input file, by suffix. The 6M customer-month benchmark company
-#: (:mod:`benchmarks.bench_kpis`) takes 1.3 GB for its 52 MB Parquet file (kpis; 1.1 GB to
-#: validate) and 1.45 GB for the same rows as a 185 MB CSV file; a little less is warmed
+#: (:mod:`benchmarks.bench_kpis`) takes 1.3 GB for its 52 MB Parquet file and 1.45 GB for
+#: the same rows as a 185 MB CSV file; a little less is warmed
 #: (factor 20 of its 25 for Parquet), since the run's arrays never fill the freed block
 #: exactly and what they take beyond it adds to the peak: 1.65-1.73 GiB against 1.54 GiB
 #: without, where the full 24 gave up to 2.0 GiB for the same 0.25 s. Other files (Excel,
@@ -179,8 +181,8 @@ def warm_heap_for(args: Sequence[str]) -> threading.Thread | None:
     Faulting it in after the imports, beside the reading, saved a third of that and raised
     the peak by 0.6 GiB.
 
-    Only for the commands that load a company here (``kpis``, ``validate``) and inputs that
-    need at least 128 MiB; None (nothing done) otherwise, or off glibc.
+    Only for ``reportlib kpis`` (see :data:`_LOADING_VERBS`) of inputs that need at least
+    128 MiB; None (nothing done) otherwise, or off glibc.
     """
     folder = _company_folder(args)
     if folder is None:

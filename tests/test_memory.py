@@ -144,12 +144,13 @@ def test_the_heap_expected_counts_the_inputs_by_kind(tmp_path):
     assert _memory.expected_heap(_memory._input_files(folder)) == 20 * 3_000_000 + 6.5 * 400_000
 
 
-def test_only_a_command_that_loads_a_company_here_names_its_folder(tmp_path):
+def test_only_the_kpis_command_names_its_company_folder(tmp_path):
     folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.csv"\n', {"mrr.csv": 10})
     assert _memory._company_folder(["kpis", str(folder), "--out", "x"]) == folder
-    assert _memory._company_folder(["-v", "validate", "--no-cache", str(folder)]) == folder
+    assert _memory._company_folder(["-v", "kpis", "--no-cache", str(folder)]) == folder
     assert _memory._company_folder(["kpis", "--as-of", "2026Q3", str(folder)]) == folder
     assert _memory._company_folder(["pack", str(folder)]) is None  # its kernel takes the second core
+    assert _memory._company_folder(["validate", str(folder)]) is None  # it gained too little
     assert _memory._company_folder(["kpis", str(tmp_path / "missing")]) is None
     assert _memory._company_folder(["kpis"]) is None
 
