@@ -184,10 +184,12 @@ def warm_heap_for(args: Sequence[str]) -> threading.Thread | None:
     Only for ``reportlib kpis`` (see :data:`_LOADING_VERBS`) of inputs that need at least
     128 MiB; None (nothing done) otherwise, or off glibc.
     """
-    folder = _company_folder(args)
-    if folder is None:
+    try:
+        folder = _company_folder(args)
+        needed = expected_heap(_input_files(folder)) if folder is not None else 0.0
+    except (OSError, ValueError):  # a path the command itself will refuse, with its own message
         return None
-    size = int(min(expected_heap(_input_files(folder)), _HEAP_MAX, _available_bytes() // 4))
+    size = int(min(needed, _HEAP_MAX, _available_bytes() // 4))
     if size < _HEAP_MIN or not _keep_in_malloc():
         return None
     thread = threading.Thread(target=_fault_in, args=(size,), name="reportlib-heap", daemon=True)

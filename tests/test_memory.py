@@ -163,6 +163,13 @@ def test_a_broken_or_strange_configuration_warms_nothing_and_raises_nothing(tmp_
     assert _memory.warm_heap_for(["kpis", str(tmp_path)]) is None
 
 
+@pytest.mark.parametrize("folder", ["bad\0name", "x" * 5000, "/proc/1/root/nothing"])
+def test_a_path_the_command_will_refuse_warms_nothing_and_raises_nothing(folder):
+    # a NUL byte (ValueError), a name too long (OSError), a folder not ours to read: the
+    # command then says what is wrong, without a traceback from here first
+    assert _memory.warm_heap_for(["kpis", folder]) is None
+
+
 def test_a_small_company_warms_nothing(tmp_path, monkeypatch):
     folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.csv"\n', {"mrr.csv": 5_000_000})  # 32 MB of heap
     monkeypatch.setattr(_memory, "_fault_in", lambda size: pytest.fail("warmed"))
