@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import gc
 import os
 import sys
@@ -100,8 +101,12 @@ def _mallopt() -> bool:
 
 def _libc() -> ctypes.CDLL | None:
     """glibc on Linux; None elsewhere (macOS, musl without mallopt, Windows)."""
-    if not sys.platform.startswith("linux"):
-        return None
+    return _glibc() if sys.platform.startswith("linux") else None
+
+
+@functools.cache
+def _glibc() -> ctypes.CDLL | None:
+    """The C library, looked up once (the settings and the warm-up both use it)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         libc.mallopt  # noqa: B018 (glibc has it; musl does not)
@@ -227,18 +232,16 @@ def _input_files(folder: Path) -> list[Path]:
             inputs = tomllib.load(f).get("inputs")
     except (OSError, tomllib.TOMLDecodeError):
         return []
-    files: list[Path] = []
-    for table in inputs.values() if isinstance(inputs, dict) else ():
-        given = table.get("path") if isinstance(table, dict) else None
-        for pattern in [given] if isinstance(given, str) else given if isinstance(given, list) else []:
-            if (
-                isinstance(pattern, str)
-                and pattern
-                and not Path(pattern).is_absolute()
-                and ".." not in Path(pattern).parts
-            ):
-                files.extend(p for p in folder.glob(pattern) if p.is_file())
-    return files
+    tables = inputs.values() if isinstance(inputs, dict) else ()
+    patterns = [p for table in tables if isinstance(table, dict) for p in _patterns(table.get("path"))]
+    return [f for pattern in patterns for f in folder.glob(pattern) if f.is_file()]
+
+
+def _patterns(given: object) -> list[str]:
+    """The relative paths or globs of an input's ``path`` (absolute ones and ``..`` are the
+    load's to refuse)."""
+    listed = [given] if isinstance(given, str) else given if isinstance(given, list) else []
+    return [p for p in listed if isinstance(p, str) and p and not Path(p).is_absolute() and ".." not in Path(p).parts]
 
 
 def _available_bytes() -> int:
