@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -155,6 +156,21 @@ def exiting_pack(company_dir, **kwargs):
     return fast_pack(company_dir, **kwargs)
 
 
+def late_exiting_pack(company_dir, **kwargs):
+    """co01 writes its pack, then co00's worker exits before co01's result is sent back."""
+    company_dir = Path(company_dir)
+    flag = company_dir.parent / "co01-written"
+    if company_dir.name == "co00":
+        while not flag.exists():
+            time.sleep(0.01)
+        os._exit(3)
+    result = fast_pack(company_dir, **kwargs)
+    if company_dir.name == "co01" and not flag.exists():
+        flag.touch()
+        time.sleep(3)  # the pool breaks meanwhile: this result is lost
+    return result
+
+
 # --------------------------------------------------------------------------------------
 # fixtures
 
@@ -247,6 +263,15 @@ def test_a_killed_worker_is_reported_and_the_others_complete(tmp_path, pack_fn):
     assert by[victim].status == "failed" and by[victim].reason == "worker process died"
     assert all(r.status == "done" for c, r in by.items() if c != victim)
     assert not result.ok
+
+
+def test_a_pack_written_before_its_result_was_lost_is_made_again_not_skipped(tmp_path):
+    data = tmp_path / "data"
+    make_portfolio(data, n=2, broken=0)
+    _rename_local(data)
+    result = _run(data, tmp_path / "reports", jobs=2, pack_fn=late_exiting_pack)
+    by = {r.company: (r.status, r.reason) for r in result.rows}
+    assert by == {"co00": ("failed", "worker process died"), "co01": ("done", "")}
 
 
 def test_any_executor_can_be_passed(portfolio_dir, tmp_path):

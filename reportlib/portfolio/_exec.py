@@ -217,7 +217,8 @@ def run_tasks(
 
     At most ``pool.capacity`` tasks are in flight, so "running" is what really runs and a
     dead worker can only have been running one of them. Those are re-run one at a time
-    on a fresh pool: a task that kills its worker when alone is reported as failed.
+    on a fresh pool: a task that kills its worker when alone is reported as failed; the
+    others are made again (``force``), since their packs may already have been written.
 
     Returns
     -------
@@ -231,15 +232,18 @@ def run_tasks(
     results: dict[int, Outcome] = {}
     started: dict[int, float] = {}
 
-    def submit(task: Task) -> None:
+    def submit(task: Task, again: bool = False) -> None:
         started[task.index] = time.perf_counter()
-        inflight[pool.executor.submit(run_task, pack_fn, task, params)] = task
+        # a task re-run after a break may have finished its pack before its result was
+        # lost: made again, it reports "done", not "skipped" for a pack of this very run
+        task_params = {**params, "force": True} if again else params
+        inflight[pool.executor.submit(run_task, pack_fn, task, task_params)] = task
 
     while queue or suspects or inflight:
         if suspects and not inflight:
             task = suspects.popleft()
             alone.add(task.index)
-            submit(task)
+            submit(task, again=True)
         elif not suspects:
             while queue and len(inflight) < pool.capacity:
                 submit(queue.popleft())
