@@ -50,6 +50,8 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
+from reportlib._command import CONFIG_FILE, company_folder
+
 __all__ = ["keep_freed_memory", "settle_imports", "warm_heap_for"]
 
 # mallopt parameters (glibc's malloc.h)
@@ -156,7 +158,6 @@ def settle_imports() -> None:
 #: needs less heap than the estimate) and ``pack``'s kernel warms on the second core
 #: meanwhile: both are left out.
 _LOADING_VERBS = frozenset({"kpis"})
-_CONFIG = "company.toml"  # reportlib.inputs.config.CONFIG_FILE (that module imports pandas)
 #: Heap warmed per byte of an input file, by suffix. The 6M customer-month benchmark company
 #: (:mod:`benchmarks.bench_kpis`) takes 1.3 GB for its 52 MB Parquet file and 1.45 GB for
 #: the same rows as a 185 MB CSV file; a little less is warmed
@@ -190,7 +191,7 @@ def warm_heap_for(args: Sequence[str]) -> threading.Thread | None:
     128 MiB; None (nothing done) otherwise, or off glibc.
     """
     try:
-        folder = _company_folder(args)
+        folder = company_folder(args, _LOADING_VERBS)
         needed = expected_heap(_input_files(folder)) if folder is not None else 0.0
     except (OSError, ValueError):  # a path the command itself will refuse, with its own message
         return None
@@ -215,20 +216,11 @@ def expected_heap(files: Sequence[Path]) -> float:
     return total
 
 
-def _company_folder(args: Sequence[str]) -> Path | None:
-    """The company folder of ``reportlib ARGS`` when the verb loads it, else None."""
-    words = [a for a in args if not a.startswith("-")]
-    if not words or words[0] not in _LOADING_VERBS:
-        return None
-    # the first word after the verb that is a company folder (an option's value may come first)
-    return next((Path(w) for w in words[1:] if (Path(w) / _CONFIG).is_file()), None)
-
-
 def _input_files(folder: Path) -> list[Path]:
     """The files the company's ``[inputs.*]`` tables name (``path``: a file, a glob or a
     list of them). Lenient: the load checks the configuration and says what is wrong."""
     try:
-        with open(folder / _CONFIG, "rb") as f:
+        with open(folder / CONFIG_FILE, "rb") as f:
             inputs = tomllib.load(f).get("inputs")
     except (OSError, tomllib.TOMLDecodeError):
         return []

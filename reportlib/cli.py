@@ -410,7 +410,10 @@ def pack(
     from reportlib.render import ahead
 
     if not watch and serving_session() is None and (company_dir / CONFIG_FILE).is_file():
-        ahead.start()  # the pack's kernels warm while this command imports the library
+        if not ahead.running():  # started at the command's first moment (reportlib.__main__)
+            ahead.start()  # the pack's kernels warm while this command imports the library
+    else:
+        ahead.discard()
     try:
         from reportlib.pack import build_pack
 

@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from reportlib import _memory
+from reportlib._command import company_folder
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
@@ -146,13 +147,17 @@ def test_the_heap_expected_counts_the_inputs_by_kind(tmp_path):
 
 def test_only_the_kpis_command_names_its_company_folder(tmp_path):
     folder = _company(tmp_path, '[inputs.mrr]\npath = "mrr.csv"\n', {"mrr.csv": 10})
-    assert _memory._company_folder(["kpis", str(folder), "--out", "x"]) == folder
-    assert _memory._company_folder(["-v", "kpis", "--no-cache", str(folder)]) == folder
-    assert _memory._company_folder(["kpis", "--as-of", "2026Q3", str(folder)]) == folder
-    assert _memory._company_folder(["pack", str(folder)]) is None  # its kernel takes the second core
-    assert _memory._company_folder(["validate", str(folder)]) is None  # it gained too little
-    assert _memory._company_folder(["kpis", str(tmp_path / "missing")]) is None
-    assert _memory._company_folder(["kpis"]) is None
+
+    def named(args):
+        return company_folder(args, _memory._LOADING_VERBS)
+
+    assert named(["kpis", str(folder), "--out", "x"]) == folder
+    assert named(["-v", "kpis", "--no-cache", str(folder)]) == folder
+    assert named(["kpis", "--as-of", "2026Q3", str(folder)]) == folder
+    assert named(["pack", str(folder)]) is None  # its kernel takes the second core
+    assert named(["validate", str(folder)]) is None  # it gained too little
+    assert named(["kpis", str(tmp_path / "missing")]) is None
+    assert named(["kpis"]) is None
 
 
 def test_a_broken_or_strange_configuration_warms_nothing_and_raises_nothing(tmp_path):

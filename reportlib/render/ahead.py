@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from reportlib import processes
 
-__all__ = ["discard", "start", "take", "workers"]
+__all__ = ["discard", "running", "start", "take", "workers"]
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -44,6 +44,11 @@ def start(count: int | None = None) -> None:
     _pool = ProcessPoolExecutor(max_workers=count, initializer=processes.die_with_parent)
     for _ in range(count):
         _pool.submit(_warm_in_worker)
+
+
+def running() -> bool:
+    """Whether a pool :func:`start` made is waiting to be taken."""
+    return _pool is not None
 
 
 def take() -> ProcessPoolExecutor | None:
