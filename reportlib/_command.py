@@ -15,15 +15,15 @@ __all__ = ["CONFIG_FILE", "HELP_OPTIONS", "company_folder"]
 
 #: reportlib.inputs.config.CONFIG_FILE (that module imports pandas)
 CONFIG_FILE = "company.toml"
-#: the CLI's help options (reportlib.cli._CONTEXT)
-HELP_OPTIONS = frozenset({"-h", "--help"})
+#: the CLI's help options, in the order its help shows them (reportlib.cli._CONTEXT)
+HELP_OPTIONS = ("-h", "--help")
 
 
 def company_folder(args: Sequence[str], verbs: frozenset[str]) -> Path | None:
     """The company folder of ``reportlib ARGS`` when its verb is one of ``verbs``: the first
     word after the verb that is a folder holding a company.toml (an option's value may come
     first); None otherwise, or when help is asked for."""
-    if HELP_OPTIONS.intersection(args):
+    if any(a in HELP_OPTIONS for a in args):
         return None
     words = [a for a in args if not a.startswith("-")]
     if not words or words[0] not in verbs:

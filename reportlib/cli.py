@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from reportlib import __version__
+from reportlib._command import HELP_OPTIONS
 from reportlib._memory import keep_freed_memory, settle_imports
 from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
@@ -34,7 +35,7 @@ from reportlib.serve import IDLE_MINUTES, ServerError, run_server, serving_sessi
 CONFIG_FILE = "company.toml"
 FUND_FILE = "fund.toml"
 FUND_ENV = "REPORTLIB_FUND"
-_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+_CONTEXT = {"help_option_names": list(HELP_OPTIONS), "max_content_width": 100}
 
 
 # -- what the run says ------------------------------------------------------------------------
@@ -412,8 +413,6 @@ def pack(
     if not watch and serving_session() is None and (company_dir / CONFIG_FILE).is_file():
         if not ahead.running():  # started at the command's first moment (reportlib.__main__)
             ahead.start()  # the pack's kernels warm while this command imports the library
-    else:
-        ahead.discard()
     try:
         from reportlib.pack import build_pack
 
