@@ -240,12 +240,9 @@ _CELL = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(_CELL, max_size=40))
-def test_sweep_totals_are_each_months_rows_summed_in_order(cells):
-    """Property: the totals the sweep keeps are, month by month, its rows' counts and sums
-    per code added in row order and the closing MRR accumulated in row order, bit for bit
-    (rows with duplicates, zero and negative months, in any order; no rows at all)."""
+def _swept(cells: list[tuple[int, int, float]]):
+    """The movements module and the sweep of (customer code, month column, MRR) cells of six
+    customers over eight months."""
     import importlib
 
     from reportlib.metrics.grid import CustomerMonths
@@ -259,7 +256,16 @@ def test_sweep_totals_are_each_months_rows_summed_in_order(cells):
         np.array([m for _, m, _ in cells], dtype=np.int64),
         np.array([v for *_, v in cells], dtype=np.float64),
     )
-    m = mv._sweep(rows)
+    return mv, mv._sweep(rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_CELL, max_size=40))
+def test_sweep_totals_are_each_months_rows_summed_in_order(cells):
+    """Property: the totals the sweep keeps are, month by month, its rows' counts and sums
+    per code added in row order and the closing MRR accumulated in row order, bit for bit
+    (rows with duplicates, zero and negative months, in any order; no rows at all)."""
+    mv, m = _swept(cells)
     totals = m.cache["totals"]
     for k in range(8):
         at = m.col == k
@@ -270,6 +276,52 @@ def test_sweep_totals_are_each_months_rows_summed_in_order(cells):
         assert totals["closing"][k] == (np.add.accumulate(mrr)[-1] if len(mrr) else 0.0)
         assert totals["customers"][k] == np.count_nonzero(mrr > 0)
     assert totals["amount"].dtype == np.float64 and totals["count"].dtype == np.intp
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_CELL, max_size=40))
+def test_sweep_rows_follow_the_movement_definitions_row_by_row(cells):
+    """Property: each row's code, amount and start gap are those of the definitions applied
+    one customer-month at a time in plain Python (the sweep looks codes up from state bits
+    and writes amounts where they apply): active both months -> expansion, contraction or
+    flat (amount |change|, 0 when flat); active now only -> new on a first start, else
+    reactivation after a gap (amount the MRR); active before only -> churn (amount last
+    month's MRR)."""
+    mv, m = _swept(cells)
+    state = np.zeros((6, 8))
+    for c, k, v in cells:
+        state[c, k] += v
+    last = {}  # customer -> its last active month so far
+    expected = []
+    for k in range(8):
+        for c in range(6):
+            now, before = state[c, k], state[c, k - 1] if k else 0.0
+            if k and not (now > 0 or before > 0):
+                continue
+            if k == 0:
+                if now > 0:
+                    expected.append((c, k, mv.OPENING, 0.0, -2))
+            elif now > 0 and before > 0:
+                code = mv.EXPANSION if now > before else mv.CONTRACTION if now < before else mv.FLAT
+                expected.append((c, k, code, abs(now - before) if now != before else 0.0, -2))
+            elif now > 0:
+                gap = k - 1 - last[c] if c in last else -1
+                expected.append((c, k, mv.REACTIVATION if c in last else mv.NEW, now, gap))
+            else:
+                expected.append((c, k, mv.CHURN, before, -2))
+            if now > 0:
+                last[c] = k
+    got = list(
+        zip(
+            m.cust.tolist(),
+            m.col.tolist(),
+            m.code.tolist(),
+            m.amount.tolist(),
+            m.cache["start_gaps"].tolist(),
+            strict=True,
+        )
+    )
+    assert got == expected
 
 
 def test_a_sweep_whose_rows_outgrow_its_first_buffers_gives_the_same_movements(monkeypatch):

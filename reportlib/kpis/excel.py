@@ -209,17 +209,20 @@ def _sheet_xml(frame: pd.DataFrame, formats: Mapping[str, Sequence[str]], styles
         f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{_text(str(c))}</t></is></c>'
         for letter, c in zip(letters, frame.columns, strict=True)
     )
-    columns = [
-        _column_cells(frame.iloc[:, j], letters[j], formats.get(frame.columns[j]), styles)
-        for j in range(len(frame.columns))
+    numbers = [str(r) for r in range(2, len(frame) + 2)]
+    columns = [frame.iloc[:, j] for j in range(len(frame.columns))]
+    values = [column.tolist() for column in columns]  # Python values, as iterating the column gives
+    cells = [
+        _column_cells(column, listed, letter, formats.get(name), styles, numbers)
+        for column, listed, letter, name in zip(columns, values, letters, frame.columns, strict=True)
     ]
     rows = [f'<row r="1">{header}</row>']
-    for r, cells in enumerate(zip(*columns, strict=True), start=2):
-        number = str(r)
-        rows.append(f'<row r="{number}">{"".join(head + number + tail for head, tail in cells if head)}</row>')
+    rows += [
+        f'<row r="{number}">{"".join(row)}</row>' for number, row in zip(numbers, zip(*cells, strict=True), strict=True)
+    ]
     widths = "".join(
-        f'<col min="{i}" max="{i}" width="{_width(frame.iloc[:, i - 1], c)}" customWidth="1"/>'
-        for i, c in enumerate(frame.columns, start=1)
+        f'<col min="{i}" max="{i}" width="{_width(listed, name)}" customWidth="1"/>'
+        for i, (listed, name) in enumerate(zip(values, frame.columns, strict=True), start=1)
     )
     cols = f"<cols>{widths}</cols>" if widths else ""
     return (
@@ -231,41 +234,64 @@ def _sheet_xml(frame: pd.DataFrame, formats: Mapping[str, Sequence[str]], styles
 
 
 def _column_cells(
-    column: pd.Series, letter: str, given: Sequence[str] | None, styles: _Styles
-) -> list[tuple[str, str]]:
-    """The ``<c>`` elements of one column, split where the row number goes (``("", "")``
-    for an empty cell)."""
+    column: pd.Series,
+    values: list,
+    letter: str,
+    given: Sequence[str] | None,
+    styles: _Styles,
+    numbers: list[str],
+) -> list[str]:
+    """The ``<c>`` element of each row of one column (``""`` for an empty cell): ``values``
+    is ``column.tolist()``, ``numbers`` the rows' numbers as text."""
+    head = f'<c r="{letter}'
+    tails = _tails(column, values, given, styles)
+    return [head + number + tail if tail else "" for number, tail in zip(numbers, tails, strict=True)]
+
+
+def _tails(column: pd.Series, values: list, given: Sequence[str] | None, styles: _Styles) -> list[str]:
+    """What follows the row number in each cell of a column (``""`` for an empty cell)."""
     numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
     given = given if numeric else None
     plain = styles.of("#,##0.00") if numeric else 0
-    head = f'<c r="{letter}'
     if column.dtype.kind in "fi":  # numpy floats and ints: no per-value type tests
-        return _number_cells(column.to_numpy(), head, given, plain if column.dtype.kind == "f" else 0, styles)
+        return _number_tails(column.to_numpy(), values, given, plain if column.dtype.kind == "f" else 0, styles)
+    texts: dict[str, str] = {}  # a text column repeats its values (months, names): each escaped once
     out = []
-    for i, raw in enumerate(column.tolist()):
+    for i, raw in enumerate(values):
+        if type(raw) is str:
+            tail = texts.get(raw)
+            if tail is None:
+                tail = texts[raw] = f'" t="inlineStr"><is><t xml:space="preserve">{_text(raw)}</t></is></c>'
+            out.append(tail)
+            continue
         value = _cell(raw)
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
-            out.append(("", ""))
+            out.append("")
         elif isinstance(value, bool):
-            out.append((head, f'" t="b"><v>{int(value)}</v></c>'))
+            out.append(f'" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, (int, float)):
             style = styles.of(given[i]) if given is not None else plain if isinstance(value, float) else 0
-            out.append((head, f'" s="{style}"><v>{value!r}</v></c>' if style else f'"><v>{value!r}</v></c>'))
+            out.append(f'" s="{style}"><v>{value!r}</v></c>' if style else f'"><v>{value!r}</v></c>')
         else:
-            text = _text(str(value))
-            out.append((head, f'" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'))
+            out.append(f'" t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>')
     return out
 
 
-def _number_cells(
-    values: np.ndarray, head: str, given: Sequence[str] | None, style: int, styles: _Styles
-) -> list[tuple[str, str]]:
-    """:func:`_column_cells` of a numpy number column (``style`` unless ``given``)."""
-    per_row = [styles.of(f) for f in given] if given is not None else [style] * len(values)
-    finite = np.isfinite(values).tolist() if values.dtype.kind == "f" else [True] * len(values)
+def _number_tails(
+    array: np.ndarray, values: list, given: Sequence[str] | None, style: int, styles: _Styles
+) -> list[str]:
+    """:func:`_tails` of a numpy number column (``values`` its Python numbers; ``style``
+    unless ``given``)."""
+    if given is not None:
+        per_row = [styles.of(f) for f in given]
+    elif array.dtype.kind == "f" and np.isfinite(array).all():  # the usual table: one style, every cell filled
+        return [f'" s="{style}"><v>{v!r}</v></c>' if style else f'"><v>{v!r}</v></c>' for v in values]
+    else:
+        per_row = [style] * len(values)
+    finite = np.isfinite(array).tolist() if array.dtype.kind == "f" else [True] * len(values)
     return [
-        (head, f'" s="{s}"><v>{v!r}</v></c>' if s else f'"><v>{v!r}</v></c>') if ok else ("", "")
-        for v, ok, s in zip(values.tolist(), finite, per_row, strict=True)
+        (f'" s="{s}"><v>{v!r}</v></c>' if s else f'"><v>{v!r}</v></c>') if ok else ""
+        for v, ok, s in zip(values, finite, per_row, strict=True)
     ]
 
 
@@ -274,9 +300,9 @@ def _text(value: str) -> str:
     return escape(_ILLEGAL.sub("", value))
 
 
-def _width(column: pd.Series, name: object) -> int:
-    """Wide enough for the header and the first 200 values, between 10 and 60."""
-    width = max([len(str(name))] + [len(str(v)) for v in column.head(200)])
+def _width(values: list, name: object) -> int:
+    """Wide enough for the header and the first 200 ``values``, between 10 and 60."""
+    width = max([len(str(name))] + [len(str(v)) for v in values[:200]])
     return min(max(10, width + 2), 60)
 
 

@@ -398,22 +398,44 @@ _RANKS = "active ranks"  # cache key: (cust, rank, runs) of the sweep, for _cust
 
 def _month_codes(code, amount, gap, a, pa, mrr, prev, last, k) -> None:
     """Fill the movement code, amount and start gap of one month's rows (k > 0) from the
-    rows' activity now (``a``) and the month before (``pa``) and their last active month.
+    rows' activity now (``a``) and the month before (``pa``) and their last active month;
+    ``gap`` holds -2 (not a start) on entry.
 
     Every row is active now or the month before, so it is a start (new or reactivation),
-    a churn or a change (expansion, contraction or flat): three choices, each a select."""
-    both = a & pa
-    first_start = last < 0
-    change = np.where(mrr > prev, _EXPANSION, np.where(mrr < prev, _CONTRACTION, _FLAT))
-    code[:] = np.where(both, change, np.where(a, np.where(first_start, _NEW, _REACTIVATION), _CHURN))
-    moved = np.where(mrr != prev, np.abs(mrr - prev), 0.0)
-    amount[:] = np.where(both, moved, np.where(a, mrr, prev))
-    gap[:] = np.where(a & ~pa, np.where(first_start, -1, k - 1 - last), -2)
+    a churn or a change (expansion, contraction or flat). The code is looked up from five
+    bits of each row (:data:`_CODE_OF_STATE`) and the amounts written where they apply:
+    fewer passes over a month's rows (some 100,000 on the 6M benchmark) than a nested select
+    per choice."""
+    up, down, first_start = mrr > prev, mrr < prev, last < 0
+    state = _bits(a, 0) | _bits(pa, 1) | _bits(first_start, 2) | _bits(up, 3) | _bits(down, 4)
+    np.take(_CODE_OF_STATE, state, out=code)
+    np.subtract(mrr, prev, out=amount)
+    np.abs(amount, out=amount)
+    np.copyto(amount, 0.0, where=mrr == prev)  # a flat row moves nothing (inf - inf would be NaN)
+    start = a & ~pa
+    np.copyto(amount, mrr, where=start)
+    np.copyto(amount, prev, where=~a)  # a churn loses last month's MRR
+    np.subtract(k - 1, last, out=gap, where=start)
+    np.copyto(gap, -1, where=start & first_start)
 
 
-_NEW, _REACTIVATION, _EXPANSION, _CONTRACTION, _CHURN, _FLAT = (
-    np.int8(c) for c in (NEW, REACTIVATION, EXPANSION, CONTRACTION, CHURN, FLAT)
-)
+def _bits(flags: np.ndarray, shift: int) -> np.ndarray:
+    return flags.view(np.uint8) << shift if shift else flags.view(np.uint8)
+
+
+def _code_of(state: int) -> int:
+    """The movement code of a row's state bits (see :func:`_month_codes`)."""
+    active, was_active, first_start, up, down = ((state >> bit) & 1 for bit in range(5))
+    if active and was_active:
+        return EXPANSION if up else CONTRACTION if down else FLAT
+    if active:
+        return NEW if first_start else REACTIVATION
+    return CHURN
+
+
+#: Movement code of every state: bit 0 active now, 1 active the month before, 2 never active
+#: before, 3 MRR up, 4 MRR down.
+_CODE_OF_STATE = np.array([_code_of(s) for s in range(32)], dtype=np.int8)
 
 
 class _Totals:
@@ -428,10 +450,18 @@ class _Totals:
         self.customers = np.zeros(n_months, dtype=np.intp)
 
     def add(self, k: int, code, amount, mrr, prev, customers: int) -> None:
-        key = code.astype(np.intp)
+        # Most rows are flat: their amount is 0 and their MRR the same before and after, so
+        # they are summed once, apart; the few moving rows are counted by code on their own
+        # (each sum still adds its rows in row order, so every total is the very same).
+        flat = code == FLAT
+        moving = np.flatnonzero(~flat)
+        key = code[moving].astype(np.intp)
         self.count[k] = np.bincount(key, minlength=8)
+        self.count[k, FLAT] = len(code) - len(moving)
         for name, values in (("amount", amount), ("mrr", mrr), ("prev", prev)):
-            self.by_code[name][k] = np.bincount(key, weights=values, minlength=8)
+            self.by_code[name][k] = np.bincount(key, weights=values[moving], minlength=8)
+        flat_mrr = np.bincount(flat.view(np.uint8), weights=mrr, minlength=2)[1]
+        self.by_code["mrr"][k, FLAT] = self.by_code["prev"][k, FLAT] = flat_mrr
         self.closing[k] = np.add.accumulate(mrr)[-1] if len(mrr) else 0.0  # in row order
         self.customers[k] = customers
 
