@@ -161,8 +161,62 @@ def test_a_write_scans_the_store_once_a_minute_while_it_stays_within_its_bound(
     assert all(things.get(f"k{n}") is not None for n in range(12))
     # a minute later the next write scans again (another process may have written meanwhile)
     store._scans[tmp_path][0] -= store._RESCAN_SECONDS + 1  # the last scan, a minute ago
+    _age_usage(tmp_path, store._RESCAN_SECONDS + 1)
     things.put("later", b"y")
     assert scans[0] == 2
+
+
+def _age_usage(root: Path, seconds: float) -> None:
+    """Make the root's record of its last scan ``seconds`` old."""
+    usage = root / store._USAGE
+    then = usage.stat().st_mtime - seconds
+    os.utime(usage, (then, then))
+
+
+def test_a_scan_by_another_process_in_the_last_minute_spares_the_next_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # every command is a process of its own: its first write used to scan the whole store
+    # (7,500 entries: 0.05 s); a scan records what it found at the root, and a process that
+    # finds a record of the last minute counts from it instead
+    scans = _count_scans(monkeypatch)
+    things = Store("things", root=tmp_path, max_bytes=1_000_000)
+    things.put("first", b"x" * 1_000)
+    assert scans[0] == 1
+    found = int((tmp_path / store._USAGE).read_text())
+    assert found == things.path("first").stat().st_size
+
+    monkeypatch.setattr(store, "_scans", {})  # the next command: a process that has not scanned
+    things.put("second", b"x" * 1_000)
+    assert scans[0] == 1
+    assert store._scans[tmp_path][1] == found + things.path("second").stat().st_size
+
+    # a record a minute old, or one that cannot be read, is not trusted: the store is scanned
+    _age_usage(tmp_path, store._RESCAN_SECONDS + 1)
+    monkeypatch.setattr(store, "_scans", {})
+    things.put("third", b"z")
+    assert scans[0] == 2
+    (tmp_path / store._USAGE).write_text("?")
+    monkeypatch.setattr(store, "_scans", {})
+    things.put("fourth", b"z")
+    assert scans[0] == 3
+    assert (tmp_path / store._USAGE).read_text() == str(sum(p.stat().st_size for p in tmp_path.rglob("*.pkl")))
+    assert not list(tmp_path.glob(".usage-*.tmp"))  # the record is replaced whole, no leftover
+
+
+def test_a_recorded_scan_near_the_bound_does_not_spare_a_write_that_may_pass_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans = _count_scans(monkeypatch)
+    things = Store("things", root=tmp_path, max_bytes=25_000)
+    things.put("a", b"x" * 10_000)
+    things.put("b", b"x" * 10_000)
+    things.evict()  # a scan records both
+    assert scans[0] == 2
+    monkeypatch.setattr(store, "_scans", {})  # another process: the record says 20,000 and some
+    os.utime(things.path("a"), (1_000_000, 1_000_000))
+    things.put("c", b"x" * 10_000)  # the record and this write pass the bound: scan, evict "a"
+    assert scans[0] == 3 and things.get("a") is None and things.get("c") is not None
 
 
 def test_a_write_that_may_pass_the_bound_scans_and_evicts_at_once(
