@@ -82,6 +82,33 @@ def test_only_plain_notebooks_are_kept(tmp_path: Path, code: str, plain: bool) -
     assert reuse.plain_notebook(_notebook(tmp_path / "01_x.ipynb", code)) is plain
 
 
+def test_a_notebook_is_judged_plain_without_nbformat_s_schema_validator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # compiling the validator took 0.03 s of the pack's main process before its first
+    # notebook could start; a version 4 notebook is read as JSON (its lines joined)
+    def no_validator(*args, **kwargs):
+        raise AssertionError("the schema validator was asked for")
+
+    code = "from reportlib.deck import charts\nimport json\n\nprint(json.dumps(1))"
+    plain, other = _notebook(tmp_path / "01_x.ipynb", code), _notebook(tmp_path / "02_y.ipynb", code + "\nimport os")
+    assert isinstance(json.loads(plain.read_text())["cells"][0]["source"], list)  # lines, as Jupyter writes them
+    monkeypatch.setattr(nbformat.validator, "get_validator", no_validator)
+    assert reuse.plain_notebook(plain) is True
+    assert reuse.plain_notebook(other) is False
+
+
+def test_an_older_notebook_format_is_converted_to_be_judged(tmp_path: Path) -> None:
+    from nbformat import v3
+
+    for name, code, plain in (("01_old.ipynb", "import json", True), ("02_old.ipynb", "import os", False)):
+        old = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[v3.new_code_cell(input=code)])])
+        path = tmp_path / name
+        path.write_text(nbformat.writes(old, version=3), encoding="utf-8")
+        assert json.loads(path.read_text())["nbformat"] == 3
+        assert reuse.plain_notebook(path) is plain
+
+
 def test_the_built_in_sections_are_plain() -> None:
     assert pack.section_notebooks() and all(reuse.plain_notebook(nb) for nb in pack.section_notebooks())
 

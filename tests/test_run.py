@@ -152,3 +152,24 @@ def test_a_kernel_whose_client_was_closed_gets_a_new_one(tmp_path: Path) -> None
         assert runner._local.km is km and km.client() is not old and km.client().channels_running
     finally:
         runner.release_kernel()
+
+
+def test_a_worker_s_warm_up_compiles_the_validator_papermill_validates_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    # papermill validates every notebook it reads and writes; the first validation compiled
+    # nbformat's schema validator during the pack's first section (0.03-0.06 s)
+    import nbformat
+    from nbformat import validator
+
+    from reportlib.pack import section_notebooks
+
+    monkeypatch.setattr(validator, "validators", {})
+    runner._warm_runner()
+    assert validator.validators
+
+    class NoneNew(dict):
+        def __setitem__(self, key, value):
+            raise AssertionError(f"a validator compiled again: {key}")
+
+    monkeypatch.setattr(validator, "validators", NoneNew(validator.validators))
+    for path in section_notebooks():  # as papermill reads each section
+        nbformat.validate(nbformat.read(str(path), as_version=4))
