@@ -271,6 +271,7 @@ def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
     if km is None:
         km = _TrackingKernelManager(kernel_name=KERNEL)
         run_sync(km.start_kernel)(extra_arguments=list(_QUIET_KERNEL))
+        _warm_runner()  # while the kernel starts
         _local.km = km
         # Worker processes skip atexit; multiprocessing's finalizers run in both.
         _local.finalizer = multiprocessing.util.Finalize(km, _shutdown, args=(km,), exitpriority=10)
@@ -369,7 +370,6 @@ def warm_kernel(imports: Sequence[str], start_timeout: float = 60.0, calls: Sequ
     code += "".join(f"try:\n    {c}()\nexcept Exception:\n    pass\n" for c in calls) + _FREEZE_CODE
     try:
         km = _warm_kernel(start_timeout)
-        _warm_runner()  # while the kernel starts
         run_sync(_execute)(km, code, start_timeout)
         km.frozen = True
     except Exception:  # noqa: BLE001 - warming is an optimisation; the real run retries
