@@ -234,7 +234,9 @@ class Store:
         since is still within :attr:`max_bytes`."""
         last = _scans.get(self.root)
         if last is None or _age(last) >= _RESCAN_SECONDS:
-            last = _scans[self.root] = self._recorded_scan() or last
+            recorded = self._recorded_scan()
+            if recorded is not None:
+                last = _scans[self.root] = recorded
         if last is not None:
             last[1] += written
             if _age(last) < _RESCAN_SECONDS and last[1] <= self.max_bytes:
