@@ -31,9 +31,8 @@ the command's start and imports counted, its kernel warmed ahead of them
 
 The floor's notebooks run as the pack runs its sections: the same runner
 (``reportlib.render.run.run_sections``), a process pool of one worker per core (the pool of a
-served pack, and of a one-off pack whose KPIs come from the store; a one-off pack whose KPIs
-compute warms one kernel fewer, :func:`reportlib.pack.pack_workers`, which only makes the
-floor the quicker of the two), and one kernel per worker reused (reset) from notebook to
+served pack; a one-off pack warms one kernel fewer, :func:`reportlib.pack.pack_workers`,
+which only makes the floor the quicker of the two), and one kernel per worker reused (reset) from notebook to
 notebook. The pack's kernel reuse therefore is not counted as a gain over the floor; what the
 ratio shows is the work of the pack itself (inputs, KPIs, charts, tables, printing real
 pages). For reference the papermill-default floor (a fresh kernel per notebook) is printed
@@ -324,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     machine_cores = default_jobs()  # the cores this process may run on
     print(
         f"sections: {sections}; workers: the floor and served packs {jobs}, one-off packs {pack_workers(True)}"
-        f" when their KPIs compute, else {pack_workers(False)}  [{load()}, {fresh_memory()}]"
+        f"  [{load()}, {fresh_memory()}]"
     )
     print(
         f"floor: {floor.seconds:6.2f} s  (papermill {sections} empty notebooks, {jobs} workers, warm kernels"

@@ -226,11 +226,12 @@ def test_a_pack_with_kernels_of_its_own_reuses_sections_too(pack_company: Path, 
 @pytest.mark.chromium
 @pytest.mark.slow
 @needs_chromium
-def test_a_re_run_whose_kpis_are_stored_warms_no_kernel_ahead(
+def test_a_re_run_whose_kpis_are_stored_warms_none_of_the_workers_asked_for_ahead(
     pack_company: Path, tmp_path: Path, sections, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Kernels warm up beside the KPI computation; a re-run whose KPIs come from the store
-    (an edit of the commentary) starts a kernel only for a section that runs."""
+    (an edit of the commentary) on the two workers asked for starts a kernel only for a
+    section that runs."""
     from reportlib.inputs import load_company
     from reportlib.kpis.builder import is_stored
 
@@ -253,3 +254,26 @@ def test_a_re_run_whose_kpis_are_stored_warms_no_kernel_ahead(
     (pack_company / "mrr.csv").write_text((pack_company / "mrr.csv").read_text().replace("120", "125"))
     pack.build_pack(pack_company, out=out, notebooks=sections, jobs=2)  # new data: KPIs computed
     assert warmed == [2, 2]
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@needs_chromium
+def test_a_re_run_warms_its_one_kernel_ahead_and_runs_its_sections_there(
+    pack_company: Path, tmp_path: Path, sections, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By default a pack warms one kernel ahead (one per core, less the pack's own), whether
+    its KPIs compute or come from the store: the re-run's section runs on that kernel."""
+    monkeypatch.setattr(pack.processes, "default_jobs", lambda: 2)  # the pack_workers of two cores: one
+    warmed: list[int] = []
+    real_warm_up = pack.warm_up
+    monkeypatch.setattr(pack, "warm_up", lambda pool, workers: warmed.append(workers) or real_warm_up(pool, workers))
+    (pack_company / "plan.txt").write_text("Hire two sellers.")
+    (pack_company / "commentary.md").write_text(COMMENTARY)
+    out = tmp_path / "reports"
+    pack.build_pack(pack_company, out=out, notebooks=sections)  # the first pack: KPIs computed
+    (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
+    again = pack.build_pack(pack_company, out=out, notebooks=sections)  # KPIs from the store
+    assert warmed == [1, 1]
+    assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
+    assert "One customer is a third of ARR." in _text(again.pdf)
