@@ -223,6 +223,19 @@ def test_a_pack_with_kernels_of_its_own_reuses_sections_too(pack_company: Path, 
     assert "One customer is a third of ARR." in _text(again.pdf)
 
 
+def _warm_ups(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The kernels each pack warms ahead, one entry per pack that warms any."""
+    warmed: list[int] = []
+    real_warm_up = pack.warm_up
+    monkeypatch.setattr(pack, "warm_up", lambda pool, workers: warmed.append(workers) or real_warm_up(pool, workers))
+    return warmed
+
+
+def _plan_and_commentary(company: Path) -> None:
+    (company / "plan.txt").write_text("Hire two sellers.")
+    (company / "commentary.md").write_text(COMMENTARY)
+
+
 @pytest.mark.chromium
 @pytest.mark.slow
 @needs_chromium
@@ -235,11 +248,8 @@ def test_a_re_run_whose_kpis_are_stored_warms_none_of_the_workers_asked_for_ahea
     from reportlib.inputs import load_company
     from reportlib.kpis.builder import is_stored
 
-    warmed: list[int] = []
-    real_warm_up = pack.warm_up
-    monkeypatch.setattr(pack, "warm_up", lambda pool, workers: warmed.append(workers) or real_warm_up(pool, workers))
-    (pack_company / "plan.txt").write_text("Hire two sellers.")
-    (pack_company / "commentary.md").write_text(COMMENTARY)
+    warmed = _warm_ups(monkeypatch)
+    _plan_and_commentary(pack_company)
     out = tmp_path / "reports"
     company = load_company(pack_company, cache=Mode.USE)
     assert not is_stored(company, "2026-09")
@@ -265,11 +275,8 @@ def test_a_re_run_warms_its_one_kernel_ahead_and_runs_its_sections_there(
     """By default a pack warms one kernel ahead (one per core, less the pack's own), whether
     its KPIs compute or come from the store: the re-run's section runs on that kernel."""
     monkeypatch.setattr(pack.processes, "default_jobs", lambda: 2)  # the pack_workers of two cores: one
-    warmed: list[int] = []
-    real_warm_up = pack.warm_up
-    monkeypatch.setattr(pack, "warm_up", lambda pool, workers: warmed.append(workers) or real_warm_up(pool, workers))
-    (pack_company / "plan.txt").write_text("Hire two sellers.")
-    (pack_company / "commentary.md").write_text(COMMENTARY)
+    warmed = _warm_ups(monkeypatch)
+    _plan_and_commentary(pack_company)
     out = tmp_path / "reports"
     pack.build_pack(pack_company, out=out, notebooks=sections)  # the first pack: KPIs computed
     (pack_company / "commentary.md").write_text(COMMENTARY.replace("half of ARR", "a third of ARR"))
