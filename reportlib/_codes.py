@@ -31,7 +31,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["decoded", "factorize_ahead", "factorized", "per_row", "share_codes", "sorted_codes", "take_codes"]
+__all__ = [
+    "codes_pending",
+    "decoded",
+    "factorize_ahead",
+    "factorized",
+    "per_row",
+    "share_codes",
+    "sorted_codes",
+    "take_codes",
+]
 
 
 @dataclass
@@ -89,6 +98,16 @@ def factorize_ahead(columns: list[pd.Series]) -> None:
             continue
         pool = _pool("reportlib-codes")
         _AHEAD[id(arrow)] = (os.getpid(), pool.submit(_factorized_now, values, arrow, pool))
+
+
+def codes_pending(values: pd.Series | pd.Index) -> bool:
+    """Whether the codes of ``values`` are being computed on the second thread and are not
+    done yet (:func:`factorize_ahead`): a reader with other columns to parse parses them first."""
+    arrow = _arrow(values)
+    if arrow is None or id(arrow) in _CACHE:
+        return False
+    ahead = _AHEAD.get(id(arrow))
+    return ahead is not None and ahead[0] == os.getpid() and not ahead[1].done()
 
 
 def _pool(name: str) -> ThreadPoolExecutor:

@@ -261,6 +261,28 @@ def test_large_parquet_ids_are_factorised_ahead_once(tmp_path, monkeypatch):
     assert ordered.dtype == "string" and orders == [150_000]
 
 
+def test_codes_pending_while_the_second_thread_factorises_them(monkeypatch):
+    # the mapping parses such a column last; once its codes are there, or for a column never
+    # sent ahead, nothing is pending
+    import threading
+
+    release = threading.Event()
+    factorize = _codes._factorize
+
+    def held(values, *rest):
+        release.wait(10)
+        return factorize(values, *rest)
+
+    monkeypatch.setattr(_codes, "_factorize", held)
+    ids = pd.Series(["b", "a", "b"], dtype=pd.StringDtype(na_value=np.nan))
+    other = pd.Series(["x", "y", "x"], dtype=pd.StringDtype(na_value=np.nan))
+    _codes.factorize_ahead([ids])
+    assert _codes.codes_pending(ids) and not _codes.codes_pending(other)
+    release.set()
+    assert factorized(ids)[0].tolist() == [0, 1, 0]
+    assert not _codes.codes_pending(ids) and not _codes.codes_pending(pd.Series([1, 2]))
+
+
 def test_ids_factorised_in_two_halves_keep_the_whole_columns_first_appearance(monkeypatch):
     # halves "b a b c" | "a d c d": the first half numbers b=0, a=1, c=2; the second half's
     # own numbering (a, d, c) is mapped onto the whole column's, d being new there: 3

@@ -477,3 +477,35 @@ def test_excel_with_several_sheets_needs_a_sheet_name(tmp_path):
     assert p.message == (
         'billing.xlsx has several sheets (MRR, Notes); say which one with sheet = "..." in company.toml.'
     )
+
+
+def test_a_column_parsed_last_while_its_ids_are_factorised_keeps_the_inputs_order(tmp_path, monkeypatch):
+    """A large file's id column is factorised on a second thread and parsed after the other
+    columns; its problems, left-out rows and place in the frame stay in the columns' order."""
+    import reportlib.inputs._mapping as mapping
+
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\n[inputs.leads]\npath = "l.csv"\nmin_rows_kept = 0.25\n',
+        {
+            "m.csv": "customer_id,month,mrr\n,2024-01,1\na,2024-13,1\nb,2024-02,-5\n",
+            "l.csv": "lead_id,created_at,signup_at\n,2024-01-01,\nL2,,\nL3,2024-13-01,\nL4,2024-01-05,soon\n",
+        },
+    )
+    valid = make(tmp_path, '[inputs.mrr]\npath = "m.csv"\n', {"m.csv": "customer_id,month,mrr\na,2024-01,1\n"}, "ok")
+
+    def seen() -> tuple[list, list, list]:
+        report = validate_company(folder)
+        return (
+            [(p.message, p.file, p.row, p.column) for p in report.errors],
+            [str(w) for w in report.warnings],
+            list(load_company(valid).frames["mrr"].columns),
+        )
+
+    in_order = seen()
+    parsed = []
+    monkeypatch.setattr(
+        mapping, "codes_pending", lambda column: parsed.append(column.name) or column.name == "customer_id"
+    )
+    assert seen() == in_order  # problems, warnings and columns as when parsed in order
+    assert "customer_id" in parsed and len(in_order[0]) >= 3 and in_order[2][0] == "customer_id"

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportlib._codes import codes_pending
 from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
 from reportlib.inputs._fx import FxRates, convert
@@ -154,6 +155,11 @@ def _translate(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
     fallback = mapping.get("*")
     rest = values if fallback is None else values.where(values.isna(), fallback)
     return out.fillna(rest)
+
+
+def _pending(raw: pd.DataFrame, src: _Source) -> bool:
+    """Whether the source reads a column whose codes are being computed ahead, not done yet."""
+    return src.column is not None and src.column in raw and codes_pending(raw[src.column])
 
 
 class _Context:
@@ -443,37 +449,8 @@ class _Context:
         n_before = sum(p.severity == "error" for p in self.problems)
         self.sources = sources
         # the parsed columns, made a frame at once: each column added to a frame re-creates its labels
-        columns: dict[str, pd.Series] = {}
         rows = raw[ROW]
-        bad_rows: list[tuple[pd.Series, str, _Source]] = []  # (mask, reason, source)
-        for name, src in sources.items():
-            column = self._values(raw, name, src)
-            col = self.schema.get(name)
-            if col is None:  # a dimension: kept as text
-                columns[name] = text(column)
-                continue
-            notes = Notes()
-            parsed, unparseable, blank = self._parse(column, col, name, notes)
-            if self.spec.amount_unit == "cents" and name in MONEY.get(self.name, ()):
-                parsed = parsed / 100
-            columns[name] = parsed
-            said = self._notes(raw, notes, src, column)
-            if unparseable.any():
-                bad_rows.append((unparseable, "unparseable", src))
-                self.row_problems_bad(
-                    raw,
-                    unparseable & ~said,
-                    src,
-                    lambda v, c=col, n=name: _unparseable(v, c, n, self.spec),
-                    values=column,
-                )
-            if not col.nullable and blank.any():
-                bad_rows.append((blank, f"'{src.shown}' is blank and {name} is required", src))
-                if self.spec.on_bad_rows == "error":
-                    self.row_problems(
-                        raw, blank, src, lambda v, n=name: f"{n} is blank; every row needs one.", values=column
-                    )
-            self._rules(raw, parsed, name, col, src, bad_rows)
+        columns, bad_rows = self._columns(raw, sources)  # bad_rows: (mask, reason, source)
         frame = pd.DataFrame(columns, index=raw.index)
         self._row_rules(raw, frame, bad_rows)
         if self.spec.on_bad_rows == "warn" and bad_rows:
@@ -497,6 +474,58 @@ class _Context:
             frame = frame.groupby(keys, dropna=False, observed=True, sort=True, as_index=False)["visitors"].sum()
             frame = frame[["month", "visitors"] + [c for c in keys if c != "month"]]
         return frame if errors == n_before else None
+
+    def _columns(
+        self, raw: pd.DataFrame, sources: dict[str, _Source]
+    ) -> tuple[dict[str, pd.Series], list[tuple[pd.Series, str, _Source]]]:
+        """Each source's parsed column and its bad rows, with their problems, in the sources'
+        order. An id column whose codes are still being computed on the second thread (a
+        large file's, :func:`reportlib._codes.factorize_ahead`) is parsed last: the others
+        are parsed meanwhile instead of waiting for it (0.07-0.1 s of 6M rows)."""
+        found: dict[str, tuple[pd.Series, list, list[Problem]]] = {}
+        shared = self.problems
+        try:
+            for name, src in sorted(sources.items(), key=lambda item: _pending(raw, item[1])):
+                self.problems, bad_rows = [], []  # this column's
+                found[name] = (self._column(raw, name, src, bad_rows), bad_rows, self.problems)
+        finally:
+            self.problems = shared
+        columns, bad_rows = {}, []
+        for name in sources:
+            column, bad, problems = found[name]
+            columns[name] = column
+            bad_rows += bad
+            shared += problems
+        return columns, bad_rows
+
+    def _column(self, raw: pd.DataFrame, name: str, src: _Source, bad_rows: list) -> pd.Series:
+        """One source's parsed column; its bad rows added to ``bad_rows``, its problems said."""
+        column = self._values(raw, name, src)
+        col = self.schema.get(name)
+        if col is None:  # a dimension: kept as text
+            return text(column)
+        notes = Notes()
+        parsed, unparseable, blank = self._parse(column, col, name, notes)
+        if self.spec.amount_unit == "cents" and name in MONEY.get(self.name, ()):
+            parsed = parsed / 100
+        said = self._notes(raw, notes, src, column)
+        if unparseable.any():
+            bad_rows.append((unparseable, "unparseable", src))
+            self.row_problems_bad(
+                raw,
+                unparseable & ~said,
+                src,
+                lambda v, c=col, n=name: _unparseable(v, c, n, self.spec),
+                values=column,
+            )
+        if not col.nullable and blank.any():
+            bad_rows.append((blank, f"'{src.shown}' is blank and {name} is required", src))
+            if self.spec.on_bad_rows == "error":
+                self.row_problems(
+                    raw, blank, src, lambda v, n=name: f"{n} is blank; every row needs one.", values=column
+                )
+        self._rules(raw, parsed, name, col, src, bad_rows)
+        return parsed
 
     def _notes(self, raw, notes: Notes, src: _Source, column: pd.Series) -> pd.Series:
         """Whole-column findings of the parser: errors are said for their cells (which the
