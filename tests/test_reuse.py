@@ -284,3 +284,27 @@ def test_a_re_run_warms_its_one_kernel_ahead_and_runs_its_sections_there(
     assert warmed == [1, 1]
     assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "03_fixed"]
     assert "One customer is a third of ARR." in _text(again.pdf)
+
+
+@pytest.mark.chromium
+@pytest.mark.slow
+@needs_chromium
+def test_a_re_run_whose_every_page_is_reused_ends_its_kernel_warmed_ahead_at_once(
+    pack_company: Path, tmp_path: Path, sections, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit no section shows (the highlights): every page comes from the store, and the
+    kernel warmed ahead for nothing is ended at once (killed), not waited for politely."""
+    monkeypatch.setattr(pack.processes, "default_jobs", lambda: 2)
+    warmed = _warm_ups(monkeypatch)
+    ended: list[object] = []
+    real_end = pack.processes.end_pool
+    monkeypatch.setattr(pack.processes, "end_pool", lambda pool: ended.append(pool) if pool else real_end(pool))
+    _plan_and_commentary(pack_company)
+    out = tmp_path / "reports"
+    pack.build_pack(pack_company, out=out, notebooks=sections)
+    assert warmed == [1] and ended == []  # its section ran: the pool ended politely
+    (pack_company / "commentary.md").write_text(COMMENTARY.replace("ARR grew.", "ARR grew fast."))
+    again = pack.build_pack(pack_company, out=out, notebooks=sections)
+    assert json.loads(again.manifest.read_text())["reused_sections"] == ["01_plan", "02_risks", "03_fixed"]
+    assert warmed == [1, 1] and len(ended) == 1  # the re-run's pool, ended at once
+    real_end(ended[0])
