@@ -421,9 +421,9 @@ def _warm_ahead(run: _Run) -> bool:
     from the store: an analyst's re-run runs the sections an edit touched (often one), and
     the one kernel warmed ahead runs them. Measured on Meridian after a commentary edit that
     the summary shows, five alternating pairs: 2.2-2.8 s, against 2.6-3.3 s with the kernel
-    started for the section (a re-run whose edit no section shows waits instead for the
-    warm-up to end, about 0.9 s, as ``reportlib pack`` has since it warms its kernel at its
-    first moment). Several workers the caller asked for (``jobs``) warm ahead only when the
+    started for the section (a re-run whose edit no section shows ends that kernel at once,
+    :func:`_release_kernels`; ``reportlib pack`` warms its kernel at its first moment).
+    Several workers the caller asked for (``jobs``) warm ahead only when the
     KPIs compute: on two cores, two kernels warming beside a re-run slowed it (6.4 s against
     4.9-5.5 s with one kernel started for the one section)."""
     return run.request.jobs is None or not _kpis_stored(run)
