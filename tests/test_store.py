@@ -149,12 +149,21 @@ def _count_scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return scans
 
 
+def _counted_store(root: Path, bound: int, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, list[int]]:
+    """A store under ``root`` kept within ``bound`` bytes, and the count of its scans."""
+    return Store("things", root=root, max_bytes=bound), _count_scans(monkeypatch)
+
+
+def _as_another_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on this test is a process that has not scanned the store itself."""
+    monkeypatch.setattr(store, "_scans", {})
+
+
 def test_a_write_scans_the_store_once_a_minute_while_it_stays_within_its_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a pack writes a dozen entries: one scan of the store (each stats every entry), not twelve
-    scans = _count_scans(monkeypatch)
-    things = Store("things", root=tmp_path, max_bytes=1_000_000)
+    things, scans = _counted_store(tmp_path, 1_000_000, monkeypatch)
     for n in range(12):
         things.put(f"k{n}", b"x" * 1_000)
     assert scans[0] == 1
@@ -179,25 +188,24 @@ def test_a_scan_by_another_process_in_the_last_minute_spares_the_next_ones(
     # every command is a process of its own: its first write used to scan the whole store
     # (7,500 entries: 0.05 s); a scan records what it found at the root, and a process that
     # finds a record of the last minute counts from it instead
-    scans = _count_scans(monkeypatch)
-    things = Store("things", root=tmp_path, max_bytes=1_000_000)
+    things, scans = _counted_store(tmp_path, 1_000_000, monkeypatch)
     things.put("first", b"x" * 1_000)
     assert scans[0] == 1
     found = int((tmp_path / store._USAGE).read_text())
     assert found == things.path("first").stat().st_size
 
-    monkeypatch.setattr(store, "_scans", {})  # the next command: a process that has not scanned
+    _as_another_process(monkeypatch)  # the next command
     things.put("second", b"x" * 1_000)
     assert scans[0] == 1
     assert store._scans[tmp_path][1] == found + things.path("second").stat().st_size
 
     # a record a minute old, or one that cannot be read, is not trusted: the store is scanned
     _age_usage(tmp_path, store._RESCAN_SECONDS + 1)
-    monkeypatch.setattr(store, "_scans", {})
+    _as_another_process(monkeypatch)
     things.put("third", b"z")
     assert scans[0] == 2
     (tmp_path / store._USAGE).write_text("?")
-    monkeypatch.setattr(store, "_scans", {})
+    _as_another_process(monkeypatch)
     things.put("fourth", b"z")
     assert scans[0] == 3
     assert (tmp_path / store._USAGE).read_text() == str(sum(p.stat().st_size for p in tmp_path.rglob("*.pkl")))
@@ -207,13 +215,12 @@ def test_a_scan_by_another_process_in_the_last_minute_spares_the_next_ones(
 def test_a_recorded_scan_near_the_bound_does_not_spare_a_write_that_may_pass_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scans = _count_scans(monkeypatch)
-    things = Store("things", root=tmp_path, max_bytes=25_000)
+    things, scans = _counted_store(tmp_path, 25_000, monkeypatch)
     things.put("a", b"x" * 10_000)
     things.put("b", b"x" * 10_000)
     things.evict()  # a scan records both
     assert scans[0] == 2
-    monkeypatch.setattr(store, "_scans", {})  # another process: the record says 20,000 and some
+    _as_another_process(monkeypatch)  # the record says 20,000 and some
     os.utime(things.path("a"), (1_000_000, 1_000_000))
     things.put("c", b"x" * 10_000)  # the record and this write pass the bound: scan, evict "a"
     assert scans[0] == 3 and things.get("a") is None and things.get("c") is not None
@@ -225,8 +232,7 @@ def test_a_write_that_may_pass_the_bound_scans_and_evicts_at_once(
     # entries of 10,000 bytes under a bound of 25,000: "a" and "b" fit (one scan, the first
     # write's); "c" may pass the bound, so its write scans at once and evicts "a", the least
     # recently used
-    scans = _count_scans(monkeypatch)
-    things = Store("things", root=tmp_path, max_bytes=25_000)
+    things, scans = _counted_store(tmp_path, 25_000, monkeypatch)
     things.put("a", b"x" * 10_000)
     things.put("b", b"x" * 10_000)
     assert scans[0] == 1  # 2 x 10,000 and their framing: within the bound
