@@ -15,13 +15,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.backends.backend_svg import RendererSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.ticker import FixedLocator  # noqa: E402
 
 from reportlib import format as F  # noqa: E402
 from reportlib.deck import _style as S  # noqa: E402
 from reportlib.deck import charts, portfolio_charts  # noqa: E402
-from reportlib.deck._charts import revenue  # noqa: E402
+from reportlib.deck._charts import (
+    _drawing,  # noqa: E402
+    revenue,  # noqa: E402
+)
 from reportlib.deck._charts._drawing import settled_ticks  # noqa: E402
 
 
@@ -459,6 +464,50 @@ def test_settled_ticks_print_the_same_figure_and_leave_it_as_it_was(name):
     assert all(a._autolabelpos for ax in settled.axes for a in (ax.xaxis, ax.yaxis))
     matplotlib.pyplot.close(plain)
     matplotlib.pyplot.close(settled)
+
+
+@pytest.mark.parametrize("name", ["kpi_tiles", "revenue_lines", "benchmark_bars"])
+def test_each_text_is_measured_once_per_process_and_prints_the_same_figure(name, monkeypatch):
+    measured, measure = [], _drawing._measure_svg_text
+
+    def counted(self, s, prop, ismath):
+        measured.append(s)
+        return measure(self, s, prop, ismath)
+
+    monkeypatch.setattr(_drawing, "_SVG_TEXT_SIZES", {})
+    plain = _svg(_figure(CHARTS[name]()))
+    monkeypatch.setattr(_drawing, "_measure_svg_text", counted)
+    first, again = _figure(CHARTS[name]()), _figure(CHARTS[name]())
+    with settled_ticks(first):
+        assert _svg(first) == plain
+    texts = set(measured)
+    # the layout pass and the SVG pass share the sizes: each text measured once
+    assert texts and len(measured) == len(texts)
+    with settled_ticks(again):
+        assert _svg(again) == plain
+    assert len(measured) == len(texts)  # the second figure: every size from the memo
+    # outside a print the renderer measures as matplotlib does
+    assert RendererSVG.get_text_width_height_descent is measure
+    matplotlib.pyplot.close("all")
+
+
+def test_a_text_is_measured_again_in_another_font_or_font_list(monkeypatch):
+    monkeypatch.setattr(_drawing, "_SVG_TEXT_SIZES", {})
+    renderer = RendererSVG(100, 100, io.StringIO())
+    prop = FontProperties(family="sans-serif", size=10)
+    _drawing._svg_text_size(renderer, "ARR €1.2M", prop, False)
+    _drawing._svg_text_size(renderer, "ARR €1.2M", FontProperties(family="sans-serif", size=12), False)
+    _drawing._svg_text_size(renderer, "ARR €1.2M", FontProperties(family="sans-serif", size=10, weight="bold"), False)
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans Mono"]}):  # a theme's font
+        mono = _drawing._svg_text_size(renderer, "ARR €1.2M", prop, False)
+    assert len(_drawing._SVG_TEXT_SIZES) == 4
+    assert mono == _drawing._measure_svg_text(
+        renderer, "ARR €1.2M", FontProperties(family="DejaVu Sans Mono", size=10), False
+    )
+    assert mono != _drawing._svg_text_size(renderer, "ARR €1.2M", prop, False)
+    # math text is measured each time, as matplotlib does
+    _drawing._svg_text_size(renderer, r"$x^2$", prop, True)
+    assert len(_drawing._SVG_TEXT_SIZES) == 4
 
 
 def test_time_axes_read_as_months():

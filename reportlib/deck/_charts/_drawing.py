@@ -11,12 +11,14 @@ import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ParamSpec, TypeVar
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
@@ -146,8 +148,9 @@ def settled_ticks(fig: Figure) -> Iterator[Figure]:
     and places the axis label beside them. Within one print the outcome is the same every
     time, so: ticks that depend on the view limits only (month ticks, a fixed step) are
     computed once and fixed, month labels with them, and an axis without a label stops
-    being measured to place that empty label. The printed figure is the same."""
-    undo: list[Callable[[], None]] = []
+    being measured to place that empty label. Each text is measured once per process
+    (:func:`_svg_text_measured_once`). The printed figure is the same."""
+    undo: list[Callable[[], None]] = [_svg_text_measured_once()]
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
@@ -168,6 +171,42 @@ def settled_ticks(fig: Figure) -> Iterator[Figure]:
     finally:
         for step in reversed(undo):
             step()
+
+
+#: The rc parameters that decide which font file a family name stands for (matplotlib's
+#: ``findfont`` keys its own cache on them too): a theme may change them between prints.
+_FONT_LISTS = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
+#: Width, height and descent of each plain text in the SVG renderer, by text, font and font lists.
+_SVG_TEXT_SIZES: dict[tuple[object, ...], tuple[float, float, float]] = {}
+_MEASURED_AT_MOST = 50_000  # then the memo starts again (a kernel lives for many packs)
+_measure_svg_text = RendererSVG.get_text_width_height_descent
+
+
+def _svg_text_size(self: RendererSVG, s: str, prop: FontProperties, ismath: bool | str) -> tuple[float, float, float]:
+    """:meth:`RendererSVG.get_text_width_height_descent`, each plain text measured once.
+
+    matplotlib keeps the sizes it measured per renderer, and a print makes two (a layout
+    pass, then the SVG), each new: every tick label and title was laid out by FreeType
+    again, in every figure (about a tenth of a section's drawing). The SVG renderer's sizes
+    depend on the text, the font properties and the font files only (fixed size and dpi,
+    no hinting), so one process-wide memo gives the same numbers. Math text is measured
+    as before."""
+    if ismath:
+        return _measure_svg_text(self, s, prop, ismath)
+    key = (s, prop.copy(), tuple(tuple(mpl.rcParams[name]) for name in _FONT_LISTS))
+    size = _SVG_TEXT_SIZES.get(key)
+    if size is None:
+        if len(_SVG_TEXT_SIZES) >= _MEASURED_AT_MOST:
+            _SVG_TEXT_SIZES.clear()
+        size = _SVG_TEXT_SIZES[key] = _measure_svg_text(self, s, prop, ismath)
+    return size
+
+
+def _svg_text_measured_once() -> Callable[[], None]:
+    """Have the SVG renderer measure through :func:`_svg_text_size`; the call that undoes it."""
+    before = RendererSVG.get_text_width_height_descent
+    RendererSVG.get_text_width_height_descent = _svg_text_size  # type: ignore[method-assign]
+    return functools.partial(setattr, RendererSVG, "get_text_width_height_descent", before)
 
 
 # --- legends -----------------------------------------------------------------------------------
