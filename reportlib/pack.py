@@ -45,7 +45,6 @@ from reportlib.params import pack_folder, parse_compare, parse_segment, period_l
 from reportlib.registry import SECTION_TITLES
 from reportlib.render import ahead, reuse
 from reportlib.render.chromium import Chromium
-from reportlib.render.export import assemble_pdf, export_one, logo_stamps
 from reportlib.render.run import SectionRun, run_sections, warm_up
 from reportlib.resources import notebooks_dir, templates_dir
 from reportlib.session import Session
@@ -658,6 +657,8 @@ class _Printer:
 
     def _export(self, notebook: Path) -> Path:
         start = time.perf_counter()
+        from reportlib.render.export import export_one  # nbconvert: once the first section has run
+
         pdf = export_one(notebook, self.pdf_dir, self.browser, footer=False, theme_css=self.theme_css)
         self.seconds[notebook.stem] = round(time.perf_counter() - start, 3)
         return pdf
@@ -782,6 +783,8 @@ def _assemble(run: _Run) -> int:
     seg, parameters = run.request.segment, run.parameters
     name = run.company.config.name + (f" ({seg[1]})" if seg else "")
     logo = run.request.theme.logo_data_uri()
+    from reportlib.render.export import assemble_pdf, logo_stamps  # pypdf: at the end
+
     stamps = logo_stamps(logo, run.staging / "_build", run.browser) if logo else None
     return assemble_pdf(
         run.pdfs,

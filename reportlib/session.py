@@ -21,7 +21,6 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from reportlib import processes
 from reportlib.exceptions import ExportError
 from reportlib.render.chromium import Chromium
-from reportlib.render.export import warm_printing
 from reportlib.render.run import release_kernel, warm_up
 
 __all__ = ["Session"]
@@ -77,6 +76,8 @@ class Session:
         page (:func:`reportlib.render.export.warm_printing`, in the look ``theme_css``) while
         the kernels warm, and wait (at most ``timeout`` seconds) until they are warm: a pack
         made now starts with its first section and prints at the browser's full speed."""
+        from reportlib.render.export import warm_printing  # nbconvert: only once a session prints
+
         self.executor()
         browser = self.browser()
         if browser is not self._warm_browser:

@@ -60,6 +60,22 @@ LAZY_ALLOWED = {
         "reportlib.render.run (papermill, jupyter_client): imported by the forked worker that warms a"
         " kernel, while the command, which forked it first, imports the library"
     ),
+    **{
+        (path, "reportlib"): (
+            "reportlib.render.export (nbconvert, pypdf: 0.3 s of CPU to import) loads when the first"
+            " section is printed (a session: when it first prints), not at the start of a pack, when"
+            " its kernel warms ahead on the other core and both cores are busy"
+        )
+        for path in ("reportlib/pack.py", "reportlib/session.py")
+    },
+    ("reportlib/render/run.py", "reportlib"): (
+        "reportlib.render._kernel (papermill, nbclient, jupyter_client: 0.25 s of CPU to import) loads in"
+        " the process that runs a section or warms a kernel; the pack's own process only hands"
+        " sections to its pool"
+    ),
+    ("reportlib/render/reuse.py", "nbformat"): (
+        "its schema validator costs 0.04 s to import: only a notebook older than version 4 needs it"
+    ),
     ("reportlib/inputs/_readers.py", "openpyxl"): (
         "0.2 s of CPU to import, needed only for a sheet calamine leaves to it (formulas, odd cells):"
         " the section kernels, which unpickle a company, and most packs never load it"

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import FIXTURES
 from reportlib.exceptions import SectionError
+from reportlib.render import _kernel
 from reportlib.render import run as runner
 from reportlib.render.run import SectionRun, run_section, run_sections
 
@@ -93,11 +94,11 @@ def test_a_kept_kernel_is_kept_when_the_caller_handles_an_exception(tmp_path: Pa
         raise ValueError("handled by the caller")
     except ValueError:
         first = run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True)
-        kept = runner._local.km
+        kept = _kernel._local.km
         second = run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True)
     try:
         assert first.ok and second.ok
-        assert kept is not None and runner._local.km is kept  # the same kernel ran both
+        assert kept is not None and _kernel._local.km is kept  # the same kernel ran both
     finally:
         runner.release_kernel()
 
@@ -107,7 +108,7 @@ def test_a_kept_kernel_never_warmed_up_freezes_once_after_its_first_notebook(tmp
     # in gc.freeze(); without one, every reset's full collection walked pandas and
     # matplotlib again (0.065 s of the 0.075 s a reset took, per section).
     def frozen() -> int:
-        return runner.run_sync(runner._execute)(runner._local.km, "import gc", 30, "gc.get_freeze_count()")
+        return _kernel.run_sync(_kernel._execute)(_kernel._local.km, "import gc", 30, "gc.get_freeze_count()")
 
     try:
         assert run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True).ok
@@ -131,12 +132,12 @@ def test_a_kept_kernel_has_one_client_for_its_reset_notebooks_and_reads(tmp_path
     # three per section: the reset, papermill and the reads all use it; it closes with the kernel.
     try:
         first = run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True, track_reads=True)
-        client = runner._local.km.client()
+        client = _kernel._local.km.client()
         second = run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True, track_reads=True)
         assert first.ok and second.ok and first.reads is not None and second.reads is not None
-        assert runner._local.km.client() is client and client.channels_running
+        assert _kernel._local.km.client() is client and client.channels_running
         # a value asked after papermill's run comes back on the same client (nothing stale taken)
-        assert runner.run_sync(runner._execute)(runner._local.km, "x = 41", 30, "x + 1") == 42
+        assert _kernel.run_sync(_kernel._execute)(_kernel._local.km, "x = 41", 30, "x + 1") == 42
     finally:
         runner.release_kernel()
     assert client.stopped and not client.channels_running
@@ -145,11 +146,11 @@ def test_a_kept_kernel_has_one_client_for_its_reset_notebooks_and_reads(tmp_path
 def test_a_kernel_whose_client_was_closed_gets_a_new_one(tmp_path: Path) -> None:
     try:
         assert run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True).ok
-        km = runner._local.km
+        km = _kernel._local.km
         old = km.client()
         old.stop_channels()  # as nbclient does when it owns the kernel
         assert run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True).ok
-        assert runner._local.km is km and km.client() is not old and km.client().channels_running
+        assert _kernel._local.km is km and km.client() is not old and km.client().channels_running
     finally:
         runner.release_kernel()
 
@@ -163,7 +164,7 @@ def test_a_worker_s_warm_up_compiles_the_validator_papermill_validates_with(monk
     from reportlib.pack import section_notebooks
 
     monkeypatch.setattr(validator, "validators", {})
-    runner._warm_runner()
+    _kernel._warm_runner()
     assert validator.validators
 
     class NoneNew(dict):

@@ -11,6 +11,7 @@ import reportlib.pack as pack
 from conftest import PACK_NOTEBOOKS, chromium_available
 from reportlib.exceptions import ExportError, SectionError
 from reportlib.portfolio._exec import _worker_session, pack_in_worker_session
+from reportlib.render import export
 from reportlib.session import Session
 
 needs_chromium = pytest.mark.skipif(not chromium_available(), reason="no Chromium installed")
@@ -46,7 +47,7 @@ def test_a_pack_in_a_one_job_session_runs_in_its_kept_kernel_without_being_told(
 ) -> None:
     # Session(jobs=1) keeps only the browser and runs the notebooks here, in this thread's
     # kernel: a pack given it and no ``jobs`` uses that kernel rather than a pool of its own.
-    from reportlib.render import run as runner
+    from reportlib.render import _kernel
 
     def no_pool(*args, **kwargs):
         raise AssertionError("the pack started a process pool of its own")
@@ -56,10 +57,10 @@ def test_a_pack_in_a_one_job_session_runs_in_its_kept_kernel_without_being_told(
     with Session(jobs=1, sections=len(PACK_NOTEBOOKS)) as session:  # closing it ends the kept kernel
         assert session.inline
         first = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session)
-        kernel = runner._local.km
+        kernel = _kernel._local.km
         second = pack.build_pack(pack_company, out=out, notebooks=PACK_NOTEBOOKS, session=session, force=True)
         assert first.pdf.is_file() and not second.skipped
-        assert kernel is not None and runner._local.km is kernel  # both packs, one kept kernel
+        assert kernel is not None and _kernel._local.km is kernel  # both packs, one kept kernel
 
 
 def test_a_portfolio_worker_keeps_its_session_through_failures_and_companies(
@@ -92,10 +93,8 @@ def test_a_portfolio_worker_keeps_its_session_through_failures_and_companies(
 
 
 def test_waiting_warm_prints_the_browsers_first_page_once_per_browser(monkeypatch: pytest.MonkeyPatch) -> None:
-    import reportlib.session as session_module
-
     warmed: list[tuple[object, str]] = []
-    monkeypatch.setattr(session_module, "warm_printing", lambda browser, css: warmed.append((browser, css)) or 0.1)
+    monkeypatch.setattr(export, "warm_printing", lambda browser, css: warmed.append((browser, css)) or 0.1)
     with Session(jobs=1) as session:  # inline: no kernels, the browser only
         session.wait_warm(30, ":root { --bp-primary: #123456; }")
         session.wait_warm(30)
@@ -108,12 +107,10 @@ def test_waiting_warm_prints_the_browsers_first_page_once_per_browser(monkeypatc
 
 
 def test_a_browser_that_cannot_print_leaves_the_error_to_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
-    import reportlib.session as session_module
-
     def cannot_print(browser: object, css: str) -> float:
         raise ExportError("Chromium could not print")
 
-    monkeypatch.setattr(session_module, "warm_printing", cannot_print)
+    monkeypatch.setattr(export, "warm_printing", cannot_print)
     with Session(jobs=1) as session:
         session.wait_warm(30)  # no error here: the pack checks its browser and names the remedy
         assert session._warm_browser is None

@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from reportlib._store import Mode, Store, digest, file_digest
 from reportlib.deck._reads import unchanged
 
@@ -107,6 +105,8 @@ def _code_sources(path: str) -> list[str]:
     process, before the pack's first notebook could start); older versions are converted."""
     content = json.loads(Path(path).read_text(encoding="utf-8"))
     if content.get("nbformat") != 4:
+        import nbformat  # with its schema validator: only for the rare notebook before version 4
+
         return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
     return [_text(c.get("source", "")) for c in content["cells"] if c.get("cell_type") == "code"]
 
