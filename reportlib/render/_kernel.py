@@ -1,42 +1,34 @@
-"""One worker's kept kernel, and the papermill run of a section notebook in it.
+"""One worker's kept kernel: started, warmed, reset between notebooks, ended.
 
-The half of :mod:`reportlib.render.run` that runs in the process that executes sections (a
-pool worker, or the caller itself with ``jobs=1``): papermill, nbclient and jupyter_client,
-about 0.25 s of CPU to import. The pack's own process only hands sections to its pool and
-never imports this module, so a cold pack's start, when its kernel warms ahead on the other
-core, is that much shorter; :mod:`reportlib.render.run` imports it on the first call that
-needs it.
+The kernel half of :mod:`reportlib.render.run`, in the process that executes sections (a
+pool worker, or the caller itself with ``jobs=1``); papermill's run of a notebook in the
+kernel is :mod:`reportlib.render._papermill`. The pack's own process only hands sections to
+its pool and imports neither (jupyter_client, papermill, nbclient: 0.3 s of CPU). This
+module needs jupyter_client alone, so that a worker warming a kernel ahead launches it
+0.17 s sooner and imports papermill while it boots (:func:`_warm_runner`).
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
-import logging
 import multiprocessing.util
 import os
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from queue import Empty
 from typing import Any
 
-import nbformat
-import papermill as pm
 from jupyter_client import AsyncKernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import CellControlSignal
-from papermill.exceptions import PapermillExecutionError
 
 from reportlib.processes import remove_stale, staging_name
-from reportlib.render.run import KERNEL, _one_line
-
-_START_ERRORS = (RuntimeError, TimeoutError, ConnectionError)
-
+from reportlib.render.run import KERNEL
 
 #: A kept kernel logs errors only: its warnings reach the user's terminal (the kernel's stderr
 #: is the command's), and the one a kernel gives when its worker was ended for it (a failed
@@ -137,7 +129,7 @@ class _FastClient(_FastReady, AsyncKernelClient):
         super().stop_channels()
 
 
-class _TrackingKernelManager(AsyncKernelManager):
+class TrackingKernelManager(AsyncKernelManager):
     """A kernel with one client for its whole life, shared by the reset, papermill and the
     reads of every notebook it runs, and closed with the kernel (:meth:`close_client`).
 
@@ -205,7 +197,7 @@ def _shutdown(km: Any) -> None:
         pass
 
 
-def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
+def kept_kernel(start_timeout: float, setup: str = "") -> Any:
     """This thread's reusable ``python3`` kernel, reset to an empty namespace.
 
     Starting a kernel and importing pandas/matplotlib costs seconds; a section notebook
@@ -216,10 +208,10 @@ def _warm_kernel(start_timeout: float, setup: str = "") -> Any:
     """
     km = getattr(_local, "km", None)
     if km is not None and not run_sync(km.is_alive)():
-        _discard_kernel()
+        discard_kernel()
         km = None
     if km is None:
-        km = _TrackingKernelManager(kernel_name=KERNEL)
+        km = TrackingKernelManager(kernel_name=KERNEL)
         run_sync(km.start_kernel)(extra_arguments=list(_QUIET_KERNEL))
         _warm_runner()  # while the kernel starts
         _local.km = km
@@ -255,7 +247,7 @@ async def _execute(km: Any, code: str, timeout: float, expression: str | None = 
 
 #: Starts the record of what the next notebook reads (``reportlib.deck._reads``); a kernel
 #: without reportlib records nothing (its sections are then never reused).
-_ARM_READS = """\
+ARM_READS = """\
 try:
     import reportlib.deck._reads as _reads
     _reads.arm({output_dir!r})
@@ -267,7 +259,7 @@ except Exception:
 _TAKE_READS = "__import__('reportlib.deck._reads', fromlist=['report']).report()"
 
 
-def _take_reads(km: Any, timeout: float) -> str | None:
+def take_reads(km: Any, timeout: float) -> str | None:
     """The record of what the notebook that just ran read; None when it cannot be had."""
     try:
         reads = run_sync(_execute)(km, "", timeout, _TAKE_READS)
@@ -278,10 +270,10 @@ def _take_reads(km: Any, timeout: float) -> str | None:
 
 def release() -> None:
     """:func:`reportlib.render.run.release_kernel`."""
-    _discard_kernel()
+    discard_kernel()
 
 
-def _discard_kernel() -> None:
+def discard_kernel() -> None:
     finalizer = getattr(_local, "finalizer", None)
     _local.km = _local.finalizer = None
     if finalizer is not None:
@@ -302,121 +294,21 @@ def warm(imports: Sequence[str], start_timeout: float, calls: Sequence[str]) -> 
     code = "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in imports)
     code += "".join(f"try:\n    {c}()\nexcept Exception:\n    pass\n" for c in calls) + _FREEZE_CODE
     try:
-        km = _warm_kernel(start_timeout)
+        km = kept_kernel(start_timeout)
         run_sync(_execute)(km, code, start_timeout)
         km.frozen = True
     except Exception:  # noqa: BLE001 - warming is an optimisation; the real run retries
-        _discard_kernel()
+        discard_kernel()
     return time.perf_counter() - t0
 
 
 def _warm_runner() -> None:
-    """Compile nbformat's schema validator in this process: papermill validates each
-    notebook it reads and writes, and the first validation compiles it (0.03-0.06 s,
-    else on the first section's time)."""
+    """Load the papermill side of the runner (:mod:`reportlib.render._papermill`: papermill,
+    nbclient and nbformat, 0.2 s to import) while the kernel just launched boots on the
+    other core, and compile nbformat's schema validator: papermill validates each notebook
+    it reads and writes, and the first validation compiles it (0.03-0.06 s, else on the
+    first section's time)."""
     with contextlib.suppress(Exception):  # an optimisation only
-        nbformat.validate(nbformat.v4.new_notebook())
+        from reportlib.render import _papermill
 
-
-class _QuietPapermill:
-    """Logging filter for papermill's parameter-inspection chatter.
-
-    Papermill parses the ``parameters`` cell to list the notebook's parameters and warns
-    about every line it cannot read as ``name = value`` (comments, wrapped lines) and about
-    parameters the cell does not assign. The pack passes the same documented parameters to
-    every section, so for a user these are noise; everything else papermill logs (errors
-    included) still goes through.
-    """
-
-    _NOISE = ("Unable to parse line", "Passed unknown parameter")
-
-    def filter(self, record: Any) -> bool:
-        try:
-            return not str(record.getMessage()).startswith(self._NOISE)
-        except Exception:  # noqa: BLE001 - never lose a record because of the filter
-            return True
-
-
-def _quiet_papermill() -> None:
-    for name in ("papermill", "papermill.translators"):
-        log = logging.getLogger(name)
-        if not any(isinstance(f, _QuietPapermill) for f in log.filters):
-            log.addFilter(_QuietPapermill())
-
-
-def _code_cell_number(nb_path: Path, cell_index: int) -> int | None:
-    """1-based number of the failing cell among the source notebook's code cells.
-
-    Papermill's ``cell_index`` counts every cell of the executed notebook, including the
-    injected-parameters cell it added; the analyst needs the number in the notebook
-    they open (Jupyter's "cell N" of code cells), so the injected cell is not counted.
-    """
-    try:
-        nb = nbformat.read(str(nb_path), as_version=4)
-    except Exception:  # noqa: BLE001 - the output may be unreadable; fall back to None
-        return None
-    # Papermill inserts its error banner cells after computing cell_index: drop them.
-    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
-    count = 0
-    for index, cell in enumerate(cells):
-        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
-            if index == cell_index:
-                return None
-            continue
-        count += 1
-        if index == cell_index:
-            return count
-    return None
-
-
-def attempt(
-    notebook: Path,
-    output: Path,
-    parameters: Mapping[str, Any],
-    start_timeout: float,
-    execution_timeout: float | None,
-    reuse_kernel: bool,
-    track_reads: bool = False,
-) -> tuple[None | tuple[Any, str], str | None]:
-    """One papermill run: (None, its reads) when it succeeded, else ``((cell, error),
-    None)``; ``cell`` is ``"retry"`` when the kernel did not start. A warm kernel that saw
-    any failure is discarded, never reused."""
-    _quiet_papermill()
-    engine: dict[str, Any] = {"kernel_manager_class": _TrackingKernelManager}
-    failure: None | tuple[Any, str] = None
-    reads, finished = None, False
-    try:
-        if reuse_kernel:
-            arm = _ARM_READS.format(output_dir=str(parameters.get("output_dir") or "")) if track_reads else ""
-            engine["km"] = _warm_kernel(start_timeout, arm)
-        pm.execute_notebook(
-            str(notebook),
-            str(output),
-            parameters=dict(parameters),
-            kernel_name=KERNEL,
-            cwd=None,
-            progress_bar=False,
-            log_output=False,
-            request_save_on_cell_execute=False,
-            start_timeout=start_timeout,
-            execution_timeout=execution_timeout,
-            **engine,
-        )
-        if track_reads:
-            reads = _take_reads(engine["km"], start_timeout)
-        finished = True
-    except PapermillExecutionError as exc:
-        error = f"{exc.ename}: {_one_line(exc.evalue)}" if _one_line(exc.evalue) else str(exc.ename)
-        cell = _code_cell_number(output, exc.cell_index)
-        failure = (exc.exec_count if cell is None else cell), error
-    except CellControlSignal as exc:  # a cell timed out: a cell problem, not a start problem
-        failure = None, f"{type(exc).__name__}: {_one_line(str(exc))}"
-    except _START_ERRORS as exc:
-        failure = "retry", f"kernel could not start: {type(exc).__name__}: {_one_line(str(exc))}"
-    finally:
-        if reuse_kernel:
-            # not sys.exc_info(): in a worker forked while its parent handled an exception,
-            # that exception is still "being handled" in the inherited frames below
-            if failure is not None or not finished:
-                _discard_kernel()
-    return failure, reads
+        _papermill.compile_validator()

@@ -122,14 +122,14 @@ def run_section(
     the notebook read besides the KPI result (:mod:`reportlib.deck._reads`;
     :attr:`SectionRun.reads`).
     """
-    from reportlib.render import _kernel  # papermill and jupyter_client, where sections run
+    from reportlib.render import _papermill  # papermill and jupyter_client, where sections run
 
     notebook, output = Path(notebook).resolve(), Path(output).resolve()
     name = section_name(notebook)
     track = track_reads and reuse_kernel
     t0 = time.perf_counter()
     for attempt in (1, 2):
-        run, reads = _kernel.attempt(
+        run, reads = _papermill.attempt(
             notebook, output, parameters, start_timeout, execution_timeout, reuse_kernel, track
         )
         if isinstance(run, tuple):
