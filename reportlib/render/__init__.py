@@ -10,9 +10,9 @@ from typing import Any
 
 __all__ = ["BoardPDFExporter", "assemble_pdf", "export_pdfs", "find_chromium", "run_section", "run_sections"]
 
-# Imported on first use, as the top package does: importing ``reportlib.render.run`` (a pool
-# worker warming a kernel, :mod:`reportlib.render.ahead`) then costs papermill alone, not
-# nbconvert and pandas too.
+# Imported on first use, as the top package does: importing ``reportlib.render.run`` (the pack's
+# process, or a pool worker warming a kernel, :mod:`reportlib.render.ahead`) then costs neither
+# nbconvert nor pandas; papermill loads only where a section runs (``render/_papermill.py``).
 _LAZY = {
     "BoardPDFExporter": "reportlib.render.export",
     "assemble_pdf": "reportlib.render.export",
