@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from reportlib import __version__
-from reportlib._command import HELP_OPTIONS
+from reportlib._command import CONFIG_FILE, HELP_OPTIONS
 from reportlib._memory import keep_freed_memory, settle_imports
 from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
@@ -32,7 +32,6 @@ from reportlib.params import parse_compare, parse_segment
 from reportlib.processes import Terminated, interrupted, raise_on_signals
 from reportlib.serve import IDLE_MINUTES, ServerError, run_server, serving_session, stop_server
 
-CONFIG_FILE = "company.toml"
 FUND_FILE = "fund.toml"
 FUND_ENV = "REPORTLIB_FUND"
 _CONTEXT = {"help_option_names": list(HELP_OPTIONS), "max_content_width": 100}

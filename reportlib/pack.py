@@ -682,7 +682,7 @@ class _Printer:
 def _printing() -> ModuleType:
     """:mod:`reportlib.render.export` (nbconvert, pypdf: 0.3 s of CPU to import), which the
     pack loads on its own thread once it knows it will print: a pack found unchanged
-    never loads it (its command: 1.1 -> 0.5 s). Loaded later, in the printing thread, it
+    never loads it (its command: 0.93-1.19 -> 0.63-1.06 s, five pairs). Loaded later, in the printing thread, it
     competed with the kernel's warm-up and Chromium's start: a re-run after a commentary
     edit took 0.4 s longer (eight interleaved pairs, 3.28 against 2.87 s)."""
     from reportlib.render import export

@@ -159,6 +159,14 @@ def _as_another_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "_scans", {})
 
 
+def _room_for_two(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, list[int]]:
+    """A store of 25,000 bytes holding "a" and "b" of 10,000 each: a third would pass the bound."""
+    things, scans = _counted_store(root, 25_000, monkeypatch)
+    things.put("a", b"x" * 10_000)
+    things.put("b", b"x" * 10_000)
+    return things, scans
+
+
 def test_a_write_scans_the_store_once_a_minute_while_it_stays_within_its_bound(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -215,9 +223,7 @@ def test_a_scan_by_another_process_in_the_last_minute_spares_the_next_ones(
 def test_a_recorded_scan_near_the_bound_does_not_spare_a_write_that_may_pass_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    things, scans = _counted_store(tmp_path, 25_000, monkeypatch)
-    things.put("a", b"x" * 10_000)
-    things.put("b", b"x" * 10_000)
+    things, scans = _room_for_two(tmp_path, monkeypatch)
     things.evict()  # a scan records both
     assert scans[0] == 2
     _as_another_process(monkeypatch)  # the record says 20,000 and some
@@ -232,9 +238,7 @@ def test_a_write_that_may_pass_the_bound_scans_and_evicts_at_once(
     # entries of 10,000 bytes under a bound of 25,000: "a" and "b" fit (one scan, the first
     # write's); "c" may pass the bound, so its write scans at once and evicts "a", the least
     # recently used
-    things, scans = _counted_store(tmp_path, 25_000, monkeypatch)
-    things.put("a", b"x" * 10_000)
-    things.put("b", b"x" * 10_000)
+    things, scans = _room_for_two(tmp_path, monkeypatch)
     assert scans[0] == 1  # 2 x 10,000 and their framing: within the bound
     os.utime(things.path("a"), (1_000_000, 1_000_000))
     things.put("c", b"x" * 10_000)

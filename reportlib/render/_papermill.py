@@ -5,7 +5,6 @@ pack (the cell the analyst opens, a kernel that did not start and is retried).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,8 +23,7 @@ _START_ERRORS = (RuntimeError, TimeoutError, ConnectionError)
 
 def compile_validator() -> None:
     """Compile nbformat's schema validator in this process (see :func:`reportlib.render._kernel._warm_runner`)."""
-    with contextlib.suppress(Exception):  # an optimisation only
-        nbformat.validate(nbformat.v4.new_notebook())
+    nbformat.validate(nbformat.v4.new_notebook())
 
 
 class _QuietPapermill:
