@@ -125,6 +125,23 @@ def test_chromium_discovery_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         find_chromium()
 
 
+def test_a_headless_shell_on_path_is_preferred_to_the_full_browser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("chromium", "google-chrome", "chromium-headless-shell"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.delenv("REPORTLIB_CHROMIUM", raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert find_chromium() == bin_dir / "chromium-headless-shell"
+
+    (bin_dir / "chromium-headless-shell").unlink()
+    assert find_chromium() == bin_dir / "chromium"
+
+
 def _blank_pdf(path: Path, pages: int) -> Path:
     writer = PdfWriter()
     for _ in range(pages):
