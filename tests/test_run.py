@@ -174,3 +174,34 @@ def test_a_worker_s_warm_up_compiles_the_validator_papermill_validates_with(monk
     monkeypatch.setattr(validator, "validators", NoneNew(validator.validators))
     for path in section_notebooks():  # as papermill reads each section
         nbformat.validate(nbformat.read(str(path), as_version=4))
+
+
+def test_a_runner_loads_papermill_without_pyarrow_and_can_load_pyarrow_later() -> None:
+    # papermill's HDFS support would import pyarrow and numpy into every runner (0.13-0.16 s
+    # of its start); the pack hands papermill local paths only
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import reportlib.render._papermill as p\n"
+        "print(sorted({'pyarrow', 'pyarrow.fs', 'numpy'} & set(sys.modules)))\n"
+        "import pyarrow.fs\n"
+        "print(pyarrow.fs.LocalFileSystem.__name__, callable(p.pm.execute_notebook))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "LocalFileSystem True"], out.stderr
+
+
+def test_a_module_already_loaded_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from reportlib.render._papermill import _without_module
+
+    with _without_module("os"):
+        import os as again
+    assert again is os and sys.modules["os"] is os
+    monkeypatch.delitem(sys.modules, "reportlib_no_such_module", raising=False)
+    with _without_module("reportlib_no_such_module"), pytest.raises(ImportError):
+        import reportlib_no_such_module  # noqa: F401
+    assert "reportlib_no_such_module" not in sys.modules
