@@ -464,7 +464,11 @@ def test_summary_flags_stale_data_and_formats_counts_by_unit():
     totals = pc.totals_markdown(s.totals, None)
     assert "| **CUSTOMERS** | 640 (2) |" in totals  # 637 + 3 customers, no currency sign
     assert "| **ARR** | €1.5k (2) |" in totals  # 1000 + 500 EUR
-    assert "--fx" in totals  # the one-line hint without fx
+    # without fx, one line says why the sums stop at each currency, in words (no command:
+    # the fund's partners read this page)
+    assert "Sums are per currency: no exchange rates were given." in totals
+    hint = totals.split("\n\n")[-1]
+    assert hint.startswith("Sums are per currency") and not any(c in hint for c in ("`", "--", "reportlib"))
     assert s.companies.set_index("company").loc["b", "runway_months"] == 8.0
 
 

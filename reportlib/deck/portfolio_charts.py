@@ -375,8 +375,9 @@ def totals_markdown(totals: pd.DataFrame, fund_currency: str | None) -> str:
     if not fund_currency:
         lines += [
             "",
-            "Sums are per currency; `reportlib portfolio --fx rates.csv` (currency, month, rate "
-            "to the fund currency) adds them up in the fund currency.",
+            # read by the fund's partners: what is missing, not the command that adds it
+            "Sums are per currency: no exchange rates were given. With monthly rates to the "
+            "fund currency (the fund's FX file) they add up in the fund currency.",
         ]
     return "\n".join(lines)
 
