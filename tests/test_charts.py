@@ -510,6 +510,63 @@ def test_a_text_is_measured_again_in_another_font_or_font_list(monkeypatch):
     assert len(_drawing._SVG_TEXT_SIZES) == 4
 
 
+@pytest.mark.parametrize("name", ["kpi_tiles", "cohort_nrr", "funnel"])
+def test_each_font_s_line_heights_are_read_once_per_process_and_print_the_same_figure(name, monkeypatch):
+    read, heights = [], _drawing._font_heights
+
+    def counted(prop, dpi):
+        read.append((prop.copy(), dpi))
+        return heights(prop, dpi)
+
+    monkeypatch.setattr(_drawing, "_FONT_HEIGHTS", {})
+    monkeypatch.setattr(_drawing, "_font_heights", counted)
+    plain = _svg(_figure(CHARTS[name]()))  # matplotlib reads the fonts itself
+    assert read == [] and "_get_font_height_metrics" not in vars(RendererSVG)
+    first, again = _figure(CHARTS[name]()), _figure(CHARTS[name]())
+    with settled_ticks(first):
+        assert _svg(first) == plain
+    # one read per font (size, weight, family) in both passes of the print, at the SVG's 72 dpi
+    assert read and len(read) == len(set(read)) and {dpi for _, dpi in read} == {72}
+    with settled_ticks(again):
+        assert _svg(again) == plain
+    assert len(read) == len(set(read))  # the second figure: every font from the memo
+    assert "_get_font_height_metrics" not in vars(RendererSVG)
+    matplotlib.pyplot.close("all")
+
+
+def test_font_heights_are_matplotlib_s_own_and_asked_outside_a_print_are_left_to_it(monkeypatch):
+    monkeypatch.setattr(_drawing, "_FONT_HEIGHTS", {})
+    renderer = RendererSVG(100, 100, io.StringIO())
+    prop = FontProperties(family="sans-serif", size=11)
+    assert _drawing._svg_font_heights(renderer, prop) == (None, None, None)  # not printing
+    fig = Figure(dpi=72)  # the dpi a figure has while it prints as SVG
+    text = fig.text(0.1, 0.5, "Net new ARR\n€1.2M (+8%)", fontproperties=prop)
+
+    def layout() -> tuple:
+        bbox, lines, descent = text._get_layout(renderer)
+        return bbox.bounds, lines, descent
+
+    read_by_matplotlib = layout()
+    done = _drawing._svg_font_heights_read_once(fig)
+    try:
+        assert layout() == read_by_matplotlib  # two lines: ascent, descent and line gap all used
+        assert len(_drawing._FONT_HEIGHTS) == 1
+        # another matplotlib that asks with more than the font reads the font itself
+        assert renderer._get_font_height_metrics(prop, 72) == (None, None, None)
+    finally:
+        done()
+    assert "_get_font_height_metrics" not in vars(RendererSVG)
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Sans Mono"]}):  # a theme's font
+        done = _drawing._svg_font_heights_read_once(fig)
+        try:
+            mono = renderer._get_font_height_metrics(prop)
+        finally:
+            done()
+    assert len(_drawing._FONT_HEIGHTS) == 2 and mono == _drawing._font_heights(
+        FontProperties(family="DejaVu Sans Mono", size=11), 72
+    )
+
+
 def test_time_axes_read_as_months():
     fig = _figure(CHARTS["revenue_lines"]())
     texts = _tick_texts(fig.axes[0], "x")

@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, FixedLocator, MultipleLocator
@@ -149,8 +149,9 @@ def settled_ticks(fig: Figure) -> Iterator[Figure]:
     time, so: ticks that depend on the view limits only (month ticks, a fixed step) are
     computed once and fixed, month labels with them, and an axis without a label stops
     being measured to place that empty label. Each text is measured once per process
-    (:func:`_svg_text_measured_once`). The printed figure is the same."""
-    undo: list[Callable[[], None]] = [_svg_text_measured_once()]
+    (:func:`_svg_text_measured_once`), and each font's line heights too
+    (:func:`_svg_font_heights_read_once`). The printed figure is the same."""
+    undo: list[Callable[[], None]] = [_svg_text_measured_once(), _svg_font_heights_read_once(fig)]
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
@@ -207,6 +208,77 @@ def _svg_text_measured_once() -> Callable[[], None]:
     before = RendererSVG.get_text_width_height_descent
     RendererSVG.get_text_width_height_descent = _svg_text_size  # type: ignore[method-assign]
     return functools.partial(setattr, RendererSVG, "get_text_width_height_descent", before)
+
+
+#: The figures :func:`settled_ticks` is printing, innermost last (their dpi scales a font's heights).
+_PRINTING: list[Figure] = []
+#: Ascent, descent and line gap of each font, by font properties, font lists and dpi.
+_FONT_HEIGHTS: dict[tuple[object, ...], tuple[float | None, float | None, float | None]] = {}
+_NO_HEIGHTS = (None, None, None)  # matplotlib's signal to read the font itself
+#: The font tables matplotlib reads a line's height from, in its order of preference.
+_HEIGHT_TABLES = (
+    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+    ("hhea", "lineGap", "ascent", "descent"),
+)
+
+
+def _font_heights(prop: FontProperties, dpi: float) -> tuple[float | None, float | None, float | None]:
+    """A font's ascent, descent and line gap in pixels at ``dpi``, read from its tables as
+    matplotlib's ``Text._get_layout`` reads them (the same arithmetic, so the same floats)."""
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, linegap_key, ascent_key, descent_key in _HEIGHT_TABLES:
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * fontsize * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale
+    return _NO_HEIGHTS
+
+
+def _svg_font_heights(
+    self: RendererSVG, prop: FontProperties, *more: object
+) -> tuple[float | None, float | None, float | None]:
+    """The hook matplotlib asks a renderer for a font's line heights before it reads them
+    itself (``_get_font_height_metrics``; the PDF and PS renderers have one), each font read
+    once per process.
+
+    Laying out a text, matplotlib looks its font up and reads two of the font's tables
+    again: for every tick label and title, in both passes of every print (about a tenth of
+    a section's drawing). The heights depend on the font properties, the font files and
+    the figure's dpi only. Outside a print of :func:`settled_ticks`, or asked with more
+    than the font (another matplotlib), it answers "read them yourself"."""
+    if more or not _PRINTING:
+        return _NO_HEIGHTS
+    dpi = _PRINTING[-1].dpi  # 72 while the SVG prints, as matplotlib's own layout reads it
+    key = (prop.copy(), tuple(tuple(mpl.rcParams[name]) for name in _FONT_LISTS), dpi)
+    heights = _FONT_HEIGHTS.get(key)
+    if heights is None:
+        if len(_FONT_HEIGHTS) >= _MEASURED_AT_MOST:
+            _FONT_HEIGHTS.clear()
+        heights = _FONT_HEIGHTS[key] = _font_heights(prop, dpi)
+    return heights
+
+
+def _svg_font_heights_read_once(fig: Figure) -> Callable[[], None]:
+    """Have the SVG renderer answer :func:`_svg_font_heights` while ``fig`` prints; the call
+    that undoes it."""
+    had = "_get_font_height_metrics" in vars(RendererSVG)
+    before = vars(RendererSVG).get("_get_font_height_metrics")
+    _PRINTING.append(fig)
+    RendererSVG._get_font_height_metrics = _svg_font_heights  # type: ignore[attr-defined]
+
+    def undo() -> None:
+        _PRINTING.remove(fig)
+        if _PRINTING:
+            return  # an outer print still prints
+        if had:
+            RendererSVG._get_font_height_metrics = before  # type: ignore[attr-defined]
+        else:
+            del RendererSVG._get_font_height_metrics  # type: ignore[attr-defined]
+
+    return undo
 
 
 # --- legends -----------------------------------------------------------------------------------
