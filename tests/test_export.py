@@ -138,6 +138,19 @@ def test_a_headless_shell_on_path_is_preferred_to_the_full_browser(
     monkeypatch.setenv("PATH", str(bin_dir))
     assert find_chromium() == bin_dir / "chromium-headless-shell"
 
+    # Playwright's: its headless shell before its full browser, of the same build
+    pw = tmp_path / "pw"
+    for build, exe in (
+        ("chromium-1200/chrome-linux", "chrome"),
+        ("chromium_headless_shell-1200/chrome-linux", "headless_shell"),
+    ):
+        (pw / build).mkdir(parents=True)
+        (pw / build / exe).write_text("#!/bin/sh\n")
+        (pw / build / exe).chmod(0o755)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(pw))
+    assert find_chromium() == pw / "chromium_headless_shell-1200/chrome-linux/headless_shell"
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "none"))
+
     (bin_dir / "chromium-headless-shell").unlink()
     assert find_chromium() == bin_dir / "chromium"
 
