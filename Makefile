@@ -37,7 +37,7 @@ system-deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing fonts-dejavu-core >/dev/null; \
 	fi
-	@# Debian's chromium-headless-shell prints the same pages for about half of chromium's CPU;
+	@# Debian's chromium-headless-shell prints the same pages for about a third of chromium's CPU;
 	@# the pack prefers it when present. Optional: where apt has no such package (Ubuntu), the
 	@# pack prints with the browser above.
 	@if ! command -v chromium-headless-shell >/dev/null && [ -z "$${REPORTLIB_CHROMIUM:-}" ] \

@@ -177,6 +177,13 @@ def settled_ticks(fig: Figure) -> Iterator[Figure]:
 #: The rc parameters that decide which font file a family name stands for (matplotlib's
 #: ``findfont`` keys its own cache on them too): a theme may change them between prints.
 _FONT_LISTS = ("font.serif", "font.sans-serif", "font.cursive", "font.fantasy", "font.monospace")
+
+
+def _font_lists() -> tuple[tuple[str, ...], ...]:
+    """The rc font lists now, as part of a memo's key (:data:`_FONT_LISTS`)."""
+    return tuple(tuple(mpl.rcParams[name]) for name in _FONT_LISTS)
+
+
 #: Width, height and descent of each plain text in the SVG renderer, by text, font and font lists.
 _SVG_TEXT_SIZES: dict[tuple[object, ...], tuple[float, float, float]] = {}
 _MEASURED_AT_MOST = 50_000  # then the memo starts again (a kernel lives for many packs)
@@ -194,7 +201,7 @@ def _svg_text_size(self: RendererSVG, s: str, prop: FontProperties, ismath: bool
     as before."""
     if ismath:
         return _measure_svg_text(self, s, prop, ismath)
-    key = (s, prop.copy(), tuple(tuple(mpl.rcParams[name]) for name in _FONT_LISTS))
+    key = (s, prop.copy(), _font_lists())
     size = _SVG_TEXT_SIZES.get(key)
     if size is None:
         if len(_SVG_TEXT_SIZES) >= _MEASURED_AT_MOST:
@@ -252,7 +259,7 @@ def _svg_font_heights(
     if more or not _PRINTING:
         return _NO_HEIGHTS
     dpi = _PRINTING[-1].dpi  # 72 while the SVG prints, as matplotlib's own layout reads it
-    key = (prop.copy(), tuple(tuple(mpl.rcParams[name]) for name in _FONT_LISTS), dpi)
+    key = (prop.copy(), _font_lists(), dpi)
     heights = _FONT_HEIGHTS.get(key)
     if heights is None:
         if len(_FONT_HEIGHTS) >= _MEASURED_AT_MOST:
