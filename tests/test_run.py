@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -123,6 +124,35 @@ def test_a_kept_kernel_never_warmed_up_freezes_once_after_its_first_notebook(tmp
     assert run_section(OK, tmp_path / "d.ipynb", PARAMS, reuse_kernel=True).ok  # a new kernel
     try:
         assert frozen() == 0
+    finally:
+        runner.release_kernel()
+
+
+#: In a kernel: the pages faulted in to make and free a 64 MiB block, after one such block was freed.
+_REFAULTS = """\
+import resource as _resource
+def _faults():
+    before = _resource.getrusage(_resource.RUSAGE_SELF).ru_minflt
+    block = bytearray(64 << 20)
+    del block
+    return _resource.getrusage(_resource.RUSAGE_SELF).ru_minflt - before
+_faults()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
+def test_a_kept_kernel_keeps_the_memory_it_frees_after_its_first_notebook(tmp_path: Path) -> None:
+    # Like the reportlib command (reportlib._memory.keep_freed_memory): a block freed stays
+    # in the kernel for the next notebooks instead of being faulted in and zeroed again.
+    def refaults() -> int:
+        return _kernel.run_sync(_kernel._execute)(_kernel._local.km, _REFAULTS, 30, "_faults()")
+
+    pages = (64 << 20) // os.sysconf("SC_PAGE_SIZE")
+    try:
+        assert run_section(OK, tmp_path / "a.ipynb", PARAMS, reuse_kernel=True).ok
+        assert refaults() > pages // 2  # a new kernel: glibc gave the block back and faults it in again
+        assert run_section(OK, tmp_path / "b.ipynb", PARAMS, reuse_kernel=True).ok
+        assert refaults() < pages // 10  # after its first reset: the freed block is reused
     finally:
         runner.release_kernel()
 
