@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
+import platform
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -140,7 +140,7 @@ _faults()
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc settings")
 def test_a_kept_kernel_keeps_the_memory_it_frees_after_its_first_notebook(tmp_path: Path) -> None:
     # Like the reportlib command (reportlib._memory.keep_freed_memory): a block freed stays
     # in the kernel for the next notebooks instead of being faulted in and zeroed again.
