@@ -24,11 +24,11 @@ wall time and 0.98 s against 1.51 s of system time (2 December 2026). A choice t
 with ``NUMPY_MADVISE_HUGEPAGE`` is kept.
 
 The price is that the process keeps that memory until it ends, which suits the command
-line (one run, then exit). A pack's kept kernels apply the settings too, once, after their
-warm-up or first notebook (``reportlib.render._kernel``): they live for many packs. Measured on that benchmark, the median of five fresh runs each:
+line (one run, then exit). Measured on that benchmark, the median of five fresh runs each:
 3.85 s without any setting, 3.43 s with large blocks still mapped, 3.29 s with the settings
 below and :func:`settle_imports`; the peak memory stayed at 1.5-1.6 GiB (an arena per
-thread instead of one made it 2.0 GiB).
+thread instead of one made it 2.0 GiB). A pack's kept kernels apply the settings too, once,
+after their warm-up or first notebook (``reportlib.render._kernel``): they live for many packs.
 
 A command that loads a large company has its heap faulted in ahead, on the second core
 while it imports (:func:`warm_heap_for`): the run's arrays then reuse pages already there.

@@ -186,7 +186,7 @@ def _font_lists() -> tuple[tuple[str, ...], ...]:
 
 #: Width, height and descent of each plain text in the SVG renderer, by text, font and font lists.
 _SVG_TEXT_SIZES: dict[tuple[object, ...], tuple[float, float, float]] = {}
-_MEASURED_AT_MOST = 50_000  # then the memo starts again (a kernel lives for many packs)
+_MEASURED_AT_MOST = 50_000  # entries, then a memo starts again (see _memo)
 _measure_svg_text = RendererSVG.get_text_width_height_descent
 
 
@@ -201,13 +201,18 @@ def _svg_text_size(self: RendererSVG, s: str, prop: FontProperties, ismath: bool
     as before."""
     if ismath:
         return _measure_svg_text(self, s, prop, ismath)
-    key = (s, prop.copy(), _font_lists())
-    size = _SVG_TEXT_SIZES.get(key)
-    if size is None:
-        if len(_SVG_TEXT_SIZES) >= _MEASURED_AT_MOST:
-            _SVG_TEXT_SIZES.clear()
-        size = _SVG_TEXT_SIZES[key] = _measure_svg_text(self, s, prop, ismath)
-    return size
+    return _memo(_SVG_TEXT_SIZES, (s, prop.copy(), _font_lists()), lambda: _measure_svg_text(self, s, prop, ismath))
+
+
+def _memo(memo: dict[tuple[object, ...], R], key: tuple[object, ...], compute: Callable[[], R]) -> R:
+    """``memo[key]``, computed on first use; a memo that reached :data:`_MEASURED_AT_MOST`
+    entries starts again (a kernel lives for many packs)."""
+    value = memo.get(key)
+    if value is None:
+        if len(memo) >= _MEASURED_AT_MOST:
+            memo.clear()
+        value = memo[key] = compute()
+    return value
 
 
 def _svg_text_measured_once() -> Callable[[], None]:
@@ -259,20 +264,13 @@ def _svg_font_heights(
     if more or not _PRINTING:
         return _NO_HEIGHTS
     dpi = _PRINTING[-1].dpi  # 72 while the SVG prints, as matplotlib's own layout reads it
-    key = (prop.copy(), _font_lists(), dpi)
-    heights = _FONT_HEIGHTS.get(key)
-    if heights is None:
-        if len(_FONT_HEIGHTS) >= _MEASURED_AT_MOST:
-            _FONT_HEIGHTS.clear()
-        heights = _FONT_HEIGHTS[key] = _font_heights(prop, dpi)
-    return heights
+    return _memo(_FONT_HEIGHTS, (prop.copy(), _font_lists(), dpi), lambda: _font_heights(prop, dpi))
 
 
 def _svg_font_heights_read_once(fig: Figure) -> Callable[[], None]:
     """Have the SVG renderer answer :func:`_svg_font_heights` while ``fig`` prints; the call
     that undoes it."""
-    had = "_get_font_height_metrics" in vars(RendererSVG)
-    before = vars(RendererSVG).get("_get_font_height_metrics")
+    before = vars(RendererSVG).get("_get_font_height_metrics")  # matplotlib's own, if it has one
     _PRINTING.append(fig)
     RendererSVG._get_font_height_metrics = _svg_font_heights  # type: ignore[attr-defined]
 
@@ -280,7 +278,7 @@ def _svg_font_heights_read_once(fig: Figure) -> Callable[[], None]:
         _PRINTING.remove(fig)
         if _PRINTING:
             return  # an outer print still prints
-        if had:
+        if before is not None:
             RendererSVG._get_font_height_metrics = before  # type: ignore[attr-defined]
         else:
             del RendererSVG._get_font_height_metrics  # type: ignore[attr-defined]
