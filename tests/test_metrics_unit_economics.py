@@ -9,6 +9,7 @@ import pytest
 
 from reportlib.inputs.config import Policies
 from reportlib.metrics import Blank, Noted, Window, is_blank, note_of, unit_economics_kpis, unit_economics_series
+from reportlib.metrics import unit_economics as mue
 from reportlib.metrics.unit_economics import ltv, monthly_financials
 
 Q4 = Window(pd.Period("2026-12", "M"), 3)
@@ -320,3 +321,95 @@ def test_cash_runway_series_is_cash_over_the_three_month_average_burn():
     assert t["net_burn_monthly"].iloc[:2].isna().all()
     # a segment of company-wide financials has no cash of its own
     assert cash_runway_series(fin, ("segment", "SMB")).empty
+
+
+# --- the series of a segment pack on company-wide financials ---------------------------------
+
+SEGMENT_BRIDGE = pd.DataFrame(
+    {
+        "month": ["2026-01", "2026-02", "2026-03"],
+        "new": [100.0, 0.0, 50.0],
+        "new_customers": [1.0, 0.0, 1.0],
+        "closing_mrr": [1000.0, 1000.0, 1050.0],
+    }
+)
+COMPANY_BRIDGE = pd.DataFrame(
+    {
+        "month": ["2026-01", "2026-02", "2026-03"],
+        "new": [400.0, 200.0, 50.0],
+        "new_customers": [4.0, 2.0, 1.0],
+        "closing_mrr": [4000.0, 4200.0, 4250.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("allocation", "freq", "expected"),
+    [
+        # 2026-01 is the data's opening month: its new customers and new MRR are not flows
+        ("new_customers", "M", {"2026-01": math.nan, "2026-02": 0 / 2, "2026-03": 1 / 1}),
+        ("new_arr", "M", {"2026-01": math.nan, "2026-02": 0 / 200, "2026-03": 50 / 50}),
+        ("arr", "M", {"2026-01": 1000 / 4000, "2026-02": 1000 / 4200, "2026-03": 1050 / 4250}),
+        ("new_customers", "Q", {"2026Q1": math.nan}),  # a quarter's flows need all three months
+        ("arr", "Q", {"2026Q1": 1050 / 4250}),  # ARR at the quarter's end
+    ],
+)
+def test_allocation_shares_by_hand(allocation, freq, expected):
+    shares = mue.allocation_shares(SEGMENT_BRIDGE, COMPANY_BRIDGE, freq, allocation, opening_month="2026-01")
+    assert list(shares.index) == list(expected)
+    for period, share in expected.items():
+        assert shares[period] == pytest.approx(share, nan_ok=True), period
+
+
+def test_allocation_shares_none_without_a_basis_and_blank_where_the_company_had_none():
+    assert mue.allocation_shares(SEGMENT_BRIDGE, COMPANY_BRIDGE, "M", "none") is None
+    empty = COMPANY_BRIDGE.assign(new_customers=[4.0, 0.0, 1.0])
+    shares = mue.allocation_shares(SEGMENT_BRIDGE, empty, "M", "new_customers")
+    assert math.isnan(shares["2026-02"])  # 0 of 0 new customers: no share, never 0 or inf
+
+
+#: One month of a segment's series on the company's financials: company revenue 1,000, COGS 250,
+#: S&M 300, burn 500; the segment's own 1 new customer, 600 new and net new ARR, ASP 50.
+SERIES_ROW = {
+    "period": "2026-03",
+    "revenue": 1000.0,
+    "cogs": 250.0,
+    "gross_margin": 0.75,
+    "gross_margin_ttm": 0.7,
+    "sm_spend": 300.0,
+    "new_customers": 1.0,
+    "cac": 300.0,
+    "new_arr": 600.0,
+    "net_new_arr": 600.0,
+    "magic_number": 600 / 300,
+    "asp": 50.0,
+    "cac_payback_months": 300 / (50 * 0.7),
+    "burn": 500.0,
+    "burn_multiple": 500 / 600,
+    "ebitda_margin": -0.2,
+}
+
+
+def test_segment_series_allocates_company_money_and_recomputes_its_ratios():
+    out = mue.segment_unit_economics_series(pd.DataFrame([SERIES_ROW]), pd.Series({"2026-03": 0.25})).iloc[0]
+    # a quarter of the company's money is the segment's
+    assert (out["revenue"], out["cogs"], out["sm_spend"], out["burn"]) == pytest.approx((250, 62.5, 75, 125))
+    # the ratios as if computed from the allocated money
+    assert out["cac"] == pytest.approx(75 / 1)
+    assert out["magic_number"] == pytest.approx(600 / 75)
+    assert out["cac_payback_months"] == pytest.approx(75 / (50 * 0.7))
+    assert out["burn_multiple"] == pytest.approx(125 / 600)
+    # revenue and COGS allocated alike: the margins stay; the EBITDA margin is the company's alone
+    assert (out["gross_margin"], out["gross_margin_ttm"]) == pytest.approx((0.75, 0.7))
+    assert math.isnan(out["ebitda_margin"])
+    # the segment's own figures are untouched
+    assert (out["new_customers"], out["new_arr"], out["net_new_arr"], out["asp"]) == (1.0, 600.0, 600.0, 50.0)
+
+
+@pytest.mark.parametrize("shares", [None, pd.Series({"2026-03": math.nan}), pd.Series({"2026-02": 0.5})])
+def test_segment_series_without_an_allocation_shows_no_company_money(shares):
+    out = mue.segment_unit_economics_series(pd.DataFrame([SERIES_ROW]), shares).iloc[0]
+    company = ["revenue", "cogs", "gross_margin", "gross_margin_ttm", "sm_spend", "cac", "magic_number"]
+    company += ["cac_payback_months", "burn", "burn_multiple", "ebitda_margin"]
+    assert all(math.isnan(out[c]) for c in company), out
+    assert (out["new_customers"], out["new_arr"], out["net_new_arr"], out["asp"]) == (1.0, 600.0, 600.0, 50.0)

@@ -137,3 +137,57 @@ def test_segment_blank_notes_are_plain_sentences(meridian) -> None:
     # no config syntax in what a board reads
     for note in notes.dropna():
         assert "segment pack" not in note and "sm_allocation" not in note and "=" not in note, note
+
+
+#: tables/unit_economics.csv columns of company money and of ratios built on it.
+COMPANY_MONEY = ["revenue", "cogs", "gross_margin", "gross_margin_ttm", "sm_spend", "cac", "magic_number"]
+COMPANY_MONEY += ["cac_payback_months", "burn", "burn_multiple", "ebitda_margin"]
+
+
+def test_the_unit_economics_table_of_a_segment_shows_no_company_money(meridian) -> None:
+    # Meridian's financials are company-wide and sm_allocation = none, as for the KPIs above
+    table = meridian["segment"].tables["unit_economics"]
+    assert table[COMPANY_MONEY].isna().all().all()
+    # the segment's own columns are its own: the reported quarter's row is the quarter's KPIs
+    row = table[table["period"] == "2026Q1"].iloc[0]
+    kpis = meridian["segment"].kpis.set_index("kpi")["value"]
+    for column in ("new_customers", "new_arr", "net_new_arr"):
+        assert row[column] == pytest.approx(kpis[column]), column
+    company = meridian["company"].tables["unit_economics"]
+    assert row["new_customers"] < company.loc[company["period"] == "2026Q1", "new_customers"].iloc[0]
+
+
+def _allocated(folder: Path, allocation: str, segment: str):
+    toml = folder / "company.toml"
+    text = toml.read_text()
+    if "sm_allocation" not in text:
+        toml.write_text(text.replace("[policies]", f'[policies]\nsm_allocation = "{allocation}"', 1))
+    return compute_kpis(folder, as_of="2026-03", segment=("segment", segment))
+
+
+@pytest.mark.parametrize("allocation", ["new_customers", "new_arr", "arr"])
+def test_an_allocated_unit_economics_table_agrees_with_the_kpis(tmp_path, allocation) -> None:
+    folder = tmp_path / "meridian"
+    shutil.copytree(ROOT / "data" / "meridian", folder)
+    seg = _allocated(folder, allocation, "Enterprise")
+    table = seg.tables["unit_economics"]
+    row = table[table["period"] == "2026Q1"].iloc[0]  # the reported window, 2026Q1
+    kpis = seg.kpis.set_index("kpi")["value"]
+    for column in ("sm_spend", "cac", "magic_number", "cac_payback_months", "burn", "burn_multiple"):
+        assert row[column] == pytest.approx(kpis[column]), column
+    assert math.isnan(row["ebitda_margin"])  # the company's alone, allocated or not
+
+
+def test_the_segments_allocated_money_sums_to_the_company(tmp_path, meridian) -> None:
+    folder = tmp_path / "meridian"
+    shutil.copytree(ROOT / "data" / "meridian", folder)
+    tables = [
+        _allocated(folder, "new_customers", s).tables["unit_economics"] for s in ("Enterprise", "SMB", "Mid-market")
+    ]
+    company = meridian["company"].tables["unit_economics"].set_index(["freq", "period"])
+    parts = [t.set_index(["freq", "period"]) for t in tables]
+    for column in ("revenue", "cogs", "sm_spend", "burn"):
+        total = sum(p[column] for p in parts)
+        both = total.notna() & company[column].notna()
+        assert both.sum() >= 20, column  # months and quarters with new customers in the company
+        assert total[both].to_numpy() == pytest.approx(company.loc[both[both].index, column].to_numpy()), column

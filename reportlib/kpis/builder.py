@@ -51,6 +51,7 @@ from reportlib.metrics import (
     Blank,
     Value,
     Window,
+    allocation_shares,
     cohort_gross_profit,
     cohort_payback,
     feature_adoption,
@@ -68,6 +69,7 @@ from reportlib.metrics import (
     pipeline_kpis,
     pipeline_pacing,
     segment_share,
+    segment_unit_economics_series,
     unit_economics_kpis,
     unit_economics_series,
     usage_kpis,
@@ -623,7 +625,12 @@ def _until(table: pd.DataFrame, column: str, as_of: pd.Period) -> pd.DataFrame:
 
 
 def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
-    """Monthly and quarterly series in one table, told apart by ``freq``."""
+    """Monthly and quarterly series in one table, told apart by ``freq``. In a segment pack on
+    company-wide financials, the company's money is allocated to the segment period by period
+    (``sm_allocation``) or left blank, as the KPIs are (METRICS.md "Segment packs")."""
+    opening = bridge["month"].min() if len(bridge) else None
+    allocation = str(ctx.policies.sm_allocation or "none")
+    whole = _whole_bridge(ctx) if _company_wide_financials(ctx.company) and ctx.financials is not None else None
     parts = []
     for freq in ("M", "Q"):
         s = unit_economics_series(
@@ -631,11 +638,19 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
             bridge,
             freq=freq,
             policies=ctx.policies,
-            opening_month=bridge["month"].min() if len(bridge) else None,
+            opening_month=opening,
             monthly=ctx.monthly_financials(by_segment=False),
         )
+        if whole is not None:
+            shares = allocation_shares(bridge, whole, freq, allocation, opening)
+            s = segment_unit_economics_series(s, shares)
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)
+
+
+def _whole_bridge(ctx: _Ctx) -> pd.DataFrame:
+    """The whole company's MRR bridge over the same months (the run's grid, shared)."""
+    return _mrr_bridge(_context(ctx.whole, ctx.whole, ctx.window, ctx.as_of_date))
 
 
 def _journey_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:

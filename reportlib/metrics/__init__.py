@@ -83,7 +83,13 @@ from reportlib.metrics.pipeline import (
     pipeline_kpis,
     pipeline_pacing,
 )
-from reportlib.metrics.unit_economics import segment_share, unit_economics_kpis, unit_economics_series
+from reportlib.metrics.unit_economics import (
+    allocation_shares,
+    segment_share,
+    segment_unit_economics_series,
+    unit_economics_kpis,
+    unit_economics_series,
+)
 
 __all__ += [
     "Noted",
@@ -111,7 +117,9 @@ __all__ += [
     "pipeline_by_each",
     "pipeline_kpis",
     "pipeline_pacing",
+    "allocation_shares",
     "segment_share",
+    "segment_unit_economics_series",
     "unit_economics_kpis",
     "unit_economics_series",
 ]

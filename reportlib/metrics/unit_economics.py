@@ -654,3 +654,85 @@ def _series_ratios(g: pd.DataFrame, m: pd.DataFrame, freq: str, basis: str) -> p
     out["burn_multiple"] = out["burn"] / out["net_new_arr"].where(out["net_new_arr"] > 0)
     out["ebitda_margin"] = g["ebitda_ttm"] / nz(g["revenue_ttm"])
     return pd.DataFrame(out, index=g.index)[SERIES_COLUMNS].reset_index(drop=True)
+
+
+# --- the series of a segment pack on company-wide financials -------------------------------
+
+#: Company money in the series: allocated to the segment pro rata, else blank.
+_SERIES_ALLOCATED = ["revenue", "cogs", "sm_spend", "burn"]
+#: Company money over the segment's own counts: scaled by the share as the money is.
+_SERIES_SCALED = ["cac", "cac_payback_months", "burn_multiple"]
+#: Company revenue and COGS allocated alike leave the margins as they are.
+_SERIES_MARGINS = ["gross_margin", "gross_margin_ttm"]
+
+
+def allocation_shares(
+    segment_bridge: pd.DataFrame,
+    company_bridge: pd.DataFrame,
+    freq: str,
+    allocation: str,
+    opening_month: pd.Period | str | None = None,
+) -> pd.Series | None:
+    """The segment's share of the company's ``allocation`` basis in each month or quarter.
+
+    Parameters
+    ----------
+    segment_bridge, company_bridge : DataFrame
+        The ``mrr_bridge`` tables of the segment and of the whole company (same months).
+    freq : {"M", "Q"}
+        Periods as in :func:`unit_economics_series`.
+    allocation : str
+        Policy ``sm_allocation``: a basis of :data:`ALLOCATION_BASES` (new customers and new
+        ARR summed over the period, ARR at its end); anything else allocates nothing.
+    opening_month : Period, optional
+        The data's first month, whose new customers and new MRR are not flows (no share).
+
+    Returns
+    -------
+    Series or None
+        Share by period label (``"2026-03"``, ``"2026Q1"``), NaN where the company had none of
+        the basis; None when ``allocation`` allocates nothing.
+    """
+    if allocation not in ALLOCATION_BASES:
+        return None
+    segment, company = (_basis(b, freq, allocation, opening_month) for b in (segment_bridge, company_bridge))
+    return segment / company.reindex(segment.index).where(lambda s: s != 0)
+
+
+def _basis(bridge: pd.DataFrame, freq: str, allocation: str, opening_month: pd.Period | str | None) -> pd.Series:
+    months = as_months(bridge["month"])
+    if allocation == "arr":  # ARR at the period's end: the closing MRR of its last month
+        values = pd.Series(bridge["closing_mrr"].to_numpy(dtype=float), index=months)
+    else:
+        column = "new_customers" if allocation == "new_customers" else "new"
+        values = pd.Series(bridge[column].to_numpy(dtype=float), index=months)
+        if opening_month is not None:
+            values[values.index == pd.Period(opening_month, freq="M")] = np.nan
+    key = values.index if freq == "M" else values.index.asfreq("Q")
+    grouped = values.groupby(key)
+    # a quarter's flows need its three months, as the series' quarters do (_to_periods)
+    out = grouped.last() if allocation == "arr" else grouped.sum(min_count=1 if freq == "M" else 3)
+    return out.set_axis([str(p) for p in out.index])
+
+
+def segment_unit_economics_series(series: pd.DataFrame, shares: pd.Series | None) -> pd.DataFrame:
+    """``tables/unit_economics.csv`` of a segment pack whose financials are company-wide
+    (METRICS.md "Segment packs"), from the series of the segment's own revenue on the
+    company's financials (:func:`unit_economics_series`).
+
+    The segment's own columns stay (new customers, new and net new ARR, ASP). Company
+    revenue, COGS, S&M and burn are allocated by each period's ``shares``
+    (:func:`allocation_shares`), and the ratios built on them follow: CAC, CAC payback and
+    the burn multiple scale with the share, the magic number with its inverse, the margins
+    stay. Without shares (``sm_allocation`` none), or in a period where the company had none
+    of the basis, those are blank, as the pack's KPIs are. The EBITDA margin is the company's
+    alone: always blank.
+    """
+    out = series.copy()
+    out["ebitda_margin"] = np.nan
+    share = out["period"].map(shares).astype(float) if shares is not None else pd.Series(np.nan, index=out.index)
+    for column in _SERIES_ALLOCATED + _SERIES_SCALED:
+        out[column] = out[column] * share
+    out["magic_number"] = out["magic_number"] / share.where(share > 0)
+    out[_SERIES_MARGINS] = out[_SERIES_MARGINS].where(share.notna(), np.nan)
+    return out
