@@ -567,6 +567,7 @@ def portfolio(
         force=force,
         out=out,
         fx=fx,
+        fund_currency=fund_config.currency if fund_config else None,
         progress=_Say.level >= 1,
     )
     return 0 if result.ok else 1

@@ -16,6 +16,7 @@ model: the same function everywhere, the context deciding the look.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from reportlib.values import finite, is_blank
@@ -196,38 +197,63 @@ def multiple(value: object, *, context: Context = "table", decimals: int = 1) ->
     return f"{_MINUS[context] if v < 0 else ''}{abs(v):.{decimals}f}x"
 
 
-def months(value: object, *, context: Context = "table") -> str:
-    """14.25 -> '14 mo' in a table (one decimal under 10), '14.2 months' in text."""
+def months(value: object, *, context: Context = "table", decimals: int | None = None) -> str:
+    """14.25 -> '14 mo' in a table (one decimal under 10), '14.2 months' in text;
+    ``decimals`` fixes the decimals (an axis's ticks)."""
     v = finite(value)
     if v is None:
         return _BLANK[context]
     if context == "text":
-        return f"{v:.1f} months"
-    return f"{v:.1f} mo" if abs(v) < 10 else f"{v:.0f} mo"
+        return f"{v:.{1 if decimals is None else decimals}f} months"
+    if decimals is None:
+        decimals = 1 if abs(v) < 10 else 0
+    return f"{v:.{decimals}f} mo"
 
 
-def days(value: object, *, context: Context = "table") -> str:
+def days(value: object, *, context: Context = "table", decimals: int = 0) -> str:
     """30.4 -> '30 d' in a table, '30 days' in text."""
     v = finite(value)
     if v is None:
         return _BLANK[context]
-    return f"{v:.0f} {'days' if context == 'text' else 'd'}"
+    return f"{v:.{decimals}f} {'days' if context == 'text' else 'd'}"
 
 
-def value(value: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:
+def value(
+    value: object,
+    unit: object = None,
+    currency: str | None = None,
+    *,
+    context: Context = "table",
+    decimals: int | None = None,
+) -> str:
     """A KPI value formatted for its ``unit`` (kpis.csv's unit column); ratios get a
-    decimal under 10% ('4.2%'), scores none ('NPS 29')."""
+    decimal under 10% ('4.2%'), scores none ('NPS 29'). ``decimals`` fixes the decimals
+    of a unit that is not money (an axis's ticks, :func:`tick_decimals`)."""
     kind = unit_kind(unit)
     if kind == "money":
         return money(value, currency, context=context)
     if kind == "pct":
         v = finite(value)
+        if decimals is not None:
+            return percent(v, context=context, decimals=decimals)
         if context == "text":
             return percent(v, context=context)
         return percent(v, decimals=1 if v is not None and abs(v) < 0.1 else 0)
     if kind in _ABSOLUTE:
-        return _ABSOLUTE[kind](value, context=context)
-    return number(value, context=context, decimals=0 if kind == "score" else None)
+        return _ABSOLUTE[kind](value, context=context, **({} if decimals is None else {"decimals": decimals}))
+    return number(value, context=context, decimals=(0 if kind == "score" else None) if decimals is None else decimals)
+
+
+def tick_decimals(values: Sequence[float], unit: object = None, most: int = 3) -> int:
+    """The fewest decimals (up to ``most``) that print every one of ``values`` exactly in
+    ``unit`` (percent points for ratios): ticks at 72.5% and 77.5% need one, never '73%'."""
+    scale = 100.0 if unit_kind(unit) == "pct" else 1.0
+    shown = [float(v) * scale for v in values if finite(v) is not None]
+    for decimals in range(most + 1):
+        step = 10.0**decimals
+        if all(abs(v * step - round(v * step)) <= 1e-6 * max(1.0, abs(v * step)) for v in shown):
+            return decimals
+    return most
 
 
 def change(delta: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:

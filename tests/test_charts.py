@@ -598,6 +598,30 @@ def test_formatters():
     assert charts.pct_formatter()(0.85, 0) == "85%"
 
 
+@pytest.mark.parametrize(
+    ("unit", "ticks", "expected"),
+    [
+        # a portfolio GRR axis: ticks every 2.5 points, never rounded to '73%' or '82%'
+        ("ratio", [0.725, 0.75, 0.775, 0.8, 0.825], ["72.5%", "75.0%", "77.5%", "80.0%", "82.5%"]),
+        ("ratio", [0.9, 0.95, 1.0, 1.05], ["90%", "95%", "100%", "105%"]),
+        ("months", [7.5, 10.0, 12.5, 22.5], ["7.5 mo", "10.0 mo", "12.5 mo", "22.5 mo"]),
+        ("months", [0.0, 6.0, 12.0, 18.0], ["0 mo", "6 mo", "12 mo", "18 mo"]),
+        ("multiple", [0.0, 0.5, 1.0, 1.5], ["0.0x", "0.5x", "1.0x", "1.5x"]),
+        ("multiple", [0.0, 5.0, 10.0], ["0x", "5x", "10x"]),
+        ("count", [0.0, 5_000.0, 12_500.0], ["0", "5,000", "12.5k"]),
+    ],
+)
+def test_axis_ticks_print_their_positions_exactly(unit, ticks, expected):
+    assert S.value_formatter(unit).format_ticks(ticks) == expected
+
+
+def test_tick_decimals_are_the_fewest_that_print_every_tick_exactly():
+    assert F.tick_decimals([0.725, 0.75], "ratio") == 1  # 72.5%
+    assert F.tick_decimals([0.7, 0.75], "ratio") == 0  # 70%, 75%
+    assert F.tick_decimals([1.25, 1.5], "multiple") == 2
+    assert F.tick_decimals([1 / 3], "multiple") == 3  # at most three
+
+
 def test_status_colours_are_one_palette():
     assert charts.STATUS_COLORS["green"] == charts.GREEN == S.status_color("green")
     assert S.status_color("AMBER") == charts.AMBER

@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import chromium_available
-from reportlib.exceptions import InputError, Problem
+from reportlib.exceptions import InputError, ParameterError, Problem
 from reportlib.portfolio import (
     FxTable,
     find_companies,
@@ -517,3 +517,100 @@ def test_scatter_title_names_the_leader_on_each_axis():
     assert scatter_title(companies, "arr_growth_yoy", "burn_multiple") == (
         "A leads on both ARR growth (YoY) at 117% and burn multiple at 1.2x"
     )
+
+
+# --- the summary's pages: titles that state their message, dots that mean what they say ----------
+
+
+def _summary_of(values: dict[str, dict], statuses: dict[str, dict] | None = None, **meta_columns):
+    """A summary of companies ``values`` ({company: {kpi: value}}, EUR), with ``statuses``
+    ({company: {kpi: status}}) and north stars arr, nrr."""
+    rows = []
+    for company, kpis in values.items():
+        for row in _kpi_rows(company, "EUR", kpis):
+            row["status"] = (statuses or {}).get(company, {}).get(row["kpi"], "")
+            rows.append(row)
+    meta = pd.DataFrame({"company": list(values), "name": [c.upper() for c in values], **meta_columns})
+    return summarize(pd.DataFrame(rows), meta, as_of="2026-10")
+
+
+def test_headline_title_states_the_arr_and_who_is_falling_behind():
+    from reportlib.portfolio.summary import headline_title
+
+    s = _summary_of({"a": {"arr": 3000.0, "nrr": 1.1}, "b": {"arr": 1500.0, "nrr": 0.8}}, {"b": {"nrr": "red"}})
+    # 3,000 + 1,500 EUR; b's north star NRR is red: b is behind
+    assert headline_title(s) == "ARR €4.5k across 2 companies; B falling behind"
+    runs = pd.DataFrame({"company": ["c"], "segment": [""], "status": ["failed"], "seconds": [0.1], "reason": ["x"]})
+    s.runs = runs
+    assert headline_title(s).endswith("; 1 pack failed")
+
+
+def test_league_title_names_the_companies_with_a_north_star_below_benchmark():
+    from reportlib.portfolio.summary import league_title
+
+    s = _summary_of({"a": {"arr": 1.0, "nrr": 1.1}, "b": {"arr": 1.0, "nrr": 0.8}}, {"b": {"nrr": "red"}})
+    assert league_title(s.kpis, s.companies) == "B has a north star below benchmark: NRR"
+    s = _summary_of({"a": {"arr": 1.0, "nrr": 0.7}, "b": {"arr": 1.0, "nrr": 0.8}}, {c: {"nrr": "red"} for c in "ab"})
+    assert league_title(s.kpis, s.companies) == "2 companies have a north star below benchmark: A and B"
+    s = _summary_of({"a": {"arr": 1.0, "nrr": 1.1}}, {"a": {"nrr": "green"}})
+    assert league_title(s.kpis, s.companies) == "No company has a north star below benchmark"
+
+
+def test_failures_title_counts_the_packs_left_out():
+    from reportlib.portfolio.summary import failures_title
+
+    runs = pd.DataFrame({"status": ["done", "failed", "failed"]})
+    assert failures_title(runs) == "2 packs failed and are left out of this summary"
+    assert failures_title(runs.iloc[:2]) == "1 pack failed and is left out of this summary"
+
+
+def test_scatter_title_crowns_neither_a_stale_company_nor_one_not_judged_on_the_axis():
+    from reportlib.portfolio.summary import scatter_title
+
+    companies = pd.DataFrame(
+        {
+            "name": ["Fresh", "Stale", "Plg"],
+            "arr_growth_yoy": [0.5, 1.2, 0.4],
+            "arr_growth_yoy_status": ["green", "green", "green"],
+            "magic_number": [1.1, 0.9, 1.7],
+            # METRICS.md bands: the magic number is not judged for a product-led company
+            "magic_number_status": ["green", "amber", ""],
+            "stale": [False, True, False],
+        }
+    )
+    # Stale's 120% is August's figure, not October's: Fresh leads; Plg's 1.7x is not judged
+    assert scatter_title(companies, "arr_growth_yoy", "magic_number") == (
+        "Fresh leads on both ARR growth (YoY) at 50% and magic number at 1.1x"
+    )
+
+
+def test_dot_area_is_proportional_to_arr_and_a_company_without_it_is_a_ring():
+    from reportlib.deck import portfolio_charts as pc
+
+    data = pd.DataFrame({"arr_fund": [19_536_000.0, 4_526_462.0, None]})
+    areas = pc._dot_areas(data, "EUR")
+    assert areas[0] / areas[1] == pytest.approx(19_536_000 / 4_526_462)  # area, not its square root
+    assert pd.isna(areas[2])  # no fx rate: drawn as a ring, never as the smallest dot
+    assert pc._dot_areas(data, None).nunique() == 1  # without fx every dot is alike
+
+
+def test_three_close_labels_take_three_rows():
+    import matplotlib.pyplot as plt
+
+    from reportlib.deck import portfolio_charts as pc
+
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    offsets = pc._label_offsets(ax, pd.Series([0.5, 0.5, 0.51]), pd.Series([0.5, 0.5, 0.5]))
+    plt.close(fig)
+    assert len({dy for _dx, dy in offsets}) == 3
+
+
+def test_an_fx_table_must_say_the_fund_currency():
+    table = pd.DataFrame({"currency": ["USD", "GBP"], "month": ["2026-09", "2026-09"], "rate": ["0.9", "1.2"]})
+    with pytest.raises(ParameterError, match="which currency the fund reports in"):
+        load_fx(table)
+    assert load_fx(table, fund_currency="eur").fund_currency == "EUR"  # fund.toml's [fund] currency
+    column = table.assign(fund_currency="CHF")
+    assert load_fx(column, fund_currency="EUR").fund_currency == "CHF"  # the table's own column first

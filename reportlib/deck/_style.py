@@ -319,6 +319,31 @@ def number_formatter() -> FuncFormatter:
     return _func_formatter(lambda x, _pos=None: F.number(x))
 
 
-def value_formatter(unit: str, currency: str | None = None) -> FuncFormatter:
-    """Ticks in a KPI unit (registry units: currency, ratio, multiple, months, ...)."""
-    return _func_formatter(lambda x, _pos=None: F.value(x, unit, currency))
+@functools.cache
+def _exact_ticks() -> type[FuncFormatter]:
+    from matplotlib.ticker import FuncFormatter
+
+    class ExactTicks(FuncFormatter):
+        """Ticks in a KPI unit, all with the decimals their positions need (a tick at 72.5%
+        reads '72.5%', not '73%', and the axis's other ticks '75.0%' beside it)."""
+
+        def __init__(self, unit: str | None) -> None:
+            super().__init__(lambda x, _pos=None: F.value(x, unit))
+            self.unit = unit
+
+        def format_ticks(self, values):
+            decimals = F.tick_decimals(values, self.unit)
+            return [F.value(v, self.unit, decimals=decimals) for v in values]
+
+    return ExactTicks
+
+
+def value_formatter(unit: str | None, currency: str | None = None) -> FuncFormatter:
+    """Ticks in a KPI unit (registry units: currency, ratio, multiple, months, ...): money as
+    :func:`money_formatter`; ratios, multiples, months and days printed exactly at each tick."""
+    kind = F.unit_kind(unit)
+    if kind == "money":
+        return money_formatter(currency)
+    if kind in ("pct", "multiple", "months", "days"):
+        return _exact_ticks()(unit)
+    return _func_formatter(lambda x, _pos=None: F.value(x, unit, currency))  # counts: '12.5k'

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -210,7 +209,8 @@ def scatter(
     """One dot per company: ``x`` against ``y``, benchmark bands tinted behind.
 
     Dot colour is the worse of the two statuses; dot area is ARR in the fund currency
-    (with fx) or equal; companies falling behind are labelled in red.
+    (with fx, :func:`_dot_areas`; a ring where a company has none) or equal; companies falling
+    behind are labelled in red.
     """
     units, labels = _units(kpis), _labels(kpis)
     data = companies.dropna(subset=[x, y])
@@ -238,7 +238,7 @@ def scatter(
         ax.xaxis.set_major_formatter(S.value_formatter(units.get(x)))
         ax.yaxis.set_major_formatter(S.value_formatter(units.get(y)))
         ax.grid(True, axis="both")
-        _footnote(fig, ax, x, y, bands, missing, fund_currency)
+        _footnote(fig, ax, x, y, bands, missing, fund_currency, bool(_dot_areas(data, fund_currency).isna().any()))
     return fig
 
 
@@ -269,12 +269,22 @@ def _bands(ax, band: tuple[float, float] | None, axis: str) -> None:
         line(edge, color=S.MUTED, lw=0.9, ls="--", zorder=1)
 
 
+#: Dot area (points²) of the largest ARR, of a company drawn without one, and the least area.
+_AREA_MAX, _AREA_EQUAL, _AREA_MIN = 960.0, 160.0, 24.0
+
+
+def _dot_areas(data: pd.DataFrame, fund_currency: str | None) -> pd.Series:
+    """Each company's dot area: proportional to its ARR in the fund currency (``arr_fund``,
+    with fx; the least dot kept visible), NaN for a company without one (no fx rate), and
+    equal for all without fx."""
+    arr = data["arr_fund"].clip(lower=0) if fund_currency and "arr_fund" in data else None
+    if arr is None or not (arr.max() > 0):
+        return pd.Series(_AREA_EQUAL, data.index)
+    return (_AREA_MAX * arr / arr.max()).clip(lower=_AREA_MIN)
+
+
 def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> None:
-    if fund_currency and "arr_fund" in data and data["arr_fund"].notna().any():
-        arr = data["arr_fund"].fillna(0).clip(lower=0)
-        area = 60 + 900 * np.sqrt(arr / arr.max()) if arr.max() > 0 else pd.Series(160, data.index)
-    else:
-        area = pd.Series(160.0, data.index)
+    area = _dot_areas(data, fund_currency)
     offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
     for comp, s, offset in zip(data.to_dict("records"), area, offsets, strict=False):
         status = max(
@@ -282,19 +292,21 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
             key=lambda v: _STATUS_RANK.get(S.status_key(v), 0),
         )
         color = S.status_color(status)
+        sized = not pd.isna(s)  # a company without ARR in the fund currency: a ring, not a small dot
         ax.scatter(
             comp[x],
             comp[y],
-            s=float(s),
-            color=color,
+            s=float(s) if sized else _AREA_EQUAL,
+            color=color if sized else "none",
             alpha=0.85,
-            edgecolor="white",
-            linewidth=1.2,
+            edgecolor="white" if sized else color,
+            linewidth=1.2 if sized else 2.0,
             zorder=3,
         )
         behind = bool(comp["behind"])
+        stale = f" (data to {_month(comp['last_month'])})" if comp.get("stale") and comp.get("last_month") else ""
         ax.annotate(
-            str(comp["name"])[:22],
+            str(comp["name"])[:22] + stale,
             (comp[x], comp[y]),
             xytext=offset,
             textcoords="offset points",
@@ -305,25 +317,31 @@ def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> 
         )
 
 
+#: A label's vertical offsets (points) from its dot: above, below, higher, lower, ...
+_LABEL_ROWS = (5, -14, 18, -27, 31, -40)
+
+
 def _label_offsets(ax, xs: pd.Series, ys: pd.Series) -> list[tuple[int, int]]:
-    """Label offsets (points) that move a label below its dot when another dot's label
-    would sit on it (dots closer than a few percent of the axes)."""
+    """Label offsets (points) that move a label to the next free row of :data:`_LABEL_ROWS`
+    when another dot's label would sit on it (dots closer than a few percent of the axes)."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     nx, ny = (xs - x0) / (x1 - x0), (ys - y0) / (y1 - y0)
     placed: list[tuple[float, float, int]] = []
     out = []
     for px, py in zip(nx, ny, strict=False):
-        crowded = [dy for qx, qy, dy in placed if abs(px - qx) < 0.15 and abs(py - qy) < 0.06]
-        dy = 5 if not crowded else (-14 if 5 in crowded else (18 if -14 in crowded else 5))
+        crowded = {dy for qx, qy, dy in placed if abs(px - qx) < 0.15 and abs(py - qy) < 0.06}
+        dy = next((d for d in _LABEL_ROWS if d not in crowded), _LABEL_ROWS[0])
         placed.append((px, py, dy))
         out.append((7, dy))
     return out
 
 
-def _footnote(fig, ax, x, y, bands, missing, fund_currency) -> None:
+def _footnote(fig, ax, x, y, bands, missing, fund_currency, unsized: bool = False) -> None:
     parts = ["dot colour: the worse benchmark status; dashed lines: benchmark band edges"]
     if fund_currency:
         parts.append(f"dot area: ARR in {fund_currency}")
+        if unsized:
+            parts.append(f"ring: no ARR in {fund_currency} (no fx rate)")
     if not bands.get(x) and not bands.get(y):
         parts[0] = "dot colour: the worse benchmark status (no benchmark band on these axes)"
     if missing:

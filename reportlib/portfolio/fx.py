@@ -38,16 +38,17 @@ class FxTable:
         return float(rows.sort_values("month")["rate"].iloc[-1]) if len(rows) else math.nan
 
 
-def load_fx(source: str | Path | pd.DataFrame) -> FxTable:
+def load_fx(source: str | Path | pd.DataFrame, fund_currency: str | None = None) -> FxTable:
     """Read an fx table: columns ``currency, month, rate`` (optional ``fund_currency``).
 
-    The fund currency is the ``fund_currency`` column's value, else the one currency
-    whose rates are all 1, else ``"FUND"``.
+    The fund currency is the ``fund_currency`` column's value, else ``fund_currency`` (the
+    fund's ``[fund] currency``), else the one currency whose rates are all 1.
 
     Raises
     ------
     ParameterError
-        Missing columns, months or rates that are not numbers, rates <= 0.
+        Missing columns, months or rates that are not numbers, rates <= 0; no fund currency
+        (sums in an unnamed currency would be read as some currency's).
     """
     df = source.copy() if isinstance(source, pd.DataFrame) else _read_fx(Path(source))
     df.columns = [str(c).strip().lower() for c in df.columns]
@@ -66,7 +67,7 @@ def load_fx(source: str | Path | pd.DataFrame) -> FxTable:
     bad = rates.index[rates["rate"].isna() | (rates["rate"] <= 0)]
     if len(bad):
         raise ParameterError(f"the fx table has rates that are not positive numbers (row {int(bad[0]) + 2})")
-    return FxTable(rates, _fund_currency(df, rates))
+    return FxTable(rates, _fund_currency(df, rates, fund_currency))
 
 
 def _read_fx(path: Path) -> pd.DataFrame:
@@ -82,8 +83,16 @@ def _fx_months(col: pd.Series) -> pd.Series:
         raise ParameterError(f"the fx table has a month that is not a date: {exc}") from None
 
 
-def _fund_currency(df: pd.DataFrame, rates: pd.DataFrame) -> str:
+def _fund_currency(df: pd.DataFrame, rates: pd.DataFrame, given: str | None) -> str:
     if "fund_currency" in df.columns and df["fund_currency"].notna().any():
         return str(df["fund_currency"].dropna().iloc[0]).strip().upper()
+    if given:
+        return given.strip().upper()
     ones = rates.groupby("currency")["rate"].apply(lambda r: bool((r == 1).all()))
-    return ones[ones].index[0] if ones.sum() == 1 else "FUND"
+    if ones.sum() == 1:
+        return str(ones[ones].index[0])
+    raise ParameterError(
+        "the fx table does not say which currency the fund reports in: add a fund_currency column, "
+        'set [fund] currency in fund.toml (e.g. currency = "EUR"), or list the fund\'s own currency '
+        "with a rate of 1"
+    )

@@ -91,6 +91,7 @@ def run_portfolio(
     force: bool = False,
     out: str | Path = "reports",
     fx: str | Path | pd.DataFrame | None = None,
+    fund_currency: str | None = None,
     executor: Executor | None = None,
     pack_fn: Callable[..., Any] | None = None,
     summary: bool = True,
@@ -116,6 +117,9 @@ def run_portfolio(
         Output folder; the summary goes to ``<out>/portfolio/<as_of>/``.
     fx
         CSV path or DataFrame of ``currency, month, rate`` to the fund currency.
+    fund_currency
+        The fund's currency (``fund.toml``'s ``[fund] currency``) when the fx table has no
+        ``fund_currency`` column (:func:`reportlib.portfolio.fx.load_fx`).
     executor
         Any ``concurrent.futures.Executor`` to use instead (not shut down here).
     pack_fn
@@ -135,7 +139,7 @@ def run_portfolio(
     data_dir, out = Path(data_dir).resolve(), Path(out).resolve()
     if not data_dir.is_dir():
         raise ParameterError(f"{data_dir} is not a folder")
-    fx_table = load_fx(fx) if fx is not None else None
+    fx_table = load_fx(fx, fund_currency) if fx is not None else None
     companies = [describe_company(p, data_dir) for p in find_companies(data_dir)]
     tasks = pack_tasks(companies, segments)
     params = {"as_of": as_of, "window": window, "out": str(out), "force": force}

@@ -36,6 +36,9 @@ __all__ = [
     "TABLE_COLUMNS",
     "PortfolioSummary",
     "best_corner",
+    "failures_title",
+    "headline_title",
+    "league_title",
     "load_summary",
     "render_summary",
     "scatter_caption",
@@ -201,7 +204,8 @@ def scatter_title(companies: pd.DataFrame, x: str, y: str) -> str:
         return f"{label[x]} vs {label[y]}: no company has both"
 
     def lead(kpi: str) -> tuple[str, str]:
-        best = data[kpi].idxmax() if reg.get(kpi).direction == "higher" else data[kpi].idxmin()
+        rivals = _rivals(data, kpi)
+        best = rivals[kpi].idxmax() if reg.get(kpi).direction == "higher" else rivals[kpi].idxmin()
         shown = fmt.value(data.at[best, kpi], reg.get(kpi).unit, context="text")
         return str(data.at[best, "name"]), f"{label[kpi]} at {shown}"
 
@@ -211,6 +215,82 @@ def scatter_title(companies: pd.DataFrame, x: str, y: str) -> str:
     if who_x == who_y:
         return f"{who_x} leads on both {on_x} and {on_y}"
     return f"{who_x} leads on {on_x}, {who_y} on {on_y}"
+
+
+def headline_title(summary: PortfolioSummary) -> str:
+    """The first page's title: the portfolio's ARR and who is falling behind.
+
+    'ARR €24.1M across 2 companies; Loopwise falling behind'. The ARR is the fund-currency
+    sum with fx, else the one currency's; companies in several currencies without fx are
+    counted, not summed.
+    """
+    n = len(summary.companies)
+    arr = summary.totals[summary.totals["kpi"] == "arr"] if len(summary.totals) else summary.totals
+    fund = arr[arr["scope"] == "fund"] if len(arr) else arr
+    own = arr[arr["scope"] == "currency"] if len(arr) else arr
+    row = fund.iloc[0] if len(fund) else own.iloc[0] if len(own) == 1 else None
+    if row is not None and row["companies"] > 0:
+        money = fmt.value(row["value"], "currency", row["currency"], context="text")
+        counted = int(row["companies"])
+        head = f"ARR {money} across " + (f"{counted} of {n} companies" if counted < n else _companies(n))
+    else:
+        currencies = summary.companies["currency"].nunique() if n else 0
+        head = f"{_companies(n)} in {currencies} currencies" if currencies > 1 else _companies(n)
+    behind = summary.companies.loc[summary.companies["behind"].astype(bool), "name"].astype(str).tolist() if n else []
+    head += f"; {behind[0]} falling behind" if len(behind) == 1 else f"; {len(behind) or 'none'} falling behind"
+    failed = int((summary.runs["status"] == "failed").sum()) if len(summary.runs) else 0
+    return head + (f"; {failed} pack{'s' if failed > 1 else ''} failed" if failed else "")
+
+
+def league_title(kpis: pd.DataFrame, companies: pd.DataFrame) -> str:
+    """The league table's title: the companies with a north star below its benchmark.
+
+    'Loopwise has a north star below benchmark: quick ratio'; 'No company has a north star
+    below benchmark' (statuses of ``portfolio_kpis.csv``).
+    """
+    names = companies.set_index("company")["name"].astype(str).to_dict() if len(companies) else {}
+    red = kpis[(kpis["tier"] == "north_star") & (text_column(kpis["status"]).str.lower() == "red")]
+    red = red[red["company"].isin(names)]
+    if red.empty:
+        return "No company has a north star below benchmark"
+    below = {
+        names[c]: [_in_sentence(reg.short_label(k)) for k in g["kpi"]] for c, g in red.groupby("company", sort=False)
+    }
+    if len(below) == 1:
+        ((name, stars),) = below.items()
+        return f"{name} has a north star below benchmark: {_listed(stars)}"
+    return f"{len(below)} companies have a north star below benchmark: {_listed(list(below))}"
+
+
+def failures_title(runs: pd.DataFrame) -> str:
+    """The failures page's title: '2 packs failed and are left out of this summary'."""
+    failed = int((runs["status"] == "failed").sum()) if len(runs) else 0
+    return f"{failed} pack{'s' if failed != 1 else ''} failed and {'are' if failed != 1 else 'is'} left out of this summary"
+
+
+def _companies(n: int) -> str:
+    return f"{n} compan{'ies' if n != 1 else 'y'}"
+
+
+def _listed(items: list[str], most: int = 3) -> str:
+    """'A', 'A and B', 'A, B and C', 'A, B, C and 2 more'."""
+    if len(items) > most:
+        return ", ".join(items[:most]) + f" and {len(items) - most} more"
+    return " and ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+
+
+def _rivals(data: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """The companies that may lead on ``kpi``: not stale (an older month's figure does not
+    lead this month's), and judged on it where some are (a product-led company's magic
+    number, not judged, does not lead the sales-led ones'); all of them when that leaves none."""
+    rivals = data
+    if "stale" in rivals and not rivals["stale"].astype(bool).all():
+        rivals = rivals[~rivals["stale"].astype(bool)]
+    status = f"{kpi}_status"
+    if status in rivals:
+        judged = rivals[rivals[status].astype(str).str.strip() != ""]
+        rivals = judged if len(judged) else rivals
+    return rivals
 
 
 def _in_sentence(name: str) -> str:
