@@ -308,3 +308,15 @@ def test_shared_grids_let_a_restated_periods_figures_reuse_the_kpis_contract_his
         pd.testing.assert_frame_equal(shared[1][name], table, check_exact=True)
     compute_kpis(company, window="quarter")  # outside: a run of its own again
     assert len(made) == 2
+
+
+def test_kpis_csv_gives_no_change_between_two_bases_and_says_why():
+    # Loopwise: Aug-Oct 2026 has 24 months of revenue (Rule of 40 on revenue growth); the
+    # prior quarter has 21 (on ARR growth): 2.9% against -31% would show +34 points, of
+    # which about 28 come from switching definitions
+    kpis = compute_kpis(PRODUCT_LED, as_of="2026-10").kpis.set_index("kpi")
+    row = kpis.loc["rule_of_40"]
+    assert not math.isnan(row["value"]) and not math.isnan(row["prior_value"])
+    assert math.isnan(row["change"])
+    assert row["note"].startswith("No change shown: the two periods are measured differently.")
+    assert "ARR growth year on year used instead of revenue growth" in row["note"]

@@ -206,25 +206,29 @@ def test_arpa_drivers_by_hand():
     mar = d.loc[d.period == pd.Period("2026-03", "M")].iloc[0]
     assert mar.arpa_churned == 30  # (b 50 + c 10) / 2, MRR before churn
     assert mar.arpa_contracted == 120  # after the change
+    jan = d.iloc[0]  # the opening month: its start state is before the data (METRICS.md "Time")
+    assert np.isnan([jan.asp, jan.arpa_churned, jan.arpa_expanded, jan.arpa_contracted]).all()
+    assert jan.arpa == pytest.approx(150 / 2)  # a state at its end: a 100 + b 50
     q = arpa_drivers(movements(SMALL), freq="Q")
     assert list(q.period.astype(str)) == ["2026Q1", "2026Q2"]
-    # Q1: churned b 50, c 10 -> 30; arpa at 2026-03 = 120 / 1
-    assert q.arpa_churned.iloc[0] == 30 and q.arpa.iloc[0] == 120
+    # Q1 holds the opening month January: its movements would be February's and March's
+    # alone, a partial sum, so they are blank; arpa at 2026-03 = 120 / 1 stays
+    assert np.isnan(q.arpa_churned.iloc[0]) and q.arpa.iloc[0] == 120
+    # Q2: churned a 120 (April) and c 20 (May) -> 70; reactivated c 20 (April), a 30 (May)
+    assert q.arpa_churned.iloc[1] == 70 and q.arpa.iloc[1] == 30
 
 
 def test_mrr_drivers_by_quarter():
     d = mrr_drivers(movements(SMALL), freq="Q")
     q1, q2 = d.iloc[0], d.iloc[1]
-    # Q1: opening 150 (first month), +10 new +50 expansion -30 contraction -60 churn = 120
-    assert (q1.opening_mrr, q1.new, q1.expansion, q1.contraction, q1.churn, q1.closing_mrr) == (
-        150,
-        10,
-        50,
-        30,
-        60,
-        120,
-    )
-    assert q1.quick_ratio == pytest.approx(60 / 90)
+    # Q1 starts before the data (January is the opening month, December unknown): its
+    # movements (+10 new +50 expansion -30 contraction -60 churn in Feb-Mar) would be a
+    # partial quarter, so they are blank; its closing MRR, a state, stays
+    flows = [q1.opening_mrr, q1.new, q1.expansion, q1.contraction, q1.churn, q1.net_new_mrr, q1.quick_ratio]
+    assert np.isnan(flows).all() and q1.closing_mrr == 120
+    months = mrr_drivers(movements(SMALL), freq="M")
+    assert np.isnan(months.iloc[0][["new", "churn", "quick_ratio"]].astype(float)).all()
+    assert months.iloc[1].new == 10 and months.iloc[1].expansion == 50  # February, a whole month
     # Q2: 120 + 20 + 30 reactivations - 140 churn = 30
     assert (q2.opening_mrr, q2.reactivation, q2.churn, q2.closing_mrr) == (120, 50, 140, 30)
 

@@ -146,6 +146,18 @@ def test_rule_of_40_falls_back_to_arr_growth_with_short_history():
     assert isinstance(kpis(revenue_history_months=20)["rule_of_40"], Noted)
 
 
+def test_a_rule_of_40_on_arr_growth_is_not_compared_with_one_on_revenue_growth():
+    from reportlib.kpis.narrative import kpi_change
+
+    on_arr = kpis(revenue_history_months=20)["rule_of_40"]  # 21 months before: ARR growth
+    on_revenue = kpis()["rule_of_40"]  # 24 months: revenue growth
+    assert on_arr.basis == "ARR growth" and getattr(on_revenue, "basis", "") == ""
+    # the change would mostly be the switch of definition: none is given
+    assert kpi_change("rule_of_40", on_revenue, on_arr) is None
+    assert kpi_change("rule_of_40", on_arr, on_arr) == 0.0  # the same basis both times
+    assert kpi_change("rule_of_40", 0.30, 0.25) == pytest.approx(0.05)
+
+
 def test_missing_months_are_blank_not_partial_sums():
     fin = financials().query("month != @pd.Period('2026-11', 'M')")
     k = kpis(fin)

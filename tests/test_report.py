@@ -367,10 +367,13 @@ def test_segment_pack_titles_name_the_segment(folder, tiny):
 
 def test_quick_ratio_title_counts_the_quarters_below_green(tiny):
     # 2025 quarters: nothing added or lost (no ratio, no status); 2026Q1: (50 new + 30
-    # expansion) / 200 churned = 0.4, red: 1 of the 5 quarters below green
+    # expansion) / 200 churned = 0.4, red. The first quarter holds the opening month: its
+    # movements are blank (a partial quarter, METRICS.md "Time") and it is not counted, so
+    # 1 of the 4 quarters is below green
     assert report.quick_ratio_title(tiny) == (
-        "Quick ratio 0.4x: MRR added per MRR lost; 1 of the last 5 quarters below green"
+        "Quick ratio 0.4x: MRR added per MRR lost; 1 of the last 4 quarters below green"
     )
+    assert tiny.tables["mrr_drivers"]["new"].isna().tolist()[:2] == [True, False]
 
 
 def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(tiny, monkeypatch):

@@ -221,6 +221,7 @@ def revenue_view_title(result: KpiResult) -> str:
 def quick_ratio_title(result: KpiResult) -> str:
     """'Quick ratio 5.6x: MRR added per MRR lost; 2 of the last 13 quarters below green'."""
     t = table(result, "mrr_drivers")
+    t = t[t["new"].notna()] if not t.empty else t  # the opening quarter, blank, is not counted
     below = 0 if t.empty else int(sum(S.status_key(s) in ("amber", "red") for s in t["status"]))
     tail = f"; {below} of the last {len(t)} quarters below green" if len(t) else ""
     value = "" if is_blank(kpi_value(result, "quick_ratio")) else f" {fmt_kpi(result, 'quick_ratio')}"

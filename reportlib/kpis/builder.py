@@ -68,6 +68,7 @@ from reportlib.metrics import (
     pipeline_by_each,
     pipeline_kpis,
     pipeline_pacing,
+    same_basis,
     segment_share,
     segment_unit_economics_series,
     unit_economics_kpis,
@@ -476,10 +477,22 @@ def _kpi_frame(company: Company, values: Mapping[str, Value], prior: Mapping[str
                 "change": float("nan") if delta is None else delta,
                 "benchmark": benchmark_text(kpi.id, cfg.stage, cfg.gtm),
                 "status": status(kpi.id, v, cfg.stage, cfg.gtm),
-                "note": note_of(v),
+                "note": _note_with_basis(v, p),
             }
         )
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+def _note_with_basis(value: Value, prior: Value) -> str:
+    """The value's note, and why no change is shown when the prior was measured on another
+    basis (its change would mostly be the switch of definition)."""
+    note = note_of(value)
+    if finite(value) is None or finite(prior) is None or same_basis(value, prior):
+        return note
+    why = "No change shown: the two periods are measured differently."
+    if note_of(prior):
+        why += f" The prior period: {note_of(prior)}."
+    return f"{note} {why}" if note else why
 
 
 def _kpi_tree(kpis: pd.DataFrame) -> pd.DataFrame:

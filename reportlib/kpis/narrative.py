@@ -25,6 +25,7 @@ from functools import partial
 
 from reportlib import format as F
 from reportlib import registry as reg
+from reportlib.metrics import same_basis
 from reportlib.metrics.journey import journey_alerts
 from reportlib.params import PERIOD_WORDS
 from reportlib.values import finite
@@ -59,9 +60,10 @@ class Explanation:
 def kpi_change(kpi_id: str, value: object, prior: object) -> float | None:
     """kpis.csv's ``change``: relative change (value / prior - 1, against |prior|) for
     currency and count KPIs, absolute difference for every other unit; None when either
-    side is blank or a relative change has a zero base."""
+    side is blank, a relative change has a zero base, or the two were measured on different
+    bases (Rule of 40 on revenue growth now, on ARR growth before: ``Noted.basis``)."""
     v, p = finite(value), finite(prior)
-    if v is None or p is None:
+    if v is None or p is None or not same_basis(value, prior):
         return None
     if reg.get(kpi_id).unit in reg.RELATIVE_CHANGE_UNITS:
         return None if p == 0 else (v - p) / abs(p)

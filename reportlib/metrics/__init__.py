@@ -65,7 +65,7 @@ __all__ += [
 ]
 
 # --- unit economics, cohort economics, journey, pipeline, engagement ---
-from reportlib.metrics._noted import Noted, note_of, value_of
+from reportlib.metrics._noted import Noted, note_of, same_basis, value_of
 from reportlib.metrics.cohort_economics import (
     cohort_gross_profit,
     cohort_payback,
@@ -94,6 +94,7 @@ from reportlib.metrics.unit_economics import (
 __all__ += [
     "Noted",
     "note_of",
+    "same_basis",
     "value_of",
     "cohort_gross_profit",
     "cohort_payback",

@@ -20,21 +20,30 @@ class Noted(float):
     """A float with a plain-English note (``Noted(0.35, "ARR growth used ...")``).
 
     Arithmetic on a ``Noted`` returns a plain ``float``: the note belongs to the reported
-    value only, not to anything derived from it.
+    value only, not to anything derived from it. ``basis`` names a definition other than
+    the KPI's own (Rule of 40 on "ARR growth"): a value and its prior on different bases
+    are not compared (:func:`same_basis`).
     """
 
     note: str
+    basis: str
 
-    def __new__(cls, value: float, note: str) -> Noted:
+    def __new__(cls, value: float, note: str, basis: str = "") -> Noted:
         obj = super().__new__(cls, float(value))
         obj.note = note
+        obj.basis = basis
         return obj
 
     def __repr__(self) -> str:
-        return f"Noted({float(self)!r}, {self.note!r})"
+        return f"Noted({float(self)!r}, {self.note!r}{f', {self.basis!r}' if self.basis else ''})"
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
-        return (Noted, (float(self), self.note))
+        return (Noted, (float(self), self.note, self.basis))
+
+
+def same_basis(value: object, prior: object) -> bool:
+    """Whether two values of a KPI share its definition (see :attr:`Noted.basis`)."""
+    return getattr(value, "basis", "") == getattr(prior, "basis", "")
 
 
 def note_of(value: object) -> str:

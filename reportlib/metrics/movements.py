@@ -819,7 +819,8 @@ def arpa_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
 
     Averages are per movement (a customer expanding twice in a quarter counts twice).
     ``arpa`` is MRR / active customers at the last month of the period. NaN where a
-    period has no such movement.
+    period has no such movement, and in the first period, which holds the data's opening
+    month (METRICS.md "Time": never a partial sum).
 
     Returns
     -------
@@ -836,7 +837,7 @@ def arpa_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     prev = _by_period(tot["prev"], ids, n)
     last = _last_month_of_period(ids, n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
                 "period": periods,
                 "asp": _ratio(mrr_after[:, NEW], cnt[:, NEW]),
@@ -846,6 +847,15 @@ def arpa_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
                 "arpa": _ratio(tot["closing"][last], tot["customers"][last].astype(float)),
             }
         )
+    return _blank_opening_period(out, ["asp", "arpa_churned", "arpa_expanded", "arpa_contracted"])
+
+
+def _blank_opening_period(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The first period holds the data's opening month, whose start state lies before the
+    data: its movements are blank, never a partial sum (METRICS.md "Time"); the states at
+    its end (closing MRR, ARPA) stay."""
+    frame.loc[frame.index[:1], columns] = np.nan
+    return frame
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -862,10 +872,11 @@ def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``period``, opening_mrr (MRR at the month before the period; the first month's
-        MRR for the first period), new, reactivation, expansion, contraction, churn,
-        closing_mrr, net_new_mrr, quick_ratio ((new + reactivation + expansion) /
-        (contraction + churn); NaN when nothing was lost).
+        ``period``, opening_mrr (MRR at the month before the period), new, reactivation,
+        expansion, contraction, churn, closing_mrr, net_new_mrr, quick_ratio ((new +
+        reactivation + expansion) / (contraction + churn); NaN when nothing was lost). The
+        first period, which holds the data's opening month, has only its closing MRR: its
+        start state lies before the data (METRICS.md "Time").
     """
     bridge = mrr_bridge(mov)
     m_first = bridge["month"].iloc[0] if len(bridge) else None
@@ -894,4 +905,4 @@ def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     out["quick_ratio"] = _ratio(
         (out["new"] + out["reactivation"] + out["expansion"]).to_numpy(), (out["contraction"] + out["churn"]).to_numpy()
     )
-    return out.reset_index()
+    return _blank_opening_period(out, ["opening_mrr", *cols, "net_new_mrr", "quick_ratio"]).reset_index()

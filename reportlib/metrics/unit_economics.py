@@ -308,7 +308,11 @@ def rule_of_40(growth: Value, margin: Value, arr_growth: Value, history_months: 
     if is_blank(arr_growth):
         return Blank("fewer than 24 months of revenue and no ARR growth a year on year either")
     reason = f"only {history_months} months of revenue" if history_months < 24 else "revenue growth unavailable"
-    return Noted(float(arr_growth) + float(margin), f"{reason}: ARR growth year on year used instead of revenue growth")
+    return Noted(
+        float(arr_growth) + float(margin),
+        f"{reason}: ARR growth year on year used instead of revenue growth",
+        basis="ARR growth",
+    )
 
 
 # --- segment packs ----------------------------------------------------------------------
