@@ -216,3 +216,53 @@ def test_restatement_through_the_cli(tmp_path, monkeypatch):
     arr = table[(table["period"] == "Q2 2026") & (table["kpi"] == "arr")].iloc[0]
     assert (arr["reported_before"], arr["now"], arr["change"]) == (4200.0, 1800.0, -2400.0)
     assert arr["cause"] == "input changed: mrr customer B 2026-06: 200.00 -> none (-200.00)"
+
+
+def _with_override(folder: Path, period: str, value: float) -> None:
+    toml = folder / "company.toml"
+    toml.write_text(
+        toml.read_text()
+        + f'\n[[overrides]]\nkpi = "arr"\nperiod = "{period}"\nvalue = {value}\nreason = "CFO restated the quarter"\n'
+    )
+
+
+def test_the_prior_value_is_the_override_the_board_was_told(tmp_path):
+    # Q2 2026 as computed: ARR 12 x (100 + 200 + 50) = 4,200; the analyst reported 5,000
+    folder = company(tmp_path / "restate", V2)
+    _with_override(folder, "2026Q2", 5000)
+    later = compute_kpis(folder, as_of="2026-09").kpis.set_index("kpi")
+    assert later.at["arr", "prior_value"] == 5000.0  # not 4,200: the figure the Q2 pack gave
+    assert later.at["arr", "change"] == pytest.approx(4200 / 5000 - 1)  # Q3 4,200 against it
+
+
+def test_a_removed_override_is_named_as_the_cause(tmp_path):
+    folder = company(tmp_path / "restate", V1)
+    _with_override(folder, "2026Q2", 5000)
+    earlier = issue(folder, tmp_path / "reports", "2026-06")
+    company(folder, V2)  # the same data, one quarter longer, and the override gone
+    table, summary = restatements(earlier, load_company(folder))
+    row = table.set_index(["period", "kpi"]).loc[("Q2 2026", "arr")]
+    assert (row["reported_before"], row["now"]) == (5000.0, 4200.0)
+    # neither "input changed" (nothing did) nor "no row record" (the earlier pack kept one)
+    assert (
+        row["cause"] == "override removed: the 2026-06 pack reported the analyst's 5,000.00 (CFO restated the quarter)"
+    )
+    assert summary[0].startswith("The analyst's 2026-06 override of ARR changed: 1 figure restated")
+
+
+def test_restated_figures_show_the_digits_that_changed_and_the_largest_first():
+    from reportlib.deck._appendix import _largest_first, _restated
+
+    # 1,488,370 -> 1,491,430 would read '€1.5M -> €1.5M'; 53.01% -> 53.32% '53% -> 53%'
+    assert _restated(1_488_370, 1_491_430, 3_060, "currency", "EUR") == ("€1.488M", "€1.491M", "+€3.06k")
+    assert _restated(0.5301, 0.5332, 0.0031, "ratio", None) == ("53.0%", "53.3%", "+0.3 pts")
+    assert _restated(1_500_000, 1_600_000, 100_000, "currency", "EUR") == ("€1.5M", "€1.6M", "+€100k")
+    t = pd.DataFrame(
+        {
+            "kpi": ["mrr", "bookings", "customers"],
+            "reported_before": [1_488_370.0, 4_877_720.0, 0.0],
+            "change": [3_060.0, 61_200.0, 1.0],
+        }
+    )
+    # a figure that appeared first, then +1.25% before +0.21%
+    assert _largest_first(t)["kpi"].tolist() == ["customers", "bookings", "mrr"]

@@ -199,19 +199,24 @@ RESTATED_ROWS = 8
 
 
 def restatements_table(result: KpiResult) -> Styler:
-    """The restated figures as a board reads them: each KPI by its label (a bridge line as
-    'Revenue bridge: bookings'), each value in its unit and currency, the change signed."""
+    """The restated figures as a board reads them, the largest first: each KPI by its label (a
+    bridge line as 'Revenue bridge: bookings'), each value in its unit and currency with the
+    precision that shows it changed, the change signed."""
     t = table(result, "restatements")
     cur = currency(result)
-    shown = t.head(RESTATED_ROWS)
+    shown = _largest_first(t).head(RESTATED_ROWS)
     units = [figure_unit(k) for k in shown["kpi"]]
+    pairs = [
+        _restated(b, n, c, u, cur)
+        for b, n, c, u in zip(shown["reported_before"], shown["now"], shown["change"], units, strict=True)
+    ]
     rows = pd.DataFrame(
         {
             "period": shown["period"].astype(str),
             "figure": [_figure_label(k) for k in shown["kpi"]],
-            "reported_before": [F.value(v, u, cur) for v, u in zip(shown["reported_before"], units, strict=True)],
-            "now": [F.value(v, u, cur) for v, u in zip(shown["now"], units, strict=True)],
-            "change": [F.difference(v, u, cur) for v, u in zip(shown["change"], units, strict=True)],
+            "reported_before": [p[0] for p in pairs],
+            "now": [p[1] for p in pairs],
+            "change": [p[2] for p in pairs],
             "cause": shown["cause"].astype(str),
         }
     )
@@ -220,6 +225,35 @@ def restatements_table(result: KpiResult) -> Styler:
         rows.loc[len(rows)] = ["", f"… and {more} more in tables/restatements.csv", "", "", "", ""]
     sty = styled(rows, result=result, max_rows=RESTATED_ROWS + 1)
     return sty.set_properties(subset=["period", "reported_before", "now", "change"], **{"white-space": "nowrap"})
+
+
+def _largest_first(t: pd.DataFrame) -> pd.DataFrame:
+    """Restatements by the size of their change against the figure reported (a figure that
+    appeared or vanished first), then in restatements.csv's order."""
+    before = t["reported_before"].astype(float).abs()
+    size = (t["change"].astype(float).abs() / before.where(before > 0)).fillna(float("inf"))
+    return t.assign(_size=size).sort_values("_size", ascending=False, kind="stable").drop(columns="_size")
+
+
+def _restated(before: float, now: float, change: float, unit: str, cur: str | None) -> tuple[str, str, str]:
+    """Before, now and the change as text, each with the digits that tell before from now
+    ('€1.5M -> €1.5M' never: '€1.49M -> €1.50M', '53.0% -> 53.3%')."""
+    money = F.unit_kind(unit) == "money"
+    for digits in (None, 1, 2, 3, 4):
+        if digits is None:
+            b, n = F.value(before, unit, cur), F.value(now, unit, cur)
+        elif money:
+            b, n = F.money(before, cur, decimals=digits), F.money(now, cur, decimals=digits)
+        else:
+            b, n = F.value(before, unit, cur, decimals=digits), F.value(now, unit, cur, decimals=digits)
+        if b != n or pd.isna(before) or pd.isna(now):
+            break
+    if F.unit_kind(unit) == "pct" and digits is not None:
+        shown = next((d for d in range(digits, 5) if round(abs(change) * 100, d) != 0), 4)
+        return b, n, F.points(change, decimals=shown)
+    if money and digits is not None:
+        return b, n, ("+" if change > 0 else "−") + F.money(abs(change), cur, sig=3)
+    return b, n, F.difference(change, unit, cur)
 
 
 #: A bridge line's name on the page.

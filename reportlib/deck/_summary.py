@@ -36,7 +36,7 @@ from reportlib.deck._words import (
     page_title,
     short,
 )
-from reportlib.kpis import KpiResult
+from reportlib.kpis import NO_CHANGE, KpiResult
 from reportlib.values import is_blank
 
 
@@ -126,9 +126,20 @@ def pack_kpi_table(result: KpiResult) -> Styler:
 
 def blank_kpi_notes(result: KpiResult) -> None:
     """Under the KPI table: the pack's KPIs left blank, grouped by the reason their notes
-    give (in a segment pack, the company-wide figures), one plain line per reason."""
-    for line in _blank_reasons(result, pack_kpi_ids(result)):
+    give (in a segment pack, the company-wide figures), one plain line per reason; and each
+    change left out because the two periods were measured on different bases."""
+    for line in _blank_reasons(result, pack_kpi_ids(result)) + _no_change_reasons(result, pack_kpi_ids(result)):
         note(line)
+
+
+def _no_change_reasons(result: KpiResult, kpis: Sequence[str]) -> list[str]:
+    """'Rule of 40: no change shown, the prior period used ARR growth.'"""
+    rows = kpi_rows(result, kpis, keep_blank=False)
+    return [
+        f"{short_name(result, str(k))}: no change shown, {str(n).split(NO_CHANGE, 1)[1].strip()}"
+        for k, n in zip(rows["kpi"], rows["note"], strict=False)
+        if not is_blank(n) and NO_CHANGE in str(n)
+    ]
 
 
 def _blank_reasons(result: KpiResult, kpis: Sequence[str]) -> list[str]:

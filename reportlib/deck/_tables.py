@@ -30,7 +30,7 @@ from reportlib.deck._facts import (
 )
 from reportlib.deck._html import esc, escaped_styler
 from reportlib.deck._load import CompareParam, SegmentParam
-from reportlib.kpis import KpiResult
+from reportlib.kpis import NO_CHANGE, KpiResult
 from reportlib.params import parse_compare
 from reportlib.values import is_blank
 
@@ -73,7 +73,8 @@ def kpi_table(
     if not rows.empty:
         out["Benchmark"] = ["" if is_blank(b) else str(b) for b in rows["benchmark"]]
         out["Status"] = [S.STATUS_LABELS[S.status_key(s)] if S.status_key(s) else "" for s in rows["status"]]
-        out["Note"] = ["" if is_blank(n) else reg.plain_needs(str(n)) for n in rows["note"]]
+        # a change left out between two bases is said under the table (_summary.blank_kpi_notes)
+        out["Note"] = ["" if is_blank(n) else reg.plain_needs(str(n).split(NO_CHANGE)[0].strip()) for n in rows["note"]]
         if not any(out["Note"]):
             out = out.drop(columns="Note")
     statuses = [S.status_key(s) for s in rows["status"]] if not rows.empty else []

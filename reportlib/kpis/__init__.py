@@ -5,6 +5,6 @@ The tables are those behind every chart; ``builder`` assembles, ``narrative`` wr
 
 from __future__ import annotations
 
-from reportlib.kpis.builder import KPI_COLUMNS, KpiResult, compute_kpis, kpi_ids, write_kpis
+from reportlib.kpis.builder import KPI_COLUMNS, NO_CHANGE, KpiResult, compute_kpis, kpi_ids, write_kpis
 
-__all__ = ["KPI_COLUMNS", "KpiResult", "compute_kpis", "kpi_ids", "write_kpis"]
+__all__ = ["KPI_COLUMNS", "NO_CHANGE", "KpiResult", "compute_kpis", "kpi_ids", "write_kpis"]

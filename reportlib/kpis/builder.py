@@ -100,6 +100,7 @@ from reportlib.values import finite
 __all__ = [
     "KpiResult",
     "KPI_COLUMNS",
+    "NO_CHANGE",
     "REGISTRY",
     "Kpi",
     "compute_kpis",
@@ -483,15 +484,24 @@ def _kpi_frame(company: Company, values: Mapping[str, Value], prior: Mapping[str
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 
+#: How kpis.csv's note begins the sentence on a change left out between two bases.
+NO_CHANGE = "No change shown:"
+
+
 def _note_with_basis(value: Value, prior: Value) -> str:
     """The value's note, and why no change is shown when the prior was measured on another
     basis (its change would mostly be the switch of definition)."""
     note = note_of(value)
     if finite(value) is None or finite(prior) is None or same_basis(value, prior):
         return note
-    why = "No change shown: the two periods are measured differently."
-    if note_of(prior):
-        why += f" The prior period: {note_of(prior)}."
+    was, now = getattr(prior, "basis", ""), getattr(value, "basis", "")
+    why = (
+        f"{NO_CHANGE} the prior period used {was}."
+        if was and not now
+        else f"{NO_CHANGE} the prior period did not use {now}."
+        if now and not was
+        else f"{NO_CHANGE} the prior period used {was}, this one {now}."
+    )
     return f"{note} {why}" if note else why
 
 
@@ -1211,6 +1221,8 @@ def _kpi_table(
     only) and kpis.csv's rows."""
     values, prior = _values(ctx, ctx.window), _values(ctx, ctx.window.prior())
     applied = {} if seg else apply_overrides(values, ctx.whole.config.overrides, ctx.window.as_of)
+    if not seg:  # the prior value as the board was told it: with the override of its pack
+        apply_overrides(prior, ctx.whole.config.overrides, ctx.window.prior().as_of)
     return values, prior, applied, mark_overrides(_kpi_frame(ctx.company, values, prior), applied)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -356,6 +357,31 @@ class _Cause:
     sentence: str
 
 
+def _override_diff(old: _Earlier, company: Company) -> dict[str, _Cause]:
+    """The analyst's overrides of the earlier pack's window that differ today, by KPI: the
+    earlier pack reported the override, today's figure is computed (or overridden anew)."""
+    before = {}
+    if "override_reason" in old.kpis:
+        for r in old.kpis.itertuples(index=False):
+            if isinstance(r.override_reason, str) and r.override_reason.strip():
+                before[r.kpi] = (float(r.value), r.override_reason.strip())
+    now = {o.kpi: (float(o.value), str(o.reason)) for o in company.config.overrides if o.month == old.as_of}
+    out = {}
+    for kpi in dict.fromkeys([*before, *now]):
+        was, is_ = before.get(kpi), now.get(kpi)
+        if was is not None and is_ is not None and math.isclose(was[0], is_[0], rel_tol=1e-9, abs_tol=1e-9):
+            continue
+        if is_ is None:
+            text = f"override removed: the {old.as_of} pack reported the analyst's {_amount(was[0])} ({was[1]})"
+        elif was is None:
+            text = f"override added: {_amount(is_[0])} for {old.as_of} ({is_[1]})"
+        else:
+            text = f"override changed: {_amount(was[0])} -> {_amount(is_[0])} ({is_[1]})"
+        label = REGISTRY[kpi].label if kpi in REGISTRY else kpi
+        out[kpi] = _Cause(f"override:{kpi}", text, f"The analyst's {old.as_of} override of {label} changed")
+    return out
+
+
 def _causes_for(
     row: Any,
     changes: pd.DataFrame,
@@ -363,7 +389,11 @@ def _causes_for(
     data_part: bool,
     policy_diff: Mapping[str, tuple[Any, Any]],
     version: tuple[str, str],
+    override: _Cause | None = None,
+    recorded: bool = True,
 ) -> list[_Cause]:
+    if override is not None:  # the earlier figure was the analyst's, not the data's
+        return [override]
     out = []
     if policy_part:
         out += [
@@ -399,7 +429,7 @@ def _causes_for(
                 _Cause(
                     "unexplained",
                     "input changed (the earlier pack kept no row record)"
-                    if changes.empty
+                    if not recorded
                     else "no input, policy, FX or version change found for it",
                     "",
                 )
@@ -471,6 +501,7 @@ def restatements(
         today = stored_fingerprint(company, cache) if record is None else record
         changes = _input_changes(old.record, today() if callable(today) else today, old.as_of)
     version = (old.version, __version__)
+    overrides = _override_diff(old, company)
     rows, causes = [], []
     for r in table.itertuples(index=False):
         found = _causes_for(
@@ -480,6 +511,8 @@ def restatements(
             bool(_differs(pd.Series([r.value]), pd.Series([r.same_policies]), pd.Series([r.unit])).iloc[0]),
             policy_diff,
             version,
+            overrides.get(r.kpi) if r.period == old.window.label else None,
+            old.record is not None,
         )
         causes.append(found)
         rows.append(
@@ -541,7 +574,12 @@ def attach_restatements(
     table, summary = restatements(earlier, company, cache, record)
     result.tables["restatements"] = table
     result.narrative["restatements_title"] = [f"Restated since the {earlier.name[:7]} pack"]
-    result.narrative["restatements"] = summary or [f"Nothing the {earlier.name[:7]} pack reported has been restated."]
+    result.narrative["restatements"] = summary or [
+        f"{len(table)} figure{'s' * (len(table) != 1)} restated; no change of the inputs, policies, FX "
+        "rates or version explains them."
+        if len(table)
+        else f"Nothing the {earlier.name[:7]} pack reported has been restated."
+    ]
     return result
 
 
