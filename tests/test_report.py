@@ -491,3 +491,25 @@ def test_each_notebook_run_names_its_section_on_its_first_page_even_in_a_kept_ke
         report.page(result, "NRR held", "revenue_quality")
     kickers = ["Growth and revenue quality ·" in html for html in shown]
     assert kickers == [True, False, True, False]
+
+
+def test_the_reconciliation_page_accounts_for_every_row_its_title_counts(tiny):
+    from reportlib.deck import _appendix
+
+    rows = pd.DataFrame(
+        {
+            "source_a": "opportunities",
+            "source_b": "contracts",
+            "period": [f"20{y}Q{q}" for y in (24, 25, 26) for q in (1, 2, 3, 4)] + ["2027Q1"],
+            "kpi": "bookings",
+            "value_a": 100.0,
+            "value_b": 200.0,
+            "difference": -100.0,
+            "relative": -0.5,
+        }
+    )
+    result = replace(tiny, tables={**tiny.tables, "reconciliation": rows})
+    assert "13 of 13 periods" in _appendix.reconciliation_title(result)
+    html = _appendix.reconciliation_table(result).to_html()
+    # 12 rows fit the page; the 13th is counted, not dropped silently
+    assert "… and 1 more in reconciliation.csv" in html

@@ -159,10 +159,19 @@ SOURCE_WORDS = {
 
 
 def reconciliation_table(result: KpiResult) -> Styler:
+    """The largest gaps (:func:`reconciliation_rows`); a last line says how many more
+    reconciliation.csv holds, so that the title's count matches what the page accounts for."""
     t = reconciliation_rows(result)
+    more = len(table(result, "reconciliation")) - len(t)
     t = t.assign(**{c: t[c].map(lambda v: SOURCE_WORDS.get(str(v), str(v))) for c in ("source_a", "source_b")})
+    t = t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]]
+    if more > 0:
+        t = pd.concat(
+            [t, pd.DataFrame([{"source_a": "", "source_b": f"… and {more} more in reconciliation.csv"}])],
+            ignore_index=True,
+        )
     return styled(
-        t[["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]],
+        t,
         {"value_a": "money", "value_b": "money", "difference": "money", "relative": "pct"},
         result,
         labels={"source_a": "Source A", "source_b": "Source B", "value_a": "A", "value_b": "B", "relative": "Gap"},

@@ -591,8 +591,8 @@ about {_money(s["monthly_burn"], "€")} a month gives roughly {s["cash"] / s["m
 
 Recurring revenue carries the business; implementation fees (one-off) and usage overages
 (uncontracted) are a small, stable share. Bookings are seasonal: 2025Q4 signed
-{s["q4_bookings_uplift"]:.0%} more contract value than the average of the quarters either side, and August is the quietest month for new
-logos (about {s["aug_new"]:.0f} against {s["avg_new"]:.0f} in an average month). Billings run ahead of
+{s["q4_bookings_uplift"]:.0%} more contract value than the average of the quarters either side, and new logos dip in
+August (about {s["aug_new"]:.0f} against {s["avg_new"]:.0f} in an average month). Billings run ahead of
 revenue because most Mid-market and Enterprise contracts are invoiced annually in advance, so
 deferred revenue builds in Q4. In 2026Q2 SMB logo churn reached {s["smb_churn_2026q2"]:.0%} of the
 quarter's opening SMB accounts, against at most {s["smb_churn_other_max"]:.0%} (average
@@ -605,13 +605,14 @@ Gross margin is about {s["gross_margin_ttm"]:.0%} over the last twelve months, i
 product hosted on a public cloud. CAC payback is roughly {s["cac_payback"]:.0f} months (S&M lagged one
 month), normal for a sales-led motion with a growing Enterprise share but above the 12-month
 green band. The burn multiple for the quarter is about {s["burn_multiple"]:.1f}: acceptable at this
-stage, and it worsened when the SMB churn spike lowered net new ARR in 2026Q2.
+stage for a company still growing its Enterprise base.
 
 ## Cohort economics
 
 Cohorts decay in their first year (SMB monthly subscribers leave early) and then expand:
 Enterprise cohorts pass 100% net retention after their first renewal thanks to add-on
-modules and renewal uplifts. SMB cohorts never recover their starting MRR. The SMB vs
+modules and renewal uplifts. SMB cohorts expand far less, and most stay below their
+starting MRR. The SMB vs
 Enterprise comparison is the key page for the board: the mix shift towards Enterprise is what
 keeps company NRR above 100%.
 
