@@ -111,3 +111,23 @@ def test_missing_required_line_and_unreadable_amount_are_reported():
 def test_no_period_header_says_what_is_expected():
     with pytest.raises(InputError, match="No header row of months"):
         read_accounts(cells([["Account", "Amount"], ["Sales", "100"]]))
+
+
+def test_a_decimal_comma_is_read_and_an_open_point_is_an_error():
+    # '40.000,00' as most of Europe prints forty thousand: it was read as 40.0, 1,000x off
+    assert parse_amount("40.000,00") == 40_000.0
+    assert parse_amount("1.234.567,89") == 1_234_567.89
+    assert parse_amount("12,50") == 12.5 and parse_amount("(6.100,00)") == -6_100.0
+    assert parse_amount("1,234") == 1234.0 and parse_amount("0.125") == 0.125  # as before
+    # '1.200': one point two, or twelve hundred? never guessed
+    assert pd.isna(parse_amount("1.200"))
+
+
+@pytest.mark.parametrize("label", ["Subtotal", "Income Subtotal", "Sub-total Income", "Sum of Income", "Summe Erlöse"])
+def test_a_subtotal_line_however_labelled_is_not_an_account(label):
+    # QuickBooks' "Total Income" relabelled: counted as an account it doubled revenue
+    grid = [row if row[0] != "Total Income" else [label, *row[1:]] for row in GRID]
+    fin = to_financials(
+        read_accounts(cells(grid)), {"sales_marketing": ["6000 Marketing", "Sales Salaries"], "general_admin": ["Rent"]}
+    )
+    assert fin["revenue"].tolist() == [900, 1000, 1100]

@@ -287,6 +287,23 @@ def test_xlsx_formula_without_saved_value_is_an_error_naming_cells(tmp_path):
     assert p.file == "m.xlsx" and "formula cells without a saved value (C3)" in p.message
 
 
+@pytest.mark.parametrize(
+    "label", ["Subtotal SMB", "Grand total EMEA", "Self-serve total", "TOTAL (2 customers)", "Summe"]
+)
+def test_subtotal_rows_however_labelled_are_left_out(tmp_path, label):
+    # a subtotal line in the middle of an MRR export: counted as a customer it doubled MRR
+    body = f"Customer,Month,MRR\na,2024-01,100\nb,2024-01,200\n{label},2024-01,300\nc,2024-01,50\n"
+    folder = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": body})
+    assert totals(folder) == {M("2024-01"): 350.0}
+    assert any("labelled as a total" in w.message for w in load_company(folder).warnings)
+
+
+def test_a_customer_called_total_something_is_kept(tmp_path):
+    body = "Customer,Month,MRR\na,2024-01,100\nTotal Wine & More,2024-01,200\n"
+    folder = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": body})
+    assert totals(folder) == {M("2024-01"): 300.0}
+
+
 def test_total_row_under_a_wide_sheet_is_left_out(tmp_path):
     # Customers a (100, 110) and b (200, 190); the Total row (300, 300) is not a customer.
     # ARR in Feb = (110 + 190) x 12 = 3,600, not 7,200.
@@ -325,3 +342,14 @@ def test_long_segment_values_and_header_only_files_do_not_crash(tmp_path, capsys
     empty = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": "Customer,Month,MRR\n"}, name="empty")
     code, text = validate_cli(empty, capsys)
     assert code == 1 and "Traceback" not in text and "has no data rows" in text
+
+
+def test_whole_hundreds_that_may_be_cents_are_warned_about(tmp_path):
+    # a 29 / 49 / 99 plan exported in cents: MRR 17,700 read as units is 100x the real 177.00
+    body = "Customer,Month,MRR\na,2024-01,2900\nb,2024-01,4900\nc,2024-01,9900\n"
+    folder = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": body})
+    (w,) = [w for w in load_company(folder).warnings if "multiple of 100" in w.message]
+    assert "100 times too large" in w.message and w.severity == "warning"
+    # said once amount_unit says what they are
+    units = make(tmp_path, MRR_TOML.format(path="m.csv") + 'amount_unit = "units"\n', {"m.csv": body}, name="units")
+    assert not [w for w in load_company(units).warnings if "multiple of 100" in w.message]

@@ -59,7 +59,9 @@ _SECTION_RE = {k: re.compile(rf"^({v})$", re.I) for k, v in _SECTIONS.items()}
 SECTION_DEFAULTS = {"revenue": "income", "cogs": "cost_of_sales"}
 # Lines the report computes: never accounts.
 _SUBTOTAL_RE = re.compile(
-    r"^(total\b.*|gross (profit|margin|loss)\b.*|net\b.*|operating (profit|income|loss)\b.*|ebitda)$", re.I
+    r"^(total\b.*|.*\bsub[\s-]?totals?\b.*|.+\stotals?|sum of\b.*|summe\b.*|gross (profit|margin|loss)\b.*"
+    r"|net\b.*|operating (profit|income|loss)\b.*|ebitda)$",
+    re.I,
 )
 _TOTAL_OF_RE = re.compile(r"^total(\s+for)?\s+(?P<group>.+)$", re.I)
 
@@ -104,7 +106,8 @@ def parse_amount(cell: object) -> float | None:
     """A number as accountants print it; None for a blank or dash, NaN when unreadable.
 
     ``1,234.00``, ``$1,234.00``, ``(1,234.00)``, ``($18,200.00)``, ``-9,765.00``, ``£50``,
-    ``1,234.00-`` and ``-`` (nothing) are understood.
+    ``1,234.00-``, ``-`` (nothing) and a decimal comma (``40.000,00``, ``12,50``) are
+    understood; ``1.200``, whose point could be either, is NaN (said as an error).
     """
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return None if pd.isna(cell) else float(cell)
@@ -116,13 +119,31 @@ def parse_amount(cell: object) -> float | None:
         negative, text = True, text[1:-1].strip()
     if text.endswith("-") and len(text) > 1:
         negative, text = True, text[:-1].strip()
-    text = re.sub(r"[^\d.,+\-eE]", "", text.replace(" ", "")).replace(",", "")
+    text = _point_decimal(re.sub(r"[^\d.,+\-eE]", "", text.replace(" ", "")))
+    if text is None:  # 1.200: one point two, or twelve hundred with a thousands point?
+        return float("nan")
     if text.startswith("-"):
         negative, text = not negative, text[1:]
     if not _NUMBER_RE.match(text):
         return float("nan")
     value = float(text)
     return -value if negative else value
+
+
+def _point_decimal(text: str) -> str | None:
+    """``text`` with a decimal point and no separators: '1,234.50' and '1.234,50' (a
+    decimal comma, as most of Europe prints) give '1234.50', '12,50' gives '12.50'; None
+    when the separators leave the value open ('1.200'), so that it is never read 1000x off."""
+    dot, comma = text.rfind("."), text.rfind(",")
+    if dot >= 0 and comma >= 0:
+        return text.replace(",", "") if dot > comma else text.replace(".", "").replace(",", ".")
+    if comma >= 0:
+        if re.fullmatch(r"[-+]?\d+,\d{1,2}[-]?", text):
+            return text.replace(",", ".")
+        return text.replace(",", "")
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+[-]?", text):
+        return None
+    return text
 
 
 # --------------------------------------------------------------------------------------

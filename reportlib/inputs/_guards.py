@@ -9,7 +9,8 @@ are documented in docs/inputs.md ("Guards"):
   numbers equal the sums of the rows above, is left out with a warning;
 - minor units: money whose every value is a whole number and whose typical (median)
   monthly value per row is 10,000 or more looks like cents: an error until
-  ``amount_unit`` says "cents" or "units";
+  ``amount_unit`` says "cents" or "units"; whole hundreds with a typical value from 1,000
+  (4,900 for a 49.00 plan) are a warning;
 - annual prices counted as monthly: annual-billed contracts whose median monthly value is
   at least 8x that of monthly-billed ones (an annual plan is usually priced at 10-12
   monthly prices, so a yearly price typed as mrr shows up as ~10x);
@@ -33,12 +34,18 @@ from reportlib.inputs.config import InputSpec
 from reportlib.inputs.sources import SOURCES
 
 MINOR_UNIT_MEDIAN = 10_000
+#: Below the error's median, whole hundreds from this typical value up are warned about: 4,900
+#: for a 49.00 plan read as units is 100x off, and nothing else would say so.
+MINOR_UNIT_HINT = 1_000
 ANNUAL_RATIO = 8
 JUMP = 10
 _SHOWN = 5
 _TOTAL_LABEL = re.compile(
-    r"^\s*((grand|sub)[\s-]?)?totals?(\s+(mrr|arr|revenue|amount|all|customers|for\b.*))?"
-    r"\s*:?\s*$|^\s*sum\s*:?\s*$",
+    r"^\s*((grand|sub)[\s-]?)?totals?(\s+(mrr|arr|revenue|amount|all|customers|for\b.*))?\s*:?\s*$"
+    # 'Subtotal SMB', 'Grand total EMEA', 'Self-serve total', 'TOTAL (4 customers)', 'Summe';
+    # not 'Total <name>', which a customer may be called (Total Wine & More)
+    r"|^\s*(grand|sub)[\s-]?totals?\b.*$|^.+\s(sub[\s-]?)?totals?\s*:?\s*$|^\s*totals?\s*\(.*\)\s*:?\s*$"
+    r"|^\s*(sum|summe|gesamt|somme)\s*:?\s*$",
     re.IGNORECASE,
 )
 
@@ -278,9 +285,10 @@ def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown
     if len(values) < 3 or _has_cents(values):
         return []
     typical = monthly[monthly > 0].median()
-    if not typical >= MINOR_UNIT_MEDIAN:
-        return []
     top = frame.loc[monthly.nlargest(_SHOWN).index]
+    if not typical >= MINOR_UNIT_MEDIAN:
+        hundreds = typical >= MINOR_UNIT_HINT and len(np.unique(values)) >= 3 and not np.any(np.mod(values, 100))
+        return [_hundreds_warning(spec, typical, top, shown.get(money[0], money[0]))] if hundreds else []
     return [
         Problem(
             f"Every amount is a whole number and the typical monthly value is {typical:,.0f}: these look like "
@@ -291,6 +299,19 @@ def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown
             input=spec.name,
         )
     ]
+
+
+def _hundreds_warning(spec: InputSpec, typical: float, top: pd.DataFrame, column: str) -> Problem:
+    return Problem(
+        f"Every amount is a whole multiple of 100 and the typical monthly value is {typical:,.0f}: if these are "
+        f"cents (4,900 for a 49.00 plan), every figure is 100 times too large. {_unit_advice(spec)} "
+        f"Largest rows: {_rows(top[ROW])}.",
+        file=spec.path,
+        row=int(top[ROW].iloc[0]),
+        column=column,
+        severity="warning",
+        input=spec.name,
+    )
 
 
 def _has_cents(values: np.ndarray) -> bool:
