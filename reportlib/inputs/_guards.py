@@ -288,28 +288,27 @@ def _minor_units(spec: InputSpec, frame: pd.DataFrame, monthly: pd.Series, shown
     top = frame.loc[monthly.nlargest(_SHOWN).index]
     if not typical >= MINOR_UNIT_MEDIAN:
         hundreds = typical >= MINOR_UNIT_HINT and len(np.unique(values)) >= 3 and not np.any(np.mod(values, 100))
-        return [_hundreds_warning(spec, typical, top, shown.get(money[0], money[0]))] if hundreds else []
-    return [
-        Problem(
-            f"Every amount is a whole number and the typical monthly value is {typical:,.0f}: these look like "
-            f"cents (minor units), not currency units. {_unit_advice(spec)} Largest rows: {_rows(top[ROW])}.",
-            file=spec.path,
-            row=int(top[ROW].iloc[0]),
-            column=shown.get(money[0], money[0]),
-            input=spec.name,
+        if not hundreds:
+            return []
+        said = (
+            f"Every amount is a whole multiple of 100 and the typical monthly value is {typical:,.0f}: if these "
+            "are cents (4,900 for a 49.00 plan), every figure is 100 times too large."
         )
-    ]
+        return [_minor_units_problem(spec, said, top, shown.get(money[0], money[0]), "warning")]
+    said = (
+        f"Every amount is a whole number and the typical monthly value is {typical:,.0f}: these look like "
+        "cents (minor units), not currency units."
+    )
+    return [_minor_units_problem(spec, said, top, shown.get(money[0], money[0]), "error")]
 
 
-def _hundreds_warning(spec: InputSpec, typical: float, top: pd.DataFrame, column: str) -> Problem:
+def _minor_units_problem(spec: InputSpec, said: str, top: pd.DataFrame, column: str, severity: str) -> Problem:
     return Problem(
-        f"Every amount is a whole multiple of 100 and the typical monthly value is {typical:,.0f}: if these are "
-        f"cents (4,900 for a 49.00 plan), every figure is 100 times too large. {_unit_advice(spec)} "
-        f"Largest rows: {_rows(top[ROW])}.",
+        f"{said} {_unit_advice(spec)} Largest rows: {_rows(top[ROW])}.",
         file=spec.path,
         row=int(top[ROW].iloc[0]),
         column=column,
-        severity="warning",
+        severity=severity,
         input=spec.name,
     )
 
