@@ -423,3 +423,25 @@ def test_company_folder_with_the_wrong_export_is_one_problem(name, tmp_path):
     assert problem.file == BILLING[name][0]["export"]
     assert all(c in problem.message for c in source.required[1:])
     assert name in problem.message and source.documentation in problem.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1,200.00", 1200.0),
+        ("1.200,00", 1200.0),  # a decimal comma: it was read as 1.20, 1,000x off
+        ("12,50", 12.5),
+        ("$1,234.50", 1234.5),
+        ("1.234.567,89", 1_234_567.89),
+        ("49.00", 49.0),
+        ("0.125", 0.125),
+        ("1.200", None),  # one point two, or twelve hundred? the validation names the row
+    ],
+)
+def test_a_known_source_reads_a_decimal_comma_and_never_guesses_a_point(cell, value):
+    import duckdb
+
+    from reportlib.inputs.sources._sql import number
+
+    got = duckdb.connect().execute(f"SELECT {number('x')} FROM (SELECT ? AS x)", [cell]).fetchone()[0]
+    assert got == (pytest.approx(value) if value is not None else None)

@@ -39,7 +39,8 @@ def first(*columns: str) -> str:
 
 
 def number(expr: str, default: str | None = None, *, exact: bool = False) -> str:
-    """A money or count cell as a number: currency signs, spaces and thousands separators dropped.
+    """A money or count cell as a number: currency signs, spaces and thousands separators dropped,
+    a decimal comma read as one (:func:`_point_decimal`).
 
     A blank cell gives ``default`` (SQL text, e.g. ``'1'``) or NULL; text that is not a
     number gives NULL, so the canonical validation names the row instead of the query
@@ -49,7 +50,20 @@ def number(expr: str, default: str | None = None, *, exact: bool = False) -> str
     if default is not None:
         cell = f"COALESCE({cell}, {default})"
     kind = "DECIMAL(18,4)" if exact else "DOUBLE"
-    return f"TRY_CAST(NULLIF(regexp_replace({cell}, '[^0-9.eE+-]', '', 'g'), '') AS {kind})"
+    return f"TRY_CAST(NULLIF({_point_decimal(cell)}, '') AS {kind})"
+
+
+def _point_decimal(cell: str) -> str:
+    """The cell's digits with a decimal point: '1,200.00' and '1.200,00' (a decimal comma, as
+    most of Europe writes) both '1200.00', '12,50' '12.50'; NULL (a row the validation names)
+    when the point could be either ('1.200'), so that an amount is never read 1,000x off."""
+    s = f"regexp_replace({cell}, '[^0-9.,eE+-]', '', 'g')"
+    comma = (
+        f"(regexp_matches({s}, '^[+-]?[0-9]{{1,3}}(\\.[0-9]{{3}})+,[0-9]+$') "
+        f"OR regexp_matches({s}, '^[+-]?[0-9]+,[0-9]{{1,2}}$'))"
+    )
+    either = f"regexp_matches({s}, '^[+-]?[1-9][0-9]{{0,2}}(\\.[0-9]{{3}})+$')"
+    return f"CASE WHEN {comma} THEN replace(replace({s}, '.', ''), ',', '.') WHEN {either} THEN NULL ELSE replace({s}, ',', '') END"
 
 
 #: What billing tools write: ``2026-01-05 10:12[:00[.123]]``, ISO ``...T10:12:00[.123][Z]``, a date.
