@@ -353,3 +353,17 @@ def test_whole_hundreds_that_may_be_cents_are_warned_about(tmp_path):
     # said once amount_unit says what they are
     units = make(tmp_path, MRR_TOML.format(path="m.csv") + 'amount_unit = "units"\n', {"m.csv": body}, name="units")
     assert not [w for w in load_company(units).warnings if "multiple of 100" in w.message]
+
+
+def test_dates_that_could_be_either_order_are_read_month_first_with_a_warning(tmp_path):
+    # no day above 12: 02/03/2024 is 3 February (US) or 2 March (most of Europe); nothing says which
+    body = "Customer,Month,MRR\na,01/03/2024,100\nb,02/03/2024,200\n"
+    folder = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": body})
+    (w,) = [w for w in load_company(folder).warnings if "day first or month first" in w.message]
+    assert "01/03/2024" in w.message and "dayfirst = true" in w.message
+    assert totals(folder) == {M("2024-01"): 100.0, M("2024-02"): 200.0}  # read month first
+    # a day above 12 shows the order: no warning; dayfirst = true said it: none either
+    shown = make(tmp_path, MRR_TOML.format(path="m.csv"), {"m.csv": body + "c,25/03/2024,50\n"}, name="shown")
+    assert not [w for w in load_company(shown).warnings if "day first or month first" in w.message]
+    said = make(tmp_path, MRR_TOML.format(path="m.csv") + "dayfirst = true\n", {"m.csv": body}, name="said")
+    assert not [w for w in load_company(said).warnings if "day first or month first" in w.message]

@@ -403,6 +403,8 @@ def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | No
         order_dayfirst = day_first.sum() >= month_first.sum()
     else:
         order_dayfirst = bool(day_first.any()) or (dayfirst and not month_first.any())
+        # dayfirst = true was set on purpose (its default is false): nothing to warn about
+        issue = None if dayfirst else _either_order(u, first, second, day_first | month_first)
     day, month = (first, second) if order_dayfirst else (second, first)
     text = (
         year.astype("Int64").astype("string")
@@ -418,9 +420,25 @@ def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | No
         out[timed] = pd.to_datetime(
             out[timed].dt.strftime("%Y-%m-%d") + " " + time[timed], errors="coerce", format="mixed"
         )
-    if issue:
+    if issue and issue[0] == "error":
         out[issue[2]] = pd.NaT
     return out, issue
+
+
+def _either_order(u: pd.Series, first: pd.Series, second: pd.Series, settled: pd.Series) -> tuple | None:
+    """A warning when no date of the column shows its order (no part above 12) and some would
+    read differently the other way (05/03: 3 May or 5 March): they are read month first."""
+    if settled.any():
+        return None
+    open_ = first.notna() & first.ne(second)
+    if not open_.any():
+        return None
+    return (
+        "warning",
+        f"no date in the column shows whether it is day first or month first (e.g. {u[open_].iloc[0]}); they "
+        "are read month first (MM/DD): set dayfirst = true in company.toml if they are day first, or date_format.",
+        open_,
+    )
 
 
 def _serials(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
