@@ -189,12 +189,12 @@ def number(value: object, *, context: Context = "table", decimals: int | None = 
     return f"{_sign(v, float(text.replace(',', '')) == 0, sign, context)}{text}"
 
 
-def multiple(value: object, *, context: Context = "table", decimals: int = 1) -> str:
-    """1.63 -> '1.6x'."""
+def multiple(value: object, *, context: Context = "table", decimals: int | None = None) -> str:
+    """1.63 -> '1.6x' (one decimal unless ``decimals`` says otherwise)."""
     v = finite(value)
     if v is None:
         return _BLANK[context]
-    return f"{_MINUS[context] if v < 0 else ''}{abs(v):.{decimals}f}x"
+    return f"{_MINUS[context] if v < 0 else ''}{abs(v):.{1 if decimals is None else decimals}f}x"
 
 
 def months(value: object, *, context: Context = "table", decimals: int | None = None) -> str:
@@ -210,12 +210,12 @@ def months(value: object, *, context: Context = "table", decimals: int | None = 
     return f"{v:.{decimals}f} mo"
 
 
-def days(value: object, *, context: Context = "table", decimals: int = 0) -> str:
-    """30.4 -> '30 d' in a table, '30 days' in text."""
+def days(value: object, *, context: Context = "table", decimals: int | None = None) -> str:
+    """30.4 -> '30 d' in a table, '30 days' in text (no decimal unless ``decimals`` says)."""
     v = finite(value)
     if v is None:
         return _BLANK[context]
-    return f"{v:.{decimals}f} {'days' if context == 'text' else 'd'}"
+    return f"{v:.{decimals or 0}f} {'days' if context == 'text' else 'd'}"
 
 
 def value(
@@ -228,10 +228,10 @@ def value(
 ) -> str:
     """A KPI value formatted for its ``unit`` (kpis.csv's unit column); ratios get a
     decimal under 10% ('4.2%'), scores none ('NPS 29'). ``decimals`` fixes the decimals
-    of a unit that is not money (an axis's ticks, :func:`tick_decimals`)."""
+    (an axis's ticks, :func:`tick_decimals`; money's of its k / M unit)."""
     kind = unit_kind(unit)
     if kind == "money":
-        return money(value, currency, context=context)
+        return money(value, currency, context=context, decimals=decimals)
     if kind == "pct":
         v = finite(value)
         if decimals is not None:
@@ -240,8 +240,10 @@ def value(
             return percent(v, context=context)
         return percent(v, decimals=1 if v is not None and abs(v) < 0.1 else 0)
     if kind in _ABSOLUTE:
-        return _ABSOLUTE[kind](value, context=context, **({} if decimals is None else {"decimals": decimals}))
-    return number(value, context=context, decimals=(0 if kind == "score" else None) if decimals is None else decimals)
+        return _ABSOLUTE[kind](value, context=context, decimals=decimals)
+    if decimals is None and kind == "score":
+        decimals = 0
+    return number(value, context=context, decimals=decimals)
 
 
 def tick_decimals(values: Sequence[float], unit: object = None, most: int = 3) -> int:

@@ -247,21 +247,17 @@ def _largest_first(t: pd.DataFrame) -> pd.DataFrame:
 def _restated(before: float, now: float, change: float, unit: str, cur: str | None) -> tuple[str, str, str]:
     """Before, now and the change as text, each with the digits that tell before from now
     ('€1.5M -> €1.5M' never: '€1.49M -> €1.50M', '53.0% -> 53.3%')."""
-    money = F.unit_kind(unit) == "money"
     for digits in (None, 1, 2, 3, 4):
-        if digits is None:
-            b, n = F.value(before, unit, cur), F.value(now, unit, cur)
-        elif money:
-            b, n = F.money(before, cur, decimals=digits), F.money(now, cur, decimals=digits)
-        else:
-            b, n = F.value(before, unit, cur, decimals=digits), F.value(now, unit, cur, decimals=digits)
+        b, n = F.value(before, unit, cur, decimals=digits), F.value(now, unit, cur, decimals=digits)
         if b != n or pd.isna(before) or pd.isna(now):
             break
-    if F.unit_kind(unit) == "pct" and digits is not None:
+    if digits is None:
+        return b, n, F.difference(change, unit, cur)
+    if F.unit_kind(unit) == "pct":
         shown = next((d for d in range(digits, 5) if round(abs(change) * 100, d) != 0), 4)
         return b, n, F.points(change, decimals=shown)
-    if money and digits is not None:
-        return b, n, ("+" if change > 0 else "−") + F.money(abs(change), cur, sig=3)
+    if F.unit_kind(unit) == "money":
+        return b, n, F.money(change, cur, sign=True, sig=3)
     return b, n, F.difference(change, unit, cur)
 
 

@@ -232,13 +232,14 @@ def scatter(
         _limits(ax, data[x], data[y], bands.get(x), bands.get(y))
         _bands(ax, bands.get(x), "x")
         _bands(ax, bands.get(y), "y")
-        _dots(ax, data, x, y, fund_currency)
+        areas = _dot_areas(data, fund_currency)
+        _dots(ax, data, x, y, areas)
         ax.set_xlabel(labels.get(x, x))
         ax.set_ylabel(labels.get(y, y))
         ax.xaxis.set_major_formatter(S.value_formatter(units.get(x)))
         ax.yaxis.set_major_formatter(S.value_formatter(units.get(y)))
         ax.grid(True, axis="both")
-        _footnote(fig, ax, x, y, bands, missing, fund_currency, bool(_dot_areas(data, fund_currency).isna().any()))
+        _footnote(fig, ax, x, y, bands, missing, fund_currency, bool(areas.isna().any()))
     return fig
 
 
@@ -283,8 +284,8 @@ def _dot_areas(data: pd.DataFrame, fund_currency: str | None) -> pd.Series:
     return (_AREA_MAX * arr / arr.max()).clip(lower=_AREA_MIN)
 
 
-def _dots(ax, data: pd.DataFrame, x: str, y: str, fund_currency: str | None) -> None:
-    area = _dot_areas(data, fund_currency)
+def _dots(ax, data: pd.DataFrame, x: str, y: str, area: pd.Series) -> None:
+    """One dot per company, of ``area`` (:func:`_dot_areas`; a ring where it is NaN), labelled."""
     offsets = _label_offsets(ax, data[x].astype(float), data[y].astype(float))
     for comp, s, offset in zip(data.to_dict("records"), area, offsets, strict=False):
         status = max(

@@ -652,7 +652,6 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
     company-wide financials, the company's money is allocated to the segment period by period
     (``sm_allocation``) or left blank, as the KPIs are (METRICS.md "Segment packs")."""
     opening = bridge["month"].min() if len(bridge) else None
-    allocation = str(ctx.policies.sm_allocation or "none")
     whole = _whole_bridge(ctx) if _company_wide_financials(ctx.company) and ctx.financials is not None else None
     parts = []
     for freq in ("M", "Q"):
@@ -665,7 +664,7 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
             monthly=ctx.monthly_financials(by_segment=False),
         )
         if whole is not None:
-            shares = allocation_shares(bridge, whole, freq, allocation, opening)
+            shares = allocation_shares(bridge, whole, freq, ctx.policies.sm_allocation, opening)
             s = segment_unit_economics_series(s, shares)
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)
