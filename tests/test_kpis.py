@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from inputs_helpers import make
 from test_registry import ALL_IDS
 
 from conftest import PRODUCT_LED, SALES_LED
 from reportlib import registry as reg
 from reportlib.kpis.builder import KPI_COLUMNS, KPI_TREE_COLUMNS, KpiResult, compute_kpis
 from reportlib.metrics import Blank
+from reportlib.metrics.contracts import open_ended_through
 
 DESIGN_TABLES = {
     "mrr_bridge": [
@@ -298,7 +300,7 @@ def test_shared_grids_let_a_restated_periods_figures_reuse_the_kpis_contract_his
     alone = period_figures(company, "2026-06", "quarter")
     made = []
     real = builder.contract_history
-    monkeypatch.setattr(builder, "contract_history", lambda *a: made.append(1) or real(*a))
+    monkeypatch.setattr(builder, "contract_history", lambda *a, **k: made.append(1) or real(*a, **k))
     with shared_grids():
         compute_kpis(company, window="quarter")
         shared = period_figures(company, "2026-06", "quarter")
@@ -319,3 +321,35 @@ def test_kpis_csv_gives_no_change_between_two_bases_and_says_why():
     assert not math.isnan(row["value"]) and not math.isnan(row["prior_value"])
     assert math.isnan(row["change"])
     assert row["note"] == "No change shown: the prior period used ARR growth."
+
+
+def test_a_report_month_after_the_latest_signature_runs_open_ended_contracts_to_it(tmp_path):
+    # Two open-ended monthly contracts signed and started in January 2026: A (EU) 1,000 a
+    # month, B (US) 500. The export is as of January; the board asks for Q2 (as-of 2026-06,
+    # allowed with a warning). The contracts still serve in June: MRR 1,500, ARR 12 x 1,500 =
+    # 18,000, 2 customers, revenue Q2 3 x 1,500 = 4,500, and the tables run to June. (The
+    # engine stopped the revenue grid at January: ARR 0 and 0 customers beside a CARR of 18,000.)
+    body = (
+        "contract_id,customer_id,start_date,end_date,signed_date,mrr,region\n"
+        "K1,A,2026-01-01,,2026-01-05,1000,EU\nK2,B,2026-01-01,,2026-01-10,500,US\n"
+    )
+    toml = (
+        '[inputs.contracts]\npath = "c.csv"\ndimensions = ["region"]\n'
+        'defaults = { revenue_type = "contracted_recurring", billing = "monthly" }\n'
+    )
+    folder = make(tmp_path, toml, {"c.csv": body})
+    result = compute_kpis(folder, as_of="2026-06")
+    k = result.kpis.set_index("kpi")["value"]
+    assert (k["arr"], k["carr"], k["customers"], k["revenue"]) == (18000.0, 18000.0, 2.0, 4500.0)
+    bridge = result.tables["revenue_bridge"].set_index("month")
+    assert str(bridge.index[-1]) == "2026-06" and bridge["arr"].iloc[-1] == 18000.0
+    assert result.tables["mrr_bridge"]["closing_mrr"].iloc[-1] == 1500.0
+    # the segments still sum to the company: EU 12,000 + US 6,000
+    by_region = [compute_kpis(folder, as_of="2026-06", segment=f"region={r}").kpis for r in ("EU", "US")]
+    assert [s.set_index("kpi")["value"]["arr"] for s in by_region] == [12000.0, 6000.0]
+    # inside the export's dates nothing changes (None: the export's own horizon)
+    contracts = result.company.frames["contracts"]
+    assert open_ended_through(contracts, pd.Period("2026-01", "M")) is None
+    assert open_ended_through(contracts, pd.Period("2026-06", "M")) == pd.Period("2026-06", "M")
+    closed = contracts.assign(end_date=pd.Timestamp("2026-12-31"))
+    assert open_ended_through(closed, pd.Period("2026-06", "M")) is None

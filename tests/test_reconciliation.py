@@ -12,7 +12,7 @@ from reportlib.cli import main
 from reportlib.inputs import load_company
 from reportlib.kpis import compute_kpis, write_kpis
 from reportlib.kpis.builder import reconciliation_warnings
-from reportlib.kpis.reconciliation import RECONCILIATION_COLUMNS, report_window
+from reportlib.kpis.reconciliation import RECONCILIATION_COLUMNS, report_window, scale_hint
 
 
 def company(folder: Path) -> Path:
@@ -166,4 +166,64 @@ def test_segment_pack_never_reconciles_segment_revenue_with_the_company_pnl(tmp_
     assert (
         "Revenue is not reconciled with the P&L for A: the P&L covers the whole company, "
         "so the segment's revenue is only a part of it." in result.notes
+    )
+
+
+@pytest.mark.parametrize(
+    "billing, pnl, said",
+    [
+        # 12,000 / 1,000 = 12, 12,600 / 1,000 = 12.6, 11,400 / 1,000 = 11.4: median 12
+        ([12000.0, 12600.0, 11400.0], [1000.0] * 3, "Billing is 12x the P&L in 3 of 3 months"),
+        # 4,900 / 49 = 100 twice, 5,000 / 50 = 100: cents
+        ([4900.0, 4900.0, 5000.0], [49.0, 49.0, 50.0], "billing amounts in cents read as units"),
+        # 46,200 / 46.2 = 1,000: a P&L exported in thousands
+        ([46200.0, 46850.0], [46.2, 46.85], 'set amount_unit = "thousands" in [inputs.financials]'),
+        # 462 / 46,200 = 1/100: a P&L in cents
+        ([462.0, 468.5], [46200.0, 46850.0], "Billing is 1/100 of the P&L in 2 of 2 months"),
+    ],
+)
+def test_a_regular_gap_names_the_unit_mistake_behind_it(billing, pnl, said):
+    hint = scale_hint(pd.Series(billing), pd.Series(pnl), "contracts")
+    assert hint is not None and said in hint
+
+
+@pytest.mark.parametrize(
+    "billing, pnl",
+    [
+        ([1500.0, 1500.0, 1500.0], [1000.0, 1000.0, 1000.0]),  # 1.5x: a business gap, no unit
+        ([12000.0, 1000.0, 1000.0], [1000.0, 1000.0, 1000.0]),  # 12x in 1 month of 3 only (median 1)
+        ([12000.0, 12000.0, 1000.0, 1000.0, 1000.0], [1000.0] * 5),  # 12x in 2 of 5: under two thirds
+        ([0.0, 0.0], [1000.0, 1000.0]),  # no billing yet: nothing to compare
+    ],
+)
+def test_an_irregular_or_business_gap_gets_no_unit_hint(billing, pnl):
+    assert scale_hint(pd.Series(billing), pd.Series(pnl), "contracts") is None
+
+
+def test_yearly_prices_typed_as_mrr_are_named_against_the_pnl(tmp_path):
+    # Every contract billed annually, each with its yearly price typed in mrr: A 12,000 a
+    # year (1,000 a month), B 6,000 (500 a month), both open-ended from 2026-01. No monthly
+    # contract to compare with, so only the P&L can tell: it books 1,500 a month, billing
+    # says 18,000 a month, 12x in each of the 6 months.
+    folder = tmp_path / "annual"
+    folder.mkdir()
+    (folder / "contracts.csv").write_text(
+        "contract_id,customer_id,start_date,mrr,revenue_type,billing\n"
+        "K1,A,2026-01-01,12000,contracted_recurring,annual\n"
+        "K2,B,2026-01-01,6000,contracted_recurring,annual\n",
+        encoding="utf-8",
+    )
+    pd.DataFrame(
+        {"month": [f"2026-0{m}" for m in range(1, 7)], "revenue": 1500.0, "cogs": 300.0, "sales_marketing": 400.0}
+    ).to_csv(folder / "pnl.csv", index=False)
+    (folder / "company.toml").write_text(
+        '[company]\nname = "Annual"\ncurrency = "EUR"\n'
+        '[inputs.contracts]\npath = "contracts.csv"\n[inputs.financials]\npath = "pnl.csv"\n',
+        encoding="utf-8",
+    )
+    (message,) = [p.message for p in reconciliation_warnings(load_company(folder), "2026-06")]
+    assert "2026-01 (18,000.00 vs 1,500.00, +1100.0%)" in message
+    assert message.endswith(
+        "Billing is 12x the P&L in 6 of 6 months: that looks like yearly prices counted as monthly; in "
+        "[inputs.contracts], divide a yearly price by 12 (compute) or map a contract's whole value to tcv."
     )

@@ -4,6 +4,7 @@ adapters' own tests (test_sources_pnl.py, test_sources_crm.py, test_sources_anal
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -236,6 +237,29 @@ def test_amount_unit_on_top_of_a_source_is_refused(tmp_path):
         load_company(folder)
     (problem,) = caught.value.problems
     assert problem.column == "inputs.contracts.amount_unit" and "stripe_subscriptions" in problem.message
+
+
+def test_a_quickbooks_pnl_divided_by_1000_is_read_with_amount_unit_thousands(tmp_path):
+    # QuickBooks' report option "Divide by 1000" prints 40,000.00 as 40.00: the same report in
+    # thousands, read with amount_unit = "thousands" on top of the source, gives the lines
+    # worked out by hand for the full-unit report (QBO above: revenue Jan 46,200 ...).
+    folder = copy("quickbooks_pnl", tmp_path)
+    report = folder / "ProfitAndLoss_by_Month.csv"
+    money = re.compile(r'"?\$?(\(?)(-?[\d,]+\.\d\d)(\)?)"?')  # 40,000.00 / "$46,200.00" / (350.00)
+
+    def thousands(m: re.Match) -> str:
+        return f"{m.group(1)}{float(m.group(2).replace(',', '')) / 1000:.2f}{m.group(3)}"
+
+    lines = [money.sub(thousands, line) for line in report.read_text().splitlines()]
+    assert lines[6] == "4000 Subscription Revenue,40.00,42.00,44.50,46.00,48.50,51.00,272.00"
+    report.write_text("\n".join(lines) + "\n")
+    toml = folder / "company.toml"
+    toml.write_text(
+        toml.read_text().replace('source = "quickbooks_pnl"', 'source = "quickbooks_pnl"\namount_unit = "thousands"')
+    )
+    fin = load_company(folder).frames["financials"]
+    assert fin["revenue"].tolist() == pytest.approx(QBO["revenue"])
+    assert fin["sales_marketing"].tolist() == pytest.approx([24500, 28300, 26200, 25900, 32900, 29100])
 
 
 def test_minor_units_under_a_source_name_the_units_the_source_read(tmp_path):

@@ -56,6 +56,22 @@ def test_amount_unit_cents_scales_every_money_column(tmp_path):
     assert mrr_by_month(folder) == {M("2024-01"): 20.0}
 
 
+def test_amount_unit_thousands_scales_a_pnl_exported_in_thousands(tmp_path):
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\n[inputs.financials]\npath = "pnl.csv"\namount_unit = "thousands"\n',
+        {
+            "m.csv": "customer_id,month,mrr\na,2024-01,1500\na,2024-02,1500\n",
+            "pnl.csv": "month,revenue,cogs,sales_marketing\n2024-01,1.5,0.25,2.1\n2024-02,1.5,0.3,1.9\n",
+        },
+    )
+    fin = load_company(folder).frames["financials"]
+    # every P&L line x 1,000: revenue 1,500 (the billing's 1,500), cogs 250 and 300, S&M 2,100 and 1,900
+    assert fin["revenue"].tolist() == [1500.0, 1500.0]
+    assert fin["cogs"].tolist() == [250.0, 300.0]
+    assert fin["sales_marketing"].tolist() == pytest.approx([2100.0, 1900.0])
+
+
 def test_sql_sees_each_file_as_a_table_named_after_its_stem(tmp_path):
     folder = make(
         tmp_path,

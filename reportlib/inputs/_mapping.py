@@ -46,7 +46,7 @@ from reportlib.inputs._values import (
     present,
     text,
 )
-from reportlib.inputs.config import InputSpec, did_you_mean
+from reportlib.inputs.config import AMOUNT_UNITS, InputSpec, did_you_mean
 
 MAX_ROWS = 20  # rows listed per kind of problem; the rest are counted
 _COL = "__col__"  # wide layout: the month column a value came from
@@ -506,8 +506,9 @@ class _Context:
             return text(column)
         notes = Notes()
         parsed, unparseable, blank = self._parse(column, col, name, notes)
-        if self.spec.amount_unit == "cents" and name in MONEY.get(self.name, ()):
-            parsed = parsed / 100
+        if self.spec.amount_unit not in (None, "units") and name in MONEY.get(self.name, ()):
+            times, divided_by = AMOUNT_UNITS[self.spec.amount_unit]
+            parsed = parsed * times / divided_by
         said = self._notes(raw, notes, src, column)
         if unparseable.any():
             bad_rows.append((unparseable, "unparseable", src))

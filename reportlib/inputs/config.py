@@ -82,7 +82,14 @@ _INPUT_KEYS = (
     "accounts",
 )
 _JOIN_KEYS = ("path", "sheet", "on", "left_on", "right_on", "columns", "how", "aggregate")
-AMOUNT_UNITS = ("units", "cents")
+#: ``amount_unit`` -> (times, divided by) that turn an amount into currency units: "cents" for
+#: minor units, "thousands" for a report exported divided by 1,000 (QuickBooks' "Divide by
+#: 1000", a P&L "in $000s"), "units" to say the amounts are what they look like. Integers, so
+#: that cents are divided by 100 exactly (x 0.01 would not give 49.0 for 4900).
+AMOUNT_UNITS = {"units": (1, 1), "cents": (1, 100), "thousands": (1000, 1)}
+#: The only unit a known source takes on top: its tool's own unit is the source's business,
+#: but dividing a report by 1,000 is a display choice made when it was exported.
+SOURCE_AMOUNT_UNITS = ("thousands",)
 # Date formats that are not strftime patterns: seconds or milliseconds since 1970.
 EPOCH_FORMATS = {"epoch": "s", "%s": "s", "epoch_ms": "ms"}
 
@@ -726,11 +733,12 @@ class _Checker:
                 continue
             translated[canon] = {str(k): str(v) for k, v in mapping.items()}
         joins = self.joins(table, where, keyed="source" not in table)
-        if "source" in table and "amount_unit" in table:
+        if "source" in table and table.get("amount_unit", "thousands") not in SOURCE_AMOUNT_UNITS:
             self.fail(
                 f"{where}.amount_unit",
-                f"cannot be used with source: source = {table['source']!r} "
-                "knows the unit its tool writes amounts in and converts them itself.",
+                f"cannot be {table['amount_unit']!r} with source: source = {table['source']!r} "
+                "knows the unit its tool writes amounts in and converts them itself (only "
+                '"thousands", for a report exported divided by 1,000, can be added).',
             )
         if len(self.problems) > n_before:
             return None
@@ -795,7 +803,7 @@ class _Checker:
         kw["compute"] = self.str_map(table, "compute", where)
         unit = self.typed(table, "amount_unit", where, (str,))
         if unit is not None:
-            if msg := _one_of(unit, AMOUNT_UNITS):
+            if msg := _one_of(unit, tuple(AMOUNT_UNITS)):
                 self.fail(f"{where}.amount_unit", msg)
             kw["amount_unit"] = unit
         kw["accounts"] = self.accounts(name, table, where)

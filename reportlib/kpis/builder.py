@@ -80,7 +80,13 @@ from reportlib.metrics._dates import month_ordinals
 from reportlib.metrics.churn_basis import MONTHLY_CHURN_KEY, annualised_monthly_logo_churn
 from reportlib.metrics.cohorts import cohorts
 from reportlib.metrics.contracts import BRIDGE_COLUMNS as CONTRACT_BRIDGE_COLUMNS
-from reportlib.metrics.contracts import ContractHistory, contract_history, contract_kpis, revenue_tiers
+from reportlib.metrics.contracts import (
+    ContractHistory,
+    contract_history,
+    contract_kpis,
+    open_ended_through,
+    revenue_tiers,
+)
 from reportlib.metrics.grid import contracts_to_mrr, transactions_to_mrr
 from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
 from reportlib.metrics.movements import (
@@ -278,8 +284,9 @@ class _Ctx:
         return _run_cached(key, self.company.frames, lambda: monthly_financials(fin, seg))
 
 
-def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
-    """customer_id, month, mrr from the company's revenue source (METRICS.md order)."""
+def _revenue_mrr(company: Company, span: object = None, through: pd.Period | None = None) -> pd.DataFrame | None:
+    """customer_id, month, mrr from the company's revenue source (METRICS.md order);
+    ``through``: see :func:`~reportlib.metrics.contracts.open_ended_through`."""
     source, f, pol = company.revenue_source(), company.frames, company.config.policies
     if source == "mrr":
         return f["mrr"][["customer_id", "month", "mrr"]]
@@ -289,6 +296,7 @@ def _revenue_mrr(company: Company, span: object = None) -> pd.DataFrame | None:
             include_uncontracted=bool(pol.mrr_includes_uncontracted),
             months=span,
             transactions=f.get("transactions"),
+            through=through,
         )
     if source == "transactions":
         return transactions_to_mrr(f["transactions"])
@@ -299,7 +307,11 @@ def _context(company: Company, whole: Company, window: Window, date: pd.Timestam
     """Revenue grid up to the as-of month, on the whole company's months so that a segment's
     opening month (and so its movements) match the company's."""
     include = bool(whole.config.policies.mrr_includes_uncontracted)
-    full = _run_cached(("mrr", id(whole.frames), include), whole.frames, lambda: _revenue_mrr(whole))
+    # a report month after the export's last date: open-ended contracts go on to it
+    through = open_ended_through(whole.frames.get("contracts"), window.as_of)
+    full = _run_cached(
+        ("mrr", id(whole.frames), include, through), whole.frames, lambda: _revenue_mrr(whole, through=through)
+    )
     if full is None or full.empty:
         return _Ctx(company, whole, window, date, None, None, None)
     first = _run_cached(("first month", id(full)), whole.frames, lambda: int(month_ordinals(full["month"]).min()))
@@ -636,8 +648,9 @@ def _contract_history(ctx: _Ctx) -> ContractHistory | None:
     contracts, tx, _ = _revenue_inputs(ctx)
     if contracts is None or not len(contracts):
         return None
-    key = ("contract history", id(contracts), id(tx))
-    return _run_cached(key, ctx.company.frames, lambda: contract_history(contracts, tx))
+    through = open_ended_through(contracts, ctx.window.as_of)
+    key = ("contract history", id(contracts), id(tx), through)
+    return _run_cached(key, ctx.company.frames, lambda: contract_history(contracts, tx, through=through))
 
 
 def _until(table: pd.DataFrame, column: str, as_of: pd.Period) -> pd.DataFrame:

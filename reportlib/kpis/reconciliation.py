@@ -32,6 +32,7 @@ __all__ = [
     "monthly_amounts",
     "gaps",
     "reconciliation_problems",
+    "scale_hint",
 ]
 
 RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]
@@ -172,6 +173,57 @@ def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFram
     )
 
 
+#: Billing / P&L revenue ratios that name their cause: (ratio, what it looks like, which
+#: input to fix and how). A gap this regular is a unit, not a business story.
+_SCALES = (
+    (
+        12.0,
+        "yearly prices counted as monthly",
+        "in [inputs.{billing}], divide a yearly price by 12 (compute) or map a contract's whole value to tcv",
+    ),
+    (100.0, "billing amounts in cents read as units", 'set amount_unit = "cents" in [inputs.{billing}]'),
+    (1000.0, "a P&L exported in thousands", 'set amount_unit = "thousands" in [inputs.financials]'),
+    (0.01, "a P&L in cents read as units", 'set amount_unit = "cents" in [inputs.financials]'),
+)
+#: A scale explains a gap when the median ratio is within this share of it and at least
+#: :data:`_SCALE_SHARE` of the months are too (revenue is not MRR exactly: one-off fees,
+#: proration, a month of timing).
+_SCALE_BAND, _SCALE_SHARE = 0.2, 2 / 3
+
+
+def scale_hint(value_a: pd.Series, value_b: pd.Series, billing: str) -> str | None:
+    """The likely unit mistake behind a billing vs P&L gap, as a sentence, or None.
+
+    Parameters
+    ----------
+    value_a, value_b : Series
+        Billing and P&L revenue of the same months.
+    billing : str
+        The billing input's name (``source_a``), named in the fix.
+
+    Examples
+    --------
+    Billing 12,000 a month against a P&L of 1,000: "Billing is 12x the P&L in 3 of 3 months:
+    that looks like yearly prices counted as monthly; in [inputs.contracts], give ..."
+    """
+    both = (value_a > 0) & (value_b > 0)
+    ratio = (value_a[both] / value_b[both]).to_numpy(dtype=float)
+    if len(ratio) == 0:
+        return None
+    median = float(np.median(ratio))
+    for scale, cause, fix in _SCALES:
+        near = np.abs(ratio / scale - 1) <= _SCALE_BAND
+        if abs(median / scale - 1) <= _SCALE_BAND and near.mean() >= _SCALE_SHARE:
+            times = (
+                f"{median:,.0f}x" if median >= 10 else f"{median:.1f}x" if median >= 1 else f"1/{1 / median:,.0f} of"
+            )
+            return (
+                f"Billing is {times} the P&L in {int(near.sum())} of {len(ratio)} months: that looks like "
+                f"{cause}; {fix.format(billing=billing.split('+')[0])}."
+            )
+    return None
+
+
 def reconciliation_problems(
     table: pd.DataFrame, reported: pd.DataFrame | None = None, threshold: float = GAP_WARNING
 ) -> list[Problem]:
@@ -186,9 +238,14 @@ def reconciliation_problems(
             f"{r.period} ({r.value_a:,.2f} vs {r.value_b:,.2f}, {r.relative:+.1%})" for r in group.head(5).itertuples()
         )
         more = f" and {len(group) - 5} more" if len(group) > 5 else ""
+        pair = table[(table["source_a"] == a) & (table["source_b"] == b) & (table["kpi"] == kpi)]
+        hint = (
+            scale_hint(pair["value_a"].astype(float), pair["value_b"].astype(float), a) if b == "financials" else None
+        )
         out.append(
             Problem(
-                f"{a} and {b} disagree on {kpi} by more than {threshold:.0%} in {len(group)} period(s): {shown}{more}.",
+                f"{a} and {b} disagree on {kpi} by more than {threshold:.0%} in {len(group)} period(s): {shown}{more}."
+                + (f" {hint}" if hint else ""),
                 input=a,
                 severity="warning",
             )

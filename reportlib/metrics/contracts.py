@@ -52,6 +52,7 @@ __all__ = [
     "contract_history",
     "contract_kpis",
     "invoices",
+    "open_ended_through",
     "recognized_revenue",
     "revenue_bridge",
     "revenue_tiers",
@@ -133,6 +134,11 @@ def service_months(contracts: pd.DataFrame) -> pd.Series:
     return pd.Series(
         service_length(contracts["start_date"], contracts["end_date"]), index=contracts.index, name="service_months"
     )
+
+
+def _first_month(c: _C) -> int:
+    """Earliest month any contract starts or is signed."""
+    return int(np.concatenate([c.start, c.signed]).astype("datetime64[M]").astype(np.int64).min())
 
 
 def _default_horizon(c: _C) -> int:
@@ -464,13 +470,12 @@ def _bridge(
     if span is None:
         if c.n == 0:
             return pd.DataFrame({k: pd.Series([], dtype="float64") for k in BRIDGE_COLUMNS})
-        lo = int(np.concatenate([c.start, c.signed]).astype("datetime64[M]").astype(np.int64).min())
-        span = (lo, _default_horizon(c))
+        span = (_first_month(c), _default_horizon(c))
     first, last = span
     # cumulative figures need every month from the earliest contract on
     origin = first
     if c.n:
-        origin = min(first, int(np.concatenate([c.start, c.signed]).astype("datetime64[M]").astype(np.int64).min()))
+        origin = min(first, _first_month(c))
     t = last - origin + 1
     if rev is None:
         rev = _recognized(c, pd.Period(ordinal=last, freq="M"))
@@ -641,7 +646,9 @@ def _rows(table: pd.DataFrame, first: pd.Period, last: pd.Period) -> pd.DataFram
     return table.iloc[lo : hi + 1] if 0 <= lo <= hi < len(table) else None
 
 
-def contract_history(contracts: pd.DataFrame, transactions: pd.DataFrame | None = None) -> ContractHistory:
+def contract_history(
+    contracts: pd.DataFrame, transactions: pd.DataFrame | None = None, *, through: pd.Period | None = None
+) -> ContractHistory:
     """:func:`revenue_bridge` and :func:`revenue_tiers` of non-empty ``contracts`` over all
     their months, from one preparation and one recognised-revenue expansion.
 
@@ -649,12 +656,32 @@ def contract_history(contracts: pd.DataFrame, transactions: pd.DataFrame | None 
     recognised, billed and counted in ARR up to the horizon; every sum runs month by month
     from the first contract), so :func:`contract_kpis` reads any window inside it: the same
     numbers as a bridge of that window alone, at a third of the cost of three windows.
+    ``through`` (:func:`open_ended_through`): run open-ended contracts to this month when it
+    is later than every date of the export.
     """
     c = _prep(contracts)
-    rev = _recognized(c, None)
+    months = None
+    if through is not None and pd.Period(through, freq="M").ordinal > _default_horizon(c):
+        months = (pd.Period(ordinal=_first_month(c), freq="M"), pd.Period(through, freq="M"))
+    rev = _recognized(c, None if months is None else through)
     return ContractHistory(
-        _bridge(contracts, c, None, transactions, rev), _tiers(contracts, transactions, None, None, rev)
+        _bridge(contracts, c, months, transactions, rev), _tiers(contracts, transactions, None, None, rev)
     )
+
+
+def open_ended_through(contracts: pd.DataFrame | None, as_of: pd.Period) -> pd.Period | None:
+    """``as_of`` when it is later than every date of the contracts (start, signed, end) and
+    some contract is open-ended, else None.
+
+    A report month after the latest signature is allowed (the export is as of that
+    signature; open-ended contracts go on serving): their MRR, ARR, recognised revenue and
+    billings then run to the report month, not stop at the export's last date and read 0.
+    """
+    if contracts is None or not len(contracts) or not contracts["end_date"].isna().any():
+        return None
+    dates = pd.concat([contracts[c] for c in ("start_date", "signed_date", "end_date") if c in contracts]).dropna()
+    latest = dates.max().to_period("M")
+    return pd.Period(as_of, freq="M") if pd.Period(as_of, freq="M") > latest else None
 
 
 def contract_kpis(

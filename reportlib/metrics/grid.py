@@ -178,6 +178,7 @@ def contracts_to_mrr(
     include_uncontracted: bool = False,
     months: object = None,
     transactions: pd.DataFrame | None = None,
+    through: pd.Period | None = None,
 ) -> pd.DataFrame:
     """Monthly recurring revenue per customer-month from contracts.
 
@@ -195,9 +196,13 @@ def contracts_to_mrr(
     months : optional
         ``(first, last)`` or a sequence of months: the horizon for open-ended contracts and
         the months returned. Default: first start month to the last month any contract is
-        known to serve (latest end, start or signed month).
+        known to serve (latest end, start or signed month), or ``through`` when later.
     transactions : DataFrame, optional
         Added (as :func:`transactions_to_mrr`) when ``include_uncontracted``.
+    through : Period, optional
+        Without ``months``: the month open-ended contracts are followed to when it is later
+        than every date of the export (a report month after the latest signature, see
+        :func:`~reportlib.metrics.contracts.open_ended_through`).
 
     Returns
     -------
@@ -206,7 +211,7 @@ def contracts_to_mrr(
     """
     types = ["contracted_recurring"] + (["uncontracted_recurring"] if include_uncontracted else [])
     c = contracts.loc[contracts["revenue_type"].isin(types)]
-    span = month_span(months) or _default_contract_span(contracts)
+    span = month_span(months) or _default_contract_span(contracts, through)
     if not (include_uncontracted and transactions is not None and len(transactions)):
         summed = _contract_customer_months(c, span)
         if summed is not None:
@@ -221,14 +226,14 @@ def contracts_to_mrr(
     return _sum_customer_months(pd.concat(parts, ignore_index=True))
 
 
-def _default_contract_span(contracts: pd.DataFrame) -> tuple[int, int] | None:
+def _default_contract_span(contracts: pd.DataFrame, through: pd.Period | None = None) -> tuple[int, int] | None:
     if len(contracts) == 0:
         return None
     cols = [contracts[c] for c in ("start_date", "end_date", "signed_date") if c in contracts]
     dates = pd.concat(cols).dropna()
-    ords = month_ordinals(dates)
+    last = int(month_ordinals(dates).max())
     start = month_ordinals(contracts["start_date"].dropna())
-    return int(start.min()), int(ords.max())
+    return int(start.min()), last if through is None else max(last, pd.Period(through, freq="M").ordinal)
 
 
 def monthly_value(contracts: pd.DataFrame) -> np.ndarray:
