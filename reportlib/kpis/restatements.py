@@ -3,17 +3,21 @@
 
 Every pack keeps, beside its ``kpis.csv`` and tables, a compact record of the rows it was
 computed from: ``_inputs/fingerprint.csv``, one row per input x entity (customer, or for
-inputs without one each numeric column) x month, with the row count, the amount and an
-order-independent digest of every column of those rows. The manifest holds the policies
-and package versions. The next pack of the same company recomputes the earlier pack's
-period(s) with today's inputs and code, compares every KPI value and the monthly
-``mrr_bridge`` / ``revenue_bridge`` figures, and names the cause of each difference above a
-cent (money), 0.1 point (ratios) or half a unit (counts):
+inputs without one each numeric column, its ``part``) x month, contracts also by revenue
+type (``part``), month signed and last day served (``until``), with the row count, the
+amount and an order-independent digest of every column of those rows. The manifest holds the
+policies and package versions; the next pack's manifest names it (``compared_with``). The
+next pack of the same company recomputes the earlier pack's period(s) with today's inputs
+and code, compares every KPI value and the monthly ``mrr_bridge`` / ``revenue_bridge``
+figures, and names the cause of each difference above a cent (money), 0.1 point (ratios) or
+half a unit (counts):
 
 * policy changed: the earlier pack's policies are re-applied to today's inputs, and the part
   of the difference they explain is the policy's;
-* input changed: the fingerprint rows that differ in an input the KPI is computed from, in a
-  month up to the period's end (input, customer, month, amount before and now);
+* input changed: the record rows that differ among those the figure reads (:class:`Reads`,
+  :data:`FIGURE_READS`: ARR the recurring contracts serving its last month, bookings the
+  contracts signed in its months, ...); a figure whose reads are not declared lists every
+  changed row of its inputs up to its last month and says so;
 * FX rates changed: the same for the ``fx`` table when the company has one;
 * package version changed: when no input explains the rest and the reportlib version differs.
 
