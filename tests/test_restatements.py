@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -138,7 +139,8 @@ def test_the_pack_step_makes_todays_record_once(tmp_path, monkeypatch, cache):
     result = compute_kpis(whole, as_of="2026-09")
     staging = tmp_path / "staging"
     entries, keep = restated.pack_hook(result, whole, reports / "restate" / "2026-09", staging, cache)
-    assert entries == {"policies": asdict(whole.config.policies)}
+    assert entries["policies"] == asdict(whole.config.policies)
+    assert entries["compared_with"]["folder"] == "2026-06"
     keep()
     assert len(made) == 1
     assert "2026-06" in set(result.tables["restatements"]["period"])  # B's backdated churn
@@ -266,3 +268,109 @@ def test_restated_figures_show_the_digits_that_changed_and_the_largest_first():
     )
     # a figure that appeared first, then +1.25% before +0.21%
     assert _largest_first(t)["kpi"].tolist() == ["customers", "bookings", "mrr"]
+
+
+#: The contracts columns of DESIGN.md (tcv, not mrr).
+CONTRACT_COLUMNS = "contract_id customer_id start_date end_date signed_date tcv revenue_type billing".split()
+#: A's 12,000 a year and B's 24,000 a year, both 2026 and signed 2025-12-15; A's one-off setup fee
+#: of 1,000 on 2026-05-01 (no end date: recognised in May alone).
+CONTRACTS = [
+    ["a1", "A", "2026-01-01", "2026-12-31", "2025-12-15", 12000.0, "contracted_recurring", "annual"],
+    ["b1", "B", "2026-01-01", "2026-12-31", "2025-12-15", 24000.0, "contracted_recurring", "annual"],
+    ["a2", "A", "2026-05-01", "", "2026-05-01", 1000.0, "one_off", "upfront"],
+]
+
+
+def contracts_company(folder: Path, rows: list[list[object]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows, columns=CONTRACT_COLUMNS).to_csv(folder / "contracts.csv", index=False)
+    (folder / "company.toml").write_text(
+        '[company]\nname = "Restate"\ncurrency = "EUR"\n[inputs.contracts]\npath = "contracts.csv"\n', encoding="utf-8"
+    )
+    return folder
+
+
+def restated_contracts(tmp_path: Path) -> pd.DataFrame:
+    """The 2026-06 pack, then: B's contract restated 24,000 -> 36,000 a year, A's one-off fee
+    1,000 -> 1,500, and D's 6,000 a year signed 2026-05-20 that starts 2026-08-01."""
+    folder = contracts_company(tmp_path / "restate", CONTRACTS)
+    earlier = issue(folder, tmp_path / "reports", "2026-06")
+    now = [list(r) for r in CONTRACTS]
+    now[1][5], now[2][5] = 36000.0, 1500.0
+    now.append(["d1", "D", "2026-08-01", "2027-07-31", "2026-05-20", 6000.0, "contracted_recurring", "annual"])
+    contracts_company(folder, now)
+    return restatements(earlier, load_company(folder))[0].set_index(["period", "kpi"])
+
+
+B = "input changed: contracts customer B contracted_recurring 2026-01 (signed 2025-12): 24,000.00 -> 36,000.00 (+12,000.00)"
+FEE = "input changed: contracts customer A one_off 2026-05: 1,000.00 -> 1,500.00 (+500.00)"
+D = "input changed: contracts customer D contracted_recurring 2026-08 (signed 2026-05): none -> 6,000.00 (+6,000.00)"
+
+
+def test_each_figure_names_the_input_changes_it_reads(tmp_path):
+    got = restated_contracts(tmp_path)
+    # ARR at 2026-06: 12,000 + 24,000 = 36,000 -> 12,000 + 36,000 = 48,000. B moved it; A's fee is
+    # one-off revenue, which ARR ignores, and D starts after June: neither is named.
+    assert got.loc[("Q2 2026", "arr")].tolist() == [36000.0, 48000.0, 12000.0, B]
+    # Recognised revenue of June: 1,000 + 2,000 -> 1,000 + 3,000; the fee is May's alone.
+    assert got.loc[("2026-06", "revenue_bridge.revenue")].tolist() == [3000.0, 4000.0, 1000.0, B]
+    # May: the fee (1,000 -> 1,500) and B (2,000 -> 3,000): 4,000 -> 5,500; largest change first
+    assert got.loc[("2026-05", "revenue_bridge.revenue")].tolist() == [4000.0, 5500.0, 1500.0, f"{B}; {FEE}"]
+    # Bookings of 2025-12: A 12,000 + B 24,000 -> 12,000 + 36,000; B is signed then, though it
+    # starts in 2026-01.
+    assert got.loc[("2025-12", "revenue_bridge.bookings")].tolist() == [36000.0, 48000.0, 12000.0, B]
+
+
+def test_a_contract_signed_in_the_period_that_starts_after_it_is_named(tmp_path):
+    got = restated_contracts(tmp_path)
+    # Bookings Q2: the fee 1,000 -> the fee 1,500 + D's 6,000 = 7,500; B was signed in 2025-12.
+    assert got.loc[("Q2 2026", "bookings")].tolist() == [1000.0, 7500.0, 6500.0, f"{D}; {FEE}"]
+    # CARR at 2026-06: ARR 36,000 -> 48,000 plus D's 6,000 signed and not started = 54,000;
+    # A's one-off fee is not recurring.
+    assert got.loc[("Q2 2026", "carr")].tolist() == [36000.0, 54000.0, 18000.0, f"{B}; {D}"]
+    # Deferred revenue at 2026-06 reads the contracts started by then: B, the fee, not D.
+    assert "customer D" not in got.loc[("Q2 2026", "deferred_revenue"), "cause"]
+
+
+def test_a_figure_whose_reads_are_not_declared_says_so(tmp_path):
+    # The one-off share of Q2 revenue: 1,000 / 10,000 -> 1,500 / 13,500; its reads are not
+    # declared, so every contracts change up to 2026-06 is listed, and the cause says so.
+    row = restated_contracts(tmp_path).loc[("Q2 2026", "revenue_share_one_off")]
+    assert row["cause"] == f"{B}; {D}; {FEE}; reads not declared: every change of its inputs to 2026-06 listed"
+
+
+def test_an_earlier_record_kept_before_parts_is_compared_at_its_grain(tmp_path):
+    """A pack made before the record had parts kept one row per input x entity x month: today's
+    record summed to that grain compares with it, and B's backdated churn is still named."""
+    folder = company(tmp_path / "restate", V1)
+    earlier = issue(folder, tmp_path / "reports", "2026-06")
+    record = pd.read_csv(earlier / FINGERPRINT, dtype={"digest": str})
+    record[["input", "entity", "month", "rows", "amount", "digest"]].to_csv(earlier / FINGERPRINT, index=False)
+    company(folder, V2, backdated_churn=True)
+    got = restatements(earlier, load_company(folder))[0].set_index(["period", "kpi"])
+    # ARR at 2026-06: 12 x (100 + 200 + 50) = 4,200 -> 12 x (100 + 50) = 1,800
+    assert got.loc[("Q2 2026", "arr")].tolist() == [
+        4200.0,
+        1800.0,
+        -2400.0,
+        "input changed: mrr customer B 2026-06: 200.00 -> none (-200.00)",
+    ]
+
+
+def test_the_manifest_names_the_pack_compared_with(tmp_path):
+    folder = company(tmp_path / "restate", V1)
+    reports = tmp_path / "reports"
+    earlier = issue(folder, reports, "2026-06")
+    manifest = json.loads((earlier / "manifest.json").read_text())
+    (earlier / "manifest.json").write_text(json.dumps({**manifest, "created": "2026-07-02T09:00:00+0000"}))
+    company(folder, V2, backdated_churn=True)
+    whole = load_company(folder)
+    entries, _ = restated.pack_hook(
+        compute_kpis(whole, as_of="2026-09"), whole, reports / "restate" / "2026-09", tmp_path
+    )
+    assert entries["compared_with"] == {
+        "folder": "2026-06",
+        "as_of": "2026-06",
+        "created": "2026-07-02T09:00:00+0000",
+        "kpis_sha256": hashlib.sha256((earlier / "kpis.csv").read_bytes()).hexdigest(),
+    }

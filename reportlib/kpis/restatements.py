@@ -3,17 +3,21 @@
 
 Every pack keeps, beside its ``kpis.csv`` and tables, a compact record of the rows it was
 computed from: ``_inputs/fingerprint.csv``, one row per input x entity (customer, or for
-inputs without one each numeric column) x month, with the row count, the amount and an
-order-independent digest of every column of those rows. The manifest holds the policies
-and package versions. The next pack of the same company recomputes the earlier pack's
-period(s) with today's inputs and code, compares every KPI value and the monthly
-``mrr_bridge`` / ``revenue_bridge`` figures, and names the cause of each difference above a
-cent (money), 0.1 point (ratios) or half a unit (counts):
+inputs without one each numeric column, its ``part``) x month, contracts also by revenue
+type (``part``), month signed and last day served (``until``), with the row count, the
+amount and an order-independent digest of every column of those rows. The manifest holds the
+policies and package versions; the next pack's manifest names it (``compared_with``). The
+next pack of the same company recomputes the earlier pack's period(s) with today's inputs
+and code, compares every KPI value and the monthly ``mrr_bridge`` / ``revenue_bridge``
+figures, and names the cause of each difference above a cent (money), 0.1 point (ratios) or
+half a unit (counts):
 
 * policy changed: the earlier pack's policies are re-applied to today's inputs, and the part
   of the difference they explain is the policy's;
-* input changed: the fingerprint rows that differ in an input the KPI is computed from, in a
-  month up to the period's end (input, customer, month, amount before and now);
+* input changed: the record rows that differ among those the figure reads (:class:`Reads`,
+  :data:`FIGURE_READS`: ARR the recurring contracts serving its last month, bookings the
+  contracts signed in its months, ...); a figure whose reads are not declared lists every
+  changed row of its inputs up to its last month and says so;
 * FX rates changed: the same for the ``fx`` table when the company has one;
 * package version changed: when no input explains the rest and the reportlib version differs.
 
@@ -24,6 +28,7 @@ never holds a customer's raw export, only sums and digests.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
@@ -38,7 +43,7 @@ from reportlib import __version__
 from reportlib import format as F
 from reportlib._store import Mode, Store, code_digest, digest, is_pair, library_versions
 from reportlib.inputs import Company
-from reportlib.inputs.config import Policies
+from reportlib.inputs.config import REVENUE_INPUTS, Policies
 from reportlib.kpis.builder import KpiResult, period_figures
 from reportlib.metrics import Window
 from reportlib.registry import REGISTRY
@@ -50,6 +55,9 @@ __all__ = [
     "stored_fingerprint",
     "write_record",
     "find_earlier_pack",
+    "compared_pack",
+    "figure_reads",
+    "Reads",
     "restatements",
     "restatement_summary",
     "attach_restatements",
@@ -59,30 +67,110 @@ __all__ = [
 
 RESTATEMENT_COLUMNS = ["period", "kpi", "reported_before", "now", "change", "cause"]
 FINGERPRINT = Path("_inputs") / "fingerprint.csv"
-FINGERPRINT_COLUMNS = ["input", "entity", "month", "rows", "amount", "digest"]
+FINGERPRINT_COLUMNS = ["input", "entity", "part", "month", "signed", "until", "rows", "amount", "digest"]
+#: The columns of a record kept by a pack before the record had parts (one row per input x
+#: entity x month).
+_OLD_KEY = ["input", "entity", "month"]
 MANIFEST = "manifest.json"
 #: The store's folder of records (the fingerprint of a loaded company's rows).
 STORE_KIND = "record"
 
-#: input -> (entity column or None, date column giving the month, amount column or None).
-#: Without an entity column each numeric column is its own entity (a P&L line, visitors).
-FINGERPRINT_KEYS: dict[str, tuple[str | None, str, str | None]] = {
-    "mrr": ("customer_id", "month", "mrr"),
-    "contracts": ("customer_id", "start_date", "tcv"),
-    "transactions": ("customer_id", "date", "amount"),
-    "financials": (None, "month", None),
-    "leads": (None, "created_at", None),
-    "traffic": (None, "month", None),
-    "opportunities": ("opportunity_id", "created_at", "amount"),
-    "targets": ("metric", "period", "target"),
-    "usage": (None, "date", None),
-    "nps": (None, "responded_at", None),
-    "reported": ("kpi", "period", "value"),
-    "fx": ("currency", "month", "rate"),
+
+@dataclass(frozen=True)
+class _Keyed:
+    """How an input's rows are grouped in the record: by ``entity`` (None: each numeric column
+    is its own entity, a P&L line, visitors), the month of ``month``, and for contracts also by
+    ``part`` (the revenue type), the month ``signed`` and the day served ``until`` (blank =
+    open-ended), so that a figure's causes are the rows it reads (:class:`Reads`)."""
+
+    entity: str | None
+    month: str
+    amount: str | None
+    part: str | None = None
+    signed: str | None = None
+    until: str | None = None
+    #: Parts whose rows without an end serve their month alone (METRICS.md: a one-off line
+    #: without an end date is recognized in the month of its start).
+    once: tuple[str, ...] = ()
+
+
+FINGERPRINT_KEYS: dict[str, _Keyed] = {
+    "mrr": _Keyed("customer_id", "month", "mrr"),
+    "contracts": _Keyed("customer_id", "start_date", "tcv", "revenue_type", "signed_date", "end_date", ("one_off",)),
+    "transactions": _Keyed("customer_id", "date", "amount"),
+    "financials": _Keyed(None, "month", None),
+    "leads": _Keyed(None, "created_at", None),
+    "traffic": _Keyed(None, "month", None),
+    "opportunities": _Keyed("opportunity_id", "created_at", "amount"),
+    "targets": _Keyed("metric", "period", "target"),
+    "usage": _Keyed(None, "date", None),
+    "nps": _Keyed(None, "responded_at", None),
+    "reported": _Keyed("kpi", "period", "value"),
+    "fx": _Keyed("currency", "month", "rate"),
+}
+#: A record row's ``until`` for a contract with no end date.
+OPEN_ENDED = "open"
+
+
+@dataclass(frozen=True)
+class Reads:
+    """One part of what a figure reads, for naming the input changes that moved it.
+
+    Parameters
+    ----------
+    input : str
+        An input, or ``"revenue"``: the input MRR comes from (``Company.revenue_source``;
+        from contracts, their contracted_recurring lines, with policy
+        ``mrr_includes_uncontracted`` also uncontracted ones and transactions).
+    months : str
+        Which of the input's rows, for a figure of the months ``first`` to ``last``:
+        ``at_end`` those serving the last day of ``last`` (MRR, ARR); ``window`` those serving
+        any of its months (revenue, billings); ``signed`` those signed in them (bookings);
+        ``committed`` those serving ``last`` or signed by it and starting after it (CARR);
+        ``started`` those starting by ``last`` (deferred revenue: billed less recognised to
+        date); ``to_end`` every row up to ``last``, started or signed (movements and
+        retention read the history).
+    parts : tuple of str, optional
+        The revenue types (contracts) or columns (financials) read; None: all.
+    without : str, optional
+        Read only when the company has no such input (revenue: from contracts, else the P&L).
+    """
+
+    input: str
+    months: str = "to_end"
+    parts: tuple[str, ...] | None = None
+    without: str | None = None
+
+
+_REVENUE = Reads("revenue")
+_REVENUE_AT_END = Reads("revenue", "at_end")
+_RECURRING = ("contracted_recurring",)
+_RECOGNISED = (Reads("contracts", "window"), Reads("transactions", "window"))
+#: What each figure reads (METRICS.md). A KPI of the revenue section not listed reads the
+#: revenue history up to its last month (:data:`_REVENUE`); any other figure not listed has
+#: reads that are not declared: every change of its inputs up to its last month is listed,
+#: and the cause says so.
+FIGURE_READS: dict[str, tuple[Reads, ...]] = {
+    "mrr": (_REVENUE_AT_END,),
+    "arr": (_REVENUE_AT_END,),
+    "customers": (_REVENUE_AT_END,),
+    "arpa": (_REVENUE_AT_END,),
+    "bookings": (Reads("contracts", "signed"),),
+    "billings": _RECOGNISED,
+    "revenue": (*_RECOGNISED, Reads("financials", "window", ("revenue",), without="contracts")),
+    "deferred_revenue": (Reads("contracts", "started"),),
+    "carr": (Reads("contracts", "committed", _RECURRING),),
+    "mrr_bridge.closing_mrr": (_REVENUE_AT_END,),
+    "mrr_bridge.customers": (_REVENUE_AT_END,),
+    "revenue_bridge.bookings": (Reads("contracts", "signed"),),
+    "revenue_bridge.billings": _RECOGNISED,
+    "revenue_bridge.revenue": _RECOGNISED,
+    "revenue_bridge.deferred_revenue": (Reads("contracts", "started"),),
+    "revenue_bridge.arr": (Reads("contracts", "at_end", _RECURRING),),
+    "revenue_bridge.carr": (Reads("contracts", "committed", _RECURRING),),
 }
 #: Tables compared month by month besides kpis.csv; columns counting customers are counts.
-BRIDGE_TABLES = {"mrr_bridge": ("mrr", "contracts", "transactions"), "revenue_bridge": ("contracts", "transactions")}
-_REVENUE_INPUTS = ("mrr", "contracts", "transactions")
+BRIDGE_TABLES = ("mrr_bridge", "revenue_bridge")
 _TOLERANCE = {"currency": 0.01, "ratio": 0.001, "count": 0.5}
 _DEFAULT_TOLERANCE = 0.01
 
@@ -124,27 +212,55 @@ def _digest(frame: pd.DataFrame, keys: list[pd.Series]) -> pd.Series:
     return pd.Series([str(int(v)) for v in total], index=sums.index, dtype=object)
 
 
+def _text_key(frame: pd.DataFrame, column: str | None, name: str) -> pd.Series:
+    """A grouping key of the record: the column as text, or blank when the input has none."""
+    if column is None or column not in frame.columns:
+        return pd.Series("", index=frame.index, name=name)
+    return frame[column].astype("string").fillna("").rename(name)
+
+
+def _day_key(frame: pd.DataFrame, keyed: _Keyed, part: pd.Series) -> pd.Series:
+    """``until``: the last day a row serves (ISO date), :data:`OPEN_ENDED` without one; blank
+    for rows that serve their month alone (every row of an input without an end column)."""
+    if keyed.until is None or keyed.until not in frame.columns:
+        return pd.Series("", index=frame.index, name="until")
+    days = pd.to_datetime(frame[keyed.until], errors="coerce").dt.strftime("%Y-%m-%d").astype(object)
+    return days.fillna(pd.Series("", index=frame.index).where(part.isin(keyed.once), OPEN_ENDED)).rename("until")
+
+
 def _input_fingerprint(name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    entity_col, date_col, amount_col = FINGERPRINT_KEYS[name]
-    if frame.empty or date_col not in frame.columns:
+    keyed = FINGERPRINT_KEYS[name]
+    if frame.empty or keyed.month not in frame.columns:
         return pd.DataFrame(columns=FINGERPRINT_COLUMNS)
-    month = _month_text(frame[date_col]).fillna("").rename("month")
-    if entity_col is not None and entity_col in frame.columns:
-        entity = frame[entity_col].astype("string").fillna("").rename("entity")
-        amount = frame[amount_col].astype(float) if amount_col in frame.columns else pd.Series(np.nan, frame.index)
-        if name == "contracts" and "mrr" in frame.columns:  # a contract given by mrr books 12 x mrr
-            amount = amount.fillna(12 * frame["mrr"].astype(float))
-        grouped = pd.DataFrame({"rows": 1, "amount": amount}).groupby([entity, month])
-        out = grouped.sum().join(_digest(frame, [entity, month]).rename("digest"))
-        return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c != date_col]
+    month = _month_text(frame[keyed.month]).fillna("").rename("month")
+    if keyed.entity is not None and keyed.entity in frame.columns:
+        return _entity_fingerprint(name, frame, keyed, month)
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and c != keyed.month]
     # one groupby for every numeric column (a P&L has ten): the same sums, column by column
     sums = frame[numeric].astype(float).groupby(month).sum() if numeric else None
     sizes = month.groupby(month).size()
     parts = [pd.DataFrame({"rows": sizes, "amount": sums[c], "entity": c}) for c in numeric]
     if not parts:  # event inputs: rows per month
         parts = [sizes.rename("rows").to_frame().assign(amount=np.nan, entity="rows")]
-    out = pd.concat(parts).join(_digest(frame, [month]).rename("digest"))
+    out = pd.concat(parts).join(_digest(frame, [month]).rename("digest")).reset_index()
+    # a column is the part a figure reads (sales_marketing), the row serves its month alone
+    return out.assign(input=name, part=out["entity"], signed="", until="")[FINGERPRINT_COLUMNS]
+
+
+def _entity_fingerprint(name: str, frame: pd.DataFrame, keyed: _Keyed, month: pd.Series) -> pd.DataFrame:
+    """Rows per entity x month (x revenue type x month signed x day served until, for contracts)."""
+    entity = frame[keyed.entity].astype("string").fillna("").rename("entity")
+    part = _text_key(frame, keyed.part, "part")
+    signed = month.rename("signed")
+    if keyed.signed is not None and keyed.signed in frame.columns:  # a blank signed date is the start's
+        signed = _month_text(frame[keyed.signed]).fillna(month).fillna("").rename("signed")
+    until = _day_key(frame, keyed, part)
+    amount = frame[keyed.amount].astype(float) if keyed.amount in frame.columns else pd.Series(np.nan, frame.index)
+    if name == "contracts" and "mrr" in frame.columns:  # a contract given by mrr books 12 x mrr
+        amount = amount.fillna(12 * frame["mrr"].astype(float))
+    keys = [entity, part, month, signed, until]
+    grouped = pd.DataFrame({"rows": 1, "amount": amount}).groupby(keys)
+    out = grouped.sum().join(_digest(frame, keys).rename("digest"))
     return out.reset_index().assign(input=name)[FINGERPRINT_COLUMNS]
 
 
@@ -200,6 +316,21 @@ def _write_record(text: bytes, folder: Path) -> None:
 def _manifest_entries(company: Company) -> dict[str, Any]:
     """What the next pack reads from the manifest besides the record: the policies."""
     return {"policies": asdict(company.config.policies)}
+
+
+def compared_pack(earlier: Path) -> dict[str, Any]:
+    """The manifest's ``compared_with``: which earlier pack the restatements compare with, its
+    folder (beside this pack's), as_of, when it was made and the SHA-256 of the kpis.csv
+    whose figures were compared (the folder can be made again; the digest tells if it was)."""
+    earlier = Path(earlier)
+    manifest = json.loads((earlier / MANIFEST).read_text(encoding="utf-8"))
+    kpis = earlier / "kpis.csv"
+    return {
+        "folder": earlier.name,
+        "as_of": str(manifest.get("parameters", {}).get("as_of", earlier.name[:7]))[:7],
+        "created": manifest.get("created"),
+        "kpis_sha256": hashlib.sha256(kpis.read_bytes()).hexdigest() if kpis.is_file() else None,
+    }
 
 
 def find_earlier_pack(folder: Path) -> Path | None:
@@ -258,19 +389,24 @@ def _read_earlier(folder: Path) -> _Earlier:
         manifest.get("versions", {}).get("reportlib", ""),
         pd.read_csv(folder / "kpis.csv"),
         tables,
-        pd.read_csv(record, dtype={"entity": str, "month": str, "digest": str}) if record.is_file() else None,
+        _read_record(record) if record.is_file() else None,
         manifest.get("inputs", {}),
     )
 
 
+def _read_record(path: Path) -> pd.DataFrame:
+    keys = [c for c in FINGERPRINT_COLUMNS if c not in ("rows", "amount")]
+    found = pd.read_csv(path, dtype=dict.fromkeys(keys, str))
+    return found.fillna({c: "" for c in keys if c in found.columns})
+
+
 def _long(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame], window: Window) -> pd.DataFrame:
-    """Every comparable figure: (period, kpi, unit, end month, inputs it is computed from, value)."""
-    needs = {k.id: _needed_inputs(k.needs) for k in REGISTRY.values()}
+    """Every comparable figure: (period, kpi, unit, first and last month, value)."""
     rows = []
     for w, column in ((window, "value"), (window.prior(), "prior_value")):
         for r in kpis.itertuples(index=False):
-            rows.append((w.label, r.kpi, r.unit, str(w.as_of), needs.get(r.kpi, ()), getattr(r, column)))
-    for name, inputs in BRIDGE_TABLES.items():
+            rows.append((w.label, r.kpi, r.unit, str(w.first), str(w.as_of), getattr(r, column)))
+    for name in BRIDGE_TABLES:
         table = tables.get(name)
         if table is None or table.empty:
             continue
@@ -278,10 +414,10 @@ def _long(kpis: pd.DataFrame, tables: Mapping[str, pd.DataFrame], window: Window
         for col in (c for c in table.columns if c != "month"):
             unit = figure_unit(f"{name}.{col}")
             rows += [
-                (str(m), f"{name}.{col}", unit, str(m), inputs, v)
+                (str(m), f"{name}.{col}", unit, str(m), str(m), v)
                 for m, v in zip(table["month"], table[col], strict=False)
             ]
-    return pd.DataFrame(rows, columns=["period", "kpi", "unit", "end", "inputs", "value"])
+    return pd.DataFrame(rows, columns=["period", "kpi", "unit", "start", "end", "value"])
 
 
 def figure_unit(figure: str) -> str:
@@ -296,11 +432,44 @@ def _figure(value: float, figure: str, currency: str | None) -> str:
     return F.value(value, figure_unit(figure), currency, context="text")
 
 
-def _needed_inputs(needs: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for need in needs:
-        out += list(_REVENUE_INPUTS) if need == "revenue" else need.split("|")
-    return tuple(dict.fromkeys(out))
+def figure_reads(figure: str) -> tuple[Reads, ...] | None:
+    """What ``figure`` (a KPI id or 'mrr_bridge.churn') reads: :data:`FIGURE_READS`, else the
+    revenue history for a KPI of the revenue section and a line of the MRR bridge; None when
+    it is not declared."""
+    if figure in FIGURE_READS:
+        return FIGURE_READS[figure]
+    kpi = REGISTRY.get(figure)
+    if figure.partition(".")[0] == "mrr_bridge" or (kpi is not None and kpi.needs == ("revenue",)):
+        return (_REVENUE,)
+    return None
+
+
+def _undeclared_reads(figure: str) -> tuple[Reads, ...]:
+    """Every input a figure without declared reads may be computed from, every row up to its
+    last month (the registry's ``needs``)."""
+    needs = REGISTRY[figure].needs if figure in REGISTRY else ()
+    names = [n for need in needs for n in (REVENUE_INPUTS if need == "revenue" else need.split("|"))]
+    return tuple(Reads(n) for n in dict.fromkeys(names))
+
+
+def _revenue_reads(company: Company, uncontracted: bool, months: str) -> list[Reads]:
+    """:class:`Reads` of the input MRR comes from (METRICS.md "MRR from contracts")."""
+    source = company.revenue_source()
+    if source != "contracts":
+        return [Reads(source, months)] if source else []
+    types = _RECURRING + (("uncontracted_recurring",) if uncontracted else ())
+    return [Reads("contracts", months, types)] + ([Reads("transactions", months)] if uncontracted else [])
+
+
+def _company_reads(reads: Iterable[Reads], company: Company, uncontracted: bool) -> list[Reads]:
+    """``reads`` as this company's inputs: 'revenue' resolved, a part read only without
+    another input left out when the company has that input."""
+    out: list[Reads] = []
+    for r in reads:
+        if r.without is not None and company.has(r.without):
+            continue
+        out += _revenue_reads(company, uncontracted, r.months) if r.input == "revenue" else [r]
+    return out
 
 
 def _differs(before: pd.Series, now: pd.Series, unit: pd.Series) -> pd.Series:
@@ -309,25 +478,91 @@ def _differs(before: pd.Series, now: pd.Series, unit: pd.Series) -> pd.Series:
     return (both & ((now - before).abs() > tol)) | (before.isna() != now.isna())
 
 
-def _input_changes(before: pd.DataFrame | None, now: pd.DataFrame, last: str) -> pd.DataFrame:
-    """Fingerprint rows that differ, up to month ``last``: input, entity, month, amount before
-    and now."""
-    cols = ["input", "entity", "month", "before", "now", "change"]
+_CHANGE_KEY = ["input", "entity", "part", "month", "signed", "until"]
+
+
+def _input_changes(before: pd.DataFrame | None, now: pd.DataFrame) -> pd.DataFrame:
+    """Record rows that differ: their key (:data:`FINGERPRINT_COLUMNS`), amount before and now."""
+    cols = [*_CHANGE_KEY, "before", "now", "change"]
     if before is None:
         return pd.DataFrame(columns=cols)
-    key = ["input", "entity", "month"]
-    merged = before.merge(
-        now.astype({"month": str, "entity": str, "digest": str}), on=key, how="outer", suffixes=("_b", "_n")
-    )
-    merged = merged[merged["month"] <= last]
+    before, now = _comparable(before, now.astype(dict.fromkeys(_CHANGE_KEY + ["digest"], str)))
+    merged = before.merge(now, on=_CHANGE_KEY, how="outer", suffixes=("_b", "_n"))
     changed = merged["digest_b"].astype(str) != merged["digest_n"].astype(str)
     out = merged[changed].rename(columns={"amount_b": "before", "amount_n": "now"})
     out = out.assign(change=out["now"].fillna(0) - out["before"].fillna(0))
     return out.sort_values("change", key=lambda s: -s.abs())[cols].reset_index(drop=True)
 
 
+def _comparable(before: pd.DataFrame, now: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two records at one grain. A record kept before records had parts (one row per
+    input x entity x month) is compared with today's summed to that grain (row digests add
+    up), each row then read as any part, signed in its month, a contract as serving from its
+    start on: every figure that may read it names it, as before."""
+    if "part" in before.columns:
+        return before, now
+    summed = now.groupby(_OLD_KEY, as_index=False).agg(
+        rows=("rows", "sum"), amount=("amount", "sum"), digest=("digest", _digest_sum)
+    )
+    return _unparted(before), _unparted(summed)
+
+
+def _digest_sum(digests: pd.Series) -> str:
+    return str(sum(int(d) for d in digests) % 2**64)
+
+
+def _unparted(record: pd.DataFrame) -> pd.DataFrame:
+    spans = {n: OPEN_ENDED if k.until else "" for n, k in FINGERPRINT_KEYS.items()}
+    return record.assign(part="", signed=record["month"], until=record["input"].map(spans).fillna(""))
+
+
+def _serves_end(row: Any, last: str) -> bool:
+    """Whether a record row serves the last day of month ``last`` (a month's row: its month)."""
+    if row.month > last:
+        return False
+    if row.until == OPEN_ENDED:
+        return True
+    if not row.until:
+        return row.month == last
+    return row.until >= pd.Period(last, freq="M").end_time.strftime("%Y-%m-%d")
+
+
+def _serves_any(row: Any, first: str, last: str) -> bool:
+    """Whether a record row serves a day of the months ``first`` to ``last``."""
+    final = "9999-12" if row.until == OPEN_ENDED else (row.until[:7] or row.month)
+    return row.month <= last and final >= first
+
+
+def _signed(row: Any) -> str:
+    return row.signed or row.month
+
+
+#: Which rows a figure of the months ``first`` to ``last`` reads (see :class:`Reads`).
+_MONTH_RULES: dict[str, Callable[[Any, str, str], bool]] = {
+    "at_end": lambda row, first, last: _serves_end(row, last),
+    "window": _serves_any,
+    "signed": lambda row, first, last: first <= _signed(row) <= last,
+    "committed": lambda row, first, last: _serves_end(row, last) or _signed(row) <= last < row.month,
+    "started": lambda row, first, last: row.month <= last,
+    "to_end": lambda row, first, last: row.month <= last or _signed(row) <= last,
+}
+
+
+def _reads_row(row: Any, reads: Iterable[Reads], first: str, last: str) -> bool:
+    """Whether a changed record row is one the figure reads: an FX rate of its months, or a
+    row of an input, part and month it reads (a row of no part, an old record's, is any)."""
+    if row.input == "fx":
+        return _MONTH_RULES["to_end"](row, first, last)
+    return any(
+        r.input == row.input
+        and (r.parts is None or not row.part or row.part in r.parts)
+        and _MONTH_RULES[r.months](row, first, last)
+        for r in reads
+    )
+
+
 def _entity_text(row: Any) -> str:
-    key = FINGERPRINT_KEYS.get(row.input, (None,))[0]
+    key = FINGERPRINT_KEYS[row.input].entity if row.input in FINGERPRINT_KEYS else None
     who = {
         "customer_id": "customer",
         "opportunity_id": "opportunity",
@@ -338,14 +573,21 @@ def _entity_text(row: Any) -> str:
     return f"{who} {row.entity}" if who else str(row.entity)
 
 
+def _row_text(row: Any, at: str = " ") -> str:
+    """'customer D contracted_recurring 2026-08 (signed 2026-05)': the entity, its part when
+    the record keeps one (a P&L line is its own part), the month, and the month signed when
+    it is another."""
+    part = f" {row.part}" if row.part and row.part != row.entity else ""
+    signed = f" (signed {row.signed})" if row.signed and row.signed != row.month else ""
+    return f"{_entity_text(row)}{part}{at}{row.month}{signed}"
+
+
 def _amount(value: float) -> str:
     return "none" if pd.isna(value) else f"{value:,.2f}"
 
 
 def _change_text(row: Any) -> str:
-    return (
-        f"{row.input} {_entity_text(row)} {row.month}: {_amount(row.before)} -> {_amount(row.now)} ({row.change:+,.2f})"
-    )
+    return f"{row.input} {_row_text(row)}: {_amount(row.before)} -> {_amount(row.now)} ({row.change:+,.2f})"
 
 
 @dataclass(frozen=True)
@@ -392,6 +634,9 @@ def _causes_for(
     override: _Cause | None = None,
     recorded: bool = True,
 ) -> list[_Cause]:
+    """The causes of one restated figure: the analyst's override, the policies changed, the
+    changed record rows it reads (``changes``: those of its reads alone; ``row.declared``
+    false: of every input it may read, said so), else the version or nothing found."""
     if override is not None:  # the earlier figure was the analyst's, not the data's
         return [override]
     out = []
@@ -401,20 +646,23 @@ def _causes_for(
             for p, (a, b) in policy_diff.items()
         ]
     if data_part:
-        relevant = changes[changes["input"].isin(row.inputs + ("fx",)) & (changes["month"] <= row.end)]
-        for c in relevant.head(3).itertuples(index=False):
+        for c in changes.head(3).itertuples(index=False):
             label = "FX rates changed" if c.input == "fx" else "input changed"
             out.append(
                 _Cause(
-                    f"{c.input}:{c.entity}:{c.month}",
+                    ":".join(str(getattr(c, k)) for k in _CHANGE_KEY),
                     f"{label}: {_change_text(c)}",
-                    f"The {c.input} input changed for {_entity_text(c)} in {c.month} "
+                    f"The {c.input} input changed for {_row_text(c, ' in ')} "
                     f"({_amount(c.before)} -> {_amount(c.now)}, {c.change:+,.2f})",
                 )
             )
-        if len(relevant) > 3:
-            out.append(_Cause(f"more:{row.kpi}", f"and {len(relevant) - 3} more changed rows", ""))
-        if not relevant.empty:
+        if len(changes) > 3:
+            out.append(_Cause(f"more:{row.kpi}", f"and {len(changes) - 3} more changed rows", ""))
+        if not changes.empty:
+            if not row.declared:
+                out.append(
+                    _Cause("undeclared", f"reads not declared: every change of its inputs to {row.end} listed", "")
+                )
             return out
         if version[0] != version[1]:
             out.append(
@@ -484,11 +732,11 @@ def restatements(
         then = replace(company, config=replace(company.config, policies=old.policies))
         # another config: another key (its repr is in the KPI key), so the store is safe here
         same_policies = period_figures(then, old.as_of, old.window.months, segment, cache=cache)
-    key = ["period", "kpi", "unit", "end"]
+    key = ["period", "kpi", "unit", "start", "end"]
 
     def recomputed(figures: tuple[pd.DataFrame, dict[str, pd.DataFrame]], name: str) -> pd.DataFrame:
         kpis, tables = figures
-        return _long(kpis, _texts(tables), old.window).drop(columns="inputs").rename(columns={"value": name})
+        return _long(kpis, _texts(tables), old.window).rename(columns={"value": name})
 
     table = (
         _long(old.kpis, old.tables, old.window)
@@ -499,14 +747,17 @@ def restatements(
     changes = None  # from the record of today's inputs (a tenth of a second): only for causes to find
     if len(table):
         today = stored_fingerprint(company, cache) if record is None else record
-        changes = _input_changes(old.record, today() if callable(today) else today, old.as_of)
+        changes = _input_changes(old.record, today() if callable(today) else today)
     version = (old.version, __version__)
     overrides = _override_diff(old, company)
+    uncontracted = bool(company.config.policies.mrr_includes_uncontracted) or bool(
+        old.policies and old.policies.mrr_includes_uncontracted
+    )  # a policy change is its own cause; the rows either policy counts may be the data's
     rows, causes = [], []
-    for r in table.itertuples(index=False):
+    for r in table.assign(declared=[figure_reads(k) is not None for k in table["kpi"]]).itertuples(index=False):
         found = _causes_for(
             r,
-            changes,
+            _changes_read(r, changes, company, uncontracted),
             bool(_differs(pd.Series([r.same_policies]), pd.Series([r.now]), pd.Series([r.unit])).iloc[0]),
             bool(_differs(pd.Series([r.value]), pd.Series([r.same_policies]), pd.Series([r.unit])).iloc[0]),
             policy_diff,
@@ -527,6 +778,15 @@ def restatements(
         )
     out = pd.DataFrame(rows, columns=RESTATEMENT_COLUMNS)
     return out, restatement_summary(out, causes, company.config.currency)
+
+
+def _changes_read(row: Any, changes: pd.DataFrame | None, company: Company, uncontracted: bool) -> pd.DataFrame:
+    """The changed record rows the figure of ``row`` reads (its kpi, start and end month)."""
+    if changes is None or changes.empty:
+        return pd.DataFrame(columns=[*_CHANGE_KEY, "before", "now", "change"])
+    reads = _company_reads(figure_reads(row.kpi) or _undeclared_reads(row.kpi), company, uncontracted)
+    read = [_reads_row(c, reads, row.start, row.end) for c in changes.itertuples(index=False)]
+    return changes[read]
 
 
 def _texts(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -593,13 +853,16 @@ def pack_hook(
     Returns
     -------
     (dict, callable)
-        Entries for the manifest (``policies``), and the call that writes the record into
+        Entries for the manifest (``policies``; with an earlier pack, ``compared_with``:
+        :func:`compared_pack`), and the call that writes the record into
         ``staging``. When the comparison with an earlier pack needed the record (a figure is
         restated) it was made then, and the call only writes it; otherwise the call makes it:
         no page reads it, so the pack runs the call while its notebooks run.
     """
     earlier = find_earlier_pack(folder)
     record = functools.cache(lambda: _stored_record(company, cache))  # made once, when first asked for
+    entries = _manifest_entries(company)
     if earlier is not None:
         attach_restatements(result, earlier, company, cache, lambda: record()[0])
-    return _manifest_entries(company), lambda: _write_record(record()[1], staging)
+        entries["compared_with"] = compared_pack(earlier)
+    return entries, lambda: _write_record(record()[1], staging)
