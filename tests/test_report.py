@@ -268,8 +268,14 @@ def test_restated_figures_read_as_a_board_reads_them(tiny):
         ],
     )
     title = report.restatements_title(res)
-    assert title.endswith("5 figures restated since the 2026-02 pack: policy changed, input changed"), title
+    # the causes in plain words, most figures first (3 figures each: the policy named first)
+    assert title.endswith(
+        "5 figures restated since the 2026-02 pack: policy cac_lag_months changed and the mrr input changed"
+    ), title
     html = report.restatements_table(res).to_html()
+    # a cause cell names the changed row without the CSV's label and signed change
+    assert "policy changed: cac_lag_months 0 -&gt; 1; mrr customer B 2026-03: 200.00 -&gt; none" in html
+    assert "input changed:" not in html
     for cell in ("S&amp;M spend", "€1.5k", "€1.2k", "−€300", "CAC payback", "−1.4 mo", "+3 pts"):
         assert cell in html, cell
     assert "MRR bridge: churn" in html and "+€200" in html and "Revenue bridge: bookings" in html

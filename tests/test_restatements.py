@@ -22,6 +22,8 @@ from reportlib.kpis._cache import result_key
 from reportlib.kpis.restatements import (
     FINGERPRINT,
     RESTATEMENT_COLUMNS,
+    brief_cause,
+    cause_headline,
     find_earlier_pack,
     fingerprint,
     restatements,
@@ -374,3 +376,29 @@ def test_the_manifest_names_the_pack_compared_with(tmp_path):
         "created": "2026-07-02T09:00:00+0000",
         "kpis_sha256": hashlib.sha256((earlier / "kpis.csv").read_bytes()).hexdigest(),
     }
+
+
+def test_a_cause_on_the_page_is_brief_and_the_title_names_causes_in_plain_words():
+    b = "input changed: contracts customer B contracted_recurring 2026-01 (signed 2025-12): 24,000.00 -> 36,000.00 (+12,000.00)"
+    a = "input changed: contracts customer A one_off 2026-05: 1,000.00 -> 1,500.00 (+500.00)"
+    d = "input changed: contracts customer D contracted_recurring 2026-08 (signed 2026-05): none -> 6,000.00 (+6,000.00)"
+    undeclared = "reads not declared: every change of its inputs to 2026-06 listed"
+    # the label and the signed change go (the row's own before and now are beside it); the
+    # revenue type in words; at most two rows, the rest counted with the CSV's own "more"
+    assert brief_cause(f"{b}; {a}") == (
+        "contracts customer B recurring 2026-01 (signed 2025-12): 24,000.00 -> 36,000.00; "
+        "contracts customer A one-off 2026-05: 1,000.00 -> 1,500.00"
+    )
+    assert brief_cause(f"{b}; {a}; {d}; and 4 more changed rows; {undeclared}").endswith(
+        "1,000.00 -> 1,500.00; +5 more"
+    )
+    assert brief_cause("policy changed: cac_lag_months 0 -> 1") == "policy changed: cac_lag_months 0 -> 1"
+    # B restates 3 figures, the policy 2, an override 1: most figures first
+    causes = [b, b, f"{b}; policy changed: cac_lag_months 0 -> 1", "policy changed: cac_lag_months 0 -> 1"]
+    causes.append("override removed: the 2026-06 pack reported the analyst's 5,000.00 (CFO restated)")
+    assert cause_headline(causes) == [
+        "the contracts input changed",
+        "policy cac_lag_months changed",
+        "an analyst's override changed",
+    ]
+    assert cause_headline(["no input, policy, FX or version change found for it", undeclared]) == ["no cause found"]

@@ -13,10 +13,10 @@ from reportlib import registry as reg
 from reportlib.deck._facts import _label, currency, table
 from reportlib.deck._summary import _shown_rows, pack_kpi_ids
 from reportlib.deck._tables import definitions_table, header, styled, warnings_table
-from reportlib.deck._words import _lower_first, narrative, note, page_title
+from reportlib.deck._words import _and, _lower_first, narrative, note, page_title
 from reportlib.inputs.config import policy_meaning
 from reportlib.kpis import KpiResult
-from reportlib.kpis.restatements import figure_unit
+from reportlib.kpis.restatements import brief_cause, cause_headline, figure_unit
 from reportlib.values import is_blank
 
 
@@ -191,16 +191,20 @@ def reconciliation_note(result: KpiResult) -> None:
 
 
 def restatements_title(result: KpiResult) -> str:
-    """'13 figures restated since the 2026-09 pack: policy changed, input changed' (the
+    """'13 figures restated since the 2026-09 pack: policy cac_lag_months changed and the mrr
+    input changed', the causes that restated most figures first, at most two named (the
     narrative's sentence alone when nothing is restated)."""
     said = narrative(result, "restatements_title")
     since = said[0] if said else "Restated since the last pack"
     t = table(result, "restatements")
     if t.empty:
         return page_title(result, since)
-    kinds = dict.fromkeys(part.split(":")[0].strip() for cause in t["cause"] for part in str(cause).split("; "))
     what = f"{len(t)} figure{'s' * (len(t) != 1)} {_lower_first(since)}"
-    return page_title(result, f"{what}: {', '.join(k for k in kinds if k)}" if any(kinds) else what)
+    causes = cause_headline(t["cause"])
+    if not causes:
+        return page_title(result, what)
+    named = causes[:2] + ([f"{len(causes) - 2} more causes"] if len(causes) > 2 else [])
+    return page_title(result, f"{what}: {_and(named)}")
 
 
 #: Restated figures on the page; the table says how many more restatements.csv holds.
@@ -226,7 +230,7 @@ def restatements_table(result: KpiResult) -> Styler:
             "reported_before": [p[0] for p in pairs],
             "now": [p[1] for p in pairs],
             "change": [p[2] for p in pairs],
-            "cause": shown["cause"].astype(str),
+            "cause": [brief_cause(c) for c in shown["cause"]],
         }
     )
     if len(t) > RESTATED_ROWS:

@@ -31,6 +31,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -63,6 +64,8 @@ __all__ = [
     "attach_restatements",
     "pack_hook",
     "figure_unit",
+    "brief_cause",
+    "cause_headline",
 ]
 
 RESTATEMENT_COLUMNS = ["period", "kpi", "reported_before", "now", "change", "cause"]
@@ -588,6 +591,72 @@ def _amount(value: float) -> str:
 
 def _change_text(row: Any) -> str:
     return f"{row.input} {_row_text(row)}: {_amount(row.before)} -> {_amount(row.now)} ({row.change:+,.2f})"
+
+
+#: Revenue types as the record keeps them -> as a page says them.
+_PART_WORDS = {
+    "contracted_recurring": "recurring",
+    "uncontracted_recurring": "uncontracted recurring",
+    "one_off": "one-off",
+}
+_INPUT_CHANGE = re.compile(
+    r"^(?:input changed|FX rates changed): (?P<what>.+): (?P<values>\S+ -> \S+)(?: \([+-][\d,.]+\))?$"
+)
+_MORE_ROWS = re.compile(r"^and (?P<n>\d+) more changed rows$")
+
+
+def brief_cause(cause: str, most: int = 2) -> str:
+    """A ``cause`` of restatements.csv as a page cell: each changed row without its label
+    and its signed change ('contracts customer D recurring 2026-08 (signed 2026-05): none ->
+    6,000.00'), at most ``most`` of them and '+N more', the caveat of a figure whose reads
+    are not declared left to the CSV.
+
+    Examples
+    --------
+    >>> brief_cause("input changed: mrr customer B 2026-03: 200.00 -> none (-200.00)")
+    'mrr customer B 2026-03: 200.00 -> none'
+    """
+    parts, more = [], 0
+    for part in (p.strip() for p in str(cause).split("; ")):
+        if part.startswith("reads not declared"):
+            continue
+        if m := _MORE_ROWS.match(part):
+            more += int(m["n"])
+        elif m := _INPUT_CHANGE.match(part):
+            what = " ".join(_PART_WORDS.get(w, w) for w in m["what"].split(" "))
+            parts.append(f"{what}: {m['values']}")
+        else:
+            parts.append(part)
+    more += max(len(parts) - most, 0)
+    return "; ".join(parts[:most]) + (f"; +{more} more" if more else "")
+
+
+def cause_headline(causes: Iterable[str]) -> list[str]:
+    """What restated the figures, in a title's words, most figures first: 'the contracts
+    input changed', 'policy cac_lag_months changed', 'FX rates changed', 'an analyst's
+    override changed', 'reportlib was updated', 'no cause found'."""
+    said: dict[str, int] = {}
+    for cause in causes:
+        for phrase in dict.fromkeys(_headline_phrase(p.strip()) for p in str(cause).split("; ")):
+            if phrase:
+                said[phrase] = said.get(phrase, 0) + 1
+    return sorted(said, key=lambda p: -said[p])
+
+
+def _headline_phrase(part: str) -> str | None:
+    kind, _, rest = part.partition(": ")
+    if kind == "input changed" and rest:
+        return f"the {rest.split(' ')[0]} input changed"
+    if kind == "policy changed" and rest:
+        return f"policy {rest.split(' ')[0]} changed"
+    if kind.startswith("override"):
+        return "an analyst's override changed"
+    return {
+        "FX rates changed": "FX rates changed",
+        "package version changed": "reportlib was updated",
+        "no input, policy, FX or version change found for it": "no cause found",
+        "input changed (the earlier pack kept no row record)": "inputs changed (no earlier record)",
+    }.get(kind)
 
 
 @dataclass(frozen=True)
