@@ -131,3 +131,62 @@ def test_a_subtotal_line_however_labelled_is_not_an_account(label):
         read_accounts(cells(grid)), {"sales_marketing": ["6000 Marketing", "Sales Salaries"], "general_admin": ["Rent"]}
     )
     assert fin["revenue"].tolist() == [900, 1000, 1100]
+
+
+def parent_sums_grid(indent: str) -> list[list]:
+    """Parents printing their children's sum above them, with no total line; children
+    indented by ``indent`` (a CSV) or not at all (an XLSX loses the indentation)."""
+    return [
+        [None, "Jan 2026", "Feb 2026"],
+        ["Income", None, None],
+        ["Subscriptions", "1,200.00", "1,300.00"],
+        [f"{indent}Monthly plans", "800.00", "900.00"],
+        [f"{indent}Annual plans", "400.00", "400.00"],
+        ["Cost of Sales", None, None],
+        ["Hosting", "50", "60"],
+        ["Expenses", None, None],
+        ["Sales & Marketing", "12,000", "12,500"],
+        [f"{indent}Salaries", "8,000", "8,000"],
+        [f"{indent}Ads", "4,000", "4,500"],
+        ["Rent", "1,000", "1,000"],
+    ]
+
+
+@pytest.mark.parametrize("indent", ["", "   "])
+@pytest.mark.parametrize("named", [["Sales & Marketing"], ["Salaries", "Ads"], ["Sal*"], ["Sales & Marketing", "Ads"]])
+def test_a_parent_printing_its_childrens_sum_is_not_counted_again(indent, named):
+    # Revenue = Monthly 800 + Annual 400 = 1,200 in Jan, 900 + 400 = 1,300 in Feb: the
+    # "Subscriptions" line above them is their sum (it was 2,400 and 2,600 with it counted).
+    # S&M = Salaries 8,000 + Ads 4,000 = 12,000 in Jan, 8,000 + 4,500 = 12,500 in Feb, whether
+    # the mapping names the parent, the children, a pattern matching both ("Sal*": it was
+    # 20,000) or the parent and a child. Rent (1,000) below them is nobody's child.
+    fin = to_financials(
+        read_accounts(cells(parent_sums_grid(indent))), {"sales_marketing": named, "general_admin": "Rent"}
+    )
+    assert fin["revenue"].tolist() == [1200, 1300]
+    assert fin["sales_marketing"].tolist() == [12000, 12500]
+    assert fin["general_admin"].tolist() == [1000, 1000]
+
+
+def test_an_indented_single_child_and_a_parent_of_parents_are_summed_once():
+    # Indented (CSV): "Operating costs" 4,500 = "Sales & Marketing" 3,000 (= Salaries 2,000 +
+    # Ads 1,000) + "Research & Development" 1,500 (= its one child Engineering 1,500). Each
+    # parent prints a sum: S&M 3,000, R&D 1,500, total expenses 4,500, not 4,500 x 3 levels.
+    grid = [
+        [None, "Jan 2026"],
+        ["Income", None],
+        ["Sales", "9,000"],
+        ["Expenses", None],
+        ["Operating costs", "4,500"],
+        ["  Sales & Marketing", "3,000"],
+        ["    Salaries", "2,000"],
+        ["    Ads", "1,000"],
+        ["  Research & Development", "1,500"],
+        ["    Engineering", "1,500"],
+    ]
+    acc = read_accounts(cells(grid))
+    assert sorted(acc["account"]) == ["Ads", "Engineering", "Salaries", "Sales"]
+    fin = to_financials(
+        acc, {"cogs": [], "sales_marketing": ["Sales & Marketing"], "research_development": ["Research & Development"]}
+    )
+    assert (fin["sales_marketing"].tolist(), fin["research_development"].tolist()) == ([3000], [1500])

@@ -6,8 +6,8 @@ Total column and a footer stamp. Two steps turn that into the canonical financia
 
 :func:`read_accounts`
     raw cells in (the sheet as a grid), one row per account line and month out, with the
-    report section the line sits in. Subtotals and the Total column are left out, so
-    nothing is counted twice.
+    report section the line sits in. Subtotals, the Total column and parent lines that
+    print their children's sum are left out, so nothing is counted twice.
 :func:`to_financials`
     the long accounts frame and ``[inputs.financials.accounts]`` in, one row per month
     with revenue, cogs, sales_marketing, ... out. Revenue and cogs default to the
@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
@@ -262,9 +263,23 @@ def _duplicate_months(grid, rows, header: _Header, file) -> list[Problem]:
     return out
 
 
+@dataclass
+class _Printed:
+    """An account line as printed: where its records start, its block (the lines between two
+    headers or subtotals), its indentation and its amounts in period order."""
+
+    start: int
+    block: int
+    indent: int
+    amounts: tuple[float, ...]
+    computed: bool = False
+
+
 def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
     records: list[list] = []
+    printed: list[_Printed] = []
     section: str | None = None
+    block = 0
     opened: list[tuple[str, int]] = []  # parent accounts printed above: (label, first record)
     for index in range(header.index + 1, len(grid)):
         row = grid[index]
@@ -274,8 +289,10 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
         values = {j: parse_amount(row[j]) if j < len(row) else None for j in header.periods}
         if _SUBTOTAL_RE.match(label):
             _close_group(opened, label, records)
+            block += 1
             continue
         if all(v is None for v in values.values()):
+            block += 1
             top = _section_of(label)
             if top is not None:
                 section, opened = top, []
@@ -292,10 +309,61 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
                         column=_text(grid[header.index][j]) or None,
                     )
                 )
-        for j, month in header.periods.items():
-            amount = values[j] if values[j] is not None and not pd.isna(values[j]) else 0.0
+        amounts = tuple(values[j] if values[j] is not None and not pd.isna(values[j]) else 0.0 for j in header.periods)
+        printed.append(_Printed(len(records), block, _indent(row[header.label_col]), amounts))
+        for month, amount in zip(header.periods.values(), amounts, strict=True):
             records.append([label, section, None, month, amount, rows[index]])
-    return records, problems
+    return _without_parent_sums(records, printed, len(header.periods)), problems
+
+
+def _indent(cell: object) -> int:
+    return len(cell) - len(cell.lstrip()) if isinstance(cell, str) else 0
+
+
+def _without_parent_sums(records: list[list], printed: list[_Printed], months: int) -> list[list]:
+    """``records`` without the parent lines that print their children's sum above them.
+
+    Some reports print "Sales & Marketing 12,000" above its children "Salaries 8,000" and
+    "Ads 4,000", with no total line: the parent is a computed line, and its children are
+    put in its group (naming the parent still takes them). A line is such a parent when
+    its amounts equal, to the cent, the sum of its children in every month: the lines
+    indented deeper right below it when the report indents (a CSV), else (an XLSX loses
+    indentation) the 2+ lines right below it, in its block, whose sum first equals it.
+    Read bottom-up, so that a parent of parents sums its accounts, not their sums.
+    """
+    indented = any(line.indent for line in printed)
+    for at in range(len(printed) - 1, -1, -1):
+        children = _children(printed, at, indented)
+        if children:
+            parent = printed[at]
+            parent.computed = True
+            label = records[parent.start][0]
+            for child in children:
+                for record in records[child.start : child.start + months]:
+                    record[2] = record[2] or label
+    return [r for line in printed if not line.computed for r in records[line.start : line.start + months]]
+
+
+def _children(printed: list[_Printed], at: int, indented: bool) -> list[_Printed]:
+    """The lines whose sum line ``at`` prints, or [] when it is an account of its own."""
+    parent = printed[at]
+    block = [line for line in printed[at + 1 :] if line.block == parent.block]
+    if not any(parent.amounts):
+        return []
+    if indented:  # the lines indented deeper, down to the first that is not; sums aside
+        end = next((k for k, line in enumerate(block) if line.indent <= parent.indent), len(block))
+        deeper = [line for line in block[:end] if not line.computed]
+        return deeper if deeper and _sums_to(deeper, parent.amounts) else []
+    below = [line for line in block if not line.computed]
+    for k in range(2, len(below) + 1):
+        if _sums_to(below[:k], parent.amounts):
+            return below[:k]
+    return []
+
+
+def _sums_to(lines: list[_Printed], amounts: tuple[float, ...]) -> bool:
+    totals = np.sum([line.amounts for line in lines], axis=0)
+    return bool(np.all(np.abs(totals - np.asarray(amounts)) < 0.005))
 
 
 def _close_group(opened: list[tuple[str, int]], label: str, records: list[list]) -> None:
