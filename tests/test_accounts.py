@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from inputs_helpers import make
 
 from reportlib.exceptions import InputError
+from reportlib.inputs import load_company
 from reportlib.inputs._accounts import parse_amount, period_of, read_accounts, to_financials
 
 # Older QuickBooks layout: company first, "Jan 2026" headers, "Total Income", a Total column,
@@ -253,3 +255,20 @@ def test_a_label_printed_twice_with_nothing_telling_them_apart_is_an_error():
         InputError, match=r"'Salaries', printed as different accounts: \(rows 8 and 11\).*rename one of them"
     ):
         to_financials(read_accounts(cells(grid)), {"sales_marketing": ["Salaries", "Ads"]})
+
+
+def test_a_mapped_pnl_keeps_its_total_for_lines_to_tell_parents_apart(tmp_path):
+    # The TWO_SALARIES report as a CSV under layout = "accounts" (no source): the generic
+    # total-row guard used to drop its "Total for ..." lines first, so the two Salaries could
+    # not be told apart and "Total for Research & Development" matched nothing. S&M = 500 +
+    # 100 = 600 (Jan), 600 + 100 = 700 (Feb); R&D = 300 + 20 = 320 both months.
+    body = "".join(",".join(f'"{c}"' if c else "" for c in row) + "\n" for row in TWO_SALARIES)
+    toml = (
+        '[inputs.financials]\npath = "pnl.csv"\nlayout = "accounts"\n[inputs.financials.accounts]\n'
+        'sales_marketing = ["Sales & Marketing:Salaries", "Ads"]\n'
+        'research_development = ["Total for Research & Development"]\n'
+    )
+    company = load_company(make(tmp_path, toml, {"pnl.csv": body}))
+    fin = company.frames["financials"]
+    assert fin["sales_marketing"].tolist() == [600, 700] and fin["research_development"].tolist() == [320, 320]
+    assert not [w for w in company.warnings if w.file == "pnl.csv"]

@@ -251,8 +251,12 @@ def _without_footers_and_totals(
 
 
 def without_totals(frame: pd.DataFrame, spec: InputSpec, kinds: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Footer and total rows left out of each spreadsheet-like file of the input (not Parquet or JSON)."""
-    if not kinds & {"csv", "excel"} or spec.source:
+    """Footer and total rows left out of each spreadsheet-like file of the input (not Parquet or JSON).
+
+    Not of a known source's export or a P&L report (``layout = "accounts"``): their readers
+    know the report's own total lines, and a P&L's "Total for X" tells which accounts are X's.
+    """
+    if not kinds & {"csv", "excel"} or spec.source or spec.layout == "accounts":
         return frame, []
     month = spec.columns.get("month")
     if FILE not in frame:
