@@ -329,7 +329,8 @@ def test_a_total_name_row_summing_its_block_is_a_subtotal_and_a_customer_so_name
 
 
 def test_a_total_name_row_equal_to_its_segment_in_its_month_is_a_subtotal(tmp_path):
-    # Sorted by customer, with the Enterprise subtotal of each month printed at the end:
+    # Sorted by customer, with the Enterprise subtotal of each month printed at the end (its
+    # label in the segment column, then in the customer column):
     # Jan = Acme 1,000 + Globex 2,500 = 3,500; Feb = 1,000 + 3,000 = 4,000. Initech (SMB) pays
     # 100 a month, the customer "Total Wine & More" (Retail) 300 then 320: no sum of any rows.
     # MRR: Jan 1,000 + 2,500 + 100 + 300 = 3,900; Feb 1,000 + 3,000 + 100 + 320 = 4,420
@@ -344,8 +345,8 @@ def test_a_total_name_row_equal_to_its_segment_in_its_month_is_a_subtotal(tmp_pa
         "Initech,SMB,2024-02,100\n"
         "Total Wine & More,Retail,2024-01,300\n"
         "Total Wine & More,Retail,2024-02,320\n"
-        "Total Enterprise,Enterprise,2024-01,3500\n"
-        "Total Enterprise,Enterprise,2024-02,4000\n"
+        ",Total Enterprise,2024-01,3500\n"
+        "Total Enterprise,,2024-02,4000\n"
     )
     folder = make(tmp_path, SEGMENT_TOML, {"m.csv": body})
     assert totals(folder) == {M("2024-01"): 3900.0, M("2024-02"): 4420.0}

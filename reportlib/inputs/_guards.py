@@ -144,7 +144,7 @@ def _named_subtotals(
         rows = block if len(block) >= 2 and _sums_to(amounts, mine, block) else None
         if rows is None:
             if (column, name) not in holding:
-                holding[column, name] = _holding(frame, [c for c in data if c != column], name)
+                holding[column, name] = _holding(frame, data, name)
             rows = _rows_named(frame, holding[column, name], at, month, boundary)
             rows = rows if len(rows) and _sums_to(amounts, mine, rows) else None
         if rows is not None:
@@ -181,7 +181,8 @@ def _sums_to(amounts: dict[str, np.ndarray], mine: dict[str, float], rows: np.nd
 
 
 def _holding(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
-    """Rows with a cell equal to ``name`` (trimmed, case-insensitive) in one of ``columns``."""
+    """Rows with a cell equal to ``name`` (trimmed, case-insensitive) in one of ``columns``
+    (the label's own column too: 'Total Enterprise' may sit in the segment column)."""
     wanted = name.strip().lower()
     mask = np.zeros(len(frame), dtype=bool)
     for c in columns:
