@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from inputs_helpers import make
 
 from reportlib.exceptions import InputError
+from reportlib.inputs import load_company
 from reportlib.inputs._accounts import parse_amount, period_of, read_accounts, to_financials
 
 # Older QuickBooks layout: company first, "Jan 2026" headers, "Total Income", a Total column,
@@ -131,3 +133,142 @@ def test_a_subtotal_line_however_labelled_is_not_an_account(label):
         read_accounts(cells(grid)), {"sales_marketing": ["6000 Marketing", "Sales Salaries"], "general_admin": ["Rent"]}
     )
     assert fin["revenue"].tolist() == [900, 1000, 1100]
+
+
+def parent_sums_grid(indent: str) -> list[list]:
+    """Parents printing their children's sum above them, with no total line; children
+    indented by ``indent`` (a CSV) or not at all (an XLSX loses the indentation)."""
+    return [
+        [None, "Jan 2026", "Feb 2026"],
+        ["Income", None, None],
+        ["Subscriptions", "1,200.00", "1,300.00"],
+        [f"{indent}Monthly plans", "800.00", "900.00"],
+        [f"{indent}Annual plans", "400.00", "400.00"],
+        ["Cost of Sales", None, None],
+        ["Hosting", "50", "60"],
+        ["Expenses", None, None],
+        ["Sales & Marketing", "12,000", "12,500"],
+        [f"{indent}Salaries", "8,000", "8,000"],
+        [f"{indent}Ads", "4,000", "4,500"],
+        ["Rent", "1,000", "1,000"],
+    ]
+
+
+@pytest.mark.parametrize("indent", ["", "   "])
+@pytest.mark.parametrize("named", [["Sales & Marketing"], ["Salaries", "Ads"], ["Sal*"], ["Sales & Marketing", "Ads"]])
+def test_a_parent_printing_its_childrens_sum_is_not_counted_again(indent, named):
+    # Revenue = Monthly 800 + Annual 400 = 1,200 in Jan, 900 + 400 = 1,300 in Feb: the
+    # "Subscriptions" line above them is their sum (it was 2,400 and 2,600 with it counted).
+    # S&M = Salaries 8,000 + Ads 4,000 = 12,000 in Jan, 8,000 + 4,500 = 12,500 in Feb, whether
+    # the mapping names the parent, the children, a pattern matching both ("Sal*": it was
+    # 20,000) or the parent and a child. Rent (1,000) below them is nobody's child.
+    fin = to_financials(
+        read_accounts(cells(parent_sums_grid(indent))), {"sales_marketing": named, "general_admin": "Rent"}
+    )
+    assert fin["revenue"].tolist() == [1200, 1300]
+    assert fin["sales_marketing"].tolist() == [12000, 12500]
+    assert fin["general_admin"].tolist() == [1000, 1000]
+
+
+def test_an_indented_single_child_and_a_parent_of_parents_are_summed_once():
+    # Indented (CSV): "Operating costs" 4,500 = "Sales & Marketing" 3,000 (= Salaries 2,000 +
+    # Ads 1,000) + "Research & Development" 1,500 (= its one child Engineering 1,500). Each
+    # parent prints a sum: S&M 3,000, R&D 1,500, total expenses 4,500, not 4,500 x 3 levels.
+    grid = [
+        [None, "Jan 2026"],
+        ["Income", None],
+        ["Sales", "9,000"],
+        ["Expenses", None],
+        ["Operating costs", "4,500"],
+        ["  Sales & Marketing", "3,000"],
+        ["    Salaries", "2,000"],
+        ["    Ads", "1,000"],
+        ["  Research & Development", "1,500"],
+        ["    Engineering", "1,500"],
+    ]
+    acc = read_accounts(cells(grid))
+    assert sorted(acc["account"]) == ["Ads", "Engineering", "Salaries", "Sales"]
+    fin = to_financials(
+        acc, {"cogs": [], "sales_marketing": ["Sales & Marketing"], "research_development": ["Research & Development"]}
+    )
+    assert (fin["sales_marketing"].tolist(), fin["research_development"].tolist()) == ([3000], [1500])
+
+
+# "Salaries" twice: 500 / 600 under Sales & Marketing (row 8) and 300 / 300 under Research &
+# Development (row 12), each parent closed by its "Total for" line as QuickBooks prints it.
+TWO_SALARIES = [
+    [None, "Jan 2026", "Feb 2026"],
+    ["Income", None, None],
+    ["Sales", "1,000", "1,000"],
+    ["Cost of Sales", None, None],
+    ["Hosting", "50", "50"],
+    ["Expenses", None, None],
+    ["Sales & Marketing", None, None],
+    ["   Salaries", "500", "600"],
+    ["   Ads", "100", "100"],
+    ["Total for Sales & Marketing", "600", "700"],
+    ["Research & Development", None, None],
+    ["   Salaries", "300", "300"],
+    ["   Tools", "20", "20"],
+    ["Total for Research & Development", "320", "320"],
+]
+
+
+def test_a_label_printed_under_two_parents_is_an_error_naming_both_rows():
+    # sales_marketing = ["Salaries", "Ads"] summed both Salaries: 500 + 300 + 100 = 900 in Jan
+    # instead of 600, and R&D lost its 300 without a word.
+    with pytest.raises(InputError) as err:
+        to_financials(read_accounts(cells(TWO_SALARIES)), {"sales_marketing": ["Salaries", "Ads"]})
+    (problem,) = err.value.problems
+    assert (problem.row, problem.column) == (8, "accounts.sales_marketing")
+    assert "under 'Sales & Marketing' (row 8) and under 'Research & Development' (row 12)" in problem.message
+    assert "'Sales & Marketing:Salaries' or 'Research & Development:Salaries'" in problem.message
+    # a pattern taking the label in both groups is as ambiguous
+    with pytest.raises(InputError, match="printed as different accounts"):
+        to_financials(read_accounts(cells(TWO_SALARIES)), {"sales_marketing": ["Sal*", "Ads"]})
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        {
+            "sales_marketing": ["Sales & Marketing:Salaries", "Ads"],
+            "research_development": ["research & development: salaries", "Tools"],
+        },
+        {"sales_marketing": ["Sales & Marketing"], "research_development": ["Total for Research & Development"]},
+    ],
+)
+def test_an_account_is_named_under_its_parent_or_by_its_parent(mapping):
+    # S&M = Salaries 500 + Ads 100 = 600 in Jan, 600 + 100 = 700 in Feb; R&D = Salaries 300 +
+    # Tools 20 = 320 both months (naming the parents gave S&M 900 / 1,000 and R&D 20 / 20: the
+    # R&D Salaries line was taken for the S&M one).
+    fin = to_financials(read_accounts(cells(TWO_SALARIES)), mapping)
+    assert fin["sales_marketing"].tolist() == [600, 700]
+    assert fin["research_development"].tolist() == [320, 320]
+
+
+def test_a_label_printed_twice_with_nothing_telling_them_apart_is_an_error():
+    # No total lines: the header lines above may be parents or accounts without activity, so
+    # the two Salaries lines (rows 8 and 11, 500 and 300 in Jan) cannot be told apart.
+    grid = [row for row in TWO_SALARIES if not str(row[0]).startswith("Total for")]
+    with pytest.raises(
+        InputError, match=r"'Salaries', printed as different accounts: \(rows 8 and 11\).*rename one of them"
+    ):
+        to_financials(read_accounts(cells(grid)), {"sales_marketing": ["Salaries", "Ads"]})
+
+
+def test_a_mapped_pnl_keeps_its_total_for_lines_to_tell_parents_apart(tmp_path):
+    # The TWO_SALARIES report as a CSV under layout = "accounts" (no source): the generic
+    # total-row guard used to drop its "Total for ..." lines first, so the two Salaries could
+    # not be told apart and "Total for Research & Development" matched nothing. S&M = 500 +
+    # 100 = 600 (Jan), 600 + 100 = 700 (Feb); R&D = 300 + 20 = 320 both months.
+    body = "".join(",".join(f'"{c}"' if c else "" for c in row) + "\n" for row in TWO_SALARIES)
+    toml = (
+        '[inputs.financials]\npath = "pnl.csv"\nlayout = "accounts"\n[inputs.financials.accounts]\n'
+        'sales_marketing = ["Sales & Marketing:Salaries", "Ads"]\n'
+        'research_development = ["Total for Research & Development"]\n'
+    )
+    company = load_company(make(tmp_path, toml, {"pnl.csv": body}))
+    fin = company.frames["financials"]
+    assert fin["sales_marketing"].tolist() == [600, 700] and fin["research_development"].tolist() == [320, 320]
+    assert not [w for w in company.warnings if w.file == "pnl.csv"]

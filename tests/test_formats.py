@@ -304,6 +304,57 @@ def test_a_customer_called_total_something_is_kept(tmp_path):
     assert totals(folder) == {M("2024-01"): 300.0}
 
 
+SEGMENT_TOML = MRR_TOML.format(path="m.csv") + 'dimensions = ["Segment"]\n'
+
+
+def test_a_total_name_row_summing_its_block_is_a_subtotal_and_a_customer_so_named_is_kept(tmp_path):
+    # An MRR export grouped by segment. Enterprise: Acme 1,000 + Globex 2,500 = 3,500, printed
+    # as "Total Enterprise". SMB: Initech 100 and a customer called "Total Wine & More" paying
+    # 250, which is no sum of the rows above (its block since the subtotal is Initech alone).
+    # MRR = 1,000 + 2,500 + 100 + 250 = 3,850 (it was 7,350 with the subtotal counted).
+    body = (
+        "Customer,Segment,Month,MRR\n"
+        "Acme,Enterprise,2024-01,1000\n"
+        "Globex,Enterprise,2024-01,2500\n"
+        "Total Enterprise,,2024-01,3500\n"
+        "Initech,SMB,2024-01,100\n"
+        "Total Wine & More,SMB,2024-01,250\n"
+    )
+    folder = make(tmp_path, SEGMENT_TOML, {"m.csv": body})
+    assert totals(folder) == {M("2024-01"): 3850.0}
+    company = load_company(folder)
+    (w,) = [w for w in company.warnings if "subtotal" in w.message]
+    assert (w.file, w.row) == ("m.csv", 4) and "'Total Enterprise'" in w.message and "rows 2, 3" in w.message
+    assert "Total Wine & More" in set(company.frames["mrr"]["customer_id"])
+
+
+def test_a_total_name_row_equal_to_its_segment_in_its_month_is_a_subtotal(tmp_path):
+    # Sorted by customer, with the Enterprise subtotal of each month printed at the end (its
+    # label in the segment column, then in the customer column):
+    # Jan = Acme 1,000 + Globex 2,500 = 3,500; Feb = 1,000 + 3,000 = 4,000. Initech (SMB) pays
+    # 100 a month, the customer "Total Wine & More" (Retail) 300 then 320: no sum of any rows.
+    # MRR: Jan 1,000 + 2,500 + 100 + 300 = 3,900; Feb 1,000 + 3,000 + 100 + 320 = 4,420
+    # (it was 7,400 and 8,420 with the subtotals counted as a customer).
+    body = (
+        "Customer,Segment,Month,MRR\n"
+        "Acme,Enterprise,2024-01,1000\n"
+        "Acme,Enterprise,2024-02,1000\n"
+        "Globex,Enterprise,2024-01,2500\n"
+        "Globex,Enterprise,2024-02,3000\n"
+        "Initech,SMB,2024-01,100\n"
+        "Initech,SMB,2024-02,100\n"
+        "Total Wine & More,Retail,2024-01,300\n"
+        "Total Wine & More,Retail,2024-02,320\n"
+        ",Total Enterprise,2024-01,3500\n"
+        "Total Enterprise,,2024-02,4000\n"
+    )
+    folder = make(tmp_path, SEGMENT_TOML, {"m.csv": body})
+    assert totals(folder) == {M("2024-01"): 3900.0, M("2024-02"): 4420.0}
+    notes = sorted((w.row, w.message) for w in load_company(folder).warnings if "subtotal" in w.message)
+    assert [r for r, _ in notes] == [10, 11]
+    assert "rows 2, 4" in notes[0][1] and "rows 3, 5" in notes[1][1]
+
+
 def test_total_row_under_a_wide_sheet_is_left_out(tmp_path):
     # Customers a (100, 110) and b (200, 190); the Total row (300, 300) is not a customer.
     # ARR in Feb = (110 + 190) x 12 = 3,600, not 7,200.

@@ -6,8 +6,8 @@ Total column and a footer stamp. Two steps turn that into the canonical financia
 
 :func:`read_accounts`
     raw cells in (the sheet as a grid), one row per account line and month out, with the
-    report section the line sits in. Subtotals and the Total column are left out, so
-    nothing is counted twice.
+    report section the line sits in. Subtotals, the Total column and parent lines that
+    print their children's sum are left out, so nothing is counted twice.
 :func:`to_financials`
     the long accounts frame and ``[inputs.financials.accounts]`` in, one row per month
     with revenue, cogs, sales_marketing, ... out. Revenue and cogs default to the
@@ -15,7 +15,10 @@ Total column and a footer stamp. Two steps turn that into the canonical financia
 
 Accounts match by their full label (trimmed, case-insensitive, account number included
 as printed) or by a pattern with a trailing ``*``. Naming a parent account, or its
-"Total for ..." line, takes every account under it.
+"Total for ..." line, takes every account under it. An account is its label under its
+parent: a label printed under two parents is named ``Parent:Account`` (QuickBooks' full
+account name, parent and account separated by a colon), and naming it by the label alone
+is an error naming both rows.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
@@ -262,9 +266,23 @@ def _duplicate_months(grid, rows, header: _Header, file) -> list[Problem]:
     return out
 
 
+@dataclass
+class _Printed:
+    """An account line as printed: where its records start, its block (the lines between two
+    headers or subtotals), its indentation and its amounts in period order."""
+
+    start: int
+    block: int
+    indent: int
+    amounts: tuple[float, ...]
+    computed: bool = False
+
+
 def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
     records: list[list] = []
+    printed: list[_Printed] = []
     section: str | None = None
+    block = 0
     opened: list[tuple[str, int]] = []  # parent accounts printed above: (label, first record)
     for index in range(header.index + 1, len(grid)):
         row = grid[index]
@@ -274,8 +292,10 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
         values = {j: parse_amount(row[j]) if j < len(row) else None for j in header.periods}
         if _SUBTOTAL_RE.match(label):
             _close_group(opened, label, records)
+            block += 1
             continue
         if all(v is None for v in values.values()):
+            block += 1
             top = _section_of(label)
             if top is not None:
                 section, opened = top, []
@@ -292,10 +312,61 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
                         column=_text(grid[header.index][j]) or None,
                     )
                 )
-        for j, month in header.periods.items():
-            amount = values[j] if values[j] is not None and not pd.isna(values[j]) else 0.0
+        amounts = tuple(values[j] if values[j] is not None and not pd.isna(values[j]) else 0.0 for j in header.periods)
+        printed.append(_Printed(len(records), block, _indent(row[header.label_col]), amounts))
+        for month, amount in zip(header.periods.values(), amounts, strict=True):
             records.append([label, section, None, month, amount, rows[index]])
-    return records, problems
+    return _without_parent_sums(records, printed, len(header.periods)), problems
+
+
+def _indent(cell: object) -> int:
+    return len(cell) - len(cell.lstrip()) if isinstance(cell, str) else 0
+
+
+def _without_parent_sums(records: list[list], printed: list[_Printed], months: int) -> list[list]:
+    """``records`` without the parent lines that print their children's sum above them.
+
+    Some reports print "Sales & Marketing 12,000" above its children "Salaries 8,000" and
+    "Ads 4,000", with no total line: the parent is a computed line, and its children are
+    put in its group (naming the parent still takes them). A line is such a parent when
+    its amounts equal, to the cent, the sum of its children in every month: the lines
+    indented deeper right below it when the report indents (a CSV), else (an XLSX loses
+    indentation) the 2+ lines right below it, in its block, whose sum first equals it.
+    Read bottom-up, so that a parent of parents sums its accounts, not their sums.
+    """
+    indented = any(line.indent for line in printed)
+    for at in range(len(printed) - 1, -1, -1):
+        children = _children(printed, at, indented)
+        if children:
+            parent = printed[at]
+            parent.computed = True
+            label = records[parent.start][0]
+            for child in children:
+                for record in records[child.start : child.start + months]:
+                    record[2] = record[2] or label
+    return [r for line in printed if not line.computed for r in records[line.start : line.start + months]]
+
+
+def _children(printed: list[_Printed], at: int, indented: bool) -> list[_Printed]:
+    """The lines whose sum line ``at`` prints, or [] when it is an account of its own."""
+    parent = printed[at]
+    block = [line for line in printed[at + 1 :] if line.block == parent.block]
+    if not any(parent.amounts):
+        return []
+    if indented:  # the lines indented deeper, down to the first that is not; sums aside
+        end = next((k for k, line in enumerate(block) if line.indent <= parent.indent), len(block))
+        deeper = [line for line in block[:end] if not line.computed]
+        return deeper if deeper and _sums_to(deeper, parent.amounts) else []
+    below = [line for line in block if not line.computed]
+    for k in range(2, len(below) + 1):
+        if _sums_to(below[:k], parent.amounts):
+            return below[:k]
+    return []
+
+
+def _sums_to(lines: list[_Printed], amounts: tuple[float, ...]) -> bool:
+    totals = np.sum([line.amounts for line in lines], axis=0)
+    return bool(np.all(np.abs(totals - np.asarray(amounts)) < 0.005))
 
 
 def _close_group(opened: list[tuple[str, int]], label: str, records: list[list]) -> None:
@@ -364,7 +435,7 @@ def to_financials(
         for name in mapping
         if name not in FINANCIAL_LINES
     ]
-    chosen: dict[str, list[str]] = {}
+    chosen: dict[str, list[_Account]] = {}
     for name, patterns in mapping.items():
         if name in FINANCIAL_LINES:
             chosen[name] = _chosen(lines, name, patterns, file, problems)
@@ -388,20 +459,34 @@ def to_financials(
     return _sum(accounts, chosen)
 
 
+#: An account: its label as printed and its parent (None at the top level). Two lines with
+#: the same label under different parents are two accounts.
+_Account = tuple[str, str | None]
+
+
 @dataclass(frozen=True)
 class _Line:
     section: str | None
-    group: str | None
+    rows: tuple[int, ...]  # the file rows the account is printed on
 
 
-def _lines(accounts: pd.DataFrame) -> dict[str, _Line]:
-    first = accounts.drop_duplicates("account")
-    return {a: _Line(s, g) for a, s, g in zip(first["account"], first["section"], first["group"], strict=False)}
+def _lines(accounts: pd.DataFrame) -> dict[_Account, _Line]:
+    sections: dict[_Account, str | None] = {}
+    rows: dict[_Account, dict[int, None]] = {}
+    keys = zip(accounts["account"], _groups(accounts), strict=True)
+    for key, section, row in zip(keys, accounts["section"], accounts[ROW], strict=True):
+        sections.setdefault(key, section)
+        rows.setdefault(key, {})[int(row)] = None
+    return {key: _Line(sections[key], tuple(rows[key])) for key in sections}
 
 
-def _chosen(lines: Mapping[str, _Line], name: str, patterns: Iterable[str], file, problems) -> list[str]:
+def _groups(accounts: pd.DataFrame) -> list[str | None]:
+    return [g if isinstance(g, str) else None for g in accounts["group"]]
+
+
+def _chosen(lines: Mapping[_Account, _Line], name: str, patterns: Iterable[str], file, problems) -> list[_Account]:
     # Every name must match: a misspelled account would otherwise drop out of the line unnoticed.
-    found: list[str] = []
+    found: list[_Account] = []
     for pattern in patterns:
         hits = matching(lines, pattern)
         if not hits:
@@ -413,40 +498,88 @@ def _chosen(lines: Mapping[str, _Line], name: str, patterns: Iterable[str], file
                     column=f"accounts.{name}",
                 )
             )
+        problems += [_ambiguous(lines, label, pattern, name, file) for label in _ambiguous_labels(lines, pattern)]
         found += [a for a in hits if a not in found]
     return found
 
 
-def matching(lines: Mapping[str, _Line], pattern: str) -> list[str]:
-    """The account labels ``pattern`` selects.
+def matching(lines: Mapping[_Account, _Line], pattern: str) -> list[_Account]:
+    """The accounts ``pattern`` selects.
 
     A label matches in full (trimmed, case-insensitive); a trailing ``*`` matches any
     label starting with the rest. A pattern naming a parent account (a header line or its
-    "Total for ..." line) selects every account printed under it.
+    "Total for ..." line) selects every account printed under it. ``Parent:Account`` (the
+    parent as printed, a colon, the account's label or pattern, as QuickBooks writes an
+    account's full name) selects the account under that parent only.
     """
-    wanted = _key(pattern)
+    hits = [a for a in lines if _label_hit(a[0], pattern) or _parent_hit(a[1], pattern)]
+    if hits or ":" not in pattern:
+        return hits
+    for at in (i for i, c in enumerate(pattern) if c == ":"):
+        parent, label = pattern[:at], pattern[at + 1 :]
+        hits = [a for a in lines if a[1] is not None and _key(a[1]) == _key(parent) and _label_hit(a[0], label)]
+        if hits:
+            return hits
+    return []
+
+
+def _label_hit(label: str, pattern: str) -> bool:
+    wanted, key = _key(pattern), _key(label)
+    return key.startswith(wanted[:-1]) if wanted.endswith("*") else key == wanted
+
+
+def _parent_hit(group: str | None, pattern: str) -> bool:
+    if group is None:
+        return False
     m = _TOTAL_OF_RE.match(pattern.strip())
-    if m and not any(_key(a) == wanted for a in lines):
-        wanted = _key(m.group("group"))
-
-    def hit(label: str | None) -> bool:
-        if label is None:
-            return False
-        key = _key(label)
-        return key.startswith(wanted[:-1]) if wanted.endswith("*") else key == wanted
-
-    return [a for a, line in lines.items() if hit(a) or hit(line.group)]
+    return _label_hit(group, pattern) or bool(m) and _label_hit(group, m.group("group"))
 
 
-def _twice(chosen: Mapping[str, list[str]], file) -> list[Problem]:
-    owner: dict[str, str] = {}
+def _ambiguous_labels(lines: Mapping[_Account, _Line], pattern: str) -> list[str]:
+    """Labels ``pattern`` names that are printed as two accounts (under different parents,
+    or twice with nothing telling them apart): summing them would be a guess."""
+    named = [a for a in lines if _label_hit(a[0], pattern) and not _parent_hit(a[1], pattern)]
+    out = []
+    for label in dict.fromkeys(_key(a[0]) for a in named):
+        same = [a for a in lines if _key(a[0]) == label]
+        if len(same) > 1 or len(lines[same[0]].rows) > 1:
+            out.append(label)
+    return out
+
+
+def _ambiguous(lines: Mapping[_Account, _Line], label: str, pattern: str, name: str, file) -> Problem:
+    same = [a for a in lines if _key(a[0]) == label]
+    where = " and ".join(_printed_at(a, lines[a]) for a in same)
+    named = [f"'{a[1]}:{a[0]}'" for a in same if a[1]]
+    how = (
+        f"name the one meant with its parent ({' or '.join(named)}), or name a parent to take all its accounts"
+        if named
+        else "nothing in the report tells them apart (no parent line or 'Total for ...' line above them): "
+        "rename one of them in the export"
+    )
+    return Problem(
+        f"'{pattern}' (given for {name}) names '{same[0][0]}', printed as different accounts: {where}; "
+        f"summing them would be a guess: {how}.",
+        file=file,
+        row=min(r for a in same for r in lines[a].rows),
+        column=f"accounts.{name}",
+    )
+
+
+def _printed_at(account: _Account, line: _Line) -> str:
+    rows = f"row{'s' if len(line.rows) > 1 else ''} {' and '.join(map(str, line.rows))}"
+    return f"under '{account[1]}' ({rows})" if account[1] else f"({rows})"
+
+
+def _twice(chosen: Mapping[str, list[_Account]], file) -> list[Problem]:
+    owner: dict[_Account, str] = {}
     out = []
     for name, accounts in chosen.items():
         for account in accounts:
             if account in owner:
                 out.append(
                     Problem(
-                        f"Account '{account}' is matched by both {owner[account]} and {name}; an account may "
+                        f"Account '{account[0]}' is matched by both {owner[account]} and {name}; an account may "
                         "feed one line only (make one of the patterns narrower).",
                         file=file,
                         column=f"accounts.{name}",
@@ -457,18 +590,19 @@ def _twice(chosen: Mapping[str, list[str]], file) -> list[Problem]:
     return out
 
 
-def _listing(lines: Mapping[str, _Line], near: str, limit: int = 12) -> str:
-    ranked = sorted(lines, key=lambda a: -difflib.SequenceMatcher(None, _key(near), _key(a)).ratio())
+def _listing(lines: Mapping[_Account, _Line], near: str, limit: int = 12) -> str:
+    labels = list(dict.fromkeys(a[0] for a in lines))
+    ranked = sorted(labels, key=lambda a: -difflib.SequenceMatcher(None, _key(near), _key(a)).ratio())
     shown = ", ".join(f"'{a}'" for a in ranked[:limit])
     return shown + (f" and {len(ranked) - limit} more" if len(ranked) > limit else "") if ranked else "none"
 
 
-def _sum(accounts: pd.DataFrame, chosen: Mapping[str, list[str]]) -> pd.DataFrame:
+def _sum(accounts: pd.DataFrame, chosen: Mapping[str, list[_Account]]) -> pd.DataFrame:
     months = sorted(accounts["month"].unique())
     out = pd.DataFrame({"month": pd.to_datetime(months)})
+    keys = pd.Series(list(zip(accounts["account"], _groups(accounts), strict=True)), index=accounts.index)
     for name in sorted(chosen, key=FINANCIAL_LINES.index):
-        names = chosen[name]
-        part = accounts[accounts["account"].isin(names)]
+        part = accounts[keys.isin(chosen[name])]
         out[name] = out["month"].map(part.groupby("month")["amount"].sum()).fillna(0.0).astype(float)
     out[ROW] = int(accounts[ROW].min()) if len(accounts) else 0
     return out

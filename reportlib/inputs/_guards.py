@@ -6,7 +6,8 @@ are documented in docs/inputs.md ("Guards"):
 - rows kept: an input that loses more than ``1 - min_rows_kept`` of its rows (default half)
   to ``where`` or to bad rows is an error; an input with no usable row is an error;
 - total rows: a row labelled Total / Subtotal / Sum / Grand total, or a last row whose
-  numbers equal the sums of the rows above, is left out with a warning;
+  numbers equal the sums of the rows above, is left out with a warning; so is a row
+  labelled 'Total <name>' whose amounts equal the sum of its block or of its group;
 - minor units: money whose every value is a whole number and whose typical (median)
   monthly value per row is 10,000 or more looks like cents: an error until
   ``amount_unit`` says "cents" or "units"; whole hundreds with a typical value from 1,000
@@ -48,6 +49,11 @@ _TOTAL_LABEL = re.compile(
     r"|^\s*(sum|summe|gesamt|somme)\s*:?\s*$",
     re.IGNORECASE,
 )
+#: 'Total <name>': a subtotal of a group, or a customer's name (Total Wine & More); told apart
+#: by arithmetic (:func:`_named_subtotals`).
+_TOTAL_NAME = re.compile(r"^\s*totals?\s+(?P<name>\S.*?)\s*:?\s*$", re.IGNORECASE)
+#: Amounts equal to the cent.
+_CENT = 0.005
 
 
 #: The first cell of a report's footer line (Salesforce, HubSpot, QuickBooks, BI tools).
@@ -67,8 +73,14 @@ def _rows(rows: pd.Series) -> str:
 # reading
 
 
-def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """``frame`` without its total rows, and a warning for each left out."""
+def total_rows(
+    frame: pd.DataFrame, display: str, input_name: str, month: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """``frame`` without its total rows, and a warning for each left out.
+
+    ``month`` is the file's month column, if any: a 'Total <name>' row sums the rows of
+    its own month only.
+    """
     data = [c for c in frame.columns if c not in (ROW, FILE)]
     if len(frame) < 3 or not data:
         return frame, []
@@ -83,19 +95,123 @@ def total_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.D
         if total.any():
             labelled |= pd.Series((codes >= 0) & total[np.clip(codes, 0, None)], index=frame.index)
     summed = _sum_row(frame, data)
+    named, sums = _named_subtotals(frame, data, labelled, month)
+    problems = [_subtotal_problem(frame, at, rows, display, input_name) for at, rows in sums.items()]
     hit = labelled | summed
+    if hit.any():
+        why = "labelled as a total" if labelled.any() else "its numbers are the sums of the rows above"
+        problems.insert(
+            0,
+            Problem(
+                f"Row(s) {_rows(frame.loc[hit, ROW])} left out: {why}, not a customer or a month. "
+                "Totals are recomputed from the rows.",
+                file=display,
+                row=int(frame.loc[hit, ROW].iloc[0]),
+                severity="warning",
+                input=input_name,
+            ),
+        )
+    hit |= named
     if not hit.any():
         return frame, []
-    why = "labelled as a total" if labelled.any() else "its numbers are the sums of the rows above"
-    problem = Problem(
-        f"Row(s) {_rows(frame.loc[hit, ROW])} left out: {why}, not a customer or a month. "
-        "Totals are recomputed from the rows.",
+    return frame.loc[~hit].reset_index(drop=True), problems
+
+
+def _named_subtotals(
+    frame: pd.DataFrame, data: list[str], labelled: pd.Series, month: str | None
+) -> tuple[pd.Series, dict[int, np.ndarray]]:
+    """Rows labelled 'Total <name>' whose amounts are a sum of other rows, and those rows.
+
+    'Total Enterprise' may be a subtotal or a customer (Total Wine & More): it is a subtotal
+    when each of its amounts equals, to the cent, the sum of the 2+ rows above it since the
+    previous total row (its block), or of the rows holding ``<name>`` in another column (in
+    its month). A customer's amount is no such sum, but for chance.
+    """
+    found = pd.Series(False, index=frame.index)
+    candidates = _total_name_rows(frame, data[:3], labelled)
+    if not candidates:
+        return found, {}
+    amounts = _candidate_amounts(frame, [c for c in data if c != month], candidates)
+    boundary = labelled.to_numpy().copy()
+    sums: dict[int, np.ndarray] = {}
+    holding: dict[tuple[str, str], np.ndarray] = {}  # per name: a customer's every month asks once
+    for at, (column, name) in candidates.items():
+        mine = {c: v[at] for c, v in amounts.items() if c != column and np.isfinite(v[at])}
+        if not any(mine.values()):
+            continue
+        start = int(np.flatnonzero(boundary[:at])[-1]) + 1 if boundary[:at].any() else 0
+        block = np.arange(start, at)
+        rows = block if len(block) >= 2 and _sums_to(amounts, mine, block) else None
+        if rows is None:
+            if (column, name) not in holding:
+                holding[column, name] = _holding(frame, data, name)
+            rows = _rows_named(frame, holding[column, name], at, month, boundary)
+            rows = rows if len(rows) and _sums_to(amounts, mine, rows) else None
+        if rows is not None:
+            boundary[at] = True
+            sums[at] = rows
+    found.iloc[list(sums)] = True
+    return found, sums
+
+
+def _total_name_rows(frame: pd.DataFrame, columns: list[str], labelled: pd.Series) -> dict[int, tuple[str, str]]:
+    """Positions of the rows with a 'Total <name>' cell (not already a total): its column and name."""
+    out: dict[int, tuple[str, str]] = {}
+    for column in columns:
+        codes, distinct = factorized(frame[column])
+        names = [
+            m.group("name") if isinstance(v, str) and (m := _TOTAL_NAME.fullmatch(v)) else None
+            for v in distinct.tolist()
+        ]
+        for code in (k for k, n in enumerate(names) if n is not None):
+            for at in np.flatnonzero((codes == code) & ~labelled.to_numpy()):
+                out.setdefault(int(at), (column, names[code]))
+    return dict(sorted(out.items()))
+
+
+def _candidate_amounts(frame: pd.DataFrame, data: list[str], candidates: dict) -> dict[str, np.ndarray]:
+    """The columns in which a candidate row holds a number, parsed whole (blank: NaN)."""
+    rows = frame.iloc[list(candidates)]
+    columns = [c for c in data if parse_numbers(rows[c])[0].notna().any()]
+    return {c: parse_numbers(frame[c])[0].to_numpy(dtype="float64", na_value=np.nan) for c in columns}
+
+
+def _sums_to(amounts: dict[str, np.ndarray], mine: dict[str, float], rows: np.ndarray) -> bool:
+    return all(abs(np.nansum(amounts[c][rows]) - value) < _CENT for c, value in mine.items())
+
+
+def _holding(frame: pd.DataFrame, columns: list[str], name: str) -> np.ndarray:
+    """Rows with a cell equal to ``name`` (trimmed, case-insensitive) in one of ``columns``
+    (the label's own column too: 'Total Enterprise' may sit in the segment column)."""
+    wanted = name.strip().lower()
+    mask = np.zeros(len(frame), dtype=bool)
+    for c in columns:
+        mask |= frame[c].astype("string").str.strip().str.lower().eq(wanted).fillna(False).to_numpy()
+    return mask
+
+
+def _rows_named(
+    frame: pd.DataFrame, holding: np.ndarray, at: int, month: str | None, boundary: np.ndarray
+) -> np.ndarray:
+    """The rows ``holding`` the name, in row ``at``'s month when it has one, totals aside."""
+    mask = holding & ~boundary
+    if month in frame and pd.notna(frame[month].iloc[at]):
+        mask &= frame[month].astype("string").eq(str(frame[month].iloc[at])).fillna(False).to_numpy()
+    mask[at] = False
+    return np.flatnonzero(mask)
+
+
+def _subtotal_problem(frame: pd.DataFrame, at: int, rows: np.ndarray, display: str, input_name: str) -> Problem:
+    label = next(v for v in frame.iloc[at] if isinstance(v, str) and _TOTAL_NAME.fullmatch(v))
+    return Problem(
+        f"Row {int(frame[ROW].iloc[at])} ('{label.strip()}') left out: its amounts are the sum of rows "
+        f"{_rows(frame[ROW].iloc[rows])}, so it is a subtotal, not a customer. (A customer so named "
+        "whose amounts are no such sum is kept.)",
         file=display,
-        row=int(frame.loc[hit, ROW].iloc[0]),
+        row=int(frame[ROW].iloc[at]),
         severity="warning",
         input=input_name,
     )
-    return frame.loc[~hit].reset_index(drop=True), [problem]
 
 
 def footer_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -128,22 +244,27 @@ def footer_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.
 
 
 def _without_footers_and_totals(
-    frame: pd.DataFrame, display: str, input_name: str
+    frame: pd.DataFrame, display: str, input_name: str, month: str | None
 ) -> tuple[pd.DataFrame, list[Problem]]:
     frame, footers = footer_rows(frame, display, input_name)
-    frame, totals = total_rows(frame, display, input_name)
+    frame, totals = total_rows(frame, display, input_name, month)
     return frame, footers + totals
 
 
 def without_totals(frame: pd.DataFrame, spec: InputSpec, kinds: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
-    """Footer and total rows left out of each spreadsheet-like file of the input (not Parquet or JSON)."""
-    if not kinds & {"csv", "excel"} or spec.source:
+    """Footer and total rows left out of each spreadsheet-like file of the input (not Parquet or JSON).
+
+    Not of a known source's export or a P&L report (``layout = "accounts"``): their readers
+    know the report's own total lines, and a P&L's "Total for X" tells which accounts are X's.
+    """
+    if not kinds & {"csv", "excel"} or spec.source or spec.layout == "accounts":
         return frame, []
+    month = spec.columns.get("month")
     if FILE not in frame:
-        return _without_footers_and_totals(frame, spec.path, spec.name)
+        return _without_footers_and_totals(frame, spec.path, spec.name, month)
     parts, notes = [], []
     for file, part in frame.groupby(FILE, sort=False):
-        part, found = _without_footers_and_totals(part.reset_index(drop=True), str(file), spec.name)
+        part, found = _without_footers_and_totals(part.reset_index(drop=True), str(file), spec.name, month)
         parts.append(part)
         notes += found
     return pd.concat(parts, ignore_index=True), notes

@@ -9,6 +9,12 @@ accounts closed by ``Total for <parent>``, ``Gross Profit`` / ``Net ... Income``
 and an ``Accrual basis <date>`` stamp at the bottom. In the XLSX the total rows and the
 Total column are formulas without cached values, so only account lines are read.
 
+Sub-accounts are printed indented under their parent; two may share a label under
+different parents (``Salaries`` under two departments). The mapping names one as
+``Parent:Account``, the form of QuickBooks' own full account name (the Account entity's
+``FullyQualifiedName``: "the topmost parent followed by each sub element, separated by
+colons", as the QuickBooks Online Accounts table reference documents it).
+
 Value rules: revenue is the sum of the Income section's accounts and cogs that of Cost
 of Goods Sold (Other Income is not revenue); the other lines come from
 ``[inputs.financials.accounts]``. Blank cells are 0, ``(350.00)`` is -350, ``$`` is
