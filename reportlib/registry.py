@@ -1116,6 +1116,13 @@ def segment_blank_note(segment: tuple[str, str], reason: str) -> str:
     return f"Not shown for {segment[1]}: {reason}."
 
 
+def compare_scope_note(compare: tuple[str, tuple[str, str]]) -> str:
+    """The note of every KPI in a compare pack's kpis.csv, whose figures are the whole
+    company's: "Company-wide figure (SMB and Enterprise side by side in tables/compare_kpis.csv)"."""
+    key, (a, b) = compare
+    return f"Company-wide figure ({a} and {b} side by side in tables/compare_kpis.csv)"
+
+
 def not_shown(names: str, note: str, plural: bool = False) -> str:
     """A blank KPI's note as a sentence about it: 'Burn multiple is not shown for SMB: the cost
     of revenue and cash burn are company-wide and ...'."""

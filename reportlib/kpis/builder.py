@@ -1392,12 +1392,21 @@ def _is_bytes(value: Any) -> bool:
 
 
 def kpis_csv(result: KpiResult) -> pd.DataFrame:
-    """kpis.csv: :data:`KPI_COLUMNS` then :data:`EXTRA_COLUMNS` (company, as-of, overrides)."""
+    """kpis.csv: :data:`KPI_COLUMNS` then :data:`EXTRA_COLUMNS` (company, as-of, overrides).
+    A compare pack's KPIs are the whole company's: each note says so, before its reason
+    for a blank (:func:`reportlib.registry.compare_scope_note`)."""
     kpis = result.kpis.copy()
+    if result.compare is not None:
+        kpis["note"] = _scoped_notes(kpis["note"], reg.compare_scope_note(result.compare))
     kpis["company"] = result.company.slug
     kpis["as_of"] = str(result.window.as_of)
     kpis = kpis.join(override_columns(kpis, result.overrides))
     return kpis[KPI_COLUMNS + EXTRA_COLUMNS]
+
+
+def _scoped_notes(notes: pd.Series, scope: str) -> pd.Series:
+    """``scope`` as each note, before the note's own words ("<scope>: no churn in ...")."""
+    return notes.map(lambda note: f"{scope}: {note}" if isinstance(note, str) and note else f"{scope}.")
 
 
 def policies_sheet(result: KpiResult) -> pd.DataFrame:
