@@ -28,6 +28,9 @@ __all__ = [
     "currency_symbol",
     "days",
     "difference",
+    "excel_change_format",
+    "excel_difference_format",
+    "excel_format",
     "money",
     "months",
     "multiple",
@@ -264,10 +267,16 @@ def change(delta: object, unit: object = None, currency: str | None = None, *, c
     v = finite(delta)
     if v is None:
         return _BLANK[context]
-    kind = unit_kind(unit)
-    if kind == "pct" or kind in _ABSOLUTE or kind == "score":
+    if _changes_by_difference(unit):
         return difference(v, unit, currency, context=context)
     return percent(v, context=context, decimals=0 if context == "table" else None, sign=True)
+
+
+def _changes_by_difference(unit: object) -> bool:
+    """Whether kpis.csv's ``change`` of a KPI in ``unit`` is a difference in the unit
+    (ratios, multiples, months, days, scores) rather than relative (money, counts)."""
+    kind = unit_kind(unit)
+    return kind == "pct" or kind in _ABSOLUTE or kind == "score"
 
 
 def difference(delta: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:
@@ -282,3 +291,60 @@ def difference(delta: object, unit: object = None, currency: str | None = None, 
 
 
 _ABSOLUTE = {"multiple": multiple, "months": months, "days": days}
+
+
+# --- Excel number formats: the workbook's cells keep the CSV's numbers, the format shows them
+#: A value of each kind as the deck shows it (money is built from the currency).
+_EXCEL_FORMATS = {
+    "pct": "0.0%",
+    "multiple": '0.0"x"',
+    "months": '0.0" mo"',
+    "days": '0" d"',
+    "score": "0",
+    "number": "#,##0",
+}
+#: A ratio's difference is in percentage points; Excel scales by 100 only with its "%" sign,
+#: so the points read "+1.2% pts" and the cell keeps the CSV's fraction (0.012).
+_EXCEL_POINTS = '0.0%" pts"'
+
+
+def excel_format(unit: object, currency: str | None = None) -> str:
+    """The Excel number format of a value in ``unit`` (cells hold kpis.csv's numbers).
+
+    Money in whole units, as the deck shows it, with the currency's code (``#,##0 "EUR"``:
+    a model pasted into holds several currencies, and "$" is not one), ratios stored as
+    shares ``0.0%``, multiples ``0.0"x"``, months ``0.0" mo"``, days ``0" d"``, scores
+    ``0``, counts ``#,##0``.
+
+    >>> excel_format("currency", "EUR"), excel_format("ratio")
+    ('#,##0 "EUR"', '0.0%')
+    """
+    kind = unit_kind(unit)
+    if kind == "money":
+        return f'#,##0 "{str(currency).upper()}"' if currency else "#,##0"
+    return _EXCEL_FORMATS[kind]
+
+
+def excel_difference_format(unit: object, currency: str | None = None) -> str:
+    """The Excel format of a signed difference in ``unit``, as :func:`difference` writes it:
+    '+' on gains, ratios in points (``+0.0%" pts"``: 0.012 reads "+1.2% pts").
+
+    >>> excel_difference_format("multiple")
+    '+0.0"x";-0.0"x";0.0"x"'
+    """
+    code = _EXCEL_POINTS if unit_kind(unit) == "pct" else excel_format(unit, currency)
+    return _signed(code)
+
+
+def excel_change_format(unit: object, currency: str | None = None) -> str:
+    """The Excel format of kpis.csv's ``change`` of a KPI in ``unit``, as :func:`change`
+    writes it: a relative change for money and counts (``+0.0%``), else a difference in
+    the unit (:func:`excel_difference_format`; ratios in points)."""
+    if _changes_by_difference(unit):
+        return excel_difference_format(unit, currency)
+    return _signed("0.0%")
+
+
+def _signed(code: str) -> str:
+    """An Excel format with '+' on positive values (sections: positive; negative; zero)."""
+    return f"+{code};-{code};{code}"

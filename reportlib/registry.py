@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from reportlib.values import finite
 
@@ -27,6 +27,8 @@ Unit = Literal["currency", "ratio", "count", "months", "days", "multiple", "scor
 Direction = Literal["higher", "lower"]
 Tier = Literal["north_star", "diagnostic", "granular"]
 Status = Literal["green", "amber", "red", ""]
+
+_UNITS = frozenset(get_args(Unit))
 
 DEFAULT_NORTH_STAR: tuple[str, ...] = ("arr", "nrr", "burn_multiple", "cac_payback_months")
 
@@ -889,6 +891,52 @@ TARGET_METRIC_UNITS: dict[str, Unit] = {
     "customers_won": "count",
 }
 
+#: Units of the ``tables/*.csv`` columns that are not KPI ids, in whichever table they are (a
+#: column named after a KPI, ``arr`` or ``win_rate``, is in the KPI's unit).
+COLUMN_UNITS: dict[str, Unit] = {
+    **{c: "currency" for c in ("opening_mrr", "new", "reactivation", "expansion", "contraction", "churn")},
+    **{c: "currency" for c in ("closing_mrr", "net_new_mrr", "arpa_churned", "arpa_expanded", "arpa_contracted")},
+    **{c: "currency" for c in ("contracted_recurring", "uncontracted_recurring", "one_off", "total", "cogs")},
+    **{c: "currency" for c in ("gross_profit", "cumulative_gross_profit", "cohort_cac", "won_amount")},
+    **{c: "count" for c in ("reactivated_customers", "churned_customers", "cohort_size", "entered", "converted")},
+    **{c: "count" for c in ("count", "opportunities_created", "won", "lost", "dau", "events", "accounts_using")},
+    **{c: "months" for c in ("age_months", "payback_age_months", "latest_age_months")},
+    **{c: "ratio" for c in ("recurring_share", "conversion_from_previous", "rate", "adoption", "relative")},
+    **{c: "ratio" for c in ("elapsed_fraction", "pace")},
+    "median_days": "days",
+    "mean_days": "days",
+}
+#: Units a table gives a column of its own: a cohort table's ``value`` is a retention share.
+TABLE_COLUMN_UNITS: dict[str, dict[str, Unit]] = {
+    f"{prefix}cohorts_{kind}{suffix}": {"value": "ratio"}
+    for kind in ("logo", "nrr", "grr")
+    for prefix, suffix in (("", ""), ("", "_quarterly"), ("compare_", ""))
+}
+
+
+@dataclass(frozen=True)
+class RowUnits:
+    """Columns of a table whose unit is each row's: ``by`` names the column giving it (a
+    unit, or a KPI id / targets metric); ``values`` are in that unit (``"*"``: every numeric
+    column without a unit of its own), ``differences`` signed differences in it."""
+
+    by: str
+    values: tuple[str, ...]
+    differences: tuple[str, ...] = ()
+
+
+#: Tables whose rows each have their own unit.
+ROW_UNITS: dict[str, RowUnits] = {
+    "breakdowns": RowUnits("unit", ("value",)),
+    "kpi_tree": RowUnits("unit", ("value",)),
+    "compare_kpis": RowUnits("unit", ("*",), ("difference",)),  # one column per compared segment
+    "reconciliation": RowUnits("kpi", ("value_a", "value_b"), ("difference",)),
+    "sensitivity": RowUnits("kpi", ("kpi_value",)),
+    "restatements": RowUnits("kpi", ("reported_before", "now"), ("change",)),
+    "pipeline_pacing": RowUnits("metric", ("target", "actual", "expected_to_date", "required_run_rate_per_day")),
+}
+
+
 #: Pack sections in order (notebook names without the number) and their page titles.
 SECTION_TITLES = {
     "cover": "Board pack",
@@ -1068,6 +1116,13 @@ def segment_blank_note(segment: tuple[str, str], reason: str) -> str:
     return f"Not shown for {segment[1]}: {reason}."
 
 
+def compare_scope_note(compare: tuple[str, tuple[str, str]]) -> str:
+    """The note of every KPI in a compare pack's kpis.csv, whose figures are the whole
+    company's: "Company-wide figure (SMB and Enterprise side by side in tables/compare_kpis.csv)"."""
+    key, (a, b) = compare
+    return f"Company-wide figure ({a} and {b} side by side in tables/compare_kpis.csv)"
+
+
 def not_shown(names: str, note: str, plural: bool = False) -> str:
     """A blank KPI's note as a sentence about it: 'Burn multiple is not shown for SMB: the cost
     of revenue and cash burn are company-wide and ...'."""
@@ -1129,6 +1184,25 @@ def unit(metric: str, default: str = "count") -> str:
     if metric in REGISTRY:
         return REGISTRY[metric].unit
     return TARGET_METRIC_UNITS.get(metric, default)
+
+
+def column_unit(table: str, column: str) -> str | None:
+    """The unit of a table column that has one of its own (:data:`TABLE_COLUMN_UNITS`, a
+    KPI id, :data:`COLUMN_UNITS`); None for text and for a column in each row's unit
+    (:data:`ROW_UNITS`)."""
+    own = TABLE_COLUMN_UNITS.get(table, {})
+    if column in own:
+        return own[column]
+    if column in REGISTRY:
+        return REGISTRY[column].unit
+    return COLUMN_UNITS.get(column)
+
+
+def row_unit(named: object) -> str:
+    """A row's unit from its :attr:`RowUnits.by` cell: a unit name as it is, else the unit
+    of the KPI id or targets metric it names (a count when it names neither)."""
+    text = str(named)
+    return text if text in _UNITS else unit(text)
 
 
 def ids_with_unit(unit_name: str) -> list[str]:

@@ -139,3 +139,112 @@ def test_workbook_cells_round_trip_through_openpyxl(tmp_path: Path) -> None:
     assert [sheet.cell(row=r, column=3).number_format for r in (2, 3, 4)] == ["0", "0.0", "0.00"]
     assert sheet["D2"].number_format == "#,##0.00" and sheet["B2"].number_format == "General"
     assert list(book["wide"].values)[1][26:] == (26, 27) and book["wide"]["AB1"].value == "c27"
+
+
+def _cells(book, sheet: str, kpi: str) -> dict:
+    """The KPI sheet's cells of one KPI, by column name."""
+    ws = book[sheet]
+    heads = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == kpi)
+    return dict(zip(heads, row, strict=True))
+
+
+def test_kpi_sheet_formats_each_unit_and_a_ratio_change_in_points(kpis_run: Path) -> None:
+    """Tiny at 2026-03: ARR 2,160 (A 100 + C 80 a month, x12) against 3,600 a quarter
+    before (A 100 + B 200): change 2160 / 3600 - 1 = -0.4, a relative change shown
+    "-40.0%". Logo churn 0.5 (B gone, 1 of 2) against 0.0: change 0.5 - 0.0 = 0.5, a
+    difference of fractions, i.e. +50 points, not a relative "+50%"."""
+    book = load_workbook(kpis_run / "kpis.xlsx")
+    arr, churn = _cells(book, "KPIs", "arr"), _cells(book, "KPIs", "logo_churn_rate")
+    assert (arr["value"].value, arr["prior_value"].value, arr["change"].value) == (2160, 3600, pytest.approx(-0.4))
+    assert arr["value"].number_format == '#,##0 "EUR"'
+    assert arr["change"].number_format == "+0.0%;-0.0%;0.0%"
+    assert (churn["value"].value, churn["prior_value"].value, churn["change"].value) == (0.5, 0.0, 0.5)
+    assert churn["value"].number_format == "0.0%"
+    assert churn["change"].number_format == '+0.0%" pts";-0.0%" pts";0.0%" pts"'  # 0.5 reads "+50.0% pts"
+    customers = _cells(book, "KPIs", "customers")  # 2 against 2
+    assert customers["value"].number_format == "#,##0" and customers["change"].value == 0
+
+
+def test_table_sheets_are_formatted_in_their_units(kpis_run: Path) -> None:
+    """Each table column in its unit: the MRR bridge's movements in euros, its customer
+    counts as counts; a cohort table's value as a share, its age in months."""
+    book = load_workbook(kpis_run / "kpis.xlsx")
+    bridge = book["mrr_bridge"]
+    heads = {c.value: c.column for c in bridge[1]}
+    last = bridge.max_row  # 2026-03: opening 150 (A 100 + C 50), closing 180
+    assert bridge.cell(last, heads["opening_mrr"]).value == 150
+    assert bridge.cell(last, heads["closing_mrr"]).value == 180
+    assert bridge.cell(last, heads["closing_mrr"]).number_format == '#,##0 "EUR"'
+    assert bridge.cell(last, heads["churned_customers"]).number_format == "#,##0"
+    cohorts = book["cohorts_nrr"]
+    assert [c.value for c in cohorts[1]] == ["cohort", "age_months", "value"]
+    assert cohorts["B2"].number_format == '0.0" mo"' and cohorts["C2"].number_format == "0.0%"
+
+
+def test_rows_in_their_own_units_and_differences_signed() -> None:
+    """A table whose rows differ in unit (reconciliation: one row of revenue, one of NRR)
+    formats each row in its own; a difference is signed, a ratio's in points; a column the
+    registry does not know keeps the plain number format."""
+    from reportlib.kpis.excel import table_formats
+
+    reconciliation = pd.DataFrame(
+        {"kpi": ["revenue", "nrr"], "value_a": [1000.0, 1.05], "value_b": [900.0, 1.02], "relative": [0.1, 0.03]}
+    ).assign(difference=[100.0, 0.03])
+    formats = table_formats("reconciliation", reconciliation, "GBP")
+    assert formats["value_a"] == ['#,##0 "GBP"', "0.0%"] and formats["value_b"] == formats["value_a"]
+    assert formats["difference"] == ['+#,##0 "GBP";-#,##0 "GBP";#,##0 "GBP"', '+0.0%" pts";-0.0%" pts";0.0%" pts"']
+    assert formats["relative"] == ["0.0%", "0.0%"] and "kpi" not in formats
+    compare = pd.DataFrame(
+        {"kpi": ["quick_ratio"], "unit": ["multiple"], "SMB": [2.5], "Enterprise": [4.0], "difference": [1.5]}
+    )
+    got = table_formats("compare_kpis", compare, "EUR")  # one column per compared segment
+    assert got == {"SMB": ['0.0"x"'], "Enterprise": ['0.0"x"'], "difference": ['+0.0"x";-0.0"x";0.0"x"']}
+    assert table_formats("a_notebook_table", pd.DataFrame({"widgets": [1.5]}), "EUR") == {}
+
+
+def test_blank_text_is_an_empty_cell_and_numbers_are_numbers(kpis_run: Path) -> None:
+    """kpis.csv's blank notes and statuses are empty cells, not text of no characters; the
+    policies are numbers where they are numbers (fiscal_year_start_month 1, pacing_amber
+    0.9) and words where they are words ("none", "false")."""
+    book = load_workbook(kpis_run / "kpis.xlsx")
+    assert not [c.coordinate for ws in book for row in ws.iter_rows() for c in row if c.value == ""]
+    assert _cells(book, "KPIs", "arr")["note"].value is None
+    policies = {r[1]: r[2] for r in book["Policies"].iter_rows(min_row=2, values_only=True)}
+    assert policies["fiscal_year_start_month"] == 1 and policies["pacing_amber"] == 0.9
+    assert policies["reactivation_window_months"] == "none" and policies["mrr_includes_uncontracted"] == "false"
+
+
+def test_sensitivity_policy_values_are_numbers_in_the_workbook(tmp_path: Path) -> None:
+    """The sensitivity table's policy values are text in the CSV ("none", "3"); the sheet
+    holds 3 and 6 as numbers and keeps "none" as a word."""
+    from reportlib.kpis.builder import _numbers_as_numbers
+
+    table = pd.DataFrame(
+        {
+            "kpi": ["arr"] * 3,
+            "policy": ["reactivation_window_months"] * 3,
+            "policy_value": ["none", "3", "0.5"],
+            "kpi_value": [1.0, 2.0, 3.0],
+            "in_force": [True, False, False],
+        }
+    )
+    sheet = _numbers_as_numbers("sensitivity", table)
+    assert sheet["policy_value"].tolist() == ["none", 3, 0.5]
+    assert table["policy_value"].tolist() == ["none", "3", "0.5"]  # the CSV's table untouched
+    from reportlib.kpis.excel import write_workbook
+
+    book = load_workbook(write_workbook(tmp_path / "s.xlsx", {"sensitivity": sheet}))
+    assert [r[2] for r in book["sensitivity"].iter_rows(min_row=2, values_only=True)] == ["none", 3, 0.5]
+
+
+def test_an_override_value_keeps_every_digit(tmp_path: Path) -> None:
+    """An override of ARR at 1,234,567.89 is the number 1234567.89 on the Policies sheet
+    (it was the text "1.23457e+06": six digits, a number a model cannot add)."""
+    company = tiny_company(tmp_path / "tiny")
+    override = '\n[[overrides]]\nkpi = "arr"\nperiod = "2026Q1"\nvalue = 1234567.89\nreason = "CFO restated"\n'
+    (company / "company.toml").write_text((company / "company.toml").read_text() + override)
+    assert main(["kpis", str(company), "--as-of", "2026Q1", "--out", str(tmp_path / "out")]) == 0
+    book = load_workbook(next((tmp_path / "out" / "tiny").iterdir()) / "kpis.xlsx")
+    rows = [r for r in book["Policies"].iter_rows(min_row=2, values_only=True) if r[0] == "override"]
+    assert rows == [("override", "arr", 1234567.89, "CFO restated")]

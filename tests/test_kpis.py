@@ -353,3 +353,22 @@ def test_a_report_month_after_the_latest_signature_runs_open_ended_contracts_to_
     assert open_ended_through(contracts, pd.Period("2026-06", "M")) == pd.Period("2026-06", "M")
     closed = contracts.assign(end_date=pd.Timestamp("2026-12-31"))
     assert open_ended_through(closed, pd.Period("2026-06", "M")) is None
+
+
+def test_a_compare_packs_kpis_csv_says_its_figures_are_company_wide(tmp_path: Path) -> None:
+    """Tiny compared SMB vs Enterprise: kpis.csv holds the whole company's ARR, 2,160
+    ((A 100 + C 80) x 12), while the segments' are in compare_kpis (SMB 2,160, Enterprise 0,
+    B having left). Each row's note says it is company-wide; a blank's reason is kept after
+    it. The plain pack's notes stay as they were."""
+    from reportlib.kpis.builder import kpis_csv
+
+    company = tiny_company(tmp_path / "tiny")
+    compared = compute_kpis(company, as_of="2026-03", compare=("segment", ("SMB", "Enterprise")))
+    csv = kpis_csv(compared).set_index("kpi")
+    scope = "Company-wide figure (SMB and Enterprise side by side in tables/compare_kpis.csv)"
+    assert csv.loc["arr", "value"] == 2160 and csv.loc["arr", "note"] == scope + "."
+    assert compared.tables["compare_kpis"].set_index("kpi").loc["arr", ["SMB", "Enterprise"]].tolist() == [2160, 0]
+    assert csv.loc["cac", "note"] == scope + ": needs a financials input (company.toml [inputs.financials])"
+    assert csv["note"].str.startswith(scope).all()
+    plain = kpis_csv(compute_kpis(company, as_of="2026-03")).set_index("kpi")
+    assert plain.loc["arr", "note"] in ("", None) or pd.isna(plain.loc["arr", "note"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from test_metrics_movements import mrr_frame
 
@@ -83,3 +84,21 @@ def test_age_zero_is_exactly_one():
         for name in ("logo", "nrr", "grr"):
             t = c[name]
             assert (t.loc[t.age_months == 0, "value"] == 1.0).all()
+
+
+def test_common_age_and_median_at_age_leave_the_opening_cohort_out() -> None:
+    """Cohort 2025-01 reached month 7 at 80%, 2025-02 month 6 at 90% and month 7 at 70%;
+    the opening cohort (customers from before the data) reached month 20 but is no
+    acquisition cohort. Oldest common age with a table whose cohorts reached 6: 6; the
+    median at month 7 is (80% + 70%) / 2 = 75%; a table of the opening cohort alone has
+    no age to compare (None), as has no table at all."""
+    from reportlib.metrics.cohorts import common_age, median_at_age
+
+    table = pd.DataFrame(
+        [("<=2024-12", 20, 0.5), ("2025-01", 0, 1.0), ("2025-01", 7, 0.8), ("2025-02", 6, 0.9), ("2025-02", 7, 0.7)],
+        columns=["cohort", "age_months", "value"],
+    )
+    six = table[table["age_months"] <= 6]
+    assert common_age([table]) == 7 and common_age([table, six]) == 6 and common_age([table], most=3) == 3
+    assert median_at_age(table, 7) == pytest.approx(0.75) and median_at_age(table, 20) is None
+    assert common_age([table[table["cohort"] == "<=2024-12"]]) is None and common_age([]) is None

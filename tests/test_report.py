@@ -298,8 +298,11 @@ def test_compare_pack_wires_compare_kpis_and_compare_cohorts(compared):
     assert list(t["kpi"]) == list(report.COMPARE_KPIS[:-1])  # LTV is blank for both (no financials)
     # NRR: SMB keeps A's 100 of 100 a year ago; Enterprise keeps 0 of B's 200
     assert report.compare_title(compared) == "SMB vs Enterprise: NRR 100% vs 0.0%, ARR €2.2k vs €0"
-    assert report.compare_cohorts_title(compared) == (
-        "SMB vs Enterprise cohorts: GRR 100% vs 0.0%, logo churn 0.0% vs 100%"
+    # the cohort page's title is about its cohorts: SMB's one acquired cohort is C (2026-02,
+    # 50 then 80: NRR 160%, kept 1 of 1); Enterprise's only customer, B, was there from the
+    # first month (the opening cohort), so it has no acquired cohort to compare
+    assert (
+        report.compare_cohorts_title(compared) == "SMB vs Enterprise cohorts: Enterprise has no cohort a month old yet"
     )
 
     ax = charts.segment_compare(t, report.compare_segments(compared), "EUR")  # axes-level: its Axes
@@ -519,3 +522,39 @@ def test_the_reconciliation_page_accounts_for_every_row_its_title_counts(tiny):
     html = _appendix.reconciliation_table(result).to_html()
     # 12 rows fit the page; the 13th is counted, not dropped silently
     assert "… and 1 more in reconciliation.csv" in html
+
+
+def _cohort_rows(segment: str, cohort: str, values: dict[int, float]) -> list[tuple]:
+    return [(cohort, age, value, segment) for age, value in values.items()]
+
+
+def test_the_compare_cohort_title_is_the_median_cohort_at_a_common_age() -> None:
+    """SMB: three cohorts acquired in 2025 at month 12 keep NRR 90%, 110%, 130% (median
+    110%) and 80%, 60%, 70% of their customers (median 70%); its opening cohort (50%)
+    is customers from before the data, left out. Enterprise: two cohorts at 120% and 140%
+    (median 130%), keeping 90% and 100% (median 95%). Both reached month 12; SMB's month 13
+    is past the 12 the title quotes."""
+    nrr = {"SMB": ([0.9, 1.1, 1.3], 0.5), "Enterprise": ([1.2, 1.4], None)}
+    logo = {"SMB": ([0.8, 0.6, 0.7], 0.5), "Enterprise": ([0.9, 1.0], None)}
+
+    def table(kind: dict) -> pd.DataFrame:
+        rows = []
+        for segment, (at_12, opening) in kind.items():
+            for i, v in enumerate(at_12):
+                rows += _cohort_rows(segment, f"2025-0{i + 1}", {0: 1.0, 12: v, 13: v})
+            if opening is not None:
+                rows += _cohort_rows(segment, "<=2024-12", {0: 1.0, 12: opening})
+        return pd.DataFrame(rows, columns=["cohort", "age_months", "value", "segment"])
+
+    tables = {"nrr": table(nrr), "logo": table(logo)}
+    title = report.cohort_compare_message(tables, ["SMB", "Enterprise"])
+    assert title == "SMB vs Enterprise at month 12: NRR 110% vs 130%, logos kept 70% vs 95%"
+    # Enterprise's cohorts only 5 months old: both are compared at month 5 (SMB at 90%)
+    young = pd.DataFrame(
+        _cohort_rows("SMB", "2025-01", {0: 1.0, 5: 0.9, 12: 0.8})
+        + _cohort_rows("Enterprise", "2026-01", {0: 1.0, 5: 1.05}),
+        columns=["cohort", "age_months", "value", "segment"],
+    )
+    assert report.cohort_compare_message({"nrr": young}, ["SMB", "Enterprise"]) == (
+        "SMB vs Enterprise at month 5: NRR 90% vs 105%"
+    )

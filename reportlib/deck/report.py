@@ -36,6 +36,7 @@ from reportlib.deck._appendix import (
 )
 from reportlib.deck._compare import (
     COMPARE_KPIS,
+    cohort_compare_message,
     compare_cohorts,
     compare_cohorts_title,
     compare_segments,
@@ -211,6 +212,7 @@ __all__ = [
     "company_name",
     "company_of",
     "compare_cohorts",
+    "cohort_compare_message",
     "compare_cohorts_title",
     "compare_segments",
     "compare_table",

@@ -125,16 +125,22 @@ def policy_meaning(name: str, text: str) -> str:
     "new_arr"): the definitions page's wording for values not in force too."""
     if name not in _MEANING:
         return text
-    words = {"none": None, "true": True, "false": False}
-    value: Any = words.get(text, text)
-    if isinstance(value, str):
-        try:
-            value = int(value) if value.lstrip("-").isdigit() else float(value)
-        except ValueError:
-            pass
+    value = policy_value(text)
     meaning = _MEANING[name](value)
     # a word-valued policy ("none" in sm_allocation) means its word, not Python's None
     return meaning if isinstance(meaning, str) else str(_MEANING[name](text))
+
+
+def policy_value(text: str) -> Any:
+    """A policy's value from its printed form: "none" -> None, "true" / "false" -> bool,
+    "3" -> 3, "0.9" -> 0.9, any other word as it is ("new_arr")."""
+    words = {"none": None, "true": True, "false": False}
+    if text in words:
+        return words[text]
+    try:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return text
 
 
 def _show(value: Any) -> str:

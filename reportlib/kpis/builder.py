@@ -29,14 +29,15 @@ from typing import Any
 
 import pandas as pd
 
+from reportlib import format as F
 from reportlib import registry as reg
 from reportlib._store import Mode, Store, digest, is_pair
 from reportlib.exceptions import Problem
 from reportlib.inputs import Company, open_company, resolve_as_of
-from reportlib.inputs.config import INPUT_NAMES, REVENUE_INPUTS
+from reportlib.inputs.config import INPUT_NAMES, REVENUE_INPUTS, policy_value
 from reportlib.kpis import narrative as nar
 from reportlib.kpis._cache import result_key
-from reportlib.kpis.excel import atomic_write, number_format, write_workbook
+from reportlib.kpis.excel import atomic_write, table_formats, write_workbook
 from reportlib.kpis.overrides import apply_overrides, mark_overrides, override_columns
 from reportlib.kpis.reconciliation import (
     billing_vs_pnl,
@@ -1375,11 +1376,28 @@ def write_kpis_workbook(
 
 
 def _build_workbook(result: KpiResult, path: Path, kpis: pd.DataFrame) -> Path:
+    currency = result.company.config.currency
+    tables = {name: _numbers_as_numbers(name, table) for name, table in result.tables.items()}
+    formats = {name: table_formats(name, table, currency) for name, table in tables.items()}
     return write_workbook(
         path,
-        {"KPIs": kpis, **result.tables, "Policies": policies_sheet(result)},
-        {"KPIs": _kpi_formats(kpis, result.company.config.currency)},
+        {"KPIs": kpis, **tables, "Policies": policies_sheet(result)},
+        {**formats, "KPIs": _kpi_formats(kpis, currency)},
     )
+
+
+def _numbers_as_numbers(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The sensitivity table with each policy value that is a number as one (3, 0.9; "none"
+    stays text), so that a sheet's numbers are numbers; other tables as they are."""
+    if name != "sensitivity" or "policy_value" not in table.columns:
+        return table
+    return table.assign(policy_value=table["policy_value"].map(_policy_cell).astype(object))
+
+
+def _policy_cell(text: Any) -> Any:
+    """A policy value's printed form as a sheet shows it: a number as a number, else the text."""
+    value = policy_value(str(text))
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else text
 
 
 def _is_bytes(value: Any) -> bool:
@@ -1387,29 +1405,43 @@ def _is_bytes(value: Any) -> bool:
 
 
 def kpis_csv(result: KpiResult) -> pd.DataFrame:
-    """kpis.csv: :data:`KPI_COLUMNS` then :data:`EXTRA_COLUMNS` (company, as-of, overrides)."""
+    """kpis.csv: :data:`KPI_COLUMNS` then :data:`EXTRA_COLUMNS` (company, as-of, overrides).
+    A compare pack's KPIs are the whole company's: each note says so, before its reason
+    for a blank (:func:`reportlib.registry.compare_scope_note`)."""
     kpis = result.kpis.copy()
+    if result.compare is not None:
+        kpis["note"] = _scoped_notes(kpis["note"], reg.compare_scope_note(result.compare))
     kpis["company"] = result.company.slug
     kpis["as_of"] = str(result.window.as_of)
     kpis = kpis.join(override_columns(kpis, result.overrides))
     return kpis[KPI_COLUMNS + EXTRA_COLUMNS]
 
 
+def _scoped_notes(notes: pd.Series, scope: str) -> pd.Series:
+    """``scope`` as each note, before the note's own words ("<scope>: no churn in ...")."""
+    return notes.map(lambda note: f"{scope}: {note}" if isinstance(note, str) and note else f"{scope}.")
+
+
 def policies_sheet(result: KpiResult) -> pd.DataFrame:
     """The workbook's Policies sheet: the policies in force (name, value, meaning) and the overrides applied."""
-    rows = [("policy", *row) for row in result.company.config.policies.describe()]
+    rows = [
+        ("policy", name, _policy_cell(text), meaning)
+        for name, text, meaning in result.company.config.policies.describe()
+    ]
     values = result.kpis.set_index("kpi")["value"]
     rows += [("override", kpi, _plain_number(values[kpi]), reason) for kpi, (_, reason) in result.overrides.items()]
     return pd.DataFrame(rows, columns=["kind", "name", "value", "meaning"])
 
 
-def _plain_number(value: Any) -> str:
-    return "" if pd.isna(value) else f"{value:g}"
+def _plain_number(value: Any) -> float | None:
+    """An override's value as the cell's number, every digit kept (None for a blank)."""
+    return None if pd.isna(value) else float(value)
 
 
 def _kpi_formats(kpis: pd.DataFrame, currency: str) -> dict[str, list[str]]:
     """Per-row Excel formats of the KPI sheet: value, prior and computed value in the KPI's
-    unit; change relative (a percentage) for currency and counts, else in the unit."""
-    in_unit = [number_format(u, currency) for u in kpis["unit"]]
-    change = ["0.0%" if u in ("currency", "count") else number_format(u, currency) for u in kpis["unit"]]
+    unit; change signed, relative (a percentage) for currency and counts, in points for
+    ratios, else in the unit (:func:`reportlib.format.excel_change_format`)."""
+    in_unit = [F.excel_format(u, currency) for u in kpis["unit"]]
+    change = [F.excel_change_format(u, currency) for u in kpis["unit"]]
     return {"value": in_unit, "prior_value": in_unit, "computed_value": in_unit, "change": change}

@@ -1,8 +1,11 @@
 """Excel workbooks for pasting into the fund's model: ``kpis.xlsx`` and ``portfolio_kpis.xlsx``.
 
-Written as SpreadsheetML directly (see :func:`write_workbook`). Values are the very numbers of the CSV files (ratios as fractions,
-shown as percentages by the cell's number format, never rounded in the cell); each sheet
-has a bold, frozen header row and columns wide enough to read.
+Written as SpreadsheetML directly (see :func:`write_workbook`). Values are the very numbers of
+the CSV files (ratios as fractions, never rounded in the cell), a blank an empty cell; each
+cell shows its unit through its number format (:func:`table_formats`, the formats of
+:mod:`reportlib.format`): money with the currency's code, ratios as percentages, a ratio's
+change in points ("+1.2% pts", the cell holding 0.012). Each sheet has a bold, frozen header
+row and columns wide enough to read.
 """
 
 from __future__ import annotations
@@ -20,19 +23,42 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-__all__ = ["FILE_MODE", "number_format", "write_workbook", "atomic_write"]
+from reportlib import format as F
+from reportlib.registry import ROW_UNITS, RowUnits, column_unit, row_unit
+
+__all__ = ["FILE_MODE", "table_formats", "write_workbook", "atomic_write"]
 
 #: Files of a pack are readable by others (DESIGN.md, "Outputs").
 FILE_MODE = 0o644
-_FORMATS = {"ratio": "0.0%", "multiple": '0.00"x"', "months": "0.0", "days": "0.0", "count": "#,##0", "score": "0.0"}
 _SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
 
-def number_format(unit: str, currency: str = "") -> str:
-    """The Excel number format of a KPI unit (``currency`` in the currency's code)."""
-    if unit == "currency":
-        return f'#,##0 "{currency}"' if currency else "#,##0"
-    return _FORMATS.get(unit, "General")
+def table_formats(table: str, frame: pd.DataFrame, currency: str) -> dict[str, list[str]]:
+    """Per-row Excel formats of a table's sheet, for :func:`write_workbook`: each column in
+    its unit (:func:`reportlib.registry.column_unit`), and the columns whose unit is each
+    row's (:data:`reportlib.registry.ROW_UNITS`) in that row's, differences signed."""
+    formats = {}
+    for column in frame.columns:
+        unit = column_unit(table, str(column))
+        if unit is not None:
+            formats[column] = [F.excel_format(unit, currency)] * len(frame)
+    rows = ROW_UNITS.get(table)
+    if rows is None or rows.by not in frame.columns:
+        return formats
+    units = [row_unit(u) for u in frame[rows.by]]
+    for column in (c for c in rows.differences if c in frame.columns):
+        formats[column] = [F.excel_difference_format(u, currency) for u in units]
+    for column in _row_unit_columns(rows, frame, formats):
+        formats[column] = [F.excel_format(u, currency) for u in units]
+    return formats
+
+
+def _row_unit_columns(rows: RowUnits, frame: pd.DataFrame, formatted: Mapping[str, Any]) -> list[str]:
+    """The columns of ``frame`` in each row's unit: those named, or with ``"*"`` every
+    numeric column not ``formatted`` already."""
+    if rows.values != ("*",):
+        return [c for c in rows.values if c in frame.columns]
+    return [c for c in frame.columns if c not in formatted and pd.api.types.is_numeric_dtype(frame[c])]
 
 
 def atomic_write(path: Path, write: Any) -> None:
@@ -259,6 +285,9 @@ def _tails(column: pd.Series, values: list, given: Sequence[str] | None, styles:
     out = []
     for i, raw in enumerate(values):
         if type(raw) is str:
+            if not raw:  # a blank text cell is empty, not a text of no characters
+                out.append("")
+                continue
             tail = texts.get(raw)
             if tail is None:
                 tail = texts[raw] = f'" t="inlineStr"><is><t xml:space="preserve">{_text(raw)}</t></is></c>'

@@ -23,9 +23,33 @@ import pandas as pd
 from reportlib.metrics.grid import months_index
 from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read
 
-__all__ = ["cohorts", "COHORT_COLUMNS"]
+__all__ = ["cohorts", "COHORT_COLUMNS", "common_age", "median_at_age"]
 
 COHORT_COLUMNS = ["cohort", "age_months", "value"]
+#: How the opening cohort's label starts (``<=2024-01``: customers from before the data).
+OPENING_PREFIX = "<="
+
+
+def _acquired(table: pd.DataFrame) -> pd.DataFrame:
+    """The acquisition cohorts of a cohort table: the opening cohort left out (its customers
+    were acquired at unknown dates, so its ages are not their tenure)."""
+    return table[~table["cohort"].astype(str).str.startswith(OPENING_PREFIX)]
+
+
+def common_age(tables: list[pd.DataFrame], most: int = 12) -> int | None:
+    """The oldest age, up to ``most`` months, that an acquisition cohort reached in every one
+    of ``tables`` (cohort, age_months, value); None when one has no acquisition cohort
+    past age 0 (age 0 is 100% by construction and says nothing)."""
+    oldest = [int(_acquired(t)["age_months"].max()) if not _acquired(t).empty else 0 for t in tables]
+    age = min([most, *oldest])
+    return age if tables and age >= 1 else None
+
+
+def median_at_age(table: pd.DataFrame, age: int) -> float | None:
+    """The median retention at ``age`` months of the acquisition cohorts that reached it
+    (the typical cohort, not swayed by one large or tiny cohort); None when none did."""
+    values = _acquired(table).loc[lambda t: t["age_months"] == age, "value"].dropna()
+    return float(values.median()) if len(values) else None
 
 
 def _cells(m: MovementSet) -> dict[str, np.ndarray]:
@@ -113,7 +137,7 @@ def _is_quarterly(freq: str) -> bool:
 def _groups(start: np.ndarray, first: int, t: int, quarterly: bool) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Cohort group of every cell from its spell's start column; group 0 is the opening
     cohort (start column 0). Returns groups, labels and each group's first month ordinal."""
-    opening = f"<={pd.Period(ordinal=first, freq='M')}"
+    opening = f"{OPENING_PREFIX}{pd.Period(ordinal=first, freq='M')}"
     if not quarterly:
         labels = [opening] + [str(p) for p in months_index(first + 1, first + t - 1)]
         return start, labels, first + np.arange(t)
