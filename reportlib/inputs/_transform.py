@@ -27,6 +27,7 @@ from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs._values import text
 from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
 from reportlib.inputs.sources import SOURCES, Source, get_source
+from reportlib.inputs.sources._base import VALUES_COLUMNS, values_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from duckdb import DuckDBPyConnection
@@ -179,7 +180,25 @@ def _load(
             )
             if hit is not None and hit != table:
                 con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "{hit}"')
+        _register_values(con, spec, source)
     return joins
+
+
+def _register_values(con: DuckDBPyConnection, spec: InputSpec, source: Source) -> None:
+    """company.toml's ``values`` translations that ``source`` applies in its own query (an
+    outcome read from the stage), as its ``values_<column>`` tables."""
+    for column in source.values:
+        mapping = spec.values.get(column)
+        if mapping:
+            pairs = pd.DataFrame(
+                {
+                    VALUES_COLUMNS[0]: [str(k).strip().lower() for k in mapping],
+                    VALUES_COLUMNS[1]: list(mapping.values()),
+                }
+            )
+            con.register("__values__", pairs)
+            con.execute(f'CREATE OR REPLACE TABLE "{values_table(column)}" AS SELECT * FROM __values__')
+            con.unregister("__values__")
 
 
 # ======================================================================================
@@ -234,6 +253,8 @@ def _run(
         where=None,
         sql=None,
         layout="long" if spec.layout == "accounts" else spec.layout,
+        # translated by the source's own query already: not a second time by the mapping
+        values={k: v for k, v in spec.values.items() if source is None or k not in source.values},
         dimensions=spec.dimensions + _extra_columns(spec, source, result),
     )
     return result
@@ -286,6 +307,11 @@ def _result(con, spec: InputSpec, source: Source | None, out: Transformed) -> pd
             result = source.frame(_cells(con))
         elif source is not None:
             result = source.run(con)
+            out.problems += [
+                replace(p, file=p.file or spec.path, input=p.input or spec.name)
+                for check in source.checks
+                for p in check(result)
+            ]
         elif spec.layout == "accounts":
             result = read_accounts(_cells(con), file=spec.path)
         elif spec.sql:
