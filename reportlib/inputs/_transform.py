@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
+from reportlib.inputs import _guards
 from reportlib.inputs._accounts import LONG_COLUMNS, read_accounts, to_financials
 from reportlib.inputs._readers import FILE, ROW, ReadError, ReadOptions, read_files, resolve_paths
 from reportlib.inputs._schemas import SCHEMAS
@@ -240,6 +241,8 @@ def _run(
         if not _compute(con, spec, canon, expression, out):
             return None
         columns.pop(canon, None)
+    if source is not None and source.record_id is not None and not _without_repeats(con, spec, source, out):
+        return None
     result = _result(con, spec, source, out)
     if result is None:
         return None
@@ -266,6 +269,24 @@ def _extra_columns(spec: InputSpec, source: Source | None, result: pd.DataFrame)
         return ()
     known = set(SCHEMAS[spec.name]) | set(spec.columns) | set(spec.dimensions) | {ROW, FILE}
     return tuple(str(c) for c in result.columns if c not in known)
+
+
+def _without_repeats(con, spec: InputSpec, source: Source, out: Transformed) -> bool:
+    """The export without the later copies of a record exported twice (by the source's
+    ``record_id``), each said; False when two copies differ. Without the id column, rows
+    identical in every column are only warned about (they may be real)."""
+    frame = con.execute(f'SELECT rowid AS "__rowid__", * FROM "{EXPORT}"').df().set_index("__rowid__")
+    column = next((c for c in frame.columns if str(c).casefold() == source.record_id.casefold()), None)
+    if column is None:
+        out.problems += _guards.identical_rows(frame, spec.path, spec.name)
+        return True
+    drop, problems = _guards.repeated_records(frame, column, spec.path, spec.name)
+    out.problems += problems
+    if any(p.severity == "error" for p in problems):
+        return False
+    if drop:
+        con.execute(f'DELETE FROM "{EXPORT}" WHERE rowid IN ({", ".join(str(int(i)) for i in drop)})')
+    return True
 
 
 def _count(con) -> int:

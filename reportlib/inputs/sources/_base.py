@@ -64,6 +64,11 @@ class Source:
         :func:`~reportlib.inputs.sources._sql.translated`): the transform layer gives each
         as the table ``values_<column>`` (``value`` lower case, ``canonical``), empty when
         company.toml has none, and the mapping does not translate that column again.
+    record_id
+        The export's own id of one record (ChartMogul's activity ``UUID``), matched
+        case-insensitively. Rows repeating one are that record exported twice: identical
+        copies are left out with a warning, copies that differ are an error. An export
+        without the column gets a warning for rows identical in every column instead.
     checks
         Whole-result checks: each takes the query's result and returns problems (e.g. a
         warning that no deal is won or lost because the stages are custom).
@@ -80,6 +85,7 @@ class Source:
     optional_tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
     values: tuple[str, ...] = ()
+    record_id: str | None = None
     checks: tuple[Callable[[pd.DataFrame], list[Problem]], ...] = ()
 
     def missing_columns(self, columns: Iterable[str]) -> list[str]:
