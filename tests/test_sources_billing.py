@@ -501,3 +501,54 @@ def test_chartmogul_export_without_uuid_warns_of_identical_rows(tmp_path):
     company = load_company(_chartmogul_company(tmp_path, files))
     (w,) = [w for w in company.warnings if "identical in every column" in w.message]
     assert "Row 3 of cm_1.csv and row 2 of cm_2.csv" in w.message
+
+
+def _stripe_company(tmp_path, change) -> Path:
+    """The stripe_subscriptions fixture folder with ``change`` applied to its export's frame."""
+    import shutil
+
+    folder = Path(shutil.copytree(FIXTURES / "stripe_subscriptions", tmp_path / "stripe"))
+    frame = pd.read_csv(folder / "subscriptions.csv", dtype=str, keep_default_na=False)
+    change(frame)
+    frame.to_csv(folder / "subscriptions.csv", index=False)
+    return folder
+
+
+def test_stripe_day_first_dates_with_a_time_are_read(tmp_path):
+    from reportlib.inputs import load_company
+
+    def resaved(f):  # sub_A (row 2) as a spreadsheet re-saves it, day first with a time
+        f.loc[f.id == "sub_A", ["Created (UTC)", "Start Date (UTC)"]] = ["13/01/2026 10:12", "13/01/2026 10:12"]
+
+    contracts = load_company(_stripe_company(tmp_path, resaved)).frames["contracts"].set_index("contract_id")
+    # 13/01/2026 can only be 13 January (no 13th month): read, not "start_date is blank"
+    assert contracts.loc["sub_A", "start_date"] == pd.Timestamp("2026-01-13")
+
+
+def test_stripe_unreadable_date_names_the_value_and_the_fix(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    def typed(f):
+        f.loc[f.id == "sub_A", "Start Date (UTC)"] = "32/01/2026 10:12"  # no 32nd day: a typo
+
+    with pytest.raises(InputError) as caught:
+        load_company(_stripe_company(tmp_path, typed))
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (2, "Start Date (UTC)")
+    assert "'32/01/2026 10:12' could not be read as a date" in problem.message
+    assert "date_format" in problem.message and "dayfirst = true" in problem.message
+
+
+def test_stripe_unknown_interval_names_the_value_and_the_ones_stripe_writes(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    def yearly(f):
+        f.loc[f.id == "sub_B", "Interval"] = "yearly"  # row 3
+
+    with pytest.raises(InputError) as caught:
+        load_company(_stripe_company(tmp_path, yearly))
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (3, "Interval")
+    assert "'yearly'" in problem.message and "'day', 'week', 'month', 'year'" in problem.message

@@ -69,6 +69,15 @@ class Source:
         case-insensitively. Rows repeating one are that record exported twice: identical
         copies are left out with a warning, copies that differ are an error. An export
         without the column gets a warning for rows identical in every column instead.
+    dates
+        The export's date columns ``sql`` reads with :data:`~reportlib.inputs.sources._sql.TIMESTAMP_FORMATS`
+        (matched case-insensitively). A cell those formats cannot read (a file re-saved
+        with ``13/05/2024 10:00``) is read by the inputs' date parser, with the input's
+        ``date_format`` / ``dayfirst``, before ``sql`` runs; one that neither reads is an
+        error naming it, not a blank date further on.
+    allowed
+        Export column -> the values the tool writes there (compared lower case, trimmed),
+        e.g. Stripe's ``Interval``: any other value is an error naming it and listing them.
     checks
         Whole-result checks: each takes the query's result and returns problems (e.g. a
         warning that no deal is won or lost because the stages are custom).
@@ -86,6 +95,8 @@ class Source:
     units: Mapping[str, str] = field(default_factory=dict)
     values: tuple[str, ...] = ()
     record_id: str | None = None
+    dates: tuple[str, ...] = ()
+    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     checks: tuple[Callable[[pd.DataFrame], list[Problem]], ...] = ()
 
     def missing_columns(self, columns: Iterable[str]) -> list[str]:
