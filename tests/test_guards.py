@@ -137,3 +137,21 @@ def test_contracts_as_of_runs_to_the_last_month_served(tmp_path):
     open_ended = make(tmp_path, toml, {"c.csv": body.replace("2024-12-31", "")}, name="open")
     now = pd.Timestamp.now().to_period("M")
     assert resolve_as_of(load_company(open_ended), str(now))[0] == now
+
+
+def test_identical_transaction_rows_are_a_warning_naming_them(tmp_path):
+    # Two payment exports given together (path a glob) overlap on 2024-02-03: Beta's 300
+    # charge is in both. Identical in every column: said, and kept (two equal charges can be real).
+    jan_feb = "customer_id,date,amount\nacme,2024-01-10,100\nbeta,2024-02-03,300\n"
+    feb_mar = "customer_id,date,amount\nbeta,2024-02-03,300\nacme,2024-03-10,120\n"
+    files = {"pay_1.csv": jan_feb, "pay_2.csv": feb_mar}
+    company = load_company(make(tmp_path, '[inputs.transactions]\npath = "pay_*.csv"\n', files))
+    (w,) = [w for w in company.warnings if "identical in every column" in w.message]
+    assert "Row 3 of pay_1.csv and row 2 of pay_2.csv" in w.message and w.input == "transactions"
+    # kept as given: Beta's February is 300 + 300 = 600
+    tx = company.frames["transactions"]
+    assert tx.loc[tx["customer_id"] == "beta", "amount"].sum() == 600
+    # a real second charge on another day is not a repeat
+    files["pay_2.csv"] = feb_mar.replace("2024-02-03", "2024-02-04")
+    again = load_company(make(tmp_path, '[inputs.transactions]\npath = "pay_*.csv"\n', files, name="b"))
+    assert not [w for w in again.warnings if "identical in every column" in w.message]

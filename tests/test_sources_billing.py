@@ -445,3 +445,110 @@ def test_a_known_source_reads_a_decimal_comma_and_never_guesses_a_point(cell, va
 
     got = duckdb.connect().execute(f"SELECT {number('x')} FROM (SELECT ? AS x)", [cell]).fetchone()[0]
     assert got == (pytest.approx(value) if value is not None else None)
+
+
+# ChartMogul activities exported twice: a January-February export and a February-March one
+# given together (path a glob), both holding Acme's February expansion act-2.
+CM_HEADER = "DATE,CUSTOMER_NAME,MRR_MOVEMENT,MRR,MOVEMENT_TYPE,CUSTOMER_EXTERNAL_ID,CUSTOMER_UUID,UUID\n"
+CM_JAN_FEB = (
+    CM_HEADER + "2026-01-05 09:00:00,Acme,10000,10000,new_biz,cus_A,cus_1,act-1\n"
+    "2026-02-10 09:00:00,Acme,5000,15000,expansion,cus_A,cus_1,act-2\n"
+)
+CM_FEB_MAR = (
+    CM_HEADER + "2026-02-10 09:00:00,Acme,5000,15000,expansion,cus_A,cus_1,act-2\n"
+    "2026-03-03 09:00:00,Beta,20000,20000,new_biz,cus_B,cus_2,act-3\n"
+)
+
+
+def _chartmogul_company(tmp_path, files: dict[str, str]):
+    from inputs_helpers import make
+
+    toml = '[inputs.mrr]\nsource = "chartmogul_activities"\npath = "cm_*.csv"\n'
+    return make(tmp_path, toml, files)
+
+
+def test_chartmogul_activity_exported_twice_is_counted_once_with_a_warning(tmp_path):
+    from reportlib.inputs import load_company
+
+    company = load_company(_chartmogul_company(tmp_path, {"cm_1.csv": CM_JAN_FEB, "cm_2.csv": CM_FEB_MAR}))
+    mrr = company.frames["mrr"].groupby(company.frames["mrr"]["month"].astype(str))["mrr"].sum()
+    # Jan: Acme 100.00; Feb: 100 + 50 = 150 (200 when act-2 counted twice); Mar: 150 + Beta 200 = 350 (not 400)
+    assert mrr.to_dict() == {"2026-01": 100, "2026-02": 150, "2026-03": 350}
+    (w,) = [w for w in company.warnings if "exported twice" in w.message]
+    assert "Row 3 of cm_1.csv and row 2 of cm_2.csv" in w.message and "UUID act-2" in w.message
+    assert (w.column, w.input) == ("UUID", "mrr")
+
+
+def test_chartmogul_activity_repeated_with_another_amount_is_an_error(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    changed = CM_FEB_MAR.replace(",5000,15000,", ",7000,17000,")  # act-2 re-exported with 70.00
+    with pytest.raises(InputError) as caught:
+        load_company(_chartmogul_company(tmp_path, {"cm_1.csv": CM_JAN_FEB, "cm_2.csv": changed}))
+    (problem,) = caught.value.problems
+    assert "UUID act-2" in problem.message and "MRR_MOVEMENT, MRR" in problem.message
+    assert (problem.row, problem.column) == (3, "UUID")
+
+
+def test_chartmogul_export_without_uuid_warns_of_identical_rows(tmp_path):
+    from reportlib.inputs import load_company
+
+    def without_uuid(text: str) -> str:
+        return "\n".join(line.rsplit(",", 1)[0] for line in text.strip().split("\n")) + "\n"
+
+    files = {"cm_1.csv": without_uuid(CM_JAN_FEB), "cm_2.csv": without_uuid(CM_FEB_MAR)}
+    company = load_company(_chartmogul_company(tmp_path, files))
+    (w,) = [w for w in company.warnings if "identical in every column" in w.message]
+    assert "Row 3 of cm_1.csv and row 2 of cm_2.csv" in w.message
+
+
+def _stripe_company(tmp_path, change) -> Path:
+    """The stripe_subscriptions fixture folder with ``change`` applied to its export's frame."""
+    import shutil
+
+    folder = Path(shutil.copytree(FIXTURES / "stripe_subscriptions", tmp_path / "stripe"))
+    frame = pd.read_csv(folder / "subscriptions.csv", dtype=str, keep_default_na=False)
+    change(frame)
+    frame.to_csv(folder / "subscriptions.csv", index=False)
+    return folder
+
+
+def test_stripe_day_first_dates_with_a_time_are_read(tmp_path):
+    from reportlib.inputs import load_company
+
+    def resaved(f):  # sub_A (row 2) as a spreadsheet re-saves it, day first with a time
+        f.loc[f.id == "sub_A", ["Created (UTC)", "Start Date (UTC)"]] = ["13/01/2026 10:12", "13/01/2026 10:12"]
+
+    contracts = load_company(_stripe_company(tmp_path, resaved)).frames["contracts"].set_index("contract_id")
+    # 13/01/2026 can only be 13 January (no 13th month): read, not "start_date is blank"
+    assert contracts.loc["sub_A", "start_date"] == pd.Timestamp("2026-01-13")
+
+
+def test_stripe_unreadable_date_names_the_value_and_the_fix(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    def typed(f):
+        f.loc[f.id == "sub_A", "Start Date (UTC)"] = "32/01/2026 10:12"  # no 32nd day: a typo
+
+    with pytest.raises(InputError) as caught:
+        load_company(_stripe_company(tmp_path, typed))
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (2, "Start Date (UTC)")
+    assert "'32/01/2026 10:12' could not be read as a date" in problem.message
+    assert "date_format" in problem.message and "dayfirst = true" in problem.message
+
+
+def test_stripe_unknown_interval_names_the_value_and_the_ones_stripe_writes(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    def yearly(f):
+        f.loc[f.id == "sub_B", "Interval"] = "yearly"  # row 3
+
+    with pytest.raises(InputError) as caught:
+        load_company(_stripe_company(tmp_path, yearly))
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column) == (3, "Interval")
+    assert "'yearly'" in problem.message and "'day', 'week', 'month', 'year'" in problem.message

@@ -67,6 +67,20 @@ def test_pnl_source_gives_the_financials_per_month(name, file, lines, tmp_path):
         assert fin[line].tolist() == expected, line
 
 
+def test_xero_less_and_plus_section_headers_are_the_sections(tmp_path):
+    # Xero's older formats head the sections "Less Cost of Sales" and "Less Operating
+    # Expenses": the same accounts, so the same figures as the plain headers (XERO above);
+    # read as accounts they made cogs empty and every expense "matched by both" revenue.
+    folder = copy("xero_pnl", tmp_path)
+    csv = folder / "Brightwave_Software_Ltd_-_Profit_and_Loss.csv"
+    text = csv.read_text().replace("\nCost of Sales,", "\nLess Cost of Sales,")
+    csv.write_text(text.replace("\nOperating Expenses,", "\nLess Operating Expenses,"))
+    assert "Less Cost of Sales," in csv.read_text() and "Less Operating Expenses," in csv.read_text()
+    fin = load_company(folder).frames["financials"]
+    for line, expected in XERO.items():
+        assert fin[line].tolist() == expected, line
+
+
 def test_quickbooks_pnl_kpis_for_the_second_quarter():
     k = kpis(FIX / "quickbooks_pnl", "2026-06")
     # revenue Q2 = 51,650 + 54,800 + 58,500 = 164,950; cogs 10,900 + 11,400 + 11,700 = 34,000

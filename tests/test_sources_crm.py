@@ -150,3 +150,119 @@ def test_hubspot_contacts_stage_counts():
         "Organic Search",
         "Alice Moreau",
     ]
+
+
+# ---------------------------------------------------------------- currencies and custom stages
+
+
+def _company(tmp_path: Path, source: str, deals: str, extra: str = "", fx: str | None = None) -> Path:
+    """A company folder with one deals export (``deals``, CSV text) read by ``source``."""
+    (tmp_path / "deals.csv").write_text(deals)
+    toml = '[company]\nname = "Deals Co"\ncurrency = "USD"\n\n'
+    if fx is not None:
+        (tmp_path / "fx.csv").write_text(fx)
+        toml += '[fx]\npath = "fx.csv"\n\n'
+    toml += f'[inputs.opportunities]\nsource = "{source}"\npath = "deals.csv"\n{extra}'
+    (tmp_path / "company.toml").write_text(toml)
+    return tmp_path
+
+
+# A multi-currency HubSpot portal (company currency USD): deal 1 in USD, deal 2 in EUR, both won.
+HUBSPOT_TWO_CURRENCIES = """Record ID,Deal Name,Deal Stage,Amount,Currency,Create Date,Close Date,Is Closed Won
+1,Northwind,Closed Won,24000,USD,2026-04-01 09:00,2026-05-01 10:00,true
+2,Bluestone,Closed Won,10000,EUR,2026-04-15 09:00,2026-05-20 10:00,true
+"""
+
+
+def test_hubspot_deal_in_another_currency_is_converted_through_fx(tmp_path):
+    from reportlib.inputs import load_company
+
+    folder = _company(tmp_path, "hubspot_deals", HUBSPOT_TWO_CURRENCIES, fx="currency,month,rate\nEUR,2026-04,1.10\n")
+    opps = load_company(folder).frames["opportunities"].set_index("opportunity_id")
+    # deal 2: EUR 10,000 x 1.10 (rate of 2026-04, its created month) = USD 11,000 (it was summed as 10,000 USD)
+    assert opps["amount"].to_dict() == {"1": 24000, "2": pytest.approx(11000)}
+    q2 = pipeline_kpis(opps.reset_index(), Window.of("2026-06", "quarter"))
+    assert q2["avg_deal_size"] == pytest.approx((24000 + 11000) / 2)  # 17,500
+
+
+def test_hubspot_deals_in_two_currencies_without_fx_are_an_error_naming_the_row(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    folder = _company(tmp_path, "hubspot_deals", HUBSPOT_TWO_CURRENCIES)
+    with pytest.raises(InputError) as caught:
+        load_company(folder)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row) == ("deals.csv", 3)  # deal 2, the EUR one, on row 3
+    assert "EUR" in problem.message and "[fx]" in problem.message
+
+
+def test_hubspot_amount_in_company_currency_is_used_as_is(tmp_path):
+    from reportlib.inputs import load_company
+
+    deals = HUBSPOT_TWO_CURRENCIES.replace("Is Closed Won\n", "Is Closed Won,Amount in company currency\n", 1)
+    deals = deals.replace(",true\n", ",true,24000\n", 1).replace("10:00,true\n", "10:00,true,10850\n")
+    folder = _company(tmp_path, "hubspot_deals", deals)  # no [fx]: HubSpot converted already
+    opps = load_company(folder).frames["opportunities"].set_index("opportunity_id")
+    # deal 2: EUR 10,000 that HubSpot gives as USD 10,850 in "Amount in company currency"
+    assert opps["amount"].to_dict() == {"1": 24000, "2": 10850}
+
+
+# A custom pipeline exported without "Is Closed Won": stages "Contract signed", "Signed" (won),
+# "Lost - no budget" (lost) and a stage id 12345678 (still open).
+CUSTOM_STAGES = {
+    "hubspot_deals": """Record ID,Deal Name,Pipeline,Deal Stage,Amount,Create Date,Close Date
+1,A,Partners,Contract signed,10000,2026-04-01 09:00,2026-05-01 10:00
+2,B,Partners,Signed,20000,2026-04-02 09:00,2026-05-12 10:00
+3,C,Partners,Lost - no budget,5000,2026-04-03 09:00,2026-05-03 10:00
+4,D,Partners,12345678,7000,2026-04-04 09:00,2026-06-04 10:00
+""",
+    "salesforce_opportunities": """Opportunity ID,Opportunity Name,Stage,Amount,Created Date,Close Date
+1,A,Contract signed,10000,4/1/2026,5/1/2026
+2,B,Signed,20000,4/2/2026,5/12/2026
+3,C,Lost - no budget,5000,4/3/2026,5/3/2026
+4,D,12345678,7000,4/4/2026,6/4/2026
+""",
+}
+OUTCOMES = """
+[inputs.opportunities.values.outcome]
+"Contract signed" = "won"
+"signed" = "won"
+"Lost - no budget" = "lost"
+"""
+
+
+@pytest.mark.parametrize("source, column", [("hubspot_deals", "Deal Stage"), ("salesforce_opportunities", "Stage")])
+def test_custom_stages_with_no_deal_closed_warn_naming_the_stages_and_the_mapping(source, column, tmp_path):
+    from reportlib.inputs import load_company
+
+    company = load_company(_company(tmp_path, source, CUSTOM_STAGES[source]))
+    (warning,) = [w for w in company.warnings if w.input == "opportunities"]
+    assert (warning.file, warning.row, warning.column, warning.severity) == ("deals.csv", 2, column, "warning")
+    for stage in ("'Contract signed'", "'Signed'", "'Lost - no budget'", "'12345678'"):
+        assert stage in warning.message
+    assert "[inputs.opportunities.values.outcome]" in warning.message
+
+
+@pytest.mark.parametrize("source", ["hubspot_deals", "salesforce_opportunities"])
+def test_values_outcome_maps_a_sources_custom_stages(source, tmp_path):
+    from reportlib.inputs import load_company
+
+    company = load_company(_company(tmp_path, source, CUSTOM_STAGES[source], extra=OUTCOMES))
+    assert not [w for w in company.warnings if w.input == "opportunities"]
+    opps = company.frames["opportunities"]
+    assert opps.set_index("opportunity_id")["outcome"].to_dict() == {"1": "won", "2": "won", "3": "lost", "4": "open"}
+    q2 = pipeline_kpis(opps, Window.of("2026-06", "quarter"))
+    # closed in Q2: won #1, #2, lost #3 -> 2 / 3 (all open, i.e. no win rate, before)
+    assert q2["win_rate"] == pytest.approx(2 / 3)
+    # won (10,000 + 20,000) / 2 = 15,000; cycle (30 days Apr 1 -> May 1, 40 days Apr 2 -> May 12) / 2 = 35
+    assert (q2["avg_deal_size"], q2["sales_cycle_days"]) == (15000, 35)
+
+
+def test_a_flagged_won_deal_stays_won_under_a_star_mapping(tmp_path):
+    from reportlib.inputs import load_company
+
+    star = '\n[inputs.opportunities.values.outcome]\n"*" = "open"\n'
+    company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_CURRENCIES.replace("EUR", "USD"), star))
+    # "*" names the stages the flags leave open, not deals HubSpot flags won (it made both open before)
+    assert company.frames["opportunities"]["outcome"].tolist() == ["won", "won"]

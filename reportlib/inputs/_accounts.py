@@ -58,7 +58,9 @@ _SECTIONS = {
     "other_income": r"other (operating )?income",
     "other_expenses": r"other expenses?",
 }
-_SECTION_RE = {k: re.compile(rf"^({v})$", re.I) for k, v in _SECTIONS.items()}
+# Xero's older report formats head sections "Less Cost of Sales", "Less Operating Expenses",
+# "Plus Other Income": the same sections.
+_SECTION_RE = {k: re.compile(rf"^((less|plus)\s+)?({v})$", re.I) for k, v in _SECTIONS.items()}
 # Section each canonical line is taken from when the mapping does not name it.
 SECTION_DEFAULTS = {"revenue": "income", "cogs": "cost_of_sales"}
 # Lines the report computes: never accounts.

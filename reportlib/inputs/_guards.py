@@ -16,12 +16,18 @@ are documented in docs/inputs.md ("Guards"):
   at least 8x that of monthly-billed ones (an annual plan is usually priced at 10-12
   monthly prices, so a yearly price typed as mrr shows up as ~10x);
 - tenfold jumps: a customer whose MRR is 10x or more its previous month's;
-- ids that differ only by case (``Acme`` and ``ACME``) are a warning: they count as two.
+- ids that differ only by case (``Acme`` and ``ACME``) are a warning: they count as two;
+- repeated records: rows identical in every column of an input whose rows are summed
+  (``transactions``, a ChartMogul activities export without its ``UUID``) are a warning
+  (two identical charges on one day can be real); rows repeating a source's own record id
+  (ChartMogul's activity ``UUID``) are the same record exported twice: identical copies are
+  left out with a warning, copies that differ are an error.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -555,3 +561,101 @@ def case_variants(spec: InputSpec, ids: pd.Series, rows: pd.Series, file: str, c
             input=spec.name,
         )
     ]
+
+
+# ======================================================================================
+# repeated records
+
+
+def repeated_rows(frame: pd.DataFrame, columns: list[str]) -> list[pd.Index]:
+    """Groups of rows (index labels, in file order) equal in every one of ``columns`` (blanks
+    equal blanks)."""
+    repeated = frame.duplicated(columns, keep=False)
+    if not repeated.any():
+        return []
+    by = columns[0] if len(columns) == 1 else columns  # one column by name: scalar group keys
+    groups = frame.loc[repeated, columns].groupby(by, sort=False, dropna=False).groups
+    return list(groups.values())
+
+
+def _rows_named(frame: pd.DataFrame, index: pd.Index) -> str:
+    """'Rows 5 and 9', or 'Row 5 of a.csv and row 3 of b.csv' when the rows come from several files."""
+    rows = [int(r) for r in frame.loc[index, ROW]]
+    if FILE in frame and frame.loc[index, FILE].nunique() > 1:
+        named = [f"row {r} of {f}" for r, f in zip(rows, frame.loc[index, FILE], strict=True)]
+        said = ", ".join(named[:-1]) + " and " + named[-1]
+        return said[0].upper() + said[1:]
+    return "Rows " + ", ".join(map(str, rows[:-1])) + " and " + str(rows[-1])
+
+
+def _more(problems: list[Problem], what: str) -> list[Problem]:
+    """The first ``_SHOWN`` of ``problems`` and one counting the rest."""
+    if len(problems) <= _SHOWN:
+        return problems
+    rest = replace(problems[_SHOWN], message=f"... and {len(problems) - _SHOWN:,} more {what}.", row=None)
+    return problems[:_SHOWN] + [rest]
+
+
+def _data_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c not in (ROW, FILE)]
+
+
+def identical_rows(frame: pd.DataFrame, file: str, input_name: str) -> list[Problem]:
+    """A warning for each group of rows identical in every column (at most ``_SHOWN`` groups
+    said, the rest counted): each is counted, so a repeat (two exports stacked with a glob,
+    an overlapping re-export) would be counted twice, but two identical charges can be real."""
+    groups = repeated_rows(frame, _data_columns(frame))
+    problems = [
+        Problem(
+            f"{_rows_named(frame, g)} are identical in every column and each is counted. If it "
+            "was exported twice (two exports given together, an export overlapping another), "
+            "remove the repeat from the file; if they are real separate ones, nothing needs doing.",
+            file=file,
+            row=int(frame.at[g[0], ROW]),
+            severity="warning",
+            input=input_name,
+        )
+        for g in groups[: _SHOWN + 1]
+    ]
+    return _more(problems, f"groups of rows identical in every column ({len(groups):,} in all)")
+
+
+def repeated_records(
+    frame: pd.DataFrame, record_id: str, file: str, input_name: str
+) -> tuple[list[int], list[Problem]]:
+    """Rows that repeat ``record_id`` (a tool's own id of one record): the index labels of the
+    later identical copies, to leave out, with a warning each; an error for copies that differ."""
+    present = frame[record_id].notna() & frame[record_id].astype(str).str.strip().ne("")
+    drop, errors, warnings = [], [], []
+    for g in repeated_rows(frame.loc[present], [record_id]):
+        rows = _rows_named(frame, g)
+        value = frame.at[g[0], record_id]
+        differ = [c for c in _data_columns(frame) if frame.loc[g, c].nunique(dropna=False) > 1]
+        if differ:
+            errors.append(
+                Problem(
+                    f"{rows} are the same record ({record_id} {value}) with different "
+                    f"{', '.join(differ[:_SHOWN])}: it was exported twice and changed in between, and "
+                    "which copy is right cannot be told. Keep one export of each period (the latest).",
+                    file=file,
+                    row=int(frame.at[g[0], ROW]),
+                    column=record_id,
+                    input=input_name,
+                )
+            )
+            continue
+        drop += list(g[1:])
+        warnings.append(
+            Problem(
+                f"{rows} are the same record ({record_id} {value}) exported twice; it is counted "
+                "once (the first row). Two exports given together overlap, or the export repeats it.",
+                file=file,
+                row=int(frame.at[g[1], ROW]),
+                column=record_id,
+                severity="warning",
+                input=input_name,
+            )
+        )
+    return drop, _more(errors, "records with differing copies") + _more(
+        warnings, f"records exported twice, each counted once ({len(warnings):,} in all)"
+    )

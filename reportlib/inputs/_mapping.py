@@ -34,7 +34,7 @@ from reportlib.inputs._readers import (
     read_table,
     resolve_paths,
 )
-from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, UNIQUE_KEYS, Col
+from reportlib.inputs._schemas import MONEY, MONTHLY_SERIES, SCHEMAS, SUMMED_ROWS, UNIQUE_KEYS, Col
 from reportlib.inputs._transform import find_source, source_read_options, transform
 from reportlib.inputs._values import (
     ABSURD,
@@ -755,6 +755,8 @@ class _Context:
                 )
         self._currency(raw, frame)
         self._duplicates(raw, frame)
+        if self.name in SUMMED_ROWS:
+            self.problems += _guards.identical_rows(raw, self.spec.path, self.name)
         self.problems += _guards.suspicious_amounts(self.spec, frame, {k: s.shown for k, s in self.sources.items()})
         if self.name in MONTHLY_SERIES and "month" in frame:
             self._gaps(frame)

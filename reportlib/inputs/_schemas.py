@@ -142,6 +142,10 @@ UNIQUE_KEYS: dict[str, tuple[str, ...]] = {
     "opportunities": ("opportunity_id",),
 }
 
+# Inputs whose rows are added up with no id of their own: rows identical in every column
+# are warned about (a repeated export would be counted twice; two equal charges can be real).
+SUMMED_ROWS = ("transactions",)
+
 # Monthly series in which a month missing inside the history is an error.
 MONTHLY_SERIES = ("mrr", "financials", "traffic")
 

@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from reportlib.exceptions import InputError, Problem
+from reportlib.inputs import _guards
 from reportlib.inputs._accounts import LONG_COLUMNS, read_accounts, to_financials
 from reportlib.inputs._readers import FILE, ROW, ReadError, ReadOptions, read_files, resolve_paths
 from reportlib.inputs._schemas import SCHEMAS
-from reportlib.inputs._values import text
+from reportlib.inputs._values import Notes, parse_dates, text
 from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
 from reportlib.inputs.sources import SOURCES, Source, get_source
+from reportlib.inputs.sources._base import VALUES_COLUMNS, values_table
+from reportlib.inputs.sources._sql import q, timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
     from duckdb import DuckDBPyConnection
@@ -179,7 +182,25 @@ def _load(
             )
             if hit is not None and hit != table:
                 con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "{hit}"')
+        _register_values(con, spec, source)
     return joins
+
+
+def _register_values(con: DuckDBPyConnection, spec: InputSpec, source: Source) -> None:
+    """company.toml's ``values`` translations that ``source`` applies in its own query (an
+    outcome read from the stage), as its ``values_<column>`` tables."""
+    for column in source.values:
+        mapping = spec.values.get(column)
+        if mapping:
+            pairs = pd.DataFrame(
+                {
+                    VALUES_COLUMNS[0]: [str(k).strip().lower() for k in mapping],
+                    VALUES_COLUMNS[1]: list(mapping.values()),
+                }
+            )
+            con.register("__values__", pairs)
+            con.execute(f'CREATE OR REPLACE TABLE "{values_table(column)}" AS SELECT * FROM __values__')
+            con.unregister("__values__")
 
 
 # ======================================================================================
@@ -221,6 +242,8 @@ def _run(
         if not _compute(con, spec, canon, expression, out):
             return None
         columns.pop(canon, None)
+    if source is not None and not _export_checked(con, spec, source, out):
+        return None
     result = _result(con, spec, source, out)
     if result is None:
         return None
@@ -234,6 +257,8 @@ def _run(
         where=None,
         sql=None,
         layout="long" if spec.layout == "accounts" else spec.layout,
+        # translated by the source's own query already: not a second time by the mapping
+        values={k: v for k, v in spec.values.items() if source is None or k not in source.values},
         dimensions=spec.dimensions + _extra_columns(spec, source, result),
     )
     return result
@@ -245,6 +270,105 @@ def _extra_columns(spec: InputSpec, source: Source | None, result: pd.DataFrame)
         return ()
     known = set(SCHEMAS[spec.name]) | set(spec.columns) | set(spec.dimensions) | {ROW, FILE}
     return tuple(str(c) for c in result.columns if c not in known)
+
+
+def _export_checked(con, spec: InputSpec, source: Source, out: Transformed) -> bool:
+    """The export as the source's query may read it: its values known, its dates readable,
+    no record twice. False (with problems naming the cells) when it cannot be."""
+    errors = len([p for p in out.problems if p.severity == "error"])
+    columns = {c.casefold(): c for c in _columns(con)}
+    for name, allowed in source.allowed.items():
+        if name.casefold() in columns:
+            out.problems += _unknown_values(con, spec, source, columns[name.casefold()], allowed)
+    for name in source.dates:
+        if name.casefold() in columns:
+            _read_dates(con, spec, source, columns[name.casefold()], out)
+    if source.record_id is not None and not _without_repeats(con, spec, source, out):
+        return False
+    return len([p for p in out.problems if p.severity == "error"]) == errors
+
+
+def _unknown_values(con, spec: InputSpec, source: Source, column: str, allowed: tuple[str, ...]) -> list[Problem]:
+    """An error per value of ``column`` that the tool does not write, with its rows."""
+    known = ", ".join(f"'{v}'" for v in allowed)
+    found = con.execute(
+        f'SELECT TRIM("{column}") AS v, list("{ROW}" ORDER BY "{ROW}") FROM "{EXPORT}" '
+        f'WHERE NULLIF(TRIM("{column}"), \'\') IS NOT NULL AND lower(TRIM("{column}")) NOT IN ({known}) '
+        "GROUP BY 1 ORDER BY 1 LIMIT 20"
+    ).fetchall()
+    return [
+        Problem(
+            f"Row{'s' if len(rows) > 1 else ''} {', '.join(map(str, rows[:5]))}{' ...' if len(rows) > 5 else ''}: "
+            f"'{value}' is not a value {source.name} exports write in {column}; they write {known}. "
+            f"Give the export as the tool wrote it (e.g. 'year', not 'yearly').",
+            file=spec.path,
+            row=int(rows[0]),
+            column=column,
+            input=spec.name,
+        )
+        for value, rows in found
+    ]
+
+
+def _read_dates(con, spec: InputSpec, source: Source, column: str, out: Transformed) -> None:
+    """Cells of ``column`` that the source's own formats cannot read, read by the inputs'
+    date parser (``date_format``, ``dayfirst``) and written back as ISO; the rest said."""
+    cells = con.execute(
+        f'SELECT rowid AS rid, "{ROW}", "{column}" AS cell FROM "{EXPORT}" '
+        f"WHERE NULLIF(TRIM(\"{column}\"), '') IS NOT NULL AND {timestamp(q(column))} IS NULL"
+    ).df()
+    if cells.empty:
+        return
+    notes = Notes()
+    dates, bad = parse_dates(cells["cell"], spec.date_format, spec.dayfirst, notes)
+    out.problems += [
+        Problem(
+            f"{int(mask.sum()):,} value(s) in this column: {sentence}",
+            file=spec.path,
+            row=int(cells.loc[mask, ROW].iloc[0]),
+            column=column,
+            severity="warning" if severity == "warning" else "error",
+            input=spec.name,
+        )
+        for severity, sentence, mask in notes.items
+        if mask.any()
+    ]
+    how = f"date_format = {spec.date_format!r} does not fit it" if spec.date_format else "set date_format"
+    out.problems += [
+        Problem(
+            f"'{str(cell).strip()}' could not be read as a date ({source.name} writes e.g. 2026-01-05 10:12). "
+            f'If the file was re-saved with other dates, {how} (e.g. date_format = "%d/%m/%Y %H:%M") or '
+            f"dayfirst = true under [inputs.{spec.name}].",
+            file=spec.path,
+            row=int(row),
+            column=column,
+            input=spec.name,
+        )
+        for cell, row in zip(cells.loc[bad, "cell"].head(20), cells.loc[bad, ROW].head(20), strict=True)
+    ]
+    read = pd.DataFrame({"rid": cells.loc[~bad, "rid"], "iso": dates[~bad].dt.strftime("%Y-%m-%d %H:%M:%S")})
+    if not read.empty:
+        con.register("__dates__", read)
+        con.execute(f'UPDATE "{EXPORT}" SET "{column}" = d.iso FROM __dates__ d WHERE "{EXPORT}".rowid = d.rid')
+        con.unregister("__dates__")
+
+
+def _without_repeats(con, spec: InputSpec, source: Source, out: Transformed) -> bool:
+    """The export without the later copies of a record exported twice (by the source's
+    ``record_id``), each said; False when two copies differ. Without the id column, rows
+    identical in every column are only warned about (they may be real)."""
+    frame = con.execute(f'SELECT rowid AS "__rowid__", * FROM "{EXPORT}"').df().set_index("__rowid__")
+    column = next((c for c in frame.columns if str(c).casefold() == source.record_id.casefold()), None)
+    if column is None:
+        out.problems += _guards.identical_rows(frame, spec.path, spec.name)
+        return True
+    drop, problems = _guards.repeated_records(frame, column, spec.path, spec.name)
+    out.problems += problems
+    if any(p.severity == "error" for p in problems):
+        return False
+    if drop:
+        con.execute(f'DELETE FROM "{EXPORT}" WHERE rowid IN ({", ".join(str(int(i)) for i in drop)})')
+    return True
 
 
 def _count(con) -> int:
@@ -286,6 +410,11 @@ def _result(con, spec: InputSpec, source: Source | None, out: Transformed) -> pd
             result = source.frame(_cells(con))
         elif source is not None:
             result = source.run(con)
+            out.problems += [
+                replace(p, file=p.file or spec.path, input=p.input or spec.name)
+                for check in source.checks
+                for p in check(result)
+            ]
         elif spec.layout == "accounts":
             result = read_accounts(_cells(con), file=spec.path)
         elif spec.sql:

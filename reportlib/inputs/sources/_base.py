@@ -21,7 +21,7 @@ from reportlib.exceptions import InputError, Problem
 if TYPE_CHECKING:  # pragma: no cover
     from duckdb import DuckDBPyConnection
 
-__all__ = ["ROW", "Source"]
+__all__ = ["ROW", "VALUES_COLUMNS", "Source", "values_table"]
 
 ROW = "__row__"
 
@@ -58,6 +58,29 @@ class Source:
         The export's money columns -> the unit the tool writes them in (``"cents"`` or
         ``"major"``). ``sql`` already converts them: for the guards' messages, and so
         ``amount_unit`` is never applied on top of a source.
+    values
+        Canonical columns whose company.toml ``values`` translations ``sql`` applies itself,
+        to the export's own column (an opportunity's outcome from its stage, see
+        :func:`~reportlib.inputs.sources._sql.translated`): the transform layer gives each
+        as the table ``values_<column>`` (``value`` lower case, ``canonical``), empty when
+        company.toml has none, and the mapping does not translate that column again.
+    record_id
+        The export's own id of one record (ChartMogul's activity ``UUID``), matched
+        case-insensitively. Rows repeating one are that record exported twice: identical
+        copies are left out with a warning, copies that differ are an error. An export
+        without the column gets a warning for rows identical in every column instead.
+    dates
+        The export's date columns ``sql`` reads with :data:`~reportlib.inputs.sources._sql.TIMESTAMP_FORMATS`
+        (matched case-insensitively). A cell those formats cannot read (a file re-saved
+        with ``13/05/2024 10:00``) is read by the inputs' date parser, with the input's
+        ``date_format`` / ``dayfirst``, before ``sql`` runs; one that neither reads is an
+        error naming it, not a blank date further on.
+    allowed
+        Export column -> the values the tool writes there (compared lower case, trimmed),
+        e.g. Stripe's ``Interval``: any other value is an error naming it and listing them.
+    checks
+        Whole-result checks: each takes the query's result and returns problems (e.g. a
+        warning that no deal is won or lost because the stages are custom).
     """
 
     name: str
@@ -70,6 +93,11 @@ class Source:
     frame: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     optional_tables: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
+    values: tuple[str, ...] = ()
+    record_id: str | None = None
+    dates: tuple[str, ...] = ()
+    allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    checks: tuple[Callable[[pd.DataFrame], list[Problem]], ...] = ()
 
     def missing_columns(self, columns: Iterable[str]) -> list[str]:
         """The ``required`` columns absent from ``columns`` (compared case-insensitively)."""
@@ -102,13 +130,15 @@ class Source:
     def run(self, con: DuckDBPyConnection) -> pd.DataFrame:
         """Execute ``sql`` (or ``frame`` on the ``export`` cells) on ``con``.
 
-        Optional side tables that ``con`` lacks are given as empty tables. A required
-        side table that is missing is an :class:`~reportlib.exceptions.InputError`.
+        Optional side tables (and ``values`` tables) that ``con`` lacks are given as empty
+        tables. A required side table that is missing is an
+        :class:`~reportlib.exceptions.InputError`.
         """
         if self.frame is not None and not self.sql:
             return self.frame(con.execute("SELECT * FROM export").df())
-        absent = [t for t in self.side_tables if not _has_table(con, t)]
-        needed = [t for t in absent if t not in self.optional_tables]
+        optional = {**self.optional_tables, **{values_table(c): VALUES_COLUMNS for c in self.values}}
+        absent = [t for t in {**self.side_tables, **optional} if not _has_table(con, t)]
+        needed = [t for t in absent if t not in optional]
         if needed:
             raise InputError(
                 [
@@ -119,7 +149,16 @@ class Source:
                     for t in needed
                 ]
             )
-        return con.execute(_with_empty_tables(self.sql, {t: self.optional_tables[t] for t in absent})).df()
+        return con.execute(_with_empty_tables(self.sql, {t: optional[t] for t in absent})).df()
+
+
+#: The columns of a ``values_<column>`` table: the export's value (lower case) and its canonical one.
+VALUES_COLUMNS = ("value", "canonical")
+
+
+def values_table(column: str) -> str:
+    """The table holding company.toml's ``values.<column>`` translations for a source's query."""
+    return f"values_{column}"
 
 
 def _with_empty_tables(sql: str, tables: Mapping[str, tuple[str, ...]]) -> str:

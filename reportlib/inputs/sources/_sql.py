@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reportlib.inputs.sources._base import values_table
+
 
 def q(column: str) -> str:
     """``column`` as a quoted SQL identifier."""
@@ -107,3 +109,18 @@ def truthy(expr: str) -> str:
 def label(expr: str) -> str:
     """A text cell lower-cased with spaces, dashes and underscores removed, to compare labels."""
     return f"regexp_replace(lower(TRIM({expr})), '[\\s_-]+', '', 'g')"
+
+
+def translated(column: str, cell: str, own: str) -> str:
+    """``own`` (the tool's own reading of a row, e.g. its outcome) unless company.toml's
+    ``values.<column>`` names ``cell``'s value, case-insensitively.
+
+    A value the mapping names wins (a custom stage "Signed" = "won"); then the tool's own
+    result when it is not ``'open'`` (a deal flagged won stays won); then the mapping's
+    ``"*"`` (every other value); then ``own``. The source lists ``column`` in its
+    :attr:`~reportlib.inputs.sources._base.Source.values`.
+    """
+    table = q(values_table(column))
+    named = f"(SELECT v.canonical FROM {table} v WHERE v.value = lower(TRIM({cell})))"
+    rest = f"(SELECT v.canonical FROM {table} v WHERE v.value = '*')"
+    return f"COALESCE({named}, NULLIF({own}, 'open'), {rest}, {own})"

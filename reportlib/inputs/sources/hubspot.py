@@ -11,10 +11,24 @@ Documentation followed: the HubSpot export steps and columns of bbecht/demand-ge
 Deals: outcome comes from HubSpot's own fields, not a stage list: ``Is Closed Won`` true ->
 won; ``Is Closed Lost`` true, or the stage ``Closed Lost`` / ``closedlost`` -> lost;
 otherwise ``Closed Won`` / ``closedwon`` -> won (an export without the flag), else open.
+Custom pipelines have their own stages (ids like ``12345678``, labels like ``Signed``):
+``[inputs.opportunities.values.outcome]`` names them (``"Signed" = "won"``) and wins over the
+rules above; its ``"*"`` covers only the deals those rules leave open. A file in which no
+deal is won or lost while some stage is not one of the default pipeline's open stages
+(Appointment Scheduled, Qualified To Buy, Presentation Scheduled, Decision Maker Bought-In,
+Contract Sent) gives a warning naming the stages and the mapping to add.
 The Close Date of an open deal is its expected date and is not ``closed_at``. Pipeline is
 kept as the dimension ``pipeline`` (every pipeline counts unless ``where`` says otherwise).
-Assumed: the flag printed as true/false; amounts in the company currency (HubSpot's
-multi-currency column not verified).
+Assumed: the flag printed as true/false.
+
+Currency (multi-currency portals): HubSpot's deal property ``deal_currency_code`` (developer
+changelog "Enforcing Deal Currency Code Validation"; exported under its label ``Currency``,
+``Deal Currency Code`` read too) is the currency of ``Amount``, given as ``currency`` so that
+the company's ``[fx]`` rates convert it (without ``[fx]`` a deal in another currency is an
+error naming its rows). ``amount_in_home_currency`` (``AMOUNTINHOMECURRENCY`` in HubSpot's
+data connectors; exported as ``Amount in company currency``, older portals ``Amount in home
+currency``), when the export has it, is HubSpot's own conversion into the company currency
+and is used instead, with no currency (it must not be converted twice).
 
 Contacts: lead_id = Record ID, created_at = Create Date, signup_at = Became a Lead Date,
 pql_at = Became a Marketing Qualified Lead Date (HubSpot has no PQL: MQL is the nearest
@@ -26,13 +40,28 @@ dimensions.
 from __future__ import annotations
 
 from reportlib.inputs.sources._base import Source
-from reportlib.inputs.sources._sql import date, first, label, number, q, truthy, with_optional
+from reportlib.inputs.sources._crm import unmapped_stages
+from reportlib.inputs.sources._sql import date, first, label, number, q, translated, truthy, with_optional
 
 _HUBSPOT_DATES = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 _STAGE = label(q("Deal Stage"))
 _WON = f"COALESCE({truthy(q('Is Closed Won'))}, {_STAGE} = 'closedwon')"
 _LOST = f"(COALESCE({truthy(q('Is Closed Lost'))}, false) OR {_STAGE} = 'closedlost')"
-_OUTCOME = f"CASE WHEN {_WON} THEN 'won' WHEN {_LOST} THEN 'lost' ELSE 'open' END"
+_OUTCOME = translated(
+    "outcome", q("Deal Stage"), f"CASE WHEN {_WON} THEN 'won' WHEN {_LOST} THEN 'lost' ELSE 'open' END"
+)
+#: The default sales pipeline's open stages (labels; their internal ids are the same, lower case
+#: without spaces): a file of only these may be all open.
+_OPEN_STAGES = (
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+)
+#: ``amount_in_home_currency`` (labelled "Amount in company currency", formerly "... home currency"):
+#: the amount already in the portal's company currency.
+_COMPANY_AMOUNT = number(first("Amount in company currency", "Amount in home currency"))
 
 HUBSPOT_DEALS = Source(
     name="hubspot_deals",
@@ -40,10 +69,26 @@ HUBSPOT_DEALS = Source(
     documentation="HubSpot deals export (CRM > Deals > Export) as in bbecht/demand-gen-claude-skills "
     "export-guide.md and HubSpot deal property labels (Is Closed Won = hs_is_closed_won)",
     required=("Record ID", "Deal Stage", "Create Date", "Amount"),
-    sql=f"""{with_optional(("Is Closed Won", "Is Closed Lost", "Close Date", "Pipeline", "Deal owner", "Deal Name"))}
+    sql=f"""{
+        with_optional(
+            (
+                "Is Closed Won",
+                "Is Closed Lost",
+                "Close Date",
+                "Pipeline",
+                "Deal owner",
+                "Deal Name",
+                "Currency",
+                "Deal Currency Code",
+                "Amount in company currency",
+                "Amount in home currency",
+            )
+        )
+    }
 SELECT {q("Record ID")} AS opportunity_id,
        {date(q("Create Date"), _HUBSPOT_DATES)} AS created_at,
-       {number(q("Amount"))} AS amount,
+       COALESCE({_COMPANY_AMOUNT}, {number(q("Amount"))}) AS amount,
+       CASE WHEN {_COMPANY_AMOUNT} IS NULL THEN upper({first("Currency", "Deal Currency Code")}) END AS currency,
        {q("Deal Stage")} AS stage,
        CASE WHEN {_OUTCOME} <> 'open' THEN {date(q("Close Date"), _HUBSPOT_DATES)} END AS closed_at,
        {_OUTCOME} AS outcome,
@@ -52,6 +97,8 @@ SELECT {q("Record ID")} AS opportunity_id,
        {first("Deal Name")} AS deal_name,
        "__row__"
 FROM src""",
+    values=("outcome",),
+    checks=(unmapped_stages("HubSpot", "Deal Stage", _OPEN_STAGES),),
 )
 
 _STAGE_DATES = {

@@ -37,6 +37,13 @@ Documentation followed
   documented).
 - billing: monthly (1 month), quarterly (3), annual (12); other periods are left blank
   and validation names the row.
+- ``Interval`` is the price's ``recurring.interval``, "one of day, week, month or year"
+  (Stripe API reference, Price object, as the official libraries' docs quote it): any other
+  value (``yearly``, ``monthly``) is an error naming the rows and the four values.
+- Dates are written ``2026-01-05 10:12`` in the export. A date cell in another form (the
+  file re-saved by a spreadsheet as ``13/05/2024 10:00``) is read with the input's
+  ``date_format`` / ``dayfirst`` (day first when a day above 12 shows it, else month first
+  with a warning); a cell that still cannot be read is an error naming it and those keys.
 - Coupons: the export names the coupon by id only; its terms come from the coupons
   export given as ``[[inputs.contracts.join]]`` (a file whose name contains "coupon").
   A coupon id absent from that file stops the run with the ids and rows: the MRR would
@@ -166,6 +173,16 @@ SUBSCRIPTIONS = Source(
     side_tables={"coupons": "*coupon*"},
     optional_tables={"coupons": ("id", "Duration", "Percent Off", "Amount Off")},
     units={"Amount": "major", "Amount Off": "major"},
+    dates=(
+        "Created (UTC)",
+        "Start Date (UTC)",
+        "Start (UTC)",
+        "Trial End (UTC)",
+        "Canceled At (UTC)",
+        "Ended At (UTC)",
+        "Current Period End (UTC)",
+    ),
+    allowed={"Interval": ("day", "week", "month", "year")},
 )
 
 _INVOICE_LINES_SQL = f"""

@@ -9,7 +9,10 @@ XLSX exports (header row starting ``Account``, months newest first).
 Value rules: revenue is the sum of the Trading Income accounts, cogs that of Cost of
 Sales; the other lines come from ``[inputs.financials.accounts]`` (Xero prints accounts
 by name, without codes). Months are matched by their header, so the newest-first order
-does not matter. Assumed where the sources are silent: header cells ``Jun 2026`` (the
+does not matter. Section headers prefixed ``Less`` / ``Plus`` (``Less Cost of Sales``,
+``Less Operating Expenses``, ``Plus Other Income``, as older Xero report formats print them;
+no page of the stored corpora shows that layout, the independent audit's exports did) are
+read as the sections they name. Assumed where the sources are silent: header cells ``Jun 2026`` (the
 API's ``30 Jun 26`` is read too), no Total column, zero printed as ``0.00``.
 
 The ``frame`` hook returns the long accounts frame (see :mod:`reportlib.inputs._accounts`).
