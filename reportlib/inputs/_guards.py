@@ -578,7 +578,7 @@ def repeated_rows(frame: pd.DataFrame, columns: list[str]) -> list[pd.Index]:
     return list(groups.values())
 
 
-def _rows_named(frame: pd.DataFrame, index: pd.Index) -> str:
+def _rows_in_files(frame: pd.DataFrame, index: pd.Index) -> str:
     """'Rows 5 and 9', or 'Row 5 of a.csv and row 3 of b.csv' when the rows come from several files."""
     rows = [int(r) for r in frame.loc[index, ROW]]
     if FILE in frame and frame.loc[index, FILE].nunique() > 1:
@@ -607,7 +607,7 @@ def identical_rows(frame: pd.DataFrame, file: str, input_name: str) -> list[Prob
     groups = repeated_rows(frame, _data_columns(frame))
     problems = [
         Problem(
-            f"{_rows_named(frame, g)} are identical in every column and each is counted. If it "
+            f"{_rows_in_files(frame, g)} are identical in every column and each is counted. If it "
             "was exported twice (two exports given together, an export overlapping another), "
             "remove the repeat from the file; if they are real separate ones, nothing needs doing.",
             file=file,
@@ -628,7 +628,7 @@ def repeated_records(
     present = frame[record_id].notna() & frame[record_id].astype(str).str.strip().ne("")
     drop, errors, warnings = [], [], []
     for g in repeated_rows(frame.loc[present], [record_id]):
-        rows = _rows_named(frame, g)
+        rows = _rows_in_files(frame, g)
         value = frame.at[g[0], record_id]
         differ = [c for c in _data_columns(frame) if frame.loc[g, c].nunique(dropna=False) > 1]
         if differ:
