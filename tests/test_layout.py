@@ -394,3 +394,25 @@ def test_architecture_page_lists_every_module():
         if f"`{path.name}`" not in package_row and f"{path.stem}.py" not in package_row:
             missing.append(rel)
     assert missing == []
+
+
+def _defined_twice(root: Path) -> list[str]:
+    """'module: name' for every top-level function or class a module defines more than once
+    (the later one silently replaces the earlier, as a merge of two branches can do)."""
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        names = [
+            n.name
+            for n in ast.parse(path.read_text(encoding="utf-8")).body
+            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        ]
+        out += [f"{path.relative_to(root.parent)}: {n}" for n in sorted({n for n in names if names.count(n) > 1})]
+    return out
+
+
+def test_no_module_defines_a_name_twice(tmp_path: Path) -> None:
+    assert _defined_twice(PACKAGE) == []
+    # the check itself catches a deliberate copy
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text("def a(x):\n    return x\n\n\ndef a(x, y):\n    return y\n")
+    assert _defined_twice(tmp_path / "pkg") == ["pkg/m.py: a"]
