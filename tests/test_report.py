@@ -558,3 +558,19 @@ def test_the_compare_cohort_title_is_the_median_cohort_at_a_common_age() -> None
     assert report.cohort_compare_message({"nrr": young}, ["SMB", "Enterprise"]) == (
         "SMB vs Enterprise at month 5: NRR 90% vs 105%"
     )
+
+
+def test_the_inputs_not_given_are_one_note_on_the_data_quality_page(tiny):
+    # Tiny sends mrr alone: nine inputs are missing; one line each took nine lines of the
+    # data-quality page (a billing-only company's page spilled onto a second). One sentence
+    # names them all, in the order of the run's notes; the other notes stay as they are.
+    missing = [n for n in tiny.notes if n.startswith("No ") and " input: add [inputs." in n]
+    assert len(missing) >= 2
+    names = [n.split(" ")[1] for n in missing]
+    notes = report.notes_list(tiny)
+    assert [n for n in notes if n in missing] == []
+    assert notes[:-1] == [n for n in tiny.notes if n not in missing]
+    assert notes[-1].startswith(f"No {', '.join(names[:-1])} or {names[-1]} input: their pages are left out")
+    # a single missing input keeps its own sentence
+    one = replace(tiny, notes=[n for n in tiny.notes if n not in missing[1:]])
+    assert report.notes_list(one) == one.notes

@@ -402,3 +402,17 @@ def test_a_cause_on_the_page_is_brief_and_the_title_names_causes_in_plain_words(
         "an analyst's override changed",
     ]
     assert cause_headline(["no input, policy, FX or version change found for it", undeclared]) == ["no cause found"]
+
+
+def test_the_earlier_periods_as_of_warning_stays_out_of_this_packs_warnings(tmp_path):
+    # The latest signature is 2026-05 (D's, in the restated contracts); the earlier pack is as
+    # of 2026-06 and this one 2026-09: both months come after it. This pack warns of its own
+    # month only, not of the 2026-06 its restatements recompute.
+    restated_contracts(tmp_path)
+    whole = load_company(tmp_path / "restate")
+    entries, _ = restated.pack_hook(
+        compute_kpis(whole, as_of="2026-09"), whole, tmp_path / "reports" / "restate" / "2026-09", tmp_path
+    )
+    assert entries["compared_with"]["as_of"] == "2026-06"
+    said = [w.message for w in whole.warnings if "after the latest contract signature" in w.message]
+    assert len(said) == 1 and said[0].startswith("--as-of 2026-09 ")

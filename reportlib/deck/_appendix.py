@@ -207,8 +207,11 @@ def restatements_title(result: KpiResult) -> str:
     return page_title(result, f"{what}: {_and(named)}")
 
 
-#: Restated figures on the page; the table says how many more restatements.csv holds.
+#: Restated figures on the page at most; the table says how many more restatements.csv holds.
 RESTATED_ROWS = 8
+#: Lines of cause text the page has room for beside the summary below the table (eight
+#: one-line rows, or five of two lines), and the characters of a line of the Cause column.
+_CAUSE_LINES, _CAUSE_LINE_CHARS = 10, 95
 
 
 def restatements_table(result: KpiResult) -> Styler:
@@ -217,7 +220,9 @@ def restatements_table(result: KpiResult) -> Styler:
     precision that shows it changed, the change signed."""
     t = table(result, "restatements")
     cur = currency(result)
-    shown = _largest_first(t).head(RESTATED_ROWS)
+    ordered = _largest_first(t)
+    causes = [brief_cause(c) for c in ordered["cause"].head(RESTATED_ROWS)]
+    shown, causes = ordered.head(_rows_that_fit(causes)), causes[: _rows_that_fit(causes)]
     units = [figure_unit(k) for k in shown["kpi"]]
     pairs = [
         _restated(b, n, c, u, cur)
@@ -230,14 +235,20 @@ def restatements_table(result: KpiResult) -> Styler:
             "reported_before": [p[0] for p in pairs],
             "now": [p[1] for p in pairs],
             "change": [p[2] for p in pairs],
-            "cause": [brief_cause(c) for c in shown["cause"]],
+            "cause": causes,
         }
     )
-    if len(t) > RESTATED_ROWS:
-        more = len(t) - RESTATED_ROWS
-        rows.loc[len(rows)] = ["", f"… and {more} more in tables/restatements.csv", "", "", "", ""]
+    if len(t) > len(shown):
+        rows.loc[len(rows)] = ["", "", "", "", "", f"… and {len(t) - len(shown)} more in tables/restatements.csv"]
     sty = styled(rows, result=result, max_rows=RESTATED_ROWS + 1)
     return sty.set_properties(subset=["period", "reported_before", "now", "change"], **{"white-space": "nowrap"})
+
+
+def _rows_that_fit(causes: list[str]) -> int:
+    """How many rows, in order, the page holds: their cause cells' lines within the budget."""
+    lines = [-(-len(c) // _CAUSE_LINE_CHARS) or 1 for c in causes]
+    fit = next((n for n in range(len(lines), 0, -1) if sum(lines[:n]) <= _CAUSE_LINES), 1)
+    return min(fit, len(causes))
 
 
 def _largest_first(t: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from reportlib import params
 from reportlib import registry as reg
 from reportlib.deck._load import SegmentParam
 from reportlib.inputs import Company
+from reportlib.inputs.config import CONFIG_FILE, INPUT_NAMES
 from reportlib.kpis import KpiResult
 from reportlib.params import parse_segment
 from reportlib.values import is_blank
@@ -164,7 +165,21 @@ def sparklines(result: KpiResult) -> dict[str, pd.Series]:
 
 
 def notes_list(result: KpiResult) -> list[str]:
-    return list(result.notes)
+    """The run's notes as the data-quality page lists them, the inputs not given in one
+    sentence: a line each ("No leads input: add [inputs.leads] to company.toml for ...")
+    pushed the page onto a second one for a company that sends its billing alone."""
+    company = result.company
+    if company is None:
+        return list(result.notes)
+    lines = {company.missing_note(name): name for name in INPUT_NAMES}
+    missing = [lines[n] for n in result.notes if n in lines]
+    if len(missing) < 2:
+        return list(result.notes)
+    named = ", ".join(missing[:-1]) + f" or {missing[-1]}"
+    return [n for n in result.notes if n not in lines] + [
+        f"No {named} input: their pages are left out (add each under [inputs.<name>] in {CONFIG_FILE}; "
+        "kpis.csv says which KPIs each would give)."
+    ]
 
 
 def first_table(result: KpiResult, *names: str) -> pd.DataFrame:

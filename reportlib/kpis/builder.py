@@ -1269,9 +1269,15 @@ def period_figures(
     if full and cache.reads and isinstance(hit := Store(STORE_KIND).get(full), KpiResult):
         return hit.kpis, {n: hit.tables[n] for n in ("mrr_bridge", "revenue_bridge")}
     key = digest(FIGURES_KIND, full) if full else None
-    return Store(FIGURES_KIND).fetch(
-        key, cache, lambda: _figures(whole, seg, as_of, window), is_pair(pd.DataFrame, dict)
-    )
+    warned = list(whole.warnings)
+    try:
+        return Store(FIGURES_KIND).fetch(
+            key, cache, lambda: _figures(whole, seg, as_of, window), is_pair(pd.DataFrame, dict)
+        )
+    finally:
+        # the earlier period's as-of warnings ("after the latest contract signature") are not
+        # this pack's: its data-quality page would list a month it does not report
+        whole.warnings[:] = warned
 
 
 def _figures(

@@ -576,11 +576,21 @@ def _entity_text(row: Any) -> str:
     return f"{who} {row.entity}" if who else str(row.entity)
 
 
-def _row_text(row: Any, at: str = " ") -> str:
+#: Revenue types as the record keeps them -> as a page says them.
+_PART_WORDS = {
+    "contracted_recurring": "recurring",
+    "uncontracted_recurring": "uncontracted recurring",
+    "one_off": "one-off",
+}
+
+
+def _row_text(row: Any, at: str = " ", words: bool = False) -> str:
     """'customer D contracted_recurring 2026-08 (signed 2026-05)': the entity, its part when
     the record keeps one (a P&L line is its own part), the month, and the month signed when
-    it is another."""
-    part = f" {row.part}" if row.part and row.part != row.entity else ""
+    it is another; ``words``: the part as a page says it ('recurring')."""
+    part = (
+        f" {_PART_WORDS.get(row.part, row.part) if words else row.part}" if row.part and row.part != row.entity else ""
+    )
     signed = f" (signed {row.signed})" if row.signed and row.signed != row.month else ""
     return f"{_entity_text(row)}{part}{at}{row.month}{signed}"
 
@@ -593,12 +603,6 @@ def _change_text(row: Any) -> str:
     return f"{row.input} {_row_text(row)}: {_amount(row.before)} -> {_amount(row.now)} ({row.change:+,.2f})"
 
 
-#: Revenue types as the record keeps them -> as a page says them.
-_PART_WORDS = {
-    "contracted_recurring": "recurring",
-    "uncontracted_recurring": "uncontracted recurring",
-    "one_off": "one-off",
-}
 _INPUT_CHANGE = re.compile(
     r"^(?:input changed|FX rates changed): (?P<what>.+): (?P<values>\S+ -> \S+)(?: \([+-][\d,.]+\))?$"
 )
@@ -721,7 +725,7 @@ def _causes_for(
                 _Cause(
                     ":".join(str(getattr(c, k)) for k in _CHANGE_KEY),
                     f"{label}: {_change_text(c)}",
-                    f"The {c.input} input changed for {_row_text(c, ' in ')} "
+                    f"The {c.input} input changed for {_row_text(c, ' in ', words=True)} "
                     f"({_amount(c.before)} -> {_amount(c.now)}, {c.change:+,.2f})",
                 )
             )
