@@ -785,7 +785,7 @@ _KPIS: list[Kpi] = [
         ["grr"],
         ("usage",),
         "usage",
-        "Events per active account over the period.",
+        "Events per active account and month over the period (events / active account-months).",
     ),
     _k(
         "nps_responses",

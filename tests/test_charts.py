@@ -28,6 +28,7 @@ from reportlib.deck._charts import (
     revenue,  # noqa: E402
 )
 from reportlib.deck._charts._drawing import settled_ticks  # noqa: E402
+from reportlib.deck._charts.product import nps_period_label  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -1271,3 +1272,11 @@ def test_portfolio_scatter_puts_each_company_at_its_values_in_its_worse_status()
     assert matplotlib.colors.to_hex(labels["Beta"].get_color()) == matplotlib.colors.to_hex(S.INK)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("ARR growth", "Burn")
     matplotlib.pyplot.close(fig)
+
+
+def test_an_nps_bar_is_labelled_by_its_window():
+    # the nps table writes its windows with an en dash; each bar is the three months it counts,
+    # not its last month alone ("Oct 26" read as October's NPS)
+    assert nps_period_label({"period": "Aug 2026 – Oct 2026", "as_of": "2026-10"}) == "Aug–Oct\n2026"
+    assert nps_period_label({"period": "Nov 2024 - Jan 2025", "as_of": "2025-01"}) == "Nov–Jan\n2025"
+    assert nps_period_label({"period": "2026-09", "as_of": "2026-09"}) == "Sep 26"

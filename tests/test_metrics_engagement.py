@@ -38,6 +38,18 @@ def test_usage_kpis():
     assert k["mau"] == 3.0 and k["active_accounts"] == 2.0
     assert k["usage_depth"] == 3.0  # 6 September events / accounts A, B
     assert usage_kpis(usage(), Q3)["usage_depth"] == pytest.approx(7 / 3)  # + u4's August event, account C
+
+
+def test_usage_depth_is_per_account_and_month_whatever_the_window():
+    # A is active in July (2 events), August (2) and September (2), B in September (1): a
+    # month's depth is about 2. The quarter's 7 events over its 2 distinct accounts would be
+    # 3.5, reading as if the accounts used the product more in a quarter; over its 4
+    # account-months (A x 3, B x 1) it is 7 / 4 = 1.75, as the monthly table reads.
+    rows = [("u1", f"2026-0{m}-0{d}", "A") for m in (7, 8, 9) for d in (1, 2)] + [("u2", "2026-09-05", "B")]
+    usage = pd.DataFrame(rows, columns=["user_id", "date", "account_id"]).assign(date=lambda f: pd.to_datetime(f.date))
+    assert usage_kpis(usage, Q3)["usage_depth"] == pytest.approx(7 / 4)
+    assert usage_kpis(usage, Q3)["active_accounts"] == 2.0
+    assert usage_kpis(usage, SEP)["usage_depth"] == pytest.approx(3 / 2)  # September: 3 events, A and B
     assert all(isinstance(v, Blank) for v in usage_kpis(None, SEP).values())
 
 
@@ -98,10 +110,12 @@ def _text_usage_kpis(usage: pd.DataFrame, window: Window) -> tuple:
     """The text-based reference: nunique on ids (missing account: the user, as text)."""
     months = usage["date"].dt.to_period("M")
     in_m, in_p = months == window.as_of, window.contains(months)
-    accounts = usage["account_id"].fillna(usage["user_id"])[in_p].nunique()
+    who = usage["account_id"].fillna(usage["user_id"])
+    accounts = who[in_p].nunique()
+    account_months = pd.DataFrame({"m": months[in_p], "a": who[in_p]}).dropna().drop_duplicates().shape[0]
     events = usage[in_m]
     daily = events.groupby(events["date"].dt.normalize())["user_id"].nunique().sum()
-    return accounts, usage.loc[in_m, "user_id"].nunique(), int(daily), int(in_p.sum())
+    return accounts, account_months, usage.loc[in_m, "user_id"].nunique(), int(daily), int(in_p.sum())
 
 
 @settings(max_examples=60, deadline=None)
@@ -111,14 +125,14 @@ def test_usage_kpis_count_as_text_ids_do(rows):
     equal nunique counts on the id text, with missing users, dates and accounts."""
     usage = _events(rows)
     for window in (SEP, Q3, Window(pd.Period("2026-07", "M"), 3)):
-        accounts, mau, daily, events = _text_usage_kpis(usage, window)
+        accounts, account_months, mau, daily, events = _text_usage_kpis(usage, window)
         out = usage_kpis(usage, window)
         assert out["mau"] == float(mau) if mau else isinstance(out["mau"], Blank)
         assert out["active_accounts"] == float(accounts) if accounts else isinstance(out["active_accounts"], Blank)
         if mau:
             assert out["dau_mau"] == daily / window.as_of.days_in_month / mau
         if accounts:
-            assert out["usage_depth"] == events / accounts
+            assert out["usage_depth"] == events / account_months
 
 
 @settings(max_examples=60, deadline=None)

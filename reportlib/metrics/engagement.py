@@ -85,8 +85,9 @@ def _dau_mau(events: _Events, month: pd.Period) -> Value:
 
 
 def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
-    """dau_mau and mau (month M), active_accounts and usage_depth (events per active
-    account over the window).
+    """dau_mau and mau (month M), active_accounts (distinct over the window) and usage_depth
+    (events per active account and month over the window: events / the distinct
+    account-months, so a quarter reads as its months do in :func:`usage_series`).
 
     Returns
     -------
@@ -100,12 +101,15 @@ def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
     as_of = pd.Period(window.as_of, freq="M")
     in_p = window.holds(events.month)
     accounts = _distinct(events.account[in_p])
+    # per account and month, as the monthly table: a quarter's events over its distinct
+    # accounts would read three times a month's depth, a year's twelve times
+    account_months = len(_distinct_pairs(events.month[in_p], events.account[in_p]))
     mau = _distinct(events.user[events.month == as_of.ordinal])
     return {
         "dau_mau": _dau_mau(events, as_of),
         "mau": float(mau) if mau else Blank(f"no active users in {window.as_of}"),
         "active_accounts": float(accounts) if accounts else Blank("no active accounts in the period"),
-        "usage_depth": safe_ratio(float(in_p.sum()), float(accounts), "no active accounts in the period"),
+        "usage_depth": safe_ratio(float(in_p.sum()), float(account_months), "no active accounts in the period"),
     }
 
 

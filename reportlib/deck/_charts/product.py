@@ -3,6 +3,7 @@ NPS split into promoters, passives and detractors."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -37,9 +38,11 @@ def feature_label(name: str) -> str:
 
 
 def nps_period_label(row: Mapping[str, object]) -> str:
-    """'Aug 2026 - Oct 2026' -> 'Aug–Oct\\n2026'; else the as-of month as 'Oct 26'."""
+    """'Aug 2026 – Oct 2026' (the nps table's window, en dash or hyphen) -> 'Aug–Oct\\n2026';
+    else the as-of month as 'Oct 26'."""
     text = str(row["period"] or "")
-    parts = [p.strip().split() for p in text.split(" - ")] if " - " in text else []
+    parts = [p.strip().split() for p in re.split(r" [–-] ", text)]
+    parts = parts if len(parts) == 2 else []
     if len(parts) == 2 and all(len(p) == 2 for p in parts):
         (m0, _y0), (m1, y1) = parts
         return f"{m0}–{m1}\n{y1}"
@@ -58,7 +61,7 @@ def _headline(head: SubFigure, kpis: pd.DataFrame, period_label: str, width_in: 
         x = 0.01 + i / n
         kpi, unit = str(r["kpi"]), str(r["unit"])
         if kpi == "usage_depth":
-            value, label = F.number(r["value"], decimals=0), "Events per active account"
+            value, label = F.number(r["value"], decimals=0), "Events per account a month"
         else:
             value, label = F.value(r["value"], unit), str(r["label"])
         t = head.text(x, 0.95, label, fontsize=12, color=S.MUTED, fontweight="bold", va="top")
