@@ -177,9 +177,9 @@ def test_segment_pack_never_reconciles_segment_revenue_with_the_company_pnl(tmp_
         # 4,900 / 49 = 100 twice, 5,000 / 50 = 100: cents
         ([4900.0, 4900.0, 5000.0], [49.0, 49.0, 50.0], "billing amounts in cents read as units"),
         # 46,200 / 46.2 = 1,000: a P&L exported in thousands
-        ([46200.0, 46850.0], [46.2, 46.85], 'set amount_unit = "thousands" in [inputs.financials]'),
+        ([46200.0, 46850.0, 47000.0], [46.2, 46.85, 47.0], 'set amount_unit = "thousands" in [inputs.financials]'),
         # 462 / 46,200 = 1/100: a P&L in cents
-        ([462.0, 468.5], [46200.0, 46850.0], "Billing is 1/100 of the P&L in 2 of 2 months"),
+        ([462.0, 468.5, 470.0], [46200.0, 46850.0, 47000.0], "Billing is 1/100 of the P&L in 3 of 3 months"),
     ],
 )
 def test_a_regular_gap_names_the_unit_mistake_behind_it(billing, pnl, said):
@@ -193,11 +193,19 @@ def test_a_regular_gap_names_the_unit_mistake_behind_it(billing, pnl, said):
         ([1500.0, 1500.0, 1500.0], [1000.0, 1000.0, 1000.0]),  # 1.5x: a business gap, no unit
         ([12000.0, 1000.0, 1000.0], [1000.0, 1000.0, 1000.0]),  # 12x in 1 month of 3 only (median 1)
         ([12000.0, 12000.0, 1000.0, 1000.0, 1000.0], [1000.0] * 5),  # 12x in 2 of 5: under two thirds
-        ([0.0, 0.0], [1000.0, 1000.0]),  # no billing yet: nothing to compare
+        ([0.0, 0.0, 0.0], [1000.0, 1000.0, 1000.0]),  # no billing yet: nothing to compare
+        ([12000.0, 12000.0], [1000.0, 1000.0]),  # two months: too few to call it a unit
     ],
 )
 def test_an_irregular_or_business_gap_gets_no_unit_hint(billing, pnl):
     assert scale_hint(pd.Series(billing), pd.Series(pnl), "contracts") is None
+
+
+def test_yearly_payments_are_no_yearly_price_mistake():
+    # transactions of annual up-front payments against a P&L that spreads the revenue: a 12x
+    # gap in the months paid is cash timing, and transactions have no price to divide
+    assert scale_hint(pd.Series([42000.0] * 3), pd.Series([3500.0] * 3), "transactions") is None
+    assert "cents" in scale_hint(pd.Series([350000.0] * 3), pd.Series([3500.0] * 3), "transactions")
 
 
 def test_yearly_prices_typed_as_mrr_are_named_against_the_pnl(tmp_path):

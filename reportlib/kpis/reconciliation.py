@@ -187,8 +187,9 @@ _SCALES = (
 )
 #: A scale explains a gap when the median ratio is within this share of it and at least
 #: :data:`_SCALE_SHARE` of the months are too (revenue is not MRR exactly: one-off fees,
-#: proration, a month of timing).
-_SCALE_BAND, _SCALE_SHARE = 0.2, 2 / 3
+#: proration, a month of timing), over at least :data:`_SCALE_MONTHS` months (a month or
+#: two of an annual payment is timing, not a unit).
+_SCALE_BAND, _SCALE_SHARE, _SCALE_MONTHS = 0.2, 2 / 3, 3
 
 
 def scale_hint(value_a: pd.Series, value_b: pd.Series, billing: str) -> str | None:
@@ -208,10 +209,12 @@ def scale_hint(value_a: pd.Series, value_b: pd.Series, billing: str) -> str | No
     """
     both = (value_a > 0) & (value_b > 0)
     ratio = (value_a[both] / value_b[both]).to_numpy(dtype=float)
-    if len(ratio) == 0:
+    if len(ratio) < _SCALE_MONTHS:
         return None
     median = float(np.median(ratio))
     for scale, cause, fix in _SCALES:
+        if scale == 12.0 and billing == "transactions":  # payments: a yearly one is cash, not a price
+            continue
         near = np.abs(ratio / scale - 1) <= _SCALE_BAND
         if abs(median / scale - 1) <= _SCALE_BAND and near.mean() >= _SCALE_SHARE:
             times = (
