@@ -829,8 +829,9 @@ def _funnel_table():
 def test_funnel_writes_the_tables_conversions_and_counts():
     fig = _figure(charts.funnel(_funnel_table()))
     texts = [t.get_text() for t in fig.axes[0].texts]
-    # one "↓ x% convert" per stage after the first, from conversion_from_previous (1 decimal)
-    assert [t for t in texts if t.startswith("↓")] == ["↓ 7.5% convert", "↓ 20.0% convert", "↓ 15.0% convert"]
+    # one "↓ x%" per stage after the first, from conversion_from_previous (1 decimal): a share
+    # of the stage above in the same months, not called a conversion (the title says so)
+    assert [t for t in texts if t.startswith("↓")] == ["↓ 7.5%", "↓ 20.0%", "↓ 15.0%"]
     for count in ("20k", "1,500", "300", "45"):
         assert count in texts
     matplotlib.pyplot.close(fig)

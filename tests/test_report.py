@@ -478,9 +478,25 @@ def test_funnel_title_names_a_funnel_that_starts_at_leads(tiny):
     # no traffic input (a segment pack): the funnel starts at the leads created
     funnel = pd.DataFrame(dict(stage=["created", "signup", "pql", "customer"], count=[483, 304, 92, 37]))
     res = replace(tiny, tables={**tiny.tables, "funnel": funnel})
+    # each stage counted in the period's months: the title never says the 37 came from the 483
     assert report.funnel_title(res).startswith(
-        f"Of 483 leads created this {report.period_word(res)}, 37 became customers"
+        f"483 leads created and 37 leads who became customers this {report.period_word(res)}"
     )
+
+
+def test_pacing_title_names_the_targets_period_and_the_date(tiny):
+    # the pack covers Jan-Mar 2026, as of 31 March; the targets are Q1 2026's, paced to 31 Mar:
+    # pipeline 90 of an expected 100 (behind), partner 60 of 50 (ahead)
+    pacing = pd.DataFrame(
+        dict(
+            period=["2026Q1", "2026Q1"],
+            metric="pipeline_created",
+            dimension=["all", "source=partner"],
+            status=["behind", "ahead"],
+        )
+    )
+    res = replace(tiny, tables={**tiny.tables, "pipeline_pacing": pacing})
+    assert report.pacing_title(res) == "Q1 2026 targets at 31 Mar: 1 of 2 behind pace (overall)"
 
 
 # --- one notebook's run in a kept kernel ---------------------------------------------------------

@@ -5,6 +5,7 @@ Behind :mod:`reportlib.deck.report`, which the notebooks import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -264,16 +265,18 @@ STAGE_WORDS = {"created": "leads created", "signup": "sign-ups", "pql": "PQLs"}
 
 
 def funnel_title(result: KpiResult) -> str:
-    """'Of 49,049 visitors, 54 became customers; revenue per lead €1.8k, 10.8 days to PQL'."""
+    """'49,049 visitors and 54 leads who became customers this quarter; revenue per lead
+    €1.8k, 10.8 days to PQL'. Each stage is counted in the period's months, so the title
+    never says the customers came from those visitors ("Of 49,049 visitors, 54 became
+    customers": 35 of the 54 were leads of earlier months)."""
     t = table(result, "funnel")
     if t.empty:
         return page_title(result, "The customer journey this period")
     first, last = t.iloc[0], t.iloc[-1]
     stage = STAGE_WORDS.get(str(first["stage"]), str(first["stage"]).replace("_", " "))
     head = (
-        f"Of {F.number(first['count'], context='text')} {stage} this "
-        f"{period_word(result)}, {F.number(last['count'], context='text')} became "
-        f"{str(last['stage']).replace('_', ' ')}s"
+        f"{F.number(first['count'], context='text')} {stage} and {F.number(last['count'], context='text')} "
+        f"leads who became {str(last['stage']).replace('_', ' ')}s this {period_word(result)}"
     )
     extra = _phrases(result, ("revenue_per_lead", "time_to_pql_days"))
     return page_title(result, head + (f"; {', '.join(extra)}" if extra else ""))
@@ -299,16 +302,30 @@ def owner_title(result: KpiResult) -> str:
 
 
 def pacing_title(result: KpiResult) -> str:
-    """'Against target this quarter: 1 of 4 behind pace (partner pipeline)'."""
+    """'Q4 2026 targets at 31 Oct: 1 of 4 behind pace (partner)': the targets' own period and
+    the as-of date, which are not the pack's window (pacing counts from the target period's
+    first day: October alone, beside an Aug-Oct pack)."""
     t = table(result, "pipeline_pacing")
     if t.empty:
         return page_title(result, "Leading indicators against target")
     behind = t[t["status"].astype(str) == "behind"]
-    names = [str(d).split("=", 1)[-1] for d in behind["dimension"]]
+    names = ["overall" if str(d) == "all" else str(d).split("=", 1)[-1] for d in behind["dimension"]]
     tail = f" ({_and(names)})" if names else ""
+    periods = list(dict.fromkeys(_period_words(p) for p in t["period"].astype(str)))
+    date = pd.Timestamp(result.as_of_date)
     return page_title(
-        result, f"Against target, paced for the {period_word(result)}: {len(behind)} of {len(t)} behind pace{tail}"
+        result,
+        f"{_and(periods)} targets at {date.day} {date.strftime('%b')}: {len(behind)} of {len(t)} behind pace{tail}",
     )
+
+
+def _period_words(period: str) -> str:
+    """'2026Q4' -> 'Q4 2026'; '2026-10' -> 'Oct 2026'; else as it is."""
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", period):
+        return f"Q{m.group(2)} {m.group(1)}"
+    if re.fullmatch(r"\d{4}-\d{2}", period):
+        return pd.Period(period, freq="M").strftime("%b %Y")
+    return period
 
 
 def unit_economics_blanks_title(result: KpiResult) -> str:

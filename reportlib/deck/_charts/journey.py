@@ -40,12 +40,14 @@ def stage_label(stage: str) -> str:
 @in_board_style
 def funnel(
     stages: pd.DataFrame,
-    title: str = "Customer journey this period",
+    title: str = "Stage counts this period; ↓ each as a share of the stage above (same months, not a cohort)",
     ax: Axes | None = None,
     size: tuple[float, float] = S.FULL,
 ) -> Axes:
-    """Horizontal funnel: one bar per stage (its count, on a linear scale), the conversion
-    from the stage above written between bars.
+    """Horizontal funnel: one bar per stage (its count, on a linear scale), its count as a
+    share of the stage above written between bars. The stages are counted in the same months
+    (a PQL of this quarter may have signed up last quarter), so the share is a period ratio,
+    not a cohort's conversion (:func:`funnel_cohorts` draws that).
 
     Parameters
     ----------
@@ -90,7 +92,7 @@ def funnel(
             ax.text(
                 widest * 1.01,
                 i - 0.5,
-                f"↓ {F.percent(conversion, decimals=1)} convert",
+                f"↓ {F.percent(conversion, decimals=1)}",
                 ha="left",
                 va="center",
                 fontsize=12.5,

@@ -21,7 +21,7 @@ PACE_STATUS = {"ahead": "green", "on track": "amber", "behind": "red"}
 
 def _pacing_row(ax: Axes, i: int, r: dict[str, object], currency: str | None) -> None:
     """One target: the full target as an outline, actual to date in its pace colour, a
-    tick at the level expected by today, all as shares of the row's own target (so that
+    tick at the level expected by the as-of date, all as shares of the row's own target (so that
     rows of different units share the axis)."""
     target = finite(r["target"]) or 0.0
     actual = finite(r["actual"]) or 0.0
@@ -93,7 +93,7 @@ def pacing(
     ax.text(
         0.0,
         -0.6,
-        "bar: actual to date as share of the period target  ·  black tick: expected by today",
+        "bar: actual to date as share of the period target  ·  black tick: expected by the as-of date",
         fontsize=10.5,
         color=S.MUTED,
         va="bottom",
