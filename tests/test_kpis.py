@@ -372,3 +372,15 @@ def test_a_compare_packs_kpis_csv_says_its_figures_are_company_wide(tmp_path: Pa
     assert csv["note"].str.startswith(scope).all()
     plain = kpis_csv(compute_kpis(company, as_of="2026-03")).set_index("kpi")
     assert plain.loc["arr", "note"] in ("", None) or pd.isna(plain.loc["arr", "note"])
+
+
+def test_a_blank_prior_value_says_why_in_the_note():
+    # Meridian's usage export starts in 2026-08: the Aug-Oct quarter has its DAU/MAU and
+    # accounts, the prior quarter (May-Jul) reaches before the data, so its values are blank
+    # and kpis.csv says why (METRICS.md "Time"), as it does for a blank value
+    kpis = compute_kpis(SALES_LED, as_of="2026-10").kpis.set_index("kpi")
+    assert not math.isnan(kpis.loc["dau_mau", "value"]) and math.isnan(kpis.loc["dau_mau", "prior_value"])
+    assert kpis.loc["dau_mau", "note"] == "No prior value: 2026-07 is before the usage data (it starts 2026-08)."
+    assert kpis.loc["active_accounts", "note"] == (
+        "No prior value: the period starts 2026-05, before the usage data (it starts 2026-08)."
+    )

@@ -37,7 +37,15 @@ def test_usage_kpis():
     k = usage_kpis(usage(), SEP)
     assert k["mau"] == 3.0 and k["active_accounts"] == 2.0
     assert k["usage_depth"] == 3.0  # 6 September events / accounts A, B
-    assert usage_kpis(usage(), Q3)["usage_depth"] == pytest.approx(7 / 3)  # + u4's August event, account C
+    # Q3 starts in July, before the usage data (August): never from the months that exist
+    q3 = usage_kpis(usage(), Q3)
+    assert q3["usage_depth"].note == "the period starts 2026-07, before the usage data (it starts 2026-08)"
+    assert isinstance(q3["active_accounts"], Blank) and q3["mau"] == 3.0  # September's MAU is whole
+    # Aug-Sep: 7 events over the account-months C (Aug), A and B (Sep) = 7 / 3
+    assert usage_kpis(usage(), Window(pd.Period("2026-09", "M"), 2))["usage_depth"] == pytest.approx(7 / 3)
+    assert usage_kpis(usage(), Window(pd.Period("2026-07", "M"), 1))["mau"].note == (
+        "2026-07 is before the usage data (it starts 2026-08)"
+    )
 
 
 def test_usage_depth_is_per_account_and_month_whatever_the_window():
@@ -124,14 +132,21 @@ def test_usage_kpis_count_as_text_ids_do(rows):
     """Property: accounts, MAU, the summed daily users and the events of every window
     equal nunique counts on the id text, with missing users, dates and accounts."""
     usage = _events(rows)
+    dated = usage["date"].dropna()
+    first = dated.min().to_period("M") if len(dated) else None
     for window in (SEP, Q3, Window(pd.Period("2026-07", "M"), 3)):
         accounts, account_months, mau, daily, events = _text_usage_kpis(usage, window)
         out = usage_kpis(usage, window)
-        assert out["mau"] == float(mau) if mau else isinstance(out["mau"], Blank)
-        assert out["active_accounts"] == float(accounts) if accounts else isinstance(out["active_accounts"], Blank)
-        if mau:
+        month_ok, period_ok = first is None or window.as_of >= first, first is None or window.first >= first
+        assert out["mau"] == float(mau) if mau and month_ok else isinstance(out["mau"], Blank)
+        assert (
+            out["active_accounts"] == float(accounts)
+            if accounts and period_ok
+            else isinstance(out["active_accounts"], Blank)
+        )
+        if mau and month_ok:
             assert out["dau_mau"] == daily / window.as_of.days_in_month / mau
-        if accounts:
+        if accounts and period_ok:
             assert out["usage_depth"] == events / account_months
 
 

@@ -505,6 +505,10 @@ def _note_with_basis(value: Value, prior: Value) -> str:
     """The value's note, and why no change is shown when the prior was measured on another
     basis (its change would mostly be the switch of definition)."""
     note = note_of(value)
+    if finite(value) is not None and finite(prior) is None and note_of(prior):
+        # METRICS.md "Time": a prior value left blank says why, as a value does
+        why = f"No prior value: {note_of(prior)}."
+        return f"{note} {why}" if note else why
     if finite(value) is None or finite(prior) is None or same_basis(value, prior):
         return note
     was, now = getattr(prior, "basis", ""), getattr(value, "basis", "")

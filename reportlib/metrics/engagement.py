@@ -105,12 +105,31 @@ def usage_kpis(usage: pd.DataFrame | None, window: Window) -> dict[str, Value]:
     # accounts would read three times a month's depth, a year's twelve times
     account_months = len(_distinct_pairs(events.month[in_p], events.account[in_p]))
     mau = _distinct(events.user[events.month == as_of.ordinal])
-    return {
+    out = {
         "dau_mau": _dau_mau(events, as_of),
         "mau": float(mau) if mau else Blank(f"no active users in {window.as_of}"),
         "active_accounts": float(accounts) if accounts else Blank("no active accounts in the period"),
         "usage_depth": safe_ratio(float(in_p.sum()), float(account_months), "no active accounts in the period"),
     }
+    return {**out, **_before_the_data(events, window)}
+
+
+def _before_the_data(events: _Events, window: Window) -> dict[str, Blank]:
+    """The usage KPIs a window reaching before the first month of usage data cannot give
+    (METRICS.md "Time": never from the months that exist): the month's when M is before it,
+    the period's when P starts before it."""
+    dated = events.month[events.month != np.iinfo(np.int64).min]
+    if not len(dated):
+        return {}
+    first = pd.Period(ordinal=int(dated.min()), freq="M")
+    out: dict[str, Blank] = {}
+    if window.first < first:
+        note = f"the period starts {window.first}, before the usage data (it starts {first})"
+        out.update({k: Blank(note) for k in ("active_accounts", "usage_depth")})
+    if window.as_of < first:
+        note = f"{window.as_of} is before the usage data (it starts {first})"
+        out.update({k: Blank(note) for k in ("dau_mau", "mau")})
+    return out
 
 
 def usage_series(usage: pd.DataFrame) -> pd.DataFrame:
