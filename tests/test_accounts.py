@@ -346,3 +346,28 @@ def test_a_parent_with_postings_of_its_own_takes_them_and_its_accounts(named):
     )
     assert fin["research_development"].tolist() == [24300, 24400]
     assert fin["sales_marketing"].tolist() == [4000, 4000]
+
+
+@pytest.mark.parametrize("own, expected", [("23,800.00", 23800), ("500.00", 24300)])
+def test_a_flat_parent_closed_by_a_formula_total_is_its_accounts_sum_or_has_postings(own, expected):
+    # An XLSX (no indentation) whose "Total for" lines are formulas saved without values
+    # (QuickBooks' XLSX): "=SUM(B7:B9)" must not read as 79. R&D's line prints 23,800, the sum
+    # of Engineering 22,000 + Tools 1,800 (not an account: R&D = 23,800, not 47,600), or 500 of
+    # its own postings (an account of the group: R&D = 500 + 22,000 + 1,800 = 24,300; naming
+    # the parent gave 500). Its "Total for" line is what closes the group either way.
+    grid = [
+        [None, "January 2026"],
+        ["Income", None],
+        ["4000 Subscription Revenue", "40,000.00"],
+        ["Expenses", None],
+        ["7000 Research & Development", own],
+        ["7010 Engineering Salaries", "22,000.00"],
+        ["7020 Software & Tools", "1,800.00"],
+        ["Total for 7000 Research & Development", "=SUM(B7:B9)"],
+        ["8000 Rent", "4,000.00"],
+        ["Total for Expenses", "=SUM(B7:B11)"],
+    ]
+    mapping = {"cogs": [], "sales_marketing": ["8000 Rent"], "research_development": ["7000 Research & Development"]}
+    fin = to_financials(read_accounts(cells(grid)), mapping)
+    assert fin["research_development"].tolist() == [expected]
+    assert pd.isna(parse_amount("=SUM(B7:B9)"))

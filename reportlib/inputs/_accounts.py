@@ -113,13 +113,16 @@ def parse_amount(cell: object) -> float | None:
 
     ``1,234.00``, ``$1,234.00``, ``(1,234.00)``, ``($18,200.00)``, ``-9,765.00``, ``£50``,
     ``1,234.00-``, ``-`` (nothing) and a decimal comma (``40.000,00``, ``12,50``) are
-    understood; ``1.200``, whose point could be either, is NaN (said as an error).
+    understood; ``1.200``, whose point could be either, and a formula saved without its value
+    (``=SUM(B6:B8)``) are NaN (said as an error on an account line).
     """
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return None if pd.isna(cell) else float(cell)
     text = _text(cell)
     if not text or text in _DASHES:
         return None
+    if text.startswith("="):  # a formula saved without its value: '=SUM(B6:B8)' is not 68
+        return float("nan")
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -283,16 +286,18 @@ class _Printed:
 @dataclass(frozen=True)
 class _Total:
     """A total line the report prints ("Total Operating Expenses", "Total for X") over the
-    account lines ``printed[first:last]``."""
+    account lines ``printed[first:last]``: its amounts (None when unreadable: QuickBooks'
+    XLSX saves them as formulas) and whether ``printed[first]`` is X's own line."""
 
     first: int
     last: int
-    amounts: tuple[float, ...]
+    amounts: tuple[float, ...] | None
+    parent: bool = False
 
 
 #: A parent printed above its accounts (a header, or a line with amounts of its own): its
-#: label, its first record and its position among the printed lines.
-_Opened = tuple[str, int, int]
+#: label, its first record, its position among the printed lines, and whether it has amounts.
+_Opened = tuple[str, int, int, bool]
 
 
 def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
@@ -310,11 +315,8 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
             continue
         values = {j: parse_amount(row[j]) if j < len(row) else None for j in header.periods}
         if _SUBTOTAL_RE.match(label):
-            first = _close_group(opened, label, records)
-            first = section_first if first is None and _closes_section(label, section) else first
-            total = _printed_total(values)
-            if first is not None and total is not None:
-                totals.append(_Total(first, len(printed), total))
+            total = _total_line(opened, label, records, values, section, section_first, len(printed))
+            totals += [total] if total is not None else []
             block += 1
             continue
         if all(v is None for v in values.values()):
@@ -323,11 +325,11 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
             if top is not None:
                 section, opened, section_first = top, [], len(printed)
             else:  # a parent account, a footer, or an account with no activity
-                opened.append((label, len(records), len(printed)))
+                opened.append((label, len(records), len(printed), False))
             continue
         # A line with amounts may be a parent too, with postings of its own (QuickBooks prints
-        # them on the parent's line): its "Total for" line below says so.
-        opened.append((label, len(records), len(printed)))
+        # them on the parent's line) or its accounts' sum: its "Total for" line below says so.
+        opened.append((label, len(records), len(printed), True))
         for j, value in values.items():
             if value is not None and pd.isna(value):
                 problems.append(
@@ -343,6 +345,26 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
         for month, amount in zip(header.periods.values(), amounts, strict=True):
             records.append([label, section, None, month, amount, rows[index]])
     return _without_parent_sums(records, printed, len(header.periods), totals), problems
+
+
+def _total_line(
+    opened: list[_Opened],
+    label: str,
+    records: list[list],
+    values: dict[int, float | None],
+    section: str | None,
+    section_first: int,
+    end: int,
+) -> _Total | None:
+    """The total a subtotal line prints over the account lines it closes: a parent's (its
+    "Total for" line, kept even when its amounts cannot be read) or its section's."""
+    amounts = _printed_total(values)
+    closed = _close_group(opened, label, records)
+    if closed is not None:
+        return _Total(closed[0], end, amounts, parent=closed[1])
+    if amounts is not None and _closes_section(label, section):
+        return _Total(section_first, end, amounts)
+    return None
 
 
 def _printed_total(values: dict[int, float | None]) -> tuple[float, ...] | None:
@@ -401,10 +423,17 @@ def _without_parent_sums(
 
 
 def _proven(printed: list[_Printed], at: int, totals: Sequence[_Total], indented: bool) -> bool:
-    """Whether the parent sum found at ``at`` stands against the innermost printed total
-    around it: the total's lines add up to it without the parent sums (or without this one),
-    and not with them. With no total printed around it, the indentation alone proves it."""
-    around = [t for t in totals if t.first <= at < t.last]
+    """Whether the parent sum found at ``at`` stands against the totals the report prints.
+
+    A line closed by its own "Total for" line is a sum when the lines between add up to that
+    total (or, unreadable, to the line itself). Otherwise the innermost printed total around
+    it must add up without the parent sums (or without this one), and not with them. With no
+    total printed around it, the indentation alone proves it."""
+    own = next((t for t in totals if t.parent and t.first == at), None)
+    if own is not None:  # its "Total for" line closes it: it is the sum of the lines it closes
+        rest = [line for line in printed[at + 1 : own.last] if not line.computed]
+        return _sums_to(rest, own.amounts if own.amounts is not None else printed[at].amounts)
+    around = [t for t in totals if t.amounts is not None and t.first <= at < t.last]
     if not around:
         return indented
     total = max(around, key=lambda t: t.first)
@@ -438,24 +467,25 @@ def _sums_to(lines: list[_Printed], amounts: tuple[float, ...]) -> bool:
     return bool(np.all(np.abs(totals - np.asarray(amounts)) < 0.005))
 
 
-def _close_group(opened: list[_Opened], label: str, records: list[list]) -> int | None:
+def _close_group(opened: list[_Opened], label: str, records: list[list]) -> tuple[int, bool] | None:
     """Put the accounts printed since X in group X when ``label`` is X's "Total for X" line,
-    and return X's position among the printed lines (None when ``label`` closes no parent).
+    and return X's position among the printed lines and whether X's own line has amounts
+    (None when ``label`` closes no parent).
 
     Only a "Total for X" line proves X was a parent: its accounts are those printed since X,
     X's own line among them when it prints amounts (postings made to the parent itself).
     """
     m = _TOTAL_OF_RE.match(label)
-    keys = [_key(g) for g, _, _ in opened]
+    keys = [_key(g) for g, _, _, _ in opened]
     if not m or _key(m.group("group")) not in keys:
         return None
     at = len(keys) - 1 - keys[::-1].index(_key(m.group("group")))
-    group, start, first = opened[at]
+    group, start, first, own = opened[at]
     del opened[at:]
     for record in records[start:]:
         if record[2] is None:
             record[2] = group
-    return first
+    return first, own
 
 
 def _section_of(label: str) -> str | None:
