@@ -136,14 +136,18 @@ def test_a_subtotal_line_however_labelled_is_not_an_account(label):
 
 
 def parent_sums_grid(indent: str) -> list[list]:
-    """Parents printing their children's sum above them, with no total line; children
-    indented by ``indent`` (a CSV) or not at all (an XLSX loses the indentation)."""
+    """Parents printing their children's sum above them, with no total line of their own;
+    children indented by ``indent`` (a CSV) or not at all (an XLSX loses the indentation).
+    The sections' totals (Income 1,200 / 1,300, Expenses 13,000 / 13,500) count the children,
+    not the parents: without indentation they are what proves a parent (a flat line equal to
+    the next two is often an account: fixed monthly costs)."""
     return [
         [None, "Jan 2026", "Feb 2026"],
         ["Income", None, None],
         ["Subscriptions", "1,200.00", "1,300.00"],
         [f"{indent}Monthly plans", "800.00", "900.00"],
         [f"{indent}Annual plans", "400.00", "400.00"],
+        ["Total Income", "1,200.00", "1,300.00"],
         ["Cost of Sales", None, None],
         ["Hosting", "50", "60"],
         ["Expenses", None, None],
@@ -151,6 +155,7 @@ def parent_sums_grid(indent: str) -> list[list]:
         [f"{indent}Salaries", "8,000", "8,000"],
         [f"{indent}Ads", "4,000", "4,500"],
         ["Rent", "1,000", "1,000"],
+        ["Total Expenses", "13,000", "13,500"],
     ]
 
 
@@ -272,3 +277,97 @@ def test_a_mapped_pnl_keeps_its_total_for_lines_to_tell_parents_apart(tmp_path):
     fin = company.frames["financials"]
     assert fin["sales_marketing"].tolist() == [600, 700] and fin["research_development"].tolist() == [320, 320]
     assert not [w for w in company.warnings if w.file == "pnl.csv"]
+
+
+# Fixed monthly costs in a flat report (a Xero CSV, any XLSX): Computer Software 1,500 equals
+# Consulting 1,000 + Insurance 500 below it every month, and is an account.
+FIXED_COSTS = [
+    [None, "Jan 2026", "Feb 2026"],
+    ["Trading Income", None, None],
+    ["Subscription Revenue", "36,000", "38,000"],
+    ["Operating Expenses", None, None],
+    ["Bank Fees", "55", "60"],
+    ["Computer Software", "1,500", "1,500"],
+    ["Consulting & Accounting", "1,000", "1,000"],
+    ["Insurance", "500", "500"],
+    ["Rent", "2,500", "2,500"],
+    ["Total Operating Expenses", "5,555", "5,560"],
+]
+FIXED_COSTS_GA = {
+    "cogs": [],
+    "sales_marketing": [],
+    "general_admin": ["Bank Fees", "Computer Software", "Consulting & Accounting", "Insurance", "Rent"],
+}
+
+
+@pytest.mark.parametrize("total", [True, False])
+def test_a_flat_line_equal_to_the_next_two_is_an_account_without_a_total_proving_it_a_parent(total):
+    # G&A = 55 + 1,500 + 1,000 + 500 + 2,500 = 5,555 in Jan, 60 + ... = 5,560 in Feb, as the
+    # section's total prints (it was 4,055 / 4,060: Computer Software taken for the parent of
+    # Consulting and Insurance). Without the total line nothing proves a parent: an account too.
+    grid = FIXED_COSTS if total else FIXED_COSTS[:-1]
+    fin = to_financials(read_accounts(cells(grid)), FIXED_COSTS_GA)
+    assert fin["general_admin"].tolist() == [5555, 5560]
+
+
+def test_an_indented_line_equal_to_its_children_is_an_account_when_the_section_total_counts_it():
+    # Indented, Computer Software 1,500 prints the sum of Consulting 1,000 + Insurance 500, but
+    # "Total Operating Expenses" 5,555 = 55 + 1,500 + 1,000 + 500 + 2,500 counts it: an account
+    # with sub-accounts' amounts equal by chance. G&A 5,555 (it was 4,055).
+    grid = [[f"   {r[0]}" if r[0] in ("Consulting & Accounting", "Insurance") else r[0], *r[1:]] for r in FIXED_COSTS]
+    fin = to_financials(read_accounts(cells(grid)), FIXED_COSTS_GA)
+    assert fin["general_admin"].tolist() == [5555, 5560]
+
+
+# QuickBooks: a parent account with postings of its own (500 a month) printed on its line,
+# its sub-accounts indented below, closed by its "Total for" line: 500 + 22,000 + 1,800 = 24,300.
+PARENT_WITH_POSTINGS = [
+    [None, "January 2026", "February 2026"],
+    ["Income", None, None],
+    ["4000 Subscription Revenue", "40,000.00", "42,000.00"],
+    ["Total for Income", "$40,000.00", "$42,000.00"],
+    ["Expenses", None, None],
+    ["7000 Research & Development", "500.00", "500.00"],
+    ["   7010 Engineering Salaries", "22,000.00", "22,000.00"],
+    ["   7020 Software & Tools", "1,800.00", "1,900.00"],
+    ["Total for 7000 Research & Development", "$24,300.00", "$24,400.00"],
+    ["8000 Rent", "4,000.00", "4,000.00"],
+    ["Total for Expenses", "$28,300.00", "$28,400.00"],
+]
+
+
+@pytest.mark.parametrize("named", ["7000 Research & Development", "Total for 7000 Research & Development"])
+def test_a_parent_with_postings_of_its_own_takes_them_and_its_accounts(named):
+    # R&D = 500 + 22,000 + 1,800 = 24,300 (Jan), 500 + 22,000 + 1,900 = 24,400 (Feb). Naming the
+    # parent gave 500 (its children dropped silently); naming its "Total for" line was an error.
+    fin = to_financials(
+        read_accounts(cells(PARENT_WITH_POSTINGS)),
+        {"cogs": [], "sales_marketing": ["8000 Rent"], "research_development": [named]},
+    )
+    assert fin["research_development"].tolist() == [24300, 24400]
+    assert fin["sales_marketing"].tolist() == [4000, 4000]
+
+
+@pytest.mark.parametrize("own, expected", [("23,800.00", 23800), ("500.00", 24300)])
+def test_a_flat_parent_closed_by_a_formula_total_is_its_accounts_sum_or_has_postings(own, expected):
+    # An XLSX (no indentation) whose "Total for" lines are formulas saved without values
+    # (QuickBooks' XLSX): "=SUM(B7:B9)" must not read as 79. R&D's line prints 23,800, the sum
+    # of Engineering 22,000 + Tools 1,800 (not an account: R&D = 23,800, not 47,600), or 500 of
+    # its own postings (an account of the group: R&D = 500 + 22,000 + 1,800 = 24,300; naming
+    # the parent gave 500). Its "Total for" line is what closes the group either way.
+    grid = [
+        [None, "January 2026"],
+        ["Income", None],
+        ["4000 Subscription Revenue", "40,000.00"],
+        ["Expenses", None],
+        ["7000 Research & Development", own],
+        ["7010 Engineering Salaries", "22,000.00"],
+        ["7020 Software & Tools", "1,800.00"],
+        ["Total for 7000 Research & Development", "=SUM(B7:B9)"],
+        ["8000 Rent", "4,000.00"],
+        ["Total for Expenses", "=SUM(B7:B11)"],
+    ]
+    mapping = {"cogs": [], "sales_marketing": ["8000 Rent"], "research_development": ["7000 Research & Development"]}
+    fin = to_financials(read_accounts(cells(grid)), mapping)
+    assert fin["research_development"].tolist() == [expected]
+    assert pd.isna(parse_amount("=SUM(B7:B9)"))

@@ -355,6 +355,95 @@ def test_a_total_name_row_equal_to_its_segment_in_its_month_is_a_subtotal(tmp_pa
     assert "rows 2, 4" in notes[0][1] and "rows 3, 5" in notes[1][1]
 
 
+def test_a_customer_equal_to_one_other_row_on_its_plan_is_kept(tmp_path):
+    # Flat prices: the customer "Total Pro" pays 99 on Pro, as Alpen Bau does; no subtotal
+    # sums one row. By hand: Jan Alpen 99 + Bergblick 49 + Total Pro 99 = 247; Feb + Casa
+    # Verde 49 = 296; Mar + Delta Dental 99 = 395. (Total Pro was dropped in Jan and Feb as
+    # "the sum of rows 2": 148 / 197, and it came back in March as a new customer.)
+    body = (
+        "Customer,Plan,Month,MRR\n"
+        "Alpen Bau GmbH,Pro,2026-01,99\nBergblick AG,Basic,2026-01,49\nTotal Pro,Pro,2026-01,99\n"
+        "Alpen Bau GmbH,Pro,2026-02,99\nBergblick AG,Basic,2026-02,49\nTotal Pro,Pro,2026-02,99\n"
+        "Casa Verde SL,Basic,2026-02,49\n"
+        "Alpen Bau GmbH,Pro,2026-03,99\nBergblick AG,Basic,2026-03,49\nTotal Pro,Pro,2026-03,99\n"
+        "Casa Verde SL,Basic,2026-03,49\nDelta Dental,Pro,2026-03,99\n"
+    )
+    folder = make(tmp_path, MRR_TOML.format(path="m.csv") + 'dimensions = ["Plan"]\n', {"m.csv": body})
+    assert totals(folder) == {M("2026-01"): 247.0, M("2026-02"): 296.0, M("2026-03"): 395.0}
+    assert not [w for w in load_company(folder).warnings if "Total Pro" in w.message]
+
+
+def test_a_customer_equal_to_its_block_in_one_month_only_is_kept_with_a_warning(tmp_path):
+    # "Total Expert GmbH" pays 148, which is Alpen 99 + Bergblick 49 above it in January by
+    # chance. In February the rows above it are the whole file (its own January row closes no
+    # block): 99 + 49 + 148 + 99 + 49 = 444, not 148, so it is a customer in both months.
+    # MRR: Jan 99 + 49 + 148 = 296; Feb 99 + 49 + 148 + Casa 49 = 345 (it was 148 / 197).
+    body = (
+        "Customer,Plan,Month,MRR\n"
+        "Alpen Bau GmbH,Pro,2026-01,99\nBergblick AG,Basic,2026-01,49\nTotal Expert GmbH,Pro,2026-01,148\n"
+        "Alpen Bau GmbH,Pro,2026-02,99\nBergblick AG,Basic,2026-02,49\nTotal Expert GmbH,Pro,2026-02,148\n"
+        "Casa Verde SL,Basic,2026-02,49\n"
+    )
+    folder = make(tmp_path, MRR_TOML.format(path="m.csv") + 'dimensions = ["Plan"]\n', {"m.csv": body})
+    assert totals(folder) == {M("2026-01"): 296.0, M("2026-02"): 345.0}
+    (w,) = [w for w in load_company(folder).warnings if "Total Expert" in w.message]
+    assert (w.file, w.row, w.severity) == ("m.csv", 4, "warning")
+    assert "kept as a customer" in w.message and "row 4 equals the sum of rows 2, 3, but row 7" in w.message
+
+
+WIDE_SEGMENT_TOML = (
+    '[inputs.mrr]\npath = "m.csv"\nlayout = "wide"\ncolumns = { customer_id = "Customer" }\ndimensions = ["Segment"]\n'
+)
+
+
+def segment_blocks(total: str) -> str:
+    """A wide MRR sheet: Enterprise (Acme 1,000 / 1,000 / 1,200, Beta 2,000 each month) and SMB
+    (Gamma 100 each month, Delta 50 / 50 / 0) blocks, each closed by ``total`` + its segment."""
+    return (
+        "Customer,Segment,2026-01,2026-02,2026-03\n"
+        "Acme Corp,Enterprise,1000,1000,1200\nBeta Inc,Enterprise,2000,2000,2000\n"
+        f"{total}Enterprise,,3000,3000,3200\n"
+        f"Gamma LLC,SMB,100,100,100\nDelta Ltd,SMB,50,50,0\n{total}SMB,,150,150,100\n"
+    )
+
+
+def test_total_colon_name_subtotals_are_left_out(tmp_path):
+    # Enterprise: Acme 1,000 / 1,000 / 1,200 + Beta 2,000 each month = "Total: Enterprise" 3,000 /
+    # 3,000 / 3,200; SMB: Gamma 100 + Delta 50 / 50 / 0 = "Total: SMB" 150 / 150 / 100.
+    # MRR: Jan 3,000 + 150 = 3,150; Feb 3,150; Mar 3,200 + 100 = 3,300 (it was 6,600 in March:
+    # "Total:" with no space was read as two customers).
+    body = segment_blocks("Total: ") + "Grand Total,,3150,3150,3300\n"
+    folder = make(tmp_path, WIDE_SEGMENT_TOML, {"m.csv": body})
+    assert totals(folder) == {M("2026-01"): 3150.0, M("2026-02"): 3150.0, M("2026-03"): 3300.0}
+    notes = [w for w in load_company(folder).warnings if "subtotal" in w.message]
+    assert [(w.row, "rows 2, 3" in w.message or "rows 5, 6" in w.message) for w in notes] == [(4, True), (7, True)]
+
+
+def test_an_outer_total_over_subtotals_is_a_subtotal_and_the_next_block_is_read(tmp_path):
+    # EMEA = Total Enterprise 3,000 + Total SMB 150 = 3,150 (Jan), i.e. Acme + Beta + Gamma +
+    # Delta; Americas = Epsilon 500 + Zeta 80 = 580. MRR: Jan 3,150 + 580 = 3,730; Mar 1,200 +
+    # 2,000 + 100 + 0 + 500 + 80 = 3,880; 6 customers (Delta at 0 in March). It was 7,760 in
+    # March: "Total EMEA" counted, and its 3,150 then made "Total Americas" no sum of its block.
+    body = segment_blocks("Total ") + (
+        "Total EMEA,,3150,3150,3300\n"
+        "Epsilon Inc,Enterprise,500,500,500\nZeta Co,SMB,80,80,80\nTotal Americas,,580,580,580\n"
+    )
+    folder = make(tmp_path, WIDE_SEGMENT_TOML, {"m.csv": body})
+    assert totals(folder) == {M("2026-01"): 3730.0, M("2026-02"): 3730.0, M("2026-03"): 3880.0}
+    company = load_company(folder)
+    assert sorted(set(company.frames["mrr"]["customer_id"])) == [
+        "Acme Corp",
+        "Beta Inc",
+        "Delta Ltd",
+        "Epsilon Inc",
+        "Gamma LLC",
+        "Zeta Co",
+    ]
+    notes = {w.row: w.message for w in company.warnings if "subtotal" in w.message}
+    assert sorted(notes) == [4, 7, 8, 11]
+    assert "rows 2, 3, 5, 6" in notes[8] and "rows 9, 10" in notes[11]
+
+
 def test_total_row_under_a_wide_sheet_is_left_out(tmp_path):
     # Customers a (100, 110) and b (200, 190); the Total row (300, 300) is not a customer.
     # ARR in Feb = (110 + 190) x 12 = 3,600, not 7,200.

@@ -96,3 +96,36 @@ def test_pnl_sources_are_registered_for_financials():
     for name in ("quickbooks_pnl", "xero_pnl"):
         source = get_source(name)
         assert source.feeds == "financials" and source.frame is not None and source.documentation
+
+
+def test_xero_fixed_costs_equal_to_the_next_two_lines_stay_accounts(tmp_path):
+    # A Xero CSV as exported (never indented): Computer Software 1,500 = Consulting &
+    # Accounting 1,000 + Insurance 500 every month, fixed costs, and "Total Operating
+    # Expenses" counts all three (Jan 55 + 1,500 + 1,000 + 500 + 15,500 + 2,500 = 21,055).
+    # G&A = Bank Fees + 1,500 + 1,000 + 500 + Rent 2,500:
+    # Jan 55 + 5,500 = 5,555, Feb 60 + 5,500 = 5,560, Mar 65 + 5,500 = 5,565 (it was
+    # 4,055 / 4,060 / 4,065 with no warning: Computer Software taken for a parent's sum).
+    pnl = tmp_path / "pnl.csv"
+    pnl.write_text(
+        "Profit and Loss,,,\nFixedcost Ltd,,,\nFor the 3 months ended 31 March 2026,,,\n,,,\n"
+        "Account,Mar 2026,Feb 2026,Jan 2026\nTrading Income,,,\n"
+        'Subscription Revenue,"40,000.00","38,000.00","36,000.00"\n'
+        'Total Trading Income,"40,000.00","38,000.00","36,000.00"\n,,,\nOperating Expenses,,,\n'
+        "Bank Fees,65.00,60.00,55.00\n"
+        'Computer Software,"1,500.00","1,500.00","1,500.00"\n'
+        'Consulting & Accounting,"1,000.00","1,000.00","1,000.00"\n'
+        "Insurance,500.00,500.00,500.00\n"
+        'Engineering Salaries,"16,000.00","16,000.00","15,500.00"\n'
+        'Rent,"2,500.00","2,500.00","2,500.00"\n'
+        'Total Operating Expenses,"21,565.00","21,560.00","21,055.00"\n,,,\n'
+        'Net Profit,"18,435.00","16,440.00","14,945.00"\n'
+    )
+    accounts = {
+        "cogs": [],
+        "sales_marketing": [],
+        "research_development": ["Engineering Salaries"],
+        "general_admin": ["Bank Fees", "Computer Software", "Consulting & Accounting", "Insurance", "Rent"],
+    }
+    fin = financials("xero_pnl", pnl, accounts)
+    assert fin["general_admin"].tolist() == [5555, 5560, 5565]
+    assert fin["revenue"].tolist() == [36000, 38000, 40000]

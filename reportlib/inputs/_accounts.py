@@ -113,13 +113,16 @@ def parse_amount(cell: object) -> float | None:
 
     ``1,234.00``, ``$1,234.00``, ``(1,234.00)``, ``($18,200.00)``, ``-9,765.00``, ``£50``,
     ``1,234.00-``, ``-`` (nothing) and a decimal comma (``40.000,00``, ``12,50``) are
-    understood; ``1.200``, whose point could be either, is NaN (said as an error).
+    understood; ``1.200``, whose point could be either, and a formula saved without its value
+    (``=SUM(B6:B8)``) are NaN (said as an error on an account line).
     """
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return None if pd.isna(cell) else float(cell)
     text = _text(cell)
     if not text or text in _DASHES:
         return None
+    if text.startswith("="):  # a formula saved without its value: '=SUM(B6:B8)' is not 68
+        return float("nan")
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -280,12 +283,31 @@ class _Printed:
     computed: bool = False
 
 
+@dataclass(frozen=True)
+class _Total:
+    """A total line the report prints ("Total Operating Expenses", "Total for X") over the
+    account lines ``printed[first:last]``: its amounts (None when unreadable: QuickBooks'
+    XLSX saves them as formulas) and whether ``printed[first]`` is X's own line."""
+
+    first: int
+    last: int
+    amounts: tuple[float, ...] | None
+    parent: bool = False
+
+
+#: A parent printed above its accounts (a header, or a line with amounts of its own): its
+#: label, its first record, its position among the printed lines, and whether it has amounts.
+_Opened = tuple[str, int, int, bool]
+
+
 def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
     records: list[list] = []
     printed: list[_Printed] = []
+    totals: list[_Total] = []
     section: str | None = None
+    section_first = 0  # the first printed line of the section
     block = 0
-    opened: list[tuple[str, int]] = []  # parent accounts printed above: (label, first record)
+    opened: list[_Opened] = []
     for index in range(header.index + 1, len(grid)):
         row = grid[index]
         label = _text(row[header.label_col]) if header.label_col < len(row) else ""
@@ -293,17 +315,21 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
             continue
         values = {j: parse_amount(row[j]) if j < len(row) else None for j in header.periods}
         if _SUBTOTAL_RE.match(label):
-            _close_group(opened, label, records)
+            total = _total_line(opened, label, records, values, section, section_first, len(printed))
+            totals += [total] if total is not None else []
             block += 1
             continue
         if all(v is None for v in values.values()):
             block += 1
             top = _section_of(label)
             if top is not None:
-                section, opened = top, []
+                section, opened, section_first = top, [], len(printed)
             else:  # a parent account, a footer, or an account with no activity
-                opened.append((label, len(records)))
+                opened.append((label, len(records), len(printed), False))
             continue
+        # A line with amounts may be a parent too, with postings of its own (QuickBooks prints
+        # them on the parent's line) or its accounts' sum: its "Total for" line below says so.
+        opened.append((label, len(records), len(printed), True))
         for j, value in values.items():
             if value is not None and pd.isna(value):
                 problems.append(
@@ -318,14 +344,50 @@ def _account_lines(grid, rows, header: _Header, file, problems: list[Problem]):
         printed.append(_Printed(len(records), block, _indent(row[header.label_col]), amounts))
         for month, amount in zip(header.periods.values(), amounts, strict=True):
             records.append([label, section, None, month, amount, rows[index]])
-    return _without_parent_sums(records, printed, len(header.periods)), problems
+    return _without_parent_sums(records, printed, len(header.periods), totals), problems
+
+
+def _total_line(
+    opened: list[_Opened],
+    label: str,
+    records: list[list],
+    values: dict[int, float | None],
+    section: str | None,
+    section_first: int,
+    end: int,
+) -> _Total | None:
+    """The total a subtotal line prints over the account lines it closes: a parent's (its
+    "Total for" line, kept even when its amounts cannot be read) or its section's."""
+    amounts = _printed_total(values)
+    closed = _close_group(opened, label, records)
+    if closed is not None:
+        return _Total(closed[0], end, amounts, parent=closed[1])
+    if amounts is not None and _closes_section(label, section):
+        return _Total(section_first, end, amounts)
+    return None
+
+
+def _printed_total(values: dict[int, float | None]) -> tuple[float, ...] | None:
+    """A total line's amounts in period order, or None when it prints none or one is unreadable
+    (a formula saved without its value)."""
+    if all(v is None for v in values.values()) or any(v is not None and pd.isna(v) for v in values.values()):
+        return None
+    return tuple(0.0 if v is None else v for v in values.values())
+
+
+def _closes_section(label: str, section: str | None) -> bool:
+    """'Total Operating Expenses', 'Total for Expenses': the total of the section it is in."""
+    m = _TOTAL_OF_RE.match(label)
+    return section is not None and bool(m) and _section_of(m.group("group")) == section
 
 
 def _indent(cell: object) -> int:
     return len(cell) - len(cell.lstrip()) if isinstance(cell, str) else 0
 
 
-def _without_parent_sums(records: list[list], printed: list[_Printed], months: int) -> list[list]:
+def _without_parent_sums(
+    records: list[list], printed: list[_Printed], months: int, totals: Sequence[_Total]
+) -> list[list]:
     """``records`` without the parent lines that print their children's sum above them.
 
     Some reports print "Sales & Marketing 12,000" above its children "Salaries 8,000" and
@@ -335,18 +397,52 @@ def _without_parent_sums(records: list[list], printed: list[_Printed], months: i
     indented deeper right below it when the report indents (a CSV), else (an XLSX loses
     indentation) the 2+ lines right below it, in its block, whose sum first equals it.
     Read bottom-up, so that a parent of parents sums its accounts, not their sums.
+
+    Without indentation that sum alone is no proof: fixed monthly costs make an account
+    equal to the next two (Computer Software 1,500 over Consulting 1,000 and Insurance 500)
+    every month. Such a line is a parent only when the report's own total around it (its
+    section's "Total Operating Expenses", a "Total for X") equals its lines without it, and
+    not with it. An indented parent is one unless that total shows it is an account.
     """
     indented = any(line.indent for line in printed)
+    found = {}
     for at in range(len(printed) - 1, -1, -1):
         children = _children(printed, at, indented)
         if children:
-            parent = printed[at]
-            parent.computed = True
-            label = records[parent.start][0]
-            for child in children:
-                for record in records[child.start : child.start + months]:
-                    record[2] = record[2] or label
+            printed[at].computed = True
+            found[at] = children
+    proven = {at: children for at, children in found.items() if _proven(printed, at, totals, indented)}
+    for at in found:
+        printed[at].computed = at in proven
+    for at, children in proven.items():
+        label = records[printed[at].start][0]
+        for child in children:
+            for record in records[child.start : child.start + months]:
+                record[2] = record[2] or label
     return [r for line in printed if not line.computed for r in records[line.start : line.start + months]]
+
+
+def _proven(printed: list[_Printed], at: int, totals: Sequence[_Total], indented: bool) -> bool:
+    """Whether the parent sum found at ``at`` stands against the totals the report prints.
+
+    A line closed by its own "Total for" line is a sum when the lines between add up to that
+    total (or, unreadable, to the line itself). Otherwise the innermost printed total around
+    it must add up without the parent sums (or without this one), and not with them. With no
+    total printed around it, the indentation alone proves it."""
+    own = next((t for t in totals if t.parent and t.first == at), None)
+    if own is not None:  # its "Total for" line closes it: it is the sum of the lines it closes
+        rest = [line for line in printed[at + 1 : own.last] if not line.computed]
+        return _sums_to(rest, own.amounts if own.amounts is not None else printed[at].amounts)
+    around = [t for t in totals if t.amounts is not None and t.first <= at < t.last]
+    if not around:
+        return indented
+    total = max(around, key=lambda t: t.first)
+    lines = printed[total.first : total.last]
+    if _sums_to([line for line in lines if not line.computed], total.amounts):
+        return True
+    if indented:
+        return not _sums_to(lines, total.amounts)
+    return _sums_to([line for line in lines if line is not printed[at]], total.amounts)
 
 
 def _children(printed: list[_Printed], at: int, indented: bool) -> list[_Printed]:
@@ -371,18 +467,25 @@ def _sums_to(lines: list[_Printed], amounts: tuple[float, ...]) -> bool:
     return bool(np.all(np.abs(totals - np.asarray(amounts)) < 0.005))
 
 
-def _close_group(opened: list[tuple[str, int]], label: str, records: list[list]) -> None:
-    # Only a "Total for X" line proves X was a parent: its accounts are those printed since X.
+def _close_group(opened: list[_Opened], label: str, records: list[list]) -> tuple[int, bool] | None:
+    """Put the accounts printed since X in group X when ``label`` is X's "Total for X" line,
+    and return X's position among the printed lines and whether X's own line has amounts
+    (None when ``label`` closes no parent).
+
+    Only a "Total for X" line proves X was a parent: its accounts are those printed since X,
+    X's own line among them when it prints amounts (postings made to the parent itself).
+    """
     m = _TOTAL_OF_RE.match(label)
-    keys = [_key(g) for g, _ in opened]
+    keys = [_key(g) for g, _, _, _ in opened]
     if not m or _key(m.group("group")) not in keys:
-        return
+        return None
     at = len(keys) - 1 - keys[::-1].index(_key(m.group("group")))
-    group, start = opened[at]
+    group, start, first, own = opened[at]
     del opened[at:]
     for record in records[start:]:
         if record[2] is None:
             record[2] = group
+    return first, own
 
 
 def _section_of(label: str) -> str | None:

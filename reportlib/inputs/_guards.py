@@ -6,8 +6,9 @@ are documented in docs/inputs.md ("Guards"):
 - rows kept: an input that loses more than ``1 - min_rows_kept`` of its rows (default half)
   to ``where`` or to bad rows is an error; an input with no usable row is an error;
 - total rows: a row labelled Total / Subtotal / Sum / Grand total, or a last row whose
-  numbers equal the sums of the rows above, is left out with a warning; so is a row
-  labelled 'Total <name>' whose amounts equal the sum of its block or of its group;
+  numbers equal the sums of the rows above, is left out with a warning; so is a label
+  'Total <name>' whose every row equals the sum of 2+ rows (its block, an outer total's
+  blocks, or its group);
 - minor units: money whose every value is a whole number and whose typical (median)
   monthly value per row is 10,000 or more looks like cents: an error until
   ``amount_unit`` says "cents" or "units"; whole hundreds with a typical value from 1,000
@@ -57,7 +58,8 @@ _TOTAL_LABEL = re.compile(
 )
 #: 'Total <name>': a subtotal of a group, or a customer's name (Total Wine & More); told apart
 #: by arithmetic (:func:`_named_subtotals`).
-_TOTAL_NAME = re.compile(r"^\s*totals?\s+(?P<name>\S.*?)\s*:?\s*$", re.IGNORECASE)
+#: 'Total: Enterprise' and 'Total - SMB' too (no space after Total then).
+_TOTAL_NAME = re.compile(r"^\s*totals?(\s*[:\-–]\s*|\s+)(?P<name>[^\s:\-–].*?)\s*:?\s*$", re.IGNORECASE)
 #: Amounts equal to the cent.
 _CENT = 0.005
 
@@ -101,8 +103,9 @@ def total_rows(
         if total.any():
             labelled |= pd.Series((codes >= 0) & total[np.clip(codes, 0, None)], index=frame.index)
     summed = _sum_row(frame, data)
-    named, sums = _named_subtotals(frame, data, labelled, month)
+    named, sums, chance = _named_subtotals(frame, data, labelled, month)
     problems = [_subtotal_problem(frame, at, rows, display, input_name) for at, rows in sums.items()]
+    problems += [replace(p, file=display, input=input_name) for p in chance]
     hit = labelled | summed
     if hit.any():
         why = "labelled as a total" if labelled.any() else "its numbers are the sums of the rows above"
@@ -119,49 +122,105 @@ def total_rows(
         )
     hit |= named
     if not hit.any():
-        return frame, []
+        return frame, problems
     return frame.loc[~hit].reset_index(drop=True), problems
 
 
 def _named_subtotals(
     frame: pd.DataFrame, data: list[str], labelled: pd.Series, month: str | None
-) -> tuple[pd.Series, dict[int, np.ndarray]]:
-    """Rows labelled 'Total <name>' whose amounts are a sum of other rows, and those rows.
+) -> tuple[pd.Series, dict[int, np.ndarray], list[Problem]]:
+    """Rows labelled 'Total <name>' that are subtotals, the rows each sums, and a warning for
+    each label that is a sum in some of its rows only (a customer).
 
-    'Total Enterprise' may be a subtotal or a customer (Total Wine & More): it is a subtotal
-    when each of its amounts equals, to the cent, the sum of the 2+ rows above it since the
-    previous total row (its block), or of the rows holding ``<name>`` in another column (in
-    its month). A customer's amount is no such sum, but for chance.
+    'Total Enterprise' may be a subtotal or a customer (Total Wine & More). A row is a sum
+    when each of its amounts equals, to the cent, the sum of 2+ rows: those since the previous
+    total row (its block), or since an earlier one (an outer total: 'Total EMEA' over 'Total
+    Enterprise' and 'Total SMB'), subtotals aside; or the rows holding ``<name>`` in another
+    column (in its month). A label is a subtotal only when every row carrying it is a sum: a
+    subtotal is one in every month, while flat prices make a customer equal to another by
+    chance. A row of a label not yet known to be a subtotal never closes a block for a row of
+    the same label, so one chance match cannot make the next month's match.
     """
-    found = pd.Series(False, index=frame.index)
     candidates = _total_name_rows(frame, data[:3], labelled)
     if not candidates:
-        return found, {}
+        return pd.Series(False, index=frame.index), {}, []
     amounts = _candidate_amounts(frame, [c for c in data if c != month], candidates)
-    boundary = labelled.to_numpy().copy()
-    sums: dict[int, np.ndarray] = {}
-    holding: dict[tuple[str, str], np.ndarray] = {}  # per name: a customer's every month asks once
-    for at, (column, name) in candidates.items():
-        mine = {c: v[at] for c, v in amounts.items() if c != column and np.isfinite(v[at])}
-        if not any(mine.values()):
-            continue
-        start = int(np.flatnonzero(boundary[:at])[-1]) + 1 if boundary[:at].any() else 0
-        block = np.arange(start, at)
-        rows = block if len(block) >= 2 and _sums_to(amounts, mine, block) else None
-        if rows is None:
-            if (column, name) not in holding:
-                holding[column, name] = _holding(frame, data, name)
-            rows = _rows_named(frame, holding[column, name], at, month, boundary)
-            rows = rows if len(rows) and _sums_to(amounts, mine, rows) else None
-        if rows is not None:
-            boundary[at] = True
-            sums[at] = rows
+    holding: dict[str, np.ndarray] = {}  # per name: a customer's every month asks once
+    customers: set[str] = set()
+    first = sums = _sums_found(frame, data, labelled, month, candidates, amounts, customers, holding)
+    while refuted := _refuted_labels(candidates, amounts, sums) - customers:
+        customers |= refuted  # their rows are customers: blocks are read again without them
+        sums = _sums_found(frame, data, labelled, month, candidates, amounts, customers, holding)
+    found = pd.Series(False, index=frame.index)
     found.iloc[list(sums)] = True
-    return found, sums
+    chance = [_chance_problem(frame, candidates, first, key) for key in sorted(customers)]
+    return found, sums, [p for p in chance if p is not None]
+
+
+def _sums_found(
+    frame: pd.DataFrame,
+    data: list[str],
+    labelled: pd.Series,
+    month: str | None,
+    candidates: dict[int, tuple[str, str]],
+    amounts: dict[str, np.ndarray],
+    customers: set[str],
+    holding: dict[str, np.ndarray],
+) -> dict[int, np.ndarray]:
+    """The candidate rows (labels in ``customers`` aside) that are a sum, in file order, and
+    the rows each sums; each found closes the blocks of the rows of other labels below it."""
+    sums: dict[int, np.ndarray] = {}
+    for at, (column, key) in candidates.items():
+        mine = {c: v[at] for c, v in amounts.items() if c != column and np.isfinite(v[at])}
+        if key in customers or not any(mine.values()):
+            continue
+        boundary = labelled.to_numpy().copy()
+        boundary[[r for r in sums if candidates[r][1] != key]] = True
+        rows = _block_sum(amounts, mine, boundary, at)
+        if rows is None:
+            if key not in holding:
+                holding[key] = _holding(frame, data, key)
+            rows = _rows_named(frame, holding[key], at, month, boundary)
+            rows = rows if len(rows) >= 2 and _sums_to(amounts, mine, rows) else None
+        if rows is not None:
+            sums[at] = rows
+    return sums
+
+
+def _block_sum(
+    amounts: dict[str, np.ndarray], mine: dict[str, float], boundary: np.ndarray, at: int
+) -> np.ndarray | None:
+    """The 2+ rows, totals aside, from just after a total row above ``at`` (the nearest
+    first, then the one before: an outer total sums the blocks of the inner ones) or from
+    the top, whose sums are ``mine``; None when no such block sums to it."""
+    counted = ~boundary[:at]
+    starts = np.r_[np.flatnonzero(boundary[:at])[::-1] + 1, 0]
+    # tail[s]: the sum of the counted rows from s to at (summed from at up, so no cancellation)
+    tally = np.r_[np.cumsum(counted[::-1])[::-1], 0][starts]
+    equal = tally >= 2
+    for c, value in mine.items():
+        tail = np.r_[np.cumsum(np.where(counted, np.nan_to_num(amounts[c][:at]), 0.0)[::-1])[::-1], 0.0]
+        equal &= np.abs(tail[starts] - value) < _CENT
+    if not equal.any():
+        return None
+    start = int(starts[np.argmax(equal)])
+    return np.arange(start, at)[counted[start:]]
+
+
+def _refuted_labels(
+    candidates: dict[int, tuple[str, str]], amounts: dict[str, np.ndarray], sums: dict[int, np.ndarray]
+) -> set[str]:
+    """Labels with a row holding an amount that is no sum: a customer's name, not a subtotal's."""
+    return {
+        key
+        for at, (column, key) in candidates.items()
+        if at not in sums and any(v[at] for c, v in amounts.items() if c != column and np.isfinite(v[at]))
+    }
 
 
 def _total_name_rows(frame: pd.DataFrame, columns: list[str], labelled: pd.Series) -> dict[int, tuple[str, str]]:
-    """Positions of the rows with a 'Total <name>' cell (not already a total): its column and name."""
+    """Positions of the rows with a 'Total <name>' cell (not already a total): its column and
+    name (trimmed, lower case: the label's key, wherever it is printed)."""
     out: dict[int, tuple[str, str]] = {}
     for column in columns:
         codes, distinct = factorized(frame[column])
@@ -171,7 +230,7 @@ def _total_name_rows(frame: pd.DataFrame, columns: list[str], labelled: pd.Serie
         ]
         for code in (k for k, n in enumerate(names) if n is not None):
             for at in np.flatnonzero((codes == code) & ~labelled.to_numpy()):
-                out.setdefault(int(at), (column, names[code]))
+                out.setdefault(int(at), (column, names[code].strip().lower()))
     return dict(sorted(out.items()))
 
 
@@ -208,9 +267,9 @@ def _rows_named(
 
 
 def _subtotal_problem(frame: pd.DataFrame, at: int, rows: np.ndarray, display: str, input_name: str) -> Problem:
-    label = next(v for v in frame.iloc[at] if isinstance(v, str) and _TOTAL_NAME.fullmatch(v))
+    label = _total_label(frame, at)
     return Problem(
-        f"Row {int(frame[ROW].iloc[at])} ('{label.strip()}') left out: its amounts are the sum of rows "
+        f"Row {int(frame[ROW].iloc[at])} ('{label}') left out: its amounts are the sum of rows "
         f"{_rows(frame[ROW].iloc[rows])}, so it is a subtotal, not a customer. (A customer so named "
         "whose amounts are no such sum is kept.)",
         file=display,
@@ -218,6 +277,30 @@ def _subtotal_problem(frame: pd.DataFrame, at: int, rows: np.ndarray, display: s
         severity="warning",
         input=input_name,
     )
+
+
+def _chance_problem(
+    frame: pd.DataFrame, candidates: dict[int, tuple[str, str]], sums: dict[int, np.ndarray], key: str
+) -> Problem | None:
+    """A warning for a 'Total <name>' kept as a customer though some of its rows are a sum."""
+    mine = [at for at, (_, k) in candidates.items() if k == key]
+    summed = [at for at in mine if at in sums]
+    if not summed:
+        return None
+    other = next(at for at in mine if at not in sums)
+    row = frame[ROW].iloc
+    return Problem(
+        f"Row(s) {_rows(row[mine])} ('{_total_label(frame, summed[0])}') kept as a customer: row "
+        f"{int(row[summed[0]])} equals the sum of rows {_rows(row[sums[summed[0]]])}, but row {int(row[other])} "
+        "is no sum of other rows, and a subtotal is one in every row it is printed on. If it is a subtotal, "
+        "make it one in every row or remove it from the export.",
+        row=int(row[mine[0]]),
+        severity="warning",
+    )
+
+
+def _total_label(frame: pd.DataFrame, at: int) -> str:
+    return next(v for v in frame.iloc[at] if isinstance(v, str) and _TOTAL_NAME.fullmatch(v)).strip()
 
 
 def footer_rows(frame: pd.DataFrame, display: str, input_name: str) -> tuple[pd.DataFrame, list[Problem]]:

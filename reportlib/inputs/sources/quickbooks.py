@@ -15,6 +15,14 @@ different parents (``Salaries`` under two departments). The mapping names one as
 ``FullyQualifiedName``: "the topmost parent followed by each sub element, separated by
 colons", as the QuickBooks Online Accounts table reference documents it).
 
+Postings made to a parent account itself: QuickBooks Desktop prints them on a line
+"<Parent> - Other" among the sub-accounts (QuickBooks ProAdvisor notes, "QB Never Do #4"),
+an account like any other; no public page shows how QuickBooks Online prints them, so
+both are read: amounts on the parent's own line count as its postings when its ``Total
+for <parent>`` line closes it (naming the parent or that line takes them with its
+sub-accounts, the ``Total for`` sum), and a parent line equal to its indented
+sub-accounts' sum is their printed sum, not an account.
+
 Value rules: revenue is the sum of the Income section's accounts and cogs that of Cost
 of Goods Sold (Other Income is not revenue); the other lines come from
 ``[inputs.financials.accounts]``. Blank cells are 0, ``(350.00)`` is -350, ``$`` is

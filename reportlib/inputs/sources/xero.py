@@ -13,7 +13,10 @@ does not matter. Section headers prefixed ``Less`` / ``Plus`` (``Less Cost of Sa
 ``Less Operating Expenses``, ``Plus Other Income``, as older Xero report formats print them;
 no page of the stored corpora shows that layout, the independent audit's exports did) are
 read as the sections they name. Assumed where the sources are silent: header cells ``Jun 2026`` (the
-API's ``30 Jun 26`` is read too), no Total column, zero printed as ``0.00``.
+API's ``30 Jun 26`` is read too), no Total column, zero printed as ``0.00``. The export
+never indents accounts, so a line equal to the sum of the next ones is an account (fixed
+costs often are) unless the section's printed ``Total Operating Expenses`` proves it a
+parent's sum.
 
 The ``frame`` hook returns the long accounts frame (see :mod:`reportlib.inputs._accounts`).
 """
