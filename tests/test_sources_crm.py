@@ -197,6 +197,42 @@ def test_hubspot_deals_in_two_currencies_without_fx_are_an_error_naming_the_row(
     assert "EUR" in problem.message and "[fx]" in problem.message
 
 
+# The audit's multi-currency portal: deal 4 (row 5) is in EUR with no Amount yet, created in
+# July 2026; the [fx] table ends in June. Deals 1 and 5 hold EUR amounts of January and May.
+HUBSPOT_BLANK_AMOUNT = """Record ID,Deal Name,Pipeline,Deal Stage,Amount,Currency,Create Date,Close Date,Is Closed Won
+1,Alpha - Platform,Sales Pipeline,Closed Won,10000,EUR,2026-01-10 10:00,2026-02-10 10:00,true
+2,Beta - Team,Sales Pipeline,Closed Won,5000,USD,2026-02-10 10:00,2026-03-01 10:00,true
+3,Gamma - Pilot,Sales Pipeline,Closed Lost,,EUR,2026-03-01 10:00,2026-04-01 10:00,false
+4,Delta - Platform,Sales Pipeline,Appointment Scheduled,,EUR,2026-07-02 10:00,2026-09-30 00:00,false
+5,Epsilon - Seats,Sales Pipeline,Contract Sent,2000,eur,2026-05-01 09:00,2026-08-31 00:00,false
+"""
+FX_TO_JUNE = "currency,month,rate\n" + "".join(f"EUR,2026-{m:02d},0.85\n" for m in range(1, 7))
+
+
+def test_hubspot_deal_with_no_amount_needs_no_rate(tmp_path):
+    from reportlib.inputs import load_company
+
+    folder = _company(tmp_path, "hubspot_deals", HUBSPOT_BLANK_AMOUNT, fx=FX_TO_JUNE)
+    opps = load_company(folder).frames["opportunities"].set_index("opportunity_id")
+    # deal 1: EUR 10,000 x 0.85 = 8,500; deal 5: EUR 2,000 x 0.85 = 1,700; deals 3 and 4 stay blank
+    # (the run stopped on "No exchange rate for EUR in 2026-07" for deal 4, which has nothing to convert)
+    assert opps["amount"].dropna().to_dict() == {"1": pytest.approx(8500), "2": 5000, "5": pytest.approx(1700)}
+    assert opps.loc[["3", "4"], "amount"].isna().all()
+
+
+def test_hubspot_deal_with_no_amount_in_another_currency_needs_no_fx_table(tmp_path):
+    from reportlib.inputs import load_company
+
+    deals = HUBSPOT_BLANK_AMOUNT.replace(",EUR,", ",USD,").replace(",eur,", ",USD,")
+    deals = deals.replace(
+        "Delta - Platform,Sales Pipeline,Appointment Scheduled,,USD",
+        "Delta - Platform,Sales Pipeline,Appointment Scheduled,,EUR",
+    )
+    # every amount is in USD; deal 4 says EUR but has no amount: no [fx] is needed (it was an error)
+    opps = load_company(_company(tmp_path, "hubspot_deals", deals)).frames["opportunities"]
+    assert opps["amount"].sum() == 10000 + 5000 + 2000
+
+
 def test_hubspot_amount_in_company_currency_is_used_as_is(tmp_path):
     from reportlib.inputs import load_company
 
