@@ -302,3 +302,34 @@ def test_a_flagged_won_deal_stays_won_under_a_star_mapping(tmp_path):
     company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_CURRENCIES.replace("EUR", "USD"), star))
     # "*" names the stages the flags leave open, not deals HubSpot flags won (it made both open before)
     assert company.frames["opportunities"]["outcome"].tolist() == ["won", "won"]
+
+
+# The audit's portal: the default Sales Pipeline (Closed Won, Closed Lost, Contract Sent) and a
+# custom Renewals pipeline whose Renewed / Churned stages HubSpot's export does not flag closed.
+HUBSPOT_TWO_PIPELINES = """Record ID,Deal Name,Pipeline,Deal Stage,Amount,Create Date,Close Date,Deal owner
+1,Alpha - Platform,Sales Pipeline,Closed Won,10000,2026-01-10 10:00,2026-02-10 10:00,Ann
+2,Beta - Team,Sales Pipeline,Closed Lost,5000,2026-02-10 10:00,2026-03-01 10:00,Ann
+3,Gamma - Renewal,Renewals,Renewed,3000,2026-03-01 10:00,2026-04-01 10:00,Bob
+4,Delta - Renewal,Renewals,Churned,2000,2026-03-05 10:00,2026-04-05 10:00,Bob
+5,Eps - Renewal,Renewals,Renewed,4000,2026-03-07 10:00,2026-04-07 10:00,Bob
+6,Zeta - Platform,Sales Pipeline,Contract Sent,2000,2026-05-01 09:00,2026-08-31 00:00,Ann
+"""
+
+
+def test_a_custom_pipeline_with_no_deal_closed_warns_though_another_pipeline_has_won_deals(tmp_path):
+    from reportlib.inputs import load_company
+
+    company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_PIPELINES))
+    # deal 1 is won, so the file-wide check said nothing while the 3 renewals all counted as open
+    (warning,) = [w for w in company.warnings if w.input == "opportunities"]
+    assert (warning.row, warning.column, warning.severity) == (4, "Deal Stage", "warning")  # deal 3, first Renewed
+    assert "'Renewals'" in warning.message and "'Renewed', 'Churned'" in warning.message
+    assert "Closed Won" not in warning.message and "Contract Sent" not in warning.message
+    assert "[inputs.opportunities.values.outcome]" in warning.message
+
+    mapped = '\n[inputs.opportunities.values.outcome]\n"Renewed" = "won"\n"Churned" = "lost"\n'
+    company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_PIPELINES, extra=mapped))
+    assert not [w for w in company.warnings if w.input == "opportunities"]
+    q2 = pipeline_kpis(company.frames["opportunities"], Window.of("2026-06", "quarter"))
+    # closed in Q2 (April 1, 5 and 7): renewals 3 and 5 won, 4 lost -> 2 / 3 (no win rate: all open)
+    assert q2["win_rate"] == pytest.approx(2 / 3)
