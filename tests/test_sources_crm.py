@@ -333,3 +333,17 @@ def test_a_custom_pipeline_with_no_deal_closed_warns_though_another_pipeline_has
     q2 = pipeline_kpis(company.frames["opportunities"], Window.of("2026-06", "quarter"))
     # closed in Q2 (April 1, 5 and 7): renewals 3 and 5 won, 4 lost -> 2 / 3 (no win rate: all open)
     assert q2["win_rate"] == pytest.approx(2 / 3)
+
+
+def test_a_typo_in_values_outcome_names_company_toml_and_the_allowed_outcomes(tmp_path):
+    from reportlib.exceptions import ConfigError
+    from reportlib.inputs import load_company
+
+    typo = '\n[inputs.opportunities.values.outcome]\n"Renewed" = "closed won"\n"Churned" = "lost"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_PIPELINES, extra=typo))
+    # the mistake is the right-hand side in company.toml, not a value of deals.csv (it was
+    # reported at deals.csv rows 4, 6 as "Translate the file's own values")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.column) == ("company.toml", "inputs.opportunities.values.outcome")
+    assert '"Renewed" = "closed won"' in problem.message and "won, lost, open" in problem.message
