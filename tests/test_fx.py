@@ -58,6 +58,24 @@ def test_foreign_amounts_without_fx_table_say_how_to_add_one():
     assert "no [fx] table" in problem.message and problem.row == 7 and "EUR,2026-04" in problem.message
 
 
+def test_a_row_with_no_amount_needs_no_rate(fx):
+    # A contract in CHF (no rate in the table) with mrr and tcv both blank, beside an EUR one of
+    # January: nothing to convert on the CHF row, so no "No exchange rate for CHF" error.
+    frame = pd.DataFrame(
+        {
+            "signed_date": pd.to_datetime(["2026-01-15", "2026-07-01"]),
+            "mrr": [100.0, None],
+            "tcv": [None, None],
+            "currency": ["EUR", "CHF"],
+            "__row__": [2, 3],
+        }
+    )
+    out, problems = convert(frame, "contracts", "GBP", fx)
+    assert problems == []
+    assert out["mrr"].tolist()[0] == pytest.approx(85)  # 100 EUR x 0.85
+    assert pd.isna(out["mrr"].tolist()[1])
+
+
 def test_bad_fx_file_reports_every_row(tmp_path):
     (tmp_path / "fx.csv").write_text("currency,month,rate\nEUR,soon,0.85\nUSD,2026-01,-1\n")
     with pytest.raises(InputError) as err:

@@ -460,10 +460,10 @@ CM_FEB_MAR = (
 )
 
 
-def _chartmogul_company(tmp_path, files: dict[str, str]):
+def _chartmogul_company(tmp_path, files: dict[str, str], extra: str = ""):
     from inputs_helpers import make
 
-    toml = '[inputs.mrr]\nsource = "chartmogul_activities"\npath = "cm_*.csv"\n'
+    toml = '[inputs.mrr]\nsource = "chartmogul_activities"\npath = "cm_*.csv"\n' + extra
     return make(tmp_path, toml, files)
 
 
@@ -501,6 +501,60 @@ def test_chartmogul_export_without_uuid_warns_of_identical_rows(tmp_path):
     company = load_company(_chartmogul_company(tmp_path, files))
     (w,) = [w for w in company.warnings if "identical in every column" in w.message]
     assert "Row 3 of cm_1.csv and row 2 of cm_2.csv" in w.message
+
+
+def _monthly_mrr(company) -> dict[str, float]:
+    frame = company.frames["mrr"]
+    return frame.groupby(frame["month"].astype(str))["mrr"].sum().to_dict()
+
+
+# The Feb-Mar export re-saved by a spreadsheet, day first without seconds: act-2 is the same
+# instant as in cm_1.csv (10 February 09:00), written another way; 13/03 shows the order.
+CM_FEB_MAR_RESAVED = (
+    CM_HEADER + "10/02/2026 09:00,Acme,5000,15000,expansion,cus_A,cus_1,act-2\n"
+    "13/03/2026 09:00,Beta,20000,20000,new_biz,cus_B,cus_2,act-3\n"
+)
+
+
+def test_chartmogul_activity_exported_twice_and_resaved_with_other_dates_is_one_record(tmp_path):
+    from reportlib.inputs import load_company
+
+    company = load_company(_chartmogul_company(tmp_path, {"cm_1.csv": CM_JAN_FEB, "cm_2.csv": CM_FEB_MAR_RESAVED}))
+    # act-2 is one record (it was an error: "different DATE: it was exported twice and changed")
+    # Jan: Acme 100; Feb: 100 + 50 = 150; Mar: 150 + Beta 200 (13 March) = 350
+    assert _monthly_mrr(company) == {"2026-01": 100, "2026-02": 150, "2026-03": 350}
+    (w,) = [w for w in company.warnings if "exported twice" in w.message]
+    assert "Row 3 of cm_1.csv and row 2 of cm_2.csv" in w.message
+
+
+def test_chartmogul_resaved_export_is_read_with_dayfirst(tmp_path):
+    from reportlib.inputs import load_company
+
+    # A January export as ChartMogul writes it, and a later one re-saved day first whose dates
+    # could be either order (10/02, 03/04): dayfirst = true says they are 10 February and 3 April.
+    cm_later = (
+        CM_HEADER + "10/02/2026 09:00,Acme,5000,15000,expansion,cus_A,cus_1,act-2\n"
+        "03/04/2026 09:00,Beta,20000,20000,new_biz,cus_B,cus_2,act-3\n"
+    )
+    files = {"cm_1.csv": CM_HEADER + CM_JAN_FEB.splitlines()[1] + "\n", "cm_2.csv": cm_later}
+    company = load_company(_chartmogul_company(tmp_path, files, extra="dayfirst = true\n"))
+    # Jan 100; Feb 100 + 50 = 150; Mar 150; Apr 150 + Beta 200 = 350 (it was "month is blank"
+    # for both rows and "mrr is negative" for nothing: dayfirst was not read for ChartMogul)
+    assert _monthly_mrr(company) == {"2026-01": 100, "2026-02": 150, "2026-03": 150, "2026-04": 350}
+    assert not [w for w in company.warnings if w.input == "mrr"]
+
+
+def test_chartmogul_unreadable_date_names_its_file_row_and_value(tmp_path):
+    from reportlib.exceptions import InputError
+    from reportlib.inputs import load_company
+
+    typo = CM_FEB_MAR_RESAVED.replace("13/03/2026", "31/02/2026")  # no 31 February: row 3 of cm_2.csv
+    with pytest.raises(InputError) as caught:
+        load_company(_chartmogul_company(tmp_path, {"cm_1.csv": CM_JAN_FEB, "cm_2.csv": typo}))
+    # it was "Rows 2, 3: month is blank" at file "cm_*.csv", with no file or value named
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row, problem.column) == ("cm_2.csv", 3, "DATE")
+    assert "'31/02/2026 09:00' could not be read as a date" in problem.message
 
 
 def _stripe_company(tmp_path, change) -> Path:
@@ -552,3 +606,37 @@ def test_stripe_unknown_interval_names_the_value_and_the_ones_stripe_writes(tmp_
     (problem,) = caught.value.problems
     assert (problem.row, problem.column) == (3, "Interval")
     assert "'yearly'" in problem.message and "'day', 'week', 'month', 'year'" in problem.message
+
+
+# A Stripe export re-saved day first (the audit's stripe_uk): Created shows the order
+# (20/01/2026 can only be 20 January), while Canceled At / Ended At hold only dates that read
+# both ways. sub_H (monthly 99) ended 3 April; sub_M (monthly 49) was canceled on 10 February
+# during its trial (ends 15 February) and never paid.
+STRIPE_RESAVED = """id,Customer ID,Status,Quantity,Interval,Amount,Created (UTC),Start Date (UTC),Current Period End (UTC),Trial End (UTC),Canceled At (UTC),Ended At (UTC)
+sub_B,cus_B,active,2,year,1200.00,20/01/2026 14:30,20/01/2026 14:30,20/01/2027 14:30,,,
+sub_H,cus_H,canceled,1,month,99.00,03/01/2026 09:30,03/01/2026 09:30,03/04/2026 09:30,,10/03/2026 17:02,03/04/2026 09:30
+sub_M,cus_M,canceled,1,month,49.00,01/02/2026 09:00,01/02/2026 09:00,15/02/2026 09:00,15/02/2026 09:00,10/02/2026 18:00,10/02/2026 18:00
+"""
+
+
+def test_stripe_file_resaved_day_first_is_day_first_in_every_date_column(tmp_path):
+    from inputs_helpers import make
+
+    from reportlib.inputs import load_company
+
+    folder = make(
+        tmp_path, '[inputs.contracts]\nsource = "stripe_subscriptions"\npath = "s.csv"\n', {"s.csv": STRIPE_RESAVED}
+    )
+    company = load_company(folder)
+    contracts = company.frames["contracts"].set_index("contract_id")
+    # sub_H served 3 January to 2 April (the day before Ended At 03/04 = 3 April; month first it
+    # ended 3 March); sub_M gives no row (read month first, it ran 15 February to 1 October)
+    assert contracts.loc["sub_H", "end_date"] == pd.Timestamp("2026-04-02")
+    assert "sub_M" not in contracts.index
+    # March MRR: sub_B 1,200 x 2 / 12 = 200 + sub_H 99 = 299 (it was 200 + sub_M 49 = 249)
+    assert contract_mrr(contracts, "2026-03") == 299
+    warned = {w.column: w for w in company.warnings if w.input == "contracts"}
+    assert set(warned) == {"Canceled At (UTC)", "Ended At (UTC)"}
+    for w in warned.values():
+        assert "read day first, as Created (UTC) shows in this file (20/01/2026 14:30)" in w.message
+        assert (w.file, w.row) == ("s.csv", 3)  # sub_H, the first of the two

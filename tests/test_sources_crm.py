@@ -197,6 +197,42 @@ def test_hubspot_deals_in_two_currencies_without_fx_are_an_error_naming_the_row(
     assert "EUR" in problem.message and "[fx]" in problem.message
 
 
+# The audit's multi-currency portal: deal 4 (row 5) is in EUR with no Amount yet, created in
+# July 2026; the [fx] table ends in June. Deals 1 and 5 hold EUR amounts of January and May.
+HUBSPOT_BLANK_AMOUNT = """Record ID,Deal Name,Pipeline,Deal Stage,Amount,Currency,Create Date,Close Date,Is Closed Won
+1,Alpha - Platform,Sales Pipeline,Closed Won,10000,EUR,2026-01-10 10:00,2026-02-10 10:00,true
+2,Beta - Team,Sales Pipeline,Closed Won,5000,USD,2026-02-10 10:00,2026-03-01 10:00,true
+3,Gamma - Pilot,Sales Pipeline,Closed Lost,,EUR,2026-03-01 10:00,2026-04-01 10:00,false
+4,Delta - Platform,Sales Pipeline,Appointment Scheduled,,EUR,2026-07-02 10:00,2026-09-30 00:00,false
+5,Epsilon - Seats,Sales Pipeline,Contract Sent,2000,eur,2026-05-01 09:00,2026-08-31 00:00,false
+"""
+FX_TO_JUNE = "currency,month,rate\n" + "".join(f"EUR,2026-{m:02d},0.85\n" for m in range(1, 7))
+
+
+def test_hubspot_deal_with_no_amount_needs_no_rate(tmp_path):
+    from reportlib.inputs import load_company
+
+    folder = _company(tmp_path, "hubspot_deals", HUBSPOT_BLANK_AMOUNT, fx=FX_TO_JUNE)
+    opps = load_company(folder).frames["opportunities"].set_index("opportunity_id")
+    # deal 1: EUR 10,000 x 0.85 = 8,500; deal 5: EUR 2,000 x 0.85 = 1,700; deals 3 and 4 stay blank
+    # (the run stopped on "No exchange rate for EUR in 2026-07" for deal 4, which has nothing to convert)
+    assert opps["amount"].dropna().to_dict() == {"1": pytest.approx(8500), "2": 5000, "5": pytest.approx(1700)}
+    assert opps.loc[["3", "4"], "amount"].isna().all()
+
+
+def test_hubspot_deal_with_no_amount_in_another_currency_needs_no_fx_table(tmp_path):
+    from reportlib.inputs import load_company
+
+    deals = HUBSPOT_BLANK_AMOUNT.replace(",EUR,", ",USD,").replace(",eur,", ",USD,")
+    deals = deals.replace(
+        "Delta - Platform,Sales Pipeline,Appointment Scheduled,,USD",
+        "Delta - Platform,Sales Pipeline,Appointment Scheduled,,EUR",
+    )
+    # every amount is in USD; deal 4 says EUR but has no amount: no [fx] is needed (it was an error)
+    opps = load_company(_company(tmp_path, "hubspot_deals", deals)).frames["opportunities"]
+    assert opps["amount"].sum() == 10000 + 5000 + 2000
+
+
 def test_hubspot_amount_in_company_currency_is_used_as_is(tmp_path):
     from reportlib.inputs import load_company
 
@@ -266,3 +302,48 @@ def test_a_flagged_won_deal_stays_won_under_a_star_mapping(tmp_path):
     company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_CURRENCIES.replace("EUR", "USD"), star))
     # "*" names the stages the flags leave open, not deals HubSpot flags won (it made both open before)
     assert company.frames["opportunities"]["outcome"].tolist() == ["won", "won"]
+
+
+# The audit's portal: the default Sales Pipeline (Closed Won, Closed Lost, Contract Sent) and a
+# custom Renewals pipeline whose Renewed / Churned stages HubSpot's export does not flag closed.
+HUBSPOT_TWO_PIPELINES = """Record ID,Deal Name,Pipeline,Deal Stage,Amount,Create Date,Close Date,Deal owner
+1,Alpha - Platform,Sales Pipeline,Closed Won,10000,2026-01-10 10:00,2026-02-10 10:00,Ann
+2,Beta - Team,Sales Pipeline,Closed Lost,5000,2026-02-10 10:00,2026-03-01 10:00,Ann
+3,Gamma - Renewal,Renewals,Renewed,3000,2026-03-01 10:00,2026-04-01 10:00,Bob
+4,Delta - Renewal,Renewals,Churned,2000,2026-03-05 10:00,2026-04-05 10:00,Bob
+5,Eps - Renewal,Renewals,Renewed,4000,2026-03-07 10:00,2026-04-07 10:00,Bob
+6,Zeta - Platform,Sales Pipeline,Contract Sent,2000,2026-05-01 09:00,2026-08-31 00:00,Ann
+"""
+
+
+def test_a_custom_pipeline_with_no_deal_closed_warns_though_another_pipeline_has_won_deals(tmp_path):
+    from reportlib.inputs import load_company
+
+    company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_PIPELINES))
+    # deal 1 is won, so the file-wide check said nothing while the 3 renewals all counted as open
+    (warning,) = [w for w in company.warnings if w.input == "opportunities"]
+    assert (warning.row, warning.column, warning.severity) == (4, "Deal Stage", "warning")  # deal 3, first Renewed
+    assert "'Renewals'" in warning.message and "'Renewed', 'Churned'" in warning.message
+    assert "Closed Won" not in warning.message and "Contract Sent" not in warning.message
+    assert "[inputs.opportunities.values.outcome]" in warning.message
+
+    mapped = '\n[inputs.opportunities.values.outcome]\n"Renewed" = "won"\n"Churned" = "lost"\n'
+    company = load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_PIPELINES, extra=mapped))
+    assert not [w for w in company.warnings if w.input == "opportunities"]
+    q2 = pipeline_kpis(company.frames["opportunities"], Window.of("2026-06", "quarter"))
+    # closed in Q2 (April 1, 5 and 7): renewals 3 and 5 won, 4 lost -> 2 / 3 (no win rate: all open)
+    assert q2["win_rate"] == pytest.approx(2 / 3)
+
+
+def test_a_typo_in_values_outcome_names_company_toml_and_the_allowed_outcomes(tmp_path):
+    from reportlib.exceptions import ConfigError
+    from reportlib.inputs import load_company
+
+    typo = '\n[inputs.opportunities.values.outcome]\n"Renewed" = "closed won"\n"Churned" = "lost"\n'
+    with pytest.raises(ConfigError) as caught:
+        load_company(_company(tmp_path, "hubspot_deals", HUBSPOT_TWO_PIPELINES, extra=typo))
+    # the mistake is the right-hand side in company.toml, not a value of deals.csv (it was
+    # reported at deals.csv rows 4, 6 as "Translate the file's own values")
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.column) == ("company.toml", "inputs.opportunities.values.outcome")
+    assert '"Renewed" = "closed won"' in problem.message and "won, lost, open" in problem.message

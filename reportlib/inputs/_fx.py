@@ -4,7 +4,7 @@
 of one unit of ``currency`` in the company currency (DESIGN.md). A money input with a
 ``currency`` column has each foreign row multiplied by the rate of its currency and month;
 a row whose currency and month have no rate is an error naming both, never a silent
-pass-through.
+pass-through. A row with no amount (every money column blank) needs no rate.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def convert(
     if "currency" not in frame or input_name not in RATE_DATE:
         return frame, []
     currency = frame["currency"].astype("string").str.strip().str.upper()
-    foreign = currency.notna() & currency.ne("") & currency.ne(company_currency)
+    foreign = needs_rate(frame, input_name, company_currency)
     if not foreign.any():
         return frame, []
     months = _months(frame, input_name)
@@ -145,6 +145,20 @@ def convert(
             out.loc[rate.index, column] = out.loc[rate.index, column].astype("float64") * rate
     out.loc[rate.index[rate.notna()], "currency"] = company_currency
     return out, _missing(frame, currency, months, rate, company_currency, fx, file, input_name)
+
+
+def needs_rate(frame: pd.DataFrame, input_name: str, company_currency: str) -> pd.Series:
+    """Rows in another currency than ``company_currency`` that hold an amount to convert.
+
+    A row whose money columns are all blank (a HubSpot deal with no Amount yet) has nothing
+    to convert: it needs no rate, and no ``[fx]`` table at all.
+    """
+    currency = frame["currency"].astype("string").str.strip().str.upper()
+    foreign = currency.notna() & currency.ne("") & currency.ne(company_currency)
+    amounts = [c for c in money_columns(input_name) if c in frame]
+    if not amounts:
+        return foreign
+    return foreign & frame[amounts].notna().any(axis=1)
 
 
 def _months(frame: pd.DataFrame, input_name: str) -> pd.Series:

@@ -22,7 +22,7 @@ import pandas as pd
 from reportlib._codes import codes_pending
 from reportlib.exceptions import Problem
 from reportlib.inputs import _guards
-from reportlib.inputs._fx import FxRates, convert
+from reportlib.inputs._fx import FxRates, convert, needs_rate
 from reportlib.inputs._keys import duplicated_keys, month_gaps
 from reportlib.inputs._readers import (
     FILE,
@@ -785,7 +785,7 @@ class _Context:
         if "currency" not in frame or self.fx is not None:
             return
         cur = frame["currency"].str.upper().str.strip()
-        foreign = cur.notna() & cur.ne(self.currency)
+        foreign = needs_rate(frame, self.name, self.currency)
         if not foreign.any():
             return
         src = self.sources["currency"]

@@ -25,7 +25,7 @@ from reportlib.inputs import _guards
 from reportlib.inputs._accounts import LONG_COLUMNS, read_accounts, to_financials
 from reportlib.inputs._readers import FILE, ROW, ReadError, ReadOptions, read_files, resolve_paths
 from reportlib.inputs._schemas import SCHEMAS
-from reportlib.inputs._values import Notes, parse_dates, text
+from reportlib.inputs._values import Notes, day_month_order, parse_dates, text
 from reportlib.inputs.config import CONFIG_FILE, InputSpec, JoinSpec, did_you_mean
 from reportlib.inputs.sources import SOURCES, Source, get_source
 from reportlib.inputs.sources._base import VALUES_COLUMNS, values_table
@@ -280,9 +280,9 @@ def _export_checked(con, spec: InputSpec, source: Source, out: Transformed) -> b
     for name, allowed in source.allowed.items():
         if name.casefold() in columns:
             out.problems += _unknown_values(con, spec, source, columns[name.casefold()], allowed)
-    for name in source.dates:
-        if name.casefold() in columns:
-            _read_dates(con, spec, source, columns[name.casefold()], out)
+    dates = [columns[name.casefold()] for name in source.dates if name.casefold() in columns]
+    if dates:
+        _read_dates(con, spec, source, dates, out)
     if source.record_id is not None and not _without_repeats(con, spec, source, out):
         return False
     return len([p for p in out.problems if p.severity == "error"]) == errors
@@ -310,47 +310,117 @@ def _unknown_values(con, spec: InputSpec, source: Source, column: str, allowed: 
     ]
 
 
-def _read_dates(con, spec: InputSpec, source: Source, column: str, out: Transformed) -> None:
-    """Cells of ``column`` that the source's own formats cannot read, read by the inputs'
-    date parser (``date_format``, ``dayfirst``) and written back as ISO; the rest said."""
-    cells = con.execute(
-        f'SELECT rowid AS rid, "{ROW}", "{column}" AS cell FROM "{EXPORT}" '
-        f"WHERE NULLIF(TRIM(\"{column}\"), '') IS NOT NULL AND {timestamp(q(column))} IS NULL"
-    ).df()
+def _read_dates(con, spec: InputSpec, source: Source, columns: list[str], out: Transformed) -> None:
+    """The source's date ``columns`` as one ISO text per instant, so that the query reads them
+    and two copies of a record compare on the date, not on how it was written.
+
+    Cells the source's own formats cannot read (a file re-saved as ``25/02/2026 00:00``) are
+    read by the inputs' date parser (``date_format``, ``dayfirst``) with ONE day/month order
+    per file, over all its date columns: a spreadsheet re-saves every date of a file alike.
+    """
+    cells = _unreadable_dates(con, columns)
+    files = cells.groupby(FILE, sort=False) if FILE in cells else [(spec.path, cells)]
+    for file, part in files:
+        _read_file_dates(con, spec, source, str(file), part.reset_index(drop=True), out)
+    for column in columns:
+        cell = timestamp(q(column))
+        con.execute(f"UPDATE {q(EXPORT)} SET {q(column)} = strftime({cell}, '{_ISO}') WHERE {cell} IS NOT NULL")
+
+
+#: The one text a source's date cells are rewritten to.
+_ISO = "%Y-%m-%d %H:%M:%S"
+
+
+def _unreadable_dates(con, columns: list[str]) -> pd.DataFrame:
+    """The non-blank cells of ``columns`` that the sources' timestamp formats cannot read:
+    ``rid`` (DuckDB's rowid), the row, the file when the export stacks several, column and cell."""
+    file = f", {q(FILE)}" if FILE in _columns(con) else ""
+    selects = [
+        f"SELECT rowid AS rid, {q(ROW)}{file}, '{c.replace(chr(39), chr(39) * 2)}' AS \"column\", {q(c)} AS cell "
+        f"FROM {q(EXPORT)} WHERE NULLIF(TRIM({q(c)}), '') IS NOT NULL AND {timestamp(q(c))} IS NULL"
+        for c in columns
+    ]
+    return con.execute(" UNION ALL ".join(selects) + f" ORDER BY {q(ROW)}").df()
+
+
+def _read_file_dates(con, spec: InputSpec, source: Source, file: str, cells: pd.DataFrame, out: Transformed) -> None:
+    """One file's unreadable date ``cells`` parsed together, in one order, and written back;
+    what the parser found said per column, naming the file."""
     if cells.empty:
         return
     notes = Notes()
-    dates, bad = parse_dates(cells["cell"], spec.date_format, spec.dayfirst, notes)
+    dates, bad = parse_dates(cells["cell"], spec.date_format, spec.dayfirst, notes, within="this file")
     out.problems += [
         Problem(
-            f"{int(mask.sum()):,} value(s) in this column: {sentence}",
-            file=spec.path,
-            row=int(cells.loc[mask, ROW].iloc[0]),
+            f"{int((mask & mine).sum()):,} value(s) in this column: {sentence}",
+            file=file,
+            row=int(cells.loc[mask & mine, ROW].iloc[0]),
             column=column,
             severity="warning" if severity == "warning" else "error",
             input=spec.name,
         )
         for severity, sentence, mask in notes.items
-        if mask.any()
+        for column, mine in _by_column(cells)
+        if (mask & mine).any()
     ]
+    if not spec.date_format:
+        out.problems += _order_from_other_columns(spec, file, cells)
     how = f"date_format = {spec.date_format!r} does not fit it" if spec.date_format else "set date_format"
     out.problems += [
         Problem(
             f"'{str(cell).strip()}' could not be read as a date ({source.name} writes e.g. 2026-01-05 10:12). "
             f'If the file was re-saved with other dates, {how} (e.g. date_format = "%d/%m/%Y %H:%M") or '
             f"dayfirst = true under [inputs.{spec.name}].",
-            file=spec.path,
+            file=file,
             row=int(row),
             column=column,
             input=spec.name,
         )
-        for cell, row in zip(cells.loc[bad, "cell"].head(20), cells.loc[bad, ROW].head(20), strict=True)
+        for cell, row, column in cells.loc[bad, ["cell", ROW, "column"]].head(20).itertuples(index=False)
     ]
-    read = pd.DataFrame({"rid": cells.loc[~bad, "rid"], "iso": dates[~bad].dt.strftime("%Y-%m-%d %H:%M:%S")})
-    if not read.empty:
-        con.register("__dates__", read)
-        con.execute(f'UPDATE "{EXPORT}" SET "{column}" = d.iso FROM __dates__ d WHERE "{EXPORT}".rowid = d.rid')
-        con.unregister("__dates__")
+    read = pd.DataFrame(
+        {"rid": cells.loc[~bad, "rid"], "iso": dates[~bad].dt.strftime(_ISO), "column": cells.loc[~bad, "column"]}
+    )
+    con.register("__dates__", read)
+    for column in read["column"].unique():
+        con.execute(
+            f"UPDATE {q(EXPORT)} SET {q(column)} = d.iso FROM __dates__ d "
+            f'WHERE {q(EXPORT)}.rowid = d.rid AND d."column" = ?',
+            [column],
+        )
+    con.unregister("__dates__")
+
+
+def _by_column(cells: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    return [(str(c), cells["column"].eq(c)) for c in cells["column"].unique()]
+
+
+def _order_from_other_columns(spec: InputSpec, file: str, cells: pd.DataFrame) -> list[Problem]:
+    """A warning per date column whose own cells do not show day or month first (10/03/2026)
+    but are read in the order another column of the file shows (20/01/2026: day first)."""
+    shown = day_month_order(cells["cell"].astype("string").str.strip())
+    if shown["day_first"].any() == shown["month_first"].any():
+        return []  # neither shown (the parser warned) or both (the parser's error)
+    order = "day first" if shown["day_first"].any() else "month first"
+    if spec.dayfirst and order == "day first":
+        return []  # what dayfirst = true says
+    settled = shown["day_first"] | shown["month_first"]
+    witness = cells[settled].iloc[0]
+    return [
+        Problem(
+            f"{int((mine & shown['either']).sum()):,} value(s) in this column (e.g. "
+            f"{cells.loc[mine & shown['either'], 'cell'].iloc[0]}) could be day or month first; they are read "
+            f"{order}, as {witness['column']} shows in this file ({witness['cell']}): a file re-saved by a "
+            f"spreadsheet writes all its dates one way. If this column differs, set date_format.",
+            file=file,
+            row=int(cells.loc[mine & shown["either"], ROW].iloc[0]),
+            column=column,
+            severity="warning",
+            input=spec.name,
+        )
+        for column, mine in _by_column(cells)
+        if not (mine & settled).any() and (mine & shown["either"]).any()
+    ]
 
 
 def _without_repeats(con, spec: InputSpec, source: Source, out: Transformed) -> bool:

@@ -203,12 +203,18 @@ def _separators(t: str, decimal: str, thousands: str | None) -> str | None:
 
 
 def parse_dates(
-    s: pd.Series, fmt: str | None = None, dayfirst: bool = False, notes: Notes | None = None
+    s: pd.Series,
+    fmt: str | None = None,
+    dayfirst: bool = False,
+    notes: Notes | None = None,
+    within: str = "the column",
 ) -> tuple[pd.Series, pd.Series]:
     """datetime64[ns] values and a mask of cells that are not dates.
 
     Time zone offsets are dropped, not converted: an export's date is the one its
     company wrote (``2024-01-31T23:30-05:00`` is 31 January), with a warning in ``notes``.
+    ``s`` is read in one day/month order; ``within`` names what ``s`` is in the notes' sentences
+    ("the column", or "this file" when ``s`` holds every date cell of a file).
     """
     notes = notes if notes is not None else Notes()
     if isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -219,7 +225,7 @@ def parse_dates(
     elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = _numeric_dates(s.astype("float64"), fmt)
     else:
-        out = _text_dates(s, fmt, dayfirst, notes)
+        out = _text_dates(s, fmt, dayfirst, notes, within)
     out = pd.to_datetime(out, errors="coerce").astype("datetime64[ns]")
     return out, out.isna() & present(s)
 
@@ -253,19 +259,21 @@ def _epoch(s: pd.Series, unit: str) -> pd.Series:
     return pd.to_datetime(s.where(ok), unit=unit, errors="coerce")
 
 
-def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> pd.Series:
-    codes, values = _text_date_codes(s, fmt, dayfirst, notes)
+def _text_dates(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes, within: str) -> pd.Series:
+    codes, values = _text_date_codes(s, fmt, dayfirst, notes, within)
     return pd.Series(per_row(values, codes, np.datetime64("NaT", "ns")), index=s.index, dtype="datetime64[ns]")
 
 
-def _text_date_codes(s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes) -> tuple[np.ndarray, np.ndarray]:
+def _text_date_codes(
+    s: pd.Series, fmt: str | None, dayfirst: bool, notes: Notes, within: str = "the column"
+) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the cells' distinct texts (-1 = blank) and the date of each text (NaT when
     it is not one): a date column of millions of rows has a few thousand distinct texts."""
     codes, uniques = _distinct_cells(s)
     if not len(uniques):
         return codes, np.array([], dtype="datetime64[ns]")
     distinct = pd.Series(np.asarray(uniques, dtype=object))
-    parsed, issues = _distinct_dates(distinct, fmt, dayfirst)
+    parsed, issues = _distinct_dates(distinct, fmt, dayfirst, within)
     for severity, sentence, which in issues:
         notes.add(severity, sentence, pd.Series(per_row(which.to_numpy(dtype=bool), codes, False), index=s.index))
     return codes, parsed.to_numpy(dtype="datetime64[ns]")
@@ -303,7 +311,7 @@ def _cell_text(v: Any) -> str:
 
 
 def _distinct_dates(
-    u: pd.Series, fmt: str | None, dayfirst: bool
+    u: pd.Series, fmt: str | None, dayfirst: bool, within: str = "the column"
 ) -> tuple[pd.Series, list[tuple[str, str, pd.Series]]]:
     """Parse distinct texts; the issues found (severity, sentence, mask over ``u``)."""
     issues: list[tuple[str, str, pd.Series]] = []
@@ -324,7 +332,7 @@ def _distinct_dates(
         rest = out.isna() & ~refused
         if not rest.any():
             break
-        found, issue = rule(u[rest], dayfirst)
+        found, issue = rule(u[rest], dayfirst, within)
         out[rest] = found
         if issue:
             mask = issue[2].reindex(u.index, fill_value=False)
@@ -358,7 +366,7 @@ def _month_start(years: pd.Series, months: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="%Y-%m", errors="coerce")
 
 
-def _months(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
+def _months(u: pd.Series, dayfirst: bool, within: str) -> tuple[pd.Series, None]:
     """``Jan-24``, ``January 2024``, ``11/24``, ``03/2024``, ``202401``, ``2024-3``: first day.
 
     A layout no text has is skipped: its month starts would all be NaT, and building them
@@ -381,21 +389,34 @@ def _months(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
     return out, None
 
 
-def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | None]:
-    """d/m/y or m/d/y read with ONE order per column: the order its unambiguous values
-    show (a first part above 12 is a day), else ``dayfirst``. Both orders shown: an error."""
+def day_month_order(u: pd.Series) -> pd.DataFrame:
+    """What each d/m/y text shows of its order: ``day_first`` (its first part is above 12, as in
+    20/01/2026), ``month_first`` (its second part is, 01/20/2026) or ``either`` (05/03/2026 reads
+    two ways; 05/05 does not count, it reads the same both ways). Not d/m/y: all False."""
+    parts = u.str.extract(_DMY)
+    first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
+    day_first, month_first = first.gt(12) & second.le(12), second.gt(12) & first.le(12)
+    either = first.le(12) & second.le(12) & first.ne(second)
+    return pd.DataFrame({"day_first": day_first, "month_first": month_first, "either": either}, index=u.index)
+
+
+def _day_month_year(u: pd.Series, dayfirst: bool, within: str) -> tuple[pd.Series, tuple | None]:
+    """d/m/y or m/d/y read with ONE order per column (or per ``within``): the order its
+    unambiguous values show (a first part above 12 is a day), else ``dayfirst``. Both orders
+    shown: an error."""
     parts = u.str.extract(_DMY)
     first, second = pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
     year = pd.to_numeric(parts[2], errors="coerce")
     year = year.where(year >= 100, year + 2000)
-    day_first, month_first = first.gt(12) & second.le(12), second.gt(12) & first.le(12)
+    shown = day_month_order(u)
+    day_first, month_first = shown["day_first"], shown["month_first"]
     issue = None
     if day_first.any() and month_first.any():
         minority = month_first if month_first.sum() <= day_first.sum() else day_first
         example_d, example_m = u[day_first].iloc[0], u[month_first].iloc[0]
         issue = (
             "error",
-            f"the column mixes day-first dates (e.g. {example_d}) and month-first dates "
+            f"{within} mixes day-first dates (e.g. {example_d}) and month-first dates "
             f"(e.g. {example_m}), so dates such as 03/04 cannot be read safely; export one format "
             "or set date_format.",
             minority | (first.le(12) & second.le(12)),
@@ -404,7 +425,7 @@ def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | No
     else:
         order_dayfirst = bool(day_first.any()) or (dayfirst and not month_first.any())
         # dayfirst = true was set on purpose (its default is false): nothing to warn about
-        issue = None if dayfirst else _either_order(u, first, second, day_first | month_first)
+        issue = None if dayfirst else _either_order(u, shown["either"], day_first | month_first, within)
     day, month = (first, second) if order_dayfirst else (second, first)
     text = (
         year.astype("Int64").astype("string")
@@ -425,23 +446,20 @@ def _day_month_year(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, tuple | No
     return out, issue
 
 
-def _either_order(u: pd.Series, first: pd.Series, second: pd.Series, settled: pd.Series) -> tuple | None:
+def _either_order(u: pd.Series, open_: pd.Series, settled: pd.Series, within: str) -> tuple | None:
     """A warning when no date of the column shows its order (no part above 12) and some would
     read differently the other way (05/03: 3 May or 5 March): they are read month first."""
-    if settled.any():
-        return None
-    open_ = first.notna() & first.ne(second)
-    if not open_.any():
+    if settled.any() or not open_.any():
         return None
     return (
         "warning",
-        f"no date in the column shows whether it is day first or month first (e.g. {u[open_].iloc[0]}); they "
+        f"no date in {within} shows whether it is day first or month first (e.g. {u[open_].iloc[0]}); they "
         "are read month first (MM/DD): set dayfirst = true in company.toml if they are day first, or date_format.",
         open_,
     )
 
 
-def _serials(u: pd.Series, dayfirst: bool) -> tuple[pd.Series, None]:
+def _serials(u: pd.Series, dayfirst: bool, within: str) -> tuple[pd.Series, None]:
     """Excel serial day numbers (e.g. 45292 = 2024-01-01) written as text."""
     numbers = pd.to_numeric(u, errors="coerce")
     return _numeric_dates(numbers, None).astype("datetime64[ns]"), None

@@ -18,6 +18,7 @@ from typing import Any
 
 from reportlib import registry
 from reportlib.exceptions import ConfigError, ParameterError, Problem
+from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.params import parse_compare, parse_segment
 
@@ -484,6 +485,23 @@ class _Checker:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(Problem(f"{key} {message}", file=CONFIG_FILE, column=key))
 
+    def translations_allowed(self, input_name: str, canon: str, mapping: dict[str, str], key: str) -> None:
+        """Fail for a ``values`` translation into a value the canonical column does not allow
+        (``"Renewed" = "closed won"`` for an outcome): the typo is in company.toml, not the file."""
+        col = SCHEMAS.get(input_name, {}).get(canon)
+        if col is None or col.kind != "category" or not col.allowed:
+            return
+        allowed = {*col.allowed, *([""] if col.nullable else [])}  # a blank is a nullable column's "unknown"
+        wrong = {k: v for k, v in mapping.items() if v.strip().lower() not in allowed}
+        if wrong:
+            listed = ", ".join(f'"{k}" = "{v}"' for k, v in list(wrong.items())[:5])
+            self.fail(
+                key,
+                f"translates into a value {canon} cannot take ({listed}): the right-hand side must be one of "
+                f'{", ".join(col.allowed)} (the file\'s value on the left, e.g. "{next(iter(wrong))}" = '
+                f'"{col.allowed[0]}").',
+            )
+
     def unknown(self, table: dict, allowed: tuple[str, ...] | list[str], where: str) -> None:
         for key in table:
             if key not in allowed:
@@ -738,6 +756,7 @@ class _Checker:
                 self.fail(f"{where}.values.{canon}", "must be a table of source value = canonical value.")
                 continue
             translated[canon] = {str(k): str(v) for k, v in mapping.items()}
+            self.translations_allowed(name, canon, translated[canon], f"{where}.values.{canon}")
         joins = self.joins(table, where, keyed="source" not in table)
         if "source" in table and table.get("amount_unit", "thousands") not in SOURCE_AMOUNT_UNITS:
             self.fail(

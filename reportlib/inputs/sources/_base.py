@@ -73,8 +73,10 @@ class Source:
         The export's date columns ``sql`` reads with :data:`~reportlib.inputs.sources._sql.TIMESTAMP_FORMATS`
         (matched case-insensitively). A cell those formats cannot read (a file re-saved
         with ``13/05/2024 10:00``) is read by the inputs' date parser, with the input's
-        ``date_format`` / ``dayfirst``, before ``sql`` runs; one that neither reads is an
-        error naming it, not a blank date further on.
+        ``date_format`` / ``dayfirst``, before ``sql`` runs, in one day/month order per
+        file over all these columns; one that neither reads is an error naming it and its
+        file, not a blank date further on. Every date cell is then one ISO text, so copies
+        of a record (``record_id``) compare on the date, not on how it was written.
     allowed
         Export column -> the values the tool writes there (compared lower case, trimmed),
         e.g. Stripe's ``Interval``: any other value is an error naming it and listing them.

@@ -13,10 +13,15 @@ won; ``Is Closed Lost`` true, or the stage ``Closed Lost`` / ``closedlost`` -> l
 otherwise ``Closed Won`` / ``closedwon`` -> won (an export without the flag), else open.
 Custom pipelines have their own stages (ids like ``12345678``, labels like ``Signed``):
 ``[inputs.opportunities.values.outcome]`` names them (``"Signed" = "won"``) and wins over the
-rules above; its ``"*"`` covers only the deals those rules leave open. A file in which no
-deal is won or lost while some stage is not one of the default pipeline's open stages
+rules above; its ``"*"`` covers only the deals those rules leave open. A pipeline in which
+no deal is won or lost while some stage is not one of the default pipeline's open stages
 (Appointment Scheduled, Qualified To Buy, Presentation Scheduled, Decision Maker Bought-In,
-Contract Sent) gives a warning naming the stages and the mapping to add.
+Contract Sent) gives a warning naming the pipeline, its stages and the mapping to add. Each
+pipeline is checked on its own: "each object stage is a member of exactly one pipeline"
+and an account "might have one pipeline for New Sales and another for Contract Renewals"
+(HubSpot CRM Pipelines API overview, developers.hubspot.com/docs/methods/pipelines/
+pipelines_overview), so a Sales Pipeline's Closed Won deal says nothing of a Renewals
+pipeline's ``Renewed`` / ``Churned``.
 The Close Date of an open deal is its expected date and is not ``closed_at``. Pipeline is
 kept as the dimension ``pipeline`` (every pipeline counts unless ``where`` says otherwise).
 Assumed: the flag printed as true/false.
@@ -98,7 +103,7 @@ SELECT {q("Record ID")} AS opportunity_id,
        "__row__"
 FROM src""",
     values=("outcome",),
-    checks=(unmapped_stages("HubSpot", "Deal Stage", _OPEN_STAGES),),
+    checks=(unmapped_stages("HubSpot", "Deal Stage", _OPEN_STAGES, pipeline="pipeline"),),
 )
 
 _STAGE_DATES = {

@@ -42,8 +42,11 @@ Documentation followed
   value (``yearly``, ``monthly``) is an error naming the rows and the four values.
 - Dates are written ``2026-01-05 10:12`` in the export. A date cell in another form (the
   file re-saved by a spreadsheet as ``13/05/2024 10:00``) is read with the input's
-  ``date_format`` / ``dayfirst`` (day first when a day above 12 shows it, else month first
-  with a warning); a cell that still cannot be read is an error naming it and those keys.
+  ``date_format`` / ``dayfirst``, in one day/month order for the whole file (a spreadsheet
+  re-saves every date alike): day first when a day above 12 in any date column shows it
+  (``Canceled At`` ``10/03/2026`` is 10 March when ``Created`` has ``20/01/2026``, with a
+  warning naming that column), else month first with a warning; a cell that still cannot
+  be read is an error naming it and those keys.
 - Coupons: the export names the coupon by id only; its terms come from the coupons
   export given as ``[[inputs.contracts.join]]`` (a file whose name contains "coupon").
   A coupon id absent from that file stops the run with the ids and rows: the MRR would
