@@ -482,6 +482,14 @@ def test_funnel_title_names_a_funnel_that_starts_at_leads(tiny):
     assert report.funnel_title(res).startswith(
         f"483 leads created and 37 leads who became customers this {report.period_word(res)}"
     )
+    # traffic alone (no leads input): one stage, said once ("6,781 visitors and 6,781 leads who
+    # became visitorss" before); a funnel that ends at PQLs names PQLs
+    only = replace(tiny, tables={**tiny.tables, "funnel": pd.DataFrame(dict(stage=["visitors"], count=[6781]))})
+    assert report.funnel_title(only).startswith(f"6,781 visitors this {report.period_word(res)}")
+    to_pql = pd.DataFrame(dict(stage=["visitors", "signup", "pql"], count=[900, 40, 12]))
+    assert report.funnel_title(replace(tiny, tables={**tiny.tables, "funnel": to_pql})).startswith(
+        f"900 visitors and 12 PQLs this {report.period_word(res)}"
+    )
 
 
 def test_pacing_title_names_the_targets_period_and_the_date(tiny):

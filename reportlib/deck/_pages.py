@@ -261,7 +261,12 @@ def runway_title(result: KpiResult) -> str:
 
 
 #: A funnel's first stage as a title names it ("created" is the stage of new leads).
-STAGE_WORDS = {"created": "leads created", "signup": "sign-ups", "pql": "PQLs"}
+STAGE_WORDS = {
+    "created": "leads created",
+    "signup": "sign-ups",
+    "pql": "PQLs",
+    "customer": "leads who became customers",
+}
 
 
 def funnel_title(result: KpiResult) -> str:
@@ -272,12 +277,12 @@ def funnel_title(result: KpiResult) -> str:
     t = table(result, "funnel")
     if t.empty:
         return page_title(result, "The customer journey this period")
-    first, last = t.iloc[0], t.iloc[-1]
-    stage = STAGE_WORDS.get(str(first["stage"]), str(first["stage"]).replace("_", " "))
-    head = (
-        f"{F.number(first['count'], context='text')} {stage} and {F.number(last['count'], context='text')} "
-        f"leads who became {str(last['stage']).replace('_', ' ')}s this {period_word(result)}"
-    )
+    ends = [t.iloc[0]] if len(t) == 1 else [t.iloc[0], t.iloc[-1]]
+    said = [
+        f"{F.number(r['count'], context='text')} {STAGE_WORDS.get(str(r['stage']), str(r['stage']).replace('_', ' '))}"
+        for r in ends
+    ]
+    head = f"{' and '.join(said)} this {period_word(result)}"
     extra = _phrases(result, ("revenue_per_lead", "time_to_pql_days"))
     return page_title(result, head + (f"; {', '.join(extra)}" if extra else ""))
 
