@@ -267,6 +267,19 @@ def test_contract_kpis_without_contracts():
     assert isinstance(contract_kpis(None, Window.of("2026-03", "quarter"), transactions=TX)["revenue"], Blank)
 
 
+def test_revenue_from_a_pnl_that_covers_part_of_the_period_is_blank():
+    # no contracts or transactions: revenue is the P&L's. It covers Jan-Jun 2026 (1,000, 2,000,
+    # ... 6,000). Q1 is whole: 1,000 + 2,000 + 3,000 = 6,000. Nov 2025-Jan 2026 holds January
+    # alone: never its 1,000 as the quarter's revenue (a change of +500% against Feb-Apr)
+    fin = pd.DataFrame(
+        {"month": pd.period_range("2026-01", "2026-06", freq="M"), "revenue": [1000.0 * m for m in range(1, 7)]}
+    )
+    assert contract_kpis(None, Window.of("2026-03", "quarter"), financials=fin)["revenue"] == 6000.0
+    partial = contract_kpis(None, Window.of("2026-01", "quarter"), financials=fin)
+    assert partial["revenue"] == Blank("financials do not cover revenue for 2025-11 to 2025-12 (2 months)")
+    assert isinstance(partial["revenue_share_one_off"], Blank)
+
+
 def test_carr_counts_a_signed_renewal_once_at_its_new_value():
     # acme's 2026 contract (120k a year) gets an add-on (1,000 a month, Nov-Dec 2026, signed
     # 2026-10-20) and is renewed on 2026-10-15 for 2027 at 132k, which covers both.

@@ -723,6 +723,9 @@ def contract_kpis(
         out.update({k: Blank(note) for k in ("bookings", "billings", "deferred_revenue", "contract_arr", "carr")})
         in_p = _in_period(_tiers(None, transactions, financials, (p_first, as_of)), p_first, as_of)
     total = float(in_p["total"].sum()) if len(in_p) else 0.0
+    uncovered = _uncovered(in_p, p_first, as_of) if not has_contracts and transactions is None else None
+    if uncovered is not None:  # revenue from the P&L alone: never a partial sum (METRICS.md "Time")
+        return {**out, **{k: uncovered for k in ("revenue", *(f"revenue_share_{t}" for t in TIERS))}}
     if not has_contracts:
         out["revenue"] = total if len(in_p) else Blank("no revenue data for the period")
     for tier in TIERS:
@@ -753,6 +756,19 @@ def _window_bridge_and_tiers(
     rev = _recognized(c, as_of)
     bridge = _bridge(contracts, c, (p_first, as_of), transactions, rev)
     return bridge, _in_period(_tiers(contracts, transactions, financials, (p_first, as_of), rev), p_first, as_of)
+
+
+def _uncovered(in_p: pd.DataFrame, p_first: pd.Period, as_of: pd.Period) -> Blank | None:
+    """A blank naming the months of p_first..as_of the P&L's revenue does not hold, when some
+    are missing and others are not (none at all keeps its own note); else None."""
+    if not len(in_p):
+        return None
+    held = set(pd.PeriodIndex(in_p.loc[in_p["total"].notna(), "month"], freq="M"))
+    missing = [m for m in pd.period_range(p_first, as_of, freq="M") if m not in held]
+    if not missing:
+        return None
+    span = str(missing[0]) if len(missing) == 1 else f"{missing[0]} to {missing[-1]} ({len(missing)} months)"
+    return Blank(f"financials do not cover revenue for {span}")
 
 
 def _in_period(tiers: pd.DataFrame, p_first: pd.Period, as_of: pd.Period) -> pd.DataFrame:
