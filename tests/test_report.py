@@ -598,3 +598,20 @@ def test_the_inputs_not_given_are_one_note_on_the_data_quality_page(tiny):
     # a single missing input keeps its own sentence
     one = replace(tiny, notes=[n for n in tiny.notes if n not in missing[1:]])
     assert report.notes_list(one) == one.notes
+
+
+def test_data_quality_title_never_says_all_passed_above_a_warned_gap(tiny):
+    assert report.data_quality_title(tiny).endswith("data quality: all input checks passed")
+    # billing vs P&L -99% in 2026-01 (warned by validate), +3% in 2026-02 (not); CRM vs bookings
+    # +50% differs by definition (not warned): one period
+    recon = pd.DataFrame(
+        dict(
+            source_a=["mrr", "mrr", "opportunities"],
+            source_b=["financials", "financials", "contracts"],
+            relative=[-0.99, 0.03, 0.5],
+        )
+    )
+    res = replace(tiny, tables={**tiny.tables, "reconciliation": recon})
+    assert report.data_quality_title(res).endswith(
+        "data quality: all input checks passed; sources disagree by over 10% in 1 period (reconciliation)"
+    )

@@ -16,6 +16,7 @@ from reportlib.deck._tables import definitions_table, header, styled, warnings_t
 from reportlib.deck._words import _and, _lower_first, narrative, note, page_title
 from reportlib.inputs.config import policy_meaning
 from reportlib.kpis import KpiResult
+from reportlib.kpis.reconciliation import GAP_WARNING
 from reportlib.kpis.restatements import brief_cause, cause_headline, figure_unit
 from reportlib.values import is_blank
 
@@ -296,15 +297,29 @@ def definitions_for_pages(result: KpiResult) -> pd.DataFrame:
 
 
 def data_quality_title(result: KpiResult) -> str:
-    """'Data quality: 3 warnings in the inputs; the policies in force' or 'all checks passed'."""
+    """'...; data quality: 3 warnings in the inputs' or 'all input checks passed', and the
+    periods whose sources disagree beyond the validate warning's share."""
     n = len(warnings_table(result))
     shown = f" ({min(n, 3)} shown here, all in the validate report)" if n > 3 else ""
     head = (
         f"Data quality: {n} warning{'s' if n != 1 else ''} in the inputs{shown}"
         if n
-        else "Data quality: all checks passed"
+        else "Data quality: all input checks passed"
     )
+    gaps = _warned_gaps(result)
+    if gaps:  # validate warns of them too: "all passed" above a -99% gap would contradict it
+        head += f"; sources disagree by over {GAP_WARNING:.0%} in {gaps} period{'s' * (gaps != 1)} (reconciliation)"
     return f"The definitions' policies in force; {head[:1].lower()}{head[1:]}"
+
+
+def _warned_gaps(result: KpiResult) -> int:
+    """Periods in which two sources disagree by more than the validate warning's share (CRM
+    against bookings differs by definition: not counted, as validate does not warn of it)."""
+    t = table(result, "reconciliation")
+    if t.empty:
+        return 0
+    warned = t[t["source_b"] != "contracts"]
+    return int((warned["relative"].astype(float).abs() > GAP_WARNING).sum())
 
 
 def sensitivity_note(result: KpiResult) -> None:
