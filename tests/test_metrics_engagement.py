@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from reportlib.metrics import Blank, Window, dau_mau, feature_adoption, nps_kpis, usage_kpis, usage_series
+from reportlib.metrics.engagement import NPS_IDS
 
 SEP = Window(pd.Period("2026-09", "M"), 1)
 Q3 = Window(pd.Period("2026-09", "M"), 3)
@@ -93,6 +94,25 @@ def test_nps_by_hand():
     assert k["nps_responses"] == 10.0  # the May response is outside Q3
     assert nps_kpis(nps.assign(score=pd.array([0] * 11, dtype="Int64")), Q3)["nps"] == -100.0
     assert isinstance(nps_kpis(nps, SEP)["nps"], Blank)
+
+
+def test_nps_of_a_period_starting_before_the_first_response_is_blank():
+    # Responses start in 2026-08: 2 promoters (10, 9) and 1 detractor (3) in August, 1
+    # promoter (10) in September. Jul-Sep reaches back to July, before the data: its NPS from
+    # August and September alone (3 promoters, 1 detractor of 4: 75% - 25% = +50) would read as
+    # a quarter's, so it is blank and says why (METRICS.md "Time"); Aug-Sep is whole: +50.
+    nps = pd.DataFrame(
+        {
+            "responded_at": pd.to_datetime(["2026-08-03", "2026-08-10", "2026-08-20", "2026-09-05"]),
+            "score": pd.array([10, 9, 3, 10], dtype="Int64"),
+        }
+    )
+    q3 = nps_kpis(nps, Q3)
+    assert {k: v.note for k, v in q3.items()} == {
+        k: "the period starts 2026-07, before the NPS data (it starts 2026-08)" for k in NPS_IDS
+    }
+    two_months = nps_kpis(nps, Window(pd.Period("2026-09", "M"), 2))
+    assert two_months["nps"] == pytest.approx(50.0) and two_months["nps_responses"] == 4.0
 
 
 # -------------------------------------------------- integer codes agree with the text counts
@@ -190,9 +210,14 @@ def test_nps_of_every_window_is_the_pandas_shares(rows):
         }
     )
     windows = [Window(pd.Period("2026-01", "M") + k, m) for k in range(0, 7, 2) for m in (1, 3)]
+    answered = frame.dropna()
+    first = answered["responded_at"].min().to_period("M") if len(answered) else None
     for window, got in zip(windows, nps_kpis_each(frame, windows), strict=True):
         dated = frame["responded_at"].notna() & window.contains(frame["responded_at"].dt.to_period("M"))
         scores = frame.loc[dated, "score"].dropna().astype(int)
+        if first is not None and window.first < first:  # a partial period is never scored
+            assert all("before the NPS data" in v.note for v in got.values())
+            continue
         if scores.empty:
             assert all(isinstance(v, Blank) for v in got.values())
             continue

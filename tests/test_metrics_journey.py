@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from reportlib.metrics import Blank, Window, funnel, funnel_cohorts, journey_alerts, journey_kpis
-from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS
+from reportlib.metrics.journey import FUNNEL_COHORT_COLUMNS, JOURNEY_IDS
 
 Q3 = Window(pd.Period("2026-09", "M"), 3)
 D = pd.to_datetime
@@ -30,6 +30,13 @@ def leads() -> pd.DataFrame:
     return df.astype({"lead_id": "string", "channel": "string"})
 
 
+def leads_since_january() -> pd.DataFrame:
+    """:func:`leads` and L0, a sales lead created 2026-01-05 that went no further: the
+    export then covers Q1 and Q2 whole."""
+    l0 = pd.DataFrame({"lead_id": ["L0"], "created_at": D(["2026-01-05"]), "channel": ["paid"]})
+    return pd.concat([l0.astype({"lead_id": "string", "channel": "string"}), leads()], ignore_index=True)
+
+
 def traffic() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -46,7 +53,10 @@ def test_journey_kpis_by_hand():
     assert k["signups"] == 4.0  # L1, L2, L3, L7
     assert k["visitor_to_signup"] == 4 / 600
     assert k["pqls"] == 3.0  # L1, L2, L4
-    assert k["pqls_growth"] == 2.0  # 3 / 1 (L5 in Q2) - 1
+    # Q2 (Apr-Jun) starts before the leads (2026-05): no growth on its May-June alone
+    assert k["pqls_growth"].note == "the prior period starts 2026-04, before the leads data (it starts 2026-05)"
+    growth = journey_kpis(leads_since_january(), traffic(), Q3)["pqls_growth"]
+    assert growth == 2.0  # 3 / 1 (L5 in Q2) - 1
     assert k["signup_to_pql"] == 0.75  # 3 / 4
     assert k["time_to_pql_days"] == 30.0  # (10 + 20 + 60) / 3
     assert k["pql_to_customer"] == pytest.approx(2 / 3)  # L1, L4 became customers in Q3
@@ -68,8 +78,23 @@ def test_journey_blanks():
 
 
 def test_pqls_growth_blank_without_prior_pqls():
-    k = journey_kpis(leads(), None, Window(pd.Period("2026-06", "M"), 3))  # Q2: 1 PQL, Q1: none
-    assert k["pqls"] == 1.0 and isinstance(k["pqls_growth"], Blank)
+    k = journey_kpis(leads_since_january(), None, Window(pd.Period("2026-06", "M"), 3))  # Q2: 1 PQL, Q1: none
+    assert k["pqls"] == 1.0 and k["pqls_growth"].note == "no PQLs in the prior period"
+
+
+def test_journey_of_a_period_starting_before_the_leads_is_blank():
+    # The leads start in 2026-05 (L5, L4). Q2 (Apr-Jun) reaches back to April: its months
+    # that exist give 2 signups (L5, L4) and 1 PQL (L5), a quarter's counts from two months
+    # (Meridian FY2024 read 311 signups, a +242% change), so every lead KPI is blank and
+    # says why (METRICS.md "Time"); visitors come from traffic and keep their own rule.
+    note = "the period starts 2026-04, before the leads data (it starts 2026-05)"
+    k = journey_kpis(leads(), None, Window(pd.Period("2026-06", "M"), 3), new_arr=1000.0)
+    assert {x: k[x].note for x in JOURNEY_IDS if x != "visitors"} == {x: note for x in JOURNEY_IDS if x != "visitors"}
+    assert "traffic" in k["visitors"].note
+    # May-Jun is whole: signups L4, L5 = 2; PQL L5 = 1; April (its prior) is before the data
+    whole = journey_kpis(leads(), None, Window(pd.Period("2026-06", "M"), 2))
+    assert (whole["signups"], whole["pqls"], whole["signup_to_pql"]) == (2.0, 1.0, 0.5)
+    assert whole["pqls_growth"].note == "the prior period starts 2026-03, before the leads data (it starts 2026-05)"
 
 
 def test_funnel_table():

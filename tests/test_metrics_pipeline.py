@@ -9,7 +9,7 @@ import pytest
 
 from reportlib.inputs.config import Policies
 from reportlib.metrics import Blank, Window, opportunity_cohorts, pace_row, pipeline_by, pipeline_kpis, pipeline_pacing
-from reportlib.metrics.pipeline import PACING_COLUMNS, period_bounds
+from reportlib.metrics.pipeline import PACING_COLUMNS, PIPELINE_IDS, period_bounds
 
 Q3 = Window(pd.Period("2026-09", "M"), 3)
 T = pd.Timestamp
@@ -40,10 +40,26 @@ def test_pipeline_kpis_by_hand():
 
 
 def test_pipeline_blanks():
-    k = pipeline_kpis(opps(), Window(pd.Period("2025-09", "M"), 3))
-    assert k["pipeline_created"] == 0.0
+    # Q4 2026 (Oct-Dec): o7 created (900), nothing closed: no win rate, deal size or cycle
+    k = pipeline_kpis(opps(), Window(pd.Period("2026-12", "M"), 3))
+    assert k["pipeline_created"] == 900.0
     assert all(isinstance(k[x], Blank) for x in ("win_rate", "avg_deal_size", "sales_cycle_days"))
     assert all(isinstance(v, Blank) for v in pipeline_kpis(None, Q3).values())
+
+
+def test_pipeline_of_a_period_starting_before_the_export_is_blank():
+    # The export starts with o5, created 2026-05. Q2 (Apr-Jun) reaches back to April: its
+    # months that exist give pipeline 3000 + 700 = 3,700 and a win rate 0 / 1 (o6 lost), a
+    # quarter's figures from two months, so every pipeline KPI is blank and says why
+    # (METRICS.md "Time"); so is a quarter wholly before the export (it read 0 pipeline).
+    note = "the period starts 2026-04, before the opportunities data (it starts 2026-05)"
+    assert {k: v.note for k, v in pipeline_kpis(opps(), Window(pd.Period("2026-06", "M"), 3)).items()} == {
+        k: note for k in PIPELINE_IDS
+    }
+    assert all(isinstance(v, Blank) for v in pipeline_kpis(opps(), Window(pd.Period("2025-09", "M"), 3)).values())
+    # May-Jun is whole: 3,700 created, o6 lost (o5 closes in July)
+    k = pipeline_kpis(opps(), Window(pd.Period("2026-06", "M"), 2))
+    assert k["pipeline_created"] == 3700.0 and k["win_rate"] == 0.0
 
 
 def test_pipeline_by_source():

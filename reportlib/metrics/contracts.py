@@ -41,7 +41,7 @@ from reportlib.metrics._dates import (
 )
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.grid import month_span, months_index, period_array
-from reportlib.metrics.periods import Window
+from reportlib.metrics.periods import Window, before_the_data, first_month
 
 __all__ = [
     "REVENUE_BRIDGE_COLUMNS",
@@ -615,13 +615,12 @@ CONTRACT_KPIS = [
 def data_start(contracts: pd.DataFrame | None, transactions: pd.DataFrame | None = None) -> pd.Period | None:
     """The first month of contract or transaction data: the earliest signature, start or
     transaction date; ``None`` without either input."""
-    dates = []
-    if contracts is not None and len(contracts):
-        dates += [contracts[c].min() for c in ("signed_date", "start_date") if c in contracts]
-    if transactions is not None and len(transactions):
-        dates.append(transactions["date"].min())
-    dates = [d for d in dates if pd.notna(d)]
-    return pd.Period(min(dates), freq="M") if dates else None
+    columns = []
+    if contracts is not None:
+        columns += [contracts[c] for c in ("signed_date", "start_date") if c in contracts]
+    if transactions is not None:
+        columns.append(transactions["date"])
+    return first_month(*columns)
 
 
 class ContractHistory(NamedTuple):
@@ -704,9 +703,8 @@ def contract_kpis(
     p_first = as_of - (w - 1)
     has_contracts = contracts is not None and len(contracts) > 0
     first = data_start(contracts, transactions)
-    if first is not None and p_first < first:  # never a partial sum (METRICS.md "Time")
-        note = f"the period starts {p_first}, before the revenue data (it starts {first})"
-        return {k: Blank(note) for k in CONTRACT_KPIS}
+    if (blank := before_the_data(window, first, "revenue")) is not None:  # never a partial sum
+        return {k: blank for k in CONTRACT_KPIS}
     out: dict[str, Value] = {}
     if has_contracts:
         bridge, in_p = _window_bridge_and_tiers(contracts, transactions, financials, p_first, as_of, history)

@@ -15,7 +15,7 @@ import pandas as pd
 from reportlib._codes import factorized
 from reportlib.metrics._dates import day_dates, month_ordinals, wall_time
 from reportlib.metrics._values import Blank, Value, safe_ratio
-from reportlib.metrics.periods import Window
+from reportlib.metrics.periods import Window, before_the_data, first_month
 
 USAGE_IDS = ("dau_mau", "mau", "active_accounts", "usage_depth")
 NPS_IDS = ("nps", "nps_responses", "nps_promoters", "nps_passives", "nps_detractors")
@@ -123,9 +123,8 @@ def _before_the_data(events: _Events, window: Window) -> dict[str, Blank]:
         return {}
     first = pd.Period(ordinal=int(dated.min()), freq="M")
     out: dict[str, Blank] = {}
-    if window.first < first:
-        note = f"the period starts {window.first}, before the usage data (it starts {first})"
-        out.update({k: Blank(note) for k in ("active_accounts", "usage_depth")})
+    if (blank := before_the_data(window, first, "usage")) is not None:
+        out.update({k: blank for k in ("active_accounts", "usage_depth")})
     if window.as_of < first:
         note = f"{window.as_of} is before the usage data (it starts {first})"
         out.update({k: Blank(note) for k in ("dau_mau", "mau")})
@@ -202,7 +201,8 @@ def feature_adoption(usage: pd.DataFrame, window: Window, core_features: Iterabl
 
 def nps_kpis(nps: pd.DataFrame | None, window: Window) -> dict[str, Value]:
     """NPS over responses in the window: % promoters (9-10) - % detractors (0-6), on
-    -100..100, with the three shares as fractions and the response count."""
+    -100..100, with the three shares as fractions and the response count; blank with a
+    note when the window starts before the first response's month (METRICS.md "Time")."""
     return nps_kpis_each(nps, [window])[0]
 
 
@@ -216,10 +216,15 @@ def nps_kpis_each(nps: pd.DataFrame | None, windows: Iterable[Window]) -> list[d
     answered = nps["responded_at"].notna() & nps["score"].notna()
     months = month_ordinals(wall_time(nps.loc[answered, "responded_at"]))
     scores = nps.loc[answered, "score"].astype(int).to_numpy()
-    return [_nps(scores[w.holds(months)], w) for w in windows]
+    first = first_month(nps.loc[answered, "responded_at"])
+    return [_nps(scores[w.holds(months)], w, before_the_data(w, first, "NPS")) for w in windows]
 
 
-def _nps(scores: np.ndarray, window: Window) -> dict[str, Value]:
+def _nps(scores: np.ndarray, window: Window, before: Blank | None) -> dict[str, Value]:
+    """NPS of the window's ``scores``; ``before``: the blank of a window starting before the
+    first response (its score would be a partial period's)."""
+    if before is not None:
+        return {k: before for k in NPS_IDS}
     if not len(scores):
         note = f"no NPS responses in {window.label}"
         return {k: Blank(note) for k in NPS_IDS}

@@ -15,7 +15,7 @@ import pandas as pd
 
 from reportlib.metrics._groups import dimension_keys, per_cohort, summed_by_dimension
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
-from reportlib.metrics.periods import Window
+from reportlib.metrics.periods import Window, before_the_data, first_month
 
 #: Lead stages in funnel order, named after their columns without ``_at``.
 LEAD_STAGES = ("created", "signup", "pql", "customer")
@@ -118,6 +118,9 @@ def journey_kpis(
 ) -> dict[str, Value]:
     """Every customer-journey KPI of METRICS.md for the window.
 
+    A window (or for pqls_growth, its prior window) starting before the leads' first month
+    gives blanks that say so, never counts of the months that exist (METRICS.md "Time").
+
     Parameters
     ----------
     leads, traffic : DataFrame or None
@@ -132,10 +135,16 @@ def journey_kpis(
     """
     out: dict[str, Value] = {}
     out["visitors"] = visitors(traffic, window)
+    first = None if leads is None else first_month(*(leads[f"{s}_at"] for s in stages(leads)))
+    if (blank := before_the_data(window, first, "leads")) is not None:
+        return {**out, **{k: blank for k in JOURNEY_IDS if k != "visitors"}}
     out["signups"] = _count_in(leads, "signup", window)
     out["visitor_to_signup"] = _ratio(out["signups"], out["visitors"], "no visitors in the period")
     out["pqls"] = _count_in(leads, "pql", window)
-    out["pqls_growth"] = _growth(out["pqls"], _count_in(leads, "pql", window.prior()), "PQLs")
+    prior = before_the_data(window.prior(), first, "leads", "prior period")
+    out["pqls_growth"] = (
+        _growth(out["pqls"], _count_in(leads, "pql", window.prior()), "PQLs") if prior is None else prior
+    )
     out["signup_to_pql"] = _ratio(out["pqls"], out["signups"], "no signups in the period")
     out["time_to_pql_days"] = time_to_pql_days(leads, window)
     customers = _count_in(leads, "customer", window)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from reportlib.exceptions import ParameterError
 from reportlib.metrics._dates import month_ordinals, wall_time
+from reportlib.metrics._values import Blank
 from reportlib.params import WINDOWS, fiscal_period_end, period_label
 
 
@@ -121,3 +122,36 @@ class Window:
     def label(self) -> str:
         """The period's one label (:func:`reportlib.params.period_label`)."""
         return period_label(self.as_of, self.months, self.fiscal_start)
+
+
+def first_month(*dates: pd.Series) -> pd.Period | None:
+    """The earliest month of any of the date columns ``dates`` (NaT left out), as their own
+    clock shows it; None when none holds a date."""
+    firsts = [wall_time(d).min() for d in dates]
+    known = [f for f in firsts if pd.notna(f)]
+    return pd.Period(min(known), freq="M") if known else None
+
+
+def before_the_data(window: Window, first: pd.Period | None, data: str, period: str = "period") -> Blank | None:
+    """The blank a window reaching before the first month of its data gets (METRICS.md
+    "Time": never a partial sum of the months that exist), or None when the data covers it.
+
+    Parameters
+    ----------
+    window : Window
+        The period a KPI is computed over.
+    first : Period or None
+        The first month of the data (None: no dated rows, nothing to say here).
+    data : str
+        The data's name in the note ("leads", "NPS").
+    period : str
+        The window's name in the note ("period", "prior period").
+
+    Examples
+    --------
+    >>> before_the_data(Window(pd.Period("2024-03", "M"), 12), pd.Period("2023-11", "M"), "leads")
+    Blank(note='the period starts 2023-04, before the leads data (it starts 2023-11)')
+    """
+    if first is None or window.first >= first:
+        return None
+    return Blank(f"the {period} starts {window.first}, before the {data} data (it starts {first})")

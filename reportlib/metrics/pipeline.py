@@ -17,7 +17,7 @@ from reportlib.metrics._groups import dimension_keys, per_cohort, sums_by_cohort
 from reportlib.metrics._noted import policy
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.movements import MovementSet
-from reportlib.metrics.periods import Window
+from reportlib.metrics.periods import Window, before_the_data, first_month
 
 PIPELINE_IDS = ("pipeline_created", "win_rate", "avg_deal_size", "sales_cycle_days")
 PACING_COLUMNS = [
@@ -39,7 +39,9 @@ def _outcome(opps: pd.DataFrame) -> pd.Series:
 
 
 def pipeline_kpis(opportunities: pd.DataFrame | None, window: Window) -> dict[str, Value]:
-    """pipeline_created, win_rate, avg_deal_size, sales_cycle_days over the window.
+    """pipeline_created, win_rate, avg_deal_size, sales_cycle_days over the window; blank
+    with a note when the window starts before the opportunities' first month (METRICS.md
+    "Time": never from the months that exist).
 
     Parameters
     ----------
@@ -54,6 +56,9 @@ def pipeline_kpis(opportunities: pd.DataFrame | None, window: Window) -> dict[st
     if opportunities is None:
         note = "no opportunities input: add a CRM opportunities export to report the pipeline"
         return {k: Blank(note) for k in PIPELINE_IDS}
+    # the export's first month is its first opportunity created: none closes before it
+    if (blank := before_the_data(window, first_month(opportunities["created_at"]), "opportunities")) is not None:
+        return {k: blank for k in PIPELINE_IDS}
     row = _pipeline_stats(opportunities, window)
     return {
         "pipeline_created": float(row["pipeline_created"]),
