@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ from reportlib._command import CONFIG_FILE, HELP_OPTIONS
 from reportlib._memory import keep_freed_memory, settle_imports
 from reportlib._store import Mode
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
-from reportlib.params import parse_compare, parse_segment
+from reportlib.params import as_of_month, parse_compare, parse_segment
 from reportlib.processes import Terminated, interrupted, raise_on_signals
 from reportlib.serve import IDLE_MINUTES, ServerError, run_server, serving_session, stop_server
 
@@ -68,36 +67,14 @@ class _Parsed(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
-_QUARTER = re.compile(r"(?i)^(FY)?(\d{4})-?Q([1-4])$")
-
-
-def as_of_month(text: str | None, fiscal_year_start_month: int = 1) -> str | None:
-    """``--as-of`` as the month the data is reported to.
-
-    ``YYYY-MM`` and ``YYYY-MM-DD`` pass unchanged; ``2026Q3`` is the quarter's last month
-    (2026-09); ``FY2027Q1`` is the first quarter of the fiscal year 2027, which ends in
-    2027 and starts in month ``fiscal_year_start_month`` (1: the calendar year, so
-    FY2027Q1 = 2027-03; 4: April to March, so FY2027Q1 = April-June 2026 = 2026-06).
-    """
-    if text is None:
-        return None
-    match = _QUARTER.match(text.strip())
-    if not match:
-        return text
-    fiscal, year, quarter = match.group(1), int(match.group(2)), int(match.group(3))
-    start = fiscal_year_start_month if fiscal else 1
-    first = (year - (1 if start > 1 else 0)) * 12 + (start - 1) + (quarter - 1) * 3  # months since year 0
-    last = first + 2
-    return f"{last // 12:04d}-{last % 12 + 1:02d}"
-
-
 def _as_of(ctx: click.Context, param: Any, value: str | None) -> str | None:
-    """Calendar quarters now; a fiscal quarter (FY2027Q1) waits for its company's policy."""
+    """Calendar quarters now; a fiscal quarter or year (FY2027Q1, FY2027) waits for its
+    company's policy."""
     return value if value and value.strip().upper().startswith("FY") else as_of_month(value)
 
 
 def _fiscal_as_of(as_of: str | None, companies: Sequence[Path]) -> str | None:
-    """A ``FY....Q.`` as-of as a month, with the companies' ``fiscal_year_start_month``
+    """A fiscal as-of (``FY2027Q1``, ``FY2027``) as a month, with the companies' ``fiscal_year_start_month``
     policy (they must agree: one as-of is given to all of them)."""
     if not as_of or not as_of.strip().upper().startswith("FY"):
         return as_of
@@ -121,7 +98,8 @@ def _period_options(func: Callable) -> Callable:
                 default=None,
                 callback=_as_of,
                 metavar="PERIOD",
-                help="Last month reported: 2026-09, 2026Q3 or FY2027Q1 (a quarter's last month), or "
+                help="Last month reported: 2026-09, 2026Q3, FY2027Q1 or FY2027 (a quarter's or fiscal year's "
+                "last month), or "
                 "a YYYY-MM-DD day for pacing. Default: the last month of the revenue data.",
             ),
             click.option(

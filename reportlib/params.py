@@ -19,7 +19,9 @@ __all__ = [
     "WINDOWS",
     "Compare",
     "Segment",
+    "as_of_month",
     "fiscal_period_end",
+    "named_period",
     "pack_folder",
     "parse_compare",
     "parse_segment",
@@ -95,6 +97,55 @@ def fiscal_period_end(as_of: Any, months: int, fiscal_start: int = 1) -> pd.Peri
         return end
     since = ((end.month - fiscal_start) % 12 + 1) % months  # months past the last period end
     return end - since
+
+
+_QUARTER = re.compile(r"(?i)^(FY)?\s*(\d{4})\s*-?\s*Q([1-4])$")
+_FISCAL_YEAR = re.compile(r"(?i)^FY\s*(\d{4})$")
+
+
+def named_period(text: str, fiscal_start: int = 1) -> tuple[pd.Period, int] | None:
+    """The last month and the length in months of a quarter or year named as the product
+    names them, or None for anything else.
+
+    ``2026Q3`` is a calendar quarter (2026-09, 3); ``FY2027Q1`` (or ``FY2027 Q1``, as
+    :func:`period_label` writes it) is the first quarter and ``FY2027`` the whole of the
+    fiscal year 2027, which ends in 2027 and starts in month ``fiscal_start`` (1: the
+    calendar year).
+
+    Examples
+    --------
+    >>> named_period("FY2027Q1", fiscal_start=4)   # April to June 2026
+    (Period('2026-06', 'M'), 3)
+    >>> named_period("FY2026", fiscal_start=4)     # April 2025 to March 2026
+    (Period('2026-03', 'M'), 12)
+    """
+    text = str(text).strip()
+    if match := _FISCAL_YEAR.match(text):
+        return _fiscal_year_first(int(match.group(1)), fiscal_start) + 11, 12
+    if match := _QUARTER.match(text):
+        fiscal, year, quarter = match.group(1), int(match.group(2)), int(match.group(3))
+        first = _fiscal_year_first(year, fiscal_start if fiscal else 1)
+        return first + (quarter - 1) * 3 + 2, 3
+    return None
+
+
+def _fiscal_year_first(year: int, fiscal_start: int) -> pd.Period:
+    """The first month of the fiscal year ``year`` (named after the calendar year it ends in)."""
+    return pd.Period(year=year - (1 if fiscal_start > 1 else 0), month=fiscal_start, freq="M")
+
+
+def as_of_month(text: str | None, fiscal_year_start_month: int = 1) -> str | None:
+    """``--as-of`` as the month the data is reported to.
+
+    ``YYYY-MM`` and ``YYYY-MM-DD`` pass unchanged; a quarter or a fiscal year named as in
+    :func:`named_period` is its last month: ``2026Q3`` 2026-09; with April as the first
+    month of the fiscal year, ``FY2027Q1`` (April-June 2026) 2026-06 and ``FY2027``
+    (April 2026 - March 2027) 2027-03.
+    """
+    if text is None:
+        return None
+    named = named_period(text, fiscal_year_start_month)
+    return text if named is None else str(named[0])
 
 
 def parse_segment(segment: Any) -> Segment | None:

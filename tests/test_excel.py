@@ -112,6 +112,22 @@ def test_quarters_as_of(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "tiny" / "2025-12" / "kpis.csv").is_file()  # Oct-Dec 2025
 
 
+def test_a_fiscal_year_as_of(tmp_path: Path) -> None:
+    """``--as-of FY2026`` is the fiscal year's last month, as FY2026Q4 is (it was refused as
+    'not a month')."""
+    from reportlib.cli import as_of_month
+
+    assert as_of_month("FY2026", 4) == "2026-03"  # April start: FY2026 = Apr 2025 - Mar 2026
+    assert as_of_month("FY2026") == "2026-12" and as_of_month("FY2026", 2) == "2026-01"  # Feb 2025 - Jan 2026
+    company = tiny_company(tmp_path / "tiny")  # data 2025-01 .. 2026-03
+    toml = company / "company.toml"
+    toml.write_text(toml.read_text().replace("[company]", "[policies]\nfiscal_year_start_month = 4\n\n[company]", 1))
+    out = tmp_path / "out"
+    assert main(["kpis", str(company), "--as-of", "FY2026", "--window", "year", "--out", str(out)]) == 0
+    kpis = pd.read_csv(out / "tiny" / "2026-03" / "kpis.csv")  # the year April 2025 - March 2026
+    assert set(kpis["as_of"].astype(str)) == {"2026-03"}
+
+
 def test_workbook_cells_round_trip_through_openpyxl(tmp_path: Path) -> None:
     """The hand-written SpreadsheetML reads back cell for cell: text escaped (a control
     character XML cannot hold is dropped), blanks empty, numbers formatted per column."""

@@ -12,7 +12,8 @@ from reportlib.cli import main
 from reportlib.inputs import load_company
 from reportlib.kpis import compute_kpis, write_kpis
 from reportlib.kpis.builder import reconciliation_warnings
-from reportlib.kpis.reconciliation import RECONCILIATION_COLUMNS, report_window, scale_hint
+from reportlib.kpis.reconciliation import RECONCILIATION_COLUMNS, report_window, scale_hint, stack_reconciliation
+from reportlib.params import period_label
 
 
 def company(folder: Path) -> Path:
@@ -58,16 +59,26 @@ def company(folder: Path) -> Path:
         ],
         columns=["opportunity_id", "created_at", "amount", "stage", "closed_at", "outcome"],
     ).to_csv(folder / "opps.csv", index=False)
-    pd.DataFrame(
-        [("arr", "2026-06", 19000.0), ("mrr", "2026Q2", 1500.0), ("nrr", "H1 2026", 1.0), ("bogus", "2026-06", 1.0)],
-        columns=["kpi", "period", "value"],
-    ).to_csv(folder / "reported.csv", index=False)
-    (folder / "company.toml").write_text(
+    reported = [
+        ("arr", "2026-06", 19000.0),
+        ("mrr", "2026Q2", 1500.0),
+        ("nrr", "H1 2026", 1.0),
+        ("bogus", "2026-06", 1.0),
+    ]
+    return _with_reported(
+        folder,
+        reported,
         '[company]\nname = "Recon"\ncurrency = "EUR"\n'
         '[inputs.contracts]\npath = "contracts.csv"\n[inputs.financials]\npath = "pnl.csv"\n'
-        '[inputs.opportunities]\npath = "opps.csv"\n[inputs.reported]\npath = "reported.csv"\n',
-        encoding="utf-8",
+        '[inputs.opportunities]\npath = "opps.csv"\n',
     )
+
+
+def _with_reported(folder: Path, reported: list[tuple[str, str, float]], config: str) -> Path:
+    """``folder`` with reported.csv of ``reported`` (kpi, period, value) and company.toml of
+    ``config`` and the reported input."""
+    pd.DataFrame(reported, columns=["kpi", "period", "value"]).to_csv(folder / "reported.csv", index=False)
+    (folder / "company.toml").write_text(config + '[inputs.reported]\npath = "reported.csv"\n', encoding="utf-8")
     return folder
 
 
@@ -143,6 +154,82 @@ def test_report_window(period, as_of, months):
     window = report_window(period)
     assert (str(window.as_of), window.months) == (as_of, months)
     assert report_window("H1 2026") is None
+
+
+@pytest.mark.parametrize(
+    "period, as_of, months",
+    [
+        ("FY2026", "2026-03", 12),  # April 2025 - March 2026, not the calendar year 2026
+        ("fy 2026", "2026-03", 12),
+        ("FY2027Q1", "2026-06", 3),  # April - June 2026
+        ("FY2027 Q1", "2026-06", 3),  # as period_label writes it
+        ("FY2026Q4", "2026-03", 3),
+        ("2026Q1", "2026-03", 3),  # a calendar quarter, as --as-of 2026Q1 reads it
+        ("2026-05", "2026-05", 1),
+    ],
+)
+def test_report_window_of_a_fiscal_year_starting_in_april(period, as_of, months):
+    window = report_window(period, fiscal_start=4)
+    assert (str(window.as_of), window.months) == (as_of, months)
+    assert window.label == period_label(as_of, months, 4)  # the product's own name of the period
+
+
+def fiscal_company(folder: Path) -> Path:
+    """A fiscal year from April. One customer, MRR 1,000 from 2024-07 to 2026-03 and 1,500
+    from 2026-04 to 2026-12; P&L revenue 1,000 a month 2024-07..2025-12, 2,000 from 2026-01.
+    The company reports FY2026 (April 2025 - March 2026) revenue 9 x 1,000 + 3 x 2,000 =
+    15,000 and ARR at 2026-03 12 x 1,000 = 12,000; FY2026 Q4 and calendar 2026Q1 (both
+    January - March 2026) revenue 3 x 2,000 = 6,000; FY2025 (April 2024 - March 2025)
+    revenue 9,000, a year the P&L covers from July only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    months = pd.period_range("2024-07", "2026-12", freq="M")
+    mrr = [1000.0 if m <= pd.Period("2026-03", "M") else 1500.0 for m in months]
+    pd.DataFrame({"customer_id": "A", "month": [str(m) for m in months], "mrr": mrr}).to_csv(
+        folder / "mrr.csv", index=False
+    )
+    revenue = [1000.0 if m.year < 2026 else 2000.0 for m in months]
+    pd.DataFrame(
+        {"month": [str(m) for m in months], "revenue": revenue, "cogs": 100.0, "sales_marketing": 50.0}
+    ).to_csv(folder / "pnl.csv", index=False)
+    reported = [
+        ("revenue", "FY2026", 15000.0),
+        ("arr", "FY2026", 12000.0),
+        ("revenue", "FY2026Q4", 6000.0),
+        ("revenue", "2026Q1", 6000.0),
+        ("revenue", "FY2025", 9000.0),
+    ]
+    return _with_reported(
+        folder,
+        reported,
+        '[company]\nname = "Fiscal"\ncurrency = "EUR"\n[policies]\nfiscal_year_start_month = 4\n'
+        '[inputs.mrr]\npath = "mrr.csv"\n[inputs.financials]\npath = "pnl.csv"\n',
+    )
+
+
+def test_reported_fiscal_years_are_recomputed_over_the_fiscal_year(tmp_path):
+    # Read as the calendar year 2026, FY2026 revenue was 12 x 2,000 = 24,000 (a false -37.5%)
+    # and ARR at 2026-12 12 x 1,500 = 18,000 (a false -33%): the fiscal year agrees exactly
+    table = compute_kpis(fiscal_company(tmp_path / "fiscal"), as_of="2026-12").tables["reconciliation"]
+    reported = table[table["source_a"] == "reported"].set_index(["period", "kpi"])
+    for period, kpi, value in [
+        ("FY2026", "revenue", 15000.0),
+        ("FY2026", "arr", 12000.0),
+        ("FY2026Q4", "revenue", 6000.0),
+        ("2026Q1", "revenue", 6000.0),
+    ]:
+        assert tuple(reported.loc[(period, kpi), ["value_b", "difference"]]) == (value, 0.0)
+    # FY2025 starts in April 2024, before the P&L (July): no recomputed value, and no
+    # difference either (a 0 would read as "the sources agree")
+    assert reported.loc[("FY2025", "revenue"), ["value_b", "difference", "relative"]].isna().all()
+
+
+def test_a_missing_value_is_no_agreement():
+    # reported 9,000 against nothing recomputed: the difference is unknown, not 0
+    rows = pd.DataFrame(
+        [("reported", "recomputed", "FY2025", "revenue", 9000.0, float("nan"))], columns=RECONCILIATION_COLUMNS[:6]
+    )
+    out = stack_reconciliation(rows)
+    assert math.isnan(out.loc[0, "difference"]) and math.isnan(out.loc[0, "relative"])
 
 
 def test_segment_pack_never_reconciles_segment_revenue_with_the_company_pnl(tmp_path):

@@ -894,7 +894,7 @@ def _reconciliation(ctx: _Ctx, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
     return stack_reconciliation(
         billing_vs_pnl(billing, name, pnl, as_of),
         crm_vs_bookings(ctx.frame("opportunities"), bookings, as_of),
-        reported_vs_recomputed(ctx.frame("reported"), value_of),
+        reported_vs_recomputed(ctx.frame("reported"), value_of, ctx.policies.fiscal_year_start_month),
     )
 
 
@@ -920,7 +920,8 @@ def reconciliation_warnings(company: Company, as_of: str | None = None) -> list[
     month, date = resolve_as_of(company, as_of)
     ctx = _context(company, company, Window(month, 3), date)
     tables = {**_contract_tables(ctx), "mrr_bridge": mrr_bridge(ctx.mov) if ctx.mov is not None else None}
-    return reconciliation_problems(_reconciliation(ctx, tables), ctx.frame("reported"))
+    fiscal = ctx.policies.fiscal_year_start_month
+    return reconciliation_problems(_reconciliation(ctx, tables), ctx.frame("reported"), fiscal_start=fiscal)
 
 
 # --- compare --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pandas as pd
 
 from reportlib.exceptions import Problem
 from reportlib.metrics import Value, Window, is_blank
+from reportlib.params import named_period
 from reportlib.registry import REGISTRY
 
 __all__ = [
@@ -42,8 +43,6 @@ GAP_WARNING = 0.10
 GAP_SHOWN_FIRST = 0.05
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})\s*-?Q([1-4])$", re.IGNORECASE)
-_YEAR = re.compile(r"^FY\s*(\d{4})$", re.IGNORECASE)
 
 
 def _rows(source_a: str, source_b: str, kpi: str, a: pd.Series, b: pd.Series) -> pd.DataFrame:
@@ -111,30 +110,33 @@ def crm_vs_bookings(opportunities: pd.DataFrame | None, bookings: pd.Series, as_
     return _rows("opportunities", "contracts", "bookings", crm_q, book_q)
 
 
-def report_window(period: str) -> Window | None:
-    """The window a reported period names: ``2026-09`` one month, ``2026Q3`` a quarter,
-    ``FY2026`` the calendar year; None for anything else."""
+def report_window(period: str, fiscal_start: int = 1) -> Window | None:
+    """The window a reported period names, read as the product names its own periods
+    (:func:`reportlib.params.named_period`): ``2026-09`` one month, ``2026Q3`` a calendar
+    quarter, ``FY2027Q1`` a fiscal quarter and ``FY2026`` the fiscal year 2026 of a fiscal
+    year starting in month ``fiscal_start`` (policy ``fiscal_year_start_month``; with 4,
+    April 2025 - March 2026); None for anything else."""
     text = str(period).strip()
     if _MONTH.match(text):
-        return Window(pd.Period(text, freq="M"), 1)
-    if m := _QUARTER.match(text):
-        return Window(pd.Period(f"{m.group(1)}Q{m.group(2)}", freq="Q").asfreq("M", how="end"), 3)
-    if m := _YEAR.match(text):
-        return Window(pd.Period(f"{m.group(1)}-12", freq="M"), 12)
-    return None
+        return Window(pd.Period(text, freq="M"), 1, fiscal_start)
+    named = named_period(text, fiscal_start)
+    return None if named is None else Window(named[0], named[1], fiscal_start)
 
 
-def reported_vs_recomputed(reported: pd.DataFrame | None, value_of: Callable[[str, Window], Value]) -> pd.DataFrame:
+def reported_vs_recomputed(
+    reported: pd.DataFrame | None, value_of: Callable[[str, Window], Value], fiscal_start: int = 1
+) -> pd.DataFrame:
     """The company's own figures vs the same KPI and period recomputed.
 
     ``value_of(kpi, window)`` recomputes one KPI; rows whose KPI id or period cannot be used
-    keep a blank ``value_b`` (:func:`reconciliation_problems` says why).
+    keep a blank ``value_b`` (:func:`reconciliation_problems` says why). ``fiscal_start``:
+    policy ``fiscal_year_start_month``, which ``FY2026`` and ``FY2026Q1`` follow.
     """
     if reported is None or reported.empty:
         return pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])
     rows = []
     for r in reported.itertuples(index=False):
-        window = report_window(r.period)
+        window = report_window(r.period, fiscal_start)
         value = value_of(r.kpi, window) if window is not None and r.kpi in REGISTRY else None
         rows.append(
             {
@@ -155,8 +157,9 @@ def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=RECONCILIATION_COLUMNS[:6])
     a, b = table["value_a"].astype(float), table["value_b"].astype(float)
     diff = a - b
-    # float noise of summing the same cents in another order is no gap
-    table["difference"] = diff.where(diff.abs() > 1e-9 * np.maximum(a.abs(), b.abs()), 0.0)
+    # float noise of summing the same cents in another order is no gap; a missing value
+    # stays blank (a 0 would read as "the sources agree")
+    table["difference"] = diff.mask(diff.abs() <= 1e-9 * np.maximum(a.abs(), b.abs()), 0.0)
     table["relative"] = table["difference"] / b.abs().where(b != 0)
     return table[RECONCILIATION_COLUMNS].reset_index(drop=True)
 
@@ -228,7 +231,7 @@ def scale_hint(value_a: pd.Series, value_b: pd.Series, billing: str) -> str | No
 
 
 def reconciliation_problems(
-    table: pd.DataFrame, reported: pd.DataFrame | None = None, threshold: float = GAP_WARNING
+    table: pd.DataFrame, reported: pd.DataFrame | None = None, threshold: float = GAP_WARNING, fiscal_start: int = 1
 ) -> list[Problem]:
     """Warnings for ``reportlib validate``: one per pair of sources that disagree by more than
     ``threshold`` (billing vs P&L, reported vs recomputed; CRM amounts vs bookings differ by
@@ -263,7 +266,7 @@ def reconciliation_problems(
                     severity="warning",
                 )
             )
-        elif report_window(r.period) is None:
+        elif report_window(r.period, fiscal_start) is None:
             out.append(
                 Problem(
                     f"reported period '{r.period}' of {r.kpi} is not a month (2026-09), a "
