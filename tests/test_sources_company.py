@@ -14,6 +14,7 @@ import pytest
 from reportlib.exceptions import InputError
 from reportlib.inputs import load_company
 from reportlib.kpis.builder import compute_kpis
+from reportlib.metrics import Window, nps_kpis
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "sources"
 MONTHS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -225,7 +226,12 @@ def test_amplitude_zip_members_are_all_read():
 def test_survey_exports_nps(name, jan, feb, both):
     assert kpis(FIX / name, "2026-01", "month")["nps"] == pytest.approx(jan)
     assert kpis(FIX / name, "2026-02", "month")["nps"] == pytest.approx(feb)
-    assert kpis(FIX / name, "2026-02")["nps"] == pytest.approx(both)  # Q1 holds Jan and Feb
+    # the quarter to February (Dec-Feb) starts before the first response (January): blank,
+    # never the Jan-Feb score read as a quarter's (METRICS.md "Time"); Jan-Feb holds both months
+    note = compute_kpis(FIX / name, as_of="2026-02").kpis.set_index("kpi").loc["nps", "note"]
+    assert note == "the period starts 2025-12, before the NPS data (it starts 2026-01)"
+    responses = load_company(FIX / name).frames["nps"]
+    assert nps_kpis(responses, Window(pd.Period("2026-02", "M"), 2))["nps"] == pytest.approx(both)
 
 
 # ---------------------------------------------------------------- company.toml under a source
