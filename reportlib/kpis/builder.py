@@ -1225,10 +1225,14 @@ def _compute(
 
 def _window(whole: Company, as_of: str | pd.Period | None, window: str | int) -> tuple[Window, pd.Timestamp]:
     """The reported window and the as-of date; a fiscal year off January ends quarter and
-    year windows on the last fiscal period end."""
+    year windows on the last fiscal period end, and the date moves back with it to that
+    end's last day (pacing and cohorts stop where the period does, not at ``as_of``)."""
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
     fiscal = whole.config.policies.fiscal_year_start_month
-    return (Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)), date
+    win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
+    if win.as_of != month:
+        date = win.as_of.to_timestamp(how="end").normalize()
+    return win, date
 
 
 def _kpi_table(
