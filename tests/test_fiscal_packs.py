@@ -24,7 +24,8 @@ from inputs_helpers import make
 
 import reportlib.pack as pack
 from reportlib.deck import report
-from reportlib.kpis import KpiResult, compute_kpis
+from reportlib.deck._charts._drawing import period_labels
+from reportlib.kpis import KpiResult, compute_kpis, write_kpis
 
 MONTHS = [str(p) for p in pd.period_range("2025-01", "2026-03", freq="M")]
 
@@ -111,3 +112,30 @@ def test_the_page_footer_names_the_window_the_kpis_report(fiscal, tmp_path, monk
     )
     assert pack._assemble(run) == 9
     assert footers == ["FY2026 Q4"]
+
+
+def test_quarterly_tables_group_by_fiscal_quarters_and_calendar_ones_stay(fiscal, tmp_path):
+    # the grid runs Jan 2025 - Jan 2026. Fiscal quarters (Feb start): Jan 2025 closes FY2025 Q4
+    # (the opening quarter: closing MRR only), then FY2026 Q1 Feb-Apr .. Q4 Nov-Jan. FY2026 Q4
+    # opens at October's 100, adds B's 50, closes at 150; ASP 50 / 1 new = 50, ARPA 150 / 2 = 75.
+    # Before: calendar quarters 2025Q1 .. 2026Q1, the reported Nov-Jan split across two bars
+    write_kpis(fiscal, tmp_path)
+    drivers = pd.read_csv(tmp_path / "tables" / "mrr_drivers.csv").set_index("period")
+    assert list(drivers.index) == ["FY2025 Q4", "FY2026 Q1", "FY2026 Q2", "FY2026 Q3", "FY2026 Q4"]
+    assert drivers.loc["FY2026 Q4", ["opening_mrr", "new", "closing_mrr"]].tolist() == [100.0, 50.0, 150.0]
+    arpa = pd.read_csv(tmp_path / "tables" / "arpa_drivers.csv").set_index("period")
+    assert arpa.loc["FY2026 Q4", ["asp", "arpa"]].tolist() == [50.0, 75.0]
+    # B, new in Jan 2026, is the FY2026 Q4 cohort (before: '2026Q1'); A is the opening cohort
+    cohorts = pd.read_csv(tmp_path / "tables" / "cohorts_logo_quarterly.csv")
+    assert sorted(cohorts["cohort"].unique()) == ["<=2025-01", "FY2026 Q4"]
+    # the chart 'MRR drivers and quick ratio by quarter' ticks its bars the same way, short
+    ticks = period_labels(fiscal.tables["mrr_drivers"]["period"], fiscal.window.as_of)
+    assert ticks == ["FY25 Q4", "FY26 Q1", "FY26 Q2", "FY26 Q3", "FY26 Q4"]
+    # a calendar company (policy 1) as of 2026-03 keeps calendar quarters 2025Q1 .. 2026Q1;
+    # its Q1 2026 holds B's 50 (Jan) and C's 40 (Mar): 100 -> 190
+    calendar = compute_kpis(febco(tmp_path, "calco", fiscal_start=1), as_of="2026-03")
+    write_kpis(calendar, tmp_path / "calco-out")
+    drivers = pd.read_csv(tmp_path / "calco-out" / "tables" / "mrr_drivers.csv").set_index("period")
+    assert list(drivers.index) == ["2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"]
+    assert drivers.loc["2026Q1", ["opening_mrr", "new", "closing_mrr"]].tolist() == [100.0, 90.0, 190.0]
+    assert period_labels(calendar.tables["mrr_drivers"]["period"])[-1] == "Q1 26"
