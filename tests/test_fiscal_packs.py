@@ -40,12 +40,15 @@ def febco(tmp_path: Path, name: str = "febco", fiscal_start: int = 2) -> Path:
     leads = "lead_id,created_at,signup_at\n" + "".join(f"L{i},{m}-10,{m}-20\n" for i, m in enumerate(MONTHS[-5:]))
     # targets: January's new ARR (inside the quarter) and calendar Q1 2026's (Jan-Mar)
     targets = "period,metric,target\n2026-01,new_arr,500\n2026Q1,new_arr,1800\n"
+    # a P&L of 100 revenue, 20 COGS and 30 S&M every month
+    financials = "month,revenue,cogs,sales_marketing\n" + "".join(f"{m},100,20,30\n" for m in MONTHS)
     toml = (
         f"\n[policies]\nfiscal_year_start_month = {fiscal_start}\n\n"
         '[inputs.mrr]\npath = "mrr.csv"\n\n[inputs.targets]\npath = "targets.csv"\n\n'
-        '[inputs.leads]\npath = "leads.csv"\n'
+        '[inputs.leads]\npath = "leads.csv"\n\n[inputs.financials]\npath = "financials.csv"\n'
     )
-    return make(tmp_path, toml, {"mrr.csv": mrr, "leads.csv": leads, "targets.csv": targets}, name)
+    files = {"mrr.csv": mrr, "leads.csv": leads, "targets.csv": targets, "financials.csv": financials}
+    return make(tmp_path, toml, files, name)
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +131,12 @@ def test_quarterly_tables_group_by_fiscal_quarters_and_calendar_ones_stay(fiscal
     # B, new in Jan 2026, is the FY2026 Q4 cohort (before: '2026Q1'); A is the opening cohort
     cohorts = pd.read_csv(tmp_path / "tables" / "cohorts_logo_quarterly.csv")
     assert sorted(cohorts["cohort"].unique()) == ["<=2025-01", "FY2026 Q4"]
+    # unit economics' quarter rows: the whole fiscal quarters (FY2025 Q4 has only January
+    # 2025: left out); FY2026 Q4 = 3 x 100 revenue, 3 x 30 S&M over 1 new customer: CAC 90
+    economics = pd.read_csv(tmp_path / "tables" / "unit_economics.csv")
+    quarters = economics[economics["freq"] == "quarter"].set_index("period")
+    assert list(quarters.index) == ["FY2026 Q1", "FY2026 Q2", "FY2026 Q3", "FY2026 Q4"]
+    assert quarters.loc["FY2026 Q4", ["revenue", "sm_spend", "cac", "new_arr"]].tolist() == [300.0, 90.0, 90.0, 600.0]
     # the chart 'MRR drivers and quick ratio by quarter' ticks its bars the same way, short
     ticks = period_labels(fiscal.tables["mrr_drivers"]["period"], fiscal.window.as_of)
     assert ticks == ["FY25 Q4", "FY26 Q1", "FY26 Q2", "FY26 Q3", "FY26 Q4"]

@@ -675,7 +675,7 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
     opening = bridge["month"].min() if len(bridge) else None
     whole = _whole_bridge(ctx) if _company_wide_financials(ctx.company) and ctx.financials is not None else None
     parts = []
-    for freq in ("M", "Q"):
+    for freq in ("M", ctx.window.quarter_freq):  # fiscal quarters under a fiscal year
         s = unit_economics_series(
             ctx.financials,
             bridge,
