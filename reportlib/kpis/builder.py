@@ -65,7 +65,6 @@ from reportlib.metrics import (
     nps_kpis,
     nps_kpis_each,
     opportunity_cohorts,
-    parse_window,
     pipeline_by_each,
     pipeline_kpis,
     pipeline_pacing,
@@ -1232,7 +1231,7 @@ def _window(whole: Company, as_of: str | pd.Period | None, window: str | int) ->
     end's last day (pacing and cohorts stop where the period does, not at ``as_of``)."""
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
     fiscal = whole.config.policies.fiscal_year_start_month
-    win = Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)
+    win = Window.reported(month, window, fiscal)
     if win.as_of != month:
         date = win.as_of.to_timestamp(how="end").normalize()
     return win, date

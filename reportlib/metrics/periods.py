@@ -104,6 +104,13 @@ class Window:
             return cls(month, months)
         return cls(fiscal_period_end(month, months, fiscal_start), months, fiscal_start)
 
+    @classmethod
+    def reported(cls, as_of: str | pd.Period, window: str | int, fiscal_start: int = 1) -> Window:
+        """The window a pack reports under policy ``fiscal_year_start_month``: with 1, the
+        ``window`` months ending at ``as_of`` (rolling); otherwise a quarter or year window
+        ends on the last fiscal period end on or before ``as_of`` (:meth:`of`)."""
+        return cls.of(as_of, window, None if fiscal_start == 1 else fiscal_start)
+
     @property
     def start(self) -> pd.Period:
         """Month M - w: the state the period opens from."""
