@@ -42,7 +42,7 @@ from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
 from reportlib.kpis.builder import is_stored, result_fingerprint, shared_grids, write_kpis_workbook
 from reportlib.kpis.restatements import pack_hook as restatement_record
-from reportlib.params import pack_folder, parse_compare, parse_segment, period_label, safe_name
+from reportlib.params import pack_folder, parse_compare, parse_segment, safe_name
 from reportlib.registry import SECTION_TITLES
 from reportlib.render import ahead, reuse
 from reportlib.render.chromium import Chromium
@@ -791,7 +791,7 @@ def _expected(sections: Sequence[Path], folder: Path) -> dict[str, float]:
 # -- step: assemble ---------------------------------------------------------------------------------
 def _assemble(run: _Run) -> int:
     """The section PDFs joined into ``board-pack.pdf``, with bookmarks and a footer; its pages."""
-    seg, parameters = run.request.segment, run.parameters
+    seg = run.request.segment
     name = run.company.config.name + (f" ({seg[1]})" if seg else "")
     logo = run.request.theme.logo_data_uri()
     printing = _printing()
@@ -800,7 +800,7 @@ def _assemble(run: _Run) -> int:
         run.pdfs,
         run.staging / PDF_NAME,
         company=name,
-        period=period_label(parameters["as_of"], parameters["window"]),
+        period=run.result.window.label,  # the window the KPIs report, snapped to a fiscal period end
         bookmarks=[section_title(s) for s in run.request.sections],
         stamps=stamps,
     )

@@ -13,6 +13,7 @@ import psutil
 import pytest
 
 import reportlib.pack as pack
+from reportlib.metrics.periods import Window
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -105,7 +106,7 @@ def fake_kpis(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 
     def compute(request, company, as_of):
         calls.append((as_of, request.window, request.segment, request.compare))
-        return SimpleNamespace(notes=["a note"], kpis=None)
+        return SimpleNamespace(notes=["a note"], kpis=None, window=Window.of(as_of, request.window))
 
     def write_tables(result, out, params, cache, keep_record) -> dict:
         (out / "kpis.csv").write_text("kpi\n")

@@ -279,3 +279,21 @@ def test_warm_printing_prints_a_page_like_the_decks_and_keeps_the_looks_exporter
     _shared_exporter(False, css)  # the pack's printer for that look: already made, not compiled again
     assert _shared_exporter.cache_info().hits == hits + 1
     assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+@pytest.mark.parametrize(
+    ("fiscal", "as_of", "period"),
+    [
+        # a February fiscal year, as of Mar 2026: the last fiscal quarter ended in January,
+        # Nov 2025 - Jan 2026 = FY2026 Q4 (before: 'Q1 2026', the calendar Jan-Mar)
+        ("[policies]\nfiscal_year_start_month = 2\n", "2026-03", "FY2026 Q4"),
+        # a calendar company rolls: the 3 months to Aug 2026, as before
+        ("", "2026-08", "Jun 2026 – Aug 2026"),
+    ],
+)
+def test_a_notebook_printed_alone_names_the_period_its_pack_reports(tmp_path: Path, fiscal, as_of, period) -> None:
+    (tmp_path / "company.toml").write_text(f'[company]\nname = "Febco"\n\n{fiscal}')
+    nb = nbformat.v4.new_notebook(
+        metadata={"papermill": {"parameters": {"company_dir": str(tmp_path), "as_of": as_of, "window": "quarter"}}}
+    )
+    assert BoardPDFExporter()._footer_labels(nb) == ("Febco", period)

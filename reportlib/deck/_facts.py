@@ -43,8 +43,9 @@ def period_word(result: KpiResult) -> str:
 
 
 def period_label(result: KpiResult) -> str:
-    """The period's one label (:func:`reportlib.params.period_label`): 'Q3 2026', 'Sep 2026'."""
-    return params.period_label(result.window.as_of, result.window.months)
+    """The period's one label (:attr:`reportlib.metrics.periods.Window.label`): 'Q3 2026',
+    'Sep 2026', or 'FY2027 Q1' under a fiscal year off January."""
+    return result.window.label
 
 
 def segment_label(result: KpiResult, segment: SegmentParam = "") -> str:

@@ -65,7 +65,6 @@ from reportlib.metrics import (
     nps_kpis,
     nps_kpis_each,
     opportunity_cohorts,
-    parse_window,
     pipeline_by_each,
     pipeline_kpis,
     pipeline_pacing,
@@ -99,6 +98,7 @@ from reportlib.metrics.movements import (
     mrr_drivers,
     revenue_kpis,
 )
+from reportlib.metrics.periods import fiscal_start_of, period_text
 from reportlib.metrics.unit_economics import cash_runway_series, monthly_financials
 from reportlib.params import parse_compare, parse_segment
 from reportlib.registry import REGISTRY, Kpi, benchmark_text, status
@@ -547,12 +547,12 @@ def _revenue_tables(ctx: _Ctx) -> dict[str, pd.DataFrame]:
     """The MRR bridge and its drivers: what the movements give without the cohort tables."""
     if ctx.mov is None:
         return {"mrr_bridge": _mrr_bridge(ctx)}
-    cfg = ctx.company.config
+    cfg, quarters = ctx.company.config, ctx.window.quarter_freq  # fiscal quarters under a fiscal year
     return {
         "mrr_bridge": _mrr_bridge(ctx),
-        "arpa_drivers": arpa_drivers(ctx.mov, "Q"),
+        "arpa_drivers": arpa_drivers(ctx.mov, quarters),
         "arpa_drivers_monthly": arpa_drivers(ctx.mov, "M"),
-        "mrr_drivers": _judged(mrr_drivers(ctx.mov, "Q"), "quick_ratio", cfg),
+        "mrr_drivers": _judged(mrr_drivers(ctx.mov, quarters), "quick_ratio", cfg),
         "mrr_drivers_monthly": _judged(mrr_drivers(ctx.mov, "M"), "quick_ratio", cfg),
     }
 
@@ -566,7 +566,7 @@ def _cohort_section(ctx: _Ctx, bridge: pd.DataFrame) -> dict[str, pd.DataFrame]:
             )
         )
         return {f"cohorts_{k}": empty[k] for k in ("logo", "nrr", "grr")}
-    monthly, quarterly = _cohort_tables(ctx.mov)
+    monthly, quarterly = _cohort_tables(ctx.mov, ctx.window.quarter_freq)
     out = {}
     for kind in ("logo", "nrr", "grr"):
         out[f"cohorts_{kind}"] = monthly[kind]
@@ -575,10 +575,11 @@ def _cohort_section(ctx: _Ctx, bridge: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _cohort_tables(mov: MovementSet) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Monthly and quarterly cohorts of ``mov``: those :func:`_cohorts_ahead` is computing, else now."""
+def _cohort_tables(mov: MovementSet, quarters: str) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    """Monthly and quarterly (``quarters``: their frequency) cohorts of ``mov``: those
+    :func:`_cohorts_ahead` is computing, else now."""
     ahead = mov.cache.get(_COHORTS_AHEAD)
-    return ahead.result() if ahead is not None else (cohorts(mov, "M"), cohorts(mov, "Q"))
+    return ahead.result() if ahead is not None else (cohorts(mov, "M"), cohorts(mov, quarters))
 
 
 _COHORTS_AHEAD = "cohort tables ahead"  # the MovementSet cache key of _cohorts_ahead's future
@@ -589,7 +590,8 @@ def _cohorts_ahead(ctx: _Ctx, pool: ThreadPoolExecutor) -> None:
     the GIL) that needs nothing but the movement set, done on the second core while this
     thread computes the KPIs of three windows."""
     if ctx.mov is not None and _COHORTS_AHEAD not in ctx.mov.cache:
-        ctx.mov.cache[_COHORTS_AHEAD] = pool.submit(lambda m=ctx.mov: (cohorts(m, "M"), cohorts(m, "Q")))
+        quarters = ctx.window.quarter_freq
+        ctx.mov.cache[_COHORTS_AHEAD] = pool.submit(lambda m=ctx.mov: (cohorts(m, "M"), cohorts(m, quarters)))
 
 
 def _cohort_economics(ctx: _Ctx, bridge: pd.DataFrame, cohort_mrr: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -672,7 +674,7 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
     opening = bridge["month"].min() if len(bridge) else None
     whole = _whole_bridge(ctx) if _company_wide_financials(ctx.company) and ctx.financials is not None else None
     parts = []
-    for freq in ("M", "Q"):
+    for freq in ("M", ctx.window.quarter_freq):  # fiscal quarters under a fiscal year
         s = unit_economics_series(
             ctx.financials,
             bridge,
@@ -1226,10 +1228,14 @@ def _compute(
 
 def _window(whole: Company, as_of: str | pd.Period | None, window: str | int) -> tuple[Window, pd.Timestamp]:
     """The reported window and the as-of date; a fiscal year off January ends quarter and
-    year windows on the last fiscal period end."""
+    year windows on the last fiscal period end, and the date moves back with it to that
+    end's last day (pacing and cohorts stop where the period does, not at ``as_of``)."""
     month, date = resolve_as_of(whole, None if as_of is None else str(as_of))
     fiscal = whole.config.policies.fiscal_year_start_month
-    return (Window(month, parse_window(window)) if fiscal == 1 else Window.of(month, window, fiscal)), date
+    win = Window.reported(month, window, fiscal)
+    if win.as_of != month:
+        date = win.as_of.to_timestamp(how="end").normalize()
+    return win, date
 
 
 def _kpi_table(
@@ -1358,7 +1364,16 @@ def result_fingerprint(result: KpiResult) -> str | None:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+    return _fiscal_quarters_as_text(frame).to_csv(index=False).encode("utf-8")
+
+
+def _fiscal_quarters_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fiscal quarter columns written as their labels (``FY2027 Q3``), not as pandas writes
+    them (``2027Q3``, which reads as a calendar quarter); any other frame as it is."""
+    fiscal = [
+        c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.PeriodDtype) and fiscal_start_of(dtype.freq) != 1
+    ]
+    return frame.assign(**{c: frame[c].map(period_text) for c in fiscal}) if fiscal else frame
 
 
 def write_kpis_workbook(

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from reportlib import format as F
+from reportlib.metrics.periods import period_text
 from reportlib.registry import ROW_UNITS, RowUnits, column_unit, row_unit
 
 __all__ = ["FILE_MODE", "table_formats", "write_workbook", "atomic_write"]
@@ -92,7 +93,9 @@ def _cell(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, (pd.Period, pd.Timestamp)):
+    if isinstance(value, pd.Period):
+        return period_text(value)  # a fiscal quarter by its label, FY2027 Q3
+    if isinstance(value, pd.Timestamp):
         return str(value)
     return value
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from reportlib.metrics.grid import months_index
 from reportlib.metrics.movements import NEW, OPENING, MovementSet, MovementsLike, _read
+from reportlib.metrics.periods import period_text
 
 __all__ = ["cohorts", "COHORT_COLUMNS", "common_age", "median_at_age"]
 
@@ -83,8 +84,9 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
     mov : DataFrame or MovementSet
         Output of :func:`~.movements.movements` or :func:`~.movements.movement_set` (an mrr
         frame is accepted and converted).
-    freq : {"M", "Q"}
-        Cohorts by month of acquisition (``2026-03``) or by quarter (``2026Q1``).
+    freq : {"M", "Q"} or a fiscal quarter frequency such as "Q-JAN"
+        Cohorts by month of acquisition (``2026-03``) or by quarter (``2026Q1``; fiscal
+        quarters labelled as :func:`~.periods.period_text` writes them, ``FY2027 Q3``).
 
     Returns
     -------
@@ -104,7 +106,8 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
     t = m.n_months
     cells = _cells(m)
     start, age, mrr = cells["start"], cells["age"], cells["mrr"]
-    group, labels, group_start = _groups(start, m.first, t, quarterly)
+    quarters = freq.upper() if quarterly else None
+    group, labels, group_start = _groups(start, m.first, t, quarters)
     n_groups = len(labels)
     key = group * t + age
     size_n = n_groups * t
@@ -120,7 +123,7 @@ def cohorts(mov: MovementsLike, freq: str = "M") -> dict[str, pd.DataFrame]:
     # the last age every member has reached: data end - latest joiner's start column
     latest = np.full(n_groups, -1)
     joined_cols = np.flatnonzero(cells["joiners"])  # the start columns of the age-0 cells
-    np.maximum.at(latest, _groups(joined_cols, m.first, t, quarterly)[0], joined_cols)
+    np.maximum.at(latest, _groups(joined_cols, m.first, t, quarters)[0], joined_cols)
     max_age = np.where(latest >= 0, t - 1 - latest, -1)
     return _tables(labels, group_start, size, mrr_at0, customers, cohort_mrr, grr_mrr, max_age, m.first, quarterly)
 
@@ -134,22 +137,23 @@ def _is_quarterly(freq: str) -> bool:
     raise ValueError(f"freq must be 'M' or 'Q', not {freq!r}")
 
 
-def _groups(start: np.ndarray, first: int, t: int, quarterly: bool) -> tuple[np.ndarray, list[str], np.ndarray]:
+def _groups(start: np.ndarray, first: int, t: int, quarters: str | None) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Cohort group of every cell from its spell's start column; group 0 is the opening
-    cohort (start column 0). Returns groups, labels and each group's first month ordinal."""
+    cohort (start column 0); ``quarters``: the quarterly frequency (None: monthly cohorts).
+    Returns groups, labels and each group's first month ordinal."""
     opening = f"{OPENING_PREFIX}{pd.Period(ordinal=first, freq='M')}"
-    if not quarterly:
+    if quarters is None:
         labels = [opening] + [str(p) for p in months_index(first + 1, first + t - 1)]
         return start, labels, first + np.arange(t)
     months = months_index(first, first + t - 1)
-    q = np.asarray(months.asfreq("Q").asi8)
+    q = np.asarray(months.asfreq(quarters).asi8)
     q0 = q[0]
     # quarter groups start at 1; the opening month itself never starts a new spell
     group_of_col = np.where(np.arange(t) == 0, 0, 1 + q - q0)
     n_q = int(q[-1] - q0) + 1
-    quarters = pd.PeriodIndex.from_ordinals(np.arange(q0, q0 + n_q), freq="Q")
-    labels = [opening] + [str(p) for p in quarters]
-    starts = np.concatenate([[first], np.asarray(quarters.asfreq("M", how="start").asi8)])
+    periods = pd.PeriodIndex.from_ordinals(np.arange(q0, q0 + n_q), freq=quarters)
+    labels = [opening] + [period_text(p) for p in periods]
+    starts = np.concatenate([[first], np.asarray(periods.asfreq("M", how="start").asi8)])
     starts[1] = max(starts[1], first + 1) if n_q else starts[1]
     return group_of_col[start], labels, starts
 

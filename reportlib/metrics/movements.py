@@ -792,12 +792,12 @@ def _period_ids(m: MovementSet, freq: str) -> tuple[np.ndarray, pd.PeriodIndex]:
         return np.arange(m.n_months), months
     if not freq.upper().startswith("Q"):
         raise ValueError(f"freq must be 'M' or 'Q', not {freq!r}")
-    quarters = months.asfreq("Q")
+    quarters = months.asfreq(freq.upper())
     ords = np.asarray(quarters.asi8)
     ids = ords - ords.min() if len(ords) else ords
-    return ids, pd.PeriodIndex.from_ordinals(np.arange(ords.min(), ords.max() + 1), freq="Q") if len(
+    return ids, pd.PeriodIndex.from_ordinals(np.arange(ords.min(), ords.max() + 1), freq=quarters.freq) if len(
         ords
-    ) else pd.PeriodIndex([], freq="Q")
+    ) else pd.PeriodIndex([], freq=quarters.freq)
 
 
 def _by_period(values: np.ndarray, ids: np.ndarray, n: int) -> np.ndarray:
@@ -825,7 +825,8 @@ def arpa_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``period`` (period[M] or period[Q]), asp, arpa_churned, arpa_expanded,
+        ``period`` (period[M], period[Q], or fiscal quarters with ``freq`` such as
+        ``"Q-JAN"``: :func:`~.periods.quarter_freq`), asp, arpa_churned, arpa_expanded,
         arpa_contracted, arpa.
     """
     m = _read(mov)
@@ -867,7 +868,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
-    """Movements per period with the quick ratio.
+    """Movements per period (``freq``: "M", "Q" or fiscal quarters such as "Q-JAN") with the
+    quick ratio.
 
     Returns
     -------
@@ -895,7 +897,7 @@ def mrr_drivers(mov: MovementsLike, freq: str = "Q") -> pd.DataFrame:
                 "quick_ratio",
             ]
         )
-    key = bridge["month"].dt.asfreq("Q") if freq.upper().startswith("Q") else bridge["month"]
+    key = bridge["month"].dt.asfreq(freq.upper()) if freq.upper().startswith("Q") else bridge["month"]
     cols = ["new", "reactivation", "expansion", "contraction", "churn"]
     grouped = bridge.groupby(key.rename("period"), sort=True)
     out = grouped[cols].sum()

@@ -6,6 +6,7 @@ at M; its opening state is month M - w.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,37 @@ from reportlib.exceptions import ParameterError
 from reportlib.metrics._dates import month_ordinals, wall_time
 from reportlib.metrics._values import Blank
 from reportlib.params import WINDOWS, fiscal_period_end, period_label
+
+
+def quarter_freq(fiscal_start: int = 1) -> str:
+    """pandas' quarterly frequency of a fiscal year starting in month ``fiscal_start``:
+    ``"Q"`` for the calendar year, else the month the year ends in (February: ``"Q-JAN"``,
+    whose periods pandas names after that year's end, as FY labels are).
+
+    >>> quarter_freq(2), quarter_freq(1)
+    ('Q-JAN', 'Q')
+    """
+    if fiscal_start == 1:
+        return "Q"
+    return f"Q-{calendar.month_abbr[(fiscal_start - 2) % 12 + 1].upper()}"
+
+
+def fiscal_start_of(freq: pd.DateOffset) -> int:
+    """The first month of the fiscal year of a quarterly frequency (a period's ``freq``): 1
+    for calendar quarters and any other frequency."""
+    if not isinstance(freq, pd.offsets.QuarterEnd):
+        return 1
+    return freq.startingMonth % 12 + 1
+
+
+def period_text(period: pd.Period) -> str:
+    """A period as the tables write it: ``2026-09``, ``2026Q3``; a fiscal quarter as its
+    label (:func:`reportlib.params.period_label`), ``FY2027 Q3``: pandas would write
+    ``2027Q3``, which reads as a calendar quarter."""
+    start = fiscal_start_of(period.freq)
+    if start == 1:
+        return str(period)
+    return period_label(period.asfreq("M", how="end"), 3, start)
 
 
 def parse_window(window: str | int) -> int:
@@ -73,6 +105,13 @@ class Window:
             return cls(month, months)
         return cls(fiscal_period_end(month, months, fiscal_start), months, fiscal_start)
 
+    @classmethod
+    def reported(cls, as_of: str | pd.Period, window: str | int, fiscal_start: int = 1) -> Window:
+        """The window a pack reports under policy ``fiscal_year_start_month``: with 1, the
+        ``window`` months ending at ``as_of`` (rolling); otherwise a quarter or year window
+        ends on the last fiscal period end on or before ``as_of`` (:meth:`of`)."""
+        return cls.of(as_of, window, None if fiscal_start == 1 else fiscal_start)
+
     @property
     def start(self) -> pd.Period:
         """Month M - w: the state the period opens from."""
@@ -117,6 +156,11 @@ class Window:
     def ttm(self) -> Window:
         """The twelve months ending at M."""
         return Window(self.as_of, 12, self.fiscal_start)
+
+    @property
+    def quarter_freq(self) -> str:
+        """The frequency of the quarters the quarterly tables group by (:func:`quarter_freq`)."""
+        return quarter_freq(self.fiscal_start)
 
     @property
     def label(self) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 from reportlib.metrics._noted import Noted, as_months, first_blank, policy
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.churn_basis import ltv_churn
-from reportlib.metrics.periods import Window
+from reportlib.metrics.periods import Window, period_text
 from reportlib.registry import company_wide_note, unallocated_note
 
 #: Money columns that add up across months and dimension rows.
@@ -556,9 +556,10 @@ def unit_economics_series(
     revenue_series : DataFrame
         The revenue engine's ``mrr_bridge`` table (month, opening_mrr, new, reactivation,
         expansion, contraction, churn, closing_mrr, customers, new_customers, ...).
-    freq : {"M", "Q"}
-        Monthly or calendar-quarter periods; a quarter is kept only when all three months
-        are present in both inputs.
+    freq : {"M", "Q"} or a fiscal quarter frequency such as "Q-JAN"
+        Monthly, calendar-quarter or fiscal-quarter periods (:func:`~.periods.quarter_freq`,
+        labelled ``FY2027 Q3``); a quarter is kept only when all three months are present
+        in both inputs.
     policies : Policies, optional
         ``cac_lag_months`` and ``magic_number_basis`` apply as in the KPIs.
 
@@ -577,8 +578,8 @@ def unit_economics_series(
         ``gross_margin_ttm`` is the trailing 12 months ending at the period's last month
         (the same basis as ``cac_payback_months``).
     """
-    if freq not in ("M", "Q"):
-        raise ValueError("freq must be 'M' or 'Q'")
+    if freq != "M" and not freq.upper().startswith("Q"):
+        raise ValueError(f"freq must be 'M' or a quarterly frequency ('Q', 'Q-JAN'), not {freq!r}")
     monthly = monthly_financials(financials) if monthly is None else monthly
     bridge = revenue_series.copy()
     bridge.index = as_months(bridge["month"]).rename("month")
@@ -625,12 +626,12 @@ def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
         g = m.copy()
         g["months"] = 1
         return g
-    key = m.index.asfreq("Q")
+    key = m.index.asfreq(freq.upper())
     agg = m[flows].groupby(key).sum(min_count=3)  # a sum is kept only with all three months
     agg["opening_mrr"] = m["opening_mrr"].groupby(key).agg(lambda s: s.iloc[0])  # NaN stays NaN
     last = m.groupby(key).tail(1)
     for c in ("closing_mrr", "gross_margin_ttm", "ebitda_ttm", "revenue_ttm"):
-        agg[c] = pd.Series(last[c].to_numpy(), index=last.index.asfreq("Q"))
+        agg[c] = pd.Series(last[c].to_numpy(), index=last.index.asfreq(freq.upper()))
     agg["months"] = m.groupby(key).size()
     return agg[agg["months"] == 3]
 
@@ -638,7 +639,7 @@ def _to_periods(m: pd.DataFrame, freq: str) -> pd.DataFrame:
 def _series_ratios(g: pd.DataFrame, m: pd.DataFrame, freq: str, basis: str) -> pd.DataFrame:
     nz = lambda s: s.where(s != 0)  # noqa: E731  # a zero denominator gives NaN, never inf
     # the columns gathered, then made a frame at once: each column added to a frame re-creates it
-    out: dict[str, Any] = {"period": [str(p) for p in g.index], "revenue": g["revenue"], "cogs": g["cogs"]}
+    out: dict[str, Any] = {"period": [period_text(p) for p in g.index], "revenue": g["revenue"], "cogs": g["cogs"]}
     out["gross_margin"] = (g["revenue"] - g["cogs"]) / nz(g["revenue"])
     out["gross_margin_ttm"] = g["gross_margin_ttm"]
     out["sm_spend"] = g["sm_spend"]
@@ -712,11 +713,11 @@ def _basis(bridge: pd.DataFrame, freq: str, allocation: str, opening_month: pd.P
         values = pd.Series(bridge[column].to_numpy(dtype=float), index=months)
         if opening_month is not None:
             values[values.index == pd.Period(opening_month, freq="M")] = np.nan
-    key = values.index if freq == "M" else values.index.asfreq("Q")
+    key = values.index if freq == "M" else values.index.asfreq(freq.upper())
     grouped = values.groupby(key)
     # a quarter's flows need its three months, as the series' quarters do (_to_periods)
     out = grouped.last() if allocation == "arr" else grouped.sum(min_count=1 if freq == "M" else 3)
-    return out.set_axis([str(p) for p in out.index])
+    return out.set_axis([period_text(p) for p in out.index])
 
 
 def segment_unit_economics_series(series: pd.DataFrame, shares: pd.Series | None) -> pd.DataFrame:

@@ -31,7 +31,8 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets import Bool, Float, Unicode, default
 
-from reportlib.params import period_label
+from reportlib.exceptions import ParameterError
+from reportlib.metrics.periods import Window
 from reportlib.render.assemble import assemble_pdf, empty_pdf
 from reportlib.render.chromium import Chromium, find_chromium
 from reportlib.resources import templates_dir
@@ -192,23 +193,41 @@ class BoardPDFExporter(HTMLExporter):
     def _footer_labels(self, nb: Any) -> tuple[str, str]:
         """Company and period for the footer: the traits, else the papermill parameters."""
         params = nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
-        company = self.company or _company_name(params.get("company_dir"))
+        config = _company_toml(params.get("company_dir"))
+        company = self.company or _company_name(params.get("company_dir"), config)
         period = self.period
         if not period and params.get("as_of"):
-            period = period_label(str(params["as_of"]), str(params.get("window") or "quarter"))
+            period = _period(str(params["as_of"]), str(params.get("window") or "quarter"), config)
         return company, period
 
 
-def _company_name(company_dir: str | None) -> str:
+def _company_toml(company_dir: str | None) -> dict[str, Any]:
+    """The company's company.toml as read (empty when there is none or it does not parse)."""
+    if not company_dir:
+        return {}
+    try:
+        with open(Path(company_dir) / "company.toml", "rb") as f:
+            return tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _company_name(company_dir: str | None, config: dict[str, Any]) -> str:
     """The ``[company] name`` from company.toml, or the folder name."""
     if not company_dir:
         return ""
-    path = Path(company_dir)
+    return str(config.get("company", {}).get("name") or Path(company_dir).name)
+
+
+def _period(as_of: str, window: str, config: dict[str, Any]) -> str:
+    """The label of the window the pack reports: with a fiscal year off January, a quarter
+    or year window ends on the last fiscal period end on or before ``as_of`` (as the KPIs
+    do), named ``FY2027 Q1``."""
+    fiscal = config.get("policies", {}).get("fiscal_year_start_month", 1)
     try:
-        with open(path / "company.toml", "rb") as f:
-            return str(tomllib.load(f).get("company", {}).get("name") or path.name)
-    except (OSError, tomllib.TOMLDecodeError):
-        return path.name
+        return Window.reported(as_of, window, fiscal if isinstance(fiscal, int) and 1 <= fiscal <= 12 else 1).label
+    except (ParameterError, ValueError):
+        return as_of
 
 
 def export_pdfs(

@@ -27,6 +27,7 @@ from matplotlib.ticker import FixedFormatter, FixedLocator, MultipleLocator
 from matplotlib.transforms import offset_copy
 
 from reportlib.deck import _style as S
+from reportlib.metrics.periods import fiscal_start_of
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -98,11 +99,19 @@ def period_labels(values: Iterable[pd.Period | str], as_of: pd.Period | None = N
     labels = []
     for v in values:
         p = v if isinstance(v, pd.Period) else pd.Period(str(v), freq="M")
-        text = f"Q{p.quarter} {p.year % 100:02d}" if p.freqstr.startswith("Q") else p.strftime("%b %y")
+        text = _quarter_tick(p) if p.freqstr.startswith("Q") else p.strftime("%b %y")
         if cutoff is not None and p.asfreq("M", how="end") > cutoff:
             text += "\n(to date)"
         labels.append(text)
     return labels
+
+
+def _quarter_tick(p: pd.Period) -> str:
+    """'Q3 26' for a calendar quarter; 'FY27 Q3' for a fiscal one (``qyear``: pandas names
+    a fiscal quarter's year after the year's end, as the labels do)."""
+    if fiscal_start_of(p.freq) == 1:
+        return f"Q{p.quarter} {p.year % 100:02d}"
+    return f"FY{p.qyear % 100:02d} Q{p.quarter}"
 
 
 def period_ticks(ax: Axes, labels: Sequence[str]) -> None:
