@@ -22,7 +22,10 @@ are documented in docs/inputs.md ("Guards"):
   (``transactions``, a ChartMogul activities export without its ``UUID``) are a warning
   (two identical charges on one day can be real); rows repeating a source's own record id
   (ChartMogul's activity ``UUID``) are the same record exported twice: identical copies are
-  left out with a warning, copies that differ are an error.
+  left out with a warning, copies that differ are an error;
+- joins: a ``[[join]]`` none of whose joined file's rows finds its key in the input's file is
+  an error (every joined column would be blank: a lead conversion of 0); one matching fewer
+  than ``JOIN_MATCHED`` of them is a warning naming the share.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from reportlib.exceptions import Problem
 from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
 from reportlib.inputs._values import parse_numbers
-from reportlib.inputs.config import InputSpec
+from reportlib.inputs.config import InputSpec, JoinSpec
 from reportlib.inputs.sources import SOURCES
 
 MINOR_UNIT_MEDIAN = 10_000
@@ -47,6 +50,9 @@ MINOR_UNIT_MEDIAN = 10_000
 MINOR_UNIT_HINT = 1_000
 ANNUAL_RATIO = 8
 JUMP = 10
+#: A join whose joined file's rows find their key in the input's file less often than this
+#: is probably on the wrong keys (a seller id against a lead id matches nothing or by chance).
+JOIN_MATCHED = 0.5
 _SHOWN = 5
 _TOTAL_LABEL = re.compile(
     r"^\s*((grand|sub)[\s-]?)?totals?(\s+(mrr|arr|revenue|amount|all|customers|for\b.*))?\s*:?\s*$"
@@ -742,3 +748,66 @@ def repeated_records(
     return drop, _more(errors, "records with differing copies") + _more(
         warnings, f"records exported twice, each counted once ({len(warnings):,} in all)"
     )
+
+
+# ======================================================================================
+# joins
+
+
+def unmatched_join(spec: InputSpec, join: JoinSpec, left: pd.DataFrame, right: pd.DataFrame) -> list[Problem]:
+    """An error when no row of the joined file matches the input's file, a warning when
+    fewer than ``JOIN_MATCHED`` of them do.
+
+    Parameters
+    ----------
+    spec : InputSpec
+        The input the join belongs to.
+    join : JoinSpec
+        The join; ``join.on`` names the keys in ``left``, ``join.right_keys`` in ``right``.
+    left : pd.DataFrame
+        The input's file: its key columns, as compared by the join.
+    right : pd.DataFrame
+        The joined file: its key columns, as compared by the join, and ``__row__``.
+
+    Returns
+    -------
+    list[Problem]
+        Nothing when at least ``JOIN_MATCHED`` of the joined file's keyed rows match.
+    """
+    on, keys = list(join.on), list(join.right_keys)
+    right = right[right[keys].notna().all(axis=1)]
+    if right.empty:
+        return []
+    mine = left[on].dropna().drop_duplicates().set_axis(keys, axis=1)
+    found = right[keys].merge(mine, how="left", on=keys, indicator=True)["_merge"].eq("both").to_numpy()
+    share = found.mean()
+    if share >= JOIN_MATCHED:
+        return []
+    missed = right.loc[~found]
+    sample = ", ".join(f"'{v}'" for v in missed[keys[0]].drop_duplicates().head(_SHOWN))
+    theirs, mine_named = "/".join(keys), "/".join(on)
+    where = f"among the {mine_named} values of {spec.path}"
+    columns = ", ".join(join.columns) or "none"
+    if not found.any():
+        message = (
+            f"[[inputs.{spec.name}.join]]: none of the {len(right):,} rows of {join.path} finds its "
+            f"{theirs} {where} (e.g. {sample}): every joined column ({columns}) would be blank. Check "
+            "on / left_on / right_on: they must name the same ids in both files."
+        )
+    else:
+        message = (
+            f"[[inputs.{spec.name}.join]]: only {int(found.sum()):,} of the {len(right):,} rows of "
+            f"{join.path} ({share:.0%}) find their {theirs} {where}; the other {len(missed):,} (e.g. "
+            f"{sample}) are not joined, so the joined columns ({columns}) count the matched rows only. "
+            "Check on / left_on / right_on if that is not expected."
+        )
+    return [
+        Problem(
+            message,
+            file=join.path,
+            row=int(missed[ROW].iloc[0]),
+            column=keys[0],
+            severity="warning" if found.any() else "error",
+            input=spec.name,
+        )
+    ]

@@ -301,7 +301,7 @@ class _Context:
                     column=f"values.{canon}",
                 )
         self._required(sources, main_cols)
-        if len(self.problems) > n_before:
+        if any(p.severity == "error" for p in self.problems[n_before:]):  # a join's warning is no stop
             return raw, None
         return raw, sources
 
@@ -392,13 +392,17 @@ class _Context:
                     column=keys[0],
                 )
             return raw
+        left = raw.copy()
+        for k in keys:
+            left[k] = text(left[k])
+        unmatched = _guards.unmatched_join(self.spec, join, left, other)
+        self.problems += unmatched
+        if any(p.severity == "error" for p in unmatched):
+            return raw
         prefix = f"__join{i}__"
         wanted = dict.fromkeys(join.columns.values())
         right = other[keys + [c for c in wanted if c not in keys] + [ROW]]
         right = right.rename(columns={c: prefix + c for c in right.columns if c not in keys})
-        left = raw.copy()
-        for k in keys:
-            left[k] = text(left[k])
         merged = left.merge(right, on=keys, how=join.how, sort=False)
         for canon, col in join.columns.items():
             column = col if col in keys else prefix + col
