@@ -615,8 +615,10 @@ def inspect(file: Path) -> int:
 @cli.command(context_settings=_CONTEXT)
 @click.argument("company_dir", type=click.Path(path_type=Path))
 @click.option("--name", default=None, help="Company name (default: from the folder name).")
-@click.option("--currency", default="USD", show_default=True, help="ISO currency of the exports.")
-def init(company_dir: Path, name: str | None, currency: str) -> int:
+@click.option(
+    "--currency", default=None, help="ISO currency of the exports (default: a file's currency column, else USD)."
+)
+def init(company_dir: Path, name: str | None, currency: str | None) -> int:
     """Write a commented starter company.toml for a folder of exports (never overwrites).
 
     \b

@@ -118,3 +118,36 @@ def test_template_workbook_reads_back_with_its_company_toml(tmp_path, capsys):
     report = validate_company(tmp_path)
     assert report.ok and not report.warnings, report.render()
     assert set(report.company.frames) == set(book.sheetnames) - {"README"}
+
+
+def _exports_in(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
+    """The fixture's exports (no company.toml) with every ``old`` cell written ``new``."""
+    folder = Path(shutil.copytree(FIX / "sources" / fixture, tmp_path / fixture))
+    (folder / "company.toml").unlink()
+    for csv in folder.glob("*.csv"):
+        csv.write_text(csv.read_text().replace(f",{old},", f",{new},"))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "fixture, old, new, said",
+    [
+        # A Stripe account billing in euros: Stripe writes the ISO code lower case, 12 rows 'eur'.
+        ("stripe_subscriptions", "usd", "eur", "the Currency column of subscriptions.csv says EUR"),
+        # A ChartMogul account invoicing in pounds: CURRENCY_CODE 'GBP' on every activity.
+        ("chartmogul_activities", "USD", "GBP", "the CURRENCY_CODE column of mrr_movements.csv says GBP"),
+    ],
+)
+def test_init_proposes_the_currency_the_exports_name(tmp_path, capsys, fixture, old, new, said):
+    folder = _exports_in(tmp_path, fixture, old, new)
+    assert main(["init", str(folder)]) == 0
+    assert said in capsys.readouterr().out
+    assert load_company(folder).config.currency == new.upper()  # not the USD default
+
+
+def test_init_with_a_currency_the_exports_contradict_says_so(tmp_path, capsys):
+    folder = _exports_in(tmp_path, "stripe_subscriptions", "usd", "eur")
+    assert main(["init", str(folder), "--currency", "USD"]) == 0
+    line = next(x for x in (folder / "company.toml").read_text().splitlines() if x.startswith("currency"))
+    assert line.startswith('currency = "USD"')  # what the analyst said stays ...
+    assert "but the Currency column of subscriptions.csv says EUR" in line  # ... with the file's word

@@ -25,7 +25,10 @@ are documented in docs/inputs.md ("Guards"):
   left out with a warning, copies that differ are an error;
 - joins: a ``[[join]]`` none of whose joined file's rows finds its key in the input's file is
   an error (every joined column would be blank: a lead conversion of 0); one matching fewer
-  than ``JOIN_MATCHED`` of them is a warning naming the share.
+  than ``JOIN_MATCHED`` of them is a warning naming the share;
+- currency symbols: amounts of a money input written with a symbol that is not the company
+  currency's (``$46,200.00`` for a company in EUR) are a warning naming the file, the first
+  row and column, the symbol and the company currency.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from reportlib._codes import factorized, per_row
 from reportlib.exceptions import Problem
 from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
-from reportlib.inputs._values import parse_numbers
+from reportlib.inputs._values import CURRENCY_SYMBOLS, currency_symbols, parse_numbers
 from reportlib.inputs.config import InputSpec, JoinSpec
 from reportlib.inputs.sources import SOURCES
 
@@ -811,3 +814,53 @@ def unmatched_join(spec: InputSpec, join: JoinSpec, left: pd.DataFrame, right: p
             input=spec.name,
         )
     ]
+
+
+# ======================================================================================
+# currency symbols
+
+
+def foreign_symbols(spec: InputSpec, raw: pd.DataFrame, currency: str) -> list[Problem]:
+    """A warning per currency symbol of the file's amounts that the company currency is not
+    written with (``$`` in a company reporting in EUR): the export is in another currency, or
+    ``[company] currency`` is wrong; either way every figure would carry the wrong unit.
+
+    Parameters
+    ----------
+    spec : InputSpec
+        The money input read.
+    raw : pd.DataFrame
+        Its cells as read, with ``__row__`` (and ``__file__`` for several files).
+    currency : str
+        ``[company] currency``.
+
+    Returns
+    -------
+    list[Problem]
+        One warning per foreign symbol, at its first cell.
+    """
+    first: dict[str, tuple[int, str, str]] = {}
+    count: dict[str, int] = {}
+    for column in _data_columns(raw):
+        marks = currency_symbols(raw[column]).dropna()
+        foreign = marks[[currency.upper() not in CURRENCY_SYMBOLS[m] for m in marks]]
+        for symbol, hits in foreign.groupby(foreign, sort=False):
+            count[symbol] = count.get(symbol, 0) + len(hits)
+            first.setdefault(symbol, (hits.index[0], column, str(raw.at[hits.index[0], column]).strip()))
+    return [_symbol_problem(spec, raw, currency, symbol, count[symbol], *at) for symbol, at in first.items()]
+
+
+def _symbol_problem(
+    spec: InputSpec, raw: pd.DataFrame, currency: str, symbol: str, n: int, at, column: str, cell: str
+) -> Problem:
+    usual = "/".join(CURRENCY_SYMBOLS[symbol][:3]) + ("..." if len(CURRENCY_SYMBOLS[symbol]) > 3 else "")
+    return Problem(
+        f"{n:,} amount(s) of this file are written with '{symbol}' (e.g. '{cell}'), a symbol of {usual}, "
+        f"but [company] currency is {currency}: every figure would be reported in {currency}. Set "
+        "currency to the export's own, or export the amounts in the company currency.",
+        file=str(raw.at[at, FILE]) if FILE in raw else spec.path,
+        row=int(raw.at[at, ROW]),
+        column=column,
+        severity="warning",
+        input=spec.name,
+    )

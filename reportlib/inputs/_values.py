@@ -31,6 +31,19 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 _DASHES = {"-", "\u2013", "\u2014", "--"}
 _CURRENCY = re.compile(r"^([A-Z]{3}\s*)|(\s*[A-Z]{3})$|[$€£¥₹]")
+#: The currencies whose amounts each symbol is written with: "$" is the dollar (and peso,
+#: real) of many countries, so it contradicts only a company currency outside the list.
+CURRENCY_SYMBOLS: dict[str, tuple[str, ...]] = {
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN", "BRL", "ARS", "CLP", "COP", "UYU"),
+    "€": ("EUR",),
+    "£": ("GBP", "EGP", "GIP", "FKP", "SHP"),
+    "¥": ("JPY", "CNY"),
+    "₹": ("INR",),
+}
+#: An amount written with a symbol before or after it: "$46,200.00", "-$12", "(£1,200)", "1.234,00 €".
+_MARKED_AMOUNT = re.compile(
+    r"^\(?-?\s*(?:[A-Z]{0,2}(?P<before>[$€£¥₹]))?\s*-?\s*\d[\d.,\s'\u00a0\u202f]*\s*(?P<after>[$€£¥₹])?\s*\)?-?$"
+)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DIGIT = re.compile(r"\d")  # every number _PLAIN accepts has one
@@ -147,6 +160,18 @@ def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None
         bad.loc[rest] = refused[codes]
     bad |= ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
     return values, bad
+
+
+def currency_symbols(s: pd.Series) -> pd.Series:
+    """The currency symbol each amount cell of ``s`` is written with ("$46,200.00": "$"), NA
+    for cells that are not an amount with a symbol (worked out on the distinct cells)."""
+    if pd.api.types.is_numeric_dtype(s):
+        return pd.Series(pd.NA, index=s.index, dtype="string")
+    codes, distinct = factorized(s)
+    found = pd.Index(distinct).astype("string").str.strip().str.extract(_MARKED_AMOUNT)
+    symbols = found["before"].fillna(found["after"]).to_numpy(dtype=object)
+    marked = np.where(codes >= 0, symbols[np.maximum(codes, 0)] if len(symbols) else None, None)
+    return pd.Series(marked, index=s.index, dtype="string")
 
 
 def _digitless(v: str) -> float | None:

@@ -3,8 +3,10 @@
 Each data file is recognised (:mod:`._recognise`); the first file of each input gets its
 block, a second one of the same input is left as a comment, a known source's side file
 (Stripe coupons, Chargebee addons) becomes its ``[[join]]``, an exchange-rate table the
-``[fx]`` path. What cannot be told is a ``# TODO:`` line; the file validates as written.
-An existing company.toml is never overwritten.
+``[fx]`` path. ``[company] currency`` is the one given, else the one a file's currency
+column says (Stripe's ``Currency``, ChartMogul's ``CURRENCY_CODE``, a canonical
+``currency``), else USD; a TODO line says which. What cannot be told is a ``# TODO:``
+line. An existing company.toml is never overwritten.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportlib.exceptions import ParameterError
+from reportlib.inputs._values import text
 from reportlib.inputs.config import CONFIG_FILE, INPUT_NAMES
 from reportlib.inputs.onboard._blocks import TODO, input_block, toml_string
 from reportlib.inputs.onboard._recognise import Recognised, recognise
@@ -31,8 +34,10 @@ class Started:
     recognised: tuple[Recognised, ...]
 
 
-def init_folder(folder: str | Path, *, name: str | None = None, currency: str = "USD") -> Started:
+def init_folder(folder: str | Path, *, name: str | None = None, currency: str | None = None) -> Started:
     """Write ``folder/company.toml`` for the files the folder holds.
+
+    ``currency`` None: the one a file's currency column says, else USD (a TODO either way).
 
     Raises
     ------
@@ -53,7 +58,9 @@ def init_folder(folder: str | Path, *, name: str | None = None, currency: str = 
     return Started(target, todos, tuple(recognised))
 
 
-def starter_toml(folder: Path, recognised: list[Recognised], *, name: str | None = None, currency: str = "USD") -> str:
+def starter_toml(
+    folder: Path, recognised: list[Recognised], *, name: str | None = None, currency: str | None = None
+) -> str:
     """The company.toml text for ``recognised`` files of ``folder``."""
     title = name or re.sub(r"[_-]+", " ", folder.resolve().name).strip().title()
     parts = [
@@ -61,7 +68,7 @@ def starter_toml(folder: Path, recognised: list[Recognised], *, name: str | None
         "# then run `reportlib validate .` (docs/inputs.md is the reference of every key).",
         "[company]",
         f"name = {toml_string(title)}",
-        f"currency = {toml_string(currency)}   {TODO} the currency the exports' amounts are in",
+        _currency_line(currency, _currency_said(recognised)),
     ]
     taken: dict[str, Recognised] = {}
     sides = _side_files(recognised)
@@ -127,3 +134,32 @@ def _join(side: Recognised, main: Recognised) -> str:
         f"\n[[inputs.{main.input}.join]]\npath = {toml_string(side.path.name)}   "
         f"# the {table} export {main.source} reads beside the main file"
     )
+
+
+def _currency_said(recognised: list[Recognised]) -> tuple[str, str] | None:
+    """(the currency of most rows, where it is said) from the first file whose currency
+    column names one."""
+    for rec in recognised:
+        source = SOURCES.get(rec.source or "")
+        wanted = source.currency if source is not None else rec.columns.get("currency")
+        own = {c.casefold(): c for c in rec.data_columns}
+        column = own.get((wanted or "").casefold())
+        if column is None:
+            continue
+        codes = text(rec.frame[column]).str.upper().dropna().value_counts()
+        if len(codes):
+            others = f"; it also has {', '.join(codes.index[1:6])}" if len(codes) > 1 else ""
+            return str(codes.index[0]), f"the {column} column of {rec.path.name} says {codes.index[0]}{others}"
+    return None
+
+
+def _currency_line(given: str | None, said: tuple[str, str] | None) -> str:
+    """``currency = ...`` with a TODO saying where it comes from (and what a file says)."""
+    if said is None:
+        return f"currency = {toml_string(given or 'USD')}   {TODO} the currency the exports' amounts are in"
+    code, where = said
+    if given is None:
+        return f"currency = {toml_string(code)}   {TODO} {where}: check the amounts are in it"
+    if given.upper() == code:
+        return f"currency = {toml_string(given)}   {TODO} given to init; {where} too"
+    return f"currency = {toml_string(given)}   {TODO} given to init, but {where}: check which the amounts are in"
