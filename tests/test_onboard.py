@@ -151,3 +151,34 @@ def test_init_with_a_currency_the_exports_contradict_says_so(tmp_path, capsys):
     line = next(x for x in (folder / "company.toml").read_text().splitlines() if x.startswith("currency"))
     assert line.startswith('currency = "USD"')  # what the analyst said stays ...
     assert "but the Currency column of subscriptions.csv says EUR" in line  # ... with the file's word
+
+
+# The dbt MRR playbook's subscription periods re-saved day first: every date is the 1st of a
+# month (01/02/2020), so none shows its order; 01/02/2020 is 1 February day first, 2 January
+# month first. Two contracts, 100 and 75 a month.
+_DMY_CONTRACTS = "contract_id,customer_id,start_date,mrr\nC1,a,01/02/2020,100\nC2,b,01/03/2020,75\n"
+
+
+def test_inspect_says_a_date_order_no_date_shows_and_suggests_the_keys(tmp_path, capsys):
+    (tmp_path / "contracts.csv").write_text(_DMY_CONTRACTS)
+    assert main(["inspect", str(tmp_path / "contracts.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "start_date   date (%d/%m/%Y or %m/%d/%Y (order ambiguous))" in out  # not day first
+    assert "# dayfirst = true   # 01/02/2020 is 1 February" in out
+    assert '# date_format = "%m/%d/%Y"   # 01/02/2020 is 2 January' in out
+    # init writes the same lines; the analyst uncomments dayfirst: C1 starts 1 February 2020.
+    init_folder(tmp_path)
+    toml = tmp_path / "company.toml"
+    toml.write_text(toml.read_text().replace("# dayfirst = true", "dayfirst = true"))
+    starts = load_company(tmp_path).frames["contracts"]["start_date"].tolist()
+    assert starts == [pd.Timestamp("2020-02-01"), pd.Timestamp("2020-03-01")]
+
+
+def test_inspect_takes_the_order_a_later_date_shows(tmp_path, capsys):
+    # 03/25/2020: 25 is a day, so the column is month first, though 01/02 came first (and
+    # reads day first); 25/03/2020 makes it day first. Either way nothing is ambiguous.
+    for later, shown in (("03/25/2020", "date (%m/%d/%Y)"), ("25/03/2020", "date (%d/%m/%Y)")):
+        (tmp_path / "contracts.csv").write_text(_DMY_CONTRACTS + f"C3,c,{later},50\n")
+        assert main(["inspect", str(tmp_path / "contracts.csv")]) == 0
+        out = capsys.readouterr().out
+        assert f"start_date   {shown}  e.g." in out and "dayfirst" not in out

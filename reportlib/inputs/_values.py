@@ -425,6 +425,33 @@ def day_month_order(u: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"day_first": day_first, "month_first": month_first, "either": either}, index=u.index)
 
 
+def date_order_shown(s: pd.Series, sample: int = 200) -> tuple[str, str] | None:
+    """How a column of d/m/y dates shows its day/month order, with an example: ``"day
+    first"`` (a first part above 12, 20/01/2026), ``"month first"``, ``"both"`` (mixed) or
+    ``"unknown"`` (no date shows it and some read two ways: 01/02/2020). None when the
+    column's first ``sample`` distinct cells are not all d/m/y dates, or each reads the same
+    both ways (05/05/2026)."""
+    u = pd.Series(text(s).dropna().unique()).astype(str)
+    if u.empty or not u.head(sample).str.match(_DMY).all():
+        return None
+    shown = day_month_order(u)
+    day, month = shown["day_first"], shown["month_first"]
+    if day.any() or month.any():
+        order = "both" if day.any() and month.any() else "day first" if day.any() else "month first"
+        return order, u[day | month].iloc[0]
+    return ("unknown", u[shown["either"]].iloc[0]) if shown["either"].any() else None
+
+
+def month_first_format(value: str) -> str | None:
+    """The ``date_format`` reading ``value`` (a d/m/y date without time) month first:
+    ``"%m/%d/%Y"`` for 01/02/2020, ``"%m.%d.%y"`` for 01.02.20; None with a time part."""
+    found = _DMY.match(value)
+    if found is None or found.group(4):
+        return None
+    separator = value[len(found.group(1))]
+    return separator.join(("%m", "%d", "%Y" if len(found.group(3)) == 4 else "%y"))
+
+
 def _day_month_year(u: pd.Series, dayfirst: bool, within: str) -> tuple[pd.Series, tuple | None]:
     """d/m/y or m/d/y read with ONE order per column (or per ``within``): the order its
     unambiguous values show (a first part above 12 is a day), else ``dayfirst``. Both orders
