@@ -197,3 +197,24 @@ def test_a_mapped_money_column_with_a_pound_sign_in_a_euro_company_is_named(tmp_
     assert (w.file, w.row, w.column) == ("m.csv", 2, "MRR") and w.message.startswith("2 amount(s)")
     # The amounts themselves are read: 1,200 and 1,250.
     assert load_company(folder).frames["mrr"]["mrr"].tolist() == [1200.0, 1250.0]
+
+
+def test_opportunities_without_an_amount_are_counted_in_a_warning(tmp_path):
+    # Four deals created in 2024-01: O1 10,000 and O2 20,000 priced, O3 and O4 still without
+    # a close_value (Maven's Engaging deals). Their amounts add up to 30,000, not the four
+    # deals' worth: 2 of 4 (50%) have no amount, rows 4 and 5.
+    deals = (
+        "opportunity_id,engage_date,close_value,deal_stage\n"
+        "O1,2024-01-03,10000,Won\nO2,2024-01-05,20000,Won\nO3,2024-01-09,,Engaging\nO4,2024-01-12,,Engaging\n"
+    )
+    mapped = (
+        'columns = { created_at = "engage_date", amount = "close_value", stage = "deal_stage", outcome = "deal_stage" }'
+    )
+    outcomes = '[inputs.opportunities.values.outcome]\n"Won" = "won"\n"*" = "open"\n'
+    folder = make(tmp_path, f'[inputs.opportunities]\npath = "o.csv"\n{mapped}\n{outcomes}', {"o.csv": deals})
+    (w,) = [p for p in validate_company(folder).warnings if p.column == "close_value"]
+    assert (w.file, w.row) == ("o.csv", 4)
+    assert w.message.startswith(
+        "2 opportunities (50%) have no amount: pipeline created and deal size count the priced deals only (rows 4, 5)."
+    )
+    assert load_company(folder).frames["opportunities"]["amount"].sum() == 30_000

@@ -465,6 +465,7 @@ class _Context:
             self._warn_left_out(raw, bad_rows)
             frame, raw = frame.loc[keep], raw.loc[keep]
             rows = rows.loc[keep]
+        self._warn_blanks(raw, frame)
         frame = self._finish(frame)
         frame[ROW] = rows
         frame = self._converted(raw, frame)
@@ -702,22 +703,39 @@ class _Context:
                     values=f,
                 )
 
+    def _warn_blanks(self, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
+        """A warning per column whose blanks its schema says leave rows out of some figures."""
+        for name, col in self.schema.items():
+            if col.blank_leaves is None or name not in frame or not len(frame):
+                continue
+            blank = frame[name].isna()
+            if blank.any():
+                said = f"{int(blank.sum()):,} {self.name} ({blank.mean():.0%}) have no {name}: {col.blank_leaves}"
+                self._warn_rows(raw, blank, self.sources[name], lambda rows, s=said: f"{s} ({rows}).")
+
     def _warn_left_out(self, raw: pd.DataFrame, bad_rows) -> None:
         for mask, reason, src in bad_rows:
             if not mask.any():
                 continue
-            rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
-            listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
-            more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
             why = "the value could not be read" if reason == "unparseable" else reason
-            self.problem(
-                f"{int(mask.sum()):,} row(s) left out because {why}: "
-                f'rows {listed}{more}. Set on_bad_rows = "error" to stop instead.',
-                file=src.file,
-                row=rows[0] if rows else None,
-                column=src.shown,
-                severity="warning",
+            said = f"{int(mask.sum()):,} row(s) left out because {why}"
+            self._warn_rows(
+                raw, mask, src, lambda rows, s=said: f'{s}: {rows}. Set on_bad_rows = "error" to stop instead.'
             )
+
+    def _warn_rows(self, raw: pd.DataFrame, mask: pd.Series, src: _Source, said: Callable[[str], str]) -> None:
+        """A warning about the rows of ``mask``; ``said`` words it around their listing
+        ('rows 4, 5, 9 and 12 more')."""
+        rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
+        listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
+        more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
+        self.problem(
+            said(f"rows {listed}{more}"),
+            file=src.file,
+            row=rows[0] if rows else None,
+            column=src.shown,
+            severity="warning",
+        )
 
     # ----------------------------------------------------------------------------------
     # step 3: canonical dtypes and the whole-table checks
