@@ -639,7 +639,13 @@ def init(company_dir: Path, name: str | None, currency: str | None) -> int:
     started = init_folder(company_dir, name=name, currency=currency)
     click.echo(f"Wrote {started.path} ({len(started.todos)} TODO line(s) to check):")
     click.echo("\n".join(f"  {todo}" for todo in started.todos) or "  none")
-    click.echo(f"Then run: reportlib validate {company_dir}")
+    if started.unfinished:
+        click.echo(
+            f"It does not validate as written: {'; '.join(started.unfinished)}. Map the columns under the "
+            f"[inputs.X] each file feeds (docs/inputs.md lists them), then run: reportlib validate {company_dir}"
+        )
+    else:
+        click.echo(f"Then run: reportlib validate {company_dir}")
     return 0
 
 

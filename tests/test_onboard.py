@@ -101,7 +101,7 @@ def test_init_names_what_it_cannot_tell(tmp_path):
     shutil.copy(HARBOR / "typeform_responses.csv", tmp_path)
     started = init_folder(tmp_path, name="Mystery Co")
     assert any("notes.csv was not recognised" in t for t in started.todos)
-    assert validate_company(tmp_path).ok
+    assert validate_company(tmp_path).ok and started.unfinished == ()
 
 
 def test_template_workbook_reads_back_with_its_company_toml(tmp_path, capsys):
@@ -182,3 +182,23 @@ def test_inspect_takes_the_order_a_later_date_shows(tmp_path, capsys):
         assert main(["inspect", str(tmp_path / "contracts.csv")]) == 0
         out = capsys.readouterr().out
         assert f"start_date   {shown}  e.g." in out and "dayfirst" not in out
+
+
+def test_init_says_when_what_it_wrote_does_not_validate(tmp_path, capsys):
+    # dbt's MRR playbook subscription_periods.csv: its columns match no input, so the
+    # company.toml has no [inputs.X]; validate then stops on it. init used to say "Then run:
+    # reportlib validate" as if the file were ready.
+    (tmp_path / "subscription_periods.csv").write_text(
+        "subscription_id,customer_id,start_date,end_date,monthly_amount\n1,1,2019-01-01,2019-02-01,50\n"
+    )
+    assert main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "It does not validate as written: no file was recognised as an input" in out
+    assert not validate_company(tmp_path).ok
+    # An MRR file without its month: recognised as [inputs.mrr], but month has no column.
+    (tmp_path / "company.toml").unlink()
+    (tmp_path / "subscription_periods.csv").unlink()
+    (tmp_path / "mrr.csv").write_text("customer_id,mrr\na,100\n")
+    started = init_folder(tmp_path)
+    assert started.unfinished == ("mrr.csv has no column for month",)
+    assert not validate_company(tmp_path).ok

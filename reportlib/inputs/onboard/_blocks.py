@@ -103,10 +103,15 @@ def _mapped(rec: Recognised) -> list[str]:
     if defaults:
         out.append(f"{TODO} check these defaults: " + "; ".join(why for _, why in defaults.values()))
         out.append("defaults = { " + ", ".join(f"{c} = {toml_string(v)}" for c, (v, _) in defaults.items()) + " }")
-    for column in rec.missing:
-        if (rec.input, column) not in _DEFAULTS:
-            out.append(f'{TODO} no column found for {column}: columns.{column} = "<the file\'s column>"')
+    for column in unmapped(rec):
+        out.append(f'{TODO} no column found for {column}: columns.{column} = "<the file\'s column>"')
     return out
+
+
+def unmapped(rec: Recognised) -> list[str]:
+    """The required columns of a canonical-layout file that neither a column nor a default
+    gives: its block does not validate until they are mapped."""
+    return [c for c in rec.missing if (rec.input, c) not in _DEFAULTS]
 
 
 def accounts_block(accounts: pd.DataFrame) -> list[str]:

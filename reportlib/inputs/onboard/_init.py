@@ -6,7 +6,9 @@ block, a second one of the same input is left as a comment, a known source's sid
 ``[fx]`` path. ``[company] currency`` is the one given, else the one a file's currency
 column says (Stripe's ``Currency``, ChartMogul's ``CURRENCY_CODE``, a canonical
 ``currency``), else USD; a TODO line says which. What cannot be told is a ``# TODO:``
-line. An existing company.toml is never overwritten.
+line. The file validates as written unless no file was recognised as an input or a
+recognised one lacks a required column (``Started.unfinished`` says which). An existing
+company.toml is never overwritten.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from reportlib.exceptions import ParameterError
 from reportlib.inputs._values import text
 from reportlib.inputs.config import CONFIG_FILE, INPUT_NAMES
-from reportlib.inputs.onboard._blocks import TODO, input_block, toml_string
+from reportlib.inputs.onboard._blocks import TODO, input_block, toml_string, unmapped
 from reportlib.inputs.onboard._recognise import Recognised, recognise
 from reportlib.inputs.sources import SOURCES
 
@@ -27,11 +29,13 @@ _DATA = re.compile(r"\.(csv|tsv|txt|xlsx|xlsm|json|jsonl|ndjson|parquet|pq)(\.gz
 
 @dataclass(frozen=True)
 class Started:
-    """The company.toml written and the TODO lines it holds."""
+    """The company.toml written, the TODO lines it holds, and why it does not validate as
+    written (``unfinished``; empty when it does)."""
 
     path: Path
     todos: tuple[str, ...]
     recognised: tuple[Recognised, ...]
+    unfinished: tuple[str, ...] = ()
 
 
 def init_folder(folder: str | Path, *, name: str | None = None, currency: str | None = None) -> Started:
@@ -55,7 +59,7 @@ def init_folder(folder: str | Path, *, name: str | None = None, currency: str | 
     text = starter_toml(folder, recognised, name=name, currency=currency)
     target.write_text(text, encoding="utf-8")
     todos = tuple(line[line.index(TODO) :].strip() for line in text.splitlines() if TODO in line)
-    return Started(target, todos, tuple(recognised))
+    return Started(target, todos, tuple(recognised), _unfinished(recognised))
 
 
 def starter_toml(
@@ -78,7 +82,7 @@ def starter_toml(
             continue
         if rec.error:
             parts += ["", f"{TODO} {path} could not be read: {rec.error}"]
-        elif rec.input in taken:
+        elif rec.input in taken:  # a second file of an input (see _blocks_written)
             first = taken[rec.input]
             same = (rec.source, rec.layout) == (first.source, first.layout)
             parts += [
@@ -101,6 +105,24 @@ def starter_toml(
         if taken.get(main.input or "") is not main:
             parts += ["", f"{TODO} {side.path.name} goes with {main.path.name} ([[join]] of its input)."]
     return "\n".join(parts) + "\n"
+
+
+def _blocks_written(recognised: list[Recognised]) -> list[Recognised]:
+    """The files that get an ``[inputs.X]`` block: the first readable one of each input."""
+    sides = _side_files(recognised)
+    first: dict[str, Recognised] = {}
+    for rec in sorted(recognised, key=_order):
+        if rec.input and not rec.error and rec not in sides:
+            first.setdefault(rec.input, rec)
+    return list(first.values())
+
+
+def _unfinished(recognised: list[Recognised]) -> tuple[str, ...]:
+    """Why the company.toml written for ``recognised`` does not validate as written."""
+    written = _blocks_written(recognised)
+    if not written:
+        return ("no file was recognised as an input, so it has no [inputs.X] section",)
+    return tuple(f"{rec.path.name} has no column for {', '.join(unmapped(rec))}" for rec in written if unmapped(rec))
 
 
 def _order(rec: Recognised) -> tuple[int, str]:
