@@ -43,9 +43,10 @@ from reportlib._codes import factorized, per_row
 from reportlib.exceptions import Problem
 from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
+from reportlib.inputs._schemas import MONEY
 from reportlib.inputs._values import CURRENCY_SYMBOLS, currency_symbols, parse_numbers
 from reportlib.inputs.config import InputSpec, JoinSpec
-from reportlib.inputs.sources import SOURCES
+from reportlib.inputs.sources import SOURCES, Source
 
 MINOR_UNIT_MEDIAN = 10_000
 #: Below the error's median, whole hundreds from this typical value up are warned about: 4,900
@@ -820,7 +821,7 @@ def unmatched_join(spec: InputSpec, join: JoinSpec, left: pd.DataFrame, right: p
 # currency symbols
 
 
-def foreign_symbols(spec: InputSpec, raw: pd.DataFrame, currency: str) -> list[Problem]:
+def foreign_symbols(spec: InputSpec, source: Source | None, raw: pd.DataFrame, currency: str) -> list[Problem]:
     """A warning per currency symbol of the file's amounts that the company currency is not
     written with (``$`` in a company reporting in EUR): the export is in another currency, or
     ``[company] currency`` is wrong; either way every figure would carry the wrong unit.
@@ -829,6 +830,8 @@ def foreign_symbols(spec: InputSpec, raw: pd.DataFrame, currency: str) -> list[P
     ----------
     spec : InputSpec
         The money input read.
+    source : Source or None
+        Its known source, whose ``units`` name the export's money columns.
     raw : pd.DataFrame
         Its cells as read, with ``__row__`` (and ``__file__`` for several files).
     currency : str
@@ -841,13 +844,26 @@ def foreign_symbols(spec: InputSpec, raw: pd.DataFrame, currency: str) -> list[P
     """
     first: dict[str, tuple[int, str, str]] = {}
     count: dict[str, int] = {}
-    for column in _data_columns(raw):
+    for column in _amount_columns(spec, source, _data_columns(raw)):
         marks = currency_symbols(raw[column]).dropna()
         foreign = marks[[currency.upper() not in CURRENCY_SYMBOLS[m] for m in marks]]
         for symbol, hits in foreign.groupby(foreign, sort=False):
             count[symbol] = count.get(symbol, 0) + len(hits)
             first.setdefault(symbol, (hits.index[0], column, str(raw.at[hits.index[0], column]).strip()))
     return [_symbol_problem(spec, raw, currency, symbol, count[symbol], *at) for symbol, at in first.items()]
+
+
+def _amount_columns(spec: InputSpec, source: Source | None, columns: list[str]) -> list[str]:
+    """The file's columns that hold amounts: every column of a report layout (a P&L, months as
+    columns) or of a source that does not name its money columns; else the money columns
+    (a source's ``units``, the mapped ``mrr``, ``amount`` ...), not ids or names."""
+    if spec.layout in ("accounts", "wide") or (source is not None and (source.frame is not None or not source.units)):
+        return columns
+    if source is not None:
+        money = {c.casefold() for c in source.units}
+        return [c for c in columns if c.casefold() in money]
+    money = {spec.columns.get(c, c) for c in MONEY.get(spec.name, ())}
+    return [c for c in columns if c in money]
 
 
 def _symbol_problem(

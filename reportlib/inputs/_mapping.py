@@ -121,7 +121,7 @@ def load_input(
         out.problems.append(exc.problem)
         return out
     if spec.name in MONEY and fx is None:  # with [fx], rows may be in other currencies
-        out.problems += _guards.foreign_symbols(spec, raw, currency)
+        out.problems += _guards.foreign_symbols(spec, source, raw, currency)
     raw, notes = _guards.without_totals(raw, spec, {file_kind(p) for p in paths})
     out.problems += notes
     if empty := _guards.no_rows(spec, raw):

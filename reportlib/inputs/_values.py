@@ -40,6 +40,7 @@ CURRENCY_SYMBOLS: dict[str, tuple[str, ...]] = {
     "¥": ("JPY", "CNY"),
     "₹": ("INR",),
 }
+_SYMBOL = "[" + "".join(CURRENCY_SYMBOLS) + "]"
 #: An amount written with a symbol before or after it: "$46,200.00", "-$12", "(£1,200)", "1.234,00 €".
 _MARKED_AMOUNT = re.compile(
     r"^\(?-?\s*(?:[A-Z]{0,2}(?P<before>[$€£¥₹]))?\s*-?\s*\d[\d.,\s'\u00a0\u202f]*\s*(?P<after>[$€£¥₹])?\s*\)?-?$"
@@ -163,15 +164,23 @@ def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None
 
 
 def currency_symbols(s: pd.Series) -> pd.Series:
-    """The currency symbol each amount cell of ``s`` is written with ("$46,200.00": "$"), NA
-    for cells that are not an amount with a symbol (worked out on the distinct cells)."""
+    """The currency symbol of each amount cell of ``s`` written with one ("$46,200.00": "$"),
+    indexed like ``s``; cells without one are left out (worked out on the distinct cells,
+    only those holding a symbol parsed)."""
     if pd.api.types.is_numeric_dtype(s):
-        return pd.Series(pd.NA, index=s.index, dtype="string")
+        return pd.Series([], dtype="string")
     codes, distinct = factorized(s)
-    found = pd.Index(distinct).astype("string").str.strip().str.extract(_MARKED_AMOUNT)
+    cells = pd.Index(distinct).astype("string[pyarrow]")
+    holding = np.flatnonzero(cells.str.contains(_SYMBOL, regex=True).fillna(False).to_numpy(dtype=bool))
+    if not len(holding):
+        return pd.Series([], dtype="string")
+    found = cells[holding].str.strip().str.extract(_MARKED_AMOUNT)
     symbols = found["before"].fillna(found["after"]).to_numpy(dtype=object)
-    marked = np.where(codes >= 0, symbols[np.maximum(codes, 0)] if len(symbols) else None, None)
-    return pd.Series(marked, index=s.index, dtype="string")
+    which = np.full(len(distinct) + 1, -1)  # by code; the last slot is a blank's (code -1)
+    which[holding[pd.notna(symbols)]] = np.flatnonzero(pd.notna(symbols))
+    at = which[codes]
+    rows = np.flatnonzero(at >= 0)
+    return pd.Series(symbols[at[rows]], index=s.index[rows], dtype="string")
 
 
 def _digitless(v: str) -> float | None:
