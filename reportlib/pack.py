@@ -81,13 +81,15 @@ _VERSIONED = ("pandas", "papermill", "nbconvert", "matplotlib")
 
 @dataclass(frozen=True)
 class PackResult:
-    """Where a pack went. ``skipped`` is True when an identical pack was already there."""
+    """Where a pack went. ``skipped`` is True when an identical pack was already there;
+    ``input_warnings`` counts the inputs' warnings (``reportlib validate`` lists them)."""
 
     folder: Path
     pdf: Path
     manifest: Path
     skipped: bool = False
     seconds: float = 0.0
+    input_warnings: int = 0
 
 
 @dataclass(frozen=True)
@@ -270,7 +272,12 @@ def build_pack(
         run.folder, run.parameters, run.fingerprint = _plan(run.request, run.company, as_of_text)
         if _unchanged(run.folder, run.fingerprint, run.request.force):
             return PackResult(
-                run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, True, round(time.perf_counter() - started, 3)
+                run.folder,
+                run.folder / PDF_NAME,
+                run.folder / MANIFEST,
+                True,
+                round(time.perf_counter() - started, 3),
+                len(run.company.warnings),
             )
         # forked before this process starts threads; kernels warmed ahead, except the several
         # workers a caller asked for when the KPIs come from the store (see _warm_ahead)
@@ -305,7 +312,9 @@ def build_pack(
         _write_manifest(run)
         _swap_in(run.staging, run.folder)
         _released(run)
-    return PackResult(run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, False, run.timings["total"])
+    return PackResult(
+        run.folder, run.folder / PDF_NAME, run.folder / MANIFEST, False, run.timings["total"], len(run.company.warnings)
+    )
 
 
 # -- step: resolve parameters ---------------------------------------------------------------------

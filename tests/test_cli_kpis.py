@@ -146,3 +146,26 @@ def test_the_warnings_of_the_checks_run_beside_are_those_of_a_load(tmp_path):
     computed = compute_kpis(folder).company.warnings
     assert computed == loaded
     assert any("only one month" in p.message for p in loaded) and any("10x" in p.message for p in loaded)
+
+
+def test_kpis_counts_the_input_warnings_it_does_not_list(tmp_path, capsys):
+    # Contracts whose start dates are all the 1st (01/02/2024): no date shows day or month
+    # first, so validate warns once per date column (start_date, end_date): 2 warnings, which
+    # `kpis` used to keep to itself while printing month-first figures.
+    folder = make(
+        tmp_path,
+        '[inputs.contracts]\npath = "c.csv"\n'
+        'defaults = { revenue_type = "contracted_recurring", billing = "monthly" }\n',
+        {
+            "c.csv": "contract_id,customer_id,start_date,end_date,mrr\n"
+            "C1,a,01/02/2024,01/06/2024,100\nC2,b,01/03/2024,01/09/2024,75\n"
+        },
+    )
+    assert main(["kpis", str(folder), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert f"2 input warnings: run reportlib validate {folder} to see them" in out
+    # Said on purpose (dayfirst = true), nothing is left to warn about: no line.
+    toml = folder / "company.toml"
+    toml.write_text(toml.read_text() + "dayfirst = true\n")
+    assert main(["kpis", str(folder), "--out", str(tmp_path / "out")]) == 0
+    assert "input warning" not in capsys.readouterr().out

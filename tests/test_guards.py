@@ -3,6 +3,9 @@ counted as monthly, tenfold jumps, ids differing by case, and the contracts as-o
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from inputs_helpers import make, validate_cli
@@ -155,3 +158,63 @@ def test_identical_transaction_rows_are_a_warning_naming_them(tmp_path):
     files["pay_2.csv"] = feb_mar.replace("2024-02-03", "2024-02-04")
     again = load_company(make(tmp_path, '[inputs.transactions]\npath = "pay_*.csv"\n', files, name="b"))
     assert not [w for w in again.warnings if "identical in every column" in w.message]
+
+
+# ======================================================================================
+# currency symbols
+
+QBO = Path(__file__).parent / "fixtures" / "sources" / "quickbooks_pnl"
+
+
+def test_amounts_written_with_another_currencys_symbol_are_a_warning(tmp_path):
+    # The QuickBooks Online P&L fixture prints its total lines with '$' ("Total for Income",
+    # "$46,200.00" at row 10, first month column): 9 total lines x 7 columns (6 months and
+    # Total) = 63 cells. Onboarded with currency EUR, the pack would print those dollars as
+    # euros.
+    folder = tmp_path / "qbo_eur"
+    shutil.copytree(QBO, folder)
+    toml = folder / "company.toml"
+    toml.write_text(toml.read_text().replace('currency = "USD"', 'currency = "EUR"'))
+    (w,) = [p for p in validate_company(folder).warnings if "'$'" in p.message]
+    assert (w.file, w.row, w.column) == ("ProfitAndLoss_by_Month.csv", 10, "January 2026")
+    assert w.message.startswith("63 amount(s)") and "'$46,200.00'" in w.message and "EUR" in w.message
+    # In its own currency (USD, as exported) nothing is said; nor for CAD, also written '$'.
+    for currency in ("USD", "CAD"):
+        toml.write_text(toml.read_text().replace('currency = "EUR"', f'currency = "{currency}"'))
+        toml.write_text(toml.read_text().replace('currency = "USD"', f'currency = "{currency}"'))
+        assert not [p for p in validate_company(folder).warnings if "'$'" in p.message]
+
+
+def test_a_mapped_money_column_with_a_pound_sign_in_a_euro_company_is_named(tmp_path):
+    # Two months of MRR typed as '£1,200.00' and '£1,250.00' (rows 2 and 3 of column MRR);
+    # the company reports in EUR (inputs_helpers.make): 2 cells with a foreign symbol.
+    folder = make(
+        tmp_path,
+        '[inputs.mrr]\npath = "m.csv"\ncolumns = { customer_id = "Customer", month = "Month", mrr = "MRR" }\n',
+        {"m.csv": 'Customer,Month,MRR\na,2024-01,"£1,200.00"\na,2024-02,"£1,250.00"\n'},
+    )
+    (w,) = [p for p in validate_company(folder).warnings if "'£'" in p.message]
+    assert (w.file, w.row, w.column) == ("m.csv", 2, "MRR") and w.message.startswith("2 amount(s)")
+    # The amounts themselves are read: 1,200 and 1,250.
+    assert load_company(folder).frames["mrr"]["mrr"].tolist() == [1200.0, 1250.0]
+
+
+def test_opportunities_without_an_amount_are_counted_in_a_warning(tmp_path):
+    # Four deals created in 2024-01: O1 10,000 and O2 20,000 priced, O3 and O4 still without
+    # a close_value (Maven's Engaging deals). Their amounts add up to 30,000, not the four
+    # deals' worth: 2 of 4 (50%) have no amount, rows 4 and 5.
+    deals = (
+        "opportunity_id,engage_date,close_value,deal_stage\n"
+        "O1,2024-01-03,10000,Won\nO2,2024-01-05,20000,Won\nO3,2024-01-09,,Engaging\nO4,2024-01-12,,Engaging\n"
+    )
+    mapped = (
+        'columns = { created_at = "engage_date", amount = "close_value", stage = "deal_stage", outcome = "deal_stage" }'
+    )
+    outcomes = '[inputs.opportunities.values.outcome]\n"Won" = "won"\n"*" = "open"\n'
+    folder = make(tmp_path, f'[inputs.opportunities]\npath = "o.csv"\n{mapped}\n{outcomes}', {"o.csv": deals})
+    (w,) = [p for p in validate_company(folder).warnings if p.column == "close_value"]
+    assert (w.file, w.row) == ("o.csv", 4)
+    assert w.message.startswith(
+        "2 opportunities (50%) have no amount: pipeline created and deal size count the priced deals only (rows 4, 5)."
+    )
+    assert load_company(folder).frames["opportunities"]["amount"].sum() == 30_000

@@ -101,7 +101,7 @@ def test_init_names_what_it_cannot_tell(tmp_path):
     shutil.copy(HARBOR / "typeform_responses.csv", tmp_path)
     started = init_folder(tmp_path, name="Mystery Co")
     assert any("notes.csv was not recognised" in t for t in started.todos)
-    assert validate_company(tmp_path).ok
+    assert validate_company(tmp_path).ok and started.unfinished == ()
 
 
 def test_template_workbook_reads_back_with_its_company_toml(tmp_path, capsys):
@@ -118,3 +118,87 @@ def test_template_workbook_reads_back_with_its_company_toml(tmp_path, capsys):
     report = validate_company(tmp_path)
     assert report.ok and not report.warnings, report.render()
     assert set(report.company.frames) == set(book.sheetnames) - {"README"}
+
+
+def _exports_in(tmp_path: Path, fixture: str, old: str, new: str) -> Path:
+    """The fixture's exports (no company.toml) with every ``old`` cell written ``new``."""
+    folder = Path(shutil.copytree(FIX / "sources" / fixture, tmp_path / fixture))
+    (folder / "company.toml").unlink()
+    for csv in folder.glob("*.csv"):
+        csv.write_text(csv.read_text().replace(f",{old},", f",{new},"))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "fixture, old, new, said",
+    [
+        # A Stripe account billing in euros: Stripe writes the ISO code lower case, 12 rows 'eur'.
+        ("stripe_subscriptions", "usd", "eur", "the Currency column of subscriptions.csv says EUR"),
+        # A ChartMogul account invoicing in pounds: CURRENCY_CODE 'GBP' on every activity.
+        ("chartmogul_activities", "USD", "GBP", "the CURRENCY_CODE column of mrr_movements.csv says GBP"),
+    ],
+)
+def test_init_proposes_the_currency_the_exports_name(tmp_path, capsys, fixture, old, new, said):
+    folder = _exports_in(tmp_path, fixture, old, new)
+    assert main(["init", str(folder)]) == 0
+    assert said in capsys.readouterr().out
+    assert load_company(folder).config.currency == new.upper()  # not the USD default
+
+
+def test_init_with_a_currency_the_exports_contradict_says_so(tmp_path, capsys):
+    folder = _exports_in(tmp_path, "stripe_subscriptions", "usd", "eur")
+    assert main(["init", str(folder), "--currency", "USD"]) == 0
+    line = next(x for x in (folder / "company.toml").read_text().splitlines() if x.startswith("currency"))
+    assert line.startswith('currency = "USD"')  # what the analyst said stays ...
+    assert "but the Currency column of subscriptions.csv says EUR" in line  # ... with the file's word
+
+
+# The dbt MRR playbook's subscription periods re-saved day first: every date is the 1st of a
+# month (01/02/2020), so none shows its order; 01/02/2020 is 1 February day first, 2 January
+# month first. Two contracts, 100 and 75 a month.
+_DMY_CONTRACTS = "contract_id,customer_id,start_date,mrr\nC1,a,01/02/2020,100\nC2,b,01/03/2020,75\n"
+
+
+def test_inspect_says_a_date_order_no_date_shows_and_suggests_the_keys(tmp_path, capsys):
+    (tmp_path / "contracts.csv").write_text(_DMY_CONTRACTS)
+    assert main(["inspect", str(tmp_path / "contracts.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "start_date   date (%d/%m/%Y or %m/%d/%Y (order ambiguous))" in out  # not day first
+    assert "# dayfirst = true   # 01/02/2020 is 1 February" in out
+    assert '# date_format = "%m/%d/%Y"   # 01/02/2020 is 2 January' in out
+    # init writes the same lines; the analyst uncomments dayfirst: C1 starts 1 February 2020.
+    init_folder(tmp_path)
+    toml = tmp_path / "company.toml"
+    toml.write_text(toml.read_text().replace("# dayfirst = true", "dayfirst = true"))
+    starts = load_company(tmp_path).frames["contracts"]["start_date"].tolist()
+    assert starts == [pd.Timestamp("2020-02-01"), pd.Timestamp("2020-03-01")]
+
+
+def test_inspect_takes_the_order_a_later_date_shows(tmp_path, capsys):
+    # 03/25/2020: 25 is a day, so the column is month first, though 01/02 came first (and
+    # reads day first); 25/03/2020 makes it day first. Either way nothing is ambiguous.
+    for later, shown in (("03/25/2020", "date (%m/%d/%Y)"), ("25/03/2020", "date (%d/%m/%Y)")):
+        (tmp_path / "contracts.csv").write_text(_DMY_CONTRACTS + f"C3,c,{later},50\n")
+        assert main(["inspect", str(tmp_path / "contracts.csv")]) == 0
+        out = capsys.readouterr().out
+        assert f"start_date   {shown}  e.g." in out and "dayfirst" not in out
+
+
+def test_init_says_when_what_it_wrote_does_not_validate(tmp_path, capsys):
+    # dbt's MRR playbook subscription_periods.csv: its columns match no input, so the
+    # company.toml has no [inputs.X]; validate then stops on it. init used to say "Then run:
+    # reportlib validate" as if the file were ready.
+    (tmp_path / "subscription_periods.csv").write_text(
+        "subscription_id,customer_id,start_date,end_date,monthly_amount\n1,1,2019-01-01,2019-02-01,50\n"
+    )
+    assert main(["init", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "It does not validate as written: no file was recognised as an input" in out
+    assert not validate_company(tmp_path).ok
+    # An MRR file without its month: recognised as [inputs.mrr], but month has no column.
+    (tmp_path / "company.toml").unlink()
+    (tmp_path / "subscription_periods.csv").unlink()
+    (tmp_path / "mrr.csv").write_text("customer_id,mrr\na,100\n")
+    started = init_folder(tmp_path)
+    assert started.unfinished == ("mrr.csv has no column for month",)
+    assert not validate_company(tmp_path).ok

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 import reportlib.pack as pack
 from conftest import FIXTURES, PACK_CSV, PACK_NOTEBOOKS, SALES_LED, chromium_available
-from reportlib import processes
+from reportlib import cli, processes
 from reportlib.cli import main
 from reportlib.deck._style import Theme
 from reportlib.exceptions import ExportError, InputError
@@ -338,3 +338,19 @@ def test_a_failed_run_does_not_wait_for_its_printing_threads(tmp_path: Path) -> 
         raise KeyboardInterrupt
     assert time.monotonic() - started < 5
     stuck.set()
+
+
+@pytest.mark.chromium
+@needs_chromium
+def test_a_pack_counts_the_input_warnings_it_does_not_list(
+    pack_company: Path, tmp_path: Path, fake_kpis, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Customer a's September row written 'A': ids equal but for case are one warning, which
+    # the pack used to keep to itself (validate lists it).
+    (pack_company / "mrr.csv").write_text(PACK_CSV.replace("a,2026-09", "A,2026-09"))
+    out = tmp_path / "reports"
+    first = pack.build_pack(pack_company, out=out, notebooks=GOOD, jobs=1)
+    again = pack.build_pack(pack_company, out=out, notebooks=GOOD)  # unchanged: skipped, still told
+    assert (first.input_warnings, again.skipped, again.input_warnings) == (1, True, 1)
+    cli._say_pack(again, pack_company)
+    assert f"1 input warning: run reportlib validate {pack_company} to see them" in capsys.readouterr().out

@@ -231,3 +231,62 @@ def test_expressions_cannot_read_other_files_or_change_settings(tmp_path):
     )
     assert validate_company(folder).errors
     assert not __import__("os").path.exists("/tmp/ingest-pwned.csv")
+
+
+# A join on the wrong keys matches nothing: Olist's closed deals joined by seller_id onto
+# leads' mql_id. Four leads L1-L4; the deals file's keys are seller ids S1, S2, so none of
+# its 2 rows finds its key among the leads: customer_at would be blank for every lead and
+# lead conversion 0 % (the right answer is 2 of 4 = 50 %).
+_LEADS = "mql_id,first_contact\nL1,2024-01-02\nL2,2024-01-03\nL3,2024-01-04\nL4,2024-01-05\n"
+_DEALS = "mql_id,seller_id,won_date\nL1,S1,2024-02-01\nL2,S2,2024-02-02\n"
+
+
+def _leads_joined(tmp_path, keys: str, deals: str = _DEALS):
+    return make(
+        tmp_path,
+        f"""
+[inputs.leads]
+path = "leads.csv"
+columns = {{ lead_id = "mql_id", created_at = "first_contact" }}
+[[inputs.leads.join]]
+path = "deals.csv"
+{keys}
+columns = {{ customer_at = "won_date" }}
+""",
+        {"leads.csv": _LEADS, "deals.csv": deals},
+    )
+
+
+@pytest.mark.parametrize(
+    "keys, column",
+    [
+        ('left_on = "mql_id"\nright_on = "seller_id"', "seller_id"),  # the DuckDB join
+        ('on = "mql_id"', "mql_id"),  # the plain join, keys renamed to make it miss
+    ],
+)
+def test_a_join_matching_no_row_of_the_joined_file_is_an_error(tmp_path, keys, column):
+    deals = _DEALS if column == "seller_id" else "mql_id,won_date\nS1,2024-02-01\nS2,2024-02-02\n"
+    (p,) = validate_company(_leads_joined(tmp_path, keys, deals)).errors
+    assert (p.file, p.row, p.column) == ("deals.csv", 2, column)
+    assert "none of the 2 rows of deals.csv" in p.message and "'S1', 'S2'" in p.message
+    assert "customer_at" in p.message
+
+
+def test_a_join_matching_under_half_of_the_joined_rows_is_a_warning(tmp_path):
+    # 4 deals; only L1 is a lead: 1 of 4 = 25 % matched, under half. Rows 3-5 (X2, X3, X4)
+    # are not joined; L1 still gets its won date.
+    deals = "mql_id,won_date\nL1,2024-02-01\nX2,2024-02-02\nX3,2024-02-03\nX4,2024-02-04\n"
+    folder = _leads_joined(tmp_path, 'on = "mql_id"', deals)
+    result = validate_company(folder)
+    assert not result.errors
+    (w,) = [p for p in result.warnings if p.file == "deals.csv"]
+    assert (w.row, w.column) == (3, "mql_id")
+    assert "only 1 of the 4 rows of deals.csv (25%)" in w.message and "'X2', 'X3', 'X4'" in w.message
+    leads = load_company(folder).frames["leads"]
+    assert leads["customer_at"].notna().tolist() == [True, False, False, False]
+
+    # Exactly half (L1 and L2 of 4 deals; X3, X4 are deals of leads outside the export,
+    # which happens) is not under it: quiet.
+    (folder / "deals.csv").write_text(deals.replace("X2", "L2"))
+    again = validate_company(folder)
+    assert not [p for p in again.errors + again.warnings if p.file == "deals.csv"]

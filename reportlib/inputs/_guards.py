@@ -22,7 +22,13 @@ are documented in docs/inputs.md ("Guards"):
   (``transactions``, a ChartMogul activities export without its ``UUID``) are a warning
   (two identical charges on one day can be real); rows repeating a source's own record id
   (ChartMogul's activity ``UUID``) are the same record exported twice: identical copies are
-  left out with a warning, copies that differ are an error.
+  left out with a warning, copies that differ are an error;
+- joins: a ``[[join]]`` none of whose joined file's rows finds its key in the input's file is
+  an error (every joined column would be blank: a lead conversion of 0); one matching fewer
+  than ``JOIN_MATCHED`` of them is a warning naming the share;
+- currency symbols: amounts of a money input written with a symbol that is not the company
+  currency's (``$46,200.00`` for a company in EUR) are a warning naming the file, the first
+  row and column, the symbol and the company currency.
 """
 
 from __future__ import annotations
@@ -37,9 +43,10 @@ from reportlib._codes import factorized, per_row
 from reportlib.exceptions import Problem
 from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
-from reportlib.inputs._values import parse_numbers
-from reportlib.inputs.config import InputSpec
-from reportlib.inputs.sources import SOURCES
+from reportlib.inputs._schemas import MONEY
+from reportlib.inputs._values import CURRENCY_SYMBOLS, currency_symbols, parse_numbers
+from reportlib.inputs.config import InputSpec, JoinSpec
+from reportlib.inputs.sources import SOURCES, Source
 
 MINOR_UNIT_MEDIAN = 10_000
 #: Below the error's median, whole hundreds from this typical value up are warned about: 4,900
@@ -47,6 +54,9 @@ MINOR_UNIT_MEDIAN = 10_000
 MINOR_UNIT_HINT = 1_000
 ANNUAL_RATIO = 8
 JUMP = 10
+#: A join whose joined file's rows find their key in the input's file less often than this
+#: is probably on the wrong keys (a seller id against a lead id matches nothing or by chance).
+JOIN_MATCHED = 0.5
 _SHOWN = 5
 _TOTAL_LABEL = re.compile(
     r"^\s*((grand|sub)[\s-]?)?totals?(\s+(mrr|arr|revenue|amount|all|customers|for\b.*))?\s*:?\s*$"
@@ -741,4 +751,132 @@ def repeated_records(
         )
     return drop, _more(errors, "records with differing copies") + _more(
         warnings, f"records exported twice, each counted once ({len(warnings):,} in all)"
+    )
+
+
+# ======================================================================================
+# joins
+
+
+def unmatched_join(spec: InputSpec, join: JoinSpec, left: pd.DataFrame, right: pd.DataFrame) -> list[Problem]:
+    """An error when no row of the joined file matches the input's file, a warning when
+    fewer than ``JOIN_MATCHED`` of them do.
+
+    Parameters
+    ----------
+    spec : InputSpec
+        The input the join belongs to.
+    join : JoinSpec
+        The join; ``join.on`` names the keys in ``left``, ``join.right_keys`` in ``right``.
+    left : pd.DataFrame
+        The input's file: its key columns, as compared by the join.
+    right : pd.DataFrame
+        The joined file: its key columns, as compared by the join, and ``__row__``.
+
+    Returns
+    -------
+    list[Problem]
+        Nothing when at least ``JOIN_MATCHED`` of the joined file's keyed rows match.
+    """
+    on, keys = list(join.on), list(join.right_keys)
+    right = right[right[keys].notna().all(axis=1)]
+    if right.empty:
+        return []
+    mine = left[on].dropna().drop_duplicates().set_axis(keys, axis=1)
+    found = right[keys].merge(mine, how="left", on=keys, indicator=True)["_merge"].eq("both").to_numpy()
+    share = found.mean()
+    if share >= JOIN_MATCHED:
+        return []
+    missed = right.loc[~found]
+    sample = ", ".join(f"'{v}'" for v in missed[keys[0]].drop_duplicates().head(_SHOWN))
+    theirs, mine_named = "/".join(keys), "/".join(on)
+    where = f"among the {mine_named} values of {spec.path}"
+    columns = ", ".join(join.columns) or "none"
+    if not found.any():
+        message = (
+            f"[[inputs.{spec.name}.join]]: none of the {len(right):,} rows of {join.path} finds its "
+            f"{theirs} {where} (e.g. {sample}): every joined column ({columns}) would be blank. Check "
+            "on / left_on / right_on: they must name the same ids in both files."
+        )
+    else:
+        message = (
+            f"[[inputs.{spec.name}.join]]: only {int(found.sum()):,} of the {len(right):,} rows of "
+            f"{join.path} ({share:.0%}) find their {theirs} {where}; the other {len(missed):,} (e.g. "
+            f"{sample}) are not joined, so the joined columns ({columns}) count the matched rows only. "
+            "Check on / left_on / right_on if that is not expected."
+        )
+    return [
+        Problem(
+            message,
+            file=join.path,
+            row=int(missed[ROW].iloc[0]),
+            column=keys[0],
+            severity="warning" if found.any() else "error",
+            input=spec.name,
+        )
+    ]
+
+
+# ======================================================================================
+# currency symbols
+
+
+def foreign_symbols(spec: InputSpec, source: Source | None, raw: pd.DataFrame, currency: str) -> list[Problem]:
+    """A warning per currency symbol of the file's amounts that the company currency is not
+    written with (``$`` in a company reporting in EUR): the export is in another currency, or
+    ``[company] currency`` is wrong; either way every figure would carry the wrong unit.
+
+    Parameters
+    ----------
+    spec : InputSpec
+        The money input read.
+    source : Source or None
+        Its known source, whose ``units`` name the export's money columns.
+    raw : pd.DataFrame
+        Its cells as read, with ``__row__`` (and ``__file__`` for several files).
+    currency : str
+        ``[company] currency``.
+
+    Returns
+    -------
+    list[Problem]
+        One warning per foreign symbol, at its first cell.
+    """
+    first: dict[str, tuple[int, str, str]] = {}
+    count: dict[str, int] = {}
+    for column in _amount_columns(spec, source, _data_columns(raw)):
+        marks = currency_symbols(raw[column]).dropna()
+        foreign = marks[[currency.upper() not in CURRENCY_SYMBOLS[m] for m in marks]]
+        for symbol, hits in foreign.groupby(foreign, sort=False):
+            count[symbol] = count.get(symbol, 0) + len(hits)
+            first.setdefault(symbol, (hits.index[0], column, str(raw.at[hits.index[0], column]).strip()))
+    return [_symbol_problem(spec, raw, currency, symbol, count[symbol], *at) for symbol, at in first.items()]
+
+
+def _amount_columns(spec: InputSpec, source: Source | None, columns: list[str]) -> list[str]:
+    """The file's columns that hold amounts: every column of a report layout (a P&L, months as
+    columns) or of a source that does not name its money columns; else the money columns
+    (a source's ``units``, the mapped ``mrr``, ``amount`` ...), not ids or names."""
+    if spec.layout in ("accounts", "wide") or (source is not None and (source.frame is not None or not source.units)):
+        return columns
+    if source is not None:
+        money = {c.casefold() for c in source.units}
+        return [c for c in columns if c.casefold() in money]
+    money = {spec.columns.get(c, c) for c in MONEY.get(spec.name, ())}
+    return [c for c in columns if c in money]
+
+
+def _symbol_problem(
+    spec: InputSpec, raw: pd.DataFrame, currency: str, symbol: str, n: int, at, column: str, cell: str
+) -> Problem:
+    usual = "/".join(CURRENCY_SYMBOLS[symbol][:3]) + ("..." if len(CURRENCY_SYMBOLS[symbol]) > 3 else "")
+    return Problem(
+        f"{n:,} amount(s) of this file are written with '{symbol}' (e.g. '{cell}'), a symbol of {usual}, "
+        f"but [company] currency is {currency}: every figure would be reported in {currency}. Set "
+        "currency to the export's own, or export the amounts in the company currency.",
+        file=str(raw.at[at, FILE]) if FILE in raw else spec.path,
+        row=int(raw.at[at, ROW]),
+        column=column,
+        severity="warning",
+        input=spec.name,
     )

@@ -120,6 +120,8 @@ def load_input(
     except ReadError as exc:
         out.problems.append(exc.problem)
         return out
+    if spec.name in MONEY and fx is None:  # with [fx], rows may be in other currencies
+        out.problems += _guards.foreign_symbols(spec, source, raw, currency)
     raw, notes = _guards.without_totals(raw, spec, {file_kind(p) for p in paths})
     out.problems += notes
     if empty := _guards.no_rows(spec, raw):
@@ -301,7 +303,7 @@ class _Context:
                     column=f"values.{canon}",
                 )
         self._required(sources, main_cols)
-        if len(self.problems) > n_before:
+        if any(p.severity == "error" for p in self.problems[n_before:]):  # a join's warning is no stop
             return raw, None
         return raw, sources
 
@@ -392,13 +394,17 @@ class _Context:
                     column=keys[0],
                 )
             return raw
+        left = raw.copy()
+        for k in keys:
+            left[k] = text(left[k])
+        unmatched = _guards.unmatched_join(self.spec, join, left, other)
+        self.problems += unmatched
+        if any(p.severity == "error" for p in unmatched):
+            return raw
         prefix = f"__join{i}__"
         wanted = dict.fromkeys(join.columns.values())
         right = other[keys + [c for c in wanted if c not in keys] + [ROW]]
         right = right.rename(columns={c: prefix + c for c in right.columns if c not in keys})
-        left = raw.copy()
-        for k in keys:
-            left[k] = text(left[k])
         merged = left.merge(right, on=keys, how=join.how, sort=False)
         for canon, col in join.columns.items():
             column = col if col in keys else prefix + col
@@ -459,6 +465,7 @@ class _Context:
             self._warn_left_out(raw, bad_rows)
             frame, raw = frame.loc[keep], raw.loc[keep]
             rows = rows.loc[keep]
+        self._warn_blanks(raw, frame)
         frame = self._finish(frame)
         frame[ROW] = rows
         frame = self._converted(raw, frame)
@@ -696,22 +703,39 @@ class _Context:
                     values=f,
                 )
 
+    def _warn_blanks(self, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
+        """A warning per column whose blanks its schema says leave rows out of some figures."""
+        for name, col in self.schema.items():
+            if col.blank_leaves is None or name not in frame or not len(frame):
+                continue
+            blank = frame[name].isna()
+            if blank.any():
+                said = f"{int(blank.sum()):,} {self.name} ({blank.mean():.0%}) have no {name}: {col.blank_leaves}"
+                self._warn_rows(raw, blank, self.sources[name], lambda rows, s=said: f"{s} ({rows}).")
+
     def _warn_left_out(self, raw: pd.DataFrame, bad_rows) -> None:
         for mask, reason, src in bad_rows:
             if not mask.any():
                 continue
-            rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
-            listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
-            more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
             why = "the value could not be read" if reason == "unparseable" else reason
-            self.problem(
-                f"{int(mask.sum()):,} row(s) left out because {why}: "
-                f'rows {listed}{more}. Set on_bad_rows = "error" to stop instead.',
-                file=src.file,
-                row=rows[0] if rows else None,
-                column=src.shown,
-                severity="warning",
+            said = f"{int(mask.sum()):,} row(s) left out because {why}"
+            self._warn_rows(
+                raw, mask, src, lambda rows, s=said: f'{s}: {rows}. Set on_bad_rows = "error" to stop instead.'
             )
+
+    def _warn_rows(self, raw: pd.DataFrame, mask: pd.Series, src: _Source, said: Callable[[str], str]) -> None:
+        """A warning about the rows of ``mask``; ``said`` words it around their listing
+        ('rows 4, 5, 9 and 12 more')."""
+        rows = raw.loc[mask, src.row].dropna().astype(int).tolist()
+        listed = ", ".join(str(r) for r in rows[:MAX_ROWS])
+        more = f" and {len(rows) - MAX_ROWS:,} more" if len(rows) > MAX_ROWS else ""
+        self.problem(
+            said(f"rows {listed}{more}"),
+            file=src.file,
+            row=rows[0] if rows else None,
+            column=src.shown,
+            severity="warning",
+        )
 
     # ----------------------------------------------------------------------------------
     # step 3: canonical dtypes and the whole-table checks

@@ -20,6 +20,8 @@ class Col:
     ``required``: must be mapped (or present under its own name, or given a default).
     ``nullable``: blank cells are allowed (otherwise a blank makes the row unusable).
     ``min``: smallest allowed number. ``allowed``: the values a category may take.
+    ``blank_leaves``: what a blank cell (allowed) leaves out of the figures; rows with one
+    are counted in a warning saying it.
     """
 
     kind: Kind
@@ -28,6 +30,7 @@ class Col:
     min: float | None = None
     max: float | None = None
     allowed: tuple[str, ...] = ()
+    blank_leaves: str | None = None
 
 
 def _req(kind: Kind, **kw) -> Col:
@@ -97,8 +100,14 @@ SCHEMAS: dict[str, dict[str, Col]] = {
     "opportunities": {
         "opportunity_id": _req("id"),
         "created_at": _req("date"),
-        # Open deals often carry no value yet: blank amount is allowed, negative is not.
-        "amount": Col("number", required=True, min=0),
+        # Open deals often carry no value yet: blank amount is allowed, negative is not; but
+        # the sums of amounts then count the priced deals only, which a user must be told.
+        "amount": Col(
+            "number",
+            required=True,
+            min=0,
+            blank_leaves="pipeline created and deal size count the priced deals only",
+        ),
         "stage": _req("text"),
         "closed_at": Col("date"),
         "outcome": _req("category", allowed=OUTCOMES),

@@ -531,6 +531,8 @@ def _join(
         right = f"({_summed(con, name, keys, right_cols)})"
     elif not _unique_keys(con, spec, join, name, keys, out):
         return None
+    if not _matched(con, spec, join, name, out):
+        return None
     taken = set(main_cols) | {ROW, FILE}
     renamed = {c: (c if c not in taken else f"{table_name(join.path)}.{c}") for c in right_cols if c not in keys}
     pick = ", ".join(f'r."{c}" AS "{n}"' for c, n in renamed.items())
@@ -540,6 +542,15 @@ def _join(
     if not _step(con, spec, f"join {join.path}", query, out):
         return None
     return {canon: renamed.get(col, col) for canon, col in join.columns.items()}
+
+
+def _matched(con, spec: InputSpec, join: JoinSpec, name: str, out: Transformed) -> bool:
+    """Whether enough of the joined file's rows find their key in ``export`` (False: none does)."""
+    left = con.execute(f"SELECT DISTINCT {', '.join(q(k) for k in join.on)} FROM {q(EXPORT)}").df()
+    right = con.execute(f"SELECT {', '.join(q(k) for k in join.right_keys)}, {q(ROW)} FROM {q(name)}").df()
+    unmatched = _guards.unmatched_join(spec, join, left, right)
+    out.problems += unmatched
+    return not any(p.severity == "error" for p in unmatched)
 
 
 def _summed(con, name: str, keys: list[str], columns: list[str]) -> str:

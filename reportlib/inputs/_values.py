@@ -31,6 +31,20 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 _DASHES = {"-", "\u2013", "\u2014", "--"}
 _CURRENCY = re.compile(r"^([A-Z]{3}\s*)|(\s*[A-Z]{3})$|[$€£¥₹]")
+#: The currencies whose amounts each symbol is written with: "$" is the dollar (and peso,
+#: real) of many countries, so it contradicts only a company currency outside the list.
+CURRENCY_SYMBOLS: dict[str, tuple[str, ...]] = {
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "TWD", "MXN", "BRL", "ARS", "CLP", "COP", "UYU"),
+    "€": ("EUR",),
+    "£": ("GBP", "EGP", "GIP", "FKP", "SHP"),
+    "¥": ("JPY", "CNY"),
+    "₹": ("INR",),
+}
+_SYMBOL = "[" + "".join(CURRENCY_SYMBOLS) + "]"
+#: An amount written with a symbol before or after it: "$46,200.00", "-$12", "(£1,200)", "1.234,00 €".
+_MARKED_AMOUNT = re.compile(
+    r"^\(?-?\s*(?:[A-Z]{0,2}(?P<before>[$€£¥₹]))?\s*-?\s*\d[\d.,\s'\u00a0\u202f]*\s*(?P<after>[$€£¥₹])?\s*\)?-?$"
+)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DIGIT = re.compile(r"\d")  # every number _PLAIN accepts has one
@@ -147,6 +161,26 @@ def parse_numbers(s: pd.Series, decimal: str = ".", thousands: str | None = None
         bad.loc[rest] = refused[codes]
     bad |= ~np.isfinite(values.fillna(0)) | values.abs().gt(ABSURD)
     return values, bad
+
+
+def currency_symbols(s: pd.Series) -> pd.Series:
+    """The currency symbol of each amount cell of ``s`` written with one ("$46,200.00": "$"),
+    indexed like ``s``; cells without one are left out (worked out on the distinct cells,
+    only those holding a symbol parsed)."""
+    if pd.api.types.is_numeric_dtype(s):
+        return pd.Series([], dtype="string")
+    codes, distinct = factorized(s)
+    cells = pd.Index(distinct).astype("string[pyarrow]")
+    holding = np.flatnonzero(cells.str.contains(_SYMBOL, regex=True).fillna(False).to_numpy(dtype=bool))
+    if not len(holding):
+        return pd.Series([], dtype="string")
+    found = cells[holding].str.strip().str.extract(_MARKED_AMOUNT)
+    symbols = found["before"].fillna(found["after"]).to_numpy(dtype=object)
+    which = np.full(len(distinct) + 1, -1)  # by code; the last slot is a blank's (code -1)
+    which[holding[pd.notna(symbols)]] = np.flatnonzero(pd.notna(symbols))
+    at = which[codes]
+    rows = np.flatnonzero(at >= 0)
+    return pd.Series(symbols[at[rows]], index=s.index[rows], dtype="string")
 
 
 def _digitless(v: str) -> float | None:
@@ -398,6 +432,33 @@ def day_month_order(u: pd.Series) -> pd.DataFrame:
     day_first, month_first = first.gt(12) & second.le(12), second.gt(12) & first.le(12)
     either = first.le(12) & second.le(12) & first.ne(second)
     return pd.DataFrame({"day_first": day_first, "month_first": month_first, "either": either}, index=u.index)
+
+
+def date_order_shown(s: pd.Series, sample: int = 200) -> tuple[str, str] | None:
+    """How a column of d/m/y dates shows its day/month order, with an example: ``"day
+    first"`` (a first part above 12, 20/01/2026), ``"month first"``, ``"both"`` (mixed) or
+    ``"unknown"`` (no date shows it and some read two ways: 01/02/2020). None when the
+    column's first ``sample`` distinct cells are not all d/m/y dates, or each reads the same
+    both ways (05/05/2026)."""
+    u = pd.Series(text(s).dropna().unique()).astype(str)
+    if u.empty or not u.head(sample).str.match(_DMY).all():
+        return None
+    shown = day_month_order(u)
+    day, month = shown["day_first"], shown["month_first"]
+    if day.any() or month.any():
+        order = "both" if day.any() and month.any() else "day first" if day.any() else "month first"
+        return order, u[day | month].iloc[0]
+    return ("unknown", u[shown["either"]].iloc[0]) if shown["either"].any() else None
+
+
+def month_first_format(value: str) -> str | None:
+    """The ``date_format`` reading ``value`` (a d/m/y date without time) month first:
+    ``"%m/%d/%Y"`` for 01/02/2020, ``"%m.%d.%y"`` for 01.02.20; None with a time part."""
+    found = _DMY.match(value)
+    if found is None or found.group(4):
+        return None
+    separator = value[len(found.group(1))]
+    return separator.join(("%m", "%d", "%Y" if len(found.group(3)) == 4 else "%y"))
 
 
 def _day_month_year(u: pd.Series, dayfirst: bool, within: str) -> tuple[pd.Series, tuple | None]:

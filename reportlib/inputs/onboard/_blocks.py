@@ -5,6 +5,9 @@ A known export needs only ``source`` and ``path``. A P&L report also needs
 R&D and G&A by the words of their names (a guess, marked TODO). A canonical-layout file
 maps the columns found; a required column it lacks gets a default marked TODO when the
 schema allows a sensible one (contracts: recurring, billed monthly), else a TODO comment.
+Date columns whose day/month order no date shows (01/02/2020, every day the 1st) get a
+TODO with the ``dayfirst`` and ``date_format`` lines to choose from: read month first
+otherwise, they would be a guess.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 
 import pandas as pd
 
+from reportlib.inputs._values import date_order_shown, month_first_format
 from reportlib.inputs.onboard._recognise import Recognised
 
 TODO = "# TODO:"
@@ -40,9 +44,12 @@ def input_block(rec: Recognised, path: str) -> str:
     if rec.fx:
         return f"[fx]\npath = {toml_string(path)}   # currency, month, rate: value of 1 unit in the company currency"
     if rec.input is None:
-        return (
-            f"{TODO} {path} was not recognised as a known export or a canonical input; map its columns\n"
-            "#       under the [inputs.X] it feeds (docs/inputs.md lists every input and column)."
+        return "\n".join(
+            [
+                f"{TODO} {path} was not recognised as a known export or a canonical input; map its columns",
+                "#       under the [inputs.X] it feeds (docs/inputs.md lists every input and column).",
+                *date_order_lines(rec),
+            ]
         )
     lines = [f"[inputs.{rec.input}]"]
     if rec.source:
@@ -54,7 +61,34 @@ def input_block(rec: Recognised, path: str) -> str:
         lines += ["", *accounts_block(rec.accounts)]
     elif not rec.source:
         lines += _mapped(rec)
+    if rec.accounts is None:
+        lines += date_order_lines(rec)
     return "\n".join(lines)
+
+
+def date_order_lines(rec: Recognised) -> list[str]:
+    """A TODO and the keys to choose from when no date of a d/m/y column shows its order."""
+    unknown = {}
+    for column in rec.data_columns:
+        shown = date_order_shown(rec.frame[column])
+        if shown is not None and shown[0] == "unknown":
+            unknown[column] = shown[1]
+    if not unknown:
+        return []
+    example = next(iter(unknown.values()))
+    day, month = (int(p) for p in re.split(r"[/.-]", example)[:2])
+    fmt = month_first_format(example)
+    return [
+        f"{TODO} no date of {', '.join(unknown)} shows whether it is day or month first "
+        f"({example}: {_said(day, month)} or {_said(month, day)}); say which (read month first otherwise):",
+        f"# dayfirst = true   # {example} is {_said(day, month)}",
+        *([f"# date_format = {toml_string(fmt)}   # {example} is {_said(month, day)}"] if fmt else []),
+    ]
+
+
+def _said(day: int, month: int) -> str:
+    """'1 February' for day 1 of month 2."""
+    return f"{day} {pd.Timestamp(2000, month, 1).month_name()}"
 
 
 def _mapped(rec: Recognised) -> list[str]:
@@ -69,10 +103,15 @@ def _mapped(rec: Recognised) -> list[str]:
     if defaults:
         out.append(f"{TODO} check these defaults: " + "; ".join(why for _, why in defaults.values()))
         out.append("defaults = { " + ", ".join(f"{c} = {toml_string(v)}" for c, (v, _) in defaults.items()) + " }")
-    for column in rec.missing:
-        if (rec.input, column) not in _DEFAULTS:
-            out.append(f'{TODO} no column found for {column}: columns.{column} = "<the file\'s column>"')
+    for column in unmapped(rec):
+        out.append(f'{TODO} no column found for {column}: columns.{column} = "<the file\'s column>"')
     return out
+
+
+def unmapped(rec: Recognised) -> list[str]:
+    """The required columns of a canonical-layout file that neither a column nor a default
+    gives: its block does not validate until they are mapped."""
+    return [c for c in rec.missing if (rec.input, c) not in _DEFAULTS]
 
 
 def accounts_block(accounts: pd.DataFrame) -> list[str]:

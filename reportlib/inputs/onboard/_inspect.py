@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from reportlib.inputs._readers import ROW, file_kind
-from reportlib.inputs._values import parse_numbers, present, text
+from reportlib.inputs._values import date_order_shown, parse_numbers, present, text
 from reportlib.inputs.onboard._blocks import input_block
 from reportlib.inputs.onboard._recognise import Recognised, recognise
 from reportlib.inputs.sources import SOURCES
@@ -41,6 +41,7 @@ DATE_FORMATS = (
     "%d %b %Y",
 )
 _SAMPLE = 200
+AMBIGUOUS = "(order ambiguous)"
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,11 @@ class FileReport:
         found = sorted({f for c in self.columns for f in c.formats})
         if found:
             lines.append(f"  date formats found: {', '.join(found)}")
+        if unsure := [c.name for c in self.columns if any(AMBIGUOUS in f for f in c.formats)]:
+            lines.append(
+                f"  day or month first: no date of {', '.join(unsure)} has a first or second part above 12, so the file "
+                "does not say; they are read month first unless company.toml says dayfirst = true or date_format"
+            )
         lines += ["", "Suggested company.toml block:", "", self.block]
         return "\n".join(lines)
 
@@ -129,13 +135,32 @@ def profile(column: pd.Series, name: str) -> ColumnProfile:
         return ColumnProfile(name, "empty", int(len(values)), ())
     formats = date_formats(head)
     if formats:
-        return ColumnProfile(name, "date", int(len(values) - len(filled)), samples, formats)
+        return ColumnProfile(name, "date", int(len(values) - len(filled)), samples, _in_order(formats, values))
     numbers, bad = parse_numbers(head)
     if not bad.any():
         if numbers.between(1e9, 2.2e9).all() and (numbers % 1 == 0).all():
             return ColumnProfile(name, "epoch seconds", int(len(values) - len(filled)), samples)
         return ColumnProfile(name, "number", int(len(values) - len(filled)), samples)
     return ColumnProfile(name, "text", int(len(values) - len(filled)), samples)
+
+
+def _in_order(formats: tuple[str, ...], values: pd.Series) -> tuple[str, ...]:
+    """The d/m/y formats as the whole column shows its order (the first rows may not), or
+    both orders named ambiguous when no date shows it (01/02/2020, every day the 1st)."""
+    shown = date_order_shown(values)
+    order = shown[0] if shown is not None else None
+    if order == "day first":
+        return tuple(dict.fromkeys(f.replace("%m/%d", "%d/%m").replace("%m.%d", "%d.%m") for f in formats))
+    if order == "month first":
+        return tuple(dict.fromkeys(f.replace("%d/%m", "%m/%d").replace("%d.%m", "%m.%d") for f in formats))
+    if order == "unknown":
+        return tuple(f"{f} or {_swapped(f)} {AMBIGUOUS}" if _swapped(f) != f else f for f in formats)
+    return formats
+
+
+def _swapped(fmt: str) -> str:
+    """``fmt`` with day and month the other way round (%d/%m/%Y <-> %m/%d/%Y)."""
+    return re.sub(r"%([dm])([/.-])%([dm])", r"%\3\2%\1", fmt)
 
 
 def date_formats(values: pd.Series) -> tuple[str, ...]:

@@ -80,6 +80,9 @@ class Source:
     allowed
         Export column -> the values the tool writes there (compared lower case, trimmed),
         e.g. Stripe's ``Interval``: any other value is an error naming it and listing them.
+    currency
+        The export's column naming the currency of its amounts (Stripe's ``Currency``),
+        matched case-insensitively: ``reportlib init`` proposes ``[company] currency`` from it.
     checks
         Whole-result checks: each takes the query's result and returns problems (e.g. a
         warning that no deal is won or lost because the stages are custom).
@@ -99,6 +102,7 @@ class Source:
     record_id: str | None = None
     dates: tuple[str, ...] = ()
     allowed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    currency: str | None = None
     checks: tuple[Callable[[pd.DataFrame], list[Problem]], ...] = ()
 
     def missing_columns(self, columns: Iterable[str]) -> list[str]:

@@ -103,6 +103,7 @@ SOURCE = Source(
     sql=_SQL,
     read={"header_row": "auto"},
     units={"plan_amount": "cents"},
+    currency="plan_currency",
 )
 
 SOURCES = (SOURCE,)

@@ -147,6 +147,7 @@ SOURCE = Source(
     side_tables={"addons": "*addon*"},
     optional_tables={"addons": ("Subscription Id", "Addon Id", "Addon Quantity", "Addon Unit Price", "Addon Amount")},
     units={"subscriptions.plan_unit_price": "major", "Addon Unit Price": "major", "Addon Amount": "major"},
+    currency="subscriptions.currency_code",
 )
 
 SOURCES = (SOURCE,)

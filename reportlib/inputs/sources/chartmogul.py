@@ -108,6 +108,7 @@ SOURCE = Source(
     units={"MRR_MOVEMENT": "cents", "MRR": "cents"},
     record_id="UUID",
     dates=("DATE",),
+    currency="CURRENCY_CODE",  # the invoices' currency: the account's, unless it bills in several
 )
 
 SOURCES = (SOURCE,)

@@ -176,6 +176,7 @@ SUBSCRIPTIONS = Source(
     side_tables={"coupons": "*coupon*"},
     optional_tables={"coupons": ("id", "Duration", "Percent Off", "Amount Off")},
     units={"Amount": "major", "Amount Off": "major"},
+    currency="Currency",
     dates=(
         "Created (UTC)",
         "Start Date (UTC)",
