@@ -125,7 +125,9 @@ def test_the_pack_verb_takes_the_kernels_the_command_started(monkeypatch, tmp_pa
 
     def fake_pack(company_dir, **options):
         taken.append(ahead.take())
-        return SimpleNamespace(skipped=False, pdf=tmp_path / "board-pack.pdf", seconds=0.1, folder=tmp_path, input_warnings=0)
+        return SimpleNamespace(
+            skipped=False, pdf=tmp_path / "board-pack.pdf", seconds=0.1, folder=tmp_path, input_warnings=0
+        )
 
     monkeypatch.setattr(reportlib.pack, "build_pack", fake_pack)
     assert entry_point.entry(["pack", str(SALES_LED), "--out", str(tmp_path)]) == 0
