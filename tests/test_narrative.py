@@ -39,7 +39,9 @@ def test_arr_sentence_expansion_share_of_net_new():
     cur = bridge(100e3, 0, 240e3, 0, 40e3, 4.2e6)  # expansion +140k drives it
     ex = nar.explain("arr", cur, prior, {}, "EUR", 3)
     assert ex.driver == "expansion_arr"
-    assert "expansion contributed 80% of the net new ARR" in ex.sentence
+    # a share of the ARR added (new 100k + expansion 240k = 340k): 240 / 340 = 71%, not of
+    # net new ARR (which churn shrinks: 240 / 300 = 80% would leave new business 33%)
+    assert "expansion was 71% of the €340k ARR added" in ex.sentence
 
 
 def test_arr_falling():
@@ -59,6 +61,16 @@ def test_nrr_names_grr_or_expansion():
     assert "+4 pts vs a year ago" in ex.sentence
     ex = nar.explain("nrr", {"nrr": 1.00, "grr": 0.90}, prior, {}, "EUR")
     assert ex.driver == "mrr_expansion_rate"
+
+
+def test_nrr_drivers_that_offset_each_other_explain_no_most():
+    # prior NRR 104% = GRR 91% + 13 pts; now 104.2% = GRR 90% + 14.2 pts: expansion +1.2 pts,
+    # GRR -1 pt, NRR +0.2 pts: neither "explains most" of a change smaller than each
+    ex = nar.explain("nrr", {"nrr": 1.042, "grr": 0.90}, {"nrr": 1.04, "grr": 0.91}, {"nrr": 1.0}, "EUR")
+    assert ex.driver == "mrr_expansion_rate"
+    assert "against the prior quarter, net expansion of retained customers (NRR - GRR) rose to 14.2 pts" in ex.sentence
+    assert ex.sentence.endswith("while GRR fell to 90% from 91%, largely offsetting each other.")
+    assert "explaining most" not in ex.sentence
 
 
 def test_burn_multiple_driver():

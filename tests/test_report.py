@@ -24,6 +24,7 @@ from reportlib.deck import _html, _load, _summary, _words, charts, report
 from reportlib.exceptions import ParameterError
 from reportlib.kpis import KpiResult, compute_kpis
 from reportlib.kpis.sensitivity import SENSITIVITY_COLUMNS
+from reportlib.metrics import Window
 
 matplotlib.use("Agg")
 
@@ -380,9 +381,13 @@ def test_quick_ratio_title_counts_the_quarters_below_green(tiny):
     # movements are blank (a partial quarter, METRICS.md "Time") and it is not counted, so
     # 1 of the 4 quarters is below green
     assert report.quick_ratio_title(tiny) == (
-        "Quick ratio 0.4x: MRR added per MRR lost; 1 of the last 4 quarters below green"
+        "Quick ratio 0.4x: MRR added per MRR lost; 1 of the last 4 complete quarters below green"
     )
     assert tiny.tables["mrr_drivers"]["new"].isna().tolist()[:2] == [True, False]
+    # reported as of February, 2026Q1 is a quarter under way (drawn "to date"): not counted
+    # among the quarters, whose count was 1 of 4 with a one- or two-month quarter in it
+    february = replace(tiny, window=Window(pd.Period("2026-02", "M"), 3))
+    assert report.quick_ratio_title(february).endswith("0 of the last 3 complete quarters below green")
 
 
 def test_net_negative_churn_is_named_and_blank_kpis_are_grouped_by_reason(tiny, monkeypatch):
@@ -615,3 +620,15 @@ def test_data_quality_title_never_says_all_passed_above_a_warned_gap(tiny):
     assert report.data_quality_title(res).endswith(
         "data quality: all input checks passed; sources disagree by over 10% in 1 period (reconciliation)"
     )
+
+
+def test_the_cohort_page_title_says_what_its_heatmap_shows(tiny):
+    # acquisition cohorts at month 12: 2025Q1 93%, 2025Q2 105%, 2025Q3 86% -> median 93%; the
+    # opening cohort (120%) is left out (its ages are not tenure); 2025Q4 has not reached 12
+    rows = [("<= 2024-12", 12, 1.20), ("2025Q1", 12, 0.93), ("2025Q2", 12, 1.05), ("2025Q3", 12, 0.86)]
+    rows += [(c, 0, 1.0) for c in ("2025Q1", "2025Q2", "2025Q3", "2025Q4")] + [("2025Q4", 6, 0.9)]
+    cohorts = pd.DataFrame(rows, columns=["cohort", "age_months", "value"])
+    res = replace(tiny, tables={**tiny.tables, "cohorts_nrr_quarterly": cohorts})
+    title = report.cohort_title(res)
+    assert title.endswith("; the median cohort is at 93% of its first month's MRR at month 12"), title
+    assert title.startswith("Net revenue retention ")

@@ -16,6 +16,7 @@ from reportlib import registry as reg
 from reportlib.deck import _style as S
 from reportlib.deck._facts import (
     currency,
+    first_table,
     fmt_kpi,
     has_input,
     has_table,
@@ -32,6 +33,7 @@ from reportlib.deck._facts import (
 from reportlib.deck._tables import breakdown_dimensions, kpi_table
 from reportlib.deck._words import _and, _name, _said, _status_phrase, note, page_title
 from reportlib.kpis import KpiResult
+from reportlib.metrics.cohorts import common_age, median_at_age
 from reportlib.values import is_blank
 
 
@@ -204,11 +206,12 @@ def breakdown_title(result: KpiResult, dimension: str) -> str:
 
 
 def revenue_view_title(result: KpiResult) -> str:
-    """'CARR €20.8M → ARR €19.5M; revenue €4.9M and billings €4M in the quarter'."""
+    """'ARR €19.5M and CARR €20.8M; revenue €4.9M and billings €4M in the quarter': both at
+    the as-of month (an arrow, as on the bridge page, read as CARR falling to ARR)."""
     cur = currency(result)
     v = {k: kpi_value(result, k) for k in ("carr", "arr", "revenue", "billings", "bookings")}
-    head = " → ".join(
-        f"{short_name(result, k)} {F.money(v[k], cur, context='text')}" for k in ("carr", "arr") if not is_blank(v[k])
+    head = " and ".join(
+        f"{short_name(result, k)} {F.money(v[k], cur, context='text')}" for k in ("arr", "carr") if not is_blank(v[k])
     )
     flows = [
         f"{w} {F.money(v[k], cur, context='text')}"
@@ -219,12 +222,37 @@ def revenue_view_title(result: KpiResult) -> str:
     return page_title(result, "; ".join(p for p in (head, tail) if p) or "Contracted ARR, ARR, revenue and billings")
 
 
+def cohort_title(result: KpiResult) -> str:
+    """'Net revenue retention 104%; the median cohort is at 93% of its first month's MRR at
+    month 12': the trailing NRR and what the heatmap shows (the median acquisition cohort at
+    the oldest age, up to 12 months, that one reached), instead of a caption of the chart."""
+    head = f"Net revenue retention {fmt_kpi(result, 'nrr')}"
+    t = first_table(result, "cohorts_nrr_quarterly", "cohorts_nrr")
+    age = common_age([t]) if not t.empty else None
+    typical = median_at_age(t, age) if age is not None else None
+    if typical is None:
+        return page_title(result, f"{head}: each cohort's MRR against its first month")
+    at = F.value(typical, "ratio")
+    return page_title(result, f"{head}; the median cohort is at {at} of its first month's MRR at month {age}")
+
+
+def _to_date(result: KpiResult, t: pd.DataFrame) -> bool:
+    """Whether the last quarter of a quarterly table ends after the report's month (a quarter
+    under way, drawn '(to date)')."""
+    last = t["period"].iloc[-1]
+    if not isinstance(last, pd.Period):
+        return False
+    return last.asfreq("M", how="end") > pd.Period(result.window.as_of, freq="M")
+
+
 def quick_ratio_title(result: KpiResult) -> str:
-    """'Quick ratio 5.6x: MRR added per MRR lost; 2 of the last 13 quarters below green'."""
+    """'Quick ratio 5.6x: MRR added per MRR lost; 2 of the last 11 complete quarters below
+    green' (the opening quarter and a quarter under way are not counted)."""
     t = table(result, "mrr_drivers")
     t = t[t["new"].notna()] if not t.empty else t  # the opening quarter, blank, is not counted
+    t = t.iloc[:-1] if len(t) and _to_date(result, t) else t  # a quarter under way is no quarter yet
     below = 0 if t.empty else int(sum(S.status_key(s) in ("amber", "red") for s in t["status"]))
-    tail = f"; {below} of the last {len(t)} quarters below green" if len(t) else ""
+    tail = f"; {below} of the last {len(t)} complete quarters below green" if len(t) else ""
     value = "" if is_blank(kpi_value(result, "quick_ratio")) else f" {fmt_kpi(result, 'quick_ratio')}"
     return page_title(result, f"Quick ratio{value}: MRR added per MRR lost{tail}")
 

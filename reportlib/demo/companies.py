@@ -583,8 +583,8 @@ def _meridian_commentary(s: dict[str, float]) -> str:
 ARR closed October 2026 at about {_money(s["arr"], "€")}, up {growth:.0%} on a year ago, with
 {s["customers"]} paying accounts. Net revenue retention is {s["nrr"]:.0%}: Enterprise keeps
 expanding ({s["nrr_enterprise"]:.0%} NRR) while SMB shrinks ({s["nrr_smb"]:.0%}). The quarter's
-headline risk is the SMB churn spike of 2026Q2 (see Revenue quality) and partner pipeline
-running behind target in 2026Q4 (see KPI hierarchy). Cash of {_money(s["cash"], "€")} at a burn of
+headline risk is partner pipeline running behind target in 2026Q4 (see Go-to-market); SMB churn
+spiked in 2026Q2 (see Revenue quality). Cash of {_money(s["cash"], "€")} at a burn of
 about {_money(s["monthly_burn"], "€")} a month gives roughly {s["cash"] / s["monthly_burn"]:.0f} months of runway.
 
 ## Revenue quality
@@ -609,10 +609,9 @@ stage for a company still growing its Enterprise base.
 
 ## Cohort economics
 
-Cohorts decay in their first year (SMB monthly subscribers leave early) and then expand:
-Enterprise cohorts pass 100% net retention after their first renewal thanks to add-on
-modules and renewal uplifts. SMB cohorts expand far less, and most stay below their
-starting MRR. The SMB vs
+SMB cohorts decay in their first year (monthly subscribers leave early) and most stay below
+their starting MRR. Enterprise cohorts stay at or above their starting MRR and expand
+through add-on modules and renewal uplifts. The SMB vs
 Enterprise comparison is the key page for the board: the mix shift towards Enterprise is what
 keeps company NRR above 100%.
 
@@ -651,8 +650,7 @@ for the quarter is {s["quick_ratio"]:.1f}: growth is bought with high self-serve
 Subscriptions are the bulk of revenue; metered API usage billed to Business and Scale
 workspaces adds a growing uncontracted layer. Assisted accounts are {s["assisted_share"]:.0%} of MRR.
 Self-serve logo churn spiked in 2026Q1 ({s["churn_ss_q1"]:.0%} of the quarter's opening self-serve
-workspaces, against {s["churn_ss_q3"]:.0%} in 2026Q3) after the January price change; it has since
-settled. {s["reactivations"]} workspaces came back after lapsing.
+workspaces, against {s["churn_ss_q3"]:.0%} in 2026Q3) after the January price change. {s["reactivations"]} workspaces came back after lapsing.
 
 ## Unit economics
 

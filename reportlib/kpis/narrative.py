@@ -155,15 +155,14 @@ def _arr_driver(signed: dict[str, float], prior: Values) -> tuple[str, float, fl
 
 
 def _top_inflow(signed: dict[str, float], nna: float, currency: str | None) -> tuple[str, str]:
-    """The largest inflow of the bridge and its share of net new ARR (of gross ARR added
-    when net new ARR is smaller than it)."""
+    """The largest inflow of the bridge and its share of the ARR added (every inflow)."""
     inflows = {k: v for k, v in signed.items() if v > 0}
     if not inflows:
         return "", ""
     top = max(inflows, key=inflows.get)  # type: ignore[arg-type]
     words = ARR_COMPONENTS[top][0]
-    if 0 < inflows[top] <= nna:
-        return top, f"{words} contributed {_pct(inflows[top] / nna)} of the net new ARR"
+    # a share of the ARR added, not of net new ARR (which churn shrinks: new business could
+    # read 82% of it while expansion alone read 38%), the same basis for every company
     gross = sum(inflows.values())
     return top, f"{words} was {_pct(inflows[top] / gross)} of the {_money(gross, currency)} ARR added"
 
@@ -182,19 +181,21 @@ def explain_nrr(cur: Values, prior: Values, year_ago: Values, currency: str | No
         return Explanation("nrr", head + (f"; GRR was {_pct(grr)}." if grr is not None else "."), "", d_prior, d_year)
     exp, pexp = nrr - grr, pnrr - pgrr
     d_grr, d_exp = grr - pgrr, exp - pexp
+    # both on NRR's own trailing twelve months (a quarter's expansion rate beside them would
+    # mix periods), and against the prior period only, which is what the drivers compare
     exp_words = f"net expansion of retained customers (NRR - GRR) {_moved(d_exp)} to {_pts(exp)[1:]}"
-    rate = finite(cur.get("mrr_expansion_rate"))
-    if rate is not None:
-        exp_words += f" (MRR expansion rate {_pct(rate)} in the {period})"
     grr_words = (
         f"GRR held at {_pct(grr)}"
         if _pct(grr) == _pct(pgrr)
         else f"GRR {_moved(d_grr)} to {_pct(grr)} from {_pct(pgrr)}"
     )
-    if abs(d_grr) >= abs(d_exp):
-        driver, text = "grr", f"{grr_words}, explaining most of the change, while {exp_words}"
+    expansion_led = abs(d_exp) > abs(d_grr)
+    driver = "mrr_expansion_rate" if expansion_led else "grr"
+    lead, other = (exp_words, grr_words) if expansion_led else (grr_words, exp_words)
+    if d_grr * d_exp < 0:  # they moved apart: neither explains most of a change smaller than each
+        text = f"against the prior {period}, {lead} while {other}, largely offsetting each other"
     else:
-        driver, text = "mrr_expansion_rate", f"{exp_words}, explaining most of the change, while {grr_words}"
+        text = f"against the prior {period}, {lead}, explaining most of the change, while {other}"
     return Explanation("nrr", f"{head}; {text}.", driver, d_prior, d_year)
 
 
