@@ -630,5 +630,5 @@ def test_the_cohort_page_title_says_what_its_heatmap_shows(tiny):
     cohorts = pd.DataFrame(rows, columns=["cohort", "age_months", "value"])
     res = replace(tiny, tables={**tiny.tables, "cohorts_nrr_quarterly": cohorts})
     title = report.cohort_title(res)
-    assert title.endswith("; the median cohort is at 93% of its first month's MRR at month 12"), title
-    assert title.startswith("Net revenue retention ")
+    assert title.endswith("; median cohort at 93% of its starting MRR after 12 months"), title
+    assert title.startswith("NRR ")

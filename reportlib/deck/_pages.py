@@ -223,17 +223,17 @@ def revenue_view_title(result: KpiResult) -> str:
 
 
 def cohort_title(result: KpiResult) -> str:
-    """'Net revenue retention 104%; the median cohort is at 93% of its first month's MRR at
-    month 12': the trailing NRR and what the heatmap shows (the median acquisition cohort at
+    """'NRR 104%; median cohort at 93% of its starting MRR after 12 months': the trailing NRR and what the heatmap shows (the median acquisition cohort at
     the oldest age, up to 12 months, that one reached), instead of a caption of the chart."""
     head = f"Net revenue retention {fmt_kpi(result, 'nrr')}"
+    short = f"NRR {fmt_kpi(result, 'nrr')}"  # one line beside the cohorts' message
     t = first_table(result, "cohorts_nrr_quarterly", "cohorts_nrr")
     age = common_age([t]) if not t.empty else None
     typical = median_at_age(t, age) if age is not None else None
     if typical is None:
         return page_title(result, f"{head}: each cohort's MRR against its first month")
     at = F.value(typical, "ratio")
-    return page_title(result, f"{head}; the median cohort is at {at} of its first month's MRR at month {age}")
+    return page_title(result, f"{short}; median cohort at {at} of its starting MRR after {age} months")
 
 
 def _to_date(result: KpiResult, t: pd.DataFrame) -> bool:
