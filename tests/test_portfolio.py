@@ -583,7 +583,7 @@ def test_scatter_title_crowns_neither_a_stale_company_nor_one_not_judged_on_the_
     # beside a 1.7x dot, as if the chart were wrong)
     assert scatter_title(companies, "arr_growth_yoy", "magic_number") == (
         "Fresh leads on both ARR growth (YoY) at 50% and magic number at 1.1x "
-        "(Stale's 120% is of older data; Plg's 1.7x is not judged)"
+        "(Stale at 120%: older data; Plg at 1.7x: not judged)"
     )
 
 

@@ -166,7 +166,7 @@ def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any, period
             f"data to {_month(comp.last_month)}" if stale else str(comp.period),
             fontsize=10 if stale else 9,
             color=S.STATUS_COLORS["amber"] if stale else (S.INK if other else S.MUTED),
-            fontweight="bold" if stale or other else "normal",
+            fontweight="bold" if stale else "normal",  # the period in bold overruns the cell
             va="top",
         )
 

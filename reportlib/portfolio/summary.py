@@ -261,15 +261,15 @@ def scatter_title(companies: pd.DataFrame, x: str, y: str) -> str:
         return f"Only {who_x[0]} has both {on_x} and {on_y}"
     if who_x == who_y:
         return f"{_listed(who_x)} {_verb(who_x)} on both {on_x} and {on_y}{tail}"
-    if len(who_x) == len(who_y) == 1:
-        return f"{who_x[0]} leads on {on_x}, {who_y[0]} on {on_y}{tail}"
+    if _verb(who_x) == _verb(who_y):  # 'A leads on X, B on Y'; 'A and B tie on X, C and D on Y'
+        return f"{_listed(who_x)} {_verb(who_x)} on {on_x}, {_listed(who_y)} on {on_y}{tail}"
     return f"{_listed(who_x)} {_verb(who_x)} on {on_x}, {_listed(who_y)} {_verb(who_y)} on {on_y}{tail}"
 
 
 def _lead(data: pd.DataFrame, kpi: str, label: str) -> tuple[list[str], str, list[str]]:
     """Who leads the plotted ``data`` on ``kpi`` (several when they show the same best
     value: a tie), '<label> at <value>', and why each plotted company showing a better
-    value does not lead ('Loopwise's 1.7x is not judged')."""
+    value does not lead ('Loopwise and Loopwise Feb at 1.7x: not judged')."""
     higher = reg.get(kpi).direction == "higher"
     rivals = _rivals(data, kpi)
     best = rivals[kpi].max() if higher else rivals[kpi].min()
@@ -280,13 +280,16 @@ def _lead(data: pd.DataFrame, kpi: str, label: str) -> tuple[list[str], str, lis
     leaders = [str(n) for n, v in zip(rivals["name"], rivals[kpi], strict=True) if shown(v) == shown(best)]
     better = data[~data.index.isin(rivals.index) & ((data[kpi] > best) if higher else (data[kpi] < best))]
     better = better[[shown(v) != shown(best) for v in better[kpi]]]
-    asides = [f"{r['name']}'s {shown(r[kpi])} is {_why_not_rival(r)}" for _, r in better.iterrows()]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for _, r in better.iterrows():
+        groups.setdefault((shown(r[kpi]), _why_not_rival(r)), []).append(str(r["name"]))
+    asides = [f"{_listed(names)} at {value}: {why}" for (value, why), names in groups.items()]
     return leaders, f"{label} at {shown(best)}", asides
 
 
 def _why_not_rival(company: pd.Series) -> str:
     """Why a plotted company does not lead: its data is older, or the KPI is not judged for it."""
-    return "of older data" if bool(company.get("stale", False)) else "not judged"
+    return "older data" if bool(company.get("stale", False)) else "not judged"
 
 
 def _verb(who: list[str]) -> str:
