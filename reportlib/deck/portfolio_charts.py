@@ -213,7 +213,7 @@ def scatter(
     y: str,
     bands: Mapping[str, tuple[float, float]],
     fund_currency: str | None = None,
-    size=(12.6, 5.4),
+    size=(12.6, 4.9),
 ) -> Figure:
     """One dot per company: ``x`` against ``y``, benchmark bands tinted behind.
 
