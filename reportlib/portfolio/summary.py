@@ -159,7 +159,7 @@ def summarize(
     kpis = _with_periods(kpis, as_of, months)
     companies = _companies_frame(kpis, meta)
     companies["stale"] = _stale(companies["last_month"], as_of, companies["fiscal_start"], months)
-    companies["other_period"] = companies["as_of"] != str(as_of)[:7]
+    companies["other_period"] = (companies["as_of"] != str(as_of)[:7]) & bool(as_of)  # no as-of: nothing to differ from
     companies["period"] = [
         _period_text(p, m, months) for p, m in zip(companies["period"], companies["as_of"], strict=True)
     ]
