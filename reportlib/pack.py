@@ -38,6 +38,7 @@ from reportlib.deck._result_cache import write_cache
 from reportlib.deck._style import Theme
 from reportlib.exceptions import ExportError
 from reportlib.inputs import Company, company_slug, load_company, resolve_as_of
+from reportlib.inputs.company import data_last_month
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.kpis import KpiResult, compute_kpis, write_kpis
 from reportlib.kpis.builder import is_stored, result_fingerprint, shared_grids, write_kpis_workbook
@@ -70,6 +71,8 @@ NOTEBOOKS_DIR = notebooks_dir()
 #: (relative to the notebooks' ``output_dir``); removed before the pack is swapped in.
 KPI_CACHE = Path("_cache") / "kpi_result.pkl"
 MANIFEST = "manifest.json"
+#: The manifest key of the last month of the company's own data (``YYYY-MM``).
+DATA_LAST_MONTH = "data_last_month"
 PDF_NAME = "board-pack.pdf"
 #: Seconds to wait for one printed section once every notebook has run.
 PRINT_TIMEOUT = 300.0
@@ -872,6 +875,8 @@ def _write_manifest(run: _Run) -> None:
         "warnings": _warnings(run.company, run.result),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "timings": run.timings,
+        # the portfolio's staleness: a contracts pack runs past its data (open contracts serve on)
+        DATA_LAST_MONTH: data_last_month(run.company),
     }
     (run.staging / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
 

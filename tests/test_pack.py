@@ -221,6 +221,9 @@ def test_pack_is_complete_then_skipped_when_unchanged(
     assert set(manifest["versions"]) >= {"reportlib", "pandas", "papermill", "nbconvert", "matplotlib", "chromium"}
     assert {"validate", "kpis", "notebooks", "assemble", "total"} <= set(manifest["timings"])
     assert "a note" in manifest["warnings"]
+    # the MRR export runs Jul-Sep 2026: its data ends in September (what the portfolio's
+    # staleness reads; a contracts pack's bridge runs past its data)
+    assert manifest["data_last_month"] == "2026-09"
     # Executed notebooks point at the pack folder, not at the staging folder they ran in.
     executed = (first.folder / "notebooks" / "01_ok.ipynb").read_text()
     assert str(first.folder) in executed and ".staging-" not in executed

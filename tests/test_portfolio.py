@@ -578,9 +578,12 @@ def test_scatter_title_crowns_neither_a_stale_company_nor_one_not_judged_on_the_
             "stale": [False, True, False],
         }
     )
-    # Stale's 120% is August's figure, not October's: Fresh leads; Plg's 1.7x is not judged
+    # Stale's 120% is August's figure, not October's: Fresh leads; Plg's 1.7x is not judged.
+    # Both are plotted, so the title says why neither leads (it used to crown Fresh at 1.1x
+    # beside a 1.7x dot, as if the chart were wrong)
     assert scatter_title(companies, "arr_growth_yoy", "magic_number") == (
-        "Fresh leads on both ARR growth (YoY) at 50% and magic number at 1.1x"
+        "Fresh leads on both ARR growth (YoY) at 50% and magic number at 1.1x "
+        "(Stale at 120%: older data; Plg at 1.7x: not judged)"
     )
 
 
@@ -614,3 +617,182 @@ def test_an_fx_table_must_say_the_fund_currency():
     assert load_fx(table, fund_currency="eur").fund_currency == "EUR"  # fund.toml's [fund] currency
     column = table.assign(fund_currency="CHF")
     assert load_fx(column, fund_currency="EUR").fund_currency == "CHF"  # the table's own column first
+
+
+# --- periods: a summary never mixes periods silently ----------------------------------------------
+
+
+def _pack(folder: Path, as_of: str, values: dict[str, float], fiscal_start: int | None = None, **manifest) -> Path:
+    """A pack folder: kpis.csv of ``values`` as of ``as_of`` and a manifest with the policy
+    ``fiscal_year_start_month`` (and any other ``manifest`` keys)."""
+    folder.mkdir(parents=True)
+    rows = [
+        {"kpi": k, "label": k.upper(), "tier": "north_star", "value": v, "unit": "currency", "as_of": as_of}
+        for k, v in values.items()
+    ]
+    pd.DataFrame(rows).to_csv(folder / "kpis.csv", index=False)
+    policies = {"fiscal_year_start_month": fiscal_start} if fiscal_start else {}
+    (folder / "manifest.json").write_text(json.dumps({"policies": policies, **manifest}))
+    return folder
+
+
+def _period_rows(company: str, currency: str, as_of: str, period: str, values: dict[str, float]) -> list[dict]:
+    return [dict(row, as_of=as_of, period=period) for row in _kpi_rows(company, currency, values)]
+
+
+def test_portfolio_kpis_keep_each_rows_as_of_and_period(tmp_path):
+    from reportlib.portfolio.gather import KPI_COLUMNS
+
+    # Run at 2026-09: Cal reports Jul-Sep 2026 (Q3 2026); Feb starts its fiscal year in
+    # February, so its last completed quarter is May-Jul 2026, FY2027 Q2 (the fiscal year
+    # Feb 2026 - Jan 2027 is named after 2027), and its kpis.csv is as of 2026-07
+    cal = _pack(tmp_path / "cal" / "2026-09", "2026-09", {"arr": 1000.0})
+    feb = _pack(tmp_path / "feb" / "2026-09", "2026-07", {"arr": 500.0}, fiscal_start=2)
+    kpis = gather_kpis({"cal": cal, "feb": feb}, {"cal": "USD", "feb": "USD"}, "quarter")
+    assert list(kpis.columns[:12]) == KPI_COLUMNS[:12]  # the columns before kept as they were
+    rows = kpis.set_index("company")
+    assert rows.loc["cal", ["as_of", "period"]].tolist() == ["2026-09", "Q3 2026"]
+    assert rows.loc["feb", ["as_of", "period"]].tolist() == ["2026-07", "FY2027 Q2"]
+
+
+def _mixed_summary(as_of_b: str = "2026-07", period_b: str = "FY2027 Q2", fx: FxTable | None = None):
+    # A reports Q3 2026 (ARR 1,000 USD at 2026-09); B, on a February year, FY2027 Q2
+    # (ARR 500 USD at 2026-07)
+    kpis = pd.DataFrame(
+        _period_rows("a", "USD", "2026-09", "Q3 2026", {"arr": 1000.0})
+        + _period_rows("b", "USD", as_of_b, period_b, {"arr": 500.0})
+    )
+    meta = pd.DataFrame({"company": ["a", "b"], "name": ["A", "B"], "stage": "early", "gtm": "hybrid"})
+    return summarize(kpis, meta, fx, as_of="2026-09", window="quarter")
+
+
+def test_summary_names_the_companies_of_another_period_and_the_sums_that_mix_them():
+    from reportlib.deck import portfolio_charts as pc
+
+    s = _mixed_summary()
+    comp = s.companies.set_index("company")
+    assert comp["other_period"].to_dict() == {"a": False, "b": True}
+    assert comp.loc["b", "period"] == "FY2027 Q2 (May–Jul 2026)"  # the 3 months ending 2026-07
+    assert s.period == "Q3 2026 (Jul–Sep 2026)"
+    head = pc.headline_markdown(s.companies, s.runs, s.as_of, s.period).replace("\\", "")  # markdown escapes
+    assert "**Other periods**: B reports FY2027 Q2 (May–Jul 2026); the summary is of Q3 2026 (Jul–Sep 2026)." in head
+    # the USD ARR 1,000 + 500 = 1,500 adds September's ARR to July's: it says so, once
+    arr = s.totals[s.totals["kpi"] == "arr"].iloc[0]
+    assert arr["value"] == 1500.0 and arr["note"] == "mixes periods: B's figure is of FY2027 Q2 (May–Jul 2026)"
+    totals = pc.totals_markdown(s.totals, None)
+    assert totals.count("mixes periods") == 1
+    # the same two companies in one period: no note, no line, nothing else changes
+    same = _mixed_summary("2026-09", "Q3 2026")
+    assert not same.companies["other_period"].any() and (same.totals["note"] == "").all()
+    assert "Other periods" not in pc.headline_markdown(same.companies, same.runs, same.as_of, same.period)
+
+
+def test_fx_converts_each_figure_at_the_rate_of_its_own_month():
+    # USD is worth 0.5 EUR in July 2026 and 0.8 in September. A's ARR 1,000 USD is of
+    # September: 800 EUR; B's 500 USD is of July: 250 EUR (400 at September's rate). Fund ARR
+    # 800 + 250 = 1,050 EUR (it was 800 + 400 = 1,200)
+    rates = pd.DataFrame(
+        {"currency": ["USD", "USD"], "month": pd.PeriodIndex(["2026-07", "2026-09"], freq="M"), "rate": [0.5, 0.8]}
+    )
+    s = _mixed_summary(fx=FxTable(rates, "EUR"))
+    assert s.companies.set_index("company")["arr_fund"].to_dict() == {"a": 800.0, "b": 250.0}
+    fund = s.totals[(s.totals["kpi"] == "arr") & (s.totals["scope"] == "fund")].iloc[0]
+    assert fund["value"] == 1050.0 and fund["note"].startswith("mixes periods: B's")
+
+
+def test_a_fiscal_company_is_stale_only_when_its_data_ends_before_its_own_period():
+    # Summary at 2026-09, quarters. Calendar companies report Jul-Sep: data to 2026-08 is
+    # current (one month behind), to 2026-07 stale. February-year companies report May-Jul
+    # 2026: data to 2026-07 is current (it was 'data to Jul 2026': 2 months before 2026-09),
+    # to 2026-06 stale
+    kpis = pd.DataFrame([row for c in ("cal8", "cal7", "feb7", "feb6") for row in _kpi_rows(c, "USD", {"arr": 1.0})])
+    meta = pd.DataFrame(
+        {
+            "company": ["cal8", "cal7", "feb7", "feb6"],
+            "last_month": ["2026-08", "2026-07", "2026-07", "2026-06"],
+            "fiscal_start": [1, 1, 2, 2],
+        }
+    )
+    s = summarize(kpis, meta, as_of="2026-09", window="quarter")
+    assert s.companies.set_index("company")["stale"].to_dict() == {
+        "cal8": False,
+        "cal7": True,
+        "feb7": False,
+        "feb6": True,
+    }
+
+
+def test_a_packs_data_last_month_is_the_one_its_manifest_records(tmp_path):
+    from reportlib.portfolio.gather import data_last_month
+
+    # A contracts company signed its last contract in July; run at 2026-09, its MRR bridge
+    # runs on to September (open-ended contracts serve on), the manifest says July
+    pack = _pack(tmp_path / "c" / "2026-09", "2026-09", {"arr": 1.0}, data_last_month="2026-07")
+    (pack / "tables").mkdir()
+    pd.DataFrame({"month": ["2026-08", "2026-09"], "closing_mrr": [1.0, 1.0]}).to_csv(
+        pack / "tables" / "mrr_bridge.csv", index=False
+    )
+    assert data_last_month(pack) == "2026-07"
+    (pack / "manifest.json").write_text("{}")  # a pack made before the manifest said: its bridge
+    assert data_last_month(pack) == "2026-09"
+
+
+def test_a_contracts_companys_data_ends_at_its_latest_signature(tmp_path):
+    from inputs_helpers import make
+
+    from reportlib.inputs import load_company
+    from reportlib.inputs.company import data_last_month
+
+    # two open-ended contracts signed 2026-01-05 and 2026-07-20 (starting August): the
+    # export stops at the July signature, whatever month the contracts serve to
+    body = (
+        "contract_id,customer_id,start_date,end_date,signed_date,mrr\n"
+        "K1,A,2026-01-01,,2026-01-05,1000\nK2,B,2026-08-01,,2026-07-20,500\n"
+    )
+    toml = (
+        '[inputs.contracts]\npath = "c.csv"\n'
+        'defaults = { revenue_type = "contracted_recurring", billing = "monthly" }\n'
+    )
+    assert data_last_month(load_company(make(tmp_path, toml, {"c.csv": body}))) == "2026-07"
+
+
+def test_scatter_title_says_a_tie_rather_than_crowning_one():
+    from reportlib.portfolio.summary import scatter_title
+
+    # Meridian and Meridian UK show NRR 104% and GRR 90% both: neither leads
+    companies = pd.DataFrame(
+        {"name": ["Meridian", "Meridian UK", "Loop"], "nrr": [1.04, 1.04, 0.95], "grr": [0.9, 0.9, 0.85]}
+    )
+    assert scatter_title(companies, "nrr", "grr") == "Meridian and Meridian UK tie on both NRR at 104% and GRR at 90%"
+    companies.loc[2, "grr"] = 0.95  # Loop now leads on GRR
+    assert scatter_title(companies, "nrr", "grr") == (
+        "Meridian and Meridian UK tie on NRR at 104%, Loop leads on GRR at 95%"
+    )
+
+
+def test_history_rows_are_named_by_the_period_their_figures_are_of(tmp_path):
+    from reportlib.deck import portfolio_charts as pc
+    from reportlib.portfolio.gather import gather_history
+
+    # A February-year company's packs made at 2026-08 and 2026-09 are both of May-Jul 2026,
+    # FY2027 Q2 (kpis.csv as of 2026-07); they were labelled 'Aug 2026' and 'Sep 2026'
+    for month in ("2026-08", "2026-09"):
+        _pack(tmp_path / "feb" / month, "2026-07", {"arr": 500.0}, fiscal_start=2)
+    history = gather_history({"feb": tmp_path / "feb" / "2026-09"}, {"feb": ["arr"]}, window="quarter")
+    assert history["period"].tolist() == ["FY2027 Q2", "FY2027 Q2"]
+    companies = pd.DataFrame({"company": ["feb"], "name": ["Feb"], "currency": ["USD"], "north_star": ["arr"]})
+    kpis = pd.DataFrame({"kpi": ["arr"], "unit": ["currency"], "label": ["ARR"]})
+    table = pc.history_markdown(history, companies, kpis)
+    assert "FY2027 Q2" in table and "Sep 2026" not in table
+
+
+def test_a_missing_fx_rate_is_said_on_stderr(capsys):
+    from reportlib.portfolio.runner import _print_fx_gaps
+
+    # no GBP rate at 2026-09: the UK company's ARR is left out of the fund sum
+    rates = pd.DataFrame({"currency": ["USD"], "month": [pd.Period("2026-09", "M")], "rate": [0.9]})
+    kpis = pd.DataFrame(_kpi_rows("uk", "GBP", {"arr": 100.0}) + _kpi_rows("us", "USD", {"arr": 100.0}))
+    s = summarize(kpis, fx=FxTable(rates, "EUR"), as_of="2026-09")
+    _print_fx_gaps(s.totals)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no fx rate for GBP at 2026-09" in err

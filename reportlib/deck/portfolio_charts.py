@@ -77,7 +77,8 @@ def league_table(
     extra: Sequence[str] = ("arr_growth_yoy", "runway_months"),
 ) -> Figure:
     """Each company's north stars and the ``extra`` KPIs with their statuses (cell tint),
-    behind in red, a stale company's last month of data in amber.
+    behind in red, a stale company's last month of data in amber, and each company's
+    period under its stage when the companies report different periods.
 
     Parameters
     ----------
@@ -94,6 +95,7 @@ def league_table(
         return message_figure("No company finished its pack: there is nothing to compare.")
     units, labels = _units(kpis), _labels(kpis)
     cells = kpis.set_index(["company", "kpi"])
+    periods = "other_period" in companies and bool(companies["other_period"].astype(bool).any())
     with board_style():
         fig = plt.figure(figsize=(12.6, 0.42 * (len(rows) + 1) + 0.3))
         fig.set_layout_engine("none")
@@ -102,7 +104,7 @@ def league_table(
         _header(fig, xs, ["Company", "Stage · GTM · currency"] + [labels.get(k, k) for k in cols], len(rows))
         for i, comp in enumerate(rows.itertuples()):
             y = 1 - (i + 1.5) / (len(rows) + 1)
-            _company_cells(fig, xs, y, comp)
+            _company_cells(fig, xs, y, comp, periods)
             for j, kpi in enumerate(cols):
                 row = cells.loc[(comp.company, kpi)] if (comp.company, kpi) in cells.index else None
                 _kpi_cell(
@@ -140,24 +142,31 @@ def _header(fig: Figure, xs: Sequence[float], names: Sequence[str], n: int) -> N
     fig.add_artist(plt.Line2D([0, 1], [1 - 1 / (n + 1)] * 2, color=S.INK, lw=0.8))
 
 
-def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any) -> None:
+def _company_cells(fig: Figure, xs: Sequence[float], y: float, comp: Any, periods: bool = False) -> None:
     color = S.RED if bool(comp.behind) else S.INK
     name = str(comp.name) + ("  ▼" if bool(comp.behind) else "")
     fig.text(xs[0] + 0.005, y, name[:30], fontsize=12, fontweight="bold", color=color, va="center")
     gtm = _GTM.get(str(comp.gtm), comp.gtm)
     meta = " · ".join(str(v) for v in (comp.stage, gtm, comp.currency) if not is_blank(v))
     stale = bool(comp.stale)
+    second = stale or periods
     fig.text(
-        xs[1] + 0.005, y + (0.012 if stale else 0), meta, fontsize=10, color=S.MUTED, va="bottom" if stale else "center"
+        xs[1] + 0.005,
+        y + (0.012 if second else 0),
+        meta,
+        fontsize=10,
+        color=S.MUTED,
+        va="bottom" if second else "center",
     )
-    if stale:
+    if second:
+        other = bool(getattr(comp, "other_period", False))
         fig.text(
             xs[1] + 0.005,
             y - 0.004,
-            f"data to {_month(comp.last_month)}",
-            fontsize=10,
-            color=S.STATUS_COLORS["amber"],
-            fontweight="bold",
+            f"data to {_month(comp.last_month)}" if stale else str(comp.period),
+            fontsize=10 if stale else 9,
+            color=S.STATUS_COLORS["amber"] if stale else (S.INK if other else S.MUTED),
+            fontweight="bold" if stale else "normal",  # the period in bold overruns the cell
             va="top",
         )
 
@@ -204,7 +213,7 @@ def scatter(
     y: str,
     bands: Mapping[str, tuple[float, float]],
     fund_currency: str | None = None,
-    size=(12.6, 5.4),
+    size=(12.6, 4.9),
 ) -> Figure:
     """One dot per company: ``x`` against ``y``, benchmark bands tinted behind.
 
@@ -355,9 +364,10 @@ def _footnote(fig, ax, x, y, bands, missing, fund_currency, unsized: bool = Fals
 # lists (markdown, rendered as tables by the template)
 
 
-def headline_markdown(companies: pd.DataFrame, runs: pd.DataFrame, as_of: str) -> str:
+def headline_markdown(companies: pd.DataFrame, runs: pd.DataFrame, as_of: str, period: str = "") -> str:
     """The summary's first lines: companies compared, failed packs, companies falling
-    behind, and each stale company with the last month of its data."""
+    behind, each company reporting another period than the summary's ``period`` and each
+    stale company with the last month of its data."""
     failed = runs[runs["status"] == "failed"] if len(runs) else runs
     behind = int(companies["behind"].astype(bool).sum())
     lines = [
@@ -365,6 +375,10 @@ def headline_markdown(companies: pd.DataFrame, runs: pd.DataFrame, as_of: str) -
         + (f"**{len(failed)} pack(s) failed** (listed at the end)" if len(failed) else "no pack failed")
         + f" · **{behind} falling behind**"
     ]
+    other = companies[companies["other_period"].astype(bool)] if "other_period" in companies else companies.iloc[:0]
+    if len(other):
+        names = "; ".join(f"{md_text(r.name)} reports {md_text(r.period)}" for r in other.itertuples())
+        lines.append(f"**Other periods**: {names}" + (f"; the summary is of {md_text(period)}." if period else "."))
     stale = companies[companies["stale"].astype(bool)] if "stale" in companies else companies.iloc[:0]
     if len(stale):
         names = ", ".join(f"{md_text(r.name)} (data to {_month(r.last_month)})" for r in stale.itertuples())
@@ -388,9 +402,9 @@ def totals_markdown(totals: pd.DataFrame, fund_currency: str | None) -> str:
         if fund_currency:
             cells.append(_total_cell(rows[rows["scope"] == "fund"], fund_currency))
         lines.append(f"| **{md_text(rows['label'].iloc[0])}** | " + " | ".join(cells) + " |")
-    notes = [n for n in totals["note"] if n]
+    notes = list(dict.fromkeys(n for n in totals["note"] if n))  # one sentence once, not per KPI
     if notes:
-        lines += ["", f"Note: {md_text(notes[0])}"]
+        lines += ["", "Note: " + " · ".join(md_text(n) for n in notes)]
     if not fund_currency:
         lines += [
             "",
@@ -410,7 +424,8 @@ def _total_cell(rows: pd.DataFrame, currency: str) -> str:
 
 def history_markdown(history: pd.DataFrame, companies: pd.DataFrame, kpis: pd.DataFrame) -> str:
     """Each company's north stars as issued in its last packs: one row per company and
-    as-of (oldest first), one column per north star; blank where that pack had none."""
+    pack (oldest first), named by the period its figures are of (a fiscal company's pack
+    made at 2026-09 is 'FY2027 Q2'), one column per north star; blank where that pack had none."""
     if history.empty:
         return "No earlier pack was found under the output folder."
     units, labels = _units(kpis), _labels(kpis)
@@ -419,14 +434,16 @@ def history_markdown(history: pd.DataFrame, companies: pd.DataFrame, kpis: pd.Da
     names = companies.set_index("company")["name"].to_dict()
     currency = companies.set_index("company")["currency"].to_dict()
     lines = [
-        f"| {_nowrap('Company')} | As of | " + " | ".join(md_text(labels.get(k, k)) for k in cols) + " |",
+        f"| {_nowrap('Company')} | Period | " + " | ".join(md_text(labels.get(k, k)) for k in cols) + " |",
         "|:---|:---|" + "---:|" * len(cols),
     ]
     wide = history.pivot_table(index=["company", "as_of"], columns="kpi", values="value", aggfunc="first", sort=False)
+    named = history.drop_duplicates(["company", "as_of"]).set_index(["company", "as_of"])
     for (company, as_of), row in wide.iterrows():
+        period = str(named.at[(company, as_of), "period"]) if "period" in named else ""
         cells = [F.value(row.get(k), units.get(k), currency.get(company)) for k in cols]
         lines.append(
-            f"| {_nowrap(md_text(names.get(company, company)))} | {_nowrap(_month(as_of))} | "
+            f"| {_nowrap(md_text(names.get(company, company)))} | {_nowrap(md_text(period) or _month(as_of))} | "
             + " | ".join(cells)
             + " |"
         )

@@ -41,6 +41,7 @@ __all__ = [
     "UncheckedCompany",
     "ValidationReport",
     "company_slug",
+    "data_last_month",
     "load_company",
     "open_company",
     "resolve_as_of",
@@ -437,6 +438,18 @@ def _data_months(company: Company) -> pd.PeriodIndex:
     if months.empty:
         return pd.PeriodIndex([], freq="M")
     return pd.period_range(months.min(), months.max(), freq="M")
+
+
+def data_last_month(company: Company) -> str:
+    """The last month of the company's own data (``YYYY-MM``; "" when it has no dated row).
+
+    The end of the range :func:`resolve_as_of` takes the as-of from: for contracts the
+    latest signature (contracts serve on past it, but later months' new business cannot be
+    in the export); for MRR and transactions their last month. A pack made later than this
+    month reports months the company has not sent.
+    """
+    months = _data_months(company)
+    return str(months[-1]) if len(months) else ""
 
 
 def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Timestamp]:

@@ -29,7 +29,7 @@ from reportlib.portfolio._exec import Outcome, Pool, Task, pack_in_worker_sessio
 from reportlib.portfolio._progress import Progress
 from reportlib.portfolio.companies import FundCompany, describe_company, find_companies, pack_tasks
 from reportlib.portfolio.fx import FxTable, load_fx
-from reportlib.portfolio.gather import data_last_month, gather_history, gather_kpis
+from reportlib.portfolio.gather import data_last_month, fiscal_year_start, gather_history, gather_kpis
 from reportlib.portfolio.summary import TABLE_COLUMNS, render_summary, summarize, write_summary_tables
 
 #: The portfolio's KPIs as formatted sheets, beside portfolio_kpis.csv.
@@ -145,7 +145,7 @@ def run_portfolio(
     params = {"as_of": as_of, "window": window, "out": str(out), "force": force}
     outcomes = _execute(tasks, params, pack_fn or pack_in_worker_session, executor, scheduler, jobs, progress)
     result = PortfolioResult(rows=[_row(t, outcomes[t.index]) for t in tasks])
-    _summary_step(result, companies, tasks, outcomes, out, as_of, fx_table, force, summary)
+    _summary_step(result, companies, tasks, outcomes, out, (as_of, window), fx_table, force, summary, progress)
     if progress:
         _print_table(result)
     return result
@@ -191,6 +191,18 @@ def _print_table(result: PortfolioResult) -> None:
         print(f"Portfolio summary not made: {result.summary_error}", file=sys.stderr)
 
 
+def _print_fx_gaps(totals: pd.DataFrame) -> None:
+    """One line on stderr when a company's figures were left out of the fund sums for want
+    of an fx rate (the summary PDF says it too, but a scheduled run is read in its log)."""
+    fund = totals[totals["scope"] == "fund"] if len(totals) else totals
+    gaps = sorted({part for note in fund["note"] for part in str(note).split("; ") if part.startswith("no fx rate")})
+    if gaps:
+        print(
+            f"Portfolio summary: {', '.join(gaps)}: left out of the fund sums; add the rates to the fx table",
+            file=sys.stderr,
+        )
+
+
 def _format_table(table: pd.DataFrame) -> str:
     """The run table as plain text: text left-aligned, seconds right-aligned."""
     cells = table.assign(seconds=table["seconds"].map("{:.1f}".format)).astype(str)
@@ -210,11 +222,13 @@ def _summary_step(
     tasks: list[Task],
     outcomes: dict[int, Outcome],
     out: Path,
-    as_of: str | None,
+    period: tuple[str | None, str],
     fx: FxTable | None,
     force: bool,
     pdf: bool,
+    show: bool = True,
 ) -> None:
+    as_of, window = period
     finished = {
         t.company: outcomes[t.index]
         for t in tasks
@@ -226,7 +240,7 @@ def _summary_step(
     month = str(as_of)[:7] if as_of else max(Path(o.folder).name[:7] for o in finished.values())
     by_slug = {c.slug: c for c in companies}
     folders = {s: Path(o.folder) for s, o in finished.items()}
-    kpis = gather_kpis(folders, {s: by_slug[s].currency for s in finished})
+    kpis = gather_kpis(folders, {s: by_slug[s].currency for s in finished}, window)
     stars = kpis[kpis["tier"] == "north_star"].groupby("company")["kpi"].agg(list).to_dict()
     folder = out / "portfolio" / month
     folder.mkdir(parents=True, exist_ok=True)
@@ -238,13 +252,16 @@ def _summary_step(
                 "stage": c.stage,
                 "gtm": c.gtm,
                 "last_month": data_last_month(folders[c.slug]),
+                "fiscal_start": fiscal_year_start(folders[c.slug]),
             }
             for c in companies
             if c.slug in finished
         ]
     )
-    summary = summarize(kpis, meta, fx, month, result.table(), gather_history(folders, stars))
+    summary = summarize(kpis, meta, fx, month, result.table(), gather_history(folders, stars, window=window), window)
     result.kpis_csv = write_summary_tables(summary, folder)
+    if show:
+        _print_fx_gaps(summary.totals)
     write_workbook(
         folder / PORTFOLIO_XLSX,
         {"KPIs": summary.kpis, "Companies": summary.companies, "Totals": summary.totals, "Runs": summary.runs},

@@ -19,7 +19,7 @@ from reportlib import __version__
 from reportlib import format as fmt
 from reportlib import registry as reg
 from reportlib._store import code_digest
-from reportlib.params import period_label
+from reportlib.params import WINDOWS, fiscal_period_end, period_label
 from reportlib.portfolio.fx import FxTable
 from reportlib.portfolio.gather import HISTORY_COLUMNS, text_column
 from reportlib.registry import BANDS
@@ -75,6 +75,7 @@ _WIDE_KPIS = [
 #: columns of the league table after each company's north stars
 LEAGUE_KPIS = ["arr_growth_yoy", "runway_months"]
 #: a company is stale when its data ends more than this many months before the as-of
+#: (or before the end of the fiscal period it reports, when that ends earlier)
 STALE_AFTER_MONTHS = 1
 
 
@@ -91,8 +92,10 @@ class PortfolioSummary:
     companies
         One row per company: name, currency, stage, gtm, the scatter KPIs and their
         ``<kpi>_status``, ``arr_fund``, ``north_star``, ``behind``, ``behind_reasons``,
-        ``last_month`` (the last month of its data) and ``stale`` (data ending more than a
-        month before ``as_of``).
+        ``last_month`` (the last month of its data), ``stale`` (data ending more than a
+        month before ``as_of``, or before the end of the fiscal period the company reports),
+        ``as_of`` and ``period`` (the period its figures are of: 'FY2027 Q2 (May–Jul 2026)')
+        and ``other_period`` (that period is not the summary's).
     totals
         Sums: kpi, label, scope (``currency``: the companies reporting in that currency;
         ``fund``: every company converted with fx), currency, value, companies, note.
@@ -102,6 +105,8 @@ class PortfolioSummary:
         Currency of ``arr_fund`` and of the fund totals, ``None`` without fx.
     history
         Each company's north stars over its last four packs: company, as_of, kpi, value.
+    period
+        The summary's period: 'Q3 2026 (Jul–Sep 2026)' ("" when unknown).
     """
 
     as_of: str
@@ -113,6 +118,7 @@ class PortfolioSummary:
     history: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=HISTORY_COLUMNS))
     scatters: list[tuple[str, str]] = field(default_factory=lambda: list(SCATTERS))
     bands: dict[str, tuple[float, float]] = field(default_factory=_bands)
+    period: str = ""
 
 
 def summarize(
@@ -122,6 +128,7 @@ def summarize(
     as_of: str = "",
     runs: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
+    window: str = "quarter",
 ) -> PortfolioSummary:
     """Compute the summary from ``portfolio_kpis.csv`` rows.
 
@@ -130,45 +137,87 @@ def summarize(
     kpis
         One row per company and KPI (:data:`KPI_COLUMNS`).
     meta
-        Optional company, name, stage, gtm and ``last_month`` (of its data) per company.
+        Optional company, name, stage, gtm, ``last_month`` (of its data) and
+        ``fiscal_start`` (its policy ``fiscal_year_start_month``) per company.
     fx
-        Converts ARR and the sums to the fund currency.
+        Converts ARR and the sums to the fund currency, each figure at the rate of the month
+        it is of (its row's ``as_of``).
     as_of
-        Month of the fx rates (``YYYY-MM``).
+        The summary's month (``YYYY-MM``).
     runs
         The run table, passed through for the failures page.
     history
         :func:`reportlib.portfolio.gather.gather_history`, passed through.
+    window
+        The packs' window: a row whose ``as_of`` is not the summary's is of another period.
 
     Returns
     -------
     PortfolioSummary
     """
+    months = WINDOWS.get(window, 3)
+    kpis = _with_periods(kpis, as_of, months)
     companies = _companies_frame(kpis, meta)
-    companies["stale"] = _stale(companies["last_month"], as_of)
+    companies["stale"] = _stale(companies["last_month"], as_of, companies["fiscal_start"], months)
+    companies["other_period"] = (companies["as_of"] != str(as_of)[:7]) & bool(as_of)  # no as-of: nothing to differ from
+    companies["period"] = [
+        _period_text(p, m, months) for p, m in zip(companies["period"], companies["as_of"], strict=True)
+    ]
+    others = {
+        r.company: f"{r.name}'s figure is of {r.period}" for r in companies[companies["other_period"]].itertuples()
+    }
     if fx is not None:
-        rates = [fx.rate(c, as_of) for c in companies["currency"]]
-        companies["fx_rate"] = rates
+        companies["fx_rate"] = [fx.rate(c, m) for c, m in zip(companies["currency"], companies["as_of"], strict=True)]
         companies["arr_fund"] = companies["arr"] * companies["fx_rate"]
     return PortfolioSummary(
         as_of,
         kpis,
         companies,
-        _totals(kpis, fx, as_of),
+        _totals(kpis, fx, others),
         runs if runs is not None else pd.DataFrame(columns=TABLE_COLUMNS),
         fx.fund_currency if fx else None,
         history if history is not None else pd.DataFrame(columns=HISTORY_COLUMNS),
+        period=_period_text(period_label(as_of, months), str(as_of)[:7], months) if as_of else "",
     )
 
 
-def _stale(last_months: pd.Series, as_of: str) -> pd.Series:
-    """Data ending more than :data:`STALE_AFTER_MONTHS` before the as-of month (2026-08
-    data in a 2026-10 summary is stale: 2 months; 2026-09 is not)."""
+def _with_periods(kpis: pd.DataFrame, as_of: str, months: int) -> pd.DataFrame:
+    """``kpis`` with every row's ``as_of`` and ``period`` filled: a row that does not say
+    (a kpis.csv from before they were kept) is of the summary's own period."""
+    kpis = kpis.copy()
+    for col in ("as_of", "period"):
+        kpis[col] = text_column(kpis[col]) if col in kpis else ""
+    kpis["as_of"] = kpis["as_of"].str[:7].where(kpis["as_of"] != "", str(as_of)[:7])
+    named = kpis["period"] != ""
+    kpis["period"] = kpis["period"].where(named, [period_label(m, months) if m else "" for m in kpis["as_of"]])
+    return kpis
+
+
+def _period_text(label: str, as_of: str, months: int) -> str:
+    """'FY2027 Q2 (May–Jul 2026)': a period's name and its months (the name alone when it
+    already says them: 'Sep 2026', 'Aug 2026 – Oct 2026')."""
+    if not as_of or months == 1 or " – " in label:
+        return label
+    end = pd.Period(as_of, freq="M")
+    first = end - (months - 1)
+    start = first.strftime("%b") if first.year == end.year else first.strftime("%b %Y")
+    return f"{label} ({start}–{end.strftime('%b %Y')})"
+
+
+def _stale(last_months: pd.Series, as_of: str, fiscal_starts: pd.Series, months: int) -> pd.Series:
+    """Data ending before the month it should reach: :data:`STALE_AFTER_MONTHS` before the
+    as-of month (2026-08 data in a 2026-10 summary is stale: 2 months; 2026-09 is not), or
+    the end of the fiscal period the company reports when that is earlier (a February-year
+    company reports May-Jul at 2026-09: data to 2026-07 is current, to 2026-06 stale)."""
     if not as_of:
         return pd.Series(False, index=last_months.index)
     end = pd.Period(str(as_of)[:7], freq="M")
-    gaps = [(end - pd.Period(m, freq="M")).n if m else 0 for m in last_months]
-    return pd.Series([g > STALE_AFTER_MONTHS for g in gaps], index=last_months.index)
+    stale = []
+    for last, start in zip(last_months, fiscal_starts, strict=True):
+        period_end = fiscal_period_end(end, months, int(start)) if int(start) != 1 else end
+        due = min(period_end, end - STALE_AFTER_MONTHS)
+        stale.append(bool(last) and pd.Period(last, freq="M") < due)
+    return pd.Series(stale, index=last_months.index)
 
 
 def best_corner(x: str, y: str) -> str:
@@ -195,26 +244,56 @@ def scatter_title(companies: pd.DataFrame, x: str, y: str) -> str:
     """A scatter page's title stating its message: which company leads on each axis.
 
     'Loopwise leads on ARR growth (YoY) at 117%, Meridian Analytics on burn multiple at 1.6x';
-    'X leads on both NRR at 104% and GRR at 90%' when one company leads on both axes.
-    ``companies`` is :attr:`PortfolioSummary.companies` (``name`` and one column per KPI).
+    'X leads on both NRR at 104% and GRR at 90%' when one company leads on both axes;
+    'X and Y tie on ...' when they show the same best value. A plotted company that would
+    lead but may not (stale, or not judged on the KPI) is named with why, so that the title
+    never contradicts the chart. ``companies`` is :attr:`PortfolioSummary.companies`
+    (``name`` and one column per KPI).
     """
     data = companies.dropna(subset=[x, y])
     label = {k: _in_sentence(reg.short_label(k)) for k in (x, y)}
     if data.empty:
         return f"{label[x]} vs {label[y]}: no company has both"
-
-    def lead(kpi: str) -> tuple[str, str]:
-        rivals = _rivals(data, kpi)
-        best = rivals[kpi].idxmax() if reg.get(kpi).direction == "higher" else rivals[kpi].idxmin()
-        shown = fmt.value(data.at[best, kpi], reg.get(kpi).unit, context="text")
-        return str(data.at[best, "name"]), f"{label[kpi]} at {shown}"
-
-    (who_x, on_x), (who_y, on_y) = lead(x), lead(y)
+    (who_x, on_x, aside_x), (who_y, on_y, aside_y) = (_lead(data, k, label[k]) for k in (x, y))
+    asides = list(dict.fromkeys(aside_x + aside_y))
+    tail = f" ({'; '.join(asides)})" if asides else ""
     if len(data) == 1:
-        return f"Only {who_x} has both {on_x} and {on_y}"
+        return f"Only {who_x[0]} has both {on_x} and {on_y}"
     if who_x == who_y:
-        return f"{who_x} leads on both {on_x} and {on_y}"
-    return f"{who_x} leads on {on_x}, {who_y} on {on_y}"
+        return f"{_listed(who_x)} {_verb(who_x)} on both {on_x} and {on_y}{tail}"
+    if _verb(who_x) == _verb(who_y):  # 'A leads on X, B on Y'; 'A and B tie on X, C and D on Y'
+        return f"{_listed(who_x)} {_verb(who_x)} on {on_x}, {_listed(who_y)} on {on_y}{tail}"
+    return f"{_listed(who_x)} {_verb(who_x)} on {on_x}, {_listed(who_y)} {_verb(who_y)} on {on_y}{tail}"
+
+
+def _lead(data: pd.DataFrame, kpi: str, label: str) -> tuple[list[str], str, list[str]]:
+    """Who leads the plotted ``data`` on ``kpi`` (several when they show the same best
+    value: a tie), '<label> at <value>', and why each plotted company showing a better
+    value does not lead ('Loopwise and Loopwise Feb at 1.7x: not judged')."""
+    higher = reg.get(kpi).direction == "higher"
+    rivals = _rivals(data, kpi)
+    best = rivals[kpi].max() if higher else rivals[kpi].min()
+
+    def shown(value: float) -> str:
+        return fmt.value(value, reg.get(kpi).unit, context="text")
+
+    leaders = [str(n) for n, v in zip(rivals["name"], rivals[kpi], strict=True) if shown(v) == shown(best)]
+    better = data[~data.index.isin(rivals.index) & ((data[kpi] > best) if higher else (data[kpi] < best))]
+    better = better[[shown(v) != shown(best) for v in better[kpi]]]
+    groups: dict[tuple[str, str], list[str]] = {}
+    for _, r in better.iterrows():
+        groups.setdefault((shown(r[kpi]), _why_not_rival(r)), []).append(str(r["name"]))
+    asides = [f"{_listed(names)} at {value}: {why}" for (value, why), names in groups.items()]
+    return leaders, f"{label} at {shown(best)}", asides
+
+
+def _why_not_rival(company: pd.Series) -> str:
+    """Why a plotted company does not lead: its data is older, or the KPI is not judged for it."""
+    return "older data" if bool(company.get("stale", False)) else "not judged"
+
+
+def _verb(who: list[str]) -> str:
+    return "tie" if len(who) > 1 else "leads"
 
 
 def headline_title(summary: PortfolioSummary) -> str:
@@ -305,7 +384,10 @@ def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFr
         index="company", columns="kpi", values="status", aggfunc="first"
     )
     frame = pd.DataFrame({"company": order})
-    frame["currency"] = frame["company"].map(kpis.groupby("company")["currency"].first())
+    first = kpis.groupby("company")
+    frame["currency"] = frame["company"].map(first["currency"].first())
+    frame["as_of"] = frame["company"].map(first["as_of"].first())
+    frame["period"] = frame["company"].map(first["period"].first())
     for kpi in _WIDE_KPIS:
         frame[kpi] = frame["company"].map(value[kpi]) if kpi in value else math.nan
         frame[f"{kpi}_status"] = text_column(frame["company"].map(status[kpi])) if kpi in status else ""
@@ -313,11 +395,12 @@ def _companies_frame(kpis: pd.DataFrame, meta: pd.DataFrame | None) -> pd.DataFr
     frame["north_star"] = text_column(frame["company"].map(stars))
     if meta is not None and len(meta):
         frame = frame.merge(meta, on="company", how="left")
-    for col, blank in (("name", None), ("last_month", "")):
+    for col, blank in (("name", None), ("last_month", ""), ("fiscal_start", 1)):
         if col not in frame:
             frame[col] = frame["company"] if blank is None else blank
     frame["name"] = frame["name"].fillna(frame["company"])
     frame["last_month"] = text_column(frame["last_month"])
+    frame["fiscal_start"] = pd.to_numeric(frame["fiscal_start"], errors="coerce").fillna(1).astype(int)
     reasons = [_behind_reasons(kpis[kpis["company"] == c]) for c in frame["company"]]
     frame["behind_reasons"] = ["; ".join(r) for r in reasons]
     frame["behind"] = [bool(r) for r in reasons]
@@ -339,7 +422,9 @@ def _behind_reasons(rows: pd.DataFrame) -> list[str]:
     return reasons
 
 
-def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
+def _totals(kpis: pd.DataFrame, fx: FxTable | None, others: dict[str, str]) -> pd.DataFrame:
+    """Sums per currency and, with fx, in the fund currency; ``others`` (company -> 'X's
+    figure is of <period>') notes the sums that mix another period's figures in."""
     rows = kpis[kpis["kpi"].isin(SUM_KPIS) & kpis["value"].notna()]
     labels = kpis.groupby("kpi")["label"].first()
     out = [
@@ -351,13 +436,13 @@ def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
             "currency": ccy,
             "value": g["value"].sum(),
             "companies": len(g),
-            "note": "",
+            "note": _mixed_periods_note(g, others),
         }
         for (k, ccy), g in rows.groupby(["kpi", "currency"], sort=False)
     ]
     if fx is not None:
         for k, g in rows.groupby("kpi", sort=False):
-            out.append(_fund_total(k, labels.get(k, k), g, fx, as_of))
+            out.append(_fund_total(k, labels.get(k, k), g, fx, others))
     frame = pd.DataFrame(out, columns=["kpi", "label", "scope", "unit", "currency", "value", "companies", "note"])
     frame["_order"] = frame["kpi"].map({k: i for i, k in enumerate(SUM_KPIS)})
     return (
@@ -365,11 +450,28 @@ def _totals(kpis: pd.DataFrame, fx: FxTable | None, as_of: str) -> pd.DataFrame:
     )
 
 
-def _fund_total(kpi: str, label: str, rows: pd.DataFrame, fx: FxTable, as_of: str) -> dict:
+def _mixed_periods_note(rows: pd.DataFrame, others: dict[str, str]) -> str:
+    """'mixes periods: Loopwise Feb's figure is of FY2027 Q2 (May–Jul 2026)' when the summed
+    rows are of more than one period, naming those of another period than the summary's
+    (``others``: company -> that sentence); "" when all are of one period."""
+    if rows["as_of"].nunique() < 2:
+        return ""
+    told = [others[c] for c in dict.fromkeys(rows["company"]) if c in others]
+    return "mixes periods: " + "; ".join(told) if told else ""
+
+
+def _fund_total(kpi: str, label: str, rows: pd.DataFrame, fx: FxTable, others: dict[str, str]) -> dict:
     money = kpi in MONEY_KPIS
-    rates = rows["currency"].map(lambda c: fx.rate(c, as_of)) if money else pd.Series(1.0, rows.index)
-    missing = sorted(set(rows.loc[rates.isna(), "currency"]))
-    note = f"no fx rate for {', '.join(missing)} at {as_of}; left out" if missing else ""
+    rates = (
+        pd.Series([fx.rate(c, m) for c, m in zip(rows["currency"], rows["as_of"], strict=True)], rows.index)
+        if money
+        else pd.Series(1.0, rows.index)
+    )
+    missing = rows[rates.isna()].drop_duplicates(["currency", "as_of"])
+    note = "; ".join(
+        [f"no fx rate for {r.currency} at {r.as_of}; left out" for r in missing.itertuples()]
+        + [n for n in [_mixed_periods_note(rows[rates.notna()], others)] if n]
+    )
     return {
         "kpi": kpi,
         "label": label,
@@ -395,7 +497,7 @@ def write_summary_tables(summary: PortfolioSummary, folder: Path) -> Path:
     """The summary's tables and ``portfolio.json`` in ``folder``; returns ``portfolio_kpis.csv``."""
     for attr, name in _FILES.items():
         _atomic_csv(getattr(summary, attr), folder / name)
-    meta = {"as_of": summary.as_of, "fund_currency": summary.fund_currency}
+    meta = {"as_of": summary.as_of, "fund_currency": summary.fund_currency, "period": summary.period}
     (folder / "portfolio.json").write_text(json.dumps(meta, indent=2))
     return folder / _FILES["kpis"]
 
@@ -421,17 +523,24 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
     folder = Path(folder)
     meta = json.loads((folder / "portfolio.json").read_text())
     frames = {attr: pd.read_csv(folder / name, keep_default_na=False, na_values=[""]) for attr, name in _FILES.items()}
-    for col in ("label", "tier", "unit", "benchmark", "status", "note"):
-        frames["kpis"][col] = text_column(frames["kpis"][col])
+    for col in ("label", "tier", "unit", "benchmark", "status", "note", "as_of", "period"):
+        if col in frames["kpis"]:  # a summary written before as_of and period were kept lacks them
+            frames["kpis"][col] = text_column(frames["kpis"][col])
     comp = frames["companies"]
     for col in [c for c in comp.columns if c.endswith("_status")] + ["behind_reasons", "north_star", "last_month"]:
         comp[col] = text_column(comp[col])
+    for col, blank in (("as_of", meta["as_of"]), ("period", ""), ("other_period", False)):
+        comp[col] = comp[col] if col in comp else blank
     for col in ("segment", "reason"):
         frames["runs"][col] = text_column(frames["runs"][col])
     for col in ("note", "currency", "unit"):
         frames["totals"][col] = text_column(frames["totals"][col])
     frames["history"]["as_of"] = text_column(frames["history"]["as_of"])
-    return PortfolioSummary(meta["as_of"], fund_currency=meta.get("fund_currency"), **frames)
+    if "period" in frames["history"]:
+        frames["history"]["period"] = text_column(frames["history"]["period"])
+    return PortfolioSummary(
+        meta["as_of"], fund_currency=meta.get("fund_currency"), period=meta.get("period", ""), **frames
+    )
 
 
 def _summary_hash(folder: Path) -> str:
