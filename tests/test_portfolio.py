@@ -723,7 +723,7 @@ def test_a_fiscal_company_is_stale_only_when_its_data_ends_before_its_own_period
 
 
 def test_a_packs_data_last_month_is_the_one_its_manifest_records(tmp_path):
-    from reportlib.portfolio.gather import data_last_month
+    from reportlib.portfolio.gather import pack_data_last_month
 
     # A contracts company signed its last contract in July; run at 2026-09, its MRR bridge
     # runs on to September (open-ended contracts serve on), the manifest says July
@@ -732,9 +732,9 @@ def test_a_packs_data_last_month_is_the_one_its_manifest_records(tmp_path):
     pd.DataFrame({"month": ["2026-08", "2026-09"], "closing_mrr": [1.0, 1.0]}).to_csv(
         pack / "tables" / "mrr_bridge.csv", index=False
     )
-    assert data_last_month(pack) == "2026-07"
+    assert pack_data_last_month(pack) == "2026-07"
     (pack / "manifest.json").write_text("{}")  # a pack made before the manifest said: its bridge
-    assert data_last_month(pack) == "2026-09"
+    assert pack_data_last_month(pack) == "2026-09"
 
 
 def test_a_contracts_companys_data_ends_at_its_latest_signature(tmp_path):

@@ -15,7 +15,7 @@ from reportlib.portfolio.history import kpi_history
 __all__ = [
     "HISTORY_COLUMNS",
     "KPI_COLUMNS",
-    "data_last_month",
+    "pack_data_last_month",
     "fiscal_year_start",
     "gather_history",
     "gather_kpis",
@@ -110,7 +110,7 @@ def fiscal_year_start(folder: Path) -> int:
     return int(_manifest(folder).get("policies", {}).get("fiscal_year_start_month") or 1)
 
 
-def data_last_month(folder: Path) -> str:
+def pack_data_last_month(folder: Path) -> str:
     """The last month of a pack's data (``YYYY-MM``).
 
     The one its manifest records (:func:`reportlib.inputs.company.data_last_month`: for

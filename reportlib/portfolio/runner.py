@@ -29,7 +29,7 @@ from reportlib.portfolio._exec import Outcome, Pool, Task, pack_in_worker_sessio
 from reportlib.portfolio._progress import Progress
 from reportlib.portfolio.companies import FundCompany, describe_company, find_companies, pack_tasks
 from reportlib.portfolio.fx import FxTable, load_fx
-from reportlib.portfolio.gather import data_last_month, fiscal_year_start, gather_history, gather_kpis
+from reportlib.portfolio.gather import fiscal_year_start, gather_history, gather_kpis, pack_data_last_month
 from reportlib.portfolio.summary import TABLE_COLUMNS, render_summary, summarize, write_summary_tables
 
 #: The portfolio's KPIs as formatted sheets, beside portfolio_kpis.csv.
@@ -251,7 +251,7 @@ def _summary_step(
                 "name": c.name,
                 "stage": c.stage,
                 "gtm": c.gtm,
-                "last_month": data_last_month(folders[c.slug]),
+                "last_month": pack_data_last_month(folders[c.slug]),
                 "fiscal_start": fiscal_year_start(folders[c.slug]),
             }
             for c in companies
