@@ -16,7 +16,7 @@ from reportlib.deck._tables import definitions_table, header, styled, warnings_t
 from reportlib.deck._words import _and, _lower_first, narrative, note, page_title
 from reportlib.inputs.config import policy_meaning
 from reportlib.kpis import KpiResult
-from reportlib.kpis.reconciliation import GAP_WARNING
+from reportlib.kpis.reconciliation import GAP_WARNING, warned_gaps
 from reportlib.kpis.restatements import brief_cause, cause_headline, figure_unit
 from reportlib.values import is_blank
 
@@ -316,10 +316,7 @@ def _warned_gaps(result: KpiResult) -> int:
     """Periods in which two sources disagree by more than the validate warning's share (CRM
     against bookings differs by definition: not counted, as validate does not warn of it)."""
     t = table(result, "reconciliation")
-    if t.empty:
-        return 0
-    warned = t[t["source_b"] != "contracts"]
-    return int((warned["relative"].astype(float).abs() > GAP_WARNING).sum())
+    return 0 if t.empty else len(warned_gaps(t))
 
 
 def sensitivity_note(result: KpiResult) -> None:

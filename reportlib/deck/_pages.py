@@ -12,6 +12,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from reportlib import format as F
+from reportlib import params
 from reportlib import registry as reg
 from reportlib.deck import _style as S
 from reportlib.deck._facts import (
@@ -353,11 +354,12 @@ def pacing_title(result: KpiResult) -> str:
 
 
 def _period_words(period: str) -> str:
-    """'2026Q4' -> 'Q4 2026'; '2026-10' -> 'Oct 2026'; else as it is."""
-    if m := re.fullmatch(r"(\d{4})Q([1-4])", period):
-        return f"Q{m.group(2)} {m.group(1)}"
+    """'2026Q4' -> 'Q4 2026', '2026-10' -> 'Oct 2026' (the pack's one name of a period,
+    :func:`reportlib.params.period_label`); else as it is."""
+    if re.fullmatch(r"\d{4}Q[1-4]", period):
+        return params.period_label(pd.Period(period, freq="Q").asfreq("M", how="end"), 3)
     if re.fullmatch(r"\d{4}-\d{2}", period):
-        return pd.Period(period, freq="M").strftime("%b %Y")
+        return params.period_label(period, 1)
     return period
 
 

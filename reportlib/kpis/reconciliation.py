@@ -34,6 +34,7 @@ __all__ = [
     "gaps",
     "reconciliation_problems",
     "scale_hint",
+    "warned_gaps",
 ]
 
 RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]
@@ -230,6 +231,12 @@ def scale_hint(value_a: pd.Series, value_b: pd.Series, billing: str) -> str | No
     return None
 
 
+def warned_gaps(table: pd.DataFrame, threshold: float = GAP_WARNING) -> pd.DataFrame:
+    """The rows validate warns of, largest first: gaps above ``threshold`` between sources
+    that should agree (CRM amounts vs bookings differ by definition, ACV vs TCV: never)."""
+    return gaps(table[table["source_b"] != "contracts"], threshold)
+
+
 def reconciliation_problems(
     table: pd.DataFrame, reported: pd.DataFrame | None = None, threshold: float = GAP_WARNING, fiscal_start: int = 1
 ) -> list[Problem]:
@@ -238,7 +245,7 @@ def reconciliation_problems(
     definition, ACV vs TCV, so they are shown on the page only), and one per reported row
     whose KPI id or period cannot be reconciled."""
     out = []
-    warned = gaps(table[table["source_b"] != "contracts"], threshold)
+    warned = warned_gaps(table, threshold)
     for (a, b, kpi), group in warned.groupby(["source_a", "source_b", "kpi"], sort=False):
         shown = ", ".join(
             f"{r.period} ({r.value_a:,.2f} vs {r.value_b:,.2f}, {r.relative:+.1%})" for r in group.head(5).itertuples()

@@ -41,7 +41,7 @@ from reportlib.metrics._dates import (
 )
 from reportlib.metrics._values import Blank, Value, safe_ratio
 from reportlib.metrics.grid import month_span, months_index, period_array
-from reportlib.metrics.periods import Window, before_the_data, first_month
+from reportlib.metrics.periods import Window, before_the_data, first_month, months_text
 
 __all__ = [
     "REVENUE_BRIDGE_COLUMNS",
@@ -765,8 +765,7 @@ def _uncovered(in_p: pd.DataFrame, p_first: pd.Period, as_of: pd.Period) -> Blan
     missing = [m for m in pd.period_range(p_first, as_of, freq="M") if m not in held]
     if not missing:
         return None
-    span = str(missing[0]) if len(missing) == 1 else f"{missing[0]} to {missing[-1]} ({len(missing)} months)"
-    return Blank(f"financials do not cover revenue for {span}")
+    return Blank(f"financials do not cover revenue for {months_text(missing)}")
 
 
 def _in_period(tiers: pd.DataFrame, p_first: pd.Period, as_of: pd.Period) -> pd.DataFrame:

@@ -7,6 +7,7 @@ at M; its opening state is month M - w.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,6 +167,11 @@ class Window:
     def label(self) -> str:
         """The period's one label (:func:`reportlib.params.period_label`)."""
         return period_label(self.as_of, self.months, self.fiscal_start)
+
+
+def months_text(months: Sequence[pd.Period]) -> str:
+    """Months named in a note: '2026-07', or '2025-11 to 2025-12 (2 months)'."""
+    return str(months[0]) if len(months) == 1 else f"{months[0]} to {months[-1]} ({len(months)} months)"
 
 
 def first_month(*dates: pd.Series) -> pd.Period | None:

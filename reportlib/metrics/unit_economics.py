@@ -17,7 +17,7 @@ import pandas as pd
 from reportlib.metrics._noted import Noted, as_months, first_blank, policy
 from reportlib.metrics._values import Blank, Value, is_blank, safe_ratio
 from reportlib.metrics.churn_basis import ltv_churn
-from reportlib.metrics.periods import Window, period_text
+from reportlib.metrics.periods import Window, months_text, period_text
 from reportlib.registry import company_wide_note, unallocated_note
 
 #: Money columns that add up across months and dimension rows.
@@ -91,12 +91,8 @@ def _sum(monthly: pd.DataFrame, column: str, months: pd.PeriodIndex) -> Value:
     values = np.where(have[at] == want, column_values[at], np.nan) if len(have) else np.full(len(want), np.nan)
     missing = months[np.isnan(values)]
     if len(missing):
-        return Blank(f"financials do not cover {column} for {_span(missing)}")
+        return Blank(f"financials do not cover {column} for {months_text(missing)}")
     return float(values.sum())
-
-
-def _span(months: pd.PeriodIndex) -> str:
-    return str(months[0]) if len(months) == 1 else f"{months[0]} to {months[-1]} ({len(months)} months)"
 
 
 def _ebitda(monthly: pd.DataFrame, months: pd.PeriodIndex) -> Value:
