@@ -12,7 +12,13 @@ from reportlib.cli import main
 from reportlib.inputs import load_company
 from reportlib.kpis import compute_kpis, write_kpis
 from reportlib.kpis.builder import reconciliation_warnings
-from reportlib.kpis.reconciliation import RECONCILIATION_COLUMNS, report_window, scale_hint, stack_reconciliation
+from reportlib.kpis.reconciliation import (
+    RECONCILIATION_COLUMNS,
+    report_window,
+    scale_hint,
+    stack_reconciliation,
+    warned_gaps,
+)
 from reportlib.params import period_label
 
 
@@ -322,3 +328,26 @@ def test_yearly_prices_typed_as_mrr_are_named_against_the_pnl(tmp_path):
         "Billing is 12x the P&L in 6 of 6 months: that looks like yearly prices counted as monthly; in "
         "[inputs.contracts], divide a yearly price by 12 (compute) or map a contract's whole value to tcv."
     )
+
+
+def test_sources_that_agree_have_no_warned_gaps():
+    # billing and P&L revenue agree to the cent in three months (relative 0.0), and CRM
+    # amounts are 60% under bookings in one quarter, which differs by definition (never
+    # warned): no period is warned of, so the appendix title may say "all agree"
+    table = pd.DataFrame(
+        {
+            "source_a": ["contracts"] * 3 + ["opportunities"],
+            "source_b": ["financials"] * 3 + ["contracts"],
+            "period": ["2026-08", "2026-09", "2026-10", "2026Q3"],
+            "kpi": ["revenue"] * 3 + ["bookings"],
+            "value_a": [100.0, 120.0, 130.0, 40.0],
+            "value_b": [100.0, 120.0, 130.0, 100.0],
+            "difference": [0.0, 0.0, 0.0, -60.0],
+            "relative": [0.0, 0.0, 0.0, -0.6],
+        }
+    )
+    assert warned_gaps(table).empty
+    # one month 20% off (120 vs 100) is the one warned row, with its figures intact
+    table.loc[1, ["value_a", "difference", "relative"]] = [144.0, 24.0, 0.2]
+    warned = warned_gaps(table)
+    assert warned[["period", "value_a", "relative"]].values.tolist() == [["2026-09", 144.0, 0.2]]

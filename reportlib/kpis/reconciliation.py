@@ -168,9 +168,12 @@ def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
 def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFrame:
     """Rows whose |relative| gap exceeds ``threshold``, largest first (the page's first rows)."""
     size = table["relative"].abs()
+    over = size > threshold
+    # the sizes of the kept rows only: a whole Series assigned to an empty frame would lend
+    # it its index, one empty row per period ("disagree in 36 periods" where all agreed)
     return (
-        table[size > threshold]
-        .assign(_size=size)
+        table[over]
+        .assign(_size=size[over])
         .sort_values("_size", ascending=False)
         .drop(columns="_size")
         .reset_index(drop=True)
