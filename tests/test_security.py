@@ -430,3 +430,21 @@ def test_validate_and_inspect_print_control_characters_as_escapes(
     # each character shown as its Python escape, the rest of the text as it was
     assert "Checked Acme\\x1b]0;pwned\\x07 \\u202eevil\\x0d0 errors (" in out
     assert "seg\\x1b]0;pwned\\x07" in out
+
+
+@needs_chromium
+def test_a_500_character_name_wraps_inside_the_page(tmp_path: Path) -> None:
+    """A company or segment name with no space to break at (500 x "X") is a title and a
+    paragraph: it wraps at the page's edge instead of running off it."""
+    import pdfplumber
+
+    name = "X" * 500
+    html = f"<h1>{name}</h1><p>Company: {name}</p>"
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": html})])])
+    pdf, _ = BoardPDFExporter(footer=False).from_notebook_node(nb, {"metadata": {"name": "t"}})
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    with pdfplumber.open(tmp_path / "t.pdf") as doc:
+        chars = [(c, page.width) for page in doc.pages for page_chars in [page.chars] for c in page_chars]
+    # all 1,000 X's are printed (none lost), and each lies inside its page
+    assert sum(c["text"] == "X" for c, _ in chars) == 1000
+    assert all(0 <= c["x0"] and c["x1"] <= width for c, width in chars), max(c["x1"] for c, _ in chars)
