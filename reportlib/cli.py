@@ -26,6 +26,7 @@ from reportlib import __version__
 from reportlib._command import CONFIG_FILE, HELP_OPTIONS
 from reportlib._memory import keep_freed_memory, settle_imports
 from reportlib._store import Mode
+from reportlib._terminal import terminal_text
 from reportlib.exceptions import InputError, ParameterError, ReportlibError
 from reportlib.params import as_of_month, parse_compare, parse_segment
 from reportlib.processes import Terminated, interrupted, raise_on_signals
@@ -37,6 +38,11 @@ _CONTEXT = {"help_option_names": list(HELP_OPTIONS), "max_content_width": 100}
 
 
 # -- what the run says ------------------------------------------------------------------------
+def _echo(text: object = "", err: bool = False) -> None:
+    """Print a line for the user; a company's text in it stays text (:func:`terminal_text`)."""
+    click.echo(terminal_text(text), err=err)
+
+
 class _Say:
     """Lines for the user: ``info`` unless --quiet, ``detail`` only with --verbose."""
 
@@ -45,12 +51,12 @@ class _Say:
     @classmethod
     def info(cls, text: str) -> None:
         if cls.level >= 1:
-            click.echo(text)
+            _echo(text)
 
     @classmethod
     def detail(cls, text: str) -> None:
         if cls.level >= 2:
-            click.echo(text)
+            _echo(text)
 
 
 # -- argument types ---------------------------------------------------------------------------
@@ -237,9 +243,9 @@ def validate(folder: Path, as_of: str | None, no_cache: bool) -> int:
         return _validate_portfolio(folder, _fiscal_as_of(as_of, _companies_in(folder)), cache)
     as_of = _fiscal_as_of(as_of, [folder])
     report = _validate_one(folder, as_of, cache)
-    click.echo(report.render())
+    _echo(report.render())
     if not folder.exists() and (hint := _did_you_mean(folder).strip()):
-        click.echo(hint)
+        _echo(hint)
     return 1 if report.errors else 0
 
 
@@ -265,12 +271,12 @@ def _validate_portfolio(folder: Path, as_of: str | None, cache: Mode) -> int:
         warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
         if report.errors:
             failed += 1
-            click.echo(f"{company.name:<{width}}  FAIL  {len(report.errors)} problem(s){warned}: {report.errors[0]}")
+            _echo(f"{company.name:<{width}}  FAIL  {len(report.errors)} problem(s){warned}: {report.errors[0]}")
         else:
-            click.echo(f"{company.name:<{width}}  ok{warned}")
+            _echo(f"{company.name:<{width}}  ok{warned}")
         if _Say.level >= 2 and (report.errors or report.warnings):
-            click.echo("\n".join(f"    {p}" for p in report.errors + report.warnings))
-    click.echo(
+            _echo("\n".join(f"    {p}" for p in report.errors + report.warnings))
+    _echo(
         f"{len(companies) - failed} of {len(companies)} companies valid"
         + (f"; run `reportlib validate {folder}/<company>` for every problem of one." if failed else ".")
     )
@@ -414,8 +420,8 @@ def _watch(company_dir: Path, **options: Any) -> int:
 
     def report(outcome: Any) -> None:
         if isinstance(outcome, BaseException):
-            click.echo(_explain(outcome), err=True)
-            click.echo("  (the previous pack is kept; waiting for the next save)", err=True)
+            _echo(_explain(outcome), err=True)
+            _echo("  (the previous pack is kept; waiting for the next save)", err=True)
         elif outcome.skipped:
             _Say.info(f"{outcome.pdf} is unchanged (the saved files are as they were for it)")
         else:
@@ -578,7 +584,7 @@ def history(reports_dir: Path, segment: Any) -> int:
     """
     from reportlib.portfolio.history import history_text, kpi_history, write_history
 
-    click.echo(history_text(kpi_history(reports_dir, segment)))
+    _echo(history_text(kpi_history(reports_dir, segment)))
     _Say.info(f"Wrote {write_history(reports_dir, segment)}")
     return 0
 
@@ -595,7 +601,7 @@ def inspect(file: Path) -> int:
     from reportlib.inputs.onboard import inspect_file
 
     report = inspect_file(file)
-    click.echo(report.render())
+    _echo(report.render())
     return 1 if report.recognised.error else 0
 
 
@@ -615,15 +621,15 @@ def init(company_dir: Path, name: str | None, currency: str | None) -> int:
     from reportlib.inputs.onboard import init_folder
 
     started = init_folder(company_dir, name=name, currency=currency)
-    click.echo(f"Wrote {started.path} ({len(started.todos)} TODO line(s) to check):")
-    click.echo("\n".join(f"  {todo}" for todo in started.todos) or "  none")
+    _echo(f"Wrote {started.path} ({len(started.todos)} TODO line(s) to check):")
+    _echo("\n".join(f"  {todo}" for todo in started.todos) or "  none")
     if started.unfinished:
-        click.echo(
+        _echo(
             f"It does not validate as written: {'; '.join(started.unfinished)}. Map the columns under the "
             f"[inputs.X] each file feeds (docs/inputs.md lists them), then run: reportlib validate {company_dir}"
         )
     else:
-        click.echo(f"Then run: reportlib validate {company_dir}")
+        _echo(f"Then run: reportlib validate {company_dir}")
     return 0
 
 
@@ -639,7 +645,7 @@ def template(out: Path) -> int:
     from reportlib.inputs.onboard import write_template
 
     written = write_template(out)
-    click.echo(
+    _echo(
         f"Wrote {written}: one sheet per input, with notes and an example row; its company.toml is on the README sheet."
     )
     return 0
@@ -718,10 +724,10 @@ def _run(args: list[str]) -> int:
     try:
         return served(args)
     except KeyboardInterrupt:  # click's Abort included (see _outcome)
-        click.echo("interrupted", err=True)
+        _echo("interrupted", err=True)
         _exit_now(130)
     except Terminated:
-        click.echo("terminated", err=True)
+        _echo("terminated", err=True)
         _exit_now(143)
 
 
@@ -736,7 +742,7 @@ def _outcome(args: list[str]) -> int:
         exc.show()
         return exc.exit_code
     except (ReportlibError, OSError) as exc:  # a user's mistake, the folder or the disk: no traceback
-        click.echo(_explain(exc), err=True)
+        _echo(_explain(exc), err=True)
         return 1
     except click.exceptions.Abort:
         raise KeyboardInterrupt from None

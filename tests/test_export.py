@@ -180,6 +180,24 @@ def test_assembly_bookmarks_and_page_numbers(tmp_path: Path) -> None:
     assert texts[5].strip() == "Acme · Q3 2026 · page 6 / 6"
 
 
+def test_footer_shortens_a_long_company_name_to_fit_the_page(tmp_path: Path) -> None:
+    """A 500-character company name: the footer is right-aligned, so before it ran off the
+    page's left edge (500 "X" at 8 pt Helvetica, 667/1000 em each, are 2,668 pt on a page
+    960 pt wide). Now the name is cut with "…" and the whole line lies inside the margins."""
+    import pdfplumber
+
+    parts = [_blank_pdf(tmp_path / f"{i}.pdf", n) for i, n in enumerate((1, 2))]
+    out = tmp_path / "deck.pdf"
+    assemble_pdf(parts, out, company="X" * 500, period="Q3 2026", bookmarks=["Cover", "Summary"])
+    with pdfplumber.open(out) as pdf:
+        page = pdf.pages[1]
+        chars = page.chars
+        text = "".join(c["text"] for c in chars)
+        assert text.startswith("XXX") and text.endswith("… · Q3 2026 · page 2 / 3"), text
+        # inside the 0.55 in (39.6 pt) margins on both sides
+        assert min(c["x0"] for c in chars) >= 39.6 - 0.5 and max(c["x1"] for c in chars) <= 960 - 39.6 + 0.5
+
+
 @pytest.mark.chromium
 @needs_chromium
 def test_nbconvert_cli_writes_a_landscape_pdf_without_code(executed: dict[str, Path], tmp_path: Path) -> None:

@@ -22,7 +22,20 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reportlib"
 
 LAYERS: list[set[str]] = [
     {"exceptions", ""},  # "" is the package root (reportlib/__init__: version, exceptions)
-    {"registry", "params", "resources", "format", "values", "processes", "_codes", "_command", "_memory", "_store"},
+    {
+        "registry",
+        "params",
+        "resources",
+        "format",
+        "values",
+        "processes",
+        "_codes",
+        "_command",
+        "_csvfiles",
+        "_memory",
+        "_store",
+        "_terminal",
+    },
     {"inputs"},
     {"metrics"},
     {"kpis"},

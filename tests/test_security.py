@@ -3,6 +3,7 @@ Markdown without raw HTML, the template forbids loads and scripts, Chromium is o
 
 from __future__ import annotations
 
+import csv
 import errno
 import http.server
 import os
@@ -342,3 +343,108 @@ def test_cli_turns_os_errors_into_sentences(
     assert cli.main(["validate", "anywhere"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and words in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------------------
+# CSV files a spreadsheet opens: a text starting with = + - @ tab CR is not a formula
+# ---------------------------------------------------------------------------------------
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+def _formula_company(folder: Path) -> Path:
+    """tiny_company with its segments renamed as a hostile export would name them:
+    SMB (A at 100 a month, C new in 2026-02 at 50, 80 in 2026-03) is '=HYPERLINK(...)',
+    Enterprise (B at 200, last month 2026-01) is '-2+3'."""
+    tiny_company(folder)
+    mrr = pd.read_csv(folder / "mrr.csv")
+    mrr["segment"] = mrr["segment"].map({"SMB": HYPERLINK, "Enterprise": "-2+3"})
+    mrr.to_csv(folder / "mrr.csv", index=False)
+    return folder
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_table_csvs_write_formula_text_as_text_and_numbers_as_numbers(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from reportlib.kpis import write_kpis
+
+    result = compute_kpis(_formula_company(tmp_path / "co"), as_of="2026-03")
+    out = write_kpis(result, tmp_path / "out")
+    lines = (out / "tables" / "breakdowns.csv").read_text(encoding="utf-8").splitlines()
+    arr = {line.split(",arr,")[0] for line in lines if ",arr,ARR," in line}
+    # ARR in 2026-03 by segment: '=HYPERLINK' A 100 + C 80 = 180 a month, x12 = 2160;
+    # '-2+3' B churned after 2026-01: 0. The texts gain a leading ' (Excel shows them as
+    # text, never runs them); the numbers are written as they were.
+    assert 'segment,"\'=HYPERLINK(""http://x"",""y"")"' in arr and "segment,'-2+3" in arr, lines
+    assert any(
+        line.startswith("segment,\"'=HYPERLINK") and line.endswith(",arr,ARR,currency,2160.0,") for line in lines
+    )
+    # a negative number stays a number: net new ARR of '-2+3' is 0 - 200 x 12 = -2400
+    assert any(line.startswith("segment,'-2+3,net_new_arr,") and ",-2400.0," in line for line in lines), lines
+    for cells in csv.reader(lines):  # no cell a spreadsheet would run is left
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(c)], cells
+    # the package reads its own file back as it was
+    from reportlib._csvfiles import read_csv
+
+    back = read_csv(out / "tables" / "breakdowns.csv")
+    assert set(back.query("dimension == 'segment'")["segment"]) == {HYPERLINK, "-2+3"}
+    # kpis.xlsx holds the same text as a text cell, not a formula
+    sheet = load_workbook(out / "kpis.xlsx")["breakdowns"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == HYPERLINK]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+# ---------------------------------------------------------------------------------------
+# the terminal: a company's text is printed as text, never as a terminal command
+# ---------------------------------------------------------------------------------------
+#: Set the terminal's title (OSC 0, which click does not strip even when piped), then show
+#: the rest of the line right to left, then a carriage return that would print over the line.
+TERMINAL = "Acme\x1b]0;pwned\x07 \u202eevil\r0 errors"
+
+
+def test_validate_and_inspect_print_control_characters_as_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    folder = tiny_company(tmp_path / "co")
+    toml = (folder / "company.toml").read_text(encoding="utf-8")
+    # TOML's \u001b, \u0007, \u202e, \r: the name holds the raw control characters
+    (folder / "company.toml").write_text(
+        toml.replace('name = "Tiny"', 'name = "Acme\\u001b]0;pwned\\u0007 \\u202eevil\\r0 errors"'), encoding="utf-8"
+    )
+    mrr = pd.read_csv(folder / "mrr.csv")
+    (folder / "export.csv").write_text(
+        mrr.rename(columns={"segment": "seg\x1b]0;pwned\x07"}).to_csv(index=False), encoding="utf-8"
+    )
+    assert cli.main(["validate", str(folder)]) == 0
+    assert cli.main(["inspect", str(folder / "export.csv")]) == 0
+    out = capsys.readouterr().out
+    for raw in ("\x1b", "\x07", "\u202e", "\r"):
+        assert raw not in out, repr(raw)
+    # each character shown as its Python escape, the rest of the text as it was
+    assert "Checked Acme\\x1b]0;pwned\\x07 \\u202eevil\\x0d0 errors (" in out
+    assert "seg\\x1b]0;pwned\\x07" in out
+
+
+@needs_chromium
+def test_a_500_character_name_wraps_inside_the_page(tmp_path: Path) -> None:
+    """A company or segment name with no space to break at (500 x "X") is a title and a
+    paragraph: it wraps at the page's edge instead of running off it."""
+    import pdfplumber
+
+    name = "X" * 500
+    html = f"<h1>{name}</h1><p>Company: {name}</p>"
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": html})])])
+    pdf, _ = BoardPDFExporter(footer=False).from_notebook_node(nb, {"metadata": {"name": "t"}})
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    with pdfplumber.open(tmp_path / "t.pdf") as doc:
+        chars = [(c, page.width) for page in doc.pages for page_chars in [page.chars] for c in page_chars]
+    # all 1,000 X's are printed (none lost), and each lies inside its page
+    assert sum(c["text"] == "X" for c, _ in chars) == 1000
+    assert all(0 <= c["x0"] and c["x1"] <= width for c, width in chars), max(c["x1"] for c, _ in chars)

@@ -31,6 +31,7 @@ import pandas as pd
 
 from reportlib import format as F
 from reportlib import registry as reg
+from reportlib._csvfiles import csv_bytes
 from reportlib._store import Mode, Store, digest, is_pair
 from reportlib.exceptions import Problem
 from reportlib.inputs import Company, open_company, resolve_as_of
@@ -1364,7 +1365,7 @@ def result_fingerprint(result: KpiResult) -> str | None:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return _fiscal_quarters_as_text(frame).to_csv(index=False).encode("utf-8")
+    return csv_bytes(_fiscal_quarters_as_text(frame))
 
 
 def _fiscal_quarters_as_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -42,6 +42,7 @@ import pandas as pd
 
 from reportlib import __version__
 from reportlib import format as F
+from reportlib._csvfiles import csv_bytes, read_csv
 from reportlib._store import Mode, Store, code_digest, digest, is_pair, library_versions
 from reportlib.inputs import Company
 from reportlib.inputs.config import REVENUE_INPUTS, Policies
@@ -300,7 +301,7 @@ def _stored_record(company: Company, cache: Mode) -> tuple[pd.DataFrame, bytes]:
 
 def _record(company: Company) -> tuple[pd.DataFrame, bytes]:
     found = fingerprint(company)
-    return found, found.to_csv(index=False).encode("utf-8")
+    return found, csv_bytes(found)
 
 
 def write_record(company: Company, folder: Path, cache: Mode = Mode.OFF) -> dict[str, Any]:
@@ -378,7 +379,7 @@ def _read_earlier(folder: Path) -> _Earlier:
     as_of = str(params.get("as_of", folder.name[:7]))[:7]
     policies = manifest.get("policies")
     tables = {
-        n: pd.read_csv(folder / "tables" / f"{n}.csv", dtype={"month": str})
+        n: read_csv(folder / "tables" / f"{n}.csv", dtype={"month": str})
         for n in BRIDGE_TABLES
         if (folder / "tables" / f"{n}.csv").is_file()
     }
@@ -390,7 +391,7 @@ def _read_earlier(folder: Path) -> _Earlier:
         params.get("segment", ""),
         Policies(**policies) if policies else None,
         manifest.get("versions", {}).get("reportlib", ""),
-        pd.read_csv(folder / "kpis.csv"),
+        read_csv(folder / "kpis.csv"),
         tables,
         _read_record(record) if record.is_file() else None,
         manifest.get("inputs", {}),
@@ -399,7 +400,7 @@ def _read_earlier(folder: Path) -> _Earlier:
 
 def _read_record(path: Path) -> pd.DataFrame:
     keys = [c for c in FINGERPRINT_COLUMNS if c not in ("rows", "amount")]
-    found = pd.read_csv(path, dtype=dict.fromkeys(keys, str))
+    found = read_csv(path, dtype=dict.fromkeys(keys, str))
     return found.fillna({c: "" for c in keys if c in found.columns})
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib._csvfiles import read_csv
 from reportlib.exceptions import ParameterError
 from reportlib.pack import DATA_LAST_MONTH, MANIFEST
 from reportlib.params import period_label
@@ -71,7 +72,7 @@ def gather_kpis(folders: dict[str, Path], currencies: dict[str, str], window: st
         path = folder / "kpis.csv"
         if not path.is_file():
             continue
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = read_csv(path, keep_default_na=False, na_values=[""])
         df = df.drop(columns=["company"], errors="ignore")  # kpis.csv names its company too
         df.insert(0, "company", slug)
         df.insert(1, "currency", currencies.get(slug, ""))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportlib._csvfiles import read_csv, write_csv
 from reportlib.exceptions import ParameterError
 
 __all__ = ["HISTORY_FILE", "history_text", "kpi_history", "write_history"]
@@ -57,7 +58,7 @@ def kpi_history(company_reports: str | os.PathLike, segment: tuple[str, str] | N
         raise ParameterError(
             f"No pack (a YYYY-MM{suffix} folder with kpis.csv) in {root}; make one with `reportlib pack` first."
         )
-    rows = {p.name[:7]: pd.read_csv(p / "kpis.csv").set_index("kpi")["value"] for p in packs}
+    rows = {p.name[:7]: read_csv(p / "kpis.csv").set_index("kpi")["value"] for p in packs}
     order = list(rows[max(rows)].index)
     table = pd.DataFrame(rows).T.reindex(columns=order)
     return table.rename_axis("as_of").reset_index()
@@ -67,7 +68,7 @@ def write_history(company_reports: str | os.PathLike, segment: tuple[str, str] |
     """Write :func:`kpi_history` as ``history.csv`` (``history_<key>-<value>.csv`` for a
     segment) in the company's reports folder and return its path."""
     path = Path(company_reports) / (f"history_{segment[0]}-{segment[1]}.csv" if segment else HISTORY_FILE)
-    kpi_history(company_reports, segment).to_csv(path, index=False)
+    write_csv(kpi_history(company_reports, segment), path)
     path.chmod(0o644)
     return path
 

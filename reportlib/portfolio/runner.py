@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportlib._terminal import terminal_text
 from reportlib.exceptions import ParameterError
 from reportlib.kpis.excel import write_workbook
 from reportlib.portfolio._exec import Outcome, Pool, Task, pack_in_worker_session, reason_of, run_tasks
@@ -182,13 +183,13 @@ def _print_table(result: PortfolioResult) -> None:
     if table.empty:
         print("No company folders (with a company.toml) were found.")
         return
-    print(_format_table(table))
+    print(terminal_text(_format_table(table)))
     counts = table["status"].value_counts()
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
     if result.summary_pdf:
         print(f"Portfolio summary: {result.summary_pdf}")
     elif result.summary_error:
-        print(f"Portfolio summary not made: {result.summary_error}", file=sys.stderr)
+        print(terminal_text(f"Portfolio summary not made: {result.summary_error}"), file=sys.stderr)
 
 
 def _print_fx_gaps(totals: pd.DataFrame) -> None:

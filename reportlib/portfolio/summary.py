@@ -18,6 +18,7 @@ import pandas as pd
 from reportlib import __version__
 from reportlib import format as fmt
 from reportlib import registry as reg
+from reportlib._csvfiles import read_csv, write_csv
 from reportlib._store import code_digest
 from reportlib.params import WINDOWS, fiscal_period_end, period_label
 from reportlib.portfolio.fx import FxTable
@@ -504,7 +505,7 @@ def write_summary_tables(summary: PortfolioSummary, folder: Path) -> Path:
 
 def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
     tmp = path.with_suffix(".csv.tmp")
-    df.to_csv(tmp, index=False)
+    write_csv(df, tmp)
     os.replace(tmp, path)
 
 
@@ -522,7 +523,7 @@ def load_summary(folder: str | Path) -> PortfolioSummary:
     """
     folder = Path(folder)
     meta = json.loads((folder / "portfolio.json").read_text())
-    frames = {attr: pd.read_csv(folder / name, keep_default_na=False, na_values=[""]) for attr, name in _FILES.items()}
+    frames = {attr: read_csv(folder / name, keep_default_na=False, na_values=[""]) for attr, name in _FILES.items()}
     for col in ("label", "tier", "unit", "benchmark", "status", "note", "as_of", "period"):
         if col in frames["kpis"]:  # a summary written before as_of and period were kept lacks them
             frames["kpis"][col] = text_column(frames["kpis"][col])
@@ -550,7 +551,7 @@ def _summary_hash(folder: Path) -> str:
     h = hashlib.sha256()
     for name in ["portfolio.json", *(_FILES[k] for k in ("kpis", "companies", "totals", "history"))]:
         h.update((folder / name).read_bytes())
-    runs = pd.read_csv(folder / _FILES["runs"], keep_default_na=False)
+    runs = read_csv(folder / _FILES["runs"], keep_default_na=False)
     h.update(runs.loc[runs["status"] == "failed", ["company", "segment", "reason"]].to_csv().encode())
     h.update(SUMMARY_NOTEBOOK.read_bytes())
     h.update(__version__.encode() + b"\0" + code_digest().encode())

@@ -117,7 +117,7 @@ _HELVETICA = [
     334,
     584,
 ]
-_WIDTH_OVERRIDES = {"·": 278, "–": 556, "—": 1000, "é": 556, "ü": 556}
+_WIDTH_OVERRIDES = {"·": 278, "–": 556, "—": 1000, "…": 1000, "é": 556, "ü": 556}
 _FONT_SIZE = 8.0
 _FOOTER_GREY = (0.38, 0.43, 0.49)
 
@@ -128,6 +128,24 @@ def _text_width(text: str, size: float) -> float:
         code = ord(ch)
         total += _HELVETICA[code - 32] if 32 <= code <= 126 else _WIDTH_OVERRIDES.get(ch, 556)
     return total * size / 1000.0
+
+
+#: The footer's right margin, and its least left margin.
+_MARGIN = 0.55 * 72
+
+
+def _fitted(text: str, room: float) -> str:
+    """``text``, cut with "…" to at most ``room`` points wide in the footer's font: a long
+    company name shortened instead of running off the page's left edge."""
+    if _text_width(text, _FONT_SIZE) <= room:
+        return text
+    room -= _text_width("…", _FONT_SIZE)
+    used, kept = 0.0, 0
+    for kept, char in enumerate(text):  # noqa: B007 - kept is the count of characters that fit
+        used += _text_width(char, _FONT_SIZE)
+        if used > room:
+            break
+    return text[:kept].rstrip() + "…"
 
 
 def _pdf_string(text: str) -> bytes:
@@ -226,13 +244,16 @@ def assemble_pdf(
     if total == 0:
         raise ExportError("no pages to assemble: every section PDF is empty")
     if footer:
-        label = " · ".join(x for x in (company, period) if x)
+        narrowest = min(float(page.mediabox.width) for page in writer.pages)
+        rest = " · ".join(x for x in (period, f"page {total} / {total}") if x)
+        name = _fitted(company, narrowest - 2 * _MARGIN - _text_width(" · " + rest, _FONT_SIZE))
+        label = " · ".join(x for x in (name, period) if x)
         for n, page in enumerate(writer.pages, start=1):
             if n == 1 and total > 1:
                 continue  # the cover carries no page number
             width, height = float(page.mediabox.width), float(page.mediabox.height)
             text = f"{label} · page {n} / {total}" if label else f"page {n} / {total}"
-            page.merge_page(_footer_overlay(width, height, text, margin_right=0.55 * 72, baseline=0.25 * 72))
+            page.merge_page(_footer_overlay(width, height, text, margin_right=_MARGIN, baseline=0.25 * 72))
     _stamp(writer, stamps or {})
     for title, index in starts:
         writer.add_outline_item(title=title, page_number=index)
