@@ -45,10 +45,16 @@ STAGES = ("early", "growth", "scale")
 GTMS = ("sales-led", "product-led", "hybrid")
 DEFAULT_NORTH_STAR = registry.DEFAULT_NORTH_STAR
 
+#: The keys of company.toml by table ("" is the top level); with ``_INPUT_KEYS``, ``_JOIN_KEYS``
+#: and the fields of :class:`Policies`, every key the validator accepts (docs/inputs.md shows
+#: exactly these: tests/test_docs.py).
 _SECTION_KEYS = {
+    "": ("company", "policies", "kpis", "report", "inputs", "fx", "overrides"),
     "company": ("name", "currency", "stage", "gtm"),
     "kpis": ("north_star",),
     "report": ("segments", "compare"),
+    "fx": ("path",),
+    "overrides": ("kpi", "period", "value", "reason"),
 }
 _INPUT_KEYS = (
     "path",
@@ -537,7 +543,7 @@ class _Checker:
     # ----------------------------------------------------------------------------------
 
     def company(self, data: dict) -> CompanyConfig:
-        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx", "overrides"), "")
+        self.unknown(data, _SECTION_KEYS[""], "")
         comp = self.table(data, "company")
         self.unknown(comp, _SECTION_KEYS["company"], "company")
         name = self.typed(comp, "name", "company", (str,))
@@ -589,7 +595,7 @@ class _Checker:
         found = []
         for n, entry in enumerate(entries, start=1):
             where = f"overrides[{n}]"
-            self.unknown(entry, ("kpi", "period", "value", "reason"), where)
+            self.unknown(entry, _SECTION_KEYS["overrides"], where)
             kpi, period = entry.get("kpi"), str(entry.get("period", ""))
             value, reason = entry.get("value"), entry.get("reason")
             month = _period_month(period)
@@ -608,7 +614,7 @@ class _Checker:
     # --- [fx]: currency conversion ---
 
     def fx(self, table: dict) -> str | None:
-        self.unknown(table, ("path",), "fx")
+        self.unknown(table, _SECTION_KEYS["fx"], "fx")
         return self.path(table, "fx") if table else None
 
     def policies(self, table: dict) -> Policies:
