@@ -17,9 +17,10 @@ from pathlib import Path
 import click
 import pytest
 
-from reportlib.cli import cli
+from reportlib.cli import cli, main
 from reportlib.inputs import config as company_config
 from reportlib.inputs import fund
+from reportlib.portfolio import runner, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -209,3 +210,22 @@ def test_readme_fund_toml_shows_every_fund_key():
     data = tomllib.loads(block.group(1))
     shown = {"": set(data), **{table: set(value) for table, value in data.items()}}
     assert shown == {scope: set(names) for scope, names in fund._KEYS.items()}
+
+
+def test_portfolio_help_shows_no_option_it_refuses(capsys):
+    # `reportlib portfolio --help` listed --segment KEY=VALUE ("Restrict every input..."), which
+    # a portfolio run always refuses: its help shows --segments, and --segment still gets the
+    # sentence saying where it belongs instead of click's "no such option"
+    shown = cli.commands["portfolio"].get_help(click.Context(cli.commands["portfolio"], info_name="portfolio"))
+    assert "--segments" in shown and "--segment KEY=VALUE" not in shown
+    assert main(["portfolio", "data", "--segment", "segment=Enterprise"]) != 0
+    assert "--segment is for one company (`reportlib pack`)" in capsys.readouterr().err
+
+
+def test_portfolio_md_names_every_file_of_the_summary_folder():
+    # docs/portfolio.md's table of the summary folder named neither portfolio_history.csv nor
+    # portfolio_kpis.xlsx, which every portfolio run writes there
+    page = (ROOT / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([\w.-]+)` \|", page, re.M))
+    written = {*summary._FILES.values(), runner.PORTFOLIO_XLSX, "portfolio.json", "portfolio-summary.pdf"}
+    assert written - listed == set()
