@@ -20,6 +20,7 @@ import pytest
 from reportlib.cli import cli, main
 from reportlib.inputs import config as company_config
 from reportlib.inputs import fund
+from reportlib.inputs.sources import SOURCES
 from reportlib.portfolio import runner, summary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,3 +230,10 @@ def test_portfolio_md_names_every_file_of_the_summary_folder():
     listed = set(re.findall(r"^\| `([\w.-]+)` \|", page, re.M))
     written = {*summary._FILES.values(), runner.PORTFOLIO_XLSX, "portfolio.json", "portfolio-summary.pdf"}
     assert written - listed == set()
+
+
+def test_inputs_md_lists_every_known_source_with_the_input_it_feeds():
+    # the "known sources, one by one" table is where an analyst finds the name to write
+    page = INPUTS_DOC.read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `(\w+)` \| (\w+) \|", page, re.M))
+    assert listed == {name: source.feeds for name, source in SOURCES.items()}
