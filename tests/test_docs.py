@@ -8,6 +8,7 @@ no key the validator would refuse; README's fund.toml likewise.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 import tomllib
@@ -248,3 +249,12 @@ def test_inputs_md_lists_every_commentary_heading_by_its_block():
     rows = {frozenset(name.strip().lower() for name in row.split("|")[1].split(",")) for row in table}
     blocks = {frozenset(name.replace("-", " ") for name in names) for names in BLOCKS.values()}
     assert rows == blocks
+
+
+def test_inputs_md_shows_the_policies_defaults():
+    # "[policies]  # the contested definitions (METRICS.md); defaults shown": as Policies has
+    # them ("none" spells no value where the default is None, as company.toml writes it)
+    page = INPUTS_DOC.read_text(encoding="utf-8")
+    block = next(body for lang, body in FENCE.findall(page) if lang == "toml" and "[policies]" in body)
+    shown, defaults = tomllib.loads(block)["policies"], dataclasses.asdict(company_config.Policies())
+    assert {k: None if v == "none" and defaults.get(k) is None else v for k, v in shown.items()} == defaults
