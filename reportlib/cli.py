@@ -14,6 +14,7 @@ about one (measured: 1.9 s against 6.7-9.3 s on the shared 2-core machine).
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -95,7 +96,9 @@ def _fiscal_as_of(as_of: str | None, companies: Sequence[Path]) -> str | None:
     return as_of_month(as_of, starts.pop() if starts else 1)
 
 
-def _period_options(func: Callable) -> Callable:
+def _period_options(func: Callable, segment_hidden: bool = False) -> Callable:
+    """--as-of, --window and --segment; ``segment_hidden`` keeps --segment out of a verb's
+    help while it still reads it, to refuse it with a sentence (``portfolio``)."""
     for option in reversed(
         (
             click.option(
@@ -120,6 +123,7 @@ def _period_options(func: Callable) -> Callable:
                 type=_Parsed(parse_segment, "KEY=VALUE"),
                 default=None,
                 metavar="KEY=VALUE",
+                hidden=segment_hidden,
                 help="Restrict every input that carries the dimension, e.g. segment=Enterprise.",
             ),
         )
@@ -492,7 +496,7 @@ def _say_input_warnings(count: int, company_dir: Path) -> None:
 
 @cli.command(context_settings=_CONTEXT)
 @click.argument("data_dir", type=click.Path(path_type=Path))
-@_period_options
+@functools.partial(_period_options, segment_hidden=True)
 @click.option("--jobs", type=int, default=None, help="Parallel workers (default: one per core).")
 @click.option("--segments", is_flag=True, help="Also make each company's configured segment packs.")
 @click.option(

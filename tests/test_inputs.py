@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from inputs_helpers import MRR_TOML
 
 from conftest import FIXTURES
 from reportlib.exceptions import InputError, ParameterError
@@ -379,6 +380,26 @@ def test_resolve_as_of_from_contracts_and_transactions():
     assert resolve_as_of(load_company(INPUTS / "parquet-transactions"), None)[0] == pd.Period("2024-03", "M")
     # A contract export is as of its latest signature (2024-03-13: K-3, signed = start), not its end dates.
     assert resolve_as_of(load_company(INPUTS / "contracts-dayfirst"), None)[0] == pd.Period("2024-03", "M")
+
+
+def test_resolve_as_of_takes_the_quarters_and_fiscal_years_of_the_command_line(tmp_path):
+    # An analyst opens a section notebook and writes as_of = "2026Q3", as README's commands do.
+    # The company's fiscal year starts in April: FY2027 runs April 2026 - March 2027.
+    # One customer pays 100 a month from 2025-01 to 2026-12 (24 months of data).
+    months = pd.period_range("2025-01", "2026-12", freq="M")
+    csv = "Customer,Month,MRR\n" + "".join(f"c1,{m},100\n" for m in months)
+    toml = "[policies]\nfiscal_year_start_month = 4\n" + MRR_TOML.format(path="mrr.csv")
+    company = load_company(make(tmp_path, toml, {"mrr.csv": csv}))
+    # by hand: 2026Q3 = Jul-Sep 2026 -> September; FY2027Q1 = Apr-Jun 2026 -> June;
+    # FY2026 = Apr 2025 - Mar 2026 -> March 2026; each as of its month's last day
+    assert resolve_as_of(company, "2026Q3") == (pd.Period("2026-09", "M"), pd.Timestamp("2026-09-30"))
+    assert resolve_as_of(company, "FY2027Q1") == (pd.Period("2026-06", "M"), pd.Timestamp("2026-06-30"))
+    assert resolve_as_of(company, "FY2026") == (pd.Period("2026-03", "M"), pd.Timestamp("2026-03-31"))
+    # FY2027 ends in March 2027, after the data (to 2026-12): refused, naming the range
+    with pytest.raises(ParameterError, match="outside the data of Acme, which runs from 2025-01 to 2026-12"):
+        resolve_as_of(company, "FY2027")
+    with pytest.raises(ParameterError, match="is not a month"):
+        resolve_as_of(company, "2026Q5")
 
 
 # ---------------------------------------------------------------------------- segments

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import textwrap
 from pathlib import Path
 
@@ -407,6 +408,27 @@ def test_architecture_page_lists_every_module():
         if f"`{path.name}`" not in package_row and f"{path.stem}.py" not in package_row:
             missing.append(rel)
     assert missing == []
+
+
+def documented_layers(doc: str) -> list[set[str]]:
+    """The layers of docs/architecture.md's diagram, bottom first: its first code block, the
+    layers separated by ``<`` (a parenthesis is a comment), up to the line of what is beside."""
+    diagram = doc.partition("## Layers")[2].split("```")[1]
+    chain = " ".join(line for line in diagram.splitlines() if ":" not in line.split("(")[0])
+    chain = re.sub(r"\([^)]*\)", "", chain)
+    return [{name.strip() for name in layer.split(",")} for layer in chain.split("<")]
+
+
+def test_architecture_page_draws_the_layers_the_imports_are_checked_against():
+    # the page's diagram is what a contributor follows; LAYERS is what this file enforces
+    doc = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert documented_layers(doc) == [names - {""} for names in LAYERS]
+    assert documented_layers("## Layers\n```\nexceptions\n  < a, b   (bottom)\n  < c < d\nz: beside\n```") == [
+        {"exceptions"},
+        {"a", "b"},
+        {"c"},
+        {"d"},
+    ]
 
 
 def _defined_twice(root: Path) -> list[str]:

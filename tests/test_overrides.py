@@ -50,3 +50,15 @@ def test_an_override_without_a_reason_is_refused(tmp_path: Path, capsys) -> None
     out = capsys.readouterr().out
     for expected in ("Did you mean 'new_arr'", "overrides[1].period", "overrides[1].value", "overrides[1].reason"):
         assert expected in out, expected
+
+
+def test_an_override_names_a_fiscal_quarter_as_the_pack_does(tmp_path: Path) -> None:
+    # Tiny's fiscal year starts in October: FY2026 runs Oct 2025 - Sep 2026, so FY2026 Q2 is
+    # Jan-Mar 2026, the quarter `--as-of FY2026Q2` reports. The analyst names it the same way.
+    company = tiny_company(tmp_path / "tiny")
+    toml = (company / "company.toml").read_text() + "\n[policies]\nfiscal_year_start_month = 10\n"
+    (company / "company.toml").write_text(toml + OVERRIDE.replace('"2026Q1"', '"FY2026Q2"'))
+    assert main(["kpis", str(company), "--as-of", "FY2026Q2", "--out", str(tmp_path / "out")]) == 0
+    kpis = _kpis(tmp_path / "out")
+    # by hand: C is new in 2026-02 at 50 a month -> computed new ARR of Jan-Mar 2026 = 600
+    assert kpis.loc["new_arr", "value"] == 900 and kpis.loc["new_arr", "computed_value"] == 600

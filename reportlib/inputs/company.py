@@ -35,6 +35,7 @@ from reportlib.inputs.config import (
     load_config,
     safe_path,
 )
+from reportlib.params import as_of_month
 
 __all__ = [
     "Company",
@@ -460,8 +461,11 @@ def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Ti
     company
         A loaded company.
     as_of
-        ``YYYY-MM`` or ``YYYY-MM-DD`` (a date is kept for pacing); None for the last month
-        of the revenue data.
+        ``YYYY-MM`` or ``YYYY-MM-DD`` (a date is kept for pacing), or a quarter or fiscal
+        year as ``--as-of`` takes them (``2026Q3``, ``FY2027Q1``, ``FY2027``: their last
+        month, with the company's ``fiscal_year_start_month``), so that a notebook or a
+        Python call reads the same forms as the command line; None for the last month of
+        the revenue data.
 
     Returns
     -------
@@ -479,7 +483,7 @@ def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Ti
     if as_of is None:
         month = months[-1]
         return month, month.to_timestamp(how="end").normalize()
-    text = str(as_of).strip()
+    text = as_of_month(str(as_of).strip(), company.config.policies.fiscal_year_start_month)
     if re.fullmatch(r"\d{4}-\d{1,2}", text):
         try:
             month = pd.Period(text, freq="M")
@@ -495,7 +499,10 @@ def resolve_as_of(company: Company, as_of: str | None) -> tuple[pd.Period, pd.Ti
     else:
         month = date = None
     if month is None:
-        raise ParameterError(f"--as-of '{as_of}' is not a month (YYYY-MM) or a date (YYYY-MM-DD).")
+        raise ParameterError(
+            f"--as-of '{as_of}' is not a month (YYYY-MM), a quarter (2026Q3, FY2027Q1), a fiscal year "
+            "(FY2027) or a date (YYYY-MM-DD)."
+        )
     served = _last_served(company, months)
     if month < months[0] or month > served:
         raise ParameterError(

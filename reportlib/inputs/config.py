@@ -20,7 +20,7 @@ from reportlib import registry
 from reportlib.exceptions import ConfigError, ParameterError, Problem
 from reportlib.inputs._schemas import SCHEMAS
 from reportlib.inputs.fund import FundConfig, find_fund
-from reportlib.params import parse_compare, parse_segment
+from reportlib.params import named_period, parse_compare, parse_segment
 
 CONFIG_FILE = "company.toml"
 
@@ -45,10 +45,16 @@ STAGES = ("early", "growth", "scale")
 GTMS = ("sales-led", "product-led", "hybrid")
 DEFAULT_NORTH_STAR = registry.DEFAULT_NORTH_STAR
 
+#: The keys of company.toml by table ("" is the top level); with ``_INPUT_KEYS``, ``_JOIN_KEYS``
+#: and the fields of :class:`Policies`, every key the validator accepts (docs/inputs.md shows
+#: exactly these: tests/test_docs.py).
 _SECTION_KEYS = {
+    "": ("company", "policies", "kpis", "report", "inputs", "fx", "overrides"),
     "company": ("name", "currency", "stage", "gtm"),
     "kpis": ("north_star",),
     "report": ("segments", "compare"),
+    "fx": ("path",),
+    "overrides": ("kpi", "period", "value", "reason"),
 }
 _INPUT_KEYS = (
     "path",
@@ -366,13 +372,14 @@ def load_config(path: str | Path) -> CompanyConfig:
     return config
 
 
-def _period_month(text: str) -> str | None:
-    """``2026-09`` or ``2026Q3`` as the period's last month (``2026-09``); None otherwise."""
+def _period_month(text: str, fiscal_start: int = 1) -> str | None:
+    """``2026-09``, a quarter (``2026Q3``) or a fiscal quarter (``FY2027Q2``, named as
+    ``--as-of`` names it, with the fiscal year starting in month ``fiscal_start``) as the
+    period's last month (``2026-09``); None otherwise."""
     if (m := re.fullmatch(r"(\d{4})-(\d{2})", text.strip())) and 1 <= int(m.group(2)) <= 12:
         return text.strip()
-    if m := re.fullmatch(r"(\d{4})-?Q([1-4])", text.strip(), re.IGNORECASE):
-        return f"{m.group(1)}-{int(m.group(2)) * 3:02d}"
-    return None
+    named = named_period(text, fiscal_start)
+    return str(named[0]) if named is not None and named[1] == 3 else None
 
 
 def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
@@ -537,7 +544,7 @@ class _Checker:
     # ----------------------------------------------------------------------------------
 
     def company(self, data: dict) -> CompanyConfig:
-        self.unknown(data, ("company", "policies", "kpis", "report", "inputs", "fx", "overrides"), "")
+        self.unknown(data, _SECTION_KEYS[""], "")
         comp = self.table(data, "company")
         self.unknown(comp, _SECTION_KEYS["company"], "company")
         name = self.typed(comp, "name", "company", (str,))
@@ -577,26 +584,29 @@ class _Checker:
             inputs=inputs,
             fx_path=fx_path,
             fund=self.fund,
-            overrides=self.overrides(data.get("overrides", [])),
+            overrides=self.overrides(data.get("overrides", []), policies.fiscal_year_start_month),
         )
 
     # --- [[overrides]]: the analyst's values, with a reason ---
 
-    def overrides(self, entries: Any) -> tuple[Override, ...]:
+    def overrides(self, entries: Any, fiscal_start: int = 1) -> tuple[Override, ...]:
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             self.fail("overrides", "must be [[overrides]] tables with kpi, period, value and reason.")
             return ()
         found = []
         for n, entry in enumerate(entries, start=1):
             where = f"overrides[{n}]"
-            self.unknown(entry, ("kpi", "period", "value", "reason"), where)
+            self.unknown(entry, _SECTION_KEYS["overrides"], where)
             kpi, period = entry.get("kpi"), str(entry.get("period", ""))
             value, reason = entry.get("value"), entry.get("reason")
-            month = _period_month(period)
+            month = _period_month(period, fiscal_start)
             if kpi not in registry.REGISTRY:
                 self.fail(f"{where}.kpi", f"{kpi!r} is not a KPI id.{did_you_mean(str(kpi), registry.REGISTRY)}")
             if month is None:
-                self.fail(f"{where}.period", f"must be a month (2026-09) or a quarter (2026Q3), not {period!r}.")
+                self.fail(
+                    f"{where}.period",
+                    f"must be a month (2026-09) or a quarter (2026Q3, FY2027Q1), not {period!r}.",
+                )
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.fail(f"{where}.value", "must be a number (ratios as fractions: 0.95, not 95).")
             if not isinstance(reason, str) or not reason.strip():
@@ -608,7 +618,7 @@ class _Checker:
     # --- [fx]: currency conversion ---
 
     def fx(self, table: dict) -> str | None:
-        self.unknown(table, ("path",), "fx")
+        self.unknown(table, _SECTION_KEYS["fx"], "fx")
         return self.path(table, "fx") if table else None
 
     def policies(self, table: dict) -> Policies:
