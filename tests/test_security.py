@@ -448,3 +448,31 @@ def test_a_500_character_name_wraps_inside_the_page(tmp_path: Path) -> None:
     # all 1,000 X's are printed (none lost), and each lies inside its page
     assert sum(c["text"] == "X" for c, _ in chars) == 1000
     assert all(0 <= c["x0"] and c["x1"] <= width for c, width in chars), max(c["x1"] for c, _ in chars)
+
+
+@needs_chromium
+def test_a_right_to_left_override_in_a_name_does_not_reverse_the_page(tmp_path: Path) -> None:
+    """A company named "Acme" + U+202E (right-to-left override) would print the rest of its
+    line backwards: the kicker "Acme · Aug 2026 – Oct 2026" as "Acme · 6202 tcO – 6202 guA".
+    The override is left out of what goes to Chromium, in the page and in its chart text."""
+    import pdfplumber
+
+    name = "Acme\u202e"
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40"><text x="5" y="20">{name} Q3 2026</text></svg>'
+    html = f"<p>{_html.esc(name)} · Aug 2026 – Oct 2026</p>{svg}"
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data={"text/html": html})])])
+    pdf, _ = BoardPDFExporter(footer=False).from_notebook_node(nb, {"metadata": {"name": "t"}})
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    with pdfplumber.open(tmp_path / "t.pdf") as doc:
+        text = "\n".join(page.extract_text() for page in doc.pages)
+    assert "Acme · Aug 2026 – Oct 2026" in text and "Acme Q3 2026" in text, text
+    assert "6202" not in text
+
+
+def test_only_the_overrides_embeddings_and_isolates_are_left_out_of_a_page() -> None:
+    # U+202A-202E and U+2066-2069 reorder what follows them; the marks LRM (U+200E) and
+    # RLM (U+200F) reorder nothing and stay for right-to-left names
+    from reportlib.render.export import printable
+
+    assert printable("a\u202ab\u202bc\u202cd\u202de\u202ef\u2066g\u2067h\u2068i\u2069j") == "abcdefghij"
+    assert printable("\u05e9\u05dc\u05d5\u05dd\u200f Ltd\u200e") == "\u05e9\u05dc\u05d5\u05dd\u200f Ltd\u200e"

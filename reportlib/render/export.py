@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import tempfile
 import threading
 import time
@@ -162,7 +163,7 @@ class BoardPDFExporter(HTMLExporter):
             "displayHeaderFooter": self.footer,
         }
         if self.footer:
-            label = " · ".join(escape(x) for x in (company, period) if x)
+            label = " · ".join(escape(printable(x)) for x in (company, period) if x)
             label = f"{label} · " if label else ""
             opts["headerTemplate"] = "<div></div>"
             opts["footerTemplate"] = (
@@ -177,7 +178,7 @@ class BoardPDFExporter(HTMLExporter):
         fd, name = tempfile.mkstemp(suffix=".html", prefix="reportlib-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(html)
+                f.write(printable(html))
             return self.print_file(Path(name), company, period)
         finally:
             os.unlink(name)
@@ -199,6 +200,21 @@ class BoardPDFExporter(HTMLExporter):
         if not period and params.get("as_of"):
             period = _period(str(params["as_of"]), str(params.get("window") or "quarter"), config)
         return company, period
+
+
+#: The bidirectional embeddings, overrides and isolates (the marks LRM/RLM, which reorder
+#: nothing by themselves, are kept for right-to-left names).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` without Unicode bidirectional controls, as it goes to Chromium.
+
+    A right-to-left override (U+202E) in a company's name or a segment value would print the
+    rest of its line backwards ("Aug 2026 – Oct 2026" as "6202 tcO – 6202 guA"), inside any
+    element, escaped or not, and in a chart's SVG text as well; nothing the deck writes
+    itself uses them, so the whole page is cleared of them in this one place."""
+    return _BIDI.sub("", text)
 
 
 def _company_toml(company_dir: str | None) -> dict[str, Any]:
@@ -283,7 +299,7 @@ def _export_node(nb: Any, stem: str, pdf_dir: Path, browser: Chromium, *, footer
         html, _ = exporter.to_html(nb, {"metadata": {"name": stem}})
     pdf_dir.mkdir(parents=True, exist_ok=True)
     html_path = pdf_dir / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
+    html_path.write_text(printable(html), encoding="utf-8")
     try:
         company, period = exporter._footer_labels(nb)
         pdf = browser.print_pdf(html_path, exporter.print_options(company, period))
