@@ -622,6 +622,17 @@ def test_data_quality_title_never_says_all_passed_above_a_warned_gap(tiny):
     )
 
 
+def test_data_quality_title_claims_no_gap_when_every_source_agrees(tiny):
+    # billing vs P&L in three months: 0.0%, 0.0% and +4% (under validate's 10%): no period
+    # disagrees, so the title says only that the input checks passed (it said 'sources
+    # disagree by over 10% in 3 periods': every agreeing row came back as a blank gap)
+    recon = pd.DataFrame(
+        dict(source_a=["mrr"] * 3, source_b=["financials"] * 3, relative=[0.0, 0.0, 0.04]),
+    )
+    res = replace(tiny, tables={**tiny.tables, "reconciliation": recon})
+    assert report.data_quality_title(res).endswith("data quality: all input checks passed")
+
+
 def test_the_cohort_page_title_says_what_its_heatmap_shows(tiny):
     # acquisition cohorts at month 12: 2025Q1 93%, 2025Q2 105%, 2025Q3 86% -> median 93%; the
     # opening cohort (120%) is left out (its ages are not tenure); 2025Q4 has not reached 12
