@@ -14,6 +14,7 @@ from reportlib.kpis import compute_kpis, write_kpis
 from reportlib.kpis.builder import reconciliation_warnings
 from reportlib.kpis.reconciliation import (
     RECONCILIATION_COLUMNS,
+    gaps,
     report_window,
     scale_hint,
     stack_reconciliation,
@@ -150,6 +151,29 @@ def test_validate_warns_on_gaps_above_ten_percent(folder, capsys):
     )
     assert main(["validate", str(folder)]) == 0
     assert "disagree on revenue" in capsys.readouterr().out
+
+
+def test_sources_that_agree_have_no_gap():
+    # billing 1,000 / 1,200 / 900 against P&L 1,000 / 1,200 / 880: relative 0%, 0%, +2.3%,
+    # all under 5% (the page's first rows) and 10% (validate's warning): no gap at all, where
+    # three blank rows came back before (a Series assigned to an empty pick keeps its index)
+    agree = pd.DataFrame(
+        dict(
+            source_a="contracts",
+            source_b="financials",
+            period=["2026-01", "2026-02", "2026-03"],
+            kpi="revenue",
+            value_a=[1000.0, 1200.0, 900.0],
+            value_b=[1000.0, 1200.0, 880.0],
+            difference=[0.0, 0.0, 20.0],
+            relative=[0.0, 0.0, 20.0 / 880.0],
+        )
+    )
+    assert gaps(agree).empty
+    assert warned_gaps(agree).empty
+    # March billed 1,056 against 880 (+176, +20%): that month alone, with its figures
+    off = agree.assign(value_a=[1000.0, 1200.0, 1056.0], difference=[0.0, 0.0, 176.0], relative=[0.0, 0.0, 0.2])
+    assert warned_gaps(off)[["period", "value_a", "relative"]].values.tolist() == [["2026-03", 1056.0, 0.2]]
 
 
 @pytest.mark.parametrize(

@@ -622,6 +622,63 @@ def test_data_quality_title_never_says_all_passed_above_a_warned_gap(tiny):
     )
 
 
+def test_the_revenue_tier_page_states_the_quarters_tier_shares(tiny):
+    # Meridian's quarter Aug-Oct 2026: revenue 4,934,011 of which contracted recurring
+    # 4,762,000 (96.5%), usage 49,111 (1.0%), one-off 122,900 (2.5%): the page drawing the
+    # tiers and the recurring share month by month says so in its title (the pack had no
+    # page for them at all); a tier with no revenue is not named
+    tiers = pd.DataFrame(
+        dict(
+            month=pd.period_range("2026-08", "2026-10", freq="M"),
+            contracted_recurring=[1539730.0, 1594270.0, 1628000.0],
+            uncontracted_recurring=[16684.56, 15587.39, 16839.29],
+            one_off=[32000.0, 55500.0, 35400.0],
+        )
+    )
+    res = with_kpis(
+        replace(tiny, tables={**tiny.tables, "revenue_tiers": tiers}),
+        revenue={"value": 4934011.24},
+        revenue_share_contracted_recurring={"value": 0.9651},
+        revenue_share_uncontracted_recurring={"value": 0.00995},
+        revenue_share_one_off={"value": 0.0249},
+    )
+    assert report.has_revenue_tiers(res)
+    assert report.revenue_tiers_title(res) == (
+        "Revenue €4.9M in the quarter: 97% contracted recurring, 1% uncontracted recurring, 2.5% one-off"
+    )
+    # Meridian's SMB quarter, subscriptions only (304,060 of 304,060): only that tier is named
+    smb = with_kpis(
+        res,
+        revenue={"value": 304060.0},
+        revenue_share_contracted_recurring={"value": 1.0},
+        revenue_share_uncontracted_recurring={"value": 0.0},
+        revenue_share_one_off={"value": 0.0},
+    )
+    assert report.revenue_tiers_title(smb) == "Revenue €304k in the quarter: 100% contracted recurring"
+    # a P&L without tier columns: no tier page
+    blank = replace(
+        tiny,
+        tables={
+            **tiny.tables,
+            "revenue_tiers": tiers.assign(
+                contracted_recurring=float("nan"), uncontracted_recurring=float("nan"), one_off=float("nan")
+            ),
+        },
+    )
+    assert not report.has_revenue_tiers(blank)
+
+
+def test_data_quality_title_claims_no_gap_when_every_source_agrees(tiny):
+    # billing vs P&L in three months: 0.0%, 0.0% and +4% (under validate's 10%): no period
+    # disagrees, so the title says only that the input checks passed (it said 'sources
+    # disagree by over 10% in 3 periods': every agreeing row came back as a blank gap)
+    recon = pd.DataFrame(
+        dict(source_a=["mrr"] * 3, source_b=["financials"] * 3, relative=[0.0, 0.0, 0.04]),
+    )
+    res = replace(tiny, tables={**tiny.tables, "reconciliation": recon})
+    assert report.data_quality_title(res).endswith("data quality: all input checks passed")
+
+
 def test_the_cohort_page_title_says_what_its_heatmap_shows(tiny):
     # acquisition cohorts at month 12: 2025Q1 93%, 2025Q2 105%, 2025Q3 86% -> median 93%; the
     # opening cohort (120%) is left out (its ages are not tenure); 2025Q4 has not reached 12

@@ -191,3 +191,44 @@ def test_the_segments_allocated_money_sums_to_the_company(tmp_path, meridian) ->
         both = total.notna() & company[column].notna()
         assert both.sum() >= 20, column  # months and quarters with new customers in the company
         assert total[both].to_numpy() == pytest.approx(company.loc[both[both].index, column].to_numpy()), column
+
+
+def _mrr_and_company_pnl(folder: Path) -> Path:
+    """Customer a (segment A) pays 100 a month and b (segment B) 300, Jan-Mar 2026; the P&L
+    has no segment column: revenue 400 a month, of which 380 subscriptions and 20 one-off."""
+    folder.mkdir(parents=True, exist_ok=True)
+    months = ["2026-01", "2026-02", "2026-03"]
+    rows = [("a", m, 100.0, "A") for m in months] + [("b", m, 300.0, "B") for m in months]
+    pd.DataFrame(rows, columns=["customer_id", "month", "mrr", "segment"]).to_csv(folder / "mrr.csv", index=False)
+    pnl = dict(month=months, revenue=400.0, revenue_contracted_recurring=380.0, revenue_one_off=20.0)
+    pd.DataFrame({**pnl, "cogs": 100.0, "sales_marketing": 50.0}).to_csv(folder / "pnl.csv", index=False)
+    (folder / "company.toml").write_text(
+        '[company]\nname = "Pnl"\ncurrency = "EUR"\nstage = "early"\ngtm = "sales-led"\n\n'
+        '[inputs.mrr]\npath = "mrr.csv"\ndimensions = ["segment"]\n\n[inputs.financials]\npath = "pnl.csv"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_segment_without_revenue_of_its_own_never_shows_the_company_pnl(tmp_path) -> None:
+    folder = _mrr_and_company_pnl(tmp_path / "pnl")
+    # the company's quarter: revenue 3 x 400 = 1,200; contracted recurring 3 x 380 / 1,200 = 95%,
+    # one-off 3 x 20 / 1,200 = 5%
+    company = compute_kpis(folder, as_of="2026-03").kpis.set_index("kpi")
+    assert company.loc["revenue", "value"] == pytest.approx(1200.0)
+    assert company.loc["revenue_share_contracted_recurring", "value"] == pytest.approx(0.95)
+    assert company.loc["revenue_share_one_off", "value"] == pytest.approx(0.05)
+    # segment A's own revenue is 3 x 100 = 300 of MRR, but METRICS.md takes revenue from
+    # contracts, else the P&L, and this P&L is the company's: the pack showed revenue 1,200 and
+    # a 95% contracted share as A's; now blank, saying why
+    seg = compute_kpis(folder, as_of="2026-03", segment=("segment", "A"))
+    kpis = seg.kpis.set_index("kpi")
+    assert kpis.loc["mrr", "value"] == pytest.approx(100.0)  # A's own figures stay
+    for kpi in ("revenue", "revenue_share_contracted_recurring", "revenue_share_uncontracted_recurring"):
+        assert math.isnan(kpis.loc[kpi, "value"]), kpi
+        assert (
+            kpis.loc[kpi, "note"]
+            == "Not shown for A: the P&L and cash figures are company-wide (not split by segment)."
+        )
+    # and the tier table holds none of the company's revenue (it held 400 a month)
+    assert seg.tables["revenue_tiers"][["contracted_recurring", "one_off", "total"]].isna().all().all()

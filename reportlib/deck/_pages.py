@@ -223,6 +223,38 @@ def revenue_view_title(result: KpiResult) -> str:
     return page_title(result, "; ".join(p for p in (head, tail) if p) or "Contracted ARR, ARR, revenue and billings")
 
 
+#: The ``revenue_tiers`` table's tiers, best first, as a title names them (METRICS.md
+#: "Revenue tiers").
+REVENUE_TIERS = {
+    "contracted_recurring": "contracted recurring",
+    "uncontracted_recurring": "uncontracted recurring",
+    "one_off": "one-off",
+}
+
+
+def has_revenue_tiers(result: KpiResult) -> bool:
+    """True when the inputs split revenue by tier (a P&L without tier columns does not)."""
+    return has_table(result, "revenue_tiers", list(REVENUE_TIERS))
+
+
+def revenue_tiers_title(result: KpiResult) -> str:
+    """'Revenue €4.9M in the quarter: 97% contracted recurring, 1% uncontracted recurring,
+    2.5% one-off': the period's tier shares of kpis.csv (a tier with none left out), so the
+    board reads the recurring share the chart draws month by month."""
+    cur = currency(result)
+    shares = [(kpi_value(result, f"revenue_share_{tier}"), words) for tier, words in REVENUE_TIERS.items()]
+    parts = [f"{F.value(v, 'ratio', context='text')} {words}" for v, words in shares if not is_blank(v) and float(v)]
+    if not parts:
+        return page_title(result, "Revenue by quality tier and recurring share")
+    revenue = kpi_value(result, "revenue")
+    head = (
+        "Revenue by tier"
+        if is_blank(revenue)
+        else f"Revenue {F.money(revenue, cur, context='text')} in the {period_word(result)}"
+    )
+    return page_title(result, f"{head}: {', '.join(parts)}")
+
+
 def cohort_title(result: KpiResult) -> str:
     """'NRR 104%; median cohort at 93% of its starting MRR after 12 months': the trailing NRR and what the heatmap shows (the median acquisition cohort at
     the oldest age, up to 12 months, that one reached), instead of a caption of the chart."""

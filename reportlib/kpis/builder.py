@@ -412,7 +412,7 @@ def _values(ctx: _Ctx, window: Window) -> dict[str, Value]:
     out.update(pipeline_kpis(ctx.frame("opportunities"), window))
     out.update(usage_kpis(ctx.frame("usage"), window))
     out.update(nps_kpis(ctx.frame("nps"), window))
-    return _segment_blanks(ctx, _complete(ctx.company, out))
+    return _segment_revenue_blanks(ctx, _segment_blanks(ctx, _complete(ctx.company, out)))
 
 
 def _segment_blanks(ctx: _Ctx, values: dict[str, Value]) -> dict[str, Value]:
@@ -432,13 +432,37 @@ def _revenue_inputs(ctx: _Ctx) -> tuple[pd.DataFrame | None, pd.DataFrame | None
 
     METRICS.md: revenue comes from contracts, else from financials. Without contracts,
     transactions are only part of the revenue (an mrr input holds the subscriptions), so
-    they are used only when there are no financials either.
+    they are used only when there are no financials either. In a segment pack the inputs are
+    the segment's own (METRICS.md "Segment packs"): company-wide financials are the company's
+    revenue, never the segment's, so they give none (see :func:`_segment_revenue_blanks`).
     """
-    f = ctx.company.frames
-    contracts, tx, fin = f.get("contracts"), f.get("transactions"), ctx.financials
+    contracts, tx, fin = ctx.frame("contracts"), ctx.frame("transactions"), ctx.financials
     if (contracts is None or contracts.empty) and fin is not None and not fin.empty:
         tx = None
+    if _company_wide_financials(ctx.company):
+        fin = None
     return contracts, tx, fin
+
+
+#: Revenue KPIs a P&L gives when there are no contracts (METRICS.md "revenue", "Revenue tiers").
+PNL_REVENUE_KPIS = (
+    "revenue",
+    "revenue_share_contracted_recurring",
+    "revenue_share_uncontracted_recurring",
+    "revenue_share_one_off",
+)
+
+
+def _segment_revenue_blanks(ctx: _Ctx, values: dict[str, Value]) -> dict[str, Value]:
+    """Revenue and its tier shares of a segment pack that has no revenue of its own but the
+    company's P&L: blank, saying the P&L is company-wide (they were the company's figures
+    under the segment's name)."""
+    contracts = ctx.frame("contracts")
+    if not _company_wide_financials(ctx.company) or (contracts is not None and len(contracts)):
+        return values
+    for k in PNL_REVENUE_KPIS:
+        values[k] = Blank(reg.company_wide_note(ctx.company.segment_filter, ["financials"]))
+    return values
 
 
 def _has(company: Company, need: str) -> bool:

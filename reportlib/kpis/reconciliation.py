@@ -167,13 +167,11 @@ def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
 
 def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFrame:
     """Rows whose |relative| gap exceeds ``threshold``, largest first (the page's first rows)."""
-    size = table["relative"].abs()
-    over = size > threshold
-    # the sizes of the kept rows only: a whole Series assigned to an empty frame would lend
-    # it its index, one empty row per period ("disagree in 36 periods" where all agreed)
+    # the size is added before the rows are picked: assigned to an empty pick, a Series
+    # brings back its own index, so every agreeing row returned as a blank gap
+    sized = table.assign(_size=table["relative"].abs())
     return (
-        table[over]
-        .assign(_size=size[over])
+        sized[sized["_size"] > threshold]
         .sort_values("_size", ascending=False)
         .drop(columns="_size")
         .reset_index(drop=True)
