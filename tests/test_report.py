@@ -553,6 +553,31 @@ def test_the_reconciliation_page_accounts_for_every_row_its_title_counts(tiny):
     assert "… and 1 more in reconciliation.csv" in html
 
 
+def test_the_reconciliation_page_counts_the_gaps_validate_warns_of(tiny):
+    """Billing says 107 and 112 where the P&L says 100 and 100: gaps of 7% and 12%.
+    validate warns above 10%, so only the 12% month is a gap; the page said "over 5% in
+    2 of 2" (a threshold of its own), which named a 7% month that validate calls fine."""
+    from reportlib.deck import _appendix
+    from reportlib.kpis.reconciliation import reconciliation_problems
+
+    rows = pd.DataFrame(
+        {
+            "source_a": "contracts",
+            "source_b": "financials",
+            "period": ["2026-05", "2026-06"],
+            "kpi": "revenue",
+            "value_a": [107.0, 112.0],
+            "value_b": [100.0, 100.0],
+            "difference": [7.0, 12.0],
+            "relative": [0.07, 0.12],
+        }
+    )
+    result = replace(tiny, tables={**tiny.tables, "reconciliation": rows})
+    assert "differs by over 10% in 1 of 2 periods" in _appendix.reconciliation_title(result)
+    (problem,) = reconciliation_problems(rows)
+    assert "by more than 10% in 1 period(s): 2026-06" in problem.message
+
+
 def _cohort_rows(segment: str, cohort: str, values: dict[int, float]) -> list[tuple]:
     return [(cohort, age, value, segment) for age, value in values.items()]
 

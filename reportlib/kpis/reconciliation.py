@@ -24,7 +24,6 @@ from reportlib.registry import REGISTRY
 __all__ = [
     "RECONCILIATION_COLUMNS",
     "GAP_WARNING",
-    "GAP_SHOWN_FIRST",
     "billing_vs_pnl",
     "crm_vs_bookings",
     "reported_vs_recomputed",
@@ -38,10 +37,9 @@ __all__ = [
 ]
 
 RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]
-#: A gap above this share of the second source is a validate warning.
+#: A gap above this share of the second source is a validate warning, and the
+#: reconciliation page's title counts the periods above it (one threshold for both).
 GAP_WARNING = 0.10
-#: The reconciliation page shows gaps above this share first.
-GAP_SHOWN_FIRST = 0.05
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -165,8 +163,8 @@ def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
     return table[RECONCILIATION_COLUMNS].reset_index(drop=True)
 
 
-def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFrame:
-    """Rows whose |relative| gap exceeds ``threshold``, largest first (the page's first rows)."""
+def gaps(table: pd.DataFrame, threshold: float = GAP_WARNING) -> pd.DataFrame:
+    """Rows whose |relative| gap exceeds ``threshold``, largest first."""
     size = table["relative"].abs()
     return (
         table[size > threshold]
