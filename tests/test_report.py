@@ -200,6 +200,29 @@ def test_kpi_row_and_formatting(tiny):
     assert ">€2.2k<" in html and ">€3.6k<" in html and ">−40%<" in html  # 2160 / 3600 - 1
 
 
+def _kpi_table_cells(result: KpiResult, kpi: str) -> list[str]:
+    """The value, prior and change cells of one KPI's row of the KPI table."""
+    frame = report.kpi_table(result, [kpi]).data
+    return frame.iloc[0, 1:4].tolist()
+
+
+def test_the_kpi_tables_change_is_the_difference_of_the_values_it_shows(tiny):
+    # GRR 76.4% now, 75.6% a quarter before: a true change of +0.8 pts. At whole percent the
+    # row read "76% / 76% / +1 pts": 76 - 76 is 0, not 1. One decimal more: 76.4 - 75.6 = 0.8.
+    grr = {"value": 0.764, "prior_value": 0.756, "change": 0.764 - 0.756}
+    assert _kpi_table_cells(with_kpis(tiny, grr=grr), "grr") == ["76.4%", "75.6%", "+0.8 pts"]
+    # 76.6% and 75.4% (+1.2 pts) read "77% / 75% / +1 pts" (77 - 75 is 2): "76.6% / 75.4% / +1.2 pts".
+    grr = {"value": 0.766, "prior_value": 0.754, "change": 0.766 - 0.754}
+    assert _kpi_table_cells(with_kpis(tiny, grr=grr), "grr") == ["76.6%", "75.4%", "+1.2 pts"]
+    # 76.2% and 76.1% (+0.1 pts): whole percent already agrees, 76 - 76 = 0 = +0.1 rounded.
+    grr = {"value": 0.762, "prior_value": 0.761, "change": 0.762 - 0.761}
+    assert _kpi_table_cells(with_kpis(tiny, grr=grr), "grr") == ["76%", "76%", "±0 pts"]
+    # A multiple: magic number 1.66x vs 1.54x (+0.12x) read "1.7x / 1.5x / +0.1x" (1.7 - 1.5
+    # is 0.2): two decimals, 1.66 - 1.54 = 0.12.
+    magic = {"value": 1.66, "prior_value": 1.54, "change": 1.66 - 1.54}
+    assert _kpi_table_cells(with_kpis(tiny, magic_number=magic), "magic_number") == ["1.66x", "1.54x", "+0.12x"]
+
+
 def test_kpi_rows_carry_the_north_stars_year_ago(tiny):
     rows = report.kpi_rows(tiny, ["arr", "mrr"]).set_index("kpi")
     assert rows.loc["arr", "year_ago"] == pytest.approx(3600.0)  # 2025-03: 12 x (100 + 200)
