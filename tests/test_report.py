@@ -601,6 +601,29 @@ def test_the_reconciliation_page_counts_the_gaps_validate_warns_of(tiny):
     assert "by more than 10% in 1 period(s): 2026-06" in problem.message
 
 
+def test_the_data_quality_title_counts_no_gap_where_the_sources_agree(tiny):
+    """Billing and the P&L agree to the cent in 3 months (gaps of 0); CRM vs bookings differs
+    by 50% in one quarter, which validate never warns of. The data-quality title said "sources
+    disagree by over 10% in 3 periods": no row was over 10%, but the empty selection was
+    given the 3 gap sizes and grew a blank row for each."""
+    from reportlib.deck import _appendix
+
+    rows = pd.DataFrame(
+        {
+            "source_a": ["contracts"] * 3 + ["opportunities"],
+            "source_b": ["financials"] * 3 + ["contracts"],
+            "period": ["2026-04", "2026-05", "2026-06", "2026Q2"],
+            "kpi": ["revenue"] * 3 + ["bookings"],
+            "value_a": [100.0, 100.0, 100.0, 100.0],
+            "value_b": [100.0, 100.0, 100.0, 200.0],
+            "difference": [0.0, 0.0, 0.0, -100.0],
+            "relative": [0.0, 0.0, 0.0, -0.5],
+        }
+    )
+    result = replace(tiny, tables={**tiny.tables, "reconciliation": rows})
+    assert "disagree" not in _appendix.data_quality_title(result)
+
+
 def _cohort_rows(segment: str, cohort: str, values: dict[int, float]) -> list[tuple]:
     return [(cohort, age, value, segment) for age, value in values.items()]
 

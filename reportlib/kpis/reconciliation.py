@@ -164,15 +164,10 @@ def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
 
 
 def gaps(table: pd.DataFrame, threshold: float = GAP_WARNING) -> pd.DataFrame:
-    """Rows whose |relative| gap exceeds ``threshold``, largest first."""
-    size = table["relative"].abs()
-    return (
-        table[size > threshold]
-        .assign(_size=size)
-        .sort_values("_size", ascending=False)
-        .drop(columns="_size")
-        .reset_index(drop=True)
-    )
+    """Rows whose |relative| gap exceeds ``threshold``, largest first (none: an empty frame;
+    sorted by a key, since assigning the sizes to no rows would add a blank row per size)."""
+    big = table[table["relative"].abs() > threshold]
+    return big.sort_values("relative", key=lambda r: r.abs(), ascending=False).reset_index(drop=True)
 
 
 #: Billing / P&L revenue ratios that name their cause: (ratio, what it looks like, which
