@@ -309,8 +309,10 @@ _TABLE_DECIMALS = {
     "days": lambda x: 0,
     "score": lambda x: 0,
 }
-#: At most this many decimals are added to make a shown change agree with the true one.
-_EXTRA_DECIMALS = 2
+#: At most this many decimals are added to make a shown change agree with the true one
+#: (more would read as false precision: '5.868x'); the change shown is the shown values'
+#: difference whatever the decimals.
+_EXTRA_DECIMALS = 1
 
 
 def footed(
@@ -321,8 +323,8 @@ def footed(
     A reader subtracts the shown prior from the shown value and expects the shown change,
     so for a change that is a difference (ratios in points, multiples, months, days,
     scores) the change shown IS the difference of the values as shown, and both values get
-    a decimal more (two at most) when at the table's usual decimals that difference would
-    not round the true change: 76.4% and 75.6% read '76.4%', '75.6%', '+0.8 pts', never
+    a decimal more when at the table's usual decimals that difference would not be the true
+    change rounded: 76.4% and 75.6% read '76.4%', '75.6%', '+0.8 pts', never
     '76%', '76%', '+1 pts'. A relative change (money, counts: '+12%') is not a difference
     of the values and is shown as :func:`change` writes it.
 

@@ -221,6 +221,10 @@ def test_the_kpi_tables_change_is_the_difference_of_the_values_it_shows(tiny):
     # is 0.2): two decimals, 1.66 - 1.54 = 0.12.
     magic = {"value": 1.66, "prior_value": 1.54, "change": 1.66 - 1.54}
     assert _kpi_table_cells(with_kpis(tiny, magic_number=magic), "magic_number") == ["1.66x", "1.54x", "+0.12x"]
+    # One decimal more at most (5.868x would be false precision): LTV:CAC 5.868x vs 4.124x reads
+    # 5.87x / 4.12x and the change is what those show, 5.87 - 4.12 = +1.75x (not 1.744's +1.74x).
+    ltv_cac = {"value": 5.868, "prior_value": 4.124, "change": 5.868 - 4.124}
+    assert _kpi_table_cells(with_kpis(tiny, ltv_cac=ltv_cac), "ltv_cac") == ["5.87x", "4.12x", "+1.75x"]
 
 
 def test_kpi_rows_carry_the_north_stars_year_ago(tiny):
