@@ -31,6 +31,7 @@ __all__ = [
     "excel_change_format",
     "excel_difference_format",
     "excel_format",
+    "footed",
     "money",
     "months",
     "multiple",
@@ -279,15 +280,79 @@ def _changes_by_difference(unit: object) -> bool:
     return kind == "pct" or kind in _ABSOLUTE or kind == "score"
 
 
-def difference(delta: object, unit: object = None, currency: str | None = None, *, context: Context = "table") -> str:
-    """A signed difference in ``unit`` ('+€5k', '−1.4 mo'); points for ratios ('+3 pts')."""
+def difference(
+    delta: object,
+    unit: object = None,
+    currency: str | None = None,
+    *,
+    context: Context = "table",
+    decimals: int | None = None,
+) -> str:
+    """A signed difference in ``unit`` ('+€5k', '−1.4 mo'); points for ratios ('+3 pts').
+    ``decimals`` fixes the decimals (of the points for ratios)."""
     v = finite(delta)
     if v is None:
         return _BLANK[context]
     if unit_kind(unit) == "pct":
-        return points(v, context=context)
-    sign = "+" if v > 0 else _MINUS[context] if v < 0 else "±"
-    return sign + value(abs(v), unit, currency, context=context)
+        return points(v, context=context, decimals=decimals)
+    text = value(abs(v), unit, currency, context=context, decimals=decimals)
+    rounds_to_zero = not any(c in "123456789" for c in text)
+    return ("±" if rounds_to_zero else "+" if v > 0 else _MINUS[context]) + text
+
+
+#: Decimals a table shows of a value of each kind whose change is a difference (ratios in
+#: percent: one under 10%, as :func:`value` does; months one under 10).
+_TABLE_DECIMALS = {
+    "pct": lambda x: 1 if abs(x) < 10 else 0,
+    "multiple": lambda x: 1,
+    "months": lambda x: 1 if abs(x) < 10 else 0,
+    "days": lambda x: 0,
+    "score": lambda x: 0,
+}
+#: At most this many decimals are added to make a shown change agree with the true one
+#: (more would read as false precision: '5.868x'); the change shown is the shown values'
+#: difference whatever the decimals.
+_EXTRA_DECIMALS = 1
+
+
+def footed(
+    value_now: object, prior: object, delta: object, unit: object = None, currency: str | None = None
+) -> tuple[str, str, str]:
+    """A KPI's value, prior value and change as one table row shows them.
+
+    A reader subtracts the shown prior from the shown value and expects the shown change,
+    so for a change that is a difference (ratios in points, multiples, months, days,
+    scores) the change shown IS the difference of the values as shown, and both values get
+    a decimal more when at the table's usual decimals that difference would not be the true
+    change rounded: 76.4% and 75.6% read '76.4%', '75.6%', '+0.8 pts', never
+    '76%', '76%', '+1 pts'. A relative change (money, counts: '+12%') is not a difference
+    of the values and is shown as :func:`change` writes it.
+
+    >>> footed(0.764, 0.756, 0.008, "ratio")
+    ('76.4%', '75.6%', '+0.8 pts')
+    >>> footed(0.762, 0.761, 0.001, "ratio")
+    ('76%', '76%', '±0 pts')
+    """
+    kind = unit_kind(unit)
+    v, p, d = finite(value_now), finite(prior), finite(delta)
+    if kind not in _TABLE_DECIMALS or v is None or p is None or d is None:
+        return value(value_now, unit, currency), value(prior, unit, currency), change(delta, unit, currency)
+    scale = 100.0 if kind == "pct" else 1.0
+    first = max(_TABLE_DECIMALS[kind](v * scale), _TABLE_DECIMALS[kind](p * scale))
+    for decimals in range(first, first + _EXTRA_DECIMALS + 1):
+        shown = _rounded(v * scale, decimals) - _rounded(p * scale, decimals)
+        if _rounded(shown, decimals) == _rounded(d * scale, decimals):
+            break
+    return (
+        value(v, unit, currency, decimals=decimals),
+        value(p, unit, currency, decimals=decimals),
+        difference(shown / scale, unit, currency, decimals=decimals),
+    )
+
+
+def _rounded(x: float, decimals: int) -> float:
+    """``x`` as a formatter prints it with ``decimals`` (the same rounding as the text)."""
+    return float(f"{x:.{decimals}f}")
 
 
 _ABSOLUTE = {"multiple": multiple, "months": months, "days": days}

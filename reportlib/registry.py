@@ -88,7 +88,12 @@ def _k(
     return Kpi(id, label, unit, direction, tier, tuple(parents), tuple(needs), section, definition)
 
 
-_MOVES = ("new_arr", "reactivation_arr", "expansion_arr", "contraction_arr", "churned_arr")
+#: The ARR movements of a period in the bridge's order (METRICS.md): net_new_arr = new +
+#: reactivation + expansion - contraction - churned. A table or chart that shows movements
+#: shows all of them, so that they add up to the net new ARR beside them.
+ARR_MOVEMENTS = ("new_arr", "reactivation_arr", "expansion_arr", "contraction_arr", "churned_arr")
+#: The movements that lower ARR (shown as positive amounts, subtracted).
+ARR_OUTFLOWS = frozenset({"contraction_arr", "churned_arr"})
 REV, FIN = ("revenue",), ("revenue", "financials")
 
 _KPIS: list[Kpi] = [

@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import chromium_available
+from reportlib import registry as reg
 from reportlib.exceptions import InputError, ParameterError, Problem
 from reportlib.portfolio import (
     FxTable,
@@ -421,6 +422,7 @@ def _kpi_rows(company: str, currency: str, values: dict[str, float]) -> list[dic
         "nrr": "ratio",
         "arr_growth_yoy": "ratio",
         "runway_months": "months",
+        **dict.fromkeys(("net_new_arr", *reg.ARR_MOVEMENTS), "currency"),
     }
     return [
         {
@@ -439,6 +441,34 @@ def _kpi_rows(company: str, currency: str, values: dict[str, float]) -> list[dic
         }
         for k, v in values.items()
     ]
+
+
+def test_the_portfolio_totals_show_every_movement_of_the_net_new_arr():
+    from reportlib.deck import portfolio_charts as pc
+
+    # a: new 1,000, reactivation 200, expansion 300, contraction 100, churned 400: net new
+    # 1,000. b: new 500, churned 200: net new 300. Summed: new 1,500, reactivation 200,
+    # expansion 300, contraction 100, churned 600; 1,500 + 200 + 300 - 100 - 600 = 1,300, the
+    # net new ARR. The totals showed net new, new and churned only: 1,500 - 600 = 900.
+    a = {"new_arr": 1000.0, "reactivation_arr": 200.0, "expansion_arr": 300.0, "contraction_arr": 100.0}
+    kpis = pd.DataFrame(
+        _kpi_rows("a", "EUR", {**a, "churned_arr": 400.0, "net_new_arr": 1000.0})
+        + _kpi_rows("b", "EUR", {"new_arr": 500.0, "churned_arr": 200.0, "net_new_arr": 300.0})
+    )
+    meta = pd.DataFrame(
+        {"company": ["a", "b"], "name": ["A", "B"], "stage": "early", "gtm": "hybrid", "last_month": "2026-09"}
+    )
+    totals = summarize(kpis, meta, as_of="2026-09").totals.set_index("kpi")["value"]
+    assert totals.to_dict() == {
+        "net_new_arr": 1300.0,
+        "new_arr": 1500.0,
+        "reactivation_arr": 200.0,
+        "expansion_arr": 300.0,
+        "contraction_arr": 100.0,
+        "churned_arr": 600.0,
+    }
+    shown = pc.totals_markdown(summarize(kpis, meta, as_of="2026-09").totals, None)
+    assert "| **REACTIVATION\\_ARR** | €200 (1) |" in shown and "| **CONTRACTION\\_ARR** | €100 (1) |" in shown
 
 
 def test_summary_flags_stale_data_and_formats_counts_by_unit():

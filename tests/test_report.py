@@ -200,6 +200,33 @@ def test_kpi_row_and_formatting(tiny):
     assert ">€2.2k<" in html and ">€3.6k<" in html and ">−40%<" in html  # 2160 / 3600 - 1
 
 
+def _kpi_table_cells(result: KpiResult, kpi: str) -> list[str]:
+    """The value, prior and change cells of one KPI's row of the KPI table."""
+    frame = report.kpi_table(result, [kpi]).data
+    return frame.iloc[0, 1:4].tolist()
+
+
+def test_the_kpi_tables_change_is_the_difference_of_the_values_it_shows(tiny):
+    # GRR 76.4% now, 75.6% a quarter before: a true change of +0.8 pts. At whole percent the
+    # row read "76% / 76% / +1 pts": 76 - 76 is 0, not 1. One decimal more: 76.4 - 75.6 = 0.8.
+    grr = {"value": 0.764, "prior_value": 0.756, "change": 0.764 - 0.756}
+    assert _kpi_table_cells(with_kpis(tiny, grr=grr), "grr") == ["76.4%", "75.6%", "+0.8 pts"]
+    # 76.6% and 75.4% (+1.2 pts) read "77% / 75% / +1 pts" (77 - 75 is 2): "76.6% / 75.4% / +1.2 pts".
+    grr = {"value": 0.766, "prior_value": 0.754, "change": 0.766 - 0.754}
+    assert _kpi_table_cells(with_kpis(tiny, grr=grr), "grr") == ["76.6%", "75.4%", "+1.2 pts"]
+    # 76.2% and 76.1% (+0.1 pts): whole percent already agrees, 76 - 76 = 0 = +0.1 rounded.
+    grr = {"value": 0.762, "prior_value": 0.761, "change": 0.762 - 0.761}
+    assert _kpi_table_cells(with_kpis(tiny, grr=grr), "grr") == ["76%", "76%", "±0 pts"]
+    # A multiple: magic number 1.66x vs 1.54x (+0.12x) read "1.7x / 1.5x / +0.1x" (1.7 - 1.5
+    # is 0.2): two decimals, 1.66 - 1.54 = 0.12.
+    magic = {"value": 1.66, "prior_value": 1.54, "change": 1.66 - 1.54}
+    assert _kpi_table_cells(with_kpis(tiny, magic_number=magic), "magic_number") == ["1.66x", "1.54x", "+0.12x"]
+    # One decimal more at most (5.868x would be false precision): LTV:CAC 5.868x vs 4.124x reads
+    # 5.87x / 4.12x and the change is what those show, 5.87 - 4.12 = +1.75x (not 1.744's +1.74x).
+    ltv_cac = {"value": 5.868, "prior_value": 4.124, "change": 5.868 - 4.124}
+    assert _kpi_table_cells(with_kpis(tiny, ltv_cac=ltv_cac), "ltv_cac") == ["5.87x", "4.12x", "+1.75x"]
+
+
 def test_kpi_rows_carry_the_north_stars_year_ago(tiny):
     rows = report.kpi_rows(tiny, ["arr", "mrr"]).set_index("kpi")
     assert rows.loc["arr", "year_ago"] == pytest.approx(3600.0)  # 2025-03: 12 x (100 + 200)
@@ -551,6 +578,54 @@ def test_the_reconciliation_page_accounts_for_every_row_its_title_counts(tiny):
     html = _appendix.reconciliation_table(result).to_html()
     # 12 rows fit the page; the 13th is counted, not dropped silently
     assert "… and 1 more in reconciliation.csv" in html
+
+
+def test_the_reconciliation_page_counts_the_gaps_validate_warns_of(tiny):
+    """Billing says 107 and 112 where the P&L says 100 and 100: gaps of 7% and 12%.
+    validate warns above 10%, so only the 12% month is a gap; the page said "over 5% in
+    2 of 2" (a threshold of its own), which named a 7% month that validate calls fine."""
+    from reportlib.deck import _appendix
+    from reportlib.kpis.reconciliation import reconciliation_problems
+
+    rows = pd.DataFrame(
+        {
+            "source_a": "contracts",
+            "source_b": "financials",
+            "period": ["2026-05", "2026-06"],
+            "kpi": "revenue",
+            "value_a": [107.0, 112.0],
+            "value_b": [100.0, 100.0],
+            "difference": [7.0, 12.0],
+            "relative": [0.07, 0.12],
+        }
+    )
+    result = replace(tiny, tables={**tiny.tables, "reconciliation": rows})
+    assert "differs by over 10% in 1 of 2 periods" in _appendix.reconciliation_title(result)
+    (problem,) = reconciliation_problems(rows)
+    assert "by more than 10% in 1 period(s): 2026-06" in problem.message
+
+
+def test_the_data_quality_title_counts_no_gap_where_the_sources_agree(tiny):
+    """Billing and the P&L agree to the cent in 3 months (gaps of 0); CRM vs bookings differs
+    by 50% in one quarter, which validate never warns of. The data-quality title said "sources
+    disagree by over 10% in 3 periods": no row was over 10%, but the empty selection was
+    given the 3 gap sizes and grew a blank row for each."""
+    from reportlib.deck import _appendix
+
+    rows = pd.DataFrame(
+        {
+            "source_a": ["contracts"] * 3 + ["opportunities"],
+            "source_b": ["financials"] * 3 + ["contracts"],
+            "period": ["2026-04", "2026-05", "2026-06", "2026Q2"],
+            "kpi": ["revenue"] * 3 + ["bookings"],
+            "value_a": [100.0, 100.0, 100.0, 100.0],
+            "value_b": [100.0, 100.0, 100.0, 200.0],
+            "difference": [0.0, 0.0, 0.0, -100.0],
+            "relative": [0.0, 0.0, 0.0, -0.5],
+        }
+    )
+    result = replace(tiny, tables={**tiny.tables, "reconciliation": rows})
+    assert "disagree" not in _appendix.data_quality_title(result)
 
 
 def _cohort_rows(segment: str, cohort: str, values: dict[int, float]) -> list[tuple]:

@@ -232,3 +232,85 @@ def test_a_segment_without_revenue_of_its_own_never_shows_the_company_pnl(tmp_pa
         )
     # and the tier table holds none of the company's revenue (it held 400 a month)
     assert seg.tables["revenue_tiers"][["contracted_recurring", "one_off", "total"]].isna().all().all()
+
+
+# Movements on the segment, compare and bridge pages add up (METRICS.md: net new = new +
+# reactivation + expansion - contraction - churn). Quarter Q1 2026 (as of 2026-03), opening
+# MRR at 2025-12. Segment A: a1 100 -> 200 in March (expansion 100); a2 200, gone in
+# February, back at 200 in March (churn 200, reactivation 200); a3 300 -> 250 in January
+# (contraction 50); a4 new at 80 in February. A's MRR 600 -> 730: +130 = 80 + 200 + 100 -
+# 50 - 200. Segment B: b1 100 throughout; b2 50 gone in January (churn 50): 150 -> 100.
+# In ARR (x 12): A new 960, reactivation 2,400, expansion 1,200, contraction 600, churned
+# 2,400, net new 1,560; B churned 600, net new -600. The segment table showed new, expansion
+# and churned only: 960 + 1,200 - 2,400 = -240, not A's 1,560.
+_MOVES_STORY = {
+    ("a1", "A"): [100, 100, 100, 200],
+    ("a2", "A"): [200, 200, 0, 200],
+    ("a3", "A"): [300, 250, 250, 250],
+    ("a4", "A"): [0, 0, 80, 80],
+    ("b1", "B"): [100, 100, 100, 100],
+    ("b2", "B"): [50, 0, 0, 0],
+}
+_STORY_ARR = {
+    "A": {
+        "new_arr": 960.0,
+        "reactivation_arr": 2400.0,
+        "expansion_arr": 1200.0,
+        "contraction_arr": 600.0,
+        "churned_arr": 2400.0,
+        "net_new_arr": 1560.0,
+    },
+    "B": {
+        "new_arr": 0.0,
+        "reactivation_arr": 0.0,
+        "expansion_arr": 0.0,
+        "contraction_arr": 0.0,
+        "churned_arr": 600.0,
+        "net_new_arr": -600.0,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def moves_story(tmp_path_factory) -> Path:
+    months = ["2025-12", "2026-01", "2026-02", "2026-03"]
+    rows = [
+        (c, m, float(v), seg) for (c, seg), path in _MOVES_STORY.items() for m, v in zip(months, path, strict=True) if v
+    ]
+    return _write(tmp_path_factory.mktemp("moves"), rows)
+
+
+def test_the_segment_table_shows_every_movement_of_each_segments_net_new_arr(moves_story) -> None:
+    from reportlib.deck import report
+
+    result = compute_kpis(moves_story, as_of="2026-03")
+    t = result.tables["breakdowns"].query("dimension == 'segment'")
+    shown = {seg: dict(zip(g["kpi"], g["value"], strict=False)) for seg, g in t.groupby("segment")}
+    for seg, expected in _STORY_ARR.items():
+        assert {k: shown[seg][k] for k in expected} == pytest.approx(expected), seg
+    html = report.breakdown_table(result, "segment").to_html()
+    assert "Reactivation ARR" in html and "Contraction ARR" in html
+
+
+def test_the_compare_page_shows_every_movement_of_each_segments_net_new_arr(moves_story) -> None:
+    from reportlib.deck import report
+
+    result = compute_kpis(moves_story, as_of="2026-03", compare="segment=A,B")
+    t = report.compare_table(result).set_index("kpi")
+    for seg, expected in _STORY_ARR.items():
+        assert {k: t.loc[k, seg] for k in expected} == pytest.approx(expected), seg
+
+
+def test_the_bridge_title_adds_up_to_the_change_in_arr(moves_story) -> None:
+    from reportlib.deck import report
+
+    # The company: ARR 12 x 750 = 9,000 -> 12 x 830 = 9,960 (+960). Five movements: new 960,
+    # reactivation 2,400, expansion 1,200, contraction 600, churn 3,000 (A 2,400 + B 600).
+    # The three largest are named, the rest is 'other': 960 - 600 = +360; and 2,400 + 1,200
+    # - 3,000 + 360 = 960. Before, "+€960 new, +€1.2k expansion, −€3k churn" summed to -840.
+    title = report.arr_bridge_title(compute_kpis(moves_story, as_of="2026-03"))
+    assert title == ("ARR €9k → €10k in Q1 2026: +€2.4k reactivation, +€1.2k expansion, −€3k churn, +€360 other")
+    # Segment A alone: all five are non-zero as well: 2,400 + 1,200 - 2,400 and other
+    # 960 - 600 = +360: 1,560 (ARR 7,200 -> 8,760).
+    title = report.arr_bridge_title(compute_kpis(moves_story, as_of="2026-03", segment=("segment", "A")))
+    assert title.endswith("+€2.4k reactivation, +€1.2k expansion, −€2.4k churn, +€360 other")

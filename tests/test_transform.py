@@ -137,6 +137,73 @@ columns = { segment = "segment" }
     assert (p.file, p.row, p.column) == ("seg.csv", 2, "cust") and "rows 2, 3" in p.message
 
 
+# A plan lookup: the MRR file's customers are on 3 plans, the company's plan list has 20
+# (the 17 others are old or unsold plans). Every row of the file finds its plan.
+_PLANS = "plan_id,segment\n" + "".join(f"P{i},{'SMB' if i < 10 else 'ENT'}\n" for i in range(1, 21))
+_MRR_ON_PLANS = "customer_id,month,mrr,plan\na,2024-01,10,P1\nb,2024-01,20,P2\nc,2024-01,30,P15\n"
+
+
+def _mrr_with_lookup(tmp_path, keys: str, mrr: str, plans: str, how: str = "left"):
+    return make(
+        tmp_path,
+        f"""
+[inputs.mrr]
+path = "m.csv"
+[[inputs.mrr.join]]
+path = "plans.csv"
+{keys}
+how = "{how}"
+columns = {{ segment = "segment" }}
+""",
+        {"m.csv": mrr, "plans.csv": plans},
+    )
+
+
+_LOOKUP_KEYS = [
+    pytest.param('left_on = "plan"\nright_on = "plan_id"', id="duckdb-join"),
+    pytest.param('on = "plan"', id="plain-join"),
+]
+
+
+@pytest.mark.parametrize("keys", _LOOKUP_KEYS)
+def test_a_lookup_listing_more_keys_than_the_file_uses_is_no_problem(tmp_path, keys):
+    # 3 of the 20 plans are used (15%): before, that was "only 3 of the 20 rows of plans.csv
+    # (15%) find their plan_id", although every one of the file's 3 rows is labelled.
+    plans = _PLANS if "plan_id" in keys else _PLANS.replace("plan_id", "plan")
+    folder = _mrr_with_lookup(tmp_path, keys, _MRR_ON_PLANS, plans)
+    result = validate_company(folder)
+    assert not [p for p in result.errors + result.warnings if "join" in p.message]
+    mrr = load_company(folder).frames["mrr"]
+    # P1, P2 are SMB (plans 1-9), P15 is ENT
+    assert mrr.set_index("customer_id")["segment"].to_dict() == {"a": "SMB", "b": "SMB", "c": "ENT"}
+
+
+@pytest.mark.parametrize("keys", _LOOKUP_KEYS)
+def test_a_lookup_missing_most_of_the_files_keys_is_a_warning_naming_the_files_rows(tmp_path, keys):
+    # The lookup lists Basic and Enterprise. The file's rows: a Basic, b Pro, c Pro, d Team, and e
+    # with no plan (nothing to look up, not counted). 1 of its 4 keyed rows is labelled (25%):
+    # b, c, d would get a blank segment. Before, the check counted the lookup's rows instead:
+    # Basic matched, Enterprise did not, 1 of 2 = 50%, not under half: no warning.
+    mrr = "customer_id,month,mrr,plan\na,2024-01,10,Basic\nb,2024-01,20,Pro\nc,2024-01,30,Pro\nd,2024-01,40,Team\n"
+    mrr += "e,2024-01,50,\n"
+    plans = "plan_id,segment\nBasic,SMB\nEnterprise,ENT\n"
+    plans = plans if "plan_id" in keys else plans.replace("plan_id", "plan")
+    result = validate_company(_mrr_with_lookup(tmp_path, keys, mrr, plans))
+    assert not result.errors
+    (w,) = [p for p in result.warnings if "join" in p.message]
+    assert (w.file, w.row, w.column) == ("m.csv", 3, "plan")  # b, the first row left unlabelled
+    assert "only 1 of the 4 rows of m.csv with a plan (25%)" in w.message
+    assert "'Pro', 'Team'" in w.message and "get blank segment" in w.message
+
+
+def test_an_inner_lookup_says_the_unmatched_rows_are_left_out(tmp_path):
+    # Same story with how = "inner": b, c, d are dropped, not unlabelled.
+    mrr = "customer_id,month,mrr,plan\na,2024-01,10,Basic\nb,2024-01,20,Pro\nc,2024-01,30,Pro\nd,2024-01,40,Team\n"
+    folder = _mrr_with_lookup(tmp_path, 'on = "plan"', mrr, "plan,segment\nBasic,SMB\nEnterprise,ENT\n", how="inner")
+    (w,) = [p for p in validate_company(folder).warnings if "join" in p.message]
+    assert "the other 3 (e.g. 'Pro', 'Team') are left out (how = \"inner\")" in w.message
+
+
 class _Fake:
     """A tiny known source for the hook: cents and quantity, trials left out."""
 

@@ -108,11 +108,8 @@ def sensitivity_title(result: KpiResult) -> str:
     return page_title(result, f"{reg.get(kpi).label} {lo} to {hi} depending on {policy_words(policy)}{reported}")
 
 
-RECONCILIATION_GAP = 0.05
-
-
 def reconciliation_rows(result: KpiResult, max_rows: int = 12) -> pd.DataFrame:
-    """The largest gaps between sources first (those above 5% lead)."""
+    """The largest gaps between sources first (those above :data:`GAP_WARNING` lead)."""
     t = table(result, "reconciliation")
     if t.empty:
         return t
@@ -123,21 +120,24 @@ def reconciliation_rows(result: KpiResult, max_rows: int = 12) -> pd.DataFrame:
 
 
 def reconciliation_title(result: KpiResult) -> str:
-    """'Revenue: contracts vs financials within 5% in all 36 months; bookings: opportunities vs
-    contracts above 5% in 13 of 13' (the pairs with gaps first)."""
+    """'Revenue in contracts vs P&L agrees within 10% in all 36 periods; bookings in CRM (won
+    deals) vs contracts differs by over 10% in 13 of 13 periods' (the pairs with gaps first).
+
+    The threshold is validate's, :data:`~reportlib.kpis.reconciliation.GAP_WARNING`: the page
+    and the warnings name the same gaps."""
     t = table(result, "reconciliation")
     if t.empty:
         return page_title(result, "No two sources to reconcile")
     parts = []
     for (a, b, kpi), g in t.groupby(["source_a", "source_b", "kpi"], sort=False):
-        big = int((g["relative"].abs() > RECONCILIATION_GAP).sum())
+        big = int((g["relative"].abs() > GAP_WARNING).sum())
         what = f"{kpi.replace('_', ' ')} in {_lower_first(SOURCE_WORDS.get(a, a))} vs {_lower_first(SOURCE_WORDS.get(b, b))}"
         parts.append(
             (
                 -big,
-                f"{what} differs by over 5% in {big} of {len(g)} periods"
+                f"{what} differs by over {GAP_WARNING:.0%} in {big} of {len(g)} periods"
                 if big
-                else f"{what} agrees within 5% in all {len(g)} periods",
+                else f"{what} agrees within {GAP_WARNING:.0%} in all {len(g)} periods",
             )
         )
     parts.sort(key=lambda p: p[0])

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from reportlib import format as F
+from reportlib import registry as reg
 from reportlib.deck._facts import currency, table
 from reportlib.deck._load import CompareParam
 from reportlib.kpis import KpiResult
@@ -23,7 +24,7 @@ from reportlib.values import is_blank
 COMPARE_KPIS = (
     "arr",
     "customers",
-    "new_arr",
+    *reg.ARR_MOVEMENTS,  # all of them, so that each segment's add up to its net new ARR
     "net_new_arr",
     "arr_growth_yoy",
     "nrr",

@@ -65,19 +65,39 @@ def arr_bridge_title(result: KpiResult) -> str:
         if not is_blank(arr.get("prior_value"))
         else f"ARR {F.money(arr.get('value'), cur)}"
     ]
-    moves = []
-    for k, word, sign in (
-        ("new_arr", "new", "+"),
-        ("expansion_arr", "expansion", "+"),
-        ("churned_arr", "churn", "−"),
-        ("contraction_arr", "contraction", "−"),
-    ):
-        v = kpi_value(result, k)
-        if not is_blank(v) and float(v) != 0:
-            moves.append(f"{sign}{F.money(abs(float(v)), cur)} {word}")
+    moves = _bridge_moves(result)
     if moves:
-        parts.append(", ".join(moves[:3]))
+        parts.append(", ".join(f"{F.money(v, cur, sign=True)} {word}" for word, v in moves))
     return f"{parts[0]} in {period_label(result)}" + (f": {parts[1]}" if len(parts) > 1 else "")
+
+
+#: A movement's word in the bridge's title.
+_MOVE_WORDS = {
+    "new_arr": "new",
+    "reactivation_arr": "reactivation",
+    "expansion_arr": "expansion",
+    "contraction_arr": "contraction",
+    "churned_arr": "churn",
+}
+#: The title names at most this many movements; with more, the largest are named and the
+#: others summed into one "other", so that the title still adds up to the net change.
+_MOVES_NAMED = 4
+
+
+def _bridge_moves(result: KpiResult) -> list[tuple[str, float]]:
+    """The period's non-zero ARR movements, signed, in the bridge's order, that add up to
+    ARR's change: all of them, or with more than :data:`_MOVES_NAMED` the three largest
+    and 'other' (the rest, summed)."""
+    moves = []
+    for kpi in reg.ARR_MOVEMENTS:
+        v = kpi_value(result, kpi)
+        if not is_blank(v) and float(v) != 0:
+            moves.append((_MOVE_WORDS[kpi], -float(v) if kpi in reg.ARR_OUTFLOWS else float(v)))
+    if len(moves) <= _MOVES_NAMED:
+        return moves
+    largest = sorted(moves, key=lambda m: -abs(m[1]))[: _MOVES_NAMED - 1]
+    other = sum(v for m, v in moves if (m, v) not in largest)
+    return [m for m in moves if m in largest] + ([("other", other)] if other else [])
 
 
 def hierarchy(result: KpiResult, max_children: int = 4, max_granular: int = 2) -> pd.DataFrame:

@@ -53,19 +53,22 @@ def kpi_table(
     if not rows.empty:
         rows = rows.assign(label=[_table_label(r) for r in rows.to_dict("records")])
     cur = currency(result)
-    period = period_word(result)
+    # value, prior and change formatted together, so that the change shown is the shown
+    # values' difference (F.footed)
+    shown = (
+        [
+            F.footed(v, p, c, u, cur)
+            for v, p, c, u in zip(rows["value"], rows["prior_value"], rows["change"], rows["unit"], strict=False)
+        ]
+        if not rows.empty
+        else []
+    )
     out = pd.DataFrame(
         {
             "KPI": rows["label"],
-            "Value": [F.value(v, u, cur) for v, u in zip(rows["value"], rows["unit"], strict=False)]
-            if not rows.empty
-            else [],
-            f"Prior {period}": [F.value(v, u, cur) for v, u in zip(rows["prior_value"], rows["unit"], strict=False)]
-            if not rows.empty
-            else [],
-            "Change": [F.change(v, u, cur) for v, u in zip(rows["change"], rows["unit"], strict=False)]
-            if not rows.empty
-            else [],
+            "Value": [s[0] for s in shown],
+            f"Prior {period_word(result)}": [s[1] for s in shown],
+            "Change": [s[2] for s in shown],
         }
     )
     if year_ago and not rows.empty:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from reportlib.deck._appendix import (
     POLICY_WORDS,
-    RECONCILIATION_GAP,
     SENSITIVITY_LISTED,
     SOURCE_WORDS,
     data_quality_title,
@@ -187,7 +186,6 @@ __all__ = [
     "PACK_KPIS",
     "POLICY_WORDS",
     "Param",
-    "RECONCILIATION_GAP",
     "SECTIONS",
     "SENSITIVITY_LISTED",
     "SOURCE_WORDS",

@@ -23,9 +23,11 @@ are documented in docs/inputs.md ("Guards"):
   (two identical charges on one day can be real); rows repeating a source's own record id
   (ChartMogul's activity ``UUID``) are the same record exported twice: identical copies are
   left out with a warning, copies that differ are an error;
-- joins: a ``[[join]]`` none of whose joined file's rows finds its key in the input's file is
-  an error (every joined column would be blank: a lead conversion of 0); one matching fewer
-  than ``JOIN_MATCHED`` of them is a warning naming the share;
+- joins: a ``[[join]]`` with no key in common between the input's file and the joined file is
+  an error (every joined column would be blank: a lead conversion of 0); a lookup that
+  labels fewer than ``JOIN_MATCHED`` of the file's keyed rows, or a join on the input's own
+  record id of whose joined rows fewer than that find their record, is a warning naming the
+  share (:func:`unmatched_join`);
 - currency symbols: amounts of a money input written with a symbol that is not the company
   currency's (``$46,200.00`` for a company in EUR) are a warning naming the file, the first
   row and column, the symbol and the company currency.
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,7 +46,7 @@ from reportlib._codes import factorized, per_row
 from reportlib.exceptions import Problem
 from reportlib.inputs._keys import previous_rows
 from reportlib.inputs._readers import FILE, ROW
-from reportlib.inputs._schemas import MONEY
+from reportlib.inputs._schemas import MONEY, UNIQUE_KEYS
 from reportlib.inputs._values import CURRENCY_SYMBOLS, currency_symbols, parse_numbers
 from reportlib.inputs.config import InputSpec, JoinSpec
 from reportlib.inputs.sources import SOURCES, Source
@@ -54,8 +57,9 @@ MINOR_UNIT_MEDIAN = 10_000
 MINOR_UNIT_HINT = 1_000
 ANNUAL_RATIO = 8
 JUMP = 10
-#: A join whose joined file's rows find their key in the input's file less often than this
-#: is probably on the wrong keys (a seller id against a lead id matches nothing or by chance).
+#: A join whose rows find their key on the other side less often than this is probably on
+#: the wrong keys (a seller id against a lead id matches nothing or by chance), or a lookup
+#: that misses most of the file's keys.
 JOIN_MATCHED = 0.5
 _SHOWN = 5
 _TOTAL_LABEL = re.compile(
@@ -759,8 +763,19 @@ def repeated_records(
 
 
 def unmatched_join(spec: InputSpec, join: JoinSpec, left: pd.DataFrame, right: pd.DataFrame) -> list[Problem]:
-    """An error when no row of the joined file matches the input's file, a warning when
-    fewer than ``JOIN_MATCHED`` of them do.
+    """An error when no key matches between the input's file and the joined file, a warning
+    when fewer than ``JOIN_MATCHED`` of the rows that must match do.
+
+    Which rows must match depends on what the join does (:func:`joins_own_records`):
+
+    - a lookup (plans, sales teams, a customer's segment: any key other than the input's
+      own record id) labels the FILE's rows: a row whose key the lookup lacks loses its
+      label (``how = "left"``) or is dropped (``how = "inner"``), so the file's keyed rows
+      are counted; keys the lookup lists and the file never uses are no problem (a plan list
+      of 20 plans for a file using 3);
+    - a join on the input's own record id (a lead's deal, a subscription's addons) adds
+      facts to some of its records: a lead without a deal simply has none, so the joined
+      file's rows are counted (a deal whose lead is not in the file is a conversion lost).
 
     Parameters
     ----------
@@ -769,52 +784,82 @@ def unmatched_join(spec: InputSpec, join: JoinSpec, left: pd.DataFrame, right: p
     join : JoinSpec
         The join; ``join.on`` names the keys in ``left``, ``join.right_keys`` in ``right``.
     left : pd.DataFrame
-        The input's file: its key columns, as compared by the join.
+        The input's file: its key columns, as compared by the join, and ``__row__`` (and
+        ``__file__`` when the input has several files).
     right : pd.DataFrame
         The joined file: its key columns, as compared by the join, and ``__row__``.
 
     Returns
     -------
     list[Problem]
-        Nothing when at least ``JOIN_MATCHED`` of the joined file's keyed rows match.
+        Nothing when at least ``JOIN_MATCHED`` of the rows that must match do.
     """
-    on, keys = list(join.on), list(join.right_keys)
-    right = right[right[keys].notna().all(axis=1)]
-    if right.empty:
+    mine = _Side(left, list(join.on), spec.path)
+    theirs = _Side(right, list(join.right_keys), join.path)
+    if joins_own_records(spec, join):
+        lost = f"are not joined, so the joined columns ({_columns(join)}) count the matched rows only"
+        return _unmatched(spec, join, theirs, mine, f"rows of {join.path}", lost)
+    lost = 'are left out (how = "inner")' if join.how == "inner" else f"get blank {_columns(join)}"
+    return _unmatched(spec, join, mine, theirs, f"rows of {spec.path} with a {'/'.join(mine.keys)}", lost)
+
+
+def joins_own_records(spec: InputSpec, join: JoinSpec) -> bool:
+    """Whether ``join`` is on the input's own record id (``UNIQUE_KEYS``: a lead's
+    ``lead_id``, a contract's ``contract_id``), as the input's file names it."""
+    own = UNIQUE_KEYS.get(spec.name)
+    return own is not None and set(join.on) == {spec.columns.get(k, k) for k in own}
+
+
+class _Side(NamedTuple):
+    """One file of a join: its rows, its key columns, its name."""
+
+    rows: pd.DataFrame
+    keys: list[str]
+    file: str
+
+
+def _unmatched(spec: InputSpec, join: JoinSpec, counted: _Side, other: _Side, what: str, lost: str) -> list[Problem]:
+    """The problem when under ``JOIN_MATCHED`` of ``counted``'s keyed rows find their key in
+    ``other`` (rows without a key, no plan or no coupon, have nothing to match).
+
+    ``what`` names the counted rows ("rows of m.csv with a plan"), ``lost`` what becomes of
+    an unmatched one ("get blank segment")."""
+    rows = counted.rows[counted.rows[counted.keys].notna().all(axis=1)]
+    if rows.empty:
         return []
-    mine = left[on].dropna().drop_duplicates().set_axis(keys, axis=1)
-    found = right[keys].merge(mine, how="left", on=keys, indicator=True)["_merge"].eq("both").to_numpy()
-    share = found.mean()
-    if share >= JOIN_MATCHED:
+    listed = other.rows[other.keys].dropna().drop_duplicates().set_axis(counted.keys, axis=1)
+    found = rows[counted.keys].merge(listed, how="left", on=counted.keys, indicator=True)["_merge"].eq("both")
+    found = found.to_numpy()
+    if found.mean() >= JOIN_MATCHED:
         return []
-    missed = right.loc[~found]
-    sample = ", ".join(f"'{v}'" for v in missed[keys[0]].drop_duplicates().head(_SHOWN))
-    theirs, mine_named = "/".join(keys), "/".join(on)
-    where = f"among the {mine_named} values of {spec.path}"
-    columns = ", ".join(join.columns) or "none"
-    if not found.any():
+    missed = rows.loc[~found]
+    sample = ", ".join(f"'{v}'" for v in missed[counted.keys[0]].drop_duplicates().head(_SHOWN))
+    where = f"{'/'.join(counted.keys)} among the {'/'.join(other.keys)} values of {other.file}"
+    if found.any():
         message = (
-            f"[[inputs.{spec.name}.join]]: none of the {len(right):,} rows of {join.path} finds its "
-            f"{theirs} {where} (e.g. {sample}): every joined column ({columns}) would be blank. Check "
-            "on / left_on / right_on: they must name the same ids in both files."
+            f"only {int(found.sum()):,} of the {len(rows):,} {what} ({found.mean():.0%}) find their {where}; "
+            f"the other {len(missed):,} (e.g. {sample}) {lost}. Check on / left_on / right_on if that is not expected."
         )
     else:
         message = (
-            f"[[inputs.{spec.name}.join]]: only {int(found.sum()):,} of the {len(right):,} rows of "
-            f"{join.path} ({share:.0%}) find their {theirs} {where}; the other {len(missed):,} (e.g. "
-            f"{sample}) are not joined, so the joined columns ({columns}) count the matched rows only. "
-            "Check on / left_on / right_on if that is not expected."
+            f"none of the {len(rows):,} {what} finds its {where} (e.g. {sample}): every joined column "
+            f"({_columns(join)}) would be blank. Check on / left_on / right_on: they must name the same ids in "
+            "both files."
         )
     return [
         Problem(
-            message,
-            file=join.path,
+            f"[[inputs.{spec.name}.join]]: {message}",
+            file=str(missed[FILE].iloc[0]) if FILE in missed else counted.file,
             row=int(missed[ROW].iloc[0]),
-            column=keys[0],
+            column=counted.keys[0],
             severity="warning" if found.any() else "error",
             input=spec.name,
         )
     ]
+
+
+def _columns(join: JoinSpec) -> str:
+    return ", ".join(join.columns) or "none"
 
 
 # ======================================================================================

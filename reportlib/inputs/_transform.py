@@ -545,8 +545,11 @@ def _join(
 
 
 def _matched(con, spec: InputSpec, join: JoinSpec, name: str, out: Transformed) -> bool:
-    """Whether enough of the joined file's rows find their key in ``export`` (False: none does)."""
-    left = con.execute(f"SELECT DISTINCT {', '.join(q(k) for k in join.on)} FROM {q(EXPORT)}").df()
+    """Whether any key of ``export`` matches the joined file's (:func:`_guards.unmatched_join`
+    warns when too few do)."""
+    named = con.execute(f"SELECT * FROM {q(EXPORT)} LIMIT 0").df().columns
+    where = [c for c in (ROW, FILE) if c in named]  # the rows' place, for the message
+    left = con.execute(f"SELECT {', '.join(q(k) for k in [*join.on, *where])} FROM {q(EXPORT)}").df()
     right = con.execute(f"SELECT {', '.join(q(k) for k in join.right_keys)}, {q(ROW)} FROM {q(name)}").df()
     unmatched = _guards.unmatched_join(spec, join, left, right)
     out.problems += unmatched

@@ -134,9 +134,7 @@ BREAKDOWN_COLUMNS = ["dimension", "segment", "kpi", "label", "unit", "value", "s
 BREAKDOWN_KPIS = (
     "arr",
     "customers",
-    "new_arr",
-    "expansion_arr",
-    "churned_arr",
+    *reg.ARR_MOVEMENTS,  # all of them, so that a segment's column adds up to its net new ARR
     "net_new_arr",
     "nrr",
     "grr",

@@ -344,8 +344,8 @@ def explain_generic(
     )
 
 
-_INFLOWS = ("new_arr", "reactivation_arr", "expansion_arr")
-_OUTFLOWS = ("contraction_arr", "churned_arr")
+_INFLOWS = tuple(k for k in reg.ARR_MOVEMENTS if k not in reg.ARR_OUTFLOWS)
+_OUTFLOWS = tuple(k for k in reg.ARR_MOVEMENTS if k in reg.ARR_OUTFLOWS)
 
 
 def explain_quick_ratio(cur: Values, prior: Values, year_ago: Values, currency: str | None, period: str) -> Explanation:

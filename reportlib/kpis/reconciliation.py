@@ -24,7 +24,6 @@ from reportlib.registry import REGISTRY
 __all__ = [
     "RECONCILIATION_COLUMNS",
     "GAP_WARNING",
-    "GAP_SHOWN_FIRST",
     "billing_vs_pnl",
     "crm_vs_bookings",
     "reported_vs_recomputed",
@@ -38,10 +37,9 @@ __all__ = [
 ]
 
 RECONCILIATION_COLUMNS = ["source_a", "source_b", "period", "kpi", "value_a", "value_b", "difference", "relative"]
-#: A gap above this share of the second source is a validate warning.
+#: A gap above this share of the second source is a validate warning, and the
+#: reconciliation page's title counts the periods above it (one threshold for both).
 GAP_WARNING = 0.10
-#: The reconciliation page shows gaps above this share first.
-GAP_SHOWN_FIRST = 0.05
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -165,17 +163,11 @@ def stack_reconciliation(*parts: pd.DataFrame) -> pd.DataFrame:
     return table[RECONCILIATION_COLUMNS].reset_index(drop=True)
 
 
-def gaps(table: pd.DataFrame, threshold: float = GAP_SHOWN_FIRST) -> pd.DataFrame:
-    """Rows whose |relative| gap exceeds ``threshold``, largest first (the page's first rows)."""
-    # the size is added before the rows are picked: assigned to an empty pick, a Series
-    # brings back its own index, so every agreeing row returned as a blank gap
-    sized = table.assign(_size=table["relative"].abs())
-    return (
-        sized[sized["_size"] > threshold]
-        .sort_values("_size", ascending=False)
-        .drop(columns="_size")
-        .reset_index(drop=True)
-    )
+def gaps(table: pd.DataFrame, threshold: float = GAP_WARNING) -> pd.DataFrame:
+    """Rows whose |relative| gap exceeds ``threshold``, largest first (none: an empty frame;
+    sorted by a key, since assigning the sizes to no rows would add a blank row per size)."""
+    big = table[table["relative"].abs() > threshold]
+    return big.sort_values("relative", key=lambda r: r.abs(), ascending=False).reset_index(drop=True)
 
 
 #: Billing / P&L revenue ratios that name their cause: (ratio, what it looks like, which

@@ -62,7 +62,9 @@ def _bands() -> dict[str, tuple[float, float]]:
 
 
 MONEY_KPIS = frozenset(reg.ids_with_unit("currency"))
-SUM_KPIS = ["arr", "mrr", "net_new_arr", "new_arr", "churned_arr", "burn", "customers"]
+#: Summed over the companies; the ARR movements all of them, so that they add up to the
+#: net new ARR above them.
+SUM_KPIS = ["arr", "mrr", "net_new_arr", *reg.ARR_MOVEMENTS, "burn", "customers"]
 _WIDE_KPIS = [
     "arr",
     "arr_growth_yoy",
