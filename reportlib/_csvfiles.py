@@ -79,7 +79,7 @@ def _mapped(frame: pd.DataFrame, text: Any) -> pd.DataFrame:
     changes."""
     headers = [text(c) for c in frame.columns]
     positions = [i for i, dtype in enumerate(frame.dtypes) if _is_text(dtype)]
-    cells = {i: frame.iloc[:, i].map(text) for i in positions}
+    cells = {i: _text_cells(frame.iloc[:, i], text) for i in positions}
     changed = [i for i, column in cells.items() if not column.equals(frame.iloc[:, i])]
     if not changed and headers == list(frame.columns):
         return frame
@@ -88,6 +88,13 @@ def _mapped(frame: pd.DataFrame, text: Any) -> pd.DataFrame:
         out.isetitem(i, cells[i])
     out.columns = headers
     return out
+
+
+def _text_cells(column: pd.Series, text: Any) -> pd.Series:
+    """``text`` of each cell of ``column``, in the column's own dtype (a column of blanks
+    mapped alone would come back as float64, and then refuse a text fill)."""
+    mapped = column.map(text, na_action="ignore")
+    return mapped if isinstance(column.dtype, pd.CategoricalDtype) else mapped.astype(column.dtype)
 
 
 def _is_text(dtype: Any) -> bool:

@@ -476,3 +476,16 @@ def test_only_the_overrides_embeddings_and_isolates_are_left_out_of_a_page() -> 
 
     assert printable("a\u202ab\u202bc\u202cd\u202de\u202ef\u2066g\u2067h\u2068i\u2069j") == "abcdefghij"
     assert printable("\u05e9\u05dc\u05d5\u05dd\u200f Ltd\u200e") == "\u05e9\u05dc\u05d5\u05dd\u200f Ltd\u200e"
+
+
+def test_a_csv_column_of_blanks_reads_back_as_text(tmp_path: Path) -> None:
+    # a fingerprint's "until" column is blank on every row: read back, it is still a text
+    # column (str), so a text fill works; mapped alone it came back as float64
+    from reportlib._csvfiles import read_csv, write_csv
+
+    path = tmp_path / "t.csv"
+    write_csv(pd.DataFrame({"id": ["=1+1", "c2"], "until": [None, None]}), path)
+    found = read_csv(path, dtype={"id": str, "until": str})
+    assert found["id"].tolist() == ["=1+1", "c2"]
+    assert not pd.api.types.is_float_dtype(found["until"])
+    assert found["until"].fillna("").tolist() == ["", ""]
