@@ -314,3 +314,14 @@ def test_one_file_column_for_two_labels_or_two_dates_is_fine(tmp_path):
     config = load_config(write(tmp_path, text))
     assert config.inputs["opportunities"].columns["outcome"] == "Deal Stage"
     assert config.inputs["leads"].columns["signup_at"] == "Signed up"
+
+
+def test_a_company_toml_that_is_a_folder_is_called_a_folder(tmp_path):
+    # company.toml exists, as a folder: "There is no company.toml" sent the analyst looking
+    # for a missing file.
+    (tmp_path / "company.toml").mkdir()
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert [p.message for p in exc.value.problems] == [
+        f"{tmp_path / 'company.toml'} is a folder, not a file: company.toml must be a text file."
+    ]

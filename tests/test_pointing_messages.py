@@ -178,3 +178,11 @@ def test_excel_unicode_text_utf16_with_its_byte_order_mark_is_read(tmp_path):
     mrr = load_company(folder).frames["mrr"]
     assert sorted(mrr["customer_id"]) == ["Café Noir", "Zoë GmbH"]
     assert mrr["mrr"].sum() == 350
+
+
+def test_a_csv_header_row_past_the_end_names_the_row(tmp_path):
+    # header_row = 9 in a 3-line file: before, "mrr.csv is empty: it has no header row", about
+    # a file that holds two customers.
+    folder = company(tmp_path, "mrr.csv", "Customer,Month,MRR\nc1,2026-01,100\nc2,2026-01,200\n")
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.csv") + "header_row = 9\n")
+    assert messages(folder) == ["mrr.csv has no row 9 to use as the header (header_row)."]

@@ -343,6 +343,8 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     delimiter = options.delimiter or _sniff(lines, options.comment)
     skip = _comment_lines(text, encoding, options.comment) if options.comment else []
     header = _header_index(lines, delimiter, options, set(skip))
+    if header and header >= len(text.decode(encoding, errors="replace").splitlines()):
+        raise fail(_no_header_row(display, header))
     skip_set = set(skip) | set(range(header))
     try:
         frame = pd.read_csv(
@@ -375,6 +377,10 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     else:
         frame[ROW] = range(header + 2, header + 2 + len(frame))
     return frame
+
+
+def _no_header_row(display: str, header: int) -> str:
+    return f"{display} has no row {header + 1} to use as the header (header_row)."
 
 
 def _bom_encoding(text: bytes) -> str:
@@ -597,7 +603,7 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
         widths = [(i, sum(_filled(c) for c in r)) for i, r in enumerate(cells[:_TITLE_SCAN]) if i not in skip]
         header = _widest_first(widths, options.header_row == "auto")
     if header >= len(cells):
-        raise fail(f"{display} has no row {header + 1} to use as the header (header_row).")
+        raise fail(_no_header_row(display, header))
     names = _unique_names(cells[header])
     body = [
         (i + 1, r)

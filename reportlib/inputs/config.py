@@ -343,6 +343,10 @@ def load_config(path: str | Path) -> CompanyConfig:
     """
     path = Path(path)
     file = path if path.suffix == ".toml" else path / CONFIG_FILE
+    if file.is_dir():
+        raise ConfigError(
+            [Problem(f"{file} is a folder, not a file: company.toml must be a text file.", file=CONFIG_FILE)]
+        )
     if not file.is_file():
         raise ConfigError(
             [
