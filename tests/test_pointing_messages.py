@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from reportlib.inputs import load_company, validate_company
@@ -186,3 +187,30 @@ def test_a_csv_header_row_past_the_end_names_the_row(tmp_path):
     folder = company(tmp_path, "mrr.csv", "Customer,Month,MRR\nc1,2026-01,100\nc2,2026-01,200\n")
     (tmp_path / "company.toml").write_text(TOML.format(path="mrr.csv") + "header_row = 9\n")
     assert messages(folder) == ["mrr.csv has no row 9 to use as the header (header_row)."]
+
+
+def test_a_grouped_header_above_the_mapped_columns_says_which_row_holds_them(tmp_path):
+    # An XLSX with "Amounts" merged over B1:C1 above the real header on row 2 (Customer, Month,
+    # MRR; c1 100 + c2 200 = 300 in 2026-01). Row 1 has two filled cells (a title in A1), so
+    # it was read as the header: before, three "Column 'Customer' ... is not in mrr.xlsx"
+    # errors listing 'Unnamed: 2'. Now one error giving header_row = 2, and with it the file
+    # reads as 300 of MRR.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["MRR by customer", "Amounts", None])
+    sheet.merge_cells("B1:C1")
+    for row in (["Customer", "Month", "MRR"], ["c1", "2026-01", 100], ["c2", "2026-01", 200]):
+        sheet.append(row)
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.xlsx"))
+    book.save(tmp_path / "mrr.xlsx")
+    report = validate_company(tmp_path)
+    assert [(p.row, p.message) for p in report.errors] == [
+        (
+            2,
+            "The columns company.toml [inputs.mrr] names ('Customer', 'Month', 'MRR') are on row 2, below the "
+            "row read as the header ('MRR by customer', 'Amounts': a title or a grouped header above the "
+            "table); set header_row = 2 in company.toml.",
+        )
+    ]
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.xlsx") + "header_row = 2\n")
+    assert load_company(tmp_path).frames["mrr"]["mrr"].sum() == 300

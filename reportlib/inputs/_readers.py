@@ -49,7 +49,7 @@ _KINDS = {
     ".txt": "csv",
 }
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s/>]")  # a cell's formula, any namespace prefix
-_TITLE_SCAN = 30  # lines looked at to find a header below title lines
+TITLE_SCAN = 30  # lines looked at to find a header below title lines
 _SMALL_PAGE = 32_768  # bytes of a Parquet dictionary page read as a dictionary
 _SHOWN_ROWS = 10  # rows named in a message before "and N more"
 # A web page saved in place of the export (a report viewed in the browser, a login page).
@@ -431,7 +431,7 @@ def _split_failure(
 ) -> tuple[str, int | None]:
     """Why a CSV could not be split (a sentence, and the row it names): comment or title
     lines above the header, or rows holding more values than the header."""
-    rows = list(csv.reader(text.splitlines()[:_TITLE_SCAN], delimiter=delimiter))
+    rows = list(csv.reader(text.splitlines()[:TITLE_SCAN], delimiter=delimiter))
     widths = [sum(bool(c.strip()) for c in r) for r in rows]
     widest = widths.index(max(widths)) if widths else 0
     marks = {r[0].lstrip()[:1] for r in rows[:widest] if r and r[0].strip()}
@@ -473,7 +473,7 @@ def _header_index(lines: list[str], delimiter: str, options: ReadOptions, skip: 
         return options.header_row - 1
     widths = [
         (i, sum(bool(c.strip()) for c in cells))
-        for i, cells in enumerate(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
+        for i, cells in enumerate(csv.reader(lines[:TITLE_SCAN], delimiter=delimiter))
         if i not in skip
     ]
     return _widest_first(widths, options.header_row == "auto")
@@ -594,13 +594,13 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
         raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
     skip = {
         i
-        for i, r in enumerate(cells[:_TITLE_SCAN])
+        for i, r in enumerate(cells[:TITLE_SCAN])
         if options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment)
     }
     if isinstance(options.header_row, int):
         header = options.header_row - 1
     else:
-        widths = [(i, sum(_filled(c) for c in r)) for i, r in enumerate(cells[:_TITLE_SCAN]) if i not in skip]
+        widths = [(i, sum(_filled(c) for c in r)) for i, r in enumerate(cells[:TITLE_SCAN]) if i not in skip]
         header = _widest_first(widths, options.header_row == "auto")
     if header >= len(cells):
         raise fail(_no_header_row(display, header))
