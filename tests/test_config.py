@@ -284,3 +284,44 @@ def test_misspelled_north_star_is_a_message_with_a_suggestion(tmp_path: Path) ->
         load_config(tmp_path / "company.toml")
     text = str(err.value)
     assert "'burn_multipel' is not a KPI id" in text and "did you mean 'burn_multiple'" in text.lower()
+
+
+def test_one_file_column_mapped_to_a_date_and_a_label_is_refused(tmp_path):
+    # A copy-paste slip: channel = "Month". The traffic file has 4 channels x 2 months = 8 rows;
+    # read so, its "channels" are the months 2026-01 and 2026-02, the 8 rows collapse into 2 and
+    # each channel's visitors are gone, with no word: company.toml is refused naming the key.
+    text = MINIMAL + (
+        '[inputs.traffic]\npath = "traffic.csv"\n'
+        'columns = { month = "Month", channel = "Month", visitors = "Visitors" }\n'
+    )
+    assert problems(tmp_path, text) == [
+        "company.toml, column 'inputs.traffic.columns': inputs.traffic.columns maps month (a date) and "
+        "channel (text) to the same file column 'Month': one of them is not in that column. Map each to "
+        "the column that holds it."
+    ]
+
+
+def test_one_file_column_for_two_labels_or_two_dates_is_fine(tmp_path):
+    # A CRM with one "Deal Stage" column gives both the stage and (translated) the outcome; a
+    # product-led signup is the lead's creation: the same sort of value, read twice on purpose.
+    text = MINIMAL + (
+        '[inputs.opportunities]\npath = "deals.csv"\n'
+        'columns = { opportunity_id = "Id", created_at = "Created", amount = "Amount", stage = "Deal Stage", '
+        'outcome = "Deal Stage" }\n'
+        '[inputs.leads]\npath = "leads.csv"\n'
+        'columns = { lead_id = "Id", created_at = "Signed up", signup_at = "Signed up" }\n'
+    )
+    config = load_config(write(tmp_path, text))
+    assert config.inputs["opportunities"].columns["outcome"] == "Deal Stage"
+    assert config.inputs["leads"].columns["signup_at"] == "Signed up"
+
+
+def test_a_company_toml_that_is_a_folder_is_called_a_folder(tmp_path):
+    # company.toml exists, as a folder: "There is no company.toml" sent the analyst looking
+    # for a missing file.
+    (tmp_path / "company.toml").mkdir()
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert [p.message for p in exc.value.problems] == [
+        f"{tmp_path / 'company.toml'} is a folder, not a file: company.toml must be a text file."
+    ]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
-from reportlib.inputs import validate_company
+from reportlib.inputs import load_company, validate_company
 
 TOML = """[company]
 name = "E"
@@ -103,3 +104,113 @@ def test_footer_lines_are_footers_not_bad_data(tmp_path, footer):
     said = [p.message for p in report.warnings]
     assert f"Row(s) 6 left out: footer line(s) of the report ('{footer}'), not data." in said
     assert any(m.startswith("Row(s) 5 left out: labelled as a total") for m in said)  # Grand Totals
+
+
+# ------------------------------------------------------------- audit as a new analyst
+
+
+def test_a_row_with_more_values_than_the_header_is_named_not_taken_for_a_title(tmp_path):
+    # c3's MRR was typed with a thousands comma and no quotes: 1,200.50 splits into "1" and
+    # "200.50", so row 4 holds 4 values under a 3-column header. Told "the header seems to be
+    # on row 4; set header_row = 4", an analyst would drop rows 2-3 (c1 100 + c2 200 = 300 of
+    # the month's 1,500.50 MRR) without another word; the row itself is what to fix.
+    folder = company(
+        tmp_path,
+        "mrr.csv",
+        "Customer,Month,MRR\nc1,2026-01,100\nc2,2026-01,200\nc3,2026-01,1,200.50\nc4,2026-01,0\n",
+    )
+    report = validate_company(folder)
+    assert [(p.file, p.row, p.message) for p in report.errors] == [
+        (
+            "mrr.csv",
+            4,
+            "Row 4 holds 4 values but the header has 3 columns: a value holding the delimiter ',' needs "
+            "quotes, or a cell was typed beyond the last column. Fix these rows in the file; the rest of "
+            "it is read once they are fixed.",
+        )
+    ]
+
+
+def test_every_row_with_more_values_than_the_header_is_named_at_once(tmp_path):
+    # Rows 3 and 5 each carry a stray cell (5 and 4 values under 3 columns): both are named in
+    # one message, the first as the problem's row.
+    folder = company(
+        tmp_path,
+        "mrr.csv",
+        "Customer,Month,MRR\nc1,2026-01,100\nc2,2026-01,200,x,y\nc3,2026-01,300\nc4,2026-01,400,z\n",
+    )
+    (problem,) = validate_company(folder).errors
+    assert problem.row == 3
+    assert problem.message.startswith(
+        "Rows 3, 5 hold more values than the header's 3 columns (row 3 has 5): a value holding the delimiter ','"
+    )
+
+
+@pytest.mark.parametrize("name", ["mrr.csv", "mrr.xlsx"])
+def test_a_saved_web_page_is_named_as_html(tmp_path, name):
+    # The "export" is the report page saved from the browser: before, the CSV gave one error
+    # per mapped column ("Column 'Customer' ... is not in mrr.csv. The file's columns are:
+    # <!DOCTYPE html>") and the XLSX "could not be read as a EXCEL file (BadZipFile ...)".
+    page = "<!DOCTYPE html>\n<html><head><title>Reports</title></head><body><table></table></body></html>\n"
+    folder = company(tmp_path, name, page)
+    assert messages(folder) == [
+        f"{name} is a web page (HTML), not an export: it was saved from the browser (or is a login or "
+        "error page). Download the export itself from the tool (CSV or XLSX) and save it here."
+    ]
+
+
+def test_a_folder_where_the_file_should_be_is_called_a_folder(tmp_path):
+    # mrr.csv exists, as a folder: "does not exist in the company folder" sent the analyst
+    # looking for a missing file.
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.csv"))
+    (tmp_path / "mrr.csv").mkdir()
+    assert messages(tmp_path) == [
+        "mrr.csv, named in company.toml [inputs.mrr], is a folder, not a file: name the export file "
+        "inside it (a glob such as 'folder/*.csv' reads every file)."
+    ]
+
+
+def test_excel_unicode_text_utf16_with_its_byte_order_mark_is_read(tmp_path):
+    # Excel's "Unicode Text" save: UTF-16 LE with a BOM, tab separated. Zoë GmbH 100 + Café
+    # Noir 250 = 350 of MRR in 2026-01. Before, it was refused as "not encoded as utf-8-sig"
+    # with advice to set cp1252, which would read it as garbage.
+    text = "Customer\tMonth\tMRR\nZoë GmbH\t2026-01\t100\nCafé Noir\t2026-01\t250\n"
+    folder = company(tmp_path, "mrr.txt", text.encode("utf-16"))
+    mrr = load_company(folder).frames["mrr"]
+    assert sorted(mrr["customer_id"]) == ["Café Noir", "Zoë GmbH"]
+    assert mrr["mrr"].sum() == 350
+
+
+def test_a_csv_header_row_past_the_end_names_the_row(tmp_path):
+    # header_row = 9 in a 3-line file: before, "mrr.csv is empty: it has no header row", about
+    # a file that holds two customers.
+    folder = company(tmp_path, "mrr.csv", "Customer,Month,MRR\nc1,2026-01,100\nc2,2026-01,200\n")
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.csv") + "header_row = 9\n")
+    assert messages(folder) == ["mrr.csv has no row 9 to use as the header (header_row)."]
+
+
+def test_a_grouped_header_above_the_mapped_columns_says_which_row_holds_them(tmp_path):
+    # An XLSX with "Amounts" merged over B1:C1 above the real header on row 2 (Customer, Month,
+    # MRR; c1 100 + c2 200 = 300 in 2026-01). Row 1 has two filled cells (a title in A1), so
+    # it was read as the header: before, three "Column 'Customer' ... is not in mrr.xlsx"
+    # errors listing 'Unnamed: 2'. Now one error giving header_row = 2, and with it the file
+    # reads as 300 of MRR.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["MRR by customer", "Amounts", None])
+    sheet.merge_cells("B1:C1")
+    for row in (["Customer", "Month", "MRR"], ["c1", "2026-01", 100], ["c2", "2026-01", 200]):
+        sheet.append(row)
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.xlsx"))
+    book.save(tmp_path / "mrr.xlsx")
+    report = validate_company(tmp_path)
+    assert [(p.row, p.message) for p in report.errors] == [
+        (
+            2,
+            "The columns company.toml [inputs.mrr] names ('Customer', 'Month', 'MRR') are on row 2, below the "
+            "row read as the header ('MRR by customer', 'Amounts': a title or a grouped header above the "
+            "table); set header_row = 2 in company.toml.",
+        )
+    ]
+    (tmp_path / "company.toml").write_text(TOML.format(path="mrr.xlsx") + "header_row = 2\n")
+    assert load_company(tmp_path).frames["mrr"]["mrr"].sum() == 300

@@ -375,3 +375,21 @@ def test_sources_that_agree_have_no_warned_gaps():
     table.loc[1, ["value_a", "difference", "relative"]] = [144.0, 24.0, 0.2]
     warned = warned_gaps(table)
     assert warned[["period", "value_a", "relative"]].values.tolist() == [["2026-09", 144.0, 0.2]]
+
+
+def test_crm_amounts_in_cents_are_warned_against_the_bookings(tmp_path):
+    # The company() story with the CRM exported in cents: won 1,200,000 (2025Q4), 500,000
+    # (2026Q1) and 100,000 (2026Q2) against bookings of 12,000, 6,000 and 2,400: 100x, 83x and
+    # 42x, median 83x, in 3 of 3 quarters. Won deals are bookings, so this is a unit, not ACV vs
+    # TCV; before, validate said nothing and pipeline and deal size came out 100x too large.
+    folder = company(tmp_path / "cents")
+    opps = pd.read_csv(folder / "opps.csv")
+    opps["amount"] = opps["amount"] * 100
+    opps.to_csv(folder / "opps.csv", index=False)
+    messages = [p.message for p in reconciliation_warnings(load_company(folder), "2026-06")]
+    assert (
+        "Won opportunities add up to 83x the contract bookings (median) in 3 of 3 quarters: 2025Q4 "
+        "(1,200,000.00 vs 12,000.00), 2026Q1 (500,000.00 vs 6,000.00), 2026Q2 (100,000.00 vs 2,400.00). "
+        "Won deals are bookings, so the CRM amounts look like cents read as units: set amount_unit = "
+        '"cents" in [inputs.opportunities] if they are (pipeline and deal size would be 100 times too large).'
+    ) in messages

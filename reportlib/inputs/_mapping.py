@@ -27,6 +27,7 @@ from reportlib.inputs._keys import duplicated_keys, month_gaps
 from reportlib.inputs._readers import (
     FILE,
     ROW,
+    TITLE_SCAN,
     ReadError,
     ReadOptions,
     file_kind,
@@ -119,6 +120,9 @@ def load_input(
         raw = read_files(folder, paths, options, spec.name)
     except ReadError as exc:
         out.problems.append(exc.problem)
+        return out
+    if spec.layout == "long" and (below := header_further_down(spec, raw)):  # before totals: "Total revenue"
+        out.problems.append(below)
         return out
     if spec.name in MONEY and fx is None:  # with [fx], rows may be in other currencies
         out.problems += _guards.foreign_symbols(spec, source, raw, currency)
@@ -874,6 +878,30 @@ class _Context:
 
 _SENTENCES = 5_000  # offending rows whose sentences are grouped; the rest are counted
 _LISTED = 5  # rows named in a grouped problem
+
+
+def header_further_down(spec: InputSpec, raw: pd.DataFrame) -> Problem | None:
+    """An error when two or more mapped columns are missing from the header and one of the
+    first rows read as data holds every one of them: the real header, under a title or a
+    grouped header row (merged cells) that was taken for it. None otherwise."""
+    present = [c for c in raw.columns if c not in (ROW, FILE)]
+    missing = [c for c in dict.fromkeys(spec.columns.values()) if c not in present]
+    if len(missing) < 2:
+        return None
+    head = raw.head(TITLE_SCAN)
+    for row, values in zip(head[ROW], head[present].itertuples(index=False), strict=True):
+        if set(missing) <= {str(v).strip() for v in values if isinstance(v, str)}:
+            shown = ", ".join(f"'{c}'" for c in missing[:5]) + (" ..." if len(missing) > 5 else "")
+            read = ", ".join(f"'{c}'" for c in present if not c.startswith("Unnamed:"))
+            return Problem(
+                f"The columns company.toml [inputs.{spec.name}] names ({shown}) are on row {row}, below the "
+                f"row read as the header ({read or 'blank cells'}: a title or a grouped header above the "
+                f"table); set header_row = {int(row)} in company.toml.",
+                file=spec.path,
+                row=int(row),
+                input=spec.name,
+            )
+    return None
 
 
 def _rows_listed(rows: list[int | None]) -> str:

@@ -10,6 +10,7 @@ when several files are stacked, a ``__file__`` column naming each row's file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import fnmatch
 import glob
@@ -48,8 +49,15 @@ _KINDS = {
     ".txt": "csv",
 }
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s/>]")  # a cell's formula, any namespace prefix
-_TITLE_SCAN = 30  # lines looked at to find a header below title lines
+TITLE_SCAN = 30  # lines looked at to find a header below title lines
 _SMALL_PAGE = 32_768  # bytes of a Parquet dictionary page read as a dictionary
+_SHOWN_ROWS = 10  # rows named in a message before "and N more"
+# A web page saved in place of the export (a report viewed in the browser, a login page).
+_HTML_START = re.compile(r"\s*<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.IGNORECASE)
+_HTML_PAGE = (
+    "{display} is a web page (HTML), not an export: it was saved from the browser (or is a "
+    "login or error page). Download the export itself from the tool (CSV or XLSX) and save it here."
+)
 
 
 class ReadError(Exception):
@@ -155,11 +163,16 @@ def read_table(
         spreadsheet formulas have no saved values.
     """
 
-    def fail(message: str) -> ReadError:
-        return ReadError(Problem(message, file=display, input=input_name))
+    def fail(message: str, row: int | None = None) -> ReadError:
+        return ReadError(Problem(message, file=display, row=row, input=input_name))
 
     if sheet is not None:
         options = ReadOptions(**{**options.__dict__, "sheet": sheet})
+    if path.is_dir():
+        raise fail(
+            f"{display}, named in company.toml [inputs.{input_name}], is a folder, not a file: "
+            "name the export file inside it (a glob such as 'folder/*.csv' reads every file)."
+        )
     if not path.is_file():
         folder = path.parent
         near = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
@@ -177,10 +190,18 @@ def read_table(
     except ReadError:
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is the file's, reported plainly
+        if _HTML_START.match(_start_text(path)):
+            raise fail(_HTML_PAGE.format(display=display)) from None
         detail = str(exc).splitlines()[0] if str(exc) else "no detail"
         raise fail(
             f"{display} could not be read as a {file_kind(path).upper()} file ({type(exc).__name__}: {detail})."
         ) from None
+
+
+def _start_text(path: Path) -> str:
+    """The file's first bytes as text, to tell what it really is when its parser fails."""
+    with path.open("rb") as handle:
+        return handle.read(512).decode("utf-8", errors="replace")
 
 
 def _read_zip(path: Path, display: str, options: ReadOptions, fail) -> pd.DataFrame:
@@ -305,21 +326,25 @@ def _drop_blank_and_footer(frame: pd.DataFrame, footer: tuple[str, ...]) -> pd.D
 
 
 def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFrame:
-    encoding = options.encoding or "utf-8-sig"
     try:
         text = data.read_bytes() if isinstance(data, Path) else data.getvalue()
-        sample = text[:65536].decode(encoding, errors="replace")
     except OSError as exc:
         raise fail(f"{display} could not be opened ({exc.strerror}).") from None
+    encoding = options.encoding or _bom_encoding(text)
+    sample = text[:65536].decode(encoding, errors="replace")
     lines = sample.splitlines()
     if sample.lstrip()[:1] in ("[", "{") and _json_text(sample):
         raise fail(
             f"{display} holds JSON, not CSV: rename it to .json (or .jsonl for one record per line) "
             "so it is read as JSON."
         )
+    if _HTML_START.match(sample):
+        raise fail(_HTML_PAGE.format(display=display))
     delimiter = options.delimiter or _sniff(lines, options.comment)
     skip = _comment_lines(text, encoding, options.comment) if options.comment else []
     header = _header_index(lines, delimiter, options, set(skip))
+    if header and header >= len(text.decode(encoding, errors="replace").splitlines()):
+        raise fail(_no_header_row(display, header))
     skip_set = set(skip) | set(range(header))
     try:
         frame = pd.read_csv(
@@ -341,7 +366,9 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     except pd.errors.EmptyDataError:
         raise fail(f"{display} is empty: it has no header row.") from None
     except pd.errors.ParserError as exc:
-        raise fail(_split_failure(display, lines, delimiter, header, options, str(exc).strip())) from None
+        body = text.decode(encoding, errors="replace")
+        message, row = _split_failure(display, body, delimiter, header, skip_set, options, str(exc).strip())
+        raise fail(message, row=row) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if skip:
         # Data rows are the lines neither skipped nor the header (1-based as an editor shows).
@@ -352,16 +379,59 @@ def _read_csv(data: Any, display: str, options: ReadOptions, fail) -> pd.DataFra
     return frame
 
 
+def _no_header_row(display: str, header: int) -> str:
+    return f"{display} has no row {header + 1} to use as the header (header_row)."
+
+
+def _bom_encoding(text: bytes) -> str:
+    """UTF-16 when the file opens with its byte-order mark, else UTF-8 with or without BOM:
+    the mark declares the encoding, nothing is guessed. Excel's "Unicode Text (*.txt)" save
+    writes UTF-16 little-endian with a BOM, tab separated (herongyang.com, "Saving Files in
+    Unicode Text"; strata.uga.edu, "Excel's text file formats")."""
+    return "utf-16" if text[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+
+
+def _rows_wider_than_header(text: str, delimiter: str, header: int, skip: set[int]) -> list[tuple[int, int, int]]:
+    """(row, values, header's values) of each data row holding more values than the header.
+
+    Rows are the file's line numbers (1-based, as an editor shows them)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    width, out, start = None, [], 0  # start: the 0-based line a record begins on
+    for cells in reader:
+        if start >= header and start not in skip:
+            if width is None:
+                width = len(cells)
+            elif len(cells) > width:
+                out.append((start + 1, len(cells), width))
+        start = reader.line_num
+    return out
+
+
+def _wide_rows_message(display: str, delimiter: str, wide: list[tuple[int, int, int]]) -> str:
+    row, values, width = wide[0]
+    if len(wide) == 1:
+        said = f"Row {row} holds {values} values but the header has {width} columns"
+    else:
+        rows = ", ".join(str(r) for r, _, _ in wide[:_SHOWN_ROWS])
+        rows += f" and {len(wide) - _SHOWN_ROWS:,} more" if len(wide) > _SHOWN_ROWS else ""
+        said = f"Rows {rows} hold more values than the header's {width} columns (row {row} has {values})"
+    return (
+        f"{said}: a value holding the delimiter {delimiter!r} needs quotes, or a cell was typed beyond "
+        "the last column. Fix these rows in the file; the rest of it is read once they are fixed."
+    )
+
+
 def _json_text(sample: str) -> bool:
     """The start of a JSON document or of JSON lines (a CSV never opens with [{ or {")."""
     return bool(re.match(r'\s*(\[\s*\{|\{\s*")', sample))
 
 
 def _split_failure(
-    display: str, lines: list[str], delimiter: str, header: int, options: ReadOptions, detail: str
-) -> str:
-    """Why a CSV could not be split, pointing at title or comment lines above the header."""
-    rows = list(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
+    display: str, text: str, delimiter: str, header: int, skip: set[int], options: ReadOptions, detail: str
+) -> tuple[str, int | None]:
+    """Why a CSV could not be split (a sentence, and the row it names): comment or title
+    lines above the header, or rows holding more values than the header."""
+    rows = list(csv.reader(text.splitlines()[:TITLE_SCAN], delimiter=delimiter))
     widths = [sum(bool(c.strip()) for c in r) for r in rows]
     widest = widths.index(max(widths)) if widths else 0
     marks = {r[0].lstrip()[:1] for r in rows[:widest] if r and r[0].strip()}
@@ -369,16 +439,26 @@ def _split_failure(
         mark = marks.pop()
         return (
             f"{display} starts with lines beginning with '{mark}' (comments): set comment = \"{mark}\" in company.toml."
-        )
-    if widest > header:
+        ), None
+    if widest > header and _table_starts(rows, widest):
         return (
             f"{display}: the header seems to be on row {widest + 1} (the lines above look like titles); "
             f"set header_row = {widest + 1} in company.toml."
-        )
+        ), widest + 1
+    wide = _rows_wider_than_header(text, delimiter, header, skip)
+    if wide:
+        return _wide_rows_message(display, delimiter, wide), wide[0][0]
     return (
         f"{display} could not be split into columns with delimiter {delimiter!r} ({detail}); "
         "set delimiter in company.toml, or header_row if title lines come first."
-    )
+    ), None
+
+
+def _table_starts(rows: list[list[str]], line: int) -> bool:
+    """The next filled line after ``line`` has as many values: a header with its table, not
+    one data row holding more values than the rest (an unquoted delimiter)."""
+    following = next((r for r in rows[line + 1 :] if any(c.strip() for c in r)), None)
+    return following is None or len(following) == len(rows[line])
 
 
 def _comment_lines(text: bytes, encoding: str, prefix: str) -> list[int]:
@@ -393,7 +473,7 @@ def _header_index(lines: list[str], delimiter: str, options: ReadOptions, skip: 
         return options.header_row - 1
     widths = [
         (i, sum(bool(c.strip()) for c in cells))
-        for i, cells in enumerate(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter))
+        for i, cells in enumerate(csv.reader(lines[:TITLE_SCAN], delimiter=delimiter))
         if i not in skip
     ]
     return _widest_first(widths, options.header_row == "auto")
@@ -514,16 +594,16 @@ def _read_excel(data: Any, display: str, options: ReadOptions, fail) -> pd.DataF
         raise fail(f"{display} sheet '{sheet}' is empty: it has no header row.")
     skip = {
         i
-        for i, r in enumerate(cells[:_TITLE_SCAN])
+        for i, r in enumerate(cells[:TITLE_SCAN])
         if options.comment and isinstance(r[0], str) and r[0].lstrip().startswith(options.comment)
     }
     if isinstance(options.header_row, int):
         header = options.header_row - 1
     else:
-        widths = [(i, sum(_filled(c) for c in r)) for i, r in enumerate(cells[:_TITLE_SCAN]) if i not in skip]
+        widths = [(i, sum(_filled(c) for c in r)) for i, r in enumerate(cells[:TITLE_SCAN]) if i not in skip]
         header = _widest_first(widths, options.header_row == "auto")
     if header >= len(cells):
-        raise fail(f"{display} has no row {header + 1} to use as the header (header_row).")
+        raise fail(_no_header_row(display, header))
     names = _unique_names(cells[header])
     body = [
         (i + 1, r)

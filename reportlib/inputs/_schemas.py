@@ -33,6 +33,21 @@ class Col:
     blank_leaves: str | None = None
 
 
+# What a cell of each kind holds. One file column can feed two canonical columns holding the
+# same sort of value (a deal's stage and its outcome, a signup and a creation date), never
+# two sorts: a month column read also as the channel makes every month a channel.
+VALUE_SORTS: dict[Kind, str] = {
+    "id": "text",
+    "text": "text",
+    "category": "text",
+    "month": "a date",
+    "date": "a date",
+    "period": "a date",
+    "number": "a number",
+    "score": "a number",
+}
+
+
 def _req(kind: Kind, **kw) -> Col:
     return Col(kind, required=True, nullable=False, **kw)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from reportlib import registry
 from reportlib.exceptions import ConfigError, ParameterError, Problem
-from reportlib.inputs._schemas import SCHEMAS
+from reportlib.inputs._schemas import SCHEMAS, VALUE_SORTS
 from reportlib.inputs.fund import FundConfig, find_fund
 from reportlib.params import named_period, parse_compare, parse_segment
 
@@ -349,6 +349,10 @@ def load_config(path: str | Path) -> CompanyConfig:
     """
     path = Path(path)
     file = path if path.suffix == ".toml" else path / CONFIG_FILE
+    if file.is_dir():
+        raise ConfigError(
+            [Problem(f"{file} is a folder, not a file: company.toml must be a text file.", file=CONFIG_FILE)]
+        )
     if not file.is_file():
         raise ConfigError(
             [
@@ -751,6 +755,7 @@ class _Checker:
                     f'{kw["encoding"]!r} is not a known text encoding (try "utf-8", "latin-1" or "cp1252").',
                 )
         columns = self.str_map(table, "columns", where)
+        self.one_sort_per_column(name, columns, f"{where}.columns")
         dimensions = self.typed(table, "dimensions", where, (list,), [])
         if not all(isinstance(d, str) for d in dimensions):
             self.fail(f"{where}.dimensions", "must be a list of column names in quotes.")
@@ -869,6 +874,25 @@ class _Checker:
         if why := safe_relative_path(value):
             self.fail(f"{where}.path", f"{value!r} {why}.")
         return value
+
+    def one_sort_per_column(self, input_name: str, columns: dict[str, str], key: str) -> None:
+        """Fail for a file column mapped to canonical columns holding different sorts of value
+        (``month`` and ``channel`` both = "Month"): one of them would be read from the wrong
+        column without a word, and its figures be wrong."""
+        schema = SCHEMAS.get(input_name, {})
+        by_column: dict[str, list[str]] = {}
+        for canon, column in columns.items():
+            if canon in schema:
+                by_column.setdefault(column.strip(), []).append(canon)
+        for column, canons in by_column.items():
+            sorts = {VALUE_SORTS[schema[c].kind] for c in canons}
+            if len(sorts) > 1:
+                said = " and ".join(f"{c} ({VALUE_SORTS[schema[c].kind]})" for c in canons)
+                self.fail(
+                    key,
+                    f"maps {said} to the same file column {column!r}: one of them is not in that column. "
+                    "Map each to the column that holds it.",
+                )
 
     def str_map(self, table: dict, key: str, where: str) -> dict[str, str]:
         value = self.typed(table, key, where, (dict,), {})

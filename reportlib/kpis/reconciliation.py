@@ -25,6 +25,7 @@ __all__ = [
     "RECONCILIATION_COLUMNS",
     "GAP_WARNING",
     "billing_vs_pnl",
+    "crm_unit_hint",
     "crm_vs_bookings",
     "reported_vs_recomputed",
     "stack_reconciliation",
@@ -224,6 +225,41 @@ def scale_hint(value_a: pd.Series, value_b: pd.Series, billing: str) -> str | No
     return None
 
 
+#: Won CRM amounts this many times the bookings of the same quarters are no definition
+#: (ACV vs TCV makes the CRM side smaller, not larger: won deals are bookings) but a unit,
+#: when most of at least :data:`_SCALE_MONTHS` quarters show it.
+_CRM_UNIT_RATIO = 10.0
+
+
+def crm_unit_hint(table: pd.DataFrame) -> Problem | None:
+    """A warning when won opportunities add up to :data:`_CRM_UNIT_RATIO` times the contract
+    bookings or more in most quarters: CRM amounts in cents read as units, which would make
+    pipeline and deal size 100 times too large without a word. None otherwise.
+
+    Examples
+    --------
+    Won 1,200,000 / 500,000 / 100,000 against bookings of 12,000 / 6,000 / 2,400: 100x, 83x
+    and 42x in 3 of 3 quarters, median 83x: warned.
+    """
+    pair = table[(table["source_a"] == "opportunities") & (table["source_b"] == "contracts")]
+    a, b = pair["value_a"].astype(float), pair["value_b"].astype(float)
+    both = pair[(a > 0) & (b > 0)]
+    ratio = both["value_a"].astype(float) / both["value_b"].astype(float)
+    high = ratio >= _CRM_UNIT_RATIO
+    if len(ratio) < _SCALE_MONTHS or high.mean() < _SCALE_SHARE:
+        return None
+    shown = ", ".join(f"{r.period} ({r.value_a:,.2f} vs {r.value_b:,.2f})" for r in both[high].head(5).itertuples())
+    return Problem(
+        f"Won opportunities add up to {ratio.median():,.0f}x the contract bookings (median) in "
+        f"{int(high.sum())} of {len(ratio)} quarters: {shown}. Won deals are bookings, so the CRM amounts "
+        'look like cents read as units: set amount_unit = "cents" in [inputs.opportunities] if they are '
+        "(pipeline and deal size would be 100 times too large).",
+        input="opportunities",
+        column="amount",
+        severity="warning",
+    )
+
+
 def warned_gaps(table: pd.DataFrame, threshold: float = GAP_WARNING) -> pd.DataFrame:
     """The rows validate warns of, largest first: gaps above ``threshold`` between sources
     that should agree (CRM amounts vs bookings differ by definition, ACV vs TCV: never)."""
@@ -235,9 +271,10 @@ def reconciliation_problems(
 ) -> list[Problem]:
     """Warnings for ``reportlib validate``: one per pair of sources that disagree by more than
     ``threshold`` (billing vs P&L, reported vs recomputed; CRM amounts vs bookings differ by
-    definition, ACV vs TCV, so they are shown on the page only), and one per reported row
-    whose KPI id or period cannot be reconciled."""
-    out = []
+    definition, ACV vs TCV, so they are shown on the page only, unless they are a unit:
+    :func:`crm_unit_hint`), and one per reported row whose KPI id or period cannot be
+    reconciled."""
+    out = [hint] if (hint := crm_unit_hint(table)) is not None else []
     warned = warned_gaps(table, threshold)
     for (a, b, kpi), group in warned.groupby(["source_a", "source_b", "kpi"], sort=False):
         shown = ", ".join(
