@@ -764,3 +764,33 @@ def test_the_cohort_page_title_says_what_its_heatmap_shows(tiny):
     title = report.cohort_title(res)
     assert title.endswith("; median cohort at 93% of its starting MRR after 12 months"), title
     assert title.startswith("NRR ")
+
+
+def test_the_sensitivity_chart_labels_each_choice_in_words(tiny):
+    # the chart printed the policy values as company.toml spells them: "17 mo as reported
+    # (1)", "€19.5M as reported (false)"; a board reads the choice in words
+    table = pd.DataFrame(
+        dict(
+            kpi=["cac_payback_months"] * 3 + ["arr"] * 2 + ["cac_payback_months"] * 2,
+            policy=["cac_lag_months"] * 3 + ["mrr_includes_uncontracted"] * 2 + ["reactivation_window_months"] * 2,
+            policy_value=["0", "1", "3", "false", "true", "none", "3"],
+            kpi_value=[16.3, 16.6, 21.4, 1.95e7, 1.97e7, 16.6, 15.9],
+            in_force=[False, True, False, True, False, True, False],
+        ),
+        columns=SENSITIVITY_COLUMNS,
+    )
+    res = replace(tiny, tables={**tiny.tables, "sensitivity": table})
+    shown = report.sensitivity_table(res)
+    assert list(shown["choice"]) == [
+        "no lag",
+        "1-month lag",
+        "3-month lag",
+        "not counted",
+        "counted",
+        "any gap",
+        "3-month window",
+    ]
+    fig = charts.sensitivity_ranges(shown, "EUR", report.POLICY_WORDS)
+    texts = {t.get_text() for ax in fig.axes for t in ax.texts}
+    assert {"17 mo as reported (1-month lag)", "21 mo (3-month lag)", "€19.7M (counted)"} <= texts, texts
+    assert not any(t.endswith(("(1)", "(false)", "(true)")) for t in texts)

@@ -5,6 +5,9 @@ Behind :mod:`reportlib.deck.report`, which the notebooks import.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -14,7 +17,7 @@ from reportlib.deck._facts import _label, currency, table
 from reportlib.deck._summary import _shown_rows, pack_kpi_ids
 from reportlib.deck._tables import definitions_table, header, styled, warnings_table
 from reportlib.deck._words import _and, _lower_first, narrative, note, page_title
-from reportlib.inputs.config import policy_meaning
+from reportlib.inputs.config import policy_meaning, policy_value
 from reportlib.kpis import KpiResult
 from reportlib.kpis.reconciliation import GAP_WARNING, warned_gaps
 from reportlib.kpis.restatements import brief_cause, cause_headline, figure_unit
@@ -33,7 +36,10 @@ def sensitivity_table(result: KpiResult) -> pd.DataFrame:
         for (kpi, policy), g in t.groupby(["kpi", "policy"], sort=False)
         if len({F.value(v, reg.get(kpi).unit, cur) for v in g["kpi_value"].dropna()}) > 1
     ]
-    return t[[pair in keep for pair in zip(t["kpi"], t["policy"], strict=False)]].reset_index(drop=True)
+    kept = t[[pair in keep for pair in zip(t["kpi"], t["policy"], strict=False)]].reset_index(drop=True)
+    return kept.assign(
+        choice=[policy_choice(p, str(v)) for p, v in zip(kept["policy"], kept["policy_value"], strict=True)]
+    )
 
 
 #: The definition choices behind the sensitivity page, as a board reads them.
@@ -83,6 +89,25 @@ def sensitivity_values(result: KpiResult) -> Styler | None:
 
 def policy_words(policy: str) -> str:
     return POLICY_WORDS.get(policy, "the " + policy.replace("_", " "))
+
+
+#: One value of a definition choice in a few words, as the sensitivity chart labels it
+#: ("17 mo as reported (1-month lag)", not "(1)"; "(not counted)", not "(false)").
+_CHOICE_WORDS: dict[str, Callable[[Any], str]] = {
+    "cac_lag_months": lambda v: "no lag" if not v else f"{v}-month lag",
+    "reactivation_window_months": lambda v: "any gap" if v is None else f"{v}-month window",
+    "mrr_includes_uncontracted": lambda v: "counted" if v else "not counted",
+    "ltv_max_lifetime_years": lambda v: "uncapped" if v is None else f"{v:g}-year cap",
+    "ltv_churn_basis": lambda v: f"{v} churn",
+    "magic_number_basis": lambda v: str(v).replace("_", " "),
+    "sm_allocation": lambda v: "not allocated" if v in (None, "none") else "by " + str(v).replace("_", " "),
+}
+
+
+def policy_choice(policy: str, text: str) -> str:
+    """A policy's printed value ("1", "false", "none") in the few words a board reads."""
+    words = _CHOICE_WORDS.get(policy)
+    return words(policy_value(text)) if words else text
 
 
 def sensitivity_title(result: KpiResult) -> str:

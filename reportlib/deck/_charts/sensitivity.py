@@ -42,7 +42,8 @@ def _range_row(ax: Axes, kpi: str, g: pd.DataFrame, half: float, currency: str |
     shown: dict[str, list[str]] = {}
     now_text = ""
     texts = [F.value(v, unit, currency) for v in g["kpi_value"]]
-    for text, r, label, now in zip(texts, rel, g["policy_value"].astype(str), g["in_force"].astype(bool), strict=True):
+    labels = g["choice"] if "choice" in g else g["policy_value"]  # the value in words, when given
+    for text, r, label, now in zip(texts, rel, labels.astype(str), g["in_force"].astype(bool), strict=True):
         ax.plot([r], [0], "o", ms=11 if now else 8, color=S.PRIMARY if now else S.MUTED, zorder=3)
         if now:
             now_text = text
