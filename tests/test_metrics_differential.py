@@ -19,7 +19,16 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportlib.metrics import Blank, Window, cohorts, mrr_bridge, revenue_kpis
+from reportlib.metrics import (
+    Blank,
+    Window,
+    acquired_bridge,
+    acquired_values,
+    acquisitions_on_rows,
+    cohorts,
+    mrr_bridge,
+    revenue_kpis,
+)
 from reportlib.metrics.movements import movement_set
 
 FIRST = pd.Period("2025-01", freq="M")
@@ -478,3 +487,30 @@ def test_segments_match_the_reference_and_add_up_to_the_company(company, policy,
             assert all(isinstance(v, Blank) for v in values), kpi
         else:
             assert math.isclose(sum(values), company_kpis[kpi], abs_tol=0.005), kpi
+
+
+@SETTINGS
+@given(companies(), policies, st.sampled_from([1, 3, 12]), st.data())
+def test_segment_allocation_bases_share_out_the_company_whole(company, policy, w, data):
+    # sm_allocation's bases: the company's acquisitions made in each segment. Whatever the
+    # customers' moves between segments, they share out exactly the company's new MRR and
+    # new customers, month by month and over the window (so allocated S&M sums to the
+    # company's), where the segments' own new movements may count a move as a new customer.
+    t = company.attrs["months"]
+    at = data.draw(as_of_months(t), label="as_of month index")
+    window, mrr = Window(FIRST + at, w), engine_frame(company)
+    whole = movement_set(mrr, reactivation_window_months=policy, months=span(company))
+    company_kpis, company_bridge = revenue_kpis(whole, window), mrr_bridge(whole)
+    bases, new_arr = [], 0.0
+    for segment in SEGMENTS:
+        rows = mrr[mrr["segment"] == segment]
+        mov = movement_set(rows, reactivation_window_months=policy, months=span(company))
+        acquired = acquisitions_on_rows(whole.frame(), rows)
+        bases.append(acquired_bridge(mrr_bridge(mov), acquired))
+        value = acquired_values(acquired, window, revenue_kpis(mov, window))["new_arr"]
+        assert isinstance(value, Blank) == isinstance(company_kpis["new_arr"], Blank)
+        new_arr += 0.0 if isinstance(value, Blank) else value
+    for column in ("new", "new_customers"):
+        assert np.allclose(sum(b[column] for b in bases), company_bridge[column], atol=0.005), column
+    if not isinstance(company_kpis["new_arr"], Blank):
+        assert math.isclose(new_arr, company_kpis["new_arr"], abs_tol=0.005)
