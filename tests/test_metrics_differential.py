@@ -29,7 +29,7 @@ from reportlib.metrics import (
     mrr_bridge,
     revenue_kpis,
 )
-from reportlib.metrics.movements import movement_set
+from reportlib.metrics.movements import MovementSet, movement_set
 
 FIRST = pd.Period("2025-01", freq="M")
 SEGMENTS = ("SMB", "Mid", "Ent")
@@ -445,6 +445,18 @@ def switch_months(company: pd.DataFrame) -> set[int]:
     return set(ordered.loc[changed & ~first_row, "m"])
 
 
+def segment_packs(company: pd.DataFrame, policy: int | None) -> tuple[MovementSet, dict]:
+    """The company's movements, and each segment's rows and movements: a segment pack keeps
+    the rows of its segment, on the company's months (as the builder does)."""
+    mrr = engine_frame(company)
+
+    def moves(rows: pd.DataFrame) -> MovementSet:
+        return movement_set(rows, reactivation_window_months=policy, months=span(company))
+
+    packs = {s: (mrr[mrr["segment"] == s], moves(mrr[mrr["segment"] == s])) for s in SEGMENTS}
+    return moves(mrr), packs
+
+
 ALWAYS_ADDITIVE = ("mrr", "arr", "customers", "net_new_arr")
 MOVEMENT_ARR = ("new_arr", "reactivation_arr", "expansion_arr", "contraction_arr", "churned_arr")
 
@@ -452,14 +464,11 @@ MOVEMENT_ARR = ("new_arr", "reactivation_arr", "expansion_arr", "contraction_arr
 @SETTINGS
 @given(companies(), policies, st.sampled_from([1, 3, 12]), st.data())
 def test_segments_match_the_reference_and_add_up_to_the_company(company, policy, w, data):
-    # A segment pack keeps the rows of its segment, on the company's months (as the builder).
     t = company.attrs["months"]
     at = data.draw(as_of_months(t), label="as_of month index")
-    window, mrr = Window(FIRST + at, w), engine_frame(company)
-    whole = movement_set(mrr, reactivation_window_months=policy, months=span(company))
+    window, whole, packs = Window(FIRST + at, w), *segment_packs(company, policy)
     parts = []
-    for segment in SEGMENTS:
-        mov = movement_set(mrr[mrr["segment"] == segment], reactivation_window_months=policy, months=span(company))
+    for segment, (_, mov) in packs.items():
         got = revenue_kpis(mov, window)
         for kpi, value in Reference(segment_rows(company, segment), t, policy).window(at, w).items():
             assert_same(got[kpi], value, f"{segment} {kpi}")
@@ -496,15 +505,11 @@ def test_segment_allocation_bases_share_out_the_company_whole(company, policy, w
     # customers' moves between segments, they share out exactly the company's new MRR and
     # new customers, month by month and over the window (so allocated S&M sums to the
     # company's), where the segments' own new movements may count a move as a new customer.
-    t = company.attrs["months"]
-    at = data.draw(as_of_months(t), label="as_of month index")
-    window, mrr = Window(FIRST + at, w), engine_frame(company)
-    whole = movement_set(mrr, reactivation_window_months=policy, months=span(company))
+    at = data.draw(as_of_months(company.attrs["months"]), label="as_of month index")
+    window, whole, packs = Window(FIRST + at, w), *segment_packs(company, policy)
     company_kpis, company_bridge = revenue_kpis(whole, window), mrr_bridge(whole)
     bases, new_arr = [], 0.0
-    for segment in SEGMENTS:
-        rows = mrr[mrr["segment"] == segment]
-        mov = movement_set(rows, reactivation_window_months=policy, months=span(company))
+    for rows, mov in packs.values():
         acquired = acquisitions_on_rows(whole.frame(), rows)
         bases.append(acquired_bridge(mrr_bridge(mov), acquired))
         value = acquired_values(acquired, window, revenue_kpis(mov, window))["new_arr"]
