@@ -393,7 +393,10 @@ def _acquired(ctx: _Ctx) -> pd.DataFrame:
     if whole.mov is None or ctx.mrr is None:  # no revenue input: no acquisitions
         none = pd.DataFrame({"customer_id": [], "month": pd.PeriodIndex([], freq="M"), "mrr": []})
         return acquisitions_on_rows(none.assign(movement=[], amount=[]), none)
-    return acquisitions_on_rows(whole.mov.frame(), ctx.mrr)
+    # asked for in every window of the run: the key holds what both grids depend on
+    policies = (ctx.company.config.policies, ctx.whole.config.policies)
+    key = ("acquired", id(ctx.company.frames), id(ctx.whole.frames), policies, whole.span)
+    return _run_cached(key, ctx.company.frames, lambda: acquisitions_on_rows(whole.mov.frame(), ctx.mrr))
 
 
 def _unit_values(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> dict[str, Value]:
