@@ -218,17 +218,13 @@ FROM lives WHERE start IS NOT NULL
 DATABASE = duckdb.connect()  # opened once: a connection costs ~30 ms, a cursor almost nothing
 
 
-def cents_frame(company: pd.DataFrame) -> pd.DataFrame:
-    return company[["customer_id", "m", "cents"]]
-
-
 class Reference:
     """The SQL reference on one company (or one segment's rows, on the company's months)."""
 
     def __init__(self, rows: pd.DataFrame, months: int, window: int | None = None) -> None:
         self.t = months
         self.con = DATABASE.cursor()  # its own connection: the tables below are its own
-        self.con.register("company_rows", cents_frame(rows))
+        self.con.register("company_rows", rows[["customer_id", "m", "cents"]])
         params = {"t": months, "window": window}
         self.con.execute(f"CREATE TEMP TABLE cells AS {CELLS}", params)
 
