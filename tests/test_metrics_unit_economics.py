@@ -8,7 +8,17 @@ import pandas as pd
 import pytest
 
 from reportlib.inputs.config import Policies
-from reportlib.metrics import Blank, Noted, Window, is_blank, note_of, unit_economics_kpis, unit_economics_series
+from reportlib.metrics import (
+    Blank,
+    Noted,
+    Window,
+    is_blank,
+    movements,
+    mrr_bridge,
+    note_of,
+    unit_economics_kpis,
+    unit_economics_series,
+)
 from reportlib.metrics import unit_economics as mue
 from reportlib.metrics.unit_economics import ltv, monthly_financials
 
@@ -378,6 +388,39 @@ def test_allocation_shares_none_without_a_basis_and_blank_where_the_company_had_
     empty = COMPANY_BRIDGE.assign(new_customers=[4.0, 0.0, 1.0])
     shares = mue.allocation_shares(SEGMENT_BRIDGE, empty, "M", "new_customers")
     assert math.isnan(shares["2026-02"])  # 0 of 0 new customers: no share, never 0 or inf
+
+
+def _mrr(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["customer_id", "month", "mrr"])
+    return frame.assign(
+        customer_id=frame["customer_id"].astype("string"), month=pd.PeriodIndex(frame["month"], freq="M")
+    )
+
+
+def test_a_customer_moving_into_a_segment_is_not_one_of_its_acquisitions():
+    # A pays 100 a month from January, in SMB until March and in Enterprise from April; B is
+    # new in Enterprise in May at 50. The company acquired B alone; the Enterprise rows'
+    # own bridge has A new in April (100, 1 customer) and B new in May (50, 1 customer).
+    rows = [("A", m, 100.0) for m in ("2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "2025-06")]
+    rows += [("B", "2025-05", 50.0), ("B", "2025-06", 50.0)]
+    company = movements(_mrr(rows))
+    enterprise = _mrr([r for r in rows if r[0] == "B" or r[1] >= "2025-04"])
+    acquired = mue.acquisitions_on_rows(company, enterprise)
+    assert list(zip(acquired["customer_id"], acquired["month"].astype(str), acquired["amount"], strict=True)) == [
+        ("B", "2025-05", 50.0)
+    ]
+    own = mrr_bridge(movements(enterprise, months=(pd.Period("2025-01", "M"), pd.Period("2025-06", "M"))))
+    assert list(own["new"]) == [0.0, 0.0, 0.0, 100.0, 50.0, 0.0]  # A counted new in April
+    basis = mue.acquired_bridge(own, acquired)
+    assert list(basis["new"]) == [0.0, 0.0, 0.0, 0.0, 50.0, 0.0]
+    assert list(basis["new_customers"]) == [0, 0, 0, 0, 1, 0]
+    assert list(basis["closing_mrr"]) == list(own["closing_mrr"])  # ARR stays its own
+    # a quarter Apr-Jun: 1 new customer, new ARR 12 x 50 = 600; ARR its own 12 x 150 = 1,800
+    q2 = mue.acquired_values(acquired, Window(pd.Period("2025-06", "M"), 3), {"arr": 1800.0, "new_arr": 1800.0})
+    assert q2 == {"new_customers": 1.0, "new_arr": 600.0, "arr": 1800.0}
+    # a period before the data stays blank, never 0
+    early = mue.acquired_values(acquired, Window(pd.Period("2025-02", "M"), 3), {"new_arr": Blank("before the data")})
+    assert isinstance(early["new_arr"], Blank)
 
 
 #: One month of a segment's series on the company's financials: company revenue 1,000, COGS 250,

@@ -314,3 +314,47 @@ def test_the_bridge_title_adds_up_to_the_change_in_arr(moves_story) -> None:
     # 960 - 600 = +360: 1,560 (ARR 7,200 -> 8,760).
     title = report.arr_bridge_title(compute_kpis(moves_story, as_of="2026-03", segment=("segment", "A")))
     assert title.endswith("+€2.4k reactivation, +€1.2k expansion, −€2.4k churn, +€360 other")
+
+
+def _moving_customer(folder: Path, allocation: str) -> Path:
+    """A moves from SMB to Enterprise in April at the same 100 a month; B is a new
+    Enterprise customer in May at 50; C an SMB customer all along. S&M 300 a month."""
+    folder.mkdir(parents=True, exist_ok=True)
+    months = [str(p) for p in pd.period_range("2025-01", "2025-06", freq="M")]
+    rows = [("A", m, 100.0, "SMB" if m < "2025-04" else "Enterprise") for m in months]
+    rows += [("B", m, 50.0, "Enterprise") for m in months[4:]]
+    rows += [("C", m, 20.0, "SMB") for m in months]
+    pd.DataFrame(rows, columns=["customer_id", "month", "mrr", "segment"]).to_csv(folder / "mrr.csv", index=False)
+    money = {"month": months, "revenue": [120.0] * 4 + [170.0] * 2, "cogs": 10.0, "sales_marketing": 300.0}
+    pd.DataFrame(money).to_csv(folder / "financials.csv", index=False)
+    (folder / "company.toml").write_text(
+        '[company]\nname = "Moving"\ncurrency = "EUR"\nstage = "early"\ngtm = "sales-led"\n\n'
+        f'[policies]\nsm_allocation = "{allocation}"\n\n'
+        '[inputs.mrr]\npath = "mrr.csv"\ndimensions = ["segment"]\n\n[inputs.financials]\npath = "financials.csv"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+@pytest.mark.parametrize("allocation", ["new_customers", "new_arr"])
+def test_a_customer_moving_segment_takes_no_share_of_acquisition_spend(tmp_path, allocation) -> None:
+    # Q2 2025 (Apr-Jun): the company acquired B alone (1 new customer, new ARR 12 x 50 = 600)
+    # and spent 3 x 300 = 900 on S&M. The Enterprise pack's own rows make A new there too
+    # (2 new customers, new ARR 12 x 150 = 1,800), but A cost no acquisition spend: the
+    # Enterprise share of the company's acquisitions is B's, 1/1 (600/600), so its S&M is
+    # 900 and SMB's 0, summing to the company's 900. It was 2/1 (1,800/600 = 3) x 900.
+    folder = _moving_customer(tmp_path / "moving", allocation)
+    company = compute_kpis(folder, as_of="2025-06").kpis.set_index("kpi")["value"]
+    ent = compute_kpis(folder, as_of="2025-06", segment=("segment", "Enterprise"))
+    smb = compute_kpis(folder, as_of="2025-06", segment=("segment", "SMB")).kpis.set_index("kpi")["value"]
+    values = ent.kpis.set_index("kpi")["value"]
+    assert company["sm_spend"] == 900.0 and company["new_customers"] == 1.0 and company["new_arr"] == 600.0
+    assert values["new_customers"] == 2.0 and values["new_arr"] == 1800.0  # the segment's own rows
+    assert values["sm_spend"] == pytest.approx(900.0)
+    assert values["cac"] == pytest.approx(900.0 / 2)
+    assert smb["sm_spend"] == pytest.approx(0.0)
+    # the unit-economics table's quarter and months allocate the same way
+    table = ent.tables["unit_economics"].set_index("period")
+    assert table.at["2025Q2", "sm_spend"] == pytest.approx(900.0)
+    assert math.isnan(table.at["2025-04", "sm_spend"])  # the company acquired no one in April
+    assert table.at["2025-05", "sm_spend"] == pytest.approx(300.0)  # B: the company's one acquisition

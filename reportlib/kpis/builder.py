@@ -53,6 +53,9 @@ from reportlib.metrics import (
     Blank,
     Value,
     Window,
+    acquired_bridge,
+    acquired_values,
+    acquisitions_on_rows,
     allocation_shares,
     cohort_gross_profit,
     cohort_payback,
@@ -374,12 +377,25 @@ def _history_months(ctx: _Ctx, window: Window) -> int | None:
 
 
 def _sm_share(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> Mapping[str, Value] | None:
-    """The segment's share of the company's new customers / new ARR (sm_allocation)."""
+    """The segment's share of the company's new customers / new ARR (sm_allocation): of the
+    company's acquisitions, those made in the segment (not customers moving into it)."""
     seg = ctx.company.segment_filter
     if seg is None or ctx.policies.sm_allocation == "none":
         return None
     whole = _context(ctx.whole, ctx.whole, window, ctx.as_of_date)
-    return segment_share(revenue, _revenue_values(whole, window))
+    return segment_share(acquired_values(_acquired(ctx), window, revenue), _revenue_values(whole, window))
+
+
+def _acquired(ctx: _Ctx) -> pd.DataFrame:
+    """The company's new movements on the segment's rows (:func:`acquisitions_on_rows`)."""
+    whole = _context(ctx.whole, ctx.whole, ctx.window, ctx.as_of_date)
+    if whole.mov is None or ctx.mrr is None:  # no revenue input: no acquisitions
+        none = pd.DataFrame({"customer_id": [], "month": pd.PeriodIndex([], freq="M"), "mrr": []})
+        return acquisitions_on_rows(none.assign(movement=[], amount=[]), none)
+    # asked for in every window of the run: the key holds what both grids depend on
+    policies = (ctx.company.config.policies, ctx.whole.config.policies)
+    key = ("acquired", id(ctx.company.frames), id(ctx.whole.frames), policies, whole.span)
+    return _run_cached(key, ctx.company.frames, lambda: acquisitions_on_rows(whole.mov.frame(), ctx.mrr))
 
 
 def _unit_values(ctx: _Ctx, window: Window, revenue: Mapping[str, Value]) -> dict[str, Value]:
@@ -707,7 +723,8 @@ def _unit_economics_table(ctx: _Ctx, bridge: pd.DataFrame) -> pd.DataFrame:
             monthly=ctx.monthly_financials(by_segment=False),
         )
         if whole is not None:
-            shares = allocation_shares(bridge, whole, freq, ctx.policies.sm_allocation, opening)
+            basis = acquired_bridge(bridge, _acquired(ctx))
+            shares = allocation_shares(basis, whole, freq, ctx.policies.sm_allocation, opening)
             s = segment_unit_economics_series(s, shares)
         parts.append(s.assign(freq="month" if freq == "M" else "quarter"))
     return pd.concat(parts, ignore_index=True)

@@ -84,6 +84,9 @@ from reportlib.metrics.pipeline import (
     pipeline_pacing,
 )
 from reportlib.metrics.unit_economics import (
+    acquired_bridge,
+    acquired_values,
+    acquisitions_on_rows,
     allocation_shares,
     segment_share,
     segment_unit_economics_series,
@@ -118,6 +121,9 @@ __all__ += [
     "pipeline_by_each",
     "pipeline_kpis",
     "pipeline_pacing",
+    "acquired_bridge",
+    "acquired_values",
+    "acquisitions_on_rows",
     "allocation_shares",
     "segment_share",
     "segment_unit_economics_series",

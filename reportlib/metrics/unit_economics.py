@@ -341,6 +341,67 @@ def segment_share(segment_revenue: Mapping[str, Value], company_revenue: Mapping
     }
 
 
+def acquisitions_on_rows(company_movements: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The company's ``new`` movements that fall on ``rows``: a segment's part of the
+    company's acquisitions, the basis ``sm_allocation`` shares S&M by.
+
+    A segment pack's own movements are those of its rows, so a customer that moves into the
+    segment (SMB in March, Enterprise in April) is new there and churned from its old
+    segment, though the company acquired no one: it cost no acquisition spend and takes no
+    share of it. Shares of these acquisitions sum to one over the segments.
+
+    Parameters
+    ----------
+    company_movements : DataFrame
+        The whole company's :func:`~.movements.movements` frame.
+    rows : DataFrame
+        The segment's ``customer_id, month, mrr`` rows (the company's frame filtered).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` (text), ``month`` (period[M]), ``amount``: one row per company
+        ``new`` movement on an active row of the segment.
+    """
+    new = company_movements[company_movements["movement"] == "new"]
+    acquired = pd.DataFrame(
+        {
+            "customer_id": new["customer_id"].astype(str).to_numpy(),
+            "month": as_months(new["month"]),
+            "amount": new["amount"].to_numpy(dtype=float),
+        }
+    )
+    active = rows[rows["mrr"].to_numpy(dtype=float) > 0]
+    mine = pd.DataFrame(
+        {"customer_id": active["customer_id"].astype(str).to_numpy(), "month": as_months(active["month"])}
+    )
+    return acquired.merge(mine.drop_duplicates(), on=["customer_id", "month"])
+
+
+def acquired_values(acquired: pd.DataFrame, window: Window, segment_revenue: Mapping[str, Value]) -> dict[str, Value]:
+    """The allocation bases of a segment over ``window`` on its acquisitions
+    (:func:`acquisitions_on_rows`): new customers and 12 x their new MRR; ARR is its own.
+    A basis blank in the segment's revenue KPIs (a period before the data) stays blank."""
+    inside = acquired[window.contains(acquired["month"])]
+    values: dict[str, Value] = {
+        "new_customers": float(inside["customer_id"].nunique()),
+        "new_arr": 12.0 * float(inside["amount"].sum()),
+        "arr": segment_revenue.get("arr", Blank("")),
+    }
+    return {k: segment_revenue.get(k, v) if is_blank(segment_revenue.get(k, v)) else v for k, v in values.items()}
+
+
+def acquired_bridge(segment_bridge: pd.DataFrame, acquired: pd.DataFrame) -> pd.DataFrame:
+    """The segment's ``mrr_bridge`` with ``new`` and ``new_customers`` counting only its
+    acquisitions (:func:`acquisitions_on_rows`), for :func:`allocation_shares`."""
+    months = as_months(segment_bridge["month"])
+    per_month = acquired.groupby("month")["amount"].agg(["sum", "size"])
+    out = segment_bridge.copy()
+    out["new"] = per_month["sum"].reindex(months, fill_value=0.0).to_numpy(dtype=float)
+    out["new_customers"] = per_month["size"].reindex(months, fill_value=0).to_numpy()
+    return out
+
+
 def _allocated_spend(
     spend: Value,
     financials: pd.DataFrame | None,
